@@ -1,0 +1,214 @@
+//! Command-line definitions (clap derive). This interface is a contract: commands
+//! and options may be added, never renamed.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Coffre: an encrypted, audited records vault for social and medico-social work.
+#[derive(Debug, Parser)]
+#[command(name = "coffre", version, about, long_about = None)]
+pub struct Cli {
+    /// The vault directory (default: the platform's data directory).
+    #[arg(long, global = true, env = "COFFRE_VAULT", value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+    /// Your staff id.
+    #[arg(long, global = true, env = "COFFRE_USER", value_name = "ID")]
+    pub user: Option<String>,
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new vault with its first staff member (a manager) and a recovery key.
+    Init(InitArgs),
+    /// Manage staff members.
+    #[command(subcommand)]
+    Staff(StaffCmd),
+    /// Create, find and read dossiers.
+    #[command(subcommand)]
+    Dossier(DossierCmd),
+    /// Add, read and amend entries.
+    #[command(subcommand)]
+    Entry(EntryCmd),
+    /// Verify and read the audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Show and explain the deontology policy.
+    #[command(subcommand)]
+    Policy(PolicyCmd),
+    /// Build a demonstration establishment with fictitious people and show what each
+    /// profession sees.
+    Demo {
+        /// Where to build the demo vault (default: a new temporary directory).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The establishment's name.
+    #[arg(long, value_name = "NAME")]
+    pub establishment: String,
+    /// The first staff member's id (lower case letters, digits, '.', '_', '-').
+    #[arg(long, value_name = "ID")]
+    pub admin_id: String,
+    /// The first staff member's name.
+    #[arg(long, value_name = "NAME")]
+    pub admin_name: String,
+    /// The first staff member's profession; it must be allowed to manage staff.
+    #[arg(long, value_name = "P", default_value = "directeur")]
+    pub admin_profession: String,
+    /// Write the recovery key to this new file (otherwise it is printed once).
+    #[arg(long, value_name = "FILE")]
+    pub recovery_out: Option<PathBuf>,
+    /// Use a deliberately weak passphrase derivation: tests and demonstrations only.
+    #[arg(long)]
+    pub insecure_fast_kdf: bool,
+    /// Use this policy file instead of the shipped default.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCmd {
+    /// Add a staff member (their passphrase is asked twice, or read from
+    /// COFFRE_NEW_PASSPHRASE).
+    Add {
+        /// Login id.
+        #[arg(long, value_name = "ID")]
+        id: String,
+        /// Full name.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// Profession identifier (see `coffre policy show`).
+        #[arg(long, value_name = "P")]
+        profession: String,
+        /// Grant every key they are entitled to at once, with the recovery key file.
+        #[arg(long, value_name = "FILE")]
+        recovery_key: Option<PathBuf>,
+    },
+    /// List staff members and their pending key grants.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DossierCmd {
+    /// Create a dossier; prints its id alone on a line.
+    Create {
+        /// The person's full name.
+        #[arg(long, value_name = "FULL NAME")]
+        name: String,
+        /// Birth date, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        birthdate: String,
+    },
+    /// Find dossiers by name (whole words; case and accents ignored).
+    Find {
+        /// Words of the name.
+        text: String,
+    },
+    /// List the dossiers of your care teams.
+    List,
+    /// Show a dossier: the fields you may read, the others listed as withheld.
+    Show {
+        /// Dossier id.
+        id: String,
+        /// Emergency access outside your care team, with a justification.
+        #[arg(long, value_name = "JUSTIFICATION")]
+        break_glass: Option<String>,
+    },
+    /// Manage a dossier's care team.
+    #[command(subcommand)]
+    Team(TeamCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCmd {
+    /// Add a staff member to the care team.
+    Add {
+        /// Dossier id.
+        id: String,
+        /// Staff id.
+        staff_id: String,
+    },
+    /// List the care team.
+    List {
+        /// Dossier id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EntryCmd {
+    /// Add an entry; prints its id alone on a line.
+    Add {
+        /// Dossier id.
+        dossier: String,
+        /// Entry kind (see `coffre policy show`).
+        #[arg(long)]
+        kind: String,
+        /// NAME=VALUE, NAME=@FILE (read a file) or NAME=@- (read standard input).
+        #[arg(long = "field", value_name = "NAME=VALUE", required = true)]
+        fields: Vec<String>,
+    },
+    /// Show an entry.
+    Show {
+        /// Entry id.
+        entry: String,
+        /// Emergency access outside your care team, with a justification.
+        #[arg(long, value_name = "JUSTIFICATION")]
+        break_glass: Option<String>,
+    },
+    /// Amend an entry: adds a version, never overwrites.
+    Amend {
+        /// Entry id.
+        entry: String,
+        /// NAME=VALUE, NAME=@FILE or NAME=@-.
+        #[arg(long = "field", value_name = "NAME=VALUE", required = true)]
+        fields: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Verify the whole hash chain (exit code 5 on any alteration).
+    Verify,
+    /// Show audit entries (audit readers only; this read is itself audited).
+    Log {
+        /// Only this dossier.
+        #[arg(long, value_name = "ID")]
+        dossier: Option<String>,
+        /// Only this actor.
+        #[arg(long, value_name = "ID")]
+        actor: Option<String>,
+        /// Only this action (e.g. dossier.read).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only this outcome: ok, denied, failed, error.
+        #[arg(long)]
+        outcome: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCmd {
+    /// Print the effective policy (the vault's, or the shipped default without a vault).
+    Show,
+    /// Explain a staff member's access to a dossier, category by category.
+    Explain {
+        /// Dossier id.
+        #[arg(long, value_name = "ID")]
+        dossier: String,
+    },
+    /// Check a policy file and report the first problem with its line.
+    Check {
+        /// The policy file.
+        file: PathBuf,
+    },
+}

@@ -1,0 +1,99 @@
+//! Reading secrets and field values from the user: passphrases from a terminal
+//! prompt or the environment, field values from arguments, files or stdin.
+
+use std::io::{IsTerminal, Read};
+
+use coffre::{Error, FieldInput, Result};
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+/// The passphrase of the person unlocking: a prompt on a terminal, else
+/// `COFFRE_PASSPHRASE`.
+pub fn passphrase(user: &str) -> Result<SecretString> {
+    if std::io::stdin().is_terminal() {
+        let p = rpassword::prompt_password(format!("Passphrase for {user}: "))
+            .map_err(|e| Error::Io(format!("cannot read the passphrase: {e}")))?;
+        return Ok(SecretString::from(p));
+    }
+    match std::env::var("COFFRE_PASSPHRASE") {
+        Ok(p) => Ok(SecretString::from(p)),
+        Err(_) => Err(Error::Usage(
+            "no passphrase: run coffre in a terminal, or set COFFRE_PASSPHRASE".into(),
+        )),
+    }
+}
+
+/// A passphrase being set: asked twice on a terminal, else `COFFRE_NEW_PASSPHRASE`.
+pub fn new_passphrase(whose: &str) -> Result<SecretString> {
+    if std::io::stdin().is_terminal() {
+        let a = SecretString::from(
+            rpassword::prompt_password(format!("New passphrase for {whose}: "))
+                .map_err(|e| Error::Io(format!("cannot read the passphrase: {e}")))?,
+        );
+        let b = SecretString::from(
+            rpassword::prompt_password("Repeat it: ")
+                .map_err(|e| Error::Io(format!("cannot read the passphrase: {e}")))?,
+        );
+        if a.expose_secret() != b.expose_secret() {
+            return Err(Error::Usage("the two passphrases differ".into()));
+        }
+        if a.expose_secret().chars().count() < 8 {
+            return Err(Error::Usage(
+                "choose a passphrase of at least 8 characters".into(),
+            ));
+        }
+        return Ok(a);
+    }
+    match std::env::var("COFFRE_NEW_PASSPHRASE") {
+        Ok(p) if !p.is_empty() => Ok(SecretString::from(p)),
+        _ => Err(Error::Usage(
+            "no new passphrase: run coffre in a terminal, or set COFFRE_NEW_PASSPHRASE".into(),
+        )),
+    }
+}
+
+/// Parses `NAME=VALUE`, `NAME=@FILE` and `NAME=@-` arguments.
+pub fn fields(args: &[String]) -> Result<Vec<FieldInput>> {
+    let mut out = Vec::new();
+    let mut stdin_used = false;
+    for arg in args {
+        let Some((name, value)) = arg.split_once('=') else {
+            return Err(Error::Usage("a --field must be written NAME=VALUE".into()));
+        };
+        let value: Zeroizing<String> = if value == "@-" {
+            if stdin_used {
+                return Err(Error::Usage(
+                    "only one field may be read from standard input".into(),
+                ));
+            }
+            stdin_used = true;
+            let mut buf = Zeroizing::new(Vec::new());
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::Io(format!("cannot read standard input: {e}")))?;
+            text(buf, name)?
+        } else if let Some(path) = value.strip_prefix('@') {
+            let buf =
+                Zeroizing::new(std::fs::read(path).map_err(|e| {
+                    Error::Usage(format!("field '{name}': cannot read {path}: {e}"))
+                })?);
+            text(buf, name)?
+        } else {
+            Zeroizing::new(value.to_string())
+        };
+        out.push(FieldInput {
+            name: name.to_string(),
+            value,
+        });
+    }
+    Ok(out)
+}
+
+fn text(buf: Zeroizing<Vec<u8>>, name: &str) -> Result<Zeroizing<String>> {
+    match std::str::from_utf8(&buf) {
+        Ok(s) => Ok(Zeroizing::new(s.to_string())),
+        Err(_) => Err(Error::Usage(format!(
+            "field '{name}': the value is not UTF-8 text"
+        ))),
+    }
+}

@@ -1,0 +1,31 @@
+//! The `coffre` command: a thin layer over the `coffre` library. It parses
+//! arguments, reads passphrases, calls the library and prints; errors map to the
+//! documented exit codes in one place (`exit_code`).
+
+mod cli;
+mod input;
+mod run;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // clap: 0 for --help/--version, 2 for usage errors.
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    match run::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(run::Failure::BrokenPipe) => ExitCode::SUCCESS,
+        Err(run::Failure::Coffre(e)) => {
+            let _ = writeln!(std::io::stderr(), "coffre: {e}");
+            ExitCode::from(e.exit_code().clamp(0, 255) as u8)
+        }
+    }
+}

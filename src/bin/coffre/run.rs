@@ -1,0 +1,600 @@
+//! Dispatch of each command to the library, and printing of its result as text or
+//! JSON.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use coffre::audit::{Filter, Outcome};
+use coffre::crypto::kdf::KdfParams;
+use coffre::crypto::wrap::Identity;
+use coffre::views::{DossierSummary, DossierView, EntryView};
+use coffre::{Error, InitOptions, NewStaff, Session, Vault};
+use secrecy::ExposeSecret;
+use serde_json::{json, Value};
+
+use crate::cli::{AuditCmd, Cli, Command, DossierCmd, EntryCmd, PolicyCmd, StaffCmd, TeamCmd};
+use crate::input;
+
+/// Why a command did not succeed.
+pub enum Failure {
+    /// The reader of our output went away: not an error.
+    BrokenPipe,
+    /// A library error, with its exit code.
+    Coffre(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Coffre(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::BrokenPipe
+        } else {
+            Failure::Coffre(Error::Io(format!("cannot write output: {e}")))
+        }
+    }
+}
+
+type Res = std::result::Result<(), Failure>;
+
+struct Out {
+    json: bool,
+    w: std::io::StdoutLock<'static>,
+}
+
+impl Out {
+    fn line(&mut self, s: &str) -> Res {
+        writeln!(self.w, "{s}")?;
+        Ok(())
+    }
+    fn json(&mut self, v: &Value) -> Res {
+        writeln!(self.w, "{v}")?;
+        Ok(())
+    }
+}
+
+fn default_vault_dir() -> Result<PathBuf, Error> {
+    dirs::data_dir()
+        .map(|d| d.join("coffre").join("vault"))
+        .ok_or_else(|| Error::Usage("no data directory on this platform: give --vault DIR".into()))
+}
+
+fn vault_dir(cli: &Cli) -> Result<PathBuf, Error> {
+    match &cli.vault {
+        Some(d) => Ok(d.clone()),
+        None => default_vault_dir(),
+    }
+}
+
+fn user(cli: &Cli) -> Result<String, Error> {
+    cli.user
+        .clone()
+        .ok_or_else(|| Error::Usage("say who you are: --user ID or COFFRE_USER".into()))
+}
+
+fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
+    let user = user(cli)?;
+    let pass = input::passphrase(&user)?;
+    let session = vault.unlock(&user, &pass)?;
+    if session.weak_kdf() {
+        eprintln!("coffre: warning: this passphrase uses a weak key derivation (--insecure-fast-kdf): tests and demonstrations only");
+    }
+    for (key, staff) in session.grants_made() {
+        eprintln!("coffre: granted key '{key}' to {staff}");
+    }
+    Ok(session)
+}
+
+fn read_identity_file(path: &Path) -> Result<Identity, Error> {
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?,
+    );
+    Identity::from_file_text(&text)
+}
+
+/// Runs one command.
+pub fn run(cli: Cli) -> Res {
+    let mut out = Out {
+        json: cli.json,
+        w: std::io::stdout().lock(),
+    };
+    match &cli.command {
+        Command::Init(a) => init(&cli, a, &mut out),
+        Command::Demo { dir } => {
+            let report = coffre::demo::run(dir.as_deref())?;
+            out.line(&report)
+        }
+        Command::Policy(PolicyCmd::Check { file }) => {
+            let p = coffre::policy::load(file)?;
+            out.line(&format!(
+                "{}: valid ({} categories, {} professions, {} kinds)",
+                file.display(),
+                p.categories.len(),
+                p.professions.len(),
+                p.kinds.len()
+            ))
+        }
+        Command::Policy(PolicyCmd::Show) => {
+            let dir = vault_dir(&cli)?;
+            let policy = if dir.join("store").is_dir() {
+                Vault::open(&dir)?.policy().clone()
+            } else {
+                coffre::policy::parse(
+                    coffre::policy::DEFAULT_POLICY,
+                    coffre::policy::DEFAULT_POLICY_NAME,
+                )?
+            };
+            if out.json {
+                let v = serde_json::to_value(&policy).map_err(|e| Error::Io(e.to_string()))?;
+                out.json(&v)
+            } else {
+                print_policy(&policy, &mut out)
+            }
+        }
+        Command::Policy(PolicyCmd::Explain { dossier }) => {
+            let vault = Vault::open(&vault_dir(&cli)?)?;
+            let x = vault.explain(&user(&cli)?, dossier)?;
+            if out.json {
+                return out.json(&serde_json::to_value(&x).map_err(|e| Error::Io(e.to_string()))?);
+            }
+            out.line(&format!(
+                "{} ({}) on dossier {}: {} the care team{}",
+                x.user,
+                x.profession,
+                x.dossier,
+                if x.in_team { "in" } else { "NOT in" },
+                if x.may_break_glass {
+                    "; may break the glass in an emergency"
+                } else {
+                    ""
+                }
+            ))?;
+            out.line(&format!(
+                "{:<16} {:<12} {:<13} {}",
+                "category", "policy", "key", "can read now"
+            ))?;
+            for c in &x.categories {
+                out.line(&format!(
+                    "{:<16} {:<12} {:<13} {}",
+                    c.category,
+                    c.policy,
+                    c.key,
+                    if c.can_read_now { "yes" } else { "no" }
+                ))?;
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCmd::Verify) => {
+            let vault = Vault::open(&vault_dir(&cli)?)?;
+            let s = vault.verify_audit()?;
+            if out.json {
+                out.json(&json!({"ok": true, "entries": s.entries, "head": s.head}))
+            } else {
+                out.line(&format!(
+                    "audit log intact: {} entries, head {}",
+                    s.entries, s.head
+                ))
+            }
+        }
+        _ => {
+            let vault = Vault::open(&vault_dir(&cli)?)?;
+            let mut s = unlock(&vault, &cli)?;
+            session_command(&cli, &mut s, &mut out)
+        }
+    }
+}
+
+fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
+    let dir = vault_dir(cli)?;
+    if let Some(p) = &a.recovery_out {
+        if p.exists() {
+            return Err(Error::Usage(format!(
+                "{} already exists; choose a new file for the recovery key",
+                p.display()
+            ))
+            .into());
+        }
+    }
+    let policy = match &a.policy {
+        Some(p) => Some((
+            std::fs::read_to_string(p)
+                .map_err(|e| Error::Usage(format!("cannot read {}: {e}", p.display())))?,
+            p.display().to_string(),
+        )),
+        None => None,
+    };
+    let pass = input::new_passphrase(&a.admin_id)?;
+    let opts = InitOptions {
+        establishment: a.establishment.clone(),
+        admin_id: a.admin_id.clone(),
+        admin_name: a.admin_name.clone(),
+        admin_profession: a.admin_profession.clone(),
+        admin_passphrase: pass,
+        kdf: if a.insecure_fast_kdf {
+            KdfParams::INSECURE_FAST
+        } else {
+            KdfParams::DEFAULT
+        },
+        policy,
+        recovery: None,
+    };
+    let (_vault, report) = Vault::init(&dir, opts)?;
+    let secret = report.recovery.to_secret_string();
+    let file_text = zeroize::Zeroizing::new(format!(
+        "# Coffre recovery key for vault {}\n# public key: {}\n# Keep it offline (safe, sealed envelope). Whoever holds it can grant any key.\n{}\n",
+        report.vault_id,
+        report.recovery.recipient(),
+        secret.expose_secret()
+    ));
+    match &a.recovery_out {
+        Some(p) => {
+            write_secret_file(p, &file_text)?;
+            if !out.json {
+                eprintln!(
+                    "coffre: recovery key written to {} — move it off this machine",
+                    p.display()
+                );
+            }
+        }
+        None => {
+            eprintln!(
+                "coffre: RECOVERY KEY (shown once; store it offline, then clear this screen):"
+            );
+            out.line(&file_text)?;
+        }
+    }
+    if out.json {
+        out.json(&json!({"vault": dir.display().to_string(), "vault_id": report.vault_id}))
+    } else {
+        out.line(&format!(
+            "vault {} created in {}",
+            report.vault_id,
+            dir.display()
+        ))
+    }
+}
+
+fn write_secret_file(path: &Path, text: &str) -> Result<(), Error> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))?;
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))
+}
+
+fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
+    match &cli.command {
+        Command::Staff(StaffCmd::Add {
+            id,
+            name,
+            profession,
+            recovery_key,
+        }) => {
+            let recovery = match recovery_key {
+                Some(p) => Some(read_identity_file(p)?),
+                None => None,
+            };
+            let pass = input::new_passphrase(id)?;
+            let pending = s.add_staff(
+                &NewStaff {
+                    id,
+                    name,
+                    profession,
+                    passphrase: &pass,
+                },
+                recovery.as_ref(),
+            )?;
+            if out.json {
+                return out.json(&json!({"id": id, "pending": pending}));
+            }
+            out.line(&format!("staff member {id} added"))?;
+            if !pending.is_empty() {
+                out.line(&format!(
+                    "access pending for: {} (granted when a holder unlocks, or now with --recovery-key)",
+                    pending.join(", ")
+                ))?;
+            }
+            Ok(())
+        }
+        Command::Staff(StaffCmd::List) => {
+            let list = s.list_staff()?;
+            if out.json {
+                return out
+                    .json(&serde_json::to_value(&list).map_err(|e| Error::Io(e.to_string()))?);
+            }
+            for m in &list {
+                let pending = if m.pending.is_empty() {
+                    String::new()
+                } else {
+                    format!("  pending: {}", m.pending.join(", "))
+                };
+                out.line(&format!(
+                    "{:<20} {:<22} {:<8} {}{}",
+                    m.id, m.profession, m.status, m.name, pending
+                ))?;
+            }
+            Ok(())
+        }
+        Command::Dossier(DossierCmd::Create { name, birthdate }) => {
+            let id = s.create_dossier(name, birthdate)?;
+            out.line(&id)
+        }
+        Command::Dossier(DossierCmd::Find { text }) => {
+            let list = s.find_dossiers(text)?;
+            print_summaries(&list, out)
+        }
+        Command::Dossier(DossierCmd::List) => {
+            let list = s.list_dossiers()?;
+            print_summaries(&list, out)
+        }
+        Command::Dossier(DossierCmd::Show { id, break_glass }) => {
+            let view = s.show_dossier(id, break_glass.as_deref())?;
+            if out.json {
+                return out.json(&dossier_json(&view));
+            }
+            print_dossier(s, &view, out)
+        }
+        Command::Dossier(DossierCmd::Team(TeamCmd::Add { id, staff_id })) => {
+            s.add_team_member(id, staff_id)?;
+            if out.json {
+                return out.json(&json!({"dossier": id, "added": staff_id}));
+            }
+            out.line(&format!("{staff_id} added to the care team of {id}"))
+        }
+        Command::Dossier(DossierCmd::Team(TeamCmd::List { id })) => {
+            let team = s.team(id)?;
+            if out.json {
+                return out.json(&json!(team));
+            }
+            for m in team {
+                out.line(&m)?;
+            }
+            Ok(())
+        }
+        Command::Entry(EntryCmd::Add {
+            dossier,
+            kind,
+            fields,
+        }) => {
+            let fields = input::fields(fields)?;
+            let id = s.add_entry(dossier, kind, &fields)?;
+            out.line(&id)
+        }
+        Command::Entry(EntryCmd::Amend { entry, fields }) => {
+            let fields = input::fields(fields)?;
+            let v = s.amend_entry(entry, &fields)?;
+            if out.json {
+                return out.json(&json!({"entry": entry, "version": v}));
+            }
+            out.line(&format!("{entry} amended: version {v}"))
+        }
+        Command::Entry(EntryCmd::Show { entry, break_glass }) => {
+            let view = s.show_entry(entry, break_glass.as_deref())?;
+            if out.json {
+                return out.json(&entry_json(&view));
+            }
+            print_entry(s, &view, out)
+        }
+        Command::Audit(AuditCmd::Log {
+            dossier,
+            actor,
+            action,
+            outcome,
+        }) => {
+            let outcome = match outcome.as_deref() {
+                None => None,
+                Some("ok") => Some(Outcome::Ok),
+                Some("denied") => Some(Outcome::Denied),
+                Some("failed") => Some(Outcome::Failed),
+                Some("error") => Some(Outcome::Error),
+                Some(_) => {
+                    return Err(Error::Usage(
+                        "--outcome is one of ok, denied, failed, error".into(),
+                    )
+                    .into())
+                }
+            };
+            let filter = Filter {
+                dossier: dossier.clone(),
+                actor: actor.clone(),
+                action: action.clone(),
+                outcome,
+            };
+            for r in s.audit_log(&filter)? {
+                if out.json {
+                    out.json(&serde_json::to_value(&r).map_err(|e| Error::Io(e.to_string()))?)?;
+                } else {
+                    let e = &r.entry;
+                    let mut line = format!(
+                        "{:>6} {} {:<20} {:<22} {:<18} {:<7}",
+                        e.seq,
+                        e.time,
+                        e.actor,
+                        e.profession,
+                        e.action,
+                        e.outcome.as_str()
+                    );
+                    if let Some(d) = &e.dossier {
+                        line.push_str(&format!(" dossier={d}"));
+                    }
+                    if let Some(x) = &e.entry {
+                        line.push_str(&format!(" entry={x}"));
+                    }
+                    if let Some(t) = &e.target {
+                        line.push_str(&format!(" target={t}"));
+                    }
+                    if !e.categories.is_empty() {
+                        line.push_str(&format!(" categories={}", e.categories.join(",")));
+                    }
+                    if e.break_glass {
+                        line.push_str(" BREAK-GLASS");
+                    }
+                    if let Some(d) = &e.detail {
+                        line.push_str(&format!(" ({d})"));
+                    }
+                    if let Some(j) = &r.justification_text {
+                        line.push_str(&format!(" justification (the actor's words): \"{j}\""));
+                    }
+                    out.line(&line)?;
+                }
+            }
+            Ok(())
+        }
+        // Handled before unlocking.
+        Command::Init(_)
+        | Command::Demo { .. }
+        | Command::Policy(_)
+        | Command::Audit(AuditCmd::Verify) => Ok(()),
+    }
+}
+
+fn print_summaries(list: &[DossierSummary], out: &mut Out) -> Res {
+    if out.json {
+        return out.json(&serde_json::to_value(list).map_err(|e| Error::Io(e.to_string()))?);
+    }
+    if list.is_empty() {
+        return out.line("no dossier");
+    }
+    for d in list {
+        let who = match (&d.name, &d.birthdate) {
+            (Some(n), Some(b)) => format!("{n} (born {b})"),
+            _ if d.in_team => "(name withheld)".to_string(),
+            _ => "(not in your care team)".to_string(),
+        };
+        out.line(&format!("{}  {}", d.id, who))?;
+    }
+    Ok(())
+}
+
+fn entry_json(e: &EntryView) -> Value {
+    let fields: serde_json::Map<String, Value> = e
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.value.clone())))
+        .collect();
+    let withheld: Vec<Value> = e
+        .withheld
+        .iter()
+        .map(|w| json!({"field": w.field, "category": w.category, "reason": w.reason}))
+        .collect();
+    json!({
+        "id": e.id, "dossier": e.dossier, "kind": e.kind, "author": e.author, "version": e.version,
+        "created": e.created, "fields": fields, "withheld": withheld,
+    })
+}
+
+fn dossier_json(d: &DossierView) -> Value {
+    json!({
+        "id": d.id, "name": d.name, "birthdate": d.birthdate, "break_glass": d.break_glass,
+        "entries": d.entries.iter().map(entry_json).collect::<Vec<_>>(),
+    })
+}
+
+fn author_label(s: &mut Session<'_>, id: &str) -> String {
+    match s.staff_name(id) {
+        Ok(Some(n)) => format!("{n} ({id})"),
+        _ => id.to_string(),
+    }
+}
+
+fn print_entry(s: &mut Session<'_>, e: &EntryView, out: &mut Out) -> Res {
+    let author = author_label(s, &e.author);
+    out.line(&format!(
+        "entry {}  kind {}  version {}  by {}  on {}",
+        e.id, e.kind, e.version, author, e.created
+    ))?;
+    for (name, v) in &e.fields {
+        out.line(&format!("  {name} [{}]: {}", v.category, v.value))?;
+    }
+    for w in &e.withheld {
+        out.line(&format!(
+            "  {} [{}]: WITHHELD ({})",
+            w.field,
+            w.category,
+            w.reason.explain()
+        ))?;
+    }
+    Ok(())
+}
+
+fn print_dossier(s: &mut Session<'_>, d: &DossierView, out: &mut Out) -> Res {
+    let who = match (&d.name, &d.birthdate) {
+        (Some(n), Some(b)) => format!("{n}, born {b}"),
+        _ => "identity withheld".to_string(),
+    };
+    out.line(&format!("dossier {}: {}", d.id, who))?;
+    if d.break_glass {
+        out.line("BREAK-THE-GLASS ACCESS: recorded and reported to the data protection officer")?;
+    }
+    if d.entries.is_empty() {
+        out.line("no entry yet")?;
+    }
+    for e in &d.entries {
+        print_entry(s, e, out)?;
+    }
+    Ok(())
+}
+
+fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
+    out.line(&format!("policy {} (format {})", p.name, p.format))?;
+    out.line(&format!(
+        "break-the-glass lasts {} hours",
+        p.rules.break_glass_hours
+    ))?;
+    out.line("categories:")?;
+    for (id, c) in &p.categories {
+        let mut flags = Vec::new();
+        if c.author_only {
+            flags.push("author only".to_string());
+        }
+        if c.withheld.is_some() {
+            flags.push("withheld from the person".to_string());
+        }
+        let flags = if flags.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", flags.join(", "))
+        };
+        out.line(&format!("  {id:<14} {}{flags}", c.description))?;
+    }
+    out.line("professions (W write+read, R read):")?;
+    for (id, pr) in &p.professions {
+        let cells: Vec<String> = p
+            .categories
+            .keys()
+            .filter_map(|c| {
+                if pr.write.contains(c) {
+                    Some(format!("{c}:W"))
+                } else if pr.read.contains(c) {
+                    Some(format!("{c}:R"))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let caps: Vec<&str> = pr.can.iter().map(|c| c.name()).collect();
+        out.line(&format!("  {id:<22} {}", cells.join(" ")))?;
+        if !caps.is_empty() {
+            out.line(&format!("  {:<22} may: {}", "", caps.join(", ")))?;
+        }
+    }
+    out.line("entry kinds:")?;
+    for (id, k) in &p.kinds {
+        let f: Vec<String> = k.fields.iter().map(|(n, c)| format!("{n}({c})")).collect();
+        out.line(&format!("  {id:<14} {}", f.join(" ")))?;
+    }
+    Ok(())
+}

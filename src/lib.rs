@@ -1,0 +1,29 @@
+//! Coffre: an encrypted, audited records vault for social and medico-social work.
+//!
+//! Records are kept locally, sealed field by field under per-dossier, per-category
+//! keys; each profession holds only the category keys its deontology allows, so
+//! access is enforced by cryptography and not only by checks; every read and write
+//! is appended to a hash-chained audit log before it takes effect.
+//!
+//! Start with [`Vault::init`] or [`Vault::open`], then [`Vault::unlock`] to get a
+//! [`Session`]. `docs/architecture.md` and `docs/crypto.md` explain the design.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod audit;
+pub mod crypto;
+pub mod demo;
+pub mod error;
+pub mod policy;
+pub mod store;
+pub mod vault;
+
+pub use error::{Error, Result};
+pub use vault::views;
+pub use vault::{FieldInput, InitOptions, NewStaff, Session, Vault};

@@ -1,0 +1,319 @@
+//! Parsing and checking a policy file. Every refusal names the file, the line and
+//! the reason.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Capability, Category, Kind, Policy, Profession, Rules};
+use crate::error::{Error, Result};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    format: Spanned<u32>,
+    name: String,
+    #[serde(default)]
+    description: String,
+    rules: RawRules,
+    categories: BTreeMap<String, RawCategory>,
+    professions: BTreeMap<String, RawProfession>,
+    kinds: BTreeMap<String, RawKind>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    break_glass_hours: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    description: Spanned<String>,
+    #[serde(default)]
+    author_only: bool,
+    #[serde(default)]
+    withheld: Option<String>,
+    #[serde(default)]
+    break_glass: Option<Spanned<bool>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfession {
+    label: Spanned<String>,
+    #[serde(default)]
+    read: Vec<Spanned<String>>,
+    #[serde(default)]
+    write: Vec<Spanned<String>>,
+    #[serde(default)]
+    can: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKind {
+    description: Spanned<String>,
+    fields: BTreeMap<String, Spanned<String>>,
+}
+
+/// Reads and checks a policy file.
+pub fn load(path: &Path) -> Result<Policy> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Policy {
+        file: path.display().to_string(),
+        line: 0,
+        reason: format!("cannot read: {e}"),
+    })?;
+    parse(&text, &path.display().to_string())
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn line(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    }
+    fn err<T>(&self, span: std::ops::Range<usize>, reason: impl Into<String>) -> Result<T> {
+        let line = if span.end == 0 {
+            0
+        } else {
+            self.line(span.start)
+        };
+        Err(Error::Policy {
+            file: self.file.to_string(),
+            line,
+            reason: reason.into(),
+        })
+    }
+}
+
+fn valid_ident(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && s.as_bytes()[0].is_ascii_lowercase()
+}
+
+/// Parses and checks policy text; `file` names it in errors.
+pub fn parse(text: &str, file: &str) -> Result<Policy> {
+    let cx = Ctx { text, file };
+    let raw: RawPolicy = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| cx.line(s.start)).unwrap_or(0);
+        Error::Policy {
+            file: file.to_string(),
+            line,
+            reason: e.message().to_string(),
+        }
+    })?;
+
+    if *raw.format.get_ref() != 1 {
+        return cx.err(
+            raw.format.span(),
+            "unsupported policy format (this Coffre reads format = 1)",
+        );
+    }
+    let hours = *raw.rules.break_glass_hours.get_ref();
+    if !(1..=24).contains(&hours) {
+        return cx.err(
+            raw.rules.break_glass_hours.span(),
+            "break_glass_hours must be between 1 and 24",
+        );
+    }
+
+    let mut categories = BTreeMap::new();
+    for (id, c) in &raw.categories {
+        if !valid_ident(id) {
+            return cx.err(
+                c.description.span(),
+                format!("category identifier '{id}' is invalid (a-z, 0-9, '-', '_')"),
+            );
+        }
+        let inner = c;
+        let break_glass = match &inner.break_glass {
+            Some(b) if *b.get_ref() && inner.author_only => {
+                return cx.err(
+                    b.span(),
+                    format!("category '{id}' is author-only: break-glass can never open it"),
+                );
+            }
+            Some(b) => *b.get_ref(),
+            None => !inner.author_only,
+        };
+        if let Some(reason) = &inner.withheld {
+            if reason.trim().is_empty() {
+                return cx.err(
+                    c.description.span(),
+                    format!("category '{id}': 'withheld' must give the legal reason"),
+                );
+            }
+        }
+        categories.insert(
+            id.clone(),
+            Category {
+                description: inner.description.get_ref().clone(),
+                author_only: inner.author_only,
+                withheld: inner.withheld.clone(),
+                break_glass,
+            },
+        );
+    }
+    if !categories.contains_key("identity") {
+        return cx.err(
+            0..0,
+            "a category 'identity' is required (it holds the person's name)",
+        );
+    }
+
+    let mut professions = BTreeMap::new();
+    for (id, p) in &raw.professions {
+        if !valid_ident(id) {
+            return cx.err(
+                p.label.span(),
+                format!("profession identifier '{id}' is invalid"),
+            );
+        }
+        let inner = p;
+        let mut read = BTreeSet::new();
+        let mut write = BTreeSet::new();
+        for (list, is_write) in [(&inner.read, false), (&inner.write, true)] {
+            for c in list {
+                let cat = c.get_ref();
+                let Some(def) = categories.get(cat) else {
+                    return cx.err(
+                        c.span(),
+                        format!("profession '{id}': unknown category '{cat}'"),
+                    );
+                };
+                if !is_write && def.author_only {
+                    return cx.err(
+                        c.span(),
+                        format!("profession '{id}': '{cat}' is author-only, list it under write (authors read their own)"),
+                    );
+                }
+                if read.contains(cat) || write.contains(cat) {
+                    return cx.err(
+                        c.span(),
+                        format!("profession '{id}': category '{cat}' is listed twice"),
+                    );
+                }
+                if is_write {
+                    write.insert(cat.clone());
+                } else {
+                    read.insert(cat.clone());
+                }
+            }
+        }
+        // Write implies read, except for author-only categories (read back by the author only).
+        for c in &write {
+            if categories.get(c).is_some_and(|d| !d.author_only) {
+                read.insert(c.clone());
+            }
+        }
+        let mut can = BTreeSet::new();
+        for c in &inner.can {
+            match Capability::parse(c.get_ref()) {
+                Some(cap) => {
+                    can.insert(cap);
+                }
+                None => {
+                    return cx.err(
+                        c.span(),
+                        format!(
+                            "profession '{id}': unknown capability '{}' (known: {})",
+                            c.get_ref(),
+                            Capability::names()
+                        ),
+                    )
+                }
+            }
+        }
+        if can.contains(&Capability::CreateDossier) && !write.contains("identity") {
+            return cx.err(
+                p.label.span(),
+                format!("profession '{id}' may create dossiers but may not write 'identity'"),
+            );
+        }
+        professions.insert(
+            id.clone(),
+            Profession {
+                label: inner.label.get_ref().clone(),
+                read,
+                write,
+                can,
+            },
+        );
+    }
+    if !professions
+        .values()
+        .any(|p| p.can.contains(&Capability::ManageStaff))
+    {
+        return cx.err(
+            0..0,
+            "no profession may manage staff: nobody could add anyone",
+        );
+    }
+
+    let mut kinds = BTreeMap::new();
+    for (id, k) in &raw.kinds {
+        if !valid_ident(id) {
+            return cx.err(
+                k.description.span(),
+                format!("kind identifier '{id}' is invalid"),
+            );
+        }
+        let inner = k;
+        if inner.fields.is_empty() {
+            return cx.err(k.description.span(), format!("kind '{id}' has no field"));
+        }
+        let mut fields = BTreeMap::new();
+        for (name, cat) in &inner.fields {
+            if !valid_ident(name) {
+                return cx.err(
+                    cat.span(),
+                    format!("kind '{id}': field name '{name}' is invalid"),
+                );
+            }
+            if !categories.contains_key(cat.get_ref()) {
+                return cx.err(
+                    cat.span(),
+                    format!(
+                        "kind '{id}': field '{name}' has unknown category '{}'",
+                        cat.get_ref()
+                    ),
+                );
+            }
+            fields.insert(name.clone(), cat.get_ref().clone());
+        }
+        kinds.insert(
+            id.clone(),
+            Kind {
+                description: inner.description.get_ref().clone(),
+                fields,
+            },
+        );
+    }
+
+    Ok(Policy {
+        format: 1,
+        name: raw.name,
+        description: raw.description,
+        rules: Rules {
+            break_glass_hours: hours,
+        },
+        categories,
+        professions,
+        kinds,
+    })
+}

@@ -1,0 +1,80 @@
+//! Deontology policies: the data categories, entry kinds, professions and who may
+//! do what. A policy is a TOML file (`policies/default.toml` ships with Coffre and is
+//! copied into each vault at `init`); [`load`] parses and checks it, reporting the
+//! file, line and reason of any problem. Decisions live in [`eval`].
+
+pub mod eval;
+mod load;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+pub use eval::{Capability, VaultKey};
+pub use load::{load, parse};
+
+/// The policy shipped with Coffre (the French social and medico-social defaults).
+pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.toml");
+/// The name under which the default policy is reported in errors.
+pub const DEFAULT_POLICY_NAME: &str = "policies/default.toml";
+
+/// An effective, checked policy.
+#[derive(Clone, Debug, Serialize)]
+pub struct Policy {
+    /// Format version of the policy file.
+    pub format: u32,
+    /// Name of this policy.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Rules beyond the matrix.
+    pub rules: Rules,
+    /// Data categories by identifier.
+    pub categories: BTreeMap<String, Category>,
+    /// Professions by identifier.
+    pub professions: BTreeMap<String, Profession>,
+    /// Entry kinds by identifier.
+    pub kinds: BTreeMap<String, Kind>,
+}
+
+/// Rules that are not per profession.
+#[derive(Clone, Debug, Serialize)]
+pub struct Rules {
+    /// How long a break-glass access stays open, in hours.
+    pub break_glass_hours: u32,
+}
+
+/// A data category.
+#[derive(Clone, Debug, Serialize)]
+pub struct Category {
+    /// What goes there.
+    pub description: String,
+    /// Only the author reads it back (no shared category key exists).
+    pub author_only: bool,
+    /// If set, withheld from the person's own access, for this legal reason.
+    pub withheld: Option<String>,
+    /// Whether break-glass may open it (never for author-only categories).
+    pub break_glass: bool,
+}
+
+/// A profession and its rights.
+#[derive(Clone, Debug, Serialize)]
+pub struct Profession {
+    /// Human label.
+    pub label: String,
+    /// Categories it may read (including those it may write).
+    pub read: BTreeSet<String>,
+    /// Categories it may write.
+    pub write: BTreeSet<String>,
+    /// Administrative capabilities.
+    pub can: BTreeSet<Capability>,
+}
+
+/// An entry kind: a named set of fields, each in one category.
+#[derive(Clone, Debug, Serialize)]
+pub struct Kind {
+    /// What this kind is for.
+    pub description: String,
+    /// Field name → category.
+    pub fields: BTreeMap<String, String>,
+}

@@ -1,0 +1,157 @@
+//! Key layout of the store: one function per kind of record, so the whole on-disk
+//! namespace can be read in one place.
+//!
+//! | prefix | record | readable metadata |
+//! |---|---|---|
+//! | `meta` | [`VaultMeta`](super::records::VaultMeta) | vault id, KDF parameters, public recipients |
+//! | `s/{staff}` | staff member | id, profession, status, public recipient |
+//! | `w/{key}/{gen}/{holder}` | a vault key wrapped with age | who holds which key |
+//! | `d/{dossier}` | dossier | id, creation time, creator |
+//! | `t/{dossier}/{staff}` | care-team membership | who is in which team |
+//! | `dk/{dossier}/{category}/{author or *}` | wrapped data key | which categories a dossier uses |
+//! | `de/{dossier}/{entry}` | entry of a dossier | entry ids |
+//! | `e/{entry}` | entry header | kind, author, time |
+//! | `v/{entry}/{version}` | one version | field names and categories |
+//! | `i/{tag}/{dossier}` | blind index | 16-byte HMAC tags only |
+//! | `bg/{dossier}/{staff}` | open break-glass window | until when |
+//! | `ah` | audit head | sequence number and hash of the last entry |
+
+use crate::error::{Error, Result};
+
+/// Checks an identifier that becomes part of a key: 1–64 characters of
+/// `a-z 0-9 . _ -`, starting with a letter or digit.
+pub fn check_id(kind: &str, id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && id.as_bytes()[0].is_ascii_alphanumeric();
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "invalid {kind} id: use 1 to 64 characters among a-z, 0-9, '.', '_' and '-'"
+        )))
+    }
+}
+
+fn k(parts: &[&str]) -> Vec<u8> {
+    parts.join("/").into_bytes()
+}
+
+/// `meta`
+pub fn meta() -> Vec<u8> {
+    b"meta".to_vec()
+}
+/// `ah`
+pub fn audit_head() -> Vec<u8> {
+    b"ah".to_vec()
+}
+/// `s/{staff}`
+pub fn staff(id: &str) -> Vec<u8> {
+    k(&["s", id])
+}
+/// Prefix of all staff records.
+pub fn staff_prefix() -> Vec<u8> {
+    b"s/".to_vec()
+}
+/// `w/{key}/{gen}/{holder}`
+pub fn wrap(key: &str, gen: u32, holder: &str) -> Vec<u8> {
+    k(&["w", key, &format!("{gen:08}"), holder])
+}
+/// Prefix of all wraps of one key generation.
+pub fn wrap_prefix(key: &str, gen: u32) -> Vec<u8> {
+    let mut v = k(&["w", key, &format!("{gen:08}")]);
+    v.push(b'/');
+    v
+}
+/// `d/{dossier}`
+pub fn dossier(id: &str) -> Vec<u8> {
+    k(&["d", id])
+}
+/// Prefix of all dossiers.
+pub fn dossier_prefix() -> Vec<u8> {
+    b"d/".to_vec()
+}
+/// `t/{dossier}/{staff}`
+pub fn team(dossier: &str, staff: &str) -> Vec<u8> {
+    k(&["t", dossier, staff])
+}
+/// Prefix of one dossier's team.
+pub fn team_prefix(dossier: &str) -> Vec<u8> {
+    let mut v = k(&["t", dossier]);
+    v.push(b'/');
+    v
+}
+/// `dk/{dossier}/{category}/{author or *}`
+pub fn data_key(dossier: &str, category: &str, author: Option<&str>) -> Vec<u8> {
+    k(&["dk", dossier, category, author.unwrap_or("*")])
+}
+/// `de/{dossier}/{entry}`
+pub fn dossier_entry(dossier: &str, entry: &str) -> Vec<u8> {
+    k(&["de", dossier, entry])
+}
+/// Prefix of one dossier's entries.
+pub fn dossier_entry_prefix(dossier: &str) -> Vec<u8> {
+    let mut v = k(&["de", dossier]);
+    v.push(b'/');
+    v
+}
+/// `e/{entry}`
+pub fn entry(id: &str) -> Vec<u8> {
+    k(&["e", id])
+}
+/// `v/{entry}/{version}`
+pub fn version(entry: &str, version: u32) -> Vec<u8> {
+    k(&["v", entry, &format!("{version:08}")])
+}
+/// Prefix of one entry's versions.
+pub fn version_prefix(entry: &str) -> Vec<u8> {
+    let mut v = k(&["v", entry]);
+    v.push(b'/');
+    v
+}
+/// `i/{tag}/{dossier}`
+pub fn index(tag: &[u8], dossier: &str) -> Vec<u8> {
+    k(&["i", &hex::encode(tag), dossier])
+}
+/// Prefix of one blind-index tag.
+pub fn index_prefix(tag: &[u8]) -> Vec<u8> {
+    let mut v = k(&["i", &hex::encode(tag)]);
+    v.push(b'/');
+    v
+}
+/// `bg/{dossier}/{staff}`
+pub fn break_glass(dossier: &str, staff: &str) -> Vec<u8> {
+    k(&["bg", dossier, staff])
+}
+
+/// The last `/`-separated component of a key, as text.
+pub fn last_component(key: &[u8]) -> Result<String> {
+    let s =
+        std::str::from_utf8(key).map_err(|_| Error::Integrity("a store key is not text".into()))?;
+    Ok(s.rsplit('/').next().unwrap_or_default().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_cannot_inject_separators() {
+        assert!(check_id("staff", "marie.dupont").is_ok());
+        assert!(check_id("staff", "a/b").is_err());
+        assert!(check_id("staff", "").is_err());
+        assert!(check_id("staff", "-x").is_err());
+        assert!(check_id("staff", "Marie").is_err());
+        assert!(check_id("staff", &"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn prefixes_do_not_overlap_between_ids() {
+        // "d1" must not match the prefix of "d10".
+        assert!(!team(&"d10".to_string(), "x").starts_with(&team_prefix("d1")));
+        assert_eq!(last_component(&team("d1", "alice")).unwrap(), "alice");
+    }
+}

@@ -1,0 +1,56 @@
+//! The storage boundary: a small ordered key-value interface with atomic, durable
+//! batches. The vault talks only to [`Store`]; [`sled_store::SledStore`] is today's
+//! engine and another can replace it by implementing the same four methods.
+//!
+//! What the store holds is listed in [`layout`] and `docs/architecture.md`.
+
+pub mod layout;
+pub mod records;
+pub mod sled_store;
+
+use crate::error::Result;
+
+/// One change inside a [`Batch`].
+#[derive(Debug)]
+pub enum Op {
+    /// Set `key` to `value`.
+    Put(Vec<u8>, Vec<u8>),
+    /// Remove `key`.
+    Remove(Vec<u8>),
+}
+
+/// A set of changes applied all together or not at all.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub(crate) ops: Vec<Op>,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Batch::default()
+    }
+    /// Adds a put.
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.ops.push(Op::Put(key, value));
+    }
+    /// Adds a removal.
+    pub fn remove(&mut self, key: Vec<u8>) {
+        self.ops.push(Op::Remove(key));
+    }
+    /// Whether the batch holds no change.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+/// An ordered key-value store with atomic batches.
+pub trait Store: Send + Sync {
+    /// Reads one key.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+    /// All pairs whose key starts with `prefix`, in key order.
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>>;
+    /// Applies `batch` atomically. When this returns `Ok`, the batch has reached
+    /// stable storage (`fsync`), not only the page cache.
+    fn commit(&self, batch: Batch) -> Result<()>;
+}

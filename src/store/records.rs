@@ -1,0 +1,200 @@
+//! The records the vault keeps in its store, and their encoding (postcard).
+//!
+//! Fields named `*_sealed` or `wrapped` are ciphertext; everything else is the
+//! minimal metadata listed in `docs/architecture.md`.
+
+use std::collections::BTreeMap;
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::crypto::kdf::KdfParams;
+use crate::error::{Error, Result};
+
+/// Version of the on-disk format.
+pub const FORMAT: u32 = 1;
+
+/// Vault-wide settings and public material.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VaultMeta {
+    /// On-disk format version.
+    pub format: u32,
+    /// Random vault identifier, bound into every sealed value.
+    pub vault_id: String,
+    /// Creation time (Unix seconds).
+    pub created: u64,
+    /// KDF parameters for new passphrases.
+    pub kdf: KdfParams,
+    /// The recovery key's public recipient.
+    pub recovery_recipient: String,
+    /// Public recipient of the audit key (justifications are encrypted to it).
+    pub audit_recipient: String,
+    /// SHA-256 of the vault's policy file, checked at every open.
+    pub policy_sha256: String,
+    /// Current generation of each vault key (`cat:medical`, `directory`, …).
+    pub key_gens: BTreeMap<String, u32>,
+    /// The establishment's name, sealed under the directory key.
+    pub establishment_sealed: Vec<u8>,
+}
+
+/// Whether a staff member may still unlock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StaffStatus {
+    /// May unlock.
+    Active,
+    /// May no longer unlock.
+    Revoked,
+}
+
+/// A staff member.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StaffRecord {
+    /// Login identifier.
+    pub id: String,
+    /// Profession identifier from the policy.
+    pub profession: String,
+    /// Active or revoked.
+    pub status: StaffStatus,
+    /// Public `age` recipient.
+    pub recipient: String,
+    /// KDF parameters for this member's passphrase.
+    pub kdf: KdfParams,
+    /// KDF salt.
+    pub salt: Vec<u8>,
+    /// The `age` identity sealed under the passphrase-derived key.
+    pub identity_sealed: Vec<u8>,
+    /// The member's display name sealed under the directory key.
+    pub name_sealed: Vec<u8>,
+    /// When added (Unix seconds).
+    pub added: u64,
+    /// Who added them.
+    pub added_by: String,
+}
+
+/// A dossier: the file of one person supported.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DossierRecord {
+    /// Identifier.
+    pub id: String,
+    /// Creation time (Unix seconds).
+    pub created: u64,
+    /// Creator's staff id.
+    pub created_by: String,
+    /// Name and birth date, sealed under the dossier's `identity` data key.
+    pub header_sealed: Vec<u8>,
+}
+
+/// A care-team membership.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TeamRecord {
+    /// Who added this member.
+    pub added_by: String,
+    /// From when (Unix seconds).
+    pub since: u64,
+    /// Until when, if ended.
+    pub until: Option<u64>,
+}
+
+/// A data key of one dossier and category (and author, for author-only categories).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DataKeyRecord {
+    /// Generation of the category key it is sealed under (0 for age-wrapped keys).
+    pub key_gen: u32,
+    /// The data key: AEAD-sealed under the category key, or an age file for
+    /// author-only categories.
+    pub wrapped: Vec<u8>,
+}
+
+/// The unchanging header of an entry.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EntryRecord {
+    /// Identifier.
+    pub id: String,
+    /// Dossier it belongs to.
+    pub dossier: String,
+    /// Entry kind from the policy.
+    pub kind: String,
+    /// First author's staff id.
+    pub author: String,
+    /// Creation time (Unix seconds).
+    pub created: u64,
+    /// Latest version number (1-based).
+    pub latest: u32,
+}
+
+/// One sealed field value.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SealedField {
+    /// Field name.
+    pub name: String,
+    /// Category of the field.
+    pub category: String,
+    /// AEAD ciphertext under the dossier's data key for that category (and author).
+    pub ciphertext: Vec<u8>,
+}
+
+/// One version of an entry: the fields written in that version.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VersionRecord {
+    /// Version number (1 = creation, then one per amendment).
+    pub version: u32,
+    /// Author of this version.
+    pub author: String,
+    /// Time (Unix seconds).
+    pub time: u64,
+    /// Fields set in this version.
+    pub fields: Vec<SealedField>,
+}
+
+/// An open break-glass window.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BreakGlassRecord {
+    /// When it was opened (Unix seconds).
+    pub opened: u64,
+    /// When it closes (Unix seconds).
+    pub until: u64,
+    /// Audit sequence number of the opening.
+    pub audit_seq: u64,
+}
+
+/// The head of the audit chain as last committed with a store write.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuditHead {
+    /// Sequence number of the last entry.
+    pub seq: u64,
+    /// Its hash (hex).
+    pub hash: String,
+}
+
+/// Encodes a record.
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    postcard::to_stdvec(value).map_err(|e| Error::Io(format!("cannot encode a record: {e}")))
+}
+
+/// Decodes a record; a malformed record is an integrity failure.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
+    postcard::from_bytes(bytes)
+        .map_err(|_| Error::Integrity(format!("a stored {what} record is corrupt")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn prop_version_record_round_trip(name in "[a-z_]{1,12}", cat in "[a-z-]{1,12}", ct in proptest::collection::vec(any::<u8>(), 0..64), v in 1u32..1000) {
+            let r = VersionRecord { version: v, author: "a".into(), time: 5, fields: vec![SealedField { name: name.clone(), category: cat.clone(), ciphertext: ct.clone() }] };
+            let back: VersionRecord = decode(&encode(&r).unwrap(), "version").unwrap();
+            prop_assert_eq!(back.version, v);
+            prop_assert_eq!(&back.fields[0].name, &name);
+            prop_assert_eq!(&back.fields[0].ciphertext, &ct);
+        }
+
+        #[test]
+        fn prop_garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..128)) {
+            let _ = decode::<StaffRecord>(&bytes, "staff");
+            let _ = decode::<VersionRecord>(&bytes, "version");
+        }
+    }
+}

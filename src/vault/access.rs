@@ -1,0 +1,143 @@
+//! The care-team rule and break-the-glass: may this actor open this dossier at all?
+//! Field-level rights are decided later, category by category.
+
+use super::session::Session;
+use super::{now, rfc3339};
+use crate::audit::Outcome;
+use crate::error::{Error, Result};
+use crate::policy::Capability;
+use crate::store::records::{decode, encode, BreakGlassRecord, DossierRecord};
+use crate::store::{layout, Batch};
+
+/// How the actor reaches a dossier.
+#[derive(Clone, Debug)]
+pub(crate) struct Access {
+    /// Through a break-the-glass window rather than the care team.
+    pub break_glass: bool,
+    /// The encrypted justification to record with this access.
+    pub justification: Option<String>,
+    /// Content-free detail for the audit.
+    pub detail: Option<String>,
+}
+
+/// Maximum length of a justification, in characters.
+const MAX_JUSTIFICATION: usize = 2000;
+
+impl Session<'_> {
+    pub(crate) fn load_dossier(&self, id: &str) -> Result<DossierRecord> {
+        layout::check_id("dossier", id)?;
+        match self.vault.store.get(&layout::dossier(id))? {
+            Some(b) => decode(&b, "dossier"),
+            None => Err(Error::NotFound(format!("dossier {id}"))),
+        }
+    }
+
+    /// Whether `staff` is currently in the care team of `dossier`.
+    pub(crate) fn in_team(&self, dossier: &str, staff: &str) -> Result<bool> {
+        self.vault.in_team(dossier, staff)
+    }
+
+    /// Refuses and audits in one step.
+    pub(crate) fn refuse<T>(&self, action: &str, dossier: Option<&str>, reason: &str) -> Result<T> {
+        let mut d = self.draft(action).outcome(Outcome::Denied).detail(reason);
+        if let Some(id) = dossier {
+            d = d.dossier(id);
+        }
+        self.vault.audit(d)?;
+        Err(Error::Refused(reason.to_string()))
+    }
+
+    /// Decides whether the actor may open `dossier` for `action`: care team, an open
+    /// break-glass window, or a new break-glass with `justification`.
+    pub(crate) fn reach(
+        &mut self,
+        dossier: &str,
+        action: &str,
+        justification: Option<&str>,
+    ) -> Result<Access> {
+        let just = justification.map(str::trim);
+        if just.is_some_and(|j| j.is_empty() || j.chars().count() > MAX_JUSTIFICATION) {
+            return Err(Error::Usage(format!(
+                "a break-the-glass justification is required (1 to {MAX_JUSTIFICATION} characters)"
+            )));
+        }
+        if self.in_team(dossier, &self.me.id.clone())? {
+            return Ok(Access {
+                break_glass: false,
+                justification: None,
+                detail: None,
+            });
+        }
+        let may = self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::BreakGlass);
+        if let Some(text) = just {
+            if !may {
+                return self.refuse(
+                    action,
+                    Some(dossier),
+                    &format!(
+                        "the profession '{}' may not break the glass",
+                        self.me.profession
+                    ),
+                );
+            }
+            let sealed = self.seal_justification(text)?;
+            let hours = u64::from(self.vault.policy.rules.break_glass_hours);
+            let opened = now();
+            let until = opened + hours * 3600;
+            let entry = self.vault.audit({
+                let mut d = self
+                    .draft("break-glass.open")
+                    .dossier(dossier)
+                    .detail(&format!("open until {}", rfc3339(until)));
+                d.break_glass = true;
+                d.justification = Some(sealed.clone());
+                d
+            })?;
+            let mut batch = Batch::new();
+            let rec = BreakGlassRecord {
+                opened,
+                until,
+                audit_seq: entry.seq,
+            };
+            batch.put(layout::break_glass(dossier, &self.me.id), encode(&rec)?);
+            self.vault.commit(batch)?;
+            return Ok(Access {
+                break_glass: true,
+                justification: Some(sealed),
+                detail: Some(format!("break-glass opened at audit entry {}", entry.seq)),
+            });
+        }
+        if may {
+            if let Some(b) = self
+                .vault
+                .store
+                .get(&layout::break_glass(dossier, &self.me.id))?
+            {
+                let rec: BreakGlassRecord = decode(&b, "break-glass")?;
+                if rec.until > now() {
+                    return Ok(Access {
+                        break_glass: true,
+                        justification: None,
+                        detail: Some(format!(
+                            "within the break-glass opened at audit entry {}",
+                            rec.audit_seq
+                        )),
+                    });
+                }
+            }
+        }
+        let hint = if may {
+            " (in an emergency: --break-glass \"justification\")"
+        } else {
+            ""
+        };
+        self.refuse(
+            action,
+            Some(dossier),
+            &format!("you are not in the care team of dossier {dossier}{hint}"),
+        )
+    }
+}

@@ -1,0 +1,394 @@
+//! Dossiers: creation (with the blind name index), listing, name search, reading a
+//! whole dossier and managing its care team.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::keys::header_aad;
+use super::now;
+use super::session::{DataKey, Session};
+use super::views::{DossierSummary, DossierView};
+use crate::audit::Outcome;
+use crate::crypto::key::random_bytes;
+use crate::crypto::{blind, envelope};
+use crate::error::{Error, Result};
+use crate::policy::{Capability, VaultKey};
+use crate::store::records::{decode, encode, DossierRecord, EntryRecord, StaffStatus, TeamRecord};
+use crate::store::{layout, Batch};
+
+/// The sealed part of a dossier header.
+#[derive(Serialize, Deserialize)]
+struct Header {
+    name: String,
+    birthdate: String,
+}
+
+impl Drop for Header {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.name);
+        zeroize::Zeroize::zeroize(&mut self.birthdate);
+    }
+}
+
+/// Checks a `YYYY-MM-DD` date.
+pub fn check_date(s: &str) -> Result<()> {
+    let bad = || Error::Usage("the birth date must be a real date written YYYY-MM-DD".into());
+    let parts: Vec<&str> = s.split('-').collect();
+    if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
+        return Err(bad());
+    }
+    let num = |p: &str| p.parse::<u32>().map_err(|_| bad());
+    let (y, m, d) = (num(parts[0])?, num(parts[1])?, num(parts[2])?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if !(1900..=2200).contains(&y) || d == 0 || d > days {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+impl Session<'_> {
+    /// Creates a dossier for a person; the creator joins its care team.
+    pub fn create_dossier(&mut self, name: &str, birthdate: &str) -> Result<String> {
+        const ACTION: &str = "dossier.create";
+        if !self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::CreateDossier)
+        {
+            return self.refuse(
+                ACTION,
+                None,
+                &format!(
+                    "the profession '{}' may not create dossiers",
+                    self.me.profession
+                ),
+            );
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(Error::Usage(
+                "the name must have 1 to 200 characters".into(),
+            ));
+        }
+        check_date(birthdate)?;
+        let id = format!("d-{}", hex::encode(random_bytes::<5>()?));
+        let mut batch = Batch::new();
+        let key = match self.data_key(&id, "identity", None, Some(&mut batch))? {
+            DataKey::Key(k) => k,
+            _ => {
+                return Err(Error::Pending(
+                    "the 'identity' key has not been granted to you yet".into(),
+                ))
+            }
+        };
+        let index_key = self.vault_key32(&VaultKey::Index)?.ok_or_else(|| {
+            Error::Pending("the name-index key has not been granted to you yet".into())
+        })?;
+        let header = Zeroizing::new(
+            serde_json::to_vec(&Header {
+                name: name.to_string(),
+                birthdate: birthdate.to_string(),
+            })
+            .map_err(|e| Error::Io(e.to_string()))?,
+        );
+        let rec = DossierRecord {
+            id: id.clone(),
+            created: now(),
+            created_by: self.me.id.clone(),
+            header_sealed: envelope::seal(
+                &key,
+                &header_aad(&self.vault.meta.vault_id, &id),
+                &header,
+            )?,
+        };
+        batch.put(layout::dossier(&id), encode(&rec)?);
+        for token in blind::tokens(name) {
+            batch.put(
+                layout::index(&blind::tag(&index_key, &token), &id),
+                Vec::new(),
+            );
+        }
+        let team = TeamRecord {
+            added_by: self.me.id.clone(),
+            since: now(),
+            until: None,
+        };
+        batch.put(layout::team(&id, &self.me.id), encode(&team)?);
+        self.vault
+            .audit(self.draft(ACTION).dossier(&id).categories(["identity"]))?;
+        self.vault.commit(batch)?;
+        Ok(id)
+    }
+
+    /// Opens a dossier's name and birth date, if the actor may read identity.
+    fn open_header(&mut self, rec: &DossierRecord) -> Result<Option<(String, String)>> {
+        if !self.vault.policy.can_read(&self.me.profession, "identity") {
+            return Ok(None);
+        }
+        let key = match self.data_key(&rec.id, "identity", None, None)? {
+            DataKey::Key(k) => k,
+            _ => return Ok(None),
+        };
+        let plain = envelope::open(
+            &key,
+            &header_aad(&self.vault.meta.vault_id, &rec.id),
+            &rec.header_sealed,
+        )?;
+        let h: Header = serde_json::from_slice(&plain)
+            .map_err(|_| Error::Integrity("a dossier header is corrupt".into()))?;
+        Ok(Some((h.name.clone(), h.birthdate.clone())))
+    }
+
+    fn summaries(&mut self, ids: &[String], action: &str) -> Result<Vec<DossierSummary>> {
+        let mut out = Vec::new();
+        let mut named = 0usize;
+        for id in ids {
+            let rec = self.load_dossier(id)?;
+            let in_team = self.in_team(id, &self.me.id.clone())?;
+            let header = if in_team {
+                self.open_header(&rec)?
+            } else {
+                None
+            };
+            named += usize::from(header.is_some());
+            let (name, birthdate) = match header {
+                Some((n, b)) => (Some(n), Some(b)),
+                None => (None, None),
+            };
+            out.push(DossierSummary {
+                id: id.clone(),
+                name,
+                birthdate,
+                in_team,
+            });
+        }
+        let mut d = self
+            .draft(action)
+            .detail(&format!("{} dossiers, {named} names shown", ids.len()));
+        if named > 0 {
+            d = d.categories(["identity"]);
+        }
+        self.vault.audit(d)?;
+        Ok(out)
+    }
+
+    /// Dossiers whose care team includes the actor; managers of care teams see every
+    /// dossier id (names only where they are in the team).
+    pub fn list_dossiers(&mut self) -> Result<Vec<DossierSummary>> {
+        let all_ids: Vec<String> = self
+            .vault
+            .store
+            .scan_prefix(&layout::dossier_prefix())?
+            .iter()
+            .map(|(k, _)| layout::last_component(k))
+            .collect::<Result<_>>()?;
+        let manager = self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ManageTeam);
+        let mut ids = Vec::new();
+        for id in all_ids {
+            if manager || self.in_team(&id, &self.me.id.clone())? {
+                ids.push(id);
+            }
+        }
+        self.summaries(&ids, "dossier.list")
+    }
+
+    /// Finds dossiers whose name contains every word of `text` (whole words, case
+    /// and accents ignored), through the blind index. The query is never recorded.
+    pub fn find_dossiers(&mut self, text: &str) -> Result<Vec<DossierSummary>> {
+        const ACTION: &str = "dossier.find";
+        let Some(index_key) = self.vault_key32(&VaultKey::Index)? else {
+            if self
+                .vault
+                .policy
+                .entitled(&self.me.profession, &VaultKey::Index)
+            {
+                return Err(Error::Pending(
+                    "the name-index key has not been granted to you yet".into(),
+                ));
+            }
+            return self.refuse(
+                ACTION,
+                None,
+                &format!(
+                    "the profession '{}' may not search names",
+                    self.me.profession
+                ),
+            );
+        };
+        let tokens = blind::tokens(text);
+        if tokens.is_empty() {
+            return Err(Error::Usage(
+                "give at least one word of two letters or more".into(),
+            ));
+        }
+        let mut found: Option<BTreeSet<String>> = None;
+        for t in &tokens {
+            let tag = blind::tag(&index_key, t);
+            let ids: BTreeSet<String> = self
+                .vault
+                .store
+                .scan_prefix(&layout::index_prefix(&tag))?
+                .iter()
+                .map(|(k, _)| layout::last_component(k))
+                .collect::<Result<_>>()?;
+            found = Some(match found {
+                None => ids,
+                Some(prev) => prev.intersection(&ids).cloned().collect(),
+            });
+        }
+        let ids: Vec<String> = found.unwrap_or_default().into_iter().collect();
+        self.summaries(&ids, ACTION)
+    }
+
+    /// Reads a whole dossier: every field the actor may read, every other field
+    /// listed as withheld with its category. Audited before anything is returned.
+    pub fn show_dossier(&mut self, id: &str, break_glass: Option<&str>) -> Result<DossierView> {
+        const ACTION: &str = "dossier.read";
+        let rec = self.load_dossier(id)?;
+        let access = self.reach(id, ACTION, break_glass)?;
+        let result = (|| -> Result<DossierView> {
+            let mut entries: Vec<EntryRecord> = Vec::new();
+            for (k, _) in self
+                .vault
+                .store
+                .scan_prefix(&layout::dossier_entry_prefix(id))?
+            {
+                let eid = layout::last_component(&k)?;
+                entries.push(self.load_entry(&eid)?);
+            }
+            entries.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+            let header = if access.break_glass && !self.vault.policy.break_glass_opens("identity") {
+                None
+            } else {
+                self.open_header(&rec)?
+            };
+            let mut views = Vec::new();
+            for e in &entries {
+                views.push(self.entry_view(e, access.break_glass)?);
+            }
+            let (name, birthdate) = match header {
+                Some((n, b)) => (Some(n), Some(b)),
+                None => (None, None),
+            };
+            Ok(DossierView {
+                id: id.to_string(),
+                name,
+                birthdate,
+                break_glass: access.break_glass,
+                entries: views,
+            })
+        })();
+        match result {
+            Ok(view) => {
+                let mut cats: BTreeSet<String> = view
+                    .entries
+                    .iter()
+                    .flat_map(|e| e.fields.values().map(|f| f.category.clone()))
+                    .collect();
+                if view.name.is_some() {
+                    cats.insert("identity".into());
+                }
+                let mut d = self.draft(ACTION).dossier(id).categories(cats);
+                d.break_glass = access.break_glass;
+                d.justification = access.justification.clone();
+                d.detail = access.detail.clone();
+                self.vault.audit(d)?;
+                Ok(view)
+            }
+            Err(e) => {
+                let mut d = self
+                    .draft(ACTION)
+                    .dossier(id)
+                    .outcome(Outcome::Error)
+                    .detail("could not be read: integrity or storage error");
+                d.break_glass = access.break_glass;
+                self.vault.audit(d)?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Adds `staff` to the care team of `dossier`. Allowed to care-team managers
+    /// and to the dossier's creator.
+    pub fn add_team_member(&mut self, dossier: &str, staff: &str) -> Result<()> {
+        const ACTION: &str = "team.add";
+        let rec = self.load_dossier(dossier)?;
+        layout::check_id("staff", staff)?;
+        let manager = self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ManageTeam);
+        if !manager && rec.created_by != self.me.id {
+            return self.refuse(
+                ACTION,
+                Some(dossier),
+                "only care-team managers and the dossier's creator may change its team",
+            );
+        }
+        match self.vault.staff_record(staff)? {
+            Some(s) if s.status == StaffStatus::Active => {}
+            Some(_) => {
+                return Err(Error::Usage(format!(
+                    "staff member '{staff}' has been revoked"
+                )))
+            }
+            None => return Err(Error::NotFound(format!("staff member '{staff}'"))),
+        }
+        let team = TeamRecord {
+            added_by: self.me.id.clone(),
+            since: now(),
+            until: None,
+        };
+        self.vault
+            .audit(self.draft(ACTION).dossier(dossier).target(staff))?;
+        let mut batch = Batch::new();
+        batch.put(layout::team(dossier, staff), encode(&team)?);
+        self.vault.commit(batch)
+    }
+
+    /// The staff ids in the care team of `dossier` (for managers and members).
+    pub fn team(&mut self, dossier: &str) -> Result<Vec<String>> {
+        self.load_dossier(dossier)?;
+        let mut out = Vec::new();
+        for (k, v) in self
+            .vault
+            .store
+            .scan_prefix(&layout::team_prefix(dossier))?
+        {
+            let t: TeamRecord = decode(&v, "care team")?;
+            if t.until.is_none_or(|u| u > now()) {
+                out.push(layout::last_component(&k)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_date;
+
+    #[test]
+    fn dates() {
+        assert!(check_date("2001-02-28").is_ok());
+        assert!(check_date("2000-02-29").is_ok());
+        assert!(check_date("1900-02-29").is_err());
+        assert!(check_date("2001-13-01").is_err());
+        assert!(check_date("2001-1-01").is_err());
+        assert!(check_date("01-01-2001").is_err());
+        assert!(check_date("2001-04-31").is_err());
+        assert!(check_date("").is_err());
+    }
+}

@@ -1,0 +1,410 @@
+//! Entries: adding, amending (a new version, never an overwrite) and reading them
+//! field by field, each field opened only if the actor's profession may read its
+//! category and the actor holds the key.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use zeroize::Zeroizing;
+
+use super::keys::field_aad;
+use super::session::{DataKey, Session};
+use super::views::{EntryView, FieldValue, Withheld, WithheldReason};
+use super::{now, rfc3339};
+use crate::audit::Outcome;
+use crate::crypto::envelope;
+use crate::crypto::key::random_bytes;
+use crate::error::{Error, Result};
+use crate::store::records::{decode, encode, EntryRecord, SealedField, VersionRecord};
+use crate::store::{layout, Batch};
+
+/// A field value given by the caller. The value is zeroized on drop.
+pub struct FieldInput {
+    /// Field name (must belong to the entry's kind).
+    pub name: String,
+    /// Plaintext.
+    pub value: Zeroizing<String>,
+}
+
+impl FieldInput {
+    /// Builds a field input.
+    pub fn new(name: &str, value: &str) -> Self {
+        FieldInput {
+            name: name.to_string(),
+            value: Zeroizing::new(value.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Debug for FieldInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FieldInput")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The latest state of one field across versions.
+struct Latest<'a> {
+    field: &'a SealedField,
+    version: u32,
+    author: &'a str,
+}
+
+impl Session<'_> {
+    pub(crate) fn load_entry(&self, id: &str) -> Result<EntryRecord> {
+        layout::check_id("entry", id)?;
+        match self.vault.store.get(&layout::entry(id))? {
+            Some(b) => decode(&b, "entry"),
+            None => Err(Error::NotFound(format!("entry {id}"))),
+        }
+    }
+
+    fn versions(&self, entry: &EntryRecord) -> Result<Vec<VersionRecord>> {
+        let mut out: Vec<VersionRecord> = self
+            .vault
+            .store
+            .scan_prefix(&layout::version_prefix(&entry.id))?
+            .iter()
+            .map(|(_, v)| decode::<VersionRecord>(v, "entry version"))
+            .collect::<Result<_>>()?;
+        out.sort_by_key(|v| v.version);
+        let numbered_ok = out
+            .iter()
+            .enumerate()
+            .all(|(i, v)| v.version as usize == i + 1);
+        if out.len() != entry.latest as usize || !numbered_ok {
+            return Err(Error::Integrity(format!(
+                "entry {} has missing or extra versions",
+                entry.id
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Builds the actor's view of an entry (latest value of each field).
+    pub(crate) fn entry_view(
+        &mut self,
+        entry: &EntryRecord,
+        break_glass: bool,
+    ) -> Result<EntryView> {
+        let versions = self.versions(entry)?;
+        let mut latest: BTreeMap<&str, Latest<'_>> = BTreeMap::new();
+        for v in &versions {
+            for f in &v.fields {
+                latest.insert(
+                    &f.name,
+                    Latest {
+                        field: f,
+                        version: v.version,
+                        author: &v.author,
+                    },
+                );
+            }
+        }
+        let policy = &self.vault.policy;
+        let prof = self.me.profession.clone();
+        let mut fields = BTreeMap::new();
+        let mut withheld = Vec::new();
+        for (name, l) in latest {
+            let cat = l.field.category.clone();
+            let author_only = policy.is_author_only(&cat);
+            let reason = if !policy.can_read(&prof, &cat) {
+                Some(WithheldReason::NotPermitted)
+            } else if author_only && l.author != self.me.id {
+                Some(WithheldReason::AuthorOnly)
+            } else if break_glass && !policy.break_glass_opens(&cat) {
+                Some(WithheldReason::NotUnderBreakGlass)
+            } else {
+                None
+            };
+            let reason = match reason {
+                Some(r) => Some(r),
+                None => {
+                    let author = author_only.then_some(l.author);
+                    match self.data_key(&entry.dossier, &cat, author, None)? {
+                        DataKey::Key(k) => {
+                            let aad = field_aad(
+                                &self.vault.meta.vault_id,
+                                &entry.dossier,
+                                &entry.id,
+                                name,
+                                l.version,
+                                &cat,
+                            );
+                            let plain = envelope::open(&k, &aad, &l.field.ciphertext)?;
+                            let value = String::from_utf8(plain.to_vec()).map_err(|_| {
+                                Error::Integrity("a field value is not text".into())
+                            })?;
+                            fields.insert(
+                                name.to_string(),
+                                FieldValue {
+                                    value,
+                                    category: cat.clone(),
+                                    version: l.version,
+                                    author: l.author.to_string(),
+                                },
+                            );
+                            None
+                        }
+                        DataKey::Pending => Some(WithheldReason::Pending),
+                        DataKey::NoAccess => Some(WithheldReason::NotPermitted),
+                        DataKey::Missing => {
+                            return Err(Error::Integrity(format!(
+                                "the data key of '{cat}' in dossier {} is missing",
+                                entry.dossier
+                            )))
+                        }
+                    }
+                }
+            };
+            if let Some(reason) = reason {
+                withheld.push(Withheld {
+                    field: name.to_string(),
+                    category: cat,
+                    reason,
+                });
+            }
+        }
+        Ok(EntryView {
+            id: entry.id.clone(),
+            dossier: entry.dossier.clone(),
+            kind: entry.kind.clone(),
+            author: entry.author.clone(),
+            version: entry.latest,
+            created: rfc3339(entry.created),
+            fields,
+            withheld,
+        })
+    }
+
+    /// Checks the fields against the kind and the actor's write rights, then seals
+    /// them into a version record.
+    fn seal_version(
+        &mut self,
+        action: &str,
+        entry: &EntryRecord,
+        version: u32,
+        inputs: &[FieldInput],
+        previous: &[VersionRecord],
+        batch: &mut Batch,
+    ) -> Result<VersionRecord> {
+        let kind = self
+            .vault
+            .policy
+            .kinds
+            .get(&entry.kind)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "unknown entry kind '{}' (see `coffre policy show`)",
+                    entry.kind
+                ))
+            })?
+            .clone();
+        if inputs.is_empty() {
+            return Err(Error::Usage("give at least one --field NAME=VALUE".into()));
+        }
+        let mut seen = BTreeSet::new();
+        for f in inputs {
+            if !kind.fields.contains_key(&f.name) {
+                let known: Vec<&str> = kind.fields.keys().map(String::as_str).collect();
+                return Err(Error::Usage(format!(
+                    "kind '{}' has no field '{}' (fields: {})",
+                    entry.kind,
+                    f.name,
+                    known.join(", ")
+                )));
+            }
+            if !seen.insert(f.name.as_str()) {
+                return Err(Error::Usage(format!("field '{}' is given twice", f.name)));
+            }
+        }
+        for f in inputs {
+            let cat = &kind.fields[&f.name];
+            if !self.vault.policy.can_write(&self.me.profession, cat) {
+                return self.refuse(
+                    action,
+                    Some(&entry.dossier),
+                    &format!(
+                        "the profession '{}' may not write category '{cat}'",
+                        self.me.profession
+                    ),
+                );
+            }
+            if self.vault.policy.is_author_only(cat) {
+                let other_author = previous
+                    .iter()
+                    .filter(|v| v.fields.iter().any(|pf| pf.name == f.name))
+                    .any(|v| v.author != self.me.id);
+                if other_author {
+                    return self.refuse(
+                        action,
+                        Some(&entry.dossier),
+                        &format!(
+                            "field '{}' is author-only and was written by someone else",
+                            f.name
+                        ),
+                    );
+                }
+            }
+        }
+        let mut sealed = Vec::new();
+        for f in inputs {
+            let cat = kind.fields[&f.name].clone();
+            let key = match self.data_key(
+                &entry.dossier,
+                &cat,
+                Some(&self.me.id.clone()),
+                Some(batch),
+            )? {
+                DataKey::Key(k) => k,
+                DataKey::Pending => {
+                    self.vault.audit(
+                        self.draft(action)
+                            .dossier(&entry.dossier)
+                            .outcome(Outcome::Denied)
+                            .categories([cat.as_str()])
+                            .detail("key not granted yet"),
+                    )?;
+                    return Err(Error::Pending(format!(
+                        "the key of category '{cat}' has not been granted to you yet"
+                    )));
+                }
+                _ => {
+                    return self.refuse(
+                        action,
+                        Some(&entry.dossier),
+                        &format!("you hold no key for category '{cat}'"),
+                    )
+                }
+            };
+            let aad = field_aad(
+                &self.vault.meta.vault_id,
+                &entry.dossier,
+                &entry.id,
+                &f.name,
+                version,
+                &cat,
+            );
+            sealed.push(SealedField {
+                name: f.name.clone(),
+                category: cat,
+                ciphertext: envelope::seal(&key, &aad, f.value.as_bytes())?,
+            });
+        }
+        Ok(VersionRecord {
+            version,
+            author: self.me.id.clone(),
+            time: now(),
+            fields: sealed,
+        })
+    }
+
+    /// Adds an entry of `kind` to `dossier`. Returns the new entry id.
+    pub fn add_entry(
+        &mut self,
+        dossier: &str,
+        kind: &str,
+        fields: &[FieldInput],
+    ) -> Result<String> {
+        const ACTION: &str = "entry.add";
+        self.load_dossier(dossier)?;
+        if !self.vault.policy.kinds.contains_key(kind) {
+            return Err(Error::Usage(format!(
+                "unknown entry kind '{kind}' (see `coffre policy show`)"
+            )));
+        }
+        if !self.in_team(dossier, &self.me.id.clone())? {
+            return self.refuse(
+                ACTION,
+                Some(dossier),
+                &format!("you are not in the care team of dossier {dossier}"),
+            );
+        }
+        let id = format!("e-{}", hex::encode(random_bytes::<6>()?));
+        let entry = EntryRecord {
+            id: id.clone(),
+            dossier: dossier.to_string(),
+            kind: kind.to_string(),
+            author: self.me.id.clone(),
+            created: now(),
+            latest: 1,
+        };
+        let mut batch = Batch::new();
+        let version = self.seal_version(ACTION, &entry, 1, fields, &[], &mut batch)?;
+        let cats: Vec<String> = version.fields.iter().map(|f| f.category.clone()).collect();
+        batch.put(layout::entry(&id), encode(&entry)?);
+        batch.put(layout::version(&id, 1), encode(&version)?);
+        batch.put(layout::dossier_entry(dossier, &id), Vec::new());
+        self.vault.audit(
+            self.draft(ACTION)
+                .dossier(dossier)
+                .entry(&id)
+                .categories(cats),
+        )?;
+        self.vault.commit(batch)?;
+        Ok(id)
+    }
+
+    /// Amends an entry: the given fields get a new version; nothing is overwritten.
+    /// Returns the new version number.
+    pub fn amend_entry(&mut self, entry_id: &str, fields: &[FieldInput]) -> Result<u32> {
+        const ACTION: &str = "entry.amend";
+        let mut entry = self.load_entry(entry_id)?;
+        if !self.in_team(&entry.dossier, &self.me.id.clone())? {
+            return self.refuse(
+                ACTION,
+                Some(&entry.dossier.clone()),
+                &format!("you are not in the care team of dossier {}", entry.dossier),
+            );
+        }
+        let previous = self.versions(&entry)?;
+        let version = entry.latest + 1;
+        let mut batch = Batch::new();
+        let rec = self.seal_version(ACTION, &entry, version, fields, &previous, &mut batch)?;
+        let cats: Vec<String> = rec.fields.iter().map(|f| f.category.clone()).collect();
+        entry.latest = version;
+        batch.put(layout::entry(entry_id), encode(&entry)?);
+        batch.put(layout::version(entry_id, version), encode(&rec)?);
+        self.vault.audit(
+            self.draft(ACTION)
+                .dossier(&entry.dossier)
+                .entry(entry_id)
+                .categories(cats)
+                .detail(&format!("version {version}")),
+        )?;
+        self.vault.commit(batch)?;
+        Ok(version)
+    }
+
+    /// Reads one entry (care team or break-glass, like a dossier).
+    pub fn show_entry(&mut self, entry_id: &str, break_glass: Option<&str>) -> Result<EntryView> {
+        const ACTION: &str = "entry.read";
+        let entry = self.load_entry(entry_id)?;
+        let access = self.reach(&entry.dossier, ACTION, break_glass)?;
+        match self.entry_view(&entry, access.break_glass) {
+            Ok(view) => {
+                let cats: Vec<String> = view.fields.values().map(|f| f.category.clone()).collect();
+                let mut d = self
+                    .draft(ACTION)
+                    .dossier(&entry.dossier)
+                    .entry(entry_id)
+                    .categories(cats);
+                d.break_glass = access.break_glass;
+                d.justification = access.justification;
+                d.detail = access.detail;
+                self.vault.audit(d)?;
+                Ok(view)
+            }
+            Err(e) => {
+                self.vault.audit(
+                    self.draft(ACTION)
+                        .dossier(&entry.dossier)
+                        .entry(entry_id)
+                        .outcome(Outcome::Error)
+                        .detail("could not be read: integrity or storage error"),
+                )?;
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Creating a vault: policy copy, vault keys, recovery key, first staff member.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::keys::{new_key_material, seal_staff_name};
+use super::views::InitReport;
+use super::{now, policy_digest, take_lock, Vault, AUDIT_FILE, POLICY_FILE, STORE_DIR};
+use crate::audit::{AuditLog, Draft};
+use crate::crypto::kdf::{self, KdfParams};
+use crate::crypto::key::random_bytes;
+use crate::crypto::wrap::{self, Identity};
+use crate::crypto::{envelope, Aad, Key32};
+use crate::error::{Error, Result};
+use crate::policy::{Capability, VaultKey};
+use crate::store::records::{encode, StaffRecord, StaffStatus, VaultMeta, FORMAT};
+use crate::store::sled_store::SledStore;
+use crate::store::{layout, Batch, Store};
+
+/// Everything `init` needs.
+pub struct InitOptions {
+    /// The establishment's name (sealed in the vault).
+    pub establishment: String,
+    /// First staff member's id.
+    pub admin_id: String,
+    /// First staff member's display name.
+    pub admin_name: String,
+    /// First staff member's profession (must be able to manage staff).
+    pub admin_profession: String,
+    /// First staff member's passphrase.
+    pub admin_passphrase: SecretString,
+    /// KDF parameters for every passphrase in this vault.
+    pub kdf: KdfParams,
+    /// Policy text and the name to report it under; `None` for the shipped default.
+    pub policy: Option<(String, String)>,
+    /// Use this recovery identity instead of generating one (demonstrations).
+    pub recovery: Option<Identity>,
+}
+
+impl std::fmt::Debug for InitOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InitOptions")
+            .field("admin_id", &self.admin_id)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("cannot sync the vault directory", e))
+}
+
+impl Vault {
+    /// Creates a new vault in `dir` (which must not hold one) and returns it open,
+    /// with the recovery identity the caller must hand to the establishment.
+    pub fn init(dir: &Path, opts: InitOptions) -> Result<(Vault, InitReport)> {
+        layout::check_id("staff", &opts.admin_id)?;
+        if opts.admin_name.trim().is_empty() || opts.establishment.trim().is_empty() {
+            return Err(Error::Usage(
+                "the establishment and admin names must not be empty".into(),
+            ));
+        }
+        if dir.join(STORE_DIR).exists() || dir.join(AUDIT_FILE).exists() {
+            return Err(Error::Usage(format!(
+                "{} already holds a vault",
+                dir.display()
+            )));
+        }
+        let (policy_text, policy_name) = opts.policy.clone().unwrap_or_else(|| {
+            (
+                crate::policy::DEFAULT_POLICY.to_string(),
+                crate::policy::DEFAULT_POLICY_NAME.to_string(),
+            )
+        });
+        let policy = crate::policy::parse(&policy_text, &policy_name)?;
+        if !policy.has_profession(&opts.admin_profession) {
+            return Err(Error::Usage(format!(
+                "unknown profession '{}'",
+                opts.admin_profession
+            )));
+        }
+        if !policy.has(&opts.admin_profession, Capability::ManageStaff) {
+            return Err(Error::Usage(format!(
+                "the first member must be able to manage staff; '{}' cannot",
+                opts.admin_profession
+            )));
+        }
+        if opts.admin_passphrase.expose_secret().is_empty() {
+            return Err(Error::Usage("the passphrase must not be empty".into()));
+        }
+
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io("cannot create the vault directory", e))?;
+        let lock = take_lock(dir)?;
+        let policy_path = dir.join(POLICY_FILE);
+        std::fs::write(&policy_path, &policy_text)
+            .and_then(|_| std::fs::File::open(&policy_path)?.sync_all())
+            .map_err(|e| Error::io("cannot write the vault's policy", e))?;
+        let store = SledStore::open(&dir.join(STORE_DIR))?;
+        sync_dir(dir)?;
+
+        let vault_id = hex::encode(random_bytes::<16>()?);
+        let recovery = match opts.recovery {
+            Some(r) => r,
+            None => Identity::generate(),
+        };
+        let admin_identity = Identity::generate();
+
+        let mut batch = Batch::new();
+        let mut key_gens = BTreeMap::new();
+        let mut directory_key = None;
+        let mut audit_recipient = String::new();
+        for key in policy.vault_keys() {
+            let material = new_key_material(&key)?;
+            if key == VaultKey::Audit {
+                let id = Identity::parse(
+                    std::str::from_utf8(&material).map_err(|_| Error::Io("audit key".into()))?,
+                )?;
+                audit_recipient = id.recipient();
+            }
+            if key == VaultKey::Directory {
+                directory_key = Some(Key32::from_slice(&material)?);
+            }
+            let recovery_wrap = wrap::wrap(&material, &[&recovery.recipient()])?;
+            batch.put(
+                layout::wrap(&key.name(), 1, super::keys::RECOVERY_HOLDER),
+                recovery_wrap,
+            );
+            if policy.entitled(&opts.admin_profession, &key) {
+                batch.put(
+                    layout::wrap(&key.name(), 1, &opts.admin_id),
+                    wrap::wrap(&material, &[&admin_identity.recipient()])?,
+                );
+            }
+            key_gens.insert(key.name(), 1u32);
+        }
+        let directory_key = directory_key.ok_or_else(|| Error::Io("no directory key".into()))?;
+
+        let establishment_sealed = envelope::seal(
+            &directory_key,
+            &Aad::new("coffre/establishment/v1").with(vault_id.as_bytes()),
+            opts.establishment.as_bytes(),
+        )?;
+        let meta = VaultMeta {
+            format: FORMAT,
+            vault_id: vault_id.clone(),
+            created: now(),
+            kdf: opts.kdf,
+            recovery_recipient: recovery.recipient(),
+            audit_recipient,
+            policy_sha256: policy_digest(&policy_text),
+            key_gens,
+            establishment_sealed,
+        };
+        batch.put(layout::meta(), encode(&meta)?);
+
+        let salt = random_bytes::<16>()?;
+        let pkey = kdf::derive(&opts.admin_passphrase, &salt, &opts.kdf)?;
+        let identity_aad = Aad::new("coffre/identity/v1")
+            .with(vault_id.as_bytes())
+            .with(opts.admin_id.as_bytes());
+        let admin = StaffRecord {
+            id: opts.admin_id.clone(),
+            profession: opts.admin_profession.clone(),
+            status: StaffStatus::Active,
+            recipient: admin_identity.recipient(),
+            kdf: opts.kdf,
+            salt: salt.to_vec(),
+            identity_sealed: envelope::seal(
+                &pkey,
+                &identity_aad,
+                &wrap::secret_bytes(&admin_identity),
+            )?,
+            name_sealed: seal_staff_name(
+                &directory_key,
+                &vault_id,
+                &opts.admin_id,
+                &opts.admin_name,
+            )?,
+            added: now(),
+            added_by: opts.admin_id.clone(),
+        };
+        batch.put(layout::staff(&opts.admin_id), encode(&admin)?);
+
+        let mut log = AuditLog::open(&dir.join(AUDIT_FILE), &vault_id)?;
+        log.append(
+            Draft::new(&opts.admin_id, &opts.admin_profession, "vault.init").target(&opts.admin_id),
+        )?;
+        sync_dir(dir)?;
+        let head = crate::store::records::AuditHead {
+            seq: log.head().0,
+            hash: log.head().1.to_string(),
+        };
+        batch.put(layout::audit_head(), encode(&head)?);
+        store.commit(batch)?;
+
+        let vault = Vault {
+            dir: dir.to_path_buf(),
+            store: Box::new(store),
+            policy,
+            meta,
+            audit: std::sync::Mutex::new(log),
+            _lock: lock,
+        };
+        Ok((vault, InitReport { vault_id, recovery }))
+    }
+}

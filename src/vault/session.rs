@@ -1,0 +1,321 @@
+//! An unlocked staff member: their identity, the keys they hold, and the automatic
+//! granting of keys to colleagues who are entitled to them but do not have them yet.
+
+use std::collections::HashMap;
+
+use zeroize::Zeroizing;
+
+use super::keys::{data_key_aad, RECOVERY_HOLDER};
+use super::Vault;
+use crate::audit::Draft;
+use crate::crypto::wrap::{self, Identity};
+use crate::crypto::{envelope, Key32};
+use crate::error::{Error, Result};
+use crate::policy::VaultKey;
+use crate::store::records::{decode, encode, DataKeyRecord, StaffRecord, StaffStatus};
+use crate::store::{layout, Batch};
+
+/// State of a data key for the current actor.
+pub(crate) enum DataKey {
+    /// The key, opened.
+    Key(Key32),
+    /// Entitled to the category, but its key has not been granted yet.
+    Pending,
+    /// Cannot open it (not entitled, or another author's key).
+    NoAccess,
+    /// No data of this category exists yet in this dossier.
+    Missing,
+}
+
+/// An unlocked staff member. Every read and write of the vault goes through here.
+pub struct Session<'v> {
+    pub(crate) vault: &'v Vault,
+    pub(crate) me: StaffRecord,
+    identity: Identity,
+    weak_kdf: bool,
+    held: HashMap<String, Option<Zeroizing<Vec<u8>>>>,
+    data_keys: HashMap<Vec<u8>, Key32>,
+    grants: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.me.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'v> Session<'v> {
+    pub(crate) fn new(
+        vault: &'v Vault,
+        me: StaffRecord,
+        identity: Identity,
+        weak_kdf: bool,
+    ) -> Self {
+        Session {
+            vault,
+            me,
+            identity,
+            weak_kdf,
+            held: HashMap::new(),
+            data_keys: HashMap::new(),
+            grants: Vec::new(),
+        }
+    }
+
+    /// The unlocked staff member's id.
+    pub fn user(&self) -> &str {
+        &self.me.id
+    }
+
+    /// Their profession.
+    pub fn profession(&self) -> &str {
+        &self.me.profession
+    }
+
+    /// Whether this member's passphrase uses the weak test KDF.
+    pub fn weak_kdf(&self) -> bool {
+        self.weak_kdf
+    }
+
+    /// Keys granted to colleagues during this session, as (key, staff id).
+    pub fn grants_made(&self) -> &[(String, String)] {
+        &self.grants
+    }
+
+    /// The vault this session belongs to.
+    pub fn vault(&self) -> &'v Vault {
+        self.vault
+    }
+
+    pub(crate) fn draft(&self, action: &str) -> Draft {
+        Draft::new(&self.me.id, &self.me.profession, action)
+    }
+
+    fn key_gen(&self, key: &VaultKey) -> Result<u32> {
+        self.vault.key_gen(key)
+    }
+
+    /// The material of a vault key if this member holds it.
+    pub(crate) fn vault_key_material(
+        &mut self,
+        key: &VaultKey,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        let name = key.name();
+        if let Some(cached) = self.held.get(&name) {
+            return Ok(cached.clone());
+        }
+        let gen = self.key_gen(key)?;
+        let material = match self
+            .vault
+            .store
+            .get(&layout::wrap(&name, gen, &self.me.id))?
+        {
+            Some(ct) => wrap::unwrap(&ct, &self.identity)?,
+            None => None,
+        };
+        self.held.insert(name, material.clone());
+        Ok(material)
+    }
+
+    /// A 32-byte vault key (category, directory or index key) if held.
+    pub(crate) fn vault_key32(&mut self, key: &VaultKey) -> Result<Option<Key32>> {
+        match self.vault_key_material(key)? {
+            Some(m) => Ok(Some(Key32::from_slice(&m)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The directory key, which every active member holds once granted.
+    pub(crate) fn directory_key(&mut self) -> Result<Key32> {
+        self.vault_key32(&VaultKey::Directory)?.ok_or_else(|| {
+            Error::Pending("the staff directory key has not been granted to you yet".into())
+        })
+    }
+
+    /// Whether `staff` has been granted the current generation of `key`.
+    pub(crate) fn has_wrap(&self, key: &VaultKey, staff: &str) -> Result<bool> {
+        self.vault.has_wrap(key, staff)
+    }
+
+    /// Keys `rec` is entitled to but does not hold.
+    pub(crate) fn pending_for(&self, rec: &StaffRecord) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for key in self.vault.policy.vault_keys() {
+            if self.vault.policy.entitled(&rec.profession, &key) && !self.has_wrap(&key, &rec.id)? {
+                out.push(key.name());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Wraps every key `target` is entitled to and lacks, using keys this member
+    /// holds and, if given, the recovery identity. Each grant is audited before it
+    /// is stored. Returns the names of the keys granted.
+    pub(crate) fn grant_to(
+        &mut self,
+        target: &StaffRecord,
+        recovery: Option<&Identity>,
+    ) -> Result<Vec<String>> {
+        if target.status != StaffStatus::Active {
+            return Ok(Vec::new());
+        }
+        let mut batch = Batch::new();
+        let mut granted = Vec::new();
+        for key in self.vault.policy.vault_keys() {
+            if !self.vault.policy.entitled(&target.profession, &key)
+                || self.has_wrap(&key, &target.id)?
+            {
+                continue;
+            }
+            let gen = self.key_gen(&key)?;
+            let material = match self.vault_key_material(&key)? {
+                Some(m) => Some(m),
+                None => match recovery {
+                    Some(r) => match self.vault.store.get(&layout::wrap(
+                        &key.name(),
+                        gen,
+                        RECOVERY_HOLDER,
+                    ))? {
+                        Some(ct) => wrap::unwrap(&ct, r)?,
+                        None => None,
+                    },
+                    None => None,
+                },
+            };
+            let Some(material) = material else { continue };
+            let mut d = self
+                .draft("key.grant")
+                .target(&target.id)
+                .detail(&key.name());
+            if let VaultKey::Category(c) = &key {
+                d = d.categories([c.as_str()]);
+            }
+            if recovery.is_some() && self.vault_key_material(&key)?.is_none() {
+                d = d.detail(&format!("{} (with the recovery key)", key.name()));
+            }
+            self.vault.audit(d)?;
+            batch.put(
+                layout::wrap(&key.name(), gen, &target.id),
+                wrap::wrap(&material, &[&target.recipient])?,
+            );
+            granted.push(key.name());
+        }
+        self.vault.commit(batch)?;
+        for k in &granted {
+            self.grants.push((k.clone(), target.id.clone()));
+        }
+        Ok(granted)
+    }
+
+    /// Grants, to every active colleague, the keys this member holds and they are
+    /// entitled to but lack. Runs at every unlock.
+    pub(crate) fn process_grants(&mut self) -> Result<()> {
+        for rec in self.vault.all_staff()? {
+            if rec.id != self.me.id && rec.status == StaffStatus::Active {
+                self.grant_to(&rec, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The data key of (`dossier`, `category`), for author-only categories that of
+    /// `author`. With `create`, a missing key is made and put into `create`'s batch.
+    pub(crate) fn data_key(
+        &mut self,
+        dossier: &str,
+        category: &str,
+        author: Option<&str>,
+        create: Option<&mut Batch>,
+    ) -> Result<DataKey> {
+        let author_only = self.vault.policy.is_author_only(category);
+        let author = if author_only { author } else { None };
+        if author_only && author.is_none() {
+            return Err(Error::Usage(format!(
+                "category '{category}' needs an author"
+            )));
+        }
+        let path = layout::data_key(dossier, category, author);
+        if let Some(k) = self.data_keys.get(&path) {
+            return Ok(DataKey::Key(k.duplicate()));
+        }
+        let cat_key = VaultKey::Category(category.to_string());
+        let stored = match self.vault.store.get(&path)? {
+            Some(b) => Some(decode::<DataKeyRecord>(&b, "data key")?),
+            None => None,
+        };
+        let vid = self.vault.meta.vault_id.clone();
+        let key = match stored {
+            Some(rec) if author_only => match wrap::unwrap(&rec.wrapped, &self.identity)? {
+                Some(m) => Key32::from_slice(&m)?,
+                None => return Ok(DataKey::NoAccess),
+            },
+            Some(rec) => {
+                let Some(ck) = self.vault_key32(&cat_key)? else {
+                    return Ok(
+                        if self.vault.policy.entitled(&self.me.profession, &cat_key) {
+                            DataKey::Pending
+                        } else {
+                            DataKey::NoAccess
+                        },
+                    );
+                };
+                let plain = envelope::open(
+                    &ck,
+                    &data_key_aad(&vid, dossier, category, rec.key_gen),
+                    &rec.wrapped,
+                )?;
+                Key32::from_slice(&plain)?
+            }
+            None => {
+                let Some(batch) = create else {
+                    return Ok(DataKey::Missing);
+                };
+                let key = Key32::random()?;
+                let rec = if author_only {
+                    let recipients = [
+                        self.me.recipient.as_str(),
+                        self.vault.meta.recovery_recipient.as_str(),
+                    ];
+                    DataKeyRecord {
+                        key_gen: 0,
+                        wrapped: wrap::wrap(key.expose(), &recipients)?,
+                    }
+                } else {
+                    let gen = self.key_gen(&cat_key)?;
+                    let Some(ck) = self.vault_key32(&cat_key)? else {
+                        return Ok(
+                            if self.vault.policy.entitled(&self.me.profession, &cat_key) {
+                                DataKey::Pending
+                            } else {
+                                DataKey::NoAccess
+                            },
+                        );
+                    };
+                    let wrapped = envelope::seal(
+                        &ck,
+                        &data_key_aad(&vid, dossier, category, gen),
+                        key.expose(),
+                    )?;
+                    DataKeyRecord {
+                        key_gen: gen,
+                        wrapped,
+                    }
+                };
+                batch.put(path.clone(), encode(&rec)?);
+                key
+            }
+        };
+        self.data_keys.insert(path, key.duplicate());
+        Ok(DataKey::Key(key))
+    }
+
+    /// Encrypts a justification to the vault's audit key (hex of an age file).
+    pub(crate) fn seal_justification(&self, text: &str) -> Result<String> {
+        Ok(hex::encode(wrap::wrap(
+            text.as_bytes(),
+            &[&self.vault.meta.audit_recipient],
+        )?))
+    }
+}

@@ -1,0 +1,177 @@
+//! Staff management: adding members (with their keys granted at once where the
+//! actor or the recovery key can) and listing them with their pending grants.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::keys::{open_staff_name, seal_staff_name};
+use super::now;
+use super::session::Session;
+use super::views::StaffInfo;
+use crate::crypto::envelope;
+use crate::crypto::kdf;
+use crate::crypto::key::random_bytes;
+use crate::crypto::wrap::{self, Identity};
+use crate::error::{Error, Result};
+use crate::policy::Capability;
+use crate::store::records::{encode, StaffRecord, StaffStatus};
+use crate::store::{layout, Batch};
+
+/// A new staff member.
+pub struct NewStaff<'a> {
+    /// Login id.
+    pub id: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// Profession from the policy.
+    pub profession: &'a str,
+    /// Their initial passphrase.
+    pub passphrase: &'a SecretString,
+}
+
+impl Session<'_> {
+    /// Adds a staff member. Keys they are entitled to are granted at once when this
+    /// actor holds them, or when `recovery` is given; the rest stay pending until a
+    /// holder unlocks. Returns the keys still pending.
+    pub fn add_staff(
+        &mut self,
+        new: &NewStaff<'_>,
+        recovery: Option<&Identity>,
+    ) -> Result<Vec<String>> {
+        const ACTION: &str = "staff.add";
+        layout::check_id("staff", new.id)?;
+        if !self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ManageStaff)
+        {
+            return self.refuse(
+                ACTION,
+                None,
+                &format!(
+                    "the profession '{}' may not manage staff",
+                    self.me.profession
+                ),
+            );
+        }
+        if !self.vault.policy.has_profession(new.profession) {
+            return Err(Error::Usage(format!(
+                "unknown profession '{}' (see `coffre policy show`)",
+                new.profession
+            )));
+        }
+        let name = new.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(Error::Usage(
+                "the name must have 1 to 200 characters".into(),
+            ));
+        }
+        if new.passphrase.expose_secret().is_empty() {
+            return Err(Error::Usage("the passphrase must not be empty".into()));
+        }
+        if self.vault.staff_record(new.id)?.is_some() {
+            return Err(Error::Usage(format!(
+                "a staff member '{}' already exists",
+                new.id
+            )));
+        }
+        if let Some(r) = recovery {
+            if r.recipient() != self.vault.meta.recovery_recipient {
+                return Err(Error::Auth(
+                    "this is not the recovery key of this vault".into(),
+                ));
+            }
+        }
+        let dir_key = self.directory_key()?;
+        let identity = Identity::generate();
+        let kdf_params = self.vault.kdf();
+        let salt = random_bytes::<16>()?;
+        let pkey = kdf::derive(new.passphrase, &salt, &kdf_params)?;
+        let rec = StaffRecord {
+            id: new.id.to_string(),
+            profession: new.profession.to_string(),
+            status: StaffStatus::Active,
+            recipient: identity.recipient(),
+            kdf: kdf_params,
+            salt: salt.to_vec(),
+            identity_sealed: envelope::seal(
+                &pkey,
+                &self.vault.identity_aad(new.id),
+                &wrap::secret_bytes(&identity),
+            )?,
+            name_sealed: seal_staff_name(&dir_key, &self.vault.meta.vault_id, new.id, name)?,
+            added: now(),
+            added_by: self.me.id.clone(),
+        };
+        let mut d = self
+            .draft(ACTION)
+            .target(new.id)
+            .detail(&format!("profession {}", new.profession));
+        if recovery.is_some() {
+            d = d.detail(&format!(
+                "profession {}, keys granted with the recovery key",
+                new.profession
+            ));
+        }
+        self.vault.audit(d)?;
+        let mut batch = Batch::new();
+        batch.put(layout::staff(new.id), encode(&rec)?);
+        self.vault.commit(batch)?;
+        self.grant_to(&rec, recovery)?;
+        self.pending_for(&rec)
+    }
+
+    /// Lists every staff member with their pending grants.
+    pub fn list_staff(&mut self) -> Result<Vec<StaffInfo>> {
+        let dir_key = self.directory_key()?;
+        let mut out = Vec::new();
+        for rec in self.vault.all_staff()? {
+            let name = open_staff_name(
+                &dir_key,
+                &self.vault.meta.vault_id,
+                &rec.id,
+                &rec.name_sealed,
+            )?;
+            let pending = if rec.status == StaffStatus::Active {
+                self.pending_for(&rec)?
+            } else {
+                Vec::new()
+            };
+            out.push(StaffInfo {
+                id: rec.id.clone(),
+                name,
+                profession: rec.profession.clone(),
+                status: match rec.status {
+                    StaffStatus::Active => "active".into(),
+                    StaffStatus::Revoked => "revoked".into(),
+                },
+                pending,
+            });
+        }
+        self.vault.audit(self.draft("staff.list"))?;
+        Ok(out)
+    }
+
+    /// The display name of a staff member (for showing authors).
+    pub fn staff_name(&mut self, id: &str) -> Result<Option<String>> {
+        let Some(rec) = self.vault.staff_record(id)? else {
+            return Ok(None);
+        };
+        let dir_key = self.directory_key()?;
+        Ok(Some(open_staff_name(
+            &dir_key,
+            &self.vault.meta.vault_id,
+            id,
+            &rec.name_sealed,
+        )?))
+    }
+
+    /// The establishment's name.
+    pub fn establishment(&mut self) -> Result<String> {
+        let dir_key = self.directory_key()?;
+        let aad = crate::crypto::Aad::new("coffre/establishment/v1")
+            .with(self.vault.meta.vault_id.as_bytes());
+        let plain = envelope::open(&dir_key, &aad, &self.vault.meta.establishment_sealed)?;
+        String::from_utf8(plain.to_vec())
+            .map_err(|_| Error::Integrity("the establishment name is not text".into()))
+    }
+}
