@@ -22,13 +22,13 @@ pub struct AuditLog {
     last_hash: String,
 }
 
-fn parse_line(line: &[u8], lineno: u64) -> Result<AuditEntry> {
+fn parse_line(line: &[u8], place: &str) -> Result<AuditEntry> {
     let e: AuditEntry = serde_json::from_slice(line)
-        .map_err(|_| Error::Integrity(format!("audit log line {lineno} is not a valid entry")))?;
+        .map_err(|_| Error::Integrity(format!("audit log {place} is not a valid entry: it was altered or damaged")))?;
     let expect = e.compute_hash()?;
     if expect != e.hash {
         return Err(Error::Integrity(format!(
-            "audit entry {} (line {lineno}) does not match its hash: it was altered",
+            "audit entry {} ({place}) does not match its hash: it was altered",
             e.seq
         )));
     }
@@ -90,12 +90,7 @@ impl AuditLog {
         let (next_seq, last_hash) = match last_line(&mut file, len)? {
             None => (1, genesis(vault_id)),
             Some(line) => {
-                let e = parse_line(&line, 0).map_err(|_| {
-                    Error::Integrity(
-                        "the last audit entry is altered or corrupt; run `coffre audit verify`"
-                            .into(),
-                    )
-                })?;
+                let e = parse_line(&line, "last line")?;
                 (e.seq + 1, e.hash)
             }
         };
@@ -190,7 +185,7 @@ impl AuditLog {
         let mut out = Vec::new();
         for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
             let line = line.map_err(|e| Error::io("cannot read the audit log", e))?;
-            let e = parse_line(&line, i as u64 + 1)?;
+            let e = parse_line(&line, &format!("line {}", i + 1))?;
             if filter.matches(&e) {
                 out.push(e);
             }
@@ -233,7 +228,7 @@ pub fn verify(path: &Path, vault_id: &str) -> Result<VerifySummary> {
             )));
         }
         line.pop();
-        let e = parse_line(&line, lineno)?;
+        let e = parse_line(&line, &format!("line {lineno}"))?;
         if e.seq != expected_seq {
             return Err(Error::Integrity(format!(
                 "audit entry at line {lineno} has number {} where {expected_seq} was expected: entries were removed or reordered",

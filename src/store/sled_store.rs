@@ -4,7 +4,9 @@
 //! device cache nor file metadata. After each flush we therefore `fsync` sled's data
 //! file ourselves (`File::sync_all`), so a committed batch survives a power cut.
 
+use std::collections::HashSet;
 use std::fs::File;
+use std::sync::Mutex;
 use std::path::{Path, PathBuf};
 
 use super::{Batch, Op, Store};
@@ -14,6 +16,8 @@ use crate::error::{Error, Result};
 pub struct SledStore {
     db: sled::Db,
     dir: PathBuf,
+    /// Blob files already synced (sled writes large values to `blobs/` without fsync).
+    synced_blobs: Mutex<HashSet<std::ffi::OsString>>,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -46,6 +50,7 @@ impl SledStore {
         let store = SledStore {
             db,
             dir: dir.to_path_buf(),
+            synced_blobs: Mutex::new(HashSet::new()),
         };
         store.sync_files()?;
         Ok(store)
@@ -69,10 +74,27 @@ impl SledStore {
             .map_err(|e| Error::io("cannot sync the store directory", e))
     }
 
-    fn sync_data_file(&self) -> Result<()> {
-        File::open(self.dir.join("db"))
-            .and_then(|f| f.sync_data())
-            .map_err(|e| Error::io("cannot sync the store to disk", e))
+    /// `fdatasync`s the data file and every blob file not synced before.
+    fn sync_after_flush(&self) -> Result<()> {
+        let sync_err = |e| Error::io("cannot sync the store to disk", e);
+        File::open(self.dir.join("db")).and_then(|f| f.sync_data()).map_err(sync_err)?;
+        let blobs = self.dir.join("blobs");
+        let Ok(entries) = std::fs::read_dir(&blobs) else { return Ok(()) };
+        let mut synced = self.synced_blobs.lock().map_err(|_| Error::Io("store lock poisoned".into()))?;
+        let mut any_new = false;
+        for entry in entries {
+            let entry = entry.map_err(sync_err)?;
+            if synced.contains(&entry.file_name()) {
+                continue;
+            }
+            File::open(entry.path()).and_then(|f| f.sync_data()).map_err(sync_err)?;
+            synced.insert(entry.file_name());
+            any_new = true;
+        }
+        if any_new {
+            File::open(&blobs).and_then(|d| d.sync_all()).map_err(sync_err)?;
+        }
+        Ok(())
     }
 }
 
@@ -104,7 +126,7 @@ impl Store for SledStore {
         }
         self.db.apply_batch(b).map_err(storage_err)?;
         self.db.flush().map_err(storage_err)?;
-        self.sync_data_file()
+        self.sync_after_flush()
     }
 }
 

@@ -1,5 +1,6 @@
 //! Key material and associated-data conventions shared by the vault's operations.
-//! `docs/crypto.md` describes the same in prose.
+//! `docs/crypto.md` describes the same in prose. Public so that independent tools
+//! (and tests below the policy layer) can rebuild the exact associated data.
 
 use zeroize::Zeroizing;
 
@@ -10,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::policy::VaultKey;
 
 /// Holder name under which the recovery key's wraps are stored.
-pub(crate) const RECOVERY_HOLDER: &str = "~recovery";
+pub const RECOVERY_HOLDER: &str = "~recovery";
 
 /// Fresh material for a vault key: 32 random bytes, or for the audit key the text
 /// of a new `age` identity (so that anyone can encrypt justifications to it).
@@ -55,7 +56,7 @@ pub(crate) fn open_staff_name(
 }
 
 /// Associated data of a data key sealed under a category key.
-pub(crate) fn data_key_aad(vault_id: &str, dossier: &str, category: &str, gen: u32) -> Aad {
+pub fn data_key_aad(vault_id: &str, dossier: &str, category: &str, gen: u32) -> Aad {
     Aad::new("coffre/data-key/v1")
         .with(vault_id.as_bytes())
         .with(dossier.as_bytes())
@@ -82,7 +83,7 @@ pub fn field_aad(
 }
 
 /// Associated data of a dossier's sealed header (name, birth date).
-pub(crate) fn header_aad(vault_id: &str, dossier: &str) -> Aad {
+pub fn header_aad(vault_id: &str, dossier: &str) -> Aad {
     Aad::new("coffre/dossier-header/v1")
         .with(vault_id.as_bytes())
         .with(dossier.as_bytes())

@@ -17,7 +17,7 @@ mod dossier;
 mod entry;
 mod explain;
 mod init;
-mod keys;
+pub mod keys;
 mod session;
 mod staff;
 pub mod views;
