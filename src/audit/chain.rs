@@ -23,8 +23,11 @@ pub struct AuditLog {
 }
 
 fn parse_line(line: &[u8], place: &str) -> Result<AuditEntry> {
-    let e: AuditEntry = serde_json::from_slice(line)
-        .map_err(|_| Error::Integrity(format!("audit log {place} is not a valid entry: it was altered or damaged")))?;
+    let e: AuditEntry = serde_json::from_slice(line).map_err(|_| {
+        Error::Integrity(format!(
+            "audit log {place} is not a valid entry: it was altered or damaged"
+        ))
+    })?;
     let expect = e.compute_hash()?;
     if expect != e.hash {
         return Err(Error::Integrity(format!(

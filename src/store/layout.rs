@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn prefixes_do_not_overlap_between_ids() {
         // "d1" must not match the prefix of "d10".
-        assert!(!team(&"d10".to_string(), "x").starts_with(&team_prefix("d1")));
+        assert!(!team("d10", "x").starts_with(&team_prefix("d1")));
         assert_eq!(last_component(&team("d1", "alice")).unwrap(), "alice");
     }
 }

@@ -6,8 +6,8 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::sync::Mutex;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::{Batch, Op, Store};
 use crate::error::{Error, Result};
@@ -77,22 +77,33 @@ impl SledStore {
     /// `fdatasync`s the data file and every blob file not synced before.
     fn sync_after_flush(&self) -> Result<()> {
         let sync_err = |e| Error::io("cannot sync the store to disk", e);
-        File::open(self.dir.join("db")).and_then(|f| f.sync_data()).map_err(sync_err)?;
+        File::open(self.dir.join("db"))
+            .and_then(|f| f.sync_data())
+            .map_err(sync_err)?;
         let blobs = self.dir.join("blobs");
-        let Ok(entries) = std::fs::read_dir(&blobs) else { return Ok(()) };
-        let mut synced = self.synced_blobs.lock().map_err(|_| Error::Io("store lock poisoned".into()))?;
+        let Ok(entries) = std::fs::read_dir(&blobs) else {
+            return Ok(());
+        };
+        let mut synced = self
+            .synced_blobs
+            .lock()
+            .map_err(|_| Error::Io("store lock poisoned".into()))?;
         let mut any_new = false;
         for entry in entries {
             let entry = entry.map_err(sync_err)?;
             if synced.contains(&entry.file_name()) {
                 continue;
             }
-            File::open(entry.path()).and_then(|f| f.sync_data()).map_err(sync_err)?;
+            File::open(entry.path())
+                .and_then(|f| f.sync_data())
+                .map_err(sync_err)?;
             synced.insert(entry.file_name());
             any_new = true;
         }
         if any_new {
-            File::open(&blobs).and_then(|d| d.sync_all()).map_err(sync_err)?;
+            File::open(&blobs)
+                .and_then(|d| d.sync_all())
+                .map_err(sync_err)?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use super::keys::field_aad;
 use super::session::{DataKey, Session};
-use super::views::{EntryView, FieldValue, Withheld, WithheldReason};
+use super::views::{EntryView, FieldValue, VersionView, Withheld, WithheldReason};
 use super::{now, rfc3339};
 use crate::audit::Outcome;
 use crate::crypto::envelope;
@@ -43,13 +43,6 @@ impl std::fmt::Debug for FieldInput {
     }
 }
 
-/// The latest state of one field across versions.
-struct Latest<'a> {
-    field: &'a SealedField,
-    version: u32,
-    author: &'a str,
-}
-
 impl Session<'_> {
     pub(crate) fn load_entry(&self, id: &str) -> Result<EntryRecord> {
         layout::check_id("entry", id)?;
@@ -81,6 +74,57 @@ impl Session<'_> {
         Ok(out)
     }
 
+    /// Opens one stored field for the actor, or says why it stays withheld.
+    fn open_field(
+        &mut self,
+        entry: &EntryRecord,
+        field: &SealedField,
+        version: u32,
+        author: &str,
+        break_glass: bool,
+    ) -> Result<std::result::Result<FieldValue, WithheldReason>> {
+        let policy = &self.vault.policy;
+        let cat = field.category.as_str();
+        let author_only = policy.is_author_only(cat);
+        if !policy.can_read(&self.me.profession, cat) {
+            return Ok(Err(WithheldReason::NotPermitted));
+        }
+        if author_only && author != self.me.id {
+            return Ok(Err(WithheldReason::AuthorOnly));
+        }
+        if break_glass && !policy.break_glass_opens(cat) {
+            return Ok(Err(WithheldReason::NotUnderBreakGlass));
+        }
+        let key = match self.data_key(&entry.dossier, cat, author_only.then_some(author), None)? {
+            DataKey::Key(k) => k,
+            DataKey::Pending => return Ok(Err(WithheldReason::Pending)),
+            DataKey::NoAccess => return Ok(Err(WithheldReason::NotPermitted)),
+            DataKey::Missing => {
+                return Err(Error::Integrity(format!(
+                    "the data key of '{cat}' in dossier {} is missing",
+                    entry.dossier
+                )))
+            }
+        };
+        let aad = field_aad(
+            &self.vault.meta.vault_id,
+            &entry.dossier,
+            &entry.id,
+            &field.name,
+            version,
+            cat,
+        );
+        let plain = envelope::open(&key, &aad, &field.ciphertext)?;
+        let value = String::from_utf8(plain.to_vec())
+            .map_err(|_| Error::Integrity("a field value is not text".into()))?;
+        Ok(Ok(FieldValue {
+            value,
+            category: cat.to_string(),
+            version,
+            author: author.to_string(),
+        }))
+    }
+
     /// Builds the actor's view of an entry (latest value of each field).
     pub(crate) fn entry_view(
         &mut self,
@@ -88,81 +132,24 @@ impl Session<'_> {
         break_glass: bool,
     ) -> Result<EntryView> {
         let versions = self.versions(entry)?;
-        let mut latest: BTreeMap<&str, Latest<'_>> = BTreeMap::new();
+        let mut latest: BTreeMap<&str, (&SealedField, u32, &str)> = BTreeMap::new();
         for v in &versions {
             for f in &v.fields {
-                latest.insert(
-                    &f.name,
-                    Latest {
-                        field: f,
-                        version: v.version,
-                        author: &v.author,
-                    },
-                );
+                latest.insert(&f.name, (f, v.version, &v.author));
             }
         }
-        let policy = &self.vault.policy;
-        let prof = self.me.profession.clone();
         let mut fields = BTreeMap::new();
         let mut withheld = Vec::new();
-        for (name, l) in latest {
-            let cat = l.field.category.clone();
-            let author_only = policy.is_author_only(&cat);
-            let reason = if !policy.can_read(&prof, &cat) {
-                Some(WithheldReason::NotPermitted)
-            } else if author_only && l.author != self.me.id {
-                Some(WithheldReason::AuthorOnly)
-            } else if break_glass && !policy.break_glass_opens(&cat) {
-                Some(WithheldReason::NotUnderBreakGlass)
-            } else {
-                None
-            };
-            let reason = match reason {
-                Some(r) => Some(r),
-                None => {
-                    let author = author_only.then_some(l.author);
-                    match self.data_key(&entry.dossier, &cat, author, None)? {
-                        DataKey::Key(k) => {
-                            let aad = field_aad(
-                                &self.vault.meta.vault_id,
-                                &entry.dossier,
-                                &entry.id,
-                                name,
-                                l.version,
-                                &cat,
-                            );
-                            let plain = envelope::open(&k, &aad, &l.field.ciphertext)?;
-                            let value = String::from_utf8(plain.to_vec()).map_err(|_| {
-                                Error::Integrity("a field value is not text".into())
-                            })?;
-                            fields.insert(
-                                name.to_string(),
-                                FieldValue {
-                                    value,
-                                    category: cat.clone(),
-                                    version: l.version,
-                                    author: l.author.to_string(),
-                                },
-                            );
-                            None
-                        }
-                        DataKey::Pending => Some(WithheldReason::Pending),
-                        DataKey::NoAccess => Some(WithheldReason::NotPermitted),
-                        DataKey::Missing => {
-                            return Err(Error::Integrity(format!(
-                                "the data key of '{cat}' in dossier {} is missing",
-                                entry.dossier
-                            )))
-                        }
-                    }
+        for (name, (f, version, author)) in latest {
+            match self.open_field(entry, f, version, author, break_glass)? {
+                Ok(v) => {
+                    fields.insert(name.to_string(), v);
                 }
-            };
-            if let Some(reason) = reason {
-                withheld.push(Withheld {
+                Err(reason) => withheld.push(Withheld {
                     field: name.to_string(),
-                    category: cat,
+                    category: f.category.clone(),
                     reason,
-                });
+                }),
             }
         }
         Ok(EntryView {
@@ -175,6 +162,66 @@ impl Session<'_> {
             fields,
             withheld,
         })
+    }
+
+    /// Every version of an entry, oldest first, each with the fields written in
+    /// that version (amendments never overwrite). Audited like a read.
+    pub fn entry_history(
+        &mut self,
+        entry_id: &str,
+        break_glass: Option<&str>,
+    ) -> Result<Vec<VersionView>> {
+        const ACTION: &str = "entry.history";
+        let entry = self.load_entry(entry_id)?;
+        let access = self.reach(&entry.dossier, ACTION, break_glass)?;
+        let built = (|| -> Result<Vec<VersionView>> {
+            let mut out = Vec::new();
+            for v in self.versions(&entry)? {
+                let mut fields = BTreeMap::new();
+                let mut withheld = Vec::new();
+                for f in &v.fields {
+                    match self.open_field(&entry, f, v.version, &v.author, access.break_glass)? {
+                        Ok(val) => {
+                            fields.insert(f.name.clone(), val);
+                        }
+                        Err(reason) => withheld.push(Withheld {
+                            field: f.name.clone(),
+                            category: f.category.clone(),
+                            reason,
+                        }),
+                    }
+                }
+                out.push(VersionView {
+                    version: v.version,
+                    author: v.author.clone(),
+                    time: rfc3339(v.time),
+                    fields,
+                    withheld,
+                });
+            }
+            Ok(out)
+        })();
+        let outcome = if built.is_ok() {
+            Outcome::Ok
+        } else {
+            Outcome::Error
+        };
+        let cats: BTreeSet<String> = built
+            .iter()
+            .flatten()
+            .flat_map(|v| v.fields.values().map(|f| f.category.clone()))
+            .collect();
+        let mut d = self
+            .draft(ACTION)
+            .dossier(&entry.dossier)
+            .entry(entry_id)
+            .categories(cats)
+            .outcome(outcome);
+        d.break_glass = access.break_glass;
+        d.justification = access.justification;
+        d.detail = access.detail;
+        self.vault.audit(d)?;
+        built
     }
 
     /// Checks the fields against the kind and the actor's write rights, then seals

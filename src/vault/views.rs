@@ -93,6 +93,21 @@ pub struct EntryView {
     pub withheld: Vec<Withheld>,
 }
 
+/// One version of an entry: the fields written in that version.
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionView {
+    /// Version number (1 = creation).
+    pub version: u32,
+    /// Who wrote it.
+    pub author: String,
+    /// When (RFC 3339).
+    pub time: String,
+    /// Fields written in this version that the actor may read.
+    pub fields: BTreeMap<String, FieldValue>,
+    /// Fields written in this version that stay withheld.
+    pub withheld: Vec<Withheld>,
+}
+
 /// A dossier as the actor may see it.
 #[derive(Clone, Serialize)]
 pub struct DossierView {

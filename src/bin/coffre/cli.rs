@@ -165,6 +165,14 @@ pub enum EntryCmd {
         #[arg(long, value_name = "JUSTIFICATION")]
         break_glass: Option<String>,
     },
+    /// Show every version of an entry (corrections keep the earlier text).
+    History {
+        /// Entry id.
+        entry: String,
+        /// Emergency access outside your care team, with a justification.
+        #[arg(long, value_name = "JUSTIFICATION")]
+        break_glass: Option<String>,
+    },
     /// Amend an entry: adds a version, never overwrites.
     Amend {
         /// Entry id.

@@ -388,6 +388,43 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             print_entry(s, &view, out)
         }
+        Command::Entry(EntryCmd::History { entry, break_glass }) => {
+            let versions = s.entry_history(entry, break_glass.as_deref())?;
+            if out.json {
+                let v: Vec<Value> = versions
+                    .iter()
+                    .map(|v| {
+                        let fields: serde_json::Map<String, Value> = v
+                            .fields
+                            .iter()
+                            .map(|(k, f)| (k.clone(), Value::String(f.value.clone())))
+                            .collect();
+                        json!({"version": v.version, "author": v.author, "time": v.time,
+                               "fields": fields, "withheld": v.withheld})
+                    })
+                    .collect();
+                return out.json(&json!({"entry": entry, "versions": v}));
+            }
+            for v in &versions {
+                let author = author_label(s, &v.author);
+                out.line(&format!(
+                    "version {}  by {}  on {}",
+                    v.version, author, v.time
+                ))?;
+                for (name, f) in &v.fields {
+                    out.line(&format!("  {name} [{}]: {}", f.category, f.value))?;
+                }
+                for w in &v.withheld {
+                    out.line(&format!(
+                        "  {} [{}]: WITHHELD ({})",
+                        w.field,
+                        w.category,
+                        w.reason.explain()
+                    ))?;
+                }
+            }
+            Ok(())
+        }
         Command::Audit(AuditCmd::Log {
             dossier,
             actor,
