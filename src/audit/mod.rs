@@ -13,6 +13,7 @@
 
 mod chain;
 mod entry;
+pub mod merkle;
 
 pub use chain::{verify, AuditLog, VerifySummary};
 pub use entry::{AuditEntry, Draft, Filter, Outcome};
