@@ -42,24 +42,51 @@ fn build(dir: &std::path::Path) -> String {
     let dossier;
     {
         let mut d = vault.unlock("dir", &pass).unwrap();
-        for (id, prof) in [("doc", "medecin"), ("psy", "psychologue"), ("edu", "educateur-specialise")] {
-            d.add_staff(&NewStaff { id, name: id, profession: prof, passphrase: &pass }, Some(&recovery)).unwrap();
+        for (id, prof) in [
+            ("doc", "medecin"),
+            ("psy", "psychologue"),
+            ("edu", "educateur-specialise"),
+        ] {
+            d.add_staff(
+                &NewStaff {
+                    id,
+                    name: id,
+                    profession: prof,
+                    passphrase: &pass,
+                },
+                Some(&recovery),
+            )
+            .unwrap();
         }
         dossier = d.create_dossier("Person Under Test", "2010-01-01").unwrap();
         for id in ["doc", "psy", "edu"] {
             d.add_team_member(&dossier, id).unwrap();
         }
     }
-    vault.unlock("doc", &pass).unwrap().add_entry(&dossier, "medical", &[FieldInput::new("text", "diagnosis")]).unwrap();
-    vault.unlock("psy", &pass).unwrap().add_entry(&dossier, "psy-notes", &[FieldInput::new("text", "notes")]).unwrap();
+    vault
+        .unlock("doc", &pass)
+        .unwrap()
+        .add_entry(&dossier, "medical", &[FieldInput::new("text", "diagnosis")])
+        .unwrap();
+    vault
+        .unlock("psy", &pass)
+        .unwrap()
+        .add_entry(&dossier, "psy-notes", &[FieldInput::new("text", "notes")])
+        .unwrap();
     dossier
 }
 
 /// Everything an attacker holding `user`'s passphrase can unwrap from the store.
 fn attacker_keys(store: &SledStore, meta: &VaultMeta, user: &str) -> (Identity, Vec<Key32>) {
-    let rec: StaffRecord = decode(&store.get(format!("s/{user}").as_bytes()).unwrap().unwrap(), "staff").unwrap();
+    let rec: StaffRecord = decode(
+        &store.get(format!("s/{user}").as_bytes()).unwrap().unwrap(),
+        "staff",
+    )
+    .unwrap();
     let pkey = kdf::derive(&SecretString::from(PASS), &rec.salt, &rec.kdf).unwrap();
-    let aad = Aad::new("coffre/identity/v1").with(meta.vault_id.as_bytes()).with(user.as_bytes());
+    let aad = Aad::new("coffre/identity/v1")
+        .with(meta.vault_id.as_bytes())
+        .with(user.as_bytes());
     let secret = envelope::open(&pkey, &aad, &rec.identity_sealed).unwrap();
     let identity = Identity::parse(std::str::from_utf8(&secret).unwrap()).unwrap();
     let mut keys = Vec::new();
@@ -73,9 +100,16 @@ fn attacker_keys(store: &SledStore, meta: &VaultMeta, user: &str) -> (Identity, 
     (identity, keys)
 }
 
-fn opens(keys: &[Key32], meta: &VaultMeta, dossier: &str, category: &str, rec: &DataKeyRecord) -> bool {
+fn opens(
+    keys: &[Key32],
+    meta: &VaultMeta,
+    dossier: &str,
+    category: &str,
+    rec: &DataKeyRecord,
+) -> bool {
     let aad = data_key_aad(&meta.vault_id, dossier, category, rec.key_gen);
-    keys.iter().any(|k| envelope::open(k, &aad, &rec.wrapped).is_ok())
+    keys.iter()
+        .any(|k| envelope::open(k, &aad, &rec.wrapped).is_ok())
 }
 
 #[test]
@@ -85,14 +119,30 @@ fn educator_cannot_decrypt_medical_or_psy_notes_with_vault_files_and_passphrase(
     let store = SledStore::open(&tmp.path().join("store")).unwrap();
     let meta: VaultMeta = decode(&store.get(b"meta").unwrap().unwrap(), "meta").unwrap();
 
-    let medical: DataKeyRecord =
-        decode(&store.get(format!("dk/{dossier}/medical/*").as_bytes()).unwrap().unwrap(), "dk").unwrap();
-    let psy_notes: DataKeyRecord =
-        decode(&store.get(format!("dk/{dossier}/psy-notes/psy").as_bytes()).unwrap().unwrap(), "dk").unwrap();
+    let medical: DataKeyRecord = decode(
+        &store
+            .get(format!("dk/{dossier}/medical/*").as_bytes())
+            .unwrap()
+            .unwrap(),
+        "dk",
+    )
+    .unwrap();
+    let psy_notes: DataKeyRecord = decode(
+        &store
+            .get(format!("dk/{dossier}/psy-notes/psy").as_bytes())
+            .unwrap()
+            .unwrap(),
+        "dk",
+    )
+    .unwrap();
 
     let (edu_id, edu_keys) = attacker_keys(&store, &meta, "edu");
     // The educator does hold several category keys (identity, social, …) …
-    assert!(edu_keys.len() >= 5, "educator holds {} keys", edu_keys.len());
+    assert!(
+        edu_keys.len() >= 5,
+        "educator holds {} keys",
+        edu_keys.len()
+    );
     // … yet none opens the medical data key, and the psy-notes key is not wrapped to them.
     assert!(!opens(&edu_keys, &meta, &dossier, "medical", &medical));
     assert!(wrap::unwrap(&psy_notes.wrapped, &edu_id).unwrap().is_none());
@@ -116,7 +166,12 @@ fn educator_cannot_decrypt_medical_or_psy_notes_with_vault_files_and_passphrase(
 fn ciphertext_moved_between_dossiers_entries_or_fields_fails_to_open() {
     use coffre::vault::keys::field_aad;
     let key = Key32::random().unwrap();
-    let ct = envelope::seal(&key, &field_aad("v", "d1", "e1", "text", 1, "medical"), b"x").unwrap();
+    let ct = envelope::seal(
+        &key,
+        &field_aad("v", "d1", "e1", "text", 1, "medical"),
+        b"x",
+    )
+    .unwrap();
     assert!(envelope::open(&key, &field_aad("v", "d1", "e1", "text", 1, "medical"), &ct).is_ok());
     for wrong in [
         field_aad("v2", "d1", "e1", "text", 1, "medical"),
