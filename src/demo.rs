@@ -287,12 +287,14 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
             w(&mut out, &line);
         }
     }
-    let summary = vault.verify_audit()?;
+    let summary = vault.verify_audit(None)?;
     w(
         &mut out,
         &format!(
-            "\nAudit chain verified: {} entries, head {}.",
-            summary.entries, summary.head
+            "\nAudit log verified: {} entries, {} signed checkpoints, Merkle root {}.",
+            summary.entries,
+            summary.checkpoints,
+            hex::encode(summary.root)
         ),
     );
     w(

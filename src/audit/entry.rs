@@ -1,9 +1,18 @@
-//! The audit entry, its canonical hash, and filters for reading the log.
+//! The audit entry (format 2), its line encoding, and filters for reading the log.
+//!
+//! A line is the compact JSON of [`AuditEntry`], fields in declaration order,
+//! starting `{"v":2,"seq":N,"prev":"<64 hex>",…`. The line's bytes (without the
+//! newline) are the Merkle leaf; `prev` is the leaf hash of the line before, so an
+//! altered entry is pinpointed by the entry after it. `docs/audit-format.md` is the
+//! byte-exact specification.
 
-use ring::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
 
+use super::merkle::Hash;
 use crate::error::{Error, Result};
+
+/// Format version written in every entry.
+pub const ENTRY_VERSION: u32 = 2;
 
 /// What happened to the request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,15 +38,31 @@ impl Outcome {
             Outcome::Error => "error",
         }
     }
+
+    /// Parses the spelling used on the command line.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Outcome::Ok,
+            Outcome::Denied,
+            Outcome::Failed,
+            Outcome::Error,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
 }
 
 /// One line of the audit log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditEntry {
+    /// Entry format version (2).
+    pub v: u32,
     /// Sequence number, from 1, without gaps.
     pub seq: u64,
-    /// UTC time, RFC 3339.
+    /// Leaf hash (hex) of the previous line; for the first entry, the vault's genesis.
+    pub prev: String,
+    /// UTC time, RFC 3339, seconds.
     pub time: String,
     /// Staff id of the actor (as claimed, for failed unlocks).
     pub actor: String,
@@ -61,13 +86,9 @@ pub struct AuditEntry {
     pub detail: Option<String>,
     /// The actor's justification, age-encrypted to the audit key (hex).
     pub justification: Option<String>,
-    /// Hash of the previous entry (hex).
-    pub prev: String,
-    /// Hash of this entry (hex).
-    pub hash: String,
 }
 
-/// What a caller records; the log fills in `seq`, `time`, `prev` and `hash`.
+/// What a caller records; the log fills in `v`, `seq`, `prev` and `time`.
 #[derive(Clone, Debug, Default)]
 pub struct Draft {
     /// Staff id.
@@ -140,25 +161,77 @@ impl Draft {
 }
 
 impl AuditEntry {
-    /// The hash this entry should carry.
-    pub fn compute_hash(&self) -> Result<String> {
-        let mut copy = self.clone();
-        copy.hash = String::new();
-        let body = serde_json::to_vec(&copy)
-            .map_err(|e| Error::Io(format!("cannot encode audit entry: {e}")))?;
-        let mut ctx = Context::new(&SHA256);
-        ctx.update(b"coffre/audit/v1\n");
-        ctx.update(&body);
-        Ok(hex::encode(ctx.finish()))
+    /// The line bytes (compact JSON, no newline): the Merkle leaf.
+    pub fn to_line(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec(self)
+            .map_err(|e| Error::Io(format!("cannot encode an audit entry: {e}")))
+    }
+
+    /// Parses a line, checking the format version.
+    pub fn from_line(line: &[u8], place: &str) -> Result<Self> {
+        let e: AuditEntry = serde_json::from_slice(line).map_err(|_| {
+            Error::Integrity(format!(
+                "audit {place} is not a valid entry: it was altered or damaged"
+            ))
+        })?;
+        if e.v != ENTRY_VERSION {
+            return Err(Error::Integrity(format!(
+                "audit {place} has unknown format version {}",
+                e.v
+            )));
+        }
+        Ok(e)
     }
 }
 
-/// The `prev` of the first entry of a vault's log.
-pub fn genesis(vault_id: &str) -> String {
-    let mut ctx = Context::new(&SHA256);
+/// Reads `seq` and `prev` from the fixed prefix of a line without a full JSON
+/// parse: `{"v":2,"seq":<digits>,"prev":"<64 hex>"`. `None` if the prefix is not
+/// exactly that shape.
+pub fn quick_header(line: &[u8]) -> Option<(u64, Hash)> {
+    let rest = line.strip_prefix(b"{\"v\":2,\"seq\":")?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 20 || (digits > 1 && rest[0] == b'0') {
+        return None;
+    }
+    let seq: u64 = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+    let rest = rest[digits..].strip_prefix(b",\"prev\":\"")?;
+    if rest.len() < 65 || rest[64] != b'"' {
+        return None;
+    }
+    let mut prev = [0u8; 32];
+    hex::decode_to_slice(&rest[..64], &mut prev).ok()?;
+    if rest[..64].iter().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    Some((seq, prev))
+}
+
+/// The `prev` of the first entry of a vault's log:
+/// SHA-256("coffre/audit/genesis\n" ‖ vault id).
+pub fn genesis(vault_id: &str) -> Hash {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     ctx.update(b"coffre/audit/genesis\n");
     ctx.update(vault_id.as_bytes());
-    hex::encode(ctx.finish())
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
+
+/// Normalises a time bound given by a user: `YYYY-MM-DD` (midnight UTC) or an
+/// RFC 3339 time, to the RFC 3339 UTC form used in entries.
+pub fn normalise_time(s: &str) -> Result<String> {
+    let s = s.trim();
+    if s.len() == 10 {
+        crate::vault::check_date(s)
+            .map_err(|_| Error::Usage(format!("'{s}' is not a date YYYY-MM-DD")))?;
+        return Ok(format!("{s}T00:00:00Z"));
+    }
+    let t = humantime::parse_rfc3339_weak(s).map_err(|_| {
+        Error::Usage(format!(
+            "'{s}' is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM:SSZ)"
+        ))
+    })?;
+    Ok(humantime::format_rfc3339_seconds(t).to_string())
 }
 
 /// Selects audit entries.
@@ -172,6 +245,10 @@ pub struct Filter {
     pub action: Option<String>,
     /// Only this outcome.
     pub outcome: Option<Outcome>,
+    /// Only entries at or after this time (RFC 3339, compared as UTC text).
+    pub since: Option<String>,
+    /// Only entries strictly before this time.
+    pub until: Option<String>,
 }
 
 impl Filter {
@@ -183,5 +260,75 @@ impl Filter {
             && self.actor.as_ref().is_none_or(|a| &e.actor == a)
             && self.action.as_ref().is_none_or(|a| &e.action == a)
             && self.outcome.is_none_or(|o| e.outcome == o)
+            && self
+                .since
+                .as_ref()
+                .is_none_or(|s| e.time.as_str() >= s.as_str())
+            && self
+                .until
+                .as_ref()
+                .is_none_or(|u| e.time.as_str() < u.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample(seq: u64) -> AuditEntry {
+        AuditEntry {
+            v: 2,
+            seq,
+            prev: hex::encode([7u8; 32]),
+            time: "2026-01-01T00:00:00Z".into(),
+            actor: "a".into(),
+            profession: "medecin".into(),
+            action: "dossier.read".into(),
+            dossier: Some("d-1".into()),
+            entry: None,
+            target: None,
+            categories: vec!["medical".into()],
+            outcome: Outcome::Ok,
+            break_glass: false,
+            detail: None,
+            justification: None,
+        }
+    }
+
+    #[test]
+    fn quick_header_matches_full_parse() {
+        let e = sample(42);
+        let line = e.to_line().unwrap();
+        assert_eq!(quick_header(&line), Some((42, [7u8; 32])));
+        assert_eq!(AuditEntry::from_line(&line, "line 1").unwrap(), e);
+    }
+
+    #[test]
+    fn quick_header_rejects_other_shapes() {
+        assert!(quick_header(b"{\"v\":3,\"seq\":1,").is_none());
+        assert!(quick_header(b"{\"v\":2,\"seq\":01,\"prev\":\"").is_none());
+        assert!(quick_header(b"").is_none());
+        let mut line = sample(1).to_line().unwrap();
+        line[30] = b'G';
+        assert!(quick_header(&line).is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn prop_quick_header_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..120)) {
+            let _ = quick_header(&bytes);
+            let _ = AuditEntry::from_line(&bytes, "x");
+        }
+
+        #[test]
+        fn prop_round_trip(seq in 1u64..u64::MAX, actor in "[a-z.]{1,12}", cats in proptest::collection::vec("[a-z-]{1,10}", 0..4)) {
+            let mut e = sample(seq);
+            e.actor = actor;
+            e.categories = cats;
+            let line = e.to_line().unwrap();
+            prop_assert_eq!(quick_header(&line).map(|h| h.0), Some(seq));
+            prop_assert_eq!(AuditEntry::from_line(&line, "x").unwrap(), e);
+        }
     }
 }

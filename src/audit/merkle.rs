@@ -13,6 +13,7 @@
 //! memory. Proofs are computed from the full list of leaf hashes.
 
 use ring::digest::{Context, SHA256};
+use serde::{Deserialize, Serialize};
 
 /// A 32-byte hash.
 pub type Hash = [u8; 32];
@@ -46,7 +47,7 @@ pub fn empty_root() -> Hash {
 }
 
 /// A streaming Merkle tree: push leaf hashes, read the root at any size.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tree {
     /// Roots of perfect subtrees, largest first (one per set bit of `size`).
     frontier: Vec<(u64, Hash)>,
@@ -76,6 +77,21 @@ impl Tree {
         }
         self.frontier.push(node);
         self.size += 1;
+    }
+
+    /// Whether a deserialised tree is well formed: widths are distinct powers of
+    /// two, largest first, adding up to the size.
+    pub fn is_well_formed(&self) -> bool {
+        let mut sum = 0u64;
+        let mut last = u64::MAX;
+        for (w, _) in &self.frontier {
+            if !w.is_power_of_two() || *w >= last {
+                return false;
+            }
+            last = *w;
+            sum = sum.saturating_add(*w);
+        }
+        sum == self.size
     }
 
     /// The root hash for the current size.

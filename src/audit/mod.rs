@@ -1,19 +1,28 @@
-//! The append-only, hash-chained audit log.
+//! The append-only audit log: a Merkle tree of entries with signed checkpoints.
 //!
-//! One JSON object per line (`audit.log` in the vault). Each entry carries the hash of
-//! the previous one (`prev`) and its own `hash` = SHA-256("coffre/audit/v1\n" ||
-//! the entry serialised with `hash` set to ""). The first entry's `prev` is
-//! SHA-256("coffre/audit/genesis\n" || vault id), so a log cannot be spliced in from
-//! another vault. Each append is written and `fdatasync`ed before the operation it
-//! records goes on: no audit, no access.
+//! One JSON object per line (`audit.log` in the vault); each line's bytes are a
+//! leaf of an RFC 9162 Merkle tree, and each entry records the leaf hash of the one
+//! before (`prev`), so an altered entry is pinpointed. After every command the acting
+//! staff member signs a checkpoint (size, root, time) with an Ed25519 key derived
+//! from their identity (`checkpoints.log`). Each append is written and
+//! `fdatasync`ed before the operation it records goes on: no audit, no access.
+//! `docs/audit-format.md` specifies the bytes.
 //!
 //! Entries hold identifiers, categories and outcomes — never field contents.
 //! Justifications (the actor's own words) are encrypted with `age` to the vault's
 //! audit key, which only audit readers and the recovery key hold.
 
-mod chain;
+pub mod checkpoint;
 mod entry;
+mod log;
 pub mod merkle;
+pub mod render;
+pub mod report;
+mod verify;
 
-pub use chain::{verify, AuditLog, VerifySummary};
-pub use entry::{AuditEntry, Draft, Filter, Outcome};
+pub use checkpoint::{Checkpoint, SigningKey};
+pub use entry::{
+    genesis, normalise_time, quick_header, AuditEntry, Draft, Filter, Outcome, ENTRY_VERSION,
+};
+pub use log::{AuditLog, CheckpointFile, Located, LogState, MAX_LINE};
+pub use verify::{verify, VerifyInput, VerifySummary};

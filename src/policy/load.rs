@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Capability, Category, Kind, Policy, Profession, Rules};
+use super::{AuditRules, Capability, Category, Kind, Policy, Profession, Rules};
 use crate::error::{Error, Result};
 
 #[derive(Deserialize)]
@@ -18,6 +18,8 @@ struct RawPolicy {
     #[serde(default)]
     description: String,
     rules: RawRules,
+    #[serde(default)]
+    audit: Option<RawAudit>,
     categories: BTreeMap<String, RawCategory>,
     professions: BTreeMap<String, RawProfession>,
     kinds: BTreeMap<String, RawKind>,
@@ -27,6 +29,17 @@ struct RawPolicy {
 #[serde(deny_unknown_fields)]
 struct RawRules {
     break_glass_hours: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAudit {
+    timezone: Option<Spanned<String>>,
+    work_start_hour: Option<Spanned<u8>>,
+    work_end_hour: Option<Spanned<u8>>,
+    weekends_outside: Option<bool>,
+    burst_dossiers: Option<Spanned<u32>>,
+    burst_minutes: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +143,52 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
             raw.rules.break_glass_hours.span(),
             "break_glass_hours must be between 1 and 24",
         );
+    }
+
+    let mut audit = AuditRules::default();
+    if let Some(a) = &raw.audit {
+        if let Some(tz) = &a.timezone {
+            if jiff::tz::TimeZone::get(tz.get_ref()).is_err() {
+                return cx.err(
+                    tz.span(),
+                    format!(
+                        "unknown time zone '{}' (use an IANA name like Europe/Paris)",
+                        tz.get_ref()
+                    ),
+                );
+            }
+            audit.timezone = tz.get_ref().clone();
+        }
+        if let Some(h) = &a.work_start_hour {
+            if *h.get_ref() > 23 {
+                return cx.err(h.span(), "work_start_hour must be between 0 and 23");
+            }
+            audit.work_start_hour = *h.get_ref();
+        }
+        if let Some(h) = &a.work_end_hour {
+            if *h.get_ref() == 0 || *h.get_ref() > 24 || *h.get_ref() <= audit.work_start_hour {
+                return cx.err(
+                    h.span(),
+                    "work_end_hour must be after work_start_hour and at most 24",
+                );
+            }
+            audit.work_end_hour = *h.get_ref();
+        }
+        if let Some(w) = a.weekends_outside {
+            audit.weekends_outside = w;
+        }
+        if let Some(n) = &a.burst_dossiers {
+            if *n.get_ref() < 2 {
+                return cx.err(n.span(), "burst_dossiers must be at least 2");
+            }
+            audit.burst_dossiers = *n.get_ref();
+        }
+        if let Some(n) = &a.burst_minutes {
+            if *n.get_ref() == 0 || *n.get_ref() > 24 * 60 {
+                return cx.err(n.span(), "burst_minutes must be between 1 and 1440");
+            }
+            audit.burst_minutes = *n.get_ref();
+        }
     }
 
     let mut categories = BTreeMap::new();
@@ -312,6 +371,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
         rules: Rules {
             break_glass_hours: hours,
         },
+        audit,
         categories,
         professions,
         kinds,

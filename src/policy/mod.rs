@@ -29,6 +29,8 @@ pub struct Policy {
     pub description: String,
     /// Rules beyond the matrix.
     pub rules: Rules,
+    /// Thresholds of the DPO's audit report.
+    pub audit: AuditRules,
     /// Data categories by identifier.
     pub categories: BTreeMap<String, Category>,
     /// Professions by identifier.
@@ -42,6 +44,36 @@ pub struct Policy {
 pub struct Rules {
     /// How long a break-glass access stays open, in hours.
     pub break_glass_hours: u32,
+}
+
+/// Thresholds for the audit report (what the DPO is shown as unusual).
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditRules {
+    /// The establishment's time zone (IANA name), for working hours.
+    pub timezone: String,
+    /// Working hours start (local hour, 0–23).
+    pub work_start_hour: u8,
+    /// Working hours end (local hour, 1–24); reads at or after it are reported.
+    pub work_end_hour: u8,
+    /// Whether reads on Saturdays and Sundays are reported as outside working hours.
+    pub weekends_outside: bool,
+    /// Reading this many different dossiers …
+    pub burst_dossiers: u32,
+    /// … within this many minutes is reported as unusual.
+    pub burst_minutes: u32,
+}
+
+impl Default for AuditRules {
+    fn default() -> Self {
+        AuditRules {
+            timezone: "Europe/Paris".into(),
+            work_start_hour: 7,
+            work_end_hour: 21,
+            weekends_outside: false,
+            burst_dossiers: 15,
+            burst_minutes: 60,
+        }
+    }
 }
 
 /// A data category.

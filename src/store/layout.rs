@@ -14,7 +14,8 @@
 //! | `v/{entry}/{version}` | one version | field names and categories |
 //! | `i/{tag}/{dossier}` | blind index | 16-byte HMAC tags only |
 //! | `bg/{dossier}/{staff}` | open break-glass window | until when |
-//! | `ah` | audit head | sequence number and hash of the last entry |
+//! | `as` | audit state | size, byte length, last leaf hash, Merkle frontier |
+//! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor | byte offsets in the log |
 
 use crate::error::{Error, Result};
 
@@ -44,9 +45,17 @@ fn k(parts: &[&str]) -> Vec<u8> {
 pub fn meta() -> Vec<u8> {
     b"meta".to_vec()
 }
-/// `ah`
-pub fn audit_head() -> Vec<u8> {
-    b"ah".to_vec()
+/// `as`: where the audit log stands (size, byte length, last leaf, Merkle frontier).
+pub fn audit_state() -> Vec<u8> {
+    b"as".to_vec()
+}
+/// `ax/{d|a}/{dossier or actor}/{seq, 16 hex}` → byte offset of the entry in the log.
+pub fn audit_index(kind: char, id: &str, seq: u64) -> Vec<u8> {
+    format!("ax/{kind}/{id}/{seq:016x}").into_bytes()
+}
+/// Prefix of one dossier's or actor's audit index.
+pub fn audit_index_prefix(kind: char, id: &str) -> Vec<u8> {
+    format!("ax/{kind}/{id}/").into_bytes()
 }
 /// `s/{staff}`
 pub fn staff(id: &str) -> Vec<u8> {

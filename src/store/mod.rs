@@ -50,7 +50,12 @@ pub trait Store: Send + Sync {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
     /// All pairs whose key starts with `prefix`, in key order.
     fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>>;
-    /// Applies `batch` atomically. When this returns `Ok`, the batch has reached
-    /// stable storage (`fsync`), not only the page cache.
+    /// Applies `batch` atomically. When this returns `Ok`, the batch — and every
+    /// batch applied before it — has reached stable storage (`fsync`), not only the
+    /// page cache.
     fn commit(&self, batch: Batch) -> Result<()>;
+    /// Applies `batch` atomically without waiting for stable storage. For derived
+    /// data that can be rebuilt (the audit index); the next [`Store::commit`]
+    /// makes it durable.
+    fn apply(&self, batch: Batch) -> Result<()>;
 }

@@ -64,6 +64,8 @@ pub struct StaffRecord {
     pub identity_sealed: Vec<u8>,
     /// The member's display name sealed under the directory key.
     pub name_sealed: Vec<u8>,
+    /// Public key of the member's checkpoint-signing key (Ed25519).
+    pub signing_key: [u8; 32],
     /// When added (Unix seconds).
     pub added: u64,
     /// Who added them.
@@ -154,15 +156,6 @@ pub struct BreakGlassRecord {
     pub until: u64,
     /// Audit sequence number of the opening.
     pub audit_seq: u64,
-}
-
-/// The head of the audit chain as last committed with a store write.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct AuditHead {
-    /// Sequence number of the last entry.
-    pub seq: u64,
-    /// Its hash (hex).
-    pub hash: String,
 }
 
 /// Encodes a record.

@@ -125,6 +125,12 @@ impl Store for SledStore {
     }
 
     fn commit(&self, batch: Batch) -> Result<()> {
+        self.apply(batch)?;
+        self.db.flush().map_err(storage_err)?;
+        self.sync_after_flush()
+    }
+
+    fn apply(&self, batch: Batch) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -135,9 +141,7 @@ impl Store for SledStore {
                 Op::Remove(k) => b.remove(k),
             }
         }
-        self.db.apply_batch(b).map_err(storage_err)?;
-        self.db.flush().map_err(storage_err)?;
-        self.sync_after_flush()
+        self.db.apply_batch(b).map_err(storage_err)
     }
 }
 

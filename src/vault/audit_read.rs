@@ -1,34 +1,121 @@
-//! Reading the audit log through a session: only for audit readers, itself audited,
-//! with justifications decrypted by the audit key.
+//! Reading the audit log through a session: the log itself, the DPO's report and
+//! the person's access history. Only for those the policy allows; every reading is
+//! itself audited first; justifications are decrypted with the audit key.
 
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::keys::open_staff_name;
 use super::session::Session;
 use super::views::AuditRecord;
-use crate::audit::Filter;
+use crate::audit::report::{self, Report, ReportInput};
+use crate::audit::{AuditEntry, Filter, Outcome};
 use crate::crypto::wrap::{self, Identity};
 use crate::error::Result;
 use crate::policy::{Capability, VaultKey};
 
+/// One line of a person's access history: who read or changed what, when, why.
+#[derive(Clone, Debug, Serialize)]
+pub struct HistoryItem {
+    /// Audit sequence number.
+    pub seq: u64,
+    /// UTC time.
+    pub time: String,
+    /// Staff id.
+    pub actor: String,
+    /// Staff name, when known.
+    pub name: Option<String>,
+    /// Profession id.
+    pub profession: String,
+    /// Profession label from the policy.
+    pub profession_label: Option<String>,
+    /// Action id.
+    pub action: String,
+    /// The action in plain words.
+    pub what: String,
+    /// Categories concerned (never contents).
+    pub categories: Vec<String>,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Emergency access.
+    pub break_glass: bool,
+    /// The actor's justification, in their own words.
+    pub justification: Option<String>,
+}
+
+/// The action in plain words, for the person and the DPO.
+pub fn describe_action(e: &AuditEntry) -> String {
+    let base = match e.action.as_str() {
+        "dossier.read" => "read the file",
+        "entry.read" => "read an entry",
+        "entry.history" => "read the versions of an entry",
+        "entry.add" => "wrote an entry",
+        "entry.amend" => "corrected an entry",
+        "dossier.create" => "opened the file",
+        "break-glass.open" => "opened the file in an emergency (break the glass)",
+        "team.add" => "added a professional to the care team",
+        "audit.history" => "consulted who accessed the file",
+        "audit.read" => "consulted the audit log",
+        other => other,
+    };
+    match e.outcome {
+        Outcome::Ok => base.to_string(),
+        Outcome::Denied => format!("was refused: {base}"),
+        Outcome::Failed | Outcome::Error => format!("failed: {base}"),
+    }
+}
+
 impl Session<'_> {
-    /// The audit entries that pass `filter`. Reading is recorded first.
-    pub fn audit_log(&mut self, filter: &Filter) -> Result<Vec<AuditRecord>> {
-        const ACTION: &str = "audit.read";
-        if !self
+    fn audit_key(&mut self) -> Result<Option<Identity>> {
+        Ok(match self.vault_key_material(&VaultKey::Audit)? {
+            Some(m) => std::str::from_utf8(&m)
+                .ok()
+                .and_then(|s| Identity::parse(s).ok()),
+            None => None,
+        })
+    }
+
+    fn staff_names(&mut self) -> Result<HashMap<String, String>> {
+        let dir_key = self.directory_key()?;
+        let mut names = HashMap::new();
+        for rec in self.vault.all_staff()? {
+            let n = open_staff_name(
+                &dir_key,
+                &self.vault.meta.vault_id,
+                &rec.id,
+                &rec.name_sealed,
+            )?;
+            names.insert(rec.id, n);
+        }
+        Ok(names)
+    }
+
+    fn require_audit_reader(&self, action: &str, dossier: Option<&str>) -> Result<()> {
+        if self
             .vault
             .policy
             .has(&self.me.profession, Capability::ReadAudit)
         {
-            return self.refuse(
-                ACTION,
-                None,
-                &format!(
-                    "the profession '{}' may not read the audit log",
-                    self.me.profession
-                ),
-            );
+            return Ok(());
         }
+        self.refuse(
+            action,
+            dossier,
+            &format!(
+                "the profession '{}' may not read the audit log",
+                self.me.profession
+            ),
+        )
+    }
+
+    /// The audit entries that pass `filter`. Reading is recorded first.
+    pub fn audit_log(&mut self, filter: &Filter) -> Result<Vec<AuditRecord>> {
+        const ACTION: &str = "audit.read";
+        self.require_audit_reader(ACTION, None)?;
         let mut d = self.draft(ACTION);
         d.detail = Some(format!(
-            "filter:{}{}{}{}",
+            "filter:{}{}{}{}{}{}",
             filter
                 .dossier
                 .as_deref()
@@ -48,28 +135,136 @@ impl Session<'_> {
                 .outcome
                 .map(|x| format!(" outcome={}", x.as_str()))
                 .unwrap_or_default(),
+            filter
+                .since
+                .as_deref()
+                .map(|x| format!(" since={x}"))
+                .unwrap_or_default(),
+            filter
+                .until
+                .as_deref()
+                .map(|x| format!(" until={x}"))
+                .unwrap_or_default(),
         ));
         self.vault.audit(d)?;
-        let audit_key = match self.vault_key_material(&VaultKey::Audit)? {
-            Some(m) => std::str::from_utf8(&m)
-                .ok()
-                .and_then(|s| Identity::parse(s).ok()),
-            None => None,
-        };
-        let mut out = Vec::new();
-        for entry in self.vault.audit_entries(filter)? {
-            let justification_text = match (&entry.justification, &audit_key) {
-                (Some(h), Some(k)) => hex::decode(h)
-                    .ok()
-                    .and_then(|ct| wrap::unwrap(&ct, k).ok().flatten())
-                    .map(|p| String::from_utf8_lossy(&p).into_owned()),
-                _ => None,
-            };
-            out.push(AuditRecord {
-                entry,
-                justification_text,
-            });
-        }
-        Ok(out)
+        let key = self.audit_key()?;
+        Ok(self
+            .vault
+            .audit_entries(filter)?
+            .into_iter()
+            .map(|entry| {
+                let justification_text = decrypt_justification(&entry, key.as_ref());
+                AuditRecord {
+                    entry,
+                    justification_text,
+                }
+            })
+            .collect())
     }
+
+    /// Who read or changed the file of `dossier`, when, which categories (never
+    /// contents) and with which justification. Recorded in the same history.
+    pub fn access_history(&mut self, dossier: &str) -> Result<Vec<HistoryItem>> {
+        const ACTION: &str = "audit.history";
+        self.load_dossier(dossier)?;
+        self.require_audit_reader(ACTION, Some(dossier))?;
+        self.vault.audit(self.draft(ACTION).dossier(dossier))?;
+        let key = self.audit_key()?;
+        let names = self.staff_names()?;
+        let filter = Filter {
+            dossier: Some(dossier.to_string()),
+            ..Filter::default()
+        };
+        Ok(self
+            .vault
+            .audit_entries(&filter)?
+            .into_iter()
+            .map(|e| HistoryItem {
+                seq: e.seq,
+                time: e.time.clone(),
+                name: names.get(&e.actor).cloned(),
+                profession_label: self
+                    .vault
+                    .policy
+                    .professions
+                    .get(&e.profession)
+                    .map(|p| p.label.clone()),
+                what: describe_action(&e),
+                justification: decrypt_justification(&e, key.as_ref()),
+                actor: e.actor,
+                profession: e.profession,
+                action: e.action,
+                categories: e.categories,
+                outcome: e.outcome,
+                break_glass: e.break_glass,
+            })
+            .collect())
+    }
+
+    /// The DPO's report over a period (`since`/`until` already normalised): full
+    /// for audit readers, aggregates only for those allowed aggregate reports.
+    pub fn audit_report(&mut self, since: Option<String>, until: Option<String>) -> Result<Report> {
+        const ACTION: &str = "audit.report";
+        let full = self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ReadAudit);
+        if !full
+            && !self
+                .vault
+                .policy
+                .has(&self.me.profession, Capability::AuditReports)
+        {
+            return self.refuse(
+                ACTION,
+                None,
+                &format!(
+                    "the profession '{}' may not read audit reports",
+                    self.me.profession
+                ),
+            );
+        }
+        self.vault.audit(self.draft(ACTION).detail(if full {
+            "full report"
+        } else {
+            "aggregate report"
+        }))?;
+        let integrity = match self.vault.verify_audit(None) {
+            Ok(s) => format!(
+                "verified ({} entries, {} signed checkpoints)",
+                s.entries, s.checkpoints
+            ),
+            Err(e) => format!("FAILED: {e}"),
+        };
+        let key = if full { self.audit_key()? } else { None };
+        let names = if full {
+            self.staff_names()?
+        } else {
+            HashMap::new()
+        };
+        let filter = Filter {
+            since: since.clone(),
+            until: until.clone(),
+            ..Filter::default()
+        };
+        let entries = self.vault.audit_entries(&filter)?;
+        let just = |e: &AuditEntry| decrypt_justification(e, key.as_ref());
+        let input = ReportInput {
+            entries: &entries,
+            rules: &self.vault.policy.audit,
+            names: &names,
+            full,
+            since,
+            until,
+            justification: &just,
+        };
+        Ok(report::build(&input, integrity))
+    }
+}
+
+fn decrypt_justification(e: &AuditEntry, key: Option<&Identity>) -> Option<String> {
+    let (h, k) = (e.justification.as_ref()?, key?);
+    let ct = hex::decode(h).ok()?;
+    let plain = wrap::unwrap(&ct, k).ok().flatten()?;
+    Some(String::from_utf8_lossy(&plain).into_owned())
 }

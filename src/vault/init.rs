@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::keys::{new_key_material, seal_staff_name};
 use super::views::InitReport;
 use super::{now, policy_digest, take_lock, Vault, AUDIT_FILE, POLICY_FILE, STORE_DIR};
-use crate::audit::{AuditLog, Draft};
+use crate::audit::{AuditLog, Draft, LogState, SigningKey};
 use crate::crypto::kdf::{self, KdfParams};
 use crate::crypto::key::random_bytes;
 use crate::crypto::wrap::{self, Identity};
@@ -162,7 +162,9 @@ impl Vault {
         let identity_aad = Aad::new("coffre/identity/v1")
             .with(vault_id.as_bytes())
             .with(opts.admin_id.as_bytes());
+        let signer = SigningKey::derive(&wrap::secret_bytes(&admin_identity), &vault_id)?;
         let admin = StaffRecord {
+            signing_key: signer.public(),
             id: opts.admin_id.clone(),
             profession: opts.admin_profession.clone(),
             status: StaffStatus::Active,
@@ -185,26 +187,24 @@ impl Vault {
         };
         batch.put(layout::staff(&opts.admin_id), encode(&admin)?);
 
-        let mut log = AuditLog::open(&dir.join(AUDIT_FILE), &vault_id)?;
-        log.append(
-            Draft::new(&opts.admin_id, &opts.admin_profession, "vault.init").target(&opts.admin_id),
-        )?;
-        sync_dir(dir)?;
-        let head = crate::store::records::AuditHead {
-            seq: log.head().0,
-            hash: log.head().1.to_string(),
-        };
-        batch.put(layout::audit_head(), encode(&head)?);
+        batch.put(layout::audit_state(), encode(&LogState::empty(&vault_id))?);
         store.commit(batch)?;
-
+        let (log, _) = AuditLog::open(&dir.join(AUDIT_FILE), LogState::empty(&vault_id))?;
+        sync_dir(dir)?;
         let vault = Vault {
             dir: dir.to_path_buf(),
             store: Box::new(store),
             policy,
             meta,
+            checkpoints: crate::audit::CheckpointFile::new(&dir.join(super::CHECKPOINT_FILE)),
             audit: std::sync::Mutex::new(log),
             _lock: lock,
         };
+        vault.audit(
+            Draft::new(&opts.admin_id, &opts.admin_profession, "vault.init").target(&opts.admin_id),
+        )?;
+        vault.commit(Batch::new())?;
+        vault.checkpoint(&signer, &opts.admin_id)?;
         Ok((vault, InitReport { vault_id, recovery }))
     }
 }

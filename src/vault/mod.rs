@@ -4,7 +4,8 @@
 //! VAULT/
 //!   policy.toml   the deontology policy in force (its SHA-256 is checked at open)
 //!   store/        the sled record store (ciphertext and minimal metadata)
-//!   audit.log     the hash-chained audit log
+//!   audit.log     the audit log (Merkle leaves, one JSON entry per line)
+//!   checkpoints.log  signed checkpoints of the audit log
 //!   lock          held while a process has the vault open
 //! ```
 //!
@@ -12,7 +13,7 @@
 //! into a [`Session`], through which every read and write goes.
 
 mod access;
-mod audit_read;
+pub mod audit_read;
 mod dossier;
 mod entry;
 mod explain;
@@ -30,15 +31,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ring::digest::{digest, SHA256};
 use secrecy::SecretString;
 
-use crate::audit::{self, AuditLog, Draft, Outcome, VerifySummary};
+use crate::audit::{
+    self, AuditLog, Checkpoint, CheckpointFile, Draft, Located, LogState, Outcome, SigningKey,
+    VerifySummary,
+};
 use crate::crypto::kdf::{self, KdfParams};
 use crate::crypto::{envelope, Aad};
 use crate::error::{Error, Result};
 use crate::policy::Policy;
-use crate::store::records::{decode, AuditHead, StaffRecord, StaffStatus, VaultMeta, FORMAT};
+use crate::store::records::{decode, encode, StaffRecord, StaffStatus, VaultMeta, FORMAT};
 use crate::store::sled_store::SledStore;
 use crate::store::{layout, Batch, Store};
 
+pub use dossier::check_date;
 pub use entry::FieldInput;
 pub use init::InitOptions;
 pub use session::Session;
@@ -47,6 +52,7 @@ pub use staff::NewStaff;
 const POLICY_FILE: &str = "policy.toml";
 const STORE_DIR: &str = "store";
 const AUDIT_FILE: &str = "audit.log";
+const CHECKPOINT_FILE: &str = "checkpoints.log";
 const LOCK_FILE: &str = "lock";
 
 /// An open vault (no one unlocked yet).
@@ -56,6 +62,7 @@ pub struct Vault {
     policy: Policy,
     meta: VaultMeta,
     audit: Mutex<AuditLog>,
+    checkpoints: CheckpointFile,
     _lock: File,
 }
 
@@ -96,6 +103,19 @@ fn take_lock(dir: &Path) -> Result<File> {
     }
 }
 
+/// Adds the index entries of one audit entry (by dossier and by actor).
+fn index_entry(batch: &mut Batch, l: &Located) {
+    let off = l.offset.to_be_bytes().to_vec();
+    if let Some(d) = &l.entry.dossier {
+        if layout::check_id("dossier", d).is_ok() {
+            batch.put(layout::audit_index('d', d, l.entry.seq), off.clone());
+        }
+    }
+    if layout::check_id("staff", &l.entry.actor).is_ok() {
+        batch.put(layout::audit_index('a', &l.entry.actor, l.entry.seq), off);
+    }
+}
+
 /// SHA-256 of a policy text, hex.
 fn policy_digest(text: &str) -> String {
     hex::encode(digest(&SHA256, text.as_bytes()))
@@ -133,15 +153,33 @@ impl Vault {
             ));
         }
         let policy = crate::policy::parse(&text, &policy_path.display().to_string())?;
-        let audit = AuditLog::open(&dir.join(AUDIT_FILE), &meta.vault_id)?;
-        Ok(Vault {
+        let recorded: LogState = decode(
+            &store.get(&layout::audit_state())?.ok_or_else(|| {
+                Error::Integrity("the store has no record of the audit log".into())
+            })?,
+            "audit state",
+        )?;
+        let (audit, found) = AuditLog::open(&dir.join(AUDIT_FILE), recorded)?;
+        let vault = Vault {
             dir: dir.to_path_buf(),
             store: Box::new(store),
             policy,
             meta,
+            checkpoints: CheckpointFile::new(&dir.join(CHECKPOINT_FILE)),
             audit: Mutex::new(audit),
             _lock: lock,
-        })
+        };
+        if !found.is_empty() {
+            // Entries written just before a crash, before the store caught up.
+            let log = vault.log()?;
+            let mut batch = Batch::new();
+            for l in &found {
+                index_entry(&mut batch, l);
+            }
+            batch.put(layout::audit_state(), encode(log.state())?);
+            vault.store.apply(batch)?;
+        }
+        Ok(vault)
     }
 
     /// The directory of this vault.
@@ -169,67 +207,104 @@ impl Vault {
         self.store.as_ref()
     }
 
-    /// Verifies the whole audit chain, and that it still reaches the head recorded
-    /// with the last store write (so cutting entries off the end is detected).
-    pub fn verify_audit(&self) -> Result<VerifySummary> {
-        let summary = audit::verify(&self.dir.join(AUDIT_FILE), &self.meta.vault_id)?;
-        if let Some(bytes) = self.store.get(&layout::audit_head())? {
-            let head: AuditHead = decode(&bytes, "audit head")?;
-            if head.seq > summary.entries {
-                return Err(Error::Integrity(format!(
-                    "the audit log ends at entry {} but entry {} was recorded: entries were cut off the end",
-                    summary.entries, head.seq
-                )));
-            }
-            let file = File::open(self.dir.join(AUDIT_FILE))
-                .map_err(|e| Error::io("cannot read the audit log", e))?;
-            let found = std::io::BufRead::lines(std::io::BufReader::new(file))
-                .nth(head.seq.saturating_sub(1) as usize)
-                .and_then(|l| l.ok())
-                .and_then(|l| serde_json::from_str::<audit::AuditEntry>(&l).ok());
-            if head.seq > 0 && found.map(|e| e.hash) != Some(head.hash) {
-                return Err(Error::Integrity(format!(
-                    "audit entry {} differs from the one recorded with the store: the log was replaced",
-                    head.seq
-                )));
-            }
-        }
-        Ok(summary)
-    }
-
-    /// Appends to the audit log; failure to do so stops the operation.
-    pub(crate) fn audit(&self, draft: Draft) -> Result<audit::AuditEntry> {
-        let mut log = self
-            .audit
+    fn log(&self) -> Result<std::sync::MutexGuard<'_, AuditLog>> {
+        self.audit
             .lock()
-            .map_err(|_| Error::AuditUnavailable("audit log lock poisoned".into()))?;
-        log.append(draft)
+            .map_err(|_| Error::AuditUnavailable("audit log lock poisoned".into()))
     }
 
-    /// Commits a batch together with the current audit head.
-    pub(crate) fn commit(&self, mut batch: Batch) -> Result<()> {
-        let head = {
-            let log = self
-                .audit
-                .lock()
-                .map_err(|_| Error::AuditUnavailable("audit log lock poisoned".into()))?;
-            let (seq, hash) = log.head();
-            AuditHead {
-                seq,
-                hash: hash.to_string(),
-            }
-        };
-        batch.put(layout::audit_head(), crate::store::records::encode(&head)?);
+    /// Verifies the whole audit log offline: every entry and link, every signed
+    /// checkpoint, the state recorded in the store and, given an earlier
+    /// checkpoint kept off the machine, that today's log extends it.
+    pub fn verify_audit(&self, since: Option<&Checkpoint>) -> Result<VerifySummary> {
+        let checkpoints = self.checkpoints.read_all()?;
+        let signers = self
+            .all_staff()?
+            .into_iter()
+            .map(|s| (s.id, s.signing_key))
+            .collect();
+        let recorded = self.log()?.state().clone();
+        audit::verify(
+            &self.dir.join(AUDIT_FILE),
+            &audit::VerifyInput {
+                vault_id: &self.meta.vault_id,
+                checkpoints: &checkpoints,
+                signers: &signers,
+                recorded: Some(&recorded),
+                since,
+            },
+        )
+    }
+
+    /// The latest signed checkpoint, to keep off the machine.
+    pub fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        self.checkpoints.latest()
+    }
+
+    /// Appends to the audit log (synced), then records the new state and index
+    /// entries in the store. Failure to append stops the operation.
+    pub(crate) fn audit(&self, draft: Draft) -> Result<audit::AuditEntry> {
+        let mut log = self.log()?;
+        let located = log.append(draft)?;
+        let mut batch = Batch::new();
+        index_entry(&mut batch, &located);
+        batch.put(layout::audit_state(), encode(log.state())?);
+        self.store.apply(batch)?;
+        Ok(located.entry)
+    }
+
+    /// Signs a checkpoint of the whole log if entries were added since the last one.
+    pub(crate) fn checkpoint(&self, key: &SigningKey, signer: &str) -> Result<Option<Checkpoint>> {
+        let mut log = self.log()?;
+        let state = log.state().clone();
+        if state.size == state.checkpointed {
+            return Ok(None);
+        }
+        let time = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let c = key.sign(
+            &self.meta.vault_id,
+            state.size,
+            state.tree.root(),
+            &time,
+            signer,
+        );
+        self.checkpoints.append(&c)?;
+        log.mark_checkpointed();
+        let mut batch = Batch::new();
+        batch.put(layout::audit_state(), encode(log.state())?);
+        self.store.commit(batch)?;
+        Ok(Some(c))
+    }
+
+    /// Commits a batch durably.
+    pub(crate) fn commit(&self, batch: Batch) -> Result<()> {
         self.store.commit(batch)
     }
 
-    /// Reads the audit log (no permission check: callers go through a session).
+    /// Reads audit entries (no permission check: callers go through a session).
+    /// A dossier or actor filter uses the index instead of scanning the log.
     pub(crate) fn audit_entries(&self, filter: &audit::Filter) -> Result<Vec<audit::AuditEntry>> {
-        let log = self
-            .audit
-            .lock()
-            .map_err(|_| Error::AuditUnavailable("audit log lock poisoned".into()))?;
-        log.read(filter)
+        let prefix = match (&filter.dossier, &filter.actor) {
+            (Some(d), _) => Some(layout::audit_index_prefix('d', d)),
+            (None, Some(a)) => Some(layout::audit_index_prefix('a', a)),
+            (None, None) => None,
+        };
+        let log = self.log()?;
+        let entries = match prefix {
+            None => return log.scan(filter),
+            Some(p) => {
+                let mut offsets = Vec::new();
+                for (_, v) in self.store.scan_prefix(&p)? {
+                    let bytes: [u8; 8] = v
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| Error::Integrity("the audit index is damaged".into()))?;
+                    offsets.push(u64::from_be_bytes(bytes));
+                }
+                log.read_at(&offsets)?
+            }
+        };
+        Ok(entries.into_iter().filter(|e| filter.matches(e)).collect())
     }
 
     pub(crate) fn staff_record(&self, id: &str) -> Result<Option<StaffRecord>> {
@@ -280,7 +355,16 @@ impl Vault {
         let identity = crate::crypto::wrap::Identity::parse(text)
             .map_err(|_| Error::Integrity("a sealed identity is corrupt".into()))?;
         let weak = rec.kdf.is_weak();
-        let mut session = Session::new(self, rec, identity, weak);
+        let signer = SigningKey::derive(
+            &crate::crypto::wrap::secret_bytes(&identity),
+            &self.meta.vault_id,
+        )?;
+        if signer.public() != rec.signing_key {
+            return Err(Error::Integrity(format!(
+                "the checkpoint key recorded for '{user}' does not match their identity"
+            )));
+        }
+        let mut session = Session::new(self, rec, identity, signer, weak);
         session.process_grants()?;
         Ok(session)
     }

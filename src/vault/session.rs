@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use super::keys::{data_key_aad, RECOVERY_HOLDER};
 use super::Vault;
-use crate::audit::Draft;
+use crate::audit::{Checkpoint, Draft, SigningKey};
 use crate::crypto::wrap::{self, Identity};
 use crate::crypto::{envelope, Key32};
 use crate::error::{Error, Result};
@@ -32,10 +32,18 @@ pub struct Session<'v> {
     pub(crate) vault: &'v Vault,
     pub(crate) me: StaffRecord,
     identity: Identity,
+    signer: SigningKey,
     weak_kdf: bool,
     held: HashMap<String, Option<Zeroizing<Vec<u8>>>>,
     data_keys: HashMap<Vec<u8>, Key32>,
     grants: Vec<(String, String)>,
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        // Best effort: an unsigned tail is reported by `audit verify`.
+        let _ = self.checkpoint();
+    }
 }
 
 impl std::fmt::Debug for Session<'_> {
@@ -51,17 +59,26 @@ impl<'v> Session<'v> {
         vault: &'v Vault,
         me: StaffRecord,
         identity: Identity,
+        signer: SigningKey,
         weak_kdf: bool,
     ) -> Self {
         Session {
             vault,
             me,
             identity,
+            signer,
             weak_kdf,
             held: HashMap::new(),
             data_keys: HashMap::new(),
             grants: Vec::new(),
         }
+    }
+
+    /// Signs a checkpoint of the audit log if this session (or anyone since the
+    /// last checkpoint) added entries. Runs again automatically when the session
+    /// is dropped; call it to see errors.
+    pub fn checkpoint(&mut self) -> Result<Option<Checkpoint>> {
+        self.vault.checkpoint(&self.signer, &self.me.id)
     }
 
     /// The unlocked staff member's id.

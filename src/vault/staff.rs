@@ -7,6 +7,7 @@ use super::keys::{open_staff_name, seal_staff_name};
 use super::now;
 use super::session::Session;
 use super::views::StaffInfo;
+use crate::audit::SigningKey;
 use crate::crypto::envelope;
 use crate::crypto::kdf;
 use crate::crypto::key::random_bytes;
@@ -99,6 +100,11 @@ impl Session<'_> {
                 &wrap::secret_bytes(&identity),
             )?,
             name_sealed: seal_staff_name(&dir_key, &self.vault.meta.vault_id, new.id, name)?,
+            signing_key: SigningKey::derive(
+                &wrap::secret_bytes(&identity),
+                &self.vault.meta.vault_id,
+            )?
+            .public(),
             added: now(),
             added_by: self.me.id.clone(),
         };

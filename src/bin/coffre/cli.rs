@@ -185,23 +185,77 @@ pub enum EntryCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCmd {
-    /// Verify the whole hash chain (exit code 5 on any alteration).
-    Verify,
+    /// Verify every entry, every signed checkpoint and, with --since, that today's
+    /// log extends an earlier checkpoint (exit code 5 on any alteration). Needs no
+    /// passphrase.
+    Verify {
+        /// A checkpoint file exported earlier with `audit checkpoint --out`.
+        #[arg(long, value_name = "FILE")]
+        since: Option<PathBuf>,
+    },
+    /// Export the latest signed checkpoint, to keep off the machine (paper, e-mail).
+    Checkpoint {
+        /// Where to write it (a new file).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Show audit entries (audit readers only; this read is itself audited).
     Log {
-        /// Only this dossier.
-        #[arg(long, value_name = "ID")]
-        dossier: Option<String>,
-        /// Only this actor.
-        #[arg(long, value_name = "ID")]
-        actor: Option<String>,
-        /// Only this action (e.g. dossier.read).
-        #[arg(long)]
-        action: Option<String>,
-        /// Only this outcome: ok, denied, failed, error.
-        #[arg(long)]
-        outcome: Option<String>,
+        #[command(flatten)]
+        filter: LogFilter,
     },
+    /// The person's access history: who read or changed their file, when, which
+    /// categories and why (audit readers only).
+    History {
+        /// Dossier id.
+        dossier: String,
+    },
+    /// The data protection officer's report (aggregates only for directors).
+    Report {
+        /// From this date (YYYY-MM-DD) or time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Until this date or time (excluded).
+        #[arg(long)]
+        until: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
+    },
+}
+
+/// Filters of `audit log`.
+#[derive(Debug, Args)]
+pub struct LogFilter {
+    /// Only this dossier.
+    #[arg(long, value_name = "ID")]
+    pub dossier: Option<String>,
+    /// Only this actor.
+    #[arg(long, value_name = "ID")]
+    pub actor: Option<String>,
+    /// Only this action (e.g. dossier.read).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only this outcome: ok, denied, failed, error.
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// From this date (YYYY-MM-DD) or time (RFC 3339).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Until this date or time (excluded).
+    #[arg(long)]
+    pub until: Option<String>,
+}
+
+/// Formats of `audit report`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Plain text.
+    Text,
+    /// One self-contained HTML page.
+    Html,
+    /// JSON.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use coffre::audit::{Filter, Outcome};
+use coffre::audit::{normalise_time, Checkpoint, Filter, Outcome};
 use coffre::crypto::kdf::KdfParams;
 use coffre::crypto::wrap::Identity;
 use coffre::views::{DossierSummary, DossierView, EntryView};
@@ -12,7 +12,9 @@ use coffre::{Error, InitOptions, NewStaff, Session, Vault};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
-use crate::cli::{AuditCmd, Cli, Command, DossierCmd, EntryCmd, PolicyCmd, StaffCmd, TeamCmd};
+use crate::cli::{
+    AuditCmd, Cli, Command, DossierCmd, EntryCmd, PolicyCmd, ReportFormat, StaffCmd, TeamCmd,
+};
 use crate::input;
 
 /// Why a command did not succeed.
@@ -169,22 +171,74 @@ pub fn run(cli: Cli) -> Res {
             }
             Ok(())
         }
-        Command::Audit(AuditCmd::Verify) => {
+        Command::Audit(AuditCmd::Verify { since }) => {
             let vault = Vault::open(&vault_dir(&cli)?)?;
-            let s = vault.verify_audit()?;
+            let since = match since {
+                Some(p) => Some(Checkpoint::parse(&std::fs::read_to_string(p).map_err(
+                    |e| Error::Usage(format!("cannot read {}: {e}", p.display())),
+                )?)?),
+                None => None,
+            };
+            let s = vault.verify_audit(since.as_ref())?;
+            let unsigned = s.entries - s.signed;
             if out.json {
-                out.json(&json!({"ok": true, "entries": s.entries, "head": s.head}))
-            } else {
-                out.line(&format!(
-                    "audit log intact: {} entries, head {}",
-                    s.entries, s.head
-                ))
+                return out.json(&json!({
+                    "ok": true, "entries": s.entries, "checkpoints": s.checkpoints,
+                    "signed": s.signed, "root": hex::encode(s.root),
+                    "since": s.since.map(|(size, proof)| json!({"size": size, "proof_hashes": proof})),
+                }));
             }
+            out.line(&format!(
+                "audit log intact: {} entries, {} signed checkpoints, root {}",
+                s.entries,
+                s.checkpoints,
+                hex::encode(s.root)
+            ))?;
+            if let Some((size, proof)) = s.since {
+                out.line(&format!(
+                    "extends the given checkpoint of {size} entries (consistency proof of {proof} hashes verified)"
+                ))?;
+            }
+            if unsigned > 0 {
+                out.line(&format!(
+                    "note: the last {unsigned} entries are not covered by a signed checkpoint yet (signed at the next command)"
+                ))?;
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCmd::Checkpoint { out: path }) => {
+            let vault = Vault::open(&vault_dir(&cli)?)?;
+            let c = vault
+                .latest_checkpoint()?
+                .ok_or_else(|| Error::NotFound("no signed checkpoint yet".into()))?;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            let mut f = opts
+                .open(path)
+                .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))?;
+            f.write_all(c.to_text().as_bytes())
+                .and_then(|_| f.sync_all())
+                .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+            if out.json {
+                return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": c.signer, "time": c.time}));
+            }
+            out.line(&format!(
+                "checkpoint of {} entries signed by {} at {} written to {}",
+                c.size,
+                c.signer,
+                c.time,
+                path.display()
+            ))
         }
         _ => {
             let vault = Vault::open(&vault_dir(&cli)?)?;
             let mut s = unlock(&vault, &cli)?;
-            session_command(&cli, &mut s, &mut out)
+            let result = session_command(&cli, &mut s, &mut out);
+            // Sign a checkpoint of everything this command recorded, even after a refusal.
+            let signed = s.checkpoint();
+            result?;
+            signed?;
+            Ok(())
         }
     }
 }
@@ -425,77 +479,118 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             Ok(())
         }
-        Command::Audit(AuditCmd::Log {
-            dossier,
-            actor,
-            action,
-            outcome,
-        }) => {
-            let outcome = match outcome.as_deref() {
+        Command::Audit(AuditCmd::Log { filter: f }) => {
+            let outcome = match f.outcome.as_deref() {
                 None => None,
-                Some("ok") => Some(Outcome::Ok),
-                Some("denied") => Some(Outcome::Denied),
-                Some("failed") => Some(Outcome::Failed),
-                Some("error") => Some(Outcome::Error),
-                Some(_) => {
-                    return Err(Error::Usage(
-                        "--outcome is one of ok, denied, failed, error".into(),
-                    )
-                    .into())
-                }
+                Some(o) => Some(Outcome::parse(o).ok_or_else(|| {
+                    Error::Usage("--outcome is one of ok, denied, failed, error".into())
+                })?),
             };
             let filter = Filter {
-                dossier: dossier.clone(),
-                actor: actor.clone(),
-                action: action.clone(),
+                dossier: f.dossier.clone(),
+                actor: f.actor.clone(),
+                action: f.action.clone(),
                 outcome,
+                since: f.since.as_deref().map(normalise_time).transpose()?,
+                until: f.until.as_deref().map(normalise_time).transpose()?,
             };
             for r in s.audit_log(&filter)? {
                 if out.json {
                     out.json(&serde_json::to_value(&r).map_err(|e| Error::Io(e.to_string()))?)?;
                 } else {
-                    let e = &r.entry;
-                    let mut line = format!(
-                        "{:>6} {} {:<20} {:<22} {:<18} {:<7}",
-                        e.seq,
-                        e.time,
-                        e.actor,
-                        e.profession,
-                        e.action,
-                        e.outcome.as_str()
-                    );
-                    if let Some(d) = &e.dossier {
-                        line.push_str(&format!(" dossier={d}"));
-                    }
-                    if let Some(x) = &e.entry {
-                        line.push_str(&format!(" entry={x}"));
-                    }
-                    if let Some(t) = &e.target {
-                        line.push_str(&format!(" target={t}"));
-                    }
-                    if !e.categories.is_empty() {
-                        line.push_str(&format!(" categories={}", e.categories.join(",")));
-                    }
-                    if e.break_glass {
-                        line.push_str(" BREAK-GLASS");
-                    }
-                    if let Some(d) = &e.detail {
-                        line.push_str(&format!(" ({d})"));
-                    }
-                    if let Some(j) = &r.justification_text {
-                        line.push_str(&format!(" justification (the actor's words): \"{j}\""));
-                    }
-                    out.line(&line)?;
+                    out.line(&audit_line(&r))?;
                 }
             }
             Ok(())
+        }
+        Command::Audit(AuditCmd::History { dossier }) => {
+            let items = s.access_history(dossier)?;
+            if out.json {
+                for i in &items {
+                    out.json(&serde_json::to_value(i).map_err(|e| Error::Io(e.to_string()))?)?;
+                }
+                return Ok(());
+            }
+            out.line(&format!(
+                "Who accessed the file {dossier} ({} events):",
+                items.len()
+            ))?;
+            for i in &items {
+                let who = match (&i.name, &i.profession_label) {
+                    (Some(n), Some(p)) => format!("{n} ({p})"),
+                    (Some(n), None) => n.clone(),
+                    _ => i.actor.clone(),
+                };
+                let mut line = format!("  {}  {who} {}", i.time, i.what);
+                if !i.categories.is_empty() {
+                    line.push_str(&format!(" [{}]", i.categories.join(", ")));
+                }
+                if let Some(j) = &i.justification {
+                    line.push_str(&format!(" — justification, in their words: \"{j}\""));
+                }
+                out.line(&line)?;
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCmd::Report {
+            since,
+            until,
+            format,
+        }) => {
+            let since = since.as_deref().map(normalise_time).transpose()?;
+            let until = until.as_deref().map(normalise_time).transpose()?;
+            let report = s.audit_report(since, until)?;
+            let text = match (format, out.json) {
+                (ReportFormat::Json, _) | (_, true) => {
+                    serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?
+                }
+                (ReportFormat::Html, false) => coffre::audit::render::report_html(&report),
+                (ReportFormat::Text, false) => coffre::audit::render::report_text(&report),
+            };
+            out.line(&text)
         }
         // Handled before unlocking.
         Command::Init(_)
         | Command::Demo { .. }
         | Command::Policy(_)
-        | Command::Audit(AuditCmd::Verify) => Ok(()),
+        | Command::Audit(AuditCmd::Verify { .. })
+        | Command::Audit(AuditCmd::Checkpoint { .. }) => Ok(()),
     }
+}
+
+fn audit_line(r: &coffre::views::AuditRecord) -> String {
+    let e = &r.entry;
+    let mut line = format!(
+        "{:>6} {} {:<20} {:<22} {:<18} {:<7}",
+        e.seq,
+        e.time,
+        e.actor,
+        e.profession,
+        e.action,
+        e.outcome.as_str()
+    );
+    if let Some(d) = &e.dossier {
+        line.push_str(&format!(" dossier={d}"));
+    }
+    if let Some(x) = &e.entry {
+        line.push_str(&format!(" entry={x}"));
+    }
+    if let Some(t) = &e.target {
+        line.push_str(&format!(" target={t}"));
+    }
+    if !e.categories.is_empty() {
+        line.push_str(&format!(" categories={}", e.categories.join(",")));
+    }
+    if e.break_glass {
+        line.push_str(" BREAK-GLASS");
+    }
+    if let Some(d) = &e.detail {
+        line.push_str(&format!(" ({d})"));
+    }
+    if let Some(j) = &r.justification_text {
+        line.push_str(&format!(" justification (the actor's words): \"{j}\""));
+    }
+    line
 }
 
 fn print_summaries(list: &[DossierSummary], out: &mut Out) -> Res {

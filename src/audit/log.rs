@@ -1,0 +1,368 @@
+//! The log file: opening (checked against the state recorded in the store, with
+//! repair of an interrupted last write), appending with `fdatasync`, reading by
+//! offset or by scanning, and the signed checkpoints file beside it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use super::checkpoint::Checkpoint;
+use super::entry::{genesis, quick_header, AuditEntry, Draft, Filter, Outcome, ENTRY_VERSION};
+use super::merkle::{leaf_hash, Hash, Tree};
+use crate::error::{Error, Result};
+
+/// Longest accepted line; longer lines are damaged by definition.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// Where the log stands, recorded in the store after every append so that
+/// truncation or replacement of the file is detected at the next open.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogState {
+    /// Number of entries.
+    pub size: u64,
+    /// Byte length of the file holding them.
+    pub offset: u64,
+    /// Leaf hash of the last entry (the genesis hash when empty).
+    pub last_leaf: Hash,
+    /// Merkle frontier for `size` entries.
+    pub tree: Tree,
+    /// Number of entries covered by the latest signed checkpoint.
+    pub checkpointed: u64,
+}
+
+impl LogState {
+    /// The state of an empty log of vault `vault_id`.
+    pub fn empty(vault_id: &str) -> Self {
+        LogState {
+            size: 0,
+            offset: 0,
+            last_leaf: genesis(vault_id),
+            tree: Tree::new(),
+            checkpointed: 0,
+        }
+    }
+}
+
+/// An entry just appended or found, with where it lies in the file.
+#[derive(Clone, Debug)]
+pub struct Located {
+    /// Byte offset of the line.
+    pub offset: u64,
+    /// The entry.
+    pub entry: AuditEntry,
+}
+
+/// An open audit log, positioned for appending.
+#[derive(Debug)]
+pub struct AuditLog {
+    path: PathBuf,
+    file: File,
+    state: LogState,
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::io("cannot read the audit log", e)
+}
+
+/// Checks one line against the chain: number and link to the previous leaf.
+/// Returns the entry's leaf hash.
+fn check_link(line: &[u8], expected_seq: u64, prev: &Hash, place: &str) -> Result<Hash> {
+    let (seq, p) = match quick_header(line) {
+        Some(h) => h,
+        None => {
+            // Not the canonical prefix: give the most precise reason.
+            let e = AuditEntry::from_line(line, place)?;
+            return Err(Error::Integrity(format!(
+                "audit {place} (entry {}) is not in canonical form",
+                e.seq
+            )));
+        }
+    };
+    if seq != expected_seq {
+        return Err(Error::Integrity(format!(
+            "audit {place} has number {seq} where {expected_seq} was expected: entries were removed, reordered or inserted"
+        )));
+    }
+    if &p != prev {
+        return Err(Error::Integrity(if seq == 1 {
+            format!("audit {place}: the log does not start at this vault's origin (replaced, or from another vault)")
+        } else {
+            format!(
+                "audit entry {} does not match the hash that entry {seq} records for it: entry {} was altered",
+                seq - 1,
+                seq - 1
+            )
+        }));
+    }
+    Ok(leaf_hash(line))
+}
+
+/// [`check_link`] for the verifier.
+pub(crate) fn check_link_pub(line: &[u8], expected_seq: u64, prev: &Hash) -> Result<Hash> {
+    check_link(line, expected_seq, prev, &format!("entry {expected_seq}"))
+}
+
+impl AuditLog {
+    /// Opens (creating if needed) the log, checked against `recorded`, the state
+    /// the store holds. Entries found after the recorded state (appended just
+    /// before a crash, before the store caught up) are checked, taken in and
+    /// returned so the caller can index them.
+    pub fn open(path: &Path, recorded: LogState) -> Result<(Self, Vec<Located>)> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| Error::io("cannot open the audit log", e))?;
+        let mut len = file.metadata().map_err(io)?.len();
+        if recorded.offset > len {
+            return Err(Error::Integrity(format!(
+                "the audit log holds {len} bytes but {} bytes ({} entries) were recorded: entries were cut off or the log was replaced",
+                recorded.offset, recorded.size
+            )));
+        }
+        if !recorded.tree.is_well_formed() || recorded.tree.size() != recorded.size {
+            return Err(Error::Integrity(
+                "the recorded audit state is damaged".into(),
+            ));
+        }
+        // The recorded last entry must still be the one in the file.
+        if recorded.size > 0 {
+            let line = line_before(&mut file, recorded.offset)?;
+            if leaf_hash(&line) != recorded.last_leaf {
+                return Err(Error::Integrity(format!(
+                    "audit entry {} differs from the one recorded: the log was altered or replaced",
+                    recorded.size
+                )));
+            }
+        }
+        // Cut an interrupted last write (never acknowledged).
+        if len > recorded.offset {
+            let mut last = [0u8; 1];
+            file.seek(SeekFrom::Start(len - 1)).map_err(io)?;
+            file.read_exact(&mut last).map_err(io)?;
+            if last[0] != b'\n' {
+                len = cut_torn_tail(&mut file, recorded.offset, len)?;
+            }
+        }
+        let mut state = recorded;
+        let mut found = Vec::new();
+        if len > state.offset {
+            file.seek(SeekFrom::Start(state.offset)).map_err(io)?;
+            let mut reader = BufReader::new(&file);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                let n = reader.read_until(b'\n', &mut line).map_err(io)?;
+                if n == 0 {
+                    break;
+                }
+                line.pop();
+                let place = format!("entry {}", state.size + 1);
+                let leaf = check_link(&line, state.size + 1, &state.last_leaf, &place)?;
+                let entry = AuditEntry::from_line(&line, &place)?;
+                found.push(Located {
+                    offset: state.offset,
+                    entry,
+                });
+                state.tree.push(leaf);
+                state.size += 1;
+                state.last_leaf = leaf;
+                state.offset += n as u64;
+            }
+        }
+        Ok((
+            AuditLog {
+                path: path.to_path_buf(),
+                file,
+                state,
+            },
+            found,
+        ))
+    }
+
+    /// The current state (to record in the store).
+    pub fn state(&self) -> &LogState {
+        &self.state
+    }
+
+    /// Records that a checkpoint now covers every entry.
+    pub fn mark_checkpointed(&mut self) {
+        self.state.checkpointed = self.state.size;
+    }
+
+    /// Path of the log file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends an entry and syncs it to disk before returning.
+    pub fn append(&mut self, draft: Draft) -> Result<Located> {
+        let entry = AuditEntry {
+            v: ENTRY_VERSION,
+            seq: self.state.size + 1,
+            prev: hex::encode(self.state.last_leaf),
+            time: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            actor: draft.actor,
+            profession: draft.profession,
+            action: draft.action,
+            dossier: draft.dossier,
+            entry: draft.entry,
+            target: draft.target,
+            categories: draft.categories,
+            outcome: draft.outcome.unwrap_or(Outcome::Ok),
+            break_glass: draft.break_glass,
+            detail: draft.detail,
+            justification: draft.justification,
+        };
+        let mut line = entry.to_line()?;
+        if line.len() >= MAX_LINE {
+            return Err(Error::Usage(
+                "audit entry too long (shorten the justification)".into(),
+            ));
+        }
+        let leaf = leaf_hash(&line);
+        line.push(b'\n');
+        let written = self
+            .file
+            .write_all(&line)
+            .and_then(|_| self.file.sync_data());
+        if let Err(err) = written {
+            // Leave no half entry behind: cut back to the last good length.
+            let _ = self.file.set_len(self.state.offset);
+            return Err(Error::AuditUnavailable(err.to_string()));
+        }
+        let offset = self.state.offset;
+        self.state.offset += line.len() as u64;
+        self.state.size += 1;
+        self.state.last_leaf = leaf;
+        self.state.tree.push(leaf);
+        Ok(Located { offset, entry })
+    }
+
+    /// Reads the entries at the given offsets (from the index).
+    pub fn read_at(&self, offsets: &[u64]) -> Result<Vec<AuditEntry>> {
+        let mut file = File::open(&self.path).map_err(io)?;
+        let mut out = Vec::with_capacity(offsets.len());
+        let mut reader = BufReader::new(&mut file);
+        let mut line = Vec::new();
+        for &off in offsets {
+            if off >= self.state.offset {
+                return Err(Error::Integrity(
+                    "the audit index points past the end of the log".into(),
+                ));
+            }
+            reader.seek(SeekFrom::Start(off)).map_err(io)?;
+            line.clear();
+            reader.read_until(b'\n', &mut line).map_err(io)?;
+            line.pop();
+            out.push(AuditEntry::from_line(
+                &line,
+                &format!("entry at byte {off}"),
+            )?);
+        }
+        Ok(out)
+    }
+
+    /// Reads every entry that passes `filter`, scanning the whole file.
+    pub fn scan(&self, filter: &Filter) -> Result<Vec<AuditEntry>> {
+        let file = File::open(&self.path).map_err(io)?;
+        let mut out = Vec::new();
+        for (i, line) in BufReader::new(file.take(self.state.offset))
+            .split(b'\n')
+            .enumerate()
+        {
+            let line = line.map_err(io)?;
+            let e = AuditEntry::from_line(&line, &format!("line {}", i + 1))?;
+            if filter.matches(&e) {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The complete line that ends just before byte `end` (which follows a `\n`).
+fn line_before(file: &mut File, end: u64) -> Result<Vec<u8>> {
+    let window = (MAX_LINE as u64 + 1).min(end);
+    file.seek(SeekFrom::Start(end - window)).map_err(io)?;
+    let mut buf = vec![0u8; window as usize];
+    file.read_exact(&mut buf).map_err(io)?;
+    if buf.last() != Some(&b'\n') {
+        return Err(Error::Integrity(
+            "the audit log does not end where it was recorded to end".into(),
+        ));
+    }
+    buf.pop();
+    let start = match buf.iter().rposition(|b| *b == b'\n') {
+        Some(i) => i + 1,
+        None if window == end => 0,
+        None => {
+            return Err(Error::Integrity(
+                "an audit entry is longer than any valid entry".into(),
+            ))
+        }
+    };
+    Ok(buf[start..].to_vec())
+}
+
+/// Cuts bytes after the last newline (not before `floor`); returns the new length.
+fn cut_torn_tail(file: &mut File, floor: u64, len: u64) -> Result<u64> {
+    let window = len - floor;
+    file.seek(SeekFrom::Start(floor)).map_err(io)?;
+    let mut buf = vec![0u8; window as usize];
+    file.read_exact(&mut buf).map_err(io)?;
+    let keep = match buf.iter().rposition(|b| *b == b'\n') {
+        Some(i) => floor + i as u64 + 1,
+        None => floor,
+    };
+    file.set_len(keep)
+        .map_err(|e| Error::io("cannot repair the audit log", e))?;
+    file.sync_all()
+        .map_err(|e| Error::io("cannot repair the audit log", e))?;
+    Ok(keep)
+}
+
+/// The file of signed checkpoints beside the log.
+#[derive(Debug)]
+pub struct CheckpointFile {
+    path: PathBuf,
+}
+
+impl CheckpointFile {
+    /// The checkpoint file at `path` (created on first append).
+    pub fn new(path: &Path) -> Self {
+        CheckpointFile {
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// All checkpoints, oldest first.
+    pub fn read_all(&self) -> Result<Vec<Checkpoint>> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => Checkpoint::parse_many(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(Error::io("cannot read the checkpoints", e)),
+        }
+    }
+
+    /// The latest checkpoint, if any.
+    pub fn latest(&self) -> Result<Option<Checkpoint>> {
+        Ok(self.read_all()?.pop())
+    }
+
+    /// Appends a checkpoint and syncs it.
+    pub fn append(&self, c: &Checkpoint) -> Result<()> {
+        let mut f = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&self.path)
+            .map_err(|e| Error::io("cannot write the checkpoints", e))?;
+        f.write_all(c.to_text().as_bytes())
+            .and_then(|_| f.sync_data())
+            .map_err(|e| Error::AuditUnavailable(format!("cannot write the checkpoints: {e}")))
+    }
+}
