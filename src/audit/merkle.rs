@@ -67,7 +67,17 @@ impl Tree {
 
     /// Appends a leaf hash.
     pub fn push(&mut self, leaf: Hash) {
-        let mut node = (1u64, leaf);
+        self.push_subtree(1, leaf);
+    }
+
+    /// Appends the root of a perfect subtree of `width` leaves (a power of two).
+    /// The tree's size must be a multiple of `width`; returns `false` (and
+    /// changes nothing) otherwise.
+    pub fn push_subtree(&mut self, width: u64, root: Hash) -> bool {
+        if !width.is_power_of_two() || self.size % width != 0 {
+            return false;
+        }
+        let mut node = (width, root);
         while let Some(&(w, h)) = self.frontier.last() {
             if w != node.0 {
                 break;
@@ -76,7 +86,8 @@ impl Tree {
             node = (w * 2, node_hash(&h, &node.1));
         }
         self.frontier.push(node);
-        self.size += 1;
+        self.size += width;
+        true
     }
 
     /// Whether a deserialised tree is well formed: widths are distinct powers of
@@ -418,6 +429,22 @@ mod tests {
             for l in &leaves { t.push(*l); }
             let root = root_of(&leaves);
             prop_assert_eq!(t.root(), root);
+            // Pushing aligned perfect subtrees gives the same root.
+            let mut t2 = Tree::new();
+            let mut i = 0;
+            while i < n {
+                if i % 8 == 0 && i + 8 <= n {
+                    prop_assert!(t2.push_subtree(8, root_of(&leaves[i..i + 8])));
+                    i += 8;
+                } else {
+                    t2.push(leaves[i]);
+                    i += 1;
+                }
+            }
+            prop_assert_eq!(t2.root(), root);
+            if n % 8 != 0 {
+                prop_assert!(!t2.push_subtree(8, leaves[0]));
+            }
             let m = (seed as usize % n) + 1;
             let proof = consistency_proof(m, &leaves).unwrap();
             prop_assert!(verify_consistency(m as u64, n as u64, &root_of(&leaves[..m]), &root, &proof));

@@ -5,13 +5,14 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::Read;
 use std::path::Path;
 
 use super::checkpoint::Checkpoint;
 use super::entry::genesis;
 use super::log::LogState;
-use super::merkle::{consistency_proof, verify_consistency, Hash, Tree};
+use super::log::MAX_LINE;
+use super::merkle::{consistency_proof, leaf_hash, root_of, verify_consistency, Hash, Tree};
 use crate::error::{Error, Result};
 
 /// What verification needs besides the log file.
@@ -42,6 +43,99 @@ pub struct VerifySummary {
     pub signed: u64,
     /// With `since`: its size and the length of the consistency proof checked.
     pub since: Option<(u64, usize)>,
+}
+
+/// Bytes read per step; lines are hashed in parallel within a step.
+const CHUNK: usize = 8 << 20;
+
+/// Appends up to `want` bytes from `file` to `buf`; returns how many were read.
+fn fill(file: &mut File, buf: &mut Vec<u8>, want: usize) -> Result<usize> {
+    let start = buf.len();
+    buf.resize(start + want, 0);
+    let mut got = 0;
+    while got < want {
+        match file.read(&mut buf[start + got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(start);
+                return Err(Error::io("cannot read the audit log", e));
+            }
+        }
+    }
+    buf.truncate(start + got);
+    Ok(got)
+}
+
+/// Width of the aligned perfect subtrees hashed in parallel.
+const BLOCK: u64 = 256;
+
+/// Roots of the aligned perfect subtrees of `BLOCK` leaves lying wholly in
+/// `leaves` (whose first leaf has global index `base`), keyed by global index of
+/// their first leaf; blocks containing a `stop` strictly inside are left out.
+fn block_roots(
+    base: u64,
+    leaves: &[Hash],
+    stops: &[u64],
+    threads: usize,
+) -> std::collections::HashMap<u64, Hash> {
+    let first = base.div_ceil(BLOCK) * BLOCK;
+    let mut starts = Vec::new();
+    let mut g = first;
+    while g + BLOCK <= base + leaves.len() as u64 {
+        if !stops.iter().any(|s| *s > g && *s < g + BLOCK) {
+            starts.push(g);
+        }
+        g += BLOCK;
+    }
+    let root = |g: &u64| {
+        let i = (g - base) as usize;
+        (*g, root_of(&leaves[i..i + BLOCK as usize]))
+    };
+    if threads <= 1 || starts.len() < 8 {
+        return starts.iter().map(root).collect();
+    }
+    let per = starts.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = starts
+            .chunks(per)
+            .map(|part| scope.spawn(move || part.iter().map(root).collect::<Vec<(u64, Hash)>>()))
+            .collect();
+        let mut out = std::collections::HashMap::with_capacity(starts.len());
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                Err(_) => return starts.iter().map(root).collect(),
+            }
+        }
+        out
+    })
+}
+
+/// Leaf hashes of `lines`, computed on up to `threads` threads.
+fn leaves_parallel(lines: &[&[u8]], threads: usize) -> Vec<Hash> {
+    if threads <= 1 || lines.len() < 1024 {
+        return lines.iter().map(|l| leaf_hash(l)).collect();
+    }
+    let per = lines.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = lines
+            .chunks(per)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|l| leaf_hash(l)).collect::<Vec<Hash>>())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(lines.len());
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                // A hashing thread cannot panic on any input; recompute if it did.
+                Err(_) => return lines.iter().map(|l| leaf_hash(l)).collect(),
+            }
+        }
+        out
+    })
 }
 
 fn describe(i: usize, c: &Checkpoint) -> String {
@@ -102,65 +196,113 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
             ));
         }
     }
-    let file = File::open(path).map_err(|e| Error::io("cannot read the audit log", e))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut file = File::open(path).map_err(|e| Error::io("cannot read the audit log", e))?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
     let mut tree = Tree::new();
     let mut prev = genesis(input.vault_id);
     let mut leaves: Vec<Hash> = Vec::new();
     let keep_leaves = input.since.is_some();
     let mut next_cp = 0usize;
-    let mut line = Vec::with_capacity(1024);
     let mut since_root_ok = input.since.is_some_and(|s| s.size == 0);
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + MAX_LINE);
+    let mut eof = false;
     loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io("cannot read the audit log", e))?;
-        if n == 0 {
+        if !eof {
+            let n = fill(&mut file, &mut buf, CHUNK)?;
+            eof = n == 0;
+        }
+        if buf.is_empty() {
             break;
         }
-        let seq = tree.size() + 1;
-        if line.last() != Some(&b'\n') {
+        let end = match buf.iter().rposition(|b| *b == b'\n') {
+            Some(i) => i + 1,
+            None if eof => 0,
+            None if buf.len() > CHUNK + MAX_LINE => {
+                return Err(Error::Integrity(format!(
+                    "audit entry {} is longer than any valid entry",
+                    tree.size() + 1
+                )))
+            }
+            None => continue,
+        };
+        if end == 0 {
             return Err(Error::Integrity(format!(
-                "audit entry {seq} is incomplete (an interrupted write; opening the vault repairs it)"
+                "audit entry {} is incomplete (an interrupted write; opening the vault repairs it)",
+                tree.size() + 1
             )));
         }
-        line.pop();
-        let leaf = super::log::check_link_pub(&line, seq, &prev)?;
-        tree.push(leaf);
-        prev = leaf;
-        if keep_leaves {
-            leaves.push(leaf);
-        }
-        while let Some(c) = input.checkpoints.get(next_cp) {
-            if c.size != tree.size() {
-                break;
-            }
-            if c.root != tree.root() {
-                let from = if next_cp == 0 {
+        let lines: Vec<&[u8]> = buf[..end - 1].split(|b| *b == b'\n').collect();
+        let base = tree.size();
+        let hashed = leaves_parallel(&lines, threads);
+        // Perfect subtrees of BLOCK aligned leaves, hashed in parallel, except the
+        // blocks inside which a checkpoint (or the given one) needs a root.
+        let stops: Vec<u64> = input
+            .checkpoints
+            .iter()
+            .map(|c| c.size)
+            .chain(input.since.map(|c| c.size))
+            .filter(|s| *s > base && *s < base + lines.len() as u64 && s % BLOCK != 0)
+            .collect();
+        let blocks = block_roots(base, &hashed, &stops, threads);
+        let mut i = 0usize;
+        while i < lines.len() {
+            let seq = base + i as u64 + 1;
+            let prev_leaf = if i == 0 { prev } else { hashed[i - 1] };
+            super::log::check_header(lines[i], seq, &prev_leaf)?;
+            let pushed = match blocks.get(&(base + i as u64)) {
+                Some(root) => {
+                    for k in 1..BLOCK as usize {
+                        super::log::check_header(lines[i + k], seq + k as u64, &hashed[i + k - 1])?;
+                    }
+                    tree.push_subtree(BLOCK, *root);
+                    BLOCK as usize
+                }
+                None => {
+                    tree.push(hashed[i]);
                     1
-                } else {
-                    input.checkpoints[next_cp - 1].size + 1
-                };
-                return Err(Error::Integrity(format!(
-                    "entries {from} to {} do not match the root signed in {}: entry {} or the order of entries was altered",
-                    c.size,
-                    describe(next_cp, c),
-                    c.size
-                )));
+                }
+            };
+            if keep_leaves {
+                leaves.extend_from_slice(&hashed[i..i + pushed]);
             }
-            next_cp += 1;
-        }
-        if let Some(s) = input.since {
-            if s.size == tree.size() {
-                if s.root != tree.root() {
+            i += pushed;
+            while let Some(c) = input.checkpoints.get(next_cp) {
+                if c.size != tree.size() {
+                    break;
+                }
+                if c.root != tree.root() {
+                    let from = if next_cp == 0 {
+                        1
+                    } else {
+                        input.checkpoints[next_cp - 1].size + 1
+                    };
                     return Err(Error::Integrity(format!(
-                        "today's log does not extend the given checkpoint (size {}, signed by {} at {}): entries up to {} were rewritten",
-                        s.size, s.signer, s.time, s.size
+                        "entries {from} to {} do not match the root signed in {}: entry {} or the order of entries was altered",
+                        c.size,
+                        describe(next_cp, c),
+                        c.size
                     )));
                 }
-                since_root_ok = true;
+                next_cp += 1;
             }
+            if let Some(s) = input.since {
+                if s.size == tree.size() {
+                    if s.root != tree.root() {
+                        return Err(Error::Integrity(format!(
+                            "today's log does not extend the given checkpoint (size {}, signed by {} at {}): entries up to {} were rewritten",
+                            s.size, s.signer, s.time, s.size
+                        )));
+                    }
+                    since_root_ok = true;
+                }
+            }
+        }
+        prev = hashed[lines.len() - 1];
+        buf.drain(..end);
+        if eof && buf.is_empty() {
+            break;
         }
     }
     let entries = tree.size();
@@ -212,4 +354,113 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         signed: input.checkpoints.last().map_or(0, |c| c.size),
         since,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{AuditLog, Draft, LogState, SigningKey};
+
+    /// A log of `n` entries with checkpoints at `sizes`, in a temp dir.
+    fn build(
+        n: u64,
+        sizes: &[u64],
+    ) -> (
+        tempfile::TempDir,
+        Vec<Checkpoint>,
+        HashMap<String, [u8; 32]>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) =
+            AuditLog::open(&dir.path().join("audit.log"), LogState::empty("v")).unwrap();
+        let key = SigningKey::derive(b"k", "v").unwrap();
+        let mut cps = Vec::new();
+        let mut done = 0;
+        for &s in sizes.iter().chain(std::iter::once(&n)) {
+            let drafts = (done..s)
+                .map(|i| Draft::new("a", "medecin", "dossier.read").dossier(&format!("d{}", i % 7)))
+                .collect();
+            log.append_many(drafts).unwrap();
+            done = s;
+            if s != n || sizes.contains(&n) {
+                cps.push(key.sign("v", s, log.state().tree.root(), "t", "a"));
+            }
+        }
+        let signers = HashMap::from([("a".to_string(), key.public())]);
+        (dir, cps, signers)
+    }
+
+    fn run(
+        dir: &tempfile::TempDir,
+        cps: &[Checkpoint],
+        signers: &HashMap<String, [u8; 32]>,
+        since: Option<&Checkpoint>,
+    ) -> Result<VerifySummary> {
+        let input = VerifyInput {
+            vault_id: "v",
+            checkpoints: cps,
+            signers,
+            recorded: None,
+            since,
+        };
+        verify(&dir.path().join("audit.log"), &input)
+    }
+
+    #[test]
+    fn parallel_blocks_agree_with_checkpoints_at_any_size() {
+        let sizes = [1, 255, 256, 300, 513, 1024, 1500, 2999];
+        let (dir, cps, signers) = build(3000, &sizes);
+        let s = run(&dir, &cps, &signers, None).unwrap();
+        assert_eq!(s.entries, 3000);
+        assert_eq!(s.checkpoints, sizes.len());
+        for since in &cps {
+            let r = run(&dir, &cps, &signers, Some(since)).unwrap();
+            assert_eq!(r.since.map(|x| x.0), Some(since.size));
+        }
+    }
+
+    #[test]
+    fn altered_entry_inside_a_parallel_block_is_pinpointed() {
+        let (dir, cps, signers) = build(3000, &[1000, 2000]);
+        let path = dir.path().join("audit.log");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        lines[1700] = lines[1700].replace("\"d", "\"x");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let err = run(&dir, &cps, &signers, None).unwrap_err().to_string();
+        assert!(err.contains("entry 1701 was altered"), "{err}");
+    }
+
+    #[test]
+    fn altered_last_entry_is_caught_by_the_signed_root() {
+        let (dir, cps, signers) = build(600, &[600]);
+        let path = dir.path().join("audit.log");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let last = lines.len() - 1;
+        lines[last] = lines[last].replace("\"d", "\"x");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let err = run(&dir, &cps, &signers, None).unwrap_err().to_string();
+        assert!(err.contains("do not match the root signed"), "{err}");
+    }
+
+    #[test]
+    fn wrong_signer_key_and_other_vault_are_refused() {
+        let (dir, cps, _) = build(10, &[5]);
+        let other = HashMap::from([(
+            "a".to_string(),
+            SigningKey::derive(b"other", "v").unwrap().public(),
+        )]);
+        assert!(run(&dir, &cps, &other, None)
+            .unwrap_err()
+            .to_string()
+            .contains("not a's checkpoint key"));
+        let key = SigningKey::derive(b"k", "w").unwrap();
+        let foreign = vec![key.sign("w", 5, [0u8; 32], "t", "a")];
+        let signers = HashMap::from([("a".to_string(), key.public())]);
+        assert!(run(&dir, &foreign, &signers, None)
+            .unwrap_err()
+            .to_string()
+            .contains("another vault"));
+    }
 }
