@@ -7,6 +7,7 @@ use coffre::audit::{genesis, AuditEntry, Checkpoint, Outcome, SigningKey};
 
 const VAULT: &str = "00112233445566778899aabbccddeeff";
 
+#[allow(clippy::too_many_arguments)]
 fn entry(
     seq: u64,
     prev: [u8; 32],

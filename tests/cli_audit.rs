@@ -580,8 +580,9 @@ fn forged_line(seq: u64, prev_line: &str, actor: &str, dossier: &str) -> String 
 /// run a command signs a checkpoint covering them: fabricated history then carries
 /// an innocent member's signature, although checkpoints are meant to make forging
 /// history need a passphrase, not only disk access. One unrecorded entry is what a
-/// crash can leave (one process at a time, one append before each store write);
-/// two cannot come from a crash and must be refused.
+/// crash can leave in ordinary use (one process at a time, one append before each
+/// store write); two cannot come from a crash of a command and must be refused (a
+/// write-ahead record of the pending append in the store would tell them apart).
 #[test]
 #[ignore = "bug: unrecorded, correctly chained entries appended to audit.log are accepted as a crash tail and then signed by the next member"]
 fn forged_entries_appended_behind_coffres_back_are_refused() {

@@ -160,7 +160,7 @@ impl Checkpoint {
     /// Parses a file of checkpoints, one after the other (blank lines allowed).
     pub fn parse_many(text: &str) -> Result<Vec<Self>> {
         let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        if lines.len() % 8 != 0 {
+        if !lines.len().is_multiple_of(8) {
             return Err(Error::Integrity(
                 "the checkpoint file is truncated or damaged".into(),
             ));

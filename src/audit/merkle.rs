@@ -74,7 +74,7 @@ impl Tree {
     /// The tree's size must be a multiple of `width`; returns `false` (and
     /// changes nothing) otherwise.
     pub fn push_subtree(&mut self, width: u64, root: Hash) -> bool {
-        if !width.is_power_of_two() || self.size % width != 0 {
+        if !width.is_power_of_two() || !self.size.is_multiple_of(width) {
             return false;
         }
         let mut node = (width, root);
