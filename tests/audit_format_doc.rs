@@ -38,8 +38,11 @@ fn entry(
     }
 }
 
+/// Lines, their leaves, the root and the checkpoint of the worked example.
+type Example = (Vec<Vec<u8>>, Vec<[u8; 32]>, [u8; 32], Checkpoint);
+
 /// The worked example: three entries, their leaves, the root and a checkpoint.
-pub fn example() -> (Vec<Vec<u8>>, Vec<[u8; 32]>, [u8; 32], Checkpoint) {
+pub fn example() -> Example {
     let g = genesis(VAULT);
     let e1 = entry(
         1,
