@@ -340,50 +340,33 @@ fn reordered_checkpoints_are_detected() {
     v.verify().expect_code(0, "restored checkpoints");
 }
 
-/// The documented behaviour (docs/audit-format.md, "Verification"): entries after
-/// the last checkpoint are valid but not yet signed, and `audit verify` reports
-/// them. So removing the last checkpoint block is reported as an unsigned tail, not
-/// as an alteration (the store's count of checkpointed entries is not compared with
-/// the checkpoints file); the next command that logs something signs them again.
+/// The store remembers how many entries the latest checkpoint covered, so removing
+/// the last checkpoint block (or restoring an older checkpoints file) is detected.
 #[test]
-fn removed_last_checkpoint_leaves_an_unsigned_tail_that_is_reported() {
+fn removed_last_checkpoint_is_detected() {
     let (v, _d) = small_vault();
     let path = checkpoints_path(&v);
-    let mut blocks = read_blocks(&path);
-    let entries = read_lines(&v.audit_path()).len() as u64;
-    assert_eq!(cp_size(blocks.last().unwrap()), entries);
+    let original = read_blocks(&path);
+    let mut blocks = original.clone();
     blocks.pop();
-    let signed = cp_size(blocks.last().unwrap());
-    assert!(signed < entries);
     write_blocks(&path, &blocks);
-
     let r = v.verify();
-    r.expect_code(0, "verify without the last checkpoint");
-    assert!(
-        r.stdout.contains(&format!(
-            "the last {} entries are not covered by a signed checkpoint",
-            entries - signed
-        )),
-        "the unsigned tail is reported: {}",
-        r.stdout
-    );
-    let j = v.anon(&["audit", "verify", "--json"]);
-    j.expect_code(0, "verify --json");
-    let j = j.json();
-    assert_eq!(j["entries"], entries);
-    assert_eq!(j["signed"], signed);
+    assert_integrity_failure(&r, "last checkpoint removed", &["checkpoints were removed"]);
+    write_blocks(&path, &original);
+    v.verify().expect_code(0, "restored checkpoints");
+}
 
-    // The next command signs everything again.
+/// A checkpoint write cut short by a crash (a partial block at the end) is cut off
+/// at the next open; the complete checkpoints before it stay.
+#[test]
+fn partial_checkpoint_at_the_end_is_repaired() {
+    let (v, _d) = small_vault();
+    let path = checkpoints_path(&v);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}coffre-checkpoint/v1\nvault 00\nsiz")).unwrap();
     v.as_user("dr.leroy", &["dossier", "list"])
-        .expect_code(0, "dossier list");
-    let r = v.verify();
-    r.expect_code(0, "verify after the next command");
-    assert!(!r.stdout.contains("not covered"), "{}", r.stdout);
-    let blocks = read_blocks(&path);
-    assert_eq!(
-        cp_size(blocks.last().unwrap()),
-        read_lines(&v.audit_path()).len() as u64
-    );
+        .expect_code(0, "a command after the crash");
+    v.verify().expect_code(0, "verify after the repair");
 }
 
 #[test]
@@ -575,18 +558,15 @@ fn forged_line(seq: u64, prev_line: &str, actor: &str, dossier: &str) -> String 
     )
 }
 
-/// Entries appended behind coffre's back, correctly chained, are taken in at the
-/// next open as if a crash had interrupted their recording, and the next member to
-/// run a command signs a checkpoint covering them: fabricated history then carries
-/// an innocent member's signature, although checkpoints are meant to make forging
-/// history need a passphrase, not only disk access. One unrecorded entry is what a
-/// crash can leave in ordinary use (one process at a time, one append before each
-/// store write); two cannot come from a crash of a command and must be refused (a
-/// write-ahead record of the pending append in the store would tell them apart).
+/// Entries appended behind coffre's back, correctly chained, cannot be told apart
+/// from entries a crash left unrecorded (the store records the log's end lazily, so
+/// a killed process can leave many). Coffre takes them in but records an
+/// `audit.adopted` entry naming them, before any member signs: the signer does not
+/// vouch for them, `audit verify` warns about them and the DPO's report lists them.
 #[test]
-#[ignore = "bug: unrecorded, correctly chained entries appended to audit.log are accepted as a crash tail and then signed by the next member"]
-fn forged_entries_appended_behind_coffres_back_are_refused() {
-    let (v, d) = small_vault();
+fn forged_entries_appended_behind_coffres_back_are_flagged_not_vouched_for() {
+    let (mut v, d) = small_vault();
+    v.add_staff("dpo.lambert", "Hélène Lambert", "dpo", true);
     let path = v.audit_path();
     let original = read_lines(&path);
     let n = original.len() as u64;
@@ -598,14 +578,42 @@ fn forged_entries_appended_behind_coffres_back_are_refused() {
     write_lines(&path, &lines);
 
     let r = v.verify();
-    r.expect_code(5, "two unrecorded entries appended to the log");
-    v.as_user(&v.admin.clone(), &["dossier", "list"])
-        .expect_code(5, "a command on a log with forged entries");
-    let blocks = read_blocks(&checkpoints_path(&v));
-    assert!(
-        cp_size(blocks.last().unwrap()) <= n,
-        "no member signed the forged entries"
+    r.expect_code(0, "unrecorded entries are taken in, not refused");
+    let expected = format!(
+        "entries {} to {} were found beyond the recorded end",
+        n + 1,
+        n + 2
     );
+    assert!(
+        r.stdout.contains("warning") && r.stdout.contains(&expected),
+        "{}",
+        r.stdout
+    );
+    // The flag is itself an audit entry, written before anyone signs again.
+    let after = read_lines(&path);
+    assert_eq!(after.len() as u64, n + 3);
+    assert!(
+        after[n as usize + 2].contains("\"action\":\"audit.adopted\""),
+        "{}",
+        after[n as usize + 2]
+    );
+    // The next command signs the whole log, the flag included; the flag stays visible.
+    v.as_user(&v.admin.clone(), &["dossier", "list"])
+        .expect_code(0, "a later command");
+    let r = v.verify();
+    r.expect_code(0, "verify after the next command");
+    assert!(r.stdout.contains(&expected), "{}", r.stdout);
+    let r = v.as_user(
+        "dpo.lambert",
+        &["--json", "audit", "report", "--format", "json"],
+    );
+    r.expect_code(0, "report");
+    let rep: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(rep["totals"]["adopted"], 1, "{}", r.stdout);
+    assert!(rep["adopted"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains(&expected));
 }
 
 // ------------------------------------------------------------------ 2. export
@@ -905,7 +913,6 @@ fn audit_log_filters_return_only_matching_entries() {
 /// `--since` / `--until` take "a date (YYYY-MM-DD) or a time (RFC 3339)"; a real
 /// date far in the future is a date, and selects nothing.
 #[test]
-#[ignore = "bug: audit log --since/--until reject real dates outside 1900..=2200 (the birth-date check is reused) as 'not a date YYYY-MM-DD'"]
 fn audit_log_accepts_any_real_date_as_bound() {
     let mut v = TestVault::new();
     v.add_staff("dpo.lambert", "Hélène Lambert", "dpo", true);

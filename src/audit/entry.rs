@@ -221,17 +221,17 @@ pub fn genesis(vault_id: &str) -> Hash {
 /// RFC 3339 time, to the RFC 3339 UTC form used in entries.
 pub fn normalise_time(s: &str) -> Result<String> {
     let s = s.trim();
-    if s.len() == 10 {
-        crate::vault::check_date(s)
-            .map_err(|_| Error::Usage(format!("'{s}' is not a date YYYY-MM-DD")))?;
-        return Ok(format!("{s}T00:00:00Z"));
-    }
-    let t = humantime::parse_rfc3339_weak(s).map_err(|_| {
+    let bad = || {
         Error::Usage(format!(
             "'{s}' is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM:SSZ)"
         ))
-    })?;
-    Ok(humantime::format_rfc3339_seconds(t).to_string())
+    };
+    if s.len() == 10 {
+        let d: jiff::civil::Date = s.parse().map_err(|_| bad())?;
+        return Ok(format!("{d}T00:00:00Z"));
+    }
+    let t: jiff::Timestamp = s.parse().map_err(|_| bad())?;
+    Ok(t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 /// Selects audit entries.

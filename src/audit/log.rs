@@ -101,8 +101,7 @@ fn check_header_at(line: &[u8], expected_seq: u64, prev: &Hash, place: &str) -> 
             format!("audit {place}: the log does not start at this vault's origin (replaced, or from another vault)")
         } else {
             format!(
-                "audit entry {} does not match the hash that entry {seq} records for it: entry {} was altered",
-                seq - 1,
+                "audit entry {seq} does not link to entry {}: one of the two was altered",
                 seq - 1
             )
         }));
@@ -364,6 +363,38 @@ impl CheckpointFile {
         CheckpointFile {
             path: path.to_path_buf(),
         }
+    }
+
+    /// Cuts a trailing incomplete checkpoint (a write interrupted by a crash; it
+    /// was never relied upon). A damaged complete block is left for `verify`.
+    pub fn repair_tail(&self) -> Result<()> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io("cannot read the checkpoints", e)),
+        };
+        let mut keep = 0usize;
+        let mut count = 0usize;
+        for (i, _) in text.match_indices('\n') {
+            let line_start = text[..i].rfind('\n').map_or(0, |p| p + 1);
+            if text[line_start..i].trim().is_empty() {
+                continue;
+            }
+            count += 1;
+            if count % 8 == 0 {
+                keep = i + 1;
+            }
+        }
+        if keep == text.len() || text[keep..].trim().is_empty() {
+            return Ok(());
+        }
+        let f = OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .map_err(|e| Error::io("cannot repair the checkpoints", e))?;
+        f.set_len(keep as u64)
+            .and_then(|_| f.sync_all())
+            .map_err(|e| Error::io("cannot repair the checkpoints", e))
     }
 
     /// All checkpoints, oldest first.

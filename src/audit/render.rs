@@ -131,6 +131,11 @@ pub fn report_text(r: &Report) -> String {
         }
         items_text(&mut out, "Failed unlocks", &r.failed_unlocks);
         items_text(&mut out, "Uses of the recovery key", &r.recovery_uses);
+        items_text(
+            &mut out,
+            "Log entries taken in without a signature (interrupted command or outside writing)",
+            &r.adopted,
+        );
     } else {
         let _ = writeln!(
             out,
@@ -259,6 +264,11 @@ pub fn report_html(r: &Report) -> String {
         }
         items_html(&mut out, "Failed unlocks", &r.failed_unlocks);
         items_html(&mut out, "Uses of the recovery key", &r.recovery_uses);
+        items_html(
+            &mut out,
+            "Log entries taken in without a signature (interrupted command or outside writing)",
+            &r.adopted,
+        );
     } else {
         out.push_str("<p class=\"muted\">Aggregate report: per-person details are for the data protection officer only.</p>");
     }

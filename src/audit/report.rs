@@ -127,6 +127,8 @@ pub struct Totals {
     pub outside_hours: u64,
     /// Uses of the recovery key.
     pub recovery_uses: u64,
+    /// Entries taken in at open without a signer's voucher.
+    pub adopted: u64,
 }
 
 /// The report.
@@ -160,6 +162,9 @@ pub struct Report {
     pub failed_unlocks: Vec<Item>,
     /// Uses of the recovery key (full report only).
     pub recovery_uses: Vec<Item>,
+    /// Entries found beyond the recorded end of the log and taken in unsigned
+    /// (an interrupted command, or writing outside coffre) (full report only).
+    pub adopted: Vec<Item>,
 }
 
 fn local(ts: &jiff::Timestamp, tz: &jiff::tz::TimeZone) -> jiff::ZonedDateTime {
@@ -209,6 +214,7 @@ pub fn build(input: &ReportInput<'_>, integrity: String) -> Report {
     let mut prof_dossiers: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let (mut refusals, mut break_glass, mut outside_hours, mut failed, mut recovery) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut adopted = Vec::new();
     let mut reads_by_actor: BTreeMap<String, Vec<(jiff::Timestamp, String)>> = BTreeMap::new();
 
     for e in input.entries {
@@ -254,6 +260,10 @@ pub fn build(input: &ReportInput<'_>, integrity: String) -> Report {
         if e.action == "break-glass.open" && e.outcome == Outcome::Ok {
             totals.break_glass += 1;
             break_glass.push(item(e, ts.as_ref(), input.full));
+        }
+        if e.action == "audit.adopted" {
+            totals.adopted += 1;
+            adopted.push(item(e, ts.as_ref(), false));
         }
         if e.detail
             .as_deref()
@@ -351,6 +361,7 @@ pub fn build(input: &ReportInput<'_>, integrity: String) -> Report {
         bursts: if full { bursts } else { Vec::new() },
         failed_unlocks: keep(failed),
         recovery_uses: keep(recovery),
+        adopted: keep(adopted),
     }
 }
 

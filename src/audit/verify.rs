@@ -43,6 +43,9 @@ pub struct VerifySummary {
     pub signed: u64,
     /// With `since`: its size and the length of the consistency proof checked.
     pub since: Option<(u64, usize)>,
+    /// Things the DPO should know that are not failures (entries taken in
+    /// without a signer's voucher).
+    pub warnings: Vec<String>,
 }
 
 /// Bytes read per step; lines are hashed in parallel within a step.
@@ -207,6 +210,7 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
     let mut next_cp = 0usize;
     let mut since_root_ok = input.since.is_some_and(|s| s.size == 0);
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + MAX_LINE);
+    let mut warnings = Vec::new();
     let mut eof = false;
     loop {
         if !eof {
@@ -251,10 +255,12 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
             let seq = base + i as u64 + 1;
             let prev_leaf = if i == 0 { prev } else { hashed[i - 1] };
             super::log::check_header(lines[i], seq, &prev_leaf)?;
+            note_adoption(lines[i], &mut warnings);
             let pushed = match blocks.get(&(base + i as u64)) {
                 Some(root) => {
                     for k in 1..BLOCK as usize {
                         super::log::check_header(lines[i + k], seq + k as u64, &hashed[i + k - 1])?;
+                        note_adoption(lines[i + k], &mut warnings);
                     }
                     tree.push_subtree(BLOCK, *root);
                     BLOCK as usize
@@ -314,6 +320,13 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         )));
     }
     if let Some(r) = input.recorded {
+        let signed = input.checkpoints.last().map_or(0, |c| c.size);
+        if r.checkpointed > signed {
+            return Err(Error::Integrity(format!(
+                "the store recorded a checkpoint of {} entries but the latest checkpoint covers {signed}: checkpoints were removed",
+                r.checkpointed
+            )));
+        }
         if r.size > entries {
             return Err(Error::Integrity(format!(
                 "the log has {entries} entries but the store recorded {}: entries were cut off the end",
@@ -353,7 +366,18 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         checkpoints: input.checkpoints.len(),
         signed: input.checkpoints.last().map_or(0, |c| c.size),
         since,
+        warnings,
     })
+}
+
+/// Records the detail of an `audit.adopted` entry (rare: a cheap byte search first).
+fn note_adoption(line: &[u8], warnings: &mut Vec<String>) {
+    const NEEDLE: &[u8] = b"\"action\":\"audit.adopted\"";
+    if line.windows(NEEDLE.len()).any(|w| w == NEEDLE) {
+        if let Ok(e) = super::entry::AuditEntry::from_line(line, "adoption") {
+            warnings.push(format!("entry {}: {}", e.seq, e.detail.unwrap_or_default()));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -428,7 +452,7 @@ mod tests {
         lines[1700] = lines[1700].replace("\"d", "\"x");
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         let err = run(&dir, &cps, &signers, None).unwrap_err().to_string();
-        assert!(err.contains("entry 1701 was altered"), "{err}");
+        assert!(err.contains("entry 1702 does not link to entry 1701"), "{err}");
     }
 
     #[test]

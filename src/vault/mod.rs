@@ -53,6 +53,10 @@ const POLICY_FILE: &str = "policy.toml";
 const STORE_DIR: &str = "store";
 const AUDIT_FILE: &str = "audit.log";
 const CHECKPOINT_FILE: &str = "checkpoints.log";
+/// Actor and action of the entry that flags entries taken in at open.
+pub const ADOPTION_ACTOR: &str = "coffre";
+/// See [`ADOPTION_ACTOR`].
+pub const ADOPTION_ACTION: &str = "audit.adopted";
 const LOCK_FILE: &str = "lock";
 
 /// An open vault (no one unlocked yet).
@@ -200,16 +204,31 @@ impl Vault {
             audit: Mutex::new(audit),
             _lock: lock,
         };
-        if !found.is_empty() {
-            // Entries written just before a crash, before the store caught up.
-            let log = vault.log()?;
-            let mut batch = Batch::new();
-            for l in &found {
-                index_entry(&mut batch, l);
+        if let (Some(first), Some(last)) = (found.first(), found.last()) {
+            // Entries beyond the recorded end: written by a command interrupted
+            // before the store caught up — or by someone outside coffre. Nobody can
+            // tell which, so they are taken in and flagged for the DPO, never
+            // silently vouched for by the next signer.
+            let (a, b) = (first.entry.seq, last.entry.seq);
+            {
+                let log = vault.log()?;
+                let mut batch = Batch::new();
+                for l in &found {
+                    index_entry(&mut batch, l);
+                }
+                batch.put(layout::audit_state(), encode(log.state())?);
+                vault.store.apply(batch)?;
             }
-            batch.put(layout::audit_state(), encode(log.state())?);
-            vault.store.apply(batch)?;
+            vault.audit(
+                Draft::new(ADOPTION_ACTOR, "", ADOPTION_ACTION)
+                    .outcome(Outcome::Error)
+                    .detail(&format!(
+                        "entries {a} to {b} were found beyond the recorded end of the log \
+                         (an interrupted command, or written outside coffre); not vouched for by their signer"
+                    )),
+            )?;
         }
+        vault.checkpoints.repair_tail()?;
         Ok(vault)
     }
 

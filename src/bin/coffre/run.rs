@@ -186,6 +186,7 @@ pub fn run(cli: Cli) -> Res {
                     "ok": true, "entries": s.entries, "checkpoints": s.checkpoints,
                     "signed": s.signed, "root": hex::encode(s.root),
                     "since": s.since.map(|(size, proof)| json!({"size": size, "proof_hashes": proof})),
+                    "warnings": s.warnings,
                 }));
             }
             out.line(&format!(
@@ -198,6 +199,9 @@ pub fn run(cli: Cli) -> Res {
                 out.line(&format!(
                     "extends the given checkpoint of {size} entries (consistency proof of {proof} hashes verified)"
                 ))?;
+            }
+            for w in &s.warnings {
+                out.line(&format!("warning: {w}"))?;
             }
             if unsigned > 0 {
                 out.line(&format!(
