@@ -381,7 +381,7 @@ impl CheckpointFile {
                 continue;
             }
             count += 1;
-            if count % 8 == 0 {
+            if count.is_multiple_of(8) {
                 keep = i + 1;
             }
         }
