@@ -14,7 +14,7 @@ use coffre::crypto::{envelope, Aad, Key32};
 use coffre::store::records::{decode, DataKeyRecord, StaffRecord, VaultMeta};
 use coffre::store::sled_store::SledStore;
 use coffre::store::Store;
-use coffre::vault::keys::data_key_aad;
+use coffre::vault::keys::{category_wrap_key, data_key_aad, unwrap_personal};
 use coffre::{FieldInput, InitOptions, NewStaff, Vault};
 use secrecy::SecretString;
 
@@ -103,13 +103,39 @@ fn attacker_keys(store: &SledStore, meta: &VaultMeta, user: &str) -> (Identity, 
 fn opens(
     keys: &[Key32],
     meta: &VaultMeta,
+    erasure: &Key32,
     dossier: &str,
     category: &str,
     rec: &DataKeyRecord,
 ) -> bool {
     let aad = data_key_aad(&meta.vault_id, dossier, category, rec.key_gen);
-    keys.iter()
-        .any(|k| envelope::open(k, &aad, &rec.wrapped).is_ok())
+    keys.iter().any(|k| {
+        let wk =
+            category_wrap_key(erasure, k, &meta.vault_id, dossier, category, rec.key_gen).unwrap();
+        envelope::open(&wk, &aad, &rec.wrapped).is_ok()
+    })
+}
+
+fn opens_personal(
+    id: &Identity,
+    meta: &VaultMeta,
+    erasure: &Key32,
+    dossier: &str,
+    category: &str,
+    label: &str,
+    rec: &DataKeyRecord,
+) -> bool {
+    unwrap_personal(
+        &rec.wrapped,
+        id,
+        erasure,
+        &meta.vault_id,
+        dossier,
+        category,
+        label,
+    )
+    .unwrap()
+    .is_some()
 }
 
 #[test]
@@ -136,6 +162,9 @@ fn educator_cannot_decrypt_medical_or_psy_notes_with_vault_files_and_passphrase(
     )
     .unwrap();
 
+    let erasure =
+        Key32::from_slice(&std::fs::read(tmp.path().join("erasure").join(&dossier)).unwrap())
+            .unwrap();
     let (edu_id, edu_keys) = attacker_keys(&store, &meta, "edu");
     // The educator does hold several category keys (identity, social, …) …
     assert!(
@@ -144,22 +173,54 @@ fn educator_cannot_decrypt_medical_or_psy_notes_with_vault_files_and_passphrase(
         edu_keys.len()
     );
     // … yet none opens the medical data key, and the psy-notes key is not wrapped to them.
-    assert!(!opens(&edu_keys, &meta, &dossier, "medical", &medical));
-    assert!(wrap::unwrap(&psy_notes.wrapped, &edu_id).unwrap().is_none());
+    assert!(!opens(
+        &edu_keys, &meta, &erasure, &dossier, "medical", &medical
+    ));
+    assert!(!opens_personal(
+        &edu_id,
+        &meta,
+        &erasure,
+        &dossier,
+        "psy-notes",
+        "psy",
+        &psy_notes
+    ));
 
     // The doctor cannot read the psychologist's personal notes either.
     let (doc_id, doc_keys) = attacker_keys(&store, &meta, "doc");
-    assert!(wrap::unwrap(&psy_notes.wrapped, &doc_id).unwrap().is_none());
+    assert!(!opens_personal(
+        &doc_id,
+        &meta,
+        &erasure,
+        &dossier,
+        "psy-notes",
+        "psy",
+        &psy_notes
+    ));
 
     // Positive controls: the same procedure succeeds for the entitled people.
-    assert!(opens(&doc_keys, &meta, &dossier, "medical", &medical));
+    assert!(opens(
+        &doc_keys, &meta, &erasure, &dossier, "medical", &medical
+    ));
     let (psy_id, psy_keys) = attacker_keys(&store, &meta, "psy");
-    assert!(wrap::unwrap(&psy_notes.wrapped, &psy_id).unwrap().is_some());
-    assert!(!opens(&psy_keys, &meta, &dossier, "medical", &medical));
+    assert!(opens_personal(
+        &psy_id,
+        &meta,
+        &erasure,
+        &dossier,
+        "psy-notes",
+        "psy",
+        &psy_notes
+    ));
+    assert!(!opens(
+        &psy_keys, &meta, &erasure, &dossier, "medical", &medical
+    ));
 
     // The director, who manages staff, holds no medical key either.
     let (_, dir_keys) = attacker_keys(&store, &meta, "dir");
-    assert!(!opens(&dir_keys, &meta, &dossier, "medical", &medical));
+    assert!(!opens(
+        &dir_keys, &meta, &erasure, &dossier, "medical", &medical
+    ));
 }
 
 #[test]

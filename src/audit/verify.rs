@@ -452,7 +452,10 @@ mod tests {
         lines[1700] = lines[1700].replace("\"d", "\"x");
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         let err = run(&dir, &cps, &signers, None).unwrap_err().to_string();
-        assert!(err.contains("entry 1702 does not link to entry 1701"), "{err}");
+        assert!(
+            err.contains("entry 1702 does not link to entry 1701"),
+            "{err}"
+        );
     }
 
     #[test]

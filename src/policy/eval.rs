@@ -22,16 +22,22 @@ pub enum Capability {
     AuditReports,
     /// Open a dossier outside one's care team in an emergency, with a justification.
     BreakGlass,
+    /// Handle the person's rights: export, self-service credential, objections.
+    PersonAccess,
+    /// Erase dossiers (crypto-shredding) and apply retention.
+    Erase,
 }
 
 impl Capability {
-    const ALL: [(Capability, &'static str); 6] = [
+    const ALL: [(Capability, &'static str); 8] = [
         (Capability::ManageStaff, "manage-staff"),
         (Capability::CreateDossier, "create-dossier"),
         (Capability::ManageTeam, "manage-team"),
         (Capability::ReadAudit, "read-audit"),
         (Capability::AuditReports, "audit-reports"),
         (Capability::BreakGlass, "break-glass"),
+        (Capability::PersonAccess, "person-access"),
+        (Capability::Erase, "erase"),
     ];
 
     /// Parses the policy-file spelling.

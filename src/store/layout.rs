@@ -13,6 +13,10 @@
 //! | `e/{entry}` | entry header | kind, author, time |
 //! | `v/{entry}/{version}` | one version | field names and categories |
 //! | `i/{tag}/{dossier}` | blind index | 16-byte HMAC tags only |
+//! | `di/{dossier}/{tag}` | reverse blind index (for erasure) | the same tags |
+//! | `p/{dossier}` | the person's credential | public recipient, KDF parameters |
+//! | `pk/{dossier}/{category}/{author or *}` | data keys wrapped to the person | which categories they can open |
+//! | `ob/{dossier}/{category}/{profession}` | the person's objections | who may not read what |
 //! | `bg/{dossier}/{staff}` | open break-glass window | until when |
 //! | `as` | audit state | size, byte length, last leaf hash, Merkle frontier |
 //! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor | byte offsets in the log |
@@ -96,6 +100,46 @@ pub fn team_prefix(dossier: &str) -> Vec<u8> {
 /// `dk/{dossier}/{category}/{author or *}`
 pub fn data_key(dossier: &str, category: &str, author: Option<&str>) -> Vec<u8> {
     k(&["dk", dossier, category, author.unwrap_or("*")])
+}
+/// Prefix of one dossier's data keys.
+pub fn data_key_prefix(dossier: &str) -> Vec<u8> {
+    let mut v = k(&["dk", dossier]);
+    v.push(b'/');
+    v
+}
+/// `pk/{dossier}/{category}/{author or *}`: a data key wrapped to the person supported.
+pub fn person_key(dossier: &str, category: &str, author: Option<&str>) -> Vec<u8> {
+    k(&["pk", dossier, category, author.unwrap_or("*")])
+}
+/// Prefix of the keys wrapped to the person supported for one dossier.
+pub fn person_prefix(dossier: &str) -> Vec<u8> {
+    let mut v = k(&["pk", dossier]);
+    v.push(b'/');
+    v
+}
+/// `p/{dossier}`: the person's own credential for their dossier.
+pub fn person(dossier: &str) -> Vec<u8> {
+    k(&["p", dossier])
+}
+/// `di/{dossier}/{tag}` → the blind-index key, so erasure can remove a dossier's tags.
+pub fn dossier_index(dossier: &str, tag: &[u8]) -> Vec<u8> {
+    k(&["di", dossier, &hex::encode(tag)])
+}
+/// Prefix of one dossier's reverse index entries.
+pub fn dossier_index_prefix(dossier: &str) -> Vec<u8> {
+    let mut v = k(&["di", dossier]);
+    v.push(b'/');
+    v
+}
+/// `ob/{dossier}/{category}/{profession}`: the person objects to this sharing.
+pub fn objection(dossier: &str, category: &str, profession: &str) -> Vec<u8> {
+    k(&["ob", dossier, category, profession])
+}
+/// Prefix of one dossier's objections.
+pub fn objection_prefix(dossier: &str) -> Vec<u8> {
+    let mut v = k(&["ob", dossier]);
+    v.push(b'/');
+    v
 }
 /// `de/{dossier}/{entry}`
 pub fn dossier_entry(dossier: &str, entry: &str) -> Vec<u8> {

@@ -83,6 +83,12 @@ pub struct DossierRecord {
     pub created_by: String,
     /// Name and birth date, sealed under the dossier's `identity` data key.
     pub header_sealed: Vec<u8>,
+    /// When the support ended (`dossier close`), starting the retention clock.
+    pub closed: Option<u64>,
+    /// The retention rule applied at closing (policy `[retention]`).
+    pub retention: Option<String>,
+    /// When the dossier was erased (its keys destroyed).
+    pub erased: Option<u64>,
 }
 
 /// A care-team membership.

@@ -81,6 +81,7 @@ impl Session<'_> {
         }
         check_date(birthdate)?;
         let id = format!("d-{}", hex::encode(random_bytes::<5>()?));
+        self.vault.create_erasure_key(&id)?;
         let mut batch = Batch::new();
         let key = match self.data_key(&id, "identity", None, Some(&mut batch))? {
             DataKey::Key(k) => k,
@@ -109,13 +110,15 @@ impl Session<'_> {
                 &header_aad(&self.vault.meta.vault_id, &id),
                 &header,
             )?,
+            closed: None,
+            retention: None,
+            erased: None,
         };
         batch.put(layout::dossier(&id), encode(&rec)?);
         for token in blind::tokens(name) {
-            batch.put(
-                layout::index(&blind::tag(&index_key, &token), &id),
-                Vec::new(),
-            );
+            let tag = blind::tag(&index_key, &token);
+            batch.put(layout::index(&tag, &id), Vec::new());
+            batch.put(layout::dossier_index(&id, &tag), layout::index(&tag, &id));
         }
         let team = TeamRecord {
             added_by: self.me.id.clone(),
@@ -153,6 +156,9 @@ impl Session<'_> {
         let mut named = 0usize;
         for id in ids {
             let rec = self.load_dossier(id)?;
+            if rec.erased.is_some() {
+                continue;
+            }
             let in_team = self.in_team(id, &self.me.id.clone())?;
             let header = if in_team {
                 self.open_header(&rec)?

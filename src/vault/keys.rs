@@ -88,3 +88,116 @@ pub fn header_aad(vault_id: &str, dossier: &str) -> Aad {
         .with(vault_id.as_bytes())
         .with(dossier.as_bytes())
 }
+
+fn hkdf(salt: &[u8], ikm: &[u8], info: &[&[u8]]) -> Result<Key32> {
+    use ring::hkdf;
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(ikm);
+    let okm = prk
+        .expand(info, hkdf::HKDF_SHA256)
+        .map_err(|_| Error::Io("key derivation failed".into()))?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    okm.fill(&mut out[..])
+        .map_err(|_| Error::Io("key derivation failed".into()))?;
+    Key32::from_slice(&out[..])
+}
+
+/// The key that seals a shared category's data key for one dossier:
+/// HKDF-SHA256(salt = the dossier's erasure key, IKM = the category key,
+/// info = "coffre/data-key-wrap/v1" ‖ vault ‖ dossier ‖ category ‖ generation).
+/// Destroying the erasure key makes every wrapped copy useless, even to someone
+/// holding the category key (the recovery key included) and an old copy of the store.
+pub fn category_wrap_key(
+    erasure: &Key32,
+    category_key: &Key32,
+    vault_id: &str,
+    dossier: &str,
+    category: &str,
+    gen: u32,
+) -> Result<Key32> {
+    hkdf(
+        erasure.expose(),
+        category_key.expose(),
+        &[
+            b"coffre/data-key-wrap/v1",
+            vault_id.as_bytes(),
+            dossier.as_bytes(),
+            category.as_bytes(),
+            &gen.to_be_bytes(),
+        ],
+    )
+}
+
+/// The key that seals a data key before it is wrapped with `age` to individuals
+/// (the author of an author-only category, the person supported):
+/// HKDF-SHA256(salt = the dossier's erasure key, IKM = "", info =
+/// "coffre/data-key-personal/v1" ‖ vault ‖ dossier ‖ category ‖ label).
+fn personal_seal_key(
+    erasure: &Key32,
+    vault_id: &str,
+    dossier: &str,
+    category: &str,
+    label: &str,
+) -> Result<Key32> {
+    hkdf(
+        erasure.expose(),
+        b"",
+        &[
+            b"coffre/data-key-personal/v1",
+            vault_id.as_bytes(),
+            dossier.as_bytes(),
+            category.as_bytes(),
+            label.as_bytes(),
+        ],
+    )
+}
+
+fn personal_aad(vault_id: &str, dossier: &str, category: &str, label: &str) -> Aad {
+    Aad::new("coffre/data-key-personal/v1")
+        .with(vault_id.as_bytes())
+        .with(dossier.as_bytes())
+        .with(category.as_bytes())
+        .with(label.as_bytes())
+}
+
+/// Wraps a data key for individuals: sealed under the erasure-bound key, then
+/// `age`-encrypted to `recipients`. Both the erasure key and one identity are
+/// needed to open it.
+pub fn wrap_personal(
+    dk: &Key32,
+    recipients: &[&str],
+    erasure: &Key32,
+    vault_id: &str,
+    dossier: &str,
+    category: &str,
+    label: &str,
+) -> Result<Vec<u8>> {
+    let k = personal_seal_key(erasure, vault_id, dossier, category, label)?;
+    let inner = envelope::seal(
+        &k,
+        &personal_aad(vault_id, dossier, category, label),
+        dk.expose(),
+    )?;
+    wrap::wrap(&inner, recipients)
+}
+
+/// Opens a [`wrap_personal`] wrap; `Ok(None)` if it is not addressed to `identity`.
+pub fn unwrap_personal(
+    wrapped: &[u8],
+    identity: &Identity,
+    erasure: &Key32,
+    vault_id: &str,
+    dossier: &str,
+    category: &str,
+    label: &str,
+) -> Result<Option<Key32>> {
+    let Some(inner) = wrap::unwrap(wrapped, identity)? else {
+        return Ok(None);
+    };
+    let k = personal_seal_key(erasure, vault_id, dossier, category, label)?;
+    let dk = envelope::open(
+        &k,
+        &personal_aad(vault_id, dossier, category, label),
+        &inner,
+    )?;
+    Ok(Some(Key32::from_slice(&dk)?))
+}

@@ -16,6 +16,7 @@ mod access;
 pub mod audit_read;
 mod dossier;
 mod entry;
+mod erasure;
 mod explain;
 mod init;
 pub mod keys;

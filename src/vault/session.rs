@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use zeroize::Zeroizing;
 
-use super::keys::{data_key_aad, RECOVERY_HOLDER};
+use super::keys::{
+    category_wrap_key, data_key_aad, unwrap_personal, wrap_personal, RECOVERY_HOLDER,
+};
 use super::Vault;
 use crate::audit::{Checkpoint, Draft, SigningKey};
 use crate::crypto::wrap::{self, Identity};
@@ -36,6 +38,7 @@ pub struct Session<'v> {
     weak_kdf: bool,
     held: HashMap<String, Option<Zeroizing<Vec<u8>>>>,
     data_keys: HashMap<Vec<u8>, Key32>,
+    erasure_keys: HashMap<String, Key32>,
     grants: Vec<(String, String)>,
 }
 
@@ -70,6 +73,7 @@ impl<'v> Session<'v> {
             weak_kdf,
             held: HashMap::new(),
             data_keys: HashMap::new(),
+            erasure_keys: HashMap::new(),
             grants: Vec::new(),
         }
     }
@@ -263,11 +267,23 @@ impl<'v> Session<'v> {
             None => None,
         };
         let vid = self.vault.meta.vault_id.clone();
+        let erasure = self.erasure_key(dossier)?;
+        let label = author.unwrap_or("*");
         let key = match stored {
-            Some(rec) if author_only => match wrap::unwrap(&rec.wrapped, &self.identity)? {
-                Some(m) => Key32::from_slice(&m)?,
-                None => return Ok(DataKey::NoAccess),
-            },
+            Some(rec) if author_only => {
+                match unwrap_personal(
+                    &rec.wrapped,
+                    &self.identity,
+                    &erasure,
+                    &vid,
+                    dossier,
+                    category,
+                    label,
+                )? {
+                    Some(k) => k,
+                    None => return Ok(DataKey::NoAccess),
+                }
+            }
             Some(rec) => {
                 let Some(ck) = self.vault_key32(&cat_key)? else {
                     return Ok(
@@ -278,8 +294,9 @@ impl<'v> Session<'v> {
                         },
                     );
                 };
+                let wk = category_wrap_key(&erasure, &ck, &vid, dossier, category, rec.key_gen)?;
                 let plain = envelope::open(
-                    &ck,
+                    &wk,
                     &data_key_aad(&vid, dossier, category, rec.key_gen),
                     &rec.wrapped,
                 )?;
@@ -297,7 +314,15 @@ impl<'v> Session<'v> {
                     ];
                     DataKeyRecord {
                         key_gen: 0,
-                        wrapped: wrap::wrap(key.expose(), &recipients)?,
+                        wrapped: wrap_personal(
+                            &key,
+                            &recipients,
+                            &erasure,
+                            &vid,
+                            dossier,
+                            category,
+                            label,
+                        )?,
                     }
                 } else {
                     let gen = self.key_gen(&cat_key)?;
@@ -310,8 +335,9 @@ impl<'v> Session<'v> {
                             },
                         );
                     };
+                    let wk = category_wrap_key(&erasure, &ck, &vid, dossier, category, gen)?;
                     let wrapped = envelope::seal(
-                        &ck,
+                        &wk,
                         &data_key_aad(&vid, dossier, category, gen),
                         key.expose(),
                     )?;
@@ -326,6 +352,16 @@ impl<'v> Session<'v> {
         };
         self.data_keys.insert(path, key.duplicate());
         Ok(DataKey::Key(key))
+    }
+
+    /// The erasure key of `dossier` (cached for the session).
+    pub(crate) fn erasure_key(&mut self, dossier: &str) -> Result<Key32> {
+        if let Some(k) = self.erasure_keys.get(dossier) {
+            return Ok(k.duplicate());
+        }
+        let k = self.vault.erasure_key(dossier)?;
+        self.erasure_keys.insert(dossier.to_string(), k.duplicate());
+        Ok(k)
     }
 
     /// Encrypts a justification to the vault's audit key (hex of an age file).

@@ -1,0 +1,166 @@
+//! Erasure by crypto-shredding. Each dossier has an *erasure key*: 32 random bytes
+//! in its own small file (`VAULT/erasure/{dossier}`), mixed into the derivation of
+//! every key that wraps the dossier's data keys (see `keys.rs`). The file is not
+//! secret — its job is to be destroyable: a log-structured store (sled) keeps old
+//! copies of records until it compacts, and backups keep everything, but once the
+//! erasure key is overwritten and removed, no copy of the dossier's ciphertext or
+//! wrapped keys can be opened by anyone, the recovery key included.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::init::sync_dir;
+use super::session::Session;
+use super::{now, Vault};
+use crate::crypto::key::random_bytes;
+use crate::crypto::Key32;
+use crate::error::{Error, Result};
+use crate::policy::Capability;
+use crate::store::records::{decode, encode, DossierRecord};
+use crate::store::{layout, Batch};
+
+const ERASURE_DIR: &str = "erasure";
+
+impl Vault {
+    fn erasure_path(&self, dossier: &str) -> Result<PathBuf> {
+        layout::check_id("dossier", dossier)?;
+        Ok(self.dir.join(ERASURE_DIR).join(dossier))
+    }
+
+    /// Creates the erasure key of a new dossier (synced, with its directory).
+    pub(crate) fn create_erasure_key(&self, dossier: &str) -> Result<()> {
+        let dir = self.dir.join(ERASURE_DIR);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io("cannot create the erasure keys folder", e))?;
+        let path = self.erasure_path(dossier)?;
+        let key = random_bytes::<32>()?;
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Error::io("cannot create an erasure key", e))?;
+        f.write_all(&key)
+            .and_then(|_| f.sync_all())
+            .map_err(|e| Error::io("cannot write an erasure key", e))?;
+        sync_dir(&dir)
+    }
+
+    /// Reads the erasure key of `dossier`.
+    pub(crate) fn erasure_key(&self, dossier: &str) -> Result<Key32> {
+        match std::fs::read(self.erasure_path(dossier)?) {
+            Ok(bytes) if bytes.len() == 32 && bytes.iter().any(|b| *b != 0) => {
+                Key32::from_slice(&bytes)
+            }
+            Ok(_) => Err(Error::Integrity(format!(
+                "the erasure key of dossier {dossier} is damaged"
+            ))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let erased = self
+                    .store
+                    .get(&layout::dossier(dossier))?
+                    .map(|b| decode::<DossierRecord>(&b, "dossier"))
+                    .transpose()?
+                    .and_then(|d| d.erased);
+                Err(match erased {
+                    Some(_) => Error::NotFound(format!("dossier {dossier} was erased")),
+                    None => {
+                        Error::Integrity(format!("the erasure key of dossier {dossier} is missing"))
+                    }
+                })
+            }
+            Err(e) => Err(Error::io("cannot read an erasure key", e)),
+        }
+    }
+
+    /// Overwrites the erasure key with zeros, syncs, removes it and syncs the folder.
+    fn destroy_erasure_key(&self, dossier: &str) -> Result<()> {
+        let path = self.erasure_path(dossier)?;
+        match OpenOptions::new().write(true).open(&path) {
+            Ok(mut f) => {
+                f.write_all(&[0u8; 32])
+                    .and_then(|_| f.sync_all())
+                    .map_err(|e| Error::io("cannot overwrite an erasure key", e))?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io("cannot open an erasure key", e)),
+        }
+        std::fs::remove_file(&path).map_err(|e| Error::io("cannot remove an erasure key", e))?;
+        let dir = self.dir.join(ERASURE_DIR);
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io("cannot sync the erasure keys folder", e))
+    }
+
+    /// Destroys a dossier's keys and index entries; the dossier record stays,
+    /// marked erased, so its audit trail keeps its meaning. Audited by the caller.
+    pub(crate) fn shred(&self, dossier: &str) -> Result<()> {
+        let mut rec: DossierRecord = decode(
+            &self
+                .store
+                .get(&layout::dossier(dossier))?
+                .ok_or_else(|| Error::NotFound(format!("dossier {dossier}")))?,
+            "dossier",
+        )?;
+        // 1. The erasure key: from here on nothing of the dossier opens.
+        self.destroy_erasure_key(dossier)?;
+        // 2. Then everything that is now useless or tells something.
+        let mut batch = Batch::new();
+        for prefix in [
+            layout::data_key_prefix(dossier),
+            layout::person_prefix(dossier),
+            layout::dossier_index_prefix(dossier),
+        ] {
+            for (k, v) in self.store.scan_prefix(&prefix)? {
+                if prefix == layout::dossier_index_prefix(dossier) {
+                    // Reverse entry: its value is the blind-index key to remove.
+                    batch.remove(v);
+                }
+                batch.remove(k);
+            }
+        }
+        rec.header_sealed = Vec::new();
+        rec.erased = Some(now());
+        batch.put(layout::dossier(dossier), encode(&rec)?);
+        self.commit(batch)
+    }
+}
+
+impl Session<'_> {
+    /// Erases a dossier by crypto-shredding (authorised roles only). The reason
+    /// is the actor's words, encrypted to the audit key like a justification.
+    pub fn erase_dossier(&mut self, dossier: &str, reason: &str) -> Result<()> {
+        const ACTION: &str = "dossier.erase";
+        let rec = self.load_dossier(dossier)?;
+        if !self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::Erase)
+        {
+            return self.refuse(
+                ACTION,
+                Some(dossier),
+                &format!(
+                    "the profession '{}' may not erase dossiers",
+                    self.me.profession
+                ),
+            );
+        }
+        if rec.erased.is_some() {
+            return Err(Error::Usage(format!("dossier {dossier} is already erased")));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 2000 {
+            return Err(Error::Usage(
+                "give the reason for the erasure (1 to 2000 characters)".into(),
+            ));
+        }
+        let mut d = self
+            .draft(ACTION)
+            .dossier(dossier)
+            .detail("keys destroyed (crypto-shredding)");
+        d.justification = Some(self.seal_justification(reason)?);
+        self.vault.audit(d)?;
+        self.vault.shred(dossier)
+    }
+}
