@@ -7,7 +7,10 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{AuditRules, Capability, Category, Kind, Policy, Profession, Rules};
+use super::{
+    AuditRules, Capability, Category, Information, Kind, Policy, Profession, Retention,
+    RetentionRule, Rules,
+};
 use crate::error::{Error, Result};
 
 #[derive(Deserialize)]
@@ -20,6 +23,8 @@ struct RawPolicy {
     rules: RawRules,
     #[serde(default)]
     audit: Option<RawAudit>,
+    retention: RawRetention,
+    information: RawInformation,
     categories: BTreeMap<String, RawCategory>,
     professions: BTreeMap<String, RawProfession>,
     kinds: BTreeMap<String, RawKind>,
@@ -29,6 +34,35 @@ struct RawPolicy {
 #[serde(deny_unknown_fields)]
 struct RawRules {
     break_glass_hours: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    default: Spanned<String>,
+    #[serde(default)]
+    require_approval: bool,
+    rules: BTreeMap<String, RawRetentionRule>,
+    #[serde(default)]
+    categories: BTreeMap<String, Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetentionRule {
+    label: Spanned<String>,
+    years: Spanned<u32>,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInformation {
+    purposes: Vec<String>,
+    source: String,
+    rights: Vec<String>,
+    complaint: String,
+    dpo_contact: String,
 }
 
 #[derive(Deserialize)]
@@ -364,6 +398,57 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
         );
     }
 
+    let mut rules = BTreeMap::new();
+    for (id, r) in &raw.retention.rules {
+        if !valid_ident(id) {
+            return cx.err(
+                r.label.span(),
+                format!("retention rule identifier '{id}' is invalid"),
+            );
+        }
+        let years = *r.years.get_ref();
+        if years == 0 || years > 200 {
+            return cx.err(r.years.span(), "retention years must be between 1 and 200");
+        }
+        rules.insert(
+            id.clone(),
+            RetentionRule {
+                label: r.label.get_ref().clone(),
+                years,
+                source: r.source.clone(),
+            },
+        );
+    }
+    if !rules.contains_key(raw.retention.default.get_ref()) {
+        return cx.err(
+            raw.retention.default.span(),
+            format!(
+                "the default retention rule '{}' is not defined",
+                raw.retention.default.get_ref()
+            ),
+        );
+    }
+    let mut retention_categories = BTreeMap::new();
+    for (cat, years) in &raw.retention.categories {
+        if !categories.contains_key(cat) {
+            return cx.err(years.span(), format!("retention: unknown category '{cat}'"));
+        }
+        retention_categories.insert(cat.clone(), *years.get_ref());
+    }
+    let retention = Retention {
+        default: raw.retention.default.get_ref().clone(),
+        require_approval: raw.retention.require_approval,
+        rules,
+        categories: retention_categories,
+    };
+    let information = Information {
+        purposes: raw.information.purposes.clone(),
+        source: raw.information.source.clone(),
+        rights: raw.information.rights.clone(),
+        complaint: raw.information.complaint.clone(),
+        dpo_contact: raw.information.dpo_contact.clone(),
+    };
+
     Ok(Policy {
         format: 1,
         name: raw.name,
@@ -372,6 +457,8 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
             break_glass_hours: hours,
         },
         audit,
+        retention,
+        information,
         categories,
         professions,
         kinds,

@@ -31,6 +31,10 @@ pub struct Policy {
     pub rules: Rules,
     /// Thresholds of the DPO's audit report.
     pub audit: AuditRules,
+    /// Retention periods.
+    pub retention: Retention,
+    /// What the person's access export tells them (GDPR art. 15 information).
+    pub information: Information,
     /// Data categories by identifier.
     pub categories: BTreeMap<String, Category>,
     /// Professions by identifier.
@@ -74,6 +78,46 @@ impl Default for AuditRules {
             burst_minutes: 60,
         }
     }
+}
+
+/// Retention periods after the end of support (`dossier close`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Retention {
+    /// The rule applied when `dossier close` names none.
+    pub default: String,
+    /// Whether erasing needs a recorded approval (public establishments:
+    /// the archives service, Code du patrimoine L211-4).
+    pub require_approval: bool,
+    /// Rules by identifier.
+    pub rules: BTreeMap<String, RetentionRule>,
+    /// Minimum years for a dossier that holds data of these categories.
+    pub categories: BTreeMap<String, u32>,
+}
+
+/// One retention rule.
+#[derive(Clone, Debug, Serialize)]
+pub struct RetentionRule {
+    /// What it applies to.
+    pub label: String,
+    /// Years after the end of support.
+    pub years: u32,
+    /// Where the period comes from.
+    pub source: String,
+}
+
+/// The information the person's export gives (GDPR art. 15, CASF L311-3).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Information {
+    /// Purposes of the processing.
+    pub purposes: Vec<String>,
+    /// Where data not collected from the person comes from.
+    pub source: String,
+    /// The person's rights, in plain words.
+    pub rights: Vec<String>,
+    /// How to complain (CNIL).
+    pub complaint: String,
+    /// How to reach the data protection officer.
+    pub dpo_contact: String,
 }
 
 /// A data category.

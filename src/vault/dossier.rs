@@ -32,6 +32,18 @@ impl Drop for Header {
     }
 }
 
+/// Opens a dossier's name and birth date with its `identity` data key.
+pub(crate) fn open_header_with(
+    key: &crate::crypto::Key32,
+    vault_id: &str,
+    rec: &DossierRecord,
+) -> Result<(String, String)> {
+    let plain = envelope::open(key, &header_aad(vault_id, &rec.id), &rec.header_sealed)?;
+    let h: Header = serde_json::from_slice(&plain)
+        .map_err(|_| Error::Integrity("a dossier header is corrupt".into()))?;
+    Ok((h.name.clone(), h.birthdate.clone()))
+}
+
 /// Checks a `YYYY-MM-DD` date.
 pub fn check_date(s: &str) -> Result<()> {
     let bad = || Error::Usage("the birth date must be a real date written YYYY-MM-DD".into());
@@ -141,14 +153,7 @@ impl Session<'_> {
             DataKey::Key(k) => k,
             _ => return Ok(None),
         };
-        let plain = envelope::open(
-            &key,
-            &header_aad(&self.vault.meta.vault_id, &rec.id),
-            &rec.header_sealed,
-        )?;
-        let h: Header = serde_json::from_slice(&plain)
-            .map_err(|_| Error::Integrity("a dossier header is corrupt".into()))?;
-        Ok(Some((h.name.clone(), h.birthdate.clone())))
+        open_header_with(&key, &self.vault.meta.vault_id, rec).map(Some)
     }
 
     fn summaries(&mut self, ids: &[String], action: &str) -> Result<Vec<DossierSummary>> {

@@ -2,19 +2,20 @@
 //! field by field, each field opened only if the actor's profession may read its
 //! category and the actor holds the key.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use zeroize::Zeroizing;
 
 use super::keys::field_aad;
+use super::now;
+use super::reader::{history_view, latest_view, FieldKeys};
 use super::session::{DataKey, Session};
-use super::views::{EntryView, FieldValue, VersionView, Withheld, WithheldReason};
-use super::{now, rfc3339};
+use super::views::{EntryView, VersionView, WithheldReason};
 use crate::audit::Outcome;
-use crate::crypto::envelope;
 use crate::crypto::key::random_bytes;
+use crate::crypto::{envelope, Key32};
 use crate::error::{Error, Result};
-use crate::store::records::{decode, encode, EntryRecord, SealedField, VersionRecord};
+use crate::store::records::{encode, EntryRecord, SealedField, VersionRecord};
 use crate::store::{layout, Batch};
 
 /// A field value given by the caller. The value is zeroized on drop.
@@ -43,86 +44,59 @@ impl std::fmt::Debug for FieldInput {
     }
 }
 
-impl Session<'_> {
-    pub(crate) fn load_entry(&self, id: &str) -> Result<EntryRecord> {
-        layout::check_id("entry", id)?;
-        match self.vault.store.get(&layout::entry(id))? {
-            Some(b) => decode(&b, "entry"),
-            None => Err(Error::NotFound(format!("entry {id}"))),
-        }
-    }
+/// A staff member's right to each field: policy, author-only, objections,
+/// break-the-glass exclusions, then the key.
+struct StaffKeys<'a, 'v> {
+    s: &'a mut Session<'v>,
+    break_glass: bool,
+}
 
-    fn versions(&self, entry: &EntryRecord) -> Result<Vec<VersionRecord>> {
-        let mut out: Vec<VersionRecord> = self
-            .vault
-            .store
-            .scan_prefix(&layout::version_prefix(&entry.id))?
-            .iter()
-            .map(|(_, v)| decode::<VersionRecord>(v, "entry version"))
-            .collect::<Result<_>>()?;
-        out.sort_by_key(|v| v.version);
-        let numbered_ok = out
-            .iter()
-            .enumerate()
-            .all(|(i, v)| v.version as usize == i + 1);
-        if out.len() != entry.latest as usize || !numbered_ok {
-            return Err(Error::Integrity(format!(
-                "entry {} has missing or extra versions",
-                entry.id
-            )));
-        }
-        Ok(out)
-    }
-
-    /// Opens one stored field for the actor, or says why it stays withheld.
-    fn open_field(
+impl FieldKeys for StaffKeys<'_, '_> {
+    fn key_for(
         &mut self,
         entry: &EntryRecord,
         field: &SealedField,
-        version: u32,
         author: &str,
-        break_glass: bool,
-    ) -> Result<std::result::Result<FieldValue, WithheldReason>> {
-        let policy = &self.vault.policy;
+    ) -> Result<std::result::Result<Key32, WithheldReason>> {
+        let s = &mut *self.s;
+        let policy = &s.vault.policy;
         let cat = field.category.as_str();
         let author_only = policy.is_author_only(cat);
-        if !policy.can_read(&self.me.profession, cat) {
+        if !policy.can_read(&s.me.profession, cat) {
             return Ok(Err(WithheldReason::NotPermitted));
         }
-        if author_only && author != self.me.id {
+        if author_only && author != s.me.id {
             return Ok(Err(WithheldReason::AuthorOnly));
         }
-        if break_glass && !policy.break_glass_opens(cat) {
+        if self.break_glass && !policy.break_glass_opens(cat) {
             return Ok(Err(WithheldReason::NotUnderBreakGlass));
         }
-        let key = match self.data_key(&entry.dossier, cat, author_only.then_some(author), None)? {
-            DataKey::Key(k) => k,
-            DataKey::Pending => return Ok(Err(WithheldReason::Pending)),
-            DataKey::NoAccess => return Ok(Err(WithheldReason::NotPermitted)),
-            DataKey::Missing => {
-                return Err(Error::Integrity(format!(
-                    "the data key of '{cat}' in dossier {} is missing",
-                    entry.dossier
-                )))
-            }
-        };
-        let aad = field_aad(
-            &self.vault.meta.vault_id,
-            &entry.dossier,
-            &entry.id,
-            &field.name,
-            version,
-            cat,
-        );
-        let plain = envelope::open(&key, &aad, &field.ciphertext)?;
-        let value = String::from_utf8(plain.to_vec())
-            .map_err(|_| Error::Integrity("a field value is not text".into()))?;
-        Ok(Ok(FieldValue {
-            value,
-            category: cat.to_string(),
-            version,
-            author: author.to_string(),
-        }))
+        if s.objects(&entry.dossier, cat)? {
+            return Ok(Err(WithheldReason::Objection));
+        }
+        Ok(
+            match s.data_key(&entry.dossier, cat, author_only.then_some(author), None)? {
+                DataKey::Key(k) => Ok(k),
+                DataKey::Pending => Err(WithheldReason::Pending),
+                DataKey::NoAccess => Err(WithheldReason::NotPermitted),
+                DataKey::Missing => {
+                    return Err(Error::Integrity(format!(
+                        "the data key of '{cat}' in dossier {} is missing",
+                        entry.dossier
+                    )))
+                }
+            },
+        )
+    }
+}
+
+impl Session<'_> {
+    pub(crate) fn load_entry(&self, id: &str) -> Result<EntryRecord> {
+        self.vault.load_entry(id)
+    }
+
+    fn versions(&self, entry: &EntryRecord) -> Result<Vec<VersionRecord>> {
+        self.vault.versions(entry)
     }
 
     /// Builds the actor's view of an entry (latest value of each field).
@@ -131,37 +105,15 @@ impl Session<'_> {
         entry: &EntryRecord,
         break_glass: bool,
     ) -> Result<EntryView> {
-        let versions = self.versions(entry)?;
-        let mut latest: BTreeMap<&str, (&SealedField, u32, &str)> = BTreeMap::new();
-        for v in &versions {
-            for f in &v.fields {
-                latest.insert(&f.name, (f, v.version, &v.author));
-            }
-        }
-        let mut fields = BTreeMap::new();
-        let mut withheld = Vec::new();
-        for (name, (f, version, author)) in latest {
-            match self.open_field(entry, f, version, author, break_glass)? {
-                Ok(v) => {
-                    fields.insert(name.to_string(), v);
-                }
-                Err(reason) => withheld.push(Withheld {
-                    field: name.to_string(),
-                    category: f.category.clone(),
-                    reason,
-                }),
-            }
-        }
-        Ok(EntryView {
-            id: entry.id.clone(),
-            dossier: entry.dossier.clone(),
-            kind: entry.kind.clone(),
-            author: entry.author.clone(),
-            version: entry.latest,
-            created: rfc3339(entry.created),
-            fields,
-            withheld,
-        })
+        let vault = self.vault;
+        latest_view(
+            vault,
+            entry,
+            &mut StaffKeys {
+                s: self,
+                break_glass,
+            },
+        )
     }
 
     /// Every version of an entry, oldest first, each with the fields written in
@@ -174,33 +126,15 @@ impl Session<'_> {
         const ACTION: &str = "entry.history";
         let entry = self.load_entry(entry_id)?;
         let access = self.reach(&entry.dossier, ACTION, break_glass)?;
-        let built = (|| -> Result<Vec<VersionView>> {
-            let mut out = Vec::new();
-            for v in self.versions(&entry)? {
-                let mut fields = BTreeMap::new();
-                let mut withheld = Vec::new();
-                for f in &v.fields {
-                    match self.open_field(&entry, f, v.version, &v.author, access.break_glass)? {
-                        Ok(val) => {
-                            fields.insert(f.name.clone(), val);
-                        }
-                        Err(reason) => withheld.push(Withheld {
-                            field: f.name.clone(),
-                            category: f.category.clone(),
-                            reason,
-                        }),
-                    }
-                }
-                out.push(VersionView {
-                    version: v.version,
-                    author: v.author.clone(),
-                    time: rfc3339(v.time),
-                    fields,
-                    withheld,
-                });
-            }
-            Ok(out)
-        })();
+        let vault = self.vault;
+        let built = history_view(
+            vault,
+            &entry,
+            &mut StaffKeys {
+                s: self,
+                break_glass: access.break_glass,
+            },
+        );
         let outcome = if built.is_ok() {
             Outcome::Ok
         } else {

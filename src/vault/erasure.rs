@@ -159,7 +159,7 @@ impl Session<'_> {
             .draft(ACTION)
             .dossier(dossier)
             .detail("keys destroyed (crypto-shredding)");
-        d.justification = Some(self.seal_justification(reason)?);
+        d.justification = Some(self.seal_justification(reason, None)?);
         self.vault.audit(d)?;
         self.vault.shred(dossier)
     }

@@ -20,6 +20,8 @@ mod erasure;
 mod explain;
 mod init;
 pub mod keys;
+mod person;
+mod reader;
 mod session;
 mod staff;
 pub mod views;
@@ -47,6 +49,7 @@ use crate::store::{layout, Batch, Store};
 pub use dossier::check_date;
 pub use entry::FieldInput;
 pub use init::InitOptions;
+pub use person::{Objection, PersonSession};
 pub use session::Session;
 pub use staff::NewStaff;
 
@@ -370,6 +373,14 @@ impl Vault {
             }
         };
         Ok(entries.into_iter().filter(|e| filter.matches(e)).collect())
+    }
+
+    pub(crate) fn dossier_record(&self, id: &str) -> Result<crate::store::records::DossierRecord> {
+        layout::check_id("dossier", id)?;
+        match self.store.get(&layout::dossier(id))? {
+            Some(b) => decode(&b, "dossier"),
+            None => Err(Error::NotFound(format!("dossier {id}"))),
+        }
     }
 
     pub(crate) fn staff_record(&self, id: &str) -> Result<Option<StaffRecord>> {

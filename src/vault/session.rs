@@ -347,6 +347,32 @@ impl<'v> Session<'v> {
                     }
                 };
                 batch.put(path.clone(), encode(&rec)?);
+                // The person supported, if they have their own access, gets every
+                // new non-withheld key of their dossier at once.
+                if let Some(person) = self.vault.person_record(dossier)? {
+                    if self
+                        .vault
+                        .policy
+                        .categories
+                        .get(category)
+                        .is_some_and(|c| c.withheld.is_none())
+                    {
+                        let recipients = [
+                            person.recipient.as_str(),
+                            self.vault.meta.recovery_recipient.as_str(),
+                        ];
+                        let w = wrap_personal(
+                            &key,
+                            &recipients,
+                            &erasure,
+                            &vid,
+                            dossier,
+                            category,
+                            &format!("person/{label}"),
+                        )?;
+                        batch.put(layout::person_key(dossier, category, author), w);
+                    }
+                }
                 key
             }
         };
@@ -365,10 +391,16 @@ impl<'v> Session<'v> {
     }
 
     /// Encrypts a justification to the vault's audit key (hex of an age file).
-    pub(crate) fn seal_justification(&self, text: &str) -> Result<String> {
-        Ok(hex::encode(wrap::wrap(
-            text.as_bytes(),
-            &[&self.vault.meta.audit_recipient],
-        )?))
+    /// For a dossier whose person has their own access, they can read it too.
+    pub(crate) fn seal_justification(&self, text: &str, dossier: Option<&str>) -> Result<String> {
+        let person = match dossier {
+            Some(d) => self.vault.person_record(d)?.map(|p| p.recipient),
+            None => None,
+        };
+        let mut recipients = vec![self.vault.meta.audit_recipient.as_str()];
+        if let Some(p) = &person {
+            recipients.push(p.as_str());
+        }
+        Ok(hex::encode(wrap::wrap(text.as_bytes(), &recipients)?))
     }
 }

@@ -47,6 +47,10 @@ pub enum WithheldReason {
     Pending,
     /// Break-the-glass never opens this category.
     NotUnderBreakGlass,
+    /// The person objects to this category being shared with this profession.
+    Objection,
+    /// Withheld from the person's own access, for the legal reason in the policy.
+    WithheldFromPerson,
 }
 
 impl WithheldReason {
@@ -57,6 +61,10 @@ impl WithheldReason {
             WithheldReason::AuthorOnly => "readable by its author only",
             WithheldReason::Pending => "access pending: key not granted yet",
             WithheldReason::NotUnderBreakGlass => "never opened by break-the-glass",
+            WithheldReason::Objection => "the person objects to sharing it with your profession",
+            WithheldReason::WithheldFromPerson => {
+                "withheld from the person's own access (see the legal reason)"
+            }
         }
     }
 }

@@ -1,0 +1,635 @@
+//! The person's rights inside the vault: their own credential (self-service view
+//! and access history, enforced by keys: their identity opens only their own
+//! dossier's non-withheld data keys), objections to sharing a category with a
+//! profession, and notes of disagreement.
+
+use serde::{Deserialize, Serialize};
+
+use super::audit_read::{describe_action, HistoryItem};
+use super::keys::{unwrap_personal, wrap_personal, RECOVERY_HOLDER};
+use super::reader::{latest_view, FieldKeys};
+use super::session::{DataKey, Session};
+use super::views::{DossierView, WithheldReason};
+use super::{now, Vault};
+use crate::audit::{Draft, Filter, Outcome};
+use crate::crypto::kdf;
+use crate::crypto::key::random_bytes;
+use crate::crypto::wrap::{self, Identity};
+use crate::crypto::{envelope, Aad, Key32};
+use crate::error::{Error, Result};
+use crate::policy::{Capability, VaultKey};
+use crate::store::records::{decode, encode, DataKeyRecord, EntryRecord, SealedField};
+use crate::store::{layout, Batch};
+use secrecy::{ExposeSecret, SecretString};
+
+/// The person's credential for their own dossier.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PersonRecord {
+    /// Public recipient of the person's identity.
+    pub recipient: String,
+    /// KDF parameters.
+    pub kdf: kdf::KdfParams,
+    /// KDF salt.
+    pub salt: Vec<u8>,
+    /// The identity sealed under the passphrase-derived key.
+    pub identity_sealed: Vec<u8>,
+    /// Who granted it, when.
+    pub granted_by: String,
+    /// When.
+    pub granted: u64,
+}
+
+/// An objection of the person to a category being shared with a profession.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ObjectionRecord {
+    /// When it was recorded.
+    pub time: u64,
+    /// Who recorded it (staff id, or the person).
+    pub recorded_by: String,
+}
+
+/// An objection, as listed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Objection {
+    /// Category.
+    pub category: String,
+    /// Profession.
+    pub profession: String,
+    /// When (RFC 3339).
+    pub time: String,
+    /// Who recorded it.
+    pub recorded_by: String,
+}
+
+/// The actor name the audit log uses for a person acting on their own dossier.
+pub fn person_actor(dossier: &str) -> String {
+    format!("person.{dossier}")
+}
+
+fn person_aad(vault_id: &str, dossier: &str) -> Aad {
+    Aad::new("coffre/person-identity/v1")
+        .with(vault_id.as_bytes())
+        .with(dossier.as_bytes())
+}
+
+fn label_of(key: &[u8]) -> Result<(String, String)> {
+    // dk/{dossier}/{category}/{label}
+    let s =
+        std::str::from_utf8(key).map_err(|_| Error::Integrity("a store key is not text".into()))?;
+    let parts: Vec<&str> = s.split('/').collect();
+    match parts.as_slice() {
+        [_, _, cat, label] => Ok((cat.to_string(), label.to_string())),
+        _ => Err(Error::Integrity(
+            "a data-key record has a malformed key".into(),
+        )),
+    }
+}
+
+impl Vault {
+    pub(crate) fn person_record(&self, dossier: &str) -> Result<Option<PersonRecord>> {
+        match self.store.get(&layout::person(dossier))? {
+            Some(b) => Ok(Some(decode(&b, "person credential")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Opens the person's own access to `dossier` with their passphrase. Failed
+    /// attempts are audited.
+    pub fn unlock_person(
+        &self,
+        dossier: &str,
+        passphrase: &SecretString,
+    ) -> Result<PersonSession<'_>> {
+        layout::check_id("dossier", dossier)?;
+        let actor = person_actor(dossier);
+        let fail = |detail: &str| -> Result<PersonSession<'_>> {
+            self.audit(
+                Draft::new(&actor, "person", "unlock")
+                    .dossier(dossier)
+                    .outcome(Outcome::Failed)
+                    .detail(detail),
+            )?;
+            Err(Error::Auth(format!(
+                "cannot open dossier {dossier}: {detail}"
+            )))
+        };
+        let Some(rec) = self.person_record(dossier)? else {
+            return fail("no personal access was granted for this dossier");
+        };
+        let key = kdf::derive(passphrase, &rec.salt, &rec.kdf)?;
+        let Ok(secret) = envelope::open(
+            &key,
+            &person_aad(&self.meta.vault_id, dossier),
+            &rec.identity_sealed,
+        ) else {
+            return fail("wrong passphrase");
+        };
+        let text = std::str::from_utf8(&secret)
+            .map_err(|_| Error::Integrity("a sealed identity is corrupt".into()))?;
+        let identity = Identity::parse(text)
+            .map_err(|_| Error::Integrity("a sealed identity is corrupt".into()))?;
+        Ok(PersonSession {
+            vault: self,
+            dossier: dossier.to_string(),
+            identity,
+            weak: rec.kdf.is_weak(),
+        })
+    }
+}
+
+impl Session<'_> {
+    /// Whether the person objects to `category` being shared with this actor's profession.
+    pub(crate) fn objects(&mut self, dossier: &str, category: &str) -> Result<bool> {
+        Ok(self
+            .vault
+            .store
+            .get(&layout::objection(
+                dossier,
+                category,
+                &self.me.profession.clone(),
+            ))?
+            .is_some())
+    }
+
+    fn require_person_access(&self, action: &str, dossier: &str) -> Result<()> {
+        if self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::PersonAccess)
+        {
+            return Ok(());
+        }
+        self.refuse(
+            action,
+            Some(dossier),
+            &format!(
+                "the profession '{}' may not handle the person's rights",
+                self.me.profession
+            ),
+        )
+    }
+
+    /// Opens a data key of `dossier` for export or granting: with this member's
+    /// keys, else with the recovery identity. `None` if neither can.
+    pub(crate) fn data_key_any(
+        &mut self,
+        dossier: &str,
+        category: &str,
+        label: &str,
+        recovery: Option<&Identity>,
+    ) -> Result<Option<Key32>> {
+        let author = (label != "*").then_some(label);
+        if let DataKey::Key(k) = self.data_key(dossier, category, author, None)? {
+            return Ok(Some(k));
+        }
+        let Some(r) = recovery else { return Ok(None) };
+        let vid = self.vault.meta.vault_id.clone();
+        let erasure = self.erasure_key(dossier)?;
+        let Some(bytes) = self
+            .vault
+            .store
+            .get(&layout::data_key(dossier, category, author))?
+        else {
+            return Ok(None);
+        };
+        let rec: DataKeyRecord = decode(&bytes, "data key")?;
+        if self.vault.policy.is_author_only(category) {
+            return unwrap_personal(&rec.wrapped, r, &erasure, &vid, dossier, category, label);
+        }
+        let ck_name = VaultKey::Category(category.to_string()).name();
+        let Some(ct) =
+            self.vault
+                .store
+                .get(&layout::wrap(&ck_name, rec.key_gen, RECOVERY_HOLDER))?
+        else {
+            return Ok(None);
+        };
+        let Some(m) = wrap::unwrap(&ct, r)? else {
+            return Ok(None);
+        };
+        let ck = Key32::from_slice(&m)?;
+        let wk =
+            super::keys::category_wrap_key(&erasure, &ck, &vid, dossier, category, rec.key_gen)?;
+        let plain = envelope::open(
+            &wk,
+            &super::keys::data_key_aad(&vid, dossier, category, rec.key_gen),
+            &rec.wrapped,
+        )?;
+        Ok(Some(Key32::from_slice(&plain)?))
+    }
+
+    /// Wraps to the person every non-withheld data key of `dossier` this member
+    /// (or `recovery`) can open and the person lacks. Returns the categories still
+    /// missing.
+    pub(crate) fn sync_person_keys(
+        &mut self,
+        dossier: &str,
+        recovery: Option<&Identity>,
+    ) -> Result<Vec<String>> {
+        let Some(person) = self.vault.person_record(dossier)? else {
+            return Ok(Vec::new());
+        };
+        let vid = self.vault.meta.vault_id.clone();
+        let erasure = self.erasure_key(dossier)?;
+        let mut batch = Batch::new();
+        let mut missing = Vec::new();
+        for (k, _) in self
+            .vault
+            .store
+            .scan_prefix(&layout::data_key_prefix(dossier))?
+        {
+            let (cat, label) = label_of(&k)?;
+            if self
+                .vault
+                .policy
+                .categories
+                .get(&cat)
+                .is_none_or(|c| c.withheld.is_some())
+            {
+                continue;
+            }
+            let author = (label != "*").then_some(label.as_str());
+            if self
+                .vault
+                .store
+                .get(&layout::person_key(dossier, &cat, author))?
+                .is_some()
+            {
+                continue;
+            }
+            match self.data_key_any(dossier, &cat, &label, recovery)? {
+                Some(dk) => {
+                    let recipients = [
+                        person.recipient.as_str(),
+                        self.vault.meta.recovery_recipient.as_str(),
+                    ];
+                    let w = wrap_personal(
+                        &dk,
+                        &recipients,
+                        &erasure,
+                        &vid,
+                        dossier,
+                        &cat,
+                        &format!("person/{label}"),
+                    )?;
+                    batch.put(layout::person_key(dossier, &cat, author), w);
+                }
+                None => missing.push(cat),
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        if !batch.is_empty() {
+            self.vault.audit(
+                self.draft("access.keys")
+                    .dossier(dossier)
+                    .detail("data keys wrapped to the person"),
+            )?;
+            self.vault.commit(batch)?;
+        }
+        Ok(missing)
+    }
+
+    /// Gives the person their own credential for `dossier` (replacing any
+    /// earlier one). Returns the categories whose keys could not be wrapped yet
+    /// (they follow when a holder unlocks, or at once with `recovery`).
+    pub fn grant_person_access(
+        &mut self,
+        dossier: &str,
+        passphrase: &SecretString,
+        recovery: Option<&Identity>,
+    ) -> Result<Vec<String>> {
+        const ACTION: &str = "access.grant";
+        let rec = self.load_dossier(dossier)?;
+        self.require_person_access(ACTION, dossier)?;
+        if rec.erased.is_some() {
+            return Err(Error::NotFound(format!("dossier {dossier} was erased")));
+        }
+        if passphrase.expose_secret().is_empty() {
+            return Err(Error::Usage("the passphrase must not be empty".into()));
+        }
+        let identity = Identity::generate();
+        let salt = random_bytes::<16>()?;
+        let params = self.vault.kdf();
+        let pkey = kdf::derive(passphrase, &salt, &params)?;
+        let person = PersonRecord {
+            recipient: identity.recipient(),
+            kdf: params,
+            salt: salt.to_vec(),
+            identity_sealed: envelope::seal(
+                &pkey,
+                &person_aad(&self.vault.meta.vault_id, dossier),
+                &wrap::secret_bytes(&identity),
+            )?,
+            granted_by: self.me.id.clone(),
+            granted: now(),
+        };
+        self.vault.audit(
+            self.draft(ACTION)
+                .dossier(dossier)
+                .detail(if recovery.is_some() {
+                    "with the recovery key"
+                } else {
+                    "personal access granted"
+                }),
+        )?;
+        let mut batch = Batch::new();
+        // A new credential replaces the old one: its wraps go.
+        for (k, _) in self
+            .vault
+            .store
+            .scan_prefix(&layout::person_prefix(dossier))?
+        {
+            batch.remove(k);
+        }
+        batch.put(layout::person(dossier), encode(&person)?);
+        self.vault.commit(batch)?;
+        self.sync_person_keys(dossier, recovery)
+    }
+
+    /// Records the person's objection to `category` being shared with `profession`.
+    pub fn record_objection(
+        &mut self,
+        dossier: &str,
+        category: &str,
+        profession: &str,
+    ) -> Result<()> {
+        const ACTION: &str = "access.object";
+        self.load_dossier(dossier)?;
+        self.require_person_access(ACTION, dossier)?;
+        record_objection(
+            self.vault,
+            dossier,
+            category,
+            profession,
+            &self.me.id,
+            &self.me.profession,
+        )
+    }
+
+    /// The person's objections for `dossier`.
+    pub fn objections(&mut self, dossier: &str) -> Result<Vec<Objection>> {
+        self.load_dossier(dossier)?;
+        list_objections(self.vault, dossier)
+    }
+}
+
+fn record_objection(
+    vault: &Vault,
+    dossier: &str,
+    category: &str,
+    profession: &str,
+    by: &str,
+    by_profession: &str,
+) -> Result<()> {
+    if !vault.policy.categories.contains_key(category) {
+        return Err(Error::Usage(format!("unknown category '{category}'")));
+    }
+    if !vault.policy.has_profession(profession) {
+        return Err(Error::Usage(format!("unknown profession '{profession}'")));
+    }
+    vault.audit(
+        Draft::new(by, by_profession, "access.object")
+            .dossier(dossier)
+            .categories([category])
+            .target(profession)
+            .detail(&format!(
+                "objection to sharing '{category}' with '{profession}'"
+            )),
+    )?;
+    let mut batch = Batch::new();
+    batch.put(
+        layout::objection(dossier, category, profession),
+        encode(&ObjectionRecord {
+            time: now(),
+            recorded_by: by.to_string(),
+        })?,
+    );
+    vault.commit(batch)
+}
+
+fn list_objections(vault: &Vault, dossier: &str) -> Result<Vec<Objection>> {
+    let mut out = Vec::new();
+    for (k, v) in vault
+        .store
+        .scan_prefix(&layout::objection_prefix(dossier))?
+    {
+        let s = std::str::from_utf8(&k)
+            .map_err(|_| Error::Integrity("a store key is not text".into()))?;
+        let parts: Vec<&str> = s.split('/').collect();
+        let [_, _, cat, prof] = parts.as_slice() else {
+            return Err(Error::Integrity(
+                "an objection record has a malformed key".into(),
+            ));
+        };
+        let r: ObjectionRecord = decode(&v, "objection")?;
+        out.push(Objection {
+            category: cat.to_string(),
+            profession: prof.to_string(),
+            time: super::rfc3339(r.time),
+            recorded_by: r.recorded_by,
+        });
+    }
+    Ok(out)
+}
+
+/// The person, unlocked on their own dossier.
+pub struct PersonSession<'v> {
+    vault: &'v Vault,
+    dossier: String,
+    identity: Identity,
+    weak: bool,
+}
+
+impl std::fmt::Debug for PersonSession<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonSession")
+            .field("dossier", &self.dossier)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The person's right to each field: never a withheld category; then their key.
+struct PersonKeys<'a> {
+    vault: &'a Vault,
+    identity: &'a Identity,
+    erasure: Key32,
+}
+
+impl FieldKeys for PersonKeys<'_> {
+    fn key_for(
+        &mut self,
+        entry: &EntryRecord,
+        field: &SealedField,
+        author: &str,
+    ) -> Result<std::result::Result<Key32, WithheldReason>> {
+        let cat = field.category.as_str();
+        if self
+            .vault
+            .policy
+            .categories
+            .get(cat)
+            .is_none_or(|c| c.withheld.is_some())
+        {
+            return Ok(Err(WithheldReason::WithheldFromPerson));
+        }
+        let author_only = self.vault.policy.is_author_only(cat);
+        let label = if author_only { author } else { "*" };
+        let Some(w) = self.vault.store.get(&layout::person_key(
+            &entry.dossier,
+            cat,
+            author_only.then_some(author),
+        ))?
+        else {
+            return Ok(Err(WithheldReason::Pending));
+        };
+        let vid = &self.vault.meta.vault_id;
+        Ok(
+            match unwrap_personal(
+                &w,
+                self.identity,
+                &self.erasure,
+                vid,
+                &entry.dossier,
+                cat,
+                &format!("person/{label}"),
+            )? {
+                Some(k) => Ok(k),
+                None => Err(WithheldReason::NotPermitted),
+            },
+        )
+    }
+}
+
+impl PersonSession<'_> {
+    /// The dossier this credential opens.
+    pub fn dossier(&self) -> &str {
+        &self.dossier
+    }
+
+    /// Whether the passphrase uses the weak test KDF.
+    pub fn weak_kdf(&self) -> bool {
+        self.weak
+    }
+
+    fn actor(&self) -> String {
+        person_actor(&self.dossier)
+    }
+
+    /// The person's file: every non-withheld field, withheld ones listed with their
+    /// category. Audited before it is returned.
+    pub fn view(&self) -> Result<DossierView> {
+        let erasure = self.vault.erasure_key(&self.dossier)?;
+        let mut keys = PersonKeys {
+            vault: self.vault,
+            identity: &self.identity,
+            erasure,
+        };
+        let mut entries = Vec::new();
+        for id in self.vault.dossier_entry_ids(&self.dossier)? {
+            let e = self.vault.load_entry(&id)?;
+            entries.push(latest_view(self.vault, &e, &mut keys)?);
+        }
+        let mut cats: Vec<String> = entries
+            .iter()
+            .flat_map(|e| e.fields.values().map(|f| f.category.clone()))
+            .collect();
+        cats.push("identity".into());
+        let header = self.header(&mut keys)?;
+        self.vault.audit(
+            Draft::new(&self.actor(), "person", "access.view")
+                .dossier(&self.dossier)
+                .categories(cats),
+        )?;
+        let (name, birthdate) = match header {
+            Some((n, b)) => (Some(n), Some(b)),
+            None => (None, None),
+        };
+        Ok(DossierView {
+            id: self.dossier.clone(),
+            name,
+            birthdate,
+            break_glass: false,
+            entries,
+        })
+    }
+
+    fn header(&self, keys: &mut PersonKeys<'_>) -> Result<Option<(String, String)>> {
+        let rec = self.vault.dossier_record(&self.dossier)?;
+        let field = SealedField {
+            name: "header".into(),
+            category: "identity".into(),
+            ciphertext: Vec::new(),
+        };
+        let dummy = EntryRecord {
+            id: String::new(),
+            dossier: self.dossier.clone(),
+            kind: String::new(),
+            author: String::new(),
+            created: 0,
+            latest: 0,
+        };
+        let Ok(k) = keys.key_for(&dummy, &field, "*")? else {
+            return Ok(None);
+        };
+        super::dossier::open_header_with(&k, &self.vault.meta.vault_id, &rec).map(Some)
+    }
+
+    /// Who read or changed the file, when, which categories, with which
+    /// justification (the person can read justifications recorded since their
+    /// access was granted). Audited.
+    pub fn history(&self) -> Result<Vec<HistoryItem>> {
+        self.vault
+            .audit(Draft::new(&self.actor(), "person", "access.history").dossier(&self.dossier))?;
+        let filter = Filter {
+            dossier: Some(self.dossier.clone()),
+            ..Filter::default()
+        };
+        Ok(self
+            .vault
+            .audit_entries(&filter)?
+            .into_iter()
+            .map(|e| HistoryItem {
+                seq: e.seq,
+                time: e.time.clone(),
+                name: None,
+                profession_label: self
+                    .vault
+                    .policy
+                    .professions
+                    .get(&e.profession)
+                    .map(|p| p.label.clone()),
+                what: describe_action(&e),
+                justification: e
+                    .justification
+                    .as_ref()
+                    .and_then(|h| hex::decode(h).ok())
+                    .and_then(|ct| wrap::unwrap(&ct, &self.identity).ok().flatten())
+                    .map(|p| String::from_utf8_lossy(&p).into_owned()),
+                actor: e.actor,
+                profession: e.profession,
+                action: e.action,
+                categories: e.categories,
+                outcome: e.outcome,
+                break_glass: e.break_glass,
+            })
+            .collect())
+    }
+
+    /// The person objects to `category` being shared with `profession`.
+    pub fn object(&self, category: &str, profession: &str) -> Result<()> {
+        record_objection(
+            self.vault,
+            &self.dossier,
+            category,
+            profession,
+            &self.actor(),
+            "person",
+        )
+    }
+
+    /// The person's objections.
+    pub fn objections(&self) -> Result<Vec<Objection>> {
+        list_objections(self.vault, &self.dossier)
+    }
+}
