@@ -26,4 +26,4 @@ pub mod vault;
 
 pub use error::{Error, Result};
 pub use vault::views;
-pub use vault::{FieldInput, InitOptions, NewStaff, Session, Vault};
+pub use vault::{ExportSummary, FieldInput, InitOptions, NewStaff, PersonSession, Session, Vault};

@@ -81,6 +81,8 @@ struct RawAudit {
 struct RawCategory {
     description: Spanned<String>,
     #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
     author_only: bool,
     #[serde(default)]
     withheld: Option<String>,
@@ -104,6 +106,8 @@ struct RawProfession {
 #[serde(deny_unknown_fields)]
 struct RawKind {
     description: Spanned<String>,
+    #[serde(default)]
+    label: Option<String>,
     fields: BTreeMap<String, Spanned<String>>,
 }
 
@@ -256,6 +260,10 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
             id.clone(),
             Category {
                 description: inner.description.get_ref().clone(),
+                label: inner
+                    .label
+                    .clone()
+                    .unwrap_or_else(|| inner.description.get_ref().clone()),
                 author_only: inner.author_only,
                 withheld: inner.withheld.clone(),
                 break_glass,
@@ -393,6 +401,10 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
             id.clone(),
             Kind {
                 description: inner.description.get_ref().clone(),
+                label: inner
+                    .label
+                    .clone()
+                    .unwrap_or_else(|| inner.description.get_ref().clone()),
                 fields,
             },
         );

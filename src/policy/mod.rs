@@ -125,6 +125,8 @@ pub struct Information {
 pub struct Category {
     /// What goes there.
     pub description: String,
+    /// Name shown to the person supported (in French in the default policy).
+    pub label: String,
     /// Only the author reads it back (no shared category key exists).
     pub author_only: bool,
     /// If set, withheld from the person's own access, for this legal reason.
@@ -151,6 +153,8 @@ pub struct Profession {
 pub struct Kind {
     /// What this kind is for.
     pub description: String,
+    /// Name shown to the person supported.
+    pub label: String,
     /// Field name → category.
     pub fields: BTreeMap<String, String>,
 }

@@ -331,6 +331,13 @@ impl Session<'_> {
     pub fn amend_entry(&mut self, entry_id: &str, fields: &[FieldInput]) -> Result<u32> {
         const ACTION: &str = "entry.amend";
         let mut entry = self.load_entry(entry_id)?;
+        if entry.author.starts_with("person.") {
+            return self.refuse(
+                ACTION,
+                Some(&entry.dossier.clone()),
+                "a note written by the person is theirs: it cannot be amended by staff",
+            );
+        }
         if !self.in_team(&entry.dossier, &self.me.id.clone())? {
             return self.refuse(
                 ACTION,

@@ -18,10 +18,12 @@ mod dossier;
 mod entry;
 mod erasure;
 mod explain;
+mod export;
 mod init;
 pub mod keys;
 mod person;
 mod reader;
+mod retention;
 mod session;
 mod staff;
 pub mod views;
@@ -48,8 +50,10 @@ use crate::store::{layout, Batch, Store};
 
 pub use dossier::check_date;
 pub use entry::FieldInput;
+pub use export::{ExportSummary, EXPORT_FORMAT};
 pub use init::InitOptions;
 pub use person::{Objection, PersonSession};
+pub use retention::RetentionItem;
 pub use session::Session;
 pub use staff::NewStaff;
 
@@ -342,6 +346,27 @@ impl Vault {
         batch.put(layout::audit_state(), encode(log.state())?);
         self.store.commit(batch)?;
         Ok(Some(c))
+    }
+
+    /// Byte offsets of the audit entries indexed under a dossier (`'d'`) or actor (`'a'`).
+    pub(crate) fn audit_offsets(&self, kind: char, id: &str) -> Result<Vec<u64>> {
+        let mut offsets = Vec::new();
+        for (_, v) in self
+            .store
+            .scan_prefix(&layout::audit_index_prefix(kind, id))?
+        {
+            let bytes: [u8; 8] = v
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::Integrity("the audit index is damaged".into()))?;
+            offsets.push(u64::from_be_bytes(bytes));
+        }
+        Ok(offsets)
+    }
+
+    /// The audit entries at these offsets.
+    pub(crate) fn audit_read_at(&self, offsets: &[u64]) -> Result<Vec<audit::AuditEntry>> {
+        self.log()?.read_at(offsets)
     }
 
     /// Commits a batch durably.

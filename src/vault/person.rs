@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::audit_read::{describe_action, HistoryItem};
+use super::audit_read::HistoryItem;
 use super::keys::{unwrap_personal, wrap_personal, RECOVERY_HOLDER};
 use super::reader::{latest_view, FieldKeys};
 use super::session::{DataKey, Session};
@@ -599,7 +599,7 @@ impl PersonSession<'_> {
                     .professions
                     .get(&e.profession)
                     .map(|p| p.label.clone()),
-                what: describe_action(&e),
+                what: super::export::quoi(&e),
                 justification: e
                     .justification
                     .as_ref()
@@ -614,6 +614,84 @@ impl PersonSession<'_> {
                 break_glass: e.break_glass,
             })
             .collect())
+    }
+
+    /// Attaches the person's own note (e.g. their disagreement with an entry,
+    /// `about`) to their dossier, as an entry of kind `person-note` written by them.
+    pub fn note(&self, text: &str, about: Option<&str>) -> Result<String> {
+        const ACTION: &str = "access.note";
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Error::Usage("the note is empty".into()));
+        }
+        if let Some(e) = about {
+            let entry = self.vault.load_entry(e)?;
+            if entry.dossier != self.dossier {
+                return Err(Error::Usage(format!("entry {e} is not in your dossier")));
+            }
+        }
+        let Some(w) = self
+            .vault
+            .store
+            .get(&layout::person_key(&self.dossier, "identity", None))?
+        else {
+            return Err(Error::Pending(
+                "your access to your dossier is not complete yet; ask the establishment".into(),
+            ));
+        };
+        let vid = self.vault.meta.vault_id.clone();
+        let erasure = self.vault.erasure_key(&self.dossier)?;
+        let key = unwrap_personal(
+            &w,
+            &self.identity,
+            &erasure,
+            &vid,
+            &self.dossier,
+            "identity",
+            "person/*",
+        )?
+        .ok_or_else(|| Error::Integrity("your key does not open your dossier".into()))?;
+        let id = format!("e-{}", hex::encode(random_bytes::<6>()?));
+        let actor = self.actor();
+        let mut fields = vec![("text", text.to_string())];
+        if let Some(e) = about {
+            fields.push(("about", e.to_string()));
+        }
+        let mut sealed = Vec::new();
+        for (name, value) in &fields {
+            let aad = super::keys::field_aad(&vid, &self.dossier, &id, name, 1, "identity");
+            sealed.push(SealedField {
+                name: name.to_string(),
+                category: "identity".into(),
+                ciphertext: envelope::seal(&key, &aad, value.as_bytes())?,
+            });
+        }
+        let entry = EntryRecord {
+            id: id.clone(),
+            dossier: self.dossier.clone(),
+            kind: "person-note".into(),
+            author: actor.clone(),
+            created: now(),
+            latest: 1,
+        };
+        let version = crate::store::records::VersionRecord {
+            version: 1,
+            author: actor.clone(),
+            time: now(),
+            fields: sealed,
+        };
+        let mut batch = Batch::new();
+        batch.put(layout::entry(&id), encode(&entry)?);
+        batch.put(layout::version(&id, 1), encode(&version)?);
+        batch.put(layout::dossier_entry(&self.dossier, &id), Vec::new());
+        self.vault.audit(
+            Draft::new(&actor, "person", ACTION)
+                .dossier(&self.dossier)
+                .entry(&id)
+                .categories(["identity"]),
+        )?;
+        self.vault.commit(batch)?;
+        Ok(id)
     }
 
     /// The person objects to `category` being shared with `profession`.

@@ -41,6 +41,12 @@ pub enum Command {
     /// Show and explain the deontology policy.
     #[command(subcommand)]
     Policy(PolicyCmd),
+    /// The person's rights: export, own access, notes, objections.
+    #[command(subcommand)]
+    Access(AccessCmd),
+    /// Retention periods: dossiers due for erasure.
+    #[command(subcommand)]
+    Retention(RetentionCmd),
     /// Build a demonstration establishment with fictitious people and show what each
     /// profession sees.
     Demo {
@@ -126,6 +132,105 @@ pub enum DossierCmd {
     /// Manage a dossier's care team.
     #[command(subcommand)]
     Team(TeamCmd),
+    /// Record the end of support: starts the retention period.
+    Close {
+        /// Dossier id.
+        id: String,
+        /// Retention rule (see `coffre policy show`; default: the policy's).
+        #[arg(long)]
+        rule: Option<String>,
+    },
+    /// Erase a dossier for good by destroying its keys (crypto-shredding).
+    Erase {
+        /// Dossier id.
+        id: String,
+        /// Why (recorded, encrypted, in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccessCmd {
+    /// Write the person's file, encrypted with age, for them to take away
+    /// (report.html, data.json, access-history.json in a tar).
+    Export {
+        /// Dossier id.
+        dossier: String,
+        /// The file to create.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Encrypt to this age recipient (age1…).
+        #[arg(
+            long,
+            value_name = "AGE_RECIPIENT",
+            conflicts_with = "passphrase",
+            required_unless_present = "passphrase"
+        )]
+        recipient: Option<String>,
+        /// Encrypt with a passphrase (asked twice, or COFFRE_NEW_PASSPHRASE).
+        #[arg(long)]
+        passphrase: bool,
+        /// Open categories you do not hold with the recovery key.
+        #[arg(long, value_name = "FILE")]
+        recovery_key: Option<PathBuf>,
+    },
+    /// Give the person their own access to their file (sets their passphrase).
+    Grant {
+        /// Dossier id.
+        dossier: String,
+        /// Wrap every key at once with the recovery key.
+        #[arg(long, value_name = "FILE")]
+        recovery_key: Option<PathBuf>,
+    },
+    /// For the person: see your file and who accessed it (no --user; your passphrase).
+    View {
+        /// Your dossier id.
+        dossier: String,
+    },
+    /// Attach the person's note (e.g. disagreement with an entry). Without --user,
+    /// the person writes it with their own access.
+    Note {
+        /// Dossier id.
+        dossier: String,
+        /// The note.
+        #[arg(long)]
+        text: String,
+        /// The entry it is about.
+        #[arg(long, value_name = "ENTRY")]
+        entry: Option<String>,
+    },
+    /// Record the person's objection to a category being shared with a profession.
+    /// Without --user, the person records it with their own access.
+    Object {
+        /// Dossier id.
+        dossier: String,
+        /// Category.
+        #[arg(long)]
+        category: String,
+        /// Profession.
+        #[arg(long)]
+        profession: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCmd {
+    /// Closed dossiers past their retention period.
+    Due {
+        /// List every closed dossier with its due date.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Erase the dossiers past their period (a dry run unless --yes).
+    Apply {
+        /// Really erase.
+        #[arg(long)]
+        yes: bool,
+        /// The approval reference, when the policy requires one.
+        #[arg(long)]
+        approval: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,7 +13,8 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
 use crate::cli::{
-    AuditCmd, Cli, Command, DossierCmd, EntryCmd, PolicyCmd, ReportFormat, StaffCmd, TeamCmd,
+    AccessCmd, AuditCmd, Cli, Command, DossierCmd, EntryCmd, PolicyCmd, ReportFormat, RetentionCmd,
+    StaffCmd, TeamCmd,
 };
 use crate::input;
 
@@ -233,6 +234,10 @@ pub fn run(cli: Cli) -> Res {
                 c.time,
                 path.display()
             ))
+        }
+        Command::Access(a) if cli.user.is_none() && person_command(a) => {
+            let vault = Vault::open(&vault_dir(&cli)?)?;
+            person(&vault, a, &mut out)
         }
         _ => {
             let vault = Vault::open(&vault_dir(&cli)?)?;
@@ -553,6 +558,116 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             };
             out.line(&text)
         }
+        Command::Dossier(DossierCmd::Close { id, rule }) => {
+            s.close_dossier(id, rule.as_deref())?;
+            out.line(&format!(
+                "dossier {id} closed: its retention period starts today"
+            ))
+        }
+        Command::Dossier(DossierCmd::Erase { id, reason }) => {
+            s.erase_dossier(id, reason)?;
+            out.line(&format!("dossier {id} erased: its keys are destroyed"))
+        }
+        Command::Retention(RetentionCmd::Due { all }) => {
+            let items = s.retention_list(!all)?;
+            print_retention(&items, out)
+        }
+        Command::Retention(RetentionCmd::Apply { yes, approval }) => {
+            let items = s.retention_apply(*yes, approval.as_deref())?;
+            if out.json {
+                return out.json(&json!({"erased": yes, "dossiers": items}));
+            }
+            if !yes {
+                out.line(&format!(
+                    "dry run: {} dossier(s) would be erased (add --yes):",
+                    items.len()
+                ))?;
+            } else {
+                out.line(&format!("{} dossier(s) erased:", items.len()))?;
+            }
+            print_retention(&items, out)
+        }
+        Command::Access(AccessCmd::Grant {
+            dossier,
+            recovery_key,
+        }) => {
+            let recovery = recovery_key
+                .as_deref()
+                .map(read_identity_file)
+                .transpose()?;
+            let pass = input::new_passphrase(&format!("the person of dossier {dossier}"))?;
+            let missing = s.grant_person_access(dossier, &pass, recovery.as_ref())?;
+            out.line(&format!("personal access to {dossier} granted"))?;
+            if !missing.is_empty() {
+                out.line(&format!(
+                    "not yet readable by the person: {} (follows when a holder of those keys works on the file, or now with --recovery-key)",
+                    missing.join(", ")
+                ))?;
+            }
+            Ok(())
+        }
+        Command::Access(AccessCmd::Export {
+            dossier,
+            out: path,
+            recipient,
+            passphrase,
+            recovery_key,
+        }) => {
+            let recovery = recovery_key
+                .as_deref()
+                .map(read_identity_file)
+                .transpose()?;
+            let encryptor = match (recipient, passphrase) {
+                (Some(r), _) => {
+                    let r = coffre::crypto::wrap::parse_recipient(r)?;
+                    age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+                        .map_err(|e| {
+                            Error::Usage(format!("cannot encrypt to this recipient: {e}"))
+                        })?
+                }
+                (None, true) => {
+                    age::Encryptor::with_user_passphrase(input::new_passphrase("the export")?)
+                }
+                (None, false) => {
+                    return Err(Error::Usage("give --recipient or --passphrase".into()).into())
+                }
+            };
+            let summary = write_export(s, dossier, recovery.as_ref(), encryptor, path)?;
+            if out.json {
+                return out
+                    .json(&serde_json::to_value(&summary).map_err(|e| Error::Io(e.to_string()))?);
+            }
+            out.line(&format!(
+                "export of {dossier} written to {}: {} entries, {} access events, {} withheld field(s)",
+                path.display(),
+                summary.entries,
+                summary.history,
+                summary.withheld.values().sum::<u64>()
+            ))
+        }
+        Command::Access(AccessCmd::Note {
+            dossier,
+            text,
+            entry,
+        }) => {
+            let mut fields = vec![coffre::FieldInput::new("text", text)];
+            if let Some(e) = entry {
+                fields.push(coffre::FieldInput::new("about", e));
+            }
+            let id = s.add_entry(dossier, "person-note", &fields)?;
+            out.line(&id)
+        }
+        Command::Access(AccessCmd::Object {
+            dossier,
+            category,
+            profession,
+        }) => {
+            s.record_objection(dossier, category, profession)?;
+            out.line(&format!("objection recorded: '{category}' is no longer shared with '{profession}' for {dossier}"))
+        }
+        Command::Access(AccessCmd::View { .. }) => {
+            Err(Error::Usage("access view is for the person: run it without --user".into()).into())
+        }
         // Handled before unlocking.
         Command::Init(_)
         | Command::Demo { .. }
@@ -560,6 +675,158 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         | Command::Audit(AuditCmd::Verify { .. })
         | Command::Audit(AuditCmd::Checkpoint { .. }) => Ok(()),
     }
+}
+
+/// Whether an `access` command can be run by the person with their own access.
+fn person_command(a: &AccessCmd) -> bool {
+    matches!(
+        a,
+        AccessCmd::View { .. } | AccessCmd::Note { .. } | AccessCmd::Object { .. }
+    )
+}
+
+/// The person's own commands (no staff user; their passphrase).
+fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
+    let dossier = match a {
+        AccessCmd::View { dossier }
+        | AccessCmd::Note { dossier, .. }
+        | AccessCmd::Object { dossier, .. } => dossier,
+        _ => return Err(Error::Usage("this command needs --user".into()).into()),
+    };
+    let pass = input::passphrase(&format!("dossier {dossier}"))?;
+    let p = vault.unlock_person(dossier, &pass)?;
+    if p.weak_kdf() {
+        eprintln!("coffre: warning: this passphrase uses a weak key derivation (--insecure-fast-kdf): tests and demonstrations only");
+    }
+    match a {
+        AccessCmd::View { .. } => {
+            let view = p.view()?;
+            let history = p.history()?;
+            if out.json {
+                let mut v = dossier_json(&view);
+                v["access_history"] =
+                    serde_json::to_value(&history).map_err(|e| Error::Io(e.to_string()))?;
+                return out.json(&v);
+            }
+            let who = match (&view.name, &view.birthdate) {
+                (Some(n), Some(b)) => format!("{n}, né(e) le {b}"),
+                _ => String::new(),
+            };
+            out.line(&format!("Votre dossier {} — {who}", view.id))?;
+            for e in &view.entries {
+                out.line(&format!(
+                    "  {} ({}) version {}",
+                    e.kind, e.created, e.version
+                ))?;
+                for (name, f) in &e.fields {
+                    out.line(&format!("    {name}: {}", f.value))?;
+                }
+                for w in &e.withheld {
+                    out.line(&format!(
+                        "    {}: non communicable ({})",
+                        w.field, w.category
+                    ))?;
+                }
+            }
+            out.line("Qui a consulté ou modifié votre dossier :")?;
+            for h in &history {
+                let who = h
+                    .profession_label
+                    .clone()
+                    .unwrap_or_else(|| h.actor.clone());
+                let mut line = format!(
+                    "  {} {} {} [{}]",
+                    h.time,
+                    who,
+                    h.what,
+                    h.categories.join(", ")
+                );
+                if let Some(j) = &h.justification {
+                    line.push_str(&format!(" — justification : « {j} »"));
+                }
+                out.line(&line)?;
+            }
+            Ok(())
+        }
+        AccessCmd::Note { text, entry, .. } => {
+            let id = p.note(text, entry.as_deref())?;
+            out.line(&id)
+        }
+        AccessCmd::Object {
+            category,
+            profession,
+            ..
+        } => {
+            p.object(category, profession)?;
+            out.line(&format!(
+                "objection recorded: '{category}' is no longer shared with '{profession}'"
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Streams the export through age into a new file (removed again on failure).
+fn write_export(
+    s: &mut Session<'_>,
+    dossier: &str,
+    recovery: Option<&Identity>,
+    encryptor: age::Encryptor,
+    path: &Path,
+) -> Result<coffre::ExportSummary, Error> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts
+        .open(path)
+        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))?;
+    let result = (|| {
+        let mut w = encryptor
+            .wrap_output(std::io::BufWriter::new(file))
+            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+        let summary = s.export_dossier(dossier, recovery, &mut w)?;
+        let mut inner = w
+            .finish()
+            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+        inner
+            .flush()
+            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+        inner
+            .get_ref()
+            .sync_all()
+            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+        Ok(summary)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    result
+}
+
+fn print_retention(items: &[coffre::vault::RetentionItem], out: &mut Out) -> Res {
+    if out.json {
+        return out.json(&serde_json::to_value(items).map_err(|e| Error::Io(e.to_string()))?);
+    }
+    if items.is_empty() {
+        return out.line("no dossier");
+    }
+    for i in items {
+        out.line(&format!(
+            "{}  closed {}  rule {}  kept {} years ({})  due {}{}",
+            i.dossier,
+            i.closed,
+            i.rule,
+            i.years,
+            i.because,
+            i.due,
+            if i.past_due { "  PAST DUE" } else { "" }
+        ))?;
+    }
+    Ok(())
 }
 
 fn audit_line(r: &coffre::views::AuditRecord) -> String {

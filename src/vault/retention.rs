@@ -1,0 +1,194 @@
+//! Retention: `dossier close` starts the clock; a dossier is due for erasure when
+//! the longest period that applies to it has passed — its rule's, or a longer one
+//! for categories it holds (medical data). `retention apply` erases what is due,
+//! only when asked (dry run by default), with a recorded approval when the policy
+//! requires one.
+
+use serde::Serialize;
+
+use super::session::Session;
+use super::{now, rfc3339};
+use crate::error::{Error, Result};
+use crate::policy::Capability;
+use crate::store::records::{decode, encode, DossierRecord};
+use crate::store::{layout, Batch};
+
+/// Seconds in a (Julian) year, for retention arithmetic.
+const YEAR: u64 = 31_557_600;
+
+/// A closed dossier and when it falls due.
+#[derive(Clone, Debug, Serialize)]
+pub struct RetentionItem {
+    /// Dossier id.
+    pub dossier: String,
+    /// When support ended (RFC 3339).
+    pub closed: String,
+    /// The rule applied.
+    pub rule: String,
+    /// Years kept (the longest that applies).
+    pub years: u32,
+    /// Why that long.
+    pub because: String,
+    /// When it falls due (RFC 3339).
+    pub due: String,
+    /// Whether it is past due now.
+    pub past_due: bool,
+}
+
+impl Session<'_> {
+    /// Records the end of support: the retention clock starts now, under `rule`
+    /// (the policy's default when `None`).
+    pub fn close_dossier(&mut self, dossier: &str, rule: Option<&str>) -> Result<()> {
+        const ACTION: &str = "dossier.close";
+        let mut rec = self.load_dossier(dossier)?;
+        let manager = self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ManageTeam);
+        if !manager && rec.created_by != self.me.id {
+            return self.refuse(
+                ACTION,
+                Some(dossier),
+                "only care-team managers and the dossier's creator may close it",
+            );
+        }
+        if rec.erased.is_some() {
+            return Err(Error::Usage(format!("dossier {dossier} is erased")));
+        }
+        let rule = rule
+            .unwrap_or(&self.vault.policy.retention.default)
+            .to_string();
+        if !self.vault.policy.retention.rules.contains_key(&rule) {
+            let known: Vec<&str> = self
+                .vault
+                .policy
+                .retention
+                .rules
+                .keys()
+                .map(String::as_str)
+                .collect();
+            return Err(Error::Usage(format!(
+                "unknown retention rule '{rule}' (rules: {})",
+                known.join(", ")
+            )));
+        }
+        self.vault.audit(
+            self.draft(ACTION)
+                .dossier(dossier)
+                .detail(&format!("retention rule {rule}")),
+        )?;
+        rec.closed = Some(now());
+        rec.retention = Some(rule);
+        let mut batch = Batch::new();
+        batch.put(layout::dossier(dossier), encode(&rec)?);
+        self.vault.commit(batch)
+    }
+
+    fn retention_of(&self, rec: &DossierRecord) -> Result<Option<RetentionItem>> {
+        let (Some(closed), Some(rule_id), None) = (rec.closed, rec.retention.as_ref(), rec.erased)
+        else {
+            return Ok(None);
+        };
+        let policy = &self.vault.policy;
+        let Some(rule) = policy.retention.rules.get(rule_id) else {
+            return Err(Error::Integrity(format!(
+                "dossier {} names an unknown retention rule",
+                rec.id
+            )));
+        };
+        let (mut years, mut because) = (rule.years, format!("{} ({})", rule.label, rule.source));
+        for (k, _) in self
+            .vault
+            .store
+            .scan_prefix(&layout::data_key_prefix(&rec.id))?
+        {
+            let s = String::from_utf8_lossy(&k).into_owned();
+            let cat = s.split('/').nth(2).unwrap_or_default();
+            if let Some(&y) = policy.retention.categories.get(cat) {
+                if y > years {
+                    years = y;
+                    because = format!("the dossier holds '{cat}' data, kept {y} years");
+                }
+            }
+        }
+        let due = closed.saturating_add(u64::from(years) * YEAR);
+        Ok(Some(RetentionItem {
+            dossier: rec.id.clone(),
+            closed: rfc3339(closed),
+            rule: rule_id.clone(),
+            years,
+            because,
+            due: rfc3339(due),
+            past_due: now() >= due,
+        }))
+    }
+
+    /// Every closed dossier with its due date (`only_due`: past due only).
+    pub fn retention_list(&mut self, only_due: bool) -> Result<Vec<RetentionItem>> {
+        if !self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::Erase)
+        {
+            return self.refuse(
+                "retention.list",
+                None,
+                &format!(
+                    "the profession '{}' may not manage retention",
+                    self.me.profession
+                ),
+            );
+        }
+        let mut out = Vec::new();
+        for (_, v) in self.vault.store.scan_prefix(&layout::dossier_prefix())? {
+            let rec: DossierRecord = decode(&v, "dossier")?;
+            if let Some(item) = self.retention_of(&rec)? {
+                if item.past_due || !only_due {
+                    out.push(item);
+                }
+            }
+        }
+        self.vault.audit(
+            self.draft("retention.list")
+                .detail(&format!("{} dossiers listed", out.len())),
+        )?;
+        Ok(out)
+    }
+
+    /// Erases every dossier past its retention period. Without `confirm` it only
+    /// lists them (dry run). When the policy requires an approval, `approval`
+    /// (e.g. the archives service's reference) must be given and is recorded.
+    pub fn retention_apply(
+        &mut self,
+        confirm: bool,
+        approval: Option<&str>,
+    ) -> Result<Vec<RetentionItem>> {
+        const ACTION: &str = "retention.apply";
+        let due = self.retention_list(true)?;
+        if !confirm {
+            return Ok(due);
+        }
+        let approval = approval.map(str::trim).filter(|a| !a.is_empty());
+        if self.vault.policy.retention.require_approval && approval.is_none() {
+            return Err(Error::Usage(
+                "this establishment's policy requires a recorded approval: give --approval \"reference\"".into(),
+            ));
+        }
+        for item in &due {
+            let mut d = self.draft(ACTION).dossier(&item.dossier).detail(&format!(
+                "retention period over ({} years, due {}){}",
+                item.years,
+                item.due,
+                approval
+                    .map(|a| format!("; approval: {a}"))
+                    .unwrap_or_default()
+            ));
+            d.justification = approval
+                .map(|a| self.seal_justification(a, None))
+                .transpose()?;
+            self.vault.audit(d)?;
+            self.vault.shred(&item.dossier)?;
+        }
+        Ok(due)
+    }
+}
