@@ -6,6 +6,7 @@
 //! | `meta` | [`VaultMeta`](super::records::VaultMeta) | vault id, KDF parameters, public recipients |
 //! | `s/{staff}` | staff member | id, profession, status, public recipient |
 //! | `w/{key}/{gen}/{holder}` | a vault key wrapped with age | who holds which key |
+//! | `kg/{key}`, `kr/{key}` | current generation, pending rotation | which keys were rotated |
 //! | `d/{dossier}` | dossier | id, creation time, creator |
 //! | `t/{dossier}/{staff}` | care-team membership | who is in which team |
 //! | `dk/{dossier}/{category}/{author or *}` | wrapped data key | which categories a dossier uses |
@@ -78,6 +79,18 @@ pub fn wrap_prefix(key: &str, gen: u32) -> Vec<u8> {
     let mut v = k(&["w", key, &format!("{gen:08}")]);
     v.push(b'/');
     v
+}
+/// `kg/{key}`: the current generation of a vault key, once it has been rotated.
+pub fn key_gen(key: &str) -> Vec<u8> {
+    k(&["kg", key])
+}
+/// `kr/{key}`: a rotation of this key is pending (a holder left or changed profession).
+pub fn key_rotation(key: &str) -> Vec<u8> {
+    k(&["kr", key])
+}
+/// Prefix of pending rotations.
+pub fn key_rotation_prefix() -> Vec<u8> {
+    b"kr/".to_vec()
 }
 /// `d/{dossier}`
 pub fn dossier(id: &str) -> Vec<u8> {

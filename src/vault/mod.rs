@@ -21,6 +21,7 @@ mod explain;
 mod export;
 mod init;
 pub mod keys;
+mod lifecycle;
 mod person;
 mod reader;
 mod retention;
@@ -52,6 +53,7 @@ pub use dossier::check_date;
 pub use entry::FieldInput;
 pub use export::{ExportSummary, EXPORT_FORMAT};
 pub use init::InitOptions;
+pub use lifecycle::PendingRotation;
 pub use person::{Objection, PersonSession};
 pub use retention::RetentionItem;
 pub use session::Session;
@@ -466,11 +468,19 @@ impl Vault {
             )));
         }
         let mut session = Session::new(self, rec, identity, signer, weak);
+        session.process_rotations(None)?;
         session.process_grants()?;
         Ok(session)
     }
 
     pub(crate) fn key_gen(&self, key: &crate::policy::VaultKey) -> Result<u32> {
+        if let Some(b) = self.store.get(&layout::key_gen(&key.name()))? {
+            let bytes: [u8; 4] = b
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::Integrity("a key generation record is damaged".into()))?;
+            return Ok(u32::from_be_bytes(bytes));
+        }
         self.meta
             .key_gens
             .get(&key.name())

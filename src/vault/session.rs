@@ -118,26 +118,46 @@ impl<'v> Session<'v> {
         self.vault.key_gen(key)
     }
 
-    /// The material of a vault key if this member holds it.
+    /// The material of the current generation of a vault key, if this member holds it.
     pub(crate) fn vault_key_material(
         &mut self,
         key: &VaultKey,
     ) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        let name = key.name();
+        let gen = self.key_gen(key)?;
+        self.vault_key_material_gen(key, gen)
+    }
+
+    /// The material of generation `gen` of a vault key, if this member holds it.
+    pub(crate) fn vault_key_material_gen(
+        &mut self,
+        key: &VaultKey,
+        gen: u32,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        let name = format!("{}#{gen}", key.name());
         if let Some(cached) = self.held.get(&name) {
             return Ok(cached.clone());
         }
-        let gen = self.key_gen(key)?;
         let material = match self
             .vault
             .store
-            .get(&layout::wrap(&name, gen, &self.me.id))?
+            .get(&layout::wrap(&key.name(), gen, &self.me.id))?
         {
             Some(ct) => wrap::unwrap(&ct, &self.identity)?,
             None => None,
         };
         self.held.insert(name, material.clone());
         Ok(material)
+    }
+
+    /// Forgets cached key material (after a rotation).
+    pub(crate) fn forget_keys(&mut self) {
+        self.held.clear();
+        self.data_keys.clear();
+    }
+
+    /// The identity of this member.
+    pub(crate) fn identity(&self) -> &Identity {
+        &self.identity
     }
 
     /// A 32-byte vault key (category, directory or index key) if held.
@@ -285,7 +305,11 @@ impl<'v> Session<'v> {
                 }
             }
             Some(rec) => {
-                let Some(ck) = self.vault_key32(&cat_key)? else {
+                let ck = match self.vault_key_material_gen(&cat_key, rec.key_gen)? {
+                    Some(m) => Some(Key32::from_slice(&m)?),
+                    None => None,
+                };
+                let Some(ck) = ck else {
                     return Ok(
                         if self.vault.policy.entitled(&self.me.profession, &cat_key) {
                             DataKey::Pending

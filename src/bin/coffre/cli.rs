@@ -18,6 +18,9 @@ pub struct Cli {
     /// Print machine-readable JSON.
     #[arg(long, global = true)]
     pub json: bool,
+    /// If another coffre process has the vault open, wait up to this many seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
+    pub wait: u64,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -47,6 +50,9 @@ pub enum Command {
     /// Retention periods: dossiers due for erasure.
     #[command(subcommand)]
     Retention(RetentionCmd),
+    /// Key maintenance.
+    #[command(subcommand)]
+    Keys(KeysCmd),
     /// Build a demonstration establishment with fictitious people and show what each
     /// profession sees.
     Demo {
@@ -101,6 +107,27 @@ pub enum StaffCmd {
     },
     /// List staff members and their pending key grants.
     List,
+    /// Change your own passphrase (current one as usual; the new one asked twice,
+    /// or COFFRE_NEW_PASSPHRASE). The old passphrase stops working.
+    Passwd,
+    /// Revoke a staff member: no more unlocking; the keys they held are rotated.
+    Revoke {
+        /// Staff id.
+        id: String,
+        /// Rotate every key at once with the recovery key.
+        #[arg(long, value_name = "FILE")]
+        recovery_key: Option<PathBuf>,
+    },
+    /// Change a staff member's profession (grants and rotations follow).
+    SetProfession {
+        /// Staff id.
+        id: String,
+        /// New profession.
+        profession: String,
+        /// Grant and rotate at once with the recovery key.
+        #[arg(long, value_name = "FILE")]
+        recovery_key: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,6 +239,13 @@ pub enum AccessCmd {
         #[arg(long)]
         profession: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCmd {
+    /// Re-wrap existing data keys under the current generation of their category
+    /// key after a rotation (resumable; shows progress).
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]

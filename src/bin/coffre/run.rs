@@ -13,8 +13,8 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
 use crate::cli::{
-    AccessCmd, AuditCmd, Cli, Command, DossierCmd, EntryCmd, PolicyCmd, ReportFormat, RetentionCmd,
-    StaffCmd, TeamCmd,
+    AccessCmd, AuditCmd, Cli, Command, DossierCmd, EntryCmd, KeysCmd, PolicyCmd, ReportFormat,
+    RetentionCmd, StaffCmd, TeamCmd,
 };
 use crate::input;
 
@@ -70,6 +70,21 @@ fn vault_dir(cli: &Cli) -> Result<PathBuf, Error> {
     match &cli.vault {
         Some(d) => Ok(d.clone()),
         None => default_vault_dir(),
+    }
+}
+
+/// Opens the vault, waiting up to `--wait` seconds if another process has it.
+fn open_vault(cli: &Cli) -> Result<Vault, Error> {
+    let dir = vault_dir(cli)?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(cli.wait);
+    loop {
+        match Vault::open(&dir) {
+            Err(Error::Busy(m)) if std::time::Instant::now() < deadline => {
+                let _ = m;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -140,7 +155,7 @@ pub fn run(cli: Cli) -> Res {
             }
         }
         Command::Policy(PolicyCmd::Explain { dossier }) => {
-            let vault = Vault::open(&vault_dir(&cli)?)?;
+            let vault = open_vault(&cli)?;
             let x = vault.explain(&user(&cli)?, dossier)?;
             if out.json {
                 return out.json(&serde_json::to_value(&x).map_err(|e| Error::Io(e.to_string()))?);
@@ -173,7 +188,7 @@ pub fn run(cli: Cli) -> Res {
             Ok(())
         }
         Command::Audit(AuditCmd::Verify { since }) => {
-            let vault = Vault::open(&vault_dir(&cli)?)?;
+            let vault = open_vault(&cli)?;
             let since = match since {
                 Some(p) => Some(Checkpoint::parse(&std::fs::read_to_string(p).map_err(
                     |e| Error::Usage(format!("cannot read {}: {e}", p.display())),
@@ -212,7 +227,7 @@ pub fn run(cli: Cli) -> Res {
             Ok(())
         }
         Command::Audit(AuditCmd::Checkpoint { out: path }) => {
-            let vault = Vault::open(&vault_dir(&cli)?)?;
+            let vault = open_vault(&cli)?;
             let c = vault
                 .latest_checkpoint()?
                 .ok_or_else(|| Error::NotFound("no signed checkpoint yet".into()))?;
@@ -236,11 +251,11 @@ pub fn run(cli: Cli) -> Res {
             ))
         }
         Command::Access(a) if cli.user.is_none() && person_command(a) => {
-            let vault = Vault::open(&vault_dir(&cli)?)?;
+            let vault = open_vault(&cli)?;
             person(&vault, a, &mut out)
         }
         _ => {
-            let vault = Vault::open(&vault_dir(&cli)?)?;
+            let vault = open_vault(&cli)?;
             let mut s = unlock(&vault, &cli)?;
             let result = session_command(&cli, &mut s, &mut out);
             // Sign a checkpoint of everything this command recorded, even after a refusal.
@@ -558,6 +573,58 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             };
             out.line(&text)
         }
+        Command::Staff(StaffCmd::Passwd) => {
+            let new = input::new_passphrase(s.user())?;
+            s.change_passphrase(&new)?;
+            out.line("passphrase changed; the old one no longer works")
+        }
+        Command::Staff(StaffCmd::Revoke { id, recovery_key }) => {
+            let recovery = recovery_key
+                .as_deref()
+                .map(read_identity_file)
+                .transpose()?;
+            let pending = s.revoke_staff(id, recovery.as_ref())?;
+            out.line(&format!("{id} revoked: they can no longer unlock"))?;
+            print_rotations(&pending, out)
+        }
+        Command::Staff(StaffCmd::SetProfession {
+            id,
+            profession,
+            recovery_key,
+        }) => {
+            let recovery = recovery_key
+                .as_deref()
+                .map(read_identity_file)
+                .transpose()?;
+            let pending = s.set_profession(id, profession, recovery.as_ref())?;
+            out.line(&format!("{id} is now {profession}"))?;
+            print_rotations(&pending, out)
+        }
+        Command::Keys(KeysCmd::Rotate) => {
+            let quiet = out.json;
+            let mut last = 0u64;
+            let (done, skipped) = s.rewrap_data_keys(&mut |d, t| {
+                if !quiet && t > 0 && (d == t || d >= last + 200) {
+                    last = d;
+                    let width = 30u64;
+                    let filled = (d * width).checked_div(t).unwrap_or(width);
+                    eprint!(
+                        "\r[{}{}] {d}/{t} data keys",
+                        "#".repeat(filled as usize),
+                        " ".repeat((width - filled) as usize)
+                    );
+                    if d == t {
+                        eprintln!();
+                    }
+                }
+            })?;
+            if out.json {
+                return out.json(&json!({"rewrapped": done, "left_for_other_holders": skipped}));
+            }
+            out.line(&format!(
+                "{done} data key(s) re-wrapped; {skipped} left for holders of other categories"
+            ))
+        }
         Command::Dossier(DossierCmd::Close { id, rule }) => {
             s.close_dossier(id, rule.as_deref())?;
             out.line(&format!(
@@ -805,6 +872,16 @@ fn write_export(
         let _ = std::fs::remove_file(path);
     }
     result
+}
+
+fn print_rotations(pending: &[coffre::vault::PendingRotation], out: &mut Out) -> Res {
+    for p in pending {
+        out.line(&format!(
+            "rotation pending: {} ({}) — done when a holder of that key unlocks, or with --recovery-key",
+            p.key, p.reason
+        ))?;
+    }
+    Ok(())
 }
 
 fn print_retention(items: &[coffre::vault::RetentionItem], out: &mut Out) -> Res {

@@ -1,0 +1,365 @@
+//! The staff key lifecycle: passphrase change, revocation, change of profession,
+//! and the rotation of category keys that follows — by the next holder to unlock
+//! or at once with the recovery key, never by a manager who does not hold them —
+//! then the re-wrapping of existing data keys to the new generation.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use super::keys::{category_wrap_key, data_key_aad, new_key_material, RECOVERY_HOLDER};
+use super::now;
+use super::session::Session;
+use crate::crypto::key::random_bytes;
+use crate::crypto::wrap::{self, Identity};
+use crate::crypto::{envelope, kdf, Key32};
+use crate::error::{Error, Result};
+use crate::policy::{Capability, VaultKey};
+use crate::store::records::{decode, encode, DataKeyRecord, StaffRecord, StaffStatus};
+use crate::store::{layout, Batch};
+
+/// A rotation waiting for a holder of the key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RotationRecord {
+    /// When it was requested.
+    pub requested: u64,
+    /// Why (content-free: "staff X revoked").
+    pub reason: String,
+}
+
+/// A pending rotation, as listed.
+#[derive(Clone, Debug, Serialize)]
+pub struct PendingRotation {
+    /// Key name (`cat:medical`).
+    pub key: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl Session<'_> {
+    /// Changes this member's passphrase: the identity is re-sealed under a new salt;
+    /// the old passphrase stops working.
+    pub fn change_passphrase(&mut self, new: &SecretString) -> Result<()> {
+        if new.expose_secret().is_empty() {
+            return Err(Error::Usage("the passphrase must not be empty".into()));
+        }
+        let mut rec = self.me.clone();
+        let salt = random_bytes::<16>()?;
+        rec.kdf = self.vault.kdf();
+        let pkey = kdf::derive(new, &salt, &rec.kdf)?;
+        rec.salt = salt.to_vec();
+        rec.identity_sealed = envelope::seal(
+            &pkey,
+            &self.vault.identity_aad(&rec.id),
+            &wrap::secret_bytes(self.identity()),
+        )?;
+        self.vault
+            .audit(self.draft("staff.passwd").target(&rec.id))?;
+        let mut batch = Batch::new();
+        batch.put(layout::staff(&rec.id), encode(&rec)?);
+        self.vault.commit(batch)?;
+        self.me = rec;
+        Ok(())
+    }
+
+    fn require_manager(&self, action: &str) -> Result<()> {
+        if self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ManageStaff)
+        {
+            return Ok(());
+        }
+        self.refuse(
+            action,
+            None,
+            &format!(
+                "the profession '{}' may not manage staff",
+                self.me.profession
+            ),
+        )
+    }
+
+    /// Requests the rotation of every category key `rec` holds that it should not
+    /// keep (all of them when revoked).
+    fn request_rotations(
+        &self,
+        rec: &StaffRecord,
+        keep: impl Fn(&VaultKey) -> bool,
+        reason: &str,
+        batch: &mut Batch,
+    ) -> Result<Vec<String>> {
+        let mut keys = Vec::new();
+        for key in self.vault.policy.vault_keys() {
+            if !matches!(key, VaultKey::Category(_))
+                || keep(&key)
+                || !self.vault.has_wrap(&key, &rec.id)?
+            {
+                continue;
+            }
+            let r = RotationRecord {
+                requested: now(),
+                reason: reason.to_string(),
+            };
+            batch.put(layout::key_rotation(&key.name()), encode(&r)?);
+            keys.push(key.name());
+        }
+        Ok(keys)
+    }
+
+    /// Revokes a staff member: they can no longer unlock, and every category key
+    /// they held is rotated (at once where this manager or `recovery` can, else by
+    /// the next holder to unlock). Returns the rotations still pending.
+    pub fn revoke_staff(
+        &mut self,
+        id: &str,
+        recovery: Option<&Identity>,
+    ) -> Result<Vec<PendingRotation>> {
+        const ACTION: &str = "staff.revoke";
+        layout::check_id("staff", id)?;
+        self.require_manager(ACTION)?;
+        if id == self.me.id {
+            return Err(Error::Usage("you cannot revoke yourself".into()));
+        }
+        self.check_recovery(recovery)?;
+        let mut rec = self
+            .vault
+            .staff_record(id)?
+            .ok_or_else(|| Error::NotFound(format!("staff member '{id}'")))?;
+        if rec.status == StaffStatus::Revoked {
+            return Err(Error::Usage(format!("'{id}' is already revoked")));
+        }
+        let mut batch = Batch::new();
+        let keys = self.request_rotations(&rec, |_| false, &format!("{id} revoked"), &mut batch)?;
+        self.vault.audit(
+            self.draft(ACTION)
+                .target(id)
+                .detail(&format!("keys to rotate: {}", keys.join(", "))),
+        )?;
+        rec.status = StaffStatus::Revoked;
+        batch.put(layout::staff(id), encode(&rec)?);
+        self.vault.commit(batch)?;
+        self.process_rotations(recovery)?;
+        self.pending_rotations()
+    }
+
+    /// Changes a member's profession: keys of the new profession are granted
+    /// (where this manager or `recovery` can), keys of the old one rotated.
+    pub fn set_profession(
+        &mut self,
+        id: &str,
+        profession: &str,
+        recovery: Option<&Identity>,
+    ) -> Result<Vec<PendingRotation>> {
+        const ACTION: &str = "staff.set-profession";
+        layout::check_id("staff", id)?;
+        self.require_manager(ACTION)?;
+        self.check_recovery(recovery)?;
+        if !self.vault.policy.has_profession(profession) {
+            return Err(Error::Usage(format!("unknown profession '{profession}'")));
+        }
+        let mut rec = self
+            .vault
+            .staff_record(id)?
+            .ok_or_else(|| Error::NotFound(format!("staff member '{id}'")))?;
+        if rec.status == StaffStatus::Revoked {
+            return Err(Error::Usage(format!("'{id}' is revoked")));
+        }
+        let mut batch = Batch::new();
+        let policy = &self.vault.policy;
+        let keys = self.request_rotations(
+            &rec,
+            |k| policy.entitled(profession, k),
+            &format!("{id} changed profession"),
+            &mut batch,
+        )?;
+        self.vault
+            .audit(self.draft(ACTION).target(id).detail(&format!(
+                "{} -> {profession}; keys to rotate: {}",
+                rec.profession,
+                keys.join(", ")
+            )))?;
+        rec.profession = profession.to_string();
+        batch.put(layout::staff(id), encode(&rec)?);
+        self.vault.commit(batch)?;
+        if id == self.me.id {
+            self.me = rec.clone();
+        }
+        self.process_rotations(recovery)?;
+        self.grant_to(&rec, recovery)?;
+        self.pending_rotations()
+    }
+
+    fn check_recovery(&self, recovery: Option<&Identity>) -> Result<()> {
+        match recovery {
+            Some(r) if r.recipient() != self.vault.meta.recovery_recipient => Err(Error::Auth(
+                "this is not the recovery key of this vault".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Rotations waiting for a holder.
+    pub fn pending_rotations(&self) -> Result<Vec<PendingRotation>> {
+        let mut out = Vec::new();
+        for (k, v) in self
+            .vault
+            .store
+            .scan_prefix(&layout::key_rotation_prefix())?
+        {
+            let r: RotationRecord = decode(&v, "rotation")?;
+            out.push(PendingRotation {
+                key: layout::last_component(&k)?,
+                reason: r.reason,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Carries out every pending rotation this member (or `recovery`) can: a new
+    /// generation of the key, wrapped to every active entitled member and the
+    /// recovery key. Runs at every unlock.
+    pub(crate) fn process_rotations(&mut self, recovery: Option<&Identity>) -> Result<()> {
+        for (k, _) in self
+            .vault
+            .store
+            .scan_prefix(&layout::key_rotation_prefix())?
+        {
+            let name = layout::last_component(&k)?;
+            let Some(cat) = name.strip_prefix("cat:") else {
+                continue;
+            };
+            let key = VaultKey::Category(cat.to_string());
+            let gen = self.vault.key_gen(&key)?;
+            let holds = self.vault_key_material(&key)?.is_some();
+            let by_recovery = match (holds, recovery) {
+                (true, _) => false,
+                (false, Some(r)) => self
+                    .vault
+                    .store
+                    .get(&layout::wrap(&name, gen, RECOVERY_HOLDER))?
+                    .is_some_and(|ct| wrap::unwrap(&ct, r).ok().flatten().is_some()),
+                (false, None) => false,
+            };
+            if !holds && !by_recovery {
+                continue;
+            }
+            let material = new_key_material(&key)?;
+            let next = gen + 1;
+            let mut batch = Batch::new();
+            batch.put(
+                layout::wrap(&name, next, RECOVERY_HOLDER),
+                wrap::wrap(&material, &[&self.vault.meta.recovery_recipient])?,
+            );
+            let mut holders = Vec::new();
+            for s in self.vault.all_staff()? {
+                if s.status == StaffStatus::Active
+                    && self.vault.policy.entitled(&s.profession, &key)
+                {
+                    batch.put(
+                        layout::wrap(&name, next, &s.id),
+                        wrap::wrap(&material, &[&s.recipient])?,
+                    );
+                    holders.push(s.id);
+                }
+            }
+            batch.put(layout::key_gen(&name), next.to_be_bytes().to_vec());
+            batch.remove(k.clone());
+            let mut d = self.draft("key.rotate").categories([cat]).detail(&format!(
+                "{name} generation {next}, wrapped to {} member(s){}",
+                holders.len(),
+                if by_recovery {
+                    " (with the recovery key)"
+                } else {
+                    ""
+                }
+            ));
+            d.break_glass = false;
+            self.vault.audit(d)?;
+            self.vault.commit(batch)?;
+            self.forget_keys();
+        }
+        Ok(())
+    }
+
+    /// Re-wraps existing data keys of older generations under the current
+    /// generation of their category key, for every category this member holds.
+    /// Resumable: each batch is committed, and a new run takes up what remains.
+    /// `progress(done, total)` is called as it goes. Returns (re-wrapped, skipped).
+    pub fn rewrap_data_keys(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<(u64, u64)> {
+        let mut todo = Vec::new();
+        for (k, v) in self.vault.store.scan_prefix(b"dk/")? {
+            let rec: DataKeyRecord = decode(&v, "data key")?;
+            let s = String::from_utf8_lossy(&k).into_owned();
+            let parts: Vec<&str> = s.split('/').collect();
+            let [_, dossier, cat, "*"] = parts.as_slice() else {
+                continue;
+            };
+            let current = self.vault.key_gen(&VaultKey::Category(cat.to_string()))?;
+            if rec.key_gen < current {
+                todo.push((
+                    k.clone(),
+                    dossier.to_string(),
+                    cat.to_string(),
+                    rec,
+                    current,
+                ));
+            }
+        }
+        let total = todo.len() as u64;
+        let (mut done, mut skipped) = (0u64, 0u64);
+        let vid = self.vault.meta.vault_id.clone();
+        let mut batch = Batch::new();
+        let mut in_batch = 0;
+        for (k, dossier, cat, rec, current) in todo {
+            let key = VaultKey::Category(cat.clone());
+            let (Some(old), Some(new)) = (
+                self.vault_key_material_gen(&key, rec.key_gen)?,
+                self.vault_key_material_gen(&key, current)?,
+            ) else {
+                skipped += 1;
+                continue;
+            };
+            let Ok(erasure) = self.erasure_key(&dossier) else {
+                skipped += 1;
+                continue;
+            };
+            let (old, new) = (Key32::from_slice(&old)?, Key32::from_slice(&new)?);
+            let wk_old = category_wrap_key(&erasure, &old, &vid, &dossier, &cat, rec.key_gen)?;
+            let dk = envelope::open(
+                &wk_old,
+                &data_key_aad(&vid, &dossier, &cat, rec.key_gen),
+                &rec.wrapped,
+            )?;
+            let wk_new = category_wrap_key(&erasure, &new, &vid, &dossier, &cat, current)?;
+            let wrapped =
+                envelope::seal(&wk_new, &data_key_aad(&vid, &dossier, &cat, current), &dk)?;
+            batch.put(
+                k,
+                encode(&DataKeyRecord {
+                    key_gen: current,
+                    wrapped,
+                })?,
+            );
+            done += 1;
+            in_batch += 1;
+            if in_batch == 200 {
+                self.vault.commit(std::mem::take(&mut batch))?;
+                in_batch = 0;
+                progress(done + skipped, total);
+            }
+        }
+        if in_batch > 0 {
+            self.vault.commit(batch)?;
+        }
+        progress(done + skipped, total);
+        self.vault.audit(self.draft("keys.rewrap").detail(&format!(
+            "{done} data keys re-wrapped, {skipped} left for other holders"
+        )))?;
+        self.data_keys_clear();
+        Ok((done, skipped))
+    }
+
+    fn data_keys_clear(&mut self) {
+        self.forget_keys();
+    }
+}
