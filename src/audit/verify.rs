@@ -449,7 +449,7 @@ mod tests {
         let path = dir.path().join("audit.log");
         let text = std::fs::read_to_string(&path).unwrap();
         let mut lines: Vec<String> = text.lines().map(String::from).collect();
-        lines[1700] = lines[1700].replace("\"d", "\"x");
+        lines[1700] = lines[1700].replace("\"dossier\":\"d", "\"dossier\":\"x");
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         let err = run(&dir, &cps, &signers, None).unwrap_err().to_string();
         assert!(
@@ -465,7 +465,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut lines: Vec<String> = text.lines().map(String::from).collect();
         let last = lines.len() - 1;
-        lines[last] = lines[last].replace("\"d", "\"x");
+        lines[last] = lines[last].replace("\"dossier\":\"d", "\"dossier\":\"x");
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         let err = run(&dir, &cps, &signers, None).unwrap_err().to_string();
         assert!(err.contains("do not match the root signed"), "{err}");
