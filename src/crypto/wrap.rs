@@ -57,6 +57,11 @@ impl Identity {
     pub(crate) fn inner(&self) -> &x25519::Identity {
         &self.0
     }
+
+    /// The underlying `age` identity (to decrypt files such as backups).
+    pub fn age_identity(&self) -> &x25519::Identity {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for Identity {

@@ -58,4 +58,6 @@ pub trait Store: Send + Sync {
     /// data that can be rebuilt (the audit index); the next [`Store::commit`]
     /// makes it durable.
     fn apply(&self, batch: Batch) -> Result<()>;
+    /// Calls `f` on every pair in key order, without loading them all (backups).
+    fn for_each(&self, f: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()>;
 }

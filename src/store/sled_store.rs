@@ -130,6 +130,14 @@ impl Store for SledStore {
         self.sync_after_flush()
     }
 
+    fn for_each(&self, f: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+        for item in self.db.iter() {
+            let (k, v) = item.map_err(storage_err)?;
+            f(&k, &v)?;
+        }
+        Ok(())
+    }
+
     fn apply(&self, batch: Batch) -> Result<()> {
         if batch.is_empty() {
             return Ok(());

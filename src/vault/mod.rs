@@ -14,6 +14,7 @@
 
 mod access;
 pub mod audit_read;
+pub mod backup;
 mod dossier;
 mod entry;
 mod erasure;
@@ -250,6 +251,11 @@ impl Vault {
     /// The vault id.
     pub fn id(&self) -> &str {
         &self.meta.vault_id
+    }
+
+    /// The recovery key's public recipient (backups are encrypted to it).
+    pub fn recovery_recipient(&self) -> &str {
+        &self.meta.recovery_recipient
     }
 
     /// The policy in force.

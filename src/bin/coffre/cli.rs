@@ -53,6 +53,24 @@ pub enum Command {
     /// Key maintenance.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Back up the whole vault into one file encrypted to the recovery key
+    /// (`backup --out FILE`), or check a backup (`backup verify FILE`).
+    #[command(args_conflicts_with_subcommands = true)]
+    Backup {
+        /// The backup file to create.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(subcommand)]
+        cmd: Option<BackupCmd>,
+    },
+    /// Rebuild a vault from a backup into a new folder (--vault DIR).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// The recovery key file (backups are encrypted to it).
+        #[arg(long, value_name = "FILE")]
+        recovery_key: PathBuf,
+    },
     /// Build a demonstration establishment with fictitious people and show what each
     /// profession sees.
     Demo {
@@ -238,6 +256,19 @@ pub enum AccessCmd {
         /// Profession.
         #[arg(long)]
         profession: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCmd {
+    /// Check a backup without restoring it: decryption, every member against the
+    /// manifest, and the audit log inside it.
+    Verify {
+        /// The backup file.
+        file: PathBuf,
+        /// The recovery key file.
+        #[arg(long, value_name = "FILE")]
+        recovery_key: PathBuf,
     },
 }
 

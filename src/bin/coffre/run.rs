@@ -13,8 +13,8 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
 use crate::cli::{
-    AccessCmd, AuditCmd, Cli, Command, DossierCmd, EntryCmd, KeysCmd, PolicyCmd, ReportFormat,
-    RetentionCmd, StaffCmd, TeamCmd,
+    AccessCmd, AuditCmd, BackupCmd, Cli, Command, DossierCmd, EntryCmd, KeysCmd, PolicyCmd,
+    ReportFormat, RetentionCmd, StaffCmd, TeamCmd,
 };
 use crate::input;
 
@@ -186,6 +186,47 @@ pub fn run(cli: Cli) -> Res {
                 ))?;
             }
             Ok(())
+        }
+        Command::Backup {
+            cmd: Some(BackupCmd::Verify { file, recovery_key }),
+            ..
+        } => {
+            let id = read_identity_file(recovery_key)?;
+            let tmp =
+                std::env::temp_dir().join(format!("coffre-backup-check-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&tmp);
+            // Restore into a private temporary folder to check the audit too, then remove it.
+            let result = decrypt_backup(file, &id)
+                .and_then(|mut r| coffre::vault::backup::restore(&mut r, &tmp));
+            let _ = std::fs::remove_dir_all(&tmp);
+            let (m, v) = result?;
+            if out.json {
+                return out.json(&json!({"ok": true, "vault_id": m.vault_id, "created": m.created, "records": m.records, "audit_entries": v.entries}));
+            }
+            out.line(&format!(
+                "backup intact: vault {}, taken {}, {} records, {} files, audit log verified ({} entries)",
+                m.vault_id,
+                m.created,
+                m.records,
+                m.files.len(),
+                v.entries
+            ))
+        }
+        Command::Restore { file, recovery_key } => {
+            let dir = cli.vault.clone().ok_or_else(|| {
+                Error::Usage("give --vault DIR: a new folder to restore into".into())
+            })?;
+            let id = read_identity_file(recovery_key)?;
+            let mut r = decrypt_backup(file, &id)?;
+            let (m, v) = coffre::vault::backup::restore(&mut r, &dir)?;
+            out.line(&format!(
+                "vault {} restored into {} from the backup of {}: {} records, audit log verified ({} entries)",
+                m.vault_id,
+                dir.display(),
+                m.created,
+                m.records,
+                v.entries
+            ))
         }
         Command::Audit(AuditCmd::Verify { since }) => {
             let vault = open_vault(&cli)?;
@@ -600,6 +641,28 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             out.line(&format!("{id} is now {profession}"))?;
             print_rotations(&pending, out)
         }
+        Command::Backup {
+            out: Some(path),
+            cmd: None,
+        } => {
+            let r = coffre::crypto::wrap::parse_recipient(s.vault().recovery_recipient())?;
+            let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+                .map_err(|e| Error::Io(format!("cannot encrypt the backup: {e}")))?;
+            let m = write_encrypted(path, enc, &mut |w| s.backup(w))?;
+            if out.json {
+                return out.json(&json!({"file": path.display().to_string(), "records": m.records, "audit_entries": m.audit_entries}));
+            }
+            out.line(&format!(
+                "backup written to {}: {} records, {} audit entries, encrypted to the recovery key",
+                path.display(),
+                m.records,
+                m.audit_entries
+            ))
+        }
+        Command::Backup { .. } => {
+            Err(Error::Usage("give --out FILE, or `backup verify FILE`".into()).into())
+        }
+        Command::Restore { .. } => Ok(()),
         Command::Keys(KeysCmd::Rotate) => {
             let quiet = out.json;
             let mut last = 0u64;
@@ -831,6 +894,62 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
         }
         _ => Ok(()),
     }
+}
+
+fn decrypt_backup(path: &Path, id: &Identity) -> Result<Box<dyn std::io::Read>, Error> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let d = age::Decryptor::new_buffered(std::io::BufReader::new(f)).map_err(|_| {
+        Error::Integrity(format!(
+            "{} is not a coffre backup (not an age file)",
+            path.display()
+        ))
+    })?;
+    let r = d
+        .decrypt(std::iter::once(id.age_identity() as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::NoMatchingKeys => {
+                Error::Auth("this recovery key does not open this backup".into())
+            }
+            _ => Error::Integrity(format!(
+                "{} is damaged: its header does not verify",
+                path.display()
+            )),
+        })?;
+    Ok(Box::new(r))
+}
+
+/// Writes `body` through age into a new file, synced (removed again on failure).
+fn write_encrypted<T>(
+    path: &Path,
+    encryptor: age::Encryptor,
+    body: &mut dyn FnMut(&mut dyn Write) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts
+        .open(path)
+        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))?;
+    let result = (|| {
+        let werr = |e: std::io::Error| Error::Io(format!("cannot write {}: {e}", path.display()));
+        let mut w = encryptor
+            .wrap_output(std::io::BufWriter::new(file))
+            .map_err(werr)?;
+        let value = body(&mut w)?;
+        let mut inner = w.finish().map_err(werr)?;
+        inner.flush().map_err(werr)?;
+        inner.get_ref().sync_all().map_err(werr)?;
+        Ok(value)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    result
 }
 
 /// Streams the export through age into a new file (removed again on failure).

@@ -1,0 +1,405 @@
+//! Backup and restore. A backup is one `age` file, encrypted to the vault's
+//! recovery key, holding a tar of the policy, the audit log and its checkpoints,
+//! the erasure keys, a dump of the store and — last — a manifest with the size and
+//! SHA-256 of every member. It is taken under the vault's lock (a consistent state;
+//! other commands wait with `--wait`), streamed in bounded memory, and checked
+//! member by member on `backup verify` and `restore`, which also verifies the audit.
+//!
+//! Dossiers erased before a backup are not in it. Restoring a backup older than an
+//! erasure brings that dossier back: erase it again (the current audit log says
+//! which and why), or keep backups within the retention schedule.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use ring::digest::{Context, SHA256};
+use serde::{Deserialize, Serialize};
+
+use super::session::Session;
+use super::{now, rfc3339, Vault, AUDIT_FILE, CHECKPOINT_FILE, POLICY_FILE, STORE_DIR};
+use crate::error::{Error, Result};
+use crate::policy::Capability;
+use crate::store::sled_store::SledStore;
+use crate::store::{Batch, Store};
+
+/// Format marker of the manifest.
+pub const BACKUP_FORMAT: &str = "coffre-backup/1";
+const ROOT: &str = "coffre-backup";
+const MANIFEST: &str = "MANIFEST.json";
+const STORE_DUMP: &str = "store.bin";
+
+/// The last member of a backup.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`BACKUP_FORMAT`].
+    pub format: String,
+    /// Vault id.
+    pub vault_id: String,
+    /// When the backup was taken.
+    pub created: String,
+    /// Store records dumped.
+    pub records: u64,
+    /// Audit entries in the backed-up log.
+    pub audit_entries: u64,
+    /// Every other member: size and SHA-256 (hex).
+    pub files: BTreeMap<String, (u64, String)>,
+}
+
+struct Hashing<'a> {
+    w: &'a mut dyn Write,
+    ctx: Context,
+    n: u64,
+}
+
+impl Write for Hashing<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.w.write(buf)?;
+        self.ctx.update(&buf[..n]);
+        self.n += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::io("cannot write the backup", e)
+}
+
+fn tar_header(name: &str, size: u64) -> Result<tar::Header> {
+    let mut h = tar::Header::new_ustar();
+    h.set_path(format!("{ROOT}/{name}")).map_err(io)?;
+    h.set_size(size);
+    h.set_mode(0o600);
+    h.set_mtime(now());
+    h.set_cksum();
+    Ok(h)
+}
+
+/// Writes one member whose bytes `body` produces (called once), hashing them.
+fn member(
+    out: &mut dyn Write,
+    name: &str,
+    size: u64,
+    files: &mut BTreeMap<String, (u64, String)>,
+    body: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    out.write_all(tar_header(name, size)?.as_bytes())
+        .map_err(io)?;
+    let mut h = Hashing {
+        w: out,
+        ctx: Context::new(&SHA256),
+        n: 0,
+    };
+    body(&mut h)?;
+    if h.n != size {
+        return Err(Error::Io(format!("{name} changed while it was backed up")));
+    }
+    let digest = hex::encode(h.ctx.finish());
+    out.write_all(&vec![0u8; ((512 - size % 512) % 512) as usize])
+        .map_err(io)?;
+    files.insert(name.to_string(), (size, digest));
+    Ok(())
+}
+
+fn copy_file(out: &mut dyn Write, path: &Path, limit: u64) -> Result<()> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| Error::io("cannot read the vault for the backup", e))?;
+    let copied = std::io::copy(&mut f.take(limit), out).map_err(io)?;
+    if copied != limit {
+        return Err(Error::Io(format!(
+            "{} changed while it was backed up",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+impl Session<'_> {
+    /// Writes a backup of the whole vault (unencrypted tar) into `out`; the caller
+    /// encrypts it to the recovery key. Staff managers only; audited first.
+    pub fn backup(&mut self, out: &mut dyn Write) -> Result<Manifest> {
+        const ACTION: &str = "vault.backup";
+        if !self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ManageStaff)
+        {
+            return self.refuse(
+                ACTION,
+                None,
+                &format!(
+                    "the profession '{}' may not back up the vault",
+                    self.me.profession
+                ),
+            );
+        }
+        self.vault.audit(self.draft(ACTION))?;
+        self.vault.commit(Batch::new())?;
+        self.vault.write_backup(out)
+    }
+}
+
+impl Vault {
+    fn write_backup(&self, out: &mut dyn Write) -> Result<Manifest> {
+        let mut files = BTreeMap::new();
+        let state = self.log()?.state().clone();
+        let dir = self.dir.clone();
+        let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        for name in [POLICY_FILE, CHECKPOINT_FILE] {
+            let p = dir.join(name);
+            let size = len(&p);
+            member(out, name, size, &mut files, &mut |w| copy_file(w, &p, size))?;
+        }
+        let log = dir.join(AUDIT_FILE);
+        member(out, AUDIT_FILE, state.offset, &mut files, &mut |w| {
+            copy_file(w, &log, state.offset)
+        })?;
+        let erasure_dir = dir.join("erasure");
+        if let Ok(entries) = std::fs::read_dir(&erasure_dir) {
+            let mut names: Vec<String> = entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            for n in names {
+                let p = erasure_dir.join(&n);
+                member(out, &format!("erasure/{n}"), 32, &mut files, &mut |w| {
+                    copy_file(w, &p, 32)
+                })?;
+            }
+        }
+        // The store: first its size, then its bytes.
+        let (mut size, mut records) = (0u64, 0u64);
+        self.store.for_each(&mut |k, v| {
+            size += 8 + k.len() as u64 + v.len() as u64;
+            records += 1;
+            Ok(())
+        })?;
+        member(out, STORE_DUMP, size, &mut files, &mut |w| {
+            self.store.for_each(&mut |k, v| {
+                w.write_all(&(k.len() as u32).to_be_bytes()).map_err(io)?;
+                w.write_all(k).map_err(io)?;
+                w.write_all(&(v.len() as u32).to_be_bytes()).map_err(io)?;
+                w.write_all(v).map_err(io)
+            })
+        })?;
+        let manifest = Manifest {
+            format: BACKUP_FORMAT.into(),
+            vault_id: self.meta.vault_id.clone(),
+            created: rfc3339(now()),
+            records,
+            audit_entries: state.size,
+            files,
+        };
+        let bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Io(e.to_string()))?;
+        out.write_all(tar_header(MANIFEST, bytes.len() as u64)?.as_bytes())
+            .map_err(io)?;
+        out.write_all(&bytes).map_err(io)?;
+        out.write_all(&vec![0u8; (512 - bytes.len() % 512) % 512])
+            .map_err(io)?;
+        out.write_all(&[0u8; 1024]).map_err(io)?;
+        out.flush().map_err(io)?;
+        Ok(manifest)
+    }
+}
+
+fn bad(what: &str) -> Error {
+    Error::Integrity(format!("the backup is damaged or incomplete: {what}"))
+}
+
+/// Reads a backup tar (already decrypted). With `target`, members are written into
+/// that new vault directory; without, they are only checked. Every member is
+/// hashed and compared with the manifest, which must come last.
+pub fn read_backup(input: &mut dyn Read, target: Option<&Path>) -> Result<Manifest> {
+    let mut archive = tar::Archive::new(input);
+    let mut seen: BTreeMap<String, (u64, String)> = BTreeMap::new();
+    let mut manifest: Option<Manifest> = None;
+    let store = match target {
+        Some(dir) => {
+            if dir.exists()
+                && std::fs::read_dir(dir)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(true)
+            {
+                return Err(Error::Usage(format!(
+                    "{} exists and is not empty: restore into a new folder",
+                    dir.display()
+                )));
+            }
+            std::fs::create_dir_all(dir.join("erasure"))
+                .map_err(|e| Error::io("cannot create the vault", e))?;
+            Some(SledStore::open(&dir.join(STORE_DIR))?)
+        }
+        None => None,
+    };
+    for entry in archive.entries().map_err(|_| bad("not a backup archive"))? {
+        let mut entry = entry.map_err(|_| bad("unreadable member"))?;
+        let path = entry
+            .path()
+            .map_err(|_| bad("member name"))?
+            .to_string_lossy()
+            .into_owned();
+        let Some(name) = path.strip_prefix(&format!("{ROOT}/")).map(str::to_string) else {
+            return Err(bad("unexpected member"));
+        };
+        if manifest.is_some() {
+            return Err(bad("members after the manifest"));
+        }
+        if name == MANIFEST {
+            let mut text = Vec::new();
+            entry.read_to_end(&mut text).map_err(|_| bad("manifest"))?;
+            manifest = Some(serde_json::from_slice(&text).map_err(|_| bad("manifest"))?);
+            continue;
+        }
+        let allowed = [POLICY_FILE, AUDIT_FILE, CHECKPOINT_FILE, STORE_DUMP]
+            .contains(&name.as_str())
+            || name
+                .strip_prefix("erasure/")
+                .is_some_and(|d| crate::store::layout::check_id("dossier", d).is_ok());
+        if !allowed {
+            return Err(bad(&format!("unexpected member {name}")));
+        }
+        let mut ctx = Context::new(&SHA256);
+        let mut size = 0u64;
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut file = match target {
+            Some(dir) if name != STORE_DUMP => Some(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(dir.join(&name))
+                    .map_err(|e| Error::io("cannot restore a file", e))?,
+            ),
+            _ => None,
+        };
+        let mut dump = DumpReader::default();
+        let mut batch = Batch::new();
+        loop {
+            let n = entry
+                .read(&mut buf)
+                .map_err(|_| bad(&format!("{name} is truncated")))?;
+            if n == 0 {
+                break;
+            }
+            ctx.update(&buf[..n]);
+            size += n as u64;
+            if let Some(f) = file.as_mut() {
+                f.write_all(&buf[..n])
+                    .map_err(|e| Error::io("cannot restore a file", e))?;
+            }
+            if name == STORE_DUMP {
+                dump.feed(&buf[..n], &mut |k, v| {
+                    batch.put(k, v);
+                })?;
+                if let (Some(s), true) = (store.as_ref(), batch.ops.len() >= 1000) {
+                    s.apply(std::mem::take(&mut batch))?;
+                }
+            }
+        }
+        if name == STORE_DUMP {
+            dump.finish()?;
+            if let Some(s) = store.as_ref() {
+                s.apply(batch)?;
+            }
+        }
+        if let Some(f) = file {
+            f.sync_all()
+                .map_err(|e| Error::io("cannot restore a file", e))?;
+        }
+        seen.insert(name, (size, hex::encode(ctx.finish())));
+    }
+    let manifest = manifest.ok_or_else(|| bad("no manifest (the backup was cut short)"))?;
+    if manifest.format != BACKUP_FORMAT {
+        return Err(bad(&format!("unknown format {}", manifest.format)));
+    }
+    if manifest.files != seen {
+        let differing: Vec<&String> = manifest
+            .files
+            .keys()
+            .chain(seen.keys())
+            .filter(|k| manifest.files.get(*k) != seen.get(*k))
+            .collect();
+        return Err(bad(&format!(
+            "members differ from the manifest: {differing:?}"
+        )));
+    }
+    if let Some(s) = store {
+        s.commit(Batch::new())?;
+    }
+    if let Some(dir) = target {
+        super::init::sync_dir(&dir.join("erasure"))?;
+        super::init::sync_dir(dir)?;
+    }
+    Ok(manifest)
+}
+
+/// Parses the store dump: `u32 BE key length, key, u32 BE value length, value`…
+#[derive(Default)]
+struct DumpReader {
+    pending: Vec<u8>,
+}
+
+impl DumpReader {
+    fn feed(&mut self, bytes: &[u8], emit: &mut dyn FnMut(Vec<u8>, Vec<u8>)) -> Result<()> {
+        self.pending.extend_from_slice(bytes);
+        let mut pos = 0;
+        loop {
+            let rest = &self.pending[pos..];
+            if rest.len() < 4 {
+                break;
+            }
+            let kl = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+            if rest.len() < 4 + kl + 4 {
+                break;
+            }
+            let vl_at = 4 + kl;
+            let vl = u32::from_be_bytes([
+                rest[vl_at],
+                rest[vl_at + 1],
+                rest[vl_at + 2],
+                rest[vl_at + 3],
+            ]) as usize;
+            if kl > 1 << 20 || vl > 64 << 20 {
+                return Err(bad("store record too large"));
+            }
+            if rest.len() < vl_at + 4 + vl {
+                break;
+            }
+            emit(
+                rest[4..vl_at].to_vec(),
+                rest[vl_at + 4..vl_at + 4 + vl].to_vec(),
+            );
+            pos += vl_at + 4 + vl;
+        }
+        self.pending.drain(..pos);
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<()> {
+        if self.pending.is_empty() {
+            Ok(())
+        } else {
+            Err(bad("the store dump ends in the middle of a record"))
+        }
+    }
+}
+
+/// Restores a backup into the new directory `dir`, then opens it and verifies its
+/// audit log.
+pub fn restore(
+    input: &mut dyn Read,
+    dir: &Path,
+) -> Result<(Manifest, crate::audit::VerifySummary)> {
+    let manifest = read_backup(input, Some(dir))?;
+    let vault = Vault::open(dir)?;
+    if vault.id() != manifest.vault_id {
+        return Err(bad(
+            "the store does not belong to the vault of the manifest",
+        ));
+    }
+    let summary = vault.verify_audit(None)?;
+    Ok((manifest, summary))
+}
