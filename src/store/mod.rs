@@ -44,6 +44,9 @@ impl Batch {
     }
 }
 
+/// A visitor of key-value pairs (see [`Store::for_each`]).
+pub type Visitor<'a> = &'a mut dyn FnMut(&[u8], &[u8]) -> Result<()>;
+
 /// An ordered key-value store with atomic batches.
 pub trait Store: Send + Sync {
     /// Reads one key.
@@ -59,5 +62,5 @@ pub trait Store: Send + Sync {
     /// makes it durable.
     fn apply(&self, batch: Batch) -> Result<()>;
     /// Calls `f` on every pair in key order, without loading them all (backups).
-    fn for_each(&self, f: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()>;
+    fn for_each(&self, f: Visitor<'_>) -> Result<()>;
 }

@@ -130,7 +130,7 @@ impl Store for SledStore {
         self.sync_after_flush()
     }
 
-    fn for_each(&self, f: &mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+    fn for_each(&self, f: super::Visitor<'_>) -> Result<()> {
         for item in self.db.iter() {
             let (k, v) = item.map_err(storage_err)?;
             f(&k, &v)?;

@@ -601,7 +601,8 @@ impl Ctx<'_> {
         });
         let head = serde_json::to_string(&head).map_err(|e| Error::Io(e.to_string()))?;
         // Open the object, leaving it unclosed to append the streamed arrays.
-        w.write_all(head[..head.len() - 1].as_bytes()).map_err(io)?;
+        w.write_all(&head.as_bytes()[..head.len() - 1])
+            .map_err(io)?;
         w.write_all(b",\"entries\":[").map_err(io)?;
         let mut first = true;
         let mut withheld: BTreeMap<String, u64> = BTreeMap::new();
@@ -653,7 +654,7 @@ impl Ctx<'_> {
         });
         let tail = serde_json::to_string(&tail).map_err(|e| Error::Io(e.to_string()))?;
         w.write_all(b"],").map_err(io)?;
-        w.write_all(tail[1..].as_bytes()).map_err(io)?;
+        w.write_all(&tail.as_bytes()[1..]).map_err(io)?;
         Ok(())
     }
 

@@ -98,6 +98,7 @@ fn open_value(
     })
 }
 
+#[allow(clippy::too_many_arguments)] // each argument is one distinct piece of the view being built
 fn open_or_withhold(
     vault: &Vault,
     keys: &mut dyn FieldKeys,
