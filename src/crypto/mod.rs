@@ -8,6 +8,7 @@ pub mod blind;
 pub mod envelope;
 pub mod kdf;
 pub mod key;
+pub mod shares;
 pub mod wrap;
 
 pub use envelope::Aad;

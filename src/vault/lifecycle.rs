@@ -363,3 +363,134 @@ impl Session<'_> {
         self.forget_keys();
     }
 }
+
+impl Session<'_> {
+    /// Records that the recovery key was split into shares (audited as a use).
+    pub fn record_recovery_split(&mut self, k: u8, n: u8) -> Result<()> {
+        const ACTION: &str = "recovery.split";
+        self.require_manager(ACTION)?;
+        self.vault.audit(self.draft(ACTION).detail(&format!(
+            "recovery key split into {n} shares, {k} needed (a use of the recovery key)"
+        )))?;
+        Ok(())
+    }
+
+    /// Gives a staff member who lost their passphrase a new identity and
+    /// passphrase, and re-grants with the recovery key every key they are entitled
+    /// to (all generations) and their own author-only notes. Audited as a use of
+    /// the recovery key.
+    pub fn recover_staff(
+        &mut self,
+        id: &str,
+        new_pass: &SecretString,
+        recovery: &Identity,
+        how: &str,
+    ) -> Result<()> {
+        const ACTION: &str = "staff.recover";
+        layout::check_id("staff", id)?;
+        self.require_manager(ACTION)?;
+        self.check_recovery(Some(recovery))?;
+        if new_pass.expose_secret().is_empty() {
+            return Err(Error::Usage("the passphrase must not be empty".into()));
+        }
+        let mut rec = self
+            .vault
+            .staff_record(id)?
+            .ok_or_else(|| Error::NotFound(format!("staff member '{id}'")))?;
+        if rec.status == StaffStatus::Revoked {
+            return Err(Error::Usage(format!("'{id}' is revoked")));
+        }
+        self.vault
+            .audit(self.draft(ACTION).target(id).detail(&format!(
+                "new identity, keys re-granted with the recovery key ({how})"
+            )))?;
+        let identity = Identity::generate();
+        let salt = random_bytes::<16>()?;
+        rec.kdf = self.vault.kdf();
+        let pkey = kdf::derive(new_pass, &salt, &rec.kdf)?;
+        rec.salt = salt.to_vec();
+        rec.recipient = identity.recipient();
+        rec.identity_sealed = envelope::seal(
+            &pkey,
+            &self.vault.identity_aad(id),
+            &wrap::secret_bytes(&identity),
+        )?;
+        rec.signing_key = crate::audit::SigningKey::derive(
+            &wrap::secret_bytes(&identity),
+            &self.vault.meta.vault_id,
+        )?
+        .public();
+        let mut batch = Batch::new();
+        // Wraps to the lost identity are useless now.
+        for (k, _) in self.vault.store.scan_prefix(b"w/")? {
+            if layout::last_component(&k)? == id {
+                batch.remove(k);
+            }
+        }
+        // Every generation of every key they are entitled to, from the recovery wraps.
+        for key in self.vault.policy.vault_keys() {
+            if !self.vault.policy.entitled(&rec.profession, &key) {
+                continue;
+            }
+            for gen in 1..=self.vault.key_gen(&key)? {
+                let Some(ct) =
+                    self.vault
+                        .store
+                        .get(&layout::wrap(&key.name(), gen, RECOVERY_HOLDER))?
+                else {
+                    continue;
+                };
+                let Some(m) = wrap::unwrap(&ct, recovery)? else {
+                    continue;
+                };
+                batch.put(
+                    layout::wrap(&key.name(), gen, id),
+                    wrap::wrap(&m, &[&rec.recipient])?,
+                );
+            }
+        }
+        // Their own author-only notes.
+        let vid = self.vault.meta.vault_id.clone();
+        for (k, v) in self.vault.store.scan_prefix(b"dk/")? {
+            let s = String::from_utf8_lossy(&k).into_owned();
+            let parts: Vec<&str> = s.split('/').collect();
+            let [_, dossier, cat, label] = parts.as_slice() else {
+                continue;
+            };
+            if *label != id {
+                continue;
+            }
+            let Ok(erasure) = self.vault.erasure_key(dossier) else {
+                continue;
+            };
+            let old: DataKeyRecord = decode(&v, "data key")?;
+            let Some(dk) = super::keys::unwrap_personal(
+                &old.wrapped,
+                recovery,
+                &erasure,
+                &vid,
+                dossier,
+                cat,
+                label,
+            )?
+            else {
+                continue;
+            };
+            let recipients = [
+                rec.recipient.as_str(),
+                self.vault.meta.recovery_recipient.as_str(),
+            ];
+            let wrapped =
+                super::keys::wrap_personal(&dk, &recipients, &erasure, &vid, dossier, cat, label)?;
+            batch.put(
+                k.clone(),
+                encode(&DataKeyRecord {
+                    key_gen: 0,
+                    wrapped,
+                })?,
+            );
+        }
+        batch.put(layout::staff(id), encode(&rec)?);
+        self.vault.commit(batch)
+    }
+}

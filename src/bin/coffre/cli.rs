@@ -63,6 +63,22 @@ pub enum Command {
         #[command(subcommand)]
         cmd: Option<BackupCmd>,
     },
+    /// The recovery key: split it into shares kept by different people.
+    #[command(subcommand)]
+    Recovery(RecoveryCmd),
+    /// Give a staff member who lost their passphrase a new one, re-granting their
+    /// keys with the recovery key (reassembled from shares, or the key file).
+    Recover {
+        /// The staff member.
+        #[arg(long, value_name = "ID")]
+        staff: String,
+        /// A share file (give at least the threshold).
+        #[arg(long = "share", value_name = "FILE")]
+        shares: Vec<PathBuf>,
+        /// Or the whole recovery key file.
+        #[arg(long, value_name = "FILE", conflicts_with = "shares")]
+        recovery_key: Option<PathBuf>,
+    },
     /// Rebuild a vault from a backup into a new folder (--vault DIR).
     Restore {
         /// The backup file.
@@ -256,6 +272,26 @@ pub enum AccessCmd {
         /// Profession.
         #[arg(long)]
         profession: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecoveryCmd {
+    /// Split the recovery key into N shares, any K of which rebuild it (e.g. the
+    /// director, the DPO and a sealed envelope). Writes share-1.txt … share-N.txt.
+    Split {
+        /// The recovery key file.
+        #[arg(long, value_name = "FILE")]
+        recovery_key: PathBuf,
+        /// Shares needed to rebuild the key.
+        #[arg(long)]
+        threshold: u8,
+        /// Shares to make.
+        #[arg(long)]
+        shares: u8,
+        /// A new folder for the share files.
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
     },
 }
 

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::cli::{
     AccessCmd, AuditCmd, BackupCmd, Cli, Command, DossierCmd, EntryCmd, KeysCmd, PolicyCmd,
-    ReportFormat, RetentionCmd, StaffCmd, TeamCmd,
+    RecoveryCmd, ReportFormat, RetentionCmd, StaffCmd, TeamCmd,
 };
 use crate::input;
 
@@ -661,6 +661,83 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         }
         Command::Backup { .. } => {
             Err(Error::Usage("give --out FILE, or `backup verify FILE`".into()).into())
+        }
+        Command::Recovery(RecoveryCmd::Split {
+            recovery_key,
+            threshold,
+            shares,
+            out_dir,
+        }) => {
+            let id = read_identity_file(recovery_key)?;
+            if id.recipient() != s.vault().recovery_recipient() {
+                return Err(
+                    Error::Auth("this is not the recovery key of this vault".into()).into(),
+                );
+            }
+            if out_dir.exists() {
+                return Err(Error::Usage(format!(
+                    "{} exists: give a new folder",
+                    out_dir.display()
+                ))
+                .into());
+            }
+            let secret = coffre::crypto::wrap::secret_bytes(&id);
+            let lines =
+                coffre::crypto::shares::split(&secret, *threshold, *shares, s.vault().id())?;
+            s.record_recovery_split(*threshold, *shares)?;
+            std::fs::create_dir_all(out_dir)
+                .map_err(|e| Error::Usage(format!("cannot create {}: {e}", out_dir.display())))?;
+            for (i, line) in lines.iter().enumerate() {
+                let text = zeroize::Zeroizing::new(format!(
+                    "# Coffre recovery key share {} of {} ({} needed). Keep it apart from the others.\n{}\n",
+                    i + 1,
+                    shares,
+                    threshold,
+                    line.as_str()
+                ));
+                write_secret_file(&out_dir.join(format!("share-{}.txt", i + 1)), &text)?;
+            }
+            out.line(&format!(
+                "{shares} shares written to {} ({threshold} needed to rebuild the key); give them to different people, then destroy the key file",
+                out_dir.display()
+            ))
+        }
+        Command::Recover {
+            staff,
+            shares,
+            recovery_key,
+        } => {
+            let (id, how) = match recovery_key {
+                Some(p) => (read_identity_file(p)?, "recovery key file".to_string()),
+                None => {
+                    let mut lines = Vec::new();
+                    for p in shares {
+                        let text =
+                            zeroize::Zeroizing::new(std::fs::read_to_string(p).map_err(|e| {
+                                Error::Usage(format!("cannot read {}: {e}", p.display()))
+                            })?);
+                        let line = text
+                            .lines()
+                            .find(|l| l.starts_with("coffre-share/"))
+                            .ok_or_else(|| {
+                                Error::Usage(format!("{} holds no share", p.display()))
+                            })?;
+                        lines.push(zeroize::Zeroizing::new(line.to_string()));
+                    }
+                    let secret = coffre::crypto::shares::combine(&lines, s.vault().id())?;
+                    let text = std::str::from_utf8(&secret)
+                        .map_err(|_| Error::Usage("the shares do not rebuild a key".into()))?;
+                    (
+                        Identity::parse(text)?,
+                        format!("reassembled from {} shares", lines.len()),
+                    )
+                }
+            };
+            let pass = input::new_passphrase(staff)?;
+            s.recover_staff(staff, &pass, &id, &how)?;
+            out.line(&format!(
+                "{staff} has a new passphrase; their keys were re-granted with the recovery key ({how})"
+            ))
         }
         Command::Restore { .. } => Ok(()),
         Command::Keys(KeysCmd::Rotate) => {
