@@ -286,14 +286,21 @@ impl Session<'_> {
                 self.open_header(&rec)?
             };
             let mut views = Vec::new();
+            let mut damaged = Vec::new();
             for e in &entries {
-                views.push(self.entry_view(e, access.break_glass)?);
+                // A damaged entry must not hide the others: it is named, not shown.
+                match self.entry_view(e, access.break_glass) {
+                    Ok(v) => views.push(v),
+                    Err(Error::Integrity(_)) => damaged.push(e.id.clone()),
+                    Err(other) => return Err(other),
+                }
             }
             let (name, birthdate) = match header {
                 Some((n, b)) => (Some(n), Some(b)),
                 None => (None, None),
             };
             Ok(DossierView {
+                damaged,
                 id: id.to_string(),
                 name,
                 birthdate,
@@ -315,6 +322,18 @@ impl Session<'_> {
                 d.break_glass = access.break_glass;
                 d.justification = access.justification.clone();
                 d.detail = access.detail.clone();
+                if !view.damaged.is_empty() {
+                    d.outcome = Some(Outcome::Error);
+                    d.detail = Some(format!(
+                        "damaged entries not shown: {}{}",
+                        view.damaged.join(", "),
+                        access
+                            .detail
+                            .as_deref()
+                            .map(|x| format!("; {x}"))
+                            .unwrap_or_default()
+                    ));
+                }
                 self.vault.audit(d)?;
                 Ok(view)
             }

@@ -15,6 +15,7 @@
 mod access;
 pub mod audit_read;
 pub mod backup;
+pub mod check;
 mod dossier;
 mod entry;
 mod erasure;
@@ -109,11 +110,25 @@ fn take_lock(dir: &Path) -> Result<File> {
         .open(dir.join(LOCK_FILE))
         .map_err(|e| Error::io("cannot open the vault lock", e))?;
     match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy(format!(
-            "the vault {} is open in another coffre process; wait for it to finish and retry",
-            dir.display()
-        ))),
+        Ok(()) => {
+            // Say who holds it, for the next process that finds it busy.
+            let mut f = &file;
+            let _ = f.set_len(0).and_then(|_| {
+                std::io::Write::write_all(&mut f, std::process::id().to_string().as_bytes())
+            });
+            Ok(file)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(dir.join(LOCK_FILE))
+                .ok()
+                .and_then(|s| s.trim().parse::<u32>().ok())
+                .map(|pid| format!(" (process {pid})"))
+                .unwrap_or_default();
+            Err(Error::Busy(format!(
+                "the vault {} is in use by another coffre process{holder}; wait for it to finish and retry, or use --wait SECONDS",
+                dir.display()
+            )))
+        }
         Err(std::fs::TryLockError::Error(e)) => Err(Error::io("cannot lock the vault", e)),
     }
 }

@@ -551,6 +551,7 @@ impl PersonSession<'_> {
             birthdate,
             break_glass: false,
             entries,
+            damaged: Vec::new(),
         })
     }
 

@@ -129,6 +129,8 @@ pub struct DossierView {
     pub break_glass: bool,
     /// Entries, oldest first.
     pub entries: Vec<EntryView>,
+    /// Entries that failed their integrity check (altered or damaged on disk).
+    pub damaged: Vec<String>,
 }
 
 impl Drop for DossierView {

@@ -63,6 +63,13 @@ pub enum Command {
         #[command(subcommand)]
         cmd: Option<BackupCmd>,
     },
+    /// Check every record, the audit log and every sealed field you (or the
+    /// recovery key) can open; list what is damaged (exit code 5 if anything is).
+    Check {
+        /// Open every sealed field with the recovery key.
+        #[arg(long, value_name = "FILE")]
+        recovery_key: Option<PathBuf>,
+    },
     /// The recovery key: split it into shares kept by different people.
     #[command(subcommand)]
     Recovery(RecoveryCmd),

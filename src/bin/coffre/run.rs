@@ -462,9 +462,19 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         Command::Dossier(DossierCmd::Show { id, break_glass }) => {
             let view = s.show_dossier(id, break_glass.as_deref())?;
             if out.json {
-                return out.json(&dossier_json(&view));
+                out.json(&dossier_json(&view))?;
+            } else {
+                print_dossier(s, &view, out)?;
             }
-            print_dossier(s, &view, out)
+            if view.damaged.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::Integrity(format!(
+                    "entries {} of dossier {id} are damaged or altered; the others are shown (run `coffre check`)",
+                    view.damaged.join(", ")
+                ))
+                .into())
+            }
         }
         Command::Dossier(DossierCmd::Team(TeamCmd::Add { id, staff_id })) => {
             s.add_team_member(id, staff_id)?;
@@ -740,6 +750,32 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             ))
         }
         Command::Restore { .. } => Ok(()),
+        Command::Check { recovery_key } => {
+            let recovery = recovery_key
+                .as_deref()
+                .map(read_identity_file)
+                .transpose()?;
+            let r = s.check(recovery.as_ref())?;
+            if out.json {
+                out.json(&serde_json::to_value(&r).map_err(|e| Error::Io(e.to_string()))?)?;
+            } else {
+                out.line(&format!(
+                    "{} records, {} sealed fields intact, {} not checked (no key: use --recovery-key to check all), {} damaged",
+                    r.records,
+                    r.fields_checked,
+                    r.fields_unchecked,
+                    r.damaged.len()
+                ))?;
+                for d in &r.damaged {
+                    out.line(&format!("DAMAGED {}: {}", d.item, d.reason))?;
+                }
+            }
+            if r.damaged.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::Integrity(format!("{} damaged item(s)", r.damaged.len())).into())
+            }
+        }
         Command::Keys(KeysCmd::Rotate) => {
             let quiet = out.json;
             let mut last = 0u64;
@@ -1176,6 +1212,7 @@ fn dossier_json(d: &DossierView) -> Value {
     json!({
         "id": d.id, "name": d.name, "birthdate": d.birthdate, "break_glass": d.break_glass,
         "entries": d.entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "damaged": d.damaged,
     })
 }
 
