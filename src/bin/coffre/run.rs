@@ -50,8 +50,20 @@ struct Out {
 }
 
 impl Out {
+    /// Writes a line of text. Control characters (which could drive the terminal:
+    /// escape sequences hidden in a stored value) are shown as U+FFFD.
     fn line(&mut self, s: &str) -> Res {
-        writeln!(self.w, "{s}")?;
+        let clean: String = s
+            .chars()
+            .map(|c| {
+                if c.is_control() && c != '\n' && c != '\t' {
+                    '\u{FFFD}'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        writeln!(self.w, "{clean}")?;
         Ok(())
     }
     fn json(&mut self, v: &Value) -> Res {
