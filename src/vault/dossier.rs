@@ -146,7 +146,9 @@ impl Session<'_> {
 
     /// Opens a dossier's name and birth date, if the actor may read identity.
     fn open_header(&mut self, rec: &DossierRecord) -> Result<Option<(String, String)>> {
-        if !self.vault.policy.can_read(&self.me.profession, "identity") {
+        if !self.vault.policy.can_read(&self.me.profession, "identity")
+            || self.objects(&rec.id, "identity")?
+        {
             return Ok(None);
         }
         let key = match self.data_key(&rec.id, "identity", None, None)? {
@@ -335,6 +337,10 @@ impl Session<'_> {
                     ));
                 }
                 self.vault.audit(d)?;
+                // Keys the person supported still waits for follow when a holder works on the file.
+                if self.vault.person_record(id)?.is_some() {
+                    self.sync_person_keys(id, None)?;
+                }
                 Ok(view)
             }
             Err(e) => {

@@ -192,6 +192,13 @@ impl Session<'_> {
         if !missing.is_empty() {
             missing.sort();
             missing.dedup();
+            self.vault.audit(
+                self.draft(ACTION)
+                    .dossier(dossier)
+                    .outcome(crate::audit::Outcome::Denied)
+                    .categories(missing.clone())
+                    .detail("keys not held; nothing exported"),
+            )?;
             return Err(Error::Pending(format!(
                 "the export needs the keys of {}, which you do not hold: give --recovery-key FILE",
                 missing.join(", ")

@@ -198,6 +198,7 @@ impl Vault {
             meta,
             checkpoints: crate::audit::CheckpointFile::new(&dir.join(super::CHECKPOINT_FILE)),
             audit: std::sync::Mutex::new(log),
+            keys_lock: std::sync::Mutex::new(()),
             _lock: lock,
         };
         vault.audit(

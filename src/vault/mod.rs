@@ -79,6 +79,9 @@ pub struct Vault {
     meta: VaultMeta,
     audit: Mutex<AuditLog>,
     checkpoints: CheckpointFile,
+    /// Serialises check-then-create of keys (data keys, rotations) between
+    /// sessions of this process; other processes are kept out by the lock file.
+    pub(crate) keys_lock: Mutex<()>,
     _lock: File,
 }
 
@@ -228,6 +231,7 @@ impl Vault {
             meta,
             checkpoints: CheckpointFile::new(&dir.join(CHECKPOINT_FILE)),
             audit: Mutex::new(audit),
+            keys_lock: Mutex::new(()),
             _lock: lock,
         };
         if let (Some(first), Some(last)) = (found.first(), found.last()) {

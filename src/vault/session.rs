@@ -327,9 +327,22 @@ impl<'v> Session<'v> {
                 Key32::from_slice(&plain)?
             }
             None => {
-                let Some(batch) = create else {
+                if create.is_none() {
                     return Ok(DataKey::Missing);
-                };
+                }
+                // Check-then-create under the vault's key lock, committed at once:
+                // two sessions creating the same data key would leave one of them
+                // sealing values under a key the store then forgets.
+                let vault = self.vault;
+                let _guard = vault
+                    .keys_lock
+                    .lock()
+                    .map_err(|_| Error::Io("key lock poisoned".into()))?;
+                if vault.store.get(&path)?.is_some() {
+                    return self.data_key(dossier, category, author, None);
+                }
+                let mut own = Batch::new();
+                let batch = &mut own;
                 let key = Key32::random()?;
                 let rec = if author_only {
                     let recipients = [
@@ -397,6 +410,7 @@ impl<'v> Session<'v> {
                         batch.put(layout::person_key(dossier, category, author), w);
                     }
                 }
+                vault.commit(own)?;
                 key
             }
         };

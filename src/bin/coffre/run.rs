@@ -852,6 +852,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 .transpose()?;
             let pass = input::new_passphrase(&format!("the person of dossier {dossier}"))?;
             let missing = s.grant_person_access(dossier, &pass, recovery.as_ref())?;
+            if out.json {
+                return out.json(&json!({"dossier": dossier, "granted": true, "pending": missing}));
+            }
             out.line(&format!("personal access to {dossier} granted"))?;
             if !missing.is_empty() {
                 out.line(&format!(
