@@ -54,6 +54,20 @@ impl Capability {
             .unwrap_or("?")
     }
 
+    /// What it allows, as a verb phrase for messages ("may not …").
+    pub fn what(self) -> &'static str {
+        match self {
+            Capability::ManageStaff => "manage staff",
+            Capability::CreateDossier => "create dossiers",
+            Capability::ManageTeam => "manage care teams",
+            Capability::ReadAudit => "read the audit log",
+            Capability::AuditReports => "read audit reports",
+            Capability::BreakGlass => "break the glass",
+            Capability::PersonAccess => "handle the person's rights",
+            Capability::Erase => "erase dossiers",
+        }
+    }
+
     /// All spellings, for error messages.
     pub fn names() -> String {
         Self::ALL

@@ -37,6 +37,27 @@ impl Session<'_> {
         self.vault.in_team(dossier, staff)
     }
 
+    /// Refuses (and audits) unless this member's profession has `cap`.
+    pub(crate) fn require(
+        &self,
+        cap: Capability,
+        action: &str,
+        dossier: Option<&str>,
+    ) -> Result<()> {
+        if self.vault.policy.has(&self.me.profession, cap) {
+            return Ok(());
+        }
+        self.refuse(
+            action,
+            dossier,
+            &format!(
+                "the profession '{}' may not {}",
+                self.me.profession,
+                cap.what()
+            ),
+        )
+    }
+
     /// Refuses and audits in one step.
     pub(crate) fn refuse<T>(&self, action: &str, dossier: Option<&str>, reason: &str) -> Result<T> {
         let mut d = self.draft(action).outcome(Outcome::Denied).detail(reason);

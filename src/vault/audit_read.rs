@@ -92,21 +92,7 @@ impl Session<'_> {
     }
 
     fn require_audit_reader(&self, action: &str, dossier: Option<&str>) -> Result<()> {
-        if self
-            .vault
-            .policy
-            .has(&self.me.profession, Capability::ReadAudit)
-        {
-            return Ok(());
-        }
-        self.refuse(
-            action,
-            dossier,
-            &format!(
-                "the profession '{}' may not read the audit log",
-                self.me.profession
-            ),
-        )
+        self.require(Capability::ReadAudit, action, dossier)
     }
 
     /// The audit entries that pass `filter`. Reading is recorded first.

@@ -122,20 +122,7 @@ impl Session<'_> {
     /// encrypts it to the recovery key. Staff managers only; audited first.
     pub fn backup(&mut self, out: &mut dyn Write) -> Result<Manifest> {
         const ACTION: &str = "vault.backup";
-        if !self
-            .vault
-            .policy
-            .has(&self.me.profession, Capability::ManageStaff)
-        {
-            return self.refuse(
-                ACTION,
-                None,
-                &format!(
-                    "the profession '{}' may not back up the vault",
-                    self.me.profession
-                ),
-            );
-        }
+        self.require(Capability::ManageStaff, ACTION, None)?;
         self.vault.audit(self.draft(ACTION))?;
         self.vault.commit(Batch::new())?;
         self.vault.write_backup(out)

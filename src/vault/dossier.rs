@@ -71,20 +71,7 @@ impl Session<'_> {
     /// Creates a dossier for a person; the creator joins its care team.
     pub fn create_dossier(&mut self, name: &str, birthdate: &str) -> Result<String> {
         const ACTION: &str = "dossier.create";
-        if !self
-            .vault
-            .policy
-            .has(&self.me.profession, Capability::CreateDossier)
-        {
-            return self.refuse(
-                ACTION,
-                None,
-                &format!(
-                    "the profession '{}' may not create dossiers",
-                    self.me.profession
-                ),
-            );
-        }
+        self.require(Capability::CreateDossier, ACTION, None)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
             return Err(Error::Usage(

@@ -132,20 +132,7 @@ impl Session<'_> {
     pub fn erase_dossier(&mut self, dossier: &str, reason: &str) -> Result<()> {
         const ACTION: &str = "dossier.erase";
         let rec = self.load_dossier(dossier)?;
-        if !self
-            .vault
-            .policy
-            .has(&self.me.profession, Capability::Erase)
-        {
-            return self.refuse(
-                ACTION,
-                Some(dossier),
-                &format!(
-                    "the profession '{}' may not erase dossiers",
-                    self.me.profession
-                ),
-            );
-        }
+        self.require(Capability::Erase, ACTION, Some(dossier))?;
         if rec.erased.is_some() {
             return Err(Error::Usage(format!("dossier {dossier} is already erased")));
         }

@@ -134,20 +134,7 @@ impl Session<'_> {
     ) -> Result<ExportSummary> {
         const ACTION: &str = "access.export";
         let rec = self.load_dossier(dossier)?;
-        if !self
-            .vault
-            .policy
-            .has(&self.me.profession, Capability::PersonAccess)
-        {
-            return self.refuse(
-                ACTION,
-                Some(dossier),
-                &format!(
-                    "the profession '{}' may not handle the person's rights",
-                    self.me.profession
-                ),
-            );
-        }
+        self.require(Capability::PersonAccess, ACTION, Some(dossier))?;
         if rec.erased.is_some() {
             return Err(Error::NotFound(format!("dossier {dossier} was erased")));
         }

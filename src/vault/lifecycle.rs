@@ -62,21 +62,7 @@ impl Session<'_> {
     }
 
     fn require_manager(&self, action: &str) -> Result<()> {
-        if self
-            .vault
-            .policy
-            .has(&self.me.profession, Capability::ManageStaff)
-        {
-            return Ok(());
-        }
-        self.refuse(
-            action,
-            None,
-            &format!(
-                "the profession '{}' may not manage staff",
-                self.me.profession
-            ),
-        )
+        self.require(Capability::ManageStaff, action, None)
     }
 
     /// Requests the rotation of every category key `rec` holds that it should not

@@ -152,21 +152,7 @@ impl Session<'_> {
     }
 
     fn require_person_access(&self, action: &str, dossier: &str) -> Result<()> {
-        if self
-            .vault
-            .policy
-            .has(&self.me.profession, Capability::PersonAccess)
-        {
-            return Ok(());
-        }
-        self.refuse(
-            action,
-            Some(dossier),
-            &format!(
-                "the profession '{}' may not handle the person's rights",
-                self.me.profession
-            ),
-        )
+        self.require(Capability::PersonAccess, action, Some(dossier))
     }
 
     /// Opens a data key of `dossier` for export or granting: with this member's

@@ -40,20 +40,7 @@ impl Session<'_> {
     ) -> Result<Vec<String>> {
         const ACTION: &str = "staff.add";
         layout::check_id("staff", new.id)?;
-        if !self
-            .vault
-            .policy
-            .has(&self.me.profession, Capability::ManageStaff)
-        {
-            return self.refuse(
-                ACTION,
-                None,
-                &format!(
-                    "the profession '{}' may not manage staff",
-                    self.me.profession
-                ),
-            );
-        }
+        self.require(Capability::ManageStaff, ACTION, None)?;
         if !self.vault.policy.has_profession(new.profession) {
             return Err(Error::Usage(format!(
                 "unknown profession '{}' (see `coffre policy show`)",

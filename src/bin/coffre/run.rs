@@ -552,17 +552,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                     "version {}  by {}  on {}",
                     v.version, author, v.time
                 ))?;
-                for (name, f) in &v.fields {
-                    out.line(&format!("  {name} [{}]: {}", f.category, f.value))?;
-                }
-                for w in &v.withheld {
-                    out.line(&format!(
-                        "  {} [{}]: WITHHELD ({})",
-                        w.field,
-                        w.category,
-                        w.reason.explain()
-                    ))?;
-                }
+                print_fields(&v.fields, &v.withheld, out)?;
             }
             Ok(())
         }
@@ -1244,10 +1234,18 @@ fn print_entry(s: &mut Session<'_>, e: &EntryView, out: &mut Out) -> Res {
         "entry {}  kind {}  version {}  by {}  on {}",
         e.id, e.kind, e.version, author, e.created
     ))?;
-    for (name, v) in &e.fields {
+    print_fields(&e.fields, &e.withheld, out)
+}
+
+fn print_fields(
+    fields: &std::collections::BTreeMap<String, coffre::views::FieldValue>,
+    withheld: &[coffre::views::Withheld],
+    out: &mut Out,
+) -> Res {
+    for (name, v) in fields {
         out.line(&format!("  {name} [{}]: {}", v.category, v.value))?;
     }
-    for w in &e.withheld {
+    for w in withheld {
         out.line(&format!(
             "  {} [{}]: WITHHELD ({})",
             w.field,
