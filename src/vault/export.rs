@@ -377,6 +377,19 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// A UTC time as the person reads it: local time of the establishment, in French.
+    fn fr_time(&self, utc: &str) -> String {
+        let tz = jiff::tz::TimeZone::get(&self.vault.policy.audit.timezone)
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        match utc.parse::<jiff::Timestamp>() {
+            Ok(t) => t
+                .to_zoned_datetime(tz)
+                .strftime("%d/%m/%Y à %H:%M")
+                .to_string(),
+            Err(_) => utc.to_string(),
+        }
+    }
+
     fn who(&self, id: &str, profession: Option<&str>) -> String {
         if let Some(d) = id.strip_prefix("person.") {
             if d == self.dossier {
@@ -460,7 +473,7 @@ impl Ctx<'_> {
             esc(&self.name),
             esc(&self.birthdate),
             esc(&self.dossier),
-            esc(&self.exported_at),
+            esc(&self.fr_time(&self.exported_at)),
             esc(&self.establishment)
         )
         .map_err(io)?;
@@ -476,11 +489,11 @@ impl Ctx<'_> {
         self.for_each_entry(|e, versions| {
             t.entries += 1;
             let kind = self.vault.policy.kinds.get(&e.kind).map(|k| k.label.clone()).unwrap_or_else(|| e.kind.clone());
-            write!(w, "<h3>{} — {}</h3>", esc(&kind), esc(&rfc3339(e.created))).map_err(io)?;
+            write!(w, "<h3>{} — {}</h3>", esc(&kind), esc(&self.fr_time(&rfc3339(e.created)))).map_err(io)?;
             for v in &versions {
                 let prof = self.staff_profession(&v.author);
                 let title = if v.version == 1 { "Écrit".to_string() } else { format!("Correction (version {})", v.version) };
-                write!(w, "<p class=\"muted\">{title} le {} par {}</p><table>", esc(&v.time), esc(&self.who(&v.author, prof.as_deref()))).map_err(io)?;
+                write!(w, "<p class=\"muted\">{title} le {} par {}</p><table>", esc(&self.fr_time(&v.time)), esc(&self.who(&v.author, prof.as_deref()))).map_err(io)?;
                 for (name, f) in &v.fields {
                     write!(w, "<tr><th>{}</th><td>{}<div class=\"muted\">{}</div></td></tr>", esc(name), esc(&f.value), esc(&self.category_label(&f.category))).map_err(io)?;
                 }
@@ -536,7 +549,7 @@ impl Ctx<'_> {
             write!(
                 w,
                 "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td class=\"just\">{}</td></tr>",
-                esc(&e.time),
+                esc(&self.fr_time(&e.time)),
                 esc(&self.who(&e.actor, Some(&e.profession))),
                 esc(&quoi(e)),
                 if e.break_glass {
