@@ -188,6 +188,12 @@ pub fn index_prefix(tag: &[u8]) -> Vec<u8> {
     v.push(b'/');
     v
 }
+/// Prefix of one dossier's break-glass windows.
+pub fn break_glass_prefix(dossier: &str) -> Vec<u8> {
+    let mut v = k(&["bg", dossier]);
+    v.push(b'/');
+    v
+}
 /// `bg/{dossier}/{staff}`
 pub fn break_glass(dossier: &str, staff: &str) -> Vec<u8> {
     k(&["bg", dossier, staff])

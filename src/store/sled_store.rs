@@ -44,6 +44,8 @@ impl SledStore {
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
+            // Bounded page cache: memory must not grow with the vault's size.
+            .cache_capacity(64 * 1024 * 1024)
             .flush_every_ms(None)
             .open()
             .map_err(storage_err)?;

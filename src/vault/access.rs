@@ -24,12 +24,13 @@ pub(crate) struct Access {
 const MAX_JUSTIFICATION: usize = 2000;
 
 impl Session<'_> {
+    /// A dossier that is still there (an erased one is "not found: … was erased").
     pub(crate) fn load_dossier(&self, id: &str) -> Result<DossierRecord> {
-        layout::check_id("dossier", id)?;
-        match self.vault.store.get(&layout::dossier(id))? {
-            Some(b) => decode(&b, "dossier"),
-            None => Err(Error::NotFound(format!("dossier {id}"))),
+        let rec = self.vault.dossier_record(id)?;
+        if rec.erased.is_some() {
+            return Err(Error::NotFound(format!("dossier {id} was erased")));
         }
+        Ok(rec)
     }
 
     /// Whether `staff` is currently in the care team of `dossier`.

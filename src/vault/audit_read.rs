@@ -152,7 +152,7 @@ impl Session<'_> {
     /// contents) and with which justification. Recorded in the same history.
     pub fn access_history(&mut self, dossier: &str) -> Result<Vec<HistoryItem>> {
         const ACTION: &str = "audit.history";
-        self.load_dossier(dossier)?;
+        self.vault.dossier_record(dossier)?;
         self.require_audit_reader(ACTION, Some(dossier))?;
         self.vault.audit(self.draft(ACTION).dossier(dossier))?;
         let key = self.audit_key()?;

@@ -149,7 +149,7 @@ impl Session<'_> {
         let mut out = Vec::new();
         let mut named = 0usize;
         for id in ids {
-            let rec = self.load_dossier(id)?;
+            let rec = self.vault.dossier_record(id)?;
             if rec.erased.is_some() {
                 continue;
             }

@@ -110,6 +110,9 @@ impl Vault {
             layout::data_key_prefix(dossier),
             layout::person_prefix(dossier),
             layout::dossier_index_prefix(dossier),
+            layout::objection_prefix(dossier),
+            layout::team_prefix(dossier),
+            layout::break_glass_prefix(dossier),
         ] {
             for (k, v) in self.store.scan_prefix(&prefix)? {
                 if prefix == layout::dossier_index_prefix(dossier) {
@@ -119,6 +122,19 @@ impl Vault {
                 batch.remove(k);
             }
         }
+        // The entries: their ciphertext can no longer be opened; remove it too.
+        for (k, _) in self
+            .store
+            .scan_prefix(&layout::dossier_entry_prefix(dossier))?
+        {
+            let entry = layout::last_component(&k)?;
+            for (vk, _) in self.store.scan_prefix(&layout::version_prefix(&entry))? {
+                batch.remove(vk);
+            }
+            batch.remove(layout::entry(&entry));
+            batch.remove(k);
+        }
+        batch.remove(layout::person(dossier));
         rec.header_sealed = Vec::new();
         rec.erased = Some(now());
         batch.put(layout::dossier(dossier), encode(&rec)?);
@@ -131,7 +147,7 @@ impl Session<'_> {
     /// is the actor's words, encrypted to the audit key like a justification.
     pub fn erase_dossier(&mut self, dossier: &str, reason: &str) -> Result<()> {
         const ACTION: &str = "dossier.erase";
-        let rec = self.load_dossier(dossier)?;
+        let rec = self.vault.dossier_record(dossier)?;
         self.require(Capability::Erase, ACTION, Some(dossier))?;
         if rec.erased.is_some() {
             return Err(Error::Usage(format!("dossier {dossier} is already erased")));
