@@ -22,8 +22,8 @@ pub struct VerifyInput<'a> {
     pub vault_id: &'a str,
     /// The signed checkpoints, oldest first.
     pub checkpoints: &'a [Checkpoint],
-    /// Each staff member's checkpoint-signing public key.
-    pub signers: &'a HashMap<String, [u8; 32]>,
+    /// Each staff member's checkpoint-signing public keys (current and earlier).
+    pub signers: &'a HashMap<String, Vec<[u8; 32]>>,
     /// The state the store recorded, if available.
     pub recorded: Option<&'a LogState>,
     /// An earlier checkpoint the log must extend.
@@ -164,7 +164,11 @@ fn check_checkpoint(i: usize, c: &Checkpoint, input: &VerifyInput<'_>) -> Result
             describe(i, c)
         )));
     }
-    if input.signers.get(&c.signer) != Some(&c.key) {
+    if !input
+        .signers
+        .get(&c.signer)
+        .is_some_and(|keys| keys.contains(&c.key))
+    {
         return Err(Error::Integrity(format!(
             "{}: signed with a key that is not {}'s checkpoint key",
             describe(i, c),
@@ -392,7 +396,7 @@ mod tests {
     ) -> (
         tempfile::TempDir,
         Vec<Checkpoint>,
-        HashMap<String, [u8; 32]>,
+        HashMap<String, Vec<[u8; 32]>>,
     ) {
         let dir = tempfile::tempdir().unwrap();
         let (mut log, _) =
@@ -410,14 +414,14 @@ mod tests {
                 cps.push(key.sign("v", s, log.state().tree.root(), "t", "a"));
             }
         }
-        let signers = HashMap::from([("a".to_string(), key.public())]);
+        let signers = HashMap::from([("a".to_string(), vec![key.public()])]);
         (dir, cps, signers)
     }
 
     fn run(
         dir: &tempfile::TempDir,
         cps: &[Checkpoint],
-        signers: &HashMap<String, [u8; 32]>,
+        signers: &HashMap<String, Vec<[u8; 32]>>,
         since: Option<&Checkpoint>,
     ) -> Result<VerifySummary> {
         let input = VerifyInput {
@@ -476,7 +480,7 @@ mod tests {
         let (dir, cps, _) = build(10, &[5]);
         let other = HashMap::from([(
             "a".to_string(),
-            SigningKey::derive(b"other", "v").unwrap().public(),
+            vec![SigningKey::derive(b"other", "v").unwrap().public()],
         )]);
         assert!(run(&dir, &cps, &other, None)
             .unwrap_err()
@@ -484,7 +488,7 @@ mod tests {
             .contains("not a's checkpoint key"));
         let key = SigningKey::derive(b"k", "w").unwrap();
         let foreign = vec![key.sign("w", 5, [0u8; 32], "t", "a")];
-        let signers = HashMap::from([("a".to_string(), key.public())]);
+        let signers = HashMap::from([("a".to_string(), vec![key.public()])]);
         assert!(run(&dir, &foreign, &signers, None)
             .unwrap_err()
             .to_string()

@@ -66,6 +66,9 @@ pub struct StaffRecord {
     pub name_sealed: Vec<u8>,
     /// Public key of the member's checkpoint-signing key (Ed25519).
     pub signing_key: [u8; 32],
+    /// Their earlier checkpoint keys (before a recovery gave them a new identity),
+    /// so the checkpoints they signed then still verify.
+    pub previous_signing_keys: Vec<[u8; 32]>,
     /// When added (Unix seconds).
     pub added: u64,
     /// Who added them.

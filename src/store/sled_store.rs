@@ -41,6 +41,7 @@ fn storage_err(e: sled::Error) -> Error {
 impl SledStore {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
+        remove_unfinished_snapshots(dir)?;
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
@@ -109,6 +110,26 @@ impl SledStore {
         }
         Ok(())
     }
+}
+
+/// A process killed while sled 0.34 writes its start-up snapshot leaves an empty
+/// `snap.<lsn>.generating` file, which sled would then read as the latest snapshot
+/// and refuse the store as corrupt. Such a file was never finished: remove it (the
+/// caller holds the vault's lock, so no other process is writing it).
+fn remove_unfinished_snapshots(dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("cannot list the store", e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            std::fs::remove_file(entry.path())
+                .map_err(|e| Error::io("cannot clean the store", e))?;
+        }
+    }
+    Ok(())
 }
 
 impl Store for SledStore {

@@ -71,6 +71,11 @@ impl Session<'_> {
     /// Creates a dossier for a person; the creator joins its care team.
     pub fn create_dossier(&mut self, name: &str, birthdate: &str) -> Result<String> {
         const ACTION: &str = "dossier.create";
+        let vault = self.vault;
+        let _writing = vault
+            .write_lock
+            .lock()
+            .map_err(|_| Error::Io("write lock poisoned".into()))?;
         self.require(Capability::CreateDossier, ACTION, None)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {

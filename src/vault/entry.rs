@@ -288,6 +288,11 @@ impl Session<'_> {
         fields: &[FieldInput],
     ) -> Result<String> {
         const ACTION: &str = "entry.add";
+        let vault = self.vault;
+        let _writing = vault
+            .write_lock
+            .lock()
+            .map_err(|_| Error::Io("write lock poisoned".into()))?;
         self.load_dossier(dossier)?;
         if !self.vault.policy.kinds.contains_key(kind) {
             return Err(Error::Usage(format!(
@@ -330,6 +335,11 @@ impl Session<'_> {
     /// Returns the new version number.
     pub fn amend_entry(&mut self, entry_id: &str, fields: &[FieldInput]) -> Result<u32> {
         const ACTION: &str = "entry.amend";
+        let vault = self.vault;
+        let _writing = vault
+            .write_lock
+            .lock()
+            .map_err(|_| Error::Io("write lock poisoned".into()))?;
         let mut entry = self.load_entry(entry_id)?;
         if entry.author.starts_with("person.") {
             return self.refuse(

@@ -165,6 +165,7 @@ impl Vault {
         let signer = SigningKey::derive(&wrap::secret_bytes(&admin_identity), &vault_id)?;
         let admin = StaffRecord {
             signing_key: signer.public(),
+            previous_signing_keys: Vec::new(),
             id: opts.admin_id.clone(),
             profession: opts.admin_profession.clone(),
             status: StaffStatus::Active,
@@ -199,6 +200,7 @@ impl Vault {
             checkpoints: crate::audit::CheckpointFile::new(&dir.join(super::CHECKPOINT_FILE)),
             audit: std::sync::Mutex::new(log),
             keys_lock: std::sync::Mutex::new(()),
+            write_lock: std::sync::Mutex::new(()),
             _lock: lock,
         };
         vault.audit(

@@ -267,10 +267,115 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// Re-wraps existing data keys of older generations under the current
-    /// generation of their category key, for every category this member holds.
-    /// Resumable: each batch is committed, and a new run takes up what remains.
-    /// `progress(done, total)` is called as it goes. Returns (re-wrapped, skipped).
+    /// Replaces the data key of a shared category in one dossier by a new one
+    /// sealed under the current generation of the category key, re-encrypting every
+    /// value it protects (same text, same version, new ciphertext). Needs the old
+    /// generation to open the old values; `Pending` otherwise.
+    pub(crate) fn renew_data_key(&mut self, dossier: &str, category: &str) -> Result<()> {
+        let vault = self.vault;
+        let _guard = vault
+            .keys_lock
+            .lock()
+            .map_err(|_| Error::Io("key lock poisoned".into()))?;
+        let path = layout::data_key(dossier, category, None);
+        let Some(bytes) = vault.store.get(&path)? else {
+            return Ok(());
+        };
+        let old: DataKeyRecord = decode(&bytes, "data key")?;
+        let key = VaultKey::Category(category.to_string());
+        let current = vault.key_gen(&key)?;
+        if old.key_gen >= current {
+            return Ok(()); // renewed meanwhile
+        }
+        let (Some(old_ck), Some(new_ck)) = (
+            self.vault_key_material_gen(&key, old.key_gen)?,
+            self.vault_key_material_gen(&key, current)?,
+        ) else {
+            return Err(Error::Pending(format!(
+                "the '{category}' data of dossier {dossier} must be moved to the new key by a holder of the previous one first"
+            )));
+        };
+        let vid = vault.meta.vault_id.clone();
+        let erasure = self.erasure_key(dossier)?;
+        let (old_ck, new_ck) = (Key32::from_slice(&old_ck)?, Key32::from_slice(&new_ck)?);
+        let wk_old = category_wrap_key(&erasure, &old_ck, &vid, dossier, category, old.key_gen)?;
+        let old_dk = Key32::from_slice(&envelope::open(
+            &wk_old,
+            &data_key_aad(&vid, dossier, category, old.key_gen),
+            &old.wrapped,
+        )?)?;
+        let new_dk = Key32::random()?;
+        let mut batch = Batch::new();
+        let mut fields = 0u64;
+        for id in vault.dossier_entry_ids(dossier)? {
+            let entry = vault.load_entry(&id)?;
+            for mut v in vault.versions(&entry)? {
+                let mut changed = false;
+                for f in v.fields.iter_mut().filter(|f| f.category == category) {
+                    let aad =
+                        super::keys::field_aad(&vid, dossier, &id, &f.name, v.version, category);
+                    let plain = envelope::open(&old_dk, &aad, &f.ciphertext)?;
+                    f.ciphertext = envelope::seal(&new_dk, &aad, &plain)?;
+                    changed = true;
+                    fields += 1;
+                }
+                if changed {
+                    batch.put(layout::version(&id, v.version), encode(&v)?);
+                }
+            }
+        }
+        if category == "identity" {
+            let mut rec = vault.dossier_record(dossier)?;
+            let aad = super::keys::header_aad(&vid, dossier);
+            let plain = envelope::open(&old_dk, &aad, &rec.header_sealed)?;
+            rec.header_sealed = envelope::seal(&new_dk, &aad, &plain)?;
+            batch.put(layout::dossier(dossier), encode(&rec)?);
+        }
+        let wk_new = category_wrap_key(&erasure, &new_ck, &vid, dossier, category, current)?;
+        let wrapped = envelope::seal(
+            &wk_new,
+            &data_key_aad(&vid, dossier, category, current),
+            new_dk.expose(),
+        )?;
+        batch.put(
+            path,
+            encode(&DataKeyRecord {
+                key_gen: current,
+                wrapped,
+            })?,
+        );
+        if let Some(person) = vault.person_record(dossier)? {
+            let recipients = [
+                person.recipient.as_str(),
+                vault.meta.recovery_recipient.as_str(),
+            ];
+            let w = super::keys::wrap_personal(
+                &new_dk,
+                &recipients,
+                &erasure,
+                &vid,
+                dossier,
+                category,
+                "person/*",
+            )?;
+            batch.put(layout::person_key(dossier, category, None), w);
+        }
+        vault.audit(
+            self.draft("keys.renew")
+                .dossier(dossier)
+                .categories([category])
+                .detail(&format!(
+                    "new data key (generation {current}); {fields} value(s) re-encrypted"
+                )),
+        )?;
+        vault.commit(batch)
+    }
+
+    /// Renews, under the current generation of their category key, every data key
+    /// still sealed under an older one, for the categories this member holds (see
+    /// [`Session::renew_data_key`]). Resumable: each dossier is committed on its
+    /// own, and a new run takes up what remains. `progress(done, total)` is called
+    /// as it goes. Returns (renewed, left for holders of other categories).
     pub fn rewrap_data_keys(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<(u64, u64)> {
         let mut todo = Vec::new();
         for (k, v) in self.vault.store.scan_prefix(b"dk/")? {
@@ -282,64 +387,29 @@ impl Session<'_> {
             };
             let current = self.vault.key_gen(&VaultKey::Category(cat.to_string()))?;
             if rec.key_gen < current {
-                todo.push((
-                    k.clone(),
-                    dossier.to_string(),
-                    cat.to_string(),
-                    rec,
-                    current,
-                ));
+                todo.push((dossier.to_string(), cat.to_string()));
             }
         }
         let total = todo.len() as u64;
         let (mut done, mut skipped) = (0u64, 0u64);
-        let vid = self.vault.meta.vault_id.clone();
-        let mut batch = Batch::new();
-        let mut in_batch = 0;
-        for (k, dossier, cat, rec, current) in todo {
-            let key = VaultKey::Category(cat.clone());
-            let (Some(old), Some(new)) = (
-                self.vault_key_material_gen(&key, rec.key_gen)?,
-                self.vault_key_material_gen(&key, current)?,
-            ) else {
-                skipped += 1;
-                continue;
-            };
-            let Ok(erasure) = self.erasure_key(&dossier) else {
-                skipped += 1;
-                continue;
-            };
-            let (old, new) = (Key32::from_slice(&old)?, Key32::from_slice(&new)?);
-            let wk_old = category_wrap_key(&erasure, &old, &vid, &dossier, &cat, rec.key_gen)?;
-            let dk = envelope::open(
-                &wk_old,
-                &data_key_aad(&vid, &dossier, &cat, rec.key_gen),
-                &rec.wrapped,
-            )?;
-            let wk_new = category_wrap_key(&erasure, &new, &vid, &dossier, &cat, current)?;
-            let wrapped =
-                envelope::seal(&wk_new, &data_key_aad(&vid, &dossier, &cat, current), &dk)?;
-            batch.put(
-                k,
-                encode(&DataKeyRecord {
-                    key_gen: current,
-                    wrapped,
-                })?,
-            );
-            done += 1;
-            in_batch += 1;
-            if in_batch == 200 {
-                self.vault.commit(std::mem::take(&mut batch))?;
-                in_batch = 0;
+        for (i, (dossier, cat)) in todo.into_iter().enumerate() {
+            let _w = self
+                .vault
+                .write_lock
+                .lock()
+                .map_err(|_| Error::Io("write lock poisoned".into()))?;
+            match self.renew_data_key(&dossier, &cat) {
+                Ok(()) => done += 1,
+                Err(Error::Pending(_)) | Err(Error::NotFound(_)) => skipped += 1,
+                Err(e) => return Err(e),
+            }
+            if (i + 1) % 20 == 0 {
                 progress(done + skipped, total);
             }
         }
-        if in_batch > 0 {
-            self.vault.commit(batch)?;
-        }
         progress(done + skipped, total);
         self.vault.audit(self.draft("keys.rewrap").detail(&format!(
-            "{done} data keys re-wrapped, {skipped} left for other holders"
+            "{done} data keys renewed, {skipped} left for other holders"
         )))?;
         self.data_keys_clear();
         Ok((done, skipped))
@@ -401,6 +471,7 @@ impl Session<'_> {
             &self.vault.identity_aad(id),
             &wrap::secret_bytes(&identity),
         )?;
+        rec.previous_signing_keys.push(rec.signing_key);
         rec.signing_key = crate::audit::SigningKey::derive(
             &wrap::secret_bytes(&identity),
             &self.vault.meta.vault_id,

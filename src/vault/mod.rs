@@ -82,6 +82,9 @@ pub struct Vault {
     /// Serialises check-then-create of keys (data keys, rotations) between
     /// sessions of this process; other processes are kept out by the lock file.
     pub(crate) keys_lock: Mutex<()>,
+    /// Serialises operations that seal values (a renewal re-encrypts values, so
+    /// no value may be sealed under the old data key meanwhile).
+    pub(crate) write_lock: Mutex<()>,
     _lock: File,
 }
 
@@ -147,7 +150,11 @@ fn diagnose(dir: &Path, store: &SledStore, vault_id: &str, recorded: &LogState) 
         .ok()?
         .iter()
         .filter_map(|(_, v)| decode::<StaffRecord>(v, "staff").ok())
-        .map(|s| (s.id, s.signing_key))
+        .map(|s| {
+            let mut keys = s.previous_signing_keys.clone();
+            keys.push(s.signing_key);
+            (s.id, keys)
+        })
         .collect();
     let input = audit::VerifyInput {
         vault_id,
@@ -232,6 +239,7 @@ impl Vault {
             checkpoints: CheckpointFile::new(&dir.join(CHECKPOINT_FILE)),
             audit: Mutex::new(audit),
             keys_lock: Mutex::new(()),
+            write_lock: Mutex::new(()),
             _lock: lock,
         };
         if let (Some(first), Some(last)) = (found.first(), found.last()) {
@@ -306,7 +314,11 @@ impl Vault {
         let signers = self
             .all_staff()?
             .into_iter()
-            .map(|s| (s.id, s.signing_key))
+            .map(|s| {
+                let mut keys = s.previous_signing_keys.clone();
+                keys.push(s.signing_key);
+                (s.id, keys)
+            })
             .collect();
         let recorded = self.log()?.state().clone();
         audit::verify(

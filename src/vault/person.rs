@@ -607,6 +607,11 @@ impl PersonSession<'_> {
     /// `about`) to their dossier, as an entry of kind `person-note` written by them.
     pub fn note(&self, text: &str, about: Option<&str>) -> Result<String> {
         const ACTION: &str = "access.note";
+        let _writing = self
+            .vault
+            .write_lock
+            .lock()
+            .map_err(|_| Error::Io("write lock poisoned".into()))?;
         let text = text.trim();
         if text.is_empty() {
             return Err(Error::Usage("the note is empty".into()));

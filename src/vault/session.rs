@@ -37,7 +37,9 @@ pub struct Session<'v> {
     signer: SigningKey,
     weak_kdf: bool,
     held: HashMap<String, Option<Zeroizing<Vec<u8>>>>,
-    data_keys: HashMap<Vec<u8>, Key32>,
+    /// Data keys opened in this session, with the record they came from (a key
+    /// renewed by another session since is noticed by comparing the record).
+    data_keys: HashMap<Vec<u8>, (Vec<u8>, Key32)>,
     erasure_keys: HashMap<String, Key32>,
     grants: Vec<(String, String)>,
 }
@@ -278,12 +280,26 @@ impl<'v> Session<'v> {
             )));
         }
         let path = layout::data_key(dossier, category, author);
-        if let Some(k) = self.data_keys.get(&path) {
-            return Ok(DataKey::Key(k.duplicate()));
-        }
+        let stored_bytes = self.vault.store.get(&path)?;
         let cat_key = VaultKey::Category(category.to_string());
-        let stored = match self.vault.store.get(&path)? {
-            Some(b) => Some(decode::<DataKeyRecord>(&b, "data key")?),
+        if let Some(b) = &stored_bytes {
+            let stale = !author_only
+                && create.is_some()
+                && decode::<DataKeyRecord>(b, "data key")?.key_gen < self.key_gen(&cat_key)?;
+            if stale {
+                // The category key was rotated (someone left): values written from now
+                // on get a new data key, out of reach of any copy of the old one.
+                self.renew_data_key(dossier, category)?;
+                return self.data_key(dossier, category, author, None);
+            }
+            if let Some((cached, k)) = self.data_keys.get(&path) {
+                if cached == b {
+                    return Ok(DataKey::Key(k.duplicate()));
+                }
+            }
+        }
+        let stored = match &stored_bytes {
+            Some(b) => Some(decode::<DataKeyRecord>(b, "data key")?),
             None => None,
         };
         let vid = self.vault.meta.vault_id.clone();
@@ -414,7 +430,9 @@ impl<'v> Session<'v> {
                 key
             }
         };
-        self.data_keys.insert(path, key.duplicate());
+        if let Some(b) = self.vault.store.get(&path)? {
+            self.data_keys.insert(path, (b, key.duplicate()));
+        }
         Ok(DataKey::Key(key))
     }
 

@@ -92,6 +92,7 @@ impl Session<'_> {
                 &self.vault.meta.vault_id,
             )?
             .public(),
+            previous_signing_keys: Vec::new(),
             added: now(),
             added_by: self.me.id.clone(),
         };

@@ -442,10 +442,12 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         }
         Command::Staff(StaffCmd::List) => {
             let list = s.list_staff()?;
+            let rotations = s.pending_rotations()?;
             if out.json {
                 return out
                     .json(&serde_json::to_value(&list).map_err(|e| Error::Io(e.to_string()))?);
             }
+            print_rotations(&rotations, out)?;
             for m in &list {
                 let pending = if m.pending.is_empty() {
                     String::new()
