@@ -1,0 +1,386 @@
+//! Power loss is not SIGKILL: what the page cache holds is lost. sled 0.34's
+//! `flush()` ends in `sync_file_range`, which flushes neither the device cache nor
+//! the file's metadata, so Coffre must `fdatasync`/`fsync` sled's `db` file (and
+//! every new file in `store/blobs/`) after each store commit, `audit.log` after
+//! each audit append and `checkpoints.log` after each checkpoint
+//! (docs/architecture.md, "Durability"). These tests run `coffre entry add` under
+//! `strace` and check that those calls are really made, and in the documented
+//! order: audit entry (synced) → store batch (synced) → checkpoint (synced).
+//!
+//! `strace` must be installed (`apt-get install strace`). Without it the tests
+//! fail, unless `COFFRE_SKIP_STRACE=1` is set.
+
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use util::{TestVault, COFFRE};
+
+const DOCTOR: &str = "doc.sync";
+
+/// Whether strace can be used; panics with a clear message if it cannot and the
+/// skip variable is not set. Returns false to skip.
+fn strace_available() -> bool {
+    let ok = Command::new("strace")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return true;
+    }
+    if std::env::var("COFFRE_SKIP_STRACE").as_deref() == Ok("1") {
+        eprintln!("durability_sync: strace not available, skipped (COFFRE_SKIP_STRACE=1)");
+        return false;
+    }
+    panic!(
+        "strace is not installed or cannot run: the durability tests need it \
+         (apt-get install -y strace), or set COFFRE_SKIP_STRACE=1 to skip them knowingly"
+    );
+}
+
+/// One traced system call.
+#[derive(Debug, Clone)]
+struct Call {
+    /// `fsync`, `fdatasync`, `sync_file_range` or `openat`.
+    name: String,
+    /// For the sync calls, the path of the fd (`-y`); for `openat`, the path
+    /// of the returned fd (or the requested path if it failed).
+    path: String,
+    /// `openat` with `O_CREAT`.
+    creates: bool,
+    /// The whole line, for messages.
+    line: String,
+}
+
+impl Call {
+    fn is_full_sync(&self) -> bool {
+        self.name == "fsync" || self.name == "fdatasync"
+    }
+}
+
+/// Parses `strace -f -y` output (one call per line, `PID name(args) = result`).
+/// `<... resumed>` lines are skipped: the `<unfinished ...>` line before them
+/// already names the call and its fd.
+fn parse_trace(text: &str) -> Vec<Call> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        // Drop the leading pid.
+        let rest = line
+            .trim_start()
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .trim_start();
+        if rest.starts_with("<...") || rest.starts_with("+++") || rest.starts_with("---") {
+            continue;
+        }
+        let Some(paren) = rest.find('(') else {
+            continue;
+        };
+        let name = &rest[..paren];
+        if !["fsync", "fdatasync", "sync_file_range", "openat"].contains(&name) {
+            continue;
+        }
+        let args = &rest[paren + 1..];
+        let path = if name == "openat" {
+            // Prefer the resolved path of the returned fd: `= 5</x/y>`.
+            match rest.rfind("= ") {
+                Some(eq) if rest[eq..].contains('<') => {
+                    let r = &rest[eq..];
+                    let a = r.find('<').unwrap() + 1;
+                    let b = r[a..].find('>').map_or(r.len(), |b| a + b);
+                    r[a..b].to_string()
+                }
+                _ => {
+                    // The requested path: openat(AT_FDCWD</cwd>, "path", ...
+                    let a = args.find('"').map_or(0, |a| a + 1);
+                    let b = args[a..].find('"').map_or(args.len(), |b| a + b);
+                    args[a..b].to_string()
+                }
+            }
+        } else {
+            // fsync(5</path>) / sync_file_range(4</path>, ...
+            match (args.find('<'), args.find('>')) {
+                (Some(a), Some(b)) if b > a => args[a + 1..b].to_string(),
+                _ => String::new(),
+            }
+        };
+        out.push(Call {
+            name: name.to_string(),
+            path,
+            creates: name == "openat" && args.contains("O_CREAT") && !rest.contains("= -1"),
+            line: line.to_string(),
+        });
+    }
+    out
+}
+
+/// Runs coffre as `user` under strace; returns (exit code, stdout, trace text).
+fn traced(vault: &Path, user: &str, pass: &str, args: &[&str]) -> (i32, String, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trace = dir.path().join("trace.txt");
+    let out = Command::new("strace")
+        .args([
+            "-f",
+            "-y",
+            "-e",
+            "trace=fsync,fdatasync,sync_file_range,openat",
+            "-o",
+        ])
+        .arg(&trace)
+        .arg(COFFRE)
+        .args(args)
+        .env_remove("COFFRE_NEW_PASSPHRASE")
+        .env("COFFRE_VAULT", vault)
+        .env("COFFRE_USER", user)
+        .env("COFFRE_PASSPHRASE", pass)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run strace");
+    let text = std::fs::read_to_string(&trace).unwrap_or_else(|e| {
+        panic!(
+            "strace wrote no trace ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        text,
+    )
+}
+
+struct Setup {
+    tv: TestVault,
+    dossier: String,
+    /// The vault directory as strace prints it (symlinks resolved).
+    real: PathBuf,
+}
+
+fn setup() -> Setup {
+    let mut tv = TestVault::new();
+    tv.add_staff(DOCTOR, "Docteur Sync", "medecin", true);
+    let admin = tv.admin.clone();
+    let dossier = tv.create_dossier(&admin, "Dominique Sync", "2011-02-03");
+    tv.team_add(&admin, &dossier, DOCTOR);
+    // One ordinary write first, so that the traced command is a steady-state one.
+    tv.add_entry(DOCTOR, &dossier, "medical", &["text=first note"]);
+    let real = std::fs::canonicalize(&tv.dir).expect("canonical vault path");
+    Setup { tv, dossier, real }
+}
+
+/// Indices of the calls matching `pred`.
+fn find(calls: &[Call], pred: impl Fn(&Call) -> bool) -> Vec<usize> {
+    calls
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| pred(c))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn summary(calls: &[Call], real: &Path) -> String {
+    let prefix = real.display().to_string();
+    calls
+        .iter()
+        .filter(|c| c.name != "openat" || c.path.starts_with(&prefix))
+        .map(|c| format!("  {}", c.line))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The checks shared by both tests, on the trace of one acknowledged `entry add`.
+fn check_entry_add_trace(calls: &[Call], real: &Path) {
+    let audit = real.join("audit.log").display().to_string();
+    let db = real.join("store").join("db").display().to_string();
+    let checkpoints = real.join("checkpoints.log").display().to_string();
+    let all = summary(calls, real);
+
+    let audit_syncs = find(calls, |c| c.is_full_sync() && c.path == audit);
+    let db_syncs = find(calls, |c| c.is_full_sync() && c.path == db);
+    let db_ranges = find(calls, |c| c.name == "sync_file_range" && c.path == db);
+    let cp_syncs = find(calls, |c| c.is_full_sync() && c.path == checkpoints);
+
+    assert!(
+        !audit_syncs.is_empty(),
+        "audit.log got no fsync/fdatasync during `entry add`:\n{all}"
+    );
+    assert!(
+        !db_syncs.is_empty(),
+        "store/db got no fsync/fdatasync during `entry add`:\n{all}"
+    );
+    assert!(
+        !cp_syncs.is_empty(),
+        "checkpoints.log got no fsync/fdatasync during `entry add`:\n{all}"
+    );
+
+    // Audit first: sled pushed no new data to its file before the audit entry
+    // was synced...
+    let first_audit = audit_syncs[0];
+    if let Some(&r) = db_ranges.first() {
+        assert!(
+            r > first_audit,
+            "sled wrote store data (sync_file_range) before audit.log was synced:\n{all}"
+        );
+    }
+    // ...and the store commit that follows is synced after it, before the
+    // checkpoint (audit entry → store batch → checkpoint).
+    let data_sync = db_syncs
+        .iter()
+        .copied()
+        .find(|&s| s > first_audit && db_ranges.iter().any(|&r| r > first_audit && r < s));
+    let Some(data_sync) = data_sync else {
+        panic!("no fsync/fdatasync of store/db after sled wrote the batch that follows the audit append:\n{all}");
+    };
+    assert!(
+        data_sync < cp_syncs[0],
+        "the checkpoint was synced before the store batch (expected audit → store → checkpoint):\n{all}"
+    );
+
+    // Every time sled pushes data to its file, a real sync of that file follows
+    // before the next audit or checkpoint sync, or the end of the command.
+    for &r in &db_ranges {
+        let next_barrier = calls
+            .iter()
+            .enumerate()
+            .skip(r + 1)
+            .find(|(_, c)| c.is_full_sync() && (c.path == audit || c.path == checkpoints))
+            .map_or(calls.len(), |(i, _)| i);
+        assert!(
+            db_syncs.iter().any(|&s| s > r && s < next_barrier),
+            "sled's sync_file_range at trace line {r} is not followed by an fsync/fdatasync of store/db \
+             before the next audit/checkpoint sync or the end:\n  {}\n{all}",
+            calls[r].line
+        );
+    }
+}
+
+#[test]
+fn entry_add_syncs_audit_then_store_then_checkpoint() {
+    if !strace_available() {
+        return;
+    }
+    let s = setup();
+    let field = "text=a note that must survive a power cut";
+    let (code, stdout, trace) = traced(
+        &s.tv.dir,
+        DOCTOR,
+        s.tv.pass(DOCTOR),
+        &[
+            "entry", "add", &s.dossier, "--kind", "medical", "--field", field,
+        ],
+    );
+    assert_eq!(code, 0, "entry add under strace failed; trace:\n{trace}");
+    assert!(
+        stdout.trim().starts_with("e-"),
+        "no entry id printed: {stdout:?}"
+    );
+    let calls = parse_trace(&trace);
+    check_entry_add_trace(&calls, &s.real);
+}
+
+#[test]
+fn entry_add_with_a_large_value_syncs_the_new_blob_file() {
+    if !strace_available() {
+        return;
+    }
+    let s = setup();
+    // sled writes values over ~128 KiB to their own file in store/blobs/.
+    let big: String = (0..300_000u32)
+        .map(|i| char::from(b'a' + (i.wrapping_mul(2_654_435_761) >> 27) as u8 % 26))
+        .collect();
+    let file = s.tv.root.path().join("big-note.txt");
+    std::fs::write(&file, &big).expect("write big note");
+    let field = format!("text=@{}", file.display());
+    let (code, stdout, trace) = traced(
+        &s.tv.dir,
+        DOCTOR,
+        s.tv.pass(DOCTOR),
+        &[
+            "entry", "add", &s.dossier, "--kind", "medical", "--field", &field,
+        ],
+    );
+    assert_eq!(code, 0, "entry add under strace failed; trace:\n{trace}");
+    let id = stdout.trim().to_string();
+    assert!(id.starts_with("e-"), "no entry id printed: {stdout:?}");
+    let calls = parse_trace(&trace);
+    check_entry_add_trace(&calls, &s.real);
+
+    let blobs = s.real.join("store").join("blobs").display().to_string();
+    let checkpoints = s.real.join("checkpoints.log").display().to_string();
+    let all = summary(&calls, &s.real);
+    let created = find(&calls, |c| {
+        c.name == "openat" && c.creates && c.path.starts_with(&format!("{blobs}/"))
+    });
+    assert!(
+        !created.is_empty(),
+        "a 300 KB value created no file in store/blobs (did sled's blob threshold change?):\n{all}"
+    );
+    let cp_sync = find(&calls, |c| c.is_full_sync() && c.path == checkpoints)[0];
+    for &i in &created {
+        let path = &calls[i].path;
+        if i > cp_sync {
+            // Written by the checkpoint's own commit: must still be synced.
+            assert!(
+                calls
+                    .iter()
+                    .skip(i + 1)
+                    .any(|c| c.is_full_sync() && &c.path == path),
+                "new blob {path} was never synced:\n{all}"
+            );
+            continue;
+        }
+        let synced = calls
+            .iter()
+            .enumerate()
+            .skip(i + 1)
+            .any(|(j, c)| j < cp_sync && c.is_full_sync() && &c.path == path);
+        assert!(
+            synced,
+            "new blob {path} was not fsync'ed/fdatasync'ed before the command's checkpoint:\n{all}"
+        );
+        let dir_synced = calls
+            .iter()
+            .enumerate()
+            .skip(i + 1)
+            .any(|(j, c)| j < cp_sync && c.is_full_sync() && c.path == blobs);
+        assert!(
+            dir_synced,
+            "store/blobs/ was not synced after {path} was created (its directory entry could be lost):\n{all}"
+        );
+    }
+
+    // And the value reads back whole.
+    let r = s.tv.as_user(DOCTOR, &["entry", "show", &id, "--json"]);
+    assert_eq!(r.json()["fields"]["text"].as_str(), Some(big.as_str()));
+}
+
+#[test]
+fn trace_parser_reads_strace_y_lines() {
+    // Not strace-dependent: the parser on lines in strace's -f -y format.
+    let text = "\
+814   openat(AT_FDCWD</tmp>, \"/v/audit.log\", O_RDWR|O_CREAT|O_APPEND|O_CLOEXEC, 0666) = 5</v/audit.log>
+814   fdatasync(5</v/audit.log>) = 0
+816   sync_file_range(4</v/store/db>, 47069, 24, SYNC_FILE_RANGE_WAIT_BEFORE|SYNC_FILE_RANGE_WRITE <unfinished ...>
+816   <... sync_file_range resumed>)    = 0
+814   openat(AT_FDCWD</tmp>, \"/v/nope\", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)
+814   fsync(4</v/store/db>)     = 0
+814   +++ exited with 0 +++
+";
+    let calls = parse_trace(text);
+    let got: Vec<(&str, &str, bool)> = calls
+        .iter()
+        .map(|c| (c.name.as_str(), c.path.as_str(), c.creates))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("openat", "/v/audit.log", true),
+            ("fdatasync", "/v/audit.log", false),
+            ("sync_file_range", "/v/store/db", false),
+            ("openat", "/v/nope", false),
+            ("fsync", "/v/store/db", false),
+        ]
+    );
+}
