@@ -611,7 +611,6 @@ fn revoked_doctor_with_an_old_copy_cannot_read_a_new_entry_in_an_old_dossier() {
 
 /// Staff names written after the revocation (directory key).
 #[test]
-#[ignore = "known limitation, documented in docs/threat-model.md: the directory key (staff names) is not rotated on revocation"]
 fn revoked_doctor_cannot_read_names_of_staff_added_later() {
     let mut s = revoked_doctor();
     s.v.as_user(DOCTOR2, &["dossier", "list"])
@@ -641,7 +640,6 @@ fn revoked_doctor_cannot_read_names_of_staff_added_later() {
 
 /// Names of people whose dossier was created after the revocation (index key).
 #[test]
-#[ignore = "known limitation, documented in docs/threat-model.md: the name-index key is not rotated on revocation"]
 fn revoked_doctor_cannot_match_names_of_dossiers_created_later() {
     let s = revoked_doctor();
     let v = &s.v;

@@ -92,6 +92,14 @@ pub fn key_rotation(key: &str) -> Vec<u8> {
 pub fn key_rotation_prefix() -> Vec<u8> {
     b"kr/".to_vec()
 }
+/// `es`: the establishment's name, re-sealed after a directory-key rotation.
+pub fn establishment() -> Vec<u8> {
+    b"es".to_vec()
+}
+/// `ar`: the current audit recipient, after an audit-key rotation.
+pub fn audit_recipient() -> Vec<u8> {
+    b"ar".to_vec()
+}
 /// `d/{dossier}`
 pub fn dossier(id: &str) -> Vec<u8> {
     k(&["d", id])

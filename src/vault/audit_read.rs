@@ -67,13 +67,21 @@ pub fn describe_action(e: &AuditEntry) -> String {
 }
 
 impl Session<'_> {
-    fn audit_key(&mut self) -> Result<Option<Identity>> {
-        Ok(match self.vault_key_material(&VaultKey::Audit)? {
-            Some(m) => std::str::from_utf8(&m)
-                .ok()
-                .and_then(|s| Identity::parse(s).ok()),
-            None => None,
-        })
+    /// Every generation of the audit key this member holds (justifications
+    /// written before a rotation stay readable).
+    fn audit_key(&mut self) -> Result<AuditKeys> {
+        let mut keys = Vec::new();
+        for gen in 1..=self.vault.key_gen(&VaultKey::Audit)? {
+            if let Some(m) = self.vault_key_material_gen(&VaultKey::Audit, gen)? {
+                if let Some(id) = std::str::from_utf8(&m)
+                    .ok()
+                    .and_then(|s| Identity::parse(s).ok())
+                {
+                    keys.push(id);
+                }
+            }
+        }
+        Ok(AuditKeys(keys))
     }
 
     fn staff_names(&mut self) -> Result<HashMap<String, String>> {
@@ -139,7 +147,7 @@ impl Session<'_> {
             .audit_entries(filter)?
             .into_iter()
             .map(|entry| {
-                let justification_text = decrypt_justification(&entry, key.as_ref());
+                let justification_text = decrypt_justification(&entry, &key);
                 AuditRecord {
                     entry,
                     justification_text,
@@ -176,7 +184,7 @@ impl Session<'_> {
                     .get(&e.profession)
                     .map(|p| p.label.clone()),
                 what: describe_action(&e),
-                justification: decrypt_justification(&e, key.as_ref()),
+                justification: decrypt_justification(&e, &key),
                 actor: e.actor,
                 profession: e.profession,
                 action: e.action,
@@ -223,7 +231,11 @@ impl Session<'_> {
             Err(e) if full => format!("FAILED: {e}"),
             Err(_) => "FAILED (details in the data protection officer's report)".into(),
         };
-        let key = if full { self.audit_key()? } else { None };
+        let key = if full {
+            self.audit_key()?
+        } else {
+            AuditKeys(Vec::new())
+        };
         let names = if full {
             self.staff_names()?
         } else {
@@ -235,7 +247,7 @@ impl Session<'_> {
             ..Filter::default()
         };
         let entries = self.vault.audit_entries(&filter)?;
-        let just = |e: &AuditEntry| decrypt_justification(e, key.as_ref());
+        let just = |e: &AuditEntry| decrypt_justification(e, &key);
         let input = ReportInput {
             entries: &entries,
             rules: &self.vault.policy.audit,
@@ -249,9 +261,15 @@ impl Session<'_> {
     }
 }
 
-fn decrypt_justification(e: &AuditEntry, key: Option<&Identity>) -> Option<String> {
-    let (h, k) = (e.justification.as_ref()?, key?);
+/// The audit-key generations a reader holds.
+pub(crate) struct AuditKeys(pub(crate) Vec<Identity>);
+
+fn decrypt_justification(e: &AuditEntry, keys: &AuditKeys) -> Option<String> {
+    let h = e.justification.as_ref()?;
     let ct = hex::decode(h).ok()?;
-    let plain = wrap::unwrap(&ct, k).ok().flatten()?;
+    let plain = keys
+        .0
+        .iter()
+        .find_map(|k| wrap::unwrap(&ct, k).ok().flatten())?;
     Some(String::from_utf8_lossy(&plain).into_owned())
 }

@@ -201,24 +201,30 @@ impl Session<'_> {
         self.vault
             .audit(self.draft(ACTION).dossier(dossier).categories(cats.clone()))?;
 
-        let audit_key = match recovery {
-            Some(r) => {
-                let gen = self.vault.key_gen(&VaultKey::Audit)?;
-                match self.vault.store.get(&layout::wrap(
+        // Every generation of the audit key, through the recovery key, so the
+        // justifications of accesses can be shown in the actor's words.
+        let mut audit_key = Vec::new();
+        if let Some(r) = recovery {
+            for gen in 1..=self.vault.key_gen(&VaultKey::Audit)? {
+                let wrapped = self.vault.store.get(&layout::wrap(
                     &VaultKey::Audit.name(),
                     gen,
                     RECOVERY_HOLDER,
-                ))? {
-                    Some(ct) => wrap::unwrap(&ct, r)?.and_then(|m| {
-                        std::str::from_utf8(&m)
-                            .ok()
-                            .and_then(|s| Identity::parse(s).ok())
-                    }),
-                    None => None,
+                ))?;
+                if let Some(m) = wrapped
+                    .map(|ct| wrap::unwrap(&ct, r))
+                    .transpose()?
+                    .flatten()
+                {
+                    if let Some(id) = std::str::from_utf8(&m)
+                        .ok()
+                        .and_then(|s| Identity::parse(s).ok())
+                    {
+                        audit_key.push(id);
+                    }
                 }
             }
-            None => None,
-        };
+        }
         let names = self.staff_name_map()?;
         let establishment = self.establishment()?;
         let entry_ids = self.vault.dossier_entry_ids(dossier)?;
@@ -260,7 +266,7 @@ struct Ctx<'a> {
     entry_ids: Vec<String>,
     keys: HashMap<(String, String), Key32>,
     names: HashMap<String, String>,
-    audit_key: Option<Identity>,
+    audit_key: Vec<Identity>,
     closed: Option<String>,
     retention: Option<String>,
 }
@@ -363,14 +369,15 @@ impl Ctx<'_> {
         let offsets = self.vault.audit_offsets('d', &self.dossier)?;
         for chunk in offsets.chunks(256) {
             for e in self.vault.audit_read_at(chunk)? {
-                let j = match (&e.justification, &self.audit_key) {
-                    (Some(h), Some(k)) => hex::decode(h)
+                let j = e.justification.as_ref().map(|h| {
+                    hex::decode(h)
                         .ok()
-                        .and_then(|ct| wrap::unwrap(&ct, k).ok().flatten())
-                        .map(|p| String::from_utf8_lossy(&p).into_owned()),
-                    (Some(_), None) => Some("(justification enregistrée, consultable auprès du délégué à la protection des données)".into()),
-                    _ => None,
-                };
+                        .and_then(|ct| self.audit_key.iter().find_map(|k| wrap::unwrap(&ct, k).ok().flatten()))
+                        .map(|p| String::from_utf8_lossy(&p).into_owned())
+                        .unwrap_or_else(|| {
+                            "(justification enregistrée, consultable auprès du délégué à la protection des données)".into()
+                        })
+                });
                 f(&e, j)?;
             }
         }

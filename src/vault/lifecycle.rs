@@ -76,10 +76,7 @@ impl Session<'_> {
     ) -> Result<Vec<String>> {
         let mut keys = Vec::new();
         for key in self.vault.policy.vault_keys() {
-            if !matches!(key, VaultKey::Category(_))
-                || keep(&key)
-                || !self.vault.has_wrap(&key, &rec.id)?
-            {
+            if keep(&key) || !self.vault.has_wrap(&key, &rec.id)? {
                 continue;
             }
             let r = RotationRecord {
@@ -205,66 +202,158 @@ impl Session<'_> {
     /// generation of the key, wrapped to every active entitled member and the
     /// recovery key. Runs at every unlock.
     pub(crate) fn process_rotations(&mut self, recovery: Option<&Identity>) -> Result<()> {
-        for (k, _) in self
-            .vault
-            .store
-            .scan_prefix(&layout::key_rotation_prefix())?
-        {
+        let vault = self.vault;
+        let _guard = vault
+            .keys_lock
+            .lock()
+            .map_err(|_| Error::Io("key lock poisoned".into()))?;
+        for (k, _) in vault.store.scan_prefix(&layout::key_rotation_prefix())? {
             let name = layout::last_component(&k)?;
-            let Some(cat) = name.strip_prefix("cat:") else {
+            let key = match name.as_str() {
+                "directory" => VaultKey::Directory,
+                "index" => VaultKey::Index,
+                "audit" => VaultKey::Audit,
+                other => match other.strip_prefix("cat:") {
+                    Some(cat) => VaultKey::Category(cat.to_string()),
+                    None => continue,
+                },
+            };
+            let gen = vault.key_gen(&key)?;
+            let old = match self.vault_key_material(&key)? {
+                Some(m) => Some((m, false)),
+                None => match recovery {
+                    Some(r) => match vault
+                        .store
+                        .get(&layout::wrap(&name, gen, RECOVERY_HOLDER))?
+                    {
+                        Some(ct) => wrap::unwrap(&ct, r)?.map(|m| (m, true)),
+                        None => None,
+                    },
+                    None => None,
+                },
+            };
+            let Some((old, by_recovery)) = old else {
                 continue;
             };
-            let key = VaultKey::Category(cat.to_string());
-            let gen = self.vault.key_gen(&key)?;
-            let holds = self.vault_key_material(&key)?.is_some();
-            let by_recovery = match (holds, recovery) {
-                (true, _) => false,
-                (false, Some(r)) => self
-                    .vault
-                    .store
-                    .get(&layout::wrap(&name, gen, RECOVERY_HOLDER))?
-                    .is_some_and(|ct| wrap::unwrap(&ct, r).ok().flatten().is_some()),
-                (false, None) => false,
-            };
-            if !holds && !by_recovery {
-                continue;
-            }
             let material = new_key_material(&key)?;
             let next = gen + 1;
             let mut batch = Batch::new();
+            // What is sealed directly under the key moves to the new one.
+            let resealed =
+                match self.reseal_for_rotation(&key, &old, &material, recovery, &mut batch)? {
+                    Some(n) => n,
+                    None => continue, // cannot re-seal everything yet: stays pending
+                };
             batch.put(
                 layout::wrap(&name, next, RECOVERY_HOLDER),
-                wrap::wrap(&material, &[&self.vault.meta.recovery_recipient])?,
+                wrap::wrap(&material, &[&vault.meta.recovery_recipient])?,
             );
-            let mut holders = Vec::new();
-            for s in self.vault.all_staff()? {
-                if s.status == StaffStatus::Active
-                    && self.vault.policy.entitled(&s.profession, &key)
-                {
+            let mut holders = 0;
+            for s in vault.all_staff()? {
+                if s.status == StaffStatus::Active && vault.policy.entitled(&s.profession, &key) {
                     batch.put(
                         layout::wrap(&name, next, &s.id),
                         wrap::wrap(&material, &[&s.recipient])?,
                     );
-                    holders.push(s.id);
+                    holders += 1;
                 }
             }
             batch.put(layout::key_gen(&name), next.to_be_bytes().to_vec());
             batch.remove(k.clone());
-            let mut d = self.draft("key.rotate").categories([cat]).detail(&format!(
-                "{name} generation {next}, wrapped to {} member(s){}",
-                holders.len(),
+            let mut d = self.draft("key.rotate").detail(&format!(
+                "{name} generation {next}, wrapped to {holders} member(s){}{}",
+                if resealed > 0 {
+                    format!(", {resealed} item(s) re-sealed")
+                } else {
+                    String::new()
+                },
                 if by_recovery {
                     " (with the recovery key)"
                 } else {
                     ""
                 }
             ));
-            d.break_glass = false;
-            self.vault.audit(d)?;
-            self.vault.commit(batch)?;
+            if let VaultKey::Category(c) = &key {
+                d = d.categories([c.as_str()]);
+            }
+            vault.audit(d)?;
+            vault.commit(batch)?;
             self.forget_keys();
         }
         Ok(())
+    }
+
+    /// Moves what is sealed directly under a rotated key to the new material:
+    /// staff names and the establishment name (directory key), the blind name
+    /// index (index key: every dossier's name tokens are tagged again), the audit
+    /// recipient (audit key). Category keys seal only data keys, which are renewed
+    /// lazily. Returns the number of items re-sealed, or `None` when some cannot be
+    /// (the rotation then stays pending).
+    fn reseal_for_rotation(
+        &mut self,
+        key: &VaultKey,
+        old: &[u8],
+        new: &[u8],
+        recovery: Option<&Identity>,
+        batch: &mut Batch,
+    ) -> Result<Option<u64>> {
+        let vault = self.vault;
+        let vid = vault.meta.vault_id.clone();
+        match key {
+            VaultKey::Category(_) => Ok(Some(0)),
+            VaultKey::Directory => {
+                let (old, new) = (Key32::from_slice(old)?, Key32::from_slice(new)?);
+                let mut n = 0;
+                for mut rec in vault.all_staff()? {
+                    let name = super::keys::open_staff_name(&old, &vid, &rec.id, &rec.name_sealed)?;
+                    rec.name_sealed = super::keys::seal_staff_name(&new, &vid, &rec.id, &name)?;
+                    batch.put(layout::staff(&rec.id), encode(&rec)?);
+                    n += 1;
+                }
+                let aad = crate::crypto::Aad::new("coffre/establishment/v1").with(vid.as_bytes());
+                let est = envelope::open(&old, &aad, &vault.establishment_sealed()?)?;
+                batch.put(layout::establishment(), envelope::seal(&new, &aad, &est)?);
+                Ok(Some(n + 1))
+            }
+            VaultKey::Index => {
+                let new = Key32::from_slice(new)?;
+                let mut n = 0;
+                for (k, v) in vault.store.scan_prefix(&layout::dossier_prefix())? {
+                    let rec: crate::store::records::DossierRecord = decode(&v, "dossier")?;
+                    if rec.erased.is_some() {
+                        continue;
+                    }
+                    let Some(idk) = self.data_key_any(&rec.id, "identity", "*", recovery)? else {
+                        return Ok(None);
+                    };
+                    let (name, _) = super::dossier::open_header_with(&idk, &vid, &rec)?;
+                    for (rk, rv) in vault
+                        .store
+                        .scan_prefix(&layout::dossier_index_prefix(&rec.id))?
+                    {
+                        batch.remove(rv);
+                        batch.remove(rk);
+                    }
+                    for token in crate::crypto::blind::tokens(&name) {
+                        let tag = crate::crypto::blind::tag(&new, &token);
+                        batch.put(layout::index(&tag, &rec.id), Vec::new());
+                        batch.put(
+                            layout::dossier_index(&rec.id, &tag),
+                            layout::index(&tag, &rec.id),
+                        );
+                    }
+                    let _ = k;
+                    n += 1;
+                }
+                Ok(Some(n))
+            }
+            VaultKey::Audit => {
+                let text = std::str::from_utf8(new).map_err(|_| Error::Io("audit key".into()))?;
+                let id = Identity::parse(text)?;
+                batch.put(layout::audit_recipient(), id.recipient().into_bytes());
+                Ok(Some(1))
+            }
+        }
     }
 
     /// Replaces the data key of a shared category in one dossier by a new one

@@ -280,6 +280,23 @@ impl Vault {
         &self.meta.vault_id
     }
 
+    /// The establishment's name as sealed now (re-sealed after a directory-key rotation).
+    pub(crate) fn establishment_sealed(&self) -> Result<Vec<u8>> {
+        Ok(match self.store.get(&layout::establishment())? {
+            Some(b) => b,
+            None => self.meta.establishment_sealed.clone(),
+        })
+    }
+
+    /// The recipient justifications are encrypted to now (changes when the audit key rotates).
+    pub(crate) fn audit_recipient(&self) -> Result<String> {
+        Ok(match self.store.get(&layout::audit_recipient())? {
+            Some(b) => String::from_utf8(b)
+                .map_err(|_| Error::Integrity("the audit recipient is damaged".into()))?,
+            None => self.meta.audit_recipient.clone(),
+        })
+    }
+
     /// The recovery key's public recipient (backups are encrypted to it).
     pub fn recovery_recipient(&self) -> &str {
         &self.meta.recovery_recipient

@@ -453,7 +453,8 @@ impl<'v> Session<'v> {
             Some(d) => self.vault.person_record(d)?.map(|p| p.recipient),
             None => None,
         };
-        let mut recipients = vec![self.vault.meta.audit_recipient.as_str()];
+        let audit = self.vault.audit_recipient()?;
+        let mut recipients = vec![audit.as_str()];
         if let Some(p) = &person {
             recipients.push(p.as_str());
         }

@@ -164,7 +164,7 @@ impl Session<'_> {
         let dir_key = self.directory_key()?;
         let aad = crate::crypto::Aad::new("coffre/establishment/v1")
             .with(self.vault.meta.vault_id.as_bytes());
-        let plain = envelope::open(&dir_key, &aad, &self.vault.meta.establishment_sealed)?;
+        let plain = envelope::open(&dir_key, &aad, &self.vault.establishment_sealed()?)?;
         String::from_utf8(plain.to_vec())
             .map_err(|_| Error::Integrity("the establishment name is not text".into()))
     }
