@@ -93,6 +93,7 @@ fn main() {
     let raw_path = tmp.path().join("raw.bin");
     let mut f = OpenOptions::new()
         .create(true)
+        .truncate(true)
         .read(true)
         .write(true)
         .open(&raw_path)
