@@ -390,7 +390,9 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
     }
 }
 
-fn write_secret_file(path: &Path, text: &str) -> Result<(), Error> {
+/// Creates a new file readable by its owner only; never overwrites, never follows
+/// a link at `path`.
+fn create_private(path: &Path) -> Result<std::fs::File, Error> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -398,9 +400,12 @@ fn write_secret_file(path: &Path, text: &str) -> Result<(), Error> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))?;
+    opts.open(path)
+        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))
+}
+
+fn write_secret_file(path: &Path, text: &str) -> Result<(), Error> {
+    let mut f = create_private(path)?;
     f.write_all(text.as_bytes())
         .and_then(|_| f.sync_all())
         .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))
@@ -1045,16 +1050,7 @@ fn write_encrypted<T>(
     encryptor: age::Encryptor,
     body: &mut dyn FnMut(&mut dyn Write) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let file = opts
-        .open(path)
-        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))?;
+    let file = create_private(path)?;
     let result = (|| {
         let werr = |e: std::io::Error| Error::Io(format!("cannot write {}: {e}", path.display()));
         let mut w = encryptor
@@ -1080,37 +1076,9 @@ fn write_export(
     encryptor: age::Encryptor,
     path: &Path,
 ) -> Result<coffre::ExportSummary, Error> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let file = opts
-        .open(path)
-        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))?;
-    let result = (|| {
-        let mut w = encryptor
-            .wrap_output(std::io::BufWriter::new(file))
-            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
-        let summary = s.export_dossier(dossier, recovery, &mut w)?;
-        let mut inner = w
-            .finish()
-            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
-        inner
-            .flush()
-            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
-        inner
-            .get_ref()
-            .sync_all()
-            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
-        Ok(summary)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(path);
-    }
-    result
+    write_encrypted(path, encryptor, &mut |w| {
+        s.export_dossier(dossier, recovery, w)
+    })
 }
 
 fn print_rotations(pending: &[coffre::vault::PendingRotation], out: &mut Out) -> Res {
