@@ -112,6 +112,34 @@ impl SledStore {
     }
 }
 
+/// Room kept free beyond a batch's own size (sled rewrites segments as it goes).
+const SPACE_MARGIN: u64 = 2 * 1024 * 1024;
+
+impl SledStore {
+    /// Refuses a batch the file system has no room for. sled 0.34 does not
+    /// always return an error when a write hits a full disk (its flusher can
+    /// wait for ever), so the check is made before anything is written.
+    fn check_space(&self, batch: &Batch) -> Result<()> {
+        let bytes: u64 = batch
+            .ops
+            .iter()
+            .map(|op| match op {
+                Op::Put(k, v) => (k.len() + v.len()) as u64,
+                Op::Remove(k) => k.len() as u64,
+            })
+            .sum();
+        let needed = bytes.saturating_mul(3).saturating_add(SPACE_MARGIN);
+        match fs4::available_space(&self.dir) {
+            Ok(free) if free < needed => Err(Error::Io(format!(
+                "not enough disk space: {} MiB free, about {} MiB needed; nothing was written",
+                free / (1024 * 1024),
+                needed.div_ceil(1024 * 1024)
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A process killed while sled 0.34 writes its start-up snapshot leaves an empty
 /// `snap.<lsn>.generating` file, which sled would then read as the latest snapshot
 /// and refuse the store as corrupt. Such a file was never finished: remove it (the
@@ -165,6 +193,7 @@ impl Store for SledStore {
         if batch.is_empty() {
             return Ok(());
         }
+        self.check_space(&batch)?;
         let mut b = sled::Batch::default();
         for op in batch.ops {
             match op {
