@@ -1,7 +1,8 @@
 //! A full disk: the write that does not fit fails with a clear error, nothing
 //! acknowledged before is lost, and the vault (audit included) stays sound. The
-//! vault lives on a small tmpfs mounted for the test (CI runs as root); set
-//! COFFRE_SKIP_DISK_FULL=1 where mounting is not allowed.
+//! vault lives on a small tmpfs mounted for the test (CI runs as root); where
+//! mounting is not allowed the test says it is skipped (or set
+//! COFFRE_SKIP_DISK_FULL=1).
 
 mod util;
 
