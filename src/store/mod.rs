@@ -1,6 +1,6 @@
 //! The storage boundary: a small ordered key-value interface with atomic, durable
 //! batches. The vault talks only to [`Store`]; [`sled_store::SledStore`] is today's
-//! engine and another can replace it by implementing the same four methods.
+//! engine and another can replace it by implementing the same five methods.
 //!
 //! What the store holds is listed in [`layout`] and `docs/architecture.md`.
 
