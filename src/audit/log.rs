@@ -368,31 +368,40 @@ impl CheckpointFile {
     /// Cuts a trailing incomplete checkpoint (a write interrupted by a crash; it
     /// was never relied upon). A damaged complete block is left for `verify`.
     pub fn repair_tail(&self) -> Result<()> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
+        // Only the end of the file is read: this runs at every open, and the file
+        // grows by one checkpoint per command. A complete file ends with a `sig`
+        // line; a checkpoint being written is at most eight short lines.
+        const WINDOW: u64 = 8 * 1024;
+        let mut f = match OpenOptions::new().read(true).write(true).open(&self.path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(Error::io("cannot read the checkpoints", e)),
         };
-        let mut keep = 0usize;
-        let mut count = 0usize;
-        for (i, _) in text.match_indices('\n') {
-            let line_start = text[..i].rfind('\n').map_or(0, |p| p + 1);
-            if text[line_start..i].trim().is_empty() {
-                continue;
-            }
-            count += 1;
-            if count.is_multiple_of(8) {
-                keep = i + 1;
-            }
-        }
-        if keep == text.len() || text[keep..].trim().is_empty() {
+        let len = f
+            .metadata()
+            .map_err(|e| Error::io("cannot read the checkpoints", e))?
+            .len();
+        let start = len.saturating_sub(WINDOW);
+        let mut tail = Vec::new();
+        f.seek(SeekFrom::Start(start))
+            .and_then(|_| f.read_to_end(&mut tail))
+            .map_err(|e| Error::io("cannot read the checkpoints", e))?;
+        let body = tail.trim_ascii_end();
+        let last_line = body.rsplit(|b| *b == b'\n').next().unwrap_or_default();
+        if body.is_empty() || (last_line.starts_with(b"sig ") && tail.len() > body.len()) {
             return Ok(());
         }
-        let f = OpenOptions::new()
-            .write(true)
-            .open(&self.path)
-            .map_err(|e| Error::io("cannot repair the checkpoints", e))?;
-        f.set_len(keep as u64)
+        // Cut after the last complete `sig` line; if none is in view, leave the
+        // file to `audit verify`, which reports the damage.
+        let keep = match body.windows(5).rposition(|w| w == b"\nsig ") {
+            Some(p) => match body[p + 1..].iter().position(|b| *b == b'\n') {
+                Some(end) => start + (p + 1 + end + 1) as u64,
+                None => return Ok(()),
+            },
+            None if start == 0 && !body.starts_with(b"sig ") => 0,
+            None => return Ok(()),
+        };
+        f.set_len(keep)
             .and_then(|_| f.sync_all())
             .map_err(|e| Error::io("cannot repair the checkpoints", e))
     }

@@ -500,12 +500,8 @@ impl Session<'_> {
         self.vault.audit(self.draft("keys.rewrap").detail(&format!(
             "{done} data keys renewed, {skipped} left for other holders"
         )))?;
-        self.data_keys_clear();
-        Ok((done, skipped))
-    }
-
-    fn data_keys_clear(&mut self) {
         self.forget_keys();
+        Ok((done, skipped))
     }
 }
 

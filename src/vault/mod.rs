@@ -139,23 +139,32 @@ fn take_lock(dir: &Path) -> Result<File> {
     }
 }
 
+/// Each staff member's checkpoint keys, current and earlier, for verification.
+fn signer_keys(
+    staff: impl Iterator<Item = StaffRecord>,
+) -> std::collections::HashMap<String, Vec<[u8; 32]>> {
+    staff
+        .map(|s| {
+            let mut keys = s.previous_signing_keys;
+            keys.push(s.signing_key);
+            (s.id, keys)
+        })
+        .collect()
+}
+
 /// Runs the full audit verification to explain why the log does not match the
 /// store; `None` if it finds nothing more precise.
 fn diagnose(dir: &Path, store: &SledStore, vault_id: &str, recorded: &LogState) -> Option<Error> {
     let checkpoints = CheckpointFile::new(&dir.join(CHECKPOINT_FILE))
         .read_all()
         .ok()?;
-    let signers = store
-        .scan_prefix(&layout::staff_prefix())
-        .ok()?
-        .iter()
-        .filter_map(|(_, v)| decode::<StaffRecord>(v, "staff").ok())
-        .map(|s| {
-            let mut keys = s.previous_signing_keys.clone();
-            keys.push(s.signing_key);
-            (s.id, keys)
-        })
-        .collect();
+    let signers = signer_keys(
+        store
+            .scan_prefix(&layout::staff_prefix())
+            .ok()?
+            .iter()
+            .filter_map(|(_, v)| decode::<StaffRecord>(v, "staff").ok()),
+    );
     let input = audit::VerifyInput {
         vault_id,
         checkpoints: &checkpoints,
@@ -328,15 +337,7 @@ impl Vault {
     /// checkpoint kept off the machine, that today's log extends it.
     pub fn verify_audit(&self, since: Option<&Checkpoint>) -> Result<VerifySummary> {
         let checkpoints = self.checkpoints.read_all()?;
-        let signers = self
-            .all_staff()?
-            .into_iter()
-            .map(|s| {
-                let mut keys = s.previous_signing_keys.clone();
-                keys.push(s.signing_key);
-                (s.id, keys)
-            })
-            .collect();
+        let signers = signer_keys(self.all_staff()?.into_iter());
         let recorded = self.log()?.state().clone();
         audit::verify(
             &self.dir.join(AUDIT_FILE),
@@ -433,24 +434,16 @@ impl Vault {
     /// Reads audit entries (no permission check: callers go through a session).
     /// A dossier or actor filter uses the index instead of scanning the log.
     pub(crate) fn audit_entries(&self, filter: &audit::Filter) -> Result<Vec<audit::AuditEntry>> {
-        let prefix = match (&filter.dossier, &filter.actor) {
-            (Some(d), _) => Some(layout::audit_index_prefix('d', d)),
-            (None, Some(a)) => Some(layout::audit_index_prefix('a', a)),
+        let index = match (&filter.dossier, &filter.actor) {
+            (Some(d), _) => Some(('d', d.as_str())),
+            (None, Some(a)) => Some(('a', a.as_str())),
             (None, None) => None,
         };
-        let log = self.log()?;
-        let entries = match prefix {
-            None => return log.scan(filter),
-            Some(p) => {
-                let mut offsets = Vec::new();
-                for (_, v) in self.store.scan_prefix(&p)? {
-                    let bytes: [u8; 8] = v
-                        .as_slice()
-                        .try_into()
-                        .map_err(|_| Error::Integrity("the audit index is damaged".into()))?;
-                    offsets.push(u64::from_be_bytes(bytes));
-                }
-                log.read_at(&offsets)?
+        let entries = match index {
+            None => return self.log()?.scan(filter),
+            Some((kind, id)) => {
+                let offsets = self.audit_offsets(kind, id)?;
+                self.log()?.read_at(&offsets)?
             }
         };
         Ok(entries.into_iter().filter(|e| filter.matches(e)).collect())
