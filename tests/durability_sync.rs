@@ -1,11 +1,13 @@
 //! Power loss is not SIGKILL: what the page cache holds is lost. sled 0.34's
 //! `flush()` ends in `sync_file_range`, which flushes neither the device cache nor
-//! the file's metadata, so Coffre must `fdatasync`/`fsync` sled's `db` file (and
-//! every new file in `store/blobs/`) after each store commit, `audit.log` after
-//! each audit append and `checkpoints.log` after each checkpoint
-//! (docs/architecture.md, "Durability"). These tests run `coffre entry add` under
-//! `strace` and check that those calls are really made, and in the documented
-//! order: audit entry (synced) → store batch (synced) → checkpoint (synced).
+//! the file's metadata. Coffre therefore makes every change durable in its
+//! journal — one `fdatasync` — before acknowledging it, then applies it to the
+//! audit log, the checkpoints and the store; when the vault is closed it
+//! "settles": `fdatasync` of `audit.log`, `checkpoints.log`, sled's `db` (after
+//! sled's own flush) and every new file in `store/blobs/`, and only then empties
+//! the journal (docs/architecture.md, "Durability"). These tests run
+//! `coffre entry add` under `strace` and check that those calls are really made,
+//! in that order, and that the entry id is printed only after the journal's flush.
 //!
 //! `strace` must be installed (`apt-get install strace`). Without it the tests
 //! fail, unless `COFFRE_SKIP_STRACE=1` is set.
@@ -44,7 +46,8 @@ fn strace_available() -> bool {
 /// One traced system call.
 #[derive(Debug, Clone)]
 struct Call {
-    /// `fsync`, `fdatasync`, `sync_file_range` or `openat`.
+    /// `fsync`, `fdatasync`, `sync_file_range`, `openat`, or `write` (to
+    /// standard output only, whose path is then `stdout`).
     name: String,
     /// For the sync calls, the path of the fd (`-y`); for `openat`, the path
     /// of the returned fd (or the requested path if it failed).
@@ -79,11 +82,16 @@ fn parse_trace(text: &str) -> Vec<Call> {
             continue;
         };
         let name = &rest[..paren];
-        if !["fsync", "fdatasync", "sync_file_range", "openat"].contains(&name) {
+        if !["fsync", "fdatasync", "sync_file_range", "openat", "write"].contains(&name) {
             continue;
         }
         let args = &rest[paren + 1..];
-        let path = if name == "openat" {
+        if name == "write" && !args.starts_with("1<") {
+            continue;
+        }
+        let path = if name == "write" {
+            "stdout".to_string()
+        } else if name == "openat" {
             // Prefer the resolved path of the returned fd: `= 5</x/y>`.
             match rest.rfind("= ") {
                 Some(eq) if rest[eq..].contains('<') => {
@@ -125,7 +133,7 @@ fn traced(vault: &Path, user: &str, pass: &str, args: &[&str]) -> (i32, String, 
             "-f",
             "-y",
             "-e",
-            "trace=fsync,fdatasync,sync_file_range,openat",
+            "trace=fsync,fdatasync,sync_file_range,openat,write",
             "-o",
         ])
         .arg(&trace)
@@ -191,73 +199,75 @@ fn summary(calls: &[Call], real: &Path) -> String {
 }
 
 /// The checks shared by both tests, on the trace of one acknowledged `entry add`.
-fn check_entry_add_trace(calls: &[Call], real: &Path) {
+/// Returns the index of the journal's last flush (the reset that ends settling).
+fn check_entry_add_trace(calls: &[Call], real: &Path) -> usize {
+    let journal = real.join("journal").display().to_string();
     let audit = real.join("audit.log").display().to_string();
     let db = real.join("store").join("db").display().to_string();
     let checkpoints = real.join("checkpoints.log").display().to_string();
+    let prefix = real.display().to_string();
     let all = summary(calls, real);
 
-    let audit_syncs = find(calls, |c| c.is_full_sync() && c.path == audit);
-    let db_syncs = find(calls, |c| c.is_full_sync() && c.path == db);
-    let db_ranges = find(calls, |c| c.name == "sync_file_range" && c.path == db);
-    let cp_syncs = find(calls, |c| c.is_full_sync() && c.path == checkpoints);
+    let ack = find(calls, |c| c.name == "write" && c.path == "stdout");
+    let Some(&ack) = ack.first() else {
+        panic!("the entry id was never written to standard output:\n{all}");
+    };
+    let journal_syncs = find(calls, |c| c.is_full_sync() && c.path == journal);
 
-    assert!(
-        !audit_syncs.is_empty(),
-        "audit.log got no fsync/fdatasync during `entry add`:\n{all}"
+    // The write is acknowledged after exactly one flush, the journal's: no other
+    // file of the vault is flushed between it and the acknowledgement.
+    let before_ack: Vec<usize> = journal_syncs.iter().copied().filter(|&i| i < ack).collect();
+    assert_eq!(
+        before_ack.len(),
+        1,
+        "expected exactly one flush of the journal before the entry id is printed:\n{all}"
     );
+    let others = find(calls, |c| {
+        c.is_full_sync() && c.path.starts_with(&prefix) && c.path != journal
+    });
     assert!(
-        !db_syncs.is_empty(),
-        "store/db got no fsync/fdatasync during `entry add`:\n{all}"
-    );
-    assert!(
-        !cp_syncs.is_empty(),
-        "checkpoints.log got no fsync/fdatasync during `entry add`:\n{all}"
+        !others.iter().any(|&i| i > before_ack[0] && i < ack),
+        "another file of the vault was flushed between the journal and the acknowledgement:\n{all}"
     );
 
-    // Audit first: sled pushed no new data to its file before the audit entry
-    // was synced...
-    let first_audit = audit_syncs[0];
-    if let Some(&r) = db_ranges.first() {
+    // Closing settles: the logs and sled's data file are flushed, and only
+    // then is the journal emptied (its last flush).
+    let last = *journal_syncs.last().expect("journal synced");
+    assert!(
+        last > ack,
+        "the journal was not emptied after the command:\n{all}"
+    );
+    for (name, path) in [
+        ("audit.log", &audit),
+        ("checkpoints.log", &checkpoints),
+        ("store/db", &db),
+    ] {
         assert!(
-            r > first_audit,
-            "sled wrote store data (sync_file_range) before audit.log was synced:\n{all}"
+            find(calls, |c| c.is_full_sync() && &c.path == path)
+                .iter()
+                .any(|&i| i > ack && i < last),
+            "{name} was not flushed (fsync/fdatasync) before the journal was emptied:\n{all}"
         );
     }
-    // ...and the store commit that follows is synced after it, before the
-    // checkpoint (audit entry → store batch → checkpoint).
-    let data_sync = db_syncs
-        .iter()
-        .copied()
-        .find(|&s| s > first_audit && db_ranges.iter().any(|&r| r > first_audit && r < s));
-    let Some(data_sync) = data_sync else {
-        panic!("no fsync/fdatasync of store/db after sled wrote the batch that follows the audit append:\n{all}");
-    };
-    assert!(
-        data_sync < cp_syncs[0],
-        "the checkpoint was synced before the store batch (expected audit → store → checkpoint):\n{all}"
-    );
-
     // Every time sled pushes data to its file, a real sync of that file follows
-    // before the next audit or checkpoint sync, or the end of the command.
-    for &r in &db_ranges {
-        let next_barrier = calls
-            .iter()
-            .enumerate()
-            .skip(r + 1)
-            .find(|(_, c)| c.is_full_sync() && (c.path == audit || c.path == checkpoints))
-            .map_or(calls.len(), |(i, _)| i);
+    // before the journal is emptied.
+    let db_syncs = find(calls, |c| c.is_full_sync() && c.path == db);
+    for r in find(calls, |c| c.name == "sync_file_range" && c.path == db) {
+        if r > last {
+            continue;
+        }
         assert!(
-            db_syncs.iter().any(|&s| s > r && s < next_barrier),
-            "sled's sync_file_range at trace line {r} is not followed by an fsync/fdatasync of store/db \
-             before the next audit/checkpoint sync or the end:\n  {}\n{all}",
+            db_syncs.iter().any(|&s| s > r && s < last),
+            "sled's sync_file_range at trace line {r} is not followed by an fsync/fdatasync of \
+             store/db before the journal is emptied:\n  {}\n{all}",
             calls[r].line
         );
     }
+    last
 }
 
 #[test]
-fn entry_add_syncs_audit_then_store_then_checkpoint() {
+fn entry_add_is_acknowledged_after_one_journal_flush_and_settled_on_close() {
     if !strace_available() {
         return;
     }
@@ -305,10 +315,9 @@ fn entry_add_with_a_large_value_syncs_the_new_blob_file() {
     let id = stdout.trim().to_string();
     assert!(id.starts_with("e-"), "no entry id printed: {stdout:?}");
     let calls = parse_trace(&trace);
-    check_entry_add_trace(&calls, &s.real);
+    let last = check_entry_add_trace(&calls, &s.real);
 
     let blobs = s.real.join("store").join("blobs").display().to_string();
-    let checkpoints = s.real.join("checkpoints.log").display().to_string();
     let all = summary(&calls, &s.real);
     let created = find(&calls, |c| {
         c.name == "openat" && c.creates && c.path.starts_with(&format!("{blobs}/"))
@@ -317,34 +326,14 @@ fn entry_add_with_a_large_value_syncs_the_new_blob_file() {
         !created.is_empty(),
         "a 300 KB value created no file in store/blobs (did sled's blob threshold change?):\n{all}"
     );
-    let cp_sync = find(&calls, |c| c.is_full_sync() && c.path == checkpoints)[0];
     for &i in &created {
         let path = &calls[i].path;
-        if i > cp_sync {
-            // Written by the checkpoint's own commit: must still be synced.
-            assert!(
-                calls
-                    .iter()
-                    .skip(i + 1)
-                    .any(|c| c.is_full_sync() && &c.path == path),
-                "new blob {path} was never synced:\n{all}"
-            );
-            continue;
-        }
-        let synced = calls
-            .iter()
-            .enumerate()
-            .skip(i + 1)
-            .any(|(j, c)| j < cp_sync && c.is_full_sync() && &c.path == path);
+        let synced = (i + 1..last).any(|j| calls[j].is_full_sync() && &calls[j].path == path);
         assert!(
             synced,
-            "new blob {path} was not fsync'ed/fdatasync'ed before the command's checkpoint:\n{all}"
+            "new blob {path} was not fsync'ed/fdatasync'ed before the journal was emptied:\n{all}"
         );
-        let dir_synced = calls
-            .iter()
-            .enumerate()
-            .skip(i + 1)
-            .any(|(j, c)| j < cp_sync && c.is_full_sync() && c.path == blobs);
+        let dir_synced = (i + 1..last).any(|j| calls[j].is_full_sync() && calls[j].path == blobs);
         assert!(
             dir_synced,
             "store/blobs/ was not synced after {path} was created (its directory entry could be lost):\n{all}"
@@ -366,6 +355,8 @@ fn trace_parser_reads_strace_y_lines() {
 816   <... sync_file_range resumed>)    = 0
 814   openat(AT_FDCWD</tmp>, \"/v/nope\", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)
 814   fsync(4</v/store/db>)     = 0
+814   write(2</dev/pts/0>, \"warning\", 7) = 7
+814   write(1<pipe:[123]>, \"e-12\\n\", 5) = 5
 814   +++ exited with 0 +++
 ";
     let calls = parse_trace(text);
@@ -381,6 +372,7 @@ fn trace_parser_reads_strace_y_lines() {
             ("sync_file_range", "/v/store/db", false),
             ("openat", "/v/nope", false),
             ("fsync", "/v/store/db", false),
+            ("write", "stdout", false),
         ]
     );
 }

@@ -1,9 +1,11 @@
 //! The log file: opening (checked against the state recorded in the store, with
-//! repair of an interrupted last write), appending with `fdatasync`, reading by
-//! offset or by scanning, and the signed checkpoints file beside it.
+//! repair of an interrupted last write), appending (prepared here, made durable
+//! by the vault's journal, then written here), reading by offset or by scanning,
+//! and the signed checkpoints file beside it.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -117,8 +119,9 @@ impl AuditLog {
     pub fn open(path: &Path, recorded: LogState) -> Result<(Self, Vec<Located>)> {
         let mut file = OpenOptions::new()
             .read(true)
-            .append(true)
+            .write(true)
             .create(true)
+            .truncate(false)
             .open(path)
             .map_err(|e| Error::io("cannot open the audit log", e))?;
         let mut len = file.metadata().map_err(io)?.len();
@@ -203,18 +206,12 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends an entry and syncs it to disk before returning.
-    pub fn append(&mut self, draft: Draft) -> Result<Located> {
-        let mut v = self.append_many(vec![draft])?;
-        v.pop()
-            .ok_or_else(|| Error::AuditUnavailable("nothing appended".into()))
-    }
-
-    /// Appends entries with a single write and a single `fdatasync` (group
-    /// commit). On failure nothing is appended.
-    pub fn append_many(&mut self, drafts: Vec<Draft>) -> Result<Vec<Located>> {
+    /// Builds the lines for `drafts` after the current end, without writing
+    /// them: the vault first makes them durable in its journal, then calls
+    /// [`AuditLog::write_prepared`].
+    pub fn prepare(&self, drafts: Vec<Draft>) -> Result<Prepared> {
         let time = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-        let mut buf = Vec::with_capacity(drafts.len() * 400);
+        let mut bytes = Vec::with_capacity(drafts.len() * 400);
         let mut located = Vec::with_capacity(drafts.len());
         let mut next = self.state.clone();
         for draft in drafts {
@@ -235,37 +232,49 @@ impl AuditLog {
                 detail: draft.detail,
                 justification: draft.justification,
             };
-            let start = buf.len();
-            serde_json::to_writer(&mut buf, &entry).map_err(|e| {
+            let start = bytes.len();
+            serde_json::to_writer(&mut bytes, &entry).map_err(|e| {
                 Error::AuditUnavailable(format!("cannot encode an audit entry: {e}"))
             })?;
-            if buf.len() - start >= MAX_LINE {
+            if bytes.len() - start >= MAX_LINE {
                 return Err(Error::Usage(
                     "audit entry too long (shorten the justification)".into(),
                 ));
             }
-            let leaf = leaf_hash(&buf[start..]);
-            buf.push(b'\n');
+            let leaf = leaf_hash(&bytes[start..]);
+            bytes.push(b'\n');
             located.push(Located {
                 offset: next.offset,
                 entry,
             });
-            next.offset += (buf.len() - start) as u64;
+            next.offset += (bytes.len() - start) as u64;
             next.size += 1;
             next.last_leaf = leaf;
             next.tree.push(leaf);
         }
-        let written = self
-            .file
-            .write_all(&buf)
-            .and_then(|_| self.file.sync_data());
-        if let Err(err) = written {
+        Ok(Prepared {
+            offset: self.state.offset,
+            bytes,
+            located,
+            next,
+        })
+    }
+
+    /// Writes prepared lines at the end of the file (no flush: the journal holds
+    /// them durably). On failure nothing is appended.
+    pub fn write_prepared(&mut self, prepared: Prepared) -> Result<Vec<Located>> {
+        if prepared.offset != self.state.offset {
+            return Err(Error::AuditUnavailable(
+                "the audit log moved while an entry was being prepared".into(),
+            ));
+        }
+        if let Err(err) = self.file.write_all_at(&prepared.bytes, prepared.offset) {
             // Leave no half entry behind: cut back to the last good length.
             let _ = self.file.set_len(self.state.offset);
             return Err(Error::AuditUnavailable(err.to_string()));
         }
-        self.state = next;
-        Ok(located)
+        self.state = prepared.next;
+        Ok(prepared.located)
     }
 
     /// Reads the entries at the given offsets (from the index).
@@ -308,6 +317,19 @@ impl AuditLog {
         }
         Ok(out)
     }
+}
+
+/// Lines built by [`AuditLog::prepare`], not yet written.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Where they go (the log's end when prepared).
+    pub offset: u64,
+    /// The lines, each ending in `\n`.
+    pub bytes: Vec<u8>,
+    /// The entries, with their offsets.
+    pub located: Vec<Located>,
+    /// The log's state once they are written.
+    pub next: LogState,
 }
 
 /// The complete line that ends just before byte `end` (which follows a `\n`).
@@ -420,15 +442,53 @@ impl CheckpointFile {
         Ok(self.read_all()?.pop())
     }
 
-    /// Appends a checkpoint and syncs it.
-    pub fn append(&self, c: &Checkpoint) -> Result<()> {
-        let mut f = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&self.path)
-            .map_err(|e| Error::io("cannot write the checkpoints", e))?;
-        f.write_all(c.to_text().as_bytes())
-            .and_then(|_| f.sync_data())
-            .map_err(|e| Error::AuditUnavailable(format!("cannot write the checkpoints: {e}")))
+    /// Current length of the file (where the next checkpoint goes).
+    pub fn end(&self) -> Result<u64> {
+        match std::fs::metadata(&self.path) {
+            Ok(m) => Ok(m.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(Error::io("cannot read the checkpoints", e)),
+        }
+    }
+
+    /// Path of the file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Writes `bytes` at `offset` of the file at `path` (created if missing), without
+/// flushing. The offset must not lie beyond the file's end: a log file is never
+/// written with a hole, and a shorter file than expected means it was cut.
+pub fn write_at(path: &Path, offset: u64, bytes: &[u8]) -> Result<()> {
+    let f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| Error::io("cannot write a log file", e))?;
+    let len = f
+        .metadata()
+        .map_err(|e| Error::io("cannot write a log file", e))?
+        .len();
+    if len < offset {
+        return Err(Error::Integrity(format!(
+            "{} holds {len} bytes where at least {offset} were written before: it was cut",
+            path.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        )));
+    }
+    f.write_all_at(bytes, offset)
+        .map_err(|e| Error::io("cannot write a log file", e))
+}
+
+/// `fdatasync`s the file at `path` if it exists.
+pub fn sync_file(path: &Path) -> Result<()> {
+    match File::open(path) {
+        Ok(f) => f
+            .sync_data()
+            .map_err(|e| Error::io("cannot sync a log file", e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io("cannot sync a log file", e)),
     }
 }

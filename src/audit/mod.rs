@@ -24,5 +24,7 @@ pub use checkpoint::{Checkpoint, SigningKey};
 pub use entry::{
     genesis, normalise_time, quick_header, AuditEntry, Draft, Filter, Outcome, ENTRY_VERSION,
 };
-pub use log::{AuditLog, CheckpointFile, Located, LogState, MAX_LINE};
+pub use log::{
+    sync_file, write_at, AuditLog, CheckpointFile, Located, LogState, Prepared, MAX_LINE,
+};
 pub use verify::{verify, VerifyInput, VerifySummary};

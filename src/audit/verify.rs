@@ -408,7 +408,8 @@ mod tests {
             let drafts = (done..s)
                 .map(|i| Draft::new("a", "medecin", "dossier.read").dossier(&format!("d{}", i % 7)))
                 .collect();
-            log.append_many(drafts).unwrap();
+            let prepared = log.prepare(drafts).unwrap();
+            log.write_prepared(prepared).unwrap();
             done = s;
             if s != n || sizes.contains(&n) {
                 cps.push(key.sign("v", s, log.state().tree.root(), "t", "a"));

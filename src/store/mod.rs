@@ -3,7 +3,10 @@
 //! engine and another can replace it by implementing the same five methods.
 //!
 //! What the store holds is listed in [`layout`] and `docs/architecture.md`.
+//! The vault makes its changes durable through the [`journal`] and applies them
+//! here without waiting; [`Store::commit`] is used when the journal settles.
 
+pub mod journal;
 pub mod layout;
 pub mod records;
 pub mod sled_store;
@@ -11,7 +14,7 @@ pub mod sled_store;
 use crate::error::Result;
 
 /// One change inside a [`Batch`].
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub enum Op {
     /// Set `key` to `value`.
     Put(Vec<u8>, Vec<u8>),
@@ -57,9 +60,9 @@ pub trait Store: Send + Sync {
     /// batch applied before it — has reached stable storage (`fsync`), not only the
     /// page cache.
     fn commit(&self, batch: Batch) -> Result<()>;
-    /// Applies `batch` atomically without waiting for stable storage. For derived
-    /// data that can be rebuilt (the audit index); the next [`Store::commit`]
-    /// makes it durable.
+    /// Applies `batch` atomically without waiting for stable storage (the vault
+    /// has made it durable in its [`journal`] first); the next [`Store::commit`]
+    /// makes it durable here too.
     fn apply(&self, batch: Batch) -> Result<()>;
     /// Calls `f` on every pair in key order, without loading them all (backups).
     fn for_each(&self, f: Visitor<'_>) -> Result<()>;

@@ -321,13 +321,13 @@ impl Session<'_> {
         batch.put(layout::entry(&id), encode(&entry)?);
         batch.put(layout::version(&id, 1), encode(&version)?);
         batch.put(layout::dossier_entry(dossier, &id), Vec::new());
-        self.vault.audit(
+        self.vault.commit_audited(
             self.draft(ACTION)
                 .dossier(dossier)
                 .entry(&id)
                 .categories(cats),
+            batch,
         )?;
-        self.vault.commit(batch)?;
         Ok(id)
     }
 
@@ -363,14 +363,14 @@ impl Session<'_> {
         entry.latest = version;
         batch.put(layout::entry(entry_id), encode(&entry)?);
         batch.put(layout::version(entry_id, version), encode(&rec)?);
-        self.vault.audit(
+        self.vault.commit_audited(
             self.draft(ACTION)
                 .dossier(&entry.dossier)
                 .entry(entry_id)
                 .categories(cats)
                 .detail(&format!("version {version}")),
+            batch,
         )?;
-        self.vault.commit(batch)?;
         Ok(version)
     }
 

@@ -191,6 +191,10 @@ impl Vault {
         batch.put(layout::audit_state(), encode(&LogState::empty(&vault_id))?);
         store.commit(batch)?;
         let (log, _) = AuditLog::open(&dir.join(AUDIT_FILE), LogState::empty(&vault_id))?;
+        let (journal, _) = crate::store::journal::Journal::open(
+            &dir.join(super::JOURNAL_FILE),
+            crate::store::journal::DEFAULT_CAPACITY,
+        )?;
         sync_dir(dir)?;
         let vault = Vault {
             dir: dir.to_path_buf(),
@@ -199,6 +203,7 @@ impl Vault {
             meta,
             checkpoints: crate::audit::CheckpointFile::new(&dir.join(super::CHECKPOINT_FILE)),
             audit: std::sync::Mutex::new(log),
+            journal: std::sync::Mutex::new(journal),
             keys_lock: std::sync::Mutex::new(()),
             write_lock: std::sync::Mutex::new(()),
             _lock: lock,
@@ -206,7 +211,6 @@ impl Vault {
         vault.audit(
             Draft::new(&opts.admin_id, &opts.admin_profession, "vault.init").target(&opts.admin_id),
         )?;
-        vault.commit(Batch::new())?;
         vault.checkpoint(&signer, &opts.admin_id)?;
         Ok((vault, InitReport { vault_id, recovery }))
     }

@@ -113,14 +113,14 @@ impl Session<'_> {
         }
         let mut batch = Batch::new();
         let keys = self.request_rotations(&rec, |_| false, &format!("{id} revoked"), &mut batch)?;
-        self.vault.audit(
+        rec.status = StaffStatus::Revoked;
+        batch.put(layout::staff(id), encode(&rec)?);
+        self.vault.commit_audited(
             self.draft(ACTION)
                 .target(id)
                 .detail(&format!("keys to rotate: {}", keys.join(", "))),
+            batch,
         )?;
-        rec.status = StaffStatus::Revoked;
-        batch.put(layout::staff(id), encode(&rec)?);
-        self.vault.commit(batch)?;
         self.process_rotations(recovery)?;
         self.pending_rotations()
     }
@@ -276,8 +276,7 @@ impl Session<'_> {
             if let VaultKey::Category(c) = &key {
                 d = d.categories([c.as_str()]);
             }
-            vault.audit(d)?;
-            vault.commit(batch)?;
+            vault.commit_audited(d, batch)?;
             self.forget_keys();
         }
         Ok(())
@@ -449,15 +448,17 @@ impl Session<'_> {
             )?;
             batch.put(layout::person_key(dossier, category, None), w);
         }
-        vault.audit(
-            self.draft("keys.renew")
-                .dossier(dossier)
-                .categories([category])
-                .detail(&format!(
-                    "new data key (generation {current}); {fields} value(s) re-encrypted"
-                )),
-        )?;
-        vault.commit(batch)
+        vault
+            .commit_audited(
+                self.draft("keys.renew")
+                    .dossier(dossier)
+                    .categories([category])
+                    .detail(&format!(
+                        "new data key (generation {current}); {fields} value(s) re-encrypted"
+                    )),
+                batch,
+            )
+            .map(|_| ())
     }
 
     /// Renews, under the current generation of their category key, every data key

@@ -6,6 +6,7 @@
 //!   store/        the sled record store (ciphertext and minimal metadata)
 //!   audit.log     the audit log (Merkle leaves, one JSON entry per line)
 //!   checkpoints.log  signed checkpoints of the audit log
+//!   journal       changes made durable, not yet settled into the files above
 //!   lock          held while a process has the vault open
 //! ```
 //!
@@ -17,6 +18,7 @@ pub mod audit_read;
 pub mod backup;
 pub mod check;
 mod dossier;
+mod durable;
 mod entry;
 mod erasure;
 mod explain;
@@ -47,6 +49,7 @@ use crate::crypto::kdf::{self, KdfParams};
 use crate::crypto::{envelope, Aad};
 use crate::error::{Error, Result};
 use crate::policy::Policy;
+use crate::store::journal::{Journal, DEFAULT_CAPACITY};
 use crate::store::records::{decode, encode, StaffRecord, StaffStatus, VaultMeta, FORMAT};
 use crate::store::sled_store::SledStore;
 use crate::store::{layout, Batch, Store};
@@ -65,6 +68,7 @@ const POLICY_FILE: &str = "policy.toml";
 const STORE_DIR: &str = "store";
 const AUDIT_FILE: &str = "audit.log";
 const CHECKPOINT_FILE: &str = "checkpoints.log";
+const JOURNAL_FILE: &str = "journal";
 /// Actor and action of the entry that flags entries taken in at open.
 pub const ADOPTION_ACTOR: &str = "coffre";
 /// See [`ADOPTION_ACTOR`].
@@ -79,6 +83,8 @@ pub struct Vault {
     meta: VaultMeta,
     audit: Mutex<AuditLog>,
     checkpoints: CheckpointFile,
+    /// Where every change is made durable first (see [`durable`]).
+    journal: Mutex<Journal>,
     /// Serialises check-then-create of keys (data keys, rotations) between
     /// sessions of this process; other processes are kept out by the lock file.
     pub(crate) keys_lock: Mutex<()>,
@@ -86,6 +92,14 @@ pub struct Vault {
     /// no value may be sealed under the old data key meanwhile).
     pub(crate) write_lock: Mutex<()>,
     _lock: File,
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        // Best effort: whatever is not settled is replayed from the journal at
+        // the next open.
+        let _ = self.settle();
+    }
 }
 
 impl std::fmt::Debug for Vault {
@@ -204,6 +218,8 @@ impl Vault {
         }
         let lock = take_lock(dir)?;
         let store = SledStore::open(&dir.join(STORE_DIR))?;
+        let (mut journal, pending) = Journal::open(&dir.join(JOURNAL_FILE), DEFAULT_CAPACITY)?;
+        durable::replay(dir, &store, &mut journal, pending)?;
         let meta: VaultMeta = decode(
             &store
                 .get(&layout::meta())?
@@ -247,6 +263,7 @@ impl Vault {
             meta,
             checkpoints: CheckpointFile::new(&dir.join(CHECKPOINT_FILE)),
             audit: Mutex::new(audit),
+            journal: Mutex::new(journal),
             keys_lock: Mutex::new(()),
             write_lock: Mutex::new(()),
             _lock: lock,
@@ -257,15 +274,12 @@ impl Vault {
             // tell which, so they are taken in and flagged for the DPO, never
             // silently vouched for by the next signer.
             let (a, b) = (first.entry.seq, last.entry.seq);
-            {
-                let log = vault.log()?;
-                let mut batch = Batch::new();
-                for l in &found {
-                    index_entry(&mut batch, l);
-                }
-                batch.put(layout::audit_state(), encode(log.state())?);
-                vault.store.apply(batch)?;
+            let mut batch = Batch::new();
+            for l in &found {
+                index_entry(&mut batch, l);
             }
+            batch.put(layout::audit_state(), encode(vault.log()?.state())?);
+            vault.commit(batch)?;
             vault.audit(
                 Draft::new(ADOPTION_ACTOR, "", ADOPTION_ACTION)
                     .outcome(Outcome::Error)
@@ -356,55 +370,6 @@ impl Vault {
         self.checkpoints.latest()
     }
 
-    /// Appends to the audit log (synced), then records the new state and index
-    /// entries in the store. Failure to append stops the operation.
-    pub(crate) fn audit(&self, draft: Draft) -> Result<audit::AuditEntry> {
-        let mut log = self.log()?;
-        let located = log.append(draft)?;
-        let mut batch = Batch::new();
-        index_entry(&mut batch, &located);
-        batch.put(layout::audit_state(), encode(log.state())?);
-        self.store.apply(batch)?;
-        Ok(located.entry)
-    }
-
-    /// Appends many entries with one `fdatasync` (group commit), indexing them.
-    /// For bulk imports and benchmarks; every ordinary operation audits itself.
-    #[doc(hidden)]
-    pub fn audit_batch(&self, drafts: Vec<Draft>) -> Result<()> {
-        let mut log = self.log()?;
-        let located = log.append_many(drafts)?;
-        let mut batch = Batch::new();
-        for l in &located {
-            index_entry(&mut batch, l);
-        }
-        batch.put(layout::audit_state(), encode(log.state())?);
-        self.store.apply(batch)
-    }
-
-    /// Signs a checkpoint of the whole log if entries were added since the last one.
-    pub(crate) fn checkpoint(&self, key: &SigningKey, signer: &str) -> Result<Option<Checkpoint>> {
-        let mut log = self.log()?;
-        let state = log.state().clone();
-        if state.size == state.checkpointed {
-            return Ok(None);
-        }
-        let time = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-        let c = key.sign(
-            &self.meta.vault_id,
-            state.size,
-            state.tree.root(),
-            &time,
-            signer,
-        );
-        self.checkpoints.append(&c)?;
-        log.mark_checkpointed();
-        let mut batch = Batch::new();
-        batch.put(layout::audit_state(), encode(log.state())?);
-        self.store.commit(batch)?;
-        Ok(Some(c))
-    }
-
     /// Byte offsets of the audit entries indexed under a dossier (`'d'`) or actor (`'a'`).
     pub(crate) fn audit_offsets(&self, kind: char, id: &str) -> Result<Vec<u64>> {
         let mut offsets = Vec::new();
@@ -424,11 +389,6 @@ impl Vault {
     /// The audit entries at these offsets.
     pub(crate) fn audit_read_at(&self, offsets: &[u64]) -> Result<Vec<audit::AuditEntry>> {
         self.log()?.read_at(offsets)
-    }
-
-    /// Commits a batch durably.
-    pub(crate) fn commit(&self, batch: Batch) -> Result<()> {
-        self.store.commit(batch)
     }
 
     /// Reads audit entries (no permission check: callers go through a session).

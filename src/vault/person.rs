@@ -266,12 +266,12 @@ impl Session<'_> {
         missing.sort();
         missing.dedup();
         if !batch.is_empty() {
-            self.vault.audit(
+            self.vault.commit_audited(
                 self.draft("access.keys")
                     .dossier(dossier)
                     .detail("data keys wrapped to the person"),
+                batch,
             )?;
-            self.vault.commit(batch)?;
         }
         Ok(missing)
     }
@@ -676,13 +676,13 @@ impl PersonSession<'_> {
         batch.put(layout::entry(&id), encode(&entry)?);
         batch.put(layout::version(&id, 1), encode(&version)?);
         batch.put(layout::dossier_entry(&self.dossier, &id), Vec::new());
-        self.vault.audit(
+        self.vault.commit_audited(
             Draft::new(&actor, "person", ACTION)
                 .dossier(&self.dossier)
                 .entry(&id)
                 .categories(["identity"]),
+            batch,
         )?;
-        self.vault.commit(batch)?;
         Ok(id)
     }
 

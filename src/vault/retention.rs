@@ -72,16 +72,18 @@ impl Session<'_> {
                 known.join(", ")
             )));
         }
-        self.vault.audit(
-            self.draft(ACTION)
-                .dossier(dossier)
-                .detail(&format!("retention rule {rule}")),
-        )?;
         rec.closed = Some(now());
-        rec.retention = Some(rule);
+        rec.retention = Some(rule.clone());
         let mut batch = Batch::new();
         batch.put(layout::dossier(dossier), encode(&rec)?);
-        self.vault.commit(batch)
+        self.vault
+            .commit_audited(
+                self.draft(ACTION)
+                    .dossier(dossier)
+                    .detail(&format!("retention rule {rule}")),
+                batch,
+            )
+            .map(|_| ())
     }
 
     fn retention_of(&self, rec: &DossierRecord) -> Result<Option<RetentionItem>> {

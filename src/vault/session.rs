@@ -194,8 +194,8 @@ impl<'v> Session<'v> {
     }
 
     /// Wraps every key `target` is entitled to and lacks, using keys this member
-    /// holds and, if given, the recovery identity. Each grant is audited before it
-    /// is stored. Returns the names of the keys granted.
+    /// holds and, if given, the recovery identity. Each grant is audited in the
+    /// same durable step that stores it. Returns the names of the keys granted.
     pub(crate) fn grant_to(
         &mut self,
         target: &StaffRecord,
@@ -205,6 +205,7 @@ impl<'v> Session<'v> {
             return Ok(Vec::new());
         }
         let mut batch = Batch::new();
+        let mut drafts = Vec::new();
         let mut granted = Vec::new();
         for key in self.vault.policy.vault_keys() {
             if !self.vault.policy.entitled(&target.profession, &key)
@@ -238,14 +239,14 @@ impl<'v> Session<'v> {
             if recovery.is_some() && self.vault_key_material(&key)?.is_none() {
                 d = d.detail(&format!("{} (with the recovery key)", key.name()));
             }
-            self.vault.audit(d)?;
+            drafts.push(d);
             batch.put(
                 layout::wrap(&key.name(), gen, &target.id),
                 wrap::wrap(&material, &[&target.recipient])?,
             );
             granted.push(key.name());
         }
-        self.vault.commit(batch)?;
+        self.vault.durable(drafts, batch)?;
         for k in &granted {
             self.grants.push((k.clone(), target.id.clone()));
         }

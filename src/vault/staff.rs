@@ -106,10 +106,9 @@ impl Session<'_> {
                 new.profession
             ));
         }
-        self.vault.audit(d)?;
         let mut batch = Batch::new();
         batch.put(layout::staff(new.id), encode(&rec)?);
-        self.vault.commit(batch)?;
+        self.vault.commit_audited(d, batch)?;
         self.grant_to(&rec, recovery)?;
         self.pending_for(&rec)
     }

@@ -1,0 +1,439 @@
+//! The write-ahead journal: one device flush per acknowledged change.
+//!
+//! A change to the vault touches up to three files: the store (sled), the audit
+//! log and the checkpoints. Making each durable on its own costs two to four
+//! flushes. Instead the whole change — the bytes to write into the two log files
+//! and the store operations — is framed as one [`Record`], written into this
+//! preallocated file and made durable with a single `fdatasync` (no metadata
+//! changes, since the space was written once at creation). Only then is it
+//! applied to the other files, without waiting for them.
+//!
+//! After a crash the valid records are replayed (every store operation is an
+//! absolute put or removal and every file write is positional, so applying a
+//! record twice changes nothing), the other files are synced and the journal is
+//! emptied ("settled"). The vault also settles when the journal is full and when
+//! it is closed.
+//!
+//! File layout (little endian):
+//! - bytes 0..48: header — `COFFREJ1`, epoch (u64), SHA-256 of the two (32 bytes);
+//! - from byte 4096: records, each `CJR1`, epoch (u64), number (u64, from 0),
+//!   body length (u32), body (postcard of [`Record`]), SHA-256 of all before it.
+//!
+//! A record counts only if its frame is whole, its checksum holds, its epoch is
+//! the header's and its number follows the previous one: a torn last write (never
+//! acknowledged) or a record left from before the last settling ends the replay.
+
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use ring::digest::{digest, SHA256};
+use serde::{Deserialize, Serialize};
+
+use super::Op;
+use crate::crypto::key::random_bytes;
+use crate::error::{Error, Result};
+
+const MAGIC: &[u8; 8] = b"COFFREJ1";
+const RECORD_MAGIC: &[u8; 4] = b"CJR1";
+/// Records start here; the header sits alone in the first block.
+const FIRST_RECORD: u64 = 4096;
+/// Frame bytes around a body: magic, epoch, number, length, checksum.
+const FRAME_OVERHEAD: usize = 4 + 8 + 8 + 4 + 32;
+/// Preallocated size: the journal settles once this much is used.
+pub const DEFAULT_CAPACITY: u64 = 4 * 1024 * 1024;
+
+/// Which log file a [`FileWrite`] goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogFile {
+    /// `audit.log`.
+    Audit,
+    /// `checkpoints.log`.
+    Checkpoints,
+}
+
+/// Bytes to write at a given offset of a log file.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FileWrite {
+    /// The file.
+    pub file: LogFile,
+    /// Where the bytes go.
+    pub offset: u64,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// One change to the vault, made durable as a whole.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Record {
+    /// Log bytes, in order.
+    pub writes: Vec<FileWrite>,
+    /// Store operations, in order.
+    pub ops: Vec<Op>,
+}
+
+impl Record {
+    /// Bytes the record will take in the journal (approximately; for space checks).
+    pub fn approximate_size(&self) -> u64 {
+        let w: usize = self.writes.iter().map(|w| w.bytes.len() + 16).sum();
+        let o: usize = self
+            .ops
+            .iter()
+            .map(|op| match op {
+                Op::Put(k, v) => k.len() + v.len() + 8,
+                Op::Remove(k) => k.len() + 4,
+            })
+            .sum();
+        (w + o + FRAME_OVERHEAD) as u64
+    }
+}
+
+/// The open journal.
+#[derive(Debug)]
+pub struct Journal {
+    file: File,
+    epoch: u64,
+    next: u64,
+    pos: u64,
+    capacity: u64,
+    /// Set when a write or flush failed: the file's state is then unknown.
+    failed: bool,
+}
+
+fn io_err(what: &'static str) -> impl Fn(std::io::Error) -> Error {
+    move |e| Error::io(what, e)
+}
+
+fn header(epoch: u64) -> Vec<u8> {
+    let mut h = Vec::with_capacity(48);
+    h.extend_from_slice(MAGIC);
+    h.extend_from_slice(&epoch.to_le_bytes());
+    let sum = digest(&SHA256, &h);
+    h.extend_from_slice(sum.as_ref());
+    h
+}
+
+fn read_header(bytes: &[u8]) -> Option<u64> {
+    if bytes.len() < 48 || &bytes[..8] != MAGIC {
+        return None;
+    }
+    let epoch = u64::from_le_bytes(bytes[8..16].try_into().ok()?);
+    (digest(&SHA256, &bytes[..16]).as_ref() == &bytes[16..48]).then_some(epoch)
+}
+
+fn new_epoch() -> Result<u64> {
+    Ok(u64::from_le_bytes(random_bytes::<8>()?))
+}
+
+impl Journal {
+    /// Opens the journal at `path`, creating and preallocating it (`capacity`
+    /// bytes of zeros, synced) if it does not exist. Returns the records still to
+    /// be applied, in order.
+    pub fn open(path: &Path, capacity: u64) -> Result<(Journal, Vec<Record>)> {
+        let existed = path.exists();
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io_err("cannot open the journal"))?;
+        let len = file
+            .metadata()
+            .map_err(io_err("cannot read the journal"))?
+            .len();
+        let mut head = [0u8; 48];
+        let epoch = if len >= 48 {
+            file.read_exact_at(&mut head, 0)
+                .map_err(io_err("cannot read the journal"))?;
+            read_header(&head)
+        } else {
+            None
+        };
+        let mut journal = Journal {
+            file,
+            epoch: 0,
+            next: 0,
+            pos: FIRST_RECORD,
+            capacity: capacity.max(FIRST_RECORD * 2),
+            failed: false,
+        };
+        let Some(epoch) = epoch else {
+            // New, or its creation was interrupted (a header is only rewritten
+            // once everything it covered is settled): start afresh.
+            journal.preallocate(len)?;
+            journal.reset()?;
+            if !existed {
+                if let Some(dir) = path.parent() {
+                    File::open(dir)
+                        .and_then(|d| d.sync_all())
+                        .map_err(io_err("cannot sync the vault directory"))?;
+                }
+            }
+            return Ok((journal, Vec::new()));
+        };
+        journal.epoch = epoch;
+        let records = journal.read_records(len)?;
+        Ok((journal, records))
+    }
+
+    /// Writes zeros up to the capacity, so that later writes change no metadata.
+    fn preallocate(&mut self, len: u64) -> Result<()> {
+        const CHUNK: usize = 256 * 1024;
+        let zeros = vec![0u8; CHUNK];
+        let mut at = len.min(self.capacity);
+        while at < self.capacity {
+            let n = CHUNK.min((self.capacity - at) as usize);
+            self.file
+                .write_all_at(&zeros[..n], at)
+                .map_err(io_err("cannot create the journal"))?;
+            at += n as u64;
+        }
+        self.file
+            .sync_all()
+            .map_err(io_err("cannot create the journal"))
+    }
+
+    /// Reads the valid records of the current epoch, leaving `pos` after them.
+    fn read_records(&mut self, len: u64) -> Result<Vec<Record>> {
+        let mut records = Vec::new();
+        let mut file = &self.file;
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(FIRST_RECORD))
+            .map_err(io_err("cannot read the journal"))?;
+        let mut reader = std::io::BufReader::with_capacity(
+            256 * 1024,
+            file.take(len.saturating_sub(FIRST_RECORD)),
+        );
+        let (mut next, mut pos) = (0u64, FIRST_RECORD);
+        loop {
+            let mut head = [0u8; 24];
+            if reader.read_exact(&mut head).is_err() || &head[..4] != RECORD_MAGIC {
+                break;
+            }
+            let field = |r: std::ops::Range<usize>| {
+                let mut b = [0u8; 8];
+                b[..r.len()].copy_from_slice(&head[r]);
+                u64::from_le_bytes(b)
+            };
+            let (epoch, number, body_len) = (field(4..12), field(12..20), field(20..24));
+            if epoch != self.epoch || number != next || pos + FRAME_OVERHEAD as u64 + body_len > len
+            {
+                break;
+            }
+            let mut rest = vec![0u8; body_len as usize + 32];
+            if reader.read_exact(&mut rest).is_err() {
+                break;
+            }
+            let (body, sum) = rest.split_at(body_len as usize);
+            let mut framed = Vec::with_capacity(24 + body.len());
+            framed.extend_from_slice(&head);
+            framed.extend_from_slice(body);
+            if digest(&SHA256, &framed).as_ref() != sum {
+                break;
+            }
+            let Ok(record) = postcard::from_bytes::<Record>(body) else {
+                break;
+            };
+            records.push(record);
+            next += 1;
+            pos += FRAME_OVERHEAD as u64 + body_len;
+        }
+        self.next = next;
+        self.pos = pos;
+        Ok(records)
+    }
+
+    /// Whether no record was written since the last reset.
+    pub fn is_empty(&self) -> bool {
+        self.next == 0
+    }
+
+    /// Whether `record` still fits in the preallocated space.
+    pub fn fits(&self, record: &Record) -> bool {
+        self.pos + record.approximate_size() <= self.capacity
+    }
+
+    /// Whether the preallocated space is used up.
+    pub fn is_full(&self) -> bool {
+        self.pos >= self.capacity
+    }
+
+    /// Writes `record` and flushes it to the device (`fdatasync`). When this
+    /// returns `Ok`, the change survives a power cut.
+    pub fn append(&mut self, record: &Record) -> Result<()> {
+        if self.failed {
+            return Err(Error::Io(
+                "an earlier write to the journal failed; close coffre and open the vault again"
+                    .into(),
+            ));
+        }
+        let body = postcard::to_stdvec(record)
+            .map_err(|e| Error::Io(format!("cannot encode a journal record: {e}")))?;
+        let body_len = u32::try_from(body.len())
+            .map_err(|_| Error::Usage("the change is too large for one journal record".into()))?;
+        let mut frame = Vec::with_capacity(body.len() + FRAME_OVERHEAD);
+        frame.extend_from_slice(RECORD_MAGIC);
+        frame.extend_from_slice(&self.epoch.to_le_bytes());
+        frame.extend_from_slice(&self.next.to_le_bytes());
+        frame.extend_from_slice(&body_len.to_le_bytes());
+        frame.extend_from_slice(&body);
+        let sum = digest(&SHA256, &frame);
+        frame.extend_from_slice(sum.as_ref());
+        let written = self
+            .file
+            .write_all_at(&frame, self.pos)
+            .and_then(|_| self.file.sync_data());
+        if let Err(e) = written {
+            // Whether the record reached the disk is unknown: refuse further
+            // writes until the vault is reopened (and the journal replayed).
+            self.failed = true;
+            return Err(Error::io("cannot write the journal", e));
+        }
+        self.pos += frame.len() as u64;
+        self.next += 1;
+        Ok(())
+    }
+
+    /// Refuses further records until the journal is reopened (a change was
+    /// journaled but could not be applied: replaying it at the next open is the
+    /// only safe way on).
+    pub fn refuse_writes(&mut self) {
+        self.failed = true;
+    }
+
+    /// Empties the journal (a new epoch), once everything it held is durable
+    /// elsewhere.
+    pub fn reset(&mut self) -> Result<()> {
+        let epoch = new_epoch()?;
+        self.file
+            .write_all_at(&header(epoch), 0)
+            .and_then(|_| self.file.sync_data())
+            .map_err(|e| {
+                self.failed = true;
+                Error::io("cannot reset the journal", e)
+            })?;
+        self.epoch = epoch;
+        self.next = 0;
+        self.pos = FIRST_RECORD;
+        self.failed = false;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(i: u8, value_len: usize) -> Record {
+        Record {
+            writes: vec![FileWrite {
+                file: LogFile::Audit,
+                offset: u64::from(i) * 10,
+                bytes: vec![b'a' + i % 26; 10],
+            }],
+            ops: vec![Op::Put(vec![i], vec![i; value_len]), Op::Remove(vec![i, i])],
+        }
+    }
+
+    fn keys(records: &[Record]) -> Vec<u8> {
+        records
+            .iter()
+            .map(|r| match &r.ops[0] {
+                Op::Put(k, _) => k[0],
+                Op::Remove(_) => 255,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn records_survive_reopen_until_reset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal");
+        let (mut j, found) = Journal::open(&path, 64 * 1024).unwrap();
+        assert!(found.is_empty() && j.is_empty());
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 64 * 1024);
+        for i in 0..5 {
+            j.append(&record(i, 100)).unwrap();
+        }
+        drop(j);
+        let (mut j, found) = Journal::open(&path, 64 * 1024).unwrap();
+        assert_eq!(keys(&found), vec![0, 1, 2, 3, 4]);
+        assert_eq!(found[3].writes[0].offset, 30);
+        // Appending continues after the replayed records.
+        j.append(&record(5, 100)).unwrap();
+        drop(j);
+        let (mut j, found) = Journal::open(&path, 64 * 1024).unwrap();
+        assert_eq!(keys(&found), vec![0, 1, 2, 3, 4, 5]);
+        j.reset().unwrap();
+        drop(j);
+        let (j, found) = Journal::open(&path, 64 * 1024).unwrap();
+        assert!(found.is_empty() && j.is_empty());
+    }
+
+    #[test]
+    fn old_records_after_a_reset_are_not_replayed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal");
+        let (mut j, _) = Journal::open(&path, 64 * 1024).unwrap();
+        for i in 0..4 {
+            j.append(&record(i, 50)).unwrap();
+        }
+        j.reset().unwrap();
+        // A shorter new record: the old records 1..3 still lie behind it.
+        j.append(&record(9, 10)).unwrap();
+        drop(j);
+        let (_, found) = Journal::open(&path, 64 * 1024).unwrap();
+        assert_eq!(keys(&found), vec![9]);
+    }
+
+    #[test]
+    fn a_torn_or_damaged_record_ends_the_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal");
+        let (mut j, _) = Journal::open(&path, 64 * 1024).unwrap();
+        for i in 0..3 {
+            j.append(&record(i, 200)).unwrap();
+        }
+        let end = j.pos;
+        drop(j);
+        let clean = std::fs::read(&path).unwrap();
+        // Cut the last record anywhere inside it, or flip any byte of it.
+        let last_len =
+            (FRAME_OVERHEAD + postcard::to_stdvec(&record(2, 200)).unwrap().len()) as u64;
+        let start = end - last_len;
+        for at in (start..end).step_by(7) {
+            let mut bytes = clean.clone();
+            bytes[at as usize] ^= 0x40;
+            std::fs::write(&path, &bytes).unwrap();
+            let (_, found) = Journal::open(&path, 64 * 1024).unwrap();
+            assert_eq!(keys(&found), vec![0, 1], "flip at {at}");
+            let mut bytes = clean.clone();
+            for b in &mut bytes[at as usize..end as usize] {
+                *b = 0;
+            }
+            std::fs::write(&path, &bytes).unwrap();
+            let (_, found) = Journal::open(&path, 64 * 1024).unwrap();
+            assert_eq!(keys(&found), vec![0, 1], "cut at {at}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_header_means_an_empty_journal_and_a_record_can_outgrow_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal");
+        let (mut j, _) = Journal::open(&path, 16 * 1024).unwrap();
+        let big = record(1, 40 * 1024);
+        assert!(!j.fits(&big));
+        j.append(&big).unwrap();
+        assert!(j.is_full());
+        drop(j);
+        let (_, found) = Journal::open(&path, 16 * 1024).unwrap();
+        assert_eq!(found.len(), 1);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[3] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let (j, found) = Journal::open(&path, 16 * 1024).unwrap();
+        assert!(found.is_empty() && j.is_empty());
+    }
+}

@@ -1,0 +1,235 @@
+//! Making changes durable with one device flush each.
+//!
+//! Every change — audit lines, a signed checkpoint, a store batch, or several of
+//! them together — becomes one journal record ([`crate::store::journal`]), synced
+//! once, then applied to `audit.log`, `checkpoints.log` and the store without
+//! waiting. The vault "settles" (flushes those files, then empties the journal)
+//! when the journal is full, when it is closed, and after replaying the records
+//! a crash left behind.
+
+use std::path::Path;
+
+use super::{index_entry, Vault, AUDIT_FILE, CHECKPOINT_FILE};
+use crate::audit::{
+    sync_file, write_at, AuditLog, Checkpoint, Draft, Located, Prepared, SigningKey,
+};
+use crate::error::{Error, Result};
+use crate::store::journal::{FileWrite, Journal, LogFile, Record};
+use crate::store::records::encode;
+use crate::store::{layout, Batch, Store};
+
+/// Room kept free on the disk beyond a change's own size.
+const SPACE_MARGIN: u64 = 2 * 1024 * 1024;
+
+fn log_path(dir: &Path, file: LogFile) -> std::path::PathBuf {
+    dir.join(match file {
+        LogFile::Audit => AUDIT_FILE,
+        LogFile::Checkpoints => CHECKPOINT_FILE,
+    })
+}
+
+/// Applies the records a crash left in the journal, flushes everything and
+/// empties the journal. Runs at open, before the audit log is checked.
+pub(super) fn replay(
+    dir: &Path,
+    store: &dyn Store,
+    journal: &mut Journal,
+    records: Vec<Record>,
+) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    for record in records {
+        for w in &record.writes {
+            write_at(&log_path(dir, w.file), w.offset, &w.bytes)?;
+        }
+        store.apply(Batch { ops: record.ops })?;
+    }
+    settle_files(dir, store)?;
+    journal.reset()
+}
+
+/// Flushes the log files and the store to the device.
+fn settle_files(dir: &Path, store: &dyn Store) -> Result<()> {
+    sync_file(&log_path(dir, LogFile::Audit))?;
+    sync_file(&log_path(dir, LogFile::Checkpoints))?;
+    store.commit(Batch::new())
+}
+
+impl Vault {
+    fn journal(&self) -> Result<std::sync::MutexGuard<'_, Journal>> {
+        self.journal
+            .lock()
+            .map_err(|_| Error::Io("journal lock poisoned".into()))
+    }
+
+    /// Refuses a change the file system has no room for, before anything is written.
+    fn check_space(&self, record: &Record) -> Result<()> {
+        let needed = record
+            .approximate_size()
+            .saturating_mul(3)
+            .saturating_add(SPACE_MARGIN);
+        match fs4::available_space(&self.dir) {
+            Ok(free) if free < needed => Err(Error::Io(format!(
+                "not enough disk space: {} MiB free, about {} MiB needed; nothing was written",
+                free / (1024 * 1024),
+                needed.div_ceil(1024 * 1024)
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Audits `drafts` and applies `batch` as one change, durable when this
+    /// returns: the audit entries and the data reach the disk together or not
+    /// at all. Returns the audit entries written.
+    pub(crate) fn durable(&self, drafts: Vec<Draft>, batch: Batch) -> Result<Vec<Located>> {
+        let mut log = self.log()?;
+        let prepared = if drafts.is_empty() {
+            None
+        } else {
+            Some(log.prepare(drafts)?)
+        };
+        self.commit_locked(&mut log, prepared, None, batch)
+    }
+
+    /// Journals then applies one change; the caller holds the log's lock.
+    fn commit_locked(
+        &self,
+        log: &mut AuditLog,
+        prepared: Option<Prepared>,
+        checkpoint: Option<FileWrite>,
+        mut batch: Batch,
+    ) -> Result<Vec<Located>> {
+        let mut writes = Vec::new();
+        if let Some(p) = &prepared {
+            for l in &p.located {
+                index_entry(&mut batch, l);
+            }
+            batch.put(layout::audit_state(), encode(&p.next)?);
+            writes.push(FileWrite {
+                file: LogFile::Audit,
+                offset: p.offset,
+                bytes: p.bytes.clone(),
+            });
+        }
+        writes.extend(checkpoint);
+        if writes.is_empty() && batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let record = Record {
+            writes,
+            ops: batch.ops,
+        };
+        self.check_space(&record)?;
+        let mut journal = self.journal()?;
+        if !journal.fits(&record) && !journal.is_empty() {
+            self.settle_locked(&mut journal)?;
+        }
+        journal.append(&record)?;
+        // Durable from here on: what follows only applies the change.
+        let applied = (|| {
+            let mut located = Vec::new();
+            for w in &record.writes {
+                match w.file {
+                    LogFile::Audit => {}
+                    LogFile::Checkpoints => {
+                        write_at(&log_path(&self.dir, w.file), w.offset, &w.bytes)?
+                    }
+                }
+            }
+            if let Some(p) = prepared {
+                located = log.write_prepared(p)?;
+            }
+            if record.writes.iter().any(|w| w.file == LogFile::Checkpoints) {
+                log.mark_checkpointed();
+            }
+            self.store.apply(Batch { ops: record.ops })?;
+            Ok::<_, Error>(located)
+        })();
+        applied.map_err(|e| {
+            journal.refuse_writes();
+            Error::Io(format!(
+                "the change is saved but could not be applied now ({e}); \
+                 it will be applied when the vault is next opened: close coffre and open it again"
+            ))
+        })
+    }
+
+    /// Appends to the audit log and records the new state and index entries, as
+    /// one durable change. Failure to audit stops the operation.
+    pub(crate) fn audit(&self, draft: Draft) -> Result<crate::audit::AuditEntry> {
+        self.durable(vec![draft], Batch::new())?
+            .pop()
+            .map(|l| l.entry)
+            .ok_or_else(|| Error::AuditUnavailable("nothing appended".into()))
+    }
+
+    /// Audits `draft` and applies `batch` in the same durable step.
+    pub(crate) fn commit_audited(
+        &self,
+        draft: Draft,
+        batch: Batch,
+    ) -> Result<crate::audit::AuditEntry> {
+        self.durable(vec![draft], batch)?
+            .pop()
+            .map(|l| l.entry)
+            .ok_or_else(|| Error::AuditUnavailable("nothing appended".into()))
+    }
+
+    /// Appends many entries as one durable change (group commit), indexing them.
+    /// For bulk work and benchmarks; every ordinary operation audits itself.
+    #[doc(hidden)]
+    pub fn audit_batch(&self, drafts: Vec<Draft>) -> Result<()> {
+        self.durable(drafts, Batch::new()).map(|_| ())
+    }
+
+    /// Commits a batch durably.
+    pub(crate) fn commit(&self, batch: Batch) -> Result<()> {
+        self.durable(Vec::new(), batch).map(|_| ())
+    }
+
+    /// Signs a checkpoint of the whole log if entries were added since the last one.
+    pub(crate) fn checkpoint(&self, key: &SigningKey, signer: &str) -> Result<Option<Checkpoint>> {
+        let mut log = self.log()?;
+        let mut state = log.state().clone();
+        if state.size == state.checkpointed {
+            return Ok(None);
+        }
+        let time = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let c = key.sign(
+            &self.meta.vault_id,
+            state.size,
+            state.tree.root(),
+            &time,
+            signer,
+        );
+        state.checkpointed = state.size;
+        let mut batch = Batch::new();
+        batch.put(layout::audit_state(), encode(&state)?);
+        let write = FileWrite {
+            file: LogFile::Checkpoints,
+            offset: self.checkpoints.end()?,
+            bytes: c.to_text().into_bytes(),
+        };
+        self.commit_locked(&mut log, None, Some(write), batch)?;
+        Ok(Some(c))
+    }
+
+    /// Flushes the store and the logs to the device and empties the journal.
+    /// Done on close and when the journal is full; after it the vault's files
+    /// hold everything without the journal (for copies and outside tools).
+    pub fn settle(&self) -> Result<()> {
+        let _log = self.log()?;
+        let mut journal = self.journal()?;
+        self.settle_locked(&mut journal)
+    }
+
+    /// [`Vault::settle`]; the caller holds the log's lock (no change is under way).
+    fn settle_locked(&self, journal: &mut Journal) -> Result<()> {
+        if journal.is_empty() {
+            return Ok(());
+        }
+        settle_files(&self.dir, self.store.as_ref())?;
+        journal.reset()
+    }
+}
