@@ -26,4 +26,6 @@ pub mod vault;
 
 pub use error::{Error, Result};
 pub use vault::views;
-pub use vault::{ExportSummary, FieldInput, InitOptions, NewStaff, PersonSession, Session, Vault};
+pub use vault::{
+    ExportSummary, FieldInput, InitOptions, NewEntry, NewStaff, PersonSession, Session, Vault,
+};

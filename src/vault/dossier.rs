@@ -10,7 +10,7 @@ use super::keys::header_aad;
 use super::now;
 use super::session::{DataKey, Session};
 use super::views::{DossierSummary, DossierView};
-use crate::audit::Outcome;
+use crate::audit::{Draft, Outcome};
 use crate::crypto::key::random_bytes;
 use crate::crypto::{blind, envelope};
 use crate::error::{Error, Result};
@@ -260,6 +260,78 @@ impl Session<'_> {
     /// Reads a whole dossier: every field the actor may read, every other field
     /// listed as withheld with its category. Audited before anything is returned.
     pub fn show_dossier(&mut self, id: &str, break_glass: Option<&str>) -> Result<DossierView> {
+        let (view, draft) = self.read_dossier(id, break_glass)?;
+        self.vault.audit(draft)?;
+        let view = view?;
+        self.after_dossier_read(id)?;
+        Ok(view)
+    }
+
+    /// Reads many dossiers, as an export would: `group` dossiers at a time are
+    /// read and their reads audited in one durable step, then handed to `f` in
+    /// order (so memory holds one group, whatever the number of dossiers). Stops
+    /// at the first dossier that cannot be read (refusal or damage), once its
+    /// refusal or error is audited. Returns the number of dossiers read.
+    pub fn read_dossiers(
+        &mut self,
+        ids: &[String],
+        group: usize,
+        f: &mut dyn FnMut(DossierView) -> Result<()>,
+    ) -> Result<u64> {
+        let mut read = 0;
+        for chunk in ids.chunks(group.max(1)) {
+            let mut views = Vec::with_capacity(chunk.len());
+            let mut drafts = Vec::with_capacity(chunk.len());
+            let mut failed = None;
+            for id in chunk {
+                match self.read_dossier(id, None) {
+                    Ok((view, draft)) => {
+                        drafts.push(draft);
+                        match view {
+                            Ok(v) => views.push(v),
+                            Err(e) => {
+                                failed = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            self.vault.durable(drafts, Batch::new())?;
+            for view in views {
+                self.after_dossier_read(&view.id)?;
+                f(view)?;
+                read += 1;
+            }
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
+        Ok(read)
+    }
+
+    /// After a read: keys the person supported still waits for follow when a
+    /// holder works on the file.
+    fn after_dossier_read(&mut self, id: &str) -> Result<()> {
+        if self.vault.person_record(id)?.is_some() {
+            self.sync_person_keys(id, None)?;
+        }
+        Ok(())
+    }
+
+    /// Decrypts a dossier for [`Session::show_dossier`] and returns the view (or
+    /// the error met) with the audit entry to write before it is shown. An error
+    /// before access is decided (unknown dossier, refusal — audited) comes out
+    /// as the outer error.
+    fn read_dossier(
+        &mut self,
+        id: &str,
+        break_glass: Option<&str>,
+    ) -> Result<(Result<DossierView>, Draft)> {
         const ACTION: &str = "dossier.read";
         let rec = self.load_dossier(id)?;
         let access = self.reach(id, ACTION, break_glass)?;
@@ -328,12 +400,7 @@ impl Session<'_> {
                             .unwrap_or_default()
                     ));
                 }
-                self.vault.audit(d)?;
-                // Keys the person supported still waits for follow when a holder works on the file.
-                if self.vault.person_record(id)?.is_some() {
-                    self.sync_person_keys(id, None)?;
-                }
-                Ok(view)
+                Ok((Ok(view), d))
             }
             Err(e) => {
                 let mut d = self
@@ -342,8 +409,7 @@ impl Session<'_> {
                     .outcome(Outcome::Error)
                     .detail("could not be read: integrity or storage error");
                 d.break_glass = access.break_glass;
-                self.vault.audit(d)?;
-                Err(e)
+                Ok((Err(e), d))
             }
         }
     }

@@ -11,7 +11,7 @@ use super::now;
 use super::reader::{history_view, latest_view, FieldKeys};
 use super::session::{DataKey, Session};
 use super::views::{EntryView, VersionView, WithheldReason};
-use crate::audit::Outcome;
+use crate::audit::{Draft, Outcome};
 use crate::crypto::key::random_bytes;
 use crate::crypto::{envelope, Key32};
 use crate::error::{Error, Result};
@@ -287,12 +287,28 @@ impl Session<'_> {
         kind: &str,
         fields: &[FieldInput],
     ) -> Result<String> {
-        const ACTION: &str = "entry.add";
         let vault = self.vault;
         let _writing = vault
             .write_lock
             .lock()
             .map_err(|_| Error::Io("write lock poisoned".into()))?;
+        let mut batch = Batch::new();
+        let (id, draft) = self.prepare_entry(dossier, kind, fields, &mut batch)?;
+        self.vault.commit_audited(draft, batch)?;
+        Ok(id)
+    }
+
+    /// Checks a new entry against the policy and the care team, seals it into
+    /// `batch` and returns its id with the audit draft to commit it with. The
+    /// caller holds the vault's write lock. Refusals are audited here.
+    pub(crate) fn prepare_entry(
+        &mut self,
+        dossier: &str,
+        kind: &str,
+        fields: &[FieldInput],
+        batch: &mut Batch,
+    ) -> Result<(String, Draft)> {
+        const ACTION: &str = "entry.add";
         self.load_dossier(dossier)?;
         if !self.vault.policy.kinds.contains_key(kind) {
             return Err(Error::Usage(format!(
@@ -315,20 +331,17 @@ impl Session<'_> {
             created: now(),
             latest: 1,
         };
-        let mut batch = Batch::new();
-        let version = self.seal_version(ACTION, &entry, 1, fields, &[], &mut batch)?;
+        let version = self.seal_version(ACTION, &entry, 1, fields, &[], batch)?;
         let cats: Vec<String> = version.fields.iter().map(|f| f.category.clone()).collect();
         batch.put(layout::entry(&id), encode(&entry)?);
         batch.put(layout::version(&id, 1), encode(&version)?);
         batch.put(layout::dossier_entry(dossier, &id), Vec::new());
-        self.vault.commit_audited(
-            self.draft(ACTION)
-                .dossier(dossier)
-                .entry(&id)
-                .categories(cats),
-            batch,
-        )?;
-        Ok(id)
+        let draft = self
+            .draft(ACTION)
+            .dossier(dossier)
+            .entry(&id)
+            .categories(cats);
+        Ok((id, draft))
     }
 
     /// Amends an entry: the given fields get a new version; nothing is overwritten.

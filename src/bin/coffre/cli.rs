@@ -394,6 +394,17 @@ pub enum EntryCmd {
         #[arg(long = "field", value_name = "NAME=VALUE", required = true)]
         fields: Vec<String>,
     },
+    /// Import many entries from a JSON Lines file, one entry per line:
+    /// {"dossier": "d-…", "kind": "…", "fields": {"name": "value"}}. The whole
+    /// file is checked first; entries are then written in groups, each group
+    /// audited and made durable in one step. Prints the number imported.
+    Import {
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// Entries per durable step.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        group: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

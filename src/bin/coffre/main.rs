@@ -3,6 +3,7 @@
 //! documented exit codes in one place (`exit_code`).
 
 mod cli;
+mod import;
 mod input;
 mod run;
 

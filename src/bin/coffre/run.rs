@@ -529,6 +529,13 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             out.line(&format!("{entry} amended: version {v}"))
         }
+        Command::Entry(EntryCmd::Import { file, group }) => {
+            let n = crate::import::run(s, file, *group as usize)?;
+            if out.json {
+                return out.json(&json!({ "imported": n }));
+            }
+            out.line(&format!("{n} entries imported"))
+        }
         Command::Entry(EntryCmd::Show { entry, break_glass }) => {
             let view = s.show_entry(entry, break_glass.as_deref())?;
             if out.json {
