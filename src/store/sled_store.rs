@@ -31,10 +31,16 @@ impl std::fmt::Debug for SledStore {
     }
 }
 
+/// Whether sled failed to take its file lock (it reports that as a plain I/O
+/// error whose text names the lock).
+fn lock_held(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("could not acquire lock")
+}
+
 fn storage_err(e: sled::Error) -> Error {
     match e {
         sled::Error::Corruption { .. } => Error::Integrity("the record store is corrupt".into()),
-        sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+        sled::Error::Io(io) if lock_held(&io) => {
             Error::Busy("the vault is open in another coffre process; close it and retry".into())
         }
         other => Error::Io(format!("record store error: {other}")),
@@ -45,14 +51,27 @@ impl SledStore {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         remove_unfinished_snapshots(dir)?;
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
             // Bounded page cache: memory must not grow with the vault's size.
             .cache_capacity(64 * 1024 * 1024)
-            .flush_every_ms(None)
-            .open()
-            .map_err(storage_err)?;
+            .flush_every_ms(None);
+        // The caller holds the vault's lock file, so no other process has the
+        // store open; but sled 0.34 releases its own file lock from background
+        // threads a moment after a `Db` is dropped, so reopening in the same
+        // process right after closing may find it still held: wait a little.
+        let mut tries = 0;
+        let db = loop {
+            match config.open() {
+                Err(sled::Error::Io(e)) if lock_held(&e) && tries < 100 =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.map_err(storage_err)?,
+            }
+        };
         let store = SledStore {
             db,
             dir: dir.to_path_buf(),
