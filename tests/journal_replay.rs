@@ -55,6 +55,16 @@ fn setup(dir: &Path) -> (Vault, String) {
             Some(&recovery),
         )
         .expect("staff");
+        s.add_staff(
+            &NewStaff {
+                id: "dpo",
+                name: "Dpo",
+                profession: "dpo",
+                passphrase: &pass(),
+            },
+            Some(&recovery),
+        )
+        .expect("dpo");
         let d = s
             .create_dossier("Camille Journal", "2004-05-06")
             .expect("dossier");
@@ -150,6 +160,15 @@ fn the_journal_alone_brings_back_every_acknowledged_change() {
     let got = texts(&v, &d);
     assert_eq!(got, want);
     assert!(got.iter().any(|t| t.contains("amended after the copy")));
+    // The audit index of the replayed entries is rebuilt from their lines.
+    let history = v
+        .unlock("dpo", &pass())
+        .expect("unlock dpo")
+        .access_history(&d)
+        .expect("history");
+    let count = |action: &str| history.iter().filter(|h| h.action == action).count();
+    assert_eq!(count("entry.add"), 6);
+    assert_eq!(count("entry.amend"), 1);
     drop(v);
     // Replayed and settled: a second open finds nothing more to do.
     let v = Vault::open(&cut).expect("second open");

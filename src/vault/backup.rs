@@ -124,7 +124,8 @@ impl Session<'_> {
         const ACTION: &str = "vault.backup";
         self.require(Capability::ManageStaff, ACTION, None)?;
         self.vault.audit(self.draft(ACTION))?;
-        self.vault.commit(Batch::new())?;
+        // Everything into the store's files, the audit index included.
+        self.vault.settle()?;
         self.vault.write_backup(out)
     }
 }

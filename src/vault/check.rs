@@ -114,7 +114,7 @@ impl Session<'_> {
             if dossier.erased.is_some() {
                 continue;
             }
-            let versions = match self.vault.versions(&e) {
+            let versions = match self.vault.versions_checked(&e) {
                 Ok(v) => v,
                 Err(err) => {
                     report.damaged.push(Damage {

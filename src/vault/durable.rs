@@ -11,12 +11,12 @@ use std::path::Path;
 
 use super::{index_entry, Vault, AUDIT_FILE, CHECKPOINT_FILE};
 use crate::audit::{
-    sync_file, write_at, AuditLog, Checkpoint, Draft, Located, Prepared, SigningKey,
+    sync_file, write_at, AuditEntry, AuditLog, Checkpoint, Draft, Located, Prepared, SigningKey,
 };
 use crate::error::{Error, Result};
 use crate::store::journal::{FileWrite, Journal, LogFile, Record};
 use crate::store::records::encode;
-use crate::store::{layout, Batch, Store};
+use crate::store::{layout, Batch, Op, Store};
 
 /// Room kept free on the disk beyond a change's own size.
 const SPACE_MARGIN: u64 = 2 * 1024 * 1024;
@@ -40,13 +40,29 @@ pub(super) fn replay(
         return Ok(());
     }
     for record in records {
+        let mut batch = Batch { ops: record.ops };
         for w in &record.writes {
             write_at(&log_path(dir, w.file), w.offset, &w.bytes)?;
+            if w.file == LogFile::Audit {
+                index_lines(w.offset, &w.bytes, &mut batch)?;
+            }
         }
-        store.apply(Batch { ops: record.ops })?;
+        store.apply(batch)?;
     }
     settle_files(dir, store)?;
     journal.reset()
+}
+
+/// Adds the index entries of the audit lines `bytes`, found at `offset`.
+fn index_lines(offset: u64, bytes: &[u8], batch: &mut Batch) -> Result<()> {
+    let mut at = offset;
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        let entry = AuditEntry::from_line(text, &format!("entry at byte {at}"))?;
+        index_entry(batch, &Located { offset: at, entry });
+        at += line.len() as u64;
+    }
+    Ok(())
 }
 
 /// Flushes the log files and the store to the device.
@@ -101,9 +117,10 @@ impl Vault {
         mut batch: Batch,
     ) -> Result<Vec<Located>> {
         let mut writes = Vec::new();
+        let mut index = Batch::new();
         if let Some(p) = &prepared {
             for l in &p.located {
-                index_entry(&mut batch, l);
+                index_entry(&mut index, l);
             }
             batch.put(layout::audit_state(), encode(&p.next)?);
             writes.push(FileWrite {
@@ -144,6 +161,12 @@ impl Vault {
                 log.mark_checkpointed();
             }
             self.store.apply(Batch { ops: record.ops })?;
+            let mut pending = self.pending_index()?;
+            for op in index.ops {
+                if let Op::Put(k, v) = op {
+                    pending.insert(k, v);
+                }
+            }
             Ok::<_, Error>(located)
         })();
         applied.map_err(|e| {
@@ -228,6 +251,14 @@ impl Vault {
     fn settle_locked(&self, journal: &mut Journal) -> Result<()> {
         if journal.is_empty() {
             return Ok(());
+        }
+        {
+            let mut pending = self.pending_index()?;
+            let mut batch = Batch::new();
+            for (k, v) in std::mem::take(&mut *pending) {
+                batch.put(k, v);
+            }
+            self.store.apply(batch)?;
         }
         settle_files(&self.dir, self.store.as_ref())?;
         journal.reset()

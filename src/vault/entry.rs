@@ -12,7 +12,6 @@ use super::reader::{history_view, latest_view, FieldKeys};
 use super::session::{DataKey, Session};
 use super::views::{EntryView, VersionView, WithheldReason};
 use crate::audit::{Draft, Outcome};
-use crate::crypto::key::random_bytes;
 use crate::crypto::{envelope, Key32};
 use crate::error::{Error, Result};
 use crate::store::records::{encode, EntryRecord, SealedField, VersionRecord};
@@ -293,7 +292,7 @@ impl Session<'_> {
             .lock()
             .map_err(|_| Error::Io("write lock poisoned".into()))?;
         let mut batch = Batch::new();
-        let (id, draft) = self.prepare_entry(dossier, kind, fields, &mut batch)?;
+        let (id, draft) = self.prepare_entry(dossier, kind, fields, false, &mut batch)?;
         self.vault.commit_audited(draft, batch)?;
         Ok(id)
     }
@@ -301,28 +300,33 @@ impl Session<'_> {
     /// Checks a new entry against the policy and the care team, seals it into
     /// `batch` and returns its id with the audit draft to commit it with. The
     /// caller holds the vault's write lock. Refusals are audited here.
+    /// `dossier_checked`: the dossier was found open and the actor in its care
+    /// team under the same write lock (an import checks each dossier once per group).
     pub(crate) fn prepare_entry(
         &mut self,
         dossier: &str,
         kind: &str,
         fields: &[FieldInput],
+        dossier_checked: bool,
         batch: &mut Batch,
     ) -> Result<(String, Draft)> {
         const ACTION: &str = "entry.add";
-        self.load_dossier(dossier)?;
+        if !dossier_checked {
+            self.load_dossier(dossier)?;
+        }
         if !self.vault.policy.kinds.contains_key(kind) {
             return Err(Error::Usage(format!(
                 "unknown entry kind '{kind}' (see `coffre policy show`)"
             )));
         }
-        if !self.in_team(dossier, &self.me.id.clone())? {
+        if !dossier_checked && !self.in_team(dossier, &self.me.id.clone())? {
             return self.refuse(
                 ACTION,
                 Some(dossier),
                 &format!("you are not in the care team of dossier {dossier}"),
             );
         }
-        let id = format!("e-{}", hex::encode(random_bytes::<6>()?));
+        let id = layout::new_entry_id()?;
         let entry = EntryRecord {
             id: id.clone(),
             dossier: dossier.to_string(),

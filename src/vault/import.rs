@@ -2,6 +2,8 @@
 //! (its audit lines and its data together), for an establishment bringing its
 //! existing notes into Coffre.
 
+use std::collections::HashSet;
+
 use super::entry::FieldInput;
 use super::session::Session;
 use crate::error::{Error, Result};
@@ -62,12 +64,25 @@ impl Session<'_> {
                 .map_err(|_| Error::Io("write lock poisoned".into()))?;
             let mut batch = Batch::new();
             let mut drafts = Vec::with_capacity(group);
+            // Dossiers found open and ours in this group (nothing can change
+            // them while the write lock is held).
+            let mut checked: HashSet<String> = HashSet::new();
             for item in iter.by_ref().take(group) {
                 let n = written + drafts.len() as u64 + 1;
                 let entry = item.map_err(|e| at_entry(n, e))?;
+                let known = checked.contains(&entry.dossier);
                 let (_, draft) = self
-                    .prepare_entry(&entry.dossier, &entry.kind, &entry.fields, &mut batch)
+                    .prepare_entry(
+                        &entry.dossier,
+                        &entry.kind,
+                        &entry.fields,
+                        known,
+                        &mut batch,
+                    )
                     .map_err(|e| at_entry(n, e))?;
+                if !known {
+                    checked.insert(entry.dossier.clone());
+                }
                 drafts.push(draft);
             }
             let count = drafts.len() as u64;

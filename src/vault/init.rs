@@ -204,6 +204,7 @@ impl Vault {
             checkpoints: crate::audit::CheckpointFile::new(&dir.join(super::CHECKPOINT_FILE)),
             audit: std::sync::Mutex::new(log),
             journal: std::sync::Mutex::new(journal),
+            pending_index: std::sync::Mutex::new(std::collections::BTreeMap::new()),
             keys_lock: std::sync::Mutex::new(()),
             write_lock: std::sync::Mutex::new(()),
             _lock: lock,

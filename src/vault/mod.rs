@@ -87,6 +87,10 @@ pub struct Vault {
     checkpoints: CheckpointFile,
     /// Where every change is made durable first (see [`durable`]).
     journal: Mutex<Journal>,
+    /// Audit index entries of the changes not settled yet: derived from the
+    /// audit lines, so kept out of the journal records and stored when the
+    /// vault settles (or rebuilt from the lines when the journal is replayed).
+    pending_index: Mutex<std::collections::BTreeMap<Vec<u8>, Vec<u8>>>,
     /// Serialises check-then-create of keys (data keys, rotations) between
     /// sessions of this process; other processes are kept out by the lock file.
     pub(crate) keys_lock: Mutex<()>,
@@ -266,6 +270,7 @@ impl Vault {
             checkpoints: CheckpointFile::new(&dir.join(CHECKPOINT_FILE)),
             audit: Mutex::new(audit),
             journal: Mutex::new(journal),
+            pending_index: Mutex::new(std::collections::BTreeMap::new()),
             keys_lock: Mutex::new(()),
             write_lock: Mutex::new(()),
             _lock: lock,
@@ -372,20 +377,39 @@ impl Vault {
         self.checkpoints.latest()
     }
 
-    /// Byte offsets of the audit entries indexed under a dossier (`'d'`) or actor (`'a'`).
+    /// Byte offsets of the audit entries indexed under a dossier (`'d'`) or actor
+    /// (`'a'`), in order: the stored index and the entries not settled yet.
     pub(crate) fn audit_offsets(&self, kind: char, id: &str) -> Result<Vec<u64>> {
-        let mut offsets = Vec::new();
-        for (_, v) in self
-            .store
-            .scan_prefix(&layout::audit_index_prefix(kind, id))?
+        let prefix = layout::audit_index_prefix(kind, id);
+        let mut found: std::collections::BTreeMap<Vec<u8>, Vec<u8>> =
+            self.store.scan_prefix(&prefix)?.into_iter().collect();
         {
-            let bytes: [u8; 8] = v
-                .as_slice()
-                .try_into()
-                .map_err(|_| Error::Integrity("the audit index is damaged".into()))?;
-            offsets.push(u64::from_be_bytes(bytes));
+            let pending = self.pending_index()?;
+            for (k, v) in pending.range(prefix.clone()..) {
+                if !k.starts_with(&prefix) {
+                    break;
+                }
+                found.insert(k.clone(), v.clone());
+            }
         }
-        Ok(offsets)
+        found
+            .values()
+            .map(|v| {
+                let bytes: [u8; 8] = v
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::Integrity("the audit index is damaged".into()))?;
+                Ok(u64::from_be_bytes(bytes))
+            })
+            .collect()
+    }
+
+    fn pending_index(
+        &self,
+    ) -> Result<std::sync::MutexGuard<'_, std::collections::BTreeMap<Vec<u8>, Vec<u8>>>> {
+        self.pending_index
+            .lock()
+            .map_err(|_| Error::Io("audit index lock poisoned".into()))
     }
 
     /// The audit entries at these offsets.

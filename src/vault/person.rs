@@ -643,7 +643,7 @@ impl PersonSession<'_> {
             "person/*",
         )?
         .ok_or_else(|| Error::Integrity("your key does not open your dossier".into()))?;
-        let id = format!("e-{}", hex::encode(random_bytes::<6>()?));
+        let id = layout::new_entry_id()?;
         let actor = self.actor();
         let mut fields = vec![("text", text.to_string())];
         if let Some(e) = about {
