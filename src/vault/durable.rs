@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::{index_entry, Vault, AUDIT_FILE, CHECKPOINT_FILE};
 use crate::audit::{
-    sync_file, write_at, AuditEntry, AuditLog, Checkpoint, Draft, Located, Prepared, SigningKey,
+    sync_file, write_at, AuditLog, Checkpoint, Draft, Located, Prepared, SigningKey,
 };
 use crate::error::{Error, Result};
 use crate::store::journal::{FileWrite, Journal, LogFile, Record};
@@ -29,40 +29,32 @@ fn log_path(dir: &Path, file: LogFile) -> std::path::PathBuf {
 }
 
 /// Applies the records a crash left in the journal, flushes everything and
-/// empties the journal. Runs at open, before the audit log is checked.
+/// empties the journal. Runs at open, before the audit log is checked. Returns
+/// the byte offset the journal's audit lines reach (0 when there were none): the
+/// audit log's own open takes in the lines up to there, which were recorded in
+/// the store's audit state only when the vault settles.
 pub(super) fn replay(
     dir: &Path,
     store: &dyn Store,
     journal: &mut Journal,
     records: Vec<Record>,
-) -> Result<()> {
+) -> Result<u64> {
     if records.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
+    let mut audit_end = 0;
     for record in records {
-        let mut batch = Batch { ops: record.ops };
         for w in &record.writes {
             write_at(&log_path(dir, w.file), w.offset, &w.bytes)?;
             if w.file == LogFile::Audit {
-                index_lines(w.offset, &w.bytes, &mut batch)?;
+                audit_end = audit_end.max(w.offset + w.bytes.len() as u64);
             }
         }
-        store.apply(batch)?;
+        store.apply(Batch { ops: record.ops })?;
     }
     settle_files(dir, store)?;
-    journal.reset()
-}
-
-/// Adds the index entries of the audit lines `bytes`, found at `offset`.
-fn index_lines(offset: u64, bytes: &[u8], batch: &mut Batch) -> Result<()> {
-    let mut at = offset;
-    for line in bytes.split_inclusive(|b| *b == b'\n') {
-        let text = line.strip_suffix(b"\n").unwrap_or(line);
-        let entry = AuditEntry::from_line(text, &format!("entry at byte {at}"))?;
-        index_entry(batch, &Located { offset: at, entry });
-        at += line.len() as u64;
-    }
-    Ok(())
+    journal.reset()?;
+    Ok(audit_end)
 }
 
 /// Flushes the log files and the store to the device.
@@ -114,7 +106,7 @@ impl Vault {
         log: &mut AuditLog,
         prepared: Option<Prepared>,
         checkpoint: Option<FileWrite>,
-        mut batch: Batch,
+        batch: Batch,
     ) -> Result<Vec<Located>> {
         let mut writes = Vec::new();
         let mut index = Batch::new();
@@ -122,7 +114,6 @@ impl Vault {
             for l in &p.located {
                 index_entry(&mut index, l);
             }
-            batch.put(layout::audit_state(), encode(&p.next)?);
             writes.push(FileWrite {
                 file: LogFile::Audit,
                 offset: p.offset,
@@ -140,7 +131,7 @@ impl Vault {
         self.check_space(&record)?;
         let mut journal = self.journal()?;
         if !journal.fits(&record) && !journal.is_empty() {
-            self.settle_locked(&mut journal)?;
+            self.settle_locked(log, &mut journal)?;
         }
         journal.append(&record)?;
         // Durable from here on: what follows only applies the change.
@@ -214,7 +205,7 @@ impl Vault {
     /// Signs a checkpoint of the whole log if entries were added since the last one.
     pub(crate) fn checkpoint(&self, key: &SigningKey, signer: &str) -> Result<Option<Checkpoint>> {
         let mut log = self.log()?;
-        let mut state = log.state().clone();
+        let state = log.state().clone();
         if state.size == state.checkpointed {
             return Ok(None);
         }
@@ -226,15 +217,12 @@ impl Vault {
             &time,
             signer,
         );
-        state.checkpointed = state.size;
-        let mut batch = Batch::new();
-        batch.put(layout::audit_state(), encode(&state)?);
         let write = FileWrite {
             file: LogFile::Checkpoints,
             offset: self.checkpoints.end()?,
             bytes: c.to_text().into_bytes(),
         };
-        self.commit_locked(&mut log, None, Some(write), batch)?;
+        self.commit_locked(&mut log, None, Some(write), Batch::new())?;
         Ok(Some(c))
     }
 
@@ -242,13 +230,15 @@ impl Vault {
     /// Done on close and when the journal is full; after it the vault's files
     /// hold everything without the journal (for copies and outside tools).
     pub fn settle(&self) -> Result<()> {
-        let _log = self.log()?;
+        let log = self.log()?;
         let mut journal = self.journal()?;
-        self.settle_locked(&mut journal)
+        self.settle_locked(&log, &mut journal)
     }
 
-    /// [`Vault::settle`]; the caller holds the log's lock (no change is under way).
-    fn settle_locked(&self, journal: &mut Journal) -> Result<()> {
+    /// [`Vault::settle`]; the caller holds the log's lock (no change is under
+    /// way). The audit state and index, kept in memory between settlings, are
+    /// stored first.
+    fn settle_locked(&self, log: &AuditLog, journal: &mut Journal) -> Result<()> {
         if journal.is_empty() {
             return Ok(());
         }
@@ -258,6 +248,7 @@ impl Vault {
             for (k, v) in std::mem::take(&mut *pending) {
                 batch.put(k, v);
             }
+            batch.put(layout::audit_state(), encode(log.state())?);
             self.store.apply(batch)?;
         }
         settle_files(&self.dir, self.store.as_ref())?;

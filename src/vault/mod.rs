@@ -225,7 +225,9 @@ impl Vault {
         let lock = take_lock(dir)?;
         let store = SledStore::open(&dir.join(STORE_DIR))?;
         let (mut journal, pending) = Journal::open(&dir.join(JOURNAL_FILE), DEFAULT_CAPACITY)?;
-        durable::replay(dir, &store, &mut journal, pending)?;
+        // The end of the audit lines the journal vouched for: lines found beyond
+        // the recorded state up to there are this vault's own writes.
+        let replayed_to = durable::replay(dir, &store, &mut journal, pending)?;
         let meta: VaultMeta = decode(
             &store
                 .get(&layout::meta())?
@@ -275,24 +277,27 @@ impl Vault {
             write_lock: Mutex::new(()),
             _lock: lock,
         };
-        if let (Some(first), Some(last)) = (found.first(), found.last()) {
-            // Entries beyond the recorded end: written by a command interrupted
-            // before the store caught up — or by someone outside coffre. Nobody can
-            // tell which, so they are taken in and flagged for the DPO, never
-            // silently vouched for by the next signer.
-            let (a, b) = (first.entry.seq, last.entry.seq);
+        if !found.is_empty() {
+            // Record where the log now stands, with the index of the lines found.
             let mut batch = Batch::new();
             for l in &found {
                 index_entry(&mut batch, l);
             }
             batch.put(layout::audit_state(), encode(vault.log()?.state())?);
             vault.commit(batch)?;
+        }
+        let unvouched: Vec<&Located> = found.iter().filter(|l| l.offset >= replayed_to).collect();
+        if let (Some(first), Some(last)) = (unvouched.first(), unvouched.last()) {
+            // Entries beyond what coffre wrote, written by someone outside coffre
+            // (or a damaged journal). Nobody can tell which, so they are taken in
+            // and flagged for the DPO, never silently vouched for by the next signer.
+            let (a, b) = (first.entry.seq, last.entry.seq);
             vault.audit(
                 Draft::new(ADOPTION_ACTOR, "", ADOPTION_ACTION)
                     .outcome(Outcome::Error)
                     .detail(&format!(
                         "entries {a} to {b} were found beyond the recorded end of the log \
-                         (an interrupted command, or written outside coffre); not vouched for by their signer"
+                         (written outside coffre, or an interrupted write); not vouched for by their signer"
                     )),
             )?;
         }
