@@ -1,7 +1,9 @@
 //! Power loss is not SIGKILL: what the page cache holds is lost. sled 0.34's
 //! `flush()` ends in `sync_file_range`, which flushes neither the device cache nor
 //! the file's metadata. Coffre therefore makes every change durable in its
-//! journal — one `fdatasync` — before acknowledging it, then applies it to the
+//! journal — one `fdatasync`, or one `pwrite` through a descriptor opened with
+//! `O_DSYNC` where the file system allows direct writes — before acknowledging
+//! it, then applies it to the
 //! audit log, the checkpoints and the store; when the vault is closed it
 //! "settles": `fdatasync` of `audit.log`, `checkpoints.log`, sled's `db` (after
 //! sled's own flush) and every new file in `store/blobs/`, and only then empties
@@ -54,13 +56,34 @@ struct Call {
     path: String,
     /// `openat` with `O_CREAT`.
     creates: bool,
+    /// `openat` with `O_DSYNC`: every write through the returned fd is synced.
+    dsync: bool,
+    /// The fd the call returned (`openat`) or used (`pwrite64`).
+    fd: Option<u32>,
     /// The whole line, for messages.
     line: String,
 }
 
 impl Call {
     fn is_full_sync(&self) -> bool {
-        self.name == "fsync" || self.name == "fdatasync"
+        self.name == "fsync" || self.name == "fdatasync" || self.name == "pwrite64+dsync"
+    }
+}
+
+/// Marks as full syncs the `pwrite64` calls made through an fd opened with
+/// `O_DSYNC` (each returns once its data is on the device).
+fn mark_dsync_writes(calls: &mut [Call]) {
+    let mut dsync_fds: std::collections::HashMap<u32, bool> = std::collections::HashMap::new();
+    for c in calls.iter_mut() {
+        match (c.name.as_str(), c.fd) {
+            ("openat", Some(fd)) => {
+                dsync_fds.insert(fd, c.dsync);
+            }
+            ("pwrite64", Some(fd)) if dsync_fds.get(&fd) == Some(&true) => {
+                c.name = "pwrite64+dsync".into();
+            }
+            _ => {}
+        }
     }
 }
 
@@ -82,7 +105,16 @@ fn parse_trace(text: &str) -> Vec<Call> {
             continue;
         };
         let name = &rest[..paren];
-        if !["fsync", "fdatasync", "sync_file_range", "openat", "write"].contains(&name) {
+        if ![
+            "fsync",
+            "fdatasync",
+            "sync_file_range",
+            "openat",
+            "write",
+            "pwrite64",
+        ]
+        .contains(&name)
+        {
             continue;
         }
         let args = &rest[paren + 1..];
@@ -114,13 +146,23 @@ fn parse_trace(text: &str) -> Vec<Call> {
                 _ => String::new(),
             }
         };
+        let fd = if name == "openat" {
+            rest.rfind("= ")
+                .and_then(|eq| rest[eq + 2..].split('<').next())
+                .and_then(|n| n.trim().parse().ok())
+        } else {
+            args.split('<').next().and_then(|n| n.trim().parse().ok())
+        };
         out.push(Call {
             name: name.to_string(),
             path,
             creates: name == "openat" && args.contains("O_CREAT") && !rest.contains("= -1"),
+            dsync: name == "openat" && args.contains("O_DSYNC") && !rest.contains("= -1"),
+            fd,
             line: line.to_string(),
         });
     }
+    mark_dsync_writes(&mut out);
     out
 }
 
@@ -133,7 +175,7 @@ fn traced(vault: &Path, user: &str, pass: &str, args: &[&str]) -> (i32, String, 
             "-f",
             "-y",
             "-e",
-            "trace=fsync,fdatasync,sync_file_range,openat,write",
+            "trace=fsync,fdatasync,sync_file_range,openat,write,pwrite64",
             "-o",
         ])
         .arg(&trace)

@@ -10,6 +10,7 @@ pub mod journal;
 pub mod layout;
 pub mod records;
 pub mod sled_store;
+pub mod space;
 
 use crate::error::Result;
 

@@ -9,6 +9,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
+use super::space::SpaceCheck;
 use super::{Batch, Op, Store};
 use crate::error::{Error, Result};
 
@@ -21,6 +22,7 @@ pub struct SledStore {
     /// Readers share it; a batch being applied holds it alone, so that no reader
     /// of this process sees half a batch.
     gate: RwLock<()>,
+    space: SpaceCheck,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -76,6 +78,7 @@ impl SledStore {
             dir: dir.to_path_buf(),
             synced_blobs: Mutex::new(HashSet::new()),
             gate: RwLock::new(()),
+            space: SpaceCheck::new(dir),
         };
         store.sync_files()?;
         Ok(store)
@@ -134,9 +137,6 @@ impl SledStore {
     }
 }
 
-/// Room kept free beyond a batch's own size (sled rewrites segments as it goes).
-const SPACE_MARGIN: u64 = 2 * 1024 * 1024;
-
 impl SledStore {
     /// Refuses a batch the file system has no room for. sled 0.34 does not
     /// always return an error when a write hits a full disk (its flusher can
@@ -150,15 +150,7 @@ impl SledStore {
                 Op::Remove(k) => k.len() as u64,
             })
             .sum();
-        let needed = bytes.saturating_mul(3).saturating_add(SPACE_MARGIN);
-        match fs4::available_space(&self.dir) {
-            Ok(free) if free < needed => Err(Error::Io(format!(
-                "not enough disk space: {} MiB free, about {} MiB needed; nothing was written",
-                free / (1024 * 1024),
-                needed.div_ceil(1024 * 1024)
-            ))),
-            _ => Ok(()),
-        }
+        self.space.require(bytes)
     }
 }
 

@@ -18,9 +18,6 @@ use crate::store::journal::{FileWrite, Journal, LogFile, Record};
 use crate::store::records::encode;
 use crate::store::{layout, Batch, Op, Store};
 
-/// Room kept free on the disk beyond a change's own size.
-const SPACE_MARGIN: u64 = 2 * 1024 * 1024;
-
 fn log_path(dir: &Path, file: LogFile) -> std::path::PathBuf {
     dir.join(match file {
         LogFile::Audit => AUDIT_FILE,
@@ -71,22 +68,6 @@ impl Vault {
             .map_err(|_| Error::Io("journal lock poisoned".into()))
     }
 
-    /// Refuses a change the file system has no room for, before anything is written.
-    fn check_space(&self, record: &Record) -> Result<()> {
-        let needed = record
-            .approximate_size()
-            .saturating_mul(3)
-            .saturating_add(SPACE_MARGIN);
-        match fs4::available_space(&self.dir) {
-            Ok(free) if free < needed => Err(Error::Io(format!(
-                "not enough disk space: {} MiB free, about {} MiB needed; nothing was written",
-                free / (1024 * 1024),
-                needed.div_ceil(1024 * 1024)
-            ))),
-            _ => Ok(()),
-        }
-    }
-
     /// Audits `drafts` and applies `batch` as one change, durable when this
     /// returns: the audit entries and the data reach the disk together or not
     /// at all. Returns the audit entries written.
@@ -128,7 +109,7 @@ impl Vault {
             writes,
             ops: batch.ops,
         };
-        self.check_space(&record)?;
+        self.space.require(record.approximate_size())?;
         let mut journal = self.journal()?;
         if !journal.fits(&record) && !journal.is_empty() {
             self.settle_locked(log, &mut journal)?;

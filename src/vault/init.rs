@@ -205,6 +205,7 @@ impl Vault {
             audit: std::sync::Mutex::new(log),
             journal: std::sync::Mutex::new(journal),
             pending_index: std::sync::Mutex::new(std::collections::BTreeMap::new()),
+            space: crate::store::space::SpaceCheck::new(dir),
             keys_lock: std::sync::Mutex::new(()),
             write_lock: std::sync::Mutex::new(()),
             _lock: lock,

@@ -91,6 +91,8 @@ pub struct Vault {
     /// audit lines, so kept out of the journal records and stored when the
     /// vault settles (or rebuilt from the lines when the journal is replayed).
     pending_index: Mutex<std::collections::BTreeMap<Vec<u8>, Vec<u8>>>,
+    /// Free space, checked before each change is journaled.
+    space: crate::store::space::SpaceCheck,
     /// Serialises check-then-create of keys (data keys, rotations) between
     /// sessions of this process; other processes are kept out by the lock file.
     pub(crate) keys_lock: Mutex<()>,
@@ -273,6 +275,7 @@ impl Vault {
             audit: Mutex::new(audit),
             journal: Mutex::new(journal),
             pending_index: Mutex::new(std::collections::BTreeMap::new()),
+            space: crate::store::space::SpaceCheck::new(dir),
             keys_lock: Mutex::new(()),
             write_lock: Mutex::new(()),
             _lock: lock,
