@@ -205,7 +205,7 @@ impl Journal {
 
     /// Writes whole blocks at `pos` and returns once they are on the device.
     fn write_durably(&self, blocks: &[u8], pos: u64) -> std::io::Result<()> {
-        debug_assert!(blocks.len() as u64 % BLOCK == 0 && pos % BLOCK == 0);
+        debug_assert!((blocks.len() as u64).is_multiple_of(BLOCK) && pos.is_multiple_of(BLOCK));
         match &self.direct {
             Some(direct) => {
                 // O_DIRECT wants the memory aligned too.
@@ -457,7 +457,10 @@ mod tests {
             j.append(&record(i, 200)).unwrap();
         }
         let start = j.pos;
-        assert_eq!(start % BLOCK, 0, "records start on block boundaries");
+        assert!(
+            start.is_multiple_of(BLOCK),
+            "records start on block boundaries"
+        );
         j.append(&record(2, 200)).unwrap();
         drop(j);
         let clean = std::fs::read(&path).unwrap();
