@@ -50,8 +50,11 @@ pub fn child(n_dossiers: usize, per_dossier: usize) {
     }
 }
 
-/// Runs the child; returns the peaks (entries, MiB) of W2 and of R2.
-pub fn measure(n_dossiers: usize, per_dossier: usize) -> (Vec<(u64, f64)>, Vec<(u64, f64)>) {
+/// Peak resident memory (MiB) after so many entries.
+pub type Curve = Vec<(u64, f64)>;
+
+/// Runs the child; returns the peaks of W2 and of R2.
+pub fn measure(n_dossiers: usize, per_dossier: usize) -> (Curve, Curve) {
     let out = Command::new(std::env::current_exe().expect("own path"))
         .env(CHILD, "1")
         .env("COFFRE_BENCH_DOSSIERS", n_dossiers.to_string())
