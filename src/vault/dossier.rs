@@ -335,7 +335,15 @@ impl Session<'_> {
         const ACTION: &str = "dossier.read";
         let rec = self.load_dossier(id)?;
         let access = self.reach(id, ACTION, break_glass)?;
+        let vault = self.vault;
         let result = (|| -> Result<DossierView> {
+            // No data key is renewed while the dossier is read, so each
+            // category's key is decided once for all its entries.
+            let _steady = vault
+                .write_lock
+                .lock()
+                .map_err(|_| Error::Io("write lock poisoned".into()))?;
+            let mut decided = super::entry::KeyDecisions::new();
             let mut entries: Vec<EntryRecord> = Vec::new();
             for (k, _) in self
                 .vault
@@ -355,7 +363,7 @@ impl Session<'_> {
             let mut damaged = Vec::new();
             for e in &entries {
                 // A damaged entry must not hide the others: it is named, not shown.
-                match self.entry_view(e, access.break_glass) {
+                match self.entry_view(e, access.break_glass, Some(&mut decided)) {
                     Ok(v) => views.push(v),
                     Err(Error::Integrity(_)) => damaged.push(e.id.clone()),
                     Err(other) => return Err(other),

@@ -48,10 +48,44 @@ impl std::fmt::Debug for FieldInput {
 struct StaffKeys<'a, 'v> {
     s: &'a mut Session<'v>,
     break_glass: bool,
+    /// For a whole-dossier read: each (category, author) decided once.
+    decided: Option<&'a mut KeyDecisions>,
 }
+
+/// Decisions of [`StaffKeys`] kept for the length of one dossier read, made
+/// under the vault's write lock so that no data key is renewed meanwhile.
+pub(crate) type KeyDecisions =
+    std::collections::HashMap<(String, Option<String>), std::result::Result<Key32, WithheldReason>>;
 
 impl FieldKeys for StaffKeys<'_, '_> {
     fn key_for(
+        &mut self,
+        entry: &EntryRecord,
+        field: &SealedField,
+        author: &str,
+    ) -> Result<std::result::Result<Key32, WithheldReason>> {
+        let author_only = self.s.vault.policy.is_author_only(&field.category);
+        let Some(decided) = self.decided.as_deref_mut() else {
+            return self.decide(entry, field, author);
+        };
+        let slot = (
+            field.category.clone(),
+            author_only.then(|| author.to_string()),
+        );
+        if let Some(d) = decided.get(&slot) {
+            return Ok(d.as_ref().map(Key32::duplicate).map_err(|w| *w));
+        }
+        let d = self.decide(entry, field, author)?;
+        let copy = d.as_ref().map(Key32::duplicate).map_err(|w| *w);
+        if let Some(decided) = self.decided.as_deref_mut() {
+            decided.insert(slot, copy);
+        }
+        Ok(d)
+    }
+}
+
+impl StaffKeys<'_, '_> {
+    fn decide(
         &mut self,
         entry: &EntryRecord,
         field: &SealedField,
@@ -98,11 +132,14 @@ impl Session<'_> {
         self.vault.versions(entry)
     }
 
-    /// Builds the actor's view of an entry (latest value of each field).
+    /// Builds the actor's view of an entry (latest value of each field). With
+    /// `decided`, key decisions are shared with the other entries of the same
+    /// dossier read (the caller holds the vault's write lock).
     pub(crate) fn entry_view(
         &mut self,
         entry: &EntryRecord,
         break_glass: bool,
+        decided: Option<&mut KeyDecisions>,
     ) -> Result<EntryView> {
         let vault = self.vault;
         latest_view(
@@ -111,6 +148,7 @@ impl Session<'_> {
             &mut StaffKeys {
                 s: self,
                 break_glass,
+                decided,
             },
         )
     }
@@ -132,6 +170,7 @@ impl Session<'_> {
             &mut StaffKeys {
                 s: self,
                 break_glass: access.break_glass,
+                decided: None,
             },
         );
         let outcome = if built.is_ok() {
@@ -396,7 +435,7 @@ impl Session<'_> {
         const ACTION: &str = "entry.read";
         let entry = self.load_entry(entry_id)?;
         let access = self.reach(&entry.dossier, ACTION, break_glass)?;
-        match self.entry_view(&entry, access.break_glass) {
+        match self.entry_view(&entry, access.break_glass, None) {
             Ok(view) => {
                 let cats: Vec<String> = view.fields.values().map(|f| f.category.clone()).collect();
                 let mut d = self
