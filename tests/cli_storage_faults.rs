@@ -78,7 +78,7 @@ fn a_damaged_field_fails_alone_and_check_names_it() {
 
 #[test]
 fn an_undecodable_record_is_listed_and_other_dossiers_stay_readable() {
-    let (mut v, d, e1, _e2) = setup();
+    let (mut v, d, e1, e2) = setup();
     let admin = v.admin.clone();
     v.add_staff("e.petit", "Élise Petit", "educateur-specialise", true);
     let d2 = v.create_dossier(&admin, "Inès Modèle", "1950-01-02");
@@ -100,7 +100,36 @@ fn an_undecodable_record_is_listed_and_other_dossiers_stay_readable() {
     let r = v.as_user("e.petit", &["--json", "dossier", "show", &d2]);
     r.expect_code(0, "other dossier");
     assert_eq!(r.json()["entries"][0]["fields"]["text"], "bonne journée");
-    // The damaged dossier fails cleanly.
+    // The dossier's list keeps a copy of each entry record: the dossier still
+    // reads whole, and `check` (above) names the damaged record.
+    let r = v.as_user("dr.leroy", &["--json", "dossier", "show", &d]);
+    r.expect_code(0, "dossier read through the list's copy");
+    // A copy listed under another entry is refused, not shown as that entry.
+    let other = {
+        let store = SledStore::open(&v.dir.join("store")).expect("open the store");
+        store
+            .get(format!("de/{d}/{e2}").as_bytes())
+            .unwrap()
+            .expect("e2 listed")
+    };
+    edit(&v.dir, &format!("de/{d}/{e1}"), |_| other);
+    let r = v.as_user("dr.leroy", &["dossier", "show", &d]);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(r.stderr.contains("another entry"), "{}", r.stderr);
+    let c = v.as_user(&admin, &["--json", "check"]);
+    c.expect_code(5, "check");
+    let listed = format!("de/{d}/{e1}");
+    assert!(
+        c.json()["damaged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["item"] == listed.as_str()),
+        "{}",
+        c.json()
+    );
+    // With the copy damaged too, the dossier fails cleanly.
+    edit(&v.dir, &format!("de/{d}/{e1}"), |_| vec![0xff; 7]);
     let r = v.as_user("dr.leroy", &["dossier", "show", &d]);
     assert_eq!(r.code, 5, "{}", r.stderr);
 }

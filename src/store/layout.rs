@@ -10,7 +10,7 @@
 //! | `d/{dossier}` | dossier | id, creation time, creator |
 //! | `t/{dossier}/{staff}` | care-team membership | who is in which team |
 //! | `dk/{dossier}/{category}/{author or *}` | wrapped data key | which categories a dossier uses |
-//! | `de/{dossier}/{entry}` | entry of a dossier | entry ids |
+//! | `de/{dossier}/{entry}` | entry of a dossier, with a copy of its header (empty in older vaults) | entry ids, and the header's |
 //! | `e/{entry}` | entry header | kind, author, time |
 //! | `v/{entry}/{version}` | one version | field names and categories |
 //! | `i/{tag}/{dossier}` | blind index | 16-byte HMAC tags only |
@@ -19,8 +19,8 @@
 //! | `pk/{dossier}/{category}/{author or *}` | data keys wrapped to the person | which categories they can open |
 //! | `ob/{dossier}/{category}/{profession}` | the person's objections | who may not read what |
 //! | `bg/{dossier}/{staff}` | open break-glass window | until when |
-//! | `as` | audit state | size, byte length, last leaf hash, Merkle frontier |
-//! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor | byte offsets in the log |
+//! | `as` | audit state, stored when the vault settles | size, byte length, last leaf hash, Merkle frontier |
+//! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor, stored when the vault settles | byte offsets in the log |
 
 use crate::error::{Error, Result};
 

@@ -52,6 +52,8 @@ fn decodes(key: &str, v: &[u8]) -> bool {
         "dk" => decode::<DataKeyRecord>(v, "x").is_ok(),
         "t" => decode::<TeamRecord>(v, "x").is_ok(),
         "p" => decode::<PersonRecord>(v, "x").is_ok(),
+        // A dossier's list: empty (older vaults) or a copy of the entry record.
+        "de" => v.is_empty() || decode::<EntryRecord>(v, "x").is_ok(),
         // Wraps, index entries, offsets and markers are checked where they are used.
         _ => true,
     }
@@ -78,6 +80,7 @@ impl Session<'_> {
         }
         let mut report = CheckReport::default();
         let mut entries = Vec::new();
+        let mut listed = Vec::new();
         self.vault.store.for_each(&mut |k, v| {
             report.records += 1;
             let key = String::from_utf8_lossy(k).into_owned();
@@ -90,9 +93,27 @@ impl Session<'_> {
                 if let Ok(e) = decode::<EntryRecord>(v, "entry") {
                     entries.push(e);
                 }
+            } else if key.starts_with("de/") && !v.is_empty() {
+                listed.push((key, v.to_vec()));
             }
             Ok(())
         })?;
+        // Each copy in a dossier's list must be the entry record itself.
+        for (key, copy) in listed {
+            let id = key.rsplit('/').next().unwrap_or_default();
+            if self
+                .vault
+                .store
+                .get(&crate::store::layout::entry(id))?
+                .as_deref()
+                != Some(copy.as_slice())
+            {
+                report.damaged.push(Damage {
+                    item: key,
+                    reason: "differs from the entry record it copies".into(),
+                });
+            }
+        }
         if let Err(e) = self.vault.verify_audit(None) {
             report.damaged.push(Damage {
                 item: "audit log".into(),

@@ -15,7 +15,7 @@ use crate::crypto::key::random_bytes;
 use crate::crypto::{blind, envelope};
 use crate::error::{Error, Result};
 use crate::policy::{Capability, VaultKey};
-use crate::store::records::{decode, encode, DossierRecord, EntryRecord, StaffStatus, TeamRecord};
+use crate::store::records::{decode, encode, DossierRecord, StaffStatus, TeamRecord};
 use crate::store::{layout, Batch};
 
 /// The sealed part of a dossier header.
@@ -344,16 +344,7 @@ impl Session<'_> {
                 .lock()
                 .map_err(|_| Error::Io("write lock poisoned".into()))?;
             let mut decided = super::entry::KeyDecisions::new();
-            let mut entries: Vec<EntryRecord> = Vec::new();
-            for (k, _) in self
-                .vault
-                .store
-                .scan_prefix(&layout::dossier_entry_prefix(id))?
-            {
-                let eid = layout::last_component(&k)?;
-                entries.push(self.load_entry(&eid)?);
-            }
-            entries.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+            let entries = self.vault.dossier_entries(id)?;
             let header = if access.break_glass && !self.vault.policy.break_glass_opens("identity") {
                 None
             } else {

@@ -376,9 +376,11 @@ impl Session<'_> {
         };
         let version = self.seal_version(ACTION, &entry, 1, fields, &[], batch)?;
         let cats: Vec<String> = version.fields.iter().map(|f| f.category.clone()).collect();
-        batch.put(layout::entry(&id), encode(&entry)?);
+        let record = encode(&entry)?;
+        batch.put(layout::entry(&id), record.clone());
         batch.put(layout::version(&id, 1), encode(&version)?);
-        batch.put(layout::dossier_entry(dossier, &id), Vec::new());
+        // A copy in the dossier's list: a whole-dossier read needs no get per entry.
+        batch.put(layout::dossier_entry(dossier, &id), record);
         let draft = self
             .draft(ACTION)
             .dossier(dossier)
@@ -417,7 +419,9 @@ impl Session<'_> {
         let rec = self.seal_version(ACTION, &entry, version, fields, &previous, &mut batch)?;
         let cats: Vec<String> = rec.fields.iter().map(|f| f.category.clone()).collect();
         entry.latest = version;
-        batch.put(layout::entry(entry_id), encode(&entry)?);
+        let record = encode(&entry)?;
+        batch.put(layout::entry(entry_id), record.clone());
+        batch.put(layout::dossier_entry(&entry.dossier, entry_id), record);
         batch.put(layout::version(entry_id, version), encode(&rec)?);
         self.vault.commit_audited(
             self.draft(ACTION)

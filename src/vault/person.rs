@@ -673,9 +673,10 @@ impl PersonSession<'_> {
             fields: sealed,
         };
         let mut batch = Batch::new();
-        batch.put(layout::entry(&id), encode(&entry)?);
+        let record = encode(&entry)?;
+        batch.put(layout::entry(&id), record.clone());
         batch.put(layout::version(&id, 1), encode(&version)?);
-        batch.put(layout::dossier_entry(&self.dossier, &id), Vec::new());
+        batch.put(layout::dossier_entry(&self.dossier, &id), record);
         self.vault.commit_audited(
             Draft::new(&actor, "person", ACTION)
                 .dossier(&self.dossier)

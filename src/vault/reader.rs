@@ -64,19 +64,40 @@ impl Vault {
         self.versions(entry)
     }
 
-    /// The ids of a dossier's entries, oldest first.
-    pub(crate) fn dossier_entry_ids(&self, dossier: &str) -> Result<Vec<String>> {
-        let mut entries: Vec<(u64, String)> = Vec::new();
-        for (k, _) in self
+    /// A dossier's entry records, oldest first. The dossier's list holds a copy
+    /// of each record (written with it); lists written before it held copies are
+    /// read entry by entry. A copy must be of the entry it is listed under.
+    pub(crate) fn dossier_entries(&self, dossier: &str) -> Result<Vec<EntryRecord>> {
+        let mut entries = Vec::new();
+        for (k, v) in self
             .store
             .scan_prefix(&layout::dossier_entry_prefix(dossier))?
         {
             let id = layout::last_component(&k)?;
-            let e = self.load_entry(&id)?;
-            entries.push((e.created, id));
+            let entry = if v.is_empty() {
+                self.load_entry(&id)?
+            } else {
+                let e: EntryRecord = decode(&v, "entry")?;
+                if e.id != id || e.dossier != dossier {
+                    return Err(Error::Integrity(format!(
+                        "the list of dossier {dossier} holds another entry under {id}"
+                    )));
+                }
+                e
+            };
+            entries.push(entry);
         }
-        entries.sort();
-        Ok(entries.into_iter().map(|(_, id)| id).collect())
+        entries.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        Ok(entries)
+    }
+
+    /// The ids of a dossier's entries, oldest first.
+    pub(crate) fn dossier_entry_ids(&self, dossier: &str) -> Result<Vec<String>> {
+        Ok(self
+            .dossier_entries(dossier)?
+            .into_iter()
+            .map(|e| e.id)
+            .collect())
     }
 }
 
