@@ -204,21 +204,23 @@ impl Journal {
     }
 
     /// Writes whole blocks at `pos` and returns once they are on the device.
-    fn write_durably(&self, blocks: &[u8], pos: u64) -> std::io::Result<()> {
+    fn write_durably(&mut self, blocks: &[u8], pos: u64) -> std::io::Result<()> {
         debug_assert!((blocks.len() as u64).is_multiple_of(BLOCK) && pos.is_multiple_of(BLOCK));
-        match &self.direct {
-            Some(direct) => {
-                // O_DIRECT wants the memory aligned too.
-                let mut buf = vec![0u8; blocks.len() + BLOCK as usize];
-                let start = buf.as_ptr().align_offset(BLOCK as usize);
-                buf[start..start + blocks.len()].copy_from_slice(blocks);
-                direct.write_all_at(&buf[start..start + blocks.len()], pos)
+        if let Some(direct) = &self.direct {
+            // O_DIRECT wants the memory aligned too.
+            let mut buf = vec![0u8; blocks.len() + BLOCK as usize];
+            let start = buf.as_ptr().align_offset(BLOCK as usize);
+            buf[start..start + blocks.len()].copy_from_slice(blocks);
+            match direct.write_all_at(&buf[start..start + blocks.len()], pos) {
+                // A file system that accepted O_DIRECT at open but not this
+                // write: go on with buffered writes.
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => self.direct = None,
+                other => return other,
             }
-            None => self
-                .file
-                .write_all_at(blocks, pos)
-                .and_then(|_| self.file.sync_data()),
         }
+        self.file
+            .write_all_at(blocks, pos)
+            .and_then(|_| self.file.sync_data())
     }
 
     /// Writes zeros up to the capacity, so that later writes change no metadata.
