@@ -25,20 +25,13 @@ fn log_path(dir: &Path, file: LogFile) -> std::path::PathBuf {
     })
 }
 
-/// Applies the records a crash left in the journal, flushes everything and
-/// empties the journal. Runs at open, before the audit log is checked. Returns
-/// the byte offset the journal's audit lines reach (0 when there were none): the
-/// audit log's own open takes in the lines up to there, which were recorded in
-/// the store's audit state only when the vault settles.
-pub(super) fn replay(
-    dir: &Path,
-    store: &dyn Store,
-    journal: &mut Journal,
-    records: Vec<Record>,
-) -> Result<u64> {
-    if records.is_empty() {
-        return Ok(0);
-    }
+/// Applies the records a crash left in the journal. Runs at open, before the
+/// audit log is checked. Returns the byte offset the journal's audit lines reach
+/// (0 when there were none): the audit log's open takes in the lines up to there
+/// (the audit state is stored only when the vault settles). The journal is not
+/// emptied here: the vault settles once the log's state is recorded, so that a
+/// crash in between replays the same records again.
+pub(super) fn replay(dir: &Path, store: &dyn Store, records: Vec<Record>) -> Result<u64> {
     let mut audit_end = 0;
     for record in records {
         for w in &record.writes {
@@ -49,8 +42,6 @@ pub(super) fn replay(
         }
         store.apply(Batch { ops: record.ops })?;
     }
-    settle_files(dir, store)?;
-    journal.reset()?;
     Ok(audit_end)
 }
 

@@ -226,10 +226,11 @@ impl Vault {
         }
         let lock = take_lock(dir)?;
         let store = SledStore::open(&dir.join(STORE_DIR))?;
-        let (mut journal, pending) = Journal::open(&dir.join(JOURNAL_FILE), DEFAULT_CAPACITY)?;
+        let (journal, pending) = Journal::open(&dir.join(JOURNAL_FILE), DEFAULT_CAPACITY)?;
+        let replayed = !pending.is_empty();
         // The end of the audit lines the journal vouched for: lines found beyond
         // the recorded state up to there are this vault's own writes.
-        let replayed_to = durable::replay(dir, &store, &mut journal, pending)?;
+        let replayed_to = durable::replay(dir, &store, pending)?;
         let meta: VaultMeta = decode(
             &store
                 .get(&layout::meta())?
@@ -303,6 +304,10 @@ impl Vault {
                          (written outside coffre, or an interrupted write); not vouched for by their signer"
                     )),
             )?;
+        }
+        if replayed {
+            // Everything replayed, and the log's state, into the files.
+            vault.settle()?;
         }
         vault.checkpoints.repair_tail()?;
         Ok(vault)
