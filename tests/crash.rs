@@ -5,9 +5,10 @@
 //!
 //! - every acknowledged write (exit 0, id printed) is present and reads back with
 //!   exactly its value (`entry show --json`, `dossier show --json`);
-//! - `audit verify` exits 0, and no entry was flagged `audit.adopted`: a kill
-//!   leaves its audit lines in the journal, which vouches for them at the next
-//!   open (only lines written outside coffre are flagged);
+//! - `audit verify` exits 0 (warnings allowed: lines of a killed command are
+//!   restored from the journal at the next open and flagged `audit.adopted`, as
+//!   never signed by their actor), and no flag says lines were found beyond what
+//!   the journal restored (a kill never leaves such lines);
 //! - every acknowledged entry has an `entry.add` audit entry with outcome `ok`;
 //! - no half-written entry is visible: every entry in the dossier opens, and its
 //!   value is one that was written (the acknowledged one, or one of the attempted
@@ -553,7 +554,18 @@ fn acknowledged_writes_survive_sigkill_at_random_moments() {
                 log.code, log.stderr
             ));
         }
-        log.stdout.lines().filter(|l| !l.trim().is_empty()).count()
+        let flags: Vec<&str> = log
+            .stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        for f in &flags {
+            if !f.contains("restored from the journal") {
+                h.problems
+                    .push(format!("lines found beyond what the journal restored: {f}"));
+            }
+        }
+        flags.len()
     };
     let c = &h.counts;
     eprintln!(
@@ -562,7 +574,7 @@ fn acknowledged_writes_survive_sigkill_at_random_moments() {
          reads: {} ({} completed)\n  \
          acknowledged writes lost or unreadable: {}\n  \
          entry.add audited but never acknowledged (killed after the audit append): {}\n  \
-         audit.adopted entries (must be 0: the journal vouches for a killed command's lines): {}\n  \
+         audit.adopted entries (lines restored from the journal after a kill): {}\n  \
          problems: {}",
         c.iterations,
         c.kills,
@@ -589,10 +601,6 @@ fn acknowledged_writes_survive_sigkill_at_random_moments() {
         c.lost_acked.is_empty(),
         "acknowledged writes lost or unreadable: {:?}",
         c.lost_acked
-    );
-    assert_eq!(
-        adopted, 0,
-        "entries left by a kill were flagged as written outside coffre"
     );
     assert!(
         c.kills > 0,

@@ -103,9 +103,11 @@ fn texts(v: &Vault, d: &str) -> Vec<String> {
     out
 }
 
-/// Builds the power-cut state: files as of the settled copy, journal as of now.
-/// Returns (power-cut directory, texts the live vault shows, its checkpoint count).
-fn power_cut(root: &Path) -> (std::path::PathBuf, String, Vec<String>, usize) {
+/// Builds the power-cut state: files as of the settled copy, journal as of now
+/// (`signed`: after the session signed its checkpoint; otherwise just before).
+/// Returns (power-cut directory, dossier, texts the live vault shows, its
+/// checkpoint count).
+fn power_cut(root: &Path, signed: bool) -> (std::path::PathBuf, String, Vec<String>, usize) {
     let live = root.join("live");
     let (v, d) = setup(&live);
     {
@@ -121,6 +123,7 @@ fn power_cut(root: &Path) -> (std::path::PathBuf, String, Vec<String>, usize) {
     let cut = root.join("cut");
     copy_files(&live, &cut);
     let journal_before = std::fs::read(cut.join("journal")).expect("journal");
+    let mut unsigned_journal = None;
     {
         let mut s = v.unlock("edu", &pass()).expect("unlock");
         let mut last = String::new();
@@ -135,10 +138,16 @@ fn power_cut(root: &Path) -> (std::path::PathBuf, String, Vec<String>, usize) {
         }
         s.amend_entry(&last, &[FieldInput::new("text", "amended after the copy")])
             .expect("amend");
+        if !signed {
+            unsigned_journal = Some(std::fs::read(live.join("journal")).expect("journal"));
+        }
         s.checkpoint().expect("checkpoint");
     }
     let checkpoints = v.verify_audit(None).expect("live verify").checkpoints;
-    let journal_after = std::fs::read(live.join("journal")).expect("journal");
+    let journal_after = match unsigned_journal {
+        Some(j) => j,
+        None => std::fs::read(live.join("journal")).expect("journal"),
+    };
     assert_ne!(
         journal_before, journal_after,
         "the changes went through the journal"
@@ -152,7 +161,7 @@ fn power_cut(root: &Path) -> (std::path::PathBuf, String, Vec<String>, usize) {
 #[test]
 fn the_journal_alone_brings_back_every_acknowledged_change() {
     let root = tempfile::tempdir().expect("tmp");
-    let (cut, d, want, checkpoints) = power_cut(root.path());
+    let (cut, d, want, checkpoints) = power_cut(root.path(), true);
     let v = Vault::open(&cut).expect("open after the power cut");
     let summary = v.verify_audit(None).expect("audit verifies after replay");
     assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
@@ -176,10 +185,23 @@ fn the_journal_alone_brings_back_every_acknowledged_change() {
 }
 
 #[test]
+fn lines_restored_without_their_signed_checkpoint_are_flagged_for_the_dpo() {
+    let root = tempfile::tempdir().expect("tmp");
+    let (cut, d, want, _) = power_cut(root.path(), false);
+    let v = Vault::open(&cut).expect("open after the power cut");
+    let summary = v.verify_audit(None).expect("audit verifies after replay");
+    assert!(!summary.warnings.is_empty(), "restored lines not flagged");
+    for w in &summary.warnings {
+        assert!(w.contains("restored from the journal"), "{w}");
+    }
+    assert_eq!(texts(&v, &d), want, "the data itself is all there");
+}
+
+#[test]
 fn without_the_journal_the_later_changes_are_lost_but_the_vault_is_whole() {
     // The control: the copy alone is the older, consistent state.
     let root = tempfile::tempdir().expect("tmp");
-    let (cut, d, want, _) = power_cut(root.path());
+    let (cut, d, want, _) = power_cut(root.path(), true);
     std::fs::remove_file(cut.join("journal")).expect("rm journal");
     let v = Vault::open(&cut).expect("open");
     v.verify_audit(None).expect("older state verifies");
@@ -191,7 +213,7 @@ fn without_the_journal_the_later_changes_are_lost_but_the_vault_is_whole() {
 #[test]
 fn a_log_cut_below_what_the_journal_continues_is_refused() {
     let root = tempfile::tempdir().expect("tmp");
-    let (cut, _, _, _) = power_cut(root.path());
+    let (cut, _, _, _) = power_cut(root.path(), true);
     let audit = cut.join("audit.log");
     let len = std::fs::metadata(&audit).expect("meta").len();
     let f = std::fs::OpenOptions::new()

@@ -290,20 +290,47 @@ impl Vault {
             batch.put(layout::audit_state(), encode(vault.log()?.state())?);
             vault.commit(batch)?;
         }
-        let unvouched: Vec<&Located> = found.iter().filter(|l| l.offset >= replayed_to).collect();
-        if let (Some(first), Some(last)) = (unvouched.first(), unvouched.last()) {
-            // Entries beyond what coffre wrote, written by someone outside coffre
-            // (or a damaged journal). Nobody can tell which, so they are taken in
-            // and flagged for the DPO, never silently vouched for by the next signer.
-            let (a, b) = (first.entry.seq, last.entry.seq);
-            vault.audit(
-                Draft::new(ADOPTION_ACTOR, "", ADOPTION_ACTION)
-                    .outcome(Outcome::Error)
-                    .detail(&format!(
-                        "entries {a} to {b} were found beyond the recorded end of the log \
-                         (written outside coffre, or an interrupted write); not vouched for by their signer"
-                    )),
-            )?;
+        // Lines found beyond the recorded state were never signed by their actor's
+        // checkpoint: those restored from the journal (a crash or power cut after
+        // they were acknowledged — or a journal written by someone with access to
+        // the disk) and any beyond (written outside coffre). Nobody can tell which,
+        // so both are taken in and flagged for the DPO, never silently vouched for
+        // by the next signer.
+        let (restored, outside): (Vec<&Located>, Vec<&Located>) =
+            found.iter().partition(|l| l.offset < replayed_to);
+        // Restored lines that a signed checkpoint (itself restored, or written
+        // since) already covers were vouched for by their signer: `audit verify`
+        // checks that signature.
+        let signed = match restored.is_empty() {
+            true => 0,
+            false => vault.checkpoints.latest()?.map_or(0, |c| c.size),
+        };
+        let restored: Vec<&Located> = restored
+            .into_iter()
+            .filter(|l| l.entry.seq > signed)
+            .collect();
+        for (lines, how) in [
+            (
+                restored,
+                "were restored from the journal after an interruption (a crash or a power cut, \
+                 or a journal written by someone with access to the disk)",
+            ),
+            (
+                outside,
+                "were found beyond the recorded end of the log (written outside coffre, \
+                 or an interrupted write)",
+            ),
+        ] {
+            if let (Some(first), Some(last)) = (lines.first(), lines.last()) {
+                let (a, b) = (first.entry.seq, last.entry.seq);
+                vault.audit(
+                    Draft::new(ADOPTION_ACTOR, "", ADOPTION_ACTION)
+                        .outcome(Outcome::Error)
+                        .detail(&format!(
+                            "entries {a} to {b} {how}; not vouched for by their signer"
+                        )),
+                )?;
+            }
         }
         if replayed {
             // Everything replayed, and the log's state, into the files.
