@@ -8,6 +8,7 @@
 
 pub mod journal;
 pub mod layout;
+pub mod overlay;
 pub mod records;
 pub mod sled_store;
 pub mod space;

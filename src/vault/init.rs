@@ -198,7 +198,7 @@ impl Vault {
         sync_dir(dir)?;
         let vault = Vault {
             dir: dir.to_path_buf(),
-            store: Box::new(store),
+            store: Box::new(crate::store::overlay::Overlay::new(store)),
             policy,
             meta,
             checkpoints: crate::audit::CheckpointFile::new(&dir.join(super::CHECKPOINT_FILE)),

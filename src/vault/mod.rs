@@ -269,7 +269,7 @@ impl Vault {
         };
         let vault = Vault {
             dir: dir.to_path_buf(),
-            store: Box::new(store),
+            store: Box::new(crate::store::overlay::Overlay::new(store)),
             policy,
             meta,
             checkpoints: CheckpointFile::new(&dir.join(CHECKPOINT_FILE)),
