@@ -13,6 +13,9 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use super::{Batch, Op, Store, Visitor};
 use crate::error::{Error, Result};
 
+/// Batches this large skip the overlay.
+const DIRECT: usize = 256;
+
 /// Changes not yet in the store: a value, or `None` for a removal.
 type Recent = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
@@ -108,6 +111,20 @@ impl<S: Store> Store for Overlay<S> {
 
     fn apply(&self, batch: Batch) -> Result<()> {
         let mut recent = self.write()?;
+        if batch.ops.len() >= DIRECT {
+            // A bulk batch (an import group) goes straight to the store, after
+            // what the overlay holds, which it may overwrite: the map would
+            // only grow, and sled takes a large batch in one go.
+            let mut first = Batch::new();
+            for (k, v) in std::mem::take(&mut *recent) {
+                match v {
+                    Some(v) => first.put(k, v),
+                    None => first.remove(k),
+                }
+            }
+            self.inner.apply(first)?;
+            return self.inner.apply(batch);
+        }
         for op in batch.ops {
             match op {
                 Op::Put(k, v) => recent.insert(k, Some(v)),
@@ -182,9 +199,19 @@ mod tests {
                     }
                 }
                 if how == 0 { o.commit(b).unwrap(); } else { o.apply(b).unwrap(); }
+                if how == 1 {
+                    // A bulk batch, straight to the store.
+                    let mut big = Batch::new();
+                    for i in 0..DIRECT as u16 {
+                        let key = format!("z{i:05}").into_bytes();
+                        model.insert(key.clone(), vec![how]);
+                        big.put(key, vec![how]);
+                    }
+                    o.apply(big).unwrap();
+                }
                 let want: Vec<(Vec<u8>, Vec<u8>)> = model.clone().into_iter().collect();
                 prop_assert_eq!(all(&o), want.clone());
-                for p in [b"k0".as_slice(), b"k1", b"k", b"x"] {
+                for p in [b"k0".as_slice(), b"k1", b"k", b"x", b"z0001"] {
                     let w: Vec<_> = want.iter().filter(|(k, _)| k.starts_with(p)).cloned().collect();
                     prop_assert_eq!(o.scan_prefix(p).unwrap(), w);
                 }
