@@ -20,7 +20,7 @@
 //! | `ob/{dossier}/{category}/{profession}` | the person's objections | who may not read what |
 //! | `bg/{dossier}/{staff}` | open break-glass window | until when |
 //! | `as` | audit state, stored when the vault settles | size, byte length, last leaf hash, Merkle frontier |
-//! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor, stored when the vault settles | byte offsets in the log |
+//! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor: one offset, or (number, offset) pairs grouped from `seq` on when the vault settles | byte offsets in the log |
 
 use crate::error::{Error, Result};
 

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::{index_entry, Vault, AUDIT_FILE, CHECKPOINT_FILE};
+use super::{group_index, index_entry, Vault, AUDIT_FILE, CHECKPOINT_FILE};
 use crate::audit::{
     sync_file, write_at, AuditLog, Checkpoint, Draft, Located, Prepared, SigningKey,
 };
@@ -216,12 +216,10 @@ impl Vault {
         }
         {
             let mut pending = self.pending_index()?;
-            let mut batch = Batch::new();
-            for (k, v) in std::mem::take(&mut *pending) {
-                batch.put(k, v);
-            }
+            let mut batch = group_index(pending.clone())?;
             batch.put(layout::audit_state(), encode(log.state())?);
             self.store.apply(batch)?;
+            pending.clear();
         }
         settle_files(&self.dir, self.store.as_ref())?;
         journal.reset()

@@ -210,6 +210,64 @@ fn index_entry(batch: &mut Batch, l: &Located) {
     }
 }
 
+/// The (entry number, byte offset) pairs of one audit index record: a single
+/// offset (8 bytes, the number in the key) or a group written when the vault
+/// settled (16 bytes per entry: number, then offset).
+fn index_pairs(key: &[u8], value: &[u8], out: &mut Vec<(u64, u64)>) -> Result<()> {
+    let damaged = || Error::Integrity("the audit index is damaged".into());
+    let word =
+        |b: &[u8]| -> Result<u64> { Ok(u64::from_be_bytes(b.try_into().map_err(|_| damaged())?)) };
+    if value.len() == 8 {
+        let seq = std::str::from_utf8(key)
+            .ok()
+            .and_then(|k| k.rsplit('/').next())
+            .and_then(|h| u64::from_str_radix(h, 16).ok())
+            .ok_or_else(damaged)?;
+        out.push((seq, word(value)?));
+        return Ok(());
+    }
+    if value.is_empty() || !value.len().is_multiple_of(16) {
+        return Err(damaged());
+    }
+    for pair in value.chunks_exact(16) {
+        out.push((word(&pair[..8])?, word(&pair[8..])?));
+    }
+    Ok(())
+}
+
+/// Groups single audit index entries (`ax/{kind}/{id}/{seq}` → offset) into one
+/// record per dossier or actor, keyed by its first entry number: far fewer
+/// store keys for the same index.
+fn group_index(single: std::collections::BTreeMap<Vec<u8>, Vec<u8>>) -> Result<Batch> {
+    let mut batch = Batch::new();
+    let mut group: Option<(Vec<u8>, Vec<u8>, Vec<u8>)> = None; // (prefix, first key, value)
+    for (k, v) in single {
+        let cut = k.iter().rposition(|b| *b == b'/').map_or(0, |i| i + 1);
+        let mut pair = Vec::with_capacity(16);
+        let mut pairs = Vec::new();
+        index_pairs(&k, &v, &mut pairs)?;
+        for (seq, offset) in pairs {
+            pair.extend_from_slice(&seq.to_be_bytes());
+            pair.extend_from_slice(&offset.to_be_bytes());
+        }
+        match &mut group {
+            Some((prefix, _, value)) if prefix.as_slice() == &k[..cut] => {
+                value.extend_from_slice(&pair)
+            }
+            _ => {
+                if let Some((_, first, value)) = group.take() {
+                    batch.put(first, value);
+                }
+                group = Some((k[..cut].to_vec(), k.clone(), pair));
+            }
+        }
+    }
+    if let Some((_, first, value)) = group {
+        batch.put(first, value);
+    }
+    Ok(batch)
+}
+
 /// SHA-256 of a policy text, hex.
 fn policy_digest(text: &str) -> String {
     hex::encode(digest(&SHA256, text.as_bytes()))
@@ -421,27 +479,22 @@ impl Vault {
     /// (`'a'`), in order: the stored index and the entries not settled yet.
     pub(crate) fn audit_offsets(&self, kind: char, id: &str) -> Result<Vec<u64>> {
         let prefix = layout::audit_index_prefix(kind, id);
-        let mut found: std::collections::BTreeMap<Vec<u8>, Vec<u8>> =
-            self.store.scan_prefix(&prefix)?.into_iter().collect();
+        let mut found: Vec<(u64, u64)> = Vec::new();
+        for (k, v) in self.store.scan_prefix(&prefix)? {
+            index_pairs(&k, &v, &mut found)?;
+        }
         {
             let pending = self.pending_index()?;
             for (k, v) in pending.range(prefix.clone()..) {
                 if !k.starts_with(&prefix) {
                     break;
                 }
-                found.insert(k.clone(), v.clone());
+                index_pairs(k, v, &mut found)?;
             }
         }
-        found
-            .values()
-            .map(|v| {
-                let bytes: [u8; 8] = v
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| Error::Integrity("the audit index is damaged".into()))?;
-                Ok(u64::from_be_bytes(bytes))
-            })
-            .collect()
+        found.sort_unstable();
+        found.dedup();
+        Ok(found.into_iter().map(|(_, offset)| offset).collect())
     }
 
     fn pending_index(
@@ -582,5 +635,58 @@ impl Vault {
 
     pub(crate) fn kdf(&self) -> KdfParams {
         self.meta.kdf
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Grouping single index entries keeps every (number, offset) pair of
+        /// every dossier or actor, and nothing of another.
+        #[test]
+        fn grouped_index_reads_like_single_entries(
+            entries in proptest::collection::btree_map((0u8..4, 1u64..5000), 0u64..1 << 40, 0..60)
+        ) {
+            let mut single = std::collections::BTreeMap::new();
+            for ((who, seq), offset) in &entries {
+                single.insert(
+                    layout::audit_index('d', &format!("d-{who}"), *seq),
+                    offset.to_be_bytes().to_vec(),
+                );
+            }
+            let grouped = group_index(single).unwrap();
+            for who in 0u8..4 {
+                let prefix = layout::audit_index_prefix('d', &format!("d-{who}"));
+                let mut got = Vec::new();
+                for op in &grouped.ops {
+                    if let crate::store::Op::Put(k, v) = op {
+                        if k.starts_with(&prefix) {
+                            index_pairs(k, v, &mut got).unwrap();
+                        }
+                    }
+                }
+                got.sort_unstable();
+                let want: Vec<(u64, u64)> = entries
+                    .iter()
+                    .filter(|((w, _), _)| *w == who)
+                    .map(|((_, seq), offset)| (*seq, *offset))
+                    .collect();
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_index_values_are_refused() {
+        let key = layout::audit_index('a', "x", 7);
+        let mut out = Vec::new();
+        assert!(index_pairs(&key, &[1, 2, 3], &mut out).is_err());
+        assert!(index_pairs(&key, &[], &mut out).is_err());
+        assert!(index_pairs(b"ax/a/x/zz", &[0; 8], &mut out).is_err());
+        index_pairs(&key, &9u64.to_be_bytes(), &mut out).unwrap();
+        assert_eq!(out, vec![(7, 9)]);
     }
 }
