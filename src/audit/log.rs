@@ -72,21 +72,30 @@ fn io(e: std::io::Error) -> Error {
 /// Checks one line against the chain: number and link to the previous leaf.
 /// Returns the entry's leaf hash.
 fn check_link(line: &[u8], expected_seq: u64, prev: &Hash, place: &str) -> Result<Hash> {
-    check_header_at(line, expected_seq, prev, place)?;
+    check_header_at(line, expected_seq, prev, &|| place.to_string())?;
     Ok(leaf_hash(line))
 }
 
 /// [`check_link`] without the hashing, for the verifier (which hashes in parallel).
 pub(crate) fn check_header(line: &[u8], expected_seq: u64, prev: &Hash) -> Result<()> {
-    check_header_at(line, expected_seq, prev, &format!("entry {expected_seq}"))
+    check_header_at(line, expected_seq, prev, &|| {
+        format!("entry {expected_seq}")
+    })
 }
 
-fn check_header_at(line: &[u8], expected_seq: u64, prev: &Hash, place: &str) -> Result<()> {
+/// `place` names the entry in messages; it is built only when one is needed.
+fn check_header_at(
+    line: &[u8],
+    expected_seq: u64,
+    prev: &Hash,
+    place: &dyn Fn() -> String,
+) -> Result<()> {
     let (seq, p) = match quick_header(line) {
         Some(h) => h,
         None => {
             // Not the canonical prefix: give the most precise reason.
-            let e = AuditEntry::from_line(line, place)?;
+            let place = place();
+            let e = AuditEntry::from_line(line, &place)?;
             return Err(Error::Integrity(format!(
                 "audit {place} (entry {}) is not in canonical form",
                 e.seq
@@ -94,11 +103,13 @@ fn check_header_at(line: &[u8], expected_seq: u64, prev: &Hash, place: &str) -> 
         }
     };
     if seq != expected_seq {
+        let place = place();
         return Err(Error::Integrity(format!(
             "audit {place} has number {seq} where {expected_seq} was expected: entries were removed, reordered or inserted"
         )));
     }
     if &p != prev {
+        let place = place();
         return Err(Error::Integrity(if seq == 1 {
             format!("audit {place}: the log does not start at this vault's origin (replaced, or from another vault)")
         } else {

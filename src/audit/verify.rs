@@ -141,6 +141,55 @@ fn leaves_parallel(lines: &[&[u8]], threads: usize) -> Vec<Hash> {
     })
 }
 
+/// Checks every line's number and link to the line before (`prev` for the
+/// first), on `threads` threads, and collects the details of `audit.adopted`
+/// entries in order. The error is the first in log order.
+fn headers_parallel(
+    lines: &[&[u8]],
+    hashed: &[Hash],
+    base: u64,
+    prev: &Hash,
+    threads: usize,
+) -> Result<Vec<String>> {
+    let check = |from: usize, part: &[&[u8]]| -> Result<Vec<String>> {
+        let finder = memchr::memmem::Finder::new(ADOPTED);
+        let mut warnings = Vec::new();
+        for (k, line) in part.iter().enumerate() {
+            let i = from + k;
+            let link = if i == 0 { prev } else { &hashed[i - 1] };
+            super::log::check_header(line, base + i as u64 + 1, link)?;
+            note_adoption(line, &finder, &mut warnings);
+        }
+        Ok(warnings)
+    };
+    if threads <= 1 || lines.len() < 1024 {
+        return check(0, lines);
+    }
+    let per = lines.len().div_ceil(threads);
+    let results: Vec<Result<Vec<String>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = lines
+            .chunks(per)
+            .enumerate()
+            .map(|(n, part)| scope.spawn(move || check(n * per, part)))
+            .collect();
+        handles
+            .into_iter()
+            .enumerate()
+            .map(|(n, h)| {
+                // A checking thread cannot panic on any input; check again if it did.
+                h.join().unwrap_or_else(|_| {
+                    check(n * per, &lines[n * per..((n + 1) * per).min(lines.len())])
+                })
+            })
+            .collect()
+    });
+    let mut warnings = Vec::new();
+    for r in results {
+        warnings.extend(r?);
+    }
+    Ok(warnings)
+}
+
 fn describe(i: usize, c: &Checkpoint) -> String {
     format!(
         "checkpoint #{} (size {}, signed by {} at {})",
@@ -241,9 +290,17 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
                 tree.size() + 1
             )));
         }
-        let lines: Vec<&[u8]> = buf[..end - 1].split(|b| *b == b'\n').collect();
+        let body = &buf[..end - 1];
+        let mut lines: Vec<&[u8]> = Vec::with_capacity(body.len() / 300 + 1);
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', body) {
+            lines.push(&body[start..nl]);
+            start = nl + 1;
+        }
+        lines.push(&body[start..]);
         let base = tree.size();
         let hashed = leaves_parallel(&lines, threads);
+        warnings.extend(headers_parallel(&lines, &hashed, base, &prev, threads)?);
         // Perfect subtrees of BLOCK aligned leaves, hashed in parallel, except the
         // blocks inside which a checkpoint (or the given one) needs a root.
         let stops: Vec<u64> = input
@@ -256,16 +313,8 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         let blocks = block_roots(base, &hashed, &stops, threads);
         let mut i = 0usize;
         while i < lines.len() {
-            let seq = base + i as u64 + 1;
-            let prev_leaf = if i == 0 { prev } else { hashed[i - 1] };
-            super::log::check_header(lines[i], seq, &prev_leaf)?;
-            note_adoption(lines[i], &mut warnings);
             let pushed = match blocks.get(&(base + i as u64)) {
                 Some(root) => {
-                    for k in 1..BLOCK as usize {
-                        super::log::check_header(lines[i + k], seq + k as u64, &hashed[i + k - 1])?;
-                        note_adoption(lines[i + k], &mut warnings);
-                    }
                     tree.push_subtree(BLOCK, *root);
                     BLOCK as usize
                 }
@@ -374,10 +423,12 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
     })
 }
 
-/// Records the detail of an `audit.adopted` entry (rare: a cheap byte search first).
-fn note_adoption(line: &[u8], warnings: &mut Vec<String>) {
-    const NEEDLE: &[u8] = b"\"action\":\"audit.adopted\"";
-    if line.windows(NEEDLE.len()).any(|w| w == NEEDLE) {
+/// How an `audit.adopted` entry's action reads in its line.
+const ADOPTED: &[u8] = b"\"action\":\"audit.adopted\"";
+
+/// Records the detail of an `audit.adopted` entry (rare: a fast byte search first).
+fn note_adoption(line: &[u8], finder: &memchr::memmem::Finder<'_>, warnings: &mut Vec<String>) {
+    if finder.find(line).is_some() {
         if let Ok(e) = super::entry::AuditEntry::from_line(line, "adoption") {
             warnings.push(format!("entry {}: {}", e.seq, e.detail.unwrap_or_default()));
         }
