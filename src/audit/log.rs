@@ -456,7 +456,11 @@ impl CheckpointFile {
     /// Current length of the file (where the next checkpoint goes).
     pub fn end(&self) -> Result<u64> {
         match std::fs::metadata(&self.path) {
-            Ok(m) => Ok(m.len()),
+            Ok(m) if m.is_file() => Ok(m.len()),
+            Ok(_) => Err(Error::Integrity(format!(
+                "{} is not a regular file",
+                self.path.display()
+            ))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
             Err(e) => Err(Error::io("cannot read the checkpoints", e)),
         }

@@ -153,7 +153,6 @@ impl Journal {
     /// bytes of zeros, synced) if it does not exist. Returns the records still to
     /// be applied, in order.
     pub fn open(path: &Path, capacity: u64) -> Result<(Journal, Vec<Record>)> {
-        let existed = path.exists();
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -188,12 +187,12 @@ impl Journal {
             journal.preallocate(len)?;
             journal.direct = open_direct(path);
             journal.reset()?;
-            if !existed {
-                if let Some(dir) = path.parent() {
-                    File::open(dir)
-                        .and_then(|d| d.sync_all())
-                        .map_err(io_err("cannot sync the vault directory"))?;
-                }
+            // Its name must survive a power cut too (also when an earlier
+            // creation was interrupted).
+            if let Some(dir) = path.parent() {
+                File::open(dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(io_err("cannot sync the vault directory"))?;
             }
             return Ok((journal, Vec::new()));
         };

@@ -53,6 +53,18 @@ impl<S: Store> Overlay<S> {
     }
 }
 
+/// Everything the overlay holds, as one batch.
+fn as_batch(recent: &Recent) -> Batch {
+    let mut batch = Batch::new();
+    for (k, v) in recent {
+        match v {
+            Some(v) => batch.put(k.clone(), v.clone()),
+            None => batch.remove(k.clone()),
+        }
+    }
+    batch
+}
+
 /// The overlay's changes under `prefix`, in key order.
 fn range<'a>(
     recent: &'a Recent,
@@ -98,15 +110,11 @@ impl<S: Store> Store for Overlay<S> {
                 Op::Remove(k) => recent.insert(k, None),
             };
         }
-        let mut settled = Batch::new();
-        for (k, v) in std::mem::take(&mut *recent) {
-            match v {
-                Some(v) => settled.put(k, v),
-                None => settled.remove(k),
-            }
-        }
-        // On failure the changes stay in the journal, replayed at the next open.
-        self.inner.commit(settled)
+        // Emptied only once the store holds it all: on failure reads still see
+        // the changes, and the journal still holds them.
+        self.inner.commit(as_batch(&recent))?;
+        recent.clear();
+        Ok(())
     }
 
     fn apply(&self, batch: Batch) -> Result<()> {
@@ -115,14 +123,8 @@ impl<S: Store> Store for Overlay<S> {
             // A bulk batch (an import group) goes straight to the store, after
             // what the overlay holds, which it may overwrite: the map would
             // only grow, and sled takes a large batch in one go.
-            let mut first = Batch::new();
-            for (k, v) in std::mem::take(&mut *recent) {
-                match v {
-                    Some(v) => first.put(k, v),
-                    None => first.remove(k),
-                }
-            }
-            self.inner.apply(first)?;
+            self.inner.apply(as_batch(&recent))?;
+            recent.clear();
             return self.inner.apply(batch);
         }
         for op in batch.ops {

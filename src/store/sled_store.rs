@@ -200,7 +200,23 @@ impl Store for SledStore {
     }
 
     fn commit(&self, batch: Batch) -> Result<()> {
-        self.apply(batch)?;
+        // One sled batch whatever its size: what a settling stores (the audit
+        // state with the index it covers) must be recovered whole or not at all.
+        if !batch.is_empty() {
+            self.check_space(&batch)?;
+            let _w = self
+                .gate
+                .write()
+                .map_err(|_| Error::Io("store lock poisoned".into()))?;
+            let mut b = sled::Batch::default();
+            for op in batch.ops {
+                match op {
+                    Op::Put(k, v) => b.insert(k, v),
+                    Op::Remove(k) => b.remove(k),
+                }
+            }
+            self.db.apply_batch(b).map_err(storage_err)?;
+        }
         self.db.flush().map_err(storage_err)?;
         self.sync_after_flush()
     }

@@ -130,9 +130,10 @@ impl Session<'_> {
             until: None,
         };
         batch.put(layout::team(&id, &self.me.id), encode(&team)?);
-        self.vault
-            .audit(self.draft(ACTION).dossier(&id).categories(["identity"]))?;
-        self.vault.commit(batch)?;
+        self.vault.commit_audited(
+            self.draft(ACTION).dossier(&id).categories(["identity"]),
+            batch,
+        )?;
         Ok(id)
     }
 

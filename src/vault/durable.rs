@@ -8,6 +8,7 @@
 //! a crash left behind.
 
 use std::path::Path;
+use std::sync::atomic::Ordering;
 
 use super::{group_index, index_entry, Vault, AUDIT_FILE, CHECKPOINT_FILE};
 use crate::audit::{
@@ -45,11 +46,24 @@ pub(super) fn replay(dir: &Path, store: &dyn Store, records: Vec<Record>) -> Res
     Ok(audit_end)
 }
 
-/// Flushes the log files and the store to the device.
+/// Flushes the log files, their directory (a log file may be new) and the
+/// store to the device.
 fn settle_files(dir: &Path, store: &dyn Store) -> Result<()> {
     sync_file(&log_path(dir, LogFile::Audit))?;
     sync_file(&log_path(dir, LogFile::Checkpoints))?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("cannot sync the vault directory", e))?;
     store.commit(Batch::new())
+}
+
+/// Why nothing more is taken after a change could not be applied.
+fn broken() -> Error {
+    Error::Io(
+        "an earlier change could not be applied; it is kept in the journal: close coffre and \
+         open the vault again (the change is applied then)"
+            .into(),
+    )
 }
 
 impl Vault {
@@ -96,6 +110,9 @@ impl Vault {
         if writes.is_empty() && batch.is_empty() {
             return Ok(Vec::new());
         }
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(broken());
+        }
         let record = Record {
             writes,
             ops: batch.ops,
@@ -134,9 +151,11 @@ impl Vault {
         })();
         applied.map_err(|e| {
             journal.refuse_writes();
+            self.broken.store(true, Ordering::SeqCst);
             Error::Io(format!(
-                "the change is saved but could not be applied now ({e}); \
-                 it will be applied when the vault is next opened: close coffre and open it again"
+                "a change was saved in the journal but could not be applied now ({e}); \
+                 it will be applied when the vault is next opened: close coffre, open the \
+                 vault again and check that the operation went through"
             ))
         })
     }
@@ -209,19 +228,129 @@ impl Vault {
 
     /// [`Vault::settle`]; the caller holds the log's lock (no change is under
     /// way). The audit state and index, kept in memory between settlings, are
-    /// stored first.
+    /// stored first. If any step fails, the journal is kept and no change is
+    /// taken until the vault is reopened.
     fn settle_locked(&self, log: &AuditLog, journal: &mut Journal) -> Result<()> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(broken());
+        }
         if journal.is_empty() {
             return Ok(());
         }
-        {
+        let settled = (|| {
             let mut pending = self.pending_index()?;
             let mut batch = group_index(pending.clone())?;
             batch.put(layout::audit_state(), encode(log.state())?);
             self.store.apply(batch)?;
             pending.clear();
+            drop(pending);
+            settle_files(&self.dir, self.store.as_ref())?;
+            journal.reset()
+        })();
+        if settled.is_err() {
+            self.broken.store(true, Ordering::SeqCst);
         }
-        settle_files(&self.dir, self.store.as_ref())?;
-        journal.reset()
+        settled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::crypto::kdf::KdfParams;
+    use crate::store::Visitor;
+    use crate::vault::InitOptions;
+
+    /// A store whose `apply` fails on demand.
+    struct Flaky {
+        inner: Box<dyn Store>,
+        fail: Arc<AtomicBool>,
+    }
+
+    impl Store for Flaky {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+            self.inner.get(key)
+        }
+        fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+            self.inner.scan_prefix(prefix)
+        }
+        fn commit(&self, batch: Batch) -> Result<()> {
+            self.inner.commit(batch)
+        }
+        fn apply(&self, batch: Batch) -> Result<()> {
+            if self.fail.load(Ordering::SeqCst) {
+                return Err(Error::Io("injected failure".into()));
+            }
+            self.inner.apply(batch)
+        }
+        fn for_each(&self, f: Visitor<'_>) -> Result<()> {
+            self.inner.for_each(f)
+        }
+    }
+
+    fn pass() -> SecretString {
+        SecretString::from("durable-test-passphrase")
+    }
+
+    #[test]
+    fn a_change_that_cannot_be_applied_stays_in_the_journal_until_the_vault_is_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut v, _) = Vault::init(
+            dir.path(),
+            InitOptions {
+                establishment: "Durable".into(),
+                admin_id: "dir".into(),
+                admin_name: "Director".into(),
+                admin_profession: "directeur".into(),
+                admin_passphrase: pass(),
+                kdf: KdfParams::INSECURE_FAST,
+                policy: None,
+                recovery: None,
+            },
+        )
+        .unwrap();
+        let fail = Arc::new(AtomicBool::new(false));
+        let spare = tempfile::tempdir().unwrap();
+        let placeholder: Box<dyn Store> =
+            Box::new(crate::store::sled_store::SledStore::open(spare.path()).unwrap());
+        let inner = std::mem::replace(&mut v.store, placeholder);
+        v.store = Box::new(Flaky {
+            inner,
+            fail: fail.clone(),
+        });
+        let note = |t: &str| [crate::vault::FieldInput::new("text", t)];
+        let d = {
+            let mut s = v.unlock("dir", &pass()).unwrap();
+            let d = s.create_dossier("Before", "2000-01-01").unwrap();
+            s.add_entry(&d, "financial", &note("applied")).unwrap();
+            fail.store(true, Ordering::SeqCst);
+            // Journaled, then not applied: the user is told it is saved.
+            match s.add_entry(&d, "financial", &note("journaled")) {
+                Err(Error::Io(m)) => assert!(m.contains("saved"), "{m}"),
+                other => panic!("expected an I/O error, got {other:?}"),
+            }
+            fail.store(false, Ordering::SeqCst);
+            // Nothing more is taken, and the journal is not emptied.
+            match s.add_entry(&d, "financial", &note("refused")) {
+                Err(Error::Io(m)) => assert!(m.contains("open the vault again"), "{m}"),
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+            assert!(v.settle().is_err());
+            d
+        };
+        drop(v);
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        let view = s.show_dossier(&d, None).unwrap();
+        assert_eq!(
+            view.entries.len(),
+            2,
+            "the journaled entry is applied at reopen"
+        );
     }
 }

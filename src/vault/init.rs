@@ -206,6 +206,8 @@ impl Vault {
             journal: std::sync::Mutex::new(journal),
             pending_index: std::sync::Mutex::new(std::collections::BTreeMap::new()),
             space: crate::store::space::SpaceCheck::new(dir),
+            broken: std::sync::atomic::AtomicBool::new(false),
+            ready: std::sync::atomic::AtomicBool::new(true),
             keys_lock: std::sync::Mutex::new(()),
             write_lock: std::sync::Mutex::new(()),
             _lock: lock,

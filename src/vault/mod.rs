@@ -51,7 +51,7 @@ use crate::crypto::{envelope, Aad};
 use crate::error::{Error, Result};
 use crate::policy::Policy;
 use crate::store::journal::{Journal, DEFAULT_CAPACITY};
-use crate::store::records::{decode, encode, StaffRecord, StaffStatus, VaultMeta, FORMAT};
+use crate::store::records::{decode, StaffRecord, StaffStatus, VaultMeta, FORMAT};
 use crate::store::sled_store::SledStore;
 use crate::store::{layout, Batch, Store};
 
@@ -93,6 +93,12 @@ pub struct Vault {
     pending_index: Mutex<std::collections::BTreeMap<Vec<u8>, Vec<u8>>>,
     /// Free space, checked before each change is journaled.
     space: crate::store::space::SpaceCheck,
+    /// Set when a journaled change could not be applied or a settling failed:
+    /// only a reopen (which replays the journal) is safe, so no change is taken
+    /// and the journal is never emptied until then.
+    broken: std::sync::atomic::AtomicBool,
+    /// Set once the vault is fully open; only then does closing it settle.
+    ready: std::sync::atomic::AtomicBool,
     /// Serialises check-then-create of keys (data keys, rotations) between
     /// sessions of this process; other processes are kept out by the lock file.
     pub(crate) keys_lock: Mutex<()>,
@@ -105,8 +111,10 @@ pub struct Vault {
 impl Drop for Vault {
     fn drop(&mut self) {
         // Best effort: whatever is not settled is replayed from the journal at
-        // the next open.
-        let _ = self.settle();
+        // the next open. A vault whose open did not finish is left to that replay.
+        if self.ready.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = self.settle();
+        }
     }
 }
 
@@ -335,18 +343,26 @@ impl Vault {
             journal: Mutex::new(journal),
             pending_index: Mutex::new(std::collections::BTreeMap::new()),
             space: crate::store::space::SpaceCheck::new(dir),
+            broken: std::sync::atomic::AtomicBool::new(false),
+            ready: std::sync::atomic::AtomicBool::new(false),
             keys_lock: Mutex::new(()),
             write_lock: Mutex::new(()),
             _lock: lock,
         };
         if !found.is_empty() {
-            // Record where the log now stands, with the index of the lines found.
+            // Index the lines found; the log's state already counts them, and
+            // both are stored when the vault settles (below). Until then a
+            // crash finds the same lines again.
             let mut batch = Batch::new();
             for l in &found {
                 index_entry(&mut batch, l);
             }
-            batch.put(layout::audit_state(), encode(vault.log()?.state())?);
-            vault.commit(batch)?;
+            let mut pending = vault.pending_index()?;
+            for op in batch.ops {
+                if let crate::store::Op::Put(k, v) = op {
+                    pending.insert(k, v);
+                }
+            }
         }
         // Lines found beyond the recorded state were never signed by their actor's
         // checkpoint: those restored from the journal (a crash or power cut after
@@ -390,11 +406,12 @@ impl Vault {
                 )?;
             }
         }
-        if replayed {
-            // Everything replayed, and the log's state, into the files.
+        if replayed || !found.is_empty() {
+            // Everything replayed, the log's state and its index, into the files.
             vault.settle()?;
         }
         vault.checkpoints.repair_tail()?;
+        vault.ready.store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(vault)
     }
 
@@ -480,18 +497,19 @@ impl Vault {
     pub(crate) fn audit_offsets(&self, kind: char, id: &str) -> Result<Vec<u64>> {
         let prefix = layout::audit_index_prefix(kind, id);
         let mut found: Vec<(u64, u64)> = Vec::new();
+        // Held across both reads: a settling cannot move entries from the
+        // pending map to the store in between.
+        let pending = self.pending_index()?;
         for (k, v) in self.store.scan_prefix(&prefix)? {
             index_pairs(&k, &v, &mut found)?;
         }
-        {
-            let pending = self.pending_index()?;
-            for (k, v) in pending.range(prefix.clone()..) {
-                if !k.starts_with(&prefix) {
-                    break;
-                }
-                index_pairs(k, v, &mut found)?;
+        for (k, v) in pending.range(prefix.clone()..) {
+            if !k.starts_with(&prefix) {
+                break;
             }
+            index_pairs(k, v, &mut found)?;
         }
+        drop(pending);
         found.sort_unstable();
         found.dedup();
         Ok(found.into_iter().map(|(_, offset)| offset).collect())
