@@ -417,6 +417,34 @@ mod tests {
         assert!(found.is_empty() && j.is_empty());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the file holds (it is on disk, anyone with access can write
+        /// it), opening reads a prefix of valid records and never panics.
+        #[test]
+        fn any_bytes_open_without_panic(
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3 * BLOCK as usize),
+            keep in 0usize..3,
+            at in 0usize..(3 * BLOCK as usize),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("journal");
+            let (mut j, _) = Journal::open(&path, 64 * 1024).unwrap();
+            for i in 0..keep {
+                j.append(&record(i as u8, 300)).unwrap();
+            }
+            drop(j);
+            let mut bytes = std::fs::read(&path).unwrap();
+            let start = at.min(bytes.len());
+            let end = (start + noise.len()).min(bytes.len());
+            bytes[start..end].copy_from_slice(&noise[..end - start]);
+            std::fs::write(&path, &bytes).unwrap();
+            if let Ok((_, found)) = Journal::open(&path, 64 * 1024) {
+                proptest::prop_assert!(found.len() <= keep);
+            }
+        }
+    }
+
     #[test]
     fn the_buffered_path_writes_the_same_journal() {
         // Where O_DIRECT is refused (tmpfs), writes are buffered + fdatasync.
