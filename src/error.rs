@@ -42,6 +42,18 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// The same error with its message passed through `f` (to say where it
+    /// happened); errors without a free-text message are returned as they are.
+    pub fn with_context(self, f: impl FnOnce(String) -> String) -> Error {
+        match self {
+            Error::Usage(m) => Error::Usage(f(m)),
+            Error::Refused(m) => Error::Refused(f(m)),
+            Error::Pending(m) => Error::Pending(f(m)),
+            Error::NotFound(m) => Error::NotFound(f(m)),
+            other => other,
+        }
+    }
+
     /// The documented process exit code for this error (see the README).
     pub fn exit_code(&self) -> i32 {
         match self {

@@ -86,15 +86,8 @@ impl Record {
     /// Bytes the record will take in the journal (approximately; for space checks).
     pub fn approximate_size(&self) -> u64 {
         let w: usize = self.writes.iter().map(|w| w.bytes.len() + 16).sum();
-        let o: usize = self
-            .ops
-            .iter()
-            .map(|op| match op {
-                Op::Put(k, v) => k.len() + v.len() + 8,
-                Op::Remove(k) => k.len() + 4,
-            })
-            .sum();
-        (w + o + FRAME_OVERHEAD) as u64
+        // Keys and values, plus a few bytes of lengths and tags per operation.
+        w as u64 + super::ops_size(&self.ops) + 8 * self.ops.len() as u64 + FRAME_OVERHEAD as u64
     }
 }
 
@@ -340,13 +333,6 @@ impl Journal {
         self.pos += frame.len() as u64;
         self.next += 1;
         Ok(())
-    }
-
-    /// Refuses further records until the journal is reopened (a change was
-    /// journaled but could not be applied: replaying it at the next open is the
-    /// only safe way on).
-    pub fn refuse_writes(&mut self) {
-        self.failed = true;
     }
 
     /// Empties the journal (a new epoch), once everything it held is durable

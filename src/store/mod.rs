@@ -43,10 +43,24 @@ impl Batch {
     pub fn remove(&mut self, key: Vec<u8>) {
         self.ops.push(Op::Remove(key));
     }
+    /// Bytes of keys and values in the batch (for space checks).
+    pub fn byte_size(&self) -> u64 {
+        ops_size(&self.ops)
+    }
     /// Whether the batch holds no change.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
+}
+
+/// Bytes of keys and values in `ops`.
+pub(crate) fn ops_size(ops: &[Op]) -> u64 {
+    ops.iter()
+        .map(|op| match op {
+            Op::Put(k, v) => (k.len() + v.len()) as u64,
+            Op::Remove(k) => k.len() as u64,
+        })
+        .sum()
 }
 
 /// A visitor of key-value pairs (see [`Store::for_each`]).

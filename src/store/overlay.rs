@@ -53,6 +53,16 @@ impl<S: Store> Overlay<S> {
     }
 }
 
+/// Records `batch`'s changes in the overlay.
+fn absorb(recent: &mut Recent, batch: Batch) {
+    for op in batch.ops {
+        match op {
+            Op::Put(k, v) => recent.insert(k, Some(v)),
+            Op::Remove(k) => recent.insert(k, None),
+        };
+    }
+}
+
 /// Everything the overlay holds, as one batch.
 fn as_batch(recent: &Recent) -> Batch {
     let mut batch = Batch::new();
@@ -104,12 +114,7 @@ impl<S: Store> Store for Overlay<S> {
 
     fn commit(&self, batch: Batch) -> Result<()> {
         let mut recent = self.write()?;
-        for op in batch.ops {
-            match op {
-                Op::Put(k, v) => recent.insert(k, Some(v)),
-                Op::Remove(k) => recent.insert(k, None),
-            };
-        }
+        absorb(&mut recent, batch);
         // Emptied only once the store holds it all: on failure reads still see
         // the changes, and the journal still holds them.
         self.inner.commit(as_batch(&recent))?;
@@ -127,12 +132,7 @@ impl<S: Store> Store for Overlay<S> {
             recent.clear();
             return self.inner.apply(batch);
         }
-        for op in batch.ops {
-            match op {
-                Op::Put(k, v) => recent.insert(k, Some(v)),
-                Op::Remove(k) => recent.insert(k, None),
-            };
-        }
+        absorb(&mut recent, batch);
         Ok(())
     }
 

@@ -138,19 +138,28 @@ impl SledStore {
 }
 
 impl SledStore {
+    /// Applies `batch` as one sled batch (recovered whole or not at all).
+    fn apply_atomically(&self, batch: Batch) -> Result<()> {
+        self.check_space(&batch)?;
+        let _w = self
+            .gate
+            .write()
+            .map_err(|_| Error::Io("store lock poisoned".into()))?;
+        let mut b = sled::Batch::default();
+        for op in batch.ops {
+            match op {
+                Op::Put(k, v) => b.insert(k, v),
+                Op::Remove(k) => b.remove(k),
+            }
+        }
+        self.db.apply_batch(b).map_err(storage_err)
+    }
+
     /// Refuses a batch the file system has no room for. sled 0.34 does not
     /// always return an error when a write hits a full disk (its flusher can
     /// wait for ever), so the check is made before anything is written.
     fn check_space(&self, batch: &Batch) -> Result<()> {
-        let bytes: u64 = batch
-            .ops
-            .iter()
-            .map(|op| match op {
-                Op::Put(k, v) => (k.len() + v.len()) as u64,
-                Op::Remove(k) => k.len() as u64,
-            })
-            .sum();
-        self.space.require(bytes)
+        self.space.require(batch.byte_size())
     }
 }
 
@@ -203,24 +212,11 @@ impl Store for SledStore {
         // One sled batch whatever its size: what a settling stores (the audit
         // state with the index it covers) must be recovered whole or not at all.
         if !batch.is_empty() {
-            self.check_space(&batch)?;
-            let _w = self
-                .gate
-                .write()
-                .map_err(|_| Error::Io("store lock poisoned".into()))?;
-            let mut b = sled::Batch::default();
-            for op in batch.ops {
-                match op {
-                    Op::Put(k, v) => b.insert(k, v),
-                    Op::Remove(k) => b.remove(k),
-                }
-            }
-            self.db.apply_batch(b).map_err(storage_err)?;
+            self.apply_atomically(batch)?;
         }
         self.db.flush().map_err(storage_err)?;
         self.sync_after_flush()
     }
-
     fn for_each(&self, f: super::Visitor<'_>) -> Result<()> {
         let _r = self.reading()?;
         for item in self.db.iter() {
@@ -234,7 +230,6 @@ impl Store for SledStore {
         if batch.is_empty() {
             return Ok(());
         }
-        self.check_space(&batch)?;
         // Small batches go in one insert at a time rather than through sled's
         // `apply_batch`: sled 0.34 seals and writes its log buffer (with
         // `sync_file_range`) for every batch, a device write per change.
@@ -242,20 +237,14 @@ impl Store for SledStore {
         // from the vault's journal (replayed whole after a crash) for the disk.
         // Large batches (bulk imports, rotations) use `apply_batch`, whose one
         // buffer write is small beside them.
+        if batch.ops.len() >= BULK_BATCH {
+            return self.apply_atomically(batch);
+        }
+        self.check_space(&batch)?;
         let _w = self
             .gate
             .write()
             .map_err(|_| Error::Io("store lock poisoned".into()))?;
-        if batch.ops.len() >= BULK_BATCH {
-            let mut b = sled::Batch::default();
-            for op in batch.ops {
-                match op {
-                    Op::Put(k, v) => b.insert(k, v),
-                    Op::Remove(k) => b.remove(k),
-                }
-            }
-            return self.db.apply_batch(b).map_err(storage_err);
-        }
         for op in batch.ops {
             match op {
                 Op::Put(k, v) => self.db.insert(k, v).map(|_| ()),

@@ -38,6 +38,28 @@ impl Session<'_> {
         self.vault.in_team(dossier, staff)
     }
 
+    /// Refuses (and audits) unless this member manages care teams or created the
+    /// dossier `rec`; `what` completes "only … may".
+    pub(crate) fn require_manager_or_creator(
+        &self,
+        action: &str,
+        rec: &DossierRecord,
+        what: &str,
+    ) -> Result<()> {
+        let manager = self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ManageTeam);
+        if manager || rec.created_by == self.me.id {
+            return Ok(());
+        }
+        self.refuse(
+            action,
+            Some(&rec.id),
+            &format!("only care-team managers and the dossier's creator may {what}"),
+        )
+    }
+
     /// Refuses (and audits) unless this member's profession has `cap`.
     pub(crate) fn require(
         &self,

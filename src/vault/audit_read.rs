@@ -173,24 +173,11 @@ impl Session<'_> {
             .vault
             .audit_entries(&filter)?
             .into_iter()
-            .map(|e| HistoryItem {
-                seq: e.seq,
-                time: e.time.clone(),
-                name: names.get(&e.actor).cloned(),
-                profession_label: self
-                    .vault
-                    .policy
-                    .professions
-                    .get(&e.profession)
-                    .map(|p| p.label.clone()),
-                what: describe_action(&e),
-                justification: decrypt_justification(&e, &key),
-                actor: e.actor,
-                profession: e.profession,
-                action: e.action,
-                categories: e.categories,
-                outcome: e.outcome,
-                break_glass: e.break_glass,
+            .map(|e| {
+                let name = names.get(&e.actor).cloned();
+                let what = describe_action(&e);
+                let justification = decrypt_justification(&e, &key);
+                self.vault.history_item(e, name, what, justification)
             })
             .collect())
     }
@@ -263,6 +250,37 @@ impl Session<'_> {
 
 /// The audit-key generations a reader holds.
 pub(crate) struct AuditKeys(pub(crate) Vec<Identity>);
+
+impl super::Vault {
+    /// One line of a dossier's access history, for staff or for the person:
+    /// `name`, `what` and `justification` as the reader may see them.
+    pub(crate) fn history_item(
+        &self,
+        e: AuditEntry,
+        name: Option<String>,
+        what: String,
+        justification: Option<String>,
+    ) -> HistoryItem {
+        HistoryItem {
+            seq: e.seq,
+            time: e.time,
+            name,
+            profession_label: self
+                .policy
+                .professions
+                .get(&e.profession)
+                .map(|p| p.label.clone()),
+            what,
+            justification,
+            actor: e.actor,
+            profession: e.profession,
+            action: e.action,
+            categories: e.categories,
+            outcome: e.outcome,
+            break_glass: e.break_glass,
+        }
+    }
+}
 
 fn decrypt_justification(e: &AuditEntry, keys: &AuditKeys) -> Option<String> {
     let h = e.justification.as_ref()?;

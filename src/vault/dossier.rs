@@ -420,17 +420,7 @@ impl Session<'_> {
         const ACTION: &str = "team.add";
         let rec = self.load_dossier(dossier)?;
         layout::check_id("staff", staff)?;
-        let manager = self
-            .vault
-            .policy
-            .has(&self.me.profession, Capability::ManageTeam);
-        if !manager && rec.created_by != self.me.id {
-            return self.refuse(
-                ACTION,
-                Some(dossier),
-                "only care-team managers and the dossier's creator may change its team",
-            );
-        }
+        self.require_manager_or_creator(ACTION, &rec, "change its team")?;
         match self.vault.staff_record(staff)? {
             Some(s) if s.status == StaffStatus::Active => {}
             Some(_) => {

@@ -73,6 +73,22 @@ impl Vault {
             .map_err(|_| Error::Io("journal lock poisoned".into()))
     }
 
+    /// Keeps the index entries of audit entries just written until the vault
+    /// settles (derived from the log, so not journaled).
+    pub(super) fn remember_index(&self, located: &[Located]) -> Result<()> {
+        let mut batch = Batch::new();
+        for l in located {
+            index_entry(&mut batch, l);
+        }
+        let mut pending = self.pending_index()?;
+        for op in batch.ops {
+            if let Op::Put(k, v) = op {
+                pending.insert(k, v);
+            }
+        }
+        Ok(())
+    }
+
     /// Audits `drafts` and applies `batch` as one change, durable when this
     /// returns: the audit entries and the data reach the disk together or not
     /// at all. Returns the audit entries written.
@@ -95,11 +111,7 @@ impl Vault {
         batch: Batch,
     ) -> Result<Vec<Located>> {
         let mut writes = Vec::new();
-        let mut index = Batch::new();
         if let Some(p) = &prepared {
-            for l in &p.located {
-                index_entry(&mut index, l);
-            }
             writes.push(FileWrite {
                 file: LogFile::Audit,
                 offset: p.offset,
@@ -141,16 +153,10 @@ impl Vault {
                 log.mark_checkpointed();
             }
             self.store.apply(Batch { ops: record.ops })?;
-            let mut pending = self.pending_index()?;
-            for op in index.ops {
-                if let Op::Put(k, v) = op {
-                    pending.insert(k, v);
-                }
-            }
+            self.remember_index(&located)?;
             Ok::<_, Error>(located)
         })();
         applied.map_err(|e| {
-            journal.refuse_writes();
             self.broken.store(true, Ordering::SeqCst);
             Error::Io(format!(
                 "a change was saved in the journal but could not be applied now ({e}); \
@@ -163,10 +169,7 @@ impl Vault {
     /// Appends to the audit log and records the new state and index entries, as
     /// one durable change. Failure to audit stops the operation.
     pub(crate) fn audit(&self, draft: Draft) -> Result<crate::audit::AuditEntry> {
-        self.durable(vec![draft], Batch::new())?
-            .pop()
-            .map(|l| l.entry)
-            .ok_or_else(|| Error::AuditUnavailable("nothing appended".into()))
+        self.commit_audited(draft, Batch::new())
     }
 
     /// Audits `draft` and applies `batch` in the same durable step.

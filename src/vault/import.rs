@@ -25,14 +25,7 @@ pub const DEFAULT_GROUP: usize = 1000;
 
 /// Prefixes an error's message with the entry it concerns.
 fn at_entry(n: u64, e: Error) -> Error {
-    let at = |m: String| format!("entry {n}: {m}");
-    match e {
-        Error::Usage(m) => Error::Usage(at(m)),
-        Error::Refused(m) => Error::Refused(at(m)),
-        Error::Pending(m) => Error::Pending(at(m)),
-        Error::NotFound(m) => Error::NotFound(at(m)),
-        other => other,
-    }
+    e.with_context(|m| format!("entry {n}: {m}"))
 }
 
 impl Session<'_> {

@@ -349,21 +349,10 @@ impl Vault {
             write_lock: Mutex::new(()),
             _lock: lock,
         };
-        if !found.is_empty() {
-            // Index the lines found; the log's state already counts them, and
-            // both are stored when the vault settles (below). Until then a
-            // crash finds the same lines again.
-            let mut batch = Batch::new();
-            for l in &found {
-                index_entry(&mut batch, l);
-            }
-            let mut pending = vault.pending_index()?;
-            for op in batch.ops {
-                if let crate::store::Op::Put(k, v) = op {
-                    pending.insert(k, v);
-                }
-            }
-        }
+        // Index the lines found; the log's state already counts them, and both
+        // are stored when the vault settles (below). Until then a crash finds
+        // the same lines again.
+        vault.remember_index(&found)?;
         // Lines found beyond the recorded state were never signed by their actor's
         // checkpoint: those restored from the journal (a crash or power cut after
         // they were acknowledged — or a journal written by someone with access to

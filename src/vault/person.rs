@@ -576,29 +576,15 @@ impl PersonSession<'_> {
             .vault
             .audit_entries(&filter)?
             .into_iter()
-            .map(|e| HistoryItem {
-                seq: e.seq,
-                time: e.time.clone(),
-                name: None,
-                profession_label: self
-                    .vault
-                    .policy
-                    .professions
-                    .get(&e.profession)
-                    .map(|p| p.label.clone()),
-                what: super::export::quoi(&e),
-                justification: e
+            .map(|e| {
+                let what = super::export::quoi(&e);
+                let justification = e
                     .justification
                     .as_ref()
                     .and_then(|h| hex::decode(h).ok())
                     .and_then(|ct| wrap::unwrap(&ct, &self.identity).ok().flatten())
-                    .map(|p| String::from_utf8_lossy(&p).into_owned()),
-                actor: e.actor,
-                profession: e.profession,
-                action: e.action,
-                categories: e.categories,
-                outcome: e.outcome,
-                break_glass: e.break_glass,
+                    .map(|p| String::from_utf8_lossy(&p).into_owned());
+                self.vault.history_item(e, None, what, justification)
             })
             .collect())
     }

@@ -41,17 +41,7 @@ impl Session<'_> {
     pub fn close_dossier(&mut self, dossier: &str, rule: Option<&str>) -> Result<()> {
         const ACTION: &str = "dossier.close";
         let mut rec = self.load_dossier(dossier)?;
-        let manager = self
-            .vault
-            .policy
-            .has(&self.me.profession, Capability::ManageTeam);
-        if !manager && rec.created_by != self.me.id {
-            return self.refuse(
-                ACTION,
-                Some(dossier),
-                "only care-team managers and the dossier's creator may close it",
-            );
-        }
+        self.require_manager_or_creator(ACTION, &rec, "close it")?;
         if rec.erased.is_some() {
             return Err(Error::Usage(format!("dossier {dossier} is erased")));
         }

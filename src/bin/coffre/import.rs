@@ -125,13 +125,8 @@ pub fn run(s: &mut Session<'_>, path: &Path, group: usize) -> Result<u64, Error>
     });
     bar.finish();
     result.map_err(|e| {
-        let note = format!("{written} entries of {total} were written before this error");
-        match e {
-            Error::Usage(m) => Error::Usage(format!("{m} ({note})")),
-            Error::Refused(m) => Error::Refused(format!("{m} ({note})")),
-            Error::Pending(m) => Error::Pending(format!("{m} ({note})")),
-            Error::NotFound(m) => Error::NotFound(format!("{m} ({note})")),
-            other => other,
-        }
+        e.with_context(|m| {
+            format!("{m} ({written} entries of {total} were written before this error)")
+        })
     })
 }
