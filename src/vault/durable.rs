@@ -17,7 +17,7 @@ use crate::audit::{
 use crate::error::{Error, Result};
 use crate::store::journal::{FileWrite, Journal, LogFile, Record};
 use crate::store::records::encode;
-use crate::store::{layout, Batch, Op, Store};
+use crate::store::{layout, Batch, Store};
 
 fn log_path(dir: &Path, file: LogFile) -> std::path::PathBuf {
     dir.join(match file {
@@ -76,15 +76,9 @@ impl Vault {
     /// Keeps the index entries of audit entries just written until the vault
     /// settles (derived from the log, so not journaled).
     pub(super) fn remember_index(&self, located: &[Located]) -> Result<()> {
-        let mut batch = Batch::new();
-        for l in located {
-            index_entry(&mut batch, l);
-        }
         let mut pending = self.pending_index()?;
-        for op in batch.ops {
-            if let Op::Put(k, v) = op {
-                pending.insert(k, v);
-            }
+        for l in located {
+            index_entry(&mut pending, l);
         }
         Ok(())
     }
@@ -137,21 +131,19 @@ impl Vault {
         journal.append(&record)?;
         // Durable from here on: what follows only applies the change.
         let applied = (|| {
-            let mut located = Vec::new();
-            for w in &record.writes {
-                match w.file {
-                    LogFile::Audit => {}
-                    LogFile::Checkpoints => {
-                        write_at(&log_path(&self.dir, w.file), w.offset, &w.bytes)?
-                    }
-                }
-            }
-            if let Some(p) = prepared {
-                located = log.write_prepared(p)?;
-            }
-            if record.writes.iter().any(|w| w.file == LogFile::Checkpoints) {
+            // The audit lines go through the log itself (its state follows).
+            for w in record
+                .writes
+                .iter()
+                .filter(|w| w.file == LogFile::Checkpoints)
+            {
+                write_at(&log_path(&self.dir, w.file), w.offset, &w.bytes)?;
                 log.mark_checkpointed();
             }
+            let located = match prepared {
+                Some(p) => log.write_prepared(p)?,
+                None => Vec::new(),
+            };
             self.store.apply(Batch { ops: record.ops })?;
             self.remember_index(&located)?;
             Ok::<_, Error>(located)

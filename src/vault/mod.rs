@@ -90,7 +90,7 @@ pub struct Vault {
     /// Audit index entries of the changes not settled yet: derived from the
     /// audit lines, so kept out of the journal records and stored when the
     /// vault settles (or rebuilt from the lines when the journal is replayed).
-    pending_index: Mutex<std::collections::BTreeMap<Vec<u8>, Vec<u8>>>,
+    pending_index: Mutex<PendingIndex>,
     /// Free space, checked before each change is journaled.
     space: crate::store::space::SpaceCheck,
     /// Set when a journaled change could not be applied or a settling failed:
@@ -206,17 +206,20 @@ fn diagnose(dir: &Path, store: &SledStore, vault_id: &str, recorded: &LogState) 
 }
 
 /// Adds the index entries of one audit entry (by dossier and by actor).
-fn index_entry(batch: &mut Batch, l: &Located) {
+fn index_entry(index: &mut PendingIndex, l: &Located) {
     let off = l.offset.to_be_bytes().to_vec();
     if let Some(d) = &l.entry.dossier {
         if layout::check_id("dossier", d).is_ok() {
-            batch.put(layout::audit_index('d', d, l.entry.seq), off.clone());
+            index.insert(layout::audit_index('d', d, l.entry.seq), off.clone());
         }
     }
     if layout::check_id("staff", &l.entry.actor).is_ok() {
-        batch.put(layout::audit_index('a', &l.entry.actor, l.entry.seq), off);
+        index.insert(layout::audit_index('a', &l.entry.actor, l.entry.seq), off);
     }
 }
+
+/// Audit index entries not stored yet: `ax/{kind}/{id}/{seq}` → byte offset.
+type PendingIndex = std::collections::BTreeMap<Vec<u8>, Vec<u8>>;
 
 /// The (entry number, byte offset) pairs of one audit index record: a single
 /// offset (8 bytes, the number in the key) or a group written when the vault
@@ -246,7 +249,7 @@ fn index_pairs(key: &[u8], value: &[u8], out: &mut Vec<(u64, u64)>) -> Result<()
 /// Groups single audit index entries (`ax/{kind}/{id}/{seq}` → offset) into one
 /// record per dossier or actor, keyed by its first entry number: far fewer
 /// store keys for the same index.
-fn group_index(single: std::collections::BTreeMap<Vec<u8>, Vec<u8>>) -> Result<Batch> {
+fn group_index(single: PendingIndex) -> Result<Batch> {
     let mut batch = Batch::new();
     let mut group: Option<(Vec<u8>, Vec<u8>, Vec<u8>)> = None; // (prefix, first key, value)
     for (k, v) in single {
@@ -349,10 +352,23 @@ impl Vault {
             write_lock: Mutex::new(()),
             _lock: lock,
         };
-        // Index the lines found; the log's state already counts them, and both
-        // are stored when the vault settles (below). Until then a crash finds
-        // the same lines again.
-        vault.remember_index(&found)?;
+        vault.take_in(&found, replayed_to)?;
+        if replayed || !found.is_empty() {
+            // Everything replayed, the log's state and its index, into the files.
+            vault.settle()?;
+        }
+        vault.checkpoints.repair_tail()?;
+        vault.ready.store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(vault)
+    }
+
+    /// Takes in the lines the log's open found beyond the recorded state: indexes
+    /// them (the log's state already counts them; both are stored when the vault
+    /// settles, and until then a crash finds the same lines again) and flags
+    /// those no signed checkpoint covers. `replayed_to`: where the lines the
+    /// journal restored end.
+    fn take_in(&self, found: &[Located], replayed_to: u64) -> Result<()> {
+        self.remember_index(found)?;
         // Lines found beyond the recorded state were never signed by their actor's
         // checkpoint: those restored from the journal (a crash or power cut after
         // they were acknowledged — or a journal written by someone with access to
@@ -366,7 +382,7 @@ impl Vault {
         // checks that signature.
         let signed = match restored.is_empty() {
             true => 0,
-            false => vault.checkpoints.latest()?.map_or(0, |c| c.size),
+            false => self.checkpoints.latest()?.map_or(0, |c| c.size),
         };
         let restored: Vec<&Located> = restored
             .into_iter()
@@ -376,17 +392,17 @@ impl Vault {
             (
                 restored,
                 "were restored from the journal after an interruption (a crash or a power cut, \
-                 or a journal written by someone with access to the disk)",
+             or a journal written by someone with access to the disk)",
             ),
             (
                 outside,
                 "were found beyond the recorded end of the log (written outside coffre, \
-                 or an interrupted write)",
+             or an interrupted write)",
             ),
         ] {
             if let (Some(first), Some(last)) = (lines.first(), lines.last()) {
                 let (a, b) = (first.entry.seq, last.entry.seq);
-                vault.audit(
+                self.audit(
                     Draft::new(ADOPTION_ACTOR, "", ADOPTION_ACTION)
                         .outcome(Outcome::Error)
                         .detail(&format!(
@@ -395,13 +411,7 @@ impl Vault {
                 )?;
             }
         }
-        if replayed || !found.is_empty() {
-            // Everything replayed, the log's state and its index, into the files.
-            vault.settle()?;
-        }
-        vault.checkpoints.repair_tail()?;
-        vault.ready.store(true, std::sync::atomic::Ordering::SeqCst);
-        Ok(vault)
+        Ok(())
     }
 
     /// The directory of this vault.
@@ -504,9 +514,7 @@ impl Vault {
         Ok(found.into_iter().map(|(_, offset)| offset).collect())
     }
 
-    fn pending_index(
-        &self,
-    ) -> Result<std::sync::MutexGuard<'_, std::collections::BTreeMap<Vec<u8>, Vec<u8>>>> {
+    fn pending_index(&self) -> Result<std::sync::MutexGuard<'_, PendingIndex>> {
         self.pending_index
             .lock()
             .map_err(|_| Error::Io("audit index lock poisoned".into()))
