@@ -1,46 +1,23 @@
 //! `Session::read_dossiers`: many dossiers read as an export would, their reads
 //! audited in groups before anything is handed out.
 
-use coffre::crypto::kdf::KdfParams;
-use coffre::crypto::wrap::Identity;
-use coffre::{Error, FieldInput, InitOptions, NewStaff, Vault};
-use secrecy::{ExposeSecret, SecretString};
+mod util;
+
+use coffre::{Error, FieldInput};
+use secrecy::SecretString;
+
+const PASS: &str = "bulk-read-passphrase";
 
 fn pass() -> SecretString {
-    SecretString::from("bulk-read-passphrase")
+    SecretString::from(PASS)
 }
 
 #[test]
 fn dossiers_are_read_in_groups_and_a_refusal_stops_the_reading() {
     let dir = tempfile::tempdir().expect("tmp");
-    let recovery = Identity::generate();
-    let copy = Identity::parse(recovery.to_secret_string().expose_secret()).expect("id");
-    let (v, _) = Vault::init(
-        dir.path(),
-        InitOptions {
-            establishment: "Bulk".into(),
-            admin_id: "dir".into(),
-            admin_name: "Director".into(),
-            admin_profession: "directeur".into(),
-            admin_passphrase: pass(),
-            kdf: KdfParams::INSECURE_FAST,
-            policy: None,
-            recovery: Some(copy),
-        },
-    )
-    .expect("init");
+    let v = util::library::library_vault(dir.path(), PASS, &[("edu", "educateur-specialise")]);
     let (mine, other) = {
         let mut s = v.unlock("dir", &pass()).expect("unlock");
-        s.add_staff(
-            &NewStaff {
-                id: "edu",
-                name: "Edu",
-                profession: "educateur-specialise",
-                passphrase: &pass(),
-            },
-            Some(&recovery),
-        )
-        .expect("staff");
         let mut mine = Vec::new();
         for i in 0..5 {
             let d = s

@@ -8,11 +8,11 @@
 //! journal of that later moment beside the old files — the state a power cut
 //! would leave — and opens it.
 
+mod util;
+
 use std::path::Path;
 
-use coffre::crypto::kdf::KdfParams;
-use coffre::crypto::wrap::Identity;
-use coffre::{Error, FieldInput, InitOptions, NewStaff, Vault};
+use coffre::{Error, FieldInput, Vault};
 use secrecy::SecretString;
 
 const PASS: &str = "journal-test-passphrase";
@@ -21,50 +21,16 @@ fn pass() -> SecretString {
     SecretString::from(PASS)
 }
 
-/// A vault with an educator in the care team of one dossier. Returns the dossier id.
+/// A vault with an educator in the care team of one dossier, and a DPO.
+/// Returns the dossier id.
 fn setup(dir: &Path) -> (Vault, String) {
-    let recovery = Identity::generate();
-    let (v, _) = Vault::init(
+    let v = util::library::library_vault(
         dir,
-        InitOptions {
-            establishment: "Journal".into(),
-            admin_id: "dir".into(),
-            admin_name: "Director".into(),
-            admin_profession: "directeur".into(),
-            admin_passphrase: pass(),
-            kdf: KdfParams::INSECURE_FAST,
-            policy: None,
-            recovery: Some(
-                Identity::parse(secrecy::ExposeSecret::expose_secret(
-                    &recovery.to_secret_string(),
-                ))
-                .expect("identity"),
-            ),
-        },
-    )
-    .expect("init");
+        PASS,
+        &[("edu", "educateur-specialise"), ("dpo", "dpo")],
+    );
     let d = {
         let mut s = v.unlock("dir", &pass()).expect("unlock");
-        s.add_staff(
-            &NewStaff {
-                id: "edu",
-                name: "Edu",
-                profession: "educateur-specialise",
-                passphrase: &pass(),
-            },
-            Some(&recovery),
-        )
-        .expect("staff");
-        s.add_staff(
-            &NewStaff {
-                id: "dpo",
-                name: "Dpo",
-                profession: "dpo",
-                passphrase: &pass(),
-            },
-            Some(&recovery),
-        )
-        .expect("dpo");
         let d = s
             .create_dossier("Camille Journal", "2004-05-06")
             .expect("dossier");

@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod library;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
