@@ -21,6 +21,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod policy;
+pub mod rights;
 pub mod store;
 pub mod vault;
 

@@ -35,6 +35,9 @@ fn entry(
         break_glass: false,
         detail: None,
         justification: None,
+        fact: None,
+        signer: None,
+        sig: None,
     }
 }
 

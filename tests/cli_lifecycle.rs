@@ -842,7 +842,9 @@ fn set_profession_withholds_lost_categories_grants_new_ones_and_rotates() {
         .cloned()
         .unwrap();
     assert_eq!(me["profession"], "aide-soignant");
-    assert_eq!(me["pending"], serde_json::json!(["cat:care"]));
+    // `care` is restricted: a change of profession does not grant it, a holder
+    // (or the recovery key) approves the member by name first.
+    assert_eq!(me["pending"], serde_json::json!(["cat:care (to approve)"]));
 
     let after = show(&v, EDUC, &d);
     for k in ["social", "justice", "psy-synthesis"] {
@@ -855,13 +857,24 @@ fn set_profession_withholds_lost_categories_grants_new_ones_and_rotates() {
         texts["educational"]
     );
 
-    // A holder of cat:care (and of social, psy-synthesis) unlocks: grant and rotations.
+    // A holder of cat:care (and of social, psy-synthesis) unlocks: rotations;
+    // `care` is restricted, so it is granted only once the holder approves.
     let r = v.as_user(DOCTOR, &["dossier", "list"]);
     r.expect_code(0, "doctor unlocks");
     assert!(
-        r.stderr
+        !r.stderr
             .contains(&format!("granted key 'cat:care' to {EDUC}")),
         "{}",
+        r.stderr
+    );
+    let r = v.as_user(DOCTOR, &["staff", "approve", EDUC]);
+    r.expect_code(0, "doctor approves");
+    assert!(
+        r.stdout.contains("approved for cat:care")
+            && r.stderr
+                .contains(&format!("granted key 'cat:care' to {EDUC}")),
+        "{}\n{}",
+        r.stdout,
         r.stderr
     );
     assert_eq!(pending_rotations(&v.dir), Vec::<String>::new());

@@ -82,6 +82,13 @@ impl SigningKey {
         out
     }
 
+    /// Signs arbitrary bytes (Ed25519, RFC 8032): fact lines of the audit log.
+    pub fn sign_bytes(&self, bytes: &[u8]) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        out.copy_from_slice(self.pair.sign(bytes).as_ref());
+        out
+    }
+
     /// Signs a new checkpoint.
     pub fn sign(&self, vault: &str, size: u64, root: Hash, time: &str, signer: &str) -> Checkpoint {
         let mut c = Checkpoint {

@@ -11,8 +11,11 @@ use serde::{Deserialize, Serialize};
 use super::merkle::Hash;
 use crate::error::{Error, Result};
 
-/// Format version written in every entry.
+/// Format version of an entry that carries no fact.
 pub const ENTRY_VERSION: u32 = 2;
+/// Format version of an entry that carries a fact (`fact`, `signer`, `sig`
+/// members after `justification`): see `docs/audit-format.md`.
+pub const FACT_ENTRY_VERSION: u32 = 3;
 
 /// What happened to the request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,10 +56,10 @@ impl Outcome {
 }
 
 /// One line of the audit log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditEntry {
-    /// Entry format version (2).
+    /// Entry format version: 2, or 3 for an entry that carries a fact.
     pub v: u32,
     /// Sequence number, from 1, without gaps.
     pub seq: u64,
@@ -86,10 +89,49 @@ pub struct AuditEntry {
     pub detail: Option<String>,
     /// The actor's justification, age-encrypted to the audit key (hex).
     pub justification: Option<String>,
+    /// A fact of the rights register (format 3 only): a JSON object, kept as
+    /// written because the signature covers its bytes (see [`crate::rights`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<Box<serde_json::value::RawValue>>,
+    /// Who signed the fact: a staff id, or `~recovery` for the recovery key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// Ed25519 signature (128 lower-case hex) of the line up to and excluding
+    /// `,"sig":`, followed by `}`, prefixed by `coffre/fact/v1\n`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
 }
 
+impl PartialEq for AuditEntry {
+    fn eq(&self, o: &Self) -> bool {
+        self.v == o.v
+            && self.seq == o.seq
+            && self.prev == o.prev
+            && self.time == o.time
+            && self.actor == o.actor
+            && self.profession == o.profession
+            && self.action == o.action
+            && self.dossier == o.dossier
+            && self.entry == o.entry
+            && self.target == o.target
+            && self.categories == o.categories
+            && self.outcome == o.outcome
+            && self.break_glass == o.break_glass
+            && self.detail == o.detail
+            && self.justification == o.justification
+            && self.fact.as_ref().map(|f| f.get()) == o.fact.as_ref().map(|f| f.get())
+            && self.signer == o.signer
+            && self.sig == o.sig
+    }
+}
+
+impl Eq for AuditEntry {}
+
+/// Signs a fact line: the signature covers the bytes of a draft line.
+pub type FactSigner = std::sync::Arc<super::checkpoint::SigningKey>;
+
 /// What a caller records; the log fills in `v`, `seq`, `prev` and `time`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Draft {
     /// Staff id.
     pub actor: String,
@@ -113,6 +155,19 @@ pub struct Draft {
     pub detail: Option<String>,
     /// Encrypted justification (hex).
     pub justification: Option<String>,
+    /// A fact of the rights register (JSON object) and who signs it: the
+    /// signer's name in the entry and their key. `None` as key: an unsigned
+    /// content fact, vouched for by the next checkpoint.
+    pub fact: Option<(String, Option<(String, FactSigner)>)>,
+}
+
+impl std::fmt::Debug for Draft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Draft")
+            .field("actor", &self.actor)
+            .field("action", &self.action)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Draft {
@@ -158,6 +213,33 @@ impl Draft {
         self.detail = Some(d.into());
         self
     }
+    /// Attaches a fact (compact JSON object), signed by `signer` (name, key).
+    pub fn fact(mut self, json: String, signer: Option<(String, FactSigner)>) -> Self {
+        self.fact = Some((json, signer));
+        self
+    }
+}
+
+/// Domain separation prefix of fact signatures.
+pub const FACT_SIG_DOMAIN: &[u8] = b"coffre/fact/v1\n";
+
+/// The bytes a fact signature covers for a line that ends with
+/// `,"sig":"<128 hex>"}`: the domain prefix, the line up to `,"sig":`, then `}`.
+/// `None` if the line does not end that way.
+pub fn signed_part(line: &[u8]) -> Option<Vec<u8>> {
+    const TAIL: usize = 8 + 128 + 2; // ,"sig":" + hex + "}
+    if line.len() < TAIL || !line.ends_with(b"\"}") {
+        return None;
+    }
+    let cut = line.len() - TAIL;
+    if &line[cut..cut + 8] != b",\"sig\":\"" {
+        return None;
+    }
+    let mut out = Vec::with_capacity(FACT_SIG_DOMAIN.len() + cut + 1);
+    out.extend_from_slice(FACT_SIG_DOMAIN);
+    out.extend_from_slice(&line[..cut]);
+    out.push(b'}');
+    Some(out)
 }
 
 impl AuditEntry {
@@ -174,10 +256,18 @@ impl AuditEntry {
                 "audit {place} is not a valid entry: it was altered or damaged"
             ))
         })?;
-        if e.v != ENTRY_VERSION {
+        let fact_shape = e.fact.is_some() == (e.v == FACT_ENTRY_VERSION)
+            && (e.signer.is_some() == e.sig.is_some())
+            && (e.fact.is_some() || e.signer.is_none());
+        if e.v != ENTRY_VERSION && e.v != FACT_ENTRY_VERSION {
             return Err(Error::Integrity(format!(
                 "audit {place} has unknown format version {}",
                 e.v
+            )));
+        }
+        if !fact_shape {
+            return Err(Error::Integrity(format!(
+                "audit {place} is not a valid entry: it was altered or damaged"
             )));
         }
         Ok(e)
@@ -185,10 +275,12 @@ impl AuditEntry {
 }
 
 /// Reads `seq` and `prev` from the fixed prefix of a line without a full JSON
-/// parse: `{"v":2,"seq":<digits>,"prev":"<64 hex>"`. `None` if the prefix is not
-/// exactly that shape.
+/// parse: `{"v":2,"seq":<digits>,"prev":"<64 hex>"` (or `"v":3`). `None` if the
+/// prefix is not exactly that shape.
 pub fn quick_header(line: &[u8]) -> Option<(u64, Hash)> {
-    let rest = line.strip_prefix(b"{\"v\":2,\"seq\":")?;
+    let rest = line
+        .strip_prefix(b"{\"v\":2,\"seq\":")
+        .or_else(|| line.strip_prefix(b"{\"v\":3,\"seq\":"))?;
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     if digits == 0 || digits > 20 || (digits > 1 && rest[0] == b'0') {
         return None;
@@ -293,6 +385,9 @@ mod tests {
             break_glass: false,
             detail: None,
             justification: None,
+            fact: None,
+            signer: None,
+            sig: None,
         }
     }
 

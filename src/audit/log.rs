@@ -12,7 +12,10 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::Checkpoint;
-use super::entry::{genesis, quick_header, AuditEntry, Draft, Filter, Outcome, ENTRY_VERSION};
+use super::entry::{
+    genesis, quick_header, signed_part, AuditEntry, Draft, Filter, Outcome, ENTRY_VERSION,
+    FACT_ENTRY_VERSION,
+};
 use super::merkle::{leaf_hash, Hash, Tree};
 use crate::error::{Error, Result};
 
@@ -226,8 +229,21 @@ impl AuditLog {
         let mut located = Vec::with_capacity(drafts.len());
         let mut next = self.state.clone();
         for draft in drafts {
+            let (fact, fact_signer) = match draft.fact {
+                Some((json, signer)) => (
+                    Some(serde_json::value::RawValue::from_string(json).map_err(|e| {
+                        Error::AuditUnavailable(format!("a fact is not valid JSON: {e}"))
+                    })?),
+                    signer,
+                ),
+                None => (None, None),
+            };
             let entry = AuditEntry {
-                v: ENTRY_VERSION,
+                v: if fact.is_some() {
+                    FACT_ENTRY_VERSION
+                } else {
+                    ENTRY_VERSION
+                },
                 seq: next.size + 1,
                 prev: hex::encode(next.last_leaf),
                 time: time.clone(),
@@ -242,11 +258,26 @@ impl AuditLog {
                 break_glass: draft.break_glass,
                 detail: draft.detail,
                 justification: draft.justification,
+                signer: fact_signer.as_ref().map(|(name, _)| name.clone()),
+                sig: fact_signer.as_ref().map(|_| "0".repeat(128)),
+                fact,
             };
             let start = bytes.len();
             serde_json::to_writer(&mut bytes, &entry).map_err(|e| {
                 Error::AuditUnavailable(format!("cannot encode an audit entry: {e}"))
             })?;
+            let mut entry = entry;
+            if let Some((_, key)) = &fact_signer {
+                // The signature is the last member, of fixed length: sign the
+                // line up to it, then write it in place of the placeholder.
+                let signed = signed_part(&bytes[start..]).ok_or_else(|| {
+                    Error::AuditUnavailable("a fact line has an unexpected shape".into())
+                })?;
+                let sig = hex::encode(key.sign_bytes(&signed));
+                let end = bytes.len() - 2;
+                bytes[end - 128..end].copy_from_slice(sig.as_bytes());
+                entry.sig = Some(sig);
+            }
             if bytes.len() - start >= MAX_LINE {
                 return Err(Error::Usage(
                     "audit entry too long (shorten the justification)".into(),

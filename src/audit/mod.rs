@@ -22,8 +22,10 @@ mod verify;
 
 pub use checkpoint::{Checkpoint, SigningKey};
 pub use entry::{
-    genesis, normalise_time, quick_header, AuditEntry, Draft, Filter, Outcome, ENTRY_VERSION,
+    genesis, normalise_time, quick_header, signed_part, AuditEntry, Draft, FactSigner, Filter,
+    Outcome, ENTRY_VERSION, FACT_ENTRY_VERSION, FACT_SIG_DOMAIN,
 };
+pub(crate) use log::check_header;
 pub use log::{
     sync_file, write_at, AuditLog, CheckpointFile, Located, LogState, Prepared, MAX_LINE,
 };

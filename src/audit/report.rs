@@ -398,6 +398,9 @@ mod tests {
             break_glass: action == "break-glass.open",
             detail: None,
             justification: None,
+            fact: None,
+            signer: None,
+            sig: None,
         }
     }
 

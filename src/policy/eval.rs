@@ -161,6 +161,17 @@ impl Policy {
     }
 
     /// Whether a member of `profession` is entitled to hold `key`.
+    /// Whether `key` is granted only after an explicit approval (the category's
+    /// `approval = true`): a manager who creates an account gets nothing
+    /// restricted from it.
+    pub fn needs_approval(&self, key: &VaultKey) -> bool {
+        match key {
+            VaultKey::Category(c) => self.categories.get(c).is_some_and(|c| c.approval),
+            _ => false,
+        }
+    }
+
+    /// Whether `profession` is entitled to hold `key`.
     pub fn entitled(&self, profession: &str, key: &VaultKey) -> bool {
         match key {
             VaultKey::Category(c) => self.can_read(profession, c),

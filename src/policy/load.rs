@@ -88,6 +88,8 @@ struct RawCategory {
     withheld: Option<String>,
     #[serde(default)]
     break_glass: Option<Spanned<bool>>,
+    #[serde(default)]
+    approval: bool,
 }
 
 #[derive(Deserialize)]
@@ -267,6 +269,7 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
                 author_only: inner.author_only,
                 withheld: inner.withheld.clone(),
                 break_glass,
+                approval: inner.approval,
             },
         );
     }

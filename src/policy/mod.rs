@@ -133,6 +133,9 @@ pub struct Category {
     pub withheld: Option<String>,
     /// Whether break-glass may open it (never for author-only categories).
     pub break_glass: bool,
+    /// Whether its key is granted only by an explicit decision of a holder or
+    /// of the recovery key (`coffre staff approve`), never automatically.
+    pub approval: bool,
 }
 
 /// A profession and its rights.

@@ -6,6 +6,7 @@ use super::{now, rfc3339};
 use crate::audit::Outcome;
 use crate::error::{Error, Result};
 use crate::policy::Capability;
+use crate::rights::Fact;
 use crate::store::records::{decode, encode, BreakGlassRecord, DossierRecord};
 use crate::store::{layout, Batch};
 
@@ -131,23 +132,32 @@ impl Session<'_> {
             let hours = u64::from(self.vault.policy.rules.break_glass_hours);
             let opened = now();
             let until = opened + hours * 3600;
-            let entry = self.vault.audit({
-                let mut d = self
-                    .draft("break-glass.open")
-                    .dossier(dossier)
-                    .detail(&format!("open until {}", rfc3339(until)));
-                d.break_glass = true;
-                d.justification = Some(sealed.clone());
-                d
-            })?;
+            let fact = Fact::BreakGlass {
+                dossier: dossier.to_string(),
+                member: self.me.id.clone(),
+                until,
+            };
+            let seq = self.vault.log()?.state().size + 1;
             let mut batch = Batch::new();
             let rec = BreakGlassRecord {
                 opened,
                 until,
-                audit_seq: entry.seq,
+                audit_seq: seq,
             };
             batch.put(layout::break_glass(dossier, &self.me.id), encode(&rec)?);
-            self.vault.commit(batch)?;
+            let entry = self.vault.commit_audited(
+                {
+                    let mut d = self
+                        .draft("break-glass.open")
+                        .dossier(dossier)
+                        .detail(&format!("open until {}", rfc3339(until)))
+                        .fact(fact.to_json()?, self.fact_signer());
+                    d.break_glass = true;
+                    d.justification = Some(sealed.clone());
+                    d
+                },
+                batch,
+            )?;
             return Ok(Access {
                 break_glass: true,
                 justification: Some(sealed),
@@ -155,12 +165,22 @@ impl Session<'_> {
             });
         }
         if may {
+            // The window's end comes from the signed register, not the store.
+            let signed = self
+                .vault
+                .with_register(|r| Ok(r.break_glass_until(dossier, &self.me.id)))?;
             if let Some(b) = self
                 .vault
                 .store
                 .get(&layout::break_glass(dossier, &self.me.id))?
             {
                 let rec: BreakGlassRecord = decode(&b, "break-glass")?;
+                if signed != Some(rec.until) {
+                    return Err(super::trust::forged(
+                        &format!("bg/{dossier}/{}", self.me.id),
+                        "break-glass window",
+                    ));
+                }
                 if rec.until > now() {
                     return Ok(Access {
                         break_glass: true,

@@ -15,6 +15,7 @@ use crate::crypto::key::random_bytes;
 use crate::crypto::{blind, envelope};
 use crate::error::{Error, Result};
 use crate::policy::{Capability, VaultKey};
+use crate::rights::Fact;
 use crate::store::records::{decode, encode, DossierRecord, StaffStatus, TeamRecord};
 use crate::store::{layout, Batch};
 
@@ -130,8 +131,14 @@ impl Session<'_> {
             until: None,
         };
         batch.put(layout::team(&id, &self.me.id), encode(&team)?);
+        let fact = Fact::Dossier {
+            dossier: id.clone(),
+        };
         self.vault.commit_audited(
-            self.draft(ACTION).dossier(&id).categories(["identity"]),
+            self.draft(ACTION)
+                .dossier(&id)
+                .categories(["identity"])
+                .fact(fact.to_json()?, self.fact_signer()),
             batch,
         )?;
         Ok(id)
@@ -346,6 +353,10 @@ impl Session<'_> {
                 .map_err(|_| Error::Io("write lock poisoned".into()))?;
             let mut decided = super::entry::KeyDecisions::new();
             let entries = self.vault.dossier_entries(id)?;
+            // The listing and the objections must be those the signed register
+            // vouches for.
+            self.vault.check_content(id, &entries)?;
+            self.vault.check_objections(id)?;
             let header = if access.break_glass && !self.vault.policy.break_glass_opens("identity") {
                 None
             } else {
@@ -435,11 +446,21 @@ impl Session<'_> {
             since: now(),
             until: None,
         };
-        self.vault
-            .audit(self.draft(ACTION).dossier(dossier).target(staff))?;
+        let fact = Fact::Team {
+            dossier: dossier.to_string(),
+            member: staff.to_string(),
+            present: true,
+        };
         let mut batch = Batch::new();
         batch.put(layout::team(dossier, staff), encode(&team)?);
-        self.vault.commit(batch)
+        self.vault.commit_audited(
+            self.draft(ACTION)
+                .dossier(dossier)
+                .target(staff)
+                .fact(fact.to_json()?, self.fact_signer()),
+            batch,
+        )?;
+        Ok(())
     }
 
     /// The staff ids in the care team of `dossier` (for managers and members).
@@ -455,6 +476,20 @@ impl Session<'_> {
             if t.until.is_none_or(|u| u > now()) {
                 out.push(layout::last_component(&k)?);
             }
+        }
+        // The signed register decides; a store that says otherwise was edited.
+        let signed: Vec<String> = self.vault.with_register(|r| {
+            Ok(r.dossiers
+                .get(dossier)
+                .map(|d| d.team.iter().cloned().collect())
+                .unwrap_or_default())
+        })?;
+        out.sort();
+        if out != signed {
+            return Err(super::trust::forged(
+                &format!("t/{dossier}/…"),
+                "care-team membership",
+            ));
         }
         Ok(out)
     }

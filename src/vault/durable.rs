@@ -87,6 +87,8 @@ impl Vault {
     /// returns: the audit entries and the data reach the disk together or not
     /// at all. Returns the audit entries written.
     pub(crate) fn durable(&self, drafts: Vec<Draft>, batch: Batch) -> Result<Vec<Located>> {
+        // A fact the register would refuse is never journaled.
+        self.check_facts(&drafts)?;
         let mut log = self.log()?;
         let prepared = if drafts.is_empty() {
             None
@@ -141,7 +143,13 @@ impl Vault {
                 log.mark_checkpointed();
             }
             let located = match prepared {
-                Some(p) => log.write_prepared(p)?,
+                Some(p) => {
+                    let lines = p.bytes.clone();
+                    let located = log.write_prepared(p)?;
+                    // The register follows the log line by line.
+                    self.follow(&lines)?;
+                    located
+                }
                 None => Vec::new(),
             };
             self.store.apply(Batch { ops: record.ops })?;

@@ -377,15 +377,19 @@ impl Session<'_> {
         let version = self.seal_version(ACTION, &entry, 1, fields, &[], batch)?;
         let cats: Vec<String> = version.fields.iter().map(|f| f.category.clone()).collect();
         let record = encode(&entry)?;
+        let version_bytes = encode(&version)?;
+        let element =
+            super::trust::element(&entry, &[crate::rights::fact::record_hash(&version_bytes)]);
         batch.put(layout::entry(&id), record.clone());
-        batch.put(layout::version(&id, 1), encode(&version)?);
+        batch.put(layout::version(&id, 1), version_bytes);
         // A copy in the dossier's list: a whole-dossier read needs no get per entry.
         batch.put(layout::dossier_entry(dossier, &id), record);
         let draft = self
             .draft(ACTION)
             .dossier(dossier)
             .entry(&id)
-            .categories(cats);
+            .categories(cats)
+            .fact(super::trust::content_fact(dossier, &[element], &[])?, None);
         Ok((id, draft))
     }
 
@@ -414,21 +418,40 @@ impl Session<'_> {
             );
         }
         let previous = self.versions(&entry)?;
+        let old_element = self.vault.stored_element(&entry)?;
+        let mut hashes = Vec::with_capacity(entry.latest as usize + 1);
+        for n in 1..=entry.latest {
+            let bytes = self
+                .vault
+                .store
+                .get(&layout::version(entry_id, n))?
+                .ok_or_else(|| {
+                    Error::Integrity(format!("entry {entry_id} has missing versions"))
+                })?;
+            hashes.push(crate::rights::fact::record_hash(&bytes));
+        }
         let version = entry.latest + 1;
         let mut batch = Batch::new();
         let rec = self.seal_version(ACTION, &entry, version, fields, &previous, &mut batch)?;
         let cats: Vec<String> = rec.fields.iter().map(|f| f.category.clone()).collect();
         entry.latest = version;
         let record = encode(&entry)?;
+        let version_bytes = encode(&rec)?;
+        hashes.push(crate::rights::fact::record_hash(&version_bytes));
+        let new_element = super::trust::element(&entry, &hashes);
         batch.put(layout::entry(entry_id), record.clone());
         batch.put(layout::dossier_entry(&entry.dossier, entry_id), record);
-        batch.put(layout::version(entry_id, version), encode(&rec)?);
+        batch.put(layout::version(entry_id, version), version_bytes);
         self.vault.commit_audited(
             self.draft(ACTION)
                 .dossier(&entry.dossier)
                 .entry(entry_id)
                 .categories(cats)
-                .detail(&format!("version {version}")),
+                .detail(&format!("version {version}"))
+                .fact(
+                    super::trust::content_fact(&entry.dossier, &[new_element], &[old_element])?,
+                    None,
+                ),
             batch,
         )?;
         Ok(version)
@@ -439,7 +462,12 @@ impl Session<'_> {
         const ACTION: &str = "entry.read";
         let entry = self.load_entry(entry_id)?;
         let access = self.reach(&entry.dossier, ACTION, break_glass)?;
-        match self.entry_view(&entry, access.break_glass, None) {
+        let checked = self
+            .vault
+            .dossier_entries(&entry.dossier)
+            .and_then(|all| self.vault.check_content(&entry.dossier, &all))
+            .and_then(|_| self.vault.check_objections(&entry.dossier));
+        match checked.and_then(|_| self.entry_view(&entry, access.break_glass, None)) {
             Ok(view) => {
                 let cats: Vec<String> = view.fields.values().map(|f| f.category.clone()).collect();
                 let mut d = self

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use super::init::sync_dir;
 use super::session::Session;
 use super::{now, Vault};
+use crate::audit::Draft;
 use crate::crypto::key::random_bytes;
 use crate::crypto::Key32;
 use crate::error::{Error, Result};
@@ -93,8 +94,10 @@ impl Vault {
     }
 
     /// Destroys a dossier's keys and index entries; the dossier record stays,
-    /// marked erased, so its audit trail keeps its meaning. Audited by the caller.
-    pub(crate) fn shred(&self, dossier: &str) -> Result<()> {
+    /// marked erased, so its audit trail keeps its meaning. `draft` (the
+    /// caller's audit entry, signed by them) is committed with the removals and
+    /// carries the signed fact that the dossier is erased.
+    pub(crate) fn shred(&self, dossier: &str, draft: Draft) -> Result<()> {
         let mut rec: DossierRecord = decode(
             &self
                 .store
@@ -138,7 +141,14 @@ impl Vault {
         rec.header_sealed = Vec::new();
         rec.erased = Some(now());
         batch.put(layout::dossier(dossier), encode(&rec)?);
-        self.commit(batch)
+        let fact = crate::rights::Fact::Erased {
+            dossier: dossier.to_string(),
+        };
+        let mut draft = draft;
+        if let Some((_, signer)) = draft.fact.take() {
+            draft = draft.fact(fact.to_json()?, signer);
+        }
+        self.durable(vec![draft], batch).map(|_| ())
     }
 }
 
@@ -163,7 +173,8 @@ impl Session<'_> {
             .dossier(dossier)
             .detail("keys destroyed (crypto-shredding)");
         d.justification = Some(self.seal_justification(reason, None)?);
-        self.vault.audit(d)?;
-        self.vault.shred(dossier)
+        // The signer of the erasure fact: this member (shred fills in the fact).
+        let d = d.fact(String::new(), self.fact_signer());
+        self.vault.shred(dossier, d)
     }
 }

@@ -113,8 +113,13 @@ impl Vault {
         let mut key_gens = BTreeMap::new();
         let mut directory_key = None;
         let mut audit_recipient = String::new();
+        let mut commitments = BTreeMap::new();
         for key in policy.vault_keys() {
             let material = new_key_material(&key)?;
+            commitments.insert(
+                key.name(),
+                crate::rights::fact::key_commitment(&vault_id, &key.name(), 1, &material),
+            );
             if key == VaultKey::Audit {
                 let id = Identity::parse(
                     std::str::from_utf8(&material).map_err(|_| Error::Io("audit key".into()))?,
@@ -210,12 +215,52 @@ impl Vault {
             ready: std::sync::atomic::AtomicBool::new(true),
             keys_lock: std::sync::Mutex::new(()),
             write_lock: std::sync::Mutex::new(()),
+            rights: std::sync::Mutex::new(Some(crate::rights::Verified::start(&vault_id))),
+            rights_origin: std::sync::Mutex::new(Some(String::new())),
+            anchored_at: std::sync::Mutex::new((0, 0)),
             _lock: lock,
         };
+        // The genesis: the root of the rights register, signed by the first
+        // member; its leaf hash is the vault's identity.
+        let recovery_signer = SigningKey::derive(&wrap::secret_bytes(&recovery), &vault_id)?;
+        let genesis = crate::rights::Fact::Genesis {
+            vault: vault_id.clone(),
+            policy_sha256: vault.meta.policy_sha256.clone(),
+            kdf_floor: opts.kdf,
+            recovery_recipient: recovery.recipient(),
+            recovery_key: hex::encode(recovery_signer.public()),
+            audit_recipient: vault.meta.audit_recipient.clone(),
+            keys: commitments,
+            admin: crate::rights::Member {
+                id: opts.admin_id.clone(),
+                profession: opts.admin_profession.clone(),
+                status: crate::rights::Status::Active,
+                recipient: admin.recipient.clone(),
+                key: hex::encode(admin.signing_key),
+            },
+        };
+        let signer = std::sync::Arc::new(signer);
         vault.audit(
-            Draft::new(&opts.admin_id, &opts.admin_profession, "vault.init").target(&opts.admin_id),
+            Draft::new(&opts.admin_id, &opts.admin_profession, "vault.init")
+                .target(&opts.admin_id)
+                .fact(
+                    genesis.to_json()?,
+                    Some((opts.admin_id.clone(), signer.clone())),
+                ),
         )?;
         vault.checkpoint(&signer, &opts.admin_id)?;
-        Ok((vault, InitReport { vault_id, recovery }))
+        let genesis_hash = vault
+            .rights_lock()?
+            .as_ref()
+            .map(|v| v.genesis)
+            .ok_or_else(|| Error::Io("the genesis was not recorded".into()))?;
+        Ok((
+            vault,
+            InitReport {
+                vault_id,
+                recovery,
+                genesis: hex::encode(genesis_hash),
+            },
+        ))
     }
 }

@@ -9,11 +9,14 @@ use serde::{Deserialize, Serialize};
 use super::keys::{category_wrap_key, data_key_aad, new_key_material, RECOVERY_HOLDER};
 use super::now;
 use super::session::Session;
+use super::staff::member_of;
 use crate::crypto::key::random_bytes;
 use crate::crypto::wrap::{self, Identity};
 use crate::crypto::{envelope, kdf, Key32};
 use crate::error::{Error, Result};
 use crate::policy::{Capability, VaultKey};
+use crate::rights::fact::key_commitment;
+use crate::rights::Fact;
 use crate::store::records::{decode, encode, DataKeyRecord, StaffRecord, StaffStatus};
 use crate::store::{layout, Batch};
 
@@ -115,10 +118,14 @@ impl Session<'_> {
         let keys = self.request_rotations(&rec, |_| false, &format!("{id} revoked"), &mut batch)?;
         rec.status = StaffStatus::Revoked;
         batch.put(layout::staff(id), encode(&rec)?);
+        let fact = Fact::Staff {
+            member: member_of(&rec),
+        };
         self.vault.commit_audited(
             self.draft(ACTION)
                 .target(id)
-                .detail(&format!("keys to rotate: {}", keys.join(", "))),
+                .detail(&format!("keys to rotate: {}", keys.join(", ")))
+                .fact(fact.to_json()?, self.fact_signer()),
             batch,
         )?;
         self.process_rotations(recovery)?;
@@ -155,15 +162,23 @@ impl Session<'_> {
             &format!("{id} changed profession"),
             &mut batch,
         )?;
-        self.vault
-            .audit(self.draft(ACTION).target(id).detail(&format!(
-                "{} -> {profession}; keys to rotate: {}",
-                rec.profession,
-                keys.join(", ")
-            )))?;
+        let detail = format!(
+            "{} -> {profession}; keys to rotate: {}",
+            rec.profession,
+            keys.join(", ")
+        );
         rec.profession = profession.to_string();
         batch.put(layout::staff(id), encode(&rec)?);
-        self.vault.commit(batch)?;
+        let fact = Fact::Staff {
+            member: member_of(&rec),
+        };
+        self.vault.commit_audited(
+            self.draft(ACTION)
+                .target(id)
+                .detail(&detail)
+                .fact(fact.to_json()?, self.fact_signer()),
+            batch,
+        )?;
         if id == self.me.id {
             self.me = rec.clone();
         }
@@ -249,14 +264,20 @@ impl Session<'_> {
                 wrap::wrap(&material, &[&vault.meta.recovery_recipient])?,
             );
             let mut holders = 0;
-            for s in vault.all_staff()? {
-                if s.status == StaffStatus::Active && vault.policy.entitled(&s.profession, &key) {
-                    batch.put(
-                        layout::wrap(&name, next, &s.id),
-                        wrap::wrap(&material, &[&s.recipient])?,
-                    );
-                    holders += 1;
-                }
+            // The new generation goes to whom the signed register says may hold it.
+            let members: Vec<(String, String)> = vault.with_register(|r| {
+                Ok(r.staff
+                    .values()
+                    .filter(|s| r.may_hold(&vault.policy, &s.member.id, &key))
+                    .map(|s| (s.member.id.clone(), s.member.recipient.clone()))
+                    .collect())
+            })?;
+            for (id, recipient) in members {
+                batch.put(
+                    layout::wrap(&name, next, &id),
+                    wrap::wrap(&material, &[&recipient])?,
+                );
+                holders += 1;
             }
             batch.put(layout::key_gen(&name), next.to_be_bytes().to_vec());
             batch.remove(k.clone());
@@ -276,7 +297,28 @@ impl Session<'_> {
             if let VaultKey::Category(c) = &key {
                 d = d.categories([c.as_str()]);
             }
-            vault.commit_audited(d, batch)?;
+            let fact = Fact::Key {
+                key: name.clone(),
+                generation: next,
+                commitment: key_commitment(&vault.meta.vault_id, &name, next, &material),
+            };
+            let signer = match (by_recovery, recovery) {
+                (true, Some(r)) => self.recovery_signer(r)?,
+                _ => self.fact_signer(),
+            };
+            let mut drafts = vec![d.fact(fact.to_json()?, signer.clone())];
+            if key == VaultKey::Audit {
+                let recipient = crate::crypto::wrap::Identity::parse(
+                    std::str::from_utf8(&material)
+                        .map_err(|_| Error::Io("the new audit key is not text".into()))?,
+                )?
+                .recipient();
+                drafts.push(
+                    self.draft("audit.recipient")
+                        .fact(Fact::AuditRecipient { recipient }.to_json()?, signer),
+                );
+            }
+            vault.durable(drafts, batch)?;
             self.forget_keys();
         }
         Ok(())
@@ -395,8 +437,11 @@ impl Session<'_> {
         let new_dk = Key32::random()?;
         let mut batch = Batch::new();
         let mut fields = 0u64;
+        let (mut added, mut removed) = (Vec::new(), Vec::new());
         for id in vault.dossier_entry_ids(dossier)? {
             let entry = vault.load_entry(&id)?;
+            let mut hashes = Vec::with_capacity(entry.latest as usize);
+            let mut entry_changed = false;
             for mut v in vault.versions(&entry)? {
                 let mut changed = false;
                 for f in v.fields.iter_mut().filter(|f| f.category == category) {
@@ -407,9 +452,17 @@ impl Session<'_> {
                     changed = true;
                     fields += 1;
                 }
+                let bytes = encode(&v)?;
+                hashes.push(crate::rights::fact::record_hash(&bytes));
                 if changed {
-                    batch.put(layout::version(&id, v.version), encode(&v)?);
+                    batch.put(layout::version(&id, v.version), bytes);
+                    entry_changed = true;
                 }
+            }
+            if entry_changed {
+                // The re-sealed values change the dossier's content digest.
+                removed.push(vault.stored_element(&entry)?);
+                added.push(super::trust::element(&entry, &hashes));
             }
         }
         if category == "identity" {
@@ -453,6 +506,7 @@ impl Session<'_> {
                 self.draft("keys.renew")
                     .dossier(dossier)
                     .categories([category])
+                    .fact(super::trust::content_fact(dossier, &added, &removed)?, None)
                     .detail(&format!(
                         "new data key (generation {current}); {fields} value(s) re-encrypted"
                     )),
@@ -542,10 +596,9 @@ impl Session<'_> {
         if rec.status == StaffStatus::Revoked {
             return Err(Error::Usage(format!("'{id}' is revoked")));
         }
-        self.vault
-            .audit(self.draft(ACTION).target(id).detail(&format!(
-                "new identity, keys re-granted with the recovery key ({how})"
-            )))?;
+        let draft = self.draft(ACTION).target(id).detail(&format!(
+            "new identity, keys re-granted with the recovery key ({how})"
+        ));
         let identity = Identity::generate();
         let salt = random_bytes::<16>()?;
         rec.kdf = self.vault.kdf();
@@ -572,7 +625,10 @@ impl Session<'_> {
         }
         // Every generation of every key they are entitled to, from the recovery wraps.
         for key in self.vault.policy.vault_keys() {
-            if !self.vault.policy.entitled(&rec.profession, &key) {
+            let may = self
+                .vault
+                .with_register(|r| Ok(r.may_hold(&self.vault.policy, id, &key)))?;
+            if !may {
                 continue;
             }
             for gen in 1..=self.vault.key_gen(&key)? {
@@ -634,6 +690,11 @@ impl Session<'_> {
             );
         }
         batch.put(layout::staff(id), encode(&rec)?);
-        self.vault.commit(batch)
+        // Only the recovery key gives a member a new identity (and signing key).
+        let fact = Fact::Staff {
+            member: member_of(&rec),
+        };
+        let draft = draft.fact(fact.to_json()?, self.recovery_signer(recovery)?);
+        self.vault.commit_audited(draft, batch).map(|_| ())
     }
 }

@@ -32,6 +32,7 @@ mod reader;
 mod retention;
 mod session;
 mod staff;
+mod trust;
 pub mod views;
 
 use std::fs::File;
@@ -64,7 +65,7 @@ pub use lifecycle::PendingRotation;
 pub use person::{Objection, PersonSession};
 pub use retention::RetentionItem;
 pub use session::Session;
-pub use staff::NewStaff;
+pub use staff::{Approval, NewStaff};
 
 const POLICY_FILE: &str = "policy.toml";
 const STORE_DIR: &str = "store";
@@ -105,6 +106,14 @@ pub struct Vault {
     /// Serialises operations that seal values (a renewal re-encrypts values, so
     /// no value may be sealed under the old data key meanwhile).
     pub(crate) write_lock: Mutex<()>,
+    /// The rights register, verified at the first unlock and kept up to date
+    /// with every line this process writes (see [`crate::rights`]).
+    pub(crate) rights: Mutex<Option<crate::rights::Verified>>,
+    /// Whose anchor the register was verified from (`""`: from the genesis).
+    pub(crate) rights_origin: Mutex<Option<String>>,
+    /// Lines and facts the loaded anchor covered (an anchor is sealed again
+    /// only when the register moved on enough).
+    pub(crate) anchored_at: Mutex<(u64, u64)>,
     _lock: File,
 }
 
@@ -350,6 +359,9 @@ impl Vault {
             ready: std::sync::atomic::AtomicBool::new(false),
             keys_lock: Mutex::new(()),
             write_lock: Mutex::new(()),
+            rights: Mutex::new(None),
+            rights_origin: Mutex::new(None),
+            anchored_at: Mutex::new((0, 0)),
             _lock: lock,
         };
         vault.take_in(&found, replayed_to)?;
@@ -472,7 +484,14 @@ impl Vault {
     /// checkpoint kept off the machine, that today's log extends it.
     pub fn verify_audit(&self, since: Option<&Checkpoint>) -> Result<VerifySummary> {
         let checkpoints = self.checkpoints.read_all()?;
-        let signers = signer_keys(self.all_staff()?.into_iter());
+        // Signers are pinned by the log itself: keys introduced by signed facts
+        // from the genesis on, never a key found in the store or a checkpoint.
+        let register = self.verify_register()?.register;
+        let signers: std::collections::HashMap<String, Vec<[u8; 32]>> = register
+            .staff
+            .iter()
+            .map(|(id, s)| (id.clone(), s.keys.iter().map(|(_, k)| *k).collect()))
+            .collect();
         let recorded = self.log()?.state().clone();
         audit::verify(
             &self.dir.join(AUDIT_FILE),
@@ -546,24 +565,62 @@ impl Vault {
     pub(crate) fn dossier_record(&self, id: &str) -> Result<crate::store::records::DossierRecord> {
         layout::check_id("dossier", id)?;
         match self.store.get(&layout::dossier(id))? {
-            Some(b) => decode(&b, "dossier"),
-            None => Err(Error::NotFound(format!("dossier {id}"))),
+            Some(b) => {
+                let rec = decode(&b, "dossier")?;
+                self.check_dossier(&rec)?;
+                Ok(rec)
+            }
+            None => {
+                let known = self
+                    .rights_lock()?
+                    .as_ref()
+                    .is_some_and(|v| v.register.dossiers.contains_key(id));
+                if known {
+                    return Err(trust::forged(
+                        &format!("d/{id}"),
+                        "a dossier record removed",
+                    ));
+                }
+                Err(Error::NotFound(format!("dossier {id}")))
+            }
         }
     }
 
+    /// A staff record from the store, checked against the rights register once
+    /// it is verified (an edited or removed record is an integrity failure).
     pub(crate) fn staff_record(&self, id: &str) -> Result<Option<StaffRecord>> {
         match self.store.get(&layout::staff(id))? {
-            Some(b) => Ok(Some(decode(&b, "staff")?)),
-            None => Ok(None),
+            Some(b) => {
+                let rec: StaffRecord = decode(&b, "staff")?;
+                self.check_staff(&rec)?;
+                Ok(Some(rec))
+            }
+            None => {
+                let known = self
+                    .rights_lock()?
+                    .as_ref()
+                    .is_some_and(|v| v.register.staff.contains_key(id));
+                if known {
+                    return Err(trust::forged(&format!("s/{id}"), "a staff record removed"));
+                }
+                Ok(None)
+            }
         }
     }
 
+    /// Every staff record, each checked against the rights register.
     pub(crate) fn all_staff(&self) -> Result<Vec<StaffRecord>> {
-        self.store
+        let all: Vec<StaffRecord> = self
+            .store
             .scan_prefix(&layout::staff_prefix())?
             .iter()
             .map(|(_, v)| decode::<StaffRecord>(v, "staff"))
-            .collect()
+            .collect::<Result<_>>()?;
+        for rec in &all {
+            self.check_staff(rec)?;
+        }
+        self.check_staff_set(&all)?;
+        Ok(all)
     }
 
     pub(crate) fn identity_aad(&self, staff_id: &str) -> Aad {
@@ -603,12 +660,23 @@ impl Vault {
             &crate::crypto::wrap::secret_bytes(&identity),
             &self.meta.vault_id,
         )?;
-        if signer.public() != rec.signing_key {
-            return Err(Error::Integrity(format!(
-                "the checkpoint key recorded for '{user}' does not match their identity"
-            )));
+        // The identity opened; now the signed register (not the store) says who
+        // this is, whether they may still unlock, and with which keys.
+        let anchor = self.establish_rights(user, &identity)?;
+        let member = self.member(user)?.ok_or_else(|| {
+            trust::forged(&format!("s/{user}"), "a member the register does not know")
+        })?;
+        if member.member.status == crate::rights::Status::Revoked {
+            return fail("this user has been revoked", &member.member.profession);
         }
-        let mut session = Session::new(self, rec, identity, signer, weak);
+        if signer.public() != member.key || identity.recipient() != member.member.recipient {
+            return Err(trust::forged(
+                &format!("s/{user}"),
+                "an identity the register did not introduce",
+            ));
+        }
+        self.check_staff(&rec)?;
+        let mut session = Session::new(self, rec, identity, signer, weak, anchor);
         session.process_rotations(None)?;
         session.process_grants()?;
         Ok(session)
@@ -638,14 +706,24 @@ impl Vault {
             .is_some())
     }
 
+    /// Whether `staff` is in the care team of `dossier`: the signed register
+    /// decides; a store record that says otherwise is an integrity failure.
     pub(crate) fn in_team(&self, dossier: &str, staff: &str) -> Result<bool> {
-        Ok(match self.store.get(&layout::team(dossier, staff))? {
+        let stored = match self.store.get(&layout::team(dossier, staff))? {
             Some(b) => {
                 let t: crate::store::records::TeamRecord = decode(&b, "care team")?;
                 t.until.is_none_or(|u| u > now())
             }
             None => false,
-        })
+        };
+        let signed = self.with_register(|r| Ok(r.in_team(dossier, staff)))?;
+        if stored != signed {
+            return Err(trust::forged(
+                &format!("t/{dossier}/{staff}"),
+                "care-team membership",
+            ));
+        }
+        Ok(signed)
     }
 
     pub(crate) fn kdf(&self) -> KdfParams {

@@ -18,6 +18,7 @@ use crate::crypto::wrap::{self, Identity};
 use crate::crypto::{envelope, Aad, Key32};
 use crate::error::{Error, Result};
 use crate::policy::{Capability, VaultKey};
+use crate::rights::Fact;
 use crate::store::records::{decode, encode, DataKeyRecord, EntryRecord, SealedField};
 use crate::store::{layout, Batch};
 use secrecy::{ExposeSecret, SecretString};
@@ -128,6 +129,22 @@ impl Vault {
             .map_err(|_| Error::Integrity("a sealed identity is corrupt".into()))?;
         let identity = Identity::parse(text)
             .map_err(|_| Error::Integrity("a sealed identity is corrupt".into()))?;
+        // The signed register says whether this credential is the person's.
+        self.establish_rights(&actor, &identity)?;
+        let signed = self.with_register(|r| {
+            Ok(r.dossiers
+                .get(dossier)
+                .filter(|d| !d.erased)
+                .and_then(|d| d.person.clone()))
+        })?;
+        if signed.as_deref() != Some(identity.recipient().as_str())
+            || rec.recipient != identity.recipient()
+        {
+            return Err(super::trust::forged(
+                &format!("p/{dossier}"),
+                "a personal access the register did not grant",
+            ));
+        }
         Ok(PersonSession {
             vault: self,
             dossier: dossier.to_string(),
@@ -140,7 +157,7 @@ impl Vault {
 impl Session<'_> {
     /// Whether the person objects to `category` being shared with this actor's profession.
     pub(crate) fn objects(&mut self, dossier: &str, category: &str) -> Result<bool> {
-        Ok(self
+        let stored = self
             .vault
             .store
             .get(&layout::objection(
@@ -148,7 +165,17 @@ impl Session<'_> {
                 category,
                 &self.me.profession.clone(),
             ))?
-            .is_some())
+            .is_some();
+        let signed = self
+            .vault
+            .with_register(|r| Ok(r.objects(dossier, category, &self.me.profession)))?;
+        if stored != signed {
+            return Err(super::trust::forged(
+                &format!("ob/{dossier}/{category}/{}", self.me.profession),
+                "objection",
+            ));
+        }
+        Ok(signed)
     }
 
     fn require_person_access(&self, action: &str, dossier: &str) -> Result<()> {
@@ -310,6 +337,15 @@ impl Session<'_> {
             granted_by: self.me.id.clone(),
             granted: now(),
         };
+        let person_key = crate::audit::SigningKey::derive(
+            &wrap::secret_bytes(&identity),
+            &self.vault.meta.vault_id,
+        )?;
+        let fact = Fact::Person {
+            dossier: dossier.to_string(),
+            recipient: Some(identity.recipient()),
+            key: Some(hex::encode(person_key.public())),
+        };
         self.vault.audit(
             self.draft(ACTION)
                 .dossier(dossier)
@@ -317,7 +353,8 @@ impl Session<'_> {
                     "with the recovery key"
                 } else {
                     "personal access granted"
-                }),
+                })
+                .fact(fact.to_json()?, self.fact_signer()),
         )?;
         let mut batch = Batch::new();
         // A new credential replaces the old one: its wraps go.
@@ -350,6 +387,7 @@ impl Session<'_> {
             profession,
             &self.me.id,
             &self.me.profession,
+            self.fact_signer(),
         )
     }
 
@@ -367,6 +405,7 @@ fn record_objection(
     profession: &str,
     by: &str,
     by_profession: &str,
+    signer: Option<(String, crate::audit::FactSigner)>,
 ) -> Result<()> {
     if !vault.policy.categories.contains_key(category) {
         return Err(Error::Usage(format!("unknown category '{category}'")));
@@ -374,15 +413,12 @@ fn record_objection(
     if !vault.policy.has_profession(profession) {
         return Err(Error::Usage(format!("unknown profession '{profession}'")));
     }
-    vault.audit(
-        Draft::new(by, by_profession, "access.object")
-            .dossier(dossier)
-            .categories([category])
-            .target(profession)
-            .detail(&format!(
-                "objection to sharing '{category}' with '{profession}'"
-            )),
-    )?;
+    let fact = Fact::Objection {
+        dossier: dossier.to_string(),
+        category: category.to_string(),
+        profession: profession.to_string(),
+        objects: true,
+    };
     let mut batch = Batch::new();
     batch.put(
         layout::objection(dossier, category, profession),
@@ -391,7 +427,19 @@ fn record_objection(
             recorded_by: by.to_string(),
         })?,
     );
-    vault.commit(batch)
+    vault
+        .commit_audited(
+            Draft::new(by, by_profession, "access.object")
+                .dossier(dossier)
+                .categories([category])
+                .target(profession)
+                .detail(&format!(
+                    "objection to sharing '{category}' with '{profession}'"
+                ))
+                .fact(fact.to_json()?, signer),
+            batch,
+        )
+        .map(|_| ())
 }
 
 fn list_objections(vault: &Vault, dossier: &str) -> Result<Vec<Objection>> {
@@ -512,8 +560,10 @@ impl PersonSession<'_> {
             erasure,
         };
         let mut entries = Vec::new();
-        for id in self.vault.dossier_entry_ids(&self.dossier)? {
-            let e = self.vault.load_entry(&id)?;
+        let listed = self.vault.dossier_entries(&self.dossier)?;
+        self.vault.check_content(&self.dossier, &listed)?;
+        for e in &listed {
+            let e = self.vault.load_entry(&e.id)?;
             entries.push(latest_view(self.vault, &e, &mut keys)?);
         }
         let mut cats: Vec<String> = entries
@@ -660,14 +710,21 @@ impl PersonSession<'_> {
         };
         let mut batch = Batch::new();
         let record = encode(&entry)?;
+        let version_bytes = encode(&version)?;
+        let element =
+            super::trust::element(&entry, &[crate::rights::fact::record_hash(&version_bytes)]);
         batch.put(layout::entry(&id), record.clone());
-        batch.put(layout::version(&id, 1), encode(&version)?);
+        batch.put(layout::version(&id, 1), version_bytes);
         batch.put(layout::dossier_entry(&self.dossier, &id), record);
         self.vault.commit_audited(
             Draft::new(&actor, "person", ACTION)
                 .dossier(&self.dossier)
                 .entry(&id)
-                .categories(["identity"]),
+                .categories(["identity"])
+                .fact(
+                    super::trust::content_fact(&self.dossier, &[element], &[])?,
+                    None,
+                ),
             batch,
         )?;
         Ok(id)
@@ -675,6 +732,10 @@ impl PersonSession<'_> {
 
     /// The person objects to `category` being shared with `profession`.
     pub fn object(&self, category: &str, profession: &str) -> Result<()> {
+        let key = crate::audit::SigningKey::derive(
+            &wrap::secret_bytes(&self.identity),
+            &self.vault.meta.vault_id,
+        )?;
         record_objection(
             self.vault,
             &self.dossier,
@@ -682,6 +743,14 @@ impl PersonSession<'_> {
             profession,
             &self.actor(),
             "person",
+            Some((
+                format!(
+                    "{}{}",
+                    crate::rights::fact::PERSON_SIGNER_PREFIX,
+                    self.dossier
+                ),
+                std::sync::Arc::new(key),
+            )),
         )
     }
 

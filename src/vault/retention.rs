@@ -62,15 +62,21 @@ impl Session<'_> {
                 known.join(", ")
             )));
         }
-        rec.closed = Some(now());
+        let at = now();
+        rec.closed = Some(at);
         rec.retention = Some(rule.clone());
         let mut batch = Batch::new();
         batch.put(layout::dossier(dossier), encode(&rec)?);
+        let fact = crate::rights::Fact::Closed {
+            dossier: dossier.to_string(),
+            at,
+        };
         self.vault
             .commit_audited(
                 self.draft(ACTION)
                     .dossier(dossier)
-                    .detail(&format!("retention rule {rule}")),
+                    .detail(&format!("retention rule {rule}"))
+                    .fact(fact.to_json()?, self.fact_signer()),
                 batch,
             )
             .map(|_| ())
@@ -178,8 +184,8 @@ impl Session<'_> {
             d.justification = approval
                 .map(|a| self.seal_justification(a, None))
                 .transpose()?;
-            self.vault.audit(d)?;
-            self.vault.shred(&item.dossier)?;
+            let d = d.fact(String::new(), self.fact_signer());
+            self.vault.shred(&item.dossier, d)?;
         }
         Ok(due)
     }

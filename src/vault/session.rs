@@ -34,8 +34,10 @@ pub struct Session<'v> {
     pub(crate) vault: &'v Vault,
     pub(crate) me: StaffRecord,
     identity: Identity,
-    signer: SigningKey,
+    pub(crate) signer: std::sync::Arc<SigningKey>,
     weak_kdf: bool,
+    /// Seals this member's anchor of the rights register at the end.
+    anchor: crate::rights::AnchorKey,
     held: HashMap<String, Option<Zeroizing<Vec<u8>>>>,
     /// Data keys opened in this session, with the record they came from (a key
     /// renewed by another session since is noticed by comparing the record).
@@ -66,13 +68,15 @@ impl<'v> Session<'v> {
         identity: Identity,
         signer: SigningKey,
         weak_kdf: bool,
+        anchor: crate::rights::AnchorKey,
     ) -> Self {
         Session {
             vault,
             me,
             identity,
-            signer,
+            signer: std::sync::Arc::new(signer),
             weak_kdf,
+            anchor,
             held: HashMap::new(),
             data_keys: HashMap::new(),
             erasure_keys: HashMap::new(),
@@ -84,7 +88,30 @@ impl<'v> Session<'v> {
     /// last checkpoint) added entries. Runs again automatically when the session
     /// is dropped; call it to see errors.
     pub fn checkpoint(&mut self) -> Result<Option<Checkpoint>> {
-        self.vault.checkpoint(&self.signer, &self.me.id)
+        let c = self.vault.checkpoint(&self.signer, &self.me.id)?;
+        if c.is_some() {
+            // What this member's coffre verified, for their next unlock.
+            self.vault.save_anchor(&self.me.id, &self.anchor)?;
+        }
+        Ok(c)
+    }
+
+    /// Signs facts as this member: (signer name, key) for [`Draft::fact`].
+    pub(crate) fn fact_signer(&self) -> Option<(String, crate::audit::FactSigner)> {
+        Some((self.me.id.clone(), self.signer.clone()))
+    }
+
+    /// Signs facts with the recovery key (its Ed25519 key is derived from the
+    /// recovery identity like a member's, and introduced by the genesis).
+    pub(crate) fn recovery_signer(
+        &self,
+        recovery: &Identity,
+    ) -> Result<Option<(String, crate::audit::FactSigner)>> {
+        let key = SigningKey::derive(&wrap::secret_bytes(recovery), &self.vault.meta.vault_id)?;
+        Ok(Some((
+            crate::rights::RECOVERY_SIGNER.to_string(),
+            std::sync::Arc::new(key),
+        )))
     }
 
     /// The unlocked staff member's id.
@@ -147,6 +174,11 @@ impl<'v> Session<'v> {
             Some(ct) => wrap::unwrap(&ct, &self.identity)?,
             None => None,
         };
+        if let Some(m) = &material {
+            // Anyone can wrap a key to a member's public recipient: only the
+            // vault's own key (its committed generation) is accepted.
+            self.vault.check_key_material(&key.name(), gen, m)?;
+        }
         self.held.insert(name, material.clone());
         Ok(material)
     }
@@ -182,12 +214,20 @@ impl<'v> Session<'v> {
         self.vault.has_wrap(key, staff)
     }
 
-    /// Keys `rec` is entitled to but does not hold.
+    /// Keys `rec` is entitled to but does not hold; a restricted key not yet
+    /// approved is named with " (to approve)".
     pub(crate) fn pending_for(&self, rec: &StaffRecord) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for key in self.vault.policy.vault_keys() {
             if self.vault.policy.entitled(&rec.profession, &key) && !self.has_wrap(&key, &rec.id)? {
-                out.push(key.name());
+                let approved = self
+                    .vault
+                    .with_register(|r| Ok(r.may_hold(&self.vault.policy, &rec.id, &key)))?;
+                out.push(if approved {
+                    key.name()
+                } else {
+                    format!("{} (to approve)", key.name())
+                });
             }
         }
         Ok(out)
@@ -208,9 +248,12 @@ impl<'v> Session<'v> {
         let mut drafts = Vec::new();
         let mut granted = Vec::new();
         for key in self.vault.policy.vault_keys() {
-            if !self.vault.policy.entitled(&target.profession, &key)
-                || self.has_wrap(&key, &target.id)?
-            {
+            // The signed register decides: entitled by profession and, for a
+            // restricted key, approved by a holder or the recovery key.
+            let may = self
+                .vault
+                .with_register(|r| Ok(r.may_hold(&self.vault.policy, &target.id, &key)))?;
+            if !may || self.has_wrap(&key, &target.id)? {
                 continue;
             }
             let gen = self.key_gen(&key)?;
@@ -222,7 +265,13 @@ impl<'v> Session<'v> {
                         gen,
                         RECOVERY_HOLDER,
                     ))? {
-                        Some(ct) => wrap::unwrap(&ct, r)?,
+                        Some(ct) => {
+                            let m = wrap::unwrap(&ct, r)?;
+                            if let Some(m) = &m {
+                                self.vault.check_key_material(&key.name(), gen, m)?;
+                            }
+                            m
+                        }
                         None => None,
                     },
                     None => None,

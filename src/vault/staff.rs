@@ -14,8 +14,23 @@ use crate::crypto::key::random_bytes;
 use crate::crypto::wrap::{self, Identity};
 use crate::error::{Error, Result};
 use crate::policy::Capability;
+use crate::rights::{Fact, Member, Status};
 use crate::store::records::{encode, StaffRecord, StaffStatus};
 use crate::store::{layout, Batch};
+
+/// The register's view of a staff record.
+pub(crate) fn member_of(rec: &StaffRecord) -> Member {
+    Member {
+        id: rec.id.clone(),
+        profession: rec.profession.clone(),
+        status: match rec.status {
+            StaffStatus::Active => Status::Active,
+            StaffStatus::Revoked => Status::Revoked,
+        },
+        recipient: rec.recipient.clone(),
+        key: hex::encode(rec.signing_key),
+    }
+}
 
 /// A new staff member.
 pub struct NewStaff<'a> {
@@ -106,9 +121,17 @@ impl Session<'_> {
                 new.profession
             ));
         }
+        let fact = Fact::Staff {
+            member: member_of(&rec),
+        };
+        let d = d.fact(fact.to_json()?, self.fact_signer());
         let mut batch = Batch::new();
         batch.put(layout::staff(new.id), encode(&rec)?);
         self.vault.commit_audited(d, batch)?;
+        if let Some(r) = recovery {
+            // The recovery key decides for every restricted key at once.
+            self.approve_with_recovery(&rec.id, r)?;
+        }
         self.grant_to(&rec, recovery)?;
         self.pending_for(&rec)
     }
@@ -166,5 +189,166 @@ impl Session<'_> {
         let plain = envelope::open(&dir_key, &aad, &self.vault.establishment_sealed()?)?;
         String::from_utf8(plain.to_vec())
             .map_err(|_| Error::Integrity("the establishment name is not text".into()))
+    }
+}
+
+/// A member waiting for restricted keys, as shown to a holder who may approve.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Approval {
+    /// The member's id.
+    pub id: String,
+    /// Their profession.
+    pub profession: String,
+    /// Who added them (staff id, or `~recovery`).
+    pub invited_by: String,
+    /// When (RFC 3339).
+    pub invited: String,
+    /// Restricted keys they are entitled to and do not have approved yet.
+    pub keys: Vec<String>,
+}
+
+impl Session<'_> {
+    /// Restricted keys `id` is entitled to, not yet approved.
+    fn unapproved(&self, id: &str) -> Result<(crate::rights::state::StaffEntry, Vec<String>)> {
+        let policy = &self.vault.policy;
+        let entry = self
+            .vault
+            .member(id)?
+            .filter(|s| s.member.status == Status::Active)
+            .ok_or_else(|| Error::NotFound(format!("active staff member '{id}'")))?;
+        let keys = policy
+            .vault_keys()
+            .into_iter()
+            .filter(|k| {
+                policy.needs_approval(k)
+                    && policy.entitled(&entry.member.profession, k)
+                    && !entry.approved.contains(&k.name())
+            })
+            .map(|k| k.name())
+            .collect();
+        Ok((entry, keys))
+    }
+
+    /// What approving `id` would decide: who invited them, their profession,
+    /// when, and the restricted keys waiting.
+    pub fn approval_request(&self, id: &str) -> Result<Approval> {
+        layout::check_id("staff", id)?;
+        let (entry, keys) = self.unapproved(id)?;
+        Ok(Approval {
+            id: id.to_string(),
+            profession: entry.member.profession.clone(),
+            invited_by: entry.added_by.clone(),
+            invited: super::rfc3339(entry.added_time),
+            keys,
+        })
+    }
+
+    /// Approves that `id` may hold the restricted keys this member holds (or,
+    /// with `recovery`, all of them), then grants them at once. A signed,
+    /// audited decision (`staff.approve`). Returns the keys approved.
+    pub fn approve_staff(&mut self, id: &str, recovery: Option<&Identity>) -> Result<Vec<String>> {
+        const ACTION: &str = "staff.approve";
+        layout::check_id("staff", id)?;
+        if id == self.me.id {
+            return Err(Error::Usage("you cannot approve yourself".into()));
+        }
+        if let Some(r) = recovery {
+            if r.recipient() != self.vault.meta.recovery_recipient {
+                return Err(Error::Auth(
+                    "this is not the recovery key of this vault".into(),
+                ));
+            }
+        }
+        let (_, waiting) = self.unapproved(id)?;
+        let policy = &self.vault.policy;
+        let me = self.me.id.clone();
+        let keys: Vec<String> = match recovery {
+            Some(_) => waiting,
+            None => {
+                let mine = self.vault.with_register(|r| {
+                    Ok(policy
+                        .vault_keys()
+                        .into_iter()
+                        .filter(|k| r.may_hold(policy, &me, k))
+                        .map(|k| k.name())
+                        .collect::<Vec<_>>())
+                })?;
+                waiting.into_iter().filter(|k| mine.contains(k)).collect()
+            }
+        };
+        if keys.is_empty() {
+            return self.refuse(
+                ACTION,
+                None,
+                &format!("no restricted key of '{id}' is waiting for an approval you can give"),
+            );
+        }
+        let fact = Fact::Approve {
+            member: id.to_string(),
+            keys: keys.clone(),
+        };
+        let signer = match recovery {
+            Some(r) => self.recovery_signer(r)?,
+            None => self.fact_signer(),
+        };
+        let cats: Vec<String> = keys
+            .iter()
+            .filter_map(|k| k.strip_prefix("cat:").map(str::to_string))
+            .collect();
+        self.vault.audit(
+            self.draft(ACTION)
+                .target(id)
+                .categories(cats)
+                .detail(&format!(
+                    "approved {}{}",
+                    keys.join(", "),
+                    if recovery.is_some() {
+                        " (with the recovery key)"
+                    } else {
+                        ""
+                    }
+                ))
+                .fact(fact.to_json()?, signer),
+        )?;
+        if let Some(rec) = self.vault.staff_record(id)? {
+            self.grant_to(&rec, recovery)?;
+        }
+        Ok(keys)
+    }
+
+    /// Records that this holder refuses to approve `id` (audited, nothing granted).
+    pub fn refuse_approval(&mut self, id: &str) -> Result<()> {
+        layout::check_id("staff", id)?;
+        let (_, waiting) = self.unapproved(id)?;
+        self.vault.audit(
+            self.draft("staff.approve")
+                .target(id)
+                .outcome(crate::audit::Outcome::Denied)
+                .detail(&format!("approval refused for {}", waiting.join(", "))),
+        )?;
+        Ok(())
+    }
+
+    /// With the recovery key, approves every restricted key `id` is entitled to
+    /// (no grant here: the caller grants).
+    pub(crate) fn approve_with_recovery(&mut self, id: &str, recovery: &Identity) -> Result<()> {
+        let (_, waiting) = self.unapproved(id)?;
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let fact = Fact::Approve {
+            member: id.to_string(),
+            keys: waiting.clone(),
+        };
+        self.vault.audit(
+            self.draft("staff.approve")
+                .target(id)
+                .detail(&format!(
+                    "approved {} (with the recovery key)",
+                    waiting.join(", ")
+                ))
+                .fact(fact.to_json()?, self.recovery_signer(recovery)?),
+        )?;
+        Ok(())
     }
 }

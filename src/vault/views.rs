@@ -234,6 +234,10 @@ pub struct InitReport {
     pub vault_id: String,
     /// The recovery identity (only shown once; the caller must store it safely).
     pub recovery: crate::crypto::wrap::Identity,
+    /// The vault's genesis hash (64 hex): the leaf hash of its first audit
+    /// entry, which names it in every checkpoint. Keep it with the recovery key:
+    /// a log rebuilt from scratch has another.
+    pub genesis: String,
 }
 
 /// An audit entry as shown to an audit reader (justification decrypted).

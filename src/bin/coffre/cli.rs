@@ -159,6 +159,19 @@ pub enum StaffCmd {
         #[arg(long, value_name = "FILE")]
         recovery_key: Option<PathBuf>,
     },
+    /// Approve a new member for restricted keys (medical, care, psychologist's
+    /// summary, justice…) that you hold: shows who added them, their profession
+    /// and when, then grants. Nothing restricted is ever granted without it.
+    Approve {
+        /// Staff id.
+        id: String,
+        /// Approve every restricted key they are entitled to, with the recovery key.
+        #[arg(long, value_name = "FILE")]
+        recovery_key: Option<PathBuf>,
+        /// Refuse instead (recorded in the audit log; nothing is granted).
+        #[arg(long)]
+        refuse: bool,
+    },
     /// Change a staff member's profession (grants and rotations follow).
     SetProfession {
         /// Staff id.

@@ -357,9 +357,10 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
     let (_vault, report) = Vault::init(&dir, opts)?;
     let secret = report.recovery.to_secret_string();
     let file_text = zeroize::Zeroizing::new(format!(
-        "# Coffre recovery key for vault {}\n# public key: {}\n# Keep it offline (safe, sealed envelope). Whoever holds it can grant any key.\n{}\n",
+        "# Coffre recovery key for vault {}\n# public key: {}\n# genesis: {}\n# Keep it offline (safe, sealed envelope). Whoever holds it can grant any key.\n{}\n",
         report.vault_id,
         report.recovery.recipient(),
+        report.genesis,
         secret.expose_secret()
     ));
     match &a.recovery_out {
@@ -380,12 +381,20 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
         }
     }
     if out.json {
-        out.json(&json!({"vault": dir.display().to_string(), "vault_id": report.vault_id}))
+        out.json(&json!({
+            "vault": dir.display().to_string(),
+            "vault_id": report.vault_id,
+            "genesis": report.genesis,
+        }))
     } else {
         out.line(&format!(
             "vault {} created in {}",
             report.vault_id,
             dir.display()
+        ))?;
+        out.line(&format!(
+            "genesis {} (the vault's identity: keep it with the recovery key; every checkpoint names it)",
+            report.genesis
         ))
     }
 }
@@ -653,6 +662,42 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let pending = s.revoke_staff(id, recovery.as_ref())?;
             out.line(&format!("{id} revoked: they can no longer unlock"))?;
             print_rotations(&pending, out)
+        }
+        Command::Staff(StaffCmd::Approve {
+            id,
+            recovery_key,
+            refuse,
+        }) => {
+            let request = s.approval_request(id)?;
+            if *refuse {
+                s.refuse_approval(id)?;
+                return out.line(&format!(
+                    "approval of {id} refused (recorded in the audit log)"
+                ));
+            }
+            let recovery = recovery_key
+                .as_deref()
+                .map(read_identity_file)
+                .transpose()?;
+            if !out.json {
+                out.line(&format!(
+                    "{id} ({}) was added by {} on {}; waiting: {}",
+                    request.profession,
+                    request.invited_by,
+                    request.invited,
+                    if request.keys.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        request.keys.join(", ")
+                    }
+                ))?;
+            }
+            let keys = s.approve_staff(id, recovery.as_ref())?;
+            if out.json {
+                out.json(&json!({"approved": keys, "member": request}))
+            } else {
+                out.line(&format!("{id} approved for {}", keys.join(", ")))
+            }
         }
         Command::Staff(StaffCmd::SetProfession {
             id,

@@ -1,0 +1,83 @@
+//! A member's own anchor: the register their coffre verified last time, sealed
+//! with a key only their identity gives, so that the next unlock verifies only
+//! the lines written since instead of the whole log.
+//!
+//! Stored at `ra/{holder}`: postcard of [`Verified`], then HMAC-SHA256 (32 bytes)
+//! over it under `HKDF-SHA256(salt "coffre/rights-anchor/v1", IKM = the identity's
+//! secret text, info = vault id)`. Someone without the identity cannot make an
+//! anchor its holder accepts. The anchored line is checked against the log
+//! (same leaf hash at the same place): since every line links to the one before,
+//! an unchanged last line means an unchanged log up to it.
+//!
+//! The holder can forge their own anchor; that fools only their own coffre, which
+//! they could as well replace: the limit stated in `docs/threat-model.md`. Grants
+//! and every decision about other members are made by *their* coffre on *their*
+//! verified register.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use ring::{hkdf, hmac};
+use zeroize::Zeroizing;
+
+use super::replay::Verified;
+use crate::audit::merkle::leaf_hash;
+use crate::error::{Error, Result};
+use crate::store::records::{decode, encode};
+
+/// The key that seals a holder's anchor.
+pub struct AnchorKey(hmac::Key);
+
+impl std::fmt::Debug for AnchorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnchorKey").finish_non_exhaustive()
+    }
+}
+
+impl AnchorKey {
+    /// Derives the key from an identity's secret text.
+    pub fn derive(identity_secret: &[u8], vault_id: &str) -> Result<Self> {
+        let prk =
+            hkdf::Salt::new(hkdf::HKDF_SHA256, b"coffre/rights-anchor/v1").extract(identity_secret);
+        let info = [vault_id.as_bytes()];
+        let okm = prk
+            .expand(&info, hkdf::HKDF_SHA256)
+            .map_err(|_| Error::Io("key derivation failed".into()))?;
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        okm.fill(&mut bytes[..])
+            .map_err(|_| Error::Io("key derivation failed".into()))?;
+        Ok(AnchorKey(hmac::Key::new(hmac::HMAC_SHA256, &bytes[..])))
+    }
+
+    /// The sealed record of `v`.
+    pub fn seal(&self, v: &Verified) -> Result<Vec<u8>> {
+        let mut bytes = encode(v)?;
+        let tag = hmac::sign(&self.0, &bytes);
+        bytes.extend_from_slice(tag.as_ref());
+        Ok(bytes)
+    }
+
+    /// Opens a sealed record, and checks that the line it ends on is still in
+    /// the log at `log_path`. `None` if it was not sealed by this key, is
+    /// damaged, or the log no longer holds that line.
+    pub fn open(&self, sealed: &[u8], log_path: &Path) -> Option<Verified> {
+        let cut = sealed.len().checked_sub(32)?;
+        hmac::verify(&self.0, &sealed[..cut], &sealed[cut..]).ok()?;
+        let v: Verified = decode(&sealed[..cut], "rights anchor").ok()?;
+        if v.size == 0 {
+            return Some(v);
+        }
+        let len = usize::try_from(v.offset.checked_sub(v.last_line)?.checked_sub(1)?).ok()?;
+        if len > crate::audit::MAX_LINE {
+            return None;
+        }
+        let mut file = std::fs::File::open(log_path).ok()?;
+        file.seek(SeekFrom::Start(v.last_line)).ok()?;
+        let mut line = vec![0u8; len + 1];
+        file.read_exact(&mut line).ok()?;
+        if line.pop() != Some(b'\n') || leaf_hash(&line) != v.last_leaf {
+            return None;
+        }
+        Some(v)
+    }
+}

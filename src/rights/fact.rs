@@ -1,0 +1,361 @@
+//! The facts of the rights register: what an audit entry of format 3 carries in
+//! its `fact` member (a JSON object tagged by `kind`), and how it is signed.
+//!
+//! `docs/audit-format.md` ("Facts") specifies every kind, member by member; the
+//! rules that decide whether a fact may be applied are in [`super::state`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::kdf::KdfParams;
+use crate::error::{Error, Result};
+
+/// The name under which the recovery key signs facts (never a staff id: staff
+/// ids start with a letter or a digit).
+pub const RECOVERY_SIGNER: &str = "~recovery";
+
+/// Prefix of the signer name of a person supported signing with their own
+/// credential: `person:<dossier id>`.
+pub const PERSON_SIGNER_PREFIX: &str = "person:";
+
+/// Whether a member may still unlock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// May unlock, hold keys and sign.
+    Active,
+    /// May never unlock, hold new keys or sign again (final).
+    Revoked,
+}
+
+/// What the register holds about one staff member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// Login id.
+    pub id: String,
+    /// Profession id from the policy.
+    pub profession: String,
+    /// Active or revoked.
+    pub status: Status,
+    /// Public `age` recipient keys are wrapped to.
+    pub recipient: String,
+    /// Ed25519 public key (64 lower-case hex) that signs the member's facts
+    /// and checkpoints.
+    pub key: String,
+}
+
+/// One fact. Serialised as compact JSON with `kind` first, members in the order
+/// declared here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Fact {
+    /// The vault's birth, in its first entry: the root of all trust. Its leaf
+    /// hash is the vault's genesis hash.
+    Genesis {
+        /// Random vault id bound into every sealed value.
+        vault: String,
+        /// SHA-256 (hex) of the vault's `policy.toml`.
+        policy_sha256: String,
+        /// The weakest key-derivation parameters a passphrase may use.
+        kdf_floor: KdfParams,
+        /// The recovery key's `age` recipient.
+        recovery_recipient: String,
+        /// The recovery key's Ed25519 public key (hex), signer `~recovery`.
+        recovery_key: String,
+        /// The audit key's `age` recipient (justifications are encrypted to it).
+        audit_recipient: String,
+        /// Commitment (hex) to generation 1 of each vault key, by key name.
+        keys: BTreeMap<String, String>,
+        /// The first member, who signs this fact.
+        admin: Member,
+    },
+    /// A member added, or changed (profession, revocation, new identity).
+    Staff {
+        /// The member as they are from now on.
+        member: Member,
+    },
+    /// A holder (or the recovery key) approves that restricted keys may be
+    /// granted to a member.
+    Approve {
+        /// The member approved.
+        member: String,
+        /// Vault key names (`cat:medical`, …).
+        keys: Vec<String>,
+    },
+    /// A new generation of a vault key (a rotation).
+    Key {
+        /// Key name.
+        key: String,
+        /// Its new generation.
+        generation: u32,
+        /// Commitment to the key material (see [`key_commitment`]).
+        commitment: String,
+    },
+    /// A new audit key recipient (after an audit-key rotation).
+    AuditRecipient {
+        /// The new `age` recipient.
+        recipient: String,
+    },
+    /// A dossier created.
+    Dossier {
+        /// Dossier id.
+        dossier: String,
+    },
+    /// The end of the support (retention starts).
+    Closed {
+        /// Dossier id.
+        dossier: String,
+        /// Unix seconds.
+        at: u64,
+    },
+    /// A dossier erased by crypto-shredding.
+    Erased {
+        /// Dossier id.
+        dossier: String,
+    },
+    /// A care-team membership begins or ends.
+    Team {
+        /// Dossier id.
+        dossier: String,
+        /// Staff id.
+        member: String,
+        /// `true`: from now on in the team; `false`: no longer.
+        present: bool,
+    },
+    /// A break-the-glass window opened by its member.
+    BreakGlass {
+        /// Dossier id.
+        dossier: String,
+        /// Staff id (the signer).
+        member: String,
+        /// End of the window, Unix seconds.
+        until: u64,
+    },
+    /// The person's own credential for their dossier (or its removal).
+    Person {
+        /// Dossier id.
+        dossier: String,
+        /// The person's `age` recipient; `None` when their access is removed.
+        recipient: Option<String>,
+        /// The person's Ed25519 public key (hex), signer `person:<dossier>`.
+        key: Option<String>,
+    },
+    /// The person objects (or no longer objects) to a category being shared
+    /// with a profession.
+    Objection {
+        /// Dossier id.
+        dossier: String,
+        /// Category id.
+        category: String,
+        /// Profession id.
+        profession: String,
+        /// Whether the objection is in force.
+        objects: bool,
+    },
+    /// Entries written, amended or re-sealed in a dossier (content fact:
+    /// unsigned, vouched for by the checkpoint that follows).
+    Content {
+        /// Dossier id.
+        dossier: String,
+        /// Elements (hex) added to the dossier's content digest.
+        add: Vec<String>,
+        /// Elements (hex) they replace.
+        remove: Vec<String>,
+    },
+}
+
+impl Fact {
+    /// Compact JSON, as written into the audit entry.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| Error::Io(format!("cannot encode a fact: {e}")))
+    }
+
+    /// Parses a fact found in entry `seq`.
+    pub fn parse(json: &str, seq: u64) -> Result<Fact> {
+        serde_json::from_str(json).map_err(|_| {
+            Error::Integrity(format!(
+                "audit entry {seq} carries a fact that is not valid: it was altered or damaged"
+            ))
+        })
+    }
+
+    /// Whether this kind may be written without a signature.
+    pub fn may_be_unsigned(&self) -> bool {
+        matches!(self, Fact::Content { .. })
+    }
+
+    /// The dossier this fact is about, if any.
+    pub fn dossier(&self) -> Option<&str> {
+        match self {
+            Fact::Dossier { dossier }
+            | Fact::Closed { dossier, .. }
+            | Fact::Erased { dossier }
+            | Fact::Team { dossier, .. }
+            | Fact::BreakGlass { dossier, .. }
+            | Fact::Person { dossier, .. }
+            | Fact::Objection { dossier, .. }
+            | Fact::Content { dossier, .. } => Some(dossier),
+            _ => None,
+        }
+    }
+}
+
+fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for p in parts {
+        ctx.update(&(p.len() as u32).to_be_bytes());
+        ctx.update(p);
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
+
+/// Commitment to the material of generation `generation` of vault key `key`:
+/// hex SHA-256 over length-prefixed parts ("coffre/key-commitment/v1", vault id,
+/// key name, generation as u32 big-endian, material). The material is 32 random
+/// bytes or an age identity, so the commitment reveals nothing of it; it lets a
+/// member refuse a wrap of any other key put in its place.
+pub fn key_commitment(vault: &str, key: &str, generation: u32, material: &[u8]) -> String {
+    hex::encode(sha256(&[
+        b"coffre/key-commitment/v1",
+        vault.as_bytes(),
+        key.as_bytes(),
+        &generation.to_be_bytes(),
+        material,
+    ]))
+}
+
+/// The element an entry contributes to its dossier's content digest: SHA-256
+/// over length-prefixed parts ("coffre/content/v1", entry id, kind, author,
+/// creation time as u64 big-endian, latest version as u32 big-endian, then the
+/// SHA-256 of each stored version record, version 1 first). Removing, adding,
+/// replacing or rolling back any version, or the entry, changes the digest.
+pub fn entry_element(
+    entry: &str,
+    kind: &str,
+    author: &str,
+    created: u64,
+    version_hashes: &[[u8; 32]],
+) -> [u8; 32] {
+    let latest = version_hashes.len() as u32;
+    let mut parts: Vec<&[u8]> = vec![
+        b"coffre/content/v1",
+        entry.as_bytes(),
+        kind.as_bytes(),
+        author.as_bytes(),
+    ];
+    let created = created.to_be_bytes();
+    let latest = latest.to_be_bytes();
+    parts.push(&created);
+    parts.push(&latest);
+    for h in version_hashes {
+        parts.push(h);
+    }
+    sha256(&parts)
+}
+
+/// SHA-256 of a stored record's bytes.
+pub fn record_hash(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
+    out
+}
+
+/// A multiset digest: the sum modulo 2^256 of its elements (read as
+/// little-endian numbers), so adding and removing elements commute and a
+/// dossier's digest can be recomputed from its entries in any order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digest(pub [u64; 4]);
+
+impl Digest {
+    fn limbs(e: &[u8; 32]) -> [u64; 4] {
+        let mut l = [0u64; 4];
+        for (i, chunk) in e.chunks_exact(8).enumerate() {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(chunk);
+            l[i] = u64::from_le_bytes(b);
+        }
+        l
+    }
+
+    /// Adds an element.
+    pub fn add(&mut self, e: &[u8; 32]) {
+        let l = Self::limbs(e);
+        let mut carry = false;
+        for (a, b) in self.0.iter_mut().zip(l) {
+            let (s1, c1) = a.overflowing_add(b);
+            let (s2, c2) = s1.overflowing_add(u64::from(carry));
+            *a = s2;
+            carry = c1 || c2;
+        }
+    }
+
+    /// Removes an element.
+    pub fn remove(&mut self, e: &[u8; 32]) {
+        let l = Self::limbs(e);
+        let mut borrow = false;
+        for (a, b) in self.0.iter_mut().zip(l) {
+            let (s1, b1) = a.overflowing_sub(b);
+            let (s2, b2) = s1.overflowing_sub(u64::from(borrow));
+            *a = s2;
+            borrow = b1 || b2;
+        }
+    }
+}
+
+/// Parses 64 hex digits.
+pub fn hex32(s: &str, what: &str) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if s.len() != 64 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(Error::Integrity(format!(
+            "{what} is not 64 lower-case hex digits"
+        )));
+    }
+    hex::decode_to_slice(s, &mut out)
+        .map_err(|_| Error::Integrity(format!("{what} is not 64 lower-case hex digits")))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn facts_round_trip_and_refuse_unknown_members() {
+        let f = Fact::Team {
+            dossier: "d-1".into(),
+            member: "a".into(),
+            present: true,
+        };
+        let j = f.to_json().unwrap();
+        assert_eq!(
+            j,
+            r#"{"kind":"team","dossier":"d-1","member":"a","present":true}"#
+        );
+        assert_eq!(Fact::parse(&j, 1).unwrap(), f);
+        assert!(Fact::parse(
+            r#"{"kind":"team","dossier":"d-1","member":"a","present":true,"x":1}"#,
+            1
+        )
+        .is_err());
+        assert!(Fact::parse(r#"{"kind":"nope"}"#, 1).is_err());
+    }
+
+    proptest! {
+        /// Adding then removing elements in any order gives the digest of what remains.
+        #[test]
+        fn digest_is_order_free(elems in proptest::collection::vec(any::<[u8; 32]>(), 0..20), cut in 0usize..20) {
+            let cut = cut.min(elems.len());
+            let mut a = Digest::default();
+            for e in &elems { a.add(e); }
+            for e in elems[..cut].iter().rev() { a.remove(e); }
+            let mut b = Digest::default();
+            for e in elems[cut..].iter().rev() { b.add(e); }
+            prop_assert_eq!(a, b);
+        }
+    }
+}

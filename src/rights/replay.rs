@@ -1,0 +1,186 @@
+//! Rebuilding the rights register from the audit log: every line from a trusted
+//! point (the genesis, or a member's own anchor) to the end is read, its link to
+//! the line before checked, and every fact it carries verified (signature under
+//! a key the register introduced) and applied.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::path::Path;
+
+use ring::signature::{UnparsedPublicKey, ED25519};
+use serde::{Deserialize, Serialize};
+
+use super::fact::{hex32, Fact};
+use super::state::{Context, Register};
+use crate::audit::merkle::{leaf_hash, Hash};
+use crate::audit::{signed_part, AuditEntry, FACT_ENTRY_VERSION};
+use crate::error::{Error, Result};
+use crate::policy::Policy;
+
+/// A register verified up to a point of the log.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Verified {
+    /// The register as of entry `size`.
+    pub register: Register,
+    /// Entries covered.
+    pub size: u64,
+    /// Byte offset just after the last covered line.
+    pub offset: u64,
+    /// Byte offset of the last covered line.
+    pub last_line: u64,
+    /// Leaf hash of the last covered line (the chain's start when none).
+    pub last_leaf: Hash,
+    /// Leaf hash of the first line: the vault's genesis hash.
+    pub genesis: Hash,
+    /// Time of the last covered entry (Unix seconds).
+    pub last_time: u64,
+    /// Number of facts taken in (to tell whether the register changed).
+    pub facts: u64,
+}
+
+impl Verified {
+    /// Nothing verified yet: the log of vault `vault_id` before its first line.
+    pub fn start(vault_id: &str) -> Self {
+        Verified {
+            register: Register::default(),
+            size: 0,
+            offset: 0,
+            last_line: 0,
+            last_leaf: crate::audit::genesis(vault_id),
+            genesis: [0; 32],
+            last_time: 0,
+            facts: 0,
+        }
+    }
+
+    /// Takes in one line (without its newline) that follows the covered part.
+    /// `trusted`: a line this process has just written (its signature is its
+    /// own; the rules are still applied).
+    pub fn take(&mut self, policy: &Policy, line: &[u8], trusted: bool) -> Result<()> {
+        let seq = self.size + 1;
+        crate::audit::check_header(line, seq, &self.last_leaf)?;
+        let leaf = leaf_hash(line);
+        if line.starts_with(b"{\"v\":3,") {
+            let time = self.apply_fact_line(policy, line, seq, trusted)?;
+            self.last_time = time;
+            self.facts += 1;
+        } else if seq == 1 {
+            return Err(Error::Integrity(
+                "the audit log's first entry is not a signed genesis: this vault was made by an \
+                 earlier version of coffre whose rights are not signed; run `coffre upgrade \
+                 --recovery-key FILE`"
+                    .into(),
+            ));
+        }
+        if seq == 1 {
+            self.genesis = leaf;
+        }
+        self.last_line = self.offset;
+        self.offset += line.len() as u64 + 1;
+        self.size = seq;
+        self.last_leaf = leaf;
+        Ok(())
+    }
+
+    fn apply_fact_line(
+        &mut self,
+        policy: &Policy,
+        line: &[u8],
+        seq: u64,
+        trusted: bool,
+    ) -> Result<u64> {
+        let place = format!("entry {seq}");
+        let entry = AuditEntry::from_line(line, &place)?;
+        let time = entry
+            .time
+            .parse::<jiff::Timestamp>()
+            .map_err(|_| Error::Integrity(format!("audit {place} has a time that is not valid")))?
+            .as_second()
+            .max(0) as u64;
+        if entry.v != FACT_ENTRY_VERSION {
+            return Ok(time);
+        }
+        let raw = entry
+            .fact
+            .as_ref()
+            .ok_or_else(|| Error::Integrity(format!("audit {place} has no fact")))?;
+        let fact = Fact::parse(raw.get(), seq)?;
+        if let Some(signer) = &entry.signer {
+            if !trusted {
+                let key = match &fact {
+                    Fact::Genesis { admin, .. } if seq == 1 => hex32(&admin.key, "a signing key")?,
+                    _ => self.register.signer_key(signer).ok_or_else(|| {
+                        Error::Integrity(format!(
+                            "audit {place} is signed by '{signer}', who holds no signing key in the \
+                             rights register at that point: the log was forged"
+                        ))
+                    })?,
+                };
+                let sig = entry
+                    .sig
+                    .as_deref()
+                    .and_then(|s| hex::decode(s).ok())
+                    .unwrap_or_default();
+                let signed = signed_part(line).unwrap_or_default();
+                UnparsedPublicKey::new(&ED25519, &key)
+                    .verify(&signed, &sig)
+                    .map_err(|_| {
+                        Error::Integrity(format!(
+                            "audit {place}: the signature of its fact does not verify: the entry \
+                             was altered or forged"
+                        ))
+                    })?;
+            }
+        }
+        let ctx = Context {
+            seq,
+            time,
+            signer: entry.signer.as_deref(),
+        };
+        self.register.apply(policy, &fact, &ctx)?;
+        Ok(time)
+    }
+
+    /// Reads and takes in every line of `path` from the covered end up to byte
+    /// `end` (the log's recorded end).
+    pub fn catch_up(&mut self, policy: &Policy, path: &Path, end: u64) -> Result<()> {
+        if end <= self.offset {
+            return Ok(());
+        }
+        let io = |e| Error::io("cannot read the audit log", e);
+        let mut file = File::open(path).map_err(io)?;
+        file.seek(SeekFrom::Start(self.offset)).map_err(io)?;
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let mut line = Vec::with_capacity(1024);
+        while self.offset < end {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line).map_err(io)?;
+            if n == 0 || line.last() != Some(&b'\n') {
+                return Err(Error::Integrity(format!(
+                    "the audit log ends at entry {} before its recorded end",
+                    self.size
+                )));
+            }
+            line.pop();
+            self.take(policy, &line, false)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unsigned_first_line_is_an_old_vault() {
+        let policy = crate::policy::parse(crate::policy::DEFAULT_POLICY, "default.toml").unwrap();
+        let mut v = Verified::start("00");
+        let prev = hex::encode(crate::audit::genesis("00"));
+        let line = format!(
+            "{{\"v\":2,\"seq\":1,\"prev\":\"{prev}\",\"time\":\"2026-01-01T00:00:00Z\",\"actor\":\"a\",\"profession\":\"directeur\",\"action\":\"vault.init\",\"dossier\":null,\"entry\":null,\"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null}}"
+        );
+        let err = v.take(&policy, line.as_bytes(), false).unwrap_err();
+        assert!(err.to_string().contains("coffre upgrade"), "{err}");
+    }
+}

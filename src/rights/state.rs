@@ -1,0 +1,556 @@
+//! The rights register: the state that the facts of the audit log build, and the
+//! rules that decide whether a fact may be applied (who may add staff, who may
+//! put whom in a care team, that a revocation is final, …).
+//!
+//! The register is never read from the store as such: it is rebuilt by replaying
+//! the log ([`super::replay`]) from the genesis or from a member's own anchor
+//! ([`super::anchor`]). Records in the store are checked against it where they
+//! are used.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::fact::{hex32, Digest, Fact, Member, Status, PERSON_SIGNER_PREFIX, RECOVERY_SIGNER};
+use crate::crypto::kdf::KdfParams;
+use crate::error::{Error, Result};
+use crate::policy::{Capability, Policy, VaultKey};
+
+/// What the register knows of one staff member.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StaffEntry {
+    /// The member as the latest fact describes them.
+    pub member: Member,
+    /// Their current signing key.
+    pub key: [u8; 32],
+    /// Every signing key they have had, with the entry number from which it
+    /// signs (a recovery gives a new key; the old one signs nothing after it).
+    pub keys: Vec<(u64, [u8; 32])>,
+    /// Restricted vault keys (by name) that may be granted to them.
+    pub approved: BTreeSet<String>,
+    /// Entry number of the fact that added them.
+    pub added_at: u64,
+    /// Who added them (a manager, or `~recovery`).
+    pub added_by: String,
+    /// When (Unix seconds).
+    pub added_time: u64,
+    /// Entry number from which they were revoked.
+    pub revoked_at: Option<u64>,
+}
+
+/// What the register knows of one dossier.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct DossierEntry {
+    /// Who created it (manages its care team).
+    pub creator: String,
+    /// Current care team.
+    pub team: BTreeSet<String>,
+    /// Break-glass windows: staff id → end (Unix seconds).
+    pub break_glass: BTreeMap<String, u64>,
+    /// The person's own access: their `age` recipient.
+    pub person: Option<String>,
+    /// The person's signing key (they record objections themselves).
+    pub person_key: Option<[u8; 32]>,
+    /// Objections in force: (category, profession).
+    pub objections: BTreeSet<(String, String)>,
+    /// End of the support, if closed (Unix seconds).
+    pub closed: Option<u64>,
+    /// Whether it was erased.
+    pub erased: bool,
+    /// Digest of its entries (see [`super::fact::entry_element`]).
+    pub content: Digest,
+}
+
+/// The rights register.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Register {
+    /// Vault id.
+    pub vault: String,
+    /// SHA-256 (hex) of the policy file.
+    pub policy_sha256: String,
+    /// Weakest key-derivation parameters allowed.
+    pub kdf_floor: Option<KdfParams>,
+    /// The recovery key's `age` recipient.
+    pub recovery_recipient: String,
+    /// The recovery key's signing key.
+    pub recovery_key: [u8; 32],
+    /// The audit key's `age` recipient.
+    pub audit_recipient: String,
+    /// Key commitments: key name → commitment of generation 1, 2, …
+    pub keys: BTreeMap<String, Vec<String>>,
+    /// Staff by id.
+    pub staff: BTreeMap<String, StaffEntry>,
+    /// Dossiers by id.
+    pub dossiers: BTreeMap<String, DossierEntry>,
+}
+
+/// Where a fact stands: its entry number, time, and who signed it.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    /// Entry number.
+    pub seq: u64,
+    /// Entry time (Unix seconds).
+    pub time: u64,
+    /// Signer name (`None`: an unsigned content fact).
+    pub signer: Option<&'a str>,
+}
+
+fn refused(ctx: &Context<'_>, why: &str) -> Error {
+    Error::Integrity(format!(
+        "audit entry {} carries a fact its signer may not make ({why}): the rights register was forged",
+        ctx.seq
+    ))
+}
+
+impl Register {
+    /// Whether the genesis was applied.
+    pub fn is_born(&self) -> bool {
+        !self.vault.is_empty()
+    }
+
+    /// The active member `id`, if any.
+    pub fn active(&self, id: &str) -> Option<&StaffEntry> {
+        self.staff
+            .get(id)
+            .filter(|s| s.member.status == Status::Active)
+    }
+
+    /// The public key that signs as `signer` now: an active member, the
+    /// recovery key, or a person supported (`person:<dossier>`).
+    pub fn signer_key(&self, signer: &str) -> Option<[u8; 32]> {
+        if signer == RECOVERY_SIGNER {
+            return Some(self.recovery_key);
+        }
+        if let Some(d) = signer.strip_prefix(PERSON_SIGNER_PREFIX) {
+            return self.dossiers.get(d).and_then(|d| d.person_key);
+        }
+        self.active(signer).map(|s| s.key)
+    }
+
+    /// Whether `staff` is in the care team of `dossier` now.
+    pub fn in_team(&self, dossier: &str, staff: &str) -> bool {
+        self.dossiers
+            .get(dossier)
+            .is_some_and(|d| d.team.contains(staff))
+    }
+
+    /// The end of `staff`'s break-glass window on `dossier`, if one was opened.
+    pub fn break_glass_until(&self, dossier: &str, staff: &str) -> Option<u64> {
+        self.dossiers
+            .get(dossier)
+            .and_then(|d| d.break_glass.get(staff).copied())
+    }
+
+    /// Whether the person objects to `category` being shared with `profession`.
+    pub fn objects(&self, dossier: &str, category: &str, profession: &str) -> bool {
+        self.dossiers.get(dossier).is_some_and(|d| {
+            d.objections
+                .contains(&(category.to_string(), profession.to_string()))
+        })
+    }
+
+    /// Whether `key` may be granted to `member` now: they are active, entitled
+    /// by their profession, and — for a restricted key — approved.
+    pub fn may_hold(&self, policy: &Policy, member: &str, key: &VaultKey) -> bool {
+        let Some(s) = self.active(member) else {
+            return false;
+        };
+        policy.entitled(&s.member.profession, key)
+            && (!policy.needs_approval(key) || s.approved.contains(&key.name()))
+    }
+
+    /// The commitment of generation `generation` of `key`.
+    pub fn commitment(&self, key: &str, generation: u32) -> Option<&str> {
+        self.keys
+            .get(key)
+            .and_then(|c| c.get((generation as usize).checked_sub(1)?))
+            .map(String::as_str)
+    }
+
+    fn staff_signer<'a>(&'a self, ctx: &Context<'_>) -> Result<&'a StaffEntry> {
+        let signer = ctx.signer.ok_or_else(|| refused(ctx, "it is not signed"))?;
+        self.active(signer)
+            .ok_or_else(|| refused(ctx, "the signer is not an active member"))
+    }
+
+    fn staff_with(
+        &self,
+        policy: &Policy,
+        ctx: &Context<'_>,
+        cap: Capability,
+    ) -> Result<&StaffEntry> {
+        let s = self.staff_signer(ctx)?;
+        if !policy.has(&s.member.profession, cap) {
+            return Err(refused(
+                ctx,
+                &format!("its profession may not {}", cap.what()),
+            ));
+        }
+        Ok(s)
+    }
+
+    fn is_recovery(ctx: &Context<'_>) -> bool {
+        ctx.signer == Some(RECOVERY_SIGNER)
+    }
+
+    fn dossier_mut(&mut self, id: &str, ctx: &Context<'_>) -> Result<&mut DossierEntry> {
+        match self.dossiers.get_mut(id) {
+            Some(d) if !d.erased => Ok(d),
+            _ => Err(refused(ctx, &format!("dossier {id} does not exist"))),
+        }
+    }
+
+    /// Checks that `fact` may be applied in `ctx` (the signature was checked by
+    /// the caller), then applies it. On error the register is unchanged.
+    pub fn apply(&mut self, policy: &Policy, fact: &Fact, ctx: &Context<'_>) -> Result<()> {
+        if !self.is_born() && !matches!(fact, Fact::Genesis { .. }) {
+            return Err(refused(
+                ctx,
+                "the log does not start with the vault's genesis",
+            ));
+        }
+        if ctx.signer.is_none() && !fact.may_be_unsigned() {
+            return Err(refused(ctx, "it is not signed"));
+        }
+        match fact {
+            Fact::Genesis {
+                vault,
+                policy_sha256,
+                kdf_floor,
+                recovery_recipient,
+                recovery_key,
+                audit_recipient,
+                keys,
+                admin,
+            } => {
+                if self.is_born() || ctx.seq != 1 {
+                    return Err(refused(ctx, "a genesis after the first entry"));
+                }
+                if ctx.signer != Some(admin.id.as_str()) || admin.status != Status::Active {
+                    return Err(refused(ctx, "the genesis is signed by its first member"));
+                }
+                if !policy.has(&admin.profession, Capability::ManageStaff) {
+                    return Err(refused(ctx, "the first member must manage staff"));
+                }
+                let admin_key = hex32(&admin.key, "a signing key")?;
+                let mut approved = BTreeSet::new();
+                for key in policy.vault_keys() {
+                    if policy.entitled(&admin.profession, &key) && policy.needs_approval(&key) {
+                        approved.insert(key.name());
+                    }
+                }
+                *self = Register {
+                    vault: vault.clone(),
+                    policy_sha256: policy_sha256.clone(),
+                    kdf_floor: Some(*kdf_floor),
+                    recovery_recipient: recovery_recipient.clone(),
+                    recovery_key: hex32(recovery_key, "the recovery signing key")?,
+                    audit_recipient: audit_recipient.clone(),
+                    keys: keys
+                        .iter()
+                        .map(|(k, c)| (k.clone(), vec![c.clone()]))
+                        .collect(),
+                    staff: BTreeMap::new(),
+                    dossiers: BTreeMap::new(),
+                };
+                self.staff.insert(
+                    admin.id.clone(),
+                    StaffEntry {
+                        member: admin.clone(),
+                        key: admin_key,
+                        keys: vec![(ctx.seq, admin_key)],
+                        approved,
+                        added_at: ctx.seq,
+                        added_by: admin.id.clone(),
+                        added_time: ctx.time,
+                        revoked_at: None,
+                    },
+                );
+            }
+            Fact::Staff { member } => self.apply_staff(policy, member, ctx)?,
+            Fact::Approve { member, keys } => {
+                let target = self
+                    .active(member)
+                    .ok_or_else(|| refused(ctx, &format!("'{member}' is not an active member")))?;
+                let target_prof = target.member.profession.clone();
+                let signer = if Self::is_recovery(ctx) {
+                    None
+                } else {
+                    Some(self.staff_signer(ctx)?.clone())
+                };
+                for name in keys {
+                    let key = policy
+                        .vault_keys()
+                        .into_iter()
+                        .find(|k| &k.name() == name)
+                        .ok_or_else(|| refused(ctx, &format!("no key '{name}'")))?;
+                    if !policy.entitled(&target_prof, &key) {
+                        return Err(refused(
+                            ctx,
+                            &format!("'{member}' is not entitled to {name}"),
+                        ));
+                    }
+                    if let Some(s) = &signer {
+                        let holds = policy.entitled(&s.member.profession, &key)
+                            && (!policy.needs_approval(&key) || s.approved.contains(name));
+                        if !holds {
+                            return Err(refused(ctx, &format!("the signer does not hold {name}")));
+                        }
+                    }
+                }
+                if let Some(s) = self.staff.get_mut(member) {
+                    s.approved.extend(keys.iter().cloned());
+                }
+            }
+            Fact::Key {
+                key,
+                generation,
+                commitment,
+            } => {
+                let vk = policy
+                    .vault_keys()
+                    .into_iter()
+                    .find(|k| &k.name() == key)
+                    .ok_or_else(|| refused(ctx, &format!("no key '{key}'")))?;
+                if !Self::is_recovery(ctx) {
+                    let s = self.staff_signer(ctx)?;
+                    if !self.may_hold(policy, &s.member.id, &vk) {
+                        return Err(refused(ctx, &format!("the signer does not hold {key}")));
+                    }
+                }
+                let gens = self.keys.entry(key.clone()).or_default();
+                if *generation as usize != gens.len() + 1 {
+                    return Err(refused(ctx, "a key generation out of order"));
+                }
+                hex32(commitment, "a key commitment")?;
+                gens.push(commitment.clone());
+            }
+            Fact::AuditRecipient { recipient } => {
+                if !Self::is_recovery(ctx) {
+                    let s = self.staff_signer(ctx)?;
+                    if !self.may_hold(policy, &s.member.id, &VaultKey::Audit) {
+                        return Err(refused(ctx, "the signer does not hold the audit key"));
+                    }
+                }
+                self.audit_recipient = recipient.clone();
+            }
+            Fact::Dossier { dossier } => {
+                let creator = self
+                    .staff_with(policy, ctx, Capability::CreateDossier)?
+                    .member
+                    .id
+                    .clone();
+                if self.dossiers.contains_key(dossier) {
+                    return Err(refused(ctx, &format!("dossier {dossier} exists already")));
+                }
+                let mut d = DossierEntry {
+                    creator: creator.clone(),
+                    ..DossierEntry::default()
+                };
+                d.team.insert(creator);
+                self.dossiers.insert(dossier.clone(), d);
+            }
+            Fact::Closed { dossier, at } => {
+                let creator = self.dossier_mut(dossier, ctx)?.creator.clone();
+                let s = self.staff_signer(ctx)?;
+                let may = s.member.id == creator
+                    || policy.has(&s.member.profession, Capability::ManageTeam)
+                    || policy.has(&s.member.profession, Capability::Erase);
+                if !may {
+                    return Err(refused(
+                        ctx,
+                        "only a manager or the creator closes a dossier",
+                    ));
+                }
+                self.dossier_mut(dossier, ctx)?.closed = Some(*at);
+            }
+            Fact::Erased { dossier } => {
+                if !Self::is_recovery(ctx) {
+                    self.staff_with(policy, ctx, Capability::Erase)?;
+                }
+                let d = self.dossier_mut(dossier, ctx)?;
+                d.erased = true;
+                d.team.clear();
+                d.break_glass.clear();
+                d.person = None;
+                d.person_key = None;
+                d.objections.clear();
+            }
+            Fact::Team {
+                dossier,
+                member,
+                present,
+            } => {
+                let creator = self.dossier_mut(dossier, ctx)?.creator.clone();
+                let s = self.staff_signer(ctx)?;
+                if s.member.id != creator
+                    && !policy.has(&s.member.profession, Capability::ManageTeam)
+                {
+                    return Err(refused(
+                        ctx,
+                        "only a team manager or the creator changes a care team",
+                    ));
+                }
+                if *present && self.active(member).is_none() {
+                    return Err(refused(ctx, &format!("'{member}' is not an active member")));
+                }
+                let d = self.dossier_mut(dossier, ctx)?;
+                if *present {
+                    d.team.insert(member.clone());
+                } else {
+                    d.team.remove(member);
+                }
+            }
+            Fact::BreakGlass {
+                dossier,
+                member,
+                until,
+            } => {
+                let s = self.staff_with(policy, ctx, Capability::BreakGlass)?;
+                if &s.member.id != member {
+                    return Err(refused(ctx, "a break-glass is opened by its own member"));
+                }
+                let longest = u64::from(policy.rules.break_glass_hours) * 3600 + 60;
+                if *until > ctx.time.saturating_add(longest) {
+                    return Err(refused(
+                        ctx,
+                        "a break-glass window longer than the policy allows",
+                    ));
+                }
+                self.dossier_mut(dossier, ctx)?
+                    .break_glass
+                    .insert(member.clone(), *until);
+            }
+            Fact::Person {
+                dossier,
+                recipient,
+                key,
+            } => {
+                if !Self::is_recovery(ctx) {
+                    self.staff_with(policy, ctx, Capability::PersonAccess)?;
+                }
+                let person_key = match key {
+                    Some(k) => Some(hex32(k, "the person's signing key")?),
+                    None => None,
+                };
+                let d = self.dossier_mut(dossier, ctx)?;
+                d.person = recipient.clone();
+                d.person_key = person_key;
+            }
+            Fact::Objection {
+                dossier,
+                category,
+                profession,
+                objects,
+            } => {
+                let by_person =
+                    ctx.signer == Some(format!("{PERSON_SIGNER_PREFIX}{dossier}").as_str());
+                if !by_person {
+                    self.staff_with(policy, ctx, Capability::PersonAccess)?;
+                }
+                let d = self.dossier_mut(dossier, ctx)?;
+                let pair = (category.clone(), profession.clone());
+                if *objects {
+                    d.objections.insert(pair);
+                } else {
+                    d.objections.remove(&pair);
+                }
+            }
+            Fact::Content {
+                dossier,
+                add,
+                remove,
+            } => {
+                let add = add
+                    .iter()
+                    .map(|e| hex32(e, "a content element"))
+                    .collect::<Result<Vec<_>>>()?;
+                let remove = remove
+                    .iter()
+                    .map(|e| hex32(e, "a content element"))
+                    .collect::<Result<Vec<_>>>()?;
+                let d = self.dossier_mut(dossier, ctx)?;
+                for e in &remove {
+                    d.content.remove(e);
+                }
+                for e in &add {
+                    d.content.add(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_staff(&mut self, policy: &Policy, member: &Member, ctx: &Context<'_>) -> Result<()> {
+        let key = hex32(&member.key, "a signing key")?;
+        crate::store::layout::check_id("staff", &member.id)
+            .map_err(|_| refused(ctx, "a staff id that is not valid"))?;
+        if !policy.has_profession(&member.profession) {
+            return Err(refused(
+                ctx,
+                &format!("unknown profession '{}'", member.profession),
+            ));
+        }
+        let recovery = Self::is_recovery(ctx);
+        match self.staff.get(&member.id) {
+            None => {
+                if !recovery {
+                    self.staff_with(policy, ctx, Capability::ManageStaff)?;
+                }
+                if member.status != Status::Active {
+                    return Err(refused(ctx, "a new member must be active"));
+                }
+                self.staff.insert(
+                    member.id.clone(),
+                    StaffEntry {
+                        member: member.clone(),
+                        key,
+                        keys: vec![(ctx.seq, key)],
+                        approved: BTreeSet::new(),
+                        added_at: ctx.seq,
+                        added_by: ctx.signer.unwrap_or_default().to_string(),
+                        added_time: ctx.time,
+                        revoked_at: None,
+                    },
+                );
+            }
+            Some(old) => {
+                if old.member.status == Status::Revoked {
+                    return Err(refused(ctx, "a revocation is final"));
+                }
+                let new_identity = old.member.recipient != member.recipient || old.key != key;
+                if new_identity && !recovery {
+                    return Err(refused(
+                        ctx,
+                        "only the recovery key gives a member a new identity",
+                    ));
+                }
+                if !recovery {
+                    self.staff_with(policy, ctx, Capability::ManageStaff)?;
+                }
+                let s = self
+                    .staff
+                    .get_mut(&member.id)
+                    .ok_or_else(|| refused(ctx, "unknown member"))?;
+                if s.member.profession != member.profession {
+                    // Approvals stand only for keys the new profession is entitled to.
+                    s.approved.retain(|name| {
+                        policy
+                            .vault_keys()
+                            .iter()
+                            .any(|k| &k.name() == name && policy.entitled(&member.profession, k))
+                    });
+                }
+                if new_identity {
+                    s.keys.push((ctx.seq, key));
+                    s.key = key;
+                }
+                if member.status == Status::Revoked {
+                    s.revoked_at = Some(ctx.seq);
+                }
+                s.member = member.clone();
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,444 @@
+//! The vault's side of the rights register ([`crate::rights`]): establishing it
+//! when someone unlocks (from their anchor, or from the genesis), keeping it up
+//! to date with the facts this process writes, and checking the store's records
+//! against it where they are used. A record that disagrees with the register
+//! was changed outside coffre: an integrity failure naming the record (exit 5).
+
+use std::sync::MutexGuard;
+
+use super::{Vault, AUDIT_FILE};
+use crate::audit::Draft;
+use crate::crypto::wrap::{self, Identity};
+use crate::error::{Error, Result};
+use crate::rights::{AnchorKey, Fact, Register, Status, Verified};
+use crate::store::records::{DossierRecord, StaffRecord, StaffStatus};
+use crate::store::Batch;
+
+/// How many lines an anchor may lag behind before it is sealed again.
+const ANCHOR_LAG: u64 = 256;
+
+/// Store key of a holder's anchor: `ra/{holder}`.
+pub(crate) fn anchor_key(holder: &str) -> Vec<u8> {
+    format!("ra/{holder}").into_bytes()
+}
+
+/// A store record that disagrees with the rights register.
+pub(crate) fn forged(record: &str, what: &str) -> Error {
+    Error::Integrity(format!(
+        "the record {record} ({what}) does not match the signed rights register: it was changed \
+         outside coffre"
+    ))
+}
+
+impl Vault {
+    pub(crate) fn rights_lock(&self) -> Result<MutexGuard<'_, Option<Verified>>> {
+        self.rights
+            .lock()
+            .map_err(|_| Error::Io("rights register lock poisoned".into()))
+    }
+
+    /// Runs `f` on the verified register. Errors if no one unlocked yet (the
+    /// register is established at unlock).
+    pub(crate) fn with_register<T>(&self, f: impl FnOnce(&Register) -> Result<T>) -> Result<T> {
+        let guard = self.rights_lock()?;
+        match guard.as_ref() {
+            Some(v) => f(&v.register),
+            None => Err(Error::Io(
+                "the rights register is not verified yet (unlock first)".into(),
+            )),
+        }
+    }
+
+    /// The register if established, for checks that also run before an unlock.
+    fn register_if_verified<T>(&self, f: impl FnOnce(&Register) -> T) -> Result<Option<T>> {
+        Ok(self.rights_lock()?.as_ref().map(|v| f(&v.register)))
+    }
+
+    /// Verifies the register for the holder of `identity` (a staff id or
+    /// `person:<dossier>`): from their own anchor when it is valid, else from
+    /// the genesis; then checks the vault's settings against it. Done once per
+    /// process; the register then follows every line this process writes.
+    pub(crate) fn establish_rights(&self, holder: &str, identity: &Identity) -> Result<AnchorKey> {
+        let key = AnchorKey::derive(&wrap::secret_bytes(identity), &self.meta.vault_id)?;
+        // Lock order everywhere: the log, then the register.
+        let log = self.log()?;
+        let mut guard = self.rights_lock()?;
+        let mut origin = self
+            .rights_origin
+            .lock()
+            .map_err(|_| Error::Io("rights register lock poisoned".into()))?;
+        // A register established from another holder's anchor is that holder's
+        // word: a second holder in the same process verifies from the genesis.
+        let foreign = origin
+            .as_deref()
+            .is_some_and(|o| !o.is_empty() && o != holder);
+        if guard.is_none() || foreign {
+            let end = log.state().offset;
+            let path = self.dir.join(AUDIT_FILE);
+            let anchored = match foreign {
+                true => None,
+                false => self
+                    .store
+                    .get(&anchor_key(holder))?
+                    .and_then(|sealed| key.open(&sealed, &path))
+                    .filter(|v| v.offset <= end),
+            };
+            *origin = Some(if anchored.is_some() {
+                holder.to_string()
+            } else {
+                String::new()
+            });
+            let base = anchored.as_ref().map_or((0, 0), |v| (v.size, v.facts));
+            *self
+                .anchored_at
+                .lock()
+                .map_err(|_| Error::Io("rights register lock poisoned".into()))? = base;
+            let mut verified = anchored.unwrap_or_else(|| Verified::start(&self.meta.vault_id));
+            verified.catch_up(&self.policy, &path, end)?;
+            self.check_settings(&verified.register)?;
+            *guard = Some(verified);
+        }
+        Ok(key)
+    }
+
+    /// The vault's settings (read before anyone unlocks) against the register.
+    fn check_settings(&self, r: &Register) -> Result<()> {
+        if !r.is_born() {
+            return Err(Error::Integrity(
+                "the audit log holds no signed genesis: it was emptied or replaced".into(),
+            ));
+        }
+        if r.vault != self.meta.vault_id {
+            return Err(forged("meta", "vault id"));
+        }
+        if r.policy_sha256 != self.meta.policy_sha256 {
+            return Err(forged("policy.toml", "policy fingerprint"));
+        }
+        if r.recovery_recipient != self.meta.recovery_recipient {
+            return Err(forged("meta", "recovery recipient"));
+        }
+        if let Some(floor) = r.kdf_floor {
+            let k = self.meta.kdf;
+            if k.m_kib < floor.m_kib || k.t < floor.t || k.p < floor.p {
+                return Err(forged(
+                    "meta",
+                    "key-derivation parameters below the vault's floor",
+                ));
+            }
+        }
+        if self.audit_recipient()? != r.audit_recipient {
+            return Err(forged("ar", "audit recipient"));
+        }
+        Ok(())
+    }
+
+    /// Seals the verified register as `holder`'s anchor (stored with the next
+    /// change; a cache, so not audited).
+    pub(crate) fn save_anchor(&self, holder: &str, key: &AnchorKey) -> Result<()> {
+        let origin = self
+            .rights_origin
+            .lock()
+            .map_err(|_| Error::Io("rights register lock poisoned".into()))?
+            .clone();
+        if origin.is_some_and(|o| !o.is_empty() && o != holder) {
+            return Ok(());
+        }
+        let base = *self
+            .anchored_at
+            .lock()
+            .map_err(|_| Error::Io("rights register lock poisoned".into()))?;
+        let sealed = match self.rights_lock()?.as_ref() {
+            // Worth a new anchor once facts changed the register or the next
+            // unlock would otherwise read a few hundred lines.
+            Some(v) if v.facts != base.1 || v.size >= base.0 + ANCHOR_LAG => key.seal(v)?,
+            _ => return Ok(()),
+        };
+        let mut batch = Batch::new();
+        batch.put(anchor_key(holder), sealed);
+        self.commit(batch)
+    }
+
+    /// Checks facts about to be written (by this process) against the register,
+    /// so that a refused fact is never journaled.
+    pub(crate) fn check_facts(&self, drafts: &[Draft]) -> Result<()> {
+        let facts: Vec<(Fact, Option<&str>)> = drafts
+            .iter()
+            .filter_map(|d| d.fact.as_ref())
+            .map(|(json, signer)| {
+                Ok((
+                    Fact::parse(json, 0)?,
+                    signer.as_ref().map(|(name, _)| name.as_str()),
+                ))
+            })
+            .collect::<Result<_>>()?;
+        if facts.iter().all(|(f, _)| matches!(f, Fact::Content { .. })) {
+            return Ok(());
+        }
+        let guard = self.rights_lock()?;
+        let Some(v) = guard.as_ref() else {
+            // Before the genesis is written (init) there is nothing to check against.
+            return Ok(());
+        };
+        let mut r = v.register.clone();
+        let time = super::now();
+        for (i, (fact, signer)) in facts.iter().enumerate() {
+            let ctx = crate::rights::state::Context {
+                seq: v.size + 1 + i as u64,
+                time,
+                signer: *signer,
+            };
+            r.apply(&self.policy, fact, &ctx).map_err(|_| {
+                Error::Refused(format!(
+                    "this change is not allowed by the rights register ({})",
+                    fact_kind(fact)
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Takes in lines this process has just appended (bytes as written).
+    pub(crate) fn follow(&self, bytes: &[u8]) -> Result<()> {
+        let mut guard = self.rights_lock()?;
+        if let Some(v) = guard.as_mut() {
+            for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                if let Err(e) = v.take(&self.policy, line, true) {
+                    // The register no longer follows the log: verify again at the next unlock.
+                    *guard = None;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The member `id` as the register knows them.
+    pub(crate) fn member(&self, id: &str) -> Result<Option<crate::rights::state::StaffEntry>> {
+        self.with_register(|r| Ok(r.staff.get(id).cloned()))
+    }
+
+    /// Checks a staff record from the store against the register (once it is
+    /// verified).
+    pub(crate) fn check_staff(&self, rec: &StaffRecord) -> Result<()> {
+        let verdict = self.register_if_verified(|r| match r.staff.get(&rec.id) {
+            None => Err(forged(
+                &format!("s/{}", rec.id),
+                "a member the register does not know",
+            )),
+            Some(s) => {
+                let status = match s.member.status {
+                    Status::Active => StaffStatus::Active,
+                    Status::Revoked => StaffStatus::Revoked,
+                };
+                if s.member.profession != rec.profession
+                    || status != rec.status
+                    || s.member.recipient != rec.recipient
+                    || s.key != rec.signing_key
+                {
+                    Err(forged(
+                        &format!("s/{}", rec.id),
+                        "profession, status or keys",
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+        })?;
+        verdict.unwrap_or(Ok(()))
+    }
+
+    /// Checks that the store holds exactly the register's members.
+    pub(crate) fn check_staff_set(&self, records: &[StaffRecord]) -> Result<()> {
+        let verdict = self.register_if_verified(|r| {
+            if records.len() != r.staff.len() {
+                let missing = r
+                    .staff
+                    .keys()
+                    .find(|id| !records.iter().any(|s| &s.id == *id));
+                return Err(forged(
+                    &format!("s/{}", missing.map_or("…", |s| s.as_str())),
+                    "staff record missing or added",
+                ));
+            }
+            Ok(())
+        })?;
+        verdict.unwrap_or(Ok(()))
+    }
+
+    /// Checks a dossier record against the register.
+    pub(crate) fn check_dossier(&self, rec: &DossierRecord) -> Result<()> {
+        let verdict = self.register_if_verified(|r| match r.dossiers.get(&rec.id) {
+            None => Err(forged(
+                &format!("d/{}", rec.id),
+                "a dossier the register does not know",
+            )),
+            Some(d) => {
+                if d.creator != rec.created_by
+                    || d.erased != rec.erased.is_some()
+                    || d.closed != rec.closed
+                {
+                    Err(forged(
+                        &format!("d/{}", rec.id),
+                        "creator, closing or erasure",
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+        })?;
+        verdict.unwrap_or(Ok(()))
+    }
+
+    /// Checks a vault key's material against the commitment the register holds
+    /// for that generation (a wrap of another key put in its place is refused).
+    pub(crate) fn check_key_material(
+        &self,
+        key: &str,
+        generation: u32,
+        material: &[u8],
+    ) -> Result<()> {
+        let expected =
+            crate::rights::fact::key_commitment(&self.meta.vault_id, key, generation, material);
+        let verdict = self.register_if_verified(|r| match r.commitment(key, generation) {
+            Some(c) if c == expected => Ok(()),
+            _ => Err(forged(
+                &format!("w/{key}/{generation:08}"),
+                "a wrapped key that is not the vault's key",
+            )),
+        })?;
+        verdict.unwrap_or(Ok(()))
+    }
+
+    /// The genesis hash of the vault (leaf hash of its first audit entry), once
+    /// the register is verified.
+    pub fn genesis_hash(&self) -> Result<Option<[u8; 32]>> {
+        self.register_if_verified(|_| ())
+            .and_then(|_| Ok(self.rights_lock()?.as_ref().map(|v| v.genesis)))
+    }
+
+    /// Verifies the whole register from the genesis (no anchor): for `audit
+    /// verify` and `check`.
+    pub(crate) fn verify_register(&self) -> Result<Verified> {
+        let end = self.log()?.state().offset;
+        let mut v = Verified::start(&self.meta.vault_id);
+        v.catch_up(&self.policy, &self.dir.join(AUDIT_FILE), end)?;
+        self.check_settings(&v.register)?;
+        Ok(v)
+    }
+}
+
+/// A short name of a fact's kind, for messages.
+fn fact_kind(f: &Fact) -> &'static str {
+    match f {
+        Fact::Genesis { .. } => "genesis",
+        Fact::Staff { .. } => "staff",
+        Fact::Approve { .. } => "approval",
+        Fact::Key { .. } => "key generation",
+        Fact::AuditRecipient { .. } => "audit recipient",
+        Fact::Dossier { .. } => "dossier",
+        Fact::Closed { .. } => "closing",
+        Fact::Erased { .. } => "erasure",
+        Fact::Team { .. } => "care team",
+        Fact::BreakGlass { .. } => "break-glass",
+        Fact::Person { .. } => "person's access",
+        Fact::Objection { .. } => "objection",
+        Fact::Content { .. } => "entries",
+    }
+}
+
+impl Vault {
+    /// The content element of `entry` as stored now (its header and the bytes
+    /// of every version record).
+    pub(crate) fn stored_element(
+        &self,
+        entry: &crate::store::records::EntryRecord,
+    ) -> Result<[u8; 32]> {
+        let mut hashes = Vec::with_capacity(entry.latest as usize);
+        for n in 1..=entry.latest {
+            let bytes = self
+                .store
+                .get(&crate::store::layout::version(&entry.id, n))?
+                .ok_or_else(|| {
+                    Error::Integrity(format!("entry {} has missing or extra versions", entry.id))
+                })?;
+            hashes.push(crate::rights::fact::record_hash(&bytes));
+        }
+        Ok(element(entry, &hashes))
+    }
+
+    /// Checks a dossier's entries (as listed in the store) against the content
+    /// digest of the signed register: an entry removed, added, replaced or
+    /// rolled back outside coffre is an integrity failure.
+    pub(crate) fn check_content(
+        &self,
+        dossier: &str,
+        entries: &[crate::store::records::EntryRecord],
+    ) -> Result<()> {
+        let mut digest = crate::rights::fact::Digest::default();
+        for e in entries {
+            digest.add(&self.stored_element(e)?);
+        }
+        let signed = self.with_register(|r| Ok(r.dossiers.get(dossier).map(|d| d.content)))?;
+        if signed != Some(digest) {
+            return Err(forged(
+                &format!("de/{dossier}/…"),
+                "the dossier's entries: one was removed, added, replaced or rolled back",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Vault {
+    /// Checks a dossier's objection records against the register's.
+    pub(crate) fn check_objections(&self, dossier: &str) -> Result<()> {
+        let mut stored = Vec::new();
+        for (k, _) in self
+            .store
+            .scan_prefix(&crate::store::layout::objection_prefix(dossier))?
+        {
+            let k = String::from_utf8_lossy(&k).into_owned();
+            let mut parts = k.rsplitn(3, '/');
+            let (p, c) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            stored.push((c.to_string(), p.to_string()));
+        }
+        stored.sort();
+        let signed: Vec<(String, String)> = self.with_register(|r| {
+            Ok(r.dossiers
+                .get(dossier)
+                .map(|d| d.objections.iter().cloned().collect())
+                .unwrap_or_default())
+        })?;
+        if stored != signed {
+            return Err(forged(
+                &format!("ob/{dossier}/…"),
+                "the person's objections",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The content element of an entry with these version-record hashes.
+pub(crate) fn element(
+    entry: &crate::store::records::EntryRecord,
+    version_hashes: &[[u8; 32]],
+) -> [u8; 32] {
+    crate::rights::fact::entry_element(
+        &entry.id,
+        &entry.kind,
+        &entry.author,
+        entry.created,
+        version_hashes,
+    )
+}
+
+/// A content fact: `add` and `remove` elements of `dossier`'s digest.
+pub(crate) fn content_fact(dossier: &str, add: &[[u8; 32]], remove: &[[u8; 32]]) -> Result<String> {
+    Fact::Content {
+        dossier: dossier.to_string(),
+        add: add.iter().map(hex::encode).collect(),
+        remove: remove.iter().map(hex::encode).collect(),
+    }
+    .to_json()
+}

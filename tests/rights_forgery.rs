@@ -1,0 +1,395 @@
+//! Attacks on the records that grant rights, with only what someone with write
+//! access to the vault's folder has: store records changed through a forged
+//! journal record (the journal replays without any key), lines appended to the
+//! audit log. Each attack must be detected where the record is *used* — unlock,
+//! grant, read, care-team check, break-glass, the person's access — as an
+//! integrity failure (exit code 5), and must give the attacker nothing.
+
+mod util;
+
+use std::path::Path;
+
+use coffre::audit::merkle::leaf_hash;
+use coffre::store::journal::{FileWrite, Journal, LogFile, Record, DEFAULT_CAPACITY};
+use coffre::store::records::{decode, encode, StaffRecord, StaffStatus};
+use coffre::store::{layout, Op};
+use coffre::{Error, FieldInput, Vault};
+use secrecy::SecretString;
+use util::library::library_vault;
+
+const PASS: &str = "forgery-test-passphrase";
+
+fn pass() -> SecretString {
+    SecretString::from(PASS)
+}
+
+fn note(t: &str) -> [FieldInput; 1] {
+    [FieldInput::new("text", t)]
+}
+
+/// A vault with a director, a doctor, an educator, a nurse and a psychologist;
+/// one dossier whose team holds all of them but the psychologist, with a
+/// medical note and a daily-life note; a second dossier with no team.
+fn setup(dir: &Path) -> (String, String) {
+    let v = library_vault(
+        dir,
+        PASS,
+        &[
+            ("doc", "medecin"),
+            ("edu", "educateur-specialise"),
+            ("nur", "infirmier"),
+            ("psy", "psychologue"),
+        ],
+    );
+    let (d1, d2) = {
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        let d1 = s.create_dossier("Lucas Martin", "2012-05-14").unwrap();
+        let d2 = s.create_dossier("Emma Petit", "2013-06-15").unwrap();
+        for m in ["doc", "edu", "nur"] {
+            s.add_team_member(&d1, m).unwrap();
+        }
+        (d1, d2)
+    };
+    {
+        let mut s = v.unlock("doc", &pass()).unwrap();
+        s.add_entry(&d1, "medical", &note("MEDSECRET")).unwrap();
+    }
+    {
+        let mut s = v.unlock("edu", &pass()).unwrap();
+        s.add_entry(&d1, "daily-life", &note("DAILY")).unwrap();
+    }
+    (d1, d2)
+}
+
+/// Reads a store record (the vault is opened, nobody unlocks, and it is closed).
+fn stored(dir: &Path, key: &[u8]) -> Option<Vec<u8>> {
+    let v = Vault::open(dir).unwrap();
+    v.store().get(key).unwrap()
+}
+
+/// Appends a record to the journal of a closed vault: the next open replays it.
+/// No key is needed: this is what anyone with write access to the folder can do.
+fn forge(dir: &Path, ops: Vec<Op>, writes: Vec<FileWrite>) {
+    let (mut j, pending) = Journal::open(&dir.join("journal"), DEFAULT_CAPACITY).unwrap();
+    assert!(pending.is_empty(), "the vault was not closed cleanly");
+    j.append(&Record { writes, ops }).unwrap();
+}
+
+fn staff(dir: &Path, id: &str) -> StaffRecord {
+    decode(&stored(dir, &layout::staff(id)).unwrap(), "staff").unwrap()
+}
+
+#[track_caller]
+fn integrity<T: std::fmt::Debug>(r: coffre::Result<T>, what: &str) -> String {
+    match r {
+        Err(Error::Integrity(m)) => m,
+        other => panic!("{what}: expected an integrity failure, got {other:?}"),
+    }
+}
+
+/// sec-01's kind: an educator makes themselves a doctor in the store. The next
+/// doctor's unlock must not grant them the medical key: the forged record is
+/// refused at the doctor's unlock (grants run there), and at the educator's.
+#[test]
+fn a_profession_changed_in_the_store_grants_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, _) = setup(dir.path());
+    let mut edu = staff(dir.path(), "edu");
+    edu.profession = "medecin".into();
+    forge(
+        dir.path(),
+        vec![Op::Put(layout::staff("edu"), encode(&edu).unwrap())],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    let m = integrity(v.unlock("doc", &pass()).map(|_| ()), "the doctor's unlock");
+    assert!(m.contains("s/edu"), "the message names the record: {m}");
+    drop(v);
+    let v = Vault::open(dir.path()).unwrap();
+    let r = v
+        .unlock("edu", &pass())
+        .and_then(|mut s| s.show_dossier(&d1, None));
+    integrity(r, "the educator's read");
+    drop(v);
+    assert!(
+        stored(dir.path(), &layout::wrap("cat:medical", 1, "edu")).is_none(),
+        "no medical key was wrapped to the educator"
+    );
+}
+
+/// A revocation undone by editing the member's status: the member stays out.
+#[test]
+fn a_revocation_cannot_be_undone_in_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        s.revoke_staff("nur", None).unwrap();
+    }
+    let mut nur = staff(dir.path(), "nur");
+    assert_eq!(nur.status, StaffStatus::Revoked);
+    nur.status = StaffStatus::Active;
+    forge(
+        dir.path(),
+        vec![Op::Put(layout::staff("nur"), encode(&nur).unwrap())],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    let r = v.unlock("nur", &pass()).map(|_| ());
+    match r {
+        Err(Error::Integrity(_)) | Err(Error::Auth(_)) => {}
+        other => panic!("a revoked member unlocked: {other:?}"),
+    }
+}
+
+/// sec-05's kind: a member adds themselves to a care team in the store (in the
+/// vault or in a copy of it). The care-team check refuses.
+#[test]
+fn a_care_team_record_added_in_the_store_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, d2) = setup(dir.path());
+    let team = any_team_record(dir.path());
+    forge(
+        dir.path(),
+        vec![Op::Put(layout::team(&d2, "edu"), team)],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    let mut s = v.unlock("edu", &pass()).unwrap();
+    let m = integrity(
+        s.show_dossier(&d2, None),
+        "the educator's read outside the team",
+    );
+    assert!(m.contains(&format!("t/{d2}/edu")), "{m}");
+}
+
+/// A care-team record of the vault, to copy elsewhere.
+fn any_team_record(dir: &Path) -> Vec<u8> {
+    let v = Vault::open(dir).unwrap();
+    let (_, value) = v
+        .store()
+        .scan_prefix(b"t/")
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    value
+}
+
+/// A break-glass window opened for someone who never broke the glass, or
+/// extended beyond what was signed.
+#[test]
+fn a_break_glass_window_forged_or_extended_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, d2) = setup(dir.path());
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("nur", &pass()).unwrap();
+        s.show_dossier(&d2, Some("chute la nuit")).unwrap();
+    }
+    let bg = stored(dir.path(), &layout::break_glass(&d2, "nur")).unwrap();
+    let mut rec: coffre::store::records::BreakGlassRecord = decode(&bg, "break-glass").unwrap();
+    rec.until += 30 * 24 * 3600;
+    // The nurse's window extended by a month; the doctor given one.
+    forge(
+        dir.path(),
+        vec![
+            Op::Put(layout::break_glass(&d2, "nur"), encode(&rec).unwrap()),
+            Op::Put(layout::break_glass(&d2, "doc"), encode(&rec).unwrap()),
+        ],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    {
+        let mut s = v.unlock("nur", &pass()).unwrap();
+        integrity(s.show_dossier(&d2, None), "the extended window");
+    }
+    let mut s = v.unlock("doc", &pass()).unwrap();
+    let m = integrity(s.show_dossier(&d2, None), "a window never opened");
+    assert!(m.contains(&format!("bg/{d2}/doc")), "{m}");
+}
+
+/// A note deleted from the dossier's listing, or an amendment rolled back:
+/// the dossier's content digest no longer matches.
+#[test]
+fn a_note_removed_or_rolled_back_in_the_store_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, _) = setup(dir.path());
+    let entry = {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("edu", &pass()).unwrap();
+        let view = s.show_dossier(&d1, None).unwrap();
+        let e = view
+            .entries
+            .iter()
+            .find(|e| e.kind == "daily-life")
+            .unwrap()
+            .id
+            .clone();
+        s.amend_entry(&e, &note("DAILY, corrected")).unwrap();
+        e
+    };
+    // Roll the amendment back: version 2 gone, the header says 1 again.
+    let mut header: coffre::store::records::EntryRecord = decode(
+        &stored(dir.path(), &layout::entry(&entry)).unwrap(),
+        "entry",
+    )
+    .unwrap();
+    header.latest = 1;
+    let bytes = encode(&header).unwrap();
+    forge(
+        dir.path(),
+        vec![
+            Op::Remove(layout::version(&entry, 2)),
+            Op::Put(layout::entry(&entry), bytes.clone()),
+            Op::Put(layout::dossier_entry(&d1, &entry), bytes),
+        ],
+        vec![],
+    );
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("doc", &pass()).unwrap();
+        integrity(s.show_dossier(&d1, None), "a rolled-back amendment");
+        integrity(
+            s.show_entry(&entry, None),
+            "a rolled-back amendment, one entry",
+        );
+    }
+    // Delete the note from the listing altogether.
+    forge(
+        dir.path(),
+        vec![Op::Remove(layout::dossier_entry(&d1, &entry))],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    let mut s = v.unlock("doc", &pass()).unwrap();
+    let m = integrity(s.show_dossier(&d1, None), "a deleted note");
+    assert!(m.contains(&format!("de/{d1}")), "{m}");
+}
+
+/// A wrap of a key the attacker chose, put in place of a member's: whatever
+/// the member would seal under it, the attacker could read. Refused on use.
+#[test]
+fn a_planted_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, _) = setup(dir.path());
+    let doc = staff(dir.path(), "doc");
+    let planted = coffre::crypto::wrap::wrap(&[7u8; 32], &[&doc.recipient]).unwrap();
+    forge(
+        dir.path(),
+        vec![Op::Put(layout::wrap("cat:medical", 1, "doc"), planted)],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    let mut s = v.unlock("doc", &pass()).unwrap();
+    let m = integrity(
+        s.add_entry(
+            &d1,
+            "medical",
+            &note("would be sealed under the planted key"),
+        ),
+        "a write under a planted key",
+    );
+    assert!(m.contains("w/cat:medical"), "{m}");
+}
+
+/// The person's credential replaced by one the attacker made: their unlock
+/// (with the attacker's passphrase) is refused.
+#[test]
+fn a_person_credential_planted_in_the_store_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, d2) = setup(dir.path());
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        s.grant_person_access(&d1, &SecretString::from("person passphrase"), None)
+            .unwrap();
+    }
+    // The attacker copies d1's credential record (whose passphrase they
+    // learnt, say) onto d2, which never had personal access.
+    let cred = stored(dir.path(), &layout::person(&d1)).unwrap();
+    forge(dir.path(), vec![Op::Put(layout::person(&d2), cred)], vec![]);
+    let v = Vault::open(dir.path()).unwrap();
+    let r = v
+        .unlock_person(&d2, &SecretString::from("person passphrase"))
+        .map(|_| ());
+    match r {
+        Err(Error::Integrity(_)) | Err(Error::Auth(_)) => {}
+        Ok(()) => panic!("a planted credential opened a dossier"),
+        Err(other) => panic!("unexpected error: {other:?}"),
+    }
+}
+
+/// An objection of the person removed from the store: the field decision
+/// refuses to go on.
+#[test]
+fn an_objection_removed_in_the_store_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, _) = setup(dir.path());
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        s.record_objection(&d1, "daily-life", "infirmier").unwrap();
+    }
+    forge(
+        dir.path(),
+        vec![Op::Remove(layout::objection(
+            &d1,
+            "daily-life",
+            "infirmier",
+        ))],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    let mut s = v.unlock("nur", &pass()).unwrap();
+    integrity(s.show_dossier(&d1, None), "a removed objection");
+}
+
+/// The audit log's last line plus a forged fact appended through the journal:
+/// an unsigned care-team fact, then one "signed by" the director with a key
+/// the register never introduced. Both are refused at the next unlock.
+#[test]
+fn facts_appended_to_the_log_without_a_signers_key_are_refused() {
+    for signed in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, d2) = setup(dir.path());
+        let log = std::fs::read(dir.path().join("audit.log")).unwrap();
+        let lines: Vec<&[u8]> = log
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        let last = lines.last().unwrap();
+        let prev = hex::encode(leaf_hash(last));
+        let seq = lines.len() + 1;
+        let fact = format!(r#"{{"kind":"team","dossier":"{d2}","member":"edu","present":true}}"#);
+        let head = format!(
+            r#"{{"v":3,"seq":{seq},"prev":"{prev}","time":"2026-11-30T10:00:00Z","actor":"dir","profession":"directeur","action":"team.add","dossier":"{d2}","entry":null,"target":"edu","categories":[],"outcome":"ok","break_glass":false,"detail":null,"justification":null,"fact":{fact}"#
+        );
+        let line = if signed {
+            let key = coffre::audit::SigningKey::derive(b"attacker", "x").unwrap();
+            let body = format!("{head},\"signer\":\"dir\"}}");
+            let mut to_sign = coffre::audit::FACT_SIG_DOMAIN.to_vec();
+            to_sign.extend_from_slice(body.as_bytes());
+            let sig = hex::encode(key.sign_bytes(&to_sign));
+            format!("{head},\"signer\":\"dir\",\"sig\":\"{sig}\"}}\n")
+        } else {
+            format!("{head}}}\n")
+        };
+        forge(
+            dir.path(),
+            vec![],
+            vec![FileWrite {
+                file: LogFile::Audit,
+                offset: log.len() as u64,
+                bytes: line.into_bytes(),
+            }],
+        );
+        let v = Vault::open(dir.path()).unwrap();
+        let m = integrity(v.unlock("edu", &pass()).map(|_| ()), "a forged fact");
+        assert!(
+            m.contains(&format!("entry {seq}")),
+            "the entry is named: {m}"
+        );
+    }
+}
