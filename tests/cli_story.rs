@@ -731,7 +731,11 @@ fn whole_establishment_story() {
         str_set(&m["pending"])
     };
     let pending = pending_of(&v, "dr.nouveau");
-    assert!(pending.contains("cat:medical"), "pending: {pending:?}");
+    // Medical keys are restricted: nothing grants them before a holder approves.
+    assert!(
+        pending.contains("cat:medical (to approve)"),
+        "pending: {pending:?}"
+    );
     let early = v.as_user("dr.nouveau", &["dossier", "show", &d, "--json"]);
     early.expect_code(0, "new medecin reads before the grant");
     let early_v = early.json();
@@ -771,13 +775,27 @@ fn whole_establishment_story() {
         "{}",
         early_write.stderr
     );
-    // An existing medecin runs any command: the keys are granted.
+    // An existing medecin runs any command: the unrestricted keys are granted,
+    // the restricted ones wait for an explicit approval.
     v.as_user("dr.leroy", &["dossier", "list"])
         .expect_code(0, "existing medecin runs a command");
     let pending = pending_of(&v, "dr.nouveau");
     assert!(
+        pending.iter().all(|k| k.ends_with("(to approve)"))
+            && pending.contains("cat:medical (to approve)"),
+        "after the automatic grants: {pending:?}"
+    );
+    let approve = v.as_user("dr.leroy", &["staff", "approve", "dr.nouveau"]);
+    approve.expect_code(0, "the medecin approves the new colleague");
+    assert!(
+        approve.stdout.contains("was added by") && approve.stdout.contains("medecin"),
+        "the approval shows who added them: {}",
+        approve.stdout
+    );
+    let pending = pending_of(&v, "dr.nouveau");
+    assert!(
         pending.is_empty(),
-        "still pending after the grant: {pending:?}"
+        "still pending after the approval: {pending:?}"
     );
     let late = v
         .as_user("dr.nouveau", &["dossier", "show", &d, "--json"])

@@ -231,16 +231,18 @@ pub fn key_commitment(vault: &str, key: &str, generation: u32, material: &[u8]) 
 /// The element an entry contributes to its dossier's content digest: SHA-256
 /// over length-prefixed parts ("coffre/content/v1", entry id, kind, author,
 /// creation time as u64 big-endian, latest version as u32 big-endian, then the
-/// SHA-256 of each stored version record, version 1 first). Removing, adding,
-/// replacing or rolling back any version, or the entry, changes the digest.
+/// shape of each version, version 1 first — see [`version_shape`]). Removing,
+/// adding or rolling back an entry or a version changes the digest; the
+/// values themselves are protected by their AEAD, so a damaged value fails
+/// alone.
 pub fn entry_element(
     entry: &str,
     kind: &str,
     author: &str,
     created: u64,
-    version_hashes: &[[u8; 32]],
+    version_shapes: &[[u8; 32]],
 ) -> [u8; 32] {
-    let latest = version_hashes.len() as u32;
+    let latest = version_shapes.len() as u32;
     let mut parts: Vec<&[u8]> = vec![
         b"coffre/content/v1",
         entry.as_bytes(),
@@ -251,17 +253,24 @@ pub fn entry_element(
     let latest = latest.to_be_bytes();
     parts.push(&created);
     parts.push(&latest);
-    for h in version_hashes {
+    for h in version_shapes {
         parts.push(h);
     }
     sha256(&parts)
 }
 
-/// SHA-256 of a stored record's bytes.
-pub fn record_hash(bytes: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
-    out
+/// The shape of one version of an entry: SHA-256 over length-prefixed parts
+/// ("coffre/version/v1", version number as u32 big-endian, author, time as u64
+/// big-endian, then the name and category of each field, in stored order).
+pub fn version_shape(version: u32, author: &str, time: u64, fields: &[(&str, &str)]) -> [u8; 32] {
+    let version = version.to_be_bytes();
+    let time = time.to_be_bytes();
+    let mut parts: Vec<&[u8]> = vec![b"coffre/version/v1", &version, author.as_bytes(), &time];
+    for (name, category) in fields {
+        parts.push(name.as_bytes());
+        parts.push(category.as_bytes());
+    }
+    sha256(&parts)
 }
 
 /// A multiset digest: the sum modulo 2^256 of its elements (read as

@@ -377,11 +377,9 @@ impl Session<'_> {
         let version = self.seal_version(ACTION, &entry, 1, fields, &[], batch)?;
         let cats: Vec<String> = version.fields.iter().map(|f| f.category.clone()).collect();
         let record = encode(&entry)?;
-        let version_bytes = encode(&version)?;
-        let element =
-            super::trust::element(&entry, &[crate::rights::fact::record_hash(&version_bytes)]);
+        let element = super::trust::element(&entry, &[super::trust::shape(&version)]);
         batch.put(layout::entry(&id), record.clone());
-        batch.put(layout::version(&id, 1), version_bytes);
+        batch.put(layout::version(&id, 1), encode(&version)?);
         // A copy in the dossier's list: a whole-dossier read needs no get per entry.
         batch.put(layout::dossier_entry(dossier, &id), record);
         let draft = self
@@ -418,30 +416,19 @@ impl Session<'_> {
             );
         }
         let previous = self.versions(&entry)?;
-        let old_element = self.vault.stored_element(&entry)?;
-        let mut hashes = Vec::with_capacity(entry.latest as usize + 1);
-        for n in 1..=entry.latest {
-            let bytes = self
-                .vault
-                .store
-                .get(&layout::version(entry_id, n))?
-                .ok_or_else(|| {
-                    Error::Integrity(format!("entry {entry_id} has missing versions"))
-                })?;
-            hashes.push(crate::rights::fact::record_hash(&bytes));
-        }
+        let mut shapes: Vec<[u8; 32]> = previous.iter().map(super::trust::shape).collect();
+        let old_element = super::trust::element(&entry, &shapes);
         let version = entry.latest + 1;
         let mut batch = Batch::new();
         let rec = self.seal_version(ACTION, &entry, version, fields, &previous, &mut batch)?;
         let cats: Vec<String> = rec.fields.iter().map(|f| f.category.clone()).collect();
         entry.latest = version;
         let record = encode(&entry)?;
-        let version_bytes = encode(&rec)?;
-        hashes.push(crate::rights::fact::record_hash(&version_bytes));
-        let new_element = super::trust::element(&entry, &hashes);
+        shapes.push(super::trust::shape(&rec));
+        let new_element = super::trust::element(&entry, &shapes);
         batch.put(layout::entry(entry_id), record.clone());
         batch.put(layout::dossier_entry(&entry.dossier, entry_id), record);
-        batch.put(layout::version(entry_id, version), version_bytes);
+        batch.put(layout::version(entry_id, version), encode(&rec)?);
         self.vault.commit_audited(
             self.draft(ACTION)
                 .dossier(&entry.dossier)

@@ -183,6 +183,10 @@ impl Session<'_> {
             self.me = rec.clone();
         }
         self.process_rotations(recovery)?;
+        if let Some(r) = recovery {
+            // The recovery key decides for the new profession's restricted keys.
+            self.approve_with_recovery(id, r)?;
+        }
         self.grant_to(&rec, recovery)?;
         self.pending_rotations()
     }
@@ -234,7 +238,15 @@ impl Session<'_> {
                 },
             };
             let gen = vault.key_gen(&key)?;
-            let old = match self.vault_key_material(&key)? {
+            // Only a member the register lets hold the key rotates it (someone
+            // who lost it, by a change of profession, still has the old wrap).
+            let me = self.me.id.clone();
+            let may = vault.with_register(|r| Ok(r.may_hold(&vault.policy, &me, &key)))?;
+            let own = match may {
+                true => self.vault_key_material(&key)?,
+                false => None,
+            };
+            let old = match own {
                 Some(m) => Some((m, false)),
                 None => match recovery {
                     Some(r) => match vault
@@ -437,11 +449,8 @@ impl Session<'_> {
         let new_dk = Key32::random()?;
         let mut batch = Batch::new();
         let mut fields = 0u64;
-        let (mut added, mut removed) = (Vec::new(), Vec::new());
         for id in vault.dossier_entry_ids(dossier)? {
             let entry = vault.load_entry(&id)?;
-            let mut hashes = Vec::with_capacity(entry.latest as usize);
-            let mut entry_changed = false;
             for mut v in vault.versions(&entry)? {
                 let mut changed = false;
                 for f in v.fields.iter_mut().filter(|f| f.category == category) {
@@ -452,17 +461,10 @@ impl Session<'_> {
                     changed = true;
                     fields += 1;
                 }
-                let bytes = encode(&v)?;
-                hashes.push(crate::rights::fact::record_hash(&bytes));
                 if changed {
-                    batch.put(layout::version(&id, v.version), bytes);
-                    entry_changed = true;
+                    // Same shape: the dossier's content digest does not change.
+                    batch.put(layout::version(&id, v.version), encode(&v)?);
                 }
-            }
-            if entry_changed {
-                // The re-sealed values change the dossier's content digest.
-                removed.push(vault.stored_element(&entry)?);
-                added.push(super::trust::element(&entry, &hashes));
             }
         }
         if category == "identity" {
@@ -506,7 +508,6 @@ impl Session<'_> {
                 self.draft("keys.renew")
                     .dossier(dossier)
                     .categories([category])
-                    .fact(super::trust::content_fact(dossier, &added, &removed)?, None)
                     .detail(&format!(
                         "new data key (generation {current}); {fields} value(s) re-encrypted"
                     )),

@@ -710,11 +710,9 @@ impl PersonSession<'_> {
         };
         let mut batch = Batch::new();
         let record = encode(&entry)?;
-        let version_bytes = encode(&version)?;
-        let element =
-            super::trust::element(&entry, &[crate::rights::fact::record_hash(&version_bytes)]);
+        let element = super::trust::element(&entry, &[super::trust::shape(&version)]);
         batch.put(layout::entry(&id), record.clone());
-        batch.put(layout::version(&id, 1), version_bytes);
+        batch.put(layout::version(&id, 1), encode(&version)?);
         batch.put(layout::dossier_entry(&self.dossier, &id), record);
         self.vault.commit_audited(
             Draft::new(&actor, "person", ACTION)

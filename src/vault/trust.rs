@@ -347,23 +347,14 @@ fn fact_kind(f: &Fact) -> &'static str {
 }
 
 impl Vault {
-    /// The content element of `entry` as stored now (its header and the bytes
+    /// The content element of `entry` as stored now (its header and the shape
     /// of every version record).
     pub(crate) fn stored_element(
         &self,
         entry: &crate::store::records::EntryRecord,
     ) -> Result<[u8; 32]> {
-        let mut hashes = Vec::with_capacity(entry.latest as usize);
-        for n in 1..=entry.latest {
-            let bytes = self
-                .store
-                .get(&crate::store::layout::version(&entry.id, n))?
-                .ok_or_else(|| {
-                    Error::Integrity(format!("entry {} has missing or extra versions", entry.id))
-                })?;
-            hashes.push(crate::rights::fact::record_hash(&bytes));
-        }
-        Ok(element(entry, &hashes))
+        let shapes: Vec<[u8; 32]> = self.versions(entry)?.iter().map(shape).collect();
+        Ok(element(entry, &shapes))
     }
 
     /// Checks a dossier's entries (as listed in the store) against the content
@@ -419,18 +410,28 @@ impl Vault {
     }
 }
 
-/// The content element of an entry with these version-record hashes.
+/// The content element of an entry whose versions have these shapes.
 pub(crate) fn element(
     entry: &crate::store::records::EntryRecord,
-    version_hashes: &[[u8; 32]],
+    version_shapes: &[[u8; 32]],
 ) -> [u8; 32] {
     crate::rights::fact::entry_element(
         &entry.id,
         &entry.kind,
         &entry.author,
         entry.created,
-        version_hashes,
+        version_shapes,
     )
+}
+
+/// The shape of a version record (see [`crate::rights::fact::version_shape`]).
+pub(crate) fn shape(v: &crate::store::records::VersionRecord) -> [u8; 32] {
+    let fields: Vec<(&str, &str)> = v
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.category.as_str()))
+        .collect();
+    crate::rights::fact::version_shape(v.version, &v.author, v.time, &fields)
 }
 
 /// A content fact: `add` and `remove` elements of `dossier`'s digest.

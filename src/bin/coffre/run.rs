@@ -693,6 +693,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 ))?;
             }
             let keys = s.approve_staff(id, recovery.as_ref())?;
+            for (key, staff) in s.grants_made().iter().filter(|(_, staff)| staff == id) {
+                eprintln!("coffre: granted key '{key}' to {staff}");
+            }
             if out.json {
                 out.json(&json!({"approved": keys, "member": request}))
             } else {
