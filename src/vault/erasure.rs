@@ -109,6 +109,7 @@ impl Vault {
         for prefix in [
             layout::data_key_prefix(dossier),
             layout::person_prefix(dossier),
+            layout::justification_prefix(dossier),
             layout::dossier_index_prefix(dossier),
             layout::objection_prefix(dossier),
             layout::team_prefix(dossier),
@@ -162,7 +163,7 @@ impl Session<'_> {
             .draft(ACTION)
             .dossier(dossier)
             .detail("keys destroyed (crypto-shredding)");
-        d.justification = Some(self.seal_justification(reason, None)?);
+        d.justification = Some(self.seal_justification(reason)?);
         self.vault.audit(d)?;
         self.vault.shred(dossier)
     }

@@ -175,9 +175,7 @@ impl Session<'_> {
                     .map(|a| format!("; approval: {a}"))
                     .unwrap_or_default()
             ));
-            d.justification = approval
-                .map(|a| self.seal_justification(a, None))
-                .transpose()?;
+            d.justification = approval.map(|a| self.seal_justification(a)).transpose()?;
             self.vault.audit(d)?;
             self.vault.shred(&item.dossier)?;
         }
