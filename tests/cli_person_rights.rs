@@ -42,8 +42,8 @@ const CARE_TEAM: &[(&str, &str)] = &[
     (EDU, "educateur-specialise"),
 ];
 
-/// The twelve categories of the default policy; `third-party` is the only one
-/// withheld from the person.
+/// The twelve categories of the default policy; the two author-only ones,
+/// `psy-notes` and `third-party`, are withheld from the person.
 const CATEGORIES: [&str; 12] = [
     "identity",
     "social",
@@ -58,9 +58,16 @@ const CATEGORIES: [&str; 12] = [
     "financial",
     "third-party",
 ];
-const WITHHELD: &str = "third-party";
+/// The categories withheld from the person (both author-only).
+const WITHHELD: [&str; 2] = ["psy-notes", "third-party"];
 /// The legal reason the default policy gives for withholding `third-party`.
 const THIRD_PARTY_REASON: &str = "Information from or about third parties is not communicated to the person (CSP L1111-7, CRPA L311-6, GDPR art. 15(4)).";
+/// The legal reason the default policy gives for withholding `psy-notes`.
+const PSY_NOTES_REASON: &str = "The psychologist's personal notes are working notes kept by their author alone, not part of the communicable file (CSP L1111-7; ANAES recommendations approved by the arrêté of 5 March 2004; code of ethics of psychologists).";
+
+fn is_withheld(category: &str) -> bool {
+    WITHHELD.contains(&category)
+}
 
 /// A profession allowed to write `category` (default policy).
 fn writer(category: &str) -> &'static str {
@@ -114,7 +121,7 @@ impl Filled {
         let mut s: BTreeSet<String> = self
             .markers
             .iter()
-            .filter(|(c, _)| **c != WITHHELD)
+            .filter(|(c, _)| !is_withheld(c))
             .map(|(_, m)| m.clone())
             .collect();
         s.insert(self.adm_reason_v2.clone());
@@ -129,8 +136,8 @@ impl Filled {
         s
     }
 
-    fn withheld_marker(&self) -> &str {
-        &self.markers[WITHHELD]
+    fn withheld_markers(&self) -> Vec<&str> {
+        WITHHELD.iter().map(|c| self.markers[c].as_str()).collect()
     }
 }
 
@@ -540,17 +547,22 @@ fn export_holds_every_non_withheld_value_versions_history_and_information() {
         13,
         "12 category entries and the admission"
     );
-    // The withheld entry is listed, without its value, with its category.
-    let tp = export_entry(&x.data, &f.entries[WITHHELD]);
-    assert_eq!(tp["versions"][0]["fields"], serde_json::json!({}));
-    assert_eq!(
-        tp["versions"][0]["withheld"],
-        serde_json::json!([{"field": "text", "category": "third-party"}])
-    );
-    // The list of what is withheld, with the legal reason.
+    // The withheld entries are listed, without their value, with their category.
+    for cat in WITHHELD {
+        let w = export_entry(&x.data, &f.entries[cat]);
+        assert_eq!(w["versions"][0]["fields"], serde_json::json!({}));
+        assert_eq!(
+            w["versions"][0]["withheld"],
+            serde_json::json!([{"field": "text", "category": cat}])
+        );
+    }
+    // The register of what is withheld, with the legal reasons.
     assert_eq!(
         x.data["withheld"],
-        serde_json::json!([{"category": "third-party", "fields": 1, "reason": THIRD_PARTY_REASON}])
+        serde_json::json!([
+            {"category": "psy-notes", "fields": 1, "reason": PSY_NOTES_REASON},
+            {"category": "third-party", "fields": 1, "reason": THIRD_PARTY_REASON}
+        ])
     );
     // The amended admission: both versions, each with its value.
     let adm = export_entry(&x.data, &f.admission);
@@ -585,8 +597,11 @@ fn export_holds_every_non_withheld_value_versions_history_and_information() {
         "retention mentions the 20 years of medical data: {}",
         info["retention"]
     );
-    // Recipients never list the withheld category.
+    // Recipients never list the withheld categories.
     assert!(!info["recipients"].to_string().contains("tiers"));
+    assert!(!info["recipients"]
+        .to_string()
+        .contains("Notes personnelles"));
 
     // report.html: the same values, the withheld one absent, its reason present,
     // self-contained.
@@ -595,6 +610,9 @@ fn export_holds_every_non_withheld_value_versions_history_and_information() {
     }
     assert!(x.html.contains(&f.name));
     assert!(x.html.contains(THIRD_PARTY_REASON));
+    assert!(x
+        .html
+        .contains("personal notes are working notes kept by their author alone"));
     assert!(
         x.html.contains("Correction (version 2)"),
         "the amendment is shown as a correction"
@@ -610,10 +628,9 @@ fn export_holds_every_non_withheld_value_versions_history_and_information() {
     }
     // Nothing withheld anywhere in the export.
     for doc in [&x.html, &x.raw_data, &x.raw_history] {
-        assert!(
-            !doc.contains(f.withheld_marker()),
-            "a withheld value is in the export"
-        );
+        for m in f.withheld_markers() {
+            assert!(!doc.contains(m), "a withheld value is in the export: {m}");
+        }
     }
 
     // access-history.json: the reads before the export, and the export itself.
@@ -661,7 +678,7 @@ fn export_holds_every_non_withheld_value_versions_history_and_information() {
     let expected: BTreeSet<&str> = CATEGORIES
         .iter()
         .copied()
-        .filter(|c| *c != WITHHELD)
+        .filter(|c| !is_withheld(c))
         .collect();
     assert_eq!(cats, expected, "the export's audited categories");
     assert!(
@@ -825,24 +842,30 @@ fn person_sees_own_file_and_history_but_not_withheld_or_other_dossiers() {
         "the person sees exactly every non-withheld field (latest versions)"
     );
     let raw = person(&v, PASS_A, &["access", "view", a, "--json"]);
-    assert!(!raw.stdout.contains(f.withheld_marker()));
-    let tp = entry_by_id(&view, &f.entries[WITHHELD]);
-    assert_eq!(
-        withheld_of(tp),
-        vec![(
-            "text".to_string(),
-            "third-party".to_string(),
-            "withheld-from-person".to_string()
-        )]
-    );
+    for m in f.withheld_markers() {
+        assert!(!raw.stdout.contains(m), "a withheld value in access view");
+    }
+    let withheld_ids: Vec<&str> = WITHHELD.iter().map(|c| f.entries[c].as_str()).collect();
+    for cat in WITHHELD {
+        let w = entry_by_id(&view, &f.entries[cat]);
+        assert_eq!(
+            withheld_of(w),
+            vec![(
+                "text".to_string(),
+                cat.to_string(),
+                "withheld-from-person".to_string()
+            )]
+        );
+    }
     // Nothing else is withheld.
     for e in view["entries"].as_array().unwrap() {
-        if e["id"] != f.entries[WITHHELD].as_str() {
+        if !withheld_ids.iter().any(|id| e["id"] == *id) {
             assert_eq!(e["withheld"], serde_json::json!([]), "withheld in {e}");
         }
     }
 
-    // Their access history: staff reads, the emergency with its justification.
+    // Their access history: staff reads, the emergency (not its words: they may
+    // name third parties; the DPO releases them).
     let hist = view["access_history"].as_array().expect("access_history");
     let has = |actor: &str, action: &str| {
         hist.iter()
@@ -857,9 +880,10 @@ fn person_sees_own_file_and_history_but_not_withheld_or_other_dossiers() {
         .collect();
     assert!(!bg.is_empty(), "the emergency access is shown: {hist:?}");
     assert!(
-        bg.iter().any(|h| h["justification"] == just),
-        "the person reads the justification in its author's words: {bg:?}"
+        bg.iter().all(|h| h["justification"].is_null()),
+        "the justification's words before the DPO's release: {bg:?}"
     );
+    assert!(!raw.stdout.contains(just));
 
     // Wrong passphrase: authentication failure (4), audited as failed.
     person(&v, "not my passphrase", &["access", "view", a, "--json"])
@@ -1008,27 +1032,29 @@ fn person_identity_opens_only_own_non_withheld_data_keys() {
     let mut person_keys: BTreeMap<(String, String), Key32> = BTreeMap::new();
     for (k, w) in store.scan_prefix(format!("pk/{a}/").as_bytes()).unwrap() {
         let (cat, label) = cat_label(&k);
-        assert_ne!(
-            cat, WITHHELD,
-            "a withheld category is wrapped to the person"
+        assert!(
+            !is_withheld(&cat),
+            "a withheld category ({cat}) is wrapped to the person"
         );
         let dk = unwrap_personal(&w, &id, &ea, vid, &a, &cat, &format!("person/{label}"))
             .unwrap()
             .unwrap_or_else(|| panic!("pk/{a}/{cat}/{label} does not open"));
         person_keys.insert((cat, label), dk);
     }
-    assert!(
-        store
-            .scan_prefix(format!("pk/{a}/{WITHHELD}/").as_bytes())
-            .unwrap()
-            .is_empty(),
-        "no third-party key may be wrapped to the person"
-    );
+    for cat in WITHHELD {
+        assert!(
+            store
+                .scan_prefix(format!("pk/{a}/{cat}/").as_bytes())
+                .unwrap()
+                .is_empty(),
+            "no {cat} key may be wrapped to the person"
+        );
+    }
     let dks = store.scan_prefix(format!("dk/{a}/").as_bytes()).unwrap();
     let expected: BTreeSet<(String, String)> = dks
         .iter()
         .map(|(k, _)| cat_label(k))
-        .filter(|(c, _)| c != WITHHELD)
+        .filter(|(c, _)| !is_withheld(c))
         .collect();
     assert_eq!(
         person_keys.keys().cloned().collect::<BTreeSet<_>>(),
@@ -1037,7 +1063,7 @@ fn person_identity_opens_only_own_non_withheld_data_keys() {
     );
     let mut opened = BTreeSet::new();
     for (e, ver, author, fld) in sealed_fields(&store, &a) {
-        let label = if fld.category == "psy-notes" || fld.category == WITHHELD {
+        let label = if is_withheld(&fld.category) {
             author.clone()
         } else {
             "*".to_string()
@@ -1046,8 +1072,8 @@ fn person_identity_opens_only_own_non_withheld_data_keys() {
             .values()
             .filter_map(|k| opens_field(k, vid, &e, ver, &fld))
             .collect();
-        if fld.category == WITHHELD {
-            assert!(found.is_empty(), "a person key opens a third-party field");
+        if is_withheld(&fld.category) {
+            assert!(found.is_empty(), "a person key opens a withheld field");
         } else {
             let k = &person_keys[&(fld.category.clone(), label)];
             let value =
@@ -1061,7 +1087,7 @@ fn person_identity_opens_only_own_non_withheld_data_keys() {
     for (k, rec) in &dks {
         let (cat, label) = cat_label(k);
         let rec: DataKeyRecord = decode(rec, "dk").unwrap();
-        if cat == "psy-notes" || cat == WITHHELD {
+        if is_withheld(&cat) {
             assert!(
                 unwrap_personal(&rec.wrapped, &id, &ea, vid, &a, &cat, &label)
                     .unwrap()
@@ -1095,7 +1121,7 @@ fn person_identity_opens_only_own_non_withheld_data_keys() {
     for (k, rec) in store.scan_prefix(format!("dk/{b}/").as_bytes()).unwrap() {
         let (cat, label) = cat_label(&k);
         let rec: DataKeyRecord = decode(&rec, "dk").unwrap();
-        if cat == "psy-notes" || cat == WITHHELD {
+        if is_withheld(&cat) {
             assert!(
                 unwrap_personal(&rec.wrapped, &id, &eb, vid, &b, &cat, &label)
                     .unwrap()
@@ -1123,13 +1149,15 @@ fn new_entries_reach_the_person_at_once_and_pending_categories_are_listed() {
     // A new entry in a category whose key existed at the grant …
     let m1 = marker("MK-new-educational-");
     v.add_entry(EDU, &f.d, "educational", &[&format!("text={m1}")]);
-    // … and a psy-notes entry by its author (same author-only key).
+    // … and a psy-notes entry by its author (same author-only key), which is
+    // never the person's.
     let m2 = marker("MK-new-psy-notes-");
     v.add_entry(PSY, &f.d, "psy-notes", &[&format!("text={m2}")]);
     let seen = view_values(&person_view(&v, &f.d, PASS_A));
+    assert!(seen.contains(&m1), "new entries are visible at once");
     assert!(
-        seen.contains(&m1) && seen.contains(&m2),
-        "new entries are visible at once"
+        !seen.contains(&m2),
+        "the psychologist's notes reach the person"
     );
 
     // Grant WITHOUT the recovery key by the director, who holds identity,
@@ -1680,4 +1708,269 @@ fn retention_lists_and_erases_only_what_is_past_due() {
     let s3 = view_values(&v.as_user(SOC, &["dossier", "show", &d3, "--json"]).json());
     assert!(s3.contains(&m3));
     v.verify().expect_code(0, "audit verify");
+}
+
+// ------------------------------------------------------------------ what the person never receives
+
+/// The recovery identity from the recovery-key file.
+fn recovery_identity(v: &TestVault) -> Identity {
+    let text = std::fs::read_to_string(&v.recovery).expect("recovery key file");
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("AGE-SECRET-KEY-"))
+        .expect("the recovery file holds an age identity");
+    Identity::parse(line.trim()).expect("recovery identity")
+}
+
+/// A vault written by an earlier version held the psychologist's notes wrapped to
+/// the person (`pk/{d}/psy-notes/{author}`). Forged here with the recovery key,
+/// straight into the store: the wrap really opens the notes' data key with the
+/// person's identity, yet neither `access view` nor the export shows them, and the
+/// next synchronisation of the person's keys removes the wrap, audited.
+#[test]
+fn person_wraps_of_author_only_notes_are_never_read_through_and_are_removed() {
+    if !age_tools() {
+        return;
+    }
+    let v = setup(CARE_TEAM);
+    let f = fill(&v, "Lea Ancienne");
+    let d = f.d.clone();
+    const PASS: &str = "passphrase of Lea";
+    grant(&v, &d, PASS, true).expect_code(0, "grant");
+
+    // As an attacker — or an older Coffre — with the files, no coffre running.
+    {
+        let store = SledStore::open(&v.dir.join("store")).unwrap();
+        let meta: VaultMeta = decode(&store.get(b"meta").unwrap().unwrap(), "meta").unwrap();
+        let vid = meta.vault_id.clone();
+        let erasure =
+            Key32::from_slice(&std::fs::read(v.dir.join("erasure").join(&d)).unwrap()).unwrap();
+        assert!(
+            store
+                .scan_prefix(format!("pk/{d}/psy-notes/").as_bytes())
+                .unwrap()
+                .is_empty(),
+            "no psy-notes wrap for the person today"
+        );
+        let rec: DataKeyRecord = decode(
+            &store
+                .get(format!("dk/{d}/psy-notes/{PSY}").as_bytes())
+                .unwrap()
+                .expect("the psychologist's data key"),
+            "dk",
+        )
+        .unwrap();
+        let rid = recovery_identity(&v);
+        let dk = unwrap_personal(&rec.wrapped, &rid, &erasure, &vid, &d, "psy-notes", PSY)
+            .unwrap()
+            .expect("the recovery key opens the author-only key");
+        let person = unseal_person(&store, &vid, &d, PASS).expect("person identity");
+        let w = coffre::vault::keys::wrap_personal(
+            &dk,
+            &[
+                person.recipient().as_str(),
+                meta.recovery_recipient.as_str(),
+            ],
+            &erasure,
+            &vid,
+            &d,
+            "psy-notes",
+            &format!("person/{PSY}"),
+        )
+        .unwrap();
+        // Positive control: the forged wrap opens the notes for the person.
+        let back = unwrap_personal(
+            &w,
+            &person,
+            &erasure,
+            &vid,
+            &d,
+            "psy-notes",
+            &format!("person/{PSY}"),
+        )
+        .unwrap()
+        .expect("the forged wrap opens for the person");
+        let (e, ver, _, fld) = sealed_fields(&store, &d)
+            .into_iter()
+            .find(|(_, _, _, fld)| fld.category == "psy-notes")
+            .expect("the psy-notes field");
+        assert_eq!(
+            opens_field(&back, &vid, &e, ver, &fld).as_deref(),
+            Some(f.markers["psy-notes"].as_str()),
+            "positive control: the wrap opens the notes"
+        );
+        let mut batch = Batch::new();
+        batch.put(format!("pk/{d}/psy-notes/{PSY}").into_bytes(), w);
+        store.commit(batch).unwrap();
+    }
+
+    // The person's own access: withheld, with its reason code; never the words.
+    let raw = person(&v, PASS, &["access", "view", &d, "--json"]);
+    raw.expect_code(0, "access view");
+    assert!(!raw.stdout.contains(&f.markers["psy-notes"]));
+    let view = raw.json();
+    assert_eq!(
+        withheld_of(entry_by_id(&view, &f.entries["psy-notes"])),
+        vec![(
+            "text".to_string(),
+            "psy-notes".to_string(),
+            "withheld-from-person".to_string()
+        )]
+    );
+    // Plain-text view too.
+    let txt = person(&v, PASS, &["access", "view", &d]);
+    txt.expect_code(0, "access view (text)");
+    assert!(!txt.stdout.contains(&f.markers["psy-notes"]));
+    assert!(
+        txt.stdout.contains(&f.markers["social"]),
+        "positive control"
+    );
+
+    // The export, by the director with the recovery key: listed with its reason.
+    let x = export_and_open(&v, &d, "old-wrap");
+    for doc in [&x.html, &x.raw_data, &x.raw_history] {
+        for m in f.withheld_markers() {
+            assert!(!doc.contains(m), "a withheld value is in the export: {m}");
+        }
+    }
+    assert!(
+        x.raw_data.contains(&f.markers["social"]),
+        "positive control"
+    );
+    assert!(x.data["withheld"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["category"] == "psy-notes" && w["reason"] == PSY_NOTES_REASON));
+
+    // A holder working on the file synchronises the person's keys: the stale wrap
+    // goes, and that is audited.
+    v.as_user(DOC, &["dossier", "show", &d])
+        .expect_code(0, "doctor reads");
+    let store = SledStore::open(&v.dir.join("store")).unwrap();
+    assert!(
+        store
+            .scan_prefix(format!("pk/{d}/psy-notes/").as_bytes())
+            .unwrap()
+            .is_empty(),
+        "the stale psy-notes wrap is still there"
+    );
+    assert!(
+        !store
+            .scan_prefix(format!("pk/{d}/social/").as_bytes())
+            .unwrap()
+            .is_empty(),
+        "the person's other wraps stay"
+    );
+    drop(store);
+    let keys = v.audit_log(DPO, &["--dossier", &d, "--action", "access.keys"]);
+    assert!(
+        keys.iter().any(|e| e["detail"]
+            .as_str()
+            .is_some_and(|s| s.contains("removed: psy-notes"))),
+        "the removal is audited: {keys:?}"
+    );
+}
+
+/// Break-the-glass words can name third parties: the person sees that an
+/// emergency access happened (when, which profession, which categories), not the
+/// words, until the DPO releases them for that dossier; the release is audited.
+#[test]
+fn justification_words_reach_the_person_only_after_the_dpo_releases_them() {
+    if !age_tools() {
+        return;
+    }
+    let mut v = setup(CARE_TEAM);
+    v.add_staff("urg", "Urgentiste", "medecin", true);
+    let f = fill(&v, "Nina Urgence");
+    let d = f.d.clone();
+    const PASS: &str = "passphrase of Nina";
+    grant(&v, &d, PASS, true).expect_code(0, "grant");
+    let just = marker("JUSTIF-Mme Voisine a signale des coups-");
+    v.as_user("urg", &["dossier", "show", &d, "--break-glass", &just])
+        .expect_code(0, "break the glass");
+
+    let emergency = |hist: &Value| -> Vec<Value> {
+        hist.as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["actor"] == "urg" && h["break_glass"] == true)
+            .cloned()
+            .collect()
+    };
+
+    // Before the release: the access is there, its words are not.
+    let raw = person(&v, PASS, &["access", "view", &d, "--json"]);
+    raw.expect_code(0, "view");
+    assert!(!raw.stdout.contains(&just), "the words before the release");
+    let bg = emergency(&raw.json()["access_history"]);
+    assert!(!bg.is_empty(), "the emergency access is shown");
+    assert!(bg.iter().all(|h| h["profession"] == "medecin"));
+    assert!(bg.iter().any(|h| h["action"] == "dossier.read"
+        && h["categories"].as_array().is_some_and(|c| !c.is_empty())));
+    assert!(bg.iter().all(|h| h["justification"].is_null()));
+    let x = export_and_open(&v, &d, "before");
+    for doc in [&x.html, &x.raw_data, &x.raw_history] {
+        assert!(
+            !doc.contains(&just),
+            "the words in the export before the release"
+        );
+    }
+    assert!(
+        x.html.contains("accès d'urgence"),
+        "the emergency is in the report"
+    );
+
+    // Only an audit reader may release (the director may not), audited.
+    v.as_user(&v.admin, &["audit", "release-justifications", &d])
+        .expect_code(3, "the director releases");
+    let r = v.as_user(DPO, &["audit", "release-justifications", &d, "--json"]);
+    r.expect_code(0, "the DPO releases");
+    let sum = r.json();
+    // The opening of the window and the read it allowed carry the same words.
+    let with_words = v
+        .audit_log(DPO, &["--dossier", &d])
+        .iter()
+        .filter(|e| e["justification_text"] == just.as_str())
+        .count();
+    assert_eq!(with_words, 2, "break-glass.open and the read");
+    assert_eq!(sum["released"], with_words, "{sum}");
+    assert_eq!(sum["person_copies"], true);
+    let rel = v.audit_log(DPO, &["--dossier", &d, "--action", "audit.release"]);
+    assert!(
+        rel.iter()
+            .any(|e| e["actor"] == DPO && e["outcome"] == "ok"),
+        "the release is audited: {rel:?}"
+    );
+    assert!(
+        rel.iter()
+            .any(|e| e["actor"] == v.admin.as_str() && e["outcome"] == "denied"),
+        "the refused release is audited: {rel:?}"
+    );
+
+    // After: the person reads the words, in their view and in the export.
+    let view = person_view(&v, &d, PASS);
+    let bg = emergency(&view["access_history"]);
+    assert!(
+        bg.iter().any(|h| h["justification"] == just.as_str()),
+        "the released words: {bg:?}"
+    );
+    let txt = person(&v, PASS, &["access", "view", &d]);
+    assert!(txt.stdout.contains(&just));
+    let x = export_and_open(&v, &d, "after");
+    assert!(x.raw_history.contains(&just) && x.html.contains(&just));
+    assert!(
+        actions(&view["access_history"]).contains(&(DPO.into(), "audit.release".into())),
+        "the person sees the release in their history"
+    );
+
+    // A later emergency is not covered by the earlier release.
+    let later = marker("JUSTIF-second-");
+    v.as_user("urg", &["dossier", "show", &d, "--break-glass", &later])
+        .expect_code(0, "second break-glass");
+    let raw = person(&v, PASS, &["access", "view", &d, "--json"]);
+    assert!(!raw.stdout.contains(&later), "a later justification leaked");
+    assert!(raw.stdout.contains(&just), "the released one stays");
+    let x = export_and_open(&v, &d, "later");
+    assert!(!x.raw_history.contains(&later) && !x.html.contains(&later));
 }

@@ -59,8 +59,9 @@ struct World {
     values_a: BTreeSet<String>,
     /// Every value written in B (all versions).
     values_b: BTreeSet<String>,
-    /// The third-party value of B (withheld from the person and the export).
-    withheld_b: String,
+    /// The author-only values of B (psy-notes, third-party: withheld from the
+    /// person and the export).
+    withheld_b: BTreeSet<String>,
 }
 
 fn build() -> World {
@@ -119,7 +120,7 @@ fn build() -> World {
         }
     }
     let mut values = BTreeMap::new();
-    let mut withheld_b = String::new();
+    let mut withheld_b = BTreeSet::new();
     for dossier in [&a, &b] {
         let mut vals = BTreeSet::new();
         for (who, kind) in ENTRIES {
@@ -133,8 +134,8 @@ fn build() -> World {
                 s.amend_entry(&e, &[FieldInput::new("text", &m2)]).unwrap();
                 vals.insert(m2);
             }
-            if kind == "third-party" && dossier == &b {
-                withheld_b = m.clone();
+            if AUTHOR_ONLY.contains(&kind) && dossier == &b {
+                withheld_b.insert(m.clone());
             }
             vals.insert(m);
         }
@@ -403,13 +404,17 @@ fn erased_dossier_cannot_be_opened_even_with_the_recovery_key_and_old_copies() {
         let meta: VaultMeta = decode(&store.get(b"meta").unwrap().unwrap(), "meta").unwrap();
         let saved = save(&store, &a);
         assert_eq!(saved.dk.len(), 8, "A has a data key per category");
-        assert_eq!(saved.pk.len(), 7, "A's person holds all but third-party");
+        assert_eq!(
+            saved.pk.len(),
+            6,
+            "A's person holds all but the author-only psy-notes and third-party"
+        );
         assert_eq!(saved.versions.len(), 9, "8 entries, one amended");
         // Positive control: with the recovery key and A's erasure key, everything
         // of A opens — every data key, every person wrap, every value.
         let o = open_with(&store, &meta, &recovery, &ea, &a, &saved);
         assert_eq!(o.data_keys.len(), 8);
-        assert_eq!(o.person_wraps, 7);
+        assert_eq!(o.person_wraps, 6);
         assert_eq!(o.values, w.values_a, "positive control");
         let b_before = raw_records_of(&store, &b);
         (saved, b_before, meta)
@@ -707,7 +712,9 @@ fn erased_dossier_cannot_be_opened_even_with_the_recovery_key_and_old_copies() {
             }
         }
         let mut expected = w.values_b.clone();
-        expected.remove(&w.withheld_b);
+        for m in &w.withheld_b {
+            expected.remove(m);
+        }
         assert_eq!(got, expected, "B's export");
     }
 }

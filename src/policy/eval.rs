@@ -141,6 +141,21 @@ impl Policy {
         self.categories.get(category).is_some_and(|c| c.author_only)
     }
 
+    /// Why `category` is never shown to the person supported (their own access,
+    /// their export), or `None` when it may be. Author-only categories are always
+    /// withheld, whatever the policy text says: their keys are never wrapped to
+    /// the person. A category the policy does not define is withheld too.
+    pub fn withheld_from_person(&self, category: &str) -> Option<&str> {
+        match self.categories.get(category) {
+            None => Some(super::UNKNOWN_CATEGORY_REASON),
+            Some(c) => match (&c.withheld, c.author_only) {
+                (Some(r), _) => Some(r.as_str()),
+                (None, true) => Some(super::AUTHOR_ONLY_REASON),
+                (None, false) => None,
+            },
+        }
+    }
+
     /// Whether break-glass may open `category`.
     pub fn break_glass_opens(&self, category: &str) -> bool {
         self.categories

@@ -83,7 +83,7 @@ struct RawCategory {
     #[serde(default)]
     label: Option<String>,
     #[serde(default)]
-    author_only: bool,
+    author_only: Option<Spanned<bool>>,
     #[serde(default)]
     withheld: Option<String>,
     #[serde(default)]
@@ -160,7 +160,25 @@ fn valid_ident(s: &str) -> bool {
 }
 
 /// Parses and checks policy text; `file` names it in errors.
+///
+/// Besides the coherence rules of `policies/README.md`, an author-only category
+/// must carry `withheld = "legal reason"`: what only its author may read back is
+/// never given to the person supported (their keys are never wrapped to them), and
+/// the person's copy lists it with that reason. A policy that would leave it
+/// readable by the person is refused (`Error::Policy`, file:line:reason).
 pub fn parse(text: &str, file: &str) -> Result<Policy> {
+    parse_with(text, file, false)
+}
+
+/// Parses the copy of the policy a vault keeps (fingerprinted at `init`). Vaults
+/// created before author-only categories had to carry `withheld` still open: such
+/// a category is withheld from the person with [`super::AUTHOR_ONLY_REASON`].
+/// Every other rule of [`parse`] applies.
+pub fn parse_stored(text: &str, file: &str) -> Result<Policy> {
+    parse_with(text, file, true)
+}
+
+fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
     let cx = Ctx { text, file };
     let raw: RawPolicy = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| cx.line(s.start)).unwrap_or(0);
@@ -240,15 +258,16 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
             );
         }
         let inner = c;
+        let author_only = inner.author_only.as_ref().is_some_and(|b| *b.get_ref());
         let break_glass = match &inner.break_glass {
-            Some(b) if *b.get_ref() && inner.author_only => {
+            Some(b) if *b.get_ref() && author_only => {
                 return cx.err(
                     b.span(),
                     format!("category '{id}' is author-only: break-glass can never open it"),
                 );
             }
             Some(b) => *b.get_ref(),
-            None => !inner.author_only,
+            None => !author_only,
         };
         if let Some(reason) = &inner.withheld {
             if reason.trim().is_empty() {
@@ -258,6 +277,23 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
                 );
             }
         }
+        // Author-only means: never the person's either (CSP L1111-7 and the
+        // doctrine on practitioners' personal notes; policies/README.md).
+        let withheld = match (&inner.withheld, &inner.author_only) {
+            (Some(r), _) => Some(r.clone()),
+            (None, Some(a)) if *a.get_ref() => {
+                if !stored {
+                    return cx.err(
+                        a.span(),
+                        format!(
+                            "category '{id}' is author-only, so it can never be given to the person supported: add withheld = \"legal reason\""
+                        ),
+                    );
+                }
+                Some(super::AUTHOR_ONLY_REASON.to_string())
+            }
+            (None, _) => None,
+        };
         categories.insert(
             id.clone(),
             Category {
@@ -266,8 +302,8 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
                     .label
                     .clone()
                     .unwrap_or_else(|| inner.description.get_ref().clone()),
-                author_only: inner.author_only,
-                withheld: inner.withheld.clone(),
+                author_only,
+                withheld,
                 break_glass,
                 approval: inner.approval,
             },
@@ -478,4 +514,80 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
         professions,
         kinds,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{AUTHOR_ONLY_REASON, DEFAULT_POLICY};
+
+    /// The default policy with `psy-notes` no longer carrying its `withheld` line,
+    /// as vaults created before the rule hold it; and the line `author_only` is on.
+    fn without_psy_notes_reason() -> (String, usize) {
+        let mut out = Vec::new();
+        let mut in_psy = false;
+        let mut line_no = 0;
+        for l in DEFAULT_POLICY.lines() {
+            if l.starts_with('[') {
+                in_psy = l == "[categories.psy-notes]";
+            }
+            if in_psy && l.starts_with("withheld") {
+                continue;
+            }
+            out.push(l);
+            if in_psy && l.starts_with("author_only") {
+                line_no = out.len();
+            }
+        }
+        assert!(line_no > 0);
+        (out.join("\n"), line_no)
+    }
+
+    #[test]
+    fn an_author_only_category_readable_by_the_person_is_refused_at_its_line() {
+        let (text, line) = without_psy_notes_reason();
+        match parse(&text, "p.toml") {
+            Err(Error::Policy {
+                file,
+                line: l,
+                reason,
+            }) => {
+                assert_eq!(file, "p.toml");
+                assert_eq!(l, line, "{reason}");
+                assert!(reason.contains("psy-notes") && reason.contains("withheld"));
+            }
+            other => panic!("accepted: {:?}", other.map(|p| p.name)),
+        }
+    }
+
+    #[test]
+    fn a_stored_copy_without_the_reason_opens_with_author_only_withheld() {
+        let (text, _) = without_psy_notes_reason();
+        let p = parse_stored(&text, "vault/policy.toml").unwrap();
+        assert_eq!(
+            p.categories["psy-notes"].withheld.as_deref(),
+            Some(AUTHOR_ONLY_REASON)
+        );
+        assert_eq!(
+            p.withheld_from_person("psy-notes"),
+            Some(AUTHOR_ONLY_REASON)
+        );
+        assert_eq!(p.withheld_from_person("medical"), None);
+        assert!(p.withheld_from_person("no-such-category").is_some());
+    }
+
+    #[test]
+    fn the_default_policy_withholds_every_author_only_category_with_a_reason() {
+        let p = parse(DEFAULT_POLICY, "default.toml").unwrap();
+        for (id, c) in &p.categories {
+            if c.author_only {
+                let r = p.withheld_from_person(id).unwrap();
+                assert!(r.contains("CSP L1111-7"), "{id}: {r}");
+            }
+        }
+        assert!(p
+            .withheld_from_person("psy-notes")
+            .unwrap()
+            .contains("personal notes"));
+    }
 }

@@ -11,12 +11,22 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 pub use eval::{Capability, VaultKey};
-pub use load::{load, parse};
+pub use load::{load, parse, parse_stored};
 
 /// The policy shipped with Coffre (the French social and medico-social defaults).
 pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.toml");
 /// The name under which the default policy is reported in errors.
 pub const DEFAULT_POLICY_NAME: &str = "policies/default.toml";
+
+/// Why an author-only category is withheld from the person when the policy text
+/// gives no reason (vaults whose policy copy predates that rule). Personal notes
+/// kept by their author alone are not part of the communicable file (CSP L1111-7;
+/// ANAES recommendations approved by the arrêté of 5 March 2004); see
+/// `policies/README.md`.
+pub const AUTHOR_ONLY_REASON: &str = "Personal notes kept by their author alone are not part of the communicable file (CSP L1111-7; ANAES recommendations approved by the arrêté of 5 March 2004).";
+
+/// Why a category this policy does not define is withheld from the person.
+pub const UNKNOWN_CATEGORY_REASON: &str = "category not defined by the policy in force";
 
 /// An effective, checked policy.
 #[derive(Clone, Debug, Serialize)]

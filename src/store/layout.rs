@@ -17,6 +17,8 @@
 //! | `di/{dossier}/{tag}` | reverse blind index (for erasure) | the same tags |
 //! | `p/{dossier}` | the person's credential | public recipient, KDF parameters |
 //! | `pk/{dossier}/{category}/{author or *}` | data keys wrapped to the person | which categories they can open |
+//! | `jr/{dossier}/release` | the DPO's release of break-glass justifications to the person | who released, when, up to which audit entry |
+//! | `jr/{dossier}/e/{seq}` | one released justification, sealed for the person | which audit entries had one |
 //! | `ob/{dossier}/{category}/{profession}` | the person's objections | who may not read what |
 //! | `bg/{dossier}/{staff}` | open break-glass window | until when |
 //! | `as` | audit state, stored when the vault settles | size, byte length, last leaf hash, Merkle frontier |
@@ -149,6 +151,21 @@ pub fn person_key(dossier: &str, category: &str, author: Option<&str>) -> Vec<u8
 /// Prefix of the keys wrapped to the person supported for one dossier.
 pub fn person_prefix(dossier: &str) -> Vec<u8> {
     let mut v = k(&["pk", dossier]);
+    v.push(b'/');
+    v
+}
+/// `jr/{dossier}/release`: the DPO's release of the dossier's break-glass
+/// justifications to the person supported.
+pub fn justification_release(dossier: &str) -> Vec<u8> {
+    k(&["jr", dossier, "release"])
+}
+/// `jr/{dossier}/e/{seq}` (seq as 20 decimal digits): one released justification.
+pub fn released_justification(dossier: &str, seq: u64) -> Vec<u8> {
+    k(&["jr", dossier, "e", &format!("{seq:020}")])
+}
+/// Prefix of every released-justification record of one dossier.
+pub fn justification_prefix(dossier: &str) -> Vec<u8> {
+    let mut v = k(&["jr", dossier]);
     v.push(b'/');
     v
 }

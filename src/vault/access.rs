@@ -128,7 +128,7 @@ impl Session<'_> {
                     ),
                 );
             }
-            let sealed = self.seal_justification(text, Some(dossier))?;
+            let sealed = self.seal_justification(text)?;
             let hours = u64::from(self.vault.policy.rules.break_glass_hours);
             let opened = now();
             let until = opened + hours * 3600;

@@ -57,6 +57,7 @@ pub fn describe_action(e: &AuditEntry) -> String {
         "team.add" => "added a professional to the care team",
         "audit.history" => "consulted who accessed the file",
         "audit.read" => "consulted the audit log",
+        "audit.release" => "released the emergency-access justifications to the person",
         other => other,
     };
     match e.outcome {
@@ -69,7 +70,7 @@ pub fn describe_action(e: &AuditEntry) -> String {
 impl Session<'_> {
     /// Every generation of the audit key this member holds (justifications
     /// written before a rotation stay readable).
-    fn audit_key(&mut self) -> Result<AuditKeys> {
+    pub(crate) fn audit_key(&mut self) -> Result<AuditKeys> {
         let mut keys = Vec::new();
         for gen in 1..=self.vault.key_gen(&VaultKey::Audit)? {
             if let Some(m) = self.vault_key_material_gen(&VaultKey::Audit, gen)? {
@@ -282,7 +283,7 @@ impl super::Vault {
     }
 }
 
-fn decrypt_justification(e: &AuditEntry, keys: &AuditKeys) -> Option<String> {
+pub(crate) fn decrypt_justification(e: &AuditEntry, keys: &AuditKeys) -> Option<String> {
     let h = e.justification.as_ref()?;
     let ct = hex::decode(h).ok()?;
     let plain = keys

@@ -112,6 +112,7 @@ impl Vault {
         for prefix in [
             layout::data_key_prefix(dossier),
             layout::person_prefix(dossier),
+            layout::justification_prefix(dossier),
             layout::dossier_index_prefix(dossier),
             layout::objection_prefix(dossier),
             layout::team_prefix(dossier),
@@ -172,7 +173,7 @@ impl Session<'_> {
             .draft(ACTION)
             .dossier(dossier)
             .detail("keys destroyed (crypto-shredding)");
-        d.justification = Some(self.seal_justification(reason, None)?);
+        d.justification = Some(self.seal_justification(reason)?);
         // The signer of the erasure fact: this member (shred fills in the fact).
         let d = d.fact(String::new(), self.fact_signer());
         self.vault.shred(dossier, d)

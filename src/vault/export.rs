@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::audit_read::describe_action;
-use super::keys::RECOVERY_HOLDER;
 use super::reader::{history_view, FieldKeys};
+use super::release::{is_released, ReleaseRecord};
 use super::session::Session;
 use super::views::{VersionView, WithheldReason};
 use super::{now, rfc3339};
@@ -24,7 +24,7 @@ use crate::audit::{AuditEntry, Outcome};
 use crate::crypto::wrap::{self, Identity};
 use crate::crypto::Key32;
 use crate::error::{Error, Result};
-use crate::policy::{Capability, VaultKey};
+use crate::policy::Capability;
 use crate::store::layout;
 use crate::store::records::{EntryRecord, SealedField};
 
@@ -111,6 +111,7 @@ pub(crate) fn quoi(e: &AuditEntry) -> String {
         "access.export" => "a préparé une copie de votre dossier",
         "access.object" => "a enregistré une opposition",
         "access.note" => "note ajoutée à votre demande",
+        "audit.release" => "a rendu consultables les justifications des accès d'urgence",
         "audit.history" => "a consulté l'historique des accès",
         "dossier.close" => "a clôturé le dossier",
         _ => return describe_action(e),
@@ -160,13 +161,9 @@ impl Session<'_> {
                     "a data-key record has a malformed key".into(),
                 ));
             };
-            if self
-                .vault
-                .policy
-                .categories
-                .get(*cat)
-                .is_none_or(|c| c.withheld.is_some())
-            {
+            // Never a key of a category withheld from the person (author-only
+            // notes included): its content cannot reach the export.
+            if self.vault.policy.withheld_from_person(cat).is_some() {
                 continue;
             }
             match self.data_key_any(dossier, cat, label, recovery)? {
@@ -202,29 +199,12 @@ impl Session<'_> {
             .audit(self.draft(ACTION).dossier(dossier).categories(cats.clone()))?;
 
         // Every generation of the audit key, through the recovery key, so the
-        // justifications of accesses can be shown in the actor's words.
-        let mut audit_key = Vec::new();
-        if let Some(r) = recovery {
-            for gen in 1..=self.vault.key_gen(&VaultKey::Audit)? {
-                let wrapped = self.vault.store.get(&layout::wrap(
-                    &VaultKey::Audit.name(),
-                    gen,
-                    RECOVERY_HOLDER,
-                ))?;
-                if let Some(m) = wrapped
-                    .map(|ct| wrap::unwrap(&ct, r))
-                    .transpose()?
-                    .flatten()
-                {
-                    if let Some(id) = std::str::from_utf8(&m)
-                        .ok()
-                        .and_then(|s| Identity::parse(s).ok())
-                    {
-                        audit_key.push(id);
-                    }
-                }
-            }
-        }
+        // justifications the DPO released can be shown in the actor's words.
+        let audit_key = match recovery {
+            Some(r) => self.vault.audit_identities_with_recovery(r)?,
+            None => Vec::new(),
+        };
+        let release = self.vault.justification_release(dossier)?;
         let names = self.staff_name_map()?;
         let establishment = self.establishment()?;
         let entry_ids = self.vault.dossier_entry_ids(dossier)?;
@@ -239,6 +219,7 @@ impl Session<'_> {
             keys,
             names,
             audit_key,
+            release,
             closed: rec.closed.map(rfc3339),
             retention: rec.retention.clone(),
         };
@@ -267,6 +248,8 @@ struct Ctx<'a> {
     keys: HashMap<(String, String), Key32>,
     names: HashMap<String, String>,
     audit_key: Vec<Identity>,
+    /// The DPO's release of justifications, if any.
+    release: Option<ReleaseRecord>,
     closed: Option<String>,
     retention: Option<String>,
 }
@@ -332,13 +315,16 @@ impl Ctx<'_> {
     }
 
     fn withheld(&self) -> impl Fn(&str) -> bool + '_ {
-        |c: &str| {
-            self.vault
-                .policy
-                .categories
-                .get(c)
-                .is_none_or(|d| d.withheld.is_some())
-        }
+        |c: &str| self.vault.policy.withheld_from_person(c).is_some()
+    }
+
+    /// The legal reason `category` is withheld from the person ("" if it is not).
+    fn withheld_reason(&self, category: &str) -> String {
+        self.vault
+            .policy
+            .withheld_from_person(category)
+            .unwrap_or("")
+            .to_string()
     }
 
     /// Every entry with all its versions, one at a time.
@@ -369,14 +355,19 @@ impl Ctx<'_> {
         let offsets = self.vault.audit_offsets('d', &self.dossier)?;
         for chunk in offsets.chunks(256) {
             for e in self.vault.audit_read_at(chunk)? {
+                // The words only once the DPO released them for this dossier.
+                let released = is_released(self.release.as_ref(), &e);
                 let j = e.justification.as_ref().map(|h| {
-                    hex::decode(h)
-                        .ok()
+                    let words = released
+                        .then(|| hex::decode(h).ok())
+                        .flatten()
                         .and_then(|ct| self.audit_key.iter().find_map(|k| wrap::unwrap(&ct, k).ok().flatten()))
-                        .map(|p| String::from_utf8_lossy(&p).into_owned())
-                        .unwrap_or_else(|| {
-                            "(justification enregistrée, consultable auprès du délégué à la protection des données)".into()
-                        })
+                        .map(|p| String::from_utf8_lossy(&p).into_owned());
+                    match (words, released) {
+                        (Some(w), _) => w,
+                        (None, true) => "(justification communicable : consultez-la avec votre accès personnel ou auprès du délégué à la protection des données)".into(),
+                        (None, false) => "(justification enregistrée ; ses termes peuvent mentionner d'autres personnes et vous sont communiqués après examen par le délégué à la protection des données)".into(),
+                    }
                 });
                 f(&e, j)?;
             }
@@ -457,7 +448,7 @@ impl Ctx<'_> {
         let p = &self.vault.policy;
         p.categories
             .iter()
-            .filter(|(_, d)| d.withheld.is_none())
+            .filter(|(c, _)| p.withheld_from_person(c).is_none())
             .map(|(c, d)| {
                 let who: Vec<String> = p
                     .professions
@@ -486,13 +477,6 @@ impl Ctx<'_> {
         .map_err(io)?;
         w.write_all("<h2>Ce que contient votre dossier</h2>".as_bytes())
             .map_err(io)?;
-        let withheld_reason: BTreeMap<String, String> = self
-            .vault
-            .policy
-            .categories
-            .iter()
-            .filter_map(|(c, d)| d.withheld.clone().map(|r| (c.clone(), r)))
-            .collect();
         self.for_each_entry(|e, versions| {
             t.entries += 1;
             let kind = self.vault.policy.kinds.get(&e.kind).map(|k| k.label.clone()).unwrap_or_else(|| e.kind.clone());
@@ -511,7 +495,7 @@ impl Ctx<'_> {
                         "<tr><th>{}</th><td class=\"muted\">Information non communicable ({}) : {}</td></tr>",
                         esc(&x.field),
                         esc(&self.category_label(&x.category)),
-                        esc(withheld_reason.get(&x.category).map(String::as_str).unwrap_or(""))
+                        esc(&self.withheld_reason(&x.category))
                     )
                     .map_err(io)?;
                 }
@@ -539,7 +523,7 @@ impl Ctx<'_> {
                     w,
                     "<tr><td>{}</td><td>{n}</td><td>{}</td></tr>",
                     esc(&self.category_label(c)),
-                    esc(withheld_reason.get(c).map(String::as_str).unwrap_or(""))
+                    esc(&self.withheld_reason(c))
                 )
                 .map_err(io)?;
             }
@@ -651,7 +635,7 @@ impl Ctx<'_> {
         })?;
         let withheld_list: Vec<serde_json::Value> = withheld
             .iter()
-            .map(|(c, n)| json!({"category": c, "fields": n, "reason": self.vault.policy.categories.get(c).and_then(|d| d.withheld.clone())}))
+            .map(|(c, n)| json!({"category": c, "fields": n, "reason": self.withheld_reason(c)}))
             .collect();
         let tail = json!({
             "withheld": withheld_list,

@@ -487,7 +487,11 @@ impl Session<'_> {
                 wrapped,
             })?,
         );
-        if let Some(person) = vault.person_record(dossier)? {
+        let person = match vault.policy.withheld_from_person(category) {
+            None => vault.person_record(dossier)?,
+            Some(_) => None,
+        };
+        if let Some(person) = person {
             let recipients = [
                 person.recipient.as_str(),
                 vault.meta.recovery_recipient.as_str(),

@@ -29,6 +29,7 @@ pub mod keys;
 mod lifecycle;
 mod person;
 mod reader;
+pub mod release;
 mod retention;
 mod session;
 mod staff;
@@ -329,7 +330,7 @@ impl Vault {
                 "the vault's policy.toml was changed outside coffre (its fingerprint does not match)".into(),
             ));
         }
-        let policy = crate::policy::parse(&text, &policy_path.display().to_string())?;
+        let policy = crate::policy::parse_stored(&text, &policy_path.display().to_string())?;
         let recorded: LogState = decode(
             &store.get(&layout::audit_state())?.ok_or_else(|| {
                 Error::Integrity("the store has no record of the audit log".into())

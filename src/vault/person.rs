@@ -246,19 +246,27 @@ impl Session<'_> {
         let erasure = self.erasure_key(dossier)?;
         let mut batch = Batch::new();
         let mut missing = Vec::new();
+        // Wraps of categories withheld from the person (author-only notes wrapped
+        // by earlier versions) go: nothing reads through them any more.
+        let mut stale = Vec::new();
+        for (k, _) in self
+            .vault
+            .store
+            .scan_prefix(&layout::person_prefix(dossier))?
+        {
+            let (cat, _) = label_of(&k)?;
+            if self.vault.policy.withheld_from_person(&cat).is_some() {
+                stale.push(cat);
+                batch.remove(k);
+            }
+        }
         for (k, _) in self
             .vault
             .store
             .scan_prefix(&layout::data_key_prefix(dossier))?
         {
             let (cat, label) = label_of(&k)?;
-            if self
-                .vault
-                .policy
-                .categories
-                .get(&cat)
-                .is_none_or(|c| c.withheld.is_some())
-            {
+            if self.vault.policy.withheld_from_person(&cat).is_some() {
                 continue;
             }
             let author = (label != "*").then_some(label.as_str());
@@ -293,10 +301,21 @@ impl Session<'_> {
         missing.sort();
         missing.dedup();
         if !batch.is_empty() {
+            stale.sort();
+            stale.dedup();
+            let detail = if stale.is_empty() {
+                "data keys wrapped to the person".to_string()
+            } else {
+                format!(
+                    "data keys wrapped to the person; wraps of withheld categories removed: {}",
+                    stale.join(", ")
+                )
+            };
             self.vault.commit_audited(
                 self.draft("access.keys")
                     .dossier(dossier)
-                    .detail("data keys wrapped to the person"),
+                    .categories(stale)
+                    .detail(&detail),
                 batch,
             )?;
         }
@@ -498,13 +517,9 @@ impl FieldKeys for PersonKeys<'_> {
         author: &str,
     ) -> Result<std::result::Result<Key32, WithheldReason>> {
         let cat = field.category.as_str();
-        if self
-            .vault
-            .policy
-            .categories
-            .get(cat)
-            .is_none_or(|c| c.withheld.is_some())
-        {
+        // Checked before any wrap is looked up: a wrap of a withheld category left
+        // by an earlier version is never read through.
+        if self.vault.policy.withheld_from_person(cat).is_some() {
             return Ok(Err(WithheldReason::WithheldFromPerson));
         }
         let author_only = self.vault.policy.is_author_only(cat);
@@ -612,9 +627,10 @@ impl PersonSession<'_> {
         super::dossier::open_header_with(&k, &self.vault.meta.vault_id, &rec).map(Some)
     }
 
-    /// Who read or changed the file, when, which categories, with which
-    /// justification (the person can read justifications recorded since their
-    /// access was granted). Audited.
+    /// Who read or changed the file, when, which categories. A break-the-glass
+    /// justification is given in its author's words only once the DPO released
+    /// the dossier's justifications (`Session::release_justifications`); before,
+    /// the person sees that the emergency access happened. Audited.
     pub fn history(&self) -> Result<Vec<HistoryItem>> {
         self.vault
             .audit(Draft::new(&self.actor(), "person", "access.history").dossier(&self.dossier))?;
@@ -622,21 +638,15 @@ impl PersonSession<'_> {
             dossier: Some(self.dossier.clone()),
             ..Filter::default()
         };
-        Ok(self
-            .vault
-            .audit_entries(&filter)?
-            .into_iter()
-            .map(|e| {
-                let what = super::export::quoi(&e);
-                let justification = e
-                    .justification
-                    .as_ref()
-                    .and_then(|h| hex::decode(h).ok())
-                    .and_then(|ct| wrap::unwrap(&ct, &self.identity).ok().flatten())
-                    .map(|p| String::from_utf8_lossy(&p).into_owned());
-                self.vault.history_item(e, None, what, justification)
-            })
-            .collect())
+        let mut out = Vec::new();
+        for e in self.vault.audit_entries(&filter)? {
+            let what = super::export::quoi(&e);
+            let justification =
+                self.vault
+                    .released_for_person(&self.dossier, &e, &self.identity)?;
+            out.push(self.vault.history_item(e, None, what, justification));
+        }
+        Ok(out)
     }
 
     /// Attaches the person's own note (e.g. their disagreement with an entry,

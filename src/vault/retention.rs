@@ -181,9 +181,7 @@ impl Session<'_> {
                     .map(|a| format!("; approval: {a}"))
                     .unwrap_or_default()
             ));
-            d.justification = approval
-                .map(|a| self.seal_justification(a, None))
-                .transpose()?;
+            d.justification = approval.map(|a| self.seal_justification(a)).transpose()?;
             let d = d.fact(String::new(), self.fact_signer());
             self.vault.shred(&item.dossier, d)?;
         }

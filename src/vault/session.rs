@@ -453,13 +453,7 @@ impl<'v> Session<'v> {
                 // The person supported, if they have their own access, gets every
                 // new non-withheld key of their dossier at once.
                 if let Some(person) = self.vault.person_record(dossier)? {
-                    if self
-                        .vault
-                        .policy
-                        .categories
-                        .get(category)
-                        .is_some_and(|c| c.withheld.is_none())
-                    {
+                    if self.vault.policy.withheld_from_person(category).is_none() {
                         let recipients = [
                             person.recipient.as_str(),
                             self.vault.meta.recovery_recipient.as_str(),
@@ -496,18 +490,12 @@ impl<'v> Session<'v> {
         Ok(k)
     }
 
-    /// Encrypts a justification to the vault's audit key (hex of an age file).
-    /// For a dossier whose person has their own access, they can read it too.
-    pub(crate) fn seal_justification(&self, text: &str, dossier: Option<&str>) -> Result<String> {
-        let person = match dossier {
-            Some(d) => self.vault.person_record(d)?.map(|p| p.recipient),
-            None => None,
-        };
+    /// Encrypts a justification to the vault's audit key only (hex of an age
+    /// file). The person supported reads it once the DPO releases it.
+    pub(crate) fn seal_justification(&self, text: &str) -> Result<String> {
+        // The audit key only: the person gets the words once the DPO releases
+        // them (vault::release).
         let audit = self.vault.audit_recipient()?;
-        let mut recipients = vec![audit.as_str()];
-        if let Some(p) = &person {
-            recipients.push(p.as_str());
-        }
-        Ok(hex::encode(wrap::wrap(text.as_bytes(), &recipients)?))
+        Ok(hex::encode(wrap::wrap(text.as_bytes(), &[audit.as_str()])?))
     }
 }

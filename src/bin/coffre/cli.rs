@@ -447,6 +447,13 @@ pub enum AuditCmd {
         /// Dossier id.
         dossier: String,
     },
+    /// Release to the person the break-the-glass justifications recorded so far in
+    /// their file, after checking that their words may be shown (they can name
+    /// third parties). Audit readers only; the release is itself audited.
+    ReleaseJustifications {
+        /// Dossier id.
+        dossier: String,
+    },
     /// The data protection officer's report (aggregates only for directors).
     Report {
         /// From this date (YYYY-MM-DD) or time (RFC 3339).

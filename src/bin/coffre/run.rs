@@ -603,6 +603,26 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             Ok(())
         }
+        Command::Audit(AuditCmd::ReleaseJustifications { dossier }) => {
+            let r = s.release_justifications(dossier)?;
+            if out.json {
+                return out.json(&serde_json::to_value(&r).map_err(|e| Error::Io(e.to_string()))?);
+            }
+            out.line(&format!(
+                "{} justification(s) of dossier {} released to the person (audit entries up to {}).",
+                r.released, r.dossier, r.up_to_seq
+            ))?;
+            if r.unreadable > 0 {
+                out.line(&format!(
+                    "{} justification(s) could not be opened with your audit keys and were not released.",
+                    r.unreadable
+                ))?;
+            }
+            if !r.person_copies {
+                out.line("The person has no personal access yet: their exports show the words; after `access grant`, release again for their own access.")?;
+            }
+            Ok(())
+        }
         Command::Audit(AuditCmd::History { dossier }) => {
             let items = s.access_history(dossier)?;
             if out.json {

@@ -1,0 +1,248 @@
+//! Break-the-glass justifications and the person supported. A justification is the
+//! actor's own words and may name third parties, so it is encrypted to the audit
+//! key only: the person sees *that* an emergency access happened (when, which
+//! profession, which categories), not its words, until the data protection officer
+//! releases them for that dossier (an audited act, `audit.release`).
+//!
+//! On release the DPO, who holds the audit key, decrypts the dossier's
+//! justifications and seals each one under a fresh random key *K*
+//! (ChaCha20-Poly1305, AAD `coffre/released-justification/v1 ‖ vault ‖ dossier ‖
+//! seq`); *K* is wrapped to the person's own key and the recovery key, bound to the
+//! dossier's erasure key like the person's data keys (`docs/crypto.md`, "The
+//! person's key"). Exports made with the recovery key show the released words too
+//! (decrypted with the audit key), and only those up to the released audit entry.
+
+use serde::{Deserialize, Serialize};
+
+use super::audit_read::decrypt_justification;
+use super::keys::{unwrap_personal, wrap_personal, RECOVERY_HOLDER};
+use super::session::Session;
+use super::{now, Vault};
+use crate::audit::{AuditEntry, Filter};
+use crate::crypto::key::random_bytes;
+use crate::crypto::wrap::{self, Identity};
+use crate::crypto::{envelope, Aad, Key32};
+use crate::error::{Error, Result};
+use crate::policy::{Capability, VaultKey};
+use crate::store::records::{decode, encode};
+use crate::store::{layout, Batch};
+
+/// The pseudo-category and label the release key is wrapped under.
+const RELEASE_CATEGORY: &str = "~justifications";
+const RELEASE_LABEL: &str = "person/release";
+
+/// The DPO's release of a dossier's justifications (`jr/{dossier}/release`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReleaseRecord {
+    /// Staff id of the DPO who released them.
+    pub released_by: String,
+    /// When (Unix seconds).
+    pub time: u64,
+    /// Justifications of audit entries up to this sequence number are released.
+    pub up_to_seq: u64,
+    /// The release key *K*, wrapped to the person and the recovery key (empty when
+    /// the person had no personal access at the time of the release).
+    pub key: Vec<u8>,
+}
+
+/// What a release did.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReleaseSummary {
+    /// The dossier.
+    pub dossier: String,
+    /// Justifications released.
+    pub released: u64,
+    /// Justifications the releasing member's audit keys could not open (not released).
+    pub unreadable: u64,
+    /// Audit entries up to this sequence number are covered.
+    pub up_to_seq: u64,
+    /// Whether copies were sealed for the person's own access (false: the person
+    /// has no personal access yet; release again after `access grant`).
+    pub person_copies: bool,
+}
+
+fn released_aad(vault_id: &str, dossier: &str, seq: u64) -> Aad {
+    Aad::new("coffre/released-justification/v1")
+        .with(vault_id.as_bytes())
+        .with(dossier.as_bytes())
+        .with(&seq.to_be_bytes())
+}
+
+impl Vault {
+    /// The DPO's release for `dossier`, if any.
+    pub(crate) fn justification_release(&self, dossier: &str) -> Result<Option<ReleaseRecord>> {
+        match self.store.get(&layout::justification_release(dossier))? {
+            Some(b) => Ok(Some(decode(&b, "justification release")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every generation of the audit key, opened with the recovery identity.
+    pub(crate) fn audit_identities_with_recovery(&self, r: &Identity) -> Result<Vec<Identity>> {
+        let mut out = Vec::new();
+        for gen in 1..=self.key_gen(&VaultKey::Audit)? {
+            let wrapped =
+                self.store
+                    .get(&layout::wrap(&VaultKey::Audit.name(), gen, RECOVERY_HOLDER))?;
+            if let Some(m) = wrapped
+                .map(|ct| wrap::unwrap(&ct, r))
+                .transpose()?
+                .flatten()
+            {
+                if let Some(id) = std::str::from_utf8(&m)
+                    .ok()
+                    .and_then(|s| Identity::parse(s).ok())
+                {
+                    out.push(id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The justification of audit entry `e` of `dossier` as the person may read it
+    /// with their `identity`: only if the DPO released it. Anything missing or not
+    /// opening gives `None` (the person then sees that an access happened, not why).
+    pub(crate) fn released_for_person(
+        &self,
+        dossier: &str,
+        e: &AuditEntry,
+        identity: &Identity,
+    ) -> Result<Option<String>> {
+        if e.justification.is_none() {
+            return Ok(None);
+        }
+        let Some(rel) = self.justification_release(dossier)? else {
+            return Ok(None);
+        };
+        if e.seq > rel.up_to_seq || rel.key.is_empty() {
+            return Ok(None);
+        }
+        let Some(sealed) = self
+            .store
+            .get(&layout::released_justification(dossier, e.seq))?
+        else {
+            return Ok(None);
+        };
+        let erasure = self.erasure_key(dossier)?;
+        let vid = &self.meta.vault_id;
+        let Some(k) = unwrap_personal(
+            &rel.key,
+            identity,
+            &erasure,
+            vid,
+            dossier,
+            RELEASE_CATEGORY,
+            RELEASE_LABEL,
+        )?
+        else {
+            return Ok(None);
+        };
+        let plain = envelope::open(&k, &released_aad(vid, dossier, e.seq), &sealed)?;
+        Ok(Some(String::from_utf8_lossy(&plain).into_owned()))
+    }
+}
+
+/// Whether the justification of `e` was released to the person by `release`.
+pub(crate) fn is_released(release: Option<&ReleaseRecord>, e: &AuditEntry) -> bool {
+    release.is_some_and(|r| e.seq <= r.up_to_seq)
+}
+
+impl Session<'_> {
+    /// The DPO releases to the person supported the break-the-glass justifications
+    /// recorded so far in `dossier` (capability `read-audit`). Audited
+    /// (`audit.release`) in the same durable step as the records it writes; a later
+    /// emergency access needs a new release. Replaces any earlier release.
+    ///
+    /// Errors: `Refused` without `read-audit`; `NotFound` for an unknown or erased
+    /// dossier.
+    pub fn release_justifications(&mut self, dossier: &str) -> Result<ReleaseSummary> {
+        const ACTION: &str = "audit.release";
+        self.load_dossier(dossier)?;
+        self.require(Capability::ReadAudit, ACTION, Some(dossier))?;
+        let keys = self.audit_key()?;
+        let filter = Filter {
+            dossier: Some(dossier.to_string()),
+            ..Filter::default()
+        };
+        let entries = self.vault.audit_entries(&filter)?;
+        let up_to_seq = entries.iter().map(|e| e.seq).max().unwrap_or(0);
+        let person = self.vault.person_record(dossier)?;
+        let vid = self.vault.meta.vault_id.clone();
+        let k = Key32::from_slice(&random_bytes::<32>()?)?;
+        let mut batch = Batch::new();
+        // An earlier release's copies go: this one replaces it.
+        for (key, _) in self
+            .vault
+            .store
+            .scan_prefix(&layout::justification_prefix(dossier))?
+        {
+            batch.remove(key);
+        }
+        let (mut released, mut unreadable) = (0u64, 0u64);
+        for e in entries.iter().filter(|e| e.justification.is_some()) {
+            match decrypt_justification(e, &keys) {
+                Some(text) => {
+                    released += 1;
+                    if person.is_some() {
+                        batch.put(
+                            layout::released_justification(dossier, e.seq),
+                            envelope::seal(
+                                &k,
+                                &released_aad(&vid, dossier, e.seq),
+                                text.as_bytes(),
+                            )?,
+                        );
+                    }
+                }
+                None => unreadable += 1,
+            }
+        }
+        let wrapped = match &person {
+            Some(p) => {
+                let erasure = self.erasure_key(dossier)?;
+                let recipients = [
+                    p.recipient.as_str(),
+                    self.vault.meta.recovery_recipient.as_str(),
+                ];
+                wrap_personal(
+                    &k,
+                    &recipients,
+                    &erasure,
+                    &vid,
+                    dossier,
+                    RELEASE_CATEGORY,
+                    RELEASE_LABEL,
+                )?
+            }
+            None => Vec::new(),
+        };
+        batch.put(
+            layout::justification_release(dossier),
+            encode(&ReleaseRecord {
+                released_by: self.me.id.clone(),
+                time: now(),
+                up_to_seq,
+                key: wrapped,
+            })?,
+        );
+        if released == 0 && unreadable > 0 {
+            return Err(Error::Pending(format!(
+                "none of the {unreadable} justification(s) of dossier {dossier} opens with your audit keys"
+            )));
+        }
+        self.vault.commit_audited(
+            self.draft(ACTION).dossier(dossier).detail(&format!(
+                "{released} justification(s) released to the person, up to audit entry {up_to_seq}"
+            )),
+            batch,
+        )?;
+        Ok(ReleaseSummary {
+            dossier: dossier.to_string(),
+            released,
+            unreadable,
+            up_to_seq,
+            person_copies: person.is_some(),
+        })
+    }
+}
