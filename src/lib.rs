@@ -20,6 +20,7 @@ pub mod audit;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod harden;
 pub mod policy;
 pub mod store;
 pub mod vault;
