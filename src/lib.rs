@@ -22,11 +22,14 @@ pub mod demo;
 pub mod error;
 pub mod harden;
 pub mod policy;
+pub(crate) mod private_files;
 pub mod store;
 pub mod vault;
+pub mod warning;
 
 pub use error::{Error, Result};
 pub use vault::views;
 pub use vault::{
     ExportSummary, FieldInput, InitOptions, NewEntry, NewStaff, PersonSession, Session, Vault,
 };
+pub use warning::Warning;

@@ -105,6 +105,8 @@ pub struct Vault {
     /// Serialises operations that seal values (a renewal re-encrypts values, so
     /// no value may be sealed under the old data key meanwhile).
     pub(crate) write_lock: Mutex<()>,
+    /// What the open noticed and repaired (see [`Vault::warnings`]).
+    warnings: Vec<crate::Warning>,
     _lock: File,
 }
 
@@ -139,7 +141,7 @@ pub(crate) fn rfc3339(secs: u64) -> String {
 }
 
 fn take_lock(dir: &Path) -> Result<File> {
-    let file = File::options()
+    let file = crate::private_files::options()
         .create(true)
         .truncate(false)
         .write(true)
@@ -293,8 +295,11 @@ impl Vault {
                 dir.display()
             )));
         }
+        // Modes as found (before this process creates anything), set back to owner only.
+        let mut warnings = crate::private_files::make_private(dir);
         let lock = take_lock(dir)?;
-        let store = SledStore::open(&dir.join(STORE_DIR))?;
+        let mut store = SledStore::open(&dir.join(STORE_DIR))?;
+        warnings.extend(store.take_warnings());
         let (journal, pending) = Journal::open(&dir.join(JOURNAL_FILE), DEFAULT_CAPACITY)?;
         let replayed = !pending.is_empty();
         // The end of the audit lines the journal vouched for: lines found beyond
@@ -350,6 +355,7 @@ impl Vault {
             ready: std::sync::atomic::AtomicBool::new(false),
             keys_lock: Mutex::new(()),
             write_lock: Mutex::new(()),
+            warnings,
             _lock: lock,
         };
         vault.take_in(&found, replayed_to)?;
@@ -412,6 +418,13 @@ impl Vault {
             }
         }
         Ok(())
+    }
+
+    /// What the open noticed and repaired without failing: files or folders
+    /// others could read (made owner-only again), a damaged snapshot of the store
+    /// (rebuilt). The library prints nothing; callers show these.
+    pub fn warnings(&self) -> &[crate::Warning] {
+        &self.warnings
     }
 
     /// The directory of this vault.

@@ -95,8 +95,45 @@ fn open_vault(cli: &Cli) -> Result<Vault, Error> {
                 let _ = m;
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
+            Ok(v) => {
+                print_warnings(v.warnings());
+                return Ok(v);
+            }
             other => return other,
         }
+    }
+}
+
+/// Prints what the library noticed without failing, on standard error.
+fn print_warnings(warnings: &[coffre::Warning]) {
+    for w in warnings {
+        let text = match w {
+            coffre::Warning::LoosePermissions { path, mode, fixed } => format!(
+                "{} had mode {mode:o}: other accounts of this machine could reach it; {}",
+                path.display(),
+                if *fixed {
+                    "made private (owner only)"
+                } else {
+                    "could not change it: make the vault folder and its files owner-only (chmod -R go-rwx)"
+                }
+            ),
+            coffre::Warning::DamagedSnapshot { file, moved_to } => match moved_to {
+                Some(to) => format!(
+                    "the store's snapshot {} was damaged (a storage fault, not tampering): moved to {} and rebuilt from the store's log; no data was lost",
+                    file.display(),
+                    to.display()
+                ),
+                None => format!(
+                    "the store's snapshot {} is damaged (a storage fault, not tampering): this check rebuilt it in a temporary copy; the next coffre command run with write access replaces it",
+                    file.display()
+                ),
+            },
+            coffre::Warning::UnappliedChanges { count } => format!(
+                "{count} change(s) in the journal not yet applied; open the vault with coffre (any command) to apply them"
+            ),
+            other => format!("{other:?}"),
+        };
+        eprintln!("coffre: warning: {text}");
     }
 }
 
