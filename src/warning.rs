@@ -32,6 +32,19 @@ pub enum Warning {
         /// in a temporary copy only).
         moved_to: Option<PathBuf>,
     },
+    /// Audit entries found after the end of the log the store recorded, not
+    /// yet taken in. The writing open takes them in and flags them in the log
+    /// (`audit.adopted`); a read-only verification only reports them.
+    UnrecordedEntries {
+        /// Number of the first such entry (1-based, as in the log).
+        first: u64,
+        /// Number of the last.
+        last: u64,
+        /// Whether the journal holds them (a command was interrupted after
+        /// making them durable) rather than only the file (written outside
+        /// coffre, or an interrupted write).
+        in_journal: bool,
+    },
     /// Changes made durable in the journal but not yet applied to the vault's
     /// files (the last command was interrupted). A read-only verification
     /// reports them without applying them; opening the vault with coffre

@@ -47,6 +47,16 @@ fn a_damaged_store_snapshot_is_rebuilt_with_a_warning_naming_it() {
     damage(&snap);
     let name = snap.file_name().unwrap().to_string_lossy().into_owned();
 
+    // Read-only verification: succeeds, names the file, leaves it in place.
+    let v = tv.verify();
+    v.expect_code(0, "verify with a damaged snapshot");
+    assert!(
+        v.stderr.contains(&name) && v.stderr.contains("damaged"),
+        "verify names the damaged snapshot: {}",
+        v.stderr
+    );
+    assert!(snap.exists(), "verify changes nothing in the vault");
+
     // A normal command: succeeds, names the file, moves it aside, data intact.
     let r = tv.as_user("e.petit", &["dossier", "show", &d, "--json"]);
     r.expect_code(0, "show with a damaged snapshot");

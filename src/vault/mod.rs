@@ -32,6 +32,7 @@ mod reader;
 mod retention;
 mod session;
 mod staff;
+mod verify_ro;
 pub mod views;
 
 use std::fs::File;
@@ -65,6 +66,7 @@ pub use person::{Objection, PersonSession};
 pub use retention::RetentionItem;
 pub use session::Session;
 pub use staff::NewStaff;
+pub use verify_ro::{verify_read_only, ReadOnlyVerify};
 
 const POLICY_FILE: &str = "policy.toml";
 const STORE_DIR: &str = "store";
