@@ -125,8 +125,11 @@ impl Session<'_> {
         self.require(Capability::ManageStaff, ACTION, None)?;
         self.vault.audit(self.draft(ACTION))?;
         // Everything into the store's files, the audit index included.
-        self.vault.settle()?;
-        self.vault.write_backup(out)
+        let written = self
+            .vault
+            .settle()
+            .and_then(|_| self.vault.write_backup(out));
+        self.outcome_of_write(super::outcome::BACKUP_ACTION, None, written)
     }
 }
 

@@ -27,6 +27,7 @@ pub mod import;
 mod init;
 pub mod keys;
 mod lifecycle;
+mod outcome;
 mod person;
 mod reader;
 mod retention;

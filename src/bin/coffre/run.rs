@@ -734,7 +734,18 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let r = coffre::crypto::wrap::parse_recipient(s.vault().recovery_recipient())?;
             let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
                 .map_err(|e| Error::Io(format!("cannot encrypt the backup: {e}")))?;
-            let m = write_encrypted(path, enc, &mut |w| s.backup(w))?;
+            // The library audits the backup first and records a failure of its own
+            // writer; a failure to finish or sync the file is recorded here.
+            let mut handed_over = false;
+            let written = write_encrypted(path, enc, &mut |w| {
+                let m = s.backup(w)?;
+                handed_over = true;
+                Ok(m)
+            });
+            if written.is_err() && handed_over {
+                let _ = s.backup_not_written();
+            }
+            let m = written?;
             if out.json {
                 return out.json(&json!({"file": path.display().to_string(), "records": m.records, "audit_entries": m.audit_entries}));
             }
@@ -1143,9 +1154,18 @@ fn write_export(
     encryptor: age::Encryptor,
     path: &Path,
 ) -> Result<coffre::ExportSummary, Error> {
-    write_encrypted(path, encryptor, &mut |w| {
-        s.export_dossier(dossier, recovery, w)
-    })
+    // The library audits the export first and records a failure of its own
+    // writer; a failure to finish or sync the file is recorded here.
+    let mut handed_over = false;
+    let written = write_encrypted(path, encryptor, &mut |w| {
+        let summary = s.export_dossier(dossier, recovery, w)?;
+        handed_over = true;
+        Ok(summary)
+    });
+    if written.is_err() && handed_over {
+        let _ = s.export_not_written(dossier);
+    }
+    written
 }
 
 fn print_rotations(pending: &[coffre::vault::PendingRotation], out: &mut Out) -> Res {
