@@ -20,13 +20,17 @@ pub mod audit;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod harden;
 pub mod policy;
+pub(crate) mod private_files;
 pub mod rights;
 pub mod store;
 pub mod vault;
+pub mod warning;
 
 pub use error::{Error, Result};
 pub use vault::views;
 pub use vault::{
     ExportSummary, FieldInput, InitOptions, NewEntry, NewStaff, PersonSession, Session, Vault,
 };
+pub use warning::Warning;

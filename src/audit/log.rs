@@ -131,7 +131,7 @@ impl AuditLog {
     /// before a crash, before the store caught up) are checked, taken in and
     /// returned so the caller can index them.
     pub fn open(path: &Path, recorded: LogState) -> Result<(Self, Vec<Located>)> {
-        let mut file = OpenOptions::new()
+        let mut file = crate::private_files::options()
             .read(true)
             .write(true)
             .create(true)
@@ -507,7 +507,7 @@ impl CheckpointFile {
 /// flushing. The offset must not lie beyond the file's end: a log file is never
 /// written with a hole, and a shorter file than expected means it was cut.
 pub fn write_at(path: &Path, offset: u64, bytes: &[u8]) -> Result<()> {
-    let f = OpenOptions::new()
+    let f = crate::private_files::options()
         .write(true)
         .create(true)
         .truncate(false)

@@ -159,6 +159,16 @@ impl Register {
             && (!policy.needs_approval(key) || s.approved.contains(&key.name()))
     }
 
+    /// Every signing key each member has had: the only keys a checkpoint may
+    /// verify under (pinned by the log, never read from the store or from the
+    /// checkpoint itself).
+    pub fn signer_keys(&self) -> std::collections::HashMap<String, Vec<[u8; 32]>> {
+        self.staff
+            .iter()
+            .map(|(id, s)| (id.clone(), s.keys.iter().map(|(_, k)| *k).collect()))
+            .collect()
+    }
+
     /// The commitment of generation `generation` of `key`.
     pub fn commitment(&self, key: &str, generation: u32) -> Option<&str> {
         self.keys

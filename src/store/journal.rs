@@ -146,7 +146,7 @@ impl Journal {
     /// bytes of zeros, synced) if it does not exist. Returns the records still to
     /// be applied, in order.
     pub fn open(path: &Path, capacity: u64) -> Result<(Journal, Vec<Record>)> {
-        let file = OpenOptions::new()
+        let file = crate::private_files::options()
             .read(true)
             .write(true)
             .create(true)
@@ -193,6 +193,43 @@ impl Journal {
         let records = journal.read_records(len)?;
         journal.direct = open_direct(path);
         Ok((journal, records))
+    }
+
+    /// The records of the journal at `path` still to be applied, read without
+    /// opening it for writing and without creating, repairing or changing
+    /// anything (for read-only verification). A missing journal, or one whose
+    /// header does not hold, has none.
+    ///
+    /// Errors: [`Error::Io`] if the file exists but cannot be read.
+    pub fn read_pending(path: &Path) -> Result<Vec<Record>> {
+        let file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("cannot read the journal", e)),
+        };
+        let len = file
+            .metadata()
+            .map_err(io_err("cannot read the journal"))?
+            .len();
+        let mut head = [0u8; 48];
+        if len < 48 {
+            return Ok(Vec::new());
+        }
+        file.read_exact_at(&mut head, 0)
+            .map_err(io_err("cannot read the journal"))?;
+        let Some(epoch) = read_header(&head) else {
+            return Ok(Vec::new());
+        };
+        let mut journal = Journal {
+            file,
+            direct: None,
+            epoch,
+            next: 0,
+            pos: FIRST_RECORD,
+            capacity: len.max(FIRST_RECORD * 2),
+            failed: false,
+        };
+        journal.read_records(len)
     }
 
     /// Writes whole blocks at `pos` and returns once they are on the device.

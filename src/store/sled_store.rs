@@ -3,6 +3,12 @@
 //! sled's `flush()` on Linux ends in `sync_file_range`, which neither flushes the
 //! device cache nor file metadata. After each flush we therefore `fsync` sled's data
 //! file ourselves (`File::sync_all`), so a committed batch survives a power cut.
+//!
+//! sled's snapshot file (`snap.*`) is a cache derived from its log: when sled finds
+//! it damaged, it is moved aside and sled rebuilds it from the log, with a
+//! [`Warning::DamagedSnapshot`] naming it. Damage sled reports in its log is a
+//! storage fault (an I/O error naming the folder); "integrity failure" is kept for
+//! authenticated data (sealed fields, the audit chain, signatures).
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -12,6 +18,7 @@ use std::sync::{Mutex, RwLock, RwLockReadGuard};
 use super::space::SpaceCheck;
 use super::{Batch, Op, Store};
 use crate::error::{Error, Result};
+use crate::warning::Warning;
 
 /// The sled-backed store.
 pub struct SledStore {
@@ -23,6 +30,8 @@ pub struct SledStore {
     /// of this process sees half a batch.
     gate: RwLock<()>,
     space: SpaceCheck,
+    /// What the open repaired (see [`SledStore::take_warnings`]).
+    warnings: Vec<Warning>,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -39,9 +48,19 @@ fn lock_held(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("could not acquire lock")
 }
 
+/// sled found a checksum error in its own files: a storage fault (exit 1), not
+/// tampering with authenticated data.
+fn store_damaged() -> Error {
+    Error::Io(
+        "the record store's files (store/) are damaged: sled found a checksum error in its \
+         log; this is a storage fault, not a sign of tampering; restore the vault from a backup"
+            .into(),
+    )
+}
+
 fn storage_err(e: sled::Error) -> Error {
     match e {
-        sled::Error::Corruption { .. } => Error::Integrity("the record store is corrupt".into()),
+        sled::Error::Corruption { .. } => store_damaged(),
         sled::Error::Io(io) if lock_held(&io) => {
             Error::Busy("the vault is open in another coffre process; close it and retry".into())
         }
@@ -53,6 +72,7 @@ impl SledStore {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         remove_unfinished_snapshots(dir)?;
+        crate::private_files::create_dir(dir)?;
         let config = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
@@ -63,15 +83,9 @@ impl SledStore {
         // store open; but sled 0.34 releases its own file lock from background
         // threads a moment after a `Db` is dropped, so reopening in the same
         // process right after closing may find it still held: wait a little.
-        let mut tries = 0;
-        let db = loop {
-            match config.open() {
-                Err(sled::Error::Io(e)) if lock_held(&e) && tries < 100 => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => break other.map_err(storage_err)?,
-            }
+        let (db, warnings) = match open_db(&config) {
+            Err(sled::Error::Corruption { .. }) => reopen_without_snapshot(dir, &config)?,
+            other => (other.map_err(storage_err)?, Vec::new()),
         };
         let store = SledStore {
             db,
@@ -79,9 +93,18 @@ impl SledStore {
             synced_blobs: Mutex::new(HashSet::new()),
             gate: RwLock::new(()),
             space: SpaceCheck::new(dir),
+            warnings,
         };
         store.sync_files()?;
+        // sled creates its files with the umask's mode: owner only (the folder
+        // already keeps them out of reach).
+        let _ = crate::private_files::make_private(dir);
         Ok(store)
+    }
+
+    /// What the open found and repaired (a damaged snapshot moved aside), once.
+    pub fn take_warnings(&mut self) -> Vec<Warning> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// `fsync`s every regular file sled keeps, then the directory itself.
@@ -125,6 +148,7 @@ impl SledStore {
             File::open(entry.path())
                 .and_then(|f| f.sync_data())
                 .map_err(sync_err)?;
+            let _ = crate::private_files::tighten(&entry.path());
             synced.insert(entry.file_name());
             any_new = true;
         }
@@ -160,6 +184,72 @@ impl SledStore {
     /// wait for ever), so the check is made before anything is written.
     fn check_space(&self, batch: &Batch) -> Result<()> {
         self.space.require(batch.byte_size())
+    }
+}
+
+/// Opens sled, waiting a little while its own file lock is still held.
+fn open_db(config: &sled::Config) -> std::result::Result<sled::Db, sled::Error> {
+    // The caller holds the vault's lock file, so no other process has the
+    // store open; but sled 0.34 releases its own file lock from background
+    // threads a moment after a `Db` is dropped, so reopening in the same
+    // process right after closing may find it still held: wait a little.
+    let mut tries = 0;
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(e)) if lock_held(&e) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// sled reported corruption at open. Its snapshot files (`snap.*`) are a cache of
+/// its log (sled rebuilds them by reading the log when there are none), so they
+/// are moved aside (renamed `damaged-snap.*`, which sled ignores) and the store is
+/// opened again. If it still fails, the damage is in the log: the files are put
+/// back as they were and the error names the store.
+fn reopen_without_snapshot(dir: &Path, config: &sled::Config) -> Result<(sled::Db, Vec<Warning>)> {
+    let mut moved = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot list the store", e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("cannot list the store", e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("snap.") {
+            continue;
+        }
+        let mut to = dir.join(format!("damaged-{name}"));
+        let mut n = 1;
+        while to.exists() {
+            n += 1;
+            to = dir.join(format!("damaged-{name}.{n}"));
+        }
+        std::fs::rename(entry.path(), &to)
+            .map_err(|e| Error::io("cannot move a damaged snapshot of the store aside", e))?;
+        moved.push((entry.path(), to));
+    }
+    if moved.is_empty() {
+        return Err(store_damaged());
+    }
+    match open_db(config) {
+        Ok(db) => {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+            let warnings = moved
+                .into_iter()
+                .map(|(file, to)| Warning::DamagedSnapshot {
+                    file,
+                    moved_to: Some(to),
+                })
+                .collect();
+            Ok((db, warnings))
+        }
+        Err(e) => {
+            for (from, to) in moved {
+                let _ = std::fs::rename(to, from);
+            }
+            Err(storage_err(e))
+        }
     }
 }
 
@@ -215,7 +305,14 @@ impl Store for SledStore {
             self.apply_atomically(batch)?;
         }
         self.db.flush().map_err(storage_err)?;
-        self.sync_after_flush()
+        self.sync_after_flush()?;
+        // Files sled created since the open (a new snapshot): owner only.
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for entry in entries.flatten() {
+                let _ = crate::private_files::tighten(&entry.path());
+            }
+        }
+        Ok(())
     }
     fn for_each(&self, f: super::Visitor<'_>) -> Result<()> {
         let _r = self.reading()?;

@@ -125,8 +125,11 @@ impl Session<'_> {
         self.require(Capability::ManageStaff, ACTION, None)?;
         self.vault.audit(self.draft(ACTION))?;
         // Everything into the store's files, the audit index included.
-        self.vault.settle()?;
-        self.vault.write_backup(out)
+        let written = self
+            .vault
+            .settle()
+            .and_then(|_| self.vault.write_backup(out));
+        self.outcome_of_write(super::outcome::BACKUP_ACTION, None, written)
     }
 }
 
@@ -217,8 +220,8 @@ pub fn read_backup(input: &mut dyn Read, target: Option<&Path>) -> Result<Manife
                     dir.display()
                 )));
             }
-            std::fs::create_dir_all(dir.join("erasure"))
-                .map_err(|e| Error::io("cannot create the vault", e))?;
+            crate::private_files::create_dir(dir)
+                .and_then(|_| crate::private_files::create_dir(&dir.join("erasure")))?;
             Some(SledStore::open(&dir.join(STORE_DIR))?)
         }
         None => None,
@@ -255,7 +258,7 @@ pub fn read_backup(input: &mut dyn Read, target: Option<&Path>) -> Result<Manife
         let mut buf = vec![0u8; 64 * 1024];
         let mut file = match target {
             Some(dir) if name != STORE_DUMP => Some(
-                std::fs::OpenOptions::new()
+                crate::private_files::options()
                     .write(true)
                     .create_new(true)
                     .open(dir.join(&name))

@@ -32,11 +32,10 @@ impl Vault {
     /// Creates the erasure key of a new dossier (synced, with its directory).
     pub(crate) fn create_erasure_key(&self, dossier: &str) -> Result<()> {
         let dir = self.dir.join(ERASURE_DIR);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::io("cannot create the erasure keys folder", e))?;
+        crate::private_files::create_dir(&dir)?;
         let path = self.erasure_path(dossier)?;
         let key = random_bytes::<32>()?;
-        let mut f = OpenOptions::new()
+        let mut f = crate::private_files::options()
             .write(true)
             .create_new(true)
             .open(&path)

@@ -223,7 +223,8 @@ impl Session<'_> {
             closed: rec.closed.map(rfc3339),
             retention: rec.retention.clone(),
         };
-        ctx.write_tar(out, cats)
+        let written = ctx.write_tar(out, cats);
+        self.outcome_of_write(super::outcome::EXPORT_ACTION, Some(dossier), written)
     }
 
     fn staff_name_map(&mut self) -> Result<HashMap<String, String>> {

@@ -92,12 +92,18 @@ impl Vault {
             return Err(Error::Usage("the passphrase must not be empty".into()));
         }
 
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io("cannot create the vault directory", e))?;
+        crate::private_files::create_dir(dir)?;
         let lock = take_lock(dir)?;
         let policy_path = dir.join(POLICY_FILE);
-        std::fs::write(&policy_path, &policy_text)
-            .and_then(|_| std::fs::File::open(&policy_path)?.sync_all())
+        crate::private_files::options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&policy_path)
+            .and_then(|mut f| {
+                std::io::Write::write_all(&mut f, policy_text.as_bytes())?;
+                f.sync_all()
+            })
             .map_err(|e| Error::io("cannot write the vault's policy", e))?;
         let store = SledStore::open(&dir.join(STORE_DIR))?;
         sync_dir(dir)?;
@@ -218,6 +224,7 @@ impl Vault {
             rights: std::sync::Mutex::new(Some(crate::rights::Verified::start(&vault_id))),
             rights_origin: std::sync::Mutex::new(Some(String::new())),
             anchored_at: std::sync::Mutex::new((0, 0)),
+            warnings: Vec::new(),
             _lock: lock,
         };
         // The genesis: the root of the rights register, signed by the first

@@ -27,6 +27,7 @@ pub mod import;
 mod init;
 pub mod keys;
 mod lifecycle;
+mod outcome;
 mod person;
 mod reader;
 pub mod release;
@@ -34,6 +35,7 @@ mod retention;
 mod session;
 mod staff;
 mod trust;
+mod verify_ro;
 pub mod views;
 
 use std::fs::File;
@@ -67,6 +69,7 @@ pub use person::{Objection, PersonSession};
 pub use retention::RetentionItem;
 pub use session::Session;
 pub use staff::{Approval, NewStaff};
+pub use verify_ro::{verify_read_only, ReadOnlyVerify};
 
 const POLICY_FILE: &str = "policy.toml";
 const STORE_DIR: &str = "store";
@@ -115,6 +118,8 @@ pub struct Vault {
     /// Lines and facts the loaded anchor covered (an anchor is sealed again
     /// only when the register moved on enough).
     pub(crate) anchored_at: Mutex<(u64, u64)>,
+    /// What the open noticed and repaired (see [`Vault::warnings`]).
+    warnings: Vec<crate::Warning>,
     _lock: File,
 }
 
@@ -149,7 +154,7 @@ pub(crate) fn rfc3339(secs: u64) -> String {
 }
 
 fn take_lock(dir: &Path) -> Result<File> {
-    let file = File::options()
+    let file = crate::private_files::options()
         .create(true)
         .truncate(false)
         .write(true)
@@ -303,8 +308,11 @@ impl Vault {
                 dir.display()
             )));
         }
+        // Modes as found (before this process creates anything), set back to owner only.
+        let mut warnings = crate::private_files::make_private(dir);
         let lock = take_lock(dir)?;
-        let store = SledStore::open(&dir.join(STORE_DIR))?;
+        let mut store = SledStore::open(&dir.join(STORE_DIR))?;
+        warnings.extend(store.take_warnings());
         let (journal, pending) = Journal::open(&dir.join(JOURNAL_FILE), DEFAULT_CAPACITY)?;
         let replayed = !pending.is_empty();
         // The end of the audit lines the journal vouched for: lines found beyond
@@ -363,6 +371,7 @@ impl Vault {
             rights: Mutex::new(None),
             rights_origin: Mutex::new(None),
             anchored_at: Mutex::new((0, 0)),
+            warnings,
             _lock: lock,
         };
         vault.take_in(&found, replayed_to)?;
@@ -427,6 +436,13 @@ impl Vault {
         Ok(())
     }
 
+    /// What the open noticed and repaired without failing: files or folders
+    /// others could read (made owner-only again), a damaged snapshot of the store
+    /// (rebuilt). The library prints nothing; callers show these.
+    pub fn warnings(&self) -> &[crate::Warning] {
+        &self.warnings
+    }
+
     /// The directory of this vault.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -487,12 +503,7 @@ impl Vault {
         let checkpoints = self.checkpoints.read_all()?;
         // Signers are pinned by the log itself: keys introduced by signed facts
         // from the genesis on, never a key found in the store or a checkpoint.
-        let register = self.verify_register()?.register;
-        let signers: std::collections::HashMap<String, Vec<[u8; 32]>> = register
-            .staff
-            .iter()
-            .map(|(id, s)| (id.clone(), s.keys.iter().map(|(_, k)| *k).collect()))
-            .collect();
+        let signers = self.verify_register()?.register.signer_keys();
         let recorded = self.log()?.state().clone();
         audit::verify(
             &self.dir.join(AUDIT_FILE),

@@ -13,6 +13,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Before any passphrase or key is in memory: a crash must not write them to disk.
+    if let Err(e) = coffre::harden::forbid_core_dumps() {
+        let _ = writeln!(std::io::stderr(), "coffre: warning: {e}");
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -95,8 +95,57 @@ fn open_vault(cli: &Cli) -> Result<Vault, Error> {
                 let _ = m;
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
+            Ok(v) => {
+                print_warnings(v.warnings());
+                return Ok(v);
+            }
             other => return other,
         }
+    }
+}
+
+/// Prints what the library noticed without failing, on standard error.
+fn print_warnings(warnings: &[coffre::Warning]) {
+    for w in warnings {
+        let text = match w {
+            coffre::Warning::LoosePermissions { path, mode, fixed } => format!(
+                "{} had mode {mode:o}: other accounts of this machine could reach it; {}",
+                path.display(),
+                if *fixed {
+                    "made private (owner only)"
+                } else {
+                    "could not change it: make the vault folder and its files owner-only (chmod -R go-rwx)"
+                }
+            ),
+            coffre::Warning::DamagedSnapshot { file, moved_to } => match moved_to {
+                Some(to) => format!(
+                    "the store's snapshot {} was damaged (a storage fault, not tampering): moved to {} and rebuilt from the store's log; no data was lost",
+                    file.display(),
+                    to.display()
+                ),
+                None => format!(
+                    "the store's snapshot {} is damaged (a storage fault, not tampering): this check rebuilt it in a temporary copy; the next coffre command run with write access replaces it",
+                    file.display()
+                ),
+            },
+            coffre::Warning::UnrecordedEntries {
+                first,
+                last,
+                in_journal,
+            } => format!(
+                "entries {first} to {last} {}; not vouched for by their signer yet; the next coffre command that opens the vault takes them in and flags them in the log",
+                if *in_journal {
+                    "were restored from the journal after an interruption (a crash or a power cut, or a journal written by someone with access to the disk)"
+                } else {
+                    "were found beyond the recorded end of the log (written outside coffre, or an interrupted write)"
+                }
+            ),
+            coffre::Warning::UnappliedChanges { count } => format!(
+                "{count} change(s) in the journal not yet applied; open the vault with coffre (any command) to apply them"
+            ),
+            other => format!("{other:?}"),
+        };
+        eprintln!("coffre: warning: {text}");
     }
 }
 
@@ -241,14 +290,25 @@ pub fn run(cli: Cli) -> Res {
             ))
         }
         Command::Audit(AuditCmd::Verify { since }) => {
-            let vault = open_vault(&cli)?;
             let since = match since {
                 Some(p) => Some(Checkpoint::parse(&std::fs::read_to_string(p).map_err(
                     |e| Error::Usage(format!("cannot read {}: {e}", p.display())),
                 )?)?),
                 None => None,
             };
-            let s = vault.verify_audit(since.as_ref())?;
+            // Read-only: works on a write-protected copy and changes nothing.
+            let dir = vault_dir(&cli)?;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(cli.wait);
+            let checked = loop {
+                match coffre::vault::verify_read_only(&dir, since.as_ref()) {
+                    Err(Error::Busy(_)) if std::time::Instant::now() < deadline => {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                    other => break other?,
+                }
+            };
+            print_warnings(&checked.warnings);
+            let s = checked.summary;
             let unsigned = s.entries - s.signed;
             if out.json {
                 return out.json(&json!({
@@ -742,7 +802,18 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let r = coffre::crypto::wrap::parse_recipient(s.vault().recovery_recipient())?;
             let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
                 .map_err(|e| Error::Io(format!("cannot encrypt the backup: {e}")))?;
-            let m = write_encrypted(path, enc, &mut |w| s.backup(w))?;
+            // The library audits the backup first and records a failure of its own
+            // writer; a failure to finish or sync the file is recorded here.
+            let mut handed_over = false;
+            let written = write_encrypted(path, enc, &mut |w| {
+                let m = s.backup(w)?;
+                handed_over = true;
+                Ok(m)
+            });
+            if written.is_err() && handed_over {
+                let _ = s.backup_not_written();
+            }
+            let m = written?;
             if out.json {
                 return out.json(&json!({"file": path.display().to_string(), "records": m.records, "audit_entries": m.audit_entries}));
             }
@@ -1151,9 +1222,18 @@ fn write_export(
     encryptor: age::Encryptor,
     path: &Path,
 ) -> Result<coffre::ExportSummary, Error> {
-    write_encrypted(path, encryptor, &mut |w| {
-        s.export_dossier(dossier, recovery, w)
-    })
+    // The library audits the export first and records a failure of its own
+    // writer; a failure to finish or sync the file is recorded here.
+    let mut handed_over = false;
+    let written = write_encrypted(path, encryptor, &mut |w| {
+        let summary = s.export_dossier(dossier, recovery, w)?;
+        handed_over = true;
+        Ok(summary)
+    });
+    if written.is_err() && handed_over {
+        let _ = s.export_not_written(dossier);
+    }
+    written
 }
 
 fn print_rotations(pending: &[coffre::vault::PendingRotation], out: &mut Out) -> Res {

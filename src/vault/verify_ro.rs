@@ -1,0 +1,250 @@
+//! Read-only verification of a vault's audit log (`coffre audit verify`): works on
+//! an archived copy, a write-protected medium or a snapshot, and changes nothing in
+//! the vault it checks.
+//!
+//! The normal open ([`Vault::open`](super::Vault::open)) takes the write lock,
+//! replays the journal, takes in (and flags) lines found beyond the recorded end of
+//! the log and settles: all writes. This path instead
+//! - takes a *shared* lock on `lock` when the file can be opened for reading (a
+//!   coffre process writing the vault holds it exclusively: "busy"), else none;
+//! - reads the vault's settings, staff keys and recorded log state from a
+//!   temporary private copy of `store/`: sled 0.34 has no read-only mode (its
+//!   open creates files, takes a lock and writes a snapshot), so it opens the
+//!   copy, which is removed afterwards;
+//! - reads the journal without opening it for writing: records not applied yet are
+//!   applied to the copy only (so signers added in them are known) and reported
+//!   as [`Warning::UnappliedChanges`];
+//! - reads `audit.log`, `checkpoints.log` and `policy.toml` (whose fingerprint
+//!   must match, as at every open) for reading only.
+
+use std::path::{Path, PathBuf};
+
+use super::{
+    policy_digest, AUDIT_FILE, CHECKPOINT_FILE, JOURNAL_FILE, LOCK_FILE, POLICY_FILE, STORE_DIR,
+};
+use crate::audit::{self, Checkpoint, CheckpointFile, LogState, VerifySummary};
+use crate::error::{Error, Result};
+use crate::store::journal::{Journal, LogFile};
+use crate::store::records::{decode, VaultMeta};
+use crate::store::sled_store::SledStore;
+use crate::store::{layout, Batch, Store};
+use crate::warning::Warning;
+
+/// What a read-only verification found.
+#[derive(Clone, Debug)]
+pub struct ReadOnlyVerify {
+    /// The audit log's verification (as [`Vault::verify_audit`](super::Vault::verify_audit)).
+    pub summary: VerifySummary,
+    /// What is not a failure but should be known: changes in the journal not yet
+    /// applied, a damaged snapshot of the store (left in place).
+    pub warnings: Vec<Warning>,
+}
+
+/// A private temporary folder, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<TempDir> {
+        let name = format!(
+            "coffre-verify-{}-{}",
+            std::process::id(),
+            hex::encode(crate::crypto::key::random_bytes::<8>()?)
+        );
+        let path = std::env::temp_dir().join(name);
+        // Not recursive: the folder must be new (never one planted by someone else).
+        std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+            .create(&path)
+            .map_err(|e| Error::io("cannot create a temporary folder to check the store", e))?;
+        Ok(TempDir(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Copies the regular files of `from` (and of its sub-folders, one level: sled's
+/// `blobs/`) into `to`, owner-only.
+fn copy_store(from: &Path, to: &Path, depth: usize) -> Result<()> {
+    let err = |e| Error::io("cannot copy the store to check it", e);
+    crate::private_files::create_dir(to)?;
+    for entry in std::fs::read_dir(from).map_err(err)? {
+        let entry = entry.map_err(err)?;
+        let ft = entry.file_type().map_err(err)?;
+        let target = to.join(entry.file_name());
+        if ft.is_file() {
+            let mut src = std::fs::File::open(entry.path()).map_err(err)?;
+            let mut dst = crate::private_files::options()
+                .write(true)
+                .create_new(true)
+                .open(&target)
+                .map_err(err)?;
+            std::io::copy(&mut src, &mut dst).map_err(err)?;
+        } else if ft.is_dir() && depth == 0 {
+            copy_store(&entry.path(), &target, depth + 1)?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes a shared lock on the vault's lock file if it can be opened for reading;
+/// `Busy` if a coffre process has the vault open for writing.
+fn shared_lock(dir: &Path) -> Result<Option<std::fs::File>> {
+    let Ok(file) = std::fs::File::open(dir.join(LOCK_FILE)) else {
+        return Ok(None);
+    };
+    match file.try_lock_shared() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy(format!(
+            "the vault {} is in use by another coffre process; wait for it to finish and retry, or use --wait SECONDS",
+            dir.display()
+        ))),
+        // A file system without locks (some network or read-only mounts): go on.
+        Err(std::fs::TryLockError::Error(_)) => Ok(None),
+    }
+}
+
+/// Verifies the audit log of the vault in `dir` without writing anything to it:
+/// every entry and link, every signed checkpoint, the state recorded in the store
+/// and, given `since` (an earlier checkpoint kept off the machine), that today's
+/// log extends it. Needs no passphrase.
+///
+/// Errors: [`Error::NotFound`] if `dir` holds no vault; [`Error::Busy`] if a coffre
+/// process has it open for writing; [`Error::Integrity`] (exit 5) if the log, the
+/// checkpoints or the recorded state do not hold; [`Error::Io`] if a file cannot be
+/// read or the temporary copy of the store cannot be made.
+pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOnlyVerify> {
+    let store_dir = dir.join(STORE_DIR);
+    if !store_dir.is_dir() {
+        return Err(Error::NotFound(format!(
+            "no vault in {}; create one with `coffre init` or give --vault",
+            dir.display()
+        )));
+    }
+    let _lock = shared_lock(dir)?;
+    let tmp = TempDir::new()?;
+    let copy = tmp.0.join("store");
+    copy_store(&store_dir, &copy, 0)?;
+    let mut store = SledStore::open(&copy)?;
+    let mut warnings: Vec<Warning> = store
+        .take_warnings()
+        .into_iter()
+        .map(|w| match w {
+            Warning::DamagedSnapshot { file, .. } => Warning::DamagedSnapshot {
+                file: file.file_name().map_or(file.clone(), |n| store_dir.join(n)),
+                moved_to: None,
+            },
+            other => other,
+        })
+        .collect();
+    let pending = Journal::read_pending(&dir.join(JOURNAL_FILE))?;
+    // Where the journal's audit lines end: lines found beyond the recorded end
+    // up to there are the journal's, the others were written outside coffre.
+    let journal_end = pending
+        .iter()
+        .flat_map(|r| r.writes.iter())
+        .filter(|w| w.file == LogFile::Audit)
+        .map(|w| w.offset + w.bytes.len() as u64)
+        .max()
+        .unwrap_or(0);
+    if !pending.is_empty() {
+        warnings.push(Warning::UnappliedChanges {
+            count: pending.len(),
+        });
+        for record in pending {
+            store.apply(Batch { ops: record.ops })?;
+        }
+    }
+    let meta: VaultMeta = decode(
+        &store
+            .get(&layout::meta())?
+            .ok_or_else(|| Error::Integrity("the vault's settings are missing".into()))?,
+        "vault settings",
+    )?;
+    let recorded: LogState = decode(
+        &store
+            .get(&layout::audit_state())?
+            .ok_or_else(|| Error::Integrity("the store has no record of the audit log".into()))?,
+        "audit state",
+    )?;
+    drop(store);
+    // As at every open: the policy in force is the one the vault recorded.
+    let text = std::fs::read_to_string(dir.join(POLICY_FILE))
+        .map_err(|e| Error::io("cannot read the vault's policy", e))?;
+    if policy_digest(&text) != meta.policy_sha256 {
+        return Err(Error::Integrity(
+            "the vault's policy.toml was changed outside coffre (its fingerprint does not match)"
+                .into(),
+        ));
+    }
+    let checkpoints = CheckpointFile::new(&dir.join(CHECKPOINT_FILE)).read_all()?;
+    let audit_path = dir.join(AUDIT_FILE);
+    if !audit_path.is_file() {
+        return Err(Error::Integrity(format!(
+            "the audit log {} is missing",
+            audit_path.display()
+        )));
+    }
+    // Signers are pinned by the log: keys introduced by signed facts from the
+    // genesis on, never those the store lists.
+    let policy = crate::policy::parse_stored(&text, &POLICY_FILE.to_string())?;
+    let register = crate::rights::replay::from_genesis(&policy, &meta.vault_id, &audit_path)?;
+    if register.register.vault != meta.vault_id
+        || register.register.policy_sha256 != meta.policy_sha256
+        || register.register.recovery_recipient != meta.recovery_recipient
+    {
+        return Err(super::trust::forged("meta", "the vault's settings"));
+    }
+    let summary = audit::verify(
+        &audit_path,
+        &audit::VerifyInput {
+            vault_id: &meta.vault_id,
+            checkpoints: &checkpoints,
+            signers: &register.register.signer_keys(),
+            recorded: Some(&recorded),
+            since,
+        },
+    )?;
+    if summary.entries > recorded.size {
+        warnings.extend(unrecorded(&audit_path, &recorded, journal_end)?);
+    }
+    Ok(ReadOnlyVerify { summary, warnings })
+}
+
+/// The entries of the log after the recorded end, in at most two runs: those
+/// the journal holds (before `journal_end`), then those only the file holds.
+fn unrecorded(path: &Path, recorded: &LogState, journal_end: u64) -> Result<Vec<Warning>> {
+    use std::io::{BufRead, Seek};
+    let err = |e| Error::io("cannot read the audit log", e);
+    let mut file = std::fs::File::open(path).map_err(err)?;
+    file.seek(std::io::SeekFrom::Start(recorded.offset))
+        .map_err(err)?;
+    let mut reader = std::io::BufReader::new(file);
+    let (mut offset, mut seq) = (recorded.offset, recorded.size);
+    let mut runs: Vec<(u64, u64, bool)> = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(err)?;
+        if n == 0 || line.last() != Some(&b'\n') {
+            break;
+        }
+        seq += 1;
+        let in_journal = offset < journal_end;
+        match runs.last_mut() {
+            Some((_, last, j)) if *j == in_journal => *last = seq,
+            _ => runs.push((seq, seq, in_journal)),
+        }
+        offset += n as u64;
+    }
+    Ok(runs
+        .into_iter()
+        .map(|(first, last, in_journal)| Warning::UnrecordedEntries {
+            first,
+            last,
+            in_journal,
+        })
+        .collect())
+}
