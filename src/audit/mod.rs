@@ -27,4 +27,5 @@ pub use entry::{
 pub use log::{
     sync_file, write_at, AuditLog, CheckpointFile, Located, LogState, Prepared, MAX_LINE,
 };
+pub(crate) use verify::line_time;
 pub use verify::{verify, VerifyInput, VerifySummary};

@@ -74,6 +74,7 @@ struct RawAudit {
     weekends_outside: Option<bool>,
     burst_dossiers: Option<Spanned<u32>>,
     burst_minutes: Option<Spanned<u32>>,
+    clock_max_ahead_days: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +227,12 @@ pub fn parse(text: &str, file: &str) -> Result<Policy> {
                 return cx.err(n.span(), "burst_minutes must be between 1 and 1440");
             }
             audit.burst_minutes = *n.get_ref();
+        }
+        if let Some(n) = &a.clock_max_ahead_days {
+            if *n.get_ref() == 0 || *n.get_ref() > 3660 {
+                return cx.err(n.span(), "clock_max_ahead_days must be between 1 and 3660");
+            }
+            audit.clock_max_ahead_days = *n.get_ref();
         }
     }
 

@@ -210,6 +210,7 @@ impl Vault {
             ready: std::sync::atomic::AtomicBool::new(true),
             keys_lock: std::sync::Mutex::new(()),
             write_lock: std::sync::Mutex::new(()),
+            clock_reference: None,
             _lock: lock,
         };
         vault.audit(

@@ -17,6 +17,7 @@ mod access;
 pub mod audit_read;
 pub mod backup;
 pub mod check;
+pub mod clock;
 mod dossier;
 mod durable;
 mod entry;
@@ -105,6 +106,9 @@ pub struct Vault {
     /// Serialises operations that seal values (a renewal re-encrypts values, so
     /// no value may be sealed under the old data key meanwhile).
     pub(crate) write_lock: Mutex<()>,
+    /// Time of the latest audit entry when the vault was opened (seconds since
+    /// the epoch), to judge the clock by ([`clock`]).
+    clock_reference: Option<u64>,
     _lock: File,
 }
 
@@ -336,6 +340,13 @@ impl Vault {
             }
             Err(e) => return Err(e),
         };
+        // A last entry without a readable time gives no reference (`audit
+        // verify` reports such damage); the clock is then taken as it is.
+        let clock_reference = audit
+            .last_time()
+            .ok()
+            .flatten()
+            .and_then(|t| clock::parse_time(&t).ok());
         let vault = Vault {
             dir: dir.to_path_buf(),
             store: Box::new(crate::store::overlay::Overlay::new(store)),
@@ -350,6 +361,7 @@ impl Vault {
             ready: std::sync::atomic::AtomicBool::new(false),
             keys_lock: Mutex::new(()),
             write_lock: Mutex::new(()),
+            clock_reference,
             _lock: lock,
         };
         vault.take_in(&found, replayed_to)?;
