@@ -486,7 +486,7 @@ impl Vault {
         let checkpoints = self.checkpoints.read_all()?;
         let signers = signer_keys(self.all_staff()?.into_iter());
         let recorded = self.log()?.state().clone();
-        audit::verify(
+        let verified = audit::verify(
             &self.dir.join(AUDIT_FILE),
             &audit::VerifyInput {
                 vault_id: &self.meta.vault_id,
@@ -495,7 +495,13 @@ impl Vault {
                 recorded: Some(&recorded),
                 since,
             },
-        )
+        );
+        match (verified, since) {
+            (Err(Error::Integrity(m)), Some(s)) => {
+                Err(self.explain_restore(s, &m).unwrap_or(Error::Integrity(m)))
+            }
+            (other, _) => other,
+        }
     }
 
     /// The latest signed checkpoint, to keep off the machine.
