@@ -539,9 +539,15 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         Command::Entry(EntryCmd::Import { file, group }) => {
             let n = crate::import::run(s, file, *group as usize)?;
             if out.json {
-                return out.json(&json!({ "imported": n }));
+                return out.json(&json!({ "imported": n.written, "skipped": n.skipped }));
             }
-            out.line(&format!("{n} entries imported"))
+            match n.skipped {
+                0 => out.line(&format!("{} entries imported", n.written)),
+                k => out.line(&format!(
+                    "{} entries imported ({k} imported earlier from this file were skipped)",
+                    n.written
+                )),
+            }
         }
         Command::Entry(EntryCmd::Show { entry, break_glass }) => {
             let view = s.show_entry(entry, break_glass.as_deref())?;
