@@ -48,6 +48,35 @@ fn shim(dir: &Path) -> PathBuf {
     lib
 }
 
+/// Runs coffre on the vault `dir` (as `user` with `pass`, if given) with the
+/// clock shifted by `offset` seconds.
+fn shifted_at(
+    dir: &Path,
+    lib: &Path,
+    offset: i64,
+    user: Option<(&str, &str)>,
+    args: &[&str],
+) -> (i32, String, String) {
+    let mut cmd = Command::new(COFFRE);
+    cmd.args(args)
+        .env("COFFRE_VAULT", dir)
+        .env_remove("COFFRE_USER")
+        .env_remove("COFFRE_PASSPHRASE")
+        .env_remove("COFFRE_NEW_PASSPHRASE")
+        .env("LD_PRELOAD", lib)
+        .env("FAKE_OFFSET", offset.to_string());
+    if let Some((u, p)) = user {
+        cmd.env("COFFRE_USER", u).env("COFFRE_PASSPHRASE", p);
+    }
+    let out = cmd.output().expect("run coffre");
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(!e.contains("panicked"), "{e}");
+    (out.status.code().unwrap_or(-1), o, e)
+}
+
 /// Runs coffre as `user` on `tv` with the clock shifted by `offset` seconds.
 fn shifted(
     tv: &TestVault,
@@ -216,4 +245,38 @@ fn a_clock_set_back_keeps_checkpoints_in_order_and_is_pointed_out() {
     let r = tv.as_user(DPO, &["audit", "report"]);
     r.expect_code(0, "report");
     assert!(r.stdout.contains("go backwards"), "{}", r.stdout);
+}
+
+#[test]
+fn restoring_a_backup_kept_for_months_is_not_taken_for_a_clock_jump() {
+    let (tv, _) = closed_dossier();
+    let lib = shim(tv.root.path());
+    let admin = tv.admin.clone();
+    let backup = tv.root.path().join("bk.age");
+    tv.as_user(
+        &admin,
+        &["backup", "--out", backup.to_str().expect("utf-8")],
+    )
+    .expect_code(0, "backup");
+    // Restored 90 days later (beyond the 45-day allowance), with a right clock.
+    let target = tv.root.path().join("restored");
+    let later = 90 * DAY;
+    let rk = tv.recovery.to_str().expect("utf-8");
+    let (code, _, err) = shifted_at(
+        &target,
+        &lib,
+        later,
+        None,
+        &[
+            "restore",
+            backup.to_str().expect("utf-8"),
+            "--recovery-key",
+            rk,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let me = Some((admin.as_str(), tv.pass(&admin)));
+    let (code, out, err) = shifted_at(&target, &lib, later, me, &["retention", "apply", "--yes"]);
+    assert_eq!(code, 0, "the step to the restore is expected: {out}{err}");
+    assert!(!err.contains("clock"), "{err}");
 }

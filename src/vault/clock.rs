@@ -27,7 +27,8 @@
 //! ([`Session::require_plausible_clock`]) the whole history is read too
 //! ([`Vault::clock_check_history`]): any step between consecutive entries outside
 //! the same bounds, not followed by a `clock.confirm` entry, is a jump nobody
-//! confirmed, and the action is refused as well. This reads the audit log once
+//! confirmed, and the action is refused as well (the step to a `vault.restore`
+//! entry is not judged: a backup may have been kept for months). This reads the audit log once
 //! (a few seconds for a million entries), only for such actions. A vault with no
 //! entry yet has no reference: the clock is taken as it is.
 //!
@@ -172,6 +173,8 @@ impl Vault {
             std::fs::File::open(&path).map_err(|e| Error::io("cannot read the audit log", e))?;
         let confirm = format!("\"action\":\"{CONFIRM_ACTION}\"");
         let confirm = memchr::memmem::Finder::new(confirm.as_bytes());
+        let restore = format!("\"action\":\"{}\"", super::backup::RESTORE_ACTION);
+        let restore = memchr::memmem::Finder::new(restore.as_bytes());
         let mut prev: Option<u64> = None;
         let mut jump: Option<ClockCheck> = None;
         for (i, line) in std::io::BufReader::new(file.take(end))
@@ -185,7 +188,9 @@ impl Vault {
             else {
                 continue;
             };
-            if prev.is_some() {
+            // A restore follows the backup's last entry after however long the
+            // backup was kept: that step is expected, not a jump.
+            if prev.is_some() && restore.find(&line).is_none() {
                 let step = judge_clock(t, prev, days);
                 if !step.plausible() {
                     jump = Some(ClockCheck {
