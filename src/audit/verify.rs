@@ -444,8 +444,18 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
 struct TimeOrder {
     /// Latest time seen so far and the entry that carries it.
     latest: Option<(Vec<u8>, u64)>,
-    /// (first, last, earliest time of the run, entry and time it goes back from).
-    runs: Vec<(u64, u64, Vec<u8>, u64, Vec<u8>)>,
+    runs: Vec<BackwardRun>,
+}
+
+/// Consecutive entries dated before an earlier one.
+struct BackwardRun {
+    first: u64,
+    last: u64,
+    /// The earliest time in the run.
+    earliest: Vec<u8>,
+    /// The entry it goes back from, and its time.
+    from: u64,
+    from_time: Vec<u8>,
 }
 
 /// Most runs described one by one; more are counted.
@@ -458,13 +468,19 @@ impl TimeOrder {
         };
         match &self.latest {
             Some((latest, at)) if t < latest.as_slice() => match self.runs.last_mut() {
-                Some(run) if run.1 + 1 == seq && run.3 == *at => {
-                    run.1 = seq;
-                    if t < run.2.as_slice() {
-                        run.2 = t.to_vec();
+                Some(run) if run.last + 1 == seq && run.from == *at => {
+                    run.last = seq;
+                    if t < run.earliest.as_slice() {
+                        run.earliest = t.to_vec();
                     }
                 }
-                _ => self.runs.push((seq, seq, t.to_vec(), *at, latest.clone())),
+                _ => self.runs.push(BackwardRun {
+                    first: seq,
+                    last: seq,
+                    earliest: t.to_vec(),
+                    from: *at,
+                    from_time: latest.clone(),
+                }),
             },
             _ => self.latest = Some((t.to_vec(), seq)),
         }
@@ -477,16 +493,18 @@ impl TimeOrder {
             .runs
             .into_iter()
             .take(MAX_TIME_RUNS)
-            .map(|(first, last, earliest, at, latest)| {
+            .map(|r| {
+                let (first, last) = (r.first, r.last);
                 let which = if first == last {
                     format!("entry {first} is")
                 } else {
                     format!("entries {first} to {last} are")
                 };
                 format!(
-                    "{which} dated before entry {at} ({} < {}): their times go backwards (the system clock was set back, or the times are wrong)",
-                    text(&earliest),
-                    text(&latest)
+                    "{which} dated before entry {} ({} < {}): their times go backwards (the system clock was set back, or the times are wrong)",
+                    r.from,
+                    text(&r.earliest),
+                    text(&r.from_time)
                 )
             })
             .collect();
