@@ -36,6 +36,9 @@ pub enum Error {
     AuditUnavailable(String),
     /// An operating-system or storage error.
     Io(String),
+    /// Stopped by the user (Ctrl-C, SIGINT) after finishing what was under way
+    /// durably; the message says what was done and how to resume.
+    Interrupted(String),
 }
 
 /// Shorthand for results in this crate.
@@ -66,6 +69,8 @@ impl Error {
             | Error::Busy(_)
             | Error::AuditUnavailable(_)
             | Error::Io(_) => 1,
+            // 128 + SIGINT, the shell's convention for a command stopped by Ctrl-C.
+            Error::Interrupted(_) => 130,
         }
     }
 
@@ -96,6 +101,7 @@ impl fmt::Display for Error {
                 "the audit log could not be written, so nothing was done (no audit, no access): {m}"
             ),
             Error::Io(m) => write!(f, "{m}"),
+            Error::Interrupted(m) => write!(f, "interrupted: {m}"),
         }
     }
 }

@@ -210,6 +210,17 @@ impl AuditLog {
         &self.state
     }
 
+    /// The time (RFC 3339, as written) of the last entry, if the log has one.
+    pub fn last_time(&self) -> Result<Option<String>> {
+        if self.state.size == 0 {
+            return Ok(None);
+        }
+        let mut file = File::open(&self.path).map_err(io)?;
+        let line = line_before(&mut file, self.state.offset)?;
+        let place = format!("entry {}", self.state.size);
+        Ok(Some(AuditEntry::from_line(&line, &place)?.time))
+    }
+
     /// Records that a checkpoint now covers every entry.
     pub fn mark_checkpointed(&mut self) {
         self.state.checkpointed = self.state.size;
@@ -468,6 +479,32 @@ impl CheckpointFile {
         f.set_len(keep)
             .and_then(|_| f.sync_all())
             .map_err(|e| Error::io("cannot repair the checkpoints", e))
+    }
+
+    /// The `time` of the latest checkpoint, read from the end of the file only
+    /// (it grows by one checkpoint per command); `None` if there is none or the
+    /// tail is unreadable (then `audit verify` reports the damage).
+    pub fn latest_time(&self) -> Result<Option<String>> {
+        const WINDOW: u64 = 8 * 1024;
+        let mut f = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io("cannot read the checkpoints", e)),
+        };
+        let len = f
+            .metadata()
+            .map_err(|e| Error::io("cannot read the checkpoints", e))?
+            .len();
+        let mut tail = Vec::new();
+        f.seek(SeekFrom::Start(len.saturating_sub(WINDOW)))
+            .and_then(|_| f.read_to_end(&mut tail))
+            .map_err(|e| Error::io("cannot read the checkpoints", e))?;
+        Ok(tail
+            .split(|b| *b == b'\n')
+            .rev()
+            .find_map(|l| l.strip_prefix(b"time "))
+            .and_then(|t| std::str::from_utf8(t).ok())
+            .map(str::to_string))
     }
 
     /// All checkpoints, oldest first.

@@ -29,4 +29,5 @@ pub(crate) use log::check_header;
 pub use log::{
     sync_file, write_at, AuditLog, CheckpointFile, Located, LogState, Prepared, MAX_LINE,
 };
+pub(crate) use verify::line_time;
 pub use verify::{verify, VerifyInput, VerifySummary};

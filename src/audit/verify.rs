@@ -264,6 +264,7 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
     let mut since_root_ok = input.since.is_some_and(|s| s.size == 0);
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + MAX_LINE);
     let mut warnings = Vec::new();
+    let mut order = TimeOrder::default();
     let mut eof = false;
     loop {
         if !eof {
@@ -301,6 +302,9 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         let base = tree.size();
         let hashed = leaves_parallel(&lines, threads);
         warnings.extend(headers_parallel(&lines, &hashed, base, &prev, threads)?);
+        for (i, line) in lines.iter().enumerate() {
+            order.see(base + i as u64 + 1, line);
+        }
         // Perfect subtrees of BLOCK aligned leaves, hashed in parallel, except the
         // blocks inside which a checkpoint (or the given one) needs a root.
         let stops: Vec<u64> = input
@@ -387,6 +391,16 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
             )));
         }
     }
+    warnings.extend(order.warnings());
+    for (i, pair) in input.checkpoints.windows(2).enumerate() {
+        if pair[1].time < pair[0].time {
+            warnings.push(format!(
+                "{} is dated before {}: the clock was set back when it was signed",
+                describe(i + 1, &pair[1]),
+                describe(i, &pair[0])
+            ));
+        }
+    }
     let root = tree.root();
     let since = match input.since {
         None => None,
@@ -421,6 +435,95 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         since,
         warnings,
     })
+}
+
+/// Runs of entries dated before an earlier entry (the clock was set back, or
+/// the times are wrong): reported as warnings, not failures — the chain and the
+/// signatures decide integrity; times only say what the machine's clock said.
+#[derive(Default)]
+struct TimeOrder {
+    /// Latest time seen so far and the entry that carries it.
+    latest: Option<(Vec<u8>, u64)>,
+    runs: Vec<BackwardRun>,
+}
+
+/// Consecutive entries dated before an earlier one.
+struct BackwardRun {
+    first: u64,
+    last: u64,
+    /// The earliest time in the run.
+    earliest: Vec<u8>,
+    /// The entry it goes back from, and its time.
+    from: u64,
+    from_time: Vec<u8>,
+}
+
+/// Most runs described one by one; more are counted.
+const MAX_TIME_RUNS: usize = 20;
+
+impl TimeOrder {
+    fn see(&mut self, seq: u64, line: &[u8]) {
+        let Some(t) = line_time(line) else {
+            return;
+        };
+        match &self.latest {
+            Some((latest, at)) if t < latest.as_slice() => match self.runs.last_mut() {
+                Some(run) if run.last + 1 == seq && run.from == *at => {
+                    run.last = seq;
+                    if t < run.earliest.as_slice() {
+                        run.earliest = t.to_vec();
+                    }
+                }
+                _ => self.runs.push(BackwardRun {
+                    first: seq,
+                    last: seq,
+                    earliest: t.to_vec(),
+                    from: *at,
+                    from_time: latest.clone(),
+                }),
+            },
+            _ => self.latest = Some((t.to_vec(), seq)),
+        }
+    }
+
+    fn warnings(self) -> Vec<String> {
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let n = self.runs.len();
+        let mut out: Vec<String> = self
+            .runs
+            .into_iter()
+            .take(MAX_TIME_RUNS)
+            .map(|r| {
+                let (first, last) = (r.first, r.last);
+                let which = if first == last {
+                    format!("entry {first} is")
+                } else {
+                    format!("entries {first} to {last} are")
+                };
+                format!(
+                    "{which} dated before entry {} ({} < {}): their times go backwards (the system clock was set back, or the times are wrong)",
+                    r.from,
+                    text(&r.earliest),
+                    text(&r.from_time)
+                )
+            })
+            .collect();
+        if n > MAX_TIME_RUNS {
+            out.push(format!(
+                "{} more runs of entries dated before earlier entries",
+                n - MAX_TIME_RUNS
+            ));
+        }
+        out
+    }
+}
+
+/// The `time` of an entry line, read from its fixed prefix (`…"prev":"<64 hex>","time":"…"`).
+pub(crate) fn line_time(line: &[u8]) -> Option<&[u8]> {
+    let head = &line[..line.len().min(200)];
+    let at = memchr::memmem::find(head, b"\",\"time\":\"")? + 10;
+    let len = memchr::memchr(b'"', &head[at..])?;
+    Some(&head[at..at + len])
 }
 
 /// How an `audit.adopted` entry's action reads in its line.
@@ -525,6 +628,43 @@ mod tests {
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         let err = run(&dir, &cps, &signers, None).unwrap_err().to_string();
         assert!(err.contains("do not match the root signed"), "{err}");
+    }
+
+    #[test]
+    fn entries_dated_backwards_are_grouped_into_warnings() {
+        let line = |seq: u64, t: &str| {
+            format!(
+                "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"{t}\",\"actor\":\"a\"}}",
+                "0".repeat(64)
+            )
+        };
+        assert_eq!(
+            line_time(line(1, "2026-01-01T00:00:00Z").as_bytes()),
+            Some(&b"2026-01-01T00:00:00Z"[..])
+        );
+        let mut order = TimeOrder::default();
+        for (seq, t) in [
+            (1, "2026-01-05T00:00:00Z"),
+            (2, "2026-01-02T00:00:00Z"),
+            (3, "2026-01-01T00:00:00Z"),
+            (4, "2026-01-06T00:00:00Z"),
+            (5, "2026-01-06T00:00:00Z"),
+            (6, "2026-01-03T00:00:00Z"),
+        ] {
+            order.see(seq, line(seq, t).as_bytes());
+        }
+        let w = order.warnings();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].starts_with("entries 2 to 3 are dated before entry 1 (2026-01-01T00:00:00Z"),
+            "{}",
+            w[0]
+        );
+        assert!(
+            w[1].starts_with("entry 6 is dated before entry 5"),
+            "{}",
+            w[1]
+        );
     }
 
     #[test]

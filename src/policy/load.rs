@@ -74,6 +74,7 @@ struct RawAudit {
     weekends_outside: Option<bool>,
     burst_dossiers: Option<Spanned<u32>>,
     burst_minutes: Option<Spanned<u32>>,
+    clock_max_ahead_days: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -246,6 +247,12 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                 return cx.err(n.span(), "burst_minutes must be between 1 and 1440");
             }
             audit.burst_minutes = *n.get_ref();
+        }
+        if let Some(n) = &a.clock_max_ahead_days {
+            if *n.get_ref() == 0 || *n.get_ref() > 3660 {
+                return cx.err(n.span(), "clock_max_ahead_days must be between 1 and 3660");
+            }
+            audit.clock_max_ahead_days = *n.get_ref();
         }
     }
 

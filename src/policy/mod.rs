@@ -75,6 +75,10 @@ pub struct AuditRules {
     pub burst_dossiers: u32,
     /// … within this many minutes is reported as unusual.
     pub burst_minutes: u32,
+    /// How many days the system clock may read ahead of the vault's latest audit
+    /// entry before time-based destructive actions (`retention apply`) ask for
+    /// `--confirm-clock` (see [`crate::vault::clock`]).
+    pub clock_max_ahead_days: u32,
 }
 
 impl Default for AuditRules {
@@ -86,6 +90,7 @@ impl Default for AuditRules {
             weekends_outside: false,
             burst_dossiers: 15,
             burst_minutes: 60,
+            clock_max_ahead_days: crate::vault::clock::DEFAULT_MAX_AHEAD_DAYS,
         }
     }
 }

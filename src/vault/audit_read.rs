@@ -212,10 +212,22 @@ impl Session<'_> {
             "aggregate report"
         }))?;
         let integrity = match self.vault.verify_audit(None) {
-            Ok(s) => format!(
-                "verified ({} entries, {} signed checkpoints)",
-                s.entries, s.checkpoints
-            ),
+            // The warnings (entries whose times go backwards, entries taken in
+            // unsigned) are content-free; the aggregate report gives their number.
+            Ok(s) => {
+                let mut text = format!(
+                    "verified ({} entries, {} signed checkpoints)",
+                    s.entries, s.checkpoints
+                );
+                match (s.warnings.len(), full) {
+                    (0, _) => {}
+                    (_, true) => text.push_str(&format!("; warnings: {}", s.warnings.join("; "))),
+                    (n, false) => text.push_str(&format!(
+                        "; {n} warning(s) in the data protection officer's report"
+                    )),
+                }
+                text
+            }
             Err(e) if full => format!("FAILED: {e}"),
             Err(_) => "FAILED (details in the data protection officer's report)".into(),
         };

@@ -378,8 +378,35 @@ impl DumpReader {
     }
 }
 
-/// Restores a backup into the new directory `dir`, then opens it and verifies its
-/// audit log.
+/// Action of the audit entry a restore writes into the restored vault.
+pub const RESTORE_ACTION: &str = "vault.restore";
+/// Actor of that entry: the holder of the recovery key, who is not a staff member.
+pub const RESTORE_ACTOR: &str = "recovery-key";
+
+/// The content-free detail of a restore entry: the backup's date and log size,
+/// and the use of the recovery key (which the DPO report lists).
+fn restore_detail(created: &str, entries: u64) -> String {
+    format!(
+        "restored from the backup of {created} holding {entries} audit entries; the recovery key was used"
+    )
+}
+
+/// Reads [`restore_detail`] back: (backup date, audit entries in the backup).
+fn parse_restore_detail(detail: &str) -> Option<(String, u64)> {
+    let rest = detail.strip_prefix("restored from the backup of ")?;
+    let (created, rest) = rest.split_once(" holding ")?;
+    let n = rest.split_once(" audit entries")?.0.parse().ok()?;
+    Some((created.to_string(), n))
+}
+
+/// Restores a backup into the new directory `dir`, then opens it, verifies its
+/// audit log and records the restore in it ([`RESTORE_ACTION`], by
+/// [`RESTORE_ACTOR`], with the backup's date and number of audit entries).
+///
+/// The holder of the recovery key has no checkpoint-signing key (checkpoints are
+/// signed by staff members, `src/audit/checkpoint.rs`), so that entry is left for
+/// the next staff member's command to sign, like a failed unlock. Returns the
+/// manifest and the verification of the log as it was in the backup.
 pub fn restore(
     input: &mut dyn Read,
     dir: &Path,
@@ -392,5 +419,52 @@ pub fn restore(
         ));
     }
     let summary = vault.verify_audit(None)?;
+    vault.audit(
+        crate::audit::Draft::new(RESTORE_ACTOR, "", RESTORE_ACTION)
+            .detail(&restore_detail(&manifest.created, manifest.audit_entries)),
+    )?;
     Ok((manifest, summary))
+}
+
+impl Vault {
+    /// When verifying against a kept checkpoint failed: if the vault was restored
+    /// from a backup older than that checkpoint, the divergence is the restore's,
+    /// and the error says so (still an integrity failure: the log does not extend
+    /// the checkpoint). `None` when no restore explains it.
+    pub(super) fn explain_restore(
+        &self,
+        since: &crate::audit::Checkpoint,
+        failure: &str,
+    ) -> Option<Error> {
+        let filter = crate::audit::Filter {
+            action: Some(RESTORE_ACTION.into()),
+            ..Default::default()
+        };
+        let restores = self.log().ok()?.scan(&filter).ok()?;
+        let (entry, created, n) = restores.into_iter().rev().find_map(|e| {
+            let (created, n) = parse_restore_detail(e.detail.as_deref()?)?;
+            // The restore entry follows the backup's entries directly.
+            (e.seq == n + 1 && n < since.size).then_some((e, created, n))
+        })?;
+        Some(Error::Integrity(format!(
+            "the vault was restored on {} from a backup of {created} holding {n} entries; the checkpoint you gave ({} entries, signed by {} at {}) is from after that backup: its entries after entry {n} were lost with the restore, not rewritten here (if the restore was intended, keep a checkpoint taken since; {failure})",
+            entry.time, since.size, since.signer, since.time
+        )))
+    }
+}
+
+#[cfg(test)]
+mod restore_tests {
+    use super::*;
+
+    #[test]
+    fn restore_detail_reads_back() {
+        let d = restore_detail("2026-01-02T03:04:05Z", 42);
+        assert!(d.contains("recovery key"), "the DPO report counts it: {d}");
+        assert_eq!(
+            parse_restore_detail(&d),
+            Some(("2026-01-02T03:04:05Z".to_string(), 42))
+        );
+        assert_eq!(parse_restore_detail("restored from nothing"), None);
+    }
 }

@@ -225,6 +225,7 @@ impl Vault {
             rights_origin: std::sync::Mutex::new(Some(String::new())),
             anchored_at: std::sync::Mutex::new((0, 0)),
             warnings: Vec::new(),
+            clock_reference: None,
             _lock: lock,
         };
         // The genesis: the root of the rights register, signed by the first

@@ -17,6 +17,7 @@ mod access;
 pub mod audit_read;
 pub mod backup;
 pub mod check;
+pub mod clock;
 mod dossier;
 mod durable;
 mod entry;
@@ -120,6 +121,9 @@ pub struct Vault {
     pub(crate) anchored_at: Mutex<(u64, u64)>,
     /// What the open noticed and repaired (see [`Vault::warnings`]).
     warnings: Vec<crate::Warning>,
+    /// Time of the latest audit entry when the vault was opened (seconds since
+    /// the epoch), to judge the clock by ([`clock`]).
+    clock_reference: Option<u64>,
     _lock: File,
 }
 
@@ -354,6 +358,13 @@ impl Vault {
             }
             Err(e) => return Err(e),
         };
+        // A last entry without a readable time gives no reference (`audit
+        // verify` reports such damage); the clock is then taken as it is.
+        let clock_reference = audit
+            .last_time()
+            .ok()
+            .flatten()
+            .and_then(|t| clock::parse_time(&t).ok());
         let vault = Vault {
             dir: dir.to_path_buf(),
             store: Box::new(crate::store::overlay::Overlay::new(store)),
@@ -372,6 +383,7 @@ impl Vault {
             rights_origin: Mutex::new(None),
             anchored_at: Mutex::new((0, 0)),
             warnings,
+            clock_reference,
             _lock: lock,
         };
         vault.take_in(&found, replayed_to)?;
@@ -505,7 +517,7 @@ impl Vault {
         // from the genesis on, never a key found in the store or a checkpoint.
         let signers = self.verify_register()?.register.signer_keys();
         let recorded = self.log()?.state().clone();
-        audit::verify(
+        let verified = audit::verify(
             &self.dir.join(AUDIT_FILE),
             &audit::VerifyInput {
                 vault_id: &self.meta.vault_id,
@@ -514,7 +526,13 @@ impl Vault {
                 recorded: Some(&recorded),
                 since,
             },
-        )
+        );
+        match (verified, since) {
+            (Err(Error::Integrity(m)), Some(s)) => {
+                Err(self.explain_restore(s, &m).unwrap_or(Error::Integrity(m)))
+            }
+            (other, _) => other,
+        }
     }
 
     /// The latest signed checkpoint, to keep off the machine.

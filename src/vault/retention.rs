@@ -156,12 +156,29 @@ impl Session<'_> {
     /// Erases every dossier past its retention period. Without `confirm` it only
     /// lists them (dry run). When the policy requires an approval, `approval`
     /// (e.g. the archives service's reference) must be given and is recorded.
+    ///
+    /// "Past" is judged by the system clock, so erasing first checks the clock
+    /// against the vault's latest audit entry ([`Session::require_plausible_clock`]):
+    /// an implausible clock refuses the erasure ([`Error::Refused`], exit 3)
+    /// unless `confirm_clock`, which is audited with the clock's offset.
     pub fn retention_apply(
         &mut self,
         confirm: bool,
         approval: Option<&str>,
+        confirm_clock: bool,
     ) -> Result<Vec<RetentionItem>> {
         const ACTION: &str = "retention.apply";
+        if confirm {
+            if !self
+                .vault
+                .policy
+                .has(&self.me.profession, Capability::Erase)
+            {
+                // Refused (and audited) by the listing below, before any clock question.
+                self.retention_list(true)?;
+            }
+            self.require_plausible_clock(ACTION, confirm_clock)?;
+        }
         let due = self.retention_list(true)?;
         if !confirm {
             return Ok(due);

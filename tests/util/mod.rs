@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod clock;
 pub mod library;
 
 use std::collections::HashMap;
@@ -119,6 +120,9 @@ pub struct Opts<'a> {
     pub new_pass: Option<&'a str>,
     /// Bytes written to stdin (an empty pipe otherwise).
     pub stdin: Option<&'a [u8]>,
+    /// The clock seen by the binary: the shim library ([`clock::shim`]) and
+    /// the offset in seconds.
+    pub clock: Option<(&'a Path, i64)>,
 }
 
 /// Runs the binary with `args` and exactly the `COFFRE_*` variables of `opts`.
@@ -128,6 +132,10 @@ pub fn run_coffre(args: &[&str], opts: &Opts<'_>) -> Run {
     cmd.args(args);
     for v in COFFRE_ENV {
         cmd.env_remove(v);
+    }
+    if let Some((lib, offset)) = opts.clock {
+        cmd.env("LD_PRELOAD", lib)
+            .env("FAKE_OFFSET", offset.to_string());
     }
     if let Some(v) = opts.vault {
         cmd.env("COFFRE_VAULT", v);
@@ -279,6 +287,22 @@ impl TestVault {
                 vault: Some(&self.dir),
                 user: Some(user),
                 pass: Some(pass),
+                ..Opts::default()
+            },
+        )
+    }
+
+    /// Runs coffre as `user` with the clock shifted by `offset` seconds
+    /// (`lib` from [`clock::shim`]).
+    #[track_caller]
+    pub fn as_user_at(&self, lib: &Path, offset: i64, user: &str, args: &[&str]) -> Run {
+        run_coffre(
+            args,
+            &Opts {
+                vault: Some(&self.dir),
+                user: Some(user),
+                pass: Some(self.pass(user)),
+                clock: Some((lib, offset)),
                 ..Opts::default()
             },
         )

@@ -351,6 +351,11 @@ pub enum RetentionCmd {
         /// The approval reference, when the policy requires one.
         #[arg(long)]
         approval: Option<String>,
+        /// Erase even though the system clock reads far from the vault's latest
+        /// audit entry (more than a day before it, or more than the policy's
+        /// `clock_max_ahead_days` after it); the confirmation is audited.
+        #[arg(long)]
+        confirm_clock: bool,
     },
 }
 

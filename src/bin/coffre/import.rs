@@ -3,11 +3,22 @@
 //! with a progress bar on the terminal.
 //!
 //! One line per entry: `{"dossier": "d-…", "kind": "…", "fields": {"name": "value"}}`.
+//!
+//! Ctrl-C (SIGINT, or SIGTERM) does not kill the import: the group being written
+//! is finished durably, then the import stops with a message saying how many
+//! entries are written, and exit code 130 (128 + SIGINT, the shell's convention).
+//! A second Ctrl-C ends the process at once (what was acknowledged stays: each
+//! group is one journal record). Running the same file again skips the entries
+//! already written: the import is identified by a digest of the file
+//! (`coffre::vault::import::import_id`), recorded in each entry's audit line.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
+use coffre::vault::import::{import_id, ImportOptions};
 use coffre::{Error, FieldInput, NewEntry, Session};
 use serde::Deserialize;
 use zeroize::Zeroize;
@@ -106,27 +117,78 @@ impl Progress {
     }
 }
 
-/// Checks then imports `path`; returns the number of entries written.
-pub fn run(s: &mut Session<'_>, path: &Path, group: usize) -> Result<u64, Error> {
+/// What a completed import did.
+pub struct Imported {
+    /// Entries written by this run.
+    pub written: u64,
+    /// Entries of the file written by an earlier, interrupted run, skipped.
+    pub skipped: u64,
+}
+
+/// Sets a flag on SIGINT and SIGTERM (a second one ends the process at once).
+fn stop_flag() -> Result<Arc<AtomicBool>, Error> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&flag))
+            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&flag)))
+            .map_err(|e| Error::Io(format!("cannot install the interruption handler: {e}")))?;
+    }
+    Ok(flag)
+}
+
+/// Checks then imports `path`, skipping the entries an earlier run of the same
+/// file wrote. An interruption is [`Error::Interrupted`] (exit code 130).
+pub fn run(s: &mut Session<'_>, path: &Path, group: usize) -> Result<Imported, Error> {
+    let stop = stop_flag()?;
+    let id = import_id(
+        &mut std::fs::File::open(path)
+            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?,
+    )?;
     // First pass: every line must parse before anything is written.
     let mut total = 0;
     for e in entries(path)? {
         e?;
         total += 1;
+        if stop.load(Ordering::SeqCst) {
+            return Err(Error::Interrupted(
+                "while the file was being checked; nothing was imported".into(),
+            ));
+        }
+    }
+    let skipped = s.imported_from(&id)?.min(total);
+    if skipped > 0 {
+        eprintln!(
+            "coffre: {skipped} of the {total} entries of this file were imported by an earlier run; importing the rest"
+        );
     }
     let mut bar = Progress {
         total,
         shown: false,
     };
     let mut written = 0;
-    let result = s.import_entries(entries(path)?, group, &mut |done| {
+    let opts = ImportOptions {
+        group,
+        id: Some(&id),
+        first: skipped + 1,
+        stop: &|| stop.load(Ordering::SeqCst),
+    };
+    let result = s.import_entries_with(entries(path)?.skip(skipped as usize), &opts, &mut |done| {
         written = done;
-        bar.draw(done);
+        bar.draw(skipped + done);
     });
     bar.finish();
-    result.map_err(|e| {
-        e.with_context(|m| {
-            format!("{m} ({written} entries of {total} were written before this error)")
-        })
-    })
+    let done = skipped + written;
+    match result {
+        Ok(o) if o.interrupted => Err(Error::Interrupted(format!(
+            "{done} entries of {total} are imported, {} by this run (import {id}); run the same command again to import the rest: the entries already imported are skipped",
+            o.written
+        ))),
+        Ok(o) => Ok(Imported {
+            written: o.written,
+            skipped,
+        }),
+        Err(e) => Err(e.with_context(|m| {
+            format!("{m} ({done} entries of {total} were written before this error; once it is fixed, running the same file again skips them)")
+        })),
+    }
 }

@@ -162,6 +162,13 @@ fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
     if session.weak_kdf() {
         eprintln!("coffre: warning: this passphrase uses a weak key derivation (--insecure-fast-kdf): tests and demonstrations only");
     }
+    let clock = vault.clock_check();
+    if !clock.plausible() {
+        eprintln!(
+            "coffre: warning: {}: check the system clock (time-based erasures are refused until it is right, or confirmed with --confirm-clock)",
+            clock.describe()
+        );
+    }
     for (key, staff) in session.grants_made() {
         eprintln!("coffre: granted key '{key}' to {staff}");
     }
@@ -601,9 +608,15 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         Command::Entry(EntryCmd::Import { file, group }) => {
             let n = crate::import::run(s, file, *group as usize)?;
             if out.json {
-                return out.json(&json!({ "imported": n }));
+                return out.json(&json!({ "imported": n.written, "skipped": n.skipped }));
             }
-            out.line(&format!("{n} entries imported"))
+            match n.skipped {
+                0 => out.line(&format!("{} entries imported", n.written)),
+                k => out.line(&format!(
+                    "{} entries imported ({k} imported earlier from this file were skipped)",
+                    n.written
+                )),
+            }
         }
         Command::Entry(EntryCmd::Show { entry, break_glass }) => {
             let view = s.show_entry(entry, break_glass.as_deref())?;
@@ -970,8 +983,12 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let items = s.retention_list(!all)?;
             print_retention(&items, out)
         }
-        Command::Retention(RetentionCmd::Apply { yes, approval }) => {
-            let items = s.retention_apply(*yes, approval.as_deref())?;
+        Command::Retention(RetentionCmd::Apply {
+            yes,
+            approval,
+            confirm_clock,
+        }) => {
+            let items = s.retention_apply(*yes, approval.as_deref(), *confirm_clock)?;
             if out.json {
                 return out.json(&json!({"erased": yes, "dossiers": items}));
             }
