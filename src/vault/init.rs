@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::keys::{new_key_material, seal_staff_name};
 use super::views::InitReport;
@@ -88,9 +88,8 @@ impl Vault {
                 opts.admin_profession
             )));
         }
-        if opts.admin_passphrase.expose_secret().is_empty() {
-            return Err(Error::Usage("the passphrase must not be empty".into()));
-        }
+        let admin_passphrase =
+            crate::crypto::passphrase::check_new(&opts.admin_passphrase, &opts.kdf)?;
 
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io("cannot create the vault directory", e))?;
@@ -158,7 +157,7 @@ impl Vault {
         batch.put(layout::meta(), encode(&meta)?);
 
         let salt = random_bytes::<16>()?;
-        let pkey = kdf::derive(&opts.admin_passphrase, &salt, &opts.kdf)?;
+        let pkey = kdf::derive(&admin_passphrase, &salt, &opts.kdf)?;
         let identity_aad = Aad::new("coffre/identity/v1")
             .with(vault_id.as_bytes())
             .with(opts.admin_id.as_bytes());

@@ -3,7 +3,7 @@
 //! or at once with the recovery key, never by a manager who does not hold them —
 //! then the re-wrapping of existing data keys to the new generation.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use super::keys::{category_wrap_key, data_key_aad, new_key_material, RECOVERY_HOLDER};
@@ -39,9 +39,7 @@ impl Session<'_> {
     /// Changes this member's passphrase: the identity is re-sealed under a new salt;
     /// the old passphrase stops working.
     pub fn change_passphrase(&mut self, new: &SecretString) -> Result<()> {
-        if new.expose_secret().is_empty() {
-            return Err(Error::Usage("the passphrase must not be empty".into()));
-        }
+        let new = &crate::crypto::passphrase::check_new(new, &self.vault.kdf())?;
         let mut rec = self.me.clone();
         let salt = random_bytes::<16>()?;
         rec.kdf = self.vault.kdf();
@@ -532,9 +530,7 @@ impl Session<'_> {
         layout::check_id("staff", id)?;
         self.require_manager(ACTION)?;
         self.check_recovery(Some(recovery))?;
-        if new_pass.expose_secret().is_empty() {
-            return Err(Error::Usage("the passphrase must not be empty".into()));
-        }
+        let new_pass = &crate::crypto::passphrase::check_new(new_pass, &self.vault.kdf())?;
         let mut rec = self
             .vault
             .staff_record(id)?

@@ -888,7 +888,16 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         })?
                 }
                 (None, true) => {
-                    age::Encryptor::with_user_passphrase(input::new_passphrase("the export")?)
+                    let pass = input::new_passphrase("the export")?;
+                    // The export's passphrase follows the vault's rule (age derives its own key).
+                    let kdf = if s.vault().weak_kdf() {
+                        KdfParams::INSECURE_FAST
+                    } else {
+                        KdfParams::DEFAULT
+                    };
+                    age::Encryptor::with_user_passphrase(coffre::crypto::passphrase::check_new(
+                        &pass, &kdf,
+                    )?)
                 }
                 (None, false) => {
                     return Err(Error::Usage("give --recipient or --passphrase".into()).into())
