@@ -22,6 +22,7 @@ pub mod demo;
 pub mod error;
 pub mod policy;
 pub mod store;
+pub mod text;
 pub mod vault;
 
 pub use error::{Error, Result};

@@ -1,6 +1,7 @@
 //! Input hygiene through the command: passphrases are normalised (NFC, one
 //! trailing line ending) the same way when set and when typed, and must be strong
-//! in a real vault.
+//! in a real vault; names holding line breaks or text-direction controls are
+//! refused, and stored text cannot forge rows of the output.
 
 mod util;
 
@@ -209,4 +210,130 @@ fn a_real_vault_refuses_weak_passphrases_a_test_vault_warns() {
     let r = list(root, "fast", "x");
     r.expect_code(0, "unlock");
     assert!(r.stderr.contains("weak key derivation"), "{}", r.stderr);
+}
+
+#[test]
+fn names_with_line_breaks_or_direction_controls_are_refused() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    let good = v.create_dossier(&admin, "Marie Exemple", "2001-01-01");
+    for bad in [
+        "Marie\nd-0000000000  Faux Dossier (born 1999-09-09)",
+        "Marie\r\nFaux",
+        "Marie\tFaux",
+        "Marie\u{2028}Faux",
+        "Marie\u{85}Faux",
+        "Marie \u{202e}xuaF",
+        "Marie \u{2067}Faux",
+        "Marie\u{1b}[2J",
+    ] {
+        let r = v.as_user(
+            &admin,
+            &[
+                "dossier",
+                "create",
+                "--name",
+                bad,
+                "--birthdate",
+                "2001-01-01",
+            ],
+        );
+        r.expect_code(2, &format!("dossier name {bad:?}"));
+        assert!(r.stderr.contains("not allowed in names"), "{}", r.stderr);
+        assert!(!r.stderr.contains("Faux"), "the name is not echoed");
+        let r = run_coffre(
+            &[
+                "staff",
+                "add",
+                "--id",
+                "x.faux",
+                "--name",
+                bad,
+                "--profession",
+                "educateur-specialise",
+            ],
+            &Opts {
+                vault: Some(&v.dir),
+                user: Some(&admin),
+                pass: Some(v.pass(&admin)),
+                new_pass: Some("x.faux-passphrase"),
+                ..Opts::default()
+            },
+        );
+        r.expect_code(2, &format!("staff name {bad:?}"));
+    }
+    // Nothing was added: one dossier, one staff member.
+    let list = v.as_user(&admin, &["dossier", "list"]);
+    assert_eq!(list.ok("list").lines().count(), 1, "{}", list.stdout);
+    assert!(list.stdout.starts_with(&good));
+    let staff = v.as_user(&admin, &["--json", "staff", "list"]).json();
+    assert_eq!(staff.as_array().unwrap().len(), 1);
+    v.set_pass("x.faux", "unused");
+
+    let root = tempfile::tempdir().unwrap();
+    for (est, name) in [("IME\nFaux", "Alex Essai"), ("IME", "Alex\u{202e}Essai")] {
+        let r = run_coffre(
+            &[
+                "init",
+                "--establishment",
+                est,
+                "--admin-id",
+                "d.admin",
+                "--admin-name",
+                name,
+                "--insecure-fast-kdf",
+            ],
+            &Opts {
+                vault: Some(&root.path().join("v")),
+                new_pass: Some("pass phrase one"),
+                ..Opts::default()
+            },
+        );
+        r.expect_code(2, &format!("init with {est:?} / {name:?}"));
+        assert!(!root.path().join("v").join("store").exists());
+    }
+}
+
+#[test]
+fn stored_free_text_cannot_forge_rows_of_the_audit_log() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("dr.nuit", "Camille Nuit", "medecin", true);
+    v.add_staff("dpo.l", "Dominique Lambert", "dpo", true);
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    // A break-the-glass justification is free text, kept as written (with its
+    // line breaks); shown to a person it must stay on its own row.
+    let forged = "chute\n999999 2026-01-01T00:00:00Z dpo.faux dpo audit.read ok\u{202e}";
+    v.as_user("dr.nuit", &["dossier", "show", &d, "--break-glass", forged])
+        .expect_code(0, "break the glass");
+    for args in [
+        vec!["audit", "log", "--dossier", d.as_str()],
+        vec!["audit", "history", d.as_str()],
+        vec!["audit", "report", "--format", "text"],
+    ] {
+        let r = v.as_user("dpo.l", &args);
+        r.expect_code(0, &format!("{args:?}"));
+        assert!(
+            !r.stdout.lines().any(|l| l.starts_with("999999")),
+            "{args:?} shows a forged row:\n{}",
+            r.stdout
+        );
+        assert!(
+            !r.stdout.contains('\u{202e}'),
+            "{args:?} passes a direction override"
+        );
+    }
+    let r = v.as_user("dpo.l", &["audit", "log", "--dossier", &d]);
+    assert!(
+        r.stdout.contains("chute\\n999999"),
+        "the break is shown escaped:\n{}",
+        r.stdout
+    );
+    // JSON keeps the exact words.
+    let log = v.audit_log("dpo.l", &["--dossier", &d]);
+    assert!(
+        log.iter()
+            .any(|e| e["justification_text"].as_str() == Some(forged)),
+        "{log:?}"
+    );
 }

@@ -83,6 +83,7 @@ impl Session<'_> {
                 "the name must have 1 to 200 characters".into(),
             ));
         }
+        crate::text::check_name("the dossier's name", name)?;
         check_date(birthdate)?;
         let id = format!("d-{}", hex::encode(random_bytes::<5>()?));
         self.vault.create_erasure_key(&id)?;

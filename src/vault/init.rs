@@ -63,6 +63,8 @@ impl Vault {
                 "the establishment and admin names must not be empty".into(),
             ));
         }
+        crate::text::check_name("the establishment's name", &opts.establishment)?;
+        crate::text::check_name("the first member's name", &opts.admin_name)?;
         if dir.join(STORE_DIR).exists() || dir.join(AUDIT_FILE).exists() {
             return Err(Error::Usage(format!(
                 "{} already holds a vault",

@@ -53,6 +53,7 @@ impl Session<'_> {
                 "the name must have 1 to 200 characters".into(),
             ));
         }
+        crate::text::check_name("the staff member's name", name)?;
         let passphrase = crate::crypto::passphrase::check_new(new.passphrase, &self.vault.kdf())?;
         if self.vault.staff_record(new.id)?.is_some() {
             return Err(Error::Usage(format!(
