@@ -1,7 +1,8 @@
 //! Input hygiene through the command: passphrases are normalised (NFC, one
 //! trailing line ending) the same way when set and when typed, and must be strong
 //! in a real vault; names holding line breaks or text-direction controls are
-//! refused, and stored text cannot forge rows of the output.
+//! refused, and stored text cannot forge rows of the output; name search finds
+//! the usual spellings of ligatures and special letters.
 
 mod util;
 
@@ -336,4 +337,38 @@ fn stored_free_text_cannot_forge_rows_of_the_audit_log() {
             .any(|e| e["justification_text"].as_str() == Some(forged)),
         "{log:?}"
     );
+}
+
+#[test]
+fn name_search_finds_usual_spellings_of_special_letters() {
+    let v = TestVault::new();
+    let admin = v.admin.clone();
+    let l = v.create_dossier(&admin, "Lætitia Cœur", "2010-01-01");
+    let y = v.create_dossier(&admin, "Yıldız Łukasiewicz-Đorđević", "2011-02-02");
+    let s = v.create_dossier(&admin, "Jürgen STRAẞBURG Østergaard", "2012-03-03");
+    let find = |q: &str| -> Vec<String> {
+        let r = v.as_user(&admin, &["--json", "dossier", "find", q]);
+        r.expect_code(0, q);
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for (q, want) in [
+        ("laetitia", &l),
+        ("LAETITIA coeur", &l),
+        ("Lætitia", &l),
+        ("cœur", &l),
+        ("yildiz", &y),
+        ("YILDIZ", &y),
+        ("lukasiewicz dordevic", &y),
+        ("strassburg", &s),
+        ("Straßburg", &s),
+        ("ostergaard jurgen", &s),
+    ] {
+        assert_eq!(find(q), vec![want.clone()], "query {q:?}");
+    }
+    assert!(find("laetitia yildiz").is_empty());
 }

@@ -157,6 +157,8 @@ impl Vault {
             establishment_sealed,
         };
         batch.put(layout::meta(), encode(&meta)?);
+        let (k, v) = super::reindex::version_record();
+        batch.put(k, v);
 
         let salt = random_bytes::<16>()?;
         let pkey = kdf::derive(&admin_passphrase, &salt, &opts.kdf)?;

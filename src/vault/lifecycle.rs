@@ -324,24 +324,13 @@ impl Session<'_> {
                         return Ok(None);
                     };
                     let (name, _) = super::dossier::open_header_with(&idk, &vid, &rec)?;
-                    for (rk, rv) in vault
-                        .store
-                        .scan_prefix(&layout::dossier_index_prefix(&rec.id))?
-                    {
-                        batch.remove(rv);
-                        batch.remove(rk);
-                    }
-                    for token in crate::crypto::blind::tokens(&name) {
-                        let tag = crate::crypto::blind::tag(&new, &token);
-                        batch.put(layout::index(&tag, &rec.id), Vec::new());
-                        batch.put(
-                            layout::dossier_index(&rec.id, &tag),
-                            layout::index(&tag, &rec.id),
-                        );
-                    }
+                    super::reindex::index_name(&*vault.store, batch, &new, &rec.id, &name)?;
                     let _ = k;
                     n += 1;
                 }
+                // Every name is now under the current normalisation.
+                let (k, v) = super::reindex::version_record();
+                batch.put(k, v);
                 Ok(Some(n))
             }
             VaultKey::Audit => {

@@ -29,6 +29,7 @@ pub mod keys;
 mod lifecycle;
 mod person;
 mod reader;
+mod reindex;
 mod retention;
 mod session;
 mod staff;
@@ -614,6 +615,7 @@ impl Vault {
         let mut session = Session::new(self, rec, identity, signer, weak);
         session.process_rotations(None)?;
         session.process_grants()?;
+        session.upgrade_name_index()?;
         Ok(session)
     }
 
