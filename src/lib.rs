@@ -25,6 +25,7 @@ pub mod policy;
 pub(crate) mod private_files;
 pub mod rights;
 pub mod store;
+pub mod text;
 pub mod vault;
 pub mod warning;
 

@@ -8,8 +8,9 @@ use coffre::crypto::wrap::Identity;
 use coffre::{InitOptions, NewStaff, Vault};
 use secrecy::{ExposeSecret, SecretString};
 
-/// Every staff member's passphrase in the benchmark vaults.
-pub const PASS: &str = "bench-passphrase";
+/// Every staff member's passphrase in the benchmark vaults (strong enough for the
+/// production key derivation's passphrase rule).
+pub const PASS: &str = "banc lavande ricochet boussole";
 
 /// The passphrase as a secret.
 pub fn pass() -> SecretString {

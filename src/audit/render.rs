@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::report::{Item, Report};
+use crate::text::escape as one_line;
 
 /// Escapes text for HTML.
 pub fn esc(s: &str) -> String {
@@ -42,21 +43,25 @@ fn items_text(out: &mut String, title: &str, items: &[Item]) {
             "  #{} {} {} [{}] {}",
             i.seq,
             i.local_time,
-            who(i),
-            i.profession,
-            i.action
+            one_line(&who(i)),
+            one_line(&i.profession),
+            one_line(&i.action)
         );
         if let Some(d) = &i.dossier {
-            let _ = write!(out, " dossier={d}");
+            let _ = write!(out, " dossier={}", one_line(d));
         }
         if !i.categories.is_empty() {
-            let _ = write!(out, " categories={}", i.categories.join(","));
+            let _ = write!(out, " categories={}", one_line(&i.categories.join(",")));
         }
         if let Some(d) = &i.detail {
-            let _ = write!(out, " ({d})");
+            let _ = write!(out, " ({})", one_line(d));
         }
         if let Some(j) = &i.justification {
-            let _ = write!(out, " — justification, in the actor's words: \"{j}\"");
+            let _ = write!(
+                out,
+                " — justification, in the actor's words: \"{}\"",
+                one_line(j)
+            );
         }
         let _ = writeln!(out);
     }
@@ -84,6 +89,7 @@ pub fn report_text(r: &Report) -> String {
         "\nPer profession (reads / writes / refusals / dossiers read):"
     );
     for (p, c) in &r.by_profession {
+        let p = one_line(p);
         let _ = writeln!(
             out,
             "  {p:<24} {:>6} {:>6} {:>6} {:>6}",
@@ -101,10 +107,11 @@ pub fn report_text(r: &Report) -> String {
                 .clone()
                 .map(|n| format!("{n} ({})", a.actor))
                 .unwrap_or_else(|| a.actor.clone());
+            let n = one_line(&n);
             let _ = writeln!(
                 out,
                 "  {n:<36} {:<22} {:>6} {:>6} {:>6} {:>6}",
-                a.profession,
+                one_line(&a.profession),
                 a.counts.reads,
                 a.counts.writes,
                 a.counts.denied,
@@ -125,8 +132,12 @@ pub fn report_text(r: &Report) -> String {
             let n = b.name.clone().unwrap_or_else(|| b.actor.clone());
             let _ = writeln!(
                 out,
-                "  {n} ({}): {} dossiers from {} to {}",
-                b.actor, b.dossiers, b.from, b.to
+                "  {} ({}): {} dossiers from {} to {}",
+                one_line(&n),
+                one_line(&b.actor),
+                b.dossiers,
+                b.from,
+                b.to
             );
         }
         items_text(&mut out, "Failed unlocks", &r.failed_unlocks);

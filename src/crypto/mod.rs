@@ -1,5 +1,5 @@
 //! Cryptographic building blocks: symmetric keys, the field envelope, passphrase
-//! key derivation, `age` key wrapping and the blind name index.
+//! normalisation and strength, key derivation, `age` key wrapping and the blind name index.
 //!
 //! Nothing here knows about dossiers or policies; `docs/crypto.md` explains how the
 //! vault puts these pieces together.
@@ -8,6 +8,7 @@ pub mod blind;
 pub mod envelope;
 pub mod kdf;
 pub mod key;
+pub mod passphrase;
 pub mod shares;
 pub mod wrap;
 

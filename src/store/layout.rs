@@ -15,6 +15,7 @@
 //! | `v/{entry}/{version}` | one version | field names and categories |
 //! | `i/{tag}/{dossier}` | blind index | 16-byte HMAC tags only |
 //! | `di/{dossier}/{tag}` | reverse blind index (for erasure) | the same tags |
+//! | `in` | the blind index's name normalisation (one byte; absent: 1) | whether the vault was re-indexed |
 //! | `p/{dossier}` | the person's credential | public recipient, KDF parameters |
 //! | `pk/{dossier}/{category}/{author or *}` | data keys wrapped to the person | which categories they can open |
 //! | `jr/{dossier}/release` | the DPO's release of break-glass justifications to the person | who released, when, up to which audit entry |
@@ -111,6 +112,11 @@ pub fn key_rotation_prefix() -> Vec<u8> {
 /// `es`: the establishment's name, re-sealed after a directory-key rotation.
 pub fn establishment() -> Vec<u8> {
     b"es".to_vec()
+}
+/// `in`: the normalisation the blind name index is under (one byte; absent in
+/// vaults indexed before version 2).
+pub fn name_index_version() -> Vec<u8> {
+    b"in".to_vec()
 }
 /// `ar`: the current audit recipient, after an audit-key rotation.
 pub fn audit_recipient() -> Vec<u8> {

@@ -84,6 +84,7 @@ impl Session<'_> {
                 "the name must have 1 to 200 characters".into(),
             ));
         }
+        crate::text::check_name("the dossier's name", name)?;
         check_date(birthdate)?;
         let id = format!("d-{}", hex::encode(random_bytes::<5>()?));
         self.vault.create_erasure_key(&id)?;
@@ -240,22 +241,23 @@ impl Session<'_> {
                 ),
             );
         };
-        let tokens = blind::tokens(text);
-        if tokens.is_empty() {
+        // Each word under both normalisations (blind::query_tokens): names indexed
+        // before ligatures were folded are still found.
+        let words = blind::query_tokens(text);
+        if words.is_empty() {
             return Err(Error::Usage(
                 "give at least one word of two letters or more".into(),
             ));
         }
         let mut found: Option<BTreeSet<String>> = None;
-        for t in &tokens {
-            let tag = blind::tag(&index_key, t);
-            let ids: BTreeSet<String> = self
-                .vault
-                .store
-                .scan_prefix(&layout::index_prefix(&tag))?
-                .iter()
-                .map(|(k, _)| layout::last_component(k))
-                .collect::<Result<_>>()?;
+        for group in &words {
+            let mut ids = BTreeSet::new();
+            for t in group {
+                let tag = blind::tag(&index_key, t);
+                for (k, _) in self.vault.store.scan_prefix(&layout::index_prefix(&tag))? {
+                    ids.insert(layout::last_component(&k)?);
+                }
+            }
             found = Some(match found {
                 None => ids,
                 Some(prev) => prev.intersection(&ids).cloned().collect(),

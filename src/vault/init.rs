@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::keys::{new_key_material, seal_staff_name};
 use super::views::InitReport;
@@ -63,6 +63,8 @@ impl Vault {
                 "the establishment and admin names must not be empty".into(),
             ));
         }
+        crate::text::check_name("the establishment's name", &opts.establishment)?;
+        crate::text::check_name("the first member's name", &opts.admin_name)?;
         if dir.join(STORE_DIR).exists() || dir.join(AUDIT_FILE).exists() {
             return Err(Error::Usage(format!(
                 "{} already holds a vault",
@@ -88,9 +90,8 @@ impl Vault {
                 opts.admin_profession
             )));
         }
-        if opts.admin_passphrase.expose_secret().is_empty() {
-            return Err(Error::Usage("the passphrase must not be empty".into()));
-        }
+        let admin_passphrase =
+            crate::crypto::passphrase::check_new(&opts.admin_passphrase, &opts.kdf)?;
 
         crate::private_files::create_dir(dir)?;
         let lock = take_lock(dir)?;
@@ -167,9 +168,11 @@ impl Vault {
             establishment_sealed,
         };
         batch.put(layout::meta(), encode(&meta)?);
+        let (k, v) = super::reindex::version_record();
+        batch.put(k, v);
 
         let salt = random_bytes::<16>()?;
-        let pkey = kdf::derive(&opts.admin_passphrase, &salt, &opts.kdf)?;
+        let pkey = kdf::derive(&admin_passphrase, &salt, &opts.kdf)?;
         let identity_aad = Aad::new("coffre/identity/v1")
             .with(vault_id.as_bytes())
             .with(opts.admin_id.as_bytes());

@@ -3,7 +3,7 @@
 //! or at once with the recovery key, never by a manager who does not hold them —
 //! then the re-wrapping of existing data keys to the new generation.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use super::keys::{category_wrap_key, data_key_aad, new_key_material, RECOVERY_HOLDER};
@@ -42,9 +42,7 @@ impl Session<'_> {
     /// Changes this member's passphrase: the identity is re-sealed under a new salt;
     /// the old passphrase stops working.
     pub fn change_passphrase(&mut self, new: &SecretString) -> Result<()> {
-        if new.expose_secret().is_empty() {
-            return Err(Error::Usage("the passphrase must not be empty".into()));
-        }
+        let new = &crate::crypto::passphrase::check_new(new, &self.vault.kdf())?;
         let mut rec = self.me.clone();
         let salt = random_bytes::<16>()?;
         rec.kdf = self.vault.kdf();
@@ -380,24 +378,13 @@ impl Session<'_> {
                         return Ok(None);
                     };
                     let (name, _) = super::dossier::open_header_with(&idk, &vid, &rec)?;
-                    for (rk, rv) in vault
-                        .store
-                        .scan_prefix(&layout::dossier_index_prefix(&rec.id))?
-                    {
-                        batch.remove(rv);
-                        batch.remove(rk);
-                    }
-                    for token in crate::crypto::blind::tokens(&name) {
-                        let tag = crate::crypto::blind::tag(&new, &token);
-                        batch.put(layout::index(&tag, &rec.id), Vec::new());
-                        batch.put(
-                            layout::dossier_index(&rec.id, &tag),
-                            layout::index(&tag, &rec.id),
-                        );
-                    }
+                    super::reindex::index_name(&*vault.store, batch, &new, &rec.id, &name)?;
                     let _ = k;
                     n += 1;
                 }
+                // Every name is now under the current normalisation.
+                let (k, v) = super::reindex::version_record();
+                batch.put(k, v);
                 Ok(Some(n))
             }
             VaultKey::Audit => {
@@ -591,9 +578,7 @@ impl Session<'_> {
         layout::check_id("staff", id)?;
         self.require_manager(ACTION)?;
         self.check_recovery(Some(recovery))?;
-        if new_pass.expose_secret().is_empty() {
-            return Err(Error::Usage("the passphrase must not be empty".into()));
-        }
+        let new_pass = &crate::crypto::passphrase::check_new(new_pass, &self.vault.kdf())?;
         let mut rec = self
             .vault
             .staff_record(id)?

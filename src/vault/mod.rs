@@ -31,6 +31,7 @@ mod lifecycle;
 mod outcome;
 mod person;
 mod reader;
+mod reindex;
 pub mod release;
 mod retention;
 mod session;
@@ -51,7 +52,7 @@ use crate::audit::{
     self, AuditLog, Checkpoint, CheckpointFile, Draft, Located, LogState, Outcome, SigningKey,
     VerifySummary,
 };
-use crate::crypto::kdf::{self, KdfParams};
+use crate::crypto::kdf::KdfParams;
 use crate::crypto::{envelope, Aad};
 use crate::error::{Error, Result};
 use crate::policy::Policy;
@@ -676,10 +677,13 @@ impl Vault {
         if rec.status == StaffStatus::Revoked {
             return fail("this user has been revoked", &rec.profession);
         }
-        let key = kdf::derive(passphrase, &rec.salt, &rec.kdf)?;
-        let secret = match envelope::open(&key, &self.identity_aad(user), &rec.identity_sealed) {
-            Ok(s) => s,
-            Err(_) => return fail("wrong passphrase", &rec.profession),
+        let aad = self.identity_aad(user);
+        let opened =
+            crate::crypto::passphrase::open_with(passphrase, &rec.salt, &rec.kdf, |key| {
+                envelope::open(key, &aad, &rec.identity_sealed).ok()
+            })?;
+        let Some(secret) = opened else {
+            return fail("wrong passphrase", &rec.profession);
         };
         let text = std::str::from_utf8(&secret)
             .map_err(|_| Error::Integrity("a sealed identity is corrupt".into()))?;
@@ -709,6 +713,7 @@ impl Vault {
         let mut session = Session::new(self, rec, identity, signer, weak, anchor);
         session.process_rotations(None)?;
         session.process_grants()?;
+        session.upgrade_name_index()?;
         Ok(session)
     }
 

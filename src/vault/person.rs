@@ -21,7 +21,7 @@ use crate::policy::{Capability, VaultKey};
 use crate::rights::Fact;
 use crate::store::records::{decode, encode, DataKeyRecord, EntryRecord, SealedField};
 use crate::store::{layout, Batch};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 /// The person's credential for their own dossier.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -117,12 +117,12 @@ impl Vault {
         let Some(rec) = self.person_record(dossier)? else {
             return fail("no personal access was granted for this dossier");
         };
-        let key = kdf::derive(passphrase, &rec.salt, &rec.kdf)?;
-        let Ok(secret) = envelope::open(
-            &key,
-            &person_aad(&self.meta.vault_id, dossier),
-            &rec.identity_sealed,
-        ) else {
+        let aad = person_aad(&self.meta.vault_id, dossier);
+        let opened =
+            crate::crypto::passphrase::open_with(passphrase, &rec.salt, &rec.kdf, |key| {
+                envelope::open(key, &aad, &rec.identity_sealed).ok()
+            })?;
+        let Some(secret) = opened else {
             return fail("wrong passphrase");
         };
         let text = std::str::from_utf8(&secret)
@@ -337,9 +337,7 @@ impl Session<'_> {
         if rec.erased.is_some() {
             return Err(Error::NotFound(format!("dossier {dossier} was erased")));
         }
-        if passphrase.expose_secret().is_empty() {
-            return Err(Error::Usage("the passphrase must not be empty".into()));
-        }
+        let passphrase = &crate::crypto::passphrase::check_new(passphrase, &self.vault.kdf())?;
         let identity = Identity::generate();
         let salt = random_bytes::<16>()?;
         let params = self.vault.kdf();

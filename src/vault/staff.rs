@@ -1,7 +1,7 @@
 //! Staff management: adding members (with their keys granted at once where the
 //! actor or the recovery key can) and listing them with their pending grants.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::keys::{open_staff_name, seal_staff_name};
 use super::now;
@@ -68,9 +68,8 @@ impl Session<'_> {
                 "the name must have 1 to 200 characters".into(),
             ));
         }
-        if new.passphrase.expose_secret().is_empty() {
-            return Err(Error::Usage("the passphrase must not be empty".into()));
-        }
+        crate::text::check_name("the staff member's name", name)?;
+        let passphrase = crate::crypto::passphrase::check_new(new.passphrase, &self.vault.kdf())?;
         if self.vault.staff_record(new.id)?.is_some() {
             return Err(Error::Usage(format!(
                 "a staff member '{}' already exists",
@@ -88,7 +87,7 @@ impl Session<'_> {
         let identity = Identity::generate();
         let kdf_params = self.vault.kdf();
         let salt = random_bytes::<16>()?;
-        let pkey = kdf::derive(new.passphrase, &salt, &kdf_params)?;
+        let pkey = kdf::derive(&passphrase, &salt, &kdf_params)?;
         let rec = StaffRecord {
             id: new.id.to_string(),
             profession: new.profession.to_string(),

@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Read};
 
+use coffre::crypto::passphrase::normalise;
 use coffre::{Error, FieldInput, Result};
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
@@ -24,6 +25,9 @@ pub fn passphrase(user: &str) -> Result<SecretString> {
 }
 
 /// A passphrase being set: asked twice on a terminal, else `COFFRE_NEW_PASSPHRASE`.
+/// It is returned as given: the library normalises it and checks its strength
+/// (`coffre::crypto::passphrase::check_new`), so an empty one is refused there
+/// with a message that says it is empty.
 pub fn new_passphrase(whose: &str) -> Result<SecretString> {
     if std::io::stdin().is_terminal() {
         let a = SecretString::from(
@@ -34,19 +38,18 @@ pub fn new_passphrase(whose: &str) -> Result<SecretString> {
             rpassword::prompt_password("Repeat it: ")
                 .map_err(|e| Error::Io(format!("cannot read the passphrase: {e}")))?,
         );
-        if a.expose_secret() != b.expose_secret() {
+        let (na, nb) = (normalise(&a), normalise(&b));
+        if na.expose_secret() != nb.expose_secret() {
             return Err(Error::Usage("the two passphrases differ".into()));
-        }
-        if a.expose_secret().chars().count() < 8 {
-            return Err(Error::Usage(
-                "choose a passphrase of at least 8 characters".into(),
-            ));
         }
         return Ok(a);
     }
     match std::env::var("COFFRE_NEW_PASSPHRASE") {
-        Ok(p) if !p.is_empty() => Ok(SecretString::from(p)),
-        _ => Err(Error::Usage(
+        Ok(p) => Ok(SecretString::from(p)),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Error::Usage(
+            "COFFRE_NEW_PASSPHRASE is not UTF-8 text".into(),
+        )),
+        Err(std::env::VarError::NotPresent) => Err(Error::Usage(
             "no new passphrase: run coffre in a terminal, or set COFFRE_NEW_PASSPHRASE".into(),
         )),
     }

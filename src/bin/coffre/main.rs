@@ -29,7 +29,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(run::Failure::BrokenPipe) => ExitCode::SUCCESS,
         Err(run::Failure::Coffre(e)) => {
-            let _ = writeln!(std::io::stderr(), "coffre: {e}");
+            // Through the same escaping as every other output: a message may quote
+            // an id or a name read from the vault.
+            let msg = e.to_string();
+            let _ = writeln!(std::io::stderr(), "coffre: {}", coffre::text::escape(&msg));
             ExitCode::from(e.exit_code().clamp(0, 255) as u8)
         }
     }

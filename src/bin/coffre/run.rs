@@ -50,20 +50,19 @@ struct Out {
 }
 
 impl Out {
-    /// Writes a line of text. Control characters (which could drive the terminal:
-    /// escape sequences hidden in a stored value) are shown as U+FFFD.
+    /// Writes one line of text, through `coffre::text::escape`: a line break,
+    /// an escape sequence or a text-direction control in a stored name, id or
+    /// justification is shown as a visible escape (`\n`, `\u{1b}`), so it can
+    /// neither forge an extra row nor drive the terminal.
     fn line(&mut self, s: &str) -> Res {
-        let clean: String = s
-            .chars()
-            .map(|c| {
-                if c.is_control() && c != '\n' && c != '\t' {
-                    '\u{FFFD}'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        writeln!(self.w, "{clean}")?;
+        writeln!(self.w, "{}", coffre::text::escape(s))?;
+        Ok(())
+    }
+    /// Writes text that is multi-line by nature (a note's body, a report, the
+    /// recovery key file), through `coffre::text::escape_multiline`: line feeds
+    /// and tabs are kept, every other control is escaped.
+    fn text(&mut self, s: &str) -> Res {
+        writeln!(self.w, "{}", coffre::text::escape_multiline(s))?;
         Ok(())
     }
     fn json(&mut self, v: &Value) -> Res {
@@ -170,7 +169,11 @@ fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
         );
     }
     for (key, staff) in session.grants_made() {
-        eprintln!("coffre: granted key '{key}' to {staff}");
+        eprintln!(
+            "coffre: granted key '{}' to {}",
+            coffre::text::escape(key),
+            coffre::text::escape(staff)
+        );
     }
     Ok(session)
 }
@@ -193,7 +196,7 @@ pub fn run(cli: Cli) -> Res {
         Command::Init(a) => init(&cli, a, &mut out),
         Command::Demo { dir } => {
             let report = coffre::demo::run(dir.as_deref())?;
-            out.line(&report)
+            out.text(&report)
         }
         Command::Policy(PolicyCmd::Check { file }) => {
             let p = coffre::policy::load(file)?;
@@ -444,7 +447,7 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
             eprintln!(
                 "coffre: RECOVERY KEY (shown once; store it offline, then clear this screen):"
             );
-            out.line(&file_text)?;
+            out.text(&file_text)?;
         }
     }
     if out.json {
@@ -740,7 +743,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 (ReportFormat::Html, false) => coffre::audit::render::report_html(&report),
                 (ReportFormat::Text, false) => coffre::audit::render::report_text(&report),
             };
-            out.line(&text)
+            out.text(&text)
         }
         Command::Staff(StaffCmd::Passwd) => {
             let new = input::new_passphrase(s.user())?;
@@ -1044,7 +1047,16 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         })?
                 }
                 (None, true) => {
-                    age::Encryptor::with_user_passphrase(input::new_passphrase("the export")?)
+                    let pass = input::new_passphrase("the export")?;
+                    // The export's passphrase follows the vault's rule (age derives its own key).
+                    let kdf = if s.vault().weak_kdf() {
+                        KdfParams::INSECURE_FAST
+                    } else {
+                        KdfParams::DEFAULT
+                    };
+                    age::Encryptor::with_user_passphrase(coffre::crypto::passphrase::check_new(
+                        &pass, &kdf,
+                    )?)
                 }
                 (None, false) => {
                     return Err(Error::Usage("give --recipient or --passphrase".into()).into())
@@ -1137,7 +1149,7 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
                     e.kind, e.created, e.version
                 ))?;
                 for (name, f) in &e.fields {
-                    out.line(&format!("    {name}: {}", f.value))?;
+                    out.text(&format!("    {}: {}", coffre::text::escape(name), f.value))?;
                 }
                 for w in &e.withheld {
                     out.line(&format!(
@@ -1385,7 +1397,12 @@ fn print_fields(
     out: &mut Out,
 ) -> Res {
     for (name, v) in fields {
-        out.line(&format!("  {name} [{}]: {}", v.category, v.value))?;
+        out.text(&format!(
+            "  {} [{}]: {}",
+            coffre::text::escape(name),
+            v.category,
+            v.value
+        ))?;
     }
     for w in withheld {
         out.line(&format!(
