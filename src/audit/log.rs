@@ -399,11 +399,10 @@ impl CheckpointFile {
     }
 
     /// Cuts a trailing incomplete checkpoint (a write interrupted by a crash; it
-    /// was never relied upon). A damaged complete block is left for `verify`.
+    /// was never relied upon). A damaged complete record is left for `verify`.
     pub fn repair_tail(&self) -> Result<()> {
         // Only the end of the file is read: this runs at every open, and the file
-        // grows by one checkpoint per command. A complete file ends with a `sig`
-        // line; a checkpoint being written is at most eight short lines.
+        // grows by one checkpoint per command, a few hundred bytes.
         const WINDOW: u64 = 8 * 1024;
         let mut f = match OpenOptions::new().read(true).write(true).open(&self.path) {
             Ok(f) => f,
@@ -419,19 +418,12 @@ impl CheckpointFile {
         f.seek(SeekFrom::Start(start))
             .and_then(|_| f.read_to_end(&mut tail))
             .map_err(|e| Error::io("cannot read the checkpoints", e))?;
-        let body = tail.trim_ascii_end();
-        let last_line = body.rsplit(|b| *b == b'\n').next().unwrap_or_default();
-        if body.is_empty() || (last_line.starts_with(b"sig ") && tail.len() > body.len()) {
-            return Ok(());
-        }
-        // Cut after the last complete `sig` line; if none is in view, leave the
-        // file to `audit verify`, which reports the damage.
-        let keep = match body.windows(5).rposition(|w| w == b"\nsig ") {
-            Some(p) => match body[p + 1..].iter().position(|b| *b == b'\n') {
-                Some(end) => start + (p + 1 + end + 1) as u64,
-                None => return Ok(()),
-            },
-            None if start == 0 && !body.starts_with(b"sig ") => 0,
+        let keep = match complete_records_end(&tail, start == 0) {
+            Some(end) if tail[end..].iter().all(|b| *b == b'\n') => return Ok(()),
+            Some(end) => start + end as u64,
+            // No record end in view: a file that is one incomplete record is
+            // emptied; otherwise the damage is left to `audit verify`.
+            None if start == 0 && !tail.iter().all(|b| *b == b'\n') => 0,
             None => return Ok(()),
         };
         f.set_len(keep)
@@ -470,6 +462,32 @@ impl CheckpointFile {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Where the last complete checkpoint record in `tail` ends: after the empty
+/// line that follows a note's signature line (`— …`), or after the `sig` line of
+/// the earlier format. `from_start`: `tail` starts at a line start.
+fn complete_records_end(tail: &[u8], from_start: bool) -> Option<usize> {
+    let mut pos = 0;
+    let mut lines = tail.split_inclusive(|b| *b == b'\n');
+    if !from_start {
+        pos += lines.next().map_or(0, <[u8]>::len);
+    }
+    let mut end = None;
+    let mut after_signature = false;
+    for line in lines {
+        pos += line.len();
+        if line.last() != Some(&b'\n') {
+            break;
+        }
+        if line == b"\n" && after_signature {
+            end = Some(pos);
+        } else if line.starts_with(b"sig ") {
+            end = Some(pos);
+        }
+        after_signature = line.starts_with("\u{2014} ".as_bytes());
+    }
+    end
 }
 
 /// Writes `bytes` at `offset` of the file at `path` (created if missing), without

@@ -195,18 +195,15 @@ impl Vault {
         if state.size == state.checkpointed {
             return Ok(None);
         }
-        let time = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-        let c = key.sign(
-            &self.meta.vault_id,
-            state.size,
-            state.tree.root(),
-            &time,
-            signer,
-        );
+        let origin = crate::audit::log_origin(log.path())?.ok_or_else(|| {
+            Error::AuditUnavailable("the audit log has no first entry to name the vault".into())
+        })?;
+        let c = key.sign(&origin, state.size, state.tree.root(), signer);
+        // One record of `checkpoints.log`: the note, then an empty line.
         let write = FileWrite {
             file: LogFile::Checkpoints,
             offset: self.checkpoints.end()?,
-            bytes: c.to_text().into_bytes(),
+            bytes: (c.to_text() + "\n").into_bytes(),
         };
         self.commit_locked(&mut log, None, Some(write), Batch::new())?;
         Ok(Some(c))
