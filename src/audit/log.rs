@@ -480,9 +480,7 @@ fn complete_records_end(tail: &[u8], from_start: bool) -> Option<usize> {
         if line.last() != Some(&b'\n') {
             break;
         }
-        if line == b"\n" && after_signature {
-            end = Some(pos);
-        } else if line.starts_with(b"sig ") {
+        if (line == b"\n" && after_signature) || line.starts_with(b"sig ") {
             end = Some(pos);
         }
         after_signature = line.starts_with("\u{2014} ".as_bytes());
