@@ -523,3 +523,45 @@ pub fn sync_file(path: &Path) -> Result<()> {
         Err(e) => Err(Error::io("cannot sync a log file", e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::SigningKey;
+
+    /// Every prefix of a checkpoints file (old records, then notes) is cut back by
+    /// `repair_tail` to the last complete record, and a complete file is untouched.
+    #[test]
+    fn repair_tail_keeps_exactly_the_complete_records() {
+        let k = SigningKey::derive(b"s", "v").unwrap();
+        let old = k.sign_legacy("v", 1, [1u8; 32], "2026-01-01T00:00:00Z", "a");
+        let origin = super::super::checkpoint::origin_for(&[5u8; 32]);
+        let records = [
+            old.to_text(),
+            k.sign(&origin, 2, [2u8; 32], "a").to_text() + "\n",
+            k.sign(&origin, 3, [3u8; 32], "a").to_text() + "\n",
+        ];
+        let full = records.concat();
+        let ends: Vec<usize> = records
+            .iter()
+            .scan(0, |n, r| {
+                *n += r.len();
+                Some(*n)
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("checkpoints.log");
+        let file = CheckpointFile::new(&path);
+        for cut in 0..=full.len() {
+            std::fs::write(&path, &full.as_bytes()[..cut]).unwrap();
+            file.repair_tail().unwrap();
+            let kept = std::fs::read(&path).unwrap().len();
+            let want = ends.iter().rev().find(|e| **e <= cut).copied().unwrap_or(0);
+            assert_eq!(kept, want, "cut at {cut}");
+            assert_eq!(
+                file.read_all().unwrap().len(),
+                ends.iter().filter(|e| **e <= cut).count()
+            );
+        }
+    }
+}
