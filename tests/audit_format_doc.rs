@@ -3,7 +3,10 @@
 //! appears in it byte for byte, and that the example verifies.
 
 use coffre::audit::merkle::{leaf_hash, node_hash, root_of};
-use coffre::audit::{genesis, AuditEntry, Checkpoint, Outcome, SigningKey};
+use std::collections::HashMap;
+
+use coffre::audit::checkpoint::origin_for;
+use coffre::audit::{genesis, AuditEntry, Checkpoint, Outcome, SignatureCheck, SigningKey};
 
 const VAULT: &str = "00112233445566778899aabbccddeeff";
 
@@ -86,8 +89,7 @@ pub fn example() -> Example {
     let lines = vec![l1, l2, l3];
     let leaves: Vec<[u8; 32]> = lines.iter().map(|l| leaf_hash(l)).collect();
     let root = root_of(&leaves);
-    let key = SigningKey::derive(b"AGE-SECRET-KEY-1EXAMPLEONLYNOTAREALKEY", VAULT).unwrap();
-    let cp = key.sign(VAULT, 3, root, "2026-03-02T08:06:01Z", "e.petit");
+    let cp = key().sign(&origin_for(&leaves[0]), 3, root, "e.petit");
     (lines, leaves, root, cp)
 }
 
@@ -116,7 +118,19 @@ fn the_document_shows_the_real_bytes() {
         "checkpoint text:\n{}",
         cp.to_text()
     );
-    assert!(cp.signature_valid());
+    let keys = HashMap::from([("e.petit".to_string(), vec![key().public()])]);
+    assert_eq!(
+        cp.check_signatures(&keys),
+        SignatureCheck::Valid("e.petit".into())
+    );
+    assert!(
+        doc.contains(&hex::encode(key().public())),
+        "the example's public key"
+    );
+}
+
+fn key() -> SigningKey {
+    SigningKey::derive(b"AGE-SECRET-KEY-1EXAMPLEONLYNOTAREALKEY", VAULT).unwrap()
 }
 
 /// Prints the example (run with `--nocapture` when updating the document).
@@ -129,4 +143,5 @@ fn print_example() {
     }
     println!("node01 {}", hex::encode(node_hash(&leaves[0], &leaves[1])));
     println!("root {}\n{}", hex::encode(root), cp.to_text());
+    println!("public key {}", hex::encode(key().public()));
 }

@@ -15,6 +15,8 @@ mod util;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use serde_json::Value;
 use util::{marker, mentions_number, Run, TestVault};
 
@@ -37,42 +39,79 @@ fn checkpoints_path(v: &TestVault) -> PathBuf {
     v.dir.join("checkpoints.log")
 }
 
-/// The checkpoints file as blocks of eight lines.
+/// The checkpoints file (or an exported checkpoint) as records, each the lines of
+/// a C2SP signed note: origin, size, base64 root, an empty line, signature lines.
+/// In `checkpoints.log` each note is followed by an empty line.
 fn read_blocks(path: &Path) -> Vec<Vec<String>> {
-    let lines: Vec<String> = read_lines(path)
-        .into_iter()
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len() % 8, 0, "checkpoints come in blocks of 8 lines");
-    let blocks: Vec<Vec<String>> = lines.chunks(8).map(<[String]>::to_vec).collect();
-    for b in &blocks {
-        assert_eq!(b[0], "coffre-checkpoint/v1", "checkpoint header: {b:?}");
+    let text = std::fs::read_to_string(path).unwrap();
+    let parts: Vec<&str> = text.split("\n\n").collect();
+    let mut blocks = Vec::new();
+    let mut i = 0;
+    while i + 1 < parts.len() {
+        let mut block: Vec<String> = parts[i].lines().map(String::from).collect();
+        assert_eq!(block.len(), 3, "origin, size, root: {block:?}");
+        assert!(block[0].starts_with("coffre/vault/"), "origin: {block:?}");
+        block.push(String::new());
+        let sigs: Vec<String> = parts[i + 1].lines().map(String::from).collect();
+        assert!(
+            !sigs.is_empty() && sigs.iter().all(|l| l.starts_with("\u{2014} ")),
+            "signature lines: {sigs:?}"
+        );
+        block.extend(sigs);
+        blocks.push(block);
+        i += 2;
     }
+    assert!(parts[i..].iter().all(|p| p.trim().is_empty()), "{text}");
     blocks
 }
 
 fn write_blocks(path: &Path, blocks: &[Vec<String>]) {
-    write_lines(path, &blocks.concat());
+    let text: String = blocks.iter().map(|b| b.join("\n") + "\n\n").collect();
+    std::fs::write(path, text).expect("write file");
 }
 
-/// The value of the line `name …` of a checkpoint block.
-fn field<'a>(block: &'a [String], name: &str) -> &'a str {
-    block
-        .iter()
-        .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(' ')))
-        .unwrap_or_else(|| panic!("no '{name}' line in checkpoint {block:?}"))
+/// A part of a checkpoint record: `origin`, `size`, `root` (base64), `sig` (the
+/// first signature line), `signer` (the staff id in its key name) or `key` (its
+/// key ID, hex).
+fn field(block: &[String], name: &str) -> String {
+    let sig = || {
+        let b64 = block[4].rsplit(' ').next().unwrap();
+        BASE64.decode(b64).expect("signature base64")
+    };
+    match name {
+        "origin" => block[0].clone(),
+        "size" => block[1].clone(),
+        "root" => block[2].clone(),
+        "sig" => block[4].clone(),
+        "signer" => {
+            let name = block[4].split(' ').nth(1).unwrap();
+            name.strip_prefix(&format!("{}/", block[0]))
+                .unwrap_or_else(|| panic!("key name {name} is not under the origin"))
+                .to_string()
+        }
+        "key" => hex::encode(&sig()[..4]),
+        _ => panic!("no field {name}"),
+    }
 }
 
 fn set_field(block: &mut [String], name: &str, value: &str) {
-    let line = block
-        .iter_mut()
-        .find(|l| l.starts_with(&format!("{name} ")))
-        .unwrap_or_else(|| panic!("no '{name}' line"));
-    *line = format!("{name} {value}");
+    let i = match name {
+        "size" => 1,
+        "root" => 2,
+        _ => panic!("cannot set {name}"),
+    };
+    block[i] = value.to_string();
 }
 
 fn cp_size(block: &[String]) -> u64 {
     field(block, "size").parse().expect("size is a number")
+}
+
+/// Replaces the base64 character at byte `i` of `s` by another one.
+fn flip_b64_at(s: &str, i: usize) -> String {
+    let mut b = s.as_bytes().to_vec();
+    b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(b).expect("still text")
 }
 
 /// Replaces the lower-case hex digit at byte `i` of `s` by another hex digit.
@@ -121,25 +160,33 @@ fn mth(leaves: &[[u8; 32]]) -> [u8; 32] {
     }
 }
 
-/// Checks a checkpoint block from the files alone: its root is the Merkle root of
-/// the first `size` lines of `log`, and its Ed25519 signature over the first seven
-/// lines verifies with the key it carries.
+/// Checks a checkpoint record from the files alone: its origin names the vault by
+/// the leaf hash of the log's first line, its root is the Merkle root of the first
+/// `size` lines of `log`, and its signature line is an Ed25519 note signature under
+/// a key name of this vault (4-byte key ID and 64-byte signature). The signature
+/// itself needs the signer's registered key, which is not in the files.
 #[track_caller]
 fn check_block_independently(block: &[String], log: &[String]) {
     let size = cp_size(block) as usize;
     assert!(size <= log.len(), "checkpoint covers more than the log");
+    assert_eq!(
+        field(block, "origin"),
+        format!("coffre/vault/{}", hex::encode(leaf(&log[0])))
+    );
     let leaves: Vec<[u8; 32]> = log[..size].iter().map(|l| leaf(l)).collect();
     assert_eq!(
         field(block, "root"),
-        hex::encode(mth(&leaves)),
+        BASE64.encode(mth(&leaves)),
         "the signed root is the RFC 9162 root of the first {size} lines"
     );
-    let body: String = block[..7].iter().map(|l| format!("{l}\n")).collect();
-    let key = hex::decode(field(block, "key")).expect("key hex");
-    let sig = hex::decode(field(block, "sig")).expect("sig hex");
-    ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &key)
-        .verify(body.as_bytes(), &sig)
-        .expect("the Ed25519 signature verifies with the key in the checkpoint");
+    let signer = field(block, "signer");
+    assert!(!signer.is_empty());
+    let b64 = block[4].rsplit(' ').next().unwrap();
+    assert_eq!(
+        BASE64.decode(b64).unwrap().len(),
+        68,
+        "key ID and Ed25519 signature"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -297,9 +344,9 @@ fn altered_checkpoint_signature_or_size_is_detected() {
 
     // One hex digit of checkpoint #2's signature.
     let mut blocks = original.clone();
-    let sig_line = blocks[1][7].clone();
-    assert!(sig_line.starts_with("sig "));
-    blocks[1][7] = flip_hex_at(&sig_line, 4 + 40);
+    let sig_line = blocks[1][4].clone();
+    assert!(sig_line.starts_with("\u{2014} "));
+    blocks[1][4] = flip_b64_at(&sig_line, sig_line.len() - 20);
     write_blocks(&path, &blocks);
     let r = v.verify();
     assert_integrity_failure(
@@ -363,7 +410,8 @@ fn partial_checkpoint_at_the_end_is_repaired() {
     let (v, _d) = small_vault();
     let path = checkpoints_path(&v);
     let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, format!("{text}coffre-checkpoint/v1\nvault 00\nsiz")).unwrap();
+    let first = text.split("\n\n").next().unwrap();
+    std::fs::write(&path, format!("{text}{first}\n\n\u{2014} coffre/va")).unwrap();
     v.as_user("dr.leroy", &["dossier", "list"])
         .expect_code(0, "a command after the crash");
     v.verify().expect_code(0, "verify after the repair");
@@ -503,7 +551,7 @@ fn checkpoint_of_another_vault_is_refused_as_since() {
         .expect_code(0, "export");
     let mut block = read_blocks(&mine).remove(0);
     let root = field(&block, "root").to_string();
-    set_field(&mut block, "root", &flip_hex_at(&root, 5));
+    set_field(&mut block, "root", &flip_b64_at(&root, 5));
     write_lines(&mine, &block);
     let r = v.anon(&["audit", "verify", "--since", mine.to_str().unwrap()]);
     assert_integrity_failure(&r, "altered kept checkpoint", &["signature"]);

@@ -441,11 +441,10 @@ impl CheckpointFile {
     }
 
     /// Cuts a trailing incomplete checkpoint (a write interrupted by a crash; it
-    /// was never relied upon). A damaged complete block is left for `verify`.
+    /// was never relied upon). A damaged complete record is left for `verify`.
     pub fn repair_tail(&self) -> Result<()> {
         // Only the end of the file is read: this runs at every open, and the file
-        // grows by one checkpoint per command. A complete file ends with a `sig`
-        // line; a checkpoint being written is at most eight short lines.
+        // grows by one checkpoint per command, a few hundred bytes.
         const WINDOW: u64 = 8 * 1024;
         let mut f = match OpenOptions::new().read(true).write(true).open(&self.path) {
             Ok(f) => f,
@@ -461,19 +460,12 @@ impl CheckpointFile {
         f.seek(SeekFrom::Start(start))
             .and_then(|_| f.read_to_end(&mut tail))
             .map_err(|e| Error::io("cannot read the checkpoints", e))?;
-        let body = tail.trim_ascii_end();
-        let last_line = body.rsplit(|b| *b == b'\n').next().unwrap_or_default();
-        if body.is_empty() || (last_line.starts_with(b"sig ") && tail.len() > body.len()) {
-            return Ok(());
-        }
-        // Cut after the last complete `sig` line; if none is in view, leave the
-        // file to `audit verify`, which reports the damage.
-        let keep = match body.windows(5).rposition(|w| w == b"\nsig ") {
-            Some(p) => match body[p + 1..].iter().position(|b| *b == b'\n') {
-                Some(end) => start + (p + 1 + end + 1) as u64,
-                None => return Ok(()),
-            },
-            None if start == 0 && !body.starts_with(b"sig ") => 0,
+        let keep = match complete_records_end(&tail, start == 0) {
+            Some(end) if tail[end..].iter().all(|b| *b == b'\n') => return Ok(()),
+            Some(end) => start + end as u64,
+            // No record end in view: a file that is one incomplete record is
+            // emptied; otherwise the damage is left to `audit verify`.
+            None if start == 0 && !tail.iter().all(|b| *b == b'\n') => 0,
             None => return Ok(()),
         };
         f.set_len(keep)
@@ -540,6 +532,30 @@ impl CheckpointFile {
     }
 }
 
+/// Where the last complete checkpoint record in `tail` ends: after the empty
+/// line that follows a note's signature line (`— …`), or after the `sig` line of
+/// the earlier format. `from_start`: `tail` starts at a line start.
+fn complete_records_end(tail: &[u8], from_start: bool) -> Option<usize> {
+    let mut pos = 0;
+    let mut lines = tail.split_inclusive(|b| *b == b'\n');
+    if !from_start {
+        pos += lines.next().map_or(0, <[u8]>::len);
+    }
+    let mut end = None;
+    let mut after_signature = false;
+    for line in lines {
+        pos += line.len();
+        if line.last() != Some(&b'\n') {
+            break;
+        }
+        if (line == b"\n" && after_signature) || line.starts_with(b"sig ") {
+            end = Some(pos);
+        }
+        after_signature = line.starts_with("\u{2014} ".as_bytes());
+    }
+    end
+}
+
 /// Writes `bytes` at `offset` of the file at `path` (created if missing), without
 /// flushing. The offset must not lie beyond the file's end: a log file is never
 /// written with a hole, and a shorter file than expected means it was cut.
@@ -573,5 +589,47 @@ pub fn sync_file(path: &Path) -> Result<()> {
             .map_err(|e| Error::io("cannot sync a log file", e)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io("cannot sync a log file", e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::SigningKey;
+
+    /// Every prefix of a checkpoints file (old records, then notes) is cut back by
+    /// `repair_tail` to the last complete record, and a complete file is untouched.
+    #[test]
+    fn repair_tail_keeps_exactly_the_complete_records() {
+        let k = SigningKey::derive(b"s", "v").unwrap();
+        let old = k.sign_legacy("v", 1, [1u8; 32], "2026-01-01T00:00:00Z", "a");
+        let origin = super::super::checkpoint::origin_for(&[5u8; 32]);
+        let records = [
+            old.to_text(),
+            k.sign(&origin, 2, [2u8; 32], "a").to_text() + "\n",
+            k.sign(&origin, 3, [3u8; 32], "a").to_text() + "\n",
+        ];
+        let full = records.concat();
+        let ends: Vec<usize> = records
+            .iter()
+            .scan(0, |n, r| {
+                *n += r.len();
+                Some(*n)
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("checkpoints.log");
+        let file = CheckpointFile::new(&path);
+        for cut in 0..=full.len() {
+            std::fs::write(&path, &full.as_bytes()[..cut]).unwrap();
+            file.repair_tail().unwrap();
+            let kept = std::fs::read(&path).unwrap().len();
+            let want = ends.iter().rev().find(|e| **e <= cut).copied().unwrap_or(0);
+            assert_eq!(kept, want, "cut at {cut}");
+            assert_eq!(
+                file.read_all().unwrap().len(),
+                ends.iter().filter(|e| **e <= cut).count()
+            );
+        }
     }
 }

@@ -3,9 +3,10 @@
 //! One JSON object per line (`audit.log` in the vault); each line's bytes are a
 //! leaf of an RFC 9162 Merkle tree, and each entry records the leaf hash of the one
 //! before (`prev`), so an altered entry is pinpointed. After every command the acting
-//! staff member signs a checkpoint (size, root, time) with an Ed25519 key derived
-//! from their identity (`checkpoints.log`). Each append is written and
-//! `fdatasync`ed before the operation it records goes on: no audit, no access.
+//! staff member signs a checkpoint (a C2SP tlog-checkpoint in a signed note: origin,
+//! size, root) with an Ed25519 key derived from their identity (`checkpoints.log`).
+//! Each append is written and `fdatasync`ed before the operation it records goes
+//! on: no audit, no access.
 //! `docs/audit-format.md` specifies the bytes.
 //!
 //! Entries hold identifiers, categories and outcomes — never field contents.
@@ -20,7 +21,7 @@ pub mod render;
 pub mod report;
 mod verify;
 
-pub use checkpoint::{Checkpoint, SigningKey};
+pub use checkpoint::{log_origin, Checkpoint, SignatureCheck, SigningKey};
 pub use entry::{
     genesis, normalise_time, quick_header, signed_part, AuditEntry, Draft, FactSigner, Filter,
     Outcome, ENTRY_VERSION, FACT_ENTRY_VERSION, FACT_SIG_DOMAIN,

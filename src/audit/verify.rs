@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use super::checkpoint::Checkpoint;
+use super::checkpoint::{log_origin, Checkpoint, Form, SignatureCheck};
 use super::entry::genesis;
 use super::log::LogState;
 use super::log::MAX_LINE;
@@ -190,48 +190,57 @@ fn headers_parallel(
     Ok(warnings)
 }
 
-fn describe(i: usize, c: &Checkpoint) -> String {
-    format!(
-        "checkpoint #{} (size {}, signed by {} at {})",
-        i + 1,
-        c.size,
-        c.signer,
-        c.time
-    )
+/// "size N, signed by X" (and "at T" for the earlier format, which had a time).
+fn summary(c: &Checkpoint) -> String {
+    let by = c.claimed_signer().unwrap_or("nobody known");
+    match c.time() {
+        Some(t) => format!("size {}, signed by {by} at {t}", c.size),
+        None => format!("size {}, signed by {by}", c.size),
+    }
 }
 
-fn check_checkpoint(i: usize, c: &Checkpoint, input: &VerifyInput<'_>) -> Result<()> {
-    if c.vault != input.vault_id {
+fn describe(i: usize, c: &Checkpoint) -> String {
+    format!("checkpoint #{} ({})", i + 1, summary(c))
+}
+
+/// Checks that `c` belongs to this vault (its origin is `origin`, the log's; or,
+/// for the earlier format, its vault id) and that a staff member's allowed key
+/// signed it. `what` names it in messages.
+fn check_checkpoint(
+    what: &str,
+    c: &Checkpoint,
+    input: &VerifyInput<'_>,
+    origin: Option<&str>,
+) -> Result<()> {
+    let ours = match &c.form {
+        Form::Note { origin: o, .. } => origin == Some(o.as_str()),
+        Form::Legacy(l) => l.vault == input.vault_id,
+    };
+    if !ours {
         return Err(Error::Integrity(format!(
-            "{} belongs to another vault",
-            describe(i, c)
+            "{what} belongs to another vault (or the log's first entry was altered)"
         )));
     }
-    if !c.signature_valid() {
-        return Err(Error::Integrity(format!(
-            "{}: the signature is invalid",
-            describe(i, c)
-        )));
+    match c.check_signatures(input.signers) {
+        SignatureCheck::Valid(_) => Ok(()),
+        SignatureCheck::Invalid(_) => Err(Error::Integrity(format!(
+            "{what}: the signature is invalid"
+        ))),
+        SignatureCheck::Unknown(Some(s)) => Err(Error::Integrity(format!(
+            "{what}: signed with a key that is not {s}'s checkpoint key"
+        ))),
+        SignatureCheck::Unknown(None) => Err(Error::Integrity(format!(
+            "{what}: not signed by any staff member of this vault"
+        ))),
     }
-    if !input
-        .signers
-        .get(&c.signer)
-        .is_some_and(|keys| keys.contains(&c.key))
-    {
-        return Err(Error::Integrity(format!(
-            "{}: signed with a key that is not {}'s checkpoint key",
-            describe(i, c),
-            c.signer
-        )));
-    }
-    Ok(())
 }
 
 /// Verifies the log at `path`. The first failure is an [`Error::Integrity`] that
 /// names the entry or checkpoint concerned.
 pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
+    let origin = log_origin(path)?;
     for (i, c) in input.checkpoints.iter().enumerate() {
-        check_checkpoint(i, c, input)?;
+        check_checkpoint(&describe(i, c), c, input, origin.as_deref())?;
         if i > 0 && c.size < input.checkpoints[i - 1].size {
             return Err(Error::Integrity(format!(
                 "{} goes back from {} entries: checkpoints were reordered or the log rewritten",
@@ -241,16 +250,7 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         }
     }
     if let Some(s) = input.since {
-        if s.vault != input.vault_id {
-            return Err(Error::Integrity(
-                "the given checkpoint belongs to another vault".into(),
-            ));
-        }
-        if !s.signature_valid() {
-            return Err(Error::Integrity(
-                "the given checkpoint's signature is invalid".into(),
-            ));
-        }
+        check_checkpoint("the given checkpoint", s, input, origin.as_deref())?;
     }
     let mut file = File::open(path).map_err(|e| Error::io("cannot read the audit log", e))?;
     let threads = std::thread::available_parallelism()
@@ -354,8 +354,9 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
                 if s.size == tree.size() {
                     if s.root != tree.root() {
                         return Err(Error::Integrity(format!(
-                            "today's log does not extend the given checkpoint (size {}, signed by {} at {}): entries up to {} were rewritten",
-                            s.size, s.signer, s.time, s.size
+                            "today's log does not extend the given checkpoint ({}): entries up to {} were rewritten",
+                            summary(s),
+                            s.size
                         )));
                     }
                     since_root_ok = true;
@@ -393,7 +394,11 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
     }
     warnings.extend(order.warnings());
     for (i, pair) in input.checkpoints.windows(2).enumerate() {
-        if pair[1].time < pair[0].time {
+        // Only old-format checkpoints carry a time (notes do not).
+        if let (Some(b), Some(a)) = (pair[1].time(), pair[0].time()) {
+            if b >= a {
+                continue;
+            }
             warnings.push(format!(
                 "{} is dated before {}: the clock was set back when it was signed",
                 describe(i + 1, &pair[1]),
@@ -407,8 +412,8 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         Some(s) => {
             if s.size > entries {
                 return Err(Error::Integrity(format!(
-                    "the log has {entries} entries but the given checkpoint (signed by {} at {}) covers {}: entries were cut off or the log replaced",
-                    s.signer, s.time, s.size
+                    "the log has {entries} entries but the given checkpoint covers {}: entries were cut off or the log replaced",
+                    s.size
                 )));
             }
             let proof = if s.size == 0 {
@@ -541,6 +546,7 @@ fn note_adoption(line: &[u8], finder: &memchr::memmem::Finder<'_>, warnings: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::checkpoint::origin_for;
     use crate::audit::{AuditLog, Draft, LogState, SigningKey};
 
     /// A log of `n` entries with checkpoints at `sizes`, in a temp dir.
@@ -565,8 +571,9 @@ mod tests {
             let prepared = log.prepare(drafts).unwrap();
             log.write_prepared(prepared).unwrap();
             done = s;
+            let origin = log_origin(&dir.path().join("audit.log")).unwrap().unwrap();
             if s != n || sizes.contains(&n) {
-                cps.push(key.sign("v", s, log.state().tree.root(), "t", "a"));
+                cps.push(key.sign(&origin, s, log.state().tree.root(), "a"));
             }
         }
         let signers = HashMap::from([("a".to_string(), vec![key.public()])]);
@@ -679,11 +686,50 @@ mod tests {
             .to_string()
             .contains("not a's checkpoint key"));
         let key = SigningKey::derive(b"k", "w").unwrap();
-        let foreign = vec![key.sign("w", 5, [0u8; 32], "t", "a")];
         let signers = HashMap::from([("a".to_string(), vec![key.public()])]);
+        let foreign = vec![key.sign(&origin_for(&[7u8; 32]), 5, cps[0].root, "a")];
         assert!(run(&dir, &foreign, &signers, None)
             .unwrap_err()
             .to_string()
             .contains("another vault"));
+        let foreign = vec![key.sign_legacy("w", 5, cps[0].root, "t", "a")];
+        assert!(run(&dir, &foreign, &signers, None)
+            .unwrap_err()
+            .to_string()
+            .contains("another vault"));
+    }
+
+    #[test]
+    fn old_format_checkpoints_still_verify_beside_new_ones() {
+        let (dir, cps, signers) = build(40, &[10, 20, 30, 40]);
+        let key = SigningKey::derive(b"k", "v").unwrap();
+        // The first two as the earlier format wrote them, the others as notes.
+        let mut mixed: Vec<Checkpoint> = cps[..2]
+            .iter()
+            .map(|c| key.sign_legacy("v", c.size, c.root, "2026-01-01T00:00:00Z", "a"))
+            .collect();
+        mixed.extend_from_slice(&cps[2..]);
+        let file: String = mixed.iter().map(|c| c.to_text() + "\n").collect();
+        let parsed = Checkpoint::parse_many(&file).unwrap();
+        assert_eq!(parsed, mixed);
+        let s = run(&dir, &parsed, &signers, Some(&mixed[0])).unwrap();
+        assert_eq!((s.entries, s.checkpoints), (40, mixed.len()));
+        // A legacy root that does not match is caught like any other.
+        let mut bad = parsed.clone();
+        bad[1] = key.sign_legacy("v", 20, cps[0].root, "2026-01-01T00:00:00Z", "a");
+        let err = run(&dir, &bad, &signers, None).unwrap_err().to_string();
+        assert!(err.contains("do not match the root signed"), "{err}");
+    }
+
+    #[test]
+    fn a_given_checkpoint_signed_by_an_unknown_key_is_refused() {
+        let (dir, cps, signers) = build(20, &[10]);
+        let mallory = SigningKey::derive(b"mallory", "v").unwrap();
+        let origin = log_origin(&dir.path().join("audit.log")).unwrap().unwrap();
+        let forged = mallory.sign(&origin, 10, cps[0].root, "a");
+        let err = run(&dir, &cps, &signers, Some(&forged))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a's checkpoint key"), "{err}");
     }
 }

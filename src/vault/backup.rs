@@ -447,8 +447,10 @@ impl Vault {
             (e.seq == n + 1 && n < since.size).then_some((e, created, n))
         })?;
         Some(Error::Integrity(format!(
-            "the vault was restored on {} from a backup of {created} holding {n} entries; the checkpoint you gave ({} entries, signed by {} at {}) is from after that backup: its entries after entry {n} were lost with the restore, not rewritten here (if the restore was intended, keep a checkpoint taken since; {failure})",
-            entry.time, since.size, since.signer, since.time
+            "the vault was restored on {} from a backup of {created} holding {n} entries; the checkpoint you gave ({} entries, signed by {}) is from after that backup: its entries after entry {n} were lost with the restore, not rewritten here (if the restore was intended, keep a checkpoint taken since; {failure})",
+            entry.time,
+            since.size,
+            since.claimed_signer().unwrap_or("?")
         )))
     }
 }

@@ -57,20 +57,6 @@ fn settle_files(dir: &Path, store: &dyn Store) -> Result<()> {
     store.commit(Batch::new())
 }
 
-/// The time a new checkpoint carries: the clock's, unless the previous checkpoint
-/// is dated later (the clock was set back), in which case the previous time is
-/// kept. Checkpoints are never dated before one another, so a verifier comparing
-/// a kept checkpoint with today's can rely on their order; signing is never
-/// refused for it (entries left unsigned would be worse), and the backwards
-/// clock stays visible in the entries' own times (`audit verify` warns).
-/// Both are RFC 3339 UTC with seconds, which sort as text.
-fn checkpoint_time(now: String, previous: Option<String>) -> String {
-    match previous {
-        Some(p) if p > now && p.parse::<jiff::Timestamp>().is_ok() => p,
-        _ => now,
-    }
-}
-
 /// Why nothing more is taken after a change could not be applied.
 fn broken() -> Error {
     Error::Io(
@@ -217,21 +203,15 @@ impl Vault {
         if state.size == state.checkpointed {
             return Ok(None);
         }
-        let time = checkpoint_time(
-            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-            self.checkpoints.latest_time()?,
-        );
-        let c = key.sign(
-            &self.meta.vault_id,
-            state.size,
-            state.tree.root(),
-            &time,
-            signer,
-        );
+        let origin = crate::audit::log_origin(log.path())?.ok_or_else(|| {
+            Error::AuditUnavailable("the audit log has no first entry to name the vault".into())
+        })?;
+        let c = key.sign(&origin, state.size, state.tree.root(), signer);
+        // One record of `checkpoints.log`: the note, then an empty line.
         let write = FileWrite {
             file: LogFile::Checkpoints,
             offset: self.checkpoints.end()?,
-            bytes: c.to_text().into_bytes(),
+            bytes: (c.to_text() + "\n").into_bytes(),
         };
         self.commit_locked(&mut log, None, Some(write), Batch::new())?;
         Ok(Some(c))
@@ -315,17 +295,6 @@ mod tests {
 
     fn pass() -> SecretString {
         SecretString::from("durable-test-passphrase")
-    }
-
-    #[test]
-    fn checkpoint_times_never_go_back() {
-        let t = |s: &str| s.to_string();
-        let (early, late) = ("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z");
-        assert_eq!(checkpoint_time(t(late), Some(t(early))), late);
-        assert_eq!(checkpoint_time(t(early), Some(t(late))), late);
-        assert_eq!(checkpoint_time(t(early), None), early);
-        // A damaged previous time is not carried forward.
-        assert_eq!(checkpoint_time(t(early), Some(t("zzz"))), early);
     }
 
     #[test]

@@ -362,14 +362,14 @@ pub fn run(cli: Cli) -> Res {
             f.write_all(c.to_text().as_bytes())
                 .and_then(|_| f.sync_all())
                 .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+            let signer = c.claimed_signer().unwrap_or_default();
             if out.json {
-                return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": c.signer, "time": c.time}));
+                return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": signer, "origin": c.origin(), "time": c.time()}));
             }
             out.line(&format!(
-                "checkpoint of {} entries signed by {} at {} written to {}",
+                "checkpoint of {} entries signed by {} written to {}",
                 c.size,
-                c.signer,
-                c.time,
+                signer,
                 path.display()
             ))
         }
