@@ -1,32 +1,37 @@
 #!/usr/bin/env python3
 """Independent verifier of a Coffre audit log, written from docs/audit-format.md.
 
-Usage: verify_audit.py VAULT_DIR [--since CHECKPOINT_FILE] [--keys KEYS_FILE]
-                       [--vault-id ID]
+Usage: verify_audit.py VAULT_DIR [--since CHECKPOINT_FILE] [--genesis HEX]
 
 Checks every line (canonical prefix, sequence, link to the previous leaf), every
-checkpoint (C2SP signed note: origin = this vault's, sizes never decreasing, the
-Merkle root at its size; or the earlier eight-line form) and, with --since, that the
-log extends that checkpoint (Merkle root at its size).
+fact (format-3 entries: signature under the key the log itself introduced for its
+signer, from the genesis on; staff keys introduced only by a member who manages
+staff or by the recovery key; a revoked member never made active again; a new
+identity only from the recovery key), every checkpoint (C2SP signed note: origin =
+this vault's, signed by a key the facts introduced, sizes never decreasing, the
+Merkle root at its size; or the earlier eight-line form) and, with --since, that
+the log extends that checkpoint. With --genesis (the hash `coffre init` printed and
+wrote into the recovery key file), a log rebuilt from scratch is refused.
 
-Signatures are checked only with keys the verifier is GIVEN, never with a key found
-in a checkpoint: see signer_keys(). KEYS_FILE holds one line per key,
-"<staff id> <64 hex Ed25519 public key>" (a member may have several). Without it,
-the signatures are not checked and the output says so. The vault id (for the link
-of line 1) comes from --vault-id or an earlier-format checkpoint, else is not checked.
-Needs Python 3 and the `cryptography` package.
+Keys are never taken from a checkpoint or from the store. Entitlements other than
+staff management (care teams, break-glass, approvals, key generations) are checked
+by coffre itself (`coffre audit verify`).
+Needs Python 3.11 (tomllib) and the `cryptography` package.
 Exit status: 0 valid, 5 invalid, 2 usage.
 """
 import base64
 import binascii
 import hashlib
+import json
 import re
 import sys
+import tomllib
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-PREFIX = re.compile(rb'^\{"v":2,"seq":(0|[1-9][0-9]*),"prev":"([0-9a-f]{64})"')
+PREFIX = re.compile(rb'^\{"v":([23]),"seq":(0|[1-9][0-9]*),"prev":"([0-9a-f]{64})"')
+FACT_DOMAIN = b"coffre/fact/v1\n"
 LEGACY = "coffre-checkpoint/v1"
 LEGACY_FIELDS = ["vault", "size", "root", "time", "signer", "key", "sig"]
 DASH = "\u2014 "
@@ -150,30 +155,94 @@ def parse_one(text):
     return parse_note(t.rstrip("\n") + "\n", "the given checkpoint")
 
 
-def signer_keys(vault_dir, keys_path):
-    """Each staff member's allowed Ed25519 public keys: {staff id: [32-byte key]}.
-
-    Never taken from a checkpoint. Today they come from a file the caller gives
-    (--keys); replace this function to derive them from elsewhere. Returns None
-    when no keys are given (signatures then go unchecked, and the output says so).
+def signer_keys(vault_dir, lines):
+    """Each staff member's Ed25519 keys, {staff id: [32-byte key]}, pinned by the
+    log itself: replays every fact from the genesis (docs/audit-format.md,
+    "Entries that carry a fact") and returns the keys they introduced, with the
+    vault id the genesis names. Fails on a fact whose signature does not verify
+    under the key its signer held at that point, or that its signer may not make.
     """
-    if keys_path is None:
-        return None
-    keys = {}
-    with open(keys_path) as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip() or line.startswith("#"):
+    with open(vault_dir + "/policy.toml", "rb") as f:
+        policy_bytes = f.read()
+    policy = tomllib.loads(policy_bytes.decode())
+    profs = policy.get("professions", {})
+
+    def manages_staff(prof):
+        return "manage-staff" in profs.get(prof, {}).get("can", [])
+
+    staff = {}          # id -> {"profession", "status", "recipient", "key", "keys": [..]}
+    persons = {}        # dossier -> key
+    recovery = None
+    vault_id = None
+    for n, line in enumerate(lines, start=1):
+        if not line.startswith(b'{"v":3,'):
+            if n == 1:
+                fail("entry 1 carries no signed genesis (a vault of an earlier version: "
+                     "run `coffre upgrade`)")
+            continue
+        try:
+            e = json.loads(line)
+        except ValueError:
+            fail(f"entry {n} is not valid JSON")
+        fact = e.get("fact")
+        if not isinstance(fact, dict):
+            fail(f"entry {n} has v 3 but no fact")
+        kind = fact.get("kind")
+        signer = e.get("signer")
+        if signer is None:
+            if kind != "content" or "sig" in e:
+                fail(f"entry {n}: a {kind} fact must be signed")
+            continue
+        if kind == "genesis":
+            if n != 1 or signer != fact["admin"]["id"]:
+                fail(f"entry {n}: a genesis must be entry 1, signed by its first member")
+            key = bytes.fromhex(fact["admin"]["key"])
+        elif signer == "~recovery":
+            key = recovery
+        elif signer.startswith("person:"):
+            key = persons.get(signer[len("person:"):])
+        else:
+            m = staff.get(signer)
+            key = m["key"] if m and m["status"] == "active" else None
+        if key is None:
+            fail(f"entry {n} is signed by '{signer}', who holds no key at that point")
+        if not (line.endswith(b'"}') and line[-138:-130] == b',"sig":"'):
+            fail(f"entry {n}: malformed signature member")
+        sig = bytes.fromhex(line[-130:-2].decode())
+        if not ed25519_ok(key, sig, FACT_DOMAIN + line[:-138] + b"}"):
+            fail(f"entry {n}: the signature of its fact does not verify")
+        if kind == "genesis":
+            vault_id = fact["vault"]
+            if hashlib.sha256(policy_bytes).hexdigest() != fact["policy_sha256"]:
+                fail("policy.toml is not the policy the genesis names")
+            recovery = bytes.fromhex(fact["recovery_key"])
+            a = fact["admin"]
+            if not manages_staff(a["profession"]):
+                fail("entry 1: the first member must manage staff")
+            staff[a["id"]] = {**a, "key": key, "keys": [key]}
+        elif kind == "staff":
+            m = fact["member"]
+            new_key = bytes.fromhex(m["key"])
+            old = staff.get(m["id"])
+            if signer != "~recovery" and not manages_staff(staff[signer]["profession"]):
+                fail(f"entry {n}: '{signer}' may not manage staff")
+            if old is None:
+                if m["status"] != "active":
+                    fail(f"entry {n}: a new member must be active")
+                staff[m["id"]] = {**m, "key": new_key, "keys": [new_key]}
                 continue
-            parts = line.split()
-            try:
-                key = bytes.fromhex(parts[1]) if len(parts) == 2 else b""
-            except ValueError:
-                key = b""
-            if len(key) != 32:
-                print(f"{keys_path} line {n}: expected '<staff id> <64 hex>'")
-                sys.exit(2)
-            keys.setdefault(parts[0], []).append(key)
-    return keys
+            if old["status"] == "revoked":
+                fail(f"entry {n}: '{m['id']}' was revoked, and a revocation is final")
+            if (new_key != old["key"] or m["recipient"] != old["recipient"]) and signer != "~recovery":
+                fail(f"entry {n}: only the recovery key gives '{m['id']}' a new identity")
+            keys = old["keys"] + ([new_key] if new_key != old["key"] else [])
+            staff[m["id"]] = {**m, "key": new_key, "keys": keys}
+        elif kind == "person":
+            if fact.get("key"):
+                persons[fact["dossier"]] = bytes.fromhex(fact["key"])
+            else:
+                persons.pop(fact["dossier"], None)
+    return {sid: m["keys"] for sid, m in staff.items()}, vault_id
 
 
 def ed25519_ok(public, sig, msg):
@@ -214,7 +283,7 @@ def main():
     opts = {}
     rest = args[1:]
     while rest:
-        if len(rest) < 2 or rest[0] not in ("--since", "--keys", "--vault-id"):
+        if len(rest) < 2 or rest[0] not in ("--since", "--genesis"):
             print(__doc__)
             sys.exit(2)
         opts[rest[0]] = rest[1]
@@ -224,7 +293,6 @@ def main():
         cps = parse_checkpoints(f.read())
     if not cps:
         fail("no checkpoint")
-    keys = signer_keys(vault, opts.get("--keys"))
     with open(vault + "/audit.log", "rb") as f:
         data = f.read()
     if data and not data.endswith(b"\n"):
@@ -232,9 +300,11 @@ def main():
     lines = data.split(b"\n")[:-1]
     if not lines:
         fail("the log is empty")
-    origin = "coffre/vault/" + leaf(lines[0]).hex()
-    vault_id = opts.get("--vault-id") or next(
-        (c["vault"] for c in cps if c["form"] == "legacy"), None)
+    genesis = leaf(lines[0]).hex()
+    if "--genesis" in opts and opts["--genesis"].lower() != genesis:
+        fail("entry 1 is not this vault's genesis: the log was replaced or rebuilt")
+    origin = "coffre/vault/" + genesis
+    keys, vault_id = signer_keys(vault, lines)
     named = [(f"checkpoint #{i + 1}", c) for i, c in enumerate(cps)]
     if since:
         named.append(("the given checkpoint", since))
@@ -243,22 +313,19 @@ def main():
             fail(f"{what} is for another vault (or line 1 was altered)")
         if c["form"] == "legacy" and vault_id is not None and c["vault"] != vault_id:
             fail(f"{what} is for another vault")
-        if keys is not None:
-            check_signatures(c, keys, what)
+        check_signatures(c, keys, what)
     sizes = [c["size"] for c in cps]
     if sizes != sorted(sizes):
         fail("checkpoint sizes go back")
-    prev = None
-    if vault_id is not None:
-        prev = hashlib.sha256(b"coffre/audit/genesis\n" + vault_id.encode()).digest()
+    prev = hashlib.sha256(b"coffre/audit/genesis\n" + vault_id.encode()).digest()
     leaves = []
     for n, line in enumerate(lines, start=1):
         m = PREFIX.match(line)
         if not m:
-            fail(f"line {n} is not a version-2 entry")
-        if int(m.group(1)) != n:
-            fail(f"line {n} has number {m.group(1).decode()}")
-        if prev is not None and bytes.fromhex(m.group(2).decode()) != prev:
+            fail(f"line {n} is not a version-2 or version-3 entry")
+        if int(m.group(2)) != n:
+            fail(f"line {n} has number {m.group(2).decode()}")
+        if bytes.fromhex(m.group(3).decode()) != prev:
             fail(f"entry {n} does not link to entry {n - 1}" if n > 1
                  else "entry 1 does not start at this vault's genesis")
         prev = leaf(line)
@@ -272,10 +339,7 @@ def main():
         if since["size"] > len(leaves) or root_of(leaves[:since["size"]]) != since["root"]:
             fail("the log does not extend the given checkpoint")
     print(f"valid: {len(leaves)} entries, {len(cps)} checkpoints, root {root_of(leaves).hex()}")
-    if keys is None:
-        print("note: signatures NOT checked: no staff keys given (--keys FILE)")
-    if vault_id is None:
-        print("note: the link of entry 1 to the vault id was not checked (--vault-id ID)")
+    print(f"genesis {genesis}; signers pinned by the log: {', '.join(sorted(keys))}")
 
 
 if __name__ == "__main__":

@@ -188,18 +188,8 @@ fn a_clock_set_back_keeps_checkpoints_in_order_and_is_pointed_out() {
     assert_eq!(code, 3, "a clock behind the log is refused too: {err}");
     assert!(err.contains("jumped"), "{err}");
 
-    // Checkpoints never go back in time.
-    let text = std::fs::read_to_string(tv.dir.join("checkpoints.log")).expect("checkpoints");
-    let times: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("time "))
-        .collect();
-    assert!(times.len() >= 3);
-    assert!(
-        times.windows(2).all(|w| w[0] <= w[1]),
-        "checkpoint times go back: {times:?}"
-    );
-
+    // Checkpoints carry no time of their own (C2SP notes): the entries' times
+    // are the evidence, and verify points them out.
     // `audit verify` succeeds but names the entries whose time goes backwards.
     let r = tv.verify();
     r.expect_code(0, "verify");

@@ -441,18 +441,40 @@ impl Vault {
             ..Default::default()
         };
         let restores = self.log().ok()?.scan(&filter).ok()?;
-        let (entry, created, n) = restores.into_iter().rev().find_map(|e| {
-            let (created, n) = parse_restore_detail(e.detail.as_deref()?)?;
-            // The restore entry follows the backup's entries directly.
-            (e.seq == n + 1 && n < since.size).then_some((e, created, n))
-        })?;
-        Some(Error::Integrity(format!(
-            "the vault was restored on {} from a backup of {created} holding {n} entries; the checkpoint you gave ({} entries, signed by {}) is from after that backup: its entries after entry {n} were lost with the restore, not rewritten here (if the restore was intended, keep a checkpoint taken since; {failure})",
-            entry.time,
-            since.size,
-            since.claimed_signer().unwrap_or("?")
-        )))
+        restore_explanation(restores, since, failure)
     }
+}
+
+/// The restore entries of the log file at `path` (for the read-only verifier).
+pub(crate) fn restore_entries(path: &std::path::Path) -> Vec<crate::audit::AuditEntry> {
+    let Ok(data) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    let needle = format!("\"action\":\"{RESTORE_ACTION}\"");
+    data.split(|b| *b == b'\n')
+        .filter(|l| memchr::memmem::find(l, needle.as_bytes()).is_some())
+        .filter_map(|l| crate::audit::AuditEntry::from_line(l, "entry").ok())
+        .collect()
+}
+
+/// Explains a failed verification against `since` by a restore among
+/// `restores` (the log's `vault.restore` entries), if one explains it.
+pub(crate) fn restore_explanation(
+    restores: Vec<crate::audit::AuditEntry>,
+    since: &crate::audit::Checkpoint,
+    failure: &str,
+) -> Option<Error> {
+    let (entry, created, n) = restores.into_iter().rev().find_map(|e| {
+        let (created, n) = parse_restore_detail(e.detail.as_deref()?)?;
+        // The restore entry follows the backup's entries directly.
+        (e.seq == n + 1 && n < since.size).then_some((e, created, n))
+    })?;
+    Some(Error::Integrity(format!(
+        "the vault was restored on {} from a backup of {created} holding {n} entries; the checkpoint you gave ({} entries, signed by {}) is from after that backup: its entries after entry {n} were lost with the restore, not rewritten here (if the restore was intended, keep a checkpoint taken since; {failure})",
+        entry.time,
+        since.size,
+        since.claimed_signer().unwrap_or("?")
+    )))
 }
 
 #[cfg(test)]

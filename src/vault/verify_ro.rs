@@ -206,7 +206,15 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
             recorded: Some(&recorded),
             since,
         },
-    )?;
+    )
+    .map_err(|e| match (e, since) {
+        // A divergence from a kept checkpoint that a restore explains is named.
+        (Error::Integrity(m), Some(s)) => {
+            super::backup::restore_explanation(super::backup::restore_entries(&audit_path), s, &m)
+                .unwrap_or(Error::Integrity(m))
+        }
+        (e, _) => e,
+    })?;
     if summary.entries > recorded.size {
         warnings.extend(unrecorded(&audit_path, &recorded, journal_end)?);
     }
