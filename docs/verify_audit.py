@@ -177,8 +177,8 @@ def signer_keys(vault_dir, lines):
     for n, line in enumerate(lines, start=1):
         if not line.startswith(b'{"v":3,'):
             if n == 1:
-                fail("entry 1 carries no signed genesis (a vault of an earlier version: "
-                     "run `coffre upgrade`)")
+                fail("entry 1 carries no signed genesis (a vault of an earlier version, "
+                     "whose rights are not signed)")
             continue
         try:
             e = json.loads(line)

@@ -393,3 +393,118 @@ fn facts_appended_to_the_log_without_a_signers_key_are_refused() {
         );
     }
 }
+
+/// sec-02's kind: with disk access only, an audit entry is rewritten (a read
+/// of one dossier turned into a read of another), the chain re-linked, every
+/// checkpoint covering it re-signed with a fresh key, and that key slipped into
+/// the signer's staff record as an "earlier key", the audit state updated to
+/// match. Checkpoint keys come from the log's own facts, so both verifiers
+/// refuse it.
+#[test]
+fn an_audit_entry_rewritten_and_re_signed_with_a_planted_key_fails_both_verifiers() {
+    use coffre::audit::merkle::{root_of, Tree};
+    use coffre::audit::{Checkpoint, LogState, SigningKey};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, d2) = setup(dir.path());
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("edu", &pass()).unwrap();
+        s.show_dossier(&d1, None).unwrap();
+    }
+    let log = std::fs::read(dir.path().join("audit.log")).unwrap();
+    let mut lines: Vec<Vec<u8>> = log
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| l.to_vec())
+        .collect();
+    let target = lines
+        .iter()
+        .rposition(|l| {
+            let s = String::from_utf8_lossy(l);
+            s.contains("\"actor\":\"edu\"") && s.contains("\"action\":\"dossier.read\"")
+        })
+        .unwrap();
+    let text = String::from_utf8(lines[target].clone()).unwrap();
+    lines[target] = text.replace(&d1, &d2).into_bytes();
+    // Re-link every line after it (same lengths: offsets do not move).
+    for i in target + 1..lines.len() {
+        let prev = hex::encode(leaf_hash(&lines[i - 1]));
+        let s = String::from_utf8(lines[i].clone()).unwrap();
+        let at = s.find("\"prev\":\"").unwrap() + 8;
+        lines[i] = format!("{}{}{}", &s[..at], prev, &s[at + 64..]).into_bytes();
+    }
+    let leaves: Vec<[u8; 32]> = lines.iter().map(|l| leaf_hash(l)).collect();
+    let mut rewritten = Vec::new();
+    for l in &lines {
+        rewritten.extend_from_slice(l);
+        rewritten.push(b'\n');
+    }
+    // Every checkpoint re-signed with the attacker's key, under its signer's name.
+    let attacker = SigningKey::from_seed(&[9u8; 32]).unwrap();
+    let origin = coffre::audit::checkpoint::origin_for(&leaves[0]);
+    let cps = Checkpoint::parse_many(
+        &std::fs::read_to_string(dir.path().join("checkpoints.log")).unwrap(),
+    )
+    .unwrap();
+    let mut out = String::new();
+    let mut signers = std::collections::BTreeSet::new();
+    for c in &cps {
+        let signer = c.claimed_signer().unwrap().to_string();
+        let size = c.size as usize;
+        let forged = attacker.sign(&origin, c.size, root_of(&leaves[..size]), &signer);
+        out.push_str(&forged.to_text());
+        out.push('\n');
+        signers.insert(signer);
+    }
+    // The planted key as each signer's "earlier key", and the audit state.
+    let mut ops = Vec::new();
+    for id in &signers {
+        let mut rec = staff(dir.path(), id);
+        rec.previous_signing_keys.push(attacker.public());
+        ops.push(Op::Put(layout::staff(id), encode(&rec).unwrap()));
+    }
+    let mut tree = Tree::new();
+    for l in &leaves {
+        tree.push(*l);
+    }
+    let state = LogState {
+        size: leaves.len() as u64,
+        offset: rewritten.len() as u64,
+        last_leaf: *leaves.last().unwrap(),
+        tree,
+        checkpointed: leaves.len() as u64,
+    };
+    ops.push(Op::Put(layout::audit_state(), encode(&state).unwrap()));
+    std::fs::write(dir.path().join("audit.log"), &rewritten).unwrap();
+    std::fs::write(dir.path().join("checkpoints.log"), out).unwrap();
+    forge(dir.path(), ops, vec![]);
+
+    let run = std::process::Command::new(util::COFFRE)
+        .args(["audit", "verify"])
+        .env("COFFRE_VAULT", dir.path())
+        .env_remove("COFFRE_USER")
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(5),
+        "coffre audit verify accepted a re-signed log: {}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    let why = String::from_utf8_lossy(&run.stderr);
+    assert!(why.contains("sign"), "refused for the signatures: {why}");
+    let py = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_audit.py"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        py.status.code(),
+        Some(5),
+        "verify_audit.py accepted a re-signed log: {}",
+        String::from_utf8_lossy(&py.stdout)
+    );
+    let why = String::from_utf8_lossy(&py.stdout);
+    assert!(why.contains("sign"), "refused for the signatures: {why}");
+}

@@ -65,10 +65,10 @@ impl Verified {
             self.last_time = time;
             self.facts += 1;
         } else if seq == 1 {
-            return Err(Error::Integrity(
-                "the audit log's first entry is not a signed genesis: this vault was made by an \
-                 earlier version of coffre whose rights are not signed; run `coffre upgrade \
-                 --recovery-key FILE`"
+            return Err(Error::Io(
+                "this vault was created by an earlier version of coffre, whose rights records \
+                 are not signed: this version refuses to trust it (there is no upgrade path yet; \
+                 keep using the earlier version for this vault)"
                     .into(),
             ));
         }
@@ -208,6 +208,7 @@ mod tests {
             "{{\"v\":2,\"seq\":1,\"prev\":\"{prev}\",\"time\":\"2026-01-01T00:00:00Z\",\"actor\":\"a\",\"profession\":\"directeur\",\"action\":\"vault.init\",\"dossier\":null,\"entry\":null,\"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null}}"
         );
         let err = v.take(&policy, line.as_bytes(), false).unwrap_err();
-        assert!(err.to_string().contains("coffre upgrade"), "{err}");
+        assert!(err.to_string().contains("earlier version"), "{err}");
+        assert_eq!(err.exit_code(), 1, "not reported as tampering");
     }
 }
