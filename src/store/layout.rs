@@ -22,6 +22,7 @@
 //! | `jr/{dossier}/e/{seq}` | one released justification, sealed for the person | which audit entries had one |
 //! | `ob/{dossier}/{category}/{profession}` | the person's objections | who may not read what |
 //! | `bg/{dossier}/{staff}` | open break-glass window | until when |
+//! | `ra/{holder}` | a member's anchor of the rights register (HMAC-sealed with their identity) | how far their last verification went |
 //! | `as` | audit state, stored when the vault settles | size, byte length, last leaf hash, Merkle frontier |
 //! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor: one offset, or (number, offset) pairs grouped from `seq` on when the vault settles | byte offsets in the log |
 
