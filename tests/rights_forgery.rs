@@ -508,3 +508,34 @@ fn an_audit_entry_rewritten_and_re_signed_with_a_planted_key_fails_both_verifier
     let why = String::from_utf8_lossy(&py.stdout);
     assert!(why.contains("sign"), "refused for the signatures: {why}");
 }
+
+/// `coffre check` names every record that disagrees with the signed register,
+/// not only the one a given read would meet.
+#[test]
+fn check_names_the_forged_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, d2) = setup(dir.path());
+    let team = any_team_record(dir.path());
+    let entry = {
+        let v = Vault::open(dir.path()).unwrap();
+        let (k, _) = v
+            .store()
+            .scan_prefix(&layout::dossier_entry_prefix(&d1))
+            .unwrap()
+            .into_iter()
+            .next()
+            .unwrap();
+        k
+    };
+    forge(
+        dir.path(),
+        vec![Op::Put(layout::team(&d2, "edu"), team), Op::Remove(entry)],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    let mut s = v.unlock("dir", &pass()).unwrap();
+    let report = s.check(None).unwrap();
+    let items: Vec<&str> = report.damaged.iter().map(|d| d.item.as_str()).collect();
+    assert!(items.contains(&format!("t/{d2}/…").as_str()), "{items:?}");
+    assert!(items.contains(&format!("de/{d1}/…").as_str()), "{items:?}");
+}

@@ -114,6 +114,10 @@ impl Session<'_> {
                 });
             }
         }
+        // Every record that grants a right, against the signed register.
+        for (item, reason) in self.vault.register_disagreements()? {
+            report.damaged.push(Damage { item, reason });
+        }
         if let Err(e) = self.vault.verify_audit(None) {
             report.damaged.push(Damage {
                 item: "audit log".into(),

@@ -443,3 +443,97 @@ pub(crate) fn content_fact(dossier: &str, add: &[[u8; 32]], remove: &[[u8; 32]])
     }
     .to_json()
 }
+
+impl Vault {
+    /// Every store record that disagrees with the signed register, as (record,
+    /// reason), for `coffre check`: staff, dossiers, care teams, break-glass
+    /// windows, objections, the person's credential and each dossier's entries.
+    pub(crate) fn register_disagreements(&self) -> Result<Vec<(String, String)>> {
+        use crate::store::layout;
+        use crate::store::records::{decode, BreakGlassRecord, TeamRecord};
+        let mut out: Vec<(String, String)> = Vec::new();
+        fn note(out: &mut Vec<(String, String)>, r: Result<()>, item: String) {
+            if let Err(e) = r {
+                out.push((item, e.to_string()));
+            }
+        }
+        let staff = self.all_staff();
+        note(
+            &mut out,
+            staff.as_ref().map(|_| ()).map_err(clone_err),
+            "s/…".into(),
+        );
+        let register = self.with_register(|r| Ok(r.clone()))?;
+        for (id, d) in &register.dossiers {
+            let rec = self.dossier_record(id);
+            note(
+                &mut out,
+                rec.as_ref().map(|_| ()).map_err(clone_err),
+                format!("d/{id}"),
+            );
+            if d.erased {
+                continue;
+            }
+            // Care team.
+            let mut team = Vec::new();
+            for (k, v) in self.store.scan_prefix(&layout::team_prefix(id))? {
+                let t: TeamRecord = decode(&v, "care team")?;
+                if t.until.is_none() {
+                    team.push(layout::last_component(&k)?);
+                }
+            }
+            team.sort();
+            let signed: Vec<String> = d.team.iter().cloned().collect();
+            if team != signed {
+                out.push((
+                    format!("t/{id}/…"),
+                    "care team differs from the signed register".into(),
+                ));
+            }
+            // Break-glass windows.
+            for (k, v) in self.store.scan_prefix(&layout::break_glass_prefix(id))? {
+                let who = layout::last_component(&k)?;
+                let b: BreakGlassRecord = decode(&v, "break-glass")?;
+                if d.break_glass.get(&who) != Some(&b.until) {
+                    out.push((
+                        format!("bg/{id}/{who}"),
+                        "break-glass window not signed".into(),
+                    ));
+                }
+            }
+            // The person's credential.
+            let person = self.person_record(id)?.map(|p| p.recipient);
+            if person != d.person {
+                out.push((
+                    format!("p/{id}"),
+                    "personal access not granted in the register".into(),
+                ));
+            }
+            note(&mut out, self.check_objections(id), format!("ob/{id}/…"));
+            let entries = self.dossier_entries(id);
+            note(
+                &mut out,
+                entries.and_then(|e| self.check_content(id, &e)),
+                format!("de/{id}/…"),
+            );
+        }
+        // Dossier records the register never heard of.
+        for (k, _) in self.store.scan_prefix(&layout::dossier_prefix())? {
+            let id = layout::last_component(&k)?;
+            if !register.dossiers.contains_key(&id) {
+                out.push((
+                    format!("d/{id}"),
+                    "a dossier the signed register does not know".into(),
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn clone_err(e: &Error) -> Error {
+    match e {
+        Error::Integrity(m) => Error::Integrity(m.clone()),
+        other => Error::Io(other.to_string()),
+    }
+}
