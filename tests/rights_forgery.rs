@@ -539,3 +539,43 @@ fn check_names_the_forged_records() {
     assert!(items.contains(&format!("t/{d2}/…").as_str()), "{items:?}");
     assert!(items.contains(&format!("de/{d1}/…").as_str()), "{items:?}");
 }
+
+/// An author-only data key (the psychologist's personal notes) replaced by one
+/// the attacker knows, wrapped to the psychologist's public recipient: their
+/// next note would be readable to the attacker. Refused before it is used.
+#[test]
+fn a_planted_author_only_data_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, _) = setup(dir.path());
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        s.add_team_member(&d1, "psy").unwrap();
+        drop(s);
+        let mut s = v.unlock("psy", &pass()).unwrap();
+        s.add_entry(&d1, "psy-notes", &note("PSYNOTE")).unwrap();
+    }
+    let key = layout::data_key(&d1, "psy-notes", Some("psy"));
+    let mut rec: coffre::store::records::DataKeyRecord =
+        decode(&stored(dir.path(), &key).unwrap(), "data key").unwrap();
+    let psy = staff(dir.path(), "psy");
+    // Any bytes wrapped to the psychologist's public recipient will do here:
+    // the record no longer matches the one the register recorded.
+    rec.wrapped = coffre::crypto::wrap::wrap(&[3u8; 32], &[&psy.recipient]).unwrap();
+    forge(
+        dir.path(),
+        vec![Op::Put(key, encode(&rec).unwrap())],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    let mut s = v.unlock("psy", &pass()).unwrap();
+    let m = integrity(
+        s.add_entry(
+            &d1,
+            "psy-notes",
+            &note("would be sealed under the planted key"),
+        ),
+        "a note under a planted data key",
+    );
+    assert!(m.contains(&format!("dk/{d1}/psy-notes/psy")), "{m}");
+}

@@ -154,6 +154,17 @@ pub enum Fact {
         /// Whether the objection is in force.
         objects: bool,
     },
+    /// A data key of a dossier created or replaced (renewal, recovery): the
+    /// SHA-256 of its stored record, so that no other key is ever used in its
+    /// place (someone could wrap a key they know to an author's recipient).
+    DataKey {
+        /// Dossier id.
+        dossier: String,
+        /// `category/author` for an author-only category, `category/*` else.
+        key: String,
+        /// SHA-256 (hex) of the stored data-key record.
+        record: String,
+    },
     /// Entries written, amended or re-sealed in a dossier (content fact:
     /// unsigned, vouched for by the checkpoint that follows).
     Content {
@@ -196,6 +207,7 @@ impl Fact {
             | Fact::BreakGlass { dossier, .. }
             | Fact::Person { dossier, .. }
             | Fact::Objection { dossier, .. }
+            | Fact::DataKey { dossier, .. }
             | Fact::Content { dossier, .. } => Some(dossier),
             _ => None,
         }
@@ -271,6 +283,13 @@ pub fn version_shape(version: u32, author: &str, time: u64, fields: &[(&str, &st
         parts.push(category.as_bytes());
     }
     sha256(&parts)
+}
+
+/// SHA-256 of a stored record's bytes.
+pub fn record_hash(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
+    out
 }
 
 /// A multiset digest: the sum modulo 2^256 of its elements (read as

@@ -82,6 +82,8 @@ pub struct Register {
     pub staff: BTreeMap<String, StaffEntry>,
     /// Dossiers by id.
     pub dossiers: BTreeMap<String, DossierEntry>,
+    /// SHA-256 (hex) of each data-key record, by `dossier/category/label`.
+    pub data_keys: BTreeMap<String, String>,
 }
 
 /// Where a fact stands: its entry number, time, and who signed it.
@@ -262,6 +264,7 @@ impl Register {
                         .collect(),
                     staff: BTreeMap::new(),
                     dossiers: BTreeMap::new(),
+                    data_keys: BTreeMap::new(),
                 };
                 self.staff.insert(
                     admin.id.clone(),
@@ -385,6 +388,8 @@ impl Register {
                 d.person = None;
                 d.person_key = None;
                 d.objections.clear();
+                let prefix = format!("{dossier}/");
+                self.data_keys.retain(|k, _| !k.starts_with(&prefix));
             }
             Fact::Team {
                 dossier,
@@ -465,6 +470,43 @@ impl Register {
                 } else {
                     d.objections.remove(&pair);
                 }
+            }
+            Fact::DataKey {
+                dossier,
+                key,
+                record,
+            } => {
+                hex32(record, "a data-key record hash")?;
+                let (category, label) = key
+                    .split_once('/')
+                    .ok_or_else(|| refused(ctx, "a data key named without its label"))?;
+                if !Self::is_recovery(ctx) {
+                    let s = self.staff_signer(ctx)?;
+                    let may = if policy.is_author_only(category) {
+                        // Only the author makes their own key.
+                        s.member.id == label
+                    } else {
+                        label == "*"
+                            && self.may_hold(
+                                policy,
+                                &s.member.id,
+                                &VaultKey::Category(category.to_string()),
+                            )
+                    };
+                    if !may {
+                        return Err(refused(
+                            ctx,
+                            &format!("the signer may not make the key {key}"),
+                        ));
+                    }
+                }
+                // Recorded by dossier id alone: a dossier's first data key is
+                // made before the fact that creates the dossier.
+                if self.dossiers.get(dossier).is_some_and(|d| d.erased) {
+                    return Err(refused(ctx, &format!("dossier {dossier} was erased")));
+                }
+                self.data_keys
+                    .insert(format!("{dossier}/{key}"), record.clone());
             }
             Fact::Content {
                 dossier,

@@ -467,13 +467,12 @@ impl Session<'_> {
             &data_key_aad(&vid, dossier, category, current),
             new_dk.expose(),
         )?;
-        batch.put(
-            path,
-            encode(&DataKeyRecord {
-                key_gen: current,
-                wrapped,
-            })?,
-        );
+        let record = encode(&DataKeyRecord {
+            key_gen: current,
+            wrapped,
+        })?;
+        let key_fact = super::trust::data_key_fact(dossier, category, "*", &record)?;
+        batch.put(path, record);
         let person = match vault.policy.withheld_from_person(category) {
             None => vault.person_record(dossier)?,
             Some(_) => None,
@@ -499,6 +498,7 @@ impl Session<'_> {
                 self.draft("keys.renew")
                     .dossier(dossier)
                     .categories([category])
+                    .fact(key_fact, self.fact_signer())
                     .detail(&format!(
                         "new data key (generation {current}); {fields} value(s) re-encrypted"
                     )),
@@ -638,7 +638,9 @@ impl Session<'_> {
                 );
             }
         }
-        // Their own author-only notes.
+        // Their own author-only notes (each new wrap recorded, signed by the
+        // recovery key).
+        let mut key_facts = Vec::new();
         let vid = self.vault.meta.vault_id.clone();
         for (k, v) in self.vault.store.scan_prefix(b"dk/")? {
             let s = String::from_utf8_lossy(&k).into_owned();
@@ -671,13 +673,21 @@ impl Session<'_> {
             ];
             let wrapped =
                 super::keys::wrap_personal(&dk, &recipients, &erasure, &vid, dossier, cat, label)?;
-            batch.put(
-                k.clone(),
-                encode(&DataKeyRecord {
-                    key_gen: 0,
-                    wrapped,
-                })?,
+            let record = encode(&DataKeyRecord {
+                key_gen: 0,
+                wrapped,
+            })?;
+            key_facts.push(
+                self.draft("key.rewrap")
+                    .dossier(dossier)
+                    .target(id)
+                    .categories([*cat])
+                    .fact(
+                        super::trust::data_key_fact(dossier, cat, label, &record)?,
+                        self.recovery_signer(recovery)?,
+                    ),
             );
+            batch.put(k.clone(), record);
         }
         batch.put(layout::staff(id), encode(&rec)?);
         // Only the recovery key gives a member a new identity (and signing key).
@@ -685,6 +695,8 @@ impl Session<'_> {
             member: member_of(&rec),
         };
         let draft = draft.fact(fact.to_json()?, self.recovery_signer(recovery)?);
-        self.vault.commit_audited(draft, batch).map(|_| ())
+        let mut drafts = vec![draft];
+        drafts.extend(key_facts);
+        self.vault.durable(drafts, batch).map(|_| ())
     }
 }

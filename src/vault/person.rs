@@ -205,6 +205,8 @@ impl Session<'_> {
         else {
             return Ok(None);
         };
+        self.vault
+            .check_data_key(dossier, category, label, &bytes)?;
         let rec: DataKeyRecord = decode(&bytes, "data key")?;
         if self.vault.policy.is_author_only(category) {
             return unwrap_personal(&rec.wrapped, r, &erasure, &vid, dossier, category, label);

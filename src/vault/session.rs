@@ -331,6 +331,10 @@ impl<'v> Session<'v> {
         }
         let path = layout::data_key(dossier, category, author);
         let stored_bytes = self.vault.store.get(&path)?;
+        if let Some(b) = &stored_bytes {
+            self.vault
+                .check_data_key(dossier, category, author.unwrap_or("*"), b)?;
+        }
         let cat_key = VaultKey::Category(category.to_string());
         if let Some(b) = &stored_bytes {
             let stale = !author_only
@@ -449,7 +453,9 @@ impl<'v> Session<'v> {
                         wrapped,
                     }
                 };
-                batch.put(path.clone(), encode(&rec)?);
+                let record = encode(&rec)?;
+                let fact = super::trust::data_key_fact(dossier, category, label, &record)?;
+                batch.put(path.clone(), record);
                 // The person supported, if they have their own access, gets every
                 // new non-withheld key of their dossier at once.
                 if let Some(person) = self.vault.person_record(dossier)? {
@@ -470,7 +476,14 @@ impl<'v> Session<'v> {
                         batch.put(layout::person_key(dossier, category, author), w);
                     }
                 }
-                vault.commit(own)?;
+                // The new key is recorded, signed, in the same step.
+                vault.commit_audited(
+                    self.draft("key.create")
+                        .dossier(dossier)
+                        .categories([category])
+                        .fact(fact, self.fact_signer()),
+                    own,
+                )?;
                 key
             }
         };

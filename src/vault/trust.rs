@@ -343,6 +343,7 @@ fn fact_kind(f: &Fact) -> &'static str {
         Fact::Person { .. } => "person's access",
         Fact::Objection { .. } => "objection",
         Fact::Content { .. } => "entries",
+        Fact::DataKey { .. } => "data key",
     }
 }
 
@@ -408,6 +409,45 @@ impl Vault {
         }
         Ok(())
     }
+}
+
+impl Vault {
+    /// Checks a stored data-key record against the hash the register holds for
+    /// it (a key planted or rolled back is refused).
+    pub(crate) fn check_data_key(
+        &self,
+        dossier: &str,
+        category: &str,
+        label: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
+        let name = format!("{dossier}/{category}/{label}");
+        let hash = hex::encode(crate::rights::fact::record_hash(bytes));
+        let verdict =
+            self.register_if_verified(|r| r.data_keys.get(&name).is_some_and(|h| *h == hash))?;
+        match verdict {
+            Some(false) => Err(forged(
+                &format!("dk/{name}"),
+                "a data key the register did not record",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A signed fact recording a data-key record (see [`Fact::DataKey`]).
+pub(crate) fn data_key_fact(
+    dossier: &str,
+    category: &str,
+    label: &str,
+    bytes: &[u8],
+) -> Result<String> {
+    Fact::DataKey {
+        dossier: dossier.to_string(),
+        key: format!("{category}/{label}"),
+        record: hex::encode(crate::rights::fact::record_hash(bytes)),
+    }
+    .to_json()
 }
 
 /// The content element of an entry whose versions have these shapes.
