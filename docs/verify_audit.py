@@ -190,9 +190,7 @@ def signer_keys(vault_dir, lines):
         kind = fact.get("kind")
         signer = e.get("signer")
         if signer is None:
-            if kind != "content" or "sig" in e:
-                fail(f"entry {n}: a {kind} fact must be signed")
-            continue
+            fail(f"entry {n}: a {kind} fact must be signed")
         if kind == "genesis":
             if n != 1 or signer != fact["admin"]["id"]:
                 fail(f"entry {n}: a genesis must be entry 1, signed by its first member")
@@ -219,7 +217,7 @@ def signer_keys(vault_dir, lines):
             a = fact["admin"]
             if not manages_staff(a["profession"]):
                 fail("entry 1: the first member must manage staff")
-            staff[a["id"]] = {**a, "key": key, "keys": [key]}
+            staff[a["id"]] = {**a, "key": key, "keys": [[n, None, key]]}
         elif kind == "staff":
             m = fact["member"]
             new_key = bytes.fromhex(m["key"])
@@ -229,20 +227,27 @@ def signer_keys(vault_dir, lines):
             if old is None:
                 if m["status"] != "active":
                     fail(f"entry {n}: a new member must be active")
-                staff[m["id"]] = {**m, "key": new_key, "keys": [new_key]}
+                staff[m["id"]] = {**m, "key": new_key, "keys": [[n, None, new_key]]}
                 continue
             if old["status"] == "revoked":
                 fail(f"entry {n}: '{m['id']}' was revoked, and a revocation is final")
             if (new_key != old["key"] or m["recipient"] != old["recipient"]) and signer != "~recovery":
                 fail(f"entry {n}: only the recovery key gives '{m['id']}' a new identity")
-            keys = old["keys"] + ([new_key] if new_key != old["key"] else [])
+            keys = old["keys"]
+            if new_key != old["key"]:
+                keys[-1][1] = n          # the old key signs nothing from here on
+                keys = keys + [[n, None, new_key]]
+            if m["status"] == "revoked":
+                keys[-1][1] = n
             staff[m["id"]] = {**m, "key": new_key, "keys": keys}
         elif kind == "person":
             if fact.get("key"):
                 persons[fact["dossier"]] = bytes.fromhex(fact["key"])
             else:
                 persons.pop(fact["dossier"], None)
-    return {sid: m["keys"] for sid, m in staff.items()}, vault_id
+    # {staff id: [(from, until, key)]}: a key signs checkpoints of sizes from <= s < until.
+    return {sid: [(f, u if u is not None else float("inf"), k) for f, u, k in m["keys"]]
+            for sid, m in staff.items()}, vault_id
 
 
 def ed25519_ok(public, sig, msg):
@@ -253,8 +258,10 @@ def ed25519_ok(public, sig, msg):
         return False
 
 
-def check_signatures(cp, keys, what):
-    """signed-note rules: unknown keys ignored, a known key must verify, at least one."""
+def check_signatures(cp, windows, what):
+    """signed-note rules: unknown keys ignored, a known key must verify, at least one.
+    Only the keys the log let each member sign with at this checkpoint's size count."""
+    keys = {sid: [k for f, u, k in ks if f <= cp["size"] < u] for sid, ks in windows.items()}
     if cp["form"] == "legacy":
         if not any(ed25519_ok(k, cp["sig"], cp["text"]) for k in keys.get(cp["signer"], [])):
             fail(f"{what}: not validly signed with a key of {cp['signer']}")

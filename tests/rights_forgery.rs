@@ -476,6 +476,14 @@ fn an_audit_entry_rewritten_and_re_signed_with_a_planted_key_fails_both_verifier
         checkpointed: leaves.len() as u64,
     };
     ops.push(Op::Put(layout::audit_state(), encode(&state).unwrap()));
+    // And the members' signed records of where the log ended (they would give
+    // the rewrite away on their own).
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        for (k, _) in v.store().scan_prefix(b"cs/").unwrap() {
+            ops.push(Op::Remove(k));
+        }
+    }
     std::fs::write(dir.path().join("audit.log"), &rewritten).unwrap();
     std::fs::write(dir.path().join("checkpoints.log"), out).unwrap();
     forge(dir.path(), ops, vec![]);
@@ -578,4 +586,79 @@ fn a_planted_author_only_data_key_is_refused() {
         "a note under a planted data key",
     );
     assert!(m.contains(&format!("dk/{d1}/psy-notes/psy")), "{m}");
+}
+
+/// The end of the access trail erased with disk access: a colleague's read
+/// and everything after it cut off, with the checkpoints that covered them and
+/// the audit state. The reader's own signed record of where the log ended, and
+/// their anchor, no longer match: their next unlock and `audit verify` refuse.
+#[test]
+fn the_tail_of_the_access_trail_cut_off_is_detected() {
+    use coffre::audit::merkle::Tree;
+    use coffre::audit::{Checkpoint, LogState};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, _) = setup(dir.path());
+    let before = std::fs::read(dir.path().join("audit.log")).unwrap();
+    let kept_lines = before
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("nur", &pass()).unwrap();
+        s.show_dossier(&d1, None).unwrap();
+    }
+    // Back to the log as it was before the nurse's read.
+    let cps = Checkpoint::parse_many(
+        &std::fs::read_to_string(dir.path().join("checkpoints.log")).unwrap(),
+    )
+    .unwrap();
+    let mut out = String::new();
+    let mut last = 0;
+    for c in cps.iter().filter(|c| c.size as usize <= kept_lines) {
+        out.push_str(&c.to_text());
+        out.push('\n');
+        last = c.size;
+    }
+    let mut tree = Tree::new();
+    let mut last_leaf = [0u8; 32];
+    for l in before.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        last_leaf = leaf_hash(l);
+        tree.push(last_leaf);
+    }
+    let state = LogState {
+        size: kept_lines as u64,
+        offset: before.len() as u64,
+        last_leaf,
+        tree,
+        checkpointed: last,
+    };
+    std::fs::write(dir.path().join("audit.log"), &before).unwrap();
+    std::fs::write(dir.path().join("checkpoints.log"), out).unwrap();
+    forge(
+        dir.path(),
+        vec![Op::Put(layout::audit_state(), encode(&state).unwrap())],
+        vec![],
+    );
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let m = integrity(
+            v.unlock("nur", &pass()).map(|_| ()),
+            "the nurse's next unlock",
+        );
+        assert!(m.contains("no longer holds"), "{m}");
+    }
+    let run = std::process::Command::new(util::COFFRE)
+        .args(["audit", "verify"])
+        .env("COFFRE_VAULT", dir.path())
+        .env_remove("COFFRE_USER")
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(5),
+        "audit verify accepted a cut trail: {}",
+        String::from_utf8_lossy(&run.stdout)
+    );
 }

@@ -24,6 +24,11 @@ pub struct VerifyInput<'a> {
     pub checkpoints: &'a [Checkpoint],
     /// Each staff member's checkpoint-signing public keys (current and earlier).
     pub signers: &'a HashMap<String, Vec<[u8; 32]>>,
+    /// When known (from the log's own facts), the sizes each key may sign:
+    /// `(from, until, key)`, a checkpoint of size `s` verifying under `key` only
+    /// if `from <= s < until` (a recovered member's old key signs nothing after
+    /// the recovery, a revoked member's nothing after the revocation).
+    pub key_windows: Option<&'a HashMap<String, Vec<(u64, u64, [u8; 32])>>>,
     /// The state the store recorded, if available.
     pub recorded: Option<&'a LogState>,
     /// An earlier checkpoint the log must extend.
@@ -221,7 +226,19 @@ fn check_checkpoint(
             "{what} belongs to another vault (or the log's first entry was altered)"
         )));
     }
-    match c.check_signatures(input.signers) {
+    let windowed: Option<HashMap<String, Vec<[u8; 32]>>> = input.key_windows.map(|w| {
+        w.iter()
+            .map(|(id, keys)| {
+                let valid = keys
+                    .iter()
+                    .filter(|(from, until, _)| *from <= c.size && c.size < *until)
+                    .map(|(_, _, k)| *k)
+                    .collect();
+                (id.clone(), valid)
+            })
+            .collect()
+    });
+    match c.check_signatures(windowed.as_ref().unwrap_or(input.signers)) {
         SignatureCheck::Valid(_) => Ok(()),
         SignatureCheck::Invalid(_) => Err(Error::Integrity(format!(
             "{what}: the signature is invalid"
@@ -590,6 +607,7 @@ mod tests {
             vault_id: "v",
             checkpoints: cps,
             signers,
+            key_windows: None,
             recorded: None,
             since,
         };

@@ -58,26 +58,45 @@ impl AnchorKey {
     }
 
     /// Opens a sealed record, and checks that the line it ends on is still in
-    /// the log at `log_path`. `None` if it was not sealed by this key, is
-    /// damaged, or the log no longer holds that line.
-    pub fn open(&self, sealed: &[u8], log_path: &Path) -> Option<Verified> {
-        let cut = sealed.len().checked_sub(32)?;
-        hmac::verify(&self.0, &sealed[..cut], &sealed[cut..]).ok()?;
-        let v: Verified = decode(&sealed[..cut], "rights anchor").ok()?;
+    /// the log at `log_path`, which is `log_end` bytes long. `Ok(None)` if it
+    /// was not sealed by this key or is damaged (the caller verifies from the
+    /// genesis); an integrity failure if it is genuine but the log no longer
+    /// holds that line: entries were removed or rewritten behind the member.
+    pub fn open(&self, sealed: &[u8], log_path: &Path, log_end: u64) -> Result<Option<Verified>> {
+        let Some(cut) = sealed.len().checked_sub(32) else {
+            return Ok(None);
+        };
+        if hmac::verify(&self.0, &sealed[..cut], &sealed[cut..]).is_err() {
+            return Ok(None);
+        }
+        let Ok(v) = decode::<Verified>(&sealed[..cut], "rights anchor") else {
+            return Ok(None);
+        };
         if v.size == 0 {
-            return Some(v);
+            return Ok(Some(v));
         }
-        let len = usize::try_from(v.offset.checked_sub(v.last_line)?.checked_sub(1)?).ok()?;
-        if len > crate::audit::MAX_LINE {
-            return None;
-        }
-        let mut file = std::fs::File::open(log_path).ok()?;
-        file.seek(SeekFrom::Start(v.last_line)).ok()?;
+        let gone = || {
+            Error::Integrity(format!(
+                "the audit log no longer holds entry {} as it was when this member last \
+                 verified it: entries were removed or rewritten",
+                v.size
+            ))
+        };
+        let len = v
+            .offset
+            .checked_sub(v.last_line)
+            .and_then(|n| n.checked_sub(1))
+            .filter(|n| *n as usize <= crate::audit::MAX_LINE && v.offset <= log_end)
+            .ok_or_else(gone)? as usize;
+        let mut file =
+            std::fs::File::open(log_path).map_err(|e| Error::io("cannot read the audit log", e))?;
         let mut line = vec![0u8; len + 1];
-        file.read_exact(&mut line).ok()?;
+        file.seek(SeekFrom::Start(v.last_line))
+            .and_then(|_| file.read_exact(&mut line))
+            .map_err(|_| gone())?;
         if line.pop() != Some(b'\n') || leaf_hash(&line) != v.last_leaf {
-            return None;
+            return Err(gone());
         }
-        Some(v)
+        Ok(Some(v))
     }
 }

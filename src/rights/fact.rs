@@ -165,8 +165,8 @@ pub enum Fact {
         /// SHA-256 (hex) of the stored data-key record.
         record: String,
     },
-    /// Entries written, amended or re-sealed in a dossier (content fact:
-    /// unsigned, vouched for by the checkpoint that follows).
+    /// Entries written or amended in a dossier, signed by their author (a
+    /// member, or the person for their own note).
     Content {
         /// Dossier id.
         dossier: String,
@@ -192,9 +192,10 @@ impl Fact {
         })
     }
 
-    /// Whether this kind may be written without a signature.
+    /// Whether this kind may be written without a signature (none may: an
+    /// unsigned fact could be slipped in by anyone with the disk).
     pub fn may_be_unsigned(&self) -> bool {
-        matches!(self, Fact::Content { .. })
+        false
     }
 
     /// The dossier this fact is about, if any.

@@ -171,6 +171,24 @@ impl Register {
             .collect()
     }
 
+    /// For each member, the checkpoint sizes each of their keys may sign:
+    /// `(from, until, key)` — from the entry that introduced the key to the one
+    /// that replaced it (a recovery) or revoked the member.
+    pub fn key_windows(&self) -> std::collections::HashMap<String, Vec<(u64, u64, [u8; 32])>> {
+        self.staff
+            .iter()
+            .map(|(id, s)| {
+                let mut out = Vec::new();
+                for (i, (from, key)) in s.keys.iter().enumerate() {
+                    let next = s.keys.get(i + 1).map_or(u64::MAX, |(n, _)| *n);
+                    let until = next.min(s.revoked_at.unwrap_or(u64::MAX));
+                    out.push((*from, until, *key));
+                }
+                (id.clone(), out)
+            })
+            .collect()
+    }
+
     /// The commitment of generation `generation` of `key`.
     pub fn commitment(&self, key: &str, generation: u32) -> Option<&str> {
         self.keys
@@ -521,6 +539,12 @@ impl Register {
                     .iter()
                     .map(|e| hex32(e, "a content element"))
                     .collect::<Result<Vec<_>>>()?;
+                // Written by an active member, or by the person in their own file.
+                let by_person =
+                    ctx.signer == Some(format!("{PERSON_SIGNER_PREFIX}{dossier}").as_str());
+                if !by_person {
+                    self.staff_signer(ctx)?;
+                }
                 let d = self.dossier_mut(dossier, ctx)?;
                 for e in &remove {
                     d.content.remove(e);
@@ -604,5 +628,108 @@ impl Register {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rights::fact::Member;
+
+    fn member(id: &str, profession: &str, status: Status, key: u8) -> Member {
+        Member {
+            id: id.into(),
+            profession: profession.into(),
+            status,
+            recipient: format!("age1{id}{key}"),
+            key: hex::encode([key; 32]),
+        }
+    }
+
+    fn ctx(seq: u64, signer: &str) -> Context<'_> {
+        Context {
+            seq,
+            time: 1_000,
+            signer: Some(signer),
+        }
+    }
+
+    fn born(policy: &Policy) -> Register {
+        let mut r = Register::default();
+        let genesis = Fact::Genesis {
+            vault: "v".into(),
+            policy_sha256: "p".into(),
+            kdf_floor: KdfParams::INSECURE_FAST,
+            recovery_recipient: "age1rec".into(),
+            recovery_key: hex::encode([9u8; 32]),
+            audit_recipient: "age1audit".into(),
+            keys: BTreeMap::new(),
+            admin: member("dir", "directeur", Status::Active, 1),
+        };
+        r.apply(policy, &genesis, &ctx(1, "dir")).unwrap();
+        r
+    }
+
+    #[test]
+    fn revocation_is_final_and_closes_the_key_window() {
+        let policy = crate::policy::parse(crate::policy::DEFAULT_POLICY, "default.toml").unwrap();
+        let mut r = born(&policy);
+        let add = Fact::Staff {
+            member: member("nur", "infirmier", Status::Active, 2),
+        };
+        r.apply(&policy, &add, &ctx(5, "dir")).unwrap();
+        // The member cannot change their own profession; nobody but the
+        // recovery key gives them a new key.
+        let promote = Fact::Staff {
+            member: member("nur", "medecin", Status::Active, 2),
+        };
+        assert!(r.apply(&policy, &promote, &ctx(6, "nur")).is_err());
+        let rekey = Fact::Staff {
+            member: member("nur", "infirmier", Status::Active, 3),
+        };
+        assert!(r.apply(&policy, &rekey, &ctx(6, "dir")).is_err());
+        r.apply(&policy, &rekey, &ctx(7, RECOVERY_SIGNER)).unwrap();
+        let revoke = Fact::Staff {
+            member: member("nur", "infirmier", Status::Revoked, 3),
+        };
+        r.apply(&policy, &revoke, &ctx(9, "dir")).unwrap();
+        let back = Fact::Staff {
+            member: member("nur", "infirmier", Status::Active, 3),
+        };
+        assert!(r.apply(&policy, &back, &ctx(10, "dir")).is_err());
+        assert!(r.apply(&policy, &back, &ctx(10, RECOVERY_SIGNER)).is_err());
+        let w = r.key_windows();
+        assert_eq!(w["nur"], vec![(5, 7, [2u8; 32]), (7, 9, [3u8; 32])]);
+        assert_eq!(w["dir"], vec![(1, u64::MAX, [1u8; 32])]);
+    }
+
+    #[test]
+    fn restricted_keys_need_an_approval_by_a_holder() {
+        let policy = crate::policy::parse(crate::policy::DEFAULT_POLICY, "default.toml").unwrap();
+        let mut r = born(&policy);
+        let medical = VaultKey::Category("medical".into());
+        for (seq, id) in [(2, "doc"), (3, "doc2")] {
+            let f = Fact::Staff {
+                member: member(id, "medecin", Status::Active, seq as u8 + 10),
+            };
+            r.apply(&policy, &f, &ctx(seq, "dir")).unwrap();
+        }
+        assert!(
+            !r.may_hold(&policy, "doc", &medical),
+            "no automatic medical key"
+        );
+        let approve = |m: &str| Fact::Approve {
+            member: m.into(),
+            keys: vec!["cat:medical".into()],
+        };
+        // The director holds no medical key: cannot approve.
+        assert!(r.apply(&policy, &approve("doc"), &ctx(4, "dir")).is_err());
+        // Nor can an unapproved doctor approve a colleague.
+        assert!(r.apply(&policy, &approve("doc2"), &ctx(4, "doc")).is_err());
+        r.apply(&policy, &approve("doc"), &ctx(4, RECOVERY_SIGNER))
+            .unwrap();
+        assert!(r.may_hold(&policy, "doc", &medical));
+        r.apply(&policy, &approve("doc2"), &ctx(5, "doc")).unwrap();
+        assert!(r.may_hold(&policy, "doc2", &medical));
     }
 }

@@ -387,7 +387,10 @@ impl Session<'_> {
             .dossier(dossier)
             .entry(&id)
             .categories(cats)
-            .fact(super::trust::content_fact(dossier, &[element], &[])?, None);
+            .fact(
+                super::trust::content_fact(dossier, &[element], &[])?,
+                self.fact_signer(),
+            );
         Ok((id, draft))
     }
 
@@ -437,7 +440,7 @@ impl Session<'_> {
                 .detail(&format!("version {version}"))
                 .fact(
                     super::trust::content_fact(&entry.dossier, &[new_element], &[old_element])?,
-                    None,
+                    self.fact_signer(),
                 ),
             batch,
         )?;

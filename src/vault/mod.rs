@@ -219,6 +219,7 @@ fn diagnose(dir: &Path, store: &SledStore, vault_id: &str, recorded: &LogState) 
         vault_id,
         checkpoints: &checkpoints,
         signers: &signers,
+        key_windows: None,
         recorded: Some(recorded),
         since: None,
     };
@@ -516,7 +517,14 @@ impl Vault {
         let checkpoints = self.checkpoints.read_all()?;
         // Signers are pinned by the log itself: keys introduced by signed facts
         // from the genesis on, never a key found in the store or a checkpoint.
-        let signers = self.verify_register()?.register.signer_keys();
+        let register = self.verify_register()?.register;
+        trust::check_all_last_seen(
+            self.store.scan_prefix(b"cs/")?,
+            &register,
+            &self.dir.join(AUDIT_FILE),
+        )?;
+        let signers = register.signer_keys();
+        let windows = register.key_windows();
         let recorded = self.log()?.state().clone();
         let verified = audit::verify(
             &self.dir.join(AUDIT_FILE),
@@ -524,6 +532,7 @@ impl Vault {
                 vault_id: &self.meta.vault_id,
                 checkpoints: &checkpoints,
                 signers: &signers,
+                key_windows: Some(&windows),
                 recorded: Some(&recorded),
                 since,
             },
@@ -710,6 +719,7 @@ impl Vault {
             ));
         }
         self.check_staff(&rec)?;
+        self.check_own_last_seen(user)?;
         let mut session = Session::new(self, rec, identity, signer, weak, anchor);
         session.process_rotations(None)?;
         session.process_grants()?;

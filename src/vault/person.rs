@@ -87,11 +87,29 @@ fn label_of(key: &[u8]) -> Result<(String, String)> {
 }
 
 impl Vault {
+    /// The person's credential for `dossier`, checked against the signed
+    /// register once it is verified: keys are wrapped to its recipient, so a
+    /// credential planted in the store must never be believed.
     pub(crate) fn person_record(&self, dossier: &str) -> Result<Option<PersonRecord>> {
-        match self.store.get(&layout::person(dossier))? {
-            Some(b) => Ok(Some(decode(&b, "person credential")?)),
-            None => Ok(None),
+        let rec: Option<PersonRecord> = match self.store.get(&layout::person(dossier))? {
+            Some(b) => Some(decode(&b, "person credential")?),
+            None => None,
+        };
+        let signed = self.rights_lock()?.as_ref().map(|v| {
+            v.register
+                .dossiers
+                .get(dossier)
+                .and_then(|d| d.person.clone())
+        });
+        if let Some(signed) = signed {
+            if rec.as_ref().map(|r| &r.recipient) != signed.as_ref() {
+                return Err(super::trust::forged(
+                    &format!("p/{dossier}"),
+                    "a personal access the register did not grant",
+                ));
+            }
         }
+        Ok(rec)
     }
 
     /// Opens the person's own access to `dossier` with their passphrase. Failed
@@ -365,16 +383,15 @@ impl Session<'_> {
             recipient: Some(identity.recipient()),
             key: Some(hex::encode(person_key.public())),
         };
-        self.vault.audit(
-            self.draft(ACTION)
-                .dossier(dossier)
-                .detail(if recovery.is_some() {
-                    "with the recovery key"
-                } else {
-                    "personal access granted"
-                })
-                .fact(fact.to_json()?, self.fact_signer()),
-        )?;
+        let draft = self
+            .draft(ACTION)
+            .dossier(dossier)
+            .detail(if recovery.is_some() {
+                "with the recovery key"
+            } else {
+                "personal access granted"
+            })
+            .fact(fact.to_json()?, self.fact_signer());
         let mut batch = Batch::new();
         // A new credential replaces the old one: its wraps go.
         for (k, _) in self
@@ -385,7 +402,8 @@ impl Session<'_> {
             batch.remove(k);
         }
         batch.put(layout::person(dossier), encode(&person)?);
-        self.vault.commit(batch)?;
+        // The credential and the signed fact that grants it, in one step.
+        self.vault.commit_audited(draft, batch)?;
         self.sync_person_keys(dossier, recovery)
     }
 
@@ -565,6 +583,23 @@ impl PersonSession<'_> {
         person_actor(&self.dossier)
     }
 
+    /// Signs the person's own facts (`person:<dossier>`), with the key the
+    /// `person` fact that granted their access introduced.
+    fn signer(&self) -> Result<(String, crate::audit::FactSigner)> {
+        let key = crate::audit::SigningKey::derive(
+            &wrap::secret_bytes(&self.identity),
+            &self.vault.meta.vault_id,
+        )?;
+        Ok((
+            format!(
+                "{}{}",
+                crate::rights::fact::PERSON_SIGNER_PREFIX,
+                self.dossier
+            ),
+            std::sync::Arc::new(key),
+        ))
+    }
+
     /// The person's file: every non-withheld field, withheld ones listed with their
     /// category. Audited before it is returned.
     pub fn view(&self) -> Result<DossierView> {
@@ -731,7 +766,7 @@ impl PersonSession<'_> {
                 .categories(["identity"])
                 .fact(
                     super::trust::content_fact(&self.dossier, &[element], &[])?,
-                    None,
+                    Some(self.signer()?),
                 ),
             batch,
         )?;

@@ -77,11 +77,10 @@ impl Vault {
             let path = self.dir.join(AUDIT_FILE);
             let anchored = match foreign {
                 true => None,
-                false => self
-                    .store
-                    .get(&anchor_key(holder))?
-                    .and_then(|sealed| key.open(&sealed, &path))
-                    .filter(|v| v.offset <= end),
+                false => match self.store.get(&anchor_key(holder))? {
+                    Some(sealed) => key.open(&sealed, &path, end)?,
+                    None => None,
+                },
             };
             *origin = Some(if anchored.is_some() {
                 holder.to_string()
@@ -575,5 +574,156 @@ fn clone_err(e: &Error) -> Error {
     match e {
         Error::Integrity(m) => Error::Integrity(m.clone()),
         other => Error::Io(other.to_string()),
+    }
+}
+
+/// What a member saw of the log at their last command, signed with their key:
+/// the log must still hold that entry, unchanged, at that place.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LastSeen {
+    size: u64,
+    line: u64,
+    end: u64,
+    leaf: [u8; 32],
+    sig: Vec<u8>,
+}
+
+/// Store key of a member's last-seen record: `cs/{member}`.
+fn last_seen_key(member: &str) -> Vec<u8> {
+    format!("cs/{member}").into_bytes()
+}
+
+fn last_seen_message(
+    vault: &str,
+    member: &str,
+    size: u64,
+    line: u64,
+    end: u64,
+    leaf: &[u8; 32],
+) -> Vec<u8> {
+    format!(
+        "coffre/last-seen/v1\n{vault}\n{member}\n{size} {line} {end} {}\n",
+        hex::encode(leaf)
+    )
+    .into_bytes()
+}
+
+/// Checks one member's last-seen record against the log at `path`: its
+/// signature under one of `keys` (else it is ignored: not theirs), then that
+/// entry `size` is still there, unchanged.
+fn check_last_seen(
+    vault: &str,
+    member: &str,
+    keys: &[[u8; 32]],
+    bytes: &[u8],
+    path: &std::path::Path,
+) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(r) = crate::store::records::decode::<LastSeen>(bytes, "last seen") else {
+        return Ok(());
+    };
+    let msg = last_seen_message(vault, member, r.size, r.line, r.end, &r.leaf);
+    let signed = keys.iter().any(|k| {
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, k)
+            .verify(&msg, &r.sig)
+            .is_ok()
+    });
+    if !signed {
+        return Ok(());
+    }
+    let gone = || {
+        Error::Integrity(format!(
+            "the audit log no longer holds entry {} as '{member}' saw it at their last \
+             command: entries were removed or rewritten since (compare with a checkpoint \
+             kept off the machine)",
+            r.size
+        ))
+    };
+    let len = r
+        .end
+        .checked_sub(r.line)
+        .and_then(|n| n.checked_sub(1))
+        .filter(|n| *n as usize <= crate::audit::MAX_LINE)
+        .ok_or_else(gone)? as usize;
+    let mut file =
+        std::fs::File::open(path).map_err(|e| Error::io("cannot read the audit log", e))?;
+    let mut line = vec![0u8; len + 1];
+    file.seek(SeekFrom::Start(r.line))
+        .and_then(|_| file.read_exact(&mut line))
+        .map_err(|_| gone())?;
+    if line.pop() != Some(b'\n') || crate::audit::merkle::leaf_hash(&line) != r.leaf {
+        return Err(gone());
+    }
+    Ok(())
+}
+
+/// Checks every member's last-seen record (the store's `cs/` records) against the log (for
+/// `audit verify`, which has no passphrase: signatures are checked under the
+/// keys the register pins).
+pub(crate) fn check_all_last_seen(
+    records: Vec<(Vec<u8>, Vec<u8>)>,
+    register: &Register,
+    path: &std::path::Path,
+) -> Result<()> {
+    for (k, v) in records {
+        let member = String::from_utf8_lossy(&k[3..]).into_owned();
+        if let Some(s) = register.staff.get(&member) {
+            let keys: Vec<[u8; 32]> = s.keys.iter().map(|(_, k)| *k).collect();
+            check_last_seen(&register.vault, &member, &keys, &v, path)?;
+        }
+    }
+    Ok(())
+}
+
+impl Vault {
+    /// Records, signed, the entry the log ends with as `member` leaves it.
+    pub(crate) fn save_last_seen(
+        &self,
+        member: &str,
+        key: &crate::audit::SigningKey,
+    ) -> Result<()> {
+        let rec = match self.rights_lock()?.as_ref() {
+            Some(v) if v.size > 0 => {
+                let msg = last_seen_message(
+                    &self.meta.vault_id,
+                    member,
+                    v.size,
+                    v.last_line,
+                    v.offset,
+                    &v.last_leaf,
+                );
+                LastSeen {
+                    size: v.size,
+                    line: v.last_line,
+                    end: v.offset,
+                    leaf: v.last_leaf,
+                    sig: key.sign_bytes(&msg).to_vec(),
+                }
+            }
+            _ => return Ok(()),
+        };
+        let mut batch = Batch::new();
+        batch.put(last_seen_key(member), crate::store::records::encode(&rec)?);
+        self.commit(batch)
+    }
+
+    /// At unlock: the log must still hold what this member saw last time.
+    pub(crate) fn check_own_last_seen(&self, member: &str) -> Result<()> {
+        let Some(bytes) = self.store.get(&last_seen_key(member))? else {
+            return Ok(());
+        };
+        let keys = self.with_register(|r| {
+            Ok(r.staff
+                .get(member)
+                .map(|s| s.keys.iter().map(|(_, k)| *k).collect::<Vec<_>>())
+                .unwrap_or_default())
+        })?;
+        check_last_seen(
+            &self.meta.vault_id,
+            member,
+            &keys,
+            &bytes,
+            &self.dir.join(AUDIT_FILE),
+        )
     }
 }

@@ -169,6 +169,7 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
             .ok_or_else(|| Error::Integrity("the store has no record of the audit log".into()))?,
         "audit state",
     )?;
+    let last_seen = store.scan_prefix(b"cs/")?;
     drop(store);
     // As at every open: the policy in force is the one the vault recorded.
     let text = std::fs::read_to_string(dir.join(POLICY_FILE))
@@ -197,12 +198,15 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
     {
         return Err(super::trust::forged("meta", "the vault's settings"));
     }
+    // Each member's signed record of where the log ended at their last command.
+    super::trust::check_all_last_seen(last_seen, &register.register, &audit_path)?;
     let summary = audit::verify(
         &audit_path,
         &audit::VerifyInput {
             vault_id: &meta.vault_id,
             checkpoints: &checkpoints,
             signers: &register.register.signer_keys(),
+            key_windows: Some(&register.register.key_windows()),
             recorded: Some(&recorded),
             since,
         },
