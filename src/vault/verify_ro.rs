@@ -149,6 +149,9 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
         .map(|w| w.offset + w.bytes.len() as u64)
         .max()
         .unwrap_or(0);
+    // Where members saw the log end, as of the files (the journal's records
+    // would name lines that only the journal holds yet).
+    let last_seen = store.scan_prefix(b"cs/")?;
     if !pending.is_empty() {
         warnings.push(Warning::UnappliedChanges {
             count: pending.len(),
@@ -169,7 +172,6 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
             .ok_or_else(|| Error::Integrity("the store has no record of the audit log".into()))?,
         "audit state",
     )?;
-    let last_seen = store.scan_prefix(b"cs/")?;
     drop(store);
     // As at every open: the policy in force is the one the vault recorded.
     let text = std::fs::read_to_string(dir.join(POLICY_FILE))
