@@ -191,6 +191,8 @@ def signer_keys(vault_dir, lines):
         signer = e.get("signer")
         if signer is None:
             fail(f"entry {n}: a {kind} fact must be signed")
+        if signer != e.get("actor") and signer != "~recovery" and not signer.startswith("person:"):
+            fail(f"entry {n} is signed by '{signer}' but names '{e.get('actor')}' as its actor")
         if kind == "genesis":
             if n != 1 or signer != fact["admin"]["id"]:
                 fail(f"entry {n}: a genesis must be entry 1, signed by its first member")

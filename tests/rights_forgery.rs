@@ -501,7 +501,10 @@ fn an_audit_entry_rewritten_and_re_signed_with_a_planted_key_fails_both_verifier
         String::from_utf8_lossy(&run.stdout)
     );
     let why = String::from_utf8_lossy(&run.stderr);
-    assert!(why.contains("sign"), "refused for the signatures: {why}");
+    assert!(
+        why.contains("sign") || why.contains("no longer holds"),
+        "refused for the signatures or the members' records: {why}"
+    );
     let py = std::process::Command::new("python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_audit.py"))
         .arg(dir.path())
@@ -594,6 +597,17 @@ fn a_planted_author_only_data_key_is_refused() {
 /// their anchor, no longer match: their next unlock and `audit verify` refuse.
 #[test]
 fn the_tail_of_the_access_trail_cut_off_is_detected() {
+    cut_the_tail(false);
+}
+
+/// The same, with every member's signed record and anchor removed too: the
+/// checkpoints that remain name signers whose records are missing.
+#[test]
+fn the_tail_cut_off_with_the_members_records_removed_is_detected() {
+    cut_the_tail(true);
+}
+
+fn cut_the_tail(forget: bool) {
     use coffre::audit::merkle::Tree;
     use coffre::audit::{Checkpoint, LogState};
 
@@ -634,14 +648,21 @@ fn the_tail_of_the_access_trail_cut_off_is_detected() {
         tree,
         checkpointed: last,
     };
+    let mut ops = vec![Op::Put(layout::audit_state(), encode(&state).unwrap())];
+    if forget {
+        let v = Vault::open(dir.path()).unwrap();
+        for prefix in [&b"cs/"[..], &b"ra/"[..]] {
+            for (k, _) in v.store().scan_prefix(prefix).unwrap() {
+                ops.push(Op::Remove(k));
+            }
+        }
+    }
     std::fs::write(dir.path().join("audit.log"), &before).unwrap();
     std::fs::write(dir.path().join("checkpoints.log"), out).unwrap();
-    forge(
-        dir.path(),
-        vec![Op::Put(layout::audit_state(), encode(&state).unwrap())],
-        vec![],
-    );
-    {
+    forge(dir.path(), ops, vec![]);
+    // Any later command applies the forged journal record.
+    drop(Vault::open(dir.path()).unwrap());
+    if !forget {
         let v = Vault::open(dir.path()).unwrap();
         let m = integrity(
             v.unlock("nur", &pass()).map(|_| ()),
@@ -661,4 +682,11 @@ fn the_tail_of_the_access_trail_cut_off_is_detected() {
         "audit verify accepted a cut trail: {}",
         String::from_utf8_lossy(&run.stdout)
     );
+    let why = String::from_utf8_lossy(&run.stderr);
+    let expected = if forget {
+        "missing or older"
+    } else {
+        "no longer holds"
+    };
+    assert!(why.contains(expected), "{why}");
 }

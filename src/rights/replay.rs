@@ -106,6 +106,17 @@ impl Verified {
             .ok_or_else(|| Error::Integrity(format!("audit {place} has no fact")))?;
         let fact = Fact::parse(raw.get(), seq)?;
         if let Some(signer) = &entry.signer {
+            // A member signs only their own entries: the log names who did it.
+            let own = signer == &entry.actor
+                || signer == super::fact::RECOVERY_SIGNER
+                || signer.starts_with(super::fact::PERSON_SIGNER_PREFIX);
+            if !own {
+                return Err(Error::Integrity(format!(
+                    "audit {place} is signed by '{signer}' but names '{}' as its actor: the \
+                     log was forged",
+                    entry.actor
+                )));
+            }
             if !trusted {
                 let key = match &fact {
                     Fact::Genesis { admin, .. } if seq == 1 => hex32(&admin.key, "a signing key")?,

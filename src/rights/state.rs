@@ -539,11 +539,22 @@ impl Register {
                     .iter()
                     .map(|e| hex32(e, "a content element"))
                     .collect::<Result<Vec<_>>>()?;
-                // Written by an active member, or by the person in their own file.
+                // One entry written (or amended: one element replaced) by a
+                // member of the dossier's care team, or by the person in their
+                // own file; an entry is never just removed.
+                if add.len() != 1 || remove.len() > 1 {
+                    return Err(refused(
+                        ctx,
+                        "a content change is one entry written or amended",
+                    ));
+                }
                 let by_person =
                     ctx.signer == Some(format!("{PERSON_SIGNER_PREFIX}{dossier}").as_str());
                 if !by_person {
-                    self.staff_signer(ctx)?;
+                    let s = self.staff_signer(ctx)?.member.id.clone();
+                    if !self.in_team(dossier, &s) {
+                        return Err(refused(ctx, "the signer is not in the dossier's care team"));
+                    }
                 }
                 let d = self.dossier_mut(dossier, ctx)?;
                 for e in &remove {
@@ -701,6 +712,52 @@ mod tests {
         let w = r.key_windows();
         assert_eq!(w["nur"], vec![(5, 7, [2u8; 32]), (7, 9, [3u8; 32])]);
         assert_eq!(w["dir"], vec![(1, u64::MAX, [1u8; 32])]);
+    }
+
+    #[test]
+    fn entries_change_only_by_one_write_of_a_team_member() {
+        let policy = crate::policy::parse(crate::policy::DEFAULT_POLICY, "default.toml").unwrap();
+        let mut r = born(&policy);
+        let staff = |id: &str, prof: &str, key: u8| Fact::Staff {
+            member: member(id, prof, Status::Active, key),
+        };
+        r.apply(&policy, &staff("doc", "medecin", 2), &ctx(2, "dir"))
+            .unwrap();
+        r.apply(&policy, &staff("dpo", "dpo", 3), &ctx(3, "dir"))
+            .unwrap();
+        let d = Fact::Dossier {
+            dossier: "d-1".into(),
+        };
+        r.apply(&policy, &d, &ctx(4, "dir")).unwrap();
+        let team = Fact::Team {
+            dossier: "d-1".into(),
+            member: "doc".into(),
+            present: true,
+        };
+        r.apply(&policy, &team, &ctx(5, "dir")).unwrap();
+        let e = |add: Vec<u8>, remove: Vec<u8>| Fact::Content {
+            dossier: "d-1".into(),
+            add: add.iter().map(|b| hex::encode([*b; 32])).collect(),
+            remove: remove.iter().map(|b| hex::encode([*b; 32])).collect(),
+        };
+        r.apply(&policy, &e(vec![7], vec![]), &ctx(6, "doc"))
+            .unwrap();
+        // Not in the team: refused; a pure removal: refused, whoever signs.
+        assert!(r
+            .apply(&policy, &e(vec![8], vec![7]), &ctx(7, "dpo"))
+            .is_err());
+        assert!(r
+            .apply(&policy, &e(vec![], vec![7]), &ctx(7, "doc"))
+            .is_err());
+        assert!(r
+            .apply(&policy, &e(vec![1, 2], vec![]), &ctx(7, "doc"))
+            .is_err());
+        // An amendment by a team member replaces one element.
+        r.apply(&policy, &e(vec![8], vec![7]), &ctx(7, "doc"))
+            .unwrap();
+        let mut want = Digest::default();
+        want.add(&[8u8; 32]);
+        assert_eq!(r.dossiers["d-1"].content, want);
     }
 
     #[test]

@@ -213,7 +213,10 @@ impl Vault {
             offset: self.checkpoints.end()?,
             bytes: (c.to_text() + "\n").into_bytes(),
         };
-        self.commit_locked(&mut log, None, Some(write), Batch::new())?;
+        // With it, in the same step, the signer's signed record of where the
+        // log ends (see `trust.rs`): a checkpoint never stands without it.
+        let batch = self.last_seen_batch(signer, key)?;
+        self.commit_locked(&mut log, None, Some(write), batch)?;
         Ok(Some(c))
     }
 

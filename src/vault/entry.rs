@@ -135,6 +135,27 @@ impl Session<'_> {
     /// Builds the actor's view of an entry (latest value of each field). With
     /// `decided`, key decisions are shared with the other entries of the same
     /// dossier read (the caller holds the vault's write lock).
+    /// [`Session::entry_view`] from versions already read.
+    pub(crate) fn entry_view_of(
+        &mut self,
+        entry: &EntryRecord,
+        versions: &[crate::store::records::VersionRecord],
+        break_glass: bool,
+        decided: Option<&mut KeyDecisions>,
+    ) -> Result<EntryView> {
+        let vault = self.vault;
+        super::reader::latest_view_of(
+            vault,
+            entry,
+            versions,
+            &mut StaffKeys {
+                s: self,
+                break_glass,
+                decided,
+            },
+        )
+    }
+
     pub(crate) fn entry_view(
         &mut self,
         entry: &EntryRecord,

@@ -522,6 +522,7 @@ impl Vault {
             self.store.scan_prefix(b"cs/")?,
             &register,
             &self.dir.join(AUDIT_FILE),
+            &checkpoints,
         )?;
         let signers = register.signer_keys();
         let windows = register.key_windows();

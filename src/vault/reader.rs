@@ -165,9 +165,18 @@ pub(crate) fn latest_view(
     entry: &EntryRecord,
     keys: &mut dyn FieldKeys,
 ) -> Result<EntryView> {
-    let versions = vault.versions(entry)?;
+    latest_view_of(vault, entry, &vault.versions(entry)?, keys)
+}
+
+/// [`latest_view`] from versions already read.
+pub(crate) fn latest_view_of(
+    vault: &Vault,
+    entry: &EntryRecord,
+    versions: &[VersionRecord],
+    keys: &mut dyn FieldKeys,
+) -> Result<EntryView> {
     let mut latest: BTreeMap<&str, (&SealedField, u32, &str)> = BTreeMap::new();
-    for v in &versions {
+    for v in versions {
         for f in &v.fields {
             latest.insert(&f.name, (f, v.version, &v.author));
         }

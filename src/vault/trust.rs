@@ -617,10 +617,11 @@ fn check_last_seen(
     keys: &[[u8; 32]],
     bytes: &[u8],
     path: &std::path::Path,
-) -> Result<()> {
+    log_end: u64,
+) -> Result<Option<u64>> {
     use std::io::{Read, Seek, SeekFrom};
     let Ok(r) = crate::store::records::decode::<LastSeen>(bytes, "last seen") else {
-        return Ok(());
+        return Ok(None);
     };
     let msg = last_seen_message(vault, member, r.size, r.line, r.end, &r.leaf);
     let signed = keys.iter().any(|k| {
@@ -629,7 +630,7 @@ fn check_last_seen(
             .is_ok()
     });
     if !signed {
-        return Ok(());
+        return Ok(None);
     }
     let gone = || {
         Error::Integrity(format!(
@@ -639,6 +640,9 @@ fn check_last_seen(
             r.size
         ))
     };
+    if r.end > log_end {
+        return Err(gone());
+    }
     let len = r
         .end
         .checked_sub(r.line)
@@ -654,7 +658,7 @@ fn check_last_seen(
     if line.pop() != Some(b'\n') || crate::audit::merkle::leaf_hash(&line) != r.leaf {
         return Err(gone());
     }
-    Ok(())
+    Ok(Some(r.size))
 }
 
 /// Checks every member's last-seen record (the store's `cs/` records) against the log (for
@@ -664,47 +668,71 @@ pub(crate) fn check_all_last_seen(
     records: Vec<(Vec<u8>, Vec<u8>)>,
     register: &Register,
     path: &std::path::Path,
+    checkpoints: &[crate::audit::Checkpoint],
 ) -> Result<()> {
+    let end = std::fs::metadata(path)
+        .map_err(|e| Error::io("cannot read the audit log", e))?
+        .len();
+    let mut sizes = std::collections::HashMap::new();
     for (k, v) in records {
         let member = String::from_utf8_lossy(&k[3..]).into_owned();
         if let Some(s) = register.staff.get(&member) {
             let keys: Vec<[u8; 32]> = s.keys.iter().map(|(_, k)| *k).collect();
-            check_last_seen(&register.vault, &member, &keys, &v, path)?;
+            if let Some(size) = check_last_seen(&register.vault, &member, &keys, &v, path, end)? {
+                sizes.insert(member, size);
+            }
+        }
+    }
+    // Every member who signed a checkpoint left such a record, with it, at
+    // least as far as that checkpoint: a missing or older one means the end
+    // of the log was cut and the records removed or replaced.
+    for c in checkpoints {
+        let Some(signer) = c.claimed_signer() else {
+            continue;
+        };
+        if !register.staff.contains_key(signer) || c.time().is_some() {
+            continue; // not a member's note (or an old-format checkpoint)
+        }
+        if sizes.get(signer).is_none_or(|s| *s < c.size) {
+            return Err(Error::Integrity(format!(
+                "the signed record of where '{signer}' left the log (at least entry {}) is \
+                 missing or older: the end of the log was cut or rewritten",
+                c.size
+            )));
         }
     }
     Ok(())
 }
 
 impl Vault {
-    /// Records, signed, the entry the log ends with as `member` leaves it.
-    pub(crate) fn save_last_seen(
+    /// The signed record of the entry the log ends with as `member` leaves it,
+    /// as a batch to commit with their checkpoint (empty before the register is
+    /// verified: at `init`, the genesis's own checkpoint).
+    pub(crate) fn last_seen_batch(
         &self,
         member: &str,
         key: &crate::audit::SigningKey,
-    ) -> Result<()> {
-        let rec = match self.rights_lock()?.as_ref() {
-            Some(v) if v.size > 0 => {
-                let msg = last_seen_message(
-                    &self.meta.vault_id,
-                    member,
-                    v.size,
-                    v.last_line,
-                    v.offset,
-                    &v.last_leaf,
-                );
-                LastSeen {
-                    size: v.size,
-                    line: v.last_line,
-                    end: v.offset,
-                    leaf: v.last_leaf,
-                    sig: key.sign_bytes(&msg).to_vec(),
-                }
-            }
-            _ => return Ok(()),
-        };
+    ) -> Result<Batch> {
         let mut batch = Batch::new();
-        batch.put(last_seen_key(member), crate::store::records::encode(&rec)?);
-        self.commit(batch)
+        if let Some(v) = self.rights_lock()?.as_ref().filter(|v| v.size > 0) {
+            let msg = last_seen_message(
+                &self.meta.vault_id,
+                member,
+                v.size,
+                v.last_line,
+                v.offset,
+                &v.last_leaf,
+            );
+            let rec = LastSeen {
+                size: v.size,
+                line: v.last_line,
+                end: v.offset,
+                leaf: v.last_leaf,
+                sig: key.sign_bytes(&msg).to_vec(),
+            };
+            batch.put(last_seen_key(member), crate::store::records::encode(&rec)?);
+        }
+        Ok(batch)
     }
 
     /// At unlock: the log must still hold what this member saw last time.
@@ -718,12 +746,8 @@ impl Vault {
                 .map(|s| s.keys.iter().map(|(_, k)| *k).collect::<Vec<_>>())
                 .unwrap_or_default())
         })?;
-        check_last_seen(
-            &self.meta.vault_id,
-            member,
-            &keys,
-            &bytes,
-            &self.dir.join(AUDIT_FILE),
-        )
+        let path = self.dir.join(AUDIT_FILE);
+        let end = self.log()?.state().offset;
+        check_last_seen(&self.meta.vault_id, member, &keys, &bytes, &path, end).map(|_| ())
     }
 }

@@ -201,7 +201,7 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
         return Err(super::trust::forged("meta", "the vault's settings"));
     }
     // Each member's signed record of where the log ended at their last command.
-    super::trust::check_all_last_seen(last_seen, &register.register, &audit_path)?;
+    super::trust::check_all_last_seen(last_seen, &register.register, &audit_path, &checkpoints)?;
     let summary = audit::verify(
         &audit_path,
         &audit::VerifyInput {
