@@ -146,12 +146,16 @@ impl Vault {
             .anchored_at
             .lock()
             .map_err(|_| Error::Io("rights register lock poisoned".into()))?;
-        let sealed = match self.rights_lock()?.as_ref() {
-            // Worth a new anchor once facts changed the register or the next
-            // unlock would otherwise read a few hundred lines.
-            Some(v) if v.facts != base.1 || v.size >= base.0 + ANCHOR_LAG => key.seal(v)?,
+        let (sealed, now) = match self.rights_lock()?.as_ref() {
+            // Worth a new anchor once the next unlock would otherwise read a few
+            // hundred lines (facts among them are replayed then, cheaply).
+            Some(v) if v.size >= base.0 + ANCHOR_LAG => (key.seal(v)?, (v.size, v.facts)),
             _ => return Ok(()),
         };
+        *self
+            .anchored_at
+            .lock()
+            .map_err(|_| Error::Io("rights register lock poisoned".into()))? = now;
         let mut batch = Batch::new();
         batch.put(anchor_key(holder), sealed);
         self.commit(batch)
