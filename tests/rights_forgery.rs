@@ -79,6 +79,16 @@ fn staff(dir: &Path, id: &str) -> StaffRecord {
     decode(&stored(dir, &layout::staff(id)).unwrap(), "staff").unwrap()
 }
 
+/// `coffre audit verify` on the vault at `dir`, as a DPO runs it.
+fn audit_verify(dir: &Path) -> std::process::Output {
+    std::process::Command::new(util::COFFRE)
+        .args(["audit", "verify"])
+        .env("COFFRE_VAULT", dir)
+        .env_remove("COFFRE_USER")
+        .output()
+        .unwrap()
+}
+
 #[track_caller]
 fn integrity<T: std::fmt::Debug>(r: coffre::Result<T>, what: &str) -> String {
     match r {
@@ -488,12 +498,7 @@ fn an_audit_entry_rewritten_and_re_signed_with_a_planted_key_fails_both_verifier
     std::fs::write(dir.path().join("checkpoints.log"), out).unwrap();
     forge(dir.path(), ops, vec![]);
 
-    let run = std::process::Command::new(util::COFFRE)
-        .args(["audit", "verify"])
-        .env("COFFRE_VAULT", dir.path())
-        .env_remove("COFFRE_USER")
-        .output()
-        .unwrap();
+    let run = audit_verify(dir.path());
     assert_eq!(
         run.status.code(),
         Some(5),
@@ -670,12 +675,7 @@ fn cut_the_tail(forget: bool) {
         );
         assert!(m.contains("no longer holds"), "{m}");
     }
-    let run = std::process::Command::new(util::COFFRE)
-        .args(["audit", "verify"])
-        .env("COFFRE_VAULT", dir.path())
-        .env_remove("COFFRE_USER")
-        .output()
-        .unwrap();
+    let run = audit_verify(dir.path());
     assert_eq!(
         run.status.code(),
         Some(5),

@@ -192,12 +192,6 @@ impl Fact {
         })
     }
 
-    /// Whether this kind may be written without a signature (none may: an
-    /// unsigned fact could be slipped in by anyone with the disk).
-    pub fn may_be_unsigned(&self) -> bool {
-        false
-    }
-
     /// The dossier this fact is about, if any.
     pub fn dossier(&self) -> Option<&str> {
         match self {

@@ -300,6 +300,26 @@ fn group_index(single: PendingIndex) -> Result<Batch> {
     Ok(batch)
 }
 
+/// The vault's settings (`meta`) from its store.
+pub(crate) fn read_meta(store: &dyn Store) -> Result<VaultMeta> {
+    decode(
+        &store
+            .get(&layout::meta())?
+            .ok_or_else(|| Error::Integrity("the vault's settings are missing".into()))?,
+        "vault settings",
+    )
+}
+
+/// Where the store recorded the audit log to end (`as`).
+pub(crate) fn read_recorded(store: &dyn Store) -> Result<LogState> {
+    decode(
+        &store
+            .get(&layout::audit_state())?
+            .ok_or_else(|| Error::Integrity("the store has no record of the audit log".into()))?,
+        "audit state",
+    )
+}
+
 /// SHA-256 of a policy text, hex.
 fn policy_digest(text: &str) -> String {
     hex::encode(digest(&SHA256, text.as_bytes()))
@@ -324,12 +344,7 @@ impl Vault {
         // The end of the audit lines the journal vouched for: lines found beyond
         // the recorded state up to there are this vault's own writes.
         let replayed_to = durable::replay(dir, &store, pending)?;
-        let meta: VaultMeta = decode(
-            &store
-                .get(&layout::meta())?
-                .ok_or_else(|| Error::Integrity("the vault's settings are missing".into()))?,
-            "vault settings",
-        )?;
+        let meta = read_meta(&store)?;
         if meta.format != FORMAT {
             return Err(Error::Io(format!(
                 "this vault has format {}, this coffre reads format {FORMAT}",
@@ -345,12 +360,7 @@ impl Vault {
             ));
         }
         let policy = crate::policy::parse_stored(&text, &policy_path.display().to_string())?;
-        let recorded: LogState = decode(
-            &store.get(&layout::audit_state())?.ok_or_else(|| {
-                Error::Integrity("the store has no record of the audit log".into())
-            })?,
-            "audit state",
-        )?;
+        let recorded = read_recorded(&store)?;
         let (audit, found) = match AuditLog::open(&dir.join(AUDIT_FILE), recorded.clone()) {
             Ok(x) => x,
             Err(Error::Integrity(msg)) => {

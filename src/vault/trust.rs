@@ -500,18 +500,12 @@ impl Vault {
                 out.push((item, e.to_string()));
             }
         }
-        let staff = self.all_staff();
-        note(
-            &mut out,
-            staff.as_ref().map(|_| ()).map_err(clone_err),
-            "s/…".into(),
-        );
+        note(&mut out, self.all_staff().map(|_| ()), "s/…".into());
         let register = self.with_register(|r| Ok(r.clone()))?;
         for (id, d) in &register.dossiers {
-            let rec = self.dossier_record(id);
             note(
                 &mut out,
-                rec.as_ref().map(|_| ()).map_err(clone_err),
+                self.dossier_record(id).map(|_| ()),
                 format!("d/{id}"),
             );
             if d.erased {
@@ -571,13 +565,6 @@ impl Vault {
             }
         }
         Ok(out)
-    }
-}
-
-fn clone_err(e: &Error) -> Error {
-    match e {
-        Error::Integrity(m) => Error::Integrity(m.clone()),
-        other => Error::Io(other.to_string()),
     }
 }
 

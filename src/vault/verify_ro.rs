@@ -25,9 +25,8 @@ use super::{
 use crate::audit::{self, Checkpoint, CheckpointFile, LogState, VerifySummary};
 use crate::error::{Error, Result};
 use crate::store::journal::{Journal, LogFile};
-use crate::store::records::{decode, VaultMeta};
 use crate::store::sled_store::SledStore;
-use crate::store::{layout, Batch, Store};
+use crate::store::{Batch, Store};
 use crate::warning::Warning;
 
 /// What a read-only verification found.
@@ -160,18 +159,8 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
             store.apply(Batch { ops: record.ops })?;
         }
     }
-    let meta: VaultMeta = decode(
-        &store
-            .get(&layout::meta())?
-            .ok_or_else(|| Error::Integrity("the vault's settings are missing".into()))?,
-        "vault settings",
-    )?;
-    let recorded: LogState = decode(
-        &store
-            .get(&layout::audit_state())?
-            .ok_or_else(|| Error::Integrity("the store has no record of the audit log".into()))?,
-        "audit state",
-    )?;
+    let meta = super::read_meta(&store)?;
+    let recorded = super::read_recorded(&store)?;
     drop(store);
     // As at every open: the policy in force is the one the vault recorded.
     let text = std::fs::read_to_string(dir.join(POLICY_FILE))
