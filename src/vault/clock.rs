@@ -38,9 +38,9 @@
 
 use serde::Serialize;
 
-use super::session::Session;
 use super::{now, rfc3339, Vault};
 use crate::error::{Error, Result};
+use crate::vault::access::session::Session;
 
 /// Default for the policy's `[audit] clock_max_ahead_days`: how many days the
 /// clock may read ahead of the latest audit entry (see the module documentation
@@ -173,7 +173,10 @@ impl Vault {
             std::fs::File::open(&path).map_err(|e| Error::io("cannot read the audit log", e))?;
         let confirm = format!("\"action\":\"{CONFIRM_ACTION}\"");
         let confirm = memchr::memmem::Finder::new(confirm.as_bytes());
-        let restore = format!("\"action\":\"{}\"", super::backup::RESTORE_ACTION);
+        let restore = format!(
+            "\"action\":\"{}\"",
+            crate::vault::audit_trail::restores::RESTORE_ACTION
+        );
         let restore = memchr::memmem::Finder::new(restore.as_bytes());
         let mut prev: Option<u64> = None;
         let mut jump: Option<ClockCheck> = None;

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use secrecy::SecretString;
 
-use super::keys::{new_key_material, seal_staff_name};
 use super::views::InitReport;
 use super::{now, policy_digest, take_lock, Vault, AUDIT_FILE, POLICY_FILE, STORE_DIR};
 use crate::audit::{AuditLog, Draft, LogState, SigningKey};
@@ -18,6 +17,7 @@ use crate::policy::{Capability, VaultKey};
 use crate::store::records::{encode, StaffRecord, StaffStatus, VaultMeta, FORMAT};
 use crate::store::sled_store::SledStore;
 use crate::store::{layout, Batch, Store};
+use crate::vault::access::keys::{new_key_material, seal_staff_name};
 
 /// Everything `init` needs.
 pub struct InitOptions {
@@ -138,7 +138,7 @@ impl Vault {
             }
             let recovery_wrap = wrap::wrap(&material, &[&recovery.recipient()])?;
             batch.put(
-                layout::wrap(&key.name(), 1, super::keys::RECOVERY_HOLDER),
+                layout::wrap(&key.name(), 1, crate::vault::access::keys::RECOVERY_HOLDER),
                 recovery_wrap,
             );
             if policy.entitled(&opts.admin_profession, &key) {
@@ -168,7 +168,7 @@ impl Vault {
             establishment_sealed,
         };
         batch.put(layout::meta(), encode(&meta)?);
-        let (k, v) = super::reindex::version_record();
+        let (k, v) = crate::vault::records::reindex::version_record();
         batch.put(k, v);
 
         let salt = random_bytes::<16>()?;

@@ -13,32 +13,31 @@
 //! [`Vault`] opens a directory; [`Vault::unlock`] turns a staff member's passphrase
 //! into a [`Session`], through which every read and write goes.
 
-mod access;
-pub mod audit_read;
-pub mod backup;
-pub mod check;
+// The vault's core: this handle, durable writes, creation, the clock check, views.
 pub mod clock;
-mod dossier;
 mod durable;
-mod entry;
-mod erasure;
-mod explain;
-mod export;
-pub mod import;
 mod init;
-pub mod keys;
-mod lifecycle;
 mod outcome;
-mod person;
-mod reader;
-mod reindex;
-pub mod release;
-mod retention;
-mod session;
-mod staff;
-mod trust;
-mod verify_ro;
 pub mod views;
+
+// One folder per concern. `access` (the session, keys, the rights register's checks)
+// is the ground the others stand on; each folder uses only the core and the folders
+// listed before it.
+pub mod access;
+pub mod audit_trail;
+pub mod person;
+pub mod records;
+pub mod staff;
+pub mod upkeep;
+
+// Public paths kept for library users and independent tools.
+pub use access::keys;
+pub use audit_trail::audit_read;
+pub use person::release;
+pub use records::import;
+pub use upkeep::{backup, check};
+
+use access::trust;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -61,17 +60,17 @@ use crate::store::records::{decode, StaffRecord, StaffStatus, VaultMeta, FORMAT}
 use crate::store::sled_store::SledStore;
 use crate::store::{layout, Batch, Store};
 
-pub use dossier::check_date;
-pub use entry::FieldInput;
-pub use export::{ExportSummary, EXPORT_FORMAT};
-pub use import::NewEntry;
+pub use access::session::Session;
+pub use audit_trail::verify_ro::{verify_read_only, ReadOnlyVerify};
 pub use init::InitOptions;
-pub use lifecycle::PendingRotation;
-pub use person::{Objection, PersonSession};
-pub use retention::RetentionItem;
-pub use session::Session;
-pub use staff::{Approval, NewStaff};
-pub use verify_ro::{verify_read_only, ReadOnlyVerify};
+pub use person::export::{ExportSummary, EXPORT_FORMAT};
+pub use person::session::{Objection, PersonSession};
+pub use records::dossier::check_date;
+pub use records::entry::FieldInput;
+pub use records::import::NewEntry;
+pub use records::retention::RetentionItem;
+pub use staff::lifecycle::PendingRotation;
+pub use staff::members::{Approval, NewStaff};
 
 const POLICY_FILE: &str = "policy.toml";
 const STORE_DIR: &str = "store";

@@ -9,9 +9,9 @@
 //! file themselves report a failure after the library returned with
 //! [`Session::export_not_written`] or [`Session::backup_not_written`].
 
-use super::session::Session;
 use crate::audit::Outcome;
 use crate::error::Error;
+use crate::vault::access::session::Session;
 
 /// Action of an export's entries (see `Session::export_dossier`).
 pub(crate) const EXPORT_ACTION: &str = "access.export";

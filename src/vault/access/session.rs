@@ -5,10 +5,6 @@ use std::collections::HashMap;
 
 use zeroize::Zeroizing;
 
-use super::keys::{
-    category_wrap_key, data_key_aad, unwrap_personal, wrap_personal, RECOVERY_HOLDER,
-};
-use super::Vault;
 use crate::audit::{Checkpoint, Draft, SigningKey};
 use crate::crypto::wrap::{self, Identity};
 use crate::crypto::{envelope, Key32};
@@ -16,6 +12,10 @@ use crate::error::{Error, Result};
 use crate::policy::VaultKey;
 use crate::store::records::{decode, encode, DataKeyRecord, StaffRecord, StaffStatus};
 use crate::store::{layout, Batch};
+use crate::vault::access::keys::{
+    category_wrap_key, data_key_aad, unwrap_personal, wrap_personal, RECOVERY_HOLDER,
+};
+use crate::vault::Vault;
 
 /// State of a data key for the current actor.
 pub(crate) enum DataKey {
@@ -454,7 +454,8 @@ impl<'v> Session<'v> {
                     }
                 };
                 let record = encode(&rec)?;
-                let fact = super::trust::data_key_fact(dossier, category, label, &record)?;
+                let fact =
+                    crate::vault::access::trust::data_key_fact(dossier, category, label, &record)?;
                 batch.put(path.clone(), record);
                 // The person supported, if they have their own access, gets every
                 // new non-withheld key of their dossier at once.

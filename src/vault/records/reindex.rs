@@ -10,13 +10,13 @@
 //! under both normalisations (`crypto::blind::query_tokens`), so nothing indexed
 //! before stops being found.
 
-use super::session::DataKey;
-use super::Session;
 use crate::crypto::{blind, Key32};
 use crate::error::{Error, Result};
 use crate::policy::VaultKey;
 use crate::store::records::{decode, DossierRecord};
 use crate::store::{layout, Batch};
+use crate::vault::access::session::DataKey;
+use crate::vault::Session;
 
 /// The normalisation of the blind name index that this code writes.
 pub(crate) const NAME_INDEX_VERSION: u8 = 2;
@@ -111,7 +111,7 @@ impl Session<'_> {
                         continue;
                     }
                 };
-                match super::dossier::open_header_with(&key, &vid, rec) {
+                match crate::vault::records::dossier::open_header_with(&key, &vid, rec) {
                     Ok((name, _)) => {
                         index_name(&*self.vault.store, &mut batch, &index_key, &rec.id, &name)?;
                         n += 1;

@@ -14,10 +14,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::audit_read::decrypt_justification;
-use super::keys::{unwrap_personal, wrap_personal, RECOVERY_HOLDER};
-use super::session::Session;
-use super::{now, Vault};
 use crate::audit::{AuditEntry, Filter};
 use crate::crypto::key::random_bytes;
 use crate::crypto::wrap::{self, Identity};
@@ -26,6 +22,10 @@ use crate::error::{Error, Result};
 use crate::policy::{Capability, VaultKey};
 use crate::store::records::{decode, encode};
 use crate::store::{layout, Batch};
+use crate::vault::access::keys::{unwrap_personal, wrap_personal, RECOVERY_HOLDER};
+use crate::vault::access::session::Session;
+use crate::vault::audit_trail::audit_read::decrypt_justification;
+use crate::vault::{now, Vault};
 
 /// The pseudo-category and label the release key is wrapped under.
 const RELEASE_CATEGORY: &str = "~justifications";

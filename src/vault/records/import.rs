@@ -11,10 +11,10 @@
 
 use std::collections::HashSet;
 
-use super::entry::FieldInput;
-use super::session::Session;
 use crate::error::{Error, Result};
 use crate::store::Batch;
+use crate::vault::access::session::Session;
+use crate::vault::records::entry::FieldInput;
 
 /// One entry to import.
 #[derive(Debug)]

@@ -16,12 +16,13 @@ use std::path::Path;
 use ring::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
 
-use super::session::Session;
-use super::{now, rfc3339, Vault, AUDIT_FILE, CHECKPOINT_FILE, POLICY_FILE, STORE_DIR};
 use crate::error::{Error, Result};
 use crate::policy::Capability;
 use crate::store::sled_store::SledStore;
 use crate::store::{Batch, Store};
+use crate::vault::access::session::Session;
+use crate::vault::audit_trail::restores::{restore_detail, RESTORE_ACTION, RESTORE_ACTOR};
+use crate::vault::{now, rfc3339, Vault, AUDIT_FILE, CHECKPOINT_FILE, POLICY_FILE, STORE_DIR};
 
 /// Format marker of the manifest.
 pub const BACKUP_FORMAT: &str = "coffre-backup/1";
@@ -129,7 +130,7 @@ impl Session<'_> {
             .vault
             .settle()
             .and_then(|_| self.vault.write_backup(out));
-        self.outcome_of_write(super::outcome::BACKUP_ACTION, None, written)
+        self.outcome_of_write(crate::vault::outcome::BACKUP_ACTION, None, written)
     }
 }
 
@@ -321,8 +322,8 @@ pub fn read_backup(input: &mut dyn Read, target: Option<&Path>) -> Result<Manife
         s.commit(Batch::new())?;
     }
     if let Some(dir) = target {
-        super::init::sync_dir(&dir.join("erasure"))?;
-        super::init::sync_dir(dir)?;
+        crate::vault::init::sync_dir(&dir.join("erasure"))?;
+        crate::vault::init::sync_dir(dir)?;
     }
     Ok(manifest)
 }
@@ -378,30 +379,9 @@ impl DumpReader {
     }
 }
 
-/// Action of the audit entry a restore writes into the restored vault.
-pub const RESTORE_ACTION: &str = "vault.restore";
-/// Actor of that entry: the holder of the recovery key, who is not a staff member.
-pub const RESTORE_ACTOR: &str = "recovery-key";
-
-/// The content-free detail of a restore entry: the backup's date and log size,
-/// and the use of the recovery key (which the DPO report lists).
-fn restore_detail(created: &str, entries: u64) -> String {
-    format!(
-        "restored from the backup of {created} holding {entries} audit entries; the recovery key was used"
-    )
-}
-
-/// Reads [`restore_detail`] back: (backup date, audit entries in the backup).
-fn parse_restore_detail(detail: &str) -> Option<(String, u64)> {
-    let rest = detail.strip_prefix("restored from the backup of ")?;
-    let (created, rest) = rest.split_once(" holding ")?;
-    let n = rest.split_once(" audit entries")?.0.parse().ok()?;
-    Some((created.to_string(), n))
-}
-
 /// Restores a backup into the new directory `dir`, then opens it, verifies its
-/// audit log and records the restore in it ([`RESTORE_ACTION`], by
-/// [`RESTORE_ACTOR`], with the backup's date and number of audit entries).
+/// audit log and records the restore in it (`vault.restore`, by
+/// `recovery-key`, with the backup's date and number of audit entries).
 ///
 /// The holder of the recovery key has no checkpoint-signing key (checkpoints are
 /// signed by staff members, `src/audit/checkpoint.rs`), so that entry is left for
@@ -424,71 +404,4 @@ pub fn restore(
             .detail(&restore_detail(&manifest.created, manifest.audit_entries)),
     )?;
     Ok((manifest, summary))
-}
-
-impl Vault {
-    /// When verifying against a kept checkpoint failed: if the vault was restored
-    /// from a backup older than that checkpoint, the divergence is the restore's,
-    /// and the error says so (still an integrity failure: the log does not extend
-    /// the checkpoint). `None` when no restore explains it.
-    pub(super) fn explain_restore(
-        &self,
-        since: &crate::audit::Checkpoint,
-        failure: &str,
-    ) -> Option<Error> {
-        let filter = crate::audit::Filter {
-            action: Some(RESTORE_ACTION.into()),
-            ..Default::default()
-        };
-        let restores = self.log().ok()?.scan(&filter).ok()?;
-        restore_explanation(restores, since, failure)
-    }
-}
-
-/// The restore entries of the log file at `path` (for the read-only verifier).
-pub(crate) fn restore_entries(path: &std::path::Path) -> Vec<crate::audit::AuditEntry> {
-    let Ok(data) = std::fs::read(path) else {
-        return Vec::new();
-    };
-    let needle = format!("\"action\":\"{RESTORE_ACTION}\"");
-    data.split(|b| *b == b'\n')
-        .filter(|l| memchr::memmem::find(l, needle.as_bytes()).is_some())
-        .filter_map(|l| crate::audit::AuditEntry::from_line(l, "entry").ok())
-        .collect()
-}
-
-/// Explains a failed verification against `since` by a restore among
-/// `restores` (the log's `vault.restore` entries), if one explains it.
-pub(crate) fn restore_explanation(
-    restores: Vec<crate::audit::AuditEntry>,
-    since: &crate::audit::Checkpoint,
-    failure: &str,
-) -> Option<Error> {
-    let (entry, created, n) = restores.into_iter().rev().find_map(|e| {
-        let (created, n) = parse_restore_detail(e.detail.as_deref()?)?;
-        // The restore entry follows the backup's entries directly.
-        (e.seq == n + 1 && n < since.size).then_some((e, created, n))
-    })?;
-    Some(Error::Integrity(format!(
-        "the vault was restored on {} from a backup of {created} holding {n} entries; the checkpoint you gave ({} entries, signed by {}) is from after that backup: its entries after entry {n} were lost with the restore, not rewritten here (if the restore was intended, keep a checkpoint taken since; {failure})",
-        entry.time,
-        since.size,
-        since.claimed_signer().unwrap_or("?")
-    )))
-}
-
-#[cfg(test)]
-mod restore_tests {
-    use super::*;
-
-    #[test]
-    fn restore_detail_reads_back() {
-        let d = restore_detail("2026-01-02T03:04:05Z", 42);
-        assert!(d.contains("recovery key"), "the DPO report counts it: {d}");
-        assert_eq!(
-            parse_restore_detail(&d),
-            Some(("2026-01-02T03:04:05Z".to_string(), 42))
-        );
-        assert_eq!(parse_restore_detail("restored from nothing"), None);
-    }
 }

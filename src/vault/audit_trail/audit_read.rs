@@ -6,14 +6,14 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::keys::open_staff_name;
-use super::session::Session;
-use super::views::AuditRecord;
 use crate::audit::report::{self, Report, ReportInput};
 use crate::audit::{AuditEntry, Filter, Outcome};
 use crate::crypto::wrap::{self, Identity};
 use crate::error::Result;
 use crate::policy::{Capability, VaultKey};
+use crate::vault::access::keys::open_staff_name;
+use crate::vault::access::session::Session;
+use crate::vault::views::AuditRecord;
 
 /// One line of a person's access history: who read or changed what, when, why.
 #[derive(Clone, Debug, Serialize)]
@@ -264,7 +264,7 @@ impl Session<'_> {
 /// The audit-key generations a reader holds.
 pub(crate) struct AuditKeys(pub(crate) Vec<Identity>);
 
-impl super::Vault {
+impl crate::vault::Vault {
     /// One line of a dossier's access history, for staff or for the person:
     /// `name`, `what` and `justification` as the reader may see them.
     pub(crate) fn history_item(

@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use super::keys::field_aad;
-use super::views::{EntryView, FieldValue, VersionView, Withheld, WithheldReason};
-use super::{rfc3339, Vault};
 use crate::crypto::{envelope, Key32};
 use crate::error::{Error, Result};
 use crate::store::layout;
 use crate::store::records::{decode, EntryRecord, SealedField, VersionRecord};
+use crate::vault::access::keys::field_aad;
+use crate::vault::views::{EntryView, FieldValue, VersionView, Withheld, WithheldReason};
+use crate::vault::{rfc3339, Vault};
 
 /// Gives the key of a stored field, or the reason it stays withheld.
 pub(crate) trait FieldKeys {

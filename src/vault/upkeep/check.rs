@@ -5,9 +5,6 @@
 
 use serde::Serialize;
 
-use super::keys::field_aad;
-use super::person::PersonRecord;
-use super::session::Session;
 use crate::audit::LogState;
 use crate::crypto::envelope;
 use crate::crypto::wrap::Identity;
@@ -17,6 +14,9 @@ use crate::store::records::{
     decode, DataKeyRecord, DossierRecord, EntryRecord, StaffRecord, TeamRecord, VaultMeta,
     VersionRecord,
 };
+use crate::vault::access::keys::field_aad;
+use crate::vault::access::session::Session;
+use crate::vault::person::session::PersonRecord;
 
 /// One damaged item.
 #[derive(Clone, Debug, Serialize)]

@@ -1,14 +1,14 @@
 //! The care-team rule and break-the-glass: may this actor open this dossier at all?
 //! Field-level rights are decided later, category by category.
 
-use super::session::Session;
-use super::{now, rfc3339};
 use crate::audit::Outcome;
 use crate::error::{Error, Result};
 use crate::policy::Capability;
 use crate::rights::Fact;
 use crate::store::records::{decode, encode, BreakGlassRecord, DossierRecord};
 use crate::store::{layout, Batch};
+use crate::vault::access::session::Session;
+use crate::vault::{now, rfc3339};
 
 /// How the actor reaches a dossier.
 #[derive(Clone, Debug)]
@@ -176,7 +176,7 @@ impl Session<'_> {
             {
                 let rec: BreakGlassRecord = decode(&b, "break-glass")?;
                 if signed != Some(rec.until) {
-                    return Err(super::trust::forged(
+                    return Err(crate::vault::access::trust::forged(
                         &format!("bg/{dossier}/{}", self.me.id),
                         "break-glass window",
                     ));

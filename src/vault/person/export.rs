@@ -13,12 +13,6 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::json;
 
-use super::audit_read::describe_action;
-use super::reader::{history_view, FieldKeys};
-use super::release::{is_released, ReleaseRecord};
-use super::session::Session;
-use super::views::{VersionView, WithheldReason};
-use super::{now, rfc3339};
 use crate::audit::render::{esc, STYLE};
 use crate::audit::{AuditEntry, Outcome};
 use crate::crypto::wrap::{self, Identity};
@@ -27,6 +21,12 @@ use crate::error::{Error, Result};
 use crate::policy::Capability;
 use crate::store::layout;
 use crate::store::records::{EntryRecord, SealedField};
+use crate::vault::access::session::Session;
+use crate::vault::audit_trail::audit_read::describe_action;
+use crate::vault::person::release::{is_released, ReleaseRecord};
+use crate::vault::records::reader::{history_view, FieldKeys};
+use crate::vault::views::{VersionView, WithheldReason};
+use crate::vault::{now, rfc3339};
 
 /// Format marker of `data.json`.
 pub const EXPORT_FORMAT: &str = "coffre-export/1";
@@ -189,7 +189,11 @@ impl Session<'_> {
             )));
         }
         let (name, birthdate) = match keys.get(&("identity".to_string(), "*".to_string())) {
-            Some(k) => super::dossier::open_header_with(k, &self.vault.meta.vault_id, &rec)?,
+            Some(k) => crate::vault::records::dossier::open_header_with(
+                k,
+                &self.vault.meta.vault_id,
+                &rec,
+            )?,
             None => return Err(Error::Integrity("the dossier has no identity key".into())),
         };
         let mut cats: Vec<String> = keys.keys().map(|(c, _)| c.clone()).collect();
@@ -224,7 +228,7 @@ impl Session<'_> {
             retention: rec.retention.clone(),
         };
         let written = ctx.write_tar(out, cats);
-        self.outcome_of_write(super::outcome::EXPORT_ACTION, Some(dossier), written)
+        self.outcome_of_write(crate::vault::outcome::EXPORT_ACTION, Some(dossier), written)
     }
 
     fn staff_name_map(&mut self) -> Result<HashMap<String, String>> {
@@ -239,7 +243,7 @@ impl Session<'_> {
 }
 
 struct Ctx<'a> {
-    vault: &'a super::Vault,
+    vault: &'a crate::vault::Vault,
     dossier: String,
     establishment: String,
     name: String,

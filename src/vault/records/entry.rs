@@ -6,16 +6,16 @@ use std::collections::BTreeSet;
 
 use zeroize::Zeroizing;
 
-use super::keys::field_aad;
-use super::now;
-use super::reader::{history_view, latest_view, FieldKeys};
-use super::session::{DataKey, Session};
-use super::views::{EntryView, VersionView, WithheldReason};
 use crate::audit::{Draft, Outcome};
 use crate::crypto::{envelope, Key32};
 use crate::error::{Error, Result};
 use crate::store::records::{encode, EntryRecord, SealedField, VersionRecord};
 use crate::store::{layout, Batch};
+use crate::vault::access::keys::field_aad;
+use crate::vault::access::session::{DataKey, Session};
+use crate::vault::now;
+use crate::vault::records::reader::{history_view, latest_view, FieldKeys};
+use crate::vault::views::{EntryView, VersionView, WithheldReason};
 
 /// A field value given by the caller. The value is zeroized on drop.
 pub struct FieldInput {
@@ -144,7 +144,7 @@ impl Session<'_> {
         decided: Option<&mut KeyDecisions>,
     ) -> Result<EntryView> {
         let vault = self.vault;
-        super::reader::latest_view_of(
+        crate::vault::records::reader::latest_view_of(
             vault,
             entry,
             versions,
@@ -398,7 +398,10 @@ impl Session<'_> {
         let version = self.seal_version(ACTION, &entry, 1, fields, &[], batch)?;
         let cats: Vec<String> = version.fields.iter().map(|f| f.category.clone()).collect();
         let record = encode(&entry)?;
-        let element = super::trust::element(&entry, &[super::trust::shape(&version)]);
+        let element = crate::vault::access::trust::element(
+            &entry,
+            &[crate::vault::access::trust::shape(&version)],
+        );
         batch.put(layout::entry(&id), record.clone());
         batch.put(layout::version(&id, 1), encode(&version)?);
         // A copy in the dossier's list: a whole-dossier read needs no get per entry.
@@ -409,7 +412,7 @@ impl Session<'_> {
             .entry(&id)
             .categories(cats)
             .fact(
-                super::trust::content_fact(dossier, &[element], &[])?,
+                crate::vault::access::trust::content_fact(dossier, &[element], &[])?,
                 self.fact_signer(),
             );
         Ok((id, draft))
@@ -440,16 +443,19 @@ impl Session<'_> {
             );
         }
         let previous = self.versions(&entry)?;
-        let mut shapes: Vec<[u8; 32]> = previous.iter().map(super::trust::shape).collect();
-        let old_element = super::trust::element(&entry, &shapes);
+        let mut shapes: Vec<[u8; 32]> = previous
+            .iter()
+            .map(crate::vault::access::trust::shape)
+            .collect();
+        let old_element = crate::vault::access::trust::element(&entry, &shapes);
         let version = entry.latest + 1;
         let mut batch = Batch::new();
         let rec = self.seal_version(ACTION, &entry, version, fields, &previous, &mut batch)?;
         let cats: Vec<String> = rec.fields.iter().map(|f| f.category.clone()).collect();
         entry.latest = version;
         let record = encode(&entry)?;
-        shapes.push(super::trust::shape(&rec));
-        let new_element = super::trust::element(&entry, &shapes);
+        shapes.push(crate::vault::access::trust::shape(&rec));
+        let new_element = crate::vault::access::trust::element(&entry, &shapes);
         batch.put(layout::entry(entry_id), record.clone());
         batch.put(layout::dossier_entry(&entry.dossier, entry_id), record);
         batch.put(layout::version(entry_id, version), encode(&rec)?);
@@ -460,7 +466,11 @@ impl Session<'_> {
                 .categories(cats)
                 .detail(&format!("version {version}"))
                 .fact(
-                    super::trust::content_fact(&entry.dossier, &[new_element], &[old_element])?,
+                    crate::vault::access::trust::content_fact(
+                        &entry.dossier,
+                        &[new_element],
+                        &[old_element],
+                    )?,
                     self.fact_signer(),
                 ),
             batch,

@@ -3,10 +3,6 @@
 
 use secrecy::SecretString;
 
-use super::keys::{open_staff_name, seal_staff_name};
-use super::now;
-use super::session::Session;
-use super::views::StaffInfo;
 use crate::audit::SigningKey;
 use crate::crypto::envelope;
 use crate::crypto::kdf;
@@ -17,6 +13,10 @@ use crate::policy::Capability;
 use crate::rights::{Fact, Member, Status};
 use crate::store::records::{encode, StaffRecord, StaffStatus};
 use crate::store::{layout, Batch};
+use crate::vault::access::keys::{open_staff_name, seal_staff_name};
+use crate::vault::access::session::Session;
+use crate::vault::now;
+use crate::vault::views::StaffInfo;
 
 /// The register's view of a staff record.
 pub(crate) fn member_of(rec: &StaffRecord) -> Member {
@@ -237,7 +237,7 @@ impl Session<'_> {
             id: id.to_string(),
             profession: entry.member.profession.clone(),
             invited_by: entry.added_by.clone(),
-            invited: super::rfc3339(entry.added_time),
+            invited: crate::vault::rfc3339(entry.added_time),
             keys,
         })
     }

@@ -6,10 +6,6 @@
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::keys::{category_wrap_key, data_key_aad, new_key_material, RECOVERY_HOLDER};
-use super::now;
-use super::session::Session;
-use super::staff::member_of;
 use crate::crypto::key::random_bytes;
 use crate::crypto::wrap::{self, Identity};
 use crate::crypto::{envelope, kdf, Key32};
@@ -19,6 +15,12 @@ use crate::rights::fact::key_commitment;
 use crate::rights::Fact;
 use crate::store::records::{decode, encode, DataKeyRecord, StaffRecord, StaffStatus};
 use crate::store::{layout, Batch};
+use crate::vault::access::keys::{
+    category_wrap_key, data_key_aad, new_key_material, RECOVERY_HOLDER,
+};
+use crate::vault::access::session::Session;
+use crate::vault::now;
+use crate::vault::staff::members::member_of;
 
 /// A rotation waiting for a holder of the key.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -356,8 +358,14 @@ impl Session<'_> {
                 let (old, new) = (Key32::from_slice(old)?, Key32::from_slice(new)?);
                 let mut n = 0;
                 for mut rec in vault.all_staff()? {
-                    let name = super::keys::open_staff_name(&old, &vid, &rec.id, &rec.name_sealed)?;
-                    rec.name_sealed = super::keys::seal_staff_name(&new, &vid, &rec.id, &name)?;
+                    let name = crate::vault::access::keys::open_staff_name(
+                        &old,
+                        &vid,
+                        &rec.id,
+                        &rec.name_sealed,
+                    )?;
+                    rec.name_sealed =
+                        crate::vault::access::keys::seal_staff_name(&new, &vid, &rec.id, &name)?;
                     batch.put(layout::staff(&rec.id), encode(&rec)?);
                     n += 1;
                 }
@@ -377,13 +385,20 @@ impl Session<'_> {
                     let Some(idk) = self.data_key_any(&rec.id, "identity", "*", recovery)? else {
                         return Ok(None);
                     };
-                    let (name, _) = super::dossier::open_header_with(&idk, &vid, &rec)?;
-                    super::reindex::index_name(&*vault.store, batch, &new, &rec.id, &name)?;
+                    let (name, _) =
+                        crate::vault::records::dossier::open_header_with(&idk, &vid, &rec)?;
+                    crate::vault::records::reindex::index_name(
+                        &*vault.store,
+                        batch,
+                        &new,
+                        &rec.id,
+                        &name,
+                    )?;
                     let _ = k;
                     n += 1;
                 }
                 // Every name is now under the current normalisation.
-                let (k, v) = super::reindex::version_record();
+                let (k, v) = crate::vault::records::reindex::version_record();
                 batch.put(k, v);
                 Ok(Some(n))
             }
@@ -441,8 +456,9 @@ impl Session<'_> {
             for mut v in vault.versions(&entry)? {
                 let mut changed = false;
                 for f in v.fields.iter_mut().filter(|f| f.category == category) {
-                    let aad =
-                        super::keys::field_aad(&vid, dossier, &id, &f.name, v.version, category);
+                    let aad = crate::vault::access::keys::field_aad(
+                        &vid, dossier, &id, &f.name, v.version, category,
+                    );
                     let plain = envelope::open(&old_dk, &aad, &f.ciphertext)?;
                     f.ciphertext = envelope::seal(&new_dk, &aad, &plain)?;
                     changed = true;
@@ -456,7 +472,7 @@ impl Session<'_> {
         }
         if category == "identity" {
             let mut rec = vault.dossier_record(dossier)?;
-            let aad = super::keys::header_aad(&vid, dossier);
+            let aad = crate::vault::access::keys::header_aad(&vid, dossier);
             let plain = envelope::open(&old_dk, &aad, &rec.header_sealed)?;
             rec.header_sealed = envelope::seal(&new_dk, &aad, &plain)?;
             batch.put(layout::dossier(dossier), encode(&rec)?);
@@ -471,7 +487,7 @@ impl Session<'_> {
             key_gen: current,
             wrapped,
         })?;
-        let key_fact = super::trust::data_key_fact(dossier, category, "*", &record)?;
+        let key_fact = crate::vault::access::trust::data_key_fact(dossier, category, "*", &record)?;
         batch.put(path, record);
         let person = match vault.policy.withheld_from_person(category) {
             None => vault.person_record(dossier)?,
@@ -482,7 +498,7 @@ impl Session<'_> {
                 person.recipient.as_str(),
                 vault.meta.recovery_recipient.as_str(),
             ];
-            let w = super::keys::wrap_personal(
+            let w = crate::vault::access::keys::wrap_personal(
                 &new_dk,
                 &recipients,
                 &erasure,
@@ -509,7 +525,7 @@ impl Session<'_> {
 
     /// Renews, under the current generation of their category key, every data key
     /// still sealed under an older one, for the categories this member holds (see
-    /// [`Session::renew_data_key`]). Resumable: each dossier is committed on its
+    /// `Session::renew_data_key`). Resumable: each dossier is committed on its
     /// own, and a new run takes up what remains. `progress(done, total)` is called
     /// as it goes. Returns (renewed, left for holders of other categories).
     pub fn rewrap_data_keys(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<(u64, u64)> {
@@ -655,7 +671,7 @@ impl Session<'_> {
                 continue;
             };
             let old: DataKeyRecord = decode(&v, "data key")?;
-            let Some(dk) = super::keys::unwrap_personal(
+            let Some(dk) = crate::vault::access::keys::unwrap_personal(
                 &old.wrapped,
                 recovery,
                 &erasure,
@@ -671,8 +687,15 @@ impl Session<'_> {
                 rec.recipient.as_str(),
                 self.vault.meta.recovery_recipient.as_str(),
             ];
-            let wrapped =
-                super::keys::wrap_personal(&dk, &recipients, &erasure, &vid, dossier, cat, label)?;
+            let wrapped = crate::vault::access::keys::wrap_personal(
+                &dk,
+                &recipients,
+                &erasure,
+                &vid,
+                dossier,
+                cat,
+                label,
+            )?;
             let record = encode(&DataKeyRecord {
                 key_gen: 0,
                 wrapped,
@@ -683,7 +706,7 @@ impl Session<'_> {
                     .target(id)
                     .categories([*cat])
                     .fact(
-                        super::trust::data_key_fact(dossier, cat, label, &record)?,
+                        crate::vault::access::trust::data_key_fact(dossier, cat, label, &record)?,
                         self.recovery_signer(recovery)?,
                     ),
             );

@@ -6,10 +6,6 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::keys::header_aad;
-use super::now;
-use super::session::{DataKey, Session};
-use super::views::{DossierSummary, DossierView};
 use crate::audit::{Draft, Outcome};
 use crate::crypto::key::random_bytes;
 use crate::crypto::{blind, envelope};
@@ -18,6 +14,10 @@ use crate::policy::{Capability, VaultKey};
 use crate::rights::Fact;
 use crate::store::records::{decode, encode, DossierRecord, StaffStatus, TeamRecord};
 use crate::store::{layout, Batch};
+use crate::vault::access::keys::header_aad;
+use crate::vault::access::session::{DataKey, Session};
+use crate::vault::now;
+use crate::vault::views::{DossierSummary, DossierView};
 
 /// The sealed part of a dossier header.
 #[derive(Serialize, Deserialize)]
@@ -353,7 +353,7 @@ impl Session<'_> {
                 .write_lock
                 .lock()
                 .map_err(|_| Error::Io("write lock poisoned".into()))?;
-            let mut decided = super::entry::KeyDecisions::new();
+            let mut decided = crate::vault::records::entry::KeyDecisions::new();
             let entries = self.vault.dossier_entries(id)?;
             // The objections must be those the signed register vouches for.
             self.vault.check_objections(id)?;
@@ -372,9 +372,11 @@ impl Session<'_> {
                 // A damaged entry must not hide the others: it is named, not shown.
                 let viewed = match self.vault.versions(e) {
                     Ok(versions) => {
-                        let shapes: Vec<[u8; 32]> =
-                            versions.iter().map(super::trust::shape).collect();
-                        digest.add(&super::trust::element(e, &shapes));
+                        let shapes: Vec<[u8; 32]> = versions
+                            .iter()
+                            .map(crate::vault::access::trust::shape)
+                            .collect();
+                        digest.add(&crate::vault::access::trust::element(e, &shapes));
                         self.entry_view_of(e, &versions, access.break_glass, Some(&mut decided))
                     }
                     Err(err) => {
@@ -395,7 +397,7 @@ impl Session<'_> {
                 .vault
                 .with_register(|r| Ok(r.dossiers.get(id).map(|d| d.content)))?;
             if signed != Some(digest) && !unsummed {
-                return Err(super::trust::forged(
+                return Err(crate::vault::access::trust::forged(
                     &format!("de/{id}/…"),
                     "the dossier's entries: one was removed, added, replaced or rolled back",
                 ));
@@ -514,7 +516,7 @@ impl Session<'_> {
         })?;
         out.sort();
         if out != signed {
-            return Err(super::trust::forged(
+            return Err(crate::vault::access::trust::forged(
                 &format!("t/{dossier}/…"),
                 "care-team membership",
             ));

@@ -6,12 +6,12 @@
 
 use serde::Serialize;
 
-use super::session::Session;
-use super::{now, rfc3339};
 use crate::error::{Error, Result};
 use crate::policy::Capability;
 use crate::store::records::{decode, encode, DossierRecord};
 use crate::store::{layout, Batch};
+use crate::vault::access::session::Session;
+use crate::vault::{now, rfc3339};
 
 /// Seconds in a (Julian) year, for retention arithmetic.
 const YEAR: u64 = 31_557_600;

@@ -6,13 +6,13 @@
 
 use std::sync::MutexGuard;
 
-use super::{Vault, AUDIT_FILE};
 use crate::audit::Draft;
 use crate::crypto::wrap::{self, Identity};
 use crate::error::{Error, Result};
 use crate::rights::{AnchorKey, Fact, Register, Status, Verified};
 use crate::store::records::{DossierRecord, StaffRecord, StaffStatus};
 use crate::store::Batch;
+use crate::vault::{Vault, AUDIT_FILE};
 
 /// How many lines an anchor may lag behind before it is sealed again.
 const ANCHOR_LAG: u64 = 256;
@@ -183,7 +183,7 @@ impl Vault {
             return Ok(());
         };
         let mut r = v.register.clone();
-        let time = super::now();
+        let time = crate::vault::now();
         for (i, (fact, signer)) in facts.iter().enumerate() {
             let ctx = crate::rights::state::Context {
                 seq: v.size + 1 + i as u64,

@@ -5,12 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::audit_read::HistoryItem;
-use super::keys::{unwrap_personal, wrap_personal, RECOVERY_HOLDER};
-use super::reader::{latest_view, FieldKeys};
-use super::session::{DataKey, Session};
-use super::views::{DossierView, WithheldReason};
-use super::{now, Vault};
 use crate::audit::{Draft, Filter, Outcome};
 use crate::crypto::kdf;
 use crate::crypto::key::random_bytes;
@@ -21,6 +15,12 @@ use crate::policy::{Capability, VaultKey};
 use crate::rights::Fact;
 use crate::store::records::{decode, encode, DataKeyRecord, EntryRecord, SealedField};
 use crate::store::{layout, Batch};
+use crate::vault::access::keys::{unwrap_personal, wrap_personal, RECOVERY_HOLDER};
+use crate::vault::access::session::{DataKey, Session};
+use crate::vault::audit_trail::audit_read::HistoryItem;
+use crate::vault::records::reader::{latest_view, FieldKeys};
+use crate::vault::views::{DossierView, WithheldReason};
+use crate::vault::{now, Vault};
 use secrecy::SecretString;
 
 /// The person's credential for their own dossier.
@@ -103,7 +103,7 @@ impl Vault {
         });
         if let Some(signed) = signed {
             if rec.as_ref().map(|r| &r.recipient) != signed.as_ref() {
-                return Err(super::trust::forged(
+                return Err(crate::vault::access::trust::forged(
                     &format!("p/{dossier}"),
                     "a personal access the register did not grant",
                 ));
@@ -158,7 +158,7 @@ impl Vault {
         if signed.as_deref() != Some(identity.recipient().as_str())
             || rec.recipient != identity.recipient()
         {
-            return Err(super::trust::forged(
+            return Err(crate::vault::access::trust::forged(
                 &format!("p/{dossier}"),
                 "a personal access the register did not grant",
             ));
@@ -188,7 +188,7 @@ impl Session<'_> {
             .vault
             .with_register(|r| Ok(r.objects(dossier, category, &self.me.profession)))?;
         if stored != signed {
-            return Err(super::trust::forged(
+            return Err(crate::vault::access::trust::forged(
                 &format!("ob/{dossier}/{category}/{}", self.me.profession),
                 "objection",
             ));
@@ -241,11 +241,17 @@ impl Session<'_> {
             return Ok(None);
         };
         let ck = Key32::from_slice(&m)?;
-        let wk =
-            super::keys::category_wrap_key(&erasure, &ck, &vid, dossier, category, rec.key_gen)?;
+        let wk = crate::vault::access::keys::category_wrap_key(
+            &erasure,
+            &ck,
+            &vid,
+            dossier,
+            category,
+            rec.key_gen,
+        )?;
         let plain = envelope::open(
             &wk,
-            &super::keys::data_key_aad(&vid, dossier, category, rec.key_gen),
+            &crate::vault::access::keys::data_key_aad(&vid, dossier, category, rec.key_gen),
             &rec.wrapped,
         )?;
         Ok(Some(Key32::from_slice(&plain)?))
@@ -497,7 +503,7 @@ fn list_objections(vault: &Vault, dossier: &str) -> Result<Vec<Objection>> {
         out.push(Objection {
             category: cat.to_string(),
             profession: prof.to_string(),
-            time: super::rfc3339(r.time),
+            time: crate::vault::rfc3339(r.time),
             recorded_by: r.recorded_by,
         });
     }
@@ -659,7 +665,8 @@ impl PersonSession<'_> {
         let Ok(k) = keys.key_for(&dummy, &field, "*")? else {
             return Ok(None);
         };
-        super::dossier::open_header_with(&k, &self.vault.meta.vault_id, &rec).map(Some)
+        crate::vault::records::dossier::open_header_with(&k, &self.vault.meta.vault_id, &rec)
+            .map(Some)
     }
 
     /// Who read or changed the file, when, which categories. A break-the-glass
@@ -675,7 +682,7 @@ impl PersonSession<'_> {
         };
         let mut out = Vec::new();
         for e in self.vault.audit_entries(&filter)? {
-            let what = super::export::quoi(&e);
+            let what = crate::vault::person::export::quoi(&e);
             let justification =
                 self.vault
                     .released_for_person(&self.dossier, &e, &self.identity)?;
@@ -732,7 +739,14 @@ impl PersonSession<'_> {
         }
         let mut sealed = Vec::new();
         for (name, value) in &fields {
-            let aad = super::keys::field_aad(&vid, &self.dossier, &id, name, 1, "identity");
+            let aad = crate::vault::access::keys::field_aad(
+                &vid,
+                &self.dossier,
+                &id,
+                name,
+                1,
+                "identity",
+            );
             sealed.push(SealedField {
                 name: name.to_string(),
                 category: "identity".into(),
@@ -755,7 +769,10 @@ impl PersonSession<'_> {
         };
         let mut batch = Batch::new();
         let record = encode(&entry)?;
-        let element = super::trust::element(&entry, &[super::trust::shape(&version)]);
+        let element = crate::vault::access::trust::element(
+            &entry,
+            &[crate::vault::access::trust::shape(&version)],
+        );
         batch.put(layout::entry(&id), record.clone());
         batch.put(layout::version(&id, 1), encode(&version)?);
         batch.put(layout::dossier_entry(&self.dossier, &id), record);
@@ -765,7 +782,7 @@ impl PersonSession<'_> {
                 .entry(&id)
                 .categories(["identity"])
                 .fact(
-                    super::trust::content_fact(&self.dossier, &[element], &[])?,
+                    crate::vault::access::trust::content_fact(&self.dossier, &[element], &[])?,
                     Some(self.signer()?),
                 ),
             batch,

@@ -10,9 +10,6 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::init::sync_dir;
-use super::session::Session;
-use super::{now, Vault};
 use crate::audit::Draft;
 use crate::crypto::key::random_bytes;
 use crate::crypto::Key32;
@@ -20,6 +17,9 @@ use crate::error::{Error, Result};
 use crate::policy::Capability;
 use crate::store::records::{decode, encode, DossierRecord};
 use crate::store::{layout, Batch};
+use crate::vault::access::session::Session;
+use crate::vault::init::sync_dir;
+use crate::vault::{now, Vault};
 
 const ERASURE_DIR: &str = "erasure";
 

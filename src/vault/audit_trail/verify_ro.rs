@@ -2,7 +2,7 @@
 //! an archived copy, a write-protected medium or a snapshot, and changes nothing in
 //! the vault it checks.
 //!
-//! The normal open ([`Vault::open`](super::Vault::open)) takes the write lock,
+//! The normal open ([`Vault::open`](crate::vault::Vault::open)) takes the write lock,
 //! replays the journal, takes in (and flags) lines found beyond the recorded end of
 //! the log and settles: all writes. This path instead
 //! - takes a *shared* lock on `lock` when the file can be opened for reading (a
@@ -19,20 +19,20 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{
-    policy_digest, AUDIT_FILE, CHECKPOINT_FILE, JOURNAL_FILE, LOCK_FILE, POLICY_FILE, STORE_DIR,
-};
 use crate::audit::{self, Checkpoint, CheckpointFile, LogState, VerifySummary};
 use crate::error::{Error, Result};
 use crate::store::journal::{Journal, LogFile};
 use crate::store::sled_store::SledStore;
 use crate::store::{Batch, Store};
+use crate::vault::{
+    policy_digest, AUDIT_FILE, CHECKPOINT_FILE, JOURNAL_FILE, LOCK_FILE, POLICY_FILE, STORE_DIR,
+};
 use crate::warning::Warning;
 
 /// What a read-only verification found.
 #[derive(Clone, Debug)]
 pub struct ReadOnlyVerify {
-    /// The audit log's verification (as [`Vault::verify_audit`](super::Vault::verify_audit)).
+    /// The audit log's verification (as [`Vault::verify_audit`](crate::vault::Vault::verify_audit)).
     pub summary: VerifySummary,
     /// What is not a failure but should be known: changes in the journal not yet
     /// applied, a damaged snapshot of the store (left in place).
@@ -159,8 +159,8 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
             store.apply(Batch { ops: record.ops })?;
         }
     }
-    let meta = super::read_meta(&store)?;
-    let recorded = super::read_recorded(&store)?;
+    let meta = crate::vault::read_meta(&store)?;
+    let recorded = crate::vault::read_recorded(&store)?;
     drop(store);
     // As at every open: the policy in force is the one the vault recorded.
     let text = std::fs::read_to_string(dir.join(POLICY_FILE))
@@ -187,10 +187,18 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
         || register.register.policy_sha256 != meta.policy_sha256
         || register.register.recovery_recipient != meta.recovery_recipient
     {
-        return Err(super::trust::forged("meta", "the vault's settings"));
+        return Err(crate::vault::access::trust::forged(
+            "meta",
+            "the vault's settings",
+        ));
     }
     // Each member's signed record of where the log ended at their last command.
-    super::trust::check_all_last_seen(last_seen, &register.register, &audit_path, &checkpoints)?;
+    crate::vault::access::trust::check_all_last_seen(
+        last_seen,
+        &register.register,
+        &audit_path,
+        &checkpoints,
+    )?;
     let summary = audit::verify(
         &audit_path,
         &audit::VerifyInput {
@@ -204,10 +212,12 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
     )
     .map_err(|e| match (e, since) {
         // A divergence from a kept checkpoint that a restore explains is named.
-        (Error::Integrity(m), Some(s)) => {
-            super::backup::restore_explanation(super::backup::restore_entries(&audit_path), s, &m)
-                .unwrap_or(Error::Integrity(m))
-        }
+        (Error::Integrity(m), Some(s)) => crate::vault::audit_trail::restores::restore_explanation(
+            crate::vault::audit_trail::restores::restore_entries(&audit_path),
+            s,
+            &m,
+        )
+        .unwrap_or(Error::Integrity(m)),
         (e, _) => e,
     })?;
     if summary.entries > recorded.size {

@@ -3,11 +3,11 @@
 //! readable on disk (profession, team membership, which keys are granted), so it
 //! needs no passphrase and reads no record.
 
-use super::views::{CategoryAccess, Explanation};
-use super::Vault;
 use crate::error::{Error, Result};
 use crate::policy::{Capability, VaultKey};
 use crate::store::layout;
+use crate::vault::views::{CategoryAccess, Explanation};
+use crate::vault::Vault;
 
 impl Vault {
     /// Explains `user`'s access to `dossier`.
