@@ -33,6 +33,7 @@ pub struct VaultMeta {
     /// Current generation of each vault key (`cat:medical`, `directory`, …).
     pub key_gens: BTreeMap<String, u32>,
     /// The establishment's name, sealed under the directory key.
+    #[serde(with = "serde_bytes")]
     pub establishment_sealed: Vec<u8>,
 }
 
@@ -59,10 +60,13 @@ pub struct StaffRecord {
     /// KDF parameters for this member's passphrase.
     pub kdf: KdfParams,
     /// KDF salt.
+    #[serde(with = "serde_bytes")]
     pub salt: Vec<u8>,
     /// The `age` identity sealed under the passphrase-derived key.
+    #[serde(with = "serde_bytes")]
     pub identity_sealed: Vec<u8>,
     /// The member's display name sealed under the directory key.
+    #[serde(with = "serde_bytes")]
     pub name_sealed: Vec<u8>,
     /// Public key of the member's checkpoint-signing key (Ed25519).
     pub signing_key: [u8; 32],
@@ -85,6 +89,7 @@ pub struct DossierRecord {
     /// Creator's staff id.
     pub created_by: String,
     /// Name and birth date, sealed under the dossier's `identity` data key.
+    #[serde(with = "serde_bytes")]
     pub header_sealed: Vec<u8>,
     /// When the support ended (`dossier close`), starting the retention clock.
     pub closed: Option<u64>,
@@ -112,6 +117,7 @@ pub struct DataKeyRecord {
     pub key_gen: u32,
     /// The data key: AEAD-sealed under the category key, or an age file for
     /// author-only categories.
+    #[serde(with = "serde_bytes")]
     pub wrapped: Vec<u8>,
 }
 
@@ -140,6 +146,7 @@ pub struct SealedField {
     /// Category of the field.
     pub category: String,
     /// AEAD ciphertext under the dossier's data key for that category (and author).
+    #[serde(with = "serde_bytes")]
     pub ciphertext: Vec<u8>,
 }
 
@@ -191,6 +198,21 @@ mod tests {
             prop_assert_eq!(back.version, v);
             prop_assert_eq!(&back.fields[0].name, &name);
             prop_assert_eq!(&back.fields[0].ciphertext, &ct);
+        }
+
+        /// Byte strings are encoded as one block (`serde_bytes`) for speed; in
+        /// postcard that is the same wire format as a sequence of `u8`
+        /// (varint length, then the bytes), so records written before read back.
+        #[test]
+        fn prop_bytes_encoding_unchanged(ct in proptest::collection::vec(any::<u8>(), 0..600)) {
+            #[derive(Serialize, Deserialize)]
+            struct AsSeq { a: Vec<u8>, b: u32 }
+            #[derive(Serialize, Deserialize)]
+            struct AsBytes { #[serde(with = "serde_bytes")] a: Vec<u8>, b: u32 }
+            let seq = encode(&AsSeq { a: ct.clone(), b: 7 }).unwrap();
+            prop_assert_eq!(&encode(&AsBytes { a: ct.clone(), b: 7 }).unwrap(), &seq);
+            let back: AsBytes = decode(&seq, "bytes").unwrap();
+            prop_assert_eq!(back.a, ct);
         }
 
         #[test]

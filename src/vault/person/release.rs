@@ -42,6 +42,7 @@ pub struct ReleaseRecord {
     pub up_to_seq: u64,
     /// The release key *K*, wrapped to the person and the recovery key (empty when
     /// the person had no personal access at the time of the release).
+    #[serde(with = "serde_bytes")]
     pub key: Vec<u8>,
 }
 

@@ -31,8 +31,10 @@ pub struct PersonRecord {
     /// KDF parameters.
     pub kdf: kdf::KdfParams,
     /// KDF salt.
+    #[serde(with = "serde_bytes")]
     pub salt: Vec<u8>,
     /// The identity sealed under the passphrase-derived key.
+    #[serde(with = "serde_bytes")]
     pub identity_sealed: Vec<u8>,
     /// Who granted it, when.
     pub granted_by: String,
