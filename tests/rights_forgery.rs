@@ -278,6 +278,69 @@ fn a_note_removed_or_rolled_back_in_the_store_is_detected() {
     assert!(m.contains(&format!("de/{d1}")), "{m}");
 }
 
+/// A bulk import signs one content fact for the entries of a dossier in one
+/// group: removing any one of them (or moving one to another dossier's
+/// listing) is still detected, and the log holds one fact for the group.
+#[test]
+fn an_imported_note_removed_from_its_group_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, d2) = setup(dir.path());
+    let facts_before = std::fs::read_to_string(dir.path().join("audit.log"))
+        .unwrap()
+        .matches("\"fact\":{\"kind\":\"content\"")
+        .count();
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("edu", &pass()).unwrap();
+        let entries = (0..5).map(|i| {
+            Ok(coffre::NewEntry {
+                dossier: d1.clone(),
+                kind: "daily-life".into(),
+                fields: vec![FieldInput::new("text", &format!("IMPORTED {i}"))],
+            })
+        });
+        assert_eq!(s.import_entries(entries, 100, &mut |_| {}).unwrap(), 5);
+    }
+    let log = std::fs::read_to_string(dir.path().join("audit.log")).unwrap();
+    assert_eq!(
+        log.matches("\"fact\":{\"kind\":\"content\"").count(),
+        facts_before + 1,
+        "one signed content fact for the five entries"
+    );
+    let (victim, copy) = {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("edu", &pass()).unwrap();
+        let view = s.show_dossier(&d1, None).unwrap();
+        let imported: Vec<_> = view
+            .entries
+            .iter()
+            .filter(|e| e.kind == "daily-life")
+            .map(|e| e.id.clone())
+            .collect();
+        assert_eq!(imported.len(), 6);
+        let victim = imported[3].clone();
+        let copy = v
+            .store()
+            .get(&layout::dossier_entry(&d1, &victim))
+            .unwrap()
+            .unwrap();
+        (victim, copy)
+    };
+    // Moved to the other dossier's listing: both listings disagree with their facts.
+    forge(
+        dir.path(),
+        vec![
+            Op::Remove(layout::dossier_entry(&d1, &victim)),
+            Op::Put(layout::dossier_entry(&d2, &victim), copy),
+        ],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    let mut s = v.unlock("doc", &pass()).unwrap();
+    let m = integrity(s.show_dossier(&d1, None), "an imported note removed");
+    assert!(m.contains(&format!("de/{d1}")), "{m}");
+}
+
 /// A wrap of a key the attacker chose, put in place of a member's: whatever
 /// the member would seal under it, the attacker could read. Refused on use.
 #[test]

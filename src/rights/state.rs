@@ -16,6 +16,12 @@ use crate::crypto::kdf::KdfParams;
 use crate::error::{Error, Result};
 use crate::policy::{Capability, Policy, VaultKey};
 
+/// The most entries one content fact may add: a bulk import signs one fact per
+/// dossier for each run of at most this many entries of a group
+/// (`docs/audit-format.md`). 256 elements of 64 hex digits keep the entry well
+/// within an audit line's 64 KiB.
+pub const MAX_CONTENT_ADDED: usize = 256;
+
 /// What the register knows of one staff member.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StaffEntry {
@@ -540,13 +546,16 @@ impl Register {
                     .iter()
                     .map(|e| hex32(e, "a content element"))
                     .collect::<Result<Vec<_>>>()?;
-                // One entry written (or amended: one element replaced) by a
-                // member of the dossier's care team, or by the person in their
-                // own file; an entry is never just removed.
-                if add.len() != 1 || remove.len() > 1 {
+                // Entries written (one, or a bulk import's group of at most
+                // MAX_CONTENT_ADDED) or one entry amended (one element
+                // replaced by one), by a member of the dossier's care team, or
+                // by the person in their own file; an entry is never just removed.
+                let written = remove.is_empty() && (1..=MAX_CONTENT_ADDED).contains(&add.len());
+                let amended = remove.len() == 1 && add.len() == 1;
+                if !written && !amended {
                     return Err(refused(
                         ctx,
-                        "a content change is one entry written or amended",
+                        "a content change is entries written or one entry amended",
                     ));
                 }
                 let by_person =
@@ -750,9 +759,26 @@ mod tests {
         assert!(r
             .apply(&policy, &e(vec![], vec![7]), &ctx(7, "doc"))
             .is_err());
+        // Two replaced at once, or one replaced by two: refused.
         assert!(r
-            .apply(&policy, &e(vec![1, 2], vec![]), &ctx(7, "doc"))
+            .apply(&policy, &e(vec![1], vec![7, 9]), &ctx(7, "doc"))
             .is_err());
+        assert!(r
+            .apply(&policy, &e(vec![1, 2], vec![7]), &ctx(7, "doc"))
+            .is_err());
+        // More than a bulk import's group: refused.
+        let many = Fact::Content {
+            dossier: "d-1".into(),
+            add: (0..=MAX_CONTENT_ADDED)
+                .map(|i| {
+                    hex::encode(
+                        ring::digest::digest(&ring::digest::SHA256, &i.to_be_bytes()).as_ref(),
+                    )
+                })
+                .collect(),
+            remove: vec![],
+        };
+        assert!(r.apply(&policy, &many, &ctx(7, "doc")).is_err());
         // An amendment by a team member replaces one element.
         r.apply(&policy, &e(vec![8], vec![7]), &ctx(7, "doc"))
             .unwrap();

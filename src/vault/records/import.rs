@@ -9,9 +9,11 @@
 //! written whole and in order, so what was written is always the file's first
 //! entries.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
+use crate::audit::Draft;
 use crate::error::{Error, Result};
+use crate::rights::fact::Fact;
 use crate::store::Batch;
 use crate::vault::access::session::Session;
 use crate::vault::records::entry::FieldInput;
@@ -192,6 +194,7 @@ impl Session<'_> {
                 }
                 drafts.push(draft);
             }
+            merge_content_facts(&mut drafts)?;
             let count = drafts.len() as u64;
             vault.durable(drafts, batch)?;
             written += count;
@@ -202,6 +205,51 @@ impl Session<'_> {
             interrupted: false,
         })
     }
+}
+
+/// One signed content fact per dossier of a group (at most
+/// [`crate::rights::state::MAX_CONTENT_ADDED`] entries each), carried by the
+/// group's last entry in that dossier, instead of one per entry: each fact costs
+/// an Ed25519 signature at write and a replay at every unlock, and a group is
+/// one durable step anyway. Every entry still has its own audit line.
+fn merge_content_facts(drafts: &mut [Draft]) -> Result<()> {
+    let mut by_dossier: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, d) in drafts.iter().enumerate() {
+        if let (Some(dossier), Some(_)) = (&d.dossier, &d.fact) {
+            by_dossier.entry(dossier.clone()).or_default().push(i);
+        }
+    }
+    for (dossier, indices) in by_dossier {
+        for chunk in indices.chunks(crate::rights::state::MAX_CONTENT_ADDED) {
+            let mut added = Vec::with_capacity(chunk.len());
+            let mut signer = None;
+            for &i in chunk {
+                let Some((json, s)) = drafts[i].fact.take() else {
+                    continue;
+                };
+                match Fact::parse(&json, 0)? {
+                    Fact::Content { add, remove, .. } if remove.is_empty() => {
+                        added.extend(add);
+                        signer = s;
+                    }
+                    _ => {
+                        return Err(Error::Io(
+                            "an imported entry carries a fact other than its content".into(),
+                        ))
+                    }
+                }
+            }
+            if let Some(&last) = chunk.last() {
+                let fact = Fact::Content {
+                    dossier: dossier.clone(),
+                    add: added,
+                    remove: Vec::new(),
+                };
+                drafts[last].fact = Some((fact.to_json()?, signer));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
