@@ -51,6 +51,11 @@ fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
 /// it had any, with whether they could be changed.
 pub fn tighten(path: &Path) -> Option<(u32, bool)> {
     let meta = std::fs::symlink_metadata(path).ok()?;
+    tighten_known(path, &meta)
+}
+
+/// [`tighten`] with `path`'s metadata already read (not following links).
+fn tighten_known(path: &Path, meta: &std::fs::Metadata) -> Option<(u32, bool)> {
     let ft = meta.file_type();
     let mode = meta.permissions().mode() & 0o7777;
     if ft.is_symlink() || mode & SHARED_BITS == 0 {
@@ -71,15 +76,19 @@ pub fn make_private(dir: &Path) -> Vec<Warning> {
 }
 
 fn walk(path: &Path, depth: usize, out: &mut Vec<Warning>) {
-    if let Some((mode, fixed)) = tighten(path) {
+    // One `lstat` per path: a vault holds one erasure-key file per dossier, and
+    // this walk runs at every open.
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return;
+    };
+    if let Some((mode, fixed)) = tighten_known(path, &meta) {
         out.push(Warning::LoosePermissions {
             path: path.to_path_buf(),
             mode,
             fixed,
         });
     }
-    let is_dir = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
-    if !is_dir || depth >= MAX_DEPTH {
+    if !meta.is_dir() || depth >= MAX_DEPTH {
         return;
     }
     let Ok(entries) = std::fs::read_dir(path) else {

@@ -4,12 +4,19 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use coffre::crypto::kdf::{self, KdfParams};
 use coffre::Vault;
 
 use crate::fixture::{median, pass, PASS};
 
 pub struct C1 {
     pub command: Duration,
+    /// The key derivation alone (argon2id at the production parameters), timed
+    /// in this process right after each command.
+    pub kdf: Duration,
+    /// Median over the rounds of (command − the derivation timed right after
+    /// it): the command without its key derivation, both of the same moment.
+    pub without_kdf: Duration,
     pub start: Duration,
     pub open: Duration,
     pub unlock: Duration,
@@ -38,7 +45,17 @@ pub fn c1(dir: &Path, dossier: &str, n: usize) -> C1 {
     let args = [
         "--vault", vault, "--user", "edu", "dossier", "show", dossier,
     ];
-    let command = median((0..n).map(|_| run(&args)).collect());
+    let (mut commands, mut kdfs, mut without) = (vec![], vec![], vec![]);
+    for _ in 0..n {
+        let c = run(&args);
+        let t = Instant::now();
+        kdf::derive(&pass(), &[1u8; 16], &KdfParams::DEFAULT).expect("kdf");
+        let k = t.elapsed();
+        commands.push(c);
+        kdfs.push(k);
+        without.push(c.saturating_sub(k));
+    }
+    let command = median(commands);
     let start = median((0..n).map(|_| run(&["--version"])).collect());
     let (mut open, mut unlock, mut read, mut close) = (vec![], vec![], vec![], vec![]);
     for _ in 0..n {
@@ -58,6 +75,8 @@ pub fn c1(dir: &Path, dossier: &str, n: usize) -> C1 {
     }
     C1 {
         command,
+        kdf: median(kdfs),
+        without_kdf: median(without),
         start,
         open: median(open),
         unlock: median(unlock),

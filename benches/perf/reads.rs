@@ -1,23 +1,63 @@
 //! R1 (one 100-entry dossier read) and R2 (every entry of every dossier read, as
 //! an export would), R2 interleaved slice by slice with its baselines.
 
+use std::fs::OpenOptions;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use coffre::Session;
 
 use crate::fixture::{median, peak_mib, reset_peak, timed};
 
-/// R1: median over `n` reads of one dossier, decrypted, the read audited durably.
-pub fn r1(s: &mut Session<'_>, dossier: &str, n: usize) -> (Duration, usize) {
-    let mut times = Vec::new();
+/// R1's figures: medians over the reads, and over read − flush taken in pairs.
+pub struct R1 {
+    pub read: Duration,
+    pub flush: Duration,
+    /// Median over the pairs of (read − the flush measured just before it): the
+    /// read's cost beyond one flush, both timed in the same moment of the disk.
+    pub beyond: Duration,
+    pub entries: usize,
+}
+
+/// R1: `n` reads of one dossier, decrypted, each read audited durably; before
+/// each read, one raw 1 KiB write + `fdatasync` into a preallocated file in
+/// `dir` (W1's baseline), so that each read is paired with a flush of the same
+/// moment (the shared disk's flush time moves by 10× within a minute).
+pub fn r1(s: &mut Session<'_>, dossier: &str, dir: &Path, n: usize) -> R1 {
+    let raw = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(dir.join("r1-raw.bin"))
+        .expect("raw file");
+    raw.write_all_at(&vec![0u8; (n + 1) * 1024], 0)
+        .expect("prealloc");
+    raw.sync_all().expect("sync");
+    let block = vec![7u8; 1024];
+    let (mut reads, mut flushes, mut beyond) = (Vec::new(), Vec::new(), Vec::new());
     let mut entries = 0;
-    for _ in 0..n {
+    for i in 0..n {
+        let t = Instant::now();
+        raw.write_all_at(&block, (i * 1024) as u64)
+            .expect("raw write");
+        raw.sync_data().expect("fdatasync");
+        let flush = t.elapsed();
         let t = Instant::now();
         let view = s.show_dossier(dossier, None).expect("read");
-        times.push(t.elapsed());
+        let read = t.elapsed();
         entries = view.entries.len();
+        reads.push(read);
+        flushes.push(flush);
+        beyond.push(read.saturating_sub(flush));
     }
-    (median(times), entries)
+    R1 {
+        read: median(reads),
+        flush: median(flushes),
+        beyond: median(beyond),
+        entries,
+    }
 }
 
 /// R2 results.
