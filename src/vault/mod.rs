@@ -30,6 +30,7 @@ pub mod keys;
 mod lifecycle;
 mod outcome;
 mod person;
+pub mod prune;
 mod reader;
 mod reindex;
 pub mod release;
@@ -68,6 +69,7 @@ pub use import::NewEntry;
 pub use init::InitOptions;
 pub use lifecycle::PendingRotation;
 pub use person::{Objection, PersonSession};
+pub use prune::{compact_store, PruneOptions, PrunePlan};
 pub use retention::RetentionItem;
 pub use session::Session;
 pub use staff::{Approval, NewStaff};
@@ -328,7 +330,7 @@ fn policy_digest(text: &str) -> String {
 impl Vault {
     /// Opens the vault in `dir`.
     pub fn open(dir: &Path) -> Result<Vault> {
-        if !dir.join(STORE_DIR).is_dir() {
+        if !dir.join(STORE_DIR).is_dir() && !prune::swap_pending(dir) {
             return Err(Error::NotFound(format!(
                 "no vault in {}; create one with `coffre init` or give --vault",
                 dir.display()
@@ -337,6 +339,7 @@ impl Vault {
         // Modes as found (before this process creates anything), set back to owner only.
         let mut warnings = crate::private_files::make_private(dir);
         let lock = take_lock(dir)?;
+        prune::recover_compaction(dir)?;
         let mut store = SledStore::open(&dir.join(STORE_DIR))?;
         warnings.extend(store.take_warnings());
         let (journal, pending) = Journal::open(&dir.join(JOURNAL_FILE), DEFAULT_CAPACITY)?;
@@ -405,6 +408,8 @@ impl Vault {
         }
         vault.checkpoints.repair_tail()?;
         vault.ready.store(true, std::sync::atomic::Ordering::SeqCst);
+        // A prune interrupted after its fact was written is completed first.
+        vault.resume_prune()?;
         Ok(vault)
     }
 

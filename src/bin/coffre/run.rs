@@ -362,6 +362,8 @@ pub fn run(cli: Cli) -> Res {
             f.write_all(c.to_text().as_bytes())
                 .and_then(|_| f.sync_all())
                 .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+            // `audit prune` goes no further than what an exported checkpoint covers.
+            vault.record_exported_checkpoint(c.size)?;
             let signer = c.claimed_signer().unwrap_or_default();
             if out.json {
                 return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": signer, "origin": c.origin(), "time": c.time()}));
@@ -372,6 +374,22 @@ pub fn run(cli: Cli) -> Res {
                 signer,
                 path.display()
             ))
+        }
+        Command::Audit(AuditCmd::Prune { yes, .. }) => {
+            let dir = vault_dir(&cli)?;
+            {
+                let vault = open_vault(&cli)?;
+                let mut s = unlock(&vault, &cli)?;
+                let result = session_command(&cli, &mut s, &mut out);
+                let signed = s.checkpoint();
+                result?;
+                signed?;
+            }
+            if *yes {
+                // sled keeps removed index records in its files: rewrite them.
+                coffre::vault::compact_store(&dir)?;
+            }
+            Ok(())
         }
         Command::Access(a) if cli.user.is_none() && person_command(a) => {
             let vault = open_vault(&cli)?;
@@ -725,6 +743,47 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                     line.push_str(&format!(" — justification, in their words: \"{j}\""));
                 }
                 out.line(&line)?;
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCmd::Prune {
+            yes,
+            confirm_clock,
+            beyond_export,
+        }) => {
+            let plan = s.audit_prune(coffre::vault::PruneOptions {
+                yes: *yes,
+                confirm_clock: *confirm_clock,
+                beyond_export: *beyond_export,
+            })?;
+            if out.json {
+                return out
+                    .json(&serde_json::to_value(&plan).map_err(|e| Error::Io(e.to_string()))?);
+            }
+            let period = match (&plan.from, &plan.to) {
+                (Some(a), Some(b)) => format!("{} entries dated {a} to {b}", plan.count),
+                _ => "no entry".to_string(),
+            };
+            let verb = if plan.done {
+                "pruned"
+            } else if *yes {
+                "nothing to prune:"
+            } else {
+                "would prune"
+            };
+            out.line(&format!(
+                "{verb} {period} (older than {}, retention {})",
+                plan.cutoff, plan.retention
+            ))?;
+            if plan.held_back > 0 {
+                out.line(&format!(
+                    "{} older entries are kept: the last exported checkpoint covers only {} entries (export a new one with `audit checkpoint --out`, or give --beyond-export)",
+                    plan.held_back,
+                    plan.limit.unwrap_or(0)
+                ))?;
+            }
+            if !plan.done && !*yes && plan.count > 0 {
+                out.line("dry run: nothing changed; give --yes to prune")?;
             }
             Ok(())
         }
