@@ -729,6 +729,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 "Who accessed the file {dossier} ({} events):",
                 items.len()
             ))?;
+            print_prunes(s.vault(), out)?;
             for i in &items {
                 let who = match (&i.name, &i.profession_label) {
                     (Some(n), Some(p)) => format!("{n} ({p})"),
@@ -802,6 +803,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 (ReportFormat::Html, false) => coffre::audit::render::report_html(&report),
                 (ReportFormat::Text, false) => coffre::audit::render::report_text(&report),
             };
+            if matches!(format, ReportFormat::Text) && !out.json {
+                print_prunes(s.vault(), out)?;
+            }
             out.text(&text)
         }
         Command::Staff(StaffCmd::Passwd) => {
@@ -1164,6 +1168,40 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         | Command::Audit(AuditCmd::Verify { .. })
         | Command::Audit(AuditCmd::Checkpoint { .. }) => Ok(()),
     }
+}
+
+/// Which period the access trail covers, and each prune (when, by whom).
+fn print_prunes(vault: &Vault, out: &mut Out) -> Res {
+    let rules = &vault.policy().audit;
+    let prunes = vault.prunes()?;
+    match prunes.last() {
+        None => out.line(&format!(
+            "  (the access trail is kept {}; nothing was pruned yet)",
+            rules.trail_retention
+        )),
+        Some(last) => {
+            out.line(&format!(
+                "  (the access trail covers entries from {} on; it is kept {})",
+                rfc3339_of(last.cutoff),
+                rules.trail_retention
+            ))?;
+            for p in &prunes {
+                out.line(&format!(
+                    "  older entries pruned on {} by {}: {} entries dated before {}",
+                    rfc3339_of(p.time),
+                    p.by,
+                    p.count,
+                    rfc3339_of(p.cutoff)
+                ))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn rfc3339_of(secs: u64) -> String {
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+        .to_string()
 }
 
 /// Whether an `access` command can be run by the person with their own access.
