@@ -63,7 +63,7 @@ fn build(dir: &Path, n: usize) {
                     "dossier.read",
                 )
                 .dossier(&format!("d-{:010x}", i % 2000))
-                .categories(vec!["daily-life".into(), "social".into()])
+                .categories(["daily-life", "social"])
             })
             .collect();
         vault.audit_batch(drafts).expect("audit");
