@@ -10,7 +10,11 @@ staff or by the recovery key; a revoked member never made active again; a new
 identity only from the recovery key), every checkpoint (C2SP signed note: origin =
 this vault's, signed by a key the facts introduced, sizes never decreasing, the
 Merkle root at its size; or the earlier eight-line form) and, with --since, that
-the log extends that checkpoint. With --genesis (the hash `coffre init` printed and
+the log extends that checkpoint. A pruned line ({"pruned":"<leaf>","by":N} and
+spaces) stands for its leaf, and is valid only where the prune fact at entry N
+covers it: that fact's covered positions (pruned by it, or still a version-2
+entry dated before its cutoff) must be exactly those it commits to, and once a
+line follows the fact every one of them must be pruned. With --genesis (the hash `coffre init` printed and
 wrote into the recovery key file), a log rebuilt from scratch is refused.
 
 Keys are never taken from a checkpoint or from the store. Entitlements other than
@@ -30,6 +34,7 @@ import tomllib
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+PRUNED = re.compile(rb'^\{"pruned":"([0-9a-f]{64})","by":([1-9][0-9]*)\} *$')
 PREFIX = re.compile(rb'^\{"v":([23]),"seq":(0|[1-9][0-9]*),"prev":"([0-9a-f]{64})"')
 FACT_DOMAIN = b"coffre/fact/v1\n"
 LEGACY = "coffre-checkpoint/v1"
@@ -176,6 +181,8 @@ def signer_keys(vault_dir, lines):
     vault_id = None
     for n, line in enumerate(lines, start=1):
         if not line.startswith(b'{"v":3,'):
+            if n == 1 and PRUNED.match(line):
+                fail("entry 1 (the genesis) was pruned")
             if n == 1:
                 fail("entry 1 carries no signed genesis (a vault of an earlier version, "
                      "whose rights are not signed)")
@@ -242,6 +249,9 @@ def signer_keys(vault_dir, lines):
             if m["status"] == "revoked":
                 keys[-1][1] = n
             staff[m["id"]] = {**m, "key": new_key, "keys": keys}
+        elif kind == "prune":
+            if "prune-audit" not in profs.get(staff.get(signer, {}).get("profession"), {}).get("can", []):
+                fail(f"entry {n}: '{signer}' may not prune the access trail")
         elif kind == "person":
             if fact.get("key"):
                 persons[fact["dossier"]] = bytes.fromhex(fact["key"])
@@ -250,6 +260,50 @@ def signer_keys(vault_dir, lines):
     # {staff id: [(from, until, key)]}: a key signs checkpoints of sizes from <= s < until.
     return {sid: [(f, u if u is not None else float("inf"), k) for f, u, k in m["keys"]]
             for sid, m in staff.items()}, vault_id
+
+
+def check_prunes(lines):
+    """The rules of docs/audit-format.md, "Pruning the access trail"."""
+    facts = {}
+    for n, line in enumerate(lines, start=1):
+        if line.startswith(b'{"v":3,') and b'"fact":{"kind":"prune"' in line:
+            facts[n] = json.loads(line)["fact"]
+    for n, line in enumerate(lines, start=1):
+        m = PRUNED.match(line)
+        if line.startswith(b'{"pruned"') and not m:
+            fail(f"entry {n} is a damaged pruned line")
+        if m:
+            by = int(m.group(2))
+            f = facts.get(by)
+            if f is None or not (f["first"] <= n <= f["last"] < by):
+                fail(f"entry {n} was pruned without a prune fact that covers it")
+    for seq, f in facts.items():
+        if not (1 <= f["first"] <= f["last"] < seq):
+            fail(f"the prune fact at entry {seq} covers a range it may not cover")
+        covered, done = [], 0
+        for p in range(f["first"], f["last"] + 1):
+            line = lines[p - 1]
+            m = PRUNED.match(line)
+            if m:
+                if int(m.group(2)) == seq:
+                    covered.append(p)
+                    done += 1
+            elif line.startswith(b'{"v":2,'):
+                t = json.loads(line)["time"]
+                if t < time_of(f["cutoff"]):
+                    covered.append(p)
+        digest = hashlib.sha256(b"coffre/prune/v1\n" + b"".join(p.to_bytes(8, "big") for p in covered))
+        if len(covered) != f["count"] or digest.hexdigest() != f["positions"]:
+            fail(f"the prune fact at entry {seq} commits to other positions than the lines it covers")
+        if seq != len(lines) and done != f["count"]:
+            fail(f"the prune of entry {seq} completed but {f['count'] - done} covered entries hold their content")
+    return sum(1 for l in lines if PRUNED.match(l))
+
+
+def time_of(unix):
+    """RFC 3339 UTC, seconds, Z: compares like the entries' times."""
+    import datetime
+    return datetime.datetime.fromtimestamp(unix, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def ed25519_ok(public, sig, msg):
@@ -329,6 +383,12 @@ def main():
     prev = hashlib.sha256(b"coffre/audit/genesis\n" + vault_id.encode()).digest()
     leaves = []
     for n, line in enumerate(lines, start=1):
+        p = PRUNED.match(line)
+        if p:
+            # Its own link is inside the content it no longer has.
+            prev = bytes.fromhex(p.group(1).decode())
+            leaves.append(prev)
+            continue
         m = PREFIX.match(line)
         if not m:
             fail(f"line {n} is not a version-2 or version-3 entry")
@@ -339,6 +399,7 @@ def main():
                  else "entry 1 does not start at this vault's genesis")
         prev = leaf(line)
         leaves.append(prev)
+    pruned = check_prunes(lines)
     for i, c in enumerate(cps):
         if c["size"] > len(leaves):
             fail(f"checkpoint #{i + 1} covers {c['size']} entries, the log has {len(leaves)}")
@@ -348,6 +409,8 @@ def main():
         if since["size"] > len(leaves) or root_of(leaves[:since["size"]]) != since["root"]:
             fail("the log does not extend the given checkpoint")
     print(f"valid: {len(leaves)} entries, {len(cps)} checkpoints, root {root_of(leaves).hex()}")
+    if pruned:
+        print(f"{pruned} entries pruned, each covered by its prune fact")
     print(f"genesis {genesis}; signers pinned by the log: {', '.join(sorted(keys))}")
 
 

@@ -75,12 +75,21 @@ fn io(e: std::io::Error) -> Error {
 /// Checks one line against the chain: number and link to the previous leaf.
 /// Returns the entry's leaf hash.
 fn check_link(line: &[u8], expected_seq: u64, prev: &Hash, place: &str) -> Result<Hash> {
+    if let Some((leaf, _)) = super::prune::parse_pruned(line) {
+        // Its own link is inside the content it no longer has; the next line's
+        // `prev`, the roots and the prune check vouch for it.
+        return Ok(leaf);
+    }
     check_header_at(line, expected_seq, prev, &|| place.to_string())?;
     Ok(leaf_hash(line))
 }
 
 /// [`check_link`] without the hashing, for the verifier (which hashes in parallel).
+/// A valid pruned line passes (it has no header left).
 pub(crate) fn check_header(line: &[u8], expected_seq: u64, prev: &Hash) -> Result<()> {
+    if super::prune::parse_pruned(line).is_some() {
+        return Ok(());
+    }
     check_header_at(line, expected_seq, prev, &|| {
         format!("entry {expected_seq}")
     })
@@ -153,7 +162,7 @@ impl AuditLog {
         // The recorded last entry must still be the one in the file.
         if recorded.size > 0 {
             let line = line_before(&mut file, recorded.offset)?;
-            if leaf_hash(&line) != recorded.last_leaf {
+            if super::prune::line_leaf(&line) != recorded.last_leaf {
                 return Err(Error::Integrity(format!(
                     "audit entry {} differs from the one recorded: the log was altered or replaced",
                     recorded.size
@@ -184,11 +193,13 @@ impl AuditLog {
                 line.pop();
                 let place = format!("entry {}", state.size + 1);
                 let leaf = check_link(&line, state.size + 1, &state.last_leaf, &place)?;
-                let entry = AuditEntry::from_line(&line, &place)?;
-                found.push(Located {
-                    offset: state.offset,
-                    entry,
-                });
+                if !super::prune::is_pruned(&line) {
+                    let entry = AuditEntry::from_line(&line, &place)?;
+                    found.push(Located {
+                        offset: state.offset,
+                        entry,
+                    });
+                }
                 state.tree.push(leaf);
                 state.size += 1;
                 state.last_leaf = leaf;
@@ -330,7 +341,8 @@ impl AuditLog {
         Ok(prepared.located)
     }
 
-    /// Reads the entries at the given offsets (from the index).
+    /// Reads the entries at the given offsets (from the index); a pruned line
+    /// (its index record not removed yet) is left out.
     pub fn read_at(&self, offsets: &[u64]) -> Result<Vec<AuditEntry>> {
         let mut file = File::open(&self.path).map_err(io)?;
         let mut out = Vec::with_capacity(offsets.len());
@@ -346,6 +358,9 @@ impl AuditLog {
             line.clear();
             reader.read_until(b'\n', &mut line).map_err(io)?;
             line.pop();
+            if super::prune::is_pruned(&line) {
+                continue;
+            }
             out.push(AuditEntry::from_line(
                 &line,
                 &format!("entry at byte {off}"),
@@ -354,7 +369,8 @@ impl AuditLog {
         Ok(out)
     }
 
-    /// Reads every entry that passes `filter`, scanning the whole file.
+    /// Reads every entry that passes `filter`, scanning the whole file (pruned
+    /// lines have no entry left and are passed over).
     pub fn scan(&self, filter: &Filter) -> Result<Vec<AuditEntry>> {
         let file = File::open(&self.path).map_err(io)?;
         let mut out = Vec::new();
@@ -363,6 +379,9 @@ impl AuditLog {
             .enumerate()
         {
             let line = line.map_err(io)?;
+            if super::prune::is_pruned(&line) {
+                continue;
+            }
             let e = AuditEntry::from_line(&line, &format!("line {}", i + 1))?;
             if filter.matches(&e) {
                 out.push(e);

@@ -17,6 +17,7 @@ pub mod checkpoint;
 mod entry;
 mod log;
 pub mod merkle;
+pub mod prune;
 pub mod render;
 pub mod report;
 mod verify;

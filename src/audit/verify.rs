@@ -12,7 +12,8 @@ use super::checkpoint::{log_origin, Checkpoint, Form, SignatureCheck};
 use super::entry::genesis;
 use super::log::LogState;
 use super::log::MAX_LINE;
-use super::merkle::{consistency_proof, leaf_hash, root_of, verify_consistency, Hash, Tree};
+use super::merkle::{consistency_proof, root_of, verify_consistency, Hash, Tree};
+use super::prune::{is_pruned, line_leaf};
 use crate::error::{Error, Result};
 
 /// What verification needs besides the log file.
@@ -51,6 +52,10 @@ pub struct VerifySummary {
     /// Things the DPO should know that are not failures (entries taken in
     /// without a signer's voucher).
     pub warnings: Vec<String>,
+    /// Pruned lines found (each covered by its prune fact).
+    pub pruned: u64,
+    /// The prunes recorded in the log, oldest first.
+    pub prunes: Vec<super::prune::PruneSeen>,
 }
 
 /// Bytes read per step; lines are hashed in parallel within a step.
@@ -121,17 +126,17 @@ fn block_roots(
     })
 }
 
-/// Leaf hashes of `lines`, computed on up to `threads` threads.
+/// Leaf hashes of `lines` (a pruned line's is the hash it carries), computed on up to `threads` threads.
 fn leaves_parallel(lines: &[&[u8]], threads: usize) -> Vec<Hash> {
     if threads <= 1 || lines.len() < 1024 {
-        return lines.iter().map(|l| leaf_hash(l)).collect();
+        return lines.iter().map(|l| line_leaf(l)).collect();
     }
     let per = lines.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = lines
             .chunks(per)
             .map(|part| {
-                scope.spawn(move || part.iter().map(|l| leaf_hash(l)).collect::<Vec<Hash>>())
+                scope.spawn(move || part.iter().map(|l| line_leaf(l)).collect::<Vec<Hash>>())
             })
             .collect();
         let mut out = Vec::with_capacity(lines.len());
@@ -139,7 +144,7 @@ fn leaves_parallel(lines: &[&[u8]], threads: usize) -> Vec<Hash> {
             match h.join() {
                 Ok(v) => out.extend(v),
                 // A hashing thread cannot panic on any input; recompute if it did.
-                Err(_) => return lines.iter().map(|l| leaf_hash(l)).collect(),
+                Err(_) => return lines.iter().map(|l| line_leaf(l)).collect(),
             }
         }
         out
@@ -283,6 +288,9 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
     let mut warnings = Vec::new();
     let mut order = TimeOrder::default();
     let mut eof = false;
+    // Whether the log holds a pruned line or a prune fact (then checked below).
+    let mut saw_prune = false;
+    let mut bytes_read = 0u64;
     loop {
         if !eof {
             let n = fill(&mut file, &mut buf, CHUNK)?;
@@ -322,6 +330,13 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         for (i, line) in lines.iter().enumerate() {
             order.see(base + i as u64 + 1, line);
         }
+        saw_prune = saw_prune
+            || lines.iter().any(|l| {
+                is_pruned(l)
+                    || (l.starts_with(b"{\"v\":3,")
+                        && memchr::memmem::find(l, b"\"fact\":{\"kind\":\"prune\"").is_some())
+            });
+        bytes_read += end as u64;
         // Perfect subtrees of BLOCK aligned leaves, hashed in parallel, except the
         // blocks inside which a checkpoint (or the given one) needs a root.
         let stops: Vec<u64> = input
@@ -387,6 +402,17 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         }
     }
     let entries = tree.size();
+    let pruning = if saw_prune {
+        super::prune::check_log(path, bytes_read)?
+    } else {
+        super::prune::PruneSummary::default()
+    };
+    for p in pruning.prunes.iter().filter(|p| p.in_progress) {
+        warnings.push(format!(
+            "the prune recorded at entry {} is under way ({} of {} entries pruned): the next opening of the vault completes it",
+            p.seq, p.pruned, p.fact.count
+        ));
+    }
     if let Some(c) = input.checkpoints.get(next_cp) {
         return Err(Error::Integrity(format!(
             "the log has {entries} entries but {} covers {}: entries were cut off the end",
@@ -456,6 +482,8 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         signed: input.checkpoints.last().map_or(0, |c| c.size),
         since,
         warnings,
+        pruned: pruning.pruned,
+        prunes: pruning.prunes,
     })
 }
 

@@ -26,10 +26,12 @@ pub enum Capability {
     PersonAccess,
     /// Erase dossiers (crypto-shredding) and apply retention.
     Erase,
+    /// Prune the access trail older than its retention (`audit prune`).
+    PruneAudit,
 }
 
 impl Capability {
-    const ALL: [(Capability, &'static str); 8] = [
+    const ALL: [(Capability, &'static str); 9] = [
         (Capability::ManageStaff, "manage-staff"),
         (Capability::CreateDossier, "create-dossier"),
         (Capability::ManageTeam, "manage-team"),
@@ -38,6 +40,7 @@ impl Capability {
         (Capability::BreakGlass, "break-glass"),
         (Capability::PersonAccess, "person-access"),
         (Capability::Erase, "erase"),
+        (Capability::PruneAudit, "prune-audit"),
     ];
 
     /// Parses the policy-file spelling.
@@ -65,6 +68,7 @@ impl Capability {
             Capability::BreakGlass => "break the glass",
             Capability::PersonAccess => "handle the person's rights",
             Capability::Erase => "erase dossiers",
+            Capability::PruneAudit => "prune the access trail",
         }
     }
 

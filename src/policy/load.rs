@@ -75,6 +75,9 @@ struct RawAudit {
     burst_dossiers: Option<Spanned<u32>>,
     burst_minutes: Option<Spanned<u32>>,
     clock_max_ahead_days: Option<Spanned<u32>>,
+    trail_retention: Option<Spanned<String>>,
+    trail_retention_reason: Option<String>,
+    trail_counts: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -253,6 +256,39 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                 return cx.err(n.span(), "clock_max_ahead_days must be between 1 and 3660");
             }
             audit.clock_max_ahead_days = *n.get_ref();
+        }
+        if let Some(t) = &a.trail_retention {
+            let Some(secs) = crate::policy::parse_trail_retention(t.get_ref()) else {
+                return cx.err(
+                    t.span(),
+                    "trail_retention must read like \"6 months\", \"1 year\" or \"400 days\"",
+                );
+            };
+            audit.trail_retention_secs = secs;
+            audit.trail_retention = t.get_ref().trim().to_string();
+        }
+        let reason = a
+            .trail_retention_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        audit.trail_retention_reason = reason.map(str::to_string);
+        if audit.trail_retention_secs > 3 * crate::policy::YEAR_SECS {
+            let span = a.trail_retention.as_ref().map_or(0..0, |t| t.span());
+            return cx.err(
+                span,
+                "trail_retention may not exceed 3 years (CNIL recommendation on logging, 2021)",
+            );
+        }
+        if audit.trail_retention_secs > crate::policy::YEAR_SECS && reason.is_none() {
+            let span = a.trail_retention.as_ref().map_or(0..0, |t| t.span());
+            return cx.err(
+                span,
+                "a trail_retention above 1 year needs a documented trail_retention_reason (CNIL recommendation on logging, 2021)",
+            );
+        }
+        if let Some(c) = a.trail_counts {
+            audit.trail_counts = c;
         }
     }
 

@@ -79,6 +79,37 @@ pub struct AuditRules {
     /// entry before time-based destructive actions (`retention apply`) ask for
     /// `--confirm-clock` (see [`crate::vault::clock`]).
     pub clock_max_ahead_days: u32,
+    /// How long the access trail (entries that carry no fact) is kept, in
+    /// seconds (`trail_retention`, default one year: CNIL recommendation on
+    /// logging, 2021: 6 months to 1 year; at most 3 years, and above 1 year
+    /// only with `trail_retention_reason`). `coffre audit prune` removes the
+    /// content of older entries.
+    pub trail_retention_secs: u64,
+    /// The policy's words for `trail_retention`, e.g. `1 year`.
+    pub trail_retention: String,
+    /// The documented reason for keeping the trail more than a year.
+    pub trail_retention_reason: Option<String>,
+    /// Whether a prune keeps aggregate counts per month and profession (no
+    /// dossier or staff id) in its fact.
+    pub trail_counts: bool,
+}
+
+/// Seconds in a year of 365.25 days, the unit of `trail_retention`.
+pub const YEAR_SECS: u64 = 31_557_600;
+
+/// Parses a trail retention: `<n> day(s)`, `<n> month(s)` (a twelfth of a
+/// year) or `<n> year(s)` (365.25 days), also `<n>d`, `<n>m`, `<n>y`; seconds.
+pub fn parse_trail_retention(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    let n: u64 = s[..digits].parse().ok()?;
+    let unit = match s[digits..].trim() {
+        "d" | "day" | "days" => 86_400,
+        "m" | "month" | "months" => YEAR_SECS / 12,
+        "y" | "year" | "years" => YEAR_SECS,
+        _ => return None,
+    };
+    n.checked_mul(unit).filter(|v| *v > 0)
 }
 
 impl Default for AuditRules {
@@ -91,6 +122,10 @@ impl Default for AuditRules {
             burst_dossiers: 15,
             burst_minutes: 60,
             clock_max_ahead_days: crate::vault::clock::DEFAULT_MAX_AHEAD_DAYS,
+            trail_retention_secs: YEAR_SECS,
+            trail_retention: "1 year".into(),
+            trail_retention_reason: None,
+            trail_counts: false,
         }
     }
 }

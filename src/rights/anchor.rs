@@ -21,7 +21,7 @@ use ring::{hkdf, hmac};
 use zeroize::Zeroizing;
 
 use super::replay::Verified;
-use crate::audit::merkle::leaf_hash;
+use crate::audit::prune::line_leaf;
 use crate::error::{Error, Result};
 use crate::store::records::{decode, encode};
 
@@ -69,7 +69,7 @@ impl AnchorKey {
         if hmac::verify(&self.0, &sealed[..cut], &sealed[cut..]).is_err() {
             return Ok(None);
         }
-        let Ok(v) = decode::<Verified>(&sealed[..cut], "rights anchor") else {
+        let Ok(mut v) = decode::<Verified>(&sealed[..cut], "rights anchor") else {
             return Ok(None);
         };
         if v.size == 0 {
@@ -94,8 +94,12 @@ impl AnchorKey {
         file.seek(SeekFrom::Start(v.last_line))
             .and_then(|_| file.read_exact(&mut line))
             .map_err(|_| gone())?;
-        if line.pop() != Some(b'\n') || leaf_hash(&line) != v.last_leaf {
+        if line.pop() != Some(b'\n') || line_leaf(&line) != v.last_leaf {
             return Err(gone());
+        }
+        if crate::audit::prune::is_pruned(&line) {
+            // Pruned since: the prune is checked at the catch-up that follows.
+            v.prune_check = true;
         }
         Ok(Some(v))
     }

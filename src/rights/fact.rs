@@ -175,6 +175,24 @@ pub enum Fact {
         /// Elements (hex) they replace.
         remove: Vec<String>,
     },
+    /// Entries of the access trail pruned (`coffre audit prune`): written before
+    /// their lines are rewritten, it commits to exactly which positions lose
+    /// their content (see [`crate::audit::prune`]).
+    Prune {
+        /// Entries dated before this time (Unix seconds) are covered.
+        cutoff: u64,
+        /// First covered position.
+        first: u64,
+        /// Last covered position.
+        last: u64,
+        /// Number of covered positions.
+        count: u64,
+        /// SHA-256 (hex) of the covered positions
+        /// ([`crate::audit::prune::positions_digest`]).
+        positions: String,
+        /// Counts per month and profession kept, if the policy says so.
+        counts: Vec<crate::audit::prune::MonthCount>,
+    },
 }
 
 impl Fact {

@@ -36,6 +36,13 @@ pub struct Verified {
     pub last_time: u64,
     /// Number of facts taken in (to tell whether the register changed).
     pub facts: u64,
+    /// A pruned line or a prune fact was met since the last prune check (or a
+    /// prune was under way then): the next [`Verified::catch_up`] checks every
+    /// pruned line of the log against the prune facts. Pruned lines come
+    /// before the fact that covers them, and a prune can cover lines before a
+    /// member's anchor, so the check is made over the whole log, once the lines
+    /// are read, not line by line.
+    pub prune_check: bool,
 }
 
 impl Verified {
@@ -50,6 +57,7 @@ impl Verified {
             genesis: [0; 32],
             last_time: 0,
             facts: 0,
+            prune_check: false,
         }
     }
 
@@ -58,6 +66,21 @@ impl Verified {
     /// own; the rules are still applied).
     pub fn take(&mut self, policy: &Policy, line: &[u8], trusted: bool) -> Result<()> {
         let seq = self.size + 1;
+        if let Some((leaf, _)) = crate::audit::prune::parse_pruned(line) {
+            // A pruned line carries no fact; whether a prune fact covers it is
+            // checked once the log is read ([`Verified::catch_up`]).
+            if seq == 1 {
+                return Err(Error::Integrity(
+                    "audit entry 1 (the genesis) was pruned: the log was forged".into(),
+                ));
+            }
+            self.prune_check = true;
+            self.last_line = self.offset;
+            self.offset += line.len() as u64 + 1;
+            self.size = seq;
+            self.last_leaf = leaf;
+            return Ok(());
+        }
         crate::audit::check_header(line, seq, &self.last_leaf)?;
         let leaf = leaf_hash(line);
         if line.starts_with(b"{\"v\":3,") {
@@ -105,6 +128,9 @@ impl Verified {
             .as_ref()
             .ok_or_else(|| Error::Integrity(format!("audit {place} has no fact")))?;
         let fact = Fact::parse(raw.get(), seq)?;
+        if matches!(fact, Fact::Prune { .. }) {
+            self.prune_check = true;
+        }
         if let Some(signer) = &entry.signer {
             // A member signs only their own entries: the log names who did it.
             let own = signer == &entry.actor
@@ -155,7 +181,7 @@ impl Verified {
     /// Reads and takes in every line of `path` from the covered end up to byte
     /// `end` (the log's recorded end).
     pub fn catch_up(&mut self, policy: &Policy, path: &Path, end: u64) -> Result<()> {
-        if end <= self.offset {
+        if end <= self.offset && !self.prune_check {
             return Ok(());
         }
         let io = |e| Error::io("cannot read the audit log", e);
@@ -174,6 +200,11 @@ impl Verified {
             }
             line.pop();
             self.take(policy, &line, false)?;
+        }
+        if self.prune_check {
+            let found = crate::audit::prune::check_log(path, end)?;
+            // A prune under way is checked again once it completes.
+            self.prune_check = found.prunes.iter().any(|p| p.in_progress);
         }
         Ok(())
     }

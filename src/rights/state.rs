@@ -90,6 +90,27 @@ pub struct Register {
     pub dossiers: BTreeMap<String, DossierEntry>,
     /// SHA-256 (hex) of each data-key record, by `dossier/category/label`.
     pub data_keys: BTreeMap<String, String>,
+    /// Prunes of the access trail, oldest first.
+    pub prunes: Vec<PruneRecord>,
+}
+
+/// A prune of the access trail as the register keeps it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PruneRecord {
+    /// Entry number of the prune fact.
+    pub seq: u64,
+    /// Who pruned.
+    pub by: String,
+    /// When (Unix seconds).
+    pub time: u64,
+    /// Entries before this time (Unix seconds) were pruned.
+    pub cutoff: u64,
+    /// Range of positions covered.
+    pub first: u64,
+    /// Last position covered.
+    pub last: u64,
+    /// Number of entries pruned.
+    pub count: u64,
 }
 
 /// Where a fact stands: its entry number, time, and who signed it.
@@ -290,6 +311,7 @@ impl Register {
                     staff: BTreeMap::new(),
                     dossiers: BTreeMap::new(),
                     data_keys: BTreeMap::new(),
+                    prunes: Vec::new(),
                 };
                 self.staff.insert(
                     admin.id.clone(),
@@ -532,6 +554,42 @@ impl Register {
                 }
                 self.data_keys
                     .insert(format!("{dossier}/{key}"), record.clone());
+            }
+            Fact::Prune {
+                cutoff,
+                first,
+                last,
+                count,
+                positions,
+                ..
+            } => {
+                let s = self.staff_with(policy, ctx, Capability::PruneAudit)?;
+                let by = s.member.id.clone();
+                let span = last.checked_sub(*first).map(|n| n + 1);
+                let well_formed = *first >= 1
+                    && *last < ctx.seq
+                    && span.is_some_and(|n| *count <= n)
+                    && positions.len() == 64
+                    && hex::decode(positions).is_ok();
+                if !well_formed {
+                    return Err(refused(ctx, "a prune must cover earlier entries"));
+                }
+                // Never newer than the policy's retention, by the fact's own time.
+                if cutoff.saturating_add(policy.audit.trail_retention_secs) > ctx.time {
+                    return Err(refused(
+                        ctx,
+                        "a prune may not reach entries younger than the trail's retention",
+                    ));
+                }
+                self.prunes.push(PruneRecord {
+                    seq: ctx.seq,
+                    by,
+                    time: ctx.time,
+                    cutoff: *cutoff,
+                    first: *first,
+                    last: *last,
+                    count: *count,
+                });
             }
             Fact::Content {
                 dossier,

@@ -372,6 +372,27 @@ impl Journal {
         Ok(())
     }
 
+    /// Zeroes every record block, then empties the journal: after a prune of
+    /// the audit trail no earlier record (which held the pruned lines) is left
+    /// in the file. Call only once the vault has settled.
+    pub fn scrub(&mut self) -> Result<()> {
+        let zeros = vec![0u8; 256 * 1024];
+        let mut at = FIRST_RECORD;
+        while at < self.capacity {
+            let n = zeros.len().min((self.capacity - at) as usize);
+            if let Err(e) = self.file.write_all_at(&zeros[..n], at) {
+                self.failed = true;
+                return Err(Error::io("cannot clear the journal", e));
+            }
+            at += n as u64;
+        }
+        if let Err(e) = self.file.sync_data() {
+            self.failed = true;
+            return Err(Error::io("cannot clear the journal", e));
+        }
+        self.reset()
+    }
+
     /// Empties the journal (a new epoch), once everything it held is durable
     /// elsewhere.
     pub fn reset(&mut self) -> Result<()> {

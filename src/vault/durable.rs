@@ -196,6 +196,49 @@ impl Vault {
         self.durable(Vec::new(), batch).map(|_| ())
     }
 
+    /// Rewrites lines of the audit log in place (a prune: same lengths, same
+    /// leaves) and applies `batch`, as one durable change through the journal.
+    pub(super) fn rewrite_in_place(&self, writes: Vec<FileWrite>, batch: Batch) -> Result<()> {
+        if writes.is_empty() && batch.is_empty() {
+            return Ok(());
+        }
+        let log = self.log()?;
+        if writes
+            .iter()
+            .any(|w| w.offset + w.bytes.len() as u64 > log.state().offset)
+        {
+            return Err(Error::AuditUnavailable(
+                "a rewrite would reach past the end of the audit log".into(),
+            ));
+        }
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(broken());
+        }
+        let record = Record {
+            writes,
+            ops: batch.ops,
+        };
+        self.space.require(record.approximate_size())?;
+        let mut journal = self.journal()?;
+        if !journal.fits(&record) && !journal.is_empty() {
+            self.settle_locked(&log, &mut journal)?;
+        }
+        journal.append(&record)?;
+        let applied = (|| {
+            for w in &record.writes {
+                write_at(&log_path(&self.dir, w.file), w.offset, &w.bytes)?;
+            }
+            self.store.apply(Batch { ops: record.ops })
+        })();
+        applied.map_err(|e| {
+            self.broken.store(true, Ordering::SeqCst);
+            Error::Io(format!(
+                "a change was saved in the journal but could not be applied now ({e}); \
+                 it will be applied when the vault is next opened"
+            ))
+        })
+    }
+
     /// Signs a checkpoint of the whole log if entries were added since the last one.
     pub(crate) fn checkpoint(&self, key: &SigningKey, signer: &str) -> Result<Option<Checkpoint>> {
         let mut log = self.log()?;

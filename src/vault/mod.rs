@@ -20,9 +20,9 @@ mod init;
 mod outcome;
 pub mod views;
 
-// One folder per concern. `access` (the session, keys, the rights register's checks)
-// is the ground the others stand on; each folder uses only the core and the folders
-// listed before it.
+// One folder per concern, each using only the core and the folders before it in
+// this order: access (the session, keys, the register's checks) → records → staff
+// → audit_trail → person → upkeep.
 pub mod access;
 pub mod audit_trail;
 pub mod person;
@@ -61,6 +61,7 @@ use crate::store::sled_store::SledStore;
 use crate::store::{layout, Batch, Store};
 
 pub use access::session::Session;
+pub use audit_trail::prune::{compact_store, PruneOptions, PrunePlan};
 pub use audit_trail::verify_ro::{verify_read_only, ReadOnlyVerify};
 pub use init::InitOptions;
 pub use person::export::{ExportSummary, EXPORT_FORMAT};
@@ -327,7 +328,7 @@ fn policy_digest(text: &str) -> String {
 impl Vault {
     /// Opens the vault in `dir`.
     pub fn open(dir: &Path) -> Result<Vault> {
-        if !dir.join(STORE_DIR).is_dir() {
+        if !dir.join(STORE_DIR).is_dir() && !audit_trail::prune::swap_pending(dir) {
             return Err(Error::NotFound(format!(
                 "no vault in {}; create one with `coffre init` or give --vault",
                 dir.display()
@@ -336,6 +337,7 @@ impl Vault {
         // Modes as found (before this process creates anything), set back to owner only.
         let mut warnings = crate::private_files::make_private(dir);
         let lock = take_lock(dir)?;
+        audit_trail::prune::recover_compaction(dir)?;
         let mut store = SledStore::open(&dir.join(STORE_DIR))?;
         warnings.extend(store.take_warnings());
         let (journal, pending) = Journal::open(&dir.join(JOURNAL_FILE), DEFAULT_CAPACITY)?;
@@ -404,6 +406,8 @@ impl Vault {
         }
         vault.checkpoints.repair_tail()?;
         vault.ready.store(true, std::sync::atomic::Ordering::SeqCst);
+        // A prune interrupted after its fact was written is completed first.
+        vault.resume_prune()?;
         Ok(vault)
     }
 

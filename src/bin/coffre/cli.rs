@@ -441,6 +441,23 @@ pub enum AuditCmd {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Prune the access trail older than the policy's `[audit] trail_retention`
+    /// (CNIL recommendation on logging, 2021): each such entry keeps only its
+    /// hash, so every root and checkpoint still verifies; facts (staff, keys,
+    /// teams, grants) are never pruned. A dry run unless --yes. Entries after
+    /// the last checkpoint exported with `audit checkpoint --out` are kept
+    /// unless --beyond-export. Members whose profession may prune only.
+    Prune {
+        /// Prune (otherwise only say what would be pruned).
+        #[arg(long)]
+        yes: bool,
+        /// Go on although the system clock looks wrong (audited).
+        #[arg(long)]
+        confirm_clock: bool,
+        /// Also prune entries that the last exported checkpoint does not cover.
+        #[arg(long)]
+        beyond_export: bool,
+    },
     /// Show audit entries (audit readers only; this read is itself audited).
     Log {
         #[command(flatten)]

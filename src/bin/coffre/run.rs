@@ -362,6 +362,8 @@ pub fn run(cli: Cli) -> Res {
             f.write_all(c.to_text().as_bytes())
                 .and_then(|_| f.sync_all())
                 .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+            // `audit prune` goes no further than what an exported checkpoint covers.
+            vault.record_exported_checkpoint(c.size)?;
             let signer = c.claimed_signer().unwrap_or_default();
             if out.json {
                 return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": signer, "origin": c.origin(), "time": c.time()}));
@@ -372,6 +374,22 @@ pub fn run(cli: Cli) -> Res {
                 signer,
                 path.display()
             ))
+        }
+        Command::Audit(AuditCmd::Prune { yes, .. }) => {
+            let dir = vault_dir(&cli)?;
+            {
+                let vault = open_vault(&cli)?;
+                let mut s = unlock(&vault, &cli)?;
+                let result = session_command(&cli, &mut s, &mut out);
+                let signed = s.checkpoint();
+                result?;
+                signed?;
+            }
+            if *yes {
+                // sled keeps removed index records in its files: rewrite them.
+                coffre::vault::compact_store(&dir)?;
+            }
+            Ok(())
         }
         Command::Access(a) if cli.user.is_none() && person_command(a) => {
             let vault = open_vault(&cli)?;
@@ -711,6 +729,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 "Who accessed the file {dossier} ({} events):",
                 items.len()
             ))?;
+            print_prunes(s.vault(), out)?;
             for i in &items {
                 let who = match (&i.name, &i.profession_label) {
                     (Some(n), Some(p)) => format!("{n} ({p})"),
@@ -725,6 +744,47 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                     line.push_str(&format!(" — justification, in their words: \"{j}\""));
                 }
                 out.line(&line)?;
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCmd::Prune {
+            yes,
+            confirm_clock,
+            beyond_export,
+        }) => {
+            let plan = s.audit_prune(coffre::vault::PruneOptions {
+                yes: *yes,
+                confirm_clock: *confirm_clock,
+                beyond_export: *beyond_export,
+            })?;
+            if out.json {
+                return out
+                    .json(&serde_json::to_value(&plan).map_err(|e| Error::Io(e.to_string()))?);
+            }
+            let period = match (&plan.from, &plan.to) {
+                (Some(a), Some(b)) => format!("{} entries dated {a} to {b}", plan.count),
+                _ => "no entry".to_string(),
+            };
+            let verb = if plan.done {
+                "pruned"
+            } else if *yes {
+                "nothing to prune:"
+            } else {
+                "would prune"
+            };
+            out.line(&format!(
+                "{verb} {period} (older than {}, retention {})",
+                plan.cutoff, plan.retention
+            ))?;
+            if plan.held_back > 0 {
+                out.line(&format!(
+                    "{} older entries are kept: the last exported checkpoint covers only {} entries (export a new one with `audit checkpoint --out`, or give --beyond-export)",
+                    plan.held_back,
+                    plan.limit.unwrap_or(0)
+                ))?;
+            }
+            if !plan.done && !*yes && plan.count > 0 {
+                out.line("dry run: nothing changed; give --yes to prune")?;
             }
             Ok(())
         }
@@ -743,6 +803,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 (ReportFormat::Html, false) => coffre::audit::render::report_html(&report),
                 (ReportFormat::Text, false) => coffre::audit::render::report_text(&report),
             };
+            if matches!(format, ReportFormat::Text) && !out.json {
+                print_prunes(s.vault(), out)?;
+            }
             out.text(&text)
         }
         Command::Staff(StaffCmd::Passwd) => {
@@ -1105,6 +1168,40 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         | Command::Audit(AuditCmd::Verify { .. })
         | Command::Audit(AuditCmd::Checkpoint { .. }) => Ok(()),
     }
+}
+
+/// Which period the access trail covers, and each prune (when, by whom).
+fn print_prunes(vault: &Vault, out: &mut Out) -> Res {
+    let rules = &vault.policy().audit;
+    let prunes = vault.prunes()?;
+    match prunes.last() {
+        None => out.line(&format!(
+            "  (the access trail is kept {}; nothing was pruned yet)",
+            rules.trail_retention
+        )),
+        Some(last) => {
+            out.line(&format!(
+                "  (the access trail covers entries from {} on; it is kept {})",
+                rfc3339_of(last.cutoff),
+                rules.trail_retention
+            ))?;
+            for p in &prunes {
+                out.line(&format!(
+                    "  older entries pruned on {} by {}: {} entries dated before {}",
+                    rfc3339_of(p.time),
+                    p.by,
+                    p.count,
+                    rfc3339_of(p.cutoff)
+                ))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn rfc3339_of(secs: u64) -> String {
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+        .to_string()
 }
 
 /// Whether an `access` command can be run by the person with their own access.

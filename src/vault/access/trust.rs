@@ -347,6 +347,7 @@ fn fact_kind(f: &Fact) -> &'static str {
         Fact::Objection { .. } => "objection",
         Fact::Content { .. } => "entries",
         Fact::DataKey { .. } => "data key",
+        Fact::Prune { .. } => "prune of the access trail",
     }
 }
 

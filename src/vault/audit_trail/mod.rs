@@ -7,5 +7,6 @@
 //! reads them.
 
 pub mod audit_read;
+pub mod prune;
 pub(crate) mod restores;
 pub(crate) mod verify_ro;

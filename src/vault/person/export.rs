@@ -575,8 +575,9 @@ impl Ctx<'_> {
         }
         write!(
             w,
-            "</table><p><strong>Durée de conservation :</strong> {}</p><p><strong>Origine des informations :</strong> {}</p><p><strong>Vos droits :</strong></p><ul>",
+            "</table><p><strong>Durée de conservation :</strong> {}</p><p><strong>Conservation de l'historique des accès :</strong> {}</p><p><strong>Origine des informations :</strong> {}</p><p><strong>Vos droits :</strong></p><ul>",
             esc(&self.retention_text()),
+            esc(&self.vault.policy.audit.trail_retention),
             esc(&info.source)
         )
         .map_err(io)?;
@@ -648,6 +649,7 @@ impl Ctx<'_> {
                 "purposes": info.purposes,
                 "recipients": self.recipients().into_iter().map(|(c, w)| json!({"category": c, "professions": w})).collect::<Vec<_>>(),
                 "retention": self.retention_text(),
+                "access_trail_retention": self.vault.policy.audit.trail_retention,
                 "source": info.source,
                 "rights": info.rights,
                 "complaint": info.complaint,

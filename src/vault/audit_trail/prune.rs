@@ -1,0 +1,550 @@
+//! `coffre audit prune`: the access trail older than the policy's
+//! `[audit] trail_retention` (CNIL recommendation on logging, 2021) loses its
+//! content everywhere Coffre keeps it, without breaking verification.
+//!
+//! Steps (each resumable; `docs/audit-format.md`, "Pruning the access trail"):
+//! 1. the covered set is computed: format-2 entries dated before the cutoff,
+//!    up to the last checkpoint a DPO exported (unless told to go further);
+//! 2. a signed `prune` fact committing to exactly those positions is appended
+//!    (durable) — from here an interruption is resumed at the next opening;
+//! 3. the lines are rewritten in place as `{"pruned":"<leaf>","by":<fact>}`
+//!    (same length), through the journal, in batches;
+//! 4. the audit index records (`ax/…`) that point at them are removed;
+//! 5. an `audit.pruned` entry closes the prune; the vault settles and the
+//!    journal file is zeroed (it held the old lines);
+//! 6. the store is rewritten into fresh files ([`compact_store`]): sled keeps
+//!    removed values in its segment files until it reuses them.
+
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::audit::prune::{parse_pruned, positions_digest, pruned_bytes, MonthCount, PruneFact};
+use crate::audit::{merkle::leaf_hash, Draft};
+use crate::error::{Error, Result};
+use crate::policy::Capability;
+use crate::store::journal::{FileWrite, LogFile};
+use crate::store::{Batch, Store};
+use crate::vault::access::session::Session;
+use crate::vault::{now, rfc3339, Vault, STORE_DIR};
+
+/// Action of the prune (the fact's entry, and a refused or dry run).
+pub const PRUNE_ACTION: &str = "audit.prune";
+/// Action of the entry that closes a prune once every covered line is pruned.
+pub const PRUNED_ACTION: &str = "audit.pruned";
+/// Store key of the size of the last checkpoint exported with `audit checkpoint --out`.
+const EXPORTED_KEY: &[u8] = b"xc";
+/// Bytes of rewritten lines (or index values) per journal record.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// What `audit prune` is asked to do.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PruneOptions {
+    /// Act (otherwise a dry run).
+    pub yes: bool,
+    /// Go on with an implausible clock (audited).
+    pub confirm_clock: bool,
+    /// Prune also entries after the last checkpoint a DPO exported.
+    pub beyond_export: bool,
+}
+
+/// What a prune covers (or covered).
+#[derive(Clone, Debug, Serialize)]
+pub struct PrunePlan {
+    /// The policy's retention, in its words.
+    pub retention: String,
+    /// Entries dated before this are covered (RFC 3339).
+    pub cutoff: String,
+    /// Entries covered.
+    pub count: u64,
+    /// Range of their positions.
+    pub first: Option<u64>,
+    /// Last position.
+    pub last: Option<u64>,
+    /// Time of the oldest and newest covered entry.
+    pub from: Option<String>,
+    /// Time of the newest covered entry.
+    pub to: Option<String>,
+    /// Positions after this one were left out: the last exported checkpoint
+    /// covers no more (`None`: no limit).
+    pub limit: Option<u64>,
+    /// Old entries left out because of the limit.
+    pub held_back: u64,
+    /// Counts kept per month and profession (if the policy keeps them).
+    pub counts: Vec<MonthCount>,
+    /// Whether it was carried out.
+    pub done: bool,
+    /// Entry number of the prune fact, once written.
+    pub fact: Option<u64>,
+}
+
+/// One covered line: position, byte offset, length (without newline), leaf.
+struct Covered {
+    seq: u64,
+    offset: u64,
+    len: usize,
+    leaf: [u8; 32],
+}
+
+/// Reads the log up to `end` line by line: (position, offset, line).
+fn each_line(
+    path: &Path,
+    end: u64,
+    mut f: impl FnMut(u64, u64, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let io = |e| Error::io("cannot read the audit log", e);
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file.take(end));
+    let mut line = Vec::with_capacity(1024);
+    let (mut seq, mut offset) = (0u64, 0u64);
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(io)?;
+        if n == 0 {
+            return Ok(());
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        seq += 1;
+        f(seq, offset, &line)?;
+        offset += n as u64;
+    }
+}
+
+fn entry_secs(line: &[u8]) -> Option<u64> {
+    crate::audit::line_time(line)
+        .and_then(|t| std::str::from_utf8(t).ok())
+        .and_then(|t| crate::vault::clock::parse_time(t).ok())
+}
+
+impl Session<'_> {
+    /// `audit prune`: see the module documentation. A dry run (no `yes`)
+    /// reports what would be pruned and is audited as such. Errors:
+    /// [`Error::Refused`] (exit 3) without the `prune-audit` capability or
+    /// with an implausible clock (unless confirmed).
+    pub fn audit_prune(&mut self, opts: PruneOptions) -> Result<PrunePlan> {
+        self.require(Capability::PruneAudit, PRUNE_ACTION, None)?;
+        if opts.yes {
+            self.require_plausible_clock(PRUNE_ACTION, opts.confirm_clock)?;
+        }
+        let vault = self.vault();
+        let rules = &vault.policy.audit;
+        let cutoff = now().saturating_sub(rules.trail_retention_secs);
+        vault.settle()?;
+        let exported = match vault.store.get(EXPORTED_KEY)? {
+            Some(v) => Some(u64::from_be_bytes(v.as_slice().try_into().map_err(
+                |_| Error::Integrity("the record of the exported checkpoint is damaged".into()),
+            )?)),
+            None => None,
+        };
+        let limit = if opts.beyond_export {
+            None
+        } else {
+            Some(exported.unwrap_or(0))
+        };
+        let (covered, counts, times, held_back) = {
+            let log = vault.log()?;
+            vault.plan_prune(log.path(), log.state().offset, cutoff, limit)?
+        };
+        let mut plan = PrunePlan {
+            retention: rules.trail_retention.clone(),
+            cutoff: rfc3339(cutoff),
+            count: covered.len() as u64,
+            first: covered.first().map(|c| c.seq),
+            last: covered.last().map(|c| c.seq),
+            from: times.map(|t| rfc3339(t.0)),
+            to: times.map(|t| rfc3339(t.1)),
+            limit,
+            held_back,
+            counts: if rules.trail_counts {
+                counts
+            } else {
+                Vec::new()
+            },
+            done: false,
+            fact: None,
+        };
+        let period = match (&plan.from, &plan.to) {
+            (Some(a), Some(b)) => format!("{} entries dated {a} to {b}", plan.count),
+            _ => "no entry".to_string(),
+        };
+        if !opts.yes || covered.is_empty() {
+            let what = if opts.yes {
+                "nothing to prune"
+            } else {
+                "dry run"
+            };
+            vault.audit(self.draft(PRUNE_ACTION).detail(&format!(
+                "{what}: {period}, older than {} (retention {})",
+                plan.cutoff, plan.retention
+            )))?;
+            return Ok(plan);
+        }
+        let fact = PruneFact {
+            cutoff,
+            first: covered[0].seq,
+            last: covered[covered.len() - 1].seq,
+            count: covered.len() as u64,
+            positions: hex::encode(positions_digest(covered.iter().map(|c| c.seq))),
+            counts: plan.counts.clone(),
+        };
+        let json = crate::rights::Fact::Prune {
+            cutoff: fact.cutoff,
+            first: fact.first,
+            last: fact.last,
+            count: fact.count,
+            positions: fact.positions.clone(),
+            counts: fact.counts.clone(),
+        }
+        .to_json()?;
+        let draft = self
+            .draft(PRUNE_ACTION)
+            .detail(&format!(
+                "pruning {period}, older than {} (retention {})",
+                plan.cutoff, plan.retention
+            ))
+            .fact(json, self.fact_signer());
+        let written = vault.durable(vec![draft], Batch::new())?;
+        let seq = written
+            .first()
+            .map(|l| l.entry.seq)
+            .ok_or_else(|| Error::AuditUnavailable("the prune fact was not written".into()))?;
+        plan.fact = Some(seq);
+        vault.finish_prune(seq, &fact, covered, self.draft(PRUNED_ACTION))?;
+        plan.done = true;
+        Ok(plan)
+    }
+}
+
+type Planned = (Vec<Covered>, Vec<MonthCount>, Option<(u64, u64)>, u64);
+
+impl Vault {
+    /// The lines a prune with `cutoff` covers up to position `limit`: intact
+    /// format-2 entries dated before the cutoff. Also the counts per month and
+    /// profession, the covered period and how many old entries the limit held back.
+    fn plan_prune(
+        &self,
+        path: &Path,
+        end: u64,
+        cutoff: u64,
+        limit: Option<u64>,
+    ) -> Result<Planned> {
+        let mut covered = Vec::new();
+        let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
+        let mut span: Option<(u64, u64)> = None;
+        let mut held_back = 0u64;
+        each_line(path, end, |seq, offset, line| {
+            if !line.starts_with(b"{\"v\":2,") {
+                return Ok(());
+            }
+            let Some(t) = entry_secs(line) else {
+                return Ok(());
+            };
+            if t >= cutoff {
+                return Ok(());
+            }
+            if limit.is_some_and(|l| seq > l) {
+                held_back += 1;
+                return Ok(());
+            }
+            let e = crate::audit::AuditEntry::from_line(line, &format!("entry {seq}"))?;
+            let month = e.time.get(..7).unwrap_or("").to_string();
+            *counts.entry((month, e.profession)).or_default() += 1;
+            span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+            covered.push(Covered {
+                seq,
+                offset,
+                len: line.len(),
+                leaf: leaf_hash(line),
+            });
+            Ok(())
+        })?;
+        let counts = counts
+            .into_iter()
+            .map(|((month, profession), n)| MonthCount {
+                month,
+                profession,
+                n,
+            })
+            .collect();
+        Ok((covered, counts, span, held_back))
+    }
+
+    /// Rewrites the lines the prune fact at entry `seq` covers, removes their
+    /// index records, closes the prune with `closing` (an `audit.pruned`
+    /// entry), settles and zeroes the journal. `covered`: the lines as
+    /// planned; checked again against the fact.
+    fn finish_prune(
+        &self,
+        seq: u64,
+        fact: &PruneFact,
+        covered: Vec<Covered>,
+        closing: Draft,
+    ) -> Result<()> {
+        let digest = hex::encode(positions_digest(covered.iter().map(|c| c.seq)));
+        if covered.len() as u64 != fact.count || digest != fact.positions {
+            return Err(Error::Integrity(format!(
+                "the lines covered by the prune fact at audit entry {seq} are not those it commits to"
+            )));
+        }
+        // 3. The lines, in batches of contiguous runs.
+        let mut writes: Vec<FileWrite> = Vec::new();
+        let mut size = 0usize;
+        for c in &covered {
+            let bytes = pruned_bytes(&c.leaf, seq, c.len).ok_or_else(|| {
+                Error::Integrity(format!("audit entry {} is too short to be an entry", c.seq))
+            })?;
+            size += bytes.len();
+            match writes.last_mut() {
+                Some(w) if w.offset + w.bytes.len() as u64 == c.offset => {
+                    w.bytes.push(b'\n');
+                    w.bytes.extend_from_slice(&bytes);
+                }
+                _ => writes.push(FileWrite {
+                    file: LogFile::Audit,
+                    offset: c.offset,
+                    bytes,
+                }),
+            }
+            if size >= BATCH_BYTES {
+                self.rewrite_in_place(std::mem::take(&mut writes), Batch::new())?;
+                size = 0;
+            }
+        }
+        // 4. The index records pointing at them, in the last batches.
+        let mut pruned: Vec<u64> = covered.iter().map(|c| c.seq).collect();
+        pruned.sort_unstable();
+        let mut batch = Batch::new();
+        let mut batch_size = 0usize;
+        for (k, v) in self.store.scan_prefix(b"ax/")? {
+            let mut pairs = Vec::new();
+            crate::vault::index_pairs(&k, &v, &mut pairs)?;
+            let keep: Vec<(u64, u64)> = pairs
+                .iter()
+                .copied()
+                .filter(|(s, _)| pruned.binary_search(s).is_err())
+                .collect();
+            if keep.len() == pairs.len() {
+                continue;
+            }
+            if keep.is_empty() {
+                batch.remove(k);
+            } else {
+                let mut value = Vec::with_capacity(keep.len() * 16);
+                for (s, o) in keep {
+                    value.extend_from_slice(&s.to_be_bytes());
+                    value.extend_from_slice(&o.to_be_bytes());
+                }
+                batch_size += value.len() + k.len();
+                batch.put(k, value);
+            }
+            if batch_size >= BATCH_BYTES {
+                self.rewrite_in_place(std::mem::take(&mut writes), std::mem::take(&mut batch))?;
+                batch_size = 0;
+            }
+        }
+        self.rewrite_in_place(writes, batch)?;
+        // 5. Closed, settled, and the journal's old records zeroed.
+        self.audit(closing.detail(&format!(
+            "{} entries pruned as recorded at entry {seq} (entries {} to {}, dated before {})",
+            fact.count,
+            fact.first,
+            fact.last,
+            rfc3339(fact.cutoff)
+        )))?;
+        self.settle()?;
+        self.journal
+            .lock()
+            .map_err(|_| Error::Io("journal lock poisoned".into()))?
+            .scrub()
+    }
+
+    /// Completes a prune an interruption left under way: the log's last line is
+    /// a prune fact. Runs at open, before anything else is written.
+    pub(in crate::vault) fn resume_prune(&self) -> Result<()> {
+        let (path, end, size) = {
+            let log = self.log()?;
+            (
+                log.path().to_path_buf(),
+                log.state().offset,
+                log.state().size,
+            )
+        };
+        if size == 0 {
+            return Ok(());
+        }
+        let last = last_line(&path, end)?;
+        if !last.starts_with(b"{\"v\":3,")
+            || memchr::memmem::find(&last, b"\"fact\":{\"kind\":\"prune\"").is_none()
+        {
+            return Ok(());
+        }
+        let entry = crate::audit::AuditEntry::from_line(&last, "prune fact")?;
+        let Some(raw) = entry.fact else { return Ok(()) };
+        let Ok(crate::rights::Fact::Prune {
+            cutoff,
+            first,
+            last: last_pos,
+            count,
+            positions,
+            counts,
+        }) = crate::rights::Fact::parse(raw.get(), size)
+        else {
+            return Ok(());
+        };
+        let fact = PruneFact {
+            cutoff,
+            first,
+            last: last_pos,
+            count,
+            positions,
+            counts,
+        };
+        // The covered set as the fact defines it: pruned by it, or still an
+        // entry dated before its cutoff.
+        let mut covered = Vec::new();
+        each_line(&path, end, |seq, offset, line| {
+            if seq < first || seq > last_pos {
+                return Ok(());
+            }
+            if let Some((leaf, by)) = parse_pruned(line) {
+                if by == size {
+                    covered.push(Covered {
+                        seq,
+                        offset,
+                        len: line.len(),
+                        leaf,
+                    });
+                }
+            } else if line.starts_with(b"{\"v\":2,") && entry_secs(line).is_some_and(|t| t < cutoff)
+            {
+                covered.push(Covered {
+                    seq,
+                    offset,
+                    len: line.len(),
+                    leaf: leaf_hash(line),
+                });
+            }
+            Ok(())
+        })?;
+        let closing = Draft::new(crate::vault::ADOPTION_ACTOR, "", PRUNED_ACTION);
+        self.finish_prune(size, &fact, covered, closing)
+    }
+
+    /// Records the size of a checkpoint exported with `audit checkpoint --out`:
+    /// `audit prune` goes no further unless told to.
+    pub fn record_exported_checkpoint(&self, size: u64) -> Result<()> {
+        let mut b = Batch::new();
+        b.put(EXPORTED_KEY.to_vec(), size.to_be_bytes().to_vec());
+        self.commit(b)
+    }
+
+    /// The prunes recorded in the register (verified), oldest first.
+    pub fn prunes(&self) -> Result<Vec<crate::rights::state::PruneRecord>> {
+        self.with_register(|r| Ok(r.prunes.clone()))
+    }
+}
+
+/// The last complete line of the log at `path` that is `end` bytes long.
+fn last_line(path: &Path, end: u64) -> Result<Vec<u8>> {
+    let io = |e| Error::io("cannot read the audit log", e);
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let from = end.saturating_sub(crate::audit::MAX_LINE as u64 + 1);
+    f.seek(SeekFrom::Start(from)).map_err(io)?;
+    let mut buf = vec![0u8; (end - from) as usize];
+    f.read_exact(&mut buf).map_err(io)?;
+    buf.pop();
+    let start = buf.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    Ok(buf[start..].to_vec())
+}
+
+/// Rewrites the store of the vault in `dir` into fresh files and removes the
+/// old ones: sled keeps removed and replaced values in its segment files until
+/// it reuses the space, so after a prune the removed index records would still
+/// be on disk. Takes the vault's lock. The copy is made in `store.compact`;
+/// once it is complete a marker file `store.swap` is written, the old folder
+/// moved to `store.old` and the copy put in its place ([`recover_compaction`]
+/// finishes an interrupted swap at the next opening).
+pub fn compact_store(dir: &Path) -> Result<()> {
+    let _lock = crate::vault::take_lock(dir)?;
+    recover_compaction(dir)?;
+    let live = dir.join(STORE_DIR);
+    let fresh = dir.join(COMPACT_DIR);
+    {
+        let old = crate::store::sled_store::SledStore::open(&live)?;
+        let new = crate::store::sled_store::SledStore::open(&fresh)?;
+        let mut batch = Batch::new();
+        let mut size = 0usize;
+        let mut failed: Option<Error> = None;
+        old.for_each(&mut |k, v| {
+            size += k.len() + v.len();
+            batch.put(k.to_vec(), v.to_vec());
+            if size >= 4 * BATCH_BYTES {
+                if let Err(e) = new.apply(std::mem::take(&mut batch)) {
+                    failed.get_or_insert(e);
+                }
+                size = 0;
+            }
+            Ok(())
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        new.apply(batch)?;
+        new.commit(Batch::new())?;
+    }
+    let io = |e| Error::io("cannot replace the store by its compacted copy", e);
+    crate::private_files::options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(dir.join(SWAP_MARKER))
+        .and_then(|f| f.sync_all())
+        .map_err(io)?;
+    sync_dir(dir)?;
+    std::fs::rename(&live, dir.join(OLD_DIR)).map_err(io)?;
+    std::fs::rename(&fresh, &live).map_err(io)?;
+    sync_dir(dir)?;
+    recover_compaction(dir)
+}
+
+const COMPACT_DIR: &str = "store.compact";
+const OLD_DIR: &str = "store.old";
+const SWAP_MARKER: &str = "store.swap";
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("cannot sync the vault directory", e))
+}
+
+/// Whether a compaction of the store was interrupted while swapping folders.
+pub(in crate::vault) fn swap_pending(dir: &Path) -> bool {
+    dir.join(SWAP_MARKER).exists()
+}
+
+/// Finishes or undoes an interrupted [`compact_store`]: with the marker, the
+/// complete copy takes the place of a store already moved aside; without it, a
+/// partial copy is removed. Then no earlier copy is left.
+pub(in crate::vault) fn recover_compaction(dir: &Path) -> Result<()> {
+    let io = |e| Error::io("cannot finish a compaction of the store", e);
+    let live = dir.join(STORE_DIR);
+    let fresh = dir.join(COMPACT_DIR);
+    let marker = dir.join(SWAP_MARKER);
+    if marker.exists() && !live.exists() && fresh.is_dir() {
+        std::fs::rename(&fresh, &live).map_err(io)?;
+        sync_dir(dir)?;
+    }
+    for leftover in [dir.join(OLD_DIR), fresh] {
+        if leftover.exists() && live.is_dir() {
+            std::fs::remove_dir_all(&leftover).map_err(io)?;
+        }
+    }
+    if marker.exists() && live.is_dir() {
+        std::fs::remove_file(&marker).map_err(io)?;
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
