@@ -1,0 +1,586 @@
+//! A review of the access trail's pruning, the bulk import's shared content
+//! facts and the trust layer, with an attacker's means: write access to the
+//! vault's folder (the log, the store through a forged journal record), a
+//! member's own passphrase, a DPO's capability and a clock they set.
+//!
+//! Each test asserts the secure behaviour. Those marked `#[ignore = "fault:
+//! …"]` fail while the fault they name is there.
+
+mod util;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use coffre::audit::merkle::leaf_hash;
+use coffre::audit::prune::{line_leaf, parse_pruned};
+use coffre::store::journal::{Journal, Record, DEFAULT_CAPACITY};
+use coffre::store::{layout, Op};
+use serde_json::Value;
+use util::clock::shim;
+use util::{contains_bytes, marker, TestVault};
+
+const DAY: i64 = 86_400;
+const TWO_YEARS: i64 = -2 * 365 * DAY;
+
+fn lines(path: &Path) -> Vec<Vec<u8>> {
+    let data = std::fs::read(path).unwrap();
+    data.split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+fn write_lines(path: &Path, lines: &[Vec<u8>]) {
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(l);
+        out.push(b'\n');
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+fn is_pruned(l: &[u8]) -> bool {
+    parse_pruned(l).is_some()
+}
+
+fn json(l: &[u8]) -> Value {
+    serde_json::from_slice(l).unwrap()
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn rfc3339(secs: i64) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs as u64)).to_string()
+}
+
+/// Appends a record to the journal of a closed vault: the next open replays it
+/// (no key needed: anyone with write access to the folder can).
+fn forge_store(dir: &Path, ops: Vec<Op>) {
+    let (mut j, pending) = Journal::open(&dir.join("journal"), DEFAULT_CAPACITY).unwrap();
+    assert!(pending.is_empty(), "the vault was not closed cleanly");
+    j.append(&Record {
+        writes: vec![],
+        ops,
+    })
+    .unwrap();
+}
+
+/// The DPO exports a checkpoint (so that the prune may reach that far) and
+/// prunes, confirming the clock jump the aged commands made.
+fn export_and_prune(v: &TestVault) {
+    let export = v.root.path().join(format!("{}.cp", marker("export")));
+    v.anon(&["audit", "checkpoint", "--out", export.to_str().unwrap()])
+        .expect_code(0, "export a checkpoint");
+    let r = v.as_user("p.dpo", &["audit", "prune", "--yes", "--confirm-clock"]);
+    r.expect_code(0, "prune");
+    assert!(r.stdout.contains("pruned"), "{}", r.stdout);
+}
+
+/// A format-2 line of exactly `len` bytes at position `seq` linking to `prev`.
+fn filler(seq: usize, prev: &[u8; 32], time: &str, len: usize) -> Vec<u8> {
+    let make = |pad: &str| {
+        format!(
+            "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"{time}\",\"actor\":\"dir.martin\",\
+             \"profession\":\"directeur\",\"action\":\"dossier.list\",\"dossier\":null,\"entry\":null,\
+             \"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":\"{pad}\",\
+             \"justification\":null}}",
+            hex::encode(prev)
+        )
+    };
+    let base = make("").len();
+    assert!(
+        base <= len,
+        "the line to replace is too short ({len} < {base})"
+    );
+    let line = make(&"x".repeat(len - base)).into_bytes();
+    assert_eq!(line.len(), len);
+    line
+}
+
+/// A pruned line no longer carries its `prev`, so the line before it is bound
+/// only by the checkpoints' Merkle roots — which an unlock does not recompute.
+/// Someone with write access to the folder replaces the signed objection fact
+/// (the last line before a pruned read) by an unsigned line of the same length,
+/// removes the objection record and the members' anchors: the educator's
+/// coffre replays the register from the genesis, never sees the objection, and
+/// shows the field the person objected to.
+#[test]
+#[ignore = "fault: a fact just before a pruned line can be replaced; unlock's replay from the genesis trusts a hash chain that pruning broke"]
+fn a_fact_just_before_a_pruned_line_cannot_be_removed_behind_the_register() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    let secret = marker("IDENT");
+    v.add_entry("dir.martin", &d, "identity", &[&format!("text={secret}")]);
+    assert!(v
+        .as_user("e.petit", &["dossier", "show", &d])
+        .ok("the educator reads")
+        .contains(&secret));
+    // Two years back: the person's objection, then the educator's reads.
+    v.as_user_at(
+        &lib,
+        TWO_YEARS,
+        "dir.martin",
+        &[
+            "access",
+            "object",
+            &d,
+            "--category",
+            "identity",
+            "--profession",
+            "educateur-specialise",
+        ],
+    )
+    .expect_code(0, "the objection");
+    for _ in 0..2 {
+        v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d])
+            .expect_code(0, "an old read");
+    }
+    let r = v.as_user("e.petit", &["dossier", "show", &d]);
+    r.expect_code(0, "the educator reads");
+    assert!(!r.stdout.contains(&secret), "the objection withholds it");
+    export_and_prune(&v);
+    v.verify()
+        .expect_code(0, "the honest pruned vault verifies");
+
+    // The attack: no key, only the files.
+    let path = v.audit_path();
+    let mut log = lines(&path);
+    let o = log
+        .iter()
+        .position(|l| contains_bytes(l, b"\"fact\":{\"kind\":\"objection\""))
+        .expect("the objection fact");
+    let q = (o + 1..log.len())
+        .find(|&i| is_pruned(&log[i]))
+        .expect("a pruned line after the objection");
+    let prune_line = log
+        .iter()
+        .find(|l| contains_bytes(l, b"\"fact\":{\"kind\":\"prune\""))
+        .unwrap();
+    let time = json(prune_line)["time"].as_str().unwrap().to_string();
+    let mut prev = line_leaf(&log[o - 1]);
+    for i in o..q {
+        let new = filler(i + 1, &prev, &time, log[i].len());
+        prev = leaf_hash(&new);
+        log[i] = new;
+    }
+    write_lines(&path, &log);
+    forge_store(
+        &v.dir,
+        vec![
+            Op::Remove(layout::objection(&d, "identity", "educateur-specialise")),
+            Op::Remove(b"ra/e.petit".to_vec()),
+            Op::Remove(b"ra/dir.martin".to_vec()),
+        ],
+    );
+    // Offline, the signed roots see it.
+    v.verify()
+        .expect_code(5, "audit verify sees the rewritten lines");
+    // At unlock, the member's coffre must too.
+    let r = v.as_user("e.petit", &["dossier", "show", &d]);
+    assert!(
+        !r.stdout.contains(&secret),
+        "the objection was removed from the register: the educator sees the withheld field"
+    );
+    r.expect_code(5, "the educator's unlock after a fact was removed");
+}
+
+/// A member's signed record of where the log ended (`cs/{member}`) names the
+/// leaf of the last line they saw. When that line is an old read, a legitimate
+/// prune rewrites it; the record is then checked against the hash of the pruned
+/// bytes, not the leaf the pruned line carries: `audit verify` fails for ever
+/// and the member can no longer unlock — an honest vault broken by its DPO's
+/// routine prune.
+#[test]
+#[ignore = "fault: a member whose last-seen line is pruned breaks audit verify and their own unlock (exit 5) for ever"]
+fn a_prune_of_the_line_a_member_last_saw_keeps_the_vault_valid() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    // The educator's last command is two years old (a long leave).
+    v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d])
+        .expect_code(0, "an old read");
+    v.as_user("dir.martin", &["dossier", "list"])
+        .expect_code(0, "the director works on");
+    export_and_prune(&v);
+    v.verify()
+        .expect_code(0, "audit verify after a routine prune");
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "the educator comes back");
+}
+
+/// A pruned line keeps the exact length and the leaf hash — an unsalted
+/// SHA-256 — of the line it replaces. Everything in a read's line but the
+/// reader, the dossier and the second is known or guessable from the rest of
+/// the log (`seq`, `prev`, the actions, category sets, staff and dossier ids
+/// of the lines kept). Anyone with the log confirms who read which dossier.
+#[test]
+#[ignore = "fault: the leaf a pruned line keeps is an unsalted hash of a guessable line: reader and dossier are recovered by trying the candidates"]
+fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("a.roux", "Alain Roux", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d1 = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    let d2 = v.create_dossier("dir.martin", "Marc Blanc", "1960-02-02");
+    for d in [&d1, &d2] {
+        v.team_add("dir.martin", d, "e.petit");
+        v.team_add("dir.martin", d, "a.roux");
+        v.add_entry("dir.martin", d, "identity", &["text=coordonnees"]);
+    }
+    // The read to prune: who and which dossier are what must not survive.
+    let t0 = now_secs() + TWO_YEARS;
+    v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d2])
+        .expect_code(0, "an old read");
+    let t1 = now_secs() + TWO_YEARS;
+    // Normal use, kept in the trail.
+    for who in ["e.petit", "a.roux"] {
+        for d in [&d1, &d2] {
+            v.as_user(who, &["dossier", "show", d])
+                .expect_code(0, "read");
+        }
+    }
+    export_and_prune(&v);
+
+    // The attacker reads the pruned log only.
+    let log = lines(&v.audit_path());
+    let kept: Vec<Value> = log
+        .iter()
+        .filter(|l| l.starts_with(b"{\"v\":"))
+        .map(|l| json(l))
+        .collect();
+    let mut people: Vec<(String, String)> = Vec::new();
+    let mut actions: Vec<String> = Vec::new();
+    let mut dossiers: Vec<String> = vec!["null".into()];
+    let mut cats: Vec<String> = Vec::new();
+    let add = |list: &mut Vec<String>, s: String| {
+        if !list.contains(&s) {
+            list.push(s)
+        }
+    };
+    for e in &kept {
+        let pair = (
+            e["actor"].as_str().unwrap_or("").to_string(),
+            e["profession"].as_str().unwrap_or("").to_string(),
+        );
+        if !people.contains(&pair) {
+            people.push(pair);
+        }
+        add(&mut actions, e["action"].as_str().unwrap_or("").to_string());
+        add(&mut dossiers, e["dossier"].to_string());
+        add(&mut cats, e["categories"].to_string());
+    }
+    let mut found = Vec::new();
+    for (i, l) in log.iter().enumerate() {
+        let Some((target, _)) = parse_pruned(l) else {
+            continue;
+        };
+        let prev = hex::encode(line_leaf(&log[i - 1]));
+        for t in t0 - 2..=t1 + 2 {
+            let time = rfc3339(t);
+            for (actor, prof) in &people {
+                for action in &actions {
+                    for dossier in &dossiers {
+                        for c in &cats {
+                            for outcome in ["ok", "denied"] {
+                                let cand = format!(
+                                    "{{\"v\":2,\"seq\":{},\"prev\":\"{prev}\",\"time\":\"{time}\",\
+                                     \"actor\":\"{actor}\",\"profession\":\"{prof}\",\"action\":\"{action}\",\
+                                     \"dossier\":{dossier},\"entry\":null,\"target\":null,\"categories\":{c},\
+                                     \"outcome\":\"{outcome}\",\"break_glass\":false,\"detail\":null,\
+                                     \"justification\":null}}",
+                                    i + 1
+                                );
+                                if cand.len() == l.len() && leaf_hash(cand.as_bytes()) == target {
+                                    found.push(format!("{actor} {action} {dossier}"));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "pruned entries recovered from their leaves: {found:?}"
+    );
+}
+
+/// The clock check judges each step between consecutive entries (at most 45
+/// days ahead) but not where the steps lead: a DPO runs a command every 40
+/// days of a clock they move forward, ten times in a few seconds, then prunes
+/// with no `--confirm-clock`. The prune's own time is a year ahead, so its
+/// cutoff lets it erase a read made today, well within the retention.
+#[test]
+#[ignore = "fault: a clock walked forward in 40-day steps prunes reads still within retention, with no --confirm-clock"]
+fn a_prune_never_reaches_a_read_within_retention_without_a_confirmed_clock() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "today's read");
+    let export = v.root.path().join("export.cp");
+    v.anon(&["audit", "checkpoint", "--out", export.to_str().unwrap()])
+        .expect_code(0, "export");
+    for k in 1..=10 {
+        v.as_user_at(&lib, k * 40 * DAY, "p.dpo", &["audit", "log"])
+            .expect_code(0, "a DPO command under a clock moved on");
+    }
+    let r = v.as_user_at(&lib, 400 * DAY, "p.dpo", &["audit", "prune", "--yes"]);
+    let log = lines(&v.audit_path());
+    let read_kept = log.iter().any(|l| {
+        contains_bytes(l, b"\"action\":\"dossier.read\"")
+            && contains_bytes(l, b"\"actor\":\"e.petit\"")
+    });
+    assert!(
+        read_kept,
+        "today's read was pruned (prune exit {}: {})",
+        r.code, r.stdout
+    );
+}
+
+/// A bulk import now signs one content fact per dossier and group, carried by
+/// the group's last entry there: the other entries' `entry.add` lines carry no
+/// fact (format 2), so the access trail's prune erases them — who wrote which
+/// entry of which dossier, when — although writes are not the access trail and
+/// every other `entry.add` (format 3) is kept for ever.
+#[test]
+#[ignore = "fault: the prune erases the entry.add lines of imported entries (format 2 since the shared content fact), not only the access trail"]
+fn a_prune_keeps_the_record_of_every_entry_written() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    let mut text = String::new();
+    for i in 0..3 {
+        text.push_str(&format!(
+            "{{\"dossier\":\"{d}\",\"kind\":\"daily-life\",\"fields\":{{\"text\":\"note {i}\"}}}}\n"
+        ));
+    }
+    let file = v.root.path().join("notes.jsonl");
+    std::fs::write(&file, text).unwrap();
+    v.as_user_at(
+        &lib,
+        TWO_YEARS,
+        "e.petit",
+        &["entry", "import", file.to_str().unwrap()],
+    )
+    .expect_code(0, "an import two years back");
+    let count = |log: &[Vec<u8>]| {
+        log.iter()
+            .filter(|l| contains_bytes(l, b"\"action\":\"entry.add\""))
+            .count()
+    };
+    assert_eq!(count(&lines(&v.audit_path())), 3, "one line per entry");
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "back to today");
+    export_and_prune(&v);
+    assert_eq!(
+        count(&lines(&v.audit_path())),
+        3,
+        "the writes of the imported entries are gone from the log"
+    );
+}
+
+/// A prune interrupted (a crash, a power cut) after its fact was made durable
+/// and before the vault settled: at the next opening the journal restores the
+/// command's lines, the fact among them, and the open flags them with an
+/// `audit.adopted` entry — written *before* the open's `resume_prune`, which
+/// then no longer finds the fact as the log's last line and does nothing. The
+/// prune now counts as completed with its covered lines whole: an integrity
+/// failure at every unlock and every verify, for ever.
+///
+/// The crashed state is built exactly: the vault as it was when the DPO
+/// started, plus one journal record holding the lines the prune command wrote
+/// up to its fact (what `durable()` journals before it applies anything).
+#[test]
+#[ignore = "fault: a prune interrupted after its fact is flagged audit.adopted before resume_prune runs; the vault then fails (exit 5) for ever"]
+fn a_prune_interrupted_after_its_fact_is_completed_at_the_next_opening() {
+    use coffre::store::journal::{FileWrite, LogFile};
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    for _ in 0..3 {
+        v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d])
+            .expect_code(0, "an old read");
+    }
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "today's read");
+    let export = v.root.path().join("export.cp");
+    v.anon(&["audit", "checkpoint", "--out", export.to_str().unwrap()])
+        .expect_code(0, "export");
+    // The vault as the DPO's command finds it.
+    let before = v.root.path().join("before");
+    let st = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&v.dir)
+        .arg(&before)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let start = std::fs::metadata(v.audit_path()).unwrap().len() as usize;
+    v.as_user("p.dpo", &["audit", "prune", "--yes", "--confirm-clock"])
+        .expect_code(0, "the prune");
+    let after = std::fs::read(v.audit_path()).unwrap();
+    let fact_at = after[start..]
+        .split(|b| *b == b'\n')
+        .scan(start, |off, l| {
+            let here = *off;
+            *off += l.len() + 1;
+            Some((here, l.to_vec()))
+        })
+        .find(|(_, l)| contains_bytes(l, b"\"fact\":{\"kind\":\"prune\""))
+        .expect("the prune fact");
+    let end = fact_at.0 + fact_at.1.len() + 1;
+    let written = after[start..end].to_vec();
+    // Crashed right after the fact: the vault before, the fact's lines journaled
+    // and written, nothing settled.
+    std::fs::remove_dir_all(&v.dir).unwrap();
+    std::fs::rename(&before, &v.dir).unwrap();
+    {
+        let (mut j, pending) = Journal::open(&v.dir.join("journal"), DEFAULT_CAPACITY).unwrap();
+        assert!(pending.is_empty());
+        j.append(&Record {
+            writes: vec![FileWrite {
+                file: LogFile::Audit,
+                offset: start as u64,
+                bytes: written.clone(),
+            }],
+            ops: vec![],
+        })
+        .unwrap();
+    }
+    let mut log = std::fs::read(v.audit_path()).unwrap();
+    assert_eq!(log.len(), start);
+    log.extend_from_slice(&written);
+    std::fs::write(v.audit_path(), &log).unwrap();
+    // The next opening completes the prune; the vault stays usable.
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "the educator's next command");
+    v.verify()
+        .expect_code(0, "audit verify after the interrupted prune");
+    let pruned = lines(&v.audit_path())
+        .iter()
+        .filter(|l| is_pruned(l))
+        .count();
+    assert_eq!(pruned, 3, "the three old reads are pruned");
+}
+
+/// An entry's content element commits to the *shape* of each version (number,
+/// author, time, field names and categories), not to the sealed values —
+/// although `docs/audit-format.md` and `docs/crypto.md` say it covers "the
+/// SHA-256 of each stored version record". A member of the care team who holds
+/// the category's key (here an educator, for a daily-life note a colleague
+/// wrote) and has the files re-seals the colleague's note with a text of their
+/// own: no content fact, no audit line, the colleague's name on it, and every
+/// read shows it as theirs.
+#[test]
+#[ignore = "fault: a colleague's note re-sealed under the dossier's data key keeps its content element (values are not committed): rewritten unseen"]
+fn a_colleagues_note_resealed_by_a_key_holder_is_refused() {
+    use coffre::crypto::kdf;
+    use coffre::crypto::wrap::{self, Identity};
+    use coffre::crypto::{envelope, Aad, Key32};
+    use coffre::store::records::{
+        decode, encode, DataKeyRecord, StaffRecord, VaultMeta, VersionRecord,
+    };
+    use coffre::store::sled_store::SledStore;
+    use coffre::store::Store;
+    use coffre::vault::keys::{category_wrap_key, data_key_aad, field_aad};
+    use secrecy::SecretString;
+
+    let mut v = TestVault::new();
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("a.roux", "Alain Roux", "educateur-specialise", true);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    v.team_add("dir.martin", &d, "a.roux");
+    let original = marker("ORIGINAL");
+    let entry = v.add_entry("a.roux", &d, "daily-life", &[&format!("text={original}")]);
+    assert!(v
+        .as_user("e.petit", &["entry", "show", &entry])
+        .ok("the colleague reads it")
+        .contains(&original));
+
+    // The educator, with the files and their own passphrase.
+    let forged = marker("FORGED");
+    let put = {
+        let store = SledStore::open(&v.dir.join("store")).unwrap();
+        let meta: VaultMeta = decode(&store.get(b"meta").unwrap().unwrap(), "meta").unwrap();
+        let rec: StaffRecord = decode(&store.get(b"s/e.petit").unwrap().unwrap(), "staff").unwrap();
+        let pkey = kdf::derive(
+            &SecretString::from(v.pass("e.petit").to_string()),
+            &rec.salt,
+            &rec.kdf,
+        )
+        .unwrap();
+        let aad = Aad::new("coffre/identity/v1")
+            .with(meta.vault_id.as_bytes())
+            .with(b"e.petit");
+        let secret = envelope::open(&pkey, &aad, &rec.identity_sealed).unwrap();
+        let identity = Identity::parse(std::str::from_utf8(&secret).unwrap()).unwrap();
+        let mut keys = Vec::new();
+        for (_, ct) in store.scan_prefix(b"w/").unwrap() {
+            if let Some(m) = wrap::unwrap(&ct, &identity).unwrap() {
+                if m.len() == 32 {
+                    keys.push(Key32::from_slice(&m).unwrap());
+                }
+            }
+        }
+        let dk: DataKeyRecord = decode(
+            &store
+                .get(&layout::data_key(&d, "daily-life", None))
+                .unwrap()
+                .unwrap(),
+            "dk",
+        )
+        .unwrap();
+        let erasure =
+            Key32::from_slice(&std::fs::read(v.dir.join("erasure").join(&d)).unwrap()).unwrap();
+        let dk_aad = data_key_aad(&meta.vault_id, &d, "daily-life", dk.key_gen);
+        let data_key = keys
+            .iter()
+            .find_map(|k| {
+                let wk =
+                    category_wrap_key(&erasure, k, &meta.vault_id, &d, "daily-life", dk.key_gen)
+                        .unwrap();
+                envelope::open(&wk, &dk_aad, &dk.wrapped).ok()
+            })
+            .expect("the educator holds the daily-life key");
+        let data_key = Key32::from_slice(&data_key).unwrap();
+        let vkey = layout::version(&entry, 1);
+        let mut ver: VersionRecord =
+            decode(&store.get(&vkey).unwrap().unwrap(), "version").unwrap();
+        let f = &mut ver.fields[0];
+        let aad = field_aad(&meta.vault_id, &d, &entry, &f.name, 1, &f.category);
+        f.ciphertext = envelope::seal(&data_key, &aad, forged.as_bytes()).unwrap();
+        (vkey, encode(&ver).unwrap())
+    };
+    forge_store(&v.dir, vec![Op::Put(put.0, put.1)]);
+    let r = v.as_user("a.roux", &["entry", "show", &entry]);
+    assert!(
+        !r.stdout.contains(&forged),
+        "the colleague's note now says what the educator wrote, under the colleague's name"
+    );
+    r.expect_code(5, "a note re-sealed outside coffre");
+}
