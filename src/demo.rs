@@ -219,7 +219,7 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
                 w(&mut out, &format!("  {e} (exit code {})", e.exit_code()))
             }
             Err(e) => return Err(e),
-            Ok(_) => return Err(Error::Io("the demo expected a refusal".into())),
+            Ok(_) => return Err(Error::Io(msg!("demo-expected-refusal"))),
         }
     }
 

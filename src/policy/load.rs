@@ -119,7 +119,7 @@ pub fn load(path: &Path) -> Result<Policy> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::Policy {
         file: path.display().to_string(),
         line: 0,
-        reason: format!("cannot read: {e}"),
+        reason: msg!("policy-cannot-read", reason = e),
     })?;
     parse(&text, &path.display().to_string())
 }
@@ -138,7 +138,7 @@ impl Ctx<'_> {
             .count()
             + 1
     }
-    fn err<T>(&self, span: std::ops::Range<usize>, reason: impl Into<String>) -> Result<T> {
+    fn err<T>(&self, span: std::ops::Range<usize>, reason: crate::error::Msg) -> Result<T> {
         let line = if span.end == 0 {
             0
         } else {
@@ -147,7 +147,7 @@ impl Ctx<'_> {
         Err(Error::Policy {
             file: self.file.to_string(),
             line,
-            reason: reason.into(),
+            reason,
         })
     }
 }
@@ -186,21 +186,21 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         Error::Policy {
             file: file.to_string(),
             line,
-            reason: e.message().to_string(),
+            reason: msg!("policy-toml-syntax", detail = e.message()),
         }
     })?;
 
     if *raw.format.get_ref() != 1 {
         return cx.err(
             raw.format.span(),
-            "unsupported policy format (this Coffre reads format = 1)",
+            msg!("unsupported-policy-format-coffre-reads-format"),
         );
     }
     let hours = *raw.rules.break_glass_hours.get_ref();
     if !(1..=24).contains(&hours) {
         return cx.err(
             raw.rules.break_glass_hours.span(),
-            "break_glass_hours must be between 1 and 24",
+            msg!("break-glass-hours-must-between-1"),
         );
     }
 
@@ -210,26 +210,20 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
             if jiff::tz::TimeZone::get(tz.get_ref()).is_err() {
                 return cx.err(
                     tz.span(),
-                    format!(
-                        "unknown time zone '{}' (use an IANA name like Europe/Paris)",
-                        tz.get_ref()
-                    ),
+                    msg!("unknown-time-zone-use-iana-name", get_ref = tz.get_ref()),
                 );
             }
             audit.timezone = tz.get_ref().clone();
         }
         if let Some(h) = &a.work_start_hour {
             if *h.get_ref() > 23 {
-                return cx.err(h.span(), "work_start_hour must be between 0 and 23");
+                return cx.err(h.span(), msg!("work-start-hour-must-between-0"));
             }
             audit.work_start_hour = *h.get_ref();
         }
         if let Some(h) = &a.work_end_hour {
             if *h.get_ref() == 0 || *h.get_ref() > 24 || *h.get_ref() <= audit.work_start_hour {
-                return cx.err(
-                    h.span(),
-                    "work_end_hour must be after work_start_hour and at most 24",
-                );
+                return cx.err(h.span(), msg!("work-end-hour-must-after-work"));
             }
             audit.work_end_hour = *h.get_ref();
         }
@@ -238,19 +232,19 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         }
         if let Some(n) = &a.burst_dossiers {
             if *n.get_ref() < 2 {
-                return cx.err(n.span(), "burst_dossiers must be at least 2");
+                return cx.err(n.span(), msg!("burst-dossiers-must-least-2"));
             }
             audit.burst_dossiers = *n.get_ref();
         }
         if let Some(n) = &a.burst_minutes {
             if *n.get_ref() == 0 || *n.get_ref() > 24 * 60 {
-                return cx.err(n.span(), "burst_minutes must be between 1 and 1440");
+                return cx.err(n.span(), msg!("burst-minutes-must-between-1-1440"));
             }
             audit.burst_minutes = *n.get_ref();
         }
         if let Some(n) = &a.clock_max_ahead_days {
             if *n.get_ref() == 0 || *n.get_ref() > 3660 {
-                return cx.err(n.span(), "clock_max_ahead_days must be between 1 and 3660");
+                return cx.err(n.span(), msg!("clock-max-ahead-days-must-between"));
             }
             audit.clock_max_ahead_days = *n.get_ref();
         }
@@ -261,7 +255,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         if !valid_ident(id) {
             return cx.err(
                 c.description.span(),
-                format!("category identifier '{id}' is invalid (a-z, 0-9, '-', '_')"),
+                msg!("category-identifier-invalid-z-0-9", id = id),
             );
         }
         let inner = c;
@@ -270,7 +264,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
             Some(b) if *b.get_ref() && author_only => {
                 return cx.err(
                     b.span(),
-                    format!("category '{id}' is author-only: break-glass can never open it"),
+                    msg!("category-author-only-break-glass-never", id = id),
                 );
             }
             Some(b) => *b.get_ref(),
@@ -280,7 +274,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
             if reason.trim().is_empty() {
                 return cx.err(
                     c.description.span(),
-                    format!("category '{id}': 'withheld' must give the legal reason"),
+                    msg!("category-withheld-must-give-legal-reason", id = id),
                 );
             }
         }
@@ -292,9 +286,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                 if !stored {
                     return cx.err(
                         a.span(),
-                        format!(
-                            "category '{id}' is author-only, so it can never be given to the person supported: add withheld = \"legal reason\""
-                        ),
+                        msg!("category-author-only-never-given-person", id = id),
                     );
                 }
                 Some(super::AUTHOR_ONLY_REASON.to_string())
@@ -317,10 +309,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         );
     }
     if !categories.contains_key("identity") {
-        return cx.err(
-            0..0,
-            "a category 'identity' is required (it holds the person's name)",
-        );
+        return cx.err(0..0, msg!("category-identity-required-holds-person-s"));
     }
 
     let mut professions = BTreeMap::new();
@@ -328,7 +317,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         if !valid_ident(id) {
             return cx.err(
                 p.label.span(),
-                format!("profession identifier '{id}' is invalid"),
+                msg!("profession-identifier-invalid", id = id),
             );
         }
         let inner = p;
@@ -340,19 +329,23 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                 let Some(def) = categories.get(cat) else {
                     return cx.err(
                         c.span(),
-                        format!("profession '{id}': unknown category '{cat}'"),
+                        msg!("profession-unknown-category", id = id, cat = cat),
                     );
                 };
                 if !is_write && def.author_only {
                     return cx.err(
                         c.span(),
-                        format!("profession '{id}': '{cat}' is author-only, list it under write (authors read their own)"),
+                        msg!(
+                            "profession-author-only-list-under-write",
+                            id = id,
+                            cat = cat
+                        ),
                     );
                 }
                 if read.contains(cat) || write.contains(cat) {
                     return cx.err(
                         c.span(),
-                        format!("profession '{id}': category '{cat}' is listed twice"),
+                        msg!("profession-category-listed-twice", id = id, cat = cat),
                     );
                 }
                 if is_write {
@@ -377,10 +370,11 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                 None => {
                     return cx.err(
                         c.span(),
-                        format!(
-                            "profession '{id}': unknown capability '{}' (known: {})",
-                            c.get_ref(),
-                            Capability::names()
+                        msg!(
+                            "profession-unknown-capability-known",
+                            id = id,
+                            get_ref = c.get_ref(),
+                            names = Capability::names()
                         ),
                     )
                 }
@@ -389,7 +383,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         if can.contains(&Capability::CreateDossier) && !write.contains("identity") {
             return cx.err(
                 p.label.span(),
-                format!("profession '{id}' may create dossiers but may not write 'identity'"),
+                msg!("profession-may-create-dossiers-may-write", id = id),
             );
         }
         professions.insert(
@@ -406,10 +400,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         .values()
         .any(|p| p.can.contains(&Capability::ManageStaff))
     {
-        return cx.err(
-            0..0,
-            "no profession may manage staff: nobody could add anyone",
-        );
+        return cx.err(0..0, msg!("profession-may-manage-staff-nobody-could"));
     }
 
     let mut kinds = BTreeMap::new();
@@ -417,27 +408,29 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         if !valid_ident(id) {
             return cx.err(
                 k.description.span(),
-                format!("kind identifier '{id}' is invalid"),
+                msg!("kind-identifier-invalid", id = id),
             );
         }
         let inner = k;
         if inner.fields.is_empty() {
-            return cx.err(k.description.span(), format!("kind '{id}' has no field"));
+            return cx.err(k.description.span(), msg!("kind-field", id = id));
         }
         let mut fields = BTreeMap::new();
         for (name, cat) in &inner.fields {
             if !valid_ident(name) {
                 return cx.err(
                     cat.span(),
-                    format!("kind '{id}': field name '{name}' is invalid"),
+                    msg!("kind-field-name-invalid", id = id, name = name),
                 );
             }
             if !categories.contains_key(cat.get_ref()) {
                 return cx.err(
                     cat.span(),
-                    format!(
-                        "kind '{id}': field '{name}' has unknown category '{}'",
-                        cat.get_ref()
+                    msg!(
+                        "kind-field-unknown-category",
+                        id = id,
+                        name = name,
+                        get_ref = cat.get_ref()
                     ),
                 );
             }
@@ -461,12 +454,12 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         if !valid_ident(id) {
             return cx.err(
                 r.label.span(),
-                format!("retention rule identifier '{id}' is invalid"),
+                msg!("retention-rule-identifier-invalid", id = id),
             );
         }
         let years = *r.years.get_ref();
         if years == 0 || years > 200 {
-            return cx.err(r.years.span(), "retention years must be between 1 and 200");
+            return cx.err(r.years.span(), msg!("retention-years-must-between-1-200"));
         }
         rules.insert(
             id.clone(),
@@ -480,16 +473,16 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
     if !rules.contains_key(raw.retention.default.get_ref()) {
         return cx.err(
             raw.retention.default.span(),
-            format!(
-                "the default retention rule '{}' is not defined",
-                raw.retention.default.get_ref()
+            msg!(
+                "default-retention-rule-defined",
+                get_ref = raw.retention.default.get_ref()
             ),
         );
     }
     let mut retention_categories = BTreeMap::new();
     for (cat, years) in &raw.retention.categories {
         if !categories.contains_key(cat) {
-            return cx.err(years.span(), format!("retention: unknown category '{cat}'"));
+            return cx.err(years.span(), msg!("retention-unknown-category", cat = cat));
         }
         retention_categories.insert(cat.clone(), *years.get_ref());
     }
@@ -561,7 +554,11 @@ mod tests {
             }) => {
                 assert_eq!(file, "p.toml");
                 assert_eq!(l, line, "{reason}");
-                assert!(reason.contains("psy-notes") && reason.contains("withheld"));
+                assert_eq!(reason.kind(), "category-author-only-never-given-person");
+                assert_eq!(
+                    reason.arg("id"),
+                    Some(&crate::error::Arg::Text("psy-notes".into()))
+                );
             }
             other => panic!("accepted: {:?}", other.map(|p| p.name)),
         }

@@ -5,6 +5,7 @@
 mod cli;
 mod import;
 mod input;
+mod lang;
 mod run;
 
 use std::io::Write;
@@ -17,7 +18,23 @@ fn main() -> ExitCode {
     if let Err(e) = coffre::harden::forbid_core_dumps() {
         let _ = writeln!(std::io::stderr(), "coffre: warning: {e}");
     }
-    let cli = match cli::Cli::try_parse() {
+    // The language is needed before the arguments are parsed (for `--help` and
+    // usage errors), so `--lang` is looked for first among the raw arguments.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let flag = lang::flag_in(&args);
+    let env = |name: &str| std::env::var(name).ok();
+    match coffre::i18n::choose(flag.as_deref(), &env, None) {
+        Ok((l, choice)) => {
+            coffre::i18n::set_current(l);
+            lang::set_explicit(choice != coffre::i18n::Choice::Default);
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            let _ = writeln!(std::io::stderr(), "coffre: {}", coffre::text::escape(&msg));
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    }
+    let cli = match cli::Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

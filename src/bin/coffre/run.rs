@@ -1,6 +1,7 @@
 //! Dispatch of each command to the library, and printing of its result as text or
 //! JSON.
 
+use coffre::msg;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -37,7 +38,7 @@ impl From<std::io::Error> for Failure {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             Failure::BrokenPipe
         } else {
-            Failure::Coffre(Error::Io(format!("cannot write output: {e}")))
+            Failure::Coffre(Error::Io(msg!("cannot-write-output", e = e)))
         }
     }
 }
@@ -74,7 +75,7 @@ impl Out {
 fn default_vault_dir() -> Result<PathBuf, Error> {
     dirs::data_dir()
         .map(|d| d.join("coffre").join("vault"))
-        .ok_or_else(|| Error::Usage("no data directory on this platform: give --vault DIR".into()))
+        .ok_or_else(|| Error::Usage(msg!("data-directory-platform-give-vault-dir")))
 }
 
 fn vault_dir(cli: &Cli) -> Result<PathBuf, Error> {
@@ -151,7 +152,7 @@ fn print_warnings(warnings: &[coffre::Warning]) {
 fn user(cli: &Cli) -> Result<String, Error> {
     cli.user
         .clone()
-        .ok_or_else(|| Error::Usage("say who you are: --user ID or COFFRE_USER".into()))
+        .ok_or_else(|| Error::Usage(msg!("say-who-you-user-id-coffre")))
 }
 
 fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
@@ -181,7 +182,7 @@ fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
 fn read_identity_file(path: &Path) -> Result<Identity, Error> {
     let text = zeroize::Zeroizing::new(
         std::fs::read_to_string(path)
-            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?,
+            .map_err(|e| Error::Usage(msg!("cannot-read", path = path.display(), e = e)))?,
     );
     Identity::from_file_text(&text)
 }
@@ -219,7 +220,8 @@ pub fn run(cli: Cli) -> Res {
                 )?
             };
             if out.json {
-                let v = serde_json::to_value(&policy).map_err(|e| Error::Io(e.to_string()))?;
+                let v = serde_json::to_value(&policy)
+                    .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?;
                 out.json(&v)
             } else {
                 print_policy(&policy, &mut out)
@@ -229,7 +231,10 @@ pub fn run(cli: Cli) -> Res {
             let vault = open_vault(&cli)?;
             let x = vault.explain(&user(&cli)?, dossier)?;
             if out.json {
-                return out.json(&serde_json::to_value(&x).map_err(|e| Error::Io(e.to_string()))?);
+                return out
+                    .json(&serde_json::to_value(&x).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?);
             }
             out.line(&format!(
                 "{} ({}) on dossier {}: {} the care team{}",
@@ -284,9 +289,10 @@ pub fn run(cli: Cli) -> Res {
             ))
         }
         Command::Restore { file, recovery_key } => {
-            let dir = cli.vault.clone().ok_or_else(|| {
-                Error::Usage("give --vault DIR: a new folder to restore into".into())
-            })?;
+            let dir = cli
+                .vault
+                .clone()
+                .ok_or_else(|| Error::Usage(msg!("give-vault-dir-new-folder-restore")))?;
             let id = read_identity_file(recovery_key)?;
             let mut r = decrypt_backup(file, &id)?;
             let (m, v) = coffre::vault::backup::restore(&mut r, &dir)?;
@@ -302,7 +308,7 @@ pub fn run(cli: Cli) -> Res {
         Command::Audit(AuditCmd::Verify { since }) => {
             let since = match since {
                 Some(p) => Some(Checkpoint::parse(&std::fs::read_to_string(p).map_err(
-                    |e| Error::Usage(format!("cannot read {}: {e}", p.display())),
+                    |e| Error::Usage(msg!("cannot-read-2", p = p.display(), e = e)),
                 )?)?),
                 None => None,
             };
@@ -353,15 +359,15 @@ pub fn run(cli: Cli) -> Res {
             let vault = open_vault(&cli)?;
             let c = vault
                 .latest_checkpoint()?
-                .ok_or_else(|| Error::NotFound("no signed checkpoint yet".into()))?;
+                .ok_or_else(|| Error::NotFound(msg!("signed-checkpoint-yet")))?;
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
             let mut f = opts
                 .open(path)
-                .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))?;
+                .map_err(|e| Error::Usage(msg!("cannot-create", path = path.display(), e = e)))?;
             f.write_all(c.to_text().as_bytes())
                 .and_then(|_| f.sync_all())
-                .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+                .map_err(|e| Error::Io(msg!("cannot-write", path = path.display(), e = e)))?;
             let signer = c.claimed_signer().unwrap_or_default();
             if out.json {
                 return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": signer, "origin": c.origin(), "time": c.time()}));
@@ -394,9 +400,9 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
     let dir = vault_dir(cli)?;
     if let Some(p) = &a.recovery_out {
         if p.exists() {
-            return Err(Error::Usage(format!(
-                "{} already exists; choose a new file for the recovery key",
-                p.display()
+            return Err(Error::Usage(msg!(
+                "already-exists-choose-new-file-recovery",
+                p = p.display()
             ))
             .into());
         }
@@ -404,7 +410,7 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
     let policy = match &a.policy {
         Some(p) => Some((
             std::fs::read_to_string(p)
-                .map_err(|e| Error::Usage(format!("cannot read {}: {e}", p.display())))?,
+                .map_err(|e| Error::Usage(msg!("cannot-read-2", p = p.display(), e = e)))?,
             p.display().to_string(),
         )),
         None => None,
@@ -480,14 +486,14 @@ fn create_private(path: &Path) -> Result<std::fs::File, Error> {
         opts.mode(0o600);
     }
     opts.open(path)
-        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))
+        .map_err(|e| Error::Usage(msg!("cannot-create", path = path.display(), e = e)))
 }
 
 fn write_secret_file(path: &Path, text: &str) -> Result<(), Error> {
     let mut f = create_private(path)?;
     f.write_all(text.as_bytes())
         .and_then(|_| f.sync_all())
-        .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| Error::Io(msg!("cannot-write", path = path.display(), e = e)))
 }
 
 fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
@@ -529,7 +535,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let rotations = s.pending_rotations()?;
             if out.json {
                 return out
-                    .json(&serde_json::to_value(&list).map_err(|e| Error::Io(e.to_string()))?);
+                    .json(&serde_json::to_value(&list).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?);
             }
             print_rotations(&rotations, out)?;
             for m in &list {
@@ -567,9 +575,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if view.damaged.is_empty() {
                 Ok(())
             } else {
-                Err(Error::Integrity(format!(
-                    "entries {} of dossier {id} are damaged or altered; the others are shown (run `coffre check`)",
-                    view.damaged.join(", ")
+                Err(Error::Integrity(msg!(
+                    "entries-dossier-damaged-altered-others-shown",
+                    join = view.damaged.join(", "),
+                    id = id
                 ))
                 .into())
             }
@@ -658,9 +667,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         Command::Audit(AuditCmd::Log { filter: f }) => {
             let outcome = match f.outcome.as_deref() {
                 None => None,
-                Some(o) => Some(Outcome::parse(o).ok_or_else(|| {
-                    Error::Usage("--outcome is one of ok, denied, failed, error".into())
-                })?),
+                Some(o) => Some(
+                    Outcome::parse(o)
+                        .ok_or_else(|| Error::Usage(msg!("outcome-one-ok-denied-failed-error")))?,
+                ),
             };
             let filter = Filter {
                 dossier: f.dossier.clone(),
@@ -672,7 +682,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             };
             for r in s.audit_log(&filter)? {
                 if out.json {
-                    out.json(&serde_json::to_value(&r).map_err(|e| Error::Io(e.to_string()))?)?;
+                    out.json(&serde_json::to_value(&r).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?)?;
                 } else {
                     out.line(&audit_line(&r))?;
                 }
@@ -682,7 +694,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         Command::Audit(AuditCmd::ReleaseJustifications { dossier }) => {
             let r = s.release_justifications(dossier)?;
             if out.json {
-                return out.json(&serde_json::to_value(&r).map_err(|e| Error::Io(e.to_string()))?);
+                return out
+                    .json(&serde_json::to_value(&r).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?);
             }
             out.line(&format!(
                 "{} justification(s) of dossier {} released to the person (audit entries up to {}).",
@@ -703,7 +718,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let items = s.access_history(dossier)?;
             if out.json {
                 for i in &items {
-                    out.json(&serde_json::to_value(i).map_err(|e| Error::Io(e.to_string()))?)?;
+                    out.json(&serde_json::to_value(i).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?)?;
                 }
                 return Ok(());
             }
@@ -737,9 +754,8 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let until = until.as_deref().map(normalise_time).transpose()?;
             let report = s.audit_report(since, until)?;
             let text = match (format, out.json) {
-                (ReportFormat::Json, _) | (_, true) => {
-                    serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?
-                }
+                (ReportFormat::Json, _) | (_, true) => serde_json::to_string_pretty(&report)
+                    .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
                 (ReportFormat::Html, false) => coffre::audit::render::report_html(&report),
                 (ReportFormat::Text, false) => coffre::audit::render::report_text(&report),
             };
@@ -817,7 +833,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         } => {
             let r = coffre::crypto::wrap::parse_recipient(s.vault().recovery_recipient())?;
             let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-                .map_err(|e| Error::Io(format!("cannot encrypt the backup: {e}")))?;
+                .map_err(|e| Error::Io(msg!("cannot-encrypt-backup", e = e)))?;
             // The library audits the backup first and records a failure of its own
             // writer; a failure to finish or sync the file is recorded here.
             let mut handed_over = false;
@@ -841,7 +857,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             ))
         }
         Command::Backup { .. } => {
-            Err(Error::Usage("give --out FILE, or `backup verify FILE`".into()).into())
+            Err(Error::Usage(msg!("give-out-file-backup-verify-file")).into())
         }
         Command::Recovery(RecoveryCmd::Split {
             recovery_key,
@@ -851,14 +867,12 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         }) => {
             let id = read_identity_file(recovery_key)?;
             if id.recipient() != s.vault().recovery_recipient() {
-                return Err(
-                    Error::Auth("this is not the recovery key of this vault".into()).into(),
-                );
+                return Err(Error::Auth(msg!("recovery-key-vault")).into());
             }
             if out_dir.exists() {
-                return Err(Error::Usage(format!(
-                    "{} exists: give a new folder",
-                    out_dir.display()
+                return Err(Error::Usage(msg!(
+                    "exists-give-new-folder",
+                    out_dir = out_dir.display()
                 ))
                 .into());
             }
@@ -866,8 +880,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let lines =
                 coffre::crypto::shares::split(&secret, *threshold, *shares, s.vault().id())?;
             s.record_recovery_split(*threshold, *shares)?;
-            std::fs::create_dir_all(out_dir)
-                .map_err(|e| Error::Usage(format!("cannot create {}: {e}", out_dir.display())))?;
+            std::fs::create_dir_all(out_dir).map_err(|e| {
+                Error::Usage(msg!("cannot-create-2", out_dir = out_dir.display(), e = e))
+            })?;
             for (i, line) in lines.iter().enumerate() {
                 let text = zeroize::Zeroizing::new(format!(
                     "# Coffre recovery key share {} of {} ({} needed). Keep it apart from the others.\n{}\n",
@@ -895,19 +910,17 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                     for p in shares {
                         let text =
                             zeroize::Zeroizing::new(std::fs::read_to_string(p).map_err(|e| {
-                                Error::Usage(format!("cannot read {}: {e}", p.display()))
+                                Error::Usage(msg!("cannot-read-2", p = p.display(), e = e))
                             })?);
                         let line = text
                             .lines()
                             .find(|l| l.starts_with("coffre-share/"))
-                            .ok_or_else(|| {
-                                Error::Usage(format!("{} holds no share", p.display()))
-                            })?;
+                            .ok_or_else(|| Error::Usage(msg!("holds-share", p = p.display())))?;
                         lines.push(zeroize::Zeroizing::new(line.to_string()));
                     }
                     let secret = coffre::crypto::shares::combine(&lines, s.vault().id())?;
                     let text = std::str::from_utf8(&secret)
-                        .map_err(|_| Error::Usage("the shares do not rebuild a key".into()))?;
+                        .map_err(|_| Error::Usage(msg!("shares-do-rebuild-key")))?;
                     (
                         Identity::parse(text)?,
                         format!("reassembled from {} shares", lines.len()),
@@ -928,7 +941,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 .transpose()?;
             let r = s.check(recovery.as_ref())?;
             if out.json {
-                out.json(&serde_json::to_value(&r).map_err(|e| Error::Io(e.to_string()))?)?;
+                out.json(
+                    &serde_json::to_value(&r)
+                        .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
+                )?;
             } else {
                 out.line(&format!(
                     "{} records, {} sealed fields intact, {} not checked (no key: use --recovery-key to check all), {} damaged",
@@ -944,7 +960,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if r.damaged.is_empty() {
                 Ok(())
             } else {
-                Err(Error::Integrity(format!("{} damaged item(s)", r.damaged.len())).into())
+                Err(
+                    Error::Integrity(msg!("damaged-item-s", damaged_count = r.damaged.len()))
+                        .into(),
+                )
             }
         }
         Command::Keys(KeysCmd::Rotate) => {
@@ -1042,9 +1061,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 (Some(r), _) => {
                     let r = coffre::crypto::wrap::parse_recipient(r)?;
                     age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-                        .map_err(|e| {
-                            Error::Usage(format!("cannot encrypt to this recipient: {e}"))
-                        })?
+                        .map_err(|e| Error::Usage(msg!("cannot-encrypt-recipient", e = e)))?
                 }
                 (None, true) => {
                     let pass = input::new_passphrase("the export")?;
@@ -1058,14 +1075,14 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         &pass, &kdf,
                     )?)
                 }
-                (None, false) => {
-                    return Err(Error::Usage("give --recipient or --passphrase".into()).into())
-                }
+                (None, false) => return Err(Error::Usage(msg!("give-recipient-passphrase")).into()),
             };
             let summary = write_export(s, dossier, recovery.as_ref(), encryptor, path)?;
             if out.json {
                 return out
-                    .json(&serde_json::to_value(&summary).map_err(|e| Error::Io(e.to_string()))?);
+                    .json(&serde_json::to_value(&summary).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?);
             }
             out.line(&format!(
                 "export of {dossier} written to {}: {} entries, {} access events, {} withheld field(s)",
@@ -1096,7 +1113,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             out.line(&format!("objection recorded: '{category}' is no longer shared with '{profession}' for {dossier}"))
         }
         Command::Access(AccessCmd::View { .. }) => {
-            Err(Error::Usage("access view is for the person: run it without --user".into()).into())
+            Err(Error::Usage(msg!("access-view-person-run-without-user")).into())
         }
         // Handled before unlocking.
         Command::Init(_)
@@ -1121,7 +1138,7 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
         AccessCmd::View { dossier }
         | AccessCmd::Note { dossier, .. }
         | AccessCmd::Object { dossier, .. } => dossier,
-        _ => return Err(Error::Usage("this command needs --user".into()).into()),
+        _ => return Err(Error::Usage(msg!("command-needs-user")).into()),
     };
     let pass = input::passphrase(&format!("dossier {dossier}"))?;
     let p = vault.unlock_person(dossier, &pass)?;
@@ -1134,8 +1151,8 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
             let history = p.history()?;
             if out.json {
                 let mut v = dossier_json(&view);
-                v["access_history"] =
-                    serde_json::to_value(&history).map_err(|e| Error::Io(e.to_string()))?;
+                v["access_history"] = serde_json::to_value(&history)
+                    .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?;
                 return out.json(&v);
             }
             let who = match (&view.name, &view.birthdate) {
@@ -1198,23 +1215,14 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
 
 fn decrypt_backup(path: &Path, id: &Identity) -> Result<Box<dyn std::io::Read>, Error> {
     let f = std::fs::File::open(path)
-        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
-    let d = age::Decryptor::new_buffered(std::io::BufReader::new(f)).map_err(|_| {
-        Error::Integrity(format!(
-            "{} is not a coffre backup (not an age file)",
-            path.display()
-        ))
-    })?;
+        .map_err(|e| Error::Usage(msg!("cannot-read", path = path.display(), e = e)))?;
+    let d = age::Decryptor::new_buffered(std::io::BufReader::new(f))
+        .map_err(|_| Error::Integrity(msg!("coffre-backup-age-file", path = path.display())))?;
     let r = d
         .decrypt(std::iter::once(id.age_identity() as &dyn age::Identity))
         .map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => {
-                Error::Auth("this recovery key does not open this backup".into())
-            }
-            _ => Error::Integrity(format!(
-                "{} is damaged: its header does not verify",
-                path.display()
-            )),
+            age::DecryptError::NoMatchingKeys => Error::Auth(msg!("recovery-key-does-open-backup")),
+            _ => Error::Integrity(msg!("damaged-header-does-verify", path = path.display())),
         })?;
     Ok(Box::new(r))
 }
@@ -1227,7 +1235,8 @@ fn write_encrypted<T>(
 ) -> Result<T, Error> {
     let file = create_private(path)?;
     let result = (|| {
-        let werr = |e: std::io::Error| Error::Io(format!("cannot write {}: {e}", path.display()));
+        let werr =
+            |e: std::io::Error| Error::Io(msg!("cannot-write", path = path.display(), e = e));
         let mut w = encryptor
             .wrap_output(std::io::BufWriter::new(file))
             .map_err(werr)?;
@@ -1277,7 +1286,10 @@ fn print_rotations(pending: &[coffre::vault::PendingRotation], out: &mut Out) ->
 
 fn print_retention(items: &[coffre::vault::RetentionItem], out: &mut Out) -> Res {
     if out.json {
-        return out.json(&serde_json::to_value(items).map_err(|e| Error::Io(e.to_string()))?);
+        return out.json(
+            &serde_json::to_value(items)
+                .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
+        );
     }
     if items.is_empty() {
         return out.line("no dossier");
@@ -1334,7 +1346,10 @@ fn audit_line(r: &coffre::views::AuditRecord) -> String {
 
 fn print_summaries(list: &[DossierSummary], out: &mut Out) -> Res {
     if out.json {
-        return out.json(&serde_json::to_value(list).map_err(|e| Error::Io(e.to_string()))?);
+        return out.json(
+            &serde_json::to_value(list)
+                .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
+        );
     }
     if list.is_empty() {
         return out.line("no dossier");

@@ -59,7 +59,7 @@ impl Write for Counter {
 }
 
 fn io(e: std::io::Error) -> Error {
-    Error::io("cannot write the export", e)
+    Error::io(msg!("cannot-write-export"), e)
 }
 
 /// Keys for the export: every non-withheld category, nothing withheld.
@@ -86,9 +86,9 @@ impl FieldKeys for ExportKeys<'_> {
         };
         match self.keys.get(&(f.category.clone(), label.to_string())) {
             Some(k) => Ok(Ok(k.duplicate())),
-            None => Err(Error::Integrity(format!(
-                "the data key of '{}' is missing",
-                f.category
+            None => Err(Error::Integrity(msg!(
+                "data-key-missing",
+                category = f.category
             ))),
         }
     }
@@ -137,13 +137,11 @@ impl Session<'_> {
         let rec = self.load_dossier(dossier)?;
         self.require(Capability::PersonAccess, ACTION, Some(dossier))?;
         if rec.erased.is_some() {
-            return Err(Error::NotFound(format!("dossier {dossier} was erased")));
+            return Err(Error::NotFound(msg!("dossier-erased-2", dossier = dossier)));
         }
         if let Some(r) = recovery {
             if r.recipient() != self.vault.meta.recovery_recipient {
-                return Err(Error::Auth(
-                    "this is not the recovery key of this vault".into(),
-                ));
+                return Err(Error::Auth(msg!("recovery-key-vault")));
             }
         }
         // Every non-withheld data key, or nothing.
@@ -157,9 +155,7 @@ impl Session<'_> {
             let s = String::from_utf8_lossy(&k).into_owned();
             let parts: Vec<&str> = s.split('/').collect();
             let [_, _, cat, label] = parts.as_slice() else {
-                return Err(Error::Integrity(
-                    "a data-key record has a malformed key".into(),
-                ));
+                return Err(Error::Integrity(msg!("data-key-record-malformed-key")));
             };
             // Never a key of a category withheld from the person (author-only
             // notes included): its content cannot reach the export.
@@ -183,9 +179,9 @@ impl Session<'_> {
                     .categories(missing.clone())
                     .detail("keys not held; nothing exported"),
             )?;
-            return Err(Error::Pending(format!(
-                "the export needs the keys of {}, which you do not hold: give --recovery-key FILE",
-                missing.join(", ")
+            return Err(Error::Pending(msg!(
+                "export-needs-keys-you-do-hold",
+                join = missing.join(", ")
             )));
         }
         let (name, birthdate) = match keys.get(&("identity".to_string(), "*".to_string())) {
@@ -194,7 +190,7 @@ impl Session<'_> {
                 &self.vault.meta.vault_id,
                 &rec,
             )?,
-            None => return Err(Error::Integrity("the dossier has no identity key".into())),
+            None => return Err(Error::Integrity(msg!("dossier-identity-key"))),
         };
         let mut cats: Vec<String> = keys.keys().map(|(c, _)| c.clone()).collect();
         cats.sort();
@@ -297,9 +293,7 @@ impl Ctx<'_> {
             let mut t = Tally::default();
             render(self, &mut tee, &mut t)?;
             if written.0 != counter.0 {
-                return Err(Error::Io(
-                    "the export changed while it was written; run it again".into(),
-                ));
+                return Err(Error::Io(msg!("export-changed-while-written-run-again")));
             }
             if name == "report.html" {
                 tally = t;
@@ -602,7 +596,8 @@ impl Ctx<'_> {
             "person": {"name": self.name, "birthdate": self.birthdate},
             "exported_at": self.exported_at,
         });
-        let head = serde_json::to_string(&head).map_err(|e| Error::Io(e.to_string()))?;
+        let head = serde_json::to_string(&head)
+            .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?;
         // Open the object, leaving it unclosed to append the streamed arrays.
         w.write_all(&head.as_bytes()[..head.len() - 1])
             .map_err(io)?;
@@ -636,7 +631,7 @@ impl Ctx<'_> {
                 w.write_all(b",").map_err(io)?;
             }
             first = false;
-            serde_json::to_writer(&mut *w, &item).map_err(|e| Error::Io(e.to_string()))
+            serde_json::to_writer(&mut *w, &item).map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))
         })?;
         let withheld_list: Vec<serde_json::Value> = withheld
             .iter()
@@ -655,7 +650,8 @@ impl Ctx<'_> {
             },
             "access_history": "access-history.json",
         });
-        let tail = serde_json::to_string(&tail).map_err(|e| Error::Io(e.to_string()))?;
+        let tail = serde_json::to_string(&tail)
+            .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?;
         w.write_all(b"],").map_err(io)?;
         w.write_all(&tail.as_bytes()[1..]).map_err(io)?;
         Ok(())
@@ -683,7 +679,8 @@ impl Ctx<'_> {
                 w.write_all(b",").map_err(io)?;
             }
             first = false;
-            serde_json::to_writer(&mut *w, &item).map_err(|e| Error::Io(e.to_string()))
+            serde_json::to_writer(&mut *w, &item)
+                .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))
         })?;
         w.write_all(b"]").map_err(io)
     }

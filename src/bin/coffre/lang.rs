@@ -1,0 +1,41 @@
+//! The language of the command's output: `--lang` found before clap parses the
+//! arguments, and whether the policy's `language` may still decide.
+
+use std::ffi::OsString;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static EXPLICIT: AtomicBool = AtomicBool::new(false);
+
+/// The value of `--lang X` or `--lang=X` among `args` (the last one wins, as clap
+/// would have it); `None` when absent. Arguments after `--` are not options.
+pub fn flag_in(args: &[OsString]) -> Option<String> {
+    let mut found = None;
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        let a = a.to_string_lossy();
+        if a == "--" {
+            break;
+        }
+        if a == "--lang" {
+            found = it.next().map(|v| v.to_string_lossy().into_owned());
+        } else if let Some(v) = a.strip_prefix("--lang=") {
+            found = Some(v.to_string());
+        }
+    }
+    found
+}
+
+/// Records whether `--lang`, `COFFRE_LANG` or the locale chose the language.
+pub fn set_explicit(explicit: bool) {
+    EXPLICIT.store(explicit, Ordering::Relaxed);
+}
+
+/// Once a vault's policy is read: its `language` decides when nothing else did.
+pub fn from_policy(language: Option<&str>) {
+    if EXPLICIT.load(Ordering::Relaxed) {
+        return;
+    }
+    if let Some(l) = language.and_then(coffre::i18n::Lang::parse) {
+        coffre::i18n::set_current(l);
+    }
+}
