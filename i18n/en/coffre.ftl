@@ -402,3 +402,23 @@ only-recovery-key-gives-member-new = only the recovery key gives a member a new 
 unknown-member = unknown member
 cannot-open-journal = cannot open the journal: { $reason }
 cannot-create-journal = cannot create the journal: { $reason }
+
+## Policy labels
+policy-label-missing = { $what ->
+    [category] category
+    [kind] kind
+    [profession] profession
+   *[field] field
+} '{ $id }' has no { $key } (its { $lang ->
+    [fr] French
+   *[en] English
+} label): every category, kind, profession and field needs label (French) and label_en (English)
+policy-label-empty = { $what ->
+    [category] category
+    [kind] kind
+    [profession] profession
+   *[field] field
+} '{ $id }': { $key } is empty
+policy-field-label-missing = kind '{ $id }': field '{ $name }' has no labels: add [fields.{ $name }] with label (French) and label_en (English)
+policy-field-name-invalid = field name '{ $name }' is invalid
+policy-language-unknown = unknown language '{ $value }': write language = "fr" or "en"

@@ -404,3 +404,23 @@ only-recovery-key-gives-member-new = seule la clé de secours donne une nouvelle
 unknown-member = membre inconnu
 cannot-open-journal = ouverture du journal des écritures impossible : { $reason }
 cannot-create-journal = création du journal des écritures impossible : { $reason }
+
+## Policy labels
+policy-label-missing = { $what ->
+    [category] la catégorie
+    [kind] le type de note
+    [profession] la profession
+   *[field] la rubrique
+} « { $id } » n'a pas de { $key } (son libellé en { $lang ->
+    [fr] français
+   *[en] anglais
+}) : chaque catégorie, type de note, profession et rubrique demande label (français) et label_en (anglais)
+policy-label-empty = { $what ->
+    [category] la catégorie
+    [kind] le type de note
+    [profession] la profession
+   *[field] la rubrique
+} « { $id } » : { $key } est vide
+policy-field-label-missing = type de note « { $id } » : la rubrique « { $name } » n'a pas de libellé : ajoutez [fields.{ $name }] avec label (français) et label_en (anglais)
+policy-field-name-invalid = le nom de rubrique « { $name } » est invalide
+policy-language-unknown = langue inconnue « { $value } » : écrivez language = "fr" ou "en"

@@ -28,6 +28,19 @@ struct RawPolicy {
     categories: BTreeMap<String, RawCategory>,
     professions: BTreeMap<String, RawProfession>,
     kinds: BTreeMap<String, RawKind>,
+    #[serde(default)]
+    language: Option<Spanned<String>>,
+    #[serde(default)]
+    fields: BTreeMap<String, RawFieldLabel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFieldLabel {
+    #[serde(default)]
+    label: Option<Spanned<String>>,
+    #[serde(default)]
+    label_en: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -82,7 +95,9 @@ struct RawAudit {
 struct RawCategory {
     description: Spanned<String>,
     #[serde(default)]
-    label: Option<String>,
+    label: Option<Spanned<String>>,
+    #[serde(default)]
+    label_en: Option<Spanned<String>>,
     #[serde(default)]
     author_only: Option<Spanned<bool>>,
     #[serde(default)]
@@ -98,6 +113,8 @@ struct RawCategory {
 struct RawProfession {
     label: Spanned<String>,
     #[serde(default)]
+    label_en: Option<Spanned<String>>,
+    #[serde(default)]
     read: Vec<Spanned<String>>,
     #[serde(default)]
     write: Vec<Spanned<String>>,
@@ -110,7 +127,9 @@ struct RawProfession {
 struct RawKind {
     description: Spanned<String>,
     #[serde(default)]
-    label: Option<String>,
+    label: Option<Spanned<String>>,
+    #[serde(default)]
+    label_en: Option<Spanned<String>>,
     fields: BTreeMap<String, Spanned<String>>,
 }
 
@@ -150,6 +169,59 @@ impl Ctx<'_> {
             reason,
         })
     }
+}
+
+/// The French and English labels of a category, kind, profession or field `id`
+/// (`what` names which, for the message). A policy read from a file must give
+/// both (`label` and `label_en`, non-empty): a missing one is refused at `span`,
+/// the line of the definition. A vault's stored copy of an older policy falls
+/// back on `fallback_fr` / `fallback_en`.
+#[allow(clippy::too_many_arguments)]
+fn labels(
+    cx: &Ctx<'_>,
+    stored: bool,
+    what: &str,
+    id: &str,
+    fr: Option<&Spanned<String>>,
+    en: Option<&Spanned<String>>,
+    span: std::ops::Range<usize>,
+    fallback: (&str, &str),
+) -> Result<super::Labels> {
+    let mut out = super::Labels::default();
+    for (lang, given, key, fb, slot) in [
+        ("fr", fr, "label", fallback.0, &mut out.fr),
+        ("en", en, "label_en", fallback.1, &mut out.en),
+    ] {
+        match given {
+            Some(l) if !l.get_ref().trim().is_empty() => *slot = l.get_ref().trim().to_string(),
+            Some(l) if !stored => {
+                return cx.err(
+                    l.span(),
+                    msg!(
+                        "policy-label-empty",
+                        what = what,
+                        id = id,
+                        key = key,
+                        lang = lang
+                    ),
+                )
+            }
+            None if !stored => {
+                return cx.err(
+                    span,
+                    msg!(
+                        "policy-label-missing",
+                        what = what,
+                        id = id,
+                        key = key,
+                        lang = lang
+                    ),
+                )
+            }
+            _ => *slot = fb.to_string(),
+        }
+    }
+    Ok(out)
 }
 
 fn valid_ident(s: &str) -> bool {
@@ -297,10 +369,26 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
             id.clone(),
             Category {
                 description: inner.description.get_ref().clone(),
-                label: inner
-                    .label
-                    .clone()
-                    .unwrap_or_else(|| inner.description.get_ref().clone()),
+                label: inner.label.as_ref().map_or_else(
+                    || inner.description.get_ref().clone(),
+                    |l| l.get_ref().clone(),
+                ),
+                labels: labels(
+                    &cx,
+                    stored,
+                    "category",
+                    id,
+                    inner.label.as_ref(),
+                    inner.label_en.as_ref(),
+                    c.description.span(),
+                    (
+                        inner
+                            .label
+                            .as_ref()
+                            .map_or(inner.description.get_ref(), |l| l.get_ref()),
+                        inner.description.get_ref(),
+                    ),
+                )?,
                 author_only,
                 withheld,
                 break_glass,
@@ -390,6 +478,16 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
             id.clone(),
             Profession {
                 label: inner.label.get_ref().clone(),
+                labels: labels(
+                    &cx,
+                    stored,
+                    "profession",
+                    id,
+                    Some(&inner.label),
+                    inner.label_en.as_ref(),
+                    p.label.span(),
+                    (inner.label.get_ref(), inner.label.get_ref()),
+                )?,
                 read,
                 write,
                 can,
@@ -434,16 +532,38 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                     ),
                 );
             }
+            if !stored && !raw.fields.contains_key(name) {
+                return cx.err(
+                    cat.span(),
+                    msg!("policy-field-label-missing", id = id, name = name),
+                );
+            }
             fields.insert(name.clone(), cat.get_ref().clone());
         }
         kinds.insert(
             id.clone(),
             Kind {
                 description: inner.description.get_ref().clone(),
-                label: inner
-                    .label
-                    .clone()
-                    .unwrap_or_else(|| inner.description.get_ref().clone()),
+                label: inner.label.as_ref().map_or_else(
+                    || inner.description.get_ref().clone(),
+                    |l| l.get_ref().clone(),
+                ),
+                labels: labels(
+                    &cx,
+                    stored,
+                    "kind",
+                    id,
+                    inner.label.as_ref(),
+                    inner.label_en.as_ref(),
+                    k.description.span(),
+                    (
+                        inner
+                            .label
+                            .as_ref()
+                            .map_or(inner.description.get_ref(), |l| l.get_ref()),
+                        inner.description.get_ref(),
+                    ),
+                )?,
                 fields,
             },
         );
@@ -500,6 +620,43 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         dpo_contact: raw.information.dpo_contact.clone(),
     };
 
+    let language = match &raw.language {
+        None => None,
+        Some(l) => match crate::i18n::Lang::parse(l.get_ref()) {
+            Some(lang) if l.get_ref().len() == 2 => Some(lang),
+            _ => {
+                return cx.err(
+                    l.span(),
+                    msg!("policy-language-unknown", value = l.get_ref()),
+                )
+            }
+        },
+    };
+    let mut field_labels = BTreeMap::new();
+    for (name, f) in &raw.fields {
+        if !valid_ident(name) {
+            let span = f.label.as_ref().map_or(0..0, |l| l.span());
+            return cx.err(span, msg!("policy-field-name-invalid", name = name));
+        }
+        let span = f
+            .label
+            .as_ref()
+            .or(f.label_en.as_ref())
+            .map_or(0..0, |l| l.span());
+        field_labels.insert(
+            name.clone(),
+            labels(
+                &cx,
+                stored,
+                "field",
+                name,
+                f.label.as_ref(),
+                f.label_en.as_ref(),
+                span,
+                (name, name),
+            )?,
+        );
+    }
     Ok(Policy {
         format: 1,
         name: raw.name,
@@ -513,6 +670,8 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         categories,
         professions,
         kinds,
+        language,
+        field_labels,
     })
 }
 
@@ -520,6 +679,62 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
 mod tests {
     use super::*;
     use crate::policy::{AUTHOR_ONLY_REASON, DEFAULT_POLICY};
+
+    #[test]
+    fn every_name_of_the_default_policy_has_both_labels() {
+        let p = parse(DEFAULT_POLICY, "default.toml").unwrap();
+        assert_eq!(p.language, Some(crate::i18n::Lang::Fr));
+        let fr = crate::i18n::Lang::Fr;
+        let en = crate::i18n::Lang::En;
+        assert_eq!(p.field_label("medical_context", fr), "Contexte médical");
+        assert_eq!(p.field_label("medical_context", en), "Medical context");
+        assert_eq!(p.category_label("medical", en), "Medical information");
+        assert_eq!(p.profession_label("infirmier", fr), "Infirmier·ère");
+        for k in p.kinds.values() {
+            for f in k.fields.keys() {
+                assert!(p.field_labels.contains_key(f), "field {f}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_label_is_refused_with_its_line_but_a_stored_copy_opens() {
+        // Without the English label of the category 'medical'.
+        let text = DEFAULT_POLICY.replace("label_en = \"Medical information\"\n", "");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("description = \"Diagnoses"))
+            .unwrap()
+            + 1;
+        match parse(&text, "p.toml") {
+            Err(Error::Policy {
+                file,
+                line: l,
+                reason,
+            }) => {
+                assert_eq!((file.as_str(), l), ("p.toml", line));
+                assert_eq!(reason.kind(), "policy-label-missing");
+                assert_eq!(
+                    reason.arg("key"),
+                    Some(&crate::error::Arg::Text("label_en".into()))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let p = parse_stored(&text, "vault/policy.toml").unwrap();
+        assert_eq!(
+            p.categories["medical"].labels.en,
+            "Diagnoses, treatments, medical notes"
+        );
+        // A field with no labels is refused at the kind that uses it.
+        let text = DEFAULT_POLICY.replace(
+            "[fields.alerts]\nlabel = \"Alertes\"\nlabel_en = \"Alerts\"\n",
+            "",
+        );
+        let err = parse(&text, "p.toml").unwrap_err();
+        assert_eq!(err.kind(), "policy-field-label-missing");
+        assert!(matches!(err, Error::Policy { line, .. } if line > 0));
+    }
 
     /// The default policy with `psy-notes` no longer carrying its `withheld` line,
     /// as vaults created before the rule hold it; and the line `author_only` is on.

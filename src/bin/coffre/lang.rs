@@ -31,11 +31,11 @@ pub fn set_explicit(explicit: bool) {
 }
 
 /// Once a vault's policy is read: its `language` decides when nothing else did.
-pub fn from_policy(language: Option<&str>) {
+pub fn from_policy(language: Option<coffre::i18n::Lang>) {
     if EXPLICIT.load(Ordering::Relaxed) {
         return;
     }
-    if let Some(l) = language.and_then(coffre::i18n::Lang::parse) {
+    if let Some(l) = language {
         coffre::i18n::set_current(l);
     }
 }

@@ -96,6 +96,7 @@ fn open_vault(cli: &Cli) -> Result<Vault, Error> {
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
             Ok(v) => {
+                crate::lang::from_policy(v.policy().language);
                 print_warnings(v.warnings());
                 return Ok(v);
             }
@@ -415,6 +416,15 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
         )),
         None => None,
     };
+    // The policy's language speaks from here on, unless another choice was made.
+    let chosen = match &policy {
+        Some((text, file)) => coffre::policy::parse(text, file)?,
+        None => coffre::policy::parse(
+            coffre::policy::DEFAULT_POLICY,
+            coffre::policy::DEFAULT_POLICY_NAME,
+        )?,
+    };
+    crate::lang::from_policy(chosen.language);
     let pass = input::new_passphrase(&a.admin_id)?;
     let opts = InitOptions {
         establishment: a.establishment.clone(),
