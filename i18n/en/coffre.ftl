@@ -422,3 +422,182 @@ policy-label-empty = { $what ->
 policy-field-label-missing = kind '{ $id }': field '{ $name }' has no labels: add [fields.{ $name }] with label (French) and label_en (English)
 policy-field-name-invalid = field name '{ $name }' is invalid
 policy-language-unknown = unknown language '{ $value }': write language = "fr" or "en"
+
+## Audited actions, withheld fields, warnings (src/i18n/words.rs)
+action-dossier-read = read the file
+action-entry-read = read an entry
+action-entry-history = read the versions of an entry
+action-entry-add = wrote an entry
+action-entry-amend = corrected an entry
+action-dossier-create = opened the file
+action-break-glass-open = opened the file in an emergency (break the glass)
+action-team-add = added a professional to the care team
+action-audit-history = consulted who accessed the file
+action-audit-read = consulted the audit log
+action-audit-release = released the emergency-access justifications to the person
+action-access-export = exported the file for the person
+action-other = { $id }
+action-refused = was refused: { $what }
+action-failed = failed: { $what }
+withheld-not-permitted = not permitted for your profession
+withheld-author-only = readable by its author only
+withheld-pending = access pending: key not granted yet
+withheld-not-under-break-glass = never opened by break-the-glass
+withheld-objection = the person objects to sharing it with your profession
+withheld-from-person = withheld from the person's own access (see the legal reason)
+warning-loose-permissions = { $path } had mode { $mode }: other accounts of this machine could reach it; { $fixed ->
+    [yes] made private (owner only)
+   *[no] could not change it: make the vault folder and its files owner-only (chmod -R go-rwx)
+}
+warning-damaged-snapshot-moved = the store's snapshot { $file } was damaged (a storage fault, not tampering): moved to { $moved_to } and rebuilt from the store's log; no data was lost
+warning-damaged-snapshot-kept = the store's snapshot { $file } is damaged (a storage fault, not tampering): this check rebuilt it in a temporary copy; the next coffre command run with write access replaces it
+warning-unrecorded-entries = entries { $first } to { $last } { $journal ->
+    [yes] were restored from the journal after an interruption (a crash or a power cut, or a journal written by someone with access to the disk)
+   *[no] were found beyond the recorded end of the log (written outside coffre, or an interrupted write)
+}; not vouched for by their signer yet; the next coffre command that opens the vault takes them in and flags them in the log
+warning-unapplied-changes = { $count ->
+    [one] { $count } change in the journal not yet applied
+   *[other] { $count } changes in the journal not yet applied
+}; open the vault with coffre (any command) to apply them
+duration = { $days ->
+    [0] { $hours ->
+        [0] { $minutes } minutes
+       *[other] { $hours } hours { $minutes } minutes
+    }
+   *[other] { $days } days { $hours } hours
+}
+
+## The coffre command (src/bin/coffre)
+cli-warning = warning: { $text }
+cli-weak-kdf = warning: this passphrase uses a weak key derivation (--insecure-fast-kdf): tests and demonstrations only
+cli-clock-warning = warning: { $finding }: check the system clock (time-based erasures are refused until it is right, or confirmed with --confirm-clock)
+cli-granted-key = granted key '{ $key }' to { $staff }
+cli-yes = yes
+cli-no = no
+cli-nothing = nothing
+cli-policy-valid = { $file }: valid ({ $categories } categories, { $professions } professions, { $kinds } kinds)
+cli-explain-head = { $user } ({ $profession }) on dossier { $dossier }: { $in_team ->
+    [yes] in
+   *[no] NOT in
+} the care team{ $break_glass ->
+    [yes] ; may break the glass in an emergency
+   *[no] {""}
+}
+cli-explain-col-category = category
+cli-explain-col-policy = policy
+cli-explain-col-key = key
+cli-explain-col-now = can read now
+cli-explain-policy = { $value ->
+    [read] read
+    [write] write
+    [author-only] author only
+   *[other] { $value }
+}
+cli-explain-key = { $value ->
+    [held] held
+    [pending] pending
+    [none] none
+   *[other] { $value }
+}
+cli-backup-intact = backup intact: vault { $vault }, taken { $taken }, { $records } records, { $files } files, audit log verified ({ $entries } entries)
+cli-restored = vault { $vault } restored into { $dir } from the backup of { $taken }: { $records } records, audit log verified ({ $entries } entries)
+cli-audit-intact = audit log intact: { $entries } entries, { $checkpoints } signed checkpoints, root { $root }
+cli-audit-extends = extends the given checkpoint of { $size } entries (consistency proof of { $proof } hashes verified)
+cli-audit-unsigned = note: the last { $unsigned } entries are not covered by a signed checkpoint yet (signed at the next command)
+cli-checkpoint-written = checkpoint of { $size } entries signed by { $signer } written to { $path }
+cli-recovery-written = recovery key written to { $path } — move it off this machine
+cli-recovery-shown = RECOVERY KEY (shown once; store it offline, then clear this screen):
+cli-vault-created = vault { $vault } created in { $dir }
+cli-genesis = genesis { $genesis } (the vault's identity: keep it with the recovery key; every checkpoint names it)
+cli-staff-added = staff member { $id } added
+cli-staff-pending = access pending for: { $keys } (granted when a holder unlocks, or now with --recovery-key)
+cli-staff-list-pending = pending: { $keys }
+cli-staff-status = { $status ->
+    [active] active
+    [revoked] revoked
+   *[other] { $status }
+}
+cli-team-added = { $staff } added to the care team of { $id }
+cli-entry-amended = { $entry } amended: version { $version }
+cli-imported = { $written } entries imported{ $skipped ->
+    [0] {""}
+   *[other] {" "}({ $skipped } imported earlier from this file were skipped)
+}
+cli-version-line = version { $version }  by { $author }  on { $time }
+cli-released = { $released } justification(s) of dossier { $dossier } released to the person (audit entries up to { $up_to }).
+cli-released-unreadable = { $unreadable } justification(s) could not be opened with your audit keys and were not released.
+cli-released-no-person-access = The person has no personal access yet: their exports show the words; after `access grant`, release again for their own access.
+cli-history-head = Who accessed the file { $dossier } ({ $count } events):
+cli-justification-words = justification, in their words: "{ $text }"
+cli-passphrase-changed = passphrase changed; the old one no longer works
+cli-revoked = { $id } revoked: they can no longer unlock
+cli-approval-refused = approval of { $id } refused (recorded in the audit log)
+cli-approval-request = { $id } ({ $profession }) was added by { $invited_by } on { $invited }; waiting: { $keys }
+cli-approved = { $id } approved for { $keys }
+cli-profession-set = { $id } is now { $profession }
+cli-backup-written = backup written to { $path }: { $records } records, { $entries } audit entries, encrypted to the recovery key
+cli-share-file-head = Coffre recovery key share { $n } of { $shares } ({ $threshold } needed). Keep it apart from the others.
+cli-shares-written = { $shares } shares written to { $dir } ({ $threshold } needed to rebuild the key); give them to different people, then destroy the key file
+cli-recover-how-file = recovery key file
+cli-recover-how-shares = reassembled from { $count } shares
+cli-recovered = { $staff } has a new passphrase; their keys were re-granted with the recovery key ({ $how })
+cli-check-summary = { $records } records, { $checked } sealed fields intact, { $unchecked } not checked (no key: use --recovery-key to check all), { $damaged } damaged
+cli-check-damaged = DAMAGED { $item }: { $reason }
+cli-rotate-progress = { $done }/{ $total } data keys
+cli-rotated = { $done } data key(s) re-wrapped; { $skipped } left for holders of other categories
+cli-dossier-closed = dossier { $id } closed: its retention period starts today
+cli-dossier-erased = dossier { $id } erased: its keys are destroyed
+cli-retention-dry-run = dry run: { $count } dossier(s) would be erased (add --yes):
+cli-retention-erased = { $count } dossier(s) erased:
+cli-prompt-person = the person of dossier { $dossier }
+cli-prompt-export = the export
+cli-prompt-dossier = dossier { $dossier }
+cli-access-granted = personal access to { $dossier } granted
+cli-access-missing = not yet readable by the person: { $keys } (follows when a holder of those keys works on the file, or now with --recovery-key)
+cli-export-written = export of { $dossier } written to { $path }: { $entries } entries, { $events } access events, { $withheld } withheld field(s)
+cli-objection-recorded = objection recorded: '{ $category }' is no longer shared with '{ $profession }' for { $dossier }
+cli-objection-recorded-person = objection recorded: '{ $category }' is no longer shared with '{ $profession }'
+cli-person-who = { $name }, born { $birthdate }
+cli-person-head = Your dossier { $id } — { $who }
+cli-person-entry = { $kind } ({ $created }) version { $version }
+cli-person-withheld = { $field }: not communicable ({ $category })
+cli-person-history-head = Who consulted or changed your dossier:
+cli-rotation-pending = rotation pending: { $key } ({ $reason }) — done when a holder of that key unlocks, or with --recovery-key
+cli-no-dossier = no dossier
+cli-retention-item = { $dossier }  closed { $closed }  rule { $rule }  kept { $years } years ({ $because })  due { $due }{ $past_due ->
+    [yes] {"  "}PAST DUE
+   *[no] {""}
+}
+cli-audit-break-glass = BREAK-GLASS
+cli-audit-justification = justification (the actor's words): "{ $text }"
+cli-summary-born = { $name } (born { $birthdate })
+cli-summary-name-withheld = (name withheld)
+cli-summary-not-in-team = (not in your care team)
+cli-entry-head = entry { $id }  kind { $kind }  version { $version }  by { $author }  on { $time }
+cli-field-withheld = {"  "}{ $field } [{ $category }]: WITHHELD ({ $reason })
+cli-dossier-who = { $name }, born { $birthdate }
+cli-dossier-identity-withheld = identity withheld
+cli-dossier-head = dossier { $id }: { $who }
+cli-dossier-break-glass = BREAK-THE-GLASS ACCESS: recorded and reported to the data protection officer
+cli-dossier-no-entry = no entry yet
+cli-policy-head = policy { $name } (format { $format })
+cli-policy-break-glass = break-the-glass lasts { $hours } hours
+cli-policy-categories = categories:
+cli-policy-author-only = author only
+cli-policy-withheld = withheld from the person
+cli-policy-professions = professions (W write+read, R read):
+cli-policy-may = may: { $caps }
+cli-policy-kinds = entry kinds:
+cli-policy-field = { $name } “{ $label }” ({ $category })
+capability-manage-staff = manage staff
+capability-create-dossier = create dossiers
+capability-manage-team = manage care teams
+capability-read-audit = read the audit log
+capability-audit-reports = read audit reports
+capability-break-glass = break the glass
+capability-person-access = handle the person's rights
+capability-erase = erase dossiers
+auth-unknown-user = unknown user
+auth-revoked = this user has been revoked
+auth-wrong-passphrase = wrong passphrase
+auth-no-person-access = no personal access was granted for this dossier

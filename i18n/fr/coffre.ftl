@@ -424,3 +424,182 @@ policy-label-empty = { $what ->
 policy-field-label-missing = type de note « { $id } » : la rubrique « { $name } » n'a pas de libellé : ajoutez [fields.{ $name }] avec label (français) et label_en (anglais)
 policy-field-name-invalid = le nom de rubrique « { $name } » est invalide
 policy-language-unknown = langue inconnue « { $value } » : écrivez language = "fr" ou "en"
+
+## Actions tracées, rubriques non communiquées, avertissements (src/i18n/words.rs)
+action-dossier-read = a consulté le dossier
+action-entry-read = a lu une note
+action-entry-history = a consulté les versions d'une note
+action-entry-add = a écrit une note
+action-entry-amend = a corrigé une note
+action-dossier-create = a ouvert le dossier
+action-break-glass-open = a ouvert le dossier en urgence (bris de glace)
+action-team-add = a ajouté un·e professionnel·le à l'équipe pluridisciplinaire
+action-audit-history = a consulté qui a accédé au dossier
+action-audit-read = a consulté le journal d'audit
+action-audit-release = a communiqué à la personne les justifications des accès en urgence
+action-access-export = a exporté le dossier pour la personne
+action-other = { $id }
+action-refused = s'est vu refuser : { $what }
+action-failed = échec : { $what }
+withheld-not-permitted = non autorisé pour votre profession
+withheld-author-only = lisible par son auteur seulement
+withheld-pending = accès en attente : la clé ne vous a pas encore été remise
+withheld-not-under-break-glass = jamais ouvert par le bris de glace
+withheld-objection = la personne s'oppose à son partage avec votre profession
+withheld-from-person = non communiqué à la personne elle-même (voir le motif légal)
+warning-loose-permissions = { $path } avait les droits { $mode } : d'autres comptes de cette machine pouvaient y accéder ; { $fixed ->
+    [yes] rendu privé (propriétaire seulement)
+   *[no] impossible de le modifier : réservez le dossier du coffre et ses fichiers à leur propriétaire (chmod -R go-rwx)
+}
+warning-damaged-snapshot-moved = l'instantané de la base { $file } était abîmé (une panne de stockage, pas une falsification) : déplacé vers { $moved_to } et reconstruit depuis le journal de la base ; aucune donnée n'a été perdue
+warning-damaged-snapshot-kept = l'instantané de la base { $file } est abîmé (une panne de stockage, pas une falsification) : cette vérification l'a reconstruit dans une copie temporaire ; la prochaine commande coffre lancée avec droit d'écriture le remplace
+warning-unrecorded-entries = les traces { $first } à { $last } { $journal ->
+    [yes] ont été reprises du journal des écritures après une interruption (un plantage ou une coupure de courant, ou un journal écrit par quelqu'un ayant accès au disque)
+   *[no] ont été trouvées au-delà de la fin enregistrée du journal (écrites hors de coffre, ou une écriture interrompue)
+} ; leur signataire ne s'en est pas encore porté garant ; la prochaine commande coffre qui ouvre le coffre les reprend et les signale dans le journal
+warning-unapplied-changes = { $count ->
+    [one] { $count } modification du journal des écritures pas encore appliquée
+   *[other] { $count } modifications du journal des écritures pas encore appliquées
+} ; ouvrez le coffre avec coffre (n'importe quelle commande) pour les appliquer
+duration = { $days ->
+    [0] { $hours ->
+        [0] { $minutes } minutes
+       *[other] { $hours } h { $minutes } min
+    }
+   *[other] { $days } jours { $hours } h
+}
+
+## La commande coffre (src/bin/coffre)
+cli-warning = attention : { $text }
+cli-weak-kdf = attention : cette phrase de passe utilise une dérivation de clé faible (--insecure-fast-kdf) : réservée aux tests et aux démonstrations
+cli-clock-warning = attention : { $finding } : vérifiez l'horloge du système (les effacements liés aux durées sont refusés tant qu'elle n'est pas juste, ou confirmés avec --confirm-clock)
+cli-granted-key = clé « { $key } » remise à { $staff }
+cli-yes = oui
+cli-no = non
+cli-nothing = rien
+cli-policy-valid = { $file } : valide ({ $categories } catégories, { $professions } professions, { $kinds } types de note)
+cli-explain-head = { $user } ({ $profession }), dossier { $dossier } : { $in_team ->
+    [yes] membre
+   *[no] PAS membre
+} de l'équipe pluridisciplinaire{ $break_glass ->
+    [yes] {" "}; peut recourir au bris de glace en cas d'urgence
+   *[no] {""}
+}
+cli-explain-col-category = catégorie
+cli-explain-col-policy = politique
+cli-explain-col-key = clé
+cli-explain-col-now = lisible maintenant
+cli-explain-policy = { $value ->
+    [read] lecture
+    [write] écriture
+    [author-only] auteur seul
+   *[other] { $value }
+}
+cli-explain-key = { $value ->
+    [held] détenue
+    [pending] en attente
+    [none] aucune
+   *[other] { $value }
+}
+cli-backup-intact = sauvegarde intacte : coffre { $vault }, faite le { $taken }, { $records } enregistrements, { $files } fichiers, journal d'audit vérifié ({ $entries } traces)
+cli-restored = coffre { $vault } restauré dans { $dir } depuis la sauvegarde du { $taken } : { $records } enregistrements, journal d'audit vérifié ({ $entries } traces)
+cli-audit-intact = journal d'audit intact : { $entries } traces, { $checkpoints } points de contrôle signés, racine { $root }
+cli-audit-extends = prolonge le point de contrôle donné de { $size } traces (preuve de cohérence de { $proof } empreintes vérifiée)
+cli-audit-unsigned = remarque : les { $unsigned } dernières traces ne sont pas encore couvertes par un point de contrôle signé (signé à la prochaine commande)
+cli-checkpoint-written = point de contrôle de { $size } traces signé par { $signer } écrit dans { $path }
+cli-recovery-written = clé de secours écrite dans { $path } — sortez-la de cette machine
+cli-recovery-shown = CLÉ DE SECOURS (affichée une seule fois ; conservez-la hors ligne, puis effacez cet écran) :
+cli-vault-created = coffre { $vault } créé dans { $dir }
+cli-genesis = acte de création { $genesis } (l'identité du coffre : gardez-le avec la clé de secours ; chaque point de contrôle le cite)
+cli-staff-added = membre du personnel { $id } ajouté
+cli-staff-pending = accès en attente pour : { $keys } (remis quand un·e détenteur·rice ouvre sa session, ou tout de suite avec --recovery-key)
+cli-staff-list-pending = en attente : { $keys }
+cli-staff-status = { $status ->
+    [active] actif
+    [revoked] révoqué
+   *[other] { $status }
+}
+cli-team-added = { $staff } ajouté·e à l'équipe pluridisciplinaire de { $id }
+cli-entry-amended = { $entry } corrigée : version { $version }
+cli-imported = { $written } notes importées{ $skipped ->
+    [0] {""}
+   *[other] {" "}({ $skipped } importées plus tôt depuis ce fichier ont été sautées)
+}
+cli-version-line = version { $version }  par { $author }  le { $time }
+cli-released = { $released } justification(s) du dossier { $dossier } communiquée(s) à la personne (traces jusqu'à la { $up_to }).
+cli-released-unreadable = { $unreadable } justification(s) n'ont pas pu être ouvertes avec vos clés d'audit et n'ont pas été communiquées.
+cli-released-no-person-access = La personne n'a pas encore d'accès personnel : ses exports montrent les justifications ; après `access grant`, communiquez-les à nouveau pour son propre accès.
+cli-history-head = Qui a accédé au dossier { $dossier } ({ $count } événements) :
+cli-justification-words = justification, dans ses propres mots : « { $text } »
+cli-passphrase-changed = phrase de passe changée ; l'ancienne ne fonctionne plus
+cli-revoked = { $id } révoqué·e : ne peut plus ouvrir de session
+cli-approval-refused = accord pour { $id } refusé (inscrit au journal d'audit)
+cli-approval-request = { $id } ({ $profession }) a été ajouté·e par { $invited_by } le { $invited } ; en attente : { $keys }
+cli-approved = accord donné à { $id } pour { $keys }
+cli-profession-set = { $id } est désormais { $profession }
+cli-backup-written = sauvegarde écrite dans { $path } : { $records } enregistrements, { $entries } traces d'audit, chiffrée pour la clé de secours
+cli-share-file-head = Part { $n } sur { $shares } de la clé de secours de Coffre ({ $threshold } nécessaires). Gardez-la à part des autres.
+cli-shares-written = { $shares } parts écrites dans { $dir } ({ $threshold } nécessaires pour reconstituer la clé) ; confiez-les à des personnes différentes, puis détruisez le fichier de la clé
+cli-recover-how-file = fichier de la clé de secours
+cli-recover-how-shares = reconstituée à partir de { $count } parts
+cli-recovered = { $staff } a une nouvelle phrase de passe ; ses clés lui ont été remises avec la clé de secours ({ $how })
+cli-check-summary = { $records } enregistrements, { $checked } rubriques chiffrées intactes, { $unchecked } non vérifiées (pas de clé : --recovery-key pour tout vérifier), { $damaged } abîmées
+cli-check-damaged = ABÎMÉ { $item } : { $reason }
+cli-rotate-progress = { $done }/{ $total } clés de données
+cli-rotated = { $done } clé(s) de données re-protégée(s) ; { $skipped } laissée(s) aux détenteur·rice·s d'autres catégories
+cli-dossier-closed = dossier { $id } clos : sa durée de conservation commence aujourd'hui
+cli-dossier-erased = dossier { $id } effacé : ses clés sont détruites
+cli-retention-dry-run = simulation : { $count } dossier(s) seraient effacés (ajoutez --yes) :
+cli-retention-erased = { $count } dossier(s) effacé(s) :
+cli-prompt-person = la personne du dossier { $dossier }
+cli-prompt-export = l'export
+cli-prompt-dossier = dossier { $dossier }
+cli-access-granted = accès personnel au dossier { $dossier } ouvert
+cli-access-missing = pas encore lisible par la personne : { $keys } (suivra quand un·e détenteur·rice de ces clés travaillera sur le dossier, ou tout de suite avec --recovery-key)
+cli-export-written = export du dossier { $dossier } écrit dans { $path } : { $entries } notes, { $events } accès, { $withheld } rubrique(s) non communiquée(s)
+cli-objection-recorded = opposition enregistrée : « { $category } » n'est plus partagé avec « { $profession } » pour le dossier { $dossier }
+cli-objection-recorded-person = opposition enregistrée : « { $category } » n'est plus partagé avec « { $profession } »
+cli-person-who = { $name }, né(e) le { $birthdate }
+cli-person-head = Votre dossier { $id } — { $who }
+cli-person-entry = { $kind } ({ $created }) version { $version }
+cli-person-withheld = { $field } : non communicable ({ $category })
+cli-person-history-head = Qui a consulté ou modifié votre dossier :
+cli-rotation-pending = renouvellement en attente : { $key } ({ $reason }) — fait quand un·e détenteur·rice de cette clé ouvre sa session, ou avec --recovery-key
+cli-no-dossier = aucun dossier
+cli-retention-item = { $dossier }  clos le { $closed }  règle { $rule }  conservé { $years } ans ({ $because })  échéance { $due }{ $past_due ->
+    [yes] {"  "}ÉCHÉANCE DÉPASSÉE
+   *[no] {""}
+}
+cli-audit-break-glass = BRIS-DE-GLACE
+cli-audit-justification = justification (dans les mots de la personne) : « { $text } »
+cli-summary-born = { $name } (né(e) le { $birthdate })
+cli-summary-name-withheld = (nom non communiqué)
+cli-summary-not-in-team = (hors de votre équipe pluridisciplinaire)
+cli-entry-head = note { $id }  type { $kind }  version { $version }  par { $author }  le { $time }
+cli-field-withheld = {"  "}{ $field } [{ $category }] : NON COMMUNIQUÉ ({ $reason })
+cli-dossier-who = { $name }, né(e) le { $birthdate }
+cli-dossier-identity-withheld = identité non communiquée
+cli-dossier-head = dossier { $id } : { $who }
+cli-dossier-break-glass = ACCÈS PAR BRIS DE GLACE : tracé et signalé au délégué à la protection des données (DPO)
+cli-dossier-no-entry = pas encore de note
+cli-policy-head = politique { $name } (format { $format })
+cli-policy-break-glass = le bris de glace dure { $hours } heures
+cli-policy-categories = catégories :
+cli-policy-author-only = auteur seul
+cli-policy-withheld = non communiqué à la personne
+cli-policy-professions = professions (W écriture+lecture, R lecture) :
+cli-policy-may = peut : { $caps }
+cli-policy-kinds = types de note :
+cli-policy-field = { $name } « { $label } » ({ $category })
+capability-manage-staff = gérer le personnel
+capability-create-dossier = créer des dossiers
+capability-manage-team = gérer les équipes pluridisciplinaires
+capability-read-audit = consulter le journal d'audit
+capability-audit-reports = lire les rapports d'audit
+capability-break-glass = recourir au bris de glace
+capability-person-access = traiter les droits de la personne
+capability-erase = effacer des dossiers
+auth-unknown-user = utilisateur·rice inconnu·e
+auth-revoked = cet·te utilisateur·rice a été révoqué·e
+auth-wrong-passphrase = phrase de passe incorrecte
+auth-no-person-access = aucun accès personnel n'a été ouvert pour ce dossier

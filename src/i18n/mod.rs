@@ -13,6 +13,7 @@
 
 mod choose;
 mod format;
+pub mod words;
 
 pub use choose::{choose, Choice};
 pub use format::{date, date_time, number};
@@ -130,14 +131,39 @@ pub fn text(lang: Lang, id: &str) -> String {
 pub fn text_args(lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
     let mut fa = FluentArgs::new();
     for (name, arg) in args {
-        fa.set(name.to_string(), fluent_value(arg, lang));
+        fa.set(name.to_string(), fluent_value(name, arg, lang));
     }
     loader(lang).get_args_fluent(id, Some(&fa))
 }
 
-fn fluent_value(arg: &Arg, lang: Lang) -> FluentValue<'static> {
+static LABELS: std::sync::RwLock<Option<std::sync::Arc<crate::policy::Policy>>> =
+    std::sync::RwLock::new(None);
+
+/// The policy whose labels replace ids in rendered messages: an argument named
+/// `profession`, `category` (or `cat`) or `kind` holding an id the policy
+/// defines is shown as its label in the language of the message. Front-ends set
+/// it once the vault (hence its policy) is known.
+pub fn set_labels(policy: &crate::policy::Policy) {
+    if let Ok(mut l) = LABELS.write() {
+        *l = Some(std::sync::Arc::new(policy.clone()));
+    }
+}
+
+fn label_of(name: &str, id: &str, lang: Lang) -> Option<String> {
+    let guard = LABELS.read().ok()?;
+    let p = guard.as_ref()?;
+    let label = match name {
+        "profession" => p.profession_label(id, lang),
+        "category" | "cat" => p.category_label(id, lang),
+        "kind" => p.kind_label(id, lang),
+        _ => return None,
+    };
+    Some(label)
+}
+
+fn fluent_value(name: &str, arg: &Arg, lang: Lang) -> FluentValue<'static> {
     match arg {
-        Arg::Text(s) => FluentValue::from(s.clone()),
+        Arg::Text(s) => FluentValue::from(label_of(name, s, lang).unwrap_or_else(|| s.clone())),
         Arg::Number(n) => FluentValue::from(*n),
         Arg::Io { kind, code } => FluentValue::from(io_reason(*kind, *code, lang)),
         Arg::Msg(m) => FluentValue::from(render(m, lang)),

@@ -693,7 +693,7 @@ impl Vault {
             Err(Error::Auth(msg!(
                 "cannot-unlock",
                 user = user,
-                detail = detail
+                detail = crate::i18n::words::auth_detail(detail)
             )))
         };
         let Some(rec) = self.staff_record(user)? else {

@@ -30,8 +30,11 @@ pub fn set_explicit(explicit: bool) {
     EXPLICIT.store(explicit, Ordering::Relaxed);
 }
 
-/// Once a vault's policy is read: its `language` decides when nothing else did.
-pub fn from_policy(language: Option<coffre::i18n::Lang>) {
+/// Once a vault's policy is read: its labels name categories, kinds and
+/// professions in messages, and its `language` decides when nothing else did.
+pub fn from_policy(policy: &coffre::policy::Policy) {
+    coffre::i18n::set_labels(policy);
+    let language = policy.language;
     if EXPLICIT.load(Ordering::Relaxed) {
         return;
     }

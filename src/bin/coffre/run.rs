@@ -1,7 +1,8 @@
 //! Dispatch of each command to the library, and printing of its result as text or
 //! JSON.
 
-use coffre::msg;
+use coffre::i18n::{self, Lang};
+use coffre::{msg, tr};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -96,7 +97,7 @@ fn open_vault(cli: &Cli) -> Result<Vault, Error> {
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
             Ok(v) => {
-                crate::lang::from_policy(v.policy().language);
+                crate::lang::from_policy(v.policy());
                 print_warnings(v.warnings());
                 return Ok(v);
             }
@@ -108,45 +109,32 @@ fn open_vault(cli: &Cli) -> Result<Vault, Error> {
 /// Prints what the library noticed without failing, on standard error.
 fn print_warnings(warnings: &[coffre::Warning]) {
     for w in warnings {
-        let text = match w {
-            coffre::Warning::LoosePermissions { path, mode, fixed } => format!(
-                "{} had mode {mode:o}: other accounts of this machine could reach it; {}",
-                path.display(),
-                if *fixed {
-                    "made private (owner only)"
-                } else {
-                    "could not change it: make the vault folder and its files owner-only (chmod -R go-rwx)"
-                }
-            ),
-            coffre::Warning::DamagedSnapshot { file, moved_to } => match moved_to {
-                Some(to) => format!(
-                    "the store's snapshot {} was damaged (a storage fault, not tampering): moved to {} and rebuilt from the store's log; no data was lost",
-                    file.display(),
-                    to.display()
-                ),
-                None => format!(
-                    "the store's snapshot {} is damaged (a storage fault, not tampering): this check rebuilt it in a temporary copy; the next coffre command run with write access replaces it",
-                    file.display()
-                ),
-            },
-            coffre::Warning::UnrecordedEntries {
-                first,
-                last,
-                in_journal,
-            } => format!(
-                "entries {first} to {last} {}; not vouched for by their signer yet; the next coffre command that opens the vault takes them in and flags them in the log",
-                if *in_journal {
-                    "were restored from the journal after an interruption (a crash or a power cut, or a journal written by someone with access to the disk)"
-                } else {
-                    "were found beyond the recorded end of the log (written outside coffre, or an interrupted write)"
-                }
-            ),
-            coffre::Warning::UnappliedChanges { count } => format!(
-                "{count} change(s) in the journal not yet applied; open the vault with coffre (any command) to apply them"
-            ),
-            other => format!("{other:?}"),
-        };
-        eprintln!("coffre: warning: {text}");
+        let text = i18n::words::warning(w, i18n::current());
+        eprintln!("coffre: {}", tr!("cli-warning", text = text));
+    }
+}
+
+/// The language of this run's output.
+fn lang() -> Lang {
+    i18n::current()
+}
+
+/// An RFC 3339 time of the vault as the language writes it, in the
+/// establishment's time zone (the text as it is if it is not a time).
+fn when(policy: &coffre::policy::Policy, t: &str) -> String {
+    match t.parse::<jiff::Timestamp>() {
+        Ok(ts) => i18n::date_time(lang(), ts, &policy.audit.timezone),
+        Err(_) => t.to_string(),
+    }
+}
+
+/// A category's label, with its id where the user may have to type it.
+fn category_with_id(policy: &coffre::policy::Policy, id: &str) -> String {
+    let label = policy.category_label(id, lang());
+    if label == id {
+        id.to_string()
+    } else {
+        format!("{label} ({id})")
     }
 }
 
@@ -161,20 +149,23 @@ fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
     let pass = input::passphrase(&user)?;
     let session = vault.unlock(&user, &pass)?;
     if session.weak_kdf() {
-        eprintln!("coffre: warning: this passphrase uses a weak key derivation (--insecure-fast-kdf): tests and demonstrations only");
+        eprintln!("coffre: {}", tr!("cli-weak-kdf"));
     }
     let clock = vault.clock_check();
     if !clock.plausible() {
         eprintln!(
-            "coffre: warning: {}: check the system clock (time-based erasures are refused until it is right, or confirmed with --confirm-clock)",
-            clock.describe()
+            "coffre: {}",
+            tr!("cli-clock-warning", finding = clock.describe())
         );
     }
     for (key, staff) in session.grants_made() {
         eprintln!(
-            "coffre: granted key '{}' to {}",
-            coffre::text::escape(key),
-            coffre::text::escape(staff)
+            "coffre: {}",
+            tr!(
+                "cli-granted-key",
+                key = coffre::text::escape(key),
+                staff = coffre::text::escape(staff)
+            )
         );
     }
     Ok(session)
@@ -202,12 +193,12 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Policy(PolicyCmd::Check { file }) => {
             let p = coffre::policy::load(file)?;
-            out.line(&format!(
-                "{}: valid ({} categories, {} professions, {} kinds)",
-                file.display(),
-                p.categories.len(),
-                p.professions.len(),
-                p.kinds.len()
+            out.line(&tr!(
+                "cli-policy-valid",
+                file = file.display().to_string(),
+                categories = p.categories.len(),
+                professions = p.professions.len(),
+                kinds = p.kinds.len()
             ))
         }
         Command::Policy(PolicyCmd::Show) => {
@@ -237,29 +228,49 @@ pub fn run(cli: Cli) -> Res {
                         Error::Io(msg!("encoding-failed", detail = e.to_string()))
                     })?);
             }
-            out.line(&format!(
-                "{} ({}) on dossier {}: {} the care team{}",
-                x.user,
-                x.profession,
-                x.dossier,
-                if x.in_team { "in" } else { "NOT in" },
-                if x.may_break_glass {
-                    "; may break the glass in an emergency"
-                } else {
-                    ""
-                }
+            let policy = vault.policy();
+            out.line(&tr!(
+                "cli-explain-head",
+                user = x.user.clone(),
+                profession = policy.profession_label(&x.profession, lang()),
+                dossier = x.dossier.clone(),
+                in_team = if x.in_team { "yes" } else { "no" },
+                break_glass = if x.may_break_glass { "yes" } else { "no" }
             ))?;
-            out.line(&format!(
-                "{:<16} {:<12} {:<13} {}",
-                "category", "policy", "key", "can read now"
-            ))?;
-            for c in &x.categories {
+            let rows: Vec<[String; 4]> = x
+                .categories
+                .iter()
+                .map(|c| {
+                    [
+                        category_with_id(policy, &c.category),
+                        tr!("cli-explain-policy", value = c.policy.to_string()),
+                        tr!("cli-explain-key", value = c.key.to_string()),
+                        if c.can_read_now {
+                            tr!("cli-yes")
+                        } else {
+                            tr!("cli-no")
+                        },
+                    ]
+                })
+                .collect();
+            let head = [
+                tr!("cli-explain-col-category"),
+                tr!("cli-explain-col-policy"),
+                tr!("cli-explain-col-key"),
+                tr!("cli-explain-col-now"),
+            ];
+            let width = |i: usize| {
+                rows.iter()
+                    .map(|r| r[i].chars().count())
+                    .chain(std::iter::once(head[i].chars().count()))
+                    .max()
+                    .unwrap_or(0)
+            };
+            let (w0, w1, w2) = (width(0), width(1), width(2));
+            for r in std::iter::once(&head).chain(rows.iter()) {
                 out.line(&format!(
-                    "{:<16} {:<12} {:<13} {}",
-                    c.category,
-                    c.policy,
-                    c.key,
-                    if c.can_read_now { "yes" } else { "no" }
+                    "{:<w0$} {:<w1$} {:<w2$} {}",
+                    r[0], r[1], r[2], r[3]
                 ))?;
             }
             Ok(())
@@ -280,13 +291,13 @@ pub fn run(cli: Cli) -> Res {
             if out.json {
                 return out.json(&json!({"ok": true, "vault_id": m.vault_id, "created": m.created, "records": m.records, "audit_entries": v.entries}));
             }
-            out.line(&format!(
-                "backup intact: vault {}, taken {}, {} records, {} files, audit log verified ({} entries)",
-                m.vault_id,
-                m.created,
-                m.records,
-                m.files.len(),
-                v.entries
+            out.line(&tr!(
+                "cli-backup-intact",
+                vault = m.vault_id.clone(),
+                taken = m.created.clone(),
+                records = m.records,
+                files = m.files.len(),
+                entries = v.entries
             ))
         }
         Command::Restore { file, recovery_key } => {
@@ -297,13 +308,13 @@ pub fn run(cli: Cli) -> Res {
             let id = read_identity_file(recovery_key)?;
             let mut r = decrypt_backup(file, &id)?;
             let (m, v) = coffre::vault::backup::restore(&mut r, &dir)?;
-            out.line(&format!(
-                "vault {} restored into {} from the backup of {}: {} records, audit log verified ({} entries)",
-                m.vault_id,
-                dir.display(),
-                m.created,
-                m.records,
-                v.entries
+            out.line(&tr!(
+                "cli-restored",
+                vault = m.vault_id.clone(),
+                dir = dir.display().to_string(),
+                taken = m.created.clone(),
+                records = m.records,
+                entries = v.entries
             ))
         }
         Command::Audit(AuditCmd::Verify { since }) => {
@@ -335,24 +346,20 @@ pub fn run(cli: Cli) -> Res {
                     "warnings": s.warnings,
                 }));
             }
-            out.line(&format!(
-                "audit log intact: {} entries, {} signed checkpoints, root {}",
-                s.entries,
-                s.checkpoints,
-                hex::encode(s.root)
+            out.line(&tr!(
+                "cli-audit-intact",
+                entries = s.entries,
+                checkpoints = s.checkpoints,
+                root = hex::encode(s.root)
             ))?;
             if let Some((size, proof)) = s.since {
-                out.line(&format!(
-                    "extends the given checkpoint of {size} entries (consistency proof of {proof} hashes verified)"
-                ))?;
+                out.line(&tr!("cli-audit-extends", size = size, proof = proof))?;
             }
             for w in &s.warnings {
-                out.line(&format!("warning: {w}"))?;
+                out.line(&tr!("cli-warning", text = w.to_string()))?;
             }
             if unsigned > 0 {
-                out.line(&format!(
-                    "note: the last {unsigned} entries are not covered by a signed checkpoint yet (signed at the next command)"
-                ))?;
+                out.line(&tr!("cli-audit-unsigned", unsigned = unsigned))?;
             }
             Ok(())
         }
@@ -373,11 +380,11 @@ pub fn run(cli: Cli) -> Res {
             if out.json {
                 return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": signer, "origin": c.origin(), "time": c.time()}));
             }
-            out.line(&format!(
-                "checkpoint of {} entries signed by {} written to {}",
-                c.size,
-                signer,
-                path.display()
+            out.line(&tr!(
+                "cli-checkpoint-written",
+                size = c.size,
+                signer = signer.to_string(),
+                path = path.display().to_string()
             ))
         }
         Command::Access(a) if cli.user.is_none() && person_command(a) => {
@@ -424,7 +431,7 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
             coffre::policy::DEFAULT_POLICY_NAME,
         )?,
     };
-    crate::lang::from_policy(chosen.language);
+    crate::lang::from_policy(&chosen);
     let pass = input::new_passphrase(&a.admin_id)?;
     let opts = InitOptions {
         establishment: a.establishment.clone(),
@@ -454,15 +461,13 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
             write_secret_file(p, &file_text)?;
             if !out.json {
                 eprintln!(
-                    "coffre: recovery key written to {} — move it off this machine",
-                    p.display()
+                    "coffre: {}",
+                    tr!("cli-recovery-written", path = p.display().to_string())
                 );
             }
         }
         None => {
-            eprintln!(
-                "coffre: RECOVERY KEY (shown once; store it offline, then clear this screen):"
-            );
+            eprintln!("coffre: {}", tr!("cli-recovery-shown"));
             out.text(&file_text)?;
         }
     }
@@ -473,15 +478,12 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
             "genesis": report.genesis,
         }))
     } else {
-        out.line(&format!(
-            "vault {} created in {}",
-            report.vault_id,
-            dir.display()
+        out.line(&tr!(
+            "cli-vault-created",
+            vault = report.vault_id.clone(),
+            dir = dir.display().to_string()
         ))?;
-        out.line(&format!(
-            "genesis {} (the vault's identity: keep it with the recovery key; every checkpoint names it)",
-            report.genesis
-        ))
+        out.line(&tr!("cli-genesis", genesis = report.genesis.clone()))
     }
 }
 
@@ -531,12 +533,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if out.json {
                 return out.json(&json!({"id": id, "pending": pending}));
             }
-            out.line(&format!("staff member {id} added"))?;
+            out.line(&tr!("cli-staff-added", id = id.clone()))?;
             if !pending.is_empty() {
-                out.line(&format!(
-                    "access pending for: {} (granted when a holder unlocks, or now with --recovery-key)",
-                    pending.join(", ")
-                ))?;
+                out.line(&tr!("cli-staff-pending", keys = pending.join(", ")))?;
             }
             Ok(())
         }
@@ -554,11 +553,19 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 let pending = if m.pending.is_empty() {
                     String::new()
                 } else {
-                    format!("  pending: {}", m.pending.join(", "))
+                    format!(
+                        "  {}",
+                        tr!("cli-staff-list-pending", keys = m.pending.join(", "))
+                    )
                 };
+                let policy = s.vault().policy();
                 out.line(&format!(
-                    "{:<20} {:<22} {:<8} {}{}",
-                    m.id, m.profession, m.status, m.name, pending
+                    "{:<20} {:<30} {:<8} {}{}",
+                    m.id,
+                    policy.profession_label(&m.profession, lang()),
+                    tr!("cli-staff-status", status = m.status.to_string()),
+                    m.name,
+                    pending
                 ))?;
             }
             Ok(())
@@ -598,7 +605,11 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if out.json {
                 return out.json(&json!({"dossier": id, "added": staff_id}));
             }
-            out.line(&format!("{staff_id} added to the care team of {id}"))
+            out.line(&tr!(
+                "cli-team-added",
+                staff = staff_id.clone(),
+                id = id.clone()
+            ))
         }
         Command::Dossier(DossierCmd::Team(TeamCmd::List { id })) => {
             let team = s.team(id)?;
@@ -625,20 +636,22 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if out.json {
                 return out.json(&json!({"entry": entry, "version": v}));
             }
-            out.line(&format!("{entry} amended: version {v}"))
+            out.line(&tr!(
+                "cli-entry-amended",
+                entry = entry.clone(),
+                version = v
+            ))
         }
         Command::Entry(EntryCmd::Import { file, group }) => {
             let n = crate::import::run(s, file, *group as usize)?;
             if out.json {
                 return out.json(&json!({ "imported": n.written, "skipped": n.skipped }));
             }
-            match n.skipped {
-                0 => out.line(&format!("{} entries imported", n.written)),
-                k => out.line(&format!(
-                    "{} entries imported ({k} imported earlier from this file were skipped)",
-                    n.written
-                )),
-            }
+            out.line(&tr!(
+                "cli-imported",
+                written = n.written,
+                skipped = n.skipped
+            ))
         }
         Command::Entry(EntryCmd::Show { entry, break_glass }) => {
             let view = s.show_entry(entry, break_glass.as_deref())?;
@@ -666,11 +679,14 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             for v in &versions {
                 let author = author_label(s, &v.author);
-                out.line(&format!(
-                    "version {}  by {}  on {}",
-                    v.version, author, v.time
+                let policy = s.vault().policy();
+                out.line(&tr!(
+                    "cli-version-line",
+                    version = v.version,
+                    author = author,
+                    time = when(policy, &v.time)
                 ))?;
-                print_fields(&v.fields, &v.withheld, out)?;
+                print_fields(policy, &v.fields, &v.withheld, out)?;
             }
             Ok(())
         }
@@ -709,18 +725,17 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         Error::Io(msg!("encoding-failed", detail = e.to_string()))
                     })?);
             }
-            out.line(&format!(
-                "{} justification(s) of dossier {} released to the person (audit entries up to {}).",
-                r.released, r.dossier, r.up_to_seq
+            out.line(&tr!(
+                "cli-released",
+                released = r.released,
+                dossier = r.dossier.clone(),
+                up_to = r.up_to_seq
             ))?;
             if r.unreadable > 0 {
-                out.line(&format!(
-                    "{} justification(s) could not be opened with your audit keys and were not released.",
-                    r.unreadable
-                ))?;
+                out.line(&tr!("cli-released-unreadable", unreadable = r.unreadable))?;
             }
             if !r.person_copies {
-                out.line("The person has no personal access yet: their exports show the words; after `access grant`, release again for their own access.")?;
+                out.line(&tr!("cli-released-no-person-access"))?;
             }
             Ok(())
         }
@@ -734,22 +749,33 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 }
                 return Ok(());
             }
-            out.line(&format!(
-                "Who accessed the file {dossier} ({} events):",
-                items.len()
+            out.line(&tr!(
+                "cli-history-head",
+                dossier = dossier.clone(),
+                count = items.len()
             ))?;
+            let policy = s.vault().policy();
             for i in &items {
-                let who = match (&i.name, &i.profession_label) {
-                    (Some(n), Some(p)) => format!("{n} ({p})"),
-                    (Some(n), None) => n.clone(),
-                    _ => i.actor.clone(),
+                let profession = policy.profession_label(&i.profession, lang());
+                let who = match &i.name {
+                    Some(n) => format!("{n} ({profession})"),
+                    None => format!("{} ({profession})", i.actor),
                 };
-                let mut line = format!("  {}  {who} {}", i.time, i.what);
+                let what = i18n::render(&i18n::words::action(&i.action, i.outcome), lang());
+                let mut line = format!("  {}  {who} {what}", when(policy, &i.time));
                 if !i.categories.is_empty() {
-                    line.push_str(&format!(" [{}]", i.categories.join(", ")));
+                    let labels: Vec<String> = i
+                        .categories
+                        .iter()
+                        .map(|c| policy.category_label(c, lang()))
+                        .collect();
+                    line.push_str(&format!(" [{}]", labels.join(", ")));
                 }
                 if let Some(j) = &i.justification {
-                    line.push_str(&format!(" — justification, in their words: \"{j}\""));
+                    line.push_str(&format!(
+                        " — {}",
+                        tr!("cli-justification-words", text = j.clone())
+                    ));
                 }
                 out.line(&line)?;
             }
@@ -774,7 +800,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         Command::Staff(StaffCmd::Passwd) => {
             let new = input::new_passphrase(s.user())?;
             s.change_passphrase(&new)?;
-            out.line("passphrase changed; the old one no longer works")
+            out.line(&tr!("cli-passphrase-changed"))
         }
         Command::Staff(StaffCmd::Revoke { id, recovery_key }) => {
             let recovery = recovery_key
@@ -782,7 +808,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 .map(read_identity_file)
                 .transpose()?;
             let pending = s.revoke_staff(id, recovery.as_ref())?;
-            out.line(&format!("{id} revoked: they can no longer unlock"))?;
+            out.line(&tr!("cli-revoked", id = id.clone()))?;
             print_rotations(&pending, out)
         }
         Command::Staff(StaffCmd::Approve {
@@ -793,22 +819,22 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let request = s.approval_request(id)?;
             if *refuse {
                 s.refuse_approval(id)?;
-                return out.line(&format!(
-                    "approval of {id} refused (recorded in the audit log)"
-                ));
+                return out.line(&tr!("cli-approval-refused", id = id.clone()));
             }
             let recovery = recovery_key
                 .as_deref()
                 .map(read_identity_file)
                 .transpose()?;
             if !out.json {
-                out.line(&format!(
-                    "{id} ({}) was added by {} on {}; waiting: {}",
-                    request.profession,
-                    request.invited_by,
-                    request.invited,
-                    if request.keys.is_empty() {
-                        "nothing".to_string()
+                let policy = s.vault().policy();
+                out.line(&tr!(
+                    "cli-approval-request",
+                    id = id.clone(),
+                    profession = policy.profession_label(&request.profession, lang()),
+                    invited_by = request.invited_by.clone(),
+                    invited = when(policy, &request.invited),
+                    keys = if request.keys.is_empty() {
+                        tr!("cli-nothing")
                     } else {
                         request.keys.join(", ")
                     }
@@ -816,12 +842,19 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             let keys = s.approve_staff(id, recovery.as_ref())?;
             for (key, staff) in s.grants_made().iter().filter(|(_, staff)| staff == id) {
-                eprintln!("coffre: granted key '{key}' to {staff}");
+                eprintln!(
+                    "coffre: {}",
+                    tr!("cli-granted-key", key = key.clone(), staff = staff.clone())
+                );
             }
             if out.json {
                 out.json(&json!({"approved": keys, "member": request}))
             } else {
-                out.line(&format!("{id} approved for {}", keys.join(", ")))
+                out.line(&tr!(
+                    "cli-approved",
+                    id = id.clone(),
+                    keys = keys.join(", ")
+                ))
             }
         }
         Command::Staff(StaffCmd::SetProfession {
@@ -834,7 +867,11 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 .map(read_identity_file)
                 .transpose()?;
             let pending = s.set_profession(id, profession, recovery.as_ref())?;
-            out.line(&format!("{id} is now {profession}"))?;
+            out.line(&tr!(
+                "cli-profession-set",
+                id = id.clone(),
+                profession = s.vault().policy().profession_label(profession, lang())
+            ))?;
             print_rotations(&pending, out)
         }
         Command::Backup {
@@ -859,11 +896,11 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if out.json {
                 return out.json(&json!({"file": path.display().to_string(), "records": m.records, "audit_entries": m.audit_entries}));
             }
-            out.line(&format!(
-                "backup written to {}: {} records, {} audit entries, encrypted to the recovery key",
-                path.display(),
-                m.records,
-                m.audit_entries
+            out.line(&tr!(
+                "cli-backup-written",
+                path = path.display().to_string(),
+                records = m.records,
+                entries = m.audit_entries
             ))
         }
         Command::Backup { .. } => {
@@ -895,17 +932,22 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             })?;
             for (i, line) in lines.iter().enumerate() {
                 let text = zeroize::Zeroizing::new(format!(
-                    "# Coffre recovery key share {} of {} ({} needed). Keep it apart from the others.\n{}\n",
-                    i + 1,
-                    shares,
-                    threshold,
+                    "# {}\n{}\n",
+                    tr!(
+                        "cli-share-file-head",
+                        n = ((i + 1) as u64),
+                        shares = u64::from(*shares),
+                        threshold = u64::from(*threshold)
+                    ),
                     line.as_str()
                 ));
                 write_secret_file(&out_dir.join(format!("share-{}.txt", i + 1)), &text)?;
             }
-            out.line(&format!(
-                "{shares} shares written to {} ({threshold} needed to rebuild the key); give them to different people, then destroy the key file",
-                out_dir.display()
+            out.line(&tr!(
+                "cli-shares-written",
+                shares = u64::from(*shares),
+                dir = out_dir.display().to_string(),
+                threshold = u64::from(*threshold)
             ))
         }
         Command::Recover {
@@ -939,8 +981,15 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             };
             let pass = input::new_passphrase(staff)?;
             s.recover_staff(staff, &pass, &id, &how)?;
-            out.line(&format!(
-                "{staff} has a new passphrase; their keys were re-granted with the recovery key ({how})"
+            let how_words = if recovery_key.is_some() {
+                tr!("cli-recover-how-file")
+            } else {
+                tr!("cli-recover-how-shares", count = shares.len())
+            };
+            out.line(&tr!(
+                "cli-recovered",
+                staff = staff.clone(),
+                how = how_words
             ))
         }
         Command::Restore { .. } => Ok(()),
@@ -956,15 +1005,19 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
                 )?;
             } else {
-                out.line(&format!(
-                    "{} records, {} sealed fields intact, {} not checked (no key: use --recovery-key to check all), {} damaged",
-                    r.records,
-                    r.fields_checked,
-                    r.fields_unchecked,
-                    r.damaged.len()
+                out.line(&tr!(
+                    "cli-check-summary",
+                    records = r.records,
+                    checked = r.fields_checked,
+                    unchecked = r.fields_unchecked,
+                    damaged = r.damaged.len()
                 ))?;
                 for d in &r.damaged {
-                    out.line(&format!("DAMAGED {}: {}", d.item, d.reason))?;
+                    out.line(&tr!(
+                        "cli-check-damaged",
+                        item = d.item.clone(),
+                        reason = d.reason.clone()
+                    ))?;
                 }
             }
             if r.damaged.is_empty() {
@@ -985,9 +1038,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                     let width = 30u64;
                     let filled = (d * width).checked_div(t).unwrap_or(width);
                     eprint!(
-                        "\r[{}{}] {d}/{t} data keys",
+                        "\r[{}{}] {}",
                         "#".repeat(filled as usize),
-                        " ".repeat((width - filled) as usize)
+                        " ".repeat((width - filled) as usize),
+                        tr!("cli-rotate-progress", done = d, total = t)
                     );
                     if d == t {
                         eprintln!();
@@ -997,19 +1051,15 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if out.json {
                 return out.json(&json!({"rewrapped": done, "left_for_other_holders": skipped}));
             }
-            out.line(&format!(
-                "{done} data key(s) re-wrapped; {skipped} left for holders of other categories"
-            ))
+            out.line(&tr!("cli-rotated", done = done, skipped = skipped))
         }
         Command::Dossier(DossierCmd::Close { id, rule }) => {
             s.close_dossier(id, rule.as_deref())?;
-            out.line(&format!(
-                "dossier {id} closed: its retention period starts today"
-            ))
+            out.line(&tr!("cli-dossier-closed", id = id.clone()))
         }
         Command::Dossier(DossierCmd::Erase { id, reason }) => {
             s.erase_dossier(id, reason)?;
-            out.line(&format!("dossier {id} erased: its keys are destroyed"))
+            out.line(&tr!("cli-dossier-erased", id = id.clone()))
         }
         Command::Retention(RetentionCmd::Due { all }) => {
             let items = s.retention_list(!all)?;
@@ -1025,12 +1075,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 return out.json(&json!({"erased": yes, "dossiers": items}));
             }
             if !yes {
-                out.line(&format!(
-                    "dry run: {} dossier(s) would be erased (add --yes):",
-                    items.len()
-                ))?;
+                out.line(&tr!("cli-retention-dry-run", count = items.len()))?;
             } else {
-                out.line(&format!("{} dossier(s) erased:", items.len()))?;
+                out.line(&tr!("cli-retention-erased", count = items.len()))?;
             }
             print_retention(&items, out)
         }
@@ -1042,17 +1089,14 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 .as_deref()
                 .map(read_identity_file)
                 .transpose()?;
-            let pass = input::new_passphrase(&format!("the person of dossier {dossier}"))?;
+            let pass = input::new_passphrase(&tr!("cli-prompt-person", dossier = dossier.clone()))?;
             let missing = s.grant_person_access(dossier, &pass, recovery.as_ref())?;
             if out.json {
                 return out.json(&json!({"dossier": dossier, "granted": true, "pending": missing}));
             }
-            out.line(&format!("personal access to {dossier} granted"))?;
+            out.line(&tr!("cli-access-granted", dossier = dossier.clone()))?;
             if !missing.is_empty() {
-                out.line(&format!(
-                    "not yet readable by the person: {} (follows when a holder of those keys works on the file, or now with --recovery-key)",
-                    missing.join(", ")
-                ))?;
+                out.line(&tr!("cli-access-missing", keys = missing.join(", ")))?;
             }
             Ok(())
         }
@@ -1074,7 +1118,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         .map_err(|e| Error::Usage(msg!("cannot-encrypt-recipient", e = e)))?
                 }
                 (None, true) => {
-                    let pass = input::new_passphrase("the export")?;
+                    let pass = input::new_passphrase(&tr!("cli-prompt-export"))?;
                     // The export's passphrase follows the vault's rule (age derives its own key).
                     let kdf = if s.vault().weak_kdf() {
                         KdfParams::INSECURE_FAST
@@ -1094,12 +1138,13 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         Error::Io(msg!("encoding-failed", detail = e.to_string()))
                     })?);
             }
-            out.line(&format!(
-                "export of {dossier} written to {}: {} entries, {} access events, {} withheld field(s)",
-                path.display(),
-                summary.entries,
-                summary.history,
-                summary.withheld.values().sum::<u64>()
+            out.line(&tr!(
+                "cli-export-written",
+                dossier = dossier.clone(),
+                path = path.display().to_string(),
+                entries = summary.entries,
+                events = summary.history,
+                withheld = summary.withheld.values().sum::<u64>()
             ))
         }
         Command::Access(AccessCmd::Note {
@@ -1120,7 +1165,13 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             profession,
         }) => {
             s.record_objection(dossier, category, profession)?;
-            out.line(&format!("objection recorded: '{category}' is no longer shared with '{profession}' for {dossier}"))
+            let policy = s.vault().policy();
+            out.line(&tr!(
+                "cli-objection-recorded",
+                category = policy.category_label(category, lang()),
+                profession = policy.profession_label(profession, lang()),
+                dossier = dossier.clone()
+            ))
         }
         Command::Access(AccessCmd::View { .. }) => {
             Err(Error::Usage(msg!("access-view-person-run-without-user")).into())
@@ -1150,11 +1201,12 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
         | AccessCmd::Object { dossier, .. } => dossier,
         _ => return Err(Error::Usage(msg!("command-needs-user")).into()),
     };
-    let pass = input::passphrase(&format!("dossier {dossier}"))?;
+    let pass = input::passphrase(&tr!("cli-prompt-dossier", dossier = dossier.clone()))?;
     let p = vault.unlock_person(dossier, &pass)?;
     if p.weak_kdf() {
-        eprintln!("coffre: warning: this passphrase uses a weak key derivation (--insecure-fast-kdf): tests and demonstrations only");
+        eprintln!("coffre: {}", tr!("cli-weak-kdf"));
     }
+    let policy = vault.policy();
     match a {
         AccessCmd::View { .. } => {
             let view = p.view()?;
@@ -1166,40 +1218,61 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
                 return out.json(&v);
             }
             let who = match (&view.name, &view.birthdate) {
-                (Some(n), Some(b)) => format!("{n}, né(e) le {b}"),
+                (Some(n), Some(b)) => {
+                    tr!("cli-person-who", name = n.clone(), birthdate = b.clone())
+                }
                 _ => String::new(),
             };
-            out.line(&format!("Votre dossier {} — {who}", view.id))?;
+            out.line(&tr!("cli-person-head", id = view.id.clone(), who = who))?;
             for e in &view.entries {
                 out.line(&format!(
-                    "  {} ({}) version {}",
-                    e.kind, e.created, e.version
+                    "  {}",
+                    tr!(
+                        "cli-person-entry",
+                        kind = policy.kind_label(&e.kind, lang()),
+                        created = when(policy, &e.created),
+                        version = e.version
+                    )
                 ))?;
                 for (name, f) in &e.fields {
-                    out.text(&format!("    {}: {}", coffre::text::escape(name), f.value))?;
+                    out.text(&format!(
+                        "    {} : {}",
+                        coffre::text::escape(&policy.field_label(name, lang())),
+                        f.value
+                    ))?;
                 }
                 for w in &e.withheld {
                     out.line(&format!(
-                        "    {}: non communicable ({})",
-                        w.field, w.category
+                        "    {}",
+                        tr!(
+                            "cli-person-withheld",
+                            field = policy.field_label(&w.field, lang()),
+                            category = policy.category_label(&w.category, lang())
+                        )
                     ))?;
                 }
             }
-            out.line("Qui a consulté ou modifié votre dossier :")?;
+            out.line(&tr!("cli-person-history-head"))?;
             for h in &history {
-                let who = h
-                    .profession_label
-                    .clone()
-                    .unwrap_or_else(|| h.actor.clone());
+                let who = policy.profession_label(&h.profession, lang());
+                let what = i18n::render(&i18n::words::action(&h.action, h.outcome), lang());
+                let cats: Vec<String> = h
+                    .categories
+                    .iter()
+                    .map(|c| policy.category_label(c, lang()))
+                    .collect();
                 let mut line = format!(
                     "  {} {} {} [{}]",
-                    h.time,
+                    when(policy, &h.time),
                     who,
-                    h.what,
-                    h.categories.join(", ")
+                    what,
+                    cats.join(", ")
                 );
                 if let Some(j) = &h.justification {
-                    line.push_str(&format!(" — justification : « {j} »"));
+                    line.push_str(&format!(
+                        " — {}",
+                        tr!("cli-justification-words", text = j.clone())
+                    ));
                 }
                 out.line(&line)?;
             }
@@ -1215,8 +1288,10 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
             ..
         } => {
             p.object(category, profession)?;
-            out.line(&format!(
-                "objection recorded: '{category}' is no longer shared with '{profession}'"
+            out.line(&tr!(
+                "cli-objection-recorded-person",
+                category = policy.category_label(category, lang()),
+                profession = policy.profession_label(profession, lang())
             ))
         }
         _ => Ok(()),
@@ -1286,9 +1361,10 @@ fn write_export(
 
 fn print_rotations(pending: &[coffre::vault::PendingRotation], out: &mut Out) -> Res {
     for p in pending {
-        out.line(&format!(
-            "rotation pending: {} ({}) — done when a holder of that key unlocks, or with --recovery-key",
-            p.key, p.reason
+        out.line(&tr!(
+            "cli-rotation-pending",
+            key = p.key.clone(),
+            reason = p.reason.to_string()
         ))?;
     }
     Ok(())
@@ -1302,18 +1378,18 @@ fn print_retention(items: &[coffre::vault::RetentionItem], out: &mut Out) -> Res
         );
     }
     if items.is_empty() {
-        return out.line("no dossier");
+        return out.line(&tr!("cli-no-dossier"));
     }
     for i in items {
-        out.line(&format!(
-            "{}  closed {}  rule {}  kept {} years ({})  due {}{}",
-            i.dossier,
-            i.closed,
-            i.rule,
-            i.years,
-            i.because,
-            i.due,
-            if i.past_due { "  PAST DUE" } else { "" }
+        out.line(&tr!(
+            "cli-retention-item",
+            dossier = i.dossier.clone(),
+            closed = i.closed.clone(),
+            rule = i.rule.clone(),
+            years = i.years,
+            because = i.because.clone(),
+            due = i.due.clone(),
+            past_due = if i.past_due { "yes" } else { "no" }
         ))?;
     }
     Ok(())
@@ -1343,13 +1419,16 @@ fn audit_line(r: &coffre::views::AuditRecord) -> String {
         line.push_str(&format!(" categories={}", e.categories.join(",")));
     }
     if e.break_glass {
-        line.push_str(" BREAK-GLASS");
+        line.push_str(&format!(" {}", tr!("cli-audit-break-glass")));
     }
     if let Some(d) = &e.detail {
         line.push_str(&format!(" ({d})"));
     }
     if let Some(j) = &r.justification_text {
-        line.push_str(&format!(" justification (the actor's words): \"{j}\""));
+        line.push_str(&format!(
+            " {}",
+            tr!("cli-audit-justification", text = j.clone())
+        ));
     }
     line
 }
@@ -1362,13 +1441,13 @@ fn print_summaries(list: &[DossierSummary], out: &mut Out) -> Res {
         );
     }
     if list.is_empty() {
-        return out.line("no dossier");
+        return out.line(&tr!("cli-no-dossier"));
     }
     for d in list {
         let who = match (&d.name, &d.birthdate) {
-            (Some(n), Some(b)) => format!("{n} (born {b})"),
-            _ if d.in_team => "(name withheld)".to_string(),
-            _ => "(not in your care team)".to_string(),
+            (Some(n), Some(b)) => tr!("cli-summary-born", name = n.clone(), birthdate = b.clone()),
+            _ if d.in_team => tr!("cli-summary-name-withheld"),
+            _ => tr!("cli-summary-not-in-team"),
         };
         out.line(&format!("{}  {}", d.id, who))?;
     }
@@ -1409,14 +1488,20 @@ fn author_label(s: &mut Session<'_>, id: &str) -> String {
 
 fn print_entry(s: &mut Session<'_>, e: &EntryView, out: &mut Out) -> Res {
     let author = author_label(s, &e.author);
-    out.line(&format!(
-        "entry {}  kind {}  version {}  by {}  on {}",
-        e.id, e.kind, e.version, author, e.created
+    let policy = s.vault().policy();
+    out.line(&tr!(
+        "cli-entry-head",
+        id = e.id.clone(),
+        kind = policy.kind_label(&e.kind, lang()),
+        version = e.version,
+        author = author,
+        time = when(policy, &e.created)
     ))?;
-    print_fields(&e.fields, &e.withheld, out)
+    print_fields(policy, &e.fields, &e.withheld, out)
 }
 
 fn print_fields(
+    policy: &coffre::policy::Policy,
     fields: &std::collections::BTreeMap<String, coffre::views::FieldValue>,
     withheld: &[coffre::views::Withheld],
     out: &mut Out,
@@ -1424,17 +1509,17 @@ fn print_fields(
     for (name, v) in fields {
         out.text(&format!(
             "  {} [{}]: {}",
-            coffre::text::escape(name),
-            v.category,
+            coffre::text::escape(&policy.field_label(name, lang())),
+            policy.category_label(&v.category, lang()),
             v.value
         ))?;
     }
     for w in withheld {
-        out.line(&format!(
-            "  {} [{}]: WITHHELD ({})",
-            w.field,
-            w.category,
-            w.reason.explain()
+        out.line(&tr!(
+            "cli-field-withheld",
+            field = policy.field_label(&w.field, lang()),
+            category = policy.category_label(&w.category, lang()),
+            reason = i18n::render(&i18n::words::withheld_reason(w.reason), lang())
         ))?;
     }
     Ok(())
@@ -1442,15 +1527,15 @@ fn print_fields(
 
 fn print_dossier(s: &mut Session<'_>, d: &DossierView, out: &mut Out) -> Res {
     let who = match (&d.name, &d.birthdate) {
-        (Some(n), Some(b)) => format!("{n}, born {b}"),
-        _ => "identity withheld".to_string(),
+        (Some(n), Some(b)) => tr!("cli-dossier-who", name = n.clone(), birthdate = b.clone()),
+        _ => tr!("cli-dossier-identity-withheld"),
     };
-    out.line(&format!("dossier {}: {}", d.id, who))?;
+    out.line(&tr!("cli-dossier-head", id = d.id.clone(), who = who))?;
     if d.break_glass {
-        out.line("BREAK-THE-GLASS ACCESS: recorded and reported to the data protection officer")?;
+        out.line(&tr!("cli-dossier-break-glass"))?;
     }
     if d.entries.is_empty() {
-        out.line("no entry yet")?;
+        out.line(&tr!("cli-dossier-no-entry"))?;
     }
     for e in &d.entries {
         print_entry(s, e, out)?;
@@ -1459,28 +1544,33 @@ fn print_dossier(s: &mut Session<'_>, d: &DossierView, out: &mut Out) -> Res {
 }
 
 fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
-    out.line(&format!("policy {} (format {})", p.name, p.format))?;
-    out.line(&format!(
-        "break-the-glass lasts {} hours",
-        p.rules.break_glass_hours
+    let l = lang();
+    out.line(&tr!(
+        "cli-policy-head",
+        name = p.name.clone(),
+        format = p.format
     ))?;
-    out.line("categories:")?;
+    out.line(&tr!(
+        "cli-policy-break-glass",
+        hours = p.rules.break_glass_hours
+    ))?;
+    out.line(&tr!("cli-policy-categories"))?;
     for (id, c) in &p.categories {
         let mut flags = Vec::new();
         if c.author_only {
-            flags.push("author only".to_string());
+            flags.push(tr!("cli-policy-author-only"));
         }
         if c.withheld.is_some() {
-            flags.push("withheld from the person".to_string());
+            flags.push(tr!("cli-policy-withheld"));
         }
         let flags = if flags.is_empty() {
             String::new()
         } else {
             format!(" [{}]", flags.join(", "))
         };
-        out.line(&format!("  {id:<14} {}{flags}", c.description))?;
+        out.line(&format!("  {id:<14} {}{flags}", c.labels.get(l)))?;
     }
-    out.line("professions (W write+read, R read):")?;
+    out.line(&tr!("cli-policy-professions"))?;
     for (id, pr) in &p.professions {
         let cells: Vec<String> = p
             .categories
@@ -1496,15 +1586,32 @@ fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
             })
             .collect();
         let caps: Vec<&str> = pr.can.iter().map(|c| c.name()).collect();
-        out.line(&format!("  {id:<22} {}", cells.join(" ")))?;
+        out.line(&format!("  {id:<22} {}", pr.labels.get(l)))?;
+        out.line(&format!("  {:<22} {}", "", cells.join(" ")))?;
         if !caps.is_empty() {
-            out.line(&format!("  {:<22} may: {}", "", caps.join(", ")))?;
+            out.line(&format!(
+                "  {:<22} {}",
+                "",
+                tr!("cli-policy-may", caps = caps.join(", "))
+            ))?;
         }
     }
-    out.line("entry kinds:")?;
+    out.line(&tr!("cli-policy-kinds"))?;
     for (id, k) in &p.kinds {
-        let f: Vec<String> = k.fields.iter().map(|(n, c)| format!("{n}({c})")).collect();
-        out.line(&format!("  {id:<14} {}", f.join(" ")))?;
+        let f: Vec<String> = k
+            .fields
+            .iter()
+            .map(|(n, c)| {
+                tr!(
+                    "cli-policy-field",
+                    name = n.clone(),
+                    label = p.field_label(n, l),
+                    category = c.clone()
+                )
+            })
+            .collect();
+        out.line(&format!("  {id:<14} {}", k.labels.get(l)))?;
+        out.line(&format!("  {:<14} {}", "", f.join(", ")))?;
     }
     Ok(())
 }
