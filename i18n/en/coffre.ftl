@@ -366,7 +366,6 @@ profession-may-search-names = the profession '{ $profession }' may not search na
 only-care-team-managers-dossier-s = only care-team managers and the dossier's creator may { $what }
 profession-may = the profession '{ $profession }' may not { $what }
 profession-may-break-glass = the profession '{ $profession }' may not break the glass
-you-care-team-dossier-2 = you are not in the care team of dossier { $dossier }{ $hint }
 restricted-key-waiting-approval-you-give = no restricted key of '{ $id }' is waiting for an approval you can give
 profession-may-check-vault = the profession '{ $profession }' may not check the vault
 profession-may-read-audit-reports = the profession '{ $profession }' may not read audit reports
@@ -601,3 +600,66 @@ auth-unknown-user = unknown user
 auth-revoked = this user has been revoked
 auth-wrong-passphrase = wrong passphrase
 auth-no-person-access = no personal access was granted for this dossier
+
+## The DPO's audit report (src/audit/render.rs)
+report-title = Coffre audit report ({ $scope })
+report-scope = { $scope ->
+    [full] full report
+   *[other] aggregate report
+}
+report-the-beginning = the beginning
+report-now = now
+report-period = Period: { $since } to { $until }.
+report-integrity = Log integrity: { $integrity }.
+report-totals = Entries { $entries } · reads { $reads } · writes { $writes } · refusals { $denied } · break-the-glass { $break_glass } · failed unlocks { $failed } · reads outside working hours { $outside } · recovery key uses { $recovery }
+report-per-profession = Per profession (reads / writes / refusals / dossiers read):
+report-per-person = Per person (reads / writes / refusals / dossiers read):
+report-per-profession-title = Per profession
+report-per-person-title = Per person
+report-dossier = dossier { $id }
+report-justification = justification, in the actor's words: “{ $text }”
+report-break-glass = Break-the-glass accesses
+report-refusals = Refusals
+report-outside-hours = Reads outside working hours
+report-bursts = Unusually many dossiers read (at least { $dossiers } within { $minutes } minutes): { $count }
+report-burst = { $name } ({ $actor }): { $dossiers } dossiers from { $from } to { $to }
+report-failed-unlocks = Failed unlocks
+report-recovery-uses = Uses of the recovery key
+report-adopted = Log entries taken in without a signature (interrupted command or outside writing)
+report-aggregate-only = (Aggregate report: per-person details are for the data protection officer only.)
+report-none = None.
+report-col-time = Local time
+report-col-who = Who
+report-col-profession = Profession
+report-col-action = Action
+report-col-dossier = Dossier
+report-col-categories = Categories
+report-col-detail = Detail
+report-col-entries = Entries
+report-col-reads = Reads
+report-col-writes = Writes
+report-col-refusals = Refusals
+report-col-break-glass = Break-the-glass
+report-col-failed = Failed unlocks
+report-col-outside = Outside hours
+report-col-recovery = Recovery key uses
+report-col-dossiers-read = Dossiers read
+report-purpose = Audit entries never contain what was written. Using this log to evaluate staff would divert it from its purpose.
+report-integrity-verified = verified ({ $entries } entries, { $checkpoints } signed checkpoints)
+report-section = { $title }: { $count }
+you-care-team-dossier-break-glass = you are not in the care team of dossier { $dossier } (in an emergency: --break-glass "justification")
+action-unlock = opened a session
+action-staff-add = added a staff member
+action-staff-approve = approved a staff member's restricted keys
+action-staff-revoke = revoked a staff member
+action-key-grant = handed over a key
+action-key-create = created a key
+
+## Details the audit log records in English, read back for the reader (src/i18n/recorded.rs)
+recorded-staff-add-recovery = profession { $profession }, keys granted with the recovery key
+recorded-approved-recovery = approved { $keys } (with the recovery key)
+recorded-approved = approved { $keys }
+recorded-key-recovery = { $key } (with the recovery key)
+recorded-open-until = open until { $until }
+recorded-break-glass-at = break-glass opened at audit entry { $seq }
+recorded-within-break-glass = within the break-glass opened at audit entry { $seq }

@@ -368,7 +368,6 @@ profession-may-search-names = la profession « { $profession } » ne peut pas re
 only-care-team-managers-dossier-s = seuls les responsables d'équipe et la personne qui a créé le dossier peuvent { $what }
 profession-may = la profession « { $profession } » ne peut pas { $what }
 profession-may-break-glass = la profession « { $profession } » ne peut pas recourir au bris de glace
-you-care-team-dossier-2 = vous ne faites pas partie de l'équipe pluridisciplinaire du dossier { $dossier }{ $hint }
 restricted-key-waiting-approval-you-give = aucune clé restreinte de « { $id } » n'attend un accord que vous puissiez donner
 profession-may-check-vault = la profession « { $profession } » ne peut pas vérifier le coffre
 profession-may-read-audit-reports = la profession « { $profession } » ne peut pas lire les rapports d'audit
@@ -603,3 +602,66 @@ auth-unknown-user = utilisateur·rice inconnu·e
 auth-revoked = cet·te utilisateur·rice a été révoqué·e
 auth-wrong-passphrase = phrase de passe incorrecte
 auth-no-person-access = aucun accès personnel n'a été ouvert pour ce dossier
+
+## Le rapport d'audit du DPO (src/audit/render.rs)
+report-title = Rapport d'audit de Coffre ({ $scope })
+report-scope = { $scope ->
+    [full] rapport complet
+   *[other] rapport agrégé
+}
+report-the-beginning = l'origine
+report-now = maintenant
+report-period = Période : depuis { $since } jusqu'à { $until }.
+report-integrity = Intégrité du journal : { $integrity }.
+report-totals = Traces { $entries } · consultations { $reads } · écritures { $writes } · refus { $denied } · bris de glace { $break_glass } · échecs d'ouverture de session { $failed } · consultations hors des heures de travail { $outside } · utilisations de la clé de secours { $recovery }
+report-per-profession = Par profession (consultations / écritures / refus / dossiers consultés) :
+report-per-person = Par personne (consultations / écritures / refus / dossiers consultés) :
+report-per-profession-title = Par profession
+report-per-person-title = Par personne
+report-dossier = dossier { $id }
+report-justification = justification, dans les mots de la personne : « { $text } »
+report-break-glass = Accès par bris de glace
+report-refusals = Refus
+report-outside-hours = Consultations hors des heures de travail
+report-bursts = Nombre inhabituel de dossiers consultés (au moins { $dossiers } en { $minutes } minutes) : { $count }
+report-burst = { $name } ({ $actor }) : { $dossiers } dossiers de { $from } à { $to }
+report-failed-unlocks = Échecs d'ouverture de session
+report-recovery-uses = Utilisations de la clé de secours
+report-adopted = Traces reprises sans signature (commande interrompue ou écriture extérieure)
+report-aggregate-only = (Rapport agrégé : le détail par personne est réservé au délégué à la protection des données.)
+report-none = Aucun.
+report-col-time = Heure locale
+report-col-who = Qui
+report-col-profession = Profession
+report-col-action = Action
+report-col-dossier = Dossier
+report-col-categories = Catégories
+report-col-detail = Détail
+report-col-entries = Traces
+report-col-reads = Consultations
+report-col-writes = Écritures
+report-col-refusals = Refus
+report-col-break-glass = Bris de glace
+report-col-failed = Échecs de session
+report-col-outside = Hors horaires
+report-col-recovery = Clé de secours
+report-col-dossiers-read = Dossiers consultés
+report-purpose = Les traces d'audit ne contiennent jamais ce qui a été écrit. Se servir de ce journal pour évaluer le personnel le détournerait de sa finalité.
+report-integrity-verified = vérifié ({ $entries } traces, { $checkpoints } points de contrôle signés)
+report-section = { $title } : { $count }
+you-care-team-dossier-break-glass = vous ne faites pas partie de l'équipe pluridisciplinaire du dossier { $dossier } (en cas d'urgence : --break-glass "justification")
+action-unlock = a ouvert une session
+action-staff-add = a ajouté un membre du personnel
+action-staff-approve = a donné son accord aux clés restreintes d'un membre du personnel
+action-staff-revoke = a révoqué un membre du personnel
+action-key-grant = a remis une clé
+action-key-create = a créé une clé
+
+## Détails inscrits en anglais au journal d'audit, relus pour le lecteur (src/i18n/recorded.rs)
+recorded-staff-add-recovery = profession { $profession }, clés remises avec la clé de secours
+recorded-approved-recovery = accord pour { $keys } (avec la clé de secours)
+recorded-approved = accord pour { $keys }
+recorded-key-recovery = { $key } (avec la clé de secours)
+recorded-open-until = ouvert jusqu'au { $until }
+recorded-break-glass-at = bris de glace ouvert à la trace { $seq }
+recorded-within-break-glass = dans le cadre du bris de glace ouvert à la trace { $seq }

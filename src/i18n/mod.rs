@@ -13,10 +13,12 @@
 
 mod choose;
 mod format;
+mod recorded;
 pub mod words;
 
 pub use choose::{choose, Choice};
 pub use format::{date, date_time, number};
+pub use recorded::recorded;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -149,7 +151,9 @@ pub fn set_labels(policy: &crate::policy::Policy) {
     }
 }
 
-fn label_of(name: &str, id: &str, lang: Lang) -> Option<String> {
+/// The label of the id `id` held by an argument named `name` (`profession`,
+/// `category`/`cat`, `kind`) in the policy given to [`set_labels`], if any.
+pub fn label_of(name: &str, id: &str, lang: Lang) -> Option<String> {
     let guard = LABELS.read().ok()?;
     let p = guard.as_ref()?;
     let label = match name {

@@ -27,6 +27,12 @@ pub fn action(action: &str, outcome: Outcome) -> Msg {
         "audit.read" => msg!("action-audit-read"),
         "audit.release" => msg!("action-audit-release"),
         "access.export" => msg!("action-access-export"),
+        "unlock" => msg!("action-unlock"),
+        "staff.add" => msg!("action-staff-add"),
+        "staff.approve" => msg!("action-staff-approve"),
+        "staff.revoke" => msg!("action-staff-revoke"),
+        "key.grant" => msg!("action-key-grant"),
+        "key.create" => msg!("action-key-create"),
         other => msg!("action-other", id = other),
     };
     match outcome {

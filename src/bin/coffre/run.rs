@@ -792,8 +792,8 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let text = match (format, out.json) {
                 (ReportFormat::Json, _) | (_, true) => serde_json::to_string_pretty(&report)
                     .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
-                (ReportFormat::Html, false) => coffre::audit::render::report_html(&report),
-                (ReportFormat::Text, false) => coffre::audit::render::report_text(&report),
+                (ReportFormat::Html, false) => coffre::audit::render::report_html(&report, lang()),
+                (ReportFormat::Text, false) => coffre::audit::render::report_text(&report, lang()),
             };
             out.text(&text)
         }

@@ -202,15 +202,11 @@ impl Session<'_> {
                 }
             }
         }
-        let hint = if may {
-            " (in an emergency: --break-glass \"justification\")"
+        let reason = if may {
+            msg!("you-care-team-dossier-break-glass", dossier = dossier)
         } else {
-            ""
+            msg!("you-care-team-dossier", dossier = dossier)
         };
-        self.refuse(
-            action,
-            Some(dossier),
-            msg!("you-care-team-dossier-2", dossier = dossier, hint = hint),
-        )
+        self.refuse(action, Some(dossier), reason)
     }
 }
