@@ -42,3 +42,45 @@ pub fn from_policy(policy: &coffre::policy::Policy) {
         coffre::i18n::set_current(l);
     }
 }
+
+/// The command's `--help` descriptions in the current language: each command's
+/// `about` from the catalog's `help-<command>-<subcommand>`, the global options'
+/// from `help-arg-<name>` (clap's own headings stay as clap writes them).
+pub fn localise_help(cmd: clap::Command) -> clap::Command {
+    let loader = coffre::i18n::loader(coffre::i18n::current());
+    let mut cmd = cmd;
+    for arg in ["vault", "user", "json", "wait", "lang"] {
+        let id = format!("help-arg-{arg}");
+        if loader.has(&id) {
+            let text = loader.get(&id);
+            cmd = cmd.mut_arg(arg, |a| a.help(text));
+        }
+    }
+    localise_command(cmd, "")
+}
+
+fn localise_command(mut cmd: clap::Command, path: &str) -> clap::Command {
+    let loader = coffre::i18n::loader(coffre::i18n::current());
+    let id = if path.is_empty() {
+        "help-root".to_string()
+    } else {
+        format!("help-{path}")
+    };
+    if loader.has(&id) {
+        cmd = cmd.about(loader.get(&id)).long_about(None);
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .filter(|n| n != "help")
+        .collect();
+    for name in subs {
+        let p = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path}-{name}")
+        };
+        cmd = cmd.mut_subcommand(&name, |s| localise_command(s, &p));
+    }
+    cmd
+}

@@ -11,8 +11,6 @@ mod run;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     // Before any passphrase or key is in memory: a crash must not write them to disk.
     if let Err(e) = coffre::harden::forbid_core_dumps() {
@@ -34,7 +32,11 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     }
-    let cli = match cli::Cli::try_parse_from(&args) {
+    let cmd = lang::localise_help(<cli::Cli as clap::CommandFactory>::command());
+    let parsed = cmd
+        .try_get_matches_from(&args)
+        .and_then(|m| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
