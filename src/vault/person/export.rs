@@ -485,14 +485,15 @@ impl Ctx<'_> {
                 let title = if v.version == 1 { "Écrit".to_string() } else { format!("Correction (version {})", v.version) };
                 write!(w, "<p class=\"muted\">{title} le {} par {}</p><table>", esc(&self.fr_time(&v.time)), esc(&self.who(&v.author, prof.as_deref()))).map_err(io)?;
                 for (name, f) in &v.fields {
-                    write!(w, "<tr><th>{}</th><td>{}<div class=\"muted\">{}</div></td></tr>", esc(name), esc(&f.value), esc(&self.category_label(&f.category))).map_err(io)?;
+                    let label = self.vault.policy.field_label(name, crate::i18n::Lang::Fr);
+                    write!(w, "<tr><th>{}</th><td>{}<div class=\"muted\">{}</div></td></tr>", esc(&label), esc(&f.value), esc(&self.category_label(&f.category))).map_err(io)?;
                 }
                 for x in &v.withheld {
                     *t.withheld.entry(x.category.clone()).or_default() += 1;
                     write!(
                         w,
                         "<tr><th>{}</th><td class=\"muted\">Information non communicable ({}) : {}</td></tr>",
-                        esc(&x.field),
+                        esc(&self.vault.policy.field_label(&x.field, crate::i18n::Lang::Fr)),
                         esc(&self.category_label(&x.category)),
                         esc(&self.withheld_reason(&x.category))
                     )
