@@ -329,7 +329,30 @@ fn story(lang: &'static str) -> Story {
         ],
     )
     .expect_code(0, "export");
+    // What the person reads: report.html inside the encrypted export.
+    let html = report_html(Path::new(&out), "export-passphrase-long enough 2026!");
+    s.said.push(("export report.html".into(), html));
     s
+}
+
+/// The report.html of an export encrypted with `passphrase`.
+fn report_html(file: &Path, passphrase: &str) -> String {
+    let f = std::fs::File::open(file).unwrap();
+    let d = age::Decryptor::new_buffered(std::io::BufReader::new(f)).unwrap();
+    let id = age::scrypt::Identity::new(secrecy::SecretString::from(passphrase.to_string()));
+    let r = d
+        .decrypt(std::iter::once(&id as &dyn age::Identity))
+        .unwrap();
+    let mut tar = tar::Archive::new(r);
+    for e in tar.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().ends_with("report.html") {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut e, &mut s).unwrap();
+            return s;
+        }
+    }
+    panic!("no report.html in the export");
 }
 
 fn check(lang: &'static str, other: &'static str) {
@@ -388,4 +411,15 @@ fn the_french_story_reads_labels_and_french_dates() {
         .collect();
     assert!(history.contains(" à "), "a French date: {history}");
     assert!(history.contains("Médecin"), "{history}");
+    let export: String = s
+        .said
+        .iter()
+        .filter(|(step, _)| step == "export report.html")
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert!(
+        export.contains("Contexte médical"),
+        "the export names fields by their label"
+    );
+    assert!(export.contains("<html lang=\"fr\">"), "{export}");
 }

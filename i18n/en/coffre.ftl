@@ -722,3 +722,57 @@ help-arg-user = Your staff id
 help-arg-json = Print machine-readable JSON
 help-arg-wait = If another coffre process has the vault open, wait up to this many seconds
 help-arg-lang = The language of messages: fr or en (default: COFFRE_LANG, then the locale, then the policy's language)
+
+## The person's export, report.html (src/vault/person/export.rs)
+person-action-dossier-read = read the file
+person-action-entry-read = read a note
+person-action-team-add = added a professional to the team
+person-action-access-grant = gave you your own access
+person-action-access-view = you consulted your file
+person-action-access-history = you consulted the history
+person-action-access-export = prepared a copy of your file
+person-action-access-object = recorded an objection
+person-action-access-note = note added at your request
+person-action-audit-release = made the emergency-access justifications available
+person-action-audit-history = consulted the access history
+person-action-dossier-close = closed the file
+person-action-denied = access refused: { $what }
+person-action-failed = failed attempt: { $what }
+export-title = Your file
+export-heading = Your file — { $establishment }
+export-intro = { $name }, born { $birthdate }. File { $dossier }. Copy made on { $date } by { $establishment }.
+export-contents = What your file holds
+export-version = { $version ->
+    [1] Written
+   *[other] Correction (version { $version })
+} on { $date } by { $who }
+export-field-withheld = Information not communicable ({ $category }): { $reason }
+export-no-entry = No note yet.
+export-withheld-title = What is not communicated to you
+export-withheld-nothing = Nothing: all the information in your file is shown above.
+export-col-category = Category
+export-col-count = Number
+export-col-reason = Reason
+export-history-title = Who consulted or changed your file
+export-col-date = Date
+export-col-who = Who
+export-col-what = What
+export-col-categories = Categories
+export-col-justification = Justification
+export-emergency = emergency access
+export-rights-title = Your rights and the processing of your data
+export-purposes = Purposes:
+export-recipients = Who may read what (recipients, within the team that supports you):
+export-retention = Retention period:
+export-source = Where the information comes from:
+export-your-rights = Your rights:
+export-complaint = Complaint:
+export-dpo = Data protection officer:
+export-data-json = The file data.json holds the same information in a machine-readable format.
+export-yourself = yourself
+export-justification-released = (justification communicable: read it with your own access or ask the data protection officer)
+export-justification-kept = (justification recorded; its words may mention other people and are given to you after review by the data protection officer)
+export-retention-rule = { $label }: { $years } years after the end of support ({ $source })
+export-retention-at-least = { $category }: at least { $years } years
+export-support-ended = Support ended on { $date }.
+export-support-ongoing = Support is ongoing.

@@ -724,3 +724,57 @@ help-arg-user = Votre identifiant de membre du personnel
 help-arg-json = Afficher du JSON lisible par une machine
 help-arg-wait = Si un autre processus coffre a ouvert le coffre, attendre jusqu'à ce nombre de secondes
 help-arg-lang = La langue des messages : fr ou en (par défaut : COFFRE_LANG, puis la langue du système, puis celle de la politique)
+
+## L'export de la personne, report.html (src/vault/person/export.rs)
+person-action-dossier-read = a consulté le dossier
+person-action-entry-read = a consulté une note
+person-action-team-add = a ajouté un professionnel à l'équipe
+person-action-access-grant = vous a ouvert un accès personnel
+person-action-access-view = consultation de votre dossier par vous-même
+person-action-access-history = consultation de l'historique par vous-même
+person-action-access-export = a préparé une copie de votre dossier
+person-action-access-object = a enregistré une opposition
+person-action-access-note = note ajoutée à votre demande
+person-action-audit-release = a rendu consultables les justifications des accès d'urgence
+person-action-audit-history = a consulté l'historique des accès
+person-action-dossier-close = a clôturé le dossier
+person-action-denied = accès refusé : { $what }
+person-action-failed = tentative échouée : { $what }
+export-title = Votre dossier
+export-heading = Votre dossier — { $establishment }
+export-intro = { $name }, né(e) le { $birthdate }. Dossier { $dossier }. Copie établie le { $date } par { $establishment }.
+export-contents = Ce que contient votre dossier
+export-version = { $version ->
+    [1] Écrit
+   *[other] Correction (version { $version })
+} le { $date } par { $who }
+export-field-withheld = Information non communicable ({ $category }) : { $reason }
+export-no-entry = Aucune note pour l'instant.
+export-withheld-title = Ce qui ne vous est pas communiqué
+export-withheld-nothing = Rien : toutes les informations de votre dossier figurent ci-dessus.
+export-col-category = Catégorie
+export-col-count = Nombre
+export-col-reason = Raison
+export-history-title = Qui a consulté ou modifié votre dossier
+export-col-date = Date
+export-col-who = Qui
+export-col-what = Quoi
+export-col-categories = Catégories
+export-col-justification = Justification
+export-emergency = accès d'urgence
+export-rights-title = Vos droits et le traitement de vos données
+export-purposes = Finalités :
+export-recipients = Qui peut lire quoi (destinataires, au sein de l'équipe qui vous accompagne) :
+export-retention = Durée de conservation :
+export-source = Origine des informations :
+export-your-rights = Vos droits :
+export-complaint = Réclamation :
+export-dpo = Délégué à la protection des données :
+export-data-json = Le fichier data.json contient les mêmes informations dans un format lisible par une machine.
+export-yourself = vous-même
+export-justification-released = (justification communicable : consultez-la avec votre accès personnel ou auprès du délégué à la protection des données)
+export-justification-kept = (justification enregistrée ; ses termes peuvent mentionner d'autres personnes et vous sont communiqués après examen par le délégué à la protection des données)
+export-retention-rule = { $label } : { $years } ans après la fin de l'accompagnement ({ $source })
+export-retention-at-least = { $category } : au moins { $years } ans
+export-support-ended = Accompagnement terminé le { $date }.
+export-support-ongoing = L'accompagnement est en cours.

@@ -125,3 +125,33 @@ pub fn auth_detail(detail: &str) -> Msg {
         other => msg!("action-other", id = other),
     }
 }
+
+/// An audited action on the person's file as the person reads it in their
+/// export ("read the file", "gave you your own access").
+pub fn person_action(e: &crate::audit::AuditEntry) -> Msg {
+    let base = match e.action.as_str() {
+        "dossier.read" => msg!("person-action-dossier-read"),
+        "entry.read" => msg!("person-action-entry-read"),
+        "entry.history" => msg!("action-entry-history"),
+        "entry.add" => msg!("action-entry-add"),
+        "entry.amend" => msg!("action-entry-amend"),
+        "dossier.create" => msg!("action-dossier-create"),
+        "break-glass.open" => msg!("action-break-glass-open"),
+        "team.add" => msg!("person-action-team-add"),
+        "access.grant" => msg!("person-action-access-grant"),
+        "access.view" => msg!("person-action-access-view"),
+        "access.history" => msg!("person-action-access-history"),
+        "access.export" => msg!("person-action-access-export"),
+        "access.object" => msg!("person-action-access-object"),
+        "access.note" => msg!("person-action-access-note"),
+        "audit.release" => msg!("person-action-audit-release"),
+        "audit.history" => msg!("person-action-audit-history"),
+        "dossier.close" => msg!("person-action-dossier-close"),
+        _ => return action(&e.action, e.outcome),
+    };
+    match e.outcome {
+        Outcome::Ok => base,
+        Outcome::Denied => msg!("person-action-denied", what = base),
+        Outcome::Failed | Outcome::Error => msg!("person-action-failed", what = base),
+    }
+}
