@@ -68,6 +68,15 @@ pub fn number(lang: Lang, n: i64) -> String {
     out
 }
 
+/// The colon as the language writes it before what follows: ` : ` in French
+/// (with a no-break space before it), `: ` in English.
+pub fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fr => "\u{a0}: ",
+        Lang::En => ": ",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

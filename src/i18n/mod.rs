@@ -17,7 +17,7 @@ mod recorded;
 pub mod words;
 
 pub use choose::{choose, Choice};
-pub use format::{date, date_time, number};
+pub use format::{colon, date, date_time, number};
 pub use recorded::recorded;
 
 use std::collections::HashMap;
