@@ -15,6 +15,8 @@ use crate::crypto::kdf::KdfParams;
 use crate::crypto::key::random_bytes;
 use crate::crypto::wrap::Identity;
 use crate::error::{Error, Result};
+use crate::i18n::{self, Lang};
+use crate::tr_in;
 use crate::vault::views::DossierView;
 use crate::{FieldInput, InitOptions, NewStaff, Vault};
 
@@ -37,26 +39,34 @@ fn w(out: &mut String, s: &str) {
     let _ = writeln!(out, "{s}");
 }
 
-fn describe(view: &DossierView) -> Vec<String> {
+fn describe(view: &DossierView, policy: &crate::policy::Policy, l: Lang) -> Vec<String> {
     let mut lines = Vec::new();
     lines.push(match &view.name {
-        Some(n) => format!("    identity: {n}"),
-        None => "    identity: withheld".into(),
+        Some(n) => format!("    {}", tr_in!(l, "demo-identity", name = n.clone())),
+        None => format!("    {}", tr_in!(l, "demo-identity-withheld")),
     });
     for e in &view.entries {
+        let kind = policy.kind_label(&e.kind, l);
         for (name, v) in &e.fields {
             lines.push(format!(
-                "    {:<10} {name:<16} [{}] {}",
-                e.kind, v.category, v.value
+                "    {kind} — {} [{}]{}{}",
+                policy.field_label(name, l),
+                policy.category_label(&v.category, l),
+                i18n::colon(l),
+                v.value
             ));
         }
         for wh in &e.withheld {
             lines.push(format!(
-                "    {:<10} {:<16} [{}] WITHHELD: {}",
-                e.kind,
-                wh.field,
-                wh.category,
-                wh.reason.explain()
+                "    {kind} — {} [{}]{}{}",
+                policy.field_label(&wh.field, l),
+                policy.category_label(&wh.category, l),
+                i18n::colon(l),
+                tr_in!(
+                    l,
+                    "demo-withheld",
+                    reason = i18n::render(&i18n::words::withheld_reason(wh.reason), l)
+                )
             ));
         }
     }
@@ -75,20 +85,24 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
     let pass = SecretString::from(DEMO_PASSPHRASE);
     let recovery = Identity::from_file_text(DEMO_RECOVERY_KEY)?;
     let mut out = String::new();
+    let l = i18n::current();
+    w(&mut out, &tr_in!(l, "demo-title"));
     w(
         &mut out,
-        "Coffre demonstration — every person below is fictitious.",
+        &tr_in!(l, "demo-vault", dir = dir.display().to_string()),
     );
-    w(&mut out, &format!("Demo vault: {}", dir.display()));
     w(
         &mut out,
-        &format!("Staff passphrase: {DEMO_PASSPHRASE} (weak key derivation: demo only)\n"),
+        &format!(
+            "{}\n",
+            tr_in!(l, "demo-passphrase", passphrase = DEMO_PASSPHRASE)
+        ),
     );
 
     let (vault, _report) = Vault::init(
         &dir,
         InitOptions {
-            establishment: "IME Les Tilleuls (fictitious)".into(),
+            establishment: tr_in!(l, "demo-establishment"),
             admin_id: "d.bernard".into(),
             admin_name: "Dominique Bernard".into(),
             admin_profession: "directeur".into(),
@@ -123,11 +137,15 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
         }
         dossier
     };
+    let policy = vault.policy().clone();
+    i18n::set_labels(&policy);
     w(
         &mut out,
-        &format!(
-            "Staff added: director + {} members; dossier {dossier} created for a fictitious child.",
-            STAFF.len()
+        &tr_in!(
+            l,
+            "demo-staff-added",
+            count = STAFF.len(),
+            dossier = dossier.clone()
         ),
     );
 
@@ -138,11 +156,8 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
             &dossier,
             "admission",
             &[
-                FieldInput::new(
-                    "reason",
-                    "Orientation MDPH; family asks for a weekday placement",
-                ),
-                FieldInput::new("contacts", "Mother: 06 00 00 00 00 (fictitious)"),
+                FieldInput::new("reason", &tr_in!(l, "demo-value-reason")),
+                FieldInput::new("contacts", &tr_in!(l, "demo-value-contacts")),
             ],
         )?
     };
@@ -151,8 +166,8 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
         doctor.amend_entry(
             &admission,
             &[
-                FieldInput::new("medical_context", "Epilepsy, treated; last seizure 2025"),
-                FieldInput::new("alerts", "Allergic to penicillin"),
+                FieldInput::new("medical_context", &tr_in!(l, "demo-value-medical")),
+                FieldInput::new("alerts", &tr_in!(l, "demo-value-alerts")),
             ],
         )?;
     }
@@ -163,16 +178,13 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
             "psy-synthesis",
             &[FieldInput::new(
                 "text",
-                "Settles well when routines are announced",
+                &tr_in!(l, "demo-value-psy-synthesis"),
             )],
         )?;
         psy.add_entry(
             &dossier,
             "psy-notes",
-            &[FieldInput::new(
-                "text",
-                "Raw test data, session 1 (author only)",
-            )],
+            &[FieldInput::new("text", &tr_in!(l, "demo-value-psy-notes"))],
         )?;
     }
     {
@@ -180,53 +192,70 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
         edu.add_entry(
             &dossier,
             "daily-life",
-            &[FieldInput::new(
-                "text",
-                "Good day at the workshop; tired after lunch",
-            )],
+            &[FieldInput::new("text", &tr_in!(l, "demo-value-daily"))],
         )?;
     }
-    w(&mut out, "Entries: an admission (social worker, amended by the doctor), a psychologist's summary and");
-    w(&mut out, "personal notes, a daily note by the educator.\n");
+    w(&mut out, &format!("{}\n", tr_in!(l, "demo-entries")));
 
-    w(&mut out, "What each profession sees of the same dossier:");
+    w(&mut out, &tr_in!(l, "demo-each-profession"));
     for (id, _, profession) in std::iter::once(&("d.bernard", "", "directeur")).chain(STAFF.iter())
     {
         let mut s = vault.unlock(id, &pass)?;
         match s.show_dossier(&dossier, None) {
             Ok(view) => {
-                w(&mut out, &format!("  {profession} ({id}):"));
-                for l in describe(&view) {
-                    w(&mut out, &l);
+                w(
+                    &mut out,
+                    &format!(
+                        "  {} ({id}){}",
+                        policy.profession_label(profession, l),
+                        i18n::colon(l).trim_end()
+                    ),
+                );
+                for line in describe(&view, &policy, l) {
+                    w(&mut out, &line);
                 }
             }
-            Err(e) => w(&mut out, &format!("  {profession} ({id}): {e}")),
+            Err(e) => w(
+                &mut out,
+                &format!(
+                    "  {} ({id}){}{}",
+                    policy.profession_label(profession, l),
+                    i18n::colon(l),
+                    e.in_lang(l)
+                ),
+            ),
         }
     }
 
     w(
         &mut out,
-        "\nA refused attempt: the educator tries to write a medical note.",
+        &format!("\n{}", tr_in!(l, "demo-refused-attempt")),
     );
     {
         let mut edu = vault.unlock("e.petit", &pass)?;
         match edu.add_entry(
             &dossier,
             "medical",
-            &[FieldInput::new("text", "should never be stored")],
+            &[FieldInput::new("text", &tr_in!(l, "demo-value-never"))],
         ) {
-            Err(e @ Error::Refused(_)) => {
-                w(&mut out, &format!("  {e} (exit code {})", e.exit_code()))
-            }
+            Err(e @ Error::Refused(_)) => w(
+                &mut out,
+                &format!(
+                    "  {}",
+                    tr_in!(
+                        l,
+                        "demo-exit-code",
+                        error = e.in_lang(l),
+                        code = e.exit_code()
+                    )
+                ),
+            ),
             Err(e) => return Err(e),
-            Ok(_) => return Err(Error::Io("the demo expected a refusal".into())),
+            Ok(_) => return Err(Error::Io(msg!("demo-expected-refusal"))),
         }
     }
 
-    w(
-        &mut out,
-        "\nBreak-the-glass: a night nurse outside the care team opens the file in an emergency.",
-    );
+    w(&mut out, &format!("\n{}", tr_in!(l, "demo-break-glass")));
     {
         let mut director = vault.unlock("d.bernard", &pass)?;
         director.add_staff(
@@ -242,25 +271,29 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
     {
         let mut nurse = vault.unlock("n.garcia", &pass)?;
         if let Err(e) = nurse.show_dossier(&dossier, None) {
-            w(&mut out, &format!("  without justification: {e}"));
+            w(
+                &mut out,
+                &format!(
+                    "  {}",
+                    tr_in!(l, "demo-without-justification", error = e.in_lang(l))
+                ),
+            );
         }
-        let view = nurse.show_dossier(
-            &dossier,
-            Some("Seizure at night, need allergies and treatment"),
-        )?;
+        let why = tr_in!(l, "demo-value-justification");
+        let view = nurse.show_dossier(&dossier, Some(&why))?;
         w(
             &mut out,
-            "  with --break-glass \"Seizure at night, need allergies and treatment\":",
+            &format!(
+                "  {}",
+                tr_in!(l, "demo-with-break-glass", justification = why.clone())
+            ),
         );
-        for l in describe(&view) {
-            w(&mut out, &l);
+        for line in describe(&view, &policy, l) {
+            w(&mut out, &line);
         }
     }
 
-    w(
-        &mut out,
-        "\nThe audit trail, as the data protection officer reads it (no content, ever):",
-    );
+    w(&mut out, &format!("\n{}", tr_in!(l, "demo-audit-trail")));
     {
         let mut dpo = vault.unlock("dpo.lambert", &pass)?;
         let filter = Filter {
@@ -269,17 +302,21 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
         };
         for r in dpo.audit_log(&filter)? {
             let e = &r.entry;
+            let cats: Vec<String> = e
+                .categories
+                .iter()
+                .map(|c| policy.category_label(c, l))
+                .collect();
             let mut line = format!(
-                "  #{:<3} {:<12} {:<20} {:<16} {:<7} [{}]",
+                "  #{:<3} {:<12} {} — {} [{}]",
                 e.seq,
                 e.actor,
-                e.profession,
-                e.action,
-                e.outcome.as_str(),
-                e.categories.join(",")
+                policy.profession_label(&e.profession, l),
+                i18n::render(&i18n::words::action(&e.action, e.outcome), l),
+                cats.join(", ")
             );
             if e.break_glass {
-                line.push_str(" BREAK-GLASS");
+                line.push_str(&format!(" {}", tr_in!(l, "demo-break-glass-flag")));
             }
             if let Some(j) = &r.justification_text {
                 line.push_str(&format!(" \"{j}\""));
@@ -291,22 +328,25 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
     w(
         &mut out,
         &format!(
-            "\nAudit log verified: {} entries, {} signed checkpoints, Merkle root {}.",
-            summary.entries,
-            summary.checkpoints,
-            hex::encode(summary.root)
+            "\n{}",
+            tr_in!(
+                l,
+                "demo-verified",
+                entries = summary.entries,
+                checkpoints = summary.checkpoints,
+                root = hex::encode(summary.root)
+            )
         ),
     );
     w(
         &mut out,
-        &format!(
-            "Try it: coffre --vault {} --user e.petit dossier show {dossier}",
-            dir.display()
+        &tr_in!(
+            l,
+            "demo-try",
+            dir = dir.display().to_string(),
+            dossier = dossier.clone(),
+            passphrase = DEMO_PASSPHRASE
         ),
-    );
-    w(
-        &mut out,
-        &format!("      (passphrase: COFFRE_PASSPHRASE={DEMO_PASSPHRASE})"),
     );
     Ok(out)
 }

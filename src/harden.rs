@@ -25,10 +25,10 @@ pub fn forbid_core_dumps() -> Result<()> {
             maximum: Some(0),
         },
     )
-    .map_err(|e| Error::Io(format!("cannot forbid core dumps (setrlimit): {e}")))?;
+    .map_err(|e| Error::Io(msg!("cannot-forbid-core-dumps-setrlimit", e = e)))?;
     #[cfg(any(target_os = "linux", target_os = "android"))]
     rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
-        .map_err(|e| Error::Io(format!("cannot forbid core dumps (prctl): {e}")))?;
+        .map_err(|e| Error::Io(msg!("cannot-forbid-core-dumps-prctl", e = e)))?;
     Ok(())
 }
 

@@ -16,11 +16,13 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+#[macro_use]
+pub mod error;
 pub mod audit;
 pub mod crypto;
 pub mod demo;
-pub mod error;
 pub mod harden;
+pub mod i18n;
 pub mod policy;
 pub(crate) mod private_files;
 pub mod rights;

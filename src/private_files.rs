@@ -38,8 +38,8 @@ pub fn create_dir(dir: &Path) -> Result<()> {
         .recursive(true)
         .mode(DIR_MODE)
         .create(dir)
-        .map_err(|e| Error::io("cannot create a folder", e))?;
-    set_mode(dir, DIR_MODE).map_err(|e| Error::io("cannot make a folder private", e))
+        .map_err(|e| Error::io(msg!("cannot-create-folder"), e))?;
+    set_mode(dir, DIR_MODE).map_err(|e| Error::io(msg!("cannot-make-folder-private"), e))
 }
 
 fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {

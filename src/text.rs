@@ -35,10 +35,10 @@ pub fn is_unsafe(c: char) -> bool {
 pub fn check_name(what: &str, value: &str) -> Result<()> {
     match value.chars().find(|c| is_unsafe(*c)) {
         None => Ok(()),
-        Some(c) => Err(Error::Usage(format!(
-            "{what} holds a control or text-direction character (U+{:04X}): line breaks, \
-             tabs and such characters are not allowed in names",
-            c as u32
+        Some(c) => Err(Error::Usage(msg!(
+            "holds-control-text-direction-character-u",
+            what = what,
+            u32 = c as u32
         ))),
     }
 }

@@ -1091,7 +1091,7 @@ fn access_history_tells_who_did_what_without_contents() {
     let t = v.as_user(dpo, &["audit", "history", &s.d]);
     t.expect_code(0, "audit history (text)");
     assert_no_secret(&t.stdout, &s.secrets, "audit history (text)");
-    assert!(t.stdout.contains("Nora Nuit (Médecin)"), "{}", t.stdout);
+    assert!(t.stdout.contains("Nora Nuit (Doctor)"), "{}", t.stdout);
     assert!(t.stdout.contains(&s.just), "{}", t.stdout);
 
     // Those consultations are in the next history; others may not consult it, and

@@ -117,6 +117,7 @@ fn damaged_backup_or_wrong_key_is_refused() {
     std::fs::write(&file, &good).unwrap();
     let other = v.root.path().join("other.key");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffre"))
+        .env("COFFRE_LANG", "en")
         .args([
             "init",
             "--establishment",

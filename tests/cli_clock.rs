@@ -28,6 +28,7 @@ fn shifted_at(
     args: &[&str],
 ) -> (i32, String, String) {
     let mut cmd = Command::new(COFFRE);
+    cmd.env("COFFRE_LANG", "en");
     cmd.args(args)
         .env("COFFRE_VAULT", dir)
         .env_remove("COFFRE_USER")
@@ -56,6 +57,7 @@ fn shifted(
     args: &[&str],
 ) -> (i32, String, String) {
     let out = Command::new(COFFRE)
+        .env("COFFRE_LANG", "en")
         .args(args)
         .env("COFFRE_VAULT", &tv.dir)
         .env("COFFRE_USER", user)

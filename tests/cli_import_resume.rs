@@ -53,6 +53,7 @@ fn an_interrupted_import_resumes_without_duplicates() {
     let f = file.to_str().expect("utf-8");
 
     let child = Command::new(COFFRE)
+        .env("COFFRE_LANG", "en")
         .args(["entry", "import", f, "--group", "1"])
         .env("COFFRE_VAULT", &tv.dir)
         .env("COFFRE_USER", EDU)

@@ -800,7 +800,7 @@ fn set_profession_withholds_lost_categories_grants_new_ones_and_rotates() {
 
     let r = v.as_user(&admin, &["staff", "set-profession", EDUC, "aide-soignant"]);
     r.expect_code(0, "set-profession");
-    assert!(r.stdout.contains("is now aide-soignant"), "{}", r.stdout);
+    assert!(r.stdout.contains("is now Care assistant"), "{}", r.stdout);
     for k in ["cat:social", "cat:psy-synthesis"] {
         assert!(
             r.stdout.contains(&format!("rotation pending: {k} ")),

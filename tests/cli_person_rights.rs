@@ -1928,7 +1928,7 @@ fn justification_words_reach_the_person_only_after_the_dpo_releases_them() {
         );
     }
     assert!(
-        x.html.contains("accès d'urgence"),
+        x.html.contains("emergency access"),
         "the emergency is in the report"
     );
 

@@ -788,7 +788,7 @@ fn whole_establishment_story() {
     let approve = v.as_user("dr.leroy", &["staff", "approve", "dr.nouveau"]);
     approve.expect_code(0, "the medecin approves the new colleague");
     assert!(
-        approve.stdout.contains("was added by") && approve.stdout.contains("medecin"),
+        approve.stdout.contains("was added by") && approve.stdout.contains("Doctor"),
         "the approval shows who added them: {}",
         approve.stdout
     );

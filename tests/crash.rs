@@ -117,6 +117,7 @@ fn run_maybe_killed(
     kill_after: Option<Duration>,
 ) -> Outcome {
     let mut cmd = Command::new(COFFRE);
+    cmd.env("COFFRE_LANG", "en");
     cmd.args(args);
     for v in [
         "COFFRE_VAULT",
@@ -453,6 +454,7 @@ impl Harness {
 
 fn run_anon(vault: &Path, args: &[&str]) -> Outcome {
     let out = Command::new(COFFRE)
+        .env("COFFRE_LANG", "en")
         .args(args)
         .env_remove("COFFRE_USER")
         .env_remove("COFFRE_PASSPHRASE")

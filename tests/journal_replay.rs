@@ -188,7 +188,10 @@ fn a_log_cut_below_what_the_journal_continues_is_refused() {
         .expect("open log");
     f.set_len(len / 2).expect("cut");
     match Vault::open(&cut) {
-        Err(Error::Integrity(msg)) => assert!(msg.contains("cut"), "{msg}"),
+        Err(Error::Integrity(msg)) => {
+            let text = coffre::i18n::render(&msg, coffre::i18n::Lang::En);
+            assert!(text.contains("cut"), "{text}")
+        }
         other => panic!("expected an integrity error, got {other:?}"),
     }
 }

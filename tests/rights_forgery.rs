@@ -83,6 +83,7 @@ fn staff(dir: &Path, id: &str) -> StaffRecord {
 fn audit_verify(dir: &Path) -> std::process::Output {
     std::process::Command::new(util::COFFRE)
         .args(["audit", "verify"])
+        .env("COFFRE_LANG", "en")
         .env("COFFRE_VAULT", dir)
         .env_remove("COFFRE_USER")
         .output()
@@ -92,7 +93,7 @@ fn audit_verify(dir: &Path) -> std::process::Output {
 #[track_caller]
 fn integrity<T: std::fmt::Debug>(r: coffre::Result<T>, what: &str) -> String {
     match r {
-        Err(Error::Integrity(m)) => m,
+        Err(Error::Integrity(m)) => coffre::i18n::render(&m, coffre::i18n::Lang::En),
         other => panic!("{what}: expected an integrity failure, got {other:?}"),
     }
 }

@@ -71,20 +71,20 @@ pub fn log_origin(path: &Path) -> Result<Option<String>> {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io("cannot read the audit log", e)),
+        Err(e) => return Err(Error::io(msg!("cannot-read-audit-log"), e)),
     };
     let limit = super::log::MAX_LINE as u64 + 1;
     let mut line = Vec::new();
     BufReader::new(std::io::Read::take(file, limit))
         .read_until(b'\n', &mut line)
-        .map_err(|e| Error::io("cannot read the audit log", e))?;
+        .map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
     if line.last() != Some(&b'\n') {
         return if line.is_empty() {
             Ok(None)
         } else {
-            Err(Error::Integrity(
-                "the first audit entry is incomplete or longer than any valid entry".into(),
-            ))
+            Err(Error::Integrity(msg!(
+                "first-audit-entry-incomplete-longer-than"
+            )))
         };
     }
     line.pop();
@@ -136,7 +136,7 @@ impl NoteSignature {
     }
 
     fn parse(line: &str) -> Result<Self> {
-        let bad = || Error::Integrity("malformed checkpoint: bad signature line".into());
+        let bad = || Error::Integrity(msg!("malformed-checkpoint-bad-signature-line"));
         let rest = line.strip_prefix(SIG_PREFIX).ok_or_else(bad)?;
         let (name, b64) = rest.split_once(' ').ok_or_else(bad)?;
         if !key_name_valid(name) {
@@ -230,17 +230,17 @@ impl SigningKey {
         let info = [vault_id.as_bytes()];
         let okm = prk
             .expand(&info, hkdf::HKDF_SHA256)
-            .map_err(|_| Error::Io("key derivation failed".into()))?;
+            .map_err(|_| Error::Io(msg!("key-derivation-failed")))?;
         let mut seed = Zeroizing::new([0u8; 32]);
         okm.fill(&mut seed[..])
-            .map_err(|_| Error::Io("key derivation failed".into()))?;
+            .map_err(|_| Error::Io(msg!("key-derivation-failed")))?;
         Self::from_seed(&seed)
     }
 
     /// The key with this Ed25519 seed (RFC 8032 private key).
     pub fn from_seed(seed: &[u8; 32]) -> Result<Self> {
         let pair = Ed25519KeyPair::from_seed_unchecked(&seed[..])
-            .map_err(|_| Error::Io("signing key derivation failed".into()))?;
+            .map_err(|_| Error::Io(msg!("signing-key-derivation-failed")))?;
         Ok(SigningKey { pair })
     }
 
@@ -481,9 +481,8 @@ impl Checkpoint {
                 out.push(parse_legacy(&rest[..end])?);
                 end
             } else {
-                let end = note_end(rest).ok_or_else(|| {
-                    Error::Integrity("the checkpoint file is truncated or damaged".into())
-                })?;
+                let end = note_end(rest)
+                    .ok_or_else(|| Error::Integrity(msg!("checkpoint-file-truncated-damaged")))?;
                 out.push(parse_note(&rest[..end])?);
                 end
             };
@@ -512,7 +511,7 @@ fn note_end(text: &str) -> Option<usize> {
 }
 
 fn parse_note(note: &str) -> Result<Checkpoint> {
-    let bad = |what: &str| Error::Integrity(format!("malformed checkpoint: {what}"));
+    let bad = |what: &str| Error::Integrity(msg!("malformed-checkpoint", what = what));
     if note.len() > MAX_NOTE {
         return Err(bad("too long"));
     }
@@ -565,7 +564,7 @@ fn parse_note(note: &str) -> Result<Checkpoint> {
 
 /// Parses a checkpoint of the earlier format from its eight lines.
 fn parse_legacy(text: &str) -> Result<Checkpoint> {
-    let bad = |what: &str| Error::Integrity(format!("malformed checkpoint: {what}"));
+    let bad = |what: &str| Error::Integrity(msg!("malformed-checkpoint", what = what));
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     if lines.len() != 8 || lines[0] != LEGACY_HEADER {
         return Err(bad("expected 8 lines starting with coffre-checkpoint/v1"));

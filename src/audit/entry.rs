@@ -245,29 +245,28 @@ pub fn signed_part(line: &[u8]) -> Option<Vec<u8>> {
 impl AuditEntry {
     /// The line bytes (compact JSON, no newline): the Merkle leaf.
     pub fn to_line(&self) -> Result<Vec<u8>> {
-        serde_json::to_vec(self)
-            .map_err(|e| Error::Io(format!("cannot encode an audit entry: {e}")))
+        serde_json::to_vec(self).map_err(|e| Error::Io(msg!("cannot-encode-audit-entry", e = e)))
     }
 
     /// Parses a line, checking the format version.
     pub fn from_line(line: &[u8], place: &str) -> Result<Self> {
         let e: AuditEntry = serde_json::from_slice(line).map_err(|_| {
-            Error::Integrity(format!(
-                "audit {place} is not a valid entry: it was altered or damaged"
-            ))
+            Error::Integrity(msg!("audit-valid-entry-altered-damaged", place = place))
         })?;
         let fact_shape = e.fact.is_some() == (e.v == FACT_ENTRY_VERSION)
             && (e.signer.is_some() == e.sig.is_some())
             && (e.fact.is_some() || e.signer.is_none());
         if e.v != ENTRY_VERSION && e.v != FACT_ENTRY_VERSION {
-            return Err(Error::Integrity(format!(
-                "audit {place} has unknown format version {}",
-                e.v
+            return Err(Error::Integrity(msg!(
+                "audit-unknown-format-version",
+                place = place,
+                v = e.v
             )));
         }
         if !fact_shape {
-            return Err(Error::Integrity(format!(
-                "audit {place} is not a valid entry: it was altered or damaged"
+            return Err(Error::Integrity(msg!(
+                "audit-valid-entry-altered-damaged",
+                place = place
             )));
         }
         Ok(e)
@@ -313,11 +312,7 @@ pub fn genesis(vault_id: &str) -> Hash {
 /// RFC 3339 time, to the RFC 3339 UTC form used in entries.
 pub fn normalise_time(s: &str) -> Result<String> {
     let s = s.trim();
-    let bad = || {
-        Error::Usage(format!(
-            "'{s}' is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM:SSZ)"
-        ))
-    };
+    let bad = || Error::Usage(msg!("date-yyyy-mm-dd-time-yyyy", s = s));
     if s.len() == 10 {
         let d: jiff::civil::Date = s.parse().map_err(|_| bad())?;
         return Ok(format!("{d}T00:00:00Z"));

@@ -69,7 +69,7 @@ pub struct AuditLog {
 }
 
 fn io(e: std::io::Error) -> Error {
-    Error::io("cannot read the audit log", e)
+    Error::io(msg!("cannot-read-audit-log"), e)
 }
 
 /// Checks one line against the chain: number and link to the previous leaf.
@@ -108,27 +108,28 @@ fn check_header_at(
             // Not the canonical prefix: give the most precise reason.
             let place = place();
             let e = AuditEntry::from_line(line, &place)?;
-            return Err(Error::Integrity(format!(
-                "audit {place} (entry {}) is not in canonical form",
-                e.seq
+            return Err(Error::Integrity(msg!(
+                "audit-entry-canonical-form",
+                place = place,
+                seq = e.seq
             )));
         }
     };
     if seq != expected_seq {
         let place = place();
-        return Err(Error::Integrity(format!(
-            "audit {place} has number {seq} where {expected_seq} was expected: entries were removed, reordered or inserted"
+        return Err(Error::Integrity(msg!(
+            "audit-number-where-expected-entries-removed",
+            place = place,
+            seq = seq,
+            expected_seq = expected_seq
         )));
     }
     if &p != prev {
         let place = place();
         return Err(Error::Integrity(if seq == 1 {
-            format!("audit {place}: the log does not start at this vault's origin (replaced, or from another vault)")
+            msg!("audit-log-not-start-at-origin", place = place)
         } else {
-            format!(
-                "audit entry {seq} does not link to entry {}: one of the two was altered",
-                seq - 1
-            )
+            msg!("audit-entry-does-not-link", seq = seq, previous = seq - 1)
         }));
     }
     Ok(())
@@ -146,26 +147,26 @@ impl AuditLog {
             .create(true)
             .truncate(false)
             .open(path)
-            .map_err(|e| Error::io("cannot open the audit log", e))?;
+            .map_err(|e| Error::io(msg!("cannot-open-audit-log"), e))?;
         let mut len = file.metadata().map_err(io)?.len();
         if recorded.offset > len {
-            return Err(Error::Integrity(format!(
-                "the audit log holds {len} bytes but {} bytes ({} entries) were recorded: entries were cut off or the log was replaced",
-                recorded.offset, recorded.size
+            return Err(Error::Integrity(msg!(
+                "audit-log-holds-bytes-bytes-entries",
+                len = len,
+                offset = recorded.offset,
+                size = recorded.size
             )));
         }
         if !recorded.tree.is_well_formed() || recorded.tree.size() != recorded.size {
-            return Err(Error::Integrity(
-                "the recorded audit state is damaged".into(),
-            ));
+            return Err(Error::Integrity(msg!("recorded-audit-state-damaged")));
         }
         // The recorded last entry must still be the one in the file.
         if recorded.size > 0 {
             let line = line_before(&mut file, recorded.offset)?;
             if super::prune::line_leaf(&line) != recorded.last_leaf {
-                return Err(Error::Integrity(format!(
-                    "audit entry {} differs from the one recorded: the log was altered or replaced",
-                    recorded.size
+                return Err(Error::Integrity(msg!(
+                    "audit-entry-differs-one-recorded-log",
+                    size = recorded.size
                 )));
             }
         }
@@ -253,9 +254,10 @@ impl AuditLog {
         for draft in drafts {
             let (fact, fact_signer) = match draft.fact {
                 Some((json, signer)) => (
-                    Some(serde_json::value::RawValue::from_string(json).map_err(|e| {
-                        Error::AuditUnavailable(format!("a fact is not valid JSON: {e}"))
-                    })?),
+                    Some(
+                        serde_json::value::RawValue::from_string(json)
+                            .map_err(|e| Error::AuditUnavailable(msg!("fact-valid-json", e = e)))?,
+                    ),
                     signer,
                 ),
                 None => (None, None),
@@ -285,25 +287,23 @@ impl AuditLog {
                 fact,
             };
             let start = bytes.len();
-            serde_json::to_writer(&mut bytes, &entry).map_err(|e| {
-                Error::AuditUnavailable(format!("cannot encode an audit entry: {e}"))
-            })?;
+            serde_json::to_writer(&mut bytes, &entry)
+                .map_err(|e| Error::AuditUnavailable(msg!("cannot-encode-audit-entry", e = e)))?;
             let mut entry = entry;
             if let Some((_, key)) = &fact_signer {
                 // The signature is the last member, of fixed length: sign the
                 // line up to it, then write it in place of the placeholder.
-                let signed = signed_part(&bytes[start..]).ok_or_else(|| {
-                    Error::AuditUnavailable("a fact line has an unexpected shape".into())
-                })?;
+                let signed = signed_part(&bytes[start..])
+                    .ok_or_else(|| Error::AuditUnavailable(msg!("fact-line-unexpected-shape")))?;
                 let sig = hex::encode(key.sign_bytes(&signed));
                 let end = bytes.len() - 2;
                 bytes[end - 128..end].copy_from_slice(sig.as_bytes());
                 entry.sig = Some(sig);
             }
             if bytes.len() - start >= MAX_LINE {
-                return Err(Error::Usage(
-                    "audit entry too long (shorten the justification)".into(),
-                ));
+                return Err(Error::Usage(msg!(
+                    "audit-entry-too-long-shorten-justification"
+                )));
             }
             let leaf = leaf_hash(&bytes[start..]);
             bytes.push(b'\n');
@@ -328,14 +328,17 @@ impl AuditLog {
     /// them durably). On failure nothing is appended.
     pub fn write_prepared(&mut self, prepared: Prepared) -> Result<Vec<Located>> {
         if prepared.offset != self.state.offset {
-            return Err(Error::AuditUnavailable(
-                "the audit log moved while an entry was being prepared".into(),
-            ));
+            return Err(Error::AuditUnavailable(msg!(
+                "audit-log-moved-while-entry-being"
+            )));
         }
         if let Err(err) = self.file.write_all_at(&prepared.bytes, prepared.offset) {
             // Leave no half entry behind: cut back to the last good length.
             let _ = self.file.set_len(self.state.offset);
-            return Err(Error::AuditUnavailable(err.to_string()));
+            return Err(Error::AuditUnavailable(msg!(
+                "audit-write-failed",
+                reason = err
+            )));
         }
         self.state = prepared.next;
         Ok(prepared.located)
@@ -350,9 +353,7 @@ impl AuditLog {
         let mut line = Vec::new();
         for &off in offsets {
             if off >= self.state.offset {
-                return Err(Error::Integrity(
-                    "the audit index points past the end of the log".into(),
-                ));
+                return Err(Error::Integrity(msg!("audit-index-points-past-end-log")));
             }
             reader.seek(SeekFrom::Start(off)).map_err(io)?;
             line.clear();
@@ -411,19 +412,13 @@ fn line_before(file: &mut File, end: u64) -> Result<Vec<u8>> {
     let mut buf = vec![0u8; window as usize];
     file.read_exact(&mut buf).map_err(io)?;
     if buf.last() != Some(&b'\n') {
-        return Err(Error::Integrity(
-            "the audit log does not end where it was recorded to end".into(),
-        ));
+        return Err(Error::Integrity(msg!("audit-log-does-end-where-recorded")));
     }
     buf.pop();
     let start = match buf.iter().rposition(|b| *b == b'\n') {
         Some(i) => i + 1,
         None if window == end => 0,
-        None => {
-            return Err(Error::Integrity(
-                "an audit entry is longer than any valid entry".into(),
-            ))
-        }
+        None => return Err(Error::Integrity(msg!("audit-entry-longer-than-any-valid"))),
     };
     Ok(buf[start..].to_vec())
 }
@@ -439,9 +434,9 @@ fn cut_torn_tail(file: &mut File, floor: u64, len: u64) -> Result<u64> {
         None => floor,
     };
     file.set_len(keep)
-        .map_err(|e| Error::io("cannot repair the audit log", e))?;
+        .map_err(|e| Error::io(msg!("cannot-repair-audit-log"), e))?;
     file.sync_all()
-        .map_err(|e| Error::io("cannot repair the audit log", e))?;
+        .map_err(|e| Error::io(msg!("cannot-repair-audit-log"), e))?;
     Ok(keep)
 }
 
@@ -468,17 +463,17 @@ impl CheckpointFile {
         let mut f = match OpenOptions::new().read(true).write(true).open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(Error::io("cannot read the checkpoints", e)),
+            Err(e) => return Err(Error::io(msg!("cannot-read-checkpoints"), e)),
         };
         let len = f
             .metadata()
-            .map_err(|e| Error::io("cannot read the checkpoints", e))?
+            .map_err(|e| Error::io(msg!("cannot-read-checkpoints"), e))?
             .len();
         let start = len.saturating_sub(WINDOW);
         let mut tail = Vec::new();
         f.seek(SeekFrom::Start(start))
             .and_then(|_| f.read_to_end(&mut tail))
-            .map_err(|e| Error::io("cannot read the checkpoints", e))?;
+            .map_err(|e| Error::io(msg!("cannot-read-checkpoints"), e))?;
         let keep = match complete_records_end(&tail, start == 0) {
             Some(end) if tail[end..].iter().all(|b| *b == b'\n') => return Ok(()),
             Some(end) => start + end as u64,
@@ -489,7 +484,7 @@ impl CheckpointFile {
         };
         f.set_len(keep)
             .and_then(|_| f.sync_all())
-            .map_err(|e| Error::io("cannot repair the checkpoints", e))
+            .map_err(|e| Error::io(msg!("cannot-repair-checkpoints"), e))
     }
 
     /// The `time` of the latest checkpoint, read from the end of the file only
@@ -500,16 +495,16 @@ impl CheckpointFile {
         let mut f = match File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io("cannot read the checkpoints", e)),
+            Err(e) => return Err(Error::io(msg!("cannot-read-checkpoints"), e)),
         };
         let len = f
             .metadata()
-            .map_err(|e| Error::io("cannot read the checkpoints", e))?
+            .map_err(|e| Error::io(msg!("cannot-read-checkpoints"), e))?
             .len();
         let mut tail = Vec::new();
         f.seek(SeekFrom::Start(len.saturating_sub(WINDOW)))
             .and_then(|_| f.read_to_end(&mut tail))
-            .map_err(|e| Error::io("cannot read the checkpoints", e))?;
+            .map_err(|e| Error::io(msg!("cannot-read-checkpoints"), e))?;
         Ok(tail
             .split(|b| *b == b'\n')
             .rev()
@@ -523,7 +518,7 @@ impl CheckpointFile {
         match std::fs::read_to_string(&self.path) {
             Ok(text) => Checkpoint::parse_many(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(Error::io("cannot read the checkpoints", e)),
+            Err(e) => Err(Error::io(msg!("cannot-read-checkpoints"), e)),
         }
     }
 
@@ -536,12 +531,12 @@ impl CheckpointFile {
     pub fn end(&self) -> Result<u64> {
         match std::fs::metadata(&self.path) {
             Ok(m) if m.is_file() => Ok(m.len()),
-            Ok(_) => Err(Error::Integrity(format!(
-                "{} is not a regular file",
-                self.path.display()
+            Ok(_) => Err(Error::Integrity(msg!(
+                "regular-file",
+                path = self.path.display()
             ))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-            Err(e) => Err(Error::io("cannot read the checkpoints", e)),
+            Err(e) => Err(Error::io(msg!("cannot-read-checkpoints"), e)),
         }
     }
 
@@ -584,20 +579,23 @@ pub fn write_at(path: &Path, offset: u64, bytes: &[u8]) -> Result<()> {
         .create(true)
         .truncate(false)
         .open(path)
-        .map_err(|e| Error::io("cannot write a log file", e))?;
+        .map_err(|e| Error::io(msg!("cannot-write-log-file"), e))?;
     let len = f
         .metadata()
-        .map_err(|e| Error::io("cannot write a log file", e))?
+        .map_err(|e| Error::io(msg!("cannot-write-log-file"), e))?
         .len();
     if len < offset {
-        return Err(Error::Integrity(format!(
-            "{} holds {len} bytes where at least {offset} were written before: it was cut",
-            path.file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        return Err(Error::Integrity(msg!(
+            "holds-bytes-where-least-written-before",
+            into_owned = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            len = len,
+            offset = offset
         )));
     }
     f.write_all_at(bytes, offset)
-        .map_err(|e| Error::io("cannot write a log file", e))
+        .map_err(|e| Error::io(msg!("cannot-write-log-file"), e))
 }
 
 /// `fdatasync`s the file at `path` if it exists.
@@ -605,9 +603,9 @@ pub fn sync_file(path: &Path) -> Result<()> {
     match File::open(path) {
         Ok(f) => f
             .sync_data()
-            .map_err(|e| Error::io("cannot sync a log file", e)),
+            .map_err(|e| Error::io(msg!("cannot-sync-log-file"), e)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io("cannot sync a log file", e)),
+        Err(e) => Err(Error::io(msg!("cannot-sync-log-file"), e)),
     }
 }
 

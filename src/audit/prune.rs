@@ -149,20 +149,14 @@ fn prune_fact_of(line: &[u8]) -> Result<Option<PruneFact>> {
     let e = super::entry::AuditEntry::from_line(line, "prune fact")?;
     let Some(raw) = e.fact else { return Ok(None) };
     let t: Tagged = serde_json::from_str(raw.get()).map_err(|_| {
-        Error::Integrity(format!(
-            "audit entry {} carries a fact that is not valid",
-            e.seq
-        ))
+        Error::Integrity(msg!("audit-entry-carries-fact-valid-altered", seq = e.seq))
     })?;
     if t.kind != "prune" {
         return Ok(None);
     }
-    serde_json::from_value(t.rest).map(Some).map_err(|_| {
-        Error::Integrity(format!(
-            "audit entry {} carries a prune fact that is not valid",
-            e.seq
-        ))
-    })
+    serde_json::from_value(t.rest)
+        .map(Some)
+        .map_err(|_| Error::Integrity(msg!("prune-fact-not-valid", seq = e.seq)))
 }
 
 /// A prune found in the log, as verified.
@@ -206,7 +200,7 @@ enum Kind {
 /// `end` (a whole number of lines). Reads the file once; keeps 16 bytes per
 /// line. The first rule broken is an [`Error::Integrity`] naming the entry.
 pub fn check_log(path: &Path, end: u64) -> Result<PruneSummary> {
-    let io = |e| Error::io("cannot read the audit log", e);
+    let io = |e| Error::io(msg!("cannot-read-audit-log"), e);
     let file = std::fs::File::open(path).map_err(io)?;
     let mut reader = BufReader::with_capacity(1 << 20, file.take(end));
     let mut kinds: Vec<Kind> = Vec::new();
@@ -224,9 +218,8 @@ pub fn check_log(path: &Path, end: u64) -> Result<PruneSummary> {
         }
         let seq = kinds.len() as u64 + 1;
         if is_pruned(&line) {
-            let (_, by) = parse_pruned(&line).ok_or_else(|| {
-                Error::Integrity(format!("audit entry {seq} is a damaged pruned line"))
-            })?;
+            let (_, by) = parse_pruned(&line)
+                .ok_or_else(|| Error::Integrity(msg!("pruned-line-damaged", seq = seq)))?;
             pruned += 1;
             kinds.push(Kind::Pruned(by));
         } else if line.starts_with(b"{\"v\":3,") {
@@ -252,9 +245,10 @@ pub fn check_log(path: &Path, end: u64) -> Result<PruneSummary> {
                 .get(&by)
                 .is_some_and(|(f, _, _)| f.first <= p && p <= f.last && f.last < by);
             if !ok {
-                return Err(Error::Integrity(format!(
-                    "audit entry {p} was pruned without a prune fact that covers it (it names entry \
-                     {by}): the entry was removed or replaced"
+                return Err(Error::Integrity(msg!(
+                    "pruned-without-prune-fact",
+                    seq = p,
+                    by = by
                 )));
             }
         }
@@ -265,9 +259,7 @@ pub fn check_log(path: &Path, end: u64) -> Result<PruneSummary> {
     };
     for (&seq, (f, time, signer)) in &facts {
         if f.first == 0 || f.first > f.last || f.last >= seq {
-            return Err(Error::Integrity(format!(
-                "the prune fact at audit entry {seq} covers a range it may not cover: the log was forged"
-            )));
+            return Err(Error::Integrity(msg!("prune-fact-range-forged", seq = seq)));
         }
         let mut covered = Vec::new();
         let mut done = 0u64;
@@ -283,17 +275,17 @@ pub fn check_log(path: &Path, end: u64) -> Result<PruneSummary> {
         }
         let digest = hex::encode(positions_digest(covered.iter().copied()));
         if covered.len() as u64 != f.count || digest != f.positions {
-            return Err(Error::Integrity(format!(
-                "the prune fact at audit entry {seq} commits to other positions than the lines it \
-                 covers: a fact or a recent entry was pruned, or a pruned line was altered"
+            return Err(Error::Integrity(msg!(
+                "prune-fact-positions-differ",
+                seq = seq
             )));
         }
         let in_progress = seq == size;
         if !in_progress && done != f.count {
-            return Err(Error::Integrity(format!(
-                "the prune of audit entry {seq} completed but {} of the entries it covers still \
-                 hold their content: the log was altered",
-                f.count - done
+            return Err(Error::Integrity(msg!(
+                "prune-completed-content-left",
+                seq = seq,
+                count = f.count - done
             )));
         }
         summary.prunes.push(PruneSeen {

@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use super::report::{Item, Report};
+use super::Outcome;
+use crate::i18n::{recorded, Lang};
 use crate::text::escape as one_line;
+use crate::tr_in;
 
 /// Escapes text for HTML.
 pub fn esc(s: &str) -> String {
@@ -35,8 +38,47 @@ fn who(i: &Item) -> String {
     }
 }
 
-fn items_text(out: &mut String, title: &str, items: &[Item]) {
-    let _ = writeln!(out, "\n{title}: {}", items.len());
+fn profession(lang: Lang, id: &str) -> String {
+    crate::i18n::label_of("profession", id, lang).unwrap_or_else(|| id.to_string())
+}
+
+fn categories(lang: Lang, ids: &[String]) -> String {
+    ids.iter()
+        .map(|c| crate::i18n::label_of("category", c, lang).unwrap_or_else(|| c.clone()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn action(lang: Lang, id: &str) -> String {
+    crate::i18n::render(&crate::i18n::words::action(id, Outcome::Ok), lang)
+}
+
+fn period(lang: Lang, r: &Report) -> (String, String) {
+    (
+        r.since
+            .clone()
+            .unwrap_or_else(|| tr_in!(lang, "report-the-beginning")),
+        r.until
+            .clone()
+            .unwrap_or_else(|| tr_in!(lang, "report-now")),
+    )
+}
+
+fn scope(lang: Lang, r: &Report) -> String {
+    tr_in!(lang, "report-scope", scope = r.scope.clone())
+}
+
+fn items_text(lang: Lang, out: &mut String, title: &str, items: &[Item]) {
+    let _ = writeln!(
+        out,
+        "\n{}",
+        tr_in!(
+            lang,
+            "report-section",
+            title = title.to_string(),
+            count = items.len()
+        )
+    );
     for i in items {
         let _ = write!(
             out,
@@ -44,63 +86,81 @@ fn items_text(out: &mut String, title: &str, items: &[Item]) {
             i.seq,
             i.local_time,
             one_line(&who(i)),
-            one_line(&i.profession),
-            one_line(&i.action)
+            one_line(&profession(lang, &i.profession)),
+            one_line(&action(lang, &i.action))
         );
         if let Some(d) = &i.dossier {
-            let _ = write!(out, " dossier={}", one_line(d));
+            let _ = write!(out, " {}", tr_in!(lang, "report-dossier", id = one_line(d)));
         }
         if !i.categories.is_empty() {
-            let _ = write!(out, " categories={}", one_line(&i.categories.join(",")));
+            let _ = write!(out, " [{}]", one_line(&categories(lang, &i.categories)));
         }
         if let Some(d) = &i.detail {
-            let _ = write!(out, " ({})", one_line(d));
+            let _ = write!(out, " ({})", one_line(&recorded(d, lang)));
         }
         if let Some(j) = &i.justification {
             let _ = write!(
                 out,
-                " — justification, in the actor's words: \"{}\"",
-                one_line(j)
+                " — {}",
+                tr_in!(lang, "report-justification", text = one_line(j))
             );
         }
         let _ = writeln!(out);
     }
 }
 
-/// The report as plain text.
-pub fn report_text(r: &Report) -> String {
+/// The report as plain text, in `lang` (categories and professions by their
+/// label once [`crate::i18n::set_labels`] was given the policy).
+pub fn report_text(r: &Report, lang: Lang) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Coffre audit report ({})", r.scope);
     let _ = writeln!(
         out,
-        "Period: {} to {}",
-        r.since.as_deref().unwrap_or("the beginning"),
-        r.until.as_deref().unwrap_or("now")
+        "{}",
+        tr_in!(lang, "report-title", scope = scope(lang, r))
     );
-    let _ = writeln!(out, "Log integrity: {}", r.integrity);
+    let (since, until) = period(lang, r);
+    let _ = writeln!(
+        out,
+        "{}",
+        tr_in!(lang, "report-period", since = since, until = until)
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        tr_in!(
+            lang,
+            "report-integrity",
+            integrity = recorded(&r.integrity, lang)
+        )
+    );
     let t = &r.totals;
     let _ = writeln!(
         out,
-        "Entries {} · reads {} · writes {} · refusals {} · break-the-glass {} · failed unlocks {} · reads outside working hours {} · recovery key uses {}",
-        t.entries, t.reads, t.writes, t.denied, t.break_glass, t.failed_unlocks, t.outside_hours, t.recovery_uses
+        "{}",
+        tr_in!(
+            lang,
+            "report-totals",
+            entries = t.entries,
+            reads = t.reads,
+            writes = t.writes,
+            denied = t.denied,
+            break_glass = t.break_glass,
+            failed = t.failed_unlocks,
+            outside = t.outside_hours,
+            recovery = t.recovery_uses
+        )
     );
-    let _ = writeln!(
-        out,
-        "\nPer profession (reads / writes / refusals / dossiers read):"
-    );
+    let _ = writeln!(out, "\n{}", tr_in!(lang, "report-per-profession"));
     for (p, c) in &r.by_profession {
-        let p = one_line(p);
+        let p = one_line(&profession(lang, p)).into_owned();
         let _ = writeln!(
             out,
-            "  {p:<24} {:>6} {:>6} {:>6} {:>6}",
+            "  {p:<40} {:>6} {:>6} {:>6} {:>6}",
             c.reads, c.writes, c.denied, c.dossiers_read
         );
     }
     if r.scope == "full" {
-        let _ = writeln!(
-            out,
-            "\nPer person (reads / writes / refusals / dossiers read):"
-        );
+        let _ = writeln!(out, "\n{}", tr_in!(lang, "report-per-person"));
         for a in &r.by_actor {
             let n = a
                 .name
@@ -110,66 +170,113 @@ pub fn report_text(r: &Report) -> String {
             let n = one_line(&n);
             let _ = writeln!(
                 out,
-                "  {n:<36} {:<22} {:>6} {:>6} {:>6} {:>6}",
-                one_line(&a.profession),
+                "  {n:<36} {:<40} {:>6} {:>6} {:>6} {:>6}",
+                one_line(&profession(lang, &a.profession)),
                 a.counts.reads,
                 a.counts.writes,
                 a.counts.denied,
                 a.counts.dossiers_read
             );
         }
-        items_text(&mut out, "Break-the-glass accesses", &r.break_glass);
-        items_text(&mut out, "Refusals", &r.refusals);
-        items_text(&mut out, "Reads outside working hours", &r.outside_hours);
+        items_text(
+            lang,
+            &mut out,
+            &tr_in!(lang, "report-break-glass"),
+            &r.break_glass,
+        );
+        items_text(
+            lang,
+            &mut out,
+            &tr_in!(lang, "report-refusals"),
+            &r.refusals,
+        );
+        items_text(
+            lang,
+            &mut out,
+            &tr_in!(lang, "report-outside-hours"),
+            &r.outside_hours,
+        );
         let _ = writeln!(
             out,
-            "\nUnusually many dossiers read (at least {} within {} minutes): {}",
-            r.rules.burst_dossiers,
-            r.rules.burst_minutes,
-            r.bursts.len()
+            "\n{}",
+            tr_in!(
+                lang,
+                "report-bursts",
+                dossiers = r.rules.burst_dossiers,
+                minutes = r.rules.burst_minutes,
+                count = r.bursts.len()
+            )
         );
         for b in &r.bursts {
             let n = b.name.clone().unwrap_or_else(|| b.actor.clone());
             let _ = writeln!(
                 out,
-                "  {} ({}): {} dossiers from {} to {}",
-                one_line(&n),
-                one_line(&b.actor),
-                b.dossiers,
-                b.from,
-                b.to
+                "  {}",
+                tr_in!(
+                    lang,
+                    "report-burst",
+                    name = one_line(&n),
+                    actor = one_line(&b.actor),
+                    dossiers = b.dossiers,
+                    from = b.from.clone(),
+                    to = b.to.clone()
+                )
             );
         }
-        items_text(&mut out, "Failed unlocks", &r.failed_unlocks);
-        items_text(&mut out, "Uses of the recovery key", &r.recovery_uses);
         items_text(
+            lang,
             &mut out,
-            "Log entries taken in without a signature (interrupted command or outside writing)",
-            &r.adopted,
+            &tr_in!(lang, "report-failed-unlocks"),
+            &r.failed_unlocks,
         );
+        items_text(
+            lang,
+            &mut out,
+            &tr_in!(lang, "report-recovery-uses"),
+            &r.recovery_uses,
+        );
+        items_text(lang, &mut out, &tr_in!(lang, "report-adopted"), &r.adopted);
     } else {
-        let _ = writeln!(
-            out,
-            "\n(Aggregate report: per-person details are for the data protection officer only.)"
-        );
+        let _ = writeln!(out, "\n{}", tr_in!(lang, "report-aggregate-only"));
     }
     out
 }
 
-fn items_html(out: &mut String, title: &str, items: &[Item]) {
+fn items_html(lang: Lang, out: &mut String, title: &str, items: &[Item]) {
     let _ = write!(out, "<h2>{} ({})</h2>", esc(title), items.len());
     if items.is_empty() {
-        out.push_str("<p class=\"muted\">None.</p>");
+        let _ = write!(
+            out,
+            "<p class=\"muted\">{}</p>",
+            esc(&tr_in!(lang, "report-none"))
+        );
         return;
     }
-    out.push_str("<table><tr><th>#</th><th>Local time</th><th>Who</th><th>Profession</th><th>Action</th><th>Dossier</th><th>Categories</th><th>Detail</th></tr>");
+    out.push_str("<table><tr>");
+    for h in [
+        "#".to_string(),
+        tr_in!(lang, "report-col-time"),
+        tr_in!(lang, "report-col-who"),
+        tr_in!(lang, "report-col-profession"),
+        tr_in!(lang, "report-col-action"),
+        tr_in!(lang, "report-col-dossier"),
+        tr_in!(lang, "report-col-categories"),
+        tr_in!(lang, "report-col-detail"),
+    ] {
+        let _ = write!(out, "<th>{}</th>", esc(&h));
+    }
+    out.push_str("</tr>");
     for i in items {
-        let mut detail = i.detail.as_deref().map(esc).unwrap_or_default();
+        let mut detail = i
+            .detail
+            .as_deref()
+            .map(|d| esc(&recorded(d, lang)))
+            .unwrap_or_default();
         if let Some(j) = &i.justification {
             let _ = write!(
                 detail,
-                "<div class=\"just\">Justification, in the actor's words: “{}”</div>",
-                esc(j)
+                "<div class=\"just\">{}</div>",
+                esc(&tr_in!(lang, "report-justification", text = j.clone()))
             );
         }
         let _ = write!(
@@ -178,48 +285,86 @@ fn items_html(out: &mut String, title: &str, items: &[Item]) {
             i.seq,
             esc(&i.local_time),
             esc(&who(i)),
-            esc(&i.profession),
-            esc(&i.action),
+            esc(&profession(lang, &i.profession)),
+            esc(&action(lang, &i.action)),
             esc(i.dossier.as_deref().unwrap_or("")),
-            esc(&i.categories.join(", ")),
+            esc(&categories(lang, &i.categories)),
             detail
         );
     }
     out.push_str("</table>");
 }
 
-/// The report as one self-contained HTML page.
-pub fn report_html(r: &Report) -> String {
+fn row(out: &mut String, cells: &[String]) {
+    out.push_str("<tr>");
+    for c in cells {
+        let _ = write!(out, "<th>{}</th>", esc(c));
+    }
+    out.push_str("</tr>");
+}
+
+/// The report as one self-contained HTML page, in `lang`.
+pub fn report_html(r: &Report, lang: Lang) -> String {
     let mut out = String::new();
+    let title = tr_in!(lang, "report-title", scope = scope(lang, r));
     let _ = write!(
         out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Coffre audit report</title><style>{STYLE}</style></head><body>"
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
+        lang.code(),
+        esc(&title)
     );
+    let _ = write!(out, "<h1>{}</h1>", esc(&title));
+    let (since, until) = period(lang, r);
     let _ = write!(
         out,
-        "<h1>Coffre audit report <span class=\"muted\">({})</span></h1>",
-        esc(&r.scope)
-    );
-    let _ = write!(
-        out,
-        "<p>Period: {} to {}. Log integrity: <strong>{}</strong>.</p>",
-        esc(r.since.as_deref().unwrap_or("the beginning")),
-        esc(r.until.as_deref().unwrap_or("now")),
-        esc(&r.integrity)
+        "<p>{} {}</p>",
+        esc(&tr_in!(lang, "report-period", since = since, until = until)),
+        esc(&tr_in!(
+            lang,
+            "report-integrity",
+            integrity = recorded(&r.integrity, lang)
+        ))
     );
     let t = &r.totals;
+    out.push_str("<table>");
+    row(
+        &mut out,
+        &[
+            tr_in!(lang, "report-col-entries"),
+            tr_in!(lang, "report-col-reads"),
+            tr_in!(lang, "report-col-writes"),
+            tr_in!(lang, "report-col-refusals"),
+            tr_in!(lang, "report-col-break-glass"),
+            tr_in!(lang, "report-col-failed"),
+            tr_in!(lang, "report-col-outside"),
+            tr_in!(lang, "report-col-recovery"),
+        ],
+    );
     let _ = write!(
         out,
-        "<table><tr><th>Entries</th><th>Reads</th><th>Writes</th><th>Refusals</th><th>Break-the-glass</th><th>Failed unlocks</th><th>Outside hours</th><th>Recovery key uses</th></tr>\
-         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"warn\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"warn\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
         t.entries, t.reads, t.writes, t.denied, t.break_glass, t.failed_unlocks, t.outside_hours, t.recovery_uses
     );
-    out.push_str("<h2>Per profession</h2><table><tr><th>Profession</th><th>Reads</th><th>Writes</th><th>Refusals</th><th>Dossiers read</th></tr>");
+    let _ = write!(
+        out,
+        "<h2>{}</h2><table>",
+        esc(&tr_in!(lang, "report-per-profession-title"))
+    );
+    row(
+        &mut out,
+        &[
+            tr_in!(lang, "report-col-profession"),
+            tr_in!(lang, "report-col-reads"),
+            tr_in!(lang, "report-col-writes"),
+            tr_in!(lang, "report-col-refusals"),
+            tr_in!(lang, "report-col-dossiers-read"),
+        ],
+    );
     for (p, c) in &r.by_profession {
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(p),
+            esc(&profession(lang, p)),
             c.reads,
             c.writes,
             c.denied,
@@ -228,7 +373,22 @@ pub fn report_html(r: &Report) -> String {
     }
     out.push_str("</table>");
     if r.scope == "full" {
-        out.push_str("<h2>Per person</h2><table><tr><th>Who</th><th>Profession</th><th>Reads</th><th>Writes</th><th>Refusals</th><th>Dossiers read</th></tr>");
+        let _ = write!(
+            out,
+            "<h2>{}</h2><table>",
+            esc(&tr_in!(lang, "report-per-person-title"))
+        );
+        row(
+            &mut out,
+            &[
+                tr_in!(lang, "report-col-who"),
+                tr_in!(lang, "report-col-profession"),
+                tr_in!(lang, "report-col-reads"),
+                tr_in!(lang, "report-col-writes"),
+                tr_in!(lang, "report-col-refusals"),
+                tr_in!(lang, "report-col-dossiers-read"),
+            ],
+        );
         for a in &r.by_actor {
             let n = a
                 .name
@@ -239,7 +399,7 @@ pub fn report_html(r: &Report) -> String {
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&n),
-                esc(&a.profession),
+                esc(&profession(lang, &a.profession)),
                 a.counts.reads,
                 a.counts.writes,
                 a.counts.denied,
@@ -247,43 +407,80 @@ pub fn report_html(r: &Report) -> String {
             );
         }
         out.push_str("</table>");
-        items_html(&mut out, "Break-the-glass accesses", &r.break_glass);
-        items_html(&mut out, "Refusals", &r.refusals);
-        items_html(&mut out, "Reads outside working hours", &r.outside_hours);
+        items_html(
+            lang,
+            &mut out,
+            &tr_in!(lang, "report-break-glass"),
+            &r.break_glass,
+        );
+        items_html(
+            lang,
+            &mut out,
+            &tr_in!(lang, "report-refusals"),
+            &r.refusals,
+        );
+        items_html(
+            lang,
+            &mut out,
+            &tr_in!(lang, "report-outside-hours"),
+            &r.outside_hours,
+        );
         let _ = write!(
             out,
-            "<h2>Unusually many dossiers read ({})</h2><p class=\"muted\">At least {} different dossiers within {} minutes.</p>",
-            r.bursts.len(),
-            r.rules.burst_dossiers,
-            r.rules.burst_minutes
+            "<h2>{}</h2>",
+            esc(&tr_in!(
+                lang,
+                "report-bursts",
+                dossiers = r.rules.burst_dossiers,
+                minutes = r.rules.burst_minutes,
+                count = r.bursts.len()
+            ))
         );
         if !r.bursts.is_empty() {
-            out.push_str("<table><tr><th>Who</th><th>Dossiers</th><th>From</th><th>To</th></tr>");
+            out.push_str("<ul>");
             for b in &r.bursts {
                 let n = b.name.clone().unwrap_or_else(|| b.actor.clone());
                 let _ = write!(
                     out,
-                    "<tr><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&n),
-                    esc(&b.actor),
-                    b.dossiers,
-                    esc(&b.from),
-                    esc(&b.to)
+                    "<li>{}</li>",
+                    esc(&tr_in!(
+                        lang,
+                        "report-burst",
+                        name = n,
+                        actor = b.actor.clone(),
+                        dossiers = b.dossiers,
+                        from = b.from.clone(),
+                        to = b.to.clone()
+                    ))
                 );
             }
-            out.push_str("</table>");
+            out.push_str("</ul>");
         }
-        items_html(&mut out, "Failed unlocks", &r.failed_unlocks);
-        items_html(&mut out, "Uses of the recovery key", &r.recovery_uses);
         items_html(
+            lang,
             &mut out,
-            "Log entries taken in without a signature (interrupted command or outside writing)",
-            &r.adopted,
+            &tr_in!(lang, "report-failed-unlocks"),
+            &r.failed_unlocks,
         );
+        items_html(
+            lang,
+            &mut out,
+            &tr_in!(lang, "report-recovery-uses"),
+            &r.recovery_uses,
+        );
+        items_html(lang, &mut out, &tr_in!(lang, "report-adopted"), &r.adopted);
     } else {
-        out.push_str("<p class=\"muted\">Aggregate report: per-person details are for the data protection officer only.</p>");
+        let _ = write!(
+            out,
+            "<p class=\"muted\">{}</p>",
+            esc(&tr_in!(lang, "report-aggregate-only"))
+        );
     }
-    out.push_str("<p class=\"muted\">Audit entries never contain what was written. Using this log to evaluate staff would divert it from its purpose.</p></body></html>");
+    let _ = write!(
+        out,
+        "<p class=\"muted\">{}</p></body></html>",
+        esc(&tr_in!(lang, "report-purpose"))
+    );
     out
 }
 

@@ -73,7 +73,7 @@ fn fill(file: &mut File, buf: &mut Vec<u8>, want: usize) -> Result<usize> {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
                 buf.truncate(start);
-                return Err(Error::io("cannot read the audit log", e));
+                return Err(Error::io(msg!("cannot-read-audit-log"), e));
             }
         }
     }
@@ -227,8 +227,9 @@ fn check_checkpoint(
         Form::Legacy(l) => l.vault == input.vault_id,
     };
     if !ours {
-        return Err(Error::Integrity(format!(
-            "{what} belongs to another vault (or the log's first entry was altered)"
+        return Err(Error::Integrity(msg!(
+            "belongs-another-vault-log-s-first",
+            what = what
         )));
     }
     let windowed: Option<HashMap<String, Vec<[u8; 32]>>> = input.key_windows.map(|w| {
@@ -245,14 +246,15 @@ fn check_checkpoint(
     });
     match c.check_signatures(windowed.as_ref().unwrap_or(input.signers)) {
         SignatureCheck::Valid(_) => Ok(()),
-        SignatureCheck::Invalid(_) => Err(Error::Integrity(format!(
-            "{what}: the signature is invalid"
+        SignatureCheck::Invalid(_) => Err(Error::Integrity(msg!("signature-invalid", what = what))),
+        SignatureCheck::Unknown(Some(s)) => Err(Error::Integrity(msg!(
+            "signed-key-s-checkpoint-key",
+            what = what,
+            s = s
         ))),
-        SignatureCheck::Unknown(Some(s)) => Err(Error::Integrity(format!(
-            "{what}: signed with a key that is not {s}'s checkpoint key"
-        ))),
-        SignatureCheck::Unknown(None) => Err(Error::Integrity(format!(
-            "{what}: not signed by any staff member of this vault"
+        SignatureCheck::Unknown(None) => Err(Error::Integrity(msg!(
+            "signed-any-staff-member-vault",
+            what = what
         ))),
     }
 }
@@ -264,17 +266,17 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
     for (i, c) in input.checkpoints.iter().enumerate() {
         check_checkpoint(&describe(i, c), c, input, origin.as_deref())?;
         if i > 0 && c.size < input.checkpoints[i - 1].size {
-            return Err(Error::Integrity(format!(
-                "{} goes back from {} entries: checkpoints were reordered or the log rewritten",
-                describe(i, c),
-                input.checkpoints[i - 1].size
+            return Err(Error::Integrity(msg!(
+                "goes-back-entries-checkpoints-reordered-log",
+                c = describe(i, c),
+                size = input.checkpoints[i - 1].size
             )));
         }
     }
     if let Some(s) = input.since {
         check_checkpoint("the given checkpoint", s, input, origin.as_deref())?;
     }
-    let mut file = File::open(path).map_err(|e| Error::io("cannot read the audit log", e))?;
+    let mut file = File::open(path).map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
@@ -303,17 +305,17 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
             Some(i) => i + 1,
             None if eof => 0,
             None if buf.len() > CHUNK + MAX_LINE => {
-                return Err(Error::Integrity(format!(
-                    "audit entry {} is longer than any valid entry",
-                    tree.size() + 1
+                return Err(Error::Integrity(msg!(
+                    "audit-entry-longer-than-any-valid-2",
+                    size = tree.size() + 1
                 )))
             }
             None => continue,
         };
         if end == 0 {
-            return Err(Error::Integrity(format!(
-                "audit entry {} is incomplete (an interrupted write; opening the vault repairs it)",
-                tree.size() + 1
+            return Err(Error::Integrity(msg!(
+                "audit-entry-incomplete-interrupted-write-opening",
+                size = tree.size() + 1
             )));
         }
         let body = &buf[..end - 1];
@@ -373,11 +375,11 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
                     } else {
                         input.checkpoints[next_cp - 1].size + 1
                     };
-                    return Err(Error::Integrity(format!(
-                        "entries {from} to {} do not match the root signed in {}: entry {} or the order of entries was altered",
-                        c.size,
-                        describe(next_cp, c),
-                        c.size
+                    return Err(Error::Integrity(msg!(
+                        "entries-do-match-root-signed-entry",
+                        from = from,
+                        size = c.size,
+                        c = describe(next_cp, c)
                     )));
                 }
                 next_cp += 1;
@@ -385,10 +387,10 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
             if let Some(s) = input.since {
                 if s.size == tree.size() {
                     if s.root != tree.root() {
-                        return Err(Error::Integrity(format!(
-                            "today's log does not extend the given checkpoint ({}): entries up to {} were rewritten",
-                            summary(s),
-                            s.size
+                        return Err(Error::Integrity(msg!(
+                            "today-s-log-does-extend-given",
+                            s = summary(s),
+                            size = s.size
                         )));
                     }
                     since_root_ok = true;
@@ -414,24 +416,27 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         ));
     }
     if let Some(c) = input.checkpoints.get(next_cp) {
-        return Err(Error::Integrity(format!(
-            "the log has {entries} entries but {} covers {}: entries were cut off the end",
-            describe(next_cp, c),
-            c.size
+        return Err(Error::Integrity(msg!(
+            "log-entries-covers-entries-cut-off",
+            entries = entries,
+            c = describe(next_cp, c),
+            size = c.size
         )));
     }
     if let Some(r) = input.recorded {
         let signed = input.checkpoints.last().map_or(0, |c| c.size);
         if r.checkpointed > signed {
-            return Err(Error::Integrity(format!(
-                "the store recorded a checkpoint of {} entries but the latest checkpoint covers {signed}: checkpoints were removed",
-                r.checkpointed
+            return Err(Error::Integrity(msg!(
+                "store-recorded-checkpoint-entries-latest-checkpoint",
+                checkpointed = r.checkpointed,
+                signed = signed
             )));
         }
         if r.size > entries {
-            return Err(Error::Integrity(format!(
-                "the log has {entries} entries but the store recorded {}: entries were cut off the end",
-                r.size
+            return Err(Error::Integrity(msg!(
+                "log-entries-store-recorded-entries-cut",
+                entries = entries,
+                size = r.size
             )));
         }
     }
@@ -454,9 +459,10 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
         None => None,
         Some(s) => {
             if s.size > entries {
-                return Err(Error::Integrity(format!(
-                    "the log has {entries} entries but the given checkpoint covers {}: entries were cut off or the log replaced",
-                    s.size
+                return Err(Error::Integrity(msg!(
+                    "log-entries-given-checkpoint-covers-entries",
+                    entries = entries,
+                    size = s.size
                 )));
             }
             let proof = if s.size == 0 {
@@ -467,10 +473,9 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
             if !since_root_ok
                 || (s.size > 0 && !verify_consistency(s.size, entries, &s.root, &root, &proof))
             {
-                return Err(Error::Integrity(
-                    "the consistency proof between the given checkpoint and today's log fails"
-                        .into(),
-                ));
+                return Err(Error::Integrity(msg!(
+                    "consistency-proof-between-given-checkpoint-today"
+                )));
             }
             Some((s.size, proof.len()))
         }
@@ -663,7 +668,9 @@ mod tests {
         let mut lines: Vec<String> = text.lines().map(String::from).collect();
         lines[1700] = lines[1700].replace("\"dossier\":\"d", "\"dossier\":\"x");
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-        let err = run(&dir, &cps, &signers, None).unwrap_err().to_string();
+        let err = run(&dir, &cps, &signers, None)
+            .unwrap_err()
+            .in_lang(crate::i18n::Lang::En);
         assert!(
             err.contains("entry 1702 does not link to entry 1701"),
             "{err}"
@@ -679,7 +686,9 @@ mod tests {
         let last = lines.len() - 1;
         lines[last] = lines[last].replace("\"dossier\":\"d", "\"dossier\":\"x");
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-        let err = run(&dir, &cps, &signers, None).unwrap_err().to_string();
+        let err = run(&dir, &cps, &signers, None)
+            .unwrap_err()
+            .in_lang(crate::i18n::Lang::En);
         assert!(err.contains("do not match the root signed"), "{err}");
     }
 
@@ -729,19 +738,19 @@ mod tests {
         )]);
         assert!(run(&dir, &cps, &other, None)
             .unwrap_err()
-            .to_string()
+            .in_lang(crate::i18n::Lang::En)
             .contains("not a's checkpoint key"));
         let key = SigningKey::derive(b"k", "w").unwrap();
         let signers = HashMap::from([("a".to_string(), vec![key.public()])]);
         let foreign = vec![key.sign(&origin_for(&[7u8; 32]), 5, cps[0].root, "a")];
         assert!(run(&dir, &foreign, &signers, None)
             .unwrap_err()
-            .to_string()
+            .in_lang(crate::i18n::Lang::En)
             .contains("another vault"));
         let foreign = vec![key.sign_legacy("w", 5, cps[0].root, "t", "a")];
         assert!(run(&dir, &foreign, &signers, None)
             .unwrap_err()
-            .to_string()
+            .in_lang(crate::i18n::Lang::En)
             .contains("another vault"));
     }
 
@@ -763,7 +772,9 @@ mod tests {
         // A legacy root that does not match is caught like any other.
         let mut bad = parsed.clone();
         bad[1] = key.sign_legacy("v", 20, cps[0].root, "2026-01-01T00:00:00Z", "a");
-        let err = run(&dir, &bad, &signers, None).unwrap_err().to_string();
+        let err = run(&dir, &bad, &signers, None)
+            .unwrap_err()
+            .in_lang(crate::i18n::Lang::En);
         assert!(err.contains("do not match the root signed"), "{err}");
     }
 
@@ -775,7 +786,7 @@ mod tests {
         let forged = mallory.sign(&origin, 10, cps[0].root, "a");
         let err = run(&dir, &cps, &signers, Some(&forged))
             .unwrap_err()
-            .to_string();
+            .in_lang(crate::i18n::Lang::En);
         assert!(err.contains("not a's checkpoint key"), "{err}");
     }
 }

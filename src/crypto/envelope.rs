@@ -58,15 +58,16 @@ impl Aad {
 fn less_safe_key(key: &Key32) -> Result<LessSafeKey> {
     UnboundKey::new(&CHACHA20_POLY1305, key.expose())
         .map(LessSafeKey::new)
-        .map_err(|_| Error::Integrity("invalid key".into()))
+        .map_err(|_| Error::Integrity(msg!("invalid-key")))
 }
 
 /// Seals `plaintext` under `key`, bound to `aad`.
 pub fn seal(key: &Key32, aad: &Aad, plaintext: &[u8]) -> Result<Vec<u8>> {
     if plaintext.len() > MAX_PLAINTEXT {
-        return Err(Error::Usage(format!(
-            "value too large: {} bytes, at most {MAX_PLAINTEXT}",
-            plaintext.len()
+        return Err(Error::Usage(msg!(
+            "value-too-large-bytes-most",
+            plaintext_count = plaintext.len(),
+            MAX_PLAINTEXT = MAX_PLAINTEXT
         )));
     }
     let nonce_bytes = random_bytes::<NONCE_LEN>()?;
@@ -80,7 +81,7 @@ pub fn seal(key: &Key32, aad: &Aad, plaintext: &[u8]) -> Result<Vec<u8>> {
             RingAad::from(aad.as_bytes()),
             &mut in_out,
         )
-        .map_err(|_| Error::Io("sealing failed".into()))?;
+        .map_err(|_| Error::Io(msg!("sealing-failed")))?;
     out.extend_from_slice(&in_out);
     out.extend_from_slice(tag.as_ref());
     zeroize::Zeroize::zeroize(&mut in_out);
@@ -90,8 +91,7 @@ pub fn seal(key: &Key32, aad: &Aad, plaintext: &[u8]) -> Result<Vec<u8>> {
 /// Opens a value sealed by [`seal`]. Any mismatch (key, associated data, truncation,
 /// flipped bit, unknown version) gives the same [`Error::Integrity`].
 pub fn open(key: &Key32, aad: &Aad, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let fail =
-        || Error::Integrity("a sealed value failed to open (altered, moved or wrong key)".into());
+    let fail = || Error::Integrity(msg!("sealed-value-failed-open-altered-moved"));
     if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != VERSION {
         return Err(fail());
     }

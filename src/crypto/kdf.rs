@@ -45,12 +45,12 @@ impl KdfParams {
     fn checked(&self) -> Result<Params> {
         // Upper bounds guard against a tampered file asking for absurd costs.
         if self.m_kib > 4 * 1024 * 1024 || self.t > 64 || self.p == 0 || self.p > 16 {
-            return Err(Error::Integrity(
-                "stored key-derivation parameters are out of bounds".into(),
-            ));
+            return Err(Error::Integrity(msg!(
+                "stored-key-derivation-parameters-out-bounds"
+            )));
         }
         Params::new(self.m_kib, self.t, self.p, Some(32))
-            .map_err(|_| Error::Integrity("stored key-derivation parameters are invalid".into()))
+            .map_err(|_| Error::Integrity(msg!("stored-key-derivation-parameters-invalid")))
     }
 }
 
@@ -60,7 +60,7 @@ pub fn derive(passphrase: &SecretString, salt: &[u8], params: &KdfParams) -> Res
     let mut out = zeroize::Zeroizing::new([0u8; 32]);
     argon
         .hash_password_into(passphrase.expose_secret().as_bytes(), salt, &mut out[..])
-        .map_err(|_| Error::Io("key derivation failed".into()))?;
+        .map_err(|_| Error::Io(msg!("key-derivation-failed")))?;
     Key32::from_slice(&out[..])
 }
 

@@ -17,14 +17,14 @@ impl Key32 {
         let rng = SystemRandom::new();
         let mut key = SecretBox::new(Box::new([0u8; 32]));
         rng.fill(&mut key.expose_secret_mut()[..])
-            .map_err(|_| Error::Io("the system random generator failed".into()))?;
+            .map_err(|_| Error::Io(msg!("system-random-generator-failed")))?;
         Ok(Key32(key))
     }
 
     /// Builds a key from a slice, which must be exactly 32 bytes.
     pub fn from_slice(bytes: &[u8]) -> Result<Self> {
         if bytes.len() != 32 {
-            return Err(Error::Integrity("a stored key has the wrong length".into()));
+            return Err(Error::Integrity(msg!("stored-key-wrong-length")));
         }
         Ok(Key32(SecretBox::init_with_mut(|k: &mut [u8; 32]| {
             k.copy_from_slice(bytes)
@@ -55,7 +55,7 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut out = [0u8; N];
     SystemRandom::new()
         .fill(&mut out)
-        .map_err(|_| Error::Io("the system random generator failed".into()))?;
+        .map_err(|_| Error::Io(msg!("system-random-generator-failed")))?;
     Ok(out)
 }
 

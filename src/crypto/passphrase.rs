@@ -32,17 +32,6 @@ pub const MIN_SCORE: u8 = 3;
 /// faster than linearly; a passphrase longer than this is judged on its start).
 const ESTIMATE_CHARS: usize = 100;
 
-/// The message for a passphrase refused as too weak, in French and English. The
-/// only place this text is written.
-pub const TOO_WEAK: &str =
-    "phrase de passe trop faible : au moins 12 caractères, difficile à deviner \
-(plusieurs mots sans rapport, par exemple) / passphrase too weak: at least 12 characters, \
-hard to guess (several unrelated words, for example)";
-
-/// The message for an empty passphrase (after normalisation), in French and English.
-pub const EMPTY: &str =
-    "la phrase de passe est vide / the passphrase is empty: type one, or set it non-empty";
-
 /// The normalised form of a passphrase: Unicode NFC, with one trailing "\n" or
 /// "\r\n" removed. Idempotent except for a second line ending, which is kept
 /// (only one is taken as the end of the line that carried the passphrase).
@@ -59,8 +48,8 @@ pub fn normalise(passphrase: &SecretString) -> SecretString {
 /// Checks a passphrase being set and returns its normalised form, the one to
 /// derive the key from.
 ///
-/// Errors: [`Error::Usage`] (exit 2) with [`EMPTY`] when nothing is left after
-/// normalisation; with [`TOO_WEAK`] when `params` are production parameters and
+/// Errors: [`Error::Usage`] (exit 2) (`passphrase-empty`) when nothing is left after
+/// normalisation; (`passphrase-too-weak`) when `params` are production parameters and
 /// the passphrase has fewer than [`MIN_CHARS`] characters or a zxcvbn score below
 /// [`MIN_SCORE`]. With weak (test and demonstration) parameters any non-empty
 /// passphrase is accepted: such vaults already warn at every unlock.
@@ -68,13 +57,13 @@ pub fn check_new(passphrase: &SecretString, params: &KdfParams) -> Result<Secret
     let norm = normalise(passphrase);
     let text = norm.expose_secret();
     if text.is_empty() {
-        return Err(Error::Usage(EMPTY.into()));
+        return Err(Error::Usage(msg!("passphrase-empty")));
     }
     if params.is_weak() {
         return Ok(norm);
     }
     if text.chars().count() < MIN_CHARS || strength(text) < MIN_SCORE {
-        return Err(Error::Usage(TOO_WEAK.into()));
+        return Err(Error::Usage(msg!("passphrase-too-weak")));
     }
     Ok(norm)
 }
@@ -137,7 +126,7 @@ mod tests {
         let fast = KdfParams::INSECURE_FAST;
         for weak in ["x", "password1234", "aaaaaaaaaaaaaaaa", "azertyuiopqsd"] {
             match check_new(&s(weak), &prod) {
-                Err(Error::Usage(m)) => assert_eq!(m, TOO_WEAK, "{weak}"),
+                Err(Error::Usage(m)) => assert_eq!(m.kind(), "passphrase-too-weak", "{weak}"),
                 other => panic!("{weak} accepted: {:?}", other.map(|_| ())),
             }
             assert!(check_new(&s(weak), &fast).is_ok(), "{weak} with fast kdf");
@@ -146,7 +135,7 @@ mod tests {
         assert_eq!(good.expose_secret(), "cheval agrafe pile correcte");
         for empty in ["", "\n", "\r\n"] {
             match check_new(&s(empty), &fast) {
-                Err(Error::Usage(m)) => assert_eq!(m, EMPTY),
+                Err(Error::Usage(m)) => assert_eq!(m.kind(), "passphrase-empty"),
                 other => panic!("empty accepted: {:?}", other.map(|_| ())),
             }
         }

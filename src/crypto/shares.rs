@@ -27,9 +27,7 @@ fn check(body: &str) -> String {
 /// Splits `secret` into `n` shares of which any `k` recover it.
 pub fn split(secret: &[u8], k: u8, n: u8, vault_id: &str) -> Result<Vec<Zeroizing<String>>> {
     if k < 2 || n < k {
-        return Err(Error::Usage(
-            "choose 2 ≤ threshold ≤ shares (e.g. --threshold 2 --shares 3)".into(),
-        ));
+        return Err(Error::Usage(msg!("choose-2-threshold-shares-e-g")));
     }
     let shares: Vec<Share> = Sharks(k).dealer(secret).take(n as usize).collect();
     Ok(shares
@@ -55,7 +53,7 @@ pub fn combine(lines: &[Zeroizing<String>], vault_id: &str) -> Result<Zeroizing<
     let mut seen = std::collections::BTreeSet::new();
     for (i, line) in lines.iter().enumerate() {
         let n = i + 1;
-        let bad = |what: &str| Error::Usage(format!("share {n}: {what}"));
+        let bad = |what: &str| Error::Usage(msg!("share", n = n, what = what));
         let parts: Vec<&str> = line.split_whitespace().collect();
         let [tag, vault, kn, idx, hexs, c] = parts.as_slice() else {
             return Err(bad("not a coffre recovery share"));
@@ -87,18 +85,18 @@ pub fn combine(lines: &[Zeroizing<String>], vault_id: &str) -> Result<Zeroizing<
         }
         shares.push(Share::try_from(&bytes[..]).map_err(|_| bad("malformed"))?);
     }
-    let (k, _) =
-        threshold.ok_or_else(|| Error::Usage("give the shares with --share FILE".into()))?;
+    let (k, _) = threshold.ok_or_else(|| Error::Usage(msg!("give-shares-share-file")))?;
     if shares.len() < k as usize {
-        return Err(Error::Usage(format!(
-            "{} share(s) given, {k} needed",
-            shares.len()
+        return Err(Error::Usage(msg!(
+            "share-s-given-needed",
+            shares_count = shares.len(),
+            k = k
         )));
     }
     Sharks(k)
         .recover(&shares)
         .map(Zeroizing::new)
-        .map_err(|_| Error::Usage("the shares do not combine".into()))
+        .map_err(|_| Error::Usage(msg!("shares-do-combine")))
 }
 
 #[cfg(test)]
@@ -128,7 +126,7 @@ mod tests {
         typo.replace_range(pos..pos + 1, if c == b'0' { "1" } else { "0" });
         let err = combine(&[s[0].clone(), Zeroizing::new(typo)], "v")
             .unwrap_err()
-            .to_string();
+            .in_lang(crate::i18n::Lang::En);
         assert!(
             err.contains("share 2") && err.contains("copied wrongly"),
             "{err}"

@@ -26,7 +26,7 @@ impl Identity {
     pub fn parse(s: &str) -> Result<Self> {
         x25519::Identity::from_str(s.trim())
             .map(Identity)
-            .map_err(|_| Error::Usage("not a valid age identity (AGE-SECRET-KEY-1…)".into()))
+            .map_err(|_| Error::Usage(msg!("valid-age-identity-age-secret-key")))
     }
 
     /// Reads an identity file: `#` comments and blank lines are skipped, the first
@@ -39,9 +39,9 @@ impl Identity {
             }
             return x25519::Identity::from_str(line)
                 .map(Identity)
-                .map_err(|_| Error::Usage(format!("line {}: not a valid age identity", i + 1)));
+                .map_err(|_| Error::Usage(msg!("line-valid-age-identity", i = i + 1)));
         }
-        Err(Error::Usage("no age identity found in the key file".into()))
+        Err(Error::Usage(msg!("age-identity-found-key-file")))
     }
 
     /// The secret in `age` text form.
@@ -75,7 +75,7 @@ impl std::fmt::Debug for Identity {
 /// Parses a recipient string (`age1…`).
 pub fn parse_recipient(s: &str) -> Result<x25519::Recipient> {
     x25519::Recipient::from_str(s.trim())
-        .map_err(|_| Error::Usage("not a valid age recipient (age1…)".into()))
+        .map_err(|_| Error::Usage(msg!("valid-age-recipient-age1")))
 }
 
 /// Encrypts `secret` to every recipient in `recipients` (binary age format).
@@ -86,17 +86,17 @@ pub fn wrap(secret: &[u8], recipients: &[&str]) -> Result<Vec<u8>> {
         .collect::<Result<Vec<_>>>()?;
     let encryptor =
         age::Encryptor::with_recipients(parsed.iter().map(|r| r as &dyn age::Recipient))
-            .map_err(|e| Error::Io(format!("age encryption failed: {e}")))?;
+            .map_err(|e| Error::Io(msg!("age-encryption-failed", e = e)))?;
     let mut out = Vec::with_capacity(secret.len() + 256);
     let mut writer = encryptor
         .wrap_output(&mut out)
-        .map_err(|e| Error::io("age encryption failed", e))?;
+        .map_err(|e| Error::io(msg!("age-encryption-failed-2"), e))?;
     writer
         .write_all(secret)
-        .map_err(|e| Error::io("age encryption failed", e))?;
+        .map_err(|e| Error::io(msg!("age-encryption-failed-2"), e))?;
     writer
         .finish()
-        .map_err(|e| Error::io("age encryption failed", e))?;
+        .map_err(|e| Error::io(msg!("age-encryption-failed-2"), e))?;
     Ok(out)
 }
 
@@ -104,17 +104,17 @@ pub fn wrap(secret: &[u8], recipients: &[&str]) -> Result<Vec<u8>> {
 /// encrypted to this identity; an `Err` means the file is malformed or altered.
 pub fn unwrap(ciphertext: &[u8], identity: &Identity) -> Result<Option<Zeroizing<Vec<u8>>>> {
     let decryptor = age::Decryptor::new_buffered(ciphertext)
-        .map_err(|_| Error::Integrity("a wrapped key is malformed".into()))?;
+        .map_err(|_| Error::Integrity(msg!("wrapped-key-malformed")))?;
     let mut reader =
         match decryptor.decrypt(std::iter::once(identity.inner() as &dyn age::Identity)) {
             Ok(r) => r,
             Err(age::DecryptError::NoMatchingKeys) => return Ok(None),
-            Err(_) => return Err(Error::Integrity("a wrapped key failed to open".into())),
+            Err(_) => return Err(Error::Integrity(msg!("wrapped-key-failed-open"))),
         };
     let mut out = Zeroizing::new(Vec::new());
     reader
         .read_to_end(&mut out)
-        .map_err(|_| Error::Integrity("a wrapped key failed to open".into()))?;
+        .map_err(|_| Error::Integrity(msg!("wrapped-key-failed-open")))?;
     Ok(Some(out))
 }
 
@@ -156,8 +156,8 @@ mod tests {
         let b = Identity::from_file_text(&text).unwrap();
         assert_eq!(a.recipient(), b.recipient());
         let err = Identity::from_file_text("# c\nAGE-SECRET-KEY-1NOPE\n").unwrap_err();
-        assert!(err.to_string().contains("line 2"));
-        assert!(!err.to_string().contains("NOPE"));
+        assert!(err.in_lang(crate::i18n::Lang::En).contains("line 2"));
+        assert!(!err.in_lang(crate::i18n::Lang::En).contains("NOPE"));
         assert!(!format!("{a:?}").contains("AGE-SECRET"));
     }
 }

@@ -28,6 +28,19 @@ struct RawPolicy {
     categories: BTreeMap<String, RawCategory>,
     professions: BTreeMap<String, RawProfession>,
     kinds: BTreeMap<String, RawKind>,
+    #[serde(default)]
+    language: Option<Spanned<String>>,
+    #[serde(default)]
+    fields: BTreeMap<String, RawFieldLabel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFieldLabel {
+    #[serde(default)]
+    label: Option<Spanned<String>>,
+    #[serde(default)]
+    label_en: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -85,7 +98,9 @@ struct RawAudit {
 struct RawCategory {
     description: Spanned<String>,
     #[serde(default)]
-    label: Option<String>,
+    label: Option<Spanned<String>>,
+    #[serde(default)]
+    label_en: Option<Spanned<String>>,
     #[serde(default)]
     author_only: Option<Spanned<bool>>,
     #[serde(default)]
@@ -101,6 +116,8 @@ struct RawCategory {
 struct RawProfession {
     label: Spanned<String>,
     #[serde(default)]
+    label_en: Option<Spanned<String>>,
+    #[serde(default)]
     read: Vec<Spanned<String>>,
     #[serde(default)]
     write: Vec<Spanned<String>>,
@@ -113,7 +130,9 @@ struct RawProfession {
 struct RawKind {
     description: Spanned<String>,
     #[serde(default)]
-    label: Option<String>,
+    label: Option<Spanned<String>>,
+    #[serde(default)]
+    label_en: Option<Spanned<String>>,
     fields: BTreeMap<String, Spanned<String>>,
 }
 
@@ -122,7 +141,7 @@ pub fn load(path: &Path) -> Result<Policy> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::Policy {
         file: path.display().to_string(),
         line: 0,
-        reason: format!("cannot read: {e}"),
+        reason: msg!("policy-cannot-read", reason = e),
     })?;
     parse(&text, &path.display().to_string())
 }
@@ -141,7 +160,7 @@ impl Ctx<'_> {
             .count()
             + 1
     }
-    fn err<T>(&self, span: std::ops::Range<usize>, reason: impl Into<String>) -> Result<T> {
+    fn err<T>(&self, span: std::ops::Range<usize>, reason: crate::error::Msg) -> Result<T> {
         let line = if span.end == 0 {
             0
         } else {
@@ -150,9 +169,62 @@ impl Ctx<'_> {
         Err(Error::Policy {
             file: self.file.to_string(),
             line,
-            reason: reason.into(),
+            reason,
         })
     }
+}
+
+/// The French and English labels of a category, kind, profession or field `id`
+/// (`what` names which, for the message). A policy read from a file must give
+/// both (`label` and `label_en`, non-empty): a missing one is refused at `span`,
+/// the line of the definition. A vault's stored copy of an older policy falls
+/// back on `fallback_fr` / `fallback_en`.
+#[allow(clippy::too_many_arguments)]
+fn labels(
+    cx: &Ctx<'_>,
+    stored: bool,
+    what: &str,
+    id: &str,
+    fr: Option<&Spanned<String>>,
+    en: Option<&Spanned<String>>,
+    span: std::ops::Range<usize>,
+    fallback: (&str, &str),
+) -> Result<super::Labels> {
+    let mut out = super::Labels::default();
+    for (lang, given, key, fb, slot) in [
+        ("fr", fr, "label", fallback.0, &mut out.fr),
+        ("en", en, "label_en", fallback.1, &mut out.en),
+    ] {
+        match given {
+            Some(l) if !l.get_ref().trim().is_empty() => *slot = l.get_ref().trim().to_string(),
+            Some(l) if !stored => {
+                return cx.err(
+                    l.span(),
+                    msg!(
+                        "policy-label-empty",
+                        what = what,
+                        id = id,
+                        key = key,
+                        lang = lang
+                    ),
+                )
+            }
+            None if !stored => {
+                return cx.err(
+                    span,
+                    msg!(
+                        "policy-label-missing",
+                        what = what,
+                        id = id,
+                        key = key,
+                        lang = lang
+                    ),
+                )
+            }
+            _ => *slot = fb.to_string(),
+        }
+    }
+    Ok(out)
 }
 
 fn valid_ident(s: &str) -> bool {
@@ -189,21 +261,21 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         Error::Policy {
             file: file.to_string(),
             line,
-            reason: e.message().to_string(),
+            reason: msg!("policy-toml-syntax", detail = e.message()),
         }
     })?;
 
     if *raw.format.get_ref() != 1 {
         return cx.err(
             raw.format.span(),
-            "unsupported policy format (this Coffre reads format = 1)",
+            msg!("unsupported-policy-format-coffre-reads-format"),
         );
     }
     let hours = *raw.rules.break_glass_hours.get_ref();
     if !(1..=24).contains(&hours) {
         return cx.err(
             raw.rules.break_glass_hours.span(),
-            "break_glass_hours must be between 1 and 24",
+            msg!("break-glass-hours-must-between-1"),
         );
     }
 
@@ -213,26 +285,20 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
             if jiff::tz::TimeZone::get(tz.get_ref()).is_err() {
                 return cx.err(
                     tz.span(),
-                    format!(
-                        "unknown time zone '{}' (use an IANA name like Europe/Paris)",
-                        tz.get_ref()
-                    ),
+                    msg!("unknown-time-zone-use-iana-name", get_ref = tz.get_ref()),
                 );
             }
             audit.timezone = tz.get_ref().clone();
         }
         if let Some(h) = &a.work_start_hour {
             if *h.get_ref() > 23 {
-                return cx.err(h.span(), "work_start_hour must be between 0 and 23");
+                return cx.err(h.span(), msg!("work-start-hour-must-between-0"));
             }
             audit.work_start_hour = *h.get_ref();
         }
         if let Some(h) = &a.work_end_hour {
             if *h.get_ref() == 0 || *h.get_ref() > 24 || *h.get_ref() <= audit.work_start_hour {
-                return cx.err(
-                    h.span(),
-                    "work_end_hour must be after work_start_hour and at most 24",
-                );
+                return cx.err(h.span(), msg!("work-end-hour-must-after-work"));
             }
             audit.work_end_hour = *h.get_ref();
         }
@@ -241,28 +307,25 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         }
         if let Some(n) = &a.burst_dossiers {
             if *n.get_ref() < 2 {
-                return cx.err(n.span(), "burst_dossiers must be at least 2");
+                return cx.err(n.span(), msg!("burst-dossiers-must-least-2"));
             }
             audit.burst_dossiers = *n.get_ref();
         }
         if let Some(n) = &a.burst_minutes {
             if *n.get_ref() == 0 || *n.get_ref() > 24 * 60 {
-                return cx.err(n.span(), "burst_minutes must be between 1 and 1440");
+                return cx.err(n.span(), msg!("burst-minutes-must-between-1-1440"));
             }
             audit.burst_minutes = *n.get_ref();
         }
         if let Some(n) = &a.clock_max_ahead_days {
             if *n.get_ref() == 0 || *n.get_ref() > 3660 {
-                return cx.err(n.span(), "clock_max_ahead_days must be between 1 and 3660");
+                return cx.err(n.span(), msg!("clock-max-ahead-days-must-between"));
             }
             audit.clock_max_ahead_days = *n.get_ref();
         }
         if let Some(t) = &a.trail_retention {
             let Some(secs) = crate::policy::parse_trail_retention(t.get_ref()) else {
-                return cx.err(
-                    t.span(),
-                    "trail_retention must read like \"6 months\", \"1 year\" or \"400 days\"",
-                );
+                return cx.err(t.span(), msg!("policy-trail-retention-format"));
             };
             audit.trail_retention_secs = secs;
             audit.trail_retention = t.get_ref().trim().to_string();
@@ -275,17 +338,11 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         audit.trail_retention_reason = reason.map(str::to_string);
         if audit.trail_retention_secs > 3 * crate::policy::YEAR_SECS {
             let span = a.trail_retention.as_ref().map_or(0..0, |t| t.span());
-            return cx.err(
-                span,
-                "trail_retention may not exceed 3 years (CNIL recommendation on logging, 2021)",
-            );
+            return cx.err(span, msg!("policy-trail-retention-max"));
         }
         if audit.trail_retention_secs > crate::policy::YEAR_SECS && reason.is_none() {
             let span = a.trail_retention.as_ref().map_or(0..0, |t| t.span());
-            return cx.err(
-                span,
-                "a trail_retention above 1 year needs a documented trail_retention_reason (CNIL recommendation on logging, 2021)",
-            );
+            return cx.err(span, msg!("policy-trail-retention-reason"));
         }
         if let Some(c) = a.trail_counts {
             audit.trail_counts = c;
@@ -297,7 +354,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         if !valid_ident(id) {
             return cx.err(
                 c.description.span(),
-                format!("category identifier '{id}' is invalid (a-z, 0-9, '-', '_')"),
+                msg!("category-identifier-invalid-z-0-9", id = id),
             );
         }
         let inner = c;
@@ -306,7 +363,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
             Some(b) if *b.get_ref() && author_only => {
                 return cx.err(
                     b.span(),
-                    format!("category '{id}' is author-only: break-glass can never open it"),
+                    msg!("category-author-only-break-glass-never", id = id),
                 );
             }
             Some(b) => *b.get_ref(),
@@ -316,7 +373,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
             if reason.trim().is_empty() {
                 return cx.err(
                     c.description.span(),
-                    format!("category '{id}': 'withheld' must give the legal reason"),
+                    msg!("category-withheld-must-give-legal-reason", id = id),
                 );
             }
         }
@@ -328,9 +385,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                 if !stored {
                     return cx.err(
                         a.span(),
-                        format!(
-                            "category '{id}' is author-only, so it can never be given to the person supported: add withheld = \"legal reason\""
-                        ),
+                        msg!("category-author-only-never-given-person", id = id),
                     );
                 }
                 Some(super::AUTHOR_ONLY_REASON.to_string())
@@ -341,10 +396,26 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
             id.clone(),
             Category {
                 description: inner.description.get_ref().clone(),
-                label: inner
-                    .label
-                    .clone()
-                    .unwrap_or_else(|| inner.description.get_ref().clone()),
+                label: inner.label.as_ref().map_or_else(
+                    || inner.description.get_ref().clone(),
+                    |l| l.get_ref().clone(),
+                ),
+                labels: labels(
+                    &cx,
+                    stored,
+                    "category",
+                    id,
+                    inner.label.as_ref(),
+                    inner.label_en.as_ref(),
+                    c.description.span(),
+                    (
+                        inner
+                            .label
+                            .as_ref()
+                            .map_or(inner.description.get_ref(), |l| l.get_ref()),
+                        inner.description.get_ref(),
+                    ),
+                )?,
                 author_only,
                 withheld,
                 break_glass,
@@ -353,10 +424,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         );
     }
     if !categories.contains_key("identity") {
-        return cx.err(
-            0..0,
-            "a category 'identity' is required (it holds the person's name)",
-        );
+        return cx.err(0..0, msg!("category-identity-required-holds-person-s"));
     }
 
     let mut professions = BTreeMap::new();
@@ -364,7 +432,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         if !valid_ident(id) {
             return cx.err(
                 p.label.span(),
-                format!("profession identifier '{id}' is invalid"),
+                msg!("profession-identifier-invalid", id = id),
             );
         }
         let inner = p;
@@ -376,19 +444,23 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                 let Some(def) = categories.get(cat) else {
                     return cx.err(
                         c.span(),
-                        format!("profession '{id}': unknown category '{cat}'"),
+                        msg!("profession-unknown-category", id = id, cat = cat),
                     );
                 };
                 if !is_write && def.author_only {
                     return cx.err(
                         c.span(),
-                        format!("profession '{id}': '{cat}' is author-only, list it under write (authors read their own)"),
+                        msg!(
+                            "profession-author-only-list-under-write",
+                            id = id,
+                            cat = cat
+                        ),
                     );
                 }
                 if read.contains(cat) || write.contains(cat) {
                     return cx.err(
                         c.span(),
-                        format!("profession '{id}': category '{cat}' is listed twice"),
+                        msg!("profession-category-listed-twice", id = id, cat = cat),
                     );
                 }
                 if is_write {
@@ -413,10 +485,11 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                 None => {
                     return cx.err(
                         c.span(),
-                        format!(
-                            "profession '{id}': unknown capability '{}' (known: {})",
-                            c.get_ref(),
-                            Capability::names()
+                        msg!(
+                            "profession-unknown-capability-known",
+                            id = id,
+                            get_ref = c.get_ref(),
+                            names = Capability::names()
                         ),
                     )
                 }
@@ -425,13 +498,23 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         if can.contains(&Capability::CreateDossier) && !write.contains("identity") {
             return cx.err(
                 p.label.span(),
-                format!("profession '{id}' may create dossiers but may not write 'identity'"),
+                msg!("profession-may-create-dossiers-may-write", id = id),
             );
         }
         professions.insert(
             id.clone(),
             Profession {
                 label: inner.label.get_ref().clone(),
+                labels: labels(
+                    &cx,
+                    stored,
+                    "profession",
+                    id,
+                    Some(&inner.label),
+                    inner.label_en.as_ref(),
+                    p.label.span(),
+                    (inner.label.get_ref(), inner.label.get_ref()),
+                )?,
                 read,
                 write,
                 can,
@@ -442,10 +525,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         .values()
         .any(|p| p.can.contains(&Capability::ManageStaff))
     {
-        return cx.err(
-            0..0,
-            "no profession may manage staff: nobody could add anyone",
-        );
+        return cx.err(0..0, msg!("profession-may-manage-staff-nobody-could"));
     }
 
     let mut kinds = BTreeMap::new();
@@ -453,28 +533,36 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         if !valid_ident(id) {
             return cx.err(
                 k.description.span(),
-                format!("kind identifier '{id}' is invalid"),
+                msg!("kind-identifier-invalid", id = id),
             );
         }
         let inner = k;
         if inner.fields.is_empty() {
-            return cx.err(k.description.span(), format!("kind '{id}' has no field"));
+            return cx.err(k.description.span(), msg!("kind-field", id = id));
         }
         let mut fields = BTreeMap::new();
         for (name, cat) in &inner.fields {
             if !valid_ident(name) {
                 return cx.err(
                     cat.span(),
-                    format!("kind '{id}': field name '{name}' is invalid"),
+                    msg!("kind-field-name-invalid", id = id, name = name),
                 );
             }
             if !categories.contains_key(cat.get_ref()) {
                 return cx.err(
                     cat.span(),
-                    format!(
-                        "kind '{id}': field '{name}' has unknown category '{}'",
-                        cat.get_ref()
+                    msg!(
+                        "kind-field-unknown-category",
+                        id = id,
+                        name = name,
+                        get_ref = cat.get_ref()
                     ),
+                );
+            }
+            if !stored && !raw.fields.contains_key(name) {
+                return cx.err(
+                    cat.span(),
+                    msg!("policy-field-label-missing", id = id, name = name),
                 );
             }
             fields.insert(name.clone(), cat.get_ref().clone());
@@ -483,10 +571,26 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
             id.clone(),
             Kind {
                 description: inner.description.get_ref().clone(),
-                label: inner
-                    .label
-                    .clone()
-                    .unwrap_or_else(|| inner.description.get_ref().clone()),
+                label: inner.label.as_ref().map_or_else(
+                    || inner.description.get_ref().clone(),
+                    |l| l.get_ref().clone(),
+                ),
+                labels: labels(
+                    &cx,
+                    stored,
+                    "kind",
+                    id,
+                    inner.label.as_ref(),
+                    inner.label_en.as_ref(),
+                    k.description.span(),
+                    (
+                        inner
+                            .label
+                            .as_ref()
+                            .map_or(inner.description.get_ref(), |l| l.get_ref()),
+                        inner.description.get_ref(),
+                    ),
+                )?,
                 fields,
             },
         );
@@ -497,12 +601,12 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         if !valid_ident(id) {
             return cx.err(
                 r.label.span(),
-                format!("retention rule identifier '{id}' is invalid"),
+                msg!("retention-rule-identifier-invalid", id = id),
             );
         }
         let years = *r.years.get_ref();
         if years == 0 || years > 200 {
-            return cx.err(r.years.span(), "retention years must be between 1 and 200");
+            return cx.err(r.years.span(), msg!("retention-years-must-between-1-200"));
         }
         rules.insert(
             id.clone(),
@@ -516,16 +620,16 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
     if !rules.contains_key(raw.retention.default.get_ref()) {
         return cx.err(
             raw.retention.default.span(),
-            format!(
-                "the default retention rule '{}' is not defined",
-                raw.retention.default.get_ref()
+            msg!(
+                "default-retention-rule-defined",
+                get_ref = raw.retention.default.get_ref()
             ),
         );
     }
     let mut retention_categories = BTreeMap::new();
     for (cat, years) in &raw.retention.categories {
         if !categories.contains_key(cat) {
-            return cx.err(years.span(), format!("retention: unknown category '{cat}'"));
+            return cx.err(years.span(), msg!("retention-unknown-category", cat = cat));
         }
         retention_categories.insert(cat.clone(), *years.get_ref());
     }
@@ -543,6 +647,43 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         dpo_contact: raw.information.dpo_contact.clone(),
     };
 
+    let language = match &raw.language {
+        None => None,
+        Some(l) => match crate::i18n::Lang::parse(l.get_ref()) {
+            Some(lang) if l.get_ref().len() == 2 => Some(lang),
+            _ => {
+                return cx.err(
+                    l.span(),
+                    msg!("policy-language-unknown", value = l.get_ref()),
+                )
+            }
+        },
+    };
+    let mut field_labels = BTreeMap::new();
+    for (name, f) in &raw.fields {
+        if !valid_ident(name) {
+            let span = f.label.as_ref().map_or(0..0, |l| l.span());
+            return cx.err(span, msg!("policy-field-name-invalid", name = name));
+        }
+        let span = f
+            .label
+            .as_ref()
+            .or(f.label_en.as_ref())
+            .map_or(0..0, |l| l.span());
+        field_labels.insert(
+            name.clone(),
+            labels(
+                &cx,
+                stored,
+                "field",
+                name,
+                f.label.as_ref(),
+                f.label_en.as_ref(),
+                span,
+                (name, name),
+            )?,
+        );
+    }
     Ok(Policy {
         format: 1,
         name: raw.name,
@@ -556,6 +697,8 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         categories,
         professions,
         kinds,
+        language,
+        field_labels,
     })
 }
 
@@ -563,6 +706,62 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
 mod tests {
     use super::*;
     use crate::policy::{AUTHOR_ONLY_REASON, DEFAULT_POLICY};
+
+    #[test]
+    fn every_name_of_the_default_policy_has_both_labels() {
+        let p = parse(DEFAULT_POLICY, "default.toml").unwrap();
+        assert_eq!(p.language, Some(crate::i18n::Lang::Fr));
+        let fr = crate::i18n::Lang::Fr;
+        let en = crate::i18n::Lang::En;
+        assert_eq!(p.field_label("medical_context", fr), "Contexte médical");
+        assert_eq!(p.field_label("medical_context", en), "Medical context");
+        assert_eq!(p.category_label("medical", en), "Medical information");
+        assert_eq!(p.profession_label("infirmier", fr), "Infirmier·ère");
+        for k in p.kinds.values() {
+            for f in k.fields.keys() {
+                assert!(p.field_labels.contains_key(f), "field {f}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_label_is_refused_with_its_line_but_a_stored_copy_opens() {
+        // Without the English label of the category 'medical'.
+        let text = DEFAULT_POLICY.replace("label_en = \"Medical information\"\n", "");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("description = \"Diagnoses"))
+            .unwrap()
+            + 1;
+        match parse(&text, "p.toml") {
+            Err(Error::Policy {
+                file,
+                line: l,
+                reason,
+            }) => {
+                assert_eq!((file.as_str(), l), ("p.toml", line));
+                assert_eq!(reason.kind(), "policy-label-missing");
+                assert_eq!(
+                    reason.arg("key"),
+                    Some(&crate::error::Arg::Text("label_en".into()))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let p = parse_stored(&text, "vault/policy.toml").unwrap();
+        assert_eq!(
+            p.categories["medical"].labels.en,
+            "Diagnoses, treatments, medical notes"
+        );
+        // A field with no labels is refused at the kind that uses it.
+        let text = DEFAULT_POLICY.replace(
+            "[fields.alerts]\nlabel = \"Alertes\"\nlabel_en = \"Alerts\"\n",
+            "",
+        );
+        let err = parse(&text, "p.toml").unwrap_err();
+        assert_eq!(err.kind(), "policy-field-label-missing");
+        assert!(matches!(err, Error::Policy { line, .. } if line > 0));
+    }
 
     /// The default policy with `psy-notes` no longer carrying its `withheld` line,
     /// as vaults created before the rule hold it; and the line `author_only` is on.
@@ -597,7 +796,11 @@ mod tests {
             }) => {
                 assert_eq!(file, "p.toml");
                 assert_eq!(l, line, "{reason}");
-                assert!(reason.contains("psy-notes") && reason.contains("withheld"));
+                assert_eq!(reason.kind(), "category-author-only-never-given-person");
+                assert_eq!(
+                    reason.arg("id"),
+                    Some(&crate::error::Arg::Text("psy-notes".into()))
+                );
             }
             other => panic!("accepted: {:?}", other.map(|p| p.name)),
         }

@@ -51,6 +51,65 @@ pub struct Policy {
     pub professions: BTreeMap<String, Profession>,
     /// Entry kinds by identifier.
     pub kinds: BTreeMap<String, Kind>,
+    /// The language the establishment speaks by default (`language = "fr"`), used
+    /// when neither `--lang`, `COFFRE_LANG` nor the locale chose one. Not in the
+    /// JSON output (kept as it was).
+    #[serde(skip)]
+    pub language: Option<crate::i18n::Lang>,
+    /// French and English labels of field names (`[fields.NAME]`). Not in the
+    /// JSON output (kept as it was).
+    #[serde(skip)]
+    pub field_labels: BTreeMap<String, Labels>,
+}
+
+/// A name shown to people, in each language Coffre speaks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Labels {
+    /// French (`label = "…"`).
+    pub fr: String,
+    /// English (`label_en = "…"`).
+    pub en: String,
+}
+
+impl Labels {
+    /// The label in `lang`.
+    pub fn get(&self, lang: crate::i18n::Lang) -> &str {
+        match lang {
+            crate::i18n::Lang::Fr => &self.fr,
+            crate::i18n::Lang::En => &self.en,
+        }
+    }
+}
+
+impl Policy {
+    /// The label of category `id` in `lang` (the id itself if the policy does
+    /// not define it, e.g. a category of an older policy).
+    pub fn category_label(&self, id: &str, lang: crate::i18n::Lang) -> String {
+        self.categories
+            .get(id)
+            .map_or_else(|| id.to_string(), |c| c.labels.get(lang).to_string())
+    }
+
+    /// The label of entry kind `id` in `lang` (the id itself if unknown).
+    pub fn kind_label(&self, id: &str, lang: crate::i18n::Lang) -> String {
+        self.kinds
+            .get(id)
+            .map_or_else(|| id.to_string(), |k| k.labels.get(lang).to_string())
+    }
+
+    /// The label of profession `id` in `lang` (the id itself if unknown).
+    pub fn profession_label(&self, id: &str, lang: crate::i18n::Lang) -> String {
+        self.professions
+            .get(id)
+            .map_or_else(|| id.to_string(), |p| p.labels.get(lang).to_string())
+    }
+
+    /// The label of field name `name` in `lang` (the name itself if unknown).
+    pub fn field_label(&self, name: &str, lang: crate::i18n::Lang) -> String {
+        self.field_labels
+            .get(name)
+            .map_or_else(|| name.to_string(), |l| l.get(lang).to_string())
+    }
 }
 
 /// Rules that are not per profession.
@@ -186,6 +245,9 @@ pub struct Category {
     /// Whether its key is granted only by an explicit decision of a holder or
     /// of the recovery key (`coffre staff approve`), never automatically.
     pub approval: bool,
+    /// French and English labels (not in the JSON output, kept as it was).
+    #[serde(skip)]
+    pub labels: Labels,
 }
 
 /// A profession and its rights.
@@ -199,6 +261,9 @@ pub struct Profession {
     pub write: BTreeSet<String>,
     /// Administrative capabilities.
     pub can: BTreeSet<Capability>,
+    /// French and English labels (not in the JSON output, kept as it was).
+    #[serde(skip)]
+    pub labels: Labels,
 }
 
 /// An entry kind: a named set of fields, each in one category.
@@ -210,4 +275,7 @@ pub struct Kind {
     pub label: String,
     /// Field name → category.
     pub fields: BTreeMap<String, String>,
+    /// French and English labels (not in the JSON output, kept as it was).
+    #[serde(skip)]
+    pub labels: Labels,
 }

@@ -42,10 +42,10 @@ impl AnchorKey {
         let info = [vault_id.as_bytes()];
         let okm = prk
             .expand(&info, hkdf::HKDF_SHA256)
-            .map_err(|_| Error::Io("key derivation failed".into()))?;
+            .map_err(|_| Error::Io(msg!("key-derivation-failed")))?;
         let mut bytes = Zeroizing::new([0u8; 32]);
         okm.fill(&mut bytes[..])
-            .map_err(|_| Error::Io("key derivation failed".into()))?;
+            .map_err(|_| Error::Io(msg!("key-derivation-failed")))?;
         Ok(AnchorKey(hmac::Key::new(hmac::HMAC_SHA256, &bytes[..])))
     }
 
@@ -75,21 +75,15 @@ impl AnchorKey {
         if v.size == 0 {
             return Ok(Some(v));
         }
-        let gone = || {
-            Error::Integrity(format!(
-                "the audit log no longer holds entry {} as it was when this member last \
-                 verified it: entries were removed or rewritten",
-                v.size
-            ))
-        };
+        let gone = || Error::Integrity(msg!("audit-log-longer-holds-entry-when", size = v.size));
         let len = v
             .offset
             .checked_sub(v.last_line)
             .and_then(|n| n.checked_sub(1))
             .filter(|n| *n as usize <= crate::audit::MAX_LINE && v.offset <= log_end)
             .ok_or_else(gone)? as usize;
-        let mut file =
-            std::fs::File::open(log_path).map_err(|e| Error::io("cannot read the audit log", e))?;
+        let mut file = std::fs::File::open(log_path)
+            .map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
         let mut line = vec![0u8; len + 1];
         file.seek(SeekFrom::Start(v.last_line))
             .and_then(|_| file.read_exact(&mut line))

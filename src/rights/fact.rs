@@ -198,15 +198,13 @@ pub enum Fact {
 impl Fact {
     /// Compact JSON, as written into the audit entry.
     pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(|e| Error::Io(format!("cannot encode a fact: {e}")))
+        serde_json::to_string(self).map_err(|e| Error::Io(msg!("cannot-encode-fact", e = e)))
     }
 
     /// Parses a fact found in entry `seq`.
     pub fn parse(json: &str, seq: u64) -> Result<Fact> {
         serde_json::from_str(json).map_err(|_| {
-            Error::Integrity(format!(
-                "audit entry {seq} carries a fact that is not valid: it was altered or damaged"
-            ))
+            Error::Integrity(msg!("audit-entry-carries-fact-valid-altered", seq = seq))
         })
     }
 
@@ -351,12 +349,10 @@ impl Digest {
 pub fn hex32(s: &str, what: &str) -> Result<[u8; 32]> {
     let mut out = [0u8; 32];
     if s.len() != 64 || s.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Err(Error::Integrity(format!(
-            "{what} is not 64 lower-case hex digits"
-        )));
+        return Err(Error::Integrity(msg!("not-64-hex-digits", what = what)));
     }
     hex::decode_to_slice(s, &mut out)
-        .map_err(|_| Error::Integrity(format!("{what} is not 64 lower-case hex digits")))?;
+        .map_err(|_| Error::Integrity(msg!("not-64-hex-digits", what = what)))?;
     Ok(out)
 }
 

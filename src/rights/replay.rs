@@ -70,9 +70,7 @@ impl Verified {
             // A pruned line carries no fact; whether a prune fact covers it is
             // checked once the log is read ([`Verified::catch_up`]).
             if seq == 1 {
-                return Err(Error::Integrity(
-                    "audit entry 1 (the genesis) was pruned: the log was forged".into(),
-                ));
+                return Err(Error::Integrity(msg!("genesis-pruned")));
             }
             self.prune_check = true;
             self.last_line = self.offset;
@@ -88,12 +86,9 @@ impl Verified {
             self.last_time = time;
             self.facts += 1;
         } else if seq == 1 {
-            return Err(Error::Io(
-                "this vault was created by an earlier version of coffre, whose rights records \
-                 are not signed: this version refuses to trust it (there is no upgrade path yet; \
-                 keep using the earlier version for this vault)"
-                    .into(),
-            ));
+            return Err(Error::Io(msg!(
+                "vault-created-earlier-version-coffre-whose"
+            )));
         }
         if seq == 1 {
             self.genesis = leaf;
@@ -117,7 +112,7 @@ impl Verified {
         let time = entry
             .time
             .parse::<jiff::Timestamp>()
-            .map_err(|_| Error::Integrity(format!("audit {place} has a time that is not valid")))?
+            .map_err(|_| Error::Integrity(msg!("audit-time-valid", place = place)))?
             .as_second()
             .max(0) as u64;
         if entry.v != FACT_ENTRY_VERSION {
@@ -126,7 +121,7 @@ impl Verified {
         let raw = entry
             .fact
             .as_ref()
-            .ok_or_else(|| Error::Integrity(format!("audit {place} has no fact")))?;
+            .ok_or_else(|| Error::Integrity(msg!("audit-fact", place = place)))?;
         let fact = Fact::parse(raw.get(), seq)?;
         if matches!(fact, Fact::Prune { .. }) {
             self.prune_check = true;
@@ -137,19 +132,21 @@ impl Verified {
                 || signer == super::fact::RECOVERY_SIGNER
                 || signer.starts_with(super::fact::PERSON_SIGNER_PREFIX);
             if !own {
-                return Err(Error::Integrity(format!(
-                    "audit {place} is signed by '{signer}' but names '{}' as its actor: the \
-                     log was forged",
-                    entry.actor
+                return Err(Error::Integrity(msg!(
+                    "audit-signed-names-actor-log-forged",
+                    place = place,
+                    signer = signer,
+                    actor = entry.actor
                 )));
             }
             if !trusted {
                 let key = match &fact {
                     Fact::Genesis { admin, .. } if seq == 1 => hex32(&admin.key, "a signing key")?,
                     _ => self.register.signer_key(signer).ok_or_else(|| {
-                        Error::Integrity(format!(
-                            "audit {place} is signed by '{signer}', who holds no signing key in the \
-                             rights register at that point: the log was forged"
+                        Error::Integrity(msg!(
+                            "audit-signed-who-holds-signing-key",
+                            place = place,
+                            signer = signer
                         ))
                     })?,
                 };
@@ -162,9 +159,9 @@ impl Verified {
                 UnparsedPublicKey::new(&ED25519, &key)
                     .verify(&signed, &sig)
                     .map_err(|_| {
-                        Error::Integrity(format!(
-                            "audit {place}: the signature of its fact does not verify: the entry \
-                             was altered or forged"
+                        Error::Integrity(msg!(
+                            "audit-signature-fact-does-verify-entry",
+                            place = place
                         ))
                     })?;
             }
@@ -184,7 +181,7 @@ impl Verified {
         if end <= self.offset && !self.prune_check {
             return Ok(());
         }
-        let io = |e| Error::io("cannot read the audit log", e);
+        let io = |e| Error::io(msg!("cannot-read-audit-log"), e);
         let mut file = File::open(path).map_err(io)?;
         file.seek(SeekFrom::Start(self.offset)).map_err(io)?;
         let mut reader = BufReader::with_capacity(1 << 20, file);
@@ -193,9 +190,9 @@ impl Verified {
             line.clear();
             let n = reader.read_until(b'\n', &mut line).map_err(io)?;
             if n == 0 || line.last() != Some(&b'\n') {
-                return Err(Error::Integrity(format!(
-                    "the audit log ends at entry {} before its recorded end",
-                    self.size
+                return Err(Error::Integrity(msg!(
+                    "audit-log-ends-entry-before-recorded",
+                    size = self.size
                 )));
             }
             line.pop();
@@ -214,19 +211,19 @@ impl Verified {
 /// (a torn last line is left to the log's own checks).
 pub fn from_genesis(policy: &Policy, vault_id: &str, path: &Path) -> Result<Verified> {
     let len = std::fs::metadata(path)
-        .map_err(|e| Error::io("cannot read the audit log", e))?
+        .map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?
         .len();
     let mut end = len;
     if len > 0 {
         // Up to the last newline.
         use std::io::Read;
-        let mut f = File::open(path).map_err(|e| Error::io("cannot read the audit log", e))?;
+        let mut f = File::open(path).map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
         let from = len.saturating_sub(crate::audit::MAX_LINE as u64 + 1);
         f.seek(SeekFrom::Start(from))
-            .map_err(|e| Error::io("cannot read the audit log", e))?;
+            .map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
         let mut tail = Vec::new();
         f.read_to_end(&mut tail)
-            .map_err(|e| Error::io("cannot read the audit log", e))?;
+            .map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
         end = match tail.iter().rposition(|b| *b == b'\n') {
             Some(i) => from + i as u64 + 1,
             None => 0,
@@ -250,7 +247,11 @@ mod tests {
             "{{\"v\":2,\"seq\":1,\"prev\":\"{prev}\",\"time\":\"2026-01-01T00:00:00Z\",\"actor\":\"a\",\"profession\":\"directeur\",\"action\":\"vault.init\",\"dossier\":null,\"entry\":null,\"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null}}"
         );
         let err = v.take(&policy, line.as_bytes(), false).unwrap_err();
-        assert!(err.to_string().contains("earlier version"), "{err}");
+        assert!(
+            err.in_lang(crate::i18n::Lang::En)
+                .contains("earlier version"),
+            "{err}"
+        );
         assert_eq!(err.exit_code(), 1, "not reported as tampering");
     }
 }

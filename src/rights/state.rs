@@ -124,10 +124,11 @@ pub struct Context<'a> {
     pub signer: Option<&'a str>,
 }
 
-fn refused(ctx: &Context<'_>, why: &str) -> Error {
-    Error::Integrity(format!(
-        "audit entry {} carries a fact its signer may not make ({why}): the rights register was forged",
-        ctx.seq
+fn refused(ctx: &Context<'_>, why: crate::error::Msg) -> Error {
+    Error::Integrity(msg!(
+        "audit-entry-carries-fact-signer-may",
+        seq = ctx.seq,
+        why = why
     ))
 }
 
@@ -225,9 +226,9 @@ impl Register {
     }
 
     fn staff_signer<'a>(&'a self, ctx: &Context<'_>) -> Result<&'a StaffEntry> {
-        let signer = ctx.signer.ok_or_else(|| refused(ctx, "it is not signed"))?;
+        let signer = ctx.signer.ok_or_else(|| refused(ctx, msg!("signed")))?;
         self.active(signer)
-            .ok_or_else(|| refused(ctx, "the signer is not an active member"))
+            .ok_or_else(|| refused(ctx, msg!("signer-active-member")))
     }
 
     fn staff_with(
@@ -240,7 +241,10 @@ impl Register {
         if !policy.has(&s.member.profession, cap) {
             return Err(refused(
                 ctx,
-                &format!("its profession may not {}", cap.what()),
+                msg!(
+                    "profession-may-2",
+                    what = crate::i18n::words::capability(cap)
+                ),
             ));
         }
         Ok(s)
@@ -253,7 +257,7 @@ impl Register {
     fn dossier_mut(&mut self, id: &str, ctx: &Context<'_>) -> Result<&mut DossierEntry> {
         match self.dossiers.get_mut(id) {
             Some(d) if !d.erased => Ok(d),
-            _ => Err(refused(ctx, &format!("dossier {id} does not exist"))),
+            _ => Err(refused(ctx, msg!("dossier-does-exist", id = id))),
         }
     }
 
@@ -261,14 +265,11 @@ impl Register {
     /// the caller), then applies it. On error the register is unchanged.
     pub fn apply(&mut self, policy: &Policy, fact: &Fact, ctx: &Context<'_>) -> Result<()> {
         if !self.is_born() && !matches!(fact, Fact::Genesis { .. }) {
-            return Err(refused(
-                ctx,
-                "the log does not start with the vault's genesis",
-            ));
+            return Err(refused(ctx, msg!("log-does-start-vault-s-genesis")));
         }
         // No fact is taken unsigned: anyone with the disk could slip one in.
         if ctx.signer.is_none() {
-            return Err(refused(ctx, "it is not signed"));
+            return Err(refused(ctx, msg!("signed")));
         }
         match fact {
             Fact::Genesis {
@@ -282,13 +283,13 @@ impl Register {
                 admin,
             } => {
                 if self.is_born() || ctx.seq != 1 {
-                    return Err(refused(ctx, "a genesis after the first entry"));
+                    return Err(refused(ctx, msg!("genesis-after-first-entry")));
                 }
                 if ctx.signer != Some(admin.id.as_str()) || admin.status != Status::Active {
-                    return Err(refused(ctx, "the genesis is signed by its first member"));
+                    return Err(refused(ctx, msg!("genesis-signed-first-member")));
                 }
                 if !policy.has(&admin.profession, Capability::ManageStaff) {
-                    return Err(refused(ctx, "the first member must manage staff"));
+                    return Err(refused(ctx, msg!("first-member-must-manage-staff")));
                 }
                 let admin_key = hex32(&admin.key, "a signing key")?;
                 let mut approved = BTreeSet::new();
@@ -331,7 +332,7 @@ impl Register {
             Fact::Approve { member, keys } => {
                 let target = self
                     .active(member)
-                    .ok_or_else(|| refused(ctx, &format!("'{member}' is not an active member")))?;
+                    .ok_or_else(|| refused(ctx, msg!("active-member", member = member)))?;
                 let target_prof = target.member.profession.clone();
                 let signer = if Self::is_recovery(ctx) {
                     None
@@ -343,18 +344,15 @@ impl Register {
                         .vault_keys()
                         .into_iter()
                         .find(|k| &k.name() == name)
-                        .ok_or_else(|| refused(ctx, &format!("no key '{name}'")))?;
+                        .ok_or_else(|| refused(ctx, msg!("key", name = name)))?;
                     if !policy.entitled(&target_prof, &key) {
-                        return Err(refused(
-                            ctx,
-                            &format!("'{member}' is not entitled to {name}"),
-                        ));
+                        return Err(refused(ctx, msg!("entitled", member = member, name = name)));
                     }
                     if let Some(s) = &signer {
                         let holds = policy.entitled(&s.member.profession, &key)
                             && (!policy.needs_approval(&key) || s.approved.contains(name));
                         if !holds {
-                            return Err(refused(ctx, &format!("the signer does not hold {name}")));
+                            return Err(refused(ctx, msg!("signer-does-hold", name = name)));
                         }
                     }
                 }
@@ -371,16 +369,16 @@ impl Register {
                     .vault_keys()
                     .into_iter()
                     .find(|k| &k.name() == key)
-                    .ok_or_else(|| refused(ctx, &format!("no key '{key}'")))?;
+                    .ok_or_else(|| refused(ctx, msg!("key-2", key = key)))?;
                 if !Self::is_recovery(ctx) {
                     let s = self.staff_signer(ctx)?;
                     if !self.may_hold(policy, &s.member.id, &vk) {
-                        return Err(refused(ctx, &format!("the signer does not hold {key}")));
+                        return Err(refused(ctx, msg!("signer-does-hold-2", key = key)));
                     }
                 }
                 let gens = self.keys.entry(key.clone()).or_default();
                 if *generation as usize != gens.len() + 1 {
-                    return Err(refused(ctx, "a key generation out of order"));
+                    return Err(refused(ctx, msg!("key-generation-out-order")));
                 }
                 hex32(commitment, "a key commitment")?;
                 gens.push(commitment.clone());
@@ -389,7 +387,7 @@ impl Register {
                 if !Self::is_recovery(ctx) {
                     let s = self.staff_signer(ctx)?;
                     if !self.may_hold(policy, &s.member.id, &VaultKey::Audit) {
-                        return Err(refused(ctx, "the signer does not hold the audit key"));
+                        return Err(refused(ctx, msg!("signer-does-hold-audit-key")));
                     }
                 }
                 self.audit_recipient = recipient.clone();
@@ -401,7 +399,10 @@ impl Register {
                     .id
                     .clone();
                 if self.dossiers.contains_key(dossier) {
-                    return Err(refused(ctx, &format!("dossier {dossier} exists already")));
+                    return Err(refused(
+                        ctx,
+                        msg!("dossier-exists-already", dossier = dossier),
+                    ));
                 }
                 let mut d = DossierEntry {
                     creator: creator.clone(),
@@ -417,10 +418,7 @@ impl Register {
                     || policy.has(&s.member.profession, Capability::ManageTeam)
                     || policy.has(&s.member.profession, Capability::Erase);
                 if !may {
-                    return Err(refused(
-                        ctx,
-                        "only a manager or the creator closes a dossier",
-                    ));
+                    return Err(refused(ctx, msg!("only-manager-creator-closes-dossier")));
                 }
                 self.dossier_mut(dossier, ctx)?.closed = Some(*at);
             }
@@ -448,13 +446,10 @@ impl Register {
                 if s.member.id != creator
                     && !policy.has(&s.member.profession, Capability::ManageTeam)
                 {
-                    return Err(refused(
-                        ctx,
-                        "only a team manager or the creator changes a care team",
-                    ));
+                    return Err(refused(ctx, msg!("only-team-manager-creator-changes-care")));
                 }
                 if *present && self.active(member).is_none() {
-                    return Err(refused(ctx, &format!("'{member}' is not an active member")));
+                    return Err(refused(ctx, msg!("active-member", member = member)));
                 }
                 let d = self.dossier_mut(dossier, ctx)?;
                 if *present {
@@ -470,14 +465,11 @@ impl Register {
             } => {
                 let s = self.staff_with(policy, ctx, Capability::BreakGlass)?;
                 if &s.member.id != member {
-                    return Err(refused(ctx, "a break-glass is opened by its own member"));
+                    return Err(refused(ctx, msg!("break-glass-opened-own-member")));
                 }
                 let longest = u64::from(policy.rules.break_glass_hours) * 3600 + 60;
                 if *until > ctx.time.saturating_add(longest) {
-                    return Err(refused(
-                        ctx,
-                        "a break-glass window longer than the policy allows",
-                    ));
+                    return Err(refused(ctx, msg!("break-glass-window-longer-than-policy")));
                 }
                 self.dossier_mut(dossier, ctx)?
                     .break_glass
@@ -526,7 +518,7 @@ impl Register {
                 hex32(record, "a data-key record hash")?;
                 let (category, label) = key
                     .split_once('/')
-                    .ok_or_else(|| refused(ctx, "a data key named without its label"))?;
+                    .ok_or_else(|| refused(ctx, msg!("data-key-named-without-label")))?;
                 if !Self::is_recovery(ctx) {
                     let s = self.staff_signer(ctx)?;
                     let may = if policy.is_author_only(category) {
@@ -541,16 +533,13 @@ impl Register {
                             )
                     };
                     if !may {
-                        return Err(refused(
-                            ctx,
-                            &format!("the signer may not make the key {key}"),
-                        ));
+                        return Err(refused(ctx, msg!("signer-may-make-key", key = key)));
                     }
                 }
                 // Recorded by dossier id alone: a dossier's first data key is
                 // made before the fact that creates the dossier.
                 if self.dossiers.get(dossier).is_some_and(|d| d.erased) {
-                    return Err(refused(ctx, &format!("dossier {dossier} was erased")));
+                    return Err(refused(ctx, msg!("dossier-erased-2", dossier = dossier)));
                 }
                 self.data_keys
                     .insert(format!("{dossier}/{key}"), record.clone());
@@ -572,14 +561,11 @@ impl Register {
                     && positions.len() == 64
                     && hex::decode(positions).is_ok();
                 if !well_formed {
-                    return Err(refused(ctx, "a prune must cover earlier entries"));
+                    return Err(refused(ctx, msg!("prune-must-cover-earlier")));
                 }
                 // Never newer than the policy's retention, by the fact's own time.
                 if cutoff.saturating_add(policy.audit.trail_retention_secs) > ctx.time {
-                    return Err(refused(
-                        ctx,
-                        "a prune may not reach entries younger than the trail's retention",
-                    ));
+                    return Err(refused(ctx, msg!("prune-younger-than-retention")));
                 }
                 self.prunes.push(PruneRecord {
                     seq: ctx.seq,
@@ -613,7 +599,7 @@ impl Register {
                 if !written && !amended {
                     return Err(refused(
                         ctx,
-                        "a content change is entries written or one entry amended",
+                        msg!("content-change-one-entry-written-amended"),
                     ));
                 }
                 let by_person =
@@ -621,7 +607,7 @@ impl Register {
                 if !by_person {
                     let s = self.staff_signer(ctx)?.member.id.clone();
                     if !self.in_team(dossier, &s) {
-                        return Err(refused(ctx, "the signer is not in the dossier's care team"));
+                        return Err(refused(ctx, msg!("signer-dossier-s-care-team")));
                     }
                 }
                 let d = self.dossier_mut(dossier, ctx)?;
@@ -639,11 +625,11 @@ impl Register {
     fn apply_staff(&mut self, policy: &Policy, member: &Member, ctx: &Context<'_>) -> Result<()> {
         let key = hex32(&member.key, "a signing key")?;
         crate::store::layout::check_id("staff", &member.id)
-            .map_err(|_| refused(ctx, "a staff id that is not valid"))?;
+            .map_err(|_| refused(ctx, msg!("staff-id-valid")))?;
         if !policy.has_profession(&member.profession) {
             return Err(refused(
                 ctx,
-                &format!("unknown profession '{}'", member.profession),
+                msg!("unknown-profession-2", profession = member.profession),
             ));
         }
         let recovery = Self::is_recovery(ctx);
@@ -653,7 +639,7 @@ impl Register {
                     self.staff_with(policy, ctx, Capability::ManageStaff)?;
                 }
                 if member.status != Status::Active {
-                    return Err(refused(ctx, "a new member must be active"));
+                    return Err(refused(ctx, msg!("new-member-must-active")));
                 }
                 self.staff.insert(
                     member.id.clone(),
@@ -671,14 +657,11 @@ impl Register {
             }
             Some(old) => {
                 if old.member.status == Status::Revoked {
-                    return Err(refused(ctx, "a revocation is final"));
+                    return Err(refused(ctx, msg!("revocation-final")));
                 }
                 let new_identity = old.member.recipient != member.recipient || old.key != key;
                 if new_identity && !recovery {
-                    return Err(refused(
-                        ctx,
-                        "only the recovery key gives a member a new identity",
-                    ));
+                    return Err(refused(ctx, msg!("only-recovery-key-gives-member-new")));
                 }
                 if !recovery {
                     self.staff_with(policy, ctx, Capability::ManageStaff)?;
@@ -686,7 +669,7 @@ impl Register {
                 let s = self
                     .staff
                     .get_mut(&member.id)
-                    .ok_or_else(|| refused(ctx, "unknown member"))?;
+                    .ok_or_else(|| refused(ctx, msg!("unknown-member")))?;
                 if s.member.profession != member.profession {
                     // Approvals stand only for keys the new profession is entitled to.
                     s.approved.retain(|name| {

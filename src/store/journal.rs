@@ -105,8 +105,8 @@ pub struct Journal {
     failed: bool,
 }
 
-fn io_err(what: &'static str) -> impl Fn(std::io::Error) -> Error {
-    move |e| Error::io(what, e)
+fn io_err(what: crate::error::Msg) -> impl Fn(std::io::Error) -> Error {
+    move |e| Error::io(what.clone(), e)
 }
 
 fn header(epoch: u64) -> Vec<u8> {
@@ -152,15 +152,15 @@ impl Journal {
             .create(true)
             .truncate(false)
             .open(path)
-            .map_err(io_err("cannot open the journal"))?;
+            .map_err(io_err(msg!("cannot-open-journal")))?;
         let len = file
             .metadata()
-            .map_err(io_err("cannot read the journal"))?
+            .map_err(io_err(msg!("cannot-read-journal")))?
             .len();
         let mut head = [0u8; 48];
         let epoch = if len >= 48 {
             file.read_exact_at(&mut head, 0)
-                .map_err(io_err("cannot read the journal"))?;
+                .map_err(io_err(msg!("cannot-read-journal")))?;
             read_header(&head)
         } else {
             None
@@ -185,7 +185,7 @@ impl Journal {
             if let Some(dir) = path.parent() {
                 File::open(dir)
                     .and_then(|d| d.sync_all())
-                    .map_err(io_err("cannot sync the vault directory"))?;
+                    .map_err(io_err(msg!("cannot-sync-vault-directory")))?;
             }
             return Ok((journal, Vec::new()));
         };
@@ -205,18 +205,18 @@ impl Journal {
         let file = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io("cannot read the journal", e)),
+            Err(e) => return Err(Error::io(msg!("cannot-read-journal"), e)),
         };
         let len = file
             .metadata()
-            .map_err(io_err("cannot read the journal"))?
+            .map_err(io_err(msg!("cannot-read-journal")))?
             .len();
         let mut head = [0u8; 48];
         if len < 48 {
             return Ok(Vec::new());
         }
         file.read_exact_at(&mut head, 0)
-            .map_err(io_err("cannot read the journal"))?;
+            .map_err(io_err(msg!("cannot-read-journal")))?;
         let Some(epoch) = read_header(&head) else {
             return Ok(Vec::new());
         };
@@ -261,12 +261,12 @@ impl Journal {
             let n = CHUNK.min((self.capacity - at) as usize);
             self.file
                 .write_all_at(&zeros[..n], at)
-                .map_err(io_err("cannot create the journal"))?;
+                .map_err(io_err(msg!("cannot-create-journal")))?;
             at += n as u64;
         }
         self.file
             .sync_all()
-            .map_err(io_err("cannot create the journal"))
+            .map_err(io_err(msg!("cannot-create-journal")))
     }
 
     /// Reads the valid records of the current epoch, leaving `pos` after them.
@@ -274,7 +274,7 @@ impl Journal {
         let mut records = Vec::new();
         let mut file = &self.file;
         std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(FIRST_RECORD))
-            .map_err(io_err("cannot read the journal"))?;
+            .map_err(io_err(msg!("cannot-read-journal")))?;
         let mut reader = std::io::BufReader::with_capacity(
             256 * 1024,
             file.take(len.saturating_sub(FIRST_RECORD)),
@@ -342,15 +342,12 @@ impl Journal {
     /// returns `Ok`, the change survives a power cut.
     pub fn append(&mut self, record: &Record) -> Result<()> {
         if self.failed {
-            return Err(Error::Io(
-                "an earlier write to the journal failed; close coffre and open the vault again"
-                    .into(),
-            ));
+            return Err(Error::Io(msg!("earlier-write-journal-failed-close-coffre")));
         }
         let body = postcard::to_stdvec(record)
-            .map_err(|e| Error::Io(format!("cannot encode a journal record: {e}")))?;
+            .map_err(|e| Error::Io(msg!("cannot-encode-journal-record", e = e)))?;
         let body_len = u32::try_from(body.len())
-            .map_err(|_| Error::Usage("the change is too large for one journal record".into()))?;
+            .map_err(|_| Error::Usage(msg!("change-too-large-one-journal-record")))?;
         let mut frame = Vec::with_capacity(body.len() + FRAME_OVERHEAD);
         frame.extend_from_slice(RECORD_MAGIC);
         frame.extend_from_slice(&self.epoch.to_le_bytes());
@@ -365,7 +362,7 @@ impl Journal {
             // Whether the record reached the disk is unknown: refuse further
             // writes until the vault is reopened (and the journal replayed).
             self.failed = true;
-            return Err(Error::io("cannot write the journal", e));
+            return Err(Error::io(msg!("cannot-write-journal"), e));
         }
         self.pos += frame.len() as u64;
         self.next += 1;
@@ -382,13 +379,13 @@ impl Journal {
             let n = zeros.len().min((self.capacity - at) as usize);
             if let Err(e) = self.file.write_all_at(&zeros[..n], at) {
                 self.failed = true;
-                return Err(Error::io("cannot clear the journal", e));
+                return Err(Error::io(msg!("cannot-clear-journal"), e));
             }
             at += n as u64;
         }
         if let Err(e) = self.file.sync_data() {
             self.failed = true;
-            return Err(Error::io("cannot clear the journal", e));
+            return Err(Error::io(msg!("cannot-clear-journal"), e));
         }
         self.reset()
     }
@@ -401,7 +398,7 @@ impl Journal {
         block.resize(BLOCK as usize, 0);
         if let Err(e) = self.write_durably(&block, 0) {
             self.failed = true;
-            return Err(Error::io("cannot reset the journal", e));
+            return Err(Error::io(msg!("cannot-reset-journal"), e));
         }
         self.epoch = epoch;
         self.next = 0;

@@ -40,8 +40,9 @@ pub fn check_id(kind: &str, id: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Usage(format!(
-            "invalid {kind} id: use 1 to 64 characters among a-z, 0-9, '.', '_' and '-'"
+        Err(Error::Usage(msg!(
+            "invalid-id-use-1-64-characters",
+            kind = kind
         )))
     }
 }
@@ -247,8 +248,7 @@ pub fn break_glass(dossier: &str, staff: &str) -> Vec<u8> {
 
 /// The last `/`-separated component of a key, as text.
 pub fn last_component(key: &[u8]) -> Result<String> {
-    let s =
-        std::str::from_utf8(key).map_err(|_| Error::Integrity("a store key is not text".into()))?;
+    let s = std::str::from_utf8(key).map_err(|_| Error::Integrity(msg!("store-key-text")))?;
     Ok(s.rsplit('/').next().unwrap_or_default().to_string())
 }
 

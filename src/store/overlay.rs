@@ -43,13 +43,13 @@ impl<S: Store> Overlay<S> {
     fn read(&self) -> Result<RwLockReadGuard<'_, Recent>> {
         self.recent
             .read()
-            .map_err(|_| Error::Io("store overlay lock poisoned".into()))
+            .map_err(|_| Error::Io(msg!("store-overlay-lock-poisoned")))
     }
 
     fn write(&self) -> Result<RwLockWriteGuard<'_, Recent>> {
         self.recent
             .write()
-            .map_err(|_| Error::Io("store overlay lock poisoned".into()))
+            .map_err(|_| Error::Io(msg!("store-overlay-lock-poisoned")))
     }
 }
 

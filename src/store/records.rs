@@ -176,13 +176,13 @@ pub struct BreakGlassRecord {
 
 /// Encodes a record.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    postcard::to_stdvec(value).map_err(|e| Error::Io(format!("cannot encode a record: {e}")))
+    postcard::to_stdvec(value).map_err(|e| Error::Io(msg!("cannot-encode-record", e = e)))
 }
 
 /// Decodes a record; a malformed record is an integrity failure.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
     postcard::from_bytes(bytes)
-        .map_err(|_| Error::Integrity(format!("a stored {what} record is corrupt")))
+        .map_err(|_| Error::Integrity(msg!("stored-record-corrupt", what = what)))
 }
 
 #[cfg(test)]

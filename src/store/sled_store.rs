@@ -51,20 +51,16 @@ fn lock_held(e: &std::io::Error) -> bool {
 /// sled found a checksum error in its own files: a storage fault (exit 1), not
 /// tampering with authenticated data.
 fn store_damaged() -> Error {
-    Error::Io(
-        "the record store's files (store/) are damaged: sled found a checksum error in its \
-         log; this is a storage fault, not a sign of tampering; restore the vault from a backup"
-            .into(),
-    )
+    Error::Io(msg!("record-store-s-files-store-damaged"))
 }
 
 fn storage_err(e: sled::Error) -> Error {
     match e {
         sled::Error::Corruption { .. } => store_damaged(),
         sled::Error::Io(io) if lock_held(&io) => {
-            Error::Busy("the vault is open in another coffre process; close it and retry".into())
+            Error::Busy(msg!("vault-open-another-coffre-process-close"))
         }
-        other => Error::Io(format!("record store error: {other}")),
+        other => Error::Io(msg!("record-store-error", other = other)),
     }
 }
 
@@ -110,24 +106,24 @@ impl SledStore {
     /// `fsync`s every regular file sled keeps, then the directory itself.
     fn sync_files(&self) -> Result<()> {
         let entries =
-            std::fs::read_dir(&self.dir).map_err(|e| Error::io("cannot list the store", e))?;
+            std::fs::read_dir(&self.dir).map_err(|e| Error::io(msg!("cannot-list-store"), e))?;
         for entry in entries {
-            let entry = entry.map_err(|e| Error::io("cannot list the store", e))?;
+            let entry = entry.map_err(|e| Error::io(msg!("cannot-list-store"), e))?;
             let path = entry.path();
             if path.is_file() {
                 File::open(&path)
                     .and_then(|f| f.sync_all())
-                    .map_err(|e| Error::io("cannot sync the store to disk", e))?;
+                    .map_err(|e| Error::io(msg!("cannot-sync-store-disk"), e))?;
             }
         }
         File::open(&self.dir)
             .and_then(|d| d.sync_all())
-            .map_err(|e| Error::io("cannot sync the store directory", e))
+            .map_err(|e| Error::io(msg!("cannot-sync-store-directory"), e))
     }
 
     /// `fdatasync`s the data file and every blob file not synced before.
     fn sync_after_flush(&self) -> Result<()> {
-        let sync_err = |e| Error::io("cannot sync the store to disk", e);
+        let sync_err = |e| Error::io(msg!("cannot-sync-store-disk"), e);
         File::open(self.dir.join("db"))
             .and_then(|f| f.sync_data())
             .map_err(sync_err)?;
@@ -138,7 +134,7 @@ impl SledStore {
         let mut synced = self
             .synced_blobs
             .lock()
-            .map_err(|_| Error::Io("store lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("store-lock-poisoned")))?;
         let mut any_new = false;
         for entry in entries {
             let entry = entry.map_err(sync_err)?;
@@ -168,7 +164,7 @@ impl SledStore {
         let _w = self
             .gate
             .write()
-            .map_err(|_| Error::Io("store lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("store-lock-poisoned")))?;
         let mut b = sled::Batch::default();
         for op in batch.ops {
             match op {
@@ -212,9 +208,9 @@ fn open_db(config: &sled::Config) -> std::result::Result<sled::Db, sled::Error> 
 /// back as they were and the error names the store.
 fn reopen_without_snapshot(dir: &Path, config: &sled::Config) -> Result<(sled::Db, Vec<Warning>)> {
     let mut moved = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot list the store", e))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(msg!("cannot-list-store"), e))?;
     for entry in entries {
-        let entry = entry.map_err(|e| Error::io("cannot list the store", e))?;
+        let entry = entry.map_err(|e| Error::io(msg!("cannot-list-store"), e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if !name.starts_with("snap.") {
             continue;
@@ -226,7 +222,7 @@ fn reopen_without_snapshot(dir: &Path, config: &sled::Config) -> Result<(sled::D
             to = dir.join(format!("damaged-{name}.{n}"));
         }
         std::fs::rename(entry.path(), &to)
-            .map_err(|e| Error::io("cannot move a damaged snapshot of the store aside", e))?;
+            .map_err(|e| Error::io(msg!("cannot-move-damaged-snapshot-store-aside"), e))?;
         moved.push((entry.path(), to));
     }
     if moved.is_empty() {
@@ -262,12 +258,12 @@ fn remove_unfinished_snapshots(dir: &Path) -> Result<()> {
         return Ok(());
     };
     for entry in entries {
-        let entry = entry.map_err(|e| Error::io("cannot list the store", e))?;
+        let entry = entry.map_err(|e| Error::io(msg!("cannot-list-store"), e))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.starts_with("snap.") && name.ends_with(".generating") {
             std::fs::remove_file(entry.path())
-                .map_err(|e| Error::io("cannot clean the store", e))?;
+                .map_err(|e| Error::io(msg!("cannot-clean-store"), e))?;
         }
     }
     Ok(())
@@ -277,7 +273,7 @@ impl SledStore {
     fn reading(&self) -> Result<RwLockReadGuard<'_, ()>> {
         self.gate
             .read()
-            .map_err(|_| Error::Io("store lock poisoned".into()))
+            .map_err(|_| Error::Io(msg!("store-lock-poisoned")))
     }
 }
 
@@ -341,7 +337,7 @@ impl Store for SledStore {
         let _w = self
             .gate
             .write()
-            .map_err(|_| Error::Io("store lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("store-lock-poisoned")))?;
         for op in batch.ops {
             match op {
                 Op::Put(k, v) => self.db.insert(k, v).map(|_| ()),

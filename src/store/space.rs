@@ -39,7 +39,7 @@ impl SpaceCheck {
         let mut seen = self
             .seen
             .lock()
-            .map_err(|_| Error::Io("space check lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("space-check-lock-poisoned")))?;
         let stale = match *seen {
             None => true,
             Some((at, free, used)) => {
@@ -58,10 +58,10 @@ impl SpaceCheck {
         let left = free.saturating_sub(used);
         if left < needed {
             *seen = None;
-            return Err(Error::Io(format!(
-                "not enough disk space: {} MiB free, about {} MiB needed; nothing was written",
-                left / (1024 * 1024),
-                needed.div_ceil(1024 * 1024)
+            return Err(Error::Io(msg!(
+                "enough-disk-space-mib-free-about",
+                left = left / (1024 * 1024),
+                div_ceil = needed.div_ceil(1024 * 1024)
             )));
         }
         *seen = Some((at, free, used.saturating_add(bytes.saturating_mul(3))));
@@ -80,7 +80,11 @@ mod tests {
         let free = fs4::available_space(dir.path()).unwrap();
         assert!(check.require(1024).is_ok());
         let err = check.require(free).unwrap_err();
-        assert!(err.to_string().contains("not enough disk space"), "{err}");
+        assert!(
+            err.in_lang(crate::i18n::Lang::En)
+                .contains("not enough disk space"),
+            "{err}"
+        );
         // Accepted bytes are counted between two answers of the file system.
         for _ in 0..100 {
             check.require(1024).unwrap();

@@ -170,7 +170,7 @@ impl Vault {
             (log.path().to_path_buf(), log.state().offset)
         };
         let file =
-            std::fs::File::open(&path).map_err(|e| Error::io("cannot read the audit log", e))?;
+            std::fs::File::open(&path).map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
         let confirm = format!("\"action\":\"{CONFIRM_ACTION}\"");
         let confirm = memchr::memmem::Finder::new(confirm.as_bytes());
         let restore = format!(
@@ -184,7 +184,7 @@ impl Vault {
             .split(b'\n')
             .enumerate()
         {
-            let line = line.map_err(|e| Error::io("cannot read the audit log", e))?;
+            let line = line.map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
             let Some(t) = crate::audit::line_time(&line)
                 .and_then(|t| std::str::from_utf8(t).ok())
                 .and_then(|t| parse_time(t).ok())
@@ -232,11 +232,12 @@ impl Session<'_> {
             return Ok(());
         }
         if !confirm_clock {
-            let reason = format!(
-                "{}: the clock looks wrong, and {action} depends on it; check the system clock, or give --confirm-clock if the date is right",
-                check.describe()
+            let reason = msg!(
+                "clock-looks-wrong",
+                offset = check.describe(),
+                action = action
             );
-            return self.refuse(action, None, &reason);
+            return self.refuse(action, None, reason);
         }
         self.vault
             .audit(self.draft(CONFIRM_ACTION).detail(&format!(
@@ -251,9 +252,9 @@ impl Session<'_> {
 pub(crate) fn parse_time(t: &str) -> Result<u64> {
     let ts: jiff::Timestamp = t
         .parse()
-        .map_err(|_| Error::Integrity("an audit entry's time is not a valid time".into()))?;
+        .map_err(|_| Error::Integrity(msg!("audit-entry-s-time-valid-time")))?;
     u64::try_from(ts.as_second())
-        .map_err(|_| Error::Integrity("an audit entry's time is before 1970".into()))
+        .map_err(|_| Error::Integrity(msg!("audit-entry-s-time-before-1970")))
 }
 
 #[cfg(test)]

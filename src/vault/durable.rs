@@ -53,24 +53,20 @@ fn settle_files(dir: &Path, store: &dyn Store) -> Result<()> {
     sync_file(&log_path(dir, LogFile::Checkpoints))?;
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io("cannot sync the vault directory", e))?;
+        .map_err(|e| Error::io(msg!("cannot-sync-vault-directory"), e))?;
     store.commit(Batch::new())
 }
 
 /// Why nothing more is taken after a change could not be applied.
 fn broken() -> Error {
-    Error::Io(
-        "an earlier change could not be applied; it is kept in the journal: close coffre and \
-         open the vault again (the change is applied then)"
-            .into(),
-    )
+    Error::Io(msg!("earlier-change-could-applied-kept-journal"))
 }
 
 impl Vault {
     fn journal(&self) -> Result<std::sync::MutexGuard<'_, Journal>> {
         self.journal
             .lock()
-            .map_err(|_| Error::Io("journal lock poisoned".into()))
+            .map_err(|_| Error::Io(msg!("journal-lock-poisoned")))
     }
 
     /// Keeps the index entries of audit entries just written until the vault
@@ -158,11 +154,7 @@ impl Vault {
         })();
         applied.map_err(|e| {
             self.broken.store(true, Ordering::SeqCst);
-            Error::Io(format!(
-                "a change was saved in the journal but could not be applied now ({e}); \
-                 it will be applied when the vault is next opened: close coffre, open the \
-                 vault again and check that the operation went through"
-            ))
+            Error::Io(msg!("change-saved-journal-could-applied-now", e = e))
         })
     }
 
@@ -181,7 +173,7 @@ impl Vault {
         self.durable(vec![draft], batch)?
             .pop()
             .map(|l| l.entry)
-            .ok_or_else(|| Error::AuditUnavailable("nothing appended".into()))
+            .ok_or_else(|| Error::AuditUnavailable(msg!("nothing-appended")))
     }
 
     /// Appends many entries as one durable change (group commit), indexing them.
@@ -207,9 +199,7 @@ impl Vault {
             .iter()
             .any(|w| w.offset + w.bytes.len() as u64 > log.state().offset)
         {
-            return Err(Error::AuditUnavailable(
-                "a rewrite would reach past the end of the audit log".into(),
-            ));
+            return Err(Error::AuditUnavailable(msg!("rewrite-past-end-of-log")));
         }
         if self.broken.load(Ordering::SeqCst) {
             return Err(broken());
@@ -232,10 +222,7 @@ impl Vault {
         })();
         applied.map_err(|e| {
             self.broken.store(true, Ordering::SeqCst);
-            Error::Io(format!(
-                "a change was saved in the journal but could not be applied now ({e}); \
-                 it will be applied when the vault is next opened"
-            ))
+            Error::Io(msg!("change-saved-journal-could-applied-now", e = e))
         })
     }
 
@@ -246,9 +233,8 @@ impl Vault {
         if state.size == state.checkpointed {
             return Ok(None);
         }
-        let origin = crate::audit::log_origin(log.path())?.ok_or_else(|| {
-            Error::AuditUnavailable("the audit log has no first entry to name the vault".into())
-        })?;
+        let origin = crate::audit::log_origin(log.path())?
+            .ok_or_else(|| Error::AuditUnavailable(msg!("audit-log-first-entry-name-vault")))?;
         let c = key.sign(&origin, state.size, state.tree.root(), signer);
         // One record of `checkpoints.log`: the note, then an empty line.
         let write = FileWrite {
@@ -330,7 +316,7 @@ mod tests {
         }
         fn apply(&self, batch: Batch) -> Result<()> {
             if self.fail.load(Ordering::SeqCst) {
-                return Err(Error::Io("injected failure".into()));
+                return Err(Error::Io(msg!("injected-failure")));
             }
             self.inner.apply(batch)
         }
@@ -377,13 +363,15 @@ mod tests {
             fail.store(true, Ordering::SeqCst);
             // Journaled, then not applied: the user is told it is saved.
             match s.add_entry(&d, "financial", &note("journaled")) {
-                Err(Error::Io(m)) => assert!(m.contains("saved"), "{m}"),
+                Err(Error::Io(m)) => assert_eq!(m.kind(), "change-saved-journal-could-applied-now"),
                 other => panic!("expected an I/O error, got {other:?}"),
             }
             fail.store(false, Ordering::SeqCst);
             // Nothing more is taken, and the journal is not emptied.
             match s.add_entry(&d, "financial", &note("refused")) {
-                Err(Error::Io(m)) => assert!(m.contains("open the vault again"), "{m}"),
+                Err(Error::Io(m)) => {
+                    assert_eq!(m.kind(), "earlier-change-could-applied-kept-journal")
+                }
                 other => panic!("expected a refusal, got {other:?}"),
             }
             assert!(v.settle().is_err());

@@ -50,7 +50,7 @@ impl std::fmt::Debug for InitOptions {
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io("cannot sync the vault directory", e))
+        .map_err(|e| Error::io(msg!("cannot-sync-vault-directory"), e))
 }
 
 impl Vault {
@@ -59,16 +59,14 @@ impl Vault {
     pub fn init(dir: &Path, opts: InitOptions) -> Result<(Vault, InitReport)> {
         layout::check_id("staff", &opts.admin_id)?;
         if opts.admin_name.trim().is_empty() || opts.establishment.trim().is_empty() {
-            return Err(Error::Usage(
-                "the establishment and admin names must not be empty".into(),
-            ));
+            return Err(Error::Usage(msg!("establishment-admin-names-must-empty")));
         }
         crate::text::check_name("the establishment's name", &opts.establishment)?;
         crate::text::check_name("the first member's name", &opts.admin_name)?;
         if dir.join(STORE_DIR).exists() || dir.join(AUDIT_FILE).exists() {
-            return Err(Error::Usage(format!(
-                "{} already holds a vault",
-                dir.display()
+            return Err(Error::Usage(msg!(
+                "already-holds-vault",
+                dir = dir.display()
             )));
         }
         let (policy_text, policy_name) = opts.policy.clone().unwrap_or_else(|| {
@@ -79,15 +77,15 @@ impl Vault {
         });
         let policy = crate::policy::parse(&policy_text, &policy_name)?;
         if !policy.has_profession(&opts.admin_profession) {
-            return Err(Error::Usage(format!(
-                "unknown profession '{}'",
-                opts.admin_profession
+            return Err(Error::Usage(msg!(
+                "unknown-profession",
+                admin_profession = opts.admin_profession
             )));
         }
         if !policy.has(&opts.admin_profession, Capability::ManageStaff) {
-            return Err(Error::Usage(format!(
-                "the first member must be able to manage staff; '{}' cannot",
-                opts.admin_profession
+            return Err(Error::Usage(msg!(
+                "first-member-must-able-manage-staff",
+                admin_profession = opts.admin_profession
             )));
         }
         let admin_passphrase =
@@ -105,7 +103,7 @@ impl Vault {
                 std::io::Write::write_all(&mut f, policy_text.as_bytes())?;
                 f.sync_all()
             })
-            .map_err(|e| Error::io("cannot write the vault's policy", e))?;
+            .map_err(|e| Error::io(msg!("cannot-write-vault-s-policy"), e))?;
         let store = SledStore::open(&dir.join(STORE_DIR))?;
         sync_dir(dir)?;
 
@@ -129,7 +127,7 @@ impl Vault {
             );
             if key == VaultKey::Audit {
                 let id = Identity::parse(
-                    std::str::from_utf8(&material).map_err(|_| Error::Io("audit key".into()))?,
+                    std::str::from_utf8(&material).map_err(|_| Error::Io(msg!("audit-key")))?,
                 )?;
                 audit_recipient = id.recipient();
             }
@@ -149,7 +147,7 @@ impl Vault {
             }
             key_gens.insert(key.name(), 1u32);
         }
-        let directory_key = directory_key.ok_or_else(|| Error::Io("no directory key".into()))?;
+        let directory_key = directory_key.ok_or_else(|| Error::Io(msg!("directory-key")))?;
 
         let establishment_sealed = envelope::seal(
             &directory_key,
@@ -264,7 +262,7 @@ impl Vault {
             .rights_lock()?
             .as_ref()
             .map(|v| v.genesis)
-            .ok_or_else(|| Error::Io("the genesis was not recorded".into()))?;
+            .ok_or_else(|| Error::Io(msg!("genesis-recorded")))?;
         Ok((
             vault,
             InitReport {

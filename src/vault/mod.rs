@@ -164,7 +164,7 @@ fn take_lock(dir: &Path) -> Result<File> {
         .truncate(false)
         .write(true)
         .open(dir.join(LOCK_FILE))
-        .map_err(|e| Error::io("cannot open the vault lock", e))?;
+        .map_err(|e| Error::io(msg!("cannot-open-vault-lock"), e))?;
     match file.try_lock() {
         Ok(()) => {
             // Say who holds it, for the next process that finds it busy.
@@ -180,12 +180,13 @@ fn take_lock(dir: &Path) -> Result<File> {
                 .and_then(|s| s.trim().parse::<u32>().ok())
                 .map(|pid| format!(" (process {pid})"))
                 .unwrap_or_default();
-            Err(Error::Busy(format!(
-                "the vault {} is in use by another coffre process{holder}; wait for it to finish and retry, or use --wait SECONDS",
-                dir.display()
+            Err(Error::Busy(msg!(
+                "vault-use-another-coffre-process-wait-2",
+                dir = dir.display(),
+                holder = holder
             )))
         }
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("cannot lock the vault", e)),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(msg!("cannot-lock-vault"), e)),
     }
 }
 
@@ -246,7 +247,7 @@ type PendingIndex = std::collections::BTreeMap<Vec<u8>, Vec<u8>>;
 /// offset (8 bytes, the number in the key) or a group written when the vault
 /// settled (16 bytes per entry: number, then offset).
 fn index_pairs(key: &[u8], value: &[u8], out: &mut Vec<(u64, u64)>) -> Result<()> {
-    let damaged = || Error::Integrity("the audit index is damaged".into());
+    let damaged = || Error::Integrity(msg!("audit-index-damaged"));
     let word =
         |b: &[u8]| -> Result<u64> { Ok(u64::from_be_bytes(b.try_into().map_err(|_| damaged())?)) };
     if value.len() == 8 {
@@ -305,7 +306,7 @@ pub(crate) fn read_meta(store: &dyn Store) -> Result<VaultMeta> {
     decode(
         &store
             .get(&layout::meta())?
-            .ok_or_else(|| Error::Integrity("the vault's settings are missing".into()))?,
+            .ok_or_else(|| Error::Integrity(msg!("vault-s-settings-missing")))?,
         "vault settings",
     )
 }
@@ -315,7 +316,7 @@ pub(crate) fn read_recorded(store: &dyn Store) -> Result<LogState> {
     decode(
         &store
             .get(&layout::audit_state())?
-            .ok_or_else(|| Error::Integrity("the store has no record of the audit log".into()))?,
+            .ok_or_else(|| Error::Integrity(msg!("store-record-audit-log")))?,
         "audit state",
     )
 }
@@ -329,9 +330,9 @@ impl Vault {
     /// Opens the vault in `dir`.
     pub fn open(dir: &Path) -> Result<Vault> {
         if !dir.join(STORE_DIR).is_dir() && !audit_trail::prune::swap_pending(dir) {
-            return Err(Error::NotFound(format!(
-                "no vault in {}; create one with `coffre init` or give --vault",
-                dir.display()
+            return Err(Error::NotFound(msg!(
+                "vault-create-one-coffre-init-give",
+                dir = dir.display()
             )));
         }
         // Modes as found (before this process creates anything), set back to owner only.
@@ -347,18 +348,19 @@ impl Vault {
         let replayed_to = durable::replay(dir, &store, pending)?;
         let meta = read_meta(&store)?;
         if meta.format != FORMAT {
-            return Err(Error::Io(format!(
-                "this vault has format {}, this coffre reads format {FORMAT}",
-                meta.format
+            return Err(Error::Io(msg!(
+                "vault-format-coffre-reads-format",
+                format = meta.format,
+                FORMAT = FORMAT
             )));
         }
         let policy_path = dir.join(POLICY_FILE);
         let text = std::fs::read_to_string(&policy_path)
-            .map_err(|e| Error::io("cannot read the vault's policy", e))?;
+            .map_err(|e| Error::io(msg!("cannot-read-vault-s-policy"), e))?;
         if policy_digest(&text) != meta.policy_sha256 {
-            return Err(Error::Integrity(
-                "the vault's policy.toml was changed outside coffre (its fingerprint does not match)".into(),
-            ));
+            return Err(Error::Integrity(msg!(
+                "vault-s-policy-toml-changed-outside"
+            )));
         }
         let policy = crate::policy::parse_stored(&text, &policy_path.display().to_string())?;
         let recorded = read_recorded(&store)?;
@@ -492,7 +494,7 @@ impl Vault {
     pub(crate) fn audit_recipient(&self) -> Result<String> {
         Ok(match self.store.get(&layout::audit_recipient())? {
             Some(b) => String::from_utf8(b)
-                .map_err(|_| Error::Integrity("the audit recipient is damaged".into()))?,
+                .map_err(|_| Error::Integrity(msg!("audit-recipient-damaged")))?,
             None => self.meta.audit_recipient.clone(),
         })
     }
@@ -520,7 +522,7 @@ impl Vault {
     fn log(&self) -> Result<std::sync::MutexGuard<'_, AuditLog>> {
         self.audit
             .lock()
-            .map_err(|_| Error::AuditUnavailable("audit log lock poisoned".into()))
+            .map_err(|_| Error::AuditUnavailable(msg!("audit-log-lock-poisoned")))
     }
 
     /// Verifies the whole audit log offline: every entry and link, every signed
@@ -590,7 +592,7 @@ impl Vault {
     fn pending_index(&self) -> Result<std::sync::MutexGuard<'_, PendingIndex>> {
         self.pending_index
             .lock()
-            .map_err(|_| Error::Io("audit index lock poisoned".into()))
+            .map_err(|_| Error::Io(msg!("audit-index-lock-poisoned")))
     }
 
     /// The audit entries at these offsets.
@@ -635,7 +637,7 @@ impl Vault {
                         "a dossier record removed",
                     ));
                 }
-                Err(Error::NotFound(format!("dossier {id}")))
+                Err(Error::NotFound(msg!("dossier-2", id = id)))
             }
         }
     }
@@ -692,7 +694,11 @@ impl Vault {
                     .outcome(Outcome::Failed)
                     .detail(detail),
             )?;
-            Err(Error::Auth(format!("cannot unlock as '{user}': {detail}")))
+            Err(Error::Auth(msg!(
+                "cannot-unlock",
+                user = user,
+                detail = crate::i18n::words::auth_detail(detail)
+            )))
         };
         let Some(rec) = self.staff_record(user)? else {
             return fail("unknown user", "");
@@ -709,9 +715,9 @@ impl Vault {
             return fail("wrong passphrase", &rec.profession);
         };
         let text = std::str::from_utf8(&secret)
-            .map_err(|_| Error::Integrity("a sealed identity is corrupt".into()))?;
+            .map_err(|_| Error::Integrity(msg!("sealed-identity-corrupt")))?;
         let identity = crate::crypto::wrap::Identity::parse(text)
-            .map_err(|_| Error::Integrity("a sealed identity is corrupt".into()))?;
+            .map_err(|_| Error::Integrity(msg!("sealed-identity-corrupt")))?;
         let weak = rec.kdf.is_weak();
         let signer = SigningKey::derive(
             &crate::crypto::wrap::secret_bytes(&identity),
@@ -746,14 +752,14 @@ impl Vault {
             let bytes: [u8; 4] = b
                 .as_slice()
                 .try_into()
-                .map_err(|_| Error::Integrity("a key generation record is damaged".into()))?;
+                .map_err(|_| Error::Integrity(msg!("key-generation-record-damaged")))?;
             return Ok(u32::from_be_bytes(bytes));
         }
         self.meta
             .key_gens
             .get(&key.name())
             .copied()
-            .ok_or_else(|| Error::Integrity(format!("the vault has no key '{}'", key.name())))
+            .ok_or_else(|| Error::Integrity(msg!("vault-key", name = key.name())))
     }
 
     /// Whether `staff` has been granted the current generation of `key`.

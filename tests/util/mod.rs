@@ -27,6 +27,7 @@ const COFFRE_ENV: &[&str] = &[
     "COFFRE_USER",
     "COFFRE_PASSPHRASE",
     "COFFRE_NEW_PASSPHRASE",
+    "COFFRE_LANG",
 ];
 
 /// What one run of the binary produced.
@@ -123,6 +124,8 @@ pub struct Opts<'a> {
     /// The clock seen by the binary: the shim library ([`clock::shim`]) and
     /// the offset in seconds.
     pub clock: Option<(&'a Path, i64)>,
+    /// `COFFRE_LANG` (English when `None`: most tests match English words).
+    pub lang: Option<&'a str>,
 }
 
 /// Runs the binary with `args` and exactly the `COFFRE_*` variables of `opts`.
@@ -137,6 +140,7 @@ pub fn run_coffre(args: &[&str], opts: &Opts<'_>) -> Run {
         cmd.env("LD_PRELOAD", lib)
             .env("FAKE_OFFSET", offset.to_string());
     }
+    cmd.env("COFFRE_LANG", opts.lang.unwrap_or("en"));
     if let Some(v) = opts.vault {
         cmd.env("COFFRE_VAULT", v);
     }

@@ -21,6 +21,10 @@ pub struct Cli {
     /// If another coffre process has the vault open, wait up to this many seconds.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 0)]
     pub wait: u64,
+    /// The language of messages: fr or en (default: COFFRE_LANG, then the locale,
+    /// then the policy's language).
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

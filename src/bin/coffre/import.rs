@@ -12,6 +12,7 @@
 //! already written: the import is identified by a digest of the file
 //! (`coffre::vault::import::import_id`), recorded in each entry's audit line.
 
+use coffre::msg;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::Path;
@@ -34,20 +35,21 @@ struct Line {
 fn open(path: &Path) -> Result<BufReader<std::fs::File>, Error> {
     std::fs::File::open(path)
         .map(BufReader::new)
-        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))
+        .map_err(|e| Error::Usage(msg!("cannot-read", path = path.display(), e = e)))
 }
 
 /// Parses line `n` (from 1); the error never quotes the line (it holds notes).
 fn parse(n: u64, text: &str) -> Result<NewEntry, Error> {
     let mut line: Line = serde_json::from_str(text).map_err(|e| {
-        Error::Usage(format!(
-            "line {n}: not an entry ({}, column {}); expected {{\"dossier\", \"kind\", \"fields\"}}",
-            match e.classify() {
+        Error::Usage(msg!(
+            "line-entry-column-expected-dossier-kind",
+            n = n,
+            JSON = match e.classify() {
                 serde_json::error::Category::Data => "wrong or missing member",
                 serde_json::error::Category::Eof => "cut short",
                 _ => "not JSON",
             },
-            e.column()
+            column = e.column()
         ))
     })?;
     let fields = line
@@ -79,7 +81,7 @@ fn entries(path: &Path) -> Result<impl Iterator<Item = Result<NewEntry, Error>>,
                 text.zeroize();
                 Some(parsed)
             }
-            Err(e) => Some(Err(Error::Usage(format!("line {n}: cannot read: {e}")))),
+            Err(e) => Some(Err(Error::Usage(msg!("line-cannot-read", n = n, e = e)))),
         }
     }))
 }
@@ -131,7 +133,7 @@ fn stop_flag() -> Result<Arc<AtomicBool>, Error> {
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&flag))
             .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&flag)))
-            .map_err(|e| Error::Io(format!("cannot install the interruption handler: {e}")))?;
+            .map_err(|e| Error::Io(msg!("cannot-install-interruption-handler", e = e)))?;
     }
     Ok(flag)
 }
@@ -142,7 +144,7 @@ pub fn run(s: &mut Session<'_>, path: &Path, group: usize) -> Result<Imported, E
     let stop = stop_flag()?;
     let id = import_id(
         &mut std::fs::File::open(path)
-            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?,
+            .map_err(|e| Error::Usage(msg!("cannot-read", path = path.display(), e = e)))?,
     )?;
     // First pass: every line must parse before anything is written.
     let mut total = 0;
@@ -150,9 +152,9 @@ pub fn run(s: &mut Session<'_>, path: &Path, group: usize) -> Result<Imported, E
         e?;
         total += 1;
         if stop.load(Ordering::SeqCst) {
-            return Err(Error::Interrupted(
-                "while the file was being checked; nothing was imported".into(),
-            ));
+            return Err(Error::Interrupted(msg!(
+                "while-file-being-checked-nothing-imported"
+            )));
         }
     }
     let skipped = s.imported_from(&id)?.min(total);
@@ -179,16 +181,19 @@ pub fn run(s: &mut Session<'_>, path: &Path, group: usize) -> Result<Imported, E
     bar.finish();
     let done = skipped + written;
     match result {
-        Ok(o) if o.interrupted => Err(Error::Interrupted(format!(
-            "{done} entries of {total} are imported, {} by this run (import {id}); run the same command again to import the rest: the entries already imported are skipped",
-            o.written
+        Ok(o) if o.interrupted => Err(Error::Interrupted(msg!(
+            "entries-imported-run-import-run-same",
+            done = done,
+            total = total,
+            written = o.written,
+            id = id
         ))),
         Ok(o) => Ok(Imported {
             written: o.written,
             skipped,
         }),
-        Err(e) => Err(e.with_context(|m| {
-            format!("{m} ({done} entries of {total} were written before this error; once it is fixed, running the same file again skips them)")
-        })),
+        Err(e) => {
+            Err(e.with_context(|m| msg!("import-partial", detail = m, done = done, total = total)))
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Reading secrets and field values from the user: passphrases from a terminal
 //! prompt or the environment, field values from arguments, files or stdin.
 
+use coffre::msg;
 use std::io::{IsTerminal, Read};
 
 use coffre::crypto::passphrase::normalise;
@@ -13,14 +14,14 @@ use zeroize::Zeroizing;
 pub fn passphrase(user: &str) -> Result<SecretString> {
     if std::io::stdin().is_terminal() {
         let p = rpassword::prompt_password(format!("Passphrase for {user}: "))
-            .map_err(|e| Error::Io(format!("cannot read the passphrase: {e}")))?;
+            .map_err(|e| Error::Io(msg!("cannot-read-passphrase", e = e)))?;
         return Ok(SecretString::from(p));
     }
     match std::env::var("COFFRE_PASSPHRASE") {
         Ok(p) => Ok(SecretString::from(p)),
-        Err(_) => Err(Error::Usage(
-            "no passphrase: run coffre in a terminal, or set COFFRE_PASSPHRASE".into(),
-        )),
+        Err(_) => Err(Error::Usage(msg!(
+            "passphrase-run-coffre-terminal-set-coffre"
+        ))),
     }
 }
 
@@ -32,26 +33,26 @@ pub fn new_passphrase(whose: &str) -> Result<SecretString> {
     if std::io::stdin().is_terminal() {
         let a = SecretString::from(
             rpassword::prompt_password(format!("New passphrase for {whose}: "))
-                .map_err(|e| Error::Io(format!("cannot read the passphrase: {e}")))?,
+                .map_err(|e| Error::Io(msg!("cannot-read-passphrase", e = e)))?,
         );
         let b = SecretString::from(
             rpassword::prompt_password("Repeat it: ")
-                .map_err(|e| Error::Io(format!("cannot read the passphrase: {e}")))?,
+                .map_err(|e| Error::Io(msg!("cannot-read-passphrase", e = e)))?,
         );
         let (na, nb) = (normalise(&a), normalise(&b));
         if na.expose_secret() != nb.expose_secret() {
-            return Err(Error::Usage("the two passphrases differ".into()));
+            return Err(Error::Usage(msg!("two-passphrases-differ")));
         }
         return Ok(a);
     }
     match std::env::var("COFFRE_NEW_PASSPHRASE") {
         Ok(p) => Ok(SecretString::from(p)),
-        Err(std::env::VarError::NotUnicode(_)) => Err(Error::Usage(
-            "COFFRE_NEW_PASSPHRASE is not UTF-8 text".into(),
-        )),
-        Err(std::env::VarError::NotPresent) => Err(Error::Usage(
-            "no new passphrase: run coffre in a terminal, or set COFFRE_NEW_PASSPHRASE".into(),
-        )),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Error::Usage(msg!("coffre-new-passphrase-utf-8-text")))
+        }
+        Err(std::env::VarError::NotPresent) => {
+            Err(Error::Usage(msg!("new-passphrase-run-coffre-terminal-set")))
+        }
     }
 }
 
@@ -61,25 +62,22 @@ pub fn fields(args: &[String]) -> Result<Vec<FieldInput>> {
     let mut stdin_used = false;
     for arg in args {
         let Some((name, value)) = arg.split_once('=') else {
-            return Err(Error::Usage("a --field must be written NAME=VALUE".into()));
+            return Err(Error::Usage(msg!("field-must-written-name-value")));
         };
         let value: Zeroizing<String> = if value == "@-" {
             if stdin_used {
-                return Err(Error::Usage(
-                    "only one field may be read from standard input".into(),
-                ));
+                return Err(Error::Usage(msg!("only-one-field-may-read-standard")));
             }
             stdin_used = true;
             let mut buf = Zeroizing::new(Vec::new());
             std::io::stdin()
                 .read_to_end(&mut buf)
-                .map_err(|e| Error::Io(format!("cannot read standard input: {e}")))?;
+                .map_err(|e| Error::Io(msg!("cannot-read-standard-input", e = e)))?;
             text(buf, name)?
         } else if let Some(path) = value.strip_prefix('@') {
-            let buf =
-                Zeroizing::new(std::fs::read(path).map_err(|e| {
-                    Error::Usage(format!("field '{name}': cannot read {path}: {e}"))
-                })?);
+            let buf = Zeroizing::new(std::fs::read(path).map_err(|e| {
+                Error::Usage(msg!("field-cannot-read", name = name, path = path, e = e))
+            })?);
             text(buf, name)?
         } else {
             Zeroizing::new(value.to_string())
@@ -95,8 +93,6 @@ pub fn fields(args: &[String]) -> Result<Vec<FieldInput>> {
 fn text(buf: Zeroizing<Vec<u8>>, name: &str) -> Result<Zeroizing<String>> {
     match std::str::from_utf8(&buf) {
         Ok(s) => Ok(Zeroizing::new(s.to_string())),
-        Err(_) => Err(Error::Usage(format!(
-            "field '{name}': the value is not UTF-8 text"
-        ))),
+        Err(_) => Err(Error::Usage(msg!("field-value-utf-8-text", name = name))),
     }
 }

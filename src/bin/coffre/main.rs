@@ -5,19 +5,38 @@
 mod cli;
 mod import;
 mod input;
+mod lang;
 mod run;
 
 use std::io::Write;
 use std::process::ExitCode;
-
-use clap::Parser;
 
 fn main() -> ExitCode {
     // Before any passphrase or key is in memory: a crash must not write them to disk.
     if let Err(e) = coffre::harden::forbid_core_dumps() {
         let _ = writeln!(std::io::stderr(), "coffre: warning: {e}");
     }
-    let cli = match cli::Cli::try_parse() {
+    // The language is needed before the arguments are parsed (for `--help` and
+    // usage errors), so `--lang` is looked for first among the raw arguments.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let flag = lang::flag_in(&args);
+    let env = |name: &str| std::env::var(name).ok();
+    match coffre::i18n::choose(flag.as_deref(), &env, None) {
+        Ok((l, choice)) => {
+            coffre::i18n::set_current(l);
+            lang::set_explicit(choice != coffre::i18n::Choice::Default);
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            let _ = writeln!(std::io::stderr(), "coffre: {}", coffre::text::escape(&msg));
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    }
+    let cmd = lang::localise_help(<cli::Cli as clap::CommandFactory>::command());
+    let parsed = cmd
+        .try_get_matches_from(&args)
+        .and_then(|m| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

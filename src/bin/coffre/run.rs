@@ -1,6 +1,8 @@
 //! Dispatch of each command to the library, and printing of its result as text or
 //! JSON.
 
+use coffre::i18n::{self, Lang};
+use coffre::{msg, tr};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -37,7 +39,7 @@ impl From<std::io::Error> for Failure {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             Failure::BrokenPipe
         } else {
-            Failure::Coffre(Error::Io(format!("cannot write output: {e}")))
+            Failure::Coffre(Error::Io(msg!("cannot-write-output", e = e)))
         }
     }
 }
@@ -74,7 +76,7 @@ impl Out {
 fn default_vault_dir() -> Result<PathBuf, Error> {
     dirs::data_dir()
         .map(|d| d.join("coffre").join("vault"))
-        .ok_or_else(|| Error::Usage("no data directory on this platform: give --vault DIR".into()))
+        .ok_or_else(|| Error::Usage(msg!("data-directory-platform-give-vault-dir")))
 }
 
 fn vault_dir(cli: &Cli) -> Result<PathBuf, Error> {
@@ -95,6 +97,7 @@ fn open_vault(cli: &Cli) -> Result<Vault, Error> {
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
             Ok(v) => {
+                crate::lang::from_policy(v.policy());
                 print_warnings(v.warnings());
                 return Ok(v);
             }
@@ -106,52 +109,39 @@ fn open_vault(cli: &Cli) -> Result<Vault, Error> {
 /// Prints what the library noticed without failing, on standard error.
 fn print_warnings(warnings: &[coffre::Warning]) {
     for w in warnings {
-        let text = match w {
-            coffre::Warning::LoosePermissions { path, mode, fixed } => format!(
-                "{} had mode {mode:o}: other accounts of this machine could reach it; {}",
-                path.display(),
-                if *fixed {
-                    "made private (owner only)"
-                } else {
-                    "could not change it: make the vault folder and its files owner-only (chmod -R go-rwx)"
-                }
-            ),
-            coffre::Warning::DamagedSnapshot { file, moved_to } => match moved_to {
-                Some(to) => format!(
-                    "the store's snapshot {} was damaged (a storage fault, not tampering): moved to {} and rebuilt from the store's log; no data was lost",
-                    file.display(),
-                    to.display()
-                ),
-                None => format!(
-                    "the store's snapshot {} is damaged (a storage fault, not tampering): this check rebuilt it in a temporary copy; the next coffre command run with write access replaces it",
-                    file.display()
-                ),
-            },
-            coffre::Warning::UnrecordedEntries {
-                first,
-                last,
-                in_journal,
-            } => format!(
-                "entries {first} to {last} {}; not vouched for by their signer yet; the next coffre command that opens the vault takes them in and flags them in the log",
-                if *in_journal {
-                    "were restored from the journal after an interruption (a crash or a power cut, or a journal written by someone with access to the disk)"
-                } else {
-                    "were found beyond the recorded end of the log (written outside coffre, or an interrupted write)"
-                }
-            ),
-            coffre::Warning::UnappliedChanges { count } => format!(
-                "{count} change(s) in the journal not yet applied; open the vault with coffre (any command) to apply them"
-            ),
-            other => format!("{other:?}"),
-        };
-        eprintln!("coffre: warning: {text}");
+        let text = i18n::words::warning(w, i18n::current());
+        eprintln!("coffre: {}", tr!("cli-warning", text = text));
+    }
+}
+
+/// The language of this run's output.
+fn lang() -> Lang {
+    i18n::current()
+}
+
+/// An RFC 3339 time of the vault as the language writes it, in the
+/// establishment's time zone (the text as it is if it is not a time).
+fn when(policy: &coffre::policy::Policy, t: &str) -> String {
+    match t.parse::<jiff::Timestamp>() {
+        Ok(ts) => i18n::date_time(lang(), ts, &policy.audit.timezone),
+        Err(_) => t.to_string(),
+    }
+}
+
+/// A category's label, with its id where the user may have to type it.
+fn category_with_id(policy: &coffre::policy::Policy, id: &str) -> String {
+    let label = policy.category_label(id, lang());
+    if label == id {
+        id.to_string()
+    } else {
+        format!("{label} ({id})")
     }
 }
 
 fn user(cli: &Cli) -> Result<String, Error> {
     cli.user
         .clone()
-        .ok_or_else(|| Error::Usage("say who you are: --user ID or COFFRE_USER".into()))
+        .ok_or_else(|| Error::Usage(msg!("say-who-you-user-id-coffre")))
 }
 
 fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
@@ -159,20 +149,23 @@ fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
     let pass = input::passphrase(&user)?;
     let session = vault.unlock(&user, &pass)?;
     if session.weak_kdf() {
-        eprintln!("coffre: warning: this passphrase uses a weak key derivation (--insecure-fast-kdf): tests and demonstrations only");
+        eprintln!("coffre: {}", tr!("cli-weak-kdf"));
     }
     let clock = vault.clock_check();
     if !clock.plausible() {
         eprintln!(
-            "coffre: warning: {}: check the system clock (time-based erasures are refused until it is right, or confirmed with --confirm-clock)",
-            clock.describe()
+            "coffre: {}",
+            tr!("cli-clock-warning", finding = clock.describe())
         );
     }
     for (key, staff) in session.grants_made() {
         eprintln!(
-            "coffre: granted key '{}' to {}",
-            coffre::text::escape(key),
-            coffre::text::escape(staff)
+            "coffre: {}",
+            tr!(
+                "cli-granted-key",
+                key = coffre::text::escape(key),
+                staff = coffre::text::escape(staff)
+            )
         );
     }
     Ok(session)
@@ -181,7 +174,7 @@ fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
 fn read_identity_file(path: &Path) -> Result<Identity, Error> {
     let text = zeroize::Zeroizing::new(
         std::fs::read_to_string(path)
-            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?,
+            .map_err(|e| Error::Usage(msg!("cannot-read", path = path.display(), e = e)))?,
     );
     Identity::from_file_text(&text)
 }
@@ -200,12 +193,12 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Policy(PolicyCmd::Check { file }) => {
             let p = coffre::policy::load(file)?;
-            out.line(&format!(
-                "{}: valid ({} categories, {} professions, {} kinds)",
-                file.display(),
-                p.categories.len(),
-                p.professions.len(),
-                p.kinds.len()
+            out.line(&tr!(
+                "cli-policy-valid",
+                file = file.display().to_string(),
+                categories = p.categories.len(),
+                professions = p.professions.len(),
+                kinds = p.kinds.len()
             ))
         }
         Command::Policy(PolicyCmd::Show) => {
@@ -219,7 +212,8 @@ pub fn run(cli: Cli) -> Res {
                 )?
             };
             if out.json {
-                let v = serde_json::to_value(&policy).map_err(|e| Error::Io(e.to_string()))?;
+                let v = serde_json::to_value(&policy)
+                    .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?;
                 out.json(&v)
             } else {
                 print_policy(&policy, &mut out)
@@ -229,31 +223,54 @@ pub fn run(cli: Cli) -> Res {
             let vault = open_vault(&cli)?;
             let x = vault.explain(&user(&cli)?, dossier)?;
             if out.json {
-                return out.json(&serde_json::to_value(&x).map_err(|e| Error::Io(e.to_string()))?);
+                return out
+                    .json(&serde_json::to_value(&x).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?);
             }
-            out.line(&format!(
-                "{} ({}) on dossier {}: {} the care team{}",
-                x.user,
-                x.profession,
-                x.dossier,
-                if x.in_team { "in" } else { "NOT in" },
-                if x.may_break_glass {
-                    "; may break the glass in an emergency"
-                } else {
-                    ""
-                }
+            let policy = vault.policy();
+            out.line(&tr!(
+                "cli-explain-head",
+                user = x.user.clone(),
+                profession = policy.profession_label(&x.profession, lang()),
+                dossier = x.dossier.clone(),
+                in_team = if x.in_team { "yes" } else { "no" },
+                break_glass = if x.may_break_glass { "yes" } else { "no" }
             ))?;
-            out.line(&format!(
-                "{:<16} {:<12} {:<13} {}",
-                "category", "policy", "key", "can read now"
-            ))?;
-            for c in &x.categories {
+            let rows: Vec<[String; 4]> = x
+                .categories
+                .iter()
+                .map(|c| {
+                    [
+                        category_with_id(policy, &c.category),
+                        tr!("cli-explain-policy", value = c.policy.to_string()),
+                        tr!("cli-explain-key", value = c.key.to_string()),
+                        if c.can_read_now {
+                            tr!("cli-yes")
+                        } else {
+                            tr!("cli-no")
+                        },
+                    ]
+                })
+                .collect();
+            let head = [
+                tr!("cli-explain-col-category"),
+                tr!("cli-explain-col-policy"),
+                tr!("cli-explain-col-key"),
+                tr!("cli-explain-col-now"),
+            ];
+            let width = |i: usize| {
+                rows.iter()
+                    .map(|r| r[i].chars().count())
+                    .chain(std::iter::once(head[i].chars().count()))
+                    .max()
+                    .unwrap_or(0)
+            };
+            let (w0, w1, w2) = (width(0), width(1), width(2));
+            for r in std::iter::once(&head).chain(rows.iter()) {
                 out.line(&format!(
-                    "{:<16} {:<12} {:<13} {}",
-                    c.category,
-                    c.policy,
-                    c.key,
-                    if c.can_read_now { "yes" } else { "no" }
+                    "{:<w0$} {:<w1$} {:<w2$} {}",
+                    r[0], r[1], r[2], r[3]
                 ))?;
             }
             Ok(())
@@ -274,35 +291,36 @@ pub fn run(cli: Cli) -> Res {
             if out.json {
                 return out.json(&json!({"ok": true, "vault_id": m.vault_id, "created": m.created, "records": m.records, "audit_entries": v.entries}));
             }
-            out.line(&format!(
-                "backup intact: vault {}, taken {}, {} records, {} files, audit log verified ({} entries)",
-                m.vault_id,
-                m.created,
-                m.records,
-                m.files.len(),
-                v.entries
+            out.line(&tr!(
+                "cli-backup-intact",
+                vault = m.vault_id.clone(),
+                taken = m.created.clone(),
+                records = m.records,
+                files = m.files.len(),
+                entries = v.entries
             ))
         }
         Command::Restore { file, recovery_key } => {
-            let dir = cli.vault.clone().ok_or_else(|| {
-                Error::Usage("give --vault DIR: a new folder to restore into".into())
-            })?;
+            let dir = cli
+                .vault
+                .clone()
+                .ok_or_else(|| Error::Usage(msg!("give-vault-dir-new-folder-restore")))?;
             let id = read_identity_file(recovery_key)?;
             let mut r = decrypt_backup(file, &id)?;
             let (m, v) = coffre::vault::backup::restore(&mut r, &dir)?;
-            out.line(&format!(
-                "vault {} restored into {} from the backup of {}: {} records, audit log verified ({} entries)",
-                m.vault_id,
-                dir.display(),
-                m.created,
-                m.records,
-                v.entries
+            out.line(&tr!(
+                "cli-restored",
+                vault = m.vault_id.clone(),
+                dir = dir.display().to_string(),
+                taken = m.created.clone(),
+                records = m.records,
+                entries = v.entries
             ))
         }
         Command::Audit(AuditCmd::Verify { since }) => {
             let since = match since {
                 Some(p) => Some(Checkpoint::parse(&std::fs::read_to_string(p).map_err(
-                    |e| Error::Usage(format!("cannot read {}: {e}", p.display())),
+                    |e| Error::Usage(msg!("cannot-read-2", p = p.display(), e = e)),
                 )?)?),
                 None => None,
             };
@@ -328,24 +346,20 @@ pub fn run(cli: Cli) -> Res {
                     "warnings": s.warnings,
                 }));
             }
-            out.line(&format!(
-                "audit log intact: {} entries, {} signed checkpoints, root {}",
-                s.entries,
-                s.checkpoints,
-                hex::encode(s.root)
+            out.line(&tr!(
+                "cli-audit-intact",
+                entries = s.entries,
+                checkpoints = s.checkpoints,
+                root = hex::encode(s.root)
             ))?;
             if let Some((size, proof)) = s.since {
-                out.line(&format!(
-                    "extends the given checkpoint of {size} entries (consistency proof of {proof} hashes verified)"
-                ))?;
+                out.line(&tr!("cli-audit-extends", size = size, proof = proof))?;
             }
             for w in &s.warnings {
-                out.line(&format!("warning: {w}"))?;
+                out.line(&tr!("cli-warning", text = w.to_string()))?;
             }
             if unsigned > 0 {
-                out.line(&format!(
-                    "note: the last {unsigned} entries are not covered by a signed checkpoint yet (signed at the next command)"
-                ))?;
+                out.line(&tr!("cli-audit-unsigned", unsigned = unsigned))?;
             }
             Ok(())
         }
@@ -353,26 +367,26 @@ pub fn run(cli: Cli) -> Res {
             let vault = open_vault(&cli)?;
             let c = vault
                 .latest_checkpoint()?
-                .ok_or_else(|| Error::NotFound("no signed checkpoint yet".into()))?;
+                .ok_or_else(|| Error::NotFound(msg!("signed-checkpoint-yet")))?;
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
             let mut f = opts
                 .open(path)
-                .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))?;
+                .map_err(|e| Error::Usage(msg!("cannot-create", path = path.display(), e = e)))?;
             f.write_all(c.to_text().as_bytes())
                 .and_then(|_| f.sync_all())
-                .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+                .map_err(|e| Error::Io(msg!("cannot-write", path = path.display(), e = e)))?;
             // `audit prune` goes no further than what an exported checkpoint covers.
             vault.record_exported_checkpoint(c.size)?;
             let signer = c.claimed_signer().unwrap_or_default();
             if out.json {
                 return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": signer, "origin": c.origin(), "time": c.time()}));
             }
-            out.line(&format!(
-                "checkpoint of {} entries signed by {} written to {}",
-                c.size,
-                signer,
-                path.display()
+            out.line(&tr!(
+                "cli-checkpoint-written",
+                size = c.size,
+                signer = signer.to_string(),
+                path = path.display().to_string()
             ))
         }
         Command::Audit(AuditCmd::Prune { yes, .. }) => {
@@ -412,9 +426,9 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
     let dir = vault_dir(cli)?;
     if let Some(p) = &a.recovery_out {
         if p.exists() {
-            return Err(Error::Usage(format!(
-                "{} already exists; choose a new file for the recovery key",
-                p.display()
+            return Err(Error::Usage(msg!(
+                "already-exists-choose-new-file-recovery",
+                p = p.display()
             ))
             .into());
         }
@@ -422,11 +436,20 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
     let policy = match &a.policy {
         Some(p) => Some((
             std::fs::read_to_string(p)
-                .map_err(|e| Error::Usage(format!("cannot read {}: {e}", p.display())))?,
+                .map_err(|e| Error::Usage(msg!("cannot-read-2", p = p.display(), e = e)))?,
             p.display().to_string(),
         )),
         None => None,
     };
+    // The policy's language speaks from here on, unless another choice was made.
+    let chosen = match &policy {
+        Some((text, file)) => coffre::policy::parse(text, file)?,
+        None => coffre::policy::parse(
+            coffre::policy::DEFAULT_POLICY,
+            coffre::policy::DEFAULT_POLICY_NAME,
+        )?,
+    };
+    crate::lang::from_policy(&chosen);
     let pass = input::new_passphrase(&a.admin_id)?;
     let opts = InitOptions {
         establishment: a.establishment.clone(),
@@ -456,15 +479,13 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
             write_secret_file(p, &file_text)?;
             if !out.json {
                 eprintln!(
-                    "coffre: recovery key written to {} — move it off this machine",
-                    p.display()
+                    "coffre: {}",
+                    tr!("cli-recovery-written", path = p.display().to_string())
                 );
             }
         }
         None => {
-            eprintln!(
-                "coffre: RECOVERY KEY (shown once; store it offline, then clear this screen):"
-            );
+            eprintln!("coffre: {}", tr!("cli-recovery-shown"));
             out.text(&file_text)?;
         }
     }
@@ -475,15 +496,12 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
             "genesis": report.genesis,
         }))
     } else {
-        out.line(&format!(
-            "vault {} created in {}",
-            report.vault_id,
-            dir.display()
+        out.line(&tr!(
+            "cli-vault-created",
+            vault = report.vault_id.clone(),
+            dir = dir.display().to_string()
         ))?;
-        out.line(&format!(
-            "genesis {} (the vault's identity: keep it with the recovery key; every checkpoint names it)",
-            report.genesis
-        ))
+        out.line(&tr!("cli-genesis", genesis = report.genesis.clone()))
     }
 }
 
@@ -498,14 +516,14 @@ fn create_private(path: &Path) -> Result<std::fs::File, Error> {
         opts.mode(0o600);
     }
     opts.open(path)
-        .map_err(|e| Error::Usage(format!("cannot create {}: {e}", path.display())))
+        .map_err(|e| Error::Usage(msg!("cannot-create", path = path.display(), e = e)))
 }
 
 fn write_secret_file(path: &Path, text: &str) -> Result<(), Error> {
     let mut f = create_private(path)?;
     f.write_all(text.as_bytes())
         .and_then(|_| f.sync_all())
-        .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| Error::Io(msg!("cannot-write", path = path.display(), e = e)))
 }
 
 fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
@@ -533,12 +551,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if out.json {
                 return out.json(&json!({"id": id, "pending": pending}));
             }
-            out.line(&format!("staff member {id} added"))?;
+            out.line(&tr!("cli-staff-added", id = id.clone()))?;
             if !pending.is_empty() {
-                out.line(&format!(
-                    "access pending for: {} (granted when a holder unlocks, or now with --recovery-key)",
-                    pending.join(", ")
-                ))?;
+                out.line(&tr!("cli-staff-pending", keys = pending.join(", ")))?;
             }
             Ok(())
         }
@@ -547,18 +562,28 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let rotations = s.pending_rotations()?;
             if out.json {
                 return out
-                    .json(&serde_json::to_value(&list).map_err(|e| Error::Io(e.to_string()))?);
+                    .json(&serde_json::to_value(&list).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?);
             }
             print_rotations(&rotations, out)?;
             for m in &list {
                 let pending = if m.pending.is_empty() {
                     String::new()
                 } else {
-                    format!("  pending: {}", m.pending.join(", "))
+                    format!(
+                        "  {}",
+                        tr!("cli-staff-list-pending", keys = m.pending.join(", "))
+                    )
                 };
+                let policy = s.vault().policy();
                 out.line(&format!(
-                    "{:<20} {:<22} {:<8} {}{}",
-                    m.id, m.profession, m.status, m.name, pending
+                    "{:<20} {:<30} {:<8} {}{}",
+                    m.id,
+                    policy.profession_label(&m.profession, lang()),
+                    tr!("cli-staff-status", status = m.status.to_string()),
+                    m.name,
+                    pending
                 ))?;
             }
             Ok(())
@@ -585,9 +610,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if view.damaged.is_empty() {
                 Ok(())
             } else {
-                Err(Error::Integrity(format!(
-                    "entries {} of dossier {id} are damaged or altered; the others are shown (run `coffre check`)",
-                    view.damaged.join(", ")
+                Err(Error::Integrity(msg!(
+                    "entries-dossier-damaged-altered-others-shown",
+                    join = view.damaged.join(", "),
+                    id = id
                 ))
                 .into())
             }
@@ -597,7 +623,11 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if out.json {
                 return out.json(&json!({"dossier": id, "added": staff_id}));
             }
-            out.line(&format!("{staff_id} added to the care team of {id}"))
+            out.line(&tr!(
+                "cli-team-added",
+                staff = staff_id.clone(),
+                id = id.clone()
+            ))
         }
         Command::Dossier(DossierCmd::Team(TeamCmd::List { id })) => {
             let team = s.team(id)?;
@@ -624,20 +654,22 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if out.json {
                 return out.json(&json!({"entry": entry, "version": v}));
             }
-            out.line(&format!("{entry} amended: version {v}"))
+            out.line(&tr!(
+                "cli-entry-amended",
+                entry = entry.clone(),
+                version = v
+            ))
         }
         Command::Entry(EntryCmd::Import { file, group }) => {
             let n = crate::import::run(s, file, *group as usize)?;
             if out.json {
                 return out.json(&json!({ "imported": n.written, "skipped": n.skipped }));
             }
-            match n.skipped {
-                0 => out.line(&format!("{} entries imported", n.written)),
-                k => out.line(&format!(
-                    "{} entries imported ({k} imported earlier from this file were skipped)",
-                    n.written
-                )),
-            }
+            out.line(&tr!(
+                "cli-imported",
+                written = n.written,
+                skipped = n.skipped
+            ))
         }
         Command::Entry(EntryCmd::Show { entry, break_glass }) => {
             let view = s.show_entry(entry, break_glass.as_deref())?;
@@ -665,20 +697,24 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             for v in &versions {
                 let author = author_label(s, &v.author);
-                out.line(&format!(
-                    "version {}  by {}  on {}",
-                    v.version, author, v.time
+                let policy = s.vault().policy();
+                out.line(&tr!(
+                    "cli-version-line",
+                    version = v.version,
+                    author = author,
+                    time = when(policy, &v.time)
                 ))?;
-                print_fields(&v.fields, &v.withheld, out)?;
+                print_fields(policy, &v.fields, &v.withheld, out)?;
             }
             Ok(())
         }
         Command::Audit(AuditCmd::Log { filter: f }) => {
             let outcome = match f.outcome.as_deref() {
                 None => None,
-                Some(o) => Some(Outcome::parse(o).ok_or_else(|| {
-                    Error::Usage("--outcome is one of ok, denied, failed, error".into())
-                })?),
+                Some(o) => Some(
+                    Outcome::parse(o)
+                        .ok_or_else(|| Error::Usage(msg!("outcome-one-ok-denied-failed-error")))?,
+                ),
             };
             let filter = Filter {
                 dossier: f.dossier.clone(),
@@ -690,7 +726,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             };
             for r in s.audit_log(&filter)? {
                 if out.json {
-                    out.json(&serde_json::to_value(&r).map_err(|e| Error::Io(e.to_string()))?)?;
+                    out.json(&serde_json::to_value(&r).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?)?;
                 } else {
                     out.line(&audit_line(&r))?;
                 }
@@ -700,20 +738,22 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         Command::Audit(AuditCmd::ReleaseJustifications { dossier }) => {
             let r = s.release_justifications(dossier)?;
             if out.json {
-                return out.json(&serde_json::to_value(&r).map_err(|e| Error::Io(e.to_string()))?);
+                return out
+                    .json(&serde_json::to_value(&r).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?);
             }
-            out.line(&format!(
-                "{} justification(s) of dossier {} released to the person (audit entries up to {}).",
-                r.released, r.dossier, r.up_to_seq
+            out.line(&tr!(
+                "cli-released",
+                released = r.released,
+                dossier = r.dossier.clone(),
+                up_to = r.up_to_seq
             ))?;
             if r.unreadable > 0 {
-                out.line(&format!(
-                    "{} justification(s) could not be opened with your audit keys and were not released.",
-                    r.unreadable
-                ))?;
+                out.line(&tr!("cli-released-unreadable", unreadable = r.unreadable))?;
             }
             if !r.person_copies {
-                out.line("The person has no personal access yet: their exports show the words; after `access grant`, release again for their own access.")?;
+                out.line(&tr!("cli-released-no-person-access"))?;
             }
             Ok(())
         }
@@ -721,27 +761,40 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let items = s.access_history(dossier)?;
             if out.json {
                 for i in &items {
-                    out.json(&serde_json::to_value(i).map_err(|e| Error::Io(e.to_string()))?)?;
+                    out.json(&serde_json::to_value(i).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?)?;
                 }
                 return Ok(());
             }
-            out.line(&format!(
-                "Who accessed the file {dossier} ({} events):",
-                items.len()
+            out.line(&tr!(
+                "cli-history-head",
+                dossier = dossier.clone(),
+                count = items.len()
             ))?;
             print_prunes(s.vault(), out)?;
+            let policy = s.vault().policy();
             for i in &items {
-                let who = match (&i.name, &i.profession_label) {
-                    (Some(n), Some(p)) => format!("{n} ({p})"),
-                    (Some(n), None) => n.clone(),
-                    _ => i.actor.clone(),
+                let profession = policy.profession_label(&i.profession, lang());
+                let who = match &i.name {
+                    Some(n) => format!("{n} ({profession})"),
+                    None => format!("{} ({profession})", i.actor),
                 };
-                let mut line = format!("  {}  {who} {}", i.time, i.what);
+                let what = i18n::render(&i18n::words::action(&i.action, i.outcome), lang());
+                let mut line = format!("  {}  {who} {what}", when(policy, &i.time));
                 if !i.categories.is_empty() {
-                    line.push_str(&format!(" [{}]", i.categories.join(", ")));
+                    let labels: Vec<String> = i
+                        .categories
+                        .iter()
+                        .map(|c| policy.category_label(c, lang()))
+                        .collect();
+                    line.push_str(&format!(" [{}]", labels.join(", ")));
                 }
                 if let Some(j) = &i.justification {
-                    line.push_str(&format!(" — justification, in their words: \"{j}\""));
+                    line.push_str(&format!(
+                        " — {}",
+                        tr!("cli-justification-words", text = j.clone())
+                    ));
                 }
                 out.line(&line)?;
             }
@@ -759,7 +812,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             })?;
             if out.json {
                 return out
-                    .json(&serde_json::to_value(&plan).map_err(|e| Error::Io(e.to_string()))?);
+                    .json(&serde_json::to_value(&plan).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?);
             }
             let period = match (&plan.from, &plan.to) {
                 (Some(a), Some(b)) => format!("{} entries dated {a} to {b}", plan.count),
@@ -797,11 +852,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let until = until.as_deref().map(normalise_time).transpose()?;
             let report = s.audit_report(since, until)?;
             let text = match (format, out.json) {
-                (ReportFormat::Json, _) | (_, true) => {
-                    serde_json::to_string_pretty(&report).map_err(|e| Error::Io(e.to_string()))?
-                }
-                (ReportFormat::Html, false) => coffre::audit::render::report_html(&report),
-                (ReportFormat::Text, false) => coffre::audit::render::report_text(&report),
+                (ReportFormat::Json, _) | (_, true) => serde_json::to_string_pretty(&report)
+                    .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
+                (ReportFormat::Html, false) => coffre::audit::render::report_html(&report, lang()),
+                (ReportFormat::Text, false) => coffre::audit::render::report_text(&report, lang()),
             };
             if matches!(format, ReportFormat::Text) && !out.json {
                 print_prunes(s.vault(), out)?;
@@ -811,7 +865,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         Command::Staff(StaffCmd::Passwd) => {
             let new = input::new_passphrase(s.user())?;
             s.change_passphrase(&new)?;
-            out.line("passphrase changed; the old one no longer works")
+            out.line(&tr!("cli-passphrase-changed"))
         }
         Command::Staff(StaffCmd::Revoke { id, recovery_key }) => {
             let recovery = recovery_key
@@ -819,7 +873,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 .map(read_identity_file)
                 .transpose()?;
             let pending = s.revoke_staff(id, recovery.as_ref())?;
-            out.line(&format!("{id} revoked: they can no longer unlock"))?;
+            out.line(&tr!("cli-revoked", id = id.clone()))?;
             print_rotations(&pending, out)
         }
         Command::Staff(StaffCmd::Approve {
@@ -830,22 +884,22 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let request = s.approval_request(id)?;
             if *refuse {
                 s.refuse_approval(id)?;
-                return out.line(&format!(
-                    "approval of {id} refused (recorded in the audit log)"
-                ));
+                return out.line(&tr!("cli-approval-refused", id = id.clone()));
             }
             let recovery = recovery_key
                 .as_deref()
                 .map(read_identity_file)
                 .transpose()?;
             if !out.json {
-                out.line(&format!(
-                    "{id} ({}) was added by {} on {}; waiting: {}",
-                    request.profession,
-                    request.invited_by,
-                    request.invited,
-                    if request.keys.is_empty() {
-                        "nothing".to_string()
+                let policy = s.vault().policy();
+                out.line(&tr!(
+                    "cli-approval-request",
+                    id = id.clone(),
+                    profession = policy.profession_label(&request.profession, lang()),
+                    invited_by = request.invited_by.clone(),
+                    invited = when(policy, &request.invited),
+                    keys = if request.keys.is_empty() {
+                        tr!("cli-nothing")
                     } else {
                         request.keys.join(", ")
                     }
@@ -853,12 +907,19 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             let keys = s.approve_staff(id, recovery.as_ref())?;
             for (key, staff) in s.grants_made().iter().filter(|(_, staff)| staff == id) {
-                eprintln!("coffre: granted key '{key}' to {staff}");
+                eprintln!(
+                    "coffre: {}",
+                    tr!("cli-granted-key", key = key.clone(), staff = staff.clone())
+                );
             }
             if out.json {
                 out.json(&json!({"approved": keys, "member": request}))
             } else {
-                out.line(&format!("{id} approved for {}", keys.join(", ")))
+                out.line(&tr!(
+                    "cli-approved",
+                    id = id.clone(),
+                    keys = keys.join(", ")
+                ))
             }
         }
         Command::Staff(StaffCmd::SetProfession {
@@ -871,7 +932,11 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 .map(read_identity_file)
                 .transpose()?;
             let pending = s.set_profession(id, profession, recovery.as_ref())?;
-            out.line(&format!("{id} is now {profession}"))?;
+            out.line(&tr!(
+                "cli-profession-set",
+                id = id.clone(),
+                profession = s.vault().policy().profession_label(profession, lang())
+            ))?;
             print_rotations(&pending, out)
         }
         Command::Backup {
@@ -880,7 +945,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         } => {
             let r = coffre::crypto::wrap::parse_recipient(s.vault().recovery_recipient())?;
             let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-                .map_err(|e| Error::Io(format!("cannot encrypt the backup: {e}")))?;
+                .map_err(|e| Error::Io(msg!("cannot-encrypt-backup", e = e)))?;
             // The library audits the backup first and records a failure of its own
             // writer; a failure to finish or sync the file is recorded here.
             let mut handed_over = false;
@@ -896,15 +961,15 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if out.json {
                 return out.json(&json!({"file": path.display().to_string(), "records": m.records, "audit_entries": m.audit_entries}));
             }
-            out.line(&format!(
-                "backup written to {}: {} records, {} audit entries, encrypted to the recovery key",
-                path.display(),
-                m.records,
-                m.audit_entries
+            out.line(&tr!(
+                "cli-backup-written",
+                path = path.display().to_string(),
+                records = m.records,
+                entries = m.audit_entries
             ))
         }
         Command::Backup { .. } => {
-            Err(Error::Usage("give --out FILE, or `backup verify FILE`".into()).into())
+            Err(Error::Usage(msg!("give-out-file-backup-verify-file")).into())
         }
         Command::Recovery(RecoveryCmd::Split {
             recovery_key,
@@ -914,14 +979,12 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         }) => {
             let id = read_identity_file(recovery_key)?;
             if id.recipient() != s.vault().recovery_recipient() {
-                return Err(
-                    Error::Auth("this is not the recovery key of this vault".into()).into(),
-                );
+                return Err(Error::Auth(msg!("recovery-key-vault")).into());
             }
             if out_dir.exists() {
-                return Err(Error::Usage(format!(
-                    "{} exists: give a new folder",
-                    out_dir.display()
+                return Err(Error::Usage(msg!(
+                    "exists-give-new-folder",
+                    out_dir = out_dir.display()
                 ))
                 .into());
             }
@@ -929,21 +992,27 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             let lines =
                 coffre::crypto::shares::split(&secret, *threshold, *shares, s.vault().id())?;
             s.record_recovery_split(*threshold, *shares)?;
-            std::fs::create_dir_all(out_dir)
-                .map_err(|e| Error::Usage(format!("cannot create {}: {e}", out_dir.display())))?;
+            std::fs::create_dir_all(out_dir).map_err(|e| {
+                Error::Usage(msg!("cannot-create-2", out_dir = out_dir.display(), e = e))
+            })?;
             for (i, line) in lines.iter().enumerate() {
                 let text = zeroize::Zeroizing::new(format!(
-                    "# Coffre recovery key share {} of {} ({} needed). Keep it apart from the others.\n{}\n",
-                    i + 1,
-                    shares,
-                    threshold,
+                    "# {}\n{}\n",
+                    tr!(
+                        "cli-share-file-head",
+                        n = ((i + 1) as u64),
+                        shares = u64::from(*shares),
+                        threshold = u64::from(*threshold)
+                    ),
                     line.as_str()
                 ));
                 write_secret_file(&out_dir.join(format!("share-{}.txt", i + 1)), &text)?;
             }
-            out.line(&format!(
-                "{shares} shares written to {} ({threshold} needed to rebuild the key); give them to different people, then destroy the key file",
-                out_dir.display()
+            out.line(&tr!(
+                "cli-shares-written",
+                shares = u64::from(*shares),
+                dir = out_dir.display().to_string(),
+                threshold = u64::from(*threshold)
             ))
         }
         Command::Recover {
@@ -958,19 +1027,17 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                     for p in shares {
                         let text =
                             zeroize::Zeroizing::new(std::fs::read_to_string(p).map_err(|e| {
-                                Error::Usage(format!("cannot read {}: {e}", p.display()))
+                                Error::Usage(msg!("cannot-read-2", p = p.display(), e = e))
                             })?);
                         let line = text
                             .lines()
                             .find(|l| l.starts_with("coffre-share/"))
-                            .ok_or_else(|| {
-                                Error::Usage(format!("{} holds no share", p.display()))
-                            })?;
+                            .ok_or_else(|| Error::Usage(msg!("holds-share", p = p.display())))?;
                         lines.push(zeroize::Zeroizing::new(line.to_string()));
                     }
                     let secret = coffre::crypto::shares::combine(&lines, s.vault().id())?;
                     let text = std::str::from_utf8(&secret)
-                        .map_err(|_| Error::Usage("the shares do not rebuild a key".into()))?;
+                        .map_err(|_| Error::Usage(msg!("shares-do-rebuild-key")))?;
                     (
                         Identity::parse(text)?,
                         format!("reassembled from {} shares", lines.len()),
@@ -979,8 +1046,15 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             };
             let pass = input::new_passphrase(staff)?;
             s.recover_staff(staff, &pass, &id, &how)?;
-            out.line(&format!(
-                "{staff} has a new passphrase; their keys were re-granted with the recovery key ({how})"
+            let how_words = if recovery_key.is_some() {
+                tr!("cli-recover-how-file")
+            } else {
+                tr!("cli-recover-how-shares", count = shares.len())
+            };
+            out.line(&tr!(
+                "cli-recovered",
+                staff = staff.clone(),
+                how = how_words
             ))
         }
         Command::Restore { .. } => Ok(()),
@@ -991,23 +1065,33 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 .transpose()?;
             let r = s.check(recovery.as_ref())?;
             if out.json {
-                out.json(&serde_json::to_value(&r).map_err(|e| Error::Io(e.to_string()))?)?;
+                out.json(
+                    &serde_json::to_value(&r)
+                        .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
+                )?;
             } else {
-                out.line(&format!(
-                    "{} records, {} sealed fields intact, {} not checked (no key: use --recovery-key to check all), {} damaged",
-                    r.records,
-                    r.fields_checked,
-                    r.fields_unchecked,
-                    r.damaged.len()
+                out.line(&tr!(
+                    "cli-check-summary",
+                    records = r.records,
+                    checked = r.fields_checked,
+                    unchecked = r.fields_unchecked,
+                    damaged = r.damaged.len()
                 ))?;
                 for d in &r.damaged {
-                    out.line(&format!("DAMAGED {}: {}", d.item, d.reason))?;
+                    out.line(&tr!(
+                        "cli-check-damaged",
+                        item = d.item.clone(),
+                        reason = d.reason.clone()
+                    ))?;
                 }
             }
             if r.damaged.is_empty() {
                 Ok(())
             } else {
-                Err(Error::Integrity(format!("{} damaged item(s)", r.damaged.len())).into())
+                Err(
+                    Error::Integrity(msg!("damaged-item-s", damaged_count = r.damaged.len()))
+                        .into(),
+                )
             }
         }
         Command::Keys(KeysCmd::Rotate) => {
@@ -1019,9 +1103,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                     let width = 30u64;
                     let filled = (d * width).checked_div(t).unwrap_or(width);
                     eprint!(
-                        "\r[{}{}] {d}/{t} data keys",
+                        "\r[{}{}] {}",
                         "#".repeat(filled as usize),
-                        " ".repeat((width - filled) as usize)
+                        " ".repeat((width - filled) as usize),
+                        tr!("cli-rotate-progress", done = d, total = t)
                     );
                     if d == t {
                         eprintln!();
@@ -1031,19 +1116,15 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             if out.json {
                 return out.json(&json!({"rewrapped": done, "left_for_other_holders": skipped}));
             }
-            out.line(&format!(
-                "{done} data key(s) re-wrapped; {skipped} left for holders of other categories"
-            ))
+            out.line(&tr!("cli-rotated", done = done, skipped = skipped))
         }
         Command::Dossier(DossierCmd::Close { id, rule }) => {
             s.close_dossier(id, rule.as_deref())?;
-            out.line(&format!(
-                "dossier {id} closed: its retention period starts today"
-            ))
+            out.line(&tr!("cli-dossier-closed", id = id.clone()))
         }
         Command::Dossier(DossierCmd::Erase { id, reason }) => {
             s.erase_dossier(id, reason)?;
-            out.line(&format!("dossier {id} erased: its keys are destroyed"))
+            out.line(&tr!("cli-dossier-erased", id = id.clone()))
         }
         Command::Retention(RetentionCmd::Due { all }) => {
             let items = s.retention_list(!all)?;
@@ -1059,12 +1140,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 return out.json(&json!({"erased": yes, "dossiers": items}));
             }
             if !yes {
-                out.line(&format!(
-                    "dry run: {} dossier(s) would be erased (add --yes):",
-                    items.len()
-                ))?;
+                out.line(&tr!("cli-retention-dry-run", count = items.len()))?;
             } else {
-                out.line(&format!("{} dossier(s) erased:", items.len()))?;
+                out.line(&tr!("cli-retention-erased", count = items.len()))?;
             }
             print_retention(&items, out)
         }
@@ -1076,17 +1154,14 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 .as_deref()
                 .map(read_identity_file)
                 .transpose()?;
-            let pass = input::new_passphrase(&format!("the person of dossier {dossier}"))?;
+            let pass = input::new_passphrase(&tr!("cli-prompt-person", dossier = dossier.clone()))?;
             let missing = s.grant_person_access(dossier, &pass, recovery.as_ref())?;
             if out.json {
                 return out.json(&json!({"dossier": dossier, "granted": true, "pending": missing}));
             }
-            out.line(&format!("personal access to {dossier} granted"))?;
+            out.line(&tr!("cli-access-granted", dossier = dossier.clone()))?;
             if !missing.is_empty() {
-                out.line(&format!(
-                    "not yet readable by the person: {} (follows when a holder of those keys works on the file, or now with --recovery-key)",
-                    missing.join(", ")
-                ))?;
+                out.line(&tr!("cli-access-missing", keys = missing.join(", ")))?;
             }
             Ok(())
         }
@@ -1105,12 +1180,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 (Some(r), _) => {
                     let r = coffre::crypto::wrap::parse_recipient(r)?;
                     age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-                        .map_err(|e| {
-                            Error::Usage(format!("cannot encrypt to this recipient: {e}"))
-                        })?
+                        .map_err(|e| Error::Usage(msg!("cannot-encrypt-recipient", e = e)))?
                 }
                 (None, true) => {
-                    let pass = input::new_passphrase("the export")?;
+                    let pass = input::new_passphrase(&tr!("cli-prompt-export"))?;
                     // The export's passphrase follows the vault's rule (age derives its own key).
                     let kdf = if s.vault().weak_kdf() {
                         KdfParams::INSECURE_FAST
@@ -1121,21 +1194,22 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         &pass, &kdf,
                     )?)
                 }
-                (None, false) => {
-                    return Err(Error::Usage("give --recipient or --passphrase".into()).into())
-                }
+                (None, false) => return Err(Error::Usage(msg!("give-recipient-passphrase")).into()),
             };
             let summary = write_export(s, dossier, recovery.as_ref(), encryptor, path)?;
             if out.json {
                 return out
-                    .json(&serde_json::to_value(&summary).map_err(|e| Error::Io(e.to_string()))?);
+                    .json(&serde_json::to_value(&summary).map_err(|e| {
+                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
+                    })?);
             }
-            out.line(&format!(
-                "export of {dossier} written to {}: {} entries, {} access events, {} withheld field(s)",
-                path.display(),
-                summary.entries,
-                summary.history,
-                summary.withheld.values().sum::<u64>()
+            out.line(&tr!(
+                "cli-export-written",
+                dossier = dossier.clone(),
+                path = path.display().to_string(),
+                entries = summary.entries,
+                events = summary.history,
+                withheld = summary.withheld.values().sum::<u64>()
             ))
         }
         Command::Access(AccessCmd::Note {
@@ -1156,10 +1230,16 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             profession,
         }) => {
             s.record_objection(dossier, category, profession)?;
-            out.line(&format!("objection recorded: '{category}' is no longer shared with '{profession}' for {dossier}"))
+            let policy = s.vault().policy();
+            out.line(&tr!(
+                "cli-objection-recorded",
+                category = policy.category_label(category, lang()),
+                profession = policy.profession_label(profession, lang()),
+                dossier = dossier.clone()
+            ))
         }
         Command::Access(AccessCmd::View { .. }) => {
-            Err(Error::Usage("access view is for the person: run it without --user".into()).into())
+            Err(Error::Usage(msg!("access-view-person-run-without-user")).into())
         }
         // Handled before unlocking.
         Command::Init(_)
@@ -1172,26 +1252,33 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
 
 /// Which period the access trail covers, and each prune (when, by whom).
 fn print_prunes(vault: &Vault, out: &mut Out) -> Res {
-    let rules = &vault.policy().audit;
+    let policy = vault.policy();
+    let retention = policy.audit.trail_retention.clone();
     let prunes = vault.prunes()?;
     match prunes.last() {
         None => out.line(&format!(
-            "  (the access trail is kept {}; nothing was pruned yet)",
-            rules.trail_retention
+            "  {}",
+            tr!("cli-trail-none-pruned", retention = retention)
         )),
         Some(last) => {
             out.line(&format!(
-                "  (the access trail covers entries from {} on; it is kept {})",
-                rfc3339_of(last.cutoff),
-                rules.trail_retention
+                "  {}",
+                tr!(
+                    "cli-trail-covers",
+                    from = when(policy, &rfc3339_of(last.cutoff)),
+                    retention = retention.clone()
+                )
             ))?;
             for p in &prunes {
                 out.line(&format!(
-                    "  older entries pruned on {} by {}: {} entries dated before {}",
-                    rfc3339_of(p.time),
-                    p.by,
-                    p.count,
-                    rfc3339_of(p.cutoff)
+                    "  {}",
+                    tr!(
+                        "cli-trail-pruned",
+                        when = when(policy, &rfc3339_of(p.time)),
+                        by = p.by.clone(),
+                        count = p.count,
+                        cutoff = when(policy, &rfc3339_of(p.cutoff))
+                    )
                 ))?;
             }
             Ok(())
@@ -1218,58 +1305,80 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
         AccessCmd::View { dossier }
         | AccessCmd::Note { dossier, .. }
         | AccessCmd::Object { dossier, .. } => dossier,
-        _ => return Err(Error::Usage("this command needs --user".into()).into()),
+        _ => return Err(Error::Usage(msg!("command-needs-user")).into()),
     };
-    let pass = input::passphrase(&format!("dossier {dossier}"))?;
+    let pass = input::passphrase(&tr!("cli-prompt-dossier", dossier = dossier.clone()))?;
     let p = vault.unlock_person(dossier, &pass)?;
     if p.weak_kdf() {
-        eprintln!("coffre: warning: this passphrase uses a weak key derivation (--insecure-fast-kdf): tests and demonstrations only");
+        eprintln!("coffre: {}", tr!("cli-weak-kdf"));
     }
+    let policy = vault.policy();
     match a {
         AccessCmd::View { .. } => {
             let view = p.view()?;
             let history = p.history()?;
             if out.json {
                 let mut v = dossier_json(&view);
-                v["access_history"] =
-                    serde_json::to_value(&history).map_err(|e| Error::Io(e.to_string()))?;
+                v["access_history"] = serde_json::to_value(&history)
+                    .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?;
                 return out.json(&v);
             }
             let who = match (&view.name, &view.birthdate) {
-                (Some(n), Some(b)) => format!("{n}, né(e) le {b}"),
+                (Some(n), Some(b)) => {
+                    tr!("cli-person-who", name = n.clone(), birthdate = b.clone())
+                }
                 _ => String::new(),
             };
-            out.line(&format!("Votre dossier {} — {who}", view.id))?;
+            out.line(&tr!("cli-person-head", id = view.id.clone(), who = who))?;
             for e in &view.entries {
                 out.line(&format!(
-                    "  {} ({}) version {}",
-                    e.kind, e.created, e.version
+                    "  {}",
+                    tr!(
+                        "cli-person-entry",
+                        kind = policy.kind_label(&e.kind, lang()),
+                        created = when(policy, &e.created),
+                        version = e.version
+                    )
                 ))?;
                 for (name, f) in &e.fields {
-                    out.text(&format!("    {}: {}", coffre::text::escape(name), f.value))?;
+                    out.text(&format!(
+                        "    {} : {}",
+                        coffre::text::escape(&policy.field_label(name, lang())),
+                        f.value
+                    ))?;
                 }
                 for w in &e.withheld {
                     out.line(&format!(
-                        "    {}: non communicable ({})",
-                        w.field, w.category
+                        "    {}",
+                        tr!(
+                            "cli-person-withheld",
+                            field = policy.field_label(&w.field, lang()),
+                            category = policy.category_label(&w.category, lang())
+                        )
                     ))?;
                 }
             }
-            out.line("Qui a consulté ou modifié votre dossier :")?;
+            out.line(&tr!("cli-person-history-head"))?;
             for h in &history {
-                let who = h
-                    .profession_label
-                    .clone()
-                    .unwrap_or_else(|| h.actor.clone());
+                let who = policy.profession_label(&h.profession, lang());
+                let what = i18n::render(&i18n::words::action(&h.action, h.outcome), lang());
+                let cats: Vec<String> = h
+                    .categories
+                    .iter()
+                    .map(|c| policy.category_label(c, lang()))
+                    .collect();
                 let mut line = format!(
                     "  {} {} {} [{}]",
-                    h.time,
+                    when(policy, &h.time),
                     who,
-                    h.what,
-                    h.categories.join(", ")
+                    what,
+                    cats.join(", ")
                 );
                 if let Some(j) = &h.justification {
-                    line.push_str(&format!(" — justification : « {j} »"));
+                    line.push_str(&format!(
+                        " — {}",
+                        tr!("cli-justification-words", text = j.clone())
+                    ));
                 }
                 out.line(&line)?;
             }
@@ -1285,8 +1394,10 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
             ..
         } => {
             p.object(category, profession)?;
-            out.line(&format!(
-                "objection recorded: '{category}' is no longer shared with '{profession}'"
+            out.line(&tr!(
+                "cli-objection-recorded-person",
+                category = policy.category_label(category, lang()),
+                profession = policy.profession_label(profession, lang())
             ))
         }
         _ => Ok(()),
@@ -1295,23 +1406,14 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
 
 fn decrypt_backup(path: &Path, id: &Identity) -> Result<Box<dyn std::io::Read>, Error> {
     let f = std::fs::File::open(path)
-        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
-    let d = age::Decryptor::new_buffered(std::io::BufReader::new(f)).map_err(|_| {
-        Error::Integrity(format!(
-            "{} is not a coffre backup (not an age file)",
-            path.display()
-        ))
-    })?;
+        .map_err(|e| Error::Usage(msg!("cannot-read", path = path.display(), e = e)))?;
+    let d = age::Decryptor::new_buffered(std::io::BufReader::new(f))
+        .map_err(|_| Error::Integrity(msg!("coffre-backup-age-file", path = path.display())))?;
     let r = d
         .decrypt(std::iter::once(id.age_identity() as &dyn age::Identity))
         .map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => {
-                Error::Auth("this recovery key does not open this backup".into())
-            }
-            _ => Error::Integrity(format!(
-                "{} is damaged: its header does not verify",
-                path.display()
-            )),
+            age::DecryptError::NoMatchingKeys => Error::Auth(msg!("recovery-key-does-open-backup")),
+            _ => Error::Integrity(msg!("damaged-header-does-verify", path = path.display())),
         })?;
     Ok(Box::new(r))
 }
@@ -1324,7 +1426,8 @@ fn write_encrypted<T>(
 ) -> Result<T, Error> {
     let file = create_private(path)?;
     let result = (|| {
-        let werr = |e: std::io::Error| Error::Io(format!("cannot write {}: {e}", path.display()));
+        let werr =
+            |e: std::io::Error| Error::Io(msg!("cannot-write", path = path.display(), e = e));
         let mut w = encryptor
             .wrap_output(std::io::BufWriter::new(file))
             .map_err(werr)?;
@@ -1364,9 +1467,10 @@ fn write_export(
 
 fn print_rotations(pending: &[coffre::vault::PendingRotation], out: &mut Out) -> Res {
     for p in pending {
-        out.line(&format!(
-            "rotation pending: {} ({}) — done when a holder of that key unlocks, or with --recovery-key",
-            p.key, p.reason
+        out.line(&tr!(
+            "cli-rotation-pending",
+            key = p.key.clone(),
+            reason = p.reason.to_string()
         ))?;
     }
     Ok(())
@@ -1374,21 +1478,24 @@ fn print_rotations(pending: &[coffre::vault::PendingRotation], out: &mut Out) ->
 
 fn print_retention(items: &[coffre::vault::RetentionItem], out: &mut Out) -> Res {
     if out.json {
-        return out.json(&serde_json::to_value(items).map_err(|e| Error::Io(e.to_string()))?);
+        return out.json(
+            &serde_json::to_value(items)
+                .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
+        );
     }
     if items.is_empty() {
-        return out.line("no dossier");
+        return out.line(&tr!("cli-no-dossier"));
     }
     for i in items {
-        out.line(&format!(
-            "{}  closed {}  rule {}  kept {} years ({})  due {}{}",
-            i.dossier,
-            i.closed,
-            i.rule,
-            i.years,
-            i.because,
-            i.due,
-            if i.past_due { "  PAST DUE" } else { "" }
+        out.line(&tr!(
+            "cli-retention-item",
+            dossier = i.dossier.clone(),
+            closed = i.closed.clone(),
+            rule = i.rule.clone(),
+            years = i.years,
+            because = i.because.clone(),
+            due = i.due.clone(),
+            past_due = if i.past_due { "yes" } else { "no" }
         ))?;
     }
     Ok(())
@@ -1418,29 +1525,35 @@ fn audit_line(r: &coffre::views::AuditRecord) -> String {
         line.push_str(&format!(" categories={}", e.categories.join(",")));
     }
     if e.break_glass {
-        line.push_str(" BREAK-GLASS");
+        line.push_str(&format!(" {}", tr!("cli-audit-break-glass")));
     }
     if let Some(d) = &e.detail {
         line.push_str(&format!(" ({d})"));
     }
     if let Some(j) = &r.justification_text {
-        line.push_str(&format!(" justification (the actor's words): \"{j}\""));
+        line.push_str(&format!(
+            " {}",
+            tr!("cli-audit-justification", text = j.clone())
+        ));
     }
     line
 }
 
 fn print_summaries(list: &[DossierSummary], out: &mut Out) -> Res {
     if out.json {
-        return out.json(&serde_json::to_value(list).map_err(|e| Error::Io(e.to_string()))?);
+        return out.json(
+            &serde_json::to_value(list)
+                .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
+        );
     }
     if list.is_empty() {
-        return out.line("no dossier");
+        return out.line(&tr!("cli-no-dossier"));
     }
     for d in list {
         let who = match (&d.name, &d.birthdate) {
-            (Some(n), Some(b)) => format!("{n} (born {b})"),
-            _ if d.in_team => "(name withheld)".to_string(),
-            _ => "(not in your care team)".to_string(),
+            (Some(n), Some(b)) => tr!("cli-summary-born", name = n.clone(), birthdate = b.clone()),
+            _ if d.in_team => tr!("cli-summary-name-withheld"),
+            _ => tr!("cli-summary-not-in-team"),
         };
         out.line(&format!("{}  {}", d.id, who))?;
     }
@@ -1481,14 +1594,20 @@ fn author_label(s: &mut Session<'_>, id: &str) -> String {
 
 fn print_entry(s: &mut Session<'_>, e: &EntryView, out: &mut Out) -> Res {
     let author = author_label(s, &e.author);
-    out.line(&format!(
-        "entry {}  kind {}  version {}  by {}  on {}",
-        e.id, e.kind, e.version, author, e.created
+    let policy = s.vault().policy();
+    out.line(&tr!(
+        "cli-entry-head",
+        id = e.id.clone(),
+        kind = policy.kind_label(&e.kind, lang()),
+        version = e.version,
+        author = author,
+        time = when(policy, &e.created)
     ))?;
-    print_fields(&e.fields, &e.withheld, out)
+    print_fields(policy, &e.fields, &e.withheld, out)
 }
 
 fn print_fields(
+    policy: &coffre::policy::Policy,
     fields: &std::collections::BTreeMap<String, coffre::views::FieldValue>,
     withheld: &[coffre::views::Withheld],
     out: &mut Out,
@@ -1496,17 +1615,17 @@ fn print_fields(
     for (name, v) in fields {
         out.text(&format!(
             "  {} [{}]: {}",
-            coffre::text::escape(name),
-            v.category,
+            coffre::text::escape(&policy.field_label(name, lang())),
+            policy.category_label(&v.category, lang()),
             v.value
         ))?;
     }
     for w in withheld {
-        out.line(&format!(
-            "  {} [{}]: WITHHELD ({})",
-            w.field,
-            w.category,
-            w.reason.explain()
+        out.line(&tr!(
+            "cli-field-withheld",
+            field = policy.field_label(&w.field, lang()),
+            category = policy.category_label(&w.category, lang()),
+            reason = i18n::render(&i18n::words::withheld_reason(w.reason), lang())
         ))?;
     }
     Ok(())
@@ -1514,15 +1633,15 @@ fn print_fields(
 
 fn print_dossier(s: &mut Session<'_>, d: &DossierView, out: &mut Out) -> Res {
     let who = match (&d.name, &d.birthdate) {
-        (Some(n), Some(b)) => format!("{n}, born {b}"),
-        _ => "identity withheld".to_string(),
+        (Some(n), Some(b)) => tr!("cli-dossier-who", name = n.clone(), birthdate = b.clone()),
+        _ => tr!("cli-dossier-identity-withheld"),
     };
-    out.line(&format!("dossier {}: {}", d.id, who))?;
+    out.line(&tr!("cli-dossier-head", id = d.id.clone(), who = who))?;
     if d.break_glass {
-        out.line("BREAK-THE-GLASS ACCESS: recorded and reported to the data protection officer")?;
+        out.line(&tr!("cli-dossier-break-glass"))?;
     }
     if d.entries.is_empty() {
-        out.line("no entry yet")?;
+        out.line(&tr!("cli-dossier-no-entry"))?;
     }
     for e in &d.entries {
         print_entry(s, e, out)?;
@@ -1531,28 +1650,33 @@ fn print_dossier(s: &mut Session<'_>, d: &DossierView, out: &mut Out) -> Res {
 }
 
 fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
-    out.line(&format!("policy {} (format {})", p.name, p.format))?;
-    out.line(&format!(
-        "break-the-glass lasts {} hours",
-        p.rules.break_glass_hours
+    let l = lang();
+    out.line(&tr!(
+        "cli-policy-head",
+        name = p.name.clone(),
+        format = p.format
     ))?;
-    out.line("categories:")?;
+    out.line(&tr!(
+        "cli-policy-break-glass",
+        hours = p.rules.break_glass_hours
+    ))?;
+    out.line(&tr!("cli-policy-categories"))?;
     for (id, c) in &p.categories {
         let mut flags = Vec::new();
         if c.author_only {
-            flags.push("author only".to_string());
+            flags.push(tr!("cli-policy-author-only"));
         }
         if c.withheld.is_some() {
-            flags.push("withheld from the person".to_string());
+            flags.push(tr!("cli-policy-withheld"));
         }
         let flags = if flags.is_empty() {
             String::new()
         } else {
             format!(" [{}]", flags.join(", "))
         };
-        out.line(&format!("  {id:<14} {}{flags}", c.description))?;
+        out.line(&format!("  {id:<14} {}{flags}", c.labels.get(l)))?;
     }
-    out.line("professions (W write+read, R read):")?;
+    out.line(&tr!("cli-policy-professions"))?;
     for (id, pr) in &p.professions {
         let cells: Vec<String> = p
             .categories
@@ -1568,15 +1692,32 @@ fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
             })
             .collect();
         let caps: Vec<&str> = pr.can.iter().map(|c| c.name()).collect();
-        out.line(&format!("  {id:<22} {}", cells.join(" ")))?;
+        out.line(&format!("  {id:<22} {}", pr.labels.get(l)))?;
+        out.line(&format!("  {:<22} {}", "", cells.join(" ")))?;
         if !caps.is_empty() {
-            out.line(&format!("  {:<22} may: {}", "", caps.join(", ")))?;
+            out.line(&format!(
+                "  {:<22} {}",
+                "",
+                tr!("cli-policy-may", caps = caps.join(", "))
+            ))?;
         }
     }
-    out.line("entry kinds:")?;
+    out.line(&tr!("cli-policy-kinds"))?;
     for (id, k) in &p.kinds {
-        let f: Vec<String> = k.fields.iter().map(|(n, c)| format!("{n}({c})")).collect();
-        out.line(&format!("  {id:<14} {}", f.join(" ")))?;
+        let f: Vec<String> = k
+            .fields
+            .iter()
+            .map(|(n, c)| {
+                tr!(
+                    "cli-policy-field",
+                    name = n.clone(),
+                    label = p.field_label(n, l),
+                    category = c.clone()
+                )
+            })
+            .collect();
+        out.line(&format!("  {id:<14} {}", k.labels.get(l)))?;
+        out.line(&format!("  {:<14} {}", "", f.join(", ")))?;
     }
     Ok(())
 }

@@ -29,7 +29,7 @@ impl Session<'_> {
     pub(crate) fn load_dossier(&self, id: &str) -> Result<DossierRecord> {
         let rec = self.vault.dossier_record(id)?;
         if rec.erased.is_some() {
-            return Err(Error::NotFound(format!("dossier {id} was erased")));
+            return Err(Error::NotFound(msg!("dossier-erased", id = id)));
         }
         Ok(rec)
     }
@@ -57,7 +57,7 @@ impl Session<'_> {
         self.refuse(
             action,
             Some(&rec.id),
-            &format!("only care-team managers and the dossier's creator may {what}"),
+            msg!("only-care-team-managers-dossier-s", what = what),
         )
     }
 
@@ -74,22 +74,30 @@ impl Session<'_> {
         self.refuse(
             action,
             dossier,
-            &format!(
-                "the profession '{}' may not {}",
-                self.me.profession,
-                cap.what()
+            msg!(
+                "profession-may",
+                profession = self.me.profession,
+                what = crate::i18n::words::capability(cap)
             ),
         )
     }
 
     /// Refuses and audits in one step.
-    pub(crate) fn refuse<T>(&self, action: &str, dossier: Option<&str>, reason: &str) -> Result<T> {
-        let mut d = self.draft(action).outcome(Outcome::Denied).detail(reason);
+    pub(crate) fn refuse<T>(
+        &self,
+        action: &str,
+        dossier: Option<&str>,
+        reason: crate::error::Msg,
+    ) -> Result<T> {
+        // The audit log records the reason in English, as it always has (a machine
+        // record read by scripts); the user reads it in their language.
+        let english = crate::i18n::render(&reason, crate::i18n::Lang::En);
+        let mut d = self.draft(action).outcome(Outcome::Denied).detail(&english);
         if let Some(id) = dossier {
             d = d.dossier(id);
         }
         self.vault.audit(d)?;
-        Err(Error::Refused(reason.to_string()))
+        Err(Error::Refused(reason))
     }
 
     /// Decides whether the actor may open `dossier` for `action`: care team, an open
@@ -102,8 +110,9 @@ impl Session<'_> {
     ) -> Result<Access> {
         let just = justification.map(str::trim);
         if just.is_some_and(|j| j.is_empty() || j.chars().count() > MAX_JUSTIFICATION) {
-            return Err(Error::Usage(format!(
-                "a break-the-glass justification is required (1 to {MAX_JUSTIFICATION} characters)"
+            return Err(Error::Usage(msg!(
+                "break-glass-justification-required-1-characters",
+                MAX_JUSTIFICATION = MAX_JUSTIFICATION
             )));
         }
         if self.in_team(dossier, &self.me.id.clone())? {
@@ -122,9 +131,9 @@ impl Session<'_> {
                 return self.refuse(
                     action,
                     Some(dossier),
-                    &format!(
-                        "the profession '{}' may not break the glass",
-                        self.me.profession
+                    msg!(
+                        "profession-may-break-glass",
+                        profession = self.me.profession
                     ),
                 );
             }
@@ -193,15 +202,11 @@ impl Session<'_> {
                 }
             }
         }
-        let hint = if may {
-            " (in an emergency: --break-glass \"justification\")"
+        let reason = if may {
+            msg!("you-care-team-dossier-break-glass", dossier = dossier)
         } else {
-            ""
+            msg!("you-care-team-dossier", dossier = dossier)
         };
-        self.refuse(
-            action,
-            Some(dossier),
-            &format!("you are not in the care team of dossier {dossier}{hint}"),
-        )
+        self.refuse(action, Some(dossier), reason)
     }
 }

@@ -15,11 +15,11 @@ impl Vault {
         layout::check_id("staff", user)?;
         layout::check_id("dossier", dossier)?;
         if self.store.get(&layout::dossier(dossier))?.is_none() {
-            return Err(Error::NotFound(format!("dossier {dossier}")));
+            return Err(Error::NotFound(msg!("dossier", dossier = dossier)));
         }
         let rec = self
             .staff_record(user)?
-            .ok_or_else(|| Error::NotFound(format!("staff member '{user}'")))?;
+            .ok_or_else(|| Error::NotFound(msg!("staff-member", user = user)))?;
         let policy = &self.policy;
         let in_team = self.in_team(dossier, user)?;
         let mut categories = Vec::new();

@@ -51,8 +51,7 @@ pub(crate) fn open_staff_name(
     sealed: &[u8],
 ) -> Result<String> {
     let plain = envelope::open(dir_key, &staff_name_aad(vault_id, staff_id), sealed)?;
-    String::from_utf8(plain.to_vec())
-        .map_err(|_| Error::Integrity("a staff name is not text".into()))
+    String::from_utf8(plain.to_vec()).map_err(|_| Error::Integrity(msg!("staff-name-text")))
 }
 
 /// Associated data of a data key sealed under a category key.
@@ -94,10 +93,10 @@ fn hkdf(salt: &[u8], ikm: &[u8], info: &[&[u8]]) -> Result<Key32> {
     let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(ikm);
     let okm = prk
         .expand(info, hkdf::HKDF_SHA256)
-        .map_err(|_| Error::Io("key derivation failed".into()))?;
+        .map_err(|_| Error::Io(msg!("key-derivation-failed")))?;
     let mut out = Zeroizing::new([0u8; 32]);
     okm.fill(&mut out[..])
-        .map_err(|_| Error::Io("key derivation failed".into()))?;
+        .map_err(|_| Error::Io(msg!("key-derivation-failed")))?;
     Key32::from_slice(&out[..])
 }
 

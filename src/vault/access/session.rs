@@ -204,9 +204,8 @@ impl<'v> Session<'v> {
 
     /// The directory key, which every active member holds once granted.
     pub(crate) fn directory_key(&mut self) -> Result<Key32> {
-        self.vault_key32(&VaultKey::Directory)?.ok_or_else(|| {
-            Error::Pending("the staff directory key has not been granted to you yet".into())
-        })
+        self.vault_key32(&VaultKey::Directory)?
+            .ok_or_else(|| Error::Pending(msg!("staff-directory-key-granted-you-yet")))
     }
 
     /// Whether `staff` has been granted the current generation of `key`.
@@ -325,8 +324,9 @@ impl<'v> Session<'v> {
         let author_only = self.vault.policy.is_author_only(category);
         let author = if author_only { author } else { None };
         if author_only && author.is_none() {
-            return Err(Error::Usage(format!(
-                "category '{category}' needs an author"
+            return Err(Error::Usage(msg!(
+                "category-needs-author",
+                category = category
             )));
         }
         let path = layout::data_key(dossier, category, author);
@@ -407,7 +407,7 @@ impl<'v> Session<'v> {
                 let _guard = vault
                     .keys_lock
                     .lock()
-                    .map_err(|_| Error::Io("key lock poisoned".into()))?;
+                    .map_err(|_| Error::Io(msg!("key-lock-poisoned")))?;
                 if vault.store.get(&path)?.is_some() {
                     return self.data_key(dossier, category, author, None);
                 }

@@ -24,9 +24,10 @@ pub(crate) fn anchor_key(holder: &str) -> Vec<u8> {
 
 /// A store record that disagrees with the rights register.
 pub(crate) fn forged(record: &str, what: &str) -> Error {
-    Error::Integrity(format!(
-        "the record {record} ({what}) does not match the signed rights register: it was changed \
-         outside coffre"
+    Error::Integrity(msg!(
+        "record-does-match-signed-rights-register",
+        record = record,
+        what = what
     ))
 }
 
@@ -34,7 +35,7 @@ impl Vault {
     pub(crate) fn rights_lock(&self) -> Result<MutexGuard<'_, Option<Verified>>> {
         self.rights
             .lock()
-            .map_err(|_| Error::Io("rights register lock poisoned".into()))
+            .map_err(|_| Error::Io(msg!("rights-register-lock-poisoned")))
     }
 
     /// Runs `f` on the verified register. Errors if no one unlocked yet (the
@@ -43,9 +44,7 @@ impl Vault {
         let guard = self.rights_lock()?;
         match guard.as_ref() {
             Some(v) => f(&v.register),
-            None => Err(Error::Io(
-                "the rights register is not verified yet (unlock first)".into(),
-            )),
+            None => Err(Error::Io(msg!("rights-register-verified-yet-unlock-first"))),
         }
     }
 
@@ -66,7 +65,7 @@ impl Vault {
         let mut origin = self
             .rights_origin
             .lock()
-            .map_err(|_| Error::Io("rights register lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("rights-register-lock-poisoned")))?;
         // A register established from another holder's anchor is that holder's
         // word: a second holder in the same process verifies from the genesis.
         let foreign = origin
@@ -91,7 +90,7 @@ impl Vault {
             *self
                 .anchored_at
                 .lock()
-                .map_err(|_| Error::Io("rights register lock poisoned".into()))? = base;
+                .map_err(|_| Error::Io(msg!("rights-register-lock-poisoned")))? = base;
             let mut verified = anchored.unwrap_or_else(|| Verified::start(&self.meta.vault_id));
             verified.catch_up(&self.policy, &path, end)?;
             self.check_settings(&verified.register)?;
@@ -103,9 +102,9 @@ impl Vault {
     /// The vault's settings (read before anyone unlocks) against the register.
     fn check_settings(&self, r: &Register) -> Result<()> {
         if !r.is_born() {
-            return Err(Error::Integrity(
-                "the audit log holds no signed genesis: it was emptied or replaced".into(),
-            ));
+            return Err(Error::Integrity(msg!(
+                "audit-log-holds-signed-genesis-emptied"
+            )));
         }
         if r.vault != self.meta.vault_id {
             return Err(forged("meta", "vault id"));
@@ -137,7 +136,7 @@ impl Vault {
         let origin = self
             .rights_origin
             .lock()
-            .map_err(|_| Error::Io("rights register lock poisoned".into()))?
+            .map_err(|_| Error::Io(msg!("rights-register-lock-poisoned")))?
             .clone();
         if origin.is_some_and(|o| !o.is_empty() && o != holder) {
             return Ok(());
@@ -145,7 +144,7 @@ impl Vault {
         let base = *self
             .anchored_at
             .lock()
-            .map_err(|_| Error::Io("rights register lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("rights-register-lock-poisoned")))?;
         let (sealed, now) = match self.rights_lock()?.as_ref() {
             // Worth a new anchor once the next unlock would otherwise read a few
             // hundred lines (facts among them are replayed then, cheaply).
@@ -155,7 +154,7 @@ impl Vault {
         *self
             .anchored_at
             .lock()
-            .map_err(|_| Error::Io("rights register lock poisoned".into()))? = now;
+            .map_err(|_| Error::Io(msg!("rights-register-lock-poisoned")))? = now;
         let mut batch = Batch::new();
         batch.put(anchor_key(holder), sealed);
         self.commit(batch)
@@ -191,9 +190,9 @@ impl Vault {
                 signer: *signer,
             };
             r.apply(&self.policy, fact, &ctx).map_err(|_| {
-                Error::Refused(format!(
-                    "this change is not allowed by the rights register ({})",
-                    fact_kind(fact)
+                Error::Refused(msg!(
+                    "change-allowed-rights-register",
+                    fact = fact_kind(fact)
                 ))
             })?;
         }
@@ -625,11 +624,10 @@ fn check_last_seen(
         return Ok(None);
     }
     let gone = || {
-        Error::Integrity(format!(
-            "the audit log no longer holds entry {} as '{member}' saw it at their last \
-             command: entries were removed or rewritten since (compare with a checkpoint \
-             kept off the machine)",
-            r.size
+        Error::Integrity(msg!(
+            "audit-log-longer-holds-entry-saw",
+            size = r.size,
+            member = member
         ))
     };
     if r.end > log_end {
@@ -642,7 +640,7 @@ fn check_last_seen(
         .filter(|n| *n as usize <= crate::audit::MAX_LINE)
         .ok_or_else(gone)? as usize;
     let mut file =
-        std::fs::File::open(path).map_err(|e| Error::io("cannot read the audit log", e))?;
+        std::fs::File::open(path).map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
     let mut line = vec![0u8; len + 1];
     file.seek(SeekFrom::Start(r.line))
         .and_then(|_| file.read_exact(&mut line))
@@ -663,7 +661,7 @@ pub(crate) fn check_all_last_seen(
     checkpoints: &[crate::audit::Checkpoint],
 ) -> Result<()> {
     let end = std::fs::metadata(path)
-        .map_err(|e| Error::io("cannot read the audit log", e))?
+        .map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?
         .len();
     let mut sizes = std::collections::HashMap::new();
     for (k, v) in records {
@@ -686,10 +684,10 @@ pub(crate) fn check_all_last_seen(
             continue; // not a member's note (or an old-format checkpoint)
         }
         if sizes.get(signer).is_none_or(|s| *s < c.size) {
-            return Err(Error::Integrity(format!(
-                "the signed record of where '{signer}' left the log (at least entry {}) is \
-                 missing or older: the end of the log was cut or rewritten",
-                c.size
+            return Err(Error::Integrity(msg!(
+                "signed-record-where-left-log-least",
+                signer = signer,
+                size = c.size
             )));
         }
     }

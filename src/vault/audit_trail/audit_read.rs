@@ -200,9 +200,9 @@ impl Session<'_> {
             return self.refuse(
                 ACTION,
                 None,
-                &format!(
-                    "the profession '{}' may not read audit reports",
-                    self.me.profession
+                msg!(
+                    "profession-may-read-audit-reports",
+                    profession = self.me.profession
                 ),
             );
         }

@@ -93,7 +93,7 @@ fn each_line(
     end: u64,
     mut f: impl FnMut(u64, u64, &[u8]) -> Result<()>,
 ) -> Result<()> {
-    let io = |e| Error::io("cannot read the audit log", e);
+    let io = |e| Error::io(msg!("cannot-read-audit-log"), e);
     let file = std::fs::File::open(path).map_err(io)?;
     let mut reader = BufReader::with_capacity(1 << 20, file.take(end));
     let mut line = Vec::with_capacity(1024);
@@ -135,7 +135,7 @@ impl Session<'_> {
         vault.settle()?;
         let exported = match vault.store.get(EXPORTED_KEY)? {
             Some(v) => Some(u64::from_be_bytes(v.as_slice().try_into().map_err(
-                |_| Error::Integrity("the record of the exported checkpoint is damaged".into()),
+                |_| Error::Integrity(msg!("exported-checkpoint-record-damaged")),
             )?)),
             None => None,
         };
@@ -210,7 +210,7 @@ impl Session<'_> {
         let seq = written
             .first()
             .map(|l| l.entry.seq)
-            .ok_or_else(|| Error::AuditUnavailable("the prune fact was not written".into()))?;
+            .ok_or_else(|| Error::AuditUnavailable(msg!("prune-fact-not-written")))?;
         plan.fact = Some(seq);
         vault.finish_prune(seq, &fact, covered, self.draft(PRUNED_ACTION))?;
         plan.done = true;
@@ -285,17 +285,17 @@ impl Vault {
     ) -> Result<()> {
         let digest = hex::encode(positions_digest(covered.iter().map(|c| c.seq)));
         if covered.len() as u64 != fact.count || digest != fact.positions {
-            return Err(Error::Integrity(format!(
-                "the lines covered by the prune fact at audit entry {seq} are not those it commits to"
+            return Err(Error::Integrity(msg!(
+                "prune-covered-lines-differ",
+                seq = seq
             )));
         }
         // 3. The lines, in batches of contiguous runs.
         let mut writes: Vec<FileWrite> = Vec::new();
         let mut size = 0usize;
         for c in &covered {
-            let bytes = pruned_bytes(&c.leaf, seq, c.len).ok_or_else(|| {
-                Error::Integrity(format!("audit entry {} is too short to be an entry", c.seq))
-            })?;
+            let bytes = pruned_bytes(&c.leaf, seq, c.len)
+                .ok_or_else(|| Error::Integrity(msg!("audit-entry-too-short", seq = c.seq)))?;
             size += bytes.len();
             match writes.last_mut() {
                 Some(w) if w.offset + w.bytes.len() as u64 == c.offset => {
@@ -357,7 +357,7 @@ impl Vault {
         self.settle()?;
         self.journal
             .lock()
-            .map_err(|_| Error::Io("journal lock poisoned".into()))?
+            .map_err(|_| Error::Io(msg!("journal-lock-poisoned")))?
             .scrub()
     }
 
@@ -449,7 +449,7 @@ impl Vault {
 
 /// The last complete line of the log at `path` that is `end` bytes long.
 fn last_line(path: &Path, end: u64) -> Result<Vec<u8>> {
-    let io = |e| Error::io("cannot read the audit log", e);
+    let io = |e| Error::io(msg!("cannot-read-audit-log"), e);
     let mut f = std::fs::File::open(path).map_err(io)?;
     let from = end.saturating_sub(crate::audit::MAX_LINE as u64 + 1);
     f.seek(SeekFrom::Start(from)).map_err(io)?;
@@ -495,7 +495,7 @@ pub fn compact_store(dir: &Path) -> Result<()> {
         new.apply(batch)?;
         new.commit(Batch::new())?;
     }
-    let io = |e| Error::io("cannot replace the store by its compacted copy", e);
+    let io = |e| Error::io(msg!("cannot-replace-store-compacted"), e);
     crate::private_files::options()
         .write(true)
         .create(true)
@@ -517,7 +517,7 @@ const SWAP_MARKER: &str = "store.swap";
 fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io("cannot sync the vault directory", e))
+        .map_err(|e| Error::io(msg!("cannot-sync-vault-directory"), e))
 }
 
 /// Whether a compaction of the store was interrupted while swapping folders.
@@ -529,7 +529,7 @@ pub(in crate::vault) fn swap_pending(dir: &Path) -> bool {
 /// complete copy takes the place of a store already moved aside; without it, a
 /// partial copy is removed. Then no earlier copy is left.
 pub(in crate::vault) fn recover_compaction(dir: &Path) -> Result<()> {
-    let io = |e| Error::io("cannot finish a compaction of the store", e);
+    let io = |e| Error::io(msg!("cannot-finish-store-compaction"), e);
     let live = dir.join(STORE_DIR);
     let fresh = dir.join(COMPACT_DIR);
     let marker = dir.join(SWAP_MARKER);

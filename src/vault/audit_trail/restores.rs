@@ -35,7 +35,7 @@ impl Vault {
     pub(in crate::vault) fn explain_restore(
         &self,
         since: &crate::audit::Checkpoint,
-        failure: &str,
+        failure: &crate::error::Msg,
     ) -> Option<Error> {
         let filter = crate::audit::Filter {
             action: Some(RESTORE_ACTION.into()),
@@ -63,18 +63,21 @@ pub(crate) fn restore_entries(path: &std::path::Path) -> Vec<crate::audit::Audit
 pub(crate) fn restore_explanation(
     restores: Vec<crate::audit::AuditEntry>,
     since: &crate::audit::Checkpoint,
-    failure: &str,
+    failure: &crate::error::Msg,
 ) -> Option<Error> {
     let (entry, created, n) = restores.into_iter().rev().find_map(|e| {
         let (created, n) = parse_restore_detail(e.detail.as_deref()?)?;
         // The restore entry follows the backup's entries directly.
         (e.seq == n + 1 && n < since.size).then_some((e, created, n))
     })?;
-    Some(Error::Integrity(format!(
-        "the vault was restored on {} from a backup of {created} holding {n} entries; the checkpoint you gave ({} entries, signed by {}) is from after that backup: its entries after entry {n} were lost with the restore, not rewritten here (if the restore was intended, keep a checkpoint taken since; {failure})",
-        entry.time,
-        since.size,
-        since.claimed_signer().unwrap_or("?")
+    Some(Error::Integrity(msg!(
+        "vault-restored-backup-holding-entries-checkpoint",
+        time = entry.time,
+        created = created,
+        n = n,
+        size = since.size,
+        claimed_signer = since.claimed_signer().unwrap_or("?"),
+        failure = failure
     )))
 }
 

@@ -53,7 +53,7 @@ impl TempDir {
         // Not recursive: the folder must be new (never one planted by someone else).
         std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
             .create(&path)
-            .map_err(|e| Error::io("cannot create a temporary folder to check the store", e))?;
+            .map_err(|e| Error::io(msg!("cannot-create-temporary-folder-check-store"), e))?;
         Ok(TempDir(path))
     }
 }
@@ -67,7 +67,7 @@ impl Drop for TempDir {
 /// Copies the regular files of `from` (and of its sub-folders, one level: sled's
 /// `blobs/`) into `to`, owner-only.
 fn copy_store(from: &Path, to: &Path, depth: usize) -> Result<()> {
-    let err = |e| Error::io("cannot copy the store to check it", e);
+    let err = |e| Error::io(msg!("cannot-copy-store-check"), e);
     crate::private_files::create_dir(to)?;
     for entry in std::fs::read_dir(from).map_err(err)? {
         let entry = entry.map_err(err)?;
@@ -96,9 +96,9 @@ fn shared_lock(dir: &Path) -> Result<Option<std::fs::File>> {
     };
     match file.try_lock_shared() {
         Ok(()) => Ok(Some(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy(format!(
-            "the vault {} is in use by another coffre process; wait for it to finish and retry, or use --wait SECONDS",
-            dir.display()
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy(msg!(
+            "vault-use-another-coffre-process-wait",
+            dir = dir.display()
         ))),
         // A file system without locks (some network or read-only mounts): go on.
         Err(std::fs::TryLockError::Error(_)) => Ok(None),
@@ -117,9 +117,9 @@ fn shared_lock(dir: &Path) -> Result<Option<std::fs::File>> {
 pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOnlyVerify> {
     let store_dir = dir.join(STORE_DIR);
     if !store_dir.is_dir() {
-        return Err(Error::NotFound(format!(
-            "no vault in {}; create one with `coffre init` or give --vault",
-            dir.display()
+        return Err(Error::NotFound(msg!(
+            "vault-create-one-coffre-init-give",
+            dir = dir.display()
         )));
     }
     let _lock = shared_lock(dir)?;
@@ -164,19 +164,18 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
     drop(store);
     // As at every open: the policy in force is the one the vault recorded.
     let text = std::fs::read_to_string(dir.join(POLICY_FILE))
-        .map_err(|e| Error::io("cannot read the vault's policy", e))?;
+        .map_err(|e| Error::io(msg!("cannot-read-vault-s-policy"), e))?;
     if policy_digest(&text) != meta.policy_sha256 {
-        return Err(Error::Integrity(
-            "the vault's policy.toml was changed outside coffre (its fingerprint does not match)"
-                .into(),
-        ));
+        return Err(Error::Integrity(msg!(
+            "vault-s-policy-toml-changed-outside"
+        )));
     }
     let checkpoints = CheckpointFile::new(&dir.join(CHECKPOINT_FILE)).read_all()?;
     let audit_path = dir.join(AUDIT_FILE);
     if !audit_path.is_file() {
-        return Err(Error::Integrity(format!(
-            "the audit log {} is missing",
-            audit_path.display()
+        return Err(Error::Integrity(msg!(
+            "audit-log-missing",
+            audit_path = audit_path.display()
         )));
     }
     // Signers are pinned by the log: keys introduced by signed facts from the
@@ -230,7 +229,7 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
 /// the journal holds (before `journal_end`), then those only the file holds.
 fn unrecorded(path: &Path, recorded: &LogState, journal_end: u64) -> Result<Vec<Warning>> {
     use std::io::{BufRead, Seek};
-    let err = |e| Error::io("cannot read the audit log", e);
+    let err = |e| Error::io(msg!("cannot-read-audit-log"), e);
     let mut file = std::fs::File::open(path).map_err(err)?;
     file.seek(std::io::SeekFrom::Start(recorded.offset))
         .map_err(err)?;

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::policy::Capability;
 use crate::store::layout;
 use crate::store::records::{EntryRecord, SealedField};
+use crate::tr_in;
 use crate::vault::access::session::Session;
 use crate::vault::audit_trail::audit_read::describe_action;
 use crate::vault::person::release::{is_released, ReleaseRecord};
@@ -59,7 +60,7 @@ impl Write for Counter {
 }
 
 fn io(e: std::io::Error) -> Error {
-    Error::io("cannot write the export", e)
+    Error::io(msg!("cannot-write-export"), e)
 }
 
 /// Keys for the export: every non-withheld category, nothing withheld.
@@ -86,9 +87,9 @@ impl FieldKeys for ExportKeys<'_> {
         };
         match self.keys.get(&(f.category.clone(), label.to_string())) {
             Some(k) => Ok(Ok(k.duplicate())),
-            None => Err(Error::Integrity(format!(
-                "the data key of '{}' is missing",
-                f.category
+            None => Err(Error::Integrity(msg!(
+                "data-key-missing",
+                category = f.category
             ))),
         }
     }
@@ -137,13 +138,11 @@ impl Session<'_> {
         let rec = self.load_dossier(dossier)?;
         self.require(Capability::PersonAccess, ACTION, Some(dossier))?;
         if rec.erased.is_some() {
-            return Err(Error::NotFound(format!("dossier {dossier} was erased")));
+            return Err(Error::NotFound(msg!("dossier-erased-2", dossier = dossier)));
         }
         if let Some(r) = recovery {
             if r.recipient() != self.vault.meta.recovery_recipient {
-                return Err(Error::Auth(
-                    "this is not the recovery key of this vault".into(),
-                ));
+                return Err(Error::Auth(msg!("recovery-key-vault")));
             }
         }
         // Every non-withheld data key, or nothing.
@@ -157,9 +156,7 @@ impl Session<'_> {
             let s = String::from_utf8_lossy(&k).into_owned();
             let parts: Vec<&str> = s.split('/').collect();
             let [_, _, cat, label] = parts.as_slice() else {
-                return Err(Error::Integrity(
-                    "a data-key record has a malformed key".into(),
-                ));
+                return Err(Error::Integrity(msg!("data-key-record-malformed-key")));
             };
             // Never a key of a category withheld from the person (author-only
             // notes included): its content cannot reach the export.
@@ -183,9 +180,9 @@ impl Session<'_> {
                     .categories(missing.clone())
                     .detail("keys not held; nothing exported"),
             )?;
-            return Err(Error::Pending(format!(
-                "the export needs the keys of {}, which you do not hold: give --recovery-key FILE",
-                missing.join(", ")
+            return Err(Error::Pending(msg!(
+                "export-needs-keys-you-do-hold",
+                join = missing.join(", ")
             )));
         }
         let (name, birthdate) = match keys.get(&("identity".to_string(), "*".to_string())) {
@@ -194,7 +191,7 @@ impl Session<'_> {
                 &self.vault.meta.vault_id,
                 &rec,
             )?,
-            None => return Err(Error::Integrity("the dossier has no identity key".into())),
+            None => return Err(Error::Integrity(msg!("dossier-identity-key"))),
         };
         let mut cats: Vec<String> = keys.keys().map(|(c, _)| c.clone()).collect();
         cats.sort();
@@ -226,6 +223,7 @@ impl Session<'_> {
             release,
             closed: rec.closed.map(rfc3339),
             retention: rec.retention.clone(),
+            lang: crate::i18n::current(),
         };
         let written = ctx.write_tar(out, cats);
         self.outcome_of_write(crate::vault::outcome::EXPORT_ACTION, Some(dossier), written)
@@ -257,6 +255,8 @@ struct Ctx<'a> {
     release: Option<ReleaseRecord>,
     closed: Option<String>,
     retention: Option<String>,
+    /// The language of report.html (data.json keeps its French `what` texts).
+    lang: crate::i18n::Lang,
 }
 
 /// Counts gathered while rendering (identical in both passes).
@@ -297,9 +297,7 @@ impl Ctx<'_> {
             let mut t = Tally::default();
             render(self, &mut tee, &mut t)?;
             if written.0 != counter.0 {
-                return Err(Error::Io(
-                    "the export changed while it was written; run it again".into(),
-                ));
+                return Err(Error::Io(msg!("export-changed-while-written-run-again")));
             }
             if name == "report.html" {
                 tally = t;
@@ -366,12 +364,16 @@ impl Ctx<'_> {
                     let words = released
                         .then(|| hex::decode(h).ok())
                         .flatten()
-                        .and_then(|ct| self.audit_key.iter().find_map(|k| wrap::unwrap(&ct, k).ok().flatten()))
+                        .and_then(|ct| {
+                            self.audit_key
+                                .iter()
+                                .find_map(|k| wrap::unwrap(&ct, k).ok().flatten())
+                        })
                         .map(|p| String::from_utf8_lossy(&p).into_owned());
                     match (words, released) {
                         (Some(w), _) => w,
-                        (None, true) => "(justification communicable : consultez-la avec votre accès personnel ou auprès du délégué à la protection des données)".into(),
-                        (None, false) => "(justification enregistrée ; ses termes peuvent mentionner d'autres personnes et vous sont communiqués après examen par le délégué à la protection des données)".into(),
+                        (None, true) => tr_in!(self.lang, "export-justification-released"),
+                        (None, false) => tr_in!(self.lang, "export-justification-kept"),
                     }
                 });
                 f(&e, j)?;
@@ -380,15 +382,11 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// A UTC time as the person reads it: local time of the establishment, in French.
+    /// A UTC time as the person reads it: local time of the establishment, in
+    /// the export's language (`30/11/2026 à 14:05`).
     fn fr_time(&self, utc: &str) -> String {
-        let tz = jiff::tz::TimeZone::get(&self.vault.policy.audit.timezone)
-            .unwrap_or(jiff::tz::TimeZone::UTC);
         match utc.parse::<jiff::Timestamp>() {
-            Ok(t) => t
-                .to_zoned_datetime(tz)
-                .strftime("%d/%m/%Y à %H:%M")
-                .to_string(),
+            Ok(t) => crate::i18n::date_time(self.lang, t, &self.vault.policy.audit.timezone),
             Err(_) => utc.to_string(),
         }
     }
@@ -396,7 +394,7 @@ impl Ctx<'_> {
     fn who(&self, id: &str, profession: Option<&str>) -> String {
         if let Some(d) = id.strip_prefix("person.") {
             if d == self.dossier {
-                return "vous-même".into();
+                return tr_in!(self.lang, "export-yourself");
             }
         }
         let name = self
@@ -405,7 +403,7 @@ impl Ctx<'_> {
             .cloned()
             .unwrap_or_else(|| id.to_string());
         match profession.and_then(|p| self.vault.policy.professions.get(p)) {
-            Some(p) => format!("{name} ({})", p.label),
+            Some(p) => format!("{name} ({})", p.labels.get(self.lang)),
             None => name,
         }
     }
@@ -423,7 +421,7 @@ impl Ctx<'_> {
             .policy
             .categories
             .get(c)
-            .map(|d| d.label.clone())
+            .map(|d| d.labels.get(self.lang).to_string())
             .unwrap_or_else(|| c.to_string())
     }
 
@@ -431,22 +429,32 @@ impl Ctx<'_> {
         let r = &self.vault.policy.retention;
         let rule = self.retention.as_deref().unwrap_or(&r.default);
         let base = match r.rules.get(rule) {
-            Some(x) => format!(
-                "{} : {} ans après la fin de l'accompagnement ({})",
-                x.label, x.years, x.source
+            Some(x) => tr_in!(
+                self.lang,
+                "export-retention-rule",
+                label = x.label.clone(),
+                years = x.years,
+                source = x.source.clone()
             ),
             None => rule.to_string(),
         };
         let extra: Vec<String> = r
             .categories
             .iter()
-            .map(|(c, y)| format!("{} : au moins {y} ans", self.category_label(c)))
+            .map(|(c, y)| {
+                tr_in!(
+                    self.lang,
+                    "export-retention-at-least",
+                    category = self.category_label(c),
+                    years = u64::from(*y)
+                )
+            })
             .collect();
         let end = match &self.closed {
-            Some(c) => format!(" Accompagnement terminé le {c}."),
-            None => " L'accompagnement est en cours.".into(),
+            Some(c) => tr_in!(self.lang, "export-support-ended", date = self.fr_time(c)),
+            None => tr_in!(self.lang, "export-support-ongoing"),
         };
-        format!("{base}. {}.{end}", extra.join(" ; "))
+        format!("{base}. {}. {end}", extra.join(" ; "))
     }
 
     fn recipients(&self) -> Vec<(String, Vec<String>)> {
@@ -459,48 +467,78 @@ impl Ctx<'_> {
                     .professions
                     .iter()
                     .filter(|(id, _)| p.can_read(id, c))
-                    .map(|(_, pr)| pr.label.clone())
+                    .map(|(_, pr)| pr.labels.get(self.lang).to_string())
                     .collect();
-                (d.label.clone(), who)
+                (d.labels.get(self.lang).to_string(), who)
             })
             .collect()
     }
 
     fn report_html(&self, w: &mut dyn Write, t: &mut Tally) -> Result<()> {
         let info = &self.vault.policy.information;
+        let l = self.lang;
         write!(
             w,
-            "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Votre dossier</title><style>{STYLE}</style></head><body>\
-             <h1>Votre dossier — {}</h1><p>{}, né(e) le {}. Dossier {}. Copie établie le {} par {}.</p>",
-            esc(&self.establishment),
-            esc(&self.name),
-            esc(&self.birthdate),
-            esc(&self.dossier),
-            esc(&self.fr_time(&self.exported_at)),
-            esc(&self.establishment)
+            "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\
+             <h1>{}</h1><p>{}</p>",
+            l.code(),
+            esc(&tr_in!(l, "export-title")),
+            esc(&tr_in!(l, "export-heading", establishment = self.establishment.clone())),
+            esc(&tr_in!(
+                l,
+                "export-intro",
+                name = self.name.clone(),
+                birthdate = self.birthdate.clone(),
+                dossier = self.dossier.clone(),
+                date = self.fr_time(&self.exported_at),
+                establishment = self.establishment.clone()
+            ))
         )
         .map_err(io)?;
-        w.write_all("<h2>Ce que contient votre dossier</h2>".as_bytes())
-            .map_err(io)?;
+        write!(w, "<h2>{}</h2>", esc(&tr_in!(l, "export-contents"))).map_err(io)?;
         self.for_each_entry(|e, versions| {
             t.entries += 1;
-            let kind = self.vault.policy.kinds.get(&e.kind).map(|k| k.label.clone()).unwrap_or_else(|| e.kind.clone());
-            write!(w, "<h3>{} — {}</h3>", esc(&kind), esc(&self.fr_time(&rfc3339(e.created)))).map_err(io)?;
+            let kind = self.vault.policy.kind_label(&e.kind, l);
+            write!(
+                w,
+                "<h3>{} — {}</h3>",
+                esc(&kind),
+                esc(&self.fr_time(&rfc3339(e.created)))
+            )
+            .map_err(io)?;
             for v in &versions {
                 let prof = self.staff_profession(&v.author);
-                let title = if v.version == 1 { "Écrit".to_string() } else { format!("Correction (version {})", v.version) };
-                write!(w, "<p class=\"muted\">{title} le {} par {}</p><table>", esc(&self.fr_time(&v.time)), esc(&self.who(&v.author, prof.as_deref()))).map_err(io)?;
+                let title = tr_in!(
+                    l,
+                    "export-version",
+                    version = v.version,
+                    date = self.fr_time(&v.time),
+                    who = self.who(&v.author, prof.as_deref())
+                );
+                write!(w, "<p class=\"muted\">{}</p><table>", esc(&title)).map_err(io)?;
                 for (name, f) in &v.fields {
-                    write!(w, "<tr><th>{}</th><td>{}<div class=\"muted\">{}</div></td></tr>", esc(name), esc(&f.value), esc(&self.category_label(&f.category))).map_err(io)?;
+                    let label = self.vault.policy.field_label(name, l);
+                    write!(
+                        w,
+                        "<tr><th>{}</th><td>{}<div class=\"muted\">{}</div></td></tr>",
+                        esc(&label),
+                        esc(&f.value),
+                        esc(&self.category_label(&f.category))
+                    )
+                    .map_err(io)?;
                 }
                 for x in &v.withheld {
                     *t.withheld.entry(x.category.clone()).or_default() += 1;
                     write!(
                         w,
-                        "<tr><th>{}</th><td class=\"muted\">Information non communicable ({}) : {}</td></tr>",
-                        esc(&x.field),
-                        esc(&self.category_label(&x.category)),
-                        esc(&self.withheld_reason(&x.category))
+                        "<tr><th>{}</th><td class=\"muted\">{}</td></tr>",
+                        esc(&self.vault.policy.field_label(&x.field, l)),
+                        esc(&tr_in!(
+                            l,
+                            "export-field-withheld",
+                            category = self.category_label(&x.category),
+                            reason = self.withheld_reason(&x.category)
+                        ))
                     )
                     .map_err(io)?;
                 }
@@ -509,20 +547,25 @@ impl Ctx<'_> {
             Ok(())
         })?;
         if t.entries == 0 {
-            w.write_all("<p class=\"muted\">Aucune note pour l'instant.</p>".as_bytes())
-                .map_err(io)?;
-        }
-        w.write_all("<h2>Ce qui ne vous est pas communiqué</h2>".as_bytes())
-            .map_err(io)?;
-        if t.withheld.is_empty() {
-            w.write_all(
-                "<p>Rien : toutes les informations de votre dossier figurent ci-dessus.</p>"
-                    .as_bytes(),
+            write!(
+                w,
+                "<p class=\"muted\">{}</p>",
+                esc(&tr_in!(l, "export-no-entry"))
             )
             .map_err(io)?;
+        }
+        write!(w, "<h2>{}</h2>", esc(&tr_in!(l, "export-withheld-title"))).map_err(io)?;
+        if t.withheld.is_empty() {
+            write!(w, "<p>{}</p>", esc(&tr_in!(l, "export-withheld-nothing"))).map_err(io)?;
         } else {
-            w.write_all(b"<table><tr><th>Cat\xc3\xa9gorie</th><th>Nombre</th><th>Raison</th></tr>")
-                .map_err(io)?;
+            write!(
+                w,
+                "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+                esc(&tr_in!(l, "export-col-category")),
+                esc(&tr_in!(l, "export-col-count")),
+                esc(&tr_in!(l, "export-col-reason"))
+            )
+            .map_err(io)?;
             for (c, n) in &t.withheld {
                 write!(
                     w,
@@ -534,7 +577,17 @@ impl Ctx<'_> {
             }
             w.write_all(b"</table>").map_err(io)?;
         }
-        w.write_all("<h2>Qui a consulté ou modifié votre dossier</h2><table><tr><th>Date</th><th>Qui</th><th>Quoi</th><th>Catégories</th><th>Justification</th></tr>".as_bytes()).map_err(io)?;
+        write!(
+            w,
+            "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            esc(&tr_in!(l, "export-history-title")),
+            esc(&tr_in!(l, "export-col-date")),
+            esc(&tr_in!(l, "export-col-who")),
+            esc(&tr_in!(l, "export-col-what")),
+            esc(&tr_in!(l, "export-col-categories")),
+            esc(&tr_in!(l, "export-col-justification"))
+        )
+        .map_err(io)?;
         self.for_each_event(|e, j| {
             t.history += 1;
             let cats: Vec<String> = e
@@ -547,11 +600,14 @@ impl Ctx<'_> {
                 "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td class=\"just\">{}</td></tr>",
                 esc(&self.fr_time(&e.time)),
                 esc(&self.who(&e.actor, Some(&e.profession))),
-                esc(&quoi(e)),
+                esc(&crate::i18n::render(
+                    &crate::i18n::words::person_action(e),
+                    l
+                )),
                 if e.break_glass {
-                    " — accès d'urgence"
+                    format!(" — {}", tr_in!(l, "export-emergency"))
                 } else {
-                    ""
+                    String::new()
                 },
                 esc(&cats.join(", ")),
                 esc(j.as_deref().unwrap_or(""))
@@ -559,11 +615,22 @@ impl Ctx<'_> {
             .map_err(io)
         })?;
         w.write_all(b"</table>").map_err(io)?;
-        w.write_all("<h2>Vos droits et le traitement de vos données</h2><p><strong>Finalités :</strong></p><ul>".as_bytes()).map_err(io)?;
+        write!(
+            w,
+            "<h2>{}</h2><p><strong>{}</strong></p><ul>",
+            esc(&tr_in!(l, "export-rights-title")),
+            esc(&tr_in!(l, "export-purposes"))
+        )
+        .map_err(io)?;
         for p in &info.purposes {
             write!(w, "<li>{}</li>", esc(p)).map_err(io)?;
         }
-        w.write_all("</ul><p><strong>Qui peut lire quoi (destinataires, au sein de l'équipe qui vous accompagne) :</strong></p><table>".as_bytes()).map_err(io)?;
+        write!(
+            w,
+            "</ul><p><strong>{}</strong></p><table>",
+            esc(&tr_in!(l, "export-recipients"))
+        )
+        .map_err(io)?;
         for (cat, who) in self.recipients() {
             write!(
                 w,
@@ -575,10 +642,14 @@ impl Ctx<'_> {
         }
         write!(
             w,
-            "</table><p><strong>Durée de conservation :</strong> {}</p><p><strong>Conservation de l'historique des accès :</strong> {}</p><p><strong>Origine des informations :</strong> {}</p><p><strong>Vos droits :</strong></p><ul>",
+            "</table><p><strong>{}</strong> {}</p><p><strong>{}</strong> {}</p><p><strong>{}</strong> {}</p><p><strong>{}</strong></p><ul>",
+            esc(&tr_in!(l, "export-retention")),
             esc(&self.retention_text()),
+            esc(&tr_in!(l, "export-trail-retention")),
             esc(&self.vault.policy.audit.trail_retention),
-            esc(&info.source)
+            esc(&tr_in!(l, "export-source")),
+            esc(&info.source),
+            esc(&tr_in!(l, "export-your-rights"))
         )
         .map_err(io)?;
         for r in &info.rights {
@@ -586,10 +657,13 @@ impl Ctx<'_> {
         }
         write!(
             w,
-            "</ul><p><strong>Réclamation :</strong> {}</p><p><strong>Délégué à la protection des données :</strong> {}</p>\
-             <p class=\"muted\">Le fichier data.json contient les mêmes informations dans un format lisible par une machine.</p></body></html>",
+            "</ul><p><strong>{}</strong> {}</p><p><strong>{}</strong> {}</p>\
+             <p class=\"muted\">{}</p></body></html>",
+            esc(&tr_in!(l, "export-complaint")),
             esc(&info.complaint),
-            esc(&info.dpo_contact)
+            esc(&tr_in!(l, "export-dpo")),
+            esc(&info.dpo_contact),
+            esc(&tr_in!(l, "export-data-json"))
         )
         .map_err(io)
     }
@@ -603,7 +677,8 @@ impl Ctx<'_> {
             "person": {"name": self.name, "birthdate": self.birthdate},
             "exported_at": self.exported_at,
         });
-        let head = serde_json::to_string(&head).map_err(|e| Error::Io(e.to_string()))?;
+        let head = serde_json::to_string(&head)
+            .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?;
         // Open the object, leaving it unclosed to append the streamed arrays.
         w.write_all(&head.as_bytes()[..head.len() - 1])
             .map_err(io)?;
@@ -637,7 +712,7 @@ impl Ctx<'_> {
                 w.write_all(b",").map_err(io)?;
             }
             first = false;
-            serde_json::to_writer(&mut *w, &item).map_err(|e| Error::Io(e.to_string()))
+            serde_json::to_writer(&mut *w, &item).map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))
         })?;
         let withheld_list: Vec<serde_json::Value> = withheld
             .iter()
@@ -657,7 +732,8 @@ impl Ctx<'_> {
             },
             "access_history": "access-history.json",
         });
-        let tail = serde_json::to_string(&tail).map_err(|e| Error::Io(e.to_string()))?;
+        let tail = serde_json::to_string(&tail)
+            .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?;
         w.write_all(b"],").map_err(io)?;
         w.write_all(&tail.as_bytes()[1..]).map_err(io)?;
         Ok(())
@@ -685,7 +761,8 @@ impl Ctx<'_> {
                 w.write_all(b",").map_err(io)?;
             }
             first = false;
-            serde_json::to_writer(&mut *w, &item).map_err(|e| Error::Io(e.to_string()))
+            serde_json::to_writer(&mut *w, &item)
+                .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))
         })?;
         w.write_all(b"]").map_err(io)
     }

@@ -228,8 +228,10 @@ impl Session<'_> {
             })?,
         );
         if released == 0 && unreadable > 0 {
-            return Err(Error::Pending(format!(
-                "none of the {unreadable} justification(s) of dossier {dossier} opens with your audit keys"
+            return Err(Error::Pending(msg!(
+                "none-justification-s-dossier-opens-your",
+                unreadable = unreadable,
+                dossier = dossier
             )));
         }
         self.vault.commit_audited(

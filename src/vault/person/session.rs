@@ -77,14 +77,11 @@ fn person_aad(vault_id: &str, dossier: &str) -> Aad {
 
 fn label_of(key: &[u8]) -> Result<(String, String)> {
     // dk/{dossier}/{category}/{label}
-    let s =
-        std::str::from_utf8(key).map_err(|_| Error::Integrity("a store key is not text".into()))?;
+    let s = std::str::from_utf8(key).map_err(|_| Error::Integrity(msg!("store-key-text")))?;
     let parts: Vec<&str> = s.split('/').collect();
     match parts.as_slice() {
         [_, _, cat, label] => Ok((cat.to_string(), label.to_string())),
-        _ => Err(Error::Integrity(
-            "a data-key record has a malformed key".into(),
-        )),
+        _ => Err(Error::Integrity(msg!("data-key-record-malformed-key"))),
     }
 }
 
@@ -130,8 +127,10 @@ impl Vault {
                     .outcome(Outcome::Failed)
                     .detail(detail),
             )?;
-            Err(Error::Auth(format!(
-                "cannot open dossier {dossier}: {detail}"
+            Err(Error::Auth(msg!(
+                "cannot-open-dossier",
+                dossier = dossier,
+                detail = crate::i18n::words::auth_detail(detail)
             )))
         };
         let Some(rec) = self.person_record(dossier)? else {
@@ -146,9 +145,9 @@ impl Vault {
             return fail("wrong passphrase");
         };
         let text = std::str::from_utf8(&secret)
-            .map_err(|_| Error::Integrity("a sealed identity is corrupt".into()))?;
-        let identity = Identity::parse(text)
-            .map_err(|_| Error::Integrity("a sealed identity is corrupt".into()))?;
+            .map_err(|_| Error::Integrity(msg!("sealed-identity-corrupt")))?;
+        let identity =
+            Identity::parse(text).map_err(|_| Error::Integrity(msg!("sealed-identity-corrupt")))?;
         // The signed register says whether this credential is the person's.
         self.establish_rights(&actor, &identity)?;
         let signed = self.with_register(|r| {
@@ -363,7 +362,7 @@ impl Session<'_> {
         let rec = self.load_dossier(dossier)?;
         self.require_person_access(ACTION, dossier)?;
         if rec.erased.is_some() {
-            return Err(Error::NotFound(format!("dossier {dossier} was erased")));
+            return Err(Error::NotFound(msg!("dossier-erased-2", dossier = dossier)));
         }
         let passphrase = &crate::crypto::passphrase::check_new(passphrase, &self.vault.kdf())?;
         let identity = Identity::generate();
@@ -453,10 +452,13 @@ fn record_objection(
     signer: Option<(String, crate::audit::FactSigner)>,
 ) -> Result<()> {
     if !vault.policy.categories.contains_key(category) {
-        return Err(Error::Usage(format!("unknown category '{category}'")));
+        return Err(Error::Usage(msg!("unknown-category", category = category)));
     }
     if !vault.policy.has_profession(profession) {
-        return Err(Error::Usage(format!("unknown profession '{profession}'")));
+        return Err(Error::Usage(msg!(
+            "unknown-profession-2",
+            profession = profession
+        )));
     }
     let fact = Fact::Objection {
         dossier: dossier.to_string(),
@@ -493,13 +495,10 @@ fn list_objections(vault: &Vault, dossier: &str) -> Result<Vec<Objection>> {
         .store
         .scan_prefix(&layout::objection_prefix(dossier))?
     {
-        let s = std::str::from_utf8(&k)
-            .map_err(|_| Error::Integrity("a store key is not text".into()))?;
+        let s = std::str::from_utf8(&k).map_err(|_| Error::Integrity(msg!("store-key-text")))?;
         let parts: Vec<&str> = s.split('/').collect();
         let [_, _, cat, prof] = parts.as_slice() else {
-            return Err(Error::Integrity(
-                "an objection record has a malformed key".into(),
-            ));
+            return Err(Error::Integrity(msg!("objection-record-malformed-key")));
         };
         let r: ObjectionRecord = decode(&v, "objection")?;
         out.push(Objection {
@@ -701,15 +700,15 @@ impl PersonSession<'_> {
             .vault
             .write_lock
             .lock()
-            .map_err(|_| Error::Io("write lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
         let text = text.trim();
         if text.is_empty() {
-            return Err(Error::Usage("the note is empty".into()));
+            return Err(Error::Usage(msg!("note-empty")));
         }
         if let Some(e) = about {
             let entry = self.vault.load_entry(e)?;
             if entry.dossier != self.dossier {
-                return Err(Error::Usage(format!("entry {e} is not in your dossier")));
+                return Err(Error::Usage(msg!("entry-your-dossier", e = e)));
             }
         }
         let Some(w) = self
@@ -717,9 +716,9 @@ impl PersonSession<'_> {
             .store
             .get(&layout::person_key(&self.dossier, "identity", None))?
         else {
-            return Err(Error::Pending(
-                "your access to your dossier is not complete yet; ask the establishment".into(),
-            ));
+            return Err(Error::Pending(msg!(
+                "your-access-your-dossier-complete-yet"
+            )));
         };
         let vid = self.vault.meta.vault_id.clone();
         let erasure = self.vault.erasure_key(&self.dossier)?;
@@ -732,7 +731,7 @@ impl PersonSession<'_> {
             "identity",
             "person/*",
         )?
-        .ok_or_else(|| Error::Integrity("your key does not open your dossier".into()))?;
+        .ok_or_else(|| Error::Integrity(msg!("your-key-does-open-your-dossier")))?;
         let id = layout::new_entry_id()?;
         let actor = self.actor();
         let mut fields = vec![("text", text.to_string())];

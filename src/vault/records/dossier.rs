@@ -41,13 +41,13 @@ pub(crate) fn open_header_with(
 ) -> Result<(String, String)> {
     let plain = envelope::open(key, &header_aad(vault_id, &rec.id), &rec.header_sealed)?;
     let h: Header = serde_json::from_slice(&plain)
-        .map_err(|_| Error::Integrity("a dossier header is corrupt".into()))?;
+        .map_err(|_| Error::Integrity(msg!("dossier-header-corrupt")))?;
     Ok((h.name.clone(), h.birthdate.clone()))
 }
 
 /// Checks a `YYYY-MM-DD` date.
 pub fn check_date(s: &str) -> Result<()> {
-    let bad = || Error::Usage("the birth date must be a real date written YYYY-MM-DD".into());
+    let bad = || Error::Usage(msg!("birth-date-must-real-date-written"));
     let parts: Vec<&str> = s.split('-').collect();
     if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
         return Err(bad());
@@ -76,13 +76,11 @@ impl Session<'_> {
         let _writing = vault
             .write_lock
             .lock()
-            .map_err(|_| Error::Io("write lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
         self.require(Capability::CreateDossier, ACTION, None)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
-            return Err(Error::Usage(
-                "the name must have 1 to 200 characters".into(),
-            ));
+            return Err(Error::Usage(msg!("name-must-1-200-characters")));
         }
         crate::text::check_name("the dossier's name", name)?;
         check_date(birthdate)?;
@@ -91,21 +89,17 @@ impl Session<'_> {
         let mut batch = Batch::new();
         let key = match self.data_key(&id, "identity", None, Some(&mut batch))? {
             DataKey::Key(k) => k,
-            _ => {
-                return Err(Error::Pending(
-                    "the 'identity' key has not been granted to you yet".into(),
-                ))
-            }
+            _ => return Err(Error::Pending(msg!("identity-key-granted-you-yet"))),
         };
-        let index_key = self.vault_key32(&VaultKey::Index)?.ok_or_else(|| {
-            Error::Pending("the name-index key has not been granted to you yet".into())
-        })?;
+        let index_key = self
+            .vault_key32(&VaultKey::Index)?
+            .ok_or_else(|| Error::Pending(msg!("name-index-key-granted-you-yet")))?;
         let header = Zeroizing::new(
             serde_json::to_vec(&Header {
                 name: name.to_string(),
                 birthdate: birthdate.to_string(),
             })
-            .map_err(|e| Error::Io(e.to_string()))?,
+            .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
         );
         let rec = DossierRecord {
             id: id.clone(),
@@ -228,16 +222,14 @@ impl Session<'_> {
                 .policy
                 .entitled(&self.me.profession, &VaultKey::Index)
             {
-                return Err(Error::Pending(
-                    "the name-index key has not been granted to you yet".into(),
-                ));
+                return Err(Error::Pending(msg!("name-index-key-granted-you-yet")));
             }
             return self.refuse(
                 ACTION,
                 None,
-                &format!(
-                    "the profession '{}' may not search names",
-                    self.me.profession
+                msg!(
+                    "profession-may-search-names",
+                    profession = self.me.profession
                 ),
             );
         };
@@ -245,9 +237,7 @@ impl Session<'_> {
         // before ligatures were folded are still found.
         let words = blind::query_tokens(text);
         if words.is_empty() {
-            return Err(Error::Usage(
-                "give at least one word of two letters or more".into(),
-            ));
+            return Err(Error::Usage(msg!("give-least-one-word-two-letters")));
         }
         let mut found: Option<BTreeSet<String>> = None;
         for group in &words {
@@ -352,7 +342,7 @@ impl Session<'_> {
             let _steady = vault
                 .write_lock
                 .lock()
-                .map_err(|_| Error::Io("write lock poisoned".into()))?;
+                .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
             let mut decided = crate::vault::records::entry::KeyDecisions::new();
             let entries = self.vault.dossier_entries(id)?;
             // The objections must be those the signed register vouches for.
@@ -464,12 +454,8 @@ impl Session<'_> {
         self.require_manager_or_creator(ACTION, &rec, "change its team")?;
         match self.vault.staff_record(staff)? {
             Some(s) if s.status == StaffStatus::Active => {}
-            Some(_) => {
-                return Err(Error::Usage(format!(
-                    "staff member '{staff}' has been revoked"
-                )))
-            }
-            None => return Err(Error::NotFound(format!("staff member '{staff}'"))),
+            Some(_) => return Err(Error::Usage(msg!("staff-member-revoked", staff = staff))),
+            None => return Err(Error::NotFound(msg!("staff-member-2", staff = staff))),
         }
         let team = TeamRecord {
             added_by: self.me.id.clone(),

@@ -113,9 +113,10 @@ impl StaffKeys<'_, '_> {
                 DataKey::Pending => Err(WithheldReason::Pending),
                 DataKey::NoAccess => Err(WithheldReason::NotPermitted),
                 DataKey::Missing => {
-                    return Err(Error::Integrity(format!(
-                        "the data key of '{cat}' in dossier {} is missing",
-                        entry.dossier
+                    return Err(Error::Integrity(msg!(
+                        "data-key-dossier-missing",
+                        cat = cat,
+                        dossier = entry.dossier
                     )))
                 }
             },
@@ -234,28 +235,28 @@ impl Session<'_> {
             .kinds
             .get(&entry.kind)
             .ok_or_else(|| {
-                Error::Usage(format!(
-                    "unknown entry kind '{}' (see `coffre policy show`)",
-                    entry.kind
+                Error::Usage(msg!(
+                    "unknown-entry-kind-see-coffre-policy",
+                    kind = entry.kind
                 ))
             })?
             .clone();
         if inputs.is_empty() {
-            return Err(Error::Usage("give at least one --field NAME=VALUE".into()));
+            return Err(Error::Usage(msg!("give-least-one-field-name-value")));
         }
         let mut seen = BTreeSet::new();
         for f in inputs {
             if !kind.fields.contains_key(&f.name) {
                 let known: Vec<&str> = kind.fields.keys().map(String::as_str).collect();
-                return Err(Error::Usage(format!(
-                    "kind '{}' has no field '{}' (fields: {})",
-                    entry.kind,
-                    f.name,
-                    known.join(", ")
+                return Err(Error::Usage(msg!(
+                    "kind-field-fields",
+                    kind = entry.kind,
+                    name = f.name,
+                    join = known.join(", ")
                 )));
             }
             if !seen.insert(f.name.as_str()) {
-                return Err(Error::Usage(format!("field '{}' is given twice", f.name)));
+                return Err(Error::Usage(msg!("field-given-twice", name = f.name)));
             }
         }
         for f in inputs {
@@ -264,9 +265,10 @@ impl Session<'_> {
                 return self.refuse(
                     action,
                     Some(&entry.dossier),
-                    &format!(
-                        "the profession '{}' may not write category '{cat}'",
-                        self.me.profession
+                    msg!(
+                        "profession-may-write-category",
+                        profession = self.me.profession,
+                        cat = cat
                     ),
                 );
             }
@@ -279,10 +281,7 @@ impl Session<'_> {
                     return self.refuse(
                         action,
                         Some(&entry.dossier),
-                        &format!(
-                            "field '{}' is author-only and was written by someone else",
-                            f.name
-                        ),
+                        msg!("field-author-only-written-someone-else", name = f.name),
                     );
                 }
             }
@@ -305,15 +304,16 @@ impl Session<'_> {
                             .categories([cat.as_str()])
                             .detail("key not granted yet"),
                     )?;
-                    return Err(Error::Pending(format!(
-                        "the key of category '{cat}' has not been granted to you yet"
+                    return Err(Error::Pending(msg!(
+                        "key-category-granted-you-yet",
+                        cat = cat
                     )));
                 }
                 _ => {
                     return self.refuse(
                         action,
                         Some(&entry.dossier),
-                        &format!("you hold no key for category '{cat}'"),
+                        msg!("you-hold-key-category", cat = cat),
                     )
                 }
             };
@@ -350,7 +350,7 @@ impl Session<'_> {
         let _writing = vault
             .write_lock
             .lock()
-            .map_err(|_| Error::Io("write lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
         let mut batch = Batch::new();
         let (id, draft) = self.prepare_entry(dossier, kind, fields, false, &mut batch)?;
         self.vault.commit_audited(draft, batch)?;
@@ -375,15 +375,16 @@ impl Session<'_> {
             self.load_dossier(dossier)?;
         }
         if !self.vault.policy.kinds.contains_key(kind) {
-            return Err(Error::Usage(format!(
-                "unknown entry kind '{kind}' (see `coffre policy show`)"
+            return Err(Error::Usage(msg!(
+                "unknown-entry-kind-see-coffre-policy",
+                kind = kind
             )));
         }
         if !dossier_checked && !self.in_team(dossier, &self.me.id.clone())? {
             return self.refuse(
                 ACTION,
                 Some(dossier),
-                &format!("you are not in the care team of dossier {dossier}"),
+                msg!("you-care-team-dossier", dossier = dossier),
             );
         }
         let id = layout::new_entry_id()?;
@@ -426,20 +427,20 @@ impl Session<'_> {
         let _writing = vault
             .write_lock
             .lock()
-            .map_err(|_| Error::Io("write lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
         let mut entry = self.load_entry(entry_id)?;
         if entry.author.starts_with("person.") {
             return self.refuse(
                 ACTION,
                 Some(&entry.dossier.clone()),
-                "a note written by the person is theirs: it cannot be amended by staff",
+                msg!("note-written-person-theirs-cannot-amended"),
             );
         }
         if !self.in_team(&entry.dossier, &self.me.id.clone())? {
             return self.refuse(
                 ACTION,
                 Some(&entry.dossier.clone()),
-                &format!("you are not in the care team of dossier {}", entry.dossier),
+                msg!("you-care-team-dossier", dossier = entry.dossier),
             );
         }
         let previous = self.versions(&entry)?;

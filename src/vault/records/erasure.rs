@@ -39,10 +39,10 @@ impl Vault {
             .write(true)
             .create_new(true)
             .open(&path)
-            .map_err(|e| Error::io("cannot create an erasure key", e))?;
+            .map_err(|e| Error::io(msg!("cannot-create-erasure-key"), e))?;
         f.write_all(&key)
             .and_then(|_| f.sync_all())
-            .map_err(|e| Error::io("cannot write an erasure key", e))?;
+            .map_err(|e| Error::io(msg!("cannot-write-erasure-key"), e))?;
         sync_dir(&dir)
     }
 
@@ -52,8 +52,9 @@ impl Vault {
             Ok(bytes) if bytes.len() == 32 && bytes.iter().any(|b| *b != 0) => {
                 Key32::from_slice(&bytes)
             }
-            Ok(_) => Err(Error::Integrity(format!(
-                "the erasure key of dossier {dossier} is damaged"
+            Ok(_) => Err(Error::Integrity(msg!(
+                "erasure-key-dossier-damaged",
+                dossier = dossier
             ))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let erased = self
@@ -63,13 +64,13 @@ impl Vault {
                     .transpose()?
                     .and_then(|d| d.erased);
                 Err(match erased {
-                    Some(_) => Error::NotFound(format!("dossier {dossier} was erased")),
+                    Some(_) => Error::NotFound(msg!("dossier-erased-2", dossier = dossier)),
                     None => {
-                        Error::Integrity(format!("the erasure key of dossier {dossier} is missing"))
+                        Error::Integrity(msg!("erasure-key-dossier-missing", dossier = dossier))
                     }
                 })
             }
-            Err(e) => Err(Error::io("cannot read an erasure key", e)),
+            Err(e) => Err(Error::io(msg!("cannot-read-erasure-key"), e)),
         }
     }
 
@@ -80,16 +81,16 @@ impl Vault {
             Ok(mut f) => {
                 f.write_all(&[0u8; 32])
                     .and_then(|_| f.sync_all())
-                    .map_err(|e| Error::io("cannot overwrite an erasure key", e))?;
+                    .map_err(|e| Error::io(msg!("cannot-overwrite-erasure-key"), e))?;
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(Error::io("cannot open an erasure key", e)),
+            Err(e) => return Err(Error::io(msg!("cannot-open-erasure-key"), e)),
         }
-        std::fs::remove_file(&path).map_err(|e| Error::io("cannot remove an erasure key", e))?;
+        std::fs::remove_file(&path).map_err(|e| Error::io(msg!("cannot-remove-erasure-key"), e))?;
         let dir = self.dir.join(ERASURE_DIR);
         File::open(&dir)
             .and_then(|d| d.sync_all())
-            .map_err(|e| Error::io("cannot sync the erasure keys folder", e))
+            .map_err(|e| Error::io(msg!("cannot-sync-erasure-keys-folder"), e))
     }
 
     /// Destroys a dossier's keys and index entries; the dossier record stays,
@@ -101,7 +102,7 @@ impl Vault {
             &self
                 .store
                 .get(&layout::dossier(dossier))?
-                .ok_or_else(|| Error::NotFound(format!("dossier {dossier}")))?,
+                .ok_or_else(|| Error::NotFound(msg!("dossier", dossier = dossier)))?,
             "dossier",
         )?;
         // 1. The erasure key: from here on nothing of the dossier opens.
@@ -160,13 +161,14 @@ impl Session<'_> {
         let rec = self.vault.dossier_record(dossier)?;
         self.require(Capability::Erase, ACTION, Some(dossier))?;
         if rec.erased.is_some() {
-            return Err(Error::Usage(format!("dossier {dossier} is already erased")));
+            return Err(Error::Usage(msg!(
+                "dossier-already-erased",
+                dossier = dossier
+            )));
         }
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 2000 {
-            return Err(Error::Usage(
-                "give the reason for the erasure (1 to 2000 characters)".into(),
-            ));
+            return Err(Error::Usage(msg!("give-reason-erasure-1-2000-characters")));
         }
         let mut d = self
             .draft(ACTION)

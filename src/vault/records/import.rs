@@ -47,7 +47,7 @@ pub fn import_id(file: &mut dyn std::io::Read) -> Result<String> {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io("cannot read the import file", e)),
+            Err(e) => return Err(Error::io(msg!("cannot-read-import-file"), e)),
         };
         ctx.update(&buf[..n]);
     }
@@ -89,7 +89,7 @@ pub struct ImportOutcome {
 
 /// Prefixes an error's message with the entry it concerns.
 fn at_entry(n: u64, e: Error) -> Error {
-    e.with_context(|m| format!("entry {n}: {m}"))
+    e.with_context(|m| msg!("import-at-entry", n = n, detail = m))
 }
 
 impl Session<'_> {
@@ -167,7 +167,7 @@ impl Session<'_> {
             let _writing = vault
                 .write_lock
                 .lock()
-                .map_err(|_| Error::Io("write lock poisoned".into()))?;
+                .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
             let mut batch = Batch::new();
             let mut drafts = Vec::with_capacity(group);
             // Dossiers found open and ours in this group (nothing can change
@@ -232,11 +232,7 @@ fn merge_content_facts(drafts: &mut [Draft]) -> Result<()> {
                         added.extend(add);
                         signer = s;
                     }
-                    _ => {
-                        return Err(Error::Io(
-                            "an imported entry carries a fact other than its content".into(),
-                        ))
-                    }
+                    _ => return Err(Error::Io(msg!("import-fact-not-content"))),
                 }
             }
             if let Some(&last) = chunk.last() {

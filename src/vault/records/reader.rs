@@ -29,7 +29,7 @@ impl Vault {
         layout::check_id("entry", id)?;
         match self.store.get(&layout::entry(id))? {
             Some(b) => decode(&b, "entry"),
-            None => Err(Error::NotFound(format!("entry {id}"))),
+            None => Err(Error::NotFound(msg!("entry", id = id))),
         }
     }
 
@@ -79,8 +79,10 @@ impl Vault {
             } else {
                 let e: EntryRecord = decode(&v, "entry")?;
                 if e.id != id || e.dossier != dossier {
-                    return Err(Error::Integrity(format!(
-                        "the list of dossier {dossier} holds another entry under {id}"
+                    return Err(Error::Integrity(msg!(
+                        "list-dossier-holds-another-entry-under",
+                        dossier = dossier,
+                        id = id
                     )));
                 }
                 e
@@ -102,7 +104,7 @@ impl Vault {
 }
 
 fn versions_damaged(entry: &EntryRecord) -> Error {
-    Error::Integrity(format!("entry {} has missing or extra versions", entry.id))
+    Error::Integrity(msg!("entry-missing-extra-versions", id = entry.id))
 }
 
 fn open_value(
@@ -123,7 +125,7 @@ fn open_value(
     );
     let plain = envelope::open(key, &aad, &field.ciphertext)?;
     let value = String::from_utf8(plain.to_vec())
-        .map_err(|_| Error::Integrity("a field value is not text".into()))?;
+        .map_err(|_| Error::Integrity(msg!("field-value-text")))?;
     Ok(FieldValue {
         value,
         category: field.category.clone(),

@@ -76,7 +76,7 @@ impl Session<'_> {
         let _writing = vault
             .write_lock
             .lock()
-            .map_err(|_| Error::Io("write lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
         let vid = vault.meta.vault_id.clone();
         let mut dossiers = Vec::new();
         for (_, v) in self.vault.store.scan_prefix(&layout::dossier_prefix())? {

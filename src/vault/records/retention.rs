@@ -43,7 +43,7 @@ impl Session<'_> {
         let mut rec = self.load_dossier(dossier)?;
         self.require_manager_or_creator(ACTION, &rec, "close it")?;
         if rec.erased.is_some() {
-            return Err(Error::Usage(format!("dossier {dossier} is erased")));
+            return Err(Error::Usage(msg!("dossier-erased-3", dossier = dossier)));
         }
         let rule = rule
             .unwrap_or(&self.vault.policy.retention.default)
@@ -57,9 +57,10 @@ impl Session<'_> {
                 .keys()
                 .map(String::as_str)
                 .collect();
-            return Err(Error::Usage(format!(
-                "unknown retention rule '{rule}' (rules: {})",
-                known.join(", ")
+            return Err(Error::Usage(msg!(
+                "unknown-retention-rule-rules",
+                rule = rule,
+                join = known.join(", ")
             )));
         }
         let at = now();
@@ -89,9 +90,9 @@ impl Session<'_> {
         };
         let policy = &self.vault.policy;
         let Some(rule) = policy.retention.rules.get(rule_id) else {
-            return Err(Error::Integrity(format!(
-                "dossier {} names an unknown retention rule",
-                rec.id
+            return Err(Error::Integrity(msg!(
+                "dossier-names-unknown-retention-rule",
+                id = rec.id
             )));
         };
         let (mut years, mut because) = (rule.years, format!("{} ({})", rule.label, rule.source));
@@ -131,9 +132,9 @@ impl Session<'_> {
             return self.refuse(
                 "retention.list",
                 None,
-                &format!(
-                    "the profession '{}' may not manage retention",
-                    self.me.profession
+                msg!(
+                    "profession-may-manage-retention",
+                    profession = self.me.profession
                 ),
             );
         }
@@ -185,9 +186,9 @@ impl Session<'_> {
         }
         let approval = approval.map(str::trim).filter(|a| !a.is_empty());
         if self.vault.policy.retention.require_approval && approval.is_none() {
-            return Err(Error::Usage(
-                "this establishment's policy requires a recorded approval: give --approval \"reference\"".into(),
-            ));
+            return Err(Error::Usage(msg!(
+                "establishment-s-policy-requires-recorded-approval"
+            )));
         }
         for item in &due {
             let mut d = self.draft(ACTION).dossier(&item.dossier).detail(&format!(

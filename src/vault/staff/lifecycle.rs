@@ -104,15 +104,15 @@ impl Session<'_> {
         layout::check_id("staff", id)?;
         self.require_manager(ACTION)?;
         if id == self.me.id {
-            return Err(Error::Usage("you cannot revoke yourself".into()));
+            return Err(Error::Usage(msg!("you-cannot-revoke-yourself")));
         }
         self.check_recovery(recovery)?;
         let mut rec = self
             .vault
             .staff_record(id)?
-            .ok_or_else(|| Error::NotFound(format!("staff member '{id}'")))?;
+            .ok_or_else(|| Error::NotFound(msg!("staff-member-3", id = id)))?;
         if rec.status == StaffStatus::Revoked {
-            return Err(Error::Usage(format!("'{id}' is already revoked")));
+            return Err(Error::Usage(msg!("already-revoked", id = id)));
         }
         let mut batch = Batch::new();
         let keys = self.request_rotations(&rec, |_| false, &format!("{id} revoked"), &mut batch)?;
@@ -145,14 +145,17 @@ impl Session<'_> {
         self.require_manager(ACTION)?;
         self.check_recovery(recovery)?;
         if !self.vault.policy.has_profession(profession) {
-            return Err(Error::Usage(format!("unknown profession '{profession}'")));
+            return Err(Error::Usage(msg!(
+                "unknown-profession-2",
+                profession = profession
+            )));
         }
         let mut rec = self
             .vault
             .staff_record(id)?
-            .ok_or_else(|| Error::NotFound(format!("staff member '{id}'")))?;
+            .ok_or_else(|| Error::NotFound(msg!("staff-member-3", id = id)))?;
         if rec.status == StaffStatus::Revoked {
-            return Err(Error::Usage(format!("'{id}' is revoked")));
+            return Err(Error::Usage(msg!("revoked", id = id)));
         }
         let mut batch = Batch::new();
         let policy = &self.vault.policy;
@@ -193,9 +196,9 @@ impl Session<'_> {
 
     fn check_recovery(&self, recovery: Option<&Identity>) -> Result<()> {
         match recovery {
-            Some(r) if r.recipient() != self.vault.meta.recovery_recipient => Err(Error::Auth(
-                "this is not the recovery key of this vault".into(),
-            )),
+            Some(r) if r.recipient() != self.vault.meta.recovery_recipient => {
+                Err(Error::Auth(msg!("recovery-key-vault")))
+            }
             _ => Ok(()),
         }
     }
@@ -225,7 +228,7 @@ impl Session<'_> {
         let _guard = vault
             .keys_lock
             .lock()
-            .map_err(|_| Error::Io("key lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("key-lock-poisoned")))?;
         for (k, _) in vault.store.scan_prefix(&layout::key_rotation_prefix())? {
             let name = layout::last_component(&k)?;
             let key = match name.as_str() {
@@ -322,7 +325,7 @@ impl Session<'_> {
             if key == VaultKey::Audit {
                 let recipient = crate::crypto::wrap::Identity::parse(
                     std::str::from_utf8(&material)
-                        .map_err(|_| Error::Io("the new audit key is not text".into()))?,
+                        .map_err(|_| Error::Io(msg!("new-audit-key-text")))?,
                 )?
                 .recipient();
                 drafts.push(
@@ -403,7 +406,7 @@ impl Session<'_> {
                 Ok(Some(n))
             }
             VaultKey::Audit => {
-                let text = std::str::from_utf8(new).map_err(|_| Error::Io("audit key".into()))?;
+                let text = std::str::from_utf8(new).map_err(|_| Error::Io(msg!("audit-key")))?;
                 let id = Identity::parse(text)?;
                 batch.put(layout::audit_recipient(), id.recipient().into_bytes());
                 Ok(Some(1))
@@ -420,7 +423,7 @@ impl Session<'_> {
         let _guard = vault
             .keys_lock
             .lock()
-            .map_err(|_| Error::Io("key lock poisoned".into()))?;
+            .map_err(|_| Error::Io(msg!("key-lock-poisoned")))?;
         let path = layout::data_key(dossier, category, None);
         let Some(bytes) = vault.store.get(&path)? else {
             return Ok(());
@@ -435,8 +438,10 @@ impl Session<'_> {
             self.vault_key_material_gen(&key, old.key_gen)?,
             self.vault_key_material_gen(&key, current)?,
         ) else {
-            return Err(Error::Pending(format!(
-                "the '{category}' data of dossier {dossier} must be moved to the new key by a holder of the previous one first"
+            return Err(Error::Pending(msg!(
+                "data-dossier-must-moved-new-key",
+                category = category,
+                dossier = dossier
             )));
         };
         let vid = vault.meta.vault_id.clone();
@@ -549,7 +554,7 @@ impl Session<'_> {
                 .vault
                 .write_lock
                 .lock()
-                .map_err(|_| Error::Io("write lock poisoned".into()))?;
+                .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
             match self.renew_data_key(&dossier, &cat) {
                 Ok(()) => done += 1,
                 Err(Error::Pending(_)) | Err(Error::NotFound(_)) => skipped += 1,
@@ -598,9 +603,9 @@ impl Session<'_> {
         let mut rec = self
             .vault
             .staff_record(id)?
-            .ok_or_else(|| Error::NotFound(format!("staff member '{id}'")))?;
+            .ok_or_else(|| Error::NotFound(msg!("staff-member-3", id = id)))?;
         if rec.status == StaffStatus::Revoked {
-            return Err(Error::Usage(format!("'{id}' is revoked")));
+            return Err(Error::Usage(msg!("revoked", id = id)));
         }
         let draft = self.draft(ACTION).target(id).detail(&format!(
             "new identity, keys re-granted with the recovery key ({how})"

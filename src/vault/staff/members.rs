@@ -57,30 +57,26 @@ impl Session<'_> {
         layout::check_id("staff", new.id)?;
         self.require(Capability::ManageStaff, ACTION, None)?;
         if !self.vault.policy.has_profession(new.profession) {
-            return Err(Error::Usage(format!(
-                "unknown profession '{}' (see `coffre policy show`)",
-                new.profession
+            return Err(Error::Usage(msg!(
+                "unknown-profession-see-coffre-policy-show",
+                profession = new.profession
             )));
         }
         let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 200 {
-            return Err(Error::Usage(
-                "the name must have 1 to 200 characters".into(),
-            ));
+            return Err(Error::Usage(msg!("name-must-1-200-characters")));
         }
         crate::text::check_name("the staff member's name", name)?;
         let passphrase = crate::crypto::passphrase::check_new(new.passphrase, &self.vault.kdf())?;
         if self.vault.staff_record(new.id)?.is_some() {
-            return Err(Error::Usage(format!(
-                "a staff member '{}' already exists",
-                new.id
+            return Err(Error::Usage(msg!(
+                "staff-member-already-exists",
+                id = new.id
             )));
         }
         if let Some(r) = recovery {
             if r.recipient() != self.vault.meta.recovery_recipient {
-                return Err(Error::Auth(
-                    "this is not the recovery key of this vault".into(),
-                ));
+                return Err(Error::Auth(msg!("recovery-key-vault")));
             }
         }
         let dir_key = self.directory_key()?;
@@ -187,7 +183,7 @@ impl Session<'_> {
             .with(self.vault.meta.vault_id.as_bytes());
         let plain = envelope::open(&dir_key, &aad, &self.vault.establishment_sealed()?)?;
         String::from_utf8(plain.to_vec())
-            .map_err(|_| Error::Integrity("the establishment name is not text".into()))
+            .map_err(|_| Error::Integrity(msg!("establishment-name-text")))
     }
 }
 
@@ -214,7 +210,7 @@ impl Session<'_> {
             .vault
             .member(id)?
             .filter(|s| s.member.status == Status::Active)
-            .ok_or_else(|| Error::NotFound(format!("active staff member '{id}'")))?;
+            .ok_or_else(|| Error::NotFound(msg!("active-staff-member", id = id)))?;
         let keys = policy
             .vault_keys()
             .into_iter()
@@ -249,13 +245,11 @@ impl Session<'_> {
         const ACTION: &str = "staff.approve";
         layout::check_id("staff", id)?;
         if id == self.me.id {
-            return Err(Error::Usage("you cannot approve yourself".into()));
+            return Err(Error::Usage(msg!("you-cannot-approve-yourself")));
         }
         if let Some(r) = recovery {
             if r.recipient() != self.vault.meta.recovery_recipient {
-                return Err(Error::Auth(
-                    "this is not the recovery key of this vault".into(),
-                ));
+                return Err(Error::Auth(msg!("recovery-key-vault")));
             }
         }
         let (_, waiting) = self.unapproved(id)?;
@@ -279,7 +273,7 @@ impl Session<'_> {
             return self.refuse(
                 ACTION,
                 None,
-                &format!("no restricted key of '{id}' is waiting for an approval you can give"),
+                msg!("restricted-key-waiting-approval-you-give", id = id),
             );
         }
         let fact = Fact::Approve {

@@ -66,7 +66,7 @@ impl Write for Hashing<'_> {
 }
 
 fn io(e: std::io::Error) -> Error {
-    Error::io("cannot write the backup", e)
+    Error::io(msg!("cannot-write-backup"), e)
 }
 
 fn tar_header(name: &str, size: u64) -> Result<tar::Header> {
@@ -96,7 +96,7 @@ fn member(
     };
     body(&mut h)?;
     if h.n != size {
-        return Err(Error::Io(format!("{name} changed while it was backed up")));
+        return Err(Error::Io(msg!("changed-while-backed-up", name = name)));
     }
     let digest = hex::encode(h.ctx.finish());
     out.write_all(&vec![0u8; ((512 - size % 512) % 512) as usize])
@@ -106,13 +106,13 @@ fn member(
 }
 
 fn copy_file(out: &mut dyn Write, path: &Path, limit: u64) -> Result<()> {
-    let f = std::fs::File::open(path)
-        .map_err(|e| Error::io("cannot read the vault for the backup", e))?;
+    let f =
+        std::fs::File::open(path).map_err(|e| Error::io(msg!("cannot-read-vault-backup"), e))?;
     let copied = std::io::copy(&mut f.take(limit), out).map_err(io)?;
     if copied != limit {
-        return Err(Error::Io(format!(
-            "{} changed while it was backed up",
-            path.display()
+        return Err(Error::Io(msg!(
+            "changed-while-backed-up-2",
+            path = path.display()
         )));
     }
     Ok(())
@@ -186,7 +186,8 @@ impl Vault {
             audit_entries: state.size,
             files,
         };
-        let bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Io(e.to_string()))?;
+        let bytes = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?;
         out.write_all(tar_header(MANIFEST, bytes.len() as u64)?.as_bytes())
             .map_err(io)?;
         out.write_all(&bytes).map_err(io)?;
@@ -199,7 +200,7 @@ impl Vault {
 }
 
 fn bad(what: &str) -> Error {
-    Error::Integrity(format!("the backup is damaged or incomplete: {what}"))
+    Error::Integrity(msg!("backup-damaged-incomplete", what = what))
 }
 
 /// Reads a backup tar (already decrypted). With `target`, members are written into
@@ -216,9 +217,9 @@ pub fn read_backup(input: &mut dyn Read, target: Option<&Path>) -> Result<Manife
                     .map(|mut d| d.next().is_some())
                     .unwrap_or(true)
             {
-                return Err(Error::Usage(format!(
-                    "{} exists and is not empty: restore into a new folder",
-                    dir.display()
+                return Err(Error::Usage(msg!(
+                    "exists-empty-restore-into-new-folder",
+                    dir = dir.display()
                 )));
             }
             crate::private_files::create_dir(dir)
@@ -263,7 +264,7 @@ pub fn read_backup(input: &mut dyn Read, target: Option<&Path>) -> Result<Manife
                     .write(true)
                     .create_new(true)
                     .open(dir.join(&name))
-                    .map_err(|e| Error::io("cannot restore a file", e))?,
+                    .map_err(|e| Error::io(msg!("cannot-restore-file"), e))?,
             ),
             _ => None,
         };
@@ -280,7 +281,7 @@ pub fn read_backup(input: &mut dyn Read, target: Option<&Path>) -> Result<Manife
             size += n as u64;
             if let Some(f) = file.as_mut() {
                 f.write_all(&buf[..n])
-                    .map_err(|e| Error::io("cannot restore a file", e))?;
+                    .map_err(|e| Error::io(msg!("cannot-restore-file"), e))?;
             }
             if name == STORE_DUMP {
                 dump.feed(&buf[..n], &mut |k, v| {
@@ -299,7 +300,7 @@ pub fn read_backup(input: &mut dyn Read, target: Option<&Path>) -> Result<Manife
         }
         if let Some(f) = file {
             f.sync_all()
-                .map_err(|e| Error::io("cannot restore a file", e))?;
+                .map_err(|e| Error::io(msg!("cannot-restore-file"), e))?;
         }
         seen.insert(name, (size, hex::encode(ctx.finish())));
     }

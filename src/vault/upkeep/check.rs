@@ -72,9 +72,9 @@ impl Session<'_> {
             return self.refuse(
                 ACTION,
                 None,
-                &format!(
-                    "the profession '{}' may not check the vault",
-                    self.me.profession
+                msg!(
+                    "profession-may-check-vault",
+                    profession = self.me.profession
                 ),
             );
         }

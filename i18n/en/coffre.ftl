@@ -1,0 +1,841 @@
+# Coffre's messages in English. Every id here exists in ../fr/coffre.ftl with the
+# same variables (checked by tests/i18n_catalog.rs). How to add a message: docs/i18n.md.
+
+## Categories of errors (the exit code depends on them, not on the words)
+error-usage = { $detail }
+error-refused = refused: { $detail }
+error-pending = access pending: { $detail }
+error-auth = authentication failed: { $detail }
+error-integrity = integrity failure: { $detail }
+error-policy = invalid policy { $file }: { $detail }
+error-policy-line = invalid policy { $file}:{ $line }: { $detail }
+error-not-found = not found: { $detail }
+error-busy = { $detail }
+error-audit-unavailable = the audit log could not be written, so nothing was done (no audit, no access): { $detail }
+error-io = { $detail }
+error-interrupted = interrupted: { $detail }
+
+## Operating-system errors
+io-reason-not-found = no such file or directory
+io-reason-permission-denied = permission denied
+io-reason-already-exists = it already exists
+io-reason-storage-full = no space left on the disk
+io-reason-read-only = the disk is read-only
+io-reason-unexpected-eof = the file ends too early
+io-reason-interrupted = interrupted
+io-reason-invalid-data = invalid data
+io-reason-would-block = the resource is busy
+io-reason-broken-pipe = the output was closed
+io-reason-timed-out = timed out
+io-reason-other = system error { $code }
+
+## Dates and numbers
+date-time = { $day } { $month } { $year }, { $hour }:{ $minute }
+date-only = { $day } { $month } { $year }
+
+## Language
+lang-unknown = unknown language '{ $value }' (from { $source }): Coffre speaks fr (French) and en (English)
+
+## Messages built outside the mechanical list
+audit-log-not-start-at-origin = audit { $place }: the log does not start at this vault's origin (replaced, or from another vault)
+audit-entry-does-not-link = audit entry { $seq } does not link to entry { $previous }: one of the two was altered
+audit-write-failed = the audit entry could not be written: { $reason }
+passphrase-empty = the passphrase is empty: type one
+passphrase-too-weak = passphrase too weak: at least 12 characters, hard to guess (several unrelated words, for example)
+clock-looks-wrong = { $offset }: the clock looks wrong, and { $action } depends on it; check the system clock, or give --confirm-clock if the date is right
+policy-cannot-read = cannot read: { $reason }
+policy-toml-syntax = { $detail }
+import-at-entry = entry { $n }: { $detail }
+import-partial = { $detail } ({ $done } entries of { $total } were written before this error; once it is fixed, running the same file again skips them)
+
+## Errors and outcomes of the library
+cannot-read-audit-log = cannot read the audit log: { $reason }
+first-audit-entry-incomplete-longer-than = the first audit entry is incomplete or longer than any valid entry
+malformed-checkpoint-bad-signature-line = malformed checkpoint: bad signature line
+key-derivation-failed = key derivation failed
+signing-key-derivation-failed = signing key derivation failed
+checkpoint-file-truncated-damaged = the checkpoint file is truncated or damaged
+malformed-checkpoint = malformed checkpoint: { $what }
+cannot-encode-audit-entry = cannot encode an audit entry: { $e }
+audit-valid-entry-altered-damaged = audit { $place } is not a valid entry: it was altered or damaged
+audit-unknown-format-version = audit { $place } has unknown format version { $v }
+date-yyyy-mm-dd-time-yyyy = '{ $s }' is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM:SSZ)
+audit-entry-canonical-form = audit { $place } (entry { $seq }) is not in canonical form
+audit-number-where-expected-entries-removed = audit { $place } has number { $seq } where { $expected_seq } was expected: entries were removed, reordered or inserted
+cannot-open-audit-log = cannot open the audit log: { $reason }
+audit-log-holds-bytes-bytes-entries = the audit log holds { $len } bytes but { $offset } bytes ({ $size } entries) were recorded: entries were cut off or the log was replaced
+recorded-audit-state-damaged = the recorded audit state is damaged
+audit-entry-differs-one-recorded-log = audit entry { $size } differs from the one recorded: the log was altered or replaced
+fact-valid-json = a fact is not valid JSON: { $e }
+fact-line-unexpected-shape = a fact line has an unexpected shape
+audit-entry-too-long-shorten-justification = audit entry too long (shorten the justification)
+audit-log-moved-while-entry-being = the audit log moved while an entry was being prepared
+audit-index-points-past-end-log = the audit index points past the end of the log
+audit-log-does-end-where-recorded = the audit log does not end where it was recorded to end
+audit-entry-longer-than-any-valid = an audit entry is longer than any valid entry
+cannot-repair-audit-log = cannot repair the audit log: { $reason }
+cannot-read-checkpoints = cannot read the checkpoints: { $reason }
+cannot-repair-checkpoints = cannot repair the checkpoints: { $reason }
+regular-file = { $path } is not a regular file
+cannot-write-log-file = cannot write a log file: { $reason }
+holds-bytes-where-least-written-before = { $into_owned } holds { $len } bytes where at least { $offset } were written before: it was cut
+cannot-sync-log-file = cannot sync a log file: { $reason }
+belongs-another-vault-log-s-first = { $what } belongs to another vault (or the log's first entry was altered)
+signature-invalid = { $what }: the signature is invalid
+signed-key-s-checkpoint-key = { $what }: signed with a key that is not { $s }'s checkpoint key
+signed-any-staff-member-vault = { $what }: not signed by any staff member of this vault
+goes-back-entries-checkpoints-reordered-log = { $c } goes back from { $size } entries: checkpoints were reordered or the log rewritten
+audit-entry-longer-than-any-valid-2 = audit entry { $size } is longer than any valid entry
+audit-entry-incomplete-interrupted-write-opening = audit entry { $size } is incomplete (an interrupted write; opening the vault repairs it)
+entries-do-match-root-signed-entry = entries { $from } to { $size } do not match the root signed in { $c }: entry { $size } or the order of entries was altered
+today-s-log-does-extend-given = today's log does not extend the given checkpoint ({ $s }): entries up to { $size } were rewritten
+log-entries-covers-entries-cut-off = the log has { $entries } entries but { $c } covers { $size }: entries were cut off the end
+store-recorded-checkpoint-entries-latest-checkpoint = the store recorded a checkpoint of { $checkpointed } entries but the latest checkpoint covers { $signed }: checkpoints were removed
+log-entries-store-recorded-entries-cut = the log has { $entries } entries but the store recorded { $size }: entries were cut off the end
+log-entries-given-checkpoint-covers-entries = the log has { $entries } entries but the given checkpoint covers { $size }: entries were cut off or the log replaced
+consistency-proof-between-given-checkpoint-today = the consistency proof between the given checkpoint and today's log fails
+cannot-read = cannot read { $path }: { $e }
+line-entry-column-expected-dossier-kind = line { $n }: not an entry ({ $JSON }, column { $column }); expected {"{"}"dossier", "kind", "fields"{"}"}
+line-cannot-read = line { $n }: cannot read: { $e }
+cannot-install-interruption-handler = cannot install the interruption handler: { $e }
+while-file-being-checked-nothing-imported = while the file was being checked; nothing was imported
+entries-imported-run-import-run-same = { $done } entries of { $total } are imported, { $written } by this run (import { $id }); run the same command again to import the rest: the entries already imported are skipped
+cannot-read-passphrase = cannot read the passphrase: { $e }
+passphrase-run-coffre-terminal-set-coffre = no passphrase: run coffre in a terminal, or set COFFRE_PASSPHRASE
+two-passphrases-differ = the two passphrases differ
+coffre-new-passphrase-utf-8-text = COFFRE_NEW_PASSPHRASE is not UTF-8 text
+new-passphrase-run-coffre-terminal-set = no new passphrase: run coffre in a terminal, or set COFFRE_NEW_PASSPHRASE
+field-must-written-name-value = a --field must be written NAME=VALUE
+only-one-field-may-read-standard = only one field may be read from standard input
+cannot-read-standard-input = cannot read standard input: { $e }
+field-cannot-read = field '{ $name }': cannot read { $path }: { $e }
+field-value-utf-8-text = field '{ $name }': the value is not UTF-8 text
+cannot-write-output = cannot write output: { $e }
+data-directory-platform-give-vault-dir = no data directory on this platform: give --vault DIR
+say-who-you-user-id-coffre = say who you are: --user ID or COFFRE_USER
+encoding-failed = cannot encode the data: { $detail }
+give-vault-dir-new-folder-restore = give --vault DIR: a new folder to restore into
+cannot-read-2 = cannot read { $p }: { $e }
+signed-checkpoint-yet = no signed checkpoint yet
+cannot-create = cannot create { $path }: { $e }
+cannot-write = cannot write { $path }: { $e }
+already-exists-choose-new-file-recovery = { $p } already exists; choose a new file for the recovery key
+entries-dossier-damaged-altered-others-shown = entries { $join } of dossier { $id } are damaged or altered; the others are shown (run `coffre check`)
+outcome-one-ok-denied-failed-error = --outcome is one of ok, denied, failed, error
+cannot-encrypt-backup = cannot encrypt the backup: { $e }
+give-out-file-backup-verify-file = give --out FILE, or `backup verify FILE`
+recovery-key-vault = this is not the recovery key of this vault
+exists-give-new-folder = { $out_dir } exists: give a new folder
+cannot-create-2 = cannot create { $out_dir }: { $e }
+holds-share = { $p } holds no share
+shares-do-rebuild-key = the shares do not rebuild a key
+damaged-item-s = { $damaged_count ->
+    [one] { $damaged_count } damaged item
+   *[other] { $damaged_count } damaged items
+}
+cannot-encrypt-recipient = cannot encrypt to this recipient: { $e }
+give-recipient-passphrase = give --recipient or --passphrase
+access-view-person-run-without-user = access view is for the person: run it without --user
+command-needs-user = this command needs --user
+coffre-backup-age-file = { $path } is not a coffre backup (not an age file)
+recovery-key-does-open-backup = this recovery key does not open this backup
+damaged-header-does-verify = { $path } is damaged: its header does not verify
+invalid-key = invalid key
+value-too-large-bytes-most = value too large: { $plaintext_count } bytes, at most { $MAX_PLAINTEXT }
+sealing-failed = sealing failed
+sealed-value-failed-open-altered-moved = a sealed value failed to open (altered, moved or wrong key)
+stored-key-derivation-parameters-out-bounds = stored key-derivation parameters are out of bounds
+stored-key-derivation-parameters-invalid = stored key-derivation parameters are invalid
+system-random-generator-failed = the system random generator failed
+stored-key-wrong-length = a stored key has the wrong length
+choose-2-threshold-shares-e-g = choose 2 ≤ threshold ≤ shares (e.g. --threshold 2 --shares 3)
+share = share { $n }: { $what }
+give-shares-share-file = give the shares with --share FILE
+share-s-given-needed = { $shares_count ->
+    [one] { $shares_count } share given
+   *[other] { $shares_count } shares given
+}, { $k } needed
+shares-do-combine = the shares do not combine
+valid-age-identity-age-secret-key = not a valid age identity (AGE-SECRET-KEY-1…)
+line-valid-age-identity = line { $i }: not a valid age identity
+age-identity-found-key-file = no age identity found in the key file
+valid-age-recipient-age1 = not a valid age recipient (age1…)
+age-encryption-failed = age encryption failed: { $e }
+age-encryption-failed-2 = age encryption failed: { $reason }
+wrapped-key-malformed = a wrapped key is malformed
+wrapped-key-failed-open = a wrapped key failed to open
+demo-expected-refusal = the demo expected a refusal
+cannot-forbid-core-dumps-setrlimit = cannot forbid core dumps (setrlimit): { $e }
+cannot-forbid-core-dumps-prctl = cannot forbid core dumps (prctl): { $e }
+cannot-create-folder = cannot create a folder: { $reason }
+cannot-make-folder-private = cannot make a folder private: { $reason }
+audit-log-longer-holds-entry-when = the audit log no longer holds entry { $size } as it was when this member last verified it: entries were removed or rewritten
+cannot-encode-fact = cannot encode a fact: { $e }
+audit-entry-carries-fact-valid-altered = audit entry { $seq } carries a fact that is not valid: it was altered or damaged
+not-64-hex-digits = { $what } is not 64 lower-case hex digits
+vault-created-earlier-version-coffre-whose = this vault was created by an earlier version of coffre, whose rights records are not signed: this version refuses to trust it (there is no upgrade path yet; keep using the earlier version for this vault)
+audit-time-valid = audit { $place } has a time that is not valid
+audit-fact = audit { $place } has no fact
+audit-signed-names-actor-log-forged = audit { $place } is signed by '{ $signer }' but names '{ $actor }' as its actor: the log was forged
+audit-signed-who-holds-signing-key = audit { $place } is signed by '{ $signer }', who holds no signing key in the rights register at that point: the log was forged
+audit-signature-fact-does-verify-entry = audit { $place }: the signature of its fact does not verify: the entry was altered or forged
+audit-log-ends-entry-before-recorded = the audit log ends at entry { $size } before its recorded end
+audit-entry-carries-fact-signer-may = audit entry { $seq } carries a fact its signer may not make ({ $why }): the rights register was forged
+cannot-read-journal = cannot read the journal: { $reason }
+earlier-write-journal-failed-close-coffre = an earlier write to the journal failed; close coffre and open the vault again
+cannot-encode-journal-record = cannot encode a journal record: { $e }
+change-too-large-one-journal-record = the change is too large for one journal record
+cannot-write-journal = cannot write the journal: { $reason }
+cannot-reset-journal = cannot reset the journal: { $reason }
+invalid-id-use-1-64-characters = invalid { $kind } id: use 1 to 64 characters among a-z, 0-9, '.', '_' and '-'
+store-key-text = a store key is not text
+store-overlay-lock-poisoned = store overlay lock poisoned
+cannot-encode-record = cannot encode a record: { $e }
+stored-record-corrupt = a stored { $what } record is corrupt
+record-store-s-files-store-damaged = the record store's files (store/) are damaged: sled found a checksum error in its log; this is a storage fault, not a sign of tampering; restore the vault from a backup
+vault-open-another-coffre-process-close = the vault is open in another coffre process; close it and retry
+record-store-error = record store error: { $other }
+cannot-list-store = cannot list the store: { $reason }
+cannot-sync-store-disk = cannot sync the store to disk: { $reason }
+cannot-sync-store-directory = cannot sync the store directory: { $reason }
+store-lock-poisoned = store lock poisoned
+cannot-move-damaged-snapshot-store-aside = cannot move a damaged snapshot of the store aside: { $reason }
+cannot-clean-store = cannot clean the store: { $reason }
+space-check-lock-poisoned = space check lock poisoned
+enough-disk-space-mib-free-about = not enough disk space: { $left } MiB free, about { $div_ceil } MiB needed; nothing was written
+holds-control-text-direction-character-u = { $what } holds a control or text-direction character (U+{ $u32 }): line breaks, tabs and such characters are not allowed in names
+dossier-erased = dossier { $id } was erased
+break-glass-justification-required-1-characters = a break-the-glass justification is required (1 to { $MAX_JUSTIFICATION } characters)
+dossier = dossier { $dossier }
+staff-member = staff member '{ $user }'
+staff-name-text = a staff name is not text
+staff-directory-key-granted-you-yet = the staff directory key has not been granted to you yet
+category-needs-author = category '{ $category }' needs an author
+key-lock-poisoned = key lock poisoned
+record-does-match-signed-rights-register = the record { $record } ({ $what }) does not match the signed rights register: it was changed outside coffre
+rights-register-lock-poisoned = rights register lock poisoned
+rights-register-verified-yet-unlock-first = the rights register is not verified yet (unlock first)
+audit-log-holds-signed-genesis-emptied = the audit log holds no signed genesis: it was emptied or replaced
+change-allowed-rights-register = this change is not allowed by the rights register ({ $fact })
+audit-log-longer-holds-entry-saw = the audit log no longer holds entry { $size } as '{ $member }' saw it at their last command: entries were removed or rewritten since (compare with a checkpoint kept off the machine)
+signed-record-where-left-log-least = the signed record of where '{ $signer }' left the log (at least entry { $size }) is missing or older: the end of the log was cut or rewritten
+vault-restored-backup-holding-entries-checkpoint = the vault was restored on { $time } from a backup of { $created } holding { $n } entries; the checkpoint you gave ({ $size } entries, signed by { $claimed_signer }) is from after that backup: its entries after entry { $n } were lost with the restore, not rewritten here (if the restore was intended, keep a checkpoint taken since; { $failure })
+cannot-create-temporary-folder-check-store = cannot create a temporary folder to check the store: { $reason }
+cannot-copy-store-check = cannot copy the store to check it: { $reason }
+vault-use-another-coffre-process-wait = the vault { $dir } is in use by another coffre process; wait for it to finish and retry, or use --wait SECONDS
+vault-create-one-coffre-init-give = no vault in { $dir }; create one with `coffre init` or give --vault
+cannot-read-vault-s-policy = cannot read the vault's policy: { $reason }
+vault-s-policy-toml-changed-outside = the vault's policy.toml was changed outside coffre (its fingerprint does not match)
+audit-log-missing = the audit log { $audit_path } is missing
+audit-entry-s-time-valid-time = an audit entry's time is not a valid time
+audit-entry-s-time-before-1970 = an audit entry's time is before 1970
+cannot-sync-vault-directory = cannot sync the vault directory: { $reason }
+earlier-change-could-applied-kept-journal = an earlier change could not be applied; it is kept in the journal: close coffre and open the vault again (the change is applied then)
+journal-lock-poisoned = journal lock poisoned
+change-saved-journal-could-applied-now = a change was saved in the journal but could not be applied now ({ $e }); it will be applied when the vault is next opened: close coffre, open the vault again and check that the operation went through
+nothing-appended = nothing appended
+audit-log-first-entry-name-vault = the audit log has no first entry to name the vault
+injected-failure = injected failure
+establishment-admin-names-must-empty = the establishment and admin names must not be empty
+already-holds-vault = { $dir } already holds a vault
+unknown-profession = unknown profession '{ $admin_profession }'
+first-member-must-able-manage-staff = the first member must be able to manage staff; '{ $admin_profession }' cannot
+cannot-write-vault-s-policy = cannot write the vault's policy: { $reason }
+audit-key = audit key
+directory-key = no directory key
+genesis-recorded = the genesis was not recorded
+cannot-open-vault-lock = cannot open the vault lock: { $reason }
+vault-use-another-coffre-process-wait-2 = the vault { $dir } is in use by another coffre process{ $holder }; wait for it to finish and retry, or use --wait SECONDS
+cannot-lock-vault = cannot lock the vault: { $reason }
+audit-index-damaged = the audit index is damaged
+vault-s-settings-missing = the vault's settings are missing
+store-record-audit-log = the store has no record of the audit log
+vault-format-coffre-reads-format = this vault has format { $format }, this coffre reads format { $FORMAT }
+audit-recipient-damaged = the audit recipient is damaged
+audit-log-lock-poisoned = audit log lock poisoned
+audit-index-lock-poisoned = audit index lock poisoned
+dossier-2 = dossier { $id }
+cannot-unlock = cannot unlock as '{ $user }': { $detail }
+sealed-identity-corrupt = a sealed identity is corrupt
+key-generation-record-damaged = a key generation record is damaged
+vault-key = the vault has no key '{ $name }'
+cannot-write-export = cannot write the export: { $reason }
+data-key-missing = the data key of '{ $category }' is missing
+dossier-erased-2 = dossier { $dossier } was erased
+data-key-record-malformed-key = a data-key record has a malformed key
+export-needs-keys-you-do-hold = the export needs the keys of { $join }, which you do not hold: give --recovery-key FILE
+dossier-identity-key = the dossier has no identity key
+export-changed-while-written-run-again = the export changed while it was written; run it again
+none-justification-s-dossier-opens-your = none of the { $unreadable } justification(s) of dossier { $dossier } opens with your audit keys
+cannot-open-dossier = cannot open dossier { $dossier }: { $detail }
+unknown-category = unknown category '{ $category }'
+unknown-profession-2 = unknown profession '{ $profession }'
+objection-record-malformed-key = an objection record has a malformed key
+write-lock-poisoned = write lock poisoned
+note-empty = the note is empty
+entry-your-dossier = entry { $e } is not in your dossier
+your-access-your-dossier-complete-yet = your access to your dossier is not complete yet; ask the establishment
+your-key-does-open-your-dossier = your key does not open your dossier
+dossier-header-corrupt = a dossier header is corrupt
+birth-date-must-real-date-written = the birth date must be a real date written YYYY-MM-DD
+name-must-1-200-characters = the name must have 1 to 200 characters
+identity-key-granted-you-yet = the 'identity' key has not been granted to you yet
+name-index-key-granted-you-yet = the name-index key has not been granted to you yet
+give-least-one-word-two-letters = give at least one word of two letters or more
+staff-member-revoked = staff member '{ $staff }' has been revoked
+staff-member-2 = staff member '{ $staff }'
+data-key-dossier-missing = the data key of '{ $cat }' in dossier { $dossier } is missing
+unknown-entry-kind-see-coffre-policy = unknown entry kind '{ $kind }' (see `coffre policy show`)
+give-least-one-field-name-value = give at least one --field NAME=VALUE
+kind-field-fields = kind '{ $kind }' has no field '{ $name }' (fields: { $join })
+field-given-twice = field '{ $name }' is given twice
+key-category-granted-you-yet = the key of category '{ $cat }' has not been granted to you yet
+cannot-create-erasure-key = cannot create an erasure key: { $reason }
+cannot-write-erasure-key = cannot write an erasure key: { $reason }
+erasure-key-dossier-damaged = the erasure key of dossier { $dossier } is damaged
+erasure-key-dossier-missing = the erasure key of dossier { $dossier } is missing
+cannot-read-erasure-key = cannot read an erasure key: { $reason }
+cannot-overwrite-erasure-key = cannot overwrite an erasure key: { $reason }
+cannot-open-erasure-key = cannot open an erasure key: { $reason }
+cannot-remove-erasure-key = cannot remove an erasure key: { $reason }
+cannot-sync-erasure-keys-folder = cannot sync the erasure keys folder: { $reason }
+dossier-already-erased = dossier { $dossier } is already erased
+give-reason-erasure-1-2000-characters = give the reason for the erasure (1 to 2000 characters)
+cannot-read-import-file = cannot read the import file: { $reason }
+entry = entry { $id }
+list-dossier-holds-another-entry-under = the list of dossier { $dossier } holds another entry under { $id }
+entry-missing-extra-versions = entry { $id } has missing or extra versions
+field-value-text = a field value is not text
+dossier-erased-3 = dossier { $dossier } is erased
+unknown-retention-rule-rules = unknown retention rule '{ $rule }' (rules: { $join })
+dossier-names-unknown-retention-rule = dossier { $id } names an unknown retention rule
+establishment-s-policy-requires-recorded-approval = this establishment's policy requires a recorded approval: give --approval "reference"
+you-cannot-revoke-yourself = you cannot revoke yourself
+staff-member-3 = staff member '{ $id }'
+already-revoked = '{ $id }' is already revoked
+revoked = '{ $id }' is revoked
+new-audit-key-text = the new audit key is not text
+data-dossier-must-moved-new-key = the '{ $category }' data of dossier { $dossier } must be moved to the new key by a holder of the previous one first
+unknown-profession-see-coffre-policy-show = unknown profession '{ $profession }' (see `coffre policy show`)
+staff-member-already-exists = a staff member '{ $id }' already exists
+establishment-name-text = the establishment name is not text
+active-staff-member = active staff member '{ $id }'
+you-cannot-approve-yourself = you cannot approve yourself
+cannot-write-backup = cannot write the backup: { $reason }
+changed-while-backed-up = { $name } changed while it was backed up
+cannot-read-vault-backup = cannot read the vault for the backup: { $reason }
+changed-while-backed-up-2 = { $path } changed while it was backed up
+backup-damaged-incomplete = the backup is damaged or incomplete: { $what }
+exists-empty-restore-into-new-folder = { $dir } exists and is not empty: restore into a new folder
+cannot-restore-file = cannot restore a file: { $reason }
+unsupported-policy-format-coffre-reads-format = unsupported policy format (this Coffre reads format = 1)
+break-glass-hours-must-between-1 = break_glass_hours must be between 1 and 24
+unknown-time-zone-use-iana-name = unknown time zone '{ $get_ref }' (use an IANA name like Europe/Paris)
+work-start-hour-must-between-0 = work_start_hour must be between 0 and 23
+work-end-hour-must-after-work = work_end_hour must be after work_start_hour and at most 24
+burst-dossiers-must-least-2 = burst_dossiers must be at least 2
+burst-minutes-must-between-1-1440 = burst_minutes must be between 1 and 1440
+clock-max-ahead-days-must-between = clock_max_ahead_days must be between 1 and 3660
+category-identifier-invalid-z-0-9 = category identifier '{ $id }' is invalid (a-z, 0-9, '-', '_')
+category-author-only-break-glass-never = category '{ $id }' is author-only: break-glass can never open it
+category-withheld-must-give-legal-reason = category '{ $id }': 'withheld' must give the legal reason
+category-author-only-never-given-person = category '{ $id }' is author-only, so it can never be given to the person supported: add withheld = "legal reason"
+category-identity-required-holds-person-s = a category 'identity' is required (it holds the person's name)
+profession-identifier-invalid = profession identifier '{ $id }' is invalid
+profession-unknown-category = profession '{ $id }': unknown category '{ $cat }'
+profession-author-only-list-under-write = profession '{ $id }': '{ $cat }' is author-only, list it under write (authors read their own)
+profession-category-listed-twice = profession '{ $id }': category '{ $cat }' is listed twice
+profession-unknown-capability-known = profession '{ $id }': unknown capability '{ $get_ref }' (known: { $names })
+profession-may-create-dossiers-may-write = profession '{ $id }' may create dossiers but may not write 'identity'
+profession-may-manage-staff-nobody-could = no profession may manage staff: nobody could add anyone
+kind-identifier-invalid = kind identifier '{ $id }' is invalid
+kind-field = kind '{ $id }' has no field
+kind-field-name-invalid = kind '{ $id }': field name '{ $name }' is invalid
+kind-field-unknown-category = kind '{ $id }': field '{ $name }' has unknown category '{ $get_ref }'
+retention-rule-identifier-invalid = retention rule identifier '{ $id }' is invalid
+retention-years-must-between-1-200 = retention years must be between 1 and 200
+default-retention-rule-defined = the default retention rule '{ $get_ref }' is not defined
+retention-unknown-category = retention: unknown category '{ $cat }'
+note-written-person-theirs-cannot-amended = a note written by the person is theirs: it cannot be amended by staff
+profession-may-write-category = the profession '{ $profession }' may not write category '{ $cat }'
+field-author-only-written-someone-else = field '{ $name }' is author-only and was written by someone else
+you-hold-key-category = you hold no key for category '{ $cat }'
+you-care-team-dossier = you are not in the care team of dossier { $dossier }
+profession-may-manage-retention = the profession '{ $profession }' may not manage retention
+profession-may-search-names = the profession '{ $profession }' may not search names
+only-care-team-managers-dossier-s = only care-team managers and the dossier's creator may { $what }
+profession-may = the profession '{ $profession }' may not { $what }
+profession-may-break-glass = the profession '{ $profession }' may not break the glass
+restricted-key-waiting-approval-you-give = no restricted key of '{ $id }' is waiting for an approval you can give
+profession-may-check-vault = the profession '{ $profession }' may not check the vault
+profession-may-read-audit-reports = the profession '{ $profession }' may not read audit reports
+signed = it is not signed
+signer-active-member = the signer is not an active member
+profession-may-2 = its profession may not { $what }
+dossier-does-exist = dossier { $id } does not exist
+log-does-start-vault-s-genesis = the log does not start with the vault's genesis
+genesis-after-first-entry = a genesis after the first entry
+genesis-signed-first-member = the genesis is signed by its first member
+first-member-must-manage-staff = the first member must manage staff
+active-member = '{ $member }' is not an active member
+key = no key '{ $name }'
+entitled = '{ $member }' is not entitled to { $name }
+signer-does-hold = the signer does not hold { $name }
+key-2 = no key '{ $key }'
+signer-does-hold-2 = the signer does not hold { $key }
+key-generation-out-order = a key generation out of order
+signer-does-hold-audit-key = the signer does not hold the audit key
+dossier-exists-already = dossier { $dossier } exists already
+only-manager-creator-closes-dossier = only a manager or the creator closes a dossier
+only-team-manager-creator-changes-care = only a team manager or the creator changes a care team
+break-glass-opened-own-member = a break-glass is opened by its own member
+break-glass-window-longer-than-policy = a break-glass window longer than the policy allows
+data-key-named-without-label = a data key named without its label
+signer-may-make-key = the signer may not make the key { $key }
+content-change-one-entry-written-amended = a content change is entries written or one entry amended
+signer-dossier-s-care-team = the signer is not in the dossier's care team
+staff-id-valid = a staff id that is not valid
+new-member-must-active = a new member must be active
+revocation-final = a revocation is final
+only-recovery-key-gives-member-new = only the recovery key gives a member a new identity
+unknown-member = unknown member
+cannot-open-journal = cannot open the journal: { $reason }
+cannot-create-journal = cannot create the journal: { $reason }
+
+## Policy labels
+policy-label-missing = { $what ->
+    [category] category
+    [kind] kind
+    [profession] profession
+   *[field] field
+} '{ $id }' has no { $key } (its { $lang ->
+    [fr] French
+   *[en] English
+} label): every category, kind, profession and field needs label (French) and label_en (English)
+policy-label-empty = { $what ->
+    [category] category
+    [kind] kind
+    [profession] profession
+   *[field] field
+} '{ $id }': { $key } is empty
+policy-field-label-missing = kind '{ $id }': field '{ $name }' has no labels: add [fields.{ $name }] with label (French) and label_en (English)
+policy-field-name-invalid = field name '{ $name }' is invalid
+policy-language-unknown = unknown language '{ $value }': write language = "fr" or "en"
+
+## Audited actions, withheld fields, warnings (src/i18n/words.rs)
+action-dossier-read = read the file
+action-entry-read = read an entry
+action-entry-history = read the versions of an entry
+action-entry-add = wrote an entry
+action-entry-amend = corrected an entry
+action-dossier-create = opened the file
+action-break-glass-open = opened the file in an emergency (break the glass)
+action-team-add = added a professional to the care team
+action-audit-history = consulted who accessed the file
+action-audit-read = consulted the audit log
+action-audit-release = released the emergency-access justifications to the person
+action-access-export = exported the file for the person
+action-other = { $id }
+action-refused = was refused: { $what }
+action-failed = failed: { $what }
+withheld-not-permitted = not permitted for your profession
+withheld-author-only = readable by its author only
+withheld-pending = access pending: key not granted yet
+withheld-not-under-break-glass = never opened by break-the-glass
+withheld-objection = the person objects to sharing it with your profession
+withheld-from-person = withheld from the person's own access (see the legal reason)
+warning-loose-permissions = { $path } had mode { $mode }: other accounts of this machine could reach it; { $fixed ->
+    [yes] made private (owner only)
+   *[no] could not change it: make the vault folder and its files owner-only (chmod -R go-rwx)
+}
+warning-damaged-snapshot-moved = the store's snapshot { $file } was damaged (a storage fault, not tampering): moved to { $moved_to } and rebuilt from the store's log; no data was lost
+warning-damaged-snapshot-kept = the store's snapshot { $file } is damaged (a storage fault, not tampering): this check rebuilt it in a temporary copy; the next coffre command run with write access replaces it
+warning-unrecorded-entries = entries { $first } to { $last } { $journal ->
+    [yes] were restored from the journal after an interruption (a crash or a power cut, or a journal written by someone with access to the disk)
+   *[no] were found beyond the recorded end of the log (written outside coffre, or an interrupted write)
+}; not vouched for by their signer yet; the next coffre command that opens the vault takes them in and flags them in the log
+warning-unapplied-changes = { $count ->
+    [one] { $count } change in the journal not yet applied
+   *[other] { $count } changes in the journal not yet applied
+}; open the vault with coffre (any command) to apply them
+duration = { $days ->
+    [0] { $hours ->
+        [0] { $minutes } minutes
+       *[other] { $hours } hours { $minutes } minutes
+    }
+   *[other] { $days } days { $hours } hours
+}
+
+## The coffre command (src/bin/coffre)
+cli-warning = warning: { $text }
+cli-weak-kdf = warning: this passphrase uses a weak key derivation (--insecure-fast-kdf): tests and demonstrations only
+cli-clock-warning = warning: { $finding }: check the system clock (time-based erasures are refused until it is right, or confirmed with --confirm-clock)
+cli-granted-key = granted key '{ $key }' to { $staff }
+cli-yes = yes
+cli-no = no
+cli-nothing = nothing
+cli-policy-valid = { $file }: valid ({ $categories } categories, { $professions } professions, { $kinds } kinds)
+cli-explain-head = { $user } ({ $profession }) on dossier { $dossier }: { $in_team ->
+    [yes] in
+   *[no] NOT in
+} the care team{ $break_glass ->
+    [yes] ; may break the glass in an emergency
+   *[no] {""}
+}
+cli-explain-col-category = category
+cli-explain-col-policy = policy
+cli-explain-col-key = key
+cli-explain-col-now = can read now
+cli-explain-policy = { $value ->
+    [read] read
+    [write] write
+    [author-only] author only
+   *[other] { $value }
+}
+cli-explain-key = { $value ->
+    [held] held
+    [pending] pending
+    [none] none
+   *[other] { $value }
+}
+cli-backup-intact = backup intact: vault { $vault }, taken { $taken }, { $records } records, { $files } files, audit log verified ({ $entries } entries)
+cli-restored = vault { $vault } restored into { $dir } from the backup of { $taken }: { $records } records, audit log verified ({ $entries } entries)
+cli-audit-intact = audit log intact: { $entries } entries, { $checkpoints } signed checkpoints, root { $root }
+cli-audit-extends = extends the given checkpoint of { $size } entries (consistency proof of { $proof } hashes verified)
+cli-audit-unsigned = note: the last { $unsigned } entries are not covered by a signed checkpoint yet (signed at the next command)
+cli-checkpoint-written = checkpoint of { $size } entries signed by { $signer } written to { $path }
+cli-recovery-written = recovery key written to { $path } — move it off this machine
+cli-recovery-shown = RECOVERY KEY (shown once; store it offline, then clear this screen):
+cli-vault-created = vault { $vault } created in { $dir }
+cli-genesis = genesis { $genesis } (the vault's identity: keep it with the recovery key; every checkpoint names it)
+cli-staff-added = staff member { $id } added
+cli-staff-pending = access pending for: { $keys } (granted when a holder unlocks, or now with --recovery-key)
+cli-staff-list-pending = pending: { $keys }
+cli-staff-status = { $status ->
+    [active] active
+    [revoked] revoked
+   *[other] { $status }
+}
+cli-team-added = { $staff } added to the care team of { $id }
+cli-entry-amended = { $entry } amended: version { $version }
+cli-imported = { $written } entries imported{ $skipped ->
+    [0] {""}
+   *[other] {" "}({ $skipped } imported earlier from this file were skipped)
+}
+cli-version-line = version { $version }  by { $author }  on { $time }
+cli-released = { $released } justification(s) of dossier { $dossier } released to the person (audit entries up to { $up_to }).
+cli-released-unreadable = { $unreadable } justification(s) could not be opened with your audit keys and were not released.
+cli-released-no-person-access = The person has no personal access yet: their exports show the words; after `access grant`, release again for their own access.
+cli-history-head = Who accessed the file { $dossier } ({ $count } events):
+cli-justification-words = justification, in their words: "{ $text }"
+cli-passphrase-changed = passphrase changed; the old one no longer works
+cli-revoked = { $id } revoked: they can no longer unlock
+cli-approval-refused = approval of { $id } refused (recorded in the audit log)
+cli-approval-request = { $id } ({ $profession }) was added by { $invited_by } on { $invited }; waiting: { $keys }
+cli-approved = { $id } approved for { $keys }
+cli-profession-set = { $id } is now { $profession }
+cli-backup-written = backup written to { $path }: { $records } records, { $entries } audit entries, encrypted to the recovery key
+cli-share-file-head = Coffre recovery key share { $n } of { $shares } ({ $threshold } needed). Keep it apart from the others.
+cli-shares-written = { $shares } shares written to { $dir } ({ $threshold } needed to rebuild the key); give them to different people, then destroy the key file
+cli-recover-how-file = recovery key file
+cli-recover-how-shares = reassembled from { $count } shares
+cli-recovered = { $staff } has a new passphrase; their keys were re-granted with the recovery key ({ $how })
+cli-check-summary = { $records } records, { $checked } sealed fields intact, { $unchecked } not checked (no key: use --recovery-key to check all), { $damaged } damaged
+cli-check-damaged = DAMAGED { $item }: { $reason }
+cli-rotate-progress = { $done }/{ $total } data keys
+cli-rotated = { $done } data key(s) re-wrapped; { $skipped } left for holders of other categories
+cli-dossier-closed = dossier { $id } closed: its retention period starts today
+cli-dossier-erased = dossier { $id } erased: its keys are destroyed
+cli-retention-dry-run = dry run: { $count } dossier(s) would be erased (add --yes):
+cli-retention-erased = { $count } dossier(s) erased:
+cli-prompt-person = the person of dossier { $dossier }
+cli-prompt-export = the export
+cli-prompt-dossier = dossier { $dossier }
+cli-access-granted = personal access to { $dossier } granted
+cli-access-missing = not yet readable by the person: { $keys } (follows when a holder of those keys works on the file, or now with --recovery-key)
+cli-export-written = export of { $dossier } written to { $path }: { $entries } entries, { $events } access events, { $withheld } withheld field(s)
+cli-objection-recorded = objection recorded: '{ $category }' is no longer shared with '{ $profession }' for { $dossier }
+cli-objection-recorded-person = objection recorded: '{ $category }' is no longer shared with '{ $profession }'
+cli-person-who = { $name }, born { $birthdate }
+cli-person-head = Your dossier { $id } — { $who }
+cli-person-entry = { $kind } ({ $created }) version { $version }
+cli-person-withheld = { $field }: not communicable ({ $category })
+cli-person-history-head = Who consulted or changed your dossier:
+cli-rotation-pending = rotation pending: { $key } ({ $reason }) — done when a holder of that key unlocks, or with --recovery-key
+cli-no-dossier = no dossier
+cli-retention-item = { $dossier }  closed { $closed }  rule { $rule }  kept { $years } years ({ $because })  due { $due }{ $past_due ->
+    [yes] {"  "}PAST DUE
+   *[no] {""}
+}
+cli-audit-break-glass = BREAK-GLASS
+cli-audit-justification = justification (the actor's words): "{ $text }"
+cli-summary-born = { $name } (born { $birthdate })
+cli-summary-name-withheld = (name withheld)
+cli-summary-not-in-team = (not in your care team)
+cli-entry-head = entry { $id }  kind { $kind }  version { $version }  by { $author }  on { $time }
+cli-field-withheld = {"  "}{ $field } [{ $category }]: WITHHELD ({ $reason })
+cli-dossier-who = { $name }, born { $birthdate }
+cli-dossier-identity-withheld = identity withheld
+cli-dossier-head = dossier { $id }: { $who }
+cli-dossier-break-glass = BREAK-THE-GLASS ACCESS: recorded and reported to the data protection officer
+cli-dossier-no-entry = no entry yet
+cli-policy-head = policy { $name } (format { $format })
+cli-policy-break-glass = break-the-glass lasts { $hours } hours
+cli-policy-categories = categories:
+cli-policy-author-only = author only
+cli-policy-withheld = withheld from the person
+cli-policy-professions = professions (W write+read, R read):
+cli-policy-may = may: { $caps }
+cli-policy-kinds = entry kinds:
+cli-policy-field = { $name } “{ $label }” ({ $category })
+capability-manage-staff = manage staff
+capability-create-dossier = create dossiers
+capability-manage-team = manage care teams
+capability-read-audit = read the audit log
+capability-audit-reports = read audit reports
+capability-break-glass = break the glass
+capability-person-access = handle the person's rights
+capability-erase = erase dossiers
+auth-unknown-user = unknown user
+auth-revoked = this user has been revoked
+auth-wrong-passphrase = wrong passphrase
+auth-no-person-access = no personal access was granted for this dossier
+
+## The DPO's audit report (src/audit/render.rs)
+report-title = Coffre audit report ({ $scope })
+report-scope = { $scope ->
+    [full] full report
+   *[other] aggregate report
+}
+report-the-beginning = the beginning
+report-now = now
+report-period = Period: { $since } to { $until }.
+report-integrity = Log integrity: { $integrity }.
+report-totals = Entries { $entries } · reads { $reads } · writes { $writes } · refusals { $denied } · break-the-glass { $break_glass } · failed unlocks { $failed } · reads outside working hours { $outside } · recovery key uses { $recovery }
+report-per-profession = Per profession (reads / writes / refusals / dossiers read):
+report-per-person = Per person (reads / writes / refusals / dossiers read):
+report-per-profession-title = Per profession
+report-per-person-title = Per person
+report-dossier = dossier { $id }
+report-justification = justification, in the actor's words: “{ $text }”
+report-break-glass = Break-the-glass accesses
+report-refusals = Refusals
+report-outside-hours = Reads outside working hours
+report-bursts = Unusually many dossiers read (at least { $dossiers } within { $minutes } minutes): { $count }
+report-burst = { $name } ({ $actor }): { $dossiers } dossiers from { $from } to { $to }
+report-failed-unlocks = Failed unlocks
+report-recovery-uses = Uses of the recovery key
+report-adopted = Log entries taken in without a signature (interrupted command or outside writing)
+report-aggregate-only = (Aggregate report: per-person details are for the data protection officer only.)
+report-none = None.
+report-col-time = Local time
+report-col-who = Who
+report-col-profession = Profession
+report-col-action = Action
+report-col-dossier = Dossier
+report-col-categories = Categories
+report-col-detail = Detail
+report-col-entries = Entries
+report-col-reads = Reads
+report-col-writes = Writes
+report-col-refusals = Refusals
+report-col-break-glass = Break-the-glass
+report-col-failed = Failed unlocks
+report-col-outside = Outside hours
+report-col-recovery = Recovery key uses
+report-col-dossiers-read = Dossiers read
+report-purpose = Audit entries never contain what was written. Using this log to evaluate staff would divert it from its purpose.
+report-integrity-verified = verified ({ $entries } entries, { $checkpoints } signed checkpoints)
+report-section = { $title }: { $count }
+you-care-team-dossier-break-glass = you are not in the care team of dossier { $dossier } (in an emergency: --break-glass "justification")
+action-unlock = opened a session
+action-staff-add = added a staff member
+action-staff-approve = approved a staff member's restricted keys
+action-staff-revoke = revoked a staff member
+action-key-grant = handed over a key
+action-key-create = created a key
+
+## Details the audit log records in English, read back for the reader (src/i18n/recorded.rs)
+recorded-staff-add-recovery = profession { $profession }, keys granted with the recovery key
+recorded-approved-recovery = approved { $keys } (with the recovery key)
+recorded-approved = approved { $keys }
+recorded-key-recovery = { $key } (with the recovery key)
+recorded-open-until = open until { $until }
+recorded-break-glass-at = break-glass opened at audit entry { $seq }
+recorded-within-break-glass = within the break-glass opened at audit entry { $seq }
+
+## --help descriptions (src/bin/coffre/lang.rs)
+help-root = Coffre: an encrypted, audited records vault for social and medico-social work.
+help-init = Create a new vault with its first staff member (a manager) and a recovery key
+help-staff = Manage staff members
+help-dossier = Create, find and read dossiers
+help-entry = Add, read and amend entries
+help-audit = Verify and read the audit log
+help-policy = Show and explain the deontology policy
+help-access = The person's rights: export, own access, notes, objections
+help-retention = Retention periods: dossiers due for erasure
+help-keys = Key maintenance
+help-backup = Back up the whole vault into one file encrypted to the recovery key (`backup --out FILE`), or check a backup (`backup verify FILE`)
+help-check = Check every record, the audit log and every sealed field you (or the recovery key) can open; list what is damaged (exit code 5 if anything is)
+help-recovery = The recovery key: split it into shares kept by different people
+help-recover = Give a staff member who lost their passphrase a new one, re-granting their keys with the recovery key (reassembled from shares, or the key file)
+help-restore = Rebuild a vault from a backup into a new folder (--vault DIR)
+help-demo = Build a demonstration establishment with fictitious people and show what each profession sees
+help-staff-add = Add a staff member (their passphrase is asked twice, or read from COFFRE_NEW_PASSPHRASE)
+help-staff-list = List staff members and their pending key grants
+help-staff-passwd = Change your own passphrase (current one as usual; the new one asked twice, or COFFRE_NEW_PASSPHRASE). The old passphrase stops working
+help-staff-revoke = Revoke a staff member: no more unlocking; the keys they held are rotated
+help-staff-approve = Approve a new member for restricted keys (medical, care, psychologist's summary, justice…) that you hold: shows who added them, their profession and when, then grants. Nothing restricted is ever granted without it
+help-staff-set-profession = Change a staff member's profession (grants and rotations follow)
+help-dossier-create = Create a dossier; prints its id alone on a line
+help-dossier-find = Find dossiers by name (whole words; case and accents ignored)
+help-dossier-list = List the dossiers of your care teams
+help-dossier-show = Show a dossier: the fields you may read, the others listed as withheld
+help-dossier-team = Manage a dossier's care team
+help-dossier-close = Record the end of support: starts the retention period
+help-dossier-erase = Erase a dossier for good by destroying its keys (crypto-shredding)
+help-entry-add = Add an entry; prints its id alone on a line
+help-entry-show = Show an entry
+help-entry-history = Show every version of an entry (corrections keep the earlier text)
+help-entry-amend = Amend an entry: adds a version, never overwrites
+help-entry-import = Import many entries from a JSON Lines file, one entry per line. The whole file is checked first; entries are then written in groups, each group audited and made durable in one step. Prints the number imported
+help-audit-verify = Verify every entry, every signed checkpoint and, with --since, that today's log extends an earlier checkpoint (exit code 5 on any alteration). Needs no passphrase
+help-audit-checkpoint = Export the latest signed checkpoint, to keep off the machine (paper, e-mail)
+help-audit-log = Show audit entries (audit readers only; this read is itself audited)
+help-audit-history = The person's access history: who read or changed their file, when, which categories and why (audit readers only)
+help-audit-release-justifications = Release to the person the break-the-glass justifications recorded so far in their file, after checking that their words may be shown (they can name third parties). Audit readers only; the release is itself audited
+help-audit-report = The data protection officer's report (aggregates only for directors)
+help-policy-show = Print the effective policy (the vault's, or the shipped default without a vault)
+help-policy-explain = Explain a staff member's access to a dossier, category by category
+help-policy-check = Check a policy file and report the first problem with its line
+help-access-export = Write the person's file, encrypted with age, for them to take away (report.html, data.json, access-history.json in a tar)
+help-access-grant = Give the person their own access to their file (sets their passphrase)
+help-access-view = For the person: see your file and who accessed it (no --user; your passphrase)
+help-access-note = Attach the person's note (e.g. disagreement with an entry). Without --user, the person writes it with their own access
+help-access-object = Record the person's objection to a category being shared with a profession. Without --user, the person records it with their own access
+help-retention-due = Closed dossiers past their retention period
+help-retention-apply = Erase the dossiers past their period (a dry run unless --yes)
+help-keys-rotate = Re-wrap existing data keys under the current generation of their category key after a rotation (resumable; shows progress)
+help-recovery-split = Split the recovery key into N shares, any K of which rebuild it (e.g. the director, the DPO and a sealed envelope). Writes share-1.txt … share-N.txt
+help-arg-vault = The vault directory (default: the platform's data directory)
+help-arg-user = Your staff id
+help-arg-json = Print machine-readable JSON
+help-arg-wait = If another coffre process has the vault open, wait up to this many seconds
+help-arg-lang = The language of messages: fr or en (default: COFFRE_LANG, then the locale, then the policy's language)
+
+## The person's export, report.html (src/vault/person/export.rs)
+person-action-dossier-read = read the file
+person-action-entry-read = read a note
+person-action-team-add = added a professional to the team
+person-action-access-grant = gave you your own access
+person-action-access-view = you consulted your file
+person-action-access-history = you consulted the history
+person-action-access-export = prepared a copy of your file
+person-action-access-object = recorded an objection
+person-action-access-note = note added at your request
+person-action-audit-release = made the emergency-access justifications available
+person-action-audit-history = consulted the access history
+person-action-dossier-close = closed the file
+person-action-denied = access refused: { $what }
+person-action-failed = failed attempt: { $what }
+export-title = Your file
+export-heading = Your file — { $establishment }
+export-intro = { $name }, born { $birthdate }. File { $dossier }. Copy made on { $date } by { $establishment }.
+export-contents = What your file holds
+export-version = { $version ->
+    [1] Written
+   *[other] Correction (version { $version })
+} on { $date } by { $who }
+export-field-withheld = Information not communicable ({ $category }): { $reason }
+export-no-entry = No note yet.
+export-withheld-title = What is not communicated to you
+export-withheld-nothing = Nothing: all the information in your file is shown above.
+export-col-category = Category
+export-col-count = Number
+export-col-reason = Reason
+export-history-title = Who consulted or changed your file
+export-col-date = Date
+export-col-who = Who
+export-col-what = What
+export-col-categories = Categories
+export-col-justification = Justification
+export-emergency = emergency access
+export-rights-title = Your rights and the processing of your data
+export-purposes = Purposes:
+export-recipients = Who may read what (recipients, within the team that supports you):
+export-retention = Retention period:
+export-trail-retention = How long the record of accesses is kept:
+export-source = Where the information comes from:
+export-your-rights = Your rights:
+export-complaint = Complaint:
+export-dpo = Data protection officer:
+export-data-json = The file data.json holds the same information in a machine-readable format.
+export-yourself = yourself
+export-justification-released = (justification communicable: read it with your own access or ask the data protection officer)
+export-justification-kept = (justification recorded; its words may mention other people and are given to you after review by the data protection officer)
+export-retention-rule = { $label }: { $years } years after the end of support ({ $source })
+export-retention-at-least = { $category }: at least { $years } years
+export-support-ended = Support ended on { $date }.
+export-support-ongoing = Support is ongoing.
+
+## coffre demo (src/demo.rs)
+demo-title = Coffre demonstration — every person below is fictitious.
+demo-vault = Demo vault: { $dir }
+demo-passphrase = Staff passphrase: { $passphrase } (weak key derivation: demo only)
+demo-establishment = IME Les Tilleuls (fictitious)
+demo-staff-added = Staff added: director + { $count } members; dossier { $dossier } created for a fictitious child.
+demo-entries = Entries: an admission (social worker, amended by the doctor), a psychologist's summary and personal notes, a daily note by the educator.
+demo-each-profession = What each profession sees of the same dossier:
+demo-identity = identity: { $name }
+demo-identity-withheld = identity: withheld
+demo-withheld = WITHHELD: { $reason }
+demo-refused-attempt = A refused attempt: the educator tries to write a medical note.
+demo-exit-code = { $error } (exit code { $code })
+demo-break-glass = Break-the-glass: a night nurse outside the care team opens the file in an emergency.
+demo-without-justification = without justification: { $error }
+demo-with-break-glass = with --break-glass "{ $justification }":
+demo-audit-trail = The audit trail, as the data protection officer reads it (no content, ever):
+demo-break-glass-flag = BREAK-GLASS
+demo-verified = Audit log verified: { $entries } entries, { $checkpoints } signed checkpoints, Merkle root { $root }.
+demo-try = Try it: coffre --vault { $dir } --user e.petit dossier show { $dossier }
+    (passphrase: COFFRE_PASSPHRASE={ $passphrase })
+demo-value-reason = Orientation MDPH; family asks for a weekday placement
+demo-value-contacts = Mother: 06 00 00 00 00 (fictitious)
+demo-value-medical = Epilepsy, treated; last seizure 2025
+demo-value-alerts = Allergic to penicillin
+demo-value-psy-synthesis = Settles well when routines are announced
+demo-value-psy-notes = Raw test data, session 1 (author only)
+demo-value-daily = Good day at the workshop; tired after lunch
+demo-value-never = should never be stored
+demo-value-justification = Seizure at night, need allergies and treatment
+
+## The access trail's retention (audit history and report)
+cli-trail-none-pruned = (the access trail is kept { $retention }; nothing was pruned yet)
+cli-trail-covers = (the access trail covers entries from { $from } on; it is kept { $retention })
+cli-trail-pruned = older entries pruned on { $when } by { $by }: { $count ->
+        [one] { $count } entry
+       *[other] { $count } entries
+    } dated before { $cutoff }
+
+## The access trail's pruning
+prune-fact-not-valid = audit entry { $seq } carries a prune fact that is not valid: it was altered or damaged
+pruned-line-damaged = audit entry { $seq } is a damaged pruned line: the log was altered
+pruned-without-prune-fact = audit entry { $seq } was pruned without a prune fact that covers it (it names entry { $by }): the entry was removed or replaced
+prune-fact-range-forged = the prune fact at audit entry { $seq } covers a range it may not cover: the log was forged
+prune-fact-positions-differ = the prune fact at audit entry { $seq } commits to other positions than the lines it covers: a fact or a recent entry was pruned, or a pruned line was altered
+prune-completed-content-left = the prune of audit entry { $seq } completed but { $count } of the entries it covers still hold their content: the log was altered
+policy-trail-retention-format = trail_retention must read like "6 months", "1 year" or "400 days"
+policy-trail-retention-max = trail_retention may not exceed 3 years (CNIL recommendation on logging, 2021)
+policy-trail-retention-reason = a trail_retention above 1 year needs a documented trail_retention_reason (CNIL recommendation on logging, 2021)
+genesis-pruned = audit entry 1 (the genesis) was pruned: the log was forged
+prune-must-cover-earlier = a prune must cover earlier entries
+prune-younger-than-retention = a prune may not reach entries younger than the trail's retention
+cannot-clear-journal = cannot clear the journal: { $reason }
+rewrite-past-end-of-log = a rewrite would reach past the end of the audit log
+cannot-replace-store-compacted = cannot replace the store by its compacted copy: { $reason }
+cannot-finish-store-compaction = cannot finish a compaction of the store: { $reason }
+exported-checkpoint-record-damaged = the record of the exported checkpoint is damaged
+prune-fact-not-written = the prune fact was not written
+prune-covered-lines-differ = the lines covered by the prune fact at audit entry { $seq } are not those it commits to
+audit-entry-too-short = audit entry { $seq } is too short to be an entry
+import-fact-not-content = an imported entry carries a fact other than its content

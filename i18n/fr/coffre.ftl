@@ -1,0 +1,843 @@
+# Les messages de Coffre en français (catalogue de référence : `fl!` vérifie à la
+# compilation les identifiants et les variables contre ce fichier). Chaque
+# identifiant existe aussi dans ../en/coffre.ftl avec les mêmes variables
+# (vérifié par tests/i18n_catalog.rs). Ajouter un message : docs/i18n.md.
+
+## Catégories d'erreurs (le code de sortie en dépend, pas les mots)
+error-usage = { $detail }
+error-refused = refusé : { $detail }
+error-pending = accès en attente : { $detail }
+error-auth = identification impossible : { $detail }
+error-integrity = atteinte à l'intégrité : { $detail }
+error-policy = politique invalide { $file } : { $detail }
+error-policy-line = politique invalide { $file }, ligne { $line } : { $detail }
+error-not-found = introuvable : { $detail }
+error-busy = { $detail }
+error-audit-unavailable = le journal d'audit n'a pas pu être écrit, donc rien n'a été fait (pas de trace, pas d'accès) : { $detail }
+error-io = { $detail }
+error-interrupted = interrompu : { $detail }
+
+## Erreurs du système
+io-reason-not-found = fichier ou dossier introuvable
+io-reason-permission-denied = permission refusée
+io-reason-already-exists = il existe déjà
+io-reason-storage-full = plus de place sur le disque
+io-reason-read-only = le disque est en lecture seule
+io-reason-unexpected-eof = le fichier s'arrête trop tôt
+io-reason-interrupted = interrompu
+io-reason-invalid-data = données invalides
+io-reason-would-block = la ressource est occupée
+io-reason-broken-pipe = la sortie a été fermée
+io-reason-timed-out = délai dépassé
+io-reason-other = erreur système { $code }
+
+## Dates et nombres
+date-time = { $day }/{ $month }/{ $year } à { $hour }:{ $minute }
+date-only = { $day }/{ $month }/{ $year }
+
+## Langue
+lang-unknown = langue inconnue « { $value } » (donnée par { $source }) : Coffre parle fr (français) et en (anglais)
+
+## Messages composés à la main
+audit-log-not-start-at-origin = journal d'audit, { $place } : le journal ne commence pas à l'origine de ce coffre (remplacé, ou venu d'un autre coffre)
+audit-entry-does-not-link = la trace { $seq } du journal d'audit ne suit pas la trace { $previous } : l'une des deux a été modifiée
+audit-write-failed = la trace n'a pas pu être écrite dans le journal d'audit : { $reason }
+passphrase-empty = la phrase de passe est vide : saisissez-en une
+passphrase-too-weak = phrase de passe trop faible : au moins 12 caractères, difficile à deviner (plusieurs mots sans rapport entre eux, par exemple)
+clock-looks-wrong = { $offset } : l'horloge semble fausse, et « { $action } » en dépend ; vérifiez l'horloge du système, ou ajoutez --confirm-clock si la date est juste
+policy-cannot-read = lecture impossible : { $reason }
+policy-toml-syntax = { $detail }
+import-at-entry = note { $n } : { $detail }
+import-partial = { $detail } ({ $done } notes sur { $total } ont été écrites avant cette erreur ; une fois le problème réglé, relancer le même fichier les saute)
+
+## Erreurs et résultats de la bibliothèque
+cannot-read-audit-log = lecture du journal d'audit impossible : { $reason }
+first-audit-entry-incomplete-longer-than = la première trace du journal d'audit est incomplète ou plus longue qu'aucune trace valide
+malformed-checkpoint-bad-signature-line = point de contrôle mal formé : ligne de signature incorrecte
+key-derivation-failed = la dérivation de la clé a échoué
+signing-key-derivation-failed = la dérivation de la clé de signature a échoué
+checkpoint-file-truncated-damaged = le fichier des points de contrôle est tronqué ou abîmé
+malformed-checkpoint = point de contrôle mal formé : { $what }
+cannot-encode-audit-entry = impossible d'encoder une trace d'audit : { $e }
+audit-valid-entry-altered-damaged = journal d'audit, { $place } : ce n'est pas une trace valide ; elle a été modifiée ou abîmée
+audit-unknown-format-version = journal d'audit, { $place } : version de format inconnue { $v }
+date-yyyy-mm-dd-time-yyyy = « { $s } » n'est ni une date (AAAA-MM-JJ) ni une heure (AAAA-MM-JJTHH:MM:SSZ)
+audit-entry-canonical-form = journal d'audit, { $place } (trace { $seq }) : la trace n'est pas sous sa forme canonique
+audit-number-where-expected-entries-removed = journal d'audit, { $place } : numéro { $seq } au lieu de { $expected_seq } ; des traces ont été supprimées, déplacées ou insérées
+cannot-open-audit-log = ouverture du journal d'audit impossible : { $reason }
+audit-log-holds-bytes-bytes-entries = le journal d'audit contient { $len } octets alors que { $offset } octets ({ $size } traces) avaient été enregistrés : des traces ont été coupées ou le journal a été remplacé
+recorded-audit-state-damaged = l'état enregistré du journal d'audit est abîmé
+audit-entry-differs-one-recorded-log = la trace { $size } du journal d'audit diffère de celle qui avait été enregistrée : le journal a été modifié ou remplacé
+fact-valid-json = un fait n'est pas du JSON valide : { $e }
+fact-line-unexpected-shape = une ligne de fait n'a pas la forme attendue
+audit-entry-too-long-shorten-justification = trace d'audit trop longue (raccourcissez la justification)
+audit-log-moved-while-entry-being = le journal d'audit a changé pendant la préparation d'une trace
+audit-index-points-past-end-log = l'index du journal d'audit pointe au-delà de la fin du journal
+audit-log-does-end-where-recorded = le journal d'audit ne s'arrête pas là où sa fin avait été enregistrée
+audit-entry-longer-than-any-valid = une trace du journal d'audit est plus longue qu'aucune trace valide
+cannot-repair-audit-log = réparation du journal d'audit impossible : { $reason }
+cannot-read-checkpoints = lecture des points de contrôle impossible : { $reason }
+cannot-repair-checkpoints = réparation des points de contrôle impossible : { $reason }
+regular-file = { $path } n'est pas un fichier ordinaire
+cannot-write-log-file = écriture d'un fichier journal impossible : { $reason }
+holds-bytes-where-least-written-before = { $into_owned } contient { $len } octets alors qu'au moins { $offset } y avaient été écrits : il a été coupé
+cannot-sync-log-file = enregistrement sur disque d'un fichier journal impossible : { $reason }
+belongs-another-vault-log-s-first = { $what } appartient à un autre coffre (ou la première trace du journal a été modifiée)
+signature-invalid = { $what } : la signature n'est pas valide
+signed-key-s-checkpoint-key = { $what } : signé avec une clé qui n'est pas la clé de point de contrôle de { $s }
+signed-any-staff-member-vault = { $what } : signé par aucun membre du personnel de ce coffre
+goes-back-entries-checkpoints-reordered-log = { $c } revient en arrière depuis { $size } traces : des points de contrôle ont été réordonnés ou le journal réécrit
+audit-entry-longer-than-any-valid-2 = la trace { $size } du journal d'audit est plus longue qu'aucune trace valide
+audit-entry-incomplete-interrupted-write-opening = la trace { $size } du journal d'audit est incomplète (une écriture interrompue ; rouvrir le coffre la répare)
+entries-do-match-root-signed-entry = les traces { $from } à { $size } ne correspondent pas à la racine signée dans { $c } : la trace { $size } ou l'ordre des traces a été modifié
+today-s-log-does-extend-given = le journal d'aujourd'hui ne prolonge pas le point de contrôle donné ({ $s }) : des traces jusqu'à la { $size } ont été réécrites
+log-entries-covers-entries-cut-off = le journal compte { $entries } traces mais { $c } en couvre { $size } : des traces ont été coupées à la fin
+store-recorded-checkpoint-entries-latest-checkpoint = la base a enregistré un point de contrôle de { $checkpointed } traces mais le dernier point de contrôle en couvre { $signed } : des points de contrôle ont été supprimés
+log-entries-store-recorded-entries-cut = le journal compte { $entries } traces mais la base en a enregistré { $size } : des traces ont été coupées à la fin
+log-entries-given-checkpoint-covers-entries = le journal compte { $entries } traces mais le point de contrôle donné en couvre { $size } : des traces ont été coupées ou le journal remplacé
+consistency-proof-between-given-checkpoint-today = la preuve de cohérence entre le point de contrôle donné et le journal d'aujourd'hui échoue
+cannot-read = lecture de { $path } impossible : { $e }
+line-entry-column-expected-dossier-kind = ligne { $n } : ce n'est pas une note ({ $JSON }, colonne { $column }) ; attendu {"{"}"dossier", "kind", "fields"{"}"}
+line-cannot-read = ligne { $n } : lecture impossible : { $e }
+cannot-install-interruption-handler = impossible d'installer la gestion des interruptions : { $e }
+while-file-being-checked-nothing-imported = pendant la vérification du fichier ; rien n'a été importé
+entries-imported-run-import-run-same = { $done } notes sur { $total } sont importées, dont { $written } par cette exécution (import { $id }) ; relancez la même commande pour importer le reste : les notes déjà importées sont sautées
+cannot-read-passphrase = lecture de la phrase de passe impossible : { $e }
+passphrase-run-coffre-terminal-set-coffre = pas de phrase de passe : lancez coffre dans un terminal, ou renseignez COFFRE_PASSPHRASE
+two-passphrases-differ = les deux phrases de passe sont différentes
+coffre-new-passphrase-utf-8-text = COFFRE_NEW_PASSPHRASE n'est pas du texte UTF-8
+new-passphrase-run-coffre-terminal-set = pas de nouvelle phrase de passe : lancez coffre dans un terminal, ou renseignez COFFRE_NEW_PASSPHRASE
+field-must-written-name-value = un --field s'écrit NOM=VALEUR
+only-one-field-may-read-standard = une seule rubrique peut être lue sur l'entrée standard
+cannot-read-standard-input = lecture de l'entrée standard impossible : { $e }
+field-cannot-read = rubrique « { $name } » : lecture de { $path } impossible : { $e }
+field-value-utf-8-text = rubrique « { $name } » : la valeur n'est pas du texte UTF-8
+cannot-write-output = écriture de la sortie impossible : { $e }
+data-directory-platform-give-vault-dir = pas de dossier de données sur ce système : indiquez --vault DOSSIER
+say-who-you-user-id-coffre = dites qui vous êtes : --user IDENTIFIANT ou COFFRE_USER
+encoding-failed = encodage des données impossible : { $detail }
+give-vault-dir-new-folder-restore = indiquez --vault DOSSIER : un nouveau dossier où restaurer
+cannot-read-2 = lecture de { $p } impossible : { $e }
+signed-checkpoint-yet = pas encore de point de contrôle signé
+cannot-create = création de { $path } impossible : { $e }
+cannot-write = écriture de { $path } impossible : { $e }
+already-exists-choose-new-file-recovery = { $p } existe déjà ; choisissez un nouveau fichier pour la clé de secours
+entries-dossier-damaged-altered-others-shown = les notes { $join } du dossier { $id } sont abîmées ou modifiées ; les autres sont affichées (lancez `coffre check`)
+outcome-one-ok-denied-failed-error = --outcome vaut ok, denied, failed ou error
+cannot-encrypt-backup = chiffrement de la sauvegarde impossible : { $e }
+give-out-file-backup-verify-file = indiquez --out FICHIER, ou `backup verify FICHIER`
+recovery-key-vault = ce n'est pas la clé de secours de ce coffre
+exists-give-new-folder = { $out_dir } existe : indiquez un nouveau dossier
+cannot-create-2 = création de { $out_dir } impossible : { $e }
+holds-share = { $p } ne contient aucune part
+shares-do-rebuild-key = les parts ne reconstituent pas une clé
+damaged-item-s = { $damaged_count ->
+    [one] { $damaged_count } élément abîmé
+   *[other] { $damaged_count } éléments abîmés
+}
+cannot-encrypt-recipient = chiffrement pour ce destinataire impossible : { $e }
+give-recipient-passphrase = indiquez --recipient ou --passphrase
+access-view-person-run-without-user = access view est réservé à la personne accompagnée : lancez-le sans --user
+command-needs-user = cette commande demande --user
+coffre-backup-age-file = { $path } n'est pas une sauvegarde de coffre (ce n'est pas un fichier age)
+recovery-key-does-open-backup = cette clé de secours n'ouvre pas cette sauvegarde
+damaged-header-does-verify = { $path } est abîmé : son en-tête ne se vérifie pas
+invalid-key = clé invalide
+value-too-large-bytes-most = valeur trop grande : { $plaintext_count } octets, au plus { $MAX_PLAINTEXT }
+sealing-failed = le chiffrement a échoué
+sealed-value-failed-open-altered-moved = une valeur chiffrée n'a pas pu être ouverte (modifiée, déplacée ou mauvaise clé)
+stored-key-derivation-parameters-out-bounds = les paramètres de dérivation de clé enregistrés sont hors limites
+stored-key-derivation-parameters-invalid = les paramètres de dérivation de clé enregistrés sont invalides
+system-random-generator-failed = le générateur aléatoire du système a échoué
+stored-key-wrong-length = une clé enregistrée n'a pas la bonne longueur
+choose-2-threshold-shares-e-g = choisissez 2 ≤ seuil ≤ parts (par exemple --threshold 2 --shares 3)
+share = part { $n } : { $what }
+give-shares-share-file = indiquez les parts avec --share FICHIER
+share-s-given-needed = { $shares_count ->
+    [one] { $shares_count } part donnée
+   *[other] { $shares_count } parts données
+}, { $k } nécessaires
+shares-do-combine = les parts ne se combinent pas
+valid-age-identity-age-secret-key = identité age invalide (AGE-SECRET-KEY-1…)
+line-valid-age-identity = ligne { $i } : identité age invalide
+age-identity-found-key-file = aucune identité age dans le fichier de clé
+valid-age-recipient-age1 = destinataire age invalide (age1…)
+age-encryption-failed = le chiffrement age a échoué : { $e }
+age-encryption-failed-2 = le chiffrement age a échoué : { $reason }
+wrapped-key-malformed = une clé protégée est mal formée
+wrapped-key-failed-open = une clé protégée n'a pas pu être ouverte
+demo-expected-refusal = la démonstration attendait un refus
+cannot-forbid-core-dumps-setrlimit = impossible d'interdire les copies de mémoire sur disque (setrlimit) : { $e }
+cannot-forbid-core-dumps-prctl = impossible d'interdire les copies de mémoire sur disque (prctl) : { $e }
+cannot-create-folder = création d'un dossier impossible : { $reason }
+cannot-make-folder-private = impossible de rendre un dossier privé : { $reason }
+audit-log-longer-holds-entry-when = le journal d'audit ne contient plus la trace { $size } telle qu'elle était lors de la dernière vérification de ce membre : des traces ont été supprimées ou réécrites
+cannot-encode-fact = encodage d'un fait impossible : { $e }
+audit-entry-carries-fact-valid-altered = la trace { $seq } du journal d'audit porte un fait invalide : elle a été modifiée ou abîmée
+not-64-hex-digits = { $what } n'est pas fait de 64 chiffres hexadécimaux en minuscules
+vault-created-earlier-version-coffre-whose = ce coffre a été créé par une version antérieure de Coffre, dont les droits ne sont pas signés : cette version refuse de lui faire confiance (pas encore de mise à niveau ; continuez d'utiliser la version antérieure pour ce coffre)
+audit-time-valid = journal d'audit, { $place } : l'heure n'est pas valide
+audit-fact = journal d'audit, { $place } : aucun fait
+audit-signed-names-actor-log-forged = journal d'audit, { $place } : signé par « { $signer } » mais attribué à « { $actor } » : le journal a été falsifié
+audit-signed-who-holds-signing-key = journal d'audit, { $place } : signé par « { $signer } », qui n'a aucune clé de signature dans le registre des droits à ce moment : le journal a été falsifié
+audit-signature-fact-does-verify-entry = journal d'audit, { $place } : la signature de son fait ne se vérifie pas : la trace a été modifiée ou falsifiée
+audit-log-ends-entry-before-recorded = le journal d'audit s'arrête à la trace { $size }, avant sa fin enregistrée
+audit-entry-carries-fact-signer-may = la trace { $seq } du journal d'audit porte un fait que son signataire ne peut pas produire ({ $why }) : le registre des droits a été falsifié
+cannot-read-journal = lecture du journal des écritures impossible : { $reason }
+earlier-write-journal-failed-close-coffre = une écriture précédente dans le journal des écritures a échoué ; fermez coffre et rouvrez le coffre
+cannot-encode-journal-record = encodage d'un enregistrement du journal des écritures impossible : { $e }
+change-too-large-one-journal-record = la modification est trop grande pour un seul enregistrement du journal des écritures
+cannot-write-journal = écriture du journal des écritures impossible : { $reason }
+cannot-reset-journal = remise à zéro du journal des écritures impossible : { $reason }
+invalid-id-use-1-64-characters = identifiant de { $kind } invalide : utilisez 1 à 64 caractères parmi a-z, 0-9, « . », « _ » et « - »
+store-key-text = une clé de la base n'est pas du texte
+store-overlay-lock-poisoned = verrou interne de la base inutilisable
+cannot-encode-record = encodage d'un enregistrement impossible : { $e }
+stored-record-corrupt = un enregistrement ({ $what }) est corrompu
+record-store-s-files-store-damaged = les fichiers de la base (store/) sont abîmés : sled y a trouvé une erreur de somme de contrôle ; c'est une panne de stockage, pas le signe d'une falsification ; restaurez le coffre depuis une sauvegarde
+vault-open-another-coffre-process-close = le coffre est ouvert par un autre processus coffre ; fermez-le et réessayez
+record-store-error = erreur de la base : { $other }
+cannot-list-store = lecture de la liste de la base impossible : { $reason }
+cannot-sync-store-disk = enregistrement de la base sur disque impossible : { $reason }
+cannot-sync-store-directory = enregistrement du dossier de la base impossible : { $reason }
+store-lock-poisoned = verrou de la base inutilisable
+cannot-move-damaged-snapshot-store-aside = impossible de mettre de côté une copie abîmée de la base : { $reason }
+cannot-clean-store = nettoyage de la base impossible : { $reason }
+space-check-lock-poisoned = verrou du contrôle d'espace inutilisable
+enough-disk-space-mib-free-about = pas assez de place sur le disque : { $left } Mio libres, environ { $div_ceil } Mio nécessaires ; rien n'a été écrit
+holds-control-text-direction-character-u = { $what } contient un caractère de contrôle ou de sens d'écriture (U+{ $u32 }) : sauts de ligne, tabulations et caractères de ce genre sont interdits dans les noms
+dossier-erased = le dossier { $id } a été effacé
+break-glass-justification-required-1-characters = le bris de glace demande une justification (1 à { $MAX_JUSTIFICATION } caractères)
+dossier = dossier { $dossier }
+staff-member = membre du personnel « { $user } »
+staff-name-text = un nom de membre du personnel n'est pas du texte
+staff-directory-key-granted-you-yet = la clé de l'annuaire du personnel ne vous a pas encore été remise
+category-needs-author = la catégorie « { $category } » demande un auteur
+key-lock-poisoned = verrou des clés inutilisable
+record-does-match-signed-rights-register = l'enregistrement { $record } ({ $what }) ne correspond pas au registre signé des droits : il a été modifié en dehors de coffre
+rights-register-lock-poisoned = verrou du registre des droits inutilisable
+rights-register-verified-yet-unlock-first = le registre des droits n'est pas encore vérifié (déverrouillez d'abord)
+audit-log-holds-signed-genesis-emptied = le journal d'audit ne contient aucun acte de création signé : il a été vidé ou remplacé
+change-allowed-rights-register = le registre des droits n'autorise pas cette modification ({ $fact })
+audit-log-longer-holds-entry-saw = le journal d'audit ne contient plus la trace { $size } telle que « { $member } » l'a vue à sa dernière commande : des traces ont été supprimées ou réécrites depuis (comparez avec un point de contrôle conservé hors de la machine)
+signed-record-where-left-log-least = l'enregistrement signé de l'endroit où « { $signer } » a laissé le journal (au moins la trace { $size }) manque ou est plus ancien : la fin du journal a été coupée ou réécrite
+vault-restored-backup-holding-entries-checkpoint = le coffre a été restauré le { $time } depuis une sauvegarde du { $created } contenant { $n } traces ; le point de contrôle donné ({ $size } traces, signé par { $claimed_signer }) est postérieur à cette sauvegarde : ses traces après la { $n } ont été perdues avec la restauration, pas réécrites ici (si la restauration était voulue, gardez un point de contrôle pris depuis ; { $failure })
+cannot-create-temporary-folder-check-store = impossible de créer un dossier temporaire pour vérifier la base : { $reason }
+cannot-copy-store-check = impossible de copier la base pour la vérifier : { $reason }
+vault-use-another-coffre-process-wait = le coffre { $dir } est utilisé par un autre processus coffre ; attendez qu'il finisse et réessayez, ou utilisez --wait SECONDES
+vault-create-one-coffre-init-give = pas de coffre dans { $dir } ; créez-en un avec `coffre init` ou indiquez --vault
+cannot-read-vault-s-policy = lecture de la politique du coffre impossible : { $reason }
+vault-s-policy-toml-changed-outside = le fichier policy.toml du coffre a été modifié en dehors de coffre (son empreinte ne correspond pas)
+audit-log-missing = le journal d'audit { $audit_path } manque
+audit-entry-s-time-valid-time = l'heure d'une trace d'audit n'est pas valide
+audit-entry-s-time-before-1970 = l'heure d'une trace d'audit est antérieure à 1970
+cannot-sync-vault-directory = enregistrement du dossier du coffre sur disque impossible : { $reason }
+earlier-change-could-applied-kept-journal = une modification précédente n'a pas pu être appliquée ; elle est gardée dans le journal des écritures : fermez coffre et rouvrez le coffre (elle sera appliquée alors)
+journal-lock-poisoned = verrou du journal des écritures inutilisable
+change-saved-journal-could-applied-now = une modification a été enregistrée dans le journal des écritures mais n'a pas pu être appliquée tout de suite ({ $e }) ; elle le sera à la prochaine ouverture du coffre : fermez coffre, rouvrez le coffre et vérifiez que l'opération a bien eu lieu
+nothing-appended = rien n'a été ajouté
+audit-log-first-entry-name-vault = le journal d'audit n'a pas de première trace pour nommer le coffre
+injected-failure = panne simulée
+establishment-admin-names-must-empty = le nom de l'établissement et celui de l'administrateur·rice ne doivent pas être vides
+already-holds-vault = { $dir } contient déjà un coffre
+unknown-profession = profession inconnue « { $admin_profession } »
+first-member-must-able-manage-staff = le premier membre doit pouvoir gérer le personnel ; « { $admin_profession } » ne le peut pas
+cannot-write-vault-s-policy = écriture de la politique du coffre impossible : { $reason }
+audit-key = clé d'audit
+directory-key = pas de clé d'annuaire
+genesis-recorded = l'acte de création n'a pas été enregistré
+cannot-open-vault-lock = ouverture du verrou du coffre impossible : { $reason }
+vault-use-another-coffre-process-wait-2 = le coffre { $dir } est utilisé par un autre processus coffre{ $holder } ; attendez qu'il finisse et réessayez, ou utilisez --wait SECONDES
+cannot-lock-vault = verrouillage du coffre impossible : { $reason }
+audit-index-damaged = l'index du journal d'audit est abîmé
+vault-s-settings-missing = les réglages du coffre manquent
+store-record-audit-log = la base n'a aucune trace du journal d'audit
+vault-format-coffre-reads-format = ce coffre est au format { $format }, ce Coffre lit le format { $FORMAT }
+audit-recipient-damaged = le destinataire d'audit est abîmé
+audit-log-lock-poisoned = verrou du journal d'audit inutilisable
+audit-index-lock-poisoned = verrou de l'index d'audit inutilisable
+dossier-2 = dossier { $id }
+cannot-unlock = impossible d'ouvrir la session de « { $user } » : { $detail }
+sealed-identity-corrupt = une identité chiffrée est corrompue
+key-generation-record-damaged = un enregistrement de génération de clé est abîmé
+vault-key = le coffre n'a pas de clé « { $name } »
+cannot-write-export = écriture de l'export impossible : { $reason }
+data-key-missing = la clé de données de « { $category } » manque
+dossier-erased-2 = le dossier { $dossier } a été effacé
+data-key-record-malformed-key = un enregistrement de clé de données a une clé mal formée
+export-needs-keys-you-do-hold = l'export demande les clés de { $join }, que vous n'avez pas : indiquez --recovery-key FICHIER
+dossier-identity-key = le dossier n'a pas de clé d'identité
+export-changed-while-written-run-again = l'export a changé pendant son écriture ; relancez-le
+none-justification-s-dossier-opens-your = aucune des { $unreadable } justifications du dossier { $dossier } ne s'ouvre avec vos clés d'audit
+cannot-open-dossier = impossible d'ouvrir le dossier { $dossier } : { $detail }
+unknown-category = catégorie inconnue « { $category } »
+unknown-profession-2 = profession inconnue « { $profession } »
+objection-record-malformed-key = un enregistrement d'opposition a une clé mal formée
+write-lock-poisoned = verrou d'écriture inutilisable
+note-empty = la note est vide
+entry-your-dossier = la note { $e } n'est pas dans votre dossier
+your-access-your-dossier-complete-yet = votre accès à votre dossier n'est pas encore complet ; adressez-vous à l'établissement
+your-key-does-open-your-dossier = votre clé n'ouvre pas votre dossier
+dossier-header-corrupt = un en-tête de dossier est corrompu
+birth-date-must-real-date-written = la date de naissance doit être une vraie date écrite AAAA-MM-JJ
+name-must-1-200-characters = le nom doit compter de 1 à 200 caractères
+identity-key-granted-you-yet = la clé « identity » (identité) ne vous a pas encore été remise
+name-index-key-granted-you-yet = la clé de l'index des noms ne vous a pas encore été remise
+give-least-one-word-two-letters = indiquez au moins un mot de deux lettres ou plus
+staff-member-revoked = le membre du personnel « { $staff } » a été révoqué
+staff-member-2 = membre du personnel « { $staff } »
+data-key-dossier-missing = la clé de données de « { $cat } » du dossier { $dossier } manque
+unknown-entry-kind-see-coffre-policy = type de note inconnu « { $kind } » (voir `coffre policy show`)
+give-least-one-field-name-value = indiquez au moins une rubrique --field NOM=VALEUR
+kind-field-fields = le type de note « { $kind } » n'a pas de rubrique « { $name } » (rubriques : { $join })
+field-given-twice = la rubrique « { $name } » est donnée deux fois
+key-category-granted-you-yet = la clé de la catégorie « { $cat } » ne vous a pas encore été remise
+cannot-create-erasure-key = création d'une clé d'effacement impossible : { $reason }
+cannot-write-erasure-key = écriture d'une clé d'effacement impossible : { $reason }
+erasure-key-dossier-damaged = la clé d'effacement du dossier { $dossier } est abîmée
+erasure-key-dossier-missing = la clé d'effacement du dossier { $dossier } manque
+cannot-read-erasure-key = lecture d'une clé d'effacement impossible : { $reason }
+cannot-overwrite-erasure-key = écrasement d'une clé d'effacement impossible : { $reason }
+cannot-open-erasure-key = ouverture d'une clé d'effacement impossible : { $reason }
+cannot-remove-erasure-key = suppression d'une clé d'effacement impossible : { $reason }
+cannot-sync-erasure-keys-folder = enregistrement du dossier des clés d'effacement impossible : { $reason }
+dossier-already-erased = le dossier { $dossier } est déjà effacé
+give-reason-erasure-1-2000-characters = indiquez le motif de l'effacement (1 à 2000 caractères)
+cannot-read-import-file = lecture du fichier d'import impossible : { $reason }
+entry = note { $id }
+list-dossier-holds-another-entry-under = la liste du dossier { $dossier } contient une autre note sous { $id }
+entry-missing-extra-versions = la note { $id } a des versions manquantes ou en trop
+field-value-text = la valeur d'une rubrique n'est pas du texte
+dossier-erased-3 = le dossier { $dossier } est effacé
+unknown-retention-rule-rules = règle de conservation inconnue « { $rule } » (règles : { $join })
+dossier-names-unknown-retention-rule = le dossier { $id } cite une règle de conservation inconnue
+establishment-s-policy-requires-recorded-approval = la politique de l'établissement demande un accord enregistré : indiquez --approval "référence"
+you-cannot-revoke-yourself = vous ne pouvez pas vous révoquer vous-même
+staff-member-3 = membre du personnel « { $id } »
+already-revoked = « { $id } » est déjà révoqué·e
+revoked = « { $id } » est révoqué·e
+new-audit-key-text = la nouvelle clé d'audit n'est pas du texte
+data-dossier-must-moved-new-key = les données « { $category } » du dossier { $dossier } doivent d'abord être passées sous la nouvelle clé par quelqu'un qui détient l'ancienne
+unknown-profession-see-coffre-policy-show = profession inconnue « { $profession } » (voir `coffre policy show`)
+staff-member-already-exists = un membre du personnel « { $id } » existe déjà
+establishment-name-text = le nom de l'établissement n'est pas du texte
+active-staff-member = membre du personnel actif « { $id } »
+you-cannot-approve-yourself = vous ne pouvez pas vous approuver vous-même
+cannot-write-backup = écriture de la sauvegarde impossible : { $reason }
+changed-while-backed-up = { $name } a changé pendant la sauvegarde
+cannot-read-vault-backup = lecture du coffre pour la sauvegarde impossible : { $reason }
+changed-while-backed-up-2 = { $path } a changé pendant la sauvegarde
+backup-damaged-incomplete = la sauvegarde est abîmée ou incomplète : { $what }
+exists-empty-restore-into-new-folder = { $dir } existe et n'est pas vide : restaurez dans un nouveau dossier
+cannot-restore-file = restauration d'un fichier impossible : { $reason }
+unsupported-policy-format-coffre-reads-format = format de politique non pris en charge (ce Coffre lit format = 1)
+break-glass-hours-must-between-1 = break_glass_hours doit être compris entre 1 et 24
+unknown-time-zone-use-iana-name = fuseau horaire inconnu « { $get_ref } » (utilisez un nom IANA comme Europe/Paris)
+work-start-hour-must-between-0 = work_start_hour doit être compris entre 0 et 23
+work-end-hour-must-after-work = work_end_hour doit être après work_start_hour et au plus 24
+burst-dossiers-must-least-2 = burst_dossiers doit valoir au moins 2
+burst-minutes-must-between-1-1440 = burst_minutes doit être compris entre 1 et 1440
+clock-max-ahead-days-must-between = clock_max_ahead_days doit être compris entre 1 et 3660
+category-identifier-invalid-z-0-9 = l'identifiant de catégorie « { $id } » est invalide (a-z, 0-9, « - », « _ »)
+category-author-only-break-glass-never = la catégorie « { $id } » est réservée à son auteur : le bris de glace ne peut jamais l'ouvrir
+category-withheld-must-give-legal-reason = catégorie « { $id } » : « withheld » doit donner le motif légal
+category-author-only-never-given-person = la catégorie « { $id } » est réservée à son auteur, elle ne peut donc jamais être communiquée à la personne accompagnée : ajoutez withheld = "motif légal"
+category-identity-required-holds-person-s = une catégorie « identity » est obligatoire (elle contient le nom de la personne)
+profession-identifier-invalid = l'identifiant de profession « { $id } » est invalide
+profession-unknown-category = profession « { $id } » : catégorie inconnue « { $cat } »
+profession-author-only-list-under-write = profession « { $id } » : « { $cat } » est réservée à son auteur, mettez-la sous write (les auteurs relisent leurs propres notes)
+profession-category-listed-twice = profession « { $id } » : la catégorie « { $cat } » figure deux fois
+profession-unknown-capability-known = profession « { $id } » : capacité inconnue « { $get_ref } » (connues : { $names })
+profession-may-create-dossiers-may-write = la profession « { $id } » peut créer des dossiers mais pas écrire « identity »
+profession-may-manage-staff-nobody-could = aucune profession ne peut gérer le personnel : personne ne pourrait ajouter qui que ce soit
+kind-identifier-invalid = l'identifiant de type de note « { $id } » est invalide
+kind-field = le type de note « { $id } » n'a aucune rubrique
+kind-field-name-invalid = type de note « { $id } » : le nom de rubrique « { $name } » est invalide
+kind-field-unknown-category = type de note « { $id } » : la rubrique « { $name } » a une catégorie inconnue « { $get_ref } »
+retention-rule-identifier-invalid = l'identifiant de règle de conservation « { $id } » est invalide
+retention-years-must-between-1-200 = la durée de conservation doit être comprise entre 1 et 200 ans
+default-retention-rule-defined = la règle de conservation par défaut « { $get_ref } » n'est pas définie
+retention-unknown-category = conservation : catégorie inconnue « { $cat } »
+note-written-person-theirs-cannot-amended = une note écrite par la personne accompagnée lui appartient : le personnel ne peut pas la modifier
+profession-may-write-category = la profession « { $profession } » ne peut pas écrire dans la catégorie « { $cat } »
+field-author-only-written-someone-else = la rubrique « { $name } » est réservée à son auteur et a été écrite par quelqu'un d'autre
+you-hold-key-category = vous n'avez aucune clé pour la catégorie « { $cat } »
+you-care-team-dossier = vous ne faites pas partie de l'équipe pluridisciplinaire du dossier { $dossier }
+profession-may-manage-retention = la profession « { $profession } » ne peut pas gérer la conservation des dossiers
+profession-may-search-names = la profession « { $profession } » ne peut pas rechercher par nom
+only-care-team-managers-dossier-s = seuls les responsables d'équipe et la personne qui a créé le dossier peuvent { $what }
+profession-may = la profession « { $profession } » ne peut pas { $what }
+profession-may-break-glass = la profession « { $profession } » ne peut pas recourir au bris de glace
+restricted-key-waiting-approval-you-give = aucune clé restreinte de « { $id } » n'attend un accord que vous puissiez donner
+profession-may-check-vault = la profession « { $profession } » ne peut pas vérifier le coffre
+profession-may-read-audit-reports = la profession « { $profession } » ne peut pas lire les rapports d'audit
+signed = il n'est pas signé
+signer-active-member = le signataire n'est pas un membre actif
+profession-may-2 = sa profession ne peut pas { $what }
+dossier-does-exist = le dossier { $id } n'existe pas
+log-does-start-vault-s-genesis = le journal ne commence pas par l'acte de création du coffre
+genesis-after-first-entry = un acte de création après la première trace
+genesis-signed-first-member = l'acte de création est signé par son premier membre
+first-member-must-manage-staff = le premier membre doit gérer le personnel
+active-member = « { $member } » n'est pas un membre actif
+key = pas de clé « { $name } »
+entitled = « { $member } » n'a pas droit à { $name }
+signer-does-hold = le signataire ne détient pas { $name }
+key-2 = pas de clé « { $key } »
+signer-does-hold-2 = le signataire ne détient pas { $key }
+key-generation-out-order = une génération de clé hors d'ordre
+signer-does-hold-audit-key = le signataire ne détient pas la clé d'audit
+dossier-exists-already = le dossier { $dossier } existe déjà
+only-manager-creator-closes-dossier = seul un·e responsable ou la personne qui l'a créé clôt un dossier
+only-team-manager-creator-changes-care = seul un·e responsable d'équipe ou la personne qui a créé le dossier change l'équipe pluridisciplinaire
+break-glass-opened-own-member = un bris de glace est ouvert par le membre lui-même
+break-glass-window-longer-than-policy = une durée de bris de glace plus longue que ce que la politique permet
+data-key-named-without-label = une clé de données nommée sans son libellé
+signer-may-make-key = le signataire ne peut pas créer la clé { $key }
+content-change-one-entry-written-amended = une modification de contenu est l'écriture de notes ou la modification d'une seule note
+signer-dossier-s-care-team = le signataire ne fait pas partie de l'équipe pluridisciplinaire du dossier
+staff-id-valid = un identifiant de membre du personnel invalide
+new-member-must-active = un nouveau membre doit être actif
+revocation-final = une révocation est définitive
+only-recovery-key-gives-member-new = seule la clé de secours donne une nouvelle identité à un membre
+unknown-member = membre inconnu
+cannot-open-journal = ouverture du journal des écritures impossible : { $reason }
+cannot-create-journal = création du journal des écritures impossible : { $reason }
+
+## Policy labels
+policy-label-missing = { $what ->
+    [category] la catégorie
+    [kind] le type de note
+    [profession] la profession
+   *[field] la rubrique
+} « { $id } » n'a pas de { $key } (son libellé en { $lang ->
+    [fr] français
+   *[en] anglais
+}) : chaque catégorie, type de note, profession et rubrique demande label (français) et label_en (anglais)
+policy-label-empty = { $what ->
+    [category] la catégorie
+    [kind] le type de note
+    [profession] la profession
+   *[field] la rubrique
+} « { $id } » : { $key } est vide
+policy-field-label-missing = type de note « { $id } » : la rubrique « { $name } » n'a pas de libellé : ajoutez [fields.{ $name }] avec label (français) et label_en (anglais)
+policy-field-name-invalid = le nom de rubrique « { $name } » est invalide
+policy-language-unknown = langue inconnue « { $value } » : écrivez language = "fr" ou "en"
+
+## Actions tracées, rubriques non communiquées, avertissements (src/i18n/words.rs)
+action-dossier-read = a consulté le dossier
+action-entry-read = a lu une note
+action-entry-history = a consulté les versions d'une note
+action-entry-add = a écrit une note
+action-entry-amend = a corrigé une note
+action-dossier-create = a ouvert le dossier
+action-break-glass-open = a ouvert le dossier en urgence (bris de glace)
+action-team-add = a ajouté un·e professionnel·le à l'équipe pluridisciplinaire
+action-audit-history = a consulté qui a accédé au dossier
+action-audit-read = a consulté le journal d'audit
+action-audit-release = a communiqué à la personne les justifications des accès en urgence
+action-access-export = a exporté le dossier pour la personne
+action-other = { $id }
+action-refused = s'est vu refuser : { $what }
+action-failed = échec : { $what }
+withheld-not-permitted = non autorisé pour votre profession
+withheld-author-only = lisible par son auteur seulement
+withheld-pending = accès en attente : la clé ne vous a pas encore été remise
+withheld-not-under-break-glass = jamais ouvert par le bris de glace
+withheld-objection = la personne s'oppose à son partage avec votre profession
+withheld-from-person = non communiqué à la personne elle-même (voir le motif légal)
+warning-loose-permissions = { $path } avait les droits { $mode } : d'autres comptes de cette machine pouvaient y accéder ; { $fixed ->
+    [yes] rendu privé (propriétaire seulement)
+   *[no] impossible de le modifier : réservez le dossier du coffre et ses fichiers à leur propriétaire (chmod -R go-rwx)
+}
+warning-damaged-snapshot-moved = l'instantané de la base { $file } était abîmé (une panne de stockage, pas une falsification) : déplacé vers { $moved_to } et reconstruit depuis le journal de la base ; aucune donnée n'a été perdue
+warning-damaged-snapshot-kept = l'instantané de la base { $file } est abîmé (une panne de stockage, pas une falsification) : cette vérification l'a reconstruit dans une copie temporaire ; la prochaine commande coffre lancée avec droit d'écriture le remplace
+warning-unrecorded-entries = les traces { $first } à { $last } { $journal ->
+    [yes] ont été reprises du journal des écritures après une interruption (un plantage ou une coupure de courant, ou un journal écrit par quelqu'un ayant accès au disque)
+   *[no] ont été trouvées au-delà de la fin enregistrée du journal (écrites hors de coffre, ou une écriture interrompue)
+} ; leur signataire ne s'en est pas encore porté garant ; la prochaine commande coffre qui ouvre le coffre les reprend et les signale dans le journal
+warning-unapplied-changes = { $count ->
+    [one] { $count } modification du journal des écritures pas encore appliquée
+   *[other] { $count } modifications du journal des écritures pas encore appliquées
+} ; ouvrez le coffre avec coffre (n'importe quelle commande) pour les appliquer
+duration = { $days ->
+    [0] { $hours ->
+        [0] { $minutes } minutes
+       *[other] { $hours } h { $minutes } min
+    }
+   *[other] { $days } jours { $hours } h
+}
+
+## La commande coffre (src/bin/coffre)
+cli-warning = attention : { $text }
+cli-weak-kdf = attention : cette phrase de passe utilise une dérivation de clé faible (--insecure-fast-kdf) : réservée aux tests et aux démonstrations
+cli-clock-warning = attention : { $finding } : vérifiez l'horloge du système (les effacements liés aux durées sont refusés tant qu'elle n'est pas juste, ou confirmés avec --confirm-clock)
+cli-granted-key = clé « { $key } » remise à { $staff }
+cli-yes = oui
+cli-no = non
+cli-nothing = rien
+cli-policy-valid = { $file } : valide ({ $categories } catégories, { $professions } professions, { $kinds } types de note)
+cli-explain-head = { $user } ({ $profession }), dossier { $dossier } : { $in_team ->
+    [yes] membre
+   *[no] PAS membre
+} de l'équipe pluridisciplinaire{ $break_glass ->
+    [yes] {" "}; peut recourir au bris de glace en cas d'urgence
+   *[no] {""}
+}
+cli-explain-col-category = catégorie
+cli-explain-col-policy = politique
+cli-explain-col-key = clé
+cli-explain-col-now = lisible maintenant
+cli-explain-policy = { $value ->
+    [read] lecture
+    [write] écriture
+    [author-only] auteur seul
+   *[other] { $value }
+}
+cli-explain-key = { $value ->
+    [held] détenue
+    [pending] en attente
+    [none] aucune
+   *[other] { $value }
+}
+cli-backup-intact = sauvegarde intacte : coffre { $vault }, faite le { $taken }, { $records } enregistrements, { $files } fichiers, journal d'audit vérifié ({ $entries } traces)
+cli-restored = coffre { $vault } restauré dans { $dir } depuis la sauvegarde du { $taken } : { $records } enregistrements, journal d'audit vérifié ({ $entries } traces)
+cli-audit-intact = journal d'audit intact : { $entries } traces, { $checkpoints } points de contrôle signés, racine { $root }
+cli-audit-extends = prolonge le point de contrôle donné de { $size } traces (preuve de cohérence de { $proof } empreintes vérifiée)
+cli-audit-unsigned = remarque : les { $unsigned } dernières traces ne sont pas encore couvertes par un point de contrôle signé (signé à la prochaine commande)
+cli-checkpoint-written = point de contrôle de { $size } traces signé par { $signer } écrit dans { $path }
+cli-recovery-written = clé de secours écrite dans { $path } — sortez-la de cette machine
+cli-recovery-shown = CLÉ DE SECOURS (affichée une seule fois ; conservez-la hors ligne, puis effacez cet écran) :
+cli-vault-created = coffre { $vault } créé dans { $dir }
+cli-genesis = acte de création { $genesis } (l'identité du coffre : gardez-le avec la clé de secours ; chaque point de contrôle le cite)
+cli-staff-added = membre du personnel { $id } ajouté
+cli-staff-pending = accès en attente pour : { $keys } (remis quand un·e détenteur·rice ouvre sa session, ou tout de suite avec --recovery-key)
+cli-staff-list-pending = en attente : { $keys }
+cli-staff-status = { $status ->
+    [active] actif
+    [revoked] révoqué
+   *[other] { $status }
+}
+cli-team-added = { $staff } ajouté·e à l'équipe pluridisciplinaire de { $id }
+cli-entry-amended = { $entry } corrigée : version { $version }
+cli-imported = { $written } notes importées{ $skipped ->
+    [0] {""}
+   *[other] {" "}({ $skipped } importées plus tôt depuis ce fichier ont été sautées)
+}
+cli-version-line = version { $version }  par { $author }  le { $time }
+cli-released = { $released } justification(s) du dossier { $dossier } communiquée(s) à la personne (traces jusqu'à la { $up_to }).
+cli-released-unreadable = { $unreadable } justification(s) n'ont pas pu être ouvertes avec vos clés d'audit et n'ont pas été communiquées.
+cli-released-no-person-access = La personne n'a pas encore d'accès personnel : ses exports montrent les justifications ; après `access grant`, communiquez-les à nouveau pour son propre accès.
+cli-history-head = Qui a accédé au dossier { $dossier } ({ $count } événements) :
+cli-justification-words = justification, dans ses propres mots : « { $text } »
+cli-passphrase-changed = phrase de passe changée ; l'ancienne ne fonctionne plus
+cli-revoked = { $id } révoqué·e : ne peut plus ouvrir de session
+cli-approval-refused = accord pour { $id } refusé (inscrit au journal d'audit)
+cli-approval-request = { $id } ({ $profession }) a été ajouté·e par { $invited_by } le { $invited } ; en attente : { $keys }
+cli-approved = accord donné à { $id } pour { $keys }
+cli-profession-set = { $id } est désormais { $profession }
+cli-backup-written = sauvegarde écrite dans { $path } : { $records } enregistrements, { $entries } traces d'audit, chiffrée pour la clé de secours
+cli-share-file-head = Part { $n } sur { $shares } de la clé de secours de Coffre ({ $threshold } nécessaires). Gardez-la à part des autres.
+cli-shares-written = { $shares } parts écrites dans { $dir } ({ $threshold } nécessaires pour reconstituer la clé) ; confiez-les à des personnes différentes, puis détruisez le fichier de la clé
+cli-recover-how-file = fichier de la clé de secours
+cli-recover-how-shares = reconstituée à partir de { $count } parts
+cli-recovered = { $staff } a une nouvelle phrase de passe ; ses clés lui ont été remises avec la clé de secours ({ $how })
+cli-check-summary = { $records } enregistrements, { $checked } rubriques chiffrées intactes, { $unchecked } non vérifiées (pas de clé : --recovery-key pour tout vérifier), { $damaged } abîmées
+cli-check-damaged = ABÎMÉ { $item } : { $reason }
+cli-rotate-progress = { $done }/{ $total } clés de données
+cli-rotated = { $done } clé(s) de données re-protégée(s) ; { $skipped } laissée(s) aux détenteur·rice·s d'autres catégories
+cli-dossier-closed = dossier { $id } clos : sa durée de conservation commence aujourd'hui
+cli-dossier-erased = dossier { $id } effacé : ses clés sont détruites
+cli-retention-dry-run = simulation : { $count } dossier(s) seraient effacés (ajoutez --yes) :
+cli-retention-erased = { $count } dossier(s) effacé(s) :
+cli-prompt-person = la personne du dossier { $dossier }
+cli-prompt-export = l'export
+cli-prompt-dossier = dossier { $dossier }
+cli-access-granted = accès personnel au dossier { $dossier } ouvert
+cli-access-missing = pas encore lisible par la personne : { $keys } (suivra quand un·e détenteur·rice de ces clés travaillera sur le dossier, ou tout de suite avec --recovery-key)
+cli-export-written = export du dossier { $dossier } écrit dans { $path } : { $entries } notes, { $events } accès, { $withheld } rubrique(s) non communiquée(s)
+cli-objection-recorded = opposition enregistrée : « { $category } » n'est plus partagé avec « { $profession } » pour le dossier { $dossier }
+cli-objection-recorded-person = opposition enregistrée : « { $category } » n'est plus partagé avec « { $profession } »
+cli-person-who = { $name }, né(e) le { $birthdate }
+cli-person-head = Votre dossier { $id } — { $who }
+cli-person-entry = { $kind } ({ $created }) version { $version }
+cli-person-withheld = { $field } : non communicable ({ $category })
+cli-person-history-head = Qui a consulté ou modifié votre dossier :
+cli-rotation-pending = renouvellement en attente : { $key } ({ $reason }) — fait quand un·e détenteur·rice de cette clé ouvre sa session, ou avec --recovery-key
+cli-no-dossier = aucun dossier
+cli-retention-item = { $dossier }  clos le { $closed }  règle { $rule }  conservé { $years } ans ({ $because })  échéance { $due }{ $past_due ->
+    [yes] {"  "}ÉCHÉANCE DÉPASSÉE
+   *[no] {""}
+}
+cli-audit-break-glass = BRIS-DE-GLACE
+cli-audit-justification = justification (dans les mots de la personne) : « { $text } »
+cli-summary-born = { $name } (né(e) le { $birthdate })
+cli-summary-name-withheld = (nom non communiqué)
+cli-summary-not-in-team = (hors de votre équipe pluridisciplinaire)
+cli-entry-head = note { $id }  type { $kind }  version { $version }  par { $author }  le { $time }
+cli-field-withheld = {"  "}{ $field } [{ $category }] : NON COMMUNIQUÉ ({ $reason })
+cli-dossier-who = { $name }, né(e) le { $birthdate }
+cli-dossier-identity-withheld = identité non communiquée
+cli-dossier-head = dossier { $id } : { $who }
+cli-dossier-break-glass = ACCÈS PAR BRIS DE GLACE : tracé et signalé au délégué à la protection des données (DPO)
+cli-dossier-no-entry = pas encore de note
+cli-policy-head = politique { $name } (format { $format })
+cli-policy-break-glass = le bris de glace dure { $hours } heures
+cli-policy-categories = catégories :
+cli-policy-author-only = auteur seul
+cli-policy-withheld = non communiqué à la personne
+cli-policy-professions = professions (W écriture+lecture, R lecture) :
+cli-policy-may = peut : { $caps }
+cli-policy-kinds = types de note :
+cli-policy-field = { $name } « { $label } » ({ $category })
+capability-manage-staff = gérer le personnel
+capability-create-dossier = créer des dossiers
+capability-manage-team = gérer les équipes pluridisciplinaires
+capability-read-audit = consulter le journal d'audit
+capability-audit-reports = lire les rapports d'audit
+capability-break-glass = recourir au bris de glace
+capability-person-access = traiter les droits de la personne
+capability-erase = effacer des dossiers
+auth-unknown-user = utilisateur·rice inconnu·e
+auth-revoked = cet·te utilisateur·rice a été révoqué·e
+auth-wrong-passphrase = phrase de passe incorrecte
+auth-no-person-access = aucun accès personnel n'a été ouvert pour ce dossier
+
+## Le rapport d'audit du DPO (src/audit/render.rs)
+report-title = Rapport d'audit de Coffre ({ $scope })
+report-scope = { $scope ->
+    [full] rapport complet
+   *[other] rapport agrégé
+}
+report-the-beginning = l'origine
+report-now = maintenant
+report-period = Période : depuis { $since } jusqu'à { $until }.
+report-integrity = Intégrité du journal : { $integrity }.
+report-totals = Traces { $entries } · consultations { $reads } · écritures { $writes } · refus { $denied } · bris de glace { $break_glass } · échecs d'ouverture de session { $failed } · consultations hors des heures de travail { $outside } · utilisations de la clé de secours { $recovery }
+report-per-profession = Par profession (consultations / écritures / refus / dossiers consultés) :
+report-per-person = Par personne (consultations / écritures / refus / dossiers consultés) :
+report-per-profession-title = Par profession
+report-per-person-title = Par personne
+report-dossier = dossier { $id }
+report-justification = justification, dans les mots de la personne : « { $text } »
+report-break-glass = Accès par bris de glace
+report-refusals = Refus
+report-outside-hours = Consultations hors des heures de travail
+report-bursts = Nombre inhabituel de dossiers consultés (au moins { $dossiers } en { $minutes } minutes) : { $count }
+report-burst = { $name } ({ $actor }) : { $dossiers } dossiers de { $from } à { $to }
+report-failed-unlocks = Échecs d'ouverture de session
+report-recovery-uses = Utilisations de la clé de secours
+report-adopted = Traces reprises sans signature (commande interrompue ou écriture extérieure)
+report-aggregate-only = (Rapport agrégé : le détail par personne est réservé au délégué à la protection des données.)
+report-none = Aucun.
+report-col-time = Heure locale
+report-col-who = Qui
+report-col-profession = Profession
+report-col-action = Action
+report-col-dossier = Dossier
+report-col-categories = Catégories
+report-col-detail = Détail
+report-col-entries = Traces
+report-col-reads = Consultations
+report-col-writes = Écritures
+report-col-refusals = Refus
+report-col-break-glass = Bris de glace
+report-col-failed = Échecs de session
+report-col-outside = Hors horaires
+report-col-recovery = Clé de secours
+report-col-dossiers-read = Dossiers consultés
+report-purpose = Les traces d'audit ne contiennent jamais ce qui a été écrit. Se servir de ce journal pour évaluer le personnel le détournerait de sa finalité.
+report-integrity-verified = vérifié ({ $entries } traces, { $checkpoints } points de contrôle signés)
+report-section = { $title } : { $count }
+you-care-team-dossier-break-glass = vous ne faites pas partie de l'équipe pluridisciplinaire du dossier { $dossier } (en cas d'urgence : --break-glass "justification")
+action-unlock = a ouvert une session
+action-staff-add = a ajouté un membre du personnel
+action-staff-approve = a donné son accord aux clés restreintes d'un membre du personnel
+action-staff-revoke = a révoqué un membre du personnel
+action-key-grant = a remis une clé
+action-key-create = a créé une clé
+
+## Détails inscrits en anglais au journal d'audit, relus pour le lecteur (src/i18n/recorded.rs)
+recorded-staff-add-recovery = profession { $profession }, clés remises avec la clé de secours
+recorded-approved-recovery = accord pour { $keys } (avec la clé de secours)
+recorded-approved = accord pour { $keys }
+recorded-key-recovery = { $key } (avec la clé de secours)
+recorded-open-until = ouvert jusqu'au { $until }
+recorded-break-glass-at = bris de glace ouvert à la trace { $seq }
+recorded-within-break-glass = dans le cadre du bris de glace ouvert à la trace { $seq }
+
+## Descriptions de --help (src/bin/coffre/lang.rs)
+help-root = Coffre : le dossier de l'usager chiffré et tracé, pour les établissements sociaux et médico-sociaux.
+help-init = Créer un coffre avec son premier membre du personnel (un·e responsable) et une clé de secours
+help-staff = Gérer le personnel
+help-dossier = Créer, retrouver et consulter les dossiers
+help-entry = Écrire, lire et corriger les notes
+help-audit = Vérifier et consulter le journal d'audit
+help-policy = Afficher et expliquer la politique déontologique
+help-access = Les droits de la personne : export, accès personnel, notes, oppositions
+help-retention = Durées de conservation : dossiers à effacer
+help-keys = Entretien des clés
+help-backup = Sauvegarder tout le coffre dans un fichier chiffré pour la clé de secours (`backup --out FICHIER`), ou vérifier une sauvegarde (`backup verify FICHIER`)
+help-check = Vérifier chaque enregistrement, le journal d'audit et chaque rubrique chiffrée que vous (ou la clé de secours) pouvez ouvrir ; lister ce qui est abîmé (code de sortie 5 si quelque chose l'est)
+help-recovery = La clé de secours : la partager en parts confiées à des personnes différentes
+help-recover = Donner une nouvelle phrase de passe à un membre du personnel qui a perdu la sienne, en lui remettant ses clés avec la clé de secours (reconstituée à partir des parts, ou le fichier de la clé)
+help-restore = Reconstruire un coffre à partir d'une sauvegarde dans un nouveau dossier (--vault DOSSIER)
+help-demo = Construire un établissement de démonstration avec des personnes fictives et montrer ce que voit chaque profession
+help-staff-add = Ajouter un membre du personnel (sa phrase de passe est demandée deux fois, ou lue dans COFFRE_NEW_PASSPHRASE)
+help-staff-list = Lister le personnel et les clés en attente
+help-staff-passwd = Changer votre phrase de passe (l'actuelle comme d'habitude ; la nouvelle demandée deux fois, ou COFFRE_NEW_PASSPHRASE). L'ancienne cesse de fonctionner
+help-staff-revoke = Révoquer un membre du personnel : plus d'ouverture de session ; les clés qu'il détenait sont renouvelées
+help-staff-approve = Donner votre accord aux clés restreintes (médical, soins, synthèse du psychologue, justice…) que vous détenez pour un nouveau membre : montre qui l'a ajouté, sa profession et quand, puis remet les clés. Rien de restreint n'est jamais remis sans cet accord
+help-staff-set-profession = Changer la profession d'un membre du personnel (remises et renouvellements de clés suivent)
+help-dossier-create = Créer un dossier ; affiche son identifiant seul sur une ligne
+help-dossier-find = Retrouver des dossiers par le nom (mots entiers ; majuscules et accents ignorés)
+help-dossier-list = Lister les dossiers de vos équipes pluridisciplinaires
+help-dossier-show = Afficher un dossier : les rubriques que vous pouvez lire, les autres signalées comme non communiquées
+help-dossier-team = Gérer l'équipe pluridisciplinaire d'un dossier
+help-dossier-close = Enregistrer la fin de l'accompagnement : la durée de conservation commence
+help-dossier-erase = Effacer définitivement un dossier en détruisant ses clés
+help-entry-add = Écrire une note ; affiche son identifiant seul sur une ligne
+help-entry-show = Afficher une note
+help-entry-history = Afficher chaque version d'une note (les corrections gardent le texte précédent)
+help-entry-amend = Corriger une note : ajoute une version, n'écrase jamais
+help-entry-import = Importer de nombreuses notes depuis un fichier JSON Lines, une note par ligne. Tout le fichier est d'abord vérifié ; les notes sont ensuite écrites par groupes, chacun tracé et enregistré en une fois. Affiche le nombre importé
+help-audit-verify = Vérifier chaque trace, chaque point de contrôle signé et, avec --since, que le journal d'aujourd'hui prolonge un point de contrôle antérieur (code de sortie 5 à la moindre altération). Sans phrase de passe
+help-audit-checkpoint = Exporter le dernier point de contrôle signé, à conserver hors de la machine (papier, courriel)
+help-audit-log = Afficher les traces d'audit (lecteur·rice·s d'audit seulement ; cette consultation est elle-même tracée)
+help-audit-history = L'historique des accès de la personne : qui a consulté ou modifié son dossier, quand, quelles catégories et pourquoi (lecteur·rice·s d'audit seulement)
+help-audit-release-justifications = Communiquer à la personne les justifications de bris de glace inscrites à son dossier, après avoir vérifié que leurs mots peuvent être montrés (ils peuvent nommer des tiers). Lecteur·rice·s d'audit seulement ; la communication est elle-même tracée
+help-audit-report = Le rapport du délégué à la protection des données (DPO) (chiffres agrégés seulement pour la direction)
+help-policy-show = Afficher la politique en vigueur (celle du coffre, ou celle livrée par défaut sans coffre)
+help-policy-explain = Expliquer l'accès d'un membre du personnel à un dossier, catégorie par catégorie
+help-policy-check = Vérifier un fichier de politique et signaler le premier problème avec sa ligne
+help-access-export = Écrire le dossier de la personne, chiffré avec age, pour qu'elle l'emporte (report.html, data.json, access-history.json dans une archive tar)
+help-access-grant = Ouvrir à la personne son propre accès à son dossier (fixe sa phrase de passe)
+help-access-view = Pour la personne : voir votre dossier et qui y a accédé (sans --user ; votre phrase de passe)
+help-access-note = Joindre la note de la personne (par exemple son désaccord avec une note). Sans --user, la personne l'écrit avec son propre accès
+help-access-object = Enregistrer l'opposition de la personne au partage d'une catégorie avec une profession. Sans --user, la personne l'enregistre avec son propre accès
+help-retention-due = Dossiers clos dont la durée de conservation est dépassée
+help-retention-apply = Effacer les dossiers dont la durée est dépassée (simulation sans --yes)
+help-keys-rotate = Re-protéger les clés de données sous la génération actuelle de la clé de leur catégorie après un renouvellement (reprend là où il s'était arrêté ; affiche l'avancement)
+help-recovery-split = Partager la clé de secours en N parts, dont K suffisent à la reconstituer (par exemple la direction, le DPO et une enveloppe scellée). Écrit share-1.txt … share-N.txt
+help-arg-vault = Le dossier du coffre (par défaut : le dossier de données du système)
+help-arg-user = Votre identifiant de membre du personnel
+help-arg-json = Afficher du JSON lisible par une machine
+help-arg-wait = Si un autre processus coffre a ouvert le coffre, attendre jusqu'à ce nombre de secondes
+help-arg-lang = La langue des messages : fr ou en (par défaut : COFFRE_LANG, puis la langue du système, puis celle de la politique)
+
+## L'export de la personne, report.html (src/vault/person/export.rs)
+person-action-dossier-read = a consulté le dossier
+person-action-entry-read = a consulté une note
+person-action-team-add = a ajouté un professionnel à l'équipe
+person-action-access-grant = vous a ouvert un accès personnel
+person-action-access-view = consultation de votre dossier par vous-même
+person-action-access-history = consultation de l'historique par vous-même
+person-action-access-export = a préparé une copie de votre dossier
+person-action-access-object = a enregistré une opposition
+person-action-access-note = note ajoutée à votre demande
+person-action-audit-release = a rendu consultables les justifications des accès d'urgence
+person-action-audit-history = a consulté l'historique des accès
+person-action-dossier-close = a clôturé le dossier
+person-action-denied = accès refusé : { $what }
+person-action-failed = tentative échouée : { $what }
+export-title = Votre dossier
+export-heading = Votre dossier — { $establishment }
+export-intro = { $name }, né(e) le { $birthdate }. Dossier { $dossier }. Copie établie le { $date } par { $establishment }.
+export-contents = Ce que contient votre dossier
+export-version = { $version ->
+    [1] Écrit
+   *[other] Correction (version { $version })
+} le { $date } par { $who }
+export-field-withheld = Information non communicable ({ $category }) : { $reason }
+export-no-entry = Aucune note pour l'instant.
+export-withheld-title = Ce qui ne vous est pas communiqué
+export-withheld-nothing = Rien : toutes les informations de votre dossier figurent ci-dessus.
+export-col-category = Catégorie
+export-col-count = Nombre
+export-col-reason = Raison
+export-history-title = Qui a consulté ou modifié votre dossier
+export-col-date = Date
+export-col-who = Qui
+export-col-what = Quoi
+export-col-categories = Catégories
+export-col-justification = Justification
+export-emergency = accès d'urgence
+export-rights-title = Vos droits et le traitement de vos données
+export-purposes = Finalités :
+export-recipients = Qui peut lire quoi (destinataires, au sein de l'équipe qui vous accompagne) :
+export-retention = Durée de conservation :
+export-trail-retention = Conservation de l'historique des accès :
+export-source = Origine des informations :
+export-your-rights = Vos droits :
+export-complaint = Réclamation :
+export-dpo = Délégué à la protection des données :
+export-data-json = Le fichier data.json contient les mêmes informations dans un format lisible par une machine.
+export-yourself = vous-même
+export-justification-released = (justification communicable : consultez-la avec votre accès personnel ou auprès du délégué à la protection des données)
+export-justification-kept = (justification enregistrée ; ses termes peuvent mentionner d'autres personnes et vous sont communiqués après examen par le délégué à la protection des données)
+export-retention-rule = { $label } : { $years } ans après la fin de l'accompagnement ({ $source })
+export-retention-at-least = { $category } : au moins { $years } ans
+export-support-ended = Accompagnement terminé le { $date }.
+export-support-ongoing = L'accompagnement est en cours.
+
+## coffre demo (src/demo.rs)
+demo-title = Démonstration de Coffre — toutes les personnes ci-dessous sont fictives.
+demo-vault = Coffre de démonstration : { $dir }
+demo-passphrase = Phrase de passe du personnel : { $passphrase } (dérivation de clé faible : démonstration seulement)
+demo-establishment = IME Les Tilleuls (fictif)
+demo-staff-added = Personnel ajouté : la direction + { $count } membres ; dossier { $dossier } créé pour un enfant fictif.
+demo-entries = Notes : une admission (assistante sociale, complétée par le médecin), une synthèse et des notes personnelles de la psychologue, une note de transmission de l'éducatrice.
+demo-each-profession = Ce que chaque profession voit du même dossier :
+demo-identity = identité : { $name }
+demo-identity-withheld = identité : non communiquée
+demo-withheld = NON COMMUNIQUÉ : { $reason }
+demo-refused-attempt = Une tentative refusée : l'éducatrice essaie d'écrire une note médicale.
+demo-exit-code = { $error } (code de sortie { $code })
+demo-break-glass = Bris de glace : une infirmière de nuit, hors de l'équipe pluridisciplinaire, ouvre le dossier en urgence.
+demo-without-justification = sans justification : { $error }
+demo-with-break-glass = avec --break-glass « { $justification } » :
+demo-audit-trail = Le journal d'audit, tel que le lit le délégué à la protection des données (jamais aucun contenu) :
+demo-break-glass-flag = BRIS-DE-GLACE
+demo-verified = Journal d'audit vérifié : { $entries } traces, { $checkpoints } points de contrôle signés, racine de Merkle { $root }.
+demo-try = Essayez : coffre --vault { $dir } --user e.petit dossier show { $dossier }
+    (phrase de passe : COFFRE_PASSPHRASE={ $passphrase })
+demo-value-reason = Orientation MDPH ; la famille demande un accueil en semaine
+demo-value-contacts = Mère : 06 00 00 00 00 (fictif)
+demo-value-medical = Épilepsie traitée ; dernière crise en 2025
+demo-value-alerts = Allergie à la pénicilline
+demo-value-psy-synthesis = S'apaise quand les routines sont annoncées
+demo-value-psy-notes = Données brutes des tests, séance 1 (auteur seul)
+demo-value-daily = Bonne journée à l'atelier ; fatigué après le déjeuner
+demo-value-never = ne doit jamais être enregistré
+demo-value-justification = Crise nocturne, besoin des allergies et du traitement
+
+## La durée de conservation de l'historique des accès (historique et rapport)
+cli-trail-none-pruned = (l'historique des accès est conservé { $retention } ; rien n'a encore été effacé)
+cli-trail-covers = (l'historique des accès couvre les accès depuis le { $from } ; il est conservé { $retention })
+cli-trail-pruned = accès plus anciens effacés le { $when } par { $by } : { $count ->
+        [one] { $count } entrée
+       *[other] { $count } entrées
+    } antérieures au { $cutoff }
+
+## L'effacement de l'historique des accès
+prune-fact-not-valid = l'entrée { $seq } du journal d'audit porte un effacement qui n'est pas valide : elle a été modifiée ou abîmée
+pruned-line-damaged = l'entrée { $seq } du journal d'audit est une ligne effacée abîmée : le journal a été modifié
+pruned-without-prune-fact = l'entrée { $seq } du journal d'audit a été effacée sans effacement signé qui la couvre (elle renvoie à l'entrée { $by }) : l'entrée a été supprimée ou remplacée
+prune-fact-range-forged = l'effacement signé de l'entrée { $seq } du journal d'audit couvre des entrées qu'il ne peut pas couvrir : le journal a été falsifié
+prune-fact-positions-differ = l'effacement signé de l'entrée { $seq } du journal d'audit ne correspond pas aux lignes qu'il couvre : un fait ou une entrée récente a été effacé, ou une ligne effacée a été modifiée
+prune-completed-content-left = l'effacement de l'entrée { $seq } du journal d'audit est terminé mais { $count } des entrées qu'il couvre ont encore leur contenu : le journal a été modifié
+policy-trail-retention-format = trail_retention doit s'écrire comme « 6 months », « 1 year » ou « 400 days »
+policy-trail-retention-max = trail_retention ne peut pas dépasser 3 ans (recommandation de la CNIL sur la journalisation, 2021)
+policy-trail-retention-reason = une trail_retention de plus d'un an demande une raison écrite dans trail_retention_reason (recommandation de la CNIL sur la journalisation, 2021)
+genesis-pruned = l'entrée 1 du journal d'audit (sa genèse) a été effacée : le journal a été falsifié
+prune-must-cover-earlier = un effacement ne peut couvrir que des entrées antérieures
+prune-younger-than-retention = un effacement ne peut pas atteindre des entrées plus récentes que la durée de conservation de l'historique
+cannot-clear-journal = impossible de vider le journal des modifications : { $reason }
+rewrite-past-end-of-log = une réécriture irait au-delà de la fin du journal d'audit
+cannot-replace-store-compacted = impossible de remplacer la base par sa copie compactée : { $reason }
+cannot-finish-store-compaction = impossible de terminer le compactage de la base : { $reason }
+exported-checkpoint-record-damaged = l'enregistrement du dernier point de contrôle exporté est abîmé
+prune-fact-not-written = l'effacement signé n'a pas été écrit
+prune-covered-lines-differ = les lignes couvertes par l'effacement signé de l'entrée { $seq } ne sont pas celles qu'il désigne
+audit-entry-too-short = l'entrée { $seq } du journal d'audit est trop courte pour être une entrée
+import-fact-not-content = une note importée porte un fait autre que son contenu
