@@ -375,21 +375,17 @@ pub fn run(cli: Cli) -> Res {
                 path.display()
             ))
         }
-        Command::Audit(AuditCmd::Prune { yes, .. }) => {
-            let dir = vault_dir(&cli)?;
+        Command::Audit(AuditCmd::Prune { .. }) => {
+            let vault = open_vault(&cli)?;
             {
-                let vault = open_vault(&cli)?;
                 let mut s = unlock(&vault, &cli)?;
                 let result = session_command(&cli, &mut s, &mut out);
                 let signed = s.checkpoint();
                 result?;
                 signed?;
             }
-            if *yes {
-                // sled keeps removed index records in its files: rewrite them.
-                coffre::vault::compact_store(&dir)?;
-            }
-            Ok(())
+            // Rewrites the store if the prune made it due (its files keep removed values).
+            Ok(vault.close()?)
         }
         Command::Access(a) if cli.user.is_none() && person_command(a) => {
             let vault = open_vault(&cli)?;
