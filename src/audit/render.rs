@@ -67,6 +67,18 @@ fn items_text(out: &mut String, title: &str, items: &[Item]) {
     }
 }
 
+/// One sentence: how long the access trail is kept and which period it covers.
+fn trail_text(t: &super::report::TrailNote) -> String {
+    let kept = match &t.reason {
+        Some(r) => format!("the access trail is kept {} ({})", t.retention, one_line(r)),
+        None => format!("the access trail is kept {}", t.retention),
+    };
+    match &t.covers_from {
+        Some(from) => format!("Access trail: covers entries from {from} on; {kept}"),
+        None => format!("Access trail: {kept}; nothing was pruned yet"),
+    }
+}
+
 /// The report as plain text.
 pub fn report_text(r: &Report) -> String {
     let mut out = String::new();
@@ -78,6 +90,18 @@ pub fn report_text(r: &Report) -> String {
         r.until.as_deref().unwrap_or("now")
     );
     let _ = writeln!(out, "Log integrity: {}", r.integrity);
+    let _ = writeln!(out, "{}", trail_text(&r.trail));
+    for p in &r.trail.prunes {
+        let _ = writeln!(
+            out,
+            "  older entries pruned on {} by {}: {} entries dated before {} (fact at entry {})",
+            p.on,
+            one_line(&p.by),
+            p.count,
+            p.before,
+            p.fact
+        );
+    }
     let t = &r.totals;
     let _ = writeln!(
         out,
@@ -207,6 +231,22 @@ pub fn report_html(r: &Report) -> String {
         esc(r.until.as_deref().unwrap_or("now")),
         esc(&r.integrity)
     );
+    let _ = write!(out, "<p>{}</p>", esc(&trail_text(&r.trail)));
+    if !r.trail.prunes.is_empty() {
+        out.push_str("<table><tr><th>Pruned on</th><th>By</th><th>Entries</th><th>Dated before</th><th>Fact</th></tr>");
+        for p in &r.trail.prunes {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.on),
+                esc(&p.by),
+                p.count,
+                esc(&p.before),
+                p.fact
+            );
+        }
+        out.push_str("</table>");
+    }
     let t = &r.totals;
     let _ = write!(
         out,

@@ -799,9 +799,6 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 (ReportFormat::Html, false) => coffre::audit::render::report_html(&report),
                 (ReportFormat::Text, false) => coffre::audit::render::report_text(&report),
             };
-            if matches!(format, ReportFormat::Text) && !out.json {
-                print_prunes(s.vault(), out)?;
-            }
             out.text(&text)
         }
         Command::Staff(StaffCmd::Passwd) => {
@@ -1229,6 +1226,7 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
                 let mut v = dossier_json(&view);
                 v["access_history"] =
                     serde_json::to_value(&history).map_err(|e| Error::Io(e.to_string()))?;
+                v["access_trail_retention"] = json!(vault.policy().audit.trail_retention);
                 return out.json(&v);
             }
             let who = match (&view.name, &view.birthdate) {
@@ -1269,6 +1267,10 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
                 }
                 out.line(&line)?;
             }
+            out.line(&format!(
+                "Cet historique des accès est conservé {} (recommandation de la CNIL sur la journalisation) ; les entrées plus anciennes sont effacées.",
+                vault.policy().audit.trail_retention
+            ))?;
             Ok(())
         }
         AccessCmd::Note { text, entry, .. } => {
@@ -1532,6 +1534,17 @@ fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
         "break-the-glass lasts {} hours",
         p.rules.break_glass_hours
     ))?;
+    out.line(&match &p.audit.trail_retention_reason {
+        Some(r) => format!(
+            "the access trail is kept {} (reason: {}); older entries are pruned with `audit prune`",
+            p.audit.trail_retention,
+            coffre::text::escape(r)
+        ),
+        None => format!(
+            "the access trail is kept {}; older entries are pruned with `audit prune`",
+            p.audit.trail_retention
+        ),
+    })?;
     out.line("categories:")?;
     for (id, c) in &p.categories {
         let mut flags = Vec::new();
