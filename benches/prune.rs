@@ -89,8 +89,7 @@ fn prune(dir: &Path) {
         eprintln!("pruned {}", plan.count);
         s.checkpoint().expect("checkpoint");
     }
-    drop(vault);
-    coffre::vault::compact_store(dir).expect("compact");
+    vault.close().expect("close and rewrite the store");
 }
 
 fn rewrite(dir: &Path) {

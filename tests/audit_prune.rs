@@ -218,6 +218,36 @@ fn a_pruned_vault_keeps_no_link_from_reader_to_dossier_and_still_verifies() {
     let h = v.as_user("p.dpo", &["audit", "history", &a.dossier]);
     h.expect_code(0, "history");
     assert!(h.stdout.contains("pruned"), "{}", h.stdout);
+    // Shown where it is asked: the policy, and the DPO's report in each format.
+    let p = v.as_user("p.dpo", &["policy", "show"]);
+    p.expect_code(0, "policy show");
+    assert!(
+        p.stdout.contains("the access trail is kept 1 year"),
+        "{}",
+        p.stdout
+    );
+    let j = v.as_user("p.dpo", &["audit", "report", "--format", "json"]);
+    j.expect_code(0, "json report");
+    let j: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    let prunes = j["trail"]["prunes"].as_array().unwrap();
+    assert_eq!(prunes.len(), 1, "{j}");
+    assert_eq!(prunes[0]["by"], "p.dpo");
+    assert_eq!(prunes[0]["count"], 3);
+    assert_eq!(j["trail"]["covers_from"], prunes[0]["before"]);
+    assert_eq!(j["trail"]["retention"], "1 year");
+    for (format, needle) in [
+        ("html", "<th>Pruned on</th>"),
+        ("text", "older entries pruned on"),
+    ] {
+        let r = v.as_user("p.dpo", &["audit", "report", "--format", format]);
+        r.expect_code(0, format);
+        assert!(r.stdout.contains(needle), "{format}: {}", r.stdout);
+        assert!(r.stdout.contains("p.dpo"), "{format}: who pruned");
+        assert!(
+            r.stdout.contains(prunes[0]["on"].as_str().unwrap()),
+            "{format}: when"
+        );
+    }
     // A byte flipped in a pruned line, or in a kept one, is detected.
     let orig = std::fs::read(&path).unwrap();
     let (seq, _, _) = a.old_reads[1];

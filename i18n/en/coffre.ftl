@@ -839,3 +839,34 @@ prune-fact-not-written = the prune fact was not written
 prune-covered-lines-differ = the lines covered by the prune fact at audit entry { $seq } are not those it commits to
 audit-entry-too-short = audit entry { $seq } is too short to be an entry
 import-fact-not-content = an imported entry carries a fact other than its content
+
+## The access trail in the report and the policy
+report-trail-kept = the access trail is kept { $retention }
+report-trail-kept-reason = the access trail is kept { $retention } ({ $reason })
+report-trail-covers = Access trail: covers entries from { $from } on; { $kept }
+report-trail-none = Access trail: { $kept }; nothing was pruned yet
+report-trail-pruned = older entries pruned on { $on } by { $by }: { $count ->
+        [one] { $count } entry
+       *[other] { $count } entries
+    } dated before { $before } (fact at entry { $fact })
+report-col-pruned-on = Pruned on
+report-col-pruned-by = By
+report-col-pruned-before = Dated before
+report-col-pruned-fact = Fact
+cli-policy-trail = the access trail is kept { $retention }; older entries are pruned with `audit prune`
+cli-policy-trail-reason = the access trail is kept { $retention } (reason: { $reason }); older entries are pruned with `audit prune`
+cannot-mark-store-rewrite = cannot mark the store's rewrite as due: { $reason }
+cannot-remove-store-rewrite-marker = cannot remove the marker of the store's rewrite: { $reason }
+vault-closed-for-store-rewrite = the vault was closed to rewrite its store; open it again
+
+## audit prune
+cli-prune-period = { $count ->
+        [one] { $count } entry
+       *[other] { $count } entries
+    } dated { $from } to { $to }
+cli-prune-nothing = no entry
+cli-prune-done = pruned { $period } (older than { $cutoff }, retention { $retention })
+cli-prune-none = nothing to prune: { $period } (older than { $cutoff }, retention { $retention })
+cli-prune-would = would prune { $period } (older than { $cutoff }, retention { $retention })
+cli-prune-held-back = { $count } older entries are kept: the last exported checkpoint covers only { $limit } entries (export a new one with `audit checkpoint --out`, or give --beyond-export)
+cli-prune-dry-run = dry run: nothing changed; give --yes to prune

@@ -841,3 +841,34 @@ prune-fact-not-written = l'effacement signé n'a pas été écrit
 prune-covered-lines-differ = les lignes couvertes par l'effacement signé de l'entrée { $seq } ne sont pas celles qu'il désigne
 audit-entry-too-short = l'entrée { $seq } du journal d'audit est trop courte pour être une entrée
 import-fact-not-content = une note importée porte un fait autre que son contenu
+
+## L'historique des accès dans le rapport et la politique
+report-trail-kept = l'historique des accès est conservé { $retention }
+report-trail-kept-reason = l'historique des accès est conservé { $retention } ({ $reason })
+report-trail-covers = Historique des accès : couvre les entrées depuis le { $from } ; { $kept }
+report-trail-none = Historique des accès : { $kept } ; rien n'a encore été effacé
+report-trail-pruned = accès plus anciens effacés le { $on } par { $by } : { $count ->
+        [one] { $count } entrée
+       *[other] { $count } entrées
+    } antérieures au { $before } (fait signé à l'entrée { $fact })
+report-col-pruned-on = Effacé le
+report-col-pruned-by = Par
+report-col-pruned-before = Antérieures au
+report-col-pruned-fact = Fait signé
+cli-policy-trail = l'historique des accès est conservé { $retention } ; les entrées plus anciennes sont effacées avec `audit prune`
+cli-policy-trail-reason = l'historique des accès est conservé { $retention } (raison : { $reason }) ; les entrées plus anciennes sont effacées avec `audit prune`
+cannot-mark-store-rewrite = impossible de noter que la base doit être réécrite : { $reason }
+cannot-remove-store-rewrite-marker = impossible de retirer la marque de réécriture de la base : { $reason }
+vault-closed-for-store-rewrite = le coffre a été fermé pour réécrire sa base ; ouvrez-le à nouveau
+
+## audit prune
+cli-prune-period = { $count ->
+        [one] { $count } entrée
+       *[other] { $count } entrées
+    } datées du { $from } au { $to }
+cli-prune-nothing = aucune entrée
+cli-prune-done = effacé : { $period } (antérieures au { $cutoff }, conservation { $retention })
+cli-prune-none = rien à effacer : { $period } (antérieures au { $cutoff }, conservation { $retention })
+cli-prune-would = serait effacé : { $period } (antérieures au { $cutoff }, conservation { $retention })
+cli-prune-held-back = { $count } entrées plus anciennes sont gardées : le dernier point de contrôle exporté ne couvre que { $limit } entrées (exportez-en un nouveau avec `audit checkpoint --out`, ou donnez --beyond-export)
+cli-prune-dry-run = simulation : rien n'a changé ; ajoutez --yes pour effacer

@@ -109,6 +109,28 @@ fn items_text(lang: Lang, out: &mut String, title: &str, items: &[Item]) {
     }
 }
 
+/// One sentence: how long the access trail is kept and which period it covers.
+fn trail_text(t: &super::report::TrailNote, lang: Lang) -> String {
+    let kept = match &t.reason {
+        Some(r) => tr_in!(
+            lang,
+            "report-trail-kept-reason",
+            retention = t.retention.clone(),
+            reason = one_line(r)
+        ),
+        None => tr_in!(lang, "report-trail-kept", retention = t.retention.clone()),
+    };
+    match &t.covers_from {
+        Some(from) => tr_in!(
+            lang,
+            "report-trail-covers",
+            from = from.clone(),
+            kept = kept
+        ),
+        None => tr_in!(lang, "report-trail-none", kept = kept),
+    }
+}
+
 /// The report as plain text, in `lang` (categories and professions by their
 /// label once [`crate::i18n::set_labels`] was given the policy).
 pub fn report_text(r: &Report, lang: Lang) -> String {
@@ -133,6 +155,22 @@ pub fn report_text(r: &Report, lang: Lang) -> String {
             integrity = recorded(&r.integrity, lang)
         )
     );
+    let _ = writeln!(out, "{}", trail_text(&r.trail, lang));
+    for p in &r.trail.prunes {
+        let _ = writeln!(
+            out,
+            "  {}",
+            tr_in!(
+                lang,
+                "report-trail-pruned",
+                on = p.on.clone(),
+                by = one_line(&p.by),
+                count = p.count,
+                before = p.before.clone(),
+                fact = p.fact
+            )
+        );
+    }
     let t = &r.totals;
     let _ = writeln!(
         out,
@@ -325,6 +363,30 @@ pub fn report_html(r: &Report, lang: Lang) -> String {
             integrity = recorded(&r.integrity, lang)
         ))
     );
+    let _ = write!(out, "<p>{}</p>", esc(&trail_text(&r.trail, lang)));
+    if !r.trail.prunes.is_empty() {
+        let _ = write!(
+            out,
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            esc(&tr_in!(lang, "report-col-pruned-on")),
+            esc(&tr_in!(lang, "report-col-pruned-by")),
+            esc(&tr_in!(lang, "report-col-entries")),
+            esc(&tr_in!(lang, "report-col-pruned-before")),
+            esc(&tr_in!(lang, "report-col-pruned-fact"))
+        );
+        for p in &r.trail.prunes {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.on),
+                esc(&p.by),
+                p.count,
+                esc(&p.before),
+                p.fact
+            );
+        }
+        out.push_str("</table>");
+    }
     let t = &r.totals;
     out.push_str("<table>");
     row(

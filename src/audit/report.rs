@@ -165,6 +165,38 @@ pub struct Report {
     /// Entries found beyond the recorded end of the log and taken in unsigned
     /// (an interrupted command, or writing outside coffre) (full report only).
     pub adopted: Vec<Item>,
+    /// How long the access trail is kept and what was pruned (`audit prune`).
+    pub trail: TrailNote,
+}
+
+/// How long the access trail is kept (`[audit] trail_retention`, CNIL
+/// recommendation on logging, 2021) and which prunes removed older entries.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TrailNote {
+    /// The retention, in the policy's words (e.g. `1 year`).
+    pub retention: String,
+    /// The documented reason for a retention above one year.
+    pub reason: Option<String>,
+    /// The trail holds entries dated from this time on (RFC 3339, UTC); `None`
+    /// if nothing was pruned yet.
+    pub covers_from: Option<String>,
+    /// Each prune, oldest first.
+    pub prunes: Vec<PruneNote>,
+}
+
+/// One prune of the access trail.
+#[derive(Clone, Debug, Serialize)]
+pub struct PruneNote {
+    /// When it was done (RFC 3339, UTC).
+    pub on: String,
+    /// Who did it (staff id).
+    pub by: String,
+    /// How many entries it pruned.
+    pub count: u64,
+    /// Entries dated before this (RFC 3339, UTC) were pruned.
+    pub before: String,
+    /// Audit entry number of its signed fact.
+    pub fact: u64,
 }
 
 fn local(ts: &jiff::Timestamp, tz: &jiff::tz::TimeZone) -> jiff::ZonedDateTime {
@@ -362,6 +394,11 @@ pub fn build(input: &ReportInput<'_>, integrity: String) -> Report {
         failed_unlocks: keep(failed),
         recovery_uses: keep(recovery),
         adopted: keep(adopted),
+        trail: TrailNote {
+            retention: input.rules.trail_retention.clone(),
+            reason: input.rules.trail_retention_reason.clone(),
+            ..TrailNote::default()
+        },
     }
 }
 

@@ -134,6 +134,8 @@ impl Drop for Vault {
         // the next open. A vault whose open did not finish is left to that replay.
         if self.ready.load(std::sync::atomic::Ordering::SeqCst) {
             let _ = self.settle();
+            // A store rewrite a prune made due (the next opening retries it).
+            let _ = self.compact_if_due();
         }
     }
 }
@@ -339,6 +341,11 @@ impl Vault {
         let mut warnings = crate::private_files::make_private(dir);
         let lock = take_lock(dir)?;
         audit_trail::prune::recover_compaction(dir)?;
+        // A prune's store rewrite left undone: done before the store is opened.
+        let compact_due = audit_trail::prune::compaction_due(dir);
+        if compact_due {
+            audit_trail::prune::compact_locked(dir)?;
+        }
         let mut store = SledStore::open(&dir.join(STORE_DIR))?;
         warnings.extend(store.take_warnings());
         let (journal, pending) = Journal::open(&dir.join(JOURNAL_FILE), DEFAULT_CAPACITY)?;
@@ -401,15 +408,18 @@ impl Vault {
             clock_reference,
             _lock: lock,
         };
-        vault.take_in(&found, replayed_to)?;
+        vault.remember_index(&found)?;
         if replayed || !found.is_empty() {
             // Everything replayed, the log's state and its index, into the files.
             vault.settle()?;
         }
         vault.checkpoints.repair_tail()?;
         vault.ready.store(true, std::sync::atomic::Ordering::SeqCst);
-        // A prune interrupted after its fact was written is completed first.
-        vault.resume_prune()?;
+        // A prune interrupted after its fact was written is completed first:
+        // its fact must still be the log's last line (so before the flag below).
+        let resumed = vault.resume_prune()?;
+        vault.take_in(&found, replayed_to)?;
+        vault.finish_due_compaction(compact_due, resumed)?;
         Ok(vault)
     }
 
@@ -418,8 +428,8 @@ impl Vault {
     /// settles, and until then a crash finds the same lines again) and flags
     /// those no signed checkpoint covers. `replayed_to`: where the lines the
     /// journal restored end.
+    /// (The lines are indexed before, by the open.)
     fn take_in(&self, found: &[Located], replayed_to: u64) -> Result<()> {
-        self.remember_index(found)?;
         // Lines found beyond the recorded state were never signed by their actor's
         // checkpoint: those restored from the journal (a crash or power cut after
         // they were acknowledged — or a journal written by someone with access to

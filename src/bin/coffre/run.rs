@@ -389,21 +389,17 @@ pub fn run(cli: Cli) -> Res {
                 path = path.display().to_string()
             ))
         }
-        Command::Audit(AuditCmd::Prune { yes, .. }) => {
-            let dir = vault_dir(&cli)?;
+        Command::Audit(AuditCmd::Prune { .. }) => {
+            let vault = open_vault(&cli)?;
             {
-                let vault = open_vault(&cli)?;
                 let mut s = unlock(&vault, &cli)?;
                 let result = session_command(&cli, &mut s, &mut out);
                 let signed = s.checkpoint();
                 result?;
                 signed?;
             }
-            if *yes {
-                // sled keeps removed index records in its files: rewrite them.
-                coffre::vault::compact_store(&dir)?;
-            }
-            Ok(())
+            // Rewrites the store if the prune made it due (its files keep removed values).
+            Ok(vault.close()?)
         }
         Command::Access(a) if cli.user.is_none() && person_command(a) => {
             let vault = open_vault(&cli)?;
@@ -816,30 +812,53 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         Error::Io(msg!("encoding-failed", detail = e.to_string()))
                     })?);
             }
+            let policy = s.vault().policy();
             let period = match (&plan.from, &plan.to) {
-                (Some(a), Some(b)) => format!("{} entries dated {a} to {b}", plan.count),
-                _ => "no entry".to_string(),
+                (Some(a), Some(b)) => tr!(
+                    "cli-prune-period",
+                    count = plan.count,
+                    from = when(policy, a),
+                    to = when(policy, b)
+                ),
+                _ => tr!("cli-prune-nothing"),
             };
-            let verb = if plan.done {
-                "pruned"
+            let id = if plan.done {
+                "cli-prune-done"
             } else if *yes {
-                "nothing to prune:"
+                "cli-prune-none"
             } else {
-                "would prune"
+                "cli-prune-would"
             };
-            out.line(&format!(
-                "{verb} {period} (older than {}, retention {})",
-                plan.cutoff, plan.retention
-            ))?;
+            let head = match id {
+                "cli-prune-done" => tr!(
+                    "cli-prune-done",
+                    period = period,
+                    cutoff = when(policy, &plan.cutoff),
+                    retention = plan.retention.clone()
+                ),
+                "cli-prune-none" => tr!(
+                    "cli-prune-none",
+                    period = period,
+                    cutoff = when(policy, &plan.cutoff),
+                    retention = plan.retention.clone()
+                ),
+                _ => tr!(
+                    "cli-prune-would",
+                    period = period,
+                    cutoff = when(policy, &plan.cutoff),
+                    retention = plan.retention.clone()
+                ),
+            };
+            out.line(&head)?;
             if plan.held_back > 0 {
-                out.line(&format!(
-                    "{} older entries are kept: the last exported checkpoint covers only {} entries (export a new one with `audit checkpoint --out`, or give --beyond-export)",
-                    plan.held_back,
-                    plan.limit.unwrap_or(0)
+                out.line(&tr!(
+                    "cli-prune-held-back",
+                    count = plan.held_back,
+                    limit = plan.limit.unwrap_or(0)
                 ))?;
             }
             if !plan.done && !*yes && plan.count > 0 {
-                out.line("dry run: nothing changed; give --yes to prune")?;
+                out.line(&tr!("cli-prune-dry-run"))?;
             }
             Ok(())
         }
@@ -857,9 +876,6 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 (ReportFormat::Html, false) => coffre::audit::render::report_html(&report, lang()),
                 (ReportFormat::Text, false) => coffre::audit::render::report_text(&report, lang()),
             };
-            if matches!(format, ReportFormat::Text) && !out.json {
-                print_prunes(s.vault(), out)?;
-            }
             out.text(&text)
         }
         Command::Staff(StaffCmd::Passwd) => {
@@ -1321,6 +1337,7 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
                 let mut v = dossier_json(&view);
                 v["access_history"] = serde_json::to_value(&history)
                     .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?;
+                v["access_trail_retention"] = json!(vault.policy().audit.trail_retention);
                 return out.json(&v);
             }
             let who = match (&view.name, &view.birthdate) {
@@ -1382,6 +1399,10 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
                 }
                 out.line(&line)?;
             }
+            out.line(&format!(
+                "Cet historique des accès est conservé {} (recommandation de la CNIL sur la journalisation) ; les entrées plus anciennes sont effacées.",
+                vault.policy().audit.trail_retention
+            ))?;
             Ok(())
         }
         AccessCmd::Note { text, entry, .. } => {
@@ -1660,6 +1681,17 @@ fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
         "cli-policy-break-glass",
         hours = p.rules.break_glass_hours
     ))?;
+    out.line(&match &p.audit.trail_retention_reason {
+        Some(r) => tr!(
+            "cli-policy-trail-reason",
+            retention = p.audit.trail_retention.clone(),
+            reason = coffre::text::escape(r)
+        ),
+        None => tr!(
+            "cli-policy-trail",
+            retention = p.audit.trail_retention.clone()
+        ),
+    })?;
     out.line(&tr!("cli-policy-categories"))?;
     for (id, c) in &p.categories {
         let mut flags = Vec::new();

@@ -257,7 +257,22 @@ impl Session<'_> {
             until,
             justification: &just,
         };
-        Ok(report::build(&input, integrity))
+        let mut report = report::build(&input, integrity);
+        let secs = |t: u64| crate::vault::rfc3339(t);
+        report.trail.prunes = self
+            .vault
+            .prunes()?
+            .into_iter()
+            .map(|p| report::PruneNote {
+                on: secs(p.time),
+                by: p.by,
+                count: p.count,
+                before: secs(p.cutoff),
+                fact: p.seq,
+            })
+            .collect();
+        report.trail.covers_from = report.trail.prunes.last().map(|p| p.before.clone());
+        Ok(report)
     }
 }
 

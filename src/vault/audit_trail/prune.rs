@@ -10,10 +10,26 @@
 //! 3. the lines are rewritten in place as `{"pruned":"<leaf>","by":<fact>}`
 //!    (same length), through the journal, in batches;
 //! 4. the audit index records (`ax/…`) that point at them are removed;
-//! 5. an `audit.pruned` entry closes the prune; the vault settles and the
-//!    journal file is zeroed (it held the old lines);
-//! 6. the store is rewritten into fresh files ([`compact_store`]): sled keeps
-//!    removed values in its segment files until it reuses them.
+//! 5. the vault settles, the journal file is zeroed (it held the old lines) and
+//!    a marker file `prune.compact` is written (durable); an `audit.pruned`
+//!    entry closes the prune, saying that the store is rewritten when the
+//!    vault closes;
+//! 6. when the vault closes ([`Vault::close`], or when it is dropped), the store
+//!    is rewritten into fresh files ([`compact_store`]): sled keeps removed
+//!    values in its segment files until it reuses them. While the marker is
+//!    there, the next opening rewrites the store before opening it and zeroes
+//!    the journal again: an interruption anywhere is finished then.
+//!
+//! Test hook (debug builds only, `cfg(debug_assertions)`; release builds have
+//! no such code): `COFFRE_TEST_PRUNE_STOP=<step>[#<n>]` aborts the process, as
+//! a kill would (no destructor, nothing flushed), the `n`-th time (default the
+//! first) the prune reaches `step`: `fact` (the prune fact is durable),
+//! `lines` (after a batch of rewritten lines), `lines-done`, `index` (after a
+//! batch of index records removed), `marked` (marker written, prune not yet
+//! closed), `closed` (closing entry written, journal not yet zeroed),
+//! `compact-copied` (store copied, folders not yet swapped), `compact-moved`
+//! (old store moved aside, copy not yet in place). `COFFRE_TEST_PRUNE_BATCH`
+//! sets the bytes per journal record, to get several batches from few entries.
 
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -37,6 +53,42 @@ pub const PRUNED_ACTION: &str = "audit.pruned";
 const EXPORTED_KEY: &[u8] = b"xc";
 /// Bytes of rewritten lines (or index values) per journal record.
 const BATCH_BYTES: usize = 1 << 20;
+/// Marker file: a prune removed values the store's files may still hold; the
+/// store is rewritten (and the journal zeroed) when the vault closes or opens.
+const COMPACT_MARKER: &str = "prune.compact";
+
+/// Test hook: see the module documentation. Debug builds only.
+#[cfg(debug_assertions)]
+pub(in crate::vault) fn stop_at(step: &str) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static SEEN: AtomicU32 = AtomicU32::new(0);
+    let Ok(v) = std::env::var("COFFRE_TEST_PRUNE_STOP") else {
+        return;
+    };
+    let (name, nth) = v
+        .split_once('#')
+        .map_or((v.as_str(), 1), |(a, b)| (a, b.parse().unwrap_or(1)));
+    if name == step && SEEN.fetch_add(1, Ordering::SeqCst) + 1 >= nth {
+        std::process::abort();
+    }
+}
+
+/// Test hook: see the module documentation. Nothing in release builds.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+pub(in crate::vault) fn stop_at(_step: &str) {}
+
+/// Bytes per journal record ([`BATCH_BYTES`]; debug builds: `COFFRE_TEST_PRUNE_BATCH`).
+fn batch_bytes() -> usize {
+    #[cfg(debug_assertions)]
+    if let Some(n) = std::env::var("COFFRE_TEST_PRUNE_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return n;
+    }
+    BATCH_BYTES
+}
 
 /// What `audit prune` is asked to do.
 #[derive(Clone, Copy, Debug, Default)]
@@ -212,6 +264,7 @@ impl Session<'_> {
             .map(|l| l.entry.seq)
             .ok_or_else(|| Error::AuditUnavailable(msg!("prune-fact-not-written")))?;
         plan.fact = Some(seq);
+        stop_at("fact");
         vault.finish_prune(seq, &fact, covered, self.draft(PRUNED_ACTION))?;
         plan.done = true;
         Ok(plan)
@@ -308,11 +361,13 @@ impl Vault {
                     bytes,
                 }),
             }
-            if size >= BATCH_BYTES {
+            if size >= batch_bytes() {
                 self.rewrite_in_place(std::mem::take(&mut writes), Batch::new())?;
+                stop_at("lines");
                 size = 0;
             }
         }
+        stop_at("lines-done");
         // 4. The index records pointing at them, in the last batches.
         let mut pruned: Vec<u64> = covered.iter().map(|c| c.seq).collect();
         pruned.sort_unstable();
@@ -330,6 +385,7 @@ impl Vault {
                 continue;
             }
             if keep.is_empty() {
+                batch_size += k.len();
                 batch.remove(k);
             } else {
                 let mut value = Vec::with_capacity(keep.len() * 16);
@@ -340,30 +396,82 @@ impl Vault {
                 batch_size += value.len() + k.len();
                 batch.put(k, value);
             }
-            if batch_size >= BATCH_BYTES {
+            if batch_size >= batch_bytes() {
                 self.rewrite_in_place(std::mem::take(&mut writes), std::mem::take(&mut batch))?;
+                stop_at("index");
                 batch_size = 0;
             }
         }
         self.rewrite_in_place(writes, batch)?;
-        // 5. Closed, settled, and the journal's old records zeroed.
+        // 5. Settled, the journal's old records zeroed, the store's rewrite
+        // due (marker), then closed.
+        self.settle()?;
+        self.scrub_journal()?;
+        write_marker(&self.dir)?;
+        stop_at("marked");
         self.audit(closing.detail(&format!(
-            "{} entries pruned as recorded at entry {seq} (entries {} to {}, dated before {})",
+            "{} entries pruned as recorded at entry {seq} (entries {} to {}, dated before {}); \
+             the store's files are rewritten when the vault closes",
             fact.count,
             fact.first,
             fact.last,
             rfc3339(fact.cutoff)
         )))?;
+        stop_at("closed");
         self.settle()?;
+        self.scrub_journal()
+    }
+
+    fn scrub_journal(&self) -> Result<()> {
         self.journal
             .lock()
             .map_err(|_| Error::Io(msg!("journal-lock-poisoned")))?
             .scrub()
     }
 
+    /// After the open (and [`Vault::resume_prune`]): if a prune's store rewrite
+    /// was due when the vault was opened (`due`, and the store was rewritten
+    /// before it was opened), the journal is zeroed again and the marker
+    /// removed — unless a prune resumed just now made the rewrite due again.
+    pub(in crate::vault) fn finish_due_compaction(&self, due: bool, resumed: bool) -> Result<()> {
+        if !due || resumed {
+            return Ok(());
+        }
+        self.settle()?;
+        self.scrub_journal()?;
+        remove_marker(&self.dir)
+    }
+
+    /// Closes the vault: settles it and, if a prune made it due, rewrites the
+    /// store into fresh files and zeroes the journal (the lock is held
+    /// throughout). What a front-end calls after `audit prune --yes`; dropping
+    /// the vault does the same, ignoring errors (the next opening then
+    /// finishes it). Errors: those of [`compact_store`].
+    pub fn close(mut self) -> Result<()> {
+        self.compact_if_due()
+    }
+
+    /// See [`Vault::close`]. The vault's store is closed afterwards when a
+    /// rewrite was due (any later use of it fails).
+    pub(in crate::vault) fn compact_if_due(&mut self) -> Result<()> {
+        if !self.ready.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.settle()?;
+        if !self.dir.join(COMPACT_MARKER).exists() {
+            return Ok(());
+        }
+        self.scrub_journal()?;
+        drop(std::mem::replace(&mut self.store, Box::new(Closed)));
+        self.ready.store(false, std::sync::atomic::Ordering::SeqCst);
+        compact_locked(&self.dir)?;
+        remove_marker(&self.dir)
+    }
+
     /// Completes a prune an interruption left under way: the log's last line is
     /// a prune fact. Runs at open, before anything else is written.
-    pub(in crate::vault) fn resume_prune(&self) -> Result<()> {
+    /// Returns whether it completed one.
+    pub(in crate::vault) fn resume_prune(&self) -> Result<bool> {
         let (path, end, size) = {
             let log = self.log()?;
             (
@@ -373,16 +481,18 @@ impl Vault {
             )
         };
         if size == 0 {
-            return Ok(());
+            return Ok(false);
         }
         let last = last_line(&path, end)?;
         if !last.starts_with(b"{\"v\":3,")
             || memchr::memmem::find(&last, b"\"fact\":{\"kind\":\"prune\"").is_none()
         {
-            return Ok(());
+            return Ok(false);
         }
         let entry = crate::audit::AuditEntry::from_line(&last, "prune fact")?;
-        let Some(raw) = entry.fact else { return Ok(()) };
+        let Some(raw) = entry.fact else {
+            return Ok(false);
+        };
         let Ok(crate::rights::Fact::Prune {
             cutoff,
             first,
@@ -392,7 +502,7 @@ impl Vault {
             counts,
         }) = crate::rights::Fact::parse(raw.get(), size)
         else {
-            return Ok(());
+            return Ok(false);
         };
         let fact = PruneFact {
             cutoff,
@@ -430,7 +540,8 @@ impl Vault {
             Ok(())
         })?;
         let closing = Draft::new(crate::vault::ADOPTION_ACTOR, "", PRUNED_ACTION);
-        self.finish_prune(size, &fact, covered, closing)
+        self.finish_prune(size, &fact, covered, closing)?;
+        Ok(true)
     }
 
     /// Records the size of a checkpoint exported with `audit checkpoint --out`:
@@ -469,6 +580,11 @@ fn last_line(path: &Path, end: u64) -> Result<Vec<u8>> {
 /// finishes an interrupted swap at the next opening).
 pub fn compact_store(dir: &Path) -> Result<()> {
     let _lock = crate::vault::take_lock(dir)?;
+    compact_locked(dir)
+}
+
+/// [`compact_store`] with the vault's lock already held and its store closed.
+pub(in crate::vault) fn compact_locked(dir: &Path) -> Result<()> {
     recover_compaction(dir)?;
     let live = dir.join(STORE_DIR);
     let fresh = dir.join(COMPACT_DIR);
@@ -495,6 +611,7 @@ pub fn compact_store(dir: &Path) -> Result<()> {
         new.apply(batch)?;
         new.commit(Batch::new())?;
     }
+    stop_at("compact-copied");
     let io = |e| Error::io(msg!("cannot-replace-store-compacted"), e);
     crate::private_files::options()
         .write(true)
@@ -505,6 +622,7 @@ pub fn compact_store(dir: &Path) -> Result<()> {
         .map_err(io)?;
     sync_dir(dir)?;
     std::fs::rename(&live, dir.join(OLD_DIR)).map_err(io)?;
+    stop_at("compact-moved");
     std::fs::rename(&fresh, &live).map_err(io)?;
     sync_dir(dir)?;
     recover_compaction(dir)
@@ -518,6 +636,55 @@ fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| Error::io(msg!("cannot-sync-vault-directory"), e))
+}
+
+/// Whether a prune made a rewrite of the store due ([`COMPACT_MARKER`]).
+pub(in crate::vault) fn compaction_due(dir: &Path) -> bool {
+    dir.join(COMPACT_MARKER).exists()
+}
+
+fn write_marker(dir: &Path) -> Result<()> {
+    crate::private_files::options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(dir.join(COMPACT_MARKER))
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::io(msg!("cannot-mark-store-rewrite"), e))?;
+    sync_dir(dir)
+}
+
+fn remove_marker(dir: &Path) -> Result<()> {
+    match std::fs::remove_file(dir.join(COMPACT_MARKER)) {
+        Ok(()) => sync_dir(dir),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(msg!("cannot-remove-store-rewrite-marker"), e)),
+    }
+}
+
+/// The store of a vault whose store was closed to be rewritten: every use fails.
+struct Closed;
+
+fn closed() -> Error {
+    Error::Io(msg!("vault-closed-for-store-rewrite"))
+}
+
+impl Store for Closed {
+    fn get(&self, _key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Err(closed())
+    }
+    fn scan_prefix(&self, _prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        Err(closed())
+    }
+    fn commit(&self, _batch: Batch) -> Result<()> {
+        Err(closed())
+    }
+    fn apply(&self, _batch: Batch) -> Result<()> {
+        Err(closed())
+    }
+    fn for_each(&self, _f: crate::store::Visitor<'_>) -> Result<()> {
+        Err(closed())
+    }
 }
 
 /// Whether a compaction of the store was interrupted while swapping folders.
