@@ -200,7 +200,6 @@ fn a_fact_just_before_a_pruned_line_cannot_be_removed_behind_the_register() {
 /// and the member can no longer unlock — an honest vault broken by its DPO's
 /// routine prune.
 #[test]
-#[ignore = "fault: a member whose last-seen line is pruned breaks audit verify and their own unlock (exit 5) for ever"]
 fn a_prune_of_the_line_a_member_last_saw_keeps_the_vault_valid() {
     let mut v = TestVault::new();
     let lib = shim(v.root.path());
@@ -412,7 +411,6 @@ fn a_prune_keeps_the_record_of_every_entry_written() {
 /// started, plus one journal record holding the lines the prune command wrote
 /// up to its fact (what `durable()` journals before it applies anything).
 #[test]
-#[ignore = "fault: a prune interrupted after its fact is flagged audit.adopted before resume_prune runs; the vault then fails (exit 5) for ever"]
 fn a_prune_interrupted_after_its_fact_is_completed_at_the_next_opening() {
     use coffre::store::journal::{FileWrite, LogFile};
     let mut v = TestVault::new();

@@ -645,7 +645,7 @@ fn check_last_seen(
     file.seek(SeekFrom::Start(r.line))
         .and_then(|_| file.read_exact(&mut line))
         .map_err(|_| gone())?;
-    if line.pop() != Some(b'\n') || crate::audit::merkle::leaf_hash(&line) != r.leaf {
+    if line.pop() != Some(b'\n') || crate::audit::prune::line_leaf(&line) != r.leaf {
         return Err(gone());
     }
     Ok(Some(r.size))
