@@ -37,6 +37,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 PRUNED = re.compile(rb'^\{"pruned":"([0-9a-f]{64})","by":([1-9][0-9]*)\} *$')
 PREFIX = re.compile(rb'^\{"v":([23]),"seq":(0|[1-9][0-9]*),"prev":"([0-9a-f]{64})"')
 FACT_DOMAIN = b"coffre/fact/v1\n"
+# The actions of the access trail: the only entries a prune may cover.
+ACCESS_ACTIONS = {
+    "access.export", "access.history", "access.view", "audit.history", "audit.read",
+    "audit.report", "dossier.find", "dossier.list", "dossier.read", "entry.history",
+    "entry.read", "retention.list", "staff.list", "unlock",
+}
+RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 LEGACY = "coffre-checkpoint/v1"
 LEGACY_FIELDS = ["vault", "size", "root", "time", "signer", "key", "sig"]
 DASH = "\u2014 "
@@ -289,8 +296,10 @@ def check_prunes(lines):
                     covered.append(p)
                     done += 1
             elif line.startswith(b'{"v":2,'):
-                t = json.loads(line)["time"]
-                if t < time_of(f["cutoff"]):
+                e = json.loads(line)
+                t = e["time"]
+                if (e["action"] in ACCESS_ACTIONS and RFC3339.match(t)
+                        and t < time_of(f["cutoff"])):
                     covered.append(p)
         digest = hashlib.sha256(b"coffre/prune/v1\n" + b"".join(p.to_bytes(8, "big") for p in covered))
         if len(covered) != f["count"] or digest.hexdigest() != f["positions"]:

@@ -360,7 +360,6 @@ fn a_prune_never_reaches_a_read_within_retention_without_a_confirmed_clock() {
 /// entry of which dossier, when — although writes are not the access trail and
 /// every other `entry.add` (format 3) is kept for ever.
 #[test]
-#[ignore = "fault: the prune erases the entry.add lines of imported entries (format 2 since the shared content fact), not only the access trail"]
 fn a_prune_keeps_the_record_of_every_entry_written() {
     let mut v = TestVault::new();
     let lib = shim(v.root.path());
@@ -383,6 +382,9 @@ fn a_prune_keeps_the_record_of_every_entry_written() {
         &["entry", "import", file.to_str().unwrap()],
     )
     .expect_code(0, "an import two years back");
+    // A read of the same day: the access trail the prune does cover.
+    v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d])
+        .expect_code(0, "a read two years back");
     let count = |log: &[Vec<u8>]| {
         log.iter()
             .filter(|l| contains_bytes(l, b"\"action\":\"entry.add\""))

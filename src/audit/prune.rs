@@ -13,7 +13,7 @@
 //! - the entry named by `by` is a prune fact and the pruned line lies in its
 //!   range `first..=last`, before the fact;
 //! - the fact's *covered set* — the positions of its range whose line is pruned
-//!   by it, or is still a format-2 entry dated before its `cutoff` — has exactly
+//!   by it, or is still an access-trail entry dated before its `cutoff` — has exactly
 //!   `count` members and hashes to `positions` ([`positions_digest`]);
 //! - once any line follows the fact (the prune completed), every covered
 //!   position is pruned.
@@ -65,6 +65,53 @@ pub fn is_pruned(line: &[u8]) -> bool {
 }
 
 /// The Merkle leaf of a line: the hash a pruned line carries, else
+/// The actions of the access trail (`docs/audit-format.md`): reads, lists,
+/// searches, views, exports and unlocks — what a prune may cover. Every other
+/// entry (writes, restores, adoptions, administrative events) is kept, like the
+/// facts, whatever its age.
+pub const ACCESS_ACTIONS: &[&str] = &[
+    "access.export",
+    "access.history",
+    "access.view",
+    "audit.history",
+    "audit.read",
+    "audit.report",
+    "dossier.find",
+    "dossier.list",
+    "dossier.read",
+    "entry.history",
+    "entry.read",
+    "retention.list",
+    "staff.list",
+    "unlock",
+];
+
+/// The time (Unix seconds) of a format-2 line of the access trail, which a prune
+/// dated after it may cover; `None` for any other line: not an access
+/// ([`is_access`]), or a time not in the entries' own form (RFC 3339, seconds,
+/// `Z`), which the independent verifier would read differently.
+pub fn trail_time(line: &[u8]) -> Option<u64> {
+    if !line.starts_with(b"{\"v\":2,") || !is_access(line) {
+        return None;
+    }
+    let t = std::str::from_utf8(super::verify::line_time(line)?).ok()?;
+    let ts = t.parse::<jiff::Timestamp>().ok()?;
+    (ts.to_string() == t).then(|| ts.as_second().max(0) as u64)
+}
+
+/// Whether a format-2 line is an entry of the access trail (its `action` is one
+/// of [`ACCESS_ACTIONS`]), read from its bytes (the field order is fixed).
+pub fn is_access(line: &[u8]) -> bool {
+    let Some(at) = memchr::memmem::find(line, b"\",\"action\":\"") else {
+        return false;
+    };
+    let rest = &line[at + 12..];
+    let Some(len) = memchr::memchr(b'"', rest) else {
+        return false;
+    };
+    ACCESS_ACTIONS.iter().any(|a| a.as_bytes() == &rest[..len])
+}
+
 /// `leaf(line)` (RFC 9162 §2.1.1).
 pub fn line_leaf(line: &[u8]) -> Hash {
     match parse_pruned(line) {
@@ -229,11 +276,13 @@ pub fn check_log(path: &Path, end: u64) -> Result<PruneSummary> {
             }
             kinds.push(Kind::Fact);
         } else {
-            let t = super::verify::line_time(&line)
-                .and_then(|t| std::str::from_utf8(t).ok())
-                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-                .map_or(0, |t| t.as_second().max(0) as u64);
-            kinds.push(Kind::Trail(t));
+            // Only the access trail is ever covered: an entry whose action is not
+            // an access, or whose time does not read, is kept like a fact.
+            let t = trail_time(&line);
+            match t {
+                Some(t) => kinds.push(Kind::Trail(t)),
+                None => kinds.push(Kind::Fact),
+            }
         }
     }
     let size = kinds.len() as u64;

@@ -3,7 +3,7 @@
 //! content everywhere Coffre keeps it, without breaking verification.
 //!
 //! Steps (each resumable; `docs/audit-format.md`, "Pruning the access trail"):
-//! 1. the covered set is computed: format-2 entries dated before the cutoff,
+//! 1. the covered set is computed: entries of the access trail dated before the cutoff,
 //!    up to the last checkpoint a DPO exported (unless told to go further);
 //! 2. a signed `prune` fact committing to exactly those positions is appended
 //!    (durable) — from here an interruption is resumed at the next opening;
@@ -165,12 +165,6 @@ fn each_line(
     }
 }
 
-fn entry_secs(line: &[u8]) -> Option<u64> {
-    crate::audit::line_time(line)
-        .and_then(|t| std::str::from_utf8(t).ok())
-        .and_then(|t| crate::vault::clock::parse_time(t).ok())
-}
-
 impl Session<'_> {
     /// `audit prune`: see the module documentation. A dry run (no `yes`)
     /// reports what would be pruned and is audited as such. Errors:
@@ -275,7 +269,7 @@ type Planned = (Vec<Covered>, Vec<MonthCount>, Option<(u64, u64)>, u64);
 
 impl Vault {
     /// The lines a prune with `cutoff` covers up to position `limit`: intact
-    /// format-2 entries dated before the cutoff. Also the counts per month and
+    /// access-trail entries dated before the cutoff. Also the counts per month and
     /// profession, the covered period and how many old entries the limit held back.
     fn plan_prune(
         &self,
@@ -289,10 +283,8 @@ impl Vault {
         let mut span: Option<(u64, u64)> = None;
         let mut held_back = 0u64;
         each_line(path, end, |seq, offset, line| {
-            if !line.starts_with(b"{\"v\":2,") {
-                return Ok(());
-            }
-            let Some(t) = entry_secs(line) else {
+            // Only the access trail (`crate::audit::prune::trail_time`).
+            let Some(t) = crate::audit::prune::trail_time(line) else {
                 return Ok(());
             };
             if t >= cutoff {
@@ -528,8 +520,7 @@ impl Vault {
                         leaf,
                     });
                 }
-            } else if line.starts_with(b"{\"v\":2,") && entry_secs(line).is_some_and(|t| t < cutoff)
-            {
+            } else if crate::audit::prune::trail_time(line).is_some_and(|t| t < cutoff) {
                 covered.push(Covered {
                     seq,
                     offset,
