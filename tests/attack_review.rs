@@ -496,7 +496,6 @@ fn a_prune_interrupted_after_its_fact_is_completed_at_the_next_opening() {
 /// own: no content fact, no audit line, the colleague's name on it, and every
 /// read shows it as theirs.
 #[test]
-#[ignore = "fault: a colleague's note re-sealed under the dossier's data key keeps its content element (values are not committed): rewritten unseen"]
 fn a_colleagues_note_resealed_by_a_key_holder_is_refused() {
     use coffre::crypto::kdf;
     use coffre::crypto::wrap::{self, Identity};

@@ -870,3 +870,4 @@ cli-prune-none = nothing to prune: { $period } (older than { $cutoff }, retentio
 cli-prune-would = would prune { $period } (older than { $cutoff }, retention { $retention })
 cli-prune-held-back = { $count } older entries are kept: the last exported checkpoint covers only { $limit } entries (export a new one with `audit checkpoint --out`, or give --beyond-export)
 cli-prune-dry-run = dry run: nothing changed; give --yes to prune
+field-commitment-differs = the value of field { $field } is not the one its author wrote (re-sealed or altered)

@@ -872,3 +872,4 @@ cli-prune-none = rien à effacer : { $period } (antérieures au { $cutoff }, con
 cli-prune-would = serait effacé : { $period } (antérieures au { $cutoff }, conservation { $retention })
 cli-prune-held-back = { $count } entrées plus anciennes sont gardées : le dernier point de contrôle exporté ne couvre que { $limit } entrées (exportez-en un nouveau avec `audit checkpoint --out`, ou donnez --beyond-export)
 cli-prune-dry-run = simulation : rien n'a changé ; ajoutez --yes pour effacer
+field-commitment-differs = la valeur du champ { $field } n'est pas celle que son auteur a écrite (rescellée ou modifiée)

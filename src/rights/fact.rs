@@ -255,9 +255,8 @@ pub fn key_commitment(vault: &str, key: &str, generation: u32, material: &[u8]) 
 /// over length-prefixed parts ("coffre/content/v1", entry id, kind, author,
 /// creation time as u64 big-endian, latest version as u32 big-endian, then the
 /// shape of each version, version 1 first — see [`version_shape`]). Removing,
-/// adding or rolling back an entry or a version changes the digest; the
-/// values themselves are protected by their AEAD, so a damaged value fails
-/// alone.
+/// adding, rolling back or replacing an entry, a version or a field's value
+/// changes the digest (each field's commitment is in its version's shape).
 pub fn entry_element(
     entry: &str,
     kind: &str,
@@ -283,15 +282,22 @@ pub fn entry_element(
 }
 
 /// The shape of one version of an entry: SHA-256 over length-prefixed parts
-/// ("coffre/version/v1", version number as u32 big-endian, author, time as u64
-/// big-endian, then the name and category of each field, in stored order).
-pub fn version_shape(version: u32, author: &str, time: u64, fields: &[(&str, &str)]) -> [u8; 32] {
+/// ("coffre/version/v2", version number as u32 big-endian, author, time as u64
+/// big-endian, then the name, category and 32-byte value commitment of each
+/// field, in stored order; `vault::records::field`).
+pub fn version_shape(
+    version: u32,
+    author: &str,
+    time: u64,
+    fields: &[(&str, &str, &[u8; 32])],
+) -> [u8; 32] {
     let version = version.to_be_bytes();
     let time = time.to_be_bytes();
-    let mut parts: Vec<&[u8]> = vec![b"coffre/version/v1", &version, author.as_bytes(), &time];
-    for (name, category) in fields {
+    let mut parts: Vec<&[u8]> = vec![b"coffre/version/v2", &version, author.as_bytes(), &time];
+    for (name, category, commitment) in fields {
         parts.push(name.as_bytes());
         parts.push(category.as_bytes());
+        parts.push(&commitment[..]);
     }
     sha256(&parts)
 }

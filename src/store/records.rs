@@ -11,7 +11,7 @@ use crate::crypto::kdf::KdfParams;
 use crate::error::{Error, Result};
 
 /// Version of the on-disk format.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// Vault-wide settings and public material.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -145,9 +145,13 @@ pub struct SealedField {
     pub name: String,
     /// Category of the field.
     pub category: String,
-    /// AEAD ciphertext under the dossier's data key for that category (and author).
+    /// AEAD ciphertext under the dossier's data key for that category (and
+    /// author), of `r ‖ value` (`vault::records::field`).
     #[serde(with = "serde_bytes")]
     pub ciphertext: Vec<u8>,
+    /// SHA-256 of `"coffre/field/v1" ‖ r ‖ value`: covered by the version's shape,
+    /// hence by its author's signed content fact.
+    pub commitment: [u8; 32],
 }
 
 /// One version of an entry: the fields written in that version.
@@ -193,7 +197,7 @@ mod tests {
     proptest! {
         #[test]
         fn prop_version_record_round_trip(name in "[a-z_]{1,12}", cat in "[a-z-]{1,12}", ct in proptest::collection::vec(any::<u8>(), 0..64), v in 1u32..1000) {
-            let r = VersionRecord { version: v, author: "a".into(), time: 5, fields: vec![SealedField { name: name.clone(), category: cat.clone(), ciphertext: ct.clone() }] };
+            let r = VersionRecord { version: v, author: "a".into(), time: 5, fields: vec![SealedField { name: name.clone(), category: cat.clone(), ciphertext: ct.clone(), commitment: [9; 32] }] };
             let back: VersionRecord = decode(&encode(&r).unwrap(), "version").unwrap();
             prop_assert_eq!(back.version, v);
             prop_assert_eq!(&back.fields[0].name, &name);

@@ -469,10 +469,10 @@ pub(crate) fn element(
 
 /// The shape of a version record (see [`crate::rights::fact::version_shape`]).
 pub(crate) fn shape(v: &crate::store::records::VersionRecord) -> [u8; 32] {
-    let fields: Vec<(&str, &str)> = v
+    let fields: Vec<(&str, &str, &[u8; 32])> = v
         .fields
         .iter()
-        .map(|f| (f.name.as_str(), f.category.as_str()))
+        .map(|f| (f.name.as_str(), f.category.as_str(), &f.commitment))
         .collect();
     crate::rights::fact::version_shape(v.version, &v.author, v.time, &fields)
 }

@@ -654,6 +654,7 @@ impl PersonSession<'_> {
             name: "header".into(),
             category: "identity".into(),
             ciphertext: Vec::new(),
+            commitment: [0; 32],
         };
         let dummy = EntryRecord {
             id: String::new(),
@@ -748,11 +749,13 @@ impl PersonSession<'_> {
                 1,
                 "identity",
             );
-            sealed.push(SealedField {
-                name: name.to_string(),
-                category: "identity".into(),
-                ciphertext: envelope::seal(&key, &aad, value.as_bytes())?,
-            });
+            sealed.push(crate::vault::records::field::seal(
+                name,
+                "identity",
+                &key,
+                &aad,
+                value.as_bytes(),
+            )?);
         }
         let entry = EntryRecord {
             id: id.clone(),

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use zeroize::Zeroizing;
 
 use crate::audit::{Draft, Outcome};
-use crate::crypto::{envelope, Key32};
+use crate::crypto::Key32;
 use crate::error::{Error, Result};
 use crate::store::records::{encode, EntryRecord, SealedField, VersionRecord};
 use crate::store::{layout, Batch};
@@ -325,11 +325,13 @@ impl Session<'_> {
                 version,
                 &cat,
             );
-            sealed.push(SealedField {
-                name: f.name.clone(),
-                category: cat,
-                ciphertext: envelope::seal(&key, &aad, f.value.as_bytes())?,
-            });
+            sealed.push(crate::vault::records::field::seal(
+                &f.name,
+                &cat,
+                &key,
+                &aad,
+                f.value.as_bytes(),
+            )?);
         }
         Ok(VersionRecord {
             version,

@@ -7,6 +7,7 @@
 pub(crate) mod dossier;
 pub(crate) mod entry;
 pub(crate) mod erasure;
+pub(crate) mod field;
 pub mod import;
 pub(crate) mod reader;
 pub(crate) mod reindex;

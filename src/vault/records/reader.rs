@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::crypto::{envelope, Key32};
+use crate::crypto::Key32;
 use crate::error::{Error, Result};
 use crate::store::layout;
 use crate::store::records::{decode, EntryRecord, SealedField, VersionRecord};
@@ -123,7 +123,7 @@ fn open_value(
         version,
         &field.category,
     );
-    let plain = envelope::open(key, &aad, &field.ciphertext)?;
+    let plain = crate::vault::records::field::open(key, &aad, field)?;
     let value = String::from_utf8(plain.to_vec())
         .map_err(|_| Error::Integrity(msg!("field-value-text")))?;
     Ok(FieldValue {

@@ -464,8 +464,7 @@ impl Session<'_> {
                     let aad = crate::vault::access::keys::field_aad(
                         &vid, dossier, &id, &f.name, v.version, category,
                     );
-                    let plain = envelope::open(&old_dk, &aad, &f.ciphertext)?;
-                    f.ciphertext = envelope::seal(&new_dk, &aad, &plain)?;
+                    crate::vault::records::field::reseal(&old_dk, &new_dk, &aad, f)?;
                     changed = true;
                     fields += 1;
                 }

@@ -6,7 +6,6 @@
 use serde::Serialize;
 
 use crate::audit::LogState;
-use crate::crypto::envelope;
 use crate::crypto::wrap::Identity;
 use crate::error::Result;
 use crate::policy::Capability;
@@ -171,7 +170,7 @@ impl Session<'_> {
                         }
                     };
                     let aad = field_aad(&vid, &e.dossier, &e.id, &f.name, v.version, &f.category);
-                    if envelope::open(&key, &aad, &f.ciphertext).is_ok() {
+                    if crate::vault::records::field::open(&key, &aad, f).is_ok() {
                         report.fields_checked += 1;
                     } else {
                         report.damaged.push(Damage {
