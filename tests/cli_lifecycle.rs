@@ -202,9 +202,10 @@ fn open_text(
     .unwrap();
     let f = v.fields.iter().find(|f| f.name == "text").unwrap();
     let aad = field_aad(&meta.vault_id, dossier, entry, "text", 1, &f.category);
+    // The sealed payload is r ‖ value, r being 32 random bytes (docs/crypto.md).
     envelope::open(dk, &aad, &f.ciphertext)
         .ok()
-        .map(|p| String::from_utf8(p.to_vec()).unwrap())
+        .map(|p| String::from_utf8(p[32..].to_vec()).unwrap())
 }
 
 fn current_gen(store: &SledStore, meta: &VaultMeta, key: &str) -> u32 {

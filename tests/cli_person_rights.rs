@@ -996,9 +996,10 @@ fn opens_field(
     f: &coffre::store::records::SealedField,
 ) -> Option<String> {
     let aad = field_aad(vid, &e.dossier, &e.id, &f.name, version, &f.category);
+    // The sealed payload is r ‖ value, r being 32 random bytes (docs/crypto.md).
     envelope::open(key, &aad, &f.ciphertext)
         .ok()
-        .map(|p| String::from_utf8(p.to_vec()).unwrap())
+        .map(|p| String::from_utf8(p[32..].to_vec()).unwrap())
 }
 
 #[test]

@@ -310,8 +310,9 @@ fn open_with(
             };
             if let Some(key) = data_keys.get(&(f.category.clone(), label)) {
                 let aad = field_aad(vid, d, &e.id, &f.name, ver.version, &f.category);
+                // The sealed payload is r ‖ value, r being 32 random bytes.
                 if let Ok(p) = envelope::open(key, &aad, &f.ciphertext) {
-                    values.insert(String::from_utf8(p.to_vec()).unwrap());
+                    values.insert(String::from_utf8(p[32..].to_vec()).unwrap());
                 }
             }
         }
