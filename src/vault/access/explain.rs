@@ -10,10 +10,15 @@ use crate::vault::views::{CategoryAccess, Explanation};
 use crate::vault::Vault;
 
 impl Vault {
-    /// Explains `user`'s access to `dossier`.
+    /// Explains `user`'s access to `dossier`. Errors: unknown staff member or
+    /// dossier (not found), a log or store record that disagrees with the
+    /// signed register (integrity).
     pub fn explain(&self, user: &str, dossier: &str) -> Result<Explanation> {
         layout::check_id("staff", user)?;
         layout::check_id("dossier", dossier)?;
+        // The staff and team records it reads are checked against the signed
+        // register, verified here from the genesis when nobody unlocked.
+        self.establish_anonymously()?;
         if self.store.get(&layout::dossier(dossier))?.is_none() {
             return Err(Error::NotFound(msg!("dossier", dossier = dossier)));
         }

@@ -318,6 +318,26 @@ impl Vault {
             .and_then(|_| Ok(self.rights_lock()?.as_ref().map(|v| v.genesis)))
     }
 
+    /// Establishes the register from the genesis when nobody unlocked (no
+    /// anchor is used or sealed): for commands that read rights without a
+    /// passphrase, such as `policy explain`. Errors: as [`Vault::verify_register`].
+    pub(crate) fn establish_anonymously(&self) -> Result<()> {
+        if self.rights_lock()?.is_some() {
+            return Ok(());
+        }
+        let verified = self.verify_register()?;
+        let mut guard = self.rights_lock()?;
+        if guard.is_none() {
+            *self
+                .rights_origin
+                .lock()
+                .map_err(|_| Error::Io(msg!("rights-register-lock-poisoned")))? =
+                Some(String::new());
+            *guard = Some(verified);
+        }
+        Ok(())
+    }
+
     /// Verifies the whole register from the genesis (no anchor): for `audit
     /// verify` and `check`.
     pub(crate) fn verify_register(&self) -> Result<Verified> {
