@@ -10,10 +10,11 @@ staff or by the recovery key; a revoked member never made active again; a new
 identity only from the recovery key), every checkpoint (C2SP signed note: origin =
 this vault's, signed by a key the facts introduced, sizes never decreasing, the
 Merkle root at its size; or the earlier eight-line form) and, with --since, that
-the log extends that checkpoint. A pruned line ({"pruned":"<leaf>","by":N} and
-spaces) stands for its leaf, and is valid only where the prune fact at entry N
-covers it: that fact's covered positions (pruned by it, or still a version-2
-entry dated before its cutoff) must be exactly those it commits to, and once a
+the log extends that checkpoint. A pruned line ({"pruned":"<leaf>","prev":"<prev>",
+"by":N} and spaces) stands for its leaf, links to the line before by its prev like
+any line, and is valid only where the prune fact at entry N covers it: that fact's
+covered positions (pruned by it, or still a version-2 entry dated before its
+cutoff), with each one's prev and leaf, must be exactly those it commits to, and once a
 line follows the fact every one of them must be pruned. With --genesis (the hash `coffre init` printed and
 wrote into the recovery key file), a log rebuilt from scratch is refused.
 
@@ -34,7 +35,7 @@ import tomllib
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-PRUNED = re.compile(rb'^\{"pruned":"([0-9a-f]{64})","by":([1-9][0-9]*)\} *$')
+PRUNED = re.compile(rb'^\{"pruned":"([0-9a-f]{64})","prev":"([0-9a-f]{64})","by":([1-9][0-9]*)\} *$')
 PREFIX = re.compile(rb'^\{"v":([23]),"seq":(0|[1-9][0-9]*),"prev":"([0-9a-f]{64})"')
 FACT_DOMAIN = b"coffre/fact/v1\n"
 # The actions of the access trail: the only entries a prune may cover.
@@ -280,28 +281,30 @@ def check_prunes(lines):
         if line.startswith(b'{"pruned"') and not m:
             fail(f"entry {n} is a damaged pruned line")
         if m:
-            by = int(m.group(2))
+            by = int(m.group(3))
             f = facts.get(by)
             if f is None or not (f["first"] <= n <= f["last"] < by):
                 fail(f"entry {n} was pruned without a prune fact that covers it")
     for seq, f in facts.items():
         if not (1 <= f["first"] <= f["last"] < seq):
             fail(f"the prune fact at entry {seq} covers a range it may not cover")
-        covered, done = [], 0
+        covered, done = [], 0  # covered: (seq, prev, leaf) as before the prune
         for p in range(f["first"], f["last"] + 1):
             line = lines[p - 1]
             m = PRUNED.match(line)
             if m:
-                if int(m.group(2)) == seq:
-                    covered.append(p)
+                if int(m.group(3)) == seq:
+                    covered.append((p, bytes.fromhex(m.group(2).decode()),
+                                    bytes.fromhex(m.group(1).decode())))
                     done += 1
             elif line.startswith(b'{"v":2,'):
                 e = json.loads(line)
                 t = e["time"]
                 if (e["action"] in ACCESS_ACTIONS and RFC3339.match(t)
                         and t < time_of(f["cutoff"])):
-                    covered.append(p)
-        digest = hashlib.sha256(b"coffre/prune/v1\n" + b"".join(p.to_bytes(8, "big") for p in covered))
+                    covered.append((p, bytes.fromhex(e["prev"]), leaf(line)))
+        digest = hashlib.sha256(b"coffre/prune/v2\n" + b"".join(
+            p.to_bytes(8, "big") + prev + lf for p, prev, lf in covered))
         if len(covered) != f["count"] or digest.hexdigest() != f["positions"]:
             fail(f"the prune fact at entry {seq} commits to other positions than the lines it covers")
         if seq != len(lines) and done != f["count"]:
@@ -394,7 +397,11 @@ def main():
     for n, line in enumerate(lines, start=1):
         p = PRUNED.match(line)
         if p:
-            # Its own link is inside the content it no longer has.
+            # It keeps its prev (the prune fact's digest vouches for it and its leaf).
+            if n == 1:
+                fail("entry 1 (the genesis) was pruned")
+            if bytes.fromhex(p.group(2).decode()) != prev:
+                fail(f"entry {n} does not link to entry {n - 1}")
             prev = bytes.fromhex(p.group(1).decode())
             leaves.append(prev)
             continue

@@ -38,9 +38,21 @@ fn leaf(line: &[u8]) -> [u8; 32] {
     ctx.finish().as_ref().try_into().unwrap()
 }
 
-/// A line pruned by the fact at `by`, padded to `line`'s length.
+/// The `prev` of an entry's line (its third member).
+fn prev_of(line: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(line).unwrap();
+    v["prev"].as_str().unwrap().to_string()
+}
+
+/// A line pruned by the fact at `by`, padded to `line`'s length:
+/// `{"pruned":"<leaf>","prev":"<prev>","by":N}` (docs/audit-format.md).
 fn pruned_form(line: &[u8], by: usize) -> Vec<u8> {
-    let mut p = format!("{{\"pruned\":\"{}\",\"by\":{by}}}", hex::encode(leaf(line))).into_bytes();
+    let mut p = format!(
+        "{{\"pruned\":\"{}\",\"prev\":\"{}\",\"by\":{by}}}",
+        hex::encode(leaf(line)),
+        prev_of(line)
+    )
+    .into_bytes();
     p.resize(line.len(), b' ');
     p
 }
@@ -314,6 +326,16 @@ fn pruned_lines_that_no_prune_fact_covers_are_refused() {
             "an entry put back whole after the prune",
             a.old_reads[0].0 - 1,
             a.old_reads[0].2.clone(),
+        ),
+        (
+            "a pruned line whose prev was changed",
+            a.old_reads[0].0 - 1,
+            {
+                let l = String::from_utf8(orig[a.old_reads[0].0 - 1].clone()).unwrap();
+                let prev = prev_of(&a.old_reads[0].2);
+                assert!(l.contains(&prev), "the pruned line keeps its prev");
+                l.replace(&prev, &"ab".repeat(32)).into_bytes()
+            },
         ),
     ];
     for (what, at, line) in attacks {

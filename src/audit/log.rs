@@ -75,24 +75,40 @@ fn io(e: std::io::Error) -> Error {
 /// Checks one line against the chain: number and link to the previous leaf.
 /// Returns the entry's leaf hash.
 fn check_link(line: &[u8], expected_seq: u64, prev: &Hash, place: &str) -> Result<Hash> {
-    if let Some((leaf, _)) = super::prune::parse_pruned(line) {
-        // Its own link is inside the content it no longer has; the next line's
-        // `prev`, the roots and the prune check vouch for it.
-        return Ok(leaf);
+    if let Some(p) = super::prune::parse_pruned(line) {
+        // It keeps its `prev` (the prune fact's digest vouches for it and its leaf).
+        pruned_link(&p, expected_seq, prev)?;
+        return Ok(p.leaf);
     }
     check_header_at(line, expected_seq, prev, &|| place.to_string())?;
     Ok(leaf_hash(line))
 }
 
 /// [`check_link`] without the hashing, for the verifier (which hashes in parallel).
-/// A valid pruned line passes (it has no header left).
+/// A pruned line has no number left; its `prev` is checked.
 pub(crate) fn check_header(line: &[u8], expected_seq: u64, prev: &Hash) -> Result<()> {
-    if super::prune::parse_pruned(line).is_some() {
-        return Ok(());
+    if let Some(p) = super::prune::parse_pruned(line) {
+        return pruned_link(&p, expected_seq, prev);
     }
     check_header_at(line, expected_seq, prev, &|| {
         format!("entry {expected_seq}")
     })
+}
+
+/// Checks the `prev` a pruned line at `expected_seq` keeps against the leaf of
+/// the line before (the genesis hash for the first line, which is never pruned).
+pub(crate) fn pruned_link(p: &super::prune::Pruned, expected_seq: u64, prev: &Hash) -> Result<()> {
+    if expected_seq <= 1 {
+        return Err(Error::Integrity(msg!("genesis-pruned")));
+    }
+    if &p.prev != prev {
+        return Err(Error::Integrity(msg!(
+            "audit-entry-does-not-link",
+            seq = expected_seq,
+            previous = expected_seq - 1
+        )));
+    }
+    Ok(())
 }
 
 /// `place` names the entry in messages; it is built only when one is needed.

@@ -27,7 +27,7 @@ pub use entry::{
     genesis, normalise_time, quick_header, signed_part, AuditEntry, Draft, FactSigner, Filter,
     Outcome, ENTRY_VERSION, FACT_ENTRY_VERSION, FACT_SIG_DOMAIN,
 };
-pub(crate) use log::check_header;
+pub(crate) use log::{check_header, pruned_link};
 pub use log::{
     sync_file, write_at, AuditLog, CheckpointFile, Located, LogState, Prepared, MAX_LINE,
 };

@@ -61,17 +61,19 @@ impl Verified {
         }
     }
 
-    /// Takes in one line (without its newline) that follows the covered part.
+    /// Takes in one line (without its newline) that follows the covered part,
+    /// after checking its link to the line before (a pruned line's too).
     /// `trusted`: a line this process has just written (its signature is its
     /// own; the rules are still applied).
     pub fn take(&mut self, policy: &Policy, line: &[u8], trusted: bool) -> Result<()> {
         let seq = self.size + 1;
-        if let Some((leaf, _)) = crate::audit::prune::parse_pruned(line) {
-            // A pruned line carries no fact; whether a prune fact covers it is
-            // checked once the log is read ([`Verified::catch_up`]).
-            if seq == 1 {
-                return Err(Error::Integrity(msg!("genesis-pruned")));
-            }
+        if let Some(p) = crate::audit::prune::parse_pruned(line) {
+            // A pruned line carries no fact, but keeps its link to the line
+            // before (so a fact before it cannot be swapped for another line);
+            // whether a prune fact covers it, and vouches for its `prev` and
+            // leaf, is checked once the log is read ([`Verified::catch_up`]).
+            crate::audit::pruned_link(&p, seq, &self.last_leaf)?;
+            let leaf = p.leaf;
             self.prune_check = true;
             self.last_line = self.offset;
             self.offset += line.len() as u64 + 1;

@@ -7,7 +7,7 @@
 //!    up to the last checkpoint a DPO exported (unless told to go further);
 //! 2. a signed `prune` fact committing to exactly those positions is appended
 //!    (durable) — from here an interruption is resumed at the next opening;
-//! 3. the lines are rewritten in place as `{"pruned":"<leaf>","by":<fact>}`
+//! 3. the lines are rewritten in place as `{"pruned":"<leaf>","prev":"<prev>","by":<fact>}`
 //!    (same length), through the journal, in batches;
 //! 4. the audit index records (`ax/…`) that point at them are removed;
 //! 5. the vault settles, the journal file is zeroed (it held the old lines) and
@@ -36,7 +36,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::audit::prune::{parse_pruned, positions_digest, pruned_bytes, MonthCount, PruneFact};
+use crate::audit::prune::{
+    line_prev, parse_pruned, positions_digest, pruned_bytes, MonthCount, Position, PruneFact,
+};
 use crate::audit::{merkle::leaf_hash, Draft};
 use crate::error::{Error, Result};
 use crate::policy::Capability;
@@ -133,10 +135,10 @@ pub struct PrunePlan {
 
 /// One covered line: position, byte offset, length (without newline), leaf.
 struct Covered {
-    seq: u64,
+    /// Entry number, its `prev` and leaf as before the prune.
+    at: Position,
     offset: u64,
     len: usize,
-    leaf: [u8; 32],
 }
 
 /// Reads the log up to `end` line by line: (position, offset, line).
@@ -198,8 +200,8 @@ impl Session<'_> {
             retention: rules.trail_retention.clone(),
             cutoff: rfc3339(cutoff),
             count: covered.len() as u64,
-            first: covered.first().map(|c| c.seq),
-            last: covered.last().map(|c| c.seq),
+            first: covered.first().map(|c| c.at.seq),
+            last: covered.last().map(|c| c.at.seq),
             from: times.map(|t| rfc3339(t.0)),
             to: times.map(|t| rfc3339(t.1)),
             limit,
@@ -230,10 +232,10 @@ impl Session<'_> {
         }
         let fact = PruneFact {
             cutoff,
-            first: covered[0].seq,
-            last: covered[covered.len() - 1].seq,
+            first: covered[0].at.seq,
+            last: covered[covered.len() - 1].at.seq,
             count: covered.len() as u64,
-            positions: hex::encode(positions_digest(covered.iter().map(|c| c.seq))),
+            positions: hex::encode(positions_digest(covered.iter().map(|c| &c.at))),
             counts: plan.counts.clone(),
         };
         let json = crate::rights::Fact::Prune {
@@ -298,11 +300,21 @@ impl Vault {
             let month = e.time.get(..7).unwrap_or("").to_string();
             *counts.entry((month, e.profession)).or_default() += 1;
             span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+            let prev = line_prev(line).ok_or_else(|| {
+                Error::Integrity(msg!(
+                    "audit-entry-canonical-form",
+                    place = format!("entry {seq}"),
+                    seq = seq
+                ))
+            })?;
             covered.push(Covered {
-                seq,
+                at: Position {
+                    seq,
+                    prev,
+                    leaf: leaf_hash(line),
+                },
                 offset,
                 len: line.len(),
-                leaf: leaf_hash(line),
             });
             Ok(())
         })?;
@@ -328,7 +340,7 @@ impl Vault {
         covered: Vec<Covered>,
         closing: Draft,
     ) -> Result<()> {
-        let digest = hex::encode(positions_digest(covered.iter().map(|c| c.seq)));
+        let digest = hex::encode(positions_digest(covered.iter().map(|c| &c.at)));
         if covered.len() as u64 != fact.count || digest != fact.positions {
             return Err(Error::Integrity(msg!(
                 "prune-covered-lines-differ",
@@ -339,8 +351,8 @@ impl Vault {
         let mut writes: Vec<FileWrite> = Vec::new();
         let mut size = 0usize;
         for c in &covered {
-            let bytes = pruned_bytes(&c.leaf, seq, c.len)
-                .ok_or_else(|| Error::Integrity(msg!("audit-entry-too-short", seq = c.seq)))?;
+            let bytes = pruned_bytes(&c.at.leaf, &c.at.prev, seq, c.len)
+                .ok_or_else(|| Error::Integrity(msg!("audit-entry-too-short", seq = c.at.seq)))?;
             size += bytes.len();
             match writes.last_mut() {
                 Some(w) if w.offset + w.bytes.len() as u64 == c.offset => {
@@ -361,7 +373,7 @@ impl Vault {
         }
         stop_at("lines-done");
         // 4. The index records pointing at them, in the last batches.
-        let mut pruned: Vec<u64> = covered.iter().map(|c| c.seq).collect();
+        let mut pruned: Vec<u64> = covered.iter().map(|c| c.at.seq).collect();
         pruned.sort_unstable();
         let mut batch = Batch::new();
         let mut batch_size = 0usize;
@@ -511,21 +523,34 @@ impl Vault {
             if seq < first || seq > last_pos {
                 return Ok(());
             }
-            if let Some((leaf, by)) = parse_pruned(line) {
-                if by == size {
+            if let Some(p) = parse_pruned(line) {
+                if p.by == size {
                     covered.push(Covered {
-                        seq,
+                        at: Position {
+                            seq,
+                            prev: p.prev,
+                            leaf: p.leaf,
+                        },
                         offset,
                         len: line.len(),
-                        leaf,
                     });
                 }
             } else if crate::audit::prune::trail_time(line).is_some_and(|t| t < cutoff) {
+                let prev = line_prev(line).ok_or_else(|| {
+                    Error::Integrity(msg!(
+                        "audit-entry-canonical-form",
+                        place = format!("entry {seq}"),
+                        seq = seq
+                    ))
+                })?;
                 covered.push(Covered {
-                    seq,
+                    at: Position {
+                        seq,
+                        prev,
+                        leaf: leaf_hash(line),
+                    },
                     offset,
                     len: line.len(),
-                    leaf: leaf_hash(line),
                 });
             }
             Ok(())
