@@ -329,14 +329,18 @@ enum Kind {
     Pruned(u64),
 }
 
-/// Calls `f` with the number (from 1) and bytes (without newline) of each
-/// line of the log at `path` up to byte `end`.
-fn each_line(path: &Path, end: u64, mut f: impl FnMut(u64, &[u8]) -> Result<()>) -> Result<()> {
+/// Calls `f` with the number (from 1), the byte offset and the bytes (without
+/// newline) of each line of the log at `path` up to byte `end`.
+pub(crate) fn each_line(
+    path: &Path,
+    end: u64,
+    mut f: impl FnMut(u64, u64, &[u8]) -> Result<()>,
+) -> Result<()> {
     let io = |e| Error::io(msg!("cannot-read-audit-log"), e);
     let file = std::fs::File::open(path).map_err(io)?;
     let mut reader = BufReader::with_capacity(1 << 20, file.take(end));
     let mut line = Vec::with_capacity(1024);
-    let mut seq = 0u64;
+    let (mut seq, mut offset) = (0u64, 0u64);
     loop {
         line.clear();
         let n = reader.read_until(b'\n', &mut line).map_err(io)?;
@@ -347,7 +351,8 @@ fn each_line(path: &Path, end: u64, mut f: impl FnMut(u64, &[u8]) -> Result<()>)
             line.pop();
         }
         seq += 1;
-        f(seq, &line)?;
+        f(seq, offset, &line)?;
+        offset += n as u64;
     }
 }
 
@@ -383,7 +388,7 @@ pub fn check_log(path: &Path, end: u64) -> Result<PruneSummary> {
     let mut kinds: Vec<Kind> = Vec::new();
     let mut facts: BTreeMap<u64, (PruneFact, String, String)> = BTreeMap::new();
     let mut pruned = 0u64;
-    each_line(path, end, |seq, line| {
+    each_line(path, end, |seq, _, line| {
         if is_pruned(line) {
             let p = parse_pruned(line)
                 .ok_or_else(|| Error::Integrity(msg!("pruned-line-damaged", seq = seq)))?;
@@ -445,7 +450,7 @@ pub fn check_log(path: &Path, end: u64) -> Result<PruneSummary> {
         .collect();
     if !facts.is_empty() {
         let to = facts.values().map(|(f, _, _)| f.last).max().unwrap_or(0);
-        each_line(path, end, |p, line| {
+        each_line(path, end, |p, _, line| {
             if p > to {
                 return Ok(());
             }

@@ -822,32 +822,28 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 ),
                 _ => tr!("cli-prune-nothing"),
             };
-            let id = if plan.done {
-                "cli-prune-done"
-            } else if *yes {
-                "cli-prune-none"
-            } else {
-                "cli-prune-would"
-            };
-            let head = match id {
-                "cli-prune-done" => tr!(
+            let (cutoff, retention) = (when(policy, &plan.cutoff), plan.retention.clone());
+            let head = if plan.done {
+                tr!(
                     "cli-prune-done",
                     period = period,
-                    cutoff = when(policy, &plan.cutoff),
-                    retention = plan.retention.clone()
-                ),
-                "cli-prune-none" => tr!(
+                    cutoff = cutoff,
+                    retention = retention
+                )
+            } else if *yes {
+                tr!(
                     "cli-prune-none",
                     period = period,
-                    cutoff = when(policy, &plan.cutoff),
-                    retention = plan.retention.clone()
-                ),
-                _ => tr!(
+                    cutoff = cutoff,
+                    retention = retention
+                )
+            } else {
+                tr!(
                     "cli-prune-would",
                     period = period,
-                    cutoff = when(policy, &plan.cutoff),
-                    retention = plan.retention.clone()
-                ),
+                    cutoff = cutoff,
+                    retention = retention
+                )
             };
             out.line(&head)?;
             if plan.held_back > 0 {

@@ -31,7 +31,7 @@
 //! (old store moved aside, copy not yet in place). `COFFRE_TEST_PRUNE_BATCH`
 //! sets the bytes per journal record, to get several batches from few entries.
 
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use serde::Serialize;
@@ -139,32 +139,6 @@ struct Covered {
     at: Position,
     offset: u64,
     len: usize,
-}
-
-/// Reads the log up to `end` line by line: (position, offset, line).
-fn each_line(
-    path: &Path,
-    end: u64,
-    mut f: impl FnMut(u64, u64, &[u8]) -> Result<()>,
-) -> Result<()> {
-    let io = |e| Error::io(msg!("cannot-read-audit-log"), e);
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut reader = BufReader::with_capacity(1 << 20, file.take(end));
-    let mut line = Vec::with_capacity(1024);
-    let (mut seq, mut offset) = (0u64, 0u64);
-    loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line).map_err(io)?;
-        if n == 0 {
-            return Ok(());
-        }
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        seq += 1;
-        f(seq, offset, &line)?;
-        offset += n as u64;
-    }
 }
 
 impl Session<'_> {
@@ -284,7 +258,7 @@ impl Vault {
         let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
         let mut span: Option<(u64, u64)> = None;
         let mut held_back = 0u64;
-        each_line(path, end, |seq, offset, line| {
+        crate::audit::prune::each_line(path, end, |seq, offset, line| {
             // Only the access trail (`crate::audit::prune::trail_time`).
             let Some(t) = crate::audit::prune::trail_time(line) else {
                 return Ok(());
@@ -519,7 +493,7 @@ impl Vault {
         // The covered set as the fact defines it: pruned by it, or still an
         // entry dated before its cutoff.
         let mut covered = Vec::new();
-        each_line(&path, end, |seq, offset, line| {
+        crate::audit::prune::each_line(&path, end, |seq, offset, line| {
             if seq < first || seq > last_pos {
                 return Ok(());
             }
