@@ -566,7 +566,7 @@ fn a_colleagues_note_resealed_by_a_key_holder_is_refused() {
             })
             .expect("the educator holds the daily-life key");
         let data_key = Key32::from_slice(&data_key).unwrap();
-        let vkey = layout::version(&entry, 1);
+        let vkey = layout::version(&d, &entry, 1);
         let mut ver: VersionRecord =
             decode(&store.get(&vkey).unwrap().unwrap(), "version").unwrap();
         let f = &mut ver.fields[0];

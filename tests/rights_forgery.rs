@@ -252,7 +252,7 @@ fn a_note_removed_or_rolled_back_in_the_store_is_detected() {
     forge(
         dir.path(),
         vec![
-            Op::Remove(layout::version(&entry, 2)),
+            Op::Remove(layout::version(&d1, &entry, 2)),
             Op::Put(layout::entry(&entry), bytes.clone()),
             Op::Put(layout::dossier_entry(&d1, &entry), bytes),
         ],
