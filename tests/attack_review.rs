@@ -323,7 +323,6 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
 /// with no `--confirm-clock`. The prune's own time is a year ahead, so its
 /// cutoff lets it erase a read made today, well within the retention.
 #[test]
-#[ignore = "fault: a clock walked forward in 40-day steps prunes reads still within retention, with no --confirm-clock"]
 fn a_prune_never_reaches_a_read_within_retention_without_a_confirmed_clock() {
     let mut v = TestVault::new();
     let lib = shim(v.root.path());

@@ -869,5 +869,6 @@ cli-prune-done = pruned { $period } (older than { $cutoff }, retention { $retent
 cli-prune-none = nothing to prune: { $period } (older than { $cutoff }, retention { $retention })
 cli-prune-would = would prune { $period } (older than { $cutoff }, retention { $retention })
 cli-prune-held-back = { $count } older entries are kept: the last exported checkpoint covers only { $limit } entries (export a new one with `audit checkpoint --out`, or give --beyond-export)
+cli-prune-vouched = this machine's clock is ahead of the other members' activity: the retention is counted from { $time }, another member's latest activity (newer entries will wait; --confirm-clock if the clock is right)
 cli-prune-dry-run = dry run: nothing changed; give --yes to prune
 field-commitment-differs = the value of field { $field } is not the one its author wrote (re-sealed or altered)

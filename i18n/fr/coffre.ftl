@@ -871,5 +871,6 @@ cli-prune-done = effacé : { $period } (antérieures au { $cutoff }, conservatio
 cli-prune-none = rien à effacer : { $period } (antérieures au { $cutoff }, conservation { $retention })
 cli-prune-would = serait effacé : { $period } (antérieures au { $cutoff }, conservation { $retention })
 cli-prune-held-back = { $count } entrées plus anciennes sont gardées : le dernier point de contrôle exporté ne couvre que { $limit } entrées (exportez-en un nouveau avec `audit checkpoint --out`, ou donnez --beyond-export)
+cli-prune-vouched = l'horloge de cette machine est en avance sur l'activité des autres membres : le délai est compté à partir du { $time }, dernière activité d'un autre membre (les entrées plus récentes attendront ; --confirm-clock si l'horloge est juste)
 cli-prune-dry-run = simulation : rien n'a changé ; ajoutez --yes pour effacer
 field-commitment-differs = la valeur du champ { $field } n'est pas celle que son auteur a écrite (rescellée ou modifiée)

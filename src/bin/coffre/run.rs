@@ -846,6 +846,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 )
             };
             out.line(&head)?;
+            if plan.clock_ahead {
+                out.line(&tr!("cli-prune-vouched", time = when(policy, &plan.now)))?;
+            }
             if plan.held_back > 0 {
                 out.line(&tr!(
                     "cli-prune-held-back",

@@ -106,6 +106,12 @@ pub struct PruneOptions {
 /// What a prune covers (or covered).
 #[derive(Clone, Debug, Serialize)]
 pub struct PrunePlan {
+    /// The time the prune counts from (RFC 3339): the clock, or the latest time
+    /// other members' entries vouch for if earlier ([`Session::vouched_now`]).
+    pub now: String,
+    /// Whether the clock reads more than a day beyond that time (then older
+    /// entries wait for others' work, or for `--confirm-clock`).
+    pub clock_ahead: bool,
     /// The policy's retention, in its words.
     pub retention: String,
     /// Entries dated before this are covered (RFC 3339).
@@ -153,7 +159,10 @@ impl Session<'_> {
         }
         let vault = self.vault();
         let rules = &vault.policy.audit;
-        let cutoff = now().saturating_sub(rules.trail_retention_secs);
+        // The clock, but no later than other members' work vouches for: a
+        // clock walked forward by the one pruning does not age the trail.
+        let at = self.vouched_now(PRUNE_ACTION, opts.confirm_clock && opts.yes)?;
+        let cutoff = at.saturating_sub(rules.trail_retention_secs);
         vault.settle()?;
         let exported = match vault.store.get(EXPORTED_KEY)? {
             Some(v) => Some(u64::from_be_bytes(v.as_slice().try_into().map_err(
@@ -171,6 +180,8 @@ impl Session<'_> {
             vault.plan_prune(log.path(), log.state().offset, cutoff, limit)?
         };
         let mut plan = PrunePlan {
+            now: rfc3339(at),
+            clock_ahead: now() > at.saturating_add(crate::vault::clock::MAX_BEHIND_SECS),
             retention: rules.trail_retention.clone(),
             cutoff: rfc3339(cutoff),
             count: covered.len() as u64,

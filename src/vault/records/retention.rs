@@ -184,6 +184,13 @@ impl Session<'_> {
         if !confirm {
             return Ok(due);
         }
+        // Past due by the clock *and* by the time other members' work vouches
+        // for (a clock walked forward by one member does not age dossiers).
+        let at = self.vouched_now(ACTION, confirm_clock)?;
+        let due: Vec<RetentionItem> = due
+            .into_iter()
+            .filter(|item| crate::vault::clock::parse_time(&item.due).is_ok_and(|d| at >= d))
+            .collect();
         let approval = approval.map(str::trim).filter(|a| !a.is_empty());
         if self.vault.policy.retention.require_approval && approval.is_none() {
             return Err(Error::Usage(msg!(
