@@ -438,7 +438,7 @@ fn facts_appended_to_the_log_without_a_signers_key_are_refused() {
         let seq = lines.len() + 1;
         let fact = format!(r#"{{"kind":"team","dossier":"{d2}","member":"edu","present":true}}"#);
         let head = format!(
-            r#"{{"v":3,"seq":{seq},"prev":"{prev}","time":"2026-11-30T10:00:00Z","actor":"dir","profession":"directeur","action":"team.add","dossier":"{d2}","entry":null,"target":"edu","categories":[],"outcome":"ok","break_glass":false,"detail":null,"justification":null,"fact":{fact}"#
+            r#"{{"v":3,"seq":{seq},"prev":"{prev}","time":"2026-11-30T10:00:00Z","actor":"dir","profession":"directeur","action":"team.add","dossier":"{d2}","entry":null,"target":"edu","categories":[],"outcome":"ok","break_glass":false,"detail":null,"justification":null,"nonce":"00112233445566778899aabbccddeeff","fact":{fact}"#
         );
         let line = if signed {
             let key = coffre::audit::SigningKey::derive(b"attacker", "x").unwrap();

@@ -298,6 +298,7 @@ impl AuditLog {
                 break_glass: draft.break_glass,
                 detail: draft.detail,
                 justification: draft.justification,
+                nonce: new_nonce()?,
                 signer: fact_signer.as_ref().map(|(name, _)| name.clone()),
                 sig: fact_signer.as_ref().map(|_| "0".repeat(128)),
                 fact,
@@ -665,4 +666,15 @@ mod tests {
             );
         }
     }
+}
+
+/// A line's `nonce`: 128 bits from the system's random source, in lower-case
+/// hex (see [`AuditEntry::nonce`]).
+fn new_nonce() -> Result<String> {
+    use ring::rand::SecureRandom;
+    let mut b = [0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| Error::AuditUnavailable(msg!("system-random-generator-failed")))?;
+    Ok(hex::encode(b))
 }
