@@ -4,4 +4,5 @@
 //! it) and those pictures as accessible SVG drawn by the server. Nothing here
 //! decides who may read what: that stays in [`crate::vault`]. See `docs/web.md`.
 
+pub mod charts;
 pub mod dashboard;
