@@ -761,6 +761,8 @@ pub fn bursts(d: &Dashboard, lang: Lang) -> String {
     }
     if list.is_empty() {
         none_text(&mut out, &tr_in!(lang, "chart-none"));
+        out.push_str("</svg>");
+        return out;
     }
     let threshold = u64::from(rules.burst_dossiers);
     let max = list
