@@ -879,7 +879,11 @@ chart-hours-title = Reads by hour of the day
 chart-hours-desc = Local time ({ $timezone }). The grey band marks working hours, from { $start }:00 to { $end }:00{ $weekends ->
     [yes] {""}, Monday to Friday
    *[no] {""}
-}. { $outside } read(s) outside working hours out of { $total }.
+}. { $outside ->
+    [0] No read
+    [one] One read
+   *[other] { $outside } reads
+} outside working hours out of { $total }.
 chart-refusals-title = Refusals per day
 chart-refusals-desc = Requests refused by the policy, per day, from { $from } to { $to }: { $total } in all.
 chart-failed-title = Failed logins per day
@@ -894,12 +898,19 @@ chart-break-glass-row = { $time } — { $who } ({ $profession }), dossier { $dos
 chart-justification = Justification: “{ $text }”
 chart-no-justification = No readable justification.
 chart-bursts-title = Reading bursts
-chart-bursts-desc = One bar per burst: how many different dossiers one person read within { $minutes } minutes; the line marks the threshold of { $dossiers } dossiers. { $count } burst(s) in the period.
+chart-bursts-desc = One bar per burst: how many different dossiers one person read within { $minutes } minutes; the line marks the threshold of { $dossiers } dossiers. { $count ->
+    [0] No burst
+    [one] One burst
+   *[other] { $count } bursts
+} in the period.
 chart-burst-label = { $who }, { $time }
 chart-threshold = threshold: { $dossiers }
 chart-none = Nothing in this period.
 chart-for-dpo-only = For the data protection officer only.
-chart-days-left-out = { $count } earlier day(s) not shown (period too long for one picture).
+chart-days-left-out = { $count ->
+    [one] The earliest day is not shown
+   *[other] The { $count } earliest days are not shown
+} (period too long for one picture).
 chart-day = { $day } { $month }
 chart-hour = { $hour }:00
 chart-bar = { $series }, { $when }: { $count }

@@ -881,7 +881,11 @@ chart-hours-title = Consultations par heure de la journée
 chart-hours-desc = Heure locale ({ $timezone }). La bande grise marque les heures de travail, de { $start } h à { $end } h{ $weekends ->
     [yes] {""}, du lundi au vendredi
    *[no] {""}
-}. { $outside } consultation(s) hors des heures de travail sur { $total }.
+}. { $outside ->
+    [0] Aucune consultation
+    [one] Une consultation
+   *[other] { $outside } consultations
+} hors des heures de travail sur { $total }.
 chart-refusals-title = Refus par jour
 chart-refusals-desc = Demandes refusées par la politique, par jour, du { $from } au { $to } : { $total } en tout.
 chart-failed-title = Échecs d'ouverture de session par jour
@@ -896,12 +900,19 @@ chart-break-glass-row = { $time } — { $who } ({ $profession }), dossier { $dos
 chart-justification = Justification : « { $text } »
 chart-no-justification = Aucune justification lisible.
 chart-bursts-title = Rafales de consultation
-chart-bursts-desc = Une barre par rafale : nombre de dossiers différents consultés par une même personne en { $minutes } minutes au plus ; le trait marque le seuil de { $dossiers } dossiers. { $count } rafale(s) sur la période.
+chart-bursts-desc = Une barre par rafale : nombre de dossiers différents consultés par une même personne en { $minutes } minutes au plus ; le trait marque le seuil de { $dossiers } dossiers. { $count ->
+    [0] Aucune rafale
+    [one] Une rafale
+   *[other] { $count } rafales
+} sur la période.
 chart-burst-label = { $who }, { $time }
 chart-threshold = seuil : { $dossiers }
 chart-none = Rien sur cette période.
 chart-for-dpo-only = Réservé au ou à la délégué·e à la protection des données.
-chart-days-left-out = { $count } jour(s) plus ancien(s) non montré(s) (période trop longue pour une image).
+chart-days-left-out = { $count ->
+    [one] Le jour le plus ancien n'est pas montré
+   *[other] Les { $count } jours les plus anciens ne sont pas montrés
+} (période trop longue pour une image).
 chart-day = { $day }/{ $month }
 chart-hour = { $hour } h
 chart-bar = { $series }, { $when } : { $count }

@@ -621,7 +621,7 @@ pub fn break_glass(d: &Dashboard, lang: Lang) -> String {
     let desc = tr_in!(lang, "chart-break-glass-desc", count = items.len());
     let plot_w = 760.0;
     // Each block: a heading line and the justification's lines.
-    let blocks: Vec<(String, Vec<String>)> = items
+    let blocks: Vec<(Vec<String>, Vec<String>)> = items
         .iter()
         .map(|i| {
             let who = match &i.name {
@@ -640,13 +640,13 @@ pub fn break_glass(d: &Dashboard, lang: Lang) -> String {
                 Some(t) => tr_in!(lang, "chart-justification", text = t.clone()),
                 None => tr_in!(lang, "chart-no-justification"),
             };
-            (head, wrap(&just, 100))
+            (wrap(&head, 100), wrap(&just, 100))
         })
         .collect();
     let strip_h = 36.0;
     let body_h: f64 = blocks
         .iter()
-        .map(|b| 22.0 + 16.0 * b.1.len() as f64)
+        .map(|b| 6.0 + 16.0 * (b.0.len() + b.1.len()) as f64)
         .sum::<f64>()
         .max(24.0);
     let width = LEFT + plot_w + RIGHT;
@@ -698,7 +698,7 @@ pub fn break_glass(d: &Dashboard, lang: Lang) -> String {
             i.seq,
             strip_y + 3.0,
             k + 1,
-            esc(&blocks[k].0)
+            esc(&blocks[k].0.join(" "))
         );
     }
     let mut y = TOP + strip_h + 14.0;
@@ -706,15 +706,20 @@ pub fn break_glass(d: &Dashboard, lang: Lang) -> String {
         none_text(&mut out, &tr_in!(lang, "chart-none"));
     }
     for (k, (head, lines)) in blocks.iter().enumerate() {
-        let _ = write!(
-            out,
-            "<g class=\"opening\" data-seq=\"{}\"><text x=\"{:.1}\" y=\"{y:.1}\" font-weight=\"bold\">{}. {}</text>",
-            items[k].seq,
-            8.0,
-            k + 1,
-            esc(head)
-        );
-        y += 16.0;
+        let _ = write!(out, "<g class=\"opening\" data-seq=\"{}\">", items[k].seq);
+        for (n, h) in head.iter().enumerate() {
+            let (x, text) = if n == 0 {
+                (8.0, format!("{}. {h}", k + 1))
+            } else {
+                (24.0, h.clone())
+            };
+            let _ = write!(
+                out,
+                "<text x=\"{x:.1}\" y=\"{y:.1}\" font-weight=\"bold\">{}</text>",
+                esc(&text)
+            );
+            y += 16.0;
+        }
         for l in lines {
             let _ = write!(
                 out,
@@ -999,6 +1004,10 @@ mod tests {
             .and_then(|n| n.text())
             .unwrap();
         assert!(desc.contains("Europe/Paris") && desc.contains("9 h") && desc.contains("18 h"));
+        assert!(
+            desc.contains("Une consultation hors des heures de travail sur 7"),
+            "{desc}"
+        );
     }
 
     #[test]

@@ -76,8 +76,9 @@ pub struct HourCount {
 pub struct Dashboard {
     /// The report of the same period (scope, integrity, totals, lists).
     pub report: Report,
-    /// Every local day (`YYYY-MM-DD`) from the first to the last entry of the
-    /// period, oldest first, at most [`MAX_DAYS`]; the x axis of the per-day series.
+    /// Every local day (`YYYY-MM-DD`) from the period's start (`since`, else the
+    /// first entry) to the last entry, oldest first, at most [`MAX_DAYS`]; the x
+    /// axis of the per-day series; empty when the period holds no entry.
     pub days: Vec<String>,
     /// Days of the period left out at its start because it spans more than
     /// [`MAX_DAYS`] (their counts are in the report's totals, not in the series).
@@ -185,11 +186,19 @@ pub fn build(report: Report, entries: &[AuditEntry], policy: &Policy) -> Dashboa
             }
         }
     }
+    // The axis starts at the period's start when one was asked for (so a quiet
+    // start of the period shows as such), else at the first entry.
+    let since = report
+        .since
+        .as_deref()
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        .map(|t| report::local(&t, &tz).date());
     let mut days = Vec::new();
     if let (Some(first), Some(last)) = (
         per_day.keys().next().copied(),
         per_day.keys().next_back().copied(),
     ) {
+        let first = since.map_or(first, |s| s.min(first));
         let mut d = first;
         while d <= last {
             days.push(d);
@@ -494,6 +503,17 @@ pub(crate) mod tests {
         assert_eq!(d.days_left_out as usize + MAX_DAYS, 2193);
         assert_eq!(d.days.first().map(String::as_str), Some("2024-11-28"));
         assert_eq!(d.accesses[0].per_day.iter().sum::<u64>(), 1);
+    }
+
+    #[test]
+    fn the_axis_starts_at_the_period_asked_for() {
+        let mut d = dashboard_of(&sample(), "");
+        let mut rep = d.report.clone();
+        rep.since = Some("2026-01-02T00:00:00Z".into());
+        d = build(rep, &sample(), &policy());
+        assert_eq!(d.days.first().map(String::as_str), Some("2026-01-02"));
+        assert_eq!(d.days.len(), 7);
+        assert_eq!(d.refusals_per_day, vec![0, 0, 0, 1, 0, 0, 0]);
     }
 
     #[test]
