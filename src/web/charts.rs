@@ -387,9 +387,11 @@ fn by_day(
         );
         y += 18.0;
     }
+    // Listed top to bottom as the segments are stacked.
     let items: Vec<(String, String)> = series
         .iter()
         .enumerate()
+        .rev()
         .map(|(k, s)| (fill(id, k), s.0.clone()))
         .collect();
     legend(&mut out, y, &items);
@@ -573,8 +575,8 @@ pub fn reads_by_hour(d: &Dashboard, lang: Lang) -> String {
         TOP + PLOT_H + 34.0,
         &[
             (BAND.to_string(), band),
-            (INSIDE.to_string(), inside_label),
             (ALERT.to_string(), outside_label),
+            (INSIDE.to_string(), inside_label),
         ],
     );
     out.push_str("</svg>");
@@ -949,6 +951,13 @@ mod tests {
                 .filter(|n| n.has_tag_name("text"))
                 .map(|n| n.text().unwrap_or_default().to_string())
                 .collect();
+            let stacked: Vec<String> = d
+                .accesses
+                .iter()
+                .rev()
+                .map(|s| s.label(lang).to_string())
+                .collect();
+            assert_eq!(legend, stacked, "the legend lists the stack top to bottom");
             for s in &d.accesses {
                 assert!(
                     legend.contains(&s.label(lang).to_string()),
