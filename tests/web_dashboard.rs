@@ -183,6 +183,36 @@ fn the_dashboard_follows_the_reads_done_at_chosen_times() {
         "working hours marked"
     );
 
+    // The director (aggregate reports only) gets the counts, not the pictures
+    // that name people.
+    let agg = v.as_user_at(
+        &lib,
+        offset_to(5, 9, 10),
+        &admin,
+        &["audit", "report", "--format", "html"],
+    );
+    agg.expect_code(0, "director html report");
+    let counts = |b: &[(String, String, u64)]| -> Vec<(String, u64)> {
+        b.iter().map(|x| (x.0.clone(), x.2)).collect()
+    };
+    assert_eq!(
+        counts(&bars_in(&agg.stdout, "coffre-accesses")),
+        counts(&accesses),
+        "the same counts, in English"
+    );
+    assert!(agg.stdout.contains(">Doctor<"), "English labels");
+    for absent in [
+        "coffre-break-glass",
+        "coffre-bursts",
+        "Nora Nuit",
+        "chute la nuit",
+    ] {
+        assert!(
+            !agg.stdout.contains(absent),
+            "{absent} in the director's pictures"
+        );
+    }
+
     // The library's series, as a web front-end gets them.
     let vault = Vault::open(&v.dir).unwrap();
     let mut s = vault
