@@ -872,3 +872,53 @@ cli-prune-held-back = { $count } older entries are kept: the last exported check
 cli-prune-vouched = this machine's clock is ahead of the other members' activity: the retention is counted from { $time }, another member's latest activity (newer entries will wait; --confirm-clock if the clock is right)
 cli-prune-dry-run = dry run: nothing changed; give --yes to prune
 field-commitment-differs = the value of field { $field } is not the one its author wrote (re-sealed or altered)
+
+## The DPO's dashboard: SVG pictures (src/web/charts.rs)
+chart-accesses-title = Accesses to dossiers per day by profession
+chart-accesses-desc = Successful reads and writes, per day, from { $from } to { $to }, stacked by profession: { $total } in all.
+chart-hours-title = Reads by hour of the day
+chart-hours-desc = Local time ({ $timezone }). The grey band marks working hours, from { $start }:00 to { $end }:00{ $weekends ->
+    [yes] {""}, Monday to Friday
+   *[no] {""}
+}. { $outside ->
+    [0] No read
+    [one] One read
+   *[other] { $outside } reads
+} outside working hours out of { $total }.
+chart-refusals-title = Refusals per day
+chart-refusals-desc = Requests refused by the policy, per day, from { $from } to { $to }: { $total } in all.
+chart-failed-title = Failed logins per day
+chart-failed-desc = Passphrases refused, per day, from { $from } to { $to }: { $total } in all.
+chart-break-glass-title = Break-the-glass accesses and their justifications
+chart-break-glass-desc = { $count ->
+    [0] No break-the-glass access in the period.
+    [one] One break-the-glass access in the period, numbered on the strip of days, then detailed with the person's justification in their own words.
+   *[other] { $count } break-the-glass accesses in the period, numbered on the strip of days, then detailed with each person's justification in their own words.
+}
+chart-break-glass-row = { $time } — { $who } ({ $profession }), dossier { $dossier }
+chart-justification = Justification: “{ $text }”
+chart-no-justification = No readable justification.
+chart-bursts-title = Reading bursts
+chart-bursts-desc = One bar per burst: how many different dossiers one person read within { $minutes } minutes; the line marks the threshold of { $dossiers } dossiers. { $count ->
+    [0] No burst
+    [one] One burst
+   *[other] { $count } bursts
+} in the period.
+chart-burst-label = { $who }, { $time }
+chart-threshold = threshold: { $dossiers }
+chart-none = Nothing in this period.
+chart-for-dpo-only = For the data protection officer only.
+chart-days-left-out = { $count ->
+    [one] The earliest day is not shown
+   *[other] The { $count } earliest days are not shown
+} (period too long for one picture).
+chart-day = { $day } { $month }
+chart-hour = { $hour }:00
+chart-bar = { $series }, { $when }: { $count }
+chart-legend-work-hours = Working hours ({ $start }:00 – { $end }:00)
+chart-legend-inside = Reads within working hours
+chart-legend-outside = Reads outside working hours
+chart-legend-refusals = Refusals
+chart-legend-failed = Failed logins
+chart-legend-dossiers = Different dossiers read
+report-pictures = Pictures

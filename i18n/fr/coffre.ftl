@@ -874,3 +874,53 @@ cli-prune-held-back = { $count } entrées plus anciennes sont gardées : le dern
 cli-prune-vouched = l'horloge de cette machine est en avance sur l'activité des autres membres : le délai est compté à partir du { $time }, dernière activité d'un autre membre (les entrées plus récentes attendront ; --confirm-clock si l'horloge est juste)
 cli-prune-dry-run = simulation : rien n'a changé ; ajoutez --yes pour effacer
 field-commitment-differs = la valeur du champ { $field } n'est pas celle que son auteur a écrite (rescellée ou modifiée)
+
+## Tableau de bord du DPO : images SVG (src/web/charts.rs)
+chart-accesses-title = Accès aux dossiers par jour et par profession
+chart-accesses-desc = Consultations et écritures réussies, par jour, du { $from } au { $to }, empilées par profession : { $total } en tout.
+chart-hours-title = Consultations par heure de la journée
+chart-hours-desc = Heure locale ({ $timezone }). La bande grise marque les heures de travail, de { $start } h à { $end } h{ $weekends ->
+    [yes] {""}, du lundi au vendredi
+   *[no] {""}
+}. { $outside ->
+    [0] Aucune consultation
+    [one] Une consultation
+   *[other] { $outside } consultations
+} hors des heures de travail sur { $total }.
+chart-refusals-title = Refus par jour
+chart-refusals-desc = Demandes refusées par la politique, par jour, du { $from } au { $to } : { $total } en tout.
+chart-failed-title = Échecs d'ouverture de session par jour
+chart-failed-desc = Phrases de passe refusées, par jour, du { $from } au { $to } : { $total } en tout.
+chart-break-glass-title = Bris de glace et leurs justifications
+chart-break-glass-desc = { $count ->
+    [0] Aucun bris de glace sur la période.
+    [one] Un bris de glace sur la période, numéroté sur la frise des jours puis détaillé avec la justification de la personne, dans ses mots.
+   *[other] { $count } bris de glace sur la période, numérotés sur la frise des jours puis détaillés avec la justification de chaque personne, dans ses mots.
+}
+chart-break-glass-row = { $time } — { $who } ({ $profession }), dossier { $dossier }
+chart-justification = Justification : « { $text } »
+chart-no-justification = Aucune justification lisible.
+chart-bursts-title = Rafales de consultation
+chart-bursts-desc = Une barre par rafale : nombre de dossiers différents consultés par une même personne en { $minutes } minutes au plus ; le trait marque le seuil de { $dossiers } dossiers. { $count ->
+    [0] Aucune rafale
+    [one] Une rafale
+   *[other] { $count } rafales
+} sur la période.
+chart-burst-label = { $who }, { $time }
+chart-threshold = seuil : { $dossiers }
+chart-none = Rien sur cette période.
+chart-for-dpo-only = Réservé au ou à la délégué·e à la protection des données.
+chart-days-left-out = { $count ->
+    [one] Le jour le plus ancien n'est pas montré
+   *[other] Les { $count } jours les plus anciens ne sont pas montrés
+} (période trop longue pour une image).
+chart-day = { $day }/{ $month }
+chart-hour = { $hour } h
+chart-bar = { $series }, { $when } : { $count }
+chart-legend-work-hours = Heures de travail ({ $start } h – { $end } h)
+chart-legend-inside = Consultations pendant les heures de travail
+chart-legend-outside = Consultations hors des heures de travail
+chart-legend-refusals = Refus
+chart-legend-failed = Échecs d'ouverture de session
+chart-legend-dossiers = Dossiers différents consultés
+report-pictures = Images

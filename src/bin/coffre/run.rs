@@ -868,6 +868,11 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         }) => {
             let since = since.as_deref().map(normalise_time).transpose()?;
             let until = until.as_deref().map(normalise_time).transpose()?;
+            if matches!(format, ReportFormat::Html) && !out.json {
+                // The same report, read and audited the same way, with its pictures.
+                let dashboard = s.audit_dashboard(since, until)?;
+                return out.text(&coffre::web::charts::report_html(&dashboard, lang()));
+            }
             let report = s.audit_report(since, until)?;
             let text = match (format, out.json) {
                 (ReportFormat::Json, _) | (_, true) => serde_json::to_string_pretty(&report)

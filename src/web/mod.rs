@@ -1,0 +1,8 @@
+//! What a web front-end needs from the library and the command line does not:
+//! the data protection officer's dashboard (the series of its pictures, computed
+//! from the same reading of the audit log as the DPO's report, and audited like
+//! it) and those pictures as accessible SVG drawn by the server. Nothing here
+//! decides who may read what: that stays in [`crate::vault`]. See `docs/web.md`.
+
+pub mod charts;
+pub mod dashboard;
