@@ -295,6 +295,7 @@ pub(crate) mod tests {
             break_glass: action == "break-glass.open",
             detail: None,
             justification: None,
+            nonce: "00000000000000000000000000000000".into(),
             fact: None,
             signer: None,
             sig: None,
