@@ -458,6 +458,20 @@ warning-unapplied-changes = { $count ->
     [one] { $count } change in the journal not yet applied
    *[other] { $count } changes in the journal not yet applied
 }; open the vault with coffre (any command) to apply them
+cli-person-trail-kept = This access history is kept for { $retention } (CNIL recommendation on logging); older entries are erased.
+period-days = { $n ->
+    [one] { $n } day
+   *[other] { $n } days
+}
+period-months = { $n ->
+    [one] { $n } month
+   *[other] { $n } months
+}
+period-years = { $n ->
+    [one] { $n } year
+   *[other] { $n } years
+}
+period-as-written = { $text }
 duration = { $days ->
     [0] { $hours ->
         [0] { $minutes } minutes
@@ -548,6 +562,9 @@ cli-dossier-closed = dossier { $id } closed: its retention period starts today
 cli-dossier-erased = dossier { $id } erased: its keys are destroyed
 cli-retention-dry-run = dry run: { $count } dossier(s) would be erased (add --yes):
 cli-retention-erased = { $count } dossier(s) erased:
+cli-prompt-passphrase = Passphrase for { $who }:
+cli-prompt-new-passphrase = New passphrase for { $who }:
+cli-prompt-repeat = Repeat it:
 cli-prompt-person = the person of dossier { $dossier }
 cli-prompt-export = the export
 cli-prompt-dossier = dossier { $dossier }
@@ -922,3 +939,21 @@ chart-legend-refusals = Refusals
 chart-legend-failed = Failed logins
 chart-legend-dossiers = Different dossiers read
 report-pictures = Pictures
+
+## Command line (clap)
+help-usage-heading = Usage:
+help-commands-heading = Commands
+help-options-heading = Options
+help-arguments-heading = Arguments
+help-help-flag = Print help
+help-help-command = Print this help, or the help of the commands named
+usage-unknown-command = unknown command: { $what }
+usage-unknown-argument = unknown option: { $what }
+usage-missing-argument = missing: { $what }
+usage-missing-command = the command to run is missing
+usage-invalid-value = invalid value for { $arg }: { $value }
+usage-conflict = { $what } cannot be given with { $other }
+usage-wrong-values = wrong number of values for { $arg }
+usage-other = invalid command line
+usage-did-you-mean = did you mean { $what }?
+usage-see-help = For help: coffre --help (or coffre COMMAND --help)

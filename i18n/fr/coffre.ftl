@@ -460,6 +460,17 @@ warning-unapplied-changes = { $count ->
     [one] { $count } modification du journal des écritures pas encore appliquée
    *[other] { $count } modifications du journal des écritures pas encore appliquées
 } ; ouvrez le coffre avec coffre (n'importe quelle commande) pour les appliquer
+cli-person-trail-kept = Cet historique des accès est conservé { $retention } (recommandation de la CNIL sur la journalisation) ; les entrées plus anciennes sont effacées.
+period-days = { $n ->
+    [one] { $n } jour
+   *[other] { $n } jours
+}
+period-months = { $n } mois
+period-years = { $n ->
+    [one] { $n } an
+   *[other] { $n } ans
+}
+period-as-written = { $text }
 duration = { $days ->
     [0] { $hours ->
         [0] { $minutes } minutes
@@ -550,6 +561,9 @@ cli-dossier-closed = dossier { $id } clos : sa durée de conservation commence a
 cli-dossier-erased = dossier { $id } effacé : ses clés sont détruites
 cli-retention-dry-run = simulation : { $count } dossier(s) seraient effacés (ajoutez --yes) :
 cli-retention-erased = { $count } dossier(s) effacé(s) :
+cli-prompt-passphrase = Phrase de passe de { $who } :
+cli-prompt-new-passphrase = Nouvelle phrase de passe pour { $who } :
+cli-prompt-repeat = Tapez-la une seconde fois :
 cli-prompt-person = la personne du dossier { $dossier }
 cli-prompt-export = l'export
 cli-prompt-dossier = dossier { $dossier }
@@ -924,3 +938,21 @@ chart-legend-refusals = Refus
 chart-legend-failed = Échecs d'ouverture de session
 chart-legend-dossiers = Dossiers différents consultés
 report-pictures = Images
+
+## Command line (clap)
+help-usage-heading = Utilisation :
+help-commands-heading = Commandes 
+help-options-heading = Options 
+help-arguments-heading = Arguments 
+help-help-command = Afficher cette aide, ou celle des commandes nommées
+help-help-flag = Afficher l'aide
+usage-unknown-command = commande inconnue : { $what }
+usage-unknown-argument = option inconnue : { $what }
+usage-missing-argument = il manque : { $what }
+usage-missing-command = il manque la commande à exécuter
+usage-invalid-value = valeur non valable pour { $arg } : { $value }
+usage-conflict = { $what } ne peut pas être donné avec { $other }
+usage-wrong-values = nombre de valeurs incorrect pour { $arg }
+usage-other = ligne de commande non valable
+usage-did-you-mean = vouliez-vous dire { $what } ?
+usage-see-help = Pour l'aide : coffre --help (ou coffre COMMANDE --help)

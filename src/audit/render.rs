@@ -115,10 +115,14 @@ fn trail_text(t: &super::report::TrailNote, lang: Lang) -> String {
         Some(r) => tr_in!(
             lang,
             "report-trail-kept-reason",
-            retention = t.retention.clone(),
+            retention = crate::i18n::render(&crate::i18n::words::period(&t.retention), lang),
             reason = one_line(r)
         ),
-        None => tr_in!(lang, "report-trail-kept", retention = t.retention.clone()),
+        None => tr_in!(
+            lang,
+            "report-trail-kept",
+            retention = crate::i18n::render(&crate::i18n::words::period(&t.retention), lang)
+        ),
     };
     match &t.covers_from {
         Some(from) => tr_in!(

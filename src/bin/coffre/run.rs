@@ -822,7 +822,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 ),
                 _ => tr!("cli-prune-nothing"),
             };
-            let (cutoff, retention) = (when(policy, &plan.cutoff), plan.retention.clone());
+            let (cutoff, retention) = (when(policy, &plan.cutoff), self::period(&plan.retention));
             let head = if plan.done {
                 tr!(
                     "cli-prune-done",
@@ -1273,7 +1273,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
 /// Which period the access trail covers, and each prune (when, by whom).
 fn print_prunes(vault: &Vault, out: &mut Out) -> Res {
     let policy = vault.policy();
-    let retention = policy.audit.trail_retention.clone();
+    let retention = period(&policy.audit.trail_retention);
     let prunes = vault.prunes()?;
     match prunes.last() {
         None => out.line(&format!(
@@ -1403,9 +1403,9 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
                 }
                 out.line(&line)?;
             }
-            out.line(&format!(
-                "Cet historique des accès est conservé {} (recommandation de la CNIL sur la journalisation) ; les entrées plus anciennes sont effacées.",
-                vault.policy().audit.trail_retention
+            out.line(&tr!(
+                "cli-person-trail-kept",
+                retention = period(&vault.policy().audit.trail_retention)
             ))?;
             Ok(())
         }
@@ -1688,12 +1688,12 @@ fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
     out.line(&match &p.audit.trail_retention_reason {
         Some(r) => tr!(
             "cli-policy-trail-reason",
-            retention = p.audit.trail_retention.clone(),
+            retention = period(&p.audit.trail_retention),
             reason = coffre::text::escape(r)
         ),
         None => tr!(
             "cli-policy-trail",
-            retention = p.audit.trail_retention.clone()
+            retention = period(&p.audit.trail_retention)
         ),
     })?;
     out.line(&tr!("cli-policy-categories"))?;
@@ -1756,4 +1756,9 @@ fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
         out.line(&format!("  {:<14} {}", "", f.join(", ")))?;
     }
     Ok(())
+}
+
+/// A period written in the policy, in the user's language.
+fn period(written: &str) -> String {
+    i18n::render(&i18n::words::period(written), lang())
 }
