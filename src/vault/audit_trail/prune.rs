@@ -55,6 +55,8 @@ pub const PRUNED_ACTION: &str = "audit.pruned";
 const EXPORTED_KEY: &[u8] = b"xc";
 /// Bytes of rewritten lines (or index values) per journal record.
 const BATCH_BYTES: usize = 1 << 20;
+/// Index records read per page when the prune removes those of pruned lines.
+const INDEX_PAGE: usize = 4096;
 /// Marker file: a prune removed values the store's files may still hold; the
 /// store is rewritten (and the journal zeroed) when the vault closes or opens.
 const COMPACT_MARKER: &str = "prune.compact";
@@ -362,33 +364,44 @@ impl Vault {
         pruned.sort_unstable();
         let mut batch = Batch::new();
         let mut batch_size = 0usize;
-        for (k, v) in self.store.scan_prefix(b"ax/")? {
-            let mut pairs = Vec::new();
-            crate::vault::index_pairs(&k, &v, &mut pairs)?;
-            let keep: Vec<(u64, u64)> = pairs
-                .iter()
-                .copied()
-                .filter(|(s, _)| pruned.binary_search(s).is_err())
-                .collect();
-            if keep.len() == pairs.len() {
-                continue;
-            }
-            if keep.is_empty() {
-                batch_size += k.len();
-                batch.remove(k);
-            } else {
-                let mut value = Vec::with_capacity(keep.len() * 16);
-                for (s, o) in keep {
-                    value.extend_from_slice(&s.to_be_bytes());
-                    value.extend_from_slice(&o.to_be_bytes());
+        // Page by page: the index of a million entries is not held at once.
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = self
+                .store
+                .scan_prefix_page(b"ax/", after.as_deref(), INDEX_PAGE)?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            after = Some(last.clone());
+            for (k, v) in page {
+                let mut pairs = Vec::new();
+                crate::vault::index_pairs(&k, &v, &mut pairs)?;
+                let keep: Vec<(u64, u64)> = pairs
+                    .iter()
+                    .copied()
+                    .filter(|(s, _)| pruned.binary_search(s).is_err())
+                    .collect();
+                if keep.len() == pairs.len() {
+                    continue;
                 }
-                batch_size += value.len() + k.len();
-                batch.put(k, value);
-            }
-            if batch_size >= batch_bytes() {
-                self.rewrite_in_place(std::mem::take(&mut writes), std::mem::take(&mut batch))?;
-                stop_at("index");
-                batch_size = 0;
+                if keep.is_empty() {
+                    batch_size += k.len();
+                    batch.remove(k);
+                } else {
+                    let mut value = Vec::with_capacity(keep.len() * 16);
+                    for (s, o) in keep {
+                        value.extend_from_slice(&s.to_be_bytes());
+                        value.extend_from_slice(&o.to_be_bytes());
+                    }
+                    batch_size += value.len() + k.len();
+                    batch.put(k, value);
+                }
+                if batch_size >= batch_bytes() {
+                    self.rewrite_in_place(std::mem::take(&mut writes), std::mem::take(&mut batch))?;
+                    stop_at("index");
+                    batch_size = 0;
+                }
             }
         }
         self.rewrite_in_place(writes, batch)?;
