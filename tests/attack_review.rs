@@ -74,8 +74,11 @@ fn forge_store(dir: &Path, ops: Vec<Op>) {
 /// prunes, confirming the clock jump the aged commands made.
 fn export_and_prune(v: &TestVault) {
     let export = v.root.path().join(format!("{}.cp", marker("export")));
-    v.anon(&["audit", "checkpoint", "--out", export.to_str().unwrap()])
-        .expect_code(0, "export a checkpoint");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export a checkpoint");
     let r = v.as_user("p.dpo", &["audit", "prune", "--yes", "--confirm-clock"]);
     r.expect_code(0, "prune");
     assert!(r.stdout.contains("pruned"), "{}", r.stdout);
@@ -360,8 +363,11 @@ fn a_prune_never_reaches_a_read_within_retention_without_a_confirmed_clock() {
     v.as_user("e.petit", &["dossier", "show", &d])
         .expect_code(0, "today's read");
     let export = v.root.path().join("export.cp");
-    v.anon(&["audit", "checkpoint", "--out", export.to_str().unwrap()])
-        .expect_code(0, "export");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
     for k in 1..=10 {
         v.as_user_at(&lib, k * 40 * DAY, "p.dpo", &["audit", "log"])
             .expect_code(0, "a DPO command under a clock moved on");
@@ -453,8 +459,11 @@ fn a_prune_interrupted_after_its_fact_is_completed_at_the_next_opening() {
     v.as_user("e.petit", &["dossier", "show", &d])
         .expect_code(0, "today's read");
     let export = v.root.path().join("export.cp");
-    v.anon(&["audit", "checkpoint", "--out", export.to_str().unwrap()])
-        .expect_code(0, "export");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
     // The vault as the DPO's command finds it.
     let before = v.root.path().join("before");
     let st = std::process::Command::new("cp")
@@ -607,4 +616,157 @@ fn a_colleagues_note_resealed_by_a_key_holder_is_refused() {
         "the colleague's note now says what the educator wrote, under the colleague's name"
     );
     r.expect_code(5, "a note re-sealed outside coffre");
+}
+
+/// Unsigned lines appended to the log "by" another member, dated in steps up to
+/// a year ahead, are adopted at the next opening; they must not vouch for the
+/// clock: the DPO's routine prune, under a clock set that far, keeps today's
+/// read.
+#[test]
+fn appended_unsigned_lines_do_not_vouch_for_a_clock_set_forward() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "today's read");
+    let export = v.root.path().join("export.cp");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
+    let mut log = lines(&v.audit_path());
+    for k in 1..=10 {
+        let prev = line_leaf(log.last().unwrap());
+        let line = filler(
+            log.len() + 1,
+            &prev,
+            &rfc3339(now_secs() + k * 40 * DAY),
+            400,
+        );
+        log.push(line);
+    }
+    write_lines(&v.audit_path(), &log);
+    let r = v.as_user_at(
+        &lib,
+        400 * DAY,
+        "p.dpo",
+        &["audit", "prune", "--yes", "--beyond-export"],
+    );
+    let kept = lines(&v.audit_path()).iter().any(|l| {
+        contains_bytes(l, b"\"action\":\"dossier.read\"")
+            && contains_bytes(l, b"\"actor\":\"e.petit\"")
+    });
+    assert!(
+        kept,
+        "today's read was pruned (exit {}: {})",
+        r.code, r.stdout
+    );
+}
+
+/// A prune fact appended by hand — unsigned, or signed but dated a year ahead —
+/// is not carried out by the next opening: the reads it names stay, and the
+/// opening fails (exit 5) naming the problem.
+#[test]
+fn a_prune_fact_found_in_the_log_is_verified_before_anything_is_erased() {
+    let mut v = TestVault::new();
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "the read to hide");
+    let log = lines(&v.audit_path());
+    let reads: Vec<usize> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| contains_bytes(l, b"\"action\":\"dossier.read\""))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert!(!reads.is_empty());
+    // The fact's positions digest over the reads, as Coffre computes it.
+    let positions: Vec<coffre::audit::prune::Position> = reads
+        .iter()
+        .map(|&p| coffre::audit::prune::Position {
+            seq: p as u64,
+            prev: coffre::audit::prune::line_prev(&log[p - 1]).unwrap(),
+            leaf: line_leaf(&log[p - 1]),
+        })
+        .collect();
+    let digest = hex::encode(coffre::audit::prune::positions_digest(positions.iter()));
+    let seq = log.len() + 1;
+    let prev = hex::encode(line_leaf(log.last().unwrap()));
+    let fact = format!(
+        "{{\"kind\":\"prune\",\"cutoff\":{},\"first\":{},\"last\":{},\"count\":{},\"positions\":\"{digest}\",\"counts\":[]}}",
+        now_secs() + 60,
+        reads[0],
+        reads[reads.len() - 1],
+        reads.len()
+    );
+    let line = format!(
+        "{{\"v\":3,\"seq\":{seq},\"prev\":\"{prev}\",\"time\":\"{}\",\"actor\":\"p.dpo\",\"profession\":\"dpo\",\
+         \"action\":\"audit.prune\",\"dossier\":null,\"entry\":null,\"target\":null,\"categories\":[],\
+         \"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\
+         \"nonce\":\"00112233445566778899aabbccddeeff\",\"fact\":{fact},\"signer\":\"p.dpo\",\"sig\":\"{}\"}}",
+        rfc3339(now_secs() + 400 * DAY),
+        "0".repeat(128)
+    );
+    let mut forged = log.clone();
+    forged.push(line.into_bytes());
+    write_lines(&v.audit_path(), &forged);
+    let r = v.as_user("e.petit", &["dossier", "show", &d]);
+    assert_ne!(r.code, 0, "a forged prune fact was accepted: {}", r.stdout);
+    let after = lines(&v.audit_path());
+    for &p in &reads {
+        assert!(!is_pruned(&after[p - 1]), "read at entry {p} was erased");
+    }
+}
+
+/// `audit checkpoint --out` without logging in exports the checkpoint but does
+/// not move the prune's limit; the DPO's own export does, audited.
+#[test]
+fn only_a_member_who_may_prune_moves_the_export_limit() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d])
+        .expect_code(0, "an old read");
+    v.add_entry("dir.martin", &d, "identity", &["text=aujourd'hui"]);
+    let anon = v.root.path().join("anon.cp");
+    v.anon(&["audit", "checkpoint", "--out", anon.to_str().unwrap()])
+        .expect_code(0, "an export without logging in");
+    let r = v.as_user(
+        "p.dpo",
+        &["--json", "audit", "prune", "--yes", "--confirm-clock"],
+    );
+    r.expect_code(0, "prune held back");
+    assert!(
+        r.stdout.contains("\"count\":0") || r.stdout.contains("\"count\": 0"),
+        "{}",
+        r.stdout
+    );
+    let dpo = v.root.path().join("dpo.cp");
+    v.as_user(
+        "e.petit",
+        &["audit", "checkpoint", "--out", dpo.to_str().unwrap()],
+    )
+    .expect_code(3, "an educator may not set the limit");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", dpo.to_str().unwrap()],
+    )
+    .expect_code(0, "the DPO's export");
+    let r = v.as_user("p.dpo", &["audit", "prune", "--yes", "--confirm-clock"]);
+    r.expect_code(0, "prune");
+    assert!(
+        lines(&v.audit_path()).iter().any(|l| is_pruned(l)),
+        "the old read is pruned once the DPO exported: {}",
+        r.stdout
+    );
 }

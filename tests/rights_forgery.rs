@@ -754,3 +754,49 @@ fn cut_the_tail(forget: bool) {
     };
     assert!(why.contains(expected), "{why}");
 }
+
+/// A dossier still in use is made to look closed long ago in the store (its
+/// record's closing date and rule): the director's routine `retention apply
+/// --yes` must not erase it. The closing date is checked against the signed
+/// register before anything is erased.
+#[test]
+fn a_dossier_forged_as_closed_long_ago_is_not_erased() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, _) = setup(dir.path());
+    let mut rec: coffre::store::records::DossierRecord = decode(
+        &stored(dir.path(), &layout::dossier(&d1)).unwrap(),
+        "dossier",
+    )
+    .unwrap();
+    assert!(rec.closed.is_none());
+    rec.closed = Some(0);
+    rec.retention = Some("adulte".into());
+    forge(
+        dir.path(),
+        vec![Op::Put(layout::dossier(&d1), encode(&rec).unwrap())],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    {
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        integrity(
+            s.retention_apply(true, None, false),
+            "the forged closing date",
+        );
+    }
+    drop(v);
+    let after: coffre::store::records::DossierRecord = decode(
+        &stored(dir.path(), &layout::dossier(&d1)).unwrap(),
+        "dossier",
+    )
+    .unwrap();
+    assert!(after.erased.is_none(), "the dossier was erased");
+    let v = Vault::open(dir.path()).unwrap();
+    assert!(
+        !v.store()
+            .scan_prefix(&layout::data_key_prefix(&d1))
+            .unwrap()
+            .is_empty(),
+        "the dossier's keys are gone"
+    );
+}

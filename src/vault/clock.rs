@@ -36,8 +36,8 @@
 //! each within the allowance, running a command at each, until dossiers or
 //! reads look old enough to erase. So a destructive action counts time only as
 //! far as *other* members' work vouches for it ([`Session::vouched_now`]: the
-//! clock, but no later than the latest successful entry written by another
-//! staff member); beyond that only `--confirm-clock`, audited, takes the clock
+//! clock, but no later than the latest fact signed by another staff member —
+//! a note written, a team changed); beyond that only `--confirm-clock`, audited, takes the clock
 //! at its word. In a working establishment others write every day, so this
 //! costs at most the time since the last colleague's activity. Two members
 //! walking the clock together are not detected by this rule (their entries and
@@ -239,12 +239,13 @@ fn line_member<'a>(line: &'a [u8], name: &str) -> Option<&'a [u8]> {
 
 impl Vault {
     /// The latest time that someone other than `actor` vouches for: the time of
-    /// the latest audit entry with outcome `ok` written by another staff member
-    /// (not `actor`, not the person supported — profession `person` — and not
-    /// Coffre itself — empty profession: adoptions, restores, a prune's
-    /// closing). Refusals and failed unlocks do not count: anyone can cause
-    /// them under any name. `None` when the log holds no such entry. Reads the
-    /// log once (seconds since the Unix epoch, UTC).
+    /// the latest signed fact (a format-3 entry: a note written, a care team
+    /// changed…) with outcome `ok` whose signer is another staff member (not
+    /// `actor`, not the recovery key, not the person supported). Unsigned
+    /// entries do not count: anyone with the disk can append them, and anyone
+    /// can cause a refusal or a failed unlock under any name; a fact needs its
+    /// signer's key. `None` when the log holds no such entry. Reads the log
+    /// once (seconds since the Unix epoch, UTC).
     ///
     /// Why: [`Vault::clock_check_history`] judges each step of the clock, not
     /// where the steps lead; one member moving the clock forward in plausible
@@ -258,9 +259,16 @@ impl Vault {
             (log.path().to_path_buf(), log.state().offset)
         };
         crate::audit::prune::each_line(&path, end, |_, _, line| {
-            let vouches = memchr::memmem::find(line, b"\"outcome\":\"ok\"").is_some()
-                && line_member(line, "actor").is_some_and(|a| a != actor.as_bytes())
-                && line_member(line, "profession").is_some_and(|p| !p.is_empty() && p != b"person");
+            // A signed fact (format 3): an unsigned line is as easy to append
+            // to the log as to forge, a fact needs its signer's key, and every
+            // fact of the log was verified when the vault was unlocked.
+            let vouches = line.starts_with(b"{\"v\":3,")
+                && memchr::memmem::find(line, b"\"outcome\":\"ok\"").is_some()
+                && line_member(line, "signer").is_some_and(|signer| {
+                    signer != actor.as_bytes()
+                        && !signer.starts_with(b"~")
+                        && !signer.starts_with(b"person:")
+                });
             if vouches {
                 if let Some(t) = crate::audit::line_time(line)
                     .and_then(|t| std::str::from_utf8(t).ok())

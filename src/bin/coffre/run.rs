@@ -368,16 +368,33 @@ pub fn run(cli: Cli) -> Res {
             let c = vault
                 .latest_checkpoint()?
                 .ok_or_else(|| Error::NotFound(msg!("signed-checkpoint-yet")))?;
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            let mut f = opts
-                .open(path)
-                .map_err(|e| Error::Usage(msg!("cannot-create", path = path.display(), e = e)))?;
-            f.write_all(c.to_text().as_bytes())
-                .and_then(|_| f.sync_all())
-                .map_err(|e| Error::Io(msg!("cannot-write", path = path.display(), e = e)))?;
-            // `audit prune` goes no further than what an exported checkpoint covers.
-            vault.record_exported_checkpoint(c.size)?;
+            let write = || -> coffre::Result<()> {
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create_new(true);
+                let mut f = opts.open(path).map_err(|e| {
+                    Error::Usage(msg!("cannot-create", path = path.display(), e = e))
+                })?;
+                f.write_all(c.to_text().as_bytes())
+                    .and_then(|_| f.sync_all())
+                    .map_err(|e| Error::Io(msg!("cannot-write", path = path.display(), e = e)))
+            };
+            // `audit prune` goes no further than what a checkpoint exported by
+            // a member who may prune covers; without logging in, nothing is
+            // recorded.
+            let recorded = match &cli.user {
+                Some(_) => {
+                    let mut s = unlock(&vault, &cli)?;
+                    let r = s.record_exported_checkpoint(c.size, write);
+                    let signed = s.checkpoint();
+                    r?;
+                    signed?;
+                    true
+                }
+                None => {
+                    write()?;
+                    false
+                }
+            };
             let signer = c.claimed_signer().unwrap_or_default();
             if out.json {
                 return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": signer, "origin": c.origin(), "time": c.time()}));
@@ -387,7 +404,11 @@ pub fn run(cli: Cli) -> Res {
                 size = c.size,
                 signer = signer.to_string(),
                 path = path.display().to_string()
-            ))
+            ))?;
+            if !recorded {
+                out.line(&tr!("cli-checkpoint-not-recorded"))?;
+            }
+            Ok(())
         }
         Command::Audit(AuditCmd::Prune { .. }) => {
             let vault = open_vault(&cli)?;

@@ -254,6 +254,31 @@ impl Session<'_> {
     }
 }
 
+impl Session<'_> {
+    /// Exports the checkpoint of `size` entries with `write` (`audit checkpoint
+    /// --out`) and records it: `audit prune` then goes no further unless told
+    /// to. Only a member who may prune (capability `prune-audit`: the DPO, the
+    /// director) moves this limit, audited (`audit.checkpoint-export`); an
+    /// export made without logging in limits nothing. Errors:
+    /// [`Error::Refused`] (exit 3) without the capability, before `write`
+    /// runs; `write`'s own error, before anything is recorded.
+    pub fn record_exported_checkpoint(
+        &mut self,
+        size: u64,
+        write: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        const ACTION: &str = "audit.checkpoint-export";
+        self.require(Capability::PruneAudit, ACTION, None)?;
+        write()?;
+        let vault = self.vault();
+        vault.audit(
+            self.draft(ACTION)
+                .detail(&format!("checkpoint of {size} entries exported")),
+        )?;
+        vault.record_exported_checkpoint(size)
+    }
+}
+
 type Planned = (Vec<Covered>, Vec<MonthCount>, Option<(u64, u64)>, u64);
 
 impl Vault {
@@ -514,6 +539,22 @@ impl Vault {
             positions,
             counts,
         };
+        // Nothing is erased on the word of a line found in the log: the fact
+        // must be one the register accepts (signature, signer's capability,
+        // cutoff within the retention), verified from the genesis — a forged
+        // or unsigned fact is an integrity failure here, before any line is
+        // touched. And it must not be dated ahead of the clock: a fact written
+        // under a clock set forward (or dated forward by hand) would prune
+        // reads still within the retention.
+        self.verify_register()?;
+        let dated = crate::vault::clock::parse_time(&entry.time)?;
+        if dated > now().saturating_add(crate::vault::clock::MAX_BEHIND_SECS) {
+            return Err(Error::Integrity(msg!(
+                "prune-fact-dated-ahead",
+                seq = size,
+                time = entry.time.clone()
+            )));
+        }
         // The covered set as the fact defines it: pruned by it, or still an
         // entry dated before its cutoff.
         let mut covered = Vec::new();
@@ -559,8 +600,9 @@ impl Vault {
     }
 
     /// Records the size of a checkpoint exported with `audit checkpoint --out`:
-    /// `audit prune` goes no further unless told to.
-    pub fn record_exported_checkpoint(&self, size: u64) -> Result<()> {
+    /// `audit prune` goes no further unless told to. Only through
+    /// [`Session::record_exported_checkpoint`] (a member who may prune).
+    fn record_exported_checkpoint(&self, size: u64) -> Result<()> {
         let mut b = Batch::new();
         b.put(EXPORTED_KEY.to_vec(), size.to_be_bytes().to_vec());
         self.commit(b)

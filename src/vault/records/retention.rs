@@ -88,6 +88,10 @@ impl Session<'_> {
         else {
             return Ok(None);
         };
+        // The closing date decides an erasure: it must be the one the signed
+        // register holds (a store record edited to look closed long ago is an
+        // integrity failure, exit 5, before anything is erased).
+        self.vault.check_dossier(rec)?;
         let policy = &self.vault.policy;
         let Some(rule) = policy.retention.rules.get(rule_id) else {
             return Err(Error::Integrity(msg!(
