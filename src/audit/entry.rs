@@ -92,6 +92,8 @@ pub struct AuditEntry {
     /// 32 lower-case hex digits: 128 random bits drawn for this line, so that
     /// its leaf hash — all a pruned line keeps — cannot be matched by trying
     /// the few values the other members can take (who, which dossier, when).
+    /// In a line without a fact, followed by `0` digits that pad the line to
+    /// a multiple of [`crate::audit::log::PAD_TO`] bytes.
     pub nonce: String,
     /// A fact of the rights register (format 3 only): a JSON object, kept as
     /// written because the signature covers its bytes (see [`crate::rights`]).
