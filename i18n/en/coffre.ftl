@@ -42,6 +42,14 @@ audit-entry-does-not-link = audit entry { $seq } does not link to entry { $previ
 audit-write-failed = the audit entry could not be written: { $reason }
 passphrase-empty = the passphrase is empty: type one
 passphrase-too-weak = passphrase too weak: at least 12 characters, hard to guess (several unrelated words, for example)
+clock-finding-now = the system clock reads { $now }, { $days } d { $hours } h { $minutes } min { $ahead ->
+    [yes] after
+   *[no] before
+} the vault's latest audit entry ({ $reference })
+clock-finding-history = audit entry { $at } is dated { $now }, { $days } d { $hours } h { $minutes } min { $ahead ->
+    [yes] after
+   *[no] before
+} the entry before it ({ $reference }): the clock jumped and no one has confirmed it since
 clock-looks-wrong = { $offset }: the clock looks wrong, and { $action } depends on it; check the system clock, or give --confirm-clock if the date is right
 policy-cannot-read = cannot read: { $reason }
 policy-toml-syntax = { $detail }

@@ -44,6 +44,14 @@ audit-entry-does-not-link = la trace { $seq } du journal d'audit ne suit pas la 
 audit-write-failed = la trace n'a pas pu être écrite dans le journal d'audit : { $reason }
 passphrase-empty = la phrase de passe est vide : saisissez-en une
 passphrase-too-weak = phrase de passe trop faible : au moins 12 caractères, difficile à deviner (plusieurs mots sans rapport entre eux, par exemple)
+clock-finding-now = l'horloge de cette machine indique { $now }, { $days } j { $hours } h { $minutes } min { $ahead ->
+    [yes] après
+   *[no] avant
+} la dernière entrée du journal d'audit ({ $reference })
+clock-finding-history = l'entrée { $at } du journal d'audit est datée du { $now }, { $days } j { $hours } h { $minutes } min { $ahead ->
+    [yes] après
+   *[no] avant
+} l'entrée précédente ({ $reference }) : l'horloge a sauté et personne ne l'a confirmé depuis
 clock-looks-wrong = { $offset } : l'horloge semble fausse, et « { $action } » en dépend ; vérifiez l'horloge du système, ou ajoutez --confirm-clock si la date est juste
 policy-cannot-read = lecture impossible : { $reason }
 policy-toml-syntax = { $detail }

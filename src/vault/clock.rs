@@ -136,7 +136,39 @@ impl ClockCheck {
         self.verdict == ClockVerdict::Plausible
     }
 
-    /// The finding in words, content-free, ending with the offset in seconds.
+    /// The finding as a message of the catalog (for people; [`ClockCheck::describe`]
+    /// is the audit log's English record of it): the clock's reading, how far
+    /// after or before the reference, which entry if the jump is in the history.
+    pub fn finding(&self) -> crate::error::Msg {
+        let span = self.offset.unsigned_abs();
+        let (days, hours, minutes) = (span / 86_400, span % 86_400 / 3600, span % 3600 / 60);
+        let ahead = if self.offset >= 0 { "yes" } else { "no" };
+        let reference = self.reference.map(rfc3339).unwrap_or_default();
+        match self.at {
+            None => msg!(
+                "clock-finding-now",
+                now = rfc3339(self.now),
+                days = days,
+                hours = hours,
+                minutes = minutes,
+                ahead = ahead,
+                reference = reference
+            ),
+            Some(seq) => msg!(
+                "clock-finding-history",
+                at = seq,
+                now = rfc3339(self.now),
+                days = days,
+                hours = hours,
+                minutes = minutes,
+                ahead = ahead,
+                reference = reference
+            ),
+        }
+    }
+
+    /// The finding in words, content-free, ending with the offset in seconds
+    /// (English: recorded in the audit log's `detail`).
     pub fn describe(&self) -> String {
         let reference = self.reference.map(rfc3339).unwrap_or_default();
         let how = if self.offset >= 0 { "after" } else { "before" };
@@ -328,7 +360,7 @@ impl Session<'_> {
         if !confirm_clock {
             let reason = msg!(
                 "clock-looks-wrong",
-                offset = check.describe(),
+                offset = check.finding(),
                 action = action
             );
             return self.refuse(action, None, reason);

@@ -155,7 +155,10 @@ fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
     if !clock.plausible() {
         eprintln!(
             "coffre: {}",
-            tr!("cli-clock-warning", finding = clock.describe())
+            tr!(
+                "cli-clock-warning",
+                finding = i18n::render(&clock.finding(), lang())
+            )
         );
     }
     for (key, staff) in session.grants_made() {
