@@ -30,6 +30,7 @@ pub mod store;
 pub mod text;
 pub mod vault;
 pub mod warning;
+pub mod web;
 
 pub use error::{Error, Result};
 pub use vault::views;
