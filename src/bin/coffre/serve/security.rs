@@ -1,0 +1,191 @@
+//! What every request goes through: the `Host` check (DNS rebinding), the strict
+//! response headers, the `Origin` and CSRF checks of forms, the session cookie,
+//! login throttling, and the request log (method, route template, status and
+//! duration only: never a path with ids, a query, a form or a cookie).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::App;
+
+/// The session cookie's name. The `__Host-` prefix (RFC 6265bis §4.1.3.2) makes
+/// browsers refuse it unless it is `Secure`, has `Path=/` and no `Domain`.
+pub const COOKIE: &str = "__Host-coffre";
+/// The cookie binding the login form's CSRF token to this browser.
+pub const LOGIN_COOKIE: &str = "__Host-coffre-login";
+
+/// Content-Security-Policy of every response: nothing inline, nothing from
+/// elsewhere, no framing (W3C CSP Level 3).
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Refuses a request naming a host the server was not told it is reached by,
+/// then adds the strict headers to whatever the handlers answer.
+pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let mut resp = match host {
+        Some(h) if app.hosts.iter().any(|a| *a == h) => next.run(req).await,
+        _ => {
+            log_line(
+                req.method(),
+                "(host refused)",
+                StatusCode::MISDIRECTED_REQUEST,
+                Instant::now(),
+            );
+            (StatusCode::MISDIRECTED_REQUEST, "unknown host\n").into_response()
+        }
+    };
+    let h = resp.headers_mut();
+    let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(h, "content-security-policy", CSP);
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "referrer-policy", "no-referrer");
+    set(h, "cache-control", "no-store");
+    set(h, "cross-origin-opener-policy", "same-origin");
+    set(h, "cross-origin-resource-policy", "same-origin");
+    set(h, "x-frame-options", "DENY");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
+    if app.tls {
+        set(h, "strict-transport-security", "max-age=31536000");
+    }
+    resp
+}
+
+/// Logs method, route template, status and duration of a routed request.
+pub async fn log(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "-".to_string());
+    let resp = next.run(req).await;
+    log_line(&method, &route, resp.status(), start);
+    resp
+}
+
+fn log_line(method: &Method, route: &str, status: StatusCode, start: Instant) {
+    eprintln!(
+        "coffre: {method} {route} {} {}ms",
+        status.as_u16(),
+        start.elapsed().as_millis()
+    );
+}
+
+/// The value of cookie `name` in the request, if any (RFC 6265 §5.4).
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/, Secure. `Secure`
+/// is sent over plain HTTP too: the `__Host-` prefix requires it, and browsers
+/// accept it from `http://localhost` and `http://127.0.0.1` (secure contexts);
+/// plain HTTP is refused beyond the loopback unless `--insecure-http`.
+pub fn set_cookie(name: &str, value: &str, max_age: Option<u64>) -> String {
+    let mut c = format!("{name}={value}; HttpOnly; SameSite=Strict; Path=/; Secure");
+    if let Some(a) = max_age {
+        c.push_str(&format!("; Max-Age={a}"));
+    }
+    c
+}
+
+/// Whether a POST comes from our own pages: its `Origin` (or, without one,
+/// its `Referer`) is this server's origin for the `Host` it named.
+pub fn same_origin(app: &App, headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let ours = app.origin_of(&host.to_ascii_lowercase());
+    if let Some(o) = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok()) {
+        return o.eq_ignore_ascii_case(&ours);
+    }
+    match headers.get(header::REFERER).and_then(|h| h.to_str().ok()) {
+        Some(r) => {
+            let r = r.to_ascii_lowercase();
+            r == ours || r.starts_with(&format!("{ours}/"))
+        }
+        None => false,
+    }
+}
+
+/// Whether `given` is the CSRF token `expected`. The SHA-256 digests of both
+/// are compared, so the time taken tells nothing about the token's bytes.
+pub fn csrf_ok(expected: &str, given: &str) -> bool {
+    use ring::digest::{digest, SHA256};
+    !expected.is_empty()
+        && digest(&SHA256, expected.as_bytes()).as_ref()
+            == digest(&SHA256, given.as_bytes()).as_ref()
+}
+
+/// The login form's CSRF token for the login cookie's value `nonce`.
+pub fn login_token(app: &App, nonce: &str) -> String {
+    let tag = ring::hmac::sign(&app.csrf_key, format!("login\0{nonce}").as_bytes());
+    hex::encode(tag.as_ref())
+}
+
+/// Attempts allowed at once, then one more per [`REFILL_SECS`].
+pub const BURST: f64 = 5.0;
+/// Seconds for one more attempt.
+pub const REFILL_SECS: f64 = 60.0;
+
+/// Failed logins per account and per client address: a token bucket each
+/// (five attempts, then one per minute). Kept in memory only.
+#[derive(Default)]
+pub struct Throttle {
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl Throttle {
+    fn level(b: &(f64, Instant)) -> f64 {
+        (b.0 + b.1.elapsed().as_secs_f64() / REFILL_SECS).min(BURST)
+    }
+
+    /// Whether both the account `user` and the address `ip` may try now.
+    pub fn may_try(&self, user: &str, ip: IpAddr) -> bool {
+        let Ok(b) = self.buckets.lock() else {
+            return false;
+        };
+        [format!("u:{user}"), format!("a:{ip}")]
+            .iter()
+            .all(|k| b.get(k).is_none_or(|x| Self::level(x) >= 1.0))
+    }
+
+    /// Records a failed attempt against both.
+    pub fn failed(&self, user: &str, ip: IpAddr) {
+        let Ok(mut b) = self.buckets.lock() else {
+            return;
+        };
+        if b.len() > 100_000 {
+            // A flood of invented names: forget the full buckets first.
+            b.retain(|_, x| Self::level(x) < BURST);
+        }
+        for k in [format!("u:{user}"), format!("a:{ip}")] {
+            let level = b.get(&k).map_or(BURST, Self::level);
+            b.insert(k, ((level - 1.0).max(0.0), Instant::now()));
+        }
+    }
+}
