@@ -3,6 +3,7 @@
 //! every decision about who may read or write what, and every audit line, is the
 //! library's (`docs/web.md`).
 
+mod manage;
 mod pages;
 mod routes;
 mod security;
@@ -247,6 +248,15 @@ fn router(app: Arc<App>) -> Router {
             get(r::break_glass_form).post(r::break_glass),
         )
         .route("/dossiers/{id}/pourquoi", get(r::explain))
+        .route(
+            "/dossiers/{id}/equipe",
+            get(manage::team).post(manage::team_add),
+        )
+        .route(
+            "/personnel",
+            get(manage::staff_list).post(manage::staff_add),
+        )
+        .route("/personnel/{id}/{action}", post(manage::staff_act))
         .route("/notes/{id}/amend", get(r::amend_form).post(r::amend))
         .route("/notes/{id}/versions", get(r::versions))
         .route("/moi", get(r::moi))

@@ -283,3 +283,36 @@ pub struct ErrorPage {
     pub message: String,
     pub link: Option<(String, String)>,
 }
+
+pub struct StaffRow {
+    pub id: String,
+    pub name: String,
+    pub profession: String,
+    pub profession_label: String,
+    pub status: String,
+    pub pending: String,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+pub struct StaffPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub rows: Vec<StaffRow>,
+    pub professions: Vec<Choice>,
+    pub rotations: Vec<String>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "team.html")]
+pub struct TeamPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub dossier: String,
+    pub members: Vec<Choice>,
+    pub notice: Option<String>,
+}

@@ -36,7 +36,7 @@ fn lang(app: &App) -> Lang {
     app.lang
 }
 
-fn nav(app: &App, h: &Handle) -> Option<Nav> {
+pub(super) fn nav(app: &App, h: &Handle) -> Option<Nav> {
     let role = if h.profession == "person" {
         tr!("web-role-person")
     } else {
@@ -61,7 +61,7 @@ fn when(policy: &Policy, t: &str, l: Lang) -> String {
 }
 
 /// The page of an error, with the HTTP status of its category.
-fn error_page(app: &App, nav: Option<Nav>, e: &Error) -> Response {
+pub(super) fn error_page(app: &App, nav: Option<Nav>, e: &Error) -> Response {
     let status = match e.exit_code() {
         2 => StatusCode::BAD_REQUEST,
         3 => StatusCode::FORBIDDEN,
@@ -94,7 +94,7 @@ fn forbidden(app: &App, nav: Option<Nav>, message: String) -> Response {
     (StatusCode::FORBIDDEN, render(&page)).into_response()
 }
 
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -113,7 +113,7 @@ fn session_of(app: &App, headers: &HeaderMap) -> Option<Handle> {
 
 /// A staff member's session, or the answer sending the browser to log in.
 #[allow(clippy::result_large_err)]
-fn staff(app: &App, headers: &HeaderMap) -> Result<Handle, Response> {
+pub(super) fn staff(app: &App, headers: &HeaderMap) -> Result<Handle, Response> {
     match session_of(app, headers) {
         Some(h) if h.profession != "person" => Ok(h),
         Some(_) => Err(see_other("/moi")),
@@ -134,7 +134,12 @@ fn person(app: &App, headers: &HeaderMap) -> Result<Handle, Response> {
 /// The checks of every state-changing request of a session: our own origin,
 /// and the session's CSRF token in the form's `csrf` field.
 #[allow(clippy::result_large_err)]
-fn check_post(app: &App, headers: &HeaderMap, h: &Handle, given: &str) -> Result<(), Response> {
+pub(super) fn check_post(
+    app: &App,
+    headers: &HeaderMap,
+    h: &Handle,
+    given: &str,
+) -> Result<(), Response> {
     if !security::same_origin(app, headers) {
         return Err(forbidden(app, nav(app, h), tr!("web-refused-origin")));
     }
@@ -145,7 +150,7 @@ fn check_post(app: &App, headers: &HeaderMap, h: &Handle, given: &str) -> Result
 }
 
 /// Runs `f` on the staff session off the async threads.
-async fn on_staff<T, F>(h: &Handle, f: F) -> Result<T, Error>
+pub(super) async fn on_staff<T, F>(h: &Handle, f: F) -> Result<T, Error>
 where
     T: Send + 'static,
     F: FnOnce(&mut Session<'static>) -> Result<T, Error> + Send + 'static,

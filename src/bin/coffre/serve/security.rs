@@ -113,20 +113,35 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<u64>) -> String {
     c
 }
 
-/// Whether a POST comes from our own pages: its `Origin` (or, without one,
-/// its `Referer`) is this server's origin for the `Host` it named.
+/// Whether a POST comes from our own pages. Its `Origin` must be this
+/// server's origin for the `Host` it named. Under `Referrer-Policy: no-referrer`
+/// browsers send `Origin: null` for form posts (Fetch standard, "serializing a
+/// request origin"); then the Fetch Metadata header `Sec-Fetch-Site` (which no
+/// page script can set) must say `same-origin`, or else the `Referer` must be
+/// ours. Anything else is refused.
 pub fn same_origin(app: &App, headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };
-    let ours = app.origin_of(&host.to_ascii_lowercase());
-    if let Some(o) = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok()) {
-        return o.eq_ignore_ascii_case(&ours);
+    let host = host.to_ascii_lowercase();
+    let ours = [
+        app.origin_of(&host),
+        // Behind a TLS proxy (`--insecure-http`), browsers see https.
+        format!("https://{host}"),
+    ];
+    let text = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+    match text("origin") {
+        Some(o) if o != "null" => return ours.iter().any(|x| o.eq_ignore_ascii_case(x)),
+        _ => {}
     }
-    match headers.get(header::REFERER).and_then(|h| h.to_str().ok()) {
+    if let Some(site) = text("sec-fetch-site") {
+        return site == "same-origin";
+    }
+    match text("referer") {
         Some(r) => {
             let r = r.to_ascii_lowercase();
-            r == ours || r.starts_with(&format!("{ours}/"))
+            ours.iter()
+                .any(|x| r == *x || r.starts_with(&format!("{x}/")))
         }
         None => false,
     }
