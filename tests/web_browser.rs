@@ -30,9 +30,14 @@ struct Server {
 
 impl Server {
     fn start(v: &TestVault) -> Server {
+        Self::start_with(v, &[])
+    }
+
+    fn start_with(v: &TestVault, extra: &[&str]) -> Server {
         let log = v.root.path().join("serve.log");
         let mut child = Command::new(COFFRE)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .env_remove("COFFRE_USER")
             .env_remove("COFFRE_PASSPHRASE")
             .env_remove("COFFRE_LANG")
@@ -49,7 +54,7 @@ impl Server {
             .unwrap();
         let url = line.trim().trim_end_matches('/').to_string();
         assert!(
-            url.starts_with("http://127.0.0.1:"),
+            url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"),
             "no URL printed: {line:?}; log: {}",
             std::fs::read_to_string(&log).unwrap_or_default()
         );
@@ -57,7 +62,10 @@ impl Server {
     }
 
     fn host(&self) -> String {
-        self.url.trim_start_matches("http://").to_string()
+        self.url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .to_string()
     }
 
     /// SIGTERM, then the exit status (0 expected: a clean shutdown).
@@ -134,12 +142,24 @@ fn browser() -> Browser {
             .path(Some(path))
             .headless(true)
             .sandbox(false)
-            .window_size(Some((1024, 1366)))
+            .window_size(Some((768, 1024)))
             .idle_browser_timeout(Duration::from_secs(600))
             .build()
             .unwrap(),
     )
     .unwrap()
+}
+
+/// With `COFFRE_SCREENSHOTS=DIR`, saves the page as `DIR/NAME.png` (the
+/// README's pictures are made this way; a tablet's width).
+fn shot(tab: &Tab, name: &str) {
+    if let Ok(dir) = std::env::var("COFFRE_SCREENSHOTS") {
+        use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+        let png = tab
+            .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+            .unwrap();
+        std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
+    }
 }
 
 fn eval(tab: &Tab, js: &str) -> Value {
@@ -203,6 +223,9 @@ fn login(b: &Browser, s: &Server, user: &str, pass: &str) -> Arc<Tab> {
     let ctx = b.new_context().unwrap();
     let tab = ctx.new_tab().unwrap();
     goto(&tab, &format!("{}/login", s.url));
+    if user == "dir.martin" {
+        shot(&tab, "login");
+    }
     tab.wait_for_element("#user").unwrap().click().unwrap();
     tab.type_str(user).unwrap();
     set(&tab, "#passphrase", pass);
@@ -423,6 +446,7 @@ fn the_web_application_in_a_real_browser() {
         .click()
         .unwrap();
     edu.type_str(&hostile).unwrap();
+    shot(&edu, "note");
     click(&edu, "#note-form button[type=submit]");
     assert!(
         edu.get_url().contains(&format!("/dossiers/{dossier}")),
@@ -461,6 +485,7 @@ fn the_web_application_in_a_real_browser() {
     );
     click(&edu, "#note-form button[type=submit]");
     let page_text = text(&edu);
+    shot(&edu, "dossier");
     assert!(page_text.contains(&amended), "the amended text is shown");
     assert!(
         !page_text.contains(&typed),
@@ -572,6 +597,7 @@ fn the_web_application_in_a_real_browser() {
     );
     click(&dir, "form.card button[type=submit]");
     dir.wait_for_element("#break-glass-banner").unwrap();
+    shot(&dir, "break-glass");
     assert!(
         dir.find_element("[data-entry]").is_ok(),
         "the dossier is open"
@@ -589,6 +615,7 @@ fn the_web_application_in_a_real_browser() {
         &format!("{}/audit/historique?dossier={dossier}", server.url),
     );
     let history = text(&dpo);
+    shot(&dpo, "audit-history");
     assert!(history.contains(&justification), "{history}");
     assert!(dpo.find_element("tr[data-break-glass]").is_ok());
 
@@ -606,6 +633,7 @@ fn the_web_application_in_a_real_browser() {
         text(&me)
     );
     let mine = text(&me);
+    shot(&me, "moi");
     assert!(mine.contains(&person_name), "the person sees their name");
     assert!(
         mine.contains("Éducateur·rice spécialisé·e"),
@@ -765,4 +793,86 @@ fn demo_serve_builds_the_demo_and_serves_it() {
         .status();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "clean shutdown");
+}
+
+#[test]
+fn serve_over_tls_with_the_establishments_certificate() {
+    let v = TestVault::new();
+    let (cert, key) = (
+        v.root.path().join("cert.pem"),
+        v.root.path().join("key.pem"),
+    );
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is needed to make a test certificate");
+    assert!(made.success());
+    let mut server = Server::start_with(
+        &v,
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+    let host = server.host();
+    // A TLS client gets the page, with HSTS.
+    let mut client = Command::new("openssl")
+        .args([
+            "s_client",
+            "-quiet",
+            "-connect",
+            &host,
+            "-servername",
+            "localhost",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    client
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!("GET /login HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .unwrap();
+    let out = client.wait_with_output().unwrap();
+    let answer = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("strict-transport-security: max-age="),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("; secure"),
+        "the cookies are Secure: {answer}"
+    );
+    // Plain HTTP on the TLS port gets no page.
+    let mut s = std::net::TcpStream::connect(&host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = s.write_all(format!("GET /login HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
+    assert_eq!(server.stop(), 0, "clean shutdown");
 }
