@@ -603,6 +603,57 @@ fn the_web_application_in_a_real_browser() {
         "the dossier is open"
     );
 
+    // ---- the director manages staff and the care team from the browser.
+    goto(&dir, &format!("{}/personnel", server.url));
+    assert!(dir.find_element("tr[data-staff='edu.web']").is_ok());
+    set(&dir, "#new-id", "new.web");
+    set(&dir, "#new-name", "Nouvelle Recrue");
+    set(&dir, "#new-profession", "educateur-specialise");
+    set(
+        &dir,
+        "#new-passphrase",
+        "correct-horse-battery-staple-web-42",
+    );
+    click(&dir, "form[action='/personnel'] button[type=submit]");
+    assert!(
+        text(&dir).contains("membre du personnel new.web ajouté"),
+        "{}",
+        text(&dir)
+    );
+    goto(&dir, &format!("{}/dossiers/{dossier}/equipe", server.url));
+    set(&dir, "#staff", "new.web");
+    click(&dir, "form.card button[type=submit]");
+    assert!(
+        dir.find_element("li[data-staff='new.web']").is_ok(),
+        "{}",
+        text(&dir)
+    );
+    goto(&dir, &format!("{}/personnel", server.url));
+    set(&dir, "#p-new\\.web", "aide-soignant");
+    click(
+        &dir,
+        "form[action='/personnel/new.web/profession'] button[type=submit]",
+    );
+    assert!(
+        text(&dir).contains("new.web est désormais Aide-soignant"),
+        "{}",
+        text(&dir)
+    );
+    click(
+        &dir,
+        "form[action='/personnel/new.web/revoquer'] button[type=submit]",
+    );
+    assert!(text(&dir).contains("new.web révoqué·e"), "{}", text(&dir));
+    // The revoked member cannot log in.
+    let ctx = b.new_context().unwrap();
+    let gone = ctx.new_tab().unwrap();
+    goto(&gone, &format!("{}/login", server.url));
+    set(&gone, "#user", "new.web");
+    set(&gone, "#passphrase", "correct-horse-battery-staple-web-42");
+    click(&gone, "form.card button[type=submit]");
+    assert!(gone.get_url().ends_with("/login"), "{}", gone.get_url());
+    assert!(gone.find_element("#login-error").is_ok());
+
     // ---- the DPO sees the break-glass with its justification.
     let dpo = login(&b, &server, "dpo.web", v.pass("dpo.web"));
     goto(&dpo, &format!("{}/audit", server.url));
@@ -652,6 +703,26 @@ fn the_web_application_in_a_real_browser() {
         text(&me)
     );
     assert!(text(&me).contains(&remark));
+    let person_cookie = me
+        .get_cookies()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "__Host-coffre")
+        .expect("the person's session cookie");
+    let (status, h, body) = http(
+        &server.host(),
+        "GET",
+        "/moi/export.json",
+        &[("Cookie", &format!("__Host-coffre={}", person_cookie.value))],
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(h["content-disposition"].starts_with("attachment"));
+    let export: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(export["dossier"]["id"], dossier.as_str());
+    assert!(export["access_history"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty()));
 
     // ---- the headers, on a page and on an error; the Host check.
     let (status, h, _) = http(&server.host(), "GET", "/login", &[], "");
