@@ -162,6 +162,55 @@ fn shot(tab: &Tab, name: &str) {
     }
 }
 
+/// axe-core (`npm install --prefix target/axe axe-core@4`, done by `.ci/run`),
+/// the reference accessibility checker; `COFFRE_AXE_JS` may name its file.
+fn axe_source() -> Option<String> {
+    let path = std::env::var("COFFRE_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/axe/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Some(s),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!(
+                "axe-core is missing at {} (.ci/run installs it)",
+                path.display()
+            )
+        }
+        Err(_) => {
+            eprintln!("axe-core not installed: accessibility not checked (npm install --prefix target/axe axe-core@4)");
+            None
+        }
+    }
+}
+
+/// Runs axe-core on the page: no serious or critical violation of WCAG 2.1
+/// A/AA rules.
+fn check_accessibility(tab: &Tab, axe: &Option<String>, page: &str) {
+    let Some(src) = axe else { return };
+    eval(tab, src);
+    let r = tab
+        .evaluate(
+            "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}).then(r => JSON.stringify({passes: r.passes.length, bad: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(' '))])}))",
+            true,
+        )
+        .unwrap();
+    let found: Value = serde_json::from_str(
+        &r.value
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+    )
+    .unwrap();
+    assert!(
+        found["passes"].as_u64().unwrap_or(0) > 0,
+        "{page}: axe checked nothing"
+    );
+    let found = found["bad"].to_string();
+    assert_eq!(found, "[]", "{page}: accessibility violations (axe-core)");
+}
+
 fn eval(tab: &Tab, js: &str) -> Value {
     tab.evaluate(js, false)
         .unwrap_or_else(|e| panic!("evaluate {js}: {e}"))
@@ -225,6 +274,7 @@ fn login(b: &Browser, s: &Server, user: &str, pass: &str) -> Arc<Tab> {
     goto(&tab, &format!("{}/login", s.url));
     if user == "dir.martin" {
         shot(&tab, "login");
+        check_accessibility(&tab, &axe_source(), "login");
     }
     tab.wait_for_element("#user").unwrap().click().unwrap();
     tab.type_str(user).unwrap();
@@ -374,6 +424,7 @@ fn the_web_application_in_a_real_browser() {
 
     let mut server = Server::start(&v);
     let b = browser();
+    let axe = axe_source();
     // A session left idle from here on.
     let idle = login(&b, &server, "inf.web", v.pass("inf.web"));
     let idle_since = std::time::Instant::now();
@@ -390,6 +441,12 @@ fn the_web_application_in_a_real_browser() {
             );
             assert!(text(&tab).contains("Action impossible"), "{}", text(&tab));
             continue;
+        }
+        if *id == "edu.web" {
+            check_accessibility(&tab, &axe, "dossier");
+            goto(&tab, &format!("{}/dossiers", server.url));
+            check_accessibility(&tab, &axe, "dossiers");
+            goto(&tab, &format!("{}/dossiers/{dossier}", server.url));
         }
         let page = seen_on_page(&tab);
         let cli = &cli_seen[id];
@@ -447,6 +504,7 @@ fn the_web_application_in_a_real_browser() {
         .unwrap();
     edu.type_str(&hostile).unwrap();
     shot(&edu, "note");
+    check_accessibility(&edu, &axe, "note form");
     click(&edu, "#note-form button[type=submit]");
     assert!(
         edu.get_url().contains(&format!("/dossiers/{dossier}")),
@@ -598,6 +656,7 @@ fn the_web_application_in_a_real_browser() {
     click(&dir, "form.card button[type=submit]");
     dir.wait_for_element("#break-glass-banner").unwrap();
     shot(&dir, "break-glass");
+    check_accessibility(&dir, &axe, "dossier under break-glass");
     assert!(
         dir.find_element("[data-entry]").is_ok(),
         "the dossier is open"
@@ -605,6 +664,7 @@ fn the_web_application_in_a_real_browser() {
 
     // ---- the director manages staff and the care team from the browser.
     goto(&dir, &format!("{}/personnel", server.url));
+    check_accessibility(&dir, &axe, "staff");
     assert!(dir.find_element("tr[data-staff='edu.web']").is_ok());
     set(&dir, "#new-id", "new.web");
     set(&dir, "#new-name", "Nouvelle Recrue");
@@ -657,6 +717,7 @@ fn the_web_application_in_a_real_browser() {
     // ---- the DPO sees the break-glass with its justification.
     let dpo = login(&b, &server, "dpo.web", v.pass("dpo.web"));
     goto(&dpo, &format!("{}/audit", server.url));
+    check_accessibility(&dpo, &axe, "audit");
     assert_eq!(
         eval(&dpo, "document.querySelector('#verify-status').dataset.ok"),
         "true"
@@ -667,6 +728,7 @@ fn the_web_application_in_a_real_browser() {
     );
     let history = text(&dpo);
     shot(&dpo, "audit-history");
+    check_accessibility(&dpo, &axe, "access history");
     assert!(history.contains(&justification), "{history}");
     assert!(dpo.find_element("tr[data-break-glass]").is_ok());
 
@@ -685,6 +747,7 @@ fn the_web_application_in_a_real_browser() {
     );
     let mine = text(&me);
     shot(&me, "moi");
+    check_accessibility(&me, &axe, "/moi");
     assert!(mine.contains(&person_name), "the person sees their name");
     assert!(
         mine.contains("Éducateur·rice spécialisé·e"),
