@@ -886,6 +886,16 @@ fn serve_refuses_bad_addresses_with_usage_errors() {
         "/nonexistent.key",
     ]);
     r.expect_code(2, "unreadable TLS files");
+    // A port already taken: the server cannot listen (exit code 1).
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let r = v.anon(&["serve", "--listen", &addr]);
+    r.expect_code(1, "port in use");
+    assert!(
+        r.stderr.contains(&addr),
+        "the message names the address: {}",
+        r.stderr
+    );
 }
 
 #[test]
