@@ -858,6 +858,20 @@ fn the_web_application_in_a_real_browser() {
         "the log names route templates: {log}"
     );
     assert!(!log.contains(&dossier), "the log holds no id");
+    // One audit entry per dossier page, as for the CLI: the doctor read the
+    // dossier once with the CLI and once in the browser.
+    let reads = v.audit_log(
+        "dpo.web",
+        &[
+            "--actor",
+            "dr.web",
+            "--action",
+            "dossier.read",
+            "--dossier",
+            &dossier,
+        ],
+    );
+    assert_eq!(reads.len(), 2, "{reads:?}");
     // The vault is intact and the CLI sees the web's writes.
     v.verify()
         .expect_code(0, "audit verify after the web session");
