@@ -195,7 +195,7 @@ pub async fn staff_add(State(app): S, headers: HeaderMap, Form(f): Form<AddStaff
         Ok(pending) => {
             let mut notice = tr!("cli-staff-added", id = who);
             if !pending.is_empty() {
-                notice.push_str(" ");
+                notice.push(' ');
                 notice.push_str(&tr!("cli-staff-pending", keys = pending.join(", ")));
             }
             staff_page(&app, &headers, Some(notice)).await

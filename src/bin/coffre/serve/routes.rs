@@ -408,10 +408,14 @@ pub async fn login(
     match unlocked {
         Ok(s) => {
             let profession = s.profession().to_string();
-            match app
-                .sessions
-                .open(&app, Live { who: Who::Staff(s) }, user, profession)
-            {
+            match app.sessions.open(
+                &app,
+                Live {
+                    who: Who::Staff(Box::new(s)),
+                },
+                user,
+                profession,
+            ) {
                 Ok((id, _)) => {
                     let resp =
                         with_cookie(see_other("/"), &security::set_cookie(COOKIE, &id, None));

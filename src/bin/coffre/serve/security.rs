@@ -34,7 +34,7 @@ pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
         .and_then(|h| h.to_str().ok())
         .map(str::to_ascii_lowercase);
     let mut resp = match host {
-        Some(h) if app.hosts.iter().any(|a| *a == h) => next.run(req).await,
+        Some(h) if app.hosts.contains(&h) => next.run(req).await,
         _ => {
             log_line(
                 req.method(),

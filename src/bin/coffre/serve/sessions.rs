@@ -16,7 +16,7 @@ use super::App;
 /// Who is logged in.
 pub enum Who {
     /// A staff member, through the library's `Session`.
-    Staff(Session<'static>),
+    Staff(Box<Session<'static>>),
     /// The person supported, through their own access.
     Person(PersonSession<'static>),
 }
