@@ -38,13 +38,6 @@ pub struct App {
     pub lang: coffre::i18n::Lang,
 }
 
-impl App {
-    /// `https://host` or `http://host`, the only origin POSTs are accepted from.
-    pub fn origin_of(&self, host: &str) -> String {
-        format!("{}://{host}", if self.tls { "https" } else { "http" })
-    }
-}
-
 /// A new folder for `coffre demo --serve` without `--dir`.
 pub fn demo_dir() -> Result<PathBuf, Error> {
     let bytes = coffre::crypto::key::random_bytes::<4>()?;

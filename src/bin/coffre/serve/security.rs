@@ -120,12 +120,17 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<u64>) -> String {
 /// page script can set) must say `same-origin`, or else the `Referer` must be
 /// ours. Anything else is refused.
 pub fn same_origin(app: &App, headers: &HeaderMap) -> bool {
+    origin_is_ours(app.tls, headers)
+}
+
+/// [`same_origin`] for a server reached over TLS or not.
+fn origin_is_ours(tls: bool, headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };
     let host = host.to_ascii_lowercase();
     let ours = [
-        app.origin_of(&host),
+        format!("{}://{host}", if tls { "https" } else { "http" }),
         // Behind a TLS proxy (`--insecure-http`), browsers see https.
         format!("https://{host}"),
     ];
@@ -202,5 +207,105 @@ impl Throttle {
             let level = b.get(&k).map_or(BURST, Self::level);
             b.insert(k, ((level - 1.0).max(0.0), Instant::now()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_our_own_origin_may_post() {
+        let host = ("host", "127.0.0.1:8080");
+        assert!(origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "http://127.0.0.1:8080")])
+        ));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "http://evil.example")])
+        ));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "http://127.0.0.1:8081")])
+        ));
+        // Origin: null (no-referrer) needs Fetch Metadata saying same-origin.
+        assert!(origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")])
+        ));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "null"), ("sec-fetch-site", "cross-site")])
+        ));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "null")])
+        ));
+        // Without Origin: the Referer, exactly our origin and not a look-alike.
+        assert!(origin_is_ours(
+            false,
+            &headers(&[host, ("referer", "http://127.0.0.1:8080/login")])
+        ));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[host, ("referer", "http://127.0.0.1:8080.evil.example/")])
+        ));
+        assert!(!origin_is_ours(false, &headers(&[host])));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[("origin", "http://127.0.0.1:8080")])
+        ));
+    }
+
+    #[test]
+    fn csrf_tokens_must_match_exactly() {
+        assert!(csrf_ok("abc123", "abc123"));
+        assert!(!csrf_ok("abc123", "abc124"));
+        assert!(!csrf_ok("abc123", ""));
+        assert!(!csrf_ok("", ""), "an empty expected token never matches");
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let h = headers(&[("cookie", "a=1; __Host-coffre=xyz; __Host-coffre-login=n")]);
+        assert_eq!(cookie(&h, COOKIE).as_deref(), Some("xyz"));
+        assert_eq!(cookie(&h, LOGIN_COOKIE).as_deref(), Some("n"));
+        assert_eq!(cookie(&h, "__Host-other"), None);
+        let c = set_cookie(COOKIE, "v", None);
+        for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Secure"] {
+            assert!(c.contains(part), "{c}");
+        }
+        assert!(!c.contains("Domain"), "a __Host- cookie has no Domain");
+    }
+
+    #[test]
+    fn five_failures_then_one_attempt_a_minute_per_account_and_address() {
+        let t = Throttle::default();
+        let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        let other_ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+        for _ in 0..5 {
+            assert!(t.may_try("a.user", ip));
+            t.failed("a.user", ip);
+        }
+        assert!(!t.may_try("a.user", ip), "the sixth attempt waits");
+        assert!(
+            !t.may_try("a.user", other_ip),
+            "per account, whatever the address"
+        );
+        assert!(
+            !t.may_try("b.user", ip),
+            "per address, whatever the account"
+        );
+        assert!(t.may_try("b.user", other_ip));
     }
 }
