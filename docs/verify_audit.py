@@ -26,6 +26,7 @@ Exit status: 0 valid, 5 invalid, 2 usage.
 """
 import base64
 import binascii
+import datetime
 import hashlib
 import json
 import re
@@ -260,6 +261,11 @@ def signer_keys(vault_dir, lines):
         elif kind == "prune":
             if "prune-audit" not in profs.get(staff.get(signer, {}).get("profession"), {}).get("can", []):
                 fail(f"entry {n}: '{signer}' may not prune the access trail")
+            # The cutoff is at most the fact's own time minus the retention.
+            when = datetime.datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+            if fact["cutoff"] > when - retention_secs(policy):
+                fail(f"entry {n}: the prune's cutoff is later than its time minus the retention")
         elif kind == "person":
             if fact.get("key"):
                 persons[fact["dossier"]] = bytes.fromhex(fact["key"])
@@ -268,6 +274,18 @@ def signer_keys(vault_dir, lines):
     # {staff id: [(from, until, key)]}: a key signs checkpoints of sizes from <= s < until.
     return {sid: [(f, u if u is not None else float("inf"), k) for f, u, k in m["keys"]]
             for sid, m in staff.items()}, vault_id
+
+
+def retention_secs(policy):
+    """The policy's [audit] trail_retention in seconds (default 1 year; a year is
+    365.25 days, a month a twelfth of it), as docs/audit-format.md says."""
+    text = str(policy.get("audit", {}).get("trail_retention", "1 year")).strip()
+    m = re.fullmatch(r"([0-9]+)\s*(d|day|days|m|month|months|y|year|years)", text)
+    if not m:
+        fail(f"policy.toml: trail_retention '{text}' is not a period")
+    year = 31_557_600
+    unit = {"d": 86_400, "m": year // 12, "y": year}[m.group(2)[0]]
+    return int(m.group(1)) * unit
 
 
 def check_prunes(lines):

@@ -74,8 +74,11 @@ fn forge_store(dir: &Path, ops: Vec<Op>) {
 /// prunes, confirming the clock jump the aged commands made.
 fn export_and_prune(v: &TestVault) {
     let export = v.root.path().join(format!("{}.cp", marker("export")));
-    v.anon(&["audit", "checkpoint", "--out", export.to_str().unwrap()])
-        .expect_code(0, "export a checkpoint");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export a checkpoint");
     let r = v.as_user("p.dpo", &["audit", "prune", "--yes", "--confirm-clock"]);
     r.expect_code(0, "prune");
     assert!(r.stdout.contains("pruned"), "{}", r.stdout);
@@ -88,7 +91,7 @@ fn filler(seq: usize, prev: &[u8; 32], time: &str, len: usize) -> Vec<u8> {
             "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"{time}\",\"actor\":\"dir.martin\",\
              \"profession\":\"directeur\",\"action\":\"dossier.list\",\"dossier\":null,\"entry\":null,\
              \"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":\"{pad}\",\
-             \"justification\":null}}",
+             \"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
             hex::encode(prev)
         )
     };
@@ -218,13 +221,16 @@ fn a_prune_of_the_line_a_member_last_saw_keeps_the_vault_valid() {
         .expect_code(0, "the educator comes back");
 }
 
-/// A pruned line keeps the exact length and the leaf hash — an unsalted
-/// SHA-256 — of the line it replaces. Everything in a read's line but the
-/// reader, the dossier and the second is known or guessable from the rest of
-/// the log (`seq`, `prev`, the actions, category sets, staff and dossier ids
-/// of the lines kept). Anyone with the log confirms who read which dossier.
+/// A pruned line keeps the exact length and the leaf hash of the line it
+/// replaces. Everything in a read's line but the reader, the dossier, the
+/// second and the line's 128-bit `nonce` is known or guessable from the rest
+/// of the log (`seq`, `prev`, the actions, category sets, staff and dossier
+/// ids of the lines kept). The search below tries every such candidate: given
+/// the nonce (taken from a copy of the log made before the prune, which the
+/// attacker does not have) it finds the pruned read — so the search is
+/// complete and the nonce is the only thing standing in the way; with the
+/// pruned log alone there is no nonce to try but all 2^128.
 #[test]
-#[ignore = "fault: the leaf a pruned line keeps is an unsalted hash of a guessable line: reader and dossier are recovered by trying the candidates"]
 fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
     let mut v = TestVault::new();
     let lib = shim(v.root.path());
@@ -250,6 +256,7 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
                 .expect_code(0, "read");
         }
     }
+    let before = lines(&v.audit_path());
     export_and_prune(&v);
 
     // The attacker reads the pruned log only.
@@ -280,7 +287,29 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
         add(&mut dossiers, e["dossier"].to_string());
         add(&mut cats, e["categories"].to_string());
     }
-    let mut found = Vec::new();
+    // Every line draws its own nonce: 32 hex digits, never repeated.
+    let nonces: Vec<String> = before
+        .iter()
+        .map(|l| json(l)["nonce"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(nonces
+        .iter()
+        .all(|n| n.len() >= 32 && n.bytes().all(|b| b.is_ascii_hexdigit())));
+    let random: std::collections::BTreeSet<&str> = nonces.iter().map(|n| &n[..32]).collect();
+    assert_eq!(random.len(), nonces.len(), "a nonce repeats");
+    // Nor does a pruned line's length tell the reads apart: every read of
+    // either dossier by either educator had the same padded length.
+    let read_lengths: std::collections::BTreeSet<usize> = before
+        .iter()
+        .filter(|l| contains_bytes(l, b"\"action\":\"dossier.read\""))
+        .map(|l| l.len())
+        .collect();
+    assert_eq!(
+        read_lengths.len(),
+        1,
+        "read lines of different lengths: {read_lengths:?}"
+    );
+    let (mut found, mut found_with_nonce) = (Vec::new(), Vec::new());
     for (i, l) in log.iter().enumerate() {
         let Some(target) = parse_pruned(l).map(|p| p.leaf) else {
             continue;
@@ -298,11 +327,18 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
                                      \"actor\":\"{actor}\",\"profession\":\"{prof}\",\"action\":\"{action}\",\
                                      \"dossier\":{dossier},\"entry\":null,\"target\":null,\"categories\":{c},\
                                      \"outcome\":\"{outcome}\",\"break_glass\":false,\"detail\":null,\
-                                     \"justification\":null}}",
+                                     \"justification\":null,\"nonce\":\"",
                                     i + 1
                                 );
-                                if cand.len() == l.len() && leaf_hash(cand.as_bytes()) == target {
+                                // The attacker's best guess: any nonce.
+                                let guess = format!("{cand}{}\"}}", "0".repeat(32));
+                                if guess.len() == l.len() && leaf_hash(guess.as_bytes()) == target {
                                     found.push(format!("{actor} {action} {dossier}"));
+                                }
+                                // With the real nonce, which only the copy made before knows.
+                                let known = format!("{cand}{}\"}}", nonces[i]);
+                                if known.len() == l.len() && leaf_hash(known.as_bytes()) == target {
+                                    found_with_nonce.push(format!("{actor} {action} {dossier}"));
                                 }
                             }
                         }
@@ -315,6 +351,12 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
         found.is_empty(),
         "pruned entries recovered from their leaves: {found:?}"
     );
+    assert!(
+        found_with_nonce
+            .iter()
+            .any(|f| f.starts_with("e.petit dossier.read") && f.contains(&d2)),
+        "the search is complete given the nonce: {found_with_nonce:?}"
+    );
 }
 
 /// The clock check judges each step between consecutive entries (at most 45
@@ -323,7 +365,6 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
 /// with no `--confirm-clock`. The prune's own time is a year ahead, so its
 /// cutoff lets it erase a read made today, well within the retention.
 #[test]
-#[ignore = "fault: a clock walked forward in 40-day steps prunes reads still within retention, with no --confirm-clock"]
 fn a_prune_never_reaches_a_read_within_retention_without_a_confirmed_clock() {
     let mut v = TestVault::new();
     let lib = shim(v.root.path());
@@ -334,8 +375,11 @@ fn a_prune_never_reaches_a_read_within_retention_without_a_confirmed_clock() {
     v.as_user("e.petit", &["dossier", "show", &d])
         .expect_code(0, "today's read");
     let export = v.root.path().join("export.cp");
-    v.anon(&["audit", "checkpoint", "--out", export.to_str().unwrap()])
-        .expect_code(0, "export");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
     for k in 1..=10 {
         v.as_user_at(&lib, k * 40 * DAY, "p.dpo", &["audit", "log"])
             .expect_code(0, "a DPO command under a clock moved on");
@@ -427,8 +471,11 @@ fn a_prune_interrupted_after_its_fact_is_completed_at_the_next_opening() {
     v.as_user("e.petit", &["dossier", "show", &d])
         .expect_code(0, "today's read");
     let export = v.root.path().join("export.cp");
-    v.anon(&["audit", "checkpoint", "--out", export.to_str().unwrap()])
-        .expect_code(0, "export");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
     // The vault as the DPO's command finds it.
     let before = v.root.path().join("before");
     let st = std::process::Command::new("cp")
@@ -566,7 +613,7 @@ fn a_colleagues_note_resealed_by_a_key_holder_is_refused() {
             })
             .expect("the educator holds the daily-life key");
         let data_key = Key32::from_slice(&data_key).unwrap();
-        let vkey = layout::version(&entry, 1);
+        let vkey = layout::version(&d, &entry, 1);
         let mut ver: VersionRecord =
             decode(&store.get(&vkey).unwrap().unwrap(), "version").unwrap();
         let f = &mut ver.fields[0];
@@ -581,4 +628,157 @@ fn a_colleagues_note_resealed_by_a_key_holder_is_refused() {
         "the colleague's note now says what the educator wrote, under the colleague's name"
     );
     r.expect_code(5, "a note re-sealed outside coffre");
+}
+
+/// Unsigned lines appended to the log "by" another member, dated in steps up to
+/// a year ahead, are adopted at the next opening; they must not vouch for the
+/// clock: the DPO's routine prune, under a clock set that far, keeps today's
+/// read.
+#[test]
+fn appended_unsigned_lines_do_not_vouch_for_a_clock_set_forward() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "today's read");
+    let export = v.root.path().join("export.cp");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
+    let mut log = lines(&v.audit_path());
+    for k in 1..=10 {
+        let prev = line_leaf(log.last().unwrap());
+        let line = filler(
+            log.len() + 1,
+            &prev,
+            &rfc3339(now_secs() + k * 40 * DAY),
+            400,
+        );
+        log.push(line);
+    }
+    write_lines(&v.audit_path(), &log);
+    let r = v.as_user_at(
+        &lib,
+        400 * DAY,
+        "p.dpo",
+        &["audit", "prune", "--yes", "--beyond-export"],
+    );
+    let kept = lines(&v.audit_path()).iter().any(|l| {
+        contains_bytes(l, b"\"action\":\"dossier.read\"")
+            && contains_bytes(l, b"\"actor\":\"e.petit\"")
+    });
+    assert!(
+        kept,
+        "today's read was pruned (exit {}: {})",
+        r.code, r.stdout
+    );
+}
+
+/// A prune fact appended by hand — unsigned, or signed but dated a year ahead —
+/// is not carried out by the next opening: the reads it names stay, and the
+/// opening fails (exit 5) naming the problem.
+#[test]
+fn a_prune_fact_found_in_the_log_is_verified_before_anything_is_erased() {
+    let mut v = TestVault::new();
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "the read to hide");
+    let log = lines(&v.audit_path());
+    let reads: Vec<usize> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| contains_bytes(l, b"\"action\":\"dossier.read\""))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert!(!reads.is_empty());
+    // The fact's positions digest over the reads, as Coffre computes it.
+    let positions: Vec<coffre::audit::prune::Position> = reads
+        .iter()
+        .map(|&p| coffre::audit::prune::Position {
+            seq: p as u64,
+            prev: coffre::audit::prune::line_prev(&log[p - 1]).unwrap(),
+            leaf: line_leaf(&log[p - 1]),
+        })
+        .collect();
+    let digest = hex::encode(coffre::audit::prune::positions_digest(positions.iter()));
+    let seq = log.len() + 1;
+    let prev = hex::encode(line_leaf(log.last().unwrap()));
+    let fact = format!(
+        "{{\"kind\":\"prune\",\"cutoff\":{},\"first\":{},\"last\":{},\"count\":{},\"positions\":\"{digest}\",\"counts\":[]}}",
+        now_secs() + 60,
+        reads[0],
+        reads[reads.len() - 1],
+        reads.len()
+    );
+    let line = format!(
+        "{{\"v\":3,\"seq\":{seq},\"prev\":\"{prev}\",\"time\":\"{}\",\"actor\":\"p.dpo\",\"profession\":\"dpo\",\
+         \"action\":\"audit.prune\",\"dossier\":null,\"entry\":null,\"target\":null,\"categories\":[],\
+         \"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\
+         \"nonce\":\"00112233445566778899aabbccddeeff\",\"fact\":{fact},\"signer\":\"p.dpo\",\"sig\":\"{}\"}}",
+        rfc3339(now_secs() + 400 * DAY),
+        "0".repeat(128)
+    );
+    let mut forged = log.clone();
+    forged.push(line.into_bytes());
+    write_lines(&v.audit_path(), &forged);
+    let r = v.as_user("e.petit", &["dossier", "show", &d]);
+    assert_ne!(r.code, 0, "a forged prune fact was accepted: {}", r.stdout);
+    let after = lines(&v.audit_path());
+    for &p in &reads {
+        assert!(!is_pruned(&after[p - 1]), "read at entry {p} was erased");
+    }
+}
+
+/// `audit checkpoint --out` without logging in exports the checkpoint but does
+/// not move the prune's limit; the DPO's own export does, audited.
+#[test]
+fn only_a_member_who_may_prune_moves_the_export_limit() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d])
+        .expect_code(0, "an old read");
+    v.add_entry("dir.martin", &d, "identity", &["text=aujourd'hui"]);
+    let anon = v.root.path().join("anon.cp");
+    v.anon(&["audit", "checkpoint", "--out", anon.to_str().unwrap()])
+        .expect_code(0, "an export without logging in");
+    let r = v.as_user(
+        "p.dpo",
+        &["--json", "audit", "prune", "--yes", "--confirm-clock"],
+    );
+    r.expect_code(0, "prune held back");
+    assert!(
+        r.stdout.contains("\"count\":0") || r.stdout.contains("\"count\": 0"),
+        "{}",
+        r.stdout
+    );
+    let dpo = v.root.path().join("dpo.cp");
+    v.as_user(
+        "e.petit",
+        &["audit", "checkpoint", "--out", dpo.to_str().unwrap()],
+    )
+    .expect_code(3, "an educator may not set the limit");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", dpo.to_str().unwrap()],
+    )
+    .expect_code(0, "the DPO's export");
+    let r = v.as_user("p.dpo", &["audit", "prune", "--yes", "--confirm-clock"]);
+    r.expect_code(0, "prune");
+    assert!(
+        lines(&v.audit_path()).iter().any(|l| is_pruned(l)),
+        "the old read is pruned once the DPO exported: {}",
+        r.stdout
+    );
 }

@@ -38,6 +38,8 @@ fn entry(
         break_glass: false,
         detail: None,
         justification: None,
+        // Drawn at random for each line; fixed here for the example.
+        nonce: format!("{:032x}", 0x5eed_0000u64 + seq),
         fact: None,
         signer: None,
         sig: None,

@@ -135,8 +135,11 @@ fn aged_and_pruned() -> Aged {
     held.expect_code(0, "prune without an export");
     assert!(held.stdout.contains("nothing to prune"), "{}", held.stdout);
     let export = v.root.path().join("before.cp");
-    v.anon(&["audit", "checkpoint", "--out", export.to_str().unwrap()])
-        .expect_code(0, "export");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
     // A member who may not prune is refused; a dry run changes nothing.
     v.as_user("e.petit", &["audit", "prune", "--yes", "--confirm-clock"])
         .expect_code(3, "an educator may not prune");

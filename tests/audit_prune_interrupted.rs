@@ -112,8 +112,11 @@ fn aged() -> Aged {
     }
     assert_eq!(old_reads.len(), OLD_READS);
     let export = v.root.path().join("export.cp");
-    v.anon(&["audit", "checkpoint", "--out", export.to_str().unwrap()])
-        .expect_code(0, "export");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
     Aged {
         v,
         dossier: d,

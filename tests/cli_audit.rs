@@ -602,7 +602,7 @@ fn line_spliced_from_another_vault_is_refused() {
 /// to the disk can make one (SHA-256 needs no key).
 fn forged_line(seq: u64, prev_line: &str, actor: &str, dossier: &str) -> String {
     format!(
-        "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"{actor}\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{dossier}\",\"entry\":null,\"target\":null,\"categories\":[\"medical\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null}}",
+        "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"{actor}\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{dossier}\",\"entry\":null,\"target\":null,\"categories\":[\"medical\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
         hex::encode(leaf(prev_line))
     )
 }

@@ -242,3 +242,50 @@ fn restoring_a_backup_kept_for_months_is_not_taken_for_a_clock_jump() {
     assert_eq!(code, 0, "the step to the restore is expected: {out}{err}");
     assert!(!err.contains("clock"), "{err}");
 }
+
+/// One member walks the clock forward in steps the step check accepts (44
+/// days, within the 45-day allowance), running a command at each, until a
+/// dossier closed today looks two years old. Without `--confirm-clock` the
+/// erasure counts from what other members' work vouches for (today), so it
+/// erases nothing; the confirmation, audited, is what lets it go ahead.
+#[test]
+fn a_clock_walked_forward_by_one_member_erases_nothing_without_a_confirmation() {
+    let mut tv = TestVault::new();
+    tv.add_staff("e.walk", "Eva Marche", "educateur-specialise", true);
+    let admin = tv.admin.clone();
+    let d = tv.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    tv.team_add(&admin, &d, "e.walk");
+    tv.add_entry("e.walk", &d, "daily-life", &["text=note"]);
+    tv.as_user(&admin, &["dossier", "close", &d])
+        .expect_code(0, "close");
+    let lib = shim(tv.root.path());
+    let step = 44 * DAY;
+    let steps = 2 * 366 * DAY / step + 1;
+    for k in 1..=steps {
+        let (code, _, err) = shifted(&tv, &lib, k * step, &admin, &["retention", "apply"]);
+        assert_eq!(code, 0, "step {k}: {err}");
+    }
+    let at = steps * step;
+    let (code, out, err) = shifted(&tv, &lib, at, &admin, &["retention", "apply", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("0 dossier(s) erased"), "{out}");
+    tv.as_user("e.walk", &["dossier", "show", &d])
+        .expect_code(0, "the dossier is still there");
+
+    let (code, out, err) = shifted(
+        &tv,
+        &lib,
+        at,
+        &admin,
+        &["retention", "apply", "--yes", "--confirm-clock"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 dossier(s) erased"), "{out}");
+    let confirmed = audit_actions(&tv).into_iter().any(|e| {
+        e["action"] == "clock.confirm"
+            && e["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("beyond other members"))
+    });
+    assert!(confirmed, "the confirmation is audited");
+}

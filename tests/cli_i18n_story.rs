@@ -332,6 +332,11 @@ fn story(lang: &'static str) -> Story {
     // What the person reads: report.html inside the encrypted export.
     let html = report_html(Path::new(&out), "export-passphrase-long enough 2026!");
     s.said.push(("export report.html".into(), html));
+    // The command line's own words: a mistyped command and a command's help.
+    s.run("usage error", None, None, None, &["retention", "lis"])
+        .expect_code(2, "a mistyped command");
+    s.run("staff --help", None, None, None, &["staff", "--help"])
+        .expect_code(0, "help");
     s
 }
 
@@ -402,6 +407,20 @@ fn the_french_story_reads_labels_and_french_dates() {
         .map(|(_, t)| t.as_str())
         .collect();
     assert!(shown.contains("Contexte médical"), "{shown}");
+    let said = |name: &str| -> String {
+        s.said
+            .iter()
+            .filter(|(step, _)| step == name)
+            .map(|(_, t)| t.clone())
+            .collect()
+    };
+    let usage = said("usage error");
+    assert!(usage.contains("commande inconnue : lis"), "{usage}");
+    let help = said("staff --help");
+    assert!(
+        help.contains("Utilisation\u{a0}:") && help.contains("Afficher l'aide"),
+        "{help}"
+    );
     assert!(shown.contains("Informations médicales"), "{shown}");
     let history: String = s
         .said

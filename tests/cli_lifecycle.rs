@@ -196,7 +196,10 @@ fn open_text(
     dk: &Key32,
 ) -> Option<String> {
     let v: VersionRecord = decode(
-        &store.get(&layout::version(entry, 1)).unwrap().unwrap(),
+        &store
+            .get(&layout::version(dossier, entry, 1))
+            .unwrap()
+            .unwrap(),
         "version",
     )
     .unwrap();

@@ -978,7 +978,10 @@ fn sealed_fields(
             "entry",
         )
         .unwrap();
-        for (_, vb) in store.scan_prefix(format!("v/{id}/").as_bytes()).unwrap() {
+        for (_, vb) in store
+            .scan_prefix(&coffre::store::layout::version_prefix(&e.dossier, &id))
+            .unwrap()
+        {
             let ver: VersionRecord = decode(&vb, "version").unwrap();
             for fld in ver.fields {
                 out.push((e.clone(), ver.version, ver.author.clone(), fld));

@@ -36,7 +36,7 @@ fn a_damaged_field_fails_alone_and_check_names_it() {
     v.as_user(&admin, &["check", "--recovery-key", &rk])
         .expect_code(0, "intact vault");
 
-    edit(&v.dir, &format!("v/{e1}/00000001"), |b| {
+    edit(&v.dir, &format!("v/{d}/{e1}/00000001"), |b| {
         let mut rec: VersionRecord = decode(&b, "x").unwrap();
         let ct = &mut rec.fields[0].ciphertext;
         let mid = ct.len() / 2;

@@ -823,7 +823,7 @@ fn whole_establishment_story() {
     use coffre::store::Store;
     let store = coffre::store::sled_store::SledStore::open(&v.dir.join("store")).unwrap();
     let versions: Vec<VersionRecord> = store
-        .scan_prefix(format!("v/{adm}/").as_bytes())
+        .scan_prefix(format!("v/{d}/{adm}/").as_bytes())
         .unwrap()
         .iter()
         .map(|(_, b)| decode::<VersionRecord>(b, "version").unwrap())

@@ -239,23 +239,32 @@ fn modified_vault_policy_stops_every_command() {
 /// while no coffre process holds the vault.
 fn edit_version(vault: &Path, entry: &str, version: u32, f: impl FnOnce(&mut VersionRecord)) {
     let store = SledStore::open(&vault.join("store")).expect("open the store directly");
-    let key = format!("v/{entry}/{version:08}").into_bytes();
-    let found: Vec<(Vec<u8>, Vec<u8>)> = store.scan_prefix(b"v/").unwrap();
-    let (_, bytes) = found
-        .iter()
-        .find(|(k, _)| *k == key)
-        .unwrap_or_else(|| panic!("no version record {}", String::from_utf8_lossy(&key)));
-    let mut rec: VersionRecord = decode(bytes, "x").unwrap();
+    let key = version_key(&store, entry, version);
+    let bytes = store.get(&key).unwrap().expect("version record");
+    let mut rec: VersionRecord = decode(&bytes, "x").unwrap();
     f(&mut rec);
     let mut b = Batch::new();
     b.put(key, encode(&rec).unwrap());
     store.commit(b).unwrap();
 }
 
+/// The store key of `entry`'s version `version` (`v/{dossier}/{entry}/{version}`),
+/// found without knowing the dossier.
+fn version_key(store: &SledStore, entry: &str, version: u32) -> Vec<u8> {
+    let suffix = format!("/{entry}/{version:08}");
+    store
+        .scan_prefix(b"v/")
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .find(|k| k.ends_with(suffix.as_bytes()))
+        .unwrap_or_else(|| panic!("no version record {suffix}"))
+}
+
 fn ciphertext(vault: &Path, entry: &str, version: u32) -> Vec<u8> {
     let store = SledStore::open(&vault.join("store")).expect("open the store directly");
     let bytes = store
-        .get(format!("v/{entry}/{version:08}").as_bytes())
+        .get(&version_key(&store, entry, version))
         .unwrap()
         .expect("version record");
     let rec: VersionRecord = decode(&bytes, "x").unwrap();
@@ -350,7 +359,7 @@ fn removed_version_record_is_an_integrity_failure() {
     {
         let store = SledStore::open(&v.dir.join("store")).unwrap();
         let mut b = Batch::new();
-        b.remove(format!("v/{e1}/{:08}", 2).into_bytes());
+        b.remove(version_key(&store, &e1, 2));
         store.commit(b).unwrap();
     }
     let r = v.as_user("dr.leroy", &["entry", "show", &e1]);

@@ -209,7 +209,7 @@ fn save(store: &SledStore, d: &str) -> Saved {
             id.clone(),
             store.get(format!("e/{id}").as_bytes()).unwrap().unwrap(),
         ));
-        versions.extend(store.scan_prefix(format!("v/{id}/").as_bytes()).unwrap());
+        versions.extend(store.scan_prefix(&layout::version_prefix(&d, &id)).unwrap());
     }
     Saved {
         dk: store.scan_prefix(format!("dk/{d}/").as_bytes()).unwrap(),
@@ -299,7 +299,7 @@ fn open_with(
         .map(|(id, b)| (id.clone(), decode(b, "entry").unwrap()))
         .collect();
     for (k, v) in &saved.versions {
-        let id = std::str::from_utf8(k).unwrap().split('/').nth(1).unwrap();
+        let id = std::str::from_utf8(k).unwrap().split('/').nth(2).unwrap();
         let e = &entries[id];
         let ver: VersionRecord = decode(v, "version").unwrap();
         for f in &ver.fields {

@@ -252,7 +252,7 @@ fn a_note_removed_or_rolled_back_in_the_store_is_detected() {
     forge(
         dir.path(),
         vec![
-            Op::Remove(layout::version(&entry, 2)),
+            Op::Remove(layout::version(&d1, &entry, 2)),
             Op::Put(layout::entry(&entry), bytes.clone()),
             Op::Put(layout::dossier_entry(&d1, &entry), bytes),
         ],
@@ -438,7 +438,7 @@ fn facts_appended_to_the_log_without_a_signers_key_are_refused() {
         let seq = lines.len() + 1;
         let fact = format!(r#"{{"kind":"team","dossier":"{d2}","member":"edu","present":true}}"#);
         let head = format!(
-            r#"{{"v":3,"seq":{seq},"prev":"{prev}","time":"2026-11-30T10:00:00Z","actor":"dir","profession":"directeur","action":"team.add","dossier":"{d2}","entry":null,"target":"edu","categories":[],"outcome":"ok","break_glass":false,"detail":null,"justification":null,"fact":{fact}"#
+            r#"{{"v":3,"seq":{seq},"prev":"{prev}","time":"2026-11-30T10:00:00Z","actor":"dir","profession":"directeur","action":"team.add","dossier":"{d2}","entry":null,"target":"edu","categories":[],"outcome":"ok","break_glass":false,"detail":null,"justification":null,"nonce":"00112233445566778899aabbccddeeff","fact":{fact}"#
         );
         let line = if signed {
             let key = coffre::audit::SigningKey::derive(b"attacker", "x").unwrap();
@@ -753,4 +753,50 @@ fn cut_the_tail(forget: bool) {
         "no longer holds"
     };
     assert!(why.contains(expected), "{why}");
+}
+
+/// A dossier still in use is made to look closed long ago in the store (its
+/// record's closing date and rule): the director's routine `retention apply
+/// --yes` must not erase it. The closing date is checked against the signed
+/// register before anything is erased.
+#[test]
+fn a_dossier_forged_as_closed_long_ago_is_not_erased() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, _) = setup(dir.path());
+    let mut rec: coffre::store::records::DossierRecord = decode(
+        &stored(dir.path(), &layout::dossier(&d1)).unwrap(),
+        "dossier",
+    )
+    .unwrap();
+    assert!(rec.closed.is_none());
+    rec.closed = Some(0);
+    rec.retention = Some("adulte".into());
+    forge(
+        dir.path(),
+        vec![Op::Put(layout::dossier(&d1), encode(&rec).unwrap())],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    {
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        integrity(
+            s.retention_apply(true, None, false),
+            "the forged closing date",
+        );
+    }
+    drop(v);
+    let after: coffre::store::records::DossierRecord = decode(
+        &stored(dir.path(), &layout::dossier(&d1)).unwrap(),
+        "dossier",
+    )
+    .unwrap();
+    assert!(after.erased.is_none(), "the dossier was erased");
+    let v = Vault::open(dir.path()).unwrap();
+    assert!(
+        !v.store()
+            .scan_prefix(&layout::data_key_prefix(&d1))
+            .unwrap()
+            .is_empty(),
+        "the dossier's keys are gone"
+    );
 }

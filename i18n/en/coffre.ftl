@@ -458,6 +458,20 @@ warning-unapplied-changes = { $count ->
     [one] { $count } change in the journal not yet applied
    *[other] { $count } changes in the journal not yet applied
 }; open the vault with coffre (any command) to apply them
+cli-person-trail-kept = This access history is kept for { $retention } (CNIL recommendation on logging); older entries are erased.
+period-days = { $n ->
+    [one] { $n } day
+   *[other] { $n } days
+}
+period-months = { $n ->
+    [one] { $n } month
+   *[other] { $n } months
+}
+period-years = { $n ->
+    [one] { $n } year
+   *[other] { $n } years
+}
+period-as-written = { $text }
 duration = { $days ->
     [0] { $hours ->
         [0] { $minutes } minutes
@@ -548,6 +562,9 @@ cli-dossier-closed = dossier { $id } closed: its retention period starts today
 cli-dossier-erased = dossier { $id } erased: its keys are destroyed
 cli-retention-dry-run = dry run: { $count } dossier(s) would be erased (add --yes):
 cli-retention-erased = { $count } dossier(s) erased:
+cli-prompt-passphrase = Passphrase for { $who }:
+cli-prompt-new-passphrase = New passphrase for { $who }:
+cli-prompt-repeat = Repeat it:
 cli-prompt-person = the person of dossier { $dossier }
 cli-prompt-export = the export
 cli-prompt-dossier = dossier { $dossier }
@@ -869,6 +886,9 @@ cli-prune-done = pruned { $period } (older than { $cutoff }, retention { $retent
 cli-prune-none = nothing to prune: { $period } (older than { $cutoff }, retention { $retention })
 cli-prune-would = would prune { $period } (older than { $cutoff }, retention { $retention })
 cli-prune-held-back = { $count } older entries are kept: the last exported checkpoint covers only { $limit } entries (export a new one with `audit checkpoint --out`, or give --beyond-export)
+prune-fact-dated-ahead = the prune under way (entry { $seq }) is dated { $time }, more than a day after this machine's clock: it is not carried on (a clock set forward, or an entry added by hand)
+cli-checkpoint-not-recorded = (exported without logging in: `audit prune` does not count on it; the DPO exports with --user to set the prune's limit)
+cli-prune-vouched = this machine's clock is ahead of the other members' activity: the retention is counted from { $time }, another member's latest activity (newer entries will wait; --confirm-clock if the clock is right)
 cli-prune-dry-run = dry run: nothing changed; give --yes to prune
 field-commitment-differs = the value of field { $field } is not the one its author wrote (re-sealed or altered)
 policy-web-idle-minutes = idle_minutes must be between 1 and 480 minutes
@@ -995,3 +1015,72 @@ web-staff-set-profession = Change profession
 web-staff-add-title = Add a staff member
 web-staff-initial-passphrase = Initial passphrase (give it to them in person)
 web-staff-add = Add
+
+
+## The DPO's dashboard: SVG pictures (src/web/charts.rs)
+chart-accesses-title = Accesses to dossiers per day by profession
+chart-accesses-desc = Successful reads and writes, per day, from { $from } to { $to }, stacked by profession: { $total } in all.
+chart-hours-title = Reads by hour of the day
+chart-hours-desc = Local time ({ $timezone }). The grey band marks working hours, from { $start }:00 to { $end }:00{ $weekends ->
+    [yes] {""}, Monday to Friday
+   *[no] {""}
+}. { $outside ->
+    [0] No read
+    [one] One read
+   *[other] { $outside } reads
+} outside working hours out of { $total }.
+chart-refusals-title = Refusals per day
+chart-refusals-desc = Requests refused by the policy, per day, from { $from } to { $to }: { $total } in all.
+chart-failed-title = Failed logins per day
+chart-failed-desc = Passphrases refused, per day, from { $from } to { $to }: { $total } in all.
+chart-break-glass-title = Break-the-glass accesses and their justifications
+chart-break-glass-desc = { $count ->
+    [0] No break-the-glass access in the period.
+    [one] One break-the-glass access in the period, numbered on the strip of days, then detailed with the person's justification in their own words.
+   *[other] { $count } break-the-glass accesses in the period, numbered on the strip of days, then detailed with each person's justification in their own words.
+}
+chart-break-glass-row = { $time } — { $who } ({ $profession }), dossier { $dossier }
+chart-justification = Justification: “{ $text }”
+chart-no-justification = No readable justification.
+chart-bursts-title = Reading bursts
+chart-bursts-desc = One bar per burst: how many different dossiers one person read within { $minutes } minutes; the line marks the threshold of { $dossiers } dossiers. { $count ->
+    [0] No burst
+    [one] One burst
+   *[other] { $count } bursts
+} in the period.
+chart-burst-label = { $who }, { $time }
+chart-threshold = threshold: { $dossiers }
+chart-none = Nothing in this period.
+chart-for-dpo-only = For the data protection officer only.
+chart-days-left-out = { $count ->
+    [one] The earliest day is not shown
+   *[other] The { $count } earliest days are not shown
+} (period too long for one picture).
+chart-day = { $day } { $month }
+chart-hour = { $hour }:00
+chart-bar = { $series }, { $when }: { $count }
+chart-legend-work-hours = Working hours ({ $start }:00 – { $end }:00)
+chart-legend-inside = Reads within working hours
+chart-legend-outside = Reads outside working hours
+chart-legend-refusals = Refusals
+chart-legend-failed = Failed logins
+chart-legend-dossiers = Different dossiers read
+report-pictures = Pictures
+
+## Command line (clap)
+help-usage-heading = Usage:
+help-commands-heading = Commands
+help-options-heading = Options
+help-arguments-heading = Arguments
+help-help-flag = Print help
+help-help-command = Print this help, or the help of the commands named
+usage-unknown-command = unknown command: { $what }
+usage-unknown-argument = unknown option: { $what }
+usage-missing-argument = missing: { $what }
+usage-missing-command = the command to run is missing
+usage-invalid-value = invalid value for { $arg }: { $value }
+usage-conflict = { $what } cannot be given with { $other }
+usage-wrong-values = wrong number of values for { $arg }
+usage-other = invalid command line
+usage-did-you-mean = did you mean { $what }?
+usage-see-help = For help: coffre --help (or coffre COMMAND --help)

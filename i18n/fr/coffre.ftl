@@ -460,6 +460,17 @@ warning-unapplied-changes = { $count ->
     [one] { $count } modification du journal des écritures pas encore appliquée
    *[other] { $count } modifications du journal des écritures pas encore appliquées
 } ; ouvrez le coffre avec coffre (n'importe quelle commande) pour les appliquer
+cli-person-trail-kept = Cet historique des accès est conservé { $retention } (recommandation de la CNIL sur la journalisation) ; les entrées plus anciennes sont effacées.
+period-days = { $n ->
+    [one] { $n } jour
+   *[other] { $n } jours
+}
+period-months = { $n } mois
+period-years = { $n ->
+    [one] { $n } an
+   *[other] { $n } ans
+}
+period-as-written = { $text }
 duration = { $days ->
     [0] { $hours ->
         [0] { $minutes } minutes
@@ -550,6 +561,9 @@ cli-dossier-closed = dossier { $id } clos : sa durée de conservation commence a
 cli-dossier-erased = dossier { $id } effacé : ses clés sont détruites
 cli-retention-dry-run = simulation : { $count } dossier(s) seraient effacés (ajoutez --yes) :
 cli-retention-erased = { $count } dossier(s) effacé(s) :
+cli-prompt-passphrase = Phrase de passe de { $who } :
+cli-prompt-new-passphrase = Nouvelle phrase de passe pour { $who } :
+cli-prompt-repeat = Tapez-la une seconde fois :
 cli-prompt-person = la personne du dossier { $dossier }
 cli-prompt-export = l'export
 cli-prompt-dossier = dossier { $dossier }
@@ -871,6 +885,9 @@ cli-prune-done = effacé : { $period } (antérieures au { $cutoff }, conservatio
 cli-prune-none = rien à effacer : { $period } (antérieures au { $cutoff }, conservation { $retention })
 cli-prune-would = serait effacé : { $period } (antérieures au { $cutoff }, conservation { $retention })
 cli-prune-held-back = { $count } entrées plus anciennes sont gardées : le dernier point de contrôle exporté ne couvre que { $limit } entrées (exportez-en un nouveau avec `audit checkpoint --out`, ou donnez --beyond-export)
+prune-fact-dated-ahead = l'effacement en cours (entrée { $seq }) est daté du { $time }, plus d'un jour après l'horloge de cette machine : il n'est pas poursuivi (horloge avancée, ou entrée ajoutée à la main)
+cli-checkpoint-not-recorded = (exporté sans ouvrir de session : `audit prune` n'en tient pas compte ; le DPO exporte avec --user pour fixer la limite de l'effacement)
+cli-prune-vouched = l'horloge de cette machine est en avance sur l'activité des autres membres : le délai est compté à partir du { $time }, dernière activité d'un autre membre (les entrées plus récentes attendront ; --confirm-clock si l'horloge est juste)
 cli-prune-dry-run = simulation : rien n'a changé ; ajoutez --yes pour effacer
 field-commitment-differs = la valeur du champ { $field } n'est pas celle que son auteur a écrite (rescellée ou modifiée)
 policy-web-idle-minutes = idle_minutes doit être compris entre 1 et 480 minutes
@@ -997,3 +1014,72 @@ web-staff-set-profession = Changer de profession
 web-staff-add-title = Ajouter un membre du personnel
 web-staff-initial-passphrase = Phrase de passe initiale (à lui transmettre en main propre)
 web-staff-add = Ajouter
+
+
+## Tableau de bord du DPO : images SVG (src/web/charts.rs)
+chart-accesses-title = Accès aux dossiers par jour et par profession
+chart-accesses-desc = Consultations et écritures réussies, par jour, du { $from } au { $to }, empilées par profession : { $total } en tout.
+chart-hours-title = Consultations par heure de la journée
+chart-hours-desc = Heure locale ({ $timezone }). La bande grise marque les heures de travail, de { $start } h à { $end } h{ $weekends ->
+    [yes] {""}, du lundi au vendredi
+   *[no] {""}
+}. { $outside ->
+    [0] Aucune consultation
+    [one] Une consultation
+   *[other] { $outside } consultations
+} hors des heures de travail sur { $total }.
+chart-refusals-title = Refus par jour
+chart-refusals-desc = Demandes refusées par la politique, par jour, du { $from } au { $to } : { $total } en tout.
+chart-failed-title = Échecs d'ouverture de session par jour
+chart-failed-desc = Phrases de passe refusées, par jour, du { $from } au { $to } : { $total } en tout.
+chart-break-glass-title = Bris de glace et leurs justifications
+chart-break-glass-desc = { $count ->
+    [0] Aucun bris de glace sur la période.
+    [one] Un bris de glace sur la période, numéroté sur la frise des jours puis détaillé avec la justification de la personne, dans ses mots.
+   *[other] { $count } bris de glace sur la période, numérotés sur la frise des jours puis détaillés avec la justification de chaque personne, dans ses mots.
+}
+chart-break-glass-row = { $time } — { $who } ({ $profession }), dossier { $dossier }
+chart-justification = Justification : « { $text } »
+chart-no-justification = Aucune justification lisible.
+chart-bursts-title = Rafales de consultation
+chart-bursts-desc = Une barre par rafale : nombre de dossiers différents consultés par une même personne en { $minutes } minutes au plus ; le trait marque le seuil de { $dossiers } dossiers. { $count ->
+    [0] Aucune rafale
+    [one] Une rafale
+   *[other] { $count } rafales
+} sur la période.
+chart-burst-label = { $who }, { $time }
+chart-threshold = seuil : { $dossiers }
+chart-none = Rien sur cette période.
+chart-for-dpo-only = Réservé au ou à la délégué·e à la protection des données.
+chart-days-left-out = { $count ->
+    [one] Le jour le plus ancien n'est pas montré
+   *[other] Les { $count } jours les plus anciens ne sont pas montrés
+} (période trop longue pour une image).
+chart-day = { $day }/{ $month }
+chart-hour = { $hour } h
+chart-bar = { $series }, { $when } : { $count }
+chart-legend-work-hours = Heures de travail ({ $start } h – { $end } h)
+chart-legend-inside = Consultations pendant les heures de travail
+chart-legend-outside = Consultations hors des heures de travail
+chart-legend-refusals = Refus
+chart-legend-failed = Échecs d'ouverture de session
+chart-legend-dossiers = Dossiers différents consultés
+report-pictures = Images
+
+## Command line (clap)
+help-usage-heading = Utilisation :
+help-commands-heading = Commandes 
+help-options-heading = Options 
+help-arguments-heading = Arguments 
+help-help-command = Afficher cette aide, ou celle des commandes nommées
+help-help-flag = Afficher l'aide
+usage-unknown-command = commande inconnue : { $what }
+usage-unknown-argument = option inconnue : { $what }
+usage-missing-argument = il manque : { $what }
+usage-missing-command = il manque la commande à exécuter
+usage-invalid-value = valeur non valable pour { $arg } : { $value }
+usage-conflict = { $what } ne peut pas être donné avec { $other }
+usage-wrong-values = nombre de valeurs incorrect pour { $arg }
+usage-other = ligne de commande non valable
+usage-did-you-mean = vouliez-vous dire { $what } ?
+usage-see-help = Pour l'aide : coffre --help (ou coffre COMMANDE --help)

@@ -89,6 +89,12 @@ pub struct AuditEntry {
     pub detail: Option<String>,
     /// The actor's justification, age-encrypted to the audit key (hex).
     pub justification: Option<String>,
+    /// 32 lower-case hex digits: 128 random bits drawn for this line, so that
+    /// its leaf hash — all a pruned line keeps — cannot be matched by trying
+    /// the few values the other members can take (who, which dossier, when).
+    /// In a line without a fact, followed by `0` digits that pad the line to
+    /// a multiple of [`crate::audit::log::PAD_TO`] bytes.
+    pub nonce: String,
     /// A fact of the rights register (format 3 only): a JSON object, kept as
     /// written because the signature covers its bytes (see [`crate::rights`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,6 +125,7 @@ impl PartialEq for AuditEntry {
             && self.break_glass == o.break_glass
             && self.detail == o.detail
             && self.justification == o.justification
+            && self.nonce == o.nonce
             && self.fact.as_ref().map(|f| f.get()) == o.fact.as_ref().map(|f| f.get())
             && self.signer == o.signer
             && self.sig == o.sig
@@ -380,6 +387,7 @@ mod tests {
             break_glass: false,
             detail: None,
             justification: None,
+            nonce: "0123456789abcdef0123456789abcdef".into(),
             fact: None,
             signer: None,
             sig: None,

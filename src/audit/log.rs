@@ -298,6 +298,7 @@ impl AuditLog {
                 break_glass: draft.break_glass,
                 detail: draft.detail,
                 justification: draft.justification,
+                nonce: new_nonce()?,
                 signer: fact_signer.as_ref().map(|(name, _)| name.clone()),
                 sig: fact_signer.as_ref().map(|_| "0".repeat(128)),
                 fact,
@@ -306,6 +307,20 @@ impl AuditLog {
             serde_json::to_writer(&mut bytes, &entry)
                 .map_err(|e| Error::AuditUnavailable(msg!("cannot-encode-audit-entry", e = e)))?;
             let mut entry = entry;
+            if entry.fact.is_none() {
+                // An access-trail line is padded (its nonce lengthened with
+                // zeros) to a multiple of PAD_TO bytes: a pruned line keeps its
+                // length, which must not tell who read which dossier.
+                let len = bytes.len() - start;
+                let pad = len.next_multiple_of(PAD_TO) - len;
+                if pad > 0 {
+                    entry.nonce.push_str(&"0".repeat(pad));
+                    bytes.truncate(start);
+                    serde_json::to_writer(&mut bytes, &entry).map_err(|e| {
+                        Error::AuditUnavailable(msg!("cannot-encode-audit-entry", e = e))
+                    })?;
+                }
+            }
             if let Some((_, key)) = &fact_signer {
                 // The signature is the last member, of fixed length: sign the
                 // line up to it, then write it in place of the placeholder.
@@ -665,4 +680,20 @@ mod tests {
             );
         }
     }
+}
+
+/// Format-2 lines (without a fact) are padded to a multiple of this many bytes
+/// (newline excluded) by lengthening their `nonce` with `0` digits: the length
+/// a pruned line keeps then says little of what it held.
+pub const PAD_TO: usize = 256;
+
+/// A line's `nonce`: 128 bits from the system's random source, in lower-case
+/// hex (see [`AuditEntry::nonce`]).
+fn new_nonce() -> Result<String> {
+    use ring::rand::SecureRandom;
+    let mut b = [0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| Error::AuditUnavailable(msg!("system-random-generator-failed")))?;
+    Ok(hex::encode(b))
 }

@@ -29,7 +29,7 @@ pub fn esc(s: &str) -> String {
 pub const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}\
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}\
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}\
-th{background:#f3f3f3}.warn{color:#a40000;font-weight:bold}.muted{color:#666}.just{font-style:italic}";
+th{background:#f3f3f3}figure.chart{margin:1rem 0;overflow-x:auto}figure.chart svg{max-width:100%;height:auto}.warn{color:#a40000;font-weight:bold}.muted{color:#666}.just{font-style:italic}";
 
 fn who(i: &Item) -> String {
     match &i.name {
@@ -115,10 +115,14 @@ fn trail_text(t: &super::report::TrailNote, lang: Lang) -> String {
         Some(r) => tr_in!(
             lang,
             "report-trail-kept-reason",
-            retention = t.retention.clone(),
+            retention = crate::i18n::render(&crate::i18n::words::period(&t.retention), lang),
             reason = one_line(r)
         ),
-        None => tr_in!(lang, "report-trail-kept", retention = t.retention.clone()),
+        None => tr_in!(
+            lang,
+            "report-trail-kept",
+            retention = crate::i18n::render(&crate::i18n::words::period(&t.retention), lang)
+        ),
     };
     match &t.covers_from {
         Some(from) => tr_in!(
@@ -343,6 +347,13 @@ fn row(out: &mut String, cells: &[String]) {
 
 /// The report as one self-contained HTML page, in `lang`.
 pub fn report_html(r: &Report, lang: Lang) -> String {
+    report_html_with_pictures(r, lang, &[])
+}
+
+/// [`report_html`] with `pictures` (inline `<svg>` elements, such as those of
+/// `crate::web::charts`, put in as they are: they must already be escaped)
+/// after the totals, each in a `<figure>`.
+pub fn report_html_with_pictures(r: &Report, lang: Lang, pictures: &[String]) -> String {
     let mut out = String::new();
     let title = tr_in!(lang, "report-title", scope = scope(lang, r));
     let _ = write!(
@@ -407,6 +418,12 @@ pub fn report_html(r: &Report, lang: Lang) -> String {
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"warn\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
         t.entries, t.reads, t.writes, t.denied, t.break_glass, t.failed_unlocks, t.outside_hours, t.recovery_uses
     );
+    if !pictures.is_empty() {
+        let _ = write!(out, "<h2>{}</h2>", esc(&tr_in!(lang, "report-pictures")));
+        for p in pictures {
+            let _ = write!(out, "<figure class=\"chart\">{p}</figure>");
+        }
+    }
     let _ = write!(
         out,
         "<h2>{}</h2><table>",

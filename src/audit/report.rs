@@ -199,11 +199,15 @@ pub struct PruneNote {
     pub fact: u64,
 }
 
-fn local(ts: &jiff::Timestamp, tz: &jiff::tz::TimeZone) -> jiff::ZonedDateTime {
+/// `ts` in time zone `tz`.
+pub(crate) fn local(ts: &jiff::Timestamp, tz: &jiff::tz::TimeZone) -> jiff::ZonedDateTime {
     ts.to_zoned_datetime(tz.clone())
 }
 
-fn outside(z: &jiff::ZonedDateTime, rules: &AuditRules) -> bool {
+/// Whether a local time is outside the policy's working hours (before
+/// `work_start_hour`, at or after `work_end_hour`, or a weekend day when
+/// `weekends_outside`).
+pub(crate) fn outside(z: &jiff::ZonedDateTime, rules: &AuditRules) -> bool {
     let h = z.hour();
     let weekend = matches!(
         z.weekday(),
@@ -435,6 +439,7 @@ mod tests {
             break_glass: action == "break-glass.open",
             detail: None,
             justification: None,
+            nonce: "00000000000000000000000000000000".into(),
             fact: None,
             signer: None,
             sig: None,

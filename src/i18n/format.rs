@@ -11,7 +11,8 @@ fn zoned(ts: jiff::Timestamp, tz: &str) -> jiff::ZonedDateTime {
     ts.to_zoned_datetime(zone)
 }
 
-fn month_abbrev(lang: Lang, m: i8) -> String {
+/// The month `m` (1–12) as the language abbreviates it in dates (`03`, `Mar`).
+pub(crate) fn month_abbrev(lang: Lang, m: i8) -> String {
     const EN: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];

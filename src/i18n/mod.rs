@@ -17,6 +17,7 @@ mod recorded;
 pub mod words;
 
 pub use choose::{choose, Choice};
+pub(crate) use format::month_abbrev;
 pub use format::{colon, date, date_time, number};
 pub use recorded::recorded;
 

@@ -98,6 +98,19 @@ pub fn duration(secs: u64) -> Msg {
     )
 }
 
+/// A period written in the policy (`1 year`, `6 months`, `90 days`: see
+/// [`crate::policy::parse_trail_retention`]) in words; the policy's text as it
+/// is if it is not of that form.
+pub fn period(written: &str) -> Msg {
+    use crate::policy::PeriodUnit;
+    match crate::policy::split_trail_retention(written) {
+        Some((n, PeriodUnit::Days)) => msg!("period-days", n = n),
+        Some((n, PeriodUnit::Months)) => msg!("period-months", n = n),
+        Some((n, PeriodUnit::Years)) => msg!("period-years", n = n),
+        None => msg!("period-as-written", text = written.to_string()),
+    }
+}
+
 /// What a capability allows, as a verb phrase ("may not …").
 pub fn capability(c: Capability) -> Msg {
     match c {

@@ -184,16 +184,39 @@ pub const YEAR_SECS: u64 = 31_557_600;
 /// Parses a trail retention: `<n> day(s)`, `<n> month(s)` (a twelfth of a
 /// year) or `<n> year(s)` (365.25 days), also `<n>d`, `<n>m`, `<n>y`; seconds.
 pub fn parse_trail_retention(s: &str) -> Option<u64> {
+    let (n, unit) = split_trail_retention(s)?;
+    let unit = match unit {
+        PeriodUnit::Days => 86_400,
+        PeriodUnit::Months => YEAR_SECS / 12,
+        PeriodUnit::Years => YEAR_SECS,
+    };
+    n.checked_mul(unit).filter(|v| *v > 0)
+}
+
+/// The unit of a period written in the policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodUnit {
+    /// `d`, `day`, `days`.
+    Days,
+    /// `m`, `month`, `months`.
+    Months,
+    /// `y`, `year`, `years`.
+    Years,
+}
+
+/// A trail retention's number and unit, as written (see
+/// [`parse_trail_retention`]); `None` if it is not of that form.
+pub fn split_trail_retention(s: &str) -> Option<(u64, PeriodUnit)> {
     let s = s.trim();
     let digits = s.bytes().take_while(u8::is_ascii_digit).count();
     let n: u64 = s[..digits].parse().ok()?;
     let unit = match s[digits..].trim() {
-        "d" | "day" | "days" => 86_400,
-        "m" | "month" | "months" => YEAR_SECS / 12,
-        "y" | "year" | "years" => YEAR_SECS,
+        "d" | "day" | "days" => PeriodUnit::Days,
+        "m" | "month" | "months" => PeriodUnit::Months,
+        "y" | "year" | "years" => PeriodUnit::Years,
         _ => return None,
     };
-    n.checked_mul(unit).filter(|v| *v > 0)
+    Some((n, unit))
 }
 
 impl Default for AuditRules {

@@ -246,7 +246,7 @@ mod tests {
         let mut v = Verified::start("00");
         let prev = hex::encode(crate::audit::genesis("00"));
         let line = format!(
-            "{{\"v\":2,\"seq\":1,\"prev\":\"{prev}\",\"time\":\"2026-01-01T00:00:00Z\",\"actor\":\"a\",\"profession\":\"directeur\",\"action\":\"vault.init\",\"dossier\":null,\"entry\":null,\"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null}}"
+            "{{\"v\":2,\"seq\":1,\"prev\":\"{prev}\",\"time\":\"2026-01-01T00:00:00Z\",\"actor\":\"a\",\"profession\":\"directeur\",\"action\":\"vault.init\",\"dossier\":null,\"entry\":null,\"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}"
         );
         let err = v.take(&policy, line.as_bytes(), false).unwrap_err();
         assert!(

@@ -12,7 +12,7 @@
 //! | `dk/{dossier}/{category}/{author or *}` | wrapped data key | which categories a dossier uses |
 //! | `de/{dossier}/{entry}` | entry of a dossier, with a copy of its header (empty in older vaults) | entry ids, and the header's |
 //! | `e/{entry}` | entry header | kind, author, time |
-//! | `v/{entry}/{version}` | one version | field names and categories |
+//! | `v/{dossier}/{entry}/{version}` | one version | field names and categories |
 //! | `i/{tag}/{dossier}` | blind index | 16-byte HMAC tags only |
 //! | `di/{dossier}/{tag}` | reverse blind index (for erasure) | the same tags |
 //! | `in` | the blind index's name normalisation (one byte; absent: 1) | whether the vault was re-indexed |
@@ -215,13 +215,21 @@ pub fn dossier_entry_prefix(dossier: &str) -> Vec<u8> {
 pub fn entry(id: &str) -> Vec<u8> {
     k(&["e", id])
 }
-/// `v/{entry}/{version}`
-pub fn version(entry: &str, version: u32) -> Vec<u8> {
-    k(&["v", entry, &format!("{version:08}")])
+/// `v/{dossier}/{entry}/{version}`: one entry version. Keyed under its dossier
+/// so that a dossier's versions are one contiguous range (a dossier read is one
+/// range scan, not one lookup per entry).
+pub fn version(dossier: &str, entry: &str, version: u32) -> Vec<u8> {
+    k(&["v", dossier, entry, &format!("{version:08}")])
 }
 /// Prefix of one entry's versions.
-pub fn version_prefix(entry: &str) -> Vec<u8> {
-    let mut v = k(&["v", entry]);
+pub fn version_prefix(dossier: &str, entry: &str) -> Vec<u8> {
+    let mut v = k(&["v", dossier, entry]);
+    v.push(b'/');
+    v
+}
+/// Prefix of every version of every entry of one dossier.
+pub fn dossier_version_prefix(dossier: &str) -> Vec<u8> {
+    let mut v = k(&["v", dossier]);
     v.push(b'/');
     v
 }

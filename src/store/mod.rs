@@ -82,4 +82,22 @@ pub trait Store: Send + Sync {
     fn apply(&self, batch: Batch) -> Result<()>;
     /// Calls `f` on every pair in key order, without loading them all (backups).
     fn for_each(&self, f: Visitor<'_>) -> Result<()>;
+    /// A page of [`Store::scan_prefix`]: up to `limit` pairs (at least one
+    /// unless none is left) whose key starts with `prefix` and comes after
+    /// `after` (from the prefix's start if `None`), in key order. Reading a
+    /// large prefix page by page keeps memory bounded (the audit prune's index
+    /// records). The default reads the whole prefix; stores override it.
+    fn scan_prefix_page(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        Ok(self
+            .scan_prefix(prefix)?
+            .into_iter()
+            .filter(|(k, _)| after.is_none_or(|a| k.as_slice() > a))
+            .take(limit.max(1))
+            .collect())
+    }
 }

@@ -11,7 +11,7 @@ use crate::crypto::kdf::KdfParams;
 use crate::error::{Error, Result};
 
 /// Version of the on-disk format.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// Vault-wide settings and public material.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -294,6 +294,29 @@ impl Store for SledStore {
             .collect()
     }
 
+    fn scan_prefix_page(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        use std::ops::Bound;
+        let _r = self.reading()?;
+        let start = match after {
+            Some(a) => Bound::Excluded(a.to_vec()),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        let mut out = Vec::new();
+        for item in self.db.range::<Vec<u8>, _>((start, Bound::Unbounded)) {
+            let (k, v) = item.map_err(storage_err)?;
+            if !k.starts_with(prefix) || out.len() >= limit.max(1) {
+                break;
+            }
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
     fn commit(&self, batch: Batch) -> Result<()> {
         // One sled batch whatever its size: what a settling stores (the audit
         // state with the index it covers) must be recovered whole or not at all.

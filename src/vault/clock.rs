@@ -32,6 +32,17 @@
 //! (a few seconds for a million entries), only for such actions. A vault with no
 //! entry yet has no reference: the clock is taken as it is.
 //!
+//! Step by step is not enough: one member can move the clock forward in steps
+//! each within the allowance, running a command at each, until dossiers or
+//! reads look old enough to erase. So a destructive action counts time only as
+//! far as *other* members' work vouches for it ([`Session::vouched_now`]: the
+//! clock, but no later than the latest fact signed by another staff member —
+//! a note written, a team changed); beyond that only `--confirm-clock`, audited, takes the clock
+//! at its word. In a working establishment others write every day, so this
+//! costs at most the time since the last colleague's activity. Two members
+//! walking the clock together are not detected by this rule (their entries and
+//! the prune fact's `cutoff` remain in the log for the DPO's report).
+//!
 //! Entries keep the time the clock gave (that is evidence of what the machine said);
 //! checkpoints never go back in time (see `Vault::checkpoint`), and `audit verify`
 //! and the DPO report point out entries whose times go backwards.
@@ -214,6 +225,89 @@ impl Vault {
             (true, Some(j)) => j,
             _ => last,
         })
+    }
+}
+
+/// The string member `name` of an audit line (`"name":"value"`), without
+/// parsing the line; `None` if absent or not a string.
+fn line_member<'a>(line: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    let key = format!("\"{name}\":\"");
+    let at = memchr::memmem::find(line, key.as_bytes())? + key.len();
+    let len = memchr::memchr(b'"', &line[at..])?;
+    Some(&line[at..at + len])
+}
+
+impl Vault {
+    /// The latest time that someone other than `actor` vouches for: the time of
+    /// the latest signed fact (a format-3 entry: a note written, a care team
+    /// changed…) with outcome `ok` whose signer is another staff member (not
+    /// `actor`, not the recovery key, not the person supported). Unsigned
+    /// entries do not count: anyone with the disk can append them, and anyone
+    /// can cause a refusal or a failed unlock under any name; a fact needs its
+    /// signer's key. `None` when the log holds no such entry. Reads the log
+    /// once (seconds since the Unix epoch, UTC).
+    ///
+    /// Why: [`Vault::clock_check_history`] judges each step of the clock, not
+    /// where the steps lead; one member moving the clock forward in plausible
+    /// steps, running a command at each, could make a destructive time-based
+    /// action (`audit prune`, `retention apply`) believe months have passed.
+    /// Time that only that member's own entries show is not vouched for.
+    pub fn vouched_time(&self, actor: &str) -> Result<Option<u64>> {
+        let mut latest: Option<u64> = None;
+        let (path, end) = {
+            let log = self.log()?;
+            (log.path().to_path_buf(), log.state().offset)
+        };
+        crate::audit::prune::each_line(&path, end, |_, _, line| {
+            // A signed fact (format 3): an unsigned line is as easy to append
+            // to the log as to forge, a fact needs its signer's key, and every
+            // fact of the log was verified when the vault was unlocked.
+            let vouches = line.starts_with(b"{\"v\":3,")
+                && memchr::memmem::find(line, b"\"outcome\":\"ok\"").is_some()
+                && line_member(line, "signer").is_some_and(|signer| {
+                    signer != actor.as_bytes()
+                        && !signer.starts_with(b"~")
+                        && !signer.starts_with(b"person:")
+                });
+            if vouches {
+                if let Some(t) = crate::audit::line_time(line)
+                    .and_then(|t| std::str::from_utf8(t).ok())
+                    .and_then(|t| parse_time(t).ok())
+                {
+                    latest = Some(latest.map_or(t, |l| l.max(t)));
+                }
+            }
+            Ok(())
+        })?;
+        Ok(latest)
+    }
+}
+
+impl Session<'_> {
+    /// "Now" for a destructive, time-based action (`action`): the system clock,
+    /// but no later than the latest time another member's work vouches for
+    /// ([`Vault::vouched_time`]). With `confirm_clock` the user vouches for the
+    /// clock instead: when it reads more than a day beyond the vouched time,
+    /// that is audited ([`CONFIRM_ACTION`], both times in the detail). With no
+    /// entry by anyone else (a vault one member uses alone) the clock is taken,
+    /// judged only step by step. Seconds since the Unix epoch, UTC.
+    pub fn vouched_now(&self, action: &str, confirm_clock: bool) -> Result<u64> {
+        let clock = now();
+        let Some(vouched) = self.vault.vouched_time(&self.me.id)? else {
+            return Ok(clock);
+        };
+        if clock <= vouched.saturating_add(MAX_BEHIND_SECS) {
+            return Ok(clock);
+        }
+        if !confirm_clock {
+            return Ok(vouched);
+        }
+        self.vault.audit(self.draft(CONFIRM_ACTION).detail(&format!(
+            "clock confirmed by the user for {action} beyond other members' latest activity ({}): the clock reads {}",
+            rfc3339(vouched),
+            rfc3339(clock)
+        )))?;
+        Ok(clock)
     }
 }
 

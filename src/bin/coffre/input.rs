@@ -1,7 +1,7 @@
 //! Reading secrets and field values from the user: passphrases from a terminal
 //! prompt or the environment, field values from arguments, files or stdin.
 
-use coffre::msg;
+use coffre::{msg, tr};
 use std::io::{IsTerminal, Read};
 
 use coffre::crypto::passphrase::normalise;
@@ -13,8 +13,11 @@ use zeroize::Zeroizing;
 /// `COFFRE_PASSPHRASE`.
 pub fn passphrase(user: &str) -> Result<SecretString> {
     if std::io::stdin().is_terminal() {
-        let p = rpassword::prompt_password(format!("Passphrase for {user}: "))
-            .map_err(|e| Error::Io(msg!("cannot-read-passphrase", e = e)))?;
+        let p = rpassword::prompt_password(format!(
+            "{} ",
+            tr!("cli-prompt-passphrase", who = user.to_string())
+        ))
+        .map_err(|e| Error::Io(msg!("cannot-read-passphrase", e = e)))?;
         return Ok(SecretString::from(p));
     }
     match std::env::var("COFFRE_PASSPHRASE") {
@@ -32,11 +35,14 @@ pub fn passphrase(user: &str) -> Result<SecretString> {
 pub fn new_passphrase(whose: &str) -> Result<SecretString> {
     if std::io::stdin().is_terminal() {
         let a = SecretString::from(
-            rpassword::prompt_password(format!("New passphrase for {whose}: "))
-                .map_err(|e| Error::Io(msg!("cannot-read-passphrase", e = e)))?,
+            rpassword::prompt_password(format!(
+                "{} ",
+                tr!("cli-prompt-new-passphrase", who = whose.to_string())
+            ))
+            .map_err(|e| Error::Io(msg!("cannot-read-passphrase", e = e)))?,
         );
         let b = SecretString::from(
-            rpassword::prompt_password("Repeat it: ")
+            rpassword::prompt_password(format!("{} ", tr!("cli-prompt-repeat")))
                 .map_err(|e| Error::Io(msg!("cannot-read-passphrase", e = e)))?,
         );
         let (na, nb) = (normalise(&a), normalise(&b));

@@ -1,6 +1,7 @@
 //! The language of the command's output: `--lang` found before clap parses the
 //! arguments, and whether the policy's `language` may still decide.
 
+use coffre::tr;
 use std::ffi::OsString;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -56,7 +57,25 @@ pub fn localise_help(cmd: clap::Command) -> clap::Command {
             cmd = cmd.mut_arg(arg, |a| a.help(text));
         }
     }
-    localise_command(cmd, "")
+    let mut cmd = localise_command(cmd, "");
+    // The `help` subcommands exist once the command is built.
+    cmd.build();
+    localise_help_subcommands(cmd, &loader.get("help-help-command"))
+}
+
+fn localise_help_subcommands(mut cmd: clap::Command, text: &str) -> clap::Command {
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in subs {
+        if name == "help" {
+            cmd = cmd.mut_subcommand(&name, |s| s.about(text.to_string()));
+        } else {
+            cmd = cmd.mut_subcommand(&name, |s| localise_help_subcommands(s, text));
+        }
+    }
+    cmd
 }
 
 fn localise_command(mut cmd: clap::Command, path: &str) -> clap::Command {
@@ -68,6 +87,34 @@ fn localise_command(mut cmd: clap::Command, path: &str) -> clap::Command {
     };
     if loader.has(&id) {
         cmd = cmd.about(loader.get(&id)).long_about(None);
+    }
+    // clap's own words: the headings, and the help flag's description.
+    cmd = cmd
+        .help_template(format!(
+            "{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+            loader.get("help-usage-heading")
+        ))
+        .subcommand_help_heading(loader.get("help-commands-heading"))
+        .disable_help_flag(true)
+        .arg(
+            clap::Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help(loader.get("help-help-flag")),
+        );
+    let (options, arguments) = (
+        loader.get("help-options-heading"),
+        loader.get("help-arguments-heading"),
+    );
+    let args: Vec<(String, bool)> = cmd
+        .get_arguments()
+        .filter(|a| a.get_help_heading().is_none())
+        .map(|a| (a.get_id().to_string(), a.is_positional()))
+        .collect();
+    for (id, positional) in args {
+        let heading = if positional { &arguments } else { &options };
+        cmd = cmd.mut_arg(id, |a| a.help_heading(heading.clone()));
     }
     let subs: Vec<String> = cmd
         .get_subcommands()
@@ -83,4 +130,64 @@ fn localise_command(mut cmd: clap::Command, path: &str) -> clap::Command {
         cmd = cmd.mut_subcommand(&name, |s| localise_command(s, &p));
     }
     cmd
+}
+
+/// A usage error of the command line (clap's), in the user's language, as
+/// lines: what was wrong (with a suggestion when clap has one), then where to
+/// find the help.
+/// Exit code 2 as before; `--help` and its displays are not errors.
+pub fn usage_error(e: &clap::Error) -> Vec<String> {
+    use clap::error::{ContextKind, ErrorKind};
+    let ctx = |k| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let what = match e.kind() {
+        ErrorKind::InvalidSubcommand => {
+            tr!(
+                "usage-unknown-command",
+                what = ctx(ContextKind::InvalidSubcommand)
+            )
+        }
+        ErrorKind::UnknownArgument => {
+            tr!(
+                "usage-unknown-argument",
+                what = ctx(ContextKind::InvalidArg)
+            )
+        }
+        ErrorKind::MissingRequiredArgument => {
+            tr!(
+                "usage-missing-argument",
+                what = ctx(ContextKind::InvalidArg)
+            )
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            tr!("usage-missing-command")
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation | ErrorKind::InvalidUtf8 => tr!(
+            "usage-invalid-value",
+            arg = ctx(ContextKind::InvalidArg),
+            value = ctx(ContextKind::InvalidValue)
+        ),
+        ErrorKind::ArgumentConflict => tr!(
+            "usage-conflict",
+            what = ctx(ContextKind::InvalidArg),
+            other = ctx(ContextKind::PriorArg)
+        ),
+        ErrorKind::TooManyValues
+        | ErrorKind::TooFewValues
+        | ErrorKind::WrongNumberOfValues
+        | ErrorKind::NoEquals => tr!("usage-wrong-values", arg = ctx(ContextKind::InvalidArg)),
+        _ => tr!("usage-other"),
+    };
+    let suggestion = [
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .map(ctx)
+    .find(|s| !s.is_empty());
+    let mut out = what;
+    if let Some(s) = suggestion {
+        out.push_str(&format!(" ({})", tr!("usage-did-you-mean", what = s)));
+    }
+    vec![out, tr!("usage-see-help")]
 }

@@ -40,7 +40,19 @@ fn main() -> ExitCode {
     let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+            } else {
+                for line in lang::usage_error(&e) {
+                    let _ = writeln!(std::io::stderr(), "coffre: {}", coffre::text::escape(&line));
+                }
+            }
             // clap: 0 for --help/--version, 2 for usage errors.
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }

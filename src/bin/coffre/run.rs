@@ -393,16 +393,33 @@ pub fn run(cli: Cli) -> Res {
             let c = vault
                 .latest_checkpoint()?
                 .ok_or_else(|| Error::NotFound(msg!("signed-checkpoint-yet")))?;
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            let mut f = opts
-                .open(path)
-                .map_err(|e| Error::Usage(msg!("cannot-create", path = path.display(), e = e)))?;
-            f.write_all(c.to_text().as_bytes())
-                .and_then(|_| f.sync_all())
-                .map_err(|e| Error::Io(msg!("cannot-write", path = path.display(), e = e)))?;
-            // `audit prune` goes no further than what an exported checkpoint covers.
-            vault.record_exported_checkpoint(c.size)?;
+            let write = || -> coffre::Result<()> {
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create_new(true);
+                let mut f = opts.open(path).map_err(|e| {
+                    Error::Usage(msg!("cannot-create", path = path.display(), e = e))
+                })?;
+                f.write_all(c.to_text().as_bytes())
+                    .and_then(|_| f.sync_all())
+                    .map_err(|e| Error::Io(msg!("cannot-write", path = path.display(), e = e)))
+            };
+            // `audit prune` goes no further than what a checkpoint exported by
+            // a member who may prune covers; without logging in, nothing is
+            // recorded.
+            let recorded = match &cli.user {
+                Some(_) => {
+                    let mut s = unlock(&vault, &cli)?;
+                    let r = s.record_exported_checkpoint(c.size, write);
+                    let signed = s.checkpoint();
+                    r?;
+                    signed?;
+                    true
+                }
+                None => {
+                    write()?;
+                    false
+                }
+            };
             let signer = c.claimed_signer().unwrap_or_default();
             if out.json {
                 return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": signer, "origin": c.origin(), "time": c.time()}));
@@ -412,7 +429,11 @@ pub fn run(cli: Cli) -> Res {
                 size = c.size,
                 signer = signer.to_string(),
                 path = path.display().to_string()
-            ))
+            ))?;
+            if !recorded {
+                out.line(&tr!("cli-checkpoint-not-recorded"))?;
+            }
+            Ok(())
         }
         Command::Audit(AuditCmd::Prune { .. }) => {
             let vault = open_vault(&cli)?;
@@ -847,7 +868,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 ),
                 _ => tr!("cli-prune-nothing"),
             };
-            let (cutoff, retention) = (when(policy, &plan.cutoff), plan.retention.clone());
+            let (cutoff, retention) = (when(policy, &plan.cutoff), self::period(&plan.retention));
             let head = if plan.done {
                 tr!(
                     "cli-prune-done",
@@ -871,6 +892,9 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 )
             };
             out.line(&head)?;
+            if plan.clock_ahead {
+                out.line(&tr!("cli-prune-vouched", time = when(policy, &plan.now)))?;
+            }
             if plan.held_back > 0 {
                 out.line(&tr!(
                     "cli-prune-held-back",
@@ -890,6 +914,11 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         }) => {
             let since = since.as_deref().map(normalise_time).transpose()?;
             let until = until.as_deref().map(normalise_time).transpose()?;
+            if matches!(format, ReportFormat::Html) && !out.json {
+                // The same report, read and audited the same way, with its pictures.
+                let dashboard = s.audit_dashboard(since, until)?;
+                return out.text(&coffre::web::charts::report_html(&dashboard, lang()));
+            }
             let report = s.audit_report(since, until)?;
             let text = match (format, out.json) {
                 (ReportFormat::Json, _) | (_, true) => serde_json::to_string_pretty(&report)
@@ -1291,7 +1320,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
 /// Which period the access trail covers, and each prune (when, by whom).
 fn print_prunes(vault: &Vault, out: &mut Out) -> Res {
     let policy = vault.policy();
-    let retention = policy.audit.trail_retention.clone();
+    let retention = period(&policy.audit.trail_retention);
     let prunes = vault.prunes()?;
     match prunes.last() {
         None => out.line(&format!(
@@ -1421,9 +1450,9 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
                 }
                 out.line(&line)?;
             }
-            out.line(&format!(
-                "Cet historique des accès est conservé {} (recommandation de la CNIL sur la journalisation) ; les entrées plus anciennes sont effacées.",
-                vault.policy().audit.trail_retention
+            out.line(&tr!(
+                "cli-person-trail-kept",
+                retention = period(&vault.policy().audit.trail_retention)
             ))?;
             Ok(())
         }
@@ -1706,12 +1735,12 @@ fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
     out.line(&match &p.audit.trail_retention_reason {
         Some(r) => tr!(
             "cli-policy-trail-reason",
-            retention = p.audit.trail_retention.clone(),
+            retention = period(&p.audit.trail_retention),
             reason = coffre::text::escape(r)
         ),
         None => tr!(
             "cli-policy-trail",
-            retention = p.audit.trail_retention.clone()
+            retention = period(&p.audit.trail_retention)
         ),
     })?;
     out.line(&tr!("cli-policy-categories"))?;
@@ -1774,4 +1803,9 @@ fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
         out.line(&format!("  {:<14} {}", "", f.join(", ")))?;
     }
     Ok(())
+}
+
+/// A period written in the policy, in the user's language.
+fn period(written: &str) -> String {
+    i18n::render(&i18n::words::period(written), lang())
 }

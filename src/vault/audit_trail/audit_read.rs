@@ -186,6 +186,17 @@ impl Session<'_> {
     /// The DPO's report over a period (`since`/`until` already normalised): full
     /// for audit readers, aggregates only for those allowed aggregate reports.
     pub fn audit_report(&mut self, since: Option<String>, until: Option<String>) -> Result<Report> {
+        Ok(self.audit_report_with_entries(since, until)?.0)
+    }
+
+    /// [`Session::audit_report`], with the audit entries of the period it was
+    /// computed from (oldest first), for pictures drawn from the same reading
+    /// (`crate::web::dashboard`). Checked and audited exactly as the report.
+    pub(crate) fn audit_report_with_entries(
+        &mut self,
+        since: Option<String>,
+        until: Option<String>,
+    ) -> Result<(Report, Vec<AuditEntry>)> {
         const ACTION: &str = "audit.report";
         let full = self
             .vault
@@ -272,7 +283,7 @@ impl Session<'_> {
             })
             .collect();
         report.trail.covers_from = report.trail.prunes.last().map(|p| p.before.clone());
-        Ok(report)
+        Ok((report, entries))
     }
 }
 

@@ -55,6 +55,8 @@ pub const PRUNED_ACTION: &str = "audit.pruned";
 const EXPORTED_KEY: &[u8] = b"xc";
 /// Bytes of rewritten lines (or index values) per journal record.
 const BATCH_BYTES: usize = 1 << 20;
+/// Index records read per page when the prune removes those of pruned lines.
+const INDEX_PAGE: usize = 4096;
 /// Marker file: a prune removed values the store's files may still hold; the
 /// store is rewritten (and the journal zeroed) when the vault closes or opens.
 const COMPACT_MARKER: &str = "prune.compact";
@@ -106,6 +108,12 @@ pub struct PruneOptions {
 /// What a prune covers (or covered).
 #[derive(Clone, Debug, Serialize)]
 pub struct PrunePlan {
+    /// The time the prune counts from (RFC 3339): the clock, or the latest time
+    /// other members' entries vouch for if earlier ([`Session::vouched_now`]).
+    pub now: String,
+    /// Whether the clock reads more than a day beyond that time (then older
+    /// entries wait for others' work, or for `--confirm-clock`).
+    pub clock_ahead: bool,
     /// The policy's retention, in its words.
     pub retention: String,
     /// Entries dated before this are covered (RFC 3339).
@@ -153,7 +161,10 @@ impl Session<'_> {
         }
         let vault = self.vault();
         let rules = &vault.policy.audit;
-        let cutoff = now().saturating_sub(rules.trail_retention_secs);
+        // The clock, but no later than other members' work vouches for: a
+        // clock walked forward by the one pruning does not age the trail.
+        let at = self.vouched_now(PRUNE_ACTION, opts.confirm_clock && opts.yes)?;
+        let cutoff = at.saturating_sub(rules.trail_retention_secs);
         vault.settle()?;
         let exported = match vault.store.get(EXPORTED_KEY)? {
             Some(v) => Some(u64::from_be_bytes(v.as_slice().try_into().map_err(
@@ -171,6 +182,8 @@ impl Session<'_> {
             vault.plan_prune(log.path(), log.state().offset, cutoff, limit)?
         };
         let mut plan = PrunePlan {
+            now: rfc3339(at),
+            clock_ahead: now() > at.saturating_add(crate::vault::clock::MAX_BEHIND_SECS),
             retention: rules.trail_retention.clone(),
             cutoff: rfc3339(cutoff),
             count: covered.len() as u64,
@@ -238,6 +251,31 @@ impl Session<'_> {
         vault.finish_prune(seq, &fact, covered, self.draft(PRUNED_ACTION))?;
         plan.done = true;
         Ok(plan)
+    }
+}
+
+impl Session<'_> {
+    /// Exports the checkpoint of `size` entries with `write` (`audit checkpoint
+    /// --out`) and records it: `audit prune` then goes no further unless told
+    /// to. Only a member who may prune (capability `prune-audit`: the DPO, the
+    /// director) moves this limit, audited (`audit.checkpoint-export`); an
+    /// export made without logging in limits nothing. Errors:
+    /// [`Error::Refused`] (exit 3) without the capability, before `write`
+    /// runs; `write`'s own error, before anything is recorded.
+    pub fn record_exported_checkpoint(
+        &mut self,
+        size: u64,
+        write: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        const ACTION: &str = "audit.checkpoint-export";
+        self.require(Capability::PruneAudit, ACTION, None)?;
+        write()?;
+        let vault = self.vault();
+        vault.audit(
+            self.draft(ACTION)
+                .detail(&format!("checkpoint of {size} entries exported")),
+        )?;
+        vault.record_exported_checkpoint(size)
     }
 }
 
@@ -351,33 +389,44 @@ impl Vault {
         pruned.sort_unstable();
         let mut batch = Batch::new();
         let mut batch_size = 0usize;
-        for (k, v) in self.store.scan_prefix(b"ax/")? {
-            let mut pairs = Vec::new();
-            crate::vault::index_pairs(&k, &v, &mut pairs)?;
-            let keep: Vec<(u64, u64)> = pairs
-                .iter()
-                .copied()
-                .filter(|(s, _)| pruned.binary_search(s).is_err())
-                .collect();
-            if keep.len() == pairs.len() {
-                continue;
-            }
-            if keep.is_empty() {
-                batch_size += k.len();
-                batch.remove(k);
-            } else {
-                let mut value = Vec::with_capacity(keep.len() * 16);
-                for (s, o) in keep {
-                    value.extend_from_slice(&s.to_be_bytes());
-                    value.extend_from_slice(&o.to_be_bytes());
+        // Page by page: the index of a million entries is not held at once.
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = self
+                .store
+                .scan_prefix_page(b"ax/", after.as_deref(), INDEX_PAGE)?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            after = Some(last.clone());
+            for (k, v) in page {
+                let mut pairs = Vec::new();
+                crate::vault::index_pairs(&k, &v, &mut pairs)?;
+                let keep: Vec<(u64, u64)> = pairs
+                    .iter()
+                    .copied()
+                    .filter(|(s, _)| pruned.binary_search(s).is_err())
+                    .collect();
+                if keep.len() == pairs.len() {
+                    continue;
                 }
-                batch_size += value.len() + k.len();
-                batch.put(k, value);
-            }
-            if batch_size >= batch_bytes() {
-                self.rewrite_in_place(std::mem::take(&mut writes), std::mem::take(&mut batch))?;
-                stop_at("index");
-                batch_size = 0;
+                if keep.is_empty() {
+                    batch_size += k.len();
+                    batch.remove(k);
+                } else {
+                    let mut value = Vec::with_capacity(keep.len() * 16);
+                    for (s, o) in keep {
+                        value.extend_from_slice(&s.to_be_bytes());
+                        value.extend_from_slice(&o.to_be_bytes());
+                    }
+                    batch_size += value.len() + k.len();
+                    batch.put(k, value);
+                }
+                if batch_size >= batch_bytes() {
+                    self.rewrite_in_place(std::mem::take(&mut writes), std::mem::take(&mut batch))?;
+                    stop_at("index");
+                    batch_size = 0;
+                }
             }
         }
         self.rewrite_in_place(writes, batch)?;
@@ -490,6 +539,22 @@ impl Vault {
             positions,
             counts,
         };
+        // Nothing is erased on the word of a line found in the log: the fact
+        // must be one the register accepts (signature, signer's capability,
+        // cutoff within the retention), verified from the genesis — a forged
+        // or unsigned fact is an integrity failure here, before any line is
+        // touched. And it must not be dated ahead of the clock: a fact written
+        // under a clock set forward (or dated forward by hand) would prune
+        // reads still within the retention.
+        self.verify_register()?;
+        let dated = crate::vault::clock::parse_time(&entry.time)?;
+        if dated > now().saturating_add(crate::vault::clock::MAX_BEHIND_SECS) {
+            return Err(Error::Integrity(msg!(
+                "prune-fact-dated-ahead",
+                seq = size,
+                time = entry.time.clone()
+            )));
+        }
         // The covered set as the fact defines it: pruned by it, or still an
         // entry dated before its cutoff.
         let mut covered = Vec::new();
@@ -535,8 +600,9 @@ impl Vault {
     }
 
     /// Records the size of a checkpoint exported with `audit checkpoint --out`:
-    /// `audit prune` goes no further unless told to.
-    pub fn record_exported_checkpoint(&self, size: u64) -> Result<()> {
+    /// `audit prune` goes no further unless told to. Only through
+    /// [`Session::record_exported_checkpoint`] (a member who may prune).
+    fn record_exported_checkpoint(&self, size: u64) -> Result<()> {
         let mut b = Batch::new();
         b.put(EXPORTED_KEY.to_vec(), size.to_be_bytes().to_vec());
         self.commit(b)

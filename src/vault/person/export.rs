@@ -646,7 +646,10 @@ impl Ctx<'_> {
             esc(&tr_in!(l, "export-retention")),
             esc(&self.retention_text()),
             esc(&tr_in!(l, "export-trail-retention")),
-            esc(&self.vault.policy.audit.trail_retention),
+            esc(&crate::i18n::render(
+                &crate::i18n::words::period(&self.vault.policy.audit.trail_retention),
+                l
+            )),
             esc(&tr_in!(l, "export-source")),
             esc(&info.source),
             esc(&tr_in!(l, "export-your-rights"))

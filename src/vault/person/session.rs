@@ -778,7 +778,7 @@ impl PersonSession<'_> {
             &[crate::vault::access::trust::shape(&version)],
         );
         batch.put(layout::entry(&id), record.clone());
-        batch.put(layout::version(&id, 1), encode(&version)?);
+        batch.put(layout::version(&self.dossier, &id, 1), encode(&version)?);
         batch.put(layout::dossier_entry(&self.dossier, &id), record);
         self.vault.commit_audited(
             Draft::new(&actor, "person", ACTION)

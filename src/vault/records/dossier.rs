@@ -345,6 +345,7 @@ impl Session<'_> {
                 .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
             let mut decided = crate::vault::records::entry::KeyDecisions::new();
             let entries = self.vault.dossier_entries(id)?;
+            let mut all_versions = self.vault.dossier_versions(id)?;
             // The objections must be those the signed register vouches for.
             self.vault.check_objections(id)?;
             let header = if access.break_glass && !self.vault.policy.break_glass_opens("identity") {
@@ -360,20 +361,21 @@ impl Session<'_> {
             let mut unsummed = false;
             for e in &entries {
                 // A damaged entry must not hide the others: it is named, not shown.
-                let viewed = match self.vault.versions(e) {
-                    Ok(versions) => {
-                        let shapes: Vec<[u8; 32]> = versions
-                            .iter()
-                            .map(crate::vault::access::trust::shape)
-                            .collect();
-                        digest.add(&crate::vault::access::trust::element(e, &shapes));
-                        self.entry_view_of(e, &versions, access.break_glass, Some(&mut decided))
-                    }
-                    Err(err) => {
-                        unsummed = true;
-                        Err(err)
-                    }
-                };
+                let viewed =
+                    match crate::vault::records::reader::take_versions(&mut all_versions, e) {
+                        Ok(versions) => {
+                            let shapes: Vec<[u8; 32]> = versions
+                                .iter()
+                                .map(crate::vault::access::trust::shape)
+                                .collect();
+                            digest.add(&crate::vault::access::trust::element(e, &shapes));
+                            self.entry_view_of(e, &versions, access.break_glass, Some(&mut decided))
+                        }
+                        Err(err) => {
+                            unsummed = true;
+                            Err(err)
+                        }
+                    };
                 match viewed {
                     Ok(v) => views.push(v),
                     Err(Error::Integrity(_)) => damaged.push(e.id.clone()),

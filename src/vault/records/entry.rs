@@ -406,7 +406,7 @@ impl Session<'_> {
             &[crate::vault::access::trust::shape(&version)],
         );
         batch.put(layout::entry(&id), record.clone());
-        batch.put(layout::version(&id, 1), encode(&version)?);
+        batch.put(layout::version(dossier, &id, 1), encode(&version)?);
         // A copy in the dossier's list: a whole-dossier read needs no get per entry.
         batch.put(layout::dossier_entry(dossier, &id), record);
         let draft = self
@@ -461,7 +461,10 @@ impl Session<'_> {
         let new_element = crate::vault::access::trust::element(&entry, &shapes);
         batch.put(layout::entry(entry_id), record.clone());
         batch.put(layout::dossier_entry(&entry.dossier, entry_id), record);
-        batch.put(layout::version(entry_id, version), encode(&rec)?);
+        batch.put(
+            layout::version(&entry.dossier, entry_id, version),
+            encode(&rec)?,
+        );
         self.vault.commit_audited(
             self.draft(ACTION)
                 .dossier(&entry.dossier)

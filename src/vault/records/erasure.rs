@@ -132,7 +132,10 @@ impl Vault {
             .scan_prefix(&layout::dossier_entry_prefix(dossier))?
         {
             let entry = layout::last_component(&k)?;
-            for (vk, _) in self.store.scan_prefix(&layout::version_prefix(&entry))? {
+            for (vk, _) in self
+                .store
+                .scan_prefix(&layout::version_prefix(dossier, &entry))?
+            {
                 batch.remove(vk);
             }
             batch.remove(layout::entry(&entry));

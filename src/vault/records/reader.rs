@@ -41,7 +41,7 @@ impl Vault {
         for n in 1..=entry.latest {
             let bytes = self
                 .store
-                .get(&layout::version(&entry.id, n))?
+                .get(&layout::version(&entry.dossier, &entry.id, n))?
                 .ok_or_else(|| versions_damaged(entry))?;
             let v: VersionRecord = decode(&bytes, "entry version")?;
             if v.version != n {
@@ -52,11 +52,31 @@ impl Vault {
         Ok(out)
     }
 
+    /// Every stored version of every entry of `dossier`, still encoded, by entry
+    /// id, in version order: one range scan (what a whole-dossier read needs).
+    /// Take an entry's versions out with [`take_versions`], which decodes and
+    /// checks them as [`Vault::versions`] does (so a damaged version damages
+    /// its entry only).
+    pub(crate) fn dossier_versions(&self, dossier: &str) -> Result<StoredVersions> {
+        let prefix = layout::dossier_version_prefix(dossier);
+        let mut out = StoredVersions::new();
+        for (k, v) in self.store.scan_prefix(&prefix)? {
+            // `v/{dossier}/{entry}/{version}`: the entry is the next part.
+            let entry = k[prefix.len()..]
+                .split(|&b| b == b'/')
+                .next()
+                .unwrap_or_default();
+            let entry = String::from_utf8_lossy(entry).into_owned();
+            out.entry(entry).or_default().push(v);
+        }
+        Ok(out)
+    }
+
     /// [`Vault::versions`], and no version beyond `latest` (for `coffre check`).
     pub(crate) fn versions_checked(&self, entry: &EntryRecord) -> Result<Vec<VersionRecord>> {
         let stored = self
             .store
-            .scan_prefix(&layout::version_prefix(&entry.id))?
+            .scan_prefix(&layout::version_prefix(&entry.dossier, &entry.id))?
             .len();
         if stored != entry.latest as usize {
             return Err(versions_damaged(entry));
@@ -101,6 +121,32 @@ impl Vault {
             .map(|e| e.id)
             .collect())
     }
+}
+
+/// A dossier's stored versions, still encoded, by entry id, in version order.
+pub(crate) type StoredVersions = std::collections::HashMap<String, Vec<Vec<u8>>>;
+
+/// The versions 1 to `latest` of `entry` out of a [`Vault::dossier_versions`]
+/// map, decoded: each where it belongs, none missing (versions beyond `latest`
+/// are not read, as with [`Vault::versions`]).
+pub(crate) fn take_versions(
+    all: &mut StoredVersions,
+    entry: &EntryRecord,
+) -> Result<Vec<VersionRecord>> {
+    let mut stored = all.remove(&entry.id).unwrap_or_default();
+    stored.truncate(entry.latest as usize);
+    if stored.len() != entry.latest as usize {
+        return Err(versions_damaged(entry));
+    }
+    let mut out = Vec::with_capacity(stored.len());
+    for (i, bytes) in stored.iter().enumerate() {
+        let v: VersionRecord = decode(bytes, "entry version")?;
+        if v.version as usize != i + 1 {
+            return Err(versions_damaged(entry));
+        }
+        out.push(v);
+    }
+    Ok(out)
 }
 
 fn versions_damaged(entry: &EntryRecord) -> Error {

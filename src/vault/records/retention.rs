@@ -88,6 +88,10 @@ impl Session<'_> {
         else {
             return Ok(None);
         };
+        // The closing date decides an erasure: it must be the one the signed
+        // register holds (a store record edited to look closed long ago is an
+        // integrity failure, exit 5, before anything is erased).
+        self.vault.check_dossier(rec)?;
         let policy = &self.vault.policy;
         let Some(rule) = policy.retention.rules.get(rule_id) else {
             return Err(Error::Integrity(msg!(
@@ -184,6 +188,13 @@ impl Session<'_> {
         if !confirm {
             return Ok(due);
         }
+        // Past due by the clock *and* by the time other members' work vouches
+        // for (a clock walked forward by one member does not age dossiers).
+        let at = self.vouched_now(ACTION, confirm_clock)?;
+        let due: Vec<RetentionItem> = due
+            .into_iter()
+            .filter(|item| crate::vault::clock::parse_time(&item.due).is_ok_and(|d| at >= d))
+            .collect();
         let approval = approval.map(str::trim).filter(|a| !a.is_empty());
         if self.vault.policy.retention.require_approval && approval.is_none() {
             return Err(Error::Usage(msg!(

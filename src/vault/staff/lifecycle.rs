@@ -470,7 +470,7 @@ impl Session<'_> {
                 }
                 if changed {
                     // Same shape: the dossier's content digest does not change.
-                    batch.put(layout::version(&id, v.version), encode(&v)?);
+                    batch.put(layout::version(dossier, &id, v.version), encode(&v)?);
                 }
             }
         }

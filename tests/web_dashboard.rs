@@ -1,0 +1,272 @@
+//! The DPO's dashboard, black-box: a vault built with the command, reads done at
+//! chosen local times (the clock shifted for each run by a tiny `LD_PRELOAD`
+//! library), then the series the library computes and the pictures
+//! `audit report --format html` draws are checked against those times; the
+//! dashboard is refused to a member without audit rights and audited like the
+//! report.
+
+mod util;
+
+use std::collections::BTreeMap;
+
+use coffre::web::dashboard::Dashboard;
+use coffre::Vault;
+use secrecy::SecretString;
+use util::clock::shim;
+use util::{run_coffre, Opts, TestVault};
+
+const TZ: &str = "Europe/Paris";
+
+/// Seconds to add to the clock for it to read `hour:minute` local time, `days`
+/// after today (Paris).
+fn offset_to(days: i64, hour: i8, minute: i8) -> i64 {
+    let now = jiff::Timestamp::now();
+    let today = now
+        .to_zoned_datetime(jiff::tz::TimeZone::get(TZ).unwrap())
+        .date();
+    let target = today
+        .checked_add(jiff::Span::new().days(days))
+        .unwrap()
+        .at(hour, minute, 0, 0)
+        .in_tz(TZ)
+        .unwrap()
+        .timestamp();
+    target.as_second() - now.as_second()
+}
+
+fn day(days: i64) -> String {
+    let now = jiff::Timestamp::now();
+    let today = now
+        .to_zoned_datetime(jiff::tz::TimeZone::get(TZ).unwrap())
+        .date();
+    today
+        .checked_add(jiff::Span::new().days(days))
+        .unwrap()
+        .strftime("%Y-%m-%d")
+        .to_string()
+}
+
+/// Bars of the picture `id` in an HTML page: (day or hour, series, count).
+fn bars_in(html: &str, id: &str) -> Vec<(String, String, u64)> {
+    let start = html
+        .find(&format!("<svg class=\"coffre-chart\" id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no picture {id}"));
+    let end = start + html[start..].find("</svg>").unwrap() + "</svg>".len();
+    let doc = roxmltree::Document::parse(&html[start..end]).unwrap();
+    doc.descendants()
+        .filter(|n| n.attribute("class") == Some("bar"))
+        .map(|n| {
+            (
+                n.attribute("data-day")
+                    .or(n.attribute("data-hour"))
+                    .or(n.attribute("data-actor"))
+                    .unwrap()
+                    .to_string(),
+                n.attribute("data-series").unwrap().to_string(),
+                n.attribute("data-count").unwrap().parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_dashboard_follows_the_reads_done_at_chosen_times() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    v.add_staff("dr.nuit", "Nora Nuit", "medecin", true);
+    v.add_staff("e.dehors", "Eric Dehors", "educateur-specialise", true);
+    v.add_staff("dpo.lambert", "Hélène Lambert", "dpo", true);
+    let d = v.create_dossier(&admin, "Jeanne Usager", "1950-01-01");
+    v.team_add(&admin, &d, "dr.leroy");
+    v.team_add(&admin, &d, "e.petit");
+    let lib = shim(v.root.path());
+    let show = ["dossier", "show", d.as_str()];
+
+    // Day +3: two reads in working hours (10:15, 10:20), one late (22:30), one refusal.
+    v.as_user_at(&lib, offset_to(3, 10, 15), "dr.leroy", &show)
+        .expect_code(0, "medecin reads at 10:15");
+    v.as_user_at(&lib, offset_to(3, 10, 20), "e.petit", &show)
+        .expect_code(0, "educateur reads at 10:20");
+    v.as_user_at(&lib, offset_to(3, 22, 30), "dr.leroy", &show)
+        .expect_code(0, "medecin reads at 22:30");
+    v.as_user_at(&lib, offset_to(3, 22, 40), "e.dehors", &show)
+        .expect_code(3, "outside the care team: refused");
+    // Day +4: a failed login at 06:10, a break-the-glass at 06:15 whose
+    // justification holds markup.
+    let wrong = run_coffre(
+        &["dossier", "list"],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some("dr.leroy"),
+            pass: Some("not-the-passphrase"),
+            clock: Some((&lib, offset_to(4, 6, 10))),
+            ..Opts::default()
+        },
+    );
+    wrong.expect_code(4, "wrong passphrase");
+    let just = "<script>alert('x')</script> chute la nuit & urgence";
+    let mut bg = show.to_vec();
+    bg.extend(["--break-glass", just]);
+    v.as_user_at(&lib, offset_to(4, 6, 15), "dr.nuit", &bg)
+        .expect_code(0, "break the glass at 06:15");
+
+    // A member without audit rights is refused the report, hence its pictures.
+    v.as_user_at(
+        &lib,
+        offset_to(5, 9, 0),
+        "e.petit",
+        &["audit", "report", "--format", "html"],
+    )
+    .expect_code(3, "an educateur may not read the DPO's pictures");
+
+    // The DPO's HTML report, in French, drawn on day +5.
+    let h = run_coffre(
+        &["audit", "report", "--format", "html"],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some("dpo.lambert"),
+            pass: Some(v.pass("dpo.lambert")),
+            clock: Some((&lib, offset_to(5, 9, 5))),
+            lang: Some("fr"),
+            ..Opts::default()
+        },
+    );
+    h.expect_code(0, "dpo html report");
+    let html = &h.stdout;
+    for bad in [
+        "<script", "http://", "https://", " style=", "onclick", "onload",
+    ] {
+        assert!(
+            !html.to_lowercase().contains(bad),
+            "the page contains {bad}"
+        );
+    }
+    assert!(
+        html.contains(
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; chute la nuit &amp; urgence"
+        ),
+        "the justification is in the break-the-glass picture, as text"
+    );
+    let (d3, d4) = (day(3), day(4));
+    let med = "Médecin";
+    let accesses = bars_in(html, "coffre-accesses");
+    let on = |bars: &[(String, String, u64)], key: &str, series: &str| -> u64 {
+        bars.iter()
+            .filter(|b| b.0 == key && b.1.contains(series))
+            .map(|b| b.2)
+            .sum()
+    };
+    assert_eq!(on(&accesses, &d3, med), 2, "{accesses:?}");
+    assert_eq!(on(&accesses, &d3, "ducat"), 1, "{accesses:?}");
+    assert_eq!(
+        on(&accesses, &d4, med),
+        1,
+        "break-the-glass read: {accesses:?}"
+    );
+    let refusals = bars_in(html, "coffre-refusals");
+    assert_eq!(on(&refusals, &d3, ""), 1, "{refusals:?}");
+    // The refusal of the report to the educateur is on day +5.
+    assert_eq!(on(&refusals, &day(5), ""), 1, "{refusals:?}");
+    let failed = bars_in(html, "coffre-failed");
+    assert_eq!(on(&failed, &d4, ""), 1, "{failed:?}");
+    assert_eq!(failed.iter().map(|b| b.2).sum::<u64>(), 1);
+    let hours = bars_in(html, "coffre-hours");
+    assert_eq!(on(&hours, "10", ""), 2, "{hours:?}");
+    assert_eq!(on(&hours, "22", "hors"), 1, "{hours:?}");
+    assert_eq!(on(&hours, "6", "hors"), 1, "{hours:?}");
+    assert_eq!(on(&hours, "10", "hors"), 0, "{hours:?}");
+    assert_eq!(on(&hours, "10", "pendant"), 2, "{hours:?}");
+    assert!(
+        html.contains("class=\"work-hours\""),
+        "working hours marked"
+    );
+
+    // The director (aggregate reports only) gets the counts, not the pictures
+    // that name people.
+    let agg = v.as_user_at(
+        &lib,
+        offset_to(5, 9, 10),
+        &admin,
+        &["audit", "report", "--format", "html"],
+    );
+    agg.expect_code(0, "director html report");
+    let counts = |b: &[(String, String, u64)]| -> Vec<(String, u64)> {
+        b.iter().map(|x| (x.0.clone(), x.2)).collect()
+    };
+    assert_eq!(
+        counts(&bars_in(&agg.stdout, "coffre-accesses")),
+        counts(&accesses),
+        "the same counts, in English"
+    );
+    assert!(agg.stdout.contains(">Doctor<"), "English labels");
+    for absent in [
+        "coffre-break-glass",
+        "coffre-bursts",
+        "Nora Nuit",
+        "chute la nuit",
+    ] {
+        assert!(
+            !agg.stdout.contains(absent),
+            "{absent} in the director's pictures"
+        );
+    }
+
+    // The library's series, as a web front-end gets them.
+    let vault = Vault::open(&v.dir).unwrap();
+    let mut s = vault
+        .unlock(
+            "dpo.lambert",
+            &SecretString::from(v.pass("dpo.lambert").to_string()),
+        )
+        .unwrap();
+    let dash: Dashboard = s.audit_dashboard(None, None).unwrap();
+    assert!(dash.is_full());
+    let idx = |x: &str| dash.days.iter().position(|y| y == x).unwrap();
+    assert_eq!(
+        dash.days.first(),
+        Some(&day(0)),
+        "from the vault's first day"
+    );
+    assert_eq!(idx(&d4), idx(&d3) + 1, "every day, none skipped");
+    let by: BTreeMap<&str, &Vec<u64>> = dash
+        .accesses
+        .iter()
+        .map(|p| (p.id.as_str(), &p.per_day))
+        .collect();
+    assert_eq!(by["medecin"][idx(&d3)], 2);
+    assert_eq!(by["medecin"][idx(&d4)], 1);
+    assert_eq!(by["educateur-specialise"][idx(&d3)], 1);
+    assert_eq!(dash.refusals_per_day[idx(&d3)], 1);
+    assert_eq!(dash.failed_unlocks_per_day[idx(&d4)], 1);
+    assert_eq!(
+        (
+            dash.reads_by_hour[10].inside,
+            dash.reads_by_hour[10].outside
+        ),
+        (2, 0)
+    );
+    assert_eq!(dash.reads_by_hour[22].outside, 1);
+    assert_eq!(dash.reads_by_hour[6].outside, 1);
+    let bg = dash.break_glass();
+    assert_eq!(bg.len(), 1);
+    assert_eq!(bg[0].actor, "dr.nuit");
+    assert_eq!(bg[0].justification.as_deref(), Some(just));
+    drop(s);
+    drop(vault);
+
+    // Reading the dashboard was recorded like the report, by the DPO.
+    let log = v.audit_log("dpo.lambert", &["--action", "audit.report"]);
+    let by_dpo = log
+        .iter()
+        .filter(|e| e["actor"] == "dpo.lambert" && e["detail"] == "full report")
+        .count();
+    assert_eq!(
+        by_dpo, 2,
+        "the HTML report and the library's dashboard: {log:?}"
+    );
+    assert!(log
+        .iter()
+        .any(|e| e["actor"] == "e.petit" && e["outcome"] == "denied"));
+}
