@@ -718,6 +718,12 @@ fn the_web_application_in_a_real_browser() {
     let dpo = login(&b, &server, "dpo.web", v.pass("dpo.web"));
     goto(&dpo, &format!("{}/audit", server.url));
     check_accessibility(&dpo, &axe, "audit");
+    let pictures = eval(&dpo, "document.querySelectorAll('.charts svg').length");
+    assert!(
+        pictures.as_u64().unwrap_or(0) >= 4,
+        "the DPO's pictures: {pictures}"
+    );
+    assert_eq!(eval(&dpo, "document.scripts.length"), 0);
     assert_eq!(
         eval(&dpo, "document.querySelector('#verify-status').dataset.ok"),
         "true"

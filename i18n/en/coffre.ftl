@@ -1084,3 +1084,4 @@ usage-wrong-values = wrong number of values for { $arg }
 usage-other = invalid command line
 usage-did-you-mean = did you mean { $what }?
 usage-see-help = For help: coffre --help (or coffre COMMAND --help)
+web-audit-charts = Accesses in pictures

@@ -1083,3 +1083,4 @@ usage-wrong-values = nombre de valeurs incorrect pour { $arg }
 usage-other = ligne de commande non valable
 usage-did-you-mean = vouliez-vous dire { $what } ?
 usage-see-help = Pour l'aide : coffre --help (ou coffre COMMANDE --help)
+web-audit-charts = Les accès en images

@@ -262,6 +262,8 @@ pub struct AuditPage {
     pub ok: bool,
     pub status: String,
     pub details: Vec<String>,
+    /// The dashboard's pictures: SVG drawn and escaped by `coffre::web::charts`.
+    pub charts: Vec<String>,
 }
 
 #[derive(Template)]

@@ -1230,13 +1230,24 @@ pub async fn audit(State(app): S, headers: HeaderMap) -> Response {
         }
         Err(e) => (false, i18n::render_error(&e, lang(&app)), Vec::new()),
     };
+    // The DPO's pictures: read and audited by the library like the report; a
+    // member allowed no audit report sees the page without them.
+    let l = lang(&app);
+    let charts = match on_staff(&h, move |s| s.audit_dashboard(None, None)).await {
+        Ok(d) => coffre::web::charts::all(&d, l)
+            .into_iter()
+            .map(|c| c.svg)
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     render(&AuditPage {
-        l: l(&app),
+        l: L(l),
         nav: nav(&app, &h),
         csrf: h.csrf.clone(),
         ok,
         status,
         details,
+        charts,
     })
 }
 
@@ -1328,10 +1339,12 @@ async fn report(app: &App, headers: &HeaderMap, html: bool) -> Response {
     };
     let l = lang(app);
     let got = on_staff(&h, move |s| {
-        let r = s.audit_report(None, None)?;
         if html {
-            Ok(coffre::audit::render::report_html(&r, l))
+            // The same report with its pictures, as `audit report --format html`.
+            let d = s.audit_dashboard(None, None)?;
+            Ok(coffre::web::charts::report_html(&d, l))
         } else {
+            let r = s.audit_report(None, None)?;
             serde_json::to_string_pretty(&r)
                 .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))
         }
