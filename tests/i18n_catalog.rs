@@ -211,6 +211,60 @@ fn every_id_the_code_uses_exists_with_its_arguments() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Every `t("id")` of the web application's page templates (`l.t("id")`:
+/// a message with no argument, looked up at run time).
+fn template_uses(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = src;
+    while let Some(at) = rest.find(".t(\"") {
+        rest = &rest[at + 4..];
+        if let Some(end) = rest.find('"') {
+            out.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+#[test]
+fn every_id_the_page_templates_use_exists_without_arguments() {
+    let fr = catalog("fr");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin/coffre/serve/pages");
+    let mut uses = 0;
+    let mut problems = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "html") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&p).unwrap();
+        for id in template_uses(&src) {
+            uses += 1;
+            match fr.get(&id) {
+                None => problems.push(format!("{}: '{id}' is not in the catalog", p.display())),
+                Some(vars) if !vars.is_empty() => problems.push(format!(
+                    "{}: '{id}' needs {vars:?}, which a template cannot give",
+                    p.display()
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(
+        uses > 50,
+        "only {uses} uses found in the templates: the scan is broken"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_template_scan_finds_ids() {
+    assert_eq!(
+        template_uses(r#"<h1>{{ l.t("web-a") }}</h1>{{ l.t("web-b") }}"#),
+        vec!["web-a".to_string(), "web-b".to_string()]
+    );
+}
+
 #[test]
 fn the_scan_finds_ids_and_arguments() {
     let uses = uses_in(r#"Error::Usage(msg!("a-b", n = f(x, y), path = "p,q"))"#);

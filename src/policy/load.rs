@@ -32,6 +32,15 @@ struct RawPolicy {
     language: Option<Spanned<String>>,
     #[serde(default)]
     fields: BTreeMap<String, RawFieldLabel>,
+    #[serde(default)]
+    web: Option<RawWeb>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWeb {
+    idle_minutes: Option<Spanned<u32>>,
+    max_hours: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -346,6 +355,22 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         }
         if let Some(c) = a.trail_counts {
             audit.trail_counts = c;
+        }
+    }
+
+    let mut web = super::WebRules::default();
+    if let Some(w) = &raw.web {
+        if let Some(m) = &w.idle_minutes {
+            if !(1..=480).contains(m.get_ref()) {
+                return cx.err(m.span(), msg!("policy-web-idle-minutes"));
+            }
+            web.idle_minutes = *m.get_ref();
+        }
+        if let Some(h) = &w.max_hours {
+            if !(1..=24).contains(h.get_ref()) {
+                return cx.err(h.span(), msg!("policy-web-max-hours"));
+            }
+            web.max_hours = *h.get_ref();
         }
     }
 
@@ -699,6 +724,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         kinds,
         language,
         field_labels,
+        web,
     })
 }
 

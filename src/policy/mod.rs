@@ -60,6 +60,31 @@ pub struct Policy {
     /// JSON output (kept as it was).
     #[serde(skip)]
     pub field_labels: BTreeMap<String, Labels>,
+    /// Limits of the web application's browser sessions (`[web]`). Not in the
+    /// JSON output (kept as it was).
+    #[serde(skip)]
+    pub web: WebRules,
+}
+
+/// Limits of a browser session of `coffre serve` (`[web]` of the policy): when
+/// its unlocked keys are dropped (zeroized) without a logout, so that a browser
+/// left open on a shared computer does not keep a dossier readable.
+#[derive(Clone, Debug, Serialize)]
+pub struct WebRules {
+    /// Minutes without a request after which a session ends (1–480, default 15).
+    pub idle_minutes: u32,
+    /// Hours after login after which a session ends whatever its use (1–24,
+    /// default 10).
+    pub max_hours: u32,
+}
+
+impl Default for WebRules {
+    fn default() -> Self {
+        WebRules {
+            idle_minutes: 15,
+            max_hours: 10,
+        }
+    }
 }
 
 /// A name shown to people, in each language Coffre speaks.

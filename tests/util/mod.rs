@@ -208,23 +208,52 @@ impl TestVault {
     /// `directeur`, the default), always with `--insecure-fast-kdf`.
     #[track_caller]
     pub fn init_with(establishment: &str, admin_id: &str, admin_name: &str) -> TestVault {
+        Self::init_full(establishment, admin_id, admin_name, None)
+    }
+
+    /// [`TestVault::new`] with this policy text instead of the shipped default.
+    #[track_caller]
+    pub fn with_policy(policy: &str) -> TestVault {
+        Self::init_full(
+            "Etablissement de test",
+            "dir.martin",
+            "Direction Test",
+            Some(policy),
+        )
+    }
+
+    #[track_caller]
+    fn init_full(
+        establishment: &str,
+        admin_id: &str,
+        admin_name: &str,
+        policy: Option<&str>,
+    ) -> TestVault {
         let root = tempfile::tempdir().expect("tempdir");
         let dir = root.path().join("vault");
         let recovery = root.path().join("recovery-key.txt");
         let pass = format!("{admin_id}-passphrase");
+        let policy_file = root.path().join("policy.toml");
+        let mut args = vec![
+            "init".to_string(),
+            "--establishment".to_string(),
+            establishment.to_string(),
+            "--admin-id".to_string(),
+            admin_id.to_string(),
+            "--admin-name".to_string(),
+            admin_name.to_string(),
+            "--recovery-out".to_string(),
+            recovery.to_str().expect("utf-8 path").to_string(),
+            "--insecure-fast-kdf".to_string(),
+        ];
+        if let Some(text) = policy {
+            std::fs::write(&policy_file, text).expect("write policy");
+            args.push("--policy".to_string());
+            args.push(policy_file.to_str().expect("utf-8 path").to_string());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let r = run_coffre(
-            &[
-                "init",
-                "--establishment",
-                establishment,
-                "--admin-id",
-                admin_id,
-                "--admin-name",
-                admin_name,
-                "--recovery-out",
-                recovery.to_str().expect("utf-8 path"),
-                "--insecure-fast-kdf",
-            ],
+            &args,
             &Opts {
                 vault: Some(&dir),
                 new_pass: Some(&pass),

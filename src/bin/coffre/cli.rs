@@ -104,7 +104,43 @@ pub enum Command {
         /// Where to build the demo vault (default: a new temporary directory).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Then serve it in a browser (`coffre serve` on the demo vault).
+        #[arg(long)]
+        serve: bool,
+        /// With --serve: the address to listen on.
+        #[arg(
+            long,
+            value_name = "ADDR:PORT",
+            default_value = "127.0.0.1:8080",
+            requires = "serve"
+        )]
+        listen: String,
     },
+    /// Serve the vault to browsers: staff, the DPO and the person log in with
+    /// their own passphrase (see docs/web.md and docs/deployment.md).
+    Serve(ServeArgs),
+}
+
+/// Options of `coffre serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on (port 0: any free port).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The TLS certificate chain (PEM); required to listen beyond this machine.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Listen beyond this machine without TLS (passphrases would cross the
+    /// network in clear: only behind a TLS proxy on the same machine).
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub insecure_http: bool,
+    /// A host name browsers use to reach the server (repeatable); requests
+    /// naming another host are refused (DNS rebinding).
+    #[arg(long = "server-name", value_name = "NAME")]
+    pub server_names: Vec<String>,
 }
 
 #[derive(Debug, Args)]

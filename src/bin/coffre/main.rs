@@ -7,6 +7,7 @@ mod import;
 mod input;
 mod lang;
 mod run;
+mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -190,9 +190,34 @@ pub fn run(cli: Cli) -> Res {
     };
     match &cli.command {
         Command::Init(a) => init(&cli, a, &mut out),
-        Command::Demo { dir } => {
+        Command::Demo { dir, serve, listen } => {
+            let dir = match (dir, serve) {
+                (Some(d), _) => Some(d.clone()),
+                (None, true) => Some(crate::serve::demo_dir()?),
+                (None, false) => None,
+            };
             let report = coffre::demo::run(dir.as_deref())?;
-            out.text(&report)
+            out.text(&report)?;
+            match (serve, dir) {
+                (true, Some(d)) => {
+                    out.w.flush()?;
+                    let vault = Vault::open(&d)?;
+                    crate::lang::from_policy(vault.policy());
+                    let args = crate::cli::ServeArgs {
+                        listen: listen.clone(),
+                        tls_cert: None,
+                        tls_key: None,
+                        insecure_http: false,
+                        server_names: Vec::new(),
+                    };
+                    Ok(crate::serve::run(vault, &args)?)
+                }
+                _ => Ok(()),
+            }
+        }
+        Command::Serve(a) => {
+            let vault = open_vault(&cli)?;
+            Ok(crate::serve::run(vault, a)?)
         }
         Command::Policy(PolicyCmd::Check { file }) => {
             let p = coffre::policy::load(file)?;
@@ -1288,6 +1313,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         // Handled before unlocking.
         Command::Init(_)
         | Command::Demo { .. }
+        | Command::Serve(_)
         | Command::Policy(_)
         | Command::Audit(AuditCmd::Verify { .. })
         | Command::Audit(AuditCmd::Checkpoint { .. }) => Ok(()),

@@ -1,0 +1,270 @@
+//! The managers' pages: a dossier's care team, and the staff (add, approve or
+//! refuse pending keys, revoke, change of profession). Who may do each is the
+//! library's decision; nothing here uses the recovery key (rotations it would
+//! finish are listed, as `coffre staff list` does).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Form;
+use coffre::{tr, Error, NewStaff};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::pages::{render, Choice, StaffPage, StaffRow, TeamPage, L};
+use super::routes::{check_post, error_page, nav, on_staff, see_other, staff};
+use super::App;
+
+type S = State<Arc<App>>;
+
+/// `GET /dossiers/{id}/equipe`: the care team.
+pub async fn team(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    team_page(&app, &headers, id, None).await
+}
+
+async fn team_page(app: &App, headers: &HeaderMap, id: String, notice: Option<String>) -> Response {
+    let h = match staff(app, headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let d = id.clone();
+    let got = on_staff(&h, move |s| {
+        let ids = s.team(&d)?;
+        let mut out = Vec::new();
+        for m in ids {
+            let name = s.staff_name(&m)?.unwrap_or_default();
+            out.push(Choice {
+                label: if name.is_empty() {
+                    m.clone()
+                } else {
+                    format!("{name} ({m})")
+                },
+                id: m,
+            });
+        }
+        Ok(out)
+    })
+    .await;
+    match got {
+        Ok(members) => render(&TeamPage {
+            l: L(app.lang),
+            nav: nav(app, &h),
+            csrf: h.csrf.clone(),
+            dossier: id,
+            members,
+            notice,
+        }),
+        Err(e) => error_page(app, nav(app, &h), &e),
+    }
+}
+
+/// The form adding a member to a care team.
+#[derive(Deserialize)]
+pub struct TeamForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    staff: String,
+}
+
+/// `POST /dossiers/{id}/equipe`: adds a member (the library checks the right).
+pub async fn team_add(
+    State(app): S,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<TeamForm>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let (d, m) = (id.clone(), f.staff.trim().to_string());
+    match on_staff(&h, move |s| s.add_team_member(&d, &m)).await {
+        Ok(()) => {
+            let notice = tr!(
+                "cli-team-added",
+                staff = f.staff.trim().to_string(),
+                id = id.clone()
+            );
+            team_page(&app, &headers, id, Some(notice)).await
+        }
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// `GET /personnel`: the staff and their pending keys.
+pub async fn staff_list(State(app): S, headers: HeaderMap) -> Response {
+    staff_page(&app, &headers, None).await
+}
+
+async fn staff_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Response {
+    let h = match staff(app, headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let got = on_staff(&h, |s| Ok((s.list_staff()?, s.pending_rotations()?))).await;
+    let policy = app.vault.policy();
+    let l = app.lang;
+    match got {
+        Ok((list, rotations)) => render(&StaffPage {
+            l: L(l),
+            nav: nav(app, &h),
+            csrf: h.csrf.clone(),
+            rows: list
+                .iter()
+                .map(|m| StaffRow {
+                    id: m.id.clone(),
+                    name: m.name.clone(),
+                    profession: m.profession.clone(),
+                    profession_label: policy.profession_label(&m.profession, l),
+                    status: m.status.clone(),
+                    pending: m.pending.join(", "),
+                    active: m.status == "active",
+                })
+                .collect(),
+            professions: policy
+                .professions
+                .keys()
+                .map(|p| Choice {
+                    id: p.clone(),
+                    label: policy.profession_label(p, l),
+                })
+                .collect(),
+            rotations: rotations
+                .iter()
+                .map(|p| {
+                    tr!(
+                        "cli-rotation-pending",
+                        key = p.key.clone(),
+                        reason = p.reason.to_string()
+                    )
+                })
+                .collect(),
+            notice,
+        }),
+        Err(e) => error_page(app, nav(app, &h), &e),
+    }
+}
+
+/// The form adding a staff member.
+#[derive(Deserialize)]
+pub struct AddStaffForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    profession: String,
+    #[serde(default)]
+    passphrase: String,
+}
+
+/// `POST /personnel`: adds a member with the initial passphrase the manager
+/// gives them (checked for strength by the library).
+pub async fn staff_add(State(app): S, headers: HeaderMap, Form(f): Form<AddStaffForm>) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let pass = SecretString::from(f.passphrase);
+    let (id, name, profession) = (f.id.trim().to_string(), f.name, f.profession);
+    let who = id.clone();
+    let added = on_staff(&h, move |s| {
+        s.add_staff(
+            &NewStaff {
+                id: &id,
+                name: &name,
+                profession: &profession,
+                passphrase: &pass,
+            },
+            None,
+        )
+    })
+    .await;
+    match added {
+        Ok(pending) => {
+            let mut notice = tr!("cli-staff-added", id = who);
+            if !pending.is_empty() {
+                notice.push(' ');
+                notice.push_str(&tr!("cli-staff-pending", keys = pending.join(", ")));
+            }
+            staff_page(&app, &headers, Some(notice)).await
+        }
+        Err(e) => staff_error(&app, &h, &e),
+    }
+}
+
+fn staff_error(app: &App, h: &super::sessions::Handle, e: &Error) -> Response {
+    let mut r = error_page(app, nav(app, h), e);
+    if e.exit_code() == 2 {
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    r
+}
+
+/// The forms acting on one member.
+#[derive(Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    profession: String,
+}
+
+/// `POST /personnel/{id}/{action}`: `approuver`, `refuser`, `revoquer`,
+/// `profession`.
+pub async fn staff_act(
+    State(app): S,
+    headers: HeaderMap,
+    Path((id, action)): Path<(String, String)>,
+    Form(f): Form<MemberForm>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let l = app.lang;
+    let policy = app.vault.policy();
+    let m = id.clone();
+    let done: Result<String, Error> = match action.as_str() {
+        "approuver" => on_staff(&h, move |s| s.approve_staff(&m, None))
+            .await
+            .map(|keys| tr!("cli-approved", id = id.clone(), keys = keys.join(", "))),
+        "refuser" => on_staff(&h, move |s| s.refuse_approval(&m))
+            .await
+            .map(|()| tr!("cli-approval-refused", id = id.clone())),
+        "revoquer" => on_staff(&h, move |s| s.revoke_staff(&m, None))
+            .await
+            .map(|_| tr!("cli-revoked", id = id.clone())),
+        "profession" => {
+            let p = f.profession.clone();
+            on_staff(&h, move |s| s.set_profession(&m, &p, None))
+                .await
+                .map(|_| {
+                    tr!(
+                        "cli-profession-set",
+                        id = id.clone(),
+                        profession = policy.profession_label(&f.profession, l)
+                    )
+                })
+        }
+        _ => return see_other("/personnel"),
+    };
+    match done {
+        Ok(notice) => staff_page(&app, &headers, Some(notice)).await,
+        Err(e) => staff_error(&app, &h, &e),
+    }
+}

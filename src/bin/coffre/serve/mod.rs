@@ -1,0 +1,273 @@
+//! `coffre serve`: the vault in a browser. Start-up (listen address, TLS, the
+//! one open vault), the router, and shutdown. The server is a thin front-end:
+//! every decision about who may read or write what, and every audit line, is the
+//! library's (`docs/web.md`).
+
+mod manage;
+mod pages;
+mod routes;
+mod security;
+mod sessions;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use coffre::{msg, tr, Error, Vault};
+
+use crate::cli::ServeArgs;
+
+/// Everything the handlers share: the open vault, the browser sessions, and
+/// what the server was told about itself.
+pub struct App {
+    /// The one open vault, for the life of the process.
+    pub vault: &'static Vault,
+    /// Browser sessions (unlocked keys in memory only).
+    pub sessions: sessions::Sessions,
+    /// Login attempts per account and per address.
+    pub throttle: security::Throttle,
+    /// Keys the CSRF tokens (HMAC-SHA256), new at every start.
+    pub csrf_key: ring::hmac::Key,
+    /// Whether browsers reach us over TLS.
+    pub tls: bool,
+    /// The `Host` header values accepted (DNS rebinding).
+    pub hosts: Vec<String>,
+    /// The language of the pages.
+    pub lang: coffre::i18n::Lang,
+}
+
+/// A new folder for `coffre demo --serve` without `--dir`.
+pub fn demo_dir() -> Result<PathBuf, Error> {
+    let bytes = coffre::crypto::key::random_bytes::<4>()?;
+    Ok(std::env::temp_dir().join(format!("coffre-demo-{}", hex::encode(bytes))))
+}
+
+/// Serves `vault` until SIGINT or SIGTERM. Prints the URL on standard output as
+/// a line starting with `http://` or `https://`.
+///
+/// Errors: [`Error::Usage`] (exit code 2) for a listen address that does not
+/// parse, a non-loopback address without TLS nor `--insecure-http`, or
+/// unreadable TLS files; [`Error::Io`] (exit code 1) when the address cannot be
+/// bound.
+pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
+    let addr: SocketAddr = args
+        .listen
+        .parse()
+        .map_err(|_| Error::Usage(msg!("serve-bad-listen", listen = args.listen.clone())))?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => Some(tls_config(c, k)?),
+        _ => None,
+    };
+    if !addr.ip().is_loopback() && tls.is_none() {
+        if !args.insecure_http {
+            return Err(Error::Usage(msg!("serve-needs-tls")));
+        }
+        eprintln!("coffre: {}", tr!("serve-insecure-warning"));
+    }
+    let listener = TcpListener::bind(addr).map_err(|e| {
+        Error::Io(msg!(
+            "serve-cannot-listen",
+            listen = args.listen.clone(),
+            e = e
+        ))
+    })?;
+    let local = listener.local_addr().map_err(|e| {
+        Error::Io(msg!(
+            "serve-cannot-listen",
+            listen = args.listen.clone(),
+            e = e
+        ))
+    })?;
+    listener.set_nonblocking(true).map_err(|e| {
+        Error::Io(msg!(
+            "serve-cannot-listen",
+            listen = args.listen.clone(),
+            e = e
+        ))
+    })?;
+
+    let port = local.port();
+    let mut hosts = vec![host_port(&local.ip().to_string(), port, local.is_ipv6())];
+    if local.ip().is_loopback() {
+        hosts.push(format!("localhost:{port}"));
+    }
+    for name in &args.server_names {
+        hosts.push(name.to_ascii_lowercase());
+        if !name.contains(':') {
+            hosts.push(format!("{}:{port}", name.to_ascii_lowercase()));
+        }
+    }
+    let policy = vault.policy().clone();
+    let vault: &'static Vault = Box::leak(Box::new(vault));
+    let rng = ring::rand::SystemRandom::new();
+    let csrf_key = ring::hmac::Key::generate(ring::hmac::HMAC_SHA256, &rng)
+        .map_err(|_| Error::Io(msg!("serve-no-randomness")))?;
+    let app = Arc::new(App {
+        vault,
+        sessions: sessions::Sessions::new(&policy.web),
+        throttle: security::Throttle::default(),
+        csrf_key,
+        tls: tls.is_some(),
+        hosts,
+        lang: coffre::i18n::current(),
+    });
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}/", app.hosts[0]);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::Io(msg!(
+                "serve-cannot-listen",
+                listen = args.listen.clone(),
+                e = e
+            ))
+        })?;
+    let result = runtime.block_on(async move {
+        let router = router(app.clone());
+        println!("{url}");
+        eprintln!("coffre: {}", tr!("serve-listening", url = url.clone()));
+        let reaper = tokio::spawn(sessions::reaper(app.clone()));
+        let served = match tls {
+            Some(config) => {
+                let handle = axum_server::Handle::new();
+                let h = handle.clone();
+                tokio::spawn(async move {
+                    shutdown_signal().await;
+                    h.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+                });
+                let config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config));
+                match axum_server::from_tcp_rustls(listener, config) {
+                    Ok(server) => server
+                        .handle(handle)
+                        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
+                        .await
+                        .map_err(|e| Error::Io(msg!("serve-failed", e = e))),
+                    Err(e) => Err(Error::Io(msg!("serve-failed", e = e))),
+                }
+            }
+            None => match tokio::net::TcpListener::from_std(listener) {
+                Ok(l) => axum::serve(
+                    l,
+                    router.into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .map_err(|e| Error::Io(msg!("serve-failed", e = e))),
+                Err(e) => Err(Error::Io(msg!("serve-failed", e = e))),
+            },
+        };
+        reaper.abort();
+        // Every session ends: keys zeroized, a checkpoint signed.
+        app.sessions.end_all().await;
+        served
+    });
+    let settled = vault.settle();
+    eprintln!("coffre: {}", tr!("serve-stopped"));
+    result?;
+    settled
+}
+
+/// `ip:port`, with brackets for IPv6, as browsers write it in `Host`.
+fn host_port(ip: &str, port: u16, v6: bool) -> String {
+    if v6 {
+        format!("[{ip}]:{port}")
+    } else {
+        format!("{ip}:{port}")
+    }
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM (systemd's stop).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// The rustls configuration from PEM files (RFC 7468): the certificate chain
+/// and its private key (PKCS#8, PKCS#1 or SEC1). TLS 1.2 and 1.3 only, with
+/// ring's cipher suites (rustls' safe defaults).
+fn tls_config(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, Error> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |p: &Path| Error::Usage(msg!("serve-bad-tls-file", path = p.display()));
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|_| bad(cert))?
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad(cert))?;
+    if certs.is_empty() {
+        return Err(bad(cert));
+    }
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|_| bad(key))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|_| bad(cert))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key_der)
+        .map_err(|_| bad(key))
+}
+
+/// Every page and form, with the security layers around them.
+fn router(app: Arc<App>) -> Router {
+    use routes as r;
+    Router::new()
+        .route("/", get(r::home))
+        .route("/login", get(r::login_page).post(r::login))
+        .route("/logout", post(r::logout))
+        .route("/dossiers", get(r::dossiers).post(r::search))
+        .route("/dossiers/{id}", get(r::dossier))
+        .route(
+            "/dossiers/{id}/notes/new",
+            get(r::note_form).post(r::note_add),
+        )
+        .route(
+            "/dossiers/{id}/bris-de-glace",
+            get(r::break_glass_form).post(r::break_glass),
+        )
+        .route("/dossiers/{id}/pourquoi", get(r::explain))
+        .route(
+            "/dossiers/{id}/equipe",
+            get(manage::team).post(manage::team_add),
+        )
+        .route(
+            "/personnel",
+            get(manage::staff_list).post(manage::staff_add),
+        )
+        .route("/personnel/{id}/{action}", post(manage::staff_act))
+        .route("/notes/{id}/amend", get(r::amend_form).post(r::amend))
+        .route("/notes/{id}/versions", get(r::versions))
+        .route("/moi", get(r::moi))
+        .route("/moi/login", get(r::moi_login_page).post(r::moi_login))
+        .route("/moi/note", post(r::moi_note))
+        .route("/moi/objection", post(r::moi_objection))
+        .route("/moi/export.json", get(r::moi_export))
+        .route("/audit", get(r::audit))
+        .route("/audit/checkpoint", post(r::audit_checkpoint))
+        .route("/audit/historique", get(r::audit_history))
+        .route("/audit/rapport.html", get(r::audit_report_html))
+        .route("/audit/rapport.json", get(r::audit_report_json))
+        .route("/static/coffre.css", get(r::css))
+        .route_layer(axum::middleware::from_fn(security::log))
+        .fallback(r::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            security::guard,
+        ))
+        .with_state(app)
+}

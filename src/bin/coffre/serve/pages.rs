@@ -1,0 +1,320 @@
+//! The pages: askama templates (`serve/pages/*.html`, HTML-escaped by default,
+//! no inline script or style) and the plain data they show. Every word comes
+//! from the message catalog: `l.t("id")` in a template, `tr!` here.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use coffre::i18n::Lang;
+use zeroize::Zeroize;
+
+/// The catalog in the pages' language.
+#[derive(Clone, Copy)]
+pub struct L(pub Lang);
+
+impl L {
+    /// The message `id` (no argument) of the catalog.
+    pub fn t(&self, id: &str) -> String {
+        coffre::i18n::text(self.0, id)
+    }
+    /// The language code for `<html lang>`.
+    pub fn code(&self) -> &'static str {
+        self.0.code()
+    }
+}
+
+/// The header of a logged-in page.
+pub struct Nav {
+    /// Who is logged in, as shown (staff id, or the dossier id for the person).
+    pub user: String,
+    /// Their profession's label.
+    pub role: String,
+    /// The CSRF token of this session's forms.
+    pub csrf: String,
+    /// A staff member (the dossier list), not the person.
+    pub staff: bool,
+}
+
+/// Renders a page (a template that fails to render is a server error, told
+/// without detail).
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(_) => (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "template error\n",
+        )
+            .into_response(),
+    }
+}
+
+/// A field shown with its value.
+pub struct FieldCard {
+    pub name: String,
+    pub label: String,
+    pub category: String,
+    pub category_label: String,
+    pub value: String,
+}
+
+impl Drop for FieldCard {
+    fn drop(&mut self) {
+        self.value.zeroize();
+    }
+}
+
+/// A field withheld from the reader, with the reason.
+pub struct WithheldCard {
+    /// The reason's machine id (`not-permitted`, `author-only`…).
+    pub code: String,
+    pub name: String,
+    pub label: String,
+    pub category: String,
+    pub category_label: String,
+    pub reason: String,
+}
+
+/// One entry of a dossier.
+pub struct EntryCard {
+    pub id: String,
+    pub kind_label: String,
+    pub created: String,
+    pub author: String,
+    pub version: u32,
+    pub fields: Vec<FieldCard>,
+    pub withheld: Vec<WithheldCard>,
+    pub amendable: bool,
+}
+
+/// One line of an access history.
+pub struct HistoryRow {
+    pub time: String,
+    pub who: String,
+    pub what: String,
+    pub categories: String,
+    pub justification: Option<String>,
+    pub break_glass: bool,
+}
+
+/// A choice of a `<select>`.
+pub struct Choice {
+    pub id: String,
+    pub label: String,
+}
+
+/// One input of a note form.
+pub struct FieldBox {
+    pub input: String,
+    pub label: String,
+    pub category: String,
+    pub category_label: String,
+    pub value: String,
+}
+
+impl Drop for FieldBox {
+    fn drop(&mut self) {
+        self.value.zeroize();
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub person: bool,
+    pub error: Option<String>,
+    pub user: String,
+}
+
+pub struct DossierRow {
+    pub id: String,
+    pub who: String,
+    pub in_team: bool,
+}
+
+impl Drop for DossierRow {
+    fn drop(&mut self) {
+        self.who.zeroize();
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dossiers.html")]
+pub struct DossiersPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub searched: bool,
+    pub rows: Vec<DossierRow>,
+}
+
+#[derive(Template)]
+#[template(path = "dossier.html")]
+pub struct DossierPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub id: String,
+    pub who: String,
+    pub break_glass: bool,
+    pub break_glass_banner: String,
+    pub entries: Vec<EntryCard>,
+    pub damaged: String,
+    pub can_write: bool,
+}
+
+impl Drop for DossierPage {
+    fn drop(&mut self) {
+        self.who.zeroize();
+    }
+}
+
+#[derive(Template)]
+#[template(path = "note_form.html")]
+pub struct NoteFormPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub title: String,
+    pub dossier: String,
+    pub action: String,
+    pub amend: bool,
+    pub kinds: Vec<Choice>,
+    pub kind: String,
+    pub kind_label: String,
+    pub fields: Vec<FieldBox>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "break_glass.html")]
+pub struct BreakGlassPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub dossier: String,
+    pub lead: String,
+    pub error: Option<String>,
+}
+
+pub struct ExplainRow {
+    pub category: String,
+    pub label: String,
+    pub policy: String,
+    pub key: String,
+    pub now: bool,
+}
+
+#[derive(Template)]
+#[template(path = "explain.html")]
+pub struct ExplainPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub dossier: String,
+    pub head: String,
+    pub rows: Vec<ExplainRow>,
+}
+
+pub struct VersionCard {
+    pub version: u32,
+    pub head: String,
+    pub fields: Vec<FieldCard>,
+    pub withheld: Vec<WithheldCard>,
+}
+
+#[derive(Template)]
+#[template(path = "versions.html")]
+pub struct VersionsPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub entry: String,
+    pub dossier: String,
+    pub versions: Vec<VersionCard>,
+}
+
+#[derive(Template)]
+#[template(path = "moi.html")]
+pub struct MoiPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub who: String,
+    pub entries: Vec<EntryCard>,
+    pub history: Vec<HistoryRow>,
+    pub retention: String,
+    pub categories: Vec<Choice>,
+    pub professions: Vec<Choice>,
+    pub notice: Option<String>,
+}
+
+impl Drop for MoiPage {
+    fn drop(&mut self) {
+        self.who.zeroize();
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub ok: bool,
+    pub status: String,
+    pub details: Vec<String>,
+    /// The dashboard's pictures: SVG drawn and escaped by `coffre::web::charts`.
+    pub charts: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+pub struct HistoryPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub dossier: String,
+    pub head: String,
+    pub rows: Vec<HistoryRow>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub title: String,
+    pub message: String,
+    pub link: Option<(String, String)>,
+}
+
+pub struct StaffRow {
+    pub id: String,
+    pub name: String,
+    pub profession: String,
+    pub profession_label: String,
+    pub status: String,
+    pub pending: String,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+pub struct StaffPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub rows: Vec<StaffRow>,
+    pub professions: Vec<Choice>,
+    pub rotations: Vec<String>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "team.html")]
+pub struct TeamPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub dossier: String,
+    pub members: Vec<Choice>,
+    pub notice: Option<String>,
+}

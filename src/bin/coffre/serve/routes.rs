@@ -1,0 +1,1383 @@
+//! One function per page or form. Each turns a request into library calls (in
+//! `spawn_blocking`: they do file I/O and fsync) and the result into a page;
+//! none decides who may read or write what, none writes an audit line.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use coffre::i18n::{self, Lang};
+use coffre::policy::Policy;
+use coffre::views::{EntryView, FieldValue, Withheld};
+use coffre::web::forms;
+use coffre::{msg, tr, Error, PersonSession, Session};
+use secrecy::SecretString;
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::pages::*;
+use super::security::{self, COOKIE, LOGIN_COOKIE};
+use super::sessions::{Handle, Live, Who};
+use super::App;
+
+type S = State<Arc<App>>;
+
+// ------------------------------------------------------------------ helpers
+
+fn l(app: &App) -> L {
+    L(app.lang)
+}
+
+fn lang(app: &App) -> Lang {
+    app.lang
+}
+
+pub(super) fn nav(app: &App, h: &Handle) -> Option<Nav> {
+    let role = if h.profession == "person" {
+        tr!("web-role-person")
+    } else {
+        app.vault
+            .policy()
+            .profession_label(&h.profession, lang(app))
+    };
+    Some(Nav {
+        user: h.user.clone(),
+        role,
+        csrf: h.csrf.clone(),
+        staff: h.profession != "person",
+    })
+}
+
+/// A time of the vault as the language writes it, in the establishment's zone.
+fn when(policy: &Policy, t: &str, l: Lang) -> String {
+    match t.parse::<jiff::Timestamp>() {
+        Ok(ts) => i18n::date_time(l, ts, &policy.audit.timezone),
+        Err(_) => t.to_string(),
+    }
+}
+
+/// The page of an error, with the HTTP status of its category.
+pub(super) fn error_page(app: &App, nav: Option<Nav>, e: &Error) -> Response {
+    let status = match e.exit_code() {
+        2 => StatusCode::BAD_REQUEST,
+        3 => StatusCode::FORBIDDEN,
+        4 => StatusCode::UNAUTHORIZED,
+        5 => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => match e {
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        },
+    };
+    let page = ErrorPage {
+        l: l(app),
+        nav,
+        title: tr!("web-error-title"),
+        message: i18n::render_error(e, lang(app)),
+        link: None,
+    };
+    (status, render(&page)).into_response()
+}
+
+fn forbidden(app: &App, nav: Option<Nav>, message: String) -> Response {
+    let page = ErrorPage {
+        l: l(app),
+        nav,
+        title: tr!("web-error-title"),
+        message,
+        link: Some(("/".to_string(), tr!("web-home"))),
+    };
+    (StatusCode::FORBIDDEN, render(&page)).into_response()
+}
+
+pub(super) fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+fn with_cookie(mut resp: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// The browser's session, if it has one that is open.
+fn session_of(app: &App, headers: &HeaderMap) -> Option<Handle> {
+    let id = security::cookie(headers, COOKIE)?;
+    app.sessions.get(&id)
+}
+
+/// A staff member's session, or the answer sending the browser to log in.
+#[allow(clippy::result_large_err)]
+pub(super) fn staff(app: &App, headers: &HeaderMap) -> Result<Handle, Response> {
+    match session_of(app, headers) {
+        Some(h) if h.profession != "person" => Ok(h),
+        Some(_) => Err(see_other("/moi")),
+        None => Err(see_other("/login")),
+    }
+}
+
+/// The person's session, or the answer sending the browser to their login.
+#[allow(clippy::result_large_err)]
+fn person(app: &App, headers: &HeaderMap) -> Result<Handle, Response> {
+    match session_of(app, headers) {
+        Some(h) if h.profession == "person" => Ok(h),
+        Some(_) => Err(see_other("/dossiers")),
+        None => Err(see_other("/moi/login")),
+    }
+}
+
+/// The checks of every state-changing request of a session: our own origin,
+/// and the session's CSRF token in the form's `csrf` field.
+#[allow(clippy::result_large_err)]
+pub(super) fn check_post(
+    app: &App,
+    headers: &HeaderMap,
+    h: &Handle,
+    given: &str,
+) -> Result<(), Response> {
+    if !security::same_origin(app, headers) {
+        return Err(forbidden(app, nav(app, h), tr!("web-refused-origin")));
+    }
+    if !security::csrf_ok(&h.csrf, given) {
+        return Err(forbidden(app, nav(app, h), tr!("web-refused-csrf")));
+    }
+    Ok(())
+}
+
+/// Runs `f` on the staff session off the async threads.
+pub(super) async fn on_staff<T, F>(h: &Handle, f: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Session<'static>) -> Result<T, Error> + Send + 'static,
+{
+    let live = h.live.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut g = live
+            .lock()
+            .map_err(|_| Error::Io(msg!("serve-session-broken")))?;
+        match &mut g.who {
+            Who::Staff(s) => f(s),
+            Who::Person(_) => Err(Error::Refused(msg!("serve-staff-only"))),
+        }
+    })
+    .await
+    .map_err(|_| Error::Io(msg!("serve-session-broken")))?
+}
+
+/// Runs `f` on the person's session off the async threads.
+async fn on_person<T, F>(h: &Handle, f: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&PersonSession<'static>) -> Result<T, Error> + Send + 'static,
+{
+    let live = h.live.clone();
+    tokio::task::spawn_blocking(move || {
+        let g = live
+            .lock()
+            .map_err(|_| Error::Io(msg!("serve-session-broken")))?;
+        match &g.who {
+            Who::Person(p) => f(p),
+            Who::Staff(_) => Err(Error::Refused(msg!("serve-person-only"))),
+        }
+    })
+    .await
+    .map_err(|_| Error::Io(msg!("serve-session-broken")))?
+}
+
+/// Runs `f` off the async threads.
+async fn blocking<T, F>(f: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, Error> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| Error::Io(msg!("serve-session-broken")))?
+}
+
+/// A form as the browser sent it; values zeroized when dropped.
+fn zeroizing(pairs: Vec<(String, String)>) -> Vec<(String, Zeroizing<String>)> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k, Zeroizing::new(v)))
+        .collect()
+}
+
+fn field_of<'a>(pairs: &'a [(String, Zeroizing<String>)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// Cards of an entry's fields, under the policy's labels.
+fn cards(
+    policy: &Policy,
+    l: Lang,
+    fields: &BTreeMap<String, FieldValue>,
+    withheld: &[Withheld],
+) -> (Vec<FieldCard>, Vec<WithheldCard>) {
+    let f = fields
+        .iter()
+        .map(|(name, v)| FieldCard {
+            name: name.clone(),
+            label: policy.field_label(name, l),
+            category: v.category.clone(),
+            category_label: policy.category_label(&v.category, l),
+            value: v.value.clone(),
+        })
+        .collect();
+    let w = withheld
+        .iter()
+        .map(|w| WithheldCard {
+            code: serde_json::to_value(w.reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            name: w.field.clone(),
+            label: policy.field_label(&w.field, l),
+            category: w.category.clone(),
+            category_label: policy.category_label(&w.category, l),
+            reason: i18n::render(&i18n::words::withheld_reason(w.reason), l),
+        })
+        .collect();
+    (f, w)
+}
+
+/// An entry as shown, newest first in a dossier.
+fn entry_card(
+    policy: &Policy,
+    l: Lang,
+    e: &EntryView,
+    author: String,
+    profession: Option<&str>,
+) -> EntryCard {
+    let (fields, withheld) = cards(policy, l, &e.fields, &e.withheld);
+    EntryCard {
+        id: e.id.clone(),
+        kind_label: policy.kind_label(&e.kind, l),
+        created: when(policy, &e.created, l),
+        author,
+        version: e.version,
+        fields,
+        withheld,
+        amendable: profession.is_some_and(|p| forms::kind_fields(policy, &e.kind, p, l).is_ok()),
+    }
+}
+
+fn author_label(s: &mut Session<'_>, id: &str) -> String {
+    match s.staff_name(id) {
+        Ok(Some(n)) => format!("{n} ({id})"),
+        _ => id.to_string(),
+    }
+}
+
+fn history_rows(
+    policy: &Policy,
+    l: Lang,
+    items: &[coffre::vault::audit_read::HistoryItem],
+    names: bool,
+) -> Vec<HistoryRow> {
+    items
+        .iter()
+        .map(|i| {
+            let profession = policy.profession_label(&i.profession, l);
+            let who = match (&i.name, names) {
+                (Some(n), true) => format!("{n} ({profession})"),
+                (None, true) => format!("{} ({profession})", i.actor),
+                _ => profession,
+            };
+            HistoryRow {
+                time: when(policy, &i.time, l),
+                who,
+                what: i18n::render(&i18n::words::action(&i.action, i.outcome), l),
+                categories: i
+                    .categories
+                    .iter()
+                    .map(|c| policy.category_label(c, l))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                justification: i.justification.clone(),
+                break_glass: i.break_glass,
+            }
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------ login
+
+/// `/`: where a browser belongs.
+pub async fn home(State(app): S, headers: HeaderMap) -> Response {
+    match session_of(&app, &headers) {
+        Some(h) if h.profession == "person" => see_other("/moi"),
+        Some(_) => see_other("/dossiers"),
+        None => see_other("/login"),
+    }
+}
+
+fn login_form(
+    app: &App,
+    person: bool,
+    error: Option<String>,
+    user: String,
+    status: StatusCode,
+) -> Response {
+    let nonce = match coffre::crypto::key::random_bytes::<16>() {
+        Ok(b) => hex::encode(b),
+        Err(e) => return error_page(app, None, &e),
+    };
+    let page = LoginPage {
+        l: l(app),
+        nav: None,
+        csrf: security::login_token(app, &nonce),
+        person,
+        error,
+        user,
+    };
+    with_cookie(
+        (status, render(&page)).into_response(),
+        &security::set_cookie(LOGIN_COOKIE, &nonce, Some(3600)),
+    )
+}
+
+/// `GET /login`: the staff login form.
+pub async fn login_page(State(app): S, headers: HeaderMap) -> Response {
+    if session_of(&app, &headers).is_some() {
+        return see_other("/");
+    }
+    login_form(&app, false, None, String::new(), StatusCode::OK)
+}
+
+/// `GET /moi/login`: the person's login form.
+pub async fn moi_login_page(State(app): S, headers: HeaderMap) -> Response {
+    if session_of(&app, &headers).is_some() {
+        return see_other("/");
+    }
+    login_form(&app, true, None, String::new(), StatusCode::OK)
+}
+
+/// The fields of both login forms.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    dossier: String,
+    #[serde(default)]
+    passphrase: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The login form's own checks: our origin, and the token bound to the login
+/// cookie this browser was given with the form.
+fn login_checks(app: &App, headers: &HeaderMap, csrf: &str) -> bool {
+    let Some(nonce) = security::cookie(headers, LOGIN_COOKIE) else {
+        return false;
+    };
+    security::same_origin(app, headers)
+        && security::csrf_ok(&security::login_token(app, &nonce), csrf)
+}
+
+/// `POST /login`: unlocks the member's library session (the library audits a
+/// failure) and keeps it under a new session cookie.
+pub async fn login(
+    State(app): S,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let pass = SecretString::from(f.passphrase);
+    let user = f.user.trim().to_string();
+    if !login_checks(&app, &headers, &f.csrf) {
+        return forbidden(&app, None, tr!("web-refused-csrf"));
+    }
+    if !app.throttle.may_try(&user, peer.ip()) {
+        let msg = tr!("web-login-throttled");
+        return login_form(&app, false, Some(msg), user, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let vault = app.vault;
+    let u = user.clone();
+    let unlocked = blocking(move || vault.unlock(&u, &pass)).await;
+    match unlocked {
+        Ok(s) => {
+            let profession = s.profession().to_string();
+            match app.sessions.open(
+                &app,
+                Live {
+                    who: Who::Staff(Box::new(s)),
+                },
+                user,
+                profession,
+            ) {
+                Ok((id, _)) => {
+                    let resp =
+                        with_cookie(see_other("/"), &security::set_cookie(COOKIE, &id, None));
+                    with_cookie(resp, &security::set_cookie(LOGIN_COOKIE, "", Some(0)))
+                }
+                Err(e) => error_page(&app, None, &e),
+            }
+        }
+        Err(e) if e.exit_code() == 4 || e.exit_code() == 3 => {
+            app.throttle.failed(&user, peer.ip());
+            let msg = i18n::render_error(&e, lang(&app));
+            login_form(&app, false, Some(msg), user, StatusCode::UNAUTHORIZED)
+        }
+        Err(e) => {
+            let msg = i18n::render_error(&e, lang(&app));
+            login_form(&app, false, Some(msg), user, StatusCode::BAD_REQUEST)
+        }
+    }
+}
+
+/// `POST /moi/login`: opens the person's own access.
+pub async fn moi_login(
+    State(app): S,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let pass = SecretString::from(f.passphrase);
+    let dossier = f.dossier.trim().to_string();
+    if !login_checks(&app, &headers, &f.csrf) {
+        return forbidden(&app, None, tr!("web-refused-csrf"));
+    }
+    if !app.throttle.may_try(&dossier, peer.ip()) {
+        let msg = tr!("web-login-throttled");
+        return login_form(
+            &app,
+            true,
+            Some(msg),
+            dossier,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let vault = app.vault;
+    let d = dossier.clone();
+    let unlocked = blocking(move || vault.unlock_person(&d, &pass)).await;
+    match unlocked {
+        Ok(p) => match app.sessions.open(
+            &app,
+            Live {
+                who: Who::Person(p),
+            },
+            dossier,
+            "person".to_string(),
+        ) {
+            Ok((id, _)) => {
+                let resp = with_cookie(see_other("/moi"), &security::set_cookie(COOKIE, &id, None));
+                with_cookie(resp, &security::set_cookie(LOGIN_COOKIE, "", Some(0)))
+            }
+            Err(e) => error_page(&app, None, &e),
+        },
+        Err(e) => {
+            app.throttle.failed(&dossier, peer.ip());
+            let msg = i18n::render_error(&e, lang(&app));
+            let status = if e.exit_code() == 4 {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            login_form(&app, true, Some(msg), dossier, status)
+        }
+    }
+}
+
+/// A form with only its CSRF token.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /logout`: ends the session (keys zeroized, checkpoint signed).
+pub async fn logout(State(app): S, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+    let h = match session_of(&app, &headers) {
+        Some(h) => h,
+        None => return see_other("/login"),
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let to = if h.profession == "person" {
+        "/moi/login"
+    } else {
+        "/login"
+    };
+    if let Some(id) = security::cookie(&headers, COOKIE) {
+        app.sessions.close(&id);
+    }
+    with_cookie(see_other(to), &security::set_cookie(COOKIE, "", Some(0)))
+}
+
+// ------------------------------------------------------------------ staff
+
+fn dossier_rows(list: &[coffre::views::DossierSummary]) -> Vec<DossierRow> {
+    list.iter()
+        .map(|d| DossierRow {
+            id: d.id.clone(),
+            who: match (&d.name, &d.birthdate) {
+                (Some(n), Some(b)) => {
+                    tr!("web-dossier-who", name = n.clone(), birthdate = b.clone())
+                }
+                _ if d.in_team => tr!("cli-summary-name-withheld"),
+                _ => tr!("cli-summary-not-in-team"),
+            },
+            in_team: d.in_team,
+        })
+        .collect()
+}
+
+/// `GET /dossiers`: the dossiers of the member's care teams.
+pub async fn dossiers(State(app): S, headers: HeaderMap) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    match on_staff(&h, |s| s.list_dossiers()).await {
+        Ok(list) => render(&DossiersPage {
+            l: l(&app),
+            nav: nav(&app, &h),
+            csrf: h.csrf.clone(),
+            searched: false,
+            rows: dossier_rows(&list),
+        }),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// The name search form (a POST: a name never goes into a URL).
+#[derive(Deserialize)]
+pub struct SearchForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    q: String,
+}
+
+/// `POST /dossiers`: dossiers found by name (the library's blind index).
+pub async fn search(State(app): S, headers: HeaderMap, Form(f): Form<SearchForm>) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let q = Zeroizing::new(f.q);
+    let found = on_staff(&h, move |s| {
+        if q.trim().is_empty() {
+            s.list_dossiers()
+        } else {
+            s.find_dossiers(&q)
+        }
+    })
+    .await;
+    match found {
+        Ok(list) => render(&DossiersPage {
+            l: l(&app),
+            nav: nav(&app, &h),
+            csrf: h.csrf.clone(),
+            searched: true,
+            rows: dossier_rows(&list),
+        }),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// Reads a dossier (one audited library read) and lays it out.
+async fn dossier_page(
+    app: &App,
+    h: &Handle,
+    id: String,
+    justification: Option<String>,
+) -> Result<Response, Error> {
+    let l = lang(app);
+    let profession = h.profession.clone();
+    let page = on_staff(h, move |s| {
+        let policy = s.vault().policy();
+        let view = s.show_dossier(&id, justification.as_deref())?;
+        let mut entries: Vec<&EntryView> = view.entries.iter().collect();
+        entries.sort_by(|a, b| b.created.cmp(&a.created));
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        let mut cards = Vec::with_capacity(entries.len());
+        for e in entries {
+            let author = match names.get(&e.author) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = author_label(s, &e.author);
+                    names.insert(e.author.clone(), n.clone());
+                    n
+                }
+            };
+            cards.push(entry_card(policy, l, e, author, Some(&profession)));
+        }
+        let who = match (&view.name, &view.birthdate) {
+            (Some(n), Some(b)) => tr!("web-dossier-who", name = n.clone(), birthdate = b.clone()),
+            _ => tr!("cli-dossier-identity-withheld"),
+        };
+        let damaged = if view.damaged.is_empty() {
+            String::new()
+        } else {
+            i18n::render_error(
+                &Error::Integrity(msg!(
+                    "entries-dossier-damaged-altered-others-shown",
+                    join = view.damaged.join(", "),
+                    id = view.id.clone()
+                )),
+                l,
+            )
+        };
+        Ok((view.id.clone(), who, view.break_glass, cards, damaged))
+    })
+    .await?;
+    let (id, who, break_glass, entries, damaged) = page;
+    let policy = app.vault.policy();
+    Ok(render(&DossierPage {
+        l: L(l),
+        nav: nav(app, h),
+        break_glass_banner: tr!(
+            "web-break-glass-banner",
+            hours = u64::from(policy.rules.break_glass_hours)
+        ),
+        id,
+        who,
+        break_glass,
+        entries,
+        damaged,
+        can_write: !forms::writable_kinds(policy, &h.profession, l).is_empty(),
+    }))
+}
+
+/// `GET /dossiers/{id}`: the dossier, as the policy lets this member read it.
+pub async fn dossier(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    match dossier_page(&app, &h, id.clone(), None).await {
+        Ok(r) => r,
+        Err(e) => {
+            let mut resp = error_page(&app, nav(&app, &h), &e);
+            // Outside the care team: the way to an emergency access, when the
+            // library says this member may take it.
+            if e.kind() == "you-care-team-dossier-break-glass" {
+                let page = ErrorPage {
+                    l: l(&app),
+                    nav: nav(&app, &h),
+                    title: tr!("web-error-title"),
+                    message: i18n::render_error(&e, lang(&app)),
+                    link: Some((
+                        format!("/dossiers/{id}/bris-de-glace"),
+                        tr!("web-break-glass-title"),
+                    )),
+                };
+                resp = (StatusCode::FORBIDDEN, render(&page)).into_response();
+            }
+            resp
+        }
+    }
+}
+
+/// `GET /dossiers/{id}/bris-de-glace`: the justification form.
+pub async fn break_glass_form(
+    State(app): S,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    render(&BreakGlassPage {
+        l: l(&app),
+        nav: nav(&app, &h),
+        csrf: h.csrf.clone(),
+        lead: tr!(
+            "web-break-glass-lead",
+            hours = u64::from(app.vault.policy().rules.break_glass_hours)
+        ),
+        dossier: id,
+        error: None,
+    })
+}
+
+/// The break-glass form.
+#[derive(Deserialize)]
+pub struct BreakGlassForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    justification: String,
+}
+
+/// `POST /dossiers/{id}/bris-de-glace`: opens the window (the library checks
+/// the right and audits the justification) and shows the dossier under it.
+pub async fn break_glass(
+    State(app): S,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<BreakGlassForm>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let j = f.justification.replace("\r\n", "\n");
+    match dossier_page(&app, &h, id.clone(), Some(j)).await {
+        Ok(r) => r,
+        Err(e) if e.exit_code() == 2 => {
+            let page = BreakGlassPage {
+                l: l(&app),
+                nav: nav(&app, &h),
+                csrf: h.csrf.clone(),
+                lead: tr!(
+                    "web-break-glass-lead",
+                    hours = u64::from(app.vault.policy().rules.break_glass_hours)
+                ),
+                dossier: id,
+                error: Some(i18n::render_error(&e, lang(&app))),
+            };
+            (StatusCode::BAD_REQUEST, render(&page)).into_response()
+        }
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// `?kind=` of the note form.
+#[derive(Deserialize)]
+pub struct KindQuery {
+    kind: Option<String>,
+}
+
+fn note_form_page(
+    app: &App,
+    h: &Handle,
+    dossier: &str,
+    kind: &str,
+    values: &[(String, Zeroizing<String>)],
+    error: Option<String>,
+) -> NoteFormPage {
+    let policy = app.vault.policy();
+    let l = lang(app);
+    let kinds: Vec<Choice> = forms::writable_kinds(policy, &h.profession, l)
+        .into_iter()
+        .map(|k| Choice {
+            id: k.id,
+            label: k.label,
+        })
+        .collect();
+    let kind = if kind.is_empty() {
+        kinds.first().map(|k| k.id.clone()).unwrap_or_default()
+    } else {
+        kind.to_string()
+    };
+    let fields = forms::kind_fields(policy, &kind, &h.profession, l)
+        .map(|fs| {
+            fs.into_iter()
+                .map(|f| FieldBox {
+                    value: field_of(values, &f.input).to_string(),
+                    input: f.input,
+                    label: f.label,
+                    category: f.category,
+                    category_label: f.category_label,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    NoteFormPage {
+        l: L(l),
+        nav: nav(app, h),
+        csrf: h.csrf.clone(),
+        title: tr!("web-note-title"),
+        dossier: dossier.to_string(),
+        action: format!("/dossiers/{dossier}/notes/new"),
+        amend: false,
+        kind_label: policy.kind_label(&kind, l),
+        kind,
+        kinds,
+        fields,
+        error,
+    }
+}
+
+/// `GET /dossiers/{id}/notes/new`: choose a kind, then fill its fields.
+pub async fn note_form(
+    State(app): S,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<KindQuery>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    render(&note_form_page(
+        &app,
+        &h,
+        &id,
+        q.kind.as_deref().unwrap_or(""),
+        &[],
+        None,
+    ))
+}
+
+/// `POST /dossiers/{id}/notes/new`: writes the note (the library checks and
+/// audits), then shows the dossier.
+pub async fn note_add(
+    State(app): S,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let pairs = zeroizing(pairs);
+    if let Err(r) = check_post(&app, &headers, &h, field_of(&pairs, "csrf")) {
+        return r;
+    }
+    let kind = field_of(&pairs, "kind").to_string();
+    let policy = app.vault.policy();
+    let fields = match forms::field_inputs(policy, &kind, &pairs) {
+        Ok(f) => f,
+        Err(e) => {
+            let msg = i18n::render_error(&e, lang(&app));
+            let page = note_form_page(&app, &h, &id, &kind, &pairs, Some(msg));
+            return (StatusCode::BAD_REQUEST, render(&page)).into_response();
+        }
+    };
+    let (d, k) = (id.clone(), kind.clone());
+    match on_staff(&h, move |s| s.add_entry(&d, &k, &fields)).await {
+        Ok(entry) => see_other(&format!("/dossiers/{id}#e-{entry}")),
+        Err(e) if e.exit_code() == 2 => {
+            let msg = i18n::render_error(&e, lang(&app));
+            let page = note_form_page(&app, &h, &id, &kind, &pairs, Some(msg));
+            (StatusCode::BAD_REQUEST, render(&page)).into_response()
+        }
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// `GET /notes/{id}/amend`: the entry's current text, to correct.
+pub async fn amend_form(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let e = id.clone();
+    let view = on_staff(&h, move |s| {
+        let v = s.show_entry(&e, None)?;
+        let values: Vec<(String, Zeroizing<String>)> = v
+            .fields
+            .iter()
+            .map(|(k, f)| {
+                (
+                    format!("{}{k}", forms::FIELD_PREFIX),
+                    Zeroizing::new(f.value.clone()),
+                )
+            })
+            .collect();
+        Ok((v.dossier.clone(), v.kind.clone(), values))
+    })
+    .await;
+    match view {
+        Ok((dossier, kind, values)) => {
+            let mut page = note_form_page(&app, &h, &dossier, &kind, &values, None);
+            page.amend = true;
+            page.title = tr!("web-amend-title");
+            page.action = format!("/notes/{id}/amend");
+            render(&page)
+        }
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// `POST /notes/{id}/amend`: adds a version (never overwrites).
+pub async fn amend(
+    State(app): S,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let pairs = zeroizing(pairs);
+    if let Err(r) = check_post(&app, &headers, &h, field_of(&pairs, "csrf")) {
+        return r;
+    }
+    let kind = field_of(&pairs, "kind").to_string();
+    let dossier = field_of(&pairs, "dossier").to_string();
+    let fields = match forms::field_inputs(app.vault.policy(), &kind, &pairs) {
+        Ok(f) => f,
+        Err(e) => return error_page(&app, nav(&app, &h), &e),
+    };
+    let e = id.clone();
+    match on_staff(&h, move |s| s.amend_entry(&e, &fields)).await {
+        Ok(_) if is_id(&dossier) => see_other(&format!("/dossiers/{dossier}#e-{id}")),
+        Ok(_) => see_other("/dossiers"),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// Whether `s` looks like a record id (for a redirect built from a form).
+fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// `GET /notes/{id}/versions`: every version of an entry.
+pub async fn versions(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let l = lang(&app);
+    let e = id.clone();
+    let got = on_staff(&h, move |s| {
+        let versions = s.entry_history(&e, None)?;
+        let policy = s.vault().policy();
+        let mut out = Vec::new();
+        for v in versions.iter().rev() {
+            let author = author_label(s, &v.author);
+            let (fields, withheld) = cards(policy, l, &v.fields, &v.withheld);
+            out.push(VersionCard {
+                version: v.version,
+                head: tr!(
+                    "cli-version-line",
+                    version = v.version,
+                    author = author,
+                    time = when(policy, &v.time, l)
+                ),
+                fields,
+                withheld,
+            });
+        }
+        Ok(out)
+    })
+    .await;
+    match got {
+        Ok(versions) => render(&VersionsPage {
+            l: L(l),
+            nav: nav(&app, &h),
+            entry: id,
+            dossier: String::new(),
+            versions,
+        }),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// `GET /dossiers/{id}/pourquoi`: the policy's explanation of this member's
+/// access, category by category.
+pub async fn explain(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let vault = app.vault;
+    let (u, d) = (h.user.clone(), id.clone());
+    match blocking(move || vault.explain(&u, &d)).await {
+        Ok(x) => {
+            let policy = vault.policy();
+            let l = lang(&app);
+            let yes_no = |b: bool| if b { tr!("cli-yes") } else { tr!("cli-no") };
+            render(&ExplainPage {
+                l: L(l),
+                nav: nav(&app, &h),
+                head: tr!(
+                    "web-explain-head",
+                    profession = policy.profession_label(&x.profession, l),
+                    in_team = yes_no(x.in_team),
+                    break_glass = yes_no(x.may_break_glass)
+                ),
+                rows: x
+                    .categories
+                    .iter()
+                    .map(|c| ExplainRow {
+                        category: c.category.clone(),
+                        label: policy.category_label(&c.category, l),
+                        policy: c.policy.clone(),
+                        key: c.key.clone(),
+                        now: c.can_read_now,
+                    })
+                    .collect(),
+                dossier: id,
+            })
+        }
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+// ------------------------------------------------------------------ the person
+
+/// `GET /moi`: the person's file in plain words, and who accessed it.
+pub async fn moi(State(app): S, headers: HeaderMap) -> Response {
+    moi_page(&app, &headers, None).await
+}
+
+async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Response {
+    let h = match person(app, headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let l = lang(app);
+    let vault = app.vault;
+    let got = on_person(&h, move |p| {
+        let view = p.view()?;
+        let history = p.history()?;
+        let policy = vault.policy();
+        let mut entries: Vec<&EntryView> = view.entries.iter().collect();
+        entries.sort_by(|a, b| b.created.cmp(&a.created));
+        let cards: Vec<EntryCard> = entries
+            .into_iter()
+            .map(|e| entry_card(policy, l, e, String::new(), None))
+            .collect();
+        let who = match (&view.name, &view.birthdate) {
+            (Some(n), Some(b)) => tr!("web-dossier-who", name = n.clone(), birthdate = b.clone()),
+            _ => view.id.clone(),
+        };
+        Ok((who, cards, history_rows(policy, l, &history, false)))
+    })
+    .await;
+    match got {
+        Ok((who, entries, history)) => {
+            let policy = app.vault.policy();
+            render(&MoiPage {
+                l: L(l),
+                nav: nav(app, &h),
+                csrf: h.csrf.clone(),
+                who,
+                entries,
+                history,
+                retention: tr!(
+                    "web-moi-retention",
+                    retention = policy.audit.trail_retention.clone()
+                ),
+                categories: policy
+                    .categories
+                    .keys()
+                    .map(|c| Choice {
+                        id: c.clone(),
+                        label: policy.category_label(c, l),
+                    })
+                    .collect(),
+                professions: policy
+                    .professions
+                    .keys()
+                    .map(|p| Choice {
+                        id: p.clone(),
+                        label: policy.profession_label(p, l),
+                    })
+                    .collect(),
+                notice,
+            })
+        }
+        Err(e) => error_page(app, nav(app, &h), &e),
+    }
+}
+
+/// The person's note form.
+#[derive(Deserialize)]
+pub struct MoiNoteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    about: String,
+}
+
+/// `POST /moi/note`: the person's note (e.g. of disagreement), recorded by the
+/// library with their own access.
+pub async fn moi_note(State(app): S, headers: HeaderMap, Form(f): Form<MoiNoteForm>) -> Response {
+    let h = match person(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let text = Zeroizing::new(f.text.replace("\r\n", "\n"));
+    let about = f.about;
+    let done = on_person(&h, move |p| {
+        p.note(&text, if about.is_empty() { None } else { Some(&about) })
+    })
+    .await;
+    match done {
+        Ok(_) => moi_page(&app, &headers, Some(tr!("web-moi-note-done"))).await,
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// The person's objection form.
+#[derive(Deserialize)]
+pub struct MoiObjectionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    profession: String,
+}
+
+/// `POST /moi/objection`: the person objects to a category being shared with
+/// a profession.
+pub async fn moi_objection(
+    State(app): S,
+    headers: HeaderMap,
+    Form(f): Form<MoiObjectionForm>,
+) -> Response {
+    let h = match person(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let (c, p) = (f.category.clone(), f.profession.clone());
+    match on_person(&h, move |ps| ps.object(&c, &p)).await {
+        Ok(()) => {
+            let policy = app.vault.policy();
+            let l = lang(&app);
+            let notice = tr!(
+                "cli-objection-recorded-person",
+                category = policy.category_label(&f.category, l),
+                profession = policy.profession_label(&f.profession, l)
+            );
+            moi_page(&app, &headers, Some(notice)).await
+        }
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// `GET /moi/export.json`: the person's file and access history, to keep.
+pub async fn moi_export(State(app): S, headers: HeaderMap) -> Response {
+    let h = match person(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let got = on_person(&h, |p| {
+        let view = p.view()?;
+        let history = p.history()?;
+        let v = serde_json::json!({
+            "dossier": view,
+            "access_history": history,
+        });
+        serde_json::to_string_pretty(&v)
+            .map(Zeroizing::new)
+            .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))
+    })
+    .await;
+    match got {
+        Ok(text) => download(text.to_string(), "application/json", "mon-dossier.json"),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+fn download(body: String, mime: &'static str, name: &str) -> Response {
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+// ------------------------------------------------------------------ the DPO
+
+/// `GET /audit`: the log's verification, the checkpoint, the report, the
+/// per-dossier history.
+pub async fn audit(State(app): S, headers: HeaderMap) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let vault = app.vault;
+    let checked = blocking(move || vault.verify_audit(None)).await;
+    let (ok, status, details) = match checked {
+        Ok(s) => {
+            let mut details: Vec<String> = s.warnings.iter().map(|w| w.to_string()).collect();
+            let unsigned = s.entries.saturating_sub(s.signed);
+            if unsigned > 0 {
+                details.push(tr!("cli-audit-unsigned", unsigned = unsigned));
+            }
+            (
+                true,
+                tr!(
+                    "cli-audit-intact",
+                    entries = s.entries,
+                    checkpoints = s.checkpoints,
+                    root = hex::encode(s.root)
+                ),
+                details,
+            )
+        }
+        Err(e) => (false, i18n::render_error(&e, lang(&app)), Vec::new()),
+    };
+    // The DPO's pictures: read and audited by the library like the report; a
+    // member allowed no audit report sees the page without them.
+    let l = lang(&app);
+    let charts = match on_staff(&h, move |s| s.audit_dashboard(None, None)).await {
+        Ok(d) => coffre::web::charts::all(&d, l)
+            .into_iter()
+            .map(|c| c.svg)
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    render(&AuditPage {
+        l: L(l),
+        nav: nav(&app, &h),
+        csrf: h.csrf.clone(),
+        ok,
+        status,
+        details,
+        charts,
+    })
+}
+
+/// `POST /audit/checkpoint`: the latest signed checkpoint as a file to keep
+/// off the machine (recorded as exported, as by `audit checkpoint --out`).
+pub async fn audit_checkpoint(
+    State(app): S,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    // Recorded as exported (the limit of `audit prune`) by the library for a
+    // member who may prune, audited; anyone else gets the file all the same,
+    // as `audit checkpoint --out` without logging in.
+    let got = on_staff(&h, |s| {
+        let c = s
+            .vault()
+            .latest_checkpoint()?
+            .ok_or_else(|| Error::NotFound(msg!("signed-checkpoint-yet")))?;
+        match s.record_exported_checkpoint(c.size, || Ok(())) {
+            Ok(()) => {}
+            Err(e) if e.exit_code() == 3 => {}
+            Err(e) => return Err(e),
+        }
+        Ok(c.to_text())
+    })
+    .await;
+    match got {
+        Ok(text) => download(text, "text/plain; charset=utf-8", "coffre-checkpoint.txt"),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// `?dossier=` of the history page.
+#[derive(Deserialize)]
+pub struct DossierQuery {
+    #[serde(default)]
+    dossier: String,
+}
+
+/// `GET /audit/historique?dossier=ID`: who accessed a dossier (audit readers).
+pub async fn audit_history(
+    State(app): S,
+    headers: HeaderMap,
+    Query(q): Query<DossierQuery>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let l = lang(&app);
+    let d = q.dossier.trim().to_string();
+    let d2 = d.clone();
+    match on_staff(&h, move |s| s.access_history(&d2)).await {
+        Ok(items) => {
+            let policy = app.vault.policy();
+            render(&HistoryPage {
+                l: L(l),
+                nav: nav(&app, &h),
+                head: tr!("cli-history-head", dossier = d.clone(), count = items.len()),
+                rows: history_rows(policy, l, &items, true),
+                dossier: d,
+            })
+        }
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// `GET /audit/rapport.html`: the DPO's report, to download.
+pub async fn audit_report_html(State(app): S, headers: HeaderMap) -> Response {
+    report(&app, &headers, true).await
+}
+
+/// `GET /audit/rapport.json`: the same report as JSON.
+pub async fn audit_report_json(State(app): S, headers: HeaderMap) -> Response {
+    report(&app, &headers, false).await
+}
+
+async fn report(app: &App, headers: &HeaderMap, html: bool) -> Response {
+    let h = match staff(app, headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let l = lang(app);
+    let got = on_staff(&h, move |s| {
+        if html {
+            // The same report with its pictures, as `audit report --format html`.
+            let d = s.audit_dashboard(None, None)?;
+            Ok(coffre::web::charts::report_html(&d, l))
+        } else {
+            let r = s.audit_report(None, None)?;
+            serde_json::to_string_pretty(&r)
+                .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))
+        }
+    })
+    .await;
+    match got {
+        Ok(text) if html => download(text, "text/html; charset=utf-8", "rapport-audit.html"),
+        Ok(text) => download(text, "application/json", "rapport-audit.json"),
+        Err(e) => error_page(app, nav(app, &h), &e),
+    }
+}
+
+// ------------------------------------------------------------------ the rest
+
+/// `GET /static/coffre.css`.
+pub async fn css() -> Response {
+    let mut resp = include_str!("static/coffre.css").into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    resp
+}
+
+/// Any other path.
+pub async fn not_found(State(app): S, headers: HeaderMap) -> Response {
+    let nav = session_of(&app, &headers).and_then(|h| nav(&app, &h));
+    let page = ErrorPage {
+        l: l(&app),
+        nav,
+        title: tr!("web-not-found"),
+        message: tr!("web-not-found-text"),
+        link: None,
+    };
+    (StatusCode::NOT_FOUND, render(&page)).into_response()
+}

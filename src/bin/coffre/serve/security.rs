@@ -1,0 +1,311 @@
+//! What every request goes through: the `Host` check (DNS rebinding), the strict
+//! response headers, the `Origin` and CSRF checks of forms, the session cookie,
+//! login throttling, and the request log (method, route template, status and
+//! duration only: never a path with ids, a query, a form or a cookie).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::App;
+
+/// The session cookie's name. The `__Host-` prefix (RFC 6265bis §4.1.3.2) makes
+/// browsers refuse it unless it is `Secure`, has `Path=/` and no `Domain`.
+pub const COOKIE: &str = "__Host-coffre";
+/// The cookie binding the login form's CSRF token to this browser.
+pub const LOGIN_COOKIE: &str = "__Host-coffre-login";
+
+/// Content-Security-Policy of every response: nothing inline, nothing from
+/// elsewhere, no framing (W3C CSP Level 3).
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Refuses a request naming a host the server was not told it is reached by,
+/// then adds the strict headers to whatever the handlers answer.
+pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let mut resp = match host {
+        Some(h) if app.hosts.contains(&h) => next.run(req).await,
+        _ => {
+            log_line(
+                req.method(),
+                "(host refused)",
+                StatusCode::MISDIRECTED_REQUEST,
+                Instant::now(),
+            );
+            (StatusCode::MISDIRECTED_REQUEST, "unknown host\n").into_response()
+        }
+    };
+    let h = resp.headers_mut();
+    let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(h, "content-security-policy", CSP);
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "referrer-policy", "no-referrer");
+    set(h, "cache-control", "no-store");
+    set(h, "cross-origin-opener-policy", "same-origin");
+    set(h, "cross-origin-resource-policy", "same-origin");
+    set(h, "x-frame-options", "DENY");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
+    if app.tls {
+        set(h, "strict-transport-security", "max-age=31536000");
+    }
+    resp
+}
+
+/// Logs method, route template, status and duration of a routed request.
+pub async fn log(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "-".to_string());
+    let resp = next.run(req).await;
+    log_line(&method, &route, resp.status(), start);
+    resp
+}
+
+fn log_line(method: &Method, route: &str, status: StatusCode, start: Instant) {
+    eprintln!(
+        "coffre: {method} {route} {} {}ms",
+        status.as_u16(),
+        start.elapsed().as_millis()
+    );
+}
+
+/// The value of cookie `name` in the request, if any (RFC 6265 §5.4).
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/, Secure. `Secure`
+/// is sent over plain HTTP too: the `__Host-` prefix requires it, and browsers
+/// accept it from `http://localhost` and `http://127.0.0.1` (secure contexts);
+/// plain HTTP is refused beyond the loopback unless `--insecure-http`.
+pub fn set_cookie(name: &str, value: &str, max_age: Option<u64>) -> String {
+    let mut c = format!("{name}={value}; HttpOnly; SameSite=Strict; Path=/; Secure");
+    if let Some(a) = max_age {
+        c.push_str(&format!("; Max-Age={a}"));
+    }
+    c
+}
+
+/// Whether a POST comes from our own pages. Its `Origin` must be this
+/// server's origin for the `Host` it named. Under `Referrer-Policy: no-referrer`
+/// browsers send `Origin: null` for form posts (Fetch standard, "serializing a
+/// request origin"); then the Fetch Metadata header `Sec-Fetch-Site` (which no
+/// page script can set) must say `same-origin`, or else the `Referer` must be
+/// ours. Anything else is refused.
+pub fn same_origin(app: &App, headers: &HeaderMap) -> bool {
+    origin_is_ours(app.tls, headers)
+}
+
+/// [`same_origin`] for a server reached over TLS or not.
+fn origin_is_ours(tls: bool, headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let host = host.to_ascii_lowercase();
+    let ours = [
+        format!("{}://{host}", if tls { "https" } else { "http" }),
+        // Behind a TLS proxy (`--insecure-http`), browsers see https.
+        format!("https://{host}"),
+    ];
+    let text = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+    match text("origin") {
+        Some(o) if o != "null" => return ours.iter().any(|x| o.eq_ignore_ascii_case(x)),
+        _ => {}
+    }
+    if let Some(site) = text("sec-fetch-site") {
+        return site == "same-origin";
+    }
+    match text("referer") {
+        Some(r) => {
+            let r = r.to_ascii_lowercase();
+            ours.iter()
+                .any(|x| r == *x || r.starts_with(&format!("{x}/")))
+        }
+        None => false,
+    }
+}
+
+/// Whether `given` is the CSRF token `expected`. The SHA-256 digests of both
+/// are compared, so the time taken tells nothing about the token's bytes.
+pub fn csrf_ok(expected: &str, given: &str) -> bool {
+    use ring::digest::{digest, SHA256};
+    !expected.is_empty()
+        && digest(&SHA256, expected.as_bytes()).as_ref()
+            == digest(&SHA256, given.as_bytes()).as_ref()
+}
+
+/// The login form's CSRF token for the login cookie's value `nonce`.
+pub fn login_token(app: &App, nonce: &str) -> String {
+    let tag = ring::hmac::sign(&app.csrf_key, format!("login\0{nonce}").as_bytes());
+    hex::encode(tag.as_ref())
+}
+
+/// Attempts allowed at once, then one more per [`REFILL_SECS`].
+pub const BURST: f64 = 5.0;
+/// Seconds for one more attempt.
+pub const REFILL_SECS: f64 = 60.0;
+
+/// Failed logins per account and per client address: a token bucket each
+/// (five attempts, then one per minute). Kept in memory only.
+#[derive(Default)]
+pub struct Throttle {
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl Throttle {
+    fn level(b: &(f64, Instant)) -> f64 {
+        (b.0 + b.1.elapsed().as_secs_f64() / REFILL_SECS).min(BURST)
+    }
+
+    /// Whether both the account `user` and the address `ip` may try now.
+    pub fn may_try(&self, user: &str, ip: IpAddr) -> bool {
+        let Ok(b) = self.buckets.lock() else {
+            return false;
+        };
+        [format!("u:{user}"), format!("a:{ip}")]
+            .iter()
+            .all(|k| b.get(k).is_none_or(|x| Self::level(x) >= 1.0))
+    }
+
+    /// Records a failed attempt against both.
+    pub fn failed(&self, user: &str, ip: IpAddr) {
+        let Ok(mut b) = self.buckets.lock() else {
+            return;
+        };
+        if b.len() > 100_000 {
+            // A flood of invented names: forget the full buckets first.
+            b.retain(|_, x| Self::level(x) < BURST);
+        }
+        for k in [format!("u:{user}"), format!("a:{ip}")] {
+            let level = b.get(&k).map_or(BURST, Self::level);
+            b.insert(k, ((level - 1.0).max(0.0), Instant::now()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_our_own_origin_may_post() {
+        let host = ("host", "127.0.0.1:8080");
+        assert!(origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "http://127.0.0.1:8080")])
+        ));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "http://evil.example")])
+        ));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "http://127.0.0.1:8081")])
+        ));
+        // Origin: null (no-referrer) needs Fetch Metadata saying same-origin.
+        assert!(origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")])
+        ));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "null"), ("sec-fetch-site", "cross-site")])
+        ));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[host, ("origin", "null")])
+        ));
+        // Without Origin: the Referer, exactly our origin and not a look-alike.
+        assert!(origin_is_ours(
+            false,
+            &headers(&[host, ("referer", "http://127.0.0.1:8080/login")])
+        ));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[host, ("referer", "http://127.0.0.1:8080.evil.example/")])
+        ));
+        assert!(!origin_is_ours(false, &headers(&[host])));
+        assert!(!origin_is_ours(
+            false,
+            &headers(&[("origin", "http://127.0.0.1:8080")])
+        ));
+    }
+
+    #[test]
+    fn csrf_tokens_must_match_exactly() {
+        assert!(csrf_ok("abc123", "abc123"));
+        assert!(!csrf_ok("abc123", "abc124"));
+        assert!(!csrf_ok("abc123", ""));
+        assert!(!csrf_ok("", ""), "an empty expected token never matches");
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let h = headers(&[("cookie", "a=1; __Host-coffre=xyz; __Host-coffre-login=n")]);
+        assert_eq!(cookie(&h, COOKIE).as_deref(), Some("xyz"));
+        assert_eq!(cookie(&h, LOGIN_COOKIE).as_deref(), Some("n"));
+        assert_eq!(cookie(&h, "__Host-other"), None);
+        let c = set_cookie(COOKIE, "v", None);
+        for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Secure"] {
+            assert!(c.contains(part), "{c}");
+        }
+        assert!(!c.contains("Domain"), "a __Host- cookie has no Domain");
+    }
+
+    #[test]
+    fn five_failures_then_one_attempt_a_minute_per_account_and_address() {
+        let t = Throttle::default();
+        let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        let other_ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+        for _ in 0..5 {
+            assert!(t.may_try("a.user", ip));
+            t.failed("a.user", ip);
+        }
+        assert!(!t.may_try("a.user", ip), "the sixth attempt waits");
+        assert!(
+            !t.may_try("a.user", other_ip),
+            "per account, whatever the address"
+        );
+        assert!(
+            !t.may_try("b.user", ip),
+            "per address, whatever the account"
+        );
+        assert!(t.may_try("b.user", other_ip));
+    }
+}

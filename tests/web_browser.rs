@@ -1,0 +1,1042 @@
+//! Black-box tests of `coffre serve` in a real headless Chromium (Debian's
+//! `chromium`, driven over the DevTools protocol): a vault built with the CLI,
+//! the server started on a free port of the loopback, and people of several
+//! professions using it as they would. What each one sees is checked field by
+//! field against what the CLI shows the same member of the same dossier (itself
+//! checked against the policy's matrix by `cli_story`); forms, CSRF, headers,
+//! escaping, break-glass, the person's portal and the DPO's pages are attacked or
+//! used through the browser, and the markers typed in it are then looked for in
+//! every file of the vault.
+
+mod util;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use serde_json::Value;
+use util::{contains_bytes, files_under, marker, Opts, TestVault, COFFRE};
+
+/// `coffre serve` on 127.0.0.1:0, its log (standard error) kept in a file.
+struct Server {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(v: &TestVault) -> Server {
+        Self::start_with(v, &[])
+    }
+
+    fn start_with(v: &TestVault, extra: &[&str]) -> Server {
+        let log = v.root.path().join("serve.log");
+        let mut child = Command::new(COFFRE)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env_remove("COFFRE_USER")
+            .env_remove("COFFRE_PASSPHRASE")
+            .env_remove("COFFRE_LANG")
+            .env("COFFRE_VAULT", &v.dir)
+            .env("LANG", "C")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("cannot start coffre serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().trim_end_matches('/').to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"),
+            "no URL printed: {line:?}; log: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        Server { child, url, log }
+    }
+
+    fn host(&self) -> String {
+        self.url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .to_string()
+    }
+
+    /// SIGTERM, then the exit status (0 expected: a clean shutdown).
+    fn stop(&mut self) -> i32 {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s.code().unwrap_or(-1);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        -1
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw HTTP/1.1 exchange (for what a browser will not send: a wrong Host, a
+/// forged form): (status, headers lower-cased, body).
+fn http(
+    host: &str,
+    method: &str,
+    path: &str,
+    extra: &[(&str, &str)],
+    body: &str,
+) -> (u16, BTreeMap<String, String>, String) {
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !extra.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {host}\r\n"));
+    }
+    for (k, v) in extra {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if method == "POST" {
+        req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
+fn browser() -> Browser {
+    let path = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .expect("chromium is not installed (apt-get install chromium)");
+    Browser::new(
+        LaunchOptions::default_builder()
+            .path(Some(path))
+            .headless(true)
+            .sandbox(false)
+            .window_size(Some((768, 1024)))
+            .idle_browser_timeout(Duration::from_secs(600))
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// With `COFFRE_SCREENSHOTS=DIR`, saves the page as `DIR/NAME.png` (the
+/// README's pictures are made this way; a tablet's width).
+fn shot(tab: &Tab, name: &str) {
+    if let Ok(dir) = std::env::var("COFFRE_SCREENSHOTS") {
+        use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+        let png = tab
+            .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+            .unwrap();
+        std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+/// axe-core (`npm install --prefix target/axe axe-core@4`, done by `.ci/run`),
+/// the reference accessibility checker; `COFFRE_AXE_JS` may name its file.
+fn axe_source() -> Option<String> {
+    let path = std::env::var("COFFRE_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/axe/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Some(s),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!(
+                "axe-core is missing at {} (.ci/run installs it)",
+                path.display()
+            )
+        }
+        Err(_) => {
+            eprintln!("axe-core not installed: accessibility not checked (npm install --prefix target/axe axe-core@4)");
+            None
+        }
+    }
+}
+
+/// Runs axe-core on the page: no serious or critical violation of WCAG 2.1
+/// A/AA rules.
+fn check_accessibility(tab: &Tab, axe: &Option<String>, page: &str) {
+    let Some(src) = axe else { return };
+    eval(tab, src);
+    let r = tab
+        .evaluate(
+            "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}).then(r => JSON.stringify({passes: r.passes.length, bad: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(' '))])}))",
+            true,
+        )
+        .unwrap();
+    let found: Value = serde_json::from_str(
+        &r.value
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+    )
+    .unwrap();
+    assert!(
+        found["passes"].as_u64().unwrap_or(0) > 0,
+        "{page}: axe checked nothing"
+    );
+    let found = found["bad"].to_string();
+    assert_eq!(found, "[]", "{page}: accessibility violations (axe-core)");
+}
+
+fn eval(tab: &Tab, js: &str) -> Value {
+    tab.evaluate(js, false)
+        .unwrap_or_else(|e| panic!("evaluate {js}: {e}"))
+        .value
+        .unwrap_or(Value::Null)
+}
+
+fn text(tab: &Tab) -> String {
+    eval(tab, "document.body.innerText")
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn goto(tab: &Tab, url: &str) {
+    tab.navigate_to(url).unwrap();
+    tab.wait_until_navigated().unwrap();
+}
+
+/// Sets a form input's value (as pasting would) by its CSS selector.
+fn set(tab: &Tab, selector: &str, value: &str) {
+    let js = format!(
+        "document.querySelector({}).value = {}",
+        serde_json::to_string(selector).unwrap(),
+        serde_json::to_string(value).unwrap()
+    );
+    eval(tab, &js);
+}
+
+/// Clicks the element and waits for the page it leads to: a new document
+/// (the old one was marked), fully loaded.
+fn click(tab: &Tab, selector: &str) {
+    eval(tab, "window.__coffre_old_page = true");
+    tab.wait_for_element(selector).unwrap().click().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let done = tab
+            .evaluate(
+                "typeof window.__coffre_old_page === 'undefined' && document.readyState === 'complete'",
+                false,
+            )
+            .ok()
+            .and_then(|r| r.value)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if done {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "clicking {selector} led to no new page"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Logs `user` in, in a new browser context (its own cookies).
+fn login(b: &Browser, s: &Server, user: &str, pass: &str) -> Arc<Tab> {
+    let ctx = b.new_context().unwrap();
+    let tab = ctx.new_tab().unwrap();
+    goto(&tab, &format!("{}/login", s.url));
+    if user == "dir.martin" {
+        shot(&tab, "login");
+        check_accessibility(&tab, &axe_source(), "login");
+    }
+    tab.wait_for_element("#user").unwrap().click().unwrap();
+    tab.type_str(user).unwrap();
+    set(&tab, "#passphrase", pass);
+    click(&tab, "form.card button[type=submit]");
+    assert!(
+        tab.get_url().ends_with("/dossiers"),
+        "{user}: login did not lead to the dossiers but to {}: {}\nserver log:\n{}",
+        tab.get_url(),
+        text(&tab),
+        std::fs::read_to_string(&s.log).unwrap_or_default()
+    );
+    tab
+}
+
+/// The fields of every entry on the page: entry → field → (category,
+/// withheld reason or None, value or None).
+type Seen = BTreeMap<String, BTreeMap<String, (String, Option<String>, Option<String>)>>;
+
+fn seen_on_page(tab: &Tab) -> Seen {
+    let js = r#"JSON.stringify([...document.querySelectorAll('[data-entry]')].map(a => [a.dataset.entry,
+        [...a.querySelectorAll('[data-field]')].map(f => [f.dataset.field, f.dataset.category,
+          f.dataset.withheld || null, f.querySelector('.value') ? f.querySelector('.value').textContent : null])]))"#;
+    let v: Value = serde_json::from_str(eval(tab, js).as_str().unwrap()).unwrap();
+    let mut out = Seen::new();
+    for e in v.as_array().unwrap() {
+        let mut fields = BTreeMap::new();
+        for f in e[1].as_array().unwrap() {
+            fields.insert(
+                f[0].as_str().unwrap().to_string(),
+                (
+                    f[1].as_str().unwrap().to_string(),
+                    f[2].as_str().map(str::to_string),
+                    f[3].as_str().map(str::to_string),
+                ),
+            );
+        }
+        out.insert(e[0].as_str().unwrap().to_string(), fields);
+    }
+    out
+}
+
+/// The same, from the CLI's `dossier show --json`.
+fn seen_by_cli(v: &TestVault, user: &str, dossier: &str) -> Seen {
+    let j = v
+        .as_user(user, &["--json", "dossier", "show", dossier])
+        .json();
+    let mut out = Seen::new();
+    for e in j["entries"].as_array().unwrap() {
+        let mut fields = BTreeMap::new();
+        let id = e["id"].as_str().unwrap().to_string();
+        // The CLI's JSON gives values without categories; the categories come
+        // from the kind (one field `text` of the kind's own category).
+        let kind = e["kind"].as_str().unwrap();
+        for (name, value) in e["fields"].as_object().unwrap() {
+            fields.insert(
+                name.clone(),
+                (
+                    kind.to_string(),
+                    None,
+                    Some(value.as_str().unwrap().to_string()),
+                ),
+            );
+        }
+        for w in e["withheld"].as_array().unwrap() {
+            fields.insert(
+                w["field"].as_str().unwrap().to_string(),
+                (
+                    w["category"].as_str().unwrap().to_string(),
+                    Some(w["reason"].as_str().unwrap().to_string()),
+                    None,
+                ),
+            );
+        }
+        out.insert(id, fields);
+    }
+    out
+}
+
+/// The staff of the story: (id, profession).
+const STAFF: &[(&str, &str)] = &[
+    ("dr.web", "medecin"),
+    ("inf.web", "infirmier"),
+    ("psy.web", "psychologue"),
+    ("as.web", "assistant-social"),
+    ("edu.web", "educateur-specialise"),
+    ("dpo.web", "dpo"),
+];
+
+#[test]
+fn the_web_application_in_a_real_browser() {
+    // Sessions idle for a minute end (the shortest the policy allows).
+    let policy = include_str!("../policies/default.toml");
+    assert!(policy.contains("idle_minutes = 15"));
+    let mut v = TestVault::with_policy(&policy.replace("idle_minutes = 15", "idle_minutes = 1"));
+    for (id, prof) in STAFF {
+        v.add_staff(id, &format!("Web {id}"), prof, true);
+    }
+    let person_name = marker("Nom");
+    let dossier = v.create_dossier("as.web", &format!("Camille {person_name}"), "2001-02-03");
+    for (id, _) in STAFF
+        .iter()
+        .filter(|(id, _)| *id != "as.web" && *id != "dpo.web")
+    {
+        v.team_add("as.web", &dossier, id);
+    }
+    // One entry of each kind, by a profession that writes it.
+    let written: &[(&str, &str)] = &[
+        ("dr.web", "medical"),
+        ("inf.web", "care"),
+        ("psy.web", "psy-notes"),
+        ("psy.web", "psy-synthesis"),
+        ("as.web", "social"),
+        ("as.web", "financial"),
+        ("edu.web", "daily-life"),
+        ("edu.web", "third-party"),
+    ];
+    for (author, kind) in written {
+        let text = format!("text={}", marker(&format!("cli-{kind}-")));
+        v.add_entry(author, &dossier, kind, &[&text]);
+    }
+    // The person's own access, with the recovery key.
+    let person_pass = "person-web-passphrase-1";
+    util::run_coffre(
+        &[
+            "--user",
+            "dir.martin",
+            "access",
+            "grant",
+            &dossier,
+            "--recovery-key",
+            v.recovery.to_str().unwrap(),
+        ],
+        &Opts {
+            vault: Some(&v.dir),
+            pass: Some(v.pass("dir.martin")),
+            new_pass: Some(person_pass),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "access grant");
+    // What the CLI shows each member (before the server holds the vault).
+    let mut cli_seen = BTreeMap::new();
+    for (id, _) in STAFF.iter().filter(|(id, _)| *id != "dpo.web") {
+        cli_seen.insert(*id, seen_by_cli(&v, id, &dossier));
+    }
+
+    let mut server = Server::start(&v);
+    let b = browser();
+    let axe = axe_source();
+    // A session left idle from here on.
+    let idle = login(&b, &server, "inf.web", v.pass("inf.web"));
+    let idle_since = std::time::Instant::now();
+
+    // ---- the matrix: every profession sees what the CLI shows it, no more.
+    for (id, prof) in STAFF {
+        let tab = login(&b, &server, id, v.pass(id));
+        assert_eq!(eval(&tab, "document.documentElement.lang"), "fr");
+        goto(&tab, &format!("{}/dossiers/{dossier}", server.url));
+        if *prof == "dpo" {
+            assert!(
+                tab.find_element("[data-entry]").is_err(),
+                "the DPO must see no entry"
+            );
+            assert!(text(&tab).contains("Action impossible"), "{}", text(&tab));
+            continue;
+        }
+        if *id == "edu.web" {
+            check_accessibility(&tab, &axe, "dossier");
+            goto(&tab, &format!("{}/dossiers", server.url));
+            check_accessibility(&tab, &axe, "dossiers");
+            goto(&tab, &format!("{}/dossiers/{dossier}", server.url));
+        }
+        let page = seen_on_page(&tab);
+        let cli = &cli_seen[id];
+        assert_eq!(
+            page.keys().collect::<BTreeSet<_>>(),
+            cli.keys().collect::<BTreeSet<_>>(),
+            "{id}: entries"
+        );
+        for (entry, fields) in cli {
+            for (name, (_, withheld, value)) in fields {
+                let (_, w, val) = &page[entry][name];
+                assert_eq!(
+                    w, withheld,
+                    "{id} ({prof}): withheld reason of {entry}.{name}"
+                );
+                assert_eq!(val, value, "{id} ({prof}): value of {entry}.{name}");
+            }
+            assert_eq!(page[entry].len(), fields.len(), "{id}: fields of {entry}");
+        }
+        // The headline cases, stated plainly.
+        let page_text = text(&tab);
+        let medical_visible = page_text.contains("cli-medical-");
+        assert_eq!(
+            medical_visible,
+            matches!(*prof, "medecin" | "infirmier"),
+            "{id} ({prof}): medical text"
+        );
+        assert_eq!(
+            page_text.contains("cli-psy-notes-"),
+            *id == "psy.web",
+            "{id}: the psychologist's own notes"
+        );
+        assert!(
+            tab.find_element("[data-withheld]").is_ok(),
+            "{id}: withheld fields are shown, not hidden"
+        );
+    }
+
+    // ---- an educator writes a note typed in the browser, with HTML in it.
+    let typed = marker("Tape");
+    let hostile = format!(
+        "{typed} <script>window.__pwned = 1; document.title = 'pwned'</script><img src=x onerror=\"window.__pwned=2\"><b>gras</b>"
+    );
+    let edu = login(&b, &server, "edu.web", v.pass("edu.web"));
+    goto(
+        &edu,
+        &format!(
+            "{}/dossiers/{dossier}/notes/new?kind=daily-life",
+            server.url
+        ),
+    );
+    edu.wait_for_element("textarea[name='field.text']")
+        .unwrap()
+        .click()
+        .unwrap();
+    edu.type_str(&hostile).unwrap();
+    shot(&edu, "note");
+    check_accessibility(&edu, &axe, "note form");
+    click(&edu, "#note-form button[type=submit]");
+    assert!(
+        edu.get_url().contains(&format!("/dossiers/{dossier}")),
+        "after writing: {} {}",
+        edu.get_url(),
+        text(&edu)
+    );
+    let page_text = text(&edu);
+    assert!(
+        page_text.contains(&hostile),
+        "the note is shown as text, exactly as typed"
+    );
+    assert_eq!(eval(&edu, "typeof window.__pwned"), "undefined");
+    assert_eq!(eval(&edu, "document.scripts.length"), 0);
+    assert_eq!(
+        eval(&edu, "document.querySelectorAll('main b, main img').length"),
+        0
+    );
+    let new_entry = eval(
+        &edu,
+        &format!(
+            "[...document.querySelectorAll('[data-entry]')].find(a => a.textContent.includes('{typed}')).dataset.entry"
+        ),
+    )
+    .as_str()
+    .unwrap()
+    .to_string();
+
+    // ---- and amends it: a second version; the first is kept.
+    let amended = marker("Corrige");
+    goto(&edu, &format!("{}/notes/{new_entry}/amend", server.url));
+    set(
+        &edu,
+        "textarea[name='field.text']",
+        &format!("{amended} corrigé"),
+    );
+    click(&edu, "#note-form button[type=submit]");
+    let page_text = text(&edu);
+    shot(&edu, "dossier");
+    assert!(page_text.contains(&amended), "the amended text is shown");
+    assert!(
+        !page_text.contains(&typed),
+        "the dossier shows the latest version"
+    );
+    goto(&edu, &format!("{}/notes/{new_entry}/versions", server.url));
+    let versions = text(&edu);
+    assert!(
+        versions.contains(&amended) && versions.contains(&typed),
+        "{versions}"
+    );
+    assert_eq!(
+        eval(&edu, "document.querySelectorAll('[data-version]').length"),
+        2
+    );
+
+    // ---- CSRF: a form with a wrong token, or none, is refused and writes nothing.
+    let refused = marker("Refuse");
+    for tamper in [
+        "document.querySelector('#note-form input[name=csrf]').value = 'bad'",
+        "document.querySelector('#note-form input[name=csrf]').remove()",
+    ] {
+        goto(
+            &edu,
+            &format!(
+                "{}/dossiers/{dossier}/notes/new?kind=daily-life",
+                server.url
+            ),
+        );
+        set(&edu, "textarea[name='field.text']", &refused);
+        eval(&edu, tamper);
+        click(&edu, "#note-form button[type=submit]");
+        assert!(
+            text(&edu).contains("Formulaire refusé"),
+            "{tamper}: {}",
+            text(&edu)
+        );
+    }
+    goto(&edu, &format!("{}/dossiers/{dossier}", server.url));
+    assert!(
+        !text(&edu).contains(&refused),
+        "a refused form wrote a note"
+    );
+    // A forged POST from elsewhere, with the victim's cookie but no token.
+    let cookie = edu
+        .get_cookies()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "__Host-coffre")
+        .expect("the session cookie");
+    assert!(cookie.http_only, "the session cookie is HttpOnly");
+    assert_eq!(cookie.path, "/");
+    let cookie_header = format!("__Host-coffre={}", cookie.value);
+    let (status, _, _) = http(
+        &server.host(),
+        "POST",
+        &format!("/dossiers/{dossier}/notes/new"),
+        &[
+            ("Cookie", &cookie_header),
+            ("Origin", "http://evil.example"),
+        ],
+        &format!("kind=daily-life&field.text={refused}"),
+    );
+    assert_eq!(status, 403, "a cross-site POST");
+
+    // ---- logout: the next request asks to log in again.
+    click(&edu, "form.logout button[type=submit]");
+    assert!(edu.get_url().ends_with("/login"), "{}", edu.get_url());
+    goto(&edu, &format!("{}/dossiers/{dossier}", server.url));
+    assert!(
+        edu.get_url().ends_with("/login"),
+        "after logout: {}",
+        edu.get_url()
+    );
+    let (status, headers, _) = http(
+        &server.host(),
+        "GET",
+        &format!("/dossiers/{dossier}"),
+        &[("Cookie", &cookie_header)],
+        "",
+    );
+    assert_eq!(status, 303, "the old cookie opens nothing");
+    assert_eq!(headers.get("location").map(String::as_str), Some("/login"));
+
+    // ---- break-glass: the director is outside the care team.
+    let dir = login(&b, &server, "dir.martin", v.pass("dir.martin"));
+    goto(&dir, &format!("{}/dossiers/{dossier}", server.url));
+    assert!(dir.find_element("#break-glass-banner").is_err());
+    click(
+        &dir,
+        &format!("a[href='/dossiers/{dossier}/bris-de-glace']"),
+    );
+    let justification = marker("Urgence");
+    // Blank (the browser's own check taken away): refused by the library.
+    eval(
+        &dir,
+        "document.querySelector('#justification').removeAttribute('required')",
+    );
+    set(&dir, "#justification", "   ");
+    click(&dir, "form.card button[type=submit]");
+    assert!(
+        dir.find_element("#break-glass-banner").is_err(),
+        "no justification, no access"
+    );
+    set(
+        &dir,
+        "#justification",
+        &format!("Chute la nuit {justification}"),
+    );
+    click(&dir, "form.card button[type=submit]");
+    dir.wait_for_element("#break-glass-banner").unwrap();
+    shot(&dir, "break-glass");
+    check_accessibility(&dir, &axe, "dossier under break-glass");
+    assert!(
+        dir.find_element("[data-entry]").is_ok(),
+        "the dossier is open"
+    );
+
+    // ---- the director manages staff and the care team from the browser.
+    goto(&dir, &format!("{}/personnel", server.url));
+    check_accessibility(&dir, &axe, "staff");
+    assert!(dir.find_element("tr[data-staff='edu.web']").is_ok());
+    set(&dir, "#new-id", "new.web");
+    set(&dir, "#new-name", "Nouvelle Recrue");
+    set(&dir, "#new-profession", "educateur-specialise");
+    set(
+        &dir,
+        "#new-passphrase",
+        "correct-horse-battery-staple-web-42",
+    );
+    click(&dir, "form[action='/personnel'] button[type=submit]");
+    assert!(
+        text(&dir).contains("membre du personnel new.web ajouté"),
+        "{}",
+        text(&dir)
+    );
+    goto(&dir, &format!("{}/dossiers/{dossier}/equipe", server.url));
+    set(&dir, "#staff", "new.web");
+    click(&dir, "form.card button[type=submit]");
+    assert!(
+        dir.find_element("li[data-staff='new.web']").is_ok(),
+        "{}",
+        text(&dir)
+    );
+    goto(&dir, &format!("{}/personnel", server.url));
+    set(&dir, "#p-new\\.web", "aide-soignant");
+    click(
+        &dir,
+        "form[action='/personnel/new.web/profession'] button[type=submit]",
+    );
+    assert!(
+        text(&dir).contains("new.web est désormais Aide-soignant"),
+        "{}",
+        text(&dir)
+    );
+    click(
+        &dir,
+        "form[action='/personnel/new.web/revoquer'] button[type=submit]",
+    );
+    assert!(text(&dir).contains("new.web révoqué·e"), "{}", text(&dir));
+    // The revoked member cannot log in.
+    let ctx = b.new_context().unwrap();
+    let gone = ctx.new_tab().unwrap();
+    goto(&gone, &format!("{}/login", server.url));
+    set(&gone, "#user", "new.web");
+    set(&gone, "#passphrase", "correct-horse-battery-staple-web-42");
+    click(&gone, "form.card button[type=submit]");
+    assert!(gone.get_url().ends_with("/login"), "{}", gone.get_url());
+    assert!(gone.find_element("#login-error").is_ok());
+
+    // ---- the DPO sees the break-glass with its justification.
+    let dpo = login(&b, &server, "dpo.web", v.pass("dpo.web"));
+    goto(&dpo, &format!("{}/audit", server.url));
+    check_accessibility(&dpo, &axe, "audit");
+    let pictures = eval(&dpo, "document.querySelectorAll('.charts svg').length");
+    assert!(
+        pictures.as_u64().unwrap_or(0) >= 4,
+        "the DPO's pictures: {pictures}"
+    );
+    assert_eq!(eval(&dpo, "document.scripts.length"), 0);
+    assert_eq!(
+        eval(&dpo, "document.querySelector('#verify-status').dataset.ok"),
+        "true"
+    );
+    goto(
+        &dpo,
+        &format!("{}/audit/historique?dossier={dossier}", server.url),
+    );
+    let history = text(&dpo);
+    shot(&dpo, "audit-history");
+    check_accessibility(&dpo, &axe, "access history");
+    assert!(history.contains(&justification), "{history}");
+    assert!(dpo.find_element("tr[data-break-glass]").is_ok());
+
+    // ---- the person: their file, who accessed it, a remark.
+    let ctx = b.new_context().unwrap();
+    let me = ctx.new_tab().unwrap();
+    goto(&me, &format!("{}/moi/login", server.url));
+    set(&me, "#dossier", &dossier);
+    set(&me, "#passphrase", person_pass);
+    click(&me, "form.card button[type=submit]");
+    assert!(
+        me.get_url().ends_with("/moi"),
+        "{} {}",
+        me.get_url(),
+        text(&me)
+    );
+    let mine = text(&me);
+    shot(&me, "moi");
+    check_accessibility(&me, &axe, "/moi");
+    assert!(mine.contains(&person_name), "the person sees their name");
+    assert!(
+        mine.contains("Éducateur·rice spécialisé·e"),
+        "who accessed it"
+    );
+    assert!(
+        !mine.contains("cli-psy-notes-"),
+        "not the psychologist's own notes"
+    );
+    let remark = marker("Desaccord");
+    set(&me, "#text", &remark);
+    click(&me, "form[action='/moi/note'] button[type=submit]");
+    assert!(
+        text(&me).contains("Votre remarque est enregistrée"),
+        "{}",
+        text(&me)
+    );
+    assert!(text(&me).contains(&remark));
+    let person_cookie = me
+        .get_cookies()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "__Host-coffre")
+        .expect("the person's session cookie");
+    let (status, h, body) = http(
+        &server.host(),
+        "GET",
+        "/moi/export.json",
+        &[("Cookie", &format!("__Host-coffre={}", person_cookie.value))],
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(h["content-disposition"].starts_with("attachment"));
+    let export: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(export["dossier"]["id"], dossier.as_str());
+    assert!(export["access_history"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty()));
+
+    // ---- the headers, on a page and on an error; the Host check.
+    let (status, h, _) = http(&server.host(), "GET", "/login", &[], "");
+    assert_eq!(status, 200);
+    let csp = &h["content-security-policy"];
+    for part in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(part), "CSP without {part}: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["cache-control"], "no-store");
+    let set_cookie = &h["set-cookie"];
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    let (status, h, _) = http(&server.host(), "GET", "/nowhere", &[], "");
+    assert_eq!(status, 404);
+    assert_eq!(h["cache-control"], "no-store");
+    let (status, _, _) = http(
+        &server.host(),
+        "GET",
+        "/login",
+        &[("Host", "rebound.example:80")],
+        "",
+    );
+    assert_eq!(status, 421, "a foreign Host is refused (DNS rebinding)");
+
+    // ---- the idle session has ended: its next request needs a new login.
+    let waited = idle_since.elapsed();
+    if waited < Duration::from_secs(65) {
+        std::thread::sleep(Duration::from_secs(65) - waited);
+    }
+    goto(&idle, &format!("{}/dossiers/{dossier}", server.url));
+    assert!(
+        idle.get_url().ends_with("/login"),
+        "an idle session still open: {}",
+        idle.get_url()
+    );
+
+    // ---- shutdown, then nothing typed in the browser is anywhere on disk.
+    drop(b);
+    assert_eq!(server.stop(), 0, "clean shutdown");
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    for secret in [&typed, &amended, &remark, &justification, &person_name] {
+        assert!(
+            !log.contains(secret.as_str()),
+            "the server log holds {secret}"
+        );
+        for f in files_under(v.root.path()) {
+            if f == server.log {
+                continue;
+            }
+            let bytes = std::fs::read(&f).unwrap();
+            assert!(
+                !contains_bytes(&bytes, secret.as_bytes()),
+                "{secret} found in {}",
+                f.display()
+            );
+        }
+    }
+    assert!(
+        log.contains("GET /dossiers/{id} 200"),
+        "the log names route templates: {log}"
+    );
+    assert!(!log.contains(&dossier), "the log holds no id");
+    // One audit entry per dossier page, as for the CLI: the doctor read the
+    // dossier once with the CLI and once in the browser.
+    let reads = v.audit_log(
+        "dpo.web",
+        &[
+            "--actor",
+            "dr.web",
+            "--action",
+            "dossier.read",
+            "--dossier",
+            &dossier,
+        ],
+    );
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    // The vault is intact and the CLI sees the web's writes.
+    v.verify()
+        .expect_code(0, "audit verify after the web session");
+    let after = v
+        .as_user("edu.web", &["--json", "dossier", "show", &dossier])
+        .json();
+    let e = util::entry_by_id(&after, &new_entry);
+    assert_eq!(e["version"], 2);
+    assert_eq!(e["fields"]["text"], format!("{amended} corrigé"));
+}
+
+#[test]
+fn serve_refuses_bad_addresses_with_usage_errors() {
+    let v = TestVault::new();
+    let r = v.anon(&["serve", "--listen", "0.0.0.0:0"]);
+    r.expect_code(2, "non-loopback without TLS");
+    let r = v.anon(&["serve", "--listen", "not-an-address"]);
+    r.expect_code(2, "unreadable address");
+    let r = v.anon(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        "/nonexistent.pem",
+        "--tls-key",
+        "/nonexistent.key",
+    ]);
+    r.expect_code(2, "unreadable TLS files");
+    // A port already taken: the server cannot listen (exit code 1).
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let r = v.anon(&["serve", "--listen", &addr]);
+    r.expect_code(1, "port in use");
+    assert!(
+        r.stderr.contains(&addr),
+        "the message names the address: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn demo_serve_builds_the_demo_and_serves_it() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("demo");
+    let mut child = Command::new(COFFRE)
+        .args(["demo", "--serve", "--listen", "127.0.0.1:0", "--dir"])
+        .arg(&dir)
+        .env("COFFRE_LANG", "fr")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    let url = loop {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            let _ = child.kill();
+            panic!("no URL printed after the demo:\n{printed}");
+        }
+        printed.push_str(&line);
+        if line.starts_with("http://") {
+            break line.trim().trim_end_matches('/').to_string();
+        }
+    };
+    assert!(
+        printed.contains("demo-passphrase"),
+        "the demo logins are shown:\n{printed}"
+    );
+    let host = url.trim_start_matches("http://");
+    let (status, _, body) = http(host, "GET", "/login", &[], "");
+    assert_eq!(status, 200);
+    assert!(body.contains("lang=\"fr\""));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "clean shutdown");
+}
+
+#[test]
+fn serve_over_tls_with_the_establishments_certificate() {
+    let v = TestVault::new();
+    let (cert, key) = (
+        v.root.path().join("cert.pem"),
+        v.root.path().join("key.pem"),
+    );
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is needed to make a test certificate");
+    assert!(made.success());
+    let mut server = Server::start_with(
+        &v,
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+    let host = server.host();
+    // A TLS client gets the page, with HSTS.
+    let mut client = Command::new("openssl")
+        .args([
+            "s_client",
+            "-quiet",
+            "-connect",
+            &host,
+            "-servername",
+            "localhost",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    client
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!("GET /login HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .unwrap();
+    let out = client.wait_with_output().unwrap();
+    let answer = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("strict-transport-security: max-age="),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("; secure"),
+        "the cookies are Secure: {answer}"
+    );
+    // Plain HTTP on the TLS port gets no page.
+    let mut s = std::net::TcpStream::connect(&host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = s.write_all(format!("GET /login HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
+    assert_eq!(server.stop(), 0, "clean shutdown");
+}
