@@ -266,6 +266,11 @@ def signer_keys(vault_dir, lines):
                 tzinfo=datetime.timezone.utc).timestamp()
             if fact["cutoff"] > when - retention_secs(policy):
                 fail(f"entry {n}: the prune's cutoff is later than its time minus the retention")
+        elif kind == "export":
+            if "prune-audit" not in profs.get(staff.get(signer, {}).get("profession"), {}).get("can", []):
+                fail(f"entry {n}: '{signer}' may not record an exported checkpoint")
+            if not isinstance(fact.get("size"), int) or not 1 <= fact["size"] < n:
+                fail(f"entry {n}: an exported checkpoint must be one made before the fact")
         elif kind == "person":
             if fact.get("key"):
                 persons[fact["dossier"]] = bytes.fromhex(fact["key"])

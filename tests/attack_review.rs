@@ -774,11 +774,30 @@ fn only_a_member_who_may_prune_moves_the_export_limit() {
         &["audit", "checkpoint", "--out", dpo.to_str().unwrap()],
     )
     .expect_code(0, "the DPO's export");
+    // The limit is a signed fact in the log, not a record anyone with the disk
+    // could remove: the export line carries it, signed by the DPO.
+    let exported = lines(&v.audit_path())
+        .into_iter()
+        .map(|l| json(&l))
+        .find(|e| e["action"] == "audit.checkpoint-export" && e["fact"]["kind"] == "export")
+        .expect("the export is a fact");
+    assert_eq!(exported["signer"], "p.dpo", "{exported}");
+    // An old read written after the export is held back.
+    v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d])
+        .expect_code(0, "an old read after the export");
+    let late = lines(&v.audit_path()).len();
     let r = v.as_user("p.dpo", &["audit", "prune", "--yes", "--confirm-clock"]);
     r.expect_code(0, "prune");
+    let after = lines(&v.audit_path());
     assert!(
-        lines(&v.audit_path()).iter().any(|l| is_pruned(l)),
+        after.iter().any(|l| is_pruned(l)),
         "the old read is pruned once the DPO exported: {}",
         r.stdout
     );
+    assert!(
+        !is_pruned(&after[late - 1]),
+        "a read after the exported checkpoint is kept: {}",
+        r.stdout
+    );
+    v.verify().expect_code(0, "audit verify after the prune");
 }

@@ -855,6 +855,7 @@ policy-trail-retention-reason = a trail_retention above 1 year needs a documente
 genesis-pruned = audit entry 1 (the genesis) was pruned: the log was forged
 prune-must-cover-earlier = a prune must cover earlier entries
 prune-younger-than-retention = a prune may not reach entries younger than the trail's retention
+export-must-precede = an exported checkpoint must be one made before the fact that records it
 cannot-clear-journal = cannot clear the journal: { $reason }
 rewrite-past-end-of-log = a rewrite would reach past the end of the audit log
 cannot-replace-store-compacted = cannot replace the store by its compacted copy: { $reason }

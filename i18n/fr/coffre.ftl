@@ -854,6 +854,7 @@ policy-trail-retention-reason = une trail_retention de plus d'un an demande une 
 genesis-pruned = l'entrée 1 du journal d'audit (sa genèse) a été effacée : le journal a été falsifié
 prune-must-cover-earlier = un effacement ne peut couvrir que des entrées antérieures
 prune-younger-than-retention = un effacement ne peut pas atteindre des entrées plus récentes que la durée de conservation de l'historique
+export-must-precede = un point de contrôle exporté doit être antérieur au fait qui l'enregistre
 cannot-clear-journal = impossible de vider le journal des modifications : { $reason }
 rewrite-past-end-of-log = une réécriture irait au-delà de la fin du journal d'audit
 cannot-replace-store-compacted = impossible de remplacer la base par sa copie compactée : { $reason }

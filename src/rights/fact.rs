@@ -193,6 +193,13 @@ pub enum Fact {
         /// Counts per month and profession kept, if the policy says so.
         counts: Vec<crate::audit::prune::MonthCount>,
     },
+    /// A signed checkpoint exported by a member who may prune (`audit checkpoint
+    /// --out` with `--user`): `audit prune` covers no entry after it unless told
+    /// to. A fact, so that no one with the disk alone can move the limit.
+    Export {
+        /// The exported checkpoint's tree size (entries).
+        size: u64,
+    },
 }
 
 impl Fact {

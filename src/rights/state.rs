@@ -92,6 +92,9 @@ pub struct Register {
     pub data_keys: BTreeMap<String, String>,
     /// Prunes of the access trail, oldest first.
     pub prunes: Vec<PruneRecord>,
+    /// The largest tree size of a checkpoint exported by a member who may prune
+    /// ([`Fact::Export`]): prunes stop there unless told otherwise.
+    pub exported: Option<u64>,
 }
 
 /// A prune of the access trail as the register keeps it.
@@ -313,6 +316,7 @@ impl Register {
                     dossiers: BTreeMap::new(),
                     data_keys: BTreeMap::new(),
                     prunes: Vec::new(),
+                    exported: None,
                 };
                 self.staff.insert(
                     admin.id.clone(),
@@ -576,6 +580,14 @@ impl Register {
                     last: *last,
                     count: *count,
                 });
+            }
+            Fact::Export { size } => {
+                self.staff_with(policy, ctx, Capability::PruneAudit)?;
+                // The checkpoint was made before the fact that records it.
+                if *size == 0 || *size >= ctx.seq {
+                    return Err(refused(ctx, msg!("export-must-precede")));
+                }
+                self.exported = Some(self.exported.map_or(*size, |e| e.max(*size)));
             }
             Fact::Content {
                 dossier,

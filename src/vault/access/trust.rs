@@ -367,6 +367,7 @@ fn fact_kind(f: &Fact) -> &'static str {
         Fact::Content { .. } => "entries",
         Fact::DataKey { .. } => "data key",
         Fact::Prune { .. } => "prune of the access trail",
+        Fact::Export { .. } => "exported checkpoint",
     }
 }
 

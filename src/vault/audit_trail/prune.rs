@@ -51,8 +51,6 @@ use crate::vault::{now, rfc3339, Vault, STORE_DIR};
 pub const PRUNE_ACTION: &str = "audit.prune";
 /// Action of the entry that closes a prune once every covered line is pruned.
 pub const PRUNED_ACTION: &str = "audit.pruned";
-/// Store key of the size of the last checkpoint exported with `audit checkpoint --out`.
-const EXPORTED_KEY: &[u8] = b"xc";
 /// Bytes of rewritten lines (or index values) per journal record.
 const BATCH_BYTES: usize = 1 << 20;
 /// Index records read per page when the prune removes those of pruned lines.
@@ -166,12 +164,8 @@ impl Session<'_> {
         let at = self.vouched_now(PRUNE_ACTION, opts.confirm_clock && opts.yes)?;
         let cutoff = at.saturating_sub(rules.trail_retention_secs);
         vault.settle()?;
-        let exported = match vault.store.get(EXPORTED_KEY)? {
-            Some(v) => Some(u64::from_be_bytes(v.as_slice().try_into().map_err(
-                |_| Error::Integrity(msg!("exported-checkpoint-record-damaged")),
-            )?)),
-            None => None,
-        };
+        // From the signed register: no one with the disk alone moves it.
+        let exported = vault.with_register(|r| Ok(r.exported))?;
         let limit = if opts.beyond_export {
             None
         } else {
@@ -270,12 +264,13 @@ impl Session<'_> {
         const ACTION: &str = "audit.checkpoint-export";
         self.require(Capability::PruneAudit, ACTION, None)?;
         write()?;
-        let vault = self.vault();
-        vault.audit(
-            self.draft(ACTION)
-                .detail(&format!("checkpoint of {size} entries exported")),
-        )?;
-        vault.record_exported_checkpoint(size)
+        let fact = crate::rights::Fact::Export { size }.to_json()?;
+        let draft = self
+            .draft(ACTION)
+            .detail(&format!("checkpoint of {size} entries exported"))
+            .fact(fact, self.fact_signer());
+        self.vault().durable(vec![draft], Batch::new())?;
+        Ok(())
     }
 }
 
@@ -597,15 +592,6 @@ impl Vault {
         let closing = Draft::new(crate::vault::ADOPTION_ACTOR, "", PRUNED_ACTION);
         self.finish_prune(size, &fact, covered, closing)?;
         Ok(true)
-    }
-
-    /// Records the size of a checkpoint exported with `audit checkpoint --out`:
-    /// `audit prune` goes no further unless told to. Only through
-    /// [`Session::record_exported_checkpoint`] (a member who may prune).
-    fn record_exported_checkpoint(&self, size: u64) -> Result<()> {
-        let mut b = Batch::new();
-        b.put(EXPORTED_KEY.to_vec(), size.to_be_bytes().to_vec());
-        self.commit(b)
     }
 
     /// The prunes recorded in the register (verified), oldest first.
