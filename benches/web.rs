@@ -1,0 +1,448 @@
+//! Web benchmark: what `coffre serve` costs over the library, measured side by side
+//! in one run.
+//!
+//! 1. **A dossier page of 100 entries** (`GET /dossiers/{id}`, the whole HTML page,
+//!    over a fresh loopback connection, the read audited durably by the server)
+//!    against the library's R1 read of the same dossier (`Session::show_dossier`,
+//!    decrypted, audited durably) on an identical copy of the vault. Reads alternate
+//!    between the two, so both see the same disk and the same neighbours. Goal:
+//!    web ≤ 1.5 × library + 2 ms (medians).
+//! 2. **20 logged-in users at once**: 20 members, each logged in through the login
+//!    form (`POST /login` with its CSRF token and `Origin`), each reading dossiers
+//!    of their care team in a loop from their own thread (the load generator, one
+//!    fresh connection per request). Throughput, p50/p95 latency, and the server's
+//!    resident memory per open session (`VmRSS` after the 20 logins minus before,
+//!    over 20).
+//!
+//! `cargo bench --bench web`. Environment: `COFFRE_BENCH_WEB_READS` (part 1's reads
+//! per side, default 21), `COFFRE_BENCH_WEB_REQUESTS` (part 2's requests per user,
+//! default 40), `COFFRE_BENCH_DIR` (where the vaults are built; default a temporary
+//! directory). Staff keys use the fast test key derivation, so logins do not
+//! dominate; the reads themselves are what is measured.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use coffre::crypto::kdf::KdfParams;
+use coffre::crypto::wrap::Identity;
+use coffre::{FieldInput, InitOptions, NewStaff, Vault};
+use secrecy::{ExposeSecret, SecretString};
+
+const PASS: &str = "bench-passphrase";
+const USERS: usize = 20;
+const PROFESSIONS: [&str; 5] = [
+    "medecin",
+    "infirmier",
+    "psychologue",
+    "assistant-social",
+    "educateur-specialise",
+];
+/// (writer, kind) in rotation.
+const WRITERS: [(&str, &str); 4] = [
+    ("soc", "social"),
+    ("edu", "educational"),
+    ("edu", "daily-life"),
+    ("doc", "medical"),
+];
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A field of about 200 bytes, different for every entry.
+fn text(i: usize) -> String {
+    let mut s = format!("note {i:06}:");
+    let mut k = (i as u64).wrapping_mul(2_654_435_761);
+    while s.len() < 200 {
+        k = k.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        s.push_str(
+            [" journée", " atelier", " repas", " échange", " projet"][(k >> 33) as usize % 5],
+        );
+    }
+    s
+}
+
+fn staff_id(i: usize) -> String {
+    format!("u{i:02}")
+}
+
+/// The vault: the writers, `USERS` readers, one dossier of 100 entries and
+/// `USERS` dossiers of 20; everyone in every care team.
+fn build(dir: &Path) -> (String, Vec<String>) {
+    let pass = SecretString::from(PASS);
+    let recovery = Identity::generate();
+    let recovery_text = recovery.to_secret_string();
+    let (vault, _) = Vault::init(
+        dir,
+        InitOptions {
+            establishment: "Bench".into(),
+            admin_id: "dir".into(),
+            admin_name: "Director".into(),
+            admin_profession: "directeur".into(),
+            admin_passphrase: pass.clone(),
+            kdf: KdfParams::INSECURE_FAST,
+            policy: None,
+            recovery: Some(recovery),
+        },
+    )
+    .expect("init");
+    let recovery = Identity::parse(recovery_text.expose_secret()).expect("recovery key");
+    let mut members: Vec<(String, &str)> = vec![
+        ("soc".into(), "assistant-social"),
+        ("edu".into(), "educateur-specialise"),
+        ("doc".into(), "medecin"),
+    ];
+    for i in 0..USERS {
+        members.push((staff_id(i), PROFESSIONS[i % PROFESSIONS.len()]));
+    }
+    let (big, small) = {
+        let mut d = vault.unlock("dir", &pass).expect("unlock dir");
+        for (id, prof) in &members {
+            d.add_staff(
+                &NewStaff {
+                    id,
+                    name: id,
+                    profession: prof,
+                    passphrase: &pass,
+                },
+                Some(&recovery),
+            )
+            .expect("staff");
+        }
+        let mut dossiers = Vec::new();
+        for i in 0..=USERS {
+            let id = d
+                .create_dossier(&format!("Personne Bench{i}"), "2000-01-01")
+                .expect("dossier");
+            for (m, _) in &members {
+                d.add_team_member(&id, m).expect("team");
+            }
+            dossiers.push(id);
+        }
+        let big = dossiers.remove(0);
+        (big, dossiers)
+    };
+    let mut writers: Vec<_> = ["soc", "edu", "doc"]
+        .iter()
+        .map(|id| (*id, vault.unlock(id, &pass).expect("unlock")))
+        .collect();
+    let mut write = |d: &str, n: usize| {
+        for i in 0..n {
+            let (who, kind) = WRITERS[i % WRITERS.len()];
+            let s = &mut writers.iter_mut().find(|(id, _)| *id == who).expect("w").1;
+            s.add_entry(d, kind, &[FieldInput::new("text", &text(i))])
+                .expect("add entry");
+        }
+    };
+    write(&big, 100);
+    for d in &small {
+        write(d, 20);
+    }
+    (big, small)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("cp");
+    assert!(ok.success(), "copying the vault failed");
+}
+
+struct Server {
+    child: Child,
+    host: String,
+}
+
+impl Server {
+    fn start(vault: &Path, log: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_coffre"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("COFFRE_USER")
+            .env_remove("COFFRE_PASSPHRASE")
+            .env("COFFRE_VAULT", vault)
+            .env("LANG", "C")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).expect("log"))
+            .spawn()
+            .expect("coffre serve");
+        let mut out = child.stdout.take().expect("stdout");
+        let mut line = Vec::new();
+        let mut b = [0u8; 1];
+        while out.read(&mut b).map(|n| n == 1).unwrap_or(false) && b[0] != b'\n' {
+            line.push(b[0]);
+        }
+        let url = String::from_utf8_lossy(&line).trim().to_string();
+        let host = url
+            .strip_prefix("http://")
+            .unwrap_or_else(|| panic!("no URL printed: {url:?}"))
+            .trim_end_matches('/')
+            .to_string();
+        Server { child, host }
+    }
+
+    fn rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One request over a fresh connection: (status, raw head, body).
+fn http(
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    let mut s = TcpStream::connect(host).expect("connect");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if method == "POST" {
+        req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).expect("send");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("receive");
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+/// The value of cookie `name` set by a response head.
+fn set_cookie(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| k.trim().eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| {
+            v.trim()
+                .strip_prefix(&format!("{name}="))
+                .map(str::to_string)
+        })
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+        .find(|v| !v.is_empty())
+}
+
+/// Logs in through the form; returns the `Cookie` header of the session.
+fn login(host: &str, user: &str) -> String {
+    let (status, head, body) = http(host, "GET", "/login", &[], "");
+    assert_eq!(status, 200, "GET /login");
+    let nonce = set_cookie(&head, "__Host-coffre-login").expect("login cookie");
+    let csrf = body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("csrf field")
+        .to_string();
+    let cookie = format!("__Host-coffre-login={nonce}");
+    let origin = format!("http://{host}");
+    let (status, head, _) = http(
+        host,
+        "POST",
+        "/login",
+        &[("Cookie", &cookie), ("Origin", &origin)],
+        &format!("user={user}&passphrase={PASS}&csrf={csrf}"),
+    );
+    assert_eq!(status, 303, "login of {user}: {head}");
+    let session = set_cookie(&head, "__Host-coffre").expect("session cookie");
+    format!("__Host-coffre={session}")
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn percentile(v: &mut [Duration], p: f64) -> Duration {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+fn main() {
+    let reads = env_usize("COFFRE_BENCH_WEB_READS", 21).max(1);
+    let per_user = env_usize("COFFRE_BENCH_WEB_REQUESTS", 40).max(1);
+    let tmp = match std::env::var_os("COFFRE_BENCH_DIR") {
+        Some(d) => tempfile::tempdir_in(d),
+        None => tempfile::tempdir(),
+    }
+    .expect("temp dir");
+    let lib_dir = tmp.path().join("vault-lib");
+    let web_dir = tmp.path().join("vault-web");
+    let t = Instant::now();
+    let (big, small) = build(&lib_dir);
+    copy_dir(&lib_dir, &web_dir);
+    println!(
+        "built two identical vaults in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    let server = Server::start(&web_dir, &tmp.path().join("serve.log"));
+    let rss_before = server.rss_kib();
+
+    // ---- 1. a 100-entry dossier page against the library's read.
+    let vault = Vault::open(&lib_dir).expect("open the library's copy");
+    let pass = SecretString::from(PASS);
+    let mut lib_session = vault.unlock("soc", &pass).expect("unlock soc");
+    let cookie = login(&server.host, "soc");
+    let page = format!("/dossiers/{big}");
+    let (mut lib, mut web) = (Vec::new(), Vec::new());
+    let mut page_bytes = 0;
+    for i in 0..reads + 2 {
+        let t = Instant::now();
+        let view = lib_session.show_dossier(&big, None).expect("library read");
+        let l = t.elapsed();
+        assert_eq!(view.entries.len(), 100, "library entries");
+        let t = Instant::now();
+        let (status, _, body) = http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
+        let w = t.elapsed();
+        assert_eq!(status, 200, "dossier page");
+        assert!(
+            body.contains("note 000096:"),
+            "the page shows the dossier's last notes"
+        );
+        page_bytes = body.len();
+        if i >= 2 {
+            // The first two of each warm caches.
+            lib.push(l);
+            web.push(w);
+        }
+    }
+    drop(lib_session);
+    drop(vault);
+    let (l, w) = (median(&mut lib), median(&mut web));
+    let goal = ms(l) * 1.5 + 2.0;
+    println!();
+    println!("| measure | library R1 | web page | ratio web / library | goal |");
+    println!("|---|---|---|---|---|");
+    println!(
+        "| 100-entry dossier, median of {reads} reads each (page {} KiB) | {:.2} ms | {:.2} ms | {:.2} | web ≤ 1.5 × library + 2 ms = {:.2} ms: {} |",
+        page_bytes / 1024,
+        ms(l),
+        ms(w),
+        ms(w) / ms(l),
+        goal,
+        if ms(w) <= goal { "met" } else { "not met" }
+    );
+
+    // ---- 2. 20 users at once.
+    let cookies: Vec<String> = (0..USERS)
+        .map(|i| login(&server.host, &staff_id(i)))
+        .collect();
+    let rss_sessions = server.rss_kib();
+    let log_lines = || {
+        std::fs::read(web_dir.join("audit.log"))
+            .map(|b| b.iter().filter(|c| **c == b'\n').count())
+            .unwrap_or(0)
+    };
+    let lines_before = log_lines();
+    let barrier = Arc::new(Barrier::new(USERS + 1));
+    let small = Arc::new(small);
+    let threads: Vec<_> = cookies
+        .into_iter()
+        .enumerate()
+        .map(|(i, cookie)| {
+            let (barrier, small, host) = (barrier.clone(), small.clone(), server.host.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let mut lat = Vec::with_capacity(per_user);
+                for k in 0..per_user {
+                    let d = &small[(i + k) % small.len()];
+                    let t = Instant::now();
+                    let (status, _, _) = http(
+                        &host,
+                        "GET",
+                        &format!("/dossiers/{d}"),
+                        &[("Cookie", &cookie)],
+                        "",
+                    );
+                    lat.push(t.elapsed());
+                    assert_eq!(status, 200, "user {i} reading {d}");
+                }
+                lat
+            })
+        })
+        .collect();
+    barrier.wait();
+    let t = Instant::now();
+    let mut all: Vec<Duration> = threads
+        .into_iter()
+        .flat_map(|h| h.join().expect("load thread"))
+        .collect();
+    let elapsed = t.elapsed();
+    let rss_after = server.rss_kib();
+    let n = all.len();
+    let audited = log_lines() - lines_before;
+    assert!(
+        audited >= n,
+        "every page read is audited: {audited} lines for {n} reads"
+    );
+    let (p50, p95) = (percentile(&mut all, 0.5), percentile(&mut all, 0.95));
+    println!();
+    println!("| {USERS} users at once, {per_user} reads of 20-entry dossiers each | figure |");
+    println!("|---|---|");
+    println!(
+        "| requests | {n} in {:.2} s, {audited} audit entries written (each read audited before its page is sent) |",
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "| throughput | {:.0} dossier pages/s |",
+        n as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "| latency p50 / p95 | {:.2} ms / {:.2} ms (p95/p50 = {:.2}) |",
+        ms(p50),
+        ms(p95),
+        ms(p95) / ms(p50)
+    );
+    println!(
+        "| server memory | {:.1} MiB before logins, {:.1} MiB with {USERS} sessions, {:.1} MiB after the reads |",
+        rss_before as f64 / 1024.0,
+        rss_sessions as f64 / 1024.0,
+        rss_after as f64 / 1024.0
+    );
+    println!(
+        "| memory per session | {:.0} KiB ((with sessions − before) / {}: the {USERS} users and part 1's member) |",
+        (rss_sessions.saturating_sub(rss_before)) as f64 / (USERS + 1) as f64,
+        USERS + 1
+    );
+}
