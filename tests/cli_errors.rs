@@ -552,3 +552,29 @@ fn demo_builds_a_usable_vault() {
     );
     assert!(!shown.to_string().contains("Epilepsy"));
 }
+
+/// Who follows a person is itself something about that person: the care team
+/// is listed to its members and to those who manage teams, and a refusal is
+/// audited.
+#[test]
+fn a_care_team_is_listed_to_its_members_and_managers_only() {
+    let mut v = TestVault::new();
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("m.blanc", "Marc Blanc", "educateur-specialise", true);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    let r = v.as_user("e.petit", &["dossier", "team", "list", &d]);
+    r.expect_code(0, "a member of the team");
+    assert!(r.stdout.contains("e.petit"), "{}", r.stdout);
+    v.as_user("dir.martin", &["dossier", "team", "list", &d])
+        .expect_code(0, "a manager of care teams");
+    let r = v.as_user("m.blanc", &["dossier", "team", "list", &d]);
+    r.expect_code(3, "outside the team");
+    assert!(!r.stdout.contains("e.petit"), "{}", r.stdout);
+    let log = std::fs::read_to_string(v.audit_path()).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"action\":\"team.list\"") && l.contains("\"actor\":\"m.blanc\"")),
+        "the refusal is audited"
+    );
+}

@@ -245,3 +245,35 @@ fn ciphertext_moved_between_dossiers_entries_or_fields_fails_to_open() {
         assert!(envelope::open(&key, &wrong, &ct).is_err());
     }
 }
+
+/// A session kept open (the web application keeps one per browser for hours)
+/// reads nothing once its member is revoked or given another profession: the
+/// library checks the signed register before every read.
+#[test]
+fn an_open_session_reads_nothing_after_a_revocation_or_a_change_of_profession() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let dossier = build(&dir);
+    let vault = Vault::open(&dir).unwrap();
+    let pass = SecretString::from(PASS);
+    let mut doc = vault.unlock("doc", &pass).unwrap();
+    let mut edu = vault.unlock("edu", &pass).unwrap();
+    let view = doc.show_dossier(&dossier, None).unwrap();
+    assert!(!view.entries.is_empty(), "the doctor reads before");
+    edu.show_dossier(&dossier, None).unwrap();
+    {
+        let mut d = vault.unlock("dir", &pass).unwrap();
+        d.revoke_staff("doc", None).unwrap();
+        d.set_profession("edu", "aide-soignant", None).unwrap();
+    }
+    for (who, s) in [("doc", &mut doc), ("edu", &mut edu)] {
+        let e = s.show_dossier(&dossier, None).unwrap_err();
+        assert_eq!(e.exit_code(), 4, "{who}: {e:?}");
+        assert!(s.ensure_current().is_err(), "{who}");
+        assert!(s.list_dossiers().is_err(), "{who}");
+    }
+    // A new session of the changed member follows the new profession.
+    let mut again = vault.unlock("edu", &pass).unwrap();
+    again.ensure_current().unwrap();
+    again.show_dossier(&dossier, None).unwrap();
+}

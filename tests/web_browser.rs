@@ -688,6 +688,20 @@ fn the_web_application_in_a_real_browser() {
         "{}",
         text(&dir)
     );
+    // new.web opens the dossier in a session of their own, which must not
+    // outlive the change of profession that follows.
+    let early = login(
+        &b,
+        &server,
+        "new.web",
+        "correct-horse-battery-staple-web-42",
+    );
+    goto(&early, &format!("{}/dossiers/{dossier}", server.url));
+    assert!(
+        early.find_element("[data-entry]").is_ok(),
+        "new.web reads the dossier: {}",
+        text(&early)
+    );
     goto(&dir, &format!("{}/personnel", server.url));
     set(&dir, "#p-new\\.web", "aide-soignant");
     click(
@@ -698,6 +712,12 @@ fn the_web_application_in_a_real_browser() {
         text(&dir).contains("new.web est désormais Aide-soignant"),
         "{}",
         text(&dir)
+    );
+    goto(&early, &format!("{}/dossiers/{dossier}", server.url));
+    assert!(
+        early.get_url().ends_with("/login"),
+        "a session opened before the change of profession is ended: {}",
+        early.get_url()
     );
     click(
         &dir,

@@ -192,6 +192,7 @@ impl Session<'_> {
     /// Dossiers whose care team includes the actor; managers of care teams see every
     /// dossier id (names only where they are in the team).
     pub fn list_dossiers(&mut self) -> Result<Vec<DossierSummary>> {
+        self.ensure_current()?;
         let all_ids: Vec<String> = self
             .vault
             .store
@@ -481,9 +482,27 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// The staff ids in the care team of `dossier` (for managers and members).
+    /// The staff ids in the care team of `dossier`, for its members and for
+    /// those who manage care teams (capability `manage-team`). Errors:
+    /// [`Error::Refused`] (exit 3, audited as `team.list`) for anyone else:
+    /// who follows a person is itself something about that person.
     pub fn team(&mut self, dossier: &str) -> Result<Vec<String>> {
+        const ACTION: &str = "team.list";
+        self.ensure_current()?;
         self.load_dossier(dossier)?;
+        let me = self.me.id.clone();
+        if !self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ManageTeam)
+            && !self.in_team(dossier, &me)?
+        {
+            return self.refuse(
+                ACTION,
+                Some(dossier),
+                msg!("you-care-team-dossier", dossier = dossier),
+            );
+        }
         let mut out = Vec::new();
         for (k, v) in self
             .vault

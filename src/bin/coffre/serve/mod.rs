@@ -28,6 +28,9 @@ pub struct App {
     pub sessions: sessions::Sessions,
     /// Login attempts per account and per address.
     pub throttle: security::Throttle,
+    /// Key derivations allowed at once (one per core): each takes the
+    /// policy's argon2id memory, so a burst of logins cannot exhaust it.
+    pub kdf_slots: tokio::sync::Semaphore,
     /// Keys the CSRF tokens (HMAC-SHA256), new at every start.
     pub csrf_key: ring::hmac::Key,
     /// Whether browsers reach us over TLS.
@@ -37,6 +40,12 @@ pub struct App {
     /// The language of the pages.
     pub lang: coffre::i18n::Lang,
 }
+
+/// How long a client has to send a request's headers, counted from when the
+/// connection is ready for one (a connection that sends nothing included):
+/// slow or idle connections cannot pile up until the process runs out of file
+/// descriptors.
+const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A new folder for `coffre demo --serve` without `--dir`.
 pub fn demo_dir() -> Result<PathBuf, Error> {
@@ -108,6 +117,9 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
         vault,
         sessions: sessions::Sessions::new(&policy.web),
         throttle: security::Throttle::default(),
+        kdf_slots: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        ),
         csrf_key,
         tls: tls.is_some(),
         hosts,
@@ -116,6 +128,24 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{}/", app.hosts[0]);
 
+    // As many open connections as the hard limit allows (systemd's soft
+    // default of 1024 is soon reached by clients that hold connections open).
+    {
+        use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+        let lim = getrlimit(Resource::Nofile);
+        if lim
+            .maximum
+            .is_some_and(|max| lim.current.is_some_and(|cur| cur < max))
+        {
+            let _ = setrlimit(
+                Resource::Nofile,
+                Rlimit {
+                    current: lim.maximum,
+                    maximum: lim.maximum,
+                },
+            );
+        }
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -131,33 +161,37 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
         println!("{url}");
         eprintln!("coffre: {}", tr!("serve-listening", url = url.clone()));
         let reaper = tokio::spawn(sessions::reaper(app.clone()));
+        let handle = axum_server::Handle::new();
+        let h = handle.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            h.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+        });
+        let make = router.into_make_service_with_connect_info::<SocketAddr>();
+        let failed = |e: std::io::Error| Error::Io(msg!("serve-failed", e = e));
         let served = match tls {
             Some(config) => {
-                let handle = axum_server::Handle::new();
-                let h = handle.clone();
-                tokio::spawn(async move {
-                    shutdown_signal().await;
-                    h.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
-                });
                 let config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config));
                 match axum_server::from_tcp_rustls(listener, config) {
-                    Ok(server) => server
-                        .handle(handle)
-                        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
-                        .await
-                        .map_err(|e| Error::Io(msg!("serve-failed", e = e))),
-                    Err(e) => Err(Error::Io(msg!("serve-failed", e = e))),
+                    Ok(mut server) => {
+                        server
+                            .http_builder()
+                            .http1()
+                            .header_read_timeout(HEADER_READ_TIMEOUT);
+                        server.handle(handle).serve(make).await.map_err(failed)
+                    }
+                    Err(e) => Err(failed(e)),
                 }
             }
-            None => match tokio::net::TcpListener::from_std(listener) {
-                Ok(l) => axum::serve(
-                    l,
-                    router.into_make_service_with_connect_info::<SocketAddr>(),
-                )
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .map_err(|e| Error::Io(msg!("serve-failed", e = e))),
-                Err(e) => Err(Error::Io(msg!("serve-failed", e = e))),
+            None => match axum_server::from_tcp(listener) {
+                Ok(mut server) => {
+                    server
+                        .http_builder()
+                        .http1()
+                        .header_read_timeout(HEADER_READ_TIMEOUT);
+                    server.handle(handle).serve(make).await.map_err(failed)
+                }
+                Err(e) => Err(failed(e)),
             },
         };
         reaper.abort();

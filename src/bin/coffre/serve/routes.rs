@@ -115,7 +115,22 @@ fn session_of(app: &App, headers: &HeaderMap) -> Option<Handle> {
 #[allow(clippy::result_large_err)]
 pub(super) fn staff(app: &App, headers: &HeaderMap) -> Result<Handle, Response> {
     match session_of(app, headers) {
-        Some(h) if h.profession != "person" => Ok(h),
+        Some(h) if h.profession != "person" => {
+            // A member revoked, or given another profession, since this
+            // session was opened keeps nothing of it: ended, keys zeroized.
+            let current = h.live.lock().is_ok_and(|l| match &l.who {
+                Who::Staff(s) => s.ensure_current().is_ok(),
+                Who::Person(_) => false,
+            });
+            if current {
+                return Ok(h);
+            }
+            drop(h);
+            if let Some(id) = security::cookie(headers, COOKIE) {
+                app.sessions.close(&id);
+            }
+            Err(see_other("/login"))
+        }
         Some(_) => Err(see_other("/moi")),
         None => Err(see_other("/login")),
     }
@@ -398,15 +413,21 @@ pub async fn login(
     if !login_checks(&app, &headers, &f.csrf) {
         return forbidden(&app, None, tr!("web-refused-csrf"));
     }
-    if !app.throttle.may_try(&user, peer.ip()) {
+    if !app.throttle.take(&user, peer.ip()) {
         let msg = tr!("web-login-throttled");
         return login_form(&app, false, Some(msg), user, StatusCode::TOO_MANY_REQUESTS);
     }
     let vault = app.vault;
     let u = user.clone();
+    // At most as many key derivations at once as the machine has cores (each
+    // takes the policy's argon2id memory): a burst of logins waits its turn.
+    let Ok(_permit) = app.kdf_slots.acquire().await else {
+        return error_page(&app, None, &Error::Io(msg!("serve-session-broken")));
+    };
     let unlocked = blocking(move || vault.unlock(&u, &pass)).await;
     match unlocked {
         Ok(s) => {
+            app.throttle.succeeded(&user, peer.ip());
             let profession = s.profession().to_string();
             match app.sessions.open(
                 &app,
@@ -425,8 +446,10 @@ pub async fn login(
             }
         }
         Err(e) if e.exit_code() == 4 || e.exit_code() == 3 => {
-            app.throttle.failed(&user, peer.ip());
-            let msg = i18n::render_error(&e, lang(&app));
+            // One answer whatever failed (unknown id, wrong passphrase,
+            // revoked): the form does not tell which accounts exist. The
+            // library's audit entry says which.
+            let msg = tr!("web-login-failed");
             login_form(&app, false, Some(msg), user, StatusCode::UNAUTHORIZED)
         }
         Err(e) => {
@@ -448,7 +471,7 @@ pub async fn moi_login(
     if !login_checks(&app, &headers, &f.csrf) {
         return forbidden(&app, None, tr!("web-refused-csrf"));
     }
-    if !app.throttle.may_try(&dossier, peer.ip()) {
+    if !app.throttle.take(&dossier, peer.ip()) {
         let msg = tr!("web-login-throttled");
         return login_form(
             &app,
@@ -460,7 +483,13 @@ pub async fn moi_login(
     }
     let vault = app.vault;
     let d = dossier.clone();
+    let Ok(_permit) = app.kdf_slots.acquire().await else {
+        return error_page(&app, None, &Error::Io(msg!("serve-session-broken")));
+    };
     let unlocked = blocking(move || vault.unlock_person(&d, &pass)).await;
+    if unlocked.is_ok() {
+        app.throttle.succeeded(&dossier, peer.ip());
+    }
     match unlocked {
         Ok(p) => match app.sessions.open(
             &app,
@@ -477,12 +506,12 @@ pub async fn moi_login(
             Err(e) => error_page(&app, None, &e),
         },
         Err(e) => {
-            app.throttle.failed(&dossier, peer.ip());
-            let msg = i18n::render_error(&e, lang(&app));
-            let status = if e.exit_code() == 4 {
-                StatusCode::UNAUTHORIZED
+            let (msg, status) = if e.exit_code() == 4 || e.exit_code() == 3 {
+                // As for staff: the form does not tell which dossiers have
+                // a personal access.
+                (tr!("web-login-failed"), StatusCode::UNAUTHORIZED)
             } else {
-                StatusCode::BAD_REQUEST
+                (i18n::render_error(&e, lang(&app)), StatusCode::BAD_REQUEST)
             };
             login_form(&app, true, Some(msg), dossier, status)
         }
@@ -1045,7 +1074,16 @@ async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Res
         entries.sort_by(|a, b| b.created.cmp(&a.created));
         let cards: Vec<EntryCard> = entries
             .into_iter()
-            .map(|e| entry_card(policy, l, e, String::new(), None))
+            .map(|e| {
+                // A note of the person's kind written by a member (at the
+                // person's request) says so: it is not the person's own words.
+                let author = if e.kind == "person-note" && !e.author.starts_with("person.") {
+                    tr!("web-moi-note-by-staff", who = e.author.clone())
+                } else {
+                    String::new()
+                };
+                entry_card(policy, l, e, author, None)
+            })
             .collect();
         let who = match (&view.name, &view.birthdate) {
             (Some(n), Some(b)) => tr!("web-dossier-who", name = n.clone(), birthdate = b.clone()),

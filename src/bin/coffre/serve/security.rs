@@ -172,8 +172,12 @@ pub const BURST: f64 = 5.0;
 /// Seconds for one more attempt.
 pub const REFILL_SECS: f64 = 60.0;
 
-/// Failed logins per account and per client address: a token bucket each
-/// (five attempts, then one per minute). Kept in memory only.
+/// Login attempts per account and per client address: a token bucket each
+/// (five attempts, then one per minute). An attempt takes a token from both
+/// before the passphrase is checked, so attempts sent at once cannot all pass
+/// the check together; a successful login gives its tokens back. IPv6
+/// addresses count by their /64 (what one host usually holds). Kept in memory
+/// only.
 #[derive(Default)]
 pub struct Throttle {
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
@@ -184,28 +188,55 @@ impl Throttle {
         (b.0 + b.1.elapsed().as_secs_f64() / REFILL_SECS).min(BURST)
     }
 
-    /// Whether both the account `user` and the address `ip` may try now.
-    pub fn may_try(&self, user: &str, ip: IpAddr) -> bool {
-        let Ok(b) = self.buckets.lock() else {
-            return false;
+    fn keys(user: &str, ip: IpAddr) -> [String; 2] {
+        let addr = match ip {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
         };
-        [format!("u:{user}"), format!("a:{ip}")]
-            .iter()
-            .all(|k| b.get(k).is_none_or(|x| Self::level(x) >= 1.0))
+        [format!("u:{user}"), format!("a:{addr}")]
     }
 
-    /// Records a failed attempt against both.
-    pub fn failed(&self, user: &str, ip: IpAddr) {
+    /// Takes one attempt from both the account `user` and the address `ip`;
+    /// `false` (nothing taken) when either has none left.
+    pub fn take(&self, user: &str, ip: IpAddr) -> bool {
         let Ok(mut b) = self.buckets.lock() else {
-            return;
+            return false;
         };
         if b.len() > 100_000 {
             // A flood of invented names: forget the full buckets first.
             b.retain(|_, x| Self::level(x) < BURST);
         }
-        for k in [format!("u:{user}"), format!("a:{ip}")] {
-            let level = b.get(&k).map_or(BURST, Self::level);
-            b.insert(k, ((level - 1.0).max(0.0), Instant::now()));
+        let keys = Self::keys(user, ip);
+        let levels: Vec<f64> = keys
+            .iter()
+            .map(|k| b.get(k).map_or(BURST, Self::level))
+            .collect();
+        if levels.iter().any(|l| *l < 1.0) {
+            return false;
+        }
+        let now = Instant::now();
+        for (k, level) in keys.into_iter().zip(levels) {
+            b.insert(k, (level - 1.0, now));
+        }
+        true
+    }
+
+    /// Gives back the attempt of a login that succeeded.
+    pub fn succeeded(&self, user: &str, ip: IpAddr) {
+        let Ok(mut b) = self.buckets.lock() else {
+            return;
+        };
+        let now = Instant::now();
+        for k in Self::keys(user, ip) {
+            if let Some(x) = b.get(&k).copied() {
+                b.insert(k, ((Self::level(&x) + 1.0).min(BURST), now));
+            }
         }
     }
 }
@@ -289,23 +320,36 @@ mod tests {
     }
 
     #[test]
-    fn five_failures_then_one_attempt_a_minute_per_account_and_address() {
+    fn five_attempts_then_one_a_minute_per_account_and_address() {
         let t = Throttle::default();
         let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
         let other_ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+        // Taken before the check: five attempts in flight at once, no sixth.
         for _ in 0..5 {
-            assert!(t.may_try("a.user", ip));
-            t.failed("a.user", ip);
+            assert!(t.take("a.user", ip));
         }
-        assert!(!t.may_try("a.user", ip), "the sixth attempt waits");
+        assert!(!t.take("a.user", ip), "the sixth attempt waits");
         assert!(
-            !t.may_try("a.user", other_ip),
+            !t.take("a.user", other_ip),
             "per account, whatever the address"
         );
-        assert!(
-            !t.may_try("b.user", ip),
-            "per address, whatever the account"
-        );
-        assert!(t.may_try("b.user", other_ip));
+        assert!(!t.take("b.user", ip), "per address, whatever the account");
+        assert!(t.take("b.user", other_ip));
+        // A success gives its attempt back.
+        t.succeeded("a.user", ip);
+        assert!(t.take("c.user", ip), "the address has one again");
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_by_its_64() {
+        let t = Throttle::default();
+        for i in 0..5u16 {
+            let ip: IpAddr = format!("2001:db8:1:2::{i:x}").parse().unwrap();
+            assert!(t.take(&format!("user{i}"), ip));
+        }
+        let same_64: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
+        assert!(!t.take("user9", same_64), "another address of the same /64");
+        let other_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(t.take("user9", other_64));
     }
 }
