@@ -1060,3 +1060,47 @@ fn serve_over_tls_with_the_establishments_certificate() {
     assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
     assert_eq!(server.stop(), 0, "clean shutdown");
 }
+
+/// Connections that send nothing, or headers too slowly, are closed (10 s)
+/// instead of piling up until the server runs out of file descriptors; the
+/// server still answers others meanwhile.
+#[test]
+fn silent_and_slow_connections_are_closed() {
+    let v = TestVault::new();
+    let mut server = Server::start(&v);
+    let host = server.host();
+    let start = std::time::Instant::now();
+    let mut silent = std::net::TcpStream::connect(&host).unwrap();
+    let mut slow = std::net::TcpStream::connect(&host).unwrap();
+    slow.write_all(b"GET /login HTTP/1.1\r\n").unwrap();
+    for s in [&silent, &slow] {
+        s.set_read_timeout(Some(Duration::from_secs(40))).unwrap();
+    }
+    let (status, _, _) = http(&host, "GET", "/login", &[], "");
+    assert_eq!(status, 200, "others are served meanwhile");
+    // The slow one sends a header line every 3 s and never ends its headers.
+    let trickle = std::thread::spawn(move || {
+        for _ in 0..10 {
+            std::thread::sleep(Duration::from_secs(3));
+            if slow.write_all(b"X-Slow: 1\r\n").is_err() {
+                break;
+            }
+        }
+        let mut rest = Vec::new();
+        let _ = slow.read_to_end(&mut rest);
+    });
+    let mut buf = [0u8; 16];
+    let n = silent.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "the silent connection is closed, not answered");
+    let waited = start.elapsed();
+    assert!(
+        waited < Duration::from_secs(30),
+        "the silent connection was closed after {waited:?}"
+    );
+    trickle.join().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(35),
+        "the slow connection was closed"
+    );
+    assert_eq!(server.stop(), 0);
+}

@@ -47,6 +47,36 @@ pub struct App {
 /// descriptors.
 const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Accepts a plain-HTTP connection once it has sent something, within the
+/// given time; a connection that stays silent is closed (hyper's header-read
+/// timeout only starts once bytes arrive). Under TLS the handshake's own
+/// timeout does this.
+#[derive(Clone, Copy)]
+struct FirstBytesWithin(std::time::Duration);
+
+impl<S: Send + 'static> axum_server::accept::Accept<tokio::net::TcpStream, S> for FirstBytesWithin {
+    type Stream = tokio::net::TcpStream;
+    type Service = S;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::io::Result<(Self::Stream, S)>> + Send>,
+    >;
+
+    fn accept(&self, stream: tokio::net::TcpStream, service: S) -> Self::Future {
+        let within = self.0;
+        Box::pin(async move {
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(within, stream.peek(&mut first)).await {
+                Ok(Ok(_)) => Ok((stream, service)),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "no request within the time allowed",
+                )),
+            }
+        })
+    }
+}
+
 /// A new folder for `coffre demo --serve` without `--dir`.
 pub fn demo_dir() -> Result<PathBuf, Error> {
     let bytes = coffre::crypto::key::random_bytes::<4>()?;
@@ -184,7 +214,8 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
                 }
             }
             None => match axum_server::from_tcp(listener) {
-                Ok(mut server) => {
+                Ok(server) => {
+                    let mut server = server.acceptor(FirstBytesWithin(HEADER_READ_TIMEOUT));
                     server
                         .http_builder()
                         .http1()
