@@ -710,10 +710,23 @@ impl Vault {
                 detail = crate::i18n::words::auth_detail(detail)
             )))
         };
+        // An unknown or revoked id costs the same key derivation as a wrong
+        // passphrase: the time of a refusal does not tell which ids exist.
+        let decoy = || {
+            let salt = ring::digest::digest(&ring::digest::SHA256, user.as_bytes());
+            let _ = crate::crypto::passphrase::open_with(
+                passphrase,
+                &salt.as_ref()[..16],
+                &self.meta.kdf,
+                |_| None::<()>,
+            );
+        };
         let Some(rec) = self.staff_record(user)? else {
+            decoy();
             return fail("unknown user", "");
         };
         if rec.status == StaffStatus::Revoked {
+            decoy();
             return fail("this user has been revoked", &rec.profession);
         }
         let aad = self.identity_aad(user);
