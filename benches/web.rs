@@ -27,10 +27,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use coffre::crypto::kdf::KdfParams;
-use coffre::crypto::wrap::Identity;
-use coffre::{FieldInput, InitOptions, NewStaff, Vault};
-use secrecy::{ExposeSecret, SecretString};
+use coffre::{FieldInput, Vault};
+use secrecy::SecretString;
+
+#[path = "../tests/util/library.rs"]
+mod library;
 
 const PASS: &str = "bench-passphrase";
 const USERS: usize = 20;
@@ -77,23 +78,6 @@ fn staff_id(i: usize) -> String {
 /// `USERS` dossiers of 20; everyone in every care team.
 fn build(dir: &Path) -> (String, Vec<String>) {
     let pass = SecretString::from(PASS);
-    let recovery = Identity::generate();
-    let recovery_text = recovery.to_secret_string();
-    let (vault, _) = Vault::init(
-        dir,
-        InitOptions {
-            establishment: "Bench".into(),
-            admin_id: "dir".into(),
-            admin_name: "Director".into(),
-            admin_profession: "directeur".into(),
-            admin_passphrase: pass.clone(),
-            kdf: KdfParams::INSECURE_FAST,
-            policy: None,
-            recovery: Some(recovery),
-        },
-    )
-    .expect("init");
-    let recovery = Identity::parse(recovery_text.expose_secret()).expect("recovery key");
     let mut members: Vec<(String, &str)> = vec![
         ("soc".into(), "assistant-social"),
         ("edu".into(), "educateur-specialise"),
@@ -102,20 +86,10 @@ fn build(dir: &Path) -> (String, Vec<String>) {
     for i in 0..USERS {
         members.push((staff_id(i), PROFESSIONS[i % PROFESSIONS.len()]));
     }
+    let list: Vec<(&str, &str)> = members.iter().map(|(id, p)| (id.as_str(), *p)).collect();
+    let vault = library::library_vault(dir, PASS, &list);
     let (big, small) = {
         let mut d = vault.unlock("dir", &pass).expect("unlock dir");
-        for (id, prof) in &members {
-            d.add_staff(
-                &NewStaff {
-                    id,
-                    name: id,
-                    profession: prof,
-                    passphrase: &pass,
-                },
-                Some(&recovery),
-            )
-            .expect("staff");
-        }
         let mut dossiers = Vec::new();
         for i in 0..=USERS {
             let id = d
