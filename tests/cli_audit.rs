@@ -1270,3 +1270,31 @@ fn report_full_for_the_dpo_aggregate_for_the_director() {
         .iter()
         .any(|x| x["actor"] == dpo && x["detail"] == "full report"));
 }
+
+/// What a DPO keeps off the machine must be a checkpoint the log proves: a
+/// record appended to `checkpoints.log` by someone with the disk is refused
+/// (exit 5), and no file is written, with or without a login.
+#[test]
+fn a_forged_last_checkpoint_is_never_exported() {
+    let (v, _d) = small_vault();
+    let path = checkpoints_path(&v);
+    let mut blocks = read_blocks(&path);
+    let mut forged = blocks.last().unwrap().clone();
+    set_field(
+        &mut forged,
+        "root",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    );
+    blocks.push(forged);
+    write_blocks(&path, &blocks);
+    for (i, user) in [None, Some(v.admin.clone())].into_iter().enumerate() {
+        let out = v.root.path().join(format!("anchor-{i}.txt"));
+        let args = ["audit", "checkpoint", "--out", out.to_str().unwrap()];
+        let r = match &user {
+            Some(u) => v.as_user(u, &args),
+            None => v.anon(&args),
+        };
+        r.expect_code(5, "a forged checkpoint is not exported");
+        assert!(!out.exists(), "no file written");
+    }
+}

@@ -271,6 +271,18 @@ fn an_open_session_reads_nothing_after_a_revocation_or_a_change_of_profession() 
         assert_eq!(e.exit_code(), 4, "{who}: {e:?}");
         assert!(s.ensure_current().is_err(), "{who}");
         assert!(s.list_dossiers().is_err(), "{who}");
+        // Every other way in too (searches, objections, staff, exports…).
+        assert!(s.find_dossiers("Person").is_err(), "{who}");
+        assert!(s.objections(&dossier).is_err(), "{who}");
+        assert!(s.list_staff().is_err(), "{who}");
+        assert!(s.access_history(&dossier).is_err(), "{who}");
+        let mut sink = Vec::new();
+        assert!(
+            s.export_dossier(&dossier, None, &mut sink).is_err(),
+            "{who}"
+        );
+        assert!(s.backup(&mut sink).is_err(), "{who}");
+        assert!(sink.is_empty(), "{who}: nothing written");
     }
     // A new session of the changed member follows the new profession.
     let mut again = vault.unlock("edu", &pass).unwrap();

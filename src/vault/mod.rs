@@ -571,8 +571,13 @@ impl Vault {
         }
     }
 
-    /// The latest signed checkpoint, to keep off the machine.
+    /// The latest signed checkpoint, to keep off the machine, once the whole
+    /// log and every checkpoint verify ([`Vault::verify_audit`]): an anchor a
+    /// DPO exports must be one the log proves, not a record someone with the
+    /// disk appended to `checkpoints.log`. Errors: those of `verify_audit`
+    /// ([`Error::Integrity`], exit 5, naming the first fault).
     pub fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        self.verify_audit(None)?;
         self.checkpoints.latest()
     }
 

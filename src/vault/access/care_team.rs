@@ -68,6 +68,7 @@ impl Session<'_> {
         action: &str,
         dossier: Option<&str>,
     ) -> Result<()> {
+        self.ensure_current()?;
         if self.vault.policy.has(&self.me.profession, cap) {
             return Ok(());
         }

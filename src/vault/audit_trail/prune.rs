@@ -153,6 +153,7 @@ impl Session<'_> {
     /// [`Error::Refused`] (exit 3) without the `prune-audit` capability or
     /// with an implausible clock (unless confirmed).
     pub fn audit_prune(&mut self, opts: PruneOptions) -> Result<PrunePlan> {
+        self.ensure_current()?;
         self.require(Capability::PruneAudit, PRUNE_ACTION, None)?;
         if opts.yes {
             self.require_plausible_clock(PRUNE_ACTION, opts.confirm_clock)?;
@@ -254,21 +255,25 @@ impl Session<'_> {
     /// to. Only a member who may prune (capability `prune-audit`: the DPO, the
     /// director) moves this limit, audited (`audit.checkpoint-export`); an
     /// export made without logging in limits nothing. Errors:
-    /// [`Error::Refused`] (exit 3) without the capability, before `write`
-    /// runs; `write`'s own error, before anything is recorded.
+    /// [`Error::Refused`] (exit 3) without the capability, or for a size the
+    /// register refuses, before `write` runs; `write`'s own error, before
+    /// anything is recorded.
     pub fn record_exported_checkpoint(
         &mut self,
         size: u64,
         write: impl FnOnce() -> Result<()>,
     ) -> Result<()> {
+        self.ensure_current()?;
         const ACTION: &str = "audit.checkpoint-export";
         self.require(Capability::PruneAudit, ACTION, None)?;
-        write()?;
         let fact = crate::rights::Fact::Export { size }.to_json()?;
         let draft = self
             .draft(ACTION)
             .detail(&format!("checkpoint of {size} entries exported"))
             .fact(fact, self.fact_signer());
+        // A fact the register would refuse writes no file either.
+        self.vault().check_facts(std::slice::from_ref(&draft))?;
+        write()?;
         self.vault().durable(vec![draft], Batch::new())?;
         Ok(())
     }

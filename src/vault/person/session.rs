@@ -367,6 +367,7 @@ impl Session<'_> {
         passphrase: &SecretString,
         recovery: Option<&Identity>,
     ) -> Result<Vec<String>> {
+        self.ensure_current()?;
         const ACTION: &str = "access.grant";
         let rec = self.load_dossier(dossier)?;
         self.require_person_access(ACTION, dossier)?;
@@ -430,6 +431,7 @@ impl Session<'_> {
         category: &str,
         profession: &str,
     ) -> Result<()> {
+        self.ensure_current()?;
         const ACTION: &str = "access.object";
         self.load_dossier(dossier)?;
         self.require_person_access(ACTION, dossier)?;
@@ -446,6 +448,7 @@ impl Session<'_> {
 
     /// The person's objections for `dossier`.
     pub fn objections(&mut self, dossier: &str) -> Result<Vec<Objection>> {
+        self.ensure_current()?;
         self.load_dossier(dossier)?;
         list_objections(self.vault, dossier)
     }

@@ -160,6 +160,7 @@ impl Session<'_> {
     /// Erases a dossier by crypto-shredding (authorised roles only). The reason
     /// is the actor's words, encrypted to the audit key like a justification.
     pub fn erase_dossier(&mut self, dossier: &str, reason: &str) -> Result<()> {
+        self.ensure_current()?;
         const ACTION: &str = "dossier.erase";
         let rec = self.vault.dossier_record(dossier)?;
         self.require(Capability::Erase, ACTION, Some(dossier))?;
