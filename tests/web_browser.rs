@@ -1076,6 +1076,19 @@ fn silent_and_slow_connections_are_closed() {
     for s in [&silent, &slow] {
         s.set_read_timeout(Some(Duration::from_secs(40))).unwrap();
     }
+    // A body declared and never sent in full.
+    let mut stalled = std::net::TcpStream::connect(&host).unwrap();
+    stalled
+        .write_all(
+            format!(
+                "POST /login HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nuser=a"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     let (status, _, _) = http(&host, "GET", "/login", &[], "");
     assert_eq!(status, 200, "others are served meanwhile");
     // The slow one sends a header line every 3 s and never ends its headers.
@@ -1102,5 +1115,13 @@ fn silent_and_slow_connections_are_closed() {
         start.elapsed() < Duration::from_secs(35),
         "the slow connection was closed"
     );
+    let mut answer = String::new();
+    let _ = stalled.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 408"),
+        "a stalled body gets 408 after {:?}: {answer:?}",
+        start.elapsed()
+    );
+    assert!(start.elapsed() < Duration::from_secs(50));
     assert_eq!(server.stop(), 0);
 }

@@ -141,6 +141,11 @@ pub struct ServeArgs {
     /// naming another host are refused (DNS rebinding).
     #[arg(long = "server-name", value_name = "NAME")]
     pub server_names: Vec<String>,
+    /// The address of a reverse proxy in front (repeatable): for requests
+    /// from it, the client's address is the last one its `X-Forwarded-For`
+    /// names (login throttling counts per client, not per proxy).
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Args)]

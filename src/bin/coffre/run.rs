@@ -209,6 +209,7 @@ pub fn run(cli: Cli) -> Res {
                         tls_key: None,
                         insecure_http: false,
                         server_names: Vec::new(),
+                        trusted_proxies: Vec::new(),
                     };
                     Ok(crate::serve::run(vault, &args)?)
                 }

@@ -39,6 +39,8 @@ pub struct App {
     pub hosts: Vec<String>,
     /// The language of the pages.
     pub lang: coffre::i18n::Lang,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// How long a client has to send a request's headers, counted from when the
@@ -154,6 +156,7 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
         tls: tls.is_some(),
         hosts,
         lang: coffre::i18n::current(),
+        trusted_proxies: args.trusted_proxies.clone(),
     });
     let scheme = if tls.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{}/", app.hosts[0]);
@@ -203,7 +206,8 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
             Some(config) => {
                 let config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config));
                 match axum_server::from_tcp_rustls(listener, config) {
-                    Ok(mut server) => {
+                    Ok(server) => {
+                        let mut server = server.http1_only();
                         server
                             .http_builder()
                             .http1()
@@ -215,7 +219,9 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
             }
             None => match axum_server::from_tcp(listener) {
                 Ok(server) => {
-                    let mut server = server.acceptor(FirstBytesWithin(HEADER_READ_TIMEOUT));
+                    let mut server = server
+                        .acceptor(FirstBytesWithin(HEADER_READ_TIMEOUT))
+                        .http1_only();
                     server
                         .http_builder()
                         .http1()

@@ -410,10 +410,11 @@ pub async fn login(
 ) -> Response {
     let pass = SecretString::from(f.passphrase);
     let user = f.user.trim().to_string();
+    let client = security::client_ip(&app.trusted_proxies, peer.ip(), &headers);
     if !login_checks(&app, &headers, &f.csrf) {
         return forbidden(&app, None, tr!("web-refused-csrf"));
     }
-    if !app.throttle.take(&user, peer.ip()) {
+    if !app.throttle.take(&user, client) {
         let msg = tr!("web-login-throttled");
         return login_form(&app, false, Some(msg), user, StatusCode::TOO_MANY_REQUESTS);
     }
@@ -427,7 +428,7 @@ pub async fn login(
     let unlocked = blocking(move || vault.unlock(&u, &pass)).await;
     match unlocked {
         Ok(s) => {
-            app.throttle.succeeded(&user, peer.ip());
+            app.throttle.succeeded(&user, client);
             let profession = s.profession().to_string();
             match app.sessions.open(
                 &app,
@@ -468,10 +469,11 @@ pub async fn moi_login(
 ) -> Response {
     let pass = SecretString::from(f.passphrase);
     let dossier = f.dossier.trim().to_string();
+    let client = security::client_ip(&app.trusted_proxies, peer.ip(), &headers);
     if !login_checks(&app, &headers, &f.csrf) {
         return forbidden(&app, None, tr!("web-refused-csrf"));
     }
-    if !app.throttle.take(&dossier, peer.ip()) {
+    if !app.throttle.take(&dossier, client) {
         let msg = tr!("web-login-throttled");
         return login_form(
             &app,
@@ -488,7 +490,7 @@ pub async fn moi_login(
     };
     let unlocked = blocking(move || vault.unlock_person(&d, &pass)).await;
     if unlocked.is_ok() {
-        app.throttle.succeeded(&dossier, peer.ip());
+        app.throttle.succeeded(&dossier, client);
     }
     match unlocked {
         Ok(p) => match app.sessions.open(

@@ -25,6 +25,43 @@ pub const LOGIN_COOKIE: &str = "__Host-coffre-login";
 /// elsewhere, no framing (W3C CSP Level 3).
 pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The client's address: the peer's, or, when the peer is a trusted reverse
+/// proxy, the last address its `X-Forwarded-For` names (the one the proxy
+/// itself appended; earlier ones are the client's say and are not trusted).
+pub fn client_ip(trusted: &[IpAddr], peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .last()
+        .unwrap_or(peer)
+}
+
+/// Largest request body read (a note's fields and more; axum's own default).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// Time allowed to send a request's body once its headers are in.
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads a request's whole body before any handler runs, within
+/// [`BODY_READ_TIMEOUT`] and [`BODY_LIMIT`]: a client that declares a body and
+/// sends it slowly, or never, holds nothing for long. Errors: 408 or 413.
+async fn whole_body(req: Request) -> Result<Request, StatusCode> {
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        return Ok(req);
+    }
+    let (parts, body) = req.into_parts();
+    match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, BODY_LIMIT)).await {
+        Ok(Ok(bytes)) => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
+        Ok(Err(_)) => Err(StatusCode::PAYLOAD_TOO_LARGE),
+        Err(_) => Err(StatusCode::REQUEST_TIMEOUT),
+    }
+}
+
 /// Refuses a request naming a host the server was not told it is reached by,
 /// then adds the strict headers to whatever the handlers answer.
 pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
@@ -34,7 +71,13 @@ pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
         .and_then(|h| h.to_str().ok())
         .map(str::to_ascii_lowercase);
     let mut resp = match host {
-        Some(h) if app.hosts.contains(&h) => next.run(req).await,
+        Some(h) if app.hosts.contains(&h) => match whole_body(req).await {
+            Ok(req) => next.run(req).await,
+            Err(status) => {
+                log_line(&Method::POST, "(body refused)", status, Instant::now());
+                (status, "request body refused\n").into_response()
+            }
+        },
         _ => {
             log_line(
                 req.method(),
@@ -338,6 +381,23 @@ mod tests {
         // A success gives its attempt back.
         t.succeeded("a.user", ip);
         assert!(t.take("c.user", ip), "the address has one again");
+    }
+
+    #[test]
+    fn the_client_behind_a_trusted_proxy_is_the_last_forwarded_address() {
+        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
+        let h = headers(&[("x-forwarded-for", "203.0.113.9, 198.51.100.7")]);
+        let from_proxy = client_ip(&[proxy], proxy, &h);
+        assert_eq!(from_proxy, "198.51.100.7".parse::<IpAddr>().unwrap());
+        let direct: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(
+            client_ip(&[proxy], direct, &h),
+            direct,
+            "not a proxy: its say is ignored"
+        );
+        assert_eq!(client_ip(&[], proxy, &h), proxy, "no proxy trusted");
+        let none = headers(&[]);
+        assert_eq!(client_ip(&[proxy], proxy, &none), proxy);
     }
 
     #[test]
