@@ -114,7 +114,17 @@ fn localise_command(mut cmd: clap::Command, path: &str) -> clap::Command {
         .collect();
     for (id, positional) in args {
         let heading = if positional { &arguments } else { &options };
-        cmd = cmd.mut_arg(id, |a| a.help_heading(heading.clone()));
+        // Each argument's description: `help-<command path>--<argument id>`.
+        let help = arg_help_id(path, &id)
+            .filter(|h| loader.has(h))
+            .map(|h| loader.get(&h));
+        cmd = cmd.mut_arg(id, |a| {
+            let a = a.help_heading(heading.clone());
+            match help {
+                Some(text) => a.help(text),
+                None => a,
+            }
+        });
     }
     let subs: Vec<String> = cmd
         .get_subcommands()
@@ -130,6 +140,16 @@ fn localise_command(mut cmd: clap::Command, path: &str) -> clap::Command {
         cmd = cmd.mut_subcommand(&name, |s| localise_command(s, &p));
     }
     cmd
+}
+
+/// Arguments described by `help-arg-<name>` (every command has them) or by
+/// clap itself.
+const SHARED_ARGS: [&str; 7] = ["vault", "user", "json", "wait", "lang", "help", "version"];
+
+/// The catalog id of argument `id`'s description under command `path`
+/// (`staff-add`, …): `help-staff-add--recovery_key`; `None` for the shared ones.
+fn arg_help_id(path: &str, id: &str) -> Option<String> {
+    (!path.is_empty() && !SHARED_ARGS.contains(&id)).then(|| format!("help-{path}--{id}"))
 }
 
 /// A usage error of the command line (clap's), in the user's language, as
@@ -190,4 +210,47 @@ pub fn usage_error(e: &clap::Error) -> Vec<String> {
         out.push_str(&format!(" ({})", tr!("usage-did-you-mean", what = s)));
     }
     vec![out, tr!("usage-see-help")]
+}
+
+#[cfg(test)]
+mod arg_help_tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<(String, String)>) {
+        for a in cmd.get_arguments() {
+            if let Some(id) = arg_help_id(path, a.get_id().as_str()) {
+                let english = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+                out.push((id, english));
+            }
+        }
+        for s in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let p = if path.is_empty() {
+                s.get_name().to_string()
+            } else {
+                format!("{path}-{}", s.get_name())
+            };
+            walk(s, &p, out);
+        }
+    }
+
+    #[test]
+    fn every_argument_of_every_command_is_described_in_both_catalogs() {
+        let mut all = Vec::new();
+        walk(&crate::cli::Cli::command(), "", &mut all);
+        assert!(
+            all.len() > 50,
+            "the walk finds the arguments: {}",
+            all.len()
+        );
+        for lang in [coffre::i18n::Lang::Fr, coffre::i18n::Lang::En] {
+            let loader = coffre::i18n::loader(lang);
+            let missing: Vec<String> = all
+                .iter()
+                .filter(|(id, _)| !loader.has(id))
+                .map(|(id, en)| format!("{id} = {en}"))
+                .collect();
+            assert!(missing.is_empty(), "{lang:?}:\n{}", missing.join("\n"));
+        }
+    }
 }
