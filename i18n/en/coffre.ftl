@@ -747,6 +747,10 @@ help-arg-user = Your staff id
 help-arg-json = Print machine-readable JSON
 help-arg-wait = If another coffre process has the vault open, wait up to this many seconds
 help-arg-lang = The language of messages: fr or en (default: COFFRE_LANG, then the locale, then the policy's language)
+help-version-flag = Print the version
+help-default = default: { $value }
+help-possible-values = possible values: { $values }
+help-env = environment variable: { $name }
 # Each argument's description in --help: help-<command>--<argument id>.
 help-access-export--dossier = Dossier id
 help-access-export--out = The file to create

@@ -746,6 +746,10 @@ help-arg-user = Votre identifiant de membre du personnel
 help-arg-json = Afficher du JSON lisible par une machine
 help-arg-wait = Si un autre processus coffre a ouvert le coffre, attendre jusqu'à ce nombre de secondes
 help-arg-lang = La langue des messages : fr ou en (par défaut : COFFRE_LANG, puis la langue du système, puis celle de la politique)
+help-version-flag = Afficher la version
+help-default = par défaut : { $value }
+help-possible-values = valeurs possibles : { $values }
+help-env = variable d'environnement : { $name }
 # La description de chaque argument dans --help : help-<commande>--<identifiant de l'argument>.
 help-access-export--dossier = Identifiant du dossier
 help-access-export--out = Le fichier à créer

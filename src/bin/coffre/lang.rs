@@ -57,6 +57,15 @@ pub fn localise_help(cmd: clap::Command) -> clap::Command {
             cmd = cmd.mut_arg(arg, |a| a.help(text));
         }
     }
+    let version = loader.get("help-version-flag");
+    // clap adds its own `--version` at build time, in English: ours instead.
+    cmd = cmd.disable_version_flag(true).arg(
+        clap::Arg::new("version")
+            .short('V')
+            .long("version")
+            .action(clap::ArgAction::Version)
+            .help(version),
+    );
     let mut cmd = localise_command(cmd, "");
     // The `help` subcommands exist once the command is built.
     cmd.build();
@@ -120,10 +129,11 @@ fn localise_command(mut cmd: clap::Command, path: &str) -> clap::Command {
             .map(|h| loader.get(&h));
         cmd = cmd.mut_arg(id, |a| {
             let a = a.help_heading(heading.clone());
-            match help {
+            let a = match help {
                 Some(text) => a.help(text),
                 None => a,
-            }
+            };
+            shown_defaults_in_language(a)
         });
     }
     let subs: Vec<String> = cmd
@@ -140,6 +150,54 @@ fn localise_command(mut cmd: clap::Command, path: &str) -> clap::Command {
         cmd = cmd.mut_subcommand(&name, |s| localise_command(s, &p));
     }
     cmd
+}
+
+/// clap's `[default: …]`, `[possible values: …]` and `[env: …]` annotations,
+/// in the user's language (`help-default`, `help-possible-values`,
+/// `help-env`) at the end of the argument's description.
+fn shown_defaults_in_language(a: clap::Arg) -> clap::Arg {
+    let lang = coffre::i18n::current();
+    let mut notes = Vec::new();
+    if a.get_action().takes_values() && !a.is_hide_default_value_set() {
+        let values: Vec<String> = a
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        if !values.is_empty() {
+            notes.push(coffre::i18n::render(
+                &coffre::msg!("help-default", value = values.join(", ")),
+                lang,
+            ));
+        }
+    }
+    let possible: Vec<String> = a
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_string())
+        .collect();
+    if a.get_action().takes_values() && !possible.is_empty() && !a.is_hide_possible_values_set() {
+        notes.push(coffre::i18n::render(
+            &coffre::msg!("help-possible-values", values = possible.join(", ")),
+            lang,
+        ));
+    }
+    if let Some(env) = a.get_env().filter(|_| !a.is_hide_env_set()) {
+        notes.push(coffre::i18n::render(
+            &coffre::msg!("help-env", name = env.to_string_lossy().into_owned()),
+            lang,
+        ));
+    }
+    if notes.is_empty() {
+        return a;
+    }
+    let text = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+    let help = format!("{text} [{}]", notes.join(", "));
+    a.hide_default_value(true)
+        .hide_env(true)
+        .hide_possible_values(true)
+        .help(help)
 }
 
 /// Arguments described by `help-arg-<name>` (every command has them) or by
