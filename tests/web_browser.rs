@@ -737,6 +737,7 @@ fn the_web_application_in_a_real_browser() {
     // ---- the DPO sees the break-glass with its justification.
     let dpo = login(&b, &server, "dpo.web", v.pass("dpo.web"));
     goto(&dpo, &format!("{}/audit", server.url));
+    shot(&dpo, "audit");
     check_accessibility(&dpo, &axe, "audit");
     let pictures = eval(&dpo, "document.querySelectorAll('.charts svg').length");
     assert!(
