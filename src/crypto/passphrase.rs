@@ -75,6 +75,15 @@ fn strength(text: &str) -> u8 {
     u8::from(zxcvbn::zxcvbn(head.as_str(), &[]).score())
 }
 
+/// Runs the same key derivation as [`open_with`] for an account that does
+/// not exist (or may not unlock), with a salt derived from its id, and throws
+/// the result away: a refusal then takes as long as a wrong passphrase, so its
+/// timing does not tell which ids exist.
+pub fn decoy(passphrase: &SecretString, id: &str, params: &KdfParams) {
+    let salt = ring::digest::digest(&ring::digest::SHA256, id.as_bytes());
+    let _ = open_with(passphrase, &salt.as_ref()[..16], params, |_| None::<()>);
+}
+
 /// Opens something sealed under a passphrase: derives the key from the normalised
 /// passphrase and calls `open`; if that yields nothing and the passphrase as given
 /// differs from its normalised form, derives again from the bytes as given (a

@@ -717,15 +717,7 @@ impl Vault {
         };
         // An unknown or revoked id costs the same key derivation as a wrong
         // passphrase: the time of a refusal does not tell which ids exist.
-        let decoy = || {
-            let salt = ring::digest::digest(&ring::digest::SHA256, user.as_bytes());
-            let _ = crate::crypto::passphrase::open_with(
-                passphrase,
-                &salt.as_ref()[..16],
-                &self.meta.kdf,
-                |_| None::<()>,
-            );
-        };
+        let decoy = || crate::crypto::passphrase::decoy(passphrase, user, &self.meta.kdf);
         let Some(rec) = self.staff_record(user)? else {
             decoy();
             return fail("unknown user", "");

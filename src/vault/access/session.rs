@@ -142,16 +142,18 @@ impl<'v> Session<'v> {
     /// Checks that this session's member is still, in the signed rights
     /// register, who they were at unlock: active, with the same profession. A
     /// session kept open for hours (the web application's) must not outlive a
-    /// revocation or a change of profession; reads call this first, and a
-    /// front-end that keeps sessions calls it on every request. Errors:
+    /// revocation or a change of profession; every public method of
+    /// `Session` calls this first, and a front-end that keeps sessions calls
+    /// it on every request. Errors:
     /// [`Error::Auth`] (exit 4) naming the member when they were revoked or
     /// their profession changed (log in again), or removed from the register.
     pub fn ensure_current(&self) -> Result<()> {
-        let current = self.vault.member(&self.me.id)?;
-        let same = current.is_some_and(|s| {
-            s.member.status == crate::rights::fact::Status::Active
-                && s.member.profession == self.me.profession
-        });
+        let same = self.vault.with_register(|r| {
+            Ok(r.staff.get(&self.me.id).is_some_and(|s| {
+                s.member.status == crate::rights::fact::Status::Active
+                    && s.member.profession == self.me.profession
+            }))
+        })?;
         if same {
             Ok(())
         } else {

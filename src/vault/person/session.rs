@@ -136,13 +136,7 @@ impl Vault {
         let Some(rec) = self.person_record(dossier)? else {
             // The same key derivation as a wrong passphrase: the time of the
             // refusal does not tell which dossiers have a personal access.
-            let salt = ring::digest::digest(&ring::digest::SHA256, dossier.as_bytes());
-            let _ = crate::crypto::passphrase::open_with(
-                passphrase,
-                &salt.as_ref()[..16],
-                &self.meta.kdf,
-                |_| None::<()>,
-            );
+            crate::crypto::passphrase::decoy(passphrase, dossier, &self.meta.kdf);
             return fail("no personal access was granted for this dossier");
         };
         let aad = person_aad(&self.meta.vault_id, dossier);
