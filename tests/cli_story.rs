@@ -284,7 +284,24 @@ fn has_audit(entries: &[Value], pred: impl Fn(&Value) -> bool) -> bool {
 
 #[test]
 fn whole_establishment_story() {
-    let mut v = TestVault::init_with("IME Les Cerisiers", "dir.martin", "Claire Martin");
+    story(TestVault::init_with(
+        "IME Les Cerisiers",
+        "dir.martin",
+        "Claire Martin",
+    ));
+}
+
+/// The same story, the vault in PostgreSQL.
+#[test]
+fn whole_establishment_story_in_postgres() {
+    story(TestVault::in_postgres(
+        "IME Les Cerisiers",
+        "dir.martin",
+        "Claire Martin",
+    ));
+}
+
+fn story(mut v: TestVault) {
     let dir = v.admin.clone();
     check_matrix_matches_vault_policy(&v);
 
@@ -810,18 +827,15 @@ fn whole_establishment_story() {
     // ---------------------------------------------------------------- the chain holds
     let verify = v.anon(&["audit", "verify", "--json"]);
     verify.expect_code(0, "audit verify");
-    let lines = std::fs::read_to_string(v.audit_path())
-        .unwrap()
-        .lines()
-        .count() as u64;
+    let lines = v.audit_lines().len() as u64;
     assert_eq!(verify.json()["entries"].as_u64(), Some(lines));
     assert!(lines > 50, "every action was logged ({lines} lines)");
 
     // ---------------------------------------------------------------- old versions are kept
     // No coffre process runs now: look into the store directly.
     use coffre::store::records::{decode, VersionRecord};
-    use coffre::store::Store;
-    let store = coffre::store::sled_store::SledStore::open(&v.dir.join("store")).unwrap();
+
+    let store = v.raw_store();
     let versions: Vec<VersionRecord> = store
         .scan_prefix(format!("v/{d}/{adm}/").as_bytes())
         .unwrap()

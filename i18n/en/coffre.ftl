@@ -1202,3 +1202,12 @@ usage-other = invalid command line
 usage-did-you-mean = did you mean { $what }?
 usage-see-help = For help: coffre --help (or coffre COMMAND --help)
 web-audit-charts = Accesses in pictures
+
+## A vault in PostgreSQL
+database-error = database error: { $e }
+database-url-invalid = invalid database address ({ $why })
+database-root-certificate = cannot read the database's root certificate: { $e }
+database-unreachable = cannot reach database { $database }: { $e }
+database-lock-poisoned = database access stopped by an earlier error; start coffre again
+database-vault-moved = another site changed the vault during this operation; nothing was saved, try again
+database-lines-beyond-recorded-end = table coffre.audit_log holds lines after the recorded end (from entry { $seq } on): they were written with SQL, outside coffre

@@ -1201,3 +1201,12 @@ usage-other = ligne de commande non valable
 usage-did-you-mean = vouliez-vous dire { $what } ?
 usage-see-help = Pour l'aide : coffre --help (ou coffre COMMANDE --help)
 web-audit-charts = Les accès en images
+
+## A vault in PostgreSQL
+database-error = erreur de la base de données : { $e }
+database-url-invalid = adresse de base de données non valable ({ $why })
+database-root-certificate = certificat d'autorité de la base de données illisible : { $e }
+database-unreachable = base de données { $database } injoignable : { $e }
+database-lock-poisoned = accès à la base de données interrompu par une erreur antérieure ; relancez coffre
+database-vault-moved = un autre poste a modifié le coffre pendant cette opération ; rien n'a été enregistré, recommencez
+database-lines-beyond-recorded-end = la table coffre.audit_log contient des lignes après la fin enregistrée (à partir de l'entrée { $seq }) : elles ont été écrites en SQL, en dehors de coffre

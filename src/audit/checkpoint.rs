@@ -27,7 +27,6 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -67,12 +66,8 @@ pub fn origin_for(first_leaf: &Hash) -> String {
 ///
 /// Errors: [`Error::Io`] if it cannot be read, [`Error::Integrity`] if the first
 /// line is longer than any entry.
-pub fn log_origin(path: &Path) -> Result<Option<String>> {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(msg!("cannot-read-audit-log"), e)),
-    };
+pub fn log_origin(log: &dyn crate::store::medium::LogMedium) -> Result<Option<String>> {
+    let file = crate::store::medium::reader(log);
     let limit = super::log::MAX_LINE as u64 + 1;
     let mut line = Vec::new();
     BufReader::new(std::io::Read::take(file, limit))
@@ -800,13 +795,14 @@ mod tests {
     fn log_origin_is_the_leaf_of_the_first_line() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("audit.log");
-        assert_eq!(log_origin(&p).unwrap(), None);
+        let m = crate::store::medium::FileMedium::new(&p);
+        assert_eq!(log_origin(&m).unwrap(), None);
         std::fs::write(&p, b"first\nsecond\n").unwrap();
         assert_eq!(
-            log_origin(&p).unwrap(),
+            log_origin(&m).unwrap(),
             Some(origin_for(&leaf_hash(b"first")))
         );
         std::fs::write(&p, b"cut").unwrap();
-        assert!(log_origin(&p).is_err());
+        assert!(log_origin(&m).is_err());
     }
 }

@@ -3,10 +3,9 @@
 //! by the vault's journal, then written here), reading by offset or by scanning,
 //! and the signed checkpoints file beside it.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
-use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +17,7 @@ use super::entry::{
 };
 use super::merkle::{leaf_hash, Hash, Tree};
 use crate::error::{Error, Result};
+use crate::store::medium::{reader, LogMedium, Medium};
 
 /// Longest accepted line; longer lines are damaged by definition.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -63,8 +63,7 @@ pub struct Located {
 /// An open audit log, positioned for appending.
 #[derive(Debug)]
 pub struct AuditLog {
-    path: PathBuf,
-    file: File,
+    medium: Medium,
     state: LogState,
 }
 
@@ -156,15 +155,16 @@ impl AuditLog {
     /// the store holds. Entries found after the recorded state (appended just
     /// before a crash, before the store caught up) are checked, taken in and
     /// returned so the caller can index them.
-    pub fn open(path: &Path, recorded: LogState) -> Result<(Self, Vec<Located>)> {
-        let mut file = crate::private_files::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| Error::io(msg!("cannot-open-audit-log"), e))?;
-        let mut len = file.metadata().map_err(io)?.len();
+    pub fn open(medium: Medium, recorded: LogState) -> Result<(Self, Vec<Located>)> {
+        let len = medium.len()?;
+        Self::open_to(medium, recorded, len)
+    }
+
+    /// [`AuditLog::open`] reading only up to byte `end`: lines past it are
+    /// another process's, not committed when `end` was read.
+    fn open_to(medium: Medium, recorded: LogState, end: u64) -> Result<(Self, Vec<Located>)> {
+        let mut len = end;
+        let mut file = reader(medium.as_ref());
         if recorded.offset > len {
             return Err(Error::Integrity(msg!(
                 "audit-log-holds-bytes-bytes-entries",
@@ -192,14 +192,16 @@ impl AuditLog {
             file.seek(SeekFrom::Start(len - 1)).map_err(io)?;
             file.read_exact(&mut last).map_err(io)?;
             if last[0] != b'\n' {
-                len = cut_torn_tail(&mut file, recorded.offset, len)?;
+                drop(file);
+                len = cut_torn_tail(medium.as_ref(), recorded.offset, len)?;
+                file = reader(medium.as_ref());
             }
         }
         let mut state = recorded;
         let mut found = Vec::new();
         if len > state.offset {
             file.seek(SeekFrom::Start(state.offset)).map_err(io)?;
-            let mut reader = BufReader::new(&file);
+            let mut reader = BufReader::new((&mut file).take(len - state.offset));
             let mut line = Vec::new();
             loop {
                 line.clear();
@@ -223,14 +225,7 @@ impl AuditLog {
                 state.offset += n as u64;
             }
         }
-        Ok((
-            AuditLog {
-                path: path.to_path_buf(),
-                file,
-                state,
-            },
-            found,
-        ))
+        Ok((AuditLog { medium, state }, found))
     }
 
     /// The current state (to record in the store).
@@ -243,7 +238,7 @@ impl AuditLog {
         if self.state.size == 0 {
             return Ok(None);
         }
-        let mut file = File::open(&self.path).map_err(io)?;
+        let mut file = reader(self.medium.as_ref());
         let line = line_before(&mut file, self.state.offset)?;
         let place = format!("entry {}", self.state.size);
         Ok(Some(AuditEntry::from_line(&line, &place)?.time))
@@ -254,9 +249,52 @@ impl AuditLog {
         self.state.checkpointed = self.state.size;
     }
 
-    /// Path of the log file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the log's bytes live.
+    pub fn medium(&self) -> &Medium {
+        &self.medium
+    }
+
+    /// Takes in lines another process committed (a vault in PostgreSQL): the
+    /// log's state becomes `next` once the lines between the current end and
+    /// `next` are checked to link, one by one, and to end at `next`'s last leaf
+    /// and root. Returns the entries taken in. Errors: [`Error::Integrity`] if
+    /// the log went back or the lines do not lead to `next`.
+    pub fn catch_up(&mut self, next: &LogState) -> Result<Vec<Located>> {
+        if next == &self.state {
+            return Ok(Vec::new());
+        }
+        if next.size < self.state.size || next.offset < self.state.offset {
+            return Err(Error::Integrity(msg!(
+                "audit-log-holds-bytes-bytes-entries",
+                len = next.offset,
+                offset = self.state.offset,
+                size = self.state.size
+            )));
+        }
+        let (opened, found) =
+            AuditLog::open_to(self.medium.clone(), self.state.clone(), next.offset)?;
+        let mut reached = opened.state;
+        if reached.size != next.size
+            || reached.last_leaf != next.last_leaf
+            || reached.tree.root() != next.tree.root()
+        {
+            return Err(Error::Integrity(msg!("recorded-audit-state-damaged")));
+        }
+        reached.checkpointed = next.checkpointed;
+        self.state = reached;
+        Ok(found)
+    }
+
+    /// The state `prepared` leads to, taken without writing (a vault in
+    /// PostgreSQL inserted the lines in the same transaction as the change).
+    pub fn advance(&mut self, prepared: Prepared) -> Result<Vec<Located>> {
+        if prepared.offset != self.state.offset {
+            return Err(Error::AuditUnavailable(msg!(
+                "audit-log-moved-while-entry-being"
+            )));
+        }
+        self.state = prepared.next;
+        Ok(prepared.located)
     }
 
     /// Builds the lines for `drafts` after the current end, without writing
@@ -363,9 +401,9 @@ impl AuditLog {
                 "audit-log-moved-while-entry-being"
             )));
         }
-        if let Err(err) = self.file.write_all_at(&prepared.bytes, prepared.offset) {
+        if let Err(err) = self.medium.write_at(prepared.offset, &prepared.bytes) {
             // Leave no half entry behind: cut back to the last good length.
-            let _ = self.file.set_len(self.state.offset);
+            let _ = self.medium.truncate(self.state.offset);
             return Err(Error::AuditUnavailable(msg!(
                 "audit-write-failed",
                 reason = err
@@ -378,7 +416,7 @@ impl AuditLog {
     /// Reads the entries at the given offsets (from the index); a pruned line
     /// (its index record not removed yet) is left out.
     pub fn read_at(&self, offsets: &[u64]) -> Result<Vec<AuditEntry>> {
-        let mut file = File::open(&self.path).map_err(io)?;
+        let mut file = reader(self.medium.as_ref());
         let mut out = Vec::with_capacity(offsets.len());
         let mut reader = BufReader::new(&mut file);
         let mut line = Vec::new();
@@ -404,9 +442,9 @@ impl AuditLog {
     /// Reads every entry that passes `filter`, scanning the whole file (pruned
     /// lines have no entry left and are passed over).
     pub fn scan(&self, filter: &Filter) -> Result<Vec<AuditEntry>> {
-        let file = File::open(&self.path).map_err(io)?;
+        let file = reader(self.medium.as_ref());
         let mut out = Vec::new();
-        for (i, line) in BufReader::new(file.take(self.state.offset))
+        for (i, line) in BufReader::with_capacity(256 * 1024, file.take(self.state.offset))
             .split(b'\n')
             .enumerate()
         {
@@ -437,7 +475,7 @@ pub struct Prepared {
 }
 
 /// The complete line that ends just before byte `end` (which follows a `\n`).
-fn line_before(file: &mut File, end: u64) -> Result<Vec<u8>> {
+fn line_before(file: &mut (impl Read + Seek), end: u64) -> Result<Vec<u8>> {
     let window = (MAX_LINE as u64 + 1).min(end);
     file.seek(SeekFrom::Start(end - window)).map_err(io)?;
     let mut buf = vec![0u8; window as usize];
@@ -455,8 +493,9 @@ fn line_before(file: &mut File, end: u64) -> Result<Vec<u8>> {
 }
 
 /// Cuts bytes after the last newline (not before `floor`); returns the new length.
-fn cut_torn_tail(file: &mut File, floor: u64, len: u64) -> Result<u64> {
+fn cut_torn_tail(medium: &dyn LogMedium, floor: u64, len: u64) -> Result<u64> {
     let window = len - floor;
+    let mut file = reader(medium);
     file.seek(SeekFrom::Start(floor)).map_err(io)?;
     let mut buf = vec![0u8; window as usize];
     file.read_exact(&mut buf).map_err(io)?;
@@ -464,25 +503,44 @@ fn cut_torn_tail(file: &mut File, floor: u64, len: u64) -> Result<u64> {
         Some(i) => floor + i as u64 + 1,
         None => floor,
     };
-    file.set_len(keep)
-        .map_err(|e| Error::io(msg!("cannot-repair-audit-log"), e))?;
-    file.sync_all()
-        .map_err(|e| Error::io(msg!("cannot-repair-audit-log"), e))?;
+    medium.truncate(keep)?;
     Ok(keep)
 }
 
-/// The file of signed checkpoints beside the log.
-#[derive(Debug)]
+/// The signed checkpoints beside the log (`checkpoints.log`, or rows of a vault
+/// in PostgreSQL): records appended one after another.
+#[derive(Debug, Clone)]
 pub struct CheckpointFile {
-    path: PathBuf,
+    medium: Medium,
 }
 
 impl CheckpointFile {
     /// The checkpoint file at `path` (created on first append).
     pub fn new(path: &Path) -> Self {
         CheckpointFile {
-            path: path.to_path_buf(),
+            medium: crate::store::medium::FileMedium::shared(path),
         }
+    }
+
+    /// The checkpoints kept in `medium`.
+    pub fn on(medium: Medium) -> Self {
+        CheckpointFile { medium }
+    }
+
+    /// Where the checkpoints' bytes live.
+    pub fn medium(&self) -> &Medium {
+        &self.medium
+    }
+
+    fn tail(&self, window: u64) -> Result<(u64, Vec<u8>)> {
+        let len = self.medium.len()?;
+        let start = len.saturating_sub(window);
+        let mut tail = Vec::new();
+        let mut r = reader(self.medium.as_ref());
+        r.seek(SeekFrom::Start(start))
+            .and_then(|_| r.read_to_end(&mut tail))
+            .map_err(|e| Error::io(msg!("cannot-read-checkpoints"), e))?;
+        Ok((start, tail))
     }
 
     /// Cuts a trailing incomplete checkpoint (a write interrupted by a crash; it
@@ -491,20 +549,7 @@ impl CheckpointFile {
         // Only the end of the file is read: this runs at every open, and the file
         // grows by one checkpoint per command, a few hundred bytes.
         const WINDOW: u64 = 8 * 1024;
-        let mut f = match OpenOptions::new().read(true).write(true).open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(Error::io(msg!("cannot-read-checkpoints"), e)),
-        };
-        let len = f
-            .metadata()
-            .map_err(|e| Error::io(msg!("cannot-read-checkpoints"), e))?
-            .len();
-        let start = len.saturating_sub(WINDOW);
-        let mut tail = Vec::new();
-        f.seek(SeekFrom::Start(start))
-            .and_then(|_| f.read_to_end(&mut tail))
-            .map_err(|e| Error::io(msg!("cannot-read-checkpoints"), e))?;
+        let (start, tail) = self.tail(WINDOW)?;
         let keep = match complete_records_end(&tail, start == 0) {
             Some(end) if tail[end..].iter().all(|b| *b == b'\n') => return Ok(()),
             Some(end) => start + end as u64,
@@ -513,9 +558,7 @@ impl CheckpointFile {
             None if start == 0 && !tail.iter().all(|b| *b == b'\n') => 0,
             None => return Ok(()),
         };
-        f.set_len(keep)
-            .and_then(|_| f.sync_all())
-            .map_err(|e| Error::io(msg!("cannot-repair-checkpoints"), e))
+        self.medium.truncate(keep)
     }
 
     /// The `time` of the latest checkpoint, read from the end of the file only
@@ -523,19 +566,7 @@ impl CheckpointFile {
     /// tail is unreadable (then `audit verify` reports the damage).
     pub fn latest_time(&self) -> Result<Option<String>> {
         const WINDOW: u64 = 8 * 1024;
-        let mut f = match File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(msg!("cannot-read-checkpoints"), e)),
-        };
-        let len = f
-            .metadata()
-            .map_err(|e| Error::io(msg!("cannot-read-checkpoints"), e))?
-            .len();
-        let mut tail = Vec::new();
-        f.seek(SeekFrom::Start(len.saturating_sub(WINDOW)))
-            .and_then(|_| f.read_to_end(&mut tail))
-            .map_err(|e| Error::io(msg!("cannot-read-checkpoints"), e))?;
+        let (_, tail) = self.tail(WINDOW)?;
         Ok(tail
             .split(|b| *b == b'\n')
             .rev()
@@ -546,11 +577,11 @@ impl CheckpointFile {
 
     /// All checkpoints, oldest first.
     pub fn read_all(&self) -> Result<Vec<Checkpoint>> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(text) => Checkpoint::parse_many(&text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(Error::io(msg!("cannot-read-checkpoints"), e)),
-        }
+        let mut text = String::new();
+        reader(self.medium.as_ref())
+            .read_to_string(&mut text)
+            .map_err(|e| Error::io(msg!("cannot-read-checkpoints"), e))?;
+        Checkpoint::parse_many(&text)
     }
 
     /// The latest checkpoint, if any.
@@ -560,20 +591,7 @@ impl CheckpointFile {
 
     /// Current length of the file (where the next checkpoint goes).
     pub fn end(&self) -> Result<u64> {
-        match std::fs::metadata(&self.path) {
-            Ok(m) if m.is_file() => Ok(m.len()),
-            Ok(_) => Err(Error::Integrity(msg!(
-                "regular-file",
-                path = self.path.display()
-            ))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-            Err(e) => Err(Error::io(msg!("cannot-read-checkpoints"), e)),
-        }
-    }
-
-    /// Path of the file.
-    pub fn path(&self) -> &Path {
-        &self.path
+        self.medium.len()
     }
 }
 
@@ -625,7 +643,7 @@ pub fn write_at(path: &Path, offset: u64, bytes: &[u8]) -> Result<()> {
             offset = offset
         )));
     }
-    f.write_all_at(bytes, offset)
+    std::os::unix::fs::FileExt::write_all_at(&f, bytes, offset)
         .map_err(|e| Error::io(msg!("cannot-write-log-file"), e))
 }
 

@@ -32,4 +32,4 @@ pub use log::{
     sync_file, write_at, AuditLog, CheckpointFile, Located, LogState, Prepared, MAX_LINE,
 };
 pub(crate) use verify::line_time;
-pub use verify::{verify, VerifyInput, VerifySummary};
+pub use verify::{verify, verify_log, VerifyInput, VerifySummary};

@@ -28,7 +28,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -332,12 +331,12 @@ enum Kind {
 /// Calls `f` with the number (from 1), the byte offset and the bytes (without
 /// newline) of each line of the log at `path` up to byte `end`.
 pub(crate) fn each_line(
-    path: &Path,
+    log: &dyn crate::store::medium::LogMedium,
     end: u64,
     mut f: impl FnMut(u64, u64, &[u8]) -> Result<()>,
 ) -> Result<()> {
     let io = |e| Error::io(msg!("cannot-read-audit-log"), e);
-    let file = std::fs::File::open(path).map_err(io)?;
+    let file = crate::store::medium::reader(log);
     let mut reader = BufReader::with_capacity(1 << 20, file.take(end));
     let mut line = Vec::with_capacity(1024);
     let (mut seq, mut offset) = (0u64, 0u64);
@@ -384,11 +383,11 @@ fn position_of(seq: u64, line: &[u8]) -> Result<Position> {
 /// `end` (a whole number of lines). Reads the file once, and a second time
 /// when it holds a prune fact (to hash the covered positions); keeps 16 bytes
 /// per line. The first rule broken is an [`Error::Integrity`] naming the entry.
-pub fn check_log(path: &Path, end: u64) -> Result<PruneSummary> {
+pub fn check_log(log: &dyn crate::store::medium::LogMedium, end: u64) -> Result<PruneSummary> {
     let mut kinds: Vec<Kind> = Vec::new();
     let mut facts: BTreeMap<u64, (PruneFact, String, String)> = BTreeMap::new();
     let mut pruned = 0u64;
-    each_line(path, end, |seq, _, line| {
+    each_line(log, end, |seq, _, line| {
         if is_pruned(line) {
             let p = parse_pruned(line)
                 .ok_or_else(|| Error::Integrity(msg!("pruned-line-damaged", seq = seq)))?;
@@ -450,7 +449,7 @@ pub fn check_log(path: &Path, end: u64) -> Result<PruneSummary> {
         .collect();
     if !facts.is_empty() {
         let to = facts.values().map(|(f, _, _)| f.last).max().unwrap_or(0);
-        each_line(path, end, |p, _, line| {
+        each_line(log, end, |p, _, line| {
             if p > to {
                 return Ok(());
             }

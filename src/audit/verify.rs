@@ -4,7 +4,6 @@
 //! proof that today's log extends it. Needs no secret: only public keys.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
@@ -62,7 +61,7 @@ pub struct VerifySummary {
 const CHUNK: usize = 8 << 20;
 
 /// Appends up to `want` bytes from `file` to `buf`; returns how many were read.
-fn fill(file: &mut File, buf: &mut Vec<u8>, want: usize) -> Result<usize> {
+fn fill(file: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> Result<usize> {
     let start = buf.len();
     buf.resize(start + want, 0);
     let mut got = 0;
@@ -262,7 +261,19 @@ fn check_checkpoint(
 /// Verifies the log at `path`. The first failure is an [`Error::Integrity`] that
 /// names the entry or checkpoint concerned.
 pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
-    let origin = log_origin(path)?;
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(Error::io(msg!("cannot-read-audit-log"), e));
+    }
+    verify_log(&crate::store::medium::FileMedium::new(path), input)
+}
+
+/// [`verify`] for a log wherever its bytes live (a file, or rows of a vault in
+/// PostgreSQL).
+pub fn verify_log(
+    log: &dyn crate::store::medium::LogMedium,
+    input: &VerifyInput<'_>,
+) -> Result<VerifySummary> {
+    let origin = log_origin(log)?;
     for (i, c) in input.checkpoints.iter().enumerate() {
         check_checkpoint(&describe(i, c), c, input, origin.as_deref())?;
         if i > 0 && c.size < input.checkpoints[i - 1].size {
@@ -276,7 +287,7 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
     if let Some(s) = input.since {
         check_checkpoint("the given checkpoint", s, input, origin.as_deref())?;
     }
-    let mut file = File::open(path).map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
+    let mut file = crate::store::medium::reader(log);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
@@ -405,7 +416,7 @@ pub fn verify(path: &Path, input: &VerifyInput<'_>) -> Result<VerifySummary> {
     }
     let entries = tree.size();
     let pruning = if saw_prune {
-        super::prune::check_log(path, bytes_read)?
+        super::prune::check_log(log, bytes_read)?
     } else {
         super::prune::PruneSummary::default()
     };
@@ -609,8 +620,11 @@ mod tests {
         HashMap<String, Vec<[u8; 32]>>,
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let (mut log, _) =
-            AuditLog::open(&dir.path().join("audit.log"), LogState::empty("v")).unwrap();
+        let (mut log, _) = AuditLog::open(
+            crate::store::medium::FileMedium::shared(&dir.path().join("audit.log")),
+            LogState::empty("v"),
+        )
+        .unwrap();
         let key = SigningKey::derive(b"k", "v").unwrap();
         let mut cps = Vec::new();
         let mut done = 0;
@@ -621,7 +635,11 @@ mod tests {
             let prepared = log.prepare(drafts).unwrap();
             log.write_prepared(prepared).unwrap();
             done = s;
-            let origin = log_origin(&dir.path().join("audit.log")).unwrap().unwrap();
+            let origin = log_origin(&crate::store::medium::FileMedium::new(
+                &dir.path().join("audit.log"),
+            ))
+            .unwrap()
+            .unwrap();
             if s != n || sizes.contains(&n) {
                 cps.push(key.sign(&origin, s, log.state().tree.root(), "a"));
             }
@@ -782,7 +800,11 @@ mod tests {
     fn a_given_checkpoint_signed_by_an_unknown_key_is_refused() {
         let (dir, cps, signers) = build(20, &[10]);
         let mallory = SigningKey::derive(b"mallory", "v").unwrap();
-        let origin = log_origin(&dir.path().join("audit.log")).unwrap().unwrap();
+        let origin = log_origin(&crate::store::medium::FileMedium::new(
+            &dir.path().join("audit.log"),
+        ))
+        .unwrap()
+        .unwrap();
         let forged = mallory.sign(&origin, 10, cps[0].root, "a");
         let err = run(&dir, &cps, &signers, Some(&forged))
             .unwrap_err()

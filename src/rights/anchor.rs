@@ -15,7 +15,6 @@
 //! verified register.
 
 use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
 
 use ring::{hkdf, hmac};
 use zeroize::Zeroizing;
@@ -62,7 +61,12 @@ impl AnchorKey {
     /// was not sealed by this key or is damaged (the caller verifies from the
     /// genesis); an integrity failure if it is genuine but the log no longer
     /// holds that line: entries were removed or rewritten behind the member.
-    pub fn open(&self, sealed: &[u8], log_path: &Path, log_end: u64) -> Result<Option<Verified>> {
+    pub fn open(
+        &self,
+        sealed: &[u8],
+        log: &dyn crate::store::medium::LogMedium,
+        log_end: u64,
+    ) -> Result<Option<Verified>> {
         let Some(cut) = sealed.len().checked_sub(32) else {
             return Ok(None);
         };
@@ -82,8 +86,7 @@ impl AnchorKey {
             .and_then(|n| n.checked_sub(1))
             .filter(|n| *n as usize <= crate::audit::MAX_LINE && v.offset <= log_end)
             .ok_or_else(gone)? as usize;
-        let mut file = std::fs::File::open(log_path)
-            .map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
+        let mut file = crate::store::medium::reader(log);
         let mut line = vec![0u8; len + 1];
         file.seek(SeekFrom::Start(v.last_line))
             .and_then(|_| file.read_exact(&mut line))

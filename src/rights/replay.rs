@@ -3,9 +3,7 @@
 //! the line before checked, and every fact it carries verified (signature under
 //! a key the register introduced) and applied.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
-use std::path::Path;
 
 use ring::signature::{UnparsedPublicKey, ED25519};
 use serde::{Deserialize, Serialize};
@@ -179,12 +177,17 @@ impl Verified {
 
     /// Reads and takes in every line of `path` from the covered end up to byte
     /// `end` (the log's recorded end).
-    pub fn catch_up(&mut self, policy: &Policy, path: &Path, end: u64) -> Result<()> {
+    pub fn catch_up(
+        &mut self,
+        policy: &Policy,
+        log: &dyn crate::store::medium::LogMedium,
+        end: u64,
+    ) -> Result<()> {
         if end <= self.offset && !self.prune_check {
             return Ok(());
         }
         let io = |e| Error::io(msg!("cannot-read-audit-log"), e);
-        let mut file = File::open(path).map_err(io)?;
+        let mut file = crate::store::medium::reader(log);
         file.seek(SeekFrom::Start(self.offset)).map_err(io)?;
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let mut line = Vec::with_capacity(1024);
@@ -201,7 +204,7 @@ impl Verified {
             self.take(policy, &line, false)?;
         }
         if self.prune_check {
-            let found = crate::audit::prune::check_log(path, end)?;
+            let found = crate::audit::prune::check_log(log, end)?;
             // A prune under way is checked again once it completes.
             self.prune_check = found.prunes.iter().any(|p| p.in_progress);
         }
@@ -211,15 +214,17 @@ impl Verified {
 
 /// Verifies the whole log at `path` from its genesis: every complete line
 /// (a torn last line is left to the log's own checks).
-pub fn from_genesis(policy: &Policy, vault_id: &str, path: &Path) -> Result<Verified> {
-    let len = std::fs::metadata(path)
-        .map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?
-        .len();
+pub fn from_genesis(
+    policy: &Policy,
+    vault_id: &str,
+    log: &dyn crate::store::medium::LogMedium,
+) -> Result<Verified> {
+    let len = log.len()?;
     let mut end = len;
     if len > 0 {
         // Up to the last newline.
         use std::io::Read;
-        let mut f = File::open(path).map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
+        let mut f = crate::store::medium::reader(log);
         let from = len.saturating_sub(crate::audit::MAX_LINE as u64 + 1);
         f.seek(SeekFrom::Start(from))
             .map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
@@ -232,7 +237,7 @@ pub fn from_genesis(policy: &Policy, vault_id: &str, path: &Path) -> Result<Veri
         };
     }
     let mut v = Verified::start(vault_id);
-    v.catch_up(policy, path, end)?;
+    v.catch_up(policy, log, end)?;
     Ok(v)
 }
 

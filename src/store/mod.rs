@@ -8,7 +8,9 @@
 
 pub mod journal;
 pub mod layout;
+pub mod medium;
 pub mod overlay;
+pub mod postgres;
 pub mod records;
 pub mod sled_store;
 pub mod space;

@@ -206,14 +206,14 @@ impl Vault {
     /// outside the bounds of [`judge_clock`] and that no `clock.confirm` entry
     /// follows. Plausible when there is none. Reads the log once.
     pub fn clock_check_history(&self) -> Result<ClockCheck> {
+        let _turn = self.begin()?;
         use std::io::{BufRead, Read};
         let days = self.policy.audit.clock_max_ahead_days;
         let (path, end) = {
             let log = self.log()?;
-            (log.path().to_path_buf(), log.state().offset)
+            (log.medium().clone(), log.state().offset)
         };
-        let file =
-            std::fs::File::open(&path).map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
+        let file = crate::store::medium::reader(path.as_ref());
         let confirm = format!("\"action\":\"{CONFIRM_ACTION}\"");
         let confirm = memchr::memmem::Finder::new(confirm.as_bytes());
         let restore = format!(
@@ -288,9 +288,9 @@ impl Vault {
         let mut latest: Option<u64> = None;
         let (path, end) = {
             let log = self.log()?;
-            (log.path().to_path_buf(), log.state().offset)
+            (log.medium().clone(), log.state().offset)
         };
-        crate::audit::prune::each_line(&path, end, |_, _, line| {
+        crate::audit::prune::each_line(path.as_ref(), end, |_, _, line| {
             // A signed fact (format 3): an unsigned line is as easy to append
             // to the log as to forge, a fact needs its signer's key, and every
             // fact of the log was verified when the vault was unlocked.

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
-use super::{group_index, index_entry, Vault, AUDIT_FILE, CHECKPOINT_FILE};
+use super::{group_index, index_entry, Backend, Vault, AUDIT_FILE, CHECKPOINT_FILE};
 use crate::audit::{
     sync_file, write_at, AuditLog, Checkpoint, Draft, Located, Prepared, SigningKey,
 };
@@ -64,9 +64,68 @@ fn broken() -> Error {
 
 impl Vault {
     fn journal(&self) -> Result<std::sync::MutexGuard<'_, Journal>> {
-        self.journal
-            .lock()
-            .map_err(|_| Error::Io(msg!("journal-lock-poisoned")))
+        match &self.backend {
+            Backend::Folder { journal, .. } => journal
+                .lock()
+                .map_err(|_| Error::Io(msg!("journal-lock-poisoned"))),
+            Backend::Postgres(_) => Err(Error::Io(msg!("journal-lock-poisoned"))),
+        }
+    }
+
+    fn require_space(&self, bytes: u64) -> Result<()> {
+        match &self.backend {
+            Backend::Folder { space, .. } => space.require(bytes),
+            Backend::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// [`Vault::commit_locked`] for a vault in PostgreSQL: the lines, the
+    /// checkpoint, the batch, the lines' index entries and the log's new
+    /// state, in one transaction; the log and the register follow once it
+    /// has committed.
+    fn commit_database(
+        &self,
+        pg: &crate::store::postgres::PgVault,
+        log: &mut AuditLog,
+        prepared: Option<Prepared>,
+        checkpoint: Option<FileWrite>,
+        batch: Batch,
+    ) -> Result<Vec<Located>> {
+        let before = encode(log.state())?;
+        let mut next = prepared
+            .as_ref()
+            .map_or_else(|| log.state().clone(), |p| p.next.clone());
+        if checkpoint.is_some() {
+            next.checkpointed = next.size;
+        }
+        let mut ops = batch.ops;
+        if let Some(p) = &prepared {
+            let mut index = super::PendingIndex::new();
+            for l in &p.located {
+                index_entry(&mut index, l);
+            }
+            ops.extend(index.into_iter().map(|(k, v)| crate::store::Op::Put(k, v)));
+        }
+        pg.commit_change(
+            &layout::audit_state(),
+            &before,
+            &encode(&next)?,
+            prepared.as_ref().map(|p| (p.offset, p.bytes.as_slice())),
+            checkpoint.as_ref().map(|w| (w.offset, w.bytes.as_slice())),
+            &ops,
+        )?;
+        if checkpoint.is_some() {
+            log.mark_checkpointed();
+        }
+        match prepared {
+            Some(p) => {
+                let lines = p.bytes.clone();
+                let located = log.advance(p)?;
+                self.follow(&lines)?;
+                Ok(located)
+            }
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Keeps the index entries of audit entries just written until the vault
@@ -110,10 +169,13 @@ impl Vault {
                 bytes: p.bytes.clone(),
             });
         }
-        writes.extend(checkpoint);
-        if writes.is_empty() && batch.is_empty() {
+        if writes.is_empty() && checkpoint.is_none() && batch.is_empty() {
             return Ok(Vec::new());
         }
+        if let Backend::Postgres(pg) = &self.backend {
+            return self.commit_database(pg, log, prepared, checkpoint, batch);
+        }
+        writes.extend(checkpoint);
         if self.broken.load(Ordering::SeqCst) {
             return Err(broken());
         }
@@ -121,7 +183,7 @@ impl Vault {
             writes,
             ops: batch.ops,
         };
-        self.space.require(record.approximate_size())?;
+        self.require_space(record.approximate_size())?;
         let mut journal = self.journal()?;
         if !journal.fits(&record) && !journal.is_empty() {
             self.settle_locked(log, &mut journal)?;
@@ -201,6 +263,14 @@ impl Vault {
         {
             return Err(Error::AuditUnavailable(msg!("rewrite-past-end-of-log")));
         }
+        if let Backend::Postgres(pg) = &self.backend {
+            let lines: Vec<(u64, Vec<u8>)> = writes
+                .into_iter()
+                .filter(|w| w.file == LogFile::Audit)
+                .map(|w| (w.offset, w.bytes))
+                .collect();
+            return pg.rewrite_lines(&lines, &batch.ops);
+        }
         if self.broken.load(Ordering::SeqCst) {
             return Err(broken());
         }
@@ -208,7 +278,7 @@ impl Vault {
             writes,
             ops: batch.ops,
         };
-        self.space.require(record.approximate_size())?;
+        self.require_space(record.approximate_size())?;
         let mut journal = self.journal()?;
         if !journal.fits(&record) && !journal.is_empty() {
             self.settle_locked(&log, &mut journal)?;
@@ -233,7 +303,7 @@ impl Vault {
         if state.size == state.checkpointed {
             return Ok(None);
         }
-        let origin = crate::audit::log_origin(log.path())?
+        let origin = crate::audit::log_origin(log.medium().as_ref())?
             .ok_or_else(|| Error::AuditUnavailable(msg!("audit-log-first-entry-name-vault")))?;
         let c = key.sign(&origin, state.size, state.tree.root(), signer);
         // One record of `checkpoints.log`: the note, then an empty line.
@@ -253,6 +323,10 @@ impl Vault {
     /// Done on close and when the journal is full; after it the vault's files
     /// hold everything without the journal (for copies and outside tools).
     pub fn settle(&self) -> Result<()> {
+        if let Backend::Postgres(_) = &self.backend {
+            // Every change is a committed transaction already.
+            return Ok(());
+        }
         let log = self.log()?;
         let mut journal = self.journal()?;
         self.settle_locked(&log, &mut journal)

@@ -47,6 +47,12 @@ impl std::fmt::Debug for InitOptions {
     }
 }
 
+/// Where a new vault is created.
+enum Place {
+    Folder(SledStore, std::fs::File),
+    Database(std::sync::Arc<crate::store::postgres::PgVault>),
+}
+
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
@@ -63,7 +69,11 @@ impl Vault {
         }
         crate::text::check_name("the establishment's name", &opts.establishment)?;
         crate::text::check_name("the first member's name", &opts.admin_name)?;
-        if dir.join(STORE_DIR).exists() || dir.join(AUDIT_FILE).exists() {
+        let database = dir
+            .to_str()
+            .filter(|d| crate::store::postgres::is_url(d))
+            .map(str::to_string);
+        if database.is_none() && (dir.join(STORE_DIR).exists() || dir.join(AUDIT_FILE).exists()) {
             return Err(Error::Usage(msg!(
                 "already-holds-vault",
                 dir = dir.display()
@@ -91,21 +101,31 @@ impl Vault {
         let admin_passphrase =
             crate::crypto::passphrase::check_new(&opts.admin_passphrase, &opts.kdf)?;
 
-        crate::private_files::create_dir(dir)?;
-        let lock = take_lock(dir)?;
-        let policy_path = dir.join(POLICY_FILE);
-        crate::private_files::options()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&policy_path)
-            .and_then(|mut f| {
-                std::io::Write::write_all(&mut f, policy_text.as_bytes())?;
-                f.sync_all()
-            })
-            .map_err(|e| Error::io(msg!("cannot-write-vault-s-policy"), e))?;
-        let store = SledStore::open(&dir.join(STORE_DIR))?;
-        sync_dir(dir)?;
+        let place = match &database {
+            Some(url) => {
+                let pg = crate::store::postgres::PgVault::connect(url)?;
+                pg.create(&policy_text)?;
+                Place::Database(pg)
+            }
+            None => {
+                crate::private_files::create_dir(dir)?;
+                let lock = take_lock(dir)?;
+                let policy_path = dir.join(POLICY_FILE);
+                crate::private_files::options()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .open(&policy_path)
+                    .and_then(|mut f| {
+                        std::io::Write::write_all(&mut f, policy_text.as_bytes())?;
+                        f.sync_all()
+                    })
+                    .map_err(|e| Error::io(msg!("cannot-write-vault-s-policy"), e))?;
+                let store = SledStore::open(&dir.join(STORE_DIR))?;
+                sync_dir(dir)?;
+                Place::Folder(store, lock)
+            }
+        };
 
         let vault_id = hex::encode(random_bytes::<16>()?);
         let recovery = match opts.recovery {
@@ -201,23 +221,58 @@ impl Vault {
         batch.put(layout::staff(&opts.admin_id), encode(&admin)?);
 
         batch.put(layout::audit_state(), encode(&LogState::empty(&vault_id))?);
-        store.commit(batch)?;
-        let (log, _) = AuditLog::open(&dir.join(AUDIT_FILE), LogState::empty(&vault_id))?;
-        let (journal, _) = crate::store::journal::Journal::open(
-            &dir.join(super::JOURNAL_FILE),
-            crate::store::journal::DEFAULT_CAPACITY,
-        )?;
-        sync_dir(dir)?;
+        let (dir, store, audit_medium, checkpoints, backend): (
+            std::path::PathBuf,
+            Box<dyn crate::store::Store>,
+            crate::store::medium::Medium,
+            crate::audit::CheckpointFile,
+            super::Backend,
+        ) = match place {
+            Place::Database(pg) => {
+                use crate::store::postgres::{PgLog, PgStore};
+                let store = PgStore::new(pg.clone());
+                crate::store::Store::commit(&store, batch)?;
+                (
+                    std::path::PathBuf::from(pg.label()),
+                    Box::new(store),
+                    std::sync::Arc::new(PgLog::audit(pg.clone())),
+                    crate::audit::CheckpointFile::on(std::sync::Arc::new(PgLog::checkpoints(
+                        pg.clone(),
+                    ))),
+                    super::Backend::Postgres(pg),
+                )
+            }
+            Place::Folder(store, lock) => {
+                store.commit(batch)?;
+                let (journal, _) = crate::store::journal::Journal::open(
+                    &dir.join(super::JOURNAL_FILE),
+                    crate::store::journal::DEFAULT_CAPACITY,
+                )?;
+                sync_dir(dir)?;
+                (
+                    dir.to_path_buf(),
+                    Box::new(crate::store::overlay::Overlay::new(store)),
+                    crate::store::medium::FileMedium::shared(&dir.join(AUDIT_FILE)),
+                    crate::audit::CheckpointFile::new(&dir.join(super::CHECKPOINT_FILE)),
+                    super::Backend::Folder {
+                        journal: std::sync::Mutex::new(journal),
+                        space: crate::store::space::SpaceCheck::new(dir),
+                        _lock: lock,
+                    },
+                )
+            }
+        };
+        let (log, _) = AuditLog::open(audit_medium.clone(), LogState::empty(&vault_id))?;
         let vault = Vault {
-            dir: dir.to_path_buf(),
-            store: Box::new(crate::store::overlay::Overlay::new(store)),
+            dir,
+            store,
             policy,
             meta,
-            checkpoints: crate::audit::CheckpointFile::new(&dir.join(super::CHECKPOINT_FILE)),
+            checkpoints,
             audit: std::sync::Mutex::new(log),
-            journal: std::sync::Mutex::new(journal),
+            audit_medium,
+            backend,
             pending_index: std::sync::Mutex::new(std::collections::BTreeMap::new()),
-            space: crate::store::space::SpaceCheck::new(dir),
             broken: std::sync::atomic::AtomicBool::new(false),
             ready: std::sync::atomic::AtomicBool::new(true),
             keys_lock: std::sync::Mutex::new(()),
@@ -227,7 +282,6 @@ impl Vault {
             anchored_at: std::sync::Mutex::new((0, 0)),
             warnings: Vec::new(),
             clock_reference: None,
-            _lock: lock,
         };
         // The genesis: the root of the rights register, signed by the first
         // member; its leaf hash is the vault's identity.

@@ -91,15 +91,15 @@ pub struct Vault {
     policy: Policy,
     meta: VaultMeta,
     audit: Mutex<AuditLog>,
+    /// Where the audit log's bytes live (the same as the log's).
+    audit_medium: crate::store::medium::Medium,
     checkpoints: CheckpointFile,
-    /// Where every change is made durable first (see [`durable`]).
-    journal: Mutex<Journal>,
+    /// A folder (journal, free space, lock file) or a PostgreSQL database.
+    backend: Backend,
     /// Audit index entries of the changes not settled yet: derived from the
     /// audit lines, so kept out of the journal records and stored when the
     /// vault settles (or rebuilt from the lines when the journal is replayed).
     pending_index: Mutex<PendingIndex>,
-    /// Free space, checked before each change is journaled.
-    space: crate::store::space::SpaceCheck,
     /// Set when a journaled change could not be applied or a settling failed:
     /// only a reopen (which replays the journal) is safe, so no change is taken
     /// and the journal is never emptied until then.
@@ -125,7 +125,21 @@ pub struct Vault {
     /// Time of the latest audit entry when the vault was opened (seconds since
     /// the epoch), to judge the clock by ([`clock`]).
     clock_reference: Option<u64>,
-    _lock: File,
+}
+
+/// Where a vault lives, and what that adds to it.
+pub(crate) enum Backend {
+    /// A folder: every change is made durable in the journal first (see
+    /// [`durable`]); free space is checked before; the lock file keeps other
+    /// processes out while this one has the vault open.
+    Folder {
+        journal: Mutex<Journal>,
+        space: crate::store::space::SpaceCheck,
+        _lock: File,
+    },
+    /// A PostgreSQL database shared by several processes: every change is one
+    /// transaction (see [`crate::store::postgres`]).
+    Postgres(std::sync::Arc<crate::store::postgres::PgVault>),
 }
 
 impl Drop for Vault {
@@ -191,6 +205,10 @@ fn take_lock(dir: &Path) -> Result<File> {
         Err(std::fs::TryLockError::Error(e)) => Err(Error::io(msg!("cannot-lock-vault"), e)),
     }
 }
+
+/// One operation's hold on the vault (see [`Vault::begin`]); released when
+/// dropped. Holds nothing for a folder vault.
+pub struct Turn<'a>(#[allow(dead_code)] Option<crate::store::postgres::Operation<'a>>);
 
 /// Each staff member's checkpoint keys, current and earlier, for verification.
 fn signer_keys(
@@ -331,6 +349,9 @@ fn policy_digest(text: &str) -> String {
 impl Vault {
     /// Opens the vault in `dir`.
     pub fn open(dir: &Path) -> Result<Vault> {
+        if let Some(url) = dir.to_str().filter(|d| crate::store::postgres::is_url(d)) {
+            return Vault::open_database(url);
+        }
         if !dir.join(STORE_DIR).is_dir() && !audit_trail::prune::swap_pending(dir) {
             return Err(Error::NotFound(msg!(
                 "vault-create-one-coffre-init-give",
@@ -371,7 +392,8 @@ impl Vault {
         }
         let policy = crate::policy::parse_stored(&text, &policy_path.display().to_string())?;
         let recorded = read_recorded(&store)?;
-        let (audit, found) = match AuditLog::open(&dir.join(AUDIT_FILE), recorded.clone()) {
+        let audit_medium = crate::store::medium::FileMedium::shared(&dir.join(AUDIT_FILE));
+        let (audit, found) = match AuditLog::open(audit_medium.clone(), recorded.clone()) {
             Ok(x) => x,
             Err(Error::Integrity(msg)) => {
                 // Find the first precise problem to report, if the full check sees one.
@@ -394,9 +416,13 @@ impl Vault {
             meta,
             checkpoints: CheckpointFile::new(&dir.join(CHECKPOINT_FILE)),
             audit: Mutex::new(audit),
-            journal: Mutex::new(journal),
+            audit_medium,
+            backend: Backend::Folder {
+                journal: Mutex::new(journal),
+                space: crate::store::space::SpaceCheck::new(dir),
+                _lock: lock,
+            },
             pending_index: Mutex::new(std::collections::BTreeMap::new()),
-            space: crate::store::space::SpaceCheck::new(dir),
             broken: std::sync::atomic::AtomicBool::new(false),
             ready: std::sync::atomic::AtomicBool::new(false),
             keys_lock: Mutex::new(()),
@@ -406,7 +432,6 @@ impl Vault {
             anchored_at: Mutex::new((0, 0)),
             warnings,
             clock_reference,
-            _lock: lock,
         };
         vault.remember_index(&found)?;
         if replayed || !found.is_empty() {
@@ -421,6 +446,116 @@ impl Vault {
         vault.take_in(&found, replayed_to)?;
         vault.finish_due_compaction(compact_due, resumed)?;
         Ok(vault)
+    }
+
+    /// Opens the vault in the PostgreSQL database at `url` (`postgres://…`).
+    /// Errors: [`Error::NotFound`] if the database holds no vault, those of
+    /// [`crate::store::postgres::PgVault::connect`], and the integrity checks
+    /// of a folder vault's open.
+    fn open_database(url: &str) -> Result<Vault> {
+        use crate::store::postgres::{PgLog, PgStore, PgVault};
+        let pg = PgVault::connect(url)?;
+        if !pg.holds_vault()? {
+            return Err(Error::NotFound(msg!(
+                "vault-create-one-coffre-init-give",
+                dir = pg.label().to_string()
+            )));
+        }
+        // Other processes wait while this one reads where the log stands.
+        let turn = pg.begin_operation()?;
+        let store = PgStore::new(pg.clone());
+        let meta = read_meta(&store)?;
+        if meta.format != FORMAT {
+            return Err(Error::Io(msg!(
+                "vault-format-coffre-reads-format",
+                format = meta.format,
+                FORMAT = FORMAT
+            )));
+        }
+        let text = pg.policy()?;
+        if policy_digest(&text) != meta.policy_sha256 {
+            return Err(Error::Integrity(msg!(
+                "vault-s-policy-toml-changed-outside"
+            )));
+        }
+        let policy = crate::policy::parse_stored(&text, "coffre.vault")?;
+        let recorded = read_recorded(&store)?;
+        let audit_medium: crate::store::medium::Medium =
+            std::sync::Arc::new(PgLog::audit(pg.clone()));
+        let (audit, found) = AuditLog::open(audit_medium.clone(), recorded)?;
+        let clock_reference = audit
+            .last_time()
+            .ok()
+            .flatten()
+            .and_then(|t| clock::parse_time(&t).ok());
+        drop(turn);
+        let vault = Vault {
+            dir: PathBuf::from(pg.label()),
+            store: Box::new(store),
+            policy,
+            meta,
+            checkpoints: CheckpointFile::on(std::sync::Arc::new(PgLog::checkpoints(pg.clone()))),
+            audit: Mutex::new(audit),
+            audit_medium,
+            backend: Backend::Postgres(pg),
+            pending_index: Mutex::new(std::collections::BTreeMap::new()),
+            broken: std::sync::atomic::AtomicBool::new(false),
+            ready: std::sync::atomic::AtomicBool::new(true),
+            keys_lock: Mutex::new(()),
+            write_lock: Mutex::new(()),
+            rights: Mutex::new(None),
+            rights_origin: Mutex::new(None),
+            anchored_at: Mutex::new((0, 0)),
+            warnings: Vec::new(),
+            clock_reference,
+        };
+        // Lines past the recorded end: no transaction of Coffre wrote them
+        // (it records the end with every line), so they were written with SQL.
+        if let Some(first) = found.first() {
+            return Err(Error::Integrity(msg!(
+                "database-lines-beyond-recorded-end",
+                seq = first.entry.seq
+            )));
+        }
+        {
+            let _op = vault.begin()?;
+            vault.resume_prune()?;
+        }
+        Ok(vault)
+    }
+
+    /// Whether this vault lives in a PostgreSQL database.
+    pub fn in_database(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// Starts one operation on the vault. In a folder vault, nothing (the lock
+    /// file keeps other processes out). In PostgreSQL, takes the vault's turn
+    /// across processes ([`crate::store::postgres::PgVault::begin_operation`])
+    /// and, for the outermost operation, catches up with what others
+    /// committed since: the log's state, then the rights register from the
+    /// new lines — checked exactly as at an open (exit 5 if they do not link).
+    pub(crate) fn begin(&self) -> Result<Turn<'_>> {
+        let Backend::Postgres(pg) = &self.backend else {
+            return Ok(Turn(None));
+        };
+        let op = pg.begin_operation()?;
+        if op.first {
+            let recorded = read_recorded(self.store.as_ref())?;
+            let mut log = self.log()?;
+            if &recorded != log.state() {
+                let found = log.catch_up(&recorded)?;
+                let end = log.state().offset;
+                let mut guard = self.rights_lock()?;
+                if let Some(v) = guard.as_mut() {
+                    v.catch_up(&self.policy, self.audit_medium.as_ref(), end)?;
+                }
+                drop(guard);
+                drop(log);
+                let _ = found;
+            }
+        }
+        Ok(Turn(Some(op)))
     }
 
     /// Takes in the lines the log's open found beyond the recorded state: indexes
@@ -539,6 +674,7 @@ impl Vault {
     /// checkpoint, the state recorded in the store and, given an earlier
     /// checkpoint kept off the machine, that today's log extends it.
     pub fn verify_audit(&self, since: Option<&Checkpoint>) -> Result<VerifySummary> {
+        let _turn = self.begin()?;
         let checkpoints = self.checkpoints.read_all()?;
         // Signers are pinned by the log itself: keys introduced by signed facts
         // from the genesis on, never a key found in the store or a checkpoint.
@@ -546,14 +682,14 @@ impl Vault {
         trust::check_all_last_seen(
             self.store.scan_prefix(b"cs/")?,
             &register,
-            &self.dir.join(AUDIT_FILE),
+            self.audit_medium.as_ref(),
             &checkpoints,
         )?;
         let signers = register.signer_keys();
         let windows = register.key_windows();
         let recorded = self.log()?.state().clone();
-        let verified = audit::verify(
-            &self.dir.join(AUDIT_FILE),
+        let verified = audit::verify_log(
+            self.audit_medium.as_ref(),
             &audit::VerifyInput {
                 vault_id: &self.meta.vault_id,
                 checkpoints: &checkpoints,
@@ -577,6 +713,7 @@ impl Vault {
     /// disk appended to `checkpoints.log`. Errors: those of `verify_audit`
     /// ([`Error::Integrity`], exit 5, naming the first fault).
     pub fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        let _turn = self.begin()?;
         self.verify_audit(None)?;
         self.checkpoints.latest()
     }
@@ -703,6 +840,7 @@ impl Vault {
     /// Unlocks `user` with `passphrase`. Failed attempts are audited.
     pub fn unlock(&self, user: &str, passphrase: &SecretString) -> Result<Session<'_>> {
         layout::check_id("staff", user)?;
+        let _turn = self.begin()?;
         let fail = |detail: &str, profession: &str| -> Result<Session<'_>> {
             self.audit(
                 Draft::new(user, profession, "unlock")

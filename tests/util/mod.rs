@@ -10,6 +10,7 @@
 
 pub mod clock;
 pub mod library;
+pub mod pg;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -196,6 +197,8 @@ pub struct TestVault {
     /// The first staff member (a director).
     pub admin: String,
     passes: HashMap<String, String>,
+    /// The PostgreSQL database holding the vault (`dir` is then its address).
+    pub database: Option<String>,
 }
 
 impl TestVault {
@@ -222,6 +225,14 @@ impl TestVault {
         )
     }
 
+    /// [`TestVault::init_with`] in a database of its own on the tests'
+    /// PostgreSQL server ([`pg`]).
+    #[track_caller]
+    pub fn in_postgres(establishment: &str, admin_id: &str, admin_name: &str) -> TestVault {
+        let db = pg::new_database();
+        Self::init_at(establishment, admin_id, admin_name, None, Some(db))
+    }
+
     #[track_caller]
     fn init_full(
         establishment: &str,
@@ -229,8 +240,22 @@ impl TestVault {
         admin_name: &str,
         policy: Option<&str>,
     ) -> TestVault {
+        Self::init_at(establishment, admin_id, admin_name, policy, None)
+    }
+
+    #[track_caller]
+    fn init_at(
+        establishment: &str,
+        admin_id: &str,
+        admin_name: &str,
+        policy: Option<&str>,
+        database: Option<String>,
+    ) -> TestVault {
         let root = tempfile::tempdir().expect("tempdir");
-        let dir = root.path().join("vault");
+        let dir = match &database {
+            Some(db) => PathBuf::from(pg::url(db)),
+            None => root.path().join("vault"),
+        };
         let recovery = root.path().join("recovery-key.txt");
         let pass = format!("{admin_id}-passphrase");
         let policy_file = root.path().join("policy.toml");
@@ -261,7 +286,9 @@ impl TestVault {
             },
         );
         r.expect_code(0, "init");
-        assert!(dir.join("store").is_dir(), "init made no store");
+        if database.is_none() {
+            assert!(dir.join("store").is_dir(), "init made no store");
+        }
         assert!(recovery.is_file(), "init wrote no recovery key");
         let mut passes = HashMap::new();
         passes.insert(admin_id.to_string(), pass);
@@ -271,6 +298,7 @@ impl TestVault {
             recovery,
             admin: admin_id.to_string(),
             passes,
+            database,
         }
     }
 
@@ -454,6 +482,38 @@ impl TestVault {
         let r = self.as_user(reader, &args);
         r.expect_code(0, "audit log");
         r.json_lines()
+    }
+
+    /// The audit log's lines, in order, wherever the vault keeps them.
+    pub fn audit_lines(&self) -> Vec<String> {
+        match &self.database {
+            Some(db) => pg::psql(
+                db,
+                "SELECT convert_from(line, 'UTF8') FROM coffre.audit_log ORDER BY byte_offset",
+            )
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+            None => std::fs::read_to_string(self.audit_path())
+                .expect("audit log")
+                .lines()
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+
+    /// The vault's record store, opened directly (no coffre process may have
+    /// a folder vault open meanwhile).
+    pub fn raw_store(&self) -> Box<dyn coffre::store::Store> {
+        match &self.database {
+            Some(_) => Box::new(coffre::store::postgres::PgStore::new(
+                coffre::store::postgres::PgVault::connect(self.dir.to_str().unwrap()).unwrap(),
+            )),
+            None => Box::new(
+                coffre::store::sled_store::SledStore::open(&self.dir.join("store")).unwrap(),
+            ),
+        }
     }
 
     /// Path of the audit log.

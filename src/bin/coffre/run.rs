@@ -232,7 +232,8 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Policy(PolicyCmd::Show) => {
             let dir = vault_dir(&cli)?;
-            let policy = if dir.join("store").is_dir() {
+            let in_database = dir.to_str().is_some_and(coffre::store::postgres::is_url);
+            let policy = if in_database || dir.join("store").is_dir() {
                 Vault::open(&dir)?.policy().clone()
             } else {
                 coffre::policy::parse(

@@ -14,6 +14,7 @@ impl Vault {
     /// dossier (not found), a log or store record that disagrees with the
     /// signed register (integrity).
     pub fn explain(&self, user: &str, dossier: &str) -> Result<Explanation> {
+        let _turn = self.begin()?;
         layout::check_id("staff", user)?;
         layout::check_id("dossier", dossier)?;
         // The staff and team records it reads are checked against the signed

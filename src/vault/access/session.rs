@@ -147,7 +147,10 @@ impl<'v> Session<'v> {
     /// it on every request. Errors:
     /// [`Error::Auth`] (exit 4) naming the member when they were revoked or
     /// their profession changed (log in again), or removed from the register.
-    pub fn ensure_current(&self) -> Result<()> {
+    pub fn ensure_current(&self) -> Result<crate::vault::Turn<'v>> {
+        // In PostgreSQL, the vault's turn first: the register then includes
+        // what other processes committed (a revocation on another site).
+        let turn = self.vault.begin()?;
         let same = self.vault.with_register(|r| {
             Ok(r.staff.get(&self.me.id).is_some_and(|s| {
                 s.member.status == crate::rights::fact::Status::Active
@@ -155,7 +158,7 @@ impl<'v> Session<'v> {
             }))
         })?;
         if same {
-            Ok(())
+            Ok(turn)
         } else {
             Err(Error::Auth(msg!(
                 "session-member-changed",

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::rights::{AnchorKey, Fact, Register, Status, Verified};
 use crate::store::records::{DossierRecord, StaffRecord, StaffStatus};
 use crate::store::Batch;
-use crate::vault::{Vault, AUDIT_FILE};
+use crate::vault::Vault;
 
 /// How many lines an anchor may lag behind before it is sealed again.
 const ANCHOR_LAG: u64 = 256;
@@ -73,11 +73,11 @@ impl Vault {
             .is_some_and(|o| !o.is_empty() && o != holder);
         if guard.is_none() || foreign {
             let end = log.state().offset;
-            let path = self.dir.join(AUDIT_FILE);
+            let path = self.audit_medium.clone();
             let anchored = match foreign {
                 true => None,
                 false => match self.store.get(&anchor_key(holder))? {
-                    Some(sealed) => key.open(&sealed, &path, end)?,
+                    Some(sealed) => key.open(&sealed, path.as_ref(), end)?,
                     None => None,
                 },
             };
@@ -92,7 +92,7 @@ impl Vault {
                 .lock()
                 .map_err(|_| Error::Io(msg!("rights-register-lock-poisoned")))? = base;
             let mut verified = anchored.unwrap_or_else(|| Verified::start(&self.meta.vault_id));
-            verified.catch_up(&self.policy, &path, end)?;
+            verified.catch_up(&self.policy, path.as_ref(), end)?;
             self.check_settings(&verified.register)?;
             *guard = Some(verified);
         }
@@ -343,7 +343,7 @@ impl Vault {
     pub(crate) fn verify_register(&self) -> Result<Verified> {
         let end = self.log()?.state().offset;
         let mut v = Verified::start(&self.meta.vault_id);
-        v.catch_up(&self.policy, &self.dir.join(AUDIT_FILE), end)?;
+        v.catch_up(&self.policy, self.audit_medium.as_ref(), end)?;
         self.check_settings(&v.register)?;
         Ok(v)
     }
@@ -628,7 +628,7 @@ fn check_last_seen(
     member: &str,
     keys: &[[u8; 32]],
     bytes: &[u8],
-    path: &std::path::Path,
+    path: &dyn crate::store::medium::LogMedium,
     log_end: u64,
 ) -> Result<Option<u64>> {
     use std::io::{Read, Seek, SeekFrom};
@@ -660,8 +660,7 @@ fn check_last_seen(
         .and_then(|n| n.checked_sub(1))
         .filter(|n| *n as usize <= crate::audit::MAX_LINE)
         .ok_or_else(gone)? as usize;
-    let mut file =
-        std::fs::File::open(path).map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
+    let mut file = crate::store::medium::reader(path);
     let mut line = vec![0u8; len + 1];
     file.seek(SeekFrom::Start(r.line))
         .and_then(|_| file.read_exact(&mut line))
@@ -678,12 +677,10 @@ fn check_last_seen(
 pub(crate) fn check_all_last_seen(
     records: Vec<(Vec<u8>, Vec<u8>)>,
     register: &Register,
-    path: &std::path::Path,
+    path: &dyn crate::store::medium::LogMedium,
     checkpoints: &[crate::audit::Checkpoint],
 ) -> Result<()> {
-    let end = std::fs::metadata(path)
-        .map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?
-        .len();
+    let end = path.len()?;
     let mut sizes = std::collections::HashMap::new();
     for (k, v) in records {
         let member = String::from_utf8_lossy(&k[3..]).into_owned();
@@ -757,8 +754,16 @@ impl Vault {
                 .map(|s| s.keys.iter().map(|(_, k)| *k).collect::<Vec<_>>())
                 .unwrap_or_default())
         })?;
-        let path = self.dir.join(AUDIT_FILE);
+        let path = self.audit_medium.clone();
         let end = self.log()?.state().offset;
-        check_last_seen(&self.meta.vault_id, member, &keys, &bytes, &path, end).map(|_| ())
+        check_last_seen(
+            &self.meta.vault_id,
+            member,
+            &keys,
+            &bytes,
+            path.as_ref(),
+            end,
+        )
+        .map(|_| ())
     }
 }

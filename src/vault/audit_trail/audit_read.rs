@@ -106,7 +106,7 @@ impl Session<'_> {
 
     /// The audit entries that pass `filter`. Reading is recorded first.
     pub fn audit_log(&mut self, filter: &Filter) -> Result<Vec<AuditRecord>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "audit.read";
         self.require_audit_reader(ACTION, None)?;
         let mut d = self.draft(ACTION);
@@ -161,7 +161,7 @@ impl Session<'_> {
     /// Who read or changed the file of `dossier`, when, which categories (never
     /// contents) and with which justification. Recorded in the same history.
     pub fn access_history(&mut self, dossier: &str) -> Result<Vec<HistoryItem>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "audit.history";
         self.vault.dossier_record(dossier)?;
         self.require_audit_reader(ACTION, Some(dossier))?;
@@ -188,7 +188,7 @@ impl Session<'_> {
     /// The DPO's report over a period (`since`/`until` already normalised): full
     /// for audit readers, aggregates only for those allowed aggregate reports.
     pub fn audit_report(&mut self, since: Option<String>, until: Option<String>) -> Result<Report> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         Ok(self.audit_report_with_entries(since, until)?.0)
     }
 

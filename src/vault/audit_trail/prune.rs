@@ -153,7 +153,7 @@ impl Session<'_> {
     /// [`Error::Refused`] (exit 3) without the `prune-audit` capability or
     /// with an implausible clock (unless confirmed).
     pub fn audit_prune(&mut self, opts: PruneOptions) -> Result<PrunePlan> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         self.require(Capability::PruneAudit, PRUNE_ACTION, None)?;
         if opts.yes {
             self.require_plausible_clock(PRUNE_ACTION, opts.confirm_clock)?;
@@ -174,7 +174,7 @@ impl Session<'_> {
         };
         let (covered, counts, times, held_back) = {
             let log = vault.log()?;
-            vault.plan_prune(log.path(), log.state().offset, cutoff, limit)?
+            vault.plan_prune(log.medium().as_ref(), log.state().offset, cutoff, limit)?
         };
         let mut plan = PrunePlan {
             now: rfc3339(at),
@@ -263,7 +263,7 @@ impl Session<'_> {
         size: u64,
         write: impl FnOnce() -> Result<()>,
     ) -> Result<()> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "audit.checkpoint-export";
         self.require(Capability::PruneAudit, ACTION, None)?;
         let fact = crate::rights::Fact::Export { size }.to_json()?;
@@ -287,7 +287,7 @@ impl Vault {
     /// profession, the covered period and how many old entries the limit held back.
     fn plan_prune(
         &self,
-        path: &Path,
+        path: &dyn crate::store::medium::LogMedium,
         end: u64,
         cutoff: u64,
         limit: Option<u64>,
@@ -434,7 +434,9 @@ impl Vault {
         // due (marker), then closed.
         self.settle()?;
         self.scrub_journal()?;
-        write_marker(&self.dir)?;
+        if !self.in_database() {
+            write_marker(&self.dir)?;
+        }
         stop_at("marked");
         self.audit(closing.detail(&format!(
             "{} entries pruned as recorded at entry {seq} (entries {} to {}, dated before {}); \
@@ -449,11 +451,17 @@ impl Vault {
         self.scrub_journal()
     }
 
+    /// Removes what a prune rewrote from where old copies linger: the
+    /// journal's records (zeroed) in a folder; the tables' dead rows
+    /// (`VACUUM FULL`) in PostgreSQL.
     fn scrub_journal(&self) -> Result<()> {
-        self.journal
-            .lock()
-            .map_err(|_| Error::Io(msg!("journal-lock-poisoned")))?
-            .scrub()
+        match &self.backend {
+            crate::vault::Backend::Folder { journal, .. } => journal
+                .lock()
+                .map_err(|_| Error::Io(msg!("journal-lock-poisoned")))?
+                .scrub(),
+            crate::vault::Backend::Postgres(pg) => pg.vacuum(),
+        }
     }
 
     /// After the open (and [`Vault::resume_prune`]): if a prune's store rewrite
@@ -501,16 +509,12 @@ impl Vault {
     pub(in crate::vault) fn resume_prune(&self) -> Result<bool> {
         let (path, end, size) = {
             let log = self.log()?;
-            (
-                log.path().to_path_buf(),
-                log.state().offset,
-                log.state().size,
-            )
+            (log.medium().clone(), log.state().offset, log.state().size)
         };
         if size == 0 {
             return Ok(false);
         }
-        let last = last_line(&path, end)?;
+        let last = last_line(path.as_ref(), end)?;
         if !last.starts_with(b"{\"v\":3,")
             || memchr::memmem::find(&last, b"\"fact\":{\"kind\":\"prune\"").is_none()
         {
@@ -558,7 +562,7 @@ impl Vault {
         // The covered set as the fact defines it: pruned by it, or still an
         // entry dated before its cutoff.
         let mut covered = Vec::new();
-        crate::audit::prune::each_line(&path, end, |seq, offset, line| {
+        crate::audit::prune::each_line(path.as_ref(), end, |seq, offset, line| {
             if seq < first || seq > last_pos {
                 return Ok(());
             }
@@ -606,9 +610,9 @@ impl Vault {
 }
 
 /// The last complete line of the log at `path` that is `end` bytes long.
-fn last_line(path: &Path, end: u64) -> Result<Vec<u8>> {
+fn last_line(log: &dyn crate::store::medium::LogMedium, end: u64) -> Result<Vec<u8>> {
     let io = |e| Error::io(msg!("cannot-read-audit-log"), e);
-    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut f = crate::store::medium::reader(log);
     let from = end.saturating_sub(crate::audit::MAX_LINE as u64 + 1);
     f.seek(SeekFrom::Start(from)).map_err(io)?;
     let mut buf = vec![0u8; (end - from) as usize];

@@ -134,7 +134,7 @@ impl Session<'_> {
         recovery: Option<&Identity>,
         out: &mut dyn Write,
     ) -> Result<ExportSummary> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "access.export";
         let rec = self.load_dossier(dossier)?;
         self.require(Capability::PersonAccess, ACTION, Some(dossier))?;

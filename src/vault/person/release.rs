@@ -158,7 +158,7 @@ impl Session<'_> {
     /// Errors: `Refused` without `read-audit`; `NotFound` for an unknown or erased
     /// dossier.
     pub fn release_justifications(&mut self, dossier: &str) -> Result<ReleaseSummary> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "audit.release";
         self.load_dossier(dossier)?;
         self.require(Capability::ReadAudit, ACTION, Some(dossier))?;

@@ -119,6 +119,7 @@ impl Vault {
         passphrase: &SecretString,
     ) -> Result<PersonSession<'_>> {
         layout::check_id("dossier", dossier)?;
+        let _turn = self.begin()?;
         let actor = person_actor(dossier);
         let fail = |detail: &str| -> Result<PersonSession<'_>> {
             self.audit(
@@ -361,7 +362,7 @@ impl Session<'_> {
         passphrase: &SecretString,
         recovery: Option<&Identity>,
     ) -> Result<Vec<String>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "access.grant";
         let rec = self.load_dossier(dossier)?;
         self.require_person_access(ACTION, dossier)?;
@@ -425,7 +426,7 @@ impl Session<'_> {
         category: &str,
         profession: &str,
     ) -> Result<()> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "access.object";
         self.load_dossier(dossier)?;
         self.require_person_access(ACTION, dossier)?;
@@ -442,7 +443,7 @@ impl Session<'_> {
 
     /// The person's objections for `dossier`.
     pub fn objections(&mut self, dossier: &str) -> Result<Vec<Objection>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         self.load_dossier(dossier)?;
         list_objections(self.vault, dossier)
     }
@@ -616,6 +617,7 @@ impl PersonSession<'_> {
     /// The person's file: every non-withheld field, withheld ones listed with their
     /// category. Audited before it is returned.
     pub fn view(&self) -> Result<DossierView> {
+        let _turn = self.vault.begin()?;
         let erasure = self.vault.erasure_key(&self.dossier)?;
         let mut keys = PersonKeys {
             vault: self.vault,
@@ -682,6 +684,7 @@ impl PersonSession<'_> {
     /// the dossier's justifications (`Session::release_justifications`); before,
     /// the person sees that the emergency access happened. Audited.
     pub fn history(&self) -> Result<Vec<HistoryItem>> {
+        let _turn = self.vault.begin()?;
         self.vault
             .audit(Draft::new(&self.actor(), "person", "access.history").dossier(&self.dossier))?;
         let filter = Filter {
@@ -702,6 +705,7 @@ impl PersonSession<'_> {
     /// Attaches the person's own note (e.g. their disagreement with an entry,
     /// `about`) to their dossier, as an entry of kind `person-note` written by them.
     pub fn note(&self, text: &str, about: Option<&str>) -> Result<String> {
+        let _turn = self.vault.begin()?;
         const ACTION: &str = "access.note";
         let _writing = self
             .vault
@@ -802,6 +806,7 @@ impl PersonSession<'_> {
 
     /// The person objects to `category` being shared with `profession`.
     pub fn object(&self, category: &str, profession: &str) -> Result<()> {
+        let _turn = self.vault.begin()?;
         let key = crate::audit::SigningKey::derive(
             &wrap::secret_bytes(&self.identity),
             &self.vault.meta.vault_id,
@@ -826,6 +831,7 @@ impl PersonSession<'_> {
 
     /// The person's objections.
     pub fn objections(&self) -> Result<Vec<Objection>> {
+        let _turn = self.vault.begin()?;
         list_objections(self.vault, &self.dossier)
     }
 }

@@ -71,7 +71,7 @@ pub fn check_date(s: &str) -> Result<()> {
 impl Session<'_> {
     /// Creates a dossier for a person; the creator joins its care team.
     pub fn create_dossier(&mut self, name: &str, birthdate: &str) -> Result<String> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "dossier.create";
         let vault = self.vault;
         let _writing = vault
@@ -193,7 +193,7 @@ impl Session<'_> {
     /// Dossiers whose care team includes the actor; managers of care teams see every
     /// dossier id (names only where they are in the team).
     pub fn list_dossiers(&mut self) -> Result<Vec<DossierSummary>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let all_ids: Vec<String> = self
             .vault
             .store
@@ -217,7 +217,7 @@ impl Session<'_> {
     /// Finds dossiers whose name contains every word of `text` (whole words, case
     /// and accents ignored), through the blind index. The query is never recorded.
     pub fn find_dossiers(&mut self, text: &str) -> Result<Vec<DossierSummary>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "dossier.find";
         let Some(index_key) = self.vault_key32(&VaultKey::Index)? else {
             if self
@@ -263,7 +263,7 @@ impl Session<'_> {
     /// Reads a whole dossier: every field the actor may read, every other field
     /// listed as withheld with its category. Audited before anything is returned.
     pub fn show_dossier(&mut self, id: &str, break_glass: Option<&str>) -> Result<DossierView> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let (view, draft) = self.read_dossier(id, break_glass)?;
         self.vault.audit(draft)?;
         let view = view?;
@@ -282,7 +282,7 @@ impl Session<'_> {
         group: usize,
         f: &mut dyn FnMut(DossierView) -> Result<()>,
     ) -> Result<u64> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let mut read = 0;
         for chunk in ids.chunks(group.max(1)) {
             let mut views = Vec::with_capacity(chunk.len());
@@ -455,7 +455,7 @@ impl Session<'_> {
     /// Adds `staff` to the care team of `dossier`. Allowed to care-team managers
     /// and to the dossier's creator.
     pub fn add_team_member(&mut self, dossier: &str, staff: &str) -> Result<()> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "team.add";
         let rec = self.load_dossier(dossier)?;
         layout::check_id("staff", staff)?;
@@ -493,7 +493,7 @@ impl Session<'_> {
     /// who follows a person is itself something about that person.
     pub fn team(&mut self, dossier: &str) -> Result<Vec<String>> {
         const ACTION: &str = "team.list";
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         self.load_dossier(dossier)?;
         let me = self.me.id.clone();
         if !self

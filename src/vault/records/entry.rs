@@ -182,7 +182,7 @@ impl Session<'_> {
         entry_id: &str,
         break_glass: Option<&str>,
     ) -> Result<Vec<VersionView>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "entry.history";
         let entry = self.load_entry(entry_id)?;
         let access = self.reach(&entry.dossier, ACTION, break_glass)?;
@@ -349,7 +349,7 @@ impl Session<'_> {
         kind: &str,
         fields: &[FieldInput],
     ) -> Result<String> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let vault = self.vault;
         let _writing = vault
             .write_lock
@@ -426,7 +426,7 @@ impl Session<'_> {
     /// Amends an entry: the given fields get a new version; nothing is overwritten.
     /// Returns the new version number.
     pub fn amend_entry(&mut self, entry_id: &str, fields: &[FieldInput]) -> Result<u32> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "entry.amend";
         let vault = self.vault;
         let _writing = vault
@@ -489,7 +489,7 @@ impl Session<'_> {
 
     /// Reads one entry (care team or break-glass, like a dossier).
     pub fn show_entry(&mut self, entry_id: &str, break_glass: Option<&str>) -> Result<EntryView> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "entry.read";
         let entry = self.load_entry(entry_id)?;
         let access = self.reach(&entry.dossier, ACTION, break_glass)?;

@@ -31,6 +31,10 @@ impl Vault {
 
     /// Creates the erasure key of a new dossier (synced, with its directory).
     pub(crate) fn create_erasure_key(&self, dossier: &str) -> Result<()> {
+        if let crate::vault::Backend::Postgres(pg) = &self.backend {
+            layout::check_id("dossier", dossier)?;
+            return pg.create_erasure_key(dossier, &random_bytes::<32>()?);
+        }
         let dir = self.dir.join(ERASURE_DIR);
         crate::private_files::create_dir(&dir)?;
         let path = self.erasure_path(dossier)?;
@@ -48,7 +52,15 @@ impl Vault {
 
     /// Reads the erasure key of `dossier`.
     pub(crate) fn erasure_key(&self, dossier: &str) -> Result<Key32> {
-        match std::fs::read(self.erasure_path(dossier)?) {
+        let found = match &self.backend {
+            crate::vault::Backend::Postgres(pg) => {
+                layout::check_id("dossier", dossier)?;
+                pg.erasure_key(dossier)?
+                    .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+            }
+            crate::vault::Backend::Folder { .. } => std::fs::read(self.erasure_path(dossier)?),
+        };
+        match found {
             Ok(bytes) if bytes.len() == 32 && bytes.iter().any(|b| *b != 0) => {
                 Key32::from_slice(&bytes)
             }
@@ -76,6 +88,10 @@ impl Vault {
 
     /// Overwrites the erasure key with zeros, syncs, removes it and syncs the folder.
     fn destroy_erasure_key(&self, dossier: &str) -> Result<()> {
+        if let crate::vault::Backend::Postgres(pg) = &self.backend {
+            layout::check_id("dossier", dossier)?;
+            return pg.destroy_erasure_key(dossier);
+        }
         let path = self.erasure_path(dossier)?;
         match OpenOptions::new().write(true).open(&path) {
             Ok(mut f) => {
@@ -160,7 +176,7 @@ impl Session<'_> {
     /// Erases a dossier by crypto-shredding (authorised roles only). The reason
     /// is the actor's words, encrypted to the audit key like a justification.
     pub fn erase_dossier(&mut self, dossier: &str, reason: &str) -> Result<()> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "dossier.erase";
         let rec = self.vault.dossier_record(dossier)?;
         self.require(Capability::Erase, ACTION, Some(dossier))?;

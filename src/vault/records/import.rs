@@ -110,7 +110,7 @@ impl Session<'_> {
     where
         I: IntoIterator<Item = Result<NewEntry>>,
     {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let opts = ImportOptions {
             group,
             id: None,
@@ -126,7 +126,7 @@ impl Session<'_> {
     /// entries up to it are all written, groups being whole and in order).
     /// 0 when none.
     pub fn imported_from(&mut self, id: &str) -> Result<u64> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let filter = crate::audit::Filter {
             actor: Some(self.me.id.clone()),
             action: Some("entry.add".into()),
@@ -154,7 +154,7 @@ impl Session<'_> {
     where
         I: IntoIterator<Item = Result<NewEntry>>,
     {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let group = opts.group.max(1);
         let base = opts.first.max(1) - 1;
         let vault = self.vault;

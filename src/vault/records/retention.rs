@@ -39,7 +39,7 @@ impl Session<'_> {
     /// Records the end of support: the retention clock starts now, under `rule`
     /// (the policy's default when `None`).
     pub fn close_dossier(&mut self, dossier: &str, rule: Option<&str>) -> Result<()> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "dossier.close";
         let mut rec = self.load_dossier(dossier)?;
         self.require_manager_or_creator(ACTION, &rec, "close it")?;
@@ -129,7 +129,7 @@ impl Session<'_> {
 
     /// Every closed dossier with its due date (`only_due`: past due only).
     pub fn retention_list(&mut self, only_due: bool) -> Result<Vec<RetentionItem>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         if !self
             .vault
             .policy
@@ -174,7 +174,7 @@ impl Session<'_> {
         approval: Option<&str>,
         confirm_clock: bool,
     ) -> Result<Vec<RetentionItem>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "retention.apply";
         if confirm {
             if !self

@@ -44,7 +44,7 @@ impl Session<'_> {
     /// Changes this member's passphrase: the identity is re-sealed under a new salt;
     /// the old passphrase stops working.
     pub fn change_passphrase(&mut self, new: &SecretString) -> Result<()> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let new = &crate::crypto::passphrase::check_new(new, &self.vault.kdf())?;
         let mut rec = self.me.clone();
         let salt = random_bytes::<16>()?;
@@ -101,7 +101,7 @@ impl Session<'_> {
         id: &str,
         recovery: Option<&Identity>,
     ) -> Result<Vec<PendingRotation>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "staff.revoke";
         layout::check_id("staff", id)?;
         self.require_manager(ACTION)?;
@@ -142,7 +142,7 @@ impl Session<'_> {
         profession: &str,
         recovery: Option<&Identity>,
     ) -> Result<Vec<PendingRotation>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "staff.set-profession";
         layout::check_id("staff", id)?;
         self.require_manager(ACTION)?;
@@ -208,7 +208,7 @@ impl Session<'_> {
 
     /// Rotations waiting for a holder.
     pub fn pending_rotations(&self) -> Result<Vec<PendingRotation>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let mut out = Vec::new();
         for (k, v) in self
             .vault
@@ -537,7 +537,7 @@ impl Session<'_> {
     /// own, and a new run takes up what remains. `progress(done, total)` is called
     /// as it goes. Returns (renewed, left for holders of other categories).
     pub fn rewrap_data_keys(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<(u64, u64)> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let mut todo = Vec::new();
         for (k, v) in self.vault.store.scan_prefix(b"dk/")? {
             let rec: DataKeyRecord = decode(&v, "data key")?;
@@ -580,7 +580,7 @@ impl Session<'_> {
 impl Session<'_> {
     /// Records that the recovery key was split into shares (audited as a use).
     pub fn record_recovery_split(&mut self, k: u8, n: u8) -> Result<()> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "recovery.split";
         self.require_manager(ACTION)?;
         self.vault.audit(self.draft(ACTION).detail(&format!(
@@ -600,7 +600,7 @@ impl Session<'_> {
         recovery: &Identity,
         how: &str,
     ) -> Result<()> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "staff.recover";
         layout::check_id("staff", id)?;
         self.require_manager(ACTION)?;

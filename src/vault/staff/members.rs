@@ -53,7 +53,7 @@ impl Session<'_> {
         new: &NewStaff<'_>,
         recovery: Option<&Identity>,
     ) -> Result<Vec<String>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "staff.add";
         layout::check_id("staff", new.id)?;
         self.require(Capability::ManageStaff, ACTION, None)?;
@@ -134,7 +134,7 @@ impl Session<'_> {
 
     /// Lists every staff member with their pending grants.
     pub fn list_staff(&mut self) -> Result<Vec<StaffInfo>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let dir_key = self.directory_key()?;
         let mut out = Vec::new();
         for rec in self.vault.all_staff()? {
@@ -166,7 +166,7 @@ impl Session<'_> {
 
     /// The display name of a staff member (for showing authors).
     pub fn staff_name(&mut self, id: &str) -> Result<Option<String>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let Some(rec) = self.vault.staff_record(id)? else {
             return Ok(None);
         };
@@ -181,7 +181,7 @@ impl Session<'_> {
 
     /// The establishment's name.
     pub fn establishment(&mut self) -> Result<String> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         let dir_key = self.directory_key()?;
         let aad = crate::crypto::Aad::new("coffre/establishment/v1")
             .with(self.vault.meta.vault_id.as_bytes());
@@ -231,7 +231,7 @@ impl Session<'_> {
     /// What approving `id` would decide: who invited them, their profession,
     /// when, and the restricted keys waiting.
     pub fn approval_request(&self, id: &str) -> Result<Approval> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         layout::check_id("staff", id)?;
         let (entry, keys) = self.unapproved(id)?;
         Ok(Approval {
@@ -247,7 +247,7 @@ impl Session<'_> {
     /// with `recovery`, all of them), then grants them at once. A signed,
     /// audited decision (`staff.approve`). Returns the keys approved.
     pub fn approve_staff(&mut self, id: &str, recovery: Option<&Identity>) -> Result<Vec<String>> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "staff.approve";
         layout::check_id("staff", id)?;
         if id == self.me.id {
@@ -317,7 +317,7 @@ impl Session<'_> {
 
     /// Records that this holder refuses to approve `id` (audited, nothing granted).
     pub fn refuse_approval(&mut self, id: &str) -> Result<()> {
-        self.ensure_current()?;
+        let _turn = self.ensure_current()?;
         layout::check_id("staff", id)?;
         let (_, waiting) = self.unapproved(id)?;
         self.vault.audit(

@@ -122,7 +122,8 @@ impl Session<'_> {
     /// Writes a backup of the whole vault (unencrypted tar) into `out`; the caller
     /// encrypts it to the recovery key. Staff managers only; audited first.
     pub fn backup(&mut self, out: &mut dyn Write) -> Result<Manifest> {
-        self.ensure_current()?;
+        let _turn = self.vault.begin()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "vault.backup";
         self.require(Capability::ManageStaff, ACTION, None)?;
         self.vault.audit(self.draft(ACTION))?;

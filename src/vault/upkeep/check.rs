@@ -63,7 +63,8 @@ impl Session<'_> {
     /// `recovery`, every sealed field is opened; otherwise those the checker holds
     /// keys for.
     pub fn check(&mut self, recovery: Option<&Identity>) -> Result<CheckReport> {
-        self.ensure_current()?;
+        let _turn = self.vault.begin()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "vault.check";
         let p = &self.vault.policy;
         if !p.has(&self.me.profession, Capability::ManageStaff)

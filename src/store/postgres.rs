@@ -1,0 +1,837 @@
+//! A vault in PostgreSQL, shared by several Coffre processes (several sites).
+//!
+//! The database holds exactly what a vault folder holds — ciphertext, wrapped
+//! keys, the documented metadata, the audit log's lines and the signed
+//! checkpoints — in one schema, `coffre`:
+//!
+//! | table                   | what                                          |
+//! |-------------------------|-----------------------------------------------|
+//! | `vault`                 | one row: the policy's text                    |
+//! | `records`               | the store: `key bytea` → `value bytea`        |
+//! | `audit_log`             | the log's lines, byte for byte, by offset     |
+//! | `checkpoint_log`        | the signed checkpoints, one row each          |
+//! | `erasure_keys`          | each dossier's erasure key (crypto-shredding) |
+//!
+//! Every change of the vault is one transaction ([`PgVault::commit_change`]):
+//! its audit lines, its checkpoint, its store batch and the log's new state
+//! (the `as` record) commit together or not at all, with
+//! `synchronous_commit = on` (acknowledged = committed). Processes take turns
+//! with a session-level advisory lock held for the span of one operation
+//! ([`PgVault::begin_operation`]); the commit also compares the `as` record
+//! it started from (`SELECT … FOR UPDATE`), so a lost lock can never make two
+//! processes append after the same line.
+//!
+//! Nothing here trusts the database: every record is checked by the vault as
+//! it checks the files of a folder vault (the database administrator is an
+//! adversary like the disk administrator; see `docs/threat-model.md`).
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::ThreadId;
+
+use postgres::{Client, Config};
+
+use crate::error::{Error, Result};
+use crate::store::medium::LogMedium;
+use crate::store::{Batch, Op, Store, Visitor};
+
+/// Schema of the tables (see the module's documentation).
+pub const SCHEMA: &str = "coffre";
+
+/// The advisory lock key of a Coffre vault ("coffre" in ASCII).
+const LOCK_KEY: i64 = 0x636f_6666_7265;
+
+/// Statements that create an empty vault's tables.
+const CREATE: &str = "
+CREATE SCHEMA coffre;
+CREATE TABLE coffre.vault (
+    id smallint PRIMARY KEY CHECK (id = 1),
+    policy text NOT NULL
+);
+CREATE TABLE coffre.records (
+    key bytea PRIMARY KEY,
+    value bytea NOT NULL
+);
+CREATE TABLE coffre.audit_log (
+    byte_offset bigint PRIMARY KEY,
+    line bytea NOT NULL
+);
+CREATE TABLE coffre.checkpoint_log (
+    byte_offset bigint PRIMARY KEY,
+    note bytea NOT NULL
+);
+CREATE TABLE coffre.erasure_keys (
+    dossier text PRIMARY KEY,
+    key bytea NOT NULL
+);
+";
+
+/// Whether `location` (a `--vault` value) names a PostgreSQL database.
+pub fn is_url(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// `location` without its password and parameters, for messages.
+pub fn display(location: &str) -> String {
+    let (scheme, rest) = location.split_once("://").unwrap_or(("postgres", location));
+    let rest = rest.split('?').next().unwrap_or("");
+    let rest = match rest.rsplit_once('@') {
+        Some((user, host)) => format!("{}@{host}", user.split(':').next().unwrap_or("")),
+        None => rest.to_string(),
+    };
+    format!("{scheme}://{rest}")
+}
+
+/// A database error as a Coffre error, without the connection string.
+fn db(e: postgres::Error) -> Error {
+    let text = match e.as_db_error() {
+        Some(d) => format!("{}: {}", d.code().code(), d.message()),
+        None => e.to_string(),
+    };
+    Error::Io(msg!("database-error", e = text))
+}
+
+/// How to reach the database.
+struct Target {
+    config: Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parses a libpq-style URL. `sslmode=verify-full` (the default over TCP) and
+/// `sslmode=require` both verify the server's certificate chain and name
+/// (rustls always does), against `sslrootcert=FILE` (PEM) or the system's
+/// certificates; `sslmode=disable` sends in clear (meant for a Unix socket).
+fn parse(location: &str) -> Result<Target> {
+    let bad = |why: &str| Error::Usage(msg!("database-url-invalid", why = why.to_string()));
+    let (base, query) = match location.split_once('?') {
+        Some((b, q)) => (b, q),
+        None => (location, ""),
+    };
+    let mut kept = Vec::new();
+    let mut mode: Option<String> = None;
+    let mut root: Option<String> = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("sslmode", v)) => mode = Some(v.to_string()),
+            Some(("sslrootcert", v)) => root = Some(percent_decode(v)),
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    let mut config: Config = url.parse().map_err(|_| bad("not a postgres:// URL"))?;
+    let unix = config
+        .get_hosts()
+        .iter()
+        .all(|h| matches!(h, postgres::config::Host::Unix(_)));
+    let mode = mode.unwrap_or_else(|| if unix { "disable" } else { "verify-full" }.into());
+    config.connect_timeout(std::time::Duration::from_secs(10));
+    config.application_name("coffre");
+    config.options("-c synchronous_commit=on");
+    let tls = match mode.as_str() {
+        "disable" => {
+            config.ssl_mode(postgres::config::SslMode::Disable);
+            None
+        }
+        "require" | "verify-ca" | "verify-full" => {
+            config.ssl_mode(postgres::config::SslMode::Require);
+            Some(tls_config(root.as_deref())?)
+        }
+        _ => return Err(bad("sslmode must be disable, require or verify-full")),
+    };
+    Ok(Target { config, tls })
+}
+
+fn percent_decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(x) = u8::from_str_radix(&v[i + 1..i + 3], 16) {
+                out.push(x);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn tls_config(root: Option<&str>) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    match root {
+        Some(path) => {
+            let certs = CertificateDer::pem_file_iter(path)
+                .and_then(|it| it.collect::<std::result::Result<Vec<_>, _>>())
+                .map_err(|e| Error::Usage(msg!("database-root-certificate", e = e.to_string())))?;
+            for c in certs {
+                roots.add(c).map_err(|e| {
+                    Error::Usage(msg!("database-root-certificate", e = e.to_string()))
+                })?;
+            }
+        }
+        None => {
+            for c in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(c);
+            }
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| Error::Usage(msg!("database-root-certificate", e = e.to_string())))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// Who holds the vault's turn in this process, and how deeply (an operation
+/// may call another).
+#[derive(Default)]
+struct Turn {
+    owner: Option<ThreadId>,
+    depth: u32,
+}
+
+/// A connection to a vault in PostgreSQL.
+pub struct PgVault {
+    target: Target,
+    client: Mutex<Option<Client>>,
+    turn: Mutex<Turn>,
+    turn_free: Condvar,
+    label: String,
+}
+
+impl std::fmt::Debug for PgVault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgVault")
+            .field("database", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Held for the span of one operation; gives the turn back when dropped.
+pub struct Operation<'a> {
+    pg: &'a PgVault,
+    /// Whether this is the outermost operation (the one that took the turn).
+    pub first: bool,
+}
+
+impl Drop for Operation<'_> {
+    fn drop(&mut self) {
+        self.pg.end_operation();
+    }
+}
+
+impl PgVault {
+    /// Connects to the database at `location` (a `postgres://` URL).
+    /// Errors: [`Error::Usage`] for a malformed URL, [`Error::Io`] if the
+    /// server cannot be reached.
+    pub fn connect(location: &str) -> Result<Arc<PgVault>> {
+        let target = parse(location)?;
+        let pg = PgVault {
+            target,
+            client: Mutex::new(None),
+            turn: Mutex::new(Turn::default()),
+            turn_free: Condvar::new(),
+            label: display(location),
+        };
+        pg.with_client(|_| Ok(()))?;
+        Ok(Arc::new(pg))
+    }
+
+    /// The database, for messages (no password).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn open_client(&self) -> Result<Client> {
+        let r = match &self.target.tls {
+            Some(tls) => self.target.config.connect(tls.clone()),
+            None => self.target.config.connect(postgres::NoTls),
+        };
+        r.map_err(|e| {
+            Error::Io(msg!(
+                "database-unreachable",
+                database = self.label.clone(),
+                e = e.to_string()
+            ))
+        })
+    }
+
+    fn client(&self) -> Result<MutexGuard<'_, Option<Client>>> {
+        let mut guard = self
+            .client
+            .lock()
+            .map_err(|_| Error::Io(msg!("database-lock-poisoned")))?;
+        if guard.as_ref().is_none_or(|c| c.is_closed()) {
+            *guard = Some(self.open_client()?);
+        }
+        Ok(guard)
+    }
+
+    /// Runs `f` on the connection (reconnecting first if it was lost).
+    pub fn with_client<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+        let mut guard = self.client()?;
+        match guard.as_mut() {
+            Some(c) => f(c),
+            None => Err(Error::Io(msg!("database-lock-poisoned"))),
+        }
+    }
+
+    /// Whether the database holds a vault (its schema exists).
+    pub fn holds_vault(&self) -> Result<bool> {
+        self.with_client(|c| {
+            let row = c
+                .query_one("SELECT to_regclass('coffre.records') IS NOT NULL", &[])
+                .map_err(db)?;
+            Ok(row.get::<_, bool>(0))
+        })
+    }
+
+    /// Creates the schema and stores the policy text, in one transaction.
+    /// Errors: [`Error::Usage`] if the database already holds a vault.
+    pub fn create(&self, policy: &str) -> Result<()> {
+        if self.holds_vault()? {
+            return Err(Error::Usage(msg!(
+                "already-holds-vault",
+                dir = self.label.clone()
+            )));
+        }
+        self.with_client(|c| {
+            let mut tx = c.transaction().map_err(db)?;
+            tx.batch_execute(CREATE).map_err(db)?;
+            tx.execute(
+                "INSERT INTO coffre.vault (id, policy) VALUES (1, $1)",
+                &[&policy],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
+        })
+    }
+
+    /// The stored policy text.
+    pub fn policy(&self) -> Result<String> {
+        self.with_client(|c| {
+            let row = c
+                .query_opt("SELECT policy FROM coffre.vault WHERE id = 1", &[])
+                .map_err(db)?
+                .ok_or_else(|| Error::Integrity(msg!("vault-s-settings-missing")))?;
+            Ok(row.get::<_, String>(0))
+        })
+    }
+
+    /// Takes this process's turn on the vault (reentrant on one thread): waits
+    /// until no other thread of this process holds it, then for the
+    /// database's advisory lock, so that one operation at a time runs on the
+    /// vault across all processes. `first` tells the caller to catch up with
+    /// what other processes committed.
+    pub fn begin_operation(&self) -> Result<Operation<'_>> {
+        let me = std::thread::current().id();
+        let mut turn = self
+            .turn
+            .lock()
+            .map_err(|_| Error::Io(msg!("database-lock-poisoned")))?;
+        if turn.owner == Some(me) {
+            turn.depth += 1;
+            return Ok(Operation {
+                pg: self,
+                first: false,
+            });
+        }
+        while turn.owner.is_some() {
+            turn = self
+                .turn_free
+                .wait(turn)
+                .map_err(|_| Error::Io(msg!("database-lock-poisoned")))?;
+        }
+        turn.owner = Some(me);
+        turn.depth = 1;
+        drop(turn);
+        let op = Operation {
+            pg: self,
+            first: true,
+        };
+        self.with_client(|c| {
+            c.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
+                .map_err(db)
+                .map(|_| ())
+        })?;
+        Ok(op)
+    }
+
+    fn end_operation(&self) {
+        let Ok(mut turn) = self.turn.lock() else {
+            return;
+        };
+        turn.depth = turn.depth.saturating_sub(1);
+        if turn.depth == 0 {
+            // A connection lost meanwhile took its lock with it.
+            let _ = self.with_client(|c| {
+                c.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+                    .map_err(db)
+                    .map(|_| ())
+            });
+            turn.owner = None;
+            self.turn_free.notify_one();
+        }
+    }
+
+    /// Commits one change of the vault in one transaction: `lines` appended
+    /// to the audit log at byte `log_at`, `checkpoint` appended to the
+    /// checkpoints at its offset, `ops` applied to the records, and the `as`
+    /// record (key `state_key`) moved from `state_before` to `state_after` —
+    /// refused if another process moved it meanwhile. If the connection is
+    /// lost while committing, the `as` record read again tells whether the
+    /// change committed: acknowledged only then, never applied twice.
+    ///
+    /// Errors: [`Error::Busy`] if another process committed first (nothing
+    /// written; the operation can be tried again), [`Error::Io`] if the
+    /// database fails (nothing written).
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit_change(
+        &self,
+        state_key: &[u8],
+        state_before: &[u8],
+        state_after: &[u8],
+        lines: Option<(u64, &[u8])>,
+        checkpoint: Option<(u64, &[u8])>,
+        ops: &[Op],
+    ) -> Result<()> {
+        let attempt = self.with_client(|c| {
+            let mut tx = c.transaction().map_err(db)?;
+            let head: Option<Vec<u8>> = tx
+                .query_opt(
+                    "SELECT value FROM coffre.records WHERE key = $1 FOR UPDATE",
+                    &[&state_key],
+                )
+                .map_err(db)?
+                .map(|r| r.get(0));
+            if head.as_deref() != Some(state_before) {
+                return Ok(Err(Error::Busy(msg!("database-vault-moved"))));
+            }
+            if let Some((at, bytes)) = lines {
+                let stmt = tx
+                    .prepare("INSERT INTO coffre.audit_log (byte_offset, line) VALUES ($1, $2)")
+                    .map_err(db)?;
+                let mut off = at;
+                for line in bytes.split_inclusive(|b| *b == b'\n') {
+                    tx.execute(&stmt, &[&(off as i64), &line]).map_err(db)?;
+                    off += line.len() as u64;
+                }
+            }
+            if let Some((at, bytes)) = checkpoint {
+                tx.execute(
+                    "INSERT INTO coffre.checkpoint_log (byte_offset, note) VALUES ($1, $2)",
+                    &[&(at as i64), &bytes],
+                )
+                .map_err(db)?;
+            }
+            apply_ops(&mut tx, ops)?;
+            tx.execute(
+                "UPDATE coffre.records SET value = $2 WHERE key = $1",
+                &[&state_key, &state_after],
+            )
+            .map_err(db)?;
+            Ok(tx.commit().map_err(db))
+        });
+        match attempt {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(Error::Busy(m))) => Err(Error::Busy(m)),
+            Ok(Err(e)) | Err(e) => {
+                // Did it commit? The `as` record tells, once reconnected.
+                let now = self.with_client(|c| {
+                    Ok(c.query_opt(
+                        "SELECT value FROM coffre.records WHERE key = $1",
+                        &[&state_key],
+                    )
+                    .map_err(db)?
+                    .map(|r| r.get::<_, Vec<u8>>(0)))
+                });
+                match now {
+                    Ok(Some(v)) if v == state_after => Ok(()),
+                    _ => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Rewrites whole lines of the audit log in place (an audit prune) and
+    /// applies `ops`, in one transaction.
+    pub fn rewrite_lines(&self, lines: &[(u64, Vec<u8>)], ops: &[Op]) -> Result<()> {
+        self.with_client(|c| {
+            let mut tx = c.transaction().map_err(db)?;
+            for (at, bytes) in lines {
+                let mut off = *at;
+                for line in bytes.split_inclusive(|b| *b == b'\n') {
+                    let n = tx
+                        .execute(
+                            "UPDATE coffre.audit_log SET line = $2 \
+                             WHERE byte_offset = $1 AND length(line) = length($2)",
+                            &[&(off as i64), &line],
+                        )
+                        .map_err(db)?;
+                    if n != 1 {
+                        return Err(Error::Integrity(msg!("audit-log-does-end-where-recorded")));
+                    }
+                    off += line.len() as u64;
+                }
+            }
+            apply_ops(&mut tx, ops)?;
+            tx.commit().map_err(db)
+        })
+    }
+
+    /// A dossier's erasure key, if stored.
+    pub fn erasure_key(&self, dossier: &str) -> Result<Option<Vec<u8>>> {
+        self.with_client(|c| {
+            Ok(c.query_opt(
+                "SELECT key FROM coffre.erasure_keys WHERE dossier = $1",
+                &[&dossier],
+            )
+            .map_err(db)?
+            .map(|r| r.get(0)))
+        })
+    }
+
+    /// Stores a new dossier's erasure key (refused if one exists).
+    pub fn create_erasure_key(&self, dossier: &str, key: &[u8]) -> Result<()> {
+        self.with_client(|c| {
+            c.execute(
+                "INSERT INTO coffre.erasure_keys (dossier, key) VALUES ($1, $2)",
+                &[&dossier, &key],
+            )
+            .map_err(db)
+            .map(|_| ())
+        })
+    }
+
+    /// Deletes a dossier's erasure key, then has the table's dead rows
+    /// reclaimed (`VACUUM`), so the key's bytes leave the table's pages.
+    pub fn destroy_erasure_key(&self, dossier: &str) -> Result<()> {
+        self.with_client(|c| {
+            c.execute(
+                "UPDATE coffre.erasure_keys SET key = '\\x00' WHERE dossier = $1",
+                &[&dossier],
+            )
+            .map_err(db)?;
+            c.execute(
+                "DELETE FROM coffre.erasure_keys WHERE dossier = $1",
+                &[&dossier],
+            )
+            .map_err(db)?;
+            c.batch_execute("VACUUM coffre.erasure_keys").map_err(db)
+        })
+    }
+
+    /// Reclaims the space of rewritten or deleted rows of every table, so
+    /// that content an audit prune or an erasure removed leaves the tables'
+    /// files (`VACUUM FULL`). The write-ahead log and backups keep it until
+    /// they are recycled (see `docs/deployment.md`).
+    pub fn vacuum(&self) -> Result<()> {
+        self.with_client(|c| {
+            c.batch_execute(
+                "VACUUM FULL coffre.audit_log; VACUUM FULL coffre.records; \
+                 VACUUM FULL coffre.erasure_keys",
+            )
+            .map_err(db)
+        })
+    }
+}
+
+fn apply_ops(tx: &mut postgres::Transaction<'_>, ops: &[Op]) -> Result<()> {
+    if ops.is_empty() {
+        return Ok(());
+    }
+    let put = tx
+        .prepare(
+            "INSERT INTO coffre.records (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        )
+        .map_err(db)?;
+    let remove = tx
+        .prepare("DELETE FROM coffre.records WHERE key = $1")
+        .map_err(db)?;
+    for op in ops {
+        match op {
+            Op::Put(k, v) => tx.execute(&put, &[k, v]).map_err(db)?,
+            Op::Remove(k) => tx.execute(&remove, &[k]).map_err(db)?,
+        };
+    }
+    Ok(())
+}
+
+/// The first key after every key that starts with `prefix` (`None`: no bound).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// The vault's records in `coffre.records`.
+#[derive(Debug)]
+pub struct PgStore {
+    pg: Arc<PgVault>,
+}
+
+impl PgStore {
+    /// The records of the vault behind `pg`.
+    pub fn new(pg: Arc<PgVault>) -> Self {
+        PgStore { pg }
+    }
+}
+
+impl Store for PgStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.pg.with_client(|c| {
+            Ok(
+                c.query_opt("SELECT value FROM coffre.records WHERE key = $1", &[&key])
+                    .map_err(db)?
+                    .map(|r| r.get(0)),
+            )
+        })
+    }
+
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.scan_prefix_page(prefix, None, usize::MAX)
+    }
+
+    fn commit(&self, batch: Batch) -> Result<()> {
+        self.pg.with_client(|c| {
+            let mut tx = c.transaction().map_err(db)?;
+            apply_ops(&mut tx, &batch.ops)?;
+            tx.commit().map_err(db)
+        })
+    }
+
+    fn apply(&self, batch: Batch) -> Result<()> {
+        self.commit(batch)
+    }
+
+    fn for_each(&self, f: Visitor<'_>) -> Result<()> {
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = self.scan_prefix_page(b"", after.as_deref(), 1024)?;
+            let Some((last, _)) = page.last() else {
+                return Ok(());
+            };
+            after = Some(last.clone());
+            for (k, v) in &page {
+                f(k, v)?;
+            }
+        }
+    }
+
+    fn scan_prefix_page(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let from: &[u8] = match after {
+            Some(a) if a >= prefix => a,
+            _ => prefix,
+        };
+        let strict = after.is_some_and(|a| a >= prefix);
+        let end = prefix_end(prefix);
+        let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
+        self.pg.with_client(|c| {
+            let rows = c
+                .query(
+                    "SELECT key, value FROM coffre.records \
+                     WHERE (key > $1 OR (NOT $2 AND key = $1)) \
+                       AND ($3::bytea IS NULL OR key < $3) \
+                     ORDER BY key LIMIT $4",
+                    &[&from, &strict, &end, &limit],
+                )
+                .map_err(db)?;
+            Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+        })
+    }
+}
+
+/// One of the vault's logs in a table: `coffre.audit_log` (a row per line)
+/// or `coffre.checkpoint_log` (a row per checkpoint), keyed by byte offset.
+#[derive(Debug)]
+pub struct PgLog {
+    pg: Arc<PgVault>,
+    table: &'static str,
+    column: &'static str,
+}
+
+impl PgLog {
+    /// The audit log's lines.
+    pub fn audit(pg: Arc<PgVault>) -> Self {
+        PgLog {
+            pg,
+            table: "coffre.audit_log",
+            column: "line",
+        }
+    }
+
+    /// The signed checkpoints.
+    pub fn checkpoints(pg: Arc<PgVault>) -> Self {
+        PgLog {
+            pg,
+            table: "coffre.checkpoint_log",
+            column: "note",
+        }
+    }
+}
+
+impl LogMedium for PgLog {
+    fn len(&self) -> Result<u64> {
+        let q = format!(
+            "SELECT byte_offset + length({c}) FROM {t} ORDER BY byte_offset DESC LIMIT 1",
+            c = self.column,
+            t = self.table
+        );
+        self.pg.with_client(|c| {
+            Ok(c.query_opt(q.as_str(), &[])
+                .map_err(db)?
+                .map_or(0, |r| r.get::<_, i64>(0).max(0) as u64))
+        })
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let start = offset as i64;
+        let end = offset.saturating_add(buf.len() as u64).min(i64::MAX as u64) as i64;
+        let q = format!(
+            "SELECT byte_offset, {c} FROM {t} \
+             WHERE byte_offset >= coalesce((SELECT max(byte_offset) FROM {t} WHERE byte_offset <= $1), 0) \
+               AND byte_offset < $2 ORDER BY byte_offset",
+            c = self.column,
+            t = self.table
+        );
+        let rows = self
+            .pg
+            .with_client(|c| c.query(q.as_str(), &[&start, &end]).map_err(db))?;
+        let mut n = 0usize;
+        let mut at = offset;
+        for r in rows {
+            let off = r.get::<_, i64>(0) as u64;
+            let bytes: Vec<u8> = r.get(1);
+            if off > at {
+                // A gap between rows: the table was edited.
+                return Err(Error::Integrity(msg!(
+                    "holds-bytes-where-least-written-before",
+                    into_owned = self.table.to_string(),
+                    len = at,
+                    offset = off
+                )));
+            }
+            let skip = (at - off) as usize;
+            if skip >= bytes.len() {
+                continue;
+            }
+            let take = (bytes.len() - skip).min(buf.len() - n);
+            buf[n..n + take].copy_from_slice(&bytes[skip..skip + take]);
+            n += take;
+            at += take as u64;
+            if n == buf.len() {
+                break;
+            }
+        }
+        Ok(n)
+    }
+
+    fn write_at(&self, offset: u64, bytes: &[u8]) -> Result<()> {
+        let len = self.len()?;
+        if offset > len {
+            return Err(Error::Integrity(msg!(
+                "holds-bytes-where-least-written-before",
+                into_owned = self.table.to_string(),
+                len = len,
+                offset = offset
+            )));
+        }
+        let q = format!(
+            "INSERT INTO {t} (byte_offset, {c}) VALUES ($1, $2) \
+             ON CONFLICT (byte_offset) DO UPDATE SET {c} = EXCLUDED.{c}",
+            c = self.column,
+            t = self.table
+        );
+        self.pg.with_client(|c| {
+            c.execute(q.as_str(), &[&(offset as i64), &bytes])
+                .map_err(db)
+                .map(|_| ())
+        })
+    }
+
+    fn truncate(&self, len: u64) -> Result<()> {
+        let q = format!("DELETE FROM {t} WHERE byte_offset >= $1", t = self.table);
+        self.pg.with_client(|c| {
+            c.execute(q.as_str(), &[&(len as i64)])
+                .map_err(db)
+                .map(|_| ())
+        })
+    }
+
+    fn sync(&self) -> Result<()> {
+        // Every write is a committed transaction (synchronous_commit = on).
+        Ok(())
+    }
+
+    fn name(&self) -> String {
+        self.table.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_end_is_the_first_key_after_the_prefix() {
+        assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_end(b"a\xff"), Some(b"b".to_vec()));
+        assert_eq!(prefix_end(b"\xff\xff"), None);
+        assert_eq!(prefix_end(b""), None);
+    }
+
+    #[test]
+    fn urls_are_shown_without_password_or_parameters() {
+        assert_eq!(
+            display("postgres://coffre:s3cret@db.example:5432/vault?sslmode=verify-full"),
+            "postgres://coffre@db.example:5432/vault"
+        );
+        assert_eq!(
+            display("postgresql:///vault?host=/tmp"),
+            "postgresql:///vault"
+        );
+        assert!(is_url("postgres://x") && is_url("postgresql://x") && !is_url("/srv/coffre"));
+    }
+
+    #[test]
+    fn unknown_ssl_modes_are_refused() {
+        assert!(matches!(
+            parse("postgres://h/db?sslmode=allow"),
+            Err(Error::Usage(_))
+        ));
+        assert!(parse("postgres:///db?host=/run/postgresql").is_ok());
+    }
+}
