@@ -88,6 +88,7 @@ impl<'v> Session<'v> {
     /// last checkpoint) added entries. Runs again automatically when the session
     /// is dropped; call it to see errors.
     pub fn checkpoint(&mut self) -> Result<Option<Checkpoint>> {
+        let _turn = self.vault.begin()?;
         let c = self.vault.checkpoint(&self.signer, &self.me.id)?;
         if c.is_some() {
             // What this member's coffre verified, for their next unlock.

@@ -1,0 +1,417 @@
+//! A vault in PostgreSQL, against a real server the tests start themselves
+//! (`util::pg`): the database administrator edits rows with `psql` and every
+//! edit is detected (exit 5, naming what); four processes write at once, then
+//! again with one of them killed and the server crashed in the middle, and the
+//! log stays one verified line with every acknowledged change in it, once.
+
+mod util;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use coffre::store::records::{decode, encode, StaffRecord};
+use serde_json::Value;
+use util::{pg, TestVault};
+
+/// The crash test stops the whole server: it runs alone.
+static SERVER_USE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn serial() -> std::sync::RwLockReadGuard<'static, ()> {
+    SERVER_USE.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A vault in its own database with a director, a doctor and an educator,
+/// one dossier whose team is the doctor, and two medical notes.
+fn setup() -> (TestVault, String, String, String) {
+    let mut v = TestVault::in_postgres("IME Les Tilleuls", "dir.martin", "Claire Martin");
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    v.add_staff("e.petit", "Élise Petit", "educateur-specialise", true);
+    let admin = v.admin.clone();
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    v.team_add(&admin, &d, "dr.leroy");
+    let e1 = v.add_entry("dr.leroy", &d, "medical", &["text=Première note"]);
+    let e2 = v.add_entry("dr.leroy", &d, "medical", &["text=Seconde note"]);
+    v.verify().expect_code(0, "untouched vault verifies");
+    v.as_user("dr.leroy", &["dossier", "show", &d])
+        .expect_code(0, "untouched dossier reads");
+    (v, d, e1, e2)
+}
+
+fn db(v: &TestVault) -> &str {
+    v.database.as_deref().expect("a vault in PostgreSQL")
+}
+
+/// `key` as a PostgreSQL bytea literal.
+fn key(k: &str) -> String {
+    format!("'\\x{}'::bytea", hex::encode(k.as_bytes()))
+}
+
+#[test]
+fn nothing_in_the_database_is_plaintext() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    let dump = pg::psql(
+        db(&v),
+        "SELECT encode(key, 'escape') || ' ' || encode(value, 'escape') FROM coffre.records \
+         UNION ALL SELECT encode(line, 'escape') FROM coffre.audit_log \
+         UNION ALL SELECT encode(note, 'escape') FROM coffre.checkpoint_log",
+    );
+    assert!(
+        dump.contains(&d),
+        "the dump is the vault's (names the dossier id)"
+    );
+    for secret in [
+        "Première note",
+        "Seconde note",
+        "Lucas Exemple",
+        "Camille Leroy",
+        "IME Les Tilleuls",
+        "dr.leroy-passphrase",
+    ] {
+        assert!(!dump.contains(secret), "{secret:?} is in the database");
+    }
+}
+
+#[test]
+fn a_profession_changed_with_sql_grants_nothing() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    // The database administrator, who knows the record format, makes the
+    // educator a doctor.
+    let k = key("s/e.petit");
+    let hex_value = pg::psql(
+        db(&v),
+        &format!("SELECT encode(value, 'hex') FROM coffre.records WHERE key = {k}"),
+    );
+    let bytes = hex::decode(hex_value.trim()).unwrap();
+    let mut record: StaffRecord = decode(&bytes, "staff").unwrap();
+    assert_eq!(record.profession, "educateur-specialise");
+    record.profession = "medecin".into();
+    pg::psql(
+        db(&v),
+        &format!(
+            "UPDATE coffre.records SET value = '\\x{}'::bytea WHERE key = {k}",
+            hex::encode(encode(&record).unwrap())
+        ),
+    );
+    let r = v.as_user("dr.leroy", &["dossier", "show", &d]);
+    r.expect_code(5, "the doctor's read after the forgery");
+    assert!(
+        r.stderr.contains("s/e.petit"),
+        "names the record: {}",
+        r.stderr
+    );
+    let r = v.as_user("e.petit", &["dossier", "show", &d]);
+    r.expect_code(5, "the educator's read after the forgery");
+    let wraps = pg::psql(
+        db(&v),
+        "SELECT count(*) FROM coffre.records WHERE key::text LIKE '%' AND \
+         position('e.petit'::bytea in key) > 0 AND position('medical'::bytea in key) > 0",
+    );
+    assert_eq!(
+        wraps.trim(),
+        "0",
+        "no medical key was wrapped to the educator"
+    );
+}
+
+#[test]
+fn a_care_team_row_added_with_sql_is_refused() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    pg::psql(
+        db(&v),
+        &format!(
+            "INSERT INTO coffre.records (key, value) \
+             SELECT {}, value FROM coffre.records WHERE key = {}",
+            key(&format!("t/{d}/e.petit")),
+            key(&format!("t/{d}/dr.leroy"))
+        ),
+    );
+    let r = v.as_user("e.petit", &["dossier", "show", &d]);
+    r.expect_code(5, "the educator's read outside the team");
+    assert!(r.stderr.contains(&format!("t/{d}/e.petit")), "{}", r.stderr);
+}
+
+#[test]
+fn an_entry_removed_from_the_listing_is_detected() {
+    let _one = serial();
+    let (v, d, e1, _) = setup();
+    pg::psql(
+        db(&v),
+        &format!(
+            "DELETE FROM coffre.records WHERE key = {}",
+            key(&format!("de/{d}/{e1}"))
+        ),
+    );
+    let r = v.as_user("dr.leroy", &["dossier", "show", &d]);
+    r.expect_code(5, "a read of the dossier");
+    assert!(r.stderr.contains(&format!("de/{d}")), "{}", r.stderr);
+}
+
+#[test]
+fn an_audit_line_edited_with_sql_is_detected() {
+    let _one = serial();
+    let (v, _, _, _) = setup();
+    // One character of the third line's actor changed, the line still JSON.
+    pg::psql(
+        db(&v),
+        "UPDATE coffre.audit_log SET line = convert_to(\
+            replace(convert_from(line, 'UTF8'), '\"actor\":\"dir.martin\"', '\"actor\":\"dir.martio\"'), 'UTF8') \
+         WHERE byte_offset = (SELECT byte_offset FROM coffre.audit_log ORDER BY byte_offset OFFSET 2 LIMIT 1)",
+    );
+    let r = v.verify();
+    r.expect_code(5, "audit verify after the edit");
+    let r = v.as_user("dr.leroy", &["staff", "list"]);
+    r.expect_code(5, "any command after the edit");
+}
+
+#[test]
+fn the_last_audit_lines_deleted_are_detected() {
+    let _one = serial();
+    let (v, _, _, _) = setup();
+    pg::psql(
+        db(&v),
+        "DELETE FROM coffre.audit_log WHERE byte_offset = \
+         (SELECT max(byte_offset) FROM coffre.audit_log)",
+    );
+    v.verify().expect_code(5, "audit verify after the cut");
+    v.as_user("dr.leroy", &["staff", "list"])
+        .expect_code(5, "a command after the cut");
+}
+
+#[test]
+fn a_line_appended_with_sql_is_refused() {
+    let _one = serial();
+    let (v, _, _, _) = setup();
+    let last = v.audit_lines().pop().unwrap();
+    pg::psql(
+        db(&v),
+        &format!(
+            "INSERT INTO coffre.audit_log (byte_offset, line) SELECT \
+             (SELECT byte_offset + length(line) FROM coffre.audit_log \
+              ORDER BY byte_offset DESC LIMIT 1), convert_to({}, 'UTF8')",
+            format!("'{}\n'", last.replace('\'', "''"))
+        ),
+    );
+    let r = v.as_user("dr.leroy", &["staff", "list"]);
+    r.expect_code(5, "a command after the append");
+    let n = v.audit_lines().len();
+    assert!(
+        r.stderr.contains(&n.to_string()),
+        "names the line: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_checkpoint_edited_with_sql_is_detected() {
+    let _one = serial();
+    let (v, _, _, _) = setup();
+    pg::psql(
+        db(&v),
+        "UPDATE coffre.checkpoint_log SET note = convert_to(\
+            regexp_replace(convert_from(note, 'UTF8'), E'\\n[0-9]+\\n', E'\\n1\\n'), 'UTF8') \
+         WHERE byte_offset = (SELECT max(byte_offset) FROM coffre.checkpoint_log)",
+    );
+    v.verify().expect_code(5, "audit verify after the edit");
+}
+
+#[test]
+fn the_whole_vault_rolled_back_is_detected_against_an_exported_checkpoint() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    let name = db(&v).to_string();
+    // The database administrator keeps a copy, lets the doctor write, then
+    // puts the copy back: the note, its audit lines and every signed record
+    // of where the log ended vanish together.
+    pg::psql(
+        &name,
+        "CREATE TABLE public.r AS SELECT * FROM coffre.records; \
+         CREATE TABLE public.a AS SELECT * FROM coffre.audit_log; \
+         CREATE TABLE public.c AS SELECT * FROM coffre.checkpoint_log",
+    );
+    v.add_entry("dr.leroy", &d, "medical", &["text=Troisième note"]);
+    // What the DPO keeps off the machine: the latest signed checkpoint.
+    let kept = v.root.path().join("kept.checkpoint");
+    v.as_user(
+        "dir.martin",
+        &["audit", "checkpoint", "--out", kept.to_str().unwrap()],
+    )
+    .expect_code(0, "checkpoint export");
+    pg::psql(
+        &name,
+        "TRUNCATE coffre.records, coffre.audit_log, coffre.checkpoint_log; \
+         INSERT INTO coffre.records SELECT * FROM public.r; \
+         INSERT INTO coffre.audit_log SELECT * FROM public.a; \
+         INSERT INTO coffre.checkpoint_log SELECT * FROM public.c",
+    );
+    v.anon(&["audit", "verify", "--since", kept.to_str().unwrap()])
+        .expect_code(5, "verify against the kept checkpoint");
+}
+
+/// Four processes at a time write notes into four dossiers (each writer its
+/// own dossier) and read them back; every acknowledged note is there once.
+fn writers(
+    v: &TestVault,
+    dossiers: &[String],
+    per_writer: usize,
+    chaos: bool,
+) -> BTreeMap<String, Vec<String>> {
+    let acked: Arc<Mutex<BTreeMap<String, Vec<String>>>> = Arc::default();
+    std::thread::scope(|s| {
+        for (w, d) in dossiers.iter().enumerate() {
+            let acked = acked.clone();
+            let v = &v;
+            s.spawn(move || {
+                for i in 0..per_writer {
+                    let text = format!("text=note {w}-{i}");
+                    let r = v.as_user(
+                        "dr.leroy",
+                        &["entry", "add", d, "--kind", "medical", "--field", &text],
+                    );
+                    if r.code == 0 {
+                        acked
+                            .lock()
+                            .unwrap()
+                            .entry(d.clone())
+                            .or_default()
+                            .push(r.single_line());
+                    } else {
+                        assert!(chaos, "writer {w} failed without chaos: {}", r.stderr);
+                        assert!(
+                            r.code == 1 || r.code == 4,
+                            "writer {w}: unexpected exit {}: {}",
+                            r.code,
+                            r.stderr
+                        );
+                    }
+                    if i % 10 == 0 {
+                        let r = v.as_user("dr.leroy", &["dossier", "show", d]);
+                        assert!(chaos || r.code == 0, "read failed: {}", r.stderr);
+                    }
+                }
+            });
+        }
+        if chaos {
+            // Meanwhile: a fifth writer killed in the middle of its changes,
+            // then the server crashed (immediate stop) and started again.
+            let d = dossiers[0].clone();
+            s.spawn(move || {
+                for _ in 0..5 {
+                    let mut child = std::process::Command::new(util::COFFRE)
+                        .args([
+                            "entry",
+                            "add",
+                            &d,
+                            "--kind",
+                            "medical",
+                            "--field",
+                            "text=killed",
+                        ])
+                        .env("COFFRE_VAULT", &v.dir)
+                        .env("COFFRE_USER", "dr.leroy")
+                        .env("COFFRE_PASSPHRASE", v.pass("dr.leroy"))
+                        .env("COFFRE_LANG", "en")
+                        .stdout(std::process::Stdio::null())
+                        .stderr(std::process::Stdio::null())
+                        .spawn()
+                        .unwrap();
+                    std::thread::sleep(std::time::Duration::from_millis(15));
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                pg::restart_immediate();
+            });
+        }
+    });
+    Arc::try_unwrap(acked).unwrap().into_inner().unwrap()
+}
+
+fn check_after(v: &TestVault, dossiers: &[String], acked: &BTreeMap<String, Vec<String>>) {
+    let verify = v.anon(&["audit", "verify", "--json"]);
+    verify.expect_code(0, "audit verify after the writers");
+    assert_eq!(
+        verify.json()["entries"].as_u64(),
+        Some(v.audit_lines().len() as u64),
+        "every line is in the one log"
+    );
+    // The log is linear: numbers 1..n, each once, each line linking to the one before.
+    let seqs: Vec<u64> = v
+        .audit_lines()
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    for d in dossiers {
+        let shown = v
+            .as_user("dr.leroy", &["dossier", "show", d, "--json"])
+            .json();
+        let ids: Vec<String> = shown["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect();
+        let unique: BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "no entry twice in {d}");
+        for id in acked.get(d).into_iter().flatten() {
+            assert!(
+                unique.contains(id),
+                "acknowledged entry {id} missing from {d}"
+            );
+        }
+        let texts: Vec<String> = shown["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["fields"]["text"].as_str().map(str::to_string))
+            .filter(|t| t != "killed")
+            .collect();
+        let unique_texts: BTreeSet<&String> = texts.iter().collect();
+        assert_eq!(
+            unique_texts.len(),
+            texts.len(),
+            "no note written twice in {d}"
+        );
+    }
+}
+
+fn four_dossiers(v: &TestVault) -> Vec<String> {
+    let admin = v.admin.clone();
+    (0..4)
+        .map(|i| {
+            let d = v.create_dossier(&admin, &format!("Personne {i}"), "2010-01-01");
+            v.team_add(&admin, &d, "dr.leroy");
+            d
+        })
+        .collect()
+}
+
+#[test]
+fn four_processes_write_at_once_and_the_log_stays_one() {
+    let _one = serial();
+    let (v, _, _, _) = setup();
+    let dossiers = four_dossiers(&v);
+    let acked = writers(&v, &dossiers, 100, false);
+    assert_eq!(acked.values().map(Vec::len).sum::<usize>(), 400);
+    check_after(&v, &dossiers, &acked);
+}
+
+#[test]
+fn a_killed_writer_and_a_server_crash_lose_nothing_acknowledged() {
+    let _all = SERVER_USE.write().unwrap_or_else(|e| e.into_inner());
+    let (v, _, _, _) = setup();
+    let dossiers = four_dossiers(&v);
+    let acked = writers(&v, &dossiers, 60, true);
+    assert!(
+        acked.values().map(Vec::len).sum::<usize>() > 0,
+        "some writes went through"
+    );
+    check_after(&v, &dossiers, &acked);
+}
