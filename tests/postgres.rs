@@ -415,3 +415,85 @@ fn a_killed_writer_and_a_server_crash_lose_nothing_acknowledged() {
     );
     check_after(&v, &dossiers, &acked);
 }
+
+/// `coffre migrate` moves a folder vault into PostgreSQL: a checkpoint
+/// exported from the folder before still verifies against the database, every
+/// member reads what they read before, and the folder says where it went.
+#[test]
+fn a_folder_vault_moves_into_postgres_with_its_log_intact() {
+    let _one = serial();
+    let mut v = TestVault::new();
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    let admin = v.admin.clone();
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    v.team_add(&admin, &d, "dr.leroy");
+    let e1 = v.add_entry("dr.leroy", &d, "medical", &["text=Avant le déménagement"]);
+    let kept = v.root.path().join("kept.checkpoint");
+    v.as_user(
+        &admin,
+        &["audit", "checkpoint", "--out", kept.to_str().unwrap()],
+    )
+    .expect_code(0, "checkpoint export");
+    let before = v
+        .as_user("dr.leroy", &["dossier", "show", &d, "--json"])
+        .json();
+
+    let name = pg::new_database();
+    let url = pg::url(&name);
+    let r = v.anon(&["migrate", "--to", &url]);
+    r.expect_code(0, "migrate");
+    // Again into the same database: refused, nothing changed.
+    v.anon(&["migrate", "--to", &url])
+        .expect_code(2, "a second move into a vault");
+
+    let mut moved = TestVault::at_database(&v, &name);
+    moved
+        .anon(&["audit", "verify", "--since", kept.to_str().unwrap()])
+        .expect_code(0, "verify --since the checkpoint exported from the folder");
+    let after = moved
+        .as_user("dr.leroy", &["dossier", "show", &d, "--json"])
+        .json();
+    assert_eq!(after["entries"], before["entries"], "the same notes");
+    let e2 = moved.add_entry("dr.leroy", &d, "medical", &["text=Après"]);
+    assert_ne!(e1, e2);
+    moved.add_staff("e.petit", "Élise Petit", "educateur-specialise", true);
+    moved
+        .anon(&["audit", "verify", "--since", kept.to_str().unwrap()])
+        .expect_code(0, "verify after new work in the database");
+    assert!(
+        v.audit_lines()
+            .last()
+            .is_some_and(|l| l.contains("vault.migrate")),
+        "the folder's log says where the vault went"
+    );
+}
+
+/// `coffre backup` of a vault in PostgreSQL restores into another database
+/// (and into a folder), reading the same and verifying.
+#[test]
+fn a_database_vault_backs_up_and_restores_into_a_database() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    let file = v.root.path().join("backup.age");
+    let f = file.to_str().unwrap();
+    v.as_user(&v.admin.clone(), &["backup", "--out", f])
+        .expect_code(0, "backup");
+    let rk = v.recovery.to_str().unwrap().to_string();
+    v.anon(&["backup", "verify", f, "--recovery-key", &rk])
+        .expect_code(0, "backup verify");
+    let name = pg::new_database();
+    let restored = TestVault::at_database(&v, &name);
+    restored
+        .anon(&["restore", f, "--recovery-key", &rk])
+        .expect_code(0, "restore into a database");
+    restored
+        .verify()
+        .expect_code(0, "the restored vault verifies");
+    let a = v
+        .as_user("dr.leroy", &["dossier", "show", &d, "--json"])
+        .json();
+    let b = restored
+        .as_user("dr.leroy", &["dossier", "show", &d, "--json"])
+        .json();
+    assert_eq!(a["entries"], b["entries"]);
+}

@@ -1211,3 +1211,7 @@ database-unreachable = cannot reach database { $database }: { $e }
 database-lock-poisoned = database access stopped by an earlier error; start coffre again
 database-vault-moved = another site changed the vault during this operation; nothing was saved, try again
 database-lines-beyond-recorded-end = table coffre.audit_log holds lines after the recorded end (from entry { $seq } on): they were written with SQL, outside coffre
+migrate-from-folder = --vault must name the folder vault to move (the vault to move into is given with --to)
+cli-migrated = vault { $vault } moved into { $database }: { $records } records, audit log verified ({ $entries } entries, root { $root }); keep the folder { $dir } as an archive or destroy it, do not use it again
+help-migrate = Move a folder vault (--vault DIR) into an empty PostgreSQL database, audit log and checkpoints intact
+help-migrate--to = The database to move into: postgres://USER@HOST/DB?sslmode=verify-full (or ?host=/socket/folder)

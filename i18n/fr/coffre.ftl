@@ -1210,3 +1210,7 @@ database-unreachable = base de données { $database } injoignable : { $e }
 database-lock-poisoned = accès à la base de données interrompu par une erreur antérieure ; relancez coffre
 database-vault-moved = un autre poste a modifié le coffre pendant cette opération ; rien n'a été enregistré, recommencez
 database-lines-beyond-recorded-end = la table coffre.audit_log contient des lignes après la fin enregistrée (à partir de l'entrée { $seq }) : elles ont été écrites en SQL, en dehors de coffre
+migrate-from-folder = --vault doit désigner le dossier du coffre à déplacer (la base de destination se donne avec --to)
+cli-migrated = coffre { $vault } déplacé dans { $database } : { $records } enregistrements, journal d'audit vérifié ({ $entries } entrées, racine { $root }) ; gardez le dossier { $dir } comme archive ou détruisez-le, ne l'utilisez plus
+help-migrate = Déplacer un coffre en dossier (--vault DOSSIER) dans une base PostgreSQL vide, journal d'audit et points de contrôle intacts
+help-migrate--to = La base de destination : postgres://UTILISATEUR@HÔTE/BASE?sslmode=verify-full (ou ?host=/dossier/du/socket)

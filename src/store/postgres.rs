@@ -326,6 +326,89 @@ impl PgVault {
         })
     }
 
+    /// Fills an empty database with a whole vault, in one transaction (an
+    /// interrupted move leaves the database empty): the policy, every record
+    /// `records` yields, the audit log's lines, the checkpoints (one row per
+    /// record) and the erasure keys. Used by `coffre migrate` and by a restore
+    /// into PostgreSQL. Errors: [`Error::Usage`] if the database already
+    /// holds a vault.
+    pub fn import(
+        &self,
+        policy: &str,
+        records: &mut dyn FnMut(&mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()>,
+        audit: &mut dyn std::io::BufRead,
+        checkpoints: &[u8],
+        erasure_keys: &[(String, Vec<u8>)],
+    ) -> Result<()> {
+        if self.holds_vault()? {
+            return Err(Error::Usage(msg!(
+                "already-holds-vault",
+                dir = self.label.clone()
+            )));
+        }
+        self.with_client(|c| {
+            let mut tx = c.transaction().map_err(db)?;
+            tx.batch_execute(CREATE).map_err(db)?;
+            tx.execute(
+                "INSERT INTO coffre.vault (id, policy) VALUES (1, $1)",
+                &[&policy],
+            )
+            .map_err(db)?;
+            let put = tx
+                .prepare("INSERT INTO coffre.records (key, value) VALUES ($1, $2)")
+                .map_err(db)?;
+            records(&mut |k, v| tx.execute(&put, &[&k, &v]).map(|_| ()).map_err(db))?;
+            let line_stmt = tx
+                .prepare("INSERT INTO coffre.audit_log (byte_offset, line) VALUES ($1, $2)")
+                .map_err(db)?;
+            let mut off = 0u64;
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                let n = audit
+                    .read_until(b'\n', &mut line)
+                    .map_err(|e| Error::io(msg!("cannot-read-audit-log"), e))?;
+                if n == 0 {
+                    break;
+                }
+                tx.execute(&line_stmt, &[&(off as i64), &line])
+                    .map_err(db)?;
+                off += n as u64;
+            }
+            let mut at = 0usize;
+            for record in checkpoint_records(checkpoints) {
+                tx.execute(
+                    "INSERT INTO coffre.checkpoint_log (byte_offset, note) VALUES ($1, $2)",
+                    &[&(at as i64), &record],
+                )
+                .map_err(db)?;
+                at += record.len();
+            }
+            for (dossier, key) in erasure_keys {
+                tx.execute(
+                    "INSERT INTO coffre.erasure_keys (dossier, key) VALUES ($1, $2)",
+                    &[dossier, key],
+                )
+                .map_err(db)?;
+            }
+            tx.commit().map_err(db)
+        })
+    }
+
+    /// Every dossier's erasure key (for a backup).
+    pub fn all_erasure_keys(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        self.with_client(|c| {
+            Ok(c.query(
+                "SELECT dossier, key FROM coffre.erasure_keys ORDER BY dossier",
+                &[],
+            )
+            .map_err(db)?
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+        })
+    }
+
     /// The stored policy text.
     pub fn policy(&self) -> Result<String> {
         self.with_client(|c| {
@@ -553,6 +636,26 @@ impl PgVault {
             .map_err(db)
         })
     }
+}
+
+/// The records of a checkpoints file: each ends with an empty line.
+fn checkpoint_records(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'\n' && bytes[i + 1] == b'\n' {
+            out.push(&bytes[start..i + 2]);
+            start = i + 2;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    if start < bytes.len() {
+        out.push(&bytes[start..]);
+    }
+    out
 }
 
 fn apply_ops(tx: &mut postgres::Transaction<'_>, ops: &[Op]) -> Result<()> {
@@ -804,6 +907,15 @@ impl LogMedium for PgLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checkpoint_records_split_after_each_empty_line_and_keep_every_byte() {
+        let text = b"a\nb\n\nc\n\nd\n";
+        let parts = checkpoint_records(text);
+        assert_eq!(parts, vec![&b"a\nb\n\n"[..], &b"c\n\n"[..], &b"d\n"[..]]);
+        assert_eq!(parts.concat(), text.to_vec());
+        assert!(checkpoint_records(b"").is_empty());
+    }
 
     #[test]
     fn prefix_end_is_the_first_key_after_the_prefix() {

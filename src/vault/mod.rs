@@ -73,7 +73,7 @@ pub use records::retention::RetentionItem;
 pub use staff::lifecycle::PendingRotation;
 pub use staff::members::{Approval, NewStaff};
 
-const POLICY_FILE: &str = "policy.toml";
+pub(crate) const POLICY_FILE: &str = "policy.toml";
 const STORE_DIR: &str = "store";
 const AUDIT_FILE: &str = "audit.log";
 const CHECKPOINT_FILE: &str = "checkpoints.log";

@@ -233,6 +233,19 @@ impl TestVault {
         Self::init_at(establishment, admin_id, admin_name, None, Some(db))
     }
 
+    /// The vault `from` moved into database `name` (same staff, passphrases
+    /// and recovery key).
+    pub fn at_database(from: &TestVault, name: &str) -> TestVault {
+        TestVault {
+            root: tempfile::tempdir().expect("tempdir"),
+            dir: PathBuf::from(pg::url(name)),
+            recovery: from.recovery.clone(),
+            admin: from.admin.clone(),
+            passes: from.passes.clone(),
+            database: Some(name.to_string()),
+        }
+    }
+
     #[track_caller]
     fn init_full(
         establishment: &str,

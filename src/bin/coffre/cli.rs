@@ -98,6 +98,13 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         recovery_key: PathBuf,
     },
+    /// Move a folder vault (--vault DIR) into an empty PostgreSQL database, audit
+    /// log and checkpoints intact.
+    Migrate {
+        /// The database to move into.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Build a demonstration establishment with fictitious people and show what each
     /// profession sees.
     Demo {

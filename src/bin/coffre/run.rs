@@ -347,6 +347,19 @@ pub fn run(cli: Cli) -> Res {
                 entries = v.entries
             ))
         }
+        Command::Migrate { to } => {
+            let dir = vault_dir(&cli)?;
+            let m = coffre::vault::upkeep::migrate::migrate(&dir, to)?;
+            out.line(&tr!(
+                "cli-migrated",
+                vault = m.vault_id.clone(),
+                database = coffre::store::postgres::display(to),
+                records = m.records,
+                entries = m.after.entries,
+                root = hex::encode(m.after.root),
+                dir = dir.display().to_string()
+            ))
+        }
         Command::Audit(AuditCmd::Verify { since }) => {
             let since = match since {
                 Some(p) => Some(Checkpoint::parse(&std::fs::read_to_string(p).map_err(
@@ -1128,7 +1141,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 how = how_words
             ))
         }
-        Command::Restore { .. } => Ok(()),
+        Command::Restore { .. } | Command::Migrate { .. } => Ok(()),
         Command::Check { recovery_key } => {
             let recovery = recovery_key
                 .as_deref()

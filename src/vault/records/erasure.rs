@@ -50,6 +50,26 @@ impl Vault {
         sync_dir(&dir)
     }
 
+    /// Every dossier's erasure key of a folder vault, by dossier id.
+    pub(crate) fn folder_erasure_keys(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let dir = self.dir.join(ERASURE_DIR);
+        let mut out = Vec::new();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(Error::io(msg!("cannot-read-erasure-key"), e)),
+        };
+        for e in entries {
+            let e = e.map_err(|e| Error::io(msg!("cannot-read-erasure-key"), e))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let key = std::fs::read(e.path())
+                .map_err(|e| Error::io(msg!("cannot-read-erasure-key"), e))?;
+            out.push((name, key));
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Reads the erasure key of `dossier`.
     pub(crate) fn erasure_key(&self, dossier: &str) -> Result<Key32> {
         let found = match &self.backend {

@@ -105,6 +105,23 @@ fn member(
     Ok(())
 }
 
+/// Copies `limit` bytes of a log (audit or checkpoints) into `out`.
+fn copy_medium(
+    out: &mut dyn Write,
+    m: &dyn crate::store::medium::LogMedium,
+    limit: u64,
+) -> Result<()> {
+    let copied =
+        std::io::copy(&mut crate::store::medium::reader(m).take(limit), out).map_err(io)?;
+    if copied != limit {
+        return Err(Error::Io(msg!(
+            "changed-while-backed-up-2",
+            path = m.name()
+        )));
+    }
+    Ok(())
+}
+
 fn copy_file(out: &mut dyn Write, path: &Path, limit: u64) -> Result<()> {
     let f =
         std::fs::File::open(path).map_err(|e| Error::io(msg!("cannot-read-vault-backup"), e))?;
@@ -142,15 +159,44 @@ impl Vault {
         let state = self.log()?.state().clone();
         let dir = self.dir.clone();
         let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        for name in [POLICY_FILE, CHECKPOINT_FILE] {
-            let p = dir.join(name);
-            let size = len(&p);
-            member(out, name, size, &mut files, &mut |w| copy_file(w, &p, size))?;
+        // The same members whether the vault is a folder or a database: a
+        // backup restores as a folder, or into PostgreSQL.
+        if let crate::vault::Backend::Postgres(pg) = &self.backend {
+            let policy = pg.policy()?;
+            member(
+                out,
+                POLICY_FILE,
+                policy.len() as u64,
+                &mut files,
+                &mut |w| w.write_all(policy.as_bytes()).map_err(io),
+            )?;
+            let cps = self.checkpoints.medium().clone();
+            let size = cps.len()?;
+            member(out, CHECKPOINT_FILE, size, &mut files, &mut |w| {
+                copy_medium(w, cps.as_ref(), size)
+            })?;
+        } else {
+            for name in [POLICY_FILE, CHECKPOINT_FILE] {
+                let p = dir.join(name);
+                let size = len(&p);
+                member(out, name, size, &mut files, &mut |w| copy_file(w, &p, size))?;
+            }
         }
-        let log = dir.join(AUDIT_FILE);
+        let log = self.audit_medium.clone();
         member(out, AUDIT_FILE, state.offset, &mut files, &mut |w| {
-            copy_file(w, &log, state.offset)
+            copy_medium(w, log.as_ref(), state.offset)
         })?;
+        if let crate::vault::Backend::Postgres(pg) = &self.backend {
+            for (n, key) in pg.all_erasure_keys()? {
+                member(
+                    out,
+                    &format!("erasure/{n}"),
+                    key.len() as u64,
+                    &mut files,
+                    &mut |w| w.write_all(&key).map_err(io),
+                )?;
+            }
+        }
         let erasure_dir = dir.join("erasure");
         if let Ok(entries) = std::fs::read_dir(&erasure_dir) {
             let mut names: Vec<String> = entries
@@ -394,6 +440,20 @@ pub fn restore(
     input: &mut dyn Read,
     dir: &Path,
 ) -> Result<(Manifest, crate::audit::VerifySummary)> {
+    if let Some(url) = dir.to_str().filter(|d| crate::store::postgres::is_url(d)) {
+        // Into PostgreSQL: restored as a folder in a private temporary place
+        // (ciphertext, as in any vault folder), moved in, then removed.
+        let scratch = std::env::temp_dir().join(format!(
+            "coffre-restore-{}",
+            hex::encode(crate::crypto::key::random_bytes::<8>()?)
+        ));
+        crate::private_files::create_dir(&scratch)?;
+        let moved = restore(input, &scratch.join("vault"))
+            .and_then(|(m, _)| Ok((m, super::migrate::migrate(&scratch.join("vault"), url)?)));
+        let _ = std::fs::remove_dir_all(&scratch);
+        let (manifest, moved) = moved?;
+        return Ok((manifest, moved.after));
+    }
     let manifest = read_backup(input, Some(dir))?;
     let vault = Vault::open(dir)?;
     if vault.id() != manifest.vault_id {
