@@ -497,3 +497,64 @@ fn a_database_vault_backs_up_and_restores_into_a_database() {
         .json();
     assert_eq!(a["entries"], b["entries"]);
 }
+
+/// Over TCP the connection is TLS and the server's certificate is verified:
+/// its authority (`sslrootcert`) and its name. A server whose certificate
+/// another authority issued, or reached under a name it does not carry, is
+/// refused before anything is sent.
+#[test]
+fn tls_verifies_the_servers_authority_and_name() {
+    let _one = serial();
+    let server = pg::tls_server();
+    let url = |host: &str, ca: &std::path::Path| {
+        format!(
+            "postgres://postgres:s3cr3t-pw@{host}:{}/postgres?sslmode=verify-full&sslrootcert={}",
+            server.port,
+            ca.display()
+        )
+    };
+    let init = |location: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let rk = dir.path().join("rk.txt");
+        util::run_coffre(
+            &[
+                "init",
+                "--establishment",
+                "Site distant",
+                "--admin-id",
+                "dir.martin",
+                "--admin-name",
+                "Claire Martin",
+                "--insecure-fast-kdf",
+                "--recovery-out",
+                rk.to_str().unwrap(),
+            ],
+            &util::Opts {
+                vault: Some(std::path::Path::new(location)),
+                new_pass: Some("dir.martin-passphrase"),
+                ..util::Opts::default()
+            },
+        )
+    };
+    let wrong_ca = init(&url("localhost", &server.other_ca));
+    wrong_ca.expect_code(1, "a certificate from another authority");
+    let wrong_name = init(&url("127.0.0.1", &server.ca));
+    wrong_name.expect_code(1, "a name the certificate does not carry");
+    for r in [&wrong_ca, &wrong_name] {
+        assert!(!r.stderr.contains("s3cr3t-pw"), "password shown: {}", r.stderr);
+    }
+    let ok = init(&url("localhost", &server.ca));
+    ok.expect_code(0, "the right authority and name");
+    assert!(!ok.stdout.contains("s3cr3t-pw") && !ok.stderr.contains("s3cr3t-pw"));
+    let r = util::run_coffre(
+        &["staff", "list"],
+        &util::Opts {
+            vault: Some(std::path::Path::new(&url("localhost", &server.ca))),
+            user: Some("dir.martin"),
+            pass: Some("dir.martin-passphrase"),
+            ..util::Opts::default()
+        },
+    );
+    r.expect_code(0, "staff list over TLS");
+    assert!(r.stdout.contains("Claire Martin"));
+}

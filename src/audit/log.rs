@@ -157,12 +157,26 @@ impl AuditLog {
     /// returned so the caller can index them.
     pub fn open(medium: Medium, recorded: LogState) -> Result<(Self, Vec<Located>)> {
         let len = medium.len()?;
-        Self::open_to(medium, recorded, len)
+        Self::open_to(medium, recorded, len, true)
+    }
+
+    /// [`AuditLog::open`] without repair: a log whose every write is a
+    /// committed transaction (PostgreSQL) has no torn tail, so one found is
+    /// damage to report, never bytes to cut.
+    pub fn open_exact(medium: Medium, recorded: LogState) -> Result<(Self, Vec<Located>)> {
+        let len = medium.len()?;
+        Self::open_to(medium, recorded, len, false)
     }
 
     /// [`AuditLog::open`] reading only up to byte `end`: lines past it are
-    /// another process's, not committed when `end` was read.
-    fn open_to(medium: Medium, recorded: LogState, end: u64) -> Result<(Self, Vec<Located>)> {
+    /// another process's, not committed when `end` was read. `repair`: cut
+    /// an incomplete last line (a file's interrupted write).
+    fn open_to(
+        medium: Medium,
+        recorded: LogState,
+        end: u64,
+        repair: bool,
+    ) -> Result<(Self, Vec<Located>)> {
         let mut len = end;
         let mut file = reader(medium.as_ref());
         if recorded.offset > len {
@@ -191,6 +205,9 @@ impl AuditLog {
             let mut last = [0u8; 1];
             file.seek(SeekFrom::Start(len - 1)).map_err(io)?;
             file.read_exact(&mut last).map_err(io)?;
+            if last[0] != b'\n' && !repair {
+                return Err(Error::Integrity(msg!("audit-log-does-end-where-recorded")));
+            }
             if last[0] != b'\n' {
                 drop(file);
                 len = cut_torn_tail(medium.as_ref(), recorded.offset, len)?;
@@ -272,7 +289,7 @@ impl AuditLog {
             )));
         }
         let (opened, found) =
-            AuditLog::open_to(self.medium.clone(), self.state.clone(), next.offset)?;
+            AuditLog::open_to(self.medium.clone(), self.state.clone(), next.offset, false)?;
         let mut reached = opened.state;
         if reached.size != next.size
             || reached.last_leaf != next.last_leaf

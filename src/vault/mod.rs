@@ -482,7 +482,7 @@ impl Vault {
         let recorded = read_recorded(&store)?;
         let audit_medium: crate::store::medium::Medium =
             std::sync::Arc::new(PgLog::audit(pg.clone()));
-        let (audit, found) = AuditLog::open(audit_medium.clone(), recorded)?;
+        let (audit, found) = AuditLog::open_exact(audit_medium.clone(), recorded)?;
         let clock_reference = audit
             .last_time()
             .ok()

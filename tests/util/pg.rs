@@ -224,3 +224,135 @@ pub fn restart_immediate() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A second server, listening on TCP (127.0.0.1) with TLS only, its
+/// certificate (for the name `localhost`) issued by a throw-away authority;
+/// stopped when dropped.
+pub struct TlsServer {
+    /// The TCP port.
+    pub port: u16,
+    /// The authority that issued the server's certificate (PEM).
+    pub ca: PathBuf,
+    /// An authority that did not (PEM).
+    pub other_ca: PathBuf,
+    root: tempfile::TempDir,
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = as_server(&bin("pg_ctl"))
+            .arg("-D")
+            .arg(self.root.path().join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+fn openssl(args: &[&str], dir: &Path) {
+    let ok = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is needed to make test certificates")
+        .success();
+    assert!(ok, "openssl {args:?} failed");
+}
+
+/// Starts a [`TlsServer`].
+pub fn tls_server() -> TlsServer {
+    let root = tempfile::Builder::new()
+        .prefix("coffre-pg-tls")
+        .tempdir()
+        .expect("tempdir");
+    let dir = root.path();
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    for name in ["ca", "other-ca"] {
+        let mut a = vec!["req", "-x509"];
+        a.extend(ec);
+        a.extend([
+            "-days", "1", "-subj", "/CN=Coffre test authority", "-keyout",
+        ]);
+        let key = format!("{name}.key");
+        let pem = format!("{name}.pem");
+        a.extend([key.as_str(), "-out", pem.as_str()]);
+        openssl(&a, dir);
+    }
+    let mut a = vec!["req"];
+    a.extend(ec);
+    a.extend([
+        "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr",
+    ]);
+    openssl(&a, dir);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        &[
+            "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "1", "-extfile", "ext.cnf", "-out", "server.crt",
+        ],
+        dir,
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    if is_root() {
+        let ok = Command::new("chown")
+            .args(["-R", "postgres:"])
+            .arg(dir)
+            .status()
+            .expect("chown")
+            .success();
+        assert!(ok);
+    }
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let data = dir.join("data");
+    let out = as_server(&bin("initdb"))
+        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-instructions", "-D"])
+        .arg(&data)
+        .output()
+        .expect("initdb");
+    assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(
+        data.join("pg_hba.conf"),
+        "hostssl all all 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 reject\n",
+    )
+    .unwrap();
+    let out = as_server(&bin("pg_ctl"))
+        .arg("-D")
+        .arg(&data)
+        .arg("-o")
+        .arg(format!(
+            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c ssl=on \
+             -c ssl_cert_file={} -c ssl_key_file={}",
+            dir.display(),
+            dir.join("server.crt").display(),
+            dir.join("server.key").display()
+        ))
+        .arg("-l")
+        .arg(dir.join("server.log"))
+        .args(["-w", "start"])
+        .output()
+        .expect("pg_ctl start");
+    assert!(
+        out.status.success(),
+        "TLS server did not start: {}",
+        std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+    );
+    TlsServer {
+        port,
+        ca: dir.join("ca.pem"),
+        other_ca: dir.join("other-ca.pem"),
+        root,
+    }
+}

@@ -79,6 +79,15 @@ fn default_vault_dir() -> Result<PathBuf, Error> {
         .ok_or_else(|| Error::Usage(msg!("data-directory-platform-give-vault-dir")))
 }
 
+/// A vault's location for messages: a folder as it is, a database address
+/// without its password and parameters.
+fn shown(dir: &std::path::Path) -> String {
+    match dir.to_str().filter(|d| coffre::store::postgres::is_url(d)) {
+        Some(url) => coffre::store::postgres::display(url),
+        None => dir.display().to_string(),
+    }
+}
+
 fn vault_dir(cli: &Cli) -> Result<PathBuf, Error> {
     match &cli.vault {
         Some(d) => Ok(d.clone()),
@@ -341,7 +350,7 @@ pub fn run(cli: Cli) -> Res {
             out.line(&tr!(
                 "cli-restored",
                 vault = m.vault_id.clone(),
-                dir = dir.display().to_string(),
+                dir = shown(&dir),
                 taken = m.created.clone(),
                 records = m.records,
                 entries = v.entries
@@ -357,7 +366,7 @@ pub fn run(cli: Cli) -> Res {
                 records = m.records,
                 entries = m.after.entries,
                 root = hex::encode(m.after.root),
-                dir = dir.display().to_string()
+                dir = shown(&dir)
             ))
         }
         Command::Audit(AuditCmd::Verify { since }) => {
@@ -551,7 +560,7 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
     }
     if out.json {
         out.json(&json!({
-            "vault": dir.display().to_string(),
+            "vault": shown(&dir),
             "vault_id": report.vault_id,
             "genesis": report.genesis,
         }))
@@ -559,7 +568,7 @@ fn init(cli: &Cli, a: &crate::cli::InitArgs, out: &mut Out) -> Res {
         out.line(&tr!(
             "cli-vault-created",
             vault = report.vault_id.clone(),
-            dir = dir.display().to_string()
+            dir = shown(&dir)
         ))?;
         out.line(&tr!("cli-genesis", genesis = report.genesis.clone()))
     }
