@@ -28,6 +28,7 @@ use secrecy::SecretString;
 #[path = "../tests/util/library.rs"]
 mod library;
 #[path = "../tests/util/pg.rs"]
+#[allow(dead_code)]
 mod pg;
 
 const PASS: &str = "bench-passphrase";
