@@ -172,7 +172,10 @@ fn main() {
             let text = note(r * 10_000 + i);
             let t = Instant::now();
             plain
-                .execute(&insert, &[&format!("e/{r}/{i}").into_bytes(), &text.into_bytes()])
+                .execute(
+                    &insert,
+                    &[&format!("e/{r}/{i}").into_bytes(), &text.into_bytes()],
+                )
                 .expect("insert");
             w_plain.push(ms(t.elapsed()));
         }
@@ -180,8 +183,12 @@ fn main() {
     // ---- R1: a 100-entry dossier, alternating with a plain 100-row select.
     eprintln!("R1: writing the 100-entry dossier");
     for i in 0..100 {
-        s.add_entry(&dossiers[1], "medical", &[FieldInput::new("text", &note(i))])
-            .expect("write");
+        s.add_entry(
+            &dossiers[1],
+            "medical",
+            &[FieldInput::new("text", &note(i))],
+        )
+        .expect("write");
     }
     let (mut r_vault, mut r_plain) = (Vec::new(), Vec::new());
     for _ in 0..reads {

@@ -541,7 +541,11 @@ fn tls_verifies_the_servers_authority_and_name() {
     let wrong_name = init(&url("127.0.0.1", &server.ca));
     wrong_name.expect_code(1, "a name the certificate does not carry");
     for r in [&wrong_ca, &wrong_name] {
-        assert!(!r.stderr.contains("s3cr3t-pw"), "password shown: {}", r.stderr);
+        assert!(
+            !r.stderr.contains("s3cr3t-pw"),
+            "password shown: {}",
+            r.stderr
+        );
     }
     let ok = init(&url("localhost", &server.ca));
     ok.expect_code(0, "the right authority and name");
@@ -557,4 +561,100 @@ fn tls_verifies_the_servers_authority_and_name() {
     );
     r.expect_code(0, "staff list over TLS");
     assert!(r.stdout.contains("Claire Martin"));
+}
+
+/// An erased dossier's key leaves the database's table: its rows copied
+/// before the erasure (by the DBA) open for no one afterwards.
+#[test]
+fn an_erased_dossiers_key_leaves_the_table() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    let count = |d: &str| {
+        pg::psql(
+            db(&v),
+            &format!("SELECT count(*) FROM coffre.erasure_keys WHERE dossier = '{d}'"),
+        )
+        .trim()
+        .to_string()
+    };
+    assert_eq!(count(&d), "1");
+    v.as_user(
+        &v.admin.clone(),
+        &[
+            "dossier",
+            "erase",
+            &d,
+            "--reason",
+            "demande de la personne (RGPD art. 17)",
+        ],
+    )
+    .expect_code(0, "erase");
+    assert_eq!(count(&d), "0", "the erasure key is gone");
+    let r = v.as_user("dr.leroy", &["dossier", "show", &d]);
+    assert_ne!(r.code, 0, "an erased dossier opened");
+    assert!(r.stderr.contains("erased"), "{}", r.stderr);
+    v.verify().expect_code(0, "the log still verifies");
+}
+
+/// `coffre audit prune` on a vault in PostgreSQL: the old reads keep only
+/// their leaf, in place, no row links their reader to the dossier any more,
+/// and the log verifies, also against a checkpoint exported before.
+#[test]
+fn the_access_trail_is_pruned_in_the_database() {
+    let _one = serial();
+    let mut v = TestVault::in_postgres("IME Les Tilleuls", "dir.martin", "Claire Martin");
+    let lib = util::clock::shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", false);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let d = v.create_dossier("dir.martin", "Jeanne Durand", "1950-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    const TWO_YEARS: i64 = -2 * 365 * 86_400;
+    for _ in 0..3 {
+        v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d])
+            .expect_code(0, "old read");
+    }
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "recent read");
+    let old: Vec<(usize, String)> = v
+        .audit_lines()
+        .into_iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.contains("\"action\":\"dossier.read\"")
+                && l.contains("\"actor\":\"e.petit\"")
+                && l.contains("\"time\":\"2024")
+        })
+        .collect();
+    assert_eq!(old.len(), 3, "three reads two years back");
+    let export = v.root.path().join("before.cp");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
+    let done = v.as_user("p.dpo", &["audit", "prune", "--yes", "--confirm-clock"]);
+    done.expect_code(0, "prune");
+    assert!(done.stdout.contains("pruned 3 entries"), "{}", done.stdout);
+    let now = v.audit_lines();
+    for (i, orig) in &old {
+        assert!(now[*i].starts_with("{\"pruned\":\""), "{}", now[*i]);
+        assert_eq!(now[*i].len(), orig.len(), "a pruned line keeps its length");
+    }
+    let dump = pg::psql(
+        db(&v),
+        "SELECT encode(line, 'escape') FROM coffre.audit_log \
+         UNION ALL SELECT encode(key, 'escape') || encode(value, 'escape') FROM coffre.records",
+    );
+    for (_, orig) in &old {
+        let nonce = orig.split("\"nonce\":\"").nth(1).unwrap()[..32].to_string();
+        assert!(
+            !dump.contains(&nonce),
+            "a pruned line is still in the tables"
+        );
+    }
+    v.verify().expect_code(0, "verify after the prune");
+    v.anon(&["audit", "verify", "--since", export.to_str().unwrap()])
+        .expect_code(0, "verify --since the checkpoint exported before");
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "members still read");
 }

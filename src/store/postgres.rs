@@ -555,8 +555,10 @@ impl PgVault {
         }
     }
 
-    /// Rewrites whole lines of the audit log in place (an audit prune) and
-    /// applies `ops`, in one transaction.
+    /// Rewrites lines of the audit log in place (an audit prune: each piece
+    /// starts a line and keeps its length; a line's newline may be left out)
+    /// and applies `ops`, in one transaction. Errors: [`Error::Integrity`] if
+    /// a piece does not start a line of the table.
     pub fn rewrite_lines(&self, lines: &[(u64, Vec<u8>)], ops: &[Op]) -> Result<()> {
         self.with_client(|c| {
             let mut tx = c.transaction().map_err(db)?;
@@ -565,8 +567,8 @@ impl PgVault {
                 for line in bytes.split_inclusive(|b| *b == b'\n') {
                     let n = tx
                         .execute(
-                            "UPDATE coffre.audit_log SET line = $2 \
-                             WHERE byte_offset = $1 AND length(line) = length($2)",
+                            "UPDATE coffre.audit_log SET line = overlay(line placing $2::bytea from 1) \
+                             WHERE byte_offset = $1 AND length(line) >= length($2::bytea)",
                             &[&(off as i64), &line],
                         )
                         .map_err(db)?;
@@ -629,11 +631,13 @@ impl PgVault {
     /// they are recycled (see `docs/deployment.md`).
     pub fn vacuum(&self) -> Result<()> {
         self.with_client(|c| {
-            c.batch_execute(
-                "VACUUM FULL coffre.audit_log; VACUUM FULL coffre.records; \
-                 VACUUM FULL coffre.erasure_keys",
-            )
-            .map_err(db)
+            // One statement each: several in one call would share an
+            // implicit transaction, where VACUUM cannot run.
+            for table in ["audit_log", "records", "erasure_keys"] {
+                c.batch_execute(&format!("VACUUM FULL coffre.{table}"))
+                    .map_err(db)?;
+            }
+            Ok(())
         })
     }
 }

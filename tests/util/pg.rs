@@ -267,12 +267,22 @@ pub fn tls_server() -> TlsServer {
         .tempdir()
         .expect("tempdir");
     let dir = root.path();
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
     for name in ["ca", "other-ca"] {
         let mut a = vec!["req", "-x509"];
         a.extend(ec);
         a.extend([
-            "-days", "1", "-subj", "/CN=Coffre test authority", "-keyout",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=Coffre test authority",
+            "-keyout",
         ]);
         let key = format!("{name}.key");
         let pem = format!("{name}.pem");
@@ -282,7 +292,12 @@ pub fn tls_server() -> TlsServer {
     let mut a = vec!["req"];
     a.extend(ec);
     a.extend([
-        "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
     ]);
     openssl(&a, dir);
     std::fs::write(
@@ -293,8 +308,21 @@ pub fn tls_server() -> TlsServer {
     .unwrap();
     openssl(
         &[
-            "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-days", "1", "-extfile", "ext.cnf", "-out", "server.crt",
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "server.crt",
         ],
         dir,
     );
@@ -318,11 +346,24 @@ pub fn tls_server() -> TlsServer {
     .unwrap();
     let data = dir.join("data");
     let out = as_server(&bin("initdb"))
-        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-instructions", "-D"])
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-instructions",
+            "-D",
+        ])
         .arg(&data)
         .output()
         .expect("initdb");
-    assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "initdb: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::write(
         data.join("pg_hba.conf"),
         "hostssl all all 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 reject\n",
