@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use coffre::store::records::{decode, encode, StaffRecord};
 use serde_json::Value;
-use util::{pg, TestVault};
+use util::{http, pg, TestVault};
 
 /// The crash test stops the whole server: it runs alone.
 static SERVER_USE: std::sync::RwLock<()> = std::sync::RwLock::new(());
@@ -657,4 +657,68 @@ fn the_access_trail_is_pruned_in_the_database() {
         .expect_code(0, "verify --since the checkpoint exported before");
     v.as_user("e.petit", &["dossier", "show", &d])
         .expect_code(0, "members still read");
+}
+
+/// Two sites, each running `coffre serve` on the same vault, and the CLI
+/// beside them: a note written anywhere shows on the other site's next page,
+/// both sites' reads land in the one log, and a member revoked from one place
+/// is shut out of the other site's open session at its next request.
+#[test]
+fn two_sites_serve_one_vault() {
+    let _one = serial();
+    let (mut v, d, _, _) = setup();
+    v.team_add(&v.admin.clone(), &d, "e.petit");
+    let a = http::Server::start(&v.dir, &v.root.path().join("site-a.log"));
+    let b = http::Server::start(&v.dir, &v.root.path().join("site-b.log"));
+    let page = format!("/dossiers/{d}");
+    let doc_a = http::login(&a.host, "dr.leroy", v.pass("dr.leroy"));
+    let doc_b = http::login(&b.host, "dr.leroy", v.pass("dr.leroy"));
+    let edu_b = http::login(&b.host, "e.petit", v.pass("e.petit"));
+    let (status, _, body) = http::http(&a.host, "GET", &page, &[("Cookie", &doc_a)], "");
+    assert_eq!(
+        status,
+        200,
+        "site A: {}",
+        std::fs::read_to_string(v.root.path().join("site-a.log")).unwrap_or_default()
+    );
+    assert!(!body.contains("Écrite par la ligne de commande"));
+    v.add_entry(
+        "dr.leroy",
+        &d,
+        "medical",
+        &["text=Écrite par la ligne de commande"],
+    );
+    for (host, cookie) in [(&a.host, &doc_a), (&b.host, &doc_b)] {
+        let (status, _, body) = http::http(host, "GET", &page, &[("Cookie", cookie)], "");
+        assert_eq!(status, 200);
+        assert!(
+            body.contains("Écrite par la ligne de commande"),
+            "the other process's note shows on {host}"
+        );
+    }
+    let reads = v
+        .audit_lines()
+        .iter()
+        .filter(|l| {
+            l.contains("\"action\":\"dossier.read\"")
+                && l.contains("\"actor\":\"dr.leroy\"")
+                && l.contains(&format!("\"dossier\":\"{d}\""))
+        })
+        .count();
+    assert!(reads >= 3, "both sites' reads are in the log ({reads})");
+    // Revoked by the director on the command line: the educator's open
+    // session on site B ends at its next request.
+    let (status, _, _) = http::http(&b.host, "GET", &page, &[("Cookie", &edu_b)], "");
+    assert_eq!(status, 200, "the educator reads before");
+    v.as_user(&v.admin.clone(), &["staff", "revoke", "e.petit"])
+        .expect_code(0, "revoke");
+    let (status, _, body) = http::http(&b.host, "GET", &page, &[("Cookie", &edu_b)], "");
+    assert_ne!(
+        status, 200,
+        "a revoked member's session still reads: {body}"
+    );
+    assert!(!body.contains("Première note"));
+    drop((a, b));
+    v.verify().expect_code(0, "one log for all");
+    let _ = &mut v;
 }

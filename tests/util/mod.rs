@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod clock;
+pub mod http;
 pub mod library;
 pub mod pg;
 

@@ -118,9 +118,13 @@ pub(super) fn staff(app: &App, headers: &HeaderMap) -> Result<Handle, Response> 
         Some(h) if h.profession != "person" => {
             // A member revoked, or given another profession, since this
             // session was opened keeps nothing of it: ended, keys zeroized.
-            let current = h.live.lock().is_ok_and(|l| match &l.who {
-                Who::Staff(s) => s.ensure_current().is_ok(),
-                Who::Person(_) => false,
+            // The check may wait for the database (a vault in PostgreSQL):
+            // the worker thread hands its other tasks over meanwhile.
+            let current = tokio::task::block_in_place(|| {
+                h.live.lock().is_ok_and(|l| match &l.who {
+                    Who::Staff(s) => s.ensure_current().is_ok(),
+                    Who::Person(_) => false,
+                })
             });
             if current {
                 return Ok(h);
