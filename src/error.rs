@@ -301,7 +301,18 @@ impl Error {
 
     /// An operating-system error: `context` says what was being done; the OS
     /// error's kind is added to it as the argument `reason`.
+    /// An error of Coffre's own carried through an `io::Error` (a log read
+    /// through [`crate::store::medium::MediumReader`]: a damaged row, a
+    /// database error) comes back out as itself.
     pub(crate) fn io(context: Msg, err: std::io::Error) -> Self {
+        if err.get_ref().is_some_and(|e| e.is::<Error>()) {
+            if let Some(inner) = err.into_inner() {
+                if let Ok(own) = inner.downcast::<Error>() {
+                    return *own;
+                }
+            }
+            return Error::Io(context);
+        }
         Error::Io(context.with(
             "reason",
             Arg::Io {

@@ -466,6 +466,10 @@ fn a_folder_vault_moves_into_postgres_with_its_log_intact() {
             .is_some_and(|l| l.contains("vault.migrate")),
         "the folder's log says where the vault went"
     );
+    // The folder is an archive now: it refuses to open, naming the database.
+    let r = v.as_user("dr.leroy", &["dossier", "show", &d]);
+    r.expect_code(2, "the moved folder");
+    assert!(r.stderr.contains(&name), "{}", r.stderr);
 }
 
 /// `coffre backup` of a vault in PostgreSQL restores into another database
@@ -721,4 +725,209 @@ fn two_sites_serve_one_vault() {
     drop((a, b));
     v.verify().expect_code(0, "one log for all");
     let _ = &mut v;
+}
+
+/// A copy of a read's line slipped inside the bytes of the real one (a row
+/// at an offset in the middle of another), the index pointed at it: every
+/// reader sees the rows must follow one another, so history and verification
+/// both refuse (exit 5) instead of showing a read that never happened.
+#[test]
+fn a_row_slipped_inside_another_is_refused() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    let name = db(&v).to_string();
+    // The doctor's latest read of the dossier, and where it lies.
+    let row = pg::psql(
+        &name,
+        &format!(
+            "SELECT byte_offset, length(line) FROM coffre.audit_log \
+             WHERE position('\"action\":\"dossier.read\"'::bytea in line) > 0 \
+               AND position('\"dossier\":\"{d}\"'::bytea in line) > 0 \
+             ORDER BY byte_offset DESC LIMIT 1"
+        ),
+    );
+    let (off, len) = row.trim().split_once('|').unwrap();
+    let (off, len): (i64, i64) = (off.parse().unwrap(), len.parse().unwrap());
+    // The same line naming the educator, one byte shorter, one byte further.
+    pg::psql(
+        &name,
+        &format!(
+            "INSERT INTO coffre.audit_log (byte_offset, line) \
+             SELECT byte_offset + 1, substring(convert_to(replace(convert_from(line, 'UTF8'), \
+               '\"actor\":\"dr.leroy\",\"profession\":\"medecin\"', \
+               '\"actor\":\"e.petit\",\"profession\":\"medecin\"'), 'UTF8') from 1 for {len} - 2) || '\\x0a'::bytea \
+             FROM coffre.audit_log WHERE byte_offset = {off}"
+        ),
+    );
+    v.verify().expect_code(5, "verify with a slipped row");
+    let r = v.as_user("dr.leroy", &["audit", "history", &d]);
+    assert!(
+        r.code == 5 || r.code == 3,
+        "history: {} {}",
+        r.code,
+        r.stderr
+    );
+    assert!(!r.stdout.contains("e.petit") && !r.stdout.contains("Élise"));
+}
+
+/// The audit index is checked against the log: an entry deleted from it (a
+/// read hidden from the dossier's history) fails `audit verify`; one pointed
+/// at another dossier's line fails the reading instead of showing it.
+#[test]
+fn the_audit_index_is_checked_against_the_log() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    let name = db(&v).to_string();
+    let keys = pg::psql(
+        &name,
+        &format!(
+            "SELECT encode(key, 'escape') FROM coffre.records WHERE key >= 'ax/d/{d}/'::bytea \
+             AND key < 'ax/d/{d}0'::bytea ORDER BY key"
+        ),
+    );
+    let keys: Vec<&str> = keys.lines().filter(|l| !l.is_empty()).collect();
+    assert!(keys.len() > 3, "{keys:?}");
+    // Pointed elsewhere: the dossier's first index entry gets the offset of
+    // its last one.
+    pg::psql(
+        &name,
+        &format!(
+            "UPDATE coffre.records SET value = (SELECT value FROM coffre.records WHERE key = {}) \
+             WHERE key = {}",
+            key(keys[keys.len() - 1]),
+            key(keys[0])
+        ),
+    );
+    let r = v.as_user("dr.leroy", &["audit", "history", &d]);
+    assert!(
+        r.code == 5 || r.code == 3,
+        "history: {} {}",
+        r.code,
+        r.stderr
+    );
+    v.verify()
+        .expect_code(5, "verify with an index entry moved");
+    // Deleted: verify names the dossier's index.
+    pg::psql(
+        &name,
+        &format!("DELETE FROM coffre.records WHERE key = {}", key(keys[0])),
+    );
+    let r = v.verify();
+    r.expect_code(5, "verify with an index entry deleted");
+    assert!(r.stderr.contains(&format!("ax/d/{d}")), "{}", r.stderr);
+}
+
+/// The same check on a folder vault: an index entry deleted from the store.
+#[test]
+fn a_folder_vaults_audit_index_is_checked_too() {
+    let _one = serial();
+    let mut v = TestVault::new();
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    let admin = v.admin.clone();
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    v.team_add(&admin, &d, "dr.leroy");
+    v.add_entry("dr.leroy", &d, "medical", &["text=Une note"]);
+    v.as_user("dr.leroy", &["dossier", "show", &d])
+        .expect_code(0, "read");
+    v.verify().expect_code(0, "untouched");
+    {
+        use coffre::store::{Batch, Store};
+        let store = coffre::store::sled_store::SledStore::open(&v.dir.join("store")).unwrap();
+        let (k, _) = store
+            .scan_prefix(format!("ax/d/{d}/").as_bytes())
+            .unwrap()
+            .into_iter()
+            .next()
+            .unwrap();
+        let mut b = Batch::new();
+        b.remove(k);
+        store.commit(b).unwrap();
+    }
+    let r = v.verify();
+    r.expect_code(5, "verify with an index entry deleted");
+    assert!(r.stderr.contains(&format!("ax/d/{d}")), "{}", r.stderr);
+}
+
+/// Rows a DBA makes NULL (after dropping the column's constraint) are damage
+/// reported with exit 5, never a crash.
+#[test]
+fn null_rows_are_damage_not_a_crash() {
+    let _one = serial();
+    let (v, _, _, _) = setup();
+    pg::psql(
+        db(&v),
+        "ALTER TABLE coffre.records ALTER value DROP NOT NULL; \
+         INSERT INTO coffre.records (key, value) VALUES ('zz', NULL)",
+    );
+    let r = v.as_user(&v.admin.clone(), &["check"]);
+    assert_ne!(r.code, 0, "check passed with a NULL row");
+    pg::psql(
+        db(&v),
+        "ALTER TABLE coffre.audit_log ALTER line DROP NOT NULL; \
+         UPDATE coffre.audit_log SET line = NULL WHERE byte_offset = \
+         (SELECT max(byte_offset) FROM coffre.audit_log)",
+    );
+    let r = v.as_user("dr.leroy", &["staff", "list"]);
+    r.expect_code(5, "a command with a NULL line");
+}
+
+/// Holding an advisory lock — what any account that may connect can do —
+/// does not stop the vault: its turn is a row lock only its owner can take.
+#[test]
+fn an_account_that_merely_connects_cannot_stop_the_vault() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    let name = db(&v).to_string();
+    pg::psql(&name, "CREATE ROLE nobody LOGIN");
+    let mut holder = std::process::Command::new(pg::bin("psql"))
+        .arg("-h")
+        .arg(&pg::server().socket)
+        .args(["-U", "nobody", "-d", &name, "-X", "-q", "-c"])
+        .arg(
+            "SELECT pg_advisory_lock(x'636f66667265'::bigint); \
+             SELECT 1 FROM coffre.vault FOR UPDATE; SELECT pg_sleep(20)",
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let t = std::time::Instant::now();
+    v.as_user("dr.leroy", &["dossier", "show", &d])
+        .expect_code(0, "a read while another account holds locks");
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    let _ = holder.kill();
+    let _ = holder.wait();
+}
+
+/// After an erasure, the erasure key's bytes are gone from the table's file
+/// on the database server's disk, not only from what SQL shows.
+#[test]
+fn an_erased_key_leaves_the_tables_file() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    let name = db(&v).to_string();
+    let key_hex = pg::psql(
+        &name,
+        &format!("SELECT encode(key, 'hex') FROM coffre.erasure_keys WHERE dossier = '{d}'"),
+    );
+    let key_bytes = hex::decode(key_hex.trim()).unwrap();
+    let file = || {
+        let rel = pg::psql(&name, "SELECT pg_relation_filepath('coffre.erasure_keys')");
+        pg::psql(&name, "CHECKPOINT");
+        std::fs::read(pg::data_dir().join(rel.trim())).unwrap_or_default()
+    };
+    assert!(
+        util::contains_bytes(&file(), &key_bytes),
+        "the key is in the file before"
+    );
+    v.as_user(
+        &v.admin.clone(),
+        &["dossier", "erase", &d, "--reason", "demande de la personne"],
+    )
+    .expect_code(0, "erase");
+    assert!(
+        !util::contains_bytes(&file(), &key_bytes),
+        "the key stays in the table's file"
+    );
 }

@@ -1215,3 +1215,9 @@ migrate-from-folder = --vault must name the folder vault to move (the vault to m
 cli-migrated = vault { $vault } moved into { $database }: { $records } records, audit log verified ({ $entries } entries, root { $root }); keep the folder { $dir } as an archive or destroy it, do not use it again
 help-migrate = Move a folder vault (--vault DIR) into an empty PostgreSQL database, audit log and checkpoints intact
 help-migrate--to = The database to move into: postgres://USER@HOST/DB?sslmode=verify-full (or ?host=/socket/folder)
+database-check-failed-restart = a check of the vault in the database failed earlier in this process; nothing more is done until coffre is started again (which verifies everything again)
+database-busy = the vault is busy: another process has held it for more than 30 seconds; try again
+vault-moved-to-database = this folder vault was moved into { $database } (coffre migrate): use that address; the folder is kept as an archive (remove its file `moved` to open it again, and never use both)
+database-row-damaged = a row of { $table } is damaged or out of place (changed with SQL, outside coffre)
+audit-index-points-elsewhere = the audit index record { $record } points at another entry (changed outside coffre)
+audit-index-disagrees-with-log = the audit index { $record } holds { $found } entries where the log has { $want } (entries removed or added outside coffre)

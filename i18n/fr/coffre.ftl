@@ -1214,3 +1214,9 @@ migrate-from-folder = --vault doit désigner le dossier du coffre à déplacer (
 cli-migrated = coffre { $vault } déplacé dans { $database } : { $records } enregistrements, journal d'audit vérifié ({ $entries } entrées, racine { $root }) ; gardez le dossier { $dir } comme archive ou détruisez-le, ne l'utilisez plus
 help-migrate = Déplacer un coffre en dossier (--vault DOSSIER) dans une base PostgreSQL vide, journal d'audit et points de contrôle intacts
 help-migrate--to = La base de destination : postgres://UTILISATEUR@HÔTE/BASE?sslmode=verify-full (ou ?host=/dossier/du/socket)
+database-check-failed-restart = une vérification du coffre dans la base a échoué plus tôt dans ce processus ; plus rien n'est fait avant de relancer coffre (qui revérifie tout)
+database-busy = le coffre est occupé : un autre processus le tient depuis plus de 30 secondes ; recommencez
+vault-moved-to-database = ce coffre en dossier a été déplacé dans { $database } (coffre migrate) : utilisez cette adresse ; le dossier est gardé comme archive (supprimez son fichier `moved` pour l'ouvrir à nouveau, et n'utilisez jamais les deux)
+database-row-damaged = une ligne de { $table } est abîmée ou déplacée (modifiée en SQL, en dehors de coffre)
+audit-index-points-elsewhere = l'enregistrement { $record } de l'index d'audit désigne une autre entrée (modifié en dehors de coffre)
+audit-index-disagrees-with-log = l'index d'audit { $record } compte { $found } entrées là où le journal en a { $want } (entrées retirées ou ajoutées en dehors de coffre)

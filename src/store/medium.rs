@@ -57,10 +57,12 @@ pub fn reader(medium: &dyn LogMedium) -> MediumReader<'_> {
 
 impl Read for MediumReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Coffre's own error rides inside the io::Error and comes back out
+        // as itself (`Error::io`): a damaged row stays an integrity failure.
         let n = self
             .medium
             .read_at(self.pos, buf)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
+            .map_err(std::io::Error::other)?;
         self.pos += n as u64;
         Ok(n)
     }
@@ -74,12 +76,7 @@ impl Seek for MediumReader<'_> {
                 return Ok(p);
             }
             SeekFrom::Current(d) => (self.pos, d),
-            SeekFrom::End(d) => (
-                self.medium
-                    .len()
-                    .map_err(|e| std::io::Error::other(e.to_string()))?,
-                d,
-            ),
+            SeekFrom::End(d) => (self.medium.len().map_err(std::io::Error::other)?, d),
         };
         self.pos = base
             .0

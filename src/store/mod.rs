@@ -30,6 +30,10 @@ pub enum Op {
 #[derive(Debug, Default)]
 pub struct Batch {
     pub(crate) ops: Vec<Op>,
+    /// Dossiers whose erasure key goes with this change (a vault in
+    /// PostgreSQL deletes the key's row in the change's transaction; a
+    /// folder vault has destroyed the key's file before).
+    pub(crate) erase: Vec<String>,
 }
 
 impl Batch {

@@ -16,10 +16,10 @@
 //! its audit lines, its checkpoint, its store batch and the log's new state
 //! (the `as` record) commit together or not at all, with
 //! `synchronous_commit = on` (acknowledged = committed). Processes take turns
-//! with a session-level advisory lock held for the span of one operation
-//! ([`PgVault::begin_operation`]); the commit also compares the `as` record
-//! it started from (`SELECT … FOR UPDATE`), so a lost lock can never make two
-//! processes append after the same line.
+//! with the row lock of `coffre.vault`, held on a second connection for the
+//! span of one operation ([`PgVault::begin_operation`]); the commit also
+//! compares the `as` record it started from (`SELECT … FOR UPDATE`), so a
+//! lost lock can never make two processes append after the same line.
 //!
 //! Nothing here trusts the database: every record is checked by the vault as
 //! it checks the files of a folder vault (the database administrator is an
@@ -36,9 +36,6 @@ use crate::store::{Batch, Op, Store, Visitor};
 
 /// Schema of the tables (see the module's documentation).
 pub const SCHEMA: &str = "coffre";
-
-/// The advisory lock key of a Coffre vault ("coffre" in ASCII).
-const LOCK_KEY: i64 = 0x636f_6666_7265;
 
 /// Statements that create an empty vault's tables.
 const CREATE: &str = "
@@ -73,12 +70,25 @@ pub fn is_url(location: &str) -> bool {
 /// `location` without its password and parameters, for messages.
 pub fn display(location: &str) -> String {
     let (scheme, rest) = location.split_once("://").unwrap_or(("postgres", location));
-    let rest = rest.split('?').next().unwrap_or("");
+    // The user information ends at the last `@` (a password may hold `?`,
+    // `/` or `:`); only the user's name before its `:` is kept.
     let rest = match rest.rsplit_once('@') {
         Some((user, host)) => format!("{}@{host}", user.split(':').next().unwrap_or("")),
         None => rest.to_string(),
     };
+    let rest = rest.split('?').next().unwrap_or("");
     format!("{scheme}://{rest}")
+}
+
+/// Column `i` of `row`: a value of an unexpected type or a NULL (a table
+/// altered with SQL) is an integrity failure naming the table, never a panic.
+fn col<'a, T: postgres::types::FromSql<'a>>(
+    row: &'a postgres::Row,
+    i: usize,
+    table: &str,
+) -> Result<T> {
+    row.try_get(i)
+        .map_err(|_| Error::Integrity(msg!("database-row-damaged", table = table.to_string())))
 }
 
 /// A database error as a Coffre error, without the connection string.
@@ -137,7 +147,9 @@ fn parse(location: &str) -> Result<Target> {
     let mode = mode.unwrap_or_else(|| if unix { "disable" } else { "verify-full" }.into());
     config.connect_timeout(std::time::Duration::from_secs(10));
     config.application_name("coffre");
-    config.options("-c synchronous_commit=on");
+    // Acknowledged = committed on the server; a wait for another process's
+    // turn gives up after 30 s rather than hanging.
+    config.options("-c synchronous_commit=on -c lock_timeout=30000");
     let tls = match mode.as_str() {
         "disable" => {
             config.ssl_mode(postgres::config::SslMode::Disable);
@@ -213,8 +225,17 @@ struct Turn {
 pub struct PgVault {
     target: Target,
     client: Mutex<Option<Client>>,
+    /// A second connection, whose open transaction holds the row lock of
+    /// `coffre.vault` while this process has the vault's turn.
+    turn_client: Mutex<Option<Client>>,
     turn: Mutex<Turn>,
     turn_free: Condvar,
+    /// An erasure deleted a key: the table is rewritten at the end of the
+    /// operation.
+    scrub_due: std::sync::atomic::AtomicBool,
+    /// An audit prune rewrote lines: every table is rewritten at the end of
+    /// the operation.
+    vacuum_due: std::sync::atomic::AtomicBool,
     label: String,
 }
 
@@ -248,8 +269,11 @@ impl PgVault {
         let pg = PgVault {
             target,
             client: Mutex::new(None),
+            turn_client: Mutex::new(None),
             turn: Mutex::new(Turn::default()),
             turn_free: Condvar::new(),
+            scrub_due: std::sync::atomic::AtomicBool::new(false),
+            vacuum_due: std::sync::atomic::AtomicBool::new(false),
             label: display(location),
         };
         pg.with_client(|_| Ok(()))?;
@@ -301,7 +325,7 @@ impl PgVault {
             let row = c
                 .query_one("SELECT to_regclass('coffre.records') IS NOT NULL", &[])
                 .map_err(db)?;
-            Ok(row.get::<_, bool>(0))
+            col::<bool>(&row, 0, "coffre")
         })
     }
 
@@ -403,9 +427,14 @@ impl PgVault {
                 &[],
             )
             .map_err(db)?
-            .into_iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect())
+            .iter()
+            .map(|r| {
+                Ok((
+                    col(r, 0, "coffre.erasure_keys")?,
+                    col(r, 1, "coffre.erasure_keys")?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?)
         })
     }
 
@@ -416,15 +445,19 @@ impl PgVault {
                 .query_opt("SELECT policy FROM coffre.vault WHERE id = 1", &[])
                 .map_err(db)?
                 .ok_or_else(|| Error::Integrity(msg!("vault-s-settings-missing")))?;
-            Ok(row.get::<_, String>(0))
+            col::<String>(&row, 0, "coffre.vault")
         })
     }
 
     /// Takes this process's turn on the vault (reentrant on one thread): waits
-    /// until no other thread of this process holds it, then for the
-    /// database's advisory lock, so that one operation at a time runs on the
-    /// vault across all processes. `first` tells the caller to catch up with
-    /// what other processes committed.
+    /// until no other thread of this process holds it, then for the row lock
+    /// of `coffre.vault` (`SELECT … FOR UPDATE` in a transaction kept open on
+    /// a second connection), so that one operation at a time runs on the
+    /// vault across all processes. Only an account that may update the
+    /// schema's tables can hold that lock (an advisory lock could be taken by
+    /// any account that connects). `first` tells the caller to catch up with
+    /// what other processes committed. Errors: [`Error::Busy`] after 30 s of
+    /// waiting (`lock_timeout`).
     pub fn begin_operation(&self) -> Result<Operation<'_>> {
         let me = std::thread::current().id();
         let mut turn = self
@@ -447,15 +480,34 @@ impl PgVault {
         turn.owner = Some(me);
         turn.depth = 1;
         drop(turn);
+        // From here on, the turn is given back when `op` is dropped.
         let op = Operation {
             pg: self,
             first: true,
         };
-        self.with_client(|c| {
-            c.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-                .map_err(db)
-                .map(|_| ())
-        })?;
+        let mut guard = self
+            .turn_client
+            .lock()
+            .map_err(|_| Error::Io(msg!("database-lock-poisoned")))?;
+        if guard.as_ref().is_none_or(|c| c.is_closed()) {
+            *guard = Some(self.open_client()?);
+        }
+        let c = guard
+            .as_mut()
+            .ok_or_else(|| Error::Io(msg!("database-lock-poisoned")))?;
+        let locked = c
+            .batch_execute("BEGIN")
+            .and_then(|_| c.query_one("SELECT 1 FROM coffre.vault WHERE id = 1 FOR UPDATE", &[]));
+        if let Err(e) = locked {
+            let _ = c.batch_execute("ROLLBACK");
+            return Err(match e.code() {
+                // lock_timeout (30 s): another process holds the vault.
+                Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+                    Error::Busy(msg!("database-busy"))
+                }
+                _ => db(e),
+            });
+        }
         Ok(op)
     }
 
@@ -466,11 +518,38 @@ impl PgVault {
         turn.depth = turn.depth.saturating_sub(1);
         if turn.depth == 0 {
             // A connection lost meanwhile took its lock with it.
-            let _ = self.with_client(|c| {
-                c.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-                    .map_err(db)
-                    .map(|_| ())
-            });
+            if let Ok(mut guard) = self.turn_client.lock() {
+                if let Some(c) = guard.as_mut() {
+                    if c.batch_execute("ROLLBACK").is_err() {
+                        *guard = None;
+                    }
+                }
+            }
+            let all = self
+                .vacuum_due
+                .swap(false, std::sync::atomic::Ordering::SeqCst);
+            let keys = self
+                .scrub_due
+                .swap(false, std::sync::atomic::Ordering::SeqCst);
+            if all || keys {
+                // Best effort: a snapshot older than the change, held by
+                // another process at this moment, keeps the old rows until
+                // the next erasure or prune rewrites the tables again. One
+                // statement each: several in one call would share an
+                // implicit transaction, where VACUUM cannot run.
+                let tables: &[&str] = if all {
+                    &["audit_log", "records", "erasure_keys"]
+                } else {
+                    &["erasure_keys"]
+                };
+                let _ = self.with_client(|c| {
+                    for t in tables {
+                        c.batch_execute(&format!("VACUUM FULL coffre.{t}"))
+                            .map_err(db)?;
+                    }
+                    Ok(())
+                });
+            }
             turn.owner = None;
             self.turn_free.notify_one();
         }
@@ -496,6 +575,7 @@ impl PgVault {
         lines: Option<(u64, &[u8])>,
         checkpoint: Option<(u64, &[u8])>,
         ops: &[Op],
+        erase: &[String],
     ) -> Result<()> {
         let attempt = self.with_client(|c| {
             let mut tx = c.transaction().map_err(db)?;
@@ -505,7 +585,8 @@ impl PgVault {
                     &[&state_key],
                 )
                 .map_err(db)?
-                .map(|r| r.get(0));
+                .map(|r| col(&r, 0, "coffre.records"))
+                .transpose()?;
             if head.as_deref() != Some(state_before) {
                 return Ok(Err(Error::Busy(msg!("database-vault-moved"))));
             }
@@ -527,6 +608,13 @@ impl PgVault {
                 .map_err(db)?;
             }
             apply_ops(&mut tx, ops)?;
+            for dossier in erase {
+                tx.execute(
+                    "DELETE FROM coffre.erasure_keys WHERE dossier = $1",
+                    &[dossier],
+                )
+                .map_err(db)?;
+            }
             tx.execute(
                 "UPDATE coffre.records SET value = $2 WHERE key = $1",
                 &[&state_key, &state_after],
@@ -538,17 +626,42 @@ impl PgVault {
             Ok(Ok(())) => Ok(()),
             Ok(Err(Error::Busy(m))) => Err(Error::Busy(m)),
             Ok(Err(e)) | Err(e) => {
-                // Did it commit? The `as` record tells, once reconnected.
-                let now = self.with_client(|c| {
-                    Ok(c.query_opt(
-                        "SELECT value FROM coffre.records WHERE key = $1",
-                        &[&state_key],
-                    )
-                    .map_err(db)?
-                    .map(|r| r.get::<_, Vec<u8>>(0)))
+                // Did it commit? Once reconnected, the rows tell: the first
+                // of its lines (or its checkpoint) at its offset, byte for
+                // byte — or, for a change without either, the `as` record.
+                let committed = self.with_client(|c| {
+                    let (q, at, bytes) = match (lines, checkpoint) {
+                        (Some((at, b)), _) => (
+                            "SELECT line FROM coffre.audit_log WHERE byte_offset = $1",
+                            at,
+                            b.split_inclusive(|x| *x == b'\n').next().unwrap_or(b),
+                        ),
+                        (None, Some((at, b))) => (
+                            "SELECT note FROM coffre.checkpoint_log WHERE byte_offset = $1",
+                            at,
+                            b,
+                        ),
+                        (None, None) => {
+                            let now: Option<Vec<u8>> = c
+                                .query_opt(
+                                    "SELECT value FROM coffre.records WHERE key = $1",
+                                    &[&state_key],
+                                )
+                                .map_err(db)?
+                                .map(|r| col(&r, 0, "coffre.records"))
+                                .transpose()?;
+                            return Ok(now.as_deref() == Some(state_after));
+                        }
+                    };
+                    let found: Option<Vec<u8>> = c
+                        .query_opt(q, &[&(at as i64)])
+                        .map_err(db)?
+                        .map(|r| col(&r, 0, "coffre.audit_log"))
+                        .transpose()?;
+                    Ok(found.as_deref() == Some(bytes))
                 });
-                match now {
-                    Ok(Some(v)) if v == state_after => Ok(()),
+                match committed {
+                    Ok(true) => Ok(()),
                     _ => Err(e),
                 }
             }
@@ -559,9 +672,27 @@ impl PgVault {
     /// starts a line and keeps its length; a line's newline may be left out)
     /// and applies `ops`, in one transaction. Errors: [`Error::Integrity`] if
     /// a piece does not start a line of the table.
-    pub fn rewrite_lines(&self, lines: &[(u64, Vec<u8>)], ops: &[Op]) -> Result<()> {
+    pub fn rewrite_lines(
+        &self,
+        state_key: &[u8],
+        state: &[u8],
+        lines: &[(u64, Vec<u8>)],
+        ops: &[Op],
+    ) -> Result<()> {
         self.with_client(|c| {
             let mut tx = c.transaction().map_err(db)?;
+            // As in `commit_change`: only on the log this process checked.
+            let head: Option<Vec<u8>> = tx
+                .query_opt(
+                    "SELECT value FROM coffre.records WHERE key = $1 FOR UPDATE",
+                    &[&state_key],
+                )
+                .map_err(db)?
+                .map(|r| col(&r, 0, "coffre.records"))
+                .transpose()?;
+            if head.as_deref() != Some(state) {
+                return Err(Error::Busy(msg!("database-vault-moved")));
+            }
             for (at, bytes) in lines {
                 let mut off = *at;
                 for line in bytes.split_inclusive(|b| *b == b'\n') {
@@ -586,12 +717,13 @@ impl PgVault {
     /// A dossier's erasure key, if stored.
     pub fn erasure_key(&self, dossier: &str) -> Result<Option<Vec<u8>>> {
         self.with_client(|c| {
-            Ok(c.query_opt(
+            c.query_opt(
                 "SELECT key FROM coffre.erasure_keys WHERE dossier = $1",
                 &[&dossier],
             )
             .map_err(db)?
-            .map(|r| r.get(0)))
+            .map(|r| col(&r, 0, "coffre.erasure_keys"))
+            .transpose()
         })
     }
 
@@ -607,38 +739,28 @@ impl PgVault {
         })
     }
 
-    /// Deletes a dossier's erasure key, then has the table's dead rows
-    /// reclaimed (`VACUUM`), so the key's bytes leave the table's pages.
-    pub fn destroy_erasure_key(&self, dossier: &str) -> Result<()> {
-        self.with_client(|c| {
-            c.execute(
-                "UPDATE coffre.erasure_keys SET key = '\\x00' WHERE dossier = $1",
-                &[&dossier],
-            )
-            .map_err(db)?;
-            c.execute(
-                "DELETE FROM coffre.erasure_keys WHERE dossier = $1",
-                &[&dossier],
-            )
-            .map_err(db)?;
-            c.batch_execute("VACUUM coffre.erasure_keys").map_err(db)
-        })
+    /// Rewrites the erasure keys' table into a fresh file (`VACUUM FULL`),
+    /// so that the bytes of keys deleted by an erasure leave its pages (a
+    /// plain `VACUUM` only marks them reusable). Run after the erasure has
+    /// committed.
+    pub fn scrub_erasure_keys(&self) -> Result<()> {
+        // Done when this process gives the turn back: while its transaction
+        // holding the turn is open, the deleted row is still "recently dead"
+        // to PostgreSQL and a rewrite would copy it.
+        self.scrub_due
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
     }
 
     /// Reclaims the space of rewritten or deleted rows of every table, so
     /// that content an audit prune or an erasure removed leaves the tables'
-    /// files (`VACUUM FULL`). The write-ahead log and backups keep it until
-    /// they are recycled (see `docs/deployment.md`).
+    /// files (`VACUUM FULL`), when this process gives the turn back (see
+    /// [`PgVault::scrub_erasure_keys`]). The write-ahead log and backups keep
+    /// it until they are recycled (see `docs/deployment.md`).
     pub fn vacuum(&self) -> Result<()> {
-        self.with_client(|c| {
-            // One statement each: several in one call would share an
-            // implicit transaction, where VACUUM cannot run.
-            for table in ["audit_log", "records", "erasure_keys"] {
-                c.batch_execute(&format!("VACUUM FULL coffre.{table}"))
-                    .map_err(db)?;
-            }
-            Ok(())
-        })
+        self.vacuum_due
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
     }
 }
 
@@ -712,11 +834,10 @@ impl PgStore {
 impl Store for PgStore {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.pg.with_client(|c| {
-            Ok(
-                c.query_opt("SELECT value FROM coffre.records WHERE key = $1", &[&key])
-                    .map_err(db)?
-                    .map(|r| r.get(0)),
-            )
+            c.query_opt("SELECT value FROM coffre.records WHERE key = $1", &[&key])
+                .map_err(db)?
+                .map(|r| col(&r, 0, "coffre.records"))
+                .transpose()
         })
     }
 
@@ -773,7 +894,9 @@ impl Store for PgStore {
                     &[&from, &strict, &end, &limit],
                 )
                 .map_err(db)?;
-            Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+            rows.iter()
+                .map(|r| Ok((col(r, 0, "coffre.records")?, col(r, 1, "coffre.records")?)))
+                .collect()
         })
     }
 }
@@ -814,22 +937,27 @@ impl LogMedium for PgLog {
             c = self.column,
             t = self.table
         );
-        self.pg.with_client(|c| {
-            Ok(c.query_opt(q.as_str(), &[])
-                .map_err(db)?
-                .map_or(0, |r| r.get::<_, i64>(0).max(0) as u64))
-        })
+        self.pg
+            .with_client(|c| match c.query_opt(q.as_str(), &[]).map_err(db)? {
+                None => Ok(0),
+                Some(r) => Ok(col::<i64>(&r, 0, self.table)?.max(0) as u64),
+            })
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
-        let start = offset as i64;
+        let start = offset.min(i64::MAX as u64) as i64;
         let end = offset.saturating_add(buf.len() as u64).min(i64::MAX as u64) as i64;
+        // From the row before the one holding `offset`: every row read must
+        // begin where the one before it ends, so rows overlapping, or one
+        // slipped inside another's bytes, are damage — whatever offset a
+        // reader starts from, it sees the same bytes.
         let q = format!(
             "SELECT byte_offset, {c} FROM {t} \
-             WHERE byte_offset >= coalesce((SELECT max(byte_offset) FROM {t} WHERE byte_offset <= $1), 0) \
+             WHERE byte_offset >= coalesce((SELECT byte_offset FROM {t} WHERE byte_offset <= $1 \
+                                            ORDER BY byte_offset DESC OFFSET 1 LIMIT 1), 0) \
                AND byte_offset < $2 ORDER BY byte_offset",
             c = self.column,
             t = self.table
@@ -837,31 +965,32 @@ impl LogMedium for PgLog {
         let rows = self
             .pg
             .with_client(|c| c.query(q.as_str(), &[&start, &end]).map_err(db))?;
+        let damaged =
+            || Error::Integrity(msg!("database-row-damaged", table = self.table.to_string()));
         let mut n = 0usize;
         let mut at = offset;
-        for r in rows {
-            let off = r.get::<_, i64>(0) as u64;
-            let bytes: Vec<u8> = r.get(1);
-            if off > at {
-                // A gap between rows: the table was edited.
-                return Err(Error::Integrity(msg!(
-                    "holds-bytes-where-least-written-before",
-                    into_owned = self.table.to_string(),
-                    len = at,
-                    offset = off
-                )));
+        let mut expected: Option<u64> = None;
+        for r in &rows {
+            let off: i64 = col(r, 0, self.table)?;
+            let bytes: Vec<u8> = col(r, 1, self.table)?;
+            let off = u64::try_from(off).map_err(|_| damaged())?;
+            match expected {
+                None if off > offset => return Err(damaged()),
+                Some(e) if e != off => return Err(damaged()),
+                _ => {}
             }
-            let skip = (at - off) as usize;
-            if skip >= bytes.len() {
+            if bytes.is_empty() {
+                return Err(damaged());
+            }
+            expected = Some(off + bytes.len() as u64);
+            if off + bytes.len() as u64 <= at || n == buf.len() {
                 continue;
             }
+            let skip = (at - off) as usize;
             let take = (bytes.len() - skip).min(buf.len() - n);
             buf[n..n + take].copy_from_slice(&bytes[skip..skip + take]);
             n += take;
             at += take as u64;
-            if n == buf.len() {
-                break;
-            }
         }
         Ok(n)
     }

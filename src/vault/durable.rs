@@ -41,7 +41,10 @@ pub(super) fn replay(dir: &Path, store: &dyn Store, records: Vec<Record>) -> Res
                 audit_end = audit_end.max(w.offset + w.bytes.len() as u64);
             }
         }
-        store.apply(Batch { ops: record.ops })?;
+        store.apply(Batch {
+            ops: record.ops,
+            erase: Vec::new(),
+        })?;
     }
     Ok(audit_end)
 }
@@ -98,6 +101,7 @@ impl Vault {
         if checkpoint.is_some() {
             next.checkpointed = next.size;
         }
+        let erase = batch.erase;
         let mut ops = batch.ops;
         if let Some(p) = &prepared {
             let mut index = super::PendingIndex::new();
@@ -113,7 +117,11 @@ impl Vault {
             prepared.as_ref().map(|p| (p.offset, p.bytes.as_slice())),
             checkpoint.as_ref().map(|w| (w.offset, w.bytes.as_slice())),
             &ops,
+            &erase,
         )?;
+        if !erase.is_empty() {
+            pg.scrub_erasure_keys()?;
+        }
         if checkpoint.is_some() {
             log.mark_checkpointed();
         }
@@ -210,7 +218,10 @@ impl Vault {
                 }
                 None => Vec::new(),
             };
-            self.store.apply(Batch { ops: record.ops })?;
+            self.store.apply(Batch {
+                ops: record.ops,
+                erase: Vec::new(),
+            })?;
             self.remember_index(&located)?;
             Ok::<_, Error>(located)
         })();
@@ -269,7 +280,12 @@ impl Vault {
                 .filter(|w| w.file == LogFile::Audit)
                 .map(|w| (w.offset, w.bytes))
                 .collect();
-            return pg.rewrite_lines(&lines, &batch.ops);
+            return pg.rewrite_lines(
+                &layout::audit_state(),
+                &encode(log.state())?,
+                &lines,
+                &batch.ops,
+            );
         }
         if self.broken.load(Ordering::SeqCst) {
             return Err(broken());
@@ -288,7 +304,10 @@ impl Vault {
             for w in &record.writes {
                 write_at(&log_path(&self.dir, w.file), w.offset, &w.bytes)?;
             }
-            self.store.apply(Batch { ops: record.ops })
+            self.store.apply(Batch {
+                ops: record.ops,
+                erase: Vec::new(),
+            })
         })();
         applied.map_err(|e| {
             self.broken.store(true, Ordering::SeqCst);

@@ -266,7 +266,7 @@ type PendingIndex = std::collections::BTreeMap<Vec<u8>, Vec<u8>>;
 /// The (entry number, byte offset) pairs of one audit index record: a single
 /// offset (8 bytes, the number in the key) or a group written when the vault
 /// settled (16 bytes per entry: number, then offset).
-fn index_pairs(key: &[u8], value: &[u8], out: &mut Vec<(u64, u64)>) -> Result<()> {
+pub(crate) fn index_pairs(key: &[u8], value: &[u8], out: &mut Vec<(u64, u64)>) -> Result<()> {
     let damaged = || Error::Integrity(msg!("audit-index-damaged"));
     let word =
         |b: &[u8]| -> Result<u64> { Ok(u64::from_be_bytes(b.try_into().map_err(|_| damaged())?)) };
@@ -356,6 +356,14 @@ impl Vault {
             return Err(Error::NotFound(msg!(
                 "vault-create-one-coffre-init-give",
                 dir = dir.display()
+            )));
+        }
+        // A folder moved into a database stays as an archive, refusing to
+        // open: two live copies of one vault would fork its log.
+        if let Ok(to) = std::fs::read_to_string(dir.join(upkeep::migrate::MOVED_FILE)) {
+            return Err(Error::Usage(msg!(
+                "vault-moved-to-database",
+                database = to.trim().to_string()
             )));
         }
         // Modes as found (before this process creates anything), set back to owner only.
@@ -540,19 +548,31 @@ impl Vault {
             return Ok(Turn(None));
         };
         let op = pg.begin_operation()?;
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::Integrity(msg!("database-check-failed-restart")));
+        }
         if op.first {
-            let recorded = read_recorded(self.store.as_ref())?;
-            let mut log = self.log()?;
-            if &recorded != log.state() {
-                let found = log.catch_up(&recorded)?;
-                let end = log.state().offset;
-                let mut guard = self.rights_lock()?;
-                if let Some(v) = guard.as_mut() {
-                    v.catch_up(&self.policy, self.audit_medium.as_ref(), end)?;
+            let caught_up = (|| {
+                let recorded = read_recorded(self.store.as_ref())?;
+                let mut log = self.log()?;
+                if &recorded != log.state() {
+                    log.catch_up(&recorded)?;
+                    let end = log.state().offset;
+                    let mut guard = self.rights_lock()?;
+                    if let Some(v) = guard.as_mut() {
+                        v.catch_up(&self.policy, self.audit_medium.as_ref(), end)?;
+                    }
                 }
-                drop(guard);
-                drop(log);
-                let _ = found;
+                Ok::<_, Error>(())
+            })();
+            if let Err(e) = caught_up {
+                // The log and the register may now disagree: this process
+                // takes nothing more (a server keeps refusing until restarted,
+                // when everything is verified again).
+                if matches!(e, Error::Integrity(_)) {
+                    self.broken.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                return Err(e);
             }
         }
         Ok(Turn(Some(op)))
@@ -699,12 +719,15 @@ impl Vault {
                 since,
             },
         );
-        match (verified, since) {
+        let summary = match (verified, since) {
             (Err(Error::Integrity(m)), Some(s)) => {
                 Err(self.explain_restore(s, &m).unwrap_or(Error::Integrity(m)))
             }
             (other, _) => other,
-        }
+        }?;
+        // The index that histories and exports read through, against the lines.
+        self.check_audit_index()?;
+        Ok(summary)
     }
 
     /// The latest signed checkpoint, to keep off the machine, once the whole
@@ -720,7 +743,7 @@ impl Vault {
 
     /// Byte offsets of the audit entries indexed under a dossier (`'d'`) or actor
     /// (`'a'`), in order: the stored index and the entries not settled yet.
-    pub(crate) fn audit_offsets(&self, kind: char, id: &str) -> Result<Vec<u64>> {
+    pub(crate) fn audit_offsets(&self, kind: char, id: &str) -> Result<Vec<(u64, u64)>> {
         let prefix = layout::audit_index_prefix(kind, id);
         let mut found: Vec<(u64, u64)> = Vec::new();
         // Held across both reads: a settling cannot move entries from the
@@ -738,18 +761,72 @@ impl Vault {
         drop(pending);
         found.sort_unstable();
         found.dedup();
-        Ok(found.into_iter().map(|(_, offset)| offset).collect())
+        Ok(found)
+    }
+
+    /// The entries the index lists under a dossier (`'d'`) or an actor
+    /// (`'a'`) at these (number, offset) pairs, pruned ones left out. Each
+    /// line read must carry the number the index gives and name that dossier
+    /// or actor: an index entry moved to another line (by someone with the
+    /// store) is an integrity failure naming it, never another dossier's
+    /// entry shown or exported.
+    pub(crate) fn indexed_entries(
+        &self,
+        kind: char,
+        id: &str,
+        pairs: &[(u64, u64)],
+    ) -> Result<Vec<audit::AuditEntry>> {
+        let entries = self.log()?.read_indexed(pairs)?;
+        for e in &entries {
+            let names = match kind {
+                'd' => e.dossier.as_deref() == Some(id),
+                _ => e.actor == id,
+            };
+            if !names {
+                return Err(Error::Integrity(msg!(
+                    "audit-index-points-elsewhere",
+                    record = format!("ax/{kind}/{id}/{:016x}", e.seq)
+                )));
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The audit index as stored (and not settled yet) against the log's
+    /// lines: one entry for every unpruned line naming a dossier or an actor
+    /// (see [`audit_trail::index_check`]). Errors: [`Error::Integrity`]
+    /// naming the first dossier or actor whose entries differ.
+    pub(crate) fn check_audit_index(&self) -> Result<()> {
+        let key = audit_trail::index_check::fresh_key()?;
+        let end = self.log()?.state().offset;
+        let mut want = audit_trail::index_check::Tally::new(&key);
+        want.add_log(self.audit_medium.as_ref(), end)?;
+        let mut found = audit_trail::index_check::Tally::new(&key);
+        let pending = self.pending_index()?;
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = self
+                .store
+                .scan_prefix_page(b"ax/", after.as_deref(), 4096)?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            after = Some(last.clone());
+            for (k, v) in &page {
+                found.add_record(k, v)?;
+            }
+        }
+        for (k, v) in pending.iter() {
+            found.add_record(k, v)?;
+        }
+        drop(pending);
+        want.compare(&found)
     }
 
     fn pending_index(&self) -> Result<std::sync::MutexGuard<'_, PendingIndex>> {
         self.pending_index
             .lock()
             .map_err(|_| Error::Io(msg!("audit-index-lock-poisoned")))
-    }
-
-    /// The audit entries at these offsets.
-    pub(crate) fn audit_read_at(&self, offsets: &[u64]) -> Result<Vec<audit::AuditEntry>> {
-        self.log()?.read_at(offsets)
     }
 
     /// Reads audit entries (no permission check: callers go through a session).
@@ -763,8 +840,8 @@ impl Vault {
         let entries = match index {
             None => return self.log()?.scan(filter),
             Some((kind, id)) => {
-                let offsets = self.audit_offsets(kind, id)?;
-                self.log()?.read_at(&offsets)?
+                let pairs = self.audit_offsets(kind, id)?;
+                self.indexed_entries(kind, id, &pairs)?
             }
         };
         Ok(entries.into_iter().filter(|e| filter.matches(e)).collect())

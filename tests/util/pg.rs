@@ -165,6 +165,11 @@ fn psql_raw(socket: &Path, db: &str, sql: &str) -> Result<String, String> {
     }
 }
 
+/// The server's data folder (its files, as the DBA's machine holds them).
+pub fn data_dir() -> PathBuf {
+    server()._root.path().join("data")
+}
+
 /// An empty database of its own; returns its name.
 pub fn new_database() -> String {
     let s = server();

@@ -469,7 +469,7 @@ impl Vault {
     /// before it was opened), the journal is zeroed again and the marker
     /// removed — unless a prune resumed just now made the rewrite due again.
     pub(in crate::vault) fn finish_due_compaction(&self, due: bool, resumed: bool) -> Result<()> {
-        if !due || resumed {
+        if !due || resumed || self.in_database() {
             return Ok(());
         }
         self.settle()?;
@@ -489,7 +489,8 @@ impl Vault {
     /// See [`Vault::close`]. The vault's store is closed afterwards when a
     /// rewrite was due (any later use of it fails).
     pub(in crate::vault) fn compact_if_due(&mut self) -> Result<()> {
-        if !self.ready.load(std::sync::atomic::Ordering::SeqCst) {
+        if !self.ready.load(std::sync::atomic::Ordering::SeqCst) || self.in_database() {
+            // A database's tables were rewritten by the prune itself.
             return Ok(());
         }
         self.settle()?;

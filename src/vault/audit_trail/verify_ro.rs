@@ -166,11 +166,15 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
             count: pending.len(),
         });
         for record in pending {
-            store.apply(Batch { ops: record.ops })?;
+            store.apply(Batch {
+                ops: record.ops,
+                erase: Vec::new(),
+            })?;
         }
     }
     let meta = crate::vault::read_meta(&store)?;
     let recorded = crate::vault::read_recorded(&store)?;
+    let index = store.scan_prefix(b"ax/")?;
     drop(store);
     // As at every open: the policy in force is the one the vault recorded.
     let text = std::fs::read_to_string(dir.join(POLICY_FILE))
@@ -233,6 +237,19 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
         .unwrap_or(Error::Integrity(m)),
         (e, _) => e,
     })?;
+    // The audit index (stored up to the recorded end; the lines after it are
+    // indexed when the vault next settles) against the lines.
+    let key = super::index_check::fresh_key()?;
+    let mut want = super::index_check::Tally::new(&key);
+    want.add_log(
+        &crate::store::medium::FileMedium::new(&audit_path),
+        recorded.offset,
+    )?;
+    let mut found = super::index_check::Tally::new(&key);
+    for (k, v) in &index {
+        found.add_record(k, v)?;
+    }
+    want.compare(&found)?;
     if summary.entries > recorded.size {
         warnings.extend(unrecorded(&audit_path, &recorded, journal_end)?);
     }

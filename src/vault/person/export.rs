@@ -356,9 +356,9 @@ impl Ctx<'_> {
         &self,
         mut f: impl FnMut(&AuditEntry, Option<String>) -> Result<()>,
     ) -> Result<()> {
-        let offsets = self.vault.audit_offsets('d', &self.dossier)?;
-        for chunk in offsets.chunks(256) {
-            for e in self.vault.audit_read_at(chunk)? {
+        let pairs = self.vault.audit_offsets('d', &self.dossier)?;
+        for chunk in pairs.chunks(256) {
+            for e in self.vault.indexed_entries('d', &self.dossier, chunk)? {
                 // The words only once the DPO released them for this dossier.
                 let released = is_released(self.release.as_ref(), &e);
                 let j = e.justification.as_ref().map(|h| {

@@ -108,10 +108,6 @@ impl Vault {
 
     /// Overwrites the erasure key with zeros, syncs, removes it and syncs the folder.
     fn destroy_erasure_key(&self, dossier: &str) -> Result<()> {
-        if let crate::vault::Backend::Postgres(pg) = &self.backend {
-            layout::check_id("dossier", dossier)?;
-            return pg.destroy_erasure_key(dossier);
-        }
         let path = self.erasure_path(dossier)?;
         match OpenOptions::new().write(true).open(&path) {
             Ok(mut f) => {
@@ -141,10 +137,14 @@ impl Vault {
                 .ok_or_else(|| Error::NotFound(msg!("dossier", dossier = dossier)))?,
             "dossier",
         )?;
-        // 1. The erasure key: from here on nothing of the dossier opens.
-        self.destroy_erasure_key(dossier)?;
-        // 2. Then everything that is now useless or tells something.
+        // 1. The erasure key: from here on nothing of the dossier opens. In a
+        // database, its row goes in the same transaction as the rest.
         let mut batch = Batch::new();
+        match &self.backend {
+            crate::vault::Backend::Postgres(_) => batch.erase.push(dossier.to_string()),
+            crate::vault::Backend::Folder { .. } => self.destroy_erasure_key(dossier)?,
+        }
+        // 2. Then everything that is now useless or tells something.
         for prefix in [
             layout::data_key_prefix(dossier),
             layout::person_prefix(dossier),

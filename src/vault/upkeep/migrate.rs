@@ -11,6 +11,10 @@ use crate::error::{Error, Result};
 use crate::store::postgres::{display, is_url, PgVault};
 use crate::vault::{Vault, ADOPTION_ACTOR, POLICY_FILE};
 
+/// The file a moved folder keeps, naming the database it went to (without
+/// password): the folder then refuses to open.
+pub const MOVED_FILE: &str = "moved";
+
 /// Action of the audit entry that records a move (written in the folder
 /// before the copy, so both hold it).
 pub const MIGRATE_ACTION: &str = "vault.migrate";
@@ -32,8 +36,8 @@ pub struct MigrateSummary {
 /// Moves the folder vault at `from` into the empty PostgreSQL database at
 /// `to`, in one transaction (an interruption leaves the database empty and
 /// the folder as it was). The folder is verified first and left in place,
-/// with an entry saying where the vault went: keep it as an archive or
-/// destroy it, but do not use it again (the two would fork).
+/// with an entry saying where the vault went, and a file [`MOVED_FILE`] that
+/// makes it refuse to open (two live copies would fork the log).
 ///
 /// Errors: [`Error::Usage`] if `to` is not a `postgres://` address, `from`
 /// is not a folder vault or the database already holds a vault;
@@ -91,6 +95,16 @@ pub fn migrate(from: &Path, to: &str) -> Result<MigrateSummary> {
     )?;
     drop(audit);
     drop(vault);
+    crate::private_files::options()
+        .write(true)
+        .create_new(true)
+        .open(from.join(MOVED_FILE))
+        .and_then(|mut f| {
+            std::io::Write::write_all(&mut f, format!("{}\n", display(to)).as_bytes())?;
+            f.sync_all()
+        })
+        .map_err(|e| Error::io(msg!("cannot-write-log-file"), e))?;
+    crate::vault::init::sync_dir(from)?;
     let moved = Vault::open(Path::new(to))?;
     let after = moved.verify_audit(None)?;
     Ok(MigrateSummary {
