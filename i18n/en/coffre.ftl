@@ -742,7 +742,7 @@ help-retention-due = Closed dossiers past their retention period
 help-retention-apply = Erase the dossiers past their period (a dry run unless --yes)
 help-keys-rotate = Re-wrap existing data keys under the current generation of their category key after a rotation (resumable; shows progress)
 help-recovery-split = Split the recovery key into N shares, any K of which rebuild it (e.g. the director, the DPO and a sealed envelope). Writes share-1.txt … share-N.txt
-help-arg-vault = The vault directory (default: the platform's data directory)
+help-arg-vault = The vault: a folder, or a PostgreSQL database (postgres://USER@HOST/DB?sslmode=verify-full) shared by several sites (default: a folder in the platform's data directory)
 help-arg-user = Your staff id
 help-arg-json = Print machine-readable JSON
 help-arg-wait = If another coffre process has the vault open, wait up to this many seconds

@@ -741,7 +741,7 @@ help-retention-due = Dossiers clos dont la durée de conservation est dépassée
 help-retention-apply = Effacer les dossiers dont la durée est dépassée (simulation sans --yes)
 help-keys-rotate = Re-protéger les clés de données sous la génération actuelle de la clé de leur catégorie après un renouvellement (reprend là où il s'était arrêté ; affiche l'avancement)
 help-recovery-split = Partager la clé de secours en N parts, dont K suffisent à la reconstituer (par exemple la direction, le DPO et une enveloppe scellée). Écrit share-1.txt … share-N.txt
-help-arg-vault = Le dossier du coffre (par défaut : le dossier de données du système)
+help-arg-vault = Le coffre : un dossier, ou une base PostgreSQL (postgres://UTILISATEUR@HÔTE/BASE?sslmode=verify-full) partagée par plusieurs sites (par défaut : un dossier dans le dossier de données du système)
 help-arg-user = Votre identifiant de membre du personnel
 help-arg-json = Afficher du JSON lisible par une machine
 help-arg-wait = Si un autre processus coffre a ouvert le coffre, attendre jusqu'à ce nombre de secondes

@@ -637,7 +637,8 @@ impl Vault {
         &self.warnings
     }
 
-    /// The directory of this vault.
+    /// The directory of this vault; for a vault in PostgreSQL, the database's
+    /// address without password or parameters (for messages).
     pub fn dir(&self) -> &Path {
         &self.dir
     }

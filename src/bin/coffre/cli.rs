@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "coffre", version, about, long_about = None)]
 pub struct Cli {
-    /// The vault directory (default: the platform's data directory).
+    /// The vault: a folder, or a PostgreSQL database address (default: a folder in
+    /// the platform's data directory).
     #[arg(long, global = true, env = "COFFRE_VAULT", value_name = "DIR")]
     pub vault: Option<PathBuf>,
     /// Your staff id.
