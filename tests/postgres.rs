@@ -931,3 +931,58 @@ fn an_erased_key_leaves_the_tables_file() {
         "the key stays in the table's file"
     );
 }
+
+/// A change of records alone (a new passphrase) that the database refuses is
+/// reported as failed, and the old passphrase still works: nothing
+/// acknowledged that did not commit.
+#[test]
+fn a_refused_change_without_audit_lines_is_not_acknowledged() {
+    let _one = serial();
+    let (v, _, _, _) = setup();
+    pg::psql(
+        db(&v),
+        "CREATE FUNCTION coffre_refuse() RETURNS trigger AS $$ BEGIN \
+           IF NEW.key = 's/e.petit'::bytea THEN RAISE EXCEPTION 'refused'; END IF; \
+           RETURN NEW; END $$ LANGUAGE plpgsql; \
+         CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON coffre.records \
+           FOR EACH ROW EXECUTE FUNCTION coffre_refuse()",
+    );
+    let r = util::run_coffre(
+        &["staff", "passwd"],
+        &util::Opts {
+            vault: Some(&v.dir),
+            user: Some("e.petit"),
+            pass: Some(v.pass("e.petit")),
+            new_pass: Some("a brand new passphrase for elise 2026"),
+            ..util::Opts::default()
+        },
+    );
+    assert_ne!(r.code, 0, "a refused change was acknowledged: {}", r.stdout);
+    pg::psql(db(&v), "DROP TRIGGER refuse ON coffre.records");
+    v.as_user("e.petit", &["dossier", "list"])
+        .expect_code(0, "the old passphrase still opens");
+}
+
+/// A row planted far after the log's end, or an empty one, is damage naming
+/// the table (exit 5), for the audit log and for the checkpoints.
+#[test]
+fn rows_planted_after_the_end_are_damage() {
+    let _one = serial();
+    let (v, _, _, _) = setup();
+    pg::psql(
+        db(&v),
+        "INSERT INTO coffre.checkpoint_log (byte_offset, note) VALUES (900000, 'x')",
+    );
+    let r = v.verify();
+    r.expect_code(5, "a checkpoint row far ahead");
+    assert!(r.stderr.contains("coffre.checkpoint_log"), "{}", r.stderr);
+    pg::psql(db(&v), "DELETE FROM coffre.checkpoint_log WHERE byte_offset = 900000");
+    v.verify().expect_code(0, "back as it was");
+    pg::psql(
+        db(&v),
+        "INSERT INTO coffre.audit_log (byte_offset, line) VALUES (50000000, '')",
+    );
+    let r = v.as_user("dr.leroy", &["staff", "list"]);
+    r.expect_code(5, "an empty row far ahead");
+    assert!(r.stderr.contains("coffre.audit_log"), "{}", r.stderr);
+}

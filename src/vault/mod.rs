@@ -355,7 +355,7 @@ impl Vault {
         if !dir.join(STORE_DIR).is_dir() && !audit_trail::prune::swap_pending(dir) {
             return Err(Error::NotFound(msg!(
                 "vault-create-one-coffre-init-give",
-                dir = dir.display()
+                dir = crate::store::postgres::redact(&dir.display().to_string())
             )));
         }
         // A folder moved into a database stays as an archive, refusing to
@@ -552,11 +552,13 @@ impl Vault {
             return Err(Error::Integrity(msg!("database-check-failed-restart")));
         }
         if op.first {
+            let mut advanced = false;
             let caught_up = (|| {
                 let recorded = read_recorded(self.store.as_ref())?;
                 let mut log = self.log()?;
                 if &recorded != log.state() {
                     log.catch_up(&recorded)?;
+                    advanced = true;
                     let end = log.state().offset;
                     let mut guard = self.rights_lock()?;
                     if let Some(v) = guard.as_mut() {
@@ -566,10 +568,11 @@ impl Vault {
                 Ok::<_, Error>(())
             })();
             if let Err(e) = caught_up {
-                // The log and the register may now disagree: this process
-                // takes nothing more (a server keeps refusing until restarted,
-                // when everything is verified again).
-                if matches!(e, Error::Integrity(_)) {
+                // Damage, or a log that moved on without the register: this
+                // process takes nothing more (a server keeps refusing until
+                // restarted, when everything is verified again), lest it go
+                // on with a register that missed a revocation.
+                if advanced || matches!(e, Error::Integrity(_)) {
                     self.broken.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
                 return Err(e);

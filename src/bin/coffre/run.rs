@@ -82,10 +82,7 @@ fn default_vault_dir() -> Result<PathBuf, Error> {
 /// A vault's location for messages: a folder as it is, a database address
 /// without its password and parameters.
 fn shown(dir: &std::path::Path) -> String {
-    match dir.to_str().filter(|d| coffre::store::postgres::is_url(d)) {
-        Some(url) => coffre::store::postgres::display(url),
-        None => dir.display().to_string(),
-    }
+    coffre::store::postgres::redact(&dir.display().to_string())
 }
 
 fn vault_dir(cli: &Cli) -> Result<PathBuf, Error> {

@@ -137,7 +137,7 @@ impl Session<'_> {
                     ),
                 );
             }
-            let sealed = self.seal_justification(text)?;
+            let sealed = self.seal_justification(dossier, text)?;
             let hours = u64::from(self.vault.policy.rules.break_glass_hours);
             let opened = now();
             let until = opened + hours * 3600;

@@ -535,10 +535,13 @@ impl<'v> Session<'v> {
 
     /// Encrypts a justification to the vault's audit key only (hex of an age
     /// file). The person supported reads it once the DPO releases it.
-    pub(crate) fn seal_justification(&self, text: &str) -> Result<String> {
+    /// Encrypts a justification to the audit key, bound to the dossier it
+    /// is about (see [`crate::vault::audit_trail::audit_read::open_justification`]).
+    pub(crate) fn seal_justification(&self, dossier: &str, text: &str) -> Result<String> {
         // The audit key only: the person gets the words once the DPO releases
         // them (vault::release).
         let audit = self.vault.audit_recipient()?;
-        Ok(hex::encode(wrap::wrap(text.as_bytes(), &[audit.as_str()])?))
+        let bound = crate::vault::audit_trail::audit_read::bind_justification(dossier, text);
+        Ok(hex::encode(wrap::wrap(&bound, &[audit.as_str()])?))
     }
 }

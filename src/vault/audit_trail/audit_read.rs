@@ -331,5 +331,65 @@ pub(crate) fn decrypt_justification(e: &AuditEntry, keys: &AuditKeys) -> Option<
         .0
         .iter()
         .find_map(|k| wrap::unwrap(&ct, k).ok().flatten())?;
-    Some(String::from_utf8_lossy(&plain).into_owned())
+    open_justification(e, &plain)
+}
+
+/// What a justification's plaintext starts with: the dossier it was written
+/// about, so that a ciphertext copied into another dossier's entry (by
+/// someone who can write the log) is never shown there.
+const JUSTIFICATION_BINDING: &[u8] = b"coffre/justification/v2\0";
+
+/// The plaintext sealed for a justification about `dossier`.
+pub(crate) fn bind_justification(dossier: &str, text: &str) -> Vec<u8> {
+    let mut out = JUSTIFICATION_BINDING.to_vec();
+    out.extend_from_slice(dossier.as_bytes());
+    out.push(0);
+    out.extend_from_slice(text.as_bytes());
+    out
+}
+
+/// The words of a decrypted justification, if it was written about the
+/// entry's dossier; `None` for one bound to another dossier. A plaintext
+/// without the binding (written before it existed) is taken as it is.
+pub(crate) fn open_justification(e: &AuditEntry, plain: &[u8]) -> Option<String> {
+    match plain.strip_prefix(JUSTIFICATION_BINDING) {
+        Some(rest) => {
+            let cut = rest.iter().position(|b| *b == 0)?;
+            let (dossier, text) = (&rest[..cut], &rest[cut + 1..]);
+            (e.dossier.as_deref().map(str::as_bytes) == Some(dossier))
+                .then(|| String::from_utf8_lossy(text).into_owned())
+        }
+        None => Some(String::from_utf8_lossy(plain).into_owned()),
+    }
+}
+
+#[cfg(test)]
+mod justification_tests {
+    use super::*;
+
+    fn entry_about(dossier: Option<&str>) -> AuditEntry {
+        let mut e = AuditEntry::from_line(
+            br#"{"v":2,"seq":1,"prev":"00","time":"2026-01-01T00:00:00Z","actor":"a","profession":"p","action":"dossier.read","dossier":null,"entry":null,"target":null,"categories":[],"outcome":"ok","break_glass":true,"detail":null,"justification":null,"nonce":"00"}"#,
+            "test",
+        )
+        .unwrap();
+        e.dossier = dossier.map(str::to_string);
+        e
+    }
+
+    #[test]
+    fn a_justification_opens_only_under_the_dossier_it_was_written_about() {
+        let bound = bind_justification("d-aaaa", "chute nocturne");
+        assert_eq!(
+            open_justification(&entry_about(Some("d-aaaa")), &bound).as_deref(),
+            Some("chute nocturne")
+        );
+        assert_eq!(open_justification(&entry_about(Some("d-bbbb")), &bound), None);
+        assert_eq!(open_justification(&entry_about(None), &bound), None);
+        // Written before the binding existed: taken as it is.
+        assert_eq!(
+            open_justification(&entry_about(Some("d-bbbb")), b"ancien texte").as_deref(),
+            Some("ancien texte")
+        );
+    }
 }

@@ -129,7 +129,7 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
     if !store_dir.is_dir() {
         return Err(Error::NotFound(msg!(
             "vault-create-one-coffre-init-give",
-            dir = dir.display()
+            dir = crate::store::postgres::redact(&dir.display().to_string())
         )));
     }
     let _lock = shared_lock(dir)?;

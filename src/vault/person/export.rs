@@ -370,7 +370,9 @@ impl Ctx<'_> {
                                 .iter()
                                 .find_map(|k| wrap::unwrap(&ct, k).ok().flatten())
                         })
-                        .map(|p| String::from_utf8_lossy(&p).into_owned());
+                        .and_then(|p| {
+                            crate::vault::audit_trail::audit_read::open_justification(&e, &p)
+                        });
                     match (words, released) {
                         (Some(w), _) => w,
                         (None, true) => tr_in!(self.lang, "export-justification-released"),

@@ -214,7 +214,7 @@ impl Session<'_> {
             .draft(ACTION)
             .dossier(dossier)
             .detail("keys destroyed (crypto-shredding)");
-        d.justification = Some(self.seal_justification(reason)?);
+        d.justification = Some(self.seal_justification(dossier, reason)?);
         // The signer of the erasure fact: this member (shred fills in the fact).
         let d = d.fact(String::new(), self.fact_signer());
         self.vault.shred(dossier, d)

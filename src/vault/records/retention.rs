@@ -213,7 +213,9 @@ impl Session<'_> {
                     .map(|a| format!("; approval: {a}"))
                     .unwrap_or_default()
             ));
-            d.justification = approval.map(|a| self.seal_justification(a)).transpose()?;
+            d.justification = approval
+                .map(|a| self.seal_justification(&item.dossier, a))
+                .transpose()?;
             let d = d.fact(String::new(), self.fact_signer());
             self.vault.shred(&item.dossier, d)?;
         }
