@@ -976,7 +976,10 @@ fn rows_planted_after_the_end_are_damage() {
     let r = v.verify();
     r.expect_code(5, "a checkpoint row far ahead");
     assert!(r.stderr.contains("coffre.checkpoint_log"), "{}", r.stderr);
-    pg::psql(db(&v), "DELETE FROM coffre.checkpoint_log WHERE byte_offset = 900000");
+    pg::psql(
+        db(&v),
+        "DELETE FROM coffre.checkpoint_log WHERE byte_offset = 900000",
+    );
     v.verify().expect_code(0, "back as it was");
     pg::psql(
         db(&v),

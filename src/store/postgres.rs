@@ -945,8 +945,11 @@ impl LogMedium for PgLog {
             c = self.column,
             t = self.table
         );
-        let rows = self.pg.with_client(|c| c.query(q.as_str(), &[]).map_err(db))?;
-        let damaged = || Error::Integrity(msg!("database-row-damaged", table = self.table.to_string()));
+        let rows = self
+            .pg
+            .with_client(|c| c.query(q.as_str(), &[]).map_err(db))?;
+        let damaged =
+            || Error::Integrity(msg!("database-row-damaged", table = self.table.to_string()));
         let mut ends = Vec::new();
         for r in &rows {
             let off: i64 = col(r, 0, self.table)?;

@@ -384,7 +384,10 @@ mod justification_tests {
             open_justification(&entry_about(Some("d-aaaa")), &bound).as_deref(),
             Some("chute nocturne")
         );
-        assert_eq!(open_justification(&entry_about(Some("d-bbbb")), &bound), None);
+        assert_eq!(
+            open_justification(&entry_about(Some("d-bbbb")), &bound),
+            None
+        );
         assert_eq!(open_justification(&entry_about(None), &bound), None);
         // Written before the binding existed: taken as it is.
         assert_eq!(
