@@ -430,32 +430,6 @@ impl AuditLog {
         Ok(prepared.located)
     }
 
-    /// Reads the entries at the given offsets (from the index); a pruned line
-    /// (its index record not removed yet) is left out.
-    pub fn read_at(&self, offsets: &[u64]) -> Result<Vec<AuditEntry>> {
-        let mut file = reader(self.medium.as_ref());
-        let mut out = Vec::with_capacity(offsets.len());
-        let mut reader = BufReader::new(&mut file);
-        let mut line = Vec::new();
-        for &off in offsets {
-            if off >= self.state.offset {
-                return Err(Error::Integrity(msg!("audit-index-points-past-end-log")));
-            }
-            reader.seek(SeekFrom::Start(off)).map_err(io)?;
-            line.clear();
-            reader.read_until(b'\n', &mut line).map_err(io)?;
-            line.pop();
-            if super::prune::is_pruned(&line) {
-                continue;
-            }
-            out.push(AuditEntry::from_line(
-                &line,
-                &format!("entry at byte {off}"),
-            )?);
-        }
-        Ok(out)
-    }
-
     /// Reads the entries at the (number, offset) pairs of the audit index; a
     /// pruned line is left out. Errors: [`Error::Integrity`] if a line there
     /// carries another number (the index was changed outside coffre).

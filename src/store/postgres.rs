@@ -344,22 +344,7 @@ impl PgVault {
     /// Creates the schema and stores the policy text, in one transaction.
     /// Errors: [`Error::Usage`] if the database already holds a vault.
     pub fn create(&self, policy: &str) -> Result<()> {
-        if self.holds_vault()? {
-            return Err(Error::Usage(msg!(
-                "already-holds-vault",
-                dir = self.label.clone()
-            )));
-        }
-        self.with_client(|c| {
-            let mut tx = c.transaction().map_err(db)?;
-            tx.batch_execute(CREATE).map_err(db)?;
-            tx.execute(
-                "INSERT INTO coffre.vault (id, policy) VALUES (1, $1)",
-                &[&policy],
-            )
-            .map_err(db)?;
-            tx.commit().map_err(db)
-        })
+        self.import(policy, &mut |_| Ok(()), &mut std::io::empty(), &[], &[])
     }
 
     /// Fills an empty database with a whole vault, in one transaction (an

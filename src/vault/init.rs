@@ -263,26 +263,20 @@ impl Vault {
             }
         };
         let (log, _) = AuditLog::open(audit_medium.clone(), LogState::empty(&vault_id))?;
-        let vault = Vault {
+        let vault = Vault::from_parts(super::Parts {
             dir,
             store,
             policy,
             meta,
             checkpoints,
-            audit: std::sync::Mutex::new(log),
+            log,
             audit_medium,
             backend,
-            pending_index: std::sync::Mutex::new(std::collections::BTreeMap::new()),
-            broken: std::sync::atomic::AtomicBool::new(false),
-            ready: std::sync::atomic::AtomicBool::new(true),
-            keys_lock: std::sync::Mutex::new(()),
-            write_lock: std::sync::Mutex::new(()),
-            rights: std::sync::Mutex::new(Some(crate::rights::Verified::start(&vault_id))),
-            rights_origin: std::sync::Mutex::new(Some(String::new())),
-            anchored_at: std::sync::Mutex::new((0, 0)),
+            ready: true,
+            rights: Some(crate::rights::Verified::start(&vault_id)),
             warnings: Vec::new(),
             clock_reference: None,
-        };
+        });
         // The genesis: the root of the rights register, signed by the first
         // member; its leaf hash is the vault's identity.
         let recovery_signer = SigningKey::derive(&wrap::secret_bytes(&recovery), &vault_id)?;

@@ -127,6 +127,51 @@ pub struct Vault {
     clock_reference: Option<u64>,
 }
 
+/// What differs between the ways a [`Vault`] comes to be (a folder opened, a
+/// database opened, either created); everything else starts the same.
+pub(crate) struct Parts {
+    pub dir: PathBuf,
+    pub store: Box<dyn Store>,
+    pub policy: Policy,
+    pub meta: VaultMeta,
+    pub checkpoints: CheckpointFile,
+    pub log: AuditLog,
+    pub audit_medium: crate::store::medium::Medium,
+    pub backend: Backend,
+    /// Whether closing it settles at once (not before a folder's open is done).
+    pub ready: bool,
+    /// The register, when known from the start (a vault just created).
+    pub rights: Option<crate::rights::Verified>,
+    pub warnings: Vec<crate::Warning>,
+    pub clock_reference: Option<u64>,
+}
+
+impl Vault {
+    pub(crate) fn from_parts(p: Parts) -> Vault {
+        let origin = p.rights.as_ref().map(|_| String::new());
+        Vault {
+            dir: p.dir,
+            store: p.store,
+            policy: p.policy,
+            meta: p.meta,
+            checkpoints: p.checkpoints,
+            audit: Mutex::new(p.log),
+            audit_medium: p.audit_medium,
+            backend: p.backend,
+            pending_index: Mutex::new(std::collections::BTreeMap::new()),
+            broken: std::sync::atomic::AtomicBool::new(false),
+            ready: std::sync::atomic::AtomicBool::new(p.ready),
+            keys_lock: Mutex::new(()),
+            write_lock: Mutex::new(()),
+            rights: Mutex::new(p.rights),
+            rights_origin: Mutex::new(origin),
+            anchored_at: Mutex::new((0, 0)),
+            warnings: p.warnings,
+            clock_reference: p.clock_reference,
+        }
+    }
+}
+
 /// Where a vault lives, and what that adds to it.
 pub(crate) enum Backend {
     /// A folder: every change is made durable in the journal first (see
@@ -417,30 +462,24 @@ impl Vault {
             .ok()
             .flatten()
             .and_then(|t| clock::parse_time(&t).ok());
-        let vault = Vault {
+        let vault = Vault::from_parts(Parts {
             dir: dir.to_path_buf(),
             store: Box::new(crate::store::overlay::Overlay::new(store)),
             policy,
             meta,
             checkpoints: CheckpointFile::new(&dir.join(CHECKPOINT_FILE)),
-            audit: Mutex::new(audit),
+            log: audit,
             audit_medium,
             backend: Backend::Folder {
                 journal: Mutex::new(journal),
                 space: crate::store::space::SpaceCheck::new(dir),
                 _lock: lock,
             },
-            pending_index: Mutex::new(std::collections::BTreeMap::new()),
-            broken: std::sync::atomic::AtomicBool::new(false),
-            ready: std::sync::atomic::AtomicBool::new(false),
-            keys_lock: Mutex::new(()),
-            write_lock: Mutex::new(()),
-            rights: Mutex::new(None),
-            rights_origin: Mutex::new(None),
-            anchored_at: Mutex::new((0, 0)),
+            ready: false,
+            rights: None,
             warnings,
             clock_reference,
-        };
+        });
         vault.remember_index(&found)?;
         if replayed || !found.is_empty() {
             // Everything replayed, the log's state and its index, into the files.
@@ -497,26 +536,20 @@ impl Vault {
             .flatten()
             .and_then(|t| clock::parse_time(&t).ok());
         drop(turn);
-        let vault = Vault {
+        let vault = Vault::from_parts(Parts {
             dir: PathBuf::from(pg.label()),
             store: Box::new(store),
             policy,
             meta,
             checkpoints: CheckpointFile::on(std::sync::Arc::new(PgLog::checkpoints(pg.clone()))),
-            audit: Mutex::new(audit),
+            log: audit,
             audit_medium,
             backend: Backend::Postgres(pg),
-            pending_index: Mutex::new(std::collections::BTreeMap::new()),
-            broken: std::sync::atomic::AtomicBool::new(false),
-            ready: std::sync::atomic::AtomicBool::new(true),
-            keys_lock: Mutex::new(()),
-            write_lock: Mutex::new(()),
-            rights: Mutex::new(None),
-            rights_origin: Mutex::new(None),
-            anchored_at: Mutex::new((0, 0)),
+            ready: true,
+            rights: None,
             warnings: Vec::new(),
             clock_reference,
-        };
+        });
         // Lines past the recorded end: no transaction of Coffre wrote them
         // (it records the end with every line), so they were written with SQL.
         if let Some(first) = found.first() {
