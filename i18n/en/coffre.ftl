@@ -1221,3 +1221,4 @@ vault-moved-to-database = this folder vault was moved into { $database } (coffre
 database-row-damaged = a row of { $table } is damaged or out of place (changed with SQL, outside coffre)
 audit-index-points-elsewhere = the audit index record { $record } points at another entry (changed outside coffre)
 audit-index-disagrees-with-log = the audit index { $record } holds { $found } entries where the log has { $want } (entries removed or added outside coffre)
+database-outcome-unknown = the database stopped answering while this change was being saved, and could not be asked whether it was: look (dossier show, audit log) before doing it again

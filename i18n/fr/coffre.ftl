@@ -1220,3 +1220,4 @@ vault-moved-to-database = ce coffre en dossier a été déplacé dans { $databas
 database-row-damaged = une ligne de { $table } est abîmée ou déplacée (modifiée en SQL, en dehors de coffre)
 audit-index-points-elsewhere = l'enregistrement { $record } de l'index d'audit désigne une autre entrée (modifié en dehors de coffre)
 audit-index-disagrees-with-log = l'index d'audit { $record } compte { $found } entrées là où le journal en a { $want } (entrées retirées ou ajoutées en dehors de coffre)
+database-outcome-unknown = la base de données a cessé de répondre pendant l'enregistrement et n'a pas pu dire s'il a eu lieu : vérifiez (dossier show, audit log) avant de recommencer

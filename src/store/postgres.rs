@@ -103,6 +103,13 @@ fn col<'a, T: postgres::types::FromSql<'a>>(
         .map_err(|_| Error::Integrity(msg!("database-row-damaged", table = table.to_string())))
 }
 
+/// A byte offset as a `bigint`: one beyond its range (rows planted near the
+/// end of the range) is damage, never a wrapped negative offset.
+fn pos(v: u64) -> Result<i64> {
+    i64::try_from(v)
+        .map_err(|_| Error::Integrity(msg!("database-row-damaged", table = "coffre".to_string())))
+}
+
 /// A database error as a Coffre error, without the connection string.
 fn db(e: postgres::Error) -> Error {
     let text = match e.as_db_error() {
@@ -392,15 +399,14 @@ impl PgVault {
                 if n == 0 {
                     break;
                 }
-                tx.execute(&line_stmt, &[&(off as i64), &line])
-                    .map_err(db)?;
+                tx.execute(&line_stmt, &[&pos(off)?, &line]).map_err(db)?;
                 off += n as u64;
             }
             let mut at = 0usize;
             for record in checkpoint_records(checkpoints) {
                 tx.execute(
                     "INSERT INTO coffre.checkpoint_log (byte_offset, note) VALUES ($1, $2)",
-                    &[&(at as i64), &record],
+                    &[&pos(at as u64)?, &record],
                 )
                 .map_err(db)?;
                 at += record.len();
@@ -556,13 +562,17 @@ impl PgVault {
     /// to the audit log at byte `log_at`, `checkpoint` appended to the
     /// checkpoints at its offset, `ops` applied to the records, and the `as`
     /// record (key `state_key`) moved from `state_before` to `state_after` —
-    /// refused if another process moved it meanwhile. If the connection is
-    /// lost while committing, the `as` record read again tells whether the
-    /// change committed: acknowledged only then, never applied twice.
+    /// refused if another process moved it meanwhile. If the commit fails
+    /// (the connection lost, the server down), the change's own first line
+    /// (or its checkpoint) is read back once reconnected: acknowledged only
+    /// if it is there, never applied twice. A change of records alone has
+    /// nothing to read back and is reported as failed.
     ///
     /// Errors: [`Error::Busy`] if another process committed first (nothing
-    /// written; the operation can be tried again), [`Error::Io`] if the
-    /// database fails (nothing written).
+    /// written; the operation can be tried again); [`Error::Io`] if the
+    /// change did not commit; `database-outcome-unknown` ([`Error::Io`]) if
+    /// the database could not be asked for 10 s — it may have committed:
+    /// look before doing it again.
     #[allow(clippy::too_many_arguments)]
     pub fn commit_change(
         &self,
@@ -593,14 +603,14 @@ impl PgVault {
                     .map_err(db)?;
                 let mut off = at;
                 for line in bytes.split_inclusive(|b| *b == b'\n') {
-                    tx.execute(&stmt, &[&(off as i64), &line]).map_err(db)?;
+                    tx.execute(&stmt, &[&pos(off)?, &line]).map_err(db)?;
                     off += line.len() as u64;
                 }
             }
             if let Some((at, bytes)) = checkpoint {
                 tx.execute(
                     "INSERT INTO coffre.checkpoint_log (byte_offset, note) VALUES ($1, $2)",
-                    &[&(at as i64), &bytes],
+                    &[&pos(at)?, &bytes],
                 )
                 .map_err(db)?;
             }
@@ -625,36 +635,47 @@ impl PgVault {
             Ok(Err(e)) | Err(e) => {
                 // Did it commit? Once reconnected, the rows tell: the first
                 // of its lines (or its checkpoint) at its offset, byte for
-                // byte — or, for a change without either, the `as` record.
-                let committed = self.with_client(|c| {
-                    let (q, at, bytes) = match (lines, checkpoint) {
-                        (Some((at, b)), _) => (
-                            "SELECT line FROM coffre.audit_log WHERE byte_offset = $1",
-                            at,
-                            b.split_inclusive(|x| *x == b'\n').next().unwrap_or(b),
-                        ),
-                        (None, Some((at, b))) => (
-                            "SELECT note FROM coffre.checkpoint_log WHERE byte_offset = $1",
-                            at,
-                            b,
-                        ),
-                        // A change of records alone leaves no line to look
-                        // for (the `as` record does not move): not
-                        // acknowledged — the caller says it failed, and
-                        // doing it again is harmless.
-                        (None, None) => return Ok(false),
-                    };
-                    let found: Option<Vec<u8>> = c
-                        .query_opt(q, &[&(at as i64)])
-                        .map_err(db)?
-                        .map(|r| col(&r, 0, "coffre.audit_log"))
-                        .transpose()?;
-                    Ok(found.as_deref() == Some(bytes))
-                });
-                match committed {
-                    Ok(true) => Ok(()),
-                    _ => Err(e),
+                // byte (each line carries a random nonce: no other process's
+                // line can match). Asked again for a while if the database
+                // cannot be reached; never guessed.
+                let check = || {
+                    self.with_client(|c| {
+                        let (q, at, bytes) = match (lines, checkpoint) {
+                            (Some((at, b)), _) => (
+                                "SELECT line FROM coffre.audit_log WHERE byte_offset = $1",
+                                at,
+                                b.split_inclusive(|x| *x == b'\n').next().unwrap_or(b),
+                            ),
+                            (None, Some((at, b))) => (
+                                "SELECT note FROM coffre.checkpoint_log WHERE byte_offset = $1",
+                                at,
+                                b,
+                            ),
+                            // A change of records alone leaves no line to look
+                            // for (the `as` record does not move): not
+                            // acknowledged — the caller says it failed, and
+                            // doing it again is harmless.
+                            (None, None) => return Ok(false),
+                        };
+                        let found: Option<Vec<u8>> = c
+                            .query_opt(q, &[&pos(at)?])
+                            .map_err(db)?
+                            .map(|r| col(&r, 0, "coffre.audit_log"))
+                            .transpose()?;
+                        Ok(found.as_deref() == Some(bytes))
+                    })
+                };
+                for attempt in 0..20 {
+                    match check() {
+                        Ok(true) => return Ok(()),
+                        Ok(false) => return Err(e),
+                        Err(_) if attempt < 19 => {
+                            std::thread::sleep(std::time::Duration::from_millis(500))
+                        }
+                        Err(_) => {}
+                    }
                 }
+                Err(Error::Io(msg!("database-outcome-unknown")))
             }
         }
     }
@@ -691,7 +712,7 @@ impl PgVault {
                         .execute(
                             "UPDATE coffre.audit_log SET line = overlay(line placing $2::bytea from 1) \
                              WHERE byte_offset = $1 AND length(line) >= length($2::bytea)",
-                            &[&(off as i64), &line],
+                            &[&pos(off)?, &line],
                         )
                         .map_err(db)?;
                     if n != 1 {
@@ -1035,7 +1056,7 @@ impl LogMedium for PgLog {
             t = self.table
         );
         self.pg.with_client(|c| {
-            c.execute(q.as_str(), &[&(offset as i64), &bytes])
+            c.execute(q.as_str(), &[&pos(offset)?, &bytes])
                 .map_err(db)
                 .map(|_| ())
         })
@@ -1043,11 +1064,8 @@ impl LogMedium for PgLog {
 
     fn truncate(&self, len: u64) -> Result<()> {
         let q = format!("DELETE FROM {t} WHERE byte_offset >= $1", t = self.table);
-        self.pg.with_client(|c| {
-            c.execute(q.as_str(), &[&(len as i64)])
-                .map_err(db)
-                .map(|_| ())
-        })
+        self.pg
+            .with_client(|c| c.execute(q.as_str(), &[&pos(len)?]).map_err(db).map(|_| ()))
     }
 
     fn sync(&self) -> Result<()> {

@@ -325,13 +325,35 @@ impl crate::vault::Vault {
 }
 
 pub(crate) fn decrypt_justification(e: &AuditEntry, keys: &AuditKeys) -> Option<String> {
+    decrypt_justification_as(e, keys, Reader::Staff)
+}
+
+/// [`decrypt_justification`] for what reaches the person (a release, an
+/// export): only words bound to their dossier.
+pub(crate) fn decrypt_justification_for_person(e: &AuditEntry, keys: &AuditKeys) -> Option<String> {
+    decrypt_justification_as(e, keys, Reader::Person)
+}
+
+fn decrypt_justification_as(e: &AuditEntry, keys: &AuditKeys, who: Reader) -> Option<String> {
     let h = e.justification.as_ref()?;
     let ct = hex::decode(h).ok()?;
     let plain = keys
         .0
         .iter()
         .find_map(|k| wrap::unwrap(&ct, k).ok().flatten())?;
-    open_justification(e, &plain)
+    open_justification(e, &plain, who)
+}
+
+/// Who a justification's words are opened for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// The DPO or an audit reader: words written before the binding existed
+    /// are shown as they are.
+    Staff,
+    /// The person: only words bound to their dossier (one line's ciphertext
+    /// copied into another dossier's line by whoever can write the log must
+    /// never reach another person).
+    Person,
 }
 
 /// What a justification's plaintext starts with: the dossier it was written
@@ -350,8 +372,9 @@ pub(crate) fn bind_justification(dossier: &str, text: &str) -> Vec<u8> {
 
 /// The words of a decrypted justification, if it was written about the
 /// entry's dossier; `None` for one bound to another dossier. A plaintext
-/// without the binding (written before it existed) is taken as it is.
-pub(crate) fn open_justification(e: &AuditEntry, plain: &[u8]) -> Option<String> {
+/// without the binding (written before it existed) is taken as it is for
+/// staff, never for the person.
+pub(crate) fn open_justification(e: &AuditEntry, plain: &[u8], who: Reader) -> Option<String> {
     match plain.strip_prefix(JUSTIFICATION_BINDING) {
         Some(rest) => {
             let cut = rest.iter().position(|b| *b == 0)?;
@@ -359,7 +382,8 @@ pub(crate) fn open_justification(e: &AuditEntry, plain: &[u8]) -> Option<String>
             (e.dossier.as_deref().map(str::as_bytes) == Some(dossier))
                 .then(|| String::from_utf8_lossy(text).into_owned())
         }
-        None => Some(String::from_utf8_lossy(plain).into_owned()),
+        None if who == Reader::Staff => Some(String::from_utf8_lossy(plain).into_owned()),
+        None => None,
     }
 }
 
@@ -381,18 +405,31 @@ mod justification_tests {
     fn a_justification_opens_only_under_the_dossier_it_was_written_about() {
         let bound = bind_justification("d-aaaa", "chute nocturne");
         assert_eq!(
-            open_justification(&entry_about(Some("d-aaaa")), &bound).as_deref(),
+            open_justification(&entry_about(Some("d-aaaa")), &bound, Reader::Person).as_deref(),
             Some("chute nocturne")
         );
         assert_eq!(
-            open_justification(&entry_about(Some("d-bbbb")), &bound),
+            open_justification(&entry_about(Some("d-bbbb")), &bound, Reader::Staff),
             None
         );
-        assert_eq!(open_justification(&entry_about(None), &bound), None);
-        // Written before the binding existed: taken as it is.
         assert_eq!(
-            open_justification(&entry_about(Some("d-bbbb")), b"ancien texte").as_deref(),
+            open_justification(&entry_about(None), &bound, Reader::Staff),
+            None
+        );
+        // Written before the binding existed: shown to staff as it is, never
+        // released or exported to the person.
+        assert_eq!(
+            open_justification(&entry_about(Some("d-bbbb")), b"ancien texte", Reader::Staff)
+                .as_deref(),
             Some("ancien texte")
+        );
+        assert_eq!(
+            open_justification(
+                &entry_about(Some("d-bbbb")),
+                b"ancien texte",
+                Reader::Person
+            ),
+            None
         );
     }
 }

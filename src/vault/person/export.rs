@@ -371,7 +371,11 @@ impl Ctx<'_> {
                                 .find_map(|k| wrap::unwrap(&ct, k).ok().flatten())
                         })
                         .and_then(|p| {
-                            crate::vault::audit_trail::audit_read::open_justification(&e, &p)
+                            crate::vault::audit_trail::audit_read::open_justification(
+                                &e,
+                                &p,
+                                crate::vault::audit_trail::audit_read::Reader::Person,
+                            )
                         });
                     match (words, released) {
                         (Some(w), _) => w,

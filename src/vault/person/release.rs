@@ -24,7 +24,7 @@ use crate::store::records::{decode, encode};
 use crate::store::{layout, Batch};
 use crate::vault::access::keys::{unwrap_personal, wrap_personal, RECOVERY_HOLDER};
 use crate::vault::access::session::Session;
-use crate::vault::audit_trail::audit_read::decrypt_justification;
+use crate::vault::audit_trail::audit_read::decrypt_justification_for_person;
 use crate::vault::{now, Vault};
 
 /// The pseudo-category and label the release key is wrapped under.
@@ -183,7 +183,7 @@ impl Session<'_> {
         }
         let (mut released, mut unreadable) = (0u64, 0u64);
         for e in entries.iter().filter(|e| e.justification.is_some()) {
-            match decrypt_justification(e, &keys) {
+            match decrypt_justification_for_person(e, &keys) {
                 Some(text) => {
                     released += 1;
                     if person.is_some() {

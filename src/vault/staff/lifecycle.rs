@@ -56,11 +56,11 @@ impl Session<'_> {
             &self.vault.identity_aad(&rec.id),
             &wrap::secret_bytes(self.identity()),
         )?;
-        self.vault
-            .audit(self.draft("staff.passwd").target(&rec.id))?;
+        // The line and the record in one change: both saved, or neither.
         let mut batch = Batch::new();
         batch.put(layout::staff(&rec.id), encode(&rec)?);
-        self.vault.commit(batch)?;
+        self.vault
+            .commit_audited(self.draft("staff.passwd").target(&rec.id), batch)?;
         self.me = rec;
         Ok(())
     }
