@@ -209,7 +209,6 @@ impl AuditLog {
                 return Err(Error::Integrity(msg!("audit-log-does-end-where-recorded")));
             }
             if last[0] != b'\n' {
-                drop(file);
                 len = cut_torn_tail(medium.as_ref(), recorded.offset, len)?;
                 file = reader(medium.as_ref());
             }

@@ -62,6 +62,9 @@ CREATE TABLE coffre.erasure_keys (
 );
 ";
 
+/// A source of records: calls the function it is given on every (key, value).
+pub type Records<'a> = &'a mut dyn FnMut(&mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()>;
+
 /// Whether `location` (a `--vault` value) names a PostgreSQL database.
 pub fn is_url(location: &str) -> bool {
     let l = location.get(..13).unwrap_or(location).to_ascii_lowercase();
@@ -363,7 +366,7 @@ impl PgVault {
     pub fn import(
         &self,
         policy: &str,
-        records: &mut dyn FnMut(&mut dyn FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()>,
+        records: Records<'_>,
         audit: &mut dyn std::io::BufRead,
         checkpoints: &[u8],
         erasure_keys: &[(String, Vec<u8>)],
@@ -425,7 +428,7 @@ impl PgVault {
     /// Every dossier's erasure key (for a backup).
     pub fn all_erasure_keys(&self) -> Result<Vec<(String, Vec<u8>)>> {
         self.with_client(|c| {
-            Ok(c.query(
+            c.query(
                 "SELECT dossier, key FROM coffre.erasure_keys ORDER BY dossier",
                 &[],
             )
@@ -437,7 +440,7 @@ impl PgVault {
                     col(r, 1, "coffre.erasure_keys")?,
                 ))
             })
-            .collect::<Result<Vec<_>>>()?)
+            .collect::<Result<Vec<_>>>()
         })
     }
 

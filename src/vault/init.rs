@@ -49,7 +49,7 @@ impl std::fmt::Debug for InitOptions {
 
 /// Where a new vault is created.
 enum Place {
-    Folder(SledStore, std::fs::File),
+    Folder(Box<SledStore>, std::fs::File),
     Database(std::sync::Arc<crate::store::postgres::PgVault>),
 }
 
@@ -123,7 +123,7 @@ impl Vault {
                     .map_err(|e| Error::io(msg!("cannot-write-vault-s-policy"), e))?;
                 let store = SledStore::open(&dir.join(STORE_DIR))?;
                 sync_dir(dir)?;
-                Place::Folder(store, lock)
+                Place::Folder(Box::new(store), lock)
             }
         };
 
@@ -251,7 +251,7 @@ impl Vault {
                 sync_dir(dir)?;
                 (
                     dir.to_path_buf(),
-                    Box::new(crate::store::overlay::Overlay::new(store)),
+                    Box::new(crate::store::overlay::Overlay::new(*store)),
                     crate::store::medium::FileMedium::shared(&dir.join(AUDIT_FILE)),
                     crate::audit::CheckpointFile::new(&dir.join(super::CHECKPOINT_FILE)),
                     super::Backend::Folder {

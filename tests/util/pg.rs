@@ -64,6 +64,9 @@ pub fn server() -> &'static Server {
     SERVER.get_or_init(start)
 }
 
+// The watchdog shell is never waited for: it outlives this function by
+// design, and stops the server once the test process has ended.
+#[allow(clippy::zombie_processes)]
 fn start() -> Server {
     let root = tempfile::Builder::new()
         .prefix("coffre-pg")
