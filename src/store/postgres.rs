@@ -589,16 +589,8 @@ impl PgVault {
     ) -> Result<()> {
         let attempt = self.with_client(|c| {
             let mut tx = c.transaction().map_err(db)?;
-            let head: Option<Vec<u8>> = tx
-                .query_opt(
-                    "SELECT value FROM coffre.records WHERE key = $1 FOR UPDATE",
-                    &[&state_key],
-                )
-                .map_err(db)?
-                .map(|r| col(&r, 0, "coffre.records"))
-                .transpose()?;
-            if head.as_deref() != Some(state_before) {
-                return Ok(Err(Error::Busy(msg!("database-vault-moved"))));
+            if let Err(e) = lock_head(&mut tx, state_key, state_before) {
+                return Ok(Err(e));
             }
             if let Some((at, bytes)) = lines {
                 let stmt = tx
@@ -697,17 +689,7 @@ impl PgVault {
         self.with_client(|c| {
             let mut tx = c.transaction().map_err(db)?;
             // As in `commit_change`: only on the log this process checked.
-            let head: Option<Vec<u8>> = tx
-                .query_opt(
-                    "SELECT value FROM coffre.records WHERE key = $1 FOR UPDATE",
-                    &[&state_key],
-                )
-                .map_err(db)?
-                .map(|r| col(&r, 0, "coffre.records"))
-                .transpose()?;
-            if head.as_deref() != Some(state) {
-                return Err(Error::Busy(msg!("database-vault-moved")));
-            }
+            lock_head(&mut tx, state_key, state)?;
             for (at, bytes) in lines {
                 let mut off = *at;
                 for line in bytes.split_inclusive(|b| *b == b'\n') {
@@ -776,6 +758,25 @@ impl PgVault {
         self.vacuum_due
             .store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(())
+    }
+}
+
+/// Locks the `as` record (the log's recorded end) for the transaction and
+/// checks it is still `expected`, the end this process started from.
+/// Errors: [`Error::Busy`] if another process moved it (nothing written).
+fn lock_head(tx: &mut postgres::Transaction<'_>, key: &[u8], expected: &[u8]) -> Result<()> {
+    let head: Option<Vec<u8>> = tx
+        .query_opt(
+            "SELECT value FROM coffre.records WHERE key = $1 FOR UPDATE",
+            &[&key],
+        )
+        .map_err(db)?
+        .map(|r| col(&r, 0, "coffre.records"))
+        .transpose()?;
+    if head.as_deref() == Some(expected) {
+        Ok(())
+    } else {
+        Err(Error::Busy(msg!("database-vault-moved")))
     }
 }
 

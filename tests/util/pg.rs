@@ -59,6 +59,25 @@ fn as_server(program: &Path) -> Command {
     }
 }
 
+/// `initdb` of a new cluster in `data` (trust on the socket, UTF-8).
+fn initdb(data: &Path) -> std::process::Output {
+    as_server(&bin("initdb"))
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-instructions",
+            "-D",
+        ])
+        .arg(data)
+        .stdout(Stdio::null())
+        .output()
+        .expect("initdb")
+}
+
 /// The server, started at the first call.
 pub fn server() -> &'static Server {
     SERVER.get_or_init(start)
@@ -83,21 +102,7 @@ fn start() -> Server {
             .expect("chown");
         assert!(out.success(), "chown of the server's folder failed");
     }
-    let out = as_server(&bin("initdb"))
-        .args([
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-instructions",
-            "-D",
-        ])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .output()
-        .expect("initdb");
+    let out = initdb(&data);
     assert!(
         out.status.success(),
         "initdb failed: {}",
@@ -356,20 +361,7 @@ pub fn tls_server() -> TlsServer {
     )
     .unwrap();
     let data = dir.join("data");
-    let out = as_server(&bin("initdb"))
-        .args([
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-instructions",
-            "-D",
-        ])
-        .arg(&data)
-        .output()
-        .expect("initdb");
+    let out = initdb(&data);
     assert!(
         out.status.success(),
         "initdb: {}",
