@@ -109,6 +109,10 @@ pub enum Fact {
         dossier: String,
         /// Unix seconds.
         at: u64,
+        /// The retention rule (an id of the policy's `[retention.rules]`);
+        /// absent in facts written before it was recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<String>,
     },
     /// A dossier erased by crypto-shredding.
     Erased {
@@ -200,6 +204,27 @@ pub enum Fact {
         /// The exported checkpoint's tree size (entries).
         size: u64,
     },
+    /// The DPO releases a dossier's break-the-glass justifications to the
+    /// person supported (`audit.release`): the stored release record, which
+    /// carries the sealed copies' hashes, is vouched for by its SHA-256.
+    Release {
+        /// Dossier id.
+        dossier: String,
+        /// Justifications of entries up to this number (excluded: none after
+        /// the fact itself) are released.
+        up_to: u64,
+        /// SHA-256 (hex) of the stored release record ([`record_hash`]).
+        record: String,
+    },
+    /// A member changed their own passphrase (`staff passwd`): the SHA-256 of
+    /// the new passphrase material (KDF parameters, salt, sealed identity;
+    /// [`passphrase_hash`]), so that an older copy of it is never accepted.
+    Passphrase {
+        /// Staff id (the signer).
+        member: String,
+        /// SHA-256 (hex) of the passphrase material.
+        record: String,
+    },
 }
 
 impl Fact {
@@ -226,6 +251,7 @@ impl Fact {
             | Fact::Person { dossier, .. }
             | Fact::Objection { dossier, .. }
             | Fact::DataKey { dossier, .. }
+            | Fact::Release { dossier, .. }
             | Fact::Content { dossier, .. } => Some(dossier),
             _ => None,
         }
@@ -314,6 +340,26 @@ pub fn record_hash(bytes: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
     out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
     out
+}
+
+/// The SHA-256 a [`Fact::Passphrase`] commits to: length-prefixed parts
+/// ("coffre/passphrase/v1", staff id, KDF memory in KiB, iterations and lanes
+/// as u32 big-endian, salt, sealed identity).
+pub fn passphrase_hash(
+    member: &str,
+    kdf: &KdfParams,
+    salt: &[u8],
+    identity_sealed: &[u8],
+) -> [u8; 32] {
+    sha256(&[
+        b"coffre/passphrase/v1",
+        member.as_bytes(),
+        &kdf.m_kib.to_be_bytes(),
+        &kdf.t.to_be_bytes(),
+        &kdf.p.to_be_bytes(),
+        salt,
+        identity_sealed,
+    ])
 }
 
 /// A multiset digest: the sum modulo 2^256 of its elements (read as

@@ -42,6 +42,12 @@ pub struct StaffEntry {
     pub added_time: u64,
     /// Entry number from which they were revoked.
     pub revoked_at: Option<u64>,
+    /// SHA-256 (hex) of their passphrase material as last changed by
+    /// themselves ([`Fact::Passphrase`]); `None` until they change it (the
+    /// material a manager or the recovery key sealed at `staff.add` or
+    /// `recover` is then the only one that opens their identity).
+    #[serde(default)]
+    pub passphrase: Option<String>,
 }
 
 /// What the register knows of one dossier.
@@ -61,10 +67,35 @@ pub struct DossierEntry {
     pub objections: BTreeSet<(String, String)>,
     /// End of the support, if closed (Unix seconds).
     pub closed: Option<u64>,
+    /// The retention rule recorded when it was closed (`None`: closed before
+    /// the rule was recorded in the fact).
+    #[serde(default)]
+    pub closed_rule: Option<String>,
     /// Whether it was erased.
     pub erased: bool,
     /// Digest of its entries (see [`super::fact::entry_element`]).
     pub content: Digest,
+    /// The elements themselves (the digest's terms): each entry is checked on
+    /// its own, so a damaged entry never switches the check off for the others.
+    #[serde(default)]
+    pub elements: BTreeSet<[u8; 32]>,
+    /// The DPO's release of its break-the-glass justifications, if any.
+    #[serde(default)]
+    pub release: Option<Release>,
+}
+
+/// A release of a dossier's break-the-glass justifications to the person, as
+/// the register keeps it ([`Fact::Release`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    /// Entry number of the fact.
+    pub seq: u64,
+    /// Who released (a member who may read the audit trail).
+    pub by: String,
+    /// Justifications of entries up to this number are released.
+    pub up_to: u64,
+    /// SHA-256 (hex) of the stored release record.
+    pub record: String,
 }
 
 /// The rights register.
@@ -95,6 +126,12 @@ pub struct Register {
     /// The largest tree size of a checkpoint exported by a member who may prune
     /// ([`Fact::Export`]): prunes stop there unless told otherwise.
     pub exported: Option<u64>,
+    /// Vault keys that must be rotated before they seal anything new: key name
+    /// → the member whose revocation or change of profession took it from them.
+    /// Set when a member who could hold the key no longer may; cleared by the
+    /// key's next generation ([`Fact::Key`]).
+    #[serde(default)]
+    pub rotations: BTreeMap<String, String>,
 }
 
 /// A prune of the access trail as the register keeps it.
@@ -317,6 +354,7 @@ impl Register {
                     data_keys: BTreeMap::new(),
                     prunes: Vec::new(),
                     exported: None,
+                    rotations: BTreeMap::new(),
                 };
                 self.staff.insert(
                     admin.id.clone(),
@@ -329,6 +367,7 @@ impl Register {
                         added_by: admin.id.clone(),
                         added_time: ctx.time,
                         revoked_at: None,
+                        passphrase: None,
                     },
                 );
             }
@@ -386,6 +425,7 @@ impl Register {
                 }
                 hex32(commitment, "a key commitment")?;
                 gens.push(commitment.clone());
+                self.rotations.remove(key);
             }
             Fact::AuditRecipient { recipient } => {
                 if !Self::is_recovery(ctx) {
@@ -415,7 +455,7 @@ impl Register {
                 d.team.insert(creator);
                 self.dossiers.insert(dossier.clone(), d);
             }
-            Fact::Closed { dossier, at } => {
+            Fact::Closed { dossier, at, rule } => {
                 let creator = self.dossier_mut(dossier, ctx)?.creator.clone();
                 let s = self.staff_signer(ctx)?;
                 let may = s.member.id == creator
@@ -424,7 +464,9 @@ impl Register {
                 if !may {
                     return Err(refused(ctx, msg!("only-manager-creator-closes-dossier")));
                 }
-                self.dossier_mut(dossier, ctx)?.closed = Some(*at);
+                let d = self.dossier_mut(dossier, ctx)?;
+                d.closed = Some(*at);
+                d.closed_rule = rule.clone();
             }
             Fact::Erased { dossier } => {
                 if !Self::is_recovery(ctx) {
@@ -625,9 +667,42 @@ impl Register {
                 let d = self.dossier_mut(dossier, ctx)?;
                 for e in &remove {
                     d.content.remove(e);
+                    d.elements.remove(e);
                 }
                 for e in &add {
                     d.content.add(e);
+                    d.elements.insert(*e);
+                }
+            }
+            Fact::Release {
+                dossier,
+                up_to,
+                record,
+            } => {
+                hex32(record, "a release record hash")?;
+                let by = self
+                    .staff_with(policy, ctx, Capability::ReadAudit)?
+                    .member
+                    .id
+                    .clone();
+                if *up_to >= ctx.seq {
+                    return Err(refused(ctx, msg!("release-must-precede")));
+                }
+                self.dossier_mut(dossier, ctx)?.release = Some(Release {
+                    seq: ctx.seq,
+                    by,
+                    up_to: *up_to,
+                    record: record.clone(),
+                });
+            }
+            Fact::Passphrase { member, record } => {
+                hex32(record, "a passphrase record hash")?;
+                let s = self.staff_signer(ctx)?;
+                if &s.member.id != member {
+                    return Err(refused(ctx, msg!("passphrase-changed-own-member")));
+                }
+                if let Some(s) = self.staff.get_mut(member) {
+                    s.passphrase = Some(record.clone());
                 }
             }
         }
@@ -664,6 +739,7 @@ impl Register {
                         added_by: ctx.signer.unwrap_or_default().to_string(),
                         added_time: ctx.time,
                         revoked_at: None,
+                        passphrase: None,
                     },
                 );
             }
@@ -671,6 +747,13 @@ impl Register {
                 if old.member.status == Status::Revoked {
                     return Err(refused(ctx, msg!("revocation-final")));
                 }
+                // Keys this member may hold before the change: any they may no
+                // longer hold after it must be rotated before sealing anything new.
+                let held_before: Vec<VaultKey> = policy
+                    .vault_keys()
+                    .into_iter()
+                    .filter(|k| self.may_hold(policy, &member.id, k))
+                    .collect();
                 let new_identity = old.member.recipient != member.recipient || old.key != key;
                 if new_identity && !recovery {
                     return Err(refused(ctx, msg!("only-recovery-key-gives-member-new")));
@@ -698,7 +781,16 @@ impl Register {
                 if member.status == Status::Revoked {
                     s.revoked_at = Some(ctx.seq);
                 }
+                if new_identity {
+                    // The recovery key sealed a new identity under a new passphrase.
+                    s.passphrase = None;
+                }
                 s.member = member.clone();
+                for key in held_before {
+                    if !self.may_hold(policy, &member.id, &key) {
+                        self.rotations.insert(key.name(), member.id.clone());
+                    }
+                }
             }
         }
         Ok(())

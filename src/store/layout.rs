@@ -99,18 +99,6 @@ pub fn wrap_prefix(key: &str, gen: u32) -> Vec<u8> {
     v.push(b'/');
     v
 }
-/// `kg/{key}`: the current generation of a vault key, once it has been rotated.
-pub fn key_gen(key: &str) -> Vec<u8> {
-    k(&["kg", key])
-}
-/// `kr/{key}`: a rotation of this key is pending (a holder left or changed profession).
-pub fn key_rotation(key: &str) -> Vec<u8> {
-    k(&["kr", key])
-}
-/// Prefix of pending rotations.
-pub fn key_rotation_prefix() -> Vec<u8> {
-    b"kr/".to_vec()
-}
 /// `es`: the establishment's name, re-sealed after a directory-key rotation.
 pub fn establishment() -> Vec<u8> {
     b"es".to_vec()
@@ -119,10 +107,6 @@ pub fn establishment() -> Vec<u8> {
 /// vaults indexed before version 2).
 pub fn name_index_version() -> Vec<u8> {
     b"in".to_vec()
-}
-/// `ar`: the current audit recipient, after an audit-key rotation.
-pub fn audit_recipient() -> Vec<u8> {
-    b"ar".to_vec()
 }
 /// `d/{dossier}`
 pub fn dossier(id: &str) -> Vec<u8> {

@@ -322,6 +322,13 @@ impl Vault {
         if state.size == state.checkpointed {
             return Ok(None);
         }
+        // Only a key the register accepts now signs: a member revoked (or given
+        // a new identity, or a person's credential re-issued) since their
+        // session opened ends it without signing, for a checkpoint under a
+        // retired key is one every verifier rejects. Someone else signs later.
+        if self.with_register(|r| Ok(r.signer_key(signer)))? != Some(key.public()) {
+            return Ok(None);
+        }
         let origin = crate::audit::log_origin(log.medium().as_ref())?
             .ok_or_else(|| Error::AuditUnavailable(msg!("audit-log-first-entry-name-vault")))?;
         let c = key.sign(&origin, state.size, state.tree.root(), signer);

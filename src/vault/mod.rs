@@ -692,13 +692,10 @@ impl Vault {
         })
     }
 
-    /// The recipient justifications are encrypted to now (changes when the audit key rotates).
+    /// The recipient justifications are encrypted to now: the register's (it
+    /// changes with a signed fact when the audit key rotates).
     pub(crate) fn audit_recipient(&self) -> Result<String> {
-        Ok(match self.store.get(&layout::audit_recipient())? {
-            Some(b) => String::from_utf8(b)
-                .map_err(|_| Error::Integrity(msg!("audit-recipient-damaged")))?,
-            None => self.meta.audit_recipient.clone(),
-        })
+        self.with_register(|r| Ok(r.audit_recipient.clone()))
     }
 
     /// The recovery key's public recipient (backups are encrypted to it).
@@ -1019,19 +1016,18 @@ impl Vault {
         Ok(session)
     }
 
+    /// The current generation of vault key `key`: the number of generations
+    /// the signed register has a commitment for (derived: no store record
+    /// says it, so none can put an older generation back).
     pub(crate) fn key_gen(&self, key: &crate::policy::VaultKey) -> Result<u32> {
-        if let Some(b) = self.store.get(&layout::key_gen(&key.name()))? {
-            let bytes: [u8; 4] = b
-                .as_slice()
-                .try_into()
-                .map_err(|_| Error::Integrity(msg!("key-generation-record-damaged")))?;
-            return Ok(u32::from_be_bytes(bytes));
-        }
-        self.meta
-            .key_gens
-            .get(&key.name())
-            .copied()
-            .ok_or_else(|| Error::Integrity(msg!("vault-key", name = key.name())))
+        let name = key.name();
+        self.with_register(|r| {
+            r.keys
+                .get(&name)
+                .and_then(|c| u32::try_from(c.len()).ok())
+                .filter(|n| *n > 0)
+                .ok_or_else(|| Error::Integrity(msg!("vault-key", name = name.clone())))
+        })
     }
 
     /// Whether `staff` has been granted the current generation of `key`.

@@ -124,9 +124,6 @@ impl Vault {
                 ));
             }
         }
-        if self.audit_recipient()? != r.audit_recipient {
-            return Err(forged("ar", "audit recipient"));
-        }
         Ok(())
     }
 
@@ -173,14 +170,25 @@ impl Vault {
                 ))
             })
             .collect::<Result<_>>()?;
-        if facts.iter().all(|(f, _)| matches!(f, Fact::Content { .. })) {
-            return Ok(());
-        }
         let guard = self.rights_lock()?;
         let Some(v) = guard.as_ref() else {
             // Before the genesis is written (init) there is nothing to check against.
             return Ok(());
         };
+        // Coffre signs only with a key the register accepts now: a session
+        // whose member was revoked, recovered elsewhere or re-issued since it
+        // opened would write a line every verifier rejects.
+        let born = v.register.is_born();
+        for (_, signer) in drafts.iter().filter_map(|d| d.fact.as_ref()) {
+            if let (true, Some((name, key))) = (born, signer) {
+                if v.register.signer_key(name) != Some(key.public()) {
+                    return Err(Error::Auth(msg!("signing-key-retired")));
+                }
+            }
+        }
+        if facts.iter().all(|(f, _)| matches!(f, Fact::Content { .. })) {
+            return Ok(());
+        }
         let mut r = v.register.clone();
         let time = crate::vault::now();
         for (i, (fact, signer)) in facts.iter().enumerate() {
@@ -240,6 +248,20 @@ impl Vault {
                     Err(forged(
                         &format!("s/{}", rec.id),
                         "profession, status or keys",
+                    ))
+                } else if s.passphrase.as_ref().is_some_and(|h| {
+                    *h != hex::encode(crate::rights::fact::passphrase_hash(
+                        &rec.id,
+                        &rec.kdf,
+                        &rec.salt,
+                        &rec.identity_sealed,
+                    ))
+                }) {
+                    // An older copy of the record: the passphrase the member
+                    // replaced would open it again.
+                    Err(forged(
+                        &format!("s/{}", rec.id),
+                        "passphrase material the member did not set last",
                     ))
                 } else {
                     Ok(())
@@ -368,40 +390,8 @@ fn fact_kind(f: &Fact) -> &'static str {
         Fact::DataKey { .. } => "data key",
         Fact::Prune { .. } => "prune of the access trail",
         Fact::Export { .. } => "exported checkpoint",
-    }
-}
-
-impl Vault {
-    /// The content element of `entry` as stored now (its header and the shape
-    /// of every version record).
-    pub(crate) fn stored_element(
-        &self,
-        entry: &crate::store::records::EntryRecord,
-    ) -> Result<[u8; 32]> {
-        let shapes: Vec<[u8; 32]> = self.versions(entry)?.iter().map(shape).collect();
-        Ok(element(entry, &shapes))
-    }
-
-    /// Checks a dossier's entries (as listed in the store) against the content
-    /// digest of the signed register: an entry removed, added, replaced or
-    /// rolled back outside coffre is an integrity failure.
-    pub(crate) fn check_content(
-        &self,
-        dossier: &str,
-        entries: &[crate::store::records::EntryRecord],
-    ) -> Result<()> {
-        let mut digest = crate::rights::fact::Digest::default();
-        for e in entries {
-            digest.add(&self.stored_element(e)?);
-        }
-        let signed = self.with_register(|r| Ok(r.dossiers.get(dossier).map(|d| d.content)))?;
-        if signed != Some(digest) {
-            return Err(forged(
-                &format!("de/{dossier}/…"),
-                "the dossier's entries: one was removed, added, replaced or rolled back",
-            ));
-        }
-        Ok(())
+        Fact::Release { .. } => "release of justifications",
+        Fact::Passphrase { .. } => "passphrase change",
     }
 }
 
@@ -568,10 +558,10 @@ impl Vault {
                 ));
             }
             note(&mut out, self.check_objections(id), format!("ob/{id}/…"));
-            let entries = self.dossier_entries(id);
             note(
                 &mut out,
-                entries.and_then(|e| self.check_content(id, &e)),
+                self.checked_dossier(id)
+                    .and_then(|c| c.complete(id).map(|_| ())),
                 format!("de/{id}/…"),
             );
         }

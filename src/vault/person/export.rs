@@ -24,8 +24,8 @@ use crate::store::records::{EntryRecord, SealedField};
 use crate::tr_in;
 use crate::vault::access::session::Session;
 use crate::vault::audit_trail::audit_read::describe_action;
-use crate::vault::person::release::{is_released, ReleaseRecord};
-use crate::vault::records::reader::{history_view, FieldKeys};
+use crate::vault::person::release::{is_released, CheckedRelease};
+use crate::vault::records::reader::{history_view, CheckedEntry, FieldKeys};
 use crate::vault::views::{VersionView, WithheldReason};
 use crate::vault::{now, rfc3339};
 
@@ -206,10 +206,12 @@ impl Session<'_> {
             Some(r) => self.vault.audit_identities_with_recovery(r)?,
             None => Vec::new(),
         };
-        let release = self.vault.justification_release(dossier)?;
+        let release = self.vault.checked_release(dossier)?;
         let names = self.staff_name_map()?;
         let establishment = self.establishment()?;
-        let entry_ids = self.vault.dossier_entry_ids(dossier)?;
+        // Every entry the register holds, checked, or no export at all (exit 5
+        // naming the entry): the person's copy never leaves one out silently.
+        let entries = self.vault.checked_dossier(dossier)?.complete(dossier)?;
         let ctx = Ctx {
             vault: self.vault,
             dossier: dossier.to_string(),
@@ -217,7 +219,7 @@ impl Session<'_> {
             name,
             birthdate,
             exported_at: rfc3339(now()),
-            entry_ids,
+            entries,
             keys,
             names,
             audit_key,
@@ -248,12 +250,12 @@ struct Ctx<'a> {
     name: String,
     birthdate: String,
     exported_at: String,
-    entry_ids: Vec<String>,
+    entries: Vec<CheckedEntry>,
     keys: HashMap<(String, String), Key32>,
     names: HashMap<String, String>,
     audit_key: Vec<Identity>,
     /// The DPO's release of justifications, if any.
-    release: Option<ReleaseRecord>,
+    release: Option<CheckedRelease>,
     closed: Option<String>,
     retention: Option<String>,
     /// The language of report.html (data.json keeps its French `what` texts).
@@ -343,10 +345,9 @@ impl Ctx<'_> {
             withheld: &withheld,
             author_only: &author_only,
         };
-        for id in &self.entry_ids {
-            let e = self.vault.load_entry(id)?;
-            let versions = history_view(self.vault, &e, &mut keys)?;
-            f(&e, versions)?;
+        for e in &self.entries {
+            let versions = history_view(self.vault, e, &mut keys)?;
+            f(e.record(), versions)?;
         }
         Ok(())
     }

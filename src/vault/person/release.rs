@@ -11,6 +11,12 @@
 //! dossier's erasure key like the person's data keys (`docs/crypto.md`, "The
 //! person's key"). Exports made with the recovery key show the released words too
 //! (decrypted with the audit key), and only those up to the released audit entry.
+//!
+//! The release is vouched for by a signed fact ([`Fact::Release`]) that commits
+//! to the SHA-256 of the release record, which itself lists the hash of every
+//! sealed copy. Readers reach it only through [`Vault::checked_release`]: a
+//! record planted, rolled back or removed, or a copy added, replaced or
+//! removed, is an integrity failure naming the record (exit 5).
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +26,7 @@ use crate::crypto::wrap::{self, Identity};
 use crate::crypto::{envelope, Aad, Key32};
 use crate::error::{Error, Result};
 use crate::policy::{Capability, VaultKey};
+use crate::rights::Fact;
 use crate::store::records::{decode, encode};
 use crate::store::{layout, Batch};
 use crate::vault::access::keys::{unwrap_personal, wrap_personal, RECOVERY_HOLDER};
@@ -44,6 +51,24 @@ pub struct ReleaseRecord {
     /// the person had no personal access at the time of the release).
     #[serde(with = "serde_bytes")]
     pub key: Vec<u8>,
+    /// `(audit entry number, SHA-256 of the sealed copy)` of every copy sealed
+    /// for the person, in entry order.
+    pub copies: Vec<(u64, [u8; 32])>,
+}
+
+/// A release checked against the signed register: the only way readers reach
+/// the release record and the sealed copies.
+#[derive(Debug)]
+pub(crate) struct CheckedRelease {
+    record: ReleaseRecord,
+    copies: std::collections::BTreeMap<u64, Vec<u8>>,
+}
+
+impl CheckedRelease {
+    /// Whether the justification of audit entry `e` is released.
+    pub(crate) fn covers(&self, e: &AuditEntry) -> bool {
+        e.seq <= self.record.up_to_seq
+    }
 }
 
 /// What a release did.
@@ -70,12 +95,63 @@ fn released_aad(vault_id: &str, dossier: &str, seq: u64) -> Aad {
 }
 
 impl Vault {
-    /// The DPO's release for `dossier`, if any.
-    pub(crate) fn justification_release(&self, dossier: &str) -> Result<Option<ReleaseRecord>> {
-        match self.store.get(&layout::justification_release(dossier))? {
-            Some(b) => Ok(Some(decode(&b, "justification release")?)),
-            None => Ok(None),
+    /// The DPO's release for `dossier`, if any, checked against the signed
+    /// register (see the module documentation).
+    ///
+    /// Errors: `Integrity` naming `jr/{dossier}/…` when the stored release or
+    /// its copies are not exactly those the register vouches for.
+    pub(crate) fn checked_release(&self, dossier: &str) -> Result<Option<CheckedRelease>> {
+        let signed =
+            self.with_register(|r| Ok(r.dossiers.get(dossier).and_then(|d| d.release.clone())))?;
+        let stored = self.store.get(&layout::justification_release(dossier))?;
+        let forged = |what: &str| {
+            crate::vault::access::trust::forged(&format!("jr/{dossier}/release"), what)
+        };
+        let (signed, bytes) = match (signed, stored) {
+            (None, None) => {
+                // No release: no copy may stand either.
+                if !self
+                    .store
+                    .scan_prefix(&layout::justification_prefix(dossier))?
+                    .is_empty()
+                {
+                    return Err(forged("a release the register does not record"));
+                }
+                return Ok(None);
+            }
+            (None, Some(_)) => return Err(forged("a release the register does not record")),
+            (Some(_), None) => return Err(forged("the release the register records is missing")),
+            (Some(s), Some(b)) => (s, b),
+        };
+        if hex::encode(crate::rights::fact::record_hash(&bytes)) != signed.record {
+            return Err(forged("a release record the register did not record"));
         }
+        let record: ReleaseRecord = decode(&bytes, "justification release")?;
+        if record.up_to_seq != signed.up_to {
+            return Err(forged("a release record the register did not record"));
+        }
+        let mut copies = std::collections::BTreeMap::new();
+        let release_key = layout::justification_release(dossier);
+        for (k, v) in self
+            .store
+            .scan_prefix(&layout::justification_prefix(dossier))?
+        {
+            if k == release_key {
+                continue;
+            }
+            let seq = layout::last_component(&k)?
+                .parse::<u64>()
+                .map_err(|_| forged("a copy the release does not list"))?;
+            copies.insert(seq, v);
+        }
+        let listed: Vec<(u64, [u8; 32])> = copies
+            .iter()
+            .map(|(seq, v)| (*seq, crate::rights::fact::record_hash(v)))
+            .collect();
+        if listed != record.copies {
+            return Err(forged("a released copy added, replaced or removed"));
+        }
+        Ok(Some(CheckedRelease { record, copies }))
     }
 
     /// Every generation of the audit key, opened with the recovery identity.
@@ -113,22 +189,19 @@ impl Vault {
         if e.justification.is_none() {
             return Ok(None);
         }
-        let Some(rel) = self.justification_release(dossier)? else {
+        let Some(rel) = self.checked_release(dossier)? else {
             return Ok(None);
         };
-        if e.seq > rel.up_to_seq || rel.key.is_empty() {
+        if !rel.covers(e) || rel.record.key.is_empty() {
             return Ok(None);
         }
-        let Some(sealed) = self
-            .store
-            .get(&layout::released_justification(dossier, e.seq))?
-        else {
+        let Some(sealed) = rel.copies.get(&e.seq) else {
             return Ok(None);
         };
         let erasure = self.erasure_key(dossier)?;
         let vid = &self.meta.vault_id;
         let Some(k) = unwrap_personal(
-            &rel.key,
+            &rel.record.key,
             identity,
             &erasure,
             vid,
@@ -139,14 +212,14 @@ impl Vault {
         else {
             return Ok(None);
         };
-        let plain = envelope::open(&k, &released_aad(vid, dossier, e.seq), &sealed)?;
+        let plain = envelope::open(&k, &released_aad(vid, dossier, e.seq), sealed)?;
         Ok(Some(String::from_utf8_lossy(&plain).into_owned()))
     }
 }
 
 /// Whether the justification of `e` was released to the person by `release`.
-pub(crate) fn is_released(release: Option<&ReleaseRecord>, e: &AuditEntry) -> bool {
-    release.is_some_and(|r| e.seq <= r.up_to_seq)
+pub(crate) fn is_released(release: Option<&CheckedRelease>, e: &AuditEntry) -> bool {
+    release.is_some_and(|r| r.covers(e))
 }
 
 impl Session<'_> {
@@ -182,19 +255,19 @@ impl Session<'_> {
             batch.remove(key);
         }
         let (mut released, mut unreadable) = (0u64, 0u64);
+        let mut copies = Vec::new();
         for e in entries.iter().filter(|e| e.justification.is_some()) {
             match decrypt_justification_for_person(e, &keys) {
                 Some(text) => {
                     released += 1;
                     if person.is_some() {
-                        batch.put(
-                            layout::released_justification(dossier, e.seq),
-                            envelope::seal(
-                                &k,
-                                &released_aad(&vid, dossier, e.seq),
-                                text.as_bytes(),
-                            )?,
-                        );
+                        let sealed = envelope::seal(
+                            &k,
+                            &released_aad(&vid, dossier, e.seq),
+                            text.as_bytes(),
+                        )?;
+                        copies.push((e.seq, crate::rights::fact::record_hash(&sealed)));
+                        batch.put(layout::released_justification(dossier, e.seq), sealed);
                     }
                 }
                 None => unreadable += 1,
@@ -219,15 +292,20 @@ impl Session<'_> {
             }
             None => Vec::new(),
         };
-        batch.put(
-            layout::justification_release(dossier),
-            encode(&ReleaseRecord {
-                released_by: self.me.id.clone(),
-                time: now(),
-                up_to_seq,
-                key: wrapped,
-            })?,
-        );
+        copies.sort_unstable();
+        let record = encode(&ReleaseRecord {
+            released_by: self.me.id.clone(),
+            time: now(),
+            up_to_seq,
+            key: wrapped,
+            copies,
+        })?;
+        let fact = Fact::Release {
+            dossier: dossier.to_string(),
+            up_to: up_to_seq,
+            record: hex::encode(crate::rights::fact::record_hash(&record)),
+        };
+        batch.put(layout::justification_release(dossier), record);
         if released == 0 && unreadable > 0 {
             return Err(Error::Pending(msg!(
                 "none-justification-s-dossier-opens-your",
@@ -236,9 +314,12 @@ impl Session<'_> {
             )));
         }
         self.vault.commit_audited(
-            self.draft(ACTION).dossier(dossier).detail(&format!(
-                "{released} justification(s) released to the person, up to audit entry {up_to_seq}"
-            )),
+            self.draft(ACTION)
+                .dossier(dossier)
+                .detail(&format!(
+                    "{released} justification(s) released to the person, up to audit entry {up_to_seq}"
+                ))
+                .fact(fact.to_json()?, self.fact_signer()),
             batch,
         )?;
         Ok(ReleaseSummary {

@@ -625,11 +625,13 @@ impl PersonSession<'_> {
             erasure,
         };
         let mut entries = Vec::new();
-        let listed = self.vault.dossier_entries(&self.dossier)?;
-        self.vault.check_content(&self.dossier, &listed)?;
-        for e in &listed {
-            let e = self.vault.load_entry(&e.id)?;
-            entries.push(latest_view(self.vault, &e, &mut keys)?);
+        // The person is shown every entry the register holds, or nothing.
+        let checked = self
+            .vault
+            .checked_dossier(&self.dossier)?
+            .complete(&self.dossier)?;
+        for e in &checked {
+            entries.push(latest_view(self.vault, e, &mut keys)?);
         }
         let mut cats: Vec<String> = entries
             .iter()
@@ -717,8 +719,8 @@ impl PersonSession<'_> {
             return Err(Error::Usage(msg!("note-empty")));
         }
         if let Some(e) = about {
-            let entry = self.vault.load_entry(e)?;
-            if entry.dossier != self.dossier {
+            let entry = self.vault.checked_entry(e)?;
+            if entry.record().dossier != self.dossier {
                 return Err(Error::Usage(msg!("entry-your-dossier", e = e)));
             }
         }
@@ -787,7 +789,7 @@ impl PersonSession<'_> {
             &entry,
             &[crate::vault::access::trust::shape(&version)],
         );
-        batch.put(layout::entry(&id), record.clone());
+        batch.put(layout::entry(&id), self.dossier.as_bytes().to_vec());
         batch.put(layout::version(&self.dossier, &id, 1), encode(&version)?);
         batch.put(layout::dossier_entry(&self.dossier, &id), record);
         self.vault.commit_audited(

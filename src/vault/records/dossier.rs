@@ -349,8 +349,9 @@ impl Session<'_> {
                 .lock()
                 .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
             let mut decided = crate::vault::records::entry::KeyDecisions::new();
-            let entries = self.vault.dossier_entries(id)?;
-            let mut all_versions = self.vault.dossier_versions(id)?;
+            // Every entry the register holds, each checked on its own: a
+            // damaged one is named, never a reason to skip the others' check.
+            let checked = self.vault.checked_dossier(id)?;
             // The objections must be those the signed register vouches for.
             self.vault.check_objections(id)?;
             let header = if access.break_glass && !self.vault.policy.break_glass_opens("identity") {
@@ -359,45 +360,13 @@ impl Session<'_> {
                 self.open_header(&rec)?
             };
             let mut views = Vec::new();
-            let mut damaged = Vec::new();
-            // The listing's content digest, summed from the versions as they
-            // are read (each read once).
-            let mut digest = crate::rights::fact::Digest::default();
-            let mut unsummed = false;
-            for e in &entries {
-                // A damaged entry must not hide the others: it is named, not shown.
-                let viewed =
-                    match crate::vault::records::reader::take_versions(&mut all_versions, e) {
-                        Ok(versions) => {
-                            let shapes: Vec<[u8; 32]> = versions
-                                .iter()
-                                .map(crate::vault::access::trust::shape)
-                                .collect();
-                            digest.add(&crate::vault::access::trust::element(e, &shapes));
-                            self.entry_view_of(e, &versions, access.break_glass, Some(&mut decided))
-                        }
-                        Err(err) => {
-                            unsummed = true;
-                            Err(err)
-                        }
-                    };
-                match viewed {
+            let mut damaged = checked.damaged;
+            for e in &checked.entries {
+                match self.entry_view(e, access.break_glass, Some(&mut decided)) {
                     Ok(v) => views.push(v),
-                    Err(Error::Integrity(_)) => damaged.push(e.id.clone()),
+                    Err(Error::Integrity(_)) => damaged.push(e.record().id.clone()),
                     Err(other) => return Err(other),
                 }
-            }
-            // The listing must be the one the signed register vouches for (an
-            // entry whose versions cannot be read cannot be summed: it is
-            // named as damaged, exit 5).
-            let signed = self
-                .vault
-                .with_register(|r| Ok(r.dossiers.get(id).map(|d| d.content)))?;
-            if signed != Some(digest) && !unsummed {
-                return Err(crate::vault::access::trust::forged(
-                    &format!("de/{id}/…"),
-                    "the dossier's entries: one was removed, added, replaced or rolled back",
-                ));
             }
             let (name, birthdate) = match header {
                 Some((n, b)) => (Some(n), Some(b)),

@@ -14,7 +14,7 @@ use crate::store::{layout, Batch};
 use crate::vault::access::keys::field_aad;
 use crate::vault::access::session::{DataKey, Session};
 use crate::vault::now;
-use crate::vault::records::reader::{history_view, latest_view, FieldKeys};
+use crate::vault::records::reader::{history_view, latest_view, CheckedEntry, FieldKeys};
 use crate::vault::views::{EntryView, VersionView, WithheldReason};
 
 /// A field value given by the caller. The value is zeroized on drop.
@@ -125,41 +125,12 @@ impl StaffKeys<'_, '_> {
 }
 
 impl Session<'_> {
-    pub(crate) fn load_entry(&self, id: &str) -> Result<EntryRecord> {
-        self.vault.load_entry(id)
-    }
-
-    fn versions(&self, entry: &EntryRecord) -> Result<Vec<VersionRecord>> {
-        self.vault.versions(entry)
-    }
-
-    /// Builds the actor's view of an entry (latest value of each field). With
-    /// `decided`, key decisions are shared with the other entries of the same
-    /// dossier read (the caller holds the vault's write lock).
-    /// [`Session::entry_view`] from versions already read.
-    pub(crate) fn entry_view_of(
-        &mut self,
-        entry: &EntryRecord,
-        versions: &[crate::store::records::VersionRecord],
-        break_glass: bool,
-        decided: Option<&mut KeyDecisions>,
-    ) -> Result<EntryView> {
-        let vault = self.vault;
-        crate::vault::records::reader::latest_view_of(
-            vault,
-            entry,
-            versions,
-            &mut StaffKeys {
-                s: self,
-                break_glass,
-                decided,
-            },
-        )
-    }
-
+    /// Builds the actor's view of a checked entry (latest value of each field).
+    /// With `decided`, key decisions are shared with the other entries of the
+    /// same dossier read (the caller holds the vault's write lock).
     pub(crate) fn entry_view(
         &mut self,
-        entry: &EntryRecord,
+        entry: &CheckedEntry,
         break_glass: bool,
         decided: Option<&mut KeyDecisions>,
     ) -> Result<EntryView> {
@@ -184,18 +155,20 @@ impl Session<'_> {
     ) -> Result<Vec<VersionView>> {
         let _turn = self.ensure_current()?;
         const ACTION: &str = "entry.history";
-        let entry = self.load_entry(entry_id)?;
-        let access = self.reach(&entry.dossier, ACTION, break_glass)?;
+        let dossier = self.vault.entry_dossier(entry_id)?;
+        let access = self.reach(&dossier, ACTION, break_glass)?;
         let vault = self.vault;
-        let built = history_view(
-            vault,
-            &entry,
-            &mut StaffKeys {
-                s: self,
-                break_glass: access.break_glass,
-                decided: None,
-            },
-        );
+        let built = vault.checked_entry(entry_id).and_then(|checked| {
+            history_view(
+                vault,
+                &checked,
+                &mut StaffKeys {
+                    s: self,
+                    break_glass: access.break_glass,
+                    decided: None,
+                },
+            )
+        });
         let outcome = if built.is_ok() {
             Outcome::Ok
         } else {
@@ -208,7 +181,7 @@ impl Session<'_> {
             .collect();
         let mut d = self
             .draft(ACTION)
-            .dossier(&entry.dossier)
+            .dossier(&dossier)
             .entry(entry_id)
             .categories(cats)
             .outcome(outcome);
@@ -407,9 +380,10 @@ impl Session<'_> {
             &entry,
             &[crate::vault::access::trust::shape(&version)],
         );
-        batch.put(layout::entry(&id), record.clone());
+        // The header lives in the dossier's list (one range scan reads a
+        // dossier); `e/{entry}` only locates it.
+        batch.put(layout::entry(&id), dossier.as_bytes().to_vec());
         batch.put(layout::version(dossier, &id, 1), encode(&version)?);
-        // A copy in the dossier's list: a whole-dossier read needs no get per entry.
         batch.put(layout::dossier_entry(dossier, &id), record);
         let draft = self
             .draft(ACTION)
@@ -433,7 +407,10 @@ impl Session<'_> {
             .write_lock
             .lock()
             .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
-        let mut entry = self.load_entry(entry_id)?;
+        // What is amended is the entry the register holds, never a stored copy
+        // rolled back (the fact would replace an element it does not hold).
+        let checked = self.vault.checked_entry(entry_id)?;
+        let mut entry = checked.record().clone();
         if entry.author.starts_with("person.") {
             return self.refuse(
                 ACTION,
@@ -448,12 +425,12 @@ impl Session<'_> {
                 msg!("you-care-team-dossier", dossier = entry.dossier),
             );
         }
-        let previous = self.versions(&entry)?;
+        let previous = checked.versions().to_vec();
         let mut shapes: Vec<[u8; 32]> = previous
             .iter()
             .map(crate::vault::access::trust::shape)
             .collect();
-        let old_element = crate::vault::access::trust::element(&entry, &shapes);
+        let old_element = checked.element();
         let version = entry.latest + 1;
         let mut batch = Batch::new();
         let rec = self.seal_version(ACTION, &entry, version, fields, &previous, &mut batch)?;
@@ -462,7 +439,6 @@ impl Session<'_> {
         let record = encode(&entry)?;
         shapes.push(crate::vault::access::trust::shape(&rec));
         let new_element = crate::vault::access::trust::element(&entry, &shapes);
-        batch.put(layout::entry(entry_id), record.clone());
         batch.put(layout::dossier_entry(&entry.dossier, entry_id), record);
         batch.put(
             layout::version(&entry.dossier, entry_id, version),
@@ -491,19 +467,18 @@ impl Session<'_> {
     pub fn show_entry(&mut self, entry_id: &str, break_glass: Option<&str>) -> Result<EntryView> {
         let _turn = self.ensure_current()?;
         const ACTION: &str = "entry.read";
-        let entry = self.load_entry(entry_id)?;
-        let access = self.reach(&entry.dossier, ACTION, break_glass)?;
-        let checked = self
-            .vault
-            .dossier_entries(&entry.dossier)
-            .and_then(|all| self.vault.check_content(&entry.dossier, &all))
-            .and_then(|_| self.vault.check_objections(&entry.dossier));
-        match checked.and_then(|_| self.entry_view(&entry, access.break_glass, None)) {
+        let dossier = self.vault.entry_dossier(entry_id)?;
+        let access = self.reach(&dossier, ACTION, break_glass)?;
+        let viewed = self.vault.checked_entry(entry_id).and_then(|c| {
+            self.vault.check_objections(&dossier)?;
+            self.entry_view(&c, access.break_glass, None)
+        });
+        match viewed {
             Ok(view) => {
                 let cats: Vec<String> = view.fields.values().map(|f| f.category.clone()).collect();
                 let mut d = self
                     .draft(ACTION)
-                    .dossier(&entry.dossier)
+                    .dossier(&dossier)
                     .entry(entry_id)
                     .categories(cats);
                 d.break_glass = access.break_glass;
@@ -515,7 +490,7 @@ impl Session<'_> {
             Err(e) => {
                 self.vault.audit(
                     self.draft(ACTION)
-                        .dossier(&entry.dossier)
+                        .dossier(&dossier)
                         .entry(entry_id)
                         .outcome(Outcome::Error)
                         .detail("could not be read: integrity or storage error"),

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::store::layout;
 use crate::store::records::{decode, EntryRecord, SealedField, VersionRecord};
 use crate::vault::access::keys::field_aad;
+use crate::vault::access::trust::forged;
 use crate::vault::views::{EntryView, FieldValue, VersionView, Withheld, WithheldReason};
 use crate::vault::{rfc3339, Vault};
 
@@ -24,19 +25,126 @@ pub(crate) trait FieldKeys {
     ) -> Result<std::result::Result<Key32, WithheldReason>>;
 }
 
+/// An entry read through the signed register: its header (`de/{dossier}/{entry}`)
+/// and versions (`v/{dossier}/{entry}/{n}`) give the content element the
+/// register holds for its dossier ([`crate::rights::fact::entry_element`]).
+/// Only [`Vault::checked_entry`] and [`Vault::checked_dossier`] make one, so
+/// no view, export or key renewal can be built from an unchecked record.
+#[derive(Debug)]
+pub(crate) struct CheckedEntry {
+    record: EntryRecord,
+    versions: Vec<VersionRecord>,
+}
+
+impl CheckedEntry {
+    /// The entry's header.
+    pub(crate) fn record(&self) -> &EntryRecord {
+        &self.record
+    }
+
+    /// Versions 1 to `latest`, in order.
+    pub(crate) fn versions(&self) -> &[VersionRecord] {
+        &self.versions
+    }
+
+    /// Its content element (what a content fact adds or removes).
+    pub(crate) fn element(&self) -> [u8; 32] {
+        element_of(&self.record, &self.versions)
+    }
+}
+
+/// A dossier's entries read through the signed register: every entry the
+/// register holds is here, checked, or named in `damaged` (it could not be
+/// read, or is not the one the register holds); nothing is left out silently.
+#[derive(Debug)]
+pub(crate) struct CheckedDossier {
+    /// Checked entries, oldest first.
+    pub(crate) entries: Vec<CheckedEntry>,
+    /// Ids of the entries listed that could not be read or checked.
+    pub(crate) damaged: Vec<String>,
+}
+
+impl CheckedDossier {
+    /// The entries, or an integrity failure naming the first damaged one (for
+    /// what must not leave an entry out: the person's view and export, key
+    /// renewal).
+    pub(crate) fn complete(self, dossier: &str) -> Result<Vec<CheckedEntry>> {
+        match self.damaged.first() {
+            Some(id) => Err(forged(
+                &format!("de/{dossier}/{id}"),
+                "an entry that does not open as the register holds it",
+            )),
+            None => Ok(self.entries),
+        }
+    }
+}
+
+fn element_of(record: &EntryRecord, versions: &[VersionRecord]) -> [u8; 32] {
+    let shapes: Vec<[u8; 32]> = versions
+        .iter()
+        .map(crate::vault::access::trust::shape)
+        .collect();
+    crate::vault::access::trust::element(record, &shapes)
+}
+
 impl Vault {
-    pub(crate) fn load_entry(&self, id: &str) -> Result<EntryRecord> {
-        layout::check_id("entry", id)?;
-        match self.store.get(&layout::entry(id))? {
-            Some(b) => decode(&b, "entry"),
-            None => Err(Error::NotFound(msg!("entry", id = id))),
+    /// The header of entry `id`, unchecked (writers check what they replace
+    /// through [`Vault::checked_entry`]). `e/{entry}` only says which dossier
+    /// the entry is in (older vaults kept a full copy there: only its dossier
+    /// is read); the header is the dossier's `de/{dossier}/{entry}`.
+    fn load_entry(&self, id: &str) -> Result<EntryRecord> {
+        let (dossier, locator, legacy) = self.locate_entry(id)?;
+        match self.store.get(&layout::dossier_entry(&dossier, id))? {
+            Some(b) if !b.is_empty() => {
+                let e: EntryRecord = decode(&b, "entry")?;
+                if e.id != id || e.dossier != dossier {
+                    return Err(forged(
+                        &format!("de/{dossier}/{id}"),
+                        "another entry listed under this one",
+                    ));
+                }
+                Ok(e)
+            }
+            // A list written before it held copies: the old full record.
+            Some(_) if legacy => decode(&locator, "entry"),
+            _ => Err(forged(
+                &format!("de/{dossier}/{id}"),
+                "an entry removed from its dossier's list",
+            )),
         }
     }
 
+    /// The dossier entry `id` is in, as `e/{entry}` says: decides nothing on
+    /// its own (access is decided by the register for that dossier, and the
+    /// entry is then read and checked there).
+    ///
+    /// Errors: `NotFound` for an unknown id, `Usage` for an invalid one.
+    pub(crate) fn entry_dossier(&self, id: &str) -> Result<String> {
+        Ok(self.locate_entry(id)?.0)
+    }
+
+    /// (dossier, stored locator, whether it is an older vault's full record).
+    fn locate_entry(&self, id: &str) -> Result<(String, Vec<u8>, bool)> {
+        layout::check_id("entry", id)?;
+        let Some(locator) = self.store.get(&layout::entry(id))? else {
+            return Err(Error::NotFound(msg!("entry", id = id)));
+        };
+        let legacy = std::str::from_utf8(&locator)
+            .ok()
+            .filter(|d| layout::check_id("dossier", d).is_ok())
+            .is_none();
+        let dossier = if legacy {
+            decode::<EntryRecord>(&locator, "entry")?.dossier
+        } else {
+            String::from_utf8_lossy(&locator).into_owned()
+        };
+        Ok((dossier, locator, legacy))
+    }
+
     /// Versions 1 to `latest` of an entry, each where it belongs. Read key by key
-    /// (a prefix scan costs sled several times more); [`Vault::versions_checked`]
-    /// also looks for versions that should not exist.
-    pub(crate) fn versions(&self, entry: &EntryRecord) -> Result<Vec<VersionRecord>> {
+    /// (a prefix scan costs sled several times more); versions beyond `latest`
+    /// are not read.
+    fn versions(&self, entry: &EntryRecord) -> Result<Vec<VersionRecord>> {
         let mut out = Vec::with_capacity(entry.latest as usize);
         for n in 1..=entry.latest {
             let bytes = self
@@ -52,12 +160,102 @@ impl Vault {
         Ok(out)
     }
 
+    /// Entry `id` checked against the signed register (its element is one the
+    /// register holds for its dossier).
+    ///
+    /// Errors: `NotFound` for an unknown id; `Integrity` naming the record when
+    /// the header or a version was removed, rolled back, replaced or moved.
+    pub(crate) fn checked_entry(&self, id: &str) -> Result<CheckedEntry> {
+        let record = self.load_entry(id)?;
+        let versions = self.versions(&record)?;
+        let checked = CheckedEntry { record, versions };
+        let element = checked.element();
+        let d = &checked.record.dossier;
+        let known = self.with_register(|r| {
+            Ok(r.dossiers
+                .get(d)
+                .is_some_and(|x| !x.erased && x.elements.contains(&element)))
+        })?;
+        if !known {
+            return Err(forged(
+                &format!("de/{d}/{id}"),
+                "an entry or version rolled back, replaced or moved",
+            ));
+        }
+        Ok(checked)
+    }
+
+    /// Every entry of `dossier`, checked against the signed register: each
+    /// listed entry whose header and versions give an element the register
+    /// holds is in `entries`; one that cannot be read or gives another element
+    /// is named in `damaged` (the others are still checked and shown).
+    ///
+    /// Errors: `Integrity` naming `de/{dossier}/…` when the list holds fewer or
+    /// more entries than the register (one removed or planted).
+    pub(crate) fn checked_dossier(&self, dossier: &str) -> Result<CheckedDossier> {
+        let prefix = layout::dossier_entry_prefix(dossier);
+        let listed = self.store.scan_prefix(&prefix)?;
+        let mut all_versions = self.dossier_versions(dossier)?;
+        let mut candidates = Vec::with_capacity(listed.len());
+        let mut damaged = Vec::new();
+        for (k, v) in &listed {
+            let id = layout::last_component(k)?;
+            let record = if v.is_empty() {
+                self.load_entry(&id)
+            } else {
+                decode::<EntryRecord>(v, "entry").and_then(|e| {
+                    if e.id == id && e.dossier == dossier {
+                        Ok(e)
+                    } else {
+                        Err(Error::Integrity(msg!(
+                            "list-dossier-holds-another-entry-under",
+                            dossier = dossier,
+                            id = id
+                        )))
+                    }
+                })
+            };
+            let read = record.and_then(|record| {
+                let versions = take_versions(&mut all_versions, &record)?;
+                Ok(CheckedEntry { record, versions })
+            });
+            match read {
+                Ok(c) => {
+                    let element = c.element();
+                    candidates.push((c, element));
+                }
+                Err(Error::Integrity(_)) => damaged.push(id),
+                Err(other) => return Err(other),
+            }
+        }
+        let (mut entries, count) = self.with_register(|r| {
+            let signed = r.dossiers.get(dossier).filter(|d| !d.erased);
+            let mut entries = Vec::with_capacity(candidates.len());
+            for (c, element) in candidates {
+                if signed.is_some_and(|d| d.elements.contains(&element)) {
+                    entries.push(c);
+                } else {
+                    damaged.push(c.record.id.clone());
+                }
+            }
+            Ok((entries, signed.map_or(0, |d| d.elements.len())))
+        })?;
+        if listed.len() != count {
+            return Err(forged(
+                &format!("de/{dossier}/…"),
+                "the dossier's entries: one was removed or added",
+            ));
+        }
+        entries.sort_by(|a, b| {
+            (a.record.created, &a.record.id).cmp(&(b.record.created, &b.record.id))
+        });
+        damaged.sort();
+        Ok(CheckedDossier { entries, damaged })
+    }
+
     /// Every stored version of every entry of `dossier`, still encoded, by entry
     /// id, in version order: one range scan (what a whole-dossier read needs).
-    /// Take an entry's versions out with [`take_versions`], which decodes and
-    /// checks them as [`Vault::versions`] does (so a damaged version damages
-    /// its entry only).
-    pub(crate) fn dossier_versions(&self, dossier: &str) -> Result<StoredVersions> {
+    fn dossier_versions(&self, dossier: &str) -> Result<StoredVersions> {
         let prefix = layout::dossier_version_prefix(dossier);
         let mut out = StoredVersions::new();
         for (k, v) in self.store.scan_prefix(&prefix)? {
@@ -72,54 +270,15 @@ impl Vault {
         Ok(out)
     }
 
-    /// [`Vault::versions`], and no version beyond `latest` (for `coffre check`).
-    pub(crate) fn versions_checked(&self, entry: &EntryRecord) -> Result<Vec<VersionRecord>> {
+    /// Whether entry `entry` has versions stored beyond its `latest` (for
+    /// `coffre check`: they are never read, but should not be there).
+    pub(crate) fn extra_versions(&self, entry: &CheckedEntry) -> Result<bool> {
+        let e = entry.record();
         let stored = self
             .store
-            .scan_prefix(&layout::version_prefix(&entry.dossier, &entry.id))?
+            .scan_prefix(&layout::version_prefix(&e.dossier, &e.id))?
             .len();
-        if stored != entry.latest as usize {
-            return Err(versions_damaged(entry));
-        }
-        self.versions(entry)
-    }
-
-    /// A dossier's entry records, oldest first. The dossier's list holds a copy
-    /// of each record (written with it); lists written before it held copies are
-    /// read entry by entry. A copy must be of the entry it is listed under.
-    pub(crate) fn dossier_entries(&self, dossier: &str) -> Result<Vec<EntryRecord>> {
-        let mut entries = Vec::new();
-        for (k, v) in self
-            .store
-            .scan_prefix(&layout::dossier_entry_prefix(dossier))?
-        {
-            let id = layout::last_component(&k)?;
-            let entry = if v.is_empty() {
-                self.load_entry(&id)?
-            } else {
-                let e: EntryRecord = decode(&v, "entry")?;
-                if e.id != id || e.dossier != dossier {
-                    return Err(Error::Integrity(msg!(
-                        "list-dossier-holds-another-entry-under",
-                        dossier = dossier,
-                        id = id
-                    )));
-                }
-                e
-            };
-            entries.push(entry);
-        }
-        entries.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-        Ok(entries)
-    }
-
-    /// The ids of a dossier's entries, oldest first.
-    pub(crate) fn dossier_entry_ids(&self, dossier: &str) -> Result<Vec<String>> {
-        Ok(self
-            .dossier_entries(dossier)?
-            .into_iter()
-            .map(|e| e.id)
-            .collect())
+        Ok(stored != e.latest as usize)
     }
 }
 
@@ -129,10 +288,7 @@ pub(crate) type StoredVersions = std::collections::HashMap<String, Vec<Vec<u8>>>
 /// The versions 1 to `latest` of `entry` out of a [`Vault::dossier_versions`]
 /// map, decoded: each where it belongs, none missing (versions beyond `latest`
 /// are not read, as with [`Vault::versions`]).
-pub(crate) fn take_versions(
-    all: &mut StoredVersions,
-    entry: &EntryRecord,
-) -> Result<Vec<VersionRecord>> {
+fn take_versions(all: &mut StoredVersions, entry: &EntryRecord) -> Result<Vec<VersionRecord>> {
     let mut stored = all.remove(&entry.id).unwrap_or_default();
     stored.truncate(entry.latest as usize);
     if stored.len() != entry.latest as usize {
@@ -207,22 +363,13 @@ fn open_or_withhold(
     Ok(())
 }
 
-/// The latest value of each field of `entry`, as `keys` allows.
+/// The latest value of each field of a checked entry, as `keys` allows.
 pub(crate) fn latest_view(
     vault: &Vault,
-    entry: &EntryRecord,
+    checked: &CheckedEntry,
     keys: &mut dyn FieldKeys,
 ) -> Result<EntryView> {
-    latest_view_of(vault, entry, &vault.versions(entry)?, keys)
-}
-
-/// [`latest_view`] from versions already read.
-pub(crate) fn latest_view_of(
-    vault: &Vault,
-    entry: &EntryRecord,
-    versions: &[VersionRecord],
-    keys: &mut dyn FieldKeys,
-) -> Result<EntryView> {
+    let (entry, versions) = (checked.record(), checked.versions());
     let mut latest: BTreeMap<&str, (&SealedField, u32, &str)> = BTreeMap::new();
     for v in versions {
         for f in &v.fields {
@@ -258,11 +405,12 @@ pub(crate) fn latest_view_of(
 /// Every version of `entry`, each with the fields written in it, as `keys` allows.
 pub(crate) fn history_view(
     vault: &Vault,
-    entry: &EntryRecord,
+    checked: &CheckedEntry,
     keys: &mut dyn FieldKeys,
 ) -> Result<Vec<VersionView>> {
+    let entry = checked.record();
     let mut out = Vec::new();
-    for v in vault.versions(entry)? {
+    for v in checked.versions() {
         let mut fields = BTreeMap::new();
         let mut withheld = Vec::new();
         for f in &v.fields {

@@ -72,6 +72,7 @@ impl Session<'_> {
         let fact = crate::rights::Fact::Closed {
             dossier: dossier.to_string(),
             at,
+            rule: Some(rule.clone()),
         };
         self.vault
             .commit_audited(
@@ -94,6 +95,42 @@ impl Session<'_> {
         // integrity failure, exit 5, before anything is erased).
         self.vault.check_dossier(rec)?;
         let policy = &self.vault.policy;
+        // The rule and the categories the dossier holds, as the register holds
+        // them: a rule edited in the store, or a data key deleted from it, must
+        // never make a dossier fall due sooner.
+        let (signed_rule, categories) = self.vault.with_register(|r| {
+            let prefix = format!("{}/", rec.id);
+            let cats: std::collections::BTreeSet<String> = r
+                .data_keys
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .filter_map(|(k, _)| k[prefix.len()..].split('/').next().map(str::to_string))
+                .collect();
+            Ok((
+                r.dossiers.get(&rec.id).and_then(|d| d.closed_rule.clone()),
+                cats,
+            ))
+        })?;
+        let rule_id = match signed_rule {
+            Some(signed) if &signed != rule_id => {
+                return Err(crate::vault::access::trust::forged(
+                    &format!("d/{}", rec.id),
+                    "retention rule",
+                ))
+            }
+            Some(signed) => signed,
+            // Closed before the rule was signed: the longer of the stored rule
+            // and the policy's default.
+            None => {
+                let years = |id: &str| policy.retention.rules.get(id).map_or(0, |r| r.years);
+                if years(&policy.retention.default) > years(rule_id) {
+                    policy.retention.default.clone()
+                } else {
+                    rule_id.clone()
+                }
+            }
+        };
+        let rule_id = &rule_id;
         let Some(rule) = policy.retention.rules.get(rule_id) else {
             return Err(Error::Integrity(msg!(
                 "dossier-names-unknown-retention-rule",
@@ -101,13 +138,7 @@ impl Session<'_> {
             )));
         };
         let (mut years, mut because) = (rule.years, format!("{} ({})", rule.label, rule.source));
-        for (k, _) in self
-            .vault
-            .store
-            .scan_prefix(&layout::data_key_prefix(&rec.id))?
-        {
-            let s = String::from_utf8_lossy(&k).into_owned();
-            let cat = s.split('/').nth(2).unwrap_or_default();
+        for cat in &categories {
             if let Some(&y) = policy.retention.categories.get(cat) {
                 if y > years {
                     years = y;

@@ -4,7 +4,7 @@
 //! then the re-wrapping of existing data keys to the new generation.
 
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::crypto::key::random_bytes;
 use crate::crypto::wrap::{self, Identity};
@@ -19,17 +19,7 @@ use crate::vault::access::keys::{
     category_wrap_key, data_key_aad, new_key_material, RECOVERY_HOLDER,
 };
 use crate::vault::access::session::Session;
-use crate::vault::now;
 use crate::vault::staff::members::member_of;
-
-/// A rotation waiting for a holder of the key.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RotationRecord {
-    /// When it was requested.
-    pub requested: u64,
-    /// Why (content-free: "staff X revoked").
-    pub reason: String,
-}
 
 /// A pending rotation, as listed.
 #[derive(Clone, Debug, Serialize)]
@@ -59,8 +49,22 @@ impl Session<'_> {
         // The line and the record in one change: both saved, or neither.
         let mut batch = Batch::new();
         batch.put(layout::staff(&rec.id), encode(&rec)?);
-        self.vault
-            .commit_audited(self.draft("staff.passwd").target(&rec.id), batch)?;
+        // Signed: an older copy of the record (the old passphrase) is refused.
+        let fact = Fact::Passphrase {
+            member: rec.id.clone(),
+            record: hex::encode(crate::rights::fact::passphrase_hash(
+                &rec.id,
+                &rec.kdf,
+                &rec.salt,
+                &rec.identity_sealed,
+            )),
+        };
+        self.vault.commit_audited(
+            self.draft("staff.passwd")
+                .target(&rec.id)
+                .fact(fact.to_json()?, self.fact_signer()),
+            batch,
+        )?;
         self.me = rec;
         Ok(())
     }
@@ -69,25 +73,20 @@ impl Session<'_> {
         self.require(Capability::ManageStaff, action, None)
     }
 
-    /// Requests the rotation of every category key `rec` holds that it should not
-    /// keep (all of them when revoked).
-    fn request_rotations(
+    /// The keys `rec` holds that it should not keep (all of them when revoked),
+    /// for the audit line's detail. The rotations themselves are derived from
+    /// the signed register ([`crate::rights::Register::rotations`]): the fact
+    /// that revokes or changes the member is what makes them pending.
+    fn keys_to_rotate(
         &self,
         rec: &StaffRecord,
         keep: impl Fn(&VaultKey) -> bool,
-        reason: &str,
-        batch: &mut Batch,
     ) -> Result<Vec<String>> {
         let mut keys = Vec::new();
         for key in self.vault.policy.vault_keys() {
             if keep(&key) || !self.vault.has_wrap(&key, &rec.id)? {
                 continue;
             }
-            let r = RotationRecord {
-                requested: now(),
-                reason: reason.to_string(),
-            };
-            batch.put(layout::key_rotation(&key.name()), encode(&r)?);
             keys.push(key.name());
         }
         Ok(keys)
@@ -117,7 +116,7 @@ impl Session<'_> {
             return Err(Error::Usage(msg!("already-revoked", id = id)));
         }
         let mut batch = Batch::new();
-        let keys = self.request_rotations(&rec, |_| false, &format!("{id} revoked"), &mut batch)?;
+        let keys = self.keys_to_rotate(&rec, |_| false)?;
         rec.status = StaffStatus::Revoked;
         batch.put(layout::staff(id), encode(&rec)?);
         let fact = Fact::Staff {
@@ -162,12 +161,7 @@ impl Session<'_> {
         }
         let mut batch = Batch::new();
         let policy = &self.vault.policy;
-        let keys = self.request_rotations(
-            &rec,
-            |k| policy.entitled(profession, k),
-            &format!("{id} changed profession"),
-            &mut batch,
-        )?;
+        let keys = self.keys_to_rotate(&rec, |k| policy.entitled(profession, k))?;
         let detail = format!(
             "{} -> {profession}; keys to rotate: {}",
             rec.profession,
@@ -206,22 +200,21 @@ impl Session<'_> {
         }
     }
 
-    /// Rotations waiting for a holder.
+    /// Rotations waiting for a holder, as the signed register has them.
     pub fn pending_rotations(&self) -> Result<Vec<PendingRotation>> {
         let _turn = self.ensure_current()?;
-        let mut out = Vec::new();
-        for (k, v) in self
-            .vault
-            .store
-            .scan_prefix(&layout::key_rotation_prefix())?
-        {
-            let r: RotationRecord = decode(&v, "rotation")?;
-            out.push(PendingRotation {
-                key: layout::last_component(&k)?,
-                reason: r.reason,
-            });
-        }
-        Ok(out)
+        self.vault.with_register(|r| {
+            Ok(r.rotations
+                .iter()
+                .map(|(key, member)| PendingRotation {
+                    key: key.clone(),
+                    reason: match r.staff.get(member).map(|s| s.member.status) {
+                        Some(crate::rights::Status::Revoked) => format!("{member} revoked"),
+                        _ => format!("{member} changed profession"),
+                    },
+                })
+                .collect())
+        })
     }
 
     /// Carries out every pending rotation this member (or `recovery`) can: a new
@@ -233,8 +226,9 @@ impl Session<'_> {
             .keys_lock
             .lock()
             .map_err(|_| Error::Io(msg!("key-lock-poisoned")))?;
-        for (k, _) in vault.store.scan_prefix(&layout::key_rotation_prefix())? {
-            let name = layout::last_component(&k)?;
+        let pending: Vec<String> =
+            vault.with_register(|r| Ok(r.rotations.keys().cloned().collect()))?;
+        for name in pending {
             let key = match name.as_str() {
                 "directory" => VaultKey::Directory,
                 "index" => VaultKey::Index,
@@ -298,8 +292,6 @@ impl Session<'_> {
                 );
                 holders += 1;
             }
-            batch.put(layout::key_gen(&name), next.to_be_bytes().to_vec());
-            batch.remove(k.clone());
             let mut d = self.draft("key.rotate").detail(&format!(
                 "{name} generation {next}, wrapped to {holders} member(s){}{}",
                 if resealed > 0 {
@@ -412,8 +404,10 @@ impl Session<'_> {
             VaultKey::Audit => {
                 let text = std::str::from_utf8(new).map_err(|_| Error::Io(msg!("audit-key")))?;
                 let id = Identity::parse(text)?;
-                batch.put(layout::audit_recipient(), id.recipient().into_bytes());
-                Ok(Some(1))
+                // The new recipient is the register's from the fact written with
+                // the rotation; nothing is stored for it.
+                let _ = id;
+                Ok(Some(0))
             }
         }
     }
@@ -460,9 +454,10 @@ impl Session<'_> {
         let new_dk = Key32::random()?;
         let mut batch = Batch::new();
         let mut fields = 0u64;
-        for id in vault.dossier_entry_ids(dossier)? {
-            let entry = vault.load_entry(&id)?;
-            for mut v in vault.versions(&entry)? {
+        // Only what the register holds is re-sealed (never a planted version).
+        for entry in vault.checked_dossier(dossier)?.complete(dossier)? {
+            let id = entry.record().id.clone();
+            for mut v in entry.versions().iter().cloned() {
                 let mut changed = false;
                 for f in v.fields.iter_mut().filter(|f| f.category == category) {
                     let aad = crate::vault::access::keys::field_aad(

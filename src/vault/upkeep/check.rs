@@ -46,7 +46,12 @@ fn decodes(key: &str, v: &[u8]) -> bool {
         "as" => decode::<LogState>(v, "x").is_ok(),
         "s" => decode::<StaffRecord>(v, "x").is_ok(),
         "d" => decode::<DossierRecord>(v, "x").is_ok(),
-        "e" => decode::<EntryRecord>(v, "x").is_ok(),
+        // The locator of an entry: its dossier id (older vaults: a full record).
+        "e" => {
+            std::str::from_utf8(v)
+                .is_ok_and(|d| crate::store::layout::check_id("dossier", d).is_ok())
+                || decode::<EntryRecord>(v, "x").is_ok()
+        }
         "v" => decode::<VersionRecord>(v, "x").is_ok(),
         "dk" => decode::<DataKeyRecord>(v, "x").is_ok(),
         "t" => decode::<TeamRecord>(v, "x").is_ok(),
@@ -80,8 +85,6 @@ impl Session<'_> {
             );
         }
         let mut report = CheckReport::default();
-        let mut entries = Vec::new();
-        let mut listed = Vec::new();
         self.vault.store.for_each(&mut |k, v| {
             report.records += 1;
             let key = String::from_utf8_lossy(k).into_owned();
@@ -90,29 +93,33 @@ impl Session<'_> {
                     item: key.clone(),
                     reason: "record does not decode".into(),
                 });
-            } else if key.starts_with("e/") {
-                if let Ok(e) = decode::<EntryRecord>(v, "entry") {
-                    entries.push(e);
-                }
-            } else if key.starts_with("de/") && !v.is_empty() {
-                listed.push((key, v.to_vec()));
             }
             Ok(())
         })?;
-        // Each copy in a dossier's list must be the entry record itself.
-        for (key, copy) in listed {
-            let id = key.rsplit('/').next().unwrap_or_default();
-            if self
-                .vault
-                .store
-                .get(&crate::store::layout::entry(id))?
-                .as_deref()
-                != Some(copy.as_slice())
-            {
-                report.damaged.push(Damage {
-                    item: key,
-                    reason: "differs from the entry record it copies".into(),
-                });
+        // Every entry of every dossier, through the checked path readers use.
+        let mut entries = Vec::new();
+        let dossiers: Vec<String> = self.vault.with_register(|r| {
+            Ok(r.dossiers
+                .iter()
+                .filter(|(_, d)| !d.erased)
+                .map(|(id, _)| id.clone())
+                .collect())
+        })?;
+        for d in dossiers {
+            match self.vault.checked_dossier(&d) {
+                Ok(c) => {
+                    for id in c.damaged {
+                        report.damaged.push(Damage {
+                            item: format!("de/{d}/{id}"),
+                            reason: "does not open as the signed register holds it".into(),
+                        });
+                    }
+                    entries.extend(c.entries);
+                }
+                Err(err) => report.damaged.push(Damage {
+                    item: format!("de/{d}/…"),
+                    reason: err.to_string(),
+                }),
             }
         }
         // Every record that grants a right, against the signed register.
@@ -126,30 +133,15 @@ impl Session<'_> {
             });
         }
         let vid = self.vault.meta.vault_id.clone();
-        for e in entries {
-            let dossier = match self.vault.dossier_record(&e.dossier) {
-                Ok(d) => d,
-                Err(err) => {
-                    report.damaged.push(Damage {
-                        item: format!("entry {}", e.id),
-                        reason: err.to_string(),
-                    });
-                    continue;
-                }
-            };
-            if dossier.erased.is_some() {
-                continue;
+        for checked in &entries {
+            let e = checked.record();
+            if self.vault.extra_versions(checked)? {
+                report.damaged.push(Damage {
+                    item: format!("entry {}", e.id),
+                    reason: "versions stored beyond its latest".into(),
+                });
             }
-            let versions = match self.vault.versions_checked(&e) {
-                Ok(v) => v,
-                Err(err) => {
-                    report.damaged.push(Damage {
-                        item: format!("entry {}", e.id),
-                        reason: err.to_string(),
-                    });
-                    continue;
-                }
-            };
+            let versions = checked.versions();
             for v in versions {
                 for f in &v.fields {
                     let label = if self.vault.policy.is_author_only(&f.category) {
