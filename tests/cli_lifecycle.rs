@@ -211,22 +211,26 @@ fn open_text(
         .map(|p| String::from_utf8(p[32..].to_vec()).unwrap())
 }
 
-fn current_gen(store: &SledStore, meta: &VaultMeta, key: &str) -> u32 {
-    match store.get(&layout::key_gen(key)).unwrap() {
-        Some(b) => u32::from_be_bytes(b.as_slice().try_into().unwrap()),
-        None => meta.key_gens[key],
-    }
+/// The signed register, replayed from the vault's log (the only source of
+/// the generations and of the pending rotations).
+fn register(vault_dir: &Path) -> coffre::rights::Register {
+    let (_, meta) = open_store(vault_dir);
+    let policy = coffre::policy::load(&vault_dir.join("policy.toml")).unwrap();
+    let log = coffre::store::medium::FileMedium::new(&vault_dir.join("audit.log"));
+    let end = std::fs::metadata(vault_dir.join("audit.log")).unwrap().len();
+    let mut v = coffre::rights::Verified::start(&meta.vault_id);
+    v.catch_up(&policy, &log, end).unwrap();
+    v.register
+}
+
+/// The current generation of `key`: as many as the register has commitments.
+fn current_gen(vault_dir: &Path, key: &str) -> u32 {
+    register(vault_dir).keys[key].len() as u32
 }
 
 /// Names of the keys whose rotation is pending.
 fn pending_rotations(vault_dir: &Path) -> Vec<String> {
-    let (store, _) = open_store(vault_dir);
-    store
-        .scan_prefix(&layout::key_rotation_prefix())
-        .unwrap()
-        .into_iter()
-        .map(|(k, _)| String::from_utf8(k).unwrap()["kr/".len()..].to_string())
-        .collect()
+    register(vault_dir).rotations.keys().cloned().collect()
 }
 
 /// `dk/*/{category}/*` records: (dossier, key generation).
@@ -366,9 +370,9 @@ fn revoke_locks_out_and_holders_rotate_the_keys_at_their_next_unlock() {
         "{pending:?}"
     );
     {
-        let (store, meta) = open_store(&v.dir);
-        assert_eq!(current_gen(&store, &meta, "cat:identity"), 2);
-        assert_eq!(current_gen(&store, &meta, "cat:medical"), 1);
+        let (_store, _meta) = open_store(&v.dir);
+        assert_eq!(current_gen(&v.dir, "cat:identity"), 2);
+        assert_eq!(current_gen(&v.dir, "cat:medical"), 1);
     }
 
     // The revoked doctor can no longer unlock, whatever the command.
@@ -388,9 +392,9 @@ fn revoke_locks_out_and_holders_rotate_the_keys_at_their_next_unlock() {
         .expect_code(0, "remaining doctor");
     assert_eq!(pending_rotations(&v.dir), Vec::<String>::new());
     {
-        let (store, meta) = open_store(&v.dir);
+        let (store, _meta) = open_store(&v.dir);
         for k in ["cat:medical", "cat:care", "cat:identity"] {
-            assert_eq!(current_gen(&store, &meta, k), 2, "{k}");
+            assert_eq!(current_gen(&v.dir, k), 2, "{k}");
             let next = layout::wrap(k, 2, DOCTOR2);
             assert!(store.get(&next).unwrap().is_some(), "{k} gen 2 for dr.roux");
             let revoked = layout::wrap(k, 2, DOCTOR);
@@ -439,7 +443,7 @@ fn revoke_with_the_recovery_key_rotates_everything_at_once() {
     assert!(!r.stdout.contains("rotation pending"), "{}", r.stdout);
     assert_eq!(pending_rotations(&v.dir), Vec::<String>::new());
     {
-        let (store, meta) = open_store(&v.dir);
+        let (store, _meta) = open_store(&v.dir);
         for k in [
             "cat:medical",
             "cat:care",
@@ -451,12 +455,12 @@ fn revoke_with_the_recovery_key_rotates_everything_at_once() {
             "cat:justice",
             "cat:care-alerts",
         ] {
-            assert_eq!(current_gen(&store, &meta, k), 2, "{k}");
+            assert_eq!(current_gen(&v.dir, k), 2, "{k}");
             assert!(store.get(&layout::wrap(k, 2, DOCTOR2)).unwrap().is_some());
             assert!(store.get(&layout::wrap(k, 2, DOCTOR)).unwrap().is_none());
         }
         // A key the doctor never held is not rotated.
-        assert_eq!(current_gen(&store, &meta, "cat:financial"), 1);
+        assert_eq!(current_gen(&v.dir, "cat:financial"), 1);
     }
     let rotations = audit_action(&v, "key.rotate");
     assert!(rotations.iter().any(|e| e["actor"] == admin.as_str()
@@ -823,13 +827,13 @@ fn set_profession_withholds_lost_categories_grants_new_ones_and_rotates() {
     pending.sort();
     assert_eq!(pending, ["cat:psy-synthesis", "cat:social"]);
     {
-        let (store, meta) = open_store(&v.dir);
+        let (store, _meta) = open_store(&v.dir);
         assert_eq!(
-            current_gen(&store, &meta, "cat:justice"),
+            current_gen(&v.dir, "cat:justice"),
             2,
             "rotated at once"
         );
-        assert_eq!(current_gen(&store, &meta, "cat:identity"), 1, "kept");
+        assert_eq!(current_gen(&v.dir, "cat:identity"), 1, "kept");
         assert!(store
             .get(&layout::wrap("cat:justice", 2, EDUC))
             .unwrap()
@@ -885,9 +889,9 @@ fn set_profession_withholds_lost_categories_grants_new_ones_and_rotates() {
     let after = show(&v, EDUC, &d);
     assert_eq!(text_or_reason(&after, &ids["care"]), texts["care"]);
     {
-        let (store, meta) = open_store(&v.dir);
+        let (store, _meta) = open_store(&v.dir);
         for k in ["cat:social", "cat:psy-synthesis"] {
-            assert_eq!(current_gen(&store, &meta, k), 2, "{k}");
+            assert_eq!(current_gen(&v.dir, k), 2, "{k}");
             assert!(store.get(&layout::wrap(k, 2, EDUC)).unwrap().is_none());
             assert!(store.get(&layout::wrap(k, 2, DOCTOR)).unwrap().is_some());
         }
@@ -919,10 +923,10 @@ fn set_profession_withholds_lost_categories_grants_new_ones_and_rotates() {
     let view = show(&v, "e.noir", &d);
     assert_eq!(text_or_reason(&view, &ids["care"]), texts["care"]);
     assert_eq!(text_or_reason(&view, &ids["social"]), "!not-permitted");
-    let (store, meta) = open_store(&v.dir);
-    assert_eq!(current_gen(&store, &meta, "cat:social"), 3);
-    assert_eq!(current_gen(&store, &meta, "cat:psy-synthesis"), 3);
-    assert_eq!(current_gen(&store, &meta, "cat:justice"), 3);
+    let (_store, _meta) = open_store(&v.dir);
+    assert_eq!(current_gen(&v.dir, "cat:social"), 3);
+    assert_eq!(current_gen(&v.dir, "cat:psy-synthesis"), 3);
+    assert_eq!(current_gen(&v.dir, "cat:justice"), 3);
 }
 
 // --------------------------------------------------------- 4. recovery shares

@@ -1,30 +1,43 @@
-//! Key layout of the store: one function per kind of record, so the whole on-disk
-//! namespace can be read in one place.
+//! Key layout of the store: one function per kind of record, so the whole
+//! namespace can be read in one place, with what each record is worth.
 //!
-//! | prefix | record | readable metadata |
-//! |---|---|---|
-//! | `meta` | [`VaultMeta`](super::records::VaultMeta) | vault id, KDF parameters, public recipients |
-//! | `s/{staff}` | staff member | id, profession, status, public recipient |
-//! | `w/{key}/{gen}/{holder}` | a vault key wrapped with age | who holds which key |
-//! | `kg/{key}`, `kr/{key}` | current generation, pending rotation | which keys were rotated |
-//! | `d/{dossier}` | dossier | id, creation time, creator |
-//! | `t/{dossier}/{staff}` | care-team membership | who is in which team |
-//! | `dk/{dossier}/{category}/{author or *}` | wrapped data key | which categories a dossier uses |
-//! | `de/{dossier}/{entry}` | entry of a dossier, with a copy of its header (empty in older vaults) | entry ids, and the header's |
-//! | `e/{entry}` | entry header | kind, author, time |
-//! | `v/{dossier}/{entry}/{version}` | one version | field names and categories |
-//! | `i/{tag}/{dossier}` | blind index | 16-byte HMAC tags only |
-//! | `di/{dossier}/{tag}` | reverse blind index (for erasure) | the same tags |
-//! | `in` | the blind index's name normalisation (one byte; absent: 1) | whether the vault was re-indexed |
-//! | `p/{dossier}` | the person's credential | public recipient, KDF parameters |
-//! | `pk/{dossier}/{category}/{author or *}` | data keys wrapped to the person | which categories they can open |
-//! | `jr/{dossier}/release` | the DPO's release of break-glass justifications to the person | who released, when, up to which audit entry |
-//! | `jr/{dossier}/e/{seq}` | one released justification, sealed for the person | which audit entries had one |
-//! | `ob/{dossier}/{category}/{profession}` | the person's objections | who may not read what |
-//! | `bg/{dossier}/{staff}` | open break-glass window | until when |
-//! | `ra/{holder}` | a member's anchor of the rights register (HMAC-sealed with their identity) | how far their last verification went |
-//! | `as` | audit state, stored when the vault settles | size, byte length, last leaf hash, Merkle frontier |
-//! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor: one offset, or (number, offset) pairs grouped from `seq` on when the vault settles | byte offsets in the log |
+//! The signed rights register (the facts of the audit log, `crate::rights`)
+//! is the only source of truth. Every record below has exactly one status:
+//!
+//! - **vouched for**: a signed fact commits to it (or to what it says); it is
+//!   compared with the register where it is read, through the accessor named,
+//!   and a record that disagrees is an integrity failure naming it (exit 5);
+//! - **derived**: rebuilt from the register or from vouched records, never
+//!   trusted on its own;
+//! - **decides nothing**: read for display or as a hint, with the reason it
+//!   cannot change a decision.
+//!
+//! `docs/crypto.md` ("What each record is worth") gives the same table with
+//! the attacks each check answers.
+//!
+//! | prefix | record | status | by what, checked where |
+//! |---|---|---|---|
+//! | `meta` | [`VaultMeta`](super::records::VaultMeta) | vouched for | the genesis fact: vault id, policy fingerprint, recovery recipient, KDF at or above the floor (`Vault::check_settings`, at every unlock). Its `key_gens` and `audit_recipient` are read by nothing (the register's); `establishment_sealed` decides nothing (a name shown, sealed under the directory key) |
+//! | `s/{staff}` | staff member | vouched for | `staff` facts: profession, status, recipient, signing key; `passphrase` facts: the passphrase material (`Vault::check_staff`, at unlock and wherever a member is read). `name_sealed` decides nothing (shown; sealed with the member's id as AAD) |
+//! | `w/{key}/{gen}/{holder}` | a vault key wrapped with age | vouched for | `genesis`/`key` facts commit to each generation's material; an unwrapped key is refused unless it matches (`Session::vault_key_material_gen`). Who receives a wrap is decided by `Register::may_hold` |
+//! | `kg/{key}`, `kr/{key}`, `ar` | (older vaults) generation, pending rotation, audit recipient | decides nothing | read by nothing: the generation is the number of commitments the register holds (`Vault::key_gen`), pending rotations are `Register::rotations`, the audit recipient the register's |
+//! | `es` | the establishment's name, re-sealed after a directory-key rotation | decides nothing | shown; sealed under the directory key |
+//! | `d/{dossier}` | dossier | vouched for | `dossier`, `closed` (with its retention rule) and `erased` facts (`Vault::check_dossier`; retention reads the rule from the register). `header_sealed` is content, sealed under the dossier's identity data key with the dossier as AAD |
+//! | `t/{dossier}/{staff}` | care-team membership | vouched for | `team` facts (`Vault::in_team` compares both) |
+//! | `dk/{dossier}/{category}/{author or *}` | wrapped data key | vouched for | `data-key` facts commit to the record's SHA-256 (`Vault::check_data_key`); the categories a dossier holds, for retention, are the register's |
+//! | `de/{dossier}/{entry}` | entry header (kind, author, time, latest version) | vouched for | `content` facts: the entry's element (header and every version's shape) must be one the register holds for the dossier (`Vault::checked_entry`, `Vault::checked_dossier`: the only way to a [`CheckedEntry`](crate::vault::records::reader::CheckedEntry)) |
+//! | `e/{entry}` | the dossier an entry is in (older vaults: a copy of the header) | decides nothing | a locator: the entry is then read from `de/` under that dossier and checked there; access is decided by the register for that dossier |
+//! | `v/{dossier}/{entry}/{version}` | one version | vouched for | the version's shape is part of the entry's element (as `de/`); versions beyond `latest` are never read (`coffre check` reports them) |
+//! | `i/{tag}/{dossier}`, `di/{dossier}/{tag}` | blind index and its reverse | decides nothing | a search hint: results are filtered by the register's reach before anything is shown |
+//! | `in` | the blind index's name normalisation (one byte; absent: 1) | decides nothing | a wrong value only makes a search find less |
+//! | `p/{dossier}` | the person's credential | vouched for | `person` facts: recipient and signing key (`PersonSession` opens only the identity the register names) |
+//! | `pk/{dossier}/{category}/{author or *}` | data keys wrapped to the person | decides nothing alone | a key that opens nothing the register vouches for shows nothing (every value is checked against its version's commitment); a missing wrap shows as "pending" |
+//! | `jr/{dossier}/release`, `jr/{dossier}/e/{seq}` | the DPO's release of justifications, and each released copy | vouched for | `release` facts commit to the release record, which lists each copy's SHA-256 (`Vault::checked_release`, the only way to a `CheckedRelease`) |
+//! | `ob/{dossier}/{category}/{profession}` | the person's objections | vouched for | `objection` facts (`Vault::check_objections`) |
+//! | `bg/{dossier}/{staff}` | open break-glass window | vouched for | `break-glass` facts (the register's window is the one used) |
+//! | `ra/{holder}` | a member's anchor of the rights register | derived | the register their coffre verified, HMAC-sealed with their identity; its last line is checked against the log before it is used, and only by its holder |
+//! | `as` | audit state | derived | size, byte length, last leaf, Merkle frontier: checked against the log when the vault opens |
+//! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor | derived | byte offsets into the log: every read checks the line's number and dossier or actor; `audit verify` compares the whole index with the log |
 
 use crate::error::{Error, Result};
 
