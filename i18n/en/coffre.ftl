@@ -432,6 +432,7 @@ policy-language-unknown = unknown language '{ $value }': write language = "fr" o
 
 ## Audited actions, withheld fields, warnings (src/i18n/words.rs)
 action-dossier-read = read the file
+action-dossier-find = found the file by a name search
 action-entry-read = read an entry
 action-entry-history = read the versions of an entry
 action-entry-add = wrote an entry
@@ -855,6 +856,7 @@ help-staff-set-profession--recovery_key = Grant and rotate at once with the reco
 
 ## The person's export, report.html (src/vault/person/export.rs)
 person-action-dossier-read = read the file
+person-action-dossier-find = found your file by searching for your name
 person-action-entry-read = read a note
 person-action-team-add = added a professional to the team
 person-action-access-grant = gave you your own access

@@ -434,6 +434,7 @@ policy-language-unknown = langue inconnue « { $value } » : écrivez language =
 
 ## Actions tracées, rubriques non communiquées, avertissements (src/i18n/words.rs)
 action-dossier-read = a consulté le dossier
+action-dossier-find = a trouvé le dossier par une recherche de nom
 action-entry-read = a lu une note
 action-entry-history = a consulté les versions d'une note
 action-entry-add = a écrit une note
@@ -854,6 +855,7 @@ help-staff-set-profession--recovery_key = Accorder et renouveler d'un coup avec 
 
 ## L'export de la personne, report.html (src/vault/person/export.rs)
 person-action-dossier-read = a consulté le dossier
+person-action-dossier-find = a trouvé votre dossier en recherchant votre nom
 person-action-entry-read = a consulté une note
 person-action-team-add = a ajouté un professionnel à l'équipe
 person-action-access-grant = vous a ouvert un accès personnel

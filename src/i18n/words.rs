@@ -16,6 +16,7 @@ use crate::Warning;
 pub fn action(action: &str, outcome: Outcome) -> Msg {
     let base = match action {
         "dossier.read" => msg!("action-dossier-read"),
+        "dossier.find" => msg!("action-dossier-find"),
         "entry.read" => msg!("action-entry-read"),
         "entry.history" => msg!("action-entry-history"),
         "entry.add" => msg!("action-entry-add"),
@@ -144,6 +145,7 @@ pub fn auth_detail(detail: &str) -> Msg {
 pub fn person_action(e: &crate::audit::AuditEntry) -> Msg {
     let base = match e.action.as_str() {
         "dossier.read" => msg!("person-action-dossier-read"),
+        "dossier.find" => msg!("person-action-dossier-find"),
         "entry.read" => msg!("person-action-entry-read"),
         "entry.history" => msg!("action-entry-history"),
         "entry.add" => msg!("action-entry-add"),

@@ -48,6 +48,7 @@ pub struct HistoryItem {
 pub fn describe_action(e: &AuditEntry) -> String {
     let base = match e.action.as_str() {
         "dossier.read" => "read the file",
+        "dossier.find" => "found the file by a name search",
         "entry.read" => "read an entry",
         "entry.history" => "read the versions of an entry",
         "entry.add" => "wrote an entry",

@@ -99,6 +99,7 @@ impl FieldKeys for ExportKeys<'_> {
 pub(crate) fn quoi(e: &AuditEntry) -> String {
     let base = match e.action.as_str() {
         "dossier.read" => "a consulté le dossier",
+        "dossier.find" => "a trouvé le dossier par une recherche de nom",
         "entry.read" => "a consulté une note",
         "entry.history" => "a consulté les versions d'une note",
         "entry.add" => "a écrit une note",

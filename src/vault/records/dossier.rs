@@ -216,6 +216,22 @@ impl Session<'_> {
 
     /// Finds dossiers whose name contains every word of `text` (whole words, case
     /// and accents ignored), through the blind index. The query is never recorded.
+    ///
+    /// Only dossiers the actor could open are returned: those whose care team
+    /// they are in now (the signed register decides), and, when their profession
+    /// may break the glass and break-the-glass opens identity, the others (without
+    /// their name: it is shown only to the care team). Any other match is left out
+    /// without a trace in the answer (not counted, no hint): "is this person
+    /// supported here" is itself what a search must not tell. An erased dossier
+    /// is never returned. Every match is looked at the same way (its record and
+    /// its team) before that decision, so the time taken does not tell hidden
+    /// matches apart from shown ones.
+    ///
+    /// The search is audited as a read, before anything is returned: one
+    /// `dossier.find` line per dossier returned, indexed under that dossier (so
+    /// its access history and the person's own history show it), all written in
+    /// one durable step; a search that returns nothing writes one line without a
+    /// dossier. No line carries the query.
     pub fn find_dossiers(&mut self, text: &str) -> Result<Vec<DossierSummary>> {
         let _turn = self.ensure_current()?;
         const ACTION: &str = "dossier.find";
@@ -256,8 +272,69 @@ impl Session<'_> {
                 Some(prev) => prev.intersection(&ids).cloned().collect(),
             });
         }
-        let ids: Vec<String> = found.unwrap_or_default().into_iter().collect();
-        self.summaries(&ids, ACTION)
+        let policy = &self.vault.policy;
+        let by_break_glass = policy.has(&self.me.profession, Capability::BreakGlass)
+            && policy.break_glass_opens("identity");
+        let me = self.me.id.clone();
+        // The same reads for every match, whatever is decided.
+        let mut reachable = Vec::new();
+        for id in found.unwrap_or_default() {
+            let rec = self.vault.dossier_record(&id)?;
+            let in_team = self.in_team(&id, &me)?;
+            if rec.erased.is_none() && (in_team || by_break_glass) {
+                reachable.push((rec, in_team));
+            }
+        }
+        let mut out = Vec::with_capacity(reachable.len());
+        for (rec, in_team) in reachable {
+            // The name only for the care team: outside it, a name is read by
+            // breaking the glass (justified), never by searching.
+            let header = if in_team {
+                self.open_header(&rec)?
+            } else {
+                None
+            };
+            let (name, birthdate) = match header {
+                Some((n, b)) => (Some(n), Some(b)),
+                None => (None, None),
+            };
+            out.push(DossierSummary {
+                id: rec.id.clone(),
+                name,
+                birthdate,
+                in_team,
+            });
+        }
+        self.vault
+            .durable(self.find_drafts(ACTION, &out), Batch::new())?;
+        Ok(out)
+    }
+
+    /// The audit lines of a name search that returned `found`: one per dossier
+    /// (categories `identity` where its name is shown), or one without a
+    /// dossier when nothing was returned. Content-free: no query, no name.
+    fn find_drafts(&self, action: &str, found: &[DossierSummary]) -> Vec<Draft> {
+        let n = found.len();
+        if n == 0 {
+            return vec![self.draft(action).detail("name search returned no dossier")];
+        }
+        found
+            .iter()
+            .map(|d| {
+                let how = if d.in_team {
+                    "in the care team"
+                } else {
+                    "outside the care team, reachable by break-the-glass"
+                };
+                let mut draft = self.draft(action).dossier(&d.id).detail(&format!(
+                    "name search returned {n} dossier(s); this one {how}"
+                ));
+                if d.name.is_some() {
+                    draft = draft.categories(["identity"]);
+                }
+                draft
+            })
+            .collect()
     }
 
     /// Reads a whole dossier: every field the actor may read, every other field
