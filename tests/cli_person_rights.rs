@@ -966,18 +966,15 @@ fn sealed_fields(
     coffre::store::records::SealedField,
 )> {
     let mut out = Vec::new();
-    for (k, _) in store.scan_prefix(format!("de/{d}/").as_bytes()).unwrap() {
+    // The entry's header is in the dossier's list (e/ only locates it).
+    for (k, header) in store.scan_prefix(format!("de/{d}/").as_bytes()).unwrap() {
         let id = std::str::from_utf8(&k)
             .unwrap()
             .rsplit('/')
             .next()
             .unwrap()
             .to_string();
-        let e: EntryRecord = decode(
-            &store.get(format!("e/{id}").as_bytes()).unwrap().unwrap(),
-            "entry",
-        )
-        .unwrap();
+        let e: EntryRecord = decode(&header, "entry").unwrap();
         for (_, vb) in store
             .scan_prefix(&coffre::store::layout::version_prefix(&e.dossier, &id))
             .unwrap()

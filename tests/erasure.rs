@@ -203,12 +203,10 @@ struct Saved {
 fn save(store: &SledStore, d: &str) -> Saved {
     let mut versions = Vec::new();
     let mut entries = Vec::new();
-    for (k, _) in store.scan_prefix(format!("de/{d}/").as_bytes()).unwrap() {
+    // The entry's header is kept in the dossier's list.
+    for (k, header) in store.scan_prefix(format!("de/{d}/").as_bytes()).unwrap() {
         let id = layout::last_component(&k).unwrap();
-        entries.push((
-            id.clone(),
-            store.get(format!("e/{id}").as_bytes()).unwrap().unwrap(),
-        ));
+        entries.push((id.clone(), header));
         versions.extend(store.scan_prefix(&layout::version_prefix(&d, &id)).unwrap());
     }
     Saved {

@@ -243,7 +243,7 @@ fn a_note_removed_or_rolled_back_in_the_store_is_detected() {
     };
     // Roll the amendment back: version 2 gone, the header says 1 again.
     let mut header: coffre::store::records::EntryRecord = decode(
-        &stored(dir.path(), &layout::entry(&entry)).unwrap(),
+        &stored(dir.path(), &layout::dossier_entry(&d1, &entry)).unwrap(),
         "entry",
     )
     .unwrap();
@@ -253,7 +253,6 @@ fn a_note_removed_or_rolled_back_in_the_store_is_detected() {
         dir.path(),
         vec![
             Op::Remove(layout::version(&d1, &entry, 2)),
-            Op::Put(layout::entry(&entry), bytes.clone()),
             Op::Put(layout::dossier_entry(&d1, &entry), bytes),
         ],
         vec![],
@@ -261,7 +260,11 @@ fn a_note_removed_or_rolled_back_in_the_store_is_detected() {
     {
         let v = Vault::open(dir.path()).unwrap();
         let mut s = v.unlock("doc", &pass()).unwrap();
-        integrity(s.show_dossier(&d1, None), "a rolled-back amendment");
+        // The dossier still reads, with the rolled-back entry named as damaged
+        // (exit 5 on the command line) and never shown.
+        let view = s.show_dossier(&d1, None).unwrap();
+        assert_eq!(view.damaged, vec![entry.clone()], "a rolled-back amendment");
+        assert!(view.entries.iter().all(|e| e.id != entry));
         integrity(
             s.show_entry(&entry, None),
             "a rolled-back amendment, one entry",
