@@ -803,3 +803,150 @@ fn a_dossier_forged_as_closed_long_ago_is_not_erased() {
         "the dossier's keys are gone"
     );
 }
+
+/// r3-01's kind: after a revocation has rotated the medical key, the current
+/// generation put back in the store (or any planted `kg/`, `kr/` record) is
+/// read by nothing: the next medical data key is sealed under the generation
+/// the signed register holds, out of the revoked member's reach.
+#[test]
+fn a_key_generation_put_back_in_the_store_is_not_believed() {
+    use coffre::store::records::DataKeyRecord;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, d2) = setup(dir.path());
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        s.revoke_staff("nur", None).unwrap();
+        s.add_team_member(&d2, "doc").unwrap();
+    }
+    {
+        // The doctor's unlock rotates what the nurse held.
+        let v = Vault::open(dir.path()).unwrap();
+        drop(v.unlock("doc", &pass()).unwrap());
+    }
+    assert!(stored(dir.path(), &layout::wrap("cat:medical", 2, "doc")).is_some());
+    forge(
+        dir.path(),
+        vec![
+            Op::Put(b"kg/cat:medical".to_vec(), 1u32.to_be_bytes().to_vec()),
+            Op::Put(b"kr/cat:medical".to_vec(), b"planted".to_vec()),
+        ],
+        vec![],
+    );
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("doc", &pass()).unwrap();
+        s.add_entry(&d2, "medical", &note("AFTER THE REVOCATION"))
+            .unwrap();
+        assert!(s.pending_rotations().unwrap().is_empty());
+    }
+    let dk: DataKeyRecord = decode(
+        &stored(dir.path(), &layout::data_key(&d2, "medical", None)).unwrap(),
+        "data key",
+    )
+    .unwrap();
+    assert_eq!(
+        dk.key_gen, 2,
+        "the new note's key is under the register's generation"
+    );
+    assert!(audit_verify(dir.path()).status.success());
+}
+
+/// An older copy of a member's record, from before they changed their
+/// passphrase, would let the old passphrase (perhaps the one that leaked)
+/// open their identity again: the signed passphrase fact refuses it.
+#[test]
+fn a_staff_record_rolled_back_past_a_passphrase_change_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let old = stored(dir.path(), &layout::staff("edu")).unwrap();
+    let new = SecretString::from("a brand new passphrase for edu");
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("edu", &pass()).unwrap();
+        s.change_passphrase(&new).unwrap();
+    }
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        assert!(v.unlock("edu", &pass()).is_err(), "the old passphrase");
+        drop(v.unlock("edu", &new).unwrap());
+    }
+    forge(dir.path(), vec![Op::Put(layout::staff("edu"), old)], vec![]);
+    let v = Vault::open(dir.path()).unwrap();
+    let m = integrity(
+        v.unlock("edu", &pass()).map(|_| ()),
+        "the old passphrase on the rolled-back record",
+    );
+    assert!(m.contains("s/edu"), "{m}");
+}
+
+/// What retention decides from — the rule a dossier was closed under and the
+/// categories it holds — comes from the register: a rule edited in the store
+/// is an integrity failure, and a data key deleted from the store does not
+/// shorten the period (a medical dossier is kept 20 years).
+#[test]
+fn retention_decides_from_the_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, _) = setup(dir.path());
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        s.close_dossier(&d1, Some("adulte")).unwrap();
+    }
+    forge(
+        dir.path(),
+        vec![Op::Remove(layout::data_key(&d1, "medical", None))],
+        vec![],
+    );
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        let items = s.retention_list(false).unwrap();
+        let item = items.iter().find(|i| i.dossier == d1).unwrap();
+        assert_eq!(item.years, 20, "the medical data the register records");
+    }
+    let mut rec: coffre::store::records::DossierRecord = decode(
+        &stored(dir.path(), &layout::dossier(&d1)).unwrap(),
+        "dossier",
+    )
+    .unwrap();
+    rec.retention = Some("enfance".into());
+    forge(
+        dir.path(),
+        vec![Op::Put(layout::dossier(&d1), encode(&rec).unwrap())],
+        vec![],
+    );
+    let v = Vault::open(dir.path()).unwrap();
+    let mut s = v.unlock("dir", &pass()).unwrap();
+    let m = integrity(s.retention_list(false), "a retention rule edited");
+    assert!(m.contains(&format!("d/{d1}")), "{m}");
+}
+
+/// r3-11's kind: a member revoked while their session is open (as on the web)
+/// never signs again — neither a fact nor the checkpoint their session would
+/// sign when it ends — so the log still verifies after routine work.
+#[test]
+fn a_session_whose_member_was_revoked_signs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, _) = setup(dir.path());
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut nurse = v.unlock("nur", &pass()).unwrap();
+        nurse.show_dossier(&d1, None).unwrap();
+        {
+            let mut director = v.unlock("dir", &pass()).unwrap();
+            director.revoke_staff("nur", None).unwrap();
+        }
+        assert!(nurse
+            .add_entry(&d1, "care", &note("AFTER MY REVOCATION"))
+            .is_err());
+        // Ends here, with the revocation in the log it would have signed.
+        assert!(nurse.checkpoint().map_or(true, |c| c.is_none()));
+    }
+    let run = audit_verify(dir.path());
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+}
