@@ -35,6 +35,7 @@
 //! | `jr/{dossier}/release`, `jr/{dossier}/e/{seq}` | the DPO's release of justifications, and each released copy | vouched for | `release` facts commit to the release record, which lists each copy's SHA-256 (`Vault::checked_release`, the only way to a `CheckedRelease`) |
 //! | `ob/{dossier}/{category}/{profession}` | the person's objections | vouched for | `objection` facts (`Vault::check_objections`) |
 //! | `bg/{dossier}/{staff}` | open break-glass window | vouched for | `break-glass` facts (the register's window is the one used) |
+//! | `cs/{member}` | where the log ended at the member's last checkpoint | vouched for | signed with the member's key, in the checkpoint's durable step; checked at their next unlock and by `audit verify` |
 //! | `ra/{holder}` | a member's anchor of the rights register | derived | the register their coffre verified, HMAC-sealed with their identity; its last line is checked against the log before it is used, and only by its holder |
 //! | `as` | audit state | derived | size, byte length, last leaf, Merkle frontier: checked against the log when the vault opens |
 //! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor | derived | byte offsets into the log: every read checks the line's number and dossier or actor; `audit verify` compares the whole index with the log |
