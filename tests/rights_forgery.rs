@@ -424,8 +424,10 @@ fn an_objection_removed_in_the_store_is_detected() {
 }
 
 /// The audit log's last line plus a forged fact appended through the journal:
-/// an unsigned care-team fact, then one "signed by" the director with a key
-/// the register never introduced. Both are refused at the next unlock.
+/// an unsigned care-team fact (not even a well-formed line), then one "signed
+/// by" the director with a key the register never introduced. Both are
+/// refused by the next opening of the vault, before it takes the line in:
+/// nothing is appended after it, and no later unlock gets to use it.
 #[test]
 fn facts_appended_to_the_log_without_a_signers_key_are_refused() {
     for signed in [false, true] {
@@ -453,20 +455,39 @@ fn facts_appended_to_the_log_without_a_signers_key_are_refused() {
         } else {
             format!("{head}}}\n")
         };
+        let line_bytes = line.into_bytes();
+        let checkpoints = std::fs::read(dir.path().join("checkpoints.log")).unwrap();
         forge(
             dir.path(),
             vec![],
             vec![FileWrite {
                 file: LogFile::Audit,
                 offset: log.len() as u64,
-                bytes: line.into_bytes(),
+                bytes: line_bytes.clone(),
             }],
         );
-        let v = Vault::open(dir.path()).unwrap();
-        let m = integrity(v.unlock("edu", &pass()).map(|_| ()), "a forged fact");
+        let m = integrity(Vault::open(dir.path()).map(|_| ()), "a forged fact");
         assert!(
             m.contains(&format!("entry {seq}")),
             "the entry is named: {m}"
+        );
+        if !signed {
+            assert!(m.contains("not a well-formed line"), "{m}");
+        }
+        // Nothing adopted it: the journal put the line back, and nothing
+        // (no `audit.adopted` entry, no checkpoint) followed it.
+        let after = std::fs::read(dir.path().join("audit.log")).unwrap();
+        assert!(
+            after.starts_with(&log) && after[log.len()..] == line_bytes[..],
+            "the log ends with the forged line and nothing after it"
+        );
+        assert!(
+            std::fs::read(dir.path().join("checkpoints.log")).unwrap() == checkpoints,
+            "no checkpoint signed it"
+        );
+        integrity(
+            Vault::open(dir.path()).map(|_| ()),
+            "the same, opened again",
         );
     }
 }

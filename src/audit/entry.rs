@@ -255,8 +255,16 @@ impl AuditEntry {
         serde_json::to_vec(self).map_err(|e| Error::Io(msg!("cannot-encode-audit-entry", e = e)))
     }
 
-    /// Parses a line, checking the format version.
+    /// Parses a line, which must be a well-formed entry
+    /// ([`super::line::check_line`]: its canonical form, format 2 or 3).
     pub fn from_line(line: &[u8], place: &str) -> Result<Self> {
+        if let super::line::Shape::Pruned(_) = super::line::check_line(line, &|| place.to_string())?
+        {
+            return Err(Error::Integrity(msg!(
+                "audit-valid-entry-altered-damaged",
+                place = place
+            )));
+        }
         let e: AuditEntry = serde_json::from_slice(line).map_err(|_| {
             Error::Integrity(msg!("audit-valid-entry-altered-damaged", place = place))
         })?;
@@ -419,10 +427,44 @@ mod tests {
             let _ = AuditEntry::from_line(&bytes, "x");
         }
 
+        /// Whatever text the members hold, the line serde writes is well
+        /// formed: the rule of `line` is exactly serde_json's canonical form.
+        #[test]
+        fn prop_any_text_serialises_well_formed(
+            actor in any::<String>(),
+            detail in proptest::option::of(any::<String>()),
+            cats in proptest::collection::btree_set(any::<String>(), 0..4),
+        ) {
+            let mut e = sample(3);
+            e.actor = actor;
+            e.detail = detail;
+            e.categories = cats.into_iter().collect();
+            let line = e.to_line().unwrap();
+            prop_assume!(line.len() <= super::super::line::MAX_LINE_LEN);
+            prop_assert!(super::super::line::check(&line).is_ok(), "{}", String::from_utf8_lossy(&line));
+            prop_assert_eq!(AuditEntry::from_line(&line, "x").unwrap(), e);
+        }
+
+        /// A well-formed line is the canonical serialisation of its entry.
+        #[test]
+        fn prop_well_formed_is_canonical(bytes in proptest::collection::vec(any::<u8>(), 0..80), at in 0usize..300) {
+            let mut line = sample(9).to_line().unwrap();
+            let at = at.min(line.len());
+            line.splice(at..at, bytes);
+            if super::super::line::check(&line).is_ok() {
+                let e = AuditEntry::from_line(&line, "x").unwrap();
+                prop_assert_eq!(e.to_line().unwrap(), line);
+            }
+        }
+
         #[test]
         fn prop_round_trip(seq in 1u64..u64::MAX, actor in "[a-z.]{1,12}", cats in proptest::collection::vec("[a-z-]{1,10}", 0..4)) {
             let mut e = sample(seq);
             e.actor = actor;
+            // Categories are sorted and unique in a well-formed line.
+            let mut cats = cats;
+            cats.sort();
+            cats.dedup();
             e.categories = cats;
             let line = e.to_line().unwrap();
             prop_assert_eq!(quick_header(&line).map(|h| h.0), Some(seq));

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::checkpoint::Checkpoint;
 use super::entry::{
-    genesis, quick_header, signed_part, AuditEntry, Draft, Filter, Outcome, ENTRY_VERSION,
-    FACT_ENTRY_VERSION,
+    genesis, signed_part, AuditEntry, Draft, Filter, Outcome, ENTRY_VERSION, FACT_ENTRY_VERSION,
 };
+use super::line::Shape;
 use super::merkle::{leaf_hash, Hash, Tree};
 use crate::error::{Error, Result};
 use crate::store::medium::{reader, LogMedium, Medium};
@@ -71,27 +71,22 @@ fn io(e: std::io::Error) -> Error {
     Error::io(msg!("cannot-read-audit-log"), e)
 }
 
-/// Checks one line against the chain: number and link to the previous leaf.
-/// Returns the entry's leaf hash.
+/// Checks one line against the chain: well formed ([`super::line`]), its
+/// number, and its link to the previous leaf. Returns the line's leaf hash.
 fn check_link(line: &[u8], expected_seq: u64, prev: &Hash, place: &str) -> Result<Hash> {
-    if let Some(p) = super::prune::parse_pruned(line) {
-        // It keeps its `prev` (the prune fact's digest vouches for it and its leaf).
-        pruned_link(&p, expected_seq, prev)?;
-        return Ok(p.leaf);
+    match check_at(line, expected_seq, prev, &|| place.to_string())? {
+        Some(p) => Ok(p.leaf),
+        None => Ok(leaf_hash(line)),
     }
-    check_header_at(line, expected_seq, prev, &|| place.to_string())?;
-    Ok(leaf_hash(line))
 }
 
 /// [`check_link`] without the hashing, for the verifier (which hashes in parallel).
 /// A pruned line has no number left; its `prev` is checked.
 pub(crate) fn check_header(line: &[u8], expected_seq: u64, prev: &Hash) -> Result<()> {
-    if let Some(p) = super::prune::parse_pruned(line) {
-        return pruned_link(&p, expected_seq, prev);
-    }
-    check_header_at(line, expected_seq, prev, &|| {
+    check_at(line, expected_seq, prev, &|| {
         format!("entry {expected_seq}")
     })
+    .map(|_| ())
 }
 
 /// Checks the `prev` a pruned line at `expected_seq` keeps against the leaf of
@@ -110,25 +105,21 @@ pub(crate) fn pruned_link(p: &super::prune::Pruned, expected_seq: u64, prev: &Ha
     Ok(())
 }
 
-/// `place` names the entry in messages; it is built only when one is needed.
-fn check_header_at(
+/// The checks of [`check_link`]; returns what a pruned line carries (`None`
+/// for an entry). `place` names the entry in messages; it is built only when
+/// one is needed.
+fn check_at(
     line: &[u8],
     expected_seq: u64,
     prev: &Hash,
     place: &dyn Fn() -> String,
-) -> Result<()> {
-    let (seq, p) = match quick_header(line) {
-        Some(h) => h,
-        None => {
-            // Not the canonical prefix: give the most precise reason.
-            let place = place();
-            let e = AuditEntry::from_line(line, &place)?;
-            return Err(Error::Integrity(msg!(
-                "audit-entry-canonical-form",
-                place = place,
-                seq = e.seq
-            )));
+) -> Result<Option<super::prune::Pruned>> {
+    let (seq, p) = match super::line::check_line(line, place)? {
+        Shape::Pruned(p) => {
+            pruned_link(&p, expected_seq, prev)?;
+            return Ok(Some(p));
         }
+        Shape::Entry { seq, prev, .. } => (seq, prev),
     };
     if seq != expected_seq {
         let place = place();
@@ -147,7 +138,7 @@ fn check_header_at(
             msg!("audit-entry-does-not-link", seq = seq, previous = seq - 1)
         }));
     }
-    Ok(())
+    Ok(None)
 }
 
 impl AuditLog {
@@ -347,7 +338,12 @@ impl AuditLog {
                 dossier: draft.dossier,
                 entry: draft.entry,
                 target: draft.target,
-                categories: draft.categories,
+                categories: {
+                    let mut c = draft.categories;
+                    c.sort();
+                    c.dedup();
+                    c
+                },
                 outcome: draft.outcome.unwrap_or(Outcome::Ok),
                 break_glass: draft.break_glass,
                 detail: draft.detail,
@@ -388,6 +384,14 @@ impl AuditLog {
             if bytes.len() - start >= MAX_LINE {
                 return Err(Error::Usage(msg!(
                     "audit-entry-too-long-shorten-justification"
+                )));
+            }
+            // Never write a line that a verifier (or this process, reading it
+            // back) would refuse as malformed.
+            if let Err(flaw) = super::line::check(&bytes[start..]) {
+                return Err(Error::AuditUnavailable(msg!(
+                    "audit-line-would-be-malformed",
+                    why = flaw.msg()
                 )));
             }
             let leaf = leaf_hash(&bytes[start..]);

@@ -15,6 +15,7 @@
 
 pub mod checkpoint;
 mod entry;
+pub mod line;
 mod log;
 pub mod merkle;
 pub mod prune;

@@ -480,6 +480,12 @@ impl Vault {
             warnings,
             clock_reference,
         });
+        // Facts among the lines found beyond the recorded end are verified
+        // (signature, signer's right) before anything takes them in: a forged
+        // fact is an alteration, never adopted.
+        if found.iter().any(|l| l.entry.fact.is_some()) {
+            vault.verify_register()?;
+        }
         vault.remember_index(&found)?;
         if replayed || !found.is_empty() {
             // Everything replayed, the log's state and its index, into the files.
