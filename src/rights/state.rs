@@ -631,39 +631,8 @@ impl Register {
                 }
                 self.exported = Some(self.exported.map_or(*size, |e| e.max(*size)));
             }
-            Fact::Content {
-                dossier,
-                add,
-                remove,
-            } => {
-                let add = add
-                    .iter()
-                    .map(|e| hex32(e, "a content element"))
-                    .collect::<Result<Vec<_>>>()?;
-                let remove = remove
-                    .iter()
-                    .map(|e| hex32(e, "a content element"))
-                    .collect::<Result<Vec<_>>>()?;
-                // Entries written (one, or a bulk import's group of at most
-                // MAX_CONTENT_ADDED) or one entry amended (one element
-                // replaced by one), by a member of the dossier's care team, or
-                // by the person in their own file; an entry is never just removed.
-                let written = remove.is_empty() && (1..=MAX_CONTENT_ADDED).contains(&add.len());
-                let amended = remove.len() == 1 && add.len() == 1;
-                if !written && !amended {
-                    return Err(refused(
-                        ctx,
-                        msg!("content-change-one-entry-written-amended"),
-                    ));
-                }
-                let by_person =
-                    ctx.signer == Some(format!("{PERSON_SIGNER_PREFIX}{dossier}").as_str());
-                if !by_person {
-                    let s = self.staff_signer(ctx)?.member.id.clone();
-                    if !self.in_team(dossier, &s) {
-                        return Err(refused(ctx, msg!("signer-dossier-s-care-team")));
-                    }
-                }
+            Fact::Content { dossier, .. } => {
+                let (add, remove) = self.check_content(fact, ctx)?;
                 let d = self.dossier_mut(dossier, ctx)?;
                 for e in &remove {
                     d.content.remove(e);
@@ -707,6 +676,65 @@ impl Register {
             }
         }
         Ok(())
+    }
+
+    /// Checks that a `content` fact may be applied in `ctx` (the register is
+    /// not changed); returns its elements (added, removed).
+    pub fn check_content(
+        &self,
+        fact: &Fact,
+        ctx: &Context<'_>,
+    ) -> Result<(Vec<[u8; 32]>, Vec<[u8; 32]>)> {
+        let Fact::Content {
+            dossier,
+            add,
+            remove,
+        } = fact
+        else {
+            return Err(refused(
+                ctx,
+                msg!("content-change-one-entry-written-amended"),
+            ));
+        };
+        if ctx.signer.is_none() {
+            return Err(refused(ctx, msg!("signed")));
+        }
+        let add = add
+            .iter()
+            .map(|e| hex32(e, "a content element"))
+            .collect::<Result<Vec<_>>>()?;
+        let remove = remove
+            .iter()
+            .map(|e| hex32(e, "a content element"))
+            .collect::<Result<Vec<_>>>()?;
+        // Entries written (one, or a bulk import's group of at most
+        // MAX_CONTENT_ADDED) or one entry amended (one element
+        // replaced by one), by a member of the dossier's care team, or
+        // by the person in their own file; an entry is never just removed.
+        let written = remove.is_empty() && (1..=MAX_CONTENT_ADDED).contains(&add.len());
+        let amended = remove.len() == 1 && add.len() == 1;
+        if !written && !amended {
+            return Err(refused(
+                ctx,
+                msg!("content-change-one-entry-written-amended"),
+            ));
+        }
+        let by_person = ctx.signer == Some(format!("{PERSON_SIGNER_PREFIX}{dossier}").as_str());
+        if !by_person {
+            let s = self.staff_signer(ctx)?.member.id.clone();
+            if !self.in_team(dossier, &s) {
+                return Err(refused(ctx, msg!("signer-dossier-s-care-team")));
+            }
+        }
+        self.dossier_ref(dossier, ctx)?;
+        Ok((add, remove))
+    }
+
+    fn dossier_ref(&self, id: &str, ctx: &Context<'_>) -> Result<&DossierEntry> {
+        match self.dossiers.get(id) {
+            Some(d) if !d.erased => Ok(d),
+            _ => Err(refused(ctx, msg!("dossier-does-exist", id = id))),
+        }
     }
 
     fn apply_staff(&mut self, policy: &Policy, member: &Member, ctx: &Context<'_>) -> Result<()> {

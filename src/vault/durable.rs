@@ -150,9 +150,11 @@ impl Vault {
     /// returns: the audit entries and the data reach the disk together or not
     /// at all. Returns the audit entries written.
     pub(crate) fn durable(&self, drafts: Vec<Draft>, batch: Batch) -> Result<Vec<Located>> {
-        // A fact the register would refuse is never journaled.
-        self.check_facts(&drafts)?;
+        // A fact the register would refuse is never journaled: checked under
+        // the log's lock, against the register every earlier line built (a
+        // revocation committed by another thread in between is seen).
         let mut log = self.log()?;
+        self.check_facts(&drafts)?;
         let prepared = if drafts.is_empty() {
             None
         } else {

@@ -359,12 +359,27 @@ impl<'v> Session<'v> {
             )));
         }
         let path = layout::data_key(dossier, category, author);
+        let cat_key = VaultKey::Category(category.to_string());
+        if create.is_some() && !author_only {
+            // Nothing new is sealed under a category key whose rotation is
+            // pending (a holder was revoked or changed profession since this
+            // session opened): rotate it first, or wait for a holder who can.
+            let pending = |s: &Self| {
+                s.vault
+                    .with_register(|r| Ok(r.rotations.contains_key(&cat_key.name())))
+            };
+            if pending(self)? {
+                self.process_rotations(None)?;
+                if pending(self)? {
+                    return Ok(DataKey::Pending);
+                }
+            }
+        }
         let stored_bytes = self.vault.store.get(&path)?;
         if let Some(b) = &stored_bytes {
             self.vault
                 .check_data_key(dossier, category, author.unwrap_or("*"), b)?;
         }
-        let cat_key = VaultKey::Category(category.to_string());
         if let Some(b) = &stored_bytes {
             let stale = !author_only
                 && create.is_some()
@@ -439,6 +454,15 @@ impl<'v> Session<'v> {
                     .map_err(|_| Error::Io(msg!("key-lock-poisoned")))?;
                 if vault.store.get(&path)?.is_some() {
                     return self.data_key(dossier, category, author, None);
+                }
+                // A key the register records was deleted from the store: making
+                // another would leave every value under the old one unreadable.
+                let name = format!("{dossier}/{category}/{label}");
+                if vault.with_register(|r| Ok(r.data_keys.contains_key(&name)))? {
+                    return Err(crate::vault::access::trust::forged(
+                        &format!("dk/{name}"),
+                        "a data key the register records is missing",
+                    ));
                 }
                 let mut own = Batch::new();
                 let batch = &mut own;

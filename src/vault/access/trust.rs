@@ -186,11 +186,26 @@ impl Vault {
                 }
             }
         }
+        let time = crate::vault::now();
         if facts.iter().all(|(f, _)| matches!(f, Fact::Content { .. })) {
+            // Content facts change only the dossier's elements: checked on the
+            // register as it stands, without copying it (a write's cost).
+            for (i, (fact, signer)) in facts.iter().enumerate() {
+                let ctx = crate::rights::state::Context {
+                    seq: v.size + 1 + i as u64,
+                    time,
+                    signer: *signer,
+                };
+                v.register.check_content(fact, &ctx).map_err(|_| {
+                    Error::Refused(msg!(
+                        "change-allowed-rights-register",
+                        fact = fact_kind(fact)
+                    ))
+                })?;
+            }
             return Ok(());
         }
         let mut r = v.register.clone();
-        let time = crate::vault::now();
         for (i, (fact, signer)) in facts.iter().enumerate() {
             let ctx = crate::rights::state::Context {
                 seq: v.size + 1 + i as u64,

@@ -394,7 +394,7 @@ mod justification_tests {
 
     fn entry_about(dossier: Option<&str>) -> AuditEntry {
         let mut e = AuditEntry::from_line(
-            br#"{"v":2,"seq":1,"prev":"00","time":"2026-01-01T00:00:00Z","actor":"a","profession":"p","action":"dossier.read","dossier":null,"entry":null,"target":null,"categories":[],"outcome":"ok","break_glass":true,"detail":null,"justification":null,"nonce":"00"}"#,
+            br#"{"v":2,"seq":1,"prev":"0000000000000000000000000000000000000000000000000000000000000000","time":"2026-01-01T00:00:00Z","actor":"a","profession":"p","action":"dossier.read","dossier":null,"entry":null,"target":null,"categories":[],"outcome":"ok","break_glass":true,"detail":null,"justification":null,"nonce":"00000000000000000000000000000000"}"#,
             "test",
         )
         .unwrap();

@@ -105,8 +105,19 @@ impl Vault {
                 }
                 Ok(e)
             }
-            // A list written before it held copies: the old full record.
-            Some(_) if legacy => decode(&locator, "entry"),
+            // A list written before it held copies: the old full record, which
+            // must be this entry's (a header of another one planted as an
+            // older vault's record is refused).
+            Some(_) if legacy => {
+                let e: EntryRecord = decode(&locator, "entry")?;
+                if e.id != id || e.dossier != dossier {
+                    return Err(forged(
+                        &format!("e/{id}"),
+                        "another entry's record in place of this one",
+                    ));
+                }
+                Ok(e)
+            }
             _ => Err(forged(
                 &format!("de/{dossier}/{id}"),
                 "an entry removed from its dossier's list",
@@ -145,7 +156,8 @@ impl Vault {
     /// (a prefix scan costs sled several times more); versions beyond `latest`
     /// are not read.
     fn versions(&self, entry: &EntryRecord) -> Result<Vec<VersionRecord>> {
-        let mut out = Vec::with_capacity(entry.latest as usize);
+        // `latest` is read from the store: never an allocation of its size.
+        let mut out = Vec::with_capacity((entry.latest as usize).min(64));
         for n in 1..=entry.latest {
             let bytes = self
                 .store

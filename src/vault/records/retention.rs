@@ -86,14 +86,15 @@ impl Session<'_> {
     }
 
     fn retention_of(&self, rec: &DossierRecord) -> Result<Option<RetentionItem>> {
-        let (Some(closed), Some(rule_id), None) = (rec.closed, rec.retention.as_ref(), rec.erased)
-        else {
+        // The closing date decides an erasure: it must be the one the signed
+        // register holds (a store record edited to look closed long ago, or
+        // open again, is an integrity failure, exit 5, before anything is erased).
+        self.vault.check_dossier(rec)?;
+        let (Some(closed), None) = (rec.closed, rec.erased) else {
             return Ok(None);
         };
-        // The closing date decides an erasure: it must be the one the signed
-        // register holds (a store record edited to look closed long ago is an
-        // integrity failure, exit 5, before anything is erased).
-        self.vault.check_dossier(rec)?;
+        let stored_rule = rec.retention.clone().unwrap_or_default();
+        let rule_id = &stored_rule;
         let policy = &self.vault.policy;
         // The rule and the categories the dossier holds, as the register holds
         // them: a rule edited in the store, or a data key deleted from it, must
@@ -119,16 +120,15 @@ impl Session<'_> {
                 ))
             }
             Some(signed) => signed,
-            // Closed before the rule was signed: the longer of the stored rule
-            // and the policy's default.
-            None => {
-                let years = |id: &str| policy.retention.rules.get(id).map_or(0, |r| r.years);
-                if years(&policy.retention.default) > years(rule_id) {
-                    policy.retention.default.clone()
-                } else {
-                    rule_id.clone()
-                }
-            }
+            // Closed before the rule was signed: nothing vouches for the stored
+            // one, so the longest rule of the policy (never erased too early).
+            None => policy
+                .retention
+                .rules
+                .iter()
+                .max_by_key(|(_, r)| r.years)
+                .map(|(id, _)| id.clone())
+                .unwrap_or_else(|| policy.retention.default.clone()),
         };
         let rule_id = &rule_id;
         let Some(rule) = policy.retention.rules.get(rule_id) else {

@@ -676,6 +676,10 @@ impl Session<'_> {
             let Ok(erasure) = self.vault.erasure_key(dossier) else {
                 continue;
             };
+            // Only a key the register recorded is wrapped again and signed: a
+            // record planted with the files (a key its planter knows, wrapped to
+            // the recovery key's public recipient) is refused, never vouched for.
+            self.vault.check_data_key(dossier, cat, label, &v)?;
             let old: DataKeyRecord = decode(&v, "data key")?;
             let Some(dk) = crate::vault::access::keys::unwrap_personal(
                 &old.wrapped,
