@@ -368,9 +368,13 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Audit(AuditCmd::Verify { since }) => {
             let since = match since {
-                Some(p) => Some(Checkpoint::parse(&std::fs::read_to_string(p).map_err(
-                    |e| Error::Usage(msg!("cannot-read-2", p = p.display(), e = e)),
-                )?)?),
+                Some(p) => {
+                    let bytes = std::fs::read(p)
+                        .map_err(|e| Error::Usage(msg!("cannot-read-2", p = p.display(), e = e)))?;
+                    let text = String::from_utf8(bytes)
+                        .map_err(|_| Error::Integrity(msg!("given-checkpoint-not-utf8")))?;
+                    Some(Checkpoint::parse(&text)?)
+                }
                 None => None,
             };
             // Read-only: works on a write-protected copy and changes nothing.
