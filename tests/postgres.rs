@@ -994,3 +994,72 @@ fn rows_planted_after_the_end_are_damage() {
     r.expect_code(5, "an empty row far ahead");
     assert!(r.stderr.contains("coffre.audit_log"), "{}", r.stderr);
 }
+
+/// A line another process committed together with the log's recorded end —
+/// what any process that may write the tables can do — that breaks the
+/// spec's entry rules (categories not sorted): the catch-up of a process that has the
+/// vault open refuses it (exit 5, naming it) before taking it in, and so do
+/// `audit verify` and the next command.
+#[test]
+fn a_malformed_line_committed_by_another_process_is_refused_at_catch_up() {
+    use coffre::audit::merkle::leaf_hash;
+    use coffre::audit::LogState;
+    use coffre::store::layout;
+
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    let vault = coffre::Vault::open(&v.dir).unwrap();
+    vault.verify_audit(None).unwrap();
+    let lines = v.audit_lines();
+    let seq = lines.len() + 1;
+    let line = format!(
+        "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"dr.leroy\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{d}\",\"entry\":null,\"target\":null,\"categories\":[\"medical\",\"identity\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
+        hex::encode(leaf_hash(lines[lines.len() - 1].as_bytes()))
+    );
+    let state: LogState = decode(
+        &v.raw_store().get(&layout::audit_state()).unwrap().unwrap(),
+        "audit state",
+    )
+    .unwrap();
+    let mut next = state.clone();
+    let leaf = leaf_hash(line.as_bytes());
+    next.size += 1;
+    next.offset += line.len() as u64 + 1;
+    next.last_leaf = leaf;
+    next.tree.push(leaf);
+    pg::psql(
+        db(&v),
+        &format!(
+            "BEGIN; \
+             INSERT INTO coffre.audit_log (byte_offset, line) VALUES ({}, '\\x{}'::bytea); \
+             UPDATE coffre.records SET value = '\\x{}'::bytea WHERE key = '\\x{}'::bytea; \
+             INSERT INTO coffre.records (key, value) VALUES ('\\x{}'::bytea, '\\x{offset}'::bytea), \
+               ('\\x{}'::bytea, '\\x{offset}'::bytea); \
+             COMMIT;",
+            state.offset,
+            hex::encode(format!("{line}\n")),
+            hex::encode(encode(&next).unwrap()),
+            hex::encode(layout::audit_state()),
+            // Its audit index records too, as a process that wrote it would.
+            hex::encode(layout::audit_index('a', "dr.leroy", seq as u64)),
+            hex::encode(layout::audit_index('d', &d, seq as u64)),
+            offset = hex::encode(state.offset.to_be_bytes()),
+        ),
+    );
+    let err = vault.verify_audit(None).unwrap_err();
+    assert_eq!(err.exit_code(), 5, "{err:?}");
+    let m = err.in_lang(coffre::i18n::Lang::En);
+    assert!(
+        m.contains(&format!("entry {seq}")) && m.contains("not a well-formed line"),
+        "{m}"
+    );
+    // This process takes nothing more from the database.
+    assert_eq!(vault.verify_audit(None).unwrap_err().exit_code(), 5);
+    drop(vault);
+    let r = v.verify();
+    r.expect_code(5, "audit verify");
+    assert!(r.stderr.contains(&format!("entry {seq}")), "{}", r.stderr);
+    v.as_user("dr.leroy", &["dossier", "list"])
+        .expect_code(5, "a command");
+    assert_eq!(v.audit_lines().len(), seq, "nothing was written after it");
+}

@@ -1,6 +1,8 @@
-//! `AuditEntry::from_line` and `quick_header` on arbitrary bytes (a line of
-//! `audit.log`), and their agreement: the fast prefix reader used by the
-//! verifier must never disagree with the full parse about `seq` and `prev`.
+//! `AuditEntry::from_line`, `quick_header` and `line::check` on arbitrary
+//! bytes (a line of `audit.log`), and their agreement: the fast prefix reader
+//! must never disagree with the full parse about `seq` and `prev`, and a line
+//! `line::check` calls well formed is exactly the canonical serialisation of
+//! the entry it parses to.
 #![no_main]
 
 use coffre::audit::{quick_header, AuditEntry};
@@ -15,6 +17,16 @@ fuzz_target!(|data: &[u8]| {
             hex::encode(prev),
             e.prev,
             "quick_header and from_line disagree on prev"
+        );
+    }
+    // The one rule of what a line is (`audit::line`): a well-formed entry
+    // parses, and is byte for byte its own canonical serialisation.
+    if let Ok(coffre::audit::line::Shape::Entry { seq, .. }) = coffre::audit::line::check(data) {
+        let e = full.as_ref().expect("a well-formed line parses");
+        assert_eq!(e.seq, seq, "line::check and from_line disagree on seq");
+        assert!(
+            e.to_line().expect("serialises") == data,
+            "a well-formed line is not its canonical form"
         );
     }
     if let Ok(e) = &full {

@@ -438,50 +438,55 @@ impl Checkpoint {
         }
     }
 
-    /// Parses one checkpoint: a signed note, or eight lines of the earlier format.
-    /// Blank lines around it are ignored.
+    /// Parses one checkpoint kept in a file of its own (`audit checkpoint
+    /// --out`): a signed note, or the eight lines of the earlier format. Empty
+    /// lines before and after it are ignored; nothing else may surround it.
     ///
     /// Errors: [`Error::Integrity`] naming what is malformed.
     pub fn parse(text: &str) -> Result<Self> {
-        let t = text.trim_start_matches('\n');
-        if t.starts_with(&format!("{LEGACY_HEADER}\n")) || t == LEGACY_HEADER {
-            return parse_legacy(t);
+        let t = text.trim_matches('\n');
+        if t.starts_with(&format!("{LEGACY_HEADER}\n")) {
+            return parse_legacy(&format!("{t}\n"));
         }
-        let t = t.trim_end_matches('\n');
         parse_note(&format!("{t}\n"))
     }
 
-    /// Parses a file of checkpoints (`checkpoints.log`): records one after the
-    /// other, each a signed note followed by an empty line, or eight lines of the
-    /// earlier format. A note ends at the first line after its signature lines
-    /// that is not a signature line.
+    /// Parses a checkpoints file (`checkpoints.log`, or the rows of a vault in
+    /// PostgreSQL) as `docs/audit-format.md` frames it: records one after the
+    /// other, with nothing before, between or after them — a signed note
+    /// followed by exactly one empty line, or the eight lines of the earlier
+    /// format followed by at most one empty line.
     ///
-    /// Errors: [`Error::Integrity`] if a record is malformed or cut off.
+    /// Errors: [`Error::Integrity`] if a record is malformed, cut off, or
+    /// framed otherwise.
     pub fn parse_many(text: &str) -> Result<Vec<Self>> {
+        let framing = |what: &str| Error::Integrity(msg!("checkpoint-file-framing", what = what));
         let mut out = Vec::new();
         let mut rest = text;
-        loop {
-            rest = rest.trim_start_matches('\n');
-            if rest.is_empty() {
-                break;
-            }
-            let end = if rest.starts_with(&format!("{LEGACY_HEADER}\n")) {
+        while !rest.is_empty() {
+            if rest.starts_with(&format!("{LEGACY_HEADER}\n")) {
                 let mut end = 0;
                 for _ in 0..8 {
-                    match rest[end..].find('\n') {
-                        Some(i) => end += i + 1,
-                        None => end = rest.len(),
-                    }
+                    end += rest[end..].find('\n').ok_or_else(|| {
+                        Error::Integrity(msg!("checkpoint-file-truncated-damaged"))
+                    })? + 1;
                 }
                 out.push(parse_legacy(&rest[..end])?);
-                end
+                rest = &rest[end..];
+                rest = rest.strip_prefix('\n').unwrap_or(rest);
             } else {
-                let end = note_end(rest)
-                    .ok_or_else(|| Error::Integrity(msg!("checkpoint-file-truncated-damaged")))?;
+                let end = note_end(rest).ok_or_else(|| {
+                    if rest.starts_with('\n') {
+                        framing("an empty line out of place")
+                    } else {
+                        Error::Integrity(msg!("checkpoint-file-truncated-damaged"))
+                    }
+                })?;
                 out.push(parse_note(&rest[..end])?);
-                end
-            };
-            rest = &rest[end..];
+                rest = rest[end..]
+                    .strip_prefix('\n')
+                    .ok_or_else(|| framing("a note not followed by exactly one empty line"))?;
+            }
         }
         Ok(out)
     }
@@ -557,10 +562,21 @@ fn parse_note(note: &str) -> Result<Checkpoint> {
     Ok(c)
 }
 
-/// Parses a checkpoint of the earlier format from its eight lines.
+/// Parses a checkpoint of the earlier format from its eight lines, each
+/// ending in `\n`: no other control character, each line its field's name, a
+/// space and its value (`vault`, `time`, `signer`: one or more characters;
+/// `size`: decimal without a leading zero; `root`, `key`: 64 lower-case hex
+/// digits; `sig`: lower-case hex).
 fn parse_legacy(text: &str) -> Result<Checkpoint> {
     let bad = |what: &str| Error::Integrity(msg!("malformed-checkpoint", what = what));
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if text.chars().any(|c| c < ' ' && c != '\n') {
+        return Err(bad("control characters"));
+    }
+    let lines: Vec<&str> = text
+        .strip_suffix('\n')
+        .ok_or_else(|| bad("the last line is incomplete"))?
+        .split('\n')
+        .collect();
     if lines.len() != 8 || lines[0] != LEGACY_HEADER {
         return Err(bad("expected 8 lines starting with coffre-checkpoint/v1"));
     }
@@ -568,12 +584,17 @@ fn parse_legacy(text: &str) -> Result<Checkpoint> {
         lines[i]
             .strip_prefix(name)
             .and_then(|r| r.strip_prefix(' '))
+            .filter(|v| !v.is_empty())
             .ok_or_else(|| bad(&format!("line {} should start with '{name} '", i + 1)))
     };
     let hex32 = |s: &str, what: &str| -> Result<[u8; 32]> {
         let mut out = [0u8; 32];
         hex::decode_to_slice(s, &mut out).map_err(|_| bad(what))?;
         Ok(out)
+    };
+    let sig = match lines[7].strip_prefix("sig ") {
+        Some(s) => hex::decode(s).map_err(|_| bad("sig"))?,
+        None => return Err(bad("line 8 should start with 'sig '")),
     };
     let c = Checkpoint {
         size: field(2, "size")?.parse().map_err(|_| bad("size"))?,
@@ -583,10 +604,10 @@ fn parse_legacy(text: &str) -> Result<Checkpoint> {
             time: field(4, "time")?.to_string(),
             signer: field(5, "signer")?.to_string(),
             key: hex32(field(6, "key")?, "key")?,
-            sig: hex::decode(field(7, "sig")?).map_err(|_| bad("sig"))?,
+            sig,
         }),
     };
-    if c.to_text() != lines.iter().map(|l| format!("{l}\n")).collect::<String>() {
+    if c.to_text() != text {
         return Err(bad("not in canonical form"));
     }
     Ok(c)

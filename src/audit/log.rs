@@ -602,10 +602,13 @@ impl CheckpointFile {
 
     /// All checkpoints, oldest first.
     pub fn read_all(&self) -> Result<Vec<Checkpoint>> {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         reader(self.medium.as_ref())
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|e| Error::io(msg!("cannot-read-checkpoints"), e))?;
+        // Bytes that are not UTF-8 are damage to the file, not a failure to read it.
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::Integrity(msg!("checkpoint-file-not-utf8")))?;
         Checkpoint::parse_many(&text)
     }
 

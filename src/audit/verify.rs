@@ -415,6 +415,13 @@ pub fn verify_log(
         }
     }
     let entries = tree.size();
+    // `coffre init` signs the first checkpoint: a log without any was stripped of them.
+    if input.checkpoints.is_empty() && entries > 0 {
+        return Err(Error::Integrity(msg!(
+            "audit-no-checkpoint",
+            entries = entries
+        )));
+    }
     let pruning = if saw_prune {
         super::prune::check_log(log, bytes_read)?
     } else {

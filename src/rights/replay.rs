@@ -127,10 +127,14 @@ impl Verified {
             self.prune_check = true;
         }
         if let Some(signer) = &entry.signer {
-            // A member signs only their own entries: the log names who did it.
+            // A member signs only their own entries: the log names who did it
+            // (`person:<dossier>` signs as the actor `person.<dossier>`; the
+            // recovery key, for the member who used it).
             let own = signer == &entry.actor
                 || signer == super::fact::RECOVERY_SIGNER
-                || signer.starts_with(super::fact::PERSON_SIGNER_PREFIX);
+                || signer
+                    .strip_prefix(super::fact::PERSON_SIGNER_PREFIX)
+                    .is_some_and(|d| entry.actor == crate::vault::person::session::person_actor(d));
             if !own {
                 return Err(Error::Integrity(msg!(
                     "audit-signed-names-actor-log-forged",

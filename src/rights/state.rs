@@ -328,6 +328,8 @@ impl Register {
                 if ctx.signer != Some(admin.id.as_str()) || admin.status != Status::Active {
                     return Err(refused(ctx, msg!("genesis-signed-first-member")));
                 }
+                crate::store::layout::check_id("staff", &admin.id)
+                    .map_err(|_| refused(ctx, msg!("staff-id-valid")))?;
                 if !policy.has(&admin.profession, Capability::ManageStaff) {
                     return Err(refused(ctx, msg!("first-member-must-manage-staff")));
                 }

@@ -487,6 +487,10 @@ pub enum AuditCmd {
         /// A checkpoint file exported earlier with `audit checkpoint --out`.
         #[arg(long, value_name = "FILE")]
         since: Option<PathBuf>,
+        /// The vault's genesis hash (printed by `init`, in the recovery key
+        /// file): a log rebuilt from scratch is refused.
+        #[arg(long, value_name = "HEX")]
+        genesis: Option<String>,
     },
     /// Export the latest signed checkpoint, to keep off the machine (paper, e-mail).
     Checkpoint {

@@ -366,18 +366,31 @@ pub fn run(cli: Cli) -> Res {
                 dir = shown(&dir)
             ))
         }
-        Command::Audit(AuditCmd::Verify { since }) => {
+        Command::Audit(AuditCmd::Verify { since, genesis }) => {
+            let genesis = match genesis {
+                Some(g) => {
+                    let mut h = [0u8; 32];
+                    hex::decode_to_slice(g.trim(), &mut h)
+                        .map_err(|_| Error::Usage(msg!("genesis-not-64-hex", g = g.clone())))?;
+                    Some(h)
+                }
+                None => None,
+            };
             let since = match since {
-                Some(p) => Some(Checkpoint::parse(&std::fs::read_to_string(p).map_err(
-                    |e| Error::Usage(msg!("cannot-read-2", p = p.display(), e = e)),
-                )?)?),
+                Some(p) => {
+                    let bytes = std::fs::read(p)
+                        .map_err(|e| Error::Usage(msg!("cannot-read-2", p = p.display(), e = e)))?;
+                    let text = String::from_utf8(bytes)
+                        .map_err(|_| Error::Integrity(msg!("given-checkpoint-not-utf8")))?;
+                    Some(Checkpoint::parse(&text)?)
+                }
                 None => None,
             };
             // Read-only: works on a write-protected copy and changes nothing.
             let dir = vault_dir(&cli)?;
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(cli.wait);
             let checked = loop {
-                match coffre::vault::verify_read_only(&dir, since.as_ref()) {
+                match coffre::vault::verify_read_only(&dir, since.as_ref(), genesis.as_ref()) {
                     Err(Error::Busy(_)) if std::time::Instant::now() < deadline => {
                         std::thread::sleep(std::time::Duration::from_millis(100));
                     }

@@ -19,6 +19,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::audit::merkle::Hash;
 use crate::audit::{self, Checkpoint, CheckpointFile, LogState, VerifySummary};
 use crate::error::{Error, Result};
 use crate::store::journal::{Journal, LogFile};
@@ -114,11 +115,16 @@ fn shared_lock(dir: &Path) -> Result<Option<std::fs::File>> {
 /// process has it open for writing; [`Error::Integrity`] (exit 5) if the log, the
 /// checkpoints or the recorded state do not hold; [`Error::Io`] if a file cannot be
 /// read or the temporary copy of the store cannot be made.
-pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOnlyVerify> {
+pub fn verify_read_only(
+    dir: &Path,
+    since: Option<&Checkpoint>,
+    genesis: Option<&Hash>,
+) -> Result<ReadOnlyVerify> {
     if dir.to_str().is_some_and(crate::store::postgres::is_url) {
         // A vault in PostgreSQL has no lock to wait for: its open reads rows
         // under the vault's turn and changes nothing.
         let vault = crate::vault::Vault::open(dir)?;
+        check_genesis(vault.audit_medium.as_ref(), genesis)?;
         let summary = vault.verify_audit(since)?;
         return Ok(ReadOnlyVerify {
             summary,
@@ -192,6 +198,7 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
             audit_path = audit_path.display()
         )));
     }
+    check_genesis(&crate::store::medium::FileMedium::new(&audit_path), genesis)?;
     // Signers are pinned by the log: keys introduced by signed facts from the
     // genesis on, never those the store lists.
     let policy = crate::policy::parse_stored(&text, &POLICY_FILE.to_string())?;
@@ -254,6 +261,21 @@ pub fn verify_read_only(dir: &Path, since: Option<&Checkpoint>) -> Result<ReadOn
         warnings.extend(unrecorded(&audit_path, &recorded, journal_end)?);
     }
     Ok(ReadOnlyVerify { summary, warnings })
+}
+
+/// Given the vault's genesis hash (kept off the machine), refuses a log whose
+/// first line hashes otherwise: a log rebuilt from scratch, keys and all.
+fn check_genesis(log: &dyn crate::store::medium::LogMedium, genesis: Option<&Hash>) -> Result<()> {
+    let Some(g) = genesis else {
+        return Ok(());
+    };
+    if audit::log_origin(log)? != Some(crate::audit::checkpoint::origin_for(g)) {
+        return Err(Error::Integrity(msg!(
+            "log-not-this-vaults-genesis",
+            genesis = hex::encode(g)
+        )));
+    }
+    Ok(())
 }
 
 /// The entries of the log after the recorded end, in at most two runs: those
