@@ -466,6 +466,8 @@ fn random_fact(
         11 => Fact::Closed {
             dossier: dossier(r),
             at: time,
+            // Older facts have no rule: both forms are valid.
+            rule: (r.below(2) == 0).then(|| "adulte".to_string()),
         },
         // Only one dossier is ever erased (nothing about it applies after).
         12 => Fact::Erased {
