@@ -724,27 +724,15 @@ impl PersonSession<'_> {
                 return Err(Error::Usage(msg!("entry-your-dossier", e = e)));
             }
         }
-        // Never sealed under an identity key a revoked member still holds: while
-        // the identity key's rotation is pending, or the dossier's identity data
-        // key is of an older generation (staff renew it at their next write),
-        // the note waits.
+        // Never sealed while the identity key's rotation is pending (a revoked
+        // member still holds the key the dossier's identity data key is under).
+        // A data key of an older generation is renewed by staff at their next
+        // write; until then the person's note joins what that key already seals.
         let identity_key = crate::policy::VaultKey::Category("identity".into());
         let pending = self
             .vault
             .with_register(|r| Ok(r.rotations.contains_key(&identity_key.name())))?;
-        let stale =
-            match self
-                .vault
-                .store
-                .get(&layout::data_key(&self.dossier, "identity", None))?
-            {
-                Some(b) => {
-                    decode::<DataKeyRecord>(&b, "data key")?.key_gen
-                        < self.vault.key_gen(&identity_key)?
-                }
-                None => false,
-            };
-        if pending || stale {
+        if pending {
             return Err(Error::Pending(msg!(
                 "your-access-your-dossier-complete-yet"
             )));
