@@ -73,15 +73,26 @@ pub struct DossierEntry {
     pub closed_rule: Option<String>,
     /// Whether it was erased.
     pub erased: bool,
-    /// Digest of its entries (see [`super::fact::entry_element`]).
-    pub content: Digest,
-    /// The elements themselves (the digest's terms): each entry is checked on
-    /// its own, so a damaged entry never switches the check off for the others.
+    /// The content elements of its entries ([`super::fact::entry_element`]):
+    /// each entry is checked on its own, so a damaged entry never switches the
+    /// check off for the others; their sum is [`DossierEntry::content`].
     #[serde(default)]
     pub elements: BTreeSet<[u8; 32]>,
     /// The DPO's release of its break-the-glass justifications, if any.
     #[serde(default)]
     pub release: Option<Release>,
+}
+
+impl DossierEntry {
+    /// The dossier's content digest: the sum of its elements (derived, so it
+    /// is never kept beside them).
+    pub fn content(&self) -> Digest {
+        let mut d = Digest::default();
+        for e in &self.elements {
+            d.add(e);
+        }
+        d
+    }
 }
 
 /// A release of a dossier's break-the-glass justifications to the person, as
@@ -637,11 +648,9 @@ impl Register {
                 let (add, remove) = self.check_content(fact, ctx)?;
                 let d = self.dossier_mut(dossier, ctx)?;
                 for e in &remove {
-                    d.content.remove(e);
                     d.elements.remove(e);
                 }
                 for e in &add {
-                    d.content.add(e);
                     d.elements.insert(*e);
                 }
             }
@@ -959,7 +968,7 @@ mod tests {
             .unwrap();
         let mut want = Digest::default();
         want.add(&[8u8; 32]);
-        assert_eq!(r.dossiers["d-1"].content, want);
+        assert_eq!(r.dossiers["d-1"].content(), want);
     }
 
     #[test]
