@@ -37,7 +37,7 @@ date-only = { $day } { $month } { $year }
 lang-unknown = unknown language '{ $value }' (from { $source }): Coffre speaks fr (French) and en (English)
 
 ## Messages built outside the mechanical list
-audit-log-not-start-at-origin = audit { $place }: the log does not start at this vault's origin (replaced, or from another vault)
+audit-log-not-start-at-origin = audit { $place }: the log does not start at this vault's origin (the log replaced or from another vault, or the vault's settings `meta` replaced)
 audit-entry-does-not-link = audit entry { $seq } does not link to entry { $previous }: one of the two was altered
 audit-write-failed = the audit entry could not be written: { $reason }
 passphrase-empty = the passphrase is empty: type one
@@ -989,7 +989,8 @@ prune-younger-than-retention = a prune may not reach entries younger than the tr
 export-must-precede = an exported checkpoint must be one made before the fact that records it
 release-must-precede = a release covers only entries before the fact that records it
 passphrase-changed-own-member = a passphrase is changed only by its own member
-session-member-changed = { $user } was revoked or changed profession since logging in: log in again
+session-member-changed = { $user } was revoked, changed profession or was given new keys since logging in: log in again
+person-session-credential-changed = the personal access to dossier { $dossier } was re-issued or removed since logging in: log in again
 cannot-clear-journal = cannot clear the journal: { $reason }
 rewrite-past-end-of-log = a rewrite would reach past the end of the audit log
 cannot-replace-store-compacted = cannot replace the store by its compacted copy: { $reason }

@@ -39,7 +39,7 @@ date-only = { $day }/{ $month }/{ $year }
 lang-unknown = langue inconnue « { $value } » (donnée par { $source }) : Coffre parle fr (français) et en (anglais)
 
 ## Messages composés à la main
-audit-log-not-start-at-origin = journal d'audit, { $place } : le journal ne commence pas à l'origine de ce coffre (remplacé, ou venu d'un autre coffre)
+audit-log-not-start-at-origin = journal d'audit, { $place } : le journal ne commence pas à l'origine de ce coffre (journal remplacé ou venu d'un autre coffre, ou réglages du coffre `meta` remplacés)
 audit-entry-does-not-link = la trace { $seq } du journal d'audit ne suit pas la trace { $previous } : l'une des deux a été modifiée
 audit-write-failed = la trace n'a pas pu être écrite dans le journal d'audit : { $reason }
 passphrase-empty = la phrase de passe est vide : saisissez-en une
@@ -988,7 +988,8 @@ prune-younger-than-retention = un effacement ne peut pas atteindre des entrées 
 export-must-precede = un point de contrôle exporté doit être antérieur au fait qui l'enregistre
 release-must-precede = une levée ne couvre que des entrées antérieures au fait qui l'enregistre
 passphrase-changed-own-member = seul le membre lui-même change sa phrase de passe
-session-member-changed = { $user } a été révoqué·e ou a changé de profession depuis la connexion : reconnectez-vous
+session-member-changed = { $user } a été révoqué·e, a changé de profession ou a reçu de nouvelles clés depuis la connexion : reconnectez-vous
+person-session-credential-changed = l'accès personnel au dossier { $dossier } a été renouvelé ou retiré depuis la connexion : reconnectez-vous
 cannot-clear-journal = impossible de vider le journal des modifications : { $reason }
 rewrite-past-end-of-log = une réécriture irait au-delà de la fin du journal d'audit
 cannot-replace-store-compacted = impossible de remplacer la base par sa copie compactée : { $reason }

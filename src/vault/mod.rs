@@ -890,11 +890,7 @@ impl Vault {
     pub(crate) fn dossier_record(&self, id: &str) -> Result<crate::store::records::DossierRecord> {
         layout::check_id("dossier", id)?;
         match self.store.get(&layout::dossier(id))? {
-            Some(b) => {
-                let rec = decode(&b, "dossier")?;
-                self.check_dossier(&rec)?;
-                Ok(rec)
-            }
+            Some(b) => self.checked_dossier_record(id, &b),
             None => {
                 let known = self
                     .rights_lock()?
@@ -911,15 +907,51 @@ impl Vault {
         }
     }
 
+    /// The dossier record stored under `d/{id}`, decoded and checked: it must
+    /// be `id`'s own (a record copied from another dossier's key would show
+    /// that person's name under this id) and agree with the register.
+    fn checked_dossier_record(
+        &self,
+        id: &str,
+        bytes: &[u8],
+    ) -> Result<crate::store::records::DossierRecord> {
+        let rec: crate::store::records::DossierRecord = decode(bytes, "dossier")?;
+        if rec.id != id {
+            return Err(trust::forged(&format!("d/{id}"), "another dossier's record"));
+        }
+        self.check_dossier(&rec)?;
+        Ok(rec)
+    }
+
+    /// Every dossier record, each checked as [`Vault::dossier_record`] does;
+    /// once the register is verified, a dossier it holds without a record is
+    /// an integrity failure naming `d/{id}` (a deleted record must not make a
+    /// dossier leave the lists, retention or re-indexing silently). The only
+    /// way to walk the dossiers.
+    pub(crate) fn all_dossiers(&self) -> Result<Vec<crate::store::records::DossierRecord>> {
+        let mut out = Vec::new();
+        for (k, v) in self.store.scan_prefix(&layout::dossier_prefix())? {
+            let id = layout::last_component(&k)?;
+            out.push(self.checked_dossier_record(&id, &v)?);
+        }
+        let held: std::collections::BTreeSet<&str> = out.iter().map(|d| d.id.as_str()).collect();
+        let missing = self.register_if_verified(|r| {
+            r.dossiers
+                .keys()
+                .find(|id| !held.contains(id.as_str()))
+                .cloned()
+        })?;
+        if let Some(Some(id)) = missing {
+            return Err(trust::forged(&format!("d/{id}"), "a dossier record removed"));
+        }
+        Ok(out)
+    }
+
     /// A staff record from the store, checked against the rights register once
     /// it is verified (an edited or removed record is an integrity failure).
     pub(crate) fn staff_record(&self, id: &str) -> Result<Option<StaffRecord>> {
         match self.store.get(&layout::staff(id))? {
-            Some(b) => {
-                let rec: StaffRecord = decode(&b, "staff")?;
-                self.check_staff(&rec)?;
-                Ok(Some(rec))
-            }
+            Some(b) => Ok(Some(self.checked_staff_record(id, &b)?)),
             None => {
                 let known = self
                     .rights_lock()?
@@ -933,16 +965,25 @@ impl Vault {
         }
     }
 
-    /// Every staff record, each checked against the rights register.
+    /// The staff record stored under `s/{id}`, decoded and checked: it must be
+    /// `id`'s own (another member's record copied under this key would put
+    /// their name and keys in its place) and agree with the register.
+    fn checked_staff_record(&self, id: &str, bytes: &[u8]) -> Result<StaffRecord> {
+        let rec: StaffRecord = decode(bytes, "staff")?;
+        if rec.id != id {
+            return Err(trust::forged(&format!("s/{id}"), "another member's record"));
+        }
+        self.check_staff(&rec)?;
+        Ok(rec)
+    }
+
+    /// Every staff record, each checked as [`Vault::staff_record`] does, and
+    /// exactly the register's members.
     pub(crate) fn all_staff(&self) -> Result<Vec<StaffRecord>> {
-        let all: Vec<StaffRecord> = self
-            .store
-            .scan_prefix(&layout::staff_prefix())?
-            .iter()
-            .map(|(_, v)| decode::<StaffRecord>(v, "staff"))
-            .collect::<Result<_>>()?;
-        for rec in &all {
-            self.check_staff(rec)?;
+        let mut all = Vec::new();
+        for (k, v) in self.store.scan_prefix(&layout::staff_prefix())? {
+            let id = layout::last_component(&k)?;
+            all.push(self.checked_staff_record(&id, &v)?);
         }
         self.check_staff_set(&all)?;
         Ok(all)
@@ -975,10 +1016,12 @@ impl Vault {
         let decoy = || crate::crypto::passphrase::decoy(passphrase, user, &self.meta.kdf);
         let Some(rec) = self.staff_record(user)? else {
             decoy();
+            self.check_refused_unlock(user)?;
             return fail("unknown user", "");
         };
         if rec.status == StaffStatus::Revoked {
             decoy();
+            self.check_refused_unlock(user)?;
             return fail("this user has been revoked", &rec.profession);
         }
         let aad = self.identity_aad(user);
@@ -987,6 +1030,7 @@ impl Vault {
                 envelope::open(key, &aad, &rec.identity_sealed).ok()
             })?;
         let Some(secret) = opened else {
+            self.check_refused_unlock(user)?;
             return fail("wrong passphrase", &rec.profession);
         };
         let text = std::str::from_utf8(&secret)
@@ -1020,6 +1064,18 @@ impl Vault {
         session.process_grants()?;
         session.upgrade_name_index()?;
         Ok(session)
+    }
+
+    /// Before a refused unlock is blamed on the member (unknown id, revoked,
+    /// wrong passphrase): the register, verified from the genesis if nobody
+    /// in this process unlocked yet, must agree with the vault's settings and
+    /// with the member's record. A deleted, older or another member's `s/`
+    /// record, or another vault's `meta`, is an integrity failure naming it
+    /// (exit 5), not a wrong passphrase. Runs once per process at most (the
+    /// register is then kept), on the refusal path only.
+    fn check_refused_unlock(&self, user: &str) -> Result<()> {
+        self.establish_anonymously()?;
+        self.staff_record(user).map(|_| ())
     }
 
     /// The current generation of vault key `key`: the number of generations

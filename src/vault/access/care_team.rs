@@ -200,6 +200,13 @@ impl Session<'_> {
                         )),
                     });
                 }
+            } else if signed.is_some_and(|until| until > now()) {
+                // The register holds an open window its record no longer
+                // shows: the record was removed, not the window closed.
+                return Err(crate::vault::access::trust::forged(
+                    &format!("bg/{dossier}/{}", self.me.id),
+                    "a break-glass window removed",
+                ));
             }
         }
         let reason = if may {

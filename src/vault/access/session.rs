@@ -156,6 +156,10 @@ impl<'v> Session<'v> {
             Ok(r.staff.get(&self.me.id).is_some_and(|s| {
                 s.member.status == crate::rights::fact::Status::Active
                     && s.member.profession == self.me.profession
+                    // Recovered (here or at another site): new keys, and this
+                    // session's would sign what the register has retired.
+                    && s.member.recipient == self.me.recipient
+                    && s.key == self.me.signing_key
             }))
         })?;
         if same {
@@ -208,7 +212,12 @@ impl<'v> Session<'v> {
             // vault's own key (its committed generation) is accepted.
             self.vault.check_key_material(&key.name(), gen, m)?;
         }
-        self.held.insert(name, material.clone());
+        // Only what is held is kept: a key granted later by a colleague (or
+        // delivered by their next session) is found by this session's next
+        // request, not hidden for as long as it lasts.
+        if material.is_some() {
+            self.held.insert(name, material.clone());
+        }
         Ok(material)
     }
 
@@ -281,10 +290,26 @@ impl<'v> Session<'v> {
             let may = self
                 .vault
                 .with_register(|r| Ok(r.may_hold(&self.vault.policy, &target.id, &key)))?;
-            if !may || self.has_wrap(&key, &target.id)? {
+            if !may {
                 continue;
             }
             let gen = self.key_gen(&key)?;
+            // Earlier generations still seal what was written before a
+            // rotation until every dossier's data key is renewed: a member who
+            // joins in between receives those this member holds, or they could
+            // not read the older notes they are entitled to.
+            let older = self.older_wraps(&key, gen, target)?;
+            let gave_older = !older.is_empty();
+            for (k, v) in older {
+                batch.put(k, v);
+            }
+            if self.has_wrap(&key, &target.id)? {
+                if gave_older {
+                    drafts.push(self.draft("key.grant").target(&target.id).detail(&key.name()));
+                    granted.push(key.name());
+                }
+                continue;
+            }
             let material = match self.vault_key_material(&key)? {
                 Some(m) => Some(m),
                 None => match recovery {
@@ -328,6 +353,27 @@ impl<'v> Session<'v> {
             self.grants.push((k.clone(), target.id.clone()));
         }
         Ok(granted)
+    }
+
+    /// Wraps to `target` the generations of `key` before `current` that this
+    /// member holds and `target` lacks (empty when there are none).
+    fn older_wraps(
+        &mut self,
+        key: &VaultKey,
+        current: u32,
+        target: &StaffRecord,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for g in 1..current {
+            let path = layout::wrap(&key.name(), g, &target.id);
+            if self.vault.store.get(&path)?.is_some() {
+                continue;
+            }
+            if let Some(m) = self.vault_key_material_gen(key, g)? {
+                out.push((path, wrap::wrap(&m, &[&target.recipient])?));
+            }
+        }
+        Ok(out)
     }
 
     /// Grants, to every active colleague, the keys this member holds and they are
@@ -442,6 +488,18 @@ impl<'v> Session<'v> {
             }
             None => {
                 if create.is_none() {
+                    // A key the register records is gone from the store: every
+                    // value under it is lost, which is not "nothing written yet".
+                    let name = format!("{dossier}/{category}/{label}");
+                    if self
+                        .vault
+                        .with_register(|r| Ok(r.data_keys.contains_key(&name)))?
+                    {
+                        return Err(crate::vault::access::trust::forged(
+                            &format!("dk/{name}"),
+                            "a data key the register records is missing",
+                        ));
+                    }
                     return Ok(DataKey::Missing);
                 }
                 // Check-then-create under the vault's key lock, committed at once:

@@ -31,6 +31,33 @@ pub(crate) fn forged(record: &str, what: &str) -> Error {
     ))
 }
 
+/// The record a [`forged`] failure names, if `e` is one.
+pub(crate) fn named_record(e: &Error) -> Option<String> {
+    match e {
+        Error::Integrity(m) if m.kind() == "record-does-match-signed-rights-register" => {
+            match m.arg("record") {
+                Some(crate::error::Arg::Text(t)) => Some(t.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether an integrity failure met while reading one entry is that entry's
+/// own damage (its header, its versions, its values: it is then named among
+/// the damaged entries and the others are shown), rather than damage to a
+/// record many entries share (a data key, a vault key, the dossier, a
+/// member), which is reported as itself.
+pub(crate) fn entry_damage(e: &Error) -> bool {
+    match e {
+        Error::Integrity(_) => named_record(e).is_none_or(|r| {
+            r.starts_with("de/") || r.starts_with("e/") || r.starts_with("v/")
+        }),
+        _ => false,
+    }
+}
+
 impl Vault {
     pub(crate) fn rights_lock(&self) -> Result<MutexGuard<'_, Option<Verified>>> {
         self.rights
@@ -49,7 +76,7 @@ impl Vault {
     }
 
     /// The register if established, for checks that also run before an unlock.
-    fn register_if_verified<T>(&self, f: impl FnOnce(&Register) -> T) -> Result<Option<T>> {
+    pub(crate) fn register_if_verified<T>(&self, f: impl FnOnce(&Register) -> T) -> Result<Option<T>> {
         Ok(self.rights_lock()?.as_ref().map(|v| f(&v.register)))
     }
 
@@ -579,6 +606,27 @@ impl Vault {
                     .and_then(|c| c.complete(id).map(|_| ())),
                 format!("de/{id}/…"),
             );
+        }
+        // Every data key the register records, present and as recorded (a
+        // missing one loses every value under it).
+        for (name, hash) in &register.data_keys {
+            let mut parts = name.splitn(3, '/');
+            let (Some(d), Some(cat), Some(label)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let key = layout::data_key(d, cat, (label != "*").then_some(label));
+            match self.store.get(&key)? {
+                None => out.push((
+                    format!("dk/{name}"),
+                    "a data key the register records is missing".into(),
+                )),
+                Some(b) if hex::encode(crate::rights::fact::record_hash(&b)) != *hash => out.push((
+                    format!("dk/{name}"),
+                    "a data key the register did not record".into(),
+                )),
+                Some(_) => {}
+            }
         }
         // Dossier records the register never heard of.
         for (k, _) in self.store.scan_prefix(&layout::dossier_prefix())? {

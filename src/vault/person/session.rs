@@ -111,6 +111,15 @@ impl Vault {
         Ok(rec)
     }
 
+    /// Before a refused personal unlock is blamed on the person: the register
+    /// (verified from the genesis if nobody in this process unlocked yet) must
+    /// agree with the vault's settings and with `p/{dossier}`; a deleted or
+    /// replaced credential is an integrity failure naming it (exit 5).
+    fn check_refused_person(&self, dossier: &str) -> Result<()> {
+        self.establish_anonymously()?;
+        self.person_record(dossier).map(|_| ())
+    }
+
     /// Opens the person's own access to `dossier` with their passphrase. Failed
     /// attempts are audited.
     pub fn unlock_person(
@@ -138,6 +147,7 @@ impl Vault {
             // The same key derivation as a wrong passphrase: the time of the
             // refusal does not tell which dossiers have a personal access.
             crate::crypto::passphrase::decoy(passphrase, dossier, &self.meta.kdf);
+            self.check_refused_person(dossier)?;
             return fail("no personal access was granted for this dossier");
         };
         let aad = person_aad(&self.meta.vault_id, dossier);
@@ -146,6 +156,7 @@ impl Vault {
                 envelope::open(key, &aad, &rec.identity_sealed).ok()
             })?;
         let Some(secret) = opened else {
+            self.check_refused_person(dossier)?;
             return fail("wrong passphrase");
         };
         let text = std::str::from_utf8(&secret)
@@ -583,6 +594,28 @@ impl FieldKeys for PersonKeys<'_> {
 }
 
 impl PersonSession<'_> {
+    /// The vault's turn, once the signed register still names this
+    /// credential as the person's (a long-lived web session must end when the
+    /// credential is re-issued or removed, or the dossier erased). Call it on
+    /// every request. Errors: [`Error::Auth`] (exit 4), log in again.
+    pub fn ensure_current(&self) -> Result<crate::vault::Turn<'_>> {
+        let turn = self.vault.begin()?;
+        let me = self.identity.recipient();
+        let same = self.vault.with_register(|r| {
+            Ok(r.dossiers
+                .get(&self.dossier)
+                .is_some_and(|d| !d.erased && d.person.as_deref() == Some(me.as_str())))
+        })?;
+        if same {
+            Ok(turn)
+        } else {
+            Err(Error::Auth(msg!(
+                "person-session-credential-changed",
+                dossier = self.dossier.clone()
+            )))
+        }
+    }
+
     /// The dossier this credential opens.
     pub fn dossier(&self) -> &str {
         &self.dossier
@@ -617,7 +650,7 @@ impl PersonSession<'_> {
     /// The person's file: every non-withheld field, withheld ones listed with their
     /// category. Audited before it is returned.
     pub fn view(&self) -> Result<DossierView> {
-        let _turn = self.vault.begin()?;
+        let _turn = self.ensure_current()?;
         let erasure = self.vault.erasure_key(&self.dossier)?;
         let mut keys = PersonKeys {
             vault: self.vault,
@@ -686,7 +719,7 @@ impl PersonSession<'_> {
     /// the dossier's justifications (`Session::release_justifications`); before,
     /// the person sees that the emergency access happened. Audited.
     pub fn history(&self) -> Result<Vec<HistoryItem>> {
-        let _turn = self.vault.begin()?;
+        let _turn = self.ensure_current()?;
         self.vault
             .audit(Draft::new(&self.actor(), "person", "access.history").dossier(&self.dossier))?;
         let filter = Filter {
@@ -707,7 +740,7 @@ impl PersonSession<'_> {
     /// Attaches the person's own note (e.g. their disagreement with an entry,
     /// `about`) to their dossier, as an entry of kind `person-note` written by them.
     pub fn note(&self, text: &str, about: Option<&str>) -> Result<String> {
-        let _turn = self.vault.begin()?;
+        let _turn = self.ensure_current()?;
         const ACTION: &str = "access.note";
         let _writing = self
             .vault
@@ -821,7 +854,7 @@ impl PersonSession<'_> {
 
     /// The person objects to `category` being shared with `profession`.
     pub fn object(&self, category: &str, profession: &str) -> Result<()> {
-        let _turn = self.vault.begin()?;
+        let _turn = self.ensure_current()?;
         let key = crate::audit::SigningKey::derive(
             &wrap::secret_bytes(&self.identity),
             &self.vault.meta.vault_id,
@@ -846,7 +879,7 @@ impl PersonSession<'_> {
 
     /// The person's objections.
     pub fn objections(&self) -> Result<Vec<Objection>> {
-        let _turn = self.vault.begin()?;
+        let _turn = self.ensure_current()?;
         list_objections(self.vault, &self.dossier)
     }
 }

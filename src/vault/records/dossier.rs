@@ -39,7 +39,15 @@ pub(crate) fn open_header_with(
     vault_id: &str,
     rec: &DossierRecord,
 ) -> Result<(String, String)> {
-    let plain = envelope::open(key, &header_aad(vault_id, &rec.id), &rec.header_sealed)?;
+    // The key is the dossier's vouched identity data key: a header that does
+    // not open under it was replaced (an older copy, another dossier's).
+    let plain = envelope::open(key, &header_aad(vault_id, &rec.id), &rec.header_sealed)
+        .map_err(|_| {
+            crate::vault::access::trust::forged(
+                &format!("d/{}", rec.id),
+                "a sealed header that does not open under the dossier's key",
+            )
+        })?;
     let h: Header = serde_json::from_slice(&plain)
         .map_err(|_| Error::Integrity(msg!("dossier-header-corrupt")))?;
     Ok((h.name.clone(), h.birthdate.clone()))
@@ -196,11 +204,10 @@ impl Session<'_> {
         let _turn = self.ensure_current()?;
         let all_ids: Vec<String> = self
             .vault
-            .store
-            .scan_prefix(&layout::dossier_prefix())?
-            .iter()
-            .map(|(k, _)| layout::last_component(k))
-            .collect::<Result<_>>()?;
+            .all_dossiers()?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
         let manager = self
             .vault
             .policy
@@ -441,7 +448,9 @@ impl Session<'_> {
             for e in &checked.entries {
                 match self.entry_view(e, access.break_glass, Some(&mut decided)) {
                     Ok(v) => views.push(v),
-                    Err(Error::Integrity(_)) => damaged.push(e.record().id.clone()),
+                    Err(err) if crate::vault::access::trust::entry_damage(&err) => {
+                        damaged.push(e.record().id.clone())
+                    }
                     Err(other) => return Err(other),
                 }
             }

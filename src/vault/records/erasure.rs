@@ -15,7 +15,7 @@ use crate::crypto::key::random_bytes;
 use crate::crypto::Key32;
 use crate::error::{Error, Result};
 use crate::policy::Capability;
-use crate::store::records::{decode, encode, DossierRecord};
+use crate::store::records::{encode, DossierRecord};
 use crate::store::{layout, Batch};
 use crate::vault::access::session::Session;
 use crate::vault::init::sync_dir;
@@ -89,12 +89,11 @@ impl Vault {
                 dossier = dossier
             ))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let erased = self
-                    .store
-                    .get(&layout::dossier(dossier))?
-                    .map(|b| decode::<DossierRecord>(&b, "dossier"))
-                    .transpose()?
-                    .and_then(|d| d.erased);
+                let erased = match self.dossier_record(dossier) {
+                    Ok(d) => d.erased,
+                    Err(Error::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                };
                 Err(match erased {
                     Some(_) => Error::NotFound(msg!("dossier-erased-2", dossier = dossier)),
                     None => {
@@ -130,13 +129,7 @@ impl Vault {
     /// caller's audit entry, signed by them) is committed with the removals and
     /// carries the signed fact that the dossier is erased.
     pub(crate) fn shred(&self, dossier: &str, draft: Draft) -> Result<()> {
-        let mut rec: DossierRecord = decode(
-            &self
-                .store
-                .get(&layout::dossier(dossier))?
-                .ok_or_else(|| Error::NotFound(msg!("dossier", dossier = dossier)))?,
-            "dossier",
-        )?;
+        let mut rec: DossierRecord = self.dossier_record(dossier)?;
         // 1. The erasure key: from here on nothing of the dossier opens. In a
         // database, its row goes in the same transaction as the rest.
         let mut batch = Batch::new();

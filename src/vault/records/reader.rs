@@ -79,6 +79,14 @@ impl CheckedDossier {
     }
 }
 
+/// An entry's locator removed, or pointing to a dossier that does not hold it.
+fn locator_forged(id: &str) -> Error {
+    forged(
+        &format!("e/{id}"),
+        "the entry's locator removed or pointing to another dossier",
+    )
+}
+
 fn element_of(record: &EntryRecord, versions: &[VersionRecord]) -> [u8; 32] {
     let shapes: Vec<[u8; 32]> = versions
         .iter()
@@ -118,11 +126,28 @@ impl Vault {
                 }
                 Ok(e)
             }
-            _ => Err(forged(
-                &format!("de/{dossier}/{id}"),
-                "an entry removed from its dossier's list",
-            )),
+            _ => {
+                if self.entry_elsewhere(id, &dossier)?.is_some() {
+                    return Err(locator_forged(id));
+                }
+                Err(forged(
+                    &format!("de/{dossier}/{id}"),
+                    "an entry removed from its dossier's list",
+                ))
+            }
         }
+    }
+
+    /// The dossier other than `not` whose list holds entry `id`, if any: read
+    /// only when the locator led nowhere, to tell a damaged locator (the entry
+    /// is elsewhere) from a missing entry.
+    fn entry_elsewhere(&self, id: &str, not: &str) -> Result<Option<String>> {
+        for d in self.all_dossiers()? {
+            if d.id != not && self.store.get(&layout::dossier_entry(&d.id, id))?.is_some() {
+                return Ok(Some(d.id));
+            }
+        }
+        Ok(None)
     }
 
     /// The dossier entry `id` is in, as `e/{entry}` says: decides nothing on
@@ -138,6 +163,9 @@ impl Vault {
     fn locate_entry(&self, id: &str) -> Result<(String, Vec<u8>, bool)> {
         layout::check_id("entry", id)?;
         let Some(locator) = self.store.get(&layout::entry(id))? else {
+            if self.entry_elsewhere(id, "")?.is_some() {
+                return Err(locator_forged(id));
+            }
             return Err(Error::NotFound(msg!("entry", id = id)));
         };
         let legacy = std::str::from_utf8(&locator)
@@ -337,7 +365,15 @@ fn open_value(
         version,
         &field.category,
     );
-    let plain = crate::vault::records::field::open(key, &aad, field)?;
+    // The key is vouched for (its data-key fact) and the field's place is its
+    // AAD: a value that does not open was replaced in its version's record
+    // (an older copy from before a key renewal, another value).
+    let plain = crate::vault::records::field::open(key, &aad, field).map_err(|_| {
+        forged(
+            &String::from_utf8_lossy(&layout::version(&entry.dossier, &entry.id, version)),
+            "a sealed value that does not open under its data key",
+        )
+    })?;
     let value = String::from_utf8(plain.to_vec())
         .map_err(|_| Error::Integrity(msg!("field-value-text")))?;
     Ok(FieldValue {

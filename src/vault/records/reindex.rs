@@ -13,7 +13,6 @@
 use crate::crypto::{blind, Key32};
 use crate::error::{Error, Result};
 use crate::policy::VaultKey;
-use crate::store::records::{decode, DossierRecord};
 use crate::store::{layout, Batch};
 use crate::vault::access::session::DataKey;
 use crate::vault::Session;
@@ -79,8 +78,7 @@ impl Session<'_> {
             .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
         let vid = vault.meta.vault_id.clone();
         let mut dossiers = Vec::new();
-        for (_, v) in self.vault.store.scan_prefix(&layout::dossier_prefix())? {
-            let rec: DossierRecord = decode(&v, "dossier")?;
+        for rec in self.vault.all_dossiers()? {
             if rec.erased.is_none() {
                 dossiers.push(rec);
             }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::policy::Capability;
-use crate::store::records::{decode, encode, DossierRecord};
+use crate::store::records::{encode, DossierRecord};
 use crate::store::{layout, Batch};
 use crate::vault::access::session::Session;
 use crate::vault::{now, rfc3339};
@@ -176,8 +176,7 @@ impl Session<'_> {
             );
         }
         let mut out = Vec::new();
-        for (_, v) in self.vault.store.scan_prefix(&layout::dossier_prefix())? {
-            let rec: DossierRecord = decode(&v, "dossier")?;
+        for rec in self.vault.all_dossiers()? {
             if let Some(item) = self.retention_of(&rec)? {
                 if item.past_due || !only_due {
                     out.push(item);

@@ -376,8 +376,7 @@ impl Session<'_> {
             VaultKey::Index => {
                 let new = Key32::from_slice(new)?;
                 let mut n = 0;
-                for (k, v) in vault.store.scan_prefix(&layout::dossier_prefix())? {
-                    let rec: crate::store::records::DossierRecord = decode(&v, "dossier")?;
+                for rec in vault.all_dossiers()? {
                     if rec.erased.is_some() {
                         continue;
                     }
@@ -393,7 +392,6 @@ impl Session<'_> {
                         &rec.id,
                         &name,
                     )?;
-                    let _ = k;
                     n += 1;
                 }
                 // Every name is now under the current normalisation.

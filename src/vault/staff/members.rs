@@ -185,7 +185,15 @@ impl Session<'_> {
         let dir_key = self.directory_key()?;
         let aad = crate::crypto::Aad::new("coffre/establishment/v1")
             .with(self.vault.meta.vault_id.as_bytes());
-        let plain = envelope::open(&dir_key, &aad, &self.vault.establishment_sealed()?)?;
+        // Sealed under the current directory key: one that does not open was
+        // removed (the copy in `meta` is older) or replaced.
+        let plain = envelope::open(&dir_key, &aad, &self.vault.establishment_sealed()?)
+            .map_err(|_| {
+                crate::vault::access::trust::forged(
+                    "es",
+                    "the establishment's name does not open under the directory key",
+                )
+            })?;
         String::from_utf8(plain.to_vec())
             .map_err(|_| Error::Integrity(msg!("establishment-name-text")))
     }
