@@ -186,6 +186,7 @@ FACTS = {
     "export": [("size", U64_T)],
     "release": [("dossier", STR), ("up_to", U64_T), ("record", STR)],
     "passphrase": [("member", STR), ("record", STR)],
+    "person-keys": [("dossier", STR), ("wraps", STR)],
 }
 # Members a fact of that kind may leave out (older facts were written without them).
 OPTIONAL = {"closed": {"rule"}}
@@ -484,7 +485,7 @@ class Register:
         if signer != RECOVERY:
             self.member_signer(n, signer, "erase")
         d = self.dossier(n, f["dossier"])
-        d.update(erased=True, team=set(), person_key=None)
+        d.update(erased=True, team=set(), person_key=None, person=None)
 
     def fact_team(self, n, f, signer, time):
         d = self.dossier(n, f["dossier"])
@@ -510,7 +511,9 @@ class Register:
         if signer != RECOVERY:
             self.member_signer(n, signer, "person-access")
         key = hex32(f["key"], "the person's key", n) if f["key"] is not None else None
-        self.dossier(n, f["dossier"])["person_key"] = key
+        d = self.dossier(n, f["dossier"])
+        d["person_key"] = key
+        d["person"] = f["recipient"]
 
     def fact_objection(self, n, f, signer, time):
         if signer != PERSON + f["dossier"]:
@@ -568,6 +571,13 @@ class Register:
         hex32(f["record"], "a passphrase record hash", n)
         if s["m"]["id"] != f["member"]:
             self.refuse(n, "a passphrase is changed only by its own member")
+
+    def fact_person_keys(self, n, f, signer, time):
+        hex32(f["wraps"], "a person's wraps hash", n)
+        if signer != RECOVERY:
+            self.member_signer(n, signer)
+        if self.dossier(n, f["dossier"]).get("person") is None:
+            self.refuse(n, "keys are wrapped to the person only where they have their own access")
 
     def fact_export(self, n, f, signer, time):
         self.member_signer(n, signer, "prune-audit")

@@ -352,3 +352,56 @@ fn a_long_lived_session_follows_grants_and_recoveries() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The keys wrapped to the person are vouched for as a set: a wrap planted
+/// (e.g. a key the attacker knows, wrapped to the person's public recipient,
+/// so as to read their next note), removed or rolled back is named, and the
+/// person's own note is never sealed under it.
+#[test]
+fn the_keys_wrapped_to_the_person_are_those_the_register_vouches_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d1, d2, _) = setup(dir.path());
+    let person_pass = SecretString::from("the person's own passphrase, long enough");
+    {
+        let v = Vault::open(dir.path()).unwrap();
+        let mut s = v.unlock("dir", &pass()).unwrap();
+        s.grant_person_access(&d1, &person_pass, None).unwrap();
+        s.grant_person_access(&d2, &person_pass, None).unwrap();
+        // The team's next read wraps the note's keys to the person.
+        drop(s);
+        v.unlock("doc", &pass()).unwrap().show_dossier(&d1, None).unwrap();
+        let p = v.unlock_person(&d1, &person_pass).unwrap();
+        p.view().unwrap();
+        p.note("MY-OWN-WORDS", None).unwrap();
+    }
+    let identity = layout::person_key(&d1, "identity", None);
+    let genuine = stored(dir.path(), &identity).expect("the identity key is wrapped to the person");
+    // Another wrap in its place (here d2's, the attacker's own in the attack).
+    let other = stored(dir.path(), &layout::person_key(&d2, "identity", None)).unwrap();
+    let wanted = format!("pk/{d1}/");
+    for ops in [
+        vec![Op::Put(identity.clone(), other)],
+        vec![Op::Remove(identity.clone())],
+        vec![Op::Put(layout::person_key(&d1, "social", None), genuine.clone())],
+    ] {
+        forge(dir.path(), ops);
+        {
+            let v = Vault::open(dir.path()).unwrap();
+            let p = v.unlock_person(&d1, &person_pass).unwrap();
+            names(p.view(), &wanted);
+            names(p.note("NEXT-NOTE", None), &wanted);
+        }
+        forge(
+            dir.path(),
+            vec![
+                Op::Put(identity.clone(), genuine.clone()),
+                Op::Remove(layout::person_key(&d1, "social", None)),
+            ],
+        );
+        // Opened once, so that the journal replays before the next forgery.
+        drop(Vault::open(dir.path()).unwrap());
+    }
+    let v = Vault::open(dir.path()).unwrap();
+    let p = v.unlock_person(&d1, &person_pass).unwrap();
+    p.note("NEXT-NOTE", None).expect("the genuine set put back");
+}

@@ -225,6 +225,17 @@ pub enum Fact {
         /// SHA-256 (hex) of the passphrase material.
         record: String,
     },
+    /// The data keys wrapped to the person supported for one dossier, as a
+    /// whole: the digest of every `pk/{dossier}/…` record ([`person_wraps_hash`]).
+    /// Written with each change of that set (access granted, a new or renewed
+    /// data key), by an active member or the recovery key; a new credential or
+    /// an erasure clears it.
+    PersonKeys {
+        /// Dossier id.
+        dossier: String,
+        /// SHA-256 (hex) of the set of wraps.
+        wraps: String,
+    },
 }
 
 impl Fact {
@@ -252,6 +263,7 @@ impl Fact {
             | Fact::Objection { dossier, .. }
             | Fact::DataKey { dossier, .. }
             | Fact::Release { dossier, .. }
+            | Fact::PersonKeys { dossier, .. }
             | Fact::Content { dossier, .. } => Some(dossier),
             _ => None,
         }
@@ -360,6 +372,19 @@ pub fn passphrase_hash(
         salt,
         identity_sealed,
     ])
+}
+
+/// The digest a [`Fact::PersonKeys`] commits to: SHA-256 over
+/// `coffre/person-wraps/v1`, the dossier id, then each `pk/` record's key and
+/// value in key order (every part length-prefixed, as [`passphrase_hash`]).
+/// `wraps` must be in key order (a store's prefix scan is).
+pub fn person_wraps_hash(dossier: &str, wraps: &[(Vec<u8>, Vec<u8>)]) -> [u8; 32] {
+    let mut parts: Vec<&[u8]> = vec![b"coffre/person-wraps/v1", dossier.as_bytes()];
+    for (k, v) in wraps {
+        parts.push(k);
+        parts.push(v);
+    }
+    sha256(&parts)
 }
 
 /// A multiset digest: the sum modulo 2^256 of its elements (read as

@@ -73,6 +73,11 @@ pub struct DossierEntry {
     pub closed_rule: Option<String>,
     /// Whether it was erased.
     pub erased: bool,
+    /// SHA-256 (hex) of the data keys wrapped to the person
+    /// ([`Fact::PersonKeys`]); `None` until the first such fact after the
+    /// person's credential was issued.
+    #[serde(default)]
+    pub person_wraps: Option<String>,
     /// The content elements of its entries ([`super::fact::entry_element`]):
     /// each entry is checked on its own, so a damaged entry never switches the
     /// check off for the others; their sum is [`DossierEntry::content`].
@@ -491,6 +496,7 @@ impl Register {
                 d.break_glass.clear();
                 d.person = None;
                 d.person_key = None;
+                d.person_wraps = None;
                 d.objections.clear();
                 let prefix = format!("{dossier}/");
                 self.data_keys.retain(|k, _| !k.starts_with(&prefix));
@@ -549,6 +555,8 @@ impl Register {
                 let d = self.dossier_mut(dossier, ctx)?;
                 d.person = recipient.clone();
                 d.person_key = person_key;
+                // A new credential: the wraps to the old one are gone.
+                d.person_wraps = None;
             }
             Fact::Objection {
                 dossier,
@@ -674,6 +682,17 @@ impl Register {
                     up_to: *up_to,
                     record: record.clone(),
                 });
+            }
+            Fact::PersonKeys { dossier, wraps } => {
+                hex32(wraps, "a person's wraps hash")?;
+                if !Self::is_recovery(ctx) {
+                    self.staff_signer(ctx)?;
+                }
+                let d = self.dossier_mut(dossier, ctx)?;
+                if d.erased || d.person.is_none() {
+                    return Err(refused(ctx, msg!("person-keys-without-access", dossier = dossier)));
+                }
+                d.person_wraps = Some(wraps.clone());
             }
             Fact::Passphrase { member, record } => {
                 hex32(record, "a passphrase record hash")?;

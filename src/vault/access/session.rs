@@ -570,32 +570,47 @@ impl<'v> Session<'v> {
                 batch.put(path.clone(), record);
                 // The person supported, if they have their own access, gets every
                 // new non-withheld key of their dossier at once.
+                // Added only to a set of wraps the register vouches for, with
+                // its fact; otherwise the next member who opens the dossier
+                // wraps them all anew.
+                let mut person_fact = None;
                 if let Some(person) = self.vault.person_record(dossier)? {
                     if self.vault.policy.withheld_from_person(category).is_none() {
-                        let recipients = [
-                            person.recipient.as_str(),
-                            self.vault.meta.recovery_recipient.as_str(),
-                        ];
-                        let w = wrap_personal(
-                            &key,
-                            &recipients,
-                            &erasure,
-                            &vid,
-                            dossier,
-                            category,
-                            &format!("person/{label}"),
-                        )?;
-                        batch.put(layout::person_key(dossier, category, author), w);
+                        if let Some(set) = self.vault.person_wraps(dossier)? {
+                            let recipients = [
+                                person.recipient.as_str(),
+                                self.vault.meta.recovery_recipient.as_str(),
+                            ];
+                            let w = wrap_personal(
+                                &key,
+                                &recipients,
+                                &erasure,
+                                &vid,
+                                dossier,
+                                category,
+                                &format!("person/{label}"),
+                            )?;
+                            let path = layout::person_key(dossier, category, author);
+                            person_fact = Some(set.with(dossier, path.clone(), w.clone())?);
+                            batch.put(path, w);
+                        }
                     }
                 }
                 // The new key is recorded, signed, in the same step.
-                vault.commit_audited(
-                    self.draft("key.create")
-                        .dossier(dossier)
-                        .categories([category])
-                        .fact(fact, self.fact_signer()),
-                    own,
-                )?;
+                let mut drafts = vec![self
+                    .draft("key.create")
+                    .dossier(dossier)
+                    .categories([category])
+                    .fact(fact, self.fact_signer())];
+                if let Some(f) = person_fact {
+                    drafts.push(
+                        self.draft("access.keys")
+                            .dossier(dossier)
+                            .detail("data key wrapped to the person")
+                            .fact(f, self.fact_signer()),
+                    );
+                }
+                vault.durable(drafts, own)?;
                 key
             }
         };

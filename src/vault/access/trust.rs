@@ -434,6 +434,7 @@ fn fact_kind(f: &Fact) -> &'static str {
         Fact::Export { .. } => "exported checkpoint",
         Fact::Release { .. } => "release of justifications",
         Fact::Passphrase { .. } => "passphrase change",
+        Fact::PersonKeys { .. } => "keys wrapped to the person",
     }
 }
 

@@ -73,7 +73,7 @@ struct ExportKeys<'a> {
 impl FieldKeys for ExportKeys<'_> {
     fn key_for(
         &mut self,
-        _e: &EntryRecord,
+        e: &EntryRecord,
         f: &SealedField,
         author: &str,
     ) -> Result<std::result::Result<Key32, WithheldReason>> {
@@ -87,10 +87,12 @@ impl FieldKeys for ExportKeys<'_> {
         };
         match self.keys.get(&(f.category.clone(), label.to_string())) {
             Some(k) => Ok(Ok(k.duplicate())),
-            None => Err(Error::Integrity(msg!(
-                "data-key-missing",
-                category = f.category
-            ))),
+            // Every value's key was gathered from the dossier's data keys: one
+            // that is not there was removed from the store.
+            None => Err(crate::vault::access::trust::forged(
+                &format!("dk/{}/{}/{label}", e.dossier, f.category),
+                "a data key the register records is missing",
+            )),
         }
     }
 }

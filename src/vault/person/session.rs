@@ -3,6 +3,8 @@
 //! dossier's non-withheld data keys), objections to sharing a category with a
 //! profession, and notes of disagreement.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Draft, Filter, Outcome};
@@ -85,7 +87,77 @@ fn label_of(key: &[u8]) -> Result<(String, String)> {
     }
 }
 
+/// The data keys wrapped to the person for one dossier, as the signed
+/// register vouches for them: only [`Vault::person_wraps`] makes one, so a
+/// wrap planted in the store (a key someone knows, wrapped to the person's
+/// public recipient) never reaches a reader or the person's own note.
+#[derive(Default)]
+pub(crate) struct PersonWraps {
+    wraps: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+/// The signed fact for the set of wraps `set` of `dossier` (compact JSON).
+pub(crate) fn person_keys_fact(dossier: &str, set: &BTreeMap<Vec<u8>, Vec<u8>>) -> Result<String> {
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    Fact::PersonKeys {
+        dossier: dossier.to_string(),
+        wraps: hex::encode(crate::rights::fact::person_wraps_hash(dossier, &pairs)),
+    }
+    .to_json()
+}
+
+impl PersonWraps {
+    /// The set with `key` wrapped as `wrap` (a new or renewed data key), and
+    /// its signed fact.
+    pub(crate) fn with(mut self, dossier: &str, key: Vec<u8>, wrap: Vec<u8>) -> Result<String> {
+        self.wraps.insert(key, wrap);
+        person_keys_fact(dossier, &self.wraps)
+    }
+
+    /// The wrap stored under `key` (a `pk/` key), if the set holds it.
+    pub(crate) fn get(&self, key: &[u8]) -> Option<&[u8]> {
+        self.wraps.get(key).map(Vec::as_slice)
+    }
+}
+
 impl Vault {
+    /// The `pk/{dossier}/…` records, in key order.
+    fn stored_person_wraps(&self, dossier: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut all = self.store.scan_prefix(&layout::person_prefix(dossier))?;
+        all.sort();
+        Ok(all)
+    }
+
+    /// The data keys wrapped to the person for `dossier`, checked against the
+    /// last `person-keys` fact: `Some` when the stored set is the one it
+    /// commits to (or there is no wrap at all), `None` while no fact covers the
+    /// stored set yet (wraps written before the fact existed: nothing is read
+    /// through them, and the next member who opens the dossier wraps anew and
+    /// signs). Errors: `Integrity` naming `pk/{dossier}/…` when the set differs
+    /// from the one the register holds (a wrap planted, removed or rolled back).
+    pub(crate) fn person_wraps(&self, dossier: &str) -> Result<Option<PersonWraps>> {
+        let stored = self.stored_person_wraps(dossier)?;
+        let signed = self.with_register(|r| {
+            Ok(r.dossiers.get(dossier).and_then(|d| d.person_wraps.clone()))
+        })?;
+        match signed {
+            Some(h) => {
+                let hash = hex::encode(crate::rights::fact::person_wraps_hash(dossier, &stored));
+                if h != hash {
+                    return Err(crate::vault::access::trust::forged(
+                        &format!("pk/{dossier}/…"),
+                        "keys wrapped to the person the register does not vouch for",
+                    ));
+                }
+                Ok(Some(PersonWraps {
+                    wraps: stored.into_iter().collect(),
+                }))
+            }
+            None if stored.is_empty() => Ok(Some(PersonWraps::default())),
+            None => Ok(None),
+        }
+    }
+
     /// The person's credential for `dossier`, checked against the signed
     /// register once it is verified: keys are wrapped to its recipient, so a
     /// credential planted in the store must never be believed.
@@ -288,17 +360,26 @@ impl Session<'_> {
         let erasure = self.erasure_key(dossier)?;
         let mut batch = Batch::new();
         let mut missing = Vec::new();
+        // The set the register vouches for; wraps no fact covers yet (written
+        // before the fact existed) are all made again, never adopted.
+        let mut set = match self.vault.person_wraps(dossier)? {
+            Some(w) => w.wraps,
+            None => {
+                for (k, _) in self.vault.stored_person_wraps(dossier)? {
+                    batch.remove(k);
+                }
+                BTreeMap::new()
+            }
+        };
         // Wraps of categories withheld from the person (author-only notes wrapped
         // by earlier versions) go: nothing reads through them any more.
         let mut stale = Vec::new();
-        for (k, _) in self
-            .vault
-            .store
-            .scan_prefix(&layout::person_prefix(dossier))?
-        {
+        let keys: Vec<Vec<u8>> = set.keys().cloned().collect();
+        for k in keys {
             let (cat, _) = label_of(&k)?;
             if self.vault.policy.withheld_from_person(&cat).is_some() {
                 stale.push(cat);
+                set.remove(&k);
                 batch.remove(k);
             }
         }
@@ -312,12 +393,8 @@ impl Session<'_> {
                 continue;
             }
             let author = (label != "*").then_some(label.as_str());
-            if self
-                .vault
-                .store
-                .get(&layout::person_key(dossier, &cat, author))?
-                .is_some()
-            {
+            let path = layout::person_key(dossier, &cat, author);
+            if set.contains_key(&path) {
                 continue;
             }
             match self.data_key_any(dossier, &cat, &label, recovery)? {
@@ -335,7 +412,8 @@ impl Session<'_> {
                         &cat,
                         &format!("person/{label}"),
                     )?;
-                    batch.put(layout::person_key(dossier, &cat, author), w);
+                    set.insert(path.clone(), w.clone());
+                    batch.put(path, w);
                 }
                 None => missing.push(cat),
             }
@@ -353,11 +431,13 @@ impl Session<'_> {
                     stale.join(", ")
                 )
             };
+            let fact = person_keys_fact(dossier, &set)?;
             self.vault.commit_audited(
                 self.draft("access.keys")
                     .dossier(dossier)
                     .categories(stale)
-                    .detail(&detail),
+                    .detail(&detail)
+                    .fact(fact, self.fact_signer()),
                 batch,
             )?;
         }
@@ -550,6 +630,8 @@ struct PersonKeys<'a> {
     vault: &'a Vault,
     identity: &'a Identity,
     erasure: Key32,
+    /// The vouched wraps (`None`: not vouched yet, every key pending).
+    wraps: Option<PersonWraps>,
 }
 
 impl FieldKeys for PersonKeys<'_> {
@@ -567,18 +649,14 @@ impl FieldKeys for PersonKeys<'_> {
         }
         let author_only = self.vault.policy.is_author_only(cat);
         let label = if author_only { author } else { "*" };
-        let Some(w) = self.vault.store.get(&layout::person_key(
-            &entry.dossier,
-            cat,
-            author_only.then_some(author),
-        ))?
-        else {
+        let key = layout::person_key(&entry.dossier, cat, author_only.then_some(author));
+        let Some(w) = self.wraps.as_ref().and_then(|w| w.get(&key)) else {
             return Ok(Err(WithheldReason::Pending));
         };
         let vid = &self.vault.meta.vault_id;
         Ok(
             match unwrap_personal(
-                &w,
+                w,
                 self.identity,
                 &self.erasure,
                 vid,
@@ -656,6 +734,7 @@ impl PersonSession<'_> {
             vault: self.vault,
             identity: &self.identity,
             erasure,
+            wraps: self.vault.person_wraps(&self.dossier)?,
         };
         let mut entries = Vec::new();
         // The person is shown every entry the register holds, or nothing.
@@ -770,11 +849,12 @@ impl PersonSession<'_> {
                 "your-access-your-dossier-complete-yet"
             )));
         }
-        let Some(w) = self
-            .vault
-            .store
-            .get(&layout::person_key(&self.dossier, "identity", None))?
-        else {
+        // Only a wrap the register vouches for: a key planted in the store,
+        // wrapped to the person's public recipient, would let whoever chose it
+        // read this note.
+        let wraps = self.vault.person_wraps(&self.dossier)?;
+        let identity_wrap = layout::person_key(&self.dossier, "identity", None);
+        let Some(w) = wraps.as_ref().and_then(|w| w.get(&identity_wrap)) else {
             return Err(Error::Pending(msg!(
                 "your-access-your-dossier-complete-yet"
             )));
@@ -782,7 +862,7 @@ impl PersonSession<'_> {
         let vid = self.vault.meta.vault_id.clone();
         let erasure = self.vault.erasure_key(&self.dossier)?;
         let key = unwrap_personal(
-            &w,
+            w,
             &self.identity,
             &erasure,
             &vid,

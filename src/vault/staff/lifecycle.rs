@@ -424,6 +424,9 @@ impl Session<'_> {
         let Some(bytes) = vault.store.get(&path)? else {
             return Ok(());
         };
+        // The key renewed is the one the register records (an older copy put
+        // back would be renewed from values it no longer opens).
+        vault.check_data_key(dossier, category, "*", &bytes)?;
         let old: DataKeyRecord = decode(&bytes, "data key")?;
         let key = VaultKey::Category(category.to_string());
         let current = vault.key_gen(&key)?;
@@ -494,34 +497,48 @@ impl Session<'_> {
             None => vault.person_record(dossier)?,
             Some(_) => None,
         };
+        // The person's wrap follows the new key, in the same step and under
+        // a new `person-keys` fact, if the register vouches for their set;
+        // otherwise the next member who opens the dossier wraps them all anew
+        // (their wrap of the old key then opens nothing).
+        let mut person_fact = None;
         if let Some(person) = person {
-            let recipients = [
-                person.recipient.as_str(),
-                vault.meta.recovery_recipient.as_str(),
-            ];
-            let w = crate::vault::access::keys::wrap_personal(
-                &new_dk,
-                &recipients,
-                &erasure,
-                &vid,
-                dossier,
-                category,
-                "person/*",
-            )?;
-            batch.put(layout::person_key(dossier, category, None), w);
+            if let Some(set) = vault.person_wraps(dossier)? {
+                let recipients = [
+                    person.recipient.as_str(),
+                    vault.meta.recovery_recipient.as_str(),
+                ];
+                let w = crate::vault::access::keys::wrap_personal(
+                    &new_dk,
+                    &recipients,
+                    &erasure,
+                    &vid,
+                    dossier,
+                    category,
+                    "person/*",
+                )?;
+                let path = layout::person_key(dossier, category, None);
+                person_fact = Some(set.with(dossier, path.clone(), w.clone())?);
+                batch.put(path, w);
+            }
         }
-        vault
-            .commit_audited(
-                self.draft("keys.renew")
+        let mut drafts = vec![self
+            .draft("keys.renew")
+            .dossier(dossier)
+            .categories([category])
+            .fact(key_fact, self.fact_signer())
+            .detail(&format!(
+                "new data key (generation {current}); {fields} value(s) re-encrypted"
+            ))];
+        if let Some(f) = person_fact {
+            drafts.push(
+                self.draft("access.keys")
                     .dossier(dossier)
-                    .categories([category])
-                    .fact(key_fact, self.fact_signer())
-                    .detail(&format!(
-                        "new data key (generation {current}); {fields} value(s) re-encrypted"
-                    )),
-                batch,
-            )
-            .map(|_| ())
+                    .detail("renewed data key wrapped to the person")
+                    .fact(f, self.fact_signer()),
+            );
+        }
+        vault.durable(drafts, batch).map(|_| ())
     }
 
     /// Renews, under the current generation of their category key, every data key
