@@ -186,7 +186,7 @@ FACTS = {
     "export": [("size", U64_T)],
     "release": [("dossier", STR), ("up_to", U64_T), ("record", STR)],
     "passphrase": [("member", STR), ("record", STR)],
-    "person-keys": [("dossier", STR), ("wraps", STR)],
+    "person-keys": [("dossier", STR), ("wraps", STR), ("add", str_list)],
 }
 # Members a fact of that kind may leave out (older facts were written without them).
 OPTIONAL = {"closed": {"rule"}}
@@ -574,8 +574,14 @@ class Register:
 
     def fact_person_keys(self, n, f, signer, time):
         hex32(f["wraps"], "a person's wraps hash", n)
+        add = f["add"]
+        if any(a >= b for a, b in zip(add, add[1:])):
+            self.refuse(n, "the categories a person-keys fact adds are sorted, each once")
         if signer != RECOVERY:
-            self.member_signer(n, signer)
+            s = self.member_signer(n, signer)
+            if not self.policy.has(s["m"]["profession"], "person-access") and not all(
+                    self.may_hold(signer, "cat:" + c) for c in add):
+                self.refuse(n, "keys are wrapped to the person by a member who holds them")
         if self.dossier(n, f["dossier"]).get("person") is None:
             self.refuse(n, "keys are wrapped to the person only where they have their own access")
 

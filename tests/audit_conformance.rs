@@ -479,6 +479,13 @@ fn random_fact(
         19 => Fact::PersonKeys {
             dossier: dossier(r),
             wraps: hash_hex(r),
+            add: match r.below(4) {
+                0 => vec![],
+                1 => vec!["medical".into()],
+                2 => vec!["identity".into(), "social".into()],
+                // Out of order: refused by both.
+                _ => vec!["social".into(), "identity".into()],
+            },
         },
         _ => Fact::Export {
             size: r.below(seq as usize + 1) as u64,

@@ -228,13 +228,17 @@ pub enum Fact {
     /// The data keys wrapped to the person supported for one dossier, as a
     /// whole: the digest of every `pk/{dossier}/…` record ([`person_wraps_hash`]).
     /// Written with each change of that set (access granted, a new or renewed
-    /// data key), by an active member or the recovery key; a new credential or
-    /// an erasure clears it.
+    /// data key), by the recovery key, a member with `person-access`, or a
+    /// member who may hold the key of every category in `add`; a new
+    /// credential or an erasure clears it.
     PersonKeys {
         /// Dossier id.
         dossier: String,
         /// SHA-256 (hex) of the set of wraps.
         wraps: String,
+        /// The categories whose wrap this change adds or replaces (sorted,
+        /// no repeats; empty when it only removes).
+        add: Vec<String>,
     },
 }
 

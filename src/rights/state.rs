@@ -683,10 +683,28 @@ impl Register {
                     record: record.clone(),
                 });
             }
-            Fact::PersonKeys { dossier, wraps } => {
+            Fact::PersonKeys {
+                dossier,
+                wraps,
+                add,
+            } => {
                 hex32(wraps, "a person's wraps hash")?;
+                if !add.windows(2).all(|w| w[0] < w[1]) {
+                    return Err(refused(ctx, msg!("person-keys-categories-sorted")));
+                }
                 if !Self::is_recovery(ctx) {
-                    self.staff_signer(ctx)?;
+                    // Whoever wraps a key to the person holds it, or manages the
+                    // person's rights: a member who holds no key of a category
+                    // cannot make the person's next note sealed under one they chose.
+                    let s = self.staff_signer(ctx)?;
+                    let id = s.member.id.clone();
+                    if !policy.has(&s.member.profession, Capability::PersonAccess)
+                        && !add.iter().all(|c| {
+                            self.may_hold(policy, &id, &VaultKey::Category(c.clone()))
+                        })
+                    {
+                        return Err(refused(ctx, msg!("person-keys-signer-holds-keys")));
+                    }
                 }
                 let d = self.dossier_mut(dossier, ctx)?;
                 if d.erased || d.person.is_none() {

@@ -932,6 +932,14 @@ impl Vault {
         let mut out = Vec::new();
         for (k, v) in self.store.scan_prefix(&layout::dossier_prefix())? {
             let id = layout::last_component(&k)?;
+            // The key must be exactly the dossier's (a copy planted under
+            // `d/x/{id}` would list the dossier twice).
+            if k != layout::dossier(&id) {
+                return Err(trust::forged(
+                    &String::from_utf8_lossy(&k),
+                    "a record outside the dossiers' keys",
+                ));
+            }
             out.push(self.checked_dossier_record(&id, &v)?);
         }
         let held: std::collections::BTreeSet<&str> = out.iter().map(|d| d.id.as_str()).collect();
@@ -983,6 +991,12 @@ impl Vault {
         let mut all = Vec::new();
         for (k, v) in self.store.scan_prefix(&layout::staff_prefix())? {
             let id = layout::last_component(&k)?;
+            if k != layout::staff(&id) {
+                return Err(trust::forged(
+                    &String::from_utf8_lossy(&k),
+                    "a record outside the members' keys",
+                ));
+            }
             all.push(self.checked_staff_record(&id, &v)?);
         }
         self.check_staff_set(&all)?;

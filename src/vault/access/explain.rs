@@ -20,9 +20,9 @@ impl Vault {
         // The staff and team records it reads are checked against the signed
         // register, verified here from the genesis when nobody unlocked.
         self.establish_anonymously()?;
-        if self.store.get(&layout::dossier(dossier))?.is_none() {
-            return Err(Error::NotFound(msg!("dossier", dossier = dossier)));
-        }
+        // Through the checked accessor: a dossier the register holds whose
+        // record was removed is named, not "not found".
+        self.dossier_record(dossier)?;
         let rec = self
             .staff_record(user)?
             .ok_or_else(|| Error::NotFound(msg!("staff-member", user = user)))?;

@@ -293,23 +293,10 @@ impl<'v> Session<'v> {
             if !may {
                 continue;
             }
-            let gen = self.key_gen(&key)?;
-            // Earlier generations still seal what was written before a
-            // rotation until every dossier's data key is renewed: a member who
-            // joins in between receives those this member holds, or they could
-            // not read the older notes they are entitled to.
-            let older = self.older_wraps(&key, gen, target)?;
-            let gave_older = !older.is_empty();
-            for (k, v) in older {
-                batch.put(k, v);
-            }
             if self.has_wrap(&key, &target.id)? {
-                if gave_older {
-                    drafts.push(self.draft("key.grant").target(&target.id).detail(&key.name()));
-                    granted.push(key.name());
-                }
                 continue;
             }
+            let gen = self.key_gen(&key)?;
             let material = match self.vault_key_material(&key)? {
                 Some(m) => Some(m),
                 None => match recovery {
@@ -331,6 +318,16 @@ impl<'v> Session<'v> {
                 },
             };
             let Some(material) = material else { continue };
+            // Earlier generations still seal what was written before a
+            // rotation until every dossier's data key is renewed (`keys
+            // rotate`): a member who joins in between receives, with the
+            // current one, those this member holds, or they could not read the
+            // older notes they are entitled to. Looked at only when the
+            // current generation is granted, so an unlock's grants cost no
+            // more than one read per member and key.
+            for (k, v) in self.older_wraps(&key, gen, target)? {
+                batch.put(k, v);
+            }
             let mut d = self
                 .draft("key.grant")
                 .target(&target.id)
@@ -591,7 +588,7 @@ impl<'v> Session<'v> {
                                 &format!("person/{label}"),
                             )?;
                             let path = layout::person_key(dossier, category, author);
-                            person_fact = Some(set.with(dossier, path.clone(), w.clone())?);
+                            person_fact = Some(set.with(dossier, category, path.clone(), w.clone())?);
                             batch.put(path, w);
                         }
                     }

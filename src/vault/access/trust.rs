@@ -4,6 +4,7 @@
 //! against it where they are used. A record that disagrees with the register
 //! was changed outside coffre: an integrity failure naming the record (exit 5).
 
+use std::collections::BTreeSet;
 use std::sync::MutexGuard;
 
 use crate::audit::Draft;
@@ -12,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::rights::{AnchorKey, Fact, Register, Status, Verified};
 use crate::store::records::{DossierRecord, StaffRecord, StaffStatus};
 use crate::store::Batch;
+
 use crate::vault::Vault;
 
 /// How many lines an anchor may lag behind before it is sealed again.
@@ -316,11 +318,10 @@ impl Vault {
     /// Checks that the store holds exactly the register's members.
     pub(crate) fn check_staff_set(&self, records: &[StaffRecord]) -> Result<()> {
         let verdict = self.register_if_verified(|r| {
-            if records.len() != r.staff.len() {
-                let missing = r
-                    .staff
-                    .keys()
-                    .find(|id| !records.iter().any(|s| &s.id == *id));
+            // The same ids, not only as many (a duplicate would hide a removal).
+            let held: BTreeSet<&str> = records.iter().map(|s| s.id.as_str()).collect();
+            let missing = r.staff.keys().find(|id| !held.contains(id.as_str()));
+            if records.len() != r.staff.len() || held.len() != records.len() || missing.is_some() {
                 return Err(forged(
                     &format!("s/{}", missing.map_or("…", |s| s.as_str())),
                     "staff record missing or added",
@@ -601,6 +602,11 @@ impl Vault {
                 ));
             }
             note(&mut out, self.check_objections(id), format!("ob/{id}/…"));
+            note(
+                &mut out,
+                self.person_wraps(id).map(|_| ()),
+                format!("pk/{id}/…"),
+            );
             note(
                 &mut out,
                 self.checked_dossier(id)

@@ -96,12 +96,21 @@ pub(crate) struct PersonWraps {
     wraps: BTreeMap<Vec<u8>, Vec<u8>>,
 }
 
-/// The signed fact for the set of wraps `set` of `dossier` (compact JSON).
-pub(crate) fn person_keys_fact(dossier: &str, set: &BTreeMap<Vec<u8>, Vec<u8>>) -> Result<String> {
+/// The signed fact for the set of wraps `set` of `dossier`, which adds or
+/// replaces the wraps of the categories `add` (compact JSON).
+pub(crate) fn person_keys_fact(
+    dossier: &str,
+    set: &BTreeMap<Vec<u8>, Vec<u8>>,
+    add: &[String],
+) -> Result<String> {
     let pairs: Vec<(Vec<u8>, Vec<u8>)> = set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut add = add.to_vec();
+    add.sort();
+    add.dedup();
     Fact::PersonKeys {
         dossier: dossier.to_string(),
         wraps: hex::encode(crate::rights::fact::person_wraps_hash(dossier, &pairs)),
+        add,
     }
     .to_json()
 }
@@ -109,9 +118,15 @@ pub(crate) fn person_keys_fact(dossier: &str, set: &BTreeMap<Vec<u8>, Vec<u8>>) 
 impl PersonWraps {
     /// The set with `key` wrapped as `wrap` (a new or renewed data key), and
     /// its signed fact.
-    pub(crate) fn with(mut self, dossier: &str, key: Vec<u8>, wrap: Vec<u8>) -> Result<String> {
+    pub(crate) fn with(
+        mut self,
+        dossier: &str,
+        category: &str,
+        key: Vec<u8>,
+        wrap: Vec<u8>,
+    ) -> Result<String> {
         self.wraps.insert(key, wrap);
-        person_keys_fact(dossier, &self.wraps)
+        person_keys_fact(dossier, &self.wraps, &[category.to_string()])
     }
 
     /// The wrap stored under `key` (a `pk/` key), if the set holds it.
@@ -358,8 +373,18 @@ impl Session<'_> {
         };
         let vid = self.vault.meta.vault_id.clone();
         let erasure = self.erasure_key(dossier)?;
+        // From reading the set to committing its fact, under the key lock
+        // (data-key creation and renewal change the set under it too): two
+        // sessions syncing at once would each sign a set missing the other's
+        // wrap, and lock the person out.
+        let vault = self.vault;
+        let _keys = vault
+            .keys_lock
+            .lock()
+            .map_err(|_| Error::Io(msg!("key-lock-poisoned")))?;
         let mut batch = Batch::new();
         let mut missing = Vec::new();
+        let mut added = Vec::new();
         // The set the register vouches for; wraps no fact covers yet (written
         // before the fact existed) are all made again, never adopted.
         let mut set = match self.vault.person_wraps(dossier)? {
@@ -414,6 +439,7 @@ impl Session<'_> {
                     )?;
                     set.insert(path.clone(), w.clone());
                     batch.put(path, w);
+                    added.push(cat.clone());
                 }
                 None => missing.push(cat),
             }
@@ -431,7 +457,7 @@ impl Session<'_> {
                     stale.join(", ")
                 )
             };
-            let fact = person_keys_fact(dossier, &set)?;
+            let fact = person_keys_fact(dossier, &set, &added)?;
             self.vault.commit_audited(
                 self.draft("access.keys")
                     .dossier(dossier)
@@ -495,18 +521,26 @@ impl Session<'_> {
                 "personal access granted"
             })
             .fact(fact.to_json()?, self.fact_signer());
-        let mut batch = Batch::new();
-        // A new credential replaces the old one: its wraps go.
-        for (k, _) in self
-            .vault
-            .store
-            .scan_prefix(&layout::person_prefix(dossier))?
         {
-            batch.remove(k);
+            // Under the key lock, as every change of the person's wraps.
+            let _keys = self
+                .vault
+                .keys_lock
+                .lock()
+                .map_err(|_| Error::Io(msg!("key-lock-poisoned")))?;
+            let mut batch = Batch::new();
+            // A new credential replaces the old one: its wraps go.
+            for (k, _) in self
+                .vault
+                .store
+                .scan_prefix(&layout::person_prefix(dossier))?
+            {
+                batch.remove(k);
+            }
+            batch.put(layout::person(dossier), encode(&person)?);
+            // The credential and the signed fact that grants it, in one step.
+            self.vault.commit_audited(draft, batch)?;
         }
-        batch.put(layout::person(dossier), encode(&person)?);
-        // The credential and the signed fact that grants it, in one step.
-        self.vault.commit_audited(draft, batch)?;
         self.sync_person_keys(dossier, recovery)
     }
 

@@ -518,7 +518,7 @@ impl Session<'_> {
                     "person/*",
                 )?;
                 let path = layout::person_key(dossier, category, None);
-                person_fact = Some(set.with(dossier, path.clone(), w.clone())?);
+                person_fact = Some(set.with(dossier, category, path.clone(), w.clone())?);
                 batch.put(path, w);
             }
         }
