@@ -325,7 +325,7 @@ impl<'v> Session<'v> {
             // older notes they are entitled to. Looked at only when the
             // current generation is granted, so an unlock's grants cost no
             // more than one read per member and key.
-            for (k, v) in self.older_wraps(&key, gen, target)? {
+            for (k, v) in self.older_wraps(&key, gen, target, recovery)? {
                 batch.put(k, v);
             }
             let mut d = self
@@ -354,11 +354,15 @@ impl<'v> Session<'v> {
 
     /// Wraps to `target` the generations of `key` before `current` that this
     /// member holds and `target` lacks (empty when there are none).
+    /// With `recovery`, the generations this member lacks are taken from the
+    /// recovery key's wraps (it holds every generation), each checked against
+    /// the register's commitment.
     fn older_wraps(
         &mut self,
         key: &VaultKey,
         current: u32,
         target: &StaffRecord,
+        recovery: Option<&Identity>,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let mut out = Vec::new();
         for g in 1..current {
@@ -366,7 +370,20 @@ impl<'v> Session<'v> {
             if self.vault.store.get(&path)?.is_some() {
                 continue;
             }
-            if let Some(m) = self.vault_key_material_gen(key, g)? {
+            let mut material = self.vault_key_material_gen(key, g)?;
+            if let (None, Some(r)) = (&material, recovery) {
+                if let Some(ct) = self
+                    .vault
+                    .store
+                    .get(&layout::wrap(&key.name(), g, RECOVERY_HOLDER))?
+                {
+                    material = wrap::unwrap(&ct, r)?;
+                    if let Some(m) = &material {
+                        self.vault.check_key_material(&key.name(), g, m)?;
+                    }
+                }
+            }
+            if let Some(m) = material {
                 out.push((path, wrap::wrap(&m, &[&target.recipient])?));
             }
         }

@@ -36,7 +36,19 @@ impl Session<'_> {
     pub fn change_passphrase(&mut self, new: &SecretString) -> Result<()> {
         let _turn = self.ensure_current()?;
         let new = &crate::crypto::passphrase::check_new(new, &self.vault.kdf())?;
-        let mut rec = self.me.clone();
+        // The record as stored now, not this session's copy from its login: a
+        // directory-key rotation since then re-sealed the member's name, and
+        // writing the old copy back would leave a name no later rotation can
+        // open (the director could no longer log in). Under the key lock, so
+        // that no rotation re-seals it between this read and the write.
+        let vault = self.vault;
+        let _keys = vault
+            .keys_lock
+            .lock()
+            .map_err(|_| Error::Io(msg!("key-lock-poisoned")))?;
+        let mut rec = vault
+            .staff_record(&self.me.id)?
+            .ok_or_else(|| Error::Auth(msg!("session-member-changed", user = self.me.id.clone())))?;
         let salt = random_bytes::<16>()?;
         rec.kdf = self.vault.kdf();
         let pkey = kdf::derive(new, &salt, &rec.kdf)?;
