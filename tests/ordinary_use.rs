@@ -75,6 +75,8 @@ enum Op {
     PersonNote,
     /// The director re-issues the person's credential.
     Reissue,
+    /// The person objects to a category being shared with a profession.
+    Object(usize, usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -90,6 +92,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..16usize).prop_map(Op::Close),
         1 => Just(Op::PersonNote),
         1 => Just(Op::Reissue),
+        1 => (0..2usize, 0..3usize).prop_map(|(c, p)| Op::Object(c, p)),
     ]
 }
 
@@ -105,6 +108,8 @@ struct Model {
     /// entry id → (author, category, latest text)
     notes: BTreeMap<String, (String, String, String)>,
     person_notes: BTreeSet<String>,
+    /// (category, profession) the person objects to.
+    objections: BTreeSet<(String, String)>,
     person_pass: String,
     serial: usize,
 }
@@ -189,6 +194,7 @@ fn run(steps: &[(Op, bool)], database: Option<String>) {
         members: BTreeMap::new(),
         notes: BTreeMap::new(),
         person_notes: BTreeSet::new(),
+        objections: BTreeSet::new(),
         person_pass: "the person's passphrase, number 0".into(),
         serial: 0,
     };
@@ -367,6 +373,19 @@ fn run(steps: &[(Op, bool)], database: Option<String>) {
                     Err(e) => panic!("the person writes: {e:?} after {ops:?}"),
                 }
             }
+            Op::Object(c, p) => {
+                let category = ["medical", "daily-life"][*c];
+                let profession = ["medecin", "infirmier", "educateur-specialise"][*p];
+                let person = v
+                    .unlock_person(&d, &pass(&model.person_pass))
+                    .unwrap_or_else(|e| panic!("the person logs in: {e:?} after {ops:?}"));
+                person
+                    .object(category, profession)
+                    .unwrap_or_else(|e| panic!("the person objects: {e:?} after {ops:?}"));
+                model
+                    .objections
+                    .insert((category.to_string(), profession.to_string()));
+            }
             Op::Reissue => {
                 let pw = model.text("the person's passphrase");
                 director()
@@ -397,7 +416,17 @@ fn run(steps: &[(Op, bool)], database: Option<String>) {
             let e = shown
                 .get(entry.as_str())
                 .unwrap_or_else(|| panic!("{id}: note {entry} missing after {ops:?}"));
-            if reads(&m.profession, cat) {
+            let objected = model
+                .objections
+                .contains(&(cat.clone(), m.profession.clone()));
+            if objected {
+                // Withheld from that profession on every read, by any session.
+                assert!(
+                    e.fields.get("text").is_none(),
+                    "{id} ({}) reads {entry} ({cat}) although the person objects, after {ops:?}",
+                    m.profession
+                );
+            } else if reads(&m.profession, cat) {
                 assert_eq!(
                     e.fields.get("text").map(|f| f.value.as_str()),
                     Some(text.as_str()),
