@@ -1818,7 +1818,10 @@ fn person_wraps_of_author_only_notes_planted_are_never_read_through() {
     }
 
     // The person's own access: an integrity failure naming the wraps; never the words.
-    for args in [vec!["access", "view", d.as_str(), "--json"], vec!["access", "view", d.as_str()]] {
+    for args in [
+        vec!["access", "view", d.as_str(), "--json"],
+        vec!["access", "view", d.as_str()],
+    ] {
         let r = person(&v, PASS, &args);
         r.expect_code(5, "access view with a planted wrap");
         assert!(!r.stdout.contains(&f.markers["psy-notes"]));

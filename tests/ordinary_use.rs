@@ -245,7 +245,9 @@ fn run(steps: &[(Op, bool)], database: Option<String>) {
         let director = || v.unlock("dir", &pass(dir_pass)).unwrap();
         match op {
             Op::Write(i) => {
-                let Some(who) = model.nth_active(*i) else { continue };
+                let Some(who) = model.nth_active(*i) else {
+                    continue;
+                };
                 let kind = writes(&model.members[&who].profession);
                 let text = model.text("NOTE");
                 let r = with_session(&v, &mut open, &model, &who, &mut |s| {
@@ -263,7 +265,12 @@ fn run(steps: &[(Op, bool)], database: Option<String>) {
                 if model.notes.is_empty() {
                     continue;
                 }
-                let id = model.notes.keys().nth(i % model.notes.len()).unwrap().clone();
+                let id = model
+                    .notes
+                    .keys()
+                    .nth(i % model.notes.len())
+                    .unwrap()
+                    .clone();
                 let (author, cat, _) = model.notes[&id].clone();
                 if !model.members[&author].active {
                     continue;
@@ -283,7 +290,9 @@ fn run(steps: &[(Op, bool)], database: Option<String>) {
             Op::Revoke(i) => {
                 // At least one doctor and one educator stay, so that every
                 // category keeps a holder.
-                let Some(who) = model.nth_active(*i) else { continue };
+                let Some(who) = model.nth_active(*i) else {
+                    continue;
+                };
                 let profession = model.members[&who].profession.clone();
                 let same = model
                     .members
@@ -325,7 +334,9 @@ fn run(steps: &[(Op, bool)], database: Option<String>) {
                 );
             }
             Op::Passwd(i) => {
-                let Some(who) = model.nth_active(*i) else { continue };
+                let Some(who) = model.nth_active(*i) else {
+                    continue;
+                };
                 let n = model.serial;
                 let pw = format!("passphrase of {who}, number {n}");
                 model.serial += 1;
@@ -336,7 +347,9 @@ fn run(steps: &[(Op, bool)], database: Option<String>) {
                 model.members.get_mut(&who).unwrap().pass = pw;
             }
             Op::Recover(i) => {
-                let Some(who) = model.nth_active(*i) else { continue };
+                let Some(who) = model.nth_active(*i) else {
+                    continue;
+                };
                 let pw = model.text(&format!("recovered passphrase of {who}"));
                 director()
                     .recover_staff(&who, &pass(&pw), &recovery, "the recovery key")
@@ -344,14 +357,18 @@ fn run(steps: &[(Op, bool)], database: Option<String>) {
                 model.members.get_mut(&who).unwrap().pass = pw;
             }
             Op::Renew(i) => {
-                let Some(who) = model.nth_active(*i) else { continue };
+                let Some(who) = model.nth_active(*i) else {
+                    continue;
+                };
                 with_session(&v, &mut open, &model, &who, &mut |s| {
                     s.rewrap_data_keys(&mut |_, _| {})
                 })
                 .unwrap_or_else(|e| panic!("{who} renews data keys: {e:?} after {ops:?}"));
             }
             Op::Open(i) => {
-                let Some(who) = model.nth_active(*i) else { continue };
+                let Some(who) = model.nth_active(*i) else {
+                    continue;
+                };
                 let s = v
                     .unlock(&who, &pass(&model.members[&who].pass))
                     .unwrap_or_else(|e| panic!("{who} logs in: {e:?} after {ops:?}"));
@@ -412,7 +429,11 @@ fn run(steps: &[(Op, bool)], database: Option<String>) {
         let view = s
             .show_dossier(&d, None)
             .unwrap_or_else(|e| panic!("{id} reads the dossier: {e:?} after {ops:?}"));
-        assert!(view.damaged.is_empty(), "{id}: damaged {:?} after {ops:?}", view.damaged);
+        assert!(
+            view.damaged.is_empty(),
+            "{id}: damaged {:?} after {ops:?}",
+            view.damaged
+        );
         let shown: BTreeMap<&str, &coffre::views::EntryView> =
             view.entries.iter().map(|e| (e.id.as_str(), e)).collect();
         for (entry, (_, cat, text)) in &model.notes {
@@ -452,7 +473,10 @@ fn run(steps: &[(Op, bool)], database: Option<String>) {
         .flat_map(|e| e.fields.values().map(|f| f.value.clone()))
         .collect();
     for t in &model.person_notes {
-        assert!(texts.contains(t), "the person's note {t} missing after {ops:?}");
+        assert!(
+            texts.contains(t),
+            "the person's note {t} missing after {ops:?}"
+        );
     }
     drop(p);
     drop(open);

@@ -109,7 +109,10 @@ fn a_dossier_record_deleted_or_rolled_back_is_named() {
     let before = stored(dir.path(), &layout::dossier(&d2)).unwrap();
     {
         let v = Vault::open(dir.path()).unwrap();
-        v.unlock("dir", &pass()).unwrap().close_dossier(&d2, None).unwrap();
+        v.unlock("dir", &pass())
+            .unwrap()
+            .close_dossier(&d2, None)
+            .unwrap();
     }
     let closed_bytes = stored(dir.path(), &layout::dossier(&d2)).unwrap();
     let closed: DossierRecord = decode(&closed_bytes, "d").unwrap();
@@ -160,7 +163,10 @@ fn a_members_record_swapped_deleted_or_rolled_back_is_not_a_wrong_passphrase() {
     {
         let v = Vault::open(dir.path()).unwrap();
         names(v.unlock("doc", &new_pass), "s/doc");
-        names(v.unlock("dir", &pass()).and_then(|mut s| s.list_staff()), "s/doc");
+        names(
+            v.unlock("dir", &pass()).and_then(|mut s| s.list_staff()),
+            "s/doc",
+        );
     }
     // Deleted: not an unknown user.
     forge(dir.path(), vec![Op::Remove(layout::staff("doc"))]);
@@ -285,9 +291,9 @@ fn a_member_who_joins_after_a_rotation_reads_the_older_notes() {
 fn a_long_lived_session_follows_grants_and_recoveries() {
     let dir = tempfile::tempdir().unwrap();
     let recovery = coffre::crypto::wrap::Identity::generate();
-    let copy = coffre::crypto::wrap::Identity::parse(
-        secrecy::ExposeSecret::expose_secret(&recovery.to_secret_string()),
-    )
+    let copy = coffre::crypto::wrap::Identity::parse(secrecy::ExposeSecret::expose_secret(
+        &recovery.to_secret_string(),
+    ))
     .unwrap();
     let (v, _) = Vault::init(
         dir.path(),
@@ -321,7 +327,9 @@ fn a_long_lived_session_follows_grants_and_recoveries() {
     };
     // The educator logs in before anyone granted them a key.
     let mut edu = v.unlock("edu", &pass()).unwrap();
-    assert!(edu.add_entry(&d1, "daily-life", &note("TOO-EARLY")).is_err());
+    assert!(edu
+        .add_entry(&d1, "daily-life", &note("TOO-EARLY"))
+        .is_err());
     // The director grants with the recovery key while that session lasts.
     v.unlock("dir", &pass())
         .unwrap()
@@ -370,7 +378,10 @@ fn the_keys_wrapped_to_the_person_are_those_the_register_vouches_for() {
         s.grant_person_access(&d2, &person_pass, None).unwrap();
         // The team's next read wraps the note's keys to the person.
         drop(s);
-        v.unlock("doc", &pass()).unwrap().show_dossier(&d1, None).unwrap();
+        v.unlock("doc", &pass())
+            .unwrap()
+            .show_dossier(&d1, None)
+            .unwrap();
         let p = v.unlock_person(&d1, &person_pass).unwrap();
         p.view().unwrap();
         p.note("MY-OWN-WORDS", None).unwrap();
@@ -383,7 +394,10 @@ fn the_keys_wrapped_to_the_person_are_those_the_register_vouches_for() {
     for ops in [
         vec![Op::Put(identity.clone(), other)],
         vec![Op::Remove(identity.clone())],
-        vec![Op::Put(layout::person_key(&d1, "social", None), genuine.clone())],
+        vec![Op::Put(
+            layout::person_key(&d1, "social", None),
+            genuine.clone(),
+        )],
     ] {
         forge(dir.path(), ops);
         {
@@ -427,7 +441,9 @@ fn two_readers_at_once_never_leave_a_person_keys_fact_that_misses_a_wrap() {
     {
         let mut s = v.unlock("dir", &pass()).unwrap();
         for i in 0..N {
-            let d = s.create_dossier(&format!("Person {i}"), "2012-05-14").unwrap();
+            let d = s
+                .create_dossier(&format!("Person {i}"), "2012-05-14")
+                .unwrap();
             s.add_team_member(&d, "doc").unwrap();
             s.add_team_member(&d, "edu").unwrap();
             dossiers.push(d);

@@ -699,16 +699,19 @@ impl Register {
                     let s = self.staff_signer(ctx)?;
                     let id = s.member.id.clone();
                     if !policy.has(&s.member.profession, Capability::PersonAccess)
-                        && !add.iter().all(|c| {
-                            self.may_hold(policy, &id, &VaultKey::Category(c.clone()))
-                        })
+                        && !add
+                            .iter()
+                            .all(|c| self.may_hold(policy, &id, &VaultKey::Category(c.clone())))
                     {
                         return Err(refused(ctx, msg!("person-keys-signer-holds-keys")));
                     }
                 }
                 let d = self.dossier_mut(dossier, ctx)?;
                 if d.erased || d.person.is_none() {
-                    return Err(refused(ctx, msg!("person-keys-without-access", dossier = dossier)));
+                    return Err(refused(
+                        ctx,
+                        msg!("person-keys-without-access", dossier = dossier),
+                    ));
                 }
                 d.person_wraps = Some(wraps.clone());
             }

@@ -917,7 +917,10 @@ impl Vault {
     ) -> Result<crate::store::records::DossierRecord> {
         let rec: crate::store::records::DossierRecord = decode(bytes, "dossier")?;
         if rec.id != id {
-            return Err(trust::forged(&format!("d/{id}"), "another dossier's record"));
+            return Err(trust::forged(
+                &format!("d/{id}"),
+                "another dossier's record",
+            ));
         }
         self.check_dossier(&rec)?;
         Ok(rec)
@@ -950,7 +953,10 @@ impl Vault {
                 .cloned()
         })?;
         if let Some(Some(id)) = missing {
-            return Err(trust::forged(&format!("d/{id}"), "a dossier record removed"));
+            return Err(trust::forged(
+                &format!("d/{id}"),
+                "a dossier record removed",
+            ));
         }
         Ok(out)
     }

@@ -372,10 +372,10 @@ impl<'v> Session<'v> {
             }
             let mut material = self.vault_key_material_gen(key, g)?;
             if let (None, Some(r)) = (&material, recovery) {
-                if let Some(ct) = self
-                    .vault
-                    .store
-                    .get(&layout::wrap(&key.name(), g, RECOVERY_HOLDER))?
+                if let Some(ct) =
+                    self.vault
+                        .store
+                        .get(&layout::wrap(&key.name(), g, RECOVERY_HOLDER))?
                 {
                     material = wrap::unwrap(&ct, r)?;
                     if let Some(m) = &material {
@@ -605,7 +605,8 @@ impl<'v> Session<'v> {
                                 &format!("person/{label}"),
                             )?;
                             let path = layout::person_key(dossier, category, author);
-                            person_fact = Some(set.with(dossier, category, path.clone(), w.clone())?);
+                            person_fact =
+                                Some(set.with(dossier, category, path.clone(), w.clone())?);
                             batch.put(path, w);
                         }
                     }

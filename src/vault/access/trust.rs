@@ -53,9 +53,8 @@ pub(crate) fn named_record(e: &Error) -> Option<String> {
 /// member), which is reported as itself.
 pub(crate) fn entry_damage(e: &Error) -> bool {
     match e {
-        Error::Integrity(_) => named_record(e).is_none_or(|r| {
-            r.starts_with("de/") || r.starts_with("e/") || r.starts_with("v/")
-        }),
+        Error::Integrity(_) => named_record(e)
+            .is_none_or(|r| r.starts_with("de/") || r.starts_with("e/") || r.starts_with("v/")),
         _ => false,
     }
 }
@@ -78,7 +77,10 @@ impl Vault {
     }
 
     /// The register if established, for checks that also run before an unlock.
-    pub(crate) fn register_if_verified<T>(&self, f: impl FnOnce(&Register) -> T) -> Result<Option<T>> {
+    pub(crate) fn register_if_verified<T>(
+        &self,
+        f: impl FnOnce(&Register) -> T,
+    ) -> Result<Option<T>> {
         Ok(self.rights_lock()?.as_ref().map(|v| f(&v.register)))
     }
 
@@ -628,10 +630,12 @@ impl Vault {
                     format!("dk/{name}"),
                     "a data key the register records is missing".into(),
                 )),
-                Some(b) if hex::encode(crate::rights::fact::record_hash(&b)) != *hash => out.push((
-                    format!("dk/{name}"),
-                    "a data key the register did not record".into(),
-                )),
+                Some(b) if hex::encode(crate::rights::fact::record_hash(&b)) != *hash => {
+                    out.push((
+                        format!("dk/{name}"),
+                        "a data key the register did not record".into(),
+                    ))
+                }
                 Some(_) => {}
             }
         }

@@ -152,9 +152,8 @@ impl Vault {
     /// from the one the register holds (a wrap planted, removed or rolled back).
     pub(crate) fn person_wraps(&self, dossier: &str) -> Result<Option<PersonWraps>> {
         let stored = self.stored_person_wraps(dossier)?;
-        let signed = self.with_register(|r| {
-            Ok(r.dossiers.get(dossier).and_then(|d| d.person_wraps.clone()))
-        })?;
+        let signed = self
+            .with_register(|r| Ok(r.dossiers.get(dossier).and_then(|d| d.person_wraps.clone())))?;
         match signed {
             Some(h) => {
                 let hash = hex::encode(crate::rights::fact::person_wraps_hash(dossier, &stored));

@@ -41,8 +41,8 @@ pub(crate) fn open_header_with(
 ) -> Result<(String, String)> {
     // The key is the dossier's vouched identity data key: a header that does
     // not open under it was replaced (an older copy, another dossier's).
-    let plain = envelope::open(key, &header_aad(vault_id, &rec.id), &rec.header_sealed)
-        .map_err(|_| {
+    let plain =
+        envelope::open(key, &header_aad(vault_id, &rec.id), &rec.header_sealed).map_err(|_| {
             crate::vault::access::trust::forged(
                 &format!("d/{}", rec.id),
                 "a sealed header that does not open under the dossier's key",

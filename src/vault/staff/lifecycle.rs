@@ -46,9 +46,9 @@ impl Session<'_> {
             .keys_lock
             .lock()
             .map_err(|_| Error::Io(msg!("key-lock-poisoned")))?;
-        let mut rec = vault
-            .staff_record(&self.me.id)?
-            .ok_or_else(|| Error::Auth(msg!("session-member-changed", user = self.me.id.clone())))?;
+        let mut rec = vault.staff_record(&self.me.id)?.ok_or_else(|| {
+            Error::Auth(msg!("session-member-changed", user = self.me.id.clone()))
+        })?;
         let salt = random_bytes::<16>()?;
         rec.kdf = self.vault.kdf();
         let pkey = kdf::derive(new, &salt, &rec.kdf)?;

@@ -187,8 +187,8 @@ impl Session<'_> {
             .with(self.vault.meta.vault_id.as_bytes());
         // Sealed under the current directory key: one that does not open was
         // removed (the copy in `meta` is older) or replaced.
-        let plain = envelope::open(&dir_key, &aad, &self.vault.establishment_sealed()?)
-            .map_err(|_| {
+        let plain =
+            envelope::open(&dir_key, &aad, &self.vault.establishment_sealed()?).map_err(|_| {
                 crate::vault::access::trust::forged(
                     "es",
                     "the establishment's name does not open under the directory key",
