@@ -58,18 +58,6 @@ fn rfc3339(secs: i64) -> String {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs as u64)).to_string()
 }
 
-/// Appends a record to the journal of a closed vault: the next open replays it
-/// (no key needed: anyone with write access to the folder can).
-fn forge_store(dir: &Path, ops: Vec<Op>) {
-    let (mut j, pending) = Journal::open(&dir.join("journal"), DEFAULT_CAPACITY).unwrap();
-    assert!(pending.is_empty(), "the vault was not closed cleanly");
-    j.append(&Record {
-        writes: vec![],
-        ops,
-    })
-    .unwrap();
-}
-
 /// The DPO exports a checkpoint (so that the prune may reach that far) and
 /// prunes, confirming the clock jump the aged commands made.
 fn export_and_prune(v: &TestVault) {
@@ -175,7 +163,7 @@ fn a_fact_just_before_a_pruned_line_cannot_be_removed_behind_the_register() {
         log[i] = new;
     }
     write_lines(&path, &log);
-    forge_store(
+    util::forge_store(
         &v.dir,
         vec![
             Op::Remove(layout::objection(&d, "identity", "educateur-specialise")),
@@ -621,7 +609,7 @@ fn a_colleagues_note_resealed_by_a_key_holder_is_refused() {
         f.ciphertext = envelope::seal(&data_key, &aad, forged.as_bytes()).unwrap();
         (vkey, encode(&ver).unwrap())
     };
-    forge_store(&v.dir, vec![Op::Put(put.0, put.1)]);
+    util::forge_store(&v.dir, vec![Op::Put(put.0, put.1)]);
     let r = v.as_user("a.roux", &["entry", "show", &entry]);
     assert!(
         !r.stdout.contains(&forged),

@@ -11,7 +11,6 @@ mod util;
 use std::path::Path;
 use std::sync::Barrier;
 
-use coffre::store::journal::{Journal, Record, DEFAULT_CAPACITY};
 use coffre::store::records::{decode, DossierRecord};
 use coffre::store::{layout, Op};
 use coffre::{Error, FieldInput, NewStaff, Vault};
@@ -59,21 +58,6 @@ fn setup(dir: &Path) -> (String, String, String) {
     (d1, d2, daily)
 }
 
-fn stored(dir: &Path, key: &[u8]) -> Option<Vec<u8>> {
-    Vault::open(dir).unwrap().store().get(key).unwrap()
-}
-
-/// Applies `ops` to the store of a closed vault through its journal.
-fn forge(dir: &Path, ops: Vec<Op>) {
-    let (mut j, pending) = Journal::open(&dir.join("journal"), DEFAULT_CAPACITY).unwrap();
-    assert!(pending.is_empty(), "the vault was not closed cleanly");
-    j.append(&Record {
-        writes: vec![],
-        ops,
-    })
-    .unwrap();
-}
-
 /// The failure's English text, which must be an integrity failure naming `record`.
 #[track_caller]
 fn names<T: std::fmt::Debug>(r: coffre::Result<T>, record: &str) -> String {
@@ -91,8 +75,8 @@ fn names<T: std::fmt::Debug>(r: coffre::Result<T>, record: &str) -> String {
 fn another_dossiers_record_under_this_id_never_shows_its_name() {
     let dir = tempfile::tempdir().unwrap();
     let (d1, d2, _) = setup(dir.path());
-    let other = stored(dir.path(), &layout::dossier(&d2)).unwrap();
-    forge(dir.path(), vec![Op::Put(layout::dossier(&d1), other)]);
+    let other = util::stored(dir.path(), &layout::dossier(&d2)).unwrap();
+    util::forge_store(dir.path(), vec![Op::Put(layout::dossier(&d1), other)]);
     let v = Vault::open(dir.path()).unwrap();
     let mut s = v.unlock("doc", &pass()).unwrap();
     let wanted = format!("d/{d1}");
@@ -106,7 +90,7 @@ fn another_dossiers_record_under_this_id_never_shows_its_name() {
 fn a_dossier_record_deleted_or_rolled_back_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let (d1, d2, _) = setup(dir.path());
-    let before = stored(dir.path(), &layout::dossier(&d2)).unwrap();
+    let before = util::stored(dir.path(), &layout::dossier(&d2)).unwrap();
     {
         let v = Vault::open(dir.path()).unwrap();
         v.unlock("dir", &pass())
@@ -114,18 +98,18 @@ fn a_dossier_record_deleted_or_rolled_back_is_named() {
             .close_dossier(&d2, None)
             .unwrap();
     }
-    let closed_bytes = stored(dir.path(), &layout::dossier(&d2)).unwrap();
+    let closed_bytes = util::stored(dir.path(), &layout::dossier(&d2)).unwrap();
     let closed: DossierRecord = decode(&closed_bytes, "d").unwrap();
     assert!(closed.closed.is_some());
     // The record from before the closing: retention would never see it due.
-    forge(dir.path(), vec![Op::Put(layout::dossier(&d2), before)]);
+    util::forge_store(dir.path(), vec![Op::Put(layout::dossier(&d2), before)]);
     {
         let v = Vault::open(dir.path()).unwrap();
         let mut s = v.unlock("dir", &pass()).unwrap();
         names(s.retention_list(false), &format!("d/{d2}"));
     }
     // Deleted: it must not silently leave the lists.
-    forge(
+    util::forge_store(
         dir.path(),
         vec![
             Op::Put(layout::dossier(&d2), closed_bytes),
@@ -141,7 +125,7 @@ fn a_dossier_record_deleted_or_rolled_back_is_named() {
 fn a_members_record_swapped_deleted_or_rolled_back_is_not_a_wrong_passphrase() {
     let dir = tempfile::tempdir().unwrap();
     let (..) = setup(dir.path());
-    let older = stored(dir.path(), &layout::staff("doc")).unwrap();
+    let older = util::stored(dir.path(), &layout::staff("doc")).unwrap();
     let new_pass = SecretString::from("a new passphrase for the doctor, long enough");
     {
         let v = Vault::open(dir.path()).unwrap();
@@ -150,16 +134,16 @@ fn a_members_record_swapped_deleted_or_rolled_back_is_not_a_wrong_passphrase() {
             .change_passphrase(&new_pass)
             .unwrap();
     }
-    let current = stored(dir.path(), &layout::staff("doc")).unwrap();
+    let current = util::stored(dir.path(), &layout::staff("doc")).unwrap();
     // The record from before `staff passwd`.
-    forge(dir.path(), vec![Op::Put(layout::staff("doc"), older)]);
+    util::forge_store(dir.path(), vec![Op::Put(layout::staff("doc"), older)]);
     {
         let v = Vault::open(dir.path()).unwrap();
         names(v.unlock("doc", &new_pass), "s/doc");
     }
     // The educator's record in the doctor's place.
-    let edu = stored(dir.path(), &layout::staff("edu")).unwrap();
-    forge(dir.path(), vec![Op::Put(layout::staff("doc"), edu)]);
+    let edu = util::stored(dir.path(), &layout::staff("edu")).unwrap();
+    util::forge_store(dir.path(), vec![Op::Put(layout::staff("doc"), edu)]);
     {
         let v = Vault::open(dir.path()).unwrap();
         names(v.unlock("doc", &new_pass), "s/doc");
@@ -169,13 +153,13 @@ fn a_members_record_swapped_deleted_or_rolled_back_is_not_a_wrong_passphrase() {
         );
     }
     // Deleted: not an unknown user.
-    forge(dir.path(), vec![Op::Remove(layout::staff("doc"))]);
+    util::forge_store(dir.path(), vec![Op::Remove(layout::staff("doc"))]);
     {
         let v = Vault::open(dir.path()).unwrap();
         names(v.unlock("doc", &new_pass), "s/doc");
     }
     // Put back, everything works again.
-    forge(dir.path(), vec![Op::Put(layout::staff("doc"), current)]);
+    util::forge_store(dir.path(), vec![Op::Put(layout::staff("doc"), current)]);
     let v = Vault::open(dir.path()).unwrap();
     v.unlock("doc", &new_pass).unwrap();
 }
@@ -184,13 +168,13 @@ fn a_members_record_swapped_deleted_or_rolled_back_is_not_a_wrong_passphrase() {
 fn an_entry_locator_deleted_or_redirected_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let (_, d2, daily) = setup(dir.path());
-    forge(dir.path(), vec![Op::Remove(layout::entry(&daily))]);
+    util::forge_store(dir.path(), vec![Op::Remove(layout::entry(&daily))]);
     {
         let v = Vault::open(dir.path()).unwrap();
         let mut s = v.unlock("edu", &pass()).unwrap();
         names(s.show_entry(&daily, None), &format!("e/{daily}"));
     }
-    forge(
+    util::forge_store(
         dir.path(),
         vec![Op::Put(layout::entry(&daily), d2.as_bytes().to_vec())],
     );
@@ -208,7 +192,7 @@ fn an_entry_locator_deleted_or_redirected_is_named() {
 fn a_data_key_deleted_is_named_not_blamed_on_the_entries() {
     let dir = tempfile::tempdir().unwrap();
     let (d1, _, daily) = setup(dir.path());
-    forge(
+    util::forge_store(
         dir.path(),
         vec![Op::Remove(layout::data_key(&d1, "daily-life", None))],
     );
@@ -387,9 +371,10 @@ fn the_keys_wrapped_to_the_person_are_those_the_register_vouches_for() {
         p.note("MY-OWN-WORDS", None).unwrap();
     }
     let identity = layout::person_key(&d1, "identity", None);
-    let genuine = stored(dir.path(), &identity).expect("the identity key is wrapped to the person");
+    let genuine =
+        util::stored(dir.path(), &identity).expect("the identity key is wrapped to the person");
     // Another wrap in its place (here d2's, the attacker's own in the attack).
-    let other = stored(dir.path(), &layout::person_key(&d2, "identity", None)).unwrap();
+    let other = util::stored(dir.path(), &layout::person_key(&d2, "identity", None)).unwrap();
     let wanted = format!("pk/{d1}/");
     for ops in [
         vec![Op::Put(identity.clone(), other)],
@@ -399,14 +384,14 @@ fn the_keys_wrapped_to_the_person_are_those_the_register_vouches_for() {
             genuine.clone(),
         )],
     ] {
-        forge(dir.path(), ops);
+        util::forge_store(dir.path(), ops);
         {
             let v = Vault::open(dir.path()).unwrap();
             let p = v.unlock_person(&d1, &person_pass).unwrap();
             names(p.view(), &wanted);
             names(p.note("NEXT-NOTE", None), &wanted);
         }
-        forge(
+        util::forge_store(
             dir.path(),
             vec![
                 Op::Put(identity.clone(), genuine.clone()),
@@ -509,8 +494,8 @@ fn a_planted_duplicate_never_masks_a_deleted_staff_record() {
         &[("doc", "medecin"), ("edu", "educateur-specialise")],
     );
     drop(v);
-    let doc = stored(dir.path(), &layout::staff("doc")).unwrap();
-    forge(
+    let doc = util::stored(dir.path(), &layout::staff("doc")).unwrap();
+    util::forge_store(
         dir.path(),
         vec![
             Op::Put(b"s/zz/doc".to_vec(), doc),
@@ -539,8 +524,8 @@ fn a_planted_duplicate_dossier_record_is_never_listed_twice() {
         .create_dossier("Lucas Martin", "2012-05-14")
         .unwrap();
     drop(v);
-    let rec = stored(dir.path(), &layout::dossier(&d1)).unwrap();
-    forge(
+    let rec = util::stored(dir.path(), &layout::dossier(&d1)).unwrap();
+    util::forge_store(
         dir.path(),
         vec![Op::Put(format!("d/zz/{d1}").into_bytes(), rec)],
     );
@@ -573,8 +558,8 @@ fn check_reports_a_planted_person_wrap() {
         (d1, d2)
     };
     drop(v);
-    let other = stored(dir.path(), &layout::person_key(&d2, "identity", None)).unwrap();
-    forge(
+    let other = util::stored(dir.path(), &layout::person_key(&d2, "identity", None)).unwrap();
+    util::forge_store(
         dir.path(),
         vec![Op::Put(layout::person_key(&d1, "identity", None), other)],
     );

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use coffre::store::journal::{Journal, Record, DEFAULT_CAPACITY};
+use coffre::store::journal::Journal;
 use coffre::store::Op;
 use coffre::Vault;
 use serde_json::Value;
@@ -429,18 +429,6 @@ fn copy_file(from: &Path, to: &Path) {
     f.set_len(bytes.len() as u64).unwrap();
     f.set_permissions(std::fs::metadata(from).unwrap().permissions())
         .unwrap();
-}
-
-/// Appends a record to the journal of a closed vault: the next open replays
-/// it. No key is needed: this is what anyone with the folder can do.
-fn forge(dir: &Path, ops: Vec<Op>) {
-    let (mut j, pending) = Journal::open(&dir.join("journal"), DEFAULT_CAPACITY).unwrap();
-    assert!(pending.is_empty(), "the vault was not closed cleanly");
-    j.append(&Record {
-        writes: vec![],
-        ops,
-    })
-    .unwrap();
 }
 
 // ------------------------------------------------------------------ commands
@@ -1555,7 +1543,7 @@ fn campaign_one(t: &Tampering, b: &Baselines<'_>) -> Report {
     let tmp = tempfile::tempdir().unwrap();
     let template = tmp.path().join("template");
     copy_dir(b.vault, &template);
-    forge(
+    util::forge_store(
         &template,
         t.ops
             .iter()

@@ -926,25 +926,38 @@ impl Vault {
         Ok(rec)
     }
 
+    /// Every record under `prefix`, read by `read(id, value)`; each must sit
+    /// exactly under `key_of(id)` (a copy planted under a nested key such as
+    /// `d/x/{id}` would otherwise pass as that id's and count twice).
+    fn records_under<T>(
+        &self,
+        prefix: &[u8],
+        key_of: fn(&str) -> Vec<u8>,
+        read: impl Fn(&str, &[u8]) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for (k, v) in self.store.scan_prefix(prefix)? {
+            let id = layout::last_component(&k)?;
+            if k != key_of(&id) {
+                return Err(trust::forged(
+                    &String::from_utf8_lossy(&k),
+                    "a record outside its kind's keys",
+                ));
+            }
+            out.push(read(&id, &v)?);
+        }
+        Ok(out)
+    }
+
     /// Every dossier record, each checked as [`Vault::dossier_record`] does;
     /// once the register is verified, a dossier it holds without a record is
     /// an integrity failure naming `d/{id}` (a deleted record must not make a
     /// dossier leave the lists, retention or re-indexing silently). The only
     /// way to walk the dossiers.
     pub(crate) fn all_dossiers(&self) -> Result<Vec<crate::store::records::DossierRecord>> {
-        let mut out = Vec::new();
-        for (k, v) in self.store.scan_prefix(&layout::dossier_prefix())? {
-            let id = layout::last_component(&k)?;
-            // The key must be exactly the dossier's (a copy planted under
-            // `d/x/{id}` would list the dossier twice).
-            if k != layout::dossier(&id) {
-                return Err(trust::forged(
-                    &String::from_utf8_lossy(&k),
-                    "a record outside the dossiers' keys",
-                ));
-            }
-            out.push(self.checked_dossier_record(&id, &v)?);
-        }
+        let out = self.records_under(&layout::dossier_prefix(), layout::dossier, |id, v| {
+            self.checked_dossier_record(id, v)
+        })?;
         let held: std::collections::BTreeSet<&str> = out.iter().map(|d| d.id.as_str()).collect();
         let missing = self.register_if_verified(|r| {
             r.dossiers
@@ -994,17 +1007,9 @@ impl Vault {
     /// Every staff record, each checked as [`Vault::staff_record`] does, and
     /// exactly the register's members.
     pub(crate) fn all_staff(&self) -> Result<Vec<StaffRecord>> {
-        let mut all = Vec::new();
-        for (k, v) in self.store.scan_prefix(&layout::staff_prefix())? {
-            let id = layout::last_component(&k)?;
-            if k != layout::staff(&id) {
-                return Err(trust::forged(
-                    &String::from_utf8_lossy(&k),
-                    "a record outside the members' keys",
-                ));
-            }
-            all.push(self.checked_staff_record(&id, &v)?);
-        }
+        let all = self.records_under(&layout::staff_prefix(), layout::staff, |id, v| {
+            self.checked_staff_record(id, v)
+        })?;
         self.check_staff_set(&all)?;
         Ok(all)
     }

@@ -616,3 +616,22 @@ pub fn entry_by_id<'a>(dossier: &'a Value, id: &str) -> &'a Value {
         .find(|e| e["id"] == id)
         .unwrap_or_else(|| panic!("entry {id} missing from {dossier}"))
 }
+
+/// Applies store operations to the closed folder vault at `dir` by appending
+/// them to its journal: the next open replays them. No key is needed: this is
+/// what anyone with write access to the folder can do.
+pub fn forge_store(dir: &Path, ops: Vec<coffre::store::Op>) {
+    use coffre::store::journal::{Journal, Record, DEFAULT_CAPACITY};
+    let (mut j, pending) = Journal::open(&dir.join("journal"), DEFAULT_CAPACITY).unwrap();
+    assert!(pending.is_empty(), "the vault was not closed cleanly");
+    j.append(&Record {
+        writes: vec![],
+        ops,
+    })
+    .unwrap();
+}
+
+/// One store record of the closed vault at `dir` (opened and closed for it).
+pub fn stored(dir: &Path, key: &[u8]) -> Option<Vec<u8>> {
+    coffre::Vault::open(dir).unwrap().store().get(key).unwrap()
+}

@@ -297,27 +297,9 @@ impl<'v> Session<'v> {
                 continue;
             }
             let gen = self.key_gen(&key)?;
-            let material = match self.vault_key_material(&key)? {
-                Some(m) => Some(m),
-                None => match recovery {
-                    Some(r) => match self.vault.store.get(&layout::wrap(
-                        &key.name(),
-                        gen,
-                        RECOVERY_HOLDER,
-                    ))? {
-                        Some(ct) => {
-                            let m = wrap::unwrap(&ct, r)?;
-                            if let Some(m) = &m {
-                                self.vault.check_key_material(&key.name(), gen, m)?;
-                            }
-                            m
-                        }
-                        None => None,
-                    },
-                    None => None,
-                },
+            let Some(material) = self.key_material_or_recovery(&key, gen, recovery)? else {
+                continue;
             };
-            let Some(material) = material else { continue };
             // Earlier generations still seal what was written before a
             // rotation until every dossier's data key is renewed (`keys
             // rotate`): a member who joins in between receives, with the
@@ -352,6 +334,32 @@ impl<'v> Session<'v> {
         Ok(granted)
     }
 
+    /// Generation `gen` of `key`: this member's, else with `recovery` the
+    /// recovery key's wrap, checked against the register's commitment.
+    fn key_material_or_recovery(
+        &mut self,
+        key: &VaultKey,
+        gen: u32,
+        recovery: Option<&Identity>,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        if let Some(m) = self.vault_key_material_gen(key, gen)? {
+            return Ok(Some(m));
+        }
+        let Some(r) = recovery else { return Ok(None) };
+        let Some(ct) = self
+            .vault
+            .store
+            .get(&layout::wrap(&key.name(), gen, RECOVERY_HOLDER))?
+        else {
+            return Ok(None);
+        };
+        let material = wrap::unwrap(&ct, r)?;
+        if let Some(m) = &material {
+            self.vault.check_key_material(&key.name(), gen, m)?;
+        }
+        Ok(material)
+    }
+
     /// Wraps to `target` the generations of `key` before `current` that this
     /// member holds and `target` lacks (empty when there are none).
     /// With `recovery`, the generations this member lacks are taken from the
@@ -370,20 +378,7 @@ impl<'v> Session<'v> {
             if self.vault.store.get(&path)?.is_some() {
                 continue;
             }
-            let mut material = self.vault_key_material_gen(key, g)?;
-            if let (None, Some(r)) = (&material, recovery) {
-                if let Some(ct) =
-                    self.vault
-                        .store
-                        .get(&layout::wrap(&key.name(), g, RECOVERY_HOLDER))?
-                {
-                    material = wrap::unwrap(&ct, r)?;
-                    if let Some(m) = &material {
-                        self.vault.check_key_material(&key.name(), g, m)?;
-                    }
-                }
-            }
-            if let Some(m) = material {
+            if let Some(m) = self.key_material_or_recovery(key, g, recovery)? {
                 out.push((path, wrap::wrap(&m, &[&target.recipient])?));
             }
         }
@@ -501,19 +496,20 @@ impl<'v> Session<'v> {
                 Key32::from_slice(&plain)?
             }
             None => {
+                // A key the register records is gone from the store: every
+                // value under it is lost, which is not "nothing written yet",
+                // and making another would leave them unreadable for good.
+                let name = format!("{dossier}/{category}/{label}");
+                if self
+                    .vault
+                    .with_register(|r| Ok(r.data_keys.contains_key(&name)))?
+                {
+                    return Err(crate::vault::access::trust::forged(
+                        &format!("dk/{name}"),
+                        "a data key the register records is missing",
+                    ));
+                }
                 if create.is_none() {
-                    // A key the register records is gone from the store: every
-                    // value under it is lost, which is not "nothing written yet".
-                    let name = format!("{dossier}/{category}/{label}");
-                    if self
-                        .vault
-                        .with_register(|r| Ok(r.data_keys.contains_key(&name)))?
-                    {
-                        return Err(crate::vault::access::trust::forged(
-                            &format!("dk/{name}"),
-                            "a data key the register records is missing",
-                        ));
-                    }
                     return Ok(DataKey::Missing);
                 }
                 // Check-then-create under the vault's key lock, committed at once:
@@ -526,15 +522,6 @@ impl<'v> Session<'v> {
                     .map_err(|_| Error::Io(msg!("key-lock-poisoned")))?;
                 if vault.store.get(&path)?.is_some() {
                     return self.data_key(dossier, category, author, None);
-                }
-                // A key the register records was deleted from the store: making
-                // another would leave every value under the old one unreadable.
-                let name = format!("{dossier}/{category}/{label}");
-                if vault.with_register(|r| Ok(r.data_keys.contains_key(&name)))? {
-                    return Err(crate::vault::access::trust::forged(
-                        &format!("dk/{name}"),
-                        "a data key the register records is missing",
-                    ));
                 }
                 let mut own = Batch::new();
                 let batch = &mut own;
@@ -583,48 +570,18 @@ impl<'v> Session<'v> {
                     crate::vault::access::trust::data_key_fact(dossier, category, label, &record)?;
                 batch.put(path.clone(), record);
                 // The person supported, if they have their own access, gets every
-                // new non-withheld key of their dossier at once.
-                // Added only to a set of wraps the register vouches for, with
-                // its fact; otherwise the next member who opens the dossier
-                // wraps them all anew.
-                let mut person_fact = None;
-                if let Some(person) = self.vault.person_record(dossier)? {
-                    if self.vault.policy.withheld_from_person(category).is_none() {
-                        if let Some(set) = self.vault.person_wraps(dossier)? {
-                            let recipients = [
-                                person.recipient.as_str(),
-                                self.vault.meta.recovery_recipient.as_str(),
-                            ];
-                            let w = wrap_personal(
-                                &key,
-                                &recipients,
-                                &erasure,
-                                &vid,
-                                dossier,
-                                category,
-                                &format!("person/{label}"),
-                            )?;
-                            let path = layout::person_key(dossier, category, author);
-                            person_fact =
-                                Some(set.with(dossier, category, path.clone(), w.clone())?);
-                            batch.put(path, w);
-                        }
-                    }
-                }
+                // new non-withheld key of their dossier at once, under its fact.
+                let to_person =
+                    self.wrap_new_key_to_person(dossier, category, author, &key, &erasure, batch)?;
                 // The new key is recorded, signed, in the same step.
-                let mut drafts = vec![self
-                    .draft("key.create")
-                    .dossier(dossier)
-                    .categories([category])
-                    .fact(fact, self.fact_signer())];
-                if let Some(f) = person_fact {
-                    drafts.push(
-                        self.draft("access.keys")
-                            .dossier(dossier)
-                            .detail("data key wrapped to the person")
-                            .fact(f, self.fact_signer()),
-                    );
-                }
+                let drafts: Vec<Draft> = std::iter::once(
+                    self.draft("key.create")
+                        .dossier(dossier)
+                        .categories([category])
+                        .fact(fact, self.fact_signer()),
+                )
+                .chain(to_person)
+                .collect();
                 vault.durable(drafts, own)?;
                 key
             }

@@ -172,6 +172,32 @@ impl Vault {
         }
     }
 
+    /// Data key `dk` of (`dossier`, `category`, `label`: an author or `*`)
+    /// wrapped to the person's credential `person` and to the recovery key.
+    pub(crate) fn person_wrap(
+        &self,
+        person: &PersonRecord,
+        dk: &Key32,
+        erasure: &Key32,
+        dossier: &str,
+        category: &str,
+        label: &str,
+    ) -> Result<Vec<u8>> {
+        let recipients = [
+            person.recipient.as_str(),
+            self.meta.recovery_recipient.as_str(),
+        ];
+        wrap_personal(
+            dk,
+            &recipients,
+            erasure,
+            &self.meta.vault_id,
+            dossier,
+            category,
+            &format!("person/{label}"),
+        )
+    }
+
     /// The person's credential for `dossier`, checked against the signed
     /// register once it is verified: keys are wrapped to its recipient, so a
     /// credential planted in the store must never be believed.
@@ -359,6 +385,46 @@ impl Session<'_> {
         Ok(Some(Key32::from_slice(&plain)?))
     }
 
+    /// A data key of `dossier` just created or renewed (`author`: its author
+    /// for an author-only category), wrapped at once to the person when they
+    /// have their own access, the category is not withheld from them and the
+    /// register vouches for their set of wraps: the wrap is put into `batch`
+    /// and the signed `person-keys` line to commit with it is returned (`None`
+    /// otherwise: the next member who opens the dossier wraps the key with the
+    /// others). The caller holds the key lock.
+    pub(crate) fn wrap_new_key_to_person(
+        &self,
+        dossier: &str,
+        category: &str,
+        author: Option<&str>,
+        dk: &Key32,
+        erasure: &Key32,
+        batch: &mut Batch,
+    ) -> Result<Option<Draft>> {
+        if self.vault.policy.withheld_from_person(category).is_some() {
+            return Ok(None);
+        }
+        let Some(person) = self.vault.person_record(dossier)? else {
+            return Ok(None);
+        };
+        let Some(set) = self.vault.person_wraps(dossier)? else {
+            return Ok(None);
+        };
+        let label = author.unwrap_or("*");
+        let w = self
+            .vault
+            .person_wrap(&person, dk, erasure, dossier, category, label)?;
+        let path = layout::person_key(dossier, category, author);
+        let fact = set.with(dossier, category, path.clone(), w.clone())?;
+        batch.put(path, w);
+        Ok(Some(
+            self.draft("access.keys")
+                .dossier(dossier)
+                .detail("data key wrapped to the person")
+                .fact(fact, self.fact_signer()),
+        ))
+    }
+
     /// Wraps to the person every non-withheld data key of `dossier` this member
     /// (or `recovery`) can open and the person lacks. Returns the categories still
     /// missing.
@@ -370,7 +436,6 @@ impl Session<'_> {
         let Some(person) = self.vault.person_record(dossier)? else {
             return Ok(Vec::new());
         };
-        let vid = self.vault.meta.vault_id.clone();
         let erasure = self.erasure_key(dossier)?;
         // From reading the set to committing its fact, under the key lock
         // (data-key creation and renewal change the set under it too): two
@@ -423,19 +488,9 @@ impl Session<'_> {
             }
             match self.data_key_any(dossier, &cat, &label, recovery)? {
                 Some(dk) => {
-                    let recipients = [
-                        person.recipient.as_str(),
-                        self.vault.meta.recovery_recipient.as_str(),
-                    ];
-                    let w = wrap_personal(
-                        &dk,
-                        &recipients,
-                        &erasure,
-                        &vid,
-                        dossier,
-                        &cat,
-                        &format!("person/{label}"),
-                    )?;
+                    let w = self
+                        .vault
+                        .person_wrap(&person, &dk, &erasure, dossier, &cat, &label)?;
                     set.insert(path.clone(), w.clone());
                     batch.put(path, w);
                     added.push(cat.clone());

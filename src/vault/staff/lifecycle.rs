@@ -505,51 +505,21 @@ impl Session<'_> {
         })?;
         let key_fact = crate::vault::access::trust::data_key_fact(dossier, category, "*", &record)?;
         batch.put(path, record);
-        let person = match vault.policy.withheld_from_person(category) {
-            None => vault.person_record(dossier)?,
-            Some(_) => None,
-        };
-        // The person's wrap follows the new key, in the same step and under
-        // a new `person-keys` fact, if the register vouches for their set;
-        // otherwise the next member who opens the dossier wraps them all anew
-        // (their wrap of the old key then opens nothing).
-        let mut person_fact = None;
-        if let Some(person) = person {
-            if let Some(set) = vault.person_wraps(dossier)? {
-                let recipients = [
-                    person.recipient.as_str(),
-                    vault.meta.recovery_recipient.as_str(),
-                ];
-                let w = crate::vault::access::keys::wrap_personal(
-                    &new_dk,
-                    &recipients,
-                    &erasure,
-                    &vid,
-                    dossier,
-                    category,
-                    "person/*",
-                )?;
-                let path = layout::person_key(dossier, category, None);
-                person_fact = Some(set.with(dossier, category, path.clone(), w.clone())?);
-                batch.put(path, w);
-            }
-        }
-        let mut drafts = vec![self
-            .draft("keys.renew")
-            .dossier(dossier)
-            .categories([category])
-            .fact(key_fact, self.fact_signer())
-            .detail(&format!(
-                "new data key (generation {current}); {fields} value(s) re-encrypted"
-            ))];
-        if let Some(f) = person_fact {
-            drafts.push(
-                self.draft("access.keys")
-                    .dossier(dossier)
-                    .detail("renewed data key wrapped to the person")
-                    .fact(f, self.fact_signer()),
-            );
-        }
+        // The person's wrap follows the new key in the same step (their wrap
+        // of the old one then opens nothing).
+        let to_person =
+            self.wrap_new_key_to_person(dossier, category, None, &new_dk, &erasure, &mut batch)?;
+        let drafts: Vec<crate::audit::Draft> = std::iter::once(
+            self.draft("keys.renew")
+                .dossier(dossier)
+                .categories([category])
+                .fact(key_fact, self.fact_signer())
+                .detail(&format!(
+                    "new data key (generation {current}); {fields} value(s) re-encrypted"
+                )),
+        )
+        .chain(to_person)
+        .collect();
         vault.durable(drafts, batch).map(|_| ())
     }
 
