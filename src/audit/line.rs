@@ -23,7 +23,8 @@ use crate::error::{Error, Msg, Result};
 pub enum Shape {
     /// A pruned line.
     Pruned(Pruned),
-    /// An entry: its format (2 or 3), number and `prev`.
+    /// An entry: its format (2 or 3), number and `prev`, and where its
+    /// `actor` and `dossier` are in the line.
     Entry {
         /// Entry format version.
         v: u32,
@@ -31,7 +32,31 @@ pub enum Shape {
         seq: u64,
         /// Its `prev`.
         prev: Hash,
+        /// The bytes of `actor` between its quotes, as written (escapes left in).
+        actor: Span,
+        /// The bytes of `dossier` between its quotes, as written; `None` for `null`.
+        dossier: Option<Span>,
     },
+}
+
+/// Where a string member's text is in a line: bytes `start..end`, between the
+/// quotes, as written. For the identifiers the store accepts (see
+/// [`crate::store::layout::check_id`]), which never need an escape in
+/// canonical JSON, these bytes are the value itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// First byte, from the line's start.
+    pub start: usize,
+    /// Byte after the last.
+    pub end: usize,
+}
+
+impl Span {
+    /// The bytes of the span in `line` (empty if `line` is not the one it was
+    /// found in and is shorter).
+    pub fn of<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        line.get(self.start..self.end).unwrap_or_default()
+    }
 }
 
 /// Why a line is not well formed.
@@ -130,19 +155,26 @@ pub fn check(line: &[u8]) -> std::result::Result<Shape, Flaw> {
     c.member(b",\"seq\":")?;
     let seq = c.number().ok_or(Flaw::Number)?;
     c.member(b",\"prev\":")?;
-    let prev = c.hex_string(64).ok_or(Flaw::Prev)?;
-    let mut p = [0u8; 32];
-    hex::decode_to_slice(prev, &mut p).map_err(|_| Flaw::Prev)?;
+    let prev = c.plain_string(64).ok_or(Flaw::Prev)?;
+    let p = lower_hex_32(prev).ok_or(Flaw::Prev)?;
     c.member(b",\"time\":")?;
     let time = c.plain_string(20).ok_or(Flaw::Time)?;
     if !valid_time(time) {
         return Err(Flaw::Time);
     }
-    for name in [&b",\"actor\":"[..], b",\"profession\":", b",\"action\":"] {
+    c.member(b",\"actor\":")?;
+    let actor = c.span(Cursor::string)?;
+    for name in [&b",\"profession\":"[..], b",\"action\":"] {
         c.member(name)?;
         c.string()?;
     }
-    for name in [&b",\"dossier\":"[..], b",\"entry\":", b",\"target\":"] {
+    c.member(b",\"dossier\":")?;
+    let dossier = if c.eat(b"null") {
+        None
+    } else {
+        Some(c.span(Cursor::string)?)
+    };
+    for name in [&b",\"entry\":"[..], b",\"target\":"] {
         c.member(name)?;
         c.string_or_null()?;
     }
@@ -190,7 +222,33 @@ pub fn check(line: &[u8]) -> std::result::Result<Shape, Flaw> {
     if c.i != line.len() {
         return Err(Flaw::Members);
     }
-    Ok(Shape::Entry { v, seq, prev: p })
+    Ok(Shape::Entry {
+        v,
+        seq,
+        prev: p,
+        actor,
+        dossier,
+    })
+}
+
+/// The 32 bytes that 64 lower-case hex digits spell; `None` for any other
+/// byte (upper-case digits included).
+fn lower_hex_32(digits: &[u8]) -> Option<[u8; 32]> {
+    fn nibble(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            _ => None,
+        }
+    }
+    let mut out = [0u8; 32];
+    if digits.len() != 64 {
+        return None;
+    }
+    for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        *o = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    }
+    Some(out)
 }
 
 fn is_lower_hex(b: u8) -> bool {
@@ -308,6 +366,14 @@ impl<'a> Cursor<'a> {
         let start = self.i + 1;
         let mut j = start;
         loop {
+            // Ordinary bytes up to the next quote or backslash, at once.
+            if let Some(rest) = self.b.get(j..) {
+                let run = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+                if rest[..run].iter().any(|b| *b < 0x20) {
+                    return Err(Flaw::Text);
+                }
+                j += run;
+            }
             match self.b.get(j) {
                 None => return Err(Flaw::Text),
                 Some(b'"') => break,
@@ -335,6 +401,19 @@ impl<'a> Cursor<'a> {
         }
         self.i = j + 1;
         Ok(&self.b[start..j])
+    }
+
+    /// Where the string `read` reads lies, between its quotes.
+    fn span(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> std::result::Result<&'a [u8], Flaw>,
+    ) -> std::result::Result<Span, Flaw> {
+        let start = self.i + 1;
+        let text = read(self)?;
+        Ok(Span {
+            start,
+            end: start + text.len(),
+        })
     }
 
     fn string_or_null(&mut self) -> std::result::Result<(), Flaw> {
@@ -451,6 +530,43 @@ mod tests {
         // Escapes where JSON needs them, other characters as themselves.
         let m = OK_MIDDLE.replace("\"a\"", "\"é\\\"\\\\\\n\\u001f\u{7f}\"");
         assert!(check(line(&m, NONCE).as_bytes()).is_ok(), "{m}");
+    }
+
+    #[test]
+    fn the_actor_and_dossier_are_found_where_they_are_written() {
+        let middle = OK_MIDDLE.replace("\"actor\":\"a\"", "\"actor\":\"edu.1\"");
+        let l = line(&middle, NONCE)
+            .replace("\"detail\":null", "\"detail\":\"say \\\"d-1\\\"\\n\"")
+            .replace(PREV, &"0f".repeat(32));
+        let Ok(Shape::Entry {
+            actor,
+            dossier,
+            prev,
+            ..
+        }) = check(l.as_bytes())
+        else {
+            panic!("not well formed: {l}");
+        };
+        assert_eq!(actor.of(l.as_bytes()), b"edu.1");
+        assert_eq!(dossier.map(|d| d.of(l.as_bytes())), Some(&b"d-1"[..]));
+        assert_eq!(prev, [0x0f; 32]);
+        let none = line(
+            &OK_MIDDLE.replace("\"dossier\":\"d-1\"", "\"dossier\":null"),
+            NONCE,
+        );
+        assert!(matches!(
+            check(none.as_bytes()),
+            Ok(Shape::Entry { dossier: None, .. })
+        ));
+        // A control character inside a long run of ordinary text is found.
+        let raw = line(
+            &OK_MIDDLE.replace(
+                "\"actor\":\"a\"",
+                &format!("\"actor\":\"{}\u{1}b\"", "a".repeat(300)),
+            ),
+            NONCE,
+        );
+        assert_eq!(check(raw.as_bytes()), Err(Flaw::Text));
     }
 
     #[test]

@@ -75,18 +75,18 @@ fn io(e: std::io::Error) -> Error {
 /// number, and its link to the previous leaf. Returns the line's leaf hash.
 fn check_link(line: &[u8], expected_seq: u64, prev: &Hash, place: &str) -> Result<Hash> {
     match check_at(line, expected_seq, prev, &|| place.to_string())? {
-        Some(p) => Ok(p.leaf),
-        None => Ok(leaf_hash(line)),
+        Shape::Pruned(p) => Ok(p.leaf),
+        Shape::Entry { .. } => Ok(leaf_hash(line)),
     }
 }
 
-/// [`check_link`] without the hashing, for the verifier (which hashes in parallel).
-/// A pruned line has no number left; its `prev` is checked.
-pub(crate) fn check_header(line: &[u8], expected_seq: u64, prev: &Hash) -> Result<()> {
+/// [`check_link`] without the hashing, for the verifier (which hashes in
+/// parallel): returns what the line is. A pruned line has no number left;
+/// its `prev` is checked.
+pub(crate) fn check_header(line: &[u8], expected_seq: u64, prev: &Hash) -> Result<Shape> {
     check_at(line, expected_seq, prev, &|| {
         format!("entry {expected_seq}")
     })
-    .map(|_| ())
 }
 
 /// Checks the `prev` a pruned line at `expected_seq` keeps against the leaf of
@@ -105,19 +105,19 @@ pub(crate) fn pruned_link(p: &super::prune::Pruned, expected_seq: u64, prev: &Ha
     Ok(())
 }
 
-/// The checks of [`check_link`]; returns what a pruned line carries (`None`
-/// for an entry). `place` names the entry in messages; it is built only when
-/// one is needed.
+/// The checks of [`check_link`]; returns what the line is. `place` names the
+/// entry in messages; it is built only when one is needed.
 fn check_at(
     line: &[u8],
     expected_seq: u64,
     prev: &Hash,
     place: &dyn Fn() -> String,
-) -> Result<Option<super::prune::Pruned>> {
-    let (seq, p) = match super::line::check_line(line, place)? {
+) -> Result<Shape> {
+    let shape = super::line::check_line(line, place)?;
+    let (seq, p) = match shape {
         Shape::Pruned(p) => {
             pruned_link(&p, expected_seq, prev)?;
-            return Ok(Some(p));
+            return Ok(shape);
         }
         Shape::Entry { seq, prev, .. } => (seq, prev),
     };
@@ -138,7 +138,7 @@ fn check_at(
             msg!("audit-entry-does-not-link", seq = seq, previous = seq - 1)
         }));
     }
-    Ok(None)
+    Ok(shape)
 }
 
 impl AuditLog {

@@ -21,6 +21,7 @@ pub mod merkle;
 pub mod prune;
 pub mod render;
 pub mod report;
+pub mod tally;
 mod verify;
 
 pub use checkpoint::{log_origin, Checkpoint, SignatureCheck, SigningKey};
@@ -33,4 +34,6 @@ pub use log::{
     sync_file, write_at, AuditLog, CheckpointFile, Located, LogState, Prepared, MAX_LINE,
 };
 pub(crate) use verify::line_time;
-pub use verify::{verify, verify_log, VerifyInput, VerifySummary};
+pub use verify::{
+    check_checkpoints, verify, verify_log, verify_log_with, Scan, VerifyInput, VerifySummary,
+};

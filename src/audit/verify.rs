@@ -13,6 +13,7 @@ use super::log::LogState;
 use super::log::MAX_LINE;
 use super::merkle::{consistency_proof, root_of, verify_consistency, Hash, Tree};
 use super::prune::{is_pruned, line_leaf};
+use super::tally::Tally;
 use crate::error::{Error, Result};
 
 /// What verification needs besides the log file.
@@ -55,6 +56,28 @@ pub struct VerifySummary {
     pub pruned: u64,
     /// The prunes recorded in the log, oldest first.
     pub prunes: Vec<super::prune::PruneSeen>,
+}
+
+/// What [`Scan::each`] is called with: (number, line without its newline,
+/// leaf hash).
+pub type EachLine<'a> = dyn FnMut(u64, &[u8], &Hash) -> Result<()> + 'a;
+
+/// Work a caller wants done on the log's lines in the same pass as
+/// [`verify_log_with`], instead of reading the log again.
+#[derive(Default)]
+pub struct Scan<'a> {
+    /// Called on every line in log order, once its form, number and link
+    /// are checked, with (number, line without its newline, leaf hash). Its
+    /// error ends the verification.
+    pub each: Option<&'a mut EachLine<'a>>,
+    /// `(tally, end)`: every line that starts before byte `end` is counted
+    /// into `tally` ([`Tally::add_line`]: what the audit index must hold).
+    pub tally: Option<(&'a mut Tally, u64)>,
+    /// The checkpoints' signatures are left to the caller, who learns the
+    /// signers from the lines (`each` replays the register's facts) and then
+    /// calls [`check_checkpoints`]. Their order and the roots they sign are
+    /// still checked here.
+    pub signatures_later: bool,
 }
 
 /// Bytes read per step; lines are hashed in parallel within a step.
@@ -150,32 +173,58 @@ fn leaves_parallel(lines: &[&[u8]], threads: usize) -> Vec<Hash> {
     })
 }
 
+/// What [`headers_parallel`] found besides failures.
+struct Headers {
+    /// Details of `audit.adopted` entries, in order.
+    adopted: Vec<String>,
+    /// The lines' tally, when one was asked for.
+    tally: Option<Tally>,
+}
+
 /// Checks every line's number and link to the line before (`prev` for the
-/// first), on `threads` threads, and collects the details of `audit.adopted`
-/// entries in order. The error is the first in log order.
+/// first), on `threads` threads, collects the details of `audit.adopted`
+/// entries in order and, given `tally` (an empty tally and the byte offset
+/// where counting ends), counts the lines that start before that offset.
+/// `at` is the byte offset of `lines[0]`, which all lie in one buffer, in
+/// order. The error is the first in log order.
 fn headers_parallel(
     lines: &[&[u8]],
     hashed: &[Hash],
     base: u64,
     prev: &Hash,
     threads: usize,
-) -> Result<Vec<String>> {
-    let check = |from: usize, part: &[&[u8]]| -> Result<Vec<String>> {
+    at: u64,
+    tally: Option<(&Tally, u64)>,
+) -> Result<Headers> {
+    let start = lines.first().map_or(0, |l| l.as_ptr() as usize);
+    let check = |from: usize, part: &[&[u8]]| -> Result<Headers> {
         let finder = memchr::memmem::Finder::new(ADOPTED);
-        let mut warnings = Vec::new();
+        let mut adopted = Vec::new();
+        let mut counted = tally.map(|(t, end)| (t.empty_like(), end));
         for (k, line) in part.iter().enumerate() {
             let i = from + k;
             let link = if i == 0 { prev } else { &hashed[i - 1] };
-            super::log::check_header(line, base + i as u64 + 1, link)?;
-            note_adoption(line, &finder, &mut warnings);
+            let shape = super::log::check_header(line, base + i as u64 + 1, link)?;
+            note_adoption(line, &finder, &mut adopted);
+            if let Some((t, end)) = &mut counted {
+                // Lines lie in one buffer: their distance from the first is
+                // their distance in the log.
+                let offset = at + (line.as_ptr() as usize - start) as u64;
+                if offset < *end {
+                    t.add_line(line, &shape, offset);
+                }
+            }
         }
-        Ok(warnings)
+        Ok(Headers {
+            adopted,
+            tally: counted.map(|(t, _)| t),
+        })
     };
     if threads <= 1 || lines.len() < 1024 {
         return check(0, lines);
     }
     let per = lines.len().div_ceil(threads);
-    let results: Vec<Result<Vec<String>>> = std::thread::scope(|scope| {
+    let results: Vec<Result<Headers>> = std::thread::scope(|scope| {
         let handles: Vec<_> = lines
             .chunks(per)
             .enumerate()
@@ -192,14 +241,24 @@ fn headers_parallel(
             })
             .collect()
     });
-    let mut warnings = Vec::new();
+    let mut out = Headers {
+        adopted: Vec::new(),
+        tally: None,
+    };
     for r in results {
-        warnings.extend(r?);
+        let part = r?;
+        out.adopted.extend(part.adopted);
+        out.tally = match (out.tally, part.tally) {
+            (Some(mut a), Some(b)) => {
+                a.merge(b);
+                Some(a)
+            }
+            (a, b) => a.or(b),
+        };
     }
-    Ok(warnings)
+    Ok(out)
 }
 
-/// "size N, signed by X" (and "at T" for the earlier format, which had a time).
 fn summary(c: &Checkpoint) -> String {
     let by = c.claimed_signer().unwrap_or("nobody known");
     match c.time() {
@@ -273,9 +332,33 @@ pub fn verify_log(
     log: &dyn crate::store::medium::LogMedium,
     input: &VerifyInput<'_>,
 ) -> Result<VerifySummary> {
+    verify_log_with(log, input, Scan::default())
+}
+
+/// Checks that each checkpoint of `input` (and the given one) belongs to this
+/// log and is signed by a key `input` accepts for its size. Errors:
+/// [`Error::Integrity`] naming the first checkpoint that is not.
+pub fn check_checkpoints(
+    log: &dyn crate::store::medium::LogMedium,
+    input: &VerifyInput<'_>,
+) -> Result<()> {
     let origin = log_origin(log)?;
     for (i, c) in input.checkpoints.iter().enumerate() {
         check_checkpoint(&describe(i, c), c, input, origin.as_deref())?;
+    }
+    if let Some(s) = input.since {
+        check_checkpoint("the given checkpoint", s, input, origin.as_deref())?;
+    }
+    Ok(())
+}
+
+/// [`verify_log`], doing `scan`'s work on every line in the same pass.
+pub fn verify_log_with(
+    log: &dyn crate::store::medium::LogMedium,
+    input: &VerifyInput<'_>,
+    scan: Scan<'_>,
+) -> Result<VerifySummary> {
+    for (i, c) in input.checkpoints.iter().enumerate() {
         if i > 0 && c.size < input.checkpoints[i - 1].size {
             return Err(Error::Integrity(msg!(
                 "goes-back-entries-checkpoints-reordered-log",
@@ -284,9 +367,14 @@ pub fn verify_log(
             )));
         }
     }
-    if let Some(s) = input.since {
-        check_checkpoint("the given checkpoint", s, input, origin.as_deref())?;
+    if !scan.signatures_later {
+        check_checkpoints(log, input)?;
     }
+    let Scan {
+        mut each,
+        mut tally,
+        ..
+    } = scan;
     let mut file = crate::store::medium::reader(log);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -339,9 +427,25 @@ pub fn verify_log(
         lines.push(&body[start..]);
         let base = tree.size();
         let hashed = leaves_parallel(&lines, threads);
-        warnings.extend(headers_parallel(&lines, &hashed, base, &prev, threads)?);
+        let headers = headers_parallel(
+            &lines,
+            &hashed,
+            base,
+            &prev,
+            threads,
+            bytes_read,
+            tally.as_ref().map(|(t, end)| (&**t, *end)),
+        )?;
+        warnings.extend(headers.adopted);
+        if let (Some((whole, _)), Some(part)) = (tally.as_mut(), headers.tally) {
+            whole.merge(part);
+        }
         for (i, line) in lines.iter().enumerate() {
-            order.see(base + i as u64 + 1, line);
+            let seq = base + i as u64 + 1;
+            order.see(seq, line);
+            if let Some(each) = each.as_mut() {
+                each(seq, line, &hashed[i])?;
+            }
         }
         saw_prune = saw_prune
             || lines.iter().any(|l| {

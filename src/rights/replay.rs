@@ -64,6 +64,23 @@ impl Verified {
     /// `trusted`: a line this process has just written (its signature is its
     /// own; the rules are still applied).
     pub fn take(&mut self, policy: &Policy, line: &[u8], trusted: bool) -> Result<()> {
+        if crate::audit::prune::parse_pruned(line).is_none() {
+            crate::audit::check_header(line, self.size + 1, &self.last_leaf)?;
+        }
+        self.take_linked(policy, line, &leaf_hash(line), trusted)
+    }
+
+    /// [`Verified::take`] of a line whose form, number and link to the line
+    /// before were checked by the caller (`audit verify`, which checks every
+    /// line in parallel), given its leaf hash: the fact it carries is
+    /// verified and applied. A pruned line's own link is checked here.
+    pub fn take_linked(
+        &mut self,
+        policy: &Policy,
+        line: &[u8],
+        leaf: &Hash,
+        trusted: bool,
+    ) -> Result<()> {
         let seq = self.size + 1;
         if let Some(p) = crate::audit::prune::parse_pruned(line) {
             // A pruned line carries no fact, but keeps its link to the line
@@ -79,8 +96,7 @@ impl Verified {
             self.last_leaf = leaf;
             return Ok(());
         }
-        crate::audit::check_header(line, seq, &self.last_leaf)?;
-        let leaf = leaf_hash(line);
+        let leaf = *leaf;
         if line.starts_with(b"{\"v\":3,") {
             let time = self.apply_fact_line(policy, line, seq, trusted)?;
             self.last_time = time;

@@ -736,37 +736,63 @@ impl Vault {
     pub fn verify_audit(&self, since: Option<&Checkpoint>) -> Result<VerifySummary> {
         let _turn = self.begin()?;
         let checkpoints = self.checkpoints.read_all()?;
-        // Signers are pinned by the log itself: keys introduced by signed facts
-        // from the genesis on, never a key found in the store or a checkpoint.
-        let register = self.verify_register()?.register;
-        trust::check_all_last_seen(
-            self.store.scan_prefix(b"cs/")?,
-            &register,
-            self.audit_medium.as_ref(),
-            &checkpoints,
-        )?;
-        let signers = register.signer_keys();
-        let windows = register.key_windows();
         let recorded = self.log()?.state().clone();
-        let verified = audit::verify_log(
-            self.audit_medium.as_ref(),
-            &audit::VerifyInput {
-                vault_id: &self.meta.vault_id,
-                checkpoints: &checkpoints,
-                signers: &signers,
-                key_windows: Some(&windows),
-                recorded: Some(&recorded),
-                since,
+        let medium = self.audit_medium.as_ref();
+        // One pass over the log: every line's form, number, link and leaf,
+        // the Merkle roots the checkpoints sign, the register replayed from
+        // the genesis (every fact's signature), and what the audit index
+        // must hold.
+        let mut replay = crate::rights::replay::Verified::start(&self.meta.vault_id);
+        let mut want = audit::tally::Tally::new(&audit_trail::index_check::fresh_key()?);
+        let policy = &self.policy;
+        let mut each = |_: u64, line: &[u8], leaf: &audit::merkle::Hash| {
+            replay.take_linked(policy, line, leaf, false)
+        };
+        let none = std::collections::HashMap::new();
+        let mut input = audit::VerifyInput {
+            vault_id: &self.meta.vault_id,
+            checkpoints: &checkpoints,
+            signers: &none,
+            key_windows: None,
+            recorded: Some(&recorded),
+            since,
+        };
+        let scanned = audit::verify_log_with(
+            medium,
+            &input,
+            audit::Scan {
+                each: Some(&mut each),
+                tally: Some((&mut want, recorded.offset)),
+                signatures_later: true,
             },
         );
+        let register = replay.register;
+        // Signers are pinned by the log itself: keys introduced by signed
+        // facts from the genesis on, never a key found in the store or a
+        // checkpoint.
+        let signers = register.signer_keys();
+        let windows = register.key_windows();
+        let verified = scanned.and_then(|summary| {
+            self.check_settings(&register)?;
+            input.signers = &signers;
+            input.key_windows = Some(&windows);
+            audit::check_checkpoints(medium, &input)?;
+            Ok(summary)
+        });
         let summary = match (verified, since) {
             (Err(Error::Integrity(m)), Some(s)) => {
                 Err(self.explain_restore(s, &m).unwrap_or(Error::Integrity(m)))
             }
             (other, _) => other,
         }?;
+        trust::check_all_last_seen(
+            self.store.scan_prefix(b"cs/")?,
+            &register,
+            medium,
+            &checkpoints,
+        )?;
         // The index that histories and exports read through, against the lines.
-        self.check_audit_index()?;
+        self.check_audit_index_against(&want)?;
         Ok(summary)
     }
 
@@ -832,16 +858,13 @@ impl Vault {
         Ok(entries)
     }
 
-    /// The audit index as stored (and not settled yet) against the log's
-    /// lines: one entry for every unpruned line naming a dossier or an actor
-    /// (see [`audit_trail::index_check`]). Errors: [`Error::Integrity`]
-    /// naming the first dossier or actor whose entries differ.
-    pub(crate) fn check_audit_index(&self) -> Result<()> {
-        let key = audit_trail::index_check::fresh_key()?;
-        let end = self.log()?.state().offset;
-        let mut want = audit_trail::index_check::Tally::new(&key);
-        want.add_log(self.audit_medium.as_ref(), end)?;
-        let mut found = audit_trail::index_check::Tally::new(&key);
+    /// The audit index as stored (and not settled yet) against `want`, what
+    /// the log's lines up to the recorded end call for: one entry for every
+    /// unpruned line naming a dossier or an actor (see
+    /// [`audit_trail::index_check`]). Errors: [`Error::Integrity`] naming the
+    /// first dossier or actor whose entries differ.
+    fn check_audit_index_against(&self, want: &audit::tally::Tally) -> Result<()> {
+        let mut found = want.empty_like();
         let pending = self.pending_index()?;
         let mut after: Option<Vec<u8>> = None;
         loop {
@@ -853,11 +876,11 @@ impl Vault {
             };
             after = Some(last.clone());
             for (k, v) in &page {
-                found.add_record(k, v)?;
+                audit_trail::index_check::add_record(&mut found, k, v)?;
             }
         }
         for (k, v) in pending.iter() {
-            found.add_record(k, v)?;
+            audit_trail::index_check::add_record(&mut found, k, v)?;
         }
         drop(pending);
         want.compare(&found)

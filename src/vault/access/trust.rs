@@ -130,7 +130,7 @@ impl Vault {
     }
 
     /// The vault's settings (read before anyone unlocks) against the register.
-    fn check_settings(&self, r: &Register) -> Result<()> {
+    pub(crate) fn check_settings(&self, r: &Register) -> Result<()> {
         if !r.is_born() {
             return Err(Error::Integrity(msg!(
                 "audit-log-holds-signed-genesis-emptied"

@@ -247,14 +247,15 @@ pub fn verify_read_only(
     // The audit index (stored up to the recorded end; the lines after it are
     // indexed when the vault next settles) against the lines.
     let key = super::index_check::fresh_key()?;
-    let mut want = super::index_check::Tally::new(&key);
-    want.add_log(
+    let mut want = crate::audit::tally::Tally::new(&key);
+    super::index_check::add_log(
+        &mut want,
         &crate::store::medium::FileMedium::new(&audit_path),
         recorded.offset,
     )?;
-    let mut found = super::index_check::Tally::new(&key);
+    let mut found = want.empty_like();
     for (k, v) in &index {
-        found.add_record(k, v)?;
+        super::index_check::add_record(&mut found, k, v)?;
     }
     want.compare(&found)?;
     if summary.entries > recorded.size {
