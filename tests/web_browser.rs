@@ -136,7 +136,7 @@ fn browser() -> Browser {
         .iter()
         .map(PathBuf::from)
         .find(|p| p.exists())
-        .expect("chromium is not installed (apt-get install chromium)");
+        .expect("chromium is not installed: run the suite with `./test`, which installs it (or `apt-get install chromium`)");
     Browser::new(
         LaunchOptions::default_builder()
             .path(Some(path))
@@ -162,7 +162,7 @@ fn shot(tab: &Tab, name: &str) {
     }
 }
 
-/// axe-core (`npm install --prefix target/axe axe-core@4`, done by `.ci/run`),
+/// axe-core (`npm install --prefix target/axe axe-core@4`, done by `./test`),
 /// the reference accessibility checker; `COFFRE_AXE_JS` may name its file.
 fn axe_source() -> Option<String> {
     let path = std::env::var("COFFRE_AXE_JS")
@@ -175,7 +175,7 @@ fn axe_source() -> Option<String> {
         Ok(s) => Some(s),
         Err(_) if std::env::var_os("CI").is_some() => {
             panic!(
-                "axe-core is missing at {} (.ci/run installs it)",
+                "axe-core is missing at {} (`./test` installs it)",
                 path.display()
             )
         }

@@ -40,7 +40,7 @@ pub fn bin(name: &str) -> PathBuf {
     found.sort();
     found
         .pop()
-        .unwrap_or_else(|| panic!("{name} not found: install PostgreSQL (.ci/run does)"))
+        .unwrap_or_else(|| panic!("{name} not found: install PostgreSQL (`./test` does)"))
 }
 
 fn is_root() -> bool {
