@@ -383,6 +383,9 @@ fn the_web_application_in_a_real_browser() {
     }
     // One entry of each kind, by a profession that writes it.
     let written: &[(&str, &str)] = &[
+        // The oldest note, at the bottom of the dossier: its alert is pinned
+        // at the top.
+        ("inf.web", "care-alerts"),
         ("dr.web", "medical"),
         ("inf.web", "care"),
         ("psy.web", "psy-notes"),
@@ -491,6 +494,77 @@ fn the_web_application_in_a_real_browser() {
         "{typed} <script>window.__pwned = 1; document.title = 'pwned'</script><img src=x onerror=\"window.__pwned=2\"><b>gras</b>"
     );
     let edu = login(&b, &server, "edu.web", v.pass("edu.web"));
+    // Menus offer what the profession may do: no DPO workspace for an
+    // educator (opening it would only record a refusal under her name), and
+    // the staff page without the forms that add, change or revoke members.
+    assert_eq!(
+        eval(
+            &edu,
+            "document.querySelectorAll('nav a[href=\"/audit\"]').length"
+        ),
+        0,
+        "{}",
+        text(&edu)
+    );
+    goto(&edu, &format!("{}/personnel", server.url));
+    assert_eq!(
+        eval(
+            &edu,
+            "document.querySelectorAll('form[action$=revoquer], form[action$=profession], #new-id').length"
+        ),
+        0,
+        "{}",
+        text(&edu)
+    );
+    // Care alerts are pinned above every note, however old their note is.
+    goto(&edu, &format!("{}/dossiers/{dossier}", server.url));
+    let pinned = eval(
+        &edu,
+        "(() => { const a = document.querySelector('#alerts'); \
+           const first = document.querySelector('article.entry'); \
+           return a && first && (a.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING) \
+             ? a.textContent : ''; })()",
+    );
+    assert!(
+        pinned.as_str().unwrap_or("").contains("cli-care-alerts-"),
+        "the care alert above the notes: {pinned} / {}",
+        text(&edu)
+    );
+    // Until a kind is chosen there is no form that could save a note; once
+    // it is, the page names it and offers no other kind beside the fields
+    // (a list of kinds beside a form saved the first kind when another was
+    // picked but not confirmed).
+    goto(
+        &edu,
+        &format!("{}/dossiers/{dossier}/notes/new", server.url),
+    );
+    edu.wait_for_element("select#kind").unwrap();
+    assert_eq!(
+        eval(
+            &edu,
+            "document.querySelectorAll('#note-form, textarea').length"
+        ),
+        0,
+        "a note form before a kind is chosen: {}",
+        text(&edu)
+    );
+    set(&edu, "select#kind", "educational");
+    click(&edu, "form[method=get] button[type=submit]");
+    edu.wait_for_element("#note-form").unwrap();
+    assert_eq!(eval(&edu, "document.querySelectorAll('select').length"), 0);
+    assert_eq!(
+        eval(
+            &edu,
+            "document.querySelector('#note-form input[name=kind]').value"
+        ),
+        "educational"
+    );
+    assert!(
+        !eval(&edu, "document.querySelector('#chosen-kind').textContent")
+            .as_str()
+            .unwrap_or("")
+            .is_empty()
+    );
     goto(
         &edu,
         &format!(
@@ -628,6 +702,24 @@ fn the_web_application_in_a_real_browser() {
     assert_eq!(status, 303, "the old cookie opens nothing");
     assert_eq!(headers.get("location").map(String::as_str), Some("/login"));
 
+    // ---- the login throttle counts per account and client: a colleague's
+    // mistakes on this workstation (the same address) hold her account, not
+    // the director's.
+    let ctx = b.new_context().unwrap();
+    let wrong = ctx.new_tab().unwrap();
+    for attempt in 0..6 {
+        goto(&wrong, &format!("{}/login", server.url));
+        set(&wrong, "#user", "edu.web");
+        set(&wrong, "#passphrase", "not her passphrase at all");
+        click(&wrong, "form.card button[type=submit]");
+        assert!(wrong.get_url().ends_with("/login"), "attempt {attempt}");
+    }
+    let held = text(&wrong);
+    assert!(
+        held.contains("tentatives"),
+        "the sixth attempt waits: {held}"
+    );
+
     // ---- break-glass: the director is outside the care team.
     let dir = login(&b, &server, "dir.martin", v.pass("dir.martin"));
     goto(&dir, &format!("{}/dossiers/{dossier}", server.url));
@@ -719,10 +811,36 @@ fn the_web_application_in_a_real_browser() {
         "a session opened before the change of profession is ended: {}",
         early.get_url()
     );
+    // Revoking cannot be undone: the button leads to a page that names the
+    // member and what will happen; a post without that confirmation does
+    // nothing but lead there.
+    eval(
+        &dir,
+        "const f = document.createElement('form'); f.method = 'post'; \
+         f.action = '/personnel/new.web/revoquer'; f.id = 'unconfirmed'; \
+         const t = document.querySelector('input[name=csrf]').cloneNode(); f.append(t); \
+         const b = document.createElement('button'); b.type = 'submit'; f.append(b); \
+         document.body.append(f);",
+    );
+    click(&dir, "#unconfirmed button");
+    assert!(
+        dir.get_url().ends_with("/personnel/new.web/revoquer"),
+        "a post without the confirmation leads to it: {}",
+        dir.get_url()
+    );
+    assert!(!text(&dir).contains("new.web révoqué·e"), "{}", text(&dir));
+    goto(&dir, &format!("{}/personnel", server.url));
     click(
         &dir,
         "form[action='/personnel/new.web/revoquer'] button[type=submit]",
     );
+    let asked = text(&dir);
+    assert!(
+        asked.contains("Révoquer") && asked.contains("new.web") && asked.contains("définitive"),
+        "the confirmation names the member and says it is final: {asked}"
+    );
+    check_accessibility(&dir, &axe, "revocation confirmation");
+    click(&dir, "#confirm-form button[type=submit]");
     assert!(text(&dir).contains("new.web révoqué·e"), "{}", text(&dir));
     // The revoked member cannot log in.
     let ctx = b.new_context().unwrap();
@@ -736,6 +854,15 @@ fn the_web_application_in_a_real_browser() {
 
     // ---- the DPO sees the break-glass with its justification.
     let dpo = login(&b, &server, "dpo.web", v.pass("dpo.web"));
+    assert_eq!(
+        eval(
+            &dpo,
+            "document.querySelectorAll('nav a[href=\"/audit\"]').length"
+        ),
+        1,
+        "the DPO's menu offers the audit: {}",
+        text(&dpo)
+    );
     goto(&dpo, &format!("{}/audit", server.url));
     shot(&dpo, "audit");
     check_accessibility(&dpo, &axe, "audit");

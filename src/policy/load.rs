@@ -118,6 +118,8 @@ struct RawCategory {
     break_glass: Option<Spanned<bool>>,
     #[serde(default)]
     approval: bool,
+    #[serde(default)]
+    pinned: bool,
 }
 
 #[derive(Deserialize)]
@@ -445,6 +447,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                 withheld,
                 break_glass,
                 approval: inner.approval,
+                pinned: inner.pinned,
             },
         );
     }

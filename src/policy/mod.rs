@@ -293,6 +293,10 @@ pub struct Category {
     /// Whether its key is granted only by an explicit decision of a holder or
     /// of the recovery key (`coffre staff approve`), never automatically.
     pub approval: bool,
+    /// What every carer must see first (allergies, care protocols): its
+    /// fields are shown at the top of a dossier, above every note, and of
+    /// the break-the-glass view, to whoever may read them.
+    pub pinned: bool,
     /// French and English labels (not in the JSON output, kept as it was).
     #[serde(skip)]
     pub labels: Labels,

@@ -9,11 +9,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
+use coffre::policy::Capability;
 use coffre::{tr, Error, NewStaff};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::pages::{render, Choice, StaffPage, StaffRow, TeamPage, L};
+use super::pages::{render, Choice, ConfirmPage, StaffPage, StaffRow, TeamPage, L};
 use super::routes::{check_post, error_page, nav, on_staff, see_other, staff};
 use super::App;
 
@@ -115,6 +116,7 @@ async fn staff_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> R
             l: L(l),
             nav: nav(app, &h),
             csrf: h.csrf.clone(),
+            manage: policy.has(&h.profession, Capability::ManageStaff),
             rows: list
                 .iter()
                 .map(|m| StaffRow {
@@ -219,6 +221,56 @@ pub struct MemberForm {
     csrf: String,
     #[serde(default)]
     profession: String,
+    /// `oui` once the member confirmed an action that cannot be undone.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `GET /personnel/{id}/revoquer`: what a revocation does, named, before it
+/// is done (it cannot be undone). Other actions have no page of their own.
+pub async fn staff_act_page(
+    State(app): S,
+    headers: HeaderMap,
+    Path((id, action)): Path<(String, String)>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if action != "revoquer" {
+        return see_other("/personnel");
+    }
+    let got = on_staff(&h, |s| s.list_staff()).await;
+    let l = app.lang;
+    let list = match got {
+        Ok(list) => list,
+        Err(e) => return error_page(&app, nav(&app, &h), &e),
+    };
+    let Some(m) = list.iter().find(|m| m.id == id && m.status == "active") else {
+        return see_other("/personnel");
+    };
+    let profession = app.vault.policy().profession_label(&m.profession, l);
+    render(&ConfirmPage {
+        l: L(l),
+        nav: nav(&app, &h),
+        csrf: h.csrf.clone(),
+        title: tr!("web-revoke-title"),
+        lead: tr!(
+            "web-revoke-lead",
+            name = m.name.clone(),
+            id = m.id.clone(),
+            profession = profession
+        ),
+        consequences: vec![
+            tr!("web-revoke-no-login", name = m.name.clone()),
+            tr!("web-revoke-keys"),
+            tr!("web-revoke-trail"),
+            tr!("web-revoke-final"),
+        ],
+        action: format!("/personnel/{id}/revoquer"),
+        confirm_label: tr!("web-revoke-confirm", name = m.name.clone()),
+        cancel_href: "/personnel".to_string(),
+    })
 }
 
 /// `POST /personnel/{id}/{action}`: `approuver`, `refuser`, `revoquer`,
@@ -246,6 +298,8 @@ pub async fn staff_act(
         "refuser" => on_staff(&h, move |s| s.refuse_approval(&m))
             .await
             .map(|()| tr!("cli-approval-refused", id = id.clone())),
+        // Only from the confirmation page, which names what will happen.
+        "revoquer" if f.confirm != "oui" => return see_other(&format!("/personnel/{id}/revoquer")),
         "revoquer" => on_staff(&h, move |s| s.revoke_staff(&m, None))
             .await
             .map(|_| tr!("cli-revoked", id = id.clone())),

@@ -320,7 +320,10 @@ fn router(app: Arc<App>) -> Router {
             "/personnel",
             get(manage::staff_list).post(manage::staff_add),
         )
-        .route("/personnel/{id}/{action}", post(manage::staff_act))
+        .route(
+            "/personnel/{id}/{action}",
+            get(manage::staff_act_page).post(manage::staff_act),
+        )
         .route("/notes/{id}/amend", get(r::amend_form).post(r::amend))
         .route("/notes/{id}/versions", get(r::versions))
         .route("/moi", get(r::moi))

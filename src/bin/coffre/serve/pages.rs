@@ -32,6 +32,9 @@ pub struct Nav {
     pub csrf: String,
     /// A staff member (the dossier list), not the person.
     pub staff: bool,
+    /// Their profession reads the audit log or its reports (the DPO's
+    /// workspace is offered to them only).
+    pub audit: bool,
 }
 
 /// Renders a page (a template that fails to render is a server error, told
@@ -48,6 +51,7 @@ pub fn render<T: Template>(t: &T) -> Response {
 }
 
 /// A field shown with its value.
+#[derive(Clone)]
 pub struct FieldCard {
     pub name: String,
     pub label: String,
@@ -83,6 +87,18 @@ pub struct EntryCard {
     pub fields: Vec<FieldCard>,
     pub withheld: Vec<WithheldCard>,
     pub amendable: bool,
+}
+
+/// A field of a pinned category (an allergy, a care protocol), shown at the
+/// top of the dossier with the note it comes from.
+pub struct AlertCard {
+    /// The field, as in its note.
+    pub field: FieldCard,
+    /// The note's id (its anchor on the page).
+    pub entry: String,
+    pub kind_label: String,
+    pub created: String,
+    pub author: String,
 }
 
 /// One line of an access history.
@@ -156,6 +172,9 @@ pub struct DossierPage {
     pub nav: Option<Nav>,
     pub id: String,
     pub who: String,
+    /// The readable fields of pinned categories (care alerts), newest first,
+    /// shown above every note.
+    pub alerts: Vec<AlertCard>,
     pub break_glass: bool,
     pub break_glass_banner: String,
     pub entries: Vec<EntryCard>,
@@ -302,6 +321,9 @@ pub struct StaffPage {
     pub l: L,
     pub nav: Option<Nav>,
     pub csrf: String,
+    /// The member's profession manages staff: the forms that add, change
+    /// and revoke members are shown.
+    pub manage: bool,
     pub rows: Vec<StaffRow>,
     pub professions: Vec<Choice>,
     pub rotations: Vec<String>,
@@ -317,4 +339,23 @@ pub struct TeamPage {
     pub dossier: String,
     pub members: Vec<Choice>,
     pub notice: Option<String>,
+}
+
+/// A confirmation asked before an action that cannot be undone: what will
+/// happen, named, then one form that does it and a way back.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub title: String,
+    /// What will be done, to whom (one sentence).
+    pub lead: String,
+    /// What follows from it, one item each.
+    pub consequences: Vec<String>,
+    /// Where the confirming form posts.
+    pub action: String,
+    pub confirm_label: String,
+    pub cancel_href: String,
 }

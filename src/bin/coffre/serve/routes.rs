@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use coffre::i18n::{self, Lang};
-use coffre::policy::Policy;
+use coffre::policy::{Capability, Policy};
 use coffre::views::{EntryView, FieldValue, Withheld};
 use coffre::web::forms;
 use coffre::{msg, tr, Error, PersonSession, Session};
@@ -44,11 +44,16 @@ pub(super) fn nav(app: &App, h: &Handle) -> Option<Nav> {
             .policy()
             .profession_label(&h.profession, lang(app))
     };
+    let policy = app.vault.policy();
+    let audit = [Capability::ReadAudit, Capability::AuditReports]
+        .into_iter()
+        .any(|c| policy.has(&h.profession, c));
     Some(Nav {
         user: h.user.clone(),
         role,
         csrf: h.csrf.clone(),
         staff: h.profession != "person",
+        audit,
     })
 }
 
@@ -642,6 +647,7 @@ async fn dossier_page(
         entries.sort_by(|a, b| b.created.cmp(&a.created));
         let mut names: BTreeMap<String, String> = BTreeMap::new();
         let mut cards = Vec::with_capacity(entries.len());
+        let mut alerts = Vec::new();
         for e in entries {
             let author = match names.get(&e.author) {
                 Some(n) => n.clone(),
@@ -651,7 +657,21 @@ async fn dossier_page(
                     n
                 }
             };
-            cards.push(entry_card(policy, l, e, author, Some(&profession)));
+            let card = entry_card(policy, l, e, author, Some(&profession));
+            // Care alerts first: every readable field of a pinned category,
+            // however far down the dossier its note is.
+            for f in &card.fields {
+                if policy.categories.get(&f.category).is_some_and(|c| c.pinned) {
+                    alerts.push(AlertCard {
+                        field: f.clone(),
+                        entry: card.id.clone(),
+                        kind_label: card.kind_label.clone(),
+                        created: card.created.clone(),
+                        author: card.author.clone(),
+                    });
+                }
+            }
+            cards.push(card);
         }
         let who = match (&view.name, &view.birthdate) {
             (Some(n), Some(b)) => tr!("web-dossier-who", name = n.clone(), birthdate = b.clone()),
@@ -669,10 +689,17 @@ async fn dossier_page(
                 l,
             )
         };
-        Ok((view.id.clone(), who, view.break_glass, cards, damaged))
+        Ok((
+            view.id.clone(),
+            who,
+            view.break_glass,
+            cards,
+            alerts,
+            damaged,
+        ))
     })
     .await?;
-    let (id, who, break_glass, entries, damaged) = page;
+    let (id, who, break_glass, entries, alerts, damaged) = page;
     let policy = app.vault.policy();
     Ok(render(&DossierPage {
         l: L(l),
@@ -683,6 +710,7 @@ async fn dossier_page(
         ),
         id,
         who,
+        alerts,
         break_glass,
         entries,
         damaged,
@@ -811,10 +839,13 @@ fn note_form_page(
             label: k.label,
         })
         .collect();
-    let kind = if kind.is_empty() {
-        kinds.first().map(|k| k.id.clone()).unwrap_or_default()
-    } else {
-        kind.to_string()
+    // No kind is taken for granted: until one is chosen, the page offers the
+    // choice and no form that could save a note (a form beside a list of
+    // kinds saved the first kind when another was picked but not confirmed).
+    // A profession that writes one kind only has nothing to choose.
+    let kind = match (kind.is_empty(), kinds.as_slice()) {
+        (true, [only]) => only.id.clone(),
+        _ => kind.to_string(),
     };
     let fields = forms::kind_fields(policy, &kind, &h.profession, l)
         .map(|fs| {

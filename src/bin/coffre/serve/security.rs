@@ -210,28 +210,40 @@ pub fn login_token(app: &App, nonce: &str) -> String {
     hex::encode(tag.as_ref())
 }
 
-/// Attempts allowed at once, then one more per [`REFILL_SECS`].
+/// Attempts allowed at once from one client for one account, then one more
+/// per [`REFILL_SECS`].
 pub const BURST: f64 = 5.0;
-/// Seconds for one more attempt.
+/// Attempts allowed at once for one account, whatever the client (guesses
+/// spread over many addresses).
+pub const ACCOUNT_BURST: f64 = 20.0;
+/// Attempts allowed at once from one client, whatever the account (one host
+/// trying many accounts). A shared workstation's team stays well under it.
+pub const CLIENT_BURST: f64 = 50.0;
+/// Seconds for one more attempt, in each bucket.
 pub const REFILL_SECS: f64 = 60.0;
 
-/// Login attempts per account and per client address: a token bucket each
-/// (five attempts, then one per minute). An attempt takes a token from both
-/// before the passphrase is checked, so attempts sent at once cannot all pass
-/// the check together; a successful login gives its tokens back. IPv6
-/// addresses count by their /64 (what one host usually holds). Kept in memory
-/// only.
+/// Login attempts in token buckets that refill one attempt a minute: per
+/// account *and* client (five at once), per account (twenty, whatever the
+/// client) and per client (fifty, whatever the account). One person's
+/// mistakes on a shared workstation hold their own account there, not a
+/// colleague's; guessing one account from many addresses, or many accounts
+/// from one, is held by the wider buckets. An attempt takes a token from all
+/// three before the passphrase is checked, so attempts sent at once cannot
+/// all pass the check together; a successful login gives its tokens back.
+/// IPv6 addresses count by their /64 (what one host usually holds). Kept in
+/// memory only.
 #[derive(Default)]
 pub struct Throttle {
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
 impl Throttle {
-    fn level(b: &(f64, Instant)) -> f64 {
-        (b.0 + b.1.elapsed().as_secs_f64() / REFILL_SECS).min(BURST)
+    fn level(b: &(f64, Instant), burst: f64) -> f64 {
+        (b.0 + b.1.elapsed().as_secs_f64() / REFILL_SECS).min(burst)
     }
 
-    fn keys(user: &str, ip: IpAddr) -> [String; 2] {
+    /// The buckets an attempt draws on: (key, burst).
+    fn keys(user: &str, ip: IpAddr) -> [(String, f64); 3] {
         let addr = match ip {
             IpAddr::V4(v4) => v4.to_string(),
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -242,7 +254,11 @@ impl Throttle {
                 }
             },
         };
-        [format!("u:{user}"), format!("a:{addr}")]
+        [
+            (format!("p:{addr}\0{user}"), BURST),
+            (format!("u:{user}"), ACCOUNT_BURST),
+            (format!("a:{addr}"), CLIENT_BURST),
+        ]
     }
 
     /// Takes one attempt from both the account `user` and the address `ip`;
@@ -252,19 +268,19 @@ impl Throttle {
             return false;
         };
         if b.len() > 100_000 {
-            // A flood of invented names: forget the full buckets first.
-            b.retain(|_, x| Self::level(x) < BURST);
+            // A flood of invented names: forget the buckets nearly full first.
+            b.retain(|_, x| Self::level(x, CLIENT_BURST) < BURST - 1.0);
         }
         let keys = Self::keys(user, ip);
         let levels: Vec<f64> = keys
             .iter()
-            .map(|k| b.get(k).map_or(BURST, Self::level))
+            .map(|(k, burst)| b.get(k).map_or(*burst, |x| Self::level(x, *burst)))
             .collect();
         if levels.iter().any(|l| *l < 1.0) {
             return false;
         }
         let now = Instant::now();
-        for (k, level) in keys.into_iter().zip(levels) {
+        for ((k, _), level) in keys.into_iter().zip(levels) {
             b.insert(k, (level - 1.0, now));
         }
         true
@@ -276,9 +292,9 @@ impl Throttle {
             return;
         };
         let now = Instant::now();
-        for k in Self::keys(user, ip) {
+        for (k, burst) in Self::keys(user, ip) {
             if let Some(x) = b.get(&k).copied() {
-                b.insert(k, ((Self::level(&x) + 1.0).min(BURST), now));
+                b.insert(k, ((Self::level(&x, burst) + 1.0).min(burst), now));
             }
         }
     }
@@ -363,7 +379,7 @@ mod tests {
     }
 
     #[test]
-    fn five_attempts_then_one_a_minute_per_account_and_address() {
+    fn five_attempts_per_account_and_client_and_wider_buckets_beyond() {
         let t = Throttle::default();
         let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
         let other_ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
@@ -372,15 +388,34 @@ mod tests {
             assert!(t.take("a.user", ip));
         }
         assert!(!t.take("a.user", ip), "the sixth attempt waits");
+        // A colleague on the same workstation is not held by those mistakes.
+        assert!(t.take("b.user", ip), "another account from the same client");
+        // The same account from elsewhere, up to the account's own bucket.
+        for i in 0..15u8 {
+            let ip = if i < 5 {
+                other_ip
+            } else {
+                IpAddr::V4(Ipv4Addr::new(10, 0, 1, i))
+            };
+            assert!(t.take("a.user", ip), "attempt {i} from elsewhere");
+        }
+        let third = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 3));
         assert!(
-            !t.take("a.user", other_ip),
-            "per account, whatever the address"
+            !t.take("a.user", third),
+            "twenty attempts on one account, whatever the client"
         );
-        assert!(!t.take("b.user", ip), "per address, whatever the account");
-        assert!(t.take("b.user", other_ip));
-        // A success gives its attempt back.
-        t.succeeded("a.user", ip);
-        assert!(t.take("c.user", ip), "the address has one again");
+        // One client trying many accounts: fifty, then it waits.
+        let sprayer = IpAddr::V4(Ipv4Addr::new(10, 9, 9, 9));
+        for i in 0..50 {
+            assert!(t.take(&format!("user{i}"), sprayer), "attempt {i}");
+        }
+        assert!(!t.take("user99", sprayer), "fifty accounts from one client");
+        // A success gives its attempts back.
+        t.succeeded("b.user", ip);
+        for _ in 0..5 {
+            assert!(t.take("b.user", ip));
+        }
+        assert!(!t.take("b.user", ip));
     }
 
     #[test]
@@ -405,11 +440,11 @@ mod tests {
         let t = Throttle::default();
         for i in 0..5u16 {
             let ip: IpAddr = format!("2001:db8:1:2::{i:x}").parse().unwrap();
-            assert!(t.take(&format!("user{i}"), ip));
+            assert!(t.take("user", ip));
         }
         let same_64: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
-        assert!(!t.take("user9", same_64), "another address of the same /64");
+        assert!(!t.take("user", same_64), "another address of the same /64");
         let other_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert!(t.take("user9", other_64));
+        assert!(t.take("user", other_64));
     }
 }
