@@ -724,6 +724,43 @@ fn the_web_application_in_a_real_browser() {
     let dir = login(&b, &server, "dir.martin", v.pass("dir.martin"));
     goto(&dir, &format!("{}/dossiers/{dossier}", server.url));
     assert!(dir.find_element("#break-glass-banner").is_err());
+    // Found by a search: the result names no one outside the team, and the
+    // break-glass form says which file it opens (its number and the words
+    // searched, which stay in the box and never reach the address).
+    goto(&dir, &format!("{}/dossiers", server.url));
+    set(&dir, "#q", &person_name);
+    click(&dir, "form.search button[type=submit]");
+    assert_eq!(
+        eval(&dir, "document.querySelector('#q').value"),
+        person_name.as_str(),
+        "the search keeps its words"
+    );
+    assert!(!dir.get_url().contains(&person_name));
+    click(
+        &dir,
+        &format!("form[action='/dossiers/{dossier}/bris-de-glace/demande'] button"),
+    );
+    let names = eval(
+        &dir,
+        "document.querySelector('#break-glass-names').textContent",
+    );
+    let names = names.as_str().unwrap_or("");
+    assert!(
+        names.contains(&dossier) && names.contains(&person_name),
+        "the form names the file: {names}"
+    );
+    assert!(!dir.get_url().contains(&person_name));
+    // A search that finds nothing says so, with the words searched.
+    let nobody = marker("Personne");
+    goto(&dir, &format!("{}/dossiers", server.url));
+    set(&dir, "#q", &nobody);
+    click(&dir, "form.search button[type=submit]");
+    assert!(
+        text(&dir).contains(&format!("Aucun dossier pour « {nobody} »")),
+        "{}",
+        text(&dir)
+    );
+    goto(&dir, &format!("{}/dossiers/{dossier}", server.url));
     click(
         &dir,
         &format!("a[href='/dossiers/{dossier}/bris-de-glace']"),

@@ -311,6 +311,10 @@ fn router(app: Arc<App>) -> Router {
             "/dossiers/{id}/bris-de-glace",
             get(r::break_glass_form).post(r::break_glass),
         )
+        .route(
+            "/dossiers/{id}/bris-de-glace/demande",
+            post(r::break_glass_ask),
+        )
         .route("/dossiers/{id}/pourquoi", get(r::explain))
         .route(
             "/dossiers/{id}/equipe",

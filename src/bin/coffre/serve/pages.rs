@@ -162,7 +162,15 @@ pub struct DossiersPage {
     pub nav: Option<Nav>,
     pub csrf: String,
     pub searched: bool,
+    /// The words searched, kept in the box (never in an address).
+    pub query: String,
     pub rows: Vec<DossierRow>,
+}
+
+impl Drop for DossiersPage {
+    fn drop(&mut self) {
+        self.query.zeroize();
+    }
 }
 
 #[derive(Template)]
@@ -212,8 +220,20 @@ pub struct BreakGlassPage {
     pub nav: Option<Nav>,
     pub csrf: String,
     pub dossier: String,
+    /// Which file this is, as far as the member may know before opening it:
+    /// its number, and the words of the search that found it.
+    pub names: String,
+    /// The words of that search, carried in the form (never in an address).
+    pub query: String,
     pub lead: String,
     pub error: Option<String>,
+}
+
+impl Drop for BreakGlassPage {
+    fn drop(&mut self) {
+        self.names.zeroize();
+        self.query.zeroize();
+    }
 }
 
 pub struct ExplainRow {

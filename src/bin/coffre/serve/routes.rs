@@ -586,6 +586,7 @@ pub async fn dossiers(State(app): S, headers: HeaderMap) -> Response {
             nav: nav(&app, &h),
             csrf: h.csrf.clone(),
             searched: false,
+            query: String::new(),
             rows: dossier_rows(&list),
         }),
         Err(e) => error_page(&app, nav(&app, &h), &e),
@@ -611,6 +612,7 @@ pub async fn search(State(app): S, headers: HeaderMap, Form(f): Form<SearchForm>
         return r;
     }
     let q = Zeroizing::new(f.q);
+    let shown = Zeroizing::new(q.trim().to_string());
     let found = on_staff(&h, move |s| {
         if q.trim().is_empty() {
             s.list_dossiers()
@@ -625,6 +627,7 @@ pub async fn search(State(app): S, headers: HeaderMap, Form(f): Form<SearchForm>
             nav: nav(&app, &h),
             csrf: h.csrf.clone(),
             searched: true,
+            query: shown.to_string(),
             rows: dossier_rows(&list),
         }),
         Err(e) => error_page(&app, nav(&app, &h), &e),
@@ -758,17 +761,63 @@ pub async fn break_glass_form(
         Ok(h) => h,
         Err(r) => return r,
     };
-    render(&BreakGlassPage {
-        l: l(&app),
-        nav: nav(&app, &h),
+    render(&break_glass_page(&app, &h, id, "", None))
+}
+
+/// The break-glass form of dossier `id`, naming it as far as the member may
+/// know before opening it: its number and, when a search led there, the
+/// words searched. The name itself is shown once the file is open (the
+/// dossier's heading), for the member to check it is the right person.
+fn break_glass_page(
+    app: &App,
+    h: &Handle,
+    id: String,
+    query: &str,
+    error: Option<String>,
+) -> BreakGlassPage {
+    let query = query.trim().to_string();
+    let names = if query.is_empty() {
+        tr!("web-break-glass-names", id = id.clone())
+    } else {
+        tr!(
+            "web-break-glass-names-found",
+            id = id.clone(),
+            query = query.clone()
+        )
+    };
+    BreakGlassPage {
+        l: l(app),
+        nav: nav(app, h),
         csrf: h.csrf.clone(),
         lead: tr!(
             "web-break-glass-lead",
             hours = u64::from(app.vault.policy().rules.break_glass_hours)
         ),
         dossier: id,
-        error: None,
-    })
+        names,
+        query,
+        error,
+    }
+}
+
+/// `POST /dossiers/{id}/bris-de-glace/demande`: the break-glass form, from a
+/// search's result (the words searched come in the form's body, never in
+/// an address).
+pub async fn break_glass_ask(
+    State(app): S,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<SearchForm>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let q = Zeroizing::new(f.q);
+    render(&break_glass_page(&app, &h, id, &q, None))
 }
 
 /// The break-glass form.
@@ -778,6 +827,9 @@ pub struct BreakGlassForm {
     csrf: String,
     #[serde(default)]
     justification: String,
+    /// The words of the search that led here, if any.
+    #[serde(default)]
+    q: String,
 }
 
 /// `POST /dossiers/{id}/bris-de-glace`: opens the window (the library checks
@@ -786,7 +838,7 @@ pub async fn break_glass(
     State(app): S,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<BreakGlassForm>,
+    Form(mut f): Form<BreakGlassForm>,
 ) -> Response {
     let h = match staff(&app, &headers) {
         Ok(h) => h,
@@ -799,17 +851,9 @@ pub async fn break_glass(
     match dossier_page(&app, &h, id.clone(), Some(j)).await {
         Ok(r) => r,
         Err(e) if e.exit_code() == 2 => {
-            let page = BreakGlassPage {
-                l: l(&app),
-                nav: nav(&app, &h),
-                csrf: h.csrf.clone(),
-                lead: tr!(
-                    "web-break-glass-lead",
-                    hours = u64::from(app.vault.policy().rules.break_glass_hours)
-                ),
-                dossier: id,
-                error: Some(i18n::render_error(&e, lang(&app))),
-            };
+            let q = Zeroizing::new(std::mem::take(&mut f.q));
+            let msg = i18n::render_error(&e, lang(&app));
+            let page = break_glass_page(&app, &h, id, &q, Some(msg));
             (StatusCode::BAD_REQUEST, render(&page)).into_response()
         }
         Err(e) => error_page(&app, nav(&app, &h), &e),
