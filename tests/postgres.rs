@@ -819,6 +819,27 @@ fn the_audit_index_is_checked_against_the_log() {
     assert!(r.stderr.contains(&format!("ax/d/{d}")), "{}", r.stderr);
 }
 
+/// A member's index entries moved by a DBA under another kind letter
+/// (`ax/a/dr.leroy/…` → `ax/b/dr.leroy/…`): their reads vanish from the trail
+/// read through the index, as if deleted, and `audit verify` names them.
+#[test]
+fn an_actors_index_moved_to_another_kind_is_named_by_verify() {
+    let _one = serial();
+    let (mut v, _, _, _) = setup();
+    v.add_staff("dpo.lambert", "Hélène Lambert", "dpo", true);
+    let name = db(&v).to_string();
+    let before = v.audit_log("dpo.lambert", &["--actor", "dr.leroy"]).len();
+    pg::psql(
+        &name,
+        "UPDATE coffre.records SET key = overlay(key placing 'b'::bytea from 4 for 1) \
+         WHERE key >= 'ax/a/dr.leroy/'::bytea AND key < 'ax/a/dr.leroy0'::bytea",
+    );
+    assert!(v.audit_log("dpo.lambert", &["--actor", "dr.leroy"]).len() < before);
+    let r = v.verify();
+    r.expect_code(5, "verify with an actor's index moved");
+    assert!(r.stderr.contains("ax/"), "{}", r.stderr);
+}
+
 /// The same check on a folder vault: an index entry deleted from the store.
 #[test]
 fn a_folder_vaults_audit_index_is_checked_too() {

@@ -532,6 +532,97 @@ mod tests {
         assert!(check(line(&m, NONCE).as_bytes()).is_ok(), "{m}");
     }
 
+    /// The string reader as it was before the run of ordinary bytes was
+    /// skipped at once: byte by byte. Returns the text and where it ends.
+    fn string_byte_by_byte(b: &[u8]) -> std::result::Result<(&[u8], usize), Flaw> {
+        if b.first() != Some(&b'"') {
+            return Err(Flaw::Members);
+        }
+        let mut j = 1;
+        loop {
+            match b.get(j) {
+                None => return Err(Flaw::Text),
+                Some(b'"') => break,
+                Some(b'\\') => match b.get(j + 1) {
+                    Some(b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't') => j += 2,
+                    Some(b'u') => {
+                        let hex = b.get(j + 2..j + 6).ok_or(Flaw::Text)?;
+                        let ok = hex[..2] == *b"00"
+                            && hex[2..].iter().all(|b| is_lower_hex(*b))
+                            && hex[2] <= b'1';
+                        let short = matches!(&hex[2..], b"08" | b"09" | b"0a" | b"0c" | b"0d");
+                        if !ok || short {
+                            return Err(Flaw::Text);
+                        }
+                        j += 6;
+                    }
+                    _ => return Err(Flaw::Text),
+                },
+                Some(c) if *c < 0x20 => return Err(Flaw::Text),
+                Some(_) => j += 1,
+            }
+        }
+        Ok((&b[1..j], j + 1))
+    }
+
+    /// The fast paths (a run of ordinary bytes skipped at once, 64 hex
+    /// digits decoded by hand) accept and reject exactly what the canonical
+    /// form's rules, applied byte by byte, do: over many strings made of the
+    /// bytes that matter (quotes, backslashes, escape letters, hex digits of
+    /// both cases, control characters, DEL, UTF-8 bytes).
+    #[test]
+    fn the_fast_paths_read_as_the_rules_do() {
+        const BYTES: &[u8] = b"\"\\\\ubfnrt0123789aAfF/ x\x00\x01\x08\x1f\x7f\xc3\xa9\xe2\x80\xa8";
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for _ in 0..200_000 {
+            let len = (next() % 24) as usize;
+            let mut b = vec![b'"'];
+            for _ in 0..len {
+                let r = next();
+                b.push(if r % 8 == 0 {
+                    (r >> 8) as u8
+                } else {
+                    BYTES[(r >> 8) as usize % BYTES.len()]
+                });
+            }
+            let mut c = Cursor { b: &b, i: 0 };
+            let fast = c.string().map(|t| (t, c.i));
+            assert_eq!(
+                fast,
+                string_byte_by_byte(&b),
+                "{:?}",
+                String::from_utf8_lossy(&b)
+            );
+        }
+        const HEX: &[u8] = b"0123456789abcdefABCDEFgz\"\\";
+        for _ in 0..50_000 {
+            let digits: Vec<u8> = (0..64)
+                .map(|_| {
+                    let r = next();
+                    if r % 64 == 0 {
+                        HEX[(r >> 8) as usize % HEX.len()]
+                    } else {
+                        HEX[(r >> 8) as usize % 16]
+                    }
+                })
+                .collect();
+            let mut reference = [0u8; 32];
+            let reference = (digits.iter().all(|b| is_lower_hex(*b))
+                && hex::decode_to_slice(&digits, &mut reference).is_ok())
+            .then_some(reference);
+            assert_eq!(lower_hex_32(&digits), reference);
+        }
+        for bad in [&[b'0'; 63][..], &[b'0'; 65][..], b""] {
+            assert_eq!(lower_hex_32(bad), None);
+        }
+    }
+
     #[test]
     fn the_actor_and_dossier_are_found_where_they_are_written() {
         let middle = OK_MIDDLE.replace("\"actor\":\"a\"", "\"actor\":\"edu.1\"");

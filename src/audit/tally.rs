@@ -200,6 +200,72 @@ mod tests {
         assert!(err.contains("ax/d/0123456789abcdef/"), "{err}");
     }
 
+    /// The actor and dossier as the line's bytes give them (escapes left
+    /// in) count exactly where their decoded values did when each line was
+    /// parsed (the earlier tally): an escape never makes an identifier, and
+    /// two values never count as one.
+    #[test]
+    fn escaped_actors_and_dossiers_count_as_their_values_did() {
+        let long = "a".repeat(64);
+        let longer = "a".repeat(65);
+        let values = [
+            "edu.1",
+            "edu.1\"",
+            "\"edu.1",
+            "edu\\.1",
+            "edu.1\\",
+            "a\u{1}",
+            "a\nb",
+            "a\tb",
+            "\u{7f}a",
+            "\u{e9}.1",
+            "EDU.1",
+            "edu.1 ",
+            "",
+            "d-1\u{0}",
+            "a\u{1f}",
+            &long,
+            &longer,
+            "a/b",
+            "\\u0061",
+            "a\u{2028}",
+            "d-1",
+            "person.d-1",
+            ".a",
+            "-a",
+        ];
+        let inner = |v: &str| {
+            let q = serde_json::to_string(v).unwrap();
+            q[1..q.len() - 1].to_string()
+        };
+        let key = [3u8; 16];
+        let (mut spans, mut decoded) = (Tally::new(&key), Tally::new(&key));
+        let mut seq = 0u64;
+        for actor in values {
+            for dossier in values.iter().map(Some).chain([None]) {
+                seq += 1;
+                let offset = seq * 1000;
+                let l = line(seq, &inner(actor), dossier.map(|d| inner(d)).as_deref());
+                let shape = super::super::line::check(&l)
+                    .unwrap_or_else(|f| panic!("{f:?}: {}", String::from_utf8_lossy(&l)));
+                spans.add_line(&l, &shape, offset);
+                let e = crate::audit::AuditEntry::from_line(&l, "entry").unwrap();
+                assert_eq!(e.actor, actor);
+                assert_eq!(e.dossier.as_deref(), dossier.copied());
+                if let Some(d) = &e.dossier {
+                    if layout::check_id("dossier", d).is_ok() {
+                        decoded.add('d', d, e.seq, offset);
+                    }
+                }
+                if layout::check_id("staff", &e.actor).is_ok() {
+                    decoded.add('a', &e.actor, e.seq, offset);
+                }
+            }
+        }
+        spans.compare(&decoded).expect("the same tally");
+        decoded.compare(&spans).expect("the same tally");
+    }
+
     #[test]
     fn tallies_merged_from_parts_equal_one_tally() {
         let key = [9u8; 16];

@@ -907,6 +907,133 @@ mod tests {
         assert!(err.contains("do not match the root signed"), "{err}");
     }
 
+    /// A format-2 line `seq` after `prev`, naming `actor` and `dossier`,
+    /// padded through its detail to `len` bytes (without its newline).
+    fn padded_line(seq: u64, prev: &Hash, actor: &str, dossier: &str, len: usize) -> Vec<u8> {
+        let make = |detail: &str| {
+            format!(
+                "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-01T00:00:00Z\",\"actor\":\"{actor}\",\"profession\":\"p\",\"action\":\"dossier.read\",\"dossier\":\"{dossier}\",\"entry\":null,\"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":\"{detail}\",\"justification\":null,\"nonce\":\"{}\"}}",
+                hex::encode(prev),
+                "1".repeat(32)
+            )
+        };
+        let bare = make("").len();
+        assert!(len >= bare, "{len} < {bare}");
+        make(&"x".repeat(len - bare)).into_bytes()
+    }
+
+    /// The tally counted on the verifying threads, chunk by chunk, against
+    /// the entries' true offsets: a line ending exactly at the first chunk's
+    /// end, a line of nearly the longest length straddling the second's, and
+    /// the end of counting on a line's first byte (that line not counted).
+    #[test]
+    fn the_tally_counts_each_line_at_its_offset_across_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.log");
+        let chunk = CHUNK as u64;
+        let actors = ["a0", "edu.1", "Not An Id", "dir"];
+        let dossiers = ["d-0", "d-1", "also not", "d-2", "d-3"];
+        let mut log: Vec<u8> = Vec::new();
+        // (seq, offset, actor, dossier) of every line.
+        let mut at: Vec<(u64, u64, &str, &str)> = Vec::new();
+        let mut tree = Tree::new();
+        let mut prev = genesis("v");
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let (mut exact, mut straddled) = (false, false);
+        let mut seq = 0u64;
+        while (log.len() as u64) < 2 * chunk + (1 << 20) {
+            seq += 1;
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let off = log.len() as u64;
+            let mut len = 400 + (rng % 2600) as usize;
+            if !exact && chunk - off < 4000 {
+                // Its newline is the first chunk's last byte.
+                len = (chunk - off - 1) as usize;
+                exact = true;
+            } else if !straddled && 2 * chunk - off < 4000 {
+                len = MAX_LINE - 2;
+                straddled = true;
+            }
+            let (actor, dossier) = (actors[(seq % 4) as usize], dossiers[(seq % 5) as usize]);
+            let line = padded_line(seq, &prev, actor, dossier, len);
+            assert_eq!(line.len(), len);
+            prev = crate::audit::merkle::leaf_hash(&line);
+            tree.push(prev);
+            log.extend_from_slice(&line);
+            log.push(b'\n');
+            at.push((seq, off, actor, dossier));
+        }
+        assert!(exact && straddled);
+        assert_eq!(log[CHUNK - 1], b'\n');
+        let big = at
+            .iter()
+            .find(|a| a.1 < 2 * chunk && a.1 + 60_000 > 2 * chunk);
+        assert!(big.is_some(), "a line straddles the second chunk's end");
+        std::fs::write(&path, &log).unwrap();
+        let medium = crate::store::medium::FileMedium::new(&path);
+        let origin = log_origin(&medium).unwrap().unwrap();
+        let key = SigningKey::derive(b"k", "v").unwrap();
+        let cps = vec![key.sign(&origin, seq, tree.root(), "a")];
+        let signers = HashMap::new();
+        let input = VerifyInput {
+            vault_id: "v",
+            checkpoints: &cps,
+            signers: &signers,
+            key_windows: None,
+            recorded: None,
+            since: None,
+        };
+        // The end of counting: the file's end, and the first byte of a line
+        // of the third chunk.
+        let third = at.iter().find(|a| a.1 > 2 * chunk + 1000).unwrap().1;
+        for end in [log.len() as u64, third] {
+            let tally_key = [5u8; 16];
+            let mut counted = Tally::new(&tally_key);
+            let mut seen = Vec::new();
+            let mut each = |seq: u64, line: &[u8], _: &Hash| {
+                seen.push((seq, line.len()));
+                Ok(())
+            };
+            let s = verify_log_with(
+                &medium,
+                &input,
+                Scan {
+                    each: Some(&mut each),
+                    tally: Some((&mut counted, end)),
+                    signatures_later: true,
+                },
+            )
+            .unwrap();
+            assert_eq!(s.entries, seq);
+            assert_eq!(seen.len() as u64, seq, "every line once, in order");
+            assert!(seen
+                .iter()
+                .enumerate()
+                .all(|(i, (n, _))| *n == i as u64 + 1));
+            let mut truth = Tally::new(&tally_key);
+            for (n, off, actor, dossier) in &at {
+                if *off >= end {
+                    continue;
+                }
+                if crate::store::layout::check_id("staff", actor).is_ok() {
+                    truth.add('a', actor, *n, *off);
+                }
+                if crate::store::layout::check_id("dossier", dossier).is_ok() {
+                    truth.add('d', dossier, *n, *off);
+                }
+            }
+            counted
+                .compare(&truth)
+                .expect("the tally of the true offsets");
+            // And the serial count the read-only verifier makes.
+            let mut serial = Tally::new(&tally_key);
+            crate::vault::audit_trail::index_check::add_log(&mut serial, &medium, end).unwrap();
+            serial.compare(&truth).expect("the serial tally");
+        }
+    }
+
     #[test]
     fn a_given_checkpoint_signed_by_an_unknown_key_is_refused() {
         let (dir, cps, signers) = build(20, &[10]);

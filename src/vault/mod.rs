@@ -745,8 +745,11 @@ impl Vault {
         let mut replay = crate::rights::replay::Verified::start(&self.meta.vault_id);
         let mut want = audit::tally::Tally::new(&audit_trail::index_check::fresh_key()?);
         let policy = &self.policy;
+        let mut replay_failed = false;
         let mut each = |_: u64, line: &[u8], leaf: &audit::merkle::Hash| {
-            replay.take_linked(policy, line, leaf, false)
+            let taken = replay.take_linked(policy, line, leaf, false);
+            replay_failed |= taken.is_err();
+            taken
         };
         let none = std::collections::HashMap::new();
         let mut input = audit::VerifyInput {
@@ -766,6 +769,17 @@ impl Vault {
                 signatures_later: true,
             },
         );
+        // A root that differs from the one a checkpoint signs (or a given
+        // checkpoint the log does not extend) is either entries rewritten or
+        // a checkpoint forged: a checkpoint whose own signature fails is the
+        // forgery, and is named, as when signatures were checked before the
+        // lines (and by `docs/verify_audit.py`), not the entries it covers.
+        let scanned = match scanned {
+            Err(Error::Integrity(m)) if !replay_failed => Err(self
+                .forged_checkpoint(&checkpoints, since, &replay)
+                .unwrap_or(Error::Integrity(m))),
+            other => other,
+        };
         let register = replay.register;
         // Signers are pinned by the log itself: keys introduced by signed
         // facts from the genesis on, never a key found in the store or a
@@ -794,6 +808,36 @@ impl Vault {
         // The index that histories and exports read through, against the lines.
         self.check_audit_index_against(&want)?;
         Ok(summary)
+    }
+
+    /// The first of `checkpoints` (then `since`) whose signature fails, as
+    /// the failure naming it: among those covering no more than the lines
+    /// `replay` took in (the register replayed that far holds every key
+    /// valid at those sizes: later facts only end windows after them, or
+    /// open windows beyond), all of them once it took in the whole log.
+    fn forged_checkpoint(
+        &self,
+        checkpoints: &[Checkpoint],
+        since: Option<&Checkpoint>,
+        replay: &crate::rights::replay::Verified,
+    ) -> Option<Error> {
+        let whole = self.audit_medium.len().ok() == Some(replay.offset);
+        let judged = |c: &Checkpoint| whole || c.size <= replay.size;
+        let covered = checkpoints.iter().take_while(|c| judged(c)).count();
+        let signers = replay.register.signer_keys();
+        let windows = replay.register.key_windows();
+        audit::check_checkpoints(
+            self.audit_medium.as_ref(),
+            &audit::VerifyInput {
+                vault_id: &self.meta.vault_id,
+                checkpoints: &checkpoints[..covered],
+                signers: &signers,
+                key_windows: Some(&windows),
+                recorded: None,
+                since: since.filter(|s| judged(s)),
+            },
+        )
+        .err()
     }
 
     /// The latest signed checkpoint, to keep off the machine, once the whole

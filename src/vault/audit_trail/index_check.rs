@@ -31,6 +31,18 @@ pub(crate) fn add_record(tally: &mut Tally, key: &[u8], value: &[u8]) -> Result<
     let (id, _) = rest.rsplit_once('/').ok_or_else(damaged)?;
     let mut pairs = Vec::new();
     crate::vault::index_pairs(key, value, &mut pairs)?;
+    // The log calls for dossiers' (`d`) and actors' (`a`) entries only: a
+    // record of another kind is one the log does not want, never an actor's
+    // (an actor's records moved under another letter are hidden from the
+    // actor's history as if deleted).
+    if kind != 'd' && kind != 'a' {
+        return Err(Error::Integrity(msg!(
+            "audit-index-disagrees-with-log",
+            record = format!("ax/{kind}/{id}/…"),
+            want = 0u64,
+            found = pairs.len() as u64
+        )));
+    }
     for (seq, offset) in pairs {
         tally.add(kind, id, seq, offset);
     }

@@ -58,6 +58,15 @@ pub(crate) fn restore_entries(path: &std::path::Path) -> Vec<crate::audit::Audit
         .collect()
 }
 
+/// The failures a restore can explain: today's log does not extend the given
+/// checkpoint. Any other (a line, a checkpoint, a fact, the vault's settings)
+/// is damage of its own, named as itself, restore or not.
+const DIVERGENCES: &[&str] = &[
+    "today-s-log-does-extend-given",
+    "log-entries-given-checkpoint-covers-entries",
+    "consistency-proof-between-given-checkpoint-today",
+];
+
 /// Explains a failed verification against `since` by a restore among
 /// `restores` (the log's `vault.restore` entries), if one explains it.
 pub(crate) fn restore_explanation(
@@ -65,6 +74,9 @@ pub(crate) fn restore_explanation(
     since: &crate::audit::Checkpoint,
     failure: &crate::error::Msg,
 ) -> Option<Error> {
+    if !DIVERGENCES.contains(&failure.kind()) {
+        return None;
+    }
     let (entry, created, n) = restores.into_iter().rev().find_map(|e| {
         let (created, n) = parse_restore_detail(e.detail.as_deref()?)?;
         // The restore entry follows the backup's entries directly.
