@@ -1170,3 +1170,52 @@ fn wait_retries_until_the_vault_is_released() {
     );
     assert!(took < Duration::from_secs(5), "waited too long: {took:?}");
 }
+
+/// A newcomer whose key is not handed over yet is told who can hand it over:
+/// the colleagues who hold it, by name and login; once one of them has run a
+/// command, the newcomer writes.
+#[test]
+fn a_pending_key_names_the_colleagues_who_can_hand_it_over() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("as.first", "Alice Premiere", "assistant-social", true);
+    // Added without the recovery key: the keys wait for a holder.
+    v.add_staff("as.new", "Nina Nouvelle", "assistant-social", false);
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    for m in ["as.first", "as.new"] {
+        v.team_add(&admin, &d, m);
+    }
+    let first = v.as_user(
+        "as.new",
+        &[
+            "entry",
+            "add",
+            &d,
+            "--kind",
+            "social",
+            "--field",
+            "text=note",
+        ],
+    );
+    first.expect_code(3, "a key not handed over yet");
+    assert!(
+        first.stderr.contains("Alice Premiere (as.first)"),
+        "the holder is named: {}",
+        first.stderr
+    );
+    v.as_user("as.first", &["dossier", "list"])
+        .expect_code(0, "the holder opens Coffre");
+    v.as_user(
+        "as.new",
+        &[
+            "entry",
+            "add",
+            &d,
+            "--kind",
+            "social",
+            "--field",
+            "text=note",
+        ],
+    )
+    .expect_code(0, "handed over");
+}

@@ -320,6 +320,7 @@ give-least-one-field-name-value = give at least one --field NAME=VALUE
 kind-field-fields = kind '{ $kind }' has no field '{ $name }' (fields: { $join })
 field-given-twice = field '{ $name }' is given twice
 key-category-granted-you-yet = the key of category '{ $cat }' has not been granted to you yet
+key-category-granted-you-yet-holders = the key of category '{ $cat }' has not been granted to you yet: it is handed over as soon as one of these colleagues opens Coffre: { $holders }
 cannot-create-erasure-key = cannot create an erasure key: { $reason }
 cannot-write-erasure-key = cannot write an erasure key: { $reason }
 erasure-key-dossier-damaged = the erasure key of dossier { $dossier } is damaged

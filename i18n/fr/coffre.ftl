@@ -322,6 +322,7 @@ give-least-one-field-name-value = indiquez au moins une rubrique --field NOM=VAL
 kind-field-fields = le type de note « { $kind } » n'a pas de rubrique « { $name } » (rubriques : { $join })
 field-given-twice = la rubrique « { $name } » est donnée deux fois
 key-category-granted-you-yet = la clé de la catégorie « { $cat } » ne vous a pas encore été remise
+key-category-granted-you-yet-holders = la clé de la catégorie « { $cat } » ne vous a pas encore été remise : elle vous est remise dès que l'un·e de ces collègues ouvre Coffre : { $holders }
 cannot-create-erasure-key = création d'une clé d'effacement impossible : { $reason }
 cannot-write-erasure-key = écriture d'une clé d'effacement impossible : { $reason }
 erasure-key-dossier-damaged = la clé d'effacement du dossier { $dossier } est abîmée

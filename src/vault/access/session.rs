@@ -396,6 +396,49 @@ impl<'v> Session<'v> {
         Ok(())
     }
 
+    /// Who can hand `key` over to this member, for a message saying where a
+    /// pending key comes from: the other active members the register lets
+    /// hold it, as "Name (login)" where the staff directory opens, else by
+    /// login; at most five, then how many more. Any of them delivers it at
+    /// their next command in Coffre (a restricted key also needs their
+    /// approval). Decides nothing.
+    pub(crate) fn holders_hint(&mut self, key: &crate::policy::VaultKey) -> String {
+        let me = self.me.id.clone();
+        let policy = &self.vault.policy;
+        let ids: Vec<String> = self
+            .vault
+            .with_register(|r| {
+                Ok(r.staff
+                    .keys()
+                    .filter(|id| **id != me && r.may_hold(policy, id, key))
+                    .cloned()
+                    .collect())
+            })
+            .unwrap_or_default();
+        let dir_key = self.directory_key().ok();
+        let mut named: Vec<String> = Vec::new();
+        for id in ids.iter().take(5) {
+            let name = dir_key.as_ref().and_then(|k| {
+                let rec = self.vault.staff_record(id).ok()??;
+                crate::vault::access::keys::open_staff_name(
+                    k,
+                    &self.vault.meta.vault_id,
+                    id,
+                    &rec.name_sealed,
+                )
+                .ok()
+            });
+            named.push(match name {
+                Some(n) => format!("{n} ({id})"),
+                None => id.clone(),
+            });
+        }
+        if ids.len() > 5 {
+            named.push(format!("+{}", ids.len() - 5));
+        }
+        named.join(", ")
+    }
+
     /// The data key of (`dossier`, `category`), for author-only categories that of
     /// `author`. With `create`, a missing key is made and put into `create`'s batch.
     pub(crate) fn data_key(

@@ -278,10 +278,17 @@ impl Session<'_> {
                             .categories([cat.as_str()])
                             .detail("key not granted yet"),
                     )?;
-                    return Err(Error::Pending(msg!(
-                        "key-category-granted-you-yet",
-                        cat = cat
-                    )));
+                    let holders =
+                        self.holders_hint(&crate::policy::VaultKey::Category(cat.clone()));
+                    return Err(Error::Pending(if holders.is_empty() {
+                        msg!("key-category-granted-you-yet", cat = cat)
+                    } else {
+                        msg!(
+                            "key-category-granted-you-yet-holders",
+                            cat = cat,
+                            holders = holders
+                        )
+                    }));
                 }
                 _ => {
                     return self.refuse(
