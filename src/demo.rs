@@ -24,6 +24,8 @@ use crate::{FieldInput, InitOptions, NewStaff, Vault};
 pub const DEMO_RECOVERY_KEY: &str = include_str!("../keys/demo-recovery-key.txt");
 /// The passphrase of every demo staff member.
 pub const DEMO_PASSPHRASE: &str = "demo-passphrase";
+/// The passphrase of the demo's person supported, for `/moi`.
+pub const DEMO_PERSON_PASSPHRASE: &str = "demo-person-passphrase";
 
 const STAFF: &[(&str, &str, &str)] = &[
     ("dr.leroy", "Dr Camille Leroy", "medecin"),
@@ -324,6 +326,16 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
             w(&mut out, &line);
         }
     }
+    // The person's own access (given by the director, who handles the
+    // person's rights), so that "Mon dossier" can be tried too.
+    {
+        let mut director = vault.unlock("d.bernard", &pass)?;
+        director.grant_person_access(
+            &dossier,
+            &SecretString::from(DEMO_PERSON_PASSPHRASE),
+            Some(&recovery),
+        )?;
+    }
     let summary = vault.verify_audit(None)?;
     w(
         &mut out,
@@ -346,6 +358,39 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
             dir = dir.display().to_string(),
             dossier = dossier.clone(),
             passphrase = DEMO_PASSPHRASE
+        ),
+    );
+    // Every login, for the browser (`coffre demo --serve`).
+    w(
+        &mut out,
+        &format!(
+            "\n{}",
+            tr_in!(l, "demo-logins", passphrase = DEMO_PASSPHRASE)
+        ),
+    );
+    let nurse = ("n.garcia", "Nora Garcia", "infirmier");
+    for (id, name, profession) in std::iter::once(&("d.bernard", "Dominique Bernard", "directeur"))
+        .chain(STAFF.iter())
+        .chain(std::iter::once(&nurse))
+    {
+        w(
+            &mut out,
+            &format!(
+                "  {id:<12} {name} — {}",
+                policy.profession_label(profession, l)
+            ),
+        );
+    }
+    w(
+        &mut out,
+        &format!(
+            "  {}",
+            tr_in!(
+                l,
+                "demo-person-login",
+                dossier = dossier.clone(),
+                passphrase = DEMO_PERSON_PASSPHRASE
+            )
         ),
     );
     Ok(out)

@@ -551,6 +551,24 @@ fn demo_builds_a_usable_vault() {
         "medical content withheld from the educator: {shown}"
     );
     assert!(!shown.to_string().contains("Epilepsy"));
+    // The person's own access works with the login the demo prints.
+    assert!(
+        r.stdout.contains(coffre::demo::DEMO_PERSON_PASSPHRASE) && r.stdout.contains(&id),
+        "the demo prints the person's login: {}",
+        r.stdout
+    );
+    let person = Opts {
+        pass: Some(coffre::demo::DEMO_PERSON_PASSPHRASE),
+        ..opts.clone()
+    };
+    run_coffre(&["access", "view", &id], &person).expect_code(0, "the person reads their file");
+    for (id, _, _) in [
+        ("d.bernard", "", ""),
+        ("dpo.lambert", "", ""),
+        ("n.garcia", "", ""),
+    ] {
+        assert!(r.stdout.contains(id), "the demo prints {id}'s login");
+    }
 }
 
 /// Who follows a person is itself something about that person: the care team
