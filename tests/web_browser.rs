@@ -425,6 +425,20 @@ fn the_web_application_in_a_real_browser() {
         cli_seen.insert(*id, seen_by_cli(&v, id, &dossier));
     }
 
+    // A long dossier, read page by page below.
+    let long = v.create_dossier("as.web", "Paginé Exemple", "2003-04-05");
+    let lines: String = (0..120)
+        .map(|i| {
+            format!(
+                "{{\"dossier\":\"{long}\",\"kind\":\"social\",\"fields\":{{\"text\":\"page-note-{i:03}\"}}}}\n"
+            )
+        })
+        .collect();
+    let import = v.root.path().join("long.jsonl");
+    std::fs::write(&import, lines).unwrap();
+    v.as_user("as.web", &["entry", "import", import.to_str().unwrap()])
+        .expect_code(0, "import 120 notes");
+    v.add_entry("as.web", &long, "financial", &["text=le seul budget"]);
     let mut server = Server::start(&v);
     let b = browser();
     let axe = axe_source();
@@ -487,6 +501,50 @@ fn the_web_application_in_a_real_browser() {
             "{id}: withheld fields are shown, not hidden"
         );
     }
+
+    // ---- a long dossier is read a page at a time, newest first, and filtered.
+    let social = login(&b, &server, "as.web", v.pass("as.web"));
+    goto(&social, &format!("{}/dossiers/{long}", server.url));
+    let mut seen_notes = BTreeSet::new();
+    for page in 1..=3 {
+        let count = eval(&social, "document.querySelectorAll('article.entry').length");
+        let expected = if page < 3 { 50 } else { 21 };
+        assert_eq!(count, expected, "page {page}: {}", text(&social));
+        let on_page = eval(
+            &social,
+            "[...document.querySelectorAll('article.entry')].map(a => a.textContent).join('\\n')",
+        );
+        for w in on_page.as_str().unwrap_or("").split_whitespace() {
+            if w.starts_with("page-note-") {
+                seen_notes.insert(w.to_string());
+            }
+        }
+        assert_eq!(
+            social.find_element("#newer").is_ok(),
+            page > 1,
+            "page {page}: a link to newer notes"
+        );
+        if page < 3 {
+            click(&social, "#older");
+        } else {
+            assert!(social.find_element("#older").is_err());
+        }
+    }
+    assert_eq!(seen_notes.len(), 120, "every note on one page or another");
+    check_accessibility(&social, &axe, "a page of a long dossier");
+    // Filtered by kind: the one financial note, and the summary says so.
+    goto(&social, &format!("{}/dossiers/{long}", server.url));
+    set(&social, "#f-kind", "financial");
+    click(&social, "form.filters button[type=submit]");
+    assert_eq!(
+        eval(&social, "document.querySelectorAll('article.entry').length"),
+        1
+    );
+    assert!(
+        text(&social).contains("filtrées parmi 121"),
+        "{}",
+        text(&social)
+    );
 
     // ---- an educator writes a note typed in the browser, with HTML in it.
     let typed = marker("Tape");

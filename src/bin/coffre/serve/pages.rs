@@ -89,6 +89,20 @@ pub struct EntryCard {
     pub amendable: bool,
 }
 
+/// The pages of a dossier's notes, newest first.
+pub struct Pager {
+    /// "Notes 1 to 50 of 2,000" (empty when none is shown).
+    pub summary: String,
+    /// The page of newer notes, if any.
+    pub newer: Option<String>,
+    /// The page of older notes, if any.
+    pub older: Option<String>,
+    /// The filters in force (ids; empty: all).
+    pub kind: String,
+    pub author: String,
+    pub filtered: bool,
+}
+
 /// A field of a pinned category (an allergy, a care protocol), shown at the
 /// top of the dossier with the note it comes from.
 pub struct AlertCard {
@@ -183,6 +197,12 @@ pub struct DossierPage {
     /// The readable fields of pinned categories (care alerts), newest first,
     /// shown above every note.
     pub alerts: Vec<AlertCard>,
+    /// Which page of notes this is, and the links to the others.
+    pub pager: Pager,
+    /// The kinds of note the dossier holds, for the filter.
+    pub kinds: Vec<Choice>,
+    /// The authors of its notes, for the filter.
+    pub authors: Vec<Choice>,
     pub break_glass: bool,
     pub break_glass_banner: String,
     pub entries: Vec<EntryCard>,

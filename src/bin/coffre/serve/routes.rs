@@ -2,7 +2,7 @@
 //! `spawn_blocking`: they do file I/O and fsync) and the result into a page;
 //! none decides who may read or write what, none writes an audit line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -640,6 +640,7 @@ async fn dossier_page(
     h: &Handle,
     id: String,
     justification: Option<String>,
+    paging: PageQuery,
 ) -> Result<Response, Error> {
     let l = lang(app);
     let profession = h.profession.clone();
@@ -648,10 +649,47 @@ async fn dossier_page(
         let view = s.show_dossier(&id, justification.as_deref())?;
         let mut entries: Vec<&EntryView> = view.entries.iter().collect();
         entries.sort_by(|a, b| b.created.cmp(&a.created));
+        // The choices of the filters: the kinds and authors this dossier holds.
+        let mut kinds: BTreeMap<String, String> = BTreeMap::new();
+        let mut authors: BTreeSet<String> = BTreeSet::new();
+        for e in &entries {
+            kinds
+                .entry(e.kind.clone())
+                .or_insert_with(|| policy.kind_label(&e.kind, l));
+            authors.insert(e.author.clone());
+        }
+        let all = entries.len();
         let mut names: BTreeMap<String, String> = BTreeMap::new();
-        let mut cards = Vec::with_capacity(entries.len());
+        let mut cards = Vec::with_capacity(PAGE_SIZE);
         let mut alerts = Vec::new();
+        let wanted = |e: &EntryView| {
+            paging
+                .kind
+                .as_deref()
+                .is_none_or(|k| k.is_empty() || e.kind == k)
+                && paging
+                    .author
+                    .as_deref()
+                    .is_none_or(|a| a.is_empty() || e.author == a)
+        };
+        let shown: usize = entries.iter().filter(|e| wanted(e)).count();
+        let pages = shown.div_ceil(PAGE_SIZE).max(1);
+        let page_no = paging.page.unwrap_or(1).clamp(1, pages);
+        let first = (page_no - 1) * PAGE_SIZE;
+        let mut position = 0usize;
         for e in entries {
+            // Alerts come from every note; cards from this page's only.
+            let on_page = wanted(e) && {
+                position += 1;
+                position > first && position <= first + PAGE_SIZE
+            };
+            let pinned = e
+                .fields
+                .values()
+                .any(|f| policy.categories.get(&f.category).is_some_and(|c| c.pinned));
+            if !on_page && !pinned {
+                continue;
+            }
             let author = match names.get(&e.author) {
                 Some(n) => n.clone(),
                 None => {
@@ -674,8 +712,34 @@ async fn dossier_page(
                     });
                 }
             }
-            cards.push(card);
+            if on_page {
+                cards.push(card);
+            }
         }
+        let author_choices: Vec<Choice> = authors
+            .into_iter()
+            .map(|a| Choice {
+                label: names
+                    .get(&a)
+                    .cloned()
+                    .unwrap_or_else(|| author_label(s, &a)),
+                id: a,
+            })
+            .collect();
+        let kind_choices: Vec<Choice> = kinds
+            .into_iter()
+            .map(|(id, label)| Choice { id, label })
+            .collect();
+        let pager = Pager::new(
+            &view.id,
+            &paging,
+            page_no,
+            pages,
+            first,
+            cards.len(),
+            shown,
+            all,
+        );
         let who = match (&view.name, &view.birthdate) {
             (Some(n), Some(b)) => tr!("web-dossier-who", name = n.clone(), birthdate = b.clone()),
             _ => tr!("cli-dossier-identity-withheld"),
@@ -699,10 +763,11 @@ async fn dossier_page(
             cards,
             alerts,
             damaged,
+            (pager, kind_choices, author_choices),
         ))
     })
     .await?;
-    let (id, who, break_glass, entries, alerts, damaged) = page;
+    let (id, who, break_glass, entries, alerts, damaged, (pager, kinds, authors)) = page;
     let policy = app.vault.policy();
     Ok(render(&DossierPage {
         l: L(l),
@@ -714,6 +779,9 @@ async fn dossier_page(
         id,
         who,
         alerts,
+        pager,
+        kinds,
+        authors,
         break_glass,
         entries,
         damaged,
@@ -721,13 +789,97 @@ async fn dossier_page(
     }))
 }
 
-/// `GET /dossiers/{id}`: the dossier, as the policy lets this member read it.
-pub async fn dossier(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
+/// Notes per page of a dossier.
+const PAGE_SIZE: usize = 50;
+
+/// `?page=&kind=&author=` of a dossier's page: which notes are shown, newest
+/// first. Ids only (a kind, a login, a number): never a name or a text.
+#[derive(Default, Deserialize)]
+pub struct PageQuery {
+    page: Option<usize>,
+    kind: Option<String>,
+    author: Option<String>,
+}
+
+impl Pager {
+    /// The links of a dossier's pages, keeping its filters.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        id: &str,
+        q: &PageQuery,
+        page: usize,
+        pages: usize,
+        first: usize,
+        on_page: usize,
+        shown: usize,
+        all: usize,
+    ) -> Pager {
+        let enc = |v: &str| form_urlencoded(v);
+        let mut filters = String::new();
+        if let Some(k) = q.kind.as_deref().filter(|k| !k.is_empty()) {
+            filters.push_str(&format!("&kind={}", enc(k)));
+        }
+        if let Some(a) = q.author.as_deref().filter(|a| !a.is_empty()) {
+            filters.push_str(&format!("&author={}", enc(a)));
+        }
+        let link = |n: usize| format!("/dossiers/{id}?page={n}{filters}");
+        let (from, to) = ((first + 1) as u64, (first + on_page) as u64);
+        let (shown_n, all_n) = (shown as u64, all as u64);
+        Pager {
+            summary: if shown == 0 {
+                String::new()
+            } else if shown == all {
+                tr!(
+                    "web-dossier-page-summary",
+                    from = from,
+                    to = to,
+                    shown = shown_n
+                )
+            } else {
+                tr!(
+                    "web-dossier-page-summary-filtered",
+                    from = from,
+                    to = to,
+                    shown = shown_n,
+                    all = all_n
+                )
+            },
+            newer: (page > 1).then(|| link(page - 1)),
+            older: (page < pages).then(|| link(page + 1)),
+            kind: q.kind.clone().unwrap_or_default(),
+            author: q.author.clone().unwrap_or_default(),
+            filtered: !filters.is_empty(),
+        }
+    }
+}
+
+/// `value` for a URL's query (RFC 3986 unreserved characters kept, the
+/// others `%XX`).
+fn form_urlencoded(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /dossiers/{id}`: the dossier, as the policy lets this member read it,
+/// a page of notes at a time.
+pub async fn dossier(
+    State(app): S,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(paging): Query<PageQuery>,
+) -> Response {
     let h = match staff(&app, &headers) {
         Ok(h) => h,
         Err(r) => return r,
     };
-    match dossier_page(&app, &h, id.clone(), None).await {
+    match dossier_page(&app, &h, id.clone(), None, paging).await {
         Ok(r) => r,
         Err(e) => {
             let mut resp = error_page(&app, nav(&app, &h), &e);
@@ -848,7 +1000,7 @@ pub async fn break_glass(
         return r;
     }
     let j = f.justification.replace("\r\n", "\n");
-    match dossier_page(&app, &h, id.clone(), Some(j)).await {
+    match dossier_page(&app, &h, id.clone(), Some(j), PageQuery::default()).await {
         Ok(r) => r,
         Err(e) if e.exit_code() == 2 => {
             let q = Zeroizing::new(std::mem::take(&mut f.q));
