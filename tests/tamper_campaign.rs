@@ -86,10 +86,12 @@ const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
     ("ax/d/{d1}/{n}", "deleted", "dir: access export d1", "one access missing from the history"),
     // The index normalisation record deleted: the next member holding the index
     // key re-indexes (audited as `index.rebuild`), which shifts the export's
-    // access history.
+    // access history and adds an entry to the backup's log.
     ("in", "deleted", "dir: access export d1", "sequence numbers shifted by one"),
+    ("in", "deleted", "dir: backup", "audit_entries + 1"),
     // An older normalisation: the same re-indexing.
     ("in", "another's copy", "dir: access export d1", "sequence numbers shifted by one"),
+    ("in", "another's copy", "dir: backup", "audit_entries + 1"),
     // A blind-index record deleted: the search for the person's name no longer
     // finds the dossier.
     ("i/{n}/{d1}", "deleted", "doc: dossier find", "returns []"),
@@ -495,8 +497,9 @@ struct Context {
 // that read its record, and those that read everything.
 
 /// What every command reads as it opens the vault and unlocks: the vault's
-/// settings, the log's state, its user's record and keys.
-const UNLOCK: &[&str] = &["meta", "as", "s/", "w/"];
+/// settings, the log's state, its user's record and keys, and the name
+/// index's normalisation (a member holding the index key re-indexes by it).
+const UNLOCK: &[&str] = &["meta", "as", "s/", "w/", "in"];
 /// What a member's own unlock reads of theirs only, and rewrites: their
 /// anchor of the register and their record of where the log ended (read by
 /// their first command of the campaign).
