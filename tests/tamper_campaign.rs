@@ -200,6 +200,20 @@ fn age_keygen(path: &Path) -> Option<String> {
     Some(recipient.to_string())
 }
 
+/// Waits until the clock is at its next second.
+fn next_second() {
+    let second = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let now = second();
+    while second() == now {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// `entry import` of `n` social notes into `d` by the social worker.
 fn import(v: &TestVault, d: &str, n: usize, tag: &str) {
     let file = v.root.path().join(format!("import-{tag}.jsonl"));
@@ -342,6 +356,10 @@ fn build() -> Story {
         &["entry", "amend", &e_daily, "--field", "text=DAILY-ONE-V3"],
     )
     .expect_code(0, "second amendment");
+    // A window is its end, to the second: opened within the second of the
+    // first ones, the new window would end with them, and their records
+    // would be as good as its own.
+    next_second();
     v.as_user(
         URG,
         &[
