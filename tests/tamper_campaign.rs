@@ -1,23 +1,43 @@
 //! A store-tampering campaign: every kind of record a realistic vault holds
 //! (`src/store/layout.rs`) is deleted, rolled back to an older genuine copy of
 //! itself, and replaced by the same kind of record of another dossier or
-//! member, each time on a fresh copy of the vault's folder, through the
-//! journal the next open replays (what anyone with the folder can do, no key
-//! needed). The commands of everyday use then run on the tampered copy and on
-//! an untouched one. For every command, either nothing visible changed (same
-//! exit code, same output once times and fresh ids are set aside), or the
-//! command failed as an integrity failure (exit code 5) naming the record.
-//! Anything else is a silent difference: every one is collected, and the test
-//! fails once with the whole list, except the gaps listed in [`KNOWN_GAPS`].
+//! member, each time on a fresh copy of the vault. The campaign runs on both
+//! backends ([`Backend`]): a folder vault, tampered through the journal the
+//! next open replays (what anyone with the folder can do, no key needed), and
+//! the same vault moved into PostgreSQL (`coffre migrate`), tampered through
+//! the rows of `coffre.records` with SQL (what anyone with the database can
+//! do). The commands of everyday use then run on the tampered copy and on an
+//! untouched one. For every command, either nothing visible changed (same
+//! exit code, same output once times, fresh ids and the vault's location are
+//! set aside), or the command failed as an integrity failure (exit code 5)
+//! naming the record. Anything else is a silent difference: every one is
+//! collected, and the test fails once with the whole list, except the gaps
+//! listed in [`KNOWN_GAPS`] (both backends), [`FOLDER_GAPS`] and
+//! [`POSTGRES_GAPS`].
 //!
 //! The records that are gone from new vaults (`kg/`, `kr/`, `ar`) are planted
 //! instead, and must change nothing.
 //!
+//! The two backends hold the same records (the move copies them byte for
+//! byte, which the campaign checks), so the same tamperings and commands run
+//! on both, and each is compared with its own untouched vault. What differs
+//! by backend is said where it differs: a folder is tampered through its
+//! journal, a database through its rows ([`VaultCopy::forge`], which checks
+//! the journal or the rows hold the forged records); the messages name the
+//! vault's folder or database, set aside alike ([`VaultCopy::scrub`]); and
+//! outcomes that differ are listed in [`FOLDER_GAPS`] or [`POSTGRES_GAPS`]
+//! with why. Everything else must go the same way on both (checked by the
+//! default run).
+//!
 //! A tampering runs the commands that read its record (by prefix, dossier and
 //! member: see [`Cmd::reads`]), beside outcomes of the untouched vault taken
-//! once for all (see [`Baselines`]). `TAMPER_ONLY=text` keeps the tamperings
-//! whose record contains `text`; `TAMPER_THREADS` sets how many run at once
-//! (6).
+//! once for all (see [`Baselines`]). The whole campaign takes minutes on each
+//! backend: it is ignored in the default run, which runs a part of it on both
+//! ([`sample`]: every prefix, each of the three tamperings).
+//! `TAMPER_ONLY=text` keeps the tamperings whose record contains `text`;
+//! `TAMPER_THREADS` sets how many run at once (6); `TAMPER_EVERY_COMMAND=1`
+//! runs every command after every tampering, to check the lists of what each
+//! command reads (slower).
 
 mod util;
 
@@ -35,15 +55,18 @@ use coffre::Vault;
 use serde_json::Value;
 use util::{TestVault, COFFRE};
 
-/// Gaps of the library known today, as (record, tampering, command, what
-/// differs): a command whose outcome on the tampered copy differs from the
-/// untouched vault's, silently or as an integrity failure that does not name
-/// the record. Printed on every run, never a failure. The record is written
-/// with the story's ids as `{d1}` (the dossier every tampering is about),
-/// `{d2}` (the closed one), `{d3}` (the erased one), `{e_daily}` (the note
-/// amended twice); `{n}` stands for a tag or a sequence number.
+/// A gap of the library, as (record, tampering, command, what differs): a
+/// command whose outcome on the tampered copy differs from the untouched
+/// vault's, silently or as an integrity failure that does not name the
+/// record. Printed on every run, never a failure. The record is written with
+/// the story's ids as `{d1}` (the dossier every tampering is about), `{d2}`
+/// (the closed one), `{d3}` (the erased one), `{e_daily}` (the note amended
+/// twice); `{n}` stands for a tag or a sequence number.
+type Gap = (&'static str, &'static str, &'static str, &'static str);
+
+/// The gaps known today on both backends (see [`Gap`]).
 #[rustfmt::skip]
-const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
+const KNOWN_GAPS: &[Gap] = &[
     // Availability, not trust (docs/crypto.md): a deleted wrap is an
     // undelivered grant, delivered again by the next holder's session.
     // The doctor's wrap of the medical key deleted: medical fields show as
@@ -66,18 +89,6 @@ const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
     ("w/cat:daily-life/00000002/edu", "deleted", "edu: entry history", "daily-life fields withheld as \"pending\""),
     ("w/cat:daily-life/00000002/edu", "deleted", "dir: staff list", "edu pending cat:daily-life"),
     ("w/cat:daily-life/00000002/edu", "deleted", "edu: entry amend", "exit 3 \"access pending\""),
-    // The audit state from halfway (indistinguishable from a crash between the
-    // log's append and the state's update): the lines after it are taken in
-    // again (an error line is added for the DPO) and indexed a second time;
-    // commands go on with every later sequence number shifted by one; `audit
-    // verify` and `check` then fail naming the index `ax/a/dir.martin/…`, not `as`.
-    ("as", "older copy", "the person: access view d1", "sequence numbers shifted by one"),
-    ("as", "older copy", "dpo: audit history d1", "sequence numbers shifted by one"),
-    ("as", "older copy", "the second person: access view d2", "sequence numbers shifted by one"),
-    ("as", "older copy", "dir: access export d1", "sequence numbers shifted by one"),
-    ("as", "older copy", "audit verify", "exit 5 naming ax/a/dir.martin/…"),
-    ("as", "older copy", "dir: backup", "audit_entries + 1"),
-    ("as", "older copy", "dir: check", "exit 5 naming ax/a/dir.martin/…"),
     // One index record of d1's trail deleted (known gap, docs/crypto.md): the
     // person's access history, the DPO's `audit history` and the export
     // silently lose that access (only `audit verify` and `check` see it).
@@ -86,16 +97,43 @@ const KNOWN_GAPS: &[(&str, &str, &str, &str)] = &[
     ("ax/d/{d1}/{n}", "deleted", "dir: access export d1", "one access missing from the history"),
     // The index normalisation record deleted: the next member holding the index
     // key re-indexes (audited as `index.rebuild`), which shifts the export's
-    // access history.
+    // access history and adds an entry to the backup's log.
     ("in", "deleted", "dir: access export d1", "sequence numbers shifted by one"),
+    ("in", "deleted", "dir: backup", "audit_entries + 1"),
     // An older normalisation: the same re-indexing.
     ("in", "another's copy", "dir: access export d1", "sequence numbers shifted by one"),
+    ("in", "another's copy", "dir: backup", "audit_entries + 1"),
     // A blind-index record deleted: the search for the person's name no longer
     // finds the dossier.
     ("i/{n}/{d1}", "deleted", "doc: dossier find", "returns []"),
     // A blind-index record moved to d2: the search no longer finds d1 (and does
     // not return d2).
     ("i/{n}/{d1}", "another's copy", "doc: dossier find", "returns []"),
+];
+
+/// The gaps known today on a folder vault only (see [`Gap`]).
+#[rustfmt::skip]
+const FOLDER_GAPS: &[Gap] = &[
+    // The audit state from halfway (on a folder, indistinguishable from a
+    // crash between the log's append and the state's update): the lines after
+    // it are taken in again (an error line is added for the DPO) and indexed
+    // a second time; commands go on with every later sequence number shifted
+    // by one; `audit verify` and `check` then fail naming the index
+    // `ax/a/dir.martin/…`, not `as`.
+    ("as", "older copy", "the person: access view d1", "sequence numbers shifted by one"),
+    ("as", "older copy", "dpo: audit history d1", "sequence numbers shifted by one"),
+    ("as", "older copy", "the second person: access view d2", "sequence numbers shifted by one"),
+    ("as", "older copy", "dir: access export d1", "sequence numbers shifted by one"),
+    ("as", "older copy", "audit verify", "exit 5 naming ax/a/dir.martin/…"),
+    ("as", "older copy", "dir: backup", "audit_entries + 1"),
+    ("as", "older copy", "dir: check", "exit 5 naming ax/a/dir.martin/…"),
+    // (In PostgreSQL the log's lines and the audit state commit in one
+    // transaction: the same record is refused at open, naming `as`.)
+];
+
+/// The gaps known today in PostgreSQL only (see [`Gap`]).
+#[rustfmt::skip]
+const POSTGRES_GAPS: &[Gap] = &[
 ];
 
 // ------------------------------------------------------------------ the cast
@@ -196,6 +234,20 @@ fn age_keygen(path: &Path) -> Option<String> {
         .find(|w| w.starts_with("age1"))
         .expect("no age1 recipient in the key file");
     Some(recipient.to_string())
+}
+
+/// Waits until the clock is at its next second.
+fn next_second() {
+    let second = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let now = second();
+    while second() == now {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// `entry import` of `n` social notes into `d` by the social worker.
@@ -340,6 +392,10 @@ fn build() -> Story {
         &["entry", "amend", &e_daily, "--field", "text=DAILY-ONE-V3"],
     )
     .expect_code(0, "second amendment");
+    // A window is its end, to the second: opened within the second of the
+    // first ones, the new window would end with them, and their records
+    // would be as good as its own.
+    next_second();
     v.as_user(
         URG,
         &[
@@ -397,7 +453,264 @@ fn build() -> Story {
     }
 }
 
-// ------------------------------------------------------------------ files
+// ------------------------------------------------------------------ backends
+
+/// Where the campaign runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Backend {
+    /// The story's folder vault, tampered through its journal.
+    Folder,
+    /// The story's vault moved into PostgreSQL, tampered through the rows of
+    /// `coffre.records`.
+    Postgres,
+}
+
+impl Backend {
+    fn label(self) -> &'static str {
+        match self {
+            Backend::Folder => "folder",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// The gaps known on this backend: [`KNOWN_GAPS`] and its own list.
+    fn gaps(self) -> impl Iterator<Item = &'static Gap> {
+        let own = match self {
+            Backend::Folder => FOLDER_GAPS,
+            Backend::Postgres => POSTGRES_GAPS,
+        };
+        KNOWN_GAPS.iter().chain(own)
+    }
+}
+
+/// The tables of a vault in PostgreSQL.
+const TABLES: [&str; 5] = [
+    "coffre.vault",
+    "coffre.records",
+    "coffre.audit_log",
+    "coffre.checkpoint_log",
+    "coffre.erasure_keys",
+];
+
+/// The untouched vault of a campaign, which every run copies: a copy of the
+/// story's folder, or the database a copy of it was moved into (`coffre
+/// migrate`; the folder then refuses to open).
+struct Untouched {
+    /// The folder vault is `{root}/vault`.
+    root: tempfile::TempDir,
+    /// The database holding the vault, if it is in PostgreSQL.
+    database: Option<String>,
+    /// The databases of copies no longer used: the next copy takes one back,
+    /// with the untouched rows put back, rather than a new one (dropping a
+    /// database makes the server write a checkpoint: seconds while other
+    /// databases are being copied).
+    spare: Mutex<Vec<String>>,
+    /// The statements that put the untouched rows back in such a database:
+    /// `TRUNCATE` of every table, then their rows as `COPY` data.
+    reset: String,
+}
+
+impl Drop for Untouched {
+    fn drop(&mut self) {
+        let spare = std::mem::take(&mut *self.spare.lock().unwrap_or_else(|e| e.into_inner()));
+        for name in spare.iter().chain(&self.database) {
+            util::pg::drop_database_later(name);
+        }
+    }
+}
+
+impl Untouched {
+    fn new(backend: Backend, s: &Story) -> Untouched {
+        let root = tempfile::tempdir().unwrap();
+        copy_dir(&s.v.dir, &root.path().join("vault"));
+        let mut u = Untouched {
+            root,
+            database: None,
+            spare: Mutex::new(Vec::new()),
+            reset: String::new(),
+        };
+        if backend == Backend::Postgres {
+            let name = util::pg::new_database();
+            util::run_coffre(
+                &["migrate", "--to", &util::pg::url(&name)],
+                &util::Opts {
+                    vault: Some(&u.root.path().join("vault")),
+                    ..util::Opts::default()
+                },
+            )
+            .expect_code(0, "migrate");
+            u.reset = format!("TRUNCATE {};\n", TABLES.join(", "));
+            for table in TABLES {
+                let rows = util::pg::psql(&name, &format!("COPY {table} TO STDOUT"));
+                u.reset
+                    .push_str(&format!("COPY {table} FROM STDIN;\n{rows}\\.\n"));
+            }
+            u.database = Some(name);
+        }
+        u
+    }
+
+    /// A fresh copy: every file of the folder; a database copied from the
+    /// untouched one (`CREATE DATABASE … TEMPLATE`), or a spare one with the
+    /// untouched rows put back.
+    fn copy(&self) -> VaultCopy<'_> {
+        let root = tempfile::tempdir().unwrap();
+        let database = match &self.database {
+            None => {
+                copy_dir(&self.root.path().join("vault"), &root.path().join("vault"));
+                None
+            }
+            Some(untouched) => {
+                let spare = self.spare.lock().unwrap().pop();
+                Some(match spare {
+                    Some(name) => {
+                        util::pg::psql_script(&name, &self.reset);
+                        name
+                    }
+                    None => util::pg::copy_database(untouched),
+                })
+            }
+        };
+        VaultCopy {
+            root,
+            database,
+            of: self,
+        }
+    }
+
+    /// Every record of the untouched vault, key → value.
+    fn records(&self) -> Records {
+        match &self.database {
+            None => records(&self.root.path().join("vault")),
+            Some(name) => hex_rows(&util::pg::psql(
+                name,
+                "SELECT encode(key, 'hex') || ' ' || encode(value, 'hex') FROM coffre.records",
+            )),
+        }
+    }
+}
+
+/// Rows of `psql` as `hex(key) hex(value)`, one a line.
+fn hex_rows(rows: &str) -> Records {
+    rows.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once(' ').unwrap();
+            (hex::decode(k).unwrap(), hex::decode(v).unwrap())
+        })
+        .collect()
+}
+
+/// One copy of the untouched vault: the folder `{root}/vault`, or a database
+/// of the tests' PostgreSQL server (given back to the untouched vault's
+/// spares when the copy is dropped). Commands write their exports and
+/// backups in `root`.
+struct VaultCopy<'a> {
+    root: tempfile::TempDir,
+    /// The database holding the vault, if it is in PostgreSQL.
+    database: Option<String>,
+    of: &'a Untouched,
+}
+
+impl Drop for VaultCopy<'_> {
+    fn drop(&mut self) {
+        if let Some(name) = self.database.take() {
+            self.of
+                .spare
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(name);
+        }
+    }
+}
+
+impl VaultCopy<'_> {
+    /// The folder vault (meaningless for a database).
+    fn dir(&self) -> PathBuf {
+        self.root.path().join("vault")
+    }
+
+    /// What `COFFRE_VAULT` says for this copy.
+    fn location(&self) -> String {
+        match &self.database {
+            Some(name) => util::pg::url(name),
+            None => self.dir().to_str().unwrap().to_string(),
+        }
+    }
+
+    /// Applies `ops` (key → new value, `None`: removed) as someone with the
+    /// vault's files or database but no key can: appended to a folder's
+    /// journal, which the next open replays; in PostgreSQL, `DELETE` and
+    /// `INSERT … ON CONFLICT DO UPDATE` on `coffre.records`. Then checks the
+    /// journal, or the rows, hold exactly the forged records.
+    fn forge(&self, ops: &[(Vec<u8>, Option<Vec<u8>>)], what: &str) {
+        let Some(name) = &self.database else {
+            util::forge_store(
+                &self.dir(),
+                ops.iter()
+                    .map(|(k, v)| match v {
+                        Some(v) => Op::Put(k.clone(), v.clone()),
+                        None => Op::Remove(k.clone()),
+                    })
+                    .collect(),
+            );
+            let pending = Journal::read_pending(&self.dir().join("journal")).unwrap();
+            let forged: Vec<(Vec<u8>, Option<Vec<u8>>)> = pending
+                .iter()
+                .flat_map(|r| &r.ops)
+                .map(|op| match op {
+                    Op::Put(k, v) => (k.clone(), Some(v.clone())),
+                    Op::Remove(k) => (k.clone(), None),
+                })
+                .collect();
+            assert_eq!(forged, ops, "{what}: the forged journal record");
+            return;
+        };
+        let bytes = |b: &[u8]| format!("'\\x{}'::bytea", hex::encode(b));
+        let mut sql: String = ops
+            .iter()
+            .map(|(k, v)| match v {
+                None => format!("DELETE FROM coffre.records WHERE key = {};\n", bytes(k)),
+                Some(v) => format!(
+                    "INSERT INTO coffre.records (key, value) VALUES ({}, {}) \
+                     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;\n",
+                    bytes(k),
+                    bytes(v)
+                ),
+            })
+            .collect();
+        // The rows as the next command reads them.
+        let keys: Vec<String> = ops.iter().map(|(k, _)| bytes(k)).collect();
+        sql.push_str(&format!(
+            "SELECT encode(key, 'hex') || ' ' || encode(value, 'hex') \
+             FROM coffre.records WHERE key IN ({});\n",
+            keys.join(", ")
+        ));
+        let found = hex_rows(&util::pg::psql_script(name, &sql));
+        let wanted: Records = ops
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone())))
+            .collect();
+        assert!(
+            found == wanted,
+            "{what}: the forged rows are not in the database"
+        );
+    }
+
+    /// `text` with this copy's location as `{VAULT}` (a database in every
+    /// way messages write it: its URL, without parameters, its name) and its
+    /// folder as `{ROOT}`: the same for every copy.
+    fn scrub(&self, text: &str) -> String {
+        let text = match &self.database {
+            Some(name) => text
+                .replace(&util::pg::url(name), "{VAULT}")
+                .replace(&format!("postgres:///{name}"), "{VAULT}")
+                .replace(name.as_str(), "{VAULT}"),
+            None => text.replace(&self.location(), "{VAULT}"),
+        };
+        text.replace(self.root.path().to_str().unwrap(), "{ROOT}")
+    }
+}
 
 /// Copies the folder `from` to `to` (`cp -a`: every file, modes kept).
 fn copy_dir(from: &Path, to: &Path) {
@@ -489,14 +802,17 @@ struct Context {
     /// Every entry id the story wrote (others are new, and vary).
     entries: BTreeSet<String>,
     age_key: Option<PathBuf>,
+    /// How many times coffre ran.
+    runs: AtomicUsize,
 }
 
 // What each command reads, by record prefix: a tampering runs the commands
 // that read its record, and those that read everything.
 
 /// What every command reads as it opens the vault and unlocks: the vault's
-/// settings, the log's state, its user's record and keys.
-const UNLOCK: &[&str] = &["meta", "as", "s/", "w/"];
+/// settings, the log's state, its user's record and keys, and the name
+/// index's normalisation (a member holding the index key re-indexes by it).
+const UNLOCK: &[&str] = &["meta", "as", "s/", "w/", "in"];
 /// What a member's own unlock reads of theirs only, and rewrites: their
 /// anchor of the register and their record of where the log ended (read by
 /// their first command of the campaign).
@@ -784,10 +1100,10 @@ fn commands(s: &Story) -> Vec<Cmd> {
     ]
 }
 
-/// Runs `cmd` on the vault `root/vault`; never panics on what coffre does.
-fn run(root: &Path, n: usize, cmd: &Cmd, ctx: &Context) -> Outcome {
-    RUNS.fetch_add(1, Ordering::Relaxed);
-    let out_file = root.join(format!("out-{n}.age"));
+/// Runs `cmd` on `copy`; never panics on what coffre does.
+fn run(copy: &VaultCopy, n: usize, cmd: &Cmd, ctx: &Context) -> Outcome {
+    ctx.runs.fetch_add(1, Ordering::Relaxed);
+    let out_file = copy.root.path().join(format!("out-{n}.age"));
     let out_text = out_file.to_str().unwrap().to_string();
     let args: Vec<String> = cmd
         .args
@@ -799,7 +1115,7 @@ fn run(root: &Path, n: usize, cmd: &Cmd, ctx: &Context) -> Outcome {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("COFFRE_LANG", "en")
-        .env("COFFRE_VAULT", root.join("vault"))
+        .env("COFFRE_VAULT", copy.location())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -811,13 +1127,13 @@ fn run(root: &Path, n: usize, cmd: &Cmd, ctx: &Context) -> Outcome {
     }
     let child = c.spawn().expect("cannot start coffre");
     let out = child.wait_with_output().unwrap();
-    let root_text = root.to_str().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter(|l| !l.contains("weak key derivation (--insecure-fast-kdf)"))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .replace(root_text, "{ROOT}");
+    let err = copy.scrub(
+        &String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| !l.contains("weak key derivation (--insecure-fast-kdf)"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
     let mut text = normalise(&String::from_utf8_lossy(&out.stdout), cmd, ctx);
     let code = out.status.code().unwrap_or(-1);
 
@@ -826,7 +1142,7 @@ fn run(root: &Path, n: usize, cmd: &Cmd, ctx: &Context) -> Outcome {
     }
     Outcome {
         code,
-        out: text.replace(root_text, "{ROOT}"),
+        out: copy.scrub(&text),
         err,
     }
 }
@@ -947,10 +1263,6 @@ fn scrub(v: &mut Value, drop: &[&str], ctx: &Context) {
 
 // ------------------------------------------------------------------ baselines
 
-/// How many times coffre ran, in all and for the shared baselines.
-static RUNS: AtomicUsize = AtomicUsize::new(0);
-static BASELINE_RUNS: AtomicUsize = AtomicUsize::new(0);
-
 /// The untouched vault's outcomes, shared by every tampering. A tampering
 /// runs the commands that read its record, in order. What the store-reading
 /// commands show does not depend on which commands ran before them (reads
@@ -964,17 +1276,20 @@ static BASELINE_RUNS: AtomicUsize = AtomicUsize::new(0);
 type Shared = Arc<OnceLock<Vec<Outcome>>>;
 
 struct Baselines<'a> {
-    vault: &'a Path,
+    /// The untouched vault, copied for every run.
+    vault: &'a Untouched,
     cmds: &'a [Cmd],
     ctx: &'a Context,
     /// Every command, in order.
     full: Vec<Outcome>,
     /// Trail commands run → their outcomes.
     trails: Mutex<HashMap<Vec<usize>, Shared>>,
+    /// How many times coffre ran on untouched copies.
+    runs: AtomicUsize,
 }
 
 impl<'a> Baselines<'a> {
-    fn new(vault: &'a Path, cmds: &'a [Cmd], ctx: &'a Context) -> Baselines<'a> {
+    fn new(vault: &'a Untouched, cmds: &'a [Cmd], ctx: &'a Context) -> Baselines<'a> {
         let all: Vec<usize> = (0..cmds.len()).collect();
         let mut b = Baselines {
             vault,
@@ -982,6 +1297,7 @@ impl<'a> Baselines<'a> {
             ctx,
             full: Vec::new(),
             trails: Mutex::new(HashMap::new()),
+            runs: AtomicUsize::new(0),
         };
         b.full = b.fresh_run(&all);
         b
@@ -1013,11 +1329,10 @@ impl<'a> Baselines<'a> {
 
     /// Runs `plan` on a fresh untouched copy.
     fn fresh_run(&self, plan: &[usize]) -> Vec<Outcome> {
-        BASELINE_RUNS.fetch_add(plan.len(), Ordering::Relaxed);
-        let root = tempfile::tempdir().unwrap();
-        copy_dir(self.vault, &root.path().join("vault"));
+        self.runs.fetch_add(plan.len(), Ordering::Relaxed);
+        let copy = self.vault.copy();
         plan.iter()
-            .map(|&i| run(root.path(), i, &self.cmds[i], self.ctx))
+            .map(|&i| run(&copy, i, &self.cmds[i], self.ctx))
             .collect()
     }
 }
@@ -1470,10 +1785,10 @@ struct Finding {
 }
 
 impl Finding {
-    fn known(&self) -> bool {
-        KNOWN_GAPS
-            .iter()
-            .any(|(r, h, c, _)| *r == self.shape && *h == self.how.label() && *c == self.command)
+    /// Whether it is the gap `g`.
+    fn is(&self, g: &Gap) -> bool {
+        let (r, h, c, _) = g;
+        *r == self.shape && *h == self.how.label() && *c == self.command
     }
 
     /// A silent difference, or an integrity failure that does not name it.
@@ -1534,41 +1849,22 @@ struct Report {
     unchanged: usize,
 }
 
-/// The commands that read what `t` changed, in order.
+/// The commands that read what `t` changed, in order (every command with
+/// `TAMPER_EVERY_COMMAND=1`).
 fn plan_of(cmds: &[Cmd], t: &Tampering) -> Vec<usize> {
-    (0..cmds.len()).filter(|&i| cmds[i].reads(t)).collect()
+    let every = std::env::var("TAMPER_EVERY_COMMAND").as_deref() == Ok("1");
+    (0..cmds.len())
+        .filter(|&i| every || cmds[i].reads(t))
+        .collect()
 }
 
 fn campaign_one(t: &Tampering, b: &Baselines<'_>) -> Report {
-    let tmp = tempfile::tempdir().unwrap();
-    let template = tmp.path().join("template");
-    copy_dir(b.vault, &template);
-    util::forge_store(
-        &template,
-        t.ops
-            .iter()
-            .map(|(k, v)| match v {
-                Some(v) => Op::Put(k.clone(), v.clone()),
-                None => Op::Remove(k.clone()),
-            })
-            .collect(),
-    );
-    let fresh = |from: &Path, name: String| {
-        let root = tmp.path().join(name);
-        copy_dir(from, &root.join("vault"));
-        root
+    // A fresh copy of the untouched vault, tampered with.
+    let tampered = || {
+        let copy = b.vault.copy();
+        copy.forge(&t.ops, &t.record);
+        copy
     };
-    // The journal holds the forged record as the next open reads it.
-    let pending = Journal::read_pending(&template.join("journal")).unwrap();
-    let forged: Vec<(Vec<u8>, Option<Vec<u8>>)> = pending
-        .iter()
-        .flat_map(|r| &r.ops)
-        .map(|op| match op {
-            Op::Put(k, v) => (k.clone(), Some(v.clone())),
-            Op::Remove(k) => (k.clone(), None),
-        })
-        .collect();
-    assert_eq!(forged, t.ops, "{}: the forged record", t.record);
     let mut report = Report {
         findings: Vec::new(),
         detected: Vec::new(),
@@ -1576,12 +1872,12 @@ fn campaign_one(t: &Tampering, b: &Baselines<'_>) -> Report {
     };
     let plan = plan_of(b.cmds, t);
     let baseline = b.of(&plan);
-    let mut root = fresh(&template, "tampered-0".into());
+    let mut copy = tampered();
     // After a divergence: an untouched copy that runs the same commands.
-    let mut twin: Option<PathBuf> = None;
+    let mut twin: Option<VaultCopy> = None;
     for (p, &i) in plan.iter().enumerate() {
         let cmd = &b.cmds[i];
-        let got = run(&root, i, cmd, b.ctx);
+        let got = run(&copy, i, cmd, b.ctx);
         let expected = match &twin {
             Some(twin) if cmd.trail => run(twin, i, cmd, b.ctx),
             _ => baseline[p].clone(),
@@ -1605,42 +1901,124 @@ fn campaign_one(t: &Tampering, b: &Baselines<'_>) -> Report {
             });
         }
         // The copy went another way than the untouched one: the next
-        // commands that show the access trail start again from the tampered
-        // folder, beside a fresh untouched copy. (The others show what the
+        // commands that show the access trail start again on a fresh tampered
+        // copy, beside a fresh untouched one. (The others show what the
         // store holds, which only the tampering changed.)
         if plan.get(p + 1).is_some_and(|&n| b.cmds[n].trail) {
-            std::fs::remove_dir_all(&root).unwrap();
-            root = fresh(&template, format!("tampered-{p}"));
-            if let Some(old) = twin.take() {
-                std::fs::remove_dir_all(old).unwrap();
-            }
-            twin = Some(fresh(b.vault, format!("untouched-{p}")));
+            copy = tampered();
+            twin = Some(b.vault.copy());
         }
     }
     report
 }
 
-// Ignored in the default run while the gaps listed in KNOWN_GAPS are open (it
-// takes over a minute on two cores); run it with
-// `cargo test --test tamper_campaign -- --ignored` when closing one, and remove
-// the gap from the list.
-#[test]
-#[ignore = "documents the open gaps of KNOWN_GAPS; run with --ignored"]
-fn every_record_tampered_with_changes_nothing_or_is_named() {
+/// A deterministic part of `campaign` for the default run: one tampering
+/// of every record prefix, taking (a), (b) and (c) in turn where the prefix
+/// has them (so that each of the three runs), the planted records, and the
+/// tamperings whose outcome differs by backend (those of [`FOLDER_GAPS`]
+/// and [`POSTGRES_GAPS`]).
+fn sample(campaign: Vec<Tampering>) -> Vec<Tampering> {
+    const TURN: [How; 3] = [How::Delete, How::Older, How::Other];
+    let mut next = 0;
+    let mut kept = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for prefix in campaign.iter().map(|t| t.prefix) {
+        if !seen.insert(prefix) {
+            continue;
+        }
+        let of = |how: How| {
+            campaign
+                .iter()
+                .position(|t| t.prefix == prefix && t.how == how)
+        };
+        let turn = (0..3)
+            .map(|k| (next + k) % 3)
+            .find_map(|k| of(TURN[k]).map(|i| (k, i)));
+        match turn {
+            Some((k, i)) => {
+                kept.insert(i);
+                next = k + 1;
+            }
+            None => {
+                kept.insert(of(How::Plant).expect("a tampering of every prefix"));
+            }
+        }
+    }
+    campaign
+        .into_iter()
+        .enumerate()
+        .filter(|(i, t)| kept.contains(i) || by_backend(&t.shape, t.how))
+        .map(|(_, t)| t)
+        .collect()
+}
+
+/// Whether the outcome of tampering `how` with the record `shape` differs
+/// by backend: it has a gap in [`FOLDER_GAPS`] or [`POSTGRES_GAPS`].
+fn by_backend(shape: &str, how: How) -> bool {
+    FOLDER_GAPS
+        .iter()
+        .chain(POSTGRES_GAPS)
+        .any(|(r, h, _, _)| *r == shape && *h == how.label())
+}
+
+/// What a campaign found.
+struct Outcomes {
+    /// Every difference neither unchanged nor an integrity failure naming
+    /// the record that is not a known gap of the backend, as reported.
+    gaps: Vec<String>,
+    /// For each tampering run, in order: its record (as a shape) and
+    /// tampering, and how many of its commands were unchanged, failed naming
+    /// it, or neither.
+    counts: Vec<(String, How, [usize; 3])>,
+}
+
+/// Runs `campaign` (with `notes`, the tamperings it leaves out) on
+/// `backend`: the yardstick first (every kind of record the vault holds is
+/// tampered with, the untouched vault passes its own checks, the shared
+/// outcomes hold), then every tampering on copies of its own. Prints the
+/// report.
+fn run_campaign(
+    s: &Story,
+    backend: Backend,
+    mut campaign: Vec<Tampering>,
+    notes: &[String],
+) -> Outcomes {
     let t0 = Instant::now();
-    let s = build();
-    let built = t0.elapsed();
     let ctx = Context {
         entries: s.entries.clone(),
         age_key: s.age_key.clone(),
+        runs: AtomicUsize::new(0),
     };
-    let cmds = commands(&s);
-    let (mut campaign, notes) = tamperings(&s);
+    let cmds = commands(s);
+    let untouched = Untouched::new(backend, s);
+    let held_records = untouched.records();
+    if backend == Backend::Postgres {
+        // `coffre migrate` moved the records byte for byte: the campaign's
+        // tamperings, made from the folder's, apply to the same rows. Only
+        // the log's state and the index of the move's own audit entry
+        // (by its actor, `coffre`) differ.
+        let differ: Vec<String> = s
+            .now
+            .iter()
+            .filter(|(k, v)| held_records.get(*k) != Some(*v))
+            .map(|(k, _)| text(k))
+            .chain(
+                held_records
+                    .keys()
+                    .filter(|k| !s.now.contains_key(*k))
+                    .map(|k| text(k)),
+            )
+            .filter(|k| k != "as" && !k.starts_with("ax/a/coffre/"))
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "records that differ between the folder and the database: {differ:?}"
+        );
+    }
 
     // Every kind of record the vault holds is tampered with.
     let covered: BTreeSet<&str> = campaign.iter().map(|t| t.prefix).collect();
-    let held: BTreeSet<String> = s
-        .now
+    let held: BTreeSet<String> = held_records
         .keys()
         .map(|k| {
             let k = text(k);
@@ -1665,7 +2043,7 @@ fn every_record_tampered_with_changes_nothing_or_is_named() {
     // The yardstick: the untouched vault passes its own checks, two runs on
     // two untouched copies give the same outcomes, and the outcomes of a
     // tampering's commands can be taken from them (see `Baselines`).
-    let b = Baselines::new(&s.v.dir, &cmds, &ctx);
+    let b = Baselines::new(&untouched, &cmds, &ctx);
     let all: Vec<usize> = (0..cmds.len()).collect();
     let first = &b.full;
     for (cmd, o) in cmds.iter().zip(first) {
@@ -1673,13 +2051,20 @@ fn every_record_tampered_with_changes_nothing_or_is_named() {
         assert_eq!(
             o.code != 0,
             refused,
-            "untouched vault, `{}`: {o:?}",
+            "{}, untouched vault, `{}`: {o:?}",
+            backend.label(),
             cmd.name
         );
     }
     let again = b.fresh_run(&all);
     for ((cmd, a), o) in cmds.iter().zip(first).zip(&again) {
-        assert_eq!(a, o, "two untouched runs of `{}` differ", cmd.name);
+        assert_eq!(
+            a,
+            o,
+            "{}: two untouched runs of `{}` differ",
+            backend.label(),
+            cmd.name
+        );
     }
     let mut plans: Vec<Vec<usize>> = campaign.iter().map(|t| plan_of(&cmds, t)).collect();
     plans.sort_by_key(|p| (p.iter().filter(|&&i| cmds[i].trail).count(), p.len()));
@@ -1688,9 +2073,11 @@ fn every_record_tampered_with_changes_nothing_or_is_named() {
         let run = b.fresh_run(plan);
         for ((&i, taken), ran) in plan.iter().zip(b.of(plan)).zip(&run) {
             assert_eq!(
-                &taken, ran,
-                "`{}` after the commands {plan:?}: the outcome taken from the shared runs \
-                 differs from a run of these commands",
+                &taken,
+                ran,
+                "{}: `{}` after the commands {plan:?}: the outcome taken from the shared \
+                 runs differs from a run of these commands",
+                backend.label(),
                 cmds[i].name
             );
         }
@@ -1719,27 +2106,39 @@ fn every_record_tampered_with_changes_nothing_or_is_named() {
     });
     let mut reports = reports.into_inner().unwrap();
     reports.sort_by_key(|(i, _)| *i);
+    let runs = b.runs.load(Ordering::Relaxed);
+    drop(b);
+    // Its databases are dropped in the background.
+    drop(untouched);
 
+    let label = backend.label();
+    let (mut unchanged, mut detected, mut other) = (0, 0, 0);
+    for (_, r) in &reports {
+        unchanged += r.unchanged;
+        detected += r.detected.len();
+        other += r.findings.len();
+    }
     println!(
-        "{} tamperings × {} commands; story {:.1?}, untouched runs {:.1?}, campaign {:.1?}; \
+        "{label}: {} tamperings × {} commands ({} runs: unchanged {unchanged}, exit 5 naming \
+         the record {detected}, other {other}); untouched runs {:.1?}, campaign {:.1?}; \
          coffre ran {} times ({} on untouched copies)",
         campaign.len(),
         cmds.len(),
-        built,
-        t1 - t0 - built,
+        unchanged + detected + other,
+        t1 - t0,
         t1.elapsed(),
-        RUNS.load(Ordering::Relaxed),
-        BASELINE_RUNS.load(Ordering::Relaxed)
+        ctx.runs.load(Ordering::Relaxed),
+        runs
     );
-    for n in &notes {
-        println!("note: {n}");
+    for n in notes {
+        println!("{label}: note: {n}");
     }
     let mut gaps = Vec::new();
     let mut known = Vec::new();
     for (i, r) in &reports {
         let t = &campaign[*i];
         println!(
-            "{:<36} {:<14} unchanged {:>2}, exit 5 naming it {:>2}, other {:>2}",
+            "{label}: {:<36} {:<14} unchanged {:>2}, exit 5 naming it {:>2}, other {:>2}",
             t.shape,
             t.how.label(),
             r.unchanged,
@@ -1747,33 +2146,105 @@ fn every_record_tampered_with_changes_nothing_or_is_named() {
             r.findings.len()
         );
         for f in &r.findings {
-            if f.known() {
+            if backend.gaps().any(|g| f.is(g)) {
                 known.push(f);
             } else {
-                gaps.push(f);
+                gaps.push(format!("{label}: {f}"));
             }
         }
     }
-    println!("{} known gap(s):", known.len());
+    println!("{label}: {} known gap(s):", known.len());
     for f in &known {
-        println!("KNOWN GAP, {f}");
+        println!("{label}: KNOWN GAP, {f}");
     }
-    for (r, h, c, _) in KNOWN_GAPS {
-        if !known
+    // A known gap that did not show, of a tampering that ran: closed.
+    for g in backend.gaps() {
+        let ran = campaign
             .iter()
-            .any(|f| f.shape == *r && f.how.label() == *h && f.command == *c)
-        {
-            println!("note: the known gap ({r}, {h}, {c}) did not show: remove it from KNOWN_GAPS");
+            .any(|t| t.shape == g.0 && t.how.label() == g.1 && cmds.iter().any(|c| c.name == g.2));
+        if ran && !known.iter().any(|f| f.is(g)) {
+            println!(
+                "{label}: note: the known gap ({}, {}, {}) did not show: remove it from the list",
+                g.0, g.1, g.2
+            );
         }
     }
     let _ = std::io::stdout().flush();
+    let counts = reports
+        .iter()
+        .map(|(i, r)| {
+            let t = &campaign[*i];
+            (
+                t.shape.clone(),
+                t.how,
+                [r.unchanged, r.detected.len(), r.findings.len()],
+            )
+        })
+        .collect();
+    Outcomes { gaps, counts }
+}
+
+/// Fails with every finding `gaps` holds.
+#[track_caller]
+fn no_gaps(gaps: Vec<String>) {
     assert!(
         gaps.is_empty(),
-        "{} difference(s) neither unchanged nor an integrity failure naming the record:\n{}",
+        "{} difference(s) neither unchanged nor an integrity failure naming the record \
+         (or not the same on both backends):\n{}",
         gaps.len(),
-        gaps.iter()
-            .map(|f| f.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
+        gaps.join("\n")
     );
+}
+
+// The whole campaign takes one to one and a half minutes on a folder and two
+// and a half to three in PostgreSQL on two cores: in the default run,
+// `a_sample_of_the_campaign_on_both_backends` runs a part of it. Run them with
+// `cargo test --test tamper_campaign -- --ignored` when changing how records
+// are checked or closing a gap (and remove the gap from its list).
+#[test]
+#[ignore = "the whole campaign, minutes; the default run takes a sample"]
+fn every_record_tampered_with_changes_nothing_or_is_named() {
+    let t0 = Instant::now();
+    let s = build();
+    println!("story {:.1?}", t0.elapsed());
+    let (campaign, notes) = tamperings(&s);
+    no_gaps(run_campaign(&s, Backend::Folder, campaign, &notes).gaps);
+}
+
+#[test]
+#[ignore = "the whole campaign, minutes; the default run takes a sample"]
+fn every_row_tampered_with_in_postgres_changes_nothing_or_is_named() {
+    let t0 = Instant::now();
+    let s = build();
+    println!("story {:.1?}", t0.elapsed());
+    let (campaign, notes) = tamperings(&s);
+    no_gaps(run_campaign(&s, Backend::Postgres, campaign, &notes).gaps);
+}
+
+/// [`sample`] on both backends. Besides the gaps, a tampering must go the
+/// same way on both (as many commands unchanged, failing naming it, or
+/// neither), unless its outcome differs by backend as [`FOLDER_GAPS`] and
+/// [`POSTGRES_GAPS`] say: a tampering that changes nothing in one backend
+/// only was not made there, or is not checked there.
+#[test]
+fn a_sample_of_the_campaign_on_both_backends() {
+    let t0 = Instant::now();
+    let s = build();
+    println!("story {:.1?}", t0.elapsed());
+    let [folder, postgres] = [Backend::Folder, Backend::Postgres].map(|backend| {
+        let (campaign, _) = tamperings(&s);
+        run_campaign(&s, backend, sample(campaign), &[])
+    });
+    let mut gaps = folder.gaps;
+    gaps.extend(postgres.gaps);
+    for ((shape, how, f), (_, _, p)) in folder.counts.iter().zip(&postgres.counts) {
+        if f != p && !by_backend(shape, *how) {
+            gaps.push(format!(
+                "{shape} {}: goes another way in PostgreSQL: (unchanged, exit 5 naming it, \
+                 other) {f:?} on a folder, {p:?} in PostgreSQL",
+                how.label()
+            ));
+        }
+    }
+    no_gaps(gaps);
 }

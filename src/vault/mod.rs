@@ -556,8 +556,10 @@ impl Vault {
             warnings: Vec::new(),
             clock_reference,
         });
-        // Lines past the recorded end: no transaction of Coffre wrote them
-        // (it records the end with every line), so they were written with SQL.
+        // Lines past the recorded end: no transaction of Coffre leaves them
+        // (it records the end with every line), so they were written with
+        // SQL, or the record of the end (`as`) was set back: the message
+        // names both.
         if let Some(first) = found.first() {
             return Err(Error::Integrity(msg!(
                 "database-lines-beyond-recorded-end",

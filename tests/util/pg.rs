@@ -108,7 +108,8 @@ fn start() -> Server {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // The server stops (fast shutdown) once this test process is gone.
+    // The server stops (fast shutdown) once this test process is gone, and
+    // its folder is removed (the `TempDir` of a static is never dropped).
     // Autovacuum is off: its snapshots would make whether a deleted row
     // survives a table's rewrite depend on timing (the erasure tests check
     // what Coffre itself does).
@@ -117,6 +118,7 @@ fn start() -> Server {
     -c max_connections=200 -c autovacuum=off >"$2/../server.log" 2>&1 &
 while [ -d "/proc/$4" ]; do sleep 0.3; done
 "$5" -D "$2" -m fast -w stop >/dev/null 2>&1
+rm -rf "$6"
 "#;
     let mut cmd = as_server(Path::new("/bin/sh"));
     cmd.args(["-c", script, "sh"])
@@ -125,6 +127,7 @@ while [ -d "/proc/$4" ]; do sleep 0.3; done
         .arg(&socket)
         .arg(std::process::id().to_string())
         .arg(bin("pg_ctl"))
+        .arg(root.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -150,8 +153,14 @@ while [ -d "/proc/$4" ]; do sleep 0.3; done
 }
 
 fn psql_raw(socket: &Path, db: &str, sql: &str) -> Result<String, String> {
-    let out = Command::new(bin("psql"))
-        .arg("-h")
+    psql_in(socket, db, &["-c", sql], None)
+}
+
+/// `psql` in database `db` with `args` after the common ones, and `stdin`
+/// as its input if given.
+fn psql_in(socket: &Path, db: &str, args: &[&str], stdin: Option<&[u8]>) -> Result<String, String> {
+    let mut cmd = Command::new(bin("psql"));
+    cmd.arg("-h")
         .arg(socket)
         .args([
             "-U",
@@ -164,11 +173,19 @@ fn psql_raw(socket: &Path, db: &str, sql: &str) -> Result<String, String> {
             "-q",
             "-v",
             "ON_ERROR_STOP=1",
-            "-c",
-            sql,
         ])
-        .output()
-        .map_err(|e| e.to_string())?;
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| e.to_string())?;
+    let mut input = child.stdin.take().expect("stdin");
+    let bytes = stdin.unwrap_or_default().to_vec();
+    // Written while the output is read: neither pipe fills up.
+    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut input, &bytes));
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    // psql stops reading at an error: what it did not read is of no use.
+    let _ = writer.join();
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
@@ -181,17 +198,69 @@ pub fn data_dir() -> PathBuf {
     server()._root.path().join("data")
 }
 
-/// An empty database of its own; returns its name.
-pub fn new_database() -> String {
-    let s = server();
-    let name = format!(
+/// A name no database of this test process has had.
+fn next_name() -> String {
+    format!(
         "vault_{}_{}",
         std::process::id(),
         NEXT_DB.fetch_add(1, Ordering::SeqCst)
-    );
+    )
+}
+
+/// An empty database of its own; returns its name.
+pub fn new_database() -> String {
+    let s = server();
+    let name = next_name();
     psql_raw(&s.socket, "postgres", &format!("CREATE DATABASE {name}"))
         .unwrap_or_else(|e| panic!("CREATE DATABASE failed: {e}"));
     name
+}
+
+/// A new database holding a copy of database `from`, byte for byte
+/// (`CREATE DATABASE … TEMPLATE`, much faster than a dump and a restore);
+/// returns its name. Nothing may be connected to `from` meanwhile (the
+/// server waits a few seconds for connections that are closing).
+pub fn copy_database(from: &str) -> String {
+    let s = server();
+    let name = next_name();
+    psql_raw(
+        &s.socket,
+        "postgres",
+        &format!("CREATE DATABASE {name} TEMPLATE {from}"),
+    )
+    .unwrap_or_else(|e| panic!("CREATE DATABASE … TEMPLATE {from} failed: {e}"));
+    name
+}
+
+/// Drops database `name`, closing any connection left to it; never panics
+/// (called when a test's copies are dropped, possibly while unwinding).
+pub fn drop_database(name: &str) {
+    let _ = psql_raw(
+        &server().socket,
+        "postgres",
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    );
+}
+
+/// [`drop_database`] on a thread of its own, one database after another:
+/// a drop makes the server write a checkpoint (a second or more while other
+/// databases are being copied), which the caller need not wait for. What is
+/// left when the test process ends goes with the server's folder.
+pub fn drop_database_later(name: &str) {
+    static DROPPER: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<String>>> = OnceLock::new();
+    let dropper = DROPPER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for name in rx {
+                drop_database(&name);
+            }
+        });
+        std::sync::Mutex::new(tx)
+    });
+    let _ = dropper
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send(name.to_string());
 }
 
 /// The `--vault` address of database `name`.
@@ -207,6 +276,20 @@ pub fn url(name: &str) -> String {
 #[track_caller]
 pub fn psql(name: &str, sql: &str) -> String {
     psql_raw(&server().socket, name, sql).unwrap_or_else(|e| panic!("psql failed: {e}\n{sql}"))
+}
+
+/// Runs the statements of `sql` with `psql` in database `name`, given on its
+/// standard input (so of any length; one transaction with `-1`); returns
+/// the rows as [`psql`] does. Panics on error.
+#[track_caller]
+pub fn psql_script(name: &str, sql: &str) -> String {
+    psql_in(
+        &server().socket,
+        name,
+        &["-1", "-f", "-"],
+        Some(sql.as_bytes()),
+    )
+    .unwrap_or_else(|e| panic!("psql failed: {e}"))
 }
 
 /// Stops the server abruptly (`immediate`: like a crash) and starts it again
