@@ -34,7 +34,7 @@
 //! | `pk/{dossier}/{category}/{author or *}` | data keys wrapped to the person supported | vouched for | `person-keys` facts commit to the whole set of a dossier's wraps (`Vault::person_wraps`, the only way to a `PersonWraps`: a set that differs is an integrity failure naming `pk/{dossier}/…`; a set no fact covers yet, from an older vault, is read by nothing and wrapped anew by the next member who opens the dossier) |
 //! | `jr/{dossier}/release`, `jr/{dossier}/e/{seq}` | the DPO's release of justifications, and each released copy | vouched for | `release` facts commit to the release record, which lists each copy's SHA-256 (`Vault::checked_release`, the only way to a `CheckedRelease`) |
 //! | `ob/{dossier}/{category}/{profession}` | the person's objections | vouched for | `objection` facts (`Vault::check_objections`) |
-//! | `bg/{dossier}/{staff}` | open break-glass window | vouched for | `break-glass` facts (the register's window is the one used) |
+//! | `bg/{dossier}/{staff}` | open break-glass window | vouched for | `break-glass` facts (the register's window is the one used; its `opened` and `audit_seq` are neither checked nor used nor shown) |
 //! | `cs/{member}` | where the log ended at the member's last checkpoint | vouched for | signed with the member's key, in the checkpoint's durable step; checked at their next unlock and by `audit verify` |
 //! | `ra/{holder}` | a member's anchor of the rights register | derived | the register their coffre verified, HMAC-sealed with their identity; its last line is checked against the log before it is used, and only by its holder |
 //! | `as` | audit state | derived | size, byte length, last leaf, Merkle frontier: checked against the log when the vault opens |

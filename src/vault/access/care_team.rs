@@ -194,9 +194,12 @@ impl Session<'_> {
                     return Ok(Access {
                         break_glass: true,
                         justification: None,
+                        // Only the window's end is vouched for (by the
+                        // signed fact); the record's other members decide
+                        // nothing and are not shown.
                         detail: Some(format!(
-                            "within the break-glass opened at audit entry {}",
-                            rec.audit_seq
+                            "within the break-glass window open until {}",
+                            rfc3339(rec.until)
                         )),
                     });
                 }
