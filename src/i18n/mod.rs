@@ -18,7 +18,7 @@ pub mod words;
 
 pub use choose::{choose, Choice};
 pub(crate) use format::month_abbrev;
-pub use format::{colon, date, date_time, number};
+pub use format::{civil_date, colon, date, date_time, number, parse_date};
 pub use recorded::recorded;
 
 use std::collections::HashMap;

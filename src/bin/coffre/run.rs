@@ -1430,7 +1430,11 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
             }
             let who = match (&view.name, &view.birthdate) {
                 (Some(n), Some(b)) => {
-                    tr!("cli-person-who", name = n.clone(), birthdate = b.clone())
+                    tr!(
+                        "cli-person-who",
+                        name = n.clone(),
+                        birthdate = coffre::i18n::civil_date(coffre::i18n::current(), b)
+                    )
                 }
                 _ => String::new(),
             };
@@ -1660,7 +1664,11 @@ fn print_summaries(list: &[DossierSummary], out: &mut Out) -> Res {
     }
     for d in list {
         let who = match (&d.name, &d.birthdate) {
-            (Some(n), Some(b)) => tr!("cli-summary-born", name = n.clone(), birthdate = b.clone()),
+            (Some(n), Some(b)) => tr!(
+                "cli-summary-born",
+                name = n.clone(),
+                birthdate = coffre::i18n::civil_date(coffre::i18n::current(), b)
+            ),
             _ if d.in_team => tr!("cli-summary-name-withheld"),
             _ => tr!("cli-summary-not-in-team"),
         };
@@ -1742,7 +1750,11 @@ fn print_fields(
 
 fn print_dossier(s: &mut Session<'_>, d: &DossierView, out: &mut Out) -> Res {
     let who = match (&d.name, &d.birthdate) {
-        (Some(n), Some(b)) => tr!("cli-dossier-who", name = n.clone(), birthdate = b.clone()),
+        (Some(n), Some(b)) => tr!(
+            "cli-dossier-who",
+            name = n.clone(),
+            birthdate = coffre::i18n::civil_date(coffre::i18n::current(), b)
+        ),
         _ => tr!("cli-dossier-identity-withheld"),
     };
     out.line(&tr!("cli-dossier-head", id = d.id.clone(), who = who))?;

@@ -499,7 +499,7 @@ impl Ctx<'_> {
                 l,
                 "export-intro",
                 name = self.name.clone(),
-                birthdate = self.birthdate.clone(),
+                birthdate = crate::i18n::civil_date(l, &self.birthdate),
                 dossier = self.dossier.clone(),
                 date = self.fr_time(&self.exported_at),
                 establishment = self.establishment.clone()

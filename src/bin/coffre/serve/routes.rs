@@ -564,7 +564,11 @@ fn dossier_rows(list: &[coffre::views::DossierSummary]) -> Vec<DossierRow> {
             id: d.id.clone(),
             who: match (&d.name, &d.birthdate) {
                 (Some(n), Some(b)) => {
-                    tr!("web-dossier-who", name = n.clone(), birthdate = b.clone())
+                    tr!(
+                        "web-dossier-who",
+                        name = n.clone(),
+                        birthdate = i18n::civil_date(i18n::current(), b)
+                    )
                 }
                 _ if d.in_team => tr!("cli-summary-name-withheld"),
                 _ => tr!("cli-summary-not-in-team"),
@@ -674,7 +678,11 @@ async fn dossier_page(
             cards.push(card);
         }
         let who = match (&view.name, &view.birthdate) {
-            (Some(n), Some(b)) => tr!("web-dossier-who", name = n.clone(), birthdate = b.clone()),
+            (Some(n), Some(b)) => tr!(
+                "web-dossier-who",
+                name = n.clone(),
+                birthdate = i18n::civil_date(i18n::current(), b)
+            ),
             _ => tr!("cli-dossier-identity-withheld"),
         };
         let damaged = if view.damaged.is_empty() {
@@ -1123,7 +1131,11 @@ async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Res
             })
             .collect();
         let who = match (&view.name, &view.birthdate) {
-            (Some(n), Some(b)) => tr!("web-dossier-who", name = n.clone(), birthdate = b.clone()),
+            (Some(n), Some(b)) => tr!(
+                "web-dossier-who",
+                name = n.clone(),
+                birthdate = i18n::civil_date(i18n::current(), b)
+            ),
             _ => view.id.clone(),
         };
         Ok((who, cards, history_rows(policy, l, &history, false)))
