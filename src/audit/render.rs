@@ -50,7 +50,7 @@ fn categories(lang: Lang, ids: &[String]) -> String {
 }
 
 fn action(lang: Lang, id: &str) -> String {
-    crate::i18n::render(&crate::i18n::words::action(id, Outcome::Ok), lang)
+    crate::i18n::render(&crate::audit::words::action(id, Outcome::Ok), lang)
 }
 
 fn period(lang: Lang, r: &Report) -> (String, String) {
@@ -115,13 +115,13 @@ fn trail_text(t: &super::report::TrailNote, lang: Lang) -> String {
         Some(r) => tr_in!(
             lang,
             "report-trail-kept-reason",
-            retention = crate::i18n::render(&crate::i18n::words::period(&t.retention), lang),
+            retention = crate::i18n::render(&crate::policy::period_msg(&t.retention), lang),
             reason = one_line(r)
         ),
         None => tr_in!(
             lang,
             "report-trail-kept",
-            retention = crate::i18n::render(&crate::i18n::words::period(&t.retention), lang)
+            retention = crate::i18n::render(&crate::policy::period_msg(&t.retention), lang)
         ),
     };
     match &t.covers_from {

@@ -123,6 +123,12 @@ fn translate(text: &str, lang: Lang, depth: u8) -> String {
     let Some((p, caps)) = best else {
         return text.to_string();
     };
+    // A refusal recorded with the command line's hint is read without it:
+    // the reader is not the one who was refused, and may be on a web page.
+    let id = match p.id.as_str() {
+        "you-care-team-dossier-break-glass" => "you-care-team-dossier",
+        other => other,
+    };
     let args: Vec<(&str, Arg)> = caps
         .iter()
         .map(|(n, v)| {
@@ -133,7 +139,7 @@ fn translate(text: &str, lang: Lang, depth: u8) -> String {
             (n.as_str(), arg)
         })
         .collect();
-    text_args(lang, &p.id, &args)
+    text_args(lang, id, &args)
 }
 
 /// Key names of categories (`cat:medical`) in a list, replaced by the

@@ -612,7 +612,7 @@ impl Ctx<'_> {
                 esc(&self.fr_time(&e.time)),
                 esc(&self.who(&e.actor, Some(&e.profession))),
                 esc(&crate::i18n::render(
-                    &crate::i18n::words::person_action(e),
+                    &crate::audit::words::person_action(e),
                     l
                 )),
                 if e.break_glass {
@@ -658,7 +658,7 @@ impl Ctx<'_> {
             esc(&self.retention_text()),
             esc(&tr_in!(l, "export-trail-retention")),
             esc(&crate::i18n::render(
-                &crate::i18n::words::period(&self.vault.policy.audit.trail_retention),
+                &crate::policy::period_msg(&self.vault.policy.audit.trail_retention),
                 l
             )),
             esc(&tr_in!(l, "export-source")),
