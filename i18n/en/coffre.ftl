@@ -537,11 +537,14 @@ cli-explain-policy = { $value ->
     [read] read
     [write] write
     [author-only] author only
+    [none] no access
    *[other] { $value }
 }
 cli-explain-key = { $value ->
     [held] held
     [pending] pending
+    [not-entitled] not entitled to it
+    [per-author] one per author
     [none] none
    *[other] { $value }
 }
@@ -638,6 +641,19 @@ cli-policy-professions = professions (W write+read, R read):
 cli-policy-may = may: { $caps }
 cli-policy-kinds = entry kinds:
 cli-policy-field = { $name } “{ $label }” ({ $category })
+key-name-category = { $category }
+key-name-directory = staff directory
+key-name-index = name index
+key-name-audit = audit log justifications
+key-name-to-approve = { $key } (a holder's approval needed)
+rotation-reason-revoked = { $member } was revoked
+rotation-reason-profession = { $member } changed profession
+web-rotation-pending = renewal pending: { $key } ({ $reason }) — done when a holder of this key logs in
+web-staff-pending-notice = access pending for: { $keys } (handed over when a holder of these keys logs in)
+web-not-in-team-break-glass = you are not in the care team of this dossier; in an emergency, breaking the glass opens it, with a justification
+web-author-the-person = the person themself
+web-note-ref = the note "{ $kind }" of { $created }
+web-versions-about = Note written by { $author } on { $time }, and its corrections
 capability-manage-staff = manage staff
 capability-create-dossier = create dossiers
 capability-manage-team = manage care teams
@@ -645,6 +661,7 @@ capability-read-audit = read the audit log
 capability-audit-reports = read audit reports
 capability-break-glass = break the glass
 capability-person-access = handle the person's rights
+capability-prune-audit = prune the access trail
 capability-erase = erase dossiers
 auth-unknown-user = unknown user
 auth-revoked = this user has been revoked
@@ -704,6 +721,40 @@ action-staff-approve = approved a staff member's restricted keys
 action-staff-revoke = revoked a staff member
 action-key-grant = handed over a key
 action-key-create = created a key
+action-dossier-list = listed their dossiers
+action-dossier-close = closed the dossier
+action-dossier-erase = erased a dossier
+action-team-list = looked at the care team
+action-audit-report = read the audit report
+action-audit-checkpoint-export = exported a checkpoint of the audit log
+action-audit-prune = pruned the access trail past its retention
+action-audit-pruned = entry pruned (retention reached)
+action-audit-adopted = entries taken into the log after an interruption
+action-audit-recipient = changed the key of the audit log's justifications
+action-access-grant = gave the person their own access
+action-access-keys = gave the person the keys of their file
+action-access-view = the person looked at their file
+action-access-history = the person looked at the access history
+action-access-note = attached the person's note
+action-access-object = recorded the person's objection
+action-staff-list = looked at the staff list
+action-staff-passwd = changed their passphrase
+action-staff-recover = restored a staff member's access
+action-staff-set-profession = changed a staff member's profession
+action-key-rotate = renewed a key
+action-key-rewrap = handed over a renewed key
+action-vault-init = created the vault
+action-vault-check = checked the vault
+action-vault-backup = backed up the vault
+action-vault-restore = restored the vault
+action-vault-migrate = moved the vault
+action-index-rebuild = rebuilt the name index
+action-recovery-split = split the recovery key
+action-retention-apply = erased the dossiers past their retention
+action-retention-list = looked at the dossiers past their retention
+action-clock-confirm = confirmed the system clock
+person-action-team-list = looked at the care team
+person-action-access-keys = gave you the keys of your file
 
 ## Details the audit log records in English, read back for the reader (src/i18n/recorded.rs)
 recorded-staff-add-recovery = profession { $profession }, keys granted with the recovery key

@@ -535,12 +535,15 @@ cli-explain-col-now = lisible maintenant
 cli-explain-policy = { $value ->
     [read] lecture
     [write] écriture
-    [author-only] auteur seul
+    [author-only] auteur·rice seul·e
+    [none] aucun accès
    *[other] { $value }
 }
 cli-explain-key = { $value ->
     [held] détenue
     [pending] en attente
+    [not-entitled] sans droit à cette clé
+    [per-author] une par auteur·rice
     [none] aucune
    *[other] { $value }
 }
@@ -558,8 +561,8 @@ cli-staff-added = membre du personnel { $id } ajouté
 cli-staff-pending = accès en attente pour : { $keys } (remis quand un·e détenteur·rice ouvre sa session, ou tout de suite avec --recovery-key)
 cli-staff-list-pending = en attente : { $keys }
 cli-staff-status = { $status ->
-    [active] actif
-    [revoked] révoqué
+    [active] actif·ve
+    [revoked] révoqué·e
    *[other] { $status }
 }
 cli-team-added = { $staff } ajouté·e à l'équipe pluridisciplinaire de { $id }
@@ -637,6 +640,19 @@ cli-policy-professions = professions (W écriture+lecture, R lecture) :
 cli-policy-may = peut : { $caps }
 cli-policy-kinds = types de note :
 cli-policy-field = { $name } « { $label } » ({ $category })
+key-name-category = { $category }
+key-name-directory = annuaire du personnel
+key-name-index = index des noms
+key-name-audit = justifications du journal d'audit
+key-name-to-approve = { $key } (accord d'un·e détenteur·rice requis)
+rotation-reason-revoked = { $member } a été révoqué·e
+rotation-reason-profession = { $member } a changé de profession
+web-rotation-pending = renouvellement en attente : { $key } ({ $reason }) — fait quand un·e détenteur·rice de cette clé ouvre sa session
+web-staff-pending-notice = accès en attente pour : { $keys } (remis quand un·e détenteur·rice de ces clés ouvre sa session)
+web-not-in-team-break-glass = vous ne faites pas partie de l'équipe pluridisciplinaire de ce dossier ; en cas d'urgence, le bris de glace vous l'ouvre, avec une justification
+web-author-the-person = la personne elle-même
+web-note-ref = la note « { $kind } » du { $created }
+web-versions-about = Note écrite par { $author } le { $time }, et ses corrections
 capability-manage-staff = gérer le personnel
 capability-create-dossier = créer des dossiers
 capability-manage-team = gérer les équipes pluridisciplinaires
@@ -644,6 +660,7 @@ capability-read-audit = consulter le journal d'audit
 capability-audit-reports = lire les rapports d'audit
 capability-break-glass = recourir au bris de glace
 capability-person-access = traiter les droits de la personne
+capability-prune-audit = élaguer l'historique des accès
 capability-erase = effacer des dossiers
 auth-unknown-user = utilisateur·rice inconnu·e
 auth-revoked = cet·te utilisateur·rice a été révoqué·e
@@ -703,6 +720,40 @@ action-staff-approve = a donné son accord aux clés restreintes d'un membre du 
 action-staff-revoke = a révoqué un membre du personnel
 action-key-grant = a remis une clé
 action-key-create = a créé une clé
+action-dossier-list = a consulté la liste de ses dossiers
+action-dossier-close = a clôturé le dossier
+action-dossier-erase = a effacé un dossier
+action-team-list = a consulté l'équipe pluridisciplinaire
+action-audit-report = a lu le rapport d'audit
+action-audit-checkpoint-export = a exporté un point de contrôle du journal d'audit
+action-audit-prune = a élagué l'historique des accès arrivé à échéance
+action-audit-pruned = trace élaguée (durée de conservation atteinte)
+action-audit-adopted = traces reprises dans le journal après une interruption
+action-audit-recipient = a changé la clé des justifications du journal d'audit
+action-access-grant = a ouvert à la personne son propre accès
+action-access-keys = a remis à la personne les clés de son dossier
+action-access-view = la personne a consulté son dossier
+action-access-history = la personne a consulté l'historique des accès
+action-access-note = a joint une note de la personne
+action-access-object = a enregistré une opposition de la personne
+action-staff-list = a consulté la liste du personnel
+action-staff-passwd = a changé sa phrase de passe
+action-staff-recover = a rétabli l'accès d'un membre du personnel
+action-staff-set-profession = a changé la profession d'un membre du personnel
+action-key-rotate = a renouvelé une clé
+action-key-rewrap = a remis une clé renouvelée
+action-vault-init = a créé le coffre
+action-vault-check = a vérifié le coffre
+action-vault-backup = a sauvegardé le coffre
+action-vault-restore = a restauré le coffre
+action-vault-migrate = a déplacé le coffre
+action-index-rebuild = a reconstruit l'index des noms
+action-recovery-split = a partagé la clé de secours
+action-retention-apply = a effacé les dossiers arrivés à échéance
+action-retention-list = a consulté les dossiers arrivés à échéance
+action-clock-confirm = a confirmé l'heure du système
+person-action-team-list = a consulté l'équipe pluridisciplinaire
+person-action-access-keys = vous a remis les clés de votre dossier
 
 ## Détails inscrits en anglais au journal d'audit, relus pour le lecteur (src/i18n/recorded.rs)
 recorded-staff-add-recovery = profession { $profession }, clés remises avec la clé de secours

@@ -115,7 +115,7 @@ fn open_vault(cli: &Cli) -> Result<Vault, Error> {
 /// Prints what the library noticed without failing, on standard error.
 fn print_warnings(warnings: &[coffre::Warning]) {
     for w in warnings {
-        let text = i18n::words::warning(w, i18n::current());
+        let text = i18n::render(&w.msg(), i18n::current());
         eprintln!("coffre: {}", tr!("cli-warning", text = text));
     }
 }
@@ -168,11 +168,12 @@ fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
         );
     }
     for (key, staff) in session.grants_made() {
+        let key = i18n::render(&coffre::policy::key_msg(key), lang());
         eprintln!(
             "coffre: {}",
             tr!(
                 "cli-granted-key",
-                key = coffre::text::escape(key),
+                key = coffre::text::escape(&key).to_string(),
                 staff = coffre::text::escape(staff)
             )
         );
@@ -632,7 +633,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             out.line(&tr!("cli-staff-added", id = id.clone()))?;
             if !pending.is_empty() {
-                out.line(&tr!("cli-staff-pending", keys = pending.join(", ")))?;
+                out.line(&tr!(
+                    "cli-staff-pending",
+                    keys = coffre::policy::keys_in_words(&pending, lang())
+                ))?;
             }
             Ok(())
         }
@@ -652,7 +656,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 } else {
                     format!(
                         "  {}",
-                        tr!("cli-staff-list-pending", keys = m.pending.join(", "))
+                        tr!(
+                            "cli-staff-list-pending",
+                            keys = coffre::policy::keys_in_words(&m.pending, lang())
+                        )
                     )
                 };
                 let policy = s.vault().policy();
@@ -859,7 +866,8 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                     Some(n) => format!("{n} ({profession})"),
                     None => format!("{} ({profession})", i.actor),
                 };
-                let what = i18n::render(&i18n::words::action(&i.action, i.outcome), lang());
+                let what =
+                    i18n::render(&coffre::audit::words::action(&i.action, i.outcome), lang());
                 let mut line = format!("  {}  {who} {what}", when(policy, &i.time));
                 if !i.categories.is_empty() {
                     let labels: Vec<String> = i
@@ -1004,7 +1012,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                     keys = if request.keys.is_empty() {
                         tr!("cli-nothing")
                     } else {
-                        request.keys.join(", ")
+                        coffre::policy::keys_in_words(&request.keys, lang())
                     }
                 ))?;
             }
@@ -1012,7 +1020,11 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             for (key, staff) in s.grants_made().iter().filter(|(_, staff)| staff == id) {
                 eprintln!(
                     "coffre: {}",
-                    tr!("cli-granted-key", key = key.clone(), staff = staff.clone())
+                    tr!(
+                        "cli-granted-key",
+                        key = i18n::render(&coffre::policy::key_msg(key), lang()),
+                        staff = staff.clone()
+                    )
                 );
             }
             if out.json {
@@ -1021,7 +1033,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 out.line(&tr!(
                     "cli-approved",
                     id = id.clone(),
-                    keys = keys.join(", ")
+                    keys = coffre::policy::keys_in_words(&keys, lang())
                 ))
             }
         }
@@ -1264,7 +1276,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             out.line(&tr!("cli-access-granted", dossier = dossier.clone()))?;
             if !missing.is_empty() {
-                out.line(&tr!("cli-access-missing", keys = missing.join(", ")))?;
+                out.line(&tr!(
+                    "cli-access-missing",
+                    keys = coffre::policy::keys_in_words(&missing, lang())
+                ))?;
             }
             Ok(())
         }
@@ -1470,7 +1485,8 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
             out.line(&tr!("cli-person-history-head"))?;
             for h in &history {
                 let who = policy.profession_label(&h.profession, lang());
-                let what = i18n::render(&i18n::words::action(&h.action, h.outcome), lang());
+                let what =
+                    i18n::render(&coffre::audit::words::action(&h.action, h.outcome), lang());
                 let cats: Vec<String> = h
                     .categories
                     .iter()
@@ -1582,8 +1598,8 @@ fn print_rotations(pending: &[coffre::vault::PendingRotation], out: &mut Out) ->
     for p in pending {
         out.line(&tr!(
             "cli-rotation-pending",
-            key = p.key.clone(),
-            reason = p.reason.to_string()
+            key = i18n::render(&coffre::policy::key_msg(&p.key), lang()),
+            reason = i18n::render(&p.reason_msg(), lang())
         ))?;
     }
     Ok(())
@@ -1742,7 +1758,7 @@ fn print_fields(
             "cli-field-withheld",
             field = policy.field_label(&w.field, lang()),
             category = policy.category_label(&w.category, lang()),
-            reason = i18n::render(&i18n::words::withheld_reason(w.reason), lang())
+            reason = i18n::render(&w.reason.msg(), lang())
         ))?;
     }
     Ok(())
@@ -1856,5 +1872,5 @@ fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
 
 /// A period written in the policy, in the user's language.
 fn period(written: &str) -> String {
-    i18n::render(&i18n::words::period(written), lang())
+    i18n::render(&coffre::policy::period_msg(written), lang())
 }
