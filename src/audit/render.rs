@@ -56,10 +56,12 @@ fn action(lang: Lang, id: &str) -> String {
 fn period(lang: Lang, r: &Report) -> (String, String) {
     (
         r.since
-            .clone()
+            .as_deref()
+            .map(|t| crate::i18n::written_time(lang, t, &crate::i18n::zone()))
             .unwrap_or_else(|| tr_in!(lang, "report-the-beginning")),
         r.until
-            .clone()
+            .as_deref()
+            .map(|t| crate::i18n::written_time(lang, t, &crate::i18n::zone()))
             .unwrap_or_else(|| tr_in!(lang, "report-now")),
     )
 }
@@ -84,7 +86,7 @@ fn items_text(lang: Lang, out: &mut String, title: &str, items: &[Item]) {
             out,
             "  #{} {} {} [{}] {}",
             i.seq,
-            i.local_time,
+            crate::i18n::written_time(lang, &i.local_time, "UTC"),
             one_line(&who(i)),
             one_line(&profession(lang, &i.profession)),
             one_line(&action(lang, &i.action))
@@ -325,7 +327,7 @@ fn items_html(lang: Lang, out: &mut String, title: &str, items: &[Item]) {
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             i.seq,
-            esc(&i.local_time),
+            esc(&crate::i18n::written_time(lang, &i.local_time, "UTC")),
             esc(&who(i)),
             esc(&profession(lang, &i.profession)),
             esc(&action(lang, &i.action)),

@@ -49,6 +49,35 @@ pub fn date(lang: Lang, ts: jiff::Timestamp, tz: &str) -> String {
     )
 }
 
+/// A time as the vault or its log writes it, in `lang`: an RFC 3339 time
+/// (`2026-12-08T01:53:31Z`) in time zone `tz`, a local time of a report
+/// (`2026-12-07 18:53 CET`, already in the establishment's zone), or a date
+/// (`2026-12-07`); any other text as it is.
+pub fn written_time(lang: Lang, s: &str, tz: &str) -> String {
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return date_time(lang, ts, tz);
+    }
+    if let Some(d) = strict_iso(s) {
+        return civil_date(lang, &d.to_string());
+    }
+    let local = s
+        .get(..16)
+        .filter(|p| strict_iso(&p[..10]).is_some() && p.as_bytes()[10] == b' ')
+        .and_then(|p| jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M", p).ok());
+    match local {
+        Some(t) => tr_in!(
+            lang,
+            "date-time",
+            day = format!("{:02}", t.day()),
+            month = month_abbrev(lang, t.month()),
+            year = t.year().to_string(),
+            hour = format!("{:02}", t.hour()),
+            minute = format!("{:02}", t.minute())
+        ),
+        None => s.to_string(),
+    }
+}
+
 /// A calendar date kept as `YYYY-MM-DD` (a birth date) as the language
 /// writes it (`14/05/2012`, `14 May 2012`); a text of another form as it is.
 pub fn civil_date(lang: Lang, iso: &str) -> String {
@@ -185,6 +214,15 @@ mod tests {
         assert_eq!(civil_date(Lang::Fr, "2012-05-14"), "14/05/2012");
         assert_eq!(civil_date(Lang::En, "2012-05-14"), "14 May 2012");
         assert_eq!(civil_date(Lang::Fr, "inconnue"), "inconnue");
+        assert_eq!(
+            written_time(Lang::Fr, "2026-12-07 18:53 CET", "UTC"),
+            "07/12/2026 à 18:53"
+        );
+        assert_eq!(
+            written_time(Lang::Fr, "2026-11-30T13:05:00Z", "Europe/Paris"),
+            "30/11/2026 à 14:05"
+        );
+        assert_eq!(written_time(Lang::Fr, "2026-12-07", "UTC"), "07/12/2026");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod words;
 
 pub use choose::{choose, Choice};
 pub(crate) use format::month_abbrev;
-pub use format::{civil_date, colon, date, date_time, number, parse_date};
+pub use format::{civil_date, colon, date, date_time, number, parse_date, written_time};
 pub use recorded::recorded;
 
 use std::collections::HashMap;
@@ -147,6 +147,18 @@ pub trait LabelSource: Send + Sync {
     /// (`profession`, `category`/`cat`, `kind`) in `lang`; `None` for an
     /// argument of another name.
     fn label(&self, name: &str, id: &str, lang: Lang) -> Option<String>;
+
+    /// A label written in another language (`Specialised educator`, as the
+    /// audit log recorded a refusal in English) in `lang`; `None` if `text`
+    /// is no label.
+    fn relabel(&self, _text: &str, _lang: Lang) -> Option<String> {
+        None
+    }
+
+    /// The establishment's time zone (an IANA name), in which times are shown.
+    fn timezone(&self) -> Option<String> {
+        None
+    }
 }
 
 type Source = std::sync::Arc<dyn LabelSource>;
@@ -168,6 +180,21 @@ pub fn set_labels<L: LabelSource + Clone + 'static>(source: &L) {
 pub fn label_of(name: &str, id: &str, lang: Lang) -> Option<String> {
     let guard = LABELS.read().ok()?;
     guard.as_ref()?.label(name, id, lang)
+}
+
+/// `text` in `lang` if it is a label of the source given to [`set_labels`].
+pub fn relabel(text: &str, lang: Lang) -> Option<String> {
+    let guard = LABELS.read().ok()?;
+    guard.as_ref()?.relabel(text, lang)
+}
+
+/// The time zone of the source given to [`set_labels`]; UTC without one.
+pub fn zone() -> String {
+    LABELS
+        .read()
+        .ok()
+        .and_then(|g| g.as_ref().and_then(|s| s.timezone()))
+        .unwrap_or_else(|| "UTC".to_string())
 }
 
 fn fluent_value(name: &str, arg: &Arg, lang: Lang) -> FluentValue<'static> {

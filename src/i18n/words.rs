@@ -1,7 +1,7 @@
 //! Words that belong to no domain value: a duration. The words for a domain
-//! value are that value's (`crate::audit::words` for audited actions,
+//! value are that value's (`audit::words` for audited actions,
 //! `WithheldReason::msg`, `Capability::msg`, `Warning::msg`,
-//! `crate::policy::period_msg`): this floor never reaches up into them.
+//! `policy::period_msg`): this floor never reaches up into them.
 
 use crate::error::Msg;
 

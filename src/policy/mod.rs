@@ -146,6 +146,26 @@ impl crate::i18n::LabelSource for Policy {
             _ => None,
         }
     }
+
+    fn relabel(&self, text: &str, lang: crate::i18n::Lang) -> Option<String> {
+        let all = self
+            .professions
+            .values()
+            .map(|p| &p.labels)
+            .chain(self.categories.values().map(|c| &c.labels))
+            .chain(self.kinds.values().map(|k| &k.labels))
+            .chain(self.field_labels.values());
+        for l in all {
+            if l.fr == text || l.en == text {
+                return Some(l.get(lang).to_string());
+            }
+        }
+        None
+    }
+
+    fn timezone(&self) -> Option<String> {
+        Some(self.audit.timezone.clone())
+    }
 }
 
 /// Rules that are not per profession.

@@ -816,7 +816,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         Error::Io(msg!("encoding-failed", detail = e.to_string()))
                     })?)?;
                 } else {
-                    out.line(&audit_line(&r))?;
+                    out.line(&audit_line(s.vault().policy(), &r))?;
                 }
             }
             Ok(())
@@ -863,6 +863,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             for i in &items {
                 let profession = policy.profession_label(&i.profession, lang());
                 let who = match &i.name {
+                    _ if i.actor.starts_with("person.") => tr!("web-author-the-person"),
                     Some(n) => format!("{n} ({profession})"),
                     None => format!("{} ({profession})", i.actor),
                 };
@@ -1468,7 +1469,7 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
                     out.text(&format!(
                         "    {} : {}",
                         coffre::text::escape(&policy.field_label(name, lang())),
-                        f.value
+                        note_named(policy, &view.entries, name, &f.value)
                     ))?;
                 }
                 for w in &e.withheld {
@@ -1630,34 +1631,52 @@ fn print_retention(items: &[coffre::vault::RetentionItem], out: &mut Out) -> Res
     Ok(())
 }
 
-fn audit_line(r: &coffre::views::AuditRecord) -> String {
+/// One audit entry as its reader reads it: the time in the establishment's
+/// zone, the member's login and profession, what was done and how it ended in
+/// words, what it was about, and the reason in the reader's language. The
+/// JSON output keeps the log's own fields.
+fn audit_line(policy: &coffre::policy::Policy, r: &coffre::views::AuditRecord) -> String {
     let e = &r.entry;
+    let l = lang();
+    let profession = if e.actor.starts_with("person.") {
+        tr!("web-author-the-person")
+    } else {
+        policy.profession_label(&e.profession, l)
+    };
     let mut line = format!(
-        "{:>6} {} {:<20} {:<22} {:<18} {:<7}",
+        "{:>6} {} {} [{}] {}",
         e.seq,
-        e.time,
-        e.actor,
-        e.profession,
-        e.action,
-        e.outcome.as_str()
+        when(policy, &e.time),
+        if e.actor.starts_with("person.") {
+            String::new()
+        } else {
+            e.actor.clone()
+        },
+        profession,
+        i18n::render(&coffre::audit::words::action(&e.action, e.outcome), l)
     );
     if let Some(d) = &e.dossier {
-        line.push_str(&format!(" dossier={d}"));
+        line.push_str(&format!(", {}", tr!("report-dossier", id = d.clone())));
     }
     if let Some(x) = &e.entry {
-        line.push_str(&format!(" entry={x}"));
+        line.push_str(&format!(", {x}"));
     }
     if let Some(t) = &e.target {
-        line.push_str(&format!(" target={t}"));
+        line.push_str(&format!(" → {t}"));
     }
     if !e.categories.is_empty() {
-        line.push_str(&format!(" categories={}", e.categories.join(",")));
+        let labels: Vec<String> = e
+            .categories
+            .iter()
+            .map(|c| policy.category_label(c, l))
+            .collect();
+        line.push_str(&format!(" [{}]", labels.join(", ")));
     }
     if e.break_glass {
         line.push_str(&format!(" {}", tr!("cli-audit-break-glass")));
     }
     if let Some(d) = &e.detail {
-        line.push_str(&format!(" ({d})"));
+        line.push_str(&format!(" ({})", i18n::recorded(d, l)));
     }
     if let Some(j) = &r.justification_text {
         line.push_str(&format!(
@@ -1737,6 +1756,27 @@ fn print_entry(s: &mut Session<'_>, e: &EntryView, out: &mut Out) -> Res {
         time = when(policy, &e.created)
     ))?;
     print_fields(policy, &e.fields, &e.withheld, out)
+}
+
+/// A field `about` holding the id of a note of the same file, named as
+/// people name notes (its kind and date); any other value as it is.
+fn note_named(
+    policy: &coffre::policy::Policy,
+    entries: &[EntryView],
+    field: &str,
+    value: &str,
+) -> String {
+    match entries
+        .iter()
+        .find(|e| field == "about" && e.id == value.trim())
+    {
+        Some(e) => tr!(
+            "web-note-ref",
+            kind = policy.kind_label(&e.kind, lang()),
+            created = when(policy, &e.created)
+        ),
+        None => value.to_string(),
+    }
 }
 
 fn print_fields(

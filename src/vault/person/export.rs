@@ -507,9 +507,21 @@ impl Ctx<'_> {
         )
         .map_err(io)?;
         write!(w, "<h2>{}</h2>", esc(&tr_in!(l, "export-contents"))).map_err(io)?;
+        // Notes named as people name them (kind and date), for a note
+        // about an earlier one (the person's remark).
+        let mut named: std::collections::HashMap<String, String> = Default::default();
         self.for_each_entry(|e, versions| {
             t.entries += 1;
             let kind = self.vault.policy.kind_label(&e.kind, l);
+            named.insert(
+                e.id.clone(),
+                tr_in!(
+                    l,
+                    "web-note-ref",
+                    kind = kind.clone(),
+                    created = self.fr_time(&rfc3339(e.created))
+                ),
+            );
             write!(
                 w,
                 "<h3>{} — {}</h3>",
@@ -533,7 +545,10 @@ impl Ctx<'_> {
                         w,
                         "<tr><th>{}</th><td>{}<div class=\"muted\">{}</div></td></tr>",
                         esc(&label),
-                        esc(&f.value),
+                        esc(match named.get(f.value.trim()) {
+                            Some(n) if name == "about" => n,
+                            _ => &f.value,
+                        }),
                         esc(&self.category_label(&f.category))
                     )
                     .map_err(io)?;
