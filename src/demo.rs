@@ -67,7 +67,7 @@ fn describe(view: &DossierView, policy: &crate::policy::Policy, l: Lang) -> Vec<
                 tr_in!(
                     l,
                     "demo-withheld",
-                    reason = i18n::render(&i18n::words::withheld_reason(wh.reason), l)
+                    reason = i18n::render(&wh.reason.msg(), l)
                 )
             ));
         }
@@ -314,7 +314,7 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
                 e.seq,
                 e.actor,
                 policy.profession_label(&e.profession, l),
-                i18n::render(&i18n::words::action(&e.action, e.outcome), l),
+                i18n::render(&crate::audit::words::action(&e.action, e.outcome), l),
                 cats.join(", ")
             );
             if e.break_glass {

@@ -54,3 +54,34 @@ pub enum Warning {
         count: usize,
     },
 }
+
+impl Warning {
+    /// The warning as a message of the catalog.
+    pub fn msg(&self) -> crate::error::Msg {
+        match self {
+            Warning::LoosePermissions { path, mode, fixed } => msg!(
+                "warning-loose-permissions",
+                path = path,
+                mode = format!("{mode:o}"),
+                fixed = if *fixed { "yes" } else { "no" }
+            ),
+            Warning::DamagedSnapshot { file, moved_to } => match moved_to {
+                Some(to) => msg!("warning-damaged-snapshot-moved", file = file, moved_to = to),
+                None => msg!("warning-damaged-snapshot-kept", file = file),
+            },
+            Warning::UnrecordedEntries {
+                first,
+                last,
+                in_journal,
+            } => msg!(
+                "warning-unrecorded-entries",
+                first = *first,
+                last = *last,
+                journal = if *in_journal { "yes" } else { "no" }
+            ),
+            Warning::UnappliedChanges { count } => {
+                msg!("warning-unapplied-changes", count = *count)
+            }
+        }
+    }
+}

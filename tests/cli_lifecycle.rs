@@ -353,7 +353,13 @@ fn revoke_locks_out_and_holders_rotate_the_keys_at_their_next_unlock() {
     let admin = v.admin.clone();
     assert!(revoke.stdout.contains("revoked"), "{}", revoke.stdout);
     // The director does not hold cat:medical: its rotation waits for a holder …
-    for k in ["cat:medical", "cat:care", "cat:social", "cat:psy-synthesis"] {
+    // (People read keys by their category's label.)
+    for k in [
+        "Medical information",
+        "Care and care plan",
+        "Social situation, family, housing, rights",
+        "Psychologist's summary",
+    ] {
         assert!(
             revoke.stdout.contains(&format!("rotation pending: {k} ")),
             "{k} not pending:\n{}",
@@ -361,7 +367,11 @@ fn revoke_locks_out_and_holders_rotate_the_keys_at_their_next_unlock() {
         );
     }
     // … while the keys the director holds were rotated at once.
-    for k in ["cat:identity", "cat:justice", "cat:care-alerts"] {
+    for k in [
+        "Identity, contact details, administrative situation",
+        "Court measures and child protection",
+        "Care alerts and protocols (allergies…)",
+    ] {
         assert!(
             !revoke.stdout.contains(&format!("rotation pending: {k} ")),
             "{k} should be rotated by the director:\n{}",
@@ -688,7 +698,7 @@ fn staff_list_shows_pending_rotations_until_a_holder_unlocks() {
     let list = v.as_user(&admin, &["staff", "list"]);
     list.expect_code(0, "staff list");
     assert!(
-        list.stdout.contains("rotation pending") && list.stdout.contains("cat:medical"),
+        list.stdout.contains("rotation pending") && list.stdout.contains("Medical information"),
         "staff list:\n{}",
         list.stdout
     );
@@ -814,7 +824,10 @@ fn set_profession_withholds_lost_categories_grants_new_ones_and_rotates() {
     let r = v.as_user(&admin, &["staff", "set-profession", EDUC, "aide-soignant"]);
     r.expect_code(0, "set-profession");
     assert!(r.stdout.contains("is now Care assistant"), "{}", r.stdout);
-    for k in ["cat:social", "cat:psy-synthesis"] {
+    for k in [
+        "Social situation, family, housing, rights",
+        "Psychologist's summary",
+    ] {
         assert!(
             r.stdout.contains(&format!("rotation pending: {k} ")),
             "{k}:\n{}",
@@ -872,16 +885,16 @@ fn set_profession_withholds_lost_categories_grants_new_ones_and_rotates() {
     r.expect_code(0, "doctor unlocks");
     assert!(
         !r.stderr
-            .contains(&format!("granted key 'cat:care' to {EDUC}")),
+            .contains(&format!("granted key 'Care and care plan' to {EDUC}")),
         "{}",
         r.stderr
     );
     let r = v.as_user(DOCTOR, &["staff", "approve", EDUC]);
     r.expect_code(0, "doctor approves");
     assert!(
-        r.stdout.contains("approved for cat:care")
+        r.stdout.contains("approved for Care and care plan")
             && r.stderr
-                .contains(&format!("granted key 'cat:care' to {EDUC}")),
+                .contains(&format!("granted key 'Care and care plan' to {EDUC}")),
         "{}\n{}",
         r.stdout,
         r.stderr
@@ -1093,8 +1106,12 @@ fn recovery_shares_rebuild_the_key_and_recover_a_member() {
         .unwrap_or_else(|| panic!("no recovery section:\n{text}"));
     let section = &text[start..];
     let section = &section[..section.find("\n\n").unwrap_or(section.len())];
-    assert!(section.contains("recovery.split"), "{section}");
-    assert!(section.contains("staff.recover"), "{section}");
+    // Actions in words: the split, then the member given back their access.
+    assert!(section.contains("split the recovery key"), "{section}");
+    assert!(
+        section.contains("restored a staff member's access"),
+        "{section}"
+    );
 }
 
 #[test]

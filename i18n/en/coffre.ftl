@@ -307,7 +307,9 @@ entry-your-dossier = entry { $e } is not in your dossier
 your-access-your-dossier-complete-yet = your access to your dossier is not complete yet; ask the establishment
 your-key-does-open-your-dossier = your key does not open your dossier
 dossier-header-corrupt = a dossier header is corrupt
-birth-date-must-real-date-written = the birth date must be a real date written YYYY-MM-DD
+birth-date-must-real-date-written = the birth date must be a real date, written DD/MM/YYYY (e.g. 14/05/2012) or YYYY-MM-DD, between 1900 and 2200
+date-not-a-date = this is not a date: write it DD/MM/YYYY (e.g. 14/05/2012) or YYYY-MM-DD
+date-two-digit-year = write the year in full, with four digits (14/05/2012, not 14/05/12): with two digits the century is not certain
 name-must-1-200-characters = the name must have 1 to 200 characters
 identity-key-granted-you-yet = the 'identity' key has not been granted to you yet
 name-index-key-granted-you-yet = the name-index key has not been granted to you yet
@@ -536,11 +538,14 @@ cli-explain-policy = { $value ->
     [read] read
     [write] write
     [author-only] author only
+    [none] no access
    *[other] { $value }
 }
 cli-explain-key = { $value ->
     [held] held
     [pending] pending
+    [not-entitled] not entitled to it
+    [per-author] one per author
     [none] none
    *[other] { $value }
 }
@@ -637,6 +642,19 @@ cli-policy-professions = professions (W write+read, R read):
 cli-policy-may = may: { $caps }
 cli-policy-kinds = entry kinds:
 cli-policy-field = { $name } “{ $label }” ({ $category })
+key-name-category = { $category }
+key-name-directory = staff directory
+key-name-index = name index
+key-name-audit = audit log justifications
+key-name-to-approve = { $key } (a holder's approval needed)
+rotation-reason-revoked = { $member } was revoked
+rotation-reason-profession = { $member } changed profession
+web-rotation-pending = renewal pending: { $key } ({ $reason }) — done when a holder of this key logs in
+web-staff-pending-notice = access pending for: { $keys } (handed over when a holder of these keys logs in)
+web-not-in-team-break-glass = you are not in the care team of this dossier; in an emergency, breaking the glass opens it, with a justification
+web-author-the-person = the person themself
+web-note-ref = the note "{ $kind }" of { $created }
+web-versions-about = Note written by { $author } on { $time }, and its corrections
 capability-manage-staff = manage staff
 capability-create-dossier = create dossiers
 capability-manage-team = manage care teams
@@ -644,6 +662,7 @@ capability-read-audit = read the audit log
 capability-audit-reports = read audit reports
 capability-break-glass = break the glass
 capability-person-access = handle the person's rights
+capability-prune-audit = prune the access trail
 capability-erase = erase dossiers
 auth-unknown-user = unknown user
 auth-revoked = this user has been revoked
@@ -703,12 +722,54 @@ action-staff-approve = approved a staff member's restricted keys
 action-staff-revoke = revoked a staff member
 action-key-grant = handed over a key
 action-key-create = created a key
+action-dossier-list = listed their dossiers
+action-dossier-close = closed the dossier
+action-dossier-erase = erased a dossier
+action-team-list = looked at the care team
+action-audit-report = read the audit report
+action-audit-checkpoint-export = exported a checkpoint of the audit log
+action-audit-prune = pruned the access trail past its retention
+action-audit-pruned = entry pruned (retention reached)
+action-audit-adopted = entries taken into the log after an interruption
+action-audit-recipient = changed the key of the audit log's justifications
+action-access-grant = gave the person their own access
+action-access-keys = gave the person the keys of their file
+action-access-view = the person looked at their file
+action-access-history = the person looked at the access history
+action-access-note = attached the person's note
+action-access-object = recorded the person's objection
+action-staff-list = looked at the staff list
+action-staff-passwd = changed their passphrase
+action-staff-recover = restored a staff member's access
+action-staff-set-profession = changed a staff member's profession
+action-key-rotate = renewed a key
+action-key-rewrap = handed over a renewed key
+action-vault-init = created the vault
+action-vault-check = checked the vault
+action-vault-backup = backed up the vault
+action-vault-restore = restored the vault
+action-vault-migrate = moved the vault
+action-index-rebuild = rebuilt the name index
+action-recovery-split = split the recovery key
+action-retention-apply = erased the dossiers past their retention
+action-retention-list = looked at the dossiers past their retention
+action-clock-confirm = confirmed the system clock
+person-action-team-list = looked at the care team
+person-action-access-keys = gave you the keys of your file
 
 ## Details the audit log records in English, read back for the reader (src/i18n/recorded.rs)
 recorded-staff-add-recovery = profession { $profession }, keys granted with the recovery key
 recorded-approved-recovery = approved { $keys } (with the recovery key)
 recorded-approved = approved { $keys }
 recorded-key-recovery = { $key } (with the recovery key)
+recorded-key-rotated = { $category } generation { $generation }, wrapped to { $count } member(s)
+recorded-with-recovery-key = with the recovery key
+recorded-search-none = name search returned no dossier
+recorded-search-in-team = name search returned { $count } dossier(s); this one in the care team
+recorded-search-outside = name search returned { $count } dossier(s); this one outside the care team, reachable by break-the-glass
+recorded-person-keys = data keys wrapped to the person
+recorded-person-keys-removed = data keys wrapped to the person; wraps of withheld categories removed: { $keys }
+recorded-keys-to-rotate = keys to rotate: { $keys }
 recorded-open-until = open until { $until }
 recorded-break-glass-at = break-glass opened at audit entry { $seq }
 recorded-within-break-glass = within the break-glass opened at audit entry { $seq }
@@ -748,6 +809,10 @@ help-entry-show = Show an entry
 help-entry-history = Show every version of an entry (corrections keep the earlier text)
 help-entry-amend = Amend an entry: adds a version, never overwrites
 help-entry-import = Import many entries from a JSON Lines file, one entry per line. The whole file is checked first; entries are then written in groups, each group audited and made durable in one step. Prints the number imported
+help-audit-prune = Prune the access trail older than the policy's `[audit] trail_retention` (CNIL recommendation on logging, 2021): each such entry keeps only its hash, so every root and checkpoint still verifies; facts (staff, keys, teams, grants) are never pruned. A dry run unless --yes. Entries after the last checkpoint exported with `audit checkpoint --out` are kept unless --beyond-export. Members whose profession may prune only
+help-backup-verify = Check a backup without restoring it: decryption, every member against the manifest, and the audit log inside it
+help-dossier-team-add = Add a staff member to the care team
+help-dossier-team-list = List the care team
 help-audit-verify = Verify every entry, every signed checkpoint and, with --since, that today's log extends an earlier checkpoint (exit code 5 on any alteration). Needs no passphrase
 help-audit-checkpoint = Export the latest signed checkpoint, to keep off the machine (paper, e-mail)
 help-audit-log = Show audit entries (audit readers only; this read is itself audited)
@@ -816,7 +881,7 @@ help-demo--listen = With --serve: the address to listen on
 help-demo--serve = Then serve it in a browser (`coffre serve` on the demo vault)
 help-dossier-close--id = Dossier id
 help-dossier-close--rule = Retention rule (see `coffre policy show`; default: the policy's)
-help-dossier-create--birthdate = Birth date, YYYY-MM-DD
+help-dossier-create--birthdate = Birth date, DD/MM/YYYY (e.g. 14/05/2012) or YYYY-MM-DD
 help-dossier-create--name = The person's full name
 help-dossier-erase--id = Dossier id
 help-dossier-erase--reason = Why (recorded, encrypted, in the audit log)

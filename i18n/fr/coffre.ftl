@@ -309,7 +309,9 @@ entry-your-dossier = la note { $e } n'est pas dans votre dossier
 your-access-your-dossier-complete-yet = votre accès à votre dossier n'est pas encore complet ; adressez-vous à l'établissement
 your-key-does-open-your-dossier = votre clé n'ouvre pas votre dossier
 dossier-header-corrupt = un en-tête de dossier est corrompu
-birth-date-must-real-date-written = la date de naissance doit être une vraie date écrite AAAA-MM-JJ
+birth-date-must-real-date-written = la date de naissance doit être une vraie date, écrite JJ/MM/AAAA (par exemple 14/05/2012), entre 1900 et 2200
+date-not-a-date = ce n'est pas une date : écrivez-la JJ/MM/AAAA, par exemple 14/05/2012
+date-two-digit-year = écrivez l'année en entier, sur quatre chiffres (14/05/2012 et non 14/05/12) : avec deux chiffres, le siècle n'est pas sûr
 name-must-1-200-characters = le nom doit compter de 1 à 200 caractères
 identity-key-granted-you-yet = la clé « identity » (identité) ne vous a pas encore été remise
 name-index-key-granted-you-yet = la clé de l'index des noms ne vous a pas encore été remise
@@ -534,12 +536,15 @@ cli-explain-col-now = lisible maintenant
 cli-explain-policy = { $value ->
     [read] lecture
     [write] écriture
-    [author-only] auteur seul
+    [author-only] auteur·rice seul·e
+    [none] aucun accès
    *[other] { $value }
 }
 cli-explain-key = { $value ->
     [held] détenue
     [pending] en attente
+    [not-entitled] sans droit à cette clé
+    [per-author] une par auteur·rice
     [none] aucune
    *[other] { $value }
 }
@@ -557,8 +562,8 @@ cli-staff-added = membre du personnel { $id } ajouté
 cli-staff-pending = accès en attente pour : { $keys } (remis quand un·e détenteur·rice ouvre sa session, ou tout de suite avec --recovery-key)
 cli-staff-list-pending = en attente : { $keys }
 cli-staff-status = { $status ->
-    [active] actif
-    [revoked] révoqué
+    [active] actif·ve
+    [revoked] révoqué·e
    *[other] { $status }
 }
 cli-team-added = { $staff } ajouté·e à l'équipe pluridisciplinaire de { $id }
@@ -636,6 +641,19 @@ cli-policy-professions = professions (W écriture+lecture, R lecture) :
 cli-policy-may = peut : { $caps }
 cli-policy-kinds = types de note :
 cli-policy-field = { $name } « { $label } » ({ $category })
+key-name-category = { $category }
+key-name-directory = annuaire du personnel
+key-name-index = index des noms
+key-name-audit = justifications du journal d'audit
+key-name-to-approve = { $key } (accord d'un·e détenteur·rice requis)
+rotation-reason-revoked = { $member } a été révoqué·e
+rotation-reason-profession = { $member } a changé de profession
+web-rotation-pending = renouvellement en attente : { $key } ({ $reason }) — fait quand un·e détenteur·rice de cette clé ouvre sa session
+web-staff-pending-notice = accès en attente pour : { $keys } (remis quand un·e détenteur·rice de ces clés ouvre sa session)
+web-not-in-team-break-glass = vous ne faites pas partie de l'équipe pluridisciplinaire de ce dossier ; en cas d'urgence, le bris de glace vous l'ouvre, avec une justification
+web-author-the-person = la personne elle-même
+web-note-ref = la note « { $kind } » du { $created }
+web-versions-about = Note écrite par { $author } le { $time }, et ses corrections
 capability-manage-staff = gérer le personnel
 capability-create-dossier = créer des dossiers
 capability-manage-team = gérer les équipes pluridisciplinaires
@@ -643,6 +661,7 @@ capability-read-audit = consulter le journal d'audit
 capability-audit-reports = lire les rapports d'audit
 capability-break-glass = recourir au bris de glace
 capability-person-access = traiter les droits de la personne
+capability-prune-audit = élaguer l'historique des accès
 capability-erase = effacer des dossiers
 auth-unknown-user = utilisateur·rice inconnu·e
 auth-revoked = cet·te utilisateur·rice a été révoqué·e
@@ -702,12 +721,54 @@ action-staff-approve = a donné son accord aux clés restreintes d'un membre du 
 action-staff-revoke = a révoqué un membre du personnel
 action-key-grant = a remis une clé
 action-key-create = a créé une clé
+action-dossier-list = a consulté la liste de ses dossiers
+action-dossier-close = a clôturé le dossier
+action-dossier-erase = a effacé un dossier
+action-team-list = a consulté l'équipe pluridisciplinaire
+action-audit-report = a lu le rapport d'audit
+action-audit-checkpoint-export = a exporté un point de contrôle du journal d'audit
+action-audit-prune = a élagué l'historique des accès arrivé à échéance
+action-audit-pruned = trace élaguée (durée de conservation atteinte)
+action-audit-adopted = traces reprises dans le journal après une interruption
+action-audit-recipient = a changé la clé des justifications du journal d'audit
+action-access-grant = a ouvert à la personne son propre accès
+action-access-keys = a remis à la personne les clés de son dossier
+action-access-view = la personne a consulté son dossier
+action-access-history = la personne a consulté l'historique des accès
+action-access-note = a joint une note de la personne
+action-access-object = a enregistré une opposition de la personne
+action-staff-list = a consulté la liste du personnel
+action-staff-passwd = a changé sa phrase de passe
+action-staff-recover = a rétabli l'accès d'un membre du personnel
+action-staff-set-profession = a changé la profession d'un membre du personnel
+action-key-rotate = a renouvelé une clé
+action-key-rewrap = a remis une clé renouvelée
+action-vault-init = a créé le coffre
+action-vault-check = a vérifié le coffre
+action-vault-backup = a sauvegardé le coffre
+action-vault-restore = a restauré le coffre
+action-vault-migrate = a déplacé le coffre
+action-index-rebuild = a reconstruit l'index des noms
+action-recovery-split = a partagé la clé de secours
+action-retention-apply = a effacé les dossiers arrivés à échéance
+action-retention-list = a consulté les dossiers arrivés à échéance
+action-clock-confirm = a confirmé l'heure du système
+person-action-team-list = a consulté l'équipe pluridisciplinaire
+person-action-access-keys = vous a remis les clés de votre dossier
 
 ## Détails inscrits en anglais au journal d'audit, relus pour le lecteur (src/i18n/recorded.rs)
 recorded-staff-add-recovery = profession { $profession }, clés remises avec la clé de secours
 recorded-approved-recovery = accord pour { $keys } (avec la clé de secours)
 recorded-approved = accord pour { $keys }
 recorded-key-recovery = { $key } (avec la clé de secours)
+recorded-key-rotated = { $category } : génération { $generation }, remise à { $count } membre(s)
+recorded-with-recovery-key = avec la clé de secours
+recorded-search-none = la recherche par nom n'a trouvé aucun dossier
+recorded-search-in-team = la recherche par nom a trouvé { $count } dossier(s) ; celui-ci dans l'équipe pluridisciplinaire
+recorded-search-outside = la recherche par nom a trouvé { $count } dossier(s) ; celui-ci hors de l'équipe pluridisciplinaire, accessible par bris de glace
+recorded-person-keys = clés du dossier remises à la personne
+recorded-person-keys-removed = clés du dossier remises à la personne ; clés des catégories non communiquées retirées : { $keys }
+recorded-keys-to-rotate = clés à renouveler : { $keys }
 recorded-open-until = ouvert jusqu'au { $until }
 recorded-break-glass-at = bris de glace ouvert à la trace { $seq }
 recorded-within-break-glass = dans le cadre du bris de glace ouvert à la trace { $seq }
@@ -747,6 +808,10 @@ help-entry-show = Afficher une note
 help-entry-history = Afficher chaque version d'une note (les corrections gardent le texte précédent)
 help-entry-amend = Corriger une note : ajoute une version, n'écrase jamais
 help-entry-import = Importer de nombreuses notes depuis un fichier JSON Lines, une note par ligne. Tout le fichier est d'abord vérifié ; les notes sont ensuite écrites par groupes, chacun tracé et enregistré en une fois. Affiche le nombre importé
+help-audit-prune = Élaguer l'historique des accès plus ancien que la durée `[audit] trail_retention` de la politique (recommandation de la CNIL sur la journalisation, 2021) : chaque trace concernée ne garde que son empreinte, si bien que chaque racine et chaque point de contrôle se vérifient encore ; les faits (personnel, clés, équipes, accès) ne sont jamais élagués. Simulation sans --yes. Les traces postérieures au dernier point de contrôle exporté avec `audit checkpoint --out` sont gardées, sauf avec --beyond-export. Réservé aux professions qui peuvent élaguer
+help-backup-verify = Vérifier une sauvegarde sans la restaurer : déchiffrement, chaque élément comparé au manifeste, et le journal d'audit qu'elle contient
+help-dossier-team-add = Ajouter un membre du personnel à l'équipe pluridisciplinaire
+help-dossier-team-list = Lister l'équipe pluridisciplinaire
 help-audit-verify = Vérifier chaque trace, chaque point de contrôle signé et, avec --since, que le journal d'aujourd'hui prolonge un point de contrôle antérieur (code de sortie 5 à la moindre altération). Sans phrase de passe
 help-audit-checkpoint = Exporter le dernier point de contrôle signé, à conserver hors de la machine (papier, courriel)
 help-audit-log = Afficher les traces d'audit (lecteur·rice·s d'audit seulement ; cette consultation est elle-même tracée)
@@ -815,7 +880,7 @@ help-demo--listen = Avec --serve : l'adresse d'écoute
 help-demo--serve = Puis le servir dans un navigateur (`coffre serve` sur le coffre de démonstration)
 help-dossier-close--id = Identifiant du dossier
 help-dossier-close--rule = Règle de conservation (voir `coffre policy show` ; par défaut : celle de la politique)
-help-dossier-create--birthdate = Date de naissance, AAAA-MM-JJ
+help-dossier-create--birthdate = Date de naissance, JJ/MM/AAAA (par exemple 14/05/2012)
 help-dossier-create--name = Nom complet de la personne
 help-dossier-erase--id = Identifiant du dossier
 help-dossier-erase--reason = Pourquoi (consigné, chiffré, dans le journal d'audit)

@@ -23,6 +23,7 @@ pub mod render;
 pub mod report;
 pub mod tally;
 mod verify;
+pub mod words;
 
 pub use checkpoint::{log_origin, Checkpoint, SignatureCheck, SigningKey};
 pub use entry::{

@@ -50,16 +50,18 @@ fn categories(lang: Lang, ids: &[String]) -> String {
 }
 
 fn action(lang: Lang, id: &str) -> String {
-    crate::i18n::render(&crate::i18n::words::action(id, Outcome::Ok), lang)
+    crate::i18n::render(&crate::audit::words::action(id, Outcome::Ok), lang)
 }
 
 fn period(lang: Lang, r: &Report) -> (String, String) {
     (
         r.since
-            .clone()
+            .as_deref()
+            .map(|t| crate::i18n::written_time(lang, t, &crate::i18n::zone()))
             .unwrap_or_else(|| tr_in!(lang, "report-the-beginning")),
         r.until
-            .clone()
+            .as_deref()
+            .map(|t| crate::i18n::written_time(lang, t, &crate::i18n::zone()))
             .unwrap_or_else(|| tr_in!(lang, "report-now")),
     )
 }
@@ -84,7 +86,7 @@ fn items_text(lang: Lang, out: &mut String, title: &str, items: &[Item]) {
             out,
             "  #{} {} {} [{}] {}",
             i.seq,
-            i.local_time,
+            crate::i18n::written_time(lang, &i.local_time, "UTC"),
             one_line(&who(i)),
             one_line(&profession(lang, &i.profession)),
             one_line(&action(lang, &i.action))
@@ -115,13 +117,13 @@ fn trail_text(t: &super::report::TrailNote, lang: Lang) -> String {
         Some(r) => tr_in!(
             lang,
             "report-trail-kept-reason",
-            retention = crate::i18n::render(&crate::i18n::words::period(&t.retention), lang),
+            retention = crate::i18n::render(&crate::policy::period_msg(&t.retention), lang),
             reason = one_line(r)
         ),
         None => tr_in!(
             lang,
             "report-trail-kept",
-            retention = crate::i18n::render(&crate::i18n::words::period(&t.retention), lang)
+            retention = crate::i18n::render(&crate::policy::period_msg(&t.retention), lang)
         ),
     };
     match &t.covers_from {
@@ -325,7 +327,7 @@ fn items_html(lang: Lang, out: &mut String, title: &str, items: &[Item]) {
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             i.seq,
-            esc(&i.local_time),
+            esc(&crate::i18n::written_time(lang, &i.local_time, "UTC")),
             esc(&who(i)),
             esc(&profession(lang, &i.profession)),
             esc(&action(lang, &i.action)),

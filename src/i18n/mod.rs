@@ -18,7 +18,7 @@ pub mod words;
 
 pub use choose::{choose, Choice};
 pub(crate) use format::month_abbrev;
-pub use format::{colon, date, date_time, number};
+pub use format::{civil_date, colon, date, date_time, number, parse_date, written_time};
 pub use recorded::recorded;
 
 use std::collections::HashMap;
@@ -139,31 +139,62 @@ pub fn text_args(lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
     loader(lang).get_args_fluent(id, Some(&fa))
 }
 
-static LABELS: std::sync::RwLock<Option<std::sync::Arc<crate::policy::Policy>>> =
-    std::sync::RwLock::new(None);
+/// What names the ids held by messages' arguments in people's words: the
+/// vault's policy (which implements it), given by the front-end. The library's
+/// lowest floor knows only this, not the policy.
+pub trait LabelSource: Send + Sync {
+    /// The label of the id `id` held by an argument named `name`
+    /// (`profession`, `category`/`cat`, `kind`) in `lang`; `None` for an
+    /// argument of another name.
+    fn label(&self, name: &str, id: &str, lang: Lang) -> Option<String>;
 
-/// The policy whose labels replace ids in rendered messages: an argument named
-/// `profession`, `category` (or `cat`) or `kind` holding an id the policy
-/// defines is shown as its label in the language of the message. Front-ends set
-/// it once the vault (hence its policy) is known.
-pub fn set_labels(policy: &crate::policy::Policy) {
+    /// A label written in another language (`Specialised educator`, as the
+    /// audit log recorded a refusal in English) in `lang`; `None` if `text`
+    /// is no label.
+    fn relabel(&self, _text: &str, _lang: Lang) -> Option<String> {
+        None
+    }
+
+    /// The establishment's time zone (an IANA name), in which times are shown.
+    fn timezone(&self) -> Option<String> {
+        None
+    }
+}
+
+type Source = std::sync::Arc<dyn LabelSource>;
+
+static LABELS: std::sync::RwLock<Option<Source>> = std::sync::RwLock::new(None);
+
+/// The labels that replace ids in rendered messages: an argument named
+/// `profession`, `category` (or `cat`) or `kind` holding an id the source
+/// (the policy) defines is shown as its label in the language of the message.
+/// Front-ends set it once the vault (hence its policy) is known.
+pub fn set_labels<L: LabelSource + Clone + 'static>(source: &L) {
     if let Ok(mut l) = LABELS.write() {
-        *l = Some(std::sync::Arc::new(policy.clone()));
+        *l = Some(std::sync::Arc::new(source.clone()));
     }
 }
 
 /// The label of the id `id` held by an argument named `name` (`profession`,
-/// `category`/`cat`, `kind`) in the policy given to [`set_labels`], if any.
+/// `category`/`cat`, `kind`) in the source given to [`set_labels`], if any.
 pub fn label_of(name: &str, id: &str, lang: Lang) -> Option<String> {
     let guard = LABELS.read().ok()?;
-    let p = guard.as_ref()?;
-    let label = match name {
-        "profession" => p.profession_label(id, lang),
-        "category" | "cat" => p.category_label(id, lang),
-        "kind" => p.kind_label(id, lang),
-        _ => return None,
-    };
-    Some(label)
+    guard.as_ref()?.label(name, id, lang)
+}
+
+/// `text` in `lang` if it is a label of the source given to [`set_labels`].
+pub fn relabel(text: &str, lang: Lang) -> Option<String> {
+    let guard = LABELS.read().ok()?;
+    guard.as_ref()?.relabel(text, lang)
+}
+
+/// The time zone of the source given to [`set_labels`]; UTC without one.
+pub fn zone() -> String {
+    LABELS
+        .read()
+        .ok()
+        .and_then(|g| g.as_ref().and_then(|s| s.timezone()))
+        .unwrap_or_else(|| "UTC".to_string())
 }
 
 fn fluent_value(name: &str, arg: &Arg, lang: Lang) -> FluentValue<'static> {

@@ -121,28 +121,43 @@ fn translate(text: &str, lang: Lang, depth: u8) -> String {
         }
     }
     let Some((p, caps)) = best else {
-        return text.to_string();
+        return key_labels(text, lang);
+    };
+    // A refusal recorded with the command line's hint is read without it:
+    // the reader is not the one who was refused, and may be on a web page.
+    let id = match p.id.as_str() {
+        "you-care-team-dossier-break-glass" => "you-care-team-dossier",
+        other => other,
     };
     let args: Vec<(&str, Arg)> = caps
         .iter()
         .map(|(n, v)| {
             let arg = match v.parse::<i64>() {
                 Ok(n) => Arg::Number(n),
-                Err(_) => Arg::Text(key_labels(&translate(v, lang, depth + 1), lang)),
+                Err(_) if v.parse::<jiff::Timestamp>().is_ok() => {
+                    Arg::Text(super::written_time(lang, v, &super::zone()))
+                }
+                Err(_) => Arg::Text(
+                    super::relabel(v, lang)
+                        .unwrap_or_else(|| key_labels(&translate(v, lang, depth + 1), lang)),
+                ),
             };
             (n.as_str(), arg)
         })
         .collect();
-    text_args(lang, &p.id, &args)
+    text_args(lang, id, &args)
 }
 
 /// Key names of categories (`cat:medical`) in a list, replaced by the
 /// category's label when the policy is known.
 fn key_labels(text: &str, lang: Lang) -> String {
     text.split(", ")
-        .map(|k| match k.strip_prefix("cat:") {
-            Some(c) => super::label_of("category", c, lang).unwrap_or_else(|| k.to_string()),
-            None => k.to_string(),
+        .map(|k| match (k, k.strip_prefix("cat:")) {
+            (_, Some(c)) => super::label_of("category", c, lang).unwrap_or_else(|| k.to_string()),
+            ("directory", _) => super::text(lang, "key-name-directory"),
+            ("index", _) => super::text(lang, "key-name-index"),
+            ("audit", _) => super::text(lang, "key-name-audit"),
+            _ => k.to_string(),
         })
         .collect::<Vec<_>>()
         .join(", ")

@@ -72,6 +72,22 @@ impl Capability {
         }
     }
 
+    /// What it allows, as a message of the catalog (a verb phrase: "gérer le
+    /// personnel").
+    pub fn msg(self) -> crate::error::Msg {
+        match self {
+            Capability::ManageStaff => msg!("capability-manage-staff"),
+            Capability::CreateDossier => msg!("capability-create-dossier"),
+            Capability::ManageTeam => msg!("capability-manage-team"),
+            Capability::ReadAudit => msg!("capability-read-audit"),
+            Capability::AuditReports => msg!("capability-audit-reports"),
+            Capability::BreakGlass => msg!("capability-break-glass"),
+            Capability::PersonAccess => msg!("capability-person-access"),
+            Capability::Erase => msg!("capability-erase"),
+            Capability::PruneAudit => msg!("capability-prune-audit"),
+        }
+    }
+
     /// All spellings, for error messages.
     pub fn names() -> String {
         Self::ALL
@@ -105,6 +121,35 @@ impl VaultKey {
             VaultKey::Audit => "audit".into(),
         }
     }
+}
+
+/// A key named as the vault stores it (`cat:medical`, `directory`, `index`,
+/// `audit`), possibly followed by ` (to approve)` as in the pending keys of
+/// [`crate::vault::views::StaffInfo`], as a message: the category's label
+/// once the front-end gave the policy's labels (`i18n::set_labels`).
+pub fn key_msg(name: &str) -> crate::error::Msg {
+    if let Some(key) = name.strip_suffix(" (to approve)") {
+        return msg!("key-name-to-approve", key = key_msg(key));
+    }
+    match name {
+        "directory" => msg!("key-name-directory"),
+        "index" => msg!("key-name-index"),
+        "audit" => msg!("key-name-audit"),
+        other => match other.strip_prefix("cat:") {
+            Some(c) => msg!("key-name-category", category = c),
+            None => msg!("action-other", id = other),
+        },
+    }
+}
+
+/// Keys named as the vault stores them, in words, in `lang`, separated by
+/// commas (see [`key_msg`]).
+pub fn keys_in_words(names: &[String], lang: crate::i18n::Lang) -> String {
+    names
+        .iter()
+        .map(|n| crate::i18n::render(&key_msg(n), lang))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Policy {

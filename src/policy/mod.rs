@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-pub use eval::{Capability, VaultKey};
+pub use eval::{key_msg, keys_in_words, Capability, VaultKey};
 pub use load::{load, parse, parse_stored};
 
 /// The policy shipped with Coffre (the French social and medico-social defaults).
@@ -137,6 +137,37 @@ impl Policy {
     }
 }
 
+impl crate::i18n::LabelSource for Policy {
+    fn label(&self, name: &str, id: &str, lang: crate::i18n::Lang) -> Option<String> {
+        match name {
+            "profession" => Some(self.profession_label(id, lang)),
+            "category" | "cat" => Some(self.category_label(id, lang)),
+            "kind" => Some(self.kind_label(id, lang)),
+            _ => None,
+        }
+    }
+
+    fn relabel(&self, text: &str, lang: crate::i18n::Lang) -> Option<String> {
+        let all = self
+            .professions
+            .values()
+            .map(|p| &p.labels)
+            .chain(self.categories.values().map(|c| &c.labels))
+            .chain(self.kinds.values().map(|k| &k.labels))
+            .chain(self.field_labels.values());
+        for l in all {
+            if l.fr == text || l.en == text {
+                return Some(l.get(lang).to_string());
+            }
+        }
+        None
+    }
+
+    fn timezone(&self) -> Option<String> {
+        Some(self.audit.timezone.clone())
+    }
+}
+
 /// Rules that are not per profession.
 #[derive(Clone, Debug, Serialize)]
 pub struct Rules {
@@ -217,6 +248,18 @@ pub fn split_trail_retention(s: &str) -> Option<(u64, PeriodUnit)> {
         _ => return None,
     };
     Some((n, unit))
+}
+
+/// A period written in the policy (`1 year`, `6 months`, `90 days`: see
+/// [`parse_trail_retention`]) as a message; the policy's text as it is if it
+/// is not of that form.
+pub fn period_msg(written: &str) -> crate::error::Msg {
+    match split_trail_retention(written) {
+        Some((n, PeriodUnit::Days)) => msg!("period-days", n = n),
+        Some((n, PeriodUnit::Months)) => msg!("period-months", n = n),
+        Some((n, PeriodUnit::Years)) => msg!("period-years", n = n),
+        None => msg!("period-as-written", text = written.to_string()),
+    }
 }
 
 impl Default for AuditRules {

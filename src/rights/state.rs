@@ -295,13 +295,7 @@ impl Register {
     ) -> Result<&StaffEntry> {
         let s = self.staff_signer(ctx)?;
         if !policy.has(&s.member.profession, cap) {
-            return Err(refused(
-                ctx,
-                msg!(
-                    "profession-may-2",
-                    what = crate::i18n::words::capability(cap)
-                ),
-            ));
+            return Err(refused(ctx, msg!("profession-may-2", what = cap.msg())));
         }
         Ok(s)
     }

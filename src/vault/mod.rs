@@ -1102,7 +1102,7 @@ impl Vault {
             Err(Error::Auth(msg!(
                 "cannot-unlock",
                 user = user,
-                detail = crate::i18n::words::auth_detail(detail)
+                detail = crate::audit::words::auth_detail(detail)
             )))
         };
         // An unknown or revoked id costs the same key derivation as a wrong

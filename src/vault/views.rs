@@ -54,6 +54,18 @@ pub enum WithheldReason {
 }
 
 impl WithheldReason {
+    /// Why the field is not shown, as a message of the catalog.
+    pub fn msg(self) -> crate::error::Msg {
+        match self {
+            WithheldReason::NotPermitted => msg!("withheld-not-permitted"),
+            WithheldReason::AuthorOnly => msg!("withheld-author-only"),
+            WithheldReason::Pending => msg!("withheld-pending"),
+            WithheldReason::NotUnderBreakGlass => msg!("withheld-not-under-break-glass"),
+            WithheldReason::Objection => msg!("withheld-objection"),
+            WithheldReason::WithheldFromPerson => msg!("withheld-from-person"),
+        }
+    }
+
     /// Short explanation for people.
     pub fn explain(self) -> &'static str {
         match self {

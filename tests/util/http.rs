@@ -22,8 +22,15 @@ impl Server {
     /// Starts `coffre serve` on the vault at `vault` (a folder or a database
     /// address), its log into `log`.
     pub fn start(vault: &Path, log: &Path) -> Server {
+        Self::start_with(vault, log, &[])
+    }
+
+    /// [`Server::start`] with more arguments for `coffre serve` (`--lang en`).
+    pub fn start_with(vault: &Path, log: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_coffre"))
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env_remove("COFFRE_LANG")
             .env_remove("COFFRE_USER")
             .env_remove("COFFRE_PASSPHRASE")
             .env("COFFRE_VAULT", vault)

@@ -244,8 +244,8 @@ pub enum DossierCmd {
         /// The person's full name.
         #[arg(long, value_name = "FULL NAME")]
         name: String,
-        /// Birth date, YYYY-MM-DD.
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        /// Birth date, DD/MM/YYYY (e.g. 14/05/2012) or YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
         birthdate: String,
     },
     /// Find dossiers by name (whole words; case and accents ignored).

@@ -115,7 +115,7 @@ fn open_vault(cli: &Cli) -> Result<Vault, Error> {
 /// Prints what the library noticed without failing, on standard error.
 fn print_warnings(warnings: &[coffre::Warning]) {
     for w in warnings {
-        let text = i18n::words::warning(w, i18n::current());
+        let text = i18n::render(&w.msg(), i18n::current());
         eprintln!("coffre: {}", tr!("cli-warning", text = text));
     }
 }
@@ -168,11 +168,12 @@ fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
         );
     }
     for (key, staff) in session.grants_made() {
+        let key = i18n::render(&coffre::policy::key_msg(key), lang());
         eprintln!(
             "coffre: {}",
             tr!(
                 "cli-granted-key",
-                key = coffre::text::escape(key),
+                key = coffre::text::escape(&key).to_string(),
                 staff = coffre::text::escape(staff)
             )
         );
@@ -632,7 +633,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             out.line(&tr!("cli-staff-added", id = id.clone()))?;
             if !pending.is_empty() {
-                out.line(&tr!("cli-staff-pending", keys = pending.join(", ")))?;
+                out.line(&tr!(
+                    "cli-staff-pending",
+                    keys = coffre::policy::keys_in_words(&pending, lang())
+                ))?;
             }
             Ok(())
         }
@@ -652,7 +656,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 } else {
                     format!(
                         "  {}",
-                        tr!("cli-staff-list-pending", keys = m.pending.join(", "))
+                        tr!(
+                            "cli-staff-list-pending",
+                            keys = coffre::policy::keys_in_words(&m.pending, lang())
+                        )
                     )
                 };
                 let policy = s.vault().policy();
@@ -809,7 +816,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         Error::Io(msg!("encoding-failed", detail = e.to_string()))
                     })?)?;
                 } else {
-                    out.line(&audit_line(&r))?;
+                    out.line(&audit_line(s.vault().policy(), &r))?;
                 }
             }
             Ok(())
@@ -856,10 +863,12 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             for i in &items {
                 let profession = policy.profession_label(&i.profession, lang());
                 let who = match &i.name {
+                    _ if i.actor.starts_with("person.") => tr!("web-author-the-person"),
                     Some(n) => format!("{n} ({profession})"),
                     None => format!("{} ({profession})", i.actor),
                 };
-                let what = i18n::render(&i18n::words::action(&i.action, i.outcome), lang());
+                let what =
+                    i18n::render(&coffre::audit::words::action(&i.action, i.outcome), lang());
                 let mut line = format!("  {}  {who} {what}", when(policy, &i.time));
                 if !i.categories.is_empty() {
                     let labels: Vec<String> = i
@@ -1004,7 +1013,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                     keys = if request.keys.is_empty() {
                         tr!("cli-nothing")
                     } else {
-                        request.keys.join(", ")
+                        coffre::policy::keys_in_words(&request.keys, lang())
                     }
                 ))?;
             }
@@ -1012,7 +1021,11 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             for (key, staff) in s.grants_made().iter().filter(|(_, staff)| staff == id) {
                 eprintln!(
                     "coffre: {}",
-                    tr!("cli-granted-key", key = key.clone(), staff = staff.clone())
+                    tr!(
+                        "cli-granted-key",
+                        key = i18n::render(&coffre::policy::key_msg(key), lang()),
+                        staff = staff.clone()
+                    )
                 );
             }
             if out.json {
@@ -1021,7 +1034,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 out.line(&tr!(
                     "cli-approved",
                     id = id.clone(),
-                    keys = keys.join(", ")
+                    keys = coffre::policy::keys_in_words(&keys, lang())
                 ))
             }
         }
@@ -1264,7 +1277,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             out.line(&tr!("cli-access-granted", dossier = dossier.clone()))?;
             if !missing.is_empty() {
-                out.line(&tr!("cli-access-missing", keys = missing.join(", ")))?;
+                out.line(&tr!(
+                    "cli-access-missing",
+                    keys = coffre::policy::keys_in_words(&missing, lang())
+                ))?;
             }
             Ok(())
         }
@@ -1430,7 +1446,11 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
             }
             let who = match (&view.name, &view.birthdate) {
                 (Some(n), Some(b)) => {
-                    tr!("cli-person-who", name = n.clone(), birthdate = b.clone())
+                    tr!(
+                        "cli-person-who",
+                        name = n.clone(),
+                        birthdate = coffre::i18n::civil_date(coffre::i18n::current(), b)
+                    )
                 }
                 _ => String::new(),
             };
@@ -1449,7 +1469,7 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
                     out.text(&format!(
                         "    {} : {}",
                         coffre::text::escape(&policy.field_label(name, lang())),
-                        f.value
+                        note_named(policy, &view.entries, name, &f.value)
                     ))?;
                 }
                 for w in &e.withheld {
@@ -1466,7 +1486,8 @@ fn person(vault: &Vault, a: &AccessCmd, out: &mut Out) -> Res {
             out.line(&tr!("cli-person-history-head"))?;
             for h in &history {
                 let who = policy.profession_label(&h.profession, lang());
-                let what = i18n::render(&i18n::words::action(&h.action, h.outcome), lang());
+                let what =
+                    i18n::render(&coffre::audit::words::action(&h.action, h.outcome), lang());
                 let cats: Vec<String> = h
                     .categories
                     .iter()
@@ -1578,8 +1599,8 @@ fn print_rotations(pending: &[coffre::vault::PendingRotation], out: &mut Out) ->
     for p in pending {
         out.line(&tr!(
             "cli-rotation-pending",
-            key = p.key.clone(),
-            reason = p.reason.to_string()
+            key = i18n::render(&coffre::policy::key_msg(&p.key), lang()),
+            reason = i18n::render(&p.reason_msg(), lang())
         ))?;
     }
     Ok(())
@@ -1610,34 +1631,52 @@ fn print_retention(items: &[coffre::vault::RetentionItem], out: &mut Out) -> Res
     Ok(())
 }
 
-fn audit_line(r: &coffre::views::AuditRecord) -> String {
+/// One audit entry as its reader reads it: the time in the establishment's
+/// zone, the member's login and profession, what was done and how it ended in
+/// words, what it was about, and the reason in the reader's language. The
+/// JSON output keeps the log's own fields.
+fn audit_line(policy: &coffre::policy::Policy, r: &coffre::views::AuditRecord) -> String {
     let e = &r.entry;
+    let l = lang();
+    let profession = if e.actor.starts_with("person.") {
+        tr!("web-author-the-person")
+    } else {
+        policy.profession_label(&e.profession, l)
+    };
     let mut line = format!(
-        "{:>6} {} {:<20} {:<22} {:<18} {:<7}",
+        "{:>6} {} {} [{}] {}",
         e.seq,
-        e.time,
-        e.actor,
-        e.profession,
-        e.action,
-        e.outcome.as_str()
+        when(policy, &e.time),
+        if e.actor.starts_with("person.") {
+            String::new()
+        } else {
+            e.actor.clone()
+        },
+        profession,
+        i18n::render(&coffre::audit::words::action(&e.action, e.outcome), l)
     );
     if let Some(d) = &e.dossier {
-        line.push_str(&format!(" dossier={d}"));
+        line.push_str(&format!(", {}", tr!("report-dossier", id = d.clone())));
     }
     if let Some(x) = &e.entry {
-        line.push_str(&format!(" entry={x}"));
+        line.push_str(&format!(", {x}"));
     }
     if let Some(t) = &e.target {
-        line.push_str(&format!(" target={t}"));
+        line.push_str(&format!(" → {t}"));
     }
     if !e.categories.is_empty() {
-        line.push_str(&format!(" categories={}", e.categories.join(",")));
+        let labels: Vec<String> = e
+            .categories
+            .iter()
+            .map(|c| policy.category_label(c, l))
+            .collect();
+        line.push_str(&format!(" [{}]", labels.join(", ")));
     }
     if e.break_glass {
         line.push_str(&format!(" {}", tr!("cli-audit-break-glass")));
     }
     if let Some(d) = &e.detail {
-        line.push_str(&format!(" ({d})"));
+        line.push_str(&format!(" ({})", i18n::recorded(d, l)));
     }
     if let Some(j) = &r.justification_text {
         line.push_str(&format!(
@@ -1660,7 +1699,11 @@ fn print_summaries(list: &[DossierSummary], out: &mut Out) -> Res {
     }
     for d in list {
         let who = match (&d.name, &d.birthdate) {
-            (Some(n), Some(b)) => tr!("cli-summary-born", name = n.clone(), birthdate = b.clone()),
+            (Some(n), Some(b)) => tr!(
+                "cli-summary-born",
+                name = n.clone(),
+                birthdate = coffre::i18n::civil_date(coffre::i18n::current(), b)
+            ),
             _ if d.in_team => tr!("cli-summary-name-withheld"),
             _ => tr!("cli-summary-not-in-team"),
         };
@@ -1715,6 +1758,27 @@ fn print_entry(s: &mut Session<'_>, e: &EntryView, out: &mut Out) -> Res {
     print_fields(policy, &e.fields, &e.withheld, out)
 }
 
+/// A field `about` holding the id of a note of the same file, named as
+/// people name notes (its kind and date); any other value as it is.
+fn note_named(
+    policy: &coffre::policy::Policy,
+    entries: &[EntryView],
+    field: &str,
+    value: &str,
+) -> String {
+    match entries
+        .iter()
+        .find(|e| field == "about" && e.id == value.trim())
+    {
+        Some(e) => tr!(
+            "web-note-ref",
+            kind = policy.kind_label(&e.kind, lang()),
+            created = when(policy, &e.created)
+        ),
+        None => value.to_string(),
+    }
+}
+
 fn print_fields(
     policy: &coffre::policy::Policy,
     fields: &std::collections::BTreeMap<String, coffre::views::FieldValue>,
@@ -1734,7 +1798,7 @@ fn print_fields(
             "cli-field-withheld",
             field = policy.field_label(&w.field, lang()),
             category = policy.category_label(&w.category, lang()),
-            reason = i18n::render(&i18n::words::withheld_reason(w.reason), lang())
+            reason = i18n::render(&w.reason.msg(), lang())
         ))?;
     }
     Ok(())
@@ -1742,7 +1806,11 @@ fn print_fields(
 
 fn print_dossier(s: &mut Session<'_>, d: &DossierView, out: &mut Out) -> Res {
     let who = match (&d.name, &d.birthdate) {
-        (Some(n), Some(b)) => tr!("cli-dossier-who", name = n.clone(), birthdate = b.clone()),
+        (Some(n), Some(b)) => tr!(
+            "cli-dossier-who",
+            name = n.clone(),
+            birthdate = coffre::i18n::civil_date(coffre::i18n::current(), b)
+        ),
         _ => tr!("cli-dossier-identity-withheld"),
     };
     out.line(&tr!("cli-dossier-head", id = d.id.clone(), who = who))?;
@@ -1844,5 +1912,5 @@ fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
 
 /// A period written in the policy, in the user's language.
 fn period(written: &str) -> String {
-    i18n::render(&i18n::words::period(written), lang())
+    i18n::render(&coffre::policy::period_msg(written), lang())
 }

@@ -77,7 +77,7 @@ impl Session<'_> {
             msg!(
                 "profession-may",
                 profession = self.me.profession,
-                what = crate::i18n::words::capability(cap)
+                what = cap.msg()
             ),
         )
     }

@@ -499,7 +499,7 @@ impl Ctx<'_> {
                 l,
                 "export-intro",
                 name = self.name.clone(),
-                birthdate = self.birthdate.clone(),
+                birthdate = crate::i18n::civil_date(l, &self.birthdate),
                 dossier = self.dossier.clone(),
                 date = self.fr_time(&self.exported_at),
                 establishment = self.establishment.clone()
@@ -507,9 +507,21 @@ impl Ctx<'_> {
         )
         .map_err(io)?;
         write!(w, "<h2>{}</h2>", esc(&tr_in!(l, "export-contents"))).map_err(io)?;
+        // Notes named as people name them (kind and date), for a note
+        // about an earlier one (the person's remark).
+        let mut named: std::collections::HashMap<String, String> = Default::default();
         self.for_each_entry(|e, versions| {
             t.entries += 1;
             let kind = self.vault.policy.kind_label(&e.kind, l);
+            named.insert(
+                e.id.clone(),
+                tr_in!(
+                    l,
+                    "web-note-ref",
+                    kind = kind.clone(),
+                    created = self.fr_time(&rfc3339(e.created))
+                ),
+            );
             write!(
                 w,
                 "<h3>{} — {}</h3>",
@@ -533,7 +545,10 @@ impl Ctx<'_> {
                         w,
                         "<tr><th>{}</th><td>{}<div class=\"muted\">{}</div></td></tr>",
                         esc(&label),
-                        esc(&f.value),
+                        esc(match named.get(f.value.trim()) {
+                            Some(n) if name == "about" => n,
+                            _ => &f.value,
+                        }),
                         esc(&self.category_label(&f.category))
                     )
                     .map_err(io)?;
@@ -612,7 +627,7 @@ impl Ctx<'_> {
                 esc(&self.fr_time(&e.time)),
                 esc(&self.who(&e.actor, Some(&e.profession))),
                 esc(&crate::i18n::render(
-                    &crate::i18n::words::person_action(e),
+                    &crate::audit::words::person_action(e),
                     l
                 )),
                 if e.break_glass {
@@ -658,7 +673,7 @@ impl Ctx<'_> {
             esc(&self.retention_text()),
             esc(&tr_in!(l, "export-trail-retention")),
             esc(&crate::i18n::render(
-                &crate::i18n::words::period(&self.vault.policy.audit.trail_retention),
+                &crate::policy::period_msg(&self.vault.policy.audit.trail_retention),
                 l
             )),
             esc(&tr_in!(l, "export-source")),

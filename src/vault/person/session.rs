@@ -252,7 +252,7 @@ impl Vault {
             Err(Error::Auth(msg!(
                 "cannot-open-dossier",
                 dossier = dossier,
-                detail = crate::i18n::words::auth_detail(detail)
+                detail = crate::audit::words::auth_detail(detail)
             )))
         };
         let Some(rec) = self.person_record(dossier)? else {

@@ -53,27 +53,27 @@ pub(crate) fn open_header_with(
     Ok((h.name.clone(), h.birthdate.clone()))
 }
 
-/// Checks a `YYYY-MM-DD` date.
+/// Checks a birth date as typed (see [`normalise_birthdate`]).
 pub fn check_date(s: &str) -> Result<()> {
+    normalise_birthdate(s).map(|_| ())
+}
+
+/// A birth date as typed (`14/05/2012` as written in France, or `2012-05-14`)
+/// in the form dossiers keep it, `YYYY-MM-DD`; a year of two digits is refused
+/// (its century cannot be told), as is a year before 1900 or after 2200.
+pub fn normalise_birthdate(s: &str) -> Result<String> {
     let bad = || Error::Usage(msg!("birth-date-must-real-date-written"));
-    let parts: Vec<&str> = s.split('-').collect();
-    if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
+    let d = crate::i18n::parse_date(s).map_err(|e| {
+        if e.kind() == "date-two-digit-year" {
+            e
+        } else {
+            bad()
+        }
+    })?;
+    if !(1900..=2200).contains(&d.year()) {
         return Err(bad());
     }
-    let num = |p: &str| p.parse::<u32>().map_err(|_| bad());
-    let (y, m, d) = (num(parts[0])?, num(parts[1])?, num(parts[2])?);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(bad()),
-    };
-    if !(1900..=2200).contains(&y) || d == 0 || d > days {
-        return Err(bad());
-    }
-    Ok(())
+    Ok(d.to_string())
 }
 
 impl Session<'_> {
@@ -92,7 +92,7 @@ impl Session<'_> {
             return Err(Error::Usage(msg!("name-must-1-200-characters")));
         }
         crate::text::check_name("the dossier's name", name)?;
-        check_date(birthdate)?;
+        let birthdate = &normalise_birthdate(birthdate)?;
         let id = format!("d-{}", hex::encode(random_bytes::<5>()?));
         self.vault.create_erasure_key(&id)?;
         let mut batch = Batch::new();
@@ -594,7 +594,7 @@ impl Session<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::check_date;
+    use super::{check_date, normalise_birthdate};
 
     #[test]
     fn dates() {
@@ -606,5 +606,15 @@ mod tests {
         assert!(check_date("01-01-2001").is_err());
         assert!(check_date("2001-04-31").is_err());
         assert!(check_date("").is_err());
+        assert_eq!(normalise_birthdate("14/05/2012").unwrap(), "2012-05-14");
+        assert_eq!(normalise_birthdate("2012-05-14").unwrap(), "2012-05-14");
+        assert_eq!(
+            normalise_birthdate("14/05/12").unwrap_err().kind(),
+            "date-two-digit-year"
+        );
+        assert_eq!(
+            normalise_birthdate("14/05/1850").unwrap_err().kind(),
+            "birth-date-must-real-date-written"
+        );
     }
 }

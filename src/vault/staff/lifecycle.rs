@@ -26,8 +26,22 @@ use crate::vault::staff::members::member_of;
 pub struct PendingRotation {
     /// Key name (`cat:medical`).
     pub key: String,
-    /// Why.
+    /// Why (in English, as the JSON output has it: `ID revoked`, `ID changed
+    /// profession`); [`PendingRotation::reason_msg`] for people.
     pub reason: String,
+}
+
+impl PendingRotation {
+    /// Why, as a message of the catalog (the member named by their id).
+    pub fn reason_msg(&self) -> crate::error::Msg {
+        if let Some(member) = self.reason.strip_suffix(" revoked") {
+            msg!("rotation-reason-revoked", member = member)
+        } else if let Some(member) = self.reason.strip_suffix(" changed profession") {
+            msg!("rotation-reason-profession", member = member)
+        } else {
+            msg!("action-other", id = self.reason.clone())
+        }
+    }
 }
 
 impl Session<'_> {

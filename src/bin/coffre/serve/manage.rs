@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
+use coffre::i18n;
 use coffre::policy::Capability;
 use coffre::{tr, Error, NewStaff};
 use secrecy::SecretString;
@@ -124,8 +125,8 @@ async fn staff_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> R
                     name: m.name.clone(),
                     profession: m.profession.clone(),
                     profession_label: policy.profession_label(&m.profession, l),
-                    status: m.status.clone(),
-                    pending: m.pending.join(", "),
+                    status: tr!("cli-staff-status", status = m.status.clone()),
+                    pending: coffre::policy::keys_in_words(&m.pending, l),
                     active: m.status == "active",
                 })
                 .collect(),
@@ -141,9 +142,9 @@ async fn staff_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> R
                 .iter()
                 .map(|p| {
                     tr!(
-                        "cli-rotation-pending",
-                        key = p.key.clone(),
-                        reason = p.reason.to_string()
+                        "web-rotation-pending",
+                        key = i18n::render(&coffre::policy::key_msg(&p.key), l),
+                        reason = i18n::render(&p.reason_msg(), l)
                     )
                 })
                 .collect(),
@@ -198,7 +199,10 @@ pub async fn staff_add(State(app): S, headers: HeaderMap, Form(f): Form<AddStaff
             let mut notice = tr!("cli-staff-added", id = who);
             if !pending.is_empty() {
                 notice.push(' ');
-                notice.push_str(&tr!("cli-staff-pending", keys = pending.join(", ")));
+                notice.push_str(&tr!(
+                    "web-staff-pending-notice",
+                    keys = coffre::policy::keys_in_words(&pending, app.lang)
+                ));
             }
             staff_page(&app, &headers, Some(notice)).await
         }
@@ -294,7 +298,13 @@ pub async fn staff_act(
     let done: Result<String, Error> = match action.as_str() {
         "approuver" => on_staff(&h, move |s| s.approve_staff(&m, None))
             .await
-            .map(|keys| tr!("cli-approved", id = id.clone(), keys = keys.join(", "))),
+            .map(|keys| {
+                tr!(
+                    "cli-approved",
+                    id = id.clone(),
+                    keys = coffre::policy::keys_in_words(&keys, l)
+                )
+            }),
         "refuser" => on_staff(&h, move |s| s.refuse_approval(&m))
             .await
             .map(|()| tr!("cli-approval-refused", id = id.clone())),

@@ -286,6 +286,7 @@ pub struct VersionCard {
 pub struct VersionsPage {
     pub l: L,
     pub nav: Option<Nav>,
+    /// The note, named by who wrote it and when.
     pub entry: String,
     pub dossier: String,
     pub versions: Vec<VersionCard>,

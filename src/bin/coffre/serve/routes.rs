@@ -82,10 +82,19 @@ pub(super) fn error_page(app: &App, nav: Option<Nav>, e: &Error) -> Response {
         l: l(app),
         nav,
         title: tr!("web-error-title"),
-        message: i18n::render_error(e, lang(app)),
+        message: error_text(e, lang(app)),
         link: None,
     };
     (status, render(&page)).into_response()
+}
+
+/// An error in the pages' words: a refusal whose command-line wording names
+/// an option (`--break-glass`) is told as a page tells it.
+fn error_text(e: &Error, l: Lang) -> String {
+    if e.kind() == "you-care-team-dossier-break-glass" {
+        return i18n::render_error(&Error::Refused(msg!("web-not-in-team-break-glass")), l);
+    }
+    i18n::render_error(e, l)
 }
 
 fn forbidden(app: &App, nav: Option<Nav>, message: String) -> Response {
@@ -268,10 +277,35 @@ fn cards(
             label: policy.field_label(&w.field, l),
             category: w.category.clone(),
             category_label: policy.category_label(&w.category, l),
-            reason: i18n::render(&i18n::words::withheld_reason(w.reason), l),
+            reason: i18n::render(&w.reason.msg(), l),
         })
         .collect();
     (f, w)
+}
+
+/// A note's field `about` holds the id of the note it is about: shown as
+/// that note (its kind and date), as people name notes.
+fn name_notes_referred_to(cards: &mut [EntryCard]) {
+    let named: BTreeMap<String, String> = cards
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                tr!(
+                    "web-note-ref",
+                    kind = c.kind_label.clone(),
+                    created = c.created.clone()
+                ),
+            )
+        })
+        .collect();
+    for c in cards.iter_mut() {
+        for f in c.fields.iter_mut().filter(|f| f.name == "about") {
+            if let Some(n) = named.get(f.value.trim()) {
+                f.value = n.clone();
+            }
+        }
+    }
 }
 
 /// An entry as shown, newest first in a dossier.
@@ -296,6 +330,10 @@ fn entry_card(
 }
 
 fn author_label(s: &mut Session<'_>, id: &str) -> String {
+    // The person's own notes are theirs, not a member's.
+    if id.starts_with("person.") {
+        return tr!("web-author-the-person");
+    }
     match s.staff_name(id) {
         Ok(Some(n)) => format!("{n} ({id})"),
         _ => id.to_string(),
@@ -313,6 +351,7 @@ fn history_rows(
         .map(|i| {
             let profession = policy.profession_label(&i.profession, l);
             let who = match (&i.name, names) {
+                _ if i.actor.starts_with("person.") => tr!("web-author-the-person"),
                 (Some(n), true) => format!("{n} ({profession})"),
                 (None, true) => format!("{} ({profession})", i.actor),
                 _ => profession,
@@ -320,7 +359,7 @@ fn history_rows(
             HistoryRow {
                 time: when(policy, &i.time, l),
                 who,
-                what: i18n::render(&i18n::words::action(&i.action, i.outcome), l),
+                what: i18n::render(&coffre::audit::words::action(&i.action, i.outcome), l),
                 categories: i
                     .categories
                     .iter()
@@ -564,7 +603,11 @@ fn dossier_rows(list: &[coffre::views::DossierSummary]) -> Vec<DossierRow> {
             id: d.id.clone(),
             who: match (&d.name, &d.birthdate) {
                 (Some(n), Some(b)) => {
-                    tr!("web-dossier-who", name = n.clone(), birthdate = b.clone())
+                    tr!(
+                        "web-dossier-who",
+                        name = n.clone(),
+                        birthdate = i18n::civil_date(i18n::current(), b)
+                    )
                 }
                 _ if d.in_team => tr!("cli-summary-name-withheld"),
                 _ => tr!("cli-summary-not-in-team"),
@@ -716,6 +759,7 @@ async fn dossier_page(
                 cards.push(card);
             }
         }
+        name_notes_referred_to(&mut cards);
         let author_choices: Vec<Choice> = authors
             .into_iter()
             .map(|a| Choice {
@@ -741,7 +785,11 @@ async fn dossier_page(
             all,
         );
         let who = match (&view.name, &view.birthdate) {
-            (Some(n), Some(b)) => tr!("web-dossier-who", name = n.clone(), birthdate = b.clone()),
+            (Some(n), Some(b)) => tr!(
+                "web-dossier-who",
+                name = n.clone(),
+                birthdate = i18n::civil_date(i18n::current(), b)
+            ),
             _ => tr!("cli-dossier-identity-withheld"),
         };
         let damaged = if view.damaged.is_empty() {
@@ -890,7 +938,7 @@ pub async fn dossier(
                     l: l(&app),
                     nav: nav(&app, &h),
                     title: tr!("web-error-title"),
-                    message: i18n::render_error(&e, lang(&app)),
+                    message: error_text(&e, lang(&app)),
                     link: Some((
                         format!("/dossiers/{id}/bris-de-glace"),
                         tr!("web-break-glass-title"),
@@ -1213,6 +1261,14 @@ pub async fn versions(State(app): S, headers: HeaderMap, Path(id): Path<String>)
     let got = on_staff(&h, move |s| {
         let versions = s.entry_history(&e, None)?;
         let policy = s.vault().policy();
+        let about = match versions.first() {
+            Some(v) => tr!(
+                "web-versions-about",
+                author = author_label(s, &v.author),
+                time = when(policy, &v.time, l)
+            ),
+            None => String::new(),
+        };
         let mut out = Vec::new();
         for v in versions.iter().rev() {
             let author = author_label(s, &v.author);
@@ -1229,14 +1285,14 @@ pub async fn versions(State(app): S, headers: HeaderMap, Path(id): Path<String>)
                 withheld,
             });
         }
-        Ok(out)
+        Ok((about, out))
     })
     .await;
     match got {
-        Ok(versions) => render(&VersionsPage {
+        Ok((about, versions)) => render(&VersionsPage {
             l: L(l),
             nav: nav(&app, &h),
-            entry: id,
+            entry: about,
             dossier: String::new(),
             versions,
         }),
@@ -1273,8 +1329,8 @@ pub async fn explain(State(app): S, headers: HeaderMap, Path(id): Path<String>) 
                     .map(|c| ExplainRow {
                         category: c.category.clone(),
                         label: policy.category_label(&c.category, l),
-                        policy: c.policy.clone(),
-                        key: c.key.clone(),
+                        policy: tr!("cli-explain-policy", value = c.policy.clone()),
+                        key: tr!("cli-explain-key", value = c.key.clone()),
                         now: c.can_read_now,
                     })
                     .collect(),
@@ -1305,7 +1361,7 @@ async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Res
         let policy = vault.policy();
         let mut entries: Vec<&EntryView> = view.entries.iter().collect();
         entries.sort_by(|a, b| b.created.cmp(&a.created));
-        let cards: Vec<EntryCard> = entries
+        let mut cards: Vec<EntryCard> = entries
             .into_iter()
             .map(|e| {
                 // A note of the person's kind written by a member (at the
@@ -1318,8 +1374,13 @@ async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Res
                 entry_card(policy, l, e, author, None)
             })
             .collect();
+        name_notes_referred_to(&mut cards);
         let who = match (&view.name, &view.birthdate) {
-            (Some(n), Some(b)) => tr!("web-dossier-who", name = n.clone(), birthdate = b.clone()),
+            (Some(n), Some(b)) => tr!(
+                "web-dossier-who",
+                name = n.clone(),
+                birthdate = i18n::civil_date(i18n::current(), b)
+            ),
             _ => view.id.clone(),
         };
         Ok((who, cards, history_rows(policy, l, &history, false)))
@@ -1337,7 +1398,10 @@ async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Res
                 history,
                 retention: tr!(
                     "web-moi-retention",
-                    retention = policy.audit.trail_retention.clone()
+                    retention = i18n::render(
+                        &coffre::policy::period_msg(&policy.audit.trail_retention),
+                        l
+                    )
                 ),
                 categories: policy
                     .categories
