@@ -108,8 +108,9 @@ fn start() -> Server {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // The server stops (fast shutdown) once this test process is gone.
-    // Autovacuum is off: its snapshots would make whether a deleted row
+    // The server stops (fast shutdown) once this test process is gone, and
+    // its folder is removed (the static holding it is never dropped: each
+    // run of a test binary would leave its databases behind). Autovacuum is off: its snapshots would make whether a deleted row
     // survives a table's rewrite depend on timing (the erasure tests check
     // what Coffre itself does).
     let script = r#"
@@ -117,6 +118,7 @@ fn start() -> Server {
     -c max_connections=200 -c autovacuum=off >"$2/../server.log" 2>&1 &
 while [ -d "/proc/$4" ]; do sleep 0.3; done
 "$5" -D "$2" -m fast -w stop >/dev/null 2>&1
+rm -rf "$6"
 "#;
     let mut cmd = as_server(Path::new("/bin/sh"));
     cmd.args(["-c", script, "sh"])
@@ -125,6 +127,7 @@ while [ -d "/proc/$4" ]; do sleep 0.3; done
         .arg(&socket)
         .arg(std::process::id().to_string())
         .arg(bin("pg_ctl"))
+        .arg(root.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
