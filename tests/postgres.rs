@@ -730,10 +730,11 @@ fn two_sites_serve_one_vault() {
 }
 
 /// Logging out of the web ends the member's session there and then: the
-/// library session goes with the request's last reference to it, and its
-/// checkpoint waits for the database, which an async worker thread of the
-/// server may not do. The logout is answered, the server never panics, the
-/// checkpoint covers the session's reads, and the server stops cleanly.
+/// library session goes with the last request holding it (the logout, or a
+/// page another tab asked for meanwhile), and its checkpoint waits for the
+/// database, which an async worker thread of the server may not do. Both
+/// requests are answered, the server never panics, the checkpoint covers
+/// the session's reads, and the server stops cleanly.
 #[test]
 fn logging_out_on_the_web_ends_the_session_cleanly() {
     let _one = serial();
@@ -751,11 +752,29 @@ fn logging_out_on_the_web_ends_the_session_cleanly() {
         );
         assert_eq!(status, 200, "the doctor reads");
         let token = http::csrf(&body).expect("csrf");
+        // Another tab reads meanwhile: whichever request ends last drops
+        // the library session.
+        let reader = {
+            let (host, cookie, page) = (
+                server.host.clone(),
+                cookie.clone(),
+                format!("/dossiers/{d}"),
+            );
+            std::thread::spawn(move || {
+                http::http(&host, "GET", &page, &[("Cookie", &cookie)], "").0
+            })
+        };
         let (status, head, _) = http::post(&server.host, "/logout", &cookie, &[("csrf", &token)]);
         assert_eq!(
             status,
             303,
             "logout: {head}\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        let read = reader.join().unwrap();
+        assert!(
+            read == 200 || read == 303,
+            "the other tab's page: {read}\n{}",
             std::fs::read_to_string(&log).unwrap_or_default()
         );
         // The checkpoint is signed as the session ends (at once, or by the
