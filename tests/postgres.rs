@@ -729,6 +729,73 @@ fn two_sites_serve_one_vault() {
     let _ = &mut v;
 }
 
+/// Logging out of the web ends the member's session there and then: the
+/// library session goes with the last request holding it (the logout, or a
+/// page another tab asked for meanwhile), and its checkpoint waits for the
+/// database, which an async worker thread of the server may not do. Both
+/// requests are answered, the server never panics, the checkpoint covers
+/// the session's reads, and the server stops cleanly.
+#[test]
+fn logging_out_on_the_web_ends_the_session_cleanly() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    let log = v.root.path().join("serve.log");
+    let mut server = http::Server::start(&v.dir, &log);
+    for _ in 0..3 {
+        let cookie = http::login(&server.host, "dr.leroy", v.pass("dr.leroy"));
+        let (status, _, body) = http::http(
+            &server.host,
+            "GET",
+            &format!("/dossiers/{d}"),
+            &[("Cookie", &cookie)],
+            "",
+        );
+        assert_eq!(status, 200, "the doctor reads");
+        let token = http::csrf(&body).expect("csrf");
+        // Another tab reads meanwhile: whichever request ends last drops
+        // the library session.
+        let reader = {
+            let (host, cookie, page) = (
+                server.host.clone(),
+                cookie.clone(),
+                format!("/dossiers/{d}"),
+            );
+            std::thread::spawn(move || {
+                http::http(&host, "GET", &page, &[("Cookie", &cookie)], "").0
+            })
+        };
+        let (status, head, _) = http::post(&server.host, "/logout", &cookie, &[("csrf", &token)]);
+        assert_eq!(
+            status,
+            303,
+            "logout: {head}\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        let read = reader.join().unwrap();
+        assert!(
+            read == 200 || read == 303,
+            "the other tab's page: {read}\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        // The checkpoint is signed as the session ends (at once, or by the
+        // task ending it a moment later).
+        let mut signed = false;
+        for _ in 0..50 {
+            let r = v.verify();
+            r.expect_code(0, "verify after a logout");
+            if !r.stdout.contains("not covered by a signed checkpoint") {
+                signed = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(signed, "no checkpoint signed at logout");
+    }
+    assert_eq!(server.stop(), 0, "coffre serve stops cleanly");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(!text.contains("panicked"), "{text}");
+}
+
 /// A copy of a read's line slipped inside the bytes of the real one (a row
 /// at an offset in the middle of another), the index pointed at it: every
 /// reader sees the rows must follow one another, so history and verification

@@ -27,6 +27,17 @@ impl Server {
 
     /// [`Server::start`] with more arguments for `coffre serve` (`--lang en`).
     pub fn start_with(vault: &Path, log: &Path, extra: &[&str]) -> Server {
+        Self::start_with_env(vault, log, extra, &[])
+    }
+
+    /// [`Server::start`] with more arguments and these environment variables
+    /// besides (`COFFRE_LANG`…).
+    pub fn start_with_env(
+        vault: &Path,
+        log: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_coffre"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
@@ -35,6 +46,7 @@ impl Server {
             .env_remove("COFFRE_PASSPHRASE")
             .env("COFFRE_VAULT", vault)
             .env("LANG", "C")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(log).expect("log"))
@@ -69,6 +81,27 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Stops the server as systemd does (SIGTERM): it ends every session,
+    /// then exits. Returns its exit code (-1 if it had to be killed after 30
+    /// seconds, or died of a signal).
+    pub fn stop(&mut self) -> i32 {
+        // SAFETY: kill(2) with a child's pid and a valid signal number.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s.code().unwrap_or(-1);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        -1
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -85,6 +118,9 @@ pub fn http(
     body: &str,
 ) -> (u16, String, String) {
     let mut s = TcpStream::connect(host).expect("connect");
+    // A server that stops answering fails the test instead of hanging it.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .expect("read timeout");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
@@ -109,6 +145,61 @@ pub fn http(
     (status, head.to_string(), body.to_string())
 }
 
+/// A form's fields, `application/x-www-form-urlencoded`: every byte but
+/// ASCII letters and digits percent-encoded.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A form posted by a logged-in browser: its session cookie and this
+/// server's `Origin`, the fields encoded with [`form`].
+pub fn post(
+    host: &str,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let origin = format!("http://{host}");
+    http(
+        host,
+        "POST",
+        path,
+        &[("Cookie", cookie), ("Origin", &origin)],
+        &form(fields),
+    )
+}
+
+/// The `Location` a response head sends the browser to.
+pub fn location(head: &str) -> Option<String> {
+    head.lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("location"))
+        .map(|(_, v)| v.trim().to_string())
+}
+
+/// The value of the first `csrf` input of a page.
+pub fn csrf(body: &str) -> Option<String> {
+    body.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(str::to_string)
+}
+
 /// The value of cookie `name` set by a response head.
 pub fn set_cookie(head: &str, name: &str) -> Option<String> {
     head.lines()
@@ -125,25 +216,24 @@ pub fn set_cookie(head: &str, name: &str) -> Option<String> {
 
 /// Logs in through the form; returns the `Cookie` header of the session.
 pub fn login(host: &str, user: &str, pass: &str) -> String {
-    let (status, head, body) = http(host, "GET", "/login", &[], "");
-    assert_eq!(status, 200, "GET /login");
+    login_at(host, "/login", &[("user", user), ("passphrase", pass)])
+        .unwrap_or_else(|(status, head)| panic!("login of {user}: {status} {head}"))
+}
+
+/// Logs in through the form at `path` (`/login`, or `/moi/login` for the
+/// person) with these fields besides the CSRF token: the `Cookie` header of
+/// the session, or the answer's status and head when it opened none.
+pub fn login_at(host: &str, path: &str, fields: &[(&str, &str)]) -> Result<String, (u16, String)> {
+    let (status, head, body) = http(host, "GET", path, &[], "");
+    assert_eq!(status, 200, "GET {path}");
     let nonce = set_cookie(&head, "__Host-coffre-login").expect("login cookie");
-    let csrf = body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("csrf field")
-        .to_string();
+    let token = csrf(&body).expect("csrf field");
     let cookie = format!("__Host-coffre-login={nonce}");
-    let origin = format!("http://{host}");
-    let (status, head, _) = http(
-        host,
-        "POST",
-        "/login",
-        &[("Cookie", &cookie), ("Origin", &origin)],
-        &format!("user={user}&passphrase={pass}&csrf={csrf}"),
-    );
-    assert_eq!(status, 303, "login of {user}: {head}");
-    let session = set_cookie(&head, "__Host-coffre").expect("session cookie");
-    format!("__Host-coffre={session}")
+    let mut all = fields.to_vec();
+    all.push(("csrf", &token));
+    let (status, head, _) = post(host, path, &cookie, &all);
+    match set_cookie(&head, "__Host-coffre") {
+        Some(session) if status == 303 => Ok(format!("__Host-coffre={session}")),
+        _ => Err((status, head)),
+    }
 }

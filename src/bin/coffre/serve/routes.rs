@@ -137,7 +137,7 @@ pub(super) fn staff(app: &App, headers: &HeaderMap) -> Result<Handle, Response> 
             let current = tokio::task::block_in_place(|| {
                 h.live.lock().is_ok_and(|l| match &l.who {
                     Who::Staff(s) => s.ensure_current().is_ok(),
-                    Who::Person(_) => false,
+                    Who::Person(_) | Who::Ended => false,
                 })
             });
             if current {
@@ -195,7 +195,7 @@ where
             .map_err(|_| Error::Io(msg!("serve-session-broken")))?;
         match &mut g.who {
             Who::Staff(s) => f(s),
-            Who::Person(_) => Err(Error::Refused(msg!("serve-staff-only"))),
+            Who::Person(_) | Who::Ended => Err(Error::Refused(msg!("serve-staff-only"))),
         }
     })
     .await
@@ -215,7 +215,7 @@ where
             .map_err(|_| Error::Io(msg!("serve-session-broken")))?;
         match &g.who {
             Who::Person(p) => f(p),
-            Who::Staff(_) => Err(Error::Refused(msg!("serve-person-only"))),
+            Who::Staff(_) | Who::Ended => Err(Error::Refused(msg!("serve-person-only"))),
         }
     })
     .await

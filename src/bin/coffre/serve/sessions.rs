@@ -19,12 +19,31 @@ pub enum Who {
     Staff(Box<Session<'static>>),
     /// The person supported, through their own access.
     Person(PersonSession<'static>),
+    /// Nobody any more: the library session has been dropped (only while
+    /// [`Live`] itself is dropped).
+    Ended,
 }
 
 /// One browser session's state, used by one request at a time.
 pub struct Live {
     /// The unlocked library session.
     pub who: Who,
+}
+
+impl Drop for Live {
+    /// Drops the library session where blocking is allowed: its drop signs a
+    /// checkpoint (file I/O and fsync, or a transaction in PostgreSQL, whose
+    /// client panics on an async worker thread). The last reference to a
+    /// session is not always the task that ends it: a request using it (the
+    /// logout itself, a page still answering while another tab logs out)
+    /// may hold it longer, and drops it on a worker thread.
+    fn drop(&mut self) {
+        let who = std::mem::replace(&mut self.who, Who::Ended);
+        match tokio::runtime::Handle::try_current() {
+            Ok(_) => tokio::task::block_in_place(move || drop(who)),
+            Err(_) => drop(who),
+        }
+    }
 }
 
 /// A session as the handlers see it.
@@ -180,7 +199,8 @@ impl Sessions {
 }
 
 /// Drops a session's library state off the async threads (the drop signs a
-/// checkpoint: file I/O). A request still using it drops it when it finishes.
+/// checkpoint: file I/O). A request still using it drops it when it finishes
+/// (where blocking is allowed: see [`Live`]'s `Drop`).
 fn end(handle: Handle) {
     match tokio::runtime::Handle::try_current() {
         Ok(rt) => {
