@@ -987,7 +987,8 @@ impl<'v> World<'v> {
                             &host,
                             &format!("/personnel/{who}/revoquer"),
                             &c,
-                            &[("csrf", &t)],
+                            // As from the page that asks to confirm it.
+                            &[("csrf", &t), ("confirm", "oui")],
                         );
                         let what = format!("the director revokes {who} on the web");
                         assert!(
