@@ -415,22 +415,11 @@ impl<'v> Session<'v> {
                     .collect())
             })
             .unwrap_or_default();
-        let dir_key = self.directory_key().ok();
         let mut named: Vec<String> = Vec::new();
         for id in ids.iter().take(5) {
-            let name = dir_key.as_ref().and_then(|k| {
-                let rec = self.vault.staff_record(id).ok()??;
-                crate::vault::access::keys::open_staff_name(
-                    k,
-                    &self.vault.meta.vault_id,
-                    id,
-                    &rec.name_sealed,
-                )
-                .ok()
-            });
-            named.push(match name {
-                Some(n) => format!("{n} ({id})"),
-                None => id.clone(),
+            named.push(match self.staff_name(id) {
+                Ok(Some(n)) => format!("{n} ({id})"),
+                _ => id.clone(),
             });
         }
         if ids.len() > 5 {

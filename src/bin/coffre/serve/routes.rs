@@ -862,14 +862,15 @@ impl Pager {
         shown: usize,
         all: usize,
     ) -> Pager {
-        let enc = |v: &str| form_urlencoded(v);
-        let mut filters = String::new();
-        if let Some(k) = q.kind.as_deref().filter(|k| !k.is_empty()) {
-            filters.push_str(&format!("&kind={}", enc(k)));
-        }
-        if let Some(a) = q.author.as_deref().filter(|a| !a.is_empty()) {
-            filters.push_str(&format!("&author={}", enc(a)));
-        }
+        let kept: Vec<(&str, &str)> = [("kind", &q.kind), ("author", &q.author)]
+            .into_iter()
+            .filter_map(|(name, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (name, v)))
+            .collect();
+        // Encoded as the form that sent them (the same encoder axum decodes with).
+        let filters = match serde_urlencoded::to_string(&kept) {
+            Ok(f) if !f.is_empty() => format!("&{f}"),
+            _ => String::new(),
+        };
         let link = |n: usize| format!("/dossiers/{id}?page={n}{filters}");
         let (from, to) = ((first + 1) as u64, (first + on_page) as u64);
         let (shown_n, all_n) = (shown as u64, all as u64);
@@ -899,20 +900,6 @@ impl Pager {
             filtered: !filters.is_empty(),
         }
     }
-}
-
-/// `value` for a URL's query (RFC 3986 unreserved characters kept, the
-/// others `%XX`).
-fn form_urlencoded(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `GET /dossiers/{id}`: the dossier, as the policy lets this member read it,
