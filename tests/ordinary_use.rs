@@ -1119,9 +1119,7 @@ impl<'v> World<'v> {
                 let Some(who) = self.target(*i, &|_| true) else {
                     return;
                 };
-                let n = self.model.serial;
-                let pw = format!("passphrase of {who}, number {n}");
-                self.model.serial += 1;
+                let pw = self.model.text(&format!("new passphrase of {who}"));
                 match via {
                     Via::Lib(o) => {
                         self.with_lib(&who, o, &mut |s| s.change_passphrase(&pass(&pw)))
