@@ -690,6 +690,40 @@ fn revoked_doctor_cannot_match_names_of_dossiers_created_later() {
     );
 }
 
+/// A member who joins between a revocation and the rotation it calls for
+/// receives the rotated key from the holder who rotates it, and with it the
+/// earlier generation that holder has: the notes written before the
+/// revocation stay under that one until `keys rotate`, and the newcomer
+/// reads them at once.
+#[test]
+fn a_member_who_joins_before_the_rotation_reads_the_notes_written_before_it() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    let nurse = "i.morel";
+    v.add_staff(DOCTOR, "Dr Leroy", "medecin", true);
+    v.add_staff(DOCTOR2, "Dr Roux", "medecin", true);
+    v.add_staff(EDUC, "Eva Blanc", "educateur-specialise", true);
+    let d1 = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    for m in [DOCTOR, DOCTOR2, EDUC] {
+        v.team_add(&admin, &d1, m);
+    }
+    let before = marker("daily-before-");
+    let e1 = v.add_entry(EDUC, &d1, "daily-life", &[&format!("text={before}")]);
+    // Doctors read daily-life, the director does not: its rotation waits
+    // for a holder's next command.
+    v.as_user(&admin, &["staff", "revoke", DOCTOR])
+        .expect_code(0, "staff revoke");
+    assert!(pending_rotations(&v.dir).contains(&"cat:daily-life".to_string()));
+    // A nurse joins (no recovery key: daily-life is not restricted).
+    v.add_staff(nurse, "Inès Morel", "infirmier", false);
+    v.team_add(&admin, &d1, nurse);
+    v.as_user(DOCTOR2, &["dossier", "list"])
+        .expect_code(0, "the remaining doctor rotates");
+    assert_eq!(current_gen(&v.dir, "cat:daily-life"), 2);
+    assert_eq!(text_or_reason(&show(&v, nurse, &d1), &e1), before);
+    v.verify().expect_code(0, "audit verify");
+}
+
 #[test]
 fn staff_list_shows_pending_rotations_until_a_holder_unlocks() {
     let s = revoked_doctor();

@@ -8,7 +8,10 @@
 //! "pending"), nothing acknowledged is missing, and the person reads their
 //! own notes. An open session used after its member was revoked or recovered
 //! (or after the person's credential was re-issued) is refused and never
-//! served; one still current is never refused.
+//! served; one still current is never refused. A credential that no longer
+//! opens (a revoked member's, a passphrase changed or replaced by a
+//! recovery, the person's before a re-issue) is refused wherever it is
+//! tried.
 //!
 //! The model runs four ways:
 //!
@@ -129,6 +132,10 @@ enum Op {
     /// The web server stops (ending every browser session) and starts again
     /// at the next page.
     Restart,
+    /// A credential that no longer opens is tried: a revoked member's, a
+    /// passphrase changed or replaced by a recovery, the person's before a
+    /// re-issue. It must be refused.
+    Retired(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -148,6 +155,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => Just(Op::Reissue),
         1 => (0..2usize, 0..3usize).prop_map(|(c, p)| Op::Object(c, p)),
         1 => Just(Op::Restart),
+        1 => (0..16usize).prop_map(Op::Retired),
     ]
 }
 
@@ -212,6 +220,8 @@ struct Model {
     person_pass: String,
     /// Re-issues of the person's credential so far.
     person_epoch: u32,
+    /// Credentials that no longer open: (member, or "person"; passphrase).
+    retired: Vec<(String, String)>,
     serial: usize,
 }
 
@@ -1001,6 +1011,8 @@ impl<'v> World<'v> {
                 let m = self.model.members.get_mut(&who).unwrap();
                 m.active = false;
                 m.epoch += 1;
+                let old = m.pass.clone();
+                self.model.retired.push((who, old));
             }
             Op::Join(p) => {
                 let profession = ["medecin", "infirmier", "educateur-specialise"][*p];
@@ -1108,9 +1120,7 @@ impl<'v> World<'v> {
                 let Some(who) = self.target(*i, &|_| true) else {
                     return;
                 };
-                let n = self.model.serial;
-                let pw = format!("passphrase of {who}, number {n}");
-                self.model.serial += 1;
+                let pw = self.model.text(&format!("new passphrase of {who}"));
                 match via {
                     Via::Lib(o) => {
                         self.with_lib(&who, o, &mut |s| s.change_passphrase(&pass(&pw)))
@@ -1127,7 +1137,9 @@ impl<'v> World<'v> {
                         );
                     }
                 }
-                self.model.members.get_mut(&who).unwrap().pass = pw;
+                let old =
+                    std::mem::replace(&mut self.model.members.get_mut(&who).unwrap().pass, pw);
+                self.model.retired.push((who, old));
             }
             Op::Recover(i) => {
                 let Some(who) = self.target(*i, &|_| true) else {
@@ -1151,7 +1163,8 @@ impl<'v> World<'v> {
                     }
                 }
                 let m = self.model.members.get_mut(&who).unwrap();
-                m.pass = pw;
+                let old = std::mem::replace(&mut m.pass, pw);
+                self.model.retired.push((who, old));
                 m.epoch += 1;
             }
             Op::Renew(i) => {
@@ -1352,10 +1365,44 @@ impl<'v> World<'v> {
                         );
                     }
                 }
-                self.model.person_pass = pw;
+                let old = std::mem::replace(&mut self.model.person_pass, pw);
+                self.model.retired.push(("person".into(), old));
                 self.model.person_epoch += 1;
             }
             Op::Restart => self.stop_server(),
+            Op::Retired(i) => {
+                if self.model.retired.is_empty() {
+                    return;
+                }
+                let n = self.model.retired.len();
+                let (who, old) = self.model.retired[i % n].clone();
+                let what = format!("{who} tries a retired passphrase ({via:?})");
+                match via {
+                    Via::Lib(o) => {
+                        let v = self.vault(o);
+                        let r = match who.as_str() {
+                            "person" => v.unlock_person(&d, &pass(&old)).map(drop),
+                            _ => v.unlock(&who, &pass(&old)).map(drop),
+                        };
+                        assert!(
+                            matches!(r, Err(Error::Auth(_))),
+                            "{what}: {r:?} after {}",
+                            self.trace
+                        );
+                    }
+                    _ => {
+                        let r = match who.as_str() {
+                            "person" => self.cli(None, &old, None, &["access", "view", &d]),
+                            _ => self.cli(Some(&who), &old, None, &["dossier", "show", &d]),
+                        };
+                        assert_eq!(
+                            r.code, 4,
+                            "{what}: {}{} after {}",
+                            r.stdout, r.stderr, self.trace
+                        );
+                    }
+                }
+            }
         }
     }
 
@@ -1685,6 +1732,7 @@ fn run(setup: Setup, steps: &[(Op, Via)]) -> BTreeMap<String, usize> {
         objections: BTreeSet::new(),
         person_pass: "the person's passphrase, number 0".into(),
         person_epoch: 0,
+        retired: Vec::new(),
         serial: 0,
     };
     let d = {

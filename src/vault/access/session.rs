@@ -307,7 +307,7 @@ impl<'v> Session<'v> {
             // older notes they are entitled to. Looked at only when the
             // current generation is granted, so an unlock's grants cost no
             // more than one read per member and key.
-            for (k, v) in self.older_wraps(&key, gen, target, recovery)? {
+            for (k, v) in self.older_wraps(&key, gen, &target.id, &target.recipient, recovery)? {
                 batch.put(k, v);
             }
             let mut d = self
@@ -360,26 +360,27 @@ impl<'v> Session<'v> {
         Ok(material)
     }
 
-    /// Wraps to `target` the generations of `key` before `current` that this
-    /// member holds and `target` lacks (empty when there are none).
-    /// With `recovery`, the generations this member lacks are taken from the
-    /// recovery key's wraps (it holds every generation), each checked against
-    /// the register's commitment.
-    fn older_wraps(
+    /// Wraps to member `id` (public recipient `recipient`) the generations of
+    /// `key` before `current` that this member holds and they lack (empty
+    /// when there are none). With `recovery`, the generations this member
+    /// lacks are taken from the recovery key's wraps (it holds every
+    /// generation), each checked against the register's commitment.
+    pub(crate) fn older_wraps(
         &mut self,
         key: &VaultKey,
         current: u32,
-        target: &StaffRecord,
+        id: &str,
+        recipient: &str,
         recovery: Option<&Identity>,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let mut out = Vec::new();
         for g in 1..current {
-            let path = layout::wrap(&key.name(), g, &target.id);
+            let path = layout::wrap(&key.name(), g, id);
             if self.vault.store.get(&path)?.is_some() {
                 continue;
             }
             if let Some(m) = self.key_material_or_recovery(key, g, recovery)? {
-                out.push((path, wrap::wrap(&m, &[&target.recipient])?));
+                out.push((path, wrap::wrap(&m, &[recipient])?));
             }
         }
         Ok(out)

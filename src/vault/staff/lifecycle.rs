@@ -316,6 +316,13 @@ impl Session<'_> {
                     layout::wrap(&name, next, &id),
                     wrap::wrap(&material, &[&recipient])?,
                 );
+                // With it, the earlier generations this member holds and they
+                // lack (one who joined since the revocation): what was
+                // written before stays under those until `keys rotate`, and a
+                // grant never adds them to a member who holds the current one.
+                for (k, v) in self.older_wraps(&key, next, &id, &recipient, recovery)? {
+                    batch.put(k, v);
+                }
                 holders += 1;
             }
             let mut d = self.draft("key.rotate").detail(&format!(
