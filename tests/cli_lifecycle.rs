@@ -1222,6 +1222,64 @@ fn wait_retries_until_the_vault_is_released() {
     assert!(took < Duration::from_secs(5), "waited too long: {took:?}");
 }
 
+/// While `coffre serve` holds a folder vault, a command is told, in the
+/// user's language, that the web server holds it and at which address to do
+/// the work (not only that "another process" has it); a forged lock file
+/// cannot make it print anything but a plain web address.
+#[test]
+fn a_command_while_the_server_holds_the_vault_says_where_to_work() {
+    let v = TestVault::new();
+    let admin = v.admin.clone();
+    let server = util::http::Server::start(&v.dir, &v.root.path().join("serve.log"));
+    let url = format!("http://{}/", server.host);
+    for (lang, words) in [("fr", "serveur web"), ("en", "web server")] {
+        let busy = run_coffre(
+            &["dossier", "list"],
+            &Opts {
+                vault: Some(&v.dir),
+                user: Some(&admin),
+                pass: Some(v.pass(&admin)),
+                lang: Some(lang),
+                ..Opts::default()
+            },
+        );
+        busy.expect_code(1, "a command while the server holds the vault");
+        assert!(
+            busy.stderr.contains(words) && busy.stderr.contains(&url),
+            "{lang}: {}",
+            busy.stderr
+        );
+        assert!(
+            busy.stderr.contains(&server.child.id().to_string()),
+            "{lang}: the server's process is named: {}",
+            busy.stderr
+        );
+    }
+    // The read-only verifier says the same.
+    let verify = v.verify();
+    verify.expect_code(1, "audit verify while the server holds the vault");
+    assert!(verify.stderr.contains(&url), "{}", verify.stderr);
+
+    // What the lock file says is shown only as a web address of printable
+    // characters: a terminal escape or another text is not repeated.
+    drop(server);
+    let holder = coffre::Vault::open(&v.dir).expect("open the vault in the test");
+    holder.announce_server("http://evil/\u{1b}[2J");
+    let busy = v.as_user(&admin, &["dossier", "list"]);
+    busy.expect_code(1, "a command while another process holds the vault");
+    assert!(
+        !busy.stderr.contains('\u{1b}') && !busy.stderr.contains("evil"),
+        "{}",
+        busy.stderr
+    );
+    assert!(
+        busy.stderr.contains("another coffre process"),
+        "{}",
+        busy.stderr
+    );
+    drop(holder);
+}
+
 /// A newcomer whose key is not handed over yet is told who can hand it over:
 /// the colleagues who hold it, by name and login; once one of them has run a
 /// command, the newcomer writes.

@@ -235,19 +235,43 @@ fn take_lock(dir: &Path) -> Result<File> {
             });
             Ok(file)
         }
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let holder = std::fs::read_to_string(dir.join(LOCK_FILE))
-                .ok()
-                .and_then(|s| s.trim().parse::<u32>().ok())
-                .map(|pid| format!(" (process {pid})"))
-                .unwrap_or_default();
-            Err(Error::Busy(msg!(
-                "vault-use-another-coffre-process-wait-2",
-                dir = dir.display(),
-                holder = holder
-            )))
-        }
+        Err(std::fs::TryLockError::WouldBlock) => Err(busy(dir)),
         Err(std::fs::TryLockError::Error(e)) => Err(Error::io(msg!("cannot-lock-vault"), e)),
+    }
+}
+
+/// What is said to a process that finds the folder vault in `dir` held by
+/// another: by `coffre serve`, where to do the work instead (the address the
+/// server wrote with [`Vault::announce_server`]); otherwise which process holds
+/// it. The lock file decides nothing: only its first line (a process id) and
+/// second line (an `http://` or `https://` address of printable ASCII, at most
+/// 200 bytes) are shown, anything else is ignored.
+pub(crate) fn busy(dir: &Path) -> Error {
+    let text = std::fs::read(dir.join(LOCK_FILE)).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text[..text.len().min(512)]).into_owned();
+    let mut lines = text.lines();
+    let pid = lines.next().and_then(|s| s.trim().parse::<u32>().ok());
+    let url = lines.next().map(str::trim).filter(|u| {
+        (u.starts_with("http://") || u.starts_with("https://"))
+            && u.len() <= 200
+            && u.bytes().all(|b| b.is_ascii_graphic())
+    });
+    match (pid, url) {
+        (Some(pid), Some(url)) => Error::Busy(msg!(
+            "vault-held-by-server",
+            dir = dir.display(),
+            pid = pid,
+            url = url.to_string()
+        )),
+        (Some(pid), None) => Error::Busy(msg!(
+            "vault-held-by-process",
+            dir = dir.display(),
+            pid = pid
+        )),
+        _ => Error::Busy(msg!(
+            "vault-use-another-coffre-process-wait",
+            dir = dir.display()
+        )),
     }
 }
 
@@ -709,6 +733,21 @@ impl Vault {
     /// The recovery key's public recipient (backups are encrypted to it).
     pub fn recovery_recipient(&self) -> &str {
         &self.meta.recovery_recipient
+    }
+
+    /// Says, in a folder vault's lock file, that this process serves the vault
+    /// in a browser at `url` (`http://…/` or `https://…/`), so that a command
+    /// run meanwhile is told where to do its work instead of only that the
+    /// vault is busy (see `busy`). Best effort, and nothing for a PostgreSQL
+    /// vault, which several processes share.
+    pub fn announce_server(&self, url: &str) {
+        if let Backend::Folder { _lock: file, .. } = &self.backend {
+            use std::os::unix::fs::FileExt;
+            let text = format!("{}\n{url}\n", std::process::id());
+            let _ = file
+                .set_len(0)
+                .and_then(|_| file.write_all_at(text.as_bytes(), 0));
+        }
     }
 
     /// The policy in force.

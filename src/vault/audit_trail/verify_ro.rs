@@ -97,10 +97,7 @@ fn shared_lock(dir: &Path) -> Result<Option<std::fs::File>> {
     };
     match file.try_lock_shared() {
         Ok(()) => Ok(Some(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy(msg!(
-            "vault-use-another-coffre-process-wait",
-            dir = dir.display()
-        ))),
+        Err(std::fs::TryLockError::WouldBlock) => Err(crate::vault::busy(dir)),
         // A file system without locks (some network or read-only mounts): go on.
         Err(std::fs::TryLockError::Error(_)) => Ok(None),
     }

@@ -160,6 +160,8 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
     });
     let scheme = if tls.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{}/", app.hosts[0]);
+    // A command run while the server holds a folder vault is told to come here.
+    vault.announce_server(&url);
 
     // As many open connections as the hard limit allows (systemd's soft
     // default of 1024 is soon reached by clients that hold connections open).
