@@ -270,3 +270,149 @@ fn the_dashboard_follows_the_reads_done_at_chosen_times() {
         .iter()
         .any(|e| e["actor"] == "e.petit" && e["outcome"] == "denied"));
 }
+
+/// The DPO's history of a dossier on the web: newest first, 50 lines to a
+/// page, filtered by period (days typed as in France, in the establishment's
+/// time zone), profession and action; the filters are kept from page to
+/// page; a day typed with two digits for its year is refused in French.
+#[test]
+fn the_dpo_history_on_the_web_is_filtered_and_paged() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    v.add_staff("dpo.lambert", "Hélène Lambert", "dpo", true);
+    let d = v.create_dossier(&admin, "Jeanne Usager", "1950-01-01");
+    v.team_add(&admin, &d, "dr.leroy");
+    v.team_add(&admin, &d, "e.petit");
+    let lib = shim(v.root.path());
+    let show = ["dossier", "show", d.as_str()];
+    // 60 reads by the educator today, through the library (fast); then,
+    // on day +3, the doctor reads twice and on day +4 the educator once.
+    {
+        let vault = Vault::open(&v.dir).expect("open");
+        let mut s = vault
+            .unlock(
+                "e.petit",
+                &SecretString::from(v.pass("e.petit").to_string()),
+            )
+            .expect("unlock");
+        for _ in 0..60 {
+            s.show_dossier(&d, None).expect("read");
+        }
+    }
+    v.as_user_at(&lib, offset_to(3, 10, 15), "dr.leroy", &show)
+        .expect_code(0, "medecin reads on day 3");
+    v.as_user_at(&lib, offset_to(3, 11, 15), "dr.leroy", &show)
+        .expect_code(0, "medecin reads again on day 3");
+    v.as_user_at(&lib, offset_to(4, 10, 0), "e.petit", &show)
+        .expect_code(0, "educateur reads on day 4");
+    // The server's clock on day +5, after every line.
+    let offset = offset_to(5, 9, 0).to_string();
+    let server = util::http::Server::start_with_env(
+        &v.dir,
+        &v.root.path().join("serve.log"),
+        &["--lang", "fr"],
+        &[
+            ("LD_PRELOAD", lib.to_str().expect("utf-8 path")),
+            ("FAKE_OFFSET", &offset),
+        ],
+    );
+    let host = server.host.clone();
+    let cookie = util::http::login(&host, "dpo.lambert", v.pass("dpo.lambert"));
+    let get = |path: &str| -> (u16, String) {
+        let (status, _, body) = util::http::http(&host, "GET", path, &[("Cookie", &cookie)], "");
+        (status, body)
+    };
+    let rows = |body: &str| -> Vec<String> {
+        body.split("<tbody>")
+            .nth(1)
+            .and_then(|b| b.split("</tbody>").next())
+            .map(|b| {
+                b.split("<tr")
+                    .skip(1)
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let base = format!("/audit/historique?dossier={d}");
+
+    // Unfiltered: the first page is full, newest first, and links the next.
+    let (status, first) = get(&base);
+    assert_eq!(status, 200, "{first}");
+    let lines = rows(&first);
+    assert_eq!(lines.len(), 50, "a page holds 50 lines");
+    assert!(
+        first.contains("Accès 1 à 50 sur 68, les plus récents d&#39;abord"),
+        "{first}"
+    );
+    assert!(
+        lines[0].contains("Lambert"),
+        "the newest line first (the DPO's own reading): {}",
+        lines[0]
+    );
+    let older = first
+        .split("id=\"older\"")
+        .next()
+        .and_then(|b| b.rsplit("href=\"").next())
+        .and_then(|h| h.split('"').next())
+        .map(|h| h.replace("&#38;", "&").replace("&amp;", "&"))
+        .expect("a link to older lines");
+    assert!(
+        !first.contains("id=\"newer\""),
+        "no newer page before the first"
+    );
+    let (_, second) = get(&older);
+    assert!(
+        second.contains("id=\"newer\""),
+        "the second page links back"
+    );
+    let second_lines = rows(&second);
+    assert!(!second_lines.is_empty());
+    // The oldest line of all is the dossier's creation by the director.
+    let (_, last) = get(&format!("{base}&page=99"));
+    let last_lines = rows(&last);
+    assert!(
+        last_lines
+            .last()
+            .is_some_and(|r| r.contains("Direction Test")),
+        "the oldest line last: {last_lines:?}"
+    );
+
+    // Day 3, doctors only: exactly the two reads.
+    let (d3, d4) = (fr_day(3), fr_day(4));
+    let (_, med) = get(&format!(
+        "{base}&du={d3}&au={d3}&profession=medecin&action=dossier.read"
+    ));
+    let med_lines = rows(&med);
+    assert_eq!(med_lines.len(), 2, "{med_lines:?}");
+    assert!(med_lines.iter().all(|r| r.contains("Leroy")));
+    // Days 3 to 4, educators: the one read of day 4.
+    let (_, edu) = get(&format!(
+        "{base}&du={d3}&au={d4}&profession=educateur-specialise"
+    ));
+    assert_eq!(rows(&edu).len(), 1, "{:?}", rows(&edu));
+    // The filters are kept by the pages' links.
+    let (_, all_edu) = get(&format!("{base}&profession=educateur-specialise"));
+    assert_eq!(rows(&all_edu).len(), 50);
+    let link = all_edu
+        .split("id=\"older\"")
+        .next()
+        .and_then(|b| b.rsplit("href=\"").next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(link.contains("profession=educateur-specialise"), "{link}");
+    // An ambiguous year is refused in French, naming why.
+    let (status, bad) = get(&format!("{base}&du=14/05/12"));
+    assert_eq!(status, 400, "{bad}");
+    assert!(bad.contains("siècle") || bad.contains("année"), "{bad}");
+    drop(server);
+}
+
+/// Day `days` after today in Paris, as typed in France (`14/05/2012`).
+fn fr_day(days: i64) -> String {
+    let iso = day(days);
+    let p: Vec<&str> = iso.split('-').collect();
+    format!("{}/{}/{}", p[2], p[1], p[0])
+}

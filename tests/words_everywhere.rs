@@ -595,6 +595,8 @@ fn walk_the_web(s: &mut Story) {
         "/personnel/new/revoquer".to_string(),
         "/audit".to_string(),
         format!("/audit/historique?dossier={d}"),
+        format!("/audit/historique?dossier={d}&du=01/01/2020&au=31/12/2099&profession=infirmier&action=dossier.read"),
+        format!("/audit/historique?dossier={d}&du=14/05/12"),
         "/audit/rapport.html".to_string(),
         "/no-such-page".to_string(),
     ];
@@ -707,7 +709,7 @@ fn walk_the_web(s: &mut Story) {
         &format!("csrf={csrf}&category=psy-synthesis&profession=educateur-specialise"),
     );
     s.heard("web POST /moi/objection as the person", visible_text(&body));
-    for p in ["/dossiers", "/no-such-page"] {
+    for p in ["/dossiers", "/no-such-page", "/moi?page=2&acces=2"] {
         let (status, _, body) = http(&host, "GET", p, &[("Cookie", &cookie)], "");
         if status != 303 {
             s.heard(

@@ -44,6 +44,62 @@ pub struct HistoryItem {
     pub justification: Option<String>,
 }
 
+/// Which lines of an access history to keep (the DPO's filters); `None` or
+/// an empty value keeps every line.
+///
+/// `from` and `to` are civil days, both included, in the establishment's time
+/// zone (`timezone`, an IANA name: the policy's `[audit] timezone`);
+/// `profession` and `action` are ids as in [`HistoryItem`].
+#[derive(Clone, Debug, Default)]
+pub struct HistoryFilter {
+    /// The first day kept.
+    pub from: Option<jiff::civil::Date>,
+    /// The last day kept.
+    pub to: Option<jiff::civil::Date>,
+    /// The profession id kept.
+    pub profession: Option<String>,
+    /// The action id kept (`dossier.read`, `entry.add`…).
+    pub action: Option<String>,
+    /// The time zone the days are counted in.
+    pub timezone: String,
+}
+
+impl HistoryFilter {
+    /// Whether `item` passes. A line whose time does not parse passes the
+    /// period (it is shown rather than hidden: a history never loses a line
+    /// because of its own damage).
+    pub fn keeps(&self, item: &HistoryItem) -> bool {
+        let same = |want: &Option<String>, have: &str| {
+            want.as_deref().is_none_or(|w| w.is_empty() || w == have)
+        };
+        if !same(&self.profession, &item.profession) || !same(&self.action, &item.action) {
+            return false;
+        }
+        if self.from.is_none() && self.to.is_none() {
+            return true;
+        }
+        let Some(day) = self.day_of(&item.time) else {
+            return true;
+        };
+        self.from.is_none_or(|f| day >= f) && self.to.is_none_or(|t| day <= t)
+    }
+
+    /// The civil day of the UTC time `t` in the filter's time zone.
+    fn day_of(&self, t: &str) -> Option<jiff::civil::Date> {
+        let ts = t.parse::<jiff::Timestamp>().ok()?;
+        let tz = jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        Some(ts.to_zoned_datetime(tz).date())
+    }
+
+    /// Whether any filter is set.
+    pub fn is_set(&self) -> bool {
+        self.from.is_some()
+            || self.to.is_some()
+            || self.profession.as_deref().is_some_and(|p| !p.is_empty())
+            || self.action.as_deref().is_some_and(|a| !a.is_empty())
+    }
+}
+
 /// The action in plain words, for the person and the DPO.
 pub fn describe_action(e: &AuditEntry) -> String {
     let base = match e.action.as_str() {

@@ -305,6 +305,12 @@ pub struct MoiPage {
     pub categories: Vec<Choice>,
     pub professions: Vec<Choice>,
     pub notice: Option<String>,
+    /// The pages of newer and older notes, and of newer and older lines of
+    /// the history, if any.
+    pub newer_notes: Option<String>,
+    pub older_notes: Option<String>,
+    pub newer_lines: Option<String>,
+    pub older_lines: Option<String>,
 }
 
 impl Drop for MoiPage {
@@ -333,7 +339,22 @@ pub struct HistoryPage {
     pub nav: Option<Nav>,
     pub dossier: String,
     pub head: String,
+    /// The lines of this page, newest first.
     pub rows: Vec<HistoryRow>,
+    /// The filters in force, as typed or chosen (empty: all).
+    pub du: String,
+    pub au: String,
+    pub profession: String,
+    pub action: String,
+    /// The professions and actions the history holds.
+    pub professions: Vec<Choice>,
+    pub actions: Vec<Choice>,
+    pub filtered: bool,
+    /// "Lines 1 to 50 of 120 (of 300 in all)" (empty when none is shown).
+    pub summary: String,
+    /// The newer and older pages, if any.
+    pub newer: Option<String>,
+    pub older: Option<String>,
 }
 
 #[derive(Template)]

@@ -14,6 +14,7 @@ use coffre::i18n::{self, Lang};
 use coffre::policy::{Capability, Policy};
 use coffre::views::{EntryView, FieldValue, Withheld};
 use coffre::web::forms;
+use coffre::web::paging::Page;
 use coffre::{msg, tr, Error, PersonSession, Session};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -716,9 +717,8 @@ async fn dossier_page(
                     .is_none_or(|a| a.is_empty() || e.author == a)
         };
         let shown: usize = entries.iter().filter(|e| wanted(e)).count();
-        let pages = shown.div_ceil(PAGE_SIZE).max(1);
-        let page_no = paging.page.unwrap_or(1).clamp(1, pages);
-        let first = (page_no - 1) * PAGE_SIZE;
+        let page = Page::of(shown, paging.page, PAGE_SIZE);
+        let (page_no, pages, first) = (page.number, page.pages, page.first);
         let mut position = 0usize;
         for e in entries {
             // Alerts come from every note; cards from this page's only.
@@ -1331,11 +1331,21 @@ pub async fn explain(State(app): S, headers: HeaderMap, Path(id): Path<String>) 
 // ------------------------------------------------------------------ the person
 
 /// `GET /moi`: the person's file in plain words, and who accessed it.
-pub async fn moi(State(app): S, headers: HeaderMap) -> Response {
-    moi_page(&app, &headers, None).await
+pub async fn moi(State(app): S, headers: HeaderMap, Query(q): Query<MoiQuery>) -> Response {
+    moi_page(&app, &headers, None, q).await
 }
 
-async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Response {
+/// The pages of `/moi`: of the notes (`page`) and of the history (`acces`).
+#[derive(Deserialize, Default)]
+pub struct MoiQuery {
+    page: Option<usize>,
+    acces: Option<usize>,
+}
+
+/// Notes, and lines of the history, to a page of `/moi`.
+const MOI_PAGE_SIZE: usize = 50;
+
+async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>, q: MoiQuery) -> Response {
     let h = match person(app, headers) {
         Ok(h) => h,
         Err(r) => return r,
@@ -1361,7 +1371,14 @@ async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Res
                 entry_card(policy, l, e, author, None)
             })
             .collect();
+        // Remarks are named from every note, then the page is cut out.
         name_notes_referred_to(&mut cards);
+        let notes = Page::of(cards.len(), q.page, MOI_PAGE_SIZE);
+        let cards: Vec<EntryCard> = cards.drain(notes.range()).collect();
+        let mut history = history_rows(policy, l, &history, false);
+        history.reverse();
+        let lines = Page::of(history.len(), q.acces, MOI_PAGE_SIZE);
+        let history: Vec<HistoryRow> = history.drain(lines.range()).collect();
         let who = match (&view.name, &view.birthdate) {
             (Some(n), Some(b)) => tr!(
                 "web-dossier-who",
@@ -1370,11 +1387,14 @@ async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Res
             ),
             _ => view.id.clone(),
         };
-        Ok((who, cards, history_rows(policy, l, &history, false)))
+        Ok((who, cards, history, notes, lines))
     })
     .await;
     match got {
-        Ok((who, entries, history)) => {
+        Ok((who, entries, history, notes, lines)) => {
+            let link = |notes_page: usize, lines_page: usize, anchor: &str| {
+                format!("/moi?page={notes_page}&acces={lines_page}#{anchor}")
+            };
             let policy = app.vault.policy();
             render(&MoiPage {
                 l: L(l),
@@ -1407,6 +1427,10 @@ async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Res
                     })
                     .collect(),
                 notice,
+                newer_notes: notes.newer().map(|n| link(n, lines.number, "file")),
+                older_notes: notes.older().map(|n| link(n, lines.number, "file")),
+                newer_lines: lines.newer().map(|n| link(notes.number, n, "history")),
+                older_lines: lines.older().map(|n| link(notes.number, n, "history")),
             })
         }
         Err(e) => error_page(app, nav(app, &h), &e),
@@ -1441,7 +1465,15 @@ pub async fn moi_note(State(app): S, headers: HeaderMap, Form(f): Form<MoiNoteFo
     })
     .await;
     match done {
-        Ok(_) => moi_page(&app, &headers, Some(tr!("web-moi-note-done"))).await,
+        Ok(_) => {
+            moi_page(
+                &app,
+                &headers,
+                Some(tr!("web-moi-note-done")),
+                MoiQuery::default(),
+            )
+            .await
+        }
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
@@ -1481,7 +1513,7 @@ pub async fn moi_objection(
                 category = policy.category_label(&f.category, l),
                 profession = policy.profession_label(&f.profession, l)
             );
-            moi_page(&app, &headers, Some(notice)).await
+            moi_page(&app, &headers, Some(notice), MoiQuery::default()).await
         }
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
@@ -1611,37 +1643,137 @@ pub async fn audit_checkpoint(
 
 /// `?dossier=` of the history page.
 #[derive(Deserialize)]
-pub struct DossierQuery {
+pub struct HistoryQuery {
     #[serde(default)]
     dossier: String,
+    /// The period's first and last days, as typed in France (`14/05/2012`).
+    #[serde(default)]
+    du: String,
+    #[serde(default)]
+    au: String,
+    #[serde(default)]
+    profession: String,
+    #[serde(default)]
+    action: String,
+    page: Option<usize>,
 }
 
-/// `GET /audit/historique?dossier=ID`: who accessed a dossier (audit readers).
+/// Lines of the DPO's history to a page.
+const HISTORY_PAGE_SIZE: usize = 50;
+
+/// `GET /audit/historique?dossier=ID&du=&au=&profession=&action=&page=`: who
+/// accessed a dossier (audit readers), newest first, filtered and paged. The
+/// whole history is read (and that reading audited) by the library; the
+/// filters and the page choose what is shown.
 pub async fn audit_history(
     State(app): S,
     headers: HeaderMap,
-    Query(q): Query<DossierQuery>,
+    Query(q): Query<HistoryQuery>,
 ) -> Response {
     let h = match staff(&app, &headers) {
         Ok(h) => h,
         Err(r) => return r,
     };
     let l = lang(&app);
+    let policy = app.vault.policy();
+    let day = |s: &str| -> Result<Option<jiff::civil::Date>, Error> {
+        if s.trim().is_empty() {
+            Ok(None)
+        } else {
+            i18n::parse_date(s).map(Some)
+        }
+    };
+    let filter = match (day(&q.du), day(&q.au)) {
+        (Ok(from), Ok(to)) => coffre::vault::audit_read::HistoryFilter {
+            from,
+            to,
+            profession: Some(q.profession.clone()),
+            action: Some(q.action.clone()),
+            timezone: policy.audit.timezone.clone(),
+        },
+        (Err(e), _) | (_, Err(e)) => return error_page(&app, nav(&app, &h), &e),
+    };
     let d = q.dossier.trim().to_string();
     let d2 = d.clone();
-    match on_staff(&h, move |s| s.access_history(&d2)).await {
-        Ok(items) => {
-            let policy = app.vault.policy();
-            render(&HistoryPage {
-                l: L(l),
-                nav: nav(&app, &h),
-                head: tr!("cli-history-head", dossier = d.clone(), count = items.len()),
-                rows: history_rows(policy, l, &items, true),
-                dossier: d,
-            })
-        }
-        Err(e) => error_page(&app, nav(&app, &h), &e),
+    let mut items = match on_staff(&h, move |s| s.access_history(&d2)).await {
+        Ok(items) => items,
+        Err(e) => return error_page(&app, nav(&app, &h), &e),
+    };
+    // The choices are what the history holds, whatever is filtered.
+    let mut professions = BTreeMap::new();
+    let mut actions = BTreeMap::new();
+    for i in &items {
+        professions
+            .entry(i.profession.clone())
+            .or_insert_with(|| policy.profession_label(&i.profession, l));
+        actions.entry(i.action.clone()).or_insert_with(|| {
+            i18n::render(
+                &coffre::audit::words::action(&i.action, coffre::audit::Outcome::Ok),
+                l,
+            )
+        });
     }
+    let all = items.len();
+    items.retain(|i| filter.keeps(i));
+    items.reverse();
+    let page = coffre::web::paging::Page::of(items.len(), q.page, HISTORY_PAGE_SIZE);
+    let shown = &items[page.range()];
+    let kept: Vec<(&str, &str)> = [
+        ("dossier", d.as_str()),
+        ("du", q.du.trim()),
+        ("au", q.au.trim()),
+        ("profession", q.profession.as_str()),
+        ("action", q.action.as_str()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
+    let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+    let link = |n: usize| format!("/audit/historique?{query}&page={n}");
+    let summary = if items.is_empty() {
+        String::new()
+    } else {
+        let (from, to) = ((page.first + 1) as u64, (page.first + page.len) as u64);
+        let (shown_n, all_n) = (items.len() as u64, all as u64);
+        if filter.is_set() {
+            tr!(
+                "web-history-page-summary",
+                from = from,
+                to = to,
+                shown = shown_n,
+                all = all_n
+            )
+        } else {
+            tr!(
+                "web-history-page-summary-all",
+                from = from,
+                to = to,
+                shown = shown_n
+            )
+        }
+    };
+    let choices = |m: BTreeMap<String, String>| -> Vec<Choice> {
+        m.into_iter()
+            .map(|(id, label)| Choice { id, label })
+            .collect()
+    };
+    render(&HistoryPage {
+        l: L(l),
+        nav: nav(&app, &h),
+        head: tr!("cli-history-head", dossier = d.clone(), count = all),
+        rows: history_rows(policy, l, shown, true),
+        dossier: d,
+        du: q.du.trim().to_string(),
+        au: q.au.trim().to_string(),
+        profession: q.profession.clone(),
+        action: q.action.clone(),
+        professions: choices(professions),
+        actions: choices(actions),
+        filtered: filter.is_set(),
+        summary,
+        newer: page.newer().map(link),
+        older: page.older().map(link),
+    })
 }
 
 /// `GET /audit/rapport.html`: the DPO's report, to download.
