@@ -721,6 +721,19 @@ fn a_member_who_joins_before_the_rotation_reads_the_notes_written_before_it() {
         .expect_code(0, "the remaining doctor rotates");
     assert_eq!(current_gen(&v.dir, "cat:daily-life"), 2);
     assert_eq!(text_or_reason(&show(&v, nurse, &d1), &e1), before);
+    // What the rotation handed the nurse is in the log under her name, as a
+    // grant is: the DPO sees who gained access to the earlier notes.
+    let handed: Vec<String> = v
+        .audit_lines()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["action"] == "key.grant" && e["target"] == nurse)
+        .filter_map(|e| e["detail"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        handed.iter().any(|d| d == "cat:daily-life"),
+        "a key.grant of daily-life naming the nurse: {handed:?}"
+    );
     v.verify().expect_code(0, "audit verify");
 }
 

@@ -303,6 +303,10 @@ impl Session<'_> {
                 wrap::wrap(&material, &[&vault.meta.recovery_recipient])?,
             );
             let mut holders = 0;
+            // Each member handed earlier generations is named in the log, as
+            // a grant names its target: they gain access to what was written
+            // before, which the DPO sees.
+            let mut handed = Vec::new();
             // The new generation goes to whom the signed register says may hold it.
             let members: Vec<(String, String)> = vault.with_register(|r| {
                 Ok(r.staff
@@ -320,7 +324,15 @@ impl Session<'_> {
                 // lack (one who joined since the revocation): what was
                 // written before stays under those until `keys rotate`, and a
                 // grant never adds them to a member who holds the current one.
-                for (k, v) in self.older_wraps(&key, next, &id, &recipient, recovery)? {
+                let older = self.older_wraps(&key, next, &id, &recipient, recovery)?;
+                if !older.is_empty() {
+                    let mut g = self.draft("key.grant").target(&id).detail(&name);
+                    if let VaultKey::Category(c) = &key {
+                        g = g.categories([c.as_str()]);
+                    }
+                    handed.push(g);
+                }
+                for (k, v) in older {
                     batch.put(k, v);
                 }
                 holders += 1;
@@ -351,6 +363,7 @@ impl Session<'_> {
                 _ => self.fact_signer(),
             };
             let mut drafts = vec![d.fact(fact.to_json()?, signer.clone())];
+            drafts.extend(handed);
             if key == VaultKey::Audit {
                 let recipient = crate::crypto::wrap::Identity::parse(
                     std::str::from_utf8(&material)
