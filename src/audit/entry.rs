@@ -323,17 +323,51 @@ pub fn genesis(vault_id: &str) -> Hash {
     out
 }
 
-/// Normalises a time bound given by a user: `YYYY-MM-DD` (midnight UTC) or an
-/// RFC 3339 time, to the RFC 3339 UTC form used in entries.
+/// Normalises a time bound given by a user, to the RFC 3339 UTC form used in
+/// entries: a day as typed in France (`14/05/2012`) or in ISO 8601
+/// (`2012-05-14`), meaning its midnight UTC, or an RFC 3339 time.
+///
+/// Errors: [`Error::Usage`] (exit 2): `date-two-digit-year` for `14/05/12`
+/// (its century cannot be told), `date-yyyy-mm-dd-time-yyyy` for anything else.
 pub fn normalise_time(s: &str) -> Result<String> {
     let s = s.trim();
     let bad = || Error::Usage(msg!("date-yyyy-mm-dd-time-yyyy", s = s));
-    if s.len() == 10 {
-        let d: jiff::civil::Date = s.parse().map_err(|_| bad())?;
-        return Ok(format!("{d}T00:00:00Z"));
+    if s.contains('/') || s.len() == 10 {
+        return match crate::i18n::parse_date(s) {
+            Ok(d) => Ok(format!("{d}T00:00:00Z")),
+            Err(e) if s.contains('/') => Err(e),
+            Err(_) => Err(bad()),
+        };
     }
     let t: jiff::Timestamp = s.parse().map_err(|_| bad())?;
     Ok(t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+#[cfg(test)]
+mod time_bound_tests {
+    use super::normalise_time;
+
+    #[test]
+    fn days_are_read_as_typed_in_france_or_in_iso_8601() {
+        assert_eq!(
+            normalise_time("14/05/2012").unwrap(),
+            "2012-05-14T00:00:00Z"
+        );
+        assert_eq!(normalise_time("4/5/2012").unwrap(), "2012-05-04T00:00:00Z");
+        assert_eq!(
+            normalise_time("2012-05-14").unwrap(),
+            "2012-05-14T00:00:00Z"
+        );
+        assert_eq!(
+            normalise_time("2012-05-14T10:00:00+02:00").unwrap(),
+            "2012-05-14T08:00:00Z"
+        );
+        for bad in ["14/05/12", "31/02/2012", "hier", "2012-13-01", ""] {
+            assert!(normalise_time(bad).is_err(), "{bad}");
+        }
+        let two = normalise_time("14/05/12").unwrap_err().to_string();
+        assert!(two.contains("four") || two.contains("quatre"), "{two}");
+    }
 }
 
 /// Selects audit entries.
