@@ -1953,3 +1953,84 @@ fn justification_words_reach_the_person_only_after_the_dpo_releases_them() {
     let x = export_and_open(&v, &d, "later");
     assert!(!x.raw_history.contains(&later) && !x.html.contains(&later));
 }
+
+/// The person's readable copy on the web: one HTML page of their file, for a
+/// member whose profession handles the person's rights and who holds the
+/// keys, without the recovery key; refused to a profession that may not;
+/// audited as an export, marked as the readable copy.
+#[test]
+fn a_readable_copy_on_the_web_for_a_member_who_holds_the_keys() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("c.cadre", "Claire Cadre", "cadre-socio-educatif", true);
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    v.team_add(&admin, &d, "c.cadre");
+    v.team_add(&admin, &d, "e.petit");
+    let text = marker("copie-");
+    v.add_entry("e.petit", &d, "daily-life", &[&format!("text={text}")]);
+    // The manager's first session takes the keys a colleague holds for them.
+    v.as_user("c.cadre", &["dossier", "show", &d])
+        .expect_code(0, "the manager reads the dossier");
+
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let path = format!("/dossiers/{d}/copie-lisible");
+    let cookie = http::login(&host, "c.cadre", v.pass("c.cadre"));
+    let (_, _, page) = http::http(
+        &host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert!(
+        page.contains(&path),
+        "the dossier page offers the copy to a manager"
+    );
+    let (status, head, body) = http::http(&host, "GET", &path, &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "{head}\n{body}");
+    assert!(
+        head.to_lowercase()
+            .contains("content-disposition: attachment"),
+        "{head}"
+    );
+    assert!(body.contains(&text), "the note is in the copy");
+    assert!(body.contains("Lucas Martin"), "the person is named");
+    assert!(body.starts_with("<!DOCTYPE html>"), "one HTML page");
+
+    // An educator may not make it: no link, and the address is refused.
+    let cookie = http::login(&host, "e.petit", v.pass("e.petit"));
+    let (_, _, page) = http::http(
+        &host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert!(!page.contains(&path), "no copy offered to an educator");
+    let (status, _, body) = http::http(&host, "GET", &path, &[("Cookie", &cookie)], "");
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.contains(&text));
+    drop(server);
+
+    let exports: Vec<Value> = v
+        .audit_lines()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["action"] == "access.export")
+        .collect();
+    assert!(
+        exports.iter().any(|e| e["actor"] == "c.cadre"
+            && e["outcome"] == "ok"
+            && e["detail"] == "the readable copy"),
+        "{exports:?}"
+    );
+    assert!(
+        exports
+            .iter()
+            .any(|e| e["actor"] == "e.petit" && e["outcome"] == "denied"),
+        "the refusal is audited: {exports:?}"
+    );
+}

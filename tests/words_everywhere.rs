@@ -585,6 +585,7 @@ fn walk_the_web(s: &mut Story) {
         "/dossiers".to_string(),
         format!("/dossiers/{d}"),
         format!("/dossiers/{d}/pourquoi"),
+        format!("/dossiers/{d}/copie-lisible"),
         format!("/dossiers/{d}/equipe"),
         format!("/dossiers/{d}/bris-de-glace"),
         format!("/dossiers/{d}/notes/new"),

@@ -142,6 +142,13 @@ impl crate::i18n::LabelSource for Policy {
         match name {
             "profession" => Some(self.profession_label(id, lang)),
             "category" | "cat" => Some(self.category_label(id, lang)),
+            // A list of categories, as ids joined by ", ".
+            "categories" => Some(
+                id.split(", ")
+                    .map(|c| format!("« {} »", self.category_label(c, lang)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
             "kind" => Some(self.kind_label(id, lang)),
             _ => None,
         }

@@ -535,7 +535,7 @@ pub enum AuditCmd {
     },
     /// The data protection officer's report (aggregates only for directors).
     Report {
-        /// From this day (14/05/2012 or 2012-05-14, midnight UTC) or time (RFC 3339).
+        /// From this day (14/05/2012, midnight UTC) or time (RFC 3339).
         #[arg(long)]
         since: Option<String>,
         /// Until this date or time (excluded).
@@ -562,7 +562,7 @@ pub struct LogFilter {
     /// Only this outcome: ok, denied, failed, error.
     #[arg(long)]
     pub outcome: Option<String>,
-    /// From this day (14/05/2012 or 2012-05-14, midnight UTC) or time (RFC 3339).
+    /// From this day (14/05/2012, midnight UTC) or time (RFC 3339).
     #[arg(long)]
     pub since: Option<String>,
     /// Until this date or time (excluded).

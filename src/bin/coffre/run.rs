@@ -1315,7 +1315,15 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 }
                 (None, false) => return Err(Error::Usage(msg!("give-recipient-passphrase")).into()),
             };
-            let summary = write_export(s, dossier, recovery.as_ref(), encryptor, path)?;
+            let summary = write_export(s, dossier, recovery.as_ref(), encryptor, path).map_err(
+                |e| match e {
+                    // On the console, the option that gives the recovery key.
+                    Error::Pending(m) if m.kind() == "export-needs-keys-you-do-hold" => {
+                        Error::Pending(msg!("cli-export-give-recovery-key", reason = m))
+                    }
+                    e => e,
+                },
+            )?;
             if out.json {
                 return out
                     .json(&serde_json::to_value(&summary).map_err(|e| {

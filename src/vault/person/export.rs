@@ -138,6 +138,43 @@ impl Session<'_> {
         out: &mut dyn Write,
     ) -> Result<ExportSummary> {
         let _turn = self.ensure_current()?;
+        let (ctx, cats) = self.prepare_export(dossier, recovery, None)?;
+        let written = ctx.write_tar(out, cats);
+        self.outcome_of_write(crate::vault::outcome::EXPORT_ACTION, Some(dossier), written)
+    }
+
+    /// The person's readable copy of `dossier`: the `report.html` of
+    /// [`Session::export_dossier`] alone (their file in plain words, the
+    /// establishment's and the law's texts, who accessed it), one HTML page
+    /// with no external asset, to print or show; audited as an export
+    /// (`access.export`, detail `the readable copy`) before it is made. Keys as
+    /// for the export: this member's, and `recovery`'s where they hold none.
+    ///
+    /// Errors: as [`Session::export_dossier`]; nothing is returned if a
+    /// category the person may read cannot be opened.
+    pub fn readable_copy(
+        &mut self,
+        dossier: &str,
+        recovery: Option<&Identity>,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        let _turn = self.ensure_current()?;
+        let detail = crate::tr_in!(crate::i18n::Lang::En, "audit-detail-readable-copy");
+        let (ctx, _) = self.prepare_export(dossier, recovery, Some(&detail))?;
+        let mut out = zeroize::Zeroizing::new(Vec::new());
+        let written = ctx.report_html(&mut *out, &mut Tally::default());
+        self.outcome_of_write(crate::vault::outcome::EXPORT_ACTION, Some(dossier), written)?;
+        Ok(out)
+    }
+
+    /// Everything an export of `dossier` shows, gathered and checked, with the
+    /// categories whose content it holds; the export is audited here (with
+    /// `detail`), before anything is rendered.
+    fn prepare_export(
+        &mut self,
+        dossier: &str,
+        recovery: Option<&Identity>,
+        detail: Option<&str>,
+    ) -> Result<(Ctx<'_>, Vec<String>)> {
         const ACTION: &str = "access.export";
         let rec = self.load_dossier(dossier)?;
         self.require(Capability::PersonAccess, ACTION, Some(dossier))?;
@@ -182,11 +219,14 @@ impl Session<'_> {
                     .dossier(dossier)
                     .outcome(crate::audit::Outcome::Denied)
                     .categories(missing.clone())
-                    .detail("keys not held; nothing exported"),
+                    .detail(&crate::tr_in!(
+                        crate::i18n::Lang::En,
+                        "audit-detail-export-keys-not-held"
+                    )),
             )?;
             return Err(Error::Pending(msg!(
                 "export-needs-keys-you-do-hold",
-                join = missing.join(", ")
+                categories = missing.join(", ")
             )));
         }
         let (name, birthdate) = match keys.get(&("identity".to_string(), "*".to_string())) {
@@ -200,8 +240,11 @@ impl Session<'_> {
         let mut cats: Vec<String> = keys.keys().map(|(c, _)| c.clone()).collect();
         cats.sort();
         cats.dedup();
-        self.vault
-            .audit(self.draft(ACTION).dossier(dossier).categories(cats.clone()))?;
+        let mut d = self.draft(ACTION).dossier(dossier).categories(cats.clone());
+        if let Some(detail) = detail {
+            d = d.detail(detail);
+        }
+        self.vault.audit(d)?;
 
         // Every generation of the audit key, through the recovery key, so the
         // justifications the DPO released can be shown in the actor's words.
@@ -231,8 +274,7 @@ impl Session<'_> {
             retention: rec.retention.clone(),
             lang: crate::i18n::current(),
         };
-        let written = ctx.write_tar(out, cats);
-        self.outcome_of_write(crate::vault::outcome::EXPORT_ACTION, Some(dossier), written)
+        Ok((ctx, cats))
     }
 
     fn staff_name_map(&mut self) -> Result<HashMap<String, String>> {

@@ -318,6 +318,7 @@ fn router(app: Arc<App>) -> Router {
             post(r::break_glass_ask),
         )
         .route("/dossiers/{id}/pourquoi", get(r::explain))
+        .route("/dossiers/{id}/copie-lisible", get(r::readable_copy))
         .route(
             "/dossiers/{id}/equipe",
             get(manage::team).post(manage::team_add),

@@ -208,6 +208,8 @@ pub struct DossierPage {
     pub entries: Vec<EntryCard>,
     pub damaged: String,
     pub can_write: bool,
+    /// Whether the member may make the person's readable copy.
+    pub can_copy: bool,
 }
 
 impl Drop for DossierPage {

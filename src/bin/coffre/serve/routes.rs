@@ -834,6 +834,7 @@ async fn dossier_page(
         entries,
         damaged,
         can_write: !forms::writable_kinds(policy, &h.profession, l).is_empty(),
+        can_copy: policy.has(&h.profession, Capability::PersonAccess),
     }))
 }
 
@@ -1774,6 +1775,35 @@ pub async fn audit_history(
         newer: page.newer().map(link),
         older: page.older().map(link),
     })
+}
+
+/// `GET /dossiers/{id}/copie-lisible`: the person's readable copy (their file
+/// in plain words, the texts of the law, who accessed it), one HTML page to
+/// hand over or print, for members whose profession handles the person's
+/// rights, with the keys they hold (what needs the recovery key stays with
+/// the command line). Audited by the library as an export before it is made.
+pub async fn readable_copy(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let d = id.clone();
+    match on_staff(&h, move |s| s.readable_copy(&d, None)).await {
+        Ok(html) => {
+            let name = format!("copie-lisible-{id}.html");
+            let mut resp = html.to_vec().into_response();
+            let hs = resp.headers_mut();
+            hs.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                hs.insert(header::CONTENT_DISPOSITION, v);
+            }
+            resp
+        }
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
 }
 
 /// `GET /audit/rapport.html`: the DPO's report, to download.
