@@ -1972,6 +1972,9 @@ fn a_readable_copy_on_the_web_for_a_member_who_holds_the_keys() {
     // The manager's first session takes the keys a colleague holds for them.
     v.as_user("c.cadre", &["dossier", "show", &d])
         .expect_code(0, "the manager reads the dossier");
+    // The person's own access (the director, with the recovery key).
+    let person_pass = "la phrase de passe de Lucas 2026";
+    grant(&v, &d, person_pass, true).expect_code(0, "access grant");
 
     let server =
         http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
@@ -2013,6 +2016,35 @@ fn a_readable_copy_on_the_web_for_a_member_who_holds_the_keys() {
     let (status, _, body) = http::http(&host, "GET", &path, &[("Cookie", &cookie)], "");
     assert_eq!(status, 403, "{body}");
     assert!(!body.contains(&text));
+
+    // The person makes their own copy from /moi, with their own keys.
+    let cookie = http::login_at(
+        &host,
+        "/moi/login",
+        &[("dossier", d.as_str()), ("passphrase", person_pass)],
+    )
+    .expect("the person logs in");
+    let (_, _, page) = http::http(&host, "GET", "/moi", &[("Cookie", &cookie)], "");
+    assert!(page.contains("/moi/copie-lisible"), "/moi offers the copy");
+    let (status, head, own) = http::http(
+        &host,
+        "GET",
+        "/moi/copie-lisible",
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert_eq!(status, 200, "{head}\n{own}");
+    assert!(
+        head.to_lowercase()
+            .contains("content-disposition: attachment"),
+        "{head}"
+    );
+    assert!(own.contains(&text) && own.contains("Lucas Martin"), "{own}");
+    assert!(
+        !own.contains("e.petit"),
+        "authors are named by profession, not by login id"
+    );
+    assert!(own.contains("ducat"), "the author's profession: {own}");
     drop(server);
 
     let exports: Vec<Value> = v
@@ -2032,5 +2064,13 @@ fn a_readable_copy_on_the_web_for_a_member_who_holds_the_keys() {
             .iter()
             .any(|e| e["actor"] == "e.petit" && e["outcome"] == "denied"),
         "the refusal is audited: {exports:?}"
+    );
+    assert!(
+        exports
+            .iter()
+            .any(|e| e["actor"] == format!("person.{d}").as_str()
+                && e["outcome"] == "ok"
+                && e["detail"] == "the readable copy"),
+        "the person's own copy is audited: {exports:?}"
     );
 }

@@ -710,7 +710,12 @@ fn walk_the_web(s: &mut Story) {
         &format!("csrf={csrf}&category=psy-synthesis&profession=educateur-specialise"),
     );
     s.heard("web POST /moi/objection as the person", visible_text(&body));
-    for p in ["/dossiers", "/no-such-page", "/moi?page=2&acces=2"] {
+    for p in [
+        "/dossiers",
+        "/no-such-page",
+        "/moi?page=2&acces=2",
+        "/moi/copie-lisible",
+    ] {
         let (status, _, body) = http(&host, "GET", p, &[("Cookie", &cookie)], "");
         if status != 303 {
             s.heard(

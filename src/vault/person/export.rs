@@ -140,6 +140,7 @@ impl Session<'_> {
         let _turn = self.ensure_current()?;
         let (ctx, cats) = self.prepare_export(dossier, recovery, None)?;
         let written = ctx.write_tar(out, cats);
+        drop(ctx);
         self.outcome_of_write(crate::vault::outcome::EXPORT_ACTION, Some(dossier), written)
     }
 
@@ -162,6 +163,7 @@ impl Session<'_> {
         let (ctx, _) = self.prepare_export(dossier, recovery, Some(&detail))?;
         let mut out = zeroize::Zeroizing::new(Vec::new());
         let written = ctx.report_html(&mut *out, &mut Tally::default());
+        drop(ctx);
         self.outcome_of_write(crate::vault::outcome::EXPORT_ACTION, Some(dossier), written)?;
         Ok(out)
     }
@@ -266,7 +268,7 @@ impl Session<'_> {
             birthdate,
             exported_at: rfc3339(now()),
             entries,
-            keys,
+            keys: CopyKeys::Gathered(keys),
             names,
             audit_key,
             release,
@@ -288,6 +290,47 @@ impl Session<'_> {
     }
 }
 
+/// Where a copy's field keys come from: gathered from the exporting member's
+/// (and the recovery key's) data keys, or the person's own wraps.
+enum CopyKeys<'a> {
+    Gathered(HashMap<(String, String), Key32>),
+    Person(std::cell::RefCell<Box<dyn FieldKeys + 'a>>),
+}
+
+/// The person's readable copy made with their own keys (`keys`, the person's
+/// wraps): the same page as a member's, without what the person's credential
+/// cannot open (the staff directory: members are named by profession; the
+/// establishment's name; the justifications, shown only as having been
+/// given). The caller audits it first.
+pub(crate) fn person_readable_copy<'a>(
+    vault: &'a crate::vault::Vault,
+    dossier: &str,
+    name: String,
+    birthdate: String,
+    keys: Box<dyn FieldKeys + 'a>,
+) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    let rec = vault.dossier_record(dossier)?;
+    let ctx = Ctx {
+        vault,
+        dossier: dossier.to_string(),
+        establishment: String::new(),
+        name,
+        birthdate,
+        exported_at: rfc3339(now()),
+        entries: vault.checked_dossier(dossier)?.complete(dossier)?,
+        keys: CopyKeys::Person(std::cell::RefCell::new(keys)),
+        names: HashMap::new(),
+        audit_key: Vec::new(),
+        release: vault.checked_release(dossier)?,
+        closed: rec.closed.map(rfc3339),
+        retention: rec.retention.clone(),
+        lang: crate::i18n::current(),
+    };
+    let mut out = zeroize::Zeroizing::new(Vec::new());
+    ctx.report_html(&mut *out, &mut Tally::default())?;
+    Ok(out)
+}
+
 struct Ctx<'a> {
     vault: &'a crate::vault::Vault,
     dossier: String,
@@ -296,7 +339,7 @@ struct Ctx<'a> {
     birthdate: String,
     exported_at: String,
     entries: Vec<CheckedEntry>,
-    keys: HashMap<(String, String), Key32>,
+    keys: CopyKeys<'a>,
     names: HashMap<String, String>,
     audit_key: Vec<Identity>,
     /// The DPO's release of justifications, if any.
@@ -385,14 +428,25 @@ impl Ctx<'_> {
     ) -> Result<()> {
         let withheld = self.withheld();
         let author_only = |c: &str| self.vault.policy.is_author_only(c);
-        let mut keys = ExportKeys {
-            keys: &self.keys,
-            withheld: &withheld,
-            author_only: &author_only,
-        };
-        for e in &self.entries {
-            let versions = history_view(self.vault, e, &mut keys)?;
-            f(e.record(), versions)?;
+        match &self.keys {
+            CopyKeys::Gathered(gathered) => {
+                let mut keys = ExportKeys {
+                    keys: gathered,
+                    withheld: &withheld,
+                    author_only: &author_only,
+                };
+                for e in &self.entries {
+                    let versions = history_view(self.vault, e, &mut keys)?;
+                    f(e.record(), versions)?;
+                }
+            }
+            CopyKeys::Person(cell) => {
+                let mut keys = cell.borrow_mut();
+                for e in &self.entries {
+                    let versions = history_view(self.vault, e, &mut **keys)?;
+                    f(e.record(), versions)?;
+                }
+            }
         }
         Ok(())
     }
@@ -450,14 +504,17 @@ impl Ctx<'_> {
                 return tr_in!(self.lang, "export-yourself");
             }
         }
-        let name = self
-            .names
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| id.to_string());
-        match profession.and_then(|p| self.vault.policy.professions.get(p)) {
-            Some(p) => format!("{name} ({})", p.labels.get(self.lang)),
-            None => name,
+        let label = profession
+            .and_then(|p| self.vault.policy.professions.get(p))
+            .map(|p| p.labels.get(self.lang).to_string());
+        match (self.names.get(id), label) {
+            (Some(name), Some(p)) => format!("{name} ({p})"),
+            (Some(name), None) => name.clone(),
+            // Without the staff directory (the person's own copy): the
+            // profession, as the person's page names authors.
+            (None, Some(p)) if self.names.is_empty() => p,
+            (None, Some(p)) => format!("{id} ({p})"),
+            (None, None) => id.to_string(),
         }
     }
 
@@ -536,16 +593,30 @@ impl Ctx<'_> {
              <h1>{}</h1><p>{}</p>",
             l.code(),
             esc(&tr_in!(l, "export-title")),
-            esc(&tr_in!(l, "export-heading", establishment = self.establishment.clone())),
-            esc(&tr_in!(
-                l,
-                "export-intro",
-                name = self.name.clone(),
-                birthdate = crate::i18n::civil_date(l, &self.birthdate),
-                dossier = self.dossier.clone(),
-                date = self.fr_time(&self.exported_at),
-                establishment = self.establishment.clone()
-            ))
+            esc(&if self.establishment.is_empty() {
+                tr_in!(l, "export-title")
+            } else {
+                tr_in!(l, "export-heading", establishment = self.establishment.clone())
+            }),
+            esc(&if self.establishment.is_empty() {
+                tr_in!(
+                    l,
+                    "export-intro-own",
+                    name = self.name.clone(),
+                    birthdate = crate::i18n::civil_date(l, &self.birthdate),
+                    date = self.fr_time(&self.exported_at)
+                )
+            } else {
+                tr_in!(
+                    l,
+                    "export-intro",
+                    name = self.name.clone(),
+                    birthdate = crate::i18n::civil_date(l, &self.birthdate),
+                    dossier = self.dossier.clone(),
+                    date = self.fr_time(&self.exported_at),
+                    establishment = self.establishment.clone()
+                )
+            })
         )
         .map_err(io)?;
         write!(w, "<h2>{}</h2>", esc(&tr_in!(l, "export-contents"))).map_err(io)?;

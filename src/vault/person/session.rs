@@ -858,6 +858,44 @@ impl PersonSession<'_> {
         })
     }
 
+    /// The person's readable copy of their file: one HTML page (their notes
+    /// in plain words, what is withheld and why, the texts of the law, who
+    /// accessed the file), made with their own keys, to keep or print.
+    /// Audited as their export (`access.export`, detail `the readable copy`)
+    /// before it is made.
+    ///
+    /// Errors: [`Error::Auth`] once the credential no longer opens the file;
+    /// [`Error::Integrity`] (exit 5, naming the record) if an entry the
+    /// register holds is missing or altered: the copy never leaves one out.
+    pub fn readable_copy(&self) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        let _turn = self.ensure_current()?;
+        let erasure = self.vault.erasure_key(&self.dossier)?;
+        let mut keys = PersonKeys {
+            vault: self.vault,
+            identity: &self.identity,
+            erasure,
+            wraps: self.vault.person_wraps(&self.dossier)?,
+        };
+        let Some((name, birthdate)) = self.header(&mut keys)? else {
+            return Err(Error::Pending(msg!("person-identity-not-yet")));
+        };
+        self.vault.audit(
+            Draft::new(&self.actor(), "person", "access.export")
+                .dossier(&self.dossier)
+                .detail(&crate::tr_in!(
+                    crate::i18n::Lang::En,
+                    "audit-detail-readable-copy"
+                )),
+        )?;
+        crate::vault::person::export::person_readable_copy(
+            self.vault,
+            &self.dossier,
+            name,
+            birthdate,
+            Box::new(keys),
+        )
+    }
+
     fn header(&self, keys: &mut PersonKeys<'_>) -> Result<Option<(String, String)>> {
         let rec = self.vault.dossier_record(&self.dossier)?;
         let field = SealedField {

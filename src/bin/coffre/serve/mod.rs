@@ -338,6 +338,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/moi/note", post(r::moi_note))
         .route("/moi/objection", post(r::moi_objection))
         .route("/moi/export.json", get(r::moi_export))
+        .route("/moi/copie-lisible", get(r::moi_readable_copy))
         .route("/audit", get(r::audit))
         .route("/audit/checkpoint", post(r::audit_checkpoint))
         .route("/audit/historique", get(r::audit_history))

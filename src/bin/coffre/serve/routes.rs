@@ -1544,6 +1544,34 @@ pub async fn moi_export(State(app): S, headers: HeaderMap) -> Response {
     }
 }
 
+/// `GET /moi/copie-lisible`: the person's readable copy of their file, made
+/// with their own keys (one HTML page, to keep or print). Audited by the
+/// library as their export.
+pub async fn moi_readable_copy(State(app): S, headers: HeaderMap) -> Response {
+    let h = match person(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    match on_person(&h, |p| p.readable_copy()).await {
+        Ok(html) => html_download(&html, "ma-copie.html"),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// An HTML page as a download named `name` (the readable copies).
+fn html_download(html: &[u8], name: &str) -> Response {
+    let mut resp = html.to_vec().into_response();
+    let hs = resp.headers_mut();
+    hs.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        hs.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
 fn download(body: String, mime: &'static str, name: &str) -> Response {
     let mut resp = body.into_response();
     let h = resp.headers_mut();
@@ -1789,19 +1817,7 @@ pub async fn readable_copy(State(app): S, headers: HeaderMap, Path(id): Path<Str
     };
     let d = id.clone();
     match on_staff(&h, move |s| s.readable_copy(&d, None)).await {
-        Ok(html) => {
-            let name = format!("copie-lisible-{id}.html");
-            let mut resp = html.to_vec().into_response();
-            let hs = resp.headers_mut();
-            hs.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-                hs.insert(header::CONTENT_DISPOSITION, v);
-            }
-            resp
-        }
+        Ok(html) => html_download(&html, &format!("copie-lisible-{id}.html")),
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
