@@ -416,3 +416,132 @@ fn fr_day(days: i64) -> String {
     let p: Vec<&str> = iso.split('-').collect();
     format!("{}/{}/{}", p[2], p[1], p[0])
 }
+
+/// The DPO releases a dossier's emergency justifications to the person on
+/// the web: offered from the dossier's history, only after a page that says
+/// what it does (a POST without the confirmation goes back to it); then the
+/// person reads the words on /moi, and the release is in the log. A member
+/// who may not read the audit is refused.
+#[test]
+fn the_dpo_releases_the_justifications_on_the_web_after_confirming() {
+    use util::http;
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("dr.nuit", "Nora Nuit", "medecin", true);
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    v.add_staff("dpo.lambert", "Hélène Lambert", "dpo", true);
+    let d = v.create_dossier(&admin, "Jeanne Usager", "1950-01-01");
+    v.team_add(&admin, &d, "e.petit");
+    let words = "chute dans la nuit, appel du veilleur";
+    v.as_user("dr.nuit", &["dossier", "show", &d, "--break-glass", words])
+        .expect_code(0, "break the glass");
+    let person_pass = "la phrase de passe de Jeanne 2026";
+    let recovery = v.recovery.to_str().expect("utf-8 path").to_string();
+    run_coffre(
+        &["access", "grant", &d, "--recovery-key", &recovery],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some(&admin),
+            pass: Some(v.pass(&admin)),
+            new_pass: Some(person_pass),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "access grant");
+
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let person = http::login_at(
+        &host,
+        "/moi/login",
+        &[("dossier", d.as_str()), ("passphrase", person_pass)],
+    )
+    .expect("the person logs in");
+    let moi = |cookie: &str| http::http(&host, "GET", "/moi", &[("Cookie", cookie)], "").2;
+    assert!(!moi(&person).contains(words), "not released yet");
+
+    let dpo = http::login(&host, "dpo.lambert", v.pass("dpo.lambert"));
+    let (_, _, hist) = http::http(
+        &host,
+        "GET",
+        &format!("/audit/historique?dossier={d}"),
+        &[("Cookie", &dpo)],
+        "",
+    );
+    assert!(
+        hist.contains("/audit/liberer?dossier="),
+        "offered from the history"
+    );
+    let (status, _, confirm) = http::http(
+        &host,
+        "GET",
+        &format!("/audit/liberer?dossier={d}"),
+        &[("Cookie", &dpo)],
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        confirm.contains("tiers") && confirm.contains(&d),
+        "{confirm}"
+    );
+    let token = http::csrf(&confirm).expect("a CSRF token");
+    // Without the confirmation: back to the page, nothing released.
+    let (status, head, _) = http::post(
+        &host,
+        "/audit/liberer",
+        &dpo,
+        &[("csrf", &token), ("dossier", &d)],
+    );
+    assert_eq!(status, 303, "{head}");
+    assert!(http::location(&head).is_some_and(|l| l.starts_with("/audit/liberer")));
+    assert!(
+        !moi(&person).contains(words),
+        "not released without confirming"
+    );
+    let (status, _, done) = http::post(
+        &host,
+        "/audit/liberer",
+        &dpo,
+        &[("csrf", &token), ("dossier", &d), ("confirm", "oui")],
+    );
+    assert_eq!(status, 200, "{done}");
+    assert!(done.contains("justification(s) du dossier"), "{done}");
+    assert!(moi(&person).contains(words), "the person reads the words");
+
+    // An educator may not: refused, and nothing offered.
+    let edu = http::login(&host, "e.petit", v.pass("e.petit"));
+    let (_, _, page) = http::http(
+        &host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &edu)],
+        "",
+    );
+    let token = http::csrf(&page).expect("a CSRF token");
+    let (status, _, body) = http::post(
+        &host,
+        "/audit/liberer",
+        &edu,
+        &[("csrf", &token), ("dossier", &d), ("confirm", "oui")],
+    );
+    assert_eq!(status, 403, "{body}");
+    drop(server);
+    let releases = v
+        .audit_lines()
+        .iter()
+        .filter(|l| l.contains("\"audit.release\""))
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(
+        releases.len(),
+        2,
+        "one release and one refusal: {releases:?}"
+    );
+    assert!(releases
+        .iter()
+        .any(|l| l.contains("dpo.lambert") && l.contains("\"ok\"")));
+    assert!(releases
+        .iter()
+        .any(|l| l.contains("e.petit") && l.contains("\"denied\"")));
+}

@@ -598,6 +598,7 @@ fn walk_the_web(s: &mut Story) {
         format!("/audit/historique?dossier={d}"),
         format!("/audit/historique?dossier={d}&du=01/01/2020&au=31/12/2099&profession=infirmier&action=dossier.read"),
         format!("/audit/historique?dossier={d}&du=14/05/12"),
+        format!("/audit/liberer?dossier={d}"),
         "/audit/rapport.html".to_string(),
         "/no-such-page".to_string(),
     ];

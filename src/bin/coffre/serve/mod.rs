@@ -342,6 +342,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/audit", get(r::audit))
         .route("/audit/checkpoint", post(r::audit_checkpoint))
         .route("/audit/historique", get(r::audit_history))
+        .route("/audit/liberer", get(r::release_page).post(r::release))
         .route("/audit/rapport.html", get(r::audit_report_html))
         .route("/audit/rapport.json", get(r::audit_report_json))
         .route("/static/coffre.css", get(r::css))

@@ -357,6 +357,10 @@ pub struct HistoryPage {
     /// The newer and older pages, if any.
     pub newer: Option<String>,
     pub older: Option<String>,
+    /// What was just done (a release), if anything.
+    pub notice: Option<String>,
+    /// Whether the member may release the justifications to the person.
+    pub can_release: bool,
 }
 
 #[derive(Template)]

@@ -1699,7 +1699,16 @@ pub async fn audit_history(
     headers: HeaderMap,
     Query(q): Query<HistoryQuery>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
+    history_page(&app, &headers, q, None).await
+}
+
+async fn history_page(
+    app: &App,
+    headers: &HeaderMap,
+    q: HistoryQuery,
+    notice: Option<String>,
+) -> Response {
+    let h = match staff(app, headers) {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -1802,6 +1811,8 @@ pub async fn audit_history(
         summary,
         newer: page.newer().map(link),
         older: page.older().map(link),
+        notice,
+        can_release: policy.has(&h.profession, Capability::ReadAudit),
     })
 }
 
@@ -1818,6 +1829,107 @@ pub async fn readable_copy(State(app): S, headers: HeaderMap, Path(id): Path<Str
     let d = id.clone();
     match on_staff(&h, move |s| s.readable_copy(&d, None)).await {
         Ok(html) => html_download(&html, &format!("copie-lisible-{id}.html")),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// `GET /audit/liberer?dossier=ID`: what releasing a dossier's emergency
+/// justifications to the person does, named, before it is done (the person
+/// then reads them: it cannot be taken back).
+pub async fn release_page(
+    State(app): S,
+    headers: HeaderMap,
+    Query(q): Query<DossierQuery>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let d = q.dossier.trim().to_string();
+    if d.is_empty() {
+        return see_other("/audit");
+    }
+    let back = format!(
+        "/audit/historique?{}",
+        serde_urlencoded::to_string([("dossier", d.as_str())]).unwrap_or_default()
+    );
+    render(&ConfirmPage {
+        l: L(lang(&app)),
+        nav: nav(&app, &h),
+        csrf: h.csrf.clone(),
+        title: tr!("web-release-title"),
+        lead: tr!("web-release-lead", dossier = d.clone()),
+        consequences: vec![
+            tr!("web-release-reads"),
+            tr!("web-release-third-parties"),
+            tr!("web-release-later"),
+            tr!("web-release-final"),
+        ],
+        action: "/audit/liberer".to_string(),
+        confirm_label: tr!("web-release-confirm"),
+        cancel_href: back,
+    })
+}
+
+/// A dossier named in a query (`?dossier=ID`).
+#[derive(Deserialize)]
+pub struct DossierQuery {
+    #[serde(default)]
+    dossier: String,
+}
+
+/// The release form: the dossier, and `oui` once confirmed.
+#[derive(Deserialize)]
+pub struct ReleaseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    dossier: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /audit/liberer`: releases the dossier's emergency justifications to
+/// the person (readers of the audit only; the library checks and audits it).
+/// Only from the confirmation page.
+pub async fn release(State(app): S, headers: HeaderMap, Form(f): Form<ReleaseForm>) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let d = f.dossier.trim().to_string();
+    let query = serde_urlencoded::to_string([("dossier", d.as_str())]).unwrap_or_default();
+    if f.confirm != "oui" {
+        return see_other(&format!("/audit/liberer?{query}"));
+    }
+    let d2 = d.clone();
+    match on_staff(&h, move |s| s.release_justifications(&d2)).await {
+        Ok(r) => {
+            let mut lines = vec![tr!(
+                "cli-released",
+                released = r.released,
+                dossier = r.dossier.clone(),
+                up_to = r.up_to_seq
+            )];
+            if r.unreadable > 0 {
+                lines.push(tr!("cli-released-unreadable", unreadable = r.unreadable));
+            }
+            if !r.person_copies {
+                lines.push(tr!("web-released-no-person-access"));
+            }
+            let q = HistoryQuery {
+                dossier: d,
+                du: String::new(),
+                au: String::new(),
+                profession: String::new(),
+                action: String::new(),
+                page: None,
+            };
+            history_page(&app, &headers, q, Some(lines.join(" "))).await
+        }
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
