@@ -1341,3 +1341,90 @@ fn a_pending_key_names_the_colleagues_who_can_hand_it_over() {
     )
     .expect_code(0, "handed over");
 }
+
+/// A holder whose web session stays open sees, on their home page, the
+/// colleague who joined since and waits for a key they hold, and hands it
+/// over in one click; the colleague then reads what was written before. A
+/// member who holds nothing others wait for sees no such list.
+#[test]
+fn a_holder_on_the_web_hands_the_keys_over_in_one_click() {
+    use util::http;
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff(EDUC, "Eva Blanc", "educateur-specialise", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    v.team_add(&admin, &d, EDUC);
+    let before = marker("handed-");
+    let e1 = v.add_entry(EDUC, &d, "daily-life", &[&format!("text={before}")]);
+
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let educ = http::login(&host, EDUC, v.pass(EDUC));
+    let home = |cookie: &str| http::http(&host, "GET", "/dossiers", &[("Cookie", cookie)], "").2;
+    assert!(!home(&educ).contains("id=\"waiting\""), "nobody waits yet");
+
+    // The director adds a nurse on the web and puts her in the care team.
+    let dir = http::login(&host, &admin, v.pass(&admin));
+    let (_, _, page) = http::http(&host, "GET", "/personnel", &[("Cookie", &dir)], "");
+    let token = http::csrf(&page).expect("a CSRF token");
+    let nurse_pass = "la phrase de passe d'Inès 2026";
+    let (status, _, body) = http::post(
+        &host,
+        "/personnel",
+        &dir,
+        &[
+            ("csrf", &token),
+            ("id", "i.morel"),
+            ("name", "Inès Morel"),
+            ("profession", "infirmier"),
+            ("passphrase", nurse_pass),
+        ],
+    );
+    assert!(status == 200 || status == 303, "{status} {body}");
+    let (status, _, body) = http::post(
+        &host,
+        &format!("/dossiers/{d}/equipe"),
+        &dir,
+        &[("csrf", &token), ("staff", "i.morel")],
+    );
+    assert!(status == 200 || status == 303, "{status} {body}");
+    let nurse = http::login(&host, "i.morel", nurse_pass);
+    let read = |cookie: &str| {
+        http::http(
+            &host,
+            "GET",
+            &format!("/dossiers/{d}"),
+            &[("Cookie", cookie)],
+            "",
+        )
+        .2
+    };
+    assert!(!read(&nurse).contains(&before), "the key is not hers yet");
+
+    // The educator's home page names her and what she waits for.
+    let page = home(&educ);
+    assert!(page.contains("id=\"waiting\""), "{page}");
+    assert!(page.contains("Inès Morel (i.morel)"), "{page}");
+    assert!(page.contains("Vie quotidienne"), "{page}");
+    let token = http::csrf(&page).expect("a CSRF token");
+    let (status, _, done) = http::post(&host, "/cles/remettre", &educ, &[("csrf", &token)]);
+    assert_eq!(status, 200, "{done}");
+    assert!(done.contains("Inès Morel (i.morel) a reçu"), "{done}");
+    // What is left needs an approval first (a restricted key), not a click.
+    assert!(
+        !done.contains("id=\"hand-over\"") && !done.contains("à remettre"),
+        "nothing left to hand over: {done}"
+    );
+    assert!(read(&nurse).contains(&before), "she reads the earlier note");
+    // The director holds no daily-life key: nothing offered to him about it.
+    assert!(!home(&dir).contains("Vie quotidienne"));
+    drop(server);
+    assert!(
+        v.audit_lines()
+            .iter()
+            .any(|l| l.contains("\"key.grant\"") && l.contains("\"i.morel\"") && l.contains(EDUC)),
+        "the grant is in the log under the educator's name"
+    );
+    let _ = e1;
+}

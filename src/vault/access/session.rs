@@ -397,6 +397,78 @@ impl<'v> Session<'v> {
         Ok(())
     }
 
+    /// The active colleagues waiting for keys this member holds: for each, the
+    /// keys the signed register lets them hold and they lack (ready to hand
+    /// over), and the restricted ones they are entitled to but not yet
+    /// approved for (an approval first, on the staff page). Decides nothing:
+    /// [`Session::hand_over_keys`] checks again. Empty for a member who holds
+    /// none of what others wait for.
+    pub fn colleagues_waiting(&mut self) -> Result<Vec<Waiting>> {
+        let _turn = self.ensure_current()?;
+        let mut out = Vec::new();
+        let held: Vec<VaultKey> = self
+            .vault
+            .policy
+            .vault_keys()
+            .into_iter()
+            .filter(|k| self.vault_key_material(k).ok().flatten().is_some())
+            .collect();
+        if held.is_empty() {
+            return Ok(out);
+        }
+        for rec in self.vault.all_staff()? {
+            if rec.id == self.me.id || rec.status != StaffStatus::Active {
+                continue;
+            }
+            let (mut ready, mut to_approve) = (Vec::new(), Vec::new());
+            for key in &held {
+                if !self.vault.policy.entitled(&rec.profession, key)
+                    || self.has_wrap(key, &rec.id)?
+                {
+                    continue;
+                }
+                let may = self
+                    .vault
+                    .with_register(|r| Ok(r.may_hold(&self.vault.policy, &rec.id, key)))?;
+                if may {
+                    ready.push(key.clone());
+                } else {
+                    to_approve.push(key.clone());
+                }
+            }
+            if ready.is_empty() && to_approve.is_empty() {
+                continue;
+            }
+            let name = self.staff_name(&rec.id).ok().flatten();
+            out.push(Waiting {
+                id: rec.id.clone(),
+                name,
+                ready,
+                to_approve,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Hands over, now, every key this member holds to every active colleague
+    /// the register lets hold it and who lacks it — what the next unlock of
+    /// this member would do, for a member whose session stays open (the web).
+    /// Each grant is audited (`key.grant`) in the durable step that stores it.
+    /// Returns (colleague, keys granted) for each colleague who received any.
+    pub fn hand_over_keys(&mut self) -> Result<Vec<(String, Vec<String>)>> {
+        let _turn = self.ensure_current()?;
+        let mut out = Vec::new();
+        for rec in self.vault.all_staff()? {
+            if rec.id != self.me.id && rec.status == StaffStatus::Active {
+                let granted = self.grant_to(&rec, None)?;
+                if !granted.is_empty() {
+                    out.push((rec.id.clone(), granted));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Who can hand `key` over to this member, for a message saying where a
     /// pending key comes from: the other active members the register lets
     /// hold it, as "Name (login)" where the staff directory opens, else by
@@ -646,4 +718,18 @@ impl<'v> Session<'v> {
         let bound = crate::vault::audit_trail::audit_read::bind_justification(dossier, text);
         Ok(hex::encode(wrap::wrap(&bound, &[audit.as_str()])?))
     }
+}
+
+/// A colleague waiting for keys (see [`Session::colleagues_waiting`]). No
+/// `Debug`: it holds a name.
+#[derive(Clone)]
+pub struct Waiting {
+    /// Their login.
+    pub id: String,
+    /// Their name, where the staff directory opens.
+    pub name: Option<String>,
+    /// Keys that can be handed over now.
+    pub ready: Vec<VaultKey>,
+    /// Restricted keys that need an approval first.
+    pub to_approve: Vec<VaultKey>,
 }

@@ -304,6 +304,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/login", get(r::login_page).post(r::login))
         .route("/logout", post(r::logout))
         .route("/dossiers", get(r::dossiers).post(r::search))
+        .route("/cles/remettre", post(r::hand_over))
         .route("/dossiers/{id}", get(r::dossier))
         .route(
             "/dossiers/{id}/notes/new",

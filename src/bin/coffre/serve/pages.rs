@@ -179,6 +179,22 @@ pub struct DossiersPage {
     /// The words searched, kept in the box (never in an address).
     pub query: String,
     pub rows: Vec<DossierRow>,
+    /// Colleagues waiting for keys this member holds (the home page only).
+    pub waiting: Vec<WaitingRow>,
+    /// Whether one of them can receive keys now (one click).
+    pub can_hand_over: bool,
+    /// What was just done (keys handed over), if anything.
+    pub notice: Option<String>,
+}
+
+/// A colleague waiting for keys, in words.
+pub struct WaitingRow {
+    /// "Inès Morel (i.morel)".
+    pub who: String,
+    /// The keys that can be handed over now, by their labels.
+    pub ready: String,
+    /// The restricted keys that need an approval first, by their labels.
+    pub to_approve: String,
 }
 
 impl Drop for DossiersPage {

@@ -624,15 +624,92 @@ pub async fn dossiers(State(app): S, headers: HeaderMap) -> Response {
         Ok(h) => h,
         Err(r) => return r,
     };
-    match on_staff(&h, |s| s.list_dossiers()).await {
-        Ok(list) => render(&DossiersPage {
-            l: l(&app),
-            nav: nav(&app, &h),
-            csrf: h.csrf.clone(),
-            searched: false,
-            query: String::new(),
-            rows: dossier_rows(&list),
-        }),
+    staff_home(&app, &h, None).await
+}
+
+/// The home page of staff: their dossiers and the colleagues waiting for
+/// keys they hold, with `notice` on top.
+async fn staff_home(app: &App, h: &Handle, notice: Option<String>) -> Response {
+    let got = on_staff(h, |s| Ok((s.list_dossiers()?, s.colleagues_waiting()?))).await;
+    match got {
+        Ok((list, waiting)) => {
+            let lang = lang(app);
+            let keys = |ks: &[coffre::policy::VaultKey]| {
+                ks.iter()
+                    .map(|k| i18n::render(&coffre::policy::key_msg(&k.name()), lang))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let rows: Vec<WaitingRow> = waiting
+                .iter()
+                .map(|w| WaitingRow {
+                    who: match &w.name {
+                        Some(n) => format!("{n} ({})", w.id),
+                        None => w.id.clone(),
+                    },
+                    ready: keys(&w.ready),
+                    to_approve: keys(&w.to_approve),
+                })
+                .collect();
+            render(&DossiersPage {
+                l: l(app),
+                nav: nav(app, h),
+                csrf: h.csrf.clone(),
+                searched: false,
+                query: String::new(),
+                rows: dossier_rows(&list),
+                can_hand_over: waiting.iter().any(|w| !w.ready.is_empty()),
+                waiting: rows,
+                notice,
+            })
+        }
+        Err(e) => error_page(app, nav(app, h), &e),
+    }
+}
+
+/// `POST /cles/remettre`: hands the keys this member holds to the colleagues
+/// waiting for them, now (one click), through the library, which audits each
+/// grant; back to the home page saying who received what.
+pub async fn hand_over(State(app): S, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let got = on_staff(&h, |s| {
+        let given = s.hand_over_keys()?;
+        let mut named = Vec::new();
+        for (id, keys) in given {
+            let who = match s.staff_name(&id)? {
+                Some(n) => format!("{n} ({id})"),
+                None => id,
+            };
+            named.push((who, keys));
+        }
+        Ok(named)
+    })
+    .await;
+    match got {
+        Ok(given) => {
+            let notice = if given.is_empty() {
+                tr!("web-keys-none-handed")
+            } else {
+                given
+                    .iter()
+                    .map(|(who, keys)| {
+                        tr!(
+                            "web-keys-handed",
+                            who = who.clone(),
+                            keys = coffre::policy::keys_in_words(keys, lang(&app))
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            staff_home(&app, &h, Some(notice)).await
+        }
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
@@ -673,6 +750,9 @@ pub async fn search(State(app): S, headers: HeaderMap, Form(f): Form<SearchForm>
             searched: true,
             query: shown.to_string(),
             rows: dossier_rows(&list),
+            waiting: Vec::new(),
+            can_hand_over: false,
+            notice: None,
         }),
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
