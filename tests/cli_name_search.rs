@@ -240,7 +240,14 @@ fn search_outside_reach_reveals_nothing_and_every_search_is_audited_under_its_do
     // An erased dossier is never found, even by those who found it before.
     v.as_user(
         &v.admin,
-        &["dossier", "erase", &s.d, "--reason", "end of retention"],
+        &[
+            "dossier",
+            "erase",
+            &s.d,
+            "--yes",
+            "--reason",
+            "end of retention",
+        ],
     )
     .expect_code(0, "erase");
     assert!(find(v, "doc", "quelquepart").is_empty());

@@ -441,16 +441,27 @@ fn erased_dossier_cannot_be_opened_even_with_the_recovery_key_and_old_copies() {
     assert!(found.stdout.contains(NAME_A));
 
     // ---- the erasure, through the command.
-    w.as_user("edu", &["dossier", "erase", &a, "--reason", "x"])
+    // Off a terminal, nothing is erased without --yes, which the refusal names.
+    let r = w.as_user("dir", &["dossier", "erase", &a, "--reason", "x"]);
+    r.expect_code(2, "erase without --yes off a terminal");
+    assert!(r.stderr.contains("--yes"), "{}", r.stderr);
+    assert!(erasure_path(&a).exists(), "nothing erased without --yes");
+    w.as_user("edu", &["dossier", "erase", &a, "--yes", "--reason", "x"])
         .expect_code(3, "an educator may not erase");
-    w.as_user("dir", &["dossier", "erase", &a, "--reason", "  "])
+    w.as_user("dir", &["dossier", "erase", &a, "--yes", "--reason", "  "])
         .expect_code(2, "a reason is required");
     assert!(erasure_path(&a).exists(), "refusals destroyed nothing");
     let reason = "demande d'effacement de la personne (RGPD art. 17)";
-    w.as_user("dir", &["dossier", "erase", &a, "--reason", reason])
-        .expect_code(0, "dossier erase");
-    w.as_user("dir", &["dossier", "erase", &a, "--reason", reason])
-        .expect_code(2, "erasing twice");
+    w.as_user(
+        "dir",
+        &["dossier", "erase", &a, "--yes", "--reason", reason],
+    )
+    .expect_code(0, "dossier erase");
+    w.as_user(
+        "dir",
+        &["dossier", "erase", &a, "--yes", "--reason", reason],
+    )
+    .expect_code(2, "erasing twice");
 
     // ---- the erasure key is gone, and nowhere else in the vault.
     assert!(!erasure_path(&a).exists(), "A's erasure key file remains");

@@ -589,6 +589,7 @@ fn an_erased_dossiers_key_leaves_the_table() {
             "dossier",
             "erase",
             &d,
+            "--yes",
             "--reason",
             "demande de la personne (RGPD art. 17)",
         ],
@@ -1016,7 +1017,14 @@ fn an_erased_key_leaves_the_tables_file() {
     );
     v.as_user(
         &v.admin.clone(),
-        &["dossier", "erase", &d, "--reason", "demande de la personne"],
+        &[
+            "dossier",
+            "erase",
+            &d,
+            "--yes",
+            "--reason",
+            "demande de la personne",
+        ],
     )
     .expect_code(0, "erase");
     assert!(

@@ -424,7 +424,14 @@ fn build() -> Story {
     // The archive dossier erased (crypto-shredding): its record says so.
     v.as_user(
         DIR,
-        &["dossier", "erase", &d3, "--reason", "end of retention"],
+        &[
+            "dossier",
+            "erase",
+            &d3,
+            "--yes",
+            "--reason",
+            "end of retention",
+        ],
     )
     .expect_code(0, "erase");
     entries.insert(note);

@@ -275,12 +275,16 @@ pub enum DossierCmd {
         rule: Option<String>,
     },
     /// Erase a dossier for good by destroying its keys (crypto-shredding).
+    /// Asks to type the dossier's id on a terminal; elsewhere needs --yes.
     Erase {
         /// Dossier id.
         id: String,
         /// Why (recorded, encrypted, in the audit log).
         #[arg(long)]
         reason: String,
+        /// Erase without asking (scripts): it cannot be undone.
+        #[arg(long)]
+        yes: bool,
     },
 }
 

@@ -1238,7 +1238,10 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             s.close_dossier(id, rule.as_deref())?;
             out.line(&tr!("cli-dossier-closed", id = id.clone()))
         }
-        Command::Dossier(DossierCmd::Erase { id, reason }) => {
+        Command::Dossier(DossierCmd::Erase { id, reason, yes }) => {
+            if !yes {
+                confirm_erasure(id)?;
+            }
             s.erase_dossier(id, reason)?;
             out.line(&tr!("cli-dossier-erased", id = id.clone()))
         }
@@ -1579,6 +1582,36 @@ fn write_encrypted<T>(
         let _ = std::fs::remove_file(path);
     }
     result
+}
+
+/// Asks, on a terminal, to type the dossier's id to confirm its erasure,
+/// after saying what it does; off a terminal, refuses (exit 2) and names
+/// `--yes`. Nothing is erased unless the id typed is the dossier's.
+fn confirm_erasure(id: &str) -> Result<(), Error> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(msg!(
+            "cli-erase-needs-yes",
+            id = id.to_string()
+        )));
+    }
+    let mut err = std::io::stderr();
+    let _ = writeln!(err, "{}", tr!("cli-erase-what", id = id.to_string()));
+    let _ = write!(err, "{} ", tr!("cli-erase-prompt"));
+    let _ = err.flush();
+    let mut typed = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut typed)
+        .map_err(|e| Error::Io(msg!("cannot-read-standard-input", e = e)))?;
+    if typed.trim() == id {
+        Ok(())
+    } else {
+        Err(Error::Usage(msg!(
+            "cli-erase-not-confirmed",
+            id = id.to_string()
+        )))
+    }
 }
 
 /// Streams the export through age into a new file (removed again on failure).
