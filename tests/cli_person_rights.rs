@@ -2074,3 +2074,79 @@ fn a_readable_copy_on_the_web_for_a_member_who_holds_the_keys() {
         "the person's own copy is audited: {exports:?}"
     );
 }
+
+/// A remark of the person about a note many pages back is shown, on the
+/// dossier's first page, naming that note by kind and date, not by its id.
+#[test]
+fn a_remark_names_the_note_it_is_about_even_pages_back() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    v.team_add(&admin, &d, "e.petit");
+    let first = v.add_entry(
+        "e.petit",
+        &d,
+        "daily-life",
+        &["text=la toute première note"],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    {
+        let vault = coffre::Vault::open(&v.dir).expect("open");
+        let mut s = vault
+            .unlock(
+                "e.petit",
+                &SecretString::from(v.pass("e.petit").to_string()),
+            )
+            .expect("unlock");
+        for i in 0..60 {
+            s.add_entry(
+                &d,
+                "daily-life",
+                &[coffre::FieldInput::new("text", &format!("note {i}"))],
+            )
+            .expect("write");
+        }
+    }
+    let pass = "la phrase de passe de Lucas 2026";
+    grant(&v, &d, pass, true).expect_code(0, "access grant");
+    // Times are kept to the second: the remark comes a second later, so it
+    // is the newest.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    person(
+        &v,
+        pass,
+        &[
+            "access",
+            "note",
+            &d,
+            "--text",
+            "je ne suis pas d'accord",
+            "--entry",
+            &first,
+        ],
+    )
+    .expect_code(0, "the person's remark about the first note");
+
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let cookie = http::login(&server.host, "e.petit", v.pass("e.petit"));
+    let (_, _, page) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert!(
+        page.contains("je ne suis pas d"),
+        "the remark is on page 1: {page}"
+    );
+    assert!(
+        !page.contains("la toute première note"),
+        "the first note is pages back"
+    );
+    assert!(!page.contains(&first), "the note is not named by its id");
+    assert!(page.contains("Vie quotidienne"), "named by its kind");
+    drop(server);
+}

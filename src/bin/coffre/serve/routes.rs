@@ -286,16 +286,33 @@ fn cards(
 
 /// A note's field `about` holds the id of the note it is about: shown as
 /// that note (its kind and date), as people name notes.
-fn name_notes_referred_to(cards: &mut [EntryCard]) {
-    let named: BTreeMap<String, String> = cards
+fn name_notes_referred_to<'e>(
+    policy: &Policy,
+    l: Lang,
+    all: impl Iterator<Item = &'e EntryView>,
+    cards: &mut [EntryCard],
+) {
+    // Named from every note of the dossier, not only this page's: a remark
+    // is often about a note pages further back. Only the notes referred to
+    // are named.
+    let wanted: BTreeSet<String> = cards
         .iter()
-        .map(|c| {
+        .flat_map(|c| c.fields.iter())
+        .filter(|f| f.name == "about")
+        .map(|f| f.value.trim().to_string())
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let named: BTreeMap<String, String> = all
+        .filter(|e| wanted.contains(&e.id))
+        .map(|e| {
             (
-                c.id.clone(),
+                e.id.clone(),
                 tr!(
                     "web-note-ref",
-                    kind = c.kind_label.clone(),
-                    created = c.created.clone()
+                    kind = policy.kind_label(&e.kind, l),
+                    created = when(policy, &e.created, l)
                 ),
             )
         })
@@ -839,7 +856,7 @@ async fn dossier_page(
                 cards.push(card);
             }
         }
-        name_notes_referred_to(&mut cards);
+        name_notes_referred_to(policy, l, view.entries.iter(), &mut cards);
         let author_choices: Vec<Choice> = authors
             .into_iter()
             .map(|a| Choice {
@@ -1453,7 +1470,7 @@ async fn moi_page(app: &App, headers: &HeaderMap, notice: Option<String>, q: Moi
             })
             .collect();
         // Remarks are named from every note, then the page is cut out.
-        name_notes_referred_to(&mut cards);
+        name_notes_referred_to(policy, l, view.entries.iter(), &mut cards);
         let notes = Page::of(cards.len(), q.page, MOI_PAGE_SIZE);
         let cards: Vec<EntryCard> = cards.drain(notes.range()).collect();
         let mut history = history_rows(policy, l, &history, false);
