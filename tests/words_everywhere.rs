@@ -583,6 +583,7 @@ fn walk_the_web(s: &mut Story) {
     }
     let pages = [
         "/dossiers".to_string(),
+        "/transmissions".to_string(),
         format!("/dossiers/{d}"),
         format!("/dossiers/{d}/pourquoi"),
         format!("/dossiers/{d}/copie-lisible"),

@@ -355,6 +355,64 @@ impl Session<'_> {
         Ok(view)
     }
 
+    /// The day's transmissions: the notes written since `since` (seconds since
+    /// the epoch; a front-end gives the start of the day in the
+    /// establishment's time zone) in the dossiers of this member's care teams,
+    /// newest dossier first. Only dossiers holding such notes are read; each
+    /// read is audited (`dossier.read`, with the categories of the notes
+    /// shown and the detail `transmissions`) before anything is returned,
+    /// all in one durable step. Each view holds only those notes.
+    ///
+    /// Errors: as [`Session::show_dossier`]; a dossier that cannot be read
+    /// stops the reading once its error is audited.
+    pub fn transmissions(&mut self, since: u64) -> Result<Vec<DossierView>> {
+        let _turn = self.ensure_current()?;
+        let me = self.me.id.clone();
+        let mut ids = Vec::new();
+        for d in self.vault.all_dossiers()? {
+            if d.erased.is_some() || !self.in_team(&d.id, &me)? {
+                continue;
+            }
+            let checked = self.vault.checked_dossier(&d.id)?;
+            if let Some(newest) = checked
+                .entries
+                .iter()
+                .map(|e| e.record().created)
+                .filter(|c| *c >= since)
+                .max()
+            {
+                ids.push((newest, d.id.clone()));
+            }
+        }
+        ids.sort_by(|a, b| b.cmp(a));
+        let mut views = Vec::with_capacity(ids.len());
+        let mut drafts = Vec::with_capacity(ids.len());
+        let mut failed = None;
+        for (_, id) in &ids {
+            match self.read_dossier_since(id, None, Some(since)) {
+                Ok((view, draft)) => {
+                    drafts.push(draft.detail("transmissions"));
+                    match view {
+                        Ok(v) => views.push(v),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        self.vault.durable(drafts, Batch::new())?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        Ok(views)
+    }
+
     /// Reads many dossiers, as an export would: `group` dossiers at a time are
     /// read and their reads audited in one durable step, then handed to `f` in
     /// order (so memory holds one group, whatever the number of dossiers). Stops
@@ -421,6 +479,18 @@ impl Session<'_> {
         id: &str,
         break_glass: Option<&str>,
     ) -> Result<(Result<DossierView>, Draft)> {
+        self.read_dossier_since(id, break_glass, None)
+    }
+
+    /// [`Session::read_dossier`] of the entries created at or after `since`
+    /// (seconds since the epoch) only, when given: only those are decrypted
+    /// and only their categories are in the audit entry.
+    fn read_dossier_since(
+        &mut self,
+        id: &str,
+        break_glass: Option<&str>,
+        since: Option<u64>,
+    ) -> Result<(Result<DossierView>, Draft)> {
         const ACTION: &str = "dossier.read";
         let rec = self.load_dossier(id)?;
         let access = self.reach(id, ACTION, break_glass)?;
@@ -445,7 +515,11 @@ impl Session<'_> {
             };
             let mut views = Vec::new();
             let mut damaged = checked.damaged;
-            for e in &checked.entries {
+            let shown = checked
+                .entries
+                .iter()
+                .filter(|e| since.is_none_or(|t| e.record().created >= t));
+            for e in shown {
                 match self.entry_view(e, access.break_glass, Some(&mut decided)) {
                     Ok(v) => views.push(v),
                     Err(err) if crate::vault::access::trust::entry_damage(&err) => {

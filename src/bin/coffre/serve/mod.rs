@@ -305,6 +305,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/logout", post(r::logout))
         .route("/dossiers", get(r::dossiers).post(r::search))
         .route("/cles/remettre", post(r::hand_over))
+        .route("/transmissions", get(r::transmissions))
         .route("/dossiers/{id}", get(r::dossier))
         .route(
             "/dossiers/{id}/notes/new",

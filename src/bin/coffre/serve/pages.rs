@@ -203,6 +203,27 @@ impl Drop for DossiersPage {
     }
 }
 
+/// The notes of the day in one dossier.
+pub struct TransmissionGroup {
+    pub id: String,
+    pub who: String,
+    pub entries: Vec<EntryCard>,
+}
+
+impl Drop for TransmissionGroup {
+    fn drop(&mut self) {
+        self.who.zeroize();
+    }
+}
+
+#[derive(Template)]
+#[template(path = "transmissions.html")]
+pub struct TransmissionsPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub groups: Vec<TransmissionGroup>,
+}
+
 #[derive(Template)]
 #[template(path = "dossier.html")]
 pub struct DossierPage {

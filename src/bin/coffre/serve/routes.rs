@@ -731,6 +731,67 @@ pub async fn hand_over(State(app): S, headers: HeaderMap, Form(f): Form<CsrfForm
     }
 }
 
+/// `GET /transmissions`: the day's notes in the member's care teams, by
+/// dossier, newest first (the library reads only dossiers that hold notes of
+/// the day, and audits each read before the page is made).
+pub async fn transmissions(State(app): S, headers: HeaderMap) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let l = lang(&app);
+    let tz = app.vault.policy().audit.timezone.clone();
+    let since = jiff::tz::TimeZone::get(&tz)
+        .ok()
+        .and_then(|tz| {
+            jiff::Timestamp::now()
+                .to_zoned_datetime(tz)
+                .start_of_day()
+                .ok()
+                .map(|z| z.timestamp().as_second())
+        })
+        .and_then(|s| u64::try_from(s).ok())
+        .unwrap_or(0);
+    let got = on_staff(&h, move |s| {
+        let views = s.transmissions(since)?;
+        let policy = s.vault().policy();
+        let mut groups = Vec::with_capacity(views.len());
+        for view in &views {
+            let mut entries: Vec<&EntryView> = view.entries.iter().collect();
+            entries.sort_by(|a, b| b.created.cmp(&a.created));
+            let mut cards = Vec::with_capacity(entries.len());
+            for e in entries {
+                let author = author_label(s, &e.author);
+                cards.push(entry_card(policy, l, e, author, None));
+            }
+            name_notes_referred_to(policy, l, view.entries.iter(), &mut cards);
+            let who = match (&view.name, &view.birthdate) {
+                (Some(n), Some(b)) => tr!(
+                    "web-dossier-who",
+                    name = n.clone(),
+                    birthdate = i18n::civil_date(l, b)
+                ),
+                _ => tr!("cli-dossier-identity-withheld"),
+            };
+            groups.push(TransmissionGroup {
+                id: view.id.clone(),
+                who,
+                entries: cards,
+            });
+        }
+        Ok(groups)
+    })
+    .await;
+    match got {
+        Ok(groups) => render(&TransmissionsPage {
+            l: L(l),
+            nav: nav(&app, &h),
+            groups,
+        }),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
 /// The name search form (a POST: a name never goes into a URL).
 #[derive(Deserialize)]
 pub struct SearchForm {
