@@ -27,8 +27,10 @@ pub(crate) const NAME_INDEX_VERSION: u8 = 3;
 /// The first normalisation whose index holds word prefixes.
 const PREFIX_VERSION: u8 = 3;
 
-/// Dossiers re-indexed per durable, audited step.
-const GROUP: usize = 1000;
+/// Dossiers re-indexed per durable, audited step: each writes one block of
+/// tags ([`blind::TAG_BLOCK`], two records each, about 7 KB) and removes its
+/// earlier ones, so that a step stays within the journal's preallocated 4 MiB.
+const GROUP: usize = 250;
 
 /// The record saying which normalisation the index is under (`in`, one byte).
 pub(crate) fn version_record() -> (Vec<u8>, Vec<u8>) {
