@@ -383,11 +383,10 @@ fn index_records(v: &TestVault, dossier: &str) -> (usize, usize) {
 
 #[test]
 fn word_prefixes_find_names_within_reach_only() {
-    let mut s = setup();
-    let lucas =
-        s.v.create_dossier(&s.v.admin.clone(), "Lucas Martin", "2012-05-14");
-    s.v.team_add(&s.v.admin.clone(), &lucas, "edu.in");
+    let s = setup();
     let v = &s.v;
+    let lucas = v.create_dossier(&v.admin, "Lucas Martin", "2012-05-14");
+    v.team_add(&v.admin, &lucas, "edu.in");
 
     // "Luca" finds Lucas Martin, with the name, for the care team; so do
     // prefixes of both words together, in any case and with accents.
