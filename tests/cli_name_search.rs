@@ -4,10 +4,18 @@
 //! the glass; anything else is not listed, not counted, not hinted at. Every
 //! search is an audited read: one `dossier.find` line per dossier returned,
 //! indexed under it (its access history and the person's own history show it),
-//! and no line carries the name searched.
+//! and no line carries the name searched. A query word of 3 to 10 letters
+//! also matches the start of a name's word ("Luca" finds "Lucas Martin"),
+//! under the same rules.
 
 mod util;
 
+use coffre::crypto::wrap::{self, Identity};
+use coffre::crypto::{blind, envelope, kdf, Aad, Key32};
+use coffre::store::layout;
+use coffre::store::records::{decode, StaffRecord, VaultMeta};
+use coffre::store::Op;
+use secrecy::SecretString;
 use serde_json::Value;
 use util::*;
 
@@ -305,6 +313,13 @@ fn web_search_outside_reach_reveals_nothing() {
     let out = search("doc", "quelquepart");
     assert!(out.contains(&format!("data-dossier=\"{}\"", s.d)), "{out}");
     assert!(!out.contains(NAME), "a name shown outside the care team");
+    // A prefix, as on the command line: within reach only, the query kept.
+    let out = search("edu.in", "Quelq");
+    assert!(out.contains(&format!("data-dossier=\"{}\"", s.d)), "{out}");
+    assert!(out.contains("value=\"Quelq\""), "the query is kept: {out}");
+    let out = search("edu.out", "Quelq");
+    assert!(!out.contains(&s.d), "the web search reveals the dossier");
+    assert!(!out.contains("data-dossier="), "{out}");
     drop(server);
 
     let lines: Vec<Value> = v
@@ -324,6 +339,161 @@ fn web_search_outside_reach_reveals_nothing() {
             ("edu.out", Some(s.other.as_str())),
             ("edu.in", Some(s.d.as_str())),
             ("doc", Some(s.d.as_str())),
+            ("edu.in", Some(s.d.as_str())),
+            ("edu.out", None),
         ]
     );
+}
+
+/// The index key as `user` unwraps it from the store with their passphrase
+/// (what a member holding it can do with the files).
+fn index_key(v: &TestVault, user: &str) -> Key32 {
+    let store = v.raw_store();
+    let meta: VaultMeta = decode(&store.get(b"meta").unwrap().unwrap(), "meta").unwrap();
+    let rec: StaffRecord =
+        decode(&store.get(&layout::staff(user)).unwrap().unwrap(), "staff").unwrap();
+    let pkey = kdf::derive(&SecretString::from(v.pass(user)), &rec.salt, &rec.kdf).unwrap();
+    let aad = Aad::new("coffre/identity/v1")
+        .with(meta.vault_id.as_bytes())
+        .with(user.as_bytes());
+    let secret = envelope::open(&pkey, &aad, &rec.identity_sealed).unwrap();
+    let identity = Identity::parse(std::str::from_utf8(&secret).unwrap()).unwrap();
+    let mut keys = Vec::new();
+    for (k, ct) in store.scan_prefix(b"w/index/").unwrap() {
+        if String::from_utf8(k).unwrap().ends_with(&format!("/{user}")) {
+            if let Some(m) = wrap::unwrap(&ct, &identity).unwrap() {
+                keys.push(Key32::from_slice(&m).unwrap());
+            }
+        }
+    }
+    assert_eq!(keys.len(), 1, "one generation of the index key");
+    keys.remove(0)
+}
+
+/// The blind-index records `i/…/{dossier}` and `di/{dossier}/…` of the
+/// closed vault (opened for it, so that a forged journal is replayed).
+fn index_records(v: &TestVault, dossier: &str) -> (usize, usize) {
+    let vault = coffre::Vault::open(&v.dir).unwrap();
+    let store = vault.store();
+    let forward = store
+        .scan_prefix(b"i/")
+        .unwrap()
+        .into_iter()
+        .filter(|(k, _)| k.ends_with(format!("/{dossier}").as_bytes()))
+        .count();
+    let reverse = store
+        .scan_prefix(&layout::dossier_index_prefix(dossier))
+        .unwrap()
+        .len();
+    (forward, reverse)
+}
+
+#[test]
+fn word_prefixes_find_names_within_reach_only() {
+    let s = setup();
+    let v = &s.v;
+    let lucas = v.create_dossier(&v.admin, "Lucas Martin", "2012-05-14");
+    v.team_add(&v.admin, &lucas, "edu.in");
+
+    // "Luca" finds Lucas Martin, with the name, for the care team; so do
+    // prefixes of both words together, in any case and with accents.
+    let found = find(v, "edu.in", "Luca");
+    assert_eq!(ids(&found), vec![lucas.as_str()]);
+    assert_eq!(found[0]["name"], "Lucas Martin");
+    assert_eq!(ids(&find(v, "edu.in", "MÀRT luc")), vec![lucas.as_str()]);
+    assert_eq!(ids(&find(v, "edu.in", "quelquepar")), vec![s.d.as_str()]);
+    // Two letters are a whole word, never a prefix; a word that starts no
+    // word of the name, or that runs past it, finds nothing.
+    for q in ["Lu", "Ma", "ucas", "Lucass", "Martini"] {
+        assert!(find(v, "edu.in", q).is_empty(), "{q}");
+    }
+    // Every word must match.
+    assert!(find(v, "edu.in", "Luca Quelque").is_empty());
+
+    // Outside the care team, a prefix tells no more than a whole word: the
+    // educator of the other dossier finds only hers, the doctor (break the
+    // glass) finds the dossier without its name.
+    let before = v.audit_lines().len();
+    assert!(find(v, "edu.out", "Quelque").is_empty());
+    assert!(find(v, "edu.out", "Luca").is_empty());
+    assert_eq!(ids(&find(v, "edu.out", "aman")), vec![s.other.as_str()]);
+    let lines = new_find_lines(v, before);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0]["dossier"].is_null() && lines[1]["dossier"].is_null());
+    assert_eq!(lines[2]["dossier"], s.other.as_str());
+    let found = find(v, "doc", "quelq");
+    assert_eq!(ids(&found), vec![s.d.as_str()]);
+    assert!(found[0]["name"].is_null(), "{:?}", found[0]);
+    let text = v.as_user("edu.out", &["dossier", "find", "Quelque"]);
+    text.expect_code(0, "find in text");
+    assert_eq!(text.single_line(), "no dossier", "{}", text.stdout);
+
+    // Each dossier holds the same number of index records, whatever its name.
+    for d in [&s.d, &s.other, &lucas] {
+        assert_eq!(index_records(v, d), (blind::TAG_BLOCK, blind::TAG_BLOCK));
+    }
+    // No line of the log holds a word searched.
+    let log = std::fs::read_to_string(v.audit_path()).expect("audit log");
+    for word in ["luca", "quelq", "aman"] {
+        assert!(
+            !log.to_lowercase().contains(word),
+            "the audit log holds {word}"
+        );
+    }
+}
+
+#[test]
+fn a_vault_indexed_before_prefixes_is_re_indexed_once_then_finds_prefixes() {
+    let s = setup();
+    let v = &s.v;
+    // Turn the vault back into one indexed under normalisation 2: one tag per
+    // whole word, no prefix, no padding, and `in` saying 2.
+    let key = index_key(v, &v.admin);
+    let mut ops = Vec::new();
+    for (d, name) in [(&s.d, NAME), (&s.other, OTHER)] {
+        for (k, val) in v
+            .raw_store()
+            .scan_prefix(&layout::dossier_index_prefix(d))
+            .unwrap()
+        {
+            ops.push(Op::Remove(val));
+            ops.push(Op::Remove(k));
+        }
+        for token in blind::tokens(name) {
+            let tag = blind::tag(&key, &token);
+            ops.push(Op::Put(layout::index(&tag, d), Vec::new()));
+            ops.push(Op::Put(
+                layout::dossier_index(d, &tag),
+                layout::index(&tag, d),
+            ));
+        }
+    }
+    ops.push(Op::Put(layout::name_index_version(), vec![2]));
+    forge_store(&v.dir, ops);
+    assert_eq!(index_records(v, &s.d), (2, 2));
+    let rebuilds = || {
+        v.audit_lines()
+            .iter()
+            .filter(|l| l.contains("\"action\":\"index.rebuild\""))
+            .count()
+    };
+    assert_eq!(rebuilds(), 0);
+
+    // The first member holding the index and identity keys re-indexes at
+    // unlock (audited), and their search already finds by prefix.
+    assert_eq!(ids(&find(v, "edu.in", "quelque")), vec![s.d.as_str()]);
+    assert_eq!(rebuilds(), 1);
+    assert_eq!(
+        stored(&v.dir, &layout::name_index_version()),
+        Some(vec![3]),
+        "the vault is marked as indexed with prefixes"
+    );
+    for d in [&s.d, &s.other] {
+        assert_eq!(index_records(v, d), (blind::TAG_BLOCK, blind::TAG_BLOCK));
+    }
+    // Once only; and the reach rules are unchanged.
+    assert!(find(v, "edu.out", "quelque").is_empty());
+    assert_eq!(ids(&find(v, "edu.out", "amand")), vec![s.other.as_str()]);
+    assert_eq!(rebuilds(), 1);
+    v.verify().expect_code(0, "audit verify");
 }

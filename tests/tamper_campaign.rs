@@ -103,8 +103,9 @@ const KNOWN_GAPS: &[Gap] = &[
     // An older normalisation: the same re-indexing.
     ("in", "another's copy", "dir: access export d1", "sequence numbers shifted by one"),
     ("in", "another's copy", "dir: backup", "audit_entries + 1"),
-    // A blind-index record deleted: the search for the person's name no longer
-    // finds the dossier.
+    // A blind-index record (the tag of the word "lucas") deleted: the search
+    // for the person's name no longer finds the dossier. (A padding tag
+    // deleted or moved changes nothing: no search looks it up.)
     ("i/{n}/{d1}", "deleted", "doc: dossier find", "returns []"),
     // A blind-index record moved to d2: the search no longer finds d1 (and does
     // not return d2).
@@ -1492,6 +1493,32 @@ fn text(key: &[u8]) -> String {
     String::from_utf8_lossy(key).into_owned()
 }
 
+/// The index key (its latest generation) as the director unwraps it from
+/// the final store with their passphrase.
+fn index_key(s: &Story) -> coffre::crypto::Key32 {
+    use coffre::crypto::wrap::{self, Identity};
+    use coffre::crypto::{envelope, kdf, Aad, Key32};
+    use coffre::store::records::{decode, StaffRecord, VaultMeta};
+    let meta: VaultMeta = decode(&value(s, "meta"), "meta").unwrap();
+    let rec: StaffRecord = decode(&value(s, &format!("s/{DIR}")), "staff").unwrap();
+    let pass = secrecy::SecretString::from(s.v.pass(DIR));
+    let pkey = kdf::derive(&pass, &rec.salt, &rec.kdf).unwrap();
+    let aad = Aad::new("coffre/identity/v1")
+        .with(meta.vault_id.as_bytes())
+        .with(DIR.as_bytes());
+    let secret = envelope::open(&pkey, &aad, &rec.identity_sealed).unwrap();
+    let identity = Identity::parse(std::str::from_utf8(&secret).unwrap()).unwrap();
+    let wrapped = keys_under(s, "w/index/")
+        .into_iter()
+        .filter(|k| text(k).ends_with(&format!("/{DIR}")))
+        .max()
+        .expect("the director holds the index key");
+    let material = wrap::unwrap(&s.now[wrapped], &identity)
+        .unwrap()
+        .expect("the director's wrap opens");
+    Key32::from_slice(&material).unwrap()
+}
+
 /// The keys of the final store under `prefix`.
 fn keys_under<'a>(s: &'a Story, prefix: &str) -> Vec<&'a Vec<u8>> {
     s.now
@@ -1674,12 +1701,16 @@ fn tamperings(s: &Story) -> (Vec<Tampering>, Vec<String>) {
         Some(("an earlier normalisation".into(), normalisation)),
     );
     // The blind index: a hint whose value is empty. Deleted, or moved under
-    // the other dossier.
-    let i1 = text(
-        keys_under(s, "i/")
-            .iter()
-            .find(|k| text(k).ends_with(d1))
-            .unwrap(),
+    // the other dossier. Of d1's tags, the one of the word "lucas" (the
+    // others are its prefixes, the other word's, and random padding, which no
+    // search finds): computed with the director's index key.
+    let i1 = text(&coffre::store::layout::index(
+        &coffre::crypto::blind::tag(&index_key(s), "lucas"),
+        d1,
+    ));
+    assert!(
+        s.now.contains_key(i1.as_bytes()),
+        "{i1}: the tag of \"lucas\" is d1's"
     );
     let moved = i1.replace(d1, d2);
     out.push(Tampering::new(

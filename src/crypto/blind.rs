@@ -8,6 +8,14 @@
 //! Searching computes the same tags for the query's tokens. Without the index key,
 //! the tags say nothing about the names.
 //!
+//! Each token's proper prefixes of [`PREFIX_MIN`] to [`PREFIX_MAX`] characters
+//! are stored too, as HMAC-SHA256(index key, "coffre/name-prefix/v1" || prefix),
+//! truncated alike, so that a query word of 3 to 10 characters finds the names
+//! with a word that starts with it ("Luca" finds "Lucas"). A dossier's tags
+//! ([`name_tags`]) are padded with random values to a multiple of
+//! [`TAG_BLOCK`], and sorted, so that their number and order tell nothing about
+//! the name's words or their lengths (normalisation 3, `vault::reindex`).
+//!
 //! The folding of letters without decomposition was added after vaults had been
 //! indexed without it (normalisation 1: "Lætitia" gave the token "lætitia").
 //! Names are indexed under the current normalisation only; an older vault is
@@ -16,14 +24,38 @@
 //! indexed before is still found by the spellings that found it then.
 //! `docs/crypto.md`, "Blind name index".
 
+use std::collections::BTreeSet;
+
 use ring::hmac;
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
-use super::key::Key32;
+use super::key::{random_bytes, Key32};
 
 /// Length of a stored token tag.
 pub const TAG_LEN: usize = 16;
+
+/// A stored tag: a token's, a prefix's, or padding (indistinguishable without
+/// the index key).
+pub type Tag = [u8; TAG_LEN];
+
+/// The fewest characters of a query word matched as a prefix: a shorter word
+/// (two characters) must be a whole word of the name.
+pub const PREFIX_MIN: usize = 3;
+
+/// The most characters of a prefix indexed: a query word longer than this must
+/// be a whole word of the name.
+pub const PREFIX_MAX: usize = 10;
+
+/// A dossier's tags are padded with random ones to a multiple of this number:
+/// every name of up to 48 tags (five words of any length, or more of fewer
+/// letters) gives exactly 48, so that the count does not tell names apart.
+pub const TAG_BLOCK: usize = 48;
+
+/// Domain of whole-token tags.
+const TOKEN_DOMAIN: &[u8] = b"coffre/name-token/v1\0";
+/// Domain of prefix tags.
+const PREFIX_DOMAIN: &[u8] = b"coffre/name-prefix/v1\0";
 
 /// The words of a name under normalisation 1 (NFKD, combining marks removed, lower
 /// case), split at every character that is not a letter or a digit; empty words
@@ -107,16 +139,87 @@ pub fn query_tokens(text: &str) -> Vec<Vec<Zeroizing<String>>> {
     out
 }
 
-/// The blind tag of one normalised token.
-pub fn tag(index_key: &Key32, token: &str) -> [u8; TAG_LEN] {
+/// The proper prefixes of a normalised token that the index holds: those of
+/// [`PREFIX_MIN`] to [`PREFIX_MAX`] characters, shorter than the token itself
+/// (the whole token has its own tag, [`tag`]). "lucas" → "luc", "luca";
+/// "li" and "leo" → none.
+pub fn prefixes(token: &str) -> Vec<Zeroizing<String>> {
+    let len = token.chars().count();
+    let longest = PREFIX_MAX.min(len.saturating_sub(1));
+    (PREFIX_MIN..=longest)
+        .map(|n| Zeroizing::new(token.chars().take(n).collect()))
+        .collect()
+}
+
+fn hmac_tag(index_key: &Key32, domain: &[u8], text: &str) -> Tag {
     let key = hmac::Key::new(hmac::HMAC_SHA256, index_key.expose());
     let mut ctx = hmac::Context::with_key(&key);
-    ctx.update(b"coffre/name-token/v1\0");
-    ctx.update(token.as_bytes());
+    ctx.update(domain);
+    ctx.update(text.as_bytes());
     let full = ctx.sign();
     let mut out = [0u8; TAG_LEN];
     out.copy_from_slice(&full.as_ref()[..TAG_LEN]);
     out
+}
+
+/// The blind tag of one normalised token.
+pub fn tag(index_key: &Key32, token: &str) -> Tag {
+    hmac_tag(index_key, TOKEN_DOMAIN, token)
+}
+
+/// The blind tag of one prefix of a normalised token (another HMAC domain than
+/// [`tag`]: a prefix's tag never equals a whole token's).
+pub fn prefix_tag(index_key: &Key32, prefix: &str) -> Tag {
+    hmac_tag(index_key, PREFIX_DOMAIN, prefix)
+}
+
+/// How many tags a dossier stores for a name that has `real` of them: the
+/// smallest positive multiple of [`TAG_BLOCK`] that holds them.
+pub fn padded_count(real: usize) -> usize {
+    real.div_ceil(TAG_BLOCK).max(1) * TAG_BLOCK
+}
+
+/// Every tag a dossier stores for `name` under the current normalisation: the
+/// tag of each token ([`tokens`], [`tag`]), of each of their prefixes
+/// ([`prefixes`], [`prefix_tag`]), each once, and random 16-byte values up to
+/// [`padded_count`], all in byte order (so that neither the count nor the
+/// order of writing tells which are which). Errors: [`crate::error::Error::Io`]
+/// if the system's random generator fails.
+pub fn name_tags(index_key: &Key32, name: &str) -> crate::error::Result<Vec<Tag>> {
+    let mut set: BTreeSet<Tag> = BTreeSet::new();
+    for token in tokens(name) {
+        set.insert(tag(index_key, &token));
+        for p in prefixes(&token) {
+            set.insert(prefix_tag(index_key, &p));
+        }
+    }
+    let target = padded_count(set.len());
+    while set.len() < target {
+        set.insert(random_bytes::<TAG_LEN>()?);
+    }
+    Ok(set.into_iter().collect())
+}
+
+/// The tags a search looks up, one group per query word ([`query_tokens`]): a
+/// dossier matches a word when it holds one of its group's tags. Each group
+/// holds the whole-token tag of each of the word's spellings and, when
+/// `by_prefix` (the index is under normalisation 3) and the word has
+/// [`PREFIX_MIN`] to [`PREFIX_MAX`] characters, the prefix tag of its current
+/// spelling. An empty answer means no word of two characters or more.
+pub fn query_tags(index_key: &Key32, text: &str, by_prefix: bool) -> Vec<Vec<Tag>> {
+    query_tokens(text)
+        .into_iter()
+        .map(|group| {
+            let mut tags: Vec<Tag> = group.iter().map(|t| tag(index_key, t)).collect();
+            if let Some(current) = group.first() {
+                let n = current.chars().count();
+                if by_prefix && (PREFIX_MIN..=PREFIX_MAX).contains(&n) {
+                    tags.push(prefix_tag(index_key, current));
+                }
+            }
+            tags
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -168,6 +271,81 @@ mod tests {
         assert_eq!(tag(&k1, "martin"), tag(&k1, "martin"));
         assert_ne!(tag(&k1, "martin"), tag(&k2, "martin"));
         assert_ne!(tag(&k1, "martin"), tag(&k1, "martine"));
+    }
+
+    #[test]
+    fn prefixes_are_proper_and_between_three_and_ten_characters() {
+        assert_eq!(strs(prefixes("lucas")), vec!["luc", "luca"]);
+        assert!(prefixes("li").is_empty());
+        assert!(
+            prefixes("leo").is_empty(),
+            "a whole token is not its prefix"
+        );
+        assert_eq!(strs(prefixes("marc")), vec!["mar"]);
+        let long = prefixes("vandenbrouckesen");
+        assert_eq!(long.len(), PREFIX_MAX - PREFIX_MIN + 1);
+        assert_eq!(long[long.len() - 1].as_str(), "vandenbrou");
+        // Characters, not bytes.
+        assert_eq!(strs(prefixes("日本語です")), vec!["日本語", "日本語で"]);
+    }
+
+    #[test]
+    fn prefix_tags_are_another_domain_and_depend_on_the_key() {
+        let k1 = Key32::random().unwrap();
+        let k2 = Key32::random().unwrap();
+        assert_eq!(prefix_tag(&k1, "luc"), prefix_tag(&k1, "luc"));
+        assert_ne!(prefix_tag(&k1, "luc"), prefix_tag(&k2, "luc"));
+        assert_ne!(prefix_tag(&k1, "luc"), tag(&k1, "luc"));
+        assert_ne!(prefix_tag(&k1, "luc"), prefix_tag(&k1, "luca"));
+    }
+
+    #[test]
+    fn padding_fills_whole_blocks() {
+        assert_eq!(TAG_BLOCK, 48);
+        assert_eq!(padded_count(0), TAG_BLOCK);
+        assert_eq!(padded_count(1), TAG_BLOCK);
+        assert_eq!(padded_count(TAG_BLOCK), TAG_BLOCK);
+        assert_eq!(padded_count(TAG_BLOCK + 1), 2 * TAG_BLOCK);
+    }
+
+    #[test]
+    fn a_name_is_stored_as_its_tokens_prefixes_and_random_padding_in_byte_order() {
+        let k = Key32::random().unwrap();
+        let tags = name_tags(&k, "Lucas Martin").unwrap();
+        assert_eq!(tags.len(), TAG_BLOCK);
+        assert!(tags.windows(2).all(|w| w[0] < w[1]), "sorted, each once");
+        for t in ["lucas", "martin"] {
+            assert!(tags.contains(&tag(&k, t)), "{t}");
+        }
+        for p in ["luc", "luca", "mar", "mart", "marti"] {
+            assert!(tags.contains(&prefix_tag(&k, p)), "{p}");
+        }
+        for p in ["lu", "lucas", "martin", "ucas"] {
+            assert!(!tags.contains(&prefix_tag(&k, p)), "{p}");
+        }
+        // 2 tokens and 5 prefixes; the rest is padding, new every time.
+        let again = name_tags(&k, "Lucas Martin").unwrap();
+        let common = tags.iter().filter(|t| again.contains(t)).count();
+        assert_eq!(common, 7);
+        // A name without a word of two letters still has a whole block.
+        assert_eq!(name_tags(&k, "X").unwrap().len(), TAG_BLOCK);
+    }
+
+    #[test]
+    fn query_words_of_three_to_ten_characters_are_also_looked_up_as_prefixes() {
+        let k = Key32::random().unwrap();
+        assert_eq!(query_tags(&k, "Lu", true), vec![vec![tag(&k, "lu")]]);
+        assert_eq!(
+            query_tags(&k, "Luca", true),
+            vec![vec![tag(&k, "luca"), prefix_tag(&k, "luca")]]
+        );
+        assert_eq!(query_tags(&k, "Luca", false), vec![vec![tag(&k, "luca")]]);
+        assert_eq!(
+            query_tags(&k, "christophers", true),
+            vec![vec![tag(&k, "christophers")]],
+            "longer than the longest prefix indexed: whole words only"
+        );
+        assert!(query_tags(&k, "x", true).is_empty());
     }
 
     /// Each folded letter and the ASCII spelling it stands for.
@@ -224,6 +402,43 @@ mod tests {
             prop_assert!(stored.iter().all(|t| t.is_ascii()), "{:?}", stored);
             let firsts: Vec<String> = query_tokens(&plain).into_iter().map(|g| g[0].to_string()).collect();
             prop_assert_eq!(firsts, stored);
+        }
+
+        /// Any prefix of 3 to 10 characters of any word of a name, and any
+        /// whole word of two or more, as typed in any case, finds it; and a
+        /// name of up to five words stores exactly one block of tags, whatever
+        /// its words.
+        #[test]
+        fn prop_prefixes_find_the_name_and_the_count_does_not_depend_on_it(
+            words in proptest::collection::vec("[a-zA-Zéèçàô]{1,15}", 1..=5),
+            pick in any::<proptest::sample::Index>(),
+            len in 1usize..=15,
+        ) {
+            let k = Key32::from_slice(&[7u8; 32]).unwrap();
+            let name = words.join(" ");
+            let stored = name_tags(&k, &name).unwrap();
+            prop_assert_eq!(stored.len(), TAG_BLOCK);
+            let word = pick.get(&words);
+            let n = word.chars().count();
+            let typed: String = word.chars().take(len.min(n)).collect::<String>().to_uppercase();
+            let found = |q: &str| {
+                let groups = query_tags(&k, q, true);
+                !groups.is_empty() && groups.iter().all(|g| g.iter().any(|t| stored.contains(t)))
+            };
+            let m = len.min(n);
+            if (m == n && m >= 2) || (PREFIX_MIN..=PREFIX_MAX).contains(&m) {
+                prop_assert!(found(&typed), "{} not found by {}", name, typed);
+            }
+            if m < n && (m < PREFIX_MIN || m > PREFIX_MAX) {
+                // Not a word of the name, nor a prefix indexed: found only if
+                // another word of the name happens to match it.
+                let others = tokens(&name)
+                    .iter()
+                    .any(|x| tokens(&typed).iter().any(|y| x.as_str() == y.as_str()));
+                if !others {
+                    prop_assert!(!found(&typed), "{} found by {}", name, typed);
+                }
+            }
         }
     }
 }

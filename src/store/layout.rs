@@ -28,8 +28,8 @@
 //! | `de/{dossier}/{entry}` | entry header (kind, author, time, latest version) | vouched for | `content` facts: the entry's element (header and every version's shape) must be one the register holds for the dossier (`Vault::checked_entry`, `Vault::checked_dossier`: the only way to a [`CheckedEntry`](crate::vault::records::reader::CheckedEntry)) |
 //! | `e/{entry}` | the dossier an entry is in (older vaults: a copy of the header) | decides nothing | a locator: the entry is then read from `de/` under that dossier and checked there; access is decided by the register for that dossier. A locator removed or pointing to a dossier that does not hold the entry is named (`e/`) when another dossier holds it |
 //! | `v/{dossier}/{entry}/{version}` | one version | vouched for | the version's shape is part of the entry's element (as `de/`); versions beyond `latest` are never read (`coffre check` reports them) |
-//! | `i/{tag}/{dossier}`, `di/{dossier}/{tag}` | blind index and its reverse | decides nothing | a search hint: results are filtered by the register's reach before anything is shown |
-//! | `in` | the blind index's name normalisation (one byte; absent: 1) | decides nothing | a wrong value only makes a search find less |
+//! | `i/{tag}/{dossier}`, `di/{dossier}/{tag}` | blind index and its reverse: each dossier's name tokens, their prefixes of 3 to 10 characters and random padding, a multiple of 48 tags (`crypto::blind::name_tags`) | decides nothing | a search hint: results are filtered by the register's reach before anything is shown; a padding tag is found by no search |
+//! | `in` | the blind index's name normalisation (one byte; absent: 1; 3: with prefixes) | decides nothing | a wrong value only makes a search find less (no prefix below 3) or re-indexes once more (audited `index.rebuild`) |
 //! | `p/{dossier}` | the person's credential | vouched for | `person` facts: recipient and signing key (`PersonSession` opens only the identity the register names) |
 //! | `pk/{dossier}/{category}/{author or *}` | data keys wrapped to the person supported | vouched for | `person-keys` facts commit to the whole set of a dossier's wraps (`Vault::person_wraps`, the only way to a `PersonWraps`: a set that differs is an integrity failure naming `pk/{dossier}/…`; a set no fact covers yet, from an older vault, is read by nothing and wrapped anew by the next member who opens the dossier) |
 //! | `jr/{dossier}/release`, `jr/{dossier}/e/{seq}` | the DPO's release of justifications, and each released copy | vouched for | `release` facts commit to the release record, which lists each copy's SHA-256 (`Vault::checked_release`, the only way to a `CheckedRelease`) |
@@ -118,7 +118,7 @@ pub fn establishment() -> Vec<u8> {
     b"es".to_vec()
 }
 /// `in`: the normalisation the blind name index is under (one byte; absent in
-/// vaults indexed before version 2).
+/// vaults indexed before version 2; 3 once every name's prefixes are indexed).
 pub fn name_index_version() -> Vec<u8> {
     b"in".to_vec()
 }
@@ -179,7 +179,8 @@ pub fn justification_prefix(dossier: &str) -> Vec<u8> {
 pub fn person(dossier: &str) -> Vec<u8> {
     k(&["p", dossier])
 }
-/// `di/{dossier}/{tag}` → the blind-index key, so erasure can remove a dossier's tags.
+/// `di/{dossier}/{tag}` → the blind-index key, so erasure and re-indexing can
+/// remove a dossier's tags (tokens, prefixes and padding alike).
 pub fn dossier_index(dossier: &str, tag: &[u8]) -> Vec<u8> {
     k(&["di", dossier, &hex::encode(tag)])
 }

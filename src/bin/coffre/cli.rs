@@ -248,7 +248,7 @@ pub enum DossierCmd {
         #[arg(long, value_name = "DATE")]
         birthdate: String,
     },
-    /// Find dossiers by name (whole words; case and accents ignored).
+    /// Find dossiers by name (whole words, or their first 3 to 10 letters; case and accents ignored).
     Find {
         /// Words of the name.
         text: String,

@@ -124,11 +124,7 @@ impl Session<'_> {
             erased: None,
         };
         batch.put(layout::dossier(&id), encode(&rec)?);
-        for token in blind::tokens(name) {
-            let tag = blind::tag(&index_key, &token);
-            batch.put(layout::index(&tag, &id), Vec::new());
-            batch.put(layout::dossier_index(&id, &tag), layout::index(&tag, &id));
-        }
+        crate::vault::records::reindex::put_name_tags(&mut batch, &index_key, &id, name)?;
         let team = TeamRecord {
             added_by: self.me.id.clone(),
             since: now(),
@@ -221,8 +217,16 @@ impl Session<'_> {
         self.summaries(&ids, "dossier.list")
     }
 
-    /// Finds dossiers whose name contains every word of `text` (whole words, case
-    /// and accents ignored), through the blind index. The query is never recorded.
+    /// Finds dossiers whose name has, for every word of `text`, a word that is
+    /// it or starts with it (case and accents ignored), through the blind index:
+    /// a query word of 3 to 10 characters matches the start of a name's word
+    /// ("Luca" finds "Lucas Martin"); one of two characters, or of more than
+    /// ten, only a whole word; words of one character are ignored. Until the
+    /// vault's index holds prefixes (normalisation 3, `vault::reindex`), whole
+    /// words only. The query is never recorded. Errors: [`Error::Usage`] when
+    /// no word has two characters; [`Error::Pending`] when the name-index key
+    /// has not reached the member yet; a refusal (audited) when their
+    /// profession may not search names; storage and audit errors.
     ///
     /// Only dossiers the actor could open are returned: those whose care team
     /// they are in now (the signed register decides), and, when their profession
@@ -259,18 +263,19 @@ impl Session<'_> {
                 ),
             );
         };
-        // Each word under both normalisations (blind::query_tokens): names indexed
-        // before ligatures were folded are still found.
-        let words = blind::query_tokens(text);
+        // Each word under both normalisations (blind::query_tags): names indexed
+        // before ligatures were folded are still found; and as a prefix once
+        // every name's prefixes are indexed.
+        let by_prefix = crate::vault::records::reindex::prefixes_indexed(&*self.vault.store)?;
+        let words = blind::query_tags(&index_key, text, by_prefix);
         if words.is_empty() {
             return Err(Error::Usage(msg!("give-least-one-word-two-letters")));
         }
         let mut found: Option<BTreeSet<String>> = None;
         for group in &words {
             let mut ids = BTreeSet::new();
-            for t in group {
-                let tag = blind::tag(&index_key, t);
-                for (k, _) in self.vault.store.scan_prefix(&layout::index_prefix(&tag))? {
+            for tag in group {
+                for (k, _) in self.vault.store.scan_prefix(&layout::index_prefix(tag))? {
                     ids.insert(layout::last_component(&k)?);
                 }
             }

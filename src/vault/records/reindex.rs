@@ -3,12 +3,16 @@
 //!
 //! Normalisation 2 (`crypto::blind`) folds ligatures, the dotless and dotted i and
 //! the letters with a stroke ("Lætitia" is indexed as "laetitia"), so that the
-//! usual spellings find a name. A vault indexed before (no `in` record) is
-//! re-indexed once, at the unlock of the first member who holds the name-index key
-//! and the identity key, audited as `index.rebuild`, and marked so it never runs
-//! again. Until then, and for dossiers it could not open, searches try each word
-//! under both normalisations (`crypto::blind::query_tokens`), so nothing indexed
-//! before stops being found.
+//! usual spellings find a name. Normalisation 3 adds each word's prefixes of 3
+//! to 10 characters and pads every dossier's tags to whole blocks
+//! (`crypto::blind::name_tags`), so that "Luca" finds "Lucas". A vault indexed
+//! before (no `in` record, or an earlier number) is re-indexed once, at the
+//! unlock of the first member who holds the name-index key and the identity
+//! key, audited as `index.rebuild`, and marked so it never runs again. Until
+//! then, and for dossiers it could not open, searches try each word under both
+//! normalisations (`crypto::blind::query_tokens`), as whole words only, so
+//! nothing indexed before stops being found and no dossier is found by a
+//! prefix while others could not be.
 
 use crate::crypto::{blind, Key32};
 use crate::error::{Error, Result};
@@ -18,18 +22,61 @@ use crate::vault::access::session::DataKey;
 use crate::vault::Session;
 
 /// The normalisation of the blind name index that this code writes.
-pub(crate) const NAME_INDEX_VERSION: u8 = 2;
+pub(crate) const NAME_INDEX_VERSION: u8 = 3;
 
-/// Dossiers re-indexed per durable, audited step.
-const GROUP: usize = 1000;
+/// The first normalisation whose index holds word prefixes.
+const PREFIX_VERSION: u8 = 3;
+
+/// Dossiers re-indexed per durable, audited step: each writes one block of
+/// tags ([`blind::TAG_BLOCK`], two records each, about 7 KB) and removes its
+/// earlier ones, so that a step stays within the journal's preallocated 4 MiB.
+const GROUP: usize = 250;
 
 /// The record saying which normalisation the index is under (`in`, one byte).
 pub(crate) fn version_record() -> (Vec<u8>, Vec<u8>) {
     (layout::name_index_version(), vec![NAME_INDEX_VERSION])
 }
 
+/// The normalisation the store's index is under (`in`; absent: 1; an empty
+/// record counts as 1 too). Errors: storage errors only.
+pub(crate) fn stored_version(store: &dyn crate::store::Store) -> Result<u8> {
+    Ok(store
+        .get(&layout::name_index_version())?
+        .and_then(|v| v.first().copied())
+        .unwrap_or(1))
+}
+
+/// Whether searches may look query words up as prefixes: only once every
+/// dossier's name is indexed with its prefixes (the `in` record says 3 or
+/// more), so that a prefix never finds some names and not others.
+pub(crate) fn prefixes_indexed(store: &dyn crate::store::Store) -> Result<bool> {
+    Ok(stored_version(store)? >= PREFIX_VERSION)
+}
+
+/// Puts into `batch` the index entries of a new dossier for `name` under
+/// `index_key`: for each tag of [`blind::name_tags`] (tokens, prefixes,
+/// padding, in byte order), `i/{tag}/{dossier}` and its reverse
+/// `di/{dossier}/{tag}`. Errors: the random generator's ([`crate::Error::Io`]).
+pub(crate) fn put_name_tags(
+    batch: &mut Batch,
+    index_key: &Key32,
+    dossier: &str,
+    name: &str,
+) -> Result<()> {
+    for tag in blind::name_tags(index_key, name)? {
+        batch.put(layout::index(&tag, dossier), Vec::new());
+        batch.put(
+            layout::dossier_index(dossier, &tag),
+            layout::index(&tag, dossier),
+        );
+    }
+    Ok(())
+}
+
 /// Puts into `batch` the index entries of `dossier` for `name` under `index_key`,
-/// replacing the ones it had (read from `store`).
+/// replacing every one it had (read from `store` through the reverse entries
+/// `di/`: tokens, prefixes and padding alike). Errors: storage and random
+/// generator errors.
 pub(crate) fn index_name(
     store: &dyn crate::store::Store,
     batch: &mut Batch,
@@ -41,15 +88,7 @@ pub(crate) fn index_name(
         batch.remove(rv);
         batch.remove(rk);
     }
-    for token in blind::tokens(name) {
-        let tag = blind::tag(index_key, &token);
-        batch.put(layout::index(&tag, dossier), Vec::new());
-        batch.put(
-            layout::dossier_index(dossier, &tag),
-            layout::index(&tag, dossier),
-        );
-    }
-    Ok(())
+    put_name_tags(batch, index_key, dossier, name)
 }
 
 impl Session<'_> {
@@ -63,10 +102,14 @@ impl Session<'_> {
     /// earlier normalisation). Errors: storage and audit errors only.
     pub(crate) fn upgrade_name_index(&mut self) -> Result<()> {
         const ACTION: &str = "index.rebuild";
-        if let Some(v) = self.vault.store.get(&layout::name_index_version())? {
-            if v.first().copied().unwrap_or(0) >= NAME_INDEX_VERSION {
-                return Ok(());
-            }
+        if self
+            .vault
+            .store
+            .get(&layout::name_index_version())?
+            .is_some()
+            && stored_version(&*self.vault.store)? >= NAME_INDEX_VERSION
+        {
+            return Ok(());
         }
         let Some(index_key) = self.vault_key32(&VaultKey::Index)? else {
             return Ok(());
@@ -176,6 +219,105 @@ mod tests {
         }
         batch.remove(layout::name_index_version());
         s.vault.commit(batch).unwrap();
+    }
+
+    /// Turns the index of `dossier` back into what normalisation 2 wrote (one
+    /// tag per token, no prefix, no padding), and the vault into one indexed
+    /// under normalisation 2.
+    fn index_as_version_2(s: &mut Session<'_>, dossier: &str, name: &str) {
+        let key = s.vault_key32(&VaultKey::Index).unwrap().unwrap();
+        let store = &*s.vault.store;
+        let mut batch = Batch::new();
+        for (rk, rv) in store
+            .scan_prefix(&layout::dossier_index_prefix(dossier))
+            .unwrap()
+        {
+            batch.remove(rv);
+            batch.remove(rk);
+        }
+        for token in blind::tokens(name) {
+            let tag = blind::tag(&key, &token);
+            batch.put(layout::index(&tag, dossier), Vec::new());
+            batch.put(
+                layout::dossier_index(dossier, &tag),
+                layout::index(&tag, dossier),
+            );
+        }
+        batch.put(layout::name_index_version(), vec![2]);
+        s.vault.commit(batch).unwrap();
+    }
+
+    fn new_vault(dir: &std::path::Path, pass: &SecretString) -> Vault {
+        Vault::init(
+            dir,
+            InitOptions {
+                establishment: "Reindex".into(),
+                admin_id: "dir".into(),
+                admin_name: "Director".into(),
+                admin_profession: "directeur".into(),
+                admin_passphrase: pass.clone(),
+                kdf: KdfParams::INSECURE_FAST,
+                policy: None,
+                recovery: None,
+            },
+        )
+        .unwrap()
+        .0
+    }
+
+    fn index_records(v: &Vault, dossier: &str) -> (usize, usize) {
+        let reverse = v
+            .store
+            .scan_prefix(&layout::dossier_index_prefix(dossier))
+            .unwrap();
+        let forward = v
+            .store
+            .scan_prefix(b"i/")
+            .unwrap()
+            .into_iter()
+            .filter(|(k, _)| k.ends_with(dossier.as_bytes()))
+            .count();
+        (forward, reverse.len())
+    }
+
+    #[test]
+    fn prefixes_are_searched_only_once_the_vault_is_re_indexed_with_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let pass = SecretString::from("reindex-test");
+        let v = new_vault(dir.path(), &pass);
+        let (d, long) = {
+            let mut s = v.unlock("dir", &pass).unwrap();
+            let d = s.create_dossier("Lucas Martin", "2012-05-14").unwrap();
+            let long = s
+                .create_dossier("Anne Marie Louise Jeanne Claire Dupont", "1950-01-01")
+                .unwrap();
+            assert_eq!(ids(s.find_dossiers("Luca mart").unwrap()), vec![d.clone()]);
+            // Every dossier stores one block, whatever its name.
+            assert_eq!(index_records(&v, &d), (blind::TAG_BLOCK, blind::TAG_BLOCK));
+            assert_eq!(
+                index_records(&v, &long),
+                (blind::TAG_BLOCK, blind::TAG_BLOCK)
+            );
+            index_as_version_2(&mut s, &d, "Lucas Martin");
+            index_as_version_2(&mut s, &long, "Anne Marie Louise Jeanne Claire Dupont");
+            // Under normalisation 2: whole words only, for every dossier.
+            assert!(s.find_dossiers("Luca").unwrap().is_empty());
+            assert_eq!(ids(s.find_dossiers("lucas").unwrap()), vec![d.clone()]);
+            (d, long)
+        };
+        assert_eq!(index_records(&v, &d), (2, 2));
+        {
+            let mut s = v.unlock("dir", &pass).unwrap();
+            assert_eq!(ids(s.find_dossiers("Luca").unwrap()), vec![d.clone()]);
+            assert_eq!(ids(s.find_dossiers("dupon LOUIS").unwrap()), vec![long]);
+            // Two letters: whole words only.
+            assert!(s.find_dossiers("Lu").unwrap().is_empty());
+        }
+        assert_eq!(index_records(&v, &d), (blind::TAG_BLOCK, blind::TAG_BLOCK));
+        assert_eq!(
+            v.store.get(&layout::name_index_version()).unwrap(),
+            Some(vec![NAME_INDEX_VERSION])
+        );
     }
 
     #[test]
