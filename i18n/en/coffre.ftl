@@ -1347,3 +1347,12 @@ audit-index-points-elsewhere = the audit index record { $record } points at anot
 audit-index-disagrees-with-log = the audit index { $record } holds { $found } entries where the log has { $want } (entries removed or added outside coffre)
 database-outcome-unknown = the database stopped answering while this change was being saved, and could not be asked whether it was: look (dossier show, audit log) before doing it again
 signing-key-retired = your key no longer signs for this vault (revoked, or a new identity was issued since you logged in): log in again
+
+## Daily administration in the browser
+action-team-remove = removed a professional from the care team
+person-action-team-remove = removed a professional from the team
+staff-not-in-team = "{ $staff }" is not in the care team of dossier { $dossier }
+cli-team-removed = { $staff } removed from the care team of { $id }
+help-dossier-team-remove = Remove a staff member from the care team
+help-dossier-team-remove--id = Dossier id
+help-dossier-team-remove--staff_id = Staff id

@@ -1346,3 +1346,12 @@ audit-index-points-elsewhere = l'enregistrement { $record } de l'index d'audit d
 audit-index-disagrees-with-log = l'index d'audit { $record } compte { $found } entrées là où le journal en a { $want } (entrées retirées ou ajoutées en dehors de coffre)
 database-outcome-unknown = la base de données a cessé de répondre pendant l'enregistrement et n'a pas pu dire s'il a eu lieu : vérifiez (dossier show, audit log) avant de recommencer
 signing-key-retired = votre clé ne signe plus pour ce coffre (accès retiré, ou nouvelle identité délivrée depuis votre connexion) : reconnectez-vous
+
+## Daily administration in the browser
+action-team-remove = a retiré un·e professionnel·le de l'équipe pluridisciplinaire
+person-action-team-remove = a retiré un professionnel de l'équipe
+staff-not-in-team = « { $staff } » ne fait pas partie de l'équipe pluridisciplinaire du dossier { $dossier }
+cli-team-removed = { $staff } retiré·e de l'équipe pluridisciplinaire de { $id }
+help-dossier-team-remove = Retirer un membre du personnel de l'équipe pluridisciplinaire
+help-dossier-team-remove--id = Identifiant du dossier
+help-dossier-team-remove--staff_id = Identifiant du membre du personnel

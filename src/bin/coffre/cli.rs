@@ -421,6 +421,13 @@ pub enum TeamCmd {
         /// Staff id.
         staff_id: String,
     },
+    /// Remove a staff member from the care team.
+    Remove {
+        /// Dossier id.
+        id: String,
+        /// Staff id.
+        staff_id: String,
+    },
     /// List the care team.
     List {
         /// Dossier id.

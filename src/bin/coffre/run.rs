@@ -715,6 +715,17 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                 id = id.clone()
             ))
         }
+        Command::Dossier(DossierCmd::Team(TeamCmd::Remove { id, staff_id })) => {
+            s.remove_team_member(id, staff_id)?;
+            if out.json {
+                return out.json(&json!({"dossier": id, "removed": staff_id}));
+            }
+            out.line(&tr!(
+                "cli-team-removed",
+                staff = staff_id.clone(),
+                id = id.clone()
+            ))
+        }
         Command::Dossier(DossierCmd::Team(TeamCmd::List { id })) => {
             let team = s.team(id)?;
             if out.json {

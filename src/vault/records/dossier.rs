@@ -542,6 +542,78 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// Removes `staff` from the care team of `dossier`: from now on they no
+    /// longer open it (what they wrote stays, under their name, and what
+    /// they read stays in the audit log). Allowed, as adding, to care-team
+    /// managers and to the dossier's creator; a signed `team` fact
+    /// (`present: false`) records it, audited `team.remove`. The store keeps
+    /// the membership with its end (`until`).
+    ///
+    /// Errors: [`Error::Refused`] (exit 3, audited) for anyone else;
+    /// [`Error::Usage`] (exit 2) when `staff` is not in the team.
+    pub fn remove_team_member(&mut self, dossier: &str, staff: &str) -> Result<()> {
+        let _turn = self.ensure_current()?;
+        const ACTION: &str = "team.remove";
+        let rec = self.load_dossier(dossier)?;
+        layout::check_id("staff", staff)?;
+        self.require_manager_or_creator(ACTION, &rec, "change its team")?;
+        if !self.in_team(dossier, staff)? {
+            return Err(Error::Usage(msg!(
+                "staff-not-in-team",
+                staff = staff,
+                dossier = dossier
+            )));
+        }
+        let mut team: TeamRecord = match self.vault.store.get(&layout::team(dossier, staff))? {
+            Some(b) => decode(&b, "care team")?,
+            None => TeamRecord {
+                added_by: self.me.id.clone(),
+                since: now(),
+                until: None,
+            },
+        };
+        team.until = Some(now());
+        let fact = Fact::Team {
+            dossier: dossier.to_string(),
+            member: staff.to_string(),
+            present: false,
+        };
+        let mut batch = Batch::new();
+        batch.put(layout::team(dossier, staff), encode(&team)?);
+        self.vault.commit_audited(
+            self.draft(ACTION)
+                .dossier(dossier)
+                .target(staff)
+                .fact(fact.to_json()?, self.fact_signer()),
+            batch,
+        )?;
+        Ok(())
+    }
+
+    /// Whether this member may change the care team of `dossier` (a manager
+    /// of care teams, or its creator): what the pages offer. Decides nothing
+    /// and records nothing; adding and removing check again.
+    pub fn may_change_team(&mut self, dossier: &str) -> Result<bool> {
+        let _turn = self.ensure_current()?;
+        let rec = self.load_dossier(dossier)?;
+        Ok(self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ManageTeam)
+            || rec.created_by == self.me.id)
+    }
+
+    /// One dossier as the dossier list shows it: its name and birth date
+    /// when this member is in its team and may read identity, else its
+    /// number alone. Audited as a list of one (`dossier.list`).
+    pub fn dossier_summary(&mut self, dossier: &str) -> Result<DossierSummary> {
+        let _turn = self.ensure_current()?;
+        self.load_dossier(dossier)?;
+        self.summaries(&[dossier.to_string()], "dossier.list")?
+            .pop()
+            .ok_or_else(|| Error::NotFound(msg!("dossier-erased", id = dossier)))
+    }
+
     /// The staff ids in the care team of `dossier`, for its members and for
     /// those who manage care teams (capability `manage-team`). Errors:
     /// [`Error::Refused`] (exit 3, audited as `team.list`) for anyone else:
