@@ -35,6 +35,8 @@ pub struct Nav {
     /// Their profession reads the audit log or its reports (the DPO's
     /// workspace is offered to them only).
     pub audit: bool,
+    /// Their profession creates dossiers (the link to the form is shown).
+    pub create: bool,
 }
 
 /// Renders a page (a template that fails to render is a server error, told
@@ -208,6 +210,8 @@ pub struct DossierPage {
     pub entries: Vec<EntryCard>,
     pub damaged: String,
     pub can_write: bool,
+    /// The profession gives the person access (the link is shown).
+    pub person_access: bool,
 }
 
 impl Drop for DossierPage {
@@ -378,8 +382,62 @@ pub struct TeamPage {
     pub nav: Option<Nav>,
     pub csrf: String,
     pub dossier: String,
+    /// The members, by name and profession (their login beside).
     pub members: Vec<Choice>,
+    /// This member may change the team: the forms are shown.
+    pub manage: bool,
+    /// The active staff not in the team, by name, for the form adding one.
+    pub candidates: Vec<Choice>,
+    /// The profession gives the person access (the link is shown: a
+    /// director reaches it here without being in the team).
+    pub person_access: bool,
     pub notice: Option<String>,
+}
+
+/// The form creating a dossier; what was typed is kept on an error.
+#[derive(Template)]
+#[template(path = "dossier_new.html")]
+pub struct NewDossierPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub name: String,
+    pub birthdate: String,
+    pub error: Option<String>,
+}
+
+impl Drop for NewDossierPage {
+    fn drop(&mut self) {
+        self.name.zeroize();
+        self.birthdate.zeroize();
+    }
+}
+
+/// The sheet handed to the person with their new credential: shown once,
+/// never stored (every page is `Cache-Control: no-store`), the passphrase
+/// zeroized with the page.
+#[derive(Template)]
+#[template(path = "person_sheet.html")]
+pub struct PersonSheetPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub dossier: String,
+    /// The person, by name and birth date (or the dossier's number).
+    pub person: String,
+    /// "Given by <establishment>, on <date>".
+    pub from: String,
+    /// The address of the person's login (`…/moi`).
+    pub address: String,
+    pub passphrase: String,
+    /// The categories the person cannot read yet, in words (empty: none).
+    pub pending: String,
+}
+
+impl Drop for PersonSheetPage {
+    fn drop(&mut self) {
+        self.passphrase.zeroize();
+        self.person.zeroize();
+    }
 }
 
 /// A confirmation asked before an action that cannot be undone: what will

@@ -54,6 +54,7 @@ pub(super) fn nav(app: &App, h: &Handle) -> Option<Nav> {
         csrf: h.csrf.clone(),
         staff: h.profession != "person",
         audit,
+        create: h.profession != "person" && policy.has(&h.profession, Capability::CreateDossier),
     })
 }
 
@@ -834,6 +835,7 @@ async fn dossier_page(
         entries,
         damaged,
         can_write: !forms::writable_kinds(policy, &h.profession, l).is_empty(),
+        person_access: policy.has(&h.profession, Capability::PersonAccess),
     }))
 }
 
