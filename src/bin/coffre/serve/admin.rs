@@ -162,7 +162,10 @@ pub async fn person_access_page(
         nav: nav(&app, &h),
         csrf: h.csrf.clone(),
         title: tr!("web-person-access-title"),
-        lead: tr!("web-person-access-lead", person = person),
+        lead: match person {
+            Some(person) => tr!("web-person-access-lead", person = person),
+            None => tr!("web-person-access-lead-number", id = id.clone()),
+        },
         consequences: vec![
             tr!("web-person-access-passphrase"),
             tr!(
@@ -241,7 +244,10 @@ pub async fn person_access(
             nav: nav(&app, &h),
             address: person_login_address(&app, &headers),
             dossier: id,
-            person: tr!("web-sheet-for", person = person),
+            person: match person {
+                Some(person) => tr!("web-sheet-for", person = person),
+                None => String::new(),
+            },
             from,
             passphrase: pass.to_string(),
             pending,

@@ -101,15 +101,16 @@ fn member_choice(
 }
 
 /// Who a dossier is about, as a confirmation names it: the person's name
-/// and birth date when the member may read them, else the dossier's number.
-pub(super) fn whose(d: &coffre::views::DossierSummary) -> String {
+/// and birth date when the member may read them (`None`: the page names the
+/// dossier by its number).
+pub(super) fn whose(d: &coffre::views::DossierSummary) -> Option<String> {
     match (&d.name, &d.birthdate) {
-        (Some(n), Some(b)) => tr!(
+        (Some(n), Some(b)) => Some(tr!(
             "web-dossier-who",
             name = n.clone(),
             birthdate = i18n::civil_date(i18n::current(), b)
-        ),
-        _ => tr!("web-dossier-number", id = d.id.clone()),
+        )),
+        _ => None,
     }
 }
 
@@ -150,12 +151,20 @@ pub async fn team_remove_page(
         nav: nav(&app, &h),
         csrf: h.csrf.clone(),
         title: tr!("web-team-remove-title"),
-        lead: tr!(
-            "web-team-remove-lead",
-            name = name.clone(),
-            profession = profession,
-            person = person
-        ),
+        lead: match person {
+            Some(person) => tr!(
+                "web-team-remove-lead",
+                name = name.clone(),
+                profession = profession,
+                person = person
+            ),
+            None => tr!(
+                "web-team-remove-lead-number",
+                name = name.clone(),
+                profession = profession,
+                id = id.clone()
+            ),
+        },
         consequences: vec![
             tr!("web-team-remove-access", name = name.clone()),
             tr!("web-team-remove-kept", name = name.clone()),
