@@ -1232,7 +1232,6 @@ web-audit-report-html = Report (HTML)
 web-audit-report-json = Report (JSON)
 web-nav-staff = Staff
 web-team-title = Care team
-web-team-add-id = Login id of the professional to add
 web-team-add = Add to the team
 web-staff-title = Staff
 web-staff-name = Name

@@ -1231,7 +1231,6 @@ web-audit-report-html = Rapport (HTML)
 web-audit-report-json = Rapport (JSON)
 web-nav-staff = Personnel
 web-team-title = Équipe pluridisciplinaire
-web-team-add-id = Identifiant du ou de la professionnel·le à ajouter
 web-team-add = Ajouter à l'équipe
 web-staff-title = Personnel
 web-staff-name = Nom
