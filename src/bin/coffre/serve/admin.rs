@@ -38,6 +38,18 @@ fn not_offered(app: &App, h: &Handle, message: String) -> Response {
     (StatusCode::FORBIDDEN, render(&page)).into_response()
 }
 
+/// Ids taken from the address, checked before they are used or sent back in
+/// a redirection: a bad one is told in the catalog's words (400).
+#[allow(clippy::result_large_err)]
+pub(super) fn check_ids(app: &App, h: &Handle, ids: &[(&str, &str)]) -> Result<(), Response> {
+    for (kind, id) in ids {
+        if let Err(e) = coffre::store::layout::check_id(kind, id) {
+            return Err(error_page(app, nav(app, h), &e));
+        }
+    }
+    Ok(())
+}
+
 fn new_dossier_form(
     app: &App,
     h: &Handle,
@@ -152,6 +164,9 @@ pub async fn person_access_page(
     {
         return not_offered(&app, &h, tr!("web-person-access-refused"));
     }
+    if let Err(r) = check_ids(&app, &h, &[("dossier", &id)]) {
+        return r;
+    }
     let d = id.clone();
     let person = match on_staff(&h, move |s| s.dossier_summary(&d)).await {
         Ok(summary) => whose(&summary),
@@ -204,6 +219,9 @@ pub async fn person_access(
         Err(r) => return r,
     };
     if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    if let Err(r) = check_ids(&app, &h, &[("dossier", &id)]) {
         return r;
     }
     if f.confirm != "oui" {

@@ -15,6 +15,7 @@ use coffre::{tr, Error, NewStaff};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::admin::check_ids;
 use super::pages::{render, Choice, ConfirmPage, StaffPage, StaffRow, TeamPage, L};
 use super::routes::{check_post, error_page, nav, on_staff, see_other, staff};
 use super::App;
@@ -125,6 +126,9 @@ pub async fn team_remove_page(
         Ok(h) => h,
         Err(r) => return r,
     };
+    if let Err(r) = check_ids(&app, &h, &[("dossier", &id), ("staff", &member)]) {
+        return r;
+    }
     let (d, m) = (id.clone(), member.clone());
     let got = on_staff(&h, move |s| {
         let team = s.team(&d)?;
@@ -189,6 +193,9 @@ pub async fn team_remove(
         Err(r) => return r,
     };
     if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    if let Err(r) = check_ids(&app, &h, &[("dossier", &id), ("staff", &member)]) {
         return r;
     }
     if f.confirm != "oui" {
