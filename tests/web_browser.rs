@@ -1449,6 +1449,10 @@ fn daily_administration_in_the_browser() {
         );
         check_accessibility(&sw, &axe, "new dossier with an error");
         set(&sw, "#nd-birthdate", "14/05/2012");
+        set(&sw, "#nd-sex", "m");
+        set(&sw, "#nd-admitted", "01/09/2024");
+        set(&sw, "#nd-unit", "Groupe des Tilleuls");
+        set(&sw, "#nd-address", "3 rue des Lilas, 69003 Lyon");
         click(&sw, "form#new-dossier button[type=submit]");
         let url = sw.get_url();
         let dossier = url.rsplit('/').next().unwrap_or_default().to_string();
@@ -1458,6 +1462,18 @@ fn daily_administration_in_the_browser() {
         assert!(page.contains(&name), "{page}");
         assert!(page.contains("14/05/2012"), "{page}");
         assert!(!page.contains("2012-05-14"), "an ISO date: {page}");
+        let identity = eval(&sw, "document.querySelector('#identity').innerText");
+        let identity = identity.as_str().unwrap_or_default().to_string();
+        for shown in [
+            "Masculin",
+            "01/09/2024",
+            "Groupe des Tilleuls",
+            "69003 Lyon",
+        ] {
+            assert!(identity.contains(shown), "{shown} not in {identity}");
+        }
+        check_accessibility(&sw, &axe, "new dossier opened");
+        fits(&sw, "new dossier opened", width);
         // The social worker does not give the person access: not offered.
         assert!(!has(&sw, "#person-access"));
         made.push(dossier.clone());

@@ -46,6 +46,8 @@ const TYPED: &[&str] = &[
     "Denis Délégué",
     "Rémi Remplaçant",
     "Lucas Martin",
+    "Groupe des Tilleuls",
+    "Léa Nouvelle",
     "Accueil temporaire",
     "Mère",
     "Epilepsie suivie",
@@ -703,7 +705,11 @@ fn walk_the_web(s: &mut Story) {
             // dossier keeps the person's credential used below).
             let (status, head, _) = post(
                 "/dossiers/nouveau",
-                format!("name={}&birthdate=14%2F05%2F2012", enc("Léa Nouvelle")),
+                format!(
+                    "name={}&birthdate=14%2F05%2F2012&sex=f&admitted=01%2F09%2F2024&unit={}",
+                    enc("Léa Nouvelle"),
+                    enc("Groupe des Tilleuls")
+                ),
             );
             assert_eq!(status, 303, "dossier created on the web: {head}");
             let new = head
@@ -713,6 +719,16 @@ fn walk_the_web(s: &mut Story) {
                 .and_then(|(_, v)| v.trim().strip_prefix("/dossiers/"))
                 .expect("led to the new dossier")
                 .to_string();
+            answers.push((
+                "GET /dossiers/NEW (made on the web)",
+                http(
+                    &host,
+                    "GET",
+                    &format!("/dossiers/{new}"),
+                    &[("Cookie", &cookie)],
+                    "",
+                ),
+            ));
             answers.push((
                 "GET /dossiers/NEW/acces-personne",
                 http(

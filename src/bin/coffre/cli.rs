@@ -247,6 +247,18 @@ pub enum DossierCmd {
         /// Birth date, DD/MM/YYYY (e.g. 14/05/2012) or YYYY-MM-DD.
         #[arg(long, value_name = "DATE")]
         birthdate: String,
+        /// Sex: f (female), m (male) or x (other, or not said).
+        #[arg(long)]
+        sex: Option<String>,
+        /// Postal address.
+        #[arg(long)]
+        address: Option<String>,
+        /// Admission date, DD/MM/YYYY.
+        #[arg(long, value_name = "DATE")]
+        admitted: Option<String>,
+        /// Unit or group of the establishment.
+        #[arg(long)]
+        unit: Option<String>,
     },
     /// Find dossiers by name (whole words; case and accents ignored).
     Find {

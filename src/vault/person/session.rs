@@ -844,21 +844,25 @@ impl PersonSession<'_> {
                 .dossier(&self.dossier)
                 .categories(cats),
         )?;
-        let (name, birthdate) = match header {
-            Some((n, b)) => (Some(n), Some(b)),
-            None => (None, None),
+        let (name, birthdate, details) = match header {
+            Some((n, b, d)) => (Some(n), Some(b), Some(d)),
+            None => (None, None, None),
         };
         Ok(DossierView {
             id: self.dossier.clone(),
             name,
             birthdate,
+            details,
             break_glass: false,
             entries,
             damaged: Vec::new(),
         })
     }
 
-    fn header(&self, keys: &mut PersonKeys<'_>) -> Result<Option<(String, String)>> {
+    fn header(
+        &self,
+        keys: &mut PersonKeys<'_>,
+    ) -> Result<Option<(String, String, crate::vault::views::DossierDetails)>> {
         let rec = self.vault.dossier_record(&self.dossier)?;
         let field = SealedField {
             name: "header".into(),
@@ -877,7 +881,7 @@ impl PersonSession<'_> {
         let Ok(k) = keys.key_for(&dummy, &field, "*")? else {
             return Ok(None);
         };
-        crate::vault::records::dossier::open_header_with(&k, &self.vault.meta.vault_id, &rec)
+        crate::vault::records::dossier::open_identity_with(&k, &self.vault.meta.vault_id, &rec)
             .map(Some)
     }
 

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::manage::whose;
-use super::pages::{render, ConfirmPage, ErrorPage, NewDossierPage, PersonSheetPage, L};
+use super::pages::{render, Choice, ConfirmPage, ErrorPage, NewDossierPage, PersonSheetPage, L};
 use super::routes::{check_post, error_page, nav, on_staff, see_other, staff};
 use super::sessions::Handle;
 use super::App;
@@ -50,11 +50,54 @@ pub(super) fn check_ids(app: &App, h: &Handle, ids: &[(&str, &str)]) -> Result<(
     Ok(())
 }
 
+/// The choices of sex, in the catalog's words.
+fn sexes() -> Vec<Choice> {
+    [
+        ("", "web-sex-unsaid"),
+        ("f", "web-sex-f"),
+        ("m", "web-sex-m"),
+        ("x", "web-sex-x"),
+    ]
+    .into_iter()
+    .map(|(id, label)| Choice {
+        id: id.to_string(),
+        label: coffre::i18n::text(coffre::i18n::current(), label),
+    })
+    .collect()
+}
+
+/// The rest of a dossier's identity as a page shows it: (label, value), the
+/// parts given only, dates as written in the language.
+pub(super) fn identity_lines(d: &coffre::views::DossierDetails) -> Vec<(String, String)> {
+    let l = i18n::current();
+    let mut out = Vec::new();
+    if let Some(c) = sexes()
+        .into_iter()
+        .find(|c| !c.id.is_empty() && c.id == d.sex)
+    {
+        out.push((tr!("web-new-dossier-sex"), c.label));
+    }
+    if !d.admitted.is_empty() {
+        out.push((
+            tr!("web-new-dossier-admitted"),
+            i18n::civil_date(l, &d.admitted),
+        ));
+    }
+    if !d.unit.is_empty() {
+        out.push((tr!("web-new-dossier-unit"), d.unit.clone()));
+    }
+    if !d.address.is_empty() {
+        out.push((tr!("web-new-dossier-address"), d.address.clone()));
+    }
+    out
+}
+
 fn new_dossier_form(
     app: &App,
     h: &Handle,
     name: String,
     birthdate: String,
+    details: coffre::views::DossierDetails,
     error: Option<String>,
 ) -> Response {
     let status = if error.is_some() {
@@ -68,6 +111,8 @@ fn new_dossier_form(
         csrf: h.csrf.clone(),
         name,
         birthdate,
+        details,
+        sexes: sexes(),
         error,
     };
     (status, render(&page)).into_response()
@@ -86,7 +131,14 @@ pub async fn new_dossier_page(State(app): S, headers: HeaderMap) -> Response {
     {
         return not_offered(&app, &h, tr!("web-new-dossier-refused"));
     }
-    new_dossier_form(&app, &h, String::new(), String::new(), None)
+    new_dossier_form(
+        &app,
+        &h,
+        String::new(),
+        String::new(),
+        Default::default(),
+        None,
+    )
 }
 
 /// The form creating a dossier.
@@ -98,6 +150,14 @@ pub struct NewDossierForm {
     name: String,
     #[serde(default)]
     birthdate: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    admitted: String,
+    #[serde(default)]
+    unit: String,
 }
 
 /// `POST /dossiers/nouveau`: creates the dossier (the library checks the
@@ -117,8 +177,14 @@ pub async fn new_dossier(
     }
     let name = Zeroizing::new(f.name);
     let birthdate = Zeroizing::new(f.birthdate);
-    let (n, b) = (name.clone(), birthdate.clone());
-    match on_staff(&h, move |s| s.create_dossier(&n, &b)).await {
+    let details = coffre::views::DossierDetails {
+        sex: f.sex,
+        address: f.address,
+        admitted: f.admitted,
+        unit: f.unit,
+    };
+    let (n, b, d) = (name.clone(), birthdate.clone(), details.clone());
+    match on_staff(&h, move |s| s.create_dossier_with(&n, &b, &d)).await {
         Ok(id) => see_other(&format!("/dossiers/{id}")),
         Err(e) if e.exit_code() == 2 => {
             let message = i18n::render_error(&e, app.lang);
@@ -127,6 +193,7 @@ pub async fn new_dossier(
                 &h,
                 name.to_string(),
                 birthdate.to_string(),
+                details,
                 Some(message),
             )
         }

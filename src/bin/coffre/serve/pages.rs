@@ -196,6 +196,8 @@ pub struct DossierPage {
     pub nav: Option<Nav>,
     pub id: String,
     pub who: String,
+    /// The rest of the identity, each part labelled (empty parts left out).
+    pub identity: Vec<(String, String)>,
     /// The readable fields of pinned categories (care alerts), newest first,
     /// shown above every note.
     pub alerts: Vec<AlertCard>,
@@ -403,6 +405,10 @@ pub struct NewDossierPage {
     pub csrf: String,
     pub name: String,
     pub birthdate: String,
+    /// The rest of the identity as typed (zeroized when dropped).
+    pub details: coffre::views::DossierDetails,
+    /// The choices of sex: (value, label).
+    pub sexes: Vec<Choice>,
     pub error: Option<String>,
 }
 

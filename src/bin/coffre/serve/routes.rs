@@ -805,8 +805,13 @@ async fn dossier_page(
                 l,
             )
         };
+        let identity = view
+            .details
+            .as_ref()
+            .map(super::admin::identity_lines)
+            .unwrap_or_default();
         Ok((
-            view.id.clone(),
+            (view.id.clone(), identity),
             who,
             view.break_glass,
             cards,
@@ -816,7 +821,8 @@ async fn dossier_page(
         ))
     })
     .await?;
-    let (id, who, break_glass, entries, alerts, damaged, (pager, kinds, authors)) = page;
+    let ((id, identity), who, break_glass, entries, alerts, damaged, (pager, kinds, authors)) =
+        page;
     let policy = app.vault.policy();
     Ok(render(&DossierPage {
         l: L(l),
@@ -827,6 +833,7 @@ async fn dossier_page(
         ),
         id,
         who,
+        identity,
         alerts,
         pager,
         kinds,
