@@ -1348,3 +1348,316 @@ fn silent_and_slow_connections_are_closed() {
     assert!(start.elapsed() < Duration::from_secs(50));
     assert_eq!(server.stop(), 0);
 }
+
+/// Emulates a screen `width` pixels wide (390: a phone; 1280: a desktop).
+fn viewport(tab: &Tab, width: u32) {
+    use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+    tab.call_method(SetDeviceMetricsOverride {
+        width,
+        height: if width < 600 { 844 } else { 900 },
+        device_scale_factor: 1.0,
+        mobile: width < 600,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .unwrap();
+}
+
+/// Logs in at the given width, the page then reloaded at that width.
+fn login_at(b: &Browser, s: &Server, user: &str, pass: &str, width: u32) -> Arc<Tab> {
+    let tab = login(b, s, user, pass);
+    viewport(&tab, width);
+    tab
+}
+
+/// Nothing wider than the screen (no sideways scrolling on a phone).
+fn fits(tab: &Tab, page: &str, width: u32) {
+    let wide = eval(
+        tab,
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    )
+    .as_i64()
+    .unwrap_or(0);
+    assert!(
+        wide <= 0,
+        "{page} at {width} px is {wide} px wider than the screen"
+    );
+}
+
+fn has(tab: &Tab, selector: &str) -> bool {
+    tab.find_element(selector).is_ok()
+}
+
+/// The daily administration of dossiers in the browser, at a desktop's and a
+/// phone's width: a social worker (whose profession creates dossiers) creates
+/// one with a birth date typed as in France, manages its care team by name
+/// and removes a colleague after a confirmation naming both; an educator
+/// (who may not) is offered neither the creation nor the team's forms; the
+/// director gives the person access and gets the printable sheet, with which
+/// the person logs in. Then the audit log holds each act, signed by the
+/// library, and no refusal for a page that was not offered; the passphrase
+/// shown on the sheet is in no file of the vault and not in the server's log.
+#[test]
+fn daily_administration_in_the_browser() {
+    let mut v = TestVault::new();
+    v.add_staff("as.admin", "Sophie Assistante", "assistant-social", true);
+    v.add_staff("edu.admin", "Paul Educateur", "educateur-specialise", true);
+    v.add_staff("dpo.admin", "Delphine Dpo", "dpo", true);
+    let mut server = Server::start(&v);
+    let b = browser();
+    let axe = axe_source();
+    let mut passphrases = Vec::new();
+    let mut made = Vec::new();
+    for width in [1280u32, 390] {
+        // ---- not offered to a profession that may not create dossiers.
+        let edu = login_at(&b, &server, "edu.admin", v.pass("edu.admin"), width);
+        assert!(!has(&edu, "#nav-new-dossier"), "educator offered creation");
+        goto(&edu, &format!("{}/dossiers/nouveau", server.url));
+        assert!(
+            text(&edu).contains("ne permet pas de créer un dossier"),
+            "{}",
+            text(&edu)
+        );
+        assert!(!has(&edu, "form#new-dossier"));
+
+        // ---- the social worker creates a dossier.
+        let sw = login_at(&b, &server, "as.admin", v.pass("as.admin"), width);
+        click(&sw, "#nav-new-dossier");
+        assert!(sw.get_url().ends_with("/dossiers/nouveau"));
+        check_accessibility(&sw, &axe, "new dossier");
+        fits(&sw, "new dossier", width);
+        let name = format!("Lucas Martin{width}");
+        set(&sw, "#nd-name", &name);
+        // A two-digit year is refused with a clear message; what was typed
+        // stays in the form.
+        set(&sw, "#nd-birthdate", "14/05/12");
+        click(&sw, "form#new-dossier button[type=submit]");
+        let err = text(&sw);
+        assert!(has(&sw, "#new-dossier-error"), "{err}");
+        assert!(err.contains("année"), "the error names the year: {err}");
+        assert_eq!(
+            eval(&sw, "document.querySelector('#nd-name').value"),
+            Value::String(name.clone())
+        );
+        check_accessibility(&sw, &axe, "new dossier with an error");
+        set(&sw, "#nd-birthdate", "14/05/2012");
+        set(&sw, "#nd-sex", "m");
+        set(&sw, "#nd-admitted", "01/09/2024");
+        set(&sw, "#nd-unit", "Groupe des Tilleuls");
+        set(&sw, "#nd-address", "3 rue des Lilas, 69003 Lyon");
+        click(&sw, "form#new-dossier button[type=submit]");
+        let url = sw.get_url();
+        let dossier = url.rsplit('/').next().unwrap_or_default().to_string();
+        assert!(dossier.starts_with("d-"), "not led to the dossier: {url}");
+        assert!(!url.contains("Lucas"), "a name in an address: {url}");
+        let page = text(&sw);
+        assert!(page.contains(&name), "{page}");
+        assert!(page.contains("14/05/2012"), "{page}");
+        assert!(!page.contains("2012-05-14"), "an ISO date: {page}");
+        let identity = eval(&sw, "document.querySelector('#identity').innerText");
+        let identity = identity.as_str().unwrap_or_default().to_string();
+        for shown in [
+            "Masculin",
+            "01/09/2024",
+            "Groupe des Tilleuls",
+            "69003 Lyon",
+        ] {
+            assert!(identity.contains(shown), "{shown} not in {identity}");
+        }
+        check_accessibility(&sw, &axe, "new dossier opened");
+        fits(&sw, "new dossier opened", width);
+        // The social worker does not give the person access: not offered.
+        assert!(!has(&sw, "#person-access"));
+        made.push(dossier.clone());
+
+        // ---- the care team, by name: the creator adds the educator.
+        goto(&sw, &format!("{}/dossiers/{dossier}/equipe", server.url));
+        check_accessibility(&sw, &axe, "care team");
+        fits(&sw, "care team", width);
+        let options = eval(
+            &sw,
+            "[...document.querySelectorAll('#staff option')].map(o => o.textContent).join('|')",
+        );
+        let options = options.as_str().unwrap_or_default().to_string();
+        assert!(options.contains("Paul Educateur"), "{options}");
+        assert!(
+            !options.contains("Sophie Assistante"),
+            "already in: {options}"
+        );
+        set(&sw, "#staff", "edu.admin");
+        click(&sw, "form#team-add button[type=submit]");
+        assert!(has(&sw, "li[data-staff='edu.admin']"), "{}", text(&sw));
+        assert!(text(&sw).contains("Paul Educateur"), "{}", text(&sw));
+
+        // The educator, now in the team, sees it but no form changing it.
+        goto(&edu, &format!("{}/dossiers/{dossier}/equipe", server.url));
+        assert!(has(&edu, "li[data-staff='as.admin']"), "{}", text(&edu));
+        assert!(!has(&edu, "form#team-add"));
+        assert!(!has(&edu, "[data-remove]"));
+        goto(&edu, &format!("{}/dossiers/{dossier}", server.url));
+        assert!(text(&edu).contains(&name), "{}", text(&edu));
+
+        // ---- removal: a confirmation naming who leaves whose file.
+        click(&sw, "a[data-remove='edu.admin']");
+        assert!(sw.get_url().ends_with("/equipe/edu.admin/retirer"));
+        let confirm = text(&sw);
+        assert!(confirm.contains("Retirer Paul Educateur"), "{confirm}");
+        assert!(confirm.contains(&name), "whose file: {confirm}");
+        assert!(
+            confirm.contains("ne pourra plus ouvrir ce dossier"),
+            "{confirm}"
+        );
+        check_accessibility(&sw, &axe, "care team removal");
+        fits(&sw, "care team removal", width);
+        click(&sw, "#confirm-form button[type=submit]");
+        assert!(
+            text(&sw).contains("ne fait plus partie de l'équipe"),
+            "{}",
+            text(&sw)
+        );
+        assert!(!has(&sw, "li[data-staff='edu.admin']"));
+        goto(&edu, &format!("{}/dossiers/{dossier}", server.url));
+        assert!(
+            !text(&edu).contains(&name) && !has(&edu, "[data-entry]"),
+            "a removed member still opens the file: {}",
+            text(&edu)
+        );
+
+        // ---- the director gives the person access (from the team page:
+        // the director is not in the team).
+        let dir = login_at(&b, &server, "dir.martin", v.pass("dir.martin"), width);
+        goto(&dir, &format!("{}/dossiers/{dossier}/equipe", server.url));
+        click(&dir, "#person-access");
+        let confirm = text(&dir);
+        assert!(confirm.contains("affichée une seule fois"), "{confirm}");
+        assert!(confirm.contains("/moi"), "{confirm}");
+        check_accessibility(&dir, &axe, "person access");
+        click(&dir, "#confirm-form button[type=submit]");
+        assert!(
+            dir.get_url()
+                .ends_with(&format!("/dossiers/{dossier}/acces-personne")),
+            "{}",
+            dir.get_url()
+        );
+        let sheet = text(&dir);
+        let pass = eval(
+            &dir,
+            "document.querySelector('#sheet-passphrase').textContent",
+        );
+        let pass = pass.as_str().unwrap_or_default().trim().to_string();
+        assert_eq!(pass.len(), 29, "{sheet}");
+        assert_eq!(
+            eval(&dir, "document.querySelector('#sheet-dossier').textContent"),
+            Value::String(dossier.clone())
+        );
+        assert_eq!(
+            eval(&dir, "document.querySelector('#sheet-address').textContent"),
+            Value::String(format!("{}/moi", server.url))
+        );
+        assert!(sheet.contains("Ce que vous pouvez faire"), "{sheet}");
+        assert!(sheet.contains("Etablissement de test"), "{sheet}");
+        assert!(!dir.get_url().contains(&pass));
+        check_accessibility(&dir, &axe, "person's sheet");
+        fits(&dir, "person's sheet", width);
+        shot(&dir, &format!("person-sheet-{width}"));
+        // On paper: the sheet alone.
+        {
+            use headless_chrome::protocol::cdp::Emulation::SetEmulatedMedia;
+            dir.call_method(SetEmulatedMedia {
+                media: Some("print".into()),
+                features: None,
+            })
+            .unwrap();
+            let shown = |sel: &str| {
+                eval(
+                    &dir,
+                    &format!(
+                        "getComputedStyle(document.querySelector({})).display",
+                        serde_json::to_string(sel).unwrap()
+                    ),
+                )
+            };
+            assert_eq!(shown("header.top"), Value::String("none".into()));
+            assert_eq!(shown(".no-print"), Value::String("none".into()));
+            assert_ne!(shown("#person-sheet"), Value::String("none".into()));
+            dir.call_method(SetEmulatedMedia {
+                media: Some(String::new()),
+                features: None,
+            })
+            .unwrap();
+        }
+        // Reloading shows no passphrase (the form asks again).
+        goto(
+            &dir,
+            &format!("{}/dossiers/{dossier}/acces-personne", server.url),
+        );
+        assert!(!text(&dir).contains(&pass));
+
+        // ---- the person logs in with the sheet.
+        let ctx = b.new_context().unwrap();
+        let me = ctx.new_tab().unwrap();
+        viewport(&me, width);
+        goto(&me, &format!("{}/moi", server.url));
+        set(&me, "#dossier", &dossier);
+        set(&me, "#passphrase", &pass);
+        click(&me, "form.card button[type=submit]");
+        assert!(me.get_url().ends_with("/moi"), "{}", text(&me));
+        assert!(text(&me).contains(&name), "{}", text(&me));
+        passphrases.push(pass);
+    }
+    assert_eq!(server.stop(), 0, "clean shutdown");
+    let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+    for p in &passphrases {
+        assert!(
+            !log.contains(p.as_str()),
+            "a passphrase in the server's log"
+        );
+        for f in files_under(&v.dir) {
+            let bytes = std::fs::read(&f).unwrap_or_default();
+            assert!(
+                !contains_bytes(&bytes, p.as_bytes()),
+                "a passphrase in {}",
+                f.display()
+            );
+        }
+    }
+    assert!(!log.contains("Lucas"), "a name in the server's log");
+    // The library recorded each act; no refusal for what was not offered.
+    let entries = v.audit_log("dpo.admin", &[]);
+    let count = |action: &str, actor: &str, outcome: &str| {
+        entries
+            .iter()
+            .filter(|e| e["action"] == action && e["actor"] == actor && e["outcome"] == outcome)
+            .count()
+    };
+    assert_eq!(count("dossier.create", "as.admin", "ok"), 2);
+    assert_eq!(count("team.add", "as.admin", "ok"), 2);
+    assert_eq!(count("team.remove", "as.admin", "ok"), 2);
+    assert_eq!(count("access.grant", "dir.martin", "ok"), 2);
+    let refused: Vec<&Value> = entries
+        .iter()
+        // (Opening the file once removed is refused, rightly.)
+        .filter(|e| {
+            e["actor"] == "edu.admin" && e["outcome"] == "denied" && e["action"] != "dossier.read"
+        })
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "refusals recorded for pages not offered: {refused:?}"
+    );
+    for d in &made {
+        let team = v
+            .as_user("dir.martin", &["--json", "dossier", "team", "list", d])
+            .json();
+        assert_eq!(team, serde_json::json!(["as.admin"]), "{d}");
+    }
+    v.verify().expect_code(0, "audit verify");
+}

@@ -46,6 +46,8 @@ const TYPED: &[&str] = &[
     "Denis Délégué",
     "Rémi Remplaçant",
     "Lucas Martin",
+    "Groupe des Tilleuls",
+    "Léa Nouvelle",
     "Accueil temporaire",
     "Mère",
     "Epilepsie suivie",
@@ -248,6 +250,18 @@ fn story(lang: &'static str) -> Story {
     }
     s.as_user("dossier team list", "as", &["dossier", "team", "list", &d])
         .expect_code(0, "team list");
+    s.as_user(
+        "dossier team remove",
+        "as",
+        &["dossier", "team", "remove", &d, "rem"],
+    )
+    .expect_code(0, "team remove");
+    s.as_user(
+        "dossier team add",
+        "as",
+        &["dossier", "team", "add", &d, "rem"],
+    )
+    .expect_code(0, "team add again");
     let e1 = s
         .as_user(
             "entry add",
@@ -588,6 +602,9 @@ fn walk_the_web(s: &mut Story) {
         format!("/dossiers/{d}/pourquoi"),
         format!("/dossiers/{d}/copie-lisible"),
         format!("/dossiers/{d}/equipe"),
+        format!("/dossiers/{d}/equipe/educ/retirer"),
+        "/dossiers/nouveau".to_string(),
+        format!("/dossiers/{d}/acces-personne"),
         format!("/dossiers/{d}/bris-de-glace"),
         format!("/dossiers/{d}/notes/new"),
         format!("/dossiers/{d}/notes/new?kind=daily-life"),
@@ -658,6 +675,13 @@ fn walk_the_web(s: &mut Story) {
                 "POST /audit/checkpoint",
                 post("/audit/checkpoint", String::new()),
             ),
+            (
+                "POST /dossiers/nouveau with a two-digit year",
+                post(
+                    "/dossiers/nouveau",
+                    format!("name={}&birthdate=14%2F05%2F12", enc("Léa Nouvelle")),
+                ),
+            ),
         ];
         if user == "dir" {
             answers.push((
@@ -674,6 +698,58 @@ fn walk_the_web(s: &mut Story) {
             answers.push((
                 "POST /dossiers/D/equipe",
                 post(&format!("/dossiers/{d}/equipe"), "staff=dpo".into()),
+            ));
+            answers.push((
+                "POST /dossiers/D/equipe/dpo/retirer",
+                post(
+                    &format!("/dossiers/{d}/equipe/dpo/retirer"),
+                    "confirm=oui".into(),
+                ),
+            ));
+            // A new dossier, and the person's sheet for it (the story's
+            // dossier keeps the person's credential used below).
+            let (status, head, _) = post(
+                "/dossiers/nouveau",
+                format!(
+                    "name={}&birthdate=14%2F05%2F2012&sex=f&admitted=01%2F09%2F2024&unit={}",
+                    enc("Léa Nouvelle"),
+                    enc("Groupe des Tilleuls")
+                ),
+            );
+            assert_eq!(status, 303, "dossier created on the web: {head}");
+            let new = head
+                .lines()
+                .filter_map(|l| l.split_once(':'))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("location"))
+                .and_then(|(_, v)| v.trim().strip_prefix("/dossiers/"))
+                .expect("led to the new dossier")
+                .to_string();
+            answers.push((
+                "GET /dossiers/NEW (made on the web)",
+                http(
+                    &host,
+                    "GET",
+                    &format!("/dossiers/{new}"),
+                    &[("Cookie", &cookie)],
+                    "",
+                ),
+            ));
+            answers.push((
+                "GET /dossiers/NEW/acces-personne",
+                http(
+                    &host,
+                    "GET",
+                    &format!("/dossiers/{new}/acces-personne"),
+                    &[("Cookie", &cookie)],
+                    "",
+                ),
+            ));
+            answers.push((
+                "POST /dossiers/NEW/acces-personne (the sheet)",
+                post(
+                    &format!("/dossiers/{new}/acces-personne"),
+                    "confirm=oui".into(),
+                ),
             ));
         }
         if user == "inf" {

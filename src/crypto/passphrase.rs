@@ -68,6 +68,40 @@ pub fn check_new(passphrase: &SecretString, params: &KdfParams) -> Result<Secret
     Ok(norm)
 }
 
+/// The letters of a generated passphrase: lowercase letters and digits
+/// without those read alike on paper (`0 o 1 l i`).
+const GENERATED_ALPHABET: &[u8; 31] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
+/// A new random passphrase to hand over on paper (the person's credential
+/// issued from the browser): six groups of four characters from 31 letters
+/// and digits, joined by dashes (`k7mq-zr4t-…`), about 118 bits. It passes
+/// [`check_new`] whatever the vault's parameters.
+pub fn generate() -> Result<SecretString> {
+    let letters = GENERATED_ALPHABET;
+    let mut out = Zeroizing::new(String::with_capacity(29));
+    let mut group = 0;
+    while group < 6 {
+        let bytes = Zeroizing::new(super::key::random_bytes::<16>()?);
+        for b in bytes.iter() {
+            // Rejection sampling: 248 = 8 × 31, so every letter is as likely.
+            if *b >= 248 {
+                continue;
+            }
+            if out.len() % 5 == 4 {
+                out.push('-');
+            }
+            out.push(char::from(letters[usize::from(*b % 31)]));
+            if out.len() % 5 == 4 {
+                group += 1;
+                if group == 6 {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(SecretString::from(out.as_str()))
+}
+
 /// The zxcvbn score (0 to 4) of a passphrase, judged on its first
 /// `ESTIMATE_CHARS` characters.
 fn strength(text: &str) -> u8 {
@@ -111,6 +145,22 @@ pub fn open_with<T>(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn generated_passphrases_are_strong_and_readable() {
+        let a = generate().unwrap();
+        let b = generate().unwrap();
+        let t = a.expose_secret();
+        assert_ne!(t, b.expose_secret());
+        assert_eq!(t.len(), 29, "{t}");
+        assert_eq!(t.split('-').count(), 6);
+        assert!(t
+            .split('-')
+            .all(|g| g.len() == 4 && g.bytes().all(|c| GENERATED_ALPHABET.contains(&c))));
+        let strong = crate::crypto::kdf::KdfParams::DEFAULT;
+        assert!(!strong.is_weak());
+        assert!(check_new(&a, &strong).is_ok());
+    }
 
     fn s(x: &str) -> SecretString {
         SecretString::from(x)

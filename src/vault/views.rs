@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
 /// A decrypted field value.
@@ -137,6 +137,9 @@ pub struct DossierView {
     pub name: Option<String>,
     /// Birth date, if `identity` is readable.
     pub birthdate: Option<String>,
+    /// The rest of the identity (sex, address, admission, unit), same
+    /// condition; each part empty when not given.
+    pub details: Option<DossierDetails>,
     /// Whether this read was a break-the-glass access.
     pub break_glass: bool,
     /// Entries, oldest first.
@@ -153,6 +156,35 @@ impl Drop for DossierView {
         if let Some(b) = self.birthdate.as_mut() {
             b.zeroize();
         }
+    }
+}
+
+/// The parts of a dossier's identity beside the name and birth date, sealed
+/// with them in its header (category `identity`); each may be empty (not
+/// given, or a dossier created before they existed).
+#[derive(Clone, Default, Serialize, Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+pub struct DossierDetails {
+    /// `f` (female), `m` (male), `x` (another, or not said); empty: not given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sex: String,
+    /// Postal address, as written.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub address: String,
+    /// Admission date, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub admitted: String,
+    /// Unit or group of the establishment, as written.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+}
+
+impl DossierDetails {
+    /// Whether nothing was given.
+    pub fn is_empty(&self) -> bool {
+        self.sex.is_empty()
+            && self.address.is_empty()
+            && self.admitted.is_empty()
+            && self.unit.is_empty()
     }
 }
 

@@ -247,6 +247,18 @@ pub enum DossierCmd {
         /// Birth date, DD/MM/YYYY (e.g. 14/05/2012) or YYYY-MM-DD.
         #[arg(long, value_name = "DATE")]
         birthdate: String,
+        /// Sex: f (female), m (male) or x (other, or not said).
+        #[arg(long)]
+        sex: Option<String>,
+        /// Postal address.
+        #[arg(long)]
+        address: Option<String>,
+        /// Admission date, DD/MM/YYYY.
+        #[arg(long, value_name = "DATE")]
+        admitted: Option<String>,
+        /// Unit or group of the establishment.
+        #[arg(long)]
+        unit: Option<String>,
     },
     /// Find dossiers by name (whole words, or their first 3 to 10 letters; case and accents ignored).
     Find {
@@ -420,6 +432,13 @@ pub enum RetentionCmd {
 pub enum TeamCmd {
     /// Add a staff member to the care team.
     Add {
+        /// Dossier id.
+        id: String,
+        /// Staff id.
+        staff_id: String,
+    },
+    /// Remove a staff member from the care team.
+    Remove {
         /// Dossier id.
         id: String,
         /// Staff id.

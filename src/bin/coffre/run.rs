@@ -674,8 +674,21 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             Ok(())
         }
-        Command::Dossier(DossierCmd::Create { name, birthdate }) => {
-            let id = s.create_dossier(name, birthdate)?;
+        Command::Dossier(DossierCmd::Create {
+            name,
+            birthdate,
+            sex,
+            address,
+            admitted,
+            unit,
+        }) => {
+            let details = coffre::views::DossierDetails {
+                sex: sex.clone().unwrap_or_default(),
+                address: address.clone().unwrap_or_default(),
+                admitted: admitted.clone().unwrap_or_default(),
+                unit: unit.clone().unwrap_or_default(),
+            };
+            let id = s.create_dossier_with(name, birthdate, &details)?;
             out.line(&id)
         }
         Command::Dossier(DossierCmd::Find { text }) => {
@@ -711,6 +724,17 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             out.line(&tr!(
                 "cli-team-added",
+                staff = staff_id.clone(),
+                id = id.clone()
+            ))
+        }
+        Command::Dossier(DossierCmd::Team(TeamCmd::Remove { id, staff_id })) => {
+            s.remove_team_member(id, staff_id)?;
+            if out.json {
+                return out.json(&json!({"dossier": id, "removed": staff_id}));
+            }
+            out.line(&tr!(
+                "cli-team-removed",
                 staff = staff_id.clone(),
                 id = id.clone()
             ))
@@ -1772,7 +1796,8 @@ fn entry_json(e: &EntryView) -> Value {
 
 fn dossier_json(d: &DossierView) -> Value {
     json!({
-        "id": d.id, "name": d.name, "birthdate": d.birthdate, "break_glass": d.break_glass,
+        "id": d.id, "name": d.name, "birthdate": d.birthdate, "details": d.details,
+        "break_glass": d.break_glass,
         "entries": d.entries.iter().map(entry_json).collect::<Vec<_>>(),
         "damaged": d.damaged,
     })

@@ -112,6 +112,7 @@ pub fn describe_action(e: &AuditEntry) -> String {
         "dossier.create" => "opened the file",
         "break-glass.open" => "opened the file in an emergency (break the glass)",
         "team.add" => "added a professional to the care team",
+        "team.remove" => "removed a professional from the care team",
         "audit.history" => "consulted who accessed the file",
         "audit.read" => "consulted the audit log",
         "audit.release" => "released the emergency-access justifications to the person",

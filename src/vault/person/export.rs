@@ -109,6 +109,7 @@ pub(crate) fn quoi(e: &AuditEntry) -> String {
         "dossier.create" => "a ouvert le dossier",
         "break-glass.open" => "a ouvert le dossier en urgence (bris de glace)",
         "team.add" => "a ajouté un professionnel à l'équipe",
+        "team.remove" => "a retiré un professionnel de l'équipe",
         "access.grant" => "vous a ouvert un accès personnel",
         "access.view" => "consultation de votre dossier par vous-même",
         "access.history" => "consultation de l'historique par vous-même",

@@ -844,14 +844,15 @@ impl PersonSession<'_> {
                 .dossier(&self.dossier)
                 .categories(cats),
         )?;
-        let (name, birthdate) = match header {
-            Some((n, b)) => (Some(n), Some(b)),
-            None => (None, None),
+        let (name, birthdate, details) = match header {
+            Some((n, b, d)) => (Some(n), Some(b), Some(d)),
+            None => (None, None, None),
         };
         Ok(DossierView {
             id: self.dossier.clone(),
             name,
             birthdate,
+            details,
             break_glass: false,
             entries,
             damaged: Vec::new(),
@@ -876,7 +877,7 @@ impl PersonSession<'_> {
             erasure,
             wraps: self.vault.person_wraps(&self.dossier)?,
         };
-        let Some((name, birthdate)) = self.header(&mut keys)? else {
+        let Some((name, birthdate, _)) = self.header(&mut keys)? else {
             return Err(Error::Pending(msg!("person-identity-not-yet")));
         };
         self.vault.audit(
@@ -896,7 +897,10 @@ impl PersonSession<'_> {
         )
     }
 
-    fn header(&self, keys: &mut PersonKeys<'_>) -> Result<Option<(String, String)>> {
+    fn header(
+        &self,
+        keys: &mut PersonKeys<'_>,
+    ) -> Result<Option<(String, String, crate::vault::views::DossierDetails)>> {
         let rec = self.vault.dossier_record(&self.dossier)?;
         let field = SealedField {
             name: "header".into(),
@@ -915,7 +919,7 @@ impl PersonSession<'_> {
         let Ok(k) = keys.key_for(&dummy, &field, "*")? else {
             return Ok(None);
         };
-        crate::vault::records::dossier::open_header_with(&k, &self.vault.meta.vault_id, &rec)
+        crate::vault::records::dossier::open_identity_with(&k, &self.vault.meta.vault_id, &rec)
             .map(Some)
     }
 

@@ -17,13 +17,17 @@ use crate::store::{layout, Batch};
 use crate::vault::access::keys::header_aad;
 use crate::vault::access::session::{DataKey, Session};
 use crate::vault::now;
-use crate::vault::views::{DossierSummary, DossierView};
+use crate::vault::views::{DossierDetails, DossierSummary, DossierView};
 
-/// The sealed part of a dossier header.
+/// The sealed part of a dossier header. The details (sex, address,
+/// admission, unit) sit beside the name, absent when empty, so a header of a
+/// dossier created before them reads as it always did.
 #[derive(Serialize, Deserialize)]
 struct Header {
     name: String,
     birthdate: String,
+    #[serde(flatten)]
+    details: DossierDetails,
 }
 
 impl Drop for Header {
@@ -39,6 +43,17 @@ pub(crate) fn open_header_with(
     vault_id: &str,
     rec: &DossierRecord,
 ) -> Result<(String, String)> {
+    let (name, birthdate, _) = open_identity_with(key, vault_id, rec)?;
+    Ok((name, birthdate))
+}
+
+/// Opens a dossier's whole identity (name, birth date, details) with its
+/// `identity` data key.
+pub(crate) fn open_identity_with(
+    key: &crate::crypto::Key32,
+    vault_id: &str,
+    rec: &DossierRecord,
+) -> Result<(String, String, DossierDetails)> {
     // The key is the dossier's vouched identity data key: a header that does
     // not open under it was replaced (an older copy, another dossier's).
     let plain =
@@ -50,7 +65,42 @@ pub(crate) fn open_header_with(
         })?;
     let h: Header = serde_json::from_slice(&plain)
         .map_err(|_| Error::Integrity(msg!("dossier-header-corrupt")))?;
-    Ok((h.name.clone(), h.birthdate.clone()))
+    Ok((h.name.clone(), h.birthdate.clone(), h.details.clone()))
+}
+
+/// Checks the details of a new dossier and returns them as kept: the sex
+/// one of `f`, `m`, `x` (or empty), the admission date as typed in France
+/// (as a birth date), the address and unit one line each, trimmed, of at
+/// most 300 and 100 characters.
+pub fn normalise_details(d: &DossierDetails) -> Result<DossierDetails> {
+    let sex = d.sex.trim().to_lowercase();
+    if !["", "f", "m", "x"].contains(&sex.as_str()) {
+        return Err(Error::Usage(msg!("dossier-sex-invalid")));
+    }
+    let address = d.address.trim().to_string();
+    let unit = d.unit.trim().to_string();
+    if address.chars().count() > 300 || unit.chars().count() > 100 {
+        return Err(Error::Usage(msg!("dossier-details-too-long")));
+    }
+    crate::text::check_name("the address", &address)?;
+    crate::text::check_name("the unit", &unit)?;
+    let admitted = if d.admitted.trim().is_empty() {
+        String::new()
+    } else {
+        normalise_birthdate(d.admitted.trim()).map_err(|e| {
+            if e.kind() == "date-two-digit-year" {
+                e
+            } else {
+                Error::Usage(msg!("admission-date-must-real-date"))
+            }
+        })?
+    };
+    Ok(DossierDetails {
+        sex,
+        address,
+        admitted,
+        unit,
+    })
 }
 
 /// Checks a birth date as typed (see [`normalise_birthdate`]).
@@ -79,6 +129,17 @@ pub fn normalise_birthdate(s: &str) -> Result<String> {
 impl Session<'_> {
     /// Creates a dossier for a person; the creator joins its care team.
     pub fn create_dossier(&mut self, name: &str, birthdate: &str) -> Result<String> {
+        self.create_dossier_with(name, birthdate, &DossierDetails::default())
+    }
+
+    /// [`Session::create_dossier`] with the rest of the identity (checked by
+    /// [`normalise_details`]), sealed with the name in the header.
+    pub fn create_dossier_with(
+        &mut self,
+        name: &str,
+        birthdate: &str,
+        details: &DossierDetails,
+    ) -> Result<String> {
         let _turn = self.ensure_current()?;
         const ACTION: &str = "dossier.create";
         let vault = self.vault;
@@ -93,6 +154,7 @@ impl Session<'_> {
         }
         crate::text::check_name("the dossier's name", name)?;
         let birthdate = &normalise_birthdate(birthdate)?;
+        let details = normalise_details(details)?;
         let id = format!("d-{}", hex::encode(random_bytes::<5>()?));
         self.vault.create_erasure_key(&id)?;
         let mut batch = Batch::new();
@@ -107,6 +169,7 @@ impl Session<'_> {
             serde_json::to_vec(&Header {
                 name: name.to_string(),
                 birthdate: birthdate.to_string(),
+                details,
             })
             .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?,
         );
@@ -146,6 +209,14 @@ impl Session<'_> {
 
     /// Opens a dossier's name and birth date, if the actor may read identity.
     fn open_header(&mut self, rec: &DossierRecord) -> Result<Option<(String, String)>> {
+        Ok(self.open_identity(rec)?.map(|(n, b, _)| (n, b)))
+    }
+
+    /// Opens a dossier's whole identity, if the actor may read it.
+    fn open_identity(
+        &mut self,
+        rec: &DossierRecord,
+    ) -> Result<Option<(String, String, DossierDetails)>> {
         if !self.vault.policy.can_read(&self.me.profession, "identity")
             || self.objects(&rec.id, "identity")?
         {
@@ -155,7 +226,7 @@ impl Session<'_> {
             DataKey::Key(k) => k,
             _ => return Ok(None),
         };
-        open_header_with(&key, &self.vault.meta.vault_id, rec).map(Some)
+        open_identity_with(&key, &self.vault.meta.vault_id, rec).map(Some)
     }
 
     fn summaries(&mut self, ids: &[String], action: &str) -> Result<Vec<DossierSummary>> {
@@ -516,7 +587,7 @@ impl Session<'_> {
             let header = if access.break_glass && !self.vault.policy.break_glass_opens("identity") {
                 None
             } else {
-                self.open_header(&rec)?
+                self.open_identity(&rec)?
             };
             let mut views = Vec::new();
             let mut damaged = checked.damaged;
@@ -533,15 +604,16 @@ impl Session<'_> {
                     Err(other) => return Err(other),
                 }
             }
-            let (name, birthdate) = match header {
-                Some((n, b)) => (Some(n), Some(b)),
-                None => (None, None),
+            let (name, birthdate, details) = match header {
+                Some((n, b, d)) => (Some(n), Some(b), Some(d)),
+                None => (None, None, None),
             };
             Ok(DossierView {
                 damaged,
                 id: id.to_string(),
                 name,
                 birthdate,
+                details,
                 break_glass: access.break_glass,
                 entries: views,
             })
@@ -619,6 +691,78 @@ impl Session<'_> {
             batch,
         )?;
         Ok(())
+    }
+
+    /// Removes `staff` from the care team of `dossier`: from now on they no
+    /// longer open it (what they wrote stays, under their name, and what
+    /// they read stays in the audit log). Allowed, as adding, to care-team
+    /// managers and to the dossier's creator; a signed `team` fact
+    /// (`present: false`) records it, audited `team.remove`. The store keeps
+    /// the membership with its end (`until`).
+    ///
+    /// Errors: [`Error::Refused`] (exit 3, audited) for anyone else;
+    /// [`Error::Usage`] (exit 2) when `staff` is not in the team.
+    pub fn remove_team_member(&mut self, dossier: &str, staff: &str) -> Result<()> {
+        let _turn = self.ensure_current()?;
+        const ACTION: &str = "team.remove";
+        let rec = self.load_dossier(dossier)?;
+        layout::check_id("staff", staff)?;
+        self.require_manager_or_creator(ACTION, &rec, "change its team")?;
+        if !self.in_team(dossier, staff)? {
+            return Err(Error::Usage(msg!(
+                "staff-not-in-team",
+                staff = staff,
+                dossier = dossier
+            )));
+        }
+        let mut team: TeamRecord = match self.vault.store.get(&layout::team(dossier, staff))? {
+            Some(b) => decode(&b, "care team")?,
+            None => TeamRecord {
+                added_by: self.me.id.clone(),
+                since: now(),
+                until: None,
+            },
+        };
+        team.until = Some(now());
+        let fact = Fact::Team {
+            dossier: dossier.to_string(),
+            member: staff.to_string(),
+            present: false,
+        };
+        let mut batch = Batch::new();
+        batch.put(layout::team(dossier, staff), encode(&team)?);
+        self.vault.commit_audited(
+            self.draft(ACTION)
+                .dossier(dossier)
+                .target(staff)
+                .fact(fact.to_json()?, self.fact_signer()),
+            batch,
+        )?;
+        Ok(())
+    }
+
+    /// Whether this member may change the care team of `dossier` (a manager
+    /// of care teams, or its creator): what the pages offer. Decides nothing
+    /// and records nothing; adding and removing check again.
+    pub fn may_change_team(&mut self, dossier: &str) -> Result<bool> {
+        let _turn = self.ensure_current()?;
+        let rec = self.load_dossier(dossier)?;
+        Ok(self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ManageTeam)
+            || rec.created_by == self.me.id)
+    }
+
+    /// One dossier as the dossier list shows it: its name and birth date
+    /// when this member is in its team and may read identity, else its
+    /// number alone. Audited as a list of one (`dossier.list`).
+    pub fn dossier_summary(&mut self, dossier: &str) -> Result<DossierSummary> {
+        let _turn = self.ensure_current()?;
+        self.load_dossier(dossier)?;
+        self.summaries(&[dossier.to_string()], "dossier.list")?
+            .pop()
+            .ok_or_else(|| Error::NotFound(msg!("dossier-erased", id = dossier)))
     }
 
     /// The staff ids in the care team of `dossier`, for its members and for

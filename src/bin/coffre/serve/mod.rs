@@ -3,6 +3,7 @@
 //! every decision about who may read or write what, and every audit line, is the
 //! library's (`docs/web.md`).
 
+mod admin;
 mod manage;
 mod pages;
 mod routes;
@@ -306,7 +307,15 @@ fn router(app: Arc<App>) -> Router {
         .route("/dossiers", get(r::dossiers).post(r::search))
         .route("/cles/remettre", post(r::hand_over))
         .route("/transmissions", get(r::transmissions))
+        .route(
+            "/dossiers/nouveau",
+            get(admin::new_dossier_page).post(admin::new_dossier),
+        )
         .route("/dossiers/{id}", get(r::dossier))
+        .route(
+            "/dossiers/{id}/acces-personne",
+            get(admin::person_access_page).post(admin::person_access),
+        )
         .route(
             "/dossiers/{id}/notes/new",
             get(r::note_form).post(r::note_add),
@@ -324,6 +333,10 @@ fn router(app: Arc<App>) -> Router {
         .route(
             "/dossiers/{id}/equipe",
             get(manage::team).post(manage::team_add),
+        )
+        .route(
+            "/dossiers/{id}/equipe/{staff}/retirer",
+            get(manage::team_remove_page).post(manage::team_remove),
         )
         .route(
             "/personnel",

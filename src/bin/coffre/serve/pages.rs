@@ -35,6 +35,8 @@ pub struct Nav {
     /// Their profession reads the audit log or its reports (the DPO's
     /// workspace is offered to them only).
     pub audit: bool,
+    /// Their profession creates dossiers (the link to the form is shown).
+    pub create: bool,
 }
 
 /// Renders a page (a template that fails to render is a server error, told
@@ -231,6 +233,8 @@ pub struct DossierPage {
     pub nav: Option<Nav>,
     pub id: String,
     pub who: String,
+    /// The rest of the identity, each part labelled (empty parts left out).
+    pub identity: Vec<(String, String)>,
     /// The readable fields of pinned categories (care alerts), newest first,
     /// shown above every note.
     pub alerts: Vec<AlertCard>,
@@ -247,6 +251,8 @@ pub struct DossierPage {
     pub can_write: bool,
     /// Whether the member may make the person's readable copy.
     pub can_copy: bool,
+    /// The profession gives the person access (the link is shown).
+    pub person_access: bool,
 }
 
 impl Drop for DossierPage {
@@ -442,8 +448,66 @@ pub struct TeamPage {
     pub nav: Option<Nav>,
     pub csrf: String,
     pub dossier: String,
+    /// The members, by name and profession (their login beside).
     pub members: Vec<Choice>,
+    /// This member may change the team: the forms are shown.
+    pub manage: bool,
+    /// The active staff not in the team, by name, for the form adding one.
+    pub candidates: Vec<Choice>,
+    /// The profession gives the person access (the link is shown: a
+    /// director reaches it here without being in the team).
+    pub person_access: bool,
     pub notice: Option<String>,
+}
+
+/// The form creating a dossier; what was typed is kept on an error.
+#[derive(Template)]
+#[template(path = "dossier_new.html")]
+pub struct NewDossierPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub name: String,
+    pub birthdate: String,
+    /// The rest of the identity as typed (zeroized when dropped).
+    pub details: coffre::views::DossierDetails,
+    /// The choices of sex: (value, label).
+    pub sexes: Vec<Choice>,
+    pub error: Option<String>,
+}
+
+impl Drop for NewDossierPage {
+    fn drop(&mut self) {
+        self.name.zeroize();
+        self.birthdate.zeroize();
+    }
+}
+
+/// The sheet handed to the person with their new credential: shown once,
+/// never stored (every page is `Cache-Control: no-store`), the passphrase
+/// zeroized with the page.
+#[derive(Template)]
+#[template(path = "person_sheet.html")]
+pub struct PersonSheetPage {
+    pub l: L,
+    pub nav: Option<Nav>,
+    pub dossier: String,
+    /// The person, by name and birth date (or the dossier's number).
+    pub person: String,
+    /// "Given by <establishment>, on <date>".
+    pub from: String,
+    /// The address of the person's login (`…/moi`).
+    pub address: String,
+    pub passphrase: String,
+    /// The categories the person cannot read yet, in words (empty: none).
+    pub pending: String,
+}
+
+impl Drop for PersonSheetPage {
+    fn drop(&mut self) {
+        self.passphrase.zeroize();
+        self.person.zeroize();
+    }
 }
 
 /// A confirmation asked before an action that cannot be undone: what will

@@ -55,6 +55,7 @@ pub(super) fn nav(app: &App, h: &Handle) -> Option<Nav> {
         csrf: h.csrf.clone(),
         staff: h.profession != "person",
         audit,
+        create: h.profession != "person" && policy.has(&h.profession, Capability::CreateDossier),
     })
 }
 
@@ -962,8 +963,13 @@ async fn dossier_page(
                 l,
             )
         };
+        let identity = view
+            .details
+            .as_ref()
+            .map(super::admin::identity_lines)
+            .unwrap_or_default();
         Ok((
-            view.id.clone(),
+            (view.id.clone(), identity),
             who,
             view.break_glass,
             cards,
@@ -973,7 +979,8 @@ async fn dossier_page(
         ))
     })
     .await?;
-    let (id, who, break_glass, entries, alerts, damaged, (pager, kinds, authors)) = page;
+    let ((id, identity), who, break_glass, entries, alerts, damaged, (pager, kinds, authors)) =
+        page;
     let policy = app.vault.policy();
     Ok(render(&DossierPage {
         l: L(l),
@@ -984,6 +991,7 @@ async fn dossier_page(
         ),
         id,
         who,
+        identity,
         alerts,
         pager,
         kinds,
@@ -993,6 +1001,7 @@ async fn dossier_page(
         damaged,
         can_write: !forms::writable_kinds(policy, &h.profession, l).is_empty(),
         can_copy: policy.has(&h.profession, Capability::PersonAccess),
+        person_access: policy.has(&h.profession, Capability::PersonAccess),
     }))
 }
 

@@ -1,0 +1,342 @@
+//! The daily administration of dossiers in the browser: creating one, and
+//! giving the person access to theirs (the credential and its printable
+//! sheet). Who may do each is the library's decision, as on the command line
+//! (`dossier create`, `access grant`); the pages only offer each action to the
+//! professions the policy allows, so a menu click records no refusal.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use coffre::i18n;
+use coffre::policy::Capability;
+use coffre::tr;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::manage::whose;
+use super::pages::{render, Choice, ConfirmPage, ErrorPage, NewDossierPage, PersonSheetPage, L};
+use super::routes::{check_post, error_page, nav, on_staff, see_other, staff};
+use super::sessions::Handle;
+use super::App;
+
+type S = State<Arc<App>>;
+
+/// The page saying a profession may not do this (nothing was tried, so
+/// nothing is recorded: the page was not offered).
+fn not_offered(app: &App, h: &Handle, message: String) -> Response {
+    let page = ErrorPage {
+        l: L(app.lang),
+        nav: nav(app, h),
+        title: tr!("web-error-title"),
+        message,
+        link: Some(("/dossiers".to_string(), tr!("web-nav-dossiers"))),
+    };
+    (StatusCode::FORBIDDEN, render(&page)).into_response()
+}
+
+/// Ids taken from the address, checked before they are used or sent back in
+/// a redirection: a bad one is told in the catalog's words (400).
+#[allow(clippy::result_large_err)]
+pub(super) fn check_ids(app: &App, h: &Handle, ids: &[(&str, &str)]) -> Result<(), Response> {
+    for (kind, id) in ids {
+        if let Err(e) = coffre::store::layout::check_id(kind, id) {
+            return Err(error_page(app, nav(app, h), &e));
+        }
+    }
+    Ok(())
+}
+
+/// The choices of sex, in the catalog's words.
+fn sexes() -> Vec<Choice> {
+    [
+        ("", "web-sex-unsaid"),
+        ("f", "web-sex-f"),
+        ("m", "web-sex-m"),
+        ("x", "web-sex-x"),
+    ]
+    .into_iter()
+    .map(|(id, label)| Choice {
+        id: id.to_string(),
+        label: coffre::i18n::text(coffre::i18n::current(), label),
+    })
+    .collect()
+}
+
+/// The rest of a dossier's identity as a page shows it: (label, value), the
+/// parts given only, dates as written in the language.
+pub(super) fn identity_lines(d: &coffre::views::DossierDetails) -> Vec<(String, String)> {
+    let l = i18n::current();
+    let mut out = Vec::new();
+    if let Some(c) = sexes()
+        .into_iter()
+        .find(|c| !c.id.is_empty() && c.id == d.sex)
+    {
+        out.push((tr!("web-new-dossier-sex"), c.label));
+    }
+    if !d.admitted.is_empty() {
+        out.push((
+            tr!("web-new-dossier-admitted"),
+            i18n::civil_date(l, &d.admitted),
+        ));
+    }
+    if !d.unit.is_empty() {
+        out.push((tr!("web-new-dossier-unit"), d.unit.clone()));
+    }
+    if !d.address.is_empty() {
+        out.push((tr!("web-new-dossier-address"), d.address.clone()));
+    }
+    out
+}
+
+fn new_dossier_form(
+    app: &App,
+    h: &Handle,
+    name: String,
+    birthdate: String,
+    details: coffre::views::DossierDetails,
+    error: Option<String>,
+) -> Response {
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let page = NewDossierPage {
+        l: L(app.lang),
+        nav: nav(app, h),
+        csrf: h.csrf.clone(),
+        name,
+        birthdate,
+        details,
+        sexes: sexes(),
+        error,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `GET /dossiers/nouveau`: the form creating a dossier.
+pub async fn new_dossier_page(State(app): S, headers: HeaderMap) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if !app
+        .vault
+        .policy()
+        .has(&h.profession, Capability::CreateDossier)
+    {
+        return not_offered(&app, &h, tr!("web-new-dossier-refused"));
+    }
+    new_dossier_form(
+        &app,
+        &h,
+        String::new(),
+        String::new(),
+        Default::default(),
+        None,
+    )
+}
+
+/// The form creating a dossier.
+#[derive(Deserialize)]
+pub struct NewDossierForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    birthdate: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    admitted: String,
+    #[serde(default)]
+    unit: String,
+}
+
+/// `POST /dossiers/nouveau`: creates the dossier (the library checks the
+/// right, the name and the date as typed in France, and audits), then opens
+/// it. A refusal or a bad input is told on the form, what was typed kept.
+pub async fn new_dossier(
+    State(app): S,
+    headers: HeaderMap,
+    Form(f): Form<NewDossierForm>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let name = Zeroizing::new(f.name);
+    let birthdate = Zeroizing::new(f.birthdate);
+    let details = coffre::views::DossierDetails {
+        sex: f.sex,
+        address: f.address,
+        admitted: f.admitted,
+        unit: f.unit,
+    };
+    let (n, b, d) = (name.clone(), birthdate.clone(), details.clone());
+    match on_staff(&h, move |s| s.create_dossier_with(&n, &b, &d)).await {
+        Ok(id) => see_other(&format!("/dossiers/{id}")),
+        Err(e) if e.exit_code() == 2 => {
+            let message = i18n::render_error(&e, app.lang);
+            new_dossier_form(
+                &app,
+                &h,
+                name.to_string(),
+                birthdate.to_string(),
+                details,
+                Some(message),
+            )
+        }
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// Where the person logs in, as this browser reached the server (its `Host`
+/// was checked by the guard against the names the server answers to).
+fn person_login_address(app: &App, headers: &HeaderMap) -> String {
+    let scheme = if app.tls { "https" } else { "http" };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| app.hosts.first().cloned().unwrap_or_default());
+    format!("{scheme}://{host}/moi")
+}
+
+/// `GET /dossiers/{id}/acces-personne`: what giving the person access does,
+/// before it is done (it replaces any earlier credential).
+pub async fn person_access_page(
+    State(app): S,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if !app
+        .vault
+        .policy()
+        .has(&h.profession, Capability::PersonAccess)
+    {
+        return not_offered(&app, &h, tr!("web-person-access-refused"));
+    }
+    if let Err(r) = check_ids(&app, &h, &[("dossier", &id)]) {
+        return r;
+    }
+    let d = id.clone();
+    let person = match on_staff(&h, move |s| s.dossier_summary(&d)).await {
+        Ok(summary) => whose(&summary),
+        Err(e) => return error_page(&app, nav(&app, &h), &e),
+    };
+    render(&ConfirmPage {
+        l: L(app.lang),
+        nav: nav(&app, &h),
+        csrf: h.csrf.clone(),
+        title: tr!("web-person-access-title"),
+        lead: match person {
+            Some(person) => tr!("web-person-access-lead", person = person),
+            None => tr!("web-person-access-lead-number", id = id.clone()),
+        },
+        consequences: vec![
+            tr!("web-person-access-passphrase"),
+            tr!(
+                "web-person-access-can",
+                address = person_login_address(&app, &headers)
+            ),
+            tr!("web-person-access-replaces"),
+        ],
+        action: format!("/dossiers/{id}/acces-personne"),
+        confirm_label: tr!("web-person-access-confirm"),
+        cancel_href: format!("/dossiers/{id}"),
+    })
+}
+
+/// The confirming form.
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /dossiers/{id}/acces-personne`: issues the person's credential with
+/// a passphrase drawn by the library, and shows it once on the sheet to
+/// print. The passphrase is in no address, no log, nothing stored: only in
+/// this answer (`no-store`), zeroized with the page.
+pub async fn person_access(
+    State(app): S,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<ConfirmForm>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    if let Err(r) = check_ids(&app, &h, &[("dossier", &id)]) {
+        return r;
+    }
+    if f.confirm != "oui" {
+        return see_other(&format!("/dossiers/{id}/acces-personne"));
+    }
+    let d = id.clone();
+    let l = app.lang;
+    let tz = app.vault.policy().audit.timezone.clone();
+    let got = on_staff(&h, move |s| {
+        let pass = coffre::crypto::passphrase::generate()?;
+        let missing = s.grant_person_access(&d, &pass, None)?;
+        let person = whose(&s.dossier_summary(&d)?);
+        let establishment = s.establishment()?;
+        let from = tr!(
+            "web-sheet-from",
+            establishment = establishment,
+            date = i18n::date(l, jiff::Timestamp::now(), &tz)
+        );
+        let pending = if missing.is_empty() {
+            String::new()
+        } else {
+            tr!(
+                "web-sheet-staff-pending",
+                keys = coffre::policy::keys_in_words(&missing, l)
+            )
+        };
+        Ok((
+            Zeroizing::new(pass.expose_secret().to_string()),
+            person,
+            from,
+            pending,
+        ))
+    })
+    .await;
+    match got {
+        Ok((pass, person, from, pending)) => render(&PersonSheetPage {
+            l: L(l),
+            nav: nav(&app, &h),
+            address: person_login_address(&app, &headers),
+            dossier: id,
+            person: match person {
+                Some(person) => tr!("web-sheet-for", person = person),
+                None => String::new(),
+            },
+            from,
+            passphrase: pass.to_string(),
+            pending,
+        }),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
