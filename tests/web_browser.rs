@@ -158,7 +158,12 @@ fn shot(tab: &Tab, name: &str) {
         let png = tab
             .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
             .unwrap();
-        std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
+        // Parts of the story run at once and several take the same
+        // picture (the login page): each is written whole, then renamed.
+        let path = PathBuf::from(dir).join(format!("{name}.png"));
+        let part = path.with_extension(format!("png.{:?}", std::thread::current().id()));
+        std::fs::write(&part, png).unwrap();
+        std::fs::rename(&part, &path).unwrap();
     }
 }
 
