@@ -947,14 +947,14 @@ fn break_glass_and_the_dpo_sees_it() {
     // break-glass form says which file it opens (its number and the words
     // searched, which stay in the box and never reach the address).
     goto(&dir, &format!("{}/dossiers", server.url));
-    set(&dir, "#q", &person_name);
+    set(&dir, "#q", person_name);
     click(&dir, "form.search button[type=submit]");
     assert_eq!(
         eval(&dir, "document.querySelector('#q').value"),
         person_name,
         "the search keeps its words"
     );
-    assert!(!dir.get_url().contains(&person_name));
+    assert!(!dir.get_url().contains(person_name));
     click(
         &dir,
         &format!("form[action='/dossiers/{dossier}/bris-de-glace/demande'] button"),
@@ -965,10 +965,10 @@ fn break_glass_and_the_dpo_sees_it() {
     );
     let names = names.as_str().unwrap_or("");
     assert!(
-        names.contains(&dossier) && names.contains(&person_name),
+        names.contains(dossier) && names.contains(person_name),
         "the form names the file: {names}"
     );
-    assert!(!dir.get_url().contains(&person_name));
+    assert!(!dir.get_url().contains(person_name));
     // A search that finds nothing says so, with the words searched.
     let nobody = marker("Personne");
     goto(&dir, &format!("{}/dossiers", server.url));
@@ -1168,7 +1168,7 @@ fn the_person_reads_their_file_and_adds_a_remark() {
     let ctx = b.new_context().unwrap();
     let me = ctx.new_tab().unwrap();
     goto(&me, &format!("{}/moi/login", server.url));
-    set(&me, "#dossier", &dossier);
+    set(&me, "#dossier", dossier);
     set(&me, "#passphrase", PERSON_PASS);
     click(&me, "form.card button[type=submit]");
     assert!(
@@ -1180,7 +1180,7 @@ fn the_person_reads_their_file_and_adds_a_remark() {
     let mine = text(&me);
     shot(&me, "moi");
     check_accessibility(&me, &axe, "/moi");
-    assert!(mine.contains(&person_name), "the person sees their name");
+    assert!(mine.contains(person_name), "the person sees their name");
     assert!(
         mine.contains("Éducateur·rice spécialisé·e"),
         "who accessed it"
