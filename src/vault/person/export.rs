@@ -131,6 +131,8 @@ impl Session<'_> {
     /// Writes the person's export of `dossier` as a tar stream into `out`. Keys
     /// come from this member and, where they hold none, from `recovery`; if a
     /// non-withheld category cannot be opened at all, nothing is written.
+    /// Without `recovery`, only a member of the dossier's care team may
+    /// export it (a refusal, audited, otherwise).
     pub fn export_dossier(
         &mut self,
         dossier: &str,
@@ -180,6 +182,18 @@ impl Session<'_> {
         const ACTION: &str = "access.export";
         let rec = self.load_dossier(dossier)?;
         self.require(Capability::PersonAccess, ACTION, Some(dossier))?;
+        // Without the recovery key the copy is opened with this member's own
+        // category keys, which hold for every dossier: the care team's rule
+        // binds it as it binds any read, or a manager outside the team would
+        // read the file (name, notes, history) with no justification. The
+        // recovery key's holder opens every dossier whatever the team.
+        if recovery.is_none() && !self.in_team(dossier, &self.me.id.clone())? {
+            return self.refuse(
+                ACTION,
+                Some(dossier),
+                msg!("you-care-team-dossier", dossier = dossier),
+            );
+        }
         if rec.erased.is_some() {
             return Err(Error::NotFound(msg!("dossier-erased-2", dossier = dossier)));
         }
