@@ -319,3 +319,337 @@ fn a_readable_copy_is_refused_outside_the_care_team() {
         "{exports:?}"
     );
 }
+
+/// The hand-over of keys: a revoked colleague is neither listed nor given a
+/// key; a forged post (no token, another origin) gives nothing; a member who
+/// holds no key a colleague waits for sees no name.
+#[test]
+fn keys_are_handed_over_only_to_active_entitled_colleagues() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    v.add_staff("dr.nuit", "Nora Nuit", "medecin", true);
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let educ = http::login(&host, "e.petit", v.pass("e.petit"));
+    let doc = http::login(&host, "dr.nuit", v.pass("dr.nuit"));
+    let before = v.audit_lines().len();
+    // The director adds a nurse and an educator on the web, then revokes
+    // the educator before anyone hands them anything.
+    let dir = http::login(&host, &admin, v.pass(&admin));
+    let (_, _, page) = http::http(&host, "GET", "/personnel", &[("Cookie", &dir)], "");
+    let token = http::csrf(&page).expect("a CSRF token");
+    for (id, name, profession) in [
+        ("i.morel", "Inès Morel", "infirmier"),
+        ("e.parti", "Eric Parti", "educateur-specialise"),
+    ] {
+        let (status, _, body) = http::post(
+            &host,
+            "/personnel",
+            &dir,
+            &[
+                ("csrf", &token),
+                ("id", id),
+                ("name", name),
+                ("profession", profession),
+                ("passphrase", "une phrase de passe assez longue 2026"),
+            ],
+        );
+        assert!(status == 200 || status == 303, "{status} {body}");
+    }
+    let (status, _, body) = http::post(
+        &host,
+        "/personnel/e.parti/revoquer",
+        &dir,
+        &[("csrf", &token), ("confirm", "oui")],
+    );
+    assert!(status == 200 || status == 303, "{status} {body}");
+    let home = |cookie: &str| http::http(&host, "GET", "/dossiers", &[("Cookie", cookie)], "").2;
+    let page = home(&educ);
+    assert!(
+        page.contains("Inès Morel"),
+        "the waiting nurse is named: {page}"
+    );
+    assert!(
+        !page.contains("Eric Parti"),
+        "a revoked member is not listed"
+    );
+    // The doctor holds keys only she and the nurse may, the nurse does not
+    // wait for the medical key: the doctor sees no revoked name either.
+    assert!(!home(&doc).contains("Eric Parti"));
+    // Forged posts.
+    let (status, _, _) = http::post(&host, "/cles/remettre", &educ, &[]);
+    assert_eq!(status, 403);
+    let page_token = http::csrf(&page).expect("a CSRF token");
+    let (status, _, _) = http::http(
+        &host,
+        "POST",
+        "/cles/remettre",
+        &[("Cookie", &educ), ("Origin", "https://evil.example")],
+        &http::form(&[("csrf", &page_token)]),
+    );
+    assert_eq!(status, 403);
+    let (status, _, done) = http::post(&host, "/cles/remettre", &educ, &[("csrf", &page_token)]);
+    assert_eq!(status, 200, "{done}");
+    assert!(done.contains("Inès Morel (i.morel)"), "{done}");
+    drop(server);
+    let after: Vec<String> = v.audit_lines().split_off(before);
+    let grants: Vec<&String> = after
+        .iter()
+        .filter(|l| l.contains("\"key.grant\"") && l.contains("\"actor\":\"e.petit\""))
+        .collect();
+    assert!(grants.iter().any(|l| l.contains("i.morel")), "{grants:?}");
+    assert!(
+        !grants.iter().any(|l| l.contains("e.parti")),
+        "no key to a revoked member: {grants:?}"
+    );
+}
+
+/// The day's transmissions: only the care team's dossiers, never one opened
+/// by breaking the glass, never a field the member's profession may not
+/// read; each dossier shown read once in the log, with detail transmissions;
+/// a revoked member's open session shows nothing.
+#[test]
+fn transmissions_stay_within_the_team_and_the_profession() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    v.add_staff("dr.nuit", "Nora Nuit", "medecin", true);
+    let d1 = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    let d2 = v.create_dossier(&admin, "Nina Roux", "2011-03-04");
+    v.team_add(&admin, &d1, "e.petit");
+    v.team_add(&admin, &d1, "dr.nuit");
+    v.team_add(&admin, &d2, "e.petit");
+    let daily = marker("quotidien-");
+    v.add_entry("e.petit", &d1, "daily-life", &[&format!("text={daily}")]);
+    let medical = marker("MEDICAL-");
+    v.add_entry("dr.nuit", &d1, "medical", &[&format!("text={medical}")]);
+    let other = marker("HORS-EQUIPE-");
+    v.add_entry("e.petit", &d2, "daily-life", &[&format!("text={other}")]);
+    // The doctor breaks the glass on d2, outside her team.
+    v.as_user(
+        "dr.nuit",
+        &["dossier", "show", &d2, "--break-glass", "chute"],
+    )
+    .expect_code(0, "break the glass");
+    let before = v.audit_lines().len();
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let educ = http::login(&host, "e.petit", v.pass("e.petit"));
+    let (status, _, page) = http::http(&host, "GET", "/transmissions", &[("Cookie", &educ)], "");
+    assert_eq!(status, 200);
+    assert!(page.contains(&daily) && page.contains(&other));
+    assert!(!page.contains(&medical), "a medical note to an educator");
+    let doc = http::login(&host, "dr.nuit", v.pass("dr.nuit"));
+    let (status, _, page) = http::http(&host, "GET", "/transmissions", &[("Cookie", &doc)], "");
+    assert_eq!(status, 200);
+    assert!(page.contains(&medical));
+    assert!(
+        !page.contains(&other) && !page.contains("Nina Roux"),
+        "a dossier opened by breaking the glass is not in the handover"
+    );
+    // The director revokes the educator; her open session shows nothing.
+    let dir = http::login(&host, &admin, v.pass(&admin));
+    let (_, _, p) = http::http(
+        &host,
+        "GET",
+        "/personnel/e.petit/revoquer",
+        &[("Cookie", &dir)],
+        "",
+    );
+    let token = http::csrf(&p).expect("a CSRF token");
+    http::post(
+        &host,
+        "/personnel/e.petit/revoquer",
+        &dir,
+        &[("csrf", &token), ("confirm", "oui")],
+    );
+    let (status, _, page) = http::http(&host, "GET", "/transmissions", &[("Cookie", &educ)], "");
+    assert_ne!(status, 200);
+    assert!(!page.contains(&daily) && !page.contains(&other));
+    drop(server);
+    let after: Vec<serde_json::Value> = v
+        .audit_lines()
+        .split_off(before)
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|e: &serde_json::Value| e["action"] == "dossier.read")
+        .collect();
+    let reads = |who: &str, d: &str| {
+        after
+            .iter()
+            .filter(|e| e["actor"] == who && e["dossier"] == d && e["outcome"] == "ok")
+            .count()
+    };
+    assert_eq!(reads("e.petit", &d1), 1, "{after:?}");
+    assert_eq!(reads("e.petit", &d2), 1, "{after:?}");
+    assert_eq!(reads("dr.nuit", &d1), 1, "{after:?}");
+    assert_eq!(reads("dr.nuit", &d2), 0, "{after:?}");
+    assert!(after
+        .iter()
+        .all(|e| e["detail"] == "transmissions" && e["break_glass"] != true));
+}
+
+/// Name searches with odd words never crash (exit 101) and never tell a
+/// member outside the team that a dossier exists; names in other scripts
+/// are found by their prefix within the team.
+#[test]
+fn odd_name_searches_neither_crash_nor_tell() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    v.add_staff("e.autre", "Eric Autre", "educateur-specialise", true);
+    let d = v.create_dossier(&admin, "Алексей İşıkoğlu-李小龍", "2010-02-03");
+    v.team_add(&admin, &d, "e.petit");
+    let long = "a".repeat(20_000);
+    let odd = [
+        long.as_str(),
+        "李小",
+        "Алек",
+        "işık",
+        "!!! ??? ...",
+        "",
+        " ",
+        "a",
+        "\u{200d}\u{200d}\u{200d}",
+        "🙂🙂🙂",
+        "ﷺ",
+        "İİİİİİİİİİİİİİİİİİİİİİİİ",
+        "x\u{0301}\u{0301}\u{0301}\u{0301}\u{0301}\u{0301}",
+    ];
+    for who in ["e.petit", "e.autre"] {
+        for q in odd {
+            let r = v.as_user(who, &["dossier", "find", q, "--json"]);
+            assert_ne!(r.code, 101, "{who} {q:?}: {}", r.stderr);
+            assert!(!r.stderr.contains("panicked"), "{q:?}: {}", r.stderr);
+            if who == "e.autre" {
+                assert!(!r.stdout.contains(&d), "{q:?} tells e.autre: {}", r.stdout);
+            }
+        }
+    }
+    for q in ["Алек", "işık", "işıkoğ", "isikog"] {
+        let r = v.as_user("e.petit", &["dossier", "find", q, "--json"]);
+        assert!(r.stdout.contains(&d), "{q:?}: {} {}", r.stdout, r.stderr);
+    }
+}
+
+/// A lock file planted in the vault's folder (while another process holds
+/// the lock) puts nothing but a number and a plain address into the message:
+/// no terminal escape, no line of its own.
+#[test]
+fn a_planted_lock_file_injects_nothing() {
+    let v = TestVault::new();
+    let lock = v.dir.join("lock");
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .expect("open the lock");
+    held.try_lock().expect("hold the lock");
+    for planted in [
+        "4242\nhttps://evil.example/\x1b[2J\x1b]0;pwned\x07\n".as_bytes(),
+        "4242\x1b[31m\nhttps://x\n".as_bytes(),
+        "4242\nhttps://ok.example/ PASSPHRASE-HERE\n".as_bytes(),
+        &[0xff, 0xfe, b'\n', 0x1b, b'[', b'3', b'1', b'm'],
+    ] {
+        std::fs::write(&lock, planted).expect("plant");
+        let r = v.as_user(&v.admin, &["dossier", "list"]);
+        assert_ne!(r.code, 0, "the vault is held");
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(!all.contains('\x1b') && !all.contains('\x07'), "{all:?}");
+        assert!(
+            !all.contains("pwned") && !all.contains("PASSPHRASE-HERE"),
+            "{all:?}"
+        );
+    }
+    drop(held);
+}
+
+/// The history's filters and pages, and the person's pages, with hostile
+/// values: never a server error, never another dossier's line; a member who
+/// may not read the audit is refused whatever the filters.
+#[test]
+fn history_filters_and_pages_with_hostile_values() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    v.add_staff("dpo.lambert", "Hélène Lambert", "dpo", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    let other = v.create_dossier(&admin, "Nina Roux", "2011-03-04");
+    v.team_add(&admin, &d, "e.petit");
+    v.team_add(&admin, &other, "e.petit");
+    v.as_user("e.petit", &["dossier", "show", &other])
+        .expect_code(0, "a read of the other dossier");
+    let person_pass = "la phrase de passe de Lucas 2026";
+    run_coffre(
+        &[
+            "access",
+            "grant",
+            &d,
+            "--recovery-key",
+            v.recovery.to_str().expect("utf-8 path"),
+        ],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some(&admin),
+            pass: Some(v.pass(&admin)),
+            new_pass: Some(person_pass),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "access grant");
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let dpo = http::login(&host, "dpo.lambert", v.pass("dpo.lambert"));
+    let educ = http::login(&host, "e.petit", v.pass("e.petit"));
+    let queries = [
+        "page=18446744073709551615",
+        "page=99999999999999999999999",
+        "page=-1",
+        "page=0",
+        "page=",
+        "du=31%2F02%2F2026",
+        "du=99999999&au=00%2F00%2F0000",
+        "au=01%2F01%2F1900&du=01%2F01%2F2999",
+        "profession=%3Cscript%3E&action=%22%3E%3Cb%3E",
+        "action=dossier.read&profession=educateur-specialise&page=3",
+    ];
+    for q in queries {
+        let path = format!("/audit/historique?dossier={d}&{q}");
+        let (status, _, body) = http::http(&host, "GET", &path, &[("Cookie", &dpo)], "");
+        assert!(status < 500, "{path}: {status} {body}");
+        assert!(!body.contains(&other), "{path}: another dossier's line");
+        assert!(
+            !body.contains("<script>") && !body.contains("\"><b>"),
+            "{path}"
+        );
+        let (status, _, body) = http::http(&host, "GET", &path, &[("Cookie", &educ)], "");
+        assert!(status == 403 || status == 400, "{path}: {status}");
+        assert!(!body.contains("Lucas Martin"));
+    }
+    let person = http::login_at(
+        &host,
+        "/moi/login",
+        &[("dossier", d.as_str()), ("passphrase", person_pass)],
+    )
+    .expect("the person logs in");
+    for q in [
+        "page=18446744073709551615&acces=18446744073709551615",
+        "page=0&acces=0",
+        "page=-3",
+        "acces=abc",
+        &format!("dossier={other}"),
+    ] {
+        let path = format!("/moi?{q}");
+        let (status, _, body) = http::http(&host, "GET", &path, &[("Cookie", &person)], "");
+        assert!(status < 500, "{path}: {status} {body}");
+        assert!(
+            !body.contains(&other) && !body.contains("Nina Roux"),
+            "{path}"
+        );
+    }
+}
