@@ -653,3 +653,107 @@ fn history_filters_and_pages_with_hostile_values() {
         );
     }
 }
+
+/// The person objected to sharing a category with a profession: a member
+/// of that profession in the care team reads it withheld on the dossier
+/// page, and gets no readable copy (plain words in their browser) that
+/// would hold it; the refusal is audited; the person's own copy holds it.
+#[test]
+fn an_objection_holds_in_the_members_readable_copy() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("c.cadre", "Claire Cadre", "cadre-socio-educatif", true);
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    v.team_add(&admin, &d, "c.cadre");
+    v.team_add(&admin, &d, "e.petit");
+    let objected = marker("OBJECTED-");
+    v.add_entry("e.petit", &d, "daily-life", &[&format!("text={objected}")]);
+    v.as_user("c.cadre", &["dossier", "show", &d])
+        .expect_code(0, "the manager reads the dossier");
+    let person_pass = "la phrase de passe de Lucas 2026";
+    run_coffre(
+        &[
+            "access",
+            "grant",
+            &d,
+            "--recovery-key",
+            v.recovery.to_str().expect("utf-8 path"),
+        ],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some(&admin),
+            pass: Some(v.pass(&admin)),
+            new_pass: Some(person_pass),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "access grant");
+    run_coffre(
+        &[
+            "access",
+            "object",
+            &d,
+            "--category",
+            "daily-life",
+            "--profession",
+            "cadre-socio-educatif",
+        ],
+        &Opts {
+            vault: Some(&v.dir),
+            pass: Some(person_pass),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "the person objects");
+    let show = v.as_user("c.cadre", &["dossier", "show", &d]);
+    assert!(!show.stdout.contains(&objected), "withheld on reading");
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let cadre = http::login(&host, "c.cadre", v.pass("c.cadre"));
+    let (_, _, page) = http::http(
+        &host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cadre)],
+        "",
+    );
+    assert!(!page.contains(&objected), "withheld on the page");
+    let (status, _, copy) = http::http(
+        &host,
+        "GET",
+        &format!("/dossiers/{d}/copie-lisible"),
+        &[("Cookie", &cadre)],
+        "",
+    );
+    assert_eq!(status, 403, "{copy}");
+    assert!(
+        !copy.contains(&objected),
+        "the objection is bypassed by the copy"
+    );
+    let person = http::login_at(
+        &host,
+        "/moi/login",
+        &[("dossier", d.as_str()), ("passphrase", person_pass)],
+    )
+    .expect("the person logs in");
+    let (status, _, own) = http::http(
+        &host,
+        "GET",
+        "/moi/copie-lisible",
+        &[("Cookie", &person)],
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(own.contains(&objected), "the person's own copy is whole");
+    drop(server);
+    assert!(
+        v.audit_lines()
+            .iter()
+            .any(|l| l.contains("\"access.export\"")
+                && l.contains("\"c.cadre\"")
+                && l.contains("\"denied\"")),
+        "the refusal is audited"
+    );
+}

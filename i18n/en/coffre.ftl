@@ -296,6 +296,7 @@ dossier-erased-2 = dossier { $dossier } was erased
 data-key-record-malformed-key = a data-key record has a malformed key
 export-needs-keys-you-do-hold = the person's copy needs the keys of { $categories }, which you do not hold: a colleague who holds them can make it, or it is made with the recovery key
 cli-export-give-recovery-key = { $reason } (--recovery-key FILE)
+export-objected-for-your-profession = the person objected to sharing { $categories } with your profession: their copy is made by a colleague of another profession, or with the recovery key
 audit-detail-export-keys-not-held = keys not held; nothing exported
 audit-detail-readable-copy = the readable copy
 dossier-identity-key = the dossier has no identity key

@@ -298,6 +298,7 @@ dossier-erased-2 = le dossier { $dossier } a été effacé
 data-key-record-malformed-key = un enregistrement de clé de données a une clé mal formée
 export-needs-keys-you-do-hold = la copie pour la personne demande les clés de { $categories }, que vous n'avez pas : un·e collègue qui les détient peut la faire, ou elle se fait avec la clé de secours
 cli-export-give-recovery-key = { $reason } (--recovery-key FICHIER)
+export-objected-for-your-profession = la personne s'est opposée au partage de { $categories } avec votre profession : sa copie est faite par un·e collègue d'une autre profession, ou avec la clé de secours
 audit-detail-export-keys-not-held = clés non détenues ; rien n'a été exporté
 audit-detail-readable-copy = la copie lisible
 dossier-identity-key = le dossier n'a pas de clé d'identité

@@ -205,6 +205,7 @@ impl Session<'_> {
         // Every non-withheld data key, or nothing.
         let mut keys = HashMap::new();
         let mut missing = Vec::new();
+        let mut objected = Vec::new();
         for (k, _) in self
             .vault
             .store
@@ -220,12 +221,33 @@ impl Session<'_> {
             if self.vault.policy.withheld_from_person(cat).is_some() {
                 continue;
             }
+            // A category the person objected to sharing with this member's
+            // profession is not opened with their keys: the copy is in plain
+            // words before whoever makes it (a web download, or an export to
+            // a recipient they choose), and the objection holds as on any
+            // read. The person's copy is whole, or not made by them.
+            if recovery.is_none() && self.objects(dossier, cat)? {
+                objected.push(cat.to_string());
+                continue;
+            }
             match self.data_key_any(dossier, cat, label, recovery)? {
                 Some(key) => {
                     keys.insert((cat.to_string(), label.to_string()), key);
                 }
                 None => missing.push(cat.to_string()),
             }
+        }
+        if !objected.is_empty() {
+            objected.sort();
+            objected.dedup();
+            return self.refuse(
+                ACTION,
+                Some(dossier),
+                msg!(
+                    "export-objected-for-your-profession",
+                    categories = objected.join(", ")
+                ),
+            );
         }
         if !missing.is_empty() {
             missing.sort();
