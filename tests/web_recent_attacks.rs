@@ -757,3 +757,53 @@ fn an_objection_holds_in_the_members_readable_copy() {
         "the refusal is audited"
     );
 }
+
+/// A member's search of a huge query (tens of thousands of distinct words,
+/// each a lookup in the index) is refused at once instead of holding the
+/// vault for a minute; a query as long as a name is still answered.
+#[test]
+fn a_huge_name_query_is_refused_at_once() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    v.team_add(&admin, &d, "e.petit");
+    let c = |n: u32| char::from_u32(0x4E00 + n).unwrap_or('x');
+    let mut words = Vec::new();
+    for a in 0..250u32 {
+        for b in 0..240u32 {
+            words.push(format!("{}{}", c(a), c(b + 300)));
+        }
+    }
+    let huge = words.join(" ");
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let educ = http::login(&host, "e.petit", v.pass("e.petit"));
+    let (_, _, page) = http::http(&host, "GET", "/dossiers", &[("Cookie", &educ)], "");
+    let token = http::csrf(&page).expect("a CSRF token");
+    let start = std::time::Instant::now();
+    let (status, _, body) =
+        http::post(&host, "/dossiers", &educ, &[("csrf", &token), ("q", &huge)]);
+    let took = start.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "{} words took {took:?}",
+        words.len()
+    );
+    assert_ne!(status, 200, "refused");
+    assert!(body.contains("200"), "the limit is named: {body}");
+    // As long as a name: answered, and it finds Lucas Martin.
+    let long = format!("Lucas Martin {}", "xy ".repeat(62));
+    assert!(long.trim().chars().count() <= 200);
+    let (status, _, body) = http::post(
+        &host,
+        "/dossiers",
+        &educ,
+        &[("csrf", &token), ("q", "Lucas Mart")],
+    );
+    assert_eq!(status, 200);
+    assert!(body.contains(&d), "{body}");
+    let (status, _, _) = http::post(&host, "/dossiers", &educ, &[("csrf", &token), ("q", &long)]);
+    assert_eq!(status, 200);
+}

@@ -319,6 +319,7 @@ name-must-1-200-characters = the name must have 1 to 200 characters
 identity-key-granted-you-yet = the 'identity' key has not been granted to you yet
 name-index-key-granted-you-yet = the name-index key has not been granted to you yet
 give-least-one-word-two-letters = give at least one word of two letters or more
+name-search-too-long = a name search has at most { $max } characters, as a name has
 staff-member-revoked = staff member '{ $staff }' has been revoked
 staff-member-2 = staff member '{ $staff }'
 data-key-dossier-missing = the data key of '{ $cat }' in dossier { $dossier } is missing

@@ -321,6 +321,7 @@ name-must-1-200-characters = le nom doit compter de 1 à 200 caractères
 identity-key-granted-you-yet = la clé « identity » (identité) ne vous a pas encore été remise
 name-index-key-granted-you-yet = la clé de l'index des noms ne vous a pas encore été remise
 give-least-one-word-two-letters = indiquez au moins un mot de deux lettres ou plus
+name-search-too-long = une recherche de nom compte au plus { $max } caractères, comme un nom
 staff-member-revoked = le membre du personnel « { $staff } » a été révoqué
 staff-member-2 = membre du personnel « { $staff } »
 data-key-dossier-missing = la clé de données de « { $cat } » du dossier { $dossier } manque
