@@ -807,3 +807,54 @@ fn a_huge_name_query_is_refused_at_once() {
     let (status, _, _) = http::post(&host, "/dossiers", &educ, &[("csrf", &token), ("q", &long)]);
     assert_eq!(status, 200);
 }
+
+/// A lock file replaced by a link to a device that never ends (held by
+/// another process): the message is given at once, from its first bytes,
+/// without reading the device (under a memory limit, so that a regression
+/// fails instead of filling the machine's memory).
+#[test]
+fn a_lock_file_linked_to_an_endless_device_is_not_read_whole() {
+    let v = TestVault::new();
+    let lock = v.dir.join("lock");
+    std::fs::remove_file(&lock).ok();
+    std::os::unix::fs::symlink("/dev/zero", &lock).expect("link");
+    let held = std::fs::File::open("/dev/zero").expect("open /dev/zero");
+    if held.try_lock().is_err() {
+        eprintln!("/dev/zero cannot be locked here: nothing to test");
+        return;
+    }
+    let start = std::time::Instant::now();
+    let out = std::process::Command::new("timeout")
+        .arg("30")
+        .arg("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576; exec \"$0\" dossier list")
+        .arg(util::COFFRE)
+        .env("COFFRE_VAULT", &v.dir)
+        .env("COFFRE_USER", &v.admin)
+        .env("COFFRE_PASSPHRASE", v.pass(&v.admin))
+        .env("COFFRE_LANG", "en")
+        .output()
+        .expect("run coffre");
+    drop(held);
+    let code = out.status.code().unwrap_or(-1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(start.elapsed() < std::time::Duration::from_secs(25));
+    assert!(
+        code != 124 && code != 101 && code != -1 && code != 134,
+        "{code}: {stderr}"
+    );
+    assert!(!stderr.contains("memory allocation"), "{stderr}");
+    assert!(stderr.contains("in use"), "{stderr}");
+    // The largest memory any finished child of this test process used: the
+    // whole device read would reach the limit above (1 GiB).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes one rusage into the pointer it is given.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    assert_eq!(rc, 0);
+    assert!(
+        usage.ru_maxrss < 512 * 1024,
+        "a child used {} KiB",
+        usage.ru_maxrss
+    );
+}
