@@ -247,8 +247,14 @@ fn take_lock(dir: &Path) -> Result<File> {
 /// second line (an `http://` or `https://` address of printable ASCII, at most
 /// 200 bytes) are shown, anything else is ignored.
 pub(crate) fn busy(dir: &Path) -> Error {
-    let text = std::fs::read(dir.join(LOCK_FILE)).unwrap_or_default();
-    let text = String::from_utf8_lossy(&text[..text.len().min(512)]).into_owned();
+    // Its first 512 bytes only: a lock file replaced by a huge file, or by a
+    // link to a device that never ends, is never read whole.
+    let mut bytes = Vec::with_capacity(512);
+    if let Ok(file) = std::fs::File::open(dir.join(LOCK_FILE)) {
+        use std::io::Read;
+        let _ = file.take(512).read_to_end(&mut bytes);
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let mut lines = text.lines();
     let pid = lines.next().and_then(|s| s.trim().parse::<u32>().ok());
     let url = lines.next().map(str::trim).filter(|u| {

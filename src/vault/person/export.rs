@@ -132,6 +132,8 @@ impl Session<'_> {
     /// Writes the person's export of `dossier` as a tar stream into `out`. Keys
     /// come from this member and, where they hold none, from `recovery`; if a
     /// non-withheld category cannot be opened at all, nothing is written.
+    /// Without `recovery`, only a member of the dossier's care team may
+    /// export it (a refusal, audited, otherwise).
     pub fn export_dossier(
         &mut self,
         dossier: &str,
@@ -181,6 +183,18 @@ impl Session<'_> {
         const ACTION: &str = "access.export";
         let rec = self.load_dossier(dossier)?;
         self.require(Capability::PersonAccess, ACTION, Some(dossier))?;
+        // Without the recovery key the copy is opened with this member's own
+        // category keys, which hold for every dossier: the care team's rule
+        // binds it as it binds any read, or a manager outside the team would
+        // read the file (name, notes, history) with no justification. The
+        // recovery key's holder opens every dossier whatever the team.
+        if recovery.is_none() && !self.in_team(dossier, &self.me.id.clone())? {
+            return self.refuse(
+                ACTION,
+                Some(dossier),
+                msg!("you-care-team-dossier", dossier = dossier),
+            );
+        }
         if rec.erased.is_some() {
             return Err(Error::NotFound(msg!("dossier-erased-2", dossier = dossier)));
         }
@@ -192,6 +206,7 @@ impl Session<'_> {
         // Every non-withheld data key, or nothing.
         let mut keys = HashMap::new();
         let mut missing = Vec::new();
+        let mut objected = Vec::new();
         for (k, _) in self
             .vault
             .store
@@ -207,12 +222,33 @@ impl Session<'_> {
             if self.vault.policy.withheld_from_person(cat).is_some() {
                 continue;
             }
+            // A category the person objected to sharing with this member's
+            // profession is not opened with their keys: the copy is in plain
+            // words before whoever makes it (a web download, or an export to
+            // a recipient they choose), and the objection holds as on any
+            // read. The person's copy is whole, or not made by them.
+            if recovery.is_none() && self.objects(dossier, cat)? {
+                objected.push(cat.to_string());
+                continue;
+            }
             match self.data_key_any(dossier, cat, label, recovery)? {
                 Some(key) => {
                     keys.insert((cat.to_string(), label.to_string()), key);
                 }
                 None => missing.push(cat.to_string()),
             }
+        }
+        if !objected.is_empty() {
+            objected.sort();
+            objected.dedup();
+            return self.refuse(
+                ACTION,
+                Some(dossier),
+                msg!(
+                    "export-objected-for-your-profession",
+                    categories = objected.join(", ")
+                ),
+            );
         }
         if !missing.is_empty() {
             missing.sort();

@@ -126,6 +126,9 @@ pub fn normalise_birthdate(s: &str) -> Result<String> {
     Ok(d.to_string())
 }
 
+/// The most characters of a name search: those of a name.
+const MAX_QUERY_CHARS: usize = 200;
+
 impl Session<'_> {
     /// Creates a dossier for a person; the creator joins its care team.
     pub fn create_dossier(&mut self, name: &str, birthdate: &str) -> Result<String> {
@@ -295,7 +298,7 @@ impl Session<'_> {
     /// ten, only a whole word; words of one character are ignored. Until the
     /// vault's index holds prefixes (normalisation 3, `vault::reindex`), whole
     /// words only. The query is never recorded. Errors: [`Error::Usage`] when
-    /// no word has two characters; [`Error::Pending`] when the name-index key
+    /// no word has two characters or the query more than 200; [`Error::Pending`] when the name-index key
     /// has not reached the member yet; a refusal (audited) when their
     /// profession may not search names; storage and audit errors.
     ///
@@ -337,6 +340,16 @@ impl Session<'_> {
         // Each word under both normalisations (blind::query_tags): names indexed
         // before ligatures were folded are still found; and as a prefix once
         // every name's prefixes are indexed.
+        // A name has at most 200 characters: a longer query matches no more
+        // than its first 200 would, and each of its words is a lookup in the
+        // index, so tens of thousands of words held the vault for a minute.
+        // Refused before any lookup, whatever the index holds.
+        if text.trim().chars().count() > MAX_QUERY_CHARS {
+            return Err(Error::Usage(msg!(
+                "name-search-too-long",
+                max = MAX_QUERY_CHARS
+            )));
+        }
         let by_prefix = crate::vault::records::reindex::prefixes_indexed(&*self.vault.store)?;
         let words = blind::query_tags(&index_key, text, by_prefix);
         if words.is_empty() {

@@ -427,6 +427,7 @@ pub async fn staff_act_page(
             tr!("web-revoke-final"),
         ],
         action: format!("/personnel/{id}/revoquer"),
+        hidden: Vec::new(),
         confirm_label: tr!("web-revoke-confirm", name = m.name.clone()),
         cancel_href: "/personnel".to_string(),
     })

@@ -525,6 +525,10 @@ pub struct ConfirmPage {
     pub consequences: Vec<String>,
     /// Where the confirming form posts.
     pub action: String,
+    /// What the confirming form carries besides the token and the
+    /// confirmation (name, value): what the action applies to, when its
+    /// address does not say it.
+    pub hidden: Vec<(String, String)>,
     pub confirm_label: String,
     pub cancel_href: String,
 }

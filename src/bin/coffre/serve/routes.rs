@@ -2033,6 +2033,7 @@ pub async fn release_page(
             tr!("web-release-final"),
         ],
         action: "/audit/liberer".to_string(),
+        hidden: vec![("dossier".to_string(), d.clone())],
         confirm_label: tr!("web-release-confirm"),
         cancel_href: back,
     })
