@@ -257,6 +257,7 @@ pub async fn person_access_page(
             tr!("web-person-access-replaces"),
         ],
         action: format!("/dossiers/{id}/acces-personne"),
+        hidden: Vec::new(),
         confirm_label: tr!("web-person-access-confirm"),
         cancel_href: format!("/dossiers/{id}"),
     })

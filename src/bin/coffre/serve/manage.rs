@@ -175,6 +175,7 @@ pub async fn team_remove_page(
             tr!("web-team-remove-trail"),
         ],
         action: format!("/dossiers/{id}/equipe/{member}/retirer"),
+        hidden: Vec::new(),
         confirm_label: tr!("web-team-remove-confirm", name = name),
         cancel_href: format!("/dossiers/{id}/equipe"),
     })
