@@ -2002,6 +2002,12 @@ fn a_readable_copy_on_the_web_for_a_member_who_holds_the_keys() {
     assert!(body.contains(&text), "the note is in the copy");
     assert!(body.contains("Lucas Martin"), "the person is named");
     assert!(body.starts_with("<!DOCTYPE html>"), "one HTML page");
+    // The member does not read, on the way, who read the file.
+    assert!(
+        body.contains("ne figure pas dans cette copie"),
+        "the history is left to the person's access and the DPO"
+    );
+    assert!(!body.contains("<th>Justification</th>"), "no history table");
 
     // An educator may not make it: no link, and the address is refused.
     let cookie = http::login(&host, "e.petit", v.pass("e.petit"));
@@ -2045,6 +2051,10 @@ fn a_readable_copy_on_the_web_for_a_member_who_holds_the_keys() {
         "authors are named by profession, not by login id"
     );
     assert!(own.contains("ducat"), "the author's profession: {own}");
+    assert!(
+        !own.contains("ne figure pas dans cette copie") && own.contains("<th>Justification</th>"),
+        "the person's own copy holds their history"
+    );
     drop(server);
 
     let exports: Vec<Value> = v

@@ -973,6 +973,7 @@ person-action-failed = failed attempt: { $what }
 export-title = Your file
 export-heading = Your file — { $establishment }
 export-intro = { $name }, born { $birthdate }. File { $dossier }. Copy made on { $date } by { $establishment }.
+export-history-elsewhere = The history of accesses to your file (who read it, when) is not in this copy: you read it with your personal access (Mon dossier), or the data protection officer gives it to you.
 export-intro-own = { $name }, born { $birthdate }. Copy made on { $date }, at your request, with your own access.
 person-identity-not-yet = your identity cannot be read with your access yet: the establishment must first open your file once; try again later
 export-contents = What your file holds

@@ -972,6 +972,7 @@ person-action-failed = tentative échouée : { $what }
 export-title = Votre dossier
 export-heading = Votre dossier — { $establishment }
 export-intro = { $name }, né(e) le { $birthdate }. Dossier { $dossier }. Copie établie le { $date } par { $establishment }.
+export-history-elsewhere = L'historique des accès à votre dossier (qui l'a consulté, quand) ne figure pas dans cette copie : vous le lisez avec votre accès personnel (Mon dossier), ou le ou la délégué·e à la protection des données vous le communique.
 export-intro-own = { $name }, né(e) le { $birthdate }. Copie établie le { $date }, à votre demande, avec votre propre accès.
 person-identity-not-yet = votre identité n'est pas encore lisible avec votre accès : l'établissement doit d'abord ouvrir votre dossier une fois ; réessayez plus tard
 export-contents = Ce que contient votre dossier

@@ -18,7 +18,7 @@ pub(crate) const EXPORT_ACTION: &str = "access.export";
 /// Action of a backup's entries (see `Session::backup`).
 pub(crate) const BACKUP_ACTION: &str = "vault.backup";
 /// Detail of the entry recording a failed write: no path, no content.
-const NOT_WRITTEN: &str = "the file could not be written completely; nothing was kept";
+pub(crate) const NOT_WRITTEN: &str = "the file could not be written completely; nothing was kept";
 
 impl Session<'_> {
     /// Records that the export of `dossier`, audited when its data was read, did

@@ -163,7 +163,15 @@ impl Session<'_> {
     ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let _turn = self.ensure_current()?;
         let detail = crate::tr_in!(crate::i18n::Lang::En, "audit-detail-readable-copy");
-        let (ctx, _) = self.prepare_export(dossier, recovery, Some(&detail))?;
+        // A copy in plain text passes before the member's eyes: the access
+        // history (who read the file, when) only for those who may read the
+        // audit; the person reads it with their own access or from the DPO.
+        let with_history = self
+            .vault
+            .policy
+            .has(&self.me.profession, Capability::ReadAudit);
+        let (mut ctx, _) = self.prepare_export(dossier, recovery, Some(&detail))?;
+        ctx.with_history = with_history;
         let mut out = zeroize::Zeroizing::new(Vec::new());
         let written = ctx.report_html(&mut *out, &mut Tally::default());
         drop(ctx);
@@ -306,6 +314,7 @@ impl Session<'_> {
             exported_at: rfc3339(now()),
             entries,
             keys: CopyKeys::Gathered(keys),
+            with_history: true,
             names,
             audit_key,
             release,
@@ -356,6 +365,7 @@ pub(crate) fn person_readable_copy<'a>(
         exported_at: rfc3339(now()),
         entries: vault.checked_dossier(dossier)?.complete(dossier)?,
         keys: CopyKeys::Person(std::cell::RefCell::new(keys)),
+        with_history: true,
         names: HashMap::new(),
         audit_key: Vec::new(),
         release: vault.checked_release(dossier)?,
@@ -377,6 +387,9 @@ struct Ctx<'a> {
     exported_at: String,
     entries: Vec<CheckedEntry>,
     keys: CopyKeys<'a>,
+    /// Whether the access history is in the page: not in a copy made by a
+    /// member who may not read the audit (they would read it on the way).
+    with_history: bool,
     names: HashMap<String, String>,
     audit_key: Vec<Identity>,
     /// The DPO's release of justifications, if any.
@@ -753,44 +766,54 @@ impl Ctx<'_> {
             }
             w.write_all(b"</table>").map_err(io)?;
         }
-        write!(
-            w,
-            "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            esc(&tr_in!(l, "export-history-title")),
-            esc(&tr_in!(l, "export-col-date")),
-            esc(&tr_in!(l, "export-col-who")),
-            esc(&tr_in!(l, "export-col-what")),
-            esc(&tr_in!(l, "export-col-categories")),
-            esc(&tr_in!(l, "export-col-justification"))
-        )
-        .map_err(io)?;
-        self.for_each_event(|e, j| {
-            t.history += 1;
-            let cats: Vec<String> = e
-                .categories
-                .iter()
-                .map(|c| self.category_label(c))
-                .collect();
+        if !self.with_history {
             write!(
                 w,
-                "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td class=\"just\">{}</td></tr>",
-                esc(&self.fr_time(&e.time)),
-                esc(&self.who(&e.actor, Some(&e.profession))),
-                esc(&crate::i18n::render(
-                    &crate::audit::words::person_action(e),
-                    l
-                )),
-                if e.break_glass {
-                    format!(" — {}", tr_in!(l, "export-emergency"))
-                } else {
-                    String::new()
-                },
-                esc(&cats.join(", ")),
-                esc(j.as_deref().unwrap_or(""))
+                "<h2>{}</h2><p>{}</p>",
+                esc(&tr_in!(l, "export-history-title")),
+                esc(&tr_in!(l, "export-history-elsewhere"))
             )
-            .map_err(io)
-        })?;
-        w.write_all(b"</table>").map_err(io)?;
+            .map_err(io)?;
+        } else {
+            write!(
+                w,
+                "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+                esc(&tr_in!(l, "export-history-title")),
+                esc(&tr_in!(l, "export-col-date")),
+                esc(&tr_in!(l, "export-col-who")),
+                esc(&tr_in!(l, "export-col-what")),
+                esc(&tr_in!(l, "export-col-categories")),
+                esc(&tr_in!(l, "export-col-justification"))
+            )
+            .map_err(io)?;
+            self.for_each_event(|e, j| {
+                t.history += 1;
+                let cats: Vec<String> = e
+                    .categories
+                    .iter()
+                    .map(|c| self.category_label(c))
+                    .collect();
+                write!(
+                    w,
+                    "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td class=\"just\">{}</td></tr>",
+                    esc(&self.fr_time(&e.time)),
+                    esc(&self.who(&e.actor, Some(&e.profession))),
+                    esc(&crate::i18n::render(
+                        &crate::audit::words::person_action(e),
+                        l
+                    )),
+                    if e.break_glass {
+                        format!(" — {}", tr_in!(l, "export-emergency"))
+                    } else {
+                        String::new()
+                    },
+                    esc(&cats.join(", ")),
+                    esc(j.as_deref().unwrap_or(""))
+                )
+                .map_err(io)
+            })?;
+            w.write_all(b"</table>").map_err(io)?;
+        }
         write!(
             w,
             "<h2>{}</h2><p><strong>{}</strong></p><ul>",

@@ -888,13 +888,24 @@ impl PersonSession<'_> {
                     "audit-detail-readable-copy"
                 )),
         )?;
-        crate::vault::person::export::person_readable_copy(
+        let made = crate::vault::person::export::person_readable_copy(
             self.vault,
             &self.dossier,
             name,
             birthdate,
             Box::new(keys),
-        )
+        );
+        if made.is_err() {
+            // The copy was audited as made: say it was not (best effort; the
+            // copy's own error is the one returned).
+            let _ = self.vault.audit(
+                Draft::new(&self.actor(), "person", "access.export")
+                    .dossier(&self.dossier)
+                    .outcome(Outcome::Error)
+                    .detail(crate::vault::outcome::NOT_WRITTEN),
+            );
+        }
+        made
     }
 
     fn header(
