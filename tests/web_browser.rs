@@ -494,6 +494,7 @@ fn the_web_application_in_a_real_browser() {
         ("the person", the_person_reads_their_file_and_adds_a_remark),
         ("headers", headers_and_the_host_check),
         ("idle session", an_idle_session_ends),
+        ("daily pages", the_days_pages_at_a_desk_and_on_a_phone),
     ];
     std::thread::scope(|scope| {
         let running: Vec<_> = parts
@@ -1220,6 +1221,82 @@ fn the_person_reads_their_file_and_adds_a_remark() {
         .is_some_and(|a| !a.is_empty()));
 
     s.finish(b, server, &[&remark]);
+}
+
+/// The pages of the day, at a desktop's and a phone's width, each checked
+/// by axe-core and for sideways scrolling: the day's transmissions (today's
+/// notes of the educator's team), the DPO's filtered history of the dossier,
+/// the page that says what releasing the justifications does and the release
+/// itself, and the person's paged file with its readable copy offered.
+fn the_days_pages_at_a_desk_and_on_a_phone() {
+    let s = Story::new();
+    let (v, dossier, person_name) = (&s.v, s.dossier.as_str(), s.person_name.as_str());
+    v.as_user(
+        &v.admin,
+        &["dossier", "show", dossier, "--break-glass", "chute la nuit"],
+    )
+    .expect_code(0, "the director breaks the glass");
+    let server = Server::start(v);
+    let b = browser();
+    let axe = axe_source();
+    for width in [1280u32, 390] {
+        let edu = login_at(&b, &server, "edu.web", v.pass("edu.web"), width);
+        click(&edu, "a[href='/transmissions']");
+        let seen = text(&edu);
+        assert!(seen.contains("Transmissions du jour"), "{seen}");
+        assert!(
+            seen.contains(person_name),
+            "today's notes of the team: {seen}"
+        );
+        assert!(
+            !seen.contains("cli-medical-"),
+            "no medical note for an educator"
+        );
+        check_accessibility(&edu, &axe, &format!("transmissions at {width}"));
+        fits(&edu, "transmissions", width);
+
+        let dpo = login_at(&b, &server, "dpo.web", v.pass("dpo.web"), width);
+        goto(
+            &dpo,
+            &format!(
+                "{}/audit/historique?dossier={dossier}&profession=educateur-specialise",
+                server.url
+            ),
+        );
+        let seen = text(&dpo);
+        assert!(seen.contains("les plus récents d'abord"), "{seen}");
+        check_accessibility(&dpo, &axe, &format!("filtered history at {width}"));
+        fits(&dpo, "filtered history", width);
+        click(&dpo, "a[href^='/audit/liberer']");
+        assert!(text(&dpo).contains("tiers"), "{}", text(&dpo));
+        check_accessibility(&dpo, &axe, &format!("release confirmation at {width}"));
+        fits(&dpo, "release confirmation", width);
+        click(&dpo, "#confirm-form button[type=submit]");
+        assert!(
+            text(&dpo).contains("communiquée(s) à la personne"),
+            "{}",
+            text(&dpo)
+        );
+    }
+    let ctx = b.new_context().unwrap();
+    let me = ctx.new_tab().unwrap();
+    viewport(&me, 390);
+    goto(&me, &format!("{}/moi/login", server.url));
+    set(&me, "#dossier", dossier);
+    set(&me, "#passphrase", PERSON_PASS);
+    click(&me, "form.card button[type=submit]");
+    assert!(
+        has(&me, "a[href='/moi/copie-lisible']"),
+        "the copy is offered"
+    );
+    assert!(
+        text(&me).contains("chute la nuit"),
+        "the released words: {}",
+        text(&me)
+    );
+    check_accessibility(&me, &axe, "/moi at 390");
+    fits(&me, "/moi", 390);
+    s.finish(b, server, &[]);
 }
 
 /// The headers, on a page and on an error; the Host check.
