@@ -219,6 +219,25 @@ pub(crate) fn rfc3339(secs: u64) -> String {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + std::time::Duration::from_secs(secs)).to_string()
 }
 
+/// Tries `lock` again for a quarter of a second while it would block: a lock
+/// is also held, for an instant, by a process being started by the holder's
+/// process (between its fork and its exec, the child shares the open file),
+/// which is no other coffre at work. A vault really in use is still busy
+/// after it.
+pub(crate) fn retry_briefly(
+    mut lock: impl FnMut() -> std::result::Result<(), std::fs::TryLockError>,
+) -> std::result::Result<(), std::fs::TryLockError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(250);
+    loop {
+        match lock() {
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn take_lock(dir: &Path) -> Result<File> {
     let file = crate::private_files::options()
         .create(true)
@@ -226,7 +245,7 @@ fn take_lock(dir: &Path) -> Result<File> {
         .write(true)
         .open(dir.join(LOCK_FILE))
         .map_err(|e| Error::io(msg!("cannot-open-vault-lock"), e))?;
-    match file.try_lock() {
+    match retry_briefly(|| file.try_lock()) {
         Ok(()) => {
             // Say who holds it, for the next process that finds it busy.
             let mut f = &file;

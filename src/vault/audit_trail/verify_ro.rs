@@ -95,7 +95,7 @@ fn shared_lock(dir: &Path) -> Result<Option<std::fs::File>> {
     let Ok(file) = std::fs::File::open(dir.join(LOCK_FILE)) else {
         return Ok(None);
     };
-    match file.try_lock_shared() {
+    match crate::vault::retry_briefly(|| file.try_lock_shared()) {
         Ok(()) => Ok(Some(file)),
         Err(std::fs::TryLockError::WouldBlock) => Err(crate::vault::busy(dir)),
         // A file system without locks (some network or read-only mounts): go on.
