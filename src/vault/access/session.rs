@@ -254,17 +254,34 @@ impl<'v> Session<'v> {
     /// Keys `rec` is entitled to but does not hold; a restricted key not yet
     /// approved is named with " (to approve)".
     pub(crate) fn pending_for(&self, rec: &StaffRecord) -> Result<Vec<String>> {
+        Ok(self
+            .pending_keys(rec, self.vault.policy.vault_keys())?
+            .into_iter()
+            .map(|(key, approved)| {
+                if approved {
+                    key.name()
+                } else {
+                    format!("{} (to approve)", key.name())
+                }
+            })
+            .collect())
+    }
+
+    /// Of `keys`, those `rec` is entitled to but does not hold, each with
+    /// whether the signed register lets them hold it now (false: a restricted
+    /// key not yet approved).
+    fn pending_keys(
+        &self,
+        rec: &StaffRecord,
+        keys: impl IntoIterator<Item = VaultKey>,
+    ) -> Result<Vec<(VaultKey, bool)>> {
         let mut out = Vec::new();
-        for key in self.vault.policy.vault_keys() {
+        for key in keys {
             if self.vault.policy.entitled(&rec.profession, &key) && !self.has_wrap(&key, &rec.id)? {
                 let approved = self
                     .vault
                     .with_register(|r| Ok(r.may_hold(&self.vault.policy, &rec.id, &key)))?;
-                out.push(if approved {
-                    key.name()
-                } else {
-                    format!("{} (to approve)", key.name())
-                });
+                out.push((key, approved));
             }
         }
         Ok(out)
@@ -389,12 +406,22 @@ impl<'v> Session<'v> {
     /// Grants, to every active colleague, the keys this member holds and they are
     /// entitled to but lack. Runs at every unlock.
     pub(crate) fn process_grants(&mut self) -> Result<()> {
+        self.grant_to_all().map(|_| ())
+    }
+
+    /// [`Session::grant_to`] every other active member: (member, keys
+    /// granted) for each who received any.
+    fn grant_to_all(&mut self) -> Result<Vec<(String, Vec<String>)>> {
+        let mut out = Vec::new();
         for rec in self.vault.all_staff()? {
             if rec.id != self.me.id && rec.status == StaffStatus::Active {
-                self.grant_to(&rec, None)?;
+                let granted = self.grant_to(&rec, None)?;
+                if !granted.is_empty() {
+                    out.push((rec.id.clone(), granted));
+                }
             }
         }
-        Ok(())
+        Ok(out)
     }
 
     /// The active colleagues waiting for keys this member holds: for each, the
@@ -420,24 +447,17 @@ impl<'v> Session<'v> {
             if rec.id == self.me.id || rec.status != StaffStatus::Active {
                 continue;
             }
-            let (mut ready, mut to_approve) = (Vec::new(), Vec::new());
-            for key in &held {
-                if !self.vault.policy.entitled(&rec.profession, key)
-                    || self.has_wrap(key, &rec.id)?
-                {
-                    continue;
-                }
-                let may = self
-                    .vault
-                    .with_register(|r| Ok(r.may_hold(&self.vault.policy, &rec.id, key)))?;
-                if may {
-                    ready.push(key.clone());
-                } else {
-                    to_approve.push(key.clone());
-                }
-            }
-            if ready.is_empty() && to_approve.is_empty() {
+            let pending = self.pending_keys(&rec, held.iter().cloned())?;
+            if pending.is_empty() {
                 continue;
+            }
+            let (mut ready, mut to_approve) = (Vec::new(), Vec::new());
+            for (key, approved) in pending {
+                if approved {
+                    ready.push(key);
+                } else {
+                    to_approve.push(key);
+                }
             }
             let name = self.staff_name(&rec.id).ok().flatten();
             out.push(Waiting {
@@ -457,16 +477,7 @@ impl<'v> Session<'v> {
     /// Returns (colleague, keys granted) for each colleague who received any.
     pub fn hand_over_keys(&mut self) -> Result<Vec<(String, Vec<String>)>> {
         let _turn = self.ensure_current()?;
-        let mut out = Vec::new();
-        for rec in self.vault.all_staff()? {
-            if rec.id != self.me.id && rec.status == StaffStatus::Active {
-                let granted = self.grant_to(&rec, None)?;
-                if !granted.is_empty() {
-                    out.push((rec.id.clone(), granted));
-                }
-            }
-        }
-        Ok(out)
+        self.grant_to_all()
     }
 
     /// Who can hand `key` over to this member, for a message saying where a

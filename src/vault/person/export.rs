@@ -478,25 +478,24 @@ impl Ctx<'_> {
     ) -> Result<()> {
         let withheld = self.withheld();
         let author_only = |c: &str| self.vault.policy.is_author_only(c);
-        match &self.keys {
-            CopyKeys::Gathered(gathered) => {
-                let mut keys = ExportKeys {
-                    keys: gathered,
+        let (mut gathered, mut person);
+        let keys: &mut dyn FieldKeys = match &self.keys {
+            CopyKeys::Gathered(keys) => {
+                gathered = ExportKeys {
+                    keys,
                     withheld: &withheld,
                     author_only: &author_only,
                 };
-                for e in &self.entries {
-                    let versions = history_view(self.vault, e, &mut keys)?;
-                    f(e.record(), versions)?;
-                }
+                &mut gathered
             }
             CopyKeys::Person(cell) => {
-                let mut keys = cell.borrow_mut();
-                for e in &self.entries {
-                    let versions = history_view(self.vault, e, &mut **keys)?;
-                    f(e.record(), versions)?;
-                }
+                person = cell.borrow_mut();
+                &mut **person
             }
+        };
+        for e in &self.entries {
+            let versions = history_view(self.vault, e, keys)?;
+            f(e.record(), versions)?;
         }
         Ok(())
     }

@@ -474,32 +474,11 @@ impl Session<'_> {
             }
         }
         ids.sort_by(|a, b| b.cmp(a));
-        let mut views = Vec::with_capacity(ids.len());
-        let mut drafts = Vec::with_capacity(ids.len());
-        let mut failed = None;
-        for (_, id) in &ids {
-            match self.read_dossier_since(id, None, Some(since)) {
-                Ok((view, draft)) => {
-                    drafts.push(draft.detail("transmissions"));
-                    match view {
-                        Ok(v) => views.push(v),
-                        Err(e) => {
-                            failed = Some(e);
-                            break;
-                        }
-                    }
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            }
+        let ids: Vec<String> = ids.into_iter().map(|(_, id)| id).collect();
+        match self.read_group(&ids, Some(since), Some("transmissions"))? {
+            (_, Some(e)) => Err(e),
+            (views, None) => Ok(views),
         }
-        self.vault.durable(drafts, Batch::new())?;
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        Ok(views)
     }
 
     /// Reads many dossiers, as an export would: `group` dossiers at a time are
@@ -516,28 +495,7 @@ impl Session<'_> {
         let _turn = self.ensure_current()?;
         let mut read = 0;
         for chunk in ids.chunks(group.max(1)) {
-            let mut views = Vec::with_capacity(chunk.len());
-            let mut drafts = Vec::with_capacity(chunk.len());
-            let mut failed = None;
-            for id in chunk {
-                match self.read_dossier(id, None) {
-                    Ok((view, draft)) => {
-                        drafts.push(draft);
-                        match view {
-                            Ok(v) => views.push(v),
-                            Err(e) => {
-                                failed = Some(e);
-                                break;
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-            }
-            self.vault.durable(drafts, Batch::new())?;
+            let (views, failed) = self.read_group(chunk, None, None)?;
             for view in views {
                 self.after_dossier_read(&view.id)?;
                 f(view)?;
@@ -548,6 +506,45 @@ impl Session<'_> {
             }
         }
         Ok(read)
+    }
+
+    /// Reads `ids` in order (only their entries created at or after `since`,
+    /// when given) and writes their reads' audit entries, with `detail` when
+    /// given, in one durable step. Stops at the first dossier that cannot be
+    /// read, once its refusal or error is among those entries: the views read
+    /// before it, and its error.
+    fn read_group(
+        &mut self,
+        ids: &[String],
+        since: Option<u64>,
+        detail: Option<&str>,
+    ) -> Result<(Vec<DossierView>, Option<Error>)> {
+        let mut views = Vec::with_capacity(ids.len());
+        let mut drafts = Vec::with_capacity(ids.len());
+        let mut failed = None;
+        for id in ids {
+            match self.read_dossier_since(id, None, since) {
+                Ok((view, draft)) => {
+                    drafts.push(match detail {
+                        Some(d) => draft.detail(d),
+                        None => draft,
+                    });
+                    match view {
+                        Ok(v) => views.push(v),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        self.vault.durable(drafts, Batch::new())?;
+        Ok((views, failed))
     }
 
     /// After a read: keys the person supported still waits for follow when a

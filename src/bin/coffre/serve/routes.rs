@@ -877,13 +877,12 @@ async fn dossier_page(
         };
         let shown: usize = entries.iter().filter(|e| wanted(e)).count();
         let page = Page::of(shown, paging.page, PAGE_SIZE);
-        let (page_no, pages, first) = (page.number, page.pages, page.first);
         let mut position = 0usize;
         for e in entries {
             // Alerts come from every note; cards from this page's only.
             let on_page = wanted(e) && {
                 position += 1;
-                position > first && position <= first + PAGE_SIZE
+                page.range().contains(&(position - 1))
             };
             let pinned = e
                 .fields
@@ -933,16 +932,7 @@ async fn dossier_page(
             .into_iter()
             .map(|(id, label)| Choice { id, label })
             .collect();
-        let pager = Pager::new(
-            &view.id,
-            &paging,
-            page_no,
-            pages,
-            first,
-            cards.len(),
-            shown,
-            all,
-        );
+        let pager = Pager::new(&view.id, &paging, &page, all);
         let who = match (&view.name, &view.birthdate) {
             (Some(n), Some(b)) => tr!(
                 "web-dossier-who",
@@ -1017,27 +1007,26 @@ pub struct PageQuery {
     author: Option<String>,
 }
 
+/// The query string of the `pairs` whose value is not empty, encoded as a
+/// form is (the encoder axum decodes with): `kind=a&author=b`, or empty.
+fn query_of(pairs: &[(&str, &str)]) -> String {
+    let kept: Vec<&(&str, &str)> = pairs.iter().filter(|(_, v)| !v.is_empty()).collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
+}
+
 impl Pager {
-    /// The links of a dossier's pages, keeping its filters.
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        id: &str,
-        q: &PageQuery,
-        page: usize,
-        pages: usize,
-        first: usize,
-        on_page: usize,
-        shown: usize,
-        all: usize,
-    ) -> Pager {
-        let kept: Vec<(&str, &str)> = [("kind", &q.kind), ("author", &q.author)]
-            .into_iter()
-            .filter_map(|(name, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (name, v)))
-            .collect();
-        // Encoded as the form that sent them (the same encoder axum decodes with).
-        let filters = match serde_urlencoded::to_string(&kept) {
-            Ok(f) if !f.is_empty() => format!("&{f}"),
-            _ => String::new(),
+    /// The links of a dossier's pages, keeping its filters: `page` of the
+    /// notes the filters keep, among `all` notes.
+    fn new(id: &str, q: &PageQuery, page: &Page, all: usize) -> Pager {
+        let (first, on_page, shown) = (page.first, page.len, page.total);
+        let filters = query_of(&[
+            ("kind", q.kind.as_deref().unwrap_or_default()),
+            ("author", q.author.as_deref().unwrap_or_default()),
+        ]);
+        let filters = if filters.is_empty() {
+            filters
+        } else {
+            format!("&{filters}")
         };
         let link = |n: usize| format!("/dossiers/{id}?page={n}{filters}");
         let (from, to) = ((first + 1) as u64, (first + on_page) as u64);
@@ -1061,8 +1050,8 @@ impl Pager {
                     all = all_n
                 )
             },
-            newer: (page > 1).then(|| link(page - 1)),
-            older: (page < pages).then(|| link(page + 1)),
+            newer: page.newer().map(link),
+            older: page.older().map(link),
             kind: q.kind.clone().unwrap_or_default(),
             author: q.author.clone().unwrap_or_default(),
             filtered: !filters.is_empty(),
@@ -1720,26 +1709,13 @@ pub async fn moi_readable_copy(State(app): S, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     match on_person(&h, |p| p.readable_copy()).await {
-        Ok(html) => html_download(&html, "ma-copie.html"),
+        Ok(html) => download(html.to_vec(), "text/html; charset=utf-8", "ma-copie.html"),
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
 
-/// An HTML page as a download named `name` (the readable copies).
-fn html_download(html: &[u8], name: &str) -> Response {
-    let mut resp = html.to_vec().into_response();
-    let hs = resp.headers_mut();
-    hs.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        hs.insert(header::CONTENT_DISPOSITION, v);
-    }
-    resp
-}
-
-fn download(body: String, mime: &'static str, name: &str) -> Response {
+/// `body` as a file to save, of type `mime`, named `name`.
+fn download(body: impl IntoResponse, mime: &'static str, name: &str) -> Response {
     let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
@@ -1838,7 +1814,7 @@ pub async fn audit_checkpoint(
 }
 
 /// `?dossier=` of the history page.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct HistoryQuery {
     #[serde(default)]
     dossier: String,
@@ -1923,17 +1899,13 @@ async fn history_page(
     items.reverse();
     let page = coffre::web::paging::Page::of(items.len(), q.page, HISTORY_PAGE_SIZE);
     let shown = &items[page.range()];
-    let kept: Vec<(&str, &str)> = [
+    let query = query_of(&[
         ("dossier", d.as_str()),
         ("du", q.du.trim()),
         ("au", q.au.trim()),
         ("profession", q.profession.as_str()),
         ("action", q.action.as_str()),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.is_empty())
-    .collect();
-    let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+    ]);
     let link = |n: usize| format!("/audit/historique?{query}&page={n}");
     let summary = if items.is_empty() {
         String::new()
@@ -1995,7 +1967,11 @@ pub async fn readable_copy(State(app): S, headers: HeaderMap, Path(id): Path<Str
     };
     let d = id.clone();
     match on_staff(&h, move |s| s.readable_copy(&d, None)).await {
-        Ok(html) => html_download(&html, &format!("copie-lisible-{id}.html")),
+        Ok(html) => download(
+            html.to_vec(),
+            "text/html; charset=utf-8",
+            &format!("copie-lisible-{id}.html"),
+        ),
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
@@ -2016,10 +1992,7 @@ pub async fn release_page(
     if d.is_empty() {
         return see_other("/audit");
     }
-    let back = format!(
-        "/audit/historique?{}",
-        serde_urlencoded::to_string([("dossier", d.as_str())]).unwrap_or_default()
-    );
+    let back = format!("/audit/historique?{}", query_of(&[("dossier", d.as_str())]));
     render(&ConfirmPage {
         l: L(lang(&app)),
         nav: nav(&app, &h),
@@ -2069,7 +2042,7 @@ pub async fn release(State(app): S, headers: HeaderMap, Form(f): Form<ReleaseFor
         return r;
     }
     let d = f.dossier.trim().to_string();
-    let query = serde_urlencoded::to_string([("dossier", d.as_str())]).unwrap_or_default();
+    let query = query_of(&[("dossier", d.as_str())]);
     if f.confirm != "oui" {
         return see_other(&format!("/audit/liberer?{query}"));
     }
@@ -2090,11 +2063,7 @@ pub async fn release(State(app): S, headers: HeaderMap, Form(f): Form<ReleaseFor
             }
             let q = HistoryQuery {
                 dossier: d,
-                du: String::new(),
-                au: String::new(),
-                profession: String::new(),
-                action: String::new(),
-                page: None,
+                ..HistoryQuery::default()
             };
             history_page(&app, &headers, q, Some(lines.join(" "))).await
         }
