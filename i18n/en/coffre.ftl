@@ -1121,6 +1121,8 @@ cli-prune-dry-run = dry run: nothing changed; give --yes to prune
 field-commitment-differs = the value of field { $field } is not the one its author wrote (re-sealed or altered)
 policy-web-idle-minutes = idle_minutes must be between 1 and 480 minutes
 policy-web-max-hours = max_hours must be between 1 and 24 hours
+policy-auth-second-factor = second_factor must be "required", "optional" or "required-remote"
+policy-auth-person-second-factor = person_second_factor must be "optional" or "none"
 
 ## coffre serve: the server
 help-serve = Serve the vault to browsers: staff, the DPO and the person log in with their own passphrase
@@ -1466,3 +1468,9 @@ web-new-dossier-address = Address
 web-new-dossier-admitted = Admission date
 web-new-dossier-unit = Unit or group
 web-dossier-identity = Identity
+
+## Second factor (one-time codes)
+second-factor-own-member = a second factor is enrolled or removed only by its own member
+second-factor-new-id = a second factor has a new id and a known kind
+second-factor-unknown = no second factor { $id } is enrolled
+second-factor-reset-active = { $member } is not an active member

@@ -1120,6 +1120,8 @@ cli-prune-dry-run = simulation : rien n'a changé ; ajoutez --yes pour effacer
 field-commitment-differs = la valeur du champ { $field } n'est pas celle que son auteur a écrite (rescellée ou modifiée)
 policy-web-idle-minutes = idle_minutes doit être compris entre 1 et 480 minutes
 policy-web-max-hours = max_hours doit être compris entre 1 et 24 heures
+policy-auth-second-factor = second_factor doit valoir "required", "optional" ou "required-remote"
+policy-auth-person-second-factor = person_second_factor doit valoir "optional" ou "none"
 
 ## coffre serve: the server
 help-serve = Servir le coffre aux navigateurs : le personnel, le ou la DPO et la personne se connectent avec leur propre phrase de passe
@@ -1465,3 +1467,9 @@ web-new-dossier-address = Adresse
 web-new-dossier-admitted = Date d'admission
 web-new-dossier-unit = Unité ou groupe
 web-dossier-identity = Identité
+
+## Second factor (one-time codes)
+second-factor-own-member = seul le membre lui-même inscrit ou retire son second facteur
+second-factor-new-id = un second facteur porte un identifiant nouveau et un type connu
+second-factor-unknown = aucun second facteur { $id } n'est inscrit
+second-factor-reset-active = { $member } n'est pas un membre actif

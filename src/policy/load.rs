@@ -34,6 +34,15 @@ struct RawPolicy {
     fields: BTreeMap<String, RawFieldLabel>,
     #[serde(default)]
     web: Option<RawWeb>,
+    #[serde(default)]
+    auth: Option<RawAuth>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    second_factor: Option<Spanned<String>>,
+    person_second_factor: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -373,6 +382,25 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                 return cx.err(h.span(), msg!("policy-web-max-hours"));
             }
             web.max_hours = *h.get_ref();
+        }
+    }
+
+    let mut auth = super::AuthRules::default();
+    if let Some(a) = &raw.auth {
+        if let Some(sf) = &a.second_factor {
+            auth.second_factor = match sf.get_ref().as_str() {
+                "required" => super::SecondFactorRule::Required,
+                "optional" => super::SecondFactorRule::Optional,
+                "required-remote" => super::SecondFactorRule::RequiredRemote,
+                _ => return cx.err(sf.span(), msg!("policy-auth-second-factor")),
+            };
+        }
+        if let Some(p) = &a.person_second_factor {
+            auth.person_second_factor = match p.get_ref().as_str() {
+                "optional" => true,
+                "none" => false,
+                _ => return cx.err(p.span(), msg!("policy-auth-person-second-factor")),
+            };
         }
     }
 
@@ -728,6 +756,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         language,
         field_labels,
         web,
+        auth,
     })
 }
 

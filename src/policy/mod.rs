@@ -64,6 +64,57 @@ pub struct Policy {
     /// JSON output (kept as it was).
     #[serde(skip)]
     pub web: WebRules,
+    /// The second factor of staff logins on the web (`[auth]`). Not in the
+    /// JSON output (kept as it was).
+    #[serde(skip)]
+    pub auth: AuthRules,
+}
+
+/// When a staff login on the web needs a second factor (`[auth] second_factor`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecondFactorRule {
+    /// Every staff login on the web.
+    Required,
+    /// Members may enrol one; whoever has one must give it.
+    Optional,
+    /// Required unless the server listens on loopback addresses only (the
+    /// shipped default).
+    #[default]
+    RequiredRemote,
+}
+
+impl SecondFactorRule {
+    /// Whether a member with no second factor must enrol one before their web
+    /// session opens, for a server that listens on `loopback` addresses only
+    /// (or not).
+    pub fn required(self, loopback: bool) -> bool {
+        match self {
+            SecondFactorRule::Required => true,
+            SecondFactorRule::Optional => false,
+            SecondFactorRule::RequiredRemote => !loopback,
+        }
+    }
+}
+
+/// The second factor's rules (`[auth]` of the policy). The command line keeps
+/// the passphrase alone (`docs/threat-model.md`).
+#[derive(Clone, Debug, Serialize)]
+pub struct AuthRules {
+    /// For staff logins on the web.
+    pub second_factor: SecondFactorRule,
+    /// Whether the person supported may enrol one (`"optional"`, the
+    /// default) or not (`"none"`); never required.
+    pub person_second_factor: bool,
+}
+
+impl Default for AuthRules {
+    fn default() -> Self {
+        AuthRules {
+            second_factor: SecondFactorRule::RequiredRemote,
+            person_second_factor: true,
+        }
+    }
 }
 
 /// Limits of a browser session of `coffre serve` (`[web]` of the policy): when

@@ -240,6 +240,34 @@ pub enum Fact {
         /// no repeats; empty when it only removes).
         add: Vec<String>,
     },
+    /// A second factor enrolled by its member in the session that enrols it
+    /// (`auth.second-factor.enrol`): the stored `sf/{member}/{id}` record is
+    /// vouched for by its commitment ([`second_factor_commitment`]), so that a
+    /// record planted by someone with the files is never accepted.
+    SecondFactor {
+        /// Staff id (the signer).
+        member: String,
+        /// The factor's id (unique for the member).
+        id: String,
+        /// What it is: `totp` (later: `passkey`).
+        factor: String,
+        /// SHA-256 (hex) binding the vault, member, id, kind and record bytes.
+        commitment: String,
+    },
+    /// A second factor removed by its own member (`auth.second-factor.remove`).
+    SecondFactorRemoved {
+        /// Staff id (the signer).
+        member: String,
+        /// The factor's id.
+        id: String,
+    },
+    /// Every second factor of a member withdrawn by a manager
+    /// (`auth.second-factor.reset`): the member enrols again at their next
+    /// web login.
+    SecondFactorReset {
+        /// Staff id.
+        member: String,
+    },
 }
 
 impl Fact {
@@ -376,6 +404,29 @@ pub fn passphrase_hash(
         salt,
         identity_sealed,
     ])
+}
+
+/// The second-factor kinds a [`Fact::SecondFactor`] may name.
+pub const SECOND_FACTOR_KINDS: &[&str] = &["totp"];
+
+/// The commitment of a [`Fact::SecondFactor`]: hex SHA-256 over length-prefixed
+/// parts (`coffre/second-factor/v1`, vault id, staff id, factor id, its kind, the
+/// stored record's bytes).
+pub fn second_factor_commitment(
+    vault: &str,
+    member: &str,
+    id: &str,
+    factor: &str,
+    record: &[u8],
+) -> String {
+    hex::encode(sha256(&[
+        b"coffre/second-factor/v1",
+        vault.as_bytes(),
+        member.as_bytes(),
+        id.as_bytes(),
+        factor.as_bytes(),
+        record,
+    ]))
 }
 
 /// The digest a [`Fact::PersonKeys`] commits to: SHA-256 over

@@ -48,6 +48,26 @@ pub struct StaffEntry {
     /// `recover` is then the only one that opens their identity).
     #[serde(default)]
     pub passphrase: Option<String>,
+    /// Their second factors, by id ([`Fact::SecondFactor`]).
+    #[serde(default)]
+    pub second_factors: BTreeMap<String, SecondFactorEntry>,
+    /// Whether a manager reset their second factors since they last enrolled
+    /// one ([`Fact::SecondFactorReset`]): they enrol again at their next web
+    /// login.
+    #[serde(default)]
+    pub second_factor_reset: bool,
+}
+
+/// A second factor as the register keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorEntry {
+    /// `totp`.
+    pub kind: String,
+    /// The commitment to its stored record
+    /// ([`super::fact::second_factor_commitment`]).
+    pub commitment: String,
+    /// Entry number of the fact that enrolled it.
+    pub seq: u64,
 }
 
 /// What the register knows of one dossier.
@@ -380,6 +400,8 @@ impl Register {
                         added_time: ctx.time,
                         revoked_at: None,
                         passphrase: None,
+                        second_factors: BTreeMap::new(),
+                        second_factor_reset: false,
                     },
                 );
             }
@@ -719,6 +741,64 @@ impl Register {
                     s.passphrase = Some(record.clone());
                 }
             }
+            Fact::SecondFactor {
+                member,
+                id,
+                factor,
+                commitment,
+            } => {
+                hex32(commitment, "a second-factor commitment")?;
+                let s = self.staff_signer(ctx)?;
+                if &s.member.id != member {
+                    return Err(refused(ctx, msg!("second-factor-own-member")));
+                }
+                if crate::store::layout::check_id("second factor", id).is_err()
+                    || !super::fact::SECOND_FACTOR_KINDS.contains(&factor.as_str())
+                    || s.second_factors.contains_key(id)
+                {
+                    return Err(refused(ctx, msg!("second-factor-new-id")));
+                }
+                if let Some(s) = self.staff.get_mut(member) {
+                    s.second_factors.insert(
+                        id.clone(),
+                        SecondFactorEntry {
+                            kind: factor.clone(),
+                            commitment: commitment.clone(),
+                            seq: ctx.seq,
+                        },
+                    );
+                    s.second_factor_reset = false;
+                }
+            }
+            Fact::SecondFactorRemoved { member, id } => {
+                let s = self.staff_signer(ctx)?;
+                if &s.member.id != member {
+                    return Err(refused(ctx, msg!("second-factor-own-member")));
+                }
+                if !s.second_factors.contains_key(id) {
+                    return Err(refused(ctx, msg!("second-factor-unknown", id = id)));
+                }
+                if let Some(s) = self.staff.get_mut(member) {
+                    s.second_factors.remove(id);
+                }
+            }
+            Fact::SecondFactorReset { member } => {
+                if !Self::is_recovery(ctx) {
+                    self.staff_with(policy, ctx, Capability::ManageStaff)?;
+                }
+                match self.staff.get_mut(member) {
+                    Some(s) if s.member.status == Status::Active => {
+                        s.second_factors.clear();
+                        s.second_factor_reset = true;
+                    }
+                    _ => {
+                        return Err(refused(
+                            ctx,
+                            msg!("second-factor-reset-active", member = member),
+                        ))
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -813,6 +893,8 @@ impl Register {
                         added_time: ctx.time,
                         revoked_at: None,
                         passphrase: None,
+                        second_factors: BTreeMap::new(),
+                        second_factor_reset: false,
                     },
                 );
             }

@@ -437,6 +437,9 @@ fn fact_kind(f: &Fact) -> &'static str {
         Fact::Release { .. } => "release of justifications",
         Fact::Passphrase { .. } => "passphrase change",
         Fact::PersonKeys { .. } => "keys wrapped to the person",
+        Fact::SecondFactor { .. } => "second factor",
+        Fact::SecondFactorRemoved { .. } => "second factor removed",
+        Fact::SecondFactorReset { .. } => "second factor reset",
     }
 }
 
