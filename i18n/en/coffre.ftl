@@ -1474,3 +1474,7 @@ second-factor-own-member = a second factor is enrolled or removed only by its ow
 second-factor-new-id = a second factor has a new id and a known kind
 second-factor-unknown = no second factor { $id } is enrolled
 second-factor-reset-active = { $member } is not an active member
+second-factor-cannot-encode = the code to scan could not be prepared
+second-factor-wrong-code = wrong code
+second-factor-code-used = this code was already used: wait for the next one
+second-factor-none = no second factor is enrolled

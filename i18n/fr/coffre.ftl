@@ -1473,3 +1473,7 @@ second-factor-own-member = seul le membre lui-même inscrit ou retire son second
 second-factor-new-id = un second facteur porte un identifiant nouveau et un type connu
 second-factor-unknown = aucun second facteur { $id } n'est inscrit
 second-factor-reset-active = { $member } n'est pas un membre actif
+second-factor-cannot-encode = le code à scanner n'a pas pu être préparé
+second-factor-wrong-code = code incorrect
+second-factor-code-used = ce code a déjà servi : attendez le suivant
+second-factor-none = aucun second facteur n'est inscrit

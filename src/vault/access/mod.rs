@@ -13,5 +13,6 @@
 pub(crate) mod care_team;
 pub(crate) mod explain;
 pub mod keys;
+pub mod second_factor;
 pub(crate) mod session;
 pub(crate) mod trust;

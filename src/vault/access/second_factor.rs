@@ -1,0 +1,557 @@
+//! A second factor for staff logins on the web: one-time codes (TOTP, RFC
+//! 6238) and single-use recovery codes (`docs/second-factor.md`).
+//!
+//! What vouches for what:
+//!
+//! - `sf/{member}/{id}` holds a factor: the TOTP secret sealed to the member's
+//!   own `age` recipient and the SHA-256 of each recovery code. The member's
+//!   `second-factor` fact, signed in the session that enrols it, commits to
+//!   the record's bytes; [`Vault::checked_second_factors`] is the only way to a
+//!   [`CheckedSecondFactor`], and refuses (exit 5, naming it) a record that
+//!   fact does not commit, such as one planted by someone with the files.
+//! - Which codes were already accepted is **derived** from the audit log: the
+//!   `auth.second-factor` lines of the member (the time step accepted, the
+//!   recovery code used) are read through the actor index at every check, so
+//!   a code is accepted once and no store record can give it back.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::audit::{Filter, Outcome};
+use crate::crypto::key::random_bytes;
+use crate::crypto::wrap;
+use crate::error::{Error, Result};
+use crate::policy::Capability;
+use crate::rights::fact::second_factor_commitment;
+use crate::rights::state::SecondFactorEntry;
+use crate::rights::Fact;
+use crate::store::records::{decode, encode};
+use crate::store::{layout, Batch};
+use crate::vault::access::session::Session;
+use crate::vault::access::trust::forged;
+use crate::vault::Vault;
+
+/// Seconds of one TOTP time step.
+pub const TOTP_STEP: u64 = 30;
+/// Digits of a one-time code.
+pub const TOTP_DIGITS: u8 = 6;
+/// Recovery codes made at each enrolment.
+pub const RECOVERY_CODES: usize = 10;
+/// Characters of a recovery code (no 0/o, 1/l/i: read aloud or copied by hand).
+const RECOVERY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+/// Letters of a recovery code (about 50 bits).
+const RECOVERY_LEN: usize = 10;
+/// The action of a second-factor check at login.
+pub const ACTION_CHECK: &str = "auth.second-factor";
+/// The action of an enrolment.
+pub const ACTION_ENROL: &str = "auth.second-factor.enrol";
+/// The action of a removal by the member.
+pub const ACTION_REMOVE: &str = "auth.second-factor.remove";
+/// The action of a reset by a manager.
+pub const ACTION_RESET: &str = "auth.second-factor.reset";
+
+/// The stored record `sf/{member}/{id}`.
+#[derive(Serialize, Deserialize)]
+struct SecondFactorRecord {
+    member: String,
+    id: String,
+    factor: String,
+    /// The TOTP secret, `age`-encrypted to the member's own recipient.
+    #[serde(with = "serde_bytes")]
+    secret_sealed: Vec<u8>,
+    /// SHA-256 of each recovery code ([`recovery_hash`]).
+    recovery: Vec<[u8; 32]>,
+}
+
+/// A factor whose record the signed register commits to (the only way to one
+/// is [`Vault::checked_second_factors`]).
+pub struct CheckedSecondFactor {
+    id: String,
+    entry: SecondFactorEntry,
+    record: SecondFactorRecord,
+}
+
+impl CheckedSecondFactor {
+    /// The factor's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Its kind (`totp`).
+    pub fn kind(&self) -> &str {
+        &self.entry.kind
+    }
+}
+
+/// A TOTP enrolment under way: the secret and recovery codes shown once,
+/// kept in memory until the member confirms with a first code. Never
+/// written anywhere in the clear; its `Debug` shows nothing of them.
+pub struct TotpEnrolment {
+    id: String,
+    account: String,
+    secret: Zeroizing<Vec<u8>>,
+    recovery: Vec<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for TotpEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpEnrolment")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TotpEnrolment {
+    /// The new factor's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The secret in base32 (RFC 4648, no padding), in groups of four, for
+    /// those who type it into their app.
+    pub fn secret_base32(&self) -> Zeroizing<String> {
+        let plain = Zeroizing::new(totp_rs::Secret::from(self.secret.to_vec()).to_base32());
+        let mut out = Zeroizing::new(String::with_capacity(plain.len() + plain.len() / 4));
+        for (i, c) in plain.chars().enumerate() {
+            if i > 0 && i % 4 == 0 {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// The `otpauth://` URI an app reads from the QR code.
+    pub fn uri(&self) -> Result<Zeroizing<String>> {
+        let totp = totp_for(&self.secret, &self.account)?;
+        totp.to_url()
+            .map(Zeroizing::new)
+            .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))
+    }
+
+    /// The recovery codes, shown once.
+    pub fn recovery_codes(&self) -> &[Zeroizing<String>] {
+        &self.recovery
+    }
+}
+
+/// What a member has, as the register says.
+#[derive(Clone, Debug)]
+pub struct SecondFactorStatus {
+    /// (id, kind) of each factor enrolled.
+    pub enrolled: Vec<(String, String)>,
+    /// A manager reset their factors since they last enrolled one.
+    pub reset: bool,
+}
+
+/// A second factor accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accepted {
+    /// A one-time code of this time step.
+    Totp {
+        /// The time step accepted.
+        step: u64,
+    },
+    /// A recovery code, with the number still unused.
+    Recovery {
+        /// Recovery codes left.
+        left: usize,
+    },
+}
+
+fn totp_for(secret: &[u8], account: &str) -> Result<totp_rs::Totp> {
+    totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(TOTP_DIGITS)
+        .with_skew(1)
+        .with_step_duration(TOTP_STEP)
+        .with_secret(secret.to_vec())
+        .with_issuer(Some("Coffre"))
+        .with_account_name(account.replace(':', "."))
+        .build()
+        .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))
+}
+
+/// The SHA-256 a recovery code is stored as: length-prefixed parts
+/// (`coffre/recovery-code/v1`, vault id, staff id, the code without its dash,
+/// in lower case). A code is random, so no slow hash is needed.
+fn recovery_hash(vault: &str, member: &str, code: &str) -> [u8; 32] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for p in [
+        b"coffre/recovery-code/v1".as_slice(),
+        vault.as_bytes(),
+        member.as_bytes(),
+        code.as_bytes(),
+    ] {
+        ctx.update(&(p.len() as u32).to_be_bytes());
+        ctx.update(p);
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
+
+fn new_recovery_code() -> Result<Zeroizing<String>> {
+    let raw = Zeroizing::new(random_bytes::<RECOVERY_LEN>()?);
+    let mut s = Zeroizing::new(String::with_capacity(RECOVERY_LEN + 1));
+    for (i, b) in raw.iter().enumerate() {
+        if i == RECOVERY_LEN / 2 {
+            s.push('-');
+        }
+        // 256 is not a multiple of 31: a bias of under 1 % per letter,
+        // well within the code's 50 bits.
+        s.push(RECOVERY_ALPHABET[usize::from(*b) % RECOVERY_ALPHABET.len()] as char);
+    }
+    Ok(s)
+}
+
+/// What the member typed, without spaces and dashes, in lower case.
+fn normalise(code: &str) -> Zeroizing<String> {
+    Zeroizing::new(
+        code.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect(),
+    )
+}
+
+/// Codes already accepted for one factor, from the log.
+#[derive(Default)]
+struct Used {
+    last_step: Option<u64>,
+    recovery: BTreeSet<usize>,
+}
+
+impl Vault {
+    /// The second factors of `member`, each checked against the signed
+    /// register: every factor the register holds must have its record, with
+    /// the bytes its fact commits to, and no other record may be under
+    /// `sf/{member}/`. Errors: [`Error::Integrity`] (exit 5) naming the record.
+    pub fn checked_second_factors(&self, member: &str) -> Result<Vec<CheckedSecondFactor>> {
+        layout::check_id("staff", member)?;
+        let want: BTreeMap<String, SecondFactorEntry> = self.with_register(|r| {
+            Ok(r.staff
+                .get(member)
+                .map(|s| s.second_factors.clone())
+                .unwrap_or_default())
+        })?;
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (k, v) in self.store.scan_prefix(&layout::second_factor_prefix(member))? {
+            let id = layout::last_component(&k)?;
+            let name = format!("sf/{member}/{id}");
+            let Some(entry) = want.get(&id) else {
+                return Err(forged(&name, "a second factor the register does not commit"));
+            };
+            if k != layout::second_factor(member, &id)
+                || second_factor_commitment(&self.meta.vault_id, member, &id, &entry.kind, &v)
+                    != entry.commitment
+            {
+                return Err(forged(&name, "a second factor other than the one enrolled"));
+            }
+            let record: SecondFactorRecord = decode(&v, "second factor")?;
+            if record.member != member || record.id != id || record.factor != entry.kind {
+                return Err(forged(&name, "a second factor other than the one enrolled"));
+            }
+            seen.insert(id.clone());
+            out.push(CheckedSecondFactor {
+                id,
+                entry: entry.clone(),
+                record,
+            });
+        }
+        if let Some(id) = want.keys().find(|id| !seen.contains(*id)) {
+            return Err(forged(&format!("sf/{member}/{id}"), "a second factor removed"));
+        }
+        Ok(out)
+    }
+
+    /// The codes already accepted for each of `member`'s factors, from their
+    /// `auth.second-factor` lines after each factor's enrolment.
+    fn second_factor_uses(
+        &self,
+        member: &str,
+        factors: &[CheckedSecondFactor],
+    ) -> Result<BTreeMap<String, Used>> {
+        let mut used: BTreeMap<String, Used> = BTreeMap::new();
+        if factors.is_empty() {
+            return Ok(used);
+        }
+        let entries = self.audit_entries(&Filter {
+            actor: Some(member.to_string()),
+            outcome: Some(Outcome::Ok),
+            ..Filter::default()
+        })?;
+        for e in entries {
+            if e.action != ACTION_CHECK && e.action != ACTION_ENROL {
+                continue;
+            }
+            let Some(f) = factors
+                .iter()
+                .find(|f| e.target.as_deref() == Some(f.id.as_str()))
+            else {
+                continue;
+            };
+            if e.seq < f.entry.seq {
+                continue;
+            }
+            let u = used.entry(f.id.clone()).or_default();
+            let detail = e.detail.as_deref().unwrap_or_default();
+            if let Some(step) = detail
+                .strip_prefix("totp step ")
+                .and_then(|s| s.parse::<u64>().ok())
+            {
+                u.last_step = Some(u.last_step.map_or(step, |l| l.max(step)));
+            } else if let Some(n) = detail
+                .strip_prefix("recovery code ")
+                .and_then(|s| s.parse::<usize>().ok())
+            {
+                u.recovery.insert(n);
+            }
+        }
+        Ok(used)
+    }
+}
+
+impl Session<'_> {
+    /// The second factors this member has, and whether a manager reset them.
+    pub fn second_factor_status(&self) -> Result<SecondFactorStatus> {
+        let _turn = self.ensure_current()?;
+        let factors = self.vault.checked_second_factors(&self.me.id)?;
+        let reset = self.vault.with_register(|r| {
+            Ok(r.staff
+                .get(&self.me.id)
+                .is_some_and(|s| s.second_factor_reset))
+        })?;
+        Ok(SecondFactorStatus {
+            enrolled: factors
+                .iter()
+                .map(|f| (f.id.clone(), f.entry.kind.clone()))
+                .collect(),
+            reset,
+        })
+    }
+
+    /// A new TOTP secret and ten recovery codes, kept in memory until
+    /// [`Session::enrol_totp`] confirms them with a first code.
+    pub fn begin_totp_enrolment(&self) -> Result<TotpEnrolment> {
+        let _turn = self.ensure_current()?;
+        let secret = Zeroizing::new(random_bytes::<20>()?.to_vec());
+        let mut recovery = Vec::with_capacity(RECOVERY_CODES);
+        for _ in 0..RECOVERY_CODES {
+            recovery.push(new_recovery_code()?);
+        }
+        Ok(TotpEnrolment {
+            id: format!("totp-{}", hex::encode(random_bytes::<4>()?)),
+            account: self.me.id.clone(),
+            secret,
+            recovery,
+        })
+    }
+
+    /// Enrols `e` once `code` (from the member's app) proves the app holds
+    /// the secret: the record sealed to the member, and the `second-factor`
+    /// fact they sign, in one durable change. The code's time step counts as
+    /// used. Errors: [`Error::Auth`] (exit 4) for a wrong code.
+    pub fn enrol_totp(&mut self, e: &TotpEnrolment, code: &str) -> Result<()> {
+        let _turn = self.ensure_current()?;
+        let totp = totp_for(&e.secret, &e.account)?;
+        let code = normalise(code);
+        let Some(step) = totp.check(&code, crate::vault::now()) else {
+            return Err(Error::Auth(msg!("second-factor-wrong-code")));
+        };
+        let vault_id = self.vault.meta.vault_id.clone();
+        let member = self.me.id.clone();
+        let record = SecondFactorRecord {
+            member: member.clone(),
+            id: e.id.clone(),
+            factor: "totp".into(),
+            secret_sealed: wrap::wrap(&e.secret, &[&self.me.recipient])?,
+            recovery: e
+                .recovery
+                .iter()
+                .map(|c| recovery_hash(&vault_id, &member, &normalise(c)))
+                .collect(),
+        };
+        let bytes = encode(&record)?;
+        let fact = Fact::SecondFactor {
+            member: member.clone(),
+            id: e.id.clone(),
+            factor: "totp".into(),
+            commitment: second_factor_commitment(&vault_id, &member, &e.id, "totp", &bytes),
+        };
+        let mut batch = Batch::new();
+        batch.put(layout::second_factor(&member, &e.id), bytes);
+        self.vault.commit_audited(
+            self.draft(ACTION_ENROL)
+                .target(&e.id)
+                .detail(&format!("totp step {step}"))
+                .fact(fact.to_json()?, self.fact_signer()),
+            batch,
+        )?;
+        Ok(())
+    }
+
+    /// Checks a one-time code (6 digits) or a recovery code against this
+    /// member's factors. Each code is accepted once: a time step no later
+    /// than one already accepted, or a recovery code already used, is
+    /// refused. Every attempt is an `auth.second-factor` line (the step or
+    /// the recovery code's number when accepted). Errors: [`Error::Auth`]
+    /// (exit 4) for a wrong or reused code; [`Error::Integrity`] (exit 5) for
+    /// a factor the register does not commit.
+    pub fn check_second_factor(&mut self, code: &str) -> Result<Accepted> {
+        let _turn = self.ensure_current()?;
+        let member = self.me.id.clone();
+        let factors = self.vault.checked_second_factors(&member)?;
+        if factors.is_empty() {
+            return Err(Error::Usage(msg!("second-factor-none")));
+        }
+        let used = self.vault.second_factor_uses(&member, &factors)?;
+        let code = normalise(code);
+        let now = crate::vault::now();
+        let mut replayed = false;
+        for f in &factors {
+            let u = used.get(&f.id);
+            if code.len() == usize::from(TOTP_DIGITS) && code.bytes().all(|b| b.is_ascii_digit()) {
+                let Some(secret) = wrap::unwrap(&f.record.secret_sealed, self.identity())? else {
+                    return Err(forged(
+                        &format!("sf/{member}/{}", f.id),
+                        "a second factor sealed to someone else",
+                    ));
+                };
+                let totp = totp_for(&secret, &member)?;
+                if let Some(step) = totp.check(&code, now) {
+                    if u.and_then(|u| u.last_step).is_some_and(|l| step <= l) {
+                        replayed = true;
+                        continue;
+                    }
+                    self.vault.audit(
+                        self.draft(ACTION_CHECK)
+                            .target(&f.id)
+                            .detail(&format!("totp step {step}")),
+                    )?;
+                    return Ok(Accepted::Totp { step });
+                }
+            } else {
+                let h = recovery_hash(&self.vault.meta.vault_id, &member, &code);
+                if let Some(n) = f.record.recovery.iter().position(|r| *r == h) {
+                    if u.is_some_and(|u| u.recovery.contains(&(n + 1))) {
+                        replayed = true;
+                        continue;
+                    }
+                    self.vault.audit(
+                        self.draft(ACTION_CHECK)
+                            .target(&f.id)
+                            .detail(&format!("recovery code {}", n + 1)),
+                    )?;
+                    let spent = u.map_or(0, |u| u.recovery.len()) + 1;
+                    return Ok(Accepted::Recovery {
+                        left: f.record.recovery.len().saturating_sub(spent),
+                    });
+                }
+            }
+        }
+        let detail = if replayed {
+            "code already used"
+        } else {
+            "wrong code"
+        };
+        self.vault.audit(
+            self.draft(ACTION_CHECK)
+                .outcome(Outcome::Failed)
+                .detail(detail),
+        )?;
+        Err(Error::Auth(if replayed {
+            msg!("second-factor-code-used")
+        } else {
+            msg!("second-factor-wrong-code")
+        }))
+    }
+
+    /// Removes one of this member's own factors (`second-factor-removed`,
+    /// signed by them).
+    pub fn remove_second_factor(&mut self, id: &str) -> Result<()> {
+        let _turn = self.ensure_current()?;
+        layout::check_id("second factor", id)?;
+        let member = self.me.id.clone();
+        let factors = self.vault.checked_second_factors(&member)?;
+        if !factors.iter().any(|f| f.id == id) {
+            return Err(Error::NotFound(msg!("second-factor-unknown", id = id)));
+        }
+        let fact = Fact::SecondFactorRemoved {
+            member: member.clone(),
+            id: id.to_string(),
+        };
+        let mut batch = Batch::new();
+        batch.remove(layout::second_factor(&member, id));
+        self.vault.commit_audited(
+            self.draft(ACTION_REMOVE)
+                .target(id)
+                .fact(fact.to_json()?, self.fact_signer()),
+            batch,
+        )?;
+        Ok(())
+    }
+
+    /// A manager (`manage-staff`) withdraws every second factor of `member`
+    /// (`second-factor-reset`): after a lost phone, the member enrols again
+    /// at their next web login.
+    pub fn reset_second_factor(&mut self, member: &str) -> Result<()> {
+        let _turn = self.ensure_current()?;
+        layout::check_id("staff", member)?;
+        self.require(Capability::ManageStaff, ACTION_RESET, None)?;
+        let active = self.vault.with_register(|r| Ok(r.active(member).is_some()))?;
+        if !active {
+            return Err(Error::NotFound(msg!("staff-member-3", id = member)));
+        }
+        let factors = self.vault.checked_second_factors(member)?;
+        let mut batch = Batch::new();
+        for f in &factors {
+            batch.remove(layout::second_factor(member, &f.id));
+        }
+        let fact = Fact::SecondFactorReset {
+            member: member.to_string(),
+        };
+        self.vault.commit_audited(
+            self.draft(ACTION_RESET)
+                .target(member)
+                .fact(fact.to_json()?, self.fact_signer()),
+            batch,
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_codes_are_ten_letters_read_without_their_dash() {
+        let c = new_recovery_code().unwrap();
+        assert_eq!(c.len(), RECOVERY_LEN + 1);
+        assert_eq!(&c[5..6], "-");
+        assert_eq!(normalise(&c.to_uppercase()).len(), RECOVERY_LEN);
+        assert_ne!(
+            recovery_hash("v", "a", &normalise(&c)),
+            recovery_hash("v", "b", &normalise(&c)),
+            "bound to the member"
+        );
+    }
+
+    #[test]
+    fn the_enrolment_shows_nothing_in_debug() {
+        let e = TotpEnrolment {
+            id: "totp-1".into(),
+            account: "a".into(),
+            secret: Zeroizing::new(vec![7; 20]),
+            recovery: vec![Zeroizing::new("abcde-fghjk".into())],
+        };
+        let shown = format!("{e:?}");
+        assert!(!shown.contains("abcde"), "{shown}");
+        assert!(!shown.contains(&*e.secret_base32().replace(' ', "")), "{shown}");
+        let uri = e.uri().unwrap();
+        assert!(uri.starts_with("otpauth://totp/"), "{}", &*uri);
+    }
+}
