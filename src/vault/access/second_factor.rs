@@ -359,6 +359,12 @@ impl Session<'_> {
         let totp = totp_for(&e.secret, &e.account)?;
         let code = normalise(code);
         let Some(step) = totp.check(&code, crate::vault::now()) else {
+            self.vault.audit(
+                self.draft(ACTION_ENROL)
+                    .target(&e.id)
+                    .outcome(Outcome::Failed)
+                    .detail("wrong code"),
+            )?;
             return Err(Error::Auth(msg!("second-factor-wrong-code")));
         };
         let vault_id = self.vault.meta.vault_id.clone();

@@ -7,6 +7,7 @@ mod admin;
 mod manage;
 mod pages;
 mod routes;
+mod second_factor;
 mod security;
 mod sessions;
 
@@ -42,6 +43,11 @@ pub struct App {
     pub lang: coffre::i18n::Lang,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Logins past their passphrase, waiting for their second factor.
+    pub half_open: second_factor::HalfOpen,
+    /// Whether the server listens on a loopback address only (the policy's
+    /// `required-remote` then asks no second factor).
+    pub loopback: bool,
 }
 
 /// How long a client has to send a request's headers, counted from when the
@@ -158,6 +164,8 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
         hosts,
         lang: coffre::i18n::current(),
         trusted_proxies: args.trusted_proxies.clone(),
+        half_open: second_factor::HalfOpen::default(),
+        loopback: local.ip().is_loopback(),
     });
     let scheme = if tls.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{}/", app.hosts[0]);
@@ -237,6 +245,7 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
         reaper.abort();
         // Every session ends: keys zeroized, a checkpoint signed.
         app.sessions.end_all().await;
+        app.half_open.end_all().await;
         served
     });
     let settled = vault.settle();
@@ -304,6 +313,27 @@ fn router(app: Arc<App>) -> Router {
         .route("/", get(r::home))
         .route("/login", get(r::login_page).post(r::login))
         .route("/logout", post(r::logout))
+        .route(
+            second_factor::STEP_PATH,
+            get(second_factor::step_form).post(second_factor::step),
+        )
+        .route(
+            "/connexion/second-facteur/inscription",
+            post(second_factor::step_enrol),
+        )
+        .route("/second-facteur", get(second_factor::own))
+        .route(
+            "/second-facteur/inscription",
+            get(second_factor::own_enrol_form).post(second_factor::own_enrol),
+        )
+        .route(
+            "/second-facteur/{id}/retirer",
+            post(second_factor::own_remove),
+        )
+        .route(
+            "/second-facteur/reinitialiser/{member}",
+            post(second_factor::reset),
+        )
         .route("/dossiers", get(r::dossiers).post(r::search))
         .route("/cles/remettre", post(r::hand_over))
         .route("/transmissions", get(r::transmissions))

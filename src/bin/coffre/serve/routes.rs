@@ -114,7 +114,7 @@ pub(super) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-fn with_cookie(mut resp: Response, cookie: &str) -> Response {
+pub(super) fn with_cookie(mut resp: Response, cookie: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -494,25 +494,8 @@ pub async fn login(
     };
     let unlocked = blocking(move || vault.unlock(&u, &pass)).await;
     match unlocked {
-        Ok(s) => {
-            app.throttle.succeeded(&user, client);
-            let profession = s.profession().to_string();
-            match app.sessions.open(
-                &app,
-                Live {
-                    who: Who::Staff(Box::new(s)),
-                },
-                user,
-                profession,
-            ) {
-                Ok((id, _)) => {
-                    let resp =
-                        with_cookie(see_other("/"), &security::set_cookie(COOKIE, &id, None));
-                    with_cookie(resp, &security::set_cookie(LOGIN_COOKIE, "", Some(0)))
-                }
-                Err(e) => error_page(&app, None, &e),
-            }
-        }
+        // The throttle's attempt is given back once every step passed.
+        Ok(s) => super::second_factor::after_passphrase(&app, s, user, client).await,
         Err(e) if e.exit_code() == 4 || e.exit_code() == 3 => {
             // One answer whatever failed (unknown id, wrong passphrase,
             // revoked): the form does not tell which accounts exist. The
