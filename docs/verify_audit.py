@@ -187,7 +187,11 @@ FACTS = {
     "release": [("dossier", STR), ("up_to", U64_T), ("record", STR)],
     "passphrase": [("member", STR), ("record", STR)],
     "person-keys": [("dossier", STR), ("wraps", STR), ("add", str_list)],
+    "second-factor": [("member", STR), ("id", STR), ("factor", STR), ("commitment", STR)],
+    "second-factor-removed": [("member", STR), ("id", STR)],
+    "second-factor-reset": [("member", STR)],
 }
+SECOND_FACTOR_KINDS = {"totp"}
 # Members a fact of that kind may leave out (older facts were written without them).
 OPTIONAL = {"closed": {"rule"}}
 
@@ -397,7 +401,8 @@ class Register:
         self.keys = {k: 1 for k in f["keys"]}
         approved = {k for k in self.policy.vault_keys()
                     if self.policy.restricted(k) and self.policy.entitled(a["profession"], k)}
-        self.staff[a["id"]] = {"m": a, "key": key, "keys": [[n, None, key]], "approved": approved}
+        self.staff[a["id"]] = {"m": a, "key": key, "keys": [[n, None, key]], "approved": approved,
+                             "sf": set()}
 
     def fact_staff(self, n, f, signer, time):
         m = f["member"]
@@ -412,7 +417,8 @@ class Register:
                 self.member_signer(n, signer, "manage-staff")
             if m["status"] != "active":
                 self.refuse(n, "a new member must be active")
-            self.staff[m["id"]] = {"m": m, "key": key, "keys": [[n, None, key]], "approved": set()}
+            self.staff[m["id"]] = {"m": m, "key": key, "keys": [[n, None, key]], "approved": set(),
+                                   "sf": set()}
             return
         if old["m"]["status"] == "revoked":
             self.refuse(n, f"'{m['id']}' was revoked, and a revocation is final")
@@ -429,6 +435,7 @@ class Register:
             old["keys"][-1][1] = n  # the old key signs nothing from here on
             old["keys"].append([n, None, key])
             old["key"] = key
+            old["sf"] = set()  # second factors sealed to the old identity
         if m["status"] == "revoked":
             old["keys"][-1][1] = n
         old["m"] = m
@@ -584,6 +591,32 @@ class Register:
                 self.refuse(n, "keys are wrapped to the person by a member who holds them")
         if self.dossier(n, f["dossier"]).get("person") is None:
             self.refuse(n, "keys are wrapped to the person only where they have their own access")
+
+    def fact_second_factor(self, n, f, signer, time):
+        hex32(f["commitment"], "a second-factor commitment", n)
+        s = self.member_signer(n, signer)
+        if s["m"]["id"] != f["member"]:
+            self.refuse(n, "a second factor is enrolled only by its own member")
+        if (not STAFF_ID.fullmatch(f["id"]) or f["factor"] not in SECOND_FACTOR_KINDS
+                or f["id"] in s["sf"]):
+            self.refuse(n, "a second factor has a new id and a known kind")
+        s["sf"].add(f["id"])
+
+    def fact_second_factor_removed(self, n, f, signer, time):
+        s = self.member_signer(n, signer)
+        if s["m"]["id"] != f["member"]:
+            self.refuse(n, "a second factor is removed only by its own member")
+        if f["id"] not in s["sf"]:
+            self.refuse(n, f"no second factor {f['id']} is enrolled")
+        s["sf"].discard(f["id"])
+
+    def fact_second_factor_reset(self, n, f, signer, time):
+        if signer != RECOVERY:
+            self.member_signer(n, signer, "manage-staff")
+        target = self.active(f["member"])
+        if target is None:
+            self.refuse(n, f"'{f['member']}' is not an active member")
+        target["sf"] = set()
 
     def fact_export(self, n, f, signer, time):
         self.member_signer(n, signer, "prune-audit")

@@ -386,7 +386,7 @@ fn random_fact(
     use coffre::rights::fact::{Fact, Member, Status};
     let staff = |r: &mut Rng| r.pick(STAFF).to_string();
     let dossier = |r: &mut Rng| r.pick(DOSSIERS).to_string();
-    let fact = match r.below(21) {
+    let fact = match r.below(24) {
         0 | 1 => {
             let id = staff(r);
             let gen = keys.get(&id).copied().unwrap_or(0);
@@ -487,6 +487,17 @@ fn random_fact(
                 _ => vec!["social".into(), "identity".into()],
             },
         },
+        21 => Fact::SecondFactor {
+            member: if r.chance(60) { "dir".into() } else { staff(r) },
+            id: r.pick(&["totp-1", "totp-2", "Totp/3"]).to_string(),
+            factor: if r.chance(90) { "totp" } else { "sms" }.to_string(),
+            commitment: hash_hex(r),
+        },
+        22 => Fact::SecondFactorRemoved {
+            member: if r.chance(60) { "dir".into() } else { staff(r) },
+            id: r.pick(&["totp-1", "totp-2"]).to_string(),
+        },
+        23 => Fact::SecondFactorReset { member: staff(r) },
         _ => Fact::Export {
             size: r.below(seq as usize + 1) as u64,
         },

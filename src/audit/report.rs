@@ -119,7 +119,7 @@ pub struct Totals {
     pub writes: u64,
     /// Refusals.
     pub denied: u64,
-    /// Failed unlocks.
+    /// Failed unlocks and failed second factors.
     pub failed_unlocks: u64,
     /// Break-the-glass openings.
     pub break_glass: u64,
@@ -158,7 +158,7 @@ pub struct Report {
     pub outside_hours: Vec<Item>,
     /// Unusual reading bursts (full report only).
     pub bursts: Vec<Burst>,
-    /// Failed unlocks (full report only).
+    /// Failed unlocks and failed second factors (full report only).
     pub failed_unlocks: Vec<Item>,
     /// Uses of the recovery key (full report only).
     pub recovery_uses: Vec<Item>,
@@ -289,7 +289,10 @@ pub fn build(input: &ReportInput<'_>, integrity: String) -> Report {
         if denied {
             refusals.push(item(e, ts.as_ref(), false));
         }
-        if e.action == "unlock" && e.outcome == Outcome::Failed {
+        // A wrong second factor is a failed login too (its action's words
+        // tell which step failed).
+        let login_step = e.action == "unlock" || e.action.starts_with("auth.second-factor");
+        if login_step && e.outcome == Outcome::Failed {
             totals.failed_unlocks += 1;
             failed.push(item(e, ts.as_ref(), false));
         }

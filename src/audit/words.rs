@@ -63,6 +63,10 @@ fn base(id: &str) -> Option<Msg> {
         "retention.apply" => msg!("action-retention-apply"),
         "retention.list" => msg!("action-retention-list"),
         "clock.confirm" => msg!("action-clock-confirm"),
+        "auth.second-factor" => msg!("action-auth-second-factor"),
+        "auth.second-factor.enrol" => msg!("action-auth-second-factor-enrol"),
+        "auth.second-factor.remove" => msg!("action-auth-second-factor-remove"),
+        "auth.second-factor.reset" => msg!("action-auth-second-factor-reset"),
         _ => return None,
     })
 }
@@ -118,6 +122,8 @@ pub fn auth_detail(detail: &str) -> Msg {
         "this user has been revoked" => msg!("auth-revoked"),
         "wrong passphrase" => msg!("auth-wrong-passphrase"),
         "no personal access was granted for this dossier" => msg!("auth-no-person-access"),
+        "wrong code" => msg!("second-factor-wrong-code"),
+        "code already used" => msg!("auth-code-already-used"),
         other => msg!("action-other", id = other),
     }
 }
@@ -144,6 +150,10 @@ mod tests {
             "audit.read",
             "audit.recipient",
             "audit.release",
+            "auth.second-factor",
+            "auth.second-factor.enrol",
+            "auth.second-factor.remove",
+            "auth.second-factor.reset",
             "audit.report",
             "break-glass.open",
             "clock.confirm",

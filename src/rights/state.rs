@@ -939,6 +939,12 @@ impl Register {
                 if new_identity {
                     // The recovery key sealed a new identity under a new passphrase.
                     s.passphrase = None;
+                    // Its TOTP secrets were sealed to the old identity: the
+                    // member enrols again.
+                    if !s.second_factors.is_empty() {
+                        s.second_factors.clear();
+                        s.second_factor_reset = true;
+                    }
                 }
                 s.member = member.clone();
                 for key in held_before {
