@@ -377,6 +377,16 @@ fn a_second_factor_planted_in_the_files_is_refused() {
     let body = login_body(&server.host, "e.petit", v.pass("e.petit"));
     assert_eq!(body.0, 500, "{}", body.1);
     assert!(body.1.contains("sf/e.petit/totp-ffffffff"), "{}", body.1);
+    server.stop();
+
+    // `coffre check` names it too.
+    let run = v.as_user(&admin, &["check"]);
+    let (code, out, err) = run.parts();
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("sf/e.petit/totp-ffffffff"),
+        "{out}{err}"
+    );
 }
 
 /// Logs in with the passphrase and returns the final answer's status and

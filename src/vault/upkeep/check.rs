@@ -126,6 +126,29 @@ impl Session<'_> {
         for (item, reason) in self.vault.register_disagreements()? {
             report.damaged.push(Damage { item, reason });
         }
+        // Every second factor, against the fact that enrolled it: members the
+        // register gives factors to, and any member with a record under `sf/`.
+        let mut members: std::collections::BTreeSet<String> = self.vault.with_register(|r| {
+            Ok(r.staff
+                .iter()
+                .filter(|(_, s)| !s.second_factors.is_empty())
+                .map(|(id, _)| id.clone())
+                .collect())
+        })?;
+        for (k, _) in self.vault.store.scan_prefix(b"sf/")? {
+            if let Some(m) = String::from_utf8_lossy(&k).split('/').nth(1) {
+                members.insert(m.to_string());
+            }
+        }
+        for m in members {
+            if let Err(err) = self.vault.checked_second_factors(&m) {
+                report.damaged.push(Damage {
+                    item: crate::vault::access::trust::named_record(&err)
+                        .unwrap_or_else(|| format!("sf/{m}/…")),
+                    reason: err.to_string(),
+                });
+            }
+        }
         if let Err(e) = self.vault.verify_audit(None) {
             report.damaged.push(Damage {
                 item: "audit log".into(),
