@@ -251,6 +251,18 @@ fn a_required_second_factor_is_enrolled_then_each_code_is_accepted_once() {
     assert!(!all.contains(&secret.replace(' ', "")), "no secret in the log");
     assert!(!all.contains(&codes[0]), "no recovery code in the log");
     v.verify().expect_code(0, "the log verifies");
+    // The independent verifier applies the second-factor facts too.
+    let out = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_audit.py"))
+        .arg(&v.dir)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
