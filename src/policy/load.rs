@@ -894,4 +894,36 @@ mod tests {
             .unwrap()
             .contains("personal notes"));
     }
+
+    #[test]
+    fn the_second_factor_rule_is_read_checked_and_defaults_to_required_remote() {
+        use crate::policy::SecondFactorRule;
+        let p = parse(DEFAULT_POLICY, "default.toml").unwrap();
+        assert_eq!(p.auth.second_factor, SecondFactorRule::RequiredRemote);
+        assert!(p.auth.person_second_factor);
+        assert!(!p.auth.second_factor.required(true), "loopback");
+        assert!(p.auth.second_factor.required(false));
+        // A vault's policy written before the section opens with the default.
+        let start = DEFAULT_POLICY.find("[auth]").unwrap();
+        let end = start + DEFAULT_POLICY[start..].find("\n\n[").unwrap() + 1;
+        let older = format!("{}{}", &DEFAULT_POLICY[..start], &DEFAULT_POLICY[end..]);
+        assert!(!older.contains("second_factor"));
+        let p = parse_stored(&older, "policy.toml").unwrap();
+        assert_eq!(p.auth.second_factor, SecondFactorRule::RequiredRemote);
+        let required = DEFAULT_POLICY.replace(
+            "second_factor = \"required-remote\"",
+            "second_factor = \"required\"",
+        );
+        let p = parse(&required, "p.toml").unwrap();
+        assert!(p.auth.second_factor.required(true));
+        let bad = DEFAULT_POLICY.replace(
+            "second_factor = \"required-remote\"",
+            "second_factor = \"sometimes\"",
+        );
+        let line = bad.lines().position(|l| l.contains("sometimes")).unwrap() + 1;
+        match parse(&bad, "p.toml") {
+            Err(Error::Policy { line: l, .. }) => assert_eq!(l, line),
+            other => panic!("{other:?}"),
+        }
+    }
 }
