@@ -325,6 +325,21 @@ fn on_loopback_the_shipped_policy_asks_no_second_factor_until_one_is_enrolled() 
     v.verify().expect_code(0, "the log verifies");
 }
 
+/// Behind a proxy on the same machine the server listens on the loopback,
+/// but other machines' browsers reach it: the shipped policy asks the code.
+#[test]
+fn behind_a_proxy_the_shipped_policy_asks_a_second_factor() {
+    let v = TestVault::new();
+    let mut server = http::Server::start_with(
+        &v.dir,
+        &v.root.path().join("serve.log"),
+        &["--lang", "fr", "--trusted-proxy", "127.0.0.1"],
+    );
+    let (_, page) = passphrase_step(&server.host, &v.admin, v.pass(&v.admin));
+    assert!(page.contains("sf-secret"), "enrolment asked: {page}");
+    server.stop();
+}
+
 /// Someone with the files adds their own authenticator to a colleague's
 /// account (a record under `sf/`, sealed to the colleague's public
 /// recipient), or replaces an enrolled one: no fact of the register commits

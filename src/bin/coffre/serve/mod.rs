@@ -45,7 +45,8 @@ pub struct App {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Logins past their passphrase, waiting for their second factor.
     pub half_open: second_factor::HalfOpen,
-    /// Whether the server listens on a loopback address only (the policy's
+    /// Whether only this machine's browsers reach the server: a loopback
+    /// address, no trusted proxy, no public name (the policy's
     /// `required-remote` then asks no second factor).
     pub loopback: bool,
 }
@@ -165,7 +166,12 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
         lang: coffre::i18n::current(),
         trusted_proxies: args.trusted_proxies.clone(),
         half_open: second_factor::HalfOpen::default(),
-        loopback: local.ip().is_loopback(),
+        // Only this machine reaches it: a loopback address, and no proxy
+        // (`--trusted-proxy`) nor public name (`--server-name`) that would
+        // carry other machines' browsers to it.
+        loopback: local.ip().is_loopback()
+            && args.trusted_proxies.is_empty()
+            && args.server_names.is_empty(),
     });
     let scheme = if tls.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{}/", app.hosts[0]);
