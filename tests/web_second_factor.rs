@@ -431,3 +431,55 @@ fn login_body(host: &str, user: &str, pass: &str) -> (u16, String) {
     );
     (status, body)
 }
+
+/// The cache of codes already accepted (`sfu/`) is derived from the log: an
+/// older genuine copy put back, a damaged one or none at all never makes a
+/// used code acceptable again.
+#[test]
+fn a_used_code_stays_used_whatever_the_cache_says() {
+    let mut v = TestVault::with_policy(&required_policy());
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    let log = v.root.path().join("serve.log");
+    let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
+    let host = server.host.clone();
+    let (cookie, secret, codes) = enrol_at_login(&host, "e.petit", v.pass("e.petit"));
+    logout(&host, &cookie);
+    let used = code_at(&secret, now() + 30);
+    let (half, page) = passphrase_step(&host, "e.petit", v.pass("e.petit"));
+    let (status, session, _) = send_code(&host, &half, &page, "/connexion/second-facteur", &used);
+    assert_eq!(status, 303);
+    logout(&host, &session.expect("session"));
+    server.stop();
+    let cache = |v: &TestVault| util::stored(&v.dir, b"sfu/e.petit");
+    let older = cache(&v).expect("a cache written at the check");
+
+    // A later check writes a newer cache (it has read the line of `used`).
+    let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
+    let (half, page) = passphrase_step(&server.host, "e.petit", v.pass("e.petit"));
+    let (status, session, _) =
+        send_code(&server.host, &half, &page, "/connexion/second-facteur", &codes[0]);
+    assert_eq!(status, 303);
+    logout(&server.host, &session.expect("session"));
+    server.stop();
+    assert_ne!(cache(&v).expect("cache"), older, "a newer cache");
+
+    let mut damaged = older.clone();
+    damaged[0] ^= 1;
+    for (what, op) in [
+        ("rolled back", coffre::store::Op::Put(b"sfu/e.petit".to_vec(), older.clone())),
+        ("removed", coffre::store::Op::Remove(b"sfu/e.petit".to_vec())),
+        ("damaged", coffre::store::Op::Put(b"sfu/e.petit".to_vec(), damaged.clone())),
+    ] {
+        util::forge_store(&v.dir, vec![op]);
+        let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
+        let (half, page) = passphrase_step(&server.host, "e.petit", v.pass("e.petit"));
+        let (status, session, body) =
+            send_code(&server.host, &half, &page, "/connexion/second-facteur", &used);
+        assert_eq!(status, 401, "cache {what}: the used code is refused: {body}");
+        assert!(session.is_none(), "{what}");
+        let (status, _, _) =
+            send_code(&server.host, &half, &page, "/connexion/second-facteur", &codes[0]);
+        assert_eq!(status, 401, "cache {what}: the used recovery code is refused");
+        server.stop();
+    }
+}

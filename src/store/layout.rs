@@ -37,7 +37,7 @@
 //! | `bg/{dossier}/{staff}` | open break-glass window | vouched for | `break-glass` facts (the register's window is the one used; its `opened` and `audit_seq` are neither checked nor used nor shown) |
 //! | `cs/{member}` | where the log ended at the member's last checkpoint | vouched for | signed with the member's key, in the checkpoint's durable step; checked at their next unlock and by `audit verify` |
 //! | `sf/{member}/{id}` | a second factor: the TOTP secret `age`-encrypted to the member, the SHA-256 of each recovery code | vouched for | the member's `second-factor` fact commits to the record's bytes (SHA-256 with the vault, member, id and kind); `second-factor-removed` and `second-factor-reset` withdraw it (`Vault::checked_second_factors`, the only way to a `CheckedSecondFactor`: a record no fact commits, one that differs, or one removed is an integrity failure naming `sf/{member}/{id}`) |
-//! | (none) | the one-time codes and recovery codes already accepted | derived | from the member's `auth.second-factor` lines of the log (the time step accepted, the recovery code's number), read through the actor index at each check: no store record says it, so none can give a code back |
+//! | `sfu/{member}` | the one-time codes and recovery codes already accepted, as the member's lines up to one entry say | derived | from the member's `auth.second-factor` lines of the log (the time step accepted, the recovery code's number), HMAC-sealed under a key derived from the member's identity: a check reads it, then the member's lines after its entry through the actor index; a cache that fails its seal is ignored (rebuilt from the log), an older genuine one only makes the check read more lines, so none gives a used code back |
 //! | `ra/{holder}` | a member's anchor of the rights register | derived | the register their coffre verified, HMAC-sealed with their identity; its last line is checked against the log before it is used, and only by its holder |
 //! | `as` | audit state | derived | size, byte length, last leaf, Merkle frontier: checked against the log when the vault opens |
 //! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor | derived | byte offsets into the log: every read checks the line's number and dossier or actor; `audit verify` compares the whole index with the log. **Known gap**: a deleted index record leaves a history short until `audit verify` or `check` runs |
@@ -265,6 +265,13 @@ pub fn second_factor_prefix(member: &str) -> Vec<u8> {
     let mut v = k(&["sf", member]);
     v.push(b'/');
     v
+}
+
+/// `sfu/{member}`: the one-time and recovery codes already accepted, as the
+/// member's audit lines up to one entry say (a cache, HMAC-sealed with the
+/// member's identity).
+pub fn second_factor_uses(member: &str) -> Vec<u8> {
+    k(&["sfu", member])
 }
 
 /// The last `/`-separated component of a key, as text.

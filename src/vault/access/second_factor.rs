@@ -11,15 +11,19 @@
 //!   fact does not commit, such as one planted by someone with the files.
 //! - Which codes were already accepted is **derived** from the audit log: the
 //!   `auth.second-factor` lines of the member (the time step accepted, the
-//!   recovery code used) are read through the actor index at every check, so
-//!   a code is accepted once and no store record can give it back.
+//!   recovery code used), read through the actor index. `sfu/{member}` caches
+//!   what the lines up to one entry say, HMAC-sealed under a key derived from
+//!   the member's identity; each check reads only the member's lines after
+//!   it. A cache deleted, rolled back or forged is rebuilt from the log (a
+//!   forged one fails its seal; an older genuine one only makes the check
+//!   read more lines), so no store record can give a used code back.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::audit::{Filter, Outcome};
+use crate::audit::Outcome;
 use crate::crypto::key::random_bytes;
 use crate::crypto::wrap;
 use crate::error::{Error, Result};
@@ -223,6 +227,45 @@ struct Used {
     recovery: BTreeSet<usize>,
 }
 
+/// The cache `sfu/{member}`: what the member's lines up to entry `seq` say.
+#[derive(Serialize, Deserialize)]
+struct UsesCache {
+    member: String,
+    seq: u64,
+    /// (factor id, the entry that enrolled it, last step, recovery codes used).
+    used: Vec<(String, u64, Option<u64>, Vec<u32>)>,
+}
+
+/// The key that seals a member's `sfu/` cache: only their identity makes it.
+fn cache_key(vault: &str, member: &str, identity: &wrap::Identity) -> ring::hmac::Key {
+    let secret = wrap::secret_bytes(identity);
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for p in [
+        b"coffre/second-factor-uses/v1".as_slice(),
+        vault.as_bytes(),
+        member.as_bytes(),
+        &secret[..],
+    ] {
+        ctx.update(&(p.len() as u32).to_be_bytes());
+        ctx.update(p);
+    }
+    ring::hmac::Key::new(ring::hmac::HMAC_SHA256, ctx.finish().as_ref())
+}
+
+fn seal_cache(key: &ring::hmac::Key, cache: &UsesCache) -> Result<Vec<u8>> {
+    let mut bytes = encode(cache)?;
+    let tag = ring::hmac::sign(key, &bytes);
+    bytes.extend_from_slice(tag.as_ref());
+    Ok(bytes)
+}
+
+fn open_cache(key: &ring::hmac::Key, member: &str, sealed: &[u8]) -> Option<UsesCache> {
+    let cut = sealed.len().checked_sub(32)?;
+    ring::hmac::verify(key, &sealed[..cut], &sealed[cut..]).ok()?;
+    let c: UsesCache = decode(&sealed[..cut], "second-factor uses").ok()?;
+    (c.member == member).then_some(c)
+}
+
 impl Vault {
     /// The second factors of `member`, each checked against the signed
     /// register: every factor the register holds must have its record, with
@@ -268,23 +311,42 @@ impl Vault {
     }
 
     /// The codes already accepted for each of `member`'s factors, from their
-    /// `auth.second-factor` lines after each factor's enrolment.
+    /// `auth.second-factor` lines after each factor's enrolment (those up to
+    /// the cache's entry from the cache, when its seal holds); with the last
+    /// entry read, for the next cache.
     fn second_factor_uses(
         &self,
         member: &str,
         factors: &[CheckedSecondFactor],
-    ) -> Result<BTreeMap<String, Used>> {
+        key: &ring::hmac::Key,
+    ) -> Result<(BTreeMap<String, Used>, u64)> {
         let mut used: BTreeMap<String, Used> = BTreeMap::new();
-        if factors.is_empty() {
-            return Ok(used);
+        let mut from = 0;
+        if let Some(sealed) = self.store.get(&layout::second_factor_uses(member))? {
+            if let Some(c) = open_cache(key, member, &sealed) {
+                from = c.seq;
+                for (id, enrolled, last_step, recovery) in c.used {
+                    // Only for the factor enrolled by that very fact.
+                    if factors.iter().any(|f| f.id == id && f.entry.seq == enrolled) {
+                        used.insert(
+                            id,
+                            Used {
+                                last_step,
+                                recovery: recovery.into_iter().map(|n| n as usize).collect(),
+                            },
+                        );
+                    }
+                }
+            }
         }
-        let entries = self.audit_entries(&Filter {
-            actor: Some(member.to_string()),
-            outcome: Some(Outcome::Ok),
-            ..Filter::default()
-        })?;
-        for e in entries {
-            if e.action != ACTION_CHECK && e.action != ACTION_ENROL {
+        let pairs: Vec<(u64, u64)> = self
+            .audit_offsets('a', member)?
+            .into_iter()
+            .filter(|(seq, _)| *seq > from)
+            .collect();
+        let last = pairs.last().map_or(from, |p| p.0);
+        for e in self.indexed_entries('a', member, &pairs)? {
+            if e.outcome != Outcome::Ok || (e.action != ACTION_CHECK && e.action != ACTION_ENROL) {
                 continue;
             }
             let Some(f) = factors
@@ -310,7 +372,7 @@ impl Vault {
                 u.recovery.insert(n);
             }
         }
-        Ok(used)
+        Ok((used, last))
     }
 }
 
@@ -413,7 +475,28 @@ impl Session<'_> {
         if factors.is_empty() {
             return Err(Error::Usage(msg!("second-factor-none")));
         }
-        let used = self.vault.second_factor_uses(&member, &factors)?;
+        let key = cache_key(&self.vault.meta.vault_id, &member, self.identity());
+        let (used, last) = self.vault.second_factor_uses(&member, &factors, &key)?;
+        // What the lines read say, for the next check (the line written now
+        // comes after `last`, and is read then).
+        let cache = UsesCache {
+            member: member.clone(),
+            seq: last,
+            used: factors
+                .iter()
+                .filter_map(|f| {
+                    let u = used.get(&f.id)?;
+                    Some((
+                        f.id.clone(),
+                        f.entry.seq,
+                        u.last_step,
+                        u.recovery.iter().map(|n| *n as u32).collect(),
+                    ))
+                })
+                .collect(),
+        };
+        let mut batch = Batch::new();
+        batch.put(layout::second_factor_uses(&member), seal_cache(&key, &cache)?);
         let code = normalise(code);
         let now = crate::vault::now();
         let mut replayed = false;
@@ -432,10 +515,11 @@ impl Session<'_> {
                         replayed = true;
                         continue;
                     }
-                    self.vault.audit(
+                    self.vault.commit_audited(
                         self.draft(ACTION_CHECK)
                             .target(&f.id)
                             .detail(&format!("totp step {step}")),
+                        batch,
                     )?;
                     return Ok(Accepted::Totp { step });
                 }
@@ -446,10 +530,11 @@ impl Session<'_> {
                         replayed = true;
                         continue;
                     }
-                    self.vault.audit(
+                    self.vault.commit_audited(
                         self.draft(ACTION_CHECK)
                             .target(&f.id)
                             .detail(&format!("recovery code {}", n + 1)),
+                        batch,
                     )?;
                     let spent = u.map_or(0, |u| u.recovery.len()) + 1;
                     return Ok(Accepted::Recovery {
