@@ -139,6 +139,7 @@ fn a_required_second_factor_is_enrolled_then_each_code_is_accepted_once() {
     let admin = v.admin.clone();
     v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
     v.add_staff("a.roux", "Alice Roux", "educateur-specialise", true);
+    v.add_staff("dpo.lambert", "Dominique Lambert", "dpo", true);
     let before = v.audit_lines().len();
     let mut server =
         http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
@@ -251,6 +252,35 @@ fn a_required_second_factor_is_enrolled_then_each_code_is_accepted_once() {
     assert!(!all.contains(&secret.replace(' ', "")), "no secret in the log");
     assert!(!all.contains(&codes[0]), "no recovery code in the log");
     v.verify().expect_code(0, "the log verifies");
+    // The DPO reads every step in French words, and the report counts each
+    // failed second factor with the failed logins.
+    let history = v.as_user("dpo.lambert", &["--lang", "fr", "audit", "log"]);
+    let text = history.ok("audit log");
+    for words in [
+        "a inscrit un second facteur",
+        "a donné son second facteur",
+        "a réinitialisé le second facteur d'un membre",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    let failed = v
+        .audit_lines()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| {
+            e["outcome"] == "failed"
+                && e["action"]
+                    .as_str()
+                    .is_some_and(|a| a == "unlock" || a.starts_with("auth.second-factor"))
+        })
+        .count();
+    assert!(failed >= 5, "{failed}");
+    let report = v.as_user("dpo.lambert", &["--lang", "fr", "audit", "report"]);
+    let text = report.ok("audit report");
+    assert!(
+        text.contains(&format!("échecs d'ouverture de session {failed}")),
+        "{text}"
+    );
     // The independent verifier applies the second-factor facts too.
     let out = std::process::Command::new("python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_audit.py"))
