@@ -513,3 +513,45 @@ fn a_used_code_stays_used_whatever_the_cache_says() {
         server.stop();
     }
 }
+
+/// The login throttle counts the failures of both steps: after the
+/// passphrase, wrong codes use up the member's attempts on this address, and
+/// the passphrase form is then held too. Each wrong code is audited.
+#[test]
+fn wrong_codes_count_against_the_login_throttle() {
+    let mut v = TestVault::with_policy(&required_policy());
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    let log = v.root.path().join("serve.log");
+    let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
+    let host = server.host.clone();
+    let (cookie, secret, _) = enrol_at_login(&host, "e.petit", v.pass("e.petit"));
+    logout(&host, &cookie);
+    let before = v.audit_lines().len();
+    let (half, page) = passphrase_step(&host, "e.petit", v.pass("e.petit"));
+    let good = code_at(&secret, now() + 30);
+    let wrong = format!("{:06}", (good.parse::<u32>().unwrap() + 500_000) % 1_000_000);
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let (status, session, _) =
+            send_code(&host, &half, &page, "/connexion/second-facteur", &wrong);
+        assert!(session.is_none());
+        statuses.push(status);
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 429], "the passphrase took one attempt");
+    let (status, session, _) = send_code(&host, &half, &page, "/connexion/second-facteur", &good);
+    assert_eq!(status, 429, "held, even with the right code");
+    assert!(session.is_none());
+    let (status, _) = http::login_at(
+        &host,
+        "/login",
+        &[("user", "e.petit"), ("passphrase", v.pass("e.petit"))],
+    )
+    .expect_err("held");
+    assert_eq!(status, 429, "the passphrase form is held too");
+    server.stop();
+    let failed = sf_lines(&v, before)
+        .iter()
+        .filter(|e| e["action"] == "auth.second-factor" && e["outcome"] == "failed")
+        .count();
+    assert_eq!(failed, 4, "each wrong code checked is audited");
+}
