@@ -115,6 +115,7 @@ fn entry(
         profession: prof.into(),
         action: action.into(),
         dossier: dossier.map(String::from),
+        dprev: Default::default(),
         entry: None,
         target: target.map(String::from),
         categories: cats.iter().map(|c| c.to_string()).collect(),

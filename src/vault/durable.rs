@@ -158,7 +158,7 @@ impl Vault {
         let prepared = if drafts.is_empty() {
             None
         } else {
-            Some(log.prepare(drafts)?)
+            Some(log.prepare(drafts, &mut |d| self.last_line_about(&log, d))?)
         };
         self.commit_locked(&mut log, prepared, None, batch)
     }
