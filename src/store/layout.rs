@@ -38,7 +38,7 @@
 //! | `cs/{member}` | where the log ended at the member's last checkpoint | vouched for | signed with the member's key, in the checkpoint's durable step; checked at their next unlock and by `audit verify` |
 //! | `ra/{holder}` | a member's anchor of the rights register | derived | the register their coffre verified, HMAC-sealed with their identity; its last line is checked against the log before it is used, and only by its holder |
 //! | `as` | audit state | derived | size, byte length, last leaf, Merkle frontier: checked against the log when the vault opens |
-//! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor | derived | byte offsets into the log: every read checks the line's number and dossier or actor; `audit verify` compares the whole index with the log. **Known gap**: a deleted index record leaves a history short until `audit verify` or `check` runs |
+//! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor | derived | byte offsets into the log: every read checks the line's number and dossier or actor; a dossier's history walks the log's dossier chain (`dprev`) down through the records it reads, so a deleted or planted `ax/d` record is exit 5 naming it; `audit verify` compares the whole index with the log. **Left**: lines written before format 4 (not chained) and the actors' index (`ax/a`): a deleted record there shortens a listing until `audit verify` or `check` runs |
 
 use crate::error::{Error, Result};
 
