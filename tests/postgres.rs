@@ -887,6 +887,67 @@ fn the_audit_index_is_checked_against_the_log() {
     assert!(r.stderr.contains(&format!("ax/d/{d}")), "{}", r.stderr);
 }
 
+/// A DBA deletes the index row of one of a dossier's lines — a middle one,
+/// then the newest — and the DPO's `audit history` of the dossier stops with
+/// an integrity failure naming that row, instead of showing the history
+/// without the access: the log chains the dossier's lines (`dprev`) and the
+/// history walks the chain down through the index. Before, several processes
+/// read the dossier at once: each writes its lines and their index rows in
+/// one transaction, so the history read after them is no false alarm.
+#[test]
+fn a_deleted_index_row_stops_the_dossiers_history() {
+    let _one = serial();
+    let (mut v, d, _, _) = setup();
+    v.add_staff("dpo.lambert", "Hélène Lambert", "dpo", true);
+    let v = v;
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                v.as_user("dr.leroy", &["dossier", "show", &d])
+                    .expect_code(0, "reads at once");
+            });
+        }
+    });
+    v.as_user("dpo.lambert", &["audit", "history", &d])
+        .expect_code(0, "the untouched history");
+    v.verify()
+        .expect_code(0, "the lines of several processes verify");
+    let name = db(&v).to_string();
+    let rows = || -> Vec<String> {
+        pg::psql(
+            &name,
+            &format!(
+                "SELECT encode(key, 'escape') FROM coffre.records WHERE key >= 'ax/d/{d}/'::bytea \
+                 AND key < 'ax/d/{d}0'::bytea ORDER BY key"
+            ),
+        )
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+    };
+    let keys = rows();
+    assert!(keys.len() > 6, "{keys:?}");
+    for which in ["a middle line", "the newest line"] {
+        let keys = rows();
+        let gone = match which {
+            "a middle line" => keys[keys.len() / 2].clone(),
+            _ => keys[keys.len() - 1].clone(),
+        };
+        pg::psql(
+            &name,
+            &format!("DELETE FROM coffre.records WHERE key = {}", key(&gone)),
+        );
+        let r = v.as_user("dpo.lambert", &["audit", "history", &d]);
+        r.expect_code(5, &format!("history, {which} unindexed"));
+        assert!(
+            r.stderr.contains(&gone),
+            "{which}: names {gone}: {}",
+            r.stderr
+        );
+    }
+}
+
 /// A member's index entries moved by a DBA under another kind letter
 /// (`ax/a/dr.leroy/…` → `ax/b/dr.leroy/…`): their reads vanish from the trail
 /// read through the index, as if deleted, and `audit verify` names them.
