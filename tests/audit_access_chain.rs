@@ -210,6 +210,170 @@ fn a_deleted_index_record_of_a_dossiers_access_is_named_by_every_history() {
                 "{what}, {case}: names {record}: {}",
                 r.stderr
             );
+            // The reader's own line was written with the dprev the log
+            // gives, not the index: the log still verifies on its own.
+            let (code, out) = python(&dir);
+            assert_eq!(code, 0, "{what}, {case}: {out}");
         }
     }
+}
+
+/// `docs/verify_audit.py DIR`: (exit code, output).
+fn python(dir: &Path) -> (i32, String) {
+    let out = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_audit.py"))
+        .arg(dir)
+        .output()
+        .expect("python3");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// The writer takes `dprev` from the log: with every index record of the
+/// dossier deleted (no hint at all), or one pointed at another dossier's
+/// line (a hint that is not the dossier's), lines written about the dossier
+/// — several in one command, then in the next — carry the `dprev` the
+/// verifiers expect; `audit verify` then names only the index.
+#[test]
+fn the_writer_takes_dprev_from_the_log_whatever_the_index_says() {
+    let s = setup();
+    let other =
+        s.v.create_dossier(&s.v.admin, "Autre Personne", "2010-01-01");
+    for how in ["every record deleted", "the last record pointed elsewhere"] {
+        let (_root, dir) = fresh(&s);
+        let records: Vec<(Vec<u8>, Vec<u8>)> = coffre::Vault::open(&dir)
+            .unwrap()
+            .store()
+            .scan_prefix(format!("ax/d/{}/", s.d).as_bytes())
+            .unwrap();
+        let theirs: Vec<(Vec<u8>, Vec<u8>)> = coffre::Vault::open(&dir)
+            .unwrap()
+            .store()
+            .scan_prefix(format!("ax/d/{other}/").as_bytes())
+            .unwrap();
+        let ops = match how {
+            "every record deleted" => records.into_iter().map(|(k, _)| Op::Remove(k)).collect(),
+            _ => {
+                let (k, _) = records.last().unwrap().clone();
+                vec![Op::Put(k, theirs[0].1.clone())]
+            }
+        };
+        forge_store(&dir, ops);
+        for _ in 0..2 {
+            run_coffre(
+                &["dossier", "show", &s.d],
+                &Opts {
+                    vault: Some(&dir),
+                    user: Some(DOC),
+                    pass: Some(s.v.pass(DOC)),
+                    ..Opts::default()
+                },
+            )
+            .expect_code(0, &format!("the doctor reads, {how}"));
+        }
+        let (code, out) = python(&dir);
+        assert_eq!(code, 0, "{how}: {out}");
+        let r = run_coffre(
+            &["audit", "verify"],
+            &Opts {
+                vault: Some(&dir),
+                ..Opts::default()
+            },
+        );
+        r.expect_code(5, how);
+        assert!(r.stderr.contains("ax/"), "{how}: {}", r.stderr);
+        assert!(!r.stderr.contains("previous entry"), "{how}: {}", r.stderr);
+    }
+}
+
+/// What the writer's `dprev` costs on a large log (`docs/performance.md`,
+/// "The dossier chain"): one line about a dossier, each time on a vault
+/// freshly opened (nothing kept from an earlier lookup), when the dossier's
+/// last line is near the end, when it is the log's first lines (the tail read
+/// covers the whole log), and for a dossier the log never named (the whole
+/// log read for it, then, for a second, once for every dossier and the map
+/// kept); then a third new dossier in the same process (the kept map read on
+/// from where it stopped).
+/// `COFFRE_CHAIN_LINES` sets the log's size (200,000). Prints; never fails
+/// on a time.
+#[test]
+#[ignore = "a measurement, tens of seconds"]
+fn measure_the_writers_dprev() {
+    use coffre::audit::Draft;
+    use std::time::Instant;
+    let n: u64 = std::env::var("COFFRE_CHAIN_LINES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200_000);
+    let v = TestVault::new();
+    let read = |d: &str| {
+        Draft::new("dr.leroy", "medecin", "dossier.read")
+            .dossier(d)
+            .categories(["identity", "medical"])
+    };
+    {
+        let vault = coffre::Vault::open(&v.dir).unwrap();
+        vault.audit_batch(vec![read("d-old0000001")]).unwrap();
+        let mut i = 0;
+        while i < n {
+            let k = 10_000.min(n - i);
+            vault
+                .audit_batch(
+                    (i..i + k)
+                        .map(|j| read(&format!("d-{:010x}", (j * 7919) % 1000)))
+                        .collect(),
+                )
+                .unwrap();
+            i += k;
+        }
+        vault.settle().unwrap();
+    }
+    let size = std::fs::metadata(v.dir.join("audit.log")).unwrap().len();
+    println!(
+        "log: {} lines, {:.0} MB (dev profile: the crate unoptimised, its dependencies at opt-level 2)",
+        n + 1,
+        size as f64 / 1e6
+    );
+    let one = |what: &str, dossiers: &[&str]| {
+        let vault = coffre::Vault::open(&v.dir).unwrap();
+        for d in dossiers {
+            // Warm the file in the page cache, as a running server has it.
+            std::hint::black_box(std::fs::read(v.dir.join("audit.log")).unwrap().len());
+            let t = Instant::now();
+            vault.audit_batch(vec![read(d)]).unwrap();
+            println!("{what}, {d}: {:.1?}", t.elapsed());
+        }
+        vault.settle().unwrap();
+    };
+    one("baseline, a line naming no dossier", &[]);
+    {
+        let vault = coffre::Vault::open(&v.dir).unwrap();
+        let t = Instant::now();
+        vault
+            .audit_batch(vec![Draft::new("dr.leroy", "medecin", "staff.list")])
+            .unwrap();
+        println!("a line naming no dossier: {:.1?}", t.elapsed());
+    }
+    one(
+        "last line near the end, then again",
+        &["d-0000000007", "d-0000000007"],
+    );
+    one(
+        "last line at the start (tail = whole log)",
+        &["d-old0000001"],
+    );
+    one(
+        "new dossiers: the first read for itself, the second for all, the third from the kept map",
+        &["d-new0000001", "d-new0000002", "d-new0000003"],
+    );
+    run_coffre(
+        &["audit", "verify"],
+        &Opts {
+            vault: Some(&v.dir),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "the log verifies");
 }

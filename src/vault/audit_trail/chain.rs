@@ -27,6 +27,8 @@ pub(crate) struct DossierTrail {
     /// Per dossier: its last line, read from the log up to the byte offset
     /// kept with it.
     one: HashMap<String, (u64, u64)>,
+    /// How many dossiers were looked for in the whole log, one by one.
+    whole_reads: u32,
 }
 
 /// Reads the lines of `medium` from byte `from` up to byte `end`, giving each
@@ -105,7 +107,8 @@ impl Vault {
     /// for the dossier is where the reading starts (a hint), and the log is
     /// read from there to its end for a later line naming it. A hint that is
     /// not a line naming the dossier (an index changed outside coffre), or no
-    /// hint, makes the whole log read once, and every dossier's last line
+    /// hint, makes the whole log read for the dossier; the second time in a
+    /// process, for every dossier at once, and every dossier's last line is
     /// kept.
     pub(crate) fn last_line_about(&self, log: &AuditLog, dossier: &str) -> Result<u64> {
         let end = log.state().offset;
@@ -149,6 +152,18 @@ impl Vault {
                 return Ok(last);
             }
         }
+        if trail.whole_reads == 0 {
+            // The first dossier looked for in the whole log: its lines only,
+            // on the raw bytes (a command that names one new dossier).
+            trail.whole_reads += 1;
+            let last = lines_about(medium, 0, end, &written)?
+                .last()
+                .map_or(0, |l| l.1);
+            trail.one.insert(dossier.to_string(), (last, end));
+            return Ok(last);
+        }
+        // Another: every dossier's last line at once, kept (a bulk import,
+        // a server creating dossiers).
         let mut chain = Chain::new();
         let mut seq = 0;
         each_line(medium, 0, end, |_, line| {
