@@ -303,6 +303,9 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
             continue;
         };
         let prev = hex::encode(line_leaf(&log[i - 1]));
+        // The line's `dprev` (the previous line about its dossier) is given
+        // to the attacker outright: the nonce alone must keep the line secret.
+        let dprev = json(&before[i])["dprev"].to_string();
         for t in t0 - 2..=t1 + 2 {
             let time = rfc3339(t);
             for (actor, prof) in &people {
@@ -311,9 +314,9 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
                         for c in &cats {
                             for outcome in ["ok", "denied"] {
                                 let cand = format!(
-                                    "{{\"v\":2,\"seq\":{},\"prev\":\"{prev}\",\"time\":\"{time}\",\
+                                    "{{\"v\":4,\"seq\":{},\"prev\":\"{prev}\",\"time\":\"{time}\",\
                                      \"actor\":\"{actor}\",\"profession\":\"{prof}\",\"action\":\"{action}\",\
-                                     \"dossier\":{dossier},\"entry\":null,\"target\":null,\"categories\":{c},\
+                                     \"dossier\":{dossier},\"dprev\":{dprev},\"entry\":null,\"target\":null,\"categories\":{c},\
                                      \"outcome\":\"{outcome}\",\"break_glass\":false,\"detail\":null,\
                                      \"justification\":null,\"nonce\":\"",
                                     i + 1
