@@ -72,12 +72,12 @@ fn export_and_prune(v: &TestVault) {
     assert!(r.stdout.contains("pruned"), "{}", r.stdout);
 }
 
-/// A format-2 line of exactly `len` bytes at position `seq` linking to `prev`.
+/// A format-4 line of exactly `len` bytes at position `seq` linking to `prev`.
 fn filler(seq: usize, prev: &[u8; 32], time: &str, len: usize) -> Vec<u8> {
     let make = |pad: &str| {
         format!(
-            "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"{time}\",\"actor\":\"dir.martin\",\
-             \"profession\":\"directeur\",\"action\":\"dossier.list\",\"dossier\":null,\"entry\":null,\
+            "{{\"v\":4,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"{time}\",\"actor\":\"dir.martin\",\
+             \"profession\":\"directeur\",\"action\":\"dossier.list\",\"dossier\":null,\"dprev\":null,\"entry\":null,\
              \"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":\"{pad}\",\
              \"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
             hex::encode(prev)
@@ -710,8 +710,8 @@ fn a_prune_fact_found_in_the_log_is_verified_before_anything_is_erased() {
         reads.len()
     );
     let line = format!(
-        "{{\"v\":3,\"seq\":{seq},\"prev\":\"{prev}\",\"time\":\"{}\",\"actor\":\"p.dpo\",\"profession\":\"dpo\",\
-         \"action\":\"audit.prune\",\"dossier\":null,\"entry\":null,\"target\":null,\"categories\":[],\
+        "{{\"v\":5,\"seq\":{seq},\"prev\":\"{prev}\",\"time\":\"{}\",\"actor\":\"p.dpo\",\"profession\":\"dpo\",\
+         \"action\":\"audit.prune\",\"dossier\":null,\"dprev\":null,\"entry\":null,\"target\":null,\"categories\":[],\
          \"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\
          \"nonce\":\"00112233445566778899aabbccddeeff\",\"fact\":{fact},\"signer\":\"p.dpo\",\"sig\":\"{}\"}}",
         rfc3339(now_secs() + 400 * DAY),

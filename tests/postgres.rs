@@ -1169,8 +1169,16 @@ fn a_malformed_line_committed_by_another_process_is_refused_at_catch_up() {
     vault.verify_audit(None).unwrap();
     let lines = v.audit_lines();
     let seq = lines.len() + 1;
+    // Well formed but for its categories (not sorted); its dprev is right.
+    let dprev = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["dossier"] == d.as_str())
+        .map(|e| e["seq"].as_u64().unwrap())
+        .last()
+        .unwrap_or(0);
     let line = format!(
-        "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"dr.leroy\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{d}\",\"entry\":null,\"target\":null,\"categories\":[\"medical\",\"identity\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
+        "{{\"v\":4,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"dr.leroy\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{d}\",\"dprev\":{dprev},\"entry\":null,\"target\":null,\"categories\":[\"medical\",\"identity\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
         hex::encode(leaf_hash(lines[lines.len() - 1].as_bytes()))
     );
     let state: LogState = decode(
