@@ -735,8 +735,9 @@ fn both_verifiers_apply_the_same_rights_rules() {
 /// The dossier chain (`dprev`, "The dossier chain" in the spec): a line
 /// appended with a `dprev` other than the last line naming its dossier, and a
 /// line of format 2 after lines of format 4, are refused by both verifiers
-/// (exit 5), coffre naming the line; the same line with the right `dprev` is
-/// the control (see `a_well_formed_appended_line_is_adopted_and_verifies`).
+/// (exit 5), coffre naming the line, and by an ordinary command, which
+/// writes nothing after it; the same line with the right `dprev` is the
+/// control (see `a_well_formed_appended_line_is_adopted_and_verifies`).
 #[test]
 fn both_verifiers_follow_each_dossiers_chain() {
     let (v, d) = base();
@@ -784,5 +785,19 @@ fn both_verifiers_follow_each_dossiers_chain() {
         let (_root, dir) = copy(&v);
         append(&dir, line.as_bytes());
         both_refuse(&dir, what, &[&words]);
+        // An ordinary command refuses it too, before writing anything.
+        let log = std::fs::read(dir.join("audit.log")).unwrap();
+        let checkpoints = std::fs::read(dir.join("checkpoints.log")).unwrap();
+        let r = dossier_list(&v, &dir);
+        r.expect_code(5, &format!("dossier list, {what}"));
+        assert!(r.stderr.contains(&words), "{what}: {}", r.stderr);
+        assert!(
+            std::fs::read(dir.join("audit.log")).unwrap() == log,
+            "{what}: the log was written to"
+        );
+        assert!(
+            std::fs::read(dir.join("checkpoints.log")).unwrap() == checkpoints,
+            "{what}: a checkpoint was signed"
+        );
     }
 }

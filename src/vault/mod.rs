@@ -539,6 +539,8 @@ impl Vault {
         if found.iter().any(|l| l.entry.fact.is_some()) {
             vault.verify_register()?;
         }
+        // So is each dossier's chain among them (`dprev`).
+        vault.check_taken_in(&found)?;
         vault.remember_index(&found)?;
         if replayed || !found.is_empty() {
             // Everything replayed, the log's state and its index, into the files.

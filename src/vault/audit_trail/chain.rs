@@ -175,6 +175,108 @@ impl Vault {
         Ok(last)
     }
 
+    /// Checks the dossier chain of the lines an opening found beyond the
+    /// recorded end (a crash, or lines appended outside Coffre), in log
+    /// order, before they are taken in and anything is written after them: each `dprev` must be the
+    /// last line naming its dossier before it — read from the log, never from
+    /// the index alone — or a line in a prune's range after it (it may be a
+    /// pruned line), and no line of format 2 or 3 may follow one of format 4
+    /// or 5 among them or just before them.
+    ///
+    /// Errors: [`Error::Integrity`] naming the line, as a verifier does.
+    pub(crate) fn check_taken_in(&self, found: &[crate::audit::Located]) -> Result<()> {
+        let Some(first) = found.first() else {
+            return Ok(());
+        };
+        let start = first.offset;
+        let medium = self.audit_medium.as_ref();
+        let mut chained = start > 0 && self.chained_before(start)?;
+        let mut last: HashMap<String, u64> = HashMap::new();
+        for l in found {
+            let e = &l.entry;
+            if !crate::audit::line::chains_dossier(e.v) {
+                if chained {
+                    return Err(Error::Integrity(msg!(
+                        "audit-format-downgrade",
+                        seq = e.seq,
+                        v = e.v
+                    )));
+                }
+            } else {
+                chained = true;
+            }
+            let (Some(d), Dprev::Seq(p)) = (&e.dossier, e.dprev) else {
+                if let Some(d) = &e.dossier {
+                    last.insert(d.clone(), e.seq);
+                }
+                continue;
+            };
+            let expected = match last.get(d) {
+                Some(s) => *s,
+                None => {
+                    let written = written(d)?;
+                    let hint = self
+                        .audit_offsets('d', d)
+                        .ok()
+                        .and_then(|pairs| pairs.into_iter().rfind(|p| p.1 < start));
+                    let from_hint = match hint {
+                        Some((seq, offset)) => {
+                            let later = lines_about(medium, offset, start, &written)?;
+                            (later.first() == Some(&(offset, seq)))
+                                .then(|| later.last().map_or(seq, |h| h.1))
+                        }
+                        None => None,
+                    };
+                    match from_hint {
+                        Some(s) => s,
+                        None => lines_about(medium, 0, start, &written)?
+                            .last()
+                            .map_or(0, |h| h.1),
+                    }
+                }
+            };
+            let fits = p == expected || (p > expected && p < e.seq && self.in_a_prune(p)?);
+            if !fits {
+                return Err(Error::Integrity(msg!(
+                    "audit-dprev-wrong",
+                    seq = e.seq,
+                    dossier = d.clone(),
+                    dprev = p,
+                    expected = expected
+                )));
+            }
+            last.insert(d.clone(), e.seq);
+        }
+        Ok(())
+    }
+
+    /// Whether the line that ends at byte `end` is of format 4 or 5 (a log
+    /// with no downgrade then holds no line of format 2 or 3 after it). A
+    /// pruned line tells nothing: `false`, and the verifiers judge.
+    fn chained_before(&self, end: u64) -> Result<bool> {
+        let medium = self.audit_medium.as_ref();
+        let from = end.saturating_sub(crate::audit::MAX_LINE as u64);
+        let mut buf = vec![0u8; (end - from) as usize];
+        let mut got = 0;
+        while got < buf.len() {
+            let n = medium.read_at(from + got as u64, &mut buf[got..])?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        buf.truncate(got);
+        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let line = match memchr::memrchr(b'\n', body) {
+            Some(i) => &body[i + 1..],
+            None => body,
+        };
+        Ok(
+            crate::audit::line::links(line)
+                .is_some_and(|l| crate::audit::line::chains_dossier(l.v)),
+        )
+    }
+
     /// Whether line `seq` lies in the range of a prune of the access trail
     /// (it may have been pruned, and lost its dossier).
     fn in_a_prune(&self, seq: u64) -> Result<bool> {
