@@ -277,6 +277,16 @@ impl Vault {
         )
     }
 
+    /// Forgets what this process kept of the dossier chains.
+    pub(crate) fn forget_dossier_trail(&self) -> Result<()> {
+        let mut trail = self
+            .dossier_trail
+            .lock()
+            .map_err(|_| Error::AuditUnavailable(msg!("audit-log-lock-poisoned")))?;
+        *trail = DossierTrail::default();
+        Ok(())
+    }
+
     /// Whether line `seq` lies in the range of a prune of the access trail
     /// (it may have been pruned, and lost its dossier).
     fn in_a_prune(&self, seq: u64) -> Result<bool> {
