@@ -9,7 +9,7 @@
 //! before like any other line's, so the hash chain the unlock's replay follows
 //! still binds every line to the one before. Because the leaf cannot tell a
 //! pruned line from the original,
-//! a pruned line is valid only where a prune fact (format 3, kept in full,
+//! a pruned line is valid only where a prune fact (format 3 or 5, kept in full,
 //! signed) covers it; [`check_log`] applies the rules of
 //! `docs/audit-format.md` ("Pruning the access trail"):
 //!
@@ -265,7 +265,7 @@ pub struct PruneFact {
     pub counts: Vec<MonthCount>,
 }
 
-/// The fact of a format-3 line, if it is a prune fact.
+/// The fact of a format-3 or 5 line, if it is a prune fact.
 fn prune_fact_of(line: &[u8]) -> Result<Option<PruneFact>> {
     if !super::line::starts_as_fact(line)
         || memchr::memmem::find(line, b"\"fact\":{\"kind\":\"prune\"").is_none()

@@ -291,7 +291,7 @@ impl Vault {
             (log.medium().clone(), log.state().offset)
         };
         crate::audit::prune::each_line(path.as_ref(), end, |_, _, line| {
-            // A signed fact (format 3): an unsigned line is as easy to append
+            // A signed fact (format 3 or 5): an unsigned line is as easy to append
             // to the log as to forge, a fact needs its signer's key, and every
             // fact of the log was verified when the vault was unlocked.
             let vouches = crate::audit::line::starts_as_fact(line)
