@@ -948,6 +948,38 @@ fn a_deleted_index_row_stops_the_dossiers_history() {
     }
 }
 
+/// A long-running process (as `coffre serve` is) keeps each dossier's last
+/// line once read, and reads the log on from there before each new line: its
+/// lines about a dossier that other processes read in between carry the
+/// `dprev` of the others' lines, and the whole log verifies.
+#[test]
+fn a_long_running_process_chains_its_lines_after_others() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    {
+        let vault = coffre::Vault::open(&v.dir).unwrap();
+        let pass = secrecy::SecretString::from(v.pass("dr.leroy").to_string());
+        let mut s = vault.unlock("dr.leroy", &pass).unwrap();
+        for _ in 0..3 {
+            s.show_dossier(&d, None).unwrap();
+            v.as_user("dr.leroy", &["dossier", "show", &d])
+                .expect_code(0, "another process reads");
+        }
+        s.show_dossier(&d, None).unwrap();
+    }
+    let lines = v.audit_lines();
+    let about: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["dossier"] == d.as_str())
+        .collect();
+    for w in about.windows(2) {
+        assert_eq!(w[1]["dprev"], w[0]["seq"], "{}", w[1]);
+    }
+    v.verify()
+        .expect_code(0, "the lines of both processes verify");
+}
+
 /// A member's index entries moved by a DBA under another kind letter
 /// (`ax/a/dr.leroy/…` → `ax/b/dr.leroy/…`): their reads vanish from the trail
 /// read through the index, as if deleted, and `audit verify` names them.
