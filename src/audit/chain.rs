@@ -103,3 +103,75 @@ impl Chain {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A line of format 4 (or 2 without `dprev`) about `dossier`, as the
+    /// chain reads it (the rest of the line does not matter to it).
+    fn line(v: u32, seq: u64, dossier: Option<&str>, dprev: Option<u64>) -> Vec<u8> {
+        let d = dossier.map_or("null".to_string(), |d| format!("\"{d}\""));
+        let p = match (v, dprev) {
+            (2 | 3, _) => String::new(),
+            (_, Some(p)) => format!(",\"dprev\":{p}"),
+            (_, None) => ",\"dprev\":null".to_string(),
+        };
+        format!(
+            "{{\"v\":{v},\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-01T00:00:00Z\",\"actor\":\"a\",\"profession\":\"p\",\"action\":\"dossier.read\",\"dossier\":{d}{p},\"entry\":null,\"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"{}\"}}",
+            "0".repeat(64),
+            "0".repeat(32)
+        )
+        .into_bytes()
+    }
+
+    fn pruned() -> Vec<u8> {
+        format!(
+            "{{\"pruned\":\"{}\",\"prev\":\"{}\",\"by\":9}}",
+            "1".repeat(64),
+            "2".repeat(64)
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn each_dprev_must_be_the_last_line_about_its_dossier_or_a_pruned_one_after_it() {
+        let mut c = Chain::new();
+        c.see(1, &line(4, 1, None, None), true).unwrap();
+        c.see(2, &line(4, 2, Some("d-1"), Some(0)), true).unwrap();
+        c.see(3, &pruned(), true).unwrap();
+        c.see(4, &line(4, 4, Some("d-2"), Some(0)), true).unwrap();
+        // The last unpruned line about d-1 is 2; 3 is pruned, after it.
+        for (dprev, ok) in [(2, true), (3, true), (1, false), (0, false), (4, false)] {
+            let mut c = c.clone();
+            assert_eq!(
+                c.see(5, &line(4, 5, Some("d-1"), Some(dprev)), true)
+                    .is_ok(),
+                ok,
+                "dprev {dprev}"
+            );
+        }
+        // A pruned line the line itself does not follow is no excuse.
+        let mut later = c.clone();
+        assert!(later
+            .see(5, &line(4, 5, Some("d-1"), Some(5)), true)
+            .is_err());
+        // Lines of format 2 before the first of format 4 set the chain, and
+        // none may follow it.
+        let mut old = Chain::new();
+        old.see(1, &line(2, 1, Some("d-1"), None), true).unwrap();
+        old.see(2, &line(4, 2, Some("d-1"), Some(1)), true).unwrap();
+        let err = old
+            .see(3, &line(2, 3, Some("d-1"), None), true)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains('3'), "{err}");
+        // Unchecked, the chain only learns.
+        let mut learn = Chain::new();
+        learn
+            .see(1, &line(4, 1, Some("d-1"), Some(7)), false)
+            .unwrap();
+        assert_eq!(learn.last(b"d-1"), 1);
+        assert_eq!(learn.last(b"d-2"), 0);
+    }
+}
