@@ -72,12 +72,12 @@ fn export_and_prune(v: &TestVault) {
     assert!(r.stdout.contains("pruned"), "{}", r.stdout);
 }
 
-/// A format-2 line of exactly `len` bytes at position `seq` linking to `prev`.
+/// A format-4 line of exactly `len` bytes at position `seq` linking to `prev`.
 fn filler(seq: usize, prev: &[u8; 32], time: &str, len: usize) -> Vec<u8> {
     let make = |pad: &str| {
         format!(
-            "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"{time}\",\"actor\":\"dir.martin\",\
-             \"profession\":\"directeur\",\"action\":\"dossier.list\",\"dossier\":null,\"entry\":null,\
+            "{{\"v\":4,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"{time}\",\"actor\":\"dir.martin\",\
+             \"profession\":\"directeur\",\"action\":\"dossier.list\",\"dossier\":null,\"dprev\":null,\"entry\":null,\
              \"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":\"{pad}\",\
              \"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
             hex::encode(prev)
@@ -303,6 +303,9 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
             continue;
         };
         let prev = hex::encode(line_leaf(&log[i - 1]));
+        // The line's `dprev` (the previous line about its dossier) is given
+        // to the attacker outright: the nonce alone must keep the line secret.
+        let dprev = json(&before[i])["dprev"].to_string();
         for t in t0 - 2..=t1 + 2 {
             let time = rfc3339(t);
             for (actor, prof) in &people {
@@ -311,9 +314,9 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
                         for c in &cats {
                             for outcome in ["ok", "denied"] {
                                 let cand = format!(
-                                    "{{\"v\":2,\"seq\":{},\"prev\":\"{prev}\",\"time\":\"{time}\",\
+                                    "{{\"v\":4,\"seq\":{},\"prev\":\"{prev}\",\"time\":\"{time}\",\
                                      \"actor\":\"{actor}\",\"profession\":\"{prof}\",\"action\":\"{action}\",\
-                                     \"dossier\":{dossier},\"entry\":null,\"target\":null,\"categories\":{c},\
+                                     \"dossier\":{dossier},\"dprev\":{dprev},\"entry\":null,\"target\":null,\"categories\":{c},\
                                      \"outcome\":\"{outcome}\",\"break_glass\":false,\"detail\":null,\
                                      \"justification\":null,\"nonce\":\"",
                                     i + 1
@@ -707,8 +710,8 @@ fn a_prune_fact_found_in_the_log_is_verified_before_anything_is_erased() {
         reads.len()
     );
     let line = format!(
-        "{{\"v\":3,\"seq\":{seq},\"prev\":\"{prev}\",\"time\":\"{}\",\"actor\":\"p.dpo\",\"profession\":\"dpo\",\
-         \"action\":\"audit.prune\",\"dossier\":null,\"entry\":null,\"target\":null,\"categories\":[],\
+        "{{\"v\":5,\"seq\":{seq},\"prev\":\"{prev}\",\"time\":\"{}\",\"actor\":\"p.dpo\",\"profession\":\"dpo\",\
+         \"action\":\"audit.prune\",\"dossier\":null,\"dprev\":null,\"entry\":null,\"target\":null,\"categories\":[],\
          \"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\
          \"nonce\":\"00112233445566778899aabbccddeeff\",\"fact\":{fact},\"signer\":\"p.dpo\",\"sig\":\"{}\"}}",
         rfc3339(now_secs() + 400 * DAY),

@@ -59,7 +59,8 @@ fn leaf(line: &[u8]) -> String {
 
 /// The next line of the log at `dir`, chained to its last line, as anyone
 /// with write access to the disk can make one (SHA-256 needs no key): a read
-/// by the doctor, in canonical form.
+/// by the doctor, in canonical form (format 4, its `dprev` the last line
+/// naming the dossier).
 fn next_line(dir: &Path, dossier: &str) -> String {
     let log = std::fs::read(dir.join("audit.log")).unwrap();
     let lines: Vec<&[u8]> = log
@@ -67,10 +68,26 @@ fn next_line(dir: &Path, dossier: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect();
     format!(
-        "{{\"v\":2,\"seq\":{},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"dr.leroy\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{dossier}\",\"entry\":null,\"target\":null,\"categories\":[\"identity\",\"medical\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
+        "{{\"v\":4,\"seq\":{},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"dr.leroy\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{dossier}\",\"dprev\":{},\"entry\":null,\"target\":null,\"categories\":[\"identity\",\"medical\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
         lines.len() + 1,
-        leaf(lines[lines.len() - 1])
+        leaf(lines[lines.len() - 1]),
+        last_about(&lines, dossier),
     )
+}
+
+/// The number of the last line of `lines` naming `dossier` (0 for none).
+fn last_about(lines: &[&[u8]], dossier: &str) -> usize {
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            serde_json::from_slice::<serde_json::Value>(l)
+                .ok()
+                .is_some_and(|v| v["dossier"] == dossier)
+        })
+        .map(|(i, _)| i + 1)
+        .last()
+        .unwrap_or(0)
 }
 
 fn append(dir: &Path, line: &[u8]) {
@@ -169,6 +186,27 @@ fn malformed(good: &str) -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "a date that does not exist",
             good.replace("2026-01-05", "2026-02-30").into_bytes(),
             "malformed time",
+        ),
+        (
+            "a dprev with a leading zero",
+            good.replace("\"dprev\":", "\"dprev\":0").into_bytes(),
+            "dprev",
+        ),
+        (
+            "a dprev where the format has none",
+            good.replace("\"v\":4", "\"v\":2").into_bytes(),
+            "in their order",
+        ),
+        (
+            "a format-4 line without dprev",
+            {
+                let (a, b) = (
+                    good.find(",\"dprev\":").unwrap(),
+                    good.find(",\"entry\":").unwrap(),
+                );
+                format!("{}{}", &good[..a], &good[b..]).into_bytes()
+            },
+            "in their order",
         ),
         (
             "a byte that is not UTF-8",
@@ -564,6 +602,7 @@ fn fact_line(
         profession: String::new(),
         action: "fact".into(),
         dossier: None,
+        dprev: Default::default(),
         entry: None,
         target: None,
         categories: vec![],
@@ -702,4 +741,74 @@ fn both_verifiers_apply_the_same_rights_rules() {
     write_files(dir.path(), &lines, &origin);
     let (code, out) = python(dir.path());
     assert_eq!(code, 0, "the log coffre accepts: {out}");
+}
+
+/// The dossier chain (`dprev`, "The dossier chain" in the spec): a line
+/// appended with a `dprev` other than the last line naming its dossier, and a
+/// line of format 2 after lines of format 4, are refused by both verifiers
+/// (exit 5), coffre naming the line, and by an ordinary command, which
+/// writes nothing after it; the same line with the right `dprev` is the
+/// control (see `a_well_formed_appended_line_is_adopted_and_verifies`).
+#[test]
+fn both_verifiers_follow_each_dossiers_chain() {
+    let (v, d) = base();
+    let good = next_line(&v.dir, &d);
+    let log = std::fs::read(v.dir.join("audit.log")).unwrap();
+    let lines: Vec<&[u8]> = log
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let n = lines.len() + 1;
+    let last = last_about(&lines, &d);
+    assert!(last > 1, "the dossier has lines");
+    let dprev = format!("\"dprev\":{last},");
+    assert!(good.contains(&dprev), "{good}");
+    let cases = [
+        (
+            "a dprev that skips the last line about the dossier",
+            good.replace(
+                &dprev,
+                &format!("\"dprev\":{},", last_about(&lines[..last - 1], &d)),
+            ),
+            format!("entry {n} gives"),
+        ),
+        (
+            "a dprev of 0 for a dossier with lines",
+            good.replace(&dprev, "\"dprev\":0,"),
+            format!("entry {n} gives 0 as the previous entry about dossier {d}"),
+        ),
+        (
+            "a dprev naming a later line than the last about the dossier",
+            good.replace(&dprev, &format!("\"dprev\":{},", n - 1)),
+            format!("entry {n} gives"),
+        ),
+        (
+            "a line of format 2 after lines of format 4",
+            good.replace("\"v\":4", "\"v\":2")
+                .replace(&format!(",{}", dprev.trim_end_matches(',')), ""),
+            format!("entry {n} is of format 2"),
+        ),
+    ];
+    for (what, line, words) in cases {
+        if what.contains("later line") && last == n - 1 {
+            continue;
+        }
+        let (_root, dir) = copy(&v);
+        append(&dir, line.as_bytes());
+        both_refuse(&dir, what, &[&words]);
+        // An ordinary command refuses it too, before writing anything.
+        let log = std::fs::read(dir.join("audit.log")).unwrap();
+        let checkpoints = std::fs::read(dir.join("checkpoints.log")).unwrap();
+        let r = dossier_list(&v, &dir);
+        r.expect_code(5, &format!("dossier list, {what}"));
+        assert!(r.stderr.contains(&words), "{what}: {}", r.stderr);
+        assert!(
+            std::fs::read(dir.join("audit.log")).unwrap() == log,
+            "{what}: the log was written to"
+        );
+        assert!(
+            std::fs::read(dir.join("checkpoints.log")).unwrap() == checkpoints,
+            "{what}: a checkpoint was signed"
+        );
+    }
 }

@@ -107,7 +107,7 @@ fn entry(
     detail: Option<&str>,
 ) -> AuditEntry {
     AuditEntry {
-        v: 2,
+        v: 4,
         seq,
         prev: hex::encode(prev),
         time: time.into(),
@@ -115,6 +115,11 @@ fn entry(
         profession: prof.into(),
         action: action.into(),
         dossier: dossier.map(String::from),
+        // The example's one line about a dossier is its first.
+        dprev: match dossier {
+            Some(_) => coffre::audit::Dprev::Seq(0),
+            None => coffre::audit::Dprev::Null,
+        },
         entry: None,
         target: target.map(String::from),
         categories: cats.iter().map(|c| c.to_string()).collect(),
@@ -130,9 +135,9 @@ fn entry(
     }
 }
 
-/// `e` as a line of format 3 carrying `fact`, signed by `signer` with `key`.
+/// `e` as a line of format 5 carrying `fact`, signed by `signer` with `key`.
 fn with_fact(mut e: AuditEntry, fact: &Fact, signer: &str, key: &SigningKey) -> Vec<u8> {
-    e.v = 3;
+    e.v = 5;
     e.fact = Some(serde_json::value::RawValue::from_string(fact.to_json().unwrap()).unwrap());
     e.signer = Some(signer.into());
     e.sig = Some("0".repeat(128));

@@ -283,14 +283,29 @@ fn a_forged_fact_beyond_the_recorded_end_is_refused() {
     let fact = lines
         .iter()
         .rev()
-        .find(|l| l.starts_with("{\"v\":3,") && l.contains("\"kind\":\"team\""))
+        .find(|l| l.starts_with("{\"v\":5,") && l.contains("\"kind\":\"team\""))
         .expect("a team fact");
+    // Its `dprev` made right for the new place (the chain holds): only the
+    // signature is wrong.
+    let about: serde_json::Value = serde_json::from_str(fact).unwrap();
+    let last_about = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["dossier"] == about["dossier"])
+        .map(|e| e["seq"].as_u64().unwrap())
+        .last()
+        .unwrap();
+    let fact = fact.replace(
+        &format!(",\"dprev\":{},", about["dprev"]),
+        &format!(",\"dprev\":{last_about},"),
+    );
+    let fact = fact.as_str();
     let last = lines.last().unwrap();
     let seq = lines.len() + 1;
     let prev = hex::encode(coffre::audit::merkle::leaf_hash(last.as_bytes()));
     let head_end = fact.find(",\"time\":").unwrap();
     let forged = format!(
-        "{{\"v\":3,\"seq\":{seq},\"prev\":\"{prev}\"{}",
+        "{{\"v\":5,\"seq\":{seq},\"prev\":\"{prev}\"{}",
         &fact[head_end..]
     );
     std::fs::write(&log, format!("{text}{forged}\n")).unwrap();

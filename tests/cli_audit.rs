@@ -318,7 +318,8 @@ fn flipped_prev_digit_names_the_entry() {
     let mid = original.len() / 2;
     let seq = seq_of(&original[mid]);
     assert!(seq > 1);
-    let prefix = format!("{{\"v\":2,\"seq\":{seq},\"prev\":\"");
+    let v_digit = &original[mid][5..6];
+    let prefix = format!("{{\"v\":{v_digit},\"seq\":{seq},\"prev\":\"");
     assert!(original[mid].starts_with(&prefix));
     let mut lines = original.clone();
     lines[mid] = flip_hex_at(&original[mid], prefix.len() + 17);
@@ -599,10 +600,10 @@ fn line_spliced_from_another_vault_is_refused() {
 }
 
 /// An entry in canonical form, chained to `prev_line`, as anyone with write access
-/// to the disk can make one (SHA-256 needs no key).
-fn forged_line(seq: u64, prev_line: &str, actor: &str, dossier: &str) -> String {
+/// to the disk can make one (SHA-256 needs no key). Its `dprev` is `dprev`, the last line naming the dossier before it.
+fn forged_line(seq: u64, prev_line: &str, actor: &str, dossier: &str, dprev: u64) -> String {
     format!(
-        "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"{actor}\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{dossier}\",\"entry\":null,\"target\":null,\"categories\":[\"medical\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
+        "{{\"v\":4,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"{actor}\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{dossier}\",\"dprev\":{dprev},\"entry\":null,\"target\":null,\"categories\":[\"medical\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
         hex::encode(leaf(prev_line))
     )
 }
@@ -622,8 +623,21 @@ fn forged_entries_appended_behind_coffres_back_are_flagged_not_vouched_for() {
     let original = read_lines(&path);
     let n = original.len() as u64;
     let mut lines = original.clone();
-    let first = forged_line(n + 1, &original[original.len() - 1], "dr.leroy", &d);
-    let second = forged_line(n + 2, &first, "dr.leroy", &d);
+    let last_about = original
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["dossier"] == d.as_str())
+        .map(|e| e["seq"].as_u64().unwrap())
+        .last()
+        .unwrap_or(0);
+    let first = forged_line(
+        n + 1,
+        &original[original.len() - 1],
+        "dr.leroy",
+        &d,
+        last_about,
+    );
+    let second = forged_line(n + 2, &first, "dr.leroy", &d, n + 1);
     lines.push(first);
     lines.push(second);
     write_lines(&path, &lines);

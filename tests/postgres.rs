@@ -887,6 +887,99 @@ fn the_audit_index_is_checked_against_the_log() {
     assert!(r.stderr.contains(&format!("ax/d/{d}")), "{}", r.stderr);
 }
 
+/// A DBA deletes the index row of one of a dossier's lines — a middle one,
+/// then the newest — and the DPO's `audit history` of the dossier stops with
+/// an integrity failure naming that row, instead of showing the history
+/// without the access: the log chains the dossier's lines (`dprev`) and the
+/// history walks the chain down through the index. Before, several processes
+/// read the dossier at once: each writes its lines and their index rows in
+/// one transaction, so the history read after them is no false alarm.
+#[test]
+fn a_deleted_index_row_stops_the_dossiers_history() {
+    let _one = serial();
+    let (mut v, d, _, _) = setup();
+    v.add_staff("dpo.lambert", "Hélène Lambert", "dpo", true);
+    let v = v;
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                v.as_user("dr.leroy", &["dossier", "show", &d])
+                    .expect_code(0, "reads at once");
+            });
+        }
+    });
+    v.as_user("dpo.lambert", &["audit", "history", &d])
+        .expect_code(0, "the untouched history");
+    v.verify()
+        .expect_code(0, "the lines of several processes verify");
+    let name = db(&v).to_string();
+    let rows = || -> Vec<String> {
+        pg::psql(
+            &name,
+            &format!(
+                "SELECT encode(key, 'escape') FROM coffre.records WHERE key >= 'ax/d/{d}/'::bytea \
+                 AND key < 'ax/d/{d}0'::bytea ORDER BY key"
+            ),
+        )
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+    };
+    let keys = rows();
+    assert!(keys.len() > 6, "{keys:?}");
+    for which in ["a middle line", "the newest line"] {
+        let keys = rows();
+        let gone = match which {
+            "a middle line" => keys[keys.len() / 2].clone(),
+            _ => keys[keys.len() - 1].clone(),
+        };
+        pg::psql(
+            &name,
+            &format!("DELETE FROM coffre.records WHERE key = {}", key(&gone)),
+        );
+        let r = v.as_user("dpo.lambert", &["audit", "history", &d]);
+        r.expect_code(5, &format!("history, {which} unindexed"));
+        assert!(
+            r.stderr.contains(&gone),
+            "{which}: names {gone}: {}",
+            r.stderr
+        );
+    }
+}
+
+/// A long-running process (as `coffre serve` is) keeps each dossier's last
+/// line once read, and reads the log on from there before each new line: its
+/// lines about a dossier that other processes read in between carry the
+/// `dprev` of the others' lines, and the whole log verifies.
+#[test]
+fn a_long_running_process_chains_its_lines_after_others() {
+    let _one = serial();
+    let (v, d, _, _) = setup();
+    {
+        let vault = coffre::Vault::open(&v.dir).unwrap();
+        let pass = secrecy::SecretString::from(v.pass("dr.leroy").to_string());
+        let mut s = vault.unlock("dr.leroy", &pass).unwrap();
+        for _ in 0..3 {
+            s.show_dossier(&d, None).unwrap();
+            v.as_user("dr.leroy", &["dossier", "show", &d])
+                .expect_code(0, "another process reads");
+        }
+        s.show_dossier(&d, None).unwrap();
+    }
+    let lines = v.audit_lines();
+    let about: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["dossier"] == d.as_str())
+        .collect();
+    for w in about.windows(2) {
+        assert_eq!(w[1]["dprev"], w[0]["seq"], "{}", w[1]);
+    }
+    v.verify()
+        .expect_code(0, "the lines of both processes verify");
+}
+
 /// A member's index entries moved by a DBA under another kind letter
 /// (`ax/a/dr.leroy/…` → `ax/b/dr.leroy/…`): their reads vanish from the trail
 /// read through the index, as if deleted, and `audit verify` names them.
@@ -1108,8 +1201,16 @@ fn a_malformed_line_committed_by_another_process_is_refused_at_catch_up() {
     vault.verify_audit(None).unwrap();
     let lines = v.audit_lines();
     let seq = lines.len() + 1;
+    // Well formed but for its categories (not sorted); its dprev is right.
+    let dprev = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["dossier"] == d.as_str())
+        .map(|e| e["seq"].as_u64().unwrap())
+        .last()
+        .unwrap_or(0);
     let line = format!(
-        "{{\"v\":2,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"dr.leroy\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{d}\",\"entry\":null,\"target\":null,\"categories\":[\"medical\",\"identity\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
+        "{{\"v\":4,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"dr.leroy\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{d}\",\"dprev\":{dprev},\"entry\":null,\"target\":null,\"categories\":[\"medical\",\"identity\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
         hex::encode(leaf_hash(lines[lines.len() - 1].as_bytes()))
     );
     let state: LogState = decode(

@@ -525,6 +525,38 @@ fn an_audit_entry_rewritten_and_re_signed_with_a_planted_key_fails_both_verifier
         .unwrap();
     let text = String::from_utf8(lines[target].clone()).unwrap();
     lines[target] = text.replace(&d1, &d2).into_bytes();
+    // The dossier chain made right again (`dprev`), each line kept at its
+    // length by its nonce's padding: only the signatures can tell.
+    let mut last: std::collections::HashMap<String, u64> = Default::default();
+    for l in lines.iter_mut() {
+        let e: serde_json::Value = serde_json::from_slice(l).unwrap();
+        let (Some(d), Some(dprev)) = (e["dossier"].as_str(), e["dprev"].as_u64()) else {
+            continue;
+        };
+        let want = last.get(d).copied().unwrap_or(0);
+        last.insert(d.to_string(), e["seq"].as_u64().unwrap());
+        if want == dprev {
+            continue;
+        }
+        let s = String::from_utf8(l.clone()).unwrap();
+        let mut fixed = s.replace(
+            &format!(",\"dprev\":{dprev},"),
+            &format!(",\"dprev\":{want},"),
+        );
+        let nonce = e["nonce"].as_str().unwrap();
+        let pad = nonce.len() as i64 - (fixed.len() as i64 - s.len() as i64);
+        assert!(pad >= 32, "room in the padding");
+        fixed = fixed.replace(
+            &format!("\"nonce\":\"{nonce}\""),
+            &format!(
+                "\"nonce\":\"{:0<width$}\"",
+                &nonce[..32],
+                width = pad as usize
+            ),
+        );
+        assert_eq!(fixed.len(), s.len());
+        *l = fixed.into_bytes();
+    }
     // Re-link every line after it (same lengths: offsets do not move).
     for i in target + 1..lines.len() {
         let prev = hex::encode(leaf_hash(&lines[i - 1]));

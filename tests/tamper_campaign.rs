@@ -89,12 +89,6 @@ const KNOWN_GAPS: &[Gap] = &[
     ("w/cat:daily-life/00000002/edu", "deleted", "edu: entry history", "daily-life fields withheld as \"pending\""),
     ("w/cat:daily-life/00000002/edu", "deleted", "dir: staff list", "edu pending cat:daily-life"),
     ("w/cat:daily-life/00000002/edu", "deleted", "edu: entry amend", "exit 3 \"access pending\""),
-    // One index record of d1's trail deleted (known gap, docs/crypto.md): the
-    // person's access history, the DPO's `audit history` and the export
-    // silently lose that access (only `audit verify` and `check` see it).
-    ("ax/d/{d1}/{n}", "deleted", "the person: access view d1", "one access missing from the history"),
-    ("ax/d/{d1}/{n}", "deleted", "dpo: audit history d1", "one access missing from the history"),
-    ("ax/d/{d1}/{n}", "deleted", "dir: access export d1", "one access missing from the history"),
     // The index normalisation record deleted: the next member holding the index
     // key re-indexes (audited as `index.rebuild`), which shifts the export's
     // access history and adds an entry to the backup's log.

@@ -1,7 +1,7 @@
-//! The audit entry (format 2), its line encoding, and filters for reading the log.
+//! The audit entry (formats 2 to 5), its line encoding, and filters for reading the log.
 //!
 //! A line is the compact JSON of [`AuditEntry`], fields in declaration order,
-//! starting `{"v":2,"seq":N,"prev":"<64 hex>",…`. The line's bytes (without the
+//! starting `{"v":4,"seq":N,"prev":"<64 hex>",…`. The line's bytes (without the
 //! newline) are the Merkle leaf; `prev` is the leaf hash of the line before, so an
 //! altered entry is pinpointed by the entry after it. `docs/audit-format.md` is the
 //! byte-exact specification.
@@ -11,11 +11,59 @@ use serde::{Deserialize, Serialize};
 use super::merkle::Hash;
 use crate::error::{Error, Result};
 
-/// Format version of an entry that carries no fact.
-pub const ENTRY_VERSION: u32 = 2;
+/// Format version of an entry that carries no fact (Coffre writes it; 2 is
+/// the same without `dprev`, read only).
+pub const ENTRY_VERSION: u32 = 4;
 /// Format version of an entry that carries a fact (`fact`, `signer`, `sig`
-/// members after `justification`): see `docs/audit-format.md`.
-pub const FACT_ENTRY_VERSION: u32 = 3;
+/// members after `justification`): see `docs/audit-format.md` (3 is the same
+/// without `dprev`, read only).
+pub const FACT_ENTRY_VERSION: u32 = 5;
+
+/// An entry's `dprev`: absent (formats 2 and 3), `null` (no dossier), or the
+/// number of the previous line naming the same dossier (0 for none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dprev {
+    /// Not a member (formats 2 and 3).
+    #[default]
+    Absent,
+    /// `null`: the entry names no dossier.
+    Null,
+    /// The previous line naming the dossier; 0 for none.
+    Seq(u64),
+}
+
+impl Dprev {
+    /// Whether the member is left out of the line.
+    pub fn is_absent(&self) -> bool {
+        *self == Dprev::Absent
+    }
+
+    /// The number, when there is one.
+    pub fn seq(&self) -> Option<u64> {
+        match self {
+            Dprev::Seq(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Dprev {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Dprev::Seq(n) => s.serialize_u64(*n),
+            _ => s.serialize_none(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Dprev {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(match Option::<u64>::deserialize(d)? {
+            Some(n) => Dprev::Seq(n),
+            None => Dprev::Null,
+        })
+    }
+}
 
 /// What happened to the request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +107,8 @@ impl Outcome {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditEntry {
-    /// Entry format version: 2, or 3 for an entry that carries a fact.
+    /// Entry format version: 4, or 5 for an entry that carries a fact (2
+    /// and 3, the same without `dprev`, in logs written before).
     pub v: u32,
     /// Sequence number, from 1, without gaps.
     pub seq: u64,
@@ -75,6 +124,10 @@ pub struct AuditEntry {
     pub action: String,
     /// The dossier concerned.
     pub dossier: Option<String>,
+    /// Formats 4 and 5: the number of the previous line naming the same
+    /// dossier (0 for the first), `null` when `dossier` is null.
+    #[serde(default, skip_serializing_if = "Dprev::is_absent")]
+    pub dprev: Dprev,
     /// The entry concerned.
     pub entry: Option<String>,
     /// The staff member acted upon (staff add, team add, key grant).
@@ -118,6 +171,7 @@ impl PartialEq for AuditEntry {
             && self.profession == o.profession
             && self.action == o.action
             && self.dossier == o.dossier
+            && self.dprev == o.dprev
             && self.entry == o.entry
             && self.target == o.target
             && self.categories == o.categories
@@ -256,7 +310,7 @@ impl AuditEntry {
     }
 
     /// Parses a line, which must be a well-formed entry
-    /// ([`super::line::check_line`]: its canonical form, format 2 or 3).
+    /// ([`super::line::check_line`]: its canonical form, format 2 to 5).
     pub fn from_line(line: &[u8], place: &str) -> Result<Self> {
         if let super::line::Shape::Pruned(_) = super::line::check_line(line, &|| place.to_string())?
         {
@@ -268,10 +322,12 @@ impl AuditEntry {
         let e: AuditEntry = serde_json::from_slice(line).map_err(|_| {
             Error::Integrity(msg!("audit-valid-entry-altered-damaged", place = place))
         })?;
-        let fact_shape = e.fact.is_some() == (e.v == FACT_ENTRY_VERSION)
+        let fact_shape = e.fact.is_some() == super::line::carries_fact(e.v)
             && (e.signer.is_some() == e.sig.is_some())
-            && (e.fact.is_some() || e.signer.is_none());
-        if e.v != ENTRY_VERSION && e.v != FACT_ENTRY_VERSION {
+            && (e.fact.is_some() || e.signer.is_none())
+            && (e.dprev.is_absent() != super::line::chains_dossier(e.v))
+            && (e.dprev == Dprev::Null) == (e.dossier.is_none() && !e.dprev.is_absent());
+        if !(2..=5).contains(&e.v) {
             return Err(Error::Integrity(msg!(
                 "audit-unknown-format-version",
                 place = place,
@@ -289,12 +345,14 @@ impl AuditEntry {
 }
 
 /// Reads `seq` and `prev` from the fixed prefix of a line without a full JSON
-/// parse: `{"v":2,"seq":<digits>,"prev":"<64 hex>"` (or `"v":3`). `None` if the
+/// parse: `{"v":4,"seq":<digits>,"prev":"<64 hex>"` (or `"v":2`, 3, 5). `None` if the
 /// prefix is not exactly that shape.
 pub fn quick_header(line: &[u8]) -> Option<(u64, Hash)> {
-    let rest = line
-        .strip_prefix(b"{\"v\":2,\"seq\":")
-        .or_else(|| line.strip_prefix(b"{\"v\":3,\"seq\":"))?;
+    let rest = line.strip_prefix(b"{\"v\":")?;
+    if !matches!(rest.first(), Some(b'2'..=b'5')) {
+        return None;
+    }
+    let rest = rest[1..].strip_prefix(b",\"seq\":")?;
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     if digits == 0 || digits > 20 || (digits > 1 && rest[0] == b'0') {
         return None;
@@ -422,6 +480,7 @@ mod tests {
             profession: "medecin".into(),
             action: "dossier.read".into(),
             dossier: Some("d-1".into()),
+            dprev: Default::default(),
             entry: None,
             target: None,
             categories: vec!["medical".into()],
@@ -489,6 +548,53 @@ mod tests {
                 let e = AuditEntry::from_line(&line, "x").unwrap();
                 prop_assert_eq!(e.to_line().unwrap(), line);
             }
+        }
+
+        /// Formats 4 and 5: whatever the dossier (text or none) and `dprev`,
+        /// the line serde writes is well formed, reads back as itself, and
+        /// the chain's quick reading ([`super::super::line::links`]) finds
+        /// what the full check finds; a `dprev` inconsistent with the
+        /// dossier, or with the format, is refused.
+        #[test]
+        fn prop_dprev_codec(
+            dossier in proptest::option::of(any::<String>()),
+            dprev in any::<u64>(),
+            detail in proptest::option::of(any::<String>()),
+            fact in any::<bool>(),
+        ) {
+            let mut e = sample(7);
+            e.v = 4;
+            e.dossier = dossier.clone();
+            e.detail = detail;
+            e.dprev = if dossier.is_some() { Dprev::Seq(dprev) } else { Dprev::Null };
+            if fact {
+                e.v = 5;
+                e.fact = Some(serde_json::value::RawValue::from_string(
+                    "{\"kind\":\"erased\",\"dossier\":\"d-1\"}".into()).unwrap());
+                e.signer = Some("a".into());
+                e.sig = Some("ab".repeat(64));
+            }
+            let line = e.to_line().unwrap();
+            prop_assume!(line.len() <= super::super::line::MAX_LINE_LEN);
+            let shape = super::super::line::check(&line);
+            let Ok(super::super::line::Shape::Entry { v, seq, dossier: span, dprev: got, .. }) = shape else {
+                return Err(TestCaseError::fail(format!("{shape:?}: {}", String::from_utf8_lossy(&line))));
+            };
+            prop_assert_eq!(v, e.v);
+            prop_assert_eq!(got, e.dprev.seq());
+            prop_assert_eq!(AuditEntry::from_line(&line, "x").unwrap(), e.clone());
+            let links = super::super::line::links(&line).unwrap();
+            prop_assert_eq!((links.v, links.seq, links.dprev), (v, seq, got));
+            prop_assert_eq!(links.dossier, span.map(|s| s.of(&line)));
+            // Inconsistent: a number with no dossier, null with one, none at all.
+            let mut bad = e.clone();
+            bad.dprev = if dossier.is_some() { Dprev::Null } else { Dprev::Seq(dprev) };
+            prop_assert!(super::super::line::check(&bad.to_line().unwrap()).is_err());
+            bad.dprev = Dprev::Absent;
+            prop_assert!(super::super::line::check(&bad.to_line().unwrap()).is_err());
+            let mut old = e.clone();
+            old.v -= 2;
+            prop_assert!(super::super::line::check(&old.to_line().unwrap()).is_err());
         }
 
         #[test]

@@ -10,8 +10,10 @@
 //! compact JSON of its members in the order of the specification, strings
 //! escaped only where JSON requires it, categories sorted and unique, a known
 //! outcome, a nonce of 32 lower-case hex digits (padded with `0` digits in a
-//! line without a fact), and — in a line of format 3 — a fact in the canonical
-//! form of its kind, a signer and a 128-digit signature. A line that is not
+//! line without a fact), in a line of format 4 or 5 a `dprev` after `dossier`
+//! (a number from 0, `null` when `dossier` is), and — in a line of format 3
+//! or 5 — a fact in the canonical form of its kind, a signer and a 128-digit
+//! signature. A line that is not
 //! well formed is an alteration, never an entry to adopt.
 
 use super::merkle::Hash;
@@ -23,8 +25,8 @@ use crate::error::{Error, Msg, Result};
 pub enum Shape {
     /// A pruned line.
     Pruned(Pruned),
-    /// An entry: its format (2 or 3), number and `prev`, and where its
-    /// `actor` and `dossier` are in the line.
+    /// An entry: its format (2 to 5), number and `prev`, where its `actor`
+    /// and `dossier` are in the line, and its `dprev` (formats 4 and 5).
     Entry {
         /// Entry format version.
         v: u32,
@@ -36,7 +38,30 @@ pub enum Shape {
         actor: Span,
         /// The bytes of `dossier` between its quotes, as written; `None` for `null`.
         dossier: Option<Span>,
+        /// The number of the previous line naming the same dossier (0 for
+        /// none): `None` in formats 2 and 3 and when `dossier` is null.
+        dprev: Option<u64>,
     },
+}
+
+/// Whether lines of format `v` carry a fact (`fact`, `signer`, `sig`).
+pub fn carries_fact(v: u32) -> bool {
+    v == 3 || v == 5
+}
+
+/// Whether `line` starts as a line of a format that carries a fact (3 or 5).
+pub fn starts_as_fact(line: &[u8]) -> bool {
+    line.starts_with(b"{\"v\":3,") || line.starts_with(b"{\"v\":5,")
+}
+
+/// Whether `line` starts as a line of a format without a fact (2 or 4).
+pub fn starts_without_fact(line: &[u8]) -> bool {
+    line.starts_with(b"{\"v\":2,") || line.starts_with(b"{\"v\":4,")
+}
+
+/// Whether lines of format `v` carry `dprev`.
+pub fn chains_dossier(v: u32) -> bool {
+    v >= 4
 }
 
 /// Where a string member's text is in a line: bytes `start..end`, between the
@@ -70,10 +95,13 @@ pub enum Flaw {
     Pruned,
     /// Not the members of the specification, in its order, compact.
     Members,
-    /// A format version other than 2 or 3.
+    /// A format version other than 2 to 5.
     Version,
     /// `seq` not a decimal number from 1 without a leading zero.
     Number,
+    /// `dprev` not a decimal number from 0 without a leading zero (or not
+    /// `null` when `dossier` is).
+    Dprev,
     /// `prev` not 64 lower-case hex digits.
     Prev,
     /// `time` not `YYYY-MM-DDTHH:MM:SSZ`, a real UTC time from 1970 to 9999.
@@ -104,6 +132,7 @@ impl Flaw {
             Flaw::Members => msg!("line-flaw-members"),
             Flaw::Version => msg!("line-flaw-version"),
             Flaw::Number => msg!("line-flaw-number"),
+            Flaw::Dprev => msg!("line-flaw-dprev"),
             Flaw::Prev => msg!("line-flaw-prev"),
             Flaw::Time => msg!("line-flaw-time"),
             Flaw::Text => msg!("line-flaw-text"),
@@ -150,6 +179,8 @@ pub fn check(line: &[u8]) -> std::result::Result<Shape, Flaw> {
     let v = match c.byte() {
         Some(b'2') => 2,
         Some(b'3') => 3,
+        Some(b'4') => 4,
+        Some(b'5') => 5,
         _ => return Err(Flaw::Version),
     };
     c.member(b",\"seq\":")?;
@@ -173,6 +204,16 @@ pub fn check(line: &[u8]) -> std::result::Result<Shape, Flaw> {
         None
     } else {
         Some(c.span(Cursor::string)?)
+    };
+    let dprev = if chains_dossier(v) {
+        c.member(b",\"dprev\":")?;
+        match dossier {
+            None if c.eat(b"null") => None,
+            None => return Err(Flaw::Dprev),
+            Some(_) => Some(c.number_from_zero().ok_or(Flaw::Dprev)?),
+        }
+    } else {
+        None
     };
     for name in [&b",\"entry\":"[..], b",\"target\":"] {
         c.member(name)?;
@@ -202,7 +243,7 @@ pub fn check(line: &[u8]) -> std::result::Result<Shape, Flaw> {
     let nonce = c.string()?;
     let nonce_ok = nonce.len() >= 32
         && nonce[..32].iter().all(|b| is_lower_hex(*b))
-        && (if v == 2 {
+        && (if !carries_fact(v) {
             nonce[32..].iter().all(|b| *b == b'0')
         } else {
             nonce.len() == 32
@@ -210,7 +251,7 @@ pub fn check(line: &[u8]) -> std::result::Result<Shape, Flaw> {
     if !nonce_ok {
         return Err(Flaw::Nonce);
     }
-    if v == 3 {
+    if carries_fact(v) {
         c.member(b",\"fact\":")?;
         c.fact(seq)?;
         c.member(b",\"signer\":")?;
@@ -228,6 +269,64 @@ pub fn check(line: &[u8]) -> std::result::Result<Shape, Flaw> {
         prev: p,
         actor,
         dossier,
+        dprev,
+    })
+}
+
+/// What the dossier chain ([`super::chain`]) reads of an entry line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Links<'a> {
+    /// Its format.
+    pub v: u32,
+    /// Its `seq`.
+    pub seq: u64,
+    /// Its `dossier`'s bytes between the quotes, as written; `None` for `null`.
+    pub dossier: Option<&'a [u8]>,
+    /// Its `dprev` (formats 4 and 5, a dossier named).
+    pub dprev: Option<u64>,
+}
+
+/// The format, number, dossier and `dprev` of a line [`check`] found to be
+/// an entry, read without checking the rest again: the first `,"dossier":`
+/// in such a line is its member (inside a string a quote is escaped, and
+/// the members before it are strings and numbers). `None` for any other
+/// line.
+pub fn links(line: &[u8]) -> Option<Links<'_>> {
+    let v = match line.get(..6)? {
+        b"{\"v\":2" => 2,
+        b"{\"v\":3" => 3,
+        b"{\"v\":4" => 4,
+        b"{\"v\":5" => 5,
+        _ => return None,
+    };
+    let mut c = Cursor { b: line, i: 6 };
+    c.member(b",\"seq\":").ok()?;
+    let seq = c.number()?;
+    let at = memchr::memmem::find(line, b",\"dossier\":")?;
+    let mut c = Cursor {
+        b: line,
+        i: at + 11,
+    };
+    let dossier = if c.eat(b"null") {
+        None
+    } else {
+        Some(c.string().ok()?)
+    };
+    let dprev = if chains_dossier(v) {
+        c.member(b",\"dprev\":").ok()?;
+        if c.eat(b"null") {
+            None
+        } else {
+            Some(c.number_from_zero()?)
+        }
+    } else {
+        None
+    };
+    Some(Links {
+        v,
+        seq,
+        dossier,
+        dprev,
     })
 }
 
@@ -331,6 +430,18 @@ impl<'a> Cursor<'a> {
         let n = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
         self.i += digits;
         Some(n)
+    }
+
+    /// A decimal number from 0, without a leading zero, that fits 64 bits.
+    fn number_from_zero(&mut self) -> Option<u64> {
+        if self.b.get(self.i) == Some(&b'0') {
+            if self.b.get(self.i + 1).is_some_and(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            self.i += 1;
+            return Some(0);
+        }
+        self.number()
     }
 
     /// A string of exactly `len` lower-case hex digits; returns them.
@@ -735,7 +846,7 @@ mod tests {
                 Flaw::Prev,
             ),
             (
-                line(OK_MIDDLE, NONCE).replace("\"v\":2", "\"v\":4"),
+                line(OK_MIDDLE, NONCE).replace("\"v\":2", "\"v\":6"),
                 Flaw::Version,
             ),
             (
@@ -774,6 +885,69 @@ mod tests {
             check(pruned.replace("\"by\":7", "\"by\":07").as_bytes()).err(),
             Some(Flaw::Pruned)
         );
+    }
+
+    /// Format 4: format 2 with `dprev` right after `dossier`.
+    fn line4(dossier: &str, dprev: &str) -> String {
+        line(
+            &OK_MIDDLE.replace(
+                "\"dossier\":\"d-1\"",
+                &format!("\"dossier\":{dossier},\"dprev\":{dprev}"),
+            ),
+            NONCE,
+        )
+        .replace("\"v\":2", "\"v\":4")
+    }
+
+    #[test]
+    fn format_4_carries_dprev_right_after_dossier() {
+        for (dossier, dprev, want) in [
+            ("\"d-1\"", "0", Some(0)),
+            ("\"d-1\"", "4", Some(4)),
+            ("\"d-1\"", "18446744073709551615", Some(u64::MAX)),
+            ("null", "null", None),
+        ] {
+            let l = line4(dossier, dprev);
+            let Ok(Shape::Entry {
+                v: 4, dprev: got, ..
+            }) = check(l.as_bytes())
+            else {
+                panic!("not well formed: {l}");
+            };
+            assert_eq!(got, want, "{l}");
+            let links = links(l.as_bytes()).unwrap();
+            assert_eq!((links.v, links.seq, links.dprev), (4, 5, want));
+            assert_eq!(links.dossier.is_some(), dossier != "null");
+        }
+        for (dossier, dprev) in [
+            ("\"d-1\"", "null"),
+            ("\"d-1\"", "00"),
+            ("\"d-1\"", "01"),
+            ("\"d-1\"", "-1"),
+            ("\"d-1\"", "1.0"),
+            ("\"d-1\"", "\"3\""),
+            ("\"d-1\"", "18446744073709551616"),
+            ("null", "0"),
+            ("null", "3"),
+        ] {
+            let l = line4(dossier, dprev);
+            assert!(
+                matches!(check(l.as_bytes()), Err(Flaw::Dprev | Flaw::Members)),
+                "{l}"
+            );
+        }
+        // Format 4 without dprev, format 2 with it, dprev elsewhere.
+        let without = line(OK_MIDDLE, NONCE).replace("\"v\":2", "\"v\":4");
+        assert_eq!(check(without.as_bytes()).err(), Some(Flaw::Members));
+        let with = line4("\"d-1\"", "3").replace("\"v\":4", "\"v\":2");
+        assert_eq!(check(with.as_bytes()).err(), Some(Flaw::Members));
+        let moved = line4("\"d-1\"", "3")
+            .replace(",\"dprev\":3", "")
+            .replace("\"entry\":null", "\"entry\":null,\"dprev\":3");
+        assert_eq!(check(moved.as_bytes()).err(), Some(Flaw::Members));
+        // Padded like format 2.
+        let padded = line4("\"d-1\"", "3").replace(NONCE, &format!("{NONCE}0000"));
+        assert!(check(padded.as_bytes()).is_ok());
     }
 
     #[test]

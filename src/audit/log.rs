@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::checkpoint::Checkpoint;
 use super::entry::{
-    genesis, signed_part, AuditEntry, Draft, Filter, Outcome, ENTRY_VERSION, FACT_ENTRY_VERSION,
+    genesis, signed_part, AuditEntry, Dprev, Draft, Filter, Outcome, ENTRY_VERSION,
+    FACT_ENTRY_VERSION,
 };
 use super::line::Shape;
 use super::merkle::{leaf_hash, Hash, Tree};
@@ -306,13 +307,33 @@ impl AuditLog {
 
     /// Builds the lines for `drafts` after the current end, without writing
     /// them: the vault first makes them durable in its journal, then calls
-    /// [`AuditLog::write_prepared`].
-    pub fn prepare(&self, drafts: Vec<Draft>) -> Result<Prepared> {
+    /// [`AuditLog::write_prepared`]. `last_about(dossier)` gives the number
+    /// of the last line of the log naming that dossier (0 for none), for
+    /// `dprev`; lines about one dossier among `drafts` chain among
+    /// themselves.
+    pub fn prepare(
+        &self,
+        drafts: Vec<Draft>,
+        last_about: &mut dyn FnMut(&str) -> Result<u64>,
+    ) -> Result<Prepared> {
         let time = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let mut bytes = Vec::with_capacity(drafts.len() * 400);
         let mut located = Vec::with_capacity(drafts.len());
         let mut next = self.state.clone();
+        let mut chained: std::collections::HashMap<String, u64> = Default::default();
         for draft in drafts {
+            let seq = next.size + 1;
+            let dprev = match &draft.dossier {
+                None => Dprev::Null,
+                Some(d) => {
+                    let last = match chained.get(d) {
+                        Some(s) => *s,
+                        None => last_about(d)?,
+                    };
+                    chained.insert(d.clone(), seq);
+                    Dprev::Seq(last)
+                }
+            };
             let (fact, fact_signer) = match draft.fact {
                 Some((json, signer)) => (
                     Some(
@@ -329,13 +350,14 @@ impl AuditLog {
                 } else {
                     ENTRY_VERSION
                 },
-                seq: next.size + 1,
+                seq,
                 prev: hex::encode(next.last_leaf),
                 time: time.clone(),
                 actor: draft.actor,
                 profession: draft.profession,
                 action: draft.action,
                 dossier: draft.dossier,
+                dprev,
                 entry: draft.entry,
                 target: draft.target,
                 categories: {

@@ -13,6 +13,7 @@
 //! Justifications (the actor's own words) are encrypted with `age` to the vault's
 //! audit key, which only audit readers and the recovery key hold.
 
+pub mod chain;
 pub mod checkpoint;
 mod entry;
 pub mod line;
@@ -27,8 +28,8 @@ pub mod words;
 
 pub use checkpoint::{log_origin, Checkpoint, SignatureCheck, SigningKey};
 pub use entry::{
-    genesis, normalise_time, quick_header, signed_part, AuditEntry, Draft, FactSigner, Filter,
-    Outcome, ENTRY_VERSION, FACT_ENTRY_VERSION, FACT_SIG_DOMAIN,
+    genesis, normalise_time, quick_header, signed_part, AuditEntry, Dprev, Draft, FactSigner,
+    Filter, Outcome, ENTRY_VERSION, FACT_ENTRY_VERSION, FACT_SIG_DOMAIN,
 };
 pub(crate) use log::{check_header, pruned_link};
 pub use log::{

@@ -9,7 +9,7 @@
 //! before like any other line's, so the hash chain the unlock's replay follows
 //! still binds every line to the one before. Because the leaf cannot tell a
 //! pruned line from the original,
-//! a pruned line is valid only where a prune fact (format 3, kept in full,
+//! a pruned line is valid only where a prune fact (format 3 or 5, kept in full,
 //! signed) covers it; [`check_log`] applies the rules of
 //! `docs/audit-format.md` ("Pruning the access trail"):
 //!
@@ -128,12 +128,12 @@ pub const ACCESS_ACTIONS: &[&str] = &[
     "unlock",
 ];
 
-/// The time (Unix seconds) of a format-2 line of the access trail, which a prune
+/// The time (Unix seconds) of a format-2 or 4 line of the access trail, which a prune
 /// dated after it may cover; `None` for any other line: not an access
 /// ([`is_access`]), or a time not in the entries' own form (RFC 3339, seconds,
 /// `Z`), which the independent verifier would read differently.
 pub fn trail_time(line: &[u8]) -> Option<u64> {
-    if !line.starts_with(b"{\"v\":2,") || !is_access(line) {
+    if !super::line::starts_without_fact(line) || !is_access(line) {
         return None;
     }
     let t = std::str::from_utf8(super::verify::line_time(line)?).ok()?;
@@ -265,9 +265,9 @@ pub struct PruneFact {
     pub counts: Vec<MonthCount>,
 }
 
-/// The fact of a format-3 line, if it is a prune fact.
+/// The fact of a format-3 or 5 line, if it is a prune fact.
 fn prune_fact_of(line: &[u8]) -> Result<Option<PruneFact>> {
-    if !line.starts_with(b"{\"v\":3,")
+    if !super::line::starts_as_fact(line)
         || memchr::memmem::find(line, b"\"fact\":{\"kind\":\"prune\"").is_none()
     {
         return Ok(None);
@@ -393,7 +393,7 @@ pub fn check_log(log: &dyn crate::store::medium::LogMedium, end: u64) -> Result<
                 .ok_or_else(|| Error::Integrity(msg!("pruned-line-damaged", seq = seq)))?;
             pruned += 1;
             kinds.push(Kind::Pruned(p.by));
-        } else if line.starts_with(b"{\"v\":3,") {
+        } else if super::line::starts_as_fact(line) {
             if let Some(f) = prune_fact_of(line)? {
                 let e = super::entry::AuditEntry::from_line(line, "prune fact")?;
                 facts.insert(seq, (f, e.time, e.signer.unwrap_or_default()));

@@ -435,6 +435,7 @@ mod tests {
             } else {
                 Some(dossier.into())
             },
+            dprev: Default::default(),
             entry: None,
             target: None,
             categories: vec![],

@@ -392,6 +392,8 @@ pub fn verify_log_with(
     // Whether the log holds a pruned line or a prune fact (then checked below).
     let mut saw_prune = false;
     let mut bytes_read = 0u64;
+    // Each dossier's lines, chained by their `dprev`.
+    let mut chain = super::chain::Chain::new();
     loop {
         if !eof {
             let n = fill(&mut file, &mut buf, CHUNK)?;
@@ -443,6 +445,7 @@ pub fn verify_log_with(
         for (i, line) in lines.iter().enumerate() {
             let seq = base + i as u64 + 1;
             order.see(seq, line);
+            chain.see(seq, line, true)?;
             if let Some(each) = each.as_mut() {
                 each(seq, line, &hashed[i])?;
             }
@@ -450,7 +453,7 @@ pub fn verify_log_with(
         saw_prune = saw_prune
             || lines.iter().any(|l| {
                 is_pruned(l)
-                    || (l.starts_with(b"{\"v\":3,")
+                    || ((l.starts_with(b"{\"v\":3,") || l.starts_with(b"{\"v\":5,"))
                         && memchr::memmem::find(l, b"\"fact\":{\"kind\":\"prune\"").is_some())
             });
         bytes_read += end as u64;
@@ -739,12 +742,19 @@ mod tests {
         let key = SigningKey::derive(b"k", "v").unwrap();
         let mut cps = Vec::new();
         let mut done = 0;
+        let mut last: HashMap<String, u64> = HashMap::new();
         for &s in sizes.iter().chain(std::iter::once(&n)) {
             let drafts = (done..s)
                 .map(|i| Draft::new("a", "medecin", "dossier.read").dossier(&format!("d{}", i % 7)))
                 .collect();
-            let prepared = log.prepare(drafts).unwrap();
-            log.write_prepared(prepared).unwrap();
+            let prepared = log
+                .prepare(drafts, &mut |d| Ok(last.get(d).copied().unwrap_or(0)))
+                .unwrap();
+            for l in log.write_prepared(prepared).unwrap() {
+                if let Some(d) = &l.entry.dossier {
+                    last.insert(d.clone(), l.entry.seq);
+                }
+            }
             done = s;
             let origin = log_origin(&crate::store::medium::FileMedium::new(
                 &dir.path().join("audit.log"),
@@ -813,12 +823,59 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut lines: Vec<String> = text.lines().map(String::from).collect();
         let last = lines.len() - 1;
-        lines[last] = lines[last].replace("\"dossier\":\"d", "\"dossier\":\"x");
+        // (Another dossier would break its chain first: see below.)
+        lines[last] = lines[last].replace("\"actor\":\"a\"", "\"actor\":\"b\"");
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         let err = run(&dir, &cps, &signers, None)
             .unwrap_err()
             .in_lang(crate::i18n::Lang::En);
         assert!(err.contains("do not match the root signed"), "{err}");
+    }
+
+    /// A line moved to another dossier, a line removed from a dossier's chain
+    /// (its `dprev` rewritten to skip it) and a line of format 2 after the
+    /// first of format 4 are refused by the chain, naming the line.
+    #[test]
+    fn the_dossier_chain_refuses_a_wrong_dprev_and_a_downgrade() {
+        let (dir, cps, signers) = build(40, &[40]);
+        let path = dir.path().join("audit.log");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<String> = text.lines().map(String::from).collect();
+        assert!(run(&dir, &cps, &signers, None).is_ok());
+        let mut try_with = |i: usize, new: String, want: &str| {
+            let mut l = lines.clone();
+            l[i] = new;
+            std::fs::write(&path, l.join("\n") + "\n").unwrap();
+            let err = run(&dir, &cps, &signers, None)
+                .unwrap_err()
+                .in_lang(crate::i18n::Lang::En);
+            assert!(err.contains(want), "{err}");
+        };
+        // The last line (no line after it links to it) is about d4 (i % 7
+        // with i = 39); its previous line is 33.
+        let i = 39;
+        assert!(
+            lines[i].contains("\"dossier\":\"d4\",\"dprev\":33,"),
+            "{}",
+            lines[i]
+        );
+        try_with(
+            i,
+            lines[i].replace("\"dprev\":33,", "\"dprev\":26,"),
+            "entry 40 gives 26 as the previous entry about dossier d4; the log says 33",
+        );
+        try_with(
+            i,
+            lines[i].replace("\"dossier\":\"d4\"", "\"dossier\":\"d5\""),
+            "entry 40 gives 33 as the previous entry about dossier d5; the log says 34",
+        );
+        try_with(
+            i,
+            lines[i]
+                .replace("\"v\":4,", "\"v\":2,")
+                .replace(",\"dprev\":33", ""),
+            "entry 40 is of format 2, after entries of format 4 or 5",
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The facts of the rights register: what an audit entry of format 3 carries in
+//! The facts of the rights register: what an audit entry of format 3 or 5 carries in
 //! its `fact` member (a JSON object tagged by `kind`), and how it is signed.
 //!
 //! `docs/audit-format.md` ("Facts") specifies every kind, member by member; the

@@ -2,7 +2,7 @@
 //! dossier — and which entries a dossier holds.
 //!
 //! Every fact that confers a right travels in a signed entry of the audit log
-//! (format 3, [`fact`]), signed by an actor whose own key an earlier fact
+//! (format 3 or 5, [`fact`]), signed by an actor whose own key an earlier fact
 //! introduced, back to the vault's genesis (its first entry). The register is
 //! rebuilt from those facts ([`replay`]) with the rules of [`state`], never read
 //! from the store: records in the store are a cache, checked against the

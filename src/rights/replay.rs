@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::fact::{hex32, Fact};
 use super::state::{Context, Register};
 use crate::audit::merkle::{leaf_hash, Hash};
-use crate::audit::{signed_part, AuditEntry, FACT_ENTRY_VERSION};
+use crate::audit::{signed_part, AuditEntry};
 use crate::error::{Error, Result};
 use crate::policy::Policy;
 
@@ -97,7 +97,7 @@ impl Verified {
             return Ok(());
         }
         let leaf = *leaf;
-        if line.starts_with(b"{\"v\":3,") {
+        if crate::audit::line::starts_as_fact(line) {
             let time = self.apply_fact_line(policy, line, seq, trusted)?;
             self.last_time = time;
             self.facts += 1;
@@ -131,7 +131,7 @@ impl Verified {
             .map_err(|_| Error::Integrity(msg!("audit-time-valid", place = place)))?
             .as_second()
             .max(0) as u64;
-        if entry.v != FACT_ENTRY_VERSION {
+        if !crate::audit::line::carries_fact(entry.v) {
             return Ok(time);
         }
         let raw = entry

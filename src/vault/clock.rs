@@ -291,10 +291,10 @@ impl Vault {
             (log.medium().clone(), log.state().offset)
         };
         crate::audit::prune::each_line(path.as_ref(), end, |_, _, line| {
-            // A signed fact (format 3): an unsigned line is as easy to append
+            // A signed fact (format 3 or 5): an unsigned line is as easy to append
             // to the log as to forge, a fact needs its signer's key, and every
             // fact of the log was verified when the vault was unlocked.
-            let vouches = line.starts_with(b"{\"v\":3,")
+            let vouches = crate::audit::line::starts_as_fact(line)
                 && memchr::memmem::find(line, b"\"outcome\":\"ok\"").is_some()
                 && line_member(line, "signer").is_some_and(|signer| {
                     signer != actor.as_bytes()

@@ -158,7 +158,7 @@ impl Vault {
         let prepared = if drafts.is_empty() {
             None
         } else {
-            Some(log.prepare(drafts)?)
+            Some(log.prepare(drafts, &mut |d| self.last_line_about(&log, d))?)
         };
         self.commit_locked(&mut log, prepared, None, batch)
     }
@@ -276,6 +276,11 @@ impl Vault {
         {
             return Err(Error::AuditUnavailable(msg!("rewrite-past-end-of-log")));
         }
+        // Lines pruned lose their dossier: what this process kept of the
+        // dossier chains may name them, and is read again from the log
+        // (every verifier would accept such a dprev; an opening that finds
+        // the line beyond the recorded end knows no prune yet).
+        self.forget_dossier_trail()?;
         if let Backend::Postgres(pg) = &self.backend {
             let lines: Vec<(u64, Vec<u8>)> = writes
                 .into_iter()

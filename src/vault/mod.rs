@@ -100,6 +100,9 @@ pub struct Vault {
     /// audit lines, so kept out of the journal records and stored when the
     /// vault settles (or rebuilt from the lines when the journal is replayed).
     pending_index: Mutex<PendingIndex>,
+    /// What this process read of the log's dossier chains (`dprev`), to
+    /// spare the writer long reads ([`audit_trail::chain::DossierTrail`]).
+    dossier_trail: Mutex<audit_trail::chain::DossierTrail>,
     /// Set when a journaled change could not be applied or a settling failed:
     /// only a reopen (which replays the journal) is safe, so no change is taken
     /// and the journal is never emptied until then.
@@ -159,6 +162,7 @@ impl Vault {
             audit_medium: p.audit_medium,
             backend: p.backend,
             pending_index: Mutex::new(std::collections::BTreeMap::new()),
+            dossier_trail: Mutex::new(Default::default()),
             broken: std::sync::atomic::AtomicBool::new(false),
             ready: std::sync::atomic::AtomicBool::new(p.ready),
             keys_lock: Mutex::new(()),
@@ -535,6 +539,8 @@ impl Vault {
         if found.iter().any(|l| l.entry.fact.is_some()) {
             vault.verify_register()?;
         }
+        // So is each dossier's chain among them (`dprev`).
+        vault.check_taken_in(&found)?;
         vault.remember_index(&found)?;
         if replayed || !found.is_empty() {
             // Everything replayed, the log's state and its index, into the files.
@@ -1014,7 +1020,14 @@ impl Vault {
             None => return self.log()?.scan(filter),
             Some((kind, id)) => {
                 let pairs = self.audit_offsets(kind, id)?;
-                self.indexed_entries(kind, id, &pairs)?
+                let entries = self.indexed_entries(kind, id, &pairs)?;
+                if kind == 'd' {
+                    // The index against the log's chain of the dossier's lines.
+                    let mut walk = self.chain_walk(id);
+                    walk.take(&entries)?;
+                    walk.finish()?;
+                }
+                entries
             }
         };
         Ok(entries.into_iter().filter(|e| filter.matches(e)).collect())

@@ -7,6 +7,7 @@
 //! reads them.
 
 pub mod audit_read;
+pub(crate) mod chain;
 pub(crate) mod index_check;
 pub mod prune;
 pub(crate) mod restores;

@@ -516,7 +516,7 @@ impl Vault {
             return Ok(false);
         }
         let last = last_line(path.as_ref(), end)?;
-        if !last.starts_with(b"{\"v\":3,")
+        if !crate::audit::line::starts_as_fact(&last)
             || memchr::memmem::find(&last, b"\"fact\":{\"kind\":\"prune\"").is_none()
         {
             return Ok(false);

@@ -506,8 +506,12 @@ impl Ctx<'_> {
         mut f: impl FnMut(&AuditEntry, Option<String>) -> Result<()>,
     ) -> Result<()> {
         let pairs = self.vault.audit_offsets('d', &self.dossier)?;
+        // The index against the log's chain of the dossier's lines.
+        let mut walk = self.vault.chain_walk(&self.dossier);
         for chunk in pairs.chunks(256) {
-            for e in self.vault.indexed_entries('d', &self.dossier, chunk)? {
+            let entries = self.vault.indexed_entries('d', &self.dossier, chunk)?;
+            walk.take(&entries)?;
+            for e in entries {
                 // The words only once the DPO released them for this dossier.
                 let released = is_released(self.release.as_ref(), &e);
                 let j = e.justification.as_ref().map(|h| {
@@ -535,7 +539,7 @@ impl Ctx<'_> {
                 f(&e, j)?;
             }
         }
-        Ok(())
+        walk.finish()
     }
 
     /// A UTC time as the person reads it: local time of the establishment, in
