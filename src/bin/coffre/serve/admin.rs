@@ -17,9 +17,9 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use super::common::{check_post, error_page, nav, on_staff, see_other, staff};
 use super::manage::whose;
 use super::pages::{render, Choice, ConfirmPage, ErrorPage, NewDossierPage, PersonSheetPage, L};
-use super::routes::{check_post, error_page, nav, on_staff, see_other, staff};
 use super::sessions::Handle;
 use super::App;
 

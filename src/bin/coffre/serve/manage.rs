@@ -16,8 +16,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::admin::check_ids;
+use super::common::{check_post, error_page, nav, on_staff, see_other, staff};
 use super::pages::{render, Choice, ConfirmPage, StaffPage, StaffRow, TeamPage, L};
-use super::routes::{check_post, error_page, nav, on_staff, see_other, staff};
 use super::App;
 
 type S = State<Arc<App>>;
