@@ -16,6 +16,7 @@ use coffre::{msg, tr, Error, PersonSession, Session};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use super::extract::WithCsrf;
 use super::pages::*;
 use super::security::{self, COOKIE};
 use super::sessions::{Handle, Who};
@@ -229,14 +230,6 @@ where
         .map_err(|_| Error::Io(msg!("serve-session-broken")))?
 }
 
-/// A form as the browser sent it; values zeroized when dropped.
-pub(super) fn zeroizing(pairs: Vec<(String, String)>) -> Vec<(String, Zeroizing<String>)> {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k, Zeroizing::new(v)))
-        .collect()
-}
-
 pub(super) fn field_of<'a>(pairs: &'a [(String, Zeroizing<String>)], name: &str) -> &'a str {
     pairs
         .iter()
@@ -391,6 +384,12 @@ pub(super) fn history_rows(
 pub struct CsrfForm {
     #[serde(default)]
     pub(super) csrf: String,
+}
+
+impl WithCsrf for CsrfForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// The query string of the `pairs` whose value is not empty, encoded as a

@@ -4,10 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use coffre::i18n;
 use coffre::policy::Capability;
 use coffre::views::EntryView;
@@ -18,6 +17,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::common::*;
+use super::extract::*;
 use super::home::SearchForm;
 use super::pages::*;
 use super::sessions::Handle;
@@ -242,14 +242,10 @@ impl Pager {
 /// a page of notes at a time.
 pub async fn dossier(
     State(app): S,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(paging): Query<PageQuery>,
+    Member(h): Member,
+    DossierId(id): DossierId,
+    Q(paging): Q<PageQuery>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
     match dossier_page(&app, &h, id.clone(), None, paging).await {
         Ok(r) => r,
         Err(e) => {
@@ -277,13 +273,9 @@ pub async fn dossier(
 /// `GET /dossiers/{id}/bris-de-glace`: the justification form.
 pub async fn break_glass_form(
     State(app): S,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    Member(h): Member,
+    DossierId(id): DossierId,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
     render(&break_glass_page(&app, &h, id, "", None))
 }
 
@@ -328,17 +320,10 @@ pub(super) fn break_glass_page(
 /// an address).
 pub async fn break_glass_ask(
     State(app): S,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<SearchForm>,
+    Member(h): Member,
+    DossierId(id): DossierId,
+    Posted(f): Posted<SearchForm>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
     let q = Zeroizing::new(f.q);
     render(&break_glass_page(&app, &h, id, &q, None))
 }
@@ -355,21 +340,20 @@ pub struct BreakGlassForm {
     pub(super) q: String,
 }
 
+impl WithCsrf for BreakGlassForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `POST /dossiers/{id}/bris-de-glace`: opens the window (the library checks
 /// the right and audits the justification) and shows the dossier under it.
 pub async fn break_glass(
     State(app): S,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(mut f): Form<BreakGlassForm>,
+    Member(h): Member,
+    DossierId(id): DossierId,
+    Posted(mut f): Posted<BreakGlassForm>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
     let j = f.justification.replace("\r\n", "\n");
     match dossier_page(&app, &h, id.clone(), Some(j), PageQuery::default()).await {
         Ok(r) => r,
@@ -385,11 +369,7 @@ pub async fn break_glass(
 
 /// `GET /dossiers/{id}/pourquoi`: the policy's explanation of this member's
 /// access, category by category.
-pub async fn explain(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub async fn explain(State(app): S, Member(h): Member, DossierId(id): DossierId) -> Response {
     let vault = app.vault;
     let (u, d) = (h.user.clone(), id.clone());
     match blocking(move || vault.explain(&u, &d)).await {
@@ -429,11 +409,7 @@ pub async fn explain(State(app): S, headers: HeaderMap, Path(id): Path<String>) 
 /// hand over or print, for members whose profession handles the person's
 /// rights, with the keys they hold (what needs the recovery key stays with
 /// the command line). Audited by the library as an export before it is made.
-pub async fn readable_copy(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub async fn readable_copy(State(app): S, Member(h): Member, DossierId(id): DossierId) -> Response {
     let d = id.clone();
     match on_staff(&h, move |s| s.readable_copy(&d, None)).await {
         Ok(html) => download(

@@ -4,26 +4,22 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use coffre::i18n;
 use coffre::policy::Capability;
 use coffre::{msg, tr, Error};
 use serde::Deserialize;
 
 use super::common::*;
+use super::extract::*;
 use super::pages::*;
+use super::sessions::Handle;
 use super::App;
 
 /// `GET /audit`: the log's verification, the checkpoint, the report, the
 /// per-dossier history.
-pub async fn audit(State(app): S, headers: HeaderMap) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub async fn audit(State(app): S, Member(h): Member) -> Response {
     let vault = app.vault;
     let checked = blocking(move || vault.verify_audit(None)).await;
     let (ok, status, details) = match checked {
@@ -71,16 +67,9 @@ pub async fn audit(State(app): S, headers: HeaderMap) -> Response {
 /// off the machine (recorded as exported, as by `audit checkpoint --out`).
 pub async fn audit_checkpoint(
     State(app): S,
-    headers: HeaderMap,
-    Form(f): Form<CsrfForm>,
+    Member(h): Member,
+    Posted(_f): Posted<CsrfForm>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
     // Recorded as exported (the limit of `audit prune`) by the library for a
     // member who may prune, audited; anyone else gets the file all the same,
     // as `audit checkpoint --out` without logging in.
@@ -127,24 +116,16 @@ pub(super) const HISTORY_PAGE_SIZE: usize = 50;
 /// accessed a dossier (audit readers), newest first, filtered and paged. The
 /// whole history is read (and that reading audited) by the library; the
 /// filters and the page choose what is shown.
-pub async fn audit_history(
-    State(app): S,
-    headers: HeaderMap,
-    Query(q): Query<HistoryQuery>,
-) -> Response {
-    history_page(&app, &headers, q, None).await
+pub async fn audit_history(State(app): S, Member(h): Member, Q(q): Q<HistoryQuery>) -> Response {
+    history_page(&app, &h, q, None).await
 }
 
 pub(super) async fn history_page(
     app: &App,
-    headers: &HeaderMap,
+    h: &Handle,
     q: HistoryQuery,
     notice: Option<String>,
 ) -> Response {
-    let h = match staff(app, headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
     let l = lang(&app);
     let policy = app.vault.policy();
     let day = |s: &str| -> Result<Option<jiff::civil::Date>, Error> {
@@ -248,15 +229,7 @@ pub(super) async fn history_page(
 /// `GET /audit/liberer?dossier=ID`: what releasing a dossier's emergency
 /// justifications to the person does, named, before it is done (the person
 /// then reads them: it cannot be taken back).
-pub async fn release_page(
-    State(app): S,
-    headers: HeaderMap,
-    Query(q): Query<DossierQuery>,
-) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub async fn release_page(State(app): S, Member(h): Member, Q(q): Q<DossierQuery>) -> Response {
     let d = q.dossier.trim().to_string();
     if d.is_empty() {
         return see_other("/audit");
@@ -299,17 +272,16 @@ pub struct ReleaseForm {
     pub(super) confirm: String,
 }
 
+impl WithCsrf for ReleaseForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `POST /audit/liberer`: releases the dossier's emergency justifications to
 /// the person (readers of the audit only; the library checks and audits it).
 /// Only from the confirmation page.
-pub async fn release(State(app): S, headers: HeaderMap, Form(f): Form<ReleaseForm>) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
+pub async fn release(State(app): S, Member(h): Member, Posted(f): Posted<ReleaseForm>) -> Response {
     let d = f.dossier.trim().to_string();
     let query = query_of(&[("dossier", d.as_str())]);
     if f.confirm != "oui" {
@@ -334,27 +306,23 @@ pub async fn release(State(app): S, headers: HeaderMap, Form(f): Form<ReleaseFor
                 dossier: d,
                 ..HistoryQuery::default()
             };
-            history_page(&app, &headers, q, Some(lines.join(" "))).await
+            history_page(&app, &h, q, Some(lines.join(" "))).await
         }
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
 
 /// `GET /audit/rapport.html`: the DPO's report, to download.
-pub async fn audit_report_html(State(app): S, headers: HeaderMap) -> Response {
-    report(&app, &headers, true).await
+pub async fn audit_report_html(State(app): S, Member(h): Member) -> Response {
+    report(&app, &h, true).await
 }
 
 /// `GET /audit/rapport.json`: the same report as JSON.
-pub async fn audit_report_json(State(app): S, headers: HeaderMap) -> Response {
-    report(&app, &headers, false).await
+pub async fn audit_report_json(State(app): S, Member(h): Member) -> Response {
+    report(&app, &h, false).await
 }
 
-pub(super) async fn report(app: &App, headers: &HeaderMap, html: bool) -> Response {
-    let h = match staff(app, headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub(super) async fn report(app: &App, h: &Handle, html: bool) -> Response {
     let l = lang(app);
     let got = on_staff(&h, move |s| {
         if html {

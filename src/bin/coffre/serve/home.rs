@@ -2,9 +2,7 @@
 //! colleagues waiting for keys, the name search, the day's transmissions.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::Form;
 use coffre::i18n;
 use coffre::tr;
 use coffre::views::EntryView;
@@ -12,6 +10,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::common::*;
+use super::extract::*;
 use super::pages::*;
 use super::sessions::Handle;
 use super::App;
@@ -37,11 +36,7 @@ pub(super) fn dossier_rows(list: &[coffre::views::DossierSummary]) -> Vec<Dossie
 }
 
 /// `GET /dossiers`: the dossiers of the member's care teams.
-pub async fn dossiers(State(app): S, headers: HeaderMap) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub async fn dossiers(State(app): S, Member(h): Member) -> Response {
     staff_home(&app, &h, None).await
 }
 
@@ -88,14 +83,7 @@ pub(super) async fn staff_home(app: &App, h: &Handle, notice: Option<String>) ->
 /// `POST /cles/remettre`: hands the keys this member holds to the colleagues
 /// waiting for them, now (one click), through the library, which audits each
 /// grant; back to the home page saying who received what.
-pub async fn hand_over(State(app): S, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
+pub async fn hand_over(State(app): S, Member(h): Member, Posted(_f): Posted<CsrfForm>) -> Response {
     let got = on_staff(&h, |s| {
         let given = s.hand_over_keys()?;
         let mut named = Vec::new();
@@ -135,11 +123,7 @@ pub async fn hand_over(State(app): S, headers: HeaderMap, Form(f): Form<CsrfForm
 /// `GET /transmissions`: the day's notes in the member's care teams, by
 /// dossier, newest first (the library reads only dossiers that hold notes of
 /// the day, and audits each read before the page is made).
-pub async fn transmissions(State(app): S, headers: HeaderMap) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub async fn transmissions(State(app): S, Member(h): Member) -> Response {
     let l = lang(&app);
     let tz = app.vault.policy().audit.timezone.clone();
     let since = jiff::tz::TimeZone::get(&tz)
@@ -202,15 +186,14 @@ pub struct SearchForm {
     pub(super) q: String,
 }
 
-/// `POST /dossiers`: dossiers found by name (the library's blind index).
-pub async fn search(State(app): S, headers: HeaderMap, Form(f): Form<SearchForm>) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
+impl WithCsrf for SearchForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
+}
+
+/// `POST /dossiers`: dossiers found by name (the library's blind index).
+pub async fn search(State(app): S, Member(h): Member, Posted(f): Posted<SearchForm>) -> Response {
     let q = Zeroizing::new(f.q);
     let shown = Zeroizing::new(q.trim().to_string());
     let found = on_staff(&h, move |s| {

@@ -6,13 +6,13 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use coffre::i18n;
 use coffre::{msg, tr, Error};
 use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::common::*;
+use super::extract::*;
 use super::pages::*;
 use super::security::{self, COOKIE, LOGIN_COOKIE};
 use super::sessions::{Live, Who};
@@ -97,7 +97,7 @@ pub async fn login(
     State(app): S,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(f): Form<LoginForm>,
+    Filled(f): Filled<LoginForm>,
 ) -> Response {
     let pass = SecretString::from(f.passphrase);
     let user = f.user.trim().to_string();
@@ -156,7 +156,7 @@ pub async fn moi_login(
     State(app): S,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(f): Form<LoginForm>,
+    Filled(f): Filled<LoginForm>,
 ) -> Response {
     let pass = SecretString::from(f.passphrase);
     let dossier = f.dossier.trim().to_string();
@@ -212,14 +212,11 @@ pub async fn moi_login(
 }
 
 /// `POST /logout`: ends the session (keys zeroized, checkpoint signed).
-pub async fn logout(State(app): S, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+pub async fn logout(State(app): S, headers: HeaderMap, Posted(_): Posted<CsrfForm>) -> Response {
     let h = match session_of(&app, &headers) {
         Some(h) => h,
         None => return see_other("/login"),
     };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
     let to = if h.profession == "person" {
         "/moi/login"
     } else {

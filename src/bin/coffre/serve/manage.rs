@@ -5,33 +5,29 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use coffre::i18n;
 use coffre::policy::Capability;
 use coffre::{tr, Error, NewStaff};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::admin::check_ids;
-use super::common::{check_post, error_page, nav, on_staff, see_other, staff};
+use super::common::{error_page, nav, on_staff, see_other};
+use super::extract::*;
 use super::pages::{render, Choice, ConfirmPage, StaffPage, StaffRow, TeamPage, L};
+use super::sessions::Handle;
 use super::App;
 
 type S = State<Arc<App>>;
 
 /// `GET /dossiers/{id}/equipe`: the care team.
-pub async fn team(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    team_page(&app, &headers, id, None).await
+pub async fn team(State(app): S, Member(h): Member, DossierId(id): DossierId) -> Response {
+    team_page(&app, &h, id, None).await
 }
 
-async fn team_page(app: &App, headers: &HeaderMap, id: String, notice: Option<String>) -> Response {
-    let h = match staff(app, headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+async fn team_page(app: &App, h: &Handle, id: String, notice: Option<String>) -> Response {
     let d = id.clone();
     let l = app.lang;
     let got = on_staff(&h, move |s| {
@@ -119,16 +115,10 @@ pub(super) fn whose(d: &coffre::views::DossierSummary) -> Option<String> {
 /// file and what follows, before it is done.
 pub async fn team_remove_page(
     State(app): S,
-    headers: HeaderMap,
-    Path((id, member)): Path<(String, String)>,
+    Member(h): Member,
+    DossierId(id): DossierId,
+    StaffId(member): StaffId,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_ids(&app, &h, &[("dossier", &id), ("staff", &member)]) {
-        return r;
-    }
     let (d, m) = (id.clone(), member.clone());
     let got = on_staff(&h, move |s| {
         let team = s.team(&d)?;
@@ -185,20 +175,11 @@ pub async fn team_remove_page(
 /// library checks the right, signs and audits), only with `confirm=oui`.
 pub async fn team_remove(
     State(app): S,
-    headers: HeaderMap,
-    Path((id, member)): Path<(String, String)>,
-    Form(f): Form<MemberForm>,
+    Member(h): Member,
+    DossierId(id): DossierId,
+    StaffId(member): StaffId,
+    Posted(f): Posted<MemberForm>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
-    if let Err(r) = check_ids(&app, &h, &[("dossier", &id), ("staff", &member)]) {
-        return r;
-    }
     if f.confirm != "oui" {
         return see_other(&format!("/dossiers/{id}/equipe/{member}/retirer"));
     }
@@ -211,7 +192,7 @@ pub async fn team_remove(
     match done {
         Ok(name) => {
             let notice = tr!("web-team-removed", name = name);
-            team_page(&app, &headers, id, Some(notice)).await
+            team_page(&app, &h, id, Some(notice)).await
         }
         Err(e) => staff_error(&app, &h, &e),
     }
@@ -226,20 +207,19 @@ pub struct TeamForm {
     staff: String,
 }
 
+impl WithCsrf for TeamForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `POST /dossiers/{id}/equipe`: adds a member (the library checks the right).
 pub async fn team_add(
     State(app): S,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<TeamForm>,
+    Member(h): Member,
+    DossierId(id): DossierId,
+    Posted(f): Posted<TeamForm>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
     let (d, m) = (id.clone(), f.staff.trim().to_string());
     let added = on_staff(&h, move |s| {
         s.add_team_member(&d, &m)?;
@@ -249,22 +229,18 @@ pub async fn team_add(
     match added {
         Ok(name) => {
             let notice = tr!("cli-team-added", staff = name, id = id.clone());
-            team_page(&app, &headers, id, Some(notice)).await
+            team_page(&app, &h, id, Some(notice)).await
         }
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
 
 /// `GET /personnel`: the staff and their pending keys.
-pub async fn staff_list(State(app): S, headers: HeaderMap) -> Response {
-    staff_page(&app, &headers, None).await
+pub async fn staff_list(State(app): S, Member(h): Member) -> Response {
+    staff_page(&app, &h, None).await
 }
 
-async fn staff_page(app: &App, headers: &HeaderMap, notice: Option<String>) -> Response {
-    let h = match staff(app, headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+async fn staff_page(app: &App, h: &Handle, notice: Option<String>) -> Response {
     let got = on_staff(&h, |s| Ok((s.list_staff()?, s.pending_rotations()?))).await;
     let policy = app.vault.policy();
     let l = app.lang;
@@ -325,16 +301,19 @@ pub struct AddStaffForm {
     passphrase: String,
 }
 
+impl WithCsrf for AddStaffForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `POST /personnel`: adds a member with the initial passphrase the manager
 /// gives them (checked for strength by the library).
-pub async fn staff_add(State(app): S, headers: HeaderMap, Form(f): Form<AddStaffForm>) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
+pub async fn staff_add(
+    State(app): S,
+    Member(h): Member,
+    Posted(f): Posted<AddStaffForm>,
+) -> Response {
     let pass = SecretString::from(f.passphrase);
     let (id, name, profession) = (f.id.trim().to_string(), f.name, f.profession);
     let who = id.clone();
@@ -360,7 +339,7 @@ pub async fn staff_add(State(app): S, headers: HeaderMap, Form(f): Form<AddStaff
                     keys = coffre::policy::keys_in_words(&pending, app.lang)
                 ));
             }
-            staff_page(&app, &headers, Some(notice)).await
+            staff_page(&app, &h, Some(notice)).await
         }
         Err(e) => staff_error(&app, &h, &e),
     }
@@ -386,17 +365,20 @@ pub struct MemberForm {
     confirm: String,
 }
 
+impl WithCsrf for MemberForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `GET /personnel/{id}/revoquer`: what a revocation does, named, before it
 /// is done (it cannot be undone). Other actions have no page of their own.
 pub async fn staff_act_page(
     State(app): S,
-    headers: HeaderMap,
-    Path((id, action)): Path<(String, String)>,
+    Member(h): Member,
+    StaffId(id): StaffId,
+    Action(action): Action,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
     if action != "revoquer" {
         return see_other("/personnel");
     }
@@ -438,17 +420,11 @@ pub async fn staff_act_page(
 /// `profession`.
 pub async fn staff_act(
     State(app): S,
-    headers: HeaderMap,
-    Path((id, action)): Path<(String, String)>,
-    Form(f): Form<MemberForm>,
+    Member(h): Member,
+    StaffId(id): StaffId,
+    Action(action): Action,
+    Posted(f): Posted<MemberForm>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
     let l = app.lang;
     let policy = app.vault.policy();
     let m = id.clone();
@@ -485,7 +461,7 @@ pub async fn staff_act(
         _ => return see_other("/personnel"),
     };
     match done {
-        Ok(notice) => staff_page(&app, &headers, Some(notice)).await,
+        Ok(notice) => staff_page(&app, &h, Some(notice)).await,
         Err(e) => staff_error(&app, &h, &e),
     }
 }

@@ -7,6 +7,7 @@ mod admin;
 mod common;
 mod dossiers;
 mod dpo;
+mod extract;
 mod home;
 mod login;
 mod manage;
@@ -316,31 +317,34 @@ fn router(app: Arc<App>) -> Router {
             "/dossiers/nouveau",
             get(admin::new_dossier_page).post(admin::new_dossier),
         )
-        .route("/dossiers/{id}", get(dossiers::dossier))
+        .route("/dossiers/{dossier}", get(dossiers::dossier))
         .route(
-            "/dossiers/{id}/acces-personne",
+            "/dossiers/{dossier}/acces-personne",
             get(admin::person_access_page).post(admin::person_access),
         )
         .route(
-            "/dossiers/{id}/notes/new",
+            "/dossiers/{dossier}/notes/new",
             get(notes::note_form).post(notes::note_add),
         )
         .route(
-            "/dossiers/{id}/bris-de-glace",
+            "/dossiers/{dossier}/bris-de-glace",
             get(dossiers::break_glass_form).post(dossiers::break_glass),
         )
         .route(
-            "/dossiers/{id}/bris-de-glace/demande",
+            "/dossiers/{dossier}/bris-de-glace/demande",
             post(dossiers::break_glass_ask),
         )
-        .route("/dossiers/{id}/pourquoi", get(dossiers::explain))
-        .route("/dossiers/{id}/copie-lisible", get(dossiers::readable_copy))
+        .route("/dossiers/{dossier}/pourquoi", get(dossiers::explain))
         .route(
-            "/dossiers/{id}/equipe",
+            "/dossiers/{dossier}/copie-lisible",
+            get(dossiers::readable_copy),
+        )
+        .route(
+            "/dossiers/{dossier}/equipe",
             get(manage::team).post(manage::team_add),
         )
         .route(
-            "/dossiers/{id}/equipe/{staff}/retirer",
+            "/dossiers/{dossier}/equipe/{staff}/retirer",
             get(manage::team_remove_page).post(manage::team_remove),
         )
         .route(
@@ -348,14 +352,14 @@ fn router(app: Arc<App>) -> Router {
             get(manage::staff_list).post(manage::staff_add),
         )
         .route(
-            "/personnel/{id}/{action}",
+            "/personnel/{staff}/{action}",
             get(manage::staff_act_page).post(manage::staff_act),
         )
         .route(
-            "/notes/{id}/amend",
+            "/notes/{note}/amend",
             get(notes::amend_form).post(notes::amend),
         )
-        .route("/notes/{id}/versions", get(notes::versions))
+        .route("/notes/{note}/versions", get(notes::versions))
         .route("/moi", get(person::moi))
         .route(
             "/moi/login",

@@ -1,9 +1,8 @@
 //! Writing a note, correcting it (a new version), and its versions.
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use coffre::i18n;
 use coffre::tr;
 use coffre::web::forms;
@@ -11,6 +10,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::common::*;
+use super::extract::*;
 use super::pages::*;
 use super::sessions::Handle;
 use super::App;
@@ -78,14 +78,10 @@ pub(super) fn note_form_page(
 /// `GET /dossiers/{id}/notes/new`: choose a kind, then fill its fields.
 pub async fn note_form(
     State(app): S,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<KindQuery>,
+    Member(h): Member,
+    DossierId(id): DossierId,
+    Q(q): Q<KindQuery>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
     render(&note_form_page(
         &app,
         &h,
@@ -100,18 +96,10 @@ pub async fn note_form(
 /// audits), then shows the dossier.
 pub async fn note_add(
     State(app): S,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Member(h): Member,
+    DossierId(id): DossierId,
+    Posted(Pairs(pairs)): Posted<Pairs>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let pairs = zeroizing(pairs);
-    if let Err(r) = check_post(&app, &headers, &h, field_of(&pairs, "csrf")) {
-        return r;
-    }
     let kind = field_of(&pairs, "kind").to_string();
     let policy = app.vault.policy();
     let fields = match forms::field_inputs(policy, &kind, &pairs) {
@@ -135,11 +123,7 @@ pub async fn note_add(
 }
 
 /// `GET /notes/{id}/amend`: the entry's current text, to correct.
-pub async fn amend_form(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub async fn amend_form(State(app): S, Member(h): Member, NoteId(id): NoteId) -> Response {
     let e = id.clone();
     let view = on_staff(&h, move |s| {
         let v = s.show_entry(&e, None)?;
@@ -171,18 +155,10 @@ pub async fn amend_form(State(app): S, headers: HeaderMap, Path(id): Path<String
 /// `POST /notes/{id}/amend`: adds a version (never overwrites).
 pub async fn amend(
     State(app): S,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Member(h): Member,
+    NoteId(id): NoteId,
+    Posted(Pairs(pairs)): Posted<Pairs>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let pairs = zeroizing(pairs);
-    if let Err(r) = check_post(&app, &headers, &h, field_of(&pairs, "csrf")) {
-        return r;
-    }
     let kind = field_of(&pairs, "kind").to_string();
     let dossier = field_of(&pairs, "dossier").to_string();
     let fields = match forms::field_inputs(app.vault.policy(), &kind, &pairs) {
@@ -206,11 +182,7 @@ pub(super) fn is_id(s: &str) -> bool {
 }
 
 /// `GET /notes/{id}/versions`: every version of an entry.
-pub async fn versions(State(app): S, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub async fn versions(State(app): S, Member(h): Member, NoteId(id): NoteId) -> Response {
     let l = lang(&app);
     let e = id.clone();
     let got = on_staff(&h, move |s| {

@@ -1,10 +1,8 @@
 //! The person's own pages (`/moi`): their file, who accessed it, their
 //! remarks and objections, their export and readable copy.
 
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use coffre::i18n;
 use coffre::views::EntryView;
 use coffre::web::paging::Page;
@@ -13,12 +11,14 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::common::*;
+use super::extract::*;
 use super::pages::*;
+use super::sessions::Handle;
 use super::App;
 
 /// `GET /moi`: the person's file in plain words, and who accessed it.
-pub async fn moi(State(app): S, headers: HeaderMap, Query(q): Query<MoiQuery>) -> Response {
-    moi_page(&app, &headers, None, q).await
+pub async fn moi(State(app): S, Person(h): Person, Q(q): Q<MoiQuery>) -> Response {
+    moi_page(&app, &h, None, q).await
 }
 
 /// The pages of `/moi`: of the notes (`page`) and of the history (`acces`).
@@ -33,14 +33,10 @@ pub(super) const MOI_PAGE_SIZE: usize = 50;
 
 pub(super) async fn moi_page(
     app: &App,
-    headers: &HeaderMap,
+    h: &Handle,
     notice: Option<String>,
     q: MoiQuery,
 ) -> Response {
-    let h = match person(app, headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
     let l = lang(app);
     let vault = app.vault;
     let got = on_person(&h, move |p| {
@@ -139,16 +135,19 @@ pub struct MoiNoteForm {
     pub(super) about: String,
 }
 
+impl WithCsrf for MoiNoteForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `POST /moi/note`: the person's note (e.g. of disagreement), recorded by the
 /// library with their own access.
-pub async fn moi_note(State(app): S, headers: HeaderMap, Form(f): Form<MoiNoteForm>) -> Response {
-    let h = match person(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
+pub async fn moi_note(
+    State(app): S,
+    Person(h): Person,
+    Posted(f): Posted<MoiNoteForm>,
+) -> Response {
     let text = Zeroizing::new(f.text.replace("\r\n", "\n"));
     let about = f.about;
     let done = on_person(&h, move |p| {
@@ -159,7 +158,7 @@ pub async fn moi_note(State(app): S, headers: HeaderMap, Form(f): Form<MoiNoteFo
         Ok(_) => {
             moi_page(
                 &app,
-                &headers,
+                &h,
                 Some(tr!("web-moi-note-done")),
                 MoiQuery::default(),
             )
@@ -180,20 +179,19 @@ pub struct MoiObjectionForm {
     pub(super) profession: String,
 }
 
+impl WithCsrf for MoiObjectionForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `POST /moi/objection`: the person objects to a category being shared with
 /// a profession.
 pub async fn moi_objection(
     State(app): S,
-    headers: HeaderMap,
-    Form(f): Form<MoiObjectionForm>,
+    Person(h): Person,
+    Posted(f): Posted<MoiObjectionForm>,
 ) -> Response {
-    let h = match person(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
     let (c, p) = (f.category.clone(), f.profession.clone());
     match on_person(&h, move |ps| ps.object(&c, &p)).await {
         Ok(()) => {
@@ -204,18 +202,14 @@ pub async fn moi_objection(
                 category = policy.category_label(&f.category, l),
                 profession = policy.profession_label(&f.profession, l)
             );
-            moi_page(&app, &headers, Some(notice), MoiQuery::default()).await
+            moi_page(&app, &h, Some(notice), MoiQuery::default()).await
         }
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
 
 /// `GET /moi/export.json`: the person's file and access history, to keep.
-pub async fn moi_export(State(app): S, headers: HeaderMap) -> Response {
-    let h = match person(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub async fn moi_export(State(app): S, Person(h): Person) -> Response {
     let got = on_person(&h, |p| {
         let view = p.view()?;
         let history = p.history()?;
@@ -237,11 +231,7 @@ pub async fn moi_export(State(app): S, headers: HeaderMap) -> Response {
 /// `GET /moi/copie-lisible`: the person's readable copy of their file, made
 /// with their own keys (one HTML page, to keep or print). Audited by the
 /// library as their export.
-pub async fn moi_readable_copy(State(app): S, headers: HeaderMap) -> Response {
-    let h = match person(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub async fn moi_readable_copy(State(app): S, Person(h): Person) -> Response {
     match on_person(&h, |p| p.readable_copy()).await {
         Ok(html) => download(html.to_vec(), "text/html; charset=utf-8", "ma-copie.html"),
         Err(e) => error_page(&app, nav(&app, &h), &e),
