@@ -587,7 +587,7 @@ fn every_profession_sees_what_the_cli_shows_it() {
     }
     let log = s.finish(b, server, &[]);
     assert!(
-        log.contains("GET /dossiers/{id} 200"),
+        log.contains("GET /dossiers/{dossier} 200"),
         "the log names route templates: {log}"
     );
     // One audit entry per dossier page, as for the CLI: the doctor read the

@@ -16,11 +16,11 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::common::{error_page, nav, on_staff, see_other};
+use super::common::{error_page, nav, on_staff, see_other, ConfirmForm};
 use super::extract::*;
-use super::manage::whose;
 use super::pages::{render, Choice, ConfirmPage, ErrorPage, NewDossierPage, PersonSheetPage, L};
 use super::sessions::Handle;
+use super::team::whose;
 use super::App;
 
 type S = State<Arc<App>>;
@@ -238,21 +238,6 @@ pub async fn person_access_page(
         confirm_label: tr!("web-person-access-confirm"),
         cancel_href: format!("/dossiers/{id}"),
     })
-}
-
-/// The confirming form.
-#[derive(Deserialize)]
-pub struct ConfirmForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    confirm: String,
-}
-
-impl WithCsrf for ConfirmForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 /// `POST /dossiers/{id}/acces-personne`: issues the person's credential with

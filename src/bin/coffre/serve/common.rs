@@ -379,6 +379,21 @@ pub(super) fn history_rows(
         .collect()
 }
 
+/// The form of a confirmation page (`ConfirmPage`): `oui` once confirmed.
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    pub(super) csrf: String,
+    #[serde(default)]
+    pub(super) confirm: String,
+}
+
+impl WithCsrf for ConfirmForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// A form with only its CSRF token.
 #[derive(Deserialize)]
 pub struct CsrfForm {

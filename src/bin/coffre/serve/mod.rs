@@ -10,12 +10,13 @@ mod dpo;
 mod extract;
 mod home;
 mod login;
-mod manage;
 mod notes;
 mod pages;
 mod person;
 mod security;
 mod sessions;
+mod staff;
+mod team;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -341,19 +342,16 @@ fn router(app: Arc<App>) -> Router {
         )
         .route(
             "/dossiers/{dossier}/equipe",
-            get(manage::team).post(manage::team_add),
+            get(team::team).post(team::team_add),
         )
         .route(
             "/dossiers/{dossier}/equipe/{staff}/retirer",
-            get(manage::team_remove_page).post(manage::team_remove),
+            get(team::team_remove_page).post(team::team_remove),
         )
-        .route(
-            "/personnel",
-            get(manage::staff_list).post(manage::staff_add),
-        )
+        .route("/personnel", get(staff::staff_list).post(staff::staff_add))
         .route(
             "/personnel/{staff}/{action}",
-            get(manage::staff_act_page).post(manage::staff_act),
+            get(staff::staff_act_page).post(staff::staff_act),
         )
         .route(
             "/notes/{note}/amend",
