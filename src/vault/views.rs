@@ -197,6 +197,17 @@ impl std::fmt::Debug for DossierView {
     }
 }
 
+/// A dossier the member opened or wrote in lately ([`Session::recent_dossiers`]).
+///
+/// [`Session::recent_dossiers`]: crate::Session::recent_dossiers
+#[derive(Clone, Debug, Serialize)]
+pub struct RecentDossier {
+    /// Dossier id.
+    pub id: String,
+    /// When the member last read or wrote in it (RFC 3339, UTC).
+    pub time: String,
+}
+
 /// A line of `dossier list` / `dossier find`.
 #[derive(Clone, Serialize)]
 pub struct DossierSummary {

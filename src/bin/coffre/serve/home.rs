@@ -35,6 +35,27 @@ pub(super) fn dossier_rows(list: &[coffre::views::DossierSummary]) -> Vec<Dossie
         .collect()
 }
 
+/// Recent dossiers on the home page.
+const RECENT: usize = 8;
+
+/// The recent dossiers as the home page names them: by the name the list of
+/// the member's dossiers gives (read and audited with it), with when.
+fn recent_rows(
+    app: &App,
+    list: &[coffre::views::DossierSummary],
+    recent: &[coffre::views::RecentDossier],
+) -> Vec<(DossierRow, String)> {
+    let policy = app.vault.policy();
+    recent
+        .iter()
+        .filter_map(|r| {
+            let d = list.iter().find(|d| d.id == r.id && d.in_team)?;
+            let row = dossier_rows(std::slice::from_ref(d)).pop()?;
+            Some((row, when(policy, &r.time, app.lang)))
+        })
+        .collect()
+}
+
 /// `GET /dossiers`: the dossiers of the member's care teams.
 pub async fn dossiers(State(app): S, Member(h): Member) -> Response {
     staff_home(&app, &h, None).await
@@ -43,9 +64,16 @@ pub async fn dossiers(State(app): S, Member(h): Member) -> Response {
 /// The home page of staff: their dossiers and the colleagues waiting for
 /// keys they hold, with `notice` on top.
 pub(super) async fn staff_home(app: &App, h: &Handle, notice: Option<String>) -> Response {
-    let got = on_staff(h, |s| Ok((s.list_dossiers()?, s.colleagues_waiting()?))).await;
+    let got = on_staff(h, |s| {
+        Ok((
+            s.list_dossiers()?,
+            s.colleagues_waiting()?,
+            s.recent_dossiers(RECENT)?,
+        ))
+    })
+    .await;
     match got {
-        Ok((list, waiting)) => {
+        Ok((list, waiting, recent)) => {
             let lang = lang(app);
             let keys = |ks: &[coffre::policy::VaultKey]| {
                 ks.iter()
@@ -70,6 +98,7 @@ pub(super) async fn staff_home(app: &App, h: &Handle, notice: Option<String>) ->
                 csrf: h.csrf.clone(),
                 searched: false,
                 query: String::new(),
+                recent: recent_rows(app, &list, &recent),
                 rows: dossier_rows(&list),
                 can_hand_over: waiting.iter().any(|w| !w.ready.is_empty()),
                 waiting: rows,
@@ -212,6 +241,7 @@ pub async fn search(State(app): S, Member(h): Member, Posted(f): Posted<SearchFo
             searched: true,
             query: shown.to_string(),
             rows: dossier_rows(&list),
+            recent: Vec::new(),
             waiting: Vec::new(),
             can_hand_over: false,
             notice: None,

@@ -181,6 +181,9 @@ pub struct DossiersPage {
     /// The words searched, kept in the box (never in an address).
     pub query: String,
     pub rows: Vec<DossierRow>,
+    /// The dossiers the member opened or wrote in lately (the home page
+    /// only), newest first, with when.
+    pub recent: Vec<(DossierRow, String)>,
     /// Colleagues waiting for keys this member holds (the home page only).
     pub waiting: Vec<WaitingRow>,
     /// Whether one of them can receive keys now (one click).
