@@ -976,6 +976,14 @@ export-intro = { $name }, born { $birthdate }. File { $dossier }. Copy made on {
 export-history-elsewhere = The history of accesses to your file (who read it, when) is not in this copy: you read it with your personal access (Mon dossier), or the data protection officer gives it to you.
 export-intro-own = { $name }, born { $birthdate }. Copy made on { $date }, at your request, with your own access.
 person-identity-not-yet = your identity cannot be read with your access yet: the establishment must first open your file once; try again later
+details-sex = Sex
+details-sex-f = Female
+details-sex-m = Male
+details-sex-x = Other
+details-admitted = Admission date
+details-unit = Unit or group
+details-address = Address
+export-details = Your identity as the establishment keeps it
 export-contents = What your file holds
 export-version = { $version ->
     [1] Written

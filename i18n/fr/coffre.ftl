@@ -975,6 +975,14 @@ export-intro = { $name }, né(e) le { $birthdate }. Dossier { $dossier }. Copie 
 export-history-elsewhere = L'historique des accès à votre dossier (qui l'a consulté, quand) ne figure pas dans cette copie : vous le lisez avec votre accès personnel (Mon dossier), ou le ou la délégué·e à la protection des données vous le communique.
 export-intro-own = { $name }, né(e) le { $birthdate }. Copie établie le { $date }, à votre demande, avec votre propre accès.
 person-identity-not-yet = votre identité n'est pas encore lisible avec votre accès : l'établissement doit d'abord ouvrir votre dossier une fois ; réessayez plus tard
+details-sex = Sexe
+details-sex-f = Féminin
+details-sex-m = Masculin
+details-sex-x = Autre
+details-admitted = Date d'admission
+details-unit = Unité ou groupe
+details-address = Adresse
+export-details = Votre identité telle que l'établissement la conserve
 export-contents = Ce que contient votre dossier
 export-version = { $version ->
     [1] Écrit

@@ -55,29 +55,9 @@ fn sexes() -> Vec<Choice> {
 }
 
 /// The rest of a dossier's identity as a page shows it: (label, value), the
-/// parts given only, dates as written in the language.
+/// parts given only (the library's words).
 pub(super) fn identity_lines(d: &coffre::views::DossierDetails) -> Vec<(String, String)> {
-    let l = i18n::current();
-    let mut out = Vec::new();
-    if let Some(c) = sexes()
-        .into_iter()
-        .find(|c| !c.id.is_empty() && c.id == d.sex)
-    {
-        out.push((tr!("web-new-dossier-sex"), c.label));
-    }
-    if !d.admitted.is_empty() {
-        out.push((
-            tr!("web-new-dossier-admitted"),
-            i18n::civil_date(l, &d.admitted),
-        ));
-    }
-    if !d.unit.is_empty() {
-        out.push((tr!("web-new-dossier-unit"), d.unit.clone()));
-    }
-    if !d.address.is_empty() {
-        out.push((tr!("web-new-dossier-address"), d.address.clone()));
-    }
-    out
+    d.lines(i18n::current())
 }
 
 fn new_dossier_form(

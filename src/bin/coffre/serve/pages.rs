@@ -347,6 +347,8 @@ pub struct MoiPage {
     pub nav: Option<Nav>,
     pub csrf: String,
     pub who: String,
+    /// The rest of the identity (sex, admission, unit, address), as given.
+    pub identity: Vec<(String, String)>,
     pub entries: Vec<EntryCard>,
     pub history: Vec<HistoryRow>,
     pub retention: String,

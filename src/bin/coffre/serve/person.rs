@@ -74,11 +74,16 @@ pub(super) async fn moi_page(
             ),
             _ => view.id.clone(),
         };
-        Ok((who, cards, history, notes, lines))
+        let identity = view
+            .details
+            .as_ref()
+            .map(|d| d.lines(l))
+            .unwrap_or_default();
+        Ok(((who, identity), cards, history, notes, lines))
     })
     .await;
     match got {
-        Ok((who, entries, history, notes, lines)) => {
+        Ok(((who, identity), entries, history, notes, lines)) => {
             let link = |notes_page: usize, lines_page: usize, anchor: &str| {
                 format!("/moi?page={notes_page}&acces={lines_page}#{anchor}")
             };
@@ -88,6 +93,7 @@ pub(super) async fn moi_page(
                 nav: nav(app, &h),
                 csrf: h.csrf.clone(),
                 who,
+                identity,
                 entries,
                 history,
                 retention: tr!(
