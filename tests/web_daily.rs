@@ -212,3 +212,60 @@ fn the_home_page_lists_the_members_recent_dossiers() {
     let (_, _, page) = http::http(&host, "GET", "/dossiers", &[("Cookie", &new)], "");
     assert!(!page.contains("id=\"recent\""), "{page}");
 }
+
+/// The sentences of the home page's "keys on their way" section.
+fn my_pending(page: &str) -> Vec<String> {
+    let Some(start) = page.find("id=\"my-pending\"") else {
+        return Vec::new();
+    };
+    let rest = &page[start..];
+    let section = &rest[..rest.find("</section>").unwrap_or(rest.len())];
+    section
+        .split("<li>")
+        .skip(1)
+        .filter_map(|i| i.split("</li>").next())
+        .map(|s| s.replace("&#39;", "'").replace("&#38;", "&"))
+        .collect()
+}
+
+/// A new member's first page says which keys they wait for and who holds
+/// each, by name; once a holder opens Coffre, those keys are no longer
+/// waited for.
+#[test]
+fn a_new_member_is_told_who_holds_the_keys_they_wait_for() {
+    let mut v = TestVault::new();
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    v.add_staff("n.neuf", "Noé Neuf", "educateur-specialise", false);
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let before = v.audit_lines().len();
+    let newcomer = http::login(&host, "n.neuf", v.pass("n.neuf"));
+    let (status, _, page) = http::http(&host, "GET", "/dossiers", &[("Cookie", &newcomer)], "");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Vos clés en attente"), "{page}");
+    let waiting = my_pending(&page);
+    assert!(
+        waiting
+            .iter()
+            .any(|w| w.contains("Emma Petit (e.petit)") && w.contains("dès que")),
+        "the holder named: {waiting:?}"
+    );
+    for w in &waiting {
+        assert!(!w.contains("cat:") && !w.contains("(to approve)"), "{w}");
+    }
+    let lines = v.audit_lines();
+    assert!(
+        lines[before..].iter().all(|l| !l.contains("\"denied\"")),
+        "nothing refused for showing the page"
+    );
+
+    // The holder opens Coffre: the keys she holds are handed over.
+    let _holder = http::login(&host, "e.petit", v.pass("e.petit"));
+    let (_, _, page) = http::http(&host, "GET", "/dossiers", &[("Cookie", &newcomer)], "");
+    let after = my_pending(&page);
+    assert!(
+        after.iter().all(|w| !w.contains("Emma Petit")) && after.len() < waiting.len(),
+        "before: {waiting:?}, after: {after:?}"
+    );
+}

@@ -56,6 +56,21 @@ fn recent_rows(
         .collect()
 }
 
+/// The keys the member waits for, each in a sentence: which, and who can
+/// hand it over (or that it needs an approval first).
+fn my_pending_lines(app: &App, mine: &[coffre::vault::MyPendingKey]) -> Vec<String> {
+    mine.iter()
+        .map(|k| {
+            let key = i18n::render(&coffre::policy::key_msg(&k.key.name()), app.lang);
+            match (k.approved, k.holders.is_empty()) {
+                (false, _) => tr!("web-my-key-to-approve", key = key),
+                (true, true) => tr!("web-my-key-no-holder", key = key),
+                (true, false) => tr!("web-my-key-holders", key = key, holders = k.holders.clone()),
+            }
+        })
+        .collect()
+}
+
 /// `GET /dossiers`: the dossiers of the member's care teams.
 pub async fn dossiers(State(app): S, Member(h): Member) -> Response {
     staff_home(&app, &h, None).await
@@ -69,11 +84,12 @@ pub(super) async fn staff_home(app: &App, h: &Handle, notice: Option<String>) ->
             s.list_dossiers()?,
             s.colleagues_waiting()?,
             s.recent_dossiers(RECENT)?,
+            s.my_pending_keys()?,
         ))
     })
     .await;
     match got {
-        Ok((list, waiting, recent)) => {
+        Ok((list, waiting, recent, mine)) => {
             let lang = lang(app);
             let keys = |ks: &[coffre::policy::VaultKey]| {
                 ks.iter()
@@ -99,6 +115,7 @@ pub(super) async fn staff_home(app: &App, h: &Handle, notice: Option<String>) ->
                 searched: false,
                 query: String::new(),
                 recent: recent_rows(app, &list, &recent),
+                my_pending: my_pending_lines(app, &mine),
                 rows: dossier_rows(&list),
                 can_hand_over: waiting.iter().any(|w| !w.ready.is_empty()),
                 waiting: rows,
@@ -242,6 +259,7 @@ pub async fn search(State(app): S, Member(h): Member, Posted(f): Posted<SearchFo
             query: shown.to_string(),
             rows: dossier_rows(&list),
             recent: Vec::new(),
+            my_pending: Vec::new(),
             waiting: Vec::new(),
             can_hand_over: false,
             notice: None,

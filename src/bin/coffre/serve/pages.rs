@@ -184,6 +184,9 @@ pub struct DossiersPage {
     /// The dossiers the member opened or wrote in lately (the home page
     /// only), newest first, with when.
     pub recent: Vec<(DossierRow, String)>,
+    /// The keys this member waits for, each in a sentence naming who holds
+    /// it (the home page only).
+    pub my_pending: Vec<String>,
     /// Colleagues waiting for keys this member holds (the home page only).
     pub waiting: Vec<WaitingRow>,
     /// Whether one of them can receive keys now (one click).
