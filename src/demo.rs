@@ -131,7 +131,16 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
                 Some(&recovery),
             )?;
         }
-        let dossier = director.create_dossier("Lucas Fictif-Exemple", "2012-05-14")?;
+        let dossier = director.create_dossier_with(
+            "Lucas Fictif-Exemple",
+            "2012-05-14",
+            &crate::vault::views::DossierDetails {
+                sex: "m".into(),
+                admitted: "2024-09-02".into(),
+                unit: "Groupe des Tilleuls (fictif)".into(),
+                address: "1 rue de l'Exemple, 00000 Fictiville".into(),
+            },
+        )?;
         for (id, _, profession) in STAFF {
             if *profession != "dpo" {
                 director.add_team_member(&dossier, id)?;
