@@ -21,7 +21,10 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/dossiers/{dossier}/pourquoi", &["GET"]),
     ("/dossiers/{dossier}/copie-lisible", &["GET"]),
     ("/dossiers/{dossier}/equipe", &["GET", "POST"]),
-    ("/dossiers/{dossier}/equipe/{staff}/retirer", &["GET", "POST"]),
+    (
+        "/dossiers/{dossier}/equipe/{staff}/retirer",
+        &["GET", "POST"],
+    ),
     ("/personnel/{staff}/{action}", &["GET", "POST"]),
     ("/notes/{note}/amend", &["GET", "POST"]),
     ("/notes/{note}/versions", &["GET"]),
@@ -150,7 +153,12 @@ fn a_malformed_id_in_any_address_gets_the_french_error_page() {
                     let (status, head, body) = if *m == "GET" {
                         http::http(&host, "GET", &path, &[("Cookie", &cookie)], "")
                     } else {
-                        http::post(&host, &path, &cookie, &[("csrf", &token), ("confirm", "oui")])
+                        http::post(
+                            &host,
+                            &path,
+                            &cookie,
+                            &[("csrf", &token), ("confirm", "oui")],
+                        )
                     };
                     french_error_page(&format!("{m} {path}"), status, &head, &body);
                     tried += 1;
@@ -194,5 +202,8 @@ fn a_malformed_id_in_any_address_gets_the_french_error_page() {
         .iter()
         .filter(|l| l.contains("\"denied\"") || l.contains("\"failed\""))
         .collect();
-    assert!(new.is_empty(), "refusals recorded for bad addresses: {new:?}");
+    assert!(
+        new.is_empty(),
+        "refusals recorded for bad addresses: {new:?}"
+    );
 }

@@ -126,7 +126,7 @@ pub(super) async fn history_page(
     q: HistoryQuery,
     notice: Option<String>,
 ) -> Response {
-    let l = lang(&app);
+    let l = lang(app);
     let policy = app.vault.policy();
     let day = |s: &str| -> Result<Option<jiff::civil::Date>, Error> {
         if s.trim().is_empty() {
@@ -143,13 +143,13 @@ pub(super) async fn history_page(
             action: Some(q.action.clone()),
             timezone: policy.audit.timezone.clone(),
         },
-        (Err(e), _) | (_, Err(e)) => return error_page(&app, nav(&app, &h), &e),
+        (Err(e), _) | (_, Err(e)) => return error_page(app, nav(app, h), &e),
     };
     let d = q.dossier.trim().to_string();
     let d2 = d.clone();
-    let mut items = match on_staff(&h, move |s| s.access_history(&d2)).await {
+    let mut items = match on_staff(h, move |s| s.access_history(&d2)).await {
         Ok(items) => items,
-        Err(e) => return error_page(&app, nav(&app, &h), &e),
+        Err(e) => return error_page(app, nav(app, h), &e),
     };
     // The choices are what the history holds, whatever is filtered.
     let mut professions = BTreeMap::new();
@@ -207,7 +207,7 @@ pub(super) async fn history_page(
     };
     render(&HistoryPage {
         l: L(l),
-        nav: nav(&app, &h),
+        nav: nav(app, h),
         head: tr!("cli-history-head", dossier = d.clone(), count = all),
         rows: history_rows(policy, l, shown, true),
         dossier: d,
@@ -324,7 +324,7 @@ pub async fn audit_report_json(State(app): S, Member(h): Member) -> Response {
 
 pub(super) async fn report(app: &App, h: &Handle, html: bool) -> Response {
     let l = lang(app);
-    let got = on_staff(&h, move |s| {
+    let got = on_staff(h, move |s| {
         if html {
             // The same report with its pictures, as `audit report --format html`.
             let d = s.audit_dashboard(None, None)?;
@@ -339,6 +339,6 @@ pub(super) async fn report(app: &App, h: &Handle, html: bool) -> Response {
     match got {
         Ok(text) if html => download(text, "text/html; charset=utf-8", "rapport-audit.html"),
         Ok(text) => download(text, "application/json", "rapport-audit.json"),
-        Err(e) => error_page(app, nav(app, &h), &e),
+        Err(e) => error_page(app, nav(app, h), &e),
     }
 }

@@ -39,7 +39,7 @@ pub(super) async fn moi_page(
 ) -> Response {
     let l = lang(app);
     let vault = app.vault;
-    let got = on_person(&h, move |p| {
+    let got = on_person(h, move |p| {
         let view = p.view()?;
         let history = p.history()?;
         let policy = vault.policy();
@@ -90,7 +90,7 @@ pub(super) async fn moi_page(
             let policy = app.vault.policy();
             render(&MoiPage {
                 l: L(l),
-                nav: nav(app, &h),
+                nav: nav(app, h),
                 csrf: h.csrf.clone(),
                 who,
                 identity,
@@ -126,7 +126,7 @@ pub(super) async fn moi_page(
                 older_lines: lines.older().map(|n| link(notes.number, n, "history")),
             })
         }
-        Err(e) => error_page(app, nav(app, &h), &e),
+        Err(e) => error_page(app, nav(app, h), &e),
     }
 }
 

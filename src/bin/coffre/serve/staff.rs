@@ -25,13 +25,13 @@ pub async fn staff_list(State(app): S, Member(h): Member) -> Response {
 }
 
 pub(super) async fn staff_page(app: &App, h: &Handle, notice: Option<String>) -> Response {
-    let got = on_staff(&h, |s| Ok((s.list_staff()?, s.pending_rotations()?))).await;
+    let got = on_staff(h, |s| Ok((s.list_staff()?, s.pending_rotations()?))).await;
     let policy = app.vault.policy();
     let l = app.lang;
     match got {
         Ok((list, rotations)) => render(&StaffPage {
             l: L(l),
-            nav: nav(app, &h),
+            nav: nav(app, h),
             csrf: h.csrf.clone(),
             manage: policy.has(&h.profession, Capability::ManageStaff),
             rows: list
@@ -66,7 +66,7 @@ pub(super) async fn staff_page(app: &App, h: &Handle, notice: Option<String>) ->
                 .collect(),
             notice,
         }),
-        Err(e) => error_page(app, nav(app, &h), &e),
+        Err(e) => error_page(app, nav(app, h), &e),
     }
 }
 

@@ -27,7 +27,7 @@ pub(super) async fn team_page(
 ) -> Response {
     let d = id.clone();
     let l = app.lang;
-    let got = on_staff(&h, move |s| {
+    let got = on_staff(h, move |s| {
         let ids = s.team(&d)?;
         let manage = s.may_change_team(&d)?;
         let policy = s.vault().policy();
@@ -54,7 +54,7 @@ pub(super) async fn team_page(
     match got {
         Ok((members, manage, candidates)) => render(&TeamPage {
             l: L(app.lang),
-            nav: nav(app, &h),
+            nav: nav(app, h),
             csrf: h.csrf.clone(),
             dossier: id,
             members,
@@ -66,7 +66,7 @@ pub(super) async fn team_page(
                 .has(&h.profession, Capability::PersonAccess),
             notice,
         }),
-        Err(e) => error_page(app, nav(app, &h), &e),
+        Err(e) => error_page(app, nav(app, h), &e),
     }
 }
 
