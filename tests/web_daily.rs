@@ -236,6 +236,21 @@ fn a_new_member_is_told_who_holds_the_keys_they_wait_for() {
     let mut v = TestVault::new();
     v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
     v.add_staff("n.neuf", "Noé Neuf", "educateur-specialise", false);
+    // The command line tells the same: `coffre keys waiting`.
+    let told = v.as_user("n.neuf", &["--lang", "fr", "keys", "waiting"]);
+    let told = told.ok("keys pending").to_string();
+    assert!(
+        told.contains("Emma Petit (e.petit)") && told.contains("dès que"),
+        "{told}"
+    );
+    assert!(!told.contains("cat:"), "{told}");
+    let json = v.as_user("n.neuf", &["--json", "keys", "waiting"]).json();
+    assert!(
+        json["pending"].as_array().is_some_and(|l| l
+            .iter()
+            .any(|k| k["holders"].as_str().is_some_and(|h| h.contains("e.petit")))),
+        "{json}"
+    );
     let server =
         http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
     let host = server.host.clone();

@@ -185,6 +185,28 @@ pub(super) fn keeping(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             }
             out.line(&tr!("cli-rotated", done = done, skipped = skipped))
         }
+        Command::Keys(KeysCmd::Waiting) => {
+            let mine = s.my_pending_keys()?;
+            if out.json {
+                let list: Vec<Value> = mine
+                    .iter()
+                    .map(|k| json!({"key": k.key.name(), "approved": k.approved, "holders": k.holders}))
+                    .collect();
+                return out.json(&json!({ "pending": list }));
+            }
+            if mine.is_empty() {
+                return out.line(&tr!("cli-keys-pending-none"));
+            }
+            for k in &mine {
+                let key = i18n::render(&coffre::policy::key_msg(&k.key.name()), lang());
+                out.line(&match (k.approved, k.holders.is_empty()) {
+                    (false, _) => tr!("my-key-to-approve", key = key),
+                    (true, true) => tr!("my-key-no-holder", key = key),
+                    (true, false) => tr!("my-key-holders", key = key, holders = k.holders.clone()),
+                })?;
+            }
+            Ok(())
+        }
         Command::Retention(RetentionCmd::Due { all }) => {
             let items = s.retention_list(!all)?;
             print_retention(&items, out)

@@ -63,9 +63,9 @@ fn my_pending_lines(app: &App, mine: &[coffre::vault::MyPendingKey]) -> Vec<Stri
         .map(|k| {
             let key = i18n::render(&coffre::policy::key_msg(&k.key.name()), app.lang);
             match (k.approved, k.holders.is_empty()) {
-                (false, _) => tr!("web-my-key-to-approve", key = key),
-                (true, true) => tr!("web-my-key-no-holder", key = key),
-                (true, false) => tr!("web-my-key-holders", key = key, holders = k.holders.clone()),
+                (false, _) => tr!("my-key-to-approve", key = key),
+                (true, true) => tr!("my-key-no-holder", key = key),
+                (true, false) => tr!("my-key-holders", key = key, holders = k.holders.clone()),
             }
         })
         .collect()
