@@ -319,13 +319,16 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
                 .map(|c| policy.category_label(c, l))
                 .collect();
             let mut line = format!(
-                "  #{:<3} {:<12} {} — {} [{}]",
+                "  #{:<3} {:<12} {} — {}",
                 e.seq,
                 e.actor,
                 policy.profession_label(&e.profession, l),
                 i18n::render(&crate::audit::words::action(&e.action, e.outcome), l),
-                cats.join(", ")
             );
+            // No empty brackets for a line that touched no category (a refusal).
+            if !cats.is_empty() {
+                line.push_str(&format!(" [{}]", cats.join(", ")));
+            }
             if e.break_glass {
                 line.push_str(&format!(" {}", tr_in!(l, "demo-break-glass-flag")));
             }
