@@ -285,3 +285,117 @@ pub(super) fn audit_line(
     }
     line
 }
+
+/// `audit verify` and `audit checkpoint`: run without a login, on the log
+/// and the checkpoints alone.
+pub(super) fn without_login(cli: &Cli, c: &AuditCmd, out: &mut Out) -> Res {
+    match c {
+        AuditCmd::Verify { since, genesis } => {
+            let genesis = match genesis {
+                Some(g) => {
+                    let mut h = [0u8; 32];
+                    hex::decode_to_slice(g.trim(), &mut h)
+                        .map_err(|_| Error::Usage(msg!("genesis-not-64-hex", g = g.clone())))?;
+                    Some(h)
+                }
+                None => None,
+            };
+            let since = match since {
+                Some(p) => {
+                    let bytes = std::fs::read(p)
+                        .map_err(|e| Error::Usage(msg!("cannot-read-2", p = p.display(), e = e)))?;
+                    let text = String::from_utf8(bytes)
+                        .map_err(|_| Error::Integrity(msg!("given-checkpoint-not-utf8")))?;
+                    Some(Checkpoint::parse(&text)?)
+                }
+                None => None,
+            };
+            // Read-only: works on a write-protected copy and changes nothing.
+            let dir = vault_dir(cli)?;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(cli.wait);
+            let checked = loop {
+                match coffre::vault::verify_read_only(&dir, since.as_ref(), genesis.as_ref()) {
+                    Err(Error::Busy(_)) if std::time::Instant::now() < deadline => {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                    other => break other?,
+                }
+            };
+            print_warnings(&checked.warnings);
+            let s = checked.summary;
+            let unsigned = s.entries - s.signed;
+            if out.json {
+                return out.json(&json!({
+                    "ok": true, "entries": s.entries, "checkpoints": s.checkpoints,
+                    "signed": s.signed, "root": hex::encode(s.root),
+                    "since": s.since.map(|(size, proof)| json!({"size": size, "proof_hashes": proof})),
+                    "warnings": s.warnings,
+                }));
+            }
+            out.line(&tr!(
+                "cli-audit-intact",
+                entries = s.entries,
+                checkpoints = s.checkpoints,
+                root = hex::encode(s.root)
+            ))?;
+            if let Some((size, proof)) = s.since {
+                out.line(&tr!("cli-audit-extends", size = size, proof = proof))?;
+            }
+            for w in &s.warnings {
+                out.line(&tr!("cli-warning", text = w.to_string()))?;
+            }
+            if unsigned > 0 {
+                out.line(&tr!("cli-audit-unsigned", unsigned = unsigned))?;
+            }
+            Ok(())
+        }
+        AuditCmd::Checkpoint { out: path } => {
+            let vault = open_vault(cli)?;
+            let c = vault
+                .latest_checkpoint()?
+                .ok_or_else(|| Error::NotFound(msg!("signed-checkpoint-yet")))?;
+            let write = || -> coffre::Result<()> {
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create_new(true);
+                let mut f = opts.open(path).map_err(|e| {
+                    Error::Usage(msg!("cannot-create", path = path.display(), e = e))
+                })?;
+                f.write_all(c.to_text().as_bytes())
+                    .and_then(|_| f.sync_all())
+                    .map_err(|e| Error::Io(msg!("cannot-write", path = path.display(), e = e)))
+            };
+            // `audit prune` goes no further than what a checkpoint exported by
+            // a member who may prune covers; without logging in, nothing is
+            // recorded.
+            let recorded = match &cli.user {
+                Some(_) => {
+                    let mut s = unlock(&vault, cli)?;
+                    let r = s.record_exported_checkpoint(c.size, write);
+                    let signed = s.checkpoint();
+                    r?;
+                    signed?;
+                    true
+                }
+                None => {
+                    write()?;
+                    false
+                }
+            };
+            let signer = c.claimed_signer().unwrap_or_default();
+            if out.json {
+                return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": signer, "origin": c.origin(), "time": c.time()}));
+            }
+            out.line(&tr!(
+                "cli-checkpoint-written",
+                size = c.size,
+                signer = signer.to_string(),
+                path = path.display().to_string()
+            ))?;
+            if !recorded {
+                out.line(&tr!("cli-checkpoint-not-recorded"))?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}

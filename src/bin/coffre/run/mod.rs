@@ -6,6 +6,7 @@ mod dossiers;
 mod entries;
 mod maintenance;
 mod person;
+mod policy;
 mod staff;
 
 use coffre::i18n::{self, Lang};
@@ -235,91 +236,7 @@ pub fn run(cli: Cli) -> Res {
             let vault = open_vault(&cli)?;
             Ok(crate::serve::run(vault, a)?)
         }
-        Command::Policy(PolicyCmd::Check { file }) => {
-            let p = coffre::policy::load(file)?;
-            out.line(&tr!(
-                "cli-policy-valid",
-                file = file.display().to_string(),
-                categories = p.categories.len(),
-                professions = p.professions.len(),
-                kinds = p.kinds.len()
-            ))
-        }
-        Command::Policy(PolicyCmd::Show) => {
-            let dir = vault_dir(&cli)?;
-            let in_database = dir.to_str().is_some_and(coffre::store::postgres::is_url);
-            let policy = if in_database || dir.join("store").is_dir() {
-                Vault::open(&dir)?.policy().clone()
-            } else {
-                coffre::policy::parse(
-                    coffre::policy::DEFAULT_POLICY,
-                    coffre::policy::DEFAULT_POLICY_NAME,
-                )?
-            };
-            if out.json {
-                let v = serde_json::to_value(&policy)
-                    .map_err(|e| Error::Io(msg!("encoding-failed", detail = e.to_string())))?;
-                out.json(&v)
-            } else {
-                print_policy(&policy, &mut out)
-            }
-        }
-        Command::Policy(PolicyCmd::Explain { dossier }) => {
-            let vault = open_vault(&cli)?;
-            let x = vault.explain(&user(&cli)?, dossier)?;
-            if out.json {
-                return out
-                    .json(&serde_json::to_value(&x).map_err(|e| {
-                        Error::Io(msg!("encoding-failed", detail = e.to_string()))
-                    })?);
-            }
-            let policy = vault.policy();
-            out.line(&tr!(
-                "cli-explain-head",
-                user = x.user.clone(),
-                profession = policy.profession_label(&x.profession, lang()),
-                dossier = x.dossier.clone(),
-                in_team = if x.in_team { "yes" } else { "no" },
-                break_glass = if x.may_break_glass { "yes" } else { "no" }
-            ))?;
-            let rows: Vec<[String; 4]> = x
-                .categories
-                .iter()
-                .map(|c| {
-                    [
-                        category_with_id(policy, &c.category),
-                        tr!("cli-explain-policy", value = c.policy.to_string()),
-                        tr!("cli-explain-key", value = c.key.to_string()),
-                        if c.can_read_now {
-                            tr!("cli-yes")
-                        } else {
-                            tr!("cli-no")
-                        },
-                    ]
-                })
-                .collect();
-            let head = [
-                tr!("cli-explain-col-category"),
-                tr!("cli-explain-col-policy"),
-                tr!("cli-explain-col-key"),
-                tr!("cli-explain-col-now"),
-            ];
-            let width = |i: usize| {
-                rows.iter()
-                    .map(|r| r[i].chars().count())
-                    .chain(std::iter::once(head[i].chars().count()))
-                    .max()
-                    .unwrap_or(0)
-            };
-            let (w0, w1, w2) = (width(0), width(1), width(2));
-            for r in std::iter::once(&head).chain(rows.iter()) {
-                out.line(&format!(
-                    "{:<w0$} {:<w1$} {:<w2$} {}",
-                    r[0], r[1], r[2], r[3]
-                ))?;
-            }
-            Ok(())
-        }
+        Command::Policy(c) => policy::policy(&cli, c, &mut out),
         Command::Backup {
             cmd: Some(BackupCmd::Verify { file, recovery_key }),
             ..
@@ -375,111 +292,8 @@ pub fn run(cli: Cli) -> Res {
                 dir = shown(&dir)
             ))
         }
-        Command::Audit(AuditCmd::Verify { since, genesis }) => {
-            let genesis = match genesis {
-                Some(g) => {
-                    let mut h = [0u8; 32];
-                    hex::decode_to_slice(g.trim(), &mut h)
-                        .map_err(|_| Error::Usage(msg!("genesis-not-64-hex", g = g.clone())))?;
-                    Some(h)
-                }
-                None => None,
-            };
-            let since = match since {
-                Some(p) => {
-                    let bytes = std::fs::read(p)
-                        .map_err(|e| Error::Usage(msg!("cannot-read-2", p = p.display(), e = e)))?;
-                    let text = String::from_utf8(bytes)
-                        .map_err(|_| Error::Integrity(msg!("given-checkpoint-not-utf8")))?;
-                    Some(Checkpoint::parse(&text)?)
-                }
-                None => None,
-            };
-            // Read-only: works on a write-protected copy and changes nothing.
-            let dir = vault_dir(&cli)?;
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(cli.wait);
-            let checked = loop {
-                match coffre::vault::verify_read_only(&dir, since.as_ref(), genesis.as_ref()) {
-                    Err(Error::Busy(_)) if std::time::Instant::now() < deadline => {
-                        std::thread::sleep(std::time::Duration::from_millis(100));
-                    }
-                    other => break other?,
-                }
-            };
-            print_warnings(&checked.warnings);
-            let s = checked.summary;
-            let unsigned = s.entries - s.signed;
-            if out.json {
-                return out.json(&json!({
-                    "ok": true, "entries": s.entries, "checkpoints": s.checkpoints,
-                    "signed": s.signed, "root": hex::encode(s.root),
-                    "since": s.since.map(|(size, proof)| json!({"size": size, "proof_hashes": proof})),
-                    "warnings": s.warnings,
-                }));
-            }
-            out.line(&tr!(
-                "cli-audit-intact",
-                entries = s.entries,
-                checkpoints = s.checkpoints,
-                root = hex::encode(s.root)
-            ))?;
-            if let Some((size, proof)) = s.since {
-                out.line(&tr!("cli-audit-extends", size = size, proof = proof))?;
-            }
-            for w in &s.warnings {
-                out.line(&tr!("cli-warning", text = w.to_string()))?;
-            }
-            if unsigned > 0 {
-                out.line(&tr!("cli-audit-unsigned", unsigned = unsigned))?;
-            }
-            Ok(())
-        }
-        Command::Audit(AuditCmd::Checkpoint { out: path }) => {
-            let vault = open_vault(&cli)?;
-            let c = vault
-                .latest_checkpoint()?
-                .ok_or_else(|| Error::NotFound(msg!("signed-checkpoint-yet")))?;
-            let write = || -> coffre::Result<()> {
-                let mut opts = std::fs::OpenOptions::new();
-                opts.write(true).create_new(true);
-                let mut f = opts.open(path).map_err(|e| {
-                    Error::Usage(msg!("cannot-create", path = path.display(), e = e))
-                })?;
-                f.write_all(c.to_text().as_bytes())
-                    .and_then(|_| f.sync_all())
-                    .map_err(|e| Error::Io(msg!("cannot-write", path = path.display(), e = e)))
-            };
-            // `audit prune` goes no further than what a checkpoint exported by
-            // a member who may prune covers; without logging in, nothing is
-            // recorded.
-            let recorded = match &cli.user {
-                Some(_) => {
-                    let mut s = unlock(&vault, &cli)?;
-                    let r = s.record_exported_checkpoint(c.size, write);
-                    let signed = s.checkpoint();
-                    r?;
-                    signed?;
-                    true
-                }
-                None => {
-                    write()?;
-                    false
-                }
-            };
-            let signer = c.claimed_signer().unwrap_or_default();
-            if out.json {
-                return out.json(&json!({"size": c.size, "root": hex::encode(c.root), "signer": signer, "origin": c.origin(), "time": c.time()}));
-            }
-            out.line(&tr!(
-                "cli-checkpoint-written",
-                size = c.size,
-                signer = signer.to_string(),
-                path = path.display().to_string()
-            ))?;
-            if !recorded {
-                out.line(&tr!("cli-checkpoint-not-recorded"))?;
-            }
-            Ok(())
+        Command::Audit(c @ (AuditCmd::Verify { .. } | AuditCmd::Checkpoint { .. })) => {
+            audit::without_login(&cli, c, &mut out)
         }
         Command::Audit(AuditCmd::Prune { .. }) => {
             let vault = open_vault(&cli)?;
@@ -636,90 +450,6 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
 fn rfc3339_of(secs: u64) -> String {
     humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
         .to_string()
-}
-
-fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
-    let l = lang();
-    out.line(&tr!(
-        "cli-policy-head",
-        name = p.name.clone(),
-        format = p.format
-    ))?;
-    out.line(&tr!(
-        "cli-policy-break-glass",
-        hours = p.rules.break_glass_hours
-    ))?;
-    out.line(&match &p.audit.trail_retention_reason {
-        Some(r) => tr!(
-            "cli-policy-trail-reason",
-            retention = period(&p.audit.trail_retention),
-            reason = coffre::text::escape(r)
-        ),
-        None => tr!(
-            "cli-policy-trail",
-            retention = period(&p.audit.trail_retention)
-        ),
-    })?;
-    out.line(&tr!("cli-policy-categories"))?;
-    for (id, c) in &p.categories {
-        let mut flags = Vec::new();
-        if c.author_only {
-            flags.push(tr!("cli-policy-author-only"));
-        }
-        if c.withheld.is_some() {
-            flags.push(tr!("cli-policy-withheld"));
-        }
-        let flags = if flags.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", flags.join(", "))
-        };
-        out.line(&format!("  {id:<14} {}{flags}", c.labels.get(l)))?;
-    }
-    out.line(&tr!("cli-policy-professions"))?;
-    for (id, pr) in &p.professions {
-        let cells: Vec<String> = p
-            .categories
-            .keys()
-            .filter_map(|c| {
-                if pr.write.contains(c) {
-                    Some(format!("{c}:W"))
-                } else if pr.read.contains(c) {
-                    Some(format!("{c}:R"))
-                } else {
-                    None
-                }
-            })
-            .collect();
-        let caps: Vec<&str> = pr.can.iter().map(|c| c.name()).collect();
-        out.line(&format!("  {id:<22} {}", pr.labels.get(l)))?;
-        out.line(&format!("  {:<22} {}", "", cells.join(" ")))?;
-        if !caps.is_empty() {
-            out.line(&format!(
-                "  {:<22} {}",
-                "",
-                tr!("cli-policy-may", caps = caps.join(", "))
-            ))?;
-        }
-    }
-    out.line(&tr!("cli-policy-kinds"))?;
-    for (id, k) in &p.kinds {
-        let f: Vec<String> = k
-            .fields
-            .iter()
-            .map(|(n, c)| {
-                tr!(
-                    "cli-policy-field",
-                    name = n.clone(),
-                    label = p.field_label(n, l),
-                    category = c.clone()
-                )
-            })
-            .collect();
-        out.line(&format!("  {id:<14} {}", k.labels.get(l)))?;
-        out.line(&format!("  {:<14} {}", "", f.join(", ")))?;
-    }
-    Ok(())
 }
 
 /// A period written in the policy, in the user's language.
