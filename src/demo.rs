@@ -131,7 +131,16 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
                 Some(&recovery),
             )?;
         }
-        let dossier = director.create_dossier("Lucas Fictif-Exemple", "2012-05-14")?;
+        let dossier = director.create_dossier_with(
+            "Lucas Fictif-Exemple",
+            "2012-05-14",
+            &crate::vault::views::DossierDetails {
+                sex: "m".into(),
+                admitted: "2024-09-02".into(),
+                unit: "Groupe des Tilleuls (fictif)".into(),
+                address: "1 rue de l'Exemple, 00000 Fictiville".into(),
+            },
+        )?;
         for (id, _, profession) in STAFF {
             if *profession != "dpo" {
                 director.add_team_member(&dossier, id)?;
@@ -310,13 +319,16 @@ pub fn run(dir: Option<&Path>) -> Result<String> {
                 .map(|c| policy.category_label(c, l))
                 .collect();
             let mut line = format!(
-                "  #{:<3} {:<12} {} — {} [{}]",
+                "  #{:<3} {:<12} {} — {}",
                 e.seq,
                 e.actor,
                 policy.profession_label(&e.profession, l),
                 i18n::render(&crate::audit::words::action(&e.action, e.outcome), l),
-                cats.join(", ")
             );
+            // No empty brackets for a line that touched no category (a refusal).
+            if !cats.is_empty() {
+                line.push_str(&format!(" [{}]", cats.join(", ")));
+            }
             if e.break_glass {
                 line.push_str(&format!(" {}", tr_in!(l, "demo-break-glass-flag")));
             }

@@ -587,7 +587,7 @@ fn every_profession_sees_what_the_cli_shows_it() {
     }
     let log = s.finish(b, server, &[]);
     assert!(
-        log.contains("GET /dossiers/{id} 200"),
+        log.contains("GET /dossiers/{dossier} 200"),
         "the log names route templates: {log}"
     );
     // One audit entry per dossier page, as for the CLI: the doctor read the
@@ -1761,6 +1761,24 @@ fn daily_administration_in_the_browser() {
             text(&sw)
         );
         assert!(!has(&sw, "li[data-staff='edu.admin']"));
+        // ---- her home page: the dossier she just created is her most
+        // recent one, named.
+        goto(&sw, &format!("{}/dossiers", server.url));
+        let first = eval(
+            &sw,
+            "document.querySelector('#recent li[data-recent]').dataset.recent",
+        );
+        assert_eq!(first, Value::String(dossier.clone()), "{}", text(&sw));
+        assert!(
+            eval(&sw, "document.querySelector('#recent').innerText")
+                .as_str()
+                .unwrap_or_default()
+                .contains(&name),
+            "{}",
+            text(&sw)
+        );
+        check_accessibility(&sw, &axe, "home page with recent dossiers");
+        fits(&sw, "home page with recent dossiers", width);
         goto(&edu, &format!("{}/dossiers/{dossier}", server.url));
         assert!(
             !text(&edu).contains(&name) && !has(&edu, "[data-entry]"),
@@ -1848,6 +1866,19 @@ fn daily_administration_in_the_browser() {
         click(&me, "form.card button[type=submit]");
         assert!(me.get_url().ends_with("/moi"), "{}", text(&me));
         assert!(text(&me).contains(&name), "{}", text(&me));
+        // Their identity as the establishment keeps it.
+        let identity = eval(&me, "document.querySelector('#identity').innerText");
+        let identity = identity.as_str().unwrap_or_default().to_string();
+        for shown in [
+            "Masculin",
+            "01/09/2024",
+            "Groupe des Tilleuls",
+            "69003 Lyon",
+        ] {
+            assert!(identity.contains(shown), "/moi: {shown} not in {identity}");
+        }
+        check_accessibility(&me, &axe, "the person's page with their identity");
+        fits(&me, "the person's page with their identity", width);
         passphrases.push(pass);
     }
     assert_eq!(server.stop(), 0, "clean shutdown");

@@ -60,7 +60,7 @@ use crate::store::records::{decode, StaffRecord, StaffStatus, VaultMeta, FORMAT}
 use crate::store::sled_store::SledStore;
 use crate::store::{layout, Batch, Store};
 
-pub use access::session::{Session, Waiting};
+pub use access::session::{MyPendingKey, Session, Waiting};
 pub use audit_trail::prune::{compact_store, PruneOptions, PrunePlan};
 pub use audit_trail::verify_ro::{verify_read_only, ReadOnlyVerify};
 pub use init::InitOptions;

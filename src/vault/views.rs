@@ -179,6 +179,37 @@ pub struct DossierDetails {
 }
 
 impl DossierDetails {
+    /// The details given, as a page or a copy shows them: (label, value) in
+    /// `l`, the sex in words, the admission date as written in the language
+    /// (`14/05/2012`), the unit and address as typed; the parts not given
+    /// are left out.
+    pub fn lines(&self, l: crate::i18n::Lang) -> Vec<(String, String)> {
+        let t = |id: &str| crate::i18n::text(l, id);
+        let mut out = Vec::new();
+        let sex = match self.sex.as_str() {
+            "f" => Some("details-sex-f"),
+            "m" => Some("details-sex-m"),
+            "x" => Some("details-sex-x"),
+            _ => None,
+        };
+        if let Some(sex) = sex {
+            out.push((t("details-sex"), t(sex)));
+        }
+        if !self.admitted.is_empty() {
+            out.push((
+                t("details-admitted"),
+                crate::i18n::civil_date(l, &self.admitted),
+            ));
+        }
+        if !self.unit.is_empty() {
+            out.push((t("details-unit"), self.unit.clone()));
+        }
+        if !self.address.is_empty() {
+            out.push((t("details-address"), self.address.clone()));
+        }
+        out
+    }
+
     /// Whether nothing was given.
     pub fn is_empty(&self) -> bool {
         self.sex.is_empty()
@@ -195,6 +226,17 @@ impl std::fmt::Debug for DossierView {
             .field("entries", &self.entries)
             .finish_non_exhaustive()
     }
+}
+
+/// A dossier the member opened or wrote in lately ([`Session::recent_dossiers`]).
+///
+/// [`Session::recent_dossiers`]: crate::Session::recent_dossiers
+#[derive(Clone, Debug, Serialize)]
+pub struct RecentDossier {
+    /// Dossier id.
+    pub id: String,
+    /// When the member last read or wrote in it (RFC 3339, UTC).
+    pub time: String,
 }
 
 /// A line of `dossier list` / `dossier find`.

@@ -402,6 +402,8 @@ pub enum KeysCmd {
     /// Re-wrap existing data keys under the current generation of their category
     /// key after a rotation (resumable; shows progress).
     Rotate,
+    /// The keys you are waiting for, and who holds each (by name).
+    Waiting,
 }
 
 #[derive(Debug, Subcommand)]

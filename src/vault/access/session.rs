@@ -470,6 +470,30 @@ impl<'v> Session<'v> {
         Ok(out)
     }
 
+    /// The keys this member is entitled to and does not hold yet, each with
+    /// whether it may be handed over now (a restricted key needs an approval
+    /// first) and who holds it (by name, at most five: [`Session::holders_hint`]),
+    /// for the member's first page: who to ask. Decides nothing; reads the
+    /// signed register only, so it writes no audit line.
+    pub fn my_pending_keys(&mut self) -> Result<Vec<MyPendingKey>> {
+        let _turn = self.ensure_current()?;
+        let me = self.me.id.clone();
+        let Some(rec) = self.vault.all_staff()?.into_iter().find(|r| r.id == me) else {
+            return Ok(Vec::new());
+        };
+        let keys = self.vault.policy.vault_keys();
+        let mut out = Vec::new();
+        for (key, approved) in self.pending_keys(&rec, keys)? {
+            let holders = self.holders_hint(&key);
+            out.push(MyPendingKey {
+                key,
+                approved,
+                holders,
+            });
+        }
+        Ok(out)
+    }
+
     /// Hands over, now, every key this member holds to every active colleague
     /// the register lets hold it and who lacks it — what the next unlock of
     /// this member would do, for a member whose session stays open (the web).
@@ -729,6 +753,19 @@ impl<'v> Session<'v> {
         let bound = crate::vault::audit_trail::audit_read::bind_justification(dossier, text);
         Ok(hex::encode(wrap::wrap(&bound, &[audit.as_str()])?))
     }
+}
+
+/// A key this member waits for (see [`Session::my_pending_keys`]). No
+/// `Debug`: it holds names.
+#[derive(Clone)]
+pub struct MyPendingKey {
+    /// The key.
+    pub key: VaultKey,
+    /// Whether a holder may hand it over now (else it is restricted and
+    /// needs an approval first, on the staff page).
+    pub approved: bool,
+    /// Who holds it: "Name (login), …", empty when nobody does yet.
+    pub holders: String,
 }
 
 /// A colleague waiting for keys (see [`Session::colleagues_waiting`]). No

@@ -276,8 +276,9 @@ impl Session<'_> {
                 categories = missing.join(", ")
             )));
         }
-        let (name, birthdate) = match keys.get(&("identity".to_string(), "*".to_string())) {
-            Some(k) => crate::vault::records::dossier::open_header_with(
+        let (name, birthdate, details) = match keys.get(&("identity".to_string(), "*".to_string()))
+        {
+            Some(k) => crate::vault::records::dossier::open_identity_with(
                 k,
                 &self.vault.meta.vault_id,
                 &rec,
@@ -311,6 +312,7 @@ impl Session<'_> {
             establishment,
             name,
             birthdate,
+            details,
             exported_at: rfc3339(now()),
             entries,
             keys: CopyKeys::Gathered(keys),
@@ -353,6 +355,7 @@ pub(crate) fn person_readable_copy<'a>(
     dossier: &str,
     name: String,
     birthdate: String,
+    details: crate::vault::views::DossierDetails,
     keys: Box<dyn FieldKeys + 'a>,
 ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     let rec = vault.dossier_record(dossier)?;
@@ -362,6 +365,7 @@ pub(crate) fn person_readable_copy<'a>(
         establishment: String::new(),
         name,
         birthdate,
+        details,
         exported_at: rfc3339(now()),
         entries: vault.checked_dossier(dossier)?.complete(dossier)?,
         keys: CopyKeys::Person(std::cell::RefCell::new(keys)),
@@ -384,6 +388,8 @@ struct Ctx<'a> {
     establishment: String,
     name: String,
     birthdate: String,
+    /// The rest of the identity (sex, admission, unit, address), as given.
+    details: crate::vault::views::DossierDetails,
     exported_at: String,
     entries: Vec<CheckedEntry>,
     keys: CopyKeys<'a>,
@@ -672,6 +678,14 @@ impl Ctx<'_> {
             })
         )
         .map_err(io)?;
+        let details = self.details.lines(l);
+        if !details.is_empty() {
+            write!(w, "<h2>{}</h2><dl>", esc(&tr_in!(l, "export-details"))).map_err(io)?;
+            for (k, v) in &details {
+                write!(w, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v)).map_err(io)?;
+            }
+            write!(w, "</dl>").map_err(io)?;
+        }
         write!(w, "<h2>{}</h2>", esc(&tr_in!(l, "export-contents"))).map_err(io)?;
         // Notes named as people name them (kind and date), for a note
         // about an earlier one (the person's remark).
@@ -879,7 +893,7 @@ impl Ctx<'_> {
             "format": EXPORT_FORMAT,
             "establishment": self.establishment,
             "dossier": self.dossier,
-            "person": {"name": self.name, "birthdate": self.birthdate},
+            "person": {"name": self.name, "birthdate": self.birthdate, "details": self.details},
             "exported_at": self.exported_at,
         });
         let head = serde_json::to_string(&head)

@@ -877,7 +877,7 @@ impl PersonSession<'_> {
             erasure,
             wraps: self.vault.person_wraps(&self.dossier)?,
         };
-        let Some((name, birthdate, _)) = self.header(&mut keys)? else {
+        let Some((name, birthdate, details)) = self.header(&mut keys)? else {
             return Err(Error::Pending(msg!("person-identity-not-yet")));
         };
         self.vault.audit(
@@ -893,6 +893,7 @@ impl PersonSession<'_> {
             &self.dossier,
             name,
             birthdate,
+            details,
             Box::new(keys),
         );
         if made.is_err() {

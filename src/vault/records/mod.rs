@@ -10,5 +10,6 @@ pub(crate) mod erasure;
 pub(crate) mod field;
 pub mod import;
 pub(crate) mod reader;
+pub(crate) mod recent;
 pub(crate) mod reindex;
 pub(crate) mod retention;

@@ -6,10 +6,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use coffre::i18n;
 use coffre::policy::Capability;
 use coffre::tr;
@@ -17,10 +16,11 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::manage::whose;
+use super::common::{error_page, nav, on_staff, see_other, ConfirmForm};
+use super::extract::*;
 use super::pages::{render, Choice, ConfirmPage, ErrorPage, NewDossierPage, PersonSheetPage, L};
-use super::routes::{check_post, error_page, nav, on_staff, see_other, staff};
 use super::sessions::Handle;
+use super::team::whose;
 use super::App;
 
 type S = State<Arc<App>>;
@@ -36,18 +36,6 @@ fn not_offered(app: &App, h: &Handle, message: String) -> Response {
         link: Some(("/dossiers".to_string(), tr!("web-nav-dossiers"))),
     };
     (StatusCode::FORBIDDEN, render(&page)).into_response()
-}
-
-/// Ids taken from the address, checked before they are used or sent back in
-/// a redirection: a bad one is told in the catalog's words (400).
-#[allow(clippy::result_large_err)]
-pub(super) fn check_ids(app: &App, h: &Handle, ids: &[(&str, &str)]) -> Result<(), Response> {
-    for (kind, id) in ids {
-        if let Err(e) = coffre::store::layout::check_id(kind, id) {
-            return Err(error_page(app, nav(app, h), &e));
-        }
-    }
-    Ok(())
 }
 
 /// The choices of sex, in the catalog's words.
@@ -67,29 +55,9 @@ fn sexes() -> Vec<Choice> {
 }
 
 /// The rest of a dossier's identity as a page shows it: (label, value), the
-/// parts given only, dates as written in the language.
+/// parts given only (the library's words).
 pub(super) fn identity_lines(d: &coffre::views::DossierDetails) -> Vec<(String, String)> {
-    let l = i18n::current();
-    let mut out = Vec::new();
-    if let Some(c) = sexes()
-        .into_iter()
-        .find(|c| !c.id.is_empty() && c.id == d.sex)
-    {
-        out.push((tr!("web-new-dossier-sex"), c.label));
-    }
-    if !d.admitted.is_empty() {
-        out.push((
-            tr!("web-new-dossier-admitted"),
-            i18n::civil_date(l, &d.admitted),
-        ));
-    }
-    if !d.unit.is_empty() {
-        out.push((tr!("web-new-dossier-unit"), d.unit.clone()));
-    }
-    if !d.address.is_empty() {
-        out.push((tr!("web-new-dossier-address"), d.address.clone()));
-    }
-    out
+    d.lines(i18n::current())
 }
 
 fn new_dossier_form(
@@ -119,11 +87,7 @@ fn new_dossier_form(
 }
 
 /// `GET /dossiers/nouveau`: the form creating a dossier.
-pub async fn new_dossier_page(State(app): S, headers: HeaderMap) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+pub async fn new_dossier_page(State(app): S, Member(h): Member) -> Response {
     if !app
         .vault
         .policy()
@@ -160,21 +124,20 @@ pub struct NewDossierForm {
     unit: String,
 }
 
+impl WithCsrf for NewDossierForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `POST /dossiers/nouveau`: creates the dossier (the library checks the
 /// right, the name and the date as typed in France, and audits), then opens
 /// it. A refusal or a bad input is told on the form, what was typed kept.
 pub async fn new_dossier(
     State(app): S,
-    headers: HeaderMap,
-    Form(f): Form<NewDossierForm>,
+    Member(h): Member,
+    Posted(f): Posted<NewDossierForm>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
     let name = Zeroizing::new(f.name);
     let birthdate = Zeroizing::new(f.birthdate);
     let details = coffre::views::DossierDetails {
@@ -217,22 +180,16 @@ fn person_login_address(app: &App, headers: &HeaderMap) -> String {
 /// before it is done (it replaces any earlier credential).
 pub async fn person_access_page(
     State(app): S,
+    Member(h): Member,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    DossierId(id): DossierId,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
     if !app
         .vault
         .policy()
         .has(&h.profession, Capability::PersonAccess)
     {
         return not_offered(&app, &h, tr!("web-person-access-refused"));
-    }
-    if let Err(r) = check_ids(&app, &h, &[("dossier", &id)]) {
-        return r;
     }
     let d = id.clone();
     let person = match on_staff(&h, move |s| s.dossier_summary(&d)).await {
@@ -263,35 +220,17 @@ pub async fn person_access_page(
     })
 }
 
-/// The confirming form.
-#[derive(Deserialize)]
-pub struct ConfirmForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    confirm: String,
-}
-
 /// `POST /dossiers/{id}/acces-personne`: issues the person's credential with
 /// a passphrase drawn by the library, and shows it once on the sheet to
 /// print. The passphrase is in no address, no log, nothing stored: only in
 /// this answer (`no-store`), zeroized with the page.
 pub async fn person_access(
     State(app): S,
+    Member(h): Member,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<ConfirmForm>,
+    DossierId(id): DossierId,
+    Posted(f): Posted<ConfirmForm>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
-    if let Err(r) = check_ids(&app, &h, &[("dossier", &id)]) {
-        return r;
-    }
     if f.confirm != "oui" {
         return see_other(&format!("/dossiers/{id}/acces-personne"));
     }

@@ -4,12 +4,20 @@
 //! library's (`docs/web.md`).
 
 mod admin;
-mod manage;
+mod common;
+mod dossiers;
+mod dpo;
+mod extract;
+mod home;
+mod login;
+mod notes;
 mod pages;
-mod routes;
+mod person;
 mod second_factor;
 mod security;
 mod sessions;
+mod staff;
+mod team;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -314,11 +322,10 @@ fn tls_config(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, Error> {
 
 /// Every page and form, with the security layers around them.
 fn router(app: Arc<App>) -> Router {
-    use routes as r;
     Router::new()
-        .route("/", get(r::home))
-        .route("/login", get(r::login_page).post(r::login))
-        .route("/logout", post(r::logout))
+        .route("/", get(login::home))
+        .route("/login", get(login::login_page).post(login::login))
+        .route("/logout", post(login::logout))
         .route(
             second_factor::STEP_PATH,
             get(second_factor::step_form).post(second_factor::step),
@@ -340,65 +347,71 @@ fn router(app: Arc<App>) -> Router {
             "/second-facteur/reinitialiser/{member}",
             post(second_factor::reset),
         )
-        .route("/dossiers", get(r::dossiers).post(r::search))
-        .route("/cles/remettre", post(r::hand_over))
-        .route("/transmissions", get(r::transmissions))
+        .route("/dossiers", get(home::dossiers).post(home::search))
+        .route("/cles/remettre", post(home::hand_over))
+        .route("/transmissions", get(home::transmissions))
         .route(
             "/dossiers/nouveau",
             get(admin::new_dossier_page).post(admin::new_dossier),
         )
-        .route("/dossiers/{id}", get(r::dossier))
+        .route("/dossiers/{dossier}", get(dossiers::dossier))
         .route(
-            "/dossiers/{id}/acces-personne",
+            "/dossiers/{dossier}/acces-personne",
             get(admin::person_access_page).post(admin::person_access),
         )
         .route(
-            "/dossiers/{id}/notes/new",
-            get(r::note_form).post(r::note_add),
+            "/dossiers/{dossier}/notes/new",
+            get(notes::note_form).post(notes::note_add),
         )
         .route(
-            "/dossiers/{id}/bris-de-glace",
-            get(r::break_glass_form).post(r::break_glass),
+            "/dossiers/{dossier}/bris-de-glace",
+            get(dossiers::break_glass_form).post(dossiers::break_glass),
         )
         .route(
-            "/dossiers/{id}/bris-de-glace/demande",
-            post(r::break_glass_ask),
+            "/dossiers/{dossier}/bris-de-glace/demande",
+            post(dossiers::break_glass_ask),
         )
-        .route("/dossiers/{id}/pourquoi", get(r::explain))
-        .route("/dossiers/{id}/copie-lisible", get(r::readable_copy))
+        .route("/dossiers/{dossier}/pourquoi", get(dossiers::explain))
         .route(
-            "/dossiers/{id}/equipe",
-            get(manage::team).post(manage::team_add),
-        )
-        .route(
-            "/dossiers/{id}/equipe/{staff}/retirer",
-            get(manage::team_remove_page).post(manage::team_remove),
+            "/dossiers/{dossier}/copie-lisible",
+            get(dossiers::readable_copy),
         )
         .route(
-            "/personnel",
-            get(manage::staff_list).post(manage::staff_add),
+            "/dossiers/{dossier}/equipe",
+            get(team::team).post(team::team_add),
         )
         .route(
-            "/personnel/{id}/{action}",
-            get(manage::staff_act_page).post(manage::staff_act),
+            "/dossiers/{dossier}/equipe/{staff}/retirer",
+            get(team::team_remove_page).post(team::team_remove),
         )
-        .route("/notes/{id}/amend", get(r::amend_form).post(r::amend))
-        .route("/notes/{id}/versions", get(r::versions))
-        .route("/moi", get(r::moi))
-        .route("/moi/login", get(r::moi_login_page).post(r::moi_login))
-        .route("/moi/note", post(r::moi_note))
-        .route("/moi/objection", post(r::moi_objection))
-        .route("/moi/export.json", get(r::moi_export))
-        .route("/moi/copie-lisible", get(r::moi_readable_copy))
-        .route("/audit", get(r::audit))
-        .route("/audit/checkpoint", post(r::audit_checkpoint))
-        .route("/audit/historique", get(r::audit_history))
-        .route("/audit/liberer", get(r::release_page).post(r::release))
-        .route("/audit/rapport.html", get(r::audit_report_html))
-        .route("/audit/rapport.json", get(r::audit_report_json))
-        .route("/static/coffre.css", get(r::css))
+        .route("/personnel", get(staff::staff_list).post(staff::staff_add))
+        .route(
+            "/personnel/{staff}/{action}",
+            get(staff::staff_act_page).post(staff::staff_act),
+        )
+        .route(
+            "/notes/{note}/amend",
+            get(notes::amend_form).post(notes::amend),
+        )
+        .route("/notes/{note}/versions", get(notes::versions))
+        .route("/moi", get(person::moi))
+        .route(
+            "/moi/login",
+            get(login::moi_login_page).post(login::moi_login),
+        )
+        .route("/moi/note", post(person::moi_note))
+        .route("/moi/objection", post(person::moi_objection))
+        .route("/moi/export.json", get(person::moi_export))
+        .route("/moi/copie-lisible", get(person::moi_readable_copy))
+        .route("/audit", get(dpo::audit))
+        .route("/audit/checkpoint", post(dpo::audit_checkpoint))
+        .route("/audit/historique", get(dpo::audit_history))
+        .route("/audit/liberer", get(dpo::release_page).post(dpo::release))
+        .route("/audit/rapport.html", get(dpo::audit_report_html))
+        .route("/audit/rapport.json", get(dpo::audit_report_json))
+        .route("/static/coffre.css", get(common::css))
         .route_layer(axum::middleware::from_fn(security::log))
-        .fallback(r::not_found)
+        .fallback(common::not_found)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             security::guard,

@@ -181,6 +181,12 @@ pub struct DossiersPage {
     /// The words searched, kept in the box (never in an address).
     pub query: String,
     pub rows: Vec<DossierRow>,
+    /// The dossiers the member opened or wrote in lately (the home page
+    /// only), newest first, with when.
+    pub recent: Vec<(DossierRow, String)>,
+    /// The keys this member waits for, each in a sentence naming who holds
+    /// it (the home page only).
+    pub my_pending: Vec<String>,
     /// Colleagues waiting for keys this member holds (the home page only).
     pub waiting: Vec<WaitingRow>,
     /// Whether one of them can receive keys now (one click).
@@ -344,6 +350,8 @@ pub struct MoiPage {
     pub nav: Option<Nav>,
     pub csrf: String,
     pub who: String,
+    /// The rest of the identity (sex, admission, unit, address), as given.
+    pub identity: Vec<(String, String)>,
     pub entries: Vec<EntryCard>,
     pub history: Vec<HistoryRow>,
     pub retention: String,

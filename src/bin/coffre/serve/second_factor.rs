@@ -26,7 +26,7 @@ use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::pages::{render, Nav, L};
-use super::routes::{check_post, error_page, nav, on_staff, see_other, staff, with_cookie};
+use super::common::{check_post, error_page, nav, on_staff, see_other, staff, with_cookie};
 use super::security::{self, COOKIE};
 use super::sessions::{Live, Who};
 use super::App;
