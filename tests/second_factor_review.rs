@@ -1,0 +1,211 @@
+//! Review rev26 of the second factor (`docs/second-factor.md`): the faults
+//! found, each reproduced here and marked `#[ignore = "fault: …"]` so that the
+//! branch stays green. Run one with
+//! `cargo test --test second_factor_review -- --ignored NAME`.
+
+mod util;
+
+use std::sync::Barrier;
+
+use coffre::crypto::kdf::KdfParams;
+use coffre::crypto::wrap::Identity;
+use coffre::vault::access::second_factor::Accepted;
+use coffre::{Error, InitOptions, NewStaff, Vault};
+use secrecy::{ExposeSecret, SecretString};
+
+const PASS: &str = "correct horse battery staple 42";
+
+fn pass() -> SecretString {
+    SecretString::from(PASS)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The six-digit code of `secret` (base32 as shown, spaces allowed) at `time`.
+fn code_at(secret: &str, time: u64) -> String {
+    let raw = totp_rs::Secret::try_from_base32(secret.replace(' ', "")).expect("base32 secret");
+    let totp = totp_rs::Builder::new()
+        .with_secret(raw.as_ref().to_vec())
+        .build()
+        .expect("totp");
+    totp.generate(time).to_string()
+}
+
+/// A vault made through the library with the director `dir` and the educator
+/// `edu` (passphrase [`PASS`]), and its recovery key.
+fn vault(dir: &std::path::Path) -> (Vault, Identity) {
+    let recovery = Identity::generate();
+    let copy = Identity::parse(recovery.to_secret_string().expose_secret()).unwrap();
+    let (v, _) = Vault::init(
+        dir,
+        InitOptions {
+            establishment: "Review".into(),
+            admin_id: "dir".into(),
+            admin_name: "Director".into(),
+            admin_profession: "directeur".into(),
+            admin_passphrase: pass(),
+            kdf: KdfParams::INSECURE_FAST,
+            policy: None,
+            recovery: Some(copy),
+        },
+    )
+    .unwrap();
+    v.unlock("dir", &pass())
+        .unwrap()
+        .add_staff(
+            &NewStaff {
+                id: "edu",
+                name: "edu",
+                profession: "educateur-specialise",
+                passphrase: &pass(),
+            },
+            Some(&recovery),
+        )
+        .unwrap();
+    (v, recovery)
+}
+
+/// `edu` enrols an authenticator app: returns its secret (base32) and the
+/// recovery codes.
+fn enrol(v: &Vault) -> (String, Vec<String>) {
+    let mut s = v.unlock("edu", &pass()).unwrap();
+    let e = s.begin_totp_enrolment().unwrap();
+    let secret = e.secret_base32().replace(' ', "");
+    let codes = e.recovery_codes().iter().map(|c| c.to_string()).collect();
+    s.enrol_totp(&e, &code_at(&secret, now())).unwrap();
+    (secret, codes)
+}
+
+/// Checks `code` in `rounds` pairs of half-open library sessions of `edu`,
+/// the two of each pair at the same instant (an attacker who relays a code the
+/// member types, or the member's double click): how many pairs had both
+/// accepted.
+fn race(v: &Vault, code: &dyn Fn(u32) -> String, rounds: u32) -> u32 {
+    let mut twice = 0;
+    for round in 0..rounds {
+        let c = code(round);
+        let mut a = v.unlock("edu", &pass()).unwrap();
+        let mut b = v.unlock("edu", &pass()).unwrap();
+        let gate = Barrier::new(2);
+        let (ra, rb) = std::thread::scope(|sc| {
+            let ta = sc.spawn(|| {
+                gate.wait();
+                a.check_second_factor(&c)
+            });
+            let tb = sc.spawn(|| {
+                gate.wait();
+                b.check_second_factor(&c)
+            });
+            (ta.join().unwrap(), tb.join().unwrap())
+        });
+        if ra.is_ok() && rb.is_ok() {
+            twice += 1;
+        }
+    }
+    twice
+}
+
+/// Fault: "a code is accepted once" does not hold for two checks at the same
+/// time. `check_second_factor` reads the codes already used (the member's
+/// lines), then checks, then appends its line; on a folder vault nothing
+/// serialises two sessions of the same member between the read and the
+/// append (`Vault::begin` is a no-op there; the log's lock is taken only at
+/// the append, and only facts are re-checked under it). Two half-open logins
+/// that send the same one-time code at once are both opened.
+#[test]
+#[ignore = "fault: the same TOTP code is accepted twice by two checks at the same time"]
+fn the_same_code_sent_twice_at_once_is_accepted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, _) = vault(dir.path());
+    let (secret, _) = enrol(&v);
+    // One race per time step still acceptable (one step of tolerance either
+    // side), in increasing order.
+    let twice = race(&v, &|round| code_at(&secret, now() + 30 * u64::from(round) - 30), 3);
+    assert_eq!(twice, 0, "{twice} of 3 TOTP codes opened two sessions each");
+}
+
+/// Fault: the same for a recovery code (single use): ten rounds, each with a
+/// code not used before, sent twice at once.
+#[test]
+#[ignore = "fault: the same recovery code is accepted twice by two checks at the same time"]
+fn the_same_recovery_code_sent_twice_at_once_is_accepted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, _) = vault(dir.path());
+    let (_, codes) = enrol(&v);
+    let twice = race(&v, &|round| codes[round as usize].clone(), 5);
+    assert_eq!(twice, 0, "{twice} of 5 recovery codes were used twice");
+}
+
+/// Fault: a member given a new identity by the recovery key (`staff recover`)
+/// is locked out of the web. The `staff` fact withdraws their factors from
+/// the register (their secrets were sealed to the old identity), but
+/// `recover_staff` leaves the records `sf/{member}/…` in the store: every
+/// later `checked_second_factors` then finds "a second factor the register
+/// does not commit" (exit 5), at the web login (an error page instead of the
+/// enrolment the reset promises) and in `coffre check` (a false alarm of
+/// tampering). Only someone editing the store by hand gets them back in.
+#[test]
+#[ignore = "fault: recover_staff leaves sf/ records the register no longer commits: the member is locked out (exit 5)"]
+fn a_recovered_member_enrols_again_rather_than_being_locked_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, recovery) = vault(dir.path());
+    enrol(&v);
+    let new_pass = SecretString::from("a brand new passphrase for edu 7");
+    v.unlock("dir", &pass())
+        .unwrap()
+        .recover_staff("edu", &new_pass, &recovery, "the recovery key")
+        .unwrap();
+    let s = v.unlock("edu", &new_pass).unwrap();
+    // What the web's `after_passphrase` asks first.
+    let st = s.second_factor_status();
+    assert!(
+        st.as_ref().is_ok_and(|st| st.enrolled.is_empty() && st.reset),
+        "after a recovery the member enrols again: {:?}",
+        st.map_err(|e| e.to_string())
+    );
+}
+
+/// Held (kept as a regression test): after a recovery the old identity's
+/// session cannot check a code (its session is stale).
+#[test]
+fn a_session_of_the_old_identity_checks_no_code_after_a_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, recovery) = vault(dir.path());
+    let (secret, _) = enrol(&v);
+    let mut old = v.unlock("edu", &pass()).unwrap();
+    v.unlock("dir", &pass())
+        .unwrap()
+        .recover_staff(
+            "edu",
+            &SecretString::from("a brand new passphrase for edu 7"),
+            &recovery,
+            "the recovery key",
+        )
+        .unwrap();
+    let r = old.check_second_factor(&code_at(&secret, now() + 30));
+    assert!(matches!(r, Err(Error::Auth(_))), "{:?}", r.map_err(|e| e.to_string()));
+}
+
+/// Held: the sequential "once" (library level), a recovery code and a step.
+#[test]
+fn codes_checked_one_after_the_other_are_accepted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, _) = vault(dir.path());
+    let (secret, codes) = enrol(&v);
+    let mut s = v.unlock("edu", &pass()).unwrap();
+    let c = code_at(&secret, now() + 30);
+    assert!(matches!(s.check_second_factor(&c), Ok(Accepted::Totp { .. })));
+    assert!(s.check_second_factor(&c).is_err());
+    // Written differently (upper case, spaces, no dash): the same code.
+    assert!(matches!(
+        s.check_second_factor(&codes[0]),
+        Ok(Accepted::Recovery { left: 9 })
+    ));
+    let odd = format!(" {} ", codes[0].to_uppercase().replace('-', " "));
+    assert!(s.check_second_factor(&odd).is_err(), "a recovery code written otherwise");
+}
