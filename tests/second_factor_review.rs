@@ -254,3 +254,141 @@ fn verify_both(dir: &std::path::Path) {
         String::from_utf8_lossy(&py.stderr)
     );
 }
+
+// ------------------------------------------------------------------ web
+
+use util::http;
+use util::TestVault;
+
+const HALF: &str = "__Host-coffre-sf";
+
+fn required_policy() -> String {
+    coffre::policy::DEFAULT_POLICY.replace(
+        "second_factor = \"required-remote\"",
+        "second_factor = \"required\"",
+    )
+}
+
+/// A login past its passphrase: the half-open cookie, and its page.
+fn passphrase_step(host: &str, user: &str, pass: &str) -> (String, String) {
+    let (status, head) = http::login_at(host, "/login", &[("user", user), ("passphrase", pass)])
+        .expect_err("no session opens on the passphrase alone");
+    assert_eq!(status, 303, "{head}");
+    let half = format!("{HALF}={}", http::set_cookie(&head, HALF).expect("half-open cookie"));
+    let (status, _, page) =
+        http::http(host, "GET", "/connexion/second-facteur", &[("Cookie", &half)], "");
+    assert_eq!(status, 200, "{page}");
+    (half, page)
+}
+
+/// Posts `code` on a half-open page: (status, the session cookie if one opened).
+fn send_code(host: &str, half: &str, page: &str, path: &str, code: &str) -> (u16, Option<String>) {
+    let token = http::csrf(page).expect("csrf");
+    let (status, head, _) = http::post(host, path, half, &[("code", code), ("csrf", &token)]);
+    (status, http::set_cookie(&head, "__Host-coffre"))
+}
+
+/// The secret shown on an enrolment page.
+fn secret_of(page: &str) -> String {
+    let start = page.find("id=\"sf-secret\">").expect("secret shown") + "id=\"sf-secret\">".len();
+    let end = page[start..].find('<').unwrap() + start;
+    page[start..end].replace(' ', "")
+}
+
+/// Fault, end to end over HTTP: two half-open logins of the same member (the
+/// member's, and an attacker's who has the passphrase and sees the code being
+/// typed — a shoulder, a screen share, a keylogger) post the same one-time
+/// code at the same moment: both sessions open. The web adds nothing that
+/// serialises the check (each half-open login has its own library session).
+#[test]
+#[ignore = "fault: over HTTP, the same one-time code posted twice at once opens two sessions"]
+fn over_http_the_same_code_posted_twice_at_once_opens_one_session() {
+    let mut v = TestVault::with_policy(&required_policy());
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    let log = v.root.path().join("serve.log");
+    let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
+    let host = server.host.clone();
+    let pass = v.pass("e.petit").to_string();
+    let (half, page) = passphrase_step(&host, "e.petit", &pass);
+    let secret = secret_of(&page);
+    let (status, _) = send_code(
+        &host,
+        &half,
+        &page,
+        "/connexion/second-facteur/inscription",
+        &code_at(&secret, now() - 30),
+    );
+    assert_eq!(status, 303, "enrolled with the previous step's code");
+    let mut opened_twice = 0;
+    for step in [0, 30] {
+        let (ha, pa) = passphrase_step(&host, "e.petit", &pass);
+        let (hb, pb) = passphrase_step(&host, "e.petit", &pass);
+        let code = code_at(&secret, now() + step);
+        let gate = Barrier::new(2);
+        let (a, b) = std::thread::scope(|sc| {
+            let ta = sc.spawn(|| {
+                gate.wait();
+                send_code(&host, &ha, &pa, "/connexion/second-facteur", &code)
+            });
+            let tb = sc.spawn(|| {
+                gate.wait();
+                send_code(&host, &hb, &pb, "/connexion/second-facteur", &code)
+            });
+            (ta.join().unwrap(), tb.join().unwrap())
+        });
+        if a.1.is_some() && b.1.is_some() {
+            opened_twice += 1;
+        }
+    }
+    server.stop();
+    assert_eq!(opened_twice, 0, "{opened_twice} of 2 codes opened two sessions each");
+}
+
+/// Fault: `required-remote` judges "remote" by the command line only. A
+/// server on the loopback behind a TLS proxy on the same machine that was not
+/// given `--trusted-proxy` nor `--server-name` (nginx's and Apache's default
+/// `Host` is the upstream's, `127.0.0.1:PORT`, which the host check accepts;
+/// browsers post with `Origin: null` and `Sec-Fetch-Site: same-origin` under
+/// the server's `no-referrer`, which the origin check accepts) serves other
+/// machines' browsers, visibly (`X-Forwarded-For`, `X-Forwarded-Proto`), and
+/// yet opens their sessions on the passphrase alone.
+#[test]
+#[ignore = "fault: required-remote opens a proxied remote login on the passphrase alone when the proxy is not declared"]
+fn a_login_that_came_through_a_proxy_is_asked_a_second_factor() {
+    let v = TestVault::new();
+    let log = v.root.path().join("serve.log");
+    let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
+    let host = server.host.clone();
+    let proxied = [
+        ("X-Forwarded-For", "203.0.113.7"),
+        ("X-Forwarded-Proto", "https"),
+        ("X-Real-IP", "203.0.113.7"),
+    ];
+    let (status, head, body) = http::http(&host, "GET", "/login", &proxied, "");
+    assert_eq!(status, 200);
+    let nonce = http::set_cookie(&head, "__Host-coffre-login").expect("login cookie");
+    let token = http::csrf(&body).expect("csrf");
+    let cookie = format!("__Host-coffre-login={nonce}");
+    let form = http::form(&[
+        ("user", &v.admin),
+        ("passphrase", v.pass(&v.admin)),
+        ("csrf", &token),
+    ]);
+    let mut headers = proxied.to_vec();
+    headers.extend([
+        ("Cookie", cookie.as_str()),
+        ("Origin", "null"),
+        ("Sec-Fetch-Site", "same-origin"),
+    ]);
+    let (status, head, body) = http::http(&host, "POST", "/login", &headers, &form);
+    server.stop();
+    assert_eq!(status, 303, "{head}{body}");
+    assert!(
+        http::set_cookie(&head, "__Host-coffre").is_none(),
+        "a session opened on the passphrase alone for a browser behind a proxy: {head}"
+    );
+    assert_eq!(
+        http::location(&head).as_deref(),
+        Some("/connexion/second-facteur")
+    );
+}
