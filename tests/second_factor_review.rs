@@ -172,6 +172,20 @@ fn a_recovered_member_enrols_again_rather_than_being_locked_out() {
         st.map_err(|e| e.to_string())
     );
     assert!(reset.is_ok(), "{:?}", reset.map_err(|e| e.to_string()));
+    drop(s);
+    drop(v);
+    // And `coffre check` reports no tampering where there was none.
+    let check = util::run_coffre(
+        &["check"],
+        &util::Opts {
+            vault: Some(dir.path()),
+            user: Some("dir"),
+            pass: Some(PASS),
+            ..util::Opts::default()
+        },
+    );
+    let (code, out, err) = check.parts();
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 /// Held (kept as a regression test): after a recovery the old identity's
