@@ -453,3 +453,52 @@ fn a_reset_ends_the_sessions_opened_with_the_withdrawn_factor() {
     server.stop();
     assert_ne!(status, 200, "the session opened with the withdrawn factor still serves pages");
 }
+
+/// Held: an ordinary life of second factors through the library — two apps,
+/// one removed, a wrong enrolment code, a wrong code, a recovery code, a
+/// manager's reset (and one of a member with none), a new enrolment, a
+/// revocation — is accepted by both verifiers, and `coffre check` finds
+/// nothing damaged.
+#[test]
+fn an_ordinary_life_of_second_factors_verifies_with_both_verifiers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, recovery) = vault(dir.path());
+    let (_, codes) = enrol(&v);
+    {
+        let mut s = v.unlock("edu", &pass()).unwrap();
+        let e = s.begin_totp_enrolment().unwrap();
+        let secret = e.secret_base32().replace(' ', "");
+        let good: u32 = code_at(&secret, now()).parse().unwrap();
+        let wrong = format!("{:06}", (good + 500_000) % 1_000_000);
+        assert!(s.enrol_totp(&e, &wrong).is_err(), "a wrong enrolment code");
+        s.enrol_totp(&e, &code_at(&secret, now())).unwrap();
+        assert_eq!(s.second_factor_status().unwrap().enrolled.len(), 2);
+        assert!(s.check_second_factor("12345").is_err());
+        s.check_second_factor(&codes[9]).unwrap();
+        s.remove_second_factor(e.id()).unwrap();
+        assert!(s.remove_second_factor(e.id()).is_err(), "removed once");
+    }
+    {
+        let mut d = v.unlock("dir", &pass()).unwrap();
+        d.reset_second_factor("edu").unwrap();
+        d.reset_second_factor("dir").unwrap();
+    }
+    enrol(&v);
+    v.unlock("dir", &pass())
+        .unwrap()
+        .revoke_staff("edu", Some(&recovery))
+        .unwrap();
+    drop(v);
+    verify_both(dir.path());
+    let check = util::run_coffre(
+        &["check"],
+        &util::Opts {
+            vault: Some(dir.path()),
+            user: Some("dir"),
+            pass: Some(PASS),
+            ..util::Opts::default()
+        },
+    );
+    let (code, out, err) = check.parts();
+    assert_eq!(code, 0, "{out}{err}");
+}
