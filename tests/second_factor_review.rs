@@ -450,8 +450,26 @@ fn a_reset_ends_the_sessions_opened_with_the_withdrawn_factor() {
     );
     assert_eq!(status, 303, "{body}");
     let (status, _, _) = http::http(&host, "GET", "/dossiers", &[("Cookie", &member)], "");
+    // … and can enrol a new app of its holder's, so that the member, at their
+    // next login, is asked a code of that app instead of enrolling their own.
+    let (_, _, page) =
+        http::http(&host, "GET", "/second-facteur/inscription", &[("Cookie", &member)], "");
+    let enrolled_again = page.contains("sf-secret") && {
+        let secret = secret_of(&page);
+        let token = http::csrf(&page).expect("csrf");
+        let (s, _, _) = http::post(
+            &host,
+            "/second-facteur/inscription",
+            &member,
+            &[("code", &code_at(&secret, now())), ("csrf", &token)],
+        );
+        s == 303
+    };
     server.stop();
-    assert_ne!(status, 200, "the session opened with the withdrawn factor still serves pages");
+    assert!(
+        status != 200 && !enrolled_again,
+        "after the reset, the old session still serves pages ({status}) and enrols a new app ({enrolled_again})"
+    );
 }
 
 /// Held: an ordinary life of second factors through the library — two apps,
