@@ -119,7 +119,6 @@ fn race(v: &Vault, code: &dyn Fn(u32) -> String, rounds: u32) -> u32 {
 /// the append, and only facts are re-checked under it). Two half-open logins
 /// that send the same one-time code at once are both opened.
 #[test]
-#[ignore = "fault: the same TOTP code is accepted twice by two checks at the same time"]
 fn the_same_code_sent_twice_at_once_is_accepted_once() {
     let dir = tempfile::tempdir().unwrap();
     let (v, _) = vault(dir.path());
@@ -133,7 +132,6 @@ fn the_same_code_sent_twice_at_once_is_accepted_once() {
 /// Fault: the same for a recovery code (single use): ten rounds, each with a
 /// code not used before, sent twice at once.
 #[test]
-#[ignore = "fault: the same recovery code is accepted twice by two checks at the same time"]
 fn the_same_recovery_code_sent_twice_at_once_is_accepted_once() {
     let dir = tempfile::tempdir().unwrap();
     let (v, _) = vault(dir.path());
@@ -315,7 +313,6 @@ fn secret_of(page: &str) -> String {
 /// code at the same moment: both sessions open. The web adds nothing that
 /// serialises the check (each half-open login has its own library session).
 #[test]
-#[ignore = "fault: over HTTP, the same one-time code posted twice at once opens two sessions"]
 fn over_http_the_same_code_posted_twice_at_once_opens_one_session() {
     let mut v = TestVault::with_policy(&required_policy());
     v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);

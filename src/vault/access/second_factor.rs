@@ -469,7 +469,16 @@ impl Session<'_> {
     /// (exit 4) for a wrong or reused code; [`Error::Integrity`] (exit 5) for
     /// a factor the register does not commit.
     pub fn check_second_factor(&mut self, code: &str) -> Result<Accepted> {
+        // The vault's turn (PostgreSQL: every process waits for it), then this
+        // process's own exclusion, both held from reading the codes used to
+        // appending this check's line: two checks of the same code, at once,
+        // in two sessions (or two processes), see each other's line.
         let _turn = self.ensure_current()?;
+        let _one_at_a_time = self
+            .vault
+            .second_factor_lock
+            .lock()
+            .map_err(|_| Error::Io(msg!("second-factor-lock-poisoned")))?;
         let member = self.me.id.clone();
         let factors = self.vault.checked_second_factors(&member)?;
         if factors.is_empty() {
