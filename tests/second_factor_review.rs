@@ -364,7 +364,6 @@ fn over_http_the_same_code_posted_twice_at_once_opens_one_session() {
 /// machines' browsers, visibly (`X-Forwarded-For`, `X-Forwarded-Proto`), and
 /// yet opens their sessions on the passphrase alone.
 #[test]
-#[ignore = "fault: required-remote opens a proxied remote login on the passphrase alone when the proxy is not declared"]
 fn a_login_that_came_through_a_proxy_is_asked_a_second_factor() {
     let v = TestVault::new();
     let log = v.root.path().join("serve.log");
