@@ -56,6 +56,29 @@ pub struct StaffEntry {
     /// login.
     #[serde(default)]
     pub second_factor_reset: bool,
+    /// Their factors a later fact withdrew (their removal, a manager's reset,
+    /// a new identity), by id: a record of one still in the store decides
+    /// nothing (`src/store/layout.rs`, `sf/`).
+    #[serde(default)]
+    pub second_factors_withdrawn: BTreeMap<String, SecondFactorEntry>,
+}
+
+impl StaffEntry {
+    /// Withdraws the factors whose id `which` picks (kept among the
+    /// withdrawn).
+    fn withdraw_second_factors(&mut self, which: impl Fn(&str) -> bool) {
+        let ids: Vec<String> = self
+            .second_factors
+            .keys()
+            .filter(|id| which(id))
+            .cloned()
+            .collect();
+        for id in ids {
+            if let Some(e) = self.second_factors.remove(&id) {
+                self.second_factors_withdrawn.insert(id, e);
+            }
+        }
+    }
 }
 
 /// A second factor as the register keeps it.
@@ -402,6 +425,7 @@ impl Register {
                         passphrase: None,
                         second_factors: BTreeMap::new(),
                         second_factor_reset: false,
+                        second_factors_withdrawn: BTreeMap::new(),
                     },
                 );
             }
@@ -768,6 +792,7 @@ impl Register {
                         },
                     );
                     s.second_factor_reset = false;
+                    s.second_factors_withdrawn.remove(id);
                 }
             }
             Fact::SecondFactorRemoved { member, id } => {
@@ -779,7 +804,7 @@ impl Register {
                     return Err(refused(ctx, msg!("second-factor-unknown", id = id)));
                 }
                 if let Some(s) = self.staff.get_mut(member) {
-                    s.second_factors.remove(id);
+                    s.withdraw_second_factors(|f| f == id);
                 }
             }
             Fact::SecondFactorReset { member } => {
@@ -788,7 +813,7 @@ impl Register {
                 }
                 match self.staff.get_mut(member) {
                     Some(s) if s.member.status == Status::Active => {
-                        s.second_factors.clear();
+                        s.withdraw_second_factors(|_| true);
                         s.second_factor_reset = true;
                     }
                     _ => {
@@ -895,6 +920,7 @@ impl Register {
                         passphrase: None,
                         second_factors: BTreeMap::new(),
                         second_factor_reset: false,
+                        second_factors_withdrawn: BTreeMap::new(),
                     },
                 );
             }
@@ -942,7 +968,7 @@ impl Register {
                     // Its TOTP secrets were sealed to the old identity: the
                     // member enrols again.
                     if !s.second_factors.is_empty() {
-                        s.second_factors.clear();
+                        s.withdraw_second_factors(|_| true);
                         s.second_factor_reset = true;
                     }
                 }

@@ -273,10 +273,11 @@ impl Vault {
     /// `sf/{member}/`. Errors: [`Error::Integrity`] (exit 5) naming the record.
     pub fn checked_second_factors(&self, member: &str) -> Result<Vec<CheckedSecondFactor>> {
         layout::check_id("staff", member)?;
-        let want: BTreeMap<String, SecondFactorEntry> = self.with_register(|r| {
+        type Factors = BTreeMap<String, SecondFactorEntry>;
+        let (want, withdrawn): (Factors, Factors) = self.with_register(|r| {
             Ok(r.staff
                 .get(member)
-                .map(|s| s.second_factors.clone())
+                .map(|s| (s.second_factors.clone(), s.second_factors_withdrawn.clone()))
                 .unwrap_or_default())
         })?;
         let mut out = Vec::new();
@@ -285,6 +286,17 @@ impl Vault {
             let id = layout::last_component(&k)?;
             let name = format!("sf/{member}/{id}");
             let Some(entry) = want.get(&id) else {
+                // The very record of a factor a later fact withdrew (left by
+                // an older version's recovery) decides nothing; any other is
+                // planted.
+                let left_over = withdrawn.get(&id).is_some_and(|w| {
+                    k == layout::second_factor(member, &id)
+                        && second_factor_commitment(&self.meta.vault_id, member, &id, &w.kind, &v)
+                            == w.commitment
+                });
+                if left_over {
+                    continue;
+                }
                 return Err(forged(&name, "a second factor the register does not commit"));
             };
             if k != layout::second_factor(member, &id)
@@ -605,10 +617,16 @@ impl Session<'_> {
         if !active {
             return Err(Error::NotFound(msg!("staff-member-3", id = member)));
         }
-        let factors = self.vault.checked_second_factors(member)?;
+        // Checked first (a planted record is named, not removed); then every
+        // record goes, those of factors withdrawn earlier with them.
+        self.vault.checked_second_factors(member)?;
         let mut batch = Batch::new();
-        for f in &factors {
-            batch.remove(layout::second_factor(member, &f.id));
+        for (k, _) in self
+            .vault
+            .store
+            .scan_prefix(&layout::second_factor_prefix(member))?
+        {
+            batch.remove(k);
         }
         let fact = Fact::SecondFactorReset {
             member: member.to_string(),
