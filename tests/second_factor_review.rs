@@ -474,7 +474,6 @@ fn enrol_at_login(host: &str, user: &str, pass: &str) -> (String, String) {
 /// whoever holds such a session (a stolen laptop, an attacker who enrolled
 /// their own app) keeps it until `[web] max_hours`.
 #[test]
-#[ignore = "fault: a manager's second-factor reset leaves the member's open web sessions open"]
 fn a_reset_ends_the_sessions_opened_with_the_withdrawn_factor() {
     let mut v = TestVault::with_policy(&required_policy());
     let admin = v.admin.clone();

@@ -61,11 +61,15 @@ pub struct StaffEntry {
     /// nothing (`src/store/layout.rs`, `sf/`).
     #[serde(default)]
     pub second_factors_withdrawn: BTreeMap<String, SecondFactorEntry>,
+    /// How many facts withdrew factors of theirs: a session opened before
+    /// the latest ends (`Session::ensure_current`).
+    #[serde(default)]
+    pub second_factor_withdrawals: u64,
 }
 
 impl StaffEntry {
     /// Withdraws the factors whose id `which` picks (kept among the
-    /// withdrawn).
+    /// withdrawn), and counts one more withdrawal.
     fn withdraw_second_factors(&mut self, which: impl Fn(&str) -> bool) {
         let ids: Vec<String> = self
             .second_factors
@@ -78,6 +82,7 @@ impl StaffEntry {
                 self.second_factors_withdrawn.insert(id, e);
             }
         }
+        self.second_factor_withdrawals += 1;
     }
 }
 
@@ -426,6 +431,7 @@ impl Register {
                         second_factors: BTreeMap::new(),
                         second_factor_reset: false,
                         second_factors_withdrawn: BTreeMap::new(),
+                        second_factor_withdrawals: 0,
                     },
                 );
             }
@@ -921,6 +927,7 @@ impl Register {
                         second_factors: BTreeMap::new(),
                         second_factor_reset: false,
                         second_factors_withdrawn: BTreeMap::new(),
+                        second_factor_withdrawals: 0,
                     },
                 );
             }

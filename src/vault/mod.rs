@@ -1225,6 +1225,7 @@ impl Vault {
         self.check_staff(&rec)?;
         self.check_own_last_seen(user)?;
         let mut session = Session::new(self, rec, identity, signer, weak, anchor);
+        session.second_factor_withdrawals = member.second_factor_withdrawals;
         session.process_rotations(None)?;
         session.process_grants()?;
         session.upgrade_name_index()?;

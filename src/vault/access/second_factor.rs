@@ -582,7 +582,7 @@ impl Session<'_> {
     }
 
     /// Removes one of this member's own factors (`second-factor-removed`,
-    /// signed by them).
+    /// signed by them). The member's other sessions end; this one goes on.
     pub fn remove_second_factor(&mut self, id: &str) -> Result<()> {
         let _turn = self.ensure_current()?;
         layout::check_id("second factor", id)?;
@@ -603,12 +603,17 @@ impl Session<'_> {
                 .fact(fact.to_json()?, self.fact_signer()),
             batch,
         )?;
+        // This session made the withdrawal and goes on; the member's others
+        // end (one more than `ensure_current` saw: any other since ends this
+        // one too).
+        self.second_factor_withdrawals += 1;
         Ok(())
     }
 
     /// A manager (`manage-staff`) withdraws every second factor of `member`
     /// (`second-factor-reset`): after a lost phone, the member enrols again
-    /// at their next web login.
+    /// at their next web login. Every session of `member` opened before ends
+    /// ([`Session::ensure_current`]), with the enrolments under way in them.
     pub fn reset_second_factor(&mut self, member: &str) -> Result<()> {
         let _turn = self.ensure_current()?;
         layout::check_id("staff", member)?;
@@ -637,6 +642,11 @@ impl Session<'_> {
                 .fact(fact.to_json()?, self.fact_signer()),
             batch,
         )?;
+        // The member's sessions end (`ensure_current`), but for this one when
+        // a manager reset their own.
+        if member == self.me.id {
+            self.second_factor_withdrawals += 1;
+        }
         Ok(())
     }
 }
