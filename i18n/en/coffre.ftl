@@ -1503,6 +1503,7 @@ second-factor-cannot-encode = the code to scan could not be prepared
 second-factor-wrong-code = wrong code
 second-factor-code-used = this code was already used: wait for the next one
 second-factor-none = no second factor is enrolled
+second-factor-lock-poisoned = second-factor lock poisoned
 web-sf-step-title = Second factor
 web-sf-step-lead = Type the six-digit code your authenticator app shows.
 web-sf-step-recovery = Lost your phone? Type one of your recovery codes instead of the code, or ask a manager to reset your second factor.

@@ -1502,6 +1502,7 @@ second-factor-cannot-encode = le code à scanner n'a pas pu être préparé
 second-factor-wrong-code = code incorrect
 second-factor-code-used = ce code a déjà servi : attendez le suivant
 second-factor-none = aucun second facteur n'est inscrit
+second-factor-lock-poisoned = verrou du second facteur inutilisable
 web-sf-step-title = Second facteur
 web-sf-step-lead = Saisissez le code à six chiffres affiché par votre application d'authentification.
 web-sf-step-recovery = Téléphone perdu ? Saisissez l'un de vos codes de secours à la place du code, ou demandez à un responsable de réinitialiser votre second facteur.

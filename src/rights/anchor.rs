@@ -3,8 +3,11 @@
 //! the lines written since instead of the whole log.
 //!
 //! Stored at `ra/{holder}`: postcard of [`Verified`], then HMAC-SHA256 (32 bytes)
-//! over it under `HKDF-SHA256(salt "coffre/rights-anchor/v1", IKM = the identity's
-//! secret text, info = vault id)`. Someone without the identity cannot make an
+//! over it under `HKDF-SHA256(salt "coffre/rights-anchor/v2", IKM = the identity's
+//! secret text, info = vault id)`. The salt's version is the form's: postcard
+//! is not self-describing, so a register with new members (v2: the withdrawn
+//! second factors) is sealed under a new key, and an older anchor, which no
+//! longer opens, only makes the next unlock verify from the genesis. Someone without the identity cannot make an
 //! anchor its holder accepts. The anchored line is checked against the log
 //! (same leaf hash at the same place): since every line links to the one before,
 //! an unchanged last line means an unchanged log up to it.
@@ -37,7 +40,7 @@ impl AnchorKey {
     /// Derives the key from an identity's secret text.
     pub fn derive(identity_secret: &[u8], vault_id: &str) -> Result<Self> {
         let prk =
-            hkdf::Salt::new(hkdf::HKDF_SHA256, b"coffre/rights-anchor/v1").extract(identity_secret);
+            hkdf::Salt::new(hkdf::HKDF_SHA256, b"coffre/rights-anchor/v2").extract(identity_secret);
         let info = [vault_id.as_bytes()];
         let okm = prk
             .expand(&info, hkdf::HKDF_SHA256)

@@ -56,6 +56,34 @@ pub struct StaffEntry {
     /// login.
     #[serde(default)]
     pub second_factor_reset: bool,
+    /// Their factors a later fact withdrew (their removal, a manager's reset,
+    /// a new identity), by id: a record of one still in the store decides
+    /// nothing (`src/store/layout.rs`, `sf/`).
+    #[serde(default)]
+    pub second_factors_withdrawn: BTreeMap<String, SecondFactorEntry>,
+    /// How many facts withdrew factors of theirs: a session opened before
+    /// the latest ends (`Session::ensure_current`).
+    #[serde(default)]
+    pub second_factor_withdrawals: u64,
+}
+
+impl StaffEntry {
+    /// Withdraws the factors whose id `which` picks (kept among the
+    /// withdrawn), and counts one more withdrawal.
+    fn withdraw_second_factors(&mut self, which: impl Fn(&str) -> bool) {
+        let ids: Vec<String> = self
+            .second_factors
+            .keys()
+            .filter(|id| which(id))
+            .cloned()
+            .collect();
+        for id in ids {
+            if let Some(e) = self.second_factors.remove(&id) {
+                self.second_factors_withdrawn.insert(id, e);
+            }
+        }
+        self.second_factor_withdrawals += 1;
+    }
 }
 
 /// A second factor as the register keeps it.
@@ -402,6 +430,8 @@ impl Register {
                         passphrase: None,
                         second_factors: BTreeMap::new(),
                         second_factor_reset: false,
+                        second_factors_withdrawn: BTreeMap::new(),
+                        second_factor_withdrawals: 0,
                     },
                 );
             }
@@ -768,6 +798,7 @@ impl Register {
                         },
                     );
                     s.second_factor_reset = false;
+                    s.second_factors_withdrawn.remove(id);
                 }
             }
             Fact::SecondFactorRemoved { member, id } => {
@@ -779,7 +810,7 @@ impl Register {
                     return Err(refused(ctx, msg!("second-factor-unknown", id = id)));
                 }
                 if let Some(s) = self.staff.get_mut(member) {
-                    s.second_factors.remove(id);
+                    s.withdraw_second_factors(|f| f == id);
                 }
             }
             Fact::SecondFactorReset { member } => {
@@ -788,7 +819,7 @@ impl Register {
                 }
                 match self.staff.get_mut(member) {
                     Some(s) if s.member.status == Status::Active => {
-                        s.second_factors.clear();
+                        s.withdraw_second_factors(|_| true);
                         s.second_factor_reset = true;
                     }
                     _ => {
@@ -895,6 +926,8 @@ impl Register {
                         passphrase: None,
                         second_factors: BTreeMap::new(),
                         second_factor_reset: false,
+                        second_factors_withdrawn: BTreeMap::new(),
+                        second_factor_withdrawals: 0,
                     },
                 );
             }
@@ -942,7 +975,7 @@ impl Register {
                     // Its TOTP secrets were sealed to the old identity: the
                     // member enrols again.
                     if !s.second_factors.is_empty() {
-                        s.second_factors.clear();
+                        s.withdraw_second_factors(|_| true);
                         s.second_factor_reset = true;
                     }
                 }

@@ -115,6 +115,12 @@ pub struct Vault {
     /// Serialises operations that seal values (a renewal re-encrypts values, so
     /// no value may be sealed under the old data key meanwhile).
     pub(crate) write_lock: Mutex<()>,
+    /// Makes a second-factor check one step: the codes already used are read,
+    /// the code checked and its line appended with no other check of this
+    /// process in between (a code sent twice at once is accepted once). Other
+    /// processes are kept out by the lock file (folder) or wait for the
+    /// vault's turn, held for the whole check (PostgreSQL).
+    pub(crate) second_factor_lock: Mutex<()>,
     /// The rights register, verified at the first unlock and kept up to date
     /// with every line this process writes (see [`crate::rights`]).
     pub(crate) rights: Mutex<Option<crate::rights::Verified>>,
@@ -167,6 +173,7 @@ impl Vault {
             ready: std::sync::atomic::AtomicBool::new(p.ready),
             keys_lock: Mutex::new(()),
             write_lock: Mutex::new(()),
+            second_factor_lock: Mutex::new(()),
             rights: Mutex::new(p.rights),
             rights_origin: Mutex::new(origin),
             anchored_at: Mutex::new((0, 0)),
@@ -1231,6 +1238,7 @@ impl Vault {
         self.check_staff(&rec)?;
         self.check_own_last_seen(user)?;
         let mut session = Session::new(self, rec, identity, signer, weak, anchor);
+        session.second_factor_withdrawals = member.second_factor_withdrawals;
         session.process_rotations(None)?;
         session.process_grants()?;
         session.upgrade_name_index()?;

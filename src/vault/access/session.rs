@@ -44,6 +44,10 @@ pub struct Session<'v> {
     data_keys: HashMap<Vec<u8>, (Vec<u8>, Key32)>,
     erasure_keys: HashMap<String, Key32>,
     grants: Vec<(String, String)>,
+    /// The register's count of withdrawals of this member's second factors
+    /// when this session opened (or when it withdrew one itself): a reset, a
+    /// removal elsewhere or a recovery since ends it.
+    pub(crate) second_factor_withdrawals: u64,
 }
 
 impl Drop for Session<'_> {
@@ -81,6 +85,7 @@ impl<'v> Session<'v> {
             data_keys: HashMap::new(),
             erasure_keys: HashMap::new(),
             grants: Vec::new(),
+            second_factor_withdrawals: 0,
         }
     }
 
@@ -143,7 +148,8 @@ impl<'v> Session<'v> {
     /// Checks that this session's member is still, in the signed rights
     /// register, who they were at unlock: active, with the same profession. A
     /// session kept open for hours (the web application's) must not outlive a
-    /// revocation or a change of profession; every public method of
+    /// revocation, a change of profession or the withdrawal of a second
+    /// factor of theirs by another session; every public method of
     /// `Session` calls this first, and a front-end that keeps sessions calls
     /// it on every request. Errors:
     /// [`Error::Auth`] (exit 4) naming the member when they were revoked or
@@ -160,6 +166,10 @@ impl<'v> Session<'v> {
                     // session's would sign what the register has retired.
                     && s.member.recipient == self.me.recipient
                     && s.key == self.me.signing_key
+                    // No factor of theirs withdrawn since (a manager's reset
+                    // after a lost phone, a removal in another session):
+                    // what was opened with it ends, enrolments under way too.
+                    && s.second_factor_withdrawals == self.second_factor_withdrawals
             }))
         })?;
         if same {

@@ -754,6 +754,17 @@ impl Session<'_> {
             batch.put(k.clone(), record);
         }
         batch.put(layout::staff(id), encode(&rec)?);
+        // The `staff` fact withdraws their second factors (sealed to the lost
+        // identity): their records and the cache of codes used go with it,
+        // in the same change, so that the member enrols again.
+        for (k, _) in self
+            .vault
+            .store
+            .scan_prefix(&layout::second_factor_prefix(id))?
+        {
+            batch.remove(k);
+        }
+        batch.remove(layout::second_factor_uses(id));
         // Only the recovery key gives a member a new identity (and signing key).
         let fact = Fact::Staff {
             member: member_of(&rec),

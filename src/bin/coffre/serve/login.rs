@@ -119,7 +119,10 @@ pub async fn login(
     let unlocked = blocking(move || vault.unlock(&u, &pass)).await;
     match unlocked {
         // The throttle's attempt is given back once every step passed.
-        Ok(s) => super::second_factor::after_passphrase(&app, s, user, client).await,
+        Ok(s) => {
+            let proxied = security::came_through_proxy(&headers);
+            super::second_factor::after_passphrase(&app, s, user, client, proxied).await
+        }
         Err(e) if e.exit_code() == 4 || e.exit_code() == 3 => {
             // One answer whatever failed (unknown id, wrong passphrase,
             // revoked): the form does not tell which accounts exist. The

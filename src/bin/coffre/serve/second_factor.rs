@@ -294,12 +294,15 @@ fn step_page(app: &App, p: &mut Pending, error: Option<String>, status: StatusCo
 /// After a correct passphrase: opens the session at once when no second
 /// factor is asked of this member, or else keeps it half-open and sends the
 /// browser to the second-factor page. The throttle's attempt is given back
-/// only when the session opens.
+/// only when the session opens. `proxied`: the login came through a reverse
+/// proxy (its headers), so is remote for `required-remote` whatever the
+/// command line said.
 pub async fn after_passphrase(
     app: &Arc<App>,
     s: Session<'static>,
     user: String,
     client: IpAddr,
+    proxied: bool,
 ) -> Response {
     let profession = s.profession().to_string();
     let live = Live {
@@ -310,7 +313,7 @@ pub async fn after_passphrase(
         .policy()
         .auth
         .second_factor
-        .required(app.loopback);
+        .required(app.loopback && !proxied);
     let mut p = Pending {
         live: Some(live),
         user,

@@ -42,6 +42,23 @@ pub fn client_ip(trusted: &[IpAddr], peer: IpAddr, headers: &HeaderMap) -> IpAdd
         .unwrap_or(peer)
 }
 
+/// Headers a reverse proxy adds: a request carrying one came through a proxy
+/// (declared or not), so from a browser that may be on another machine.
+const PROXY_HEADERS: [&str; 5] = [
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+];
+
+/// Whether the request says it came through a reverse proxy. Decides no
+/// address (anyone may send these headers): only that `required-remote`
+/// treats the login as remote, which fails closed.
+pub fn came_through_proxy(headers: &HeaderMap) -> bool {
+    PROXY_HEADERS.iter().any(|h| headers.contains_key(*h))
+}
+
 /// Largest request body read (a note's fields and more; axum's own default).
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Time allowed to send a request's body once its headers are in.
@@ -416,6 +433,16 @@ mod tests {
             assert!(t.take("b.user", ip));
         }
         assert!(!t.take("b.user", ip));
+    }
+
+    #[test]
+    fn any_proxy_header_marks_a_request_as_proxied() {
+        assert!(!came_through_proxy(&HeaderMap::new()));
+        for h in PROXY_HEADERS {
+            let mut headers = HeaderMap::new();
+            headers.insert(h, "203.0.113.7".parse().unwrap());
+            assert!(came_through_proxy(&headers), "{h}");
+        }
     }
 
     #[test]
