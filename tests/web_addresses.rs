@@ -28,6 +28,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/personnel/{staff}/{action}", &["GET", "POST"]),
     ("/notes/{note}/amend", &["GET", "POST"]),
     ("/notes/{note}/versions", &["GET"]),
+    ("/second-facteur/{factor}/retirer", &["POST"]),
+    ("/second-facteur/reinitialiser/{staff}", &["POST"]),
 ];
 
 /// Values no id may take, as they appear in the address.

@@ -254,6 +254,12 @@ path_id!(
     Some("staff")
 );
 path_id!(
+    /// `{factor}` of the address: the id of one of a member's second factors.
+    FactorId,
+    "factor",
+    Some("second factor")
+);
+path_id!(
     /// `{action}` of the address: a word the handler matches.
     Action,
     "action",

@@ -340,11 +340,11 @@ fn router(app: Arc<App>) -> Router {
             get(second_factor::own_enrol_form).post(second_factor::own_enrol),
         )
         .route(
-            "/second-facteur/{id}/retirer",
+            "/second-facteur/{factor}/retirer",
             post(second_factor::own_remove),
         )
         .route(
-            "/second-facteur/reinitialiser/{member}",
+            "/second-facteur/reinitialiser/{staff}",
             post(second_factor::reset),
         )
         .route("/dossiers", get(home::dossiers).post(home::search))

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -25,8 +25,11 @@ use ring::digest::{digest, SHA256};
 use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
+use super::common::{
+    check_post, error_page, nav, on_staff, see_other, staff, with_cookie, CsrfForm,
+};
+use super::extract::{FactorId, Member, Posted, StaffId};
 use super::pages::{render, Nav, L};
-use super::common::{check_post, error_page, nav, on_staff, see_other, staff, with_cookie};
 use super::security::{self, COOKIE};
 use super::sessions::{Live, Who};
 use super::App;
@@ -707,48 +710,27 @@ pub async fn own_enrol(State(app): S, headers: HeaderMap, Form(f): Form<CodeForm
     }
 }
 
-/// A form with only its CSRF token.
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
-/// `POST /second-facteur/{id}/retirer`: the member removes one of their factors.
+/// `POST /second-facteur/{factor}/retirer`: the member removes one of their factors.
 pub async fn own_remove(
     State(app): S,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<CsrfOnly>,
+    Member(h): Member,
+    FactorId(id): FactorId,
+    Posted(_): Posted<CsrfForm>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
     match on_staff(&h, move |s| s.remove_second_factor(&id)).await {
         Ok(()) => see_other("/second-facteur?fait=1"),
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
 
-/// `POST /second-facteur/reinitialiser/{member}`: a manager withdraws a
-/// member's factors (a lost phone); they enrol again at their next login.
+/// `POST /second-facteur/reinitialiser/{staff}`: a manager resets a member's
+/// second factors; the member enrols again at their next login.
 pub async fn reset(
     State(app): S,
-    headers: HeaderMap,
-    Path(member): Path<String>,
-    Form(f): Form<CsrfOnly>,
+    Member(h): Member,
+    StaffId(member): StaffId,
+    Posted(_): Posted<CsrfForm>,
 ) -> Response {
-    let h = match staff(&app, &headers) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
-        return r;
-    }
     match on_staff(&h, move |s| s.reset_second_factor(&member)).await {
         Ok(()) => see_other("/personnel"),
         Err(e) => error_page(&app, nav(&app, &h), &e),
