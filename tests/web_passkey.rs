@@ -24,7 +24,11 @@ fn required_policy() -> String {
         "second_factor = \"required-remote\"",
         "second_factor = \"required\"",
     );
-    assert_ne!(p, coffre::policy::DEFAULT_POLICY, "the shipped policy names the rule");
+    assert_ne!(
+        p,
+        coffre::policy::DEFAULT_POLICY,
+        "the shipped policy names the rule"
+    );
     p
 }
 
@@ -106,7 +110,11 @@ fn click_until(tab: &Tab, selector: &str, done_here: &str) -> bool {
         if here {
             return false;
         }
-        assert!(Instant::now() < deadline, "clicking {selector} led nowhere: {}", text(tab));
+        assert!(
+            Instant::now() < deadline,
+            "clicking {selector} led nowhere: {}",
+            text(tab)
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -237,7 +245,11 @@ fn a_passkey_enrolled_in_the_browser_is_the_second_factor_of_the_next_login() {
     // Enrolment of a passkey from /second-facteur.
     goto(&tab, &format!("{base}/second-facteur"));
     click(&tab, "#sf-add-passkey");
-    assert!(text(&tab).contains("Inscrire une clé d'accès"), "{}", text(&tab));
+    assert!(
+        text(&tab).contains("Inscrire une clé d'accès"),
+        "{}",
+        text(&tab)
+    );
     let before = v.audit_lines().len();
     click(&tab, "#pk-start");
     assert!(
@@ -247,7 +259,11 @@ fn a_passkey_enrolled_in_the_browser_is_the_second_factor_of_the_next_login() {
         text(&tab),
         std::fs::read_to_string(&log).unwrap_or_default()
     );
-    assert!(text(&tab).contains("Clé d'accès (passkey)"), "{}", text(&tab));
+    assert!(
+        text(&tab).contains("Clé d'accès (passkey)"),
+        "{}",
+        text(&tab)
+    );
     let enrolled = sf_lines(&v, before);
     assert_eq!(enrolled.len(), 1, "{enrolled:?}");
     assert_eq!(enrolled[0]["action"], "auth.second-factor.enrol");
@@ -266,7 +282,11 @@ fn a_passkey_enrolled_in_the_browser_is_the_second_factor_of_the_next_login() {
     // Passphrase, then the passkey: the session opens.
     let before = v.audit_lines().len();
     passphrase(&tab, &base, "e.petit", &pass);
-    assert!(text(&tab).contains("Utiliser ma clé d'accès"), "{}", text(&tab));
+    assert!(
+        text(&tab).contains("Utiliser ma clé d'accès"),
+        "{}",
+        text(&tab)
+    );
     click(&tab, "#pk-start");
     assert!(
         !tab.get_url().contains("/connexion") && !tab.get_url().contains("/login"),
@@ -292,7 +312,10 @@ fn a_passkey_enrolled_in_the_browser_is_the_second_factor_of_the_next_login() {
     let (other, other_auth) = tab_with_authenticator(&b);
     let options: Value = {
         passphrase(&other, &base, "e.petit", &pass);
-        let o = eval(&other, "document.getElementById('pk-form').getAttribute('data-options')");
+        let o = eval(
+            &other,
+            "document.getElementById('pk-form').getAttribute('data-options')",
+        );
         serde_json::from_str(o.as_str().unwrap()).unwrap()
     };
     let cred_id = options["publicKey"]["allowCredentials"][0]["id"]
@@ -331,8 +354,16 @@ fn a_passkey_enrolled_in_the_browser_is_the_second_factor_of_the_next_login() {
         "!document.getElementById('pk-error').hidden",
     );
     assert!(moved, "the browser signed and posted: {}", text(&other));
-    assert!(other.get_url().contains("/connexion/second-facteur"), "{}", other.get_url());
-    assert!(text(&other).contains("clé d'accès refusée"), "{}", text(&other));
+    assert!(
+        other.get_url().contains("/connexion/second-facteur"),
+        "{}",
+        other.get_url()
+    );
+    assert!(
+        text(&other).contains("clé d'accès refusée"),
+        "{}",
+        text(&other)
+    );
     let lines = sf_lines(&v, before);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["outcome"], "failed");
@@ -361,8 +392,16 @@ fn a_passkey_enrolled_in_the_browser_is_the_second_factor_of_the_next_login() {
     let before = v.audit_lines().len();
     passphrase(&tab, &base, "e.petit", &pass);
     click(&tab, "#pk-start");
-    assert!(tab.get_url().contains("/connexion/second-facteur"), "{}", tab.get_url());
-    assert!(text(&tab).contains("compteur est revenu en arrière"), "{}", text(&tab));
+    assert!(
+        tab.get_url().contains("/connexion/second-facteur"),
+        "{}",
+        tab.get_url()
+    );
+    assert!(
+        text(&tab).contains("compteur est revenu en arrière"),
+        "{}",
+        text(&tab)
+    );
     let lines = sf_lines(&v, before);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["outcome"], "failed", "{lines:?}");
@@ -384,14 +423,22 @@ fn a_passkey_enrolled_in_the_browser_is_the_second_factor_of_the_next_login() {
         &tab,
         &format!("tr[data-factor=\"{passkey_id}\"] button[type=submit]"),
     );
-    assert!(!text(&tab).contains("Clé d'accès (passkey)"), "{}", text(&tab));
+    assert!(
+        !text(&tab).contains("Clé d'accès (passkey)"),
+        "{}",
+        text(&tab)
+    );
     let lines = sf_lines(&v, before);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["action"], "auth.second-factor.remove");
     logout(&tab);
     // The next login offers no passkey.
     passphrase(&tab, &base, "e.petit", &pass);
-    assert!(!text(&tab).contains("Utiliser ma clé d'accès"), "{}", text(&tab));
+    assert!(
+        !text(&tab).contains("Utiliser ma clé d'accès"),
+        "{}",
+        text(&tab)
+    );
     drop(server);
 }
 
@@ -434,13 +481,23 @@ fn a_passkey_planted_in_the_files_is_refused() {
         .unwrap();
     assert_eq!(genuine.len(), 1, "one passkey enrolled");
     let (_, value) = genuine[0].clone();
+    // The independent verifier, written from docs/audit-format.md alone,
+    // accepts the log with a passkey's enrolment fact and lines.
+    let out = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_audit.py"))
+        .arg(&v.dir)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "verify_audit.py: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A passkey planted for a member who has none: the director.
     let planted = b"sf/dir.martin/passkey-00000000".to_vec();
-    util::forge_store(
-        &v.dir,
-        vec![coffre::store::Op::Put(planted.clone(), value)],
-    );
+    util::forge_store(&v.dir, vec![coffre::store::Op::Put(planted.clone(), value)]);
     let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
     let (status, head, body) = http::http(&server.host, "GET", "/login", &[], "");
     assert_eq!(status, 200);
@@ -450,16 +507,29 @@ fn a_passkey_planted_in_the_files_is_refused() {
         &server.host,
         "/login",
         &format!("__Host-coffre-login={nonce}"),
-        &[("user", &admin), ("passphrase", v.pass(&admin)), ("csrf", &token)],
+        &[
+            ("user", &admin),
+            ("passphrase", v.pass(&admin)),
+            ("csrf", &token),
+        ],
     );
     assert_eq!(status, 500, "refused: {head}{body}");
-    assert!(http::set_cookie(&head, "__Host-coffre").is_none(), "no session: {head}");
-    assert!(body.contains("sf/dir.martin/passkey-00000000"), "the record is named: {body}");
+    assert!(
+        http::set_cookie(&head, "__Host-coffre").is_none(),
+        "no session: {head}"
+    );
+    assert!(
+        body.contains("sf/dir.martin/passkey-00000000"),
+        "the record is named: {body}"
+    );
     server.stop();
 
     // `coffre check` names it too.
     let run = v.as_user(&admin, &["check"]);
     let (code, out, err) = run.parts();
     assert_ne!(code, 0, "{out}{err}");
-    assert!(format!("{out}{err}").contains("sf/dir.martin/passkey-00000000"), "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("sf/dir.martin/passkey-00000000"),
+        "{out}{err}"
+    );
 }
