@@ -442,6 +442,84 @@ fn a_passkey_enrolled_in_the_browser_is_the_second_factor_of_the_next_login() {
     drop(server);
 }
 
+/// On the enrolment page a required policy shows at a first login: adds
+/// the app's account from the secret shown and types its first code; the
+/// session opens.
+fn enrol_app_here(tab: &Tab) {
+    let secret = eval(tab, "document.getElementById('sf-secret').textContent")
+        .as_str()
+        .unwrap()
+        .replace(' ', "");
+    let raw = totp_rs::Secret::try_from_base32(&secret).unwrap();
+    let code = totp_rs::Builder::new()
+        .with_secret(raw.as_ref().to_vec())
+        .build()
+        .unwrap()
+        .generate(now());
+    set(tab, "#code", &code.to_string());
+    click(tab, "form.card button[type=submit]");
+    assert!(!tab.get_url().contains("/connexion"), "{}", text(tab));
+}
+
+#[test]
+fn a_managers_reset_withdraws_passkeys_too() {
+    let mut v = TestVault::with_policy(&required_policy());
+    let admin = v.admin.clone();
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    let pass = v.pass("e.petit").to_string();
+    let log = v.root.path().join("serve.log");
+    let server = http::Server::start(&v.dir, &log);
+    let port = server.host.rsplit(':').next().unwrap().to_string();
+    let base = format!("http://localhost:{port}");
+    let b = browser();
+    let (tab, _) = tab_with_authenticator(&b);
+    passphrase(&tab, &base, "e.petit", &pass);
+    enrol_app_here(&tab);
+    goto(&tab, &format!("{base}/second-facteur/cle"));
+    click(&tab, "#pk-start");
+    assert!(tab.get_url().ends_with("?fait=1"), "{}", text(&tab));
+    logout(&tab);
+
+    // The director resets Emma's second factor (a lost key and phone).
+    let (desk, _) = tab_with_authenticator(&b);
+    passphrase(&desk, &base, &admin, v.pass(&admin));
+    enrol_app_here(&desk);
+    goto(&desk, &format!("{base}/personnel"));
+    let before = v.audit_lines().len();
+    click(
+        &desk,
+        "form[action=\"/second-facteur/reinitialiser/e.petit\"] button[type=submit]",
+    );
+    let lines = sf_lines(&v, before);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["action"], "auth.second-factor.reset");
+    assert_eq!(lines[0]["outcome"], "ok");
+
+    // Emma's next login offers no passkey: she enrols again.
+    passphrase(&tab, &base, "e.petit", &pass);
+    assert!(
+        !text(&tab).contains("Utiliser ma clé d'accès"),
+        "{}",
+        text(&tab)
+    );
+    assert!(
+        eval(&tab, "!!document.getElementById('sf-secret')")
+            .as_bool()
+            .unwrap_or(false),
+        "the enrolment page: {}",
+        text(&tab)
+    );
+    drop((tab, desk));
+    let mut server = server;
+    server.stop();
+    let left = coffre::Vault::open(&v.dir)
+        .unwrap()
+        .store()
+        .scan_prefix(b"sf/e.petit/")
+        .unwrap();
+    assert!(left.is_empty(), "the reset withdrew every record of hers");
+}
+
 #[test]
 fn a_passkey_planted_in_the_files_is_refused() {
     let mut v = TestVault::with_policy(&required_policy());
@@ -455,18 +533,7 @@ fn a_passkey_planted_in_the_files_is_refused() {
     let b = browser();
     let (tab, _) = tab_with_authenticator(&b);
     passphrase(&tab, &base, "e.petit", &pass);
-    let secret = eval(&tab, "document.getElementById('sf-secret').textContent")
-        .as_str()
-        .unwrap()
-        .replace(' ', "");
-    let raw = totp_rs::Secret::try_from_base32(&secret).unwrap();
-    let code = totp_rs::Builder::new()
-        .with_secret(raw.as_ref().to_vec())
-        .build()
-        .unwrap()
-        .generate(now());
-    set(&tab, "#code", &code.to_string());
-    click(&tab, "form.card button[type=submit]");
+    enrol_app_here(&tab);
     goto(&tab, &format!("{base}/second-facteur/cle"));
     click(&tab, "#pk-start");
     assert!(tab.get_url().ends_with("?fait=1"), "{}", text(&tab));
