@@ -2,11 +2,12 @@
 //! protocol's virtual authenticators (`WebAuthn.addVirtualAuthenticator`):
 //! a member enrols a passkey from their own page, logs out, and logs in with
 //! their passphrase and the passkey; another authenticator claiming the same
-//! credential id with its own key is refused, and so is the enrolled one
-//! once its signature counter goes back (a cloned key); a passkey record
-//! planted in the files is refused, naming it; the member removes the
-//! passkey. Each refusal is an audited line. The server's own library checks every answer (`webauthn-rs`);
-//! the browser's side is the script the server serves.
+//! credential id with its own key is refused, an answer replayed is refused,
+//! and so is the enrolled key once its signature counter goes back (a cloned
+//! key); a passkey record planted in the files is refused, naming it; the
+//! member removes the passkey, a manager's reset withdraws it. Each refusal
+//! is an audited line. The server's own library checks every answer
+//! (`webauthn-rs`); the browser's side is the script the server serves.
 
 mod util;
 
@@ -462,7 +463,7 @@ fn enrol_app_here(tab: &Tab) {
 }
 
 #[test]
-fn a_managers_reset_withdraws_passkeys_too() {
+fn a_replayed_answer_is_refused_and_a_managers_reset_withdraws_passkeys() {
     let mut v = TestVault::with_policy(&required_policy());
     let admin = v.admin.clone();
     v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
@@ -479,6 +480,50 @@ fn a_managers_reset_withdraws_passkeys_too() {
     click(&tab, "#pk-start");
     assert!(tab.get_url().ends_with("?fait=1"), "{}", text(&tab));
     logout(&tab);
+
+    // A login with the passkey, whose answer is kept.
+    passphrase(&tab, &base, "e.petit", &pass);
+    // The answer the page posts is kept aside (in the tab's session storage,
+    // which outlives the page), to be replayed below.
+    eval(
+        &tab,
+        "const f = document.getElementById('pk-form'); const send = f.submit.bind(f); \
+         f.submit = function () { sessionStorage.setItem('answer', \
+         document.getElementById('pk-credential').value); send(); }; true",
+    );
+    click(&tab, "#pk-start");
+    assert!(!tab.get_url().contains("/connexion"), "{}", text(&tab));
+    logout(&tab);
+
+    // The same answer replayed at the next login (another challenge): refused.
+    let answer = eval(&tab, "sessionStorage.getItem('answer')");
+    let answer = answer.as_str().expect("the answer was kept").to_string();
+    assert!(answer.contains("authenticatorData"), "{answer}");
+    let before = v.audit_lines().len();
+    passphrase(&tab, &base, "e.petit", &pass);
+    set(&tab, "#pk-credential", &answer);
+    eval(
+        &tab,
+        "window.__coffre_old_page = true; document.getElementById('pk-form').submit(); true",
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while eval(&tab, "window.__coffre_old_page === true") == Value::Bool(true)
+        || eval(&tab, "document.readyState") != Value::from("complete")
+    {
+        assert!(Instant::now() < deadline, "no answer to the replay");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        tab.get_url().contains("/connexion/second-facteur"),
+        "{}",
+        tab.get_url()
+    );
+    assert!(text(&tab).contains("clé d'accès refusée"), "{}", text(&tab));
+    let lines = sf_lines(&v, before);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["outcome"], "failed");
+    assert_eq!(lines[0]["detail"], "passkey refused");
+    // The half-open login is left to expire.
 
     // The director resets Emma's second factor (a lost key and phone).
     let (desk, _) = tab_with_authenticator(&b);
