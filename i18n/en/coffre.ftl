@@ -1511,6 +1511,7 @@ auth-code-already-used = code already used
 second-factor-passkey-config = passkeys cannot be used under the name { $rp }: give the server a domain name (--server-name)
 second-factor-passkey-refused = passkey refused
 second-factor-passkey-counter = passkey refused: its counter went back (a copy of the key?)
+auth-passkey-counter-back = passkey counter went back
 web-sf-passkey-lead = Or use your passkey: a security key, phone or computer.
 web-sf-passkey-use = Use my passkey
 web-sf-passkey-failed = The passkey did not answer, or is not enrolled for this account. Try again, or type a code.

@@ -1510,6 +1510,7 @@ auth-code-already-used = code déjà utilisé
 second-factor-passkey-config = les clés d'accès ne peuvent pas servir sous le nom { $rp } : donnez au serveur un nom de domaine (--server-name)
 second-factor-passkey-refused = clé d'accès refusée
 second-factor-passkey-counter = clé d'accès refusée : son compteur est revenu en arrière (une copie de la clé ?)
+auth-passkey-counter-back = compteur de la clé d'accès revenu en arrière (une copie de la clé ?)
 web-sf-passkey-lead = Ou utilisez votre clé d'accès (passkey) : clé de sécurité, téléphone ou ordinateur.
 web-sf-passkey-use = Utiliser ma clé d'accès
 web-sf-passkey-failed = La clé d'accès n'a pas répondu, ou n'est pas inscrite pour ce compte. Réessayez, ou saisissez un code.

@@ -125,7 +125,7 @@ pub fn auth_detail(detail: &str) -> Msg {
         "wrong code" => msg!("second-factor-wrong-code"),
         "code already used" => msg!("auth-code-already-used"),
         "passkey refused" => msg!("second-factor-passkey-refused"),
-        "passkey counter went back" => msg!("second-factor-passkey-counter"),
+        "passkey counter went back" => msg!("auth-passkey-counter-back"),
         other => msg!("action-other", id = other),
     }
 }
