@@ -3,6 +3,7 @@
 //! a member enrols a passkey from their own page, logs out, and logs in with
 //! their passphrase and the passkey; another authenticator claiming the same
 //! credential id with its own key is refused, an answer replayed is refused,
+//! an answer signed at a look-alike origin and relayed is refused,
 //! and so is the enrolled key once its signature counter goes back (a cloned
 //! key); a passkey record planted in the files is refused, naming it; the
 //! member removes the passkey, a manager's reset withdraws it. Each refusal
@@ -583,6 +584,83 @@ fn a_passkey_planted_in_the_files_is_refused() {
     click(&tab, "#pk-start");
     assert!(tab.get_url().ends_with("?fait=1"), "{}", text(&tab));
     logout(&tab);
+
+    // A look-alike site: another origin (another port of the same host, so
+    // the browser lets it ask for the RP id `localhost`) has the enrolled
+    // authenticator sign the real server's challenge, and relays the answer:
+    // the server's library refuses it, made for another origin.
+    let lookalike = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let lookalike_port = lookalike.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for conn in lookalike.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\nContent-Length: 27\r\n\r\n<html><body>x</body></html>",
+            );
+        }
+    });
+    passphrase(&tab, &base, "e.petit", &pass);
+    let options = eval(
+        &tab,
+        "document.getElementById('pk-form').getAttribute('data-options')",
+    )
+    .as_str()
+    .unwrap()
+    .to_string();
+    let csrf = eval(
+        &tab,
+        "document.querySelector('#pk-form input[name=csrf]').value",
+    )
+    .as_str()
+    .unwrap()
+    .to_string();
+    let half = tab
+        .get_cookies()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "__Host-coffre-sf")
+        .expect("the half-open cookie")
+        .value;
+    goto(&tab, &format!("http://localhost:{lookalike_port}/"));
+    let script = format!(
+        r#"(async () => {{
+  const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4)), c => c.charCodeAt(0)).buffer;
+  const b64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const o = ({options}).publicKey;
+  o.challenge = bytes(o.challenge);
+  (o.allowCredentials || []).forEach(c => {{ c.id = bytes(c.id); }});
+  const c = await navigator.credentials.get({{ publicKey: o }});
+  return JSON.stringify({{ id: c.id, rawId: b64(c.rawId), type: c.type, extensions: {{}},
+    response: {{ authenticatorData: b64(c.response.authenticatorData), clientDataJSON: b64(c.response.clientDataJSON),
+      signature: b64(c.response.signature), userHandle: c.response.userHandle ? b64(c.response.userHandle) : null }} }});
+}})()"#
+    );
+    let answer = tab
+        .evaluate(&script, true)
+        .unwrap_or_else(|e| panic!("the look-alike's ceremony: {e}"))
+        .value
+        .and_then(|v| v.as_str().map(str::to_string))
+        .expect("an answer signed at the look-alike");
+    assert!(answer.contains("authenticatorData"), "{answer}");
+    let before = v.audit_lines().len();
+    let (status, _, body) = http::post(
+        &server.host,
+        "/connexion/second-facteur/cle",
+        &format!("__Host-coffre-sf={half}"),
+        &[("credential", &answer), ("csrf", &csrf)],
+    );
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body.contains("clé d&#39;accès refusée") || body.contains("clé d'accès refusée"),
+        "{body}"
+    );
+    let lines = sf_lines(&v, before);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["outcome"], "failed");
+    assert_eq!(lines[0]["detail"], "passkey refused");
     drop(tab);
     server.stop();
 
