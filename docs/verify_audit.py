@@ -191,7 +191,7 @@ FACTS = {
     "second-factor-removed": [("member", STR), ("id", STR)],
     "second-factor-reset": [("member", STR)],
 }
-SECOND_FACTOR_KINDS = {"totp"}
+SECOND_FACTOR_KINDS = {"totp", "passkey"}
 # Members a fact of that kind may leave out (older facts were written without them).
 OPTIONAL = {"closed": {"rule"}}
 

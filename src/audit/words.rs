@@ -124,6 +124,8 @@ pub fn auth_detail(detail: &str) -> Msg {
         "no personal access was granted for this dossier" => msg!("auth-no-person-access"),
         "wrong code" => msg!("second-factor-wrong-code"),
         "code already used" => msg!("auth-code-already-used"),
+        "passkey refused" => msg!("second-factor-passkey-refused"),
+        "passkey counter went back" => msg!("auth-passkey-counter-back"),
         other => msg!("action-other", id = other),
     }
 }

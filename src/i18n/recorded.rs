@@ -168,6 +168,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refused_passkey_is_read_back_in_french() {
+        assert_eq!(recorded("passkey refused", Lang::Fr), "clé d'accès refusée");
+        assert_eq!(
+            recorded("passkey counter went back", Lang::Fr),
+            "compteur de la clé d'accès revenu en arrière (une copie de la clé ?)"
+        );
+    }
+
+    #[test]
     fn an_english_reason_is_read_back_in_french() {
         let fr = recorded("you are not in the care team of dossier d-1234", Lang::Fr);
         assert_eq!(

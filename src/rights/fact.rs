@@ -407,7 +407,7 @@ pub fn passphrase_hash(
 }
 
 /// The second-factor kinds a [`Fact::SecondFactor`] may name.
-pub const SECOND_FACTOR_KINDS: &[&str] = &["totp"];
+pub const SECOND_FACTOR_KINDS: &[&str] = &["totp", "passkey"];
 
 /// The commitment of a [`Fact::SecondFactor`]: hex SHA-256 over length-prefixed
 /// parts (`coffre/second-factor/v1`, vault id, staff id, factor id, its kind, the

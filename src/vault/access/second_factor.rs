@@ -1,5 +1,7 @@
 //! A second factor for staff logins on the web: one-time codes (TOTP, RFC
-//! 6238) and single-use recovery codes (`docs/second-factor.md`).
+//! 6238) with single-use recovery codes, and passkeys (WebAuthn, through the
+//! `webauthn-rs` relying-party library: ceremonies, origin and RP id checks,
+//! attestation and assertion parsing are its own) (`docs/second-factor.md`).
 //!
 //! What vouches for what:
 //!
@@ -16,7 +18,9 @@
 //!   the member's identity; each check reads only the member's lines after
 //!   it. A cache deleted, rolled back or forged is rebuilt from the log (a
 //!   forged one fails its seal; an older genuine one only makes the check
-//!   read more lines), so no store record can give a used code back.
+//!   read more lines), so no store record can give a used code back. A
+//!   passkey's last signature counter is derived the same way (`passkey
+//!   counter N`): a counter that goes back is refused and audited.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,6 +40,10 @@ use crate::store::{layout, Batch};
 use crate::vault::access::session::Session;
 use crate::vault::access::trust::forged;
 use crate::vault::Vault;
+use webauthn_rs::prelude::{
+    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
+    RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder,
+};
 
 /// Seconds of one TOTP time step.
 pub const TOTP_STEP: u64 = 30;
@@ -55,6 +63,10 @@ pub const ACTION_ENROL: &str = "auth.second-factor.enrol";
 pub const ACTION_REMOVE: &str = "auth.second-factor.remove";
 /// The action of a reset by a manager.
 pub const ACTION_RESET: &str = "auth.second-factor.reset";
+/// The kind of a one-time-code factor.
+pub const KIND_TOTP: &str = "totp";
+/// The kind of a passkey factor.
+pub const KIND_PASSKEY: &str = "passkey";
 
 /// The stored record `sf/{member}/{id}`.
 #[derive(Serialize, Deserialize)]
@@ -69,12 +81,30 @@ struct SecondFactorRecord {
     recovery: Vec<[u8; 32]>,
 }
 
+/// The stored record `sf/{member}/{id}` of a passkey: the credential (its id
+/// and public key) as `webauthn-rs` serialises a [`Passkey`]. Nothing in it
+/// is secret.
+#[derive(Serialize, Deserialize)]
+struct PasskeyRecord {
+    member: String,
+    id: String,
+    factor: String,
+    /// The library's `Passkey`, as JSON.
+    passkey: String,
+}
+
+/// A factor's record, of the kind the register names.
+enum Stored {
+    Totp(SecondFactorRecord),
+    Passkey(Box<Passkey>),
+}
+
 /// A factor whose record the signed register commits to (the only way to one
 /// is [`Vault::checked_second_factors`]).
 pub struct CheckedSecondFactor {
     id: String,
     entry: SecondFactorEntry,
-    record: SecondFactorRecord,
+    record: Stored,
 }
 
 impl CheckedSecondFactor {
@@ -82,10 +112,106 @@ impl CheckedSecondFactor {
     pub fn id(&self) -> &str {
         &self.id
     }
-    /// Its kind (`totp`).
+    /// Its kind (`totp` or `passkey`).
     pub fn kind(&self) -> &str {
         &self.entry.kind
     }
+}
+
+/// The relying party of passkeys: the RP id and the origins browsers reach the
+/// server at (from its configured name, or `localhost` on the loopback). The
+/// library refuses a credential made for any other origin.
+pub struct RelyingParty(Webauthn);
+
+impl std::fmt::Debug for RelyingParty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelyingParty").finish_non_exhaustive()
+    }
+}
+
+impl RelyingParty {
+    /// `rp_id` (a domain name, or `localhost`) and the origins allowed, each
+    /// within it. Errors: [`Error::Usage`] when the library refuses them (an
+    /// IP address, an origin outside the RP id).
+    pub fn new(rp_id: &str, origins: &[String]) -> Result<Self> {
+        let bad = || Error::Usage(msg!("second-factor-passkey-config", rp = rp_id));
+        let urls: Vec<Url> = origins
+            .iter()
+            .map(|o| Url::parse(o).map_err(|_| bad()))
+            .collect::<Result<_>>()?;
+        let (first, rest) = urls.split_first().ok_or_else(bad)?;
+        let mut b = WebauthnBuilder::new(rp_id, first)
+            .map_err(|_| bad())?
+            .rp_name("Coffre");
+        for u in rest {
+            b = b.append_allowed_origin(u);
+        }
+        b.build().map(RelyingParty).map_err(|_| bad())
+    }
+}
+
+/// A passkey enrolment under way: the registration ceremony's state, kept in
+/// the server's memory (never the browser's) until the browser answers.
+pub struct PasskeyEnrolment {
+    id: String,
+    options: String,
+    state: PasskeyRegistration,
+}
+
+impl std::fmt::Debug for PasskeyEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasskeyEnrolment")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PasskeyEnrolment {
+    /// The new factor's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// The options for `navigator.credentials.create`, as JSON.
+    pub fn options_json(&self) -> &str {
+        &self.options
+    }
+}
+
+/// A passkey login under way: the authentication ceremony's challenge, kept
+/// in the server's memory, used once.
+pub struct PasskeyChallenge {
+    options: String,
+    state: PasskeyAuthentication,
+}
+
+impl std::fmt::Debug for PasskeyChallenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasskeyChallenge").finish_non_exhaustive()
+    }
+}
+
+impl PasskeyChallenge {
+    /// The options for `navigator.credentials.get`, as JSON.
+    pub fn options_json(&self) -> &str {
+        &self.options
+    }
+}
+
+/// The WebAuthn user handle of a member: random-looking, stable, and not
+/// their id (SHA-256 of the vault id and staff id, cut to 16 bytes).
+fn user_handle(vault: &str, member: &str) -> Uuid {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for p in [
+        b"coffre/passkey-user/v1".as_slice(),
+        vault.as_bytes(),
+        member.as_bytes(),
+    ] {
+        ctx.update(&(p.len() as u32).to_be_bytes());
+        ctx.update(p);
+    }
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&ctx.finish().as_ref()[..16]);
+    Uuid::from_bytes(out)
 }
 
 /// A TOTP enrolment under way: the secret and recovery codes shown once,
@@ -162,6 +288,11 @@ pub enum Accepted {
         /// Recovery codes left.
         left: usize,
     },
+    /// A passkey, with the signature counter it gave (0: it keeps none).
+    Passkey {
+        /// The signature counter.
+        counter: u32,
+    },
 }
 
 fn totp_for(secret: &[u8], account: &str) -> Result<totp_rs::Totp> {
@@ -223,6 +354,8 @@ fn normalise(code: &str) -> Zeroizing<String> {
 /// Codes already accepted for one factor, from the log.
 #[derive(Default)]
 struct Used {
+    /// The last TOTP time step accepted; for a passkey, the last signature
+    /// counter accepted.
     last_step: Option<u64>,
     recovery: BTreeSet<usize>,
 }
@@ -305,10 +438,24 @@ impl Vault {
             {
                 return Err(forged(&name, "a second factor other than the one enrolled"));
             }
-            let record: SecondFactorRecord = decode(&v, "second factor")?;
-            if record.member != member || record.id != id || record.factor != entry.kind {
-                return Err(forged(&name, "a second factor other than the one enrolled"));
-            }
+            let record = if entry.kind == KIND_PASSKEY {
+                let r: PasskeyRecord = decode(&v, "second factor")?;
+                let pk: Option<Passkey> = serde_json::from_str(&r.passkey).ok();
+                match pk {
+                    Some(pk) if r.member == member && r.id == id && r.factor == entry.kind => {
+                        Stored::Passkey(Box::new(pk))
+                    }
+                    _ => {
+                        return Err(forged(&name, "a second factor other than the one enrolled"))
+                    }
+                }
+            } else {
+                let r: SecondFactorRecord = decode(&v, "second factor")?;
+                if r.member != member || r.id != id || r.factor != entry.kind {
+                    return Err(forged(&name, "a second factor other than the one enrolled"));
+                }
+                Stored::Totp(r)
+            };
             seen.insert(id.clone());
             out.push(CheckedSecondFactor {
                 id,
@@ -374,6 +521,7 @@ impl Vault {
             let detail = e.detail.as_deref().unwrap_or_default();
             if let Some(step) = detail
                 .strip_prefix("totp step ")
+                .or_else(|| detail.strip_prefix("passkey counter "))
                 .and_then(|s| s.parse::<u64>().ok())
             {
                 u.last_step = Some(u.last_step.map_or(step, |l| l.max(step)));
@@ -496,35 +644,17 @@ impl Session<'_> {
         if factors.is_empty() {
             return Err(Error::Usage(msg!("second-factor-none")));
         }
-        let key = cache_key(&self.vault.meta.vault_id, &member, self.identity());
-        let (used, last) = self.vault.second_factor_uses(&member, &factors, &key)?;
-        // What the lines read say, for the next check (the line written now
-        // comes after `last`, and is read then).
-        let cache = UsesCache {
-            member: member.clone(),
-            seq: last,
-            used: factors
-                .iter()
-                .filter_map(|f| {
-                    let u = used.get(&f.id)?;
-                    Some((
-                        f.id.clone(),
-                        f.entry.seq,
-                        u.last_step,
-                        u.recovery.iter().map(|n| *n as u32).collect(),
-                    ))
-                })
-                .collect(),
-        };
-        let mut batch = Batch::new();
-        batch.put(layout::second_factor_uses(&member), seal_cache(&key, &cache)?);
+        let (used, batch) = self.uses_and_cache(&member, &factors)?;
         let code = normalise(code);
         let now = crate::vault::now();
         let mut replayed = false;
         for f in &factors {
+            let Stored::Totp(record) = &f.record else {
+                continue;
+            };
             let u = used.get(&f.id);
             if code.len() == usize::from(TOTP_DIGITS) && code.bytes().all(|b| b.is_ascii_digit()) {
-                let Some(secret) = wrap::unwrap(&f.record.secret_sealed, self.identity())? else {
+                let Some(secret) = wrap::unwrap(&record.secret_sealed, self.identity())? else {
                     return Err(forged(
                         &format!("sf/{member}/{}", f.id),
                         "a second factor sealed to someone else",
@@ -546,7 +676,7 @@ impl Session<'_> {
                 }
             } else {
                 let h = recovery_hash(&self.vault.meta.vault_id, &member, &code);
-                if let Some(n) = f.record.recovery.iter().position(|r| *r == h) {
+                if let Some(n) = record.recovery.iter().position(|r| *r == h) {
                     if u.is_some_and(|u| u.recovery.contains(&(n + 1))) {
                         replayed = true;
                         continue;
@@ -559,7 +689,7 @@ impl Session<'_> {
                     )?;
                     let spent = u.map_or(0, |u| u.recovery.len()) + 1;
                     return Ok(Accepted::Recovery {
-                        left: f.record.recovery.len().saturating_sub(spent),
+                        left: record.recovery.len().saturating_sub(spent),
                     });
                 }
             }
@@ -651,6 +781,202 @@ impl Session<'_> {
     }
 }
 
+impl Session<'_> {
+    /// What the log says of `factors`' uses, and the batch that writes the
+    /// member's `sfu/` cache of it, to commit with the next line.
+    fn uses_and_cache(
+        &self,
+        member: &str,
+        factors: &[CheckedSecondFactor],
+    ) -> Result<(BTreeMap<String, Used>, Batch)> {
+        let key = cache_key(&self.vault.meta.vault_id, member, self.identity());
+        let (used, last) = self.vault.second_factor_uses(member, factors, &key)?;
+        // What the lines read say, for the next check (the line written now
+        // comes after `last`, and is read then).
+        let cache = UsesCache {
+            member: member.to_string(),
+            seq: last,
+            used: factors
+                .iter()
+                .filter_map(|f| {
+                    let u = used.get(&f.id)?;
+                    Some((
+                        f.id.clone(),
+                        f.entry.seq,
+                        u.last_step,
+                        u.recovery.iter().map(|n| *n as u32).collect(),
+                    ))
+                })
+                .collect(),
+        };
+        let mut batch = Batch::new();
+        batch.put(layout::second_factor_uses(member), seal_cache(&key, &cache)?);
+        Ok((used, batch))
+    }
+
+    /// The member's passkeys, as the register vouches for them.
+    fn checked_passkeys(&self) -> Result<Vec<(String, Passkey)>> {
+        Ok(self
+            .vault
+            .checked_second_factors(&self.me.id)?
+            .into_iter()
+            .filter_map(|f| match f.record {
+                Stored::Passkey(pk) => Some((f.id, *pk)),
+                Stored::Totp(_) => None,
+            })
+            .collect())
+    }
+
+    /// Starts the registration of a new passkey (a member may have several):
+    /// the options for the browser, and the ceremony's state, to keep in
+    /// memory until [`Session::enrol_passkey`]. The member's passkeys
+    /// already enrolled are excluded (an authenticator is enrolled once).
+    pub fn begin_passkey_enrolment(&self, rp: &RelyingParty) -> Result<PasskeyEnrolment> {
+        let _turn = self.ensure_current()?;
+        let existing: Vec<_> = self
+            .checked_passkeys()?
+            .iter()
+            .map(|(_, pk)| pk.cred_id().clone())
+            .collect();
+        let handle = user_handle(&self.vault.meta.vault_id, &self.me.id);
+        let (options, state) = rp
+            .0
+            .start_passkey_registration(handle, &self.me.id, &self.me.id, Some(existing))
+            .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))?;
+        let options = serde_json::to_string(&options)
+            .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))?;
+        Ok(PasskeyEnrolment {
+            id: format!("passkey-{}", hex::encode(random_bytes::<4>()?)),
+            options,
+            state,
+        })
+    }
+
+    /// Enrols the passkey the browser made for `e` (`credential`: the
+    /// `PublicKeyCredential` as JSON), once the library has checked it
+    /// (origin, RP id, challenge, user verification): the record and the
+    /// `second-factor` fact the member signs, in one durable change.
+    /// Errors: [`Error::Auth`] (exit 4, audited) for a credential refused.
+    pub fn enrol_passkey(
+        &mut self,
+        rp: &RelyingParty,
+        e: &PasskeyEnrolment,
+        credential: &str,
+    ) -> Result<()> {
+        let _turn = self.ensure_current()?;
+        let made = serde_json::from_str::<RegisterPublicKeyCredential>(credential)
+            .ok()
+            .and_then(|c| rp.0.finish_passkey_registration(&c, &e.state).ok());
+        let Some(passkey) = made else {
+            self.vault.audit(
+                self.draft(ACTION_ENROL)
+                    .target(&e.id)
+                    .outcome(Outcome::Failed)
+                    .detail("passkey refused"),
+            )?;
+            return Err(Error::Auth(msg!("second-factor-passkey-refused")));
+        };
+        let vault_id = self.vault.meta.vault_id.clone();
+        let member = self.me.id.clone();
+        let record = PasskeyRecord {
+            member: member.clone(),
+            id: e.id.clone(),
+            factor: KIND_PASSKEY.into(),
+            passkey: serde_json::to_string(&passkey)
+                .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))?,
+        };
+        let bytes = encode(&record)?;
+        let fact = Fact::SecondFactor {
+            member: member.clone(),
+            id: e.id.clone(),
+            factor: KIND_PASSKEY.into(),
+            commitment: second_factor_commitment(&vault_id, &member, &e.id, KIND_PASSKEY, &bytes),
+        };
+        let mut batch = Batch::new();
+        batch.put(layout::second_factor(&member, &e.id), bytes);
+        self.vault.commit_audited(
+            self.draft(ACTION_ENROL)
+                .target(&e.id)
+                .detail("passkey")
+                .fact(fact.to_json()?, self.fact_signer()),
+            batch,
+        )?;
+        Ok(())
+    }
+
+    /// A challenge for this member's passkeys (`None`: they have none), to
+    /// keep in memory until [`Session::check_passkey`].
+    pub fn begin_passkey_check(&self, rp: &RelyingParty) -> Result<Option<PasskeyChallenge>> {
+        let _turn = self.ensure_current()?;
+        let keys: Vec<Passkey> = self.checked_passkeys()?.into_iter().map(|(_, k)| k).collect();
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let (options, state) = rp
+            .0
+            .start_passkey_authentication(&keys)
+            .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))?;
+        let options = serde_json::to_string(&options)
+            .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))?;
+        Ok(Some(PasskeyChallenge { options, state }))
+    }
+
+    /// Checks the browser's answer to `c` (`credential`: the
+    /// `PublicKeyCredential` as JSON) against the member's passkeys: the
+    /// library checks the signature, origin, RP id, challenge and user
+    /// verification; a signature counter no later than the last one accepted
+    /// (the log's `passkey counter N`) marks a cloned authenticator and is
+    /// refused (counters of 0 are not checked). Every attempt is an
+    /// `auth.second-factor` line. Errors: [`Error::Auth`] (exit 4) for an
+    /// answer refused; [`Error::Integrity`] (exit 5) for a factor the
+    /// register does not commit.
+    pub fn check_passkey(
+        &mut self,
+        rp: &RelyingParty,
+        c: &PasskeyChallenge,
+        credential: &str,
+    ) -> Result<Accepted> {
+        let _turn = self.ensure_current()?;
+        let member = self.me.id.clone();
+        let factors = self.vault.checked_second_factors(&member)?;
+        let checked = serde_json::from_str::<PublicKeyCredential>(credential)
+            .ok()
+            .and_then(|a| rp.0.finish_passkey_authentication(&a, &c.state).ok());
+        let found = checked.and_then(|res| {
+            factors
+                .iter()
+                .find(|f| matches!(&f.record, Stored::Passkey(pk) if pk.cred_id() == res.cred_id()))
+                .map(|f| (f, res.counter()))
+        });
+        let Some((f, counter)) = found else {
+            self.vault.audit(
+                self.draft(ACTION_CHECK)
+                    .outcome(Outcome::Failed)
+                    .detail("passkey refused"),
+            )?;
+            return Err(Error::Auth(msg!("second-factor-passkey-refused")));
+        };
+        let (used, batch) = self.uses_and_cache(&member, &factors)?;
+        let last = used.get(&f.id).and_then(|u| u.last_step).unwrap_or(0);
+        if (counter > 0 || last > 0) && u64::from(counter) <= last {
+            self.vault.audit(
+                self.draft(ACTION_CHECK)
+                    .target(&f.id)
+                    .outcome(Outcome::Failed)
+                    .detail("passkey counter went back"),
+            )?;
+            return Err(Error::Auth(msg!("second-factor-passkey-counter")));
+        }
+        self.vault.commit_audited(
+            self.draft(ACTION_CHECK)
+                .target(&f.id)
+                .detail(&format!("passkey counter {counter}")),
+            batch,
+        )?;
+        Ok(Accepted::Passkey { counter })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,6 +992,16 @@ mod tests {
             recovery_hash("v", "b", &normalise(&c)),
             "bound to the member"
         );
+    }
+
+    #[test]
+    fn the_relying_party_is_a_name_with_its_origins() {
+        assert!(RelyingParty::new("localhost", &["http://localhost:8080".into()]).is_ok());
+        assert!(RelyingParty::new("coffre.example.fr", &["https://coffre.example.fr".into()]).is_ok());
+        // An origin outside the RP id, or an IP address: refused.
+        assert!(RelyingParty::new("coffre.example.fr", &["https://coffre-example.fr".into()]).is_err());
+        assert!(RelyingParty::new("127.0.0.1", &["http://127.0.0.1:8080".into()]).is_err());
+        assert_ne!(user_handle("v", "a"), user_handle("v", "b"));
     }
 
     #[test]

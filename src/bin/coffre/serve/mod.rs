@@ -57,6 +57,9 @@ pub struct App {
     /// address, no trusted proxy, no public name (the policy's
     /// `required-remote` then asks no second factor).
     pub loopback: bool,
+    /// The relying party of passkeys (`None`: the server is reached by a
+    /// bare IP address, where WebAuthn offers none).
+    pub passkeys: Option<Arc<coffre::vault::access::second_factor::RelyingParty>>,
 }
 
 /// How long a client has to send a request's headers, counted from when the
@@ -180,6 +183,7 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
         loopback: local.ip().is_loopback()
             && args.trusted_proxies.is_empty()
             && args.server_names.is_empty(),
+        passkeys: second_factor::relying_party(&args.server_names, local, tls.is_some()),
     });
     let scheme = if tls.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{}/", app.hosts[0]);
@@ -334,7 +338,15 @@ fn router(app: Arc<App>) -> Router {
             "/connexion/second-facteur/inscription",
             post(second_factor::step_enrol),
         )
+        .route(
+            "/connexion/second-facteur/cle",
+            post(second_factor::step_passkey),
+        )
         .route("/second-facteur", get(second_factor::own))
+        .route(
+            "/second-facteur/cle",
+            get(second_factor::own_passkey_form).post(second_factor::own_passkey),
+        )
         .route(
             "/second-facteur/inscription",
             get(second_factor::own_enrol_form).post(second_factor::own_enrol),
@@ -410,6 +422,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/audit/rapport.html", get(dpo::audit_report_html))
         .route("/audit/rapport.json", get(dpo::audit_report_json))
         .route("/static/coffre.css", get(common::css))
+        .route("/static/passkey.js", get(second_factor::passkey_js))
         .route_layer(axum::middleware::from_fn(security::log))
         .fallback(common::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -1,7 +1,10 @@
 //! The second factor of staff logins (`docs/second-factor.md`): the
 //! half-open session between the passphrase and the code, the enrolment of an
 //! authenticator app (QR code drawn here as SVG, the secret in base32, ten
-//! recovery codes shown once), the member's own page, and a manager's reset.
+//! recovery codes shown once), passkeys (WebAuthn: the ceremonies' state kept
+//! here in memory, the browser's side in `static/passkey.js`, served by us
+//! under the CSP's `script-src 'self'`), the member's own page, and a
+//! manager's reset.
 //!
 //! A half-open session is kept in its own table under its own cookie, never in
 //! [`super::sessions::Sessions`]: no page but these finds it, so nothing else
@@ -19,7 +22,10 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use coffre::vault::access::second_factor::{Accepted, TotpEnrolment};
+use coffre::vault::access::second_factor::{
+    Accepted, PasskeyChallenge, PasskeyEnrolment, RelyingParty, TotpEnrolment, KIND_PASSKEY,
+    KIND_TOTP,
+};
 use coffre::{msg, tr, Error, Session};
 use ring::digest::{digest, SHA256};
 use serde::Deserialize;
@@ -56,6 +62,8 @@ struct Pending {
     must_enrol: bool,
     /// The enrolment shown, until confirmed.
     enrolment: Option<Arc<TotpEnrolment>>,
+    /// The passkey challenge shown, used once.
+    passkey: Option<Arc<PasskeyChallenge>>,
 }
 
 /// The half-open sessions, by the SHA-256 of their cookie, and the
@@ -64,6 +72,8 @@ struct Pending {
 pub struct HalfOpen {
     slots: Mutex<HashMap<[u8; 32], Pending>>,
     enrolments: Mutex<HashMap<String, (Instant, Arc<TotpEnrolment>)>>,
+    /// Passkey registrations under way in open sessions, by CSRF token.
+    passkey_enrolments: Mutex<HashMap<String, (Instant, Arc<PasskeyEnrolment>)>>,
 }
 
 fn key_of(id_hex: &str) -> Option<[u8; 32]> {
@@ -105,6 +115,9 @@ impl HalfOpen {
         };
         drop_blocking(gone);
         if let Ok(mut e) = self.enrolments.lock() {
+            e.retain(|_, (t, _)| t.elapsed() <= HALF_OPEN_LIMIT);
+        }
+        if let Ok(mut e) = self.passkey_enrolments.lock() {
             e.retain(|_, (t, _)| t.elapsed() <= HALF_OPEN_LIMIT);
         }
     }
@@ -194,6 +207,70 @@ impl Drop for EnrolView {
     }
 }
 
+/// A passkey ceremony on a page: the options the library made for the
+/// browser (JSON, in a `data-` attribute: no inline script), and where the
+/// answer is posted.
+pub struct PasskeyView {
+    /// `create` (enrolment) or `get` (login).
+    pub mode: &'static str,
+    pub options: String,
+    pub action: String,
+    pub lead: String,
+    pub button: String,
+}
+
+/// The relying party of passkeys, from the names browsers reach the server
+/// by: the first `--server-name` (its origins over https, and on the
+/// server's port), or `localhost` on a loopback listener. `None` (passkeys
+/// not offered, with a warning) for a bare IP address, which WebAuthn does
+/// not accept as an RP id.
+pub fn relying_party(
+    server_names: &[String],
+    local: SocketAddr,
+    tls: bool,
+) -> Option<Arc<RelyingParty>> {
+    let scheme = if tls { "https" } else { "http" };
+    let port = local.port();
+    let host = |n: &str| {
+        n.rsplit_once(':')
+            .map_or(n, |(h, _)| h)
+            .to_ascii_lowercase()
+    };
+    let (rp_id, origins) = if let Some(first) = server_names.first() {
+        let rp = host(first);
+        let mut origins = Vec::new();
+        for n in server_names {
+            let n = n.to_ascii_lowercase();
+            let h = host(&n);
+            if h != rp && !h.ends_with(&format!(".{rp}")) {
+                continue;
+            }
+            origins.push(format!("https://{n}"));
+            if !n.contains(':') {
+                origins.push(format!("{scheme}://{n}:{port}"));
+            }
+        }
+        (rp, origins)
+    } else if local.ip().is_loopback() {
+        (
+            "localhost".to_string(),
+            vec![format!("{scheme}://localhost:{port}")],
+        )
+    } else {
+        return None;
+    };
+    match RelyingParty::new(&rp_id, &origins) {
+        Ok(rp) => Some(Arc::new(rp)),
+        Err(e) => {
+            eprintln!(
+                "coffre: {}",
+                coffre::i18n::render_error(&e, coffre::i18n::current())
+            );
+            None
+        }
+    }
+}
+
 /// One factor on the member's own page.
 pub struct FactorRow {
     pub id: String,
@@ -216,6 +293,10 @@ pub struct SecondFactorPage {
     pub code_label: String,
     /// The member's own page: their factors, and the way to add one.
     pub factors: Option<Vec<FactorRow>>,
+    /// A passkey ceremony (login or enrolment).
+    pub passkey: Option<PasskeyView>,
+    /// The member's own page offers to enrol a passkey.
+    pub passkey_add: bool,
 }
 
 fn qr_svg(uri: &str) -> Result<String, Error> {
@@ -278,6 +359,17 @@ fn step_page(app: &App, p: &mut Pending, error: Option<String>, status: StatusCo
             tr!("web-sf-code"),
         )
     };
+    let passkey = p
+        .passkey
+        .as_ref()
+        .filter(|_| !p.must_enrol)
+        .map(|c| PasskeyView {
+            mode: "get",
+            options: c.options_json().to_string(),
+            action: format!("{STEP_PATH}/cle"),
+            lead: tr!("web-sf-passkey-lead"),
+            button: tr!("web-sf-passkey-use"),
+        });
     let page = SecondFactorPage {
         l: l(app),
         nav: None,
@@ -290,6 +382,8 @@ fn step_page(app: &App, p: &mut Pending, error: Option<String>, status: StatusCo
         action: Some(action),
         code_label,
         factors: None,
+        passkey,
+        passkey_add: false,
     };
     (status, render(&page)).into_response()
 }
@@ -326,6 +420,7 @@ pub async fn after_passphrase(
         csrf: String::new(),
         must_enrol: false,
         enrolment: None,
+        passkey: None,
     };
     let (back, status) = on_pending(p, |s| {
         let st = s.second_factor_status()?;
@@ -397,11 +492,92 @@ fn open_session(app: &App, mut p: Pending, steps: u32) -> Response {
 
 /// `GET /connexion/second-facteur`.
 pub async fn step_form(State(app): S, headers: HeaderMap) -> Response {
-    let Some(mut p) = app.half_open.take(&headers) else {
+    let Some(p) = app.half_open.take(&headers) else {
         return see_other("/login");
     };
+    let mut p = renew_challenge(&app, p).await;
     let resp = step_page(&app, &mut p, None, StatusCode::OK);
     app.half_open.put_back(&headers, p);
+    resp
+}
+
+/// A new passkey challenge for a half-open login (none when the member has
+/// no passkey, or the server offers none): each is used once.
+async fn renew_challenge(app: &App, mut p: Pending) -> Pending {
+    p.passkey = None;
+    let Some(rp) = app.passkeys.clone() else {
+        return p;
+    };
+    if p.must_enrol {
+        return p;
+    }
+    let (mut back, got) = on_pending(p, move |s| s.begin_passkey_check(&rp)).await;
+    // A challenge that cannot be made leaves the code form: not an error.
+    back.passkey = got.ok().flatten().map(Arc::new);
+    back
+}
+
+/// The browser's answer to a passkey ceremony.
+#[derive(Deserialize)]
+pub struct PasskeyForm {
+    #[serde(default)]
+    credential: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /connexion/second-facteur/cle`: the passkey's answer to the
+/// challenge shown; the library checks it.
+pub async fn step_passkey(
+    State(app): S,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<PasskeyForm>,
+) -> Response {
+    let mut p = match step_checks(&app, &headers, peer, &f.csrf) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let challenge = p.passkey.take().filter(|_| !p.must_enrol);
+    let (Some(rp), Some(c)) = (app.passkeys.clone(), challenge) else {
+        let resp = step_page(&app, &mut p, None, StatusCode::OK);
+        app.half_open.put_back(&headers, p);
+        return resp;
+    };
+    let credential = f.credential;
+    let (back, checked) = on_pending(p, move |s| s.check_passkey(&rp, &c, &credential)).await;
+    p = back;
+    match checked {
+        Ok(_) => open_session(&app, p, 2),
+        Err(e) if e.exit_code() == 4 => {
+            let mut p = renew_challenge(&app, p).await;
+            let resp = step_page(
+                &app,
+                &mut p,
+                Some(message(&app, &e)),
+                StatusCode::UNAUTHORIZED,
+            );
+            app.half_open.put_back(&headers, p);
+            resp
+        }
+        Err(e) => {
+            drop_blocking(vec![p]);
+            with_cookie(
+                error_page(&app, None, &e),
+                &security::set_cookie(HALF_COOKIE, "", Some(0)),
+            )
+        }
+    }
+}
+
+/// `GET /static/passkey.js`: the browser's side of the passkey ceremonies
+/// (`navigator.credentials`), served by us: the CSP allows no other script.
+pub async fn passkey_js() -> Response {
+    let mut resp = include_str!("static/passkey.js").into_response();
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
     resp
 }
 
@@ -443,6 +619,8 @@ fn step_checks(
                 action: None,
                 code_label: String::new(),
                 factors: None,
+                passkey: None,
+                passkey_add: false,
             }),
         )
             .into_response());
@@ -493,7 +671,7 @@ pub async fn step(
             }
             resp
         }
-        Ok(Accepted::Totp { .. }) => open_session(&app, p, 2),
+        Ok(Accepted::Totp { .. } | Accepted::Passkey { .. }) => open_session(&app, p, 2),
         Err(e) if e.exit_code() == 4 => {
             let resp = step_page(
                 &app,
@@ -595,8 +773,10 @@ async fn own_page(
             st.enrolled
                 .into_iter()
                 .map(|(id, kind)| FactorRow {
-                    kind: if kind == "totp" {
+                    kind: if kind == KIND_TOTP {
                         tr!("web-sf-kind-totp")
+                    } else if kind == KIND_PASSKEY {
+                        tr!("web-sf-kind-passkey")
                     } else {
                         kind
                     },
@@ -604,6 +784,8 @@ async fn own_page(
                 })
                 .collect(),
         ),
+        passkey: None,
+        passkey_add: app.passkeys.is_some(),
     };
     render(&page)
 }
@@ -668,6 +850,8 @@ fn own_enrol_page(
         action: Some("/second-facteur/inscription".to_string()),
         code_label: tr!("web-sf-enrol-code"),
         factors: None,
+        passkey: None,
+        passkey_add: false,
     };
     (status, render(&page)).into_response()
 }
@@ -706,6 +890,92 @@ pub async fn own_enrol(State(app): S, headers: HeaderMap, Form(f): Form<CodeForm
             Some(message(&app, &err)),
             StatusCode::UNAUTHORIZED,
         ),
+        Err(err) => error_page(&app, nav(&app, &h), &err),
+    }
+}
+
+/// `GET /second-facteur/cle`: a passkey enrolled from an open session (a
+/// member may have several).
+pub async fn own_passkey_form(State(app): S, headers: HeaderMap) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    own_passkey_page(&app, &h, None, StatusCode::OK).await
+}
+
+/// A new registration ceremony, kept in memory under the session's CSRF
+/// token, and its page.
+async fn own_passkey_page(
+    app: &App,
+    h: &super::sessions::Handle,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let Some(rp) = app.passkeys.clone() else {
+        return see_other("/second-facteur");
+    };
+    let e = match on_staff(h, move |s| s.begin_passkey_enrolment(&rp)).await {
+        Ok(e) => Arc::new(e),
+        Err(e) => return error_page(app, nav(app, h), &e),
+    };
+    app.half_open.reap();
+    if let Ok(mut m) = app.half_open.passkey_enrolments.lock() {
+        m.insert(h.csrf.clone(), (Instant::now(), e.clone()));
+    }
+    let page = SecondFactorPage {
+        l: l(app),
+        nav: nav(app, h),
+        csrf: h.csrf.clone(),
+        title: tr!("web-sf-passkey-enrol-title"),
+        lead: None,
+        error,
+        notice: None,
+        enrol: None,
+        action: None,
+        code_label: String::new(),
+        factors: None,
+        passkey: Some(PasskeyView {
+            mode: "create",
+            options: e.options_json().to_string(),
+            action: "/second-facteur/cle".to_string(),
+            lead: tr!("web-sf-passkey-enrol-lead"),
+            button: tr!("web-sf-passkey-create"),
+        }),
+        passkey_add: false,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `POST /second-facteur/cle`: the new passkey, checked by the library,
+/// enrolled by a fact the member signs.
+pub async fn own_passkey(
+    State(app): S,
+    headers: HeaderMap,
+    Form(f): Form<PasskeyForm>,
+) -> Response {
+    let h = match staff(&app, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_post(&app, &headers, &h, &f.csrf) {
+        return r;
+    }
+    let e = app
+        .half_open
+        .passkey_enrolments
+        .lock()
+        .ok()
+        .and_then(|mut m| m.remove(&h.csrf).map(|(_, e)| e));
+    let (Some(e), Some(rp)) = (e, app.passkeys.clone()) else {
+        return see_other("/second-facteur/cle");
+    };
+    let credential = f.credential;
+    match on_staff(&h, move |s| s.enrol_passkey(&rp, &e, &credential)).await {
+        Ok(()) => see_other("/second-facteur?fait=1"),
+        Err(err) if err.exit_code() == 4 => {
+            own_passkey_page(&app, &h, Some(message(&app, &err)), StatusCode::UNAUTHORIZED).await
+        }
         Err(err) => error_page(&app, nav(&app, &h), &err),
     }
 }
