@@ -1,0 +1,271 @@
+//! Review of the dossier chain (`dprev`, formats 4 and 5): reproductions of
+//! the faults found. Each test asserts what the documentation claims and
+//! fails today; each is marked `#[ignore = "fault: …"]` so the branch stays
+//! green. Run one with `cargo test --test dossier_chain_review NAME --
+//! --ignored`.
+
+mod util;
+
+use std::path::{Path, PathBuf};
+
+use coffre::store::Op;
+use util::clock::shim;
+use util::{forge_store, run_coffre, Opts, TestVault};
+
+const TWO_YEARS: i64 = -2 * 365 * 86_400;
+
+/// The numbers of the log's lines naming `d`, with their action, in order.
+fn lines_about(dir: &Path, d: &str) -> Vec<(u64, String)> {
+    std::fs::read_to_string(dir.join("audit.log"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["dossier"] == d)
+        .map(|e| {
+            (
+                e["seq"].as_u64().unwrap(),
+                e["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Removes line `seq` from `d`'s index as someone with the folder can (the
+/// record holding it deleted, or rewritten without its pair). Returns the
+/// record's name as coffre gives it. (As in `tests/audit_access_chain.rs`.)
+fn delete_index_of(dir: &Path, d: &str, seq: u64) -> String {
+    let records: Vec<(Vec<u8>, Vec<u8>)> = {
+        let vault = coffre::Vault::open(dir).unwrap();
+        vault
+            .store()
+            .scan_prefix(format!("ax/d/{d}/").as_bytes())
+            .unwrap()
+    };
+    let mut ops = Vec::new();
+    for (k, v) in records {
+        let name = String::from_utf8(k.clone()).unwrap();
+        let single = format!("ax/d/{d}/{seq:016x}");
+        if v.len() == 8 && name == single {
+            ops.push(Op::Remove(k));
+        } else if v.len() % 16 == 0 {
+            let kept: Vec<u8> = v
+                .chunks_exact(16)
+                .filter(|p| u64::from_be_bytes(p[..8].try_into().unwrap()) != seq)
+                .flatten()
+                .copied()
+                .collect();
+            if kept.len() != v.len() {
+                ops.push(if kept.is_empty() {
+                    Op::Remove(k)
+                } else {
+                    Op::Put(k, kept)
+                });
+            }
+        }
+    }
+    assert_eq!(ops.len(), 1, "one record holds line {seq}");
+    forge_store(dir, ops);
+    format!("ax/d/{d}/{seq:016x}")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn fresh(dir: &Path) -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let to = root.path().join("vault");
+    copy_dir(dir, &to);
+    (root, to)
+}
+
+fn as_user_in(v: &TestVault, dir: &Path, user: &str, args: &[&str]) -> util::Run {
+    run_coffre(
+        args,
+        &Opts {
+            vault: Some(dir),
+            user: Some(user),
+            pass: Some(v.pass(user)),
+            ..Opts::default()
+        },
+    )
+}
+
+/// `coffre audit log --dossier D` lists a dossier's lines through the same
+/// index (`Vault::audit_entries`, with the chain walk), but its own line
+/// (`audit.read`) names no dossier: nothing anchors the top of the walk. The
+/// record of the dossier's last access deleted, the DPO's log of the dossier
+/// silently ends one access early (exit 0). `docs/crypto.md` says
+/// "everything else that lists a dossier's lines through the index" walks
+/// the chain and stops.
+#[test]
+#[ignore = "fault: audit log --dossier is not anchored: the last access's index record deleted, it is silently left out"]
+fn audit_log_by_dossier_misses_a_deleted_last_access_silently() {
+    let mut v = TestVault::new();
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", false);
+    let admin = v.admin.clone();
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    v.team_add(&admin, &d, "dr.leroy");
+    for _ in 0..3 {
+        v.as_user("dr.leroy", &["dossier", "show", &d])
+            .expect_code(0, "the doctor reads");
+    }
+    let about = lines_about(&v.dir, &d);
+    let (last, action) = about.last().unwrap().clone();
+    assert_eq!(action, "dossier.read");
+    // Control: the log of the dossier shows the last read.
+    {
+        let (_root, dir) = fresh(&v.dir);
+        let r = as_user_in(&v, &dir, "p.dpo", &["audit", "log", "--dossier", &d, "--json"]);
+        r.expect_code(0, "control");
+        assert!(r
+            .json_lines()
+            .iter()
+            .any(|e| e["entry"]["seq"] == last || e["seq"] == last));
+    }
+    let (_root, dir) = fresh(&v.dir);
+    let record = delete_index_of(&dir, &d, last);
+    let r = as_user_in(&v, &dir, "p.dpo", &["audit", "log", "--dossier", &d, "--json"]);
+    let shown: Vec<u64> = r
+        .json_lines()
+        .iter()
+        .filter_map(|e| e["entry"]["seq"].as_u64().or(e["seq"].as_u64()))
+        .collect();
+    assert_eq!(
+        r.code, 5,
+        "the last read ({last}) unindexed: audit log --dossier should stop naming {record}; \
+         it exited {} showing {shown:?}",
+        r.code
+    );
+    assert!(r.stderr.contains(&record), "{}", r.stderr);
+}
+
+/// The walk stops at a `dprev` that is unindexed and lies in a prune's range
+/// (`first..=last`), without reading the line to see whether it was pruned.
+/// A prune's range spans every line between its first and last covered
+/// lines, facts included (never pruned): here a break-glass opening of
+/// another dossier, made between two old reads the prune removes. The
+/// opening's index record deleted, the person's own history, the DPO's
+/// `audit history` and the export each show the dossier's history without
+/// the emergency access, exit 0 — though the dossier itself has no pruned
+/// line at all.
+#[test]
+#[ignore = "fault: a kept line (break-glass opening) inside a prune's range: its index record deleted, every history drops it silently"]
+fn a_break_glass_opening_inside_a_prunes_range_vanishes_silently() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", false);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    v.add_staff("dr.nuit", "Nina Nuit", "medecin", false);
+    let admin = v.admin.clone();
+    let x = v.create_dossier(&admin, "Jeanne Durand", "1950-01-01");
+    v.team_add(&admin, &x, "e.petit");
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    let rec = v.recovery.to_str().unwrap().to_string();
+    const PERSON_PASS: &str = "passphrase of the person, long enough";
+    run_coffre(
+        &["access", "grant", &d, "--recovery-key", &rec],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some(&admin),
+            pass: Some(v.pass(&admin)),
+            new_pass: Some(PERSON_PASS),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "access grant");
+    // An old read of another dossier, two years back (to be pruned).
+    v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &x])
+        .expect_code(0, "old read 1");
+    // The night doctor breaks the glass on d (a fact: never pruned).
+    v.as_user(
+        "dr.nuit",
+        &["dossier", "show", &d, "--break-glass", "Crise la nuit"],
+    )
+    .expect_code(0, "break the glass");
+    let bg = lines_about(&v.dir, &d)
+        .into_iter()
+        .filter(|(_, a)| a == "break-glass.open")
+        .map(|(s, _)| s)
+        .last()
+        .expect("a break-glass.open line");
+    v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &x])
+        .expect_code(0, "old read 2");
+    // Later, ordinary reads of d by the director.
+    v.as_user(&admin, &["dossier", "show", &d])
+        .expect_code(0, "recent read");
+    let export = v.root.path().join("before.cp");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
+    v.as_user("p.dpo", &["audit", "prune", "--yes", "--confirm-clock"])
+        .expect_code(0, "prune");
+    // The prune's range spans the break-glass line; d lost no line.
+    let prune: serde_json::Value = v
+        .audit_lines()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["action"] == "audit.prune")
+        .expect("a prune fact");
+    let (first, last) = (
+        prune["fact"]["first"].as_u64().unwrap(),
+        prune["fact"]["last"].as_u64().unwrap(),
+    );
+    assert!(first < bg && bg < last, "{first} < {bg} < {last}");
+    assert!(
+        lines_about(&v.dir, &d).iter().any(|(s, _)| *s == bg),
+        "the break-glass line is kept"
+    );
+    let person = |dir: &Path| {
+        run_coffre(
+            &["access", "view", &d, "--json"],
+            &Opts {
+                vault: Some(dir),
+                pass: Some(PERSON_PASS),
+                ..Opts::default()
+            },
+        )
+    };
+    // Control: each history shows the emergency access.
+    {
+        let (_root, dir) = fresh(&v.dir);
+        let r = person(&dir);
+        r.expect_code(0, "control, person");
+        assert!(r.stdout.contains("break-glass.open"), "{}", r.stdout);
+        let r = as_user_in(&v, &dir, "p.dpo", &["audit", "history", &d, "--json"]);
+        r.expect_code(0, "control, DPO");
+        assert!(r.stdout.contains("break-glass.open"), "{}", r.stdout);
+    }
+    let mut silent = Vec::new();
+    for who in ["person", "dpo"] {
+        let (_root, dir) = fresh(&v.dir);
+        let record = delete_index_of(&dir, &d, bg);
+        let r = match who {
+            "person" => person(&dir),
+            _ => as_user_in(&v, &dir, "p.dpo", &["audit", "history", &d, "--json"]),
+        };
+        if r.code != 5 || !r.stderr.contains(&record) {
+            silent.push(format!(
+                "{who}: exit {}, break-glass shown: {}",
+                r.code,
+                r.stdout.contains("break-glass.open")
+            ));
+        }
+    }
+    assert!(
+        silent.is_empty(),
+        "the break-glass opening {bg} unindexed (prune range {first}..={last}): {silent:?}"
+    );
+}
