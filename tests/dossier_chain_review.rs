@@ -394,3 +394,197 @@ fn release_justifications_misses_a_deleted_last_break_glass_silently() {
         r.stdout
     );
 }
+
+/// Held (a probe): after a prune, the lines written before it whose `dprev`
+/// names a pruned line are accepted by every reader and both verifiers, and
+/// the lines written after it chain on.
+#[test]
+fn after_a_prune_every_history_and_both_verifiers_agree() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", false);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", true);
+    let admin = v.admin.clone();
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    v.team_add(&admin, &d, "e.petit");
+    let rec = v.recovery.to_str().unwrap().to_string();
+    const PERSON_PASS: &str = "passphrase of the person, long enough";
+    run_coffre(
+        &["access", "grant", &d, "--recovery-key", &rec],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some(&admin),
+            pass: Some(v.pass(&admin)),
+            new_pass: Some(PERSON_PASS),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "access grant");
+    for _ in 0..2 {
+        v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d])
+            .expect_code(0, "old read");
+    }
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "recent read");
+    let export = v.root.path().join("before.cp");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
+    v.as_user("p.dpo", &["audit", "prune", "--yes", "--confirm-clock"])
+        .expect_code(0, "prune");
+    v.as_user("e.petit", &["dossier", "show", &d])
+        .expect_code(0, "read after the prune");
+    let person = run_coffre(
+        &["access", "view", &d, "--json"],
+        &Opts {
+            vault: Some(&v.dir),
+            pass: Some(PERSON_PASS),
+            ..Opts::default()
+        },
+    );
+    person.expect_code(0, "person's view after a prune");
+    v.as_user("p.dpo", &["audit", "history", &d])
+        .expect_code(0, "DPO's history after a prune");
+    let recipient = age::x25519::Identity::generate().to_public().to_string();
+    let out = v.root.path().join("copie.age");
+    v.as_user(
+        &admin,
+        &[
+            "access",
+            "export",
+            &d,
+            "--out",
+            out.to_str().unwrap(),
+            "--recipient",
+            &recipient,
+            "--recovery-key",
+            &rec,
+        ],
+    )
+    .expect_code(0, "export after a prune");
+    v.verify().expect_code(0, "audit verify");
+    let py = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_audit.py"))
+        .arg(&v.dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        py.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&py.stdout)
+    );
+}
+
+fn leaf(line: &[u8]) -> [u8; 32] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(&[0]);
+    ctx.update(line);
+    ctx.finish().as_ref().try_into().unwrap()
+}
+
+/// Held (a probe). `Vault::check_taken_in` lets a `dprev` above the last
+/// line naming the dossier through when it lies in a prune's *range*
+/// (`Vault::in_a_prune`), where every verifier requires that line to be
+/// *pruned*: a laxer rule, so this tries to reach it. The store's recorded
+/// end is set back (one record, `as`) so that genuine lines with a fact are
+/// found beyond it (the register is then verified at the opening), and a
+/// forged line about `d` whose `dprev` names a kept fact inside the prune's
+/// range is appended. The opening refuses it (exit 5, nothing written):
+/// the register's prunes are not known to `in_a_prune` at that point, so
+/// the strict rule applies. (The laxer branch remains in the code: if the
+/// register were ever known there, such a line would be adopted.)
+#[test]
+fn an_opening_refuses_a_dprev_naming_a_kept_line_in_a_prunes_range() {
+    let mut v = TestVault::new();
+    let lib = shim(v.root.path());
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", false);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let admin = v.admin.clone();
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    let x = v.create_dossier(&admin, "Jeanne Durand", "1950-01-01");
+    v.team_add(&admin, &x, "e.petit");
+    v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &x])
+        .expect_code(0, "old read 1");
+    // A fact inside the future prune's range, about another dossier: kept.
+    let y = v.create_dossier(&admin, "Autre Personne", "1960-01-01");
+    v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &x])
+        .expect_code(0, "old read 2");
+    let export = v.root.path().join("before.cp");
+    v.as_user(
+        "p.dpo",
+        &["audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export");
+    v.as_user("p.dpo", &["audit", "prune", "--yes", "--confirm-clock"])
+        .expect_code(0, "prune");
+    let all: Vec<serde_json::Value> = v
+        .audit_lines()
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let prune = all.iter().find(|e| e["action"] == "audit.prune").unwrap();
+    let (first, last) = (
+        prune["fact"]["first"].as_u64().unwrap(),
+        prune["fact"]["last"].as_u64().unwrap(),
+    );
+    let p = all
+        .iter()
+        .find(|e| e["dossier"] == y.as_str() && e["action"] == "dossier.create")
+        .unwrap()["seq"]
+        .as_u64()
+        .unwrap();
+    let m = all
+        .iter()
+        .filter(|e| e["dossier"] == d.as_str())
+        .map(|e| e["seq"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    assert!(m < p && first < p && p < last, "{m} < {p}, {first} < {p} < {last}");
+    // The recorded end as it is now, kept.
+    let state = util::stored(&v.dir, &coffre::store::layout::audit_state()).unwrap();
+    // Genuine lines with a fact after it.
+    v.create_dossier(&admin, "Troisieme Personne", "1970-01-01");
+    // Forged: a read of d whose dprev names the kept fact p.
+    let log = std::fs::read_to_string(v.audit_path()).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    let n = lines.len() as u64 + 1;
+    let forged = format!(
+        "{{\"v\":4,\"seq\":{n},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"e.petit\",\"profession\":\"educateur-specialise\",\"action\":\"dossier.read\",\"dossier\":\"{d}\",\"dprev\":{p},\"entry\":null,\"target\":null,\"categories\":[\"identity\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}\n",
+        hex::encode(leaf(lines.last().unwrap().as_bytes()))
+    );
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(v.audit_path())
+        .unwrap();
+    std::io::Write::write_all(&mut f, forged.as_bytes()).unwrap();
+    drop(f);
+    forge_store(
+        &v.dir,
+        vec![Op::Put(coffre::store::layout::audit_state(), state)],
+    );
+    // Both verifiers refuse the forged line.
+    let py = |dir: &Path| {
+        std::process::Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_audit.py"))
+            .arg(dir)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(py(&v.dir), Some(5), "python refuses the forged line");
+    // An ordinary command must refuse it too, writing nothing after it.
+    let r = v.as_user(&admin, &["dossier", "list"]);
+    let after = std::fs::read_to_string(v.audit_path()).unwrap();
+    let written_after = after.lines().count() as u64 - n;
+    assert!(
+        r.code == 5 && written_after == 0,
+        "the opening took the forged line {n} (dprev {p}, a kept fact in the prune's range \
+         {first}..={last}) in: exit {}, {written_after} lines written after it; audit verify now: {}",
+        r.code,
+        v.verify().code
+    );
+}
