@@ -588,3 +588,43 @@ fn an_opening_refuses_a_dprev_naming_a_kept_line_in_a_prunes_range() {
         v.verify().code
     );
 }
+
+/// Held (a probe). PostgreSQL: four processes at a time write about the
+/// same dossier (reads, notes, the DPO's history), so that each `dprev` must
+/// follow lines other processes committed just before; the log then
+/// verifies and every history walks its chain.
+#[test]
+fn several_processes_on_one_dossier_in_postgres_chain_right() {
+    let mut v = TestVault::in_postgres("Etablissement de test", "dir.martin", "Direction Test");
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", true);
+    let admin = v.admin.clone();
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    let e = v.create_dossier(&admin, "Jeanne Durand", "1950-01-01");
+    v.team_add(&admin, &d, "dr.leroy");
+    v.team_add(&admin, &e, "dr.leroy");
+    std::thread::scope(|s| {
+        for w in 0..4 {
+            let (v, d, e) = (&v, &d, &e);
+            s.spawn(move || {
+                for i in 0..6 {
+                    let r = match (w + i) % 4 {
+                        0 => v.as_user("dr.leroy", &["dossier", "show", d]),
+                        1 => v.as_user(
+                            "dr.leroy",
+                            &["entry", "add", d, "--kind", "medical", "--field", "text=x"],
+                        ),
+                        2 => v.as_user("p.dpo", &["audit", "history", d]),
+                        _ => v.as_user("dr.leroy", &["dossier", "show", e]),
+                    };
+                    r.expect_code(0, &format!("writer {w}, step {i}"));
+                }
+            });
+        }
+    });
+    v.verify().expect_code(0, "audit verify");
+    v.as_user("p.dpo", &["audit", "history", &d])
+        .expect_code(0, "history of d");
+    v.as_user("p.dpo", &["audit", "history", &e])
+        .expect_code(0, "history of e");
+}
