@@ -32,7 +32,7 @@ pub(crate) struct DossierTrail {
     whole_reads: u32,
 }
 
-/// Reads the lines of `medium` from byte `from` up to byte `end`, giving each
+/// Reads the lines of `vault`'s audit log from byte `from` up to byte `end`, giving each
 /// with its offset.
 fn each_line(
     vault: &Vault,
@@ -74,16 +74,11 @@ fn written(dossier: &str) -> Result<String> {
 /// as (offset, number), in order: found on the raw bytes (inside a string a
 /// quote is escaped, so `"dossier":"<id>"` is the member or a fact's), each
 /// confirmed by reading its line.
-fn lines_about(
-    medium: &Vault,
-    from: u64,
-    end: u64,
-    written: &str,
-) -> Result<Vec<(u64, u64)>> {
+fn lines_about(vault: &Vault, from: u64, end: u64, written: &str) -> Result<Vec<(u64, u64)>> {
     let needle = format!("\"dossier\":\"{written}\"");
     let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let mut found = Vec::new();
-    each_line(medium, from, end, |at, line| {
+    each_line(vault, from, end, |at, line| {
         if finder.find(line).is_none() {
             return Ok(());
         }
@@ -197,7 +192,6 @@ impl Vault {
     pub(crate) fn last_line_about(&self, log: &AuditLog, dossier: &str) -> Result<u64> {
         let end = log.state().offset;
         let size = log.state().size;
-        let medium = self;
         let written = written(dossier)?;
         let mut trail = self
             .dossier_trail
@@ -206,7 +200,7 @@ impl Vault {
         if let Some((chain, to, n)) = trail.whole.as_mut() {
             if *to <= end && *n <= size {
                 let mut seq = *n;
-                each_line(medium, *to, end, |_, line| {
+                each_line(self, *to, end, |_, line| {
                     seq += 1;
                     chain.see(seq, line, false)
                 })?;
@@ -218,7 +212,7 @@ impl Vault {
         }
         if let Some(&(last, to)) = trail.one.get(dossier) {
             if to <= end {
-                let later = lines_about(medium, to, end, &written)?;
+                let later = lines_about(self, to, end, &written)?;
                 let last = later.last().map_or(last, |l| l.1);
                 trail.one.insert(dossier.to_string(), (last, end));
                 return Ok(last);
@@ -229,7 +223,7 @@ impl Vault {
             .ok()
             .and_then(|pairs| pairs.last().copied());
         if let Some((seq, offset)) = hint.filter(|h| h.1 < end) {
-            let later = lines_about(medium, offset, end, &written)?;
+            let later = lines_about(self, offset, end, &written)?;
             if later.first() == Some(&(offset, seq)) {
                 let last = later.last().map_or(seq, |l| l.1);
                 trail.one.insert(dossier.to_string(), (last, end));
@@ -240,7 +234,7 @@ impl Vault {
             // The first dossier looked for in the whole log: its lines only,
             // on the raw bytes (a command that names one new dossier).
             trail.whole_reads += 1;
-            let last = lines_about(medium, 0, end, &written)?
+            let last = lines_about(self, 0, end, &written)?
                 .last()
                 .map_or(0, |l| l.1);
             trail.one.insert(dossier.to_string(), (last, end));
@@ -250,7 +244,7 @@ impl Vault {
         // a server creating dossiers).
         let mut chain = Chain::new();
         let mut seq = 0;
-        each_line(medium, 0, end, |_, line| {
+        each_line(self, 0, end, |_, line| {
             seq += 1;
             chain.see(seq, line, false)
         })?;
@@ -349,7 +343,10 @@ impl Vault {
             let w = String::from_utf8_lossy(w).into_owned();
             let later = lines_about(self, offset, end, &w)?;
             if later.first() == Some(&(offset, seq)) {
-                out.insert(names[w.as_bytes()].clone(), later.last().map_or(seq, |h| h.1));
+                out.insert(
+                    names[w.as_bytes()].clone(),
+                    later.last().map_or(seq, |h| h.1),
+                );
             }
         }
         let rest: Vec<&String> = dossiers.iter().filter(|d| !out.contains_key(*d)).collect();
@@ -596,9 +593,7 @@ impl ChainWalk<'_> {
                                 record = record(e.seq)
                             ))
                         })?;
-                    self.fault = self
-                        .vault
-                        .gap(&self.dossier, p, e.seq, at, self.below)?;
+                    self.fault = self.vault.gap(&self.dossier, p, e.seq, at, self.below)?;
                 }
             }
             self.below = e.seq;
