@@ -158,7 +158,19 @@ impl Vault {
         let prepared = if drafts.is_empty() {
             None
         } else {
-            Some(log.prepare(drafts, &mut |d| self.last_line_about(&log, d))?)
+            // Every dossier the step names, looked for in the log at once.
+            let mut named: Vec<String> = drafts.iter().filter_map(|d| d.dossier.clone()).collect();
+            named.sort_unstable();
+            named.dedup();
+            let lasts = if named.len() > 1 {
+                self.last_lines_about(&log, &named)?
+            } else {
+                std::collections::HashMap::new()
+            };
+            Some(log.prepare(drafts, &mut |d| match lasts.get(d) {
+                Some(s) => Ok(*s),
+                None => self.last_line_about(&log, d),
+            })?)
         };
         self.commit_locked(&mut log, prepared, None, batch)
     }

@@ -103,6 +103,9 @@ pub struct Vault {
     /// What this process read of the log's dossier chains (`dprev`), to
     /// spare the writer long reads ([`audit_trail::chain::DossierTrail`]).
     dossier_trail: Mutex<audit_trail::chain::DossierTrail>,
+    /// Bytes of the log read for the dossier chains (writer, opening,
+    /// readers' checks), so tests can count the cost instead of timing it.
+    chain_bytes_read: std::sync::atomic::AtomicU64,
     /// Set when a journaled change could not be applied or a settling failed:
     /// only a reopen (which replays the journal) is safe, so no change is taken
     /// and the journal is never emptied until then.
@@ -169,6 +172,7 @@ impl Vault {
             backend: p.backend,
             pending_index: Mutex::new(std::collections::BTreeMap::new()),
             dossier_trail: Mutex::new(Default::default()),
+            chain_bytes_read: std::sync::atomic::AtomicU64::new(0),
             broken: std::sync::atomic::AtomicBool::new(false),
             ready: std::sync::atomic::AtomicBool::new(p.ready),
             keys_lock: Mutex::new(()),
@@ -930,6 +934,15 @@ impl Vault {
         self.checkpoints.latest()
     }
 
+    /// Bytes of the audit log this vault read for the dossier chains so far
+    /// (the writer's `dprev`, an opening's check of the lines found, the
+    /// readers' checks): the cost tests count, never a time.
+    #[doc(hidden)]
+    pub fn chain_bytes_read(&self) -> u64 {
+        self.chain_bytes_read
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Byte offsets of the audit entries indexed under a dossier (`'d'`) or actor
     /// (`'a'`), in order: the stored index and the entries not settled yet.
     pub(crate) fn audit_offsets(&self, kind: char, id: &str) -> Result<Vec<(u64, u64)>> {
@@ -1026,12 +1039,18 @@ impl Vault {
         let entries = match index {
             None => return self.log()?.scan(filter),
             Some((kind, id)) => {
+                // Anchored on the log before the index is read: the newest
+                // line naming the dossier must be indexed.
+                let walk = if kind == 'd' {
+                    Some(self.chain_walk(id)?)
+                } else {
+                    None
+                };
                 let pairs = self.audit_offsets(kind, id)?;
                 let entries = self.indexed_entries(kind, id, &pairs)?;
-                if kind == 'd' {
+                if let Some(mut walk) = walk {
                     // The index against the log's chain of the dossier's lines.
-                    let mut walk = self.chain_walk(id);
-                    walk.take(&entries)?;
+                    walk.take(&entries, &pairs)?;
                     walk.finish()?;
                 }
                 entries

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::sync::atomic::Ordering;
 
 use crate::audit::chain::Chain;
 use crate::audit::line::Shape;
@@ -31,14 +32,18 @@ pub(crate) struct DossierTrail {
     whole_reads: u32,
 }
 
-/// Reads the lines of `medium` from byte `from` up to byte `end`, giving each
+/// Reads the lines of `vault`'s audit log from byte `from` up to byte `end`, giving each
 /// with its offset.
 fn each_line(
-    medium: &dyn crate::store::medium::LogMedium,
+    vault: &Vault,
     from: u64,
     end: u64,
     mut f: impl FnMut(u64, &[u8]) -> Result<()>,
 ) -> Result<()> {
+    let medium = vault.audit_medium.as_ref();
+    vault
+        .chain_bytes_read
+        .fetch_add(end.saturating_sub(from), Ordering::Relaxed);
     let io = |e| Error::io(msg!("cannot-read-audit-log"), e);
     let mut file = crate::store::medium::reader(medium);
     file.seek(SeekFrom::Start(from)).map_err(io)?;
@@ -69,16 +74,11 @@ fn written(dossier: &str) -> Result<String> {
 /// as (offset, number), in order: found on the raw bytes (inside a string a
 /// quote is escaped, so `"dossier":"<id>"` is the member or a fact's), each
 /// confirmed by reading its line.
-fn lines_about(
-    medium: &dyn crate::store::medium::LogMedium,
-    from: u64,
-    end: u64,
-    written: &str,
-) -> Result<Vec<(u64, u64)>> {
+fn lines_about(vault: &Vault, from: u64, end: u64, written: &str) -> Result<Vec<(u64, u64)>> {
     let needle = format!("\"dossier\":\"{written}\"");
     let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let mut found = Vec::new();
-    each_line(medium, from, end, |at, line| {
+    each_line(vault, from, end, |at, line| {
         if finder.find(line).is_none() {
             return Ok(());
         }
@@ -97,6 +97,85 @@ fn lines_about(
     Ok(found)
 }
 
+/// The last line naming each dossier of `wanted` (as written → its index
+/// hint, (number, offset)) from its hint to byte `end`, all in one read of
+/// the log from the lowest hint. A dossier whose hint is not a line naming
+/// it (an index changed outside coffre) is left out of the answer.
+fn tails(
+    vault: &Vault,
+    end: u64,
+    wanted: &HashMap<Vec<u8>, (u64, u64)>,
+) -> Result<HashMap<Vec<u8>, u64>> {
+    let Some(from) = wanted.values().map(|h| h.1).min() else {
+        return Ok(HashMap::new());
+    };
+    // Per dossier: whether its hint was found, and its last line.
+    let mut seen: HashMap<&[u8], (bool, u64)> = HashMap::new();
+    each_line(vault, from, end, |at, line| {
+        let Some(l) = crate::audit::line::links(line) else {
+            return Ok(());
+        };
+        let Some(d) = l.dossier else {
+            return Ok(());
+        };
+        if let Some((key, &(hseq, hoff))) = wanted.get_key_value(d) {
+            if at >= hoff {
+                let s = seen.entry(key.as_slice()).or_insert((false, 0));
+                if at == hoff && l.seq == hseq {
+                    s.0 = true;
+                }
+                s.1 = l.seq;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(seen
+        .into_iter()
+        .filter(|(_, (ok, _))| *ok)
+        .map(|(d, (_, last))| (d.to_vec(), last))
+        .collect())
+}
+
+/// Line `seq` of the log, read backwards from byte `end`, where the line
+/// after line `end_seq` begins (`seq` ≤ `end_seq`): the cost is the lines
+/// between them, not the log.
+fn line_back(vault: &Vault, end: u64, end_seq: u64, seq: u64) -> Result<Vec<u8>> {
+    let medium = vault.audit_medium.as_ref();
+    let k = (end_seq + 1).saturating_sub(seq) as usize;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut pos = end;
+    let mut chunk = 64 * 1024u64;
+    loop {
+        // Newlines from the end: the k-th ends line `seq`, the (k+1)-th
+        // ends the line before it.
+        let nl: Vec<usize> = memchr::memrchr_iter(b'\n', &buf).take(k + 1).collect();
+        if k >= 1 && (nl.len() > k || (pos == 0 && nl.len() == k)) {
+            let start = nl.get(k).map_or(0, |i| i + 1);
+            return Ok(buf[start..nl[k - 1]].to_vec());
+        }
+        if pos == 0 || k == 0 {
+            return Err(Error::Integrity(msg!("audit-index-points-past-end-log")));
+        }
+        let from = pos.saturating_sub(chunk);
+        let mut more = vec![0u8; (pos - from) as usize];
+        let mut got = 0;
+        while got < more.len() {
+            let n = medium.read_at(from + got as u64, &mut more[got..])?;
+            if n == 0 {
+                return Err(Error::Integrity(msg!("audit-index-points-past-end-log")));
+            }
+            got += n;
+        }
+        vault
+            .chain_bytes_read
+            .fetch_add(pos - from, Ordering::Relaxed);
+        more.extend_from_slice(&buf);
+        buf = more;
+        pos = from;
+        chunk = chunk.saturating_mul(2);
+    }
+}
+
 impl Vault {
     /// The number of the last line of the log naming `dossier` (0 for none),
     /// for the `dprev` of a line about to be written after `log`'s end; the
@@ -113,7 +192,6 @@ impl Vault {
     pub(crate) fn last_line_about(&self, log: &AuditLog, dossier: &str) -> Result<u64> {
         let end = log.state().offset;
         let size = log.state().size;
-        let medium = self.audit_medium.as_ref();
         let written = written(dossier)?;
         let mut trail = self
             .dossier_trail
@@ -122,7 +200,7 @@ impl Vault {
         if let Some((chain, to, n)) = trail.whole.as_mut() {
             if *to <= end && *n <= size {
                 let mut seq = *n;
-                each_line(medium, *to, end, |_, line| {
+                each_line(self, *to, end, |_, line| {
                     seq += 1;
                     chain.see(seq, line, false)
                 })?;
@@ -134,7 +212,7 @@ impl Vault {
         }
         if let Some(&(last, to)) = trail.one.get(dossier) {
             if to <= end {
-                let later = lines_about(medium, to, end, &written)?;
+                let later = lines_about(self, to, end, &written)?;
                 let last = later.last().map_or(last, |l| l.1);
                 trail.one.insert(dossier.to_string(), (last, end));
                 return Ok(last);
@@ -145,7 +223,7 @@ impl Vault {
             .ok()
             .and_then(|pairs| pairs.last().copied());
         if let Some((seq, offset)) = hint.filter(|h| h.1 < end) {
-            let later = lines_about(medium, offset, end, &written)?;
+            let later = lines_about(self, offset, end, &written)?;
             if later.first() == Some(&(offset, seq)) {
                 let last = later.last().map_or(seq, |l| l.1);
                 trail.one.insert(dossier.to_string(), (last, end));
@@ -156,7 +234,7 @@ impl Vault {
             // The first dossier looked for in the whole log: its lines only,
             // on the raw bytes (a command that names one new dossier).
             trail.whole_reads += 1;
-            let last = lines_about(medium, 0, end, &written)?
+            let last = lines_about(self, 0, end, &written)?
                 .last()
                 .map_or(0, |l| l.1);
             trail.one.insert(dossier.to_string(), (last, end));
@@ -166,13 +244,131 @@ impl Vault {
         // a server creating dossiers).
         let mut chain = Chain::new();
         let mut seq = 0;
-        each_line(medium, 0, end, |_, line| {
+        each_line(self, 0, end, |_, line| {
             seq += 1;
             chain.see(seq, line, false)
         })?;
         let last = chain.last(written.as_bytes());
         trail.whole = Some((chain, end, size));
         Ok(last)
+    }
+
+    /// [`Vault::last_line_about`] for every dossier a durable step names,
+    /// with one read of the log for them all: the dossiers the process
+    /// knows nothing of yet whose index gives a hint are read together, from
+    /// the lowest hint to the end (a name search matching many dossiers, an
+    /// import into existing ones), instead of once each.
+    pub(crate) fn last_lines_about(
+        &self,
+        log: &AuditLog,
+        dossiers: &[String],
+    ) -> Result<HashMap<String, u64>> {
+        let end = log.state().offset;
+        let size = log.state().size;
+        let mut wanted: HashMap<Vec<u8>, (u64, u64)> = HashMap::new();
+        let mut names: HashMap<Vec<u8>, String> = HashMap::new();
+        {
+            let trail = self
+                .dossier_trail
+                .lock()
+                .map_err(|_| Error::AuditUnavailable(msg!("audit-log-lock-poisoned")))?;
+            let whole = trail
+                .whole
+                .as_ref()
+                .is_some_and(|(_, to, n)| *to <= end && *n <= size);
+            for d in dossiers {
+                if whole || trail.one.get(d).is_some_and(|(_, to)| *to <= end) {
+                    continue;
+                }
+                let hint = self
+                    .audit_offsets('d', d)
+                    .ok()
+                    .and_then(|pairs| pairs.last().copied());
+                if let Some(h) = hint.filter(|h| h.1 < end) {
+                    let w = written(d)?.into_bytes();
+                    wanted.insert(w.clone(), h);
+                    names.insert(w, d.clone());
+                }
+            }
+        }
+        if wanted.len() > 1 {
+            let found = tails(self, end, &wanted)?;
+            let mut trail = self
+                .dossier_trail
+                .lock()
+                .map_err(|_| Error::AuditUnavailable(msg!("audit-log-lock-poisoned")))?;
+            for (w, last) in found {
+                if let Some(d) = names.remove(&w) {
+                    trail.one.insert(d, (last, end));
+                }
+            }
+        }
+        // Each answered from what is kept now (a read of no length), or
+        // looked for alone (no hint, or a hint that is not its line).
+        let mut out = HashMap::new();
+        for d in dossiers {
+            if !out.contains_key(d) {
+                out.insert(d.clone(), self.last_line_about(log, d)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The last line before byte `end` naming each of `dossiers` (0 for
+    /// none), read from the log, the index giving hints: the hinted ones in
+    /// one read from the lowest hint, and, when more than one has no usable
+    /// hint, every dossier's last line in one pass over the log up to `end`.
+    fn lasts_before(&self, end: u64, dossiers: &[String]) -> Result<HashMap<String, u64>> {
+        let mut out = HashMap::new();
+        let mut wanted: HashMap<Vec<u8>, (u64, u64)> = HashMap::new();
+        let mut names: HashMap<Vec<u8>, String> = HashMap::new();
+        for d in dossiers {
+            let hint = self
+                .audit_offsets('d', d)
+                .ok()
+                .and_then(|pairs| pairs.into_iter().rfind(|p| p.1 < end));
+            if let Some(h) = hint {
+                let w = written(d)?.into_bytes();
+                wanted.insert(w.clone(), h);
+                names.insert(w, d.clone());
+            }
+        }
+        if wanted.len() > 1 {
+            for (w, last) in tails(self, end, &wanted)? {
+                if let Some(d) = names.get(&w) {
+                    out.insert(d.clone(), last);
+                }
+            }
+        } else if let Some((w, &(seq, offset))) = wanted.iter().next() {
+            let w = String::from_utf8_lossy(w).into_owned();
+            let later = lines_about(self, offset, end, &w)?;
+            if later.first() == Some(&(offset, seq)) {
+                out.insert(
+                    names[w.as_bytes()].clone(),
+                    later.last().map_or(seq, |h| h.1),
+                );
+            }
+        }
+        let rest: Vec<&String> = dossiers.iter().filter(|d| !out.contains_key(*d)).collect();
+        if rest.len() > 1 {
+            let mut chain = Chain::new();
+            let mut seq = 0;
+            each_line(self, 0, end, |_, line| {
+                seq += 1;
+                chain.see(seq, line, false)
+            })?;
+            for d in rest {
+                out.insert(d.clone(), chain.last(written(d)?.as_bytes()));
+            }
+        } else {
+            for d in rest {
+                let last = lines_about(self, 0, end, &written(d)?)?
+                    .last()
+                    .map_or(0, |h| h.1);
+                out.insert(d.clone(), last);
+            }
+        }
+        Ok(out)
     }
 
     /// Checks the dossier chain of the lines an opening found beyond the
@@ -189,8 +385,19 @@ impl Vault {
             return Ok(());
         };
         let start = first.offset;
-        let medium = self.audit_medium.as_ref();
         let mut chained = start > 0 && self.chained_before(start)?;
+        // The dossiers whose first line here carries a `dprev`: their last
+        // line before these, all read at once.
+        let mut seen = std::collections::HashSet::new();
+        let mut need = Vec::new();
+        for l in found {
+            if let Some(d) = &l.entry.dossier {
+                if seen.insert(d.as_str()) && matches!(l.entry.dprev, Dprev::Seq(_)) {
+                    need.push(d.clone());
+                }
+            }
+        }
+        let before = self.lasts_before(start, &need)?;
         let mut last: HashMap<String, u64> = HashMap::new();
         for l in found {
             let e = &l.entry;
@@ -211,29 +418,9 @@ impl Vault {
                 }
                 continue;
             };
-            let expected = match last.get(d) {
+            let expected = match last.get(d).or_else(|| before.get(d)) {
                 Some(s) => *s,
-                None => {
-                    let written = written(d)?;
-                    let hint = self
-                        .audit_offsets('d', d)
-                        .ok()
-                        .and_then(|pairs| pairs.into_iter().rfind(|p| p.1 < start));
-                    let from_hint = match hint {
-                        Some((seq, offset)) => {
-                            let later = lines_about(medium, offset, start, &written)?;
-                            (later.first() == Some(&(offset, seq)))
-                                .then(|| later.last().map_or(seq, |h| h.1))
-                        }
-                        None => None,
-                    };
-                    match from_hint {
-                        Some(s) => s,
-                        None => lines_about(medium, 0, start, &written)?
-                            .last()
-                            .map_or(0, |h| h.1),
-                    }
-                }
+                None => 0,
             };
             let fits = p == expected || (p > expected && p < e.seq && self.in_a_prune(p)?);
             if !fits {
@@ -300,26 +487,81 @@ impl Vault {
     }
 
     /// Starts the walk of `dossier`'s history, its entries read from the
-    /// index in order ([`ChainWalk::take`]).
-    pub(crate) fn chain_walk<'v>(&'v self, dossier: &str) -> ChainWalk<'v> {
-        ChainWalk {
+    /// index in order ([`ChainWalk::take`]), anchored on the log: the last
+    /// line naming the dossier, read from the log as the writer reads it
+    /// ([`Vault::last_line_about`]) before the index is read, must be
+    /// indexed (or newer entries chained above it), so no reader depends on
+    /// having written its own line about the dossier first.
+    pub(crate) fn chain_walk<'v>(&'v self, dossier: &str) -> Result<ChainWalk<'v>> {
+        let (top, end, end_seq) = {
+            let log = self.log()?;
+            let top = self.last_line_about(&log, dossier)?;
+            (top, log.state().offset, log.state().size)
+        };
+        Ok(ChainWalk {
             vault: self,
             dossier: dossier.to_string(),
+            top,
+            end,
+            end_seq,
             below: 0,
             fault: None,
+        })
+    }
+
+    /// Whether line `p`, unindexed and named as `dprev` by line `seq`
+    /// (which begins at byte `at`) of `dossier`'s history, is a pruned line
+    /// (`None`), or the fault to name: a line in no prune's range, or a kept
+    /// line (a prune's range spans facts and other dossiers' lines it never
+    /// prunes) — read from the log, backwards from `at`.
+    fn gap(&self, dossier: &str, p: u64, seq: u64, at: u64, below: u64) -> Result<Option<Error>> {
+        let missing = || {
+            Error::Integrity(msg!(
+                "audit-index-missing",
+                record = format!("ax/d/{dossier}/{p:016x}")
+            ))
+        };
+        if !self.in_a_prune(p)? {
+            return Ok(Some(missing()));
         }
+        let line = line_back(self, at, seq.saturating_sub(1), p)?;
+        if crate::audit::prune::is_pruned(&line) {
+            return Ok(None);
+        }
+        let w = written(dossier)?;
+        let names = crate::audit::line::links(&line)
+            .is_some_and(|l| l.seq == p && l.dossier == Some(w.as_bytes()));
+        Ok(Some(if names {
+            missing()
+        } else {
+            Error::Integrity(msg!(
+                "audit-dprev-wrong",
+                seq = seq,
+                dossier = dossier.to_string(),
+                dprev = p,
+                expected = below
+            ))
+        }))
     }
 }
 
 /// The walk of a dossier's history down its chain, made on the entries the
 /// index gives, oldest first (as they are read, in batches): from the newest
 /// down, each line's `dprev` must be the number of the next entry the index
-/// gives — or 0 when there is none. The walk stops at a line of format 2 or 3
-/// (written before the chain) and at a pruned line; a fault below a stop
-/// counts for nothing, the fault nearest the newest line is the one named.
+/// gives — or 0 when there is none — or a pruned line (read from the log);
+/// and the newest entry must be the last line naming the dossier as read
+/// from the log when the walk began. The walk stops at a line of format 2
+/// or 3 (written before the chain) and at a pruned line; a fault below a
+/// stop counts for nothing, the fault nearest the newest line is the one
+/// named.
 pub(crate) struct ChainWalk<'v> {
     vault: &'v Vault,
     dossier: String,
+    /// The last line naming the dossier, read from the log (0 for none).
+    top: u64,
+    /// The log's end (bytes, lines) when `top` was read.
+    end: u64,
+    end_seq: u64,
     /// The number of the entry taken last (0 before the first).
     below: u64,
     /// The fault nearest the newest line so far.
@@ -327,8 +569,9 @@ pub(crate) struct ChainWalk<'v> {
 }
 
 impl ChainWalk<'_> {
-    /// Takes the next entries the index gives for the dossier, oldest first.
-    pub(crate) fn take(&mut self, entries: &[AuditEntry]) -> Result<()> {
+    /// Takes the next entries the index gives for the dossier, oldest
+    /// first, with the index's (number, offset) pairs they were read at.
+    pub(crate) fn take(&mut self, entries: &[AuditEntry], pairs: &[(u64, u64)]) -> Result<()> {
         for e in entries {
             let record = |seq: u64| format!("ax/d/{}/{seq:016x}", self.dossier);
             match e.dprev {
@@ -341,14 +584,16 @@ impl ChainWalk<'_> {
                     )));
                 }
                 Dprev::Seq(p) => {
-                    self.fault = if self.vault.in_a_prune(p)? {
-                        None
-                    } else {
-                        Some(Error::Integrity(msg!(
-                            "audit-index-missing",
-                            record = record(p)
-                        )))
-                    };
+                    let at = pairs
+                        .binary_search_by_key(&e.seq, |x| x.0)
+                        .map(|i| pairs[i].1)
+                        .map_err(|_| {
+                            Error::Integrity(msg!(
+                                "audit-index-points-elsewhere",
+                                record = record(e.seq)
+                            ))
+                        })?;
+                    self.fault = self.vault.gap(&self.dossier, p, e.seq, at, self.below)?;
                 }
             }
             self.below = e.seq;
@@ -356,11 +601,23 @@ impl ChainWalk<'_> {
         Ok(())
     }
 
-    /// The end of the walk: the fault it found, if any.
+    /// The end of the walk: the fault it found, if any. The log's last line
+    /// naming the dossier, above every entry the index gave, is the fault
+    /// named first — unless it is a pruned line (what a process kept of the
+    /// chain may name one).
     ///
     /// Errors: [`Error::Integrity`] naming the index record missing
     /// (`audit-index-missing`) or off the chain (`audit-index-off-chain`).
     pub(crate) fn finish(self) -> Result<()> {
+        if self.top > self.below {
+            let line = line_back(self.vault, self.end, self.end_seq, self.top)?;
+            if !crate::audit::prune::is_pruned(&line) {
+                return Err(Error::Integrity(msg!(
+                    "audit-index-missing",
+                    record = format!("ax/d/{}/{:016x}", self.dossier, self.top)
+                )));
+            }
+        }
         match self.fault {
             Some(e) => Err(e),
             None => Ok(()),

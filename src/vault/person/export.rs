@@ -511,12 +511,13 @@ impl Ctx<'_> {
         &self,
         mut f: impl FnMut(&AuditEntry, Option<String>) -> Result<()>,
     ) -> Result<()> {
+        // The index against the log's chain of the dossier's lines, anchored
+        // on the log before the index is read.
+        let mut walk = self.vault.chain_walk(&self.dossier)?;
         let pairs = self.vault.audit_offsets('d', &self.dossier)?;
-        // The index against the log's chain of the dossier's lines.
-        let mut walk = self.vault.chain_walk(&self.dossier);
         for chunk in pairs.chunks(256) {
             let entries = self.vault.indexed_entries('d', &self.dossier, chunk)?;
-            walk.take(&entries)?;
+            walk.take(&entries, chunk)?;
             for e in entries {
                 // The words only once the DPO released them for this dossier.
                 let released = is_released(self.release.as_ref(), &e);
