@@ -282,7 +282,10 @@ impl Vault {
         })?;
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
-        for (k, v) in self.store.scan_prefix(&layout::second_factor_prefix(member))? {
+        for (k, v) in self
+            .store
+            .scan_prefix(&layout::second_factor_prefix(member))?
+        {
             let id = layout::last_component(&k)?;
             let name = format!("sf/{member}/{id}");
             let Some(entry) = want.get(&id) else {
@@ -297,7 +300,10 @@ impl Vault {
                 if left_over {
                     continue;
                 }
-                return Err(forged(&name, "a second factor the register does not commit"));
+                return Err(forged(
+                    &name,
+                    "a second factor the register does not commit",
+                ));
             };
             if k != layout::second_factor(member, &id)
                 || second_factor_commitment(&self.meta.vault_id, member, &id, &entry.kind, &v)
@@ -317,7 +323,10 @@ impl Vault {
             });
         }
         if let Some(id) = want.keys().find(|id| !seen.contains(*id)) {
-            return Err(forged(&format!("sf/{member}/{id}"), "a second factor removed"));
+            return Err(forged(
+                &format!("sf/{member}/{id}"),
+                "a second factor removed",
+            ));
         }
         Ok(out)
     }
@@ -339,7 +348,10 @@ impl Vault {
                 from = c.seq;
                 for (id, enrolled, last_step, recovery) in c.used {
                     // Only for the factor enrolled by that very fact.
-                    if factors.iter().any(|f| f.id == id && f.entry.seq == enrolled) {
+                    if factors
+                        .iter()
+                        .any(|f| f.id == id && f.entry.seq == enrolled)
+                    {
                         used.insert(
                             id,
                             Used {
@@ -517,7 +529,10 @@ impl Session<'_> {
                 .collect(),
         };
         let mut batch = Batch::new();
-        batch.put(layout::second_factor_uses(&member), seal_cache(&key, &cache)?);
+        batch.put(
+            layout::second_factor_uses(&member),
+            seal_cache(&key, &cache)?,
+        );
         let code = normalise(code);
         let now = crate::vault::now();
         let mut replayed = false;
@@ -618,7 +633,9 @@ impl Session<'_> {
         let _turn = self.ensure_current()?;
         layout::check_id("staff", member)?;
         self.require(Capability::ManageStaff, ACTION_RESET, None)?;
-        let active = self.vault.with_register(|r| Ok(r.active(member).is_some()))?;
+        let active = self
+            .vault
+            .with_register(|r| Ok(r.active(member).is_some()))?;
         if !active {
             return Err(Error::NotFound(msg!("staff-member-3", id = member)));
         }
@@ -678,7 +695,10 @@ mod tests {
         };
         let shown = format!("{e:?}");
         assert!(!shown.contains("abcde"), "{shown}");
-        assert!(!shown.contains(&*e.secret_base32().replace(' ', "")), "{shown}");
+        assert!(
+            !shown.contains(&*e.secret_base32().replace(' ', "")),
+            "{shown}"
+        );
         let uri = e.uri().unwrap();
         assert!(uri.starts_with("otpauth://totp/"), "{}", &*uri);
     }

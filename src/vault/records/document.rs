@@ -301,8 +301,11 @@ fn type_contradicts(mime: &str, head: &[u8]) -> bool {
     let looks_markup = {
         let t = String::from_utf8_lossy(&head[..head.len().min(256)]).to_ascii_lowercase();
         let t = t.trim_start_matches('\u{feff}').trim_start();
-        t.starts_with("<!doctype") || t.starts_with("<html") || t.starts_with("<svg")
-            || t.starts_with("<?xml") || t.starts_with("<script")
+        t.starts_with("<!doctype")
+            || t.starts_with("<html")
+            || t.starts_with("<svg")
+            || t.starts_with("<?xml")
+            || t.starts_with("<script")
     };
     match mime {
         "application/pdf" => !starts(b"%PDF-"),
@@ -569,7 +572,10 @@ impl Session<'_> {
                         .categories([cat.as_str()])
                         .detail("key not granted yet"),
                 )?;
-                return Err(Error::Pending(msg!("key-category-granted-you-yet", cat = cat)));
+                return Err(Error::Pending(msg!(
+                    "key-category-granted-you-yet",
+                    cat = cat
+                )));
             }
             _ => {
                 return self.refuse(
@@ -720,10 +726,7 @@ impl Session<'_> {
             let entries = self.vault.checked_dossier(dossier)?.complete(dossier)?;
             let mut shown = Vec::new();
             let mut withheld = 0usize;
-            for c in entries
-                .iter()
-                .filter(|c| c.record().kind == DOCUMENT_KIND)
-            {
+            for c in entries.iter().filter(|c| c.record().kind == DOCUMENT_KIND) {
                 match self.open_version(c, c.record().latest, access.break_glass)? {
                     Ok(o) => shown.push(o.view),
                     Err(_) => withheld += 1,
@@ -764,7 +767,8 @@ impl Session<'_> {
         break_glass: Option<&str>,
         out: &mut dyn Write,
     ) -> Result<DocumentView> {
-        let (opened, checked) = self.begin_document_read(dossier, entry_id, version, break_glass)?;
+        let (opened, checked) =
+            self.begin_document_read(dossier, entry_id, version, break_glass)?;
         let dossier = checked.record().dossier.clone();
         let streamed = self.stream_opened(&opened, out);
         if streamed.is_err() {
@@ -791,13 +795,10 @@ impl Session<'_> {
     ) -> Result<(Opened, CheckedEntry)> {
         let _turn = self.ensure_current()?;
         const ACTION: &str = "document.read";
-        let dossier = self
-            .vault
-            .entry_dossier(entry_id)
-            .map_err(|e| match e {
-                Error::NotFound(_) => Error::NotFound(msg!("document-not-found", id = entry_id)),
-                other => other,
-            })?;
+        let dossier = self.vault.entry_dossier(entry_id).map_err(|e| match e {
+            Error::NotFound(_) => Error::NotFound(msg!("document-not-found", id = entry_id)),
+            other => other,
+        })?;
         if dossier != expected {
             return Err(Error::NotFound(msg!("document-not-found", id = entry_id)));
         }
@@ -902,8 +903,12 @@ fn open_fields(
             v.version,
             &f.category,
         );
-        let plain = crate::vault::records::field::open(key, &aad, f)
-            .map_err(|_| forged(&record, "a sealed value that does not open under its data key"))?;
+        let plain = crate::vault::records::field::open(key, &aad, f).map_err(|_| {
+            forged(
+                &record,
+                "a sealed value that does not open under its data key",
+            )
+        })?;
         let text = String::from_utf8(plain.to_vec())
             .map_err(|_| Error::Integrity(msg!("field-value-text")))?;
         Ok((Zeroizing::new(text), f.category.clone()))
@@ -917,7 +922,8 @@ fn open_fields(
     let manifest: Manifest = serde_json::from_str(&manifest)
         .map_err(|_| Error::Integrity(msg!("document-manifest-invalid")))?;
     let raw = Zeroizing::new(
-        hex::decode(key_hex.as_str()).map_err(|_| Error::Integrity(msg!("document-manifest-invalid")))?,
+        hex::decode(key_hex.as_str())
+            .map_err(|_| Error::Integrity(msg!("document-manifest-invalid")))?,
     );
     let content_key = Key32::from_slice(&raw)?;
     Ok(Opened {
@@ -951,7 +957,12 @@ mod tests {
         move |i, last| chunk_aad("v", "d-1", doc, version, "b", i, last)
     }
 
-    fn seal_all(key: &Key32, data: &[u8], doc: &'static str, version: u32) -> (Vec<Vec<u8>>, Sealed) {
+    fn seal_all(
+        key: &Key32,
+        data: &[u8],
+        doc: &'static str,
+        version: u32,
+    ) -> (Vec<Vec<u8>>, Sealed) {
         let mut chunks = Vec::new();
         let s = seal_stream(
             key,
@@ -1063,10 +1074,16 @@ mod tests {
         let k = Key32::random().unwrap();
         let d = data(2 * CHUNK + 1);
         let mut n = 0;
-        let r = seal_stream(&k, &aad_for("e-1", 1), &mut &d[..], 2 * CHUNK as u64, &mut |_, _| {
-            n += 1;
-            Ok(())
-        });
+        let r = seal_stream(
+            &k,
+            &aad_for("e-1", 1),
+            &mut &d[..],
+            2 * CHUNK as u64,
+            &mut |_, _| {
+                n += 1;
+                Ok(())
+            },
+        );
         assert!(matches!(r, Err(Error::Usage(_))));
         assert!(n <= 2, "nothing sealed beyond the limit");
     }

@@ -41,7 +41,11 @@ pub(super) fn document(c: &DocumentCmd, s: &mut Session<'_>, out: &mut Out) -> R
                 Box::new(std::io::stdin().lock())
             } else {
                 Box::new(std::fs::File::open(file).map_err(|e| {
-                    Error::Usage(msg!("document-cannot-read-file", path = file.display(), e = e))
+                    Error::Usage(msg!(
+                        "document-cannot-read-file",
+                        path = file.display(),
+                        e = e
+                    ))
                 })?)
             };
             match version_of {
@@ -117,7 +121,11 @@ fn line(policy: &coffre::policy::Policy, d: &DocumentView) -> String {
         title = d.title.clone(),
         doc_type = policy.document_type_label(&d.doc_type, lang()),
         cat = policy.category_label(&d.category, lang()),
-        date = if d.date.is_empty() { "—".to_string() } else { d.date.clone() },
+        date = if d.date.is_empty() {
+            "—".to_string()
+        } else {
+            d.date.clone()
+        },
         size = d.size,
         file = d.file_name.clone()
     )
@@ -135,7 +143,10 @@ fn get_to_file(
     path: &Path,
 ) -> Result<DocumentView, Error> {
     if path.exists() {
-        return Err(Error::Usage(msg!("document-out-exists", path = path.display())));
+        return Err(Error::Usage(msg!(
+            "document-out-exists",
+            path = path.display()
+        )));
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

@@ -24,8 +24,8 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
 use crate::cli::{
-    AccessCmd, AuditCmd, BackupCmd, Cli, Command, DocumentCmd, DossierCmd, EntryCmd, KeysCmd, PolicyCmd,
-    RecoveryCmd, ReportFormat, RetentionCmd, StaffCmd, TeamCmd,
+    AccessCmd, AuditCmd, BackupCmd, Cli, Command, DocumentCmd, DossierCmd, EntryCmd, KeysCmd,
+    PolicyCmd, RecoveryCmd, ReportFormat, RetentionCmd, StaffCmd, TeamCmd,
 };
 use crate::input;
 use maintenance::decrypt_backup;

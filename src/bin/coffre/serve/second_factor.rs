@@ -25,8 +25,8 @@ use ring::digest::{digest, SHA256};
 use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::pages::{render, Nav, L};
 use super::common::{check_post, error_page, nav, on_staff, see_other, staff, with_cookie};
+use super::pages::{render, Nav, L};
 use super::security::{self, COOKIE};
 use super::sessions::{Live, Who};
 use super::App;
