@@ -754,11 +754,11 @@ impl Session<'_> {
         listed
     }
 
-    /// Opens document `entry_id` (its latest version, or `version`) and
-    /// streams its content into `out`. The read is audited durably
-    /// (`document.read`) before the first byte is written; a refusal is
-    /// audited too, and a failure in the middle of the stream adds an error
-    /// line. Returns the version's view.
+    /// Opens document `entry_id` of `dossier` (its latest version, or
+    /// `version`) and streams its content into `out`. The read is audited
+    /// durably (`document.read`) before the first byte is written; a refusal
+    /// is audited too, and a failure in the middle of the stream adds an
+    /// error line. Returns the version's view.
     pub fn open_document(
         &mut self,
         dossier: &str,
@@ -767,21 +767,41 @@ impl Session<'_> {
         break_glass: Option<&str>,
         out: &mut dyn Write,
     ) -> Result<DocumentView> {
-        let (opened, checked) =
-            self.begin_document_read(dossier, entry_id, version, break_glass)?;
-        let dossier = checked.record().dossier.clone();
-        let streamed = self.stream_opened(&opened, out);
+        let opened = self.begin_document(dossier, entry_id, version, break_glass)?;
+        let streamed = self.vault.stream_document(&opened, out);
         if streamed.is_err() {
-            self.vault.audit(
-                self.draft("document.read")
-                    .dossier(&dossier)
-                    .entry(entry_id)
-                    .categories([opened.view.category.as_str()])
-                    .outcome(Outcome::Error)
-                    .detail("could not be read to the end: integrity or storage error"),
-            )?;
+            self.document_failed(&opened)?;
         }
-        streamed.map(|()| opened.view.clone())
+        streamed.map(|()| opened.view().clone())
+    }
+
+    /// The first half of [`Session::open_document`]: checks the document and
+    /// the member's right to it and audits the read durably. What it returns
+    /// streams the content ([`Vault::stream_document`]) without the session,
+    /// so a web response can be sent while it is read.
+    pub fn begin_document(
+        &mut self,
+        dossier: &str,
+        entry_id: &str,
+        version: Option<u32>,
+        break_glass: Option<&str>,
+    ) -> Result<OpenedDocument> {
+        let (opened, _) = self.begin_document_read(dossier, entry_id, version, break_glass)?;
+        Ok(OpenedDocument(opened))
+    }
+
+    /// Audits a stream of `opened` that failed before its end.
+    pub fn document_failed(&mut self, opened: &OpenedDocument) -> Result<()> {
+        let v = opened.view();
+        self.vault.audit(
+            self.draft("document.read")
+                .dossier(&v.dossier)
+                .entry(&v.id)
+                .categories([v.category.as_str()])
+                .outcome(Outcome::Error)
+                .detail("could not be read to the end: integrity or storage error"),
+        )?;
+        Ok(())
     }
 
     /// Checks the document and the member's right to it and audits the read
@@ -844,10 +864,34 @@ impl Session<'_> {
             Err(reason) => self.refuse(ACTION, Some(&dossier), reason.msg()),
         }
     }
+}
 
-    /// Streams an opened version's chunks into `out`.
-    fn stream_opened(&self, o: &Opened, out: &mut dyn Write) -> Result<()> {
-        stream_content(self.vault, &o.view, &o.manifest, &o.key, out)
+/// A document version its reader was allowed to open, the read audited:
+/// its view, and what streams its content. The content key inside is never
+/// shown by `Debug`.
+pub struct OpenedDocument(Opened);
+
+impl OpenedDocument {
+    /// The version's title, type, file name, MIME type, size…
+    pub fn view(&self) -> &DocumentView {
+        &self.0.view
+    }
+}
+
+impl std::fmt::Debug for OpenedDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedDocument")
+            .field("view", &self.0.view)
+            .finish_non_exhaustive()
+    }
+}
+
+impl crate::vault::Vault {
+    /// Streams the content of an opened document into `out`, chunk by chunk,
+    /// each checked at its place, and the digest at the end (integrity
+    /// failures name the chunk's record).
+    pub fn stream_document(&self, d: &OpenedDocument, out: &mut dyn Write) -> Result<()> {
+        stream_content(self, &d.0.view, &d.0.manifest, &d.0.key, out)
     }
 }
 
