@@ -473,7 +473,7 @@ pub enum DocumentCmd {
         /// The category that decides who may open it.
         #[arg(long)]
         category: String,
-        /// The document's own date (2024-03-18 or 18/03/2024).
+        /// The document's own date, DD/MM/YYYY (e.g. 18/03/2024) or YYYY-MM-DD.
         #[arg(long)]
         date: Option<String>,
         /// Where the document came from.
@@ -501,7 +501,7 @@ pub enum DocumentCmd {
         /// Document id.
         doc: String,
         /// A version (the latest otherwise).
-        #[arg(long)]
+        #[arg(long = "version", id = "doc_version", value_name = "N")]
         version: Option<u32>,
         /// The file to write (created, never overwritten), or - for standard output.
         #[arg(long)]

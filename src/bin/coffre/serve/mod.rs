@@ -5,6 +5,7 @@
 
 mod admin;
 mod common;
+mod documents;
 mod dossiers;
 mod dpo;
 mod extract;
@@ -372,6 +373,10 @@ fn router(app: Arc<App>) -> Router {
             post(dossiers::break_glass_ask),
         )
         .route("/dossiers/{dossier}/pourquoi", get(dossiers::explain))
+        .route(
+            "/dossiers/{dossier}/documents/{doc}",
+            get(documents::document_get),
+        )
         .route(
             "/dossiers/{dossier}/copie-lisible",
             get(dossiers::readable_copy),

@@ -232,6 +232,21 @@ pub struct TransmissionsPage {
     pub groups: Vec<TransmissionGroup>,
 }
 
+/// One document in a dossier's list.
+pub struct DocumentCard {
+    /// Where it downloads (ids only).
+    pub href: String,
+    pub title: String,
+    /// Type, category, date, size, version, in words.
+    pub meta: String,
+}
+
+impl Drop for DocumentCard {
+    fn drop(&mut self) {
+        self.title.zeroize();
+    }
+}
+
 #[derive(Template)]
 #[template(path = "dossier.html")]
 pub struct DossierPage {
@@ -254,6 +269,10 @@ pub struct DossierPage {
     pub break_glass_banner: String,
     pub entries: Vec<EntryCard>,
     pub damaged: String,
+    /// The documents the member may open, newest version of each.
+    pub documents: Vec<DocumentCard>,
+    /// How many are not open to them, in words (empty: none).
+    pub documents_withheld: String,
     pub can_write: bool,
     /// Whether the member may make the person's readable copy.
     pub can_copy: bool,

@@ -1,0 +1,170 @@
+//! A dossier's documents on the web: the download, an audited read streamed
+//! from the chunked encryption (the read is written durably before the first
+//! byte leaves), always as an attachment of a type that cannot run in
+//! Coffre's origin.
+
+use std::io::Write;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::common::*;
+use super::extract::*;
+
+/// `?version=N` of a download (the latest otherwise).
+#[derive(Default, Deserialize)]
+pub struct VersionQuery {
+    pub(super) version: Option<u32>,
+}
+
+/// Types a browser is told as they are; anything else (HTML, SVG, XML,
+/// scripts, unknown) is served as `application/octet-stream`.
+fn served_type(mime: &str) -> &'static str {
+    match mime {
+        "application/pdf" => "application/pdf",
+        "image/png" => "image/png",
+        "image/jpeg" => "image/jpeg",
+        "image/gif" => "image/gif",
+        "image/webp" => "image/webp",
+        "audio/mpeg" => "audio/mpeg",
+        "audio/ogg" => "audio/ogg",
+        "audio/wav" => "audio/wav",
+        "video/mp4" => "video/mp4",
+        "video/webm" => "video/webm",
+        "text/plain" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A file name safe in a header: ASCII letters, digits, `.`, `-` and `_`
+/// kept, anything else `_`; the document's id when nothing is left.
+pub(super) fn safe_file_name(name: &str, id: &str, version: u32) -> String {
+    let cleaned: String = name
+        .chars()
+        .take(100)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.').to_string();
+    if cleaned.is_empty() {
+        format!("document-{id}-v{version}")
+    } else {
+        cleaned
+    }
+}
+
+/// Hands each written block to the response body (a bounded channel: the
+/// reader waits for the browser, memory stays at a few chunks).
+struct ToBody(tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>);
+
+impl Write for ToBody {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The receiving end, as the body's stream.
+struct FromReader(tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
+
+impl futures_core::Stream for FromReader {
+    type Item = Result<Bytes, std::io::Error>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+/// `GET /dossiers/{dossier}/documents/{doc}`: the document as an attachment.
+/// The read is audited before the response starts; a stream that fails its
+/// checks midway is cut (the browser reports a failed download) and audited.
+pub async fn document_get(
+    State(app): S,
+    Member(h): Member,
+    DossierId(dossier): DossierId,
+    DocId(doc): DocId,
+    Q(q): Q<VersionQuery>,
+) -> Response {
+    let opened = on_staff(&h, move |s| {
+        s.begin_document(&dossier, &doc, q.version, None)
+    })
+    .await;
+    let opened = match opened {
+        Ok(o) => o,
+        Err(e) => return error_page(&app, nav(&app, &h), &e),
+    };
+    let (mime, name, size) = {
+        let v = opened.view();
+        (
+            served_type(&v.mime),
+            safe_file_name(&v.file_name, &v.id, v.version),
+            v.size,
+        )
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let reader = app.clone();
+    let member = h.clone();
+    tokio::spawn(async move {
+        let streamed = tokio::task::spawn_blocking(move || {
+            let mut w = ToBody(tx.clone());
+            let r = reader.vault.stream_document(&opened, &mut w);
+            if let Err(e) = &r {
+                let _ = tx.blocking_send(Err(std::io::Error::other(e.kind())));
+            }
+            (r, opened)
+        })
+        .await;
+        if let Ok((Err(_), opened)) = streamed {
+            let _ = on_staff(&member, move |s| s.document_failed(&opened)).await;
+        }
+    });
+    let mut resp = Body::from_stream(FromReader(rx)).into_response();
+    let hd = resp.headers_mut();
+    hd.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    hd.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        hd.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_can_run_is_served_as_bytes() {
+        for m in [
+            "text/html",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/xml",
+            "application/javascript",
+            "x/y",
+        ] {
+            assert_eq!(served_type(m), "application/octet-stream", "{m}");
+        }
+        assert_eq!(served_type("application/pdf"), "application/pdf");
+    }
+
+    #[test]
+    fn file_names_cannot_break_the_header() {
+        assert_eq!(safe_file_name("a\"b\r\n.pdf", "e-1", 1), "a_b__.pdf");
+        assert_eq!(safe_file_name("..", "e-1", 2), "document-e-1-v2");
+        assert_eq!(safe_file_name("Lettre é.pdf", "e-1", 1), "Lettre__.pdf");
+    }
+}
