@@ -321,3 +321,78 @@ fn a_chunk_replaced_swapped_or_removed_in_the_store_is_exit_5_naming_it() {
         .count();
     assert_eq!(failed, 5, "each failed stream adds an error line");
 }
+
+fn age_keygen(path: &Path) -> String {
+    let out = std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(path)
+        .output()
+        .expect("run age-keygen");
+    assert!(out.status.success());
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("age1"))
+                .map(str::to_string)
+        })
+        .expect("a recipient")
+}
+
+/// The person's export (art. 15) holds the documents of their file, byte for
+/// byte, opened with stock `age` and `tar`, minus the withheld categories.
+#[test]
+fn the_persons_export_contains_the_documents_minus_withheld_categories() {
+    let (v, d) = setup();
+    let root = v.root.path().to_path_buf();
+    let shared = content(200_000, 11);
+    let f = write_file(&root, "cr.pdf.bin", &shared);
+    add(&v, DOCTOR, &d, &f, "Compte rendu", "medical").expect_code(0, "add");
+    let third = content(5_000, 12);
+    let g = write_file(&root, "tiers.bin", &third);
+    add(&v, DOCTOR, &d, &g, "Courrier d'un tiers", "third-party").expect_code(0, "add");
+    let key = root.join("person.key");
+    let recipient = age_keygen(&key);
+    let out = root.join("export.age");
+    let rk = v.recovery.to_str().unwrap().to_string();
+    v.as_user(
+        &v.admin.clone(),
+        &[
+            "access",
+            "export",
+            &d,
+            "--out",
+            out.to_str().unwrap(),
+            "--recipient",
+            &recipient,
+            "--recovery-key",
+            &rk,
+        ],
+    )
+    .expect_code(0, "access export");
+    let dest = root.join("x");
+    std::fs::create_dir_all(&dest).unwrap();
+    let sh = format!(
+        "age -d -i '{}' '{}' | tar -x -C '{}'",
+        key.display(),
+        out.display(),
+        dest.display()
+    );
+    let st = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&sh)
+        .status()
+        .unwrap();
+    assert!(st.success(), "stock age and tar open the export");
+    let docs: Vec<PathBuf> = files_under(&dest)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("/documents/"))
+        .collect();
+    assert_eq!(
+        docs.len(),
+        1,
+        "one document, the withheld one left out: {docs:?}"
+    );
+    assert_eq!(std::fs::read(&docs[0]).unwrap(), shared, "byte for byte");
+}

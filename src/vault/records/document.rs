@@ -895,6 +895,31 @@ impl crate::vault::Vault {
     }
 }
 
+/// Opens version `number` of a checked document with the keys `keys` gives
+/// (the person's export: their wraps, or the keys an exporting member
+/// gathered); `None` if its category is withheld from that reader.
+pub(crate) fn open_with(
+    vault: &crate::vault::Vault,
+    keys: &mut dyn crate::vault::records::reader::FieldKeys,
+    checked: &CheckedEntry,
+    number: u32,
+) -> Result<Option<OpenedDocument>> {
+    let entry = checked.record();
+    let Some(v) = checked.versions().iter().find(|v| v.version == number) else {
+        return Ok(None);
+    };
+    let Some(f) = v.fields.iter().find(|f| f.name == F_KEY) else {
+        return Err(forged(
+            &String::from_utf8_lossy(&layout::version(&entry.dossier, &entry.id, number)),
+            "a document version without one of its fields",
+        ));
+    };
+    match keys.key_for(entry, f, &v.author)? {
+        Ok(k) => open_fields(vault, entry, v, &k).map(|o| Some(OpenedDocument(o))),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Streams the chunks of a version whose fields were opened.
 fn stream_content(
     vault: &crate::vault::Vault,
