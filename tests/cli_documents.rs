@@ -396,3 +396,24 @@ fn the_persons_export_contains_the_documents_minus_withheld_categories() {
     );
     assert_eq!(std::fs::read(&docs[0]).unwrap(), shared, "byte for byte");
 }
+
+/// Erasing a dossier erases its documents: the chunk records are gone, and
+/// the document no longer opens.
+#[test]
+fn erasing_a_dossier_erases_its_documents() {
+    let (v, d) = setup();
+    let root = v.root.path().to_path_buf();
+    let f = write_file(&root, "a.bin", &content(150_000, 21));
+    let r = add(&v, DOCTOR, &d, &f, "Bilan", "medical");
+    r.expect_code(0, "add");
+    let doc = r.single_line();
+    assert_eq!(chunk_keys(&v).len(), 3, "positive control: three chunks stored");
+    let admin = v.admin.clone();
+    v.as_user(&admin, &["dossier", "erase", &d, "--yes", "--reason", "fin de conservation"])
+        .expect_code(0, "dossier erase");
+    assert!(chunk_keys(&v).is_empty(), "no chunk left after erasure");
+    let out = root.join("after.bin");
+    let r = get(&v, DOCTOR, &d, &doc, &out, &[]);
+    assert_ne!(r.code, 0, "an erased document does not open");
+    assert!(!out.exists());
+}
