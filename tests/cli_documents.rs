@@ -407,10 +407,24 @@ fn erasing_a_dossier_erases_its_documents() {
     let r = add(&v, DOCTOR, &d, &f, "Bilan", "medical");
     r.expect_code(0, "add");
     let doc = r.single_line();
-    assert_eq!(chunk_keys(&v).len(), 3, "positive control: three chunks stored");
+    assert_eq!(
+        chunk_keys(&v).len(),
+        3,
+        "positive control: three chunks stored"
+    );
     let admin = v.admin.clone();
-    v.as_user(&admin, &["dossier", "erase", &d, "--yes", "--reason", "fin de conservation"])
-        .expect_code(0, "dossier erase");
+    v.as_user(
+        &admin,
+        &[
+            "dossier",
+            "erase",
+            &d,
+            "--yes",
+            "--reason",
+            "fin de conservation",
+        ],
+    )
+    .expect_code(0, "dossier erase");
     assert!(chunk_keys(&v).is_empty(), "no chunk left after erasure");
     let out = root.join("after.bin");
     let r = get(&v, DOCTOR, &d, &doc, &out, &[]);

@@ -168,3 +168,150 @@ mod tests {
         assert_eq!(safe_file_name("Lettre é.pdf", "e-1", 1), "Lettre__.pdf");
     }
 }
+
+/// Longest text field of the upload form, in bytes.
+const MAX_FIELD: usize = 4096;
+/// How long the browser may leave the upload idle.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The address of an upload, which the guard lets through without reading
+/// the body whole (it is streamed into the vault): `/dossiers/{id}/documents`.
+pub fn is_upload(path: &str) -> bool {
+    path.strip_prefix("/dossiers/")
+        .and_then(|rest| rest.strip_suffix("/documents"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// What the library reads of an upload: the body's blocks as they arrive.
+struct FromBody {
+    rx: tokio::sync::mpsc::Receiver<Result<Bytes, ()>>,
+    cur: Bytes,
+}
+
+impl std::io::Read for FromBody {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.cur.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(Ok(b)) => self.cur = b,
+                Some(Err(())) => return Err(std::io::Error::other("upload interrupted")),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len());
+        buf[..n].copy_from_slice(&self.cur.split_to(n));
+        Ok(n)
+    }
+}
+
+async fn bounded_text(field: &mut axum::extract::multipart::Field<'_>) -> Option<String> {
+    let mut buf = Vec::new();
+    loop {
+        match tokio::time::timeout(IDLE, field.chunk()).await {
+            Ok(Ok(Some(c))) if buf.len() + c.len() <= MAX_FIELD => buf.extend_from_slice(&c),
+            Ok(Ok(None)) => return String::from_utf8(buf).ok(),
+            _ => return None,
+        }
+    }
+}
+
+/// `POST /dossiers/{dossier}/documents` (multipart): attaches a document.
+/// The origin and the CSRF token (which must come before the file) are
+/// checked before a byte of the file is read; the file is streamed into the
+/// vault as it arrives, never held whole.
+pub async fn document_add(
+    State(app): S,
+    Member(h): Member,
+    DossierId(dossier): DossierId,
+    headers: axum::http::HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    use axum::http::StatusCode;
+    if !super::security::same_origin(&app, &headers) {
+        return forbidden(&app, nav(&app, &h), coffre::tr!("web-refused-origin"));
+    }
+    let bad = |app: &super::App| {
+        error_page(
+            app,
+            nav(app, &h),
+            &coffre::Error::Usage(coffre::msg!("web-document-form-invalid")),
+        )
+    };
+    let mut text: std::collections::HashMap<String, zeroize::Zeroizing<String>> =
+        std::collections::HashMap::new();
+    let mut csrf_ok = false;
+    let mut field = loop {
+        let next = match tokio::time::timeout(IDLE, form.next_field()).await {
+            Ok(Ok(Some(f))) => f,
+            _ => return bad(&app),
+        };
+        let name = next.name().unwrap_or_default().to_string();
+        if name == "file" {
+            break next;
+        }
+        let mut next = next;
+        let Some(value) = bounded_text(&mut next).await else {
+            return bad(&app);
+        };
+        if name == "csrf" {
+            if !super::security::csrf_ok(&h.csrf, &value) {
+                return forbidden(&app, nav(&app, &h), coffre::tr!("web-refused-csrf"));
+            }
+            csrf_ok = true;
+        }
+        text.insert(name, zeroize::Zeroizing::new(value));
+    };
+    if !csrf_ok {
+        return forbidden(&app, nav(&app, &h), coffre::tr!("web-refused-csrf"));
+    }
+    let get = |k: &str| text.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let input = coffre::DocumentInput {
+        title: zeroize::Zeroizing::new(get("title")),
+        doc_type: get("type"),
+        date: get("date"),
+        source: zeroize::Zeroizing::new(get("source")),
+        category: get("category"),
+        file_name: zeroize::Zeroizing::new(field.file_name().unwrap_or_default().to_string()),
+        // The browser's say is only a hint: the type comes from the name,
+        // checked against the first bytes.
+        mime: String::new(),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, ()>>(4);
+    let d = dossier.clone();
+    let member = h.clone();
+    let job = tokio::spawn(async move {
+        on_staff(&member, move |s| {
+            s.add_document(
+                &d,
+                &input,
+                &mut FromBody {
+                    rx,
+                    cur: Bytes::new(),
+                },
+            )
+        })
+        .await
+    });
+    loop {
+        match tokio::time::timeout(IDLE, field.chunk()).await {
+            Ok(Ok(Some(c))) => {
+                if tx.send(Ok(c)).await.is_err() {
+                    break; // the library stopped reading (too large, refused…)
+                }
+            }
+            Ok(Ok(None)) => break,
+            _ => {
+                let _ = tx.send(Err(())).await;
+                break;
+            }
+        }
+    }
+    drop(tx);
+    match job.await {
+        Ok(Ok(_)) => see_other(&format!("/dossiers/{dossier}#documents")),
+        Ok(Err(e)) if e.exit_code() == 2 => {
+            (StatusCode::BAD_REQUEST, error_page(&app, nav(&app, &h), &e)).into_response()
+        }
+        Ok(Err(e)) => error_page(&app, nav(&app, &h), &e),
+        Err(_) => bad(&app),
+    }
+}

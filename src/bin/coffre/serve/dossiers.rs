@@ -215,6 +215,25 @@ pub(super) async fn dossier_page(
         } else {
             String::new()
         },
+        doc_types: policy
+            .documents
+            .types
+            .keys()
+            .map(|t| Choice {
+                id: t.clone(),
+                label: policy.document_type_label(t, l),
+            })
+            .collect(),
+        doc_categories: policy
+            .categories
+            .keys()
+            .filter(|c| policy.can_write(&h.profession, c))
+            .map(|c| Choice {
+                id: c.clone(),
+                label: policy.category_label(c, l),
+            })
+            .collect(),
+        csrf: h.csrf.clone(),
         can_write: !forms::writable_kinds(policy, &h.profession, l).is_empty(),
         can_copy: policy.has(&h.profession, Capability::PersonAccess),
         person_access: policy.has(&h.profession, Capability::PersonAccess),

@@ -377,6 +377,12 @@ fn router(app: Arc<App>) -> Router {
             "/dossiers/{dossier}/documents/{doc}",
             get(documents::document_get),
         )
+        // Streamed into the vault: the policy's size limit applies while it
+        // is read, not axum's default body limit.
+        .route(
+            "/dossiers/{dossier}/documents",
+            post(documents::document_add).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route(
             "/dossiers/{dossier}/copie-lisible",
             get(dossiers::readable_copy),

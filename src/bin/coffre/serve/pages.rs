@@ -273,6 +273,11 @@ pub struct DossierPage {
     pub documents: Vec<DocumentCard>,
     /// How many are not open to them, in words (empty: none).
     pub documents_withheld: String,
+    /// The upload form: the policy's document types, and the categories the
+    /// member may write (empty: no form).
+    pub doc_types: Vec<Choice>,
+    pub doc_categories: Vec<Choice>,
+    pub csrf: String,
     pub can_write: bool,
     /// Whether the member may make the person's readable copy.
     pub can_copy: bool,
