@@ -108,3 +108,141 @@ fn documents_are_listed_and_downloaded_as_attachments_that_cannot_run() {
         && l["actor"] == "as.martin"
         && l["outcome"] == "denied"));
 }
+
+/// One multipart POST over a fresh connection: (status, head).
+fn post_multipart(
+    host: &str,
+    path: &str,
+    cookie: &str,
+    origin: &str,
+    parts: &[(&str, Option<&str>, &[u8])],
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let boundary = "----coffre-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, file, value) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nCookie: {cookie}\r\nOrigin: {origin}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let _ = s.write_all(&body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let status = raw
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, raw)
+}
+
+#[test]
+fn a_document_uploaded_in_the_browser_is_streamed_in_and_comes_back_byte_for_byte() {
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    v.team_add(&admin, &d, "dr.leroy");
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let cookie = http::login(&server.host, "dr.leroy", v.pass("dr.leroy"));
+    let (_, _, page) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert!(
+        page.contains("enctype=\"multipart/form-data\""),
+        "the upload form is offered"
+    );
+    let csrf = http::csrf(&page).expect("a csrf token");
+    let origin = format!("http://{}", server.host);
+    // 3 MiB of text (so the helper's string reading compares it exactly).
+    let bytes: Vec<u8> = (0..3 * 1024 * 1024 + 17)
+        .map(|i| b'a' + (i % 23) as u8)
+        .collect();
+    let title = marker("Titre-");
+    let path = format!("/dossiers/{d}/documents");
+    let fields = |csrf: &str| -> Vec<(&'static str, Option<&'static str>, Vec<u8>)> {
+        vec![
+            ("csrf", None, csrf.as_bytes().to_vec()),
+            ("title", None, title.as_bytes().to_vec()),
+            ("type", None, b"bilan".to_vec()),
+            ("category", None, b"medical".to_vec()),
+            ("date", None, b"18/03/2024".to_vec()),
+            ("source", None, b"CHU".to_vec()),
+            ("file", Some("bilan.txt"), bytes.clone()),
+        ]
+    };
+    let as_parts = |f: &Vec<(&'static str, Option<&'static str>, Vec<u8>)>| -> Vec<(&'static str, Option<&'static str>, Vec<u8>)> { f.clone() };
+    // A wrong token, or another origin: refused before the file is read.
+    let wrong = as_parts(&fields("0000"));
+    let p: Vec<(&str, Option<&str>, &[u8])> = wrong
+        .iter()
+        .map(|(a, b, c)| (*a, *b, c.as_slice()))
+        .collect();
+    let (status, _) = post_multipart(&server.host, &path, &cookie, &origin, &p);
+    assert_eq!(status, 403, "a wrong CSRF token");
+    let good = as_parts(&fields(&csrf));
+    let p: Vec<(&str, Option<&str>, &[u8])> = good
+        .iter()
+        .map(|(a, b, c)| (*a, *b, c.as_slice()))
+        .collect();
+    let (status, _) = post_multipart(&server.host, &path, &cookie, "http://evil.example", &p);
+    assert_eq!(status, 403, "another origin");
+    let (status, raw) = post_multipart(&server.host, &path, &cookie, &origin, &p);
+    assert_eq!(status, 303, "{raw}");
+    let (_, _, page) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert!(page.contains(&title), "listed after the upload");
+    let href = page
+        .split(&format!("href=\"/dossiers/{d}/documents/"))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(|id| format!("/dossiers/{d}/documents/{id}"))
+        .expect("a download link");
+    let (status, head, got) = http::http(&server.host, "GET", &href, &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/plain"),
+        "{head}"
+    );
+    assert!(got.as_bytes() == bytes.as_slice(), "byte for byte");
+    drop(server);
+    let adds = v
+        .audit_lines()
+        .iter()
+        .filter(|l| l.contains("\"action\":\"document.add\"") && l.contains("\"outcome\":\"ok\""))
+        .count();
+    assert_eq!(
+        adds, 1,
+        "one upload audited (the refused ones wrote nothing)"
+    );
+}
