@@ -431,3 +431,25 @@ fn erasing_a_dossier_erases_its_documents() {
     assert_ne!(r.code, 0, "an erased document does not open");
     assert!(!out.exists());
 }
+
+/// The same round trip with the vault in PostgreSQL: chunks are rows of
+/// their own, and the document comes back byte for byte.
+#[test]
+fn round_trip_in_postgres_with_chunks_as_rows() {
+    let mut v = TestVault::in_postgres("IME Les Tilleuls", "dir.martin", "Claire Martin");
+    v.add_staff(DOCTOR, "Camille Leroy", "medecin", true);
+    let admin = v.admin.clone();
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    v.team_add(&admin, &d, DOCTOR);
+    let root = v.root.path().to_path_buf();
+    let chunk = coffre::vault::DOCUMENT_CHUNK;
+    let bytes = content(5 * chunk + 3, 31);
+    let f = write_file(&root, "pg.bin", &bytes);
+    let r = add(&v, DOCTOR, &d, &f, "Compte rendu", "medical");
+    r.expect_code(0, "add");
+    let doc = r.single_line();
+    assert_eq!(chunk_keys(&v).len(), 6, "one row per chunk");
+    let out = root.join("pg-out.bin");
+    get(&v, DOCTOR, &d, &doc, &out, &[]).expect_code(0, "get");
+    assert!(std::fs::read(&out).unwrap() == bytes, "byte for byte");
+}

@@ -20,6 +20,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/dossiers/{dossier}/bris-de-glace/demande", &["POST"]),
     ("/dossiers/{dossier}/pourquoi", &["GET"]),
     ("/dossiers/{dossier}/copie-lisible", &["GET"]),
+    ("/dossiers/{dossier}/documents", &["POST"]),
+    ("/dossiers/{dossier}/documents/{doc}", &["GET"]),
     ("/dossiers/{dossier}/equipe", &["GET", "POST"]),
     (
         "/dossiers/{dossier}/equipe/{staff}/retirer",
