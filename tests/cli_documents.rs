@@ -453,3 +453,38 @@ fn round_trip_in_postgres_with_chunks_as_rows() {
     get(&v, DOCTOR, &d, &doc, &out, &[]).expect_code(0, "get");
     assert!(std::fs::read(&out).unwrap() == bytes, "byte for byte");
 }
+
+/// Beyond the policy's size limit, or with content that contradicts its
+/// declared type, an upload is refused (exit 2) and leaves no chunk behind.
+#[test]
+fn too_large_or_disguised_uploads_are_refused_and_leave_nothing() {
+    let policy = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/policies/default.toml"
+    ))
+    .unwrap()
+    .replace("max_mib = 500", "max_mib = 1");
+    let mut v = TestVault::with_policy(&policy);
+    v.add_staff(DOCTOR, "Camille Leroy", "medecin", true);
+    let admin = v.admin.clone();
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    v.team_add(&admin, &d, DOCTOR);
+    let root = v.root.path().to_path_buf();
+    let big = write_file(&root, "big.bin", &content(2 * 1024 * 1024, 5));
+    let r = add(&v, DOCTOR, &d, &big, "Trop gros", "medical");
+    r.expect_code(2, "beyond max_mib");
+    assert!(
+        chunk_keys(&v).is_empty(),
+        "no chunk left by a refused upload"
+    );
+    let fake = write_file(
+        &root,
+        "lettre.pdf",
+        b"<html><script>alert(1)</script></html>",
+    );
+    let r = add(&v, DOCTOR, &d, &fake, "Faux PDF", "medical");
+    r.expect_code(2, "HTML named .pdf");
+    assert!(chunk_keys(&v).is_empty(), "nothing stored of it");
+    let ok = write_file(&root, "ok.bin", &content(1000, 6));
+    add(&v, DOCTOR, &d, &ok, "Petit", "medical").expect_code(0, "within the limit");
+}

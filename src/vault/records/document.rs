@@ -198,17 +198,20 @@ pub(crate) struct Sealed {
 
 /// Seals `input` chunk by chunk under `key`, the associated data of each given
 /// by `aad(index, last)`, handing every sealed chunk to `sink`. Refuses more
-/// than `limit` bytes (usage) before sealing beyond it.
+/// than `limit` bytes (usage) before sealing beyond it, and first bytes that
+/// `check_head` refuses before sealing anything.
 pub(crate) fn seal_stream(
     key: &Key32,
     aad: &dyn Fn(u64, bool) -> Aad,
     input: &mut dyn Read,
     limit: u64,
+    check_head: &dyn Fn(&[u8]) -> Result<()>,
     sink: &mut dyn FnMut(u64, Vec<u8>) -> Result<()>,
 ) -> Result<Sealed> {
     let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
     let mut cur = read_chunk(input)?;
     let head = cur[..cur.len().min(512)].to_vec();
+    check_head(&head)?;
     let (mut index, mut size) = (0u64, 0u64);
     loop {
         let next = if cur.len() == CHUNK {
@@ -246,6 +249,7 @@ pub(crate) fn seal_stream(
 /// and writes the plaintext to `out`, checking each chunk's place, that only
 /// the last is short and marked last, and at the end the size and digest.
 /// `name(index)` names the record a failure blames.
+#[allow(clippy::too_many_arguments)] // each is one distinct input of the check
 pub(crate) fn open_stream(
     key: &Key32,
     aad: &dyn Fn(u64, bool) -> Aad,
@@ -388,16 +392,8 @@ impl Session<'_> {
         input: &DocumentInput,
         content: &mut dyn Read,
     ) -> Result<String> {
-        let _turn = self.ensure_current()?;
         const ACTION: &str = "document.add";
-        self.load_dossier(dossier)?;
-        if !self.in_team(dossier, &self.me.id.clone())? {
-            return self.refuse(
-                ACTION,
-                Some(dossier),
-                msg!("you-care-team-dossier", dossier = dossier),
-            );
-        }
+        self.may_attach(ACTION, dossier, None)?;
         let id = layout::new_entry_id()?;
         let entry = EntryRecord {
             id: id.clone(),
@@ -408,6 +404,9 @@ impl Session<'_> {
             latest: 1,
         };
         let version = self.store_version(ACTION, &entry, 1, input, content)?;
+        // The rights again: a long upload may have outlived them.
+        let _turn = self.ensure_current()?;
+        self.may_attach(ACTION, dossier, Some(&input.category))?;
         let vault = self.vault;
         let _writing = vault
             .write_lock
@@ -443,22 +442,21 @@ impl Session<'_> {
         input: &DocumentInput,
         content: &mut dyn Read,
     ) -> Result<u32> {
-        let _turn = self.ensure_current()?;
         const ACTION: &str = "document.amend";
-        let checked = self.vault.checked_entry(entry_id)?;
-        let entry = checked.record().clone();
-        if entry.kind != DOCUMENT_KIND {
-            return Err(Error::NotFound(msg!("document-not-found", id = entry_id)));
-        }
-        if !self.in_team(&entry.dossier, &self.me.id.clone())? {
-            return self.refuse(
-                ACTION,
-                Some(&entry.dossier),
-                msg!("you-care-team-dossier", dossier = entry.dossier),
-            );
-        }
+        let (checked, entry) = {
+            let _turn = self.ensure_current()?;
+            let checked = self.vault.checked_entry(entry_id)?;
+            let entry = checked.record().clone();
+            if entry.kind != DOCUMENT_KIND {
+                return Err(Error::NotFound(msg!("document-not-found", id = entry_id)));
+            }
+            self.may_attach(ACTION, &entry.dossier, None)?;
+            (checked, entry)
+        };
         let number = entry.latest + 1;
         let rec = self.store_version(ACTION, &entry, number, input, content)?;
+        let _turn = self.ensure_current()?;
+        self.may_attach(ACTION, &entry.dossier, Some(&input.category))?;
         let vault = self.vault;
         let _writing = vault
             .write_lock
@@ -505,6 +503,35 @@ impl Session<'_> {
             batch,
         )?;
         Ok(number)
+    }
+
+    /// The dossier is open, the member in its care team and, with
+    /// `category`, allowed to write it (refusals audited). Under the caller's
+    /// turn, or its own.
+    fn may_attach(&mut self, action: &str, dossier: &str, category: Option<&str>) -> Result<()> {
+        let _turn = self.ensure_current()?;
+        self.load_dossier(dossier)?;
+        if !self.in_team(dossier, &self.me.id.clone())? {
+            return self.refuse(
+                action,
+                Some(dossier),
+                msg!("you-care-team-dossier", dossier = dossier),
+            );
+        }
+        if let Some(cat) = category {
+            if !self.vault.policy.can_write(&self.me.profession, cat) {
+                return self.refuse(
+                    action,
+                    Some(dossier),
+                    msg!(
+                        "profession-may-write-category",
+                        profession = self.me.profession,
+                        cat = cat
+                    ),
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Checks `input` against the policy and the actor's rights, streams the
@@ -562,6 +589,7 @@ impl Session<'_> {
             );
         }
         let me = self.me.id.clone();
+        let turn = self.ensure_current()?;
         let key = match self.data_key(&entry.dossier, &cat, Some(&me), Some(&mut Batch::new()))? {
             DataKey::Key(k) => k,
             DataKey::Pending => {
@@ -585,6 +613,9 @@ impl Session<'_> {
                 )
             }
         };
+        // No turn on the vault while the content streams in (in PostgreSQL
+        // a turn holds every other operation of this process): one per group.
+        drop(turn);
         // The content under a key of its own, sealed in the version's fields.
         let content_key = Key32::random()?;
         let blob = hex::encode(crate::crypto::key::random_bytes::<8>()?);
@@ -594,25 +625,58 @@ impl Session<'_> {
         let vault = self.vault;
         let mut group = Batch::new();
         let mut pending = 0usize;
-        let sealed = seal_stream(
+        let mut stored = 0u64;
+        let check_head = |head: &[u8]| {
+            if type_contradicts(&mime, head) {
+                Err(Error::Usage(msg!(
+                    "document-type-contradicts",
+                    mime = mime.clone()
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        let streamed = seal_stream(
             &content_key,
             &aad,
             content,
             vault.policy.documents.max_bytes,
+            &check_head,
             &mut |i, bytes| {
                 group.put(chunk_record(&dossier, &eid, &blob, i), bytes);
                 pending += 1;
                 if pending == GROUP {
+                    let _turn = vault.begin()?;
                     vault.commit(std::mem::take(&mut group))?;
+                    stored = i + 1;
                     pending = 0;
                 }
                 Ok(())
             },
-        )?;
-        if type_contradicts(&mime, &sealed.head) {
-            return Err(Error::Usage(msg!("document-type-contradicts", mime = mime)));
-        }
-        vault.commit(group)?;
+        )
+        .and_then(|sealed| {
+            let _turn = vault.begin()?;
+            vault.commit(std::mem::take(&mut group))?;
+            Ok(sealed)
+        });
+        let sealed = match streamed {
+            Ok(s) => s,
+            Err(e) => {
+                // What was stored of a refused or broken upload goes (no fact
+                // names it; best effort: a failure here leaves records that
+                // decide nothing).
+                for first in (0..stored).step_by(256) {
+                    let mut rm = Batch::new();
+                    for i in first..stored.min(first + 256) {
+                        rm.remove(chunk_record(&dossier, &eid, &blob, i));
+                    }
+                    if let Ok(_turn) = vault.begin() {
+                        let _ = vault.commit(rm);
+                    }
+                }
+                return Err(e);
+            }
+        };
         let manifest = Manifest {
             name: input.file_name.to_string(),
             mime,
@@ -1038,6 +1102,7 @@ mod tests {
             &aad_for(doc, version),
             &mut &data[..],
             u64::MAX,
+            &|_| Ok(()),
             &mut |i, b| {
                 assert_eq!(i as usize, chunks.len());
                 chunks.push(b);
@@ -1148,6 +1213,7 @@ mod tests {
             &aad_for("e-1", 1),
             &mut &d[..],
             2 * CHUNK as u64,
+            &|_| Ok(()),
             &mut |_, _| {
                 n += 1;
                 Ok(())
@@ -1191,7 +1257,7 @@ mod tests {
             }
             let k = Key32::random().unwrap();
             let mut sealed = Vec::new();
-            let s = seal_stream(&k, &aad_for("e-1", 1), &mut Trickle(&d, read_size), u64::MAX, &mut |_, b| {
+            let s = seal_stream(&k, &aad_for("e-1", 1), &mut Trickle(&d, read_size), u64::MAX, &|_| Ok(()), &mut |_, b| {
                 sealed.push(b);
                 Ok(())
             }).unwrap();

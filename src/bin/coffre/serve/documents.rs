@@ -142,33 +142,6 @@ pub async fn document_get(
     resp
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn what_can_run_is_served_as_bytes() {
-        for m in [
-            "text/html",
-            "image/svg+xml",
-            "application/xhtml+xml",
-            "text/xml",
-            "application/javascript",
-            "x/y",
-        ] {
-            assert_eq!(served_type(m), "application/octet-stream", "{m}");
-        }
-        assert_eq!(served_type("application/pdf"), "application/pdf");
-    }
-
-    #[test]
-    fn file_names_cannot_break_the_header() {
-        assert_eq!(safe_file_name("a\"b\r\n.pdf", "e-1", 1), "a_b__.pdf");
-        assert_eq!(safe_file_name("..", "e-1", 2), "document-e-1-v2");
-        assert_eq!(safe_file_name("Lettre é.pdf", "e-1", 1), "Lettre__.pdf");
-    }
-}
-
 /// Longest text field of the upload form, in bytes.
 const MAX_FIELD: usize = 4096;
 /// How long the browser may leave the upload idle.
@@ -313,5 +286,32 @@ pub async fn document_add(
         }
         Ok(Err(e)) => error_page(&app, nav(&app, &h), &e),
         Err(_) => bad(&app),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_can_run_is_served_as_bytes() {
+        for m in [
+            "text/html",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/xml",
+            "application/javascript",
+            "x/y",
+        ] {
+            assert_eq!(served_type(m), "application/octet-stream", "{m}");
+        }
+        assert_eq!(served_type("application/pdf"), "application/pdf");
+    }
+
+    #[test]
+    fn file_names_cannot_break_the_header() {
+        assert_eq!(safe_file_name("a\"b\r\n.pdf", "e-1", 1), "a_b__.pdf");
+        assert_eq!(safe_file_name("..", "e-1", 2), "document-e-1-v2");
+        assert_eq!(safe_file_name("Lettre é.pdf", "e-1", 1), "Lettre__.pdf");
     }
 }
