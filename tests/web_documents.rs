@@ -246,3 +246,104 @@ fn a_document_uploaded_in_the_browser_is_streamed_in_and_comes_back_byte_for_byt
         "one upload audited (the refused ones wrote nothing)"
     );
 }
+
+/// The person sees the documents of their file on `/moi` and downloads them
+/// (an audited read under their name), minus withheld categories.
+#[test]
+fn the_person_downloads_the_documents_of_their_file_minus_withheld_ones() {
+    use util::{run_coffre, Opts};
+    let mut v = TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    v.team_add(&admin, &d, "dr.leroy");
+    let add = |name: &str, body: &str, title: &str, cat: &str| -> String {
+        let f = v.root.path().join(name);
+        std::fs::write(&f, body).unwrap();
+        let r = v.as_user(
+            "dr.leroy",
+            &[
+                "document",
+                "add",
+                &d,
+                f.to_str().unwrap(),
+                "--title",
+                title,
+                "--type",
+                "courrier",
+                "--category",
+                cat,
+            ],
+        );
+        r.expect_code(0, "document add");
+        r.single_line()
+    };
+    let shared_title = marker("Partage-");
+    let shared_body = marker("corps-partage-");
+    let shared = add("cr.txt", &shared_body, &shared_title, "medical");
+    let third_title = marker("Tiers-");
+    let third = add(
+        "tiers.txt",
+        &marker("corps-tiers-"),
+        &third_title,
+        "third-party",
+    );
+    let person_pass = "la phrase de passe de Lucas 2026";
+    run_coffre(
+        &[
+            "access",
+            "grant",
+            &d,
+            "--recovery-key",
+            v.recovery.to_str().unwrap(),
+        ],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some(&admin),
+            pass: Some(v.pass(&admin)),
+            new_pass: Some(person_pass),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "access grant");
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let person = http::login_at(
+        &host,
+        "/moi/login",
+        &[("dossier", d.as_str()), ("passphrase", person_pass)],
+    )
+    .expect("the person logs in");
+    let (status, _, page) = http::http(&host, "GET", "/moi", &[("Cookie", &person)], "");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&shared_title), "their document is listed");
+    assert!(!page.contains(&third_title), "not a withheld one");
+    let (status, head, got) = http::http(
+        &host,
+        "GET",
+        &format!("/moi/documents/{shared}"),
+        &[("Cookie", &person)],
+        "",
+    );
+    assert_eq!(status, 200, "{head}");
+    assert_eq!(got, shared_body);
+    assert!(head
+        .to_ascii_lowercase()
+        .contains("content-disposition: attachment"));
+    let (status, _, body) = http::http(
+        &host,
+        "GET",
+        &format!("/moi/documents/{third}"),
+        &[("Cookie", &person)],
+        "",
+    );
+    assert_eq!(status, 403, "withheld: {body}");
+    drop(server);
+    let lines = v.audit_lines();
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("\"action\":\"document.read\"")
+            && l.contains("\"profession\":\"person\"")
+            && l.contains("\"outcome\":\"ok\"")));
+}

@@ -1597,3 +1597,4 @@ web-document-date = Date of the document
 web-document-source = Source
 web-document-file = File
 web-document-submit = Attach
+web-moi-document-meta = { $doc_type } · { $date }

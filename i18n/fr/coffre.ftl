@@ -1596,3 +1596,4 @@ web-document-date = Date du document
 web-document-source = Provenance
 web-document-file = Fichier
 web-document-submit = Joindre
+web-moi-document-meta = { $doc_type } · { $date }

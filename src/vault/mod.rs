@@ -67,7 +67,7 @@ pub use init::InitOptions;
 pub use person::export::{ExportSummary, EXPORT_FORMAT};
 pub use person::session::{Objection, PersonSession};
 pub use records::document::{
-    mime_of, DocumentInput, DocumentView, CHUNK as DOCUMENT_CHUNK, DOCUMENT_KIND,
+    mime_of, DocumentInput, DocumentView, OpenedDocument, CHUNK as DOCUMENT_CHUNK, DOCUMENT_KIND,
 };
 pub use records::dossier::check_date;
 pub use records::entry::FieldInput;

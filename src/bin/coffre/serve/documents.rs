@@ -107,6 +107,30 @@ pub async fn document_get(
         Ok(o) => o,
         Err(e) => return error_page(&app, nav(&app, &h), &e),
     };
+    attachment(app, opened, Some(h))
+}
+
+/// `GET /moi/documents/{doc}`: a document of the person's own file.
+pub async fn moi_document(
+    State(app): S,
+    Person(h): Person,
+    DocId(doc): DocId,
+    Q(q): Q<VersionQuery>,
+) -> Response {
+    match on_person(&h, move |p| p.begin_document(&doc, q.version)).await {
+        Ok(opened) => attachment(app, opened, None),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// The response of an opened document: an attachment whose body is read
+/// from the vault as the browser takes it. A failure midway cuts the
+/// response and, for a member (`staff`), adds an error line to the log.
+fn attachment(
+    app: std::sync::Arc<super::App>,
+    opened: coffre::vault::OpenedDocument,
+    staff: Option<super::sessions::Handle>,
+) -> Response {
     let (mime, name, size) = {
         let v = opened.view();
         (
@@ -116,19 +140,17 @@ pub async fn document_get(
         )
     };
     let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let reader = app.clone();
-    let member = h.clone();
     tokio::spawn(async move {
         let streamed = tokio::task::spawn_blocking(move || {
             let mut w = ToBody(tx.clone());
-            let r = reader.vault.stream_document(&opened, &mut w);
+            let r = app.vault.stream_document(&opened, &mut w);
             if let Err(e) = &r {
                 let _ = tx.blocking_send(Err(std::io::Error::other(e.kind())));
             }
             (r, opened)
         })
         .await;
-        if let Ok((Err(_), opened)) = streamed {
+        if let (Ok((Err(_), opened)), Some(member)) = (streamed, staff) {
             let _ = on_staff(&member, move |s| s.document_failed(&opened)).await;
         }
     });

@@ -412,6 +412,7 @@ fn router(app: Arc<App>) -> Router {
         )
         .route("/moi/note", post(person::moi_note))
         .route("/moi/objection", post(person::moi_objection))
+        .route("/moi/documents/{doc}", get(documents::moi_document))
         .route("/moi/export.json", get(person::moi_export))
         .route("/moi/copie-lisible", get(person::moi_readable_copy))
         .route("/audit", get(dpo::audit))

@@ -377,6 +377,8 @@ pub struct MoiPage {
     /// The rest of the identity (sex, admission, unit, address), as given.
     pub identity: Vec<(String, String)>,
     pub entries: Vec<EntryCard>,
+    /// The documents of their file they may open.
+    pub documents: Vec<DocumentCard>,
     pub history: Vec<HistoryRow>,
     pub retention: String,
     pub categories: Vec<Choice>,
