@@ -1598,3 +1598,4 @@ web-document-source = Source
 web-document-file = File
 web-document-submit = Attach
 web-moi-document-meta = { $doc_type } · { $date }
+cli-policy-document-types = document types (at most { $max_mib } MiB a document):

@@ -1597,3 +1597,4 @@ web-document-source = Provenance
 web-document-file = Fichier
 web-document-submit = Joindre
 web-moi-document-meta = { $doc_type } · { $date }
+cli-policy-document-types = types de document (au plus { $max_mib } Mio par document) :
