@@ -35,6 +35,7 @@ pub mod web;
 pub use error::{Error, Result};
 pub use vault::views;
 pub use vault::{
-    ExportSummary, FieldInput, InitOptions, NewEntry, NewStaff, PersonSession, Session, Vault,
+    DocumentInput, DocumentView, ExportSummary, FieldInput, InitOptions, NewEntry, NewStaff,
+    PersonSession, Session, Vault,
 };
 pub use warning::Warning;

@@ -8,8 +8,8 @@ use std::sync::Barrier;
 
 use coffre::crypto::kdf::KdfParams;
 use coffre::crypto::wrap::Identity;
-use coffre::vault::access::second_factor::Accepted;
 use coffre::store::Op;
+use coffre::vault::access::second_factor::Accepted;
 use coffre::{Error, InitOptions, NewStaff, Vault};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -125,7 +125,11 @@ fn the_same_code_sent_twice_at_once_is_accepted_once() {
     let (secret, _) = enrol(&v);
     // The steps still acceptable (one step of tolerance), in increasing
     // order: this step's code, then the next one's.
-    let twice = race(&v, &|round| code_at(&secret, now() + 30 * u64::from(round)), 2);
+    let twice = race(
+        &v,
+        &|round| code_at(&secret, now() + 30 * u64::from(round)),
+        2,
+    );
     assert_eq!(twice, 0, "{twice} of 2 TOTP codes opened two sessions each");
 }
 
@@ -164,7 +168,8 @@ fn a_recovered_member_enrols_again_rather_than_being_locked_out() {
     // What the web's `after_passphrase` asks first.
     let st = s.second_factor_status();
     assert!(
-        st.as_ref().is_ok_and(|st| st.enrolled.is_empty() && st.reset),
+        st.as_ref()
+            .is_ok_and(|st| st.enrolled.is_empty() && st.reset),
         "after a recovery the member enrols again: {:?}",
         st.map_err(|e| e.to_string())
     );
@@ -202,8 +207,14 @@ fn a_record_an_older_recovery_left_decides_nothing() {
         .unwrap()
         .recover_staff("edu", &new_pass, &recovery, "the recovery key")
         .unwrap();
-    assert!(v.store().scan_prefix(b"sf/edu/").unwrap().is_empty(), "removed with it");
-    assert!(v.store().get(b"sfu/edu").unwrap().is_none(), "and the codes used");
+    assert!(
+        v.store().scan_prefix(b"sf/edu/").unwrap().is_empty(),
+        "removed with it"
+    );
+    assert!(
+        v.store().get(b"sfu/edu").unwrap().is_none(),
+        "and the codes used"
+    );
     drop(v);
     util::forge_store(dir.path(), vec![Op::Put(key.clone(), value.clone())]);
     let v = Vault::open(dir.path()).unwrap();
@@ -216,7 +227,10 @@ fn a_record_an_older_recovery_left_decides_nothing() {
         .unwrap()
         .reset_second_factor("edu")
         .unwrap();
-    assert!(v.store().scan_prefix(b"sf/edu/").unwrap().is_empty(), "gone at the reset");
+    assert!(
+        v.store().scan_prefix(b"sf/edu/").unwrap().is_empty(),
+        "gone at the reset"
+    );
     drop(v);
     let mut other = value;
     let last = other.len() - 1;
@@ -252,7 +266,11 @@ fn a_session_of_the_old_identity_checks_no_code_after_a_recovery() {
         )
         .unwrap();
     let r = old.check_second_factor(&code_at(&secret, now() + 30));
-    assert!(matches!(r, Err(Error::Auth(_))), "{:?}", r.map_err(|e| e.to_string()));
+    assert!(
+        matches!(r, Err(Error::Auth(_))),
+        "{:?}",
+        r.map_err(|e| e.to_string())
+    );
     drop(old);
     // The recovery's `staff` fact withdrew the factor (both verifiers agree).
     drop(v);
@@ -267,7 +285,10 @@ fn codes_checked_one_after_the_other_are_accepted_once() {
     let (secret, codes) = enrol(&v);
     let mut s = v.unlock("edu", &pass()).unwrap();
     let c = code_at(&secret, now() + 30);
-    assert!(matches!(s.check_second_factor(&c), Ok(Accepted::Totp { .. })));
+    assert!(matches!(
+        s.check_second_factor(&c),
+        Ok(Accepted::Totp { .. })
+    ));
     assert!(s.check_second_factor(&c).is_err());
     // Written differently (upper case, spaces, no dash): the same code.
     assert!(matches!(
@@ -275,7 +296,10 @@ fn codes_checked_one_after_the_other_are_accepted_once() {
         Ok(Accepted::Recovery { left: 9 })
     ));
     let odd = format!(" {} ", codes[0].to_uppercase().replace('-', " "));
-    assert!(s.check_second_factor(&odd).is_err(), "a recovery code written otherwise");
+    assert!(
+        s.check_second_factor(&odd).is_err(),
+        "a recovery code written otherwise"
+    );
 }
 
 /// Held: whatever the race gave, both verifiers accept the log it wrote
@@ -285,7 +309,11 @@ fn the_log_of_a_race_verifies_with_both_verifiers() {
     let dir = tempfile::tempdir().unwrap();
     let (v, _) = vault(dir.path());
     let (secret, codes) = enrol(&v);
-    race(&v, &|round| code_at(&secret, now() + 30 * u64::from(round)), 2);
+    race(
+        &v,
+        &|round| code_at(&secret, now() + 30 * u64::from(round)),
+        2,
+    );
     race(&v, &|round| codes[round as usize].clone(), 2);
     drop(v);
     verify_both(dir.path());
@@ -301,7 +329,11 @@ fn verify_both(dir: &std::path::Path) {
         .env_remove("COFFRE_USER")
         .output()
         .unwrap();
-    assert!(rust.status.success(), "{}", String::from_utf8_lossy(&rust.stderr));
+    assert!(
+        rust.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rust.stderr)
+    );
     let py = std::process::Command::new("python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify_audit.py"))
         .arg(dir)
@@ -334,9 +366,17 @@ fn passphrase_step(host: &str, user: &str, pass: &str) -> (String, String) {
     let (status, head) = http::login_at(host, "/login", &[("user", user), ("passphrase", pass)])
         .expect_err("no session opens on the passphrase alone");
     assert_eq!(status, 303, "{head}");
-    let half = format!("{HALF}={}", http::set_cookie(&head, HALF).expect("half-open cookie"));
-    let (status, _, page) =
-        http::http(host, "GET", "/connexion/second-facteur", &[("Cookie", &half)], "");
+    let half = format!(
+        "{HALF}={}",
+        http::set_cookie(&head, HALF).expect("half-open cookie")
+    );
+    let (status, _, page) = http::http(
+        host,
+        "GET",
+        "/connexion/second-facteur",
+        &[("Cookie", &half)],
+        "",
+    );
     assert_eq!(status, 200, "{page}");
     (half, page)
 }
@@ -400,7 +440,10 @@ fn over_http_the_same_code_posted_twice_at_once_opens_one_session() {
         }
     }
     server.stop();
-    assert_eq!(opened_twice, 0, "{opened_twice} of 2 codes opened two sessions each");
+    assert_eq!(
+        opened_twice, 0,
+        "{opened_twice} of 2 codes opened two sessions each"
+    );
 }
 
 /// Fault: `required-remote` judges "remote" by the command line only. A
@@ -463,7 +506,10 @@ fn enrol_at_login(host: &str, user: &str, pass: &str) -> (String, String) {
         &code_at(&secret, now() - 30),
     );
     assert_eq!(status, 303);
-    (format!("__Host-coffre={}", session.expect("session")), secret)
+    (
+        format!("__Host-coffre={}", session.expect("session")),
+        secret,
+    )
 }
 
 /// Fault (hardening): a manager's reset — what the guide tells a manager to
@@ -495,8 +541,13 @@ fn a_reset_ends_the_sessions_opened_with_the_withdrawn_factor() {
     let (status, _, _) = http::http(&host, "GET", "/dossiers", &[("Cookie", &member)], "");
     // … and can enrol a new app of its holder's, so that the member, at their
     // next login, is asked a code of that app instead of enrolling their own.
-    let (_, _, page) =
-        http::http(&host, "GET", "/second-facteur/inscription", &[("Cookie", &member)], "");
+    let (_, _, page) = http::http(
+        &host,
+        "GET",
+        "/second-facteur/inscription",
+        &[("Cookie", &member)],
+        "",
+    );
     let enrolled_again = page.contains("sf-secret") && {
         let secret = secret_of(&page);
         let token = http::csrf(&page).expect("csrf");

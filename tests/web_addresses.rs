@@ -20,6 +20,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/dossiers/{dossier}/bris-de-glace/demande", &["POST"]),
     ("/dossiers/{dossier}/pourquoi", &["GET"]),
     ("/dossiers/{dossier}/copie-lisible", &["GET"]),
+    ("/dossiers/{dossier}/documents", &["POST"]),
+    ("/dossiers/{dossier}/documents/{doc}", &["GET"]),
     ("/dossiers/{dossier}/equipe", &["GET", "POST"]),
     (
         "/dossiers/{dossier}/equipe/{staff}/retirer",
@@ -30,6 +32,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/notes/{note}/versions", &["GET"]),
     ("/second-facteur/{factor}/retirer", &["POST"]),
     ("/second-facteur/reinitialiser/{staff}", &["POST"]),
+    ("/moi/documents/{doc}", &["GET"]),
 ];
 
 /// Values no id may take, as they appear in the address.

@@ -18,7 +18,11 @@ fn required_policy() -> String {
         "second_factor = \"required-remote\"",
         "second_factor = \"required\"",
     );
-    assert_ne!(p, coffre::policy::DEFAULT_POLICY, "the shipped policy names the rule");
+    assert_ne!(
+        p,
+        coffre::policy::DEFAULT_POLICY,
+        "the shipped policy names the rule"
+    );
     p
 }
 
@@ -51,7 +55,10 @@ fn by_id<'a>(page: &'a str, id: &str) -> &'a str {
 }
 
 fn recovery_codes(page: &str) -> Vec<String> {
-    let list = page.split("id=\"sf-recovery\">").nth(1).expect("recovery list");
+    let list = page
+        .split("id=\"sf-recovery\">")
+        .nth(1)
+        .expect("recovery list");
     let list = &list[..list.find("</ol>").unwrap()];
     list.split("<code>")
         .skip(1)
@@ -68,7 +75,10 @@ fn passphrase_step(host: &str, user: &str, pass: &str) -> (String, String) {
         http::location(&head).as_deref(),
         Some("/connexion/second-facteur")
     );
-    let half = format!("{HALF}={}", http::set_cookie(&head, HALF).expect("half-open cookie"));
+    let half = format!(
+        "{HALF}={}",
+        http::set_cookie(&head, HALF).expect("half-open cookie")
+    );
     let (status, _, page) = http::http(
         host,
         "GET",
@@ -82,7 +92,13 @@ fn passphrase_step(host: &str, user: &str, pass: &str) -> (String, String) {
 
 /// Posts a code on the half-open page at `path`: (status, the session
 /// cookie if one opened, body).
-fn send_code(host: &str, half: &str, page: &str, path: &str, code: &str) -> (u16, Option<String>, String) {
+fn send_code(
+    host: &str,
+    half: &str,
+    page: &str,
+    path: &str,
+    code: &str,
+) -> (u16, Option<String>, String) {
     let token = http::csrf(page).expect("csrf");
     let (status, head, body) = http::post(host, path, half, &[("code", code), ("csrf", &token)]);
     let session = http::set_cookie(&head, "__Host-coffre").map(|c| format!("__Host-coffre={c}"));
@@ -111,7 +127,11 @@ fn enrol_on(host: &str, half: &str, page: &str) -> (String, String, Vec<String>)
         &code_at(&secret, now()),
     );
     assert_eq!(status, 303, "{body}");
-    (session.expect("the session opens once enrolled"), secret, codes)
+    (
+        session.expect("the session opens once enrolled"),
+        secret,
+        codes,
+    )
 }
 
 fn logout(host: &str, cookie: &str) {
@@ -148,7 +168,14 @@ fn a_required_second_factor_is_enrolled_then_each_code_is_accepted_once() {
     // Required: after the passphrase, no page but the second factor's.
     let (half, page) = passphrase_step(&host, "e.petit", v.pass("e.petit"));
     assert!(page.contains("sf-secret"), "enrolment first: {page}");
-    for path in ["/dossiers", "/transmissions", "/personnel", "/audit", "/second-facteur", "/"] {
+    for path in [
+        "/dossiers",
+        "/transmissions",
+        "/personnel",
+        "/audit",
+        "/second-facteur",
+        "/",
+    ] {
         let (status, head, _) = http::http(&host, "GET", path, &[("Cookie", &half)], "");
         assert_eq!(status, 303, "{path} is not served half-open");
         assert_eq!(http::location(&head).as_deref(), Some("/login"), "{path}");
@@ -165,7 +192,8 @@ fn a_required_second_factor_is_enrolled_then_each_code_is_accepted_once() {
     let (half, page) = passphrase_step(&host, "e.petit", v.pass("e.petit"));
     assert!(!page.contains("sf-secret"), "enrolled: a code is asked");
     let used = code_at(&secret, now());
-    let (status, session, body) = send_code(&host, &half, &page, "/connexion/second-facteur", &used);
+    let (status, session, body) =
+        send_code(&host, &half, &page, "/connexion/second-facteur", &used);
     assert_eq!(status, 401, "a used code is refused: {body}");
     assert!(session.is_none());
     // A wrong code, refused and audited.
@@ -175,7 +203,8 @@ fn a_required_second_factor_is_enrolled_then_each_code_is_accepted_once() {
     assert!(session.is_none());
     // The next step's code (one step of tolerance) opens the session.
     let next = code_at(&secret, now() + 30);
-    let (status, session, body) = send_code(&host, &half, &page, "/connexion/second-facteur", &next);
+    let (status, session, body) =
+        send_code(&host, &half, &page, "/connexion/second-facteur", &next);
     assert_eq!(status, 303, "{body}");
     let cookie = session.expect("session");
     logout(&host, &cookie);
@@ -185,11 +214,13 @@ fn a_required_second_factor_is_enrolled_then_each_code_is_accepted_once() {
     assert_eq!(status, 401, "a code is accepted once");
 
     // A recovery code works once.
-    let (status, session, _) = send_code(&host, &half, &page, "/connexion/second-facteur", &codes[3]);
+    let (status, session, _) =
+        send_code(&host, &half, &page, "/connexion/second-facteur", &codes[3]);
     assert_eq!(status, 303);
     logout(&host, &session.expect("session"));
     let (half, page) = passphrase_step(&host, "e.petit", v.pass("e.petit"));
-    let (status, session, _) = send_code(&host, &half, &page, "/connexion/second-facteur", &codes[3]);
+    let (status, session, _) =
+        send_code(&host, &half, &page, "/connexion/second-facteur", &codes[3]);
     assert_eq!(status, 401, "a recovery code is used once");
     assert!(session.is_none());
 
@@ -198,7 +229,10 @@ fn a_required_second_factor_is_enrolled_then_each_code_is_accepted_once() {
     let (_, old_secret, _) = enrol_at_login(&host, "a.roux", v.pass("a.roux"));
     let (admin_cookie, _, _) = enrol_at_login(&host, &admin, v.pass(&admin));
     let (_, _, staff) = http::http(&host, "GET", "/personnel", &[("Cookie", &admin_cookie)], "");
-    assert!(staff.contains("/second-facteur/reinitialiser/a.roux"), "{staff}");
+    assert!(
+        staff.contains("/second-facteur/reinitialiser/a.roux"),
+        "{staff}"
+    );
     let token = http::csrf(&staff).expect("csrf");
     let (status, _, body) = http::post(
         &host,
@@ -208,7 +242,10 @@ fn a_required_second_factor_is_enrolled_then_each_code_is_accepted_once() {
     );
     assert_eq!(status, 303, "{body}");
     let (half, page) = passphrase_step(&host, "a.roux", v.pass("a.roux"));
-    assert!(page.contains("sf-secret"), "enrolment again after a reset: {page}");
+    assert!(
+        page.contains("sf-secret"),
+        "enrolment again after a reset: {page}"
+    );
     let (status, _, _) = send_code(
         &host,
         &half,
@@ -228,28 +265,42 @@ fn a_required_second_factor_is_enrolled_then_each_code_is_accepted_once() {
             .count()
     };
     assert_eq!(count("auth.second-factor.enrol", "ok"), 1, "{lines:#?}");
-    assert_eq!(count("auth.second-factor", "ok"), 2, "a code and a recovery code");
+    assert_eq!(
+        count("auth.second-factor", "ok"),
+        2,
+        "a code and a recovery code"
+    );
     assert_eq!(count("auth.second-factor", "failed"), 4, "{lines:#?}");
     let ok: Vec<&serde_json::Value> = lines
         .iter()
         .filter(|e| e["action"] == "auth.second-factor" && e["outcome"] == "ok")
         .collect();
-    assert!(ok[0]["detail"].as_str().unwrap().starts_with("totp step "), "the step accepted");
+    assert!(
+        ok[0]["detail"].as_str().unwrap().starts_with("totp step "),
+        "the step accepted"
+    );
     assert_eq!(ok[1]["detail"], "recovery code 4");
     assert!(
-        lines.iter().any(|e| e["action"] == "auth.second-factor.reset"
-            && e["actor"] == admin.as_str()
-            && e["target"] == "a.roux"),
+        lines
+            .iter()
+            .any(|e| e["action"] == "auth.second-factor.reset"
+                && e["actor"] == admin.as_str()
+                && e["target"] == "a.roux"),
         "the reset: {lines:#?}"
     );
     assert!(
-        lines.iter().any(|e| e["action"] == "auth.second-factor.enrol"
-            && e["outcome"] == "failed"
-            && e["actor"] == "a.roux"),
+        lines
+            .iter()
+            .any(|e| e["action"] == "auth.second-factor.enrol"
+                && e["outcome"] == "failed"
+                && e["actor"] == "a.roux"),
         "a wrong enrolment code: {lines:#?}"
     );
     let all = v.audit_lines().join("\n");
-    assert!(!all.contains(&secret.replace(' ', "")), "no secret in the log");
+    assert!(
+        !all.contains(&secret.replace(' ', "")),
+        "no secret in the log"
+    );
     assert!(!all.contains(&codes[0]), "no recovery code in the log");
     v.verify().expect_code(0, "the log verifies");
     // The DPO reads every step in French words, and the report counts each
@@ -320,7 +371,10 @@ fn on_loopback_the_shipped_policy_asks_no_second_factor_until_one_is_enrolled() 
         &[("code", &code_at(&secret, now())), ("csrf", &token)],
     );
     assert_eq!(status, 303, "{body}");
-    assert_eq!(http::location(&head).as_deref(), Some("/second-facteur?fait=1"));
+    assert_eq!(
+        http::location(&head).as_deref(),
+        Some("/second-facteur?fait=1")
+    );
     logout(&host, &cookie);
     // Enrolled: asked from now on, even on loopback.
     let (half, page) = passphrase_step(&host, "e.petit", v.pass("e.petit"));
@@ -402,7 +456,11 @@ fn a_second_factor_planted_in_the_files_is_refused() {
     let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
     let body = login_body(&server.host, &admin, v.pass(&admin));
     assert_eq!(body.0, 500, "refused: {}", body.1);
-    assert!(body.1.contains("sf/dir.martin/totp-00000000"), "the record is named: {}", body.1);
+    assert!(
+        body.1.contains("sf/dir.martin/totp-00000000"),
+        "the record is named: {}",
+        body.1
+    );
     server.stop();
 
     // (b) the enrolled record replaced by another (a secret the attacker knows).
@@ -419,7 +477,11 @@ fn a_second_factor_planted_in_the_files_is_refused() {
     let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
     let body = login_body(&server.host, "e.petit", v.pass("e.petit"));
     assert_eq!(body.0, 500, "refused: {}", body.1);
-    assert!(body.1.contains("sf/e.petit/"), "the record is named: {}", body.1);
+    assert!(
+        body.1.contains("sf/e.petit/"),
+        "the record is named: {}",
+        body.1
+    );
     server.stop();
 
     // (c) the enrolled record copied under another id of the same member.
@@ -486,8 +548,13 @@ fn a_used_code_stays_used_whatever_the_cache_says() {
     // A later check writes a newer cache (it has read the line of `used`).
     let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
     let (half, page) = passphrase_step(&server.host, "e.petit", v.pass("e.petit"));
-    let (status, session, _) =
-        send_code(&server.host, &half, &page, "/connexion/second-facteur", &codes[0]);
+    let (status, session, _) = send_code(
+        &server.host,
+        &half,
+        &page,
+        "/connexion/second-facteur",
+        &codes[0],
+    );
     assert_eq!(status, 303);
     logout(&server.host, &session.expect("session"));
     server.stop();
@@ -496,20 +563,45 @@ fn a_used_code_stays_used_whatever_the_cache_says() {
     let mut damaged = older.clone();
     damaged[0] ^= 1;
     for (what, op) in [
-        ("rolled back", coffre::store::Op::Put(b"sfu/e.petit".to_vec(), older.clone())),
-        ("removed", coffre::store::Op::Remove(b"sfu/e.petit".to_vec())),
-        ("damaged", coffre::store::Op::Put(b"sfu/e.petit".to_vec(), damaged.clone())),
+        (
+            "rolled back",
+            coffre::store::Op::Put(b"sfu/e.petit".to_vec(), older.clone()),
+        ),
+        (
+            "removed",
+            coffre::store::Op::Remove(b"sfu/e.petit".to_vec()),
+        ),
+        (
+            "damaged",
+            coffre::store::Op::Put(b"sfu/e.petit".to_vec(), damaged.clone()),
+        ),
     ] {
         util::forge_store(&v.dir, vec![op]);
         let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
         let (half, page) = passphrase_step(&server.host, "e.petit", v.pass("e.petit"));
-        let (status, session, body) =
-            send_code(&server.host, &half, &page, "/connexion/second-facteur", &used);
-        assert_eq!(status, 401, "cache {what}: the used code is refused: {body}");
+        let (status, session, body) = send_code(
+            &server.host,
+            &half,
+            &page,
+            "/connexion/second-facteur",
+            &used,
+        );
+        assert_eq!(
+            status, 401,
+            "cache {what}: the used code is refused: {body}"
+        );
         assert!(session.is_none(), "{what}");
-        let (status, _, _) =
-            send_code(&server.host, &half, &page, "/connexion/second-facteur", &codes[0]);
-        assert_eq!(status, 401, "cache {what}: the used recovery code is refused");
+        let (status, _, _) = send_code(
+            &server.host,
+            &half,
+            &page,
+            "/connexion/second-facteur",
+            &codes[0],
+        );
+        assert_eq!(
+            status, 401,
+            "cache {what}: the used recovery code is refused"
+        );
         server.stop();
     }
 }
@@ -529,7 +621,10 @@ fn wrong_codes_count_against_the_login_throttle() {
     let before = v.audit_lines().len();
     let (half, page) = passphrase_step(&host, "e.petit", v.pass("e.petit"));
     let good = code_at(&secret, now() + 30);
-    let wrong = format!("{:06}", (good.parse::<u32>().unwrap() + 500_000) % 1_000_000);
+    let wrong = format!(
+        "{:06}",
+        (good.parse::<u32>().unwrap() + 500_000) % 1_000_000
+    );
     let mut statuses = Vec::new();
     for _ in 0..5 {
         let (status, session, _) =
@@ -537,7 +632,11 @@ fn wrong_codes_count_against_the_login_throttle() {
         assert!(session.is_none());
         statuses.push(status);
     }
-    assert_eq!(statuses, [401, 401, 401, 401, 429], "the passphrase took one attempt");
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 401, 429],
+        "the passphrase took one attempt"
+    );
     let (status, session, _) = send_code(&host, &half, &page, "/connexion/second-facteur", &good);
     assert_eq!(status, 429, "held, even with the right code");
     assert!(session.is_none());

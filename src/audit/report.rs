@@ -13,12 +13,18 @@ use crate::policy::AuditRules;
 
 /// Reads of content.
 pub fn is_read(action: &str) -> bool {
-    matches!(action, "dossier.read" | "entry.read" | "entry.history")
+    matches!(
+        action,
+        "dossier.read" | "entry.read" | "entry.history" | "document.read" | "document.list"
+    )
 }
 
 /// Writes of content.
 pub fn is_write(action: &str) -> bool {
-    matches!(action, "entry.add" | "entry.amend" | "dossier.create")
+    matches!(
+        action,
+        "entry.add" | "entry.amend" | "dossier.create" | "document.add" | "document.amend"
+    )
 }
 
 /// What the report is computed from.

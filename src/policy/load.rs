@@ -36,6 +36,16 @@ struct RawPolicy {
     web: Option<RawWeb>,
     #[serde(default)]
     auth: Option<RawAuth>,
+    #[serde(default)]
+    documents: Option<RawDocuments>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDocuments {
+    max_mib: Option<Spanned<u64>>,
+    #[serde(default)]
+    types: BTreeMap<String, RawFieldLabel>,
 }
 
 #[derive(Deserialize)]
@@ -740,6 +750,41 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
             )?,
         );
     }
+    let mut documents = super::DocumentRules::default();
+    if let Some(d) = &raw.documents {
+        if let Some(m) = &d.max_mib {
+            if !(1..=1024 * 1024).contains(m.get_ref()) {
+                return cx.err(m.span(), msg!("policy-documents-max-mib"));
+            }
+            documents.max_bytes = m.get_ref() * 1024 * 1024;
+        }
+        for (id, t) in &d.types {
+            let span = t
+                .label
+                .as_ref()
+                .or(t.label_en.as_ref())
+                .map_or(0..0, |l| l.span());
+            if !valid_ident(id) {
+                return cx.err(span, msg!("policy-document-type-invalid", id = id));
+            }
+            documents.types.insert(
+                id.clone(),
+                labels(
+                    &cx,
+                    stored,
+                    "document type",
+                    id,
+                    t.label.as_ref(),
+                    t.label_en.as_ref(),
+                    span,
+                    (id, id),
+                )?,
+            );
+        }
+    }
+    if kinds.contains_key(crate::vault::DOCUMENT_KIND) {
+        return cx.err(0..0, msg!("policy-kind-document-reserved"));
+    }
     Ok(Policy {
         format: 1,
         name: raw.name,
@@ -757,6 +802,7 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         field_labels,
         web,
         auth,
+        documents,
     })
 }
 

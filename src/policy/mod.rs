@@ -68,6 +68,29 @@ pub struct Policy {
     /// JSON output (kept as it was).
     #[serde(skip)]
     pub auth: AuthRules,
+    /// Documents attached to dossiers (`[documents]`): their types and size
+    /// limit. Not in the JSON output (kept as it was).
+    #[serde(skip)]
+    pub documents: DocumentRules,
+}
+
+/// What documents a dossier may hold (`[documents]` of the policy).
+#[derive(Clone, Debug)]
+pub struct DocumentRules {
+    /// The largest document accepted, in bytes (`max_mib`, default 500 MiB).
+    pub max_bytes: u64,
+    /// The types a document may have, by identifier, with their labels
+    /// (`[documents.types.ID]`). A policy without them accepts no document.
+    pub types: BTreeMap<String, Labels>,
+}
+
+impl Default for DocumentRules {
+    fn default() -> Self {
+        DocumentRules {
+            max_bytes: 500 * 1024 * 1024,
+            types: BTreeMap::new(),
+        }
+    }
 }
 
 /// When a staff login on the web needs a second factor (`[auth] second_factor`).
@@ -168,6 +191,10 @@ impl Policy {
 
     /// The label of entry kind `id` in `lang` (the id itself if unknown).
     pub fn kind_label(&self, id: &str, lang: crate::i18n::Lang) -> String {
+        if id == crate::vault::DOCUMENT_KIND {
+            // The same word in French and English.
+            return "Document".to_string();
+        }
         self.kinds
             .get(id)
             .map_or_else(|| id.to_string(), |k| k.labels.get(lang).to_string())
@@ -178,6 +205,14 @@ impl Policy {
         self.professions
             .get(id)
             .map_or_else(|| id.to_string(), |p| p.labels.get(lang).to_string())
+    }
+
+    /// The label of document type `id` in `lang` (the id itself if unknown).
+    pub fn document_type_label(&self, id: &str, lang: crate::i18n::Lang) -> String {
+        self.documents
+            .types
+            .get(id)
+            .map_or_else(|| id.to_string(), |l| l.get(lang).to_string())
     }
 
     /// The label of field name `name` in `lang` (the name itself if unknown).

@@ -28,6 +28,7 @@
 //! | `de/{dossier}/{entry}` | entry header (kind, author, time, latest version) | vouched for | `content` facts: the entry's element (header and every version's shape) must be one the register holds for the dossier (`Vault::checked_entry`, `Vault::checked_dossier`: the only way to a [`CheckedEntry`](crate::vault::records::reader::CheckedEntry)) |
 //! | `e/{entry}` | the dossier an entry is in (older vaults: a copy of the header) | decides nothing | a locator: the entry is then read from `de/` under that dossier and checked there; access is decided by the register for that dossier. A locator removed or pointing to a dossier that does not hold the entry is named (`e/`) when another dossier holds it |
 //! | `v/{dossier}/{entry}/{version}` | one version | vouched for | the version's shape is part of the entry's element (as `de/`); versions beyond `latest` are never read (`coffre check` reports them) |
+//! | `dc/{dossier}/{entry}/{blob}/{index}` | one sealed chunk (64 KiB of plaintext) of a document version | vouched for | the version's `content` field (its manifest: size, chunk count, SHA-256 and `blob`) is committed by the author's `content` fact, as `v/`; each chunk is sealed under the version's content key (itself a committed field) with the dossier, entry, version, blob, position and last-chunk flag as AAD, and the digest is compared at the end of the stream (`Session::open_document`: a chunk missing, moved, replayed or re-sealed is exit 5 naming it). Chunks no manifest names (an upload that failed) are read by nothing |
 //! | `i/{tag}/{dossier}`, `di/{dossier}/{tag}` | blind index and its reverse: each dossier's name tokens, their prefixes of 3 to 10 characters and random padding, a multiple of 48 tags (`crypto::blind::name_tags`) | decides nothing | a search hint: results are filtered by the register's reach before anything is shown; a padding tag is found by no search |
 //! | `in` | the blind index's name normalisation (one byte; absent: 1; 3: with prefixes) | decides nothing | a wrong value only makes a search find less (no prefix below 3) or re-indexes once more (audited `index.rebuild`) |
 //! | `p/{dossier}` | the person's credential | vouched for | `person` facts: recipient and signing key (`PersonSession` opens only the identity the register names) |
@@ -231,6 +232,18 @@ pub fn version_prefix(dossier: &str, entry: &str) -> Vec<u8> {
 /// Prefix of every version of every entry of one dossier.
 pub fn dossier_version_prefix(dossier: &str) -> Vec<u8> {
     let mut v = k(&["v", dossier]);
+    v.push(b'/');
+    v
+}
+/// `dc/{dossier}/{entry}/{blob}/{index, 16 hex}`: one sealed chunk of a
+/// document version's content (`blob` is the version's random id, named in
+/// its manifest).
+pub fn document_chunk(dossier: &str, entry: &str, blob: &str, index: u64) -> Vec<u8> {
+    k(&["dc", dossier, entry, blob, &format!("{index:016x}")])
+}
+/// Prefix of every chunk of every document of one dossier.
+pub fn document_chunk_prefix(dossier: &str) -> Vec<u8> {
+    let mut v = k(&["dc", dossier]);
     v.push(b'/');
     v
 }

@@ -66,6 +66,9 @@ pub use audit_trail::verify_ro::{verify_read_only, ReadOnlyVerify};
 pub use init::InitOptions;
 pub use person::export::{ExportSummary, EXPORT_FORMAT};
 pub use person::session::{Objection, PersonSession};
+pub use records::document::{
+    mime_of, DocumentInput, DocumentView, OpenedDocument, CHUNK as DOCUMENT_CHUNK, DOCUMENT_KIND,
+};
 pub use records::dossier::check_date;
 pub use records::entry::FieldInput;
 pub use records::import::NewEntry;

@@ -43,6 +43,9 @@ pub enum Command {
     /// Add, read and amend entries.
     #[command(subcommand)]
     Entry(EntryCmd),
+    /// Attach documents to a dossier, list and open them.
+    #[command(subcommand)]
+    Document(DocumentCmd),
     /// Verify and read the audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -450,6 +453,62 @@ pub enum TeamCmd {
     List {
         /// Dossier id.
         id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocumentCmd {
+    /// Attach a document (or, with --version-of, a new version of one); prints its id alone on a line.
+    Add {
+        /// Dossier id.
+        dossier: String,
+        /// The file to attach (- reads standard input).
+        file: PathBuf,
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Document type (see `coffre policy show`).
+        #[arg(long = "type", value_name = "TYPE")]
+        doc_type: String,
+        /// The category that decides who may open it.
+        #[arg(long)]
+        category: String,
+        /// The document's own date, DD/MM/YYYY (e.g. 18/03/2024) or YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<String>,
+        /// Where the document came from.
+        #[arg(long)]
+        source: Option<String>,
+        /// MIME type (guessed from the file name otherwise).
+        #[arg(long)]
+        mime: Option<String>,
+        /// Add a new version of this document instead (the earlier ones are kept).
+        #[arg(long, value_name = "DOC")]
+        version_of: Option<String>,
+    },
+    /// List the documents of a dossier you may open.
+    List {
+        /// Dossier id.
+        dossier: String,
+        /// Emergency access outside your care team, with a justification.
+        #[arg(long, value_name = "JUSTIFICATION")]
+        break_glass: Option<String>,
+    },
+    /// Open a document into a file (never to a terminal: --out - writes to standard output).
+    Get {
+        /// Dossier id.
+        dossier: String,
+        /// Document id.
+        doc: String,
+        /// A version (the latest otherwise).
+        #[arg(long = "version", id = "doc_version", value_name = "N")]
+        version: Option<u32>,
+        /// The file to write (created, never overwritten), or - for standard output.
+        #[arg(long)]
+        out: PathBuf,
+        /// Emergency access outside your care team, with a justification.
+        #[arg(long, value_name = "JUSTIFICATION")]
+        break_glass: Option<String>,
     },
 }
 

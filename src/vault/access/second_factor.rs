@@ -415,7 +415,10 @@ impl Vault {
         })?;
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
-        for (k, v) in self.store.scan_prefix(&layout::second_factor_prefix(member))? {
+        for (k, v) in self
+            .store
+            .scan_prefix(&layout::second_factor_prefix(member))?
+        {
             let id = layout::last_component(&k)?;
             let name = format!("sf/{member}/{id}");
             let Some(entry) = want.get(&id) else {
@@ -430,7 +433,10 @@ impl Vault {
                 if left_over {
                     continue;
                 }
-                return Err(forged(&name, "a second factor the register does not commit"));
+                return Err(forged(
+                    &name,
+                    "a second factor the register does not commit",
+                ));
             };
             if k != layout::second_factor(member, &id)
                 || second_factor_commitment(&self.meta.vault_id, member, &id, &entry.kind, &v)
@@ -464,7 +470,10 @@ impl Vault {
             });
         }
         if let Some(id) = want.keys().find(|id| !seen.contains(*id)) {
-            return Err(forged(&format!("sf/{member}/{id}"), "a second factor removed"));
+            return Err(forged(
+                &format!("sf/{member}/{id}"),
+                "a second factor removed",
+            ));
         }
         Ok(out)
     }
@@ -486,7 +495,10 @@ impl Vault {
                 from = c.seq;
                 for (id, enrolled, last_step, recovery) in c.used {
                     // Only for the factor enrolled by that very fact.
-                    if factors.iter().any(|f| f.id == id && f.entry.seq == enrolled) {
+                    if factors
+                        .iter()
+                        .any(|f| f.id == id && f.entry.seq == enrolled)
+                    {
                         used.insert(
                             id,
                             Used {
@@ -748,7 +760,9 @@ impl Session<'_> {
         let _turn = self.ensure_current()?;
         layout::check_id("staff", member)?;
         self.require(Capability::ManageStaff, ACTION_RESET, None)?;
-        let active = self.vault.with_register(|r| Ok(r.active(member).is_some()))?;
+        let active = self
+            .vault
+            .with_register(|r| Ok(r.active(member).is_some()))?;
         if !active {
             return Err(Error::NotFound(msg!("staff-member-3", id = member)));
         }
@@ -1014,7 +1028,10 @@ mod tests {
         };
         let shown = format!("{e:?}");
         assert!(!shown.contains("abcde"), "{shown}");
-        assert!(!shown.contains(&*e.secret_base32().replace(' ', "")), "{shown}");
+        assert!(
+            !shown.contains(&*e.secret_base32().replace(' ', "")),
+            "{shown}"
+        );
         let uri = e.uri().unwrap();
         assert!(uri.starts_with("otpauth://totp/"), "{}", &*uri);
     }

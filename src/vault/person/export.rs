@@ -106,6 +106,10 @@ pub(crate) fn quoi(e: &AuditEntry) -> String {
         "entry.history" => "a consulté les versions d'une note",
         "entry.add" => "a écrit une note",
         "entry.amend" => "a corrigé une note",
+        "document.add" => "a joint un document",
+        "document.amend" => "a ajouté une version d'un document",
+        "document.read" => "a ouvert un document",
+        "document.list" => "a consulté la liste des documents",
         "dossier.create" => "a ouvert le dossier",
         "break-glass.open" => "a ouvert le dossier en urgence (bris de glace)",
         "team.add" => "a ajouté un professionnel à l'équipe",
@@ -453,6 +457,9 @@ impl Ctx<'_> {
             out.write_all(&vec![0u8; pad as usize]).map_err(io)?;
             total += 512 + counter.0 + pad;
         }
+        // The documents of the file, each version the reader may open, as
+        // they were attached (streamed: the size is in the signed manifest).
+        total += self.write_documents(out)?;
         out.write_all(&[0u8; 1024]).map_err(io)?;
         out.flush().map_err(io)?;
         Ok(ExportSummary {
@@ -475,6 +482,74 @@ impl Ctx<'_> {
             .withheld_from_person(category)
             .unwrap_or("")
             .to_string()
+    }
+
+    /// Appends every document version this copy's keys open to the tar
+    /// stream, under `documents/`; returns the bytes written.
+    fn write_documents(&self, out: &mut dyn Write) -> Result<u64> {
+        use crate::vault::records::document::{open_with, DOCUMENT_KIND};
+        let withheld = self.withheld();
+        let author_only = |c: &str| self.vault.policy.is_author_only(c);
+        let (mut gathered, mut person);
+        let keys: &mut dyn FieldKeys = match &self.keys {
+            CopyKeys::Gathered(keys) => {
+                gathered = ExportKeys {
+                    keys,
+                    withheld: &withheld,
+                    author_only: &author_only,
+                };
+                &mut gathered
+            }
+            CopyKeys::Person(cell) => {
+                person = cell.borrow_mut();
+                &mut **person
+            }
+        };
+        let mut total = 0u64;
+        for e in self
+            .entries
+            .iter()
+            .filter(|e| e.record().kind == DOCUMENT_KIND)
+        {
+            for v in 1..=e.record().latest {
+                let Some(opened) = open_with(self.vault, keys, e, v)? else {
+                    continue;
+                };
+                let view = opened.view();
+                let name: String = view
+                    .file_name
+                    .chars()
+                    .take(60)
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                let mut header = tar::Header::new_ustar();
+                header
+                    .set_path(format!(
+                        "coffre-export-{}/documents/{}-v{}-{}",
+                        self.dossier,
+                        view.id,
+                        view.version,
+                        name.trim_start_matches('.')
+                    ))
+                    .map_err(io)?;
+                header.set_size(view.size);
+                header.set_mode(0o600);
+                header.set_mtime(now());
+                header.set_cksum();
+                out.write_all(header.as_bytes()).map_err(io)?;
+                self.vault.stream_document(&opened, out)?;
+                let pad = (512 - (view.size % 512)) % 512;
+                out.write_all(&vec![0u8; pad as usize]).map_err(io)?;
+                total += 512 + view.size + pad;
+            }
+        }
+        Ok(total)
     }
 
     /// Every entry with all its versions, one at a time.

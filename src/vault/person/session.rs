@@ -813,6 +813,60 @@ impl PersonSession<'_> {
         ))
     }
 
+    /// Opens a document of the person's file (its latest version, or
+    /// `version`) for them: audited `document.read` before anything is
+    /// returned; the content then streams with [`Vault::stream_document`].
+    /// A document in a category withheld from them is refused (audited).
+    pub fn begin_document(
+        &self,
+        doc: &str,
+        version: Option<u32>,
+    ) -> Result<crate::vault::records::document::OpenedDocument> {
+        let _turn = self.ensure_current()?;
+        let not_found = || Error::NotFound(msg!("document-not-found", id = doc));
+        let dossier = self.vault.entry_dossier(doc).map_err(|e| match e {
+            Error::NotFound(_) => not_found(),
+            other => other,
+        })?;
+        if dossier != self.dossier {
+            return Err(not_found());
+        }
+        let checked = self.vault.checked_entry(doc)?;
+        if checked.record().kind != crate::vault::records::document::DOCUMENT_KIND {
+            return Err(not_found());
+        }
+        let erasure = self.vault.erasure_key(&self.dossier)?;
+        let mut keys = PersonKeys {
+            vault: self.vault,
+            identity: &self.identity,
+            erasure,
+            wraps: self.vault.person_wraps(&self.dossier)?,
+        };
+        let number = version.unwrap_or(checked.record().latest);
+        let draft = Draft::new(&self.actor(), "person", "document.read")
+            .dossier(&self.dossier)
+            .entry(doc);
+        match crate::vault::records::document::open_with(self.vault, &mut keys, &checked, number)? {
+            Some(opened) => {
+                // Durable before the first byte leaves.
+                self.vault.audit(
+                    draft
+                        .categories([opened.view().category.as_str()])
+                        .detail(&format!("version {number}")),
+                )?;
+                Ok(opened)
+            }
+            None => {
+                self.vault.audit(
+                    draft
+                        .outcome(Outcome::Denied)
+                        .detail("withheld from the person"),
+                )?;
+                Err(Error::Refused(WithheldReason::WithheldFromPerson.msg()))
+            }
+        }
+    }
+
     /// The person's file: every non-withheld field, withheld ones listed with their
     /// category. Audited before it is returned.
     pub fn view(&self) -> Result<DossierView> {

@@ -170,6 +170,19 @@ impl Vault {
             batch.remove(layout::entry(&entry));
             batch.remove(k);
         }
+        // Documents' chunks: sealed under content keys that were sealed under
+        // the dossier's data keys, so unreadable already; removed too, read a
+        // page at a time (a dossier's documents may not fit in memory).
+        let chunks = layout::document_chunk_prefix(dossier);
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = self.store.scan_prefix_page(&chunks, after.as_deref(), 64)?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.clone());
+            for (k, _) in page {
+                batch.remove(k);
+            }
+        }
         batch.remove(layout::person(dossier));
         rec.header_sealed = Vec::new();
         rec.erased = Some(now());

@@ -4,6 +4,7 @@
 //!
 //! Depends on `super::access` for keys and rights, and on the vault's core.
 
+pub(crate) mod document;
 pub(crate) mod dossier;
 pub(crate) mod entry;
 pub(crate) mod erasure;

@@ -421,6 +421,10 @@ pub(crate) fn latest_view(
     let mut latest: BTreeMap<&str, (&SealedField, u32, &str)> = BTreeMap::new();
     for v in versions {
         for f in &v.fields {
+            // A document's content key is opened by the document's reader only.
+            if crate::vault::records::document::hidden_field(&entry.kind, &f.name) {
+                continue;
+            }
             latest.insert(&f.name, (f, v.version, &v.author));
         }
     }
@@ -461,7 +465,11 @@ pub(crate) fn history_view(
     for v in checked.versions() {
         let mut fields = BTreeMap::new();
         let mut withheld = Vec::new();
-        for f in &v.fields {
+        for f in v
+            .fields
+            .iter()
+            .filter(|f| !crate::vault::records::document::hidden_field(&entry.kind, &f.name))
+        {
             open_or_withhold(
                 vault,
                 keys,

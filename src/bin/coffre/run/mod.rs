@@ -2,6 +2,7 @@
 //! JSON.
 
 mod audit;
+mod documents;
 mod dossiers;
 mod entries;
 mod maintenance;
@@ -23,8 +24,8 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
 use crate::cli::{
-    AccessCmd, AuditCmd, BackupCmd, Cli, Command, DossierCmd, EntryCmd, KeysCmd, PolicyCmd,
-    RecoveryCmd, ReportFormat, RetentionCmd, StaffCmd, TeamCmd,
+    AccessCmd, AuditCmd, BackupCmd, Cli, Command, DocumentCmd, DossierCmd, EntryCmd, KeysCmd,
+    PolicyCmd, RecoveryCmd, ReportFormat, RetentionCmd, StaffCmd, TeamCmd,
 };
 use crate::input;
 use maintenance::decrypt_backup;
@@ -433,6 +434,7 @@ fn session_command(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
         Command::Staff(c) => staff::staff(c, s, out),
         Command::Dossier(c) => dossiers::dossier(c, s, out),
         Command::Entry(c) => entries::entry(c, s, out),
+        Command::Document(c) => documents::document(c, s, out),
         Command::Audit(c) => audit::audit(c, s, out),
         Command::Access(c) => person::access(c, s, out),
         Command::Backup { .. }

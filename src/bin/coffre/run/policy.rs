@@ -175,5 +175,12 @@ pub(super) fn print_policy(p: &coffre::policy::Policy, out: &mut Out) -> Res {
         out.line(&format!("  {id:<14} {}", k.labels.get(l)))?;
         out.line(&format!("  {:<14} {}", "", f.join(", ")))?;
     }
+    if !p.documents.types.is_empty() {
+        let max_mib: u64 = p.documents.max_bytes / (1024 * 1024);
+        out.line(&tr!("cli-policy-document-types", max_mib = max_mib))?;
+        for (id, labels) in &p.documents.types {
+            out.line(&format!("  {id:<30} {}", labels.get(l)))?;
+        }
+    }
     Ok(())
 }

@@ -36,7 +36,32 @@ pub(super) async fn dossier_page(
     let page = on_staff(h, move |s| {
         let policy = s.vault().policy();
         let view = s.show_dossier(&id, justification.as_deref())?;
-        let mut entries: Vec<&EntryView> = view.entries.iter().collect();
+        // Documents have their own section (and their own audited read).
+        let (docs, docs_withheld) = s.list_documents(&id, None)?;
+        let documents: Vec<DocumentCard> = docs
+            .iter()
+            .map(|d| DocumentCard {
+                href: format!("/dossiers/{}/documents/{}", d.dossier, d.id),
+                title: d.title.clone(),
+                meta: tr!(
+                    "web-document-meta",
+                    doc_type = policy.document_type_label(&d.doc_type, l),
+                    cat = policy.category_label(&d.category, l),
+                    date = if d.date.is_empty() {
+                        "—".to_string()
+                    } else {
+                        i18n::civil_date(l, &d.date)
+                    },
+                    size = d.size,
+                    version = d.version
+                ),
+            })
+            .collect();
+        let mut entries: Vec<&EntryView> = view
+            .entries
+            .iter()
+            .filter(|e| e.kind != coffre::vault::DOCUMENT_KIND)
+            .collect();
         entries.sort_by(|a, b| b.created.cmp(&a.created));
         // The choices of the filters: the kinds and authors this dossier holds.
         let mut kinds: BTreeMap<String, String> = BTreeMap::new();
@@ -152,11 +177,20 @@ pub(super) async fn dossier_page(
             alerts,
             damaged,
             (pager, kind_choices, author_choices),
+            (documents, docs_withheld),
         ))
     })
     .await?;
-    let ((id, identity), who, break_glass, entries, alerts, damaged, (pager, kinds, authors)) =
-        page;
+    let (
+        (id, identity),
+        who,
+        break_glass,
+        entries,
+        alerts,
+        damaged,
+        (pager, kinds, authors),
+        (documents, documents_withheld),
+    ) = page;
     let policy = app.vault.policy();
     Ok(render(&DossierPage {
         l: L(l),
@@ -175,6 +209,31 @@ pub(super) async fn dossier_page(
         break_glass,
         entries,
         damaged,
+        documents,
+        documents_withheld: if documents_withheld > 0 {
+            tr!("web-documents-withheld", n = documents_withheld)
+        } else {
+            String::new()
+        },
+        doc_types: policy
+            .documents
+            .types
+            .keys()
+            .map(|t| Choice {
+                id: t.clone(),
+                label: policy.document_type_label(t, l),
+            })
+            .collect(),
+        doc_categories: policy
+            .categories
+            .keys()
+            .filter(|c| policy.can_write(&h.profession, c))
+            .map(|c| Choice {
+                id: c.clone(),
+                label: policy.category_label(c, l),
+            })
+            .collect(),
+        csrf: h.csrf.clone(),
         can_write: !forms::writable_kinds(policy, &h.profession, l).is_empty(),
         can_copy: policy.has(&h.profession, Capability::PersonAccess),
         person_access: policy.has(&h.profession, Capability::PersonAccess),

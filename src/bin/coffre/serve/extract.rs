@@ -248,6 +248,12 @@ path_id!(
     Some("entry")
 );
 path_id!(
+    /// `{doc}` of the address: a document's id.
+    DocId,
+    "doc",
+    Some("entry")
+);
+path_id!(
     /// `{staff}` of the address: a member's login.
     StaffId,
     "staff",

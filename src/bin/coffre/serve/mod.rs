@@ -5,6 +5,7 @@
 
 mod admin;
 mod common;
+mod documents;
 mod dossiers;
 mod dpo;
 mod extract;
@@ -385,6 +386,16 @@ fn router(app: Arc<App>) -> Router {
         )
         .route("/dossiers/{dossier}/pourquoi", get(dossiers::explain))
         .route(
+            "/dossiers/{dossier}/documents/{doc}",
+            get(documents::document_get),
+        )
+        // Streamed into the vault: the policy's size limit applies while it
+        // is read, not axum's default body limit.
+        .route(
+            "/dossiers/{dossier}/documents",
+            post(documents::document_add).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
             "/dossiers/{dossier}/copie-lisible",
             get(dossiers::readable_copy),
         )
@@ -413,6 +424,7 @@ fn router(app: Arc<App>) -> Router {
         )
         .route("/moi/note", post(person::moi_note))
         .route("/moi/objection", post(person::moi_objection))
+        .route("/moi/documents/{doc}", get(documents::moi_document))
         .route("/moi/export.json", get(person::moi_export))
         .route("/moi/copie-lisible", get(person::moi_readable_copy))
         .route("/audit", get(dpo::audit))

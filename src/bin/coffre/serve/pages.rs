@@ -232,6 +232,21 @@ pub struct TransmissionsPage {
     pub groups: Vec<TransmissionGroup>,
 }
 
+/// One document in a dossier's list.
+pub struct DocumentCard {
+    /// Where it downloads (ids only).
+    pub href: String,
+    pub title: String,
+    /// Type, category, date, size, version, in words.
+    pub meta: String,
+}
+
+impl Drop for DocumentCard {
+    fn drop(&mut self) {
+        self.title.zeroize();
+    }
+}
+
 #[derive(Template)]
 #[template(path = "dossier.html")]
 pub struct DossierPage {
@@ -254,6 +269,15 @@ pub struct DossierPage {
     pub break_glass_banner: String,
     pub entries: Vec<EntryCard>,
     pub damaged: String,
+    /// The documents the member may open, newest version of each.
+    pub documents: Vec<DocumentCard>,
+    /// How many are not open to them, in words (empty: none).
+    pub documents_withheld: String,
+    /// The upload form: the policy's document types, and the categories the
+    /// member may write (empty: no form).
+    pub doc_types: Vec<Choice>,
+    pub doc_categories: Vec<Choice>,
+    pub csrf: String,
     pub can_write: bool,
     /// Whether the member may make the person's readable copy.
     pub can_copy: bool,
@@ -353,6 +377,8 @@ pub struct MoiPage {
     /// The rest of the identity (sex, admission, unit, address), as given.
     pub identity: Vec<(String, String)>,
     pub entries: Vec<EntryCard>,
+    /// The documents of their file they may open.
+    pub documents: Vec<DocumentCard>,
     pub history: Vec<HistoryRow>,
     pub retention: String,
     pub categories: Vec<Choice>,

@@ -43,7 +43,43 @@ pub(super) async fn moi_page(
         let view = p.view()?;
         let history = p.history()?;
         let policy = vault.policy();
-        let mut entries: Vec<&EntryView> = view.entries.iter().collect();
+        // Documents: their own list, each a download (an audited read).
+        let documents: Vec<DocumentCard> = view
+            .entries
+            .iter()
+            .filter(|e| e.kind == coffre::vault::DOCUMENT_KIND)
+            .filter_map(|e| {
+                let title = e.fields.get("title")?.value.clone();
+                let doc_type = e
+                    .fields
+                    .get("type")
+                    .map(|f| f.value.clone())
+                    .unwrap_or_default();
+                let date = e
+                    .fields
+                    .get("date")
+                    .map(|f| f.value.clone())
+                    .unwrap_or_default();
+                Some(DocumentCard {
+                    href: format!("/moi/documents/{}", e.id),
+                    title,
+                    meta: tr!(
+                        "web-moi-document-meta",
+                        doc_type = policy.document_type_label(&doc_type, l),
+                        date = if date.is_empty() {
+                            "—".to_string()
+                        } else {
+                            i18n::civil_date(l, &date)
+                        }
+                    ),
+                })
+            })
+            .collect();
+        let mut entries: Vec<&EntryView> = view
+            .entries
+            .iter()
+            .filter(|e| e.kind != coffre::vault::DOCUMENT_KIND)
+            .collect();
         entries.sort_by(|a, b| b.created.cmp(&a.created));
         let mut cards: Vec<EntryCard> = entries
             .into_iter()
@@ -79,11 +115,11 @@ pub(super) async fn moi_page(
             .as_ref()
             .map(|d| d.lines(l))
             .unwrap_or_default();
-        Ok(((who, identity), cards, history, notes, lines))
+        Ok(((who, identity, documents), cards, history, notes, lines))
     })
     .await;
     match got {
-        Ok(((who, identity), entries, history, notes, lines)) => {
+        Ok(((who, identity, documents), entries, history, notes, lines)) => {
             let link = |notes_page: usize, lines_page: usize, anchor: &str| {
                 format!("/moi?page={notes_page}&acces={lines_page}#{anchor}")
             };
@@ -95,6 +131,7 @@ pub(super) async fn moi_page(
                 who,
                 identity,
                 entries,
+                documents,
                 history,
                 retention: tr!(
                     "web-moi-retention",
