@@ -527,7 +527,9 @@ fn random_fact(
         },
         21 => Fact::SecondFactor {
             member: if r.chance(60) { "dir".into() } else { staff(r) },
-            id: r.pick(&["totp-1", "totp-2", "Totp/3", "passkey-1"]).to_string(),
+            id: r
+                .pick(&["totp-1", "totp-2", "Totp/3", "passkey-1"])
+                .to_string(),
             factor: r.pick(&["totp", "totp", "passkey", "sms"]).to_string(),
             commitment: hash_hex(r),
         },

@@ -124,7 +124,12 @@ fn audit_log_by_dossier_misses_a_deleted_last_access_silently() {
     // Control: the log of the dossier shows the last read.
     {
         let (_root, dir) = fresh(&v.dir);
-        let r = as_user_in(&v, &dir, "p.dpo", &["audit", "log", "--dossier", &d, "--json"]);
+        let r = as_user_in(
+            &v,
+            &dir,
+            "p.dpo",
+            &["audit", "log", "--dossier", &d, "--json"],
+        );
         r.expect_code(0, "control");
         assert!(r
             .json_lines()
@@ -133,7 +138,12 @@ fn audit_log_by_dossier_misses_a_deleted_last_access_silently() {
     }
     let (_root, dir) = fresh(&v.dir);
     let record = delete_index_of(&dir, &d, last);
-    let r = as_user_in(&v, &dir, "p.dpo", &["audit", "log", "--dossier", &d, "--json"]);
+    let r = as_user_in(
+        &v,
+        &dir,
+        "p.dpo",
+        &["audit", "log", "--dossier", &d, "--json"],
+    );
     let shown: Vec<u64> = r
         .json_lines()
         .iter()
@@ -378,7 +388,12 @@ fn release_justifications_misses_a_deleted_last_break_glass_silently() {
     assert!(!with_words.is_empty());
     let last = *with_words.last().unwrap();
     let release = |dir: &Path| {
-        as_user_in(&v, dir, "p.dpo", &["audit", "release-justifications", &d, "--json"])
+        as_user_in(
+            &v,
+            dir,
+            "p.dpo",
+            &["audit", "release-justifications", &d, "--json"],
+        )
     };
     let control = {
         let (_root, dir) = fresh(&v.dir);
@@ -544,7 +559,10 @@ fn an_opening_refuses_a_dprev_naming_a_kept_line_in_a_prunes_range() {
         .map(|e| e["seq"].as_u64().unwrap())
         .max()
         .unwrap();
-    assert!(m < p && first < p && p < last, "{m} < {p}, {first} < {p} < {last}");
+    assert!(
+        m < p && first < p && p < last,
+        "{m} < {p}, {first} < {p} < {last}"
+    );
     // The recorded end as it is now, kept.
     let state = util::stored(&v.dir, &coffre::store::layout::audit_state()).unwrap();
     // Genuine lines with a fact after it.

@@ -451,9 +451,7 @@ impl Vault {
                     Some(pk) if r.member == member && r.id == id && r.factor == entry.kind => {
                         Stored::Passkey(Box::new(pk))
                     }
-                    _ => {
-                        return Err(forged(&name, "a second factor other than the one enrolled"))
-                    }
+                    _ => return Err(forged(&name, "a second factor other than the one enrolled")),
                 }
             } else {
                 let r: SecondFactorRecord = decode(&v, "second factor")?;
@@ -824,7 +822,10 @@ impl Session<'_> {
                 .collect(),
         };
         let mut batch = Batch::new();
-        batch.put(layout::second_factor_uses(member), seal_cache(&key, &cache)?);
+        batch.put(
+            layout::second_factor_uses(member),
+            seal_cache(&key, &cache)?,
+        );
         Ok((used, batch))
     }
 
@@ -853,10 +854,9 @@ impl Session<'_> {
             .map(|(_, pk)| pk.cred_id().clone())
             .collect();
         let handle = user_handle(&self.vault.meta.vault_id, &self.me.id);
-        let (options, state) = rp
-            .0
-            .start_passkey_registration(handle, &self.me.id, &self.me.id, Some(existing))
-            .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))?;
+        let (options, state) =
+            rp.0.start_passkey_registration(handle, &self.me.id, &self.me.id, Some(existing))
+                .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))?;
         let options = serde_json::to_string(&options)
             .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))?;
         Ok(PasskeyEnrolment {
@@ -922,14 +922,17 @@ impl Session<'_> {
     /// keep in memory until [`Session::check_passkey`].
     pub fn begin_passkey_check(&self, rp: &RelyingParty) -> Result<Option<PasskeyChallenge>> {
         let _turn = self.ensure_current()?;
-        let keys: Vec<Passkey> = self.checked_passkeys()?.into_iter().map(|(_, k)| k).collect();
+        let keys: Vec<Passkey> = self
+            .checked_passkeys()?
+            .into_iter()
+            .map(|(_, k)| k)
+            .collect();
         if keys.is_empty() {
             return Ok(None);
         }
-        let (options, state) = rp
-            .0
-            .start_passkey_authentication(&keys)
-            .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))?;
+        let (options, state) =
+            rp.0.start_passkey_authentication(&keys)
+                .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))?;
         let options = serde_json::to_string(&options)
             .map_err(|_| Error::Usage(msg!("second-factor-cannot-encode")))?;
         Ok(Some(PasskeyChallenge { options, state }))
@@ -1011,9 +1014,13 @@ mod tests {
     #[test]
     fn the_relying_party_is_a_name_with_its_origins() {
         assert!(RelyingParty::new("localhost", &["http://localhost:8080".into()]).is_ok());
-        assert!(RelyingParty::new("coffre.example.fr", &["https://coffre.example.fr".into()]).is_ok());
+        assert!(
+            RelyingParty::new("coffre.example.fr", &["https://coffre.example.fr".into()]).is_ok()
+        );
         // An origin outside the RP id, or an IP address: refused.
-        assert!(RelyingParty::new("coffre.example.fr", &["https://coffre-example.fr".into()]).is_err());
+        assert!(
+            RelyingParty::new("coffre.example.fr", &["https://coffre-example.fr".into()]).is_err()
+        );
         assert!(RelyingParty::new("127.0.0.1", &["http://127.0.0.1:8080".into()]).is_err());
         assert_ne!(user_handle("v", "a"), user_handle("v", "b"));
     }

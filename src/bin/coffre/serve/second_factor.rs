@@ -974,7 +974,13 @@ pub async fn own_passkey(
     match on_staff(&h, move |s| s.enrol_passkey(&rp, &e, &credential)).await {
         Ok(()) => see_other("/second-facteur?fait=1"),
         Err(err) if err.exit_code() == 4 => {
-            own_passkey_page(&app, &h, Some(message(&app, &err)), StatusCode::UNAUTHORIZED).await
+            own_passkey_page(
+                &app,
+                &h,
+                Some(message(&app, &err)),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await
         }
         Err(err) => error_page(&app, nav(&app, &h), &err),
     }
