@@ -953,7 +953,16 @@ impl Session<'_> {
         c: &PasskeyChallenge,
         credential: &str,
     ) -> Result<Accepted> {
+        // As for a code: the turn, then this process's exclusion, held from
+        // reading the last counter to appending this check's line, so two
+        // answers with the same counter at once (a key and its clone) see
+        // each other's line.
         let _turn = self.ensure_current()?;
+        let _one_at_a_time = self
+            .vault
+            .second_factor_lock
+            .lock()
+            .map_err(|_| Error::Io(msg!("second-factor-lock-poisoned")))?;
         let member = self.me.id.clone();
         let factors = self.vault.checked_second_factors(&member)?;
         let checked = serde_json::from_str::<PublicKeyCredential>(credential)
