@@ -377,6 +377,12 @@ fn normalise_date(d: &str) -> Result<String> {
 }
 
 /// A version's fields opened for a reader: the view, the manifest and the key.
+/// A version whose content is stored, its fields not sealed yet.
+struct Stored {
+    category: String,
+    values: [(&'static str, Zeroizing<String>); 6],
+}
+
 struct Opened {
     view: DocumentView,
     manifest: Manifest,
@@ -403,7 +409,7 @@ impl Session<'_> {
             created: now(),
             latest: 1,
         };
-        let version = self.store_version(ACTION, &entry, 1, input, content)?;
+        let stored = self.store_version(ACTION, &entry, 1, input, content)?;
         // The rights again: a long upload may have outlived them.
         let _turn = self.ensure_current()?;
         self.may_attach(ACTION, dossier, Some(&input.category))?;
@@ -412,11 +418,12 @@ impl Session<'_> {
             .write_lock
             .lock()
             .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
+        let mut batch = Batch::new();
+        let version = self.seal_document_version(ACTION, &entry, 1, &stored, &mut batch)?;
         let element = crate::vault::access::trust::element(
             &entry,
             &[crate::vault::access::trust::shape(&version)],
         );
-        let mut batch = Batch::new();
         batch.put(layout::entry(&id), dossier.as_bytes().to_vec());
         batch.put(layout::version(dossier, &id, 1), encode(&version)?);
         batch.put(layout::dossier_entry(dossier, &id), encode(&entry)?);
@@ -454,7 +461,7 @@ impl Session<'_> {
             (checked, entry)
         };
         let number = entry.latest + 1;
-        let rec = self.store_version(ACTION, &entry, number, input, content)?;
+        let stored = self.store_version(ACTION, &entry, number, input, content)?;
         let _turn = self.ensure_current()?;
         self.may_attach(ACTION, &entry.dossier, Some(&input.category))?;
         let vault = self.vault;
@@ -468,6 +475,8 @@ impl Session<'_> {
         if now_checked.element() != checked.element() {
             return Err(Error::Usage(msg!("document-changed-meanwhile")));
         }
+        let mut batch = Batch::new();
+        let rec = self.seal_document_version(ACTION, &entry, number, &stored, &mut batch)?;
         let mut shapes: Vec<[u8; 32]> = checked
             .versions()
             .iter()
@@ -477,7 +486,6 @@ impl Session<'_> {
         let mut updated = entry.clone();
         updated.latest = number;
         let new_element = crate::vault::access::trust::element(&updated, &shapes);
-        let mut batch = Batch::new();
         batch.put(
             layout::dossier_entry(&entry.dossier, entry_id),
             encode(&updated)?,
@@ -535,7 +543,8 @@ impl Session<'_> {
     }
 
     /// Checks `input` against the policy and the actor's rights, streams the
-    /// content into durable chunk records and returns the sealed version.
+    /// content into durable chunk records and returns the version's values,
+    /// to be sealed at commit by [`Session::seal_document_version`].
     fn store_version(
         &mut self,
         action: &str,
@@ -543,7 +552,7 @@ impl Session<'_> {
         number: u32,
         input: &DocumentInput,
         content: &mut dyn Read,
-    ) -> Result<VersionRecord> {
+    ) -> Result<Stored> {
         let policy = &self.vault.policy;
         if !policy.documents.types.contains_key(&input.doc_type) {
             let known: Vec<&str> = policy.documents.types.keys().map(String::as_str).collect();
@@ -588,31 +597,10 @@ impl Session<'_> {
                 ),
             );
         }
-        let me = self.me.id.clone();
+        // Refused before anything streams when the key cannot be had now (it
+        // is fetched again at commit: what seals the fields is the key then).
         let turn = self.ensure_current()?;
-        let key = match self.data_key(&entry.dossier, &cat, Some(&me), Some(&mut Batch::new()))? {
-            DataKey::Key(k) => k,
-            DataKey::Pending => {
-                self.vault.audit(
-                    self.draft(action)
-                        .dossier(&entry.dossier)
-                        .outcome(Outcome::Denied)
-                        .categories([cat.as_str()])
-                        .detail("key not granted yet"),
-                )?;
-                return Err(Error::Pending(msg!(
-                    "key-category-granted-you-yet",
-                    cat = cat
-                )));
-            }
-            _ => {
-                return self.refuse(
-                    action,
-                    Some(&entry.dossier),
-                    msg!("you-hold-key-category", cat = cat),
-                )
-            }
-        };
+        self.version_key(action, &entry.dossier, &cat, &mut Batch::new())?;
         // No turn on the vault while the content streams in (in PostgreSQL
         // a turn holds every other operation of this process): one per group.
         drop(turn);
@@ -690,19 +678,73 @@ impl Session<'_> {
                 .map_err(|_| Error::Io(msg!("document-manifest-encode")))?,
         );
         let key_hex = Zeroizing::new(hex::encode(content_key.expose()));
+        let z = |v: &str| Zeroizing::new(v.to_string());
+        Ok(Stored {
+            category: cat,
+            values: [
+                (F_TITLE, z(&input.title)),
+                (F_TYPE, z(&input.doc_type)),
+                (F_DATE, z(&date)),
+                (F_SOURCE, z(&input.source)),
+                (F_CONTENT, manifest_json),
+                (F_KEY, key_hex),
+            ],
+        })
+    }
+
+    /// The data key new values of (`dossier`, `cat`) are sealed under for this
+    /// member, made into `batch` if there is none yet, or the refusal (audited).
+    fn version_key(
+        &mut self,
+        action: &str,
+        dossier: &str,
+        cat: &str,
+        batch: &mut Batch,
+    ) -> Result<Key32> {
+        let me = self.me.id.clone();
+        match self.data_key(dossier, cat, Some(&me), Some(batch))? {
+            DataKey::Key(k) => Ok(k),
+            DataKey::Pending => {
+                self.vault.audit(
+                    self.draft(action)
+                        .dossier(dossier)
+                        .outcome(Outcome::Denied)
+                        .categories([cat])
+                        .detail("key not granted yet"),
+                )?;
+                Err(Error::Pending(msg!(
+                    "key-category-granted-you-yet",
+                    cat = cat
+                )))
+            }
+            _ => self.refuse(
+                action,
+                Some(dossier),
+                msg!("you-hold-key-category", cat = cat),
+            ),
+        }
+    }
+
+    /// Seals a stored version's fields under the data key current now (a
+    /// renewal during the upload replaced the one it started with); a key made
+    /// goes into `batch`. Under the caller's turn and write lock.
+    fn seal_document_version(
+        &mut self,
+        action: &str,
+        entry: &EntryRecord,
+        number: u32,
+        stored: &Stored,
+        batch: &mut Batch,
+    ) -> Result<VersionRecord> {
+        let cat = &stored.category;
+        let key = self.version_key(action, &entry.dossier, cat, batch)?;
+        let vid = &self.vault.meta.vault_id;
         let mut fields: Vec<SealedField> = Vec::new();
-        for (name, value) in [
-            (F_TITLE, input.title.as_str()),
-            (F_TYPE, input.doc_type.as_str()),
-            (F_DATE, date.as_str()),
-            (F_SOURCE, input.source.as_str()),
-            (F_CONTENT, manifest_json.as_str()),
-            (F_KEY, key_hex.as_str()),
-        ] {
-            let aad = field_aad(&vid, &dossier, &eid, name, number, &cat);
+        for (name, value) in &stored.values {
+            let aad = field_aad(vid, &entry.dossier, &entry.id, name, number, cat);
             fields.push(crate::vault::records::field::seal(
                 name,
-                &cat,
+                cat,
                 &key,
                 &aad,
                 value.as_bytes(),
@@ -710,7 +752,7 @@ impl Session<'_> {
         }
         Ok(VersionRecord {
             version: number,
-            author: me,
+            author: self.me.id.clone(),
             time: now(),
             fields,
         })
@@ -773,14 +815,14 @@ impl Session<'_> {
         open_fields(self.vault, entry, v, &key).map(Ok)
     }
 
-    /// The documents of `dossier` this member may open (latest versions), and
-    /// how many are withheld. An audited read (`document.list`): titles are
-    /// content.
+    /// The documents of `dossier` this member may open (latest versions), how
+    /// many are withheld, and the ids of those found damaged (not shown; the
+    /// others are). An audited read (`document.list`): titles are content.
     pub fn list_documents(
         &mut self,
         dossier: &str,
         break_glass: Option<&str>,
-    ) -> Result<(Vec<DocumentView>, usize)> {
+    ) -> Result<(Vec<DocumentView>, usize, Vec<String>)> {
         let _turn = self.ensure_current()?;
         const ACTION: &str = "document.list";
         self.load_dossier(dossier)?;
@@ -790,30 +832,54 @@ impl Session<'_> {
             let entries = self.vault.checked_dossier(dossier)?.complete(dossier)?;
             let mut shown = Vec::new();
             let mut withheld = 0usize;
+            let mut damaged = Vec::new();
             for c in entries.iter().filter(|c| c.record().kind == DOCUMENT_KIND) {
-                match self.open_version(c, c.record().latest, access.break_glass)? {
-                    Ok(o) => shown.push(o.view),
-                    Err(_) => withheld += 1,
+                // One document that does not open is named, never a reason
+                // to withhold the others (as `show_dossier` does for entries).
+                match self.open_version(c, c.record().latest, access.break_glass) {
+                    Ok(Ok(o)) => shown.push(o.view),
+                    Ok(Err(_)) => withheld += 1,
+                    Err(e) if crate::vault::access::trust::entry_damage(&e) => {
+                        damaged.push(c.record().id.clone())
+                    }
+                    Err(e) => return Err(e),
                 }
             }
-            Ok::<_, Error>((shown, withheld))
+            damaged.sort();
+            Ok::<_, Error>((shown, withheld, damaged))
         })();
         let cats: BTreeSet<String> = listed
             .iter()
-            .flat_map(|(v, _)| v.iter().map(|d| d.category.clone()))
+            .flat_map(|(v, _, _)| v.iter().map(|d| d.category.clone()))
             .collect();
+        let damaged = listed
+            .as_ref()
+            .map(|(_, _, d)| d.clone())
+            .unwrap_or_default();
         let mut d = self
             .draft(ACTION)
             .dossier(dossier)
             .categories(cats)
-            .outcome(if listed.is_ok() {
+            .outcome(if listed.is_ok() && damaged.is_empty() {
                 Outcome::Ok
             } else {
                 Outcome::Error
             });
         d.break_glass = access.break_glass;
         d.justification = access.justification;
-        d.detail = access.detail;
+        d.detail = if damaged.is_empty() {
+            access.detail
+        } else {
+            Some(format!(
+                "damaged documents not shown: {}{}",
+                damaged.join(", "),
+                access
+                    .detail
+                    .as_deref()
+                    .map(|x| format!("; {x}"))
+                    .unwrap_or_default()
+            ))
+        };
         self.vault.audit(d)?;
         listed
     }
@@ -1132,6 +1198,109 @@ mod tests {
             &mut out,
         )?;
         Ok(out)
+    }
+
+    /// A data key renewed while a document streams in (another member writes
+    /// the category after a revocation) is the one its fields are sealed
+    /// under: the document opens and the listing shows it.
+    #[test]
+    fn a_key_renewed_during_an_upload_seals_the_fields_at_commit() {
+        use crate::crypto::kdf::KdfParams;
+        use crate::crypto::wrap::Identity;
+        use crate::vault::{FieldInput, InitOptions, NewStaff, Vault};
+        use secrecy::{ExposeSecret, SecretString};
+        let pass = SecretString::from("document-test-passphrase");
+        let recovery = Identity::generate();
+        let copy = Identity::parse(recovery.to_secret_string().expose_secret()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (v, _) = Vault::init(
+            dir.path(),
+            InitOptions {
+                establishment: "Documents".into(),
+                admin_id: "dir".into(),
+                admin_name: "Director".into(),
+                admin_profession: "directeur".into(),
+                admin_passphrase: pass.clone(),
+                kdf: KdfParams::INSECURE_FAST,
+                policy: None,
+                recovery: Some(copy),
+            },
+        )
+        .unwrap();
+        let d = {
+            let mut s = v.unlock("dir", &pass).unwrap();
+            for id in ["edu", "edu-other", "edu-gone"] {
+                s.add_staff(
+                    &NewStaff {
+                        id,
+                        name: id,
+                        profession: "educateur-specialise",
+                        passphrase: &pass,
+                    },
+                    Some(&recovery),
+                )
+                .unwrap();
+            }
+            let d = s.create_dossier("Lucas Martin", "2012-05-14").unwrap();
+            for m in ["edu", "edu-other"] {
+                s.add_team_member(&d, m).unwrap();
+            }
+            d
+        };
+        let note = |t: &str| [FieldInput::new("text", t)];
+        v.unlock("edu-other", &pass)
+            .unwrap()
+            .add_entry(&d, "daily-life", &note("BEFORE"))
+            .unwrap();
+        // The renewal happens while the content is read, the vault's turn
+        // released: a revocation, then another member writes the category.
+        struct Racing<'a> {
+            v: &'a Vault,
+            d: &'a str,
+            pass: &'a SecretString,
+            body: &'a [u8],
+            raced: bool,
+        }
+        impl Read for Racing<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if !self.raced {
+                    self.raced = true;
+                    let mut s = self.v.unlock("dir", self.pass).unwrap();
+                    s.revoke_staff("edu-gone", None).unwrap();
+                    drop(s);
+                    self.v
+                        .unlock("edu-other", self.pass)
+                        .unwrap()
+                        .add_entry(self.d, "daily-life", &[FieldInput::new("text", "AFTER")])
+                        .unwrap();
+                }
+                self.body.read(buf)
+            }
+        }
+        let mut s = v.unlock("edu", &pass).unwrap();
+        let input = DocumentInput {
+            title: Zeroizing::new("Projet personnalisé".into()),
+            doc_type: "compte-rendu-hospitalisation".into(),
+            date: String::new(),
+            source: Zeroizing::new(String::new()),
+            category: "daily-life".into(),
+            file_name: Zeroizing::new("projet.txt".into()),
+            mime: "text/plain".into(),
+        };
+        let mut racing = Racing {
+            v: &v,
+            d: &d,
+            pass: &pass,
+            body: b"the plan of the year",
+            raced: false,
+        };
+        let id = s.add_document(&d, &input, &mut racing).unwrap();
+        assert!(racing.raced);
+        let (docs, withheld, damaged) = s.list_documents(&d, None).unwrap();
+        assert_eq!((withheld, damaged.len()), (0, 0), "{damaged:?}");
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].id, id);
+        assert_eq!(docs[0].title, "Projet personnalisé");
     }
 
     fn data(n: usize) -> Vec<u8> {

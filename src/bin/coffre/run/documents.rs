@@ -73,9 +73,20 @@ pub(super) fn document(c: &DocumentCmd, s: &mut Session<'_>, out: &mut Out) -> R
             dossier,
             break_glass,
         } => {
-            let (docs, withheld) = s.list_documents(dossier, break_glass.as_deref())?;
+            let (docs, withheld, damaged) = s.list_documents(dossier, break_glass.as_deref())?;
+            let damaged = if damaged.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::Integrity(msg!(
+                    "entries-dossier-damaged-altered-others-shown",
+                    join = damaged.join(", "),
+                    id = dossier.clone()
+                ))
+                .into())
+            };
             if out.json {
-                return out.json(&json!({"documents": docs, "withheld": withheld}));
+                out.json(&json!({"documents": docs, "withheld": withheld}))?;
+                return damaged;
             }
             let policy = s.vault().policy();
             for d in &docs {
@@ -87,7 +98,7 @@ pub(super) fn document(c: &DocumentCmd, s: &mut Session<'_>, out: &mut Out) -> R
             if withheld > 0 {
                 out.line(&tr!("cli-document-withheld", n = withheld))?;
             }
-            Ok(())
+            damaged
         }
         DocumentCmd::Get {
             dossier,

@@ -35,9 +35,10 @@ pub(super) async fn dossier_page(
     let profession = h.profession.clone();
     let page = on_staff(h, move |s| {
         let policy = s.vault().policy();
-        let view = s.show_dossier(&id, justification.as_deref())?;
+        let mut view = s.show_dossier(&id, justification.as_deref())?;
         // Documents have their own section (and their own audited read).
-        let (docs, docs_withheld) = s.list_documents(&id, None)?;
+        let (docs, docs_withheld, docs_damaged) = s.list_documents(&id, None)?;
+        view.damaged.extend(docs_damaged);
         let documents: Vec<DocumentCard> = docs
             .iter()
             .map(|d| DocumentCard {
