@@ -186,14 +186,13 @@ fn read_chunk(input: &mut dyn Read) -> Result<Zeroizing<Vec<u8>>> {
     Ok(buf)
 }
 
-/// What [`seal_stream`] sealed.
+/// What [`seal_stream`] sealed (no plaintext: the first bytes the type check
+/// needs are looked at in place, never kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Sealed {
     pub(crate) size: u64,
     pub(crate) chunks: u64,
     pub(crate) sha256: [u8; 32],
-    /// The first bytes of the content (for the type check).
-    pub(crate) head: Vec<u8>,
 }
 
 /// Seals `input` chunk by chunk under `key`, the associated data of each given
@@ -210,8 +209,7 @@ pub(crate) fn seal_stream(
 ) -> Result<Sealed> {
     let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
     let mut cur = read_chunk(input)?;
-    let head = cur[..cur.len().min(512)].to_vec();
-    check_head(&head)?;
+    check_head(&cur[..cur.len().min(512)])?;
     let (mut index, mut size) = (0u64, 0u64);
     loop {
         let next = if cur.len() == CHUNK {
@@ -241,7 +239,6 @@ pub(crate) fn seal_stream(
         size,
         chunks: index + 1,
         sha256,
-        head,
     })
 }
 
