@@ -331,6 +331,24 @@ fn message(app: &App, e: &Error) -> String {
     coffre::i18n::render_error(e, app.lang)
 }
 
+/// A second step refused (a wrong code, an unknown passkey): the same step
+/// again with the reason, the half-open login kept for another try.
+fn step_refused(app: &App, headers: &HeaderMap, mut p: Pending, e: &Error) -> Response {
+    let resp = step_page(app, &mut p, Some(message(app, e)), StatusCode::UNAUTHORIZED);
+    app.half_open.put_back(headers, p);
+    resp
+}
+
+/// A second step that failed otherwise (storage, integrity): the half-open
+/// login is dropped and its cookie cleared.
+fn step_failed(app: &App, p: Pending, e: &Error) -> Response {
+    drop_blocking(vec![p]);
+    with_cookie(
+        error_page(app, None, e),
+        &security::set_cookie(HALF_COOKIE, "", Some(0)),
+    )
+}
+
 /// The page of a half-open login: the enrolment (when the member has no
 /// factor yet) or the code form.
 fn step_page(app: &App, p: &mut Pending, error: Option<String>, status: StatusCode) -> Response {
@@ -550,23 +568,10 @@ pub async fn step_passkey(
     match checked {
         Ok(_) => open_session(&app, p, 2),
         Err(e) if e.exit_code() == 4 => {
-            let mut p = renew_challenge(&app, p).await;
-            let resp = step_page(
-                &app,
-                &mut p,
-                Some(message(&app, &e)),
-                StatusCode::UNAUTHORIZED,
-            );
-            app.half_open.put_back(&headers, p);
-            resp
+            let p = renew_challenge(&app, p).await;
+            step_refused(&app, &headers, p, &e)
         }
-        Err(e) => {
-            drop_blocking(vec![p]);
-            with_cookie(
-                error_page(&app, None, &e),
-                &security::set_cookie(HALF_COOKIE, "", Some(0)),
-            )
-        }
+        Err(e) => step_failed(&app, p, &e),
     }
 }
 
@@ -672,23 +677,8 @@ pub async fn step(
             resp
         }
         Ok(Accepted::Totp { .. } | Accepted::Passkey { .. }) => open_session(&app, p, 2),
-        Err(e) if e.exit_code() == 4 => {
-            let resp = step_page(
-                &app,
-                &mut p,
-                Some(message(&app, &e)),
-                StatusCode::UNAUTHORIZED,
-            );
-            app.half_open.put_back(&headers, p);
-            resp
-        }
-        Err(e) => {
-            drop_blocking(vec![p]);
-            with_cookie(
-                error_page(&app, None, &e),
-                &security::set_cookie(HALF_COOKIE, "", Some(0)),
-            )
-        }
+        Err(e) if e.exit_code() == 4 => step_refused(&app, &headers, p, &e),
+        Err(e) => step_failed(&app, p, &e),
     }
 }
 
@@ -715,16 +705,7 @@ pub async fn step_enrol(
     p = back;
     match done {
         Ok(()) => open_session(&app, p, 2),
-        Err(e) if e.exit_code() == 4 => {
-            let resp = step_page(
-                &app,
-                &mut p,
-                Some(message(&app, &e)),
-                StatusCode::UNAUTHORIZED,
-            );
-            app.half_open.put_back(&headers, p);
-            resp
-        }
+        Err(e) if e.exit_code() == 4 => step_refused(&app, &headers, p, &e),
         Err(e) => {
             drop_blocking(vec![p]);
             error_page(&app, None, &e)
