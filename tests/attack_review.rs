@@ -6,7 +6,7 @@
 //! Each test asserts the secure behaviour. Those marked `#[ignore = "fault:
 //! …"]` fail while the fault they name is there.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -7,7 +7,7 @@
 //! record, instead of showing the history without that access. The
 //! untouched copy is the control: the same commands succeed.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 

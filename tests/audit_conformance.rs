@@ -10,7 +10,7 @@
 //! `checkpoints.log` framed otherwise than the spec says, or holding a byte
 //! that is not UTF-8, is refused by both verifiers (exit 5).
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 

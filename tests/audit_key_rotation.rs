@@ -2,7 +2,7 @@
 //! written afterwards are encrypted to the new audit key only, and the remaining
 //! DPO still reads the earlier ones.
 
-mod util;
+use crate::util;
 
 use coffre::crypto::wrap::{self, Identity};
 use coffre::crypto::{envelope, kdf, Aad};

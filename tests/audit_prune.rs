@@ -5,7 +5,7 @@
 //! line put where no prune fact covers it (a fact, a recent entry, a line naming
 //! no prune), an entry put back whole, a byte flipped — each refused (exit 5).
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 

@@ -8,7 +8,7 @@
 //! is closed once, no leftover of the store's rewrite remains, and every member
 //! still unlocks and reads.
 
-mod util;
+use crate::util;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};

@@ -10,7 +10,7 @@
 //! run; `audit verify` of a folder runs the read-only verifier, which shares
 //! the index's tally.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! `Session::read_dossiers`: many dossiers read as an export would, their reads
 //! audited in groups before anything is handed out.
 
-mod util;
+use crate::util;
 
 use coffre::{Error, FieldInput};
 use secrecy::SecretString;

@@ -5,7 +5,7 @@
 //! and verified by Coffre, and every record of a real vault's `checkpoints.log`
 //! is a note those parsers accept.
 
-mod util;
+use crate::util;
 
 use std::collections::HashMap;
 

@@ -10,7 +10,7 @@
 //! Line-level tampering already covered by `cli_tamper.rs` (altered actor or time,
 //! truncation, swapped lines, another vault's whole log) is not repeated.
 
-mod util;
+use crate::util;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

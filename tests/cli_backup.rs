@@ -2,7 +2,7 @@
 //! verifies and every dossier reads the same for every profession; a damaged or
 //! truncated backup, or the wrong recovery key, is refused with a clear code.
 
-mod util;
+use crate::util;
 
 use util::{run_coffre, Opts, TestVault};
 

@@ -7,7 +7,7 @@
 //! The real binary runs with a tiny `LD_PRELOAD` library (built here with the C
 //! compiler) that shifts `clock_gettime(CLOCK_REALTIME)` by `FAKE_OFFSET` seconds.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 use std::process::Command;

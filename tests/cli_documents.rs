@@ -6,7 +6,7 @@
 //! in the store is an integrity failure (exit 5) naming its record, with no
 //! file written under the name asked for.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! admission date, unit): given at creation, checked, sealed with the name
 //! (never in the store in clear), shown to those who read identity.
 
-mod util;
+use crate::util;
 
 use util::http;
 use util::{contains_bytes, files_under, run_coffre, Opts, TestVault};

@@ -3,7 +3,7 @@
 //! policy files with a problem (exit 1, file and line named), and `policy show
 //! --json`. No command may panic (the helper checks every stderr).
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 

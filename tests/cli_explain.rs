@@ -2,7 +2,7 @@
 //! each category of a dossier, from records checked against the signed rights
 //! register (verified from the genesis, since nobody unlocks).
 
-mod util;
+use crate::util;
 
 use util::TestVault;
 

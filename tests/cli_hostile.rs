@@ -2,7 +2,7 @@
 //! path tricks and malformed policy files each get a clear error (or are made
 //! harmless), never a crash, and nothing already stored is lost.
 
-mod util;
+use crate::util;
 
 use util::TestVault;
 

@@ -5,7 +5,7 @@
 //! catalog is printed, nor the other way round, and no raw category or field id
 //! appears where the policy gives a label.
 
-mod util;
+use crate::util;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

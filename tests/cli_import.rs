@@ -2,7 +2,7 @@
 //! anything is written, then imported in groups, each group durable and
 //! audited entry by entry.
 
-mod util;
+use crate::util;
 
 use util::{contains_bytes, files_under, marker, TestVault};
 

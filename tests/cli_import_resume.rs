@@ -2,7 +2,7 @@
 //! says how far it got and exits with 130; running the same file again imports
 //! the rest, without importing any entry twice.
 
-mod util;
+use crate::util;
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};

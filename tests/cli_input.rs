@@ -4,7 +4,7 @@
 //! refused, and stored text cannot forge rows of the output; name search finds
 //! the usual spellings of ligatures and special letters.
 
-mod util;
+use crate::util;
 
 use util::{run_coffre, Opts, TestVault};
 

@@ -8,7 +8,7 @@
 //! that data written afterwards is out of their reach (with positive controls by a
 //! remaining holder, so the negative results are not vacuous).
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -8,7 +8,7 @@
 //! also matches the start of a name's word ("Luca" finds "Lucas Martin"),
 //! under the same rules.
 
-mod util;
+use crate::util;
 
 use coffre::crypto::wrap::{self, Identity};
 use coffre::crypto::{blind, envelope, kdf, Aad, Key32};

@@ -7,7 +7,7 @@
 //! is then searched for each marker (exact, lower case and hexadecimal), and no
 //! marker may appear in the standard error of any command.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 

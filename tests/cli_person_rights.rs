@@ -6,7 +6,7 @@
 //! The stock `age` and `age-keygen` tools are required; without them the tests that
 //! need them FAIL, unless `COFFRE_SKIP_AGE=1` is set.
 
-mod util;
+use crate::util;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //! (still an integrity failure, exit 5), while a checkpoint from before the
 //! backup still verifies.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Storage faults: one damaged record makes only what depends on it fail (exit 5),
 //! the rest stays readable, and `coffre check` names every damaged item.
 
-mod util;
+use crate::util;
 
 use coffre::store::records::{decode, encode, VersionRecord};
 use coffre::store::sled_store::SledStore;

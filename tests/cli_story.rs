@@ -6,7 +6,7 @@
 //! access and a failed login are then found in the audit log by the data
 //! protection officer; name search and delayed key grants are exercised too.
 
-mod util;
+use crate::util;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -4,7 +4,7 @@
 //! never accepted silently. Every test first checks that the untouched vault is
 //! accepted, so a failure can only come from the tampering.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! the register replays, audited; the member removed no longer opens the
 //! file, may be added again, and the vault still checks clean.
 
-mod util;
+use crate::util;
 
 use util::TestVault;
 

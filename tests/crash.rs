@@ -23,7 +23,7 @@
 //! upper bound of the delay before the kill. `COFFRE_CRASH_KEEP=DIR` keeps the
 //! vault as it was before each of the last two iterations (`DIR/previous`,
 //! `DIR/before`) and, at the first problem, as it is then (`DIR/after`), and
-//! stops. Run with `cargo test --test crash -- --nocapture` to see the counts.
+//! stops. Run with `cargo test --test all crash:: -- --nocapture` to see the counts.
 //!
 //! It found one bug so far (fixed in commit 78e2516): a kill during sled's
 //! start-up snapshot made the store unreadable, about once every 600 kills; the
@@ -33,7 +33,7 @@
 //! the program also asks the disk to persist (fsync) is checked by
 //! `tests/durability_sync.rs`.
 
-mod util;
+use crate::util;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::os::unix::process::ExitStatusExt;

@@ -4,7 +4,7 @@
 //! mounting is not allowed the test says it is skipped (or set
 //! COFFRE_SKIP_DISK_FULL=1).
 
-mod util;
+use crate::util;
 
 use std::process::Command;
 

@@ -3,7 +3,7 @@
 //! memory (VmHWM, read from /proc while it runs) far below the file's size,
 //! and comes back byte for byte (compared by SHA-256, streamed).
 
-mod util;
+use crate::util;
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};

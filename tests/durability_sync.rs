@@ -14,7 +14,7 @@
 //! `strace` must be installed (`apt-get install strace`). Without it the tests
 //! fail, unless `COFFRE_SKIP_STRACE=1` is set.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

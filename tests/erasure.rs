@@ -11,7 +11,7 @@
 //! A positive control (the same unwrapping, before the erasure, with the erasure
 //! key read then) shows the negative results are not vacuous.
 
-mod util;
+use crate::util;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

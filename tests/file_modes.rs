@@ -3,7 +3,7 @@
 //! write anything), and a vault found with looser modes is reported at open and
 //! made private again.
 
-mod util;
+use crate::util;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

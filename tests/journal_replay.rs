@@ -8,7 +8,7 @@
 //! journal of that later moment beside the old files — the state a power cut
 //! would leave — and opens it.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 

@@ -61,7 +61,7 @@
 //! (exploration), and a failure's shrunk sequence is kept in
 //! `ordinary_use.proptest-regressions`.
 
-mod util;
+use crate::util;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

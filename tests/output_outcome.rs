@@ -6,7 +6,7 @@
 //! The output goes to a small tmpfs filled up for the test (needs root, as in
 //! `disk_full.rs`); where mounting is not allowed the test says it is skipped.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 use std::process::Command;

@@ -6,7 +6,7 @@
 //! found: a member who joins after a rotation reads the older notes; long-lived
 //! sessions follow grants, recoveries and re-issued credentials.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 use std::sync::Barrier;

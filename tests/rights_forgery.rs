@@ -5,7 +5,7 @@
 //! grant, read, care-team check, break-glass, the person's access — as an
 //! integrity failure (exit code 5), and must give the attacker nothing.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 

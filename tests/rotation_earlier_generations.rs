@@ -8,7 +8,7 @@
 //! them, plants a wrap of a key they know): the earlier generations go only to
 //! whom the signed register lets hold the key, and only as the committed key.
 
-mod util;
+use crate::util;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! found, each reproduced here (ignored until fixed; all fixed, they now run
 //! as regression tests), and what held.
 
-mod util;
+use crate::util;
 
 use std::sync::Barrier;
 

@@ -3,7 +3,7 @@
 //! rebuilt, and every command goes on; "integrity failure" (exit 5) stays reserved
 //! for authenticated data, such as an altered audit entry.
 
-mod util;
+use crate::util;
 
 use std::path::PathBuf;
 

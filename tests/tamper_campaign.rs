@@ -39,7 +39,7 @@
 //! runs every command after every tampering, to check the lists of what each
 //! command reads (slower).
 
-mod util;
+use crate::util;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -2244,7 +2244,7 @@ fn no_gaps(gaps: Vec<String>) {
 // The whole campaign takes one to one and a half minutes on a folder and two
 // and a half to three in PostgreSQL on two cores: in the default run,
 // `a_sample_of_the_campaign_on_both_backends` runs a part of it. Run them with
-// `cargo test --test tamper_campaign -- --ignored` when changing how records
+// `cargo test --test all tamper_campaign:: -- --ignored` when changing how records
 // are checked or closing a gap (and remove the gap from its list).
 #[test]
 #[ignore = "the whole campaign, minutes; the default run takes a sample"]

@@ -3,7 +3,7 @@
 //! (no lock taken for writing, no journal replayed, no entry appended, no file
 //! recreated) and reports changes left in the journal without applying them.
 
-mod util;
+use crate::util;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;

@@ -4,7 +4,7 @@
 //! gets the French error page with a 400 — never the framework's plain-text
 //! English answer, never a library call (nothing is written to the log).
 
-mod util;
+use crate::util;
 
 use util::http;
 use util::TestVault;

@@ -8,7 +8,7 @@
 //! used through the browser, and the markers typed in it are then looked for in
 //! every file of the vault.
 
-mod util;
+use crate::util;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -2,7 +2,7 @@
 //! with the command line): the day's transmissions across a member's care
 //! teams.
 
-mod util;
+use crate::util;
 
 use util::clock::shim;
 use util::http;

@@ -5,7 +5,7 @@
 //! dashboard is refused to a member without audit rights and audited like the
 //! report.
 
-mod util;
+use crate::util;
 
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 //! audited read), an uploaded HTML page with a script served as bytes that
 //! cannot run in Coffre's origin, and refused to a profession not entitled.
 
-mod util;
+use crate::util;
 
 use util::http;
 use util::{marker, TestVault};

@@ -10,7 +10,7 @@
 //! is an audited line. The server's own library checks every answer
 //! (`webauthn-rs`); the browser's side is the script the server serves.
 
-mod util;
+use crate::util;
 
 use std::path::PathBuf;
 use std::sync::Arc;

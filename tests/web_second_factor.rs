@@ -6,7 +6,7 @@
 //! serves no page before enrolment; and a second factor planted in the files,
 //! refused.
 
-mod util;
+use crate::util;
 
 use util::http;
 use util::TestVault;

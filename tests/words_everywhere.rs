@@ -19,7 +19,7 @@
 //! do read: login ids beside names, dossier numbers, and the ids `policy show`
 //! and `policy explain` print beside labels because they are what one types.
 
-mod util;
+use crate::util;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
