@@ -95,3 +95,139 @@ fn an_objection_record_deleted_withholds_as_before_or_is_named() {
         "exit 5 names the objection's record: {err}"
     );
 }
+
+/// A PostgreSQL vault served by `coffre serve` while another process (the
+/// command line) changes a logged-in member's standing with `change`; the
+/// member's browser session then does `click` (or nothing) and the server
+/// stops. The log must still verify: a session whose member another process
+/// revoked or re-issued ends without signing with the key the register no
+/// longer accepts.
+fn served_member_changed_elsewhere(change: &str, click: bool) {
+    let mut v = TestVault::in_postgres("Etablissement de test", "dir.martin", "Direction Test");
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    let log = v.root.path().join("serve.log");
+    let mut server = util::http::Server::start(&v.dir, &log);
+    let cookie = util::http::login(&server.host, "e.petit", v.pass("e.petit"));
+    let page = format!("/dossiers/{d}");
+    let (status, _, _) =
+        util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "the educator reads on the web");
+    let recovery = v.recovery.to_str().unwrap().to_string();
+    let r = match change {
+        "revoke" => v.as_user("dir.martin", &["--wait", "30", "staff", "revoke", "e.petit"]),
+        _ => util::run_coffre(
+            &[
+                "--wait",
+                "30",
+                "recover",
+                "--staff",
+                "e.petit",
+                "--recovery-key",
+                &recovery,
+            ],
+            &util::Opts {
+                vault: Some(&v.dir),
+                user: Some("dir.martin"),
+                pass: Some(v.pass("dir.martin")),
+                new_pass: Some("e.petit-recovered-passphrase"),
+                ..Default::default()
+            },
+        ),
+    };
+    r.expect_code(0, change);
+    if click {
+        let (status, _, _) =
+            util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
+        assert_ne!(status, 200, "the session of a member {change}d elsewhere reads on");
+    }
+    let code = server.stop();
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(code, 0, "the server stops cleanly: {text}");
+    let r = v.verify();
+    let (code, out, err) = r.parts();
+    assert_eq!(
+        code, 0,
+        "after `{change}` by another process, the log no longer verifies: {out} {err}\n{text}"
+    );
+}
+
+/// Departed member, ordinary use: revoked by the director from the command
+/// line while logged in on the web; the server stops with no further click.
+#[test]
+fn revoked_by_another_process_while_served_then_the_server_stops() {
+    served_member_changed_elsewhere("revoke", false);
+}
+
+/// The same, with the revoked member's next click before the stop.
+#[test]
+fn revoked_by_another_process_while_served_then_a_click() {
+    served_member_changed_elsewhere("revoke", true);
+}
+
+/// Recovered (a new identity signed by the recovery key) by another process
+/// while logged in on the web; the server stops with no further click.
+#[test]
+fn recovered_by_another_process_while_served_then_the_server_stops() {
+    served_member_changed_elsewhere("recover", false);
+}
+
+/// The person supported, logged in on `/moi` of a PostgreSQL vault, while
+/// another process issues their credential anew (a new passphrase and key);
+/// the open session then tries to write a note, and the server stops. The
+/// log must still verify, and the note must not be signed by the old key.
+#[test]
+fn person_credential_reissued_by_another_process_while_served() {
+    let v = TestVault::in_postgres("Etablissement de test", "dir.martin", "Direction Test");
+    let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
+    let grant = |pass: &str| {
+        util::run_coffre(
+            &[
+                "--wait",
+                "30",
+                "access",
+                "grant",
+                &d,
+                "--recovery-key",
+                v.recovery.to_str().unwrap(),
+            ],
+            &util::Opts {
+                vault: Some(&v.dir),
+                user: Some("dir.martin"),
+                pass: Some(v.pass("dir.martin")),
+                new_pass: Some(pass),
+                ..Default::default()
+            },
+        )
+    };
+    grant("person-first-passphrase-long").expect_code(0, "first grant");
+    let log = v.root.path().join("serve.log");
+    let mut server = util::http::Server::start(&v.dir, &log);
+    let cookie = util::http::login_at(
+        &server.host,
+        "/moi/login",
+        &[("dossier", &d), ("passphrase", "person-first-passphrase-long")],
+    )
+    .unwrap_or_else(|(s, h)| panic!("person login: {s} {h}"));
+    let (status, _, moi) = util::http::http(&server.host, "GET", "/moi", &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "the person reads /moi");
+    let token = util::http::csrf(&moi).expect("csrf");
+    grant("person-second-passphrase-long").expect_code(0, "the credential issued anew");
+    let text = marker("PERSONNOTE");
+    let (status, _, _) = util::http::post(
+        &server.host,
+        "/moi/note",
+        &cookie,
+        &[("csrf", &token), ("text", &text), ("about", "")],
+    );
+    let code = server.stop();
+    let slog = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(code, 0, "the server stops cleanly: {slog}");
+    let r = v.verify();
+    let (code, out, err) = r.parts();
+    assert_eq!(
+        code, 0,
+        "after a re-issue by another process (the old session's note: {status}), the log no longer verifies: {out} {err}\n{slog}"
+    );
+}
