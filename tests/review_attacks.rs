@@ -231,3 +231,80 @@ fn person_credential_reissued_by_another_process_while_served() {
         "after a re-issue by another process (the old session's note: {status}), the log no longer verifies: {out} {err}\n{slog}"
     );
 }
+
+/// Departed member, PostgreSQL vault: a long upload (`document add -`, fed
+/// slowly) is under way when another process revokes its author. The upload
+/// must end refused, or be taken in before the revocation; in every case the
+/// log verifies and the revoked member's key signs nothing after it.
+#[test]
+fn an_upload_under_way_when_its_author_is_revoked_elsewhere() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut v = TestVault::in_postgres("Etablissement de test", "dir.martin", "Direction Test");
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    let mut child = Command::new(util::COFFRE)
+        .args([
+            "--vault",
+            v.dir.to_str().unwrap(),
+            "--user",
+            "e.petit",
+            "--wait",
+            "30",
+            "document",
+            "add",
+            &d,
+            "-",
+            "--title",
+            "Bilan",
+            "--type",
+            "bilan",
+            "--category",
+            "educational",
+            "--mime",
+            "application/pdf",
+        ])
+        .env("COFFRE_PASSPHRASE", v.pass("e.petit"))
+        .env("COFFRE_LANG", "en")
+        .env_remove("COFFRE_VAULT")
+        .env_remove("COFFRE_USER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Well past the pipe's buffer: these writes return once the upload is
+    // reading its file.
+    let mut block = b"%PDF-1.4\n".to_vec();
+    block.resize(64 * 1024, b'x');
+    for _ in 0..32 {
+        if stdin.write_all(&block).is_err() {
+            break;
+        }
+    }
+    let r = v.as_user("dir.martin", &["--wait", "60", "staff", "revoke", "e.petit"]);
+    let revoked = r.code;
+    for _ in 0..8 {
+        if stdin.write_all(&block).is_err() {
+            break;
+        }
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let up_err = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("revoke: exit {revoked}; upload: exit {:?} {up_err}", out.status.code());
+    assert!(
+        !up_err.contains("unknown") && !up_err.contains("usage"),
+        "the upload's arguments: {up_err}"
+    );
+    let r = v.verify();
+    let (code, vout, verr) = r.parts();
+    assert_eq!(
+        code,
+        0,
+        "revoke: exit {revoked}; upload: exit {:?} {up_err}; the log: {vout} {verr}",
+        out.status.code()
+    );
+}
