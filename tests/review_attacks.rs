@@ -308,3 +308,159 @@ fn an_upload_under_way_when_its_author_is_revoked_elsewhere() {
         out.status.code()
     );
 }
+
+// ------------------------------------------------- second factor, replayed
+
+mod second_factor {
+    use super::*;
+    use util::http;
+
+    const HALF: &str = "__Host-coffre-sf";
+
+    fn required_policy() -> String {
+        coffre::policy::DEFAULT_POLICY.replace(
+            "second_factor = \"required-remote\"",
+            "second_factor = \"required\"",
+        )
+    }
+
+    fn now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+
+    fn code_at(secret: &str, time: u64) -> String {
+        let raw = totp_rs::Secret::try_from_base32(secret.replace(' ', "")).expect("base32");
+        totp_rs::Builder::new()
+            .with_secret(raw.as_ref().to_vec())
+            .build()
+            .expect("totp")
+            .generate(time)
+            .to_string()
+    }
+
+    fn by_id<'a>(page: &'a str, id: &str) -> &'a str {
+        let start = page.find(&format!("id=\"{id}\">")).expect("element") + id.len() + 6;
+        let end = page[start..].find('<').unwrap() + start;
+        &page[start..end]
+    }
+
+    fn recovery_codes(page: &str) -> Vec<String> {
+        let list = page.split("id=\"sf-recovery\">").nth(1).expect("recovery list");
+        let list = &list[..list.find("</ol>").unwrap()];
+        list.split("<code>")
+            .skip(1)
+            .map(|c| c[..c.find("</code>").unwrap()].to_string())
+            .collect()
+    }
+
+    fn passphrase_step(host: &str, user: &str, pass: &str) -> (String, String) {
+        let (status, head) =
+            http::login_at(host, "/login", &[("user", user), ("passphrase", pass)])
+                .expect_err("no session on the passphrase alone");
+        assert_eq!(status, 303, "{head}");
+        let half = format!("{HALF}={}", http::set_cookie(&head, HALF).expect("half-open"));
+        let (status, _, page) = http::http(
+            host,
+            "GET",
+            "/connexion/second-facteur",
+            &[("Cookie", &half)],
+            "",
+        );
+        assert_eq!(status, 200, "{page}");
+        (half, page)
+    }
+
+    fn send_code(host: &str, half: &str, page: &str, path: &str, code: &str) -> (u16, Option<String>) {
+        let token = http::csrf(page).expect("csrf");
+        let (status, head, _) = http::post(host, path, half, &[("code", code), ("csrf", &token)]);
+        (
+            status,
+            http::set_cookie(&head, "__Host-coffre").map(|c| format!("__Host-coffre={c}")),
+        )
+    }
+
+    fn logout(host: &str, cookie: &str) {
+        let (_, _, page) = http::http(host, "GET", "/dossiers", &[("Cookie", cookie)], "");
+        let token = http::csrf(&page).expect("csrf");
+        let (status, _, _) = http::post(host, "/logout", cookie, &[("csrf", &token)]);
+        assert_eq!(status, 303);
+    }
+
+    /// Administrator with disk access who has seen a member's passphrase and
+    /// one recovery code as it was typed (over the shoulder, a phishing
+    /// page): the code was accepted once. `sfu/` is "derived" from the
+    /// member's `auth.second-factor` lines, read through the actors' index
+    /// `ax/a` — which nothing chains. Removing the cache and the one index
+    /// record of that line gives the used code back: a web session opens.
+    #[test]
+    fn a_used_recovery_code_stays_used_when_the_actor_index_loses_its_line() {
+        let mut v = TestVault::with_policy(&required_policy());
+        v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+        let log = v.root.path().join("serve.log");
+        let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
+        let host = server.host.clone();
+        let (half, page) = passphrase_step(&host, "e.petit", v.pass("e.petit"));
+        let secret = by_id(&page, "sf-secret").to_string();
+        let codes = recovery_codes(&page);
+        let (status, session) = send_code(
+            &host,
+            &half,
+            &page,
+            "/connexion/second-facteur/inscription",
+            &code_at(&secret, now()),
+        );
+        assert_eq!(status, 303, "enrolled");
+        logout(&host, &session.expect("session"));
+        // The recovery code, used once, honestly.
+        let (half, page) = passphrase_step(&host, "e.petit", v.pass("e.petit"));
+        let (status, session) =
+            send_code(&host, &half, &page, "/connexion/second-facteur", &codes[0]);
+        assert_eq!(status, 303, "the recovery code opens a session once");
+        logout(&host, &session.expect("session"));
+        let (half, page) = passphrase_step(&host, "e.petit", v.pass("e.petit"));
+        let (status, _) = send_code(&host, &half, &page, "/connexion/second-facteur", &codes[0]);
+        assert_eq!(status, 401, "control: used once");
+        assert_eq!(server.stop(), 0);
+
+        // The attack: the cache, and the actors' index record of the line
+        // that accepted the code.
+        let seqs: Vec<u64> = v
+            .audit_lines()
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| {
+                e["actor"] == "e.petit"
+                    && e["action"]
+                        .as_str()
+                        .is_some_and(|a| a.starts_with("auth.second-factor"))
+                    && e["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.starts_with("recovery code"))
+                    && e["outcome"] == "ok"
+            })
+            .map(|e| e["seq"].as_u64().unwrap())
+            .collect();
+        assert_eq!(seqs.len(), 1, "one accepted recovery code in the log");
+        let mut ops = vec![Op::Remove(layout::second_factor_uses("e.petit"))];
+        ops.push(Op::Remove(layout::audit_index('a', "e.petit", seqs[0])));
+        forge_store(&v.dir, ops);
+
+        let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
+        let (half, page) = passphrase_step(&server.host, "e.petit", v.pass("e.petit"));
+        let (status, session) = send_code(
+            &server.host,
+            &half,
+            &page,
+            "/connexion/second-facteur",
+            &codes[0],
+        );
+        server.stop();
+        assert!(
+            status != 303 && session.is_none(),
+            "a used recovery code opened a session again (status {status})"
+        );
+    }
+}
