@@ -464,3 +464,74 @@ mod second_factor {
         );
     }
 }
+
+/// Ordinary use on a PostgreSQL vault: the person supported is logged in on
+/// `/moi` when the director erases their dossier from the command line (its
+/// retention has run out, or the person asked). The person's open session
+/// then writes a note and an objection, and the server stops: the log must
+/// still verify, and nothing is written into the erased dossier.
+#[test]
+fn a_dossier_erased_by_another_process_while_its_person_is_served() {
+    let v = TestVault::in_postgres("Etablissement de test", "dir.martin", "Direction Test");
+    let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
+    util::run_coffre(
+        &[
+            "access",
+            "grant",
+            &d,
+            "--recovery-key",
+            v.recovery.to_str().unwrap(),
+        ],
+        &util::Opts {
+            vault: Some(&v.dir),
+            user: Some("dir.martin"),
+            pass: Some(v.pass("dir.martin")),
+            new_pass: Some("person-first-passphrase-long"),
+            ..Default::default()
+        },
+    )
+    .expect_code(0, "grant");
+    let log = v.root.path().join("serve.log");
+    let mut server = util::http::Server::start(&v.dir, &log);
+    let cookie = util::http::login_at(
+        &server.host,
+        "/moi/login",
+        &[("dossier", &d), ("passphrase", "person-first-passphrase-long")],
+    )
+    .unwrap_or_else(|(s, h)| panic!("person login: {s} {h}"));
+    let (status, _, moi) =
+        util::http::http(&server.host, "GET", "/moi", &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "the person reads /moi");
+    let token = util::http::csrf(&moi).expect("csrf");
+    v.as_user(
+        "dir.martin",
+        &["--wait", "30", "dossier", "erase", &d, "--reason", "demande", "--yes"],
+    )
+    .expect_code(0, "erase");
+    let text = marker("PERSONNOTE");
+    let (note, _, _) = util::http::post(
+        &server.host,
+        "/moi/note",
+        &cookie,
+        &[("csrf", &token), ("text", &text), ("about", "")],
+    );
+    let (objection, _, _) = util::http::post(
+        &server.host,
+        "/moi/objection",
+        &cookie,
+        &[
+            ("csrf", &token),
+            ("category", "educational"),
+            ("profession", "infirmier"),
+        ],
+    );
+    let code = server.stop();
+    let slog = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(code, 0, "the server stops cleanly: {slog}");
+    let r = v.verify();
+    let (code, out, err) = r.parts();
+    assert_eq!(
+        code, 0,
+        "after an erasure by another process (note: {note}, objection: {objection}), the log no longer verifies: {out} {err}\n{slog}"
+    );
+}
