@@ -535,3 +535,51 @@ fn a_dossier_erased_by_another_process_while_its_person_is_served() {
         "after an erasure by another process (note: {note}, objection: {objection}), the log no longer verifies: {out} {err}\n{slog}"
     );
 }
+
+/// Administrator with disk access: a correction written today rolled back
+/// (`de/{dossier}/{entry}` put back as it was before the amendment). The
+/// dossier's page and `dossier show` name the note as damaged; the day's
+/// transmissions (`/transmissions`) must too, or fail — not leave today's note
+/// out silently while showing the rest of the day.
+#[test]
+fn transmissions_name_a_note_rolled_back_today() {
+    let v = TestVault::new();
+    let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
+    let keep = marker("KEEP");
+    v.add_entry("dir.martin", &d, "identity", &[&format!("text={keep}")]);
+    let first = marker("FIRST");
+    let e = v.add_entry("dir.martin", &d, "identity", &[&format!("text={first}")]);
+    let before = util::stored(&v.dir, &layout::dossier_entry(&d, &e)).expect("de/ record");
+    let second = marker("SECOND");
+    v.as_user(
+        "dir.martin",
+        &["entry", "amend", &e, "--field", &format!("text={second}")],
+    )
+    .expect_code(0, "amend");
+    let page = |v: &TestVault| {
+        let log = v.root.path().join("serve.log");
+        let mut server = util::http::Server::start(&v.dir, &log);
+        let cookie = util::http::login(&server.host, "dir.martin", v.pass("dir.martin"));
+        let (status, _, body) =
+            util::http::http(&server.host, "GET", "/transmissions", &[("Cookie", &cookie)], "");
+        server.stop();
+        (status, body)
+    };
+    let (status, body) = page(&v);
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(&keep) && body.contains(&second),
+        "control: today's notes in the transmissions"
+    );
+    forge_store(&v.dir, vec![Op::Put(layout::dossier_entry(&d, &e), before)]);
+    let r = v.as_user("dir.martin", &["dossier", "show", &d]);
+    assert_eq!(r.code, 5, "dossier show names the rolled-back note: {}", r.stderr);
+    let (status, body) = page(&v);
+    assert!(
+        status != 200 || body.contains(&e) || body.contains("role=\"alert\""),
+        "the transmissions page ({status}) leaves the rolled-back note out silently \
+         (shows the other note: {}, the id: {})",
+        body.contains(&keep),
+        body.contains(&e)
+    );
+}
