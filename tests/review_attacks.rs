@@ -583,3 +583,52 @@ fn transmissions_name_a_note_rolled_back_today() {
         body.contains(&e)
     );
 }
+
+/// Administrator with disk access: the last sealed chunk of a document
+/// removed. `document get --out FILE` must fail (exit 5 naming the chunk) and
+/// leave no partial file behind that looks like the document.
+#[test]
+fn a_document_chunk_removed_leaves_no_partial_file() {
+    let v = TestVault::new();
+    let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
+    let file = v.root.path().join("bilan.pdf");
+    let mut bytes = b"%PDF-1.4\n".to_vec();
+    bytes.resize(200 * 1024, b'z');
+    std::fs::write(&file, &bytes).unwrap();
+    let r = v.as_user(
+        "dir.martin",
+        &[
+            "document",
+            "add",
+            &d,
+            file.to_str().unwrap(),
+            "--title",
+            "Bilan",
+            "--type",
+            "bilan",
+            "--category",
+            "identity",
+        ],
+    );
+    let doc = r.ok("document add").trim().to_string();
+    let chunks = scan(&v, &layout::document_chunk_prefix(&d));
+    assert_eq!(chunks.len(), 4, "four chunks of 64 KiB");
+    let last = chunks.last().unwrap().0.clone();
+    forge_store(&v.dir, vec![Op::Remove(last.clone())]);
+    let out = v.root.path().join("got.pdf");
+    let r = v.as_user(
+        "dir.martin",
+        &["document", "get", &d, &doc, "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 5, "the missing chunk: {}", r.stderr);
+    assert!(
+        r.stderr.contains(&String::from_utf8_lossy(&last).to_string()) || r.stderr.contains("dc/"),
+        "names the chunk: {}",
+        r.stderr
+    );
+    assert!(
+        !out.exists(),
+        "a partial plaintext file of {} bytes is left at --out",
+        std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0)
+    );
+}
