@@ -632,3 +632,54 @@ fn a_document_chunk_removed_leaves_no_partial_file() {
         std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0)
     );
 }
+
+/// Ordinary use on a PostgreSQL vault: the DPO prunes the access trail from
+/// the command line while a site serves a member who reads before and after.
+/// The pruned lines are rewritten under the server's feet: the server's own
+/// lines, its closing checkpoint and both verifiers must still agree.
+#[test]
+fn a_prune_by_another_process_while_a_site_serves() {
+    const TWO_YEARS: i64 = -2 * 365 * 86_400;
+    let mut v = TestVault::in_postgres("Etablissement de test", "dir.martin", "Direction Test");
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    v.add_staff("p.dpo", "Paul Dpo", "dpo", false);
+    let lib = util::clock::shim(v.root.path());
+    let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    v.add_entry("dir.martin", &d, "identity", &[&format!("text={}", marker("N"))]);
+    for _ in 0..3 {
+        v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d])
+            .expect_code(0, "an old read");
+    }
+    v.add_entry("dir.martin", &d, "identity", &[&format!("text={}", marker("M"))]);
+    let log = v.root.path().join("serve.log");
+    let mut server = util::http::Server::start(&v.dir, &log);
+    let cookie = util::http::login(&server.host, "e.petit", v.pass("e.petit"));
+    let page = format!("/dossiers/{d}");
+    let (status, _, _) =
+        util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "a read before the prune");
+    let export = v.root.path().join("export.cp");
+    v.as_user(
+        "p.dpo",
+        &["--wait", "30", "audit", "checkpoint", "--out", export.to_str().unwrap()],
+    )
+    .expect_code(0, "export a checkpoint");
+    let r = v.as_user(
+        "p.dpo",
+        &["--wait", "30", "audit", "prune", "--yes", "--confirm-clock"],
+    );
+    r.expect_code(0, "prune");
+    assert!(r.stdout.contains("pruned"), "something pruned: {}", r.stdout);
+    let (status, _, _) =
+        util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "a read after the prune");
+    let code = server.stop();
+    let slog = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(code, 0, "the server stops cleanly: {slog}");
+    let r = v.verify();
+    let (code, out, err) = r.parts();
+    assert_eq!(code, 0, "after a prune under a serving site: {out} {err}\n{slog}");
+    let r = v.as_user("p.dpo", &["audit", "history", &d]);
+    assert_eq!(r.code, 0, "the DPO reads the history: {}", r.stderr);
+}
