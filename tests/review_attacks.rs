@@ -683,3 +683,34 @@ fn a_prune_by_another_process_while_a_site_serves() {
     let r = v.as_user("p.dpo", &["audit", "history", &d]);
     assert_eq!(r.code, 0, "the DPO reads the history: {}", r.stderr);
 }
+
+/// The same, when the rolled-back note is the dossier's only note of the
+/// day: `Session::transmissions` keeps only dossiers with a *checked* note
+/// of the day, so the dossier is not even read (no error, no audit line).
+#[test]
+fn transmissions_name_a_dossier_whose_only_note_of_the_day_was_rolled_back() {
+    let v = TestVault::new();
+    let other = v.create_dossier("dir.martin", "Autre Personne", "2011-01-01");
+    let keep = marker("KEEP");
+    v.add_entry("dir.martin", &other, "identity", &[&format!("text={keep}")]);
+    let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
+    let e = v.add_entry("dir.martin", &d, "identity", &[&format!("text={}", marker("FIRST"))]);
+    let before = util::stored(&v.dir, &layout::dossier_entry(&d, &e)).expect("de/ record");
+    v.as_user(
+        "dir.martin",
+        &["entry", "amend", &e, "--field", &format!("text={}", marker("SECOND"))],
+    )
+    .expect_code(0, "amend");
+    forge_store(&v.dir, vec![Op::Put(layout::dossier_entry(&d, &e), before)]);
+    let log = v.root.path().join("serve.log");
+    let mut server = util::http::Server::start(&v.dir, &log);
+    let cookie = util::http::login(&server.host, "dir.martin", v.pass("dir.martin"));
+    let (status, _, body) =
+        util::http::http(&server.host, "GET", "/transmissions", &[("Cookie", &cookie)], "");
+    server.stop();
+    assert!(
+        status != 200 || body.contains(&e) || body.contains(&d) || body.contains("role=\"alert\""),
+        "the transmissions page ({status}) leaves the dossier out silently (shows the other dossier's note: {})",
+        body.contains(&keep)
+    );
+}
