@@ -714,3 +714,39 @@ fn transmissions_name_a_dossier_whose_only_note_of_the_day_was_rolled_back() {
         body.contains(&keep)
     );
 }
+
+/// The same rollback, read through the other web pages that show the note:
+/// the readable copy for the person and the note's versions must fail or
+/// name the damage, never show the text before its correction as the note.
+#[test]
+fn web_pages_name_a_note_whose_correction_was_rolled_back() {
+    let v = TestVault::new();
+    let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
+    let first = marker("FIRST");
+    let e = v.add_entry("dir.martin", &d, "identity", &[&format!("text={first}")]);
+    let before = util::stored(&v.dir, &layout::dossier_entry(&d, &e)).expect("de/ record");
+    let second = marker("SECOND");
+    v.as_user(
+        "dir.martin",
+        &["entry", "amend", &e, "--field", &format!("text={second}")],
+    )
+    .expect_code(0, "amend");
+    forge_store(&v.dir, vec![Op::Put(layout::dossier_entry(&d, &e), before)]);
+    let log = v.root.path().join("serve.log");
+    let mut server = util::http::Server::start(&v.dir, &log);
+    let cookie = util::http::login(&server.host, "dir.martin", v.pass("dir.martin"));
+    let mut silent = Vec::new();
+    for page in [
+        format!("/dossiers/{d}"),
+        format!("/dossiers/{d}/copie-lisible"),
+        format!("/notes/{e}/versions"),
+    ] {
+        let (status, _, body) =
+            util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
+        if status == 200 && body.contains(&first) && !body.contains(&second) {
+            silent.push(page);
+        }
+    }
+    server.stop();
+    assert!(silent.is_empty(), "shown as the note, before its correction: {silent:?}");
+}
