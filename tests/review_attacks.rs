@@ -750,3 +750,45 @@ fn web_pages_name_a_note_whose_correction_was_rolled_back() {
     server.stop();
     assert!(silent.is_empty(), "shown as the note, before its correction: {silent:?}");
 }
+
+/// Ordinary use on a PostgreSQL vault: a member's note form is open on the
+/// web when the director removes them from the care team from the command
+/// line; the form is then sent. The note must be refused (the register of
+/// the serving process takes in the removal first), and the log verifies.
+#[test]
+fn a_note_sent_after_a_removal_from_the_team_by_another_process() {
+    let mut v = TestVault::in_postgres("Etablissement de test", "dir.martin", "Direction Test");
+    v.add_staff("e.petit", "Eva Petit", "educateur-specialise", true);
+    let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
+    v.team_add("dir.martin", &d, "e.petit");
+    let log = v.root.path().join("serve.log");
+    let mut server = util::http::Server::start(&v.dir, &log);
+    let cookie = util::http::login(&server.host, "e.petit", v.pass("e.petit"));
+    let path = format!("/dossiers/{d}/notes/new");
+    let (status, _, body) =
+        util::http::http(&server.host, "GET", &path, &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "the note form");
+    let token = util::http::csrf(&body).expect("csrf");
+    v.as_user(
+        "dir.martin",
+        &["--wait", "30", "dossier", "team", "remove", &d, "e.petit"],
+    )
+    .expect_code(0, "team remove");
+    let text = marker("LATE");
+    let (status, head, _) = util::http::post(
+        &server.host,
+        &path,
+        &cookie,
+        &[("csrf", &token), ("kind", "educational"), ("field.text", &text)],
+    );
+    let code = server.stop();
+    let slog = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(code, 0, "the server stops cleanly: {slog}");
+    assert!(
+        status != 303 || !head.contains("#e-"),
+        "a note written by a member removed from the team: {status} {head}"
+    );
+    let r = v.verify();
+    let (code, out, err) = r.parts();
+    assert_eq!(code, 0, "{out} {err}\n{slog}");
+}
