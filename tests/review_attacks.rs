@@ -792,3 +792,24 @@ fn a_note_sent_after_a_removal_from_the_team_by_another_process() {
     let (code, out, err) = r.parts();
     assert_eq!(code, 0, "{out} {err}\n{slog}");
 }
+
+/// Administrator with disk access: one dossier's erasure key file replaced by
+/// another dossier's (`erasure/{dossier}`, or a row of `coffre.erasure_keys`).
+/// Reading the dossier is an integrity failure, as it must be — and it must
+/// name what was replaced, not only "a sealed value failed to open".
+#[test]
+fn an_erasure_key_swapped_with_another_dossiers_is_named() {
+    let v = TestVault::new();
+    let d1 = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
+    let d2 = v.create_dossier("dir.martin", "Autre Personne", "2011-01-01");
+    v.add_entry("dir.martin", &d2, "identity", &[&format!("text={}", marker("N"))]);
+    let key = std::fs::read(v.dir.join("erasure").join(&d1)).expect("d1's erasure key");
+    std::fs::write(v.dir.join("erasure").join(&d2), key).unwrap();
+    let r = v.as_user("dir.martin", &["dossier", "show", &d2]);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("erasure/{d2}")) || r.stderr.contains("erasure key"),
+        "exit 5 without naming the erasure key: {}",
+        r.stderr
+    );
+}
