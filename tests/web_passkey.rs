@@ -849,3 +849,25 @@ fn a_passkey_only_member_is_told_the_command_line_cannot_use_it() {
     );
 
 }
+
+/// A server name served over plain http (the documented deployment behind a
+/// TLS proxy): passkeys are offered at the name's https origin only, never
+/// at `http://name:port` (a browser counts plain http as a secure context on
+/// the loopback only), and the start-up says so.
+#[test]
+fn a_name_served_over_plain_http_gets_passkeys_over_https_only() {
+    let v = TestVault::new();
+    let log = v.root.path().join("serve.log");
+    let mut server = http::Server::start_with(
+        &v.dir,
+        &log,
+        &["--lang", "en", "--server-name", "coffre.example.fr"],
+    );
+    server.stop();
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        said.contains("passkeys are offered at https://coffre.example.fr (the TLS proxy) only"),
+        "{said}"
+    );
+    assert!(!said.contains("panicked"), "{said}");
+}

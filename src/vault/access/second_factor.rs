@@ -144,14 +144,30 @@ impl std::fmt::Debug for RelyingParty {
 
 impl RelyingParty {
     /// `rp_id` (a domain name, or `localhost`) and the origins allowed, each
-    /// within it. Errors: [`Error::Usage`] when the library refuses them (an
-    /// IP address, an origin outside the RP id).
+    /// within it, each `https://`, or `http://` on the loopback only
+    /// (`localhost`, `127.0.0.1`, `[::1]`: the only plain-http origins
+    /// browsers count as secure contexts, W3C Secure Contexts § 3.1).
+    /// Errors: [`Error::Usage`] for a plain-http origin elsewhere, and when
+    /// the library refuses them (an IP address as RP id, an origin outside
+    /// the RP id).
     pub fn new(rp_id: &str, origins: &[String]) -> Result<Self> {
         let bad = || Error::Usage(msg!("second-factor-passkey-config", rp = rp_id));
         let urls: Vec<Url> = origins
             .iter()
             .map(|o| Url::parse(o).map_err(|_| bad()))
             .collect::<Result<_>>()?;
+        for u in &urls {
+            let loopback = matches!(
+                u.host_str(),
+                Some("localhost" | "127.0.0.1" | "[::1]")
+            );
+            if !(u.scheme() == "https" || (u.scheme() == "http" && loopback)) {
+                return Err(Error::Usage(msg!(
+                    "second-factor-passkey-http",
+                    origin = u.origin().ascii_serialization()
+                )));
+            }
+        }
         let (first, rest) = urls.split_first().ok_or_else(bad)?;
         let mut b = WebauthnBuilder::new(rp_id, first)
             .map_err(|_| bad())?
@@ -1063,6 +1079,23 @@ mod tests {
             RelyingParty::new("coffre.example.fr", &["https://coffre-example.fr".into()]).is_err()
         );
         assert!(RelyingParty::new("127.0.0.1", &["http://127.0.0.1:8080".into()]).is_err());
+        // Plain http only on the loopback.
+        let http = RelyingParty::new(
+            "coffre.example.fr",
+            &[
+                "https://coffre.example.fr".into(),
+                "http://coffre.example.fr:8080".into(),
+            ],
+        );
+        match http {
+            Err(Error::Usage(m)) => assert!(
+                crate::i18n::render(&m, crate::i18n::Lang::En)
+                    .contains("http://coffre.example.fr:8080"),
+                "{m:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(RelyingParty::new("coffre.example.fr", &["ftp://coffre.example.fr".into()]).is_err());
         assert_ne!(user_handle("v", "a"), user_handle("v", "b"));
     }
 
