@@ -133,7 +133,11 @@ fn when_the_policy_asks_it_a_code_is_needed_and_accepted_once() {
     // No code given: refused before anything is read, saying how to give it.
     let run = as_user_with_code(&v, "e.petit", None, &["dossier", "list"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("COFFRE_SECOND_FACTOR"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("COFFRE_SECOND_FACTOR"),
+        "{}",
+        run.stderr
+    );
 
     // A wrong code: refused (exit 4), audited.
     let before = v.audit_lines().len();

@@ -1091,7 +1091,10 @@ fn a_second_factor_planted_through_the_journal_is_never_a_way_in() {
         }],
     );
     let m = integrity(Vault::open(dir.path()).map(|_| ()), "a forged fact");
-    assert!(m.contains(&format!("entry {seq}")), "the entry is named: {m}");
+    assert!(
+        m.contains(&format!("entry {seq}")),
+        "the entry is named: {m}"
+    );
     assert!(
         !m.contains("not a well-formed line"),
         "a well-formed line, refused for its signature: {m}"

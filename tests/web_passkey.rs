@@ -847,7 +847,6 @@ fn a_passkey_only_member_is_told_the_command_line_cannot_use_it() {
         "{}",
         run.stderr
     );
-
 }
 
 /// A server name served over plain http (the documented deployment behind a

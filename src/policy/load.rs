@@ -951,7 +951,10 @@ mod tests {
         let p = parse(DEFAULT_POLICY, "default.toml").unwrap();
         assert_eq!(p.auth.second_factor, SecondFactorRule::RequiredRemote);
         assert!(p.auth.person_second_factor);
-        assert!(!p.auth.cli_second_factor, "the console keeps the passphrase alone");
+        assert!(
+            !p.auth.cli_second_factor,
+            "the console keeps the passphrase alone"
+        );
         assert!(!p.auth.second_factor.required(true), "loopback");
         assert!(p.auth.second_factor.required(false));
         // A vault's policy written before the section opens with the default.
@@ -969,7 +972,8 @@ mod tests {
         assert!(p.auth.second_factor.required(true));
         let cli = DEFAULT_POLICY.replace("cli_second_factor = false", "cli_second_factor = true");
         assert!(parse(&cli, "p.toml").unwrap().auth.cli_second_factor);
-        let cli = DEFAULT_POLICY.replace("cli_second_factor = false", "cli_second_factor = \"totp\"");
+        let cli =
+            DEFAULT_POLICY.replace("cli_second_factor = false", "cli_second_factor = \"totp\"");
         assert!(parse(&cli, "p.toml").is_err(), "a boolean");
         let bad = DEFAULT_POLICY.replace(
             "second_factor = \"required-remote\"",

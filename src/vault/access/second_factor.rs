@@ -157,10 +157,7 @@ impl RelyingParty {
             .map(|o| Url::parse(o).map_err(|_| bad()))
             .collect::<Result<_>>()?;
         for u in &urls {
-            let loopback = matches!(
-                u.host_str(),
-                Some("localhost" | "127.0.0.1" | "[::1]")
-            );
+            let loopback = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
             if !(u.scheme() == "https" || (u.scheme() == "http" && loopback)) {
                 return Err(Error::Usage(msg!(
                     "second-factor-passkey-http",
@@ -1095,7 +1092,9 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
-        assert!(RelyingParty::new("coffre.example.fr", &["ftp://coffre.example.fr".into()]).is_err());
+        assert!(
+            RelyingParty::new("coffre.example.fr", &["ftp://coffre.example.fr".into()]).is_err()
+        );
         assert_ne!(user_handle("v", "a"), user_handle("v", "b"));
     }
 
