@@ -28,6 +28,24 @@ pub fn passphrase(user: &str) -> Result<SecretString> {
     }
 }
 
+/// A one-time code (or a recovery code) after the passphrase, when the policy
+/// asks one on the command line: a prompt on a terminal (not echoed), else
+/// `COFFRE_SECOND_FACTOR`, as for the passphrase.
+pub fn second_factor_code(user: &str) -> Result<Zeroizing<String>> {
+    if std::io::stdin().is_terminal() {
+        let c = rpassword::prompt_password(format!(
+            "{} ",
+            tr!("cli-prompt-second-factor", who = user.to_string())
+        ))
+        .map_err(|e| Error::Io(msg!("cannot-read-passphrase", e = e)))?;
+        return Ok(Zeroizing::new(c));
+    }
+    match std::env::var("COFFRE_SECOND_FACTOR") {
+        Ok(c) => Ok(Zeroizing::new(c)),
+        Err(_) => Err(Error::Usage(msg!("cli-second-factor-missing"))),
+    }
+}
+
 /// A passphrase being set: asked twice on a terminal, else `COFFRE_NEW_PASSPHRASE`.
 /// It is returned as given: the library normalises it and checks its strength
 /// (`coffre::crypto::passphrase::check_new`), so an empty one is refused there
