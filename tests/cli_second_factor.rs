@@ -6,7 +6,7 @@
 //! line cannot use it (tested in `tests/web_passkey.rs`, where passkeys are
 //! made).
 
-mod util;
+use crate::util;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
