@@ -162,6 +162,16 @@ pub struct ServeArgs {
     /// names (login throttling counts per client, not per proxy).
     #[arg(long = "trusted-proxy", value_name = "IP")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Document uploads and downloads served at once; one more is answered
+    /// 503 (each holds a blocking thread while it streams).
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub document_transfers: u32,
+    /// Seconds a document upload or download may stay idle (the browser
+    /// sending or reading nothing) before it is cut.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub transfer_idle_secs: u64,
 }
 
 #[derive(Debug, Args)]
