@@ -515,7 +515,9 @@ fn title_and_source_are_read_from_a_file_or_standard_input() {
         "--source",
         "@-",
     ];
-    assert!(!args.iter().any(|a| a.contains(&title) || a.contains(&source)));
+    assert!(!args
+        .iter()
+        .any(|a| a.contains(&title) || a.contains(&source)));
     let r = v.as_user_stdin(DOCTOR, format!("{source}\r\n").as_bytes(), &args);
     r.expect_code(0, "document add with @FILE and @-");
     let listed = v
@@ -529,8 +531,16 @@ fn title_and_source_are_read_from_a_file_or_standard_input() {
     let r = v.as_user(
         DOCTOR,
         &[
-            "document", "add", &d, f.to_str().unwrap(), "--title", &missing, "--type",
-            "compte-rendu-hospitalisation", "--category", "medical",
+            "document",
+            "add",
+            &d,
+            f.to_str().unwrap(),
+            "--title",
+            &missing,
+            "--type",
+            "compte-rendu-hospitalisation",
+            "--category",
+            "medical",
         ],
     );
     r.expect_code(2, "unreadable title file");
@@ -540,8 +550,16 @@ fn title_and_source_are_read_from_a_file_or_standard_input() {
         DOCTOR,
         b"x",
         &[
-            "document", "add", &d, "-", "--title", "@-", "--type",
-            "compte-rendu-hospitalisation", "--category", "medical",
+            "document",
+            "add",
+            &d,
+            "-",
+            "--title",
+            "@-",
+            "--type",
+            "compte-rendu-hospitalisation",
+            "--category",
+            "medical",
         ],
     );
     r.expect_code(2, "stdin taken twice");
@@ -564,8 +582,18 @@ fn a_new_version_in_another_category_is_refused_naming_both() {
         v.as_user(
             DOCTOR,
             &[
-                "document", "add", &d, g.to_str().unwrap(), "--title", "Bilan", "--type",
-                "compte-rendu-hospitalisation", "--category", cat, "--version-of", &id,
+                "document",
+                "add",
+                &d,
+                g.to_str().unwrap(),
+                "--title",
+                "Bilan",
+                "--type",
+                "compte-rendu-hospitalisation",
+                "--category",
+                cat,
+                "--version-of",
+                &id,
             ],
         )
     };
@@ -607,8 +635,15 @@ fn the_export_audits_each_document_and_a_missing_one_is_exit_5() {
         v.as_user(
             &admin,
             &[
-                "access", "export", &d, "--out", out.to_str().unwrap(), "--recipient",
-                &recipient, "--recovery-key", &rk,
+                "access",
+                "export",
+                &d,
+                "--out",
+                out.to_str().unwrap(),
+                "--recipient",
+                &recipient,
+                "--recovery-key",
+                &rk,
             ],
         )
     };
@@ -624,7 +659,11 @@ fn the_export_audits_each_document_and_a_missing_one_is_exit_5() {
             .count()
     };
     export("a.age").expect_code(0, "export");
-    assert_eq!(reads("ok"), 1, "the document in the export is an audited read");
+    assert_eq!(
+        reads("ok"),
+        1,
+        "the document in the export is an audited read"
+    );
     let first = chunk_keys(&v)
         .into_iter()
         .find(|(k, _)| String::from_utf8_lossy(k).contains(&id))
@@ -653,7 +692,10 @@ fn check_reports_orphan_chunks_and_sweeps_them_on_request() {
     let kept = chunk_keys(&v);
     assert_eq!(kept.len(), 2);
     let orphan = format!("dc/{d}/e-00000000000000000000000000/00aa/0000000000000000");
-    forge_store(&v.dir, vec![Op::Put(orphan.clone().into_bytes(), vec![7; 100])]);
+    forge_store(
+        &v.dir,
+        vec![Op::Put(orphan.clone().into_bytes(), vec![7; 100])],
+    );
     let admin = v.admin.clone();
     let rk = v.recovery.to_str().unwrap().to_string();
     let r = v.as_user(&admin, &["--json", "check", "--recovery-key", &rk]);

@@ -101,11 +101,7 @@ pub fn fields(args: &[String]) -> Result<Vec<FieldInput>> {
 /// never shows in `ps` or the shell's history; anything else is the text
 /// itself. `stdin_used` says whether standard input was already taken
 /// (a document read from `-`, another option). Errors: usage (exit 2).
-pub fn sensitive_text(
-    value: &str,
-    name: &str,
-    stdin_used: &mut bool,
-) -> Result<Zeroizing<String>> {
+pub fn sensitive_text(value: &str, name: &str, stdin_used: &mut bool) -> Result<Zeroizing<String>> {
     let buf = if value == "@-" {
         if *stdin_used {
             return Err(Error::Usage(msg!("only-one-field-may-read-standard")));

@@ -382,7 +382,10 @@ pub(crate) fn person_readable_copy<'a>(
         retention: rec.retention.clone(),
         lang: crate::i18n::current(),
         // The person's copy holds no document content (report.html alone).
-        reader: (crate::vault::person::session::person_actor(dossier), "person".into()),
+        reader: (
+            crate::vault::person::session::person_actor(dossier),
+            "person".into(),
+        ),
     };
     let mut out = zeroize::Zeroizing::new(Vec::new());
     ctx.report_html(&mut *out, &mut Tally::default())?;
@@ -525,10 +528,11 @@ impl Ctx<'_> {
                 // Each version in the copy is a read of it, audited durably
                 // before its first byte; content that is gone is an error
                 // naming the record, audited as such.
-                let draft = crate::audit::Draft::new(&self.reader.0, &self.reader.1, "document.read")
-                    .dossier(&self.dossier)
-                    .entry(&view.id)
-                    .categories([view.category.as_str()]);
+                let draft =
+                    crate::audit::Draft::new(&self.reader.0, &self.reader.1, "document.read")
+                        .dossier(&self.dossier)
+                        .entry(&view.id)
+                        .categories([view.category.as_str()]);
                 if let Err(err) = self.vault.document_present(&opened) {
                     self.vault.audit(
                         draft

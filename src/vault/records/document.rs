@@ -1121,7 +1121,11 @@ impl crate::vault::Vault {
     /// while streaming.
     pub fn document_present(&self, d: &OpenedDocument) -> Result<()> {
         let (v, m) = (&d.0.view, &d.0.manifest);
-        let ends: &[u64] = if m.chunks <= 1 { &[0] } else { &[0, m.chunks - 1] };
+        let ends: &[u64] = if m.chunks <= 1 {
+            &[0]
+        } else {
+            &[0, m.chunks - 1]
+        };
         for &i in ends {
             let key = chunk_record(&v.dossier, &v.id, &m.blob, i);
             if self.store.get(&key)?.is_none() {
@@ -1565,7 +1569,10 @@ mod tests {
         // was never committed, and of an upload of a committed entry that
         // no version names.
         let mut b = Batch::new();
-        b.put(layout::document_chunk(&d, "e-00000000000000000000000000", "00ff", 0), vec![1; 40]);
+        b.put(
+            layout::document_chunk(&d, "e-00000000000000000000000000", "00ff", 0),
+            vec![1; 40],
+        );
         b.put(layout::document_chunk(&d, &id, "00ee", 0), vec![2; 40]);
         b.put(layout::document_chunk(&d, &id, "00ee", 1), vec![3; 40]);
         {

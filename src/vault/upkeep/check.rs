@@ -256,11 +256,11 @@ impl Session<'_> {
                     "*"
                 };
                 let blob = match self.data_key_any(&e.dossier, &f.category, label, recovery) {
-                    Ok(Some(k)) => crate::vault::records::document::manifest_blob(
-                        self.vault, e, v, &k,
-                    )
-                    .ok()
-                    .flatten(),
+                    Ok(Some(k)) => {
+                        crate::vault::records::document::manifest_blob(self.vault, e, v, &k)
+                            .ok()
+                            .flatten()
+                    }
                     _ => None,
                 };
                 match blob {

@@ -229,7 +229,9 @@ fn attachment(
 const MAX_FIELD: u64 = 4096;
 /// The fields of the upload form, in this order: the CSRF token first (the
 /// body is refused unless it comes first and is valid), the file last.
-const FIELDS: [&str; 7] = ["csrf", "title", "type", "date", "source", "category", "file"];
+const FIELDS: [&str; 7] = [
+    "csrf", "title", "type", "date", "source", "category", "file",
+];
 /// Most parts an upload may have (a field repeated counts each time).
 const MAX_PARTS: usize = FIELDS.len() + 2;
 /// Room for the parts' boundaries and headers in the whole body's limit.
@@ -279,18 +281,14 @@ impl Refusal {
             multer::Error::FieldSizeExceeded { field_name, .. }
                 if field_name.as_deref() == Some("file") =>
             {
-                Refusal::TooLarge(coffre::tr!(
-                    "web-document-too-large",
-                    limit_mib = mib
-                ))
+                Refusal::TooLarge(coffre::tr!("web-document-too-large", limit_mib = mib))
             }
             multer::Error::FieldSizeExceeded { .. } => {
                 Refusal::TooLarge(coffre::tr!("web-document-field-too-long", max = MAX_FIELD))
             }
-            multer::Error::StreamSizeExceeded { .. } => Refusal::TooLarge(coffre::tr!(
-                "web-document-too-large",
-                limit_mib = mib
-            )),
+            multer::Error::StreamSizeExceeded { .. } => {
+                Refusal::TooLarge(coffre::tr!("web-document-too-large", limit_mib = mib))
+            }
             _ => Refusal::Bad(coffre::tr!("web-document-form-invalid")),
         }
     }
@@ -402,7 +400,9 @@ pub async fn document_add(
         };
         parts += 1;
         if parts > MAX_PARTS {
-            return refuse(Refusal::TooLarge(coffre::tr!("web-document-too-many-parts")));
+            return refuse(Refusal::TooLarge(coffre::tr!(
+                "web-document-too-many-parts"
+            )));
         }
         let name = next.name().unwrap_or_default().to_string();
         if name == "file" {
