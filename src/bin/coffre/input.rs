@@ -114,6 +114,39 @@ pub fn fields(args: &[String]) -> Result<Vec<FieldInput>> {
     Ok(out)
 }
 
+/// A sensitive text option (`--title`, `--source`): `@FILE` reads it from a
+/// file and `@-` from standard input (one trailing line end dropped), so it
+/// never shows in `ps` or the shell's history; anything else is the text
+/// itself. `stdin_used` says whether standard input was already taken
+/// (a document read from `-`, another option). Errors: usage (exit 2).
+pub fn sensitive_text(value: &str, name: &str, stdin_used: &mut bool) -> Result<Zeroizing<String>> {
+    let buf = if value == "@-" {
+        if *stdin_used {
+            return Err(Error::Usage(msg!("only-one-field-may-read-standard")));
+        }
+        *stdin_used = true;
+        let mut buf = Zeroizing::new(Vec::new());
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::Io(msg!("cannot-read-standard-input", e = e)))?;
+        buf
+    } else if let Some(path) = value.strip_prefix('@') {
+        Zeroizing::new(std::fs::read(path).map_err(|e| {
+            Error::Usage(msg!("field-cannot-read", name = name, path = path, e = e))
+        })?)
+    } else {
+        return Ok(Zeroizing::new(value.to_string()));
+    };
+    let mut t = text(buf, name)?;
+    if t.ends_with('\n') {
+        t.pop();
+        if t.ends_with('\r') {
+            t.pop();
+        }
+    }
+    Ok(t)
+}
+
 fn text(buf: Zeroizing<Vec<u8>>, name: &str) -> Result<Zeroizing<String>> {
     match std::str::from_utf8(&buf) {
         Ok(s) => Ok(Zeroizing::new(s.to_string())),

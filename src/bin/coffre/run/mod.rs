@@ -262,6 +262,8 @@ pub fn run(cli: Cli) -> Res {
                         insecure_http: false,
                         server_names: Vec::new(),
                         trusted_proxies: Vec::new(),
+                        document_transfers: 8,
+                        transfer_idle_secs: 30,
                     };
                     Ok(crate::serve::run(vault, &args)?)
                 }
