@@ -33,6 +33,7 @@ mod cli_name_search;
 mod cli_no_plaintext;
 mod cli_person_rights;
 mod cli_restore_audit;
+mod cli_second_factor;
 mod cli_storage_faults;
 mod cli_story;
 mod cli_tamper;

@@ -488,3 +488,226 @@ fn too_large_or_disguised_uploads_are_refused_and_leave_nothing() {
     let ok = write_file(&root, "ok.bin", &content(1000, 6));
     add(&v, DOCTOR, &d, &ok, "Petit", "medical").expect_code(0, "within the limit");
 }
+
+/// `--title @FILE` and `--source @-` keep the document's words off the
+/// command line (`ps`, the shell's history): read from a file and from
+/// standard input, they come back as given, one trailing line end dropped.
+#[test]
+fn title_and_source_are_read_from_a_file_or_standard_input() {
+    let (v, d) = setup();
+    let root = v.root.path().to_path_buf();
+    let title = marker("Titre-secret-");
+    let source = marker("Source-secrete-");
+    let title_file = write_file(&root, "title.txt", format!("{title}\n").as_bytes());
+    let f = write_file(&root, "cr.bin", &content(1000, 21));
+    let at = format!("@{}", title_file.display());
+    let args = [
+        "document",
+        "add",
+        &d,
+        f.to_str().unwrap(),
+        "--title",
+        &at,
+        "--type",
+        "compte-rendu-hospitalisation",
+        "--category",
+        "medical",
+        "--source",
+        "@-",
+    ];
+    assert!(!args
+        .iter()
+        .any(|a| a.contains(&title) || a.contains(&source)));
+    let r = v.as_user_stdin(DOCTOR, format!("{source}\r\n").as_bytes(), &args);
+    r.expect_code(0, "document add with @FILE and @-");
+    let listed = v
+        .as_user(DOCTOR, &["--json", "document", "list", &d])
+        .json();
+    let doc = &listed["documents"][0];
+    assert_eq!(doc["title"], title.as_str());
+    assert_eq!(doc["source"], source.as_str());
+    // A file that cannot be read: a usage error naming the option.
+    let missing = format!("@{}", root.join("absent.txt").display());
+    let r = v.as_user(
+        DOCTOR,
+        &[
+            "document",
+            "add",
+            &d,
+            f.to_str().unwrap(),
+            "--title",
+            &missing,
+            "--type",
+            "compte-rendu-hospitalisation",
+            "--category",
+            "medical",
+        ],
+    );
+    r.expect_code(2, "unreadable title file");
+    assert!(r.stderr.contains("title"), "{}", r.stderr);
+    // Standard input cannot be both the document and its title.
+    let r = v.as_user_stdin(
+        DOCTOR,
+        b"x",
+        &[
+            "document",
+            "add",
+            &d,
+            "-",
+            "--title",
+            "@-",
+            "--type",
+            "compte-rendu-hospitalisation",
+            "--category",
+            "medical",
+        ],
+    );
+    r.expect_code(2, "stdin taken twice");
+    let help = v.anon(&["document", "add", "--help"]);
+    assert!(help.stdout.contains("@FILE"), "{}", help.stdout);
+}
+
+/// A new version keeps the first version's category: one in another
+/// category is refused (exit 2) naming both, and nothing is added.
+#[test]
+fn a_new_version_in_another_category_is_refused_naming_both() {
+    let (v, d) = setup();
+    let root = v.root.path().to_path_buf();
+    let f = write_file(&root, "v1.bin", &content(500, 31));
+    let r = add(&v, DOCTOR, &d, &f, "Bilan", "third-party");
+    r.expect_code(0, "add");
+    let id = r.single_line();
+    let g = write_file(&root, "v2.bin", &content(500, 32));
+    let version = |cat: &str| {
+        v.as_user(
+            DOCTOR,
+            &[
+                "document",
+                "add",
+                &d,
+                g.to_str().unwrap(),
+                "--title",
+                "Bilan",
+                "--type",
+                "compte-rendu-hospitalisation",
+                "--category",
+                cat,
+                "--version-of",
+                &id,
+            ],
+        )
+    };
+    let r = version("medical");
+    r.expect_code(2, "another category");
+    assert!(
+        r.stderr.contains("third-party") && r.stderr.contains("medical"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        chunk_keys(&v)
+            .iter()
+            .filter(|(k, _)| String::from_utf8_lossy(k).contains(&id))
+            .count(),
+        1,
+        "nothing stored of the refused version"
+    );
+    version("third-party").expect_code(0, "the same category");
+}
+
+/// Every document version in an export is an audited read of it; a version
+/// whose content is gone makes the export fail with exit 5 naming the
+/// chunk, audited as an error and never as a read made.
+#[test]
+fn the_export_audits_each_document_and_a_missing_one_is_exit_5() {
+    let (v, d) = setup();
+    let root = v.root.path().to_path_buf();
+    let f = write_file(&root, "cr.bin", &content(70_000, 41));
+    let r = add(&v, DOCTOR, &d, &f, "Compte rendu", "medical");
+    r.expect_code(0, "add");
+    let id = r.single_line();
+    let key = root.join("person.key");
+    let recipient = age_keygen(&key);
+    let rk = v.recovery.to_str().unwrap().to_string();
+    let admin = v.admin.clone();
+    let export = |n: &str| {
+        let out = root.join(n);
+        v.as_user(
+            &admin,
+            &[
+                "access",
+                "export",
+                &d,
+                "--out",
+                out.to_str().unwrap(),
+                "--recipient",
+                &recipient,
+                "--recovery-key",
+                &rk,
+            ],
+        )
+    };
+    let reads = |outcome: &str| {
+        actions(&v)
+            .into_iter()
+            .filter(|l| {
+                l["action"] == "document.read"
+                    && l["entry"] == id.as_str()
+                    && l["actor"] == admin.as_str()
+                    && l["outcome"] == outcome
+            })
+            .count()
+    };
+    export("a.age").expect_code(0, "export");
+    assert_eq!(
+        reads("ok"),
+        1,
+        "the document in the export is an audited read"
+    );
+    let first = chunk_keys(&v)
+        .into_iter()
+        .find(|(k, _)| String::from_utf8_lossy(k).contains(&id))
+        .unwrap();
+    forge_store(&v.dir, vec![Op::Remove(first.0.clone())]);
+    let r = export("b.age");
+    r.expect_code(5, "content gone");
+    assert!(
+        r.stderr.contains(&*String::from_utf8_lossy(&first.0)),
+        "names the chunk: {}",
+        r.stderr
+    );
+    assert_eq!(reads("ok"), 1, "no read claimed for the missing version");
+    assert_eq!(reads("error"), 1, "an error line instead");
+}
+
+/// `coffre check` names the chunks no committed version names (an upload
+/// whose process was killed) without calling them damage, and
+/// `--sweep-chunks` removes them and only them.
+#[test]
+fn check_reports_orphan_chunks_and_sweeps_them_on_request() {
+    let (v, d) = setup();
+    let root = v.root.path().to_path_buf();
+    let f = write_file(&root, "cr.bin", &content(70_000, 51));
+    add(&v, DOCTOR, &d, &f, "Compte rendu", "medical").expect_code(0, "add");
+    let kept = chunk_keys(&v);
+    assert_eq!(kept.len(), 2);
+    let orphan = format!("dc/{d}/e-00000000000000000000000000/00aa/0000000000000000");
+    forge_store(
+        &v.dir,
+        vec![Op::Put(orphan.clone().into_bytes(), vec![7; 100])],
+    );
+    let admin = v.admin.clone();
+    let rk = v.recovery.to_str().unwrap().to_string();
+    let r = v.as_user(&admin, &["--json", "check", "--recovery-key", &rk]);
+    r.expect_code(0, "orphans are not damage");
+    let j = r.json();
+    assert_eq!(j["orphan_chunks"], 1, "{j}");
+    assert_eq!(j["swept_chunks"], 0);
+    assert_eq!(chunk_keys(&v).len(), 3, "only reported");
+    let r = v.as_user(&admin, &["check", "--recovery-key", &rk, "--sweep-chunks"]);
+    r.expect_code(0, "sweep");
+    assert!(r.stdout.contains("00aa"), "{}", r.stdout);
+    assert_eq!(chunk_keys(&v), kept, "the orphan alone is gone");
+    let j = v.as_user(&admin, &["--json", "check"]).json();
+    assert_eq!(j["orphan_chunks"], 0, "{j}");
+}

@@ -1003,3 +1003,111 @@ fn a_session_whose_member_was_revoked_signs_nothing() {
         String::from_utf8_lossy(&run.stdout)
     );
 }
+
+/// A second factor of the attacker's own, for a colleague who has none,
+/// planted through the journal with what the folder gives: (a) its record
+/// alone under `sf/edu/`; (b) the record with a `second-factor` fact that
+/// commits to it, appended to the log and signed with a key of the
+/// attacker's (no one else's key is in the folder). (a) is named at the
+/// factor's every use (unlock's check, `coffre check`) and no code is ever
+/// checked against it; (b) stops the vault at open, naming the entry. Neither
+/// is a way in.
+#[test]
+fn a_second_factor_planted_through_the_journal_is_never_a_way_in() {
+    use coffre::rights::fact::second_factor_commitment;
+    use coffre::store::records::VaultMeta;
+
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let meta: VaultMeta = decode(&stored(dir.path(), b"meta").unwrap(), "meta").unwrap();
+    // The record's bytes do not matter to the attack (the fact commits to
+    // whatever they are); a real TOTP record would be sealed to edu's
+    // public recipient, which the folder holds.
+    let id = "totp-0badc0de";
+    let record = format!("sf/edu/{id}");
+    let bytes = b"attacker's authenticator".to_vec();
+    let commitment = second_factor_commitment(&meta.vault_id, "edu", id, "totp", &bytes);
+
+    // (a) The record alone.
+    let copy = tempfile::tempdir().unwrap();
+    setup(copy.path());
+    let meta_a: VaultMeta = decode(&stored(copy.path(), b"meta").unwrap(), "meta").unwrap();
+    assert_ne!(meta_a.vault_id, meta.vault_id, "a vault of its own");
+    forge(
+        copy.path(),
+        vec![Op::Put(record.clone().into_bytes(), bytes.clone())],
+        vec![],
+    );
+    {
+        let v = Vault::open(copy.path()).unwrap();
+        let mut s = v.unlock("edu", &pass()).unwrap();
+        let m = integrity(v.checked_second_factors("edu").map(|_| ()), "planted");
+        assert!(m.contains(&record), "named: {m}");
+        let m = integrity(s.check_second_factor("123456"), "a code against it");
+        assert!(m.contains(&record), "named: {m}");
+        let m = integrity(s.second_factor_status(), "the member's page");
+        assert!(m.contains(&record), "named: {m}");
+    }
+    let check = std::process::Command::new(util::COFFRE)
+        .args(["check"])
+        .env("COFFRE_LANG", "en")
+        .env("COFFRE_VAULT", copy.path())
+        .env("COFFRE_USER", "dir")
+        .env("COFFRE_PASSPHRASE", PASS)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stderr).to_string()
+        + &String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(5), "{said}");
+    assert!(said.contains(&record), "{said}");
+
+    // (b) The record and a fact committing to it, signed by the attacker.
+    let log = std::fs::read(dir.path().join("audit.log")).unwrap();
+    let lines: Vec<&[u8]> = log
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let prev = hex::encode(leaf_hash(lines.last().unwrap()));
+    let seq = lines.len() + 1;
+    let fact = format!(
+        r#"{{"kind":"second-factor","member":"edu","id":"{id}","factor":"totp","commitment":"{commitment}"}}"#
+    );
+    let head = format!(
+        r#"{{"v":3,"seq":{seq},"prev":"{prev}","time":"2026-11-30T10:00:00Z","actor":"edu","profession":"educateur-specialise","action":"auth.second-factor.enrol","dossier":null,"entry":null,"target":"{id}","categories":[],"outcome":"ok","break_glass":false,"detail":"totp step 1","justification":null,"nonce":"00112233445566778899aabbccddeeff","fact":{fact}"#
+    );
+    let key = coffre::audit::SigningKey::derive(b"attacker", "x").unwrap();
+    let body = format!("{head},\"signer\":\"edu\"}}");
+    let mut to_sign = coffre::audit::FACT_SIG_DOMAIN.to_vec();
+    to_sign.extend_from_slice(body.as_bytes());
+    let sig = hex::encode(key.sign_bytes(&to_sign));
+    let line = format!("{head},\"signer\":\"edu\",\"sig\":\"{sig}\"}}\n");
+    forge(
+        dir.path(),
+        vec![Op::Put(record.clone().into_bytes(), bytes)],
+        vec![FileWrite {
+            file: LogFile::Audit,
+            offset: log.len() as u64,
+            bytes: line.into_bytes(),
+        }],
+    );
+    let m = integrity(Vault::open(dir.path()).map(|_| ()), "a forged fact");
+    assert!(
+        m.contains(&format!("entry {seq}")),
+        "the entry is named: {m}"
+    );
+    assert!(
+        !m.contains("not a well-formed line"),
+        "a well-formed line, refused for its signature: {m}"
+    );
+    assert!(m.contains("signature"), "{m}");
+    integrity(Vault::open(dir.path()).map(|_| ()), "opened again");
+    let run = std::process::Command::new(util::COFFRE)
+        .args(["dossier", "list"])
+        .env("COFFRE_LANG", "en")
+        .env("COFFRE_VAULT", dir.path())
+        .env("COFFRE_USER", "edu")
+        .env("COFFRE_PASSPHRASE", PASS)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(5), "the member's login stops too");
+}

@@ -245,6 +245,51 @@ fn next_second() {
     }
 }
 
+/// The one-time code of the base32 `secret` at `time` (RFC 6238, as an
+/// authenticator app computes it).
+fn totp_code(secret: &str, time: u64) -> String {
+    let raw = totp_rs::Secret::try_from_base32(secret.replace(' ', "")).expect("base32");
+    totp_rs::Builder::new()
+        .with_secret(raw.as_ref().to_vec())
+        .build()
+        .expect("totp")
+        .generate(time)
+        .to_string()
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// An authenticator app enrolled by `user` through the library (as their web
+/// page does: `sf/{user}/…`), then a login's code of the next time step
+/// (`sfu/{user}`): the app's secret and its recovery codes.
+fn enrol_app(v: &TestVault, user: &str) -> (String, Vec<String>) {
+    let vault = Vault::open(&v.dir).unwrap();
+    let mut s = vault
+        .unlock(user, &secrecy::SecretString::from(v.pass(user)))
+        .unwrap();
+    let e = s.begin_totp_enrolment().unwrap();
+    let secret = e.secret_base32().to_string();
+    s.enrol_totp(&e, &totp_code(&secret, unix_now())).unwrap();
+    s.check_second_factor(&totp_code(&secret, unix_now() + 30))
+        .unwrap();
+    let codes = e.recovery_codes().iter().map(|c| c.to_string()).collect();
+    (secret, codes)
+}
+
+/// A login of `user` with one of their recovery codes, through the library.
+fn recovery_login(v: &TestVault, user: &str, code: &str) {
+    let vault = Vault::open(&v.dir).unwrap();
+    let mut s = vault
+        .unlock(user, &secrecy::SecretString::from(v.pass(user)))
+        .unwrap();
+    s.check_second_factor(code).unwrap();
+}
+
 /// `entry import` of `n` social notes into `d` by the social worker.
 fn import(v: &TestVault, d: &str, n: usize, tag: &str) {
     let file = v.root.path().join(format!("import-{tag}.jsonl"));
@@ -374,9 +419,13 @@ fn build() -> Story {
         v.as_user(DPO, &["audit", "release-justifications", d])
             .expect_code(0, "release");
     }
+    // Second factors (`sf/`, `sfu/`): the educator's app, with a login.
+    let (_, edu_recovery) = enrol_app(&v, EDU);
     let older = records(&v.dir);
 
     // The second half: what changes records the first half wrote.
+    recovery_login(&v, EDU, &edu_recovery[0]);
+    enrol_app(&v, SOC);
     import(&v, &d3, 260, "second");
     v.team_add(DIR, &d2, NUR);
     add(&v, NUR, &d1, "care-alerts", &["text=ALERT-ONE"]);
@@ -1398,7 +1447,7 @@ impl Tampering {
     ) -> Tampering {
         let parts: Vec<&str> = record.split('/').collect();
         let member = match parts[..] {
-            ["s" | "ra" | "cs", m] | ["w", _, _, m] => Some(m.to_string()),
+            ["s" | "ra" | "cs" | "sfu", m] | ["w", _, _, m] | ["sf", m, _] => Some(m.to_string()),
             _ => None,
         };
         Tampering {
@@ -1684,6 +1733,14 @@ fn tamperings(s: &Story) -> (Vec<Tampering>, Vec<String>) {
     let ax_d2 = text(keys_under(s, &format!("ax/d/{d2}/"))[3]);
     one("ax/", &ax_d1, other(&ax_d2));
     one("cs/", b"cs/doc", other("cs/edu"));
+    let sf_edu = keys_under(s, &format!("sf/{EDU}/"))[0].clone();
+    let sf_soc = text(keys_under(s, &format!("sf/{SOC}/"))[0]);
+    one("sf/", &sf_edu, other(&sf_soc));
+    one(
+        "sfu/",
+        format!("sfu/{EDU}").as_bytes(),
+        other(&format!("sfu/{SOC}")),
+    );
     // The establishment's name re-sealed by the rotation, and the index's
     // normalisation (set back to the one before).
     one("es", b"es", None);

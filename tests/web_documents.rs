@@ -347,3 +347,372 @@ fn the_person_downloads_the_documents_of_their_file_minus_withheld_ones() {
             && l.contains("\"profession\":\"person\"")
             && l.contains("\"outcome\":\"ok\"")));
 }
+
+/// One multipart part: name, file name, bytes.
+type Part<'a> = (&'a str, Option<&'a str>, Vec<u8>);
+
+const BOUNDARY: &str = "----coffre-test-boundary-7f3a";
+
+/// The bytes of `parts` as a multipart body (closed when `close`).
+fn multipart(parts: &[Part<'_>], close: bool) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, file, value) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match file {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    if close {
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    }
+    body
+}
+
+/// Opens a connection and sends a POST's head declaring `declared` bytes of
+/// body, then `sent` of them (possibly fewer: the rest never comes).
+fn post_partial(
+    host: &str,
+    path: &str,
+    cookie: &str,
+    declared: usize,
+    sent: &[u8],
+) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nCookie: {cookie}\r\nOrigin: http://{host}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {declared}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    // The server may answer (and close) before taking it all.
+    let _ = s.write_all(sent);
+    s
+}
+
+/// The answer on `s`: (status, head and body as text).
+fn answer(mut s: std::net::TcpStream) -> (u16, String) {
+    use std::io::Read;
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let status = raw
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, raw)
+}
+
+fn chunk_count(v: &util::TestVault) -> usize {
+    // Opened as a vault: what the server wrote to its journal is replayed.
+    let vault = coffre::Vault::open(&v.dir).unwrap();
+    let n = vault.store().scan_prefix(b"dc/").unwrap().len();
+    drop(vault);
+    n
+}
+
+/// The upload reads every part under a limit: a body whose first part is
+/// not the CSRF token is refused (403) before the file, which is never
+/// waited for; a text field beyond 4 KiB, too many parts or a file beyond
+/// the policy's `max_mib` are 413, an unknown field 400, each a French
+/// page; nothing is stored of any of them.
+#[test]
+fn an_upload_is_bounded_part_by_part_and_its_token_comes_first() {
+    let policy = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/policies/default.toml"
+    ))
+    .unwrap()
+    .replace("max_mib = 500", "max_mib = 1");
+    let mut v = util::TestVault::with_policy(&policy);
+    let admin = v.admin.clone();
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    v.team_add(&admin, &d, "dr.leroy");
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let cookie = http::login(&host, "dr.leroy", v.pass("dr.leroy"));
+    let (_, _, page) = http::http(
+        &host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    let csrf = http::csrf(&page).expect("a csrf token");
+    let path = format!("/dossiers/{d}/documents");
+    let fields = |csrf: &str| -> Vec<Part<'static>> {
+        vec![
+            ("csrf", None, csrf.as_bytes().to_vec()),
+            ("title", None, b"Bilan".to_vec()),
+            ("type", None, b"bilan".to_vec()),
+            ("category", None, b"medical".to_vec()),
+        ]
+    };
+
+    // The file first: refused with the 50 MiB it declares never sent.
+    let mut parts = vec![("file", Some("a.txt"), vec![b'a'; 100 * 1024])];
+    parts.extend(fields(&csrf));
+    let s = post_partial(&host, &path, &cookie, 50 << 20, &multipart(&parts, false));
+    let (status, raw) = answer(s);
+    assert_eq!(status, 403, "{raw}");
+    assert!(raw.contains("Formulaire refusé"), "in French: {raw}");
+
+    let send = |parts: &[Part<'_>]| {
+        let body = multipart(parts, true);
+        answer(post_partial(&host, &path, &cookie, body.len(), &body))
+    };
+    // A title of 10 KiB.
+    let mut parts = fields(&csrf);
+    parts[1].2 = vec![b't'; 10 * 1024];
+    parts.push(("file", Some("a.txt"), b"abc".to_vec()));
+    let (status, raw) = send(&parts);
+    assert_eq!(status, 413, "{raw}");
+    assert!(raw.contains("dépasse"), "{raw}");
+    // Twenty parts.
+    let mut parts = fields(&csrf);
+    for _ in 0..20 {
+        parts.push(("source", None, b"x".to_vec()));
+    }
+    parts.push(("file", Some("a.txt"), b"abc".to_vec()));
+    let (status, raw) = send(&parts);
+    assert_eq!(status, 413, "{raw}");
+    assert!(raw.contains("trop de champs"), "{raw}");
+    // A field the form does not have.
+    let mut parts = fields(&csrf);
+    parts.push(("autre", None, b"x".to_vec()));
+    parts.push(("file", Some("a.txt"), b"abc".to_vec()));
+    let (status, raw) = send(&parts);
+    assert_eq!(status, 400, "{raw}");
+    // A file beyond max_mib (1 MiB): after a group of chunks is stored.
+    let mut parts = fields(&csrf);
+    parts.push(("file", Some("a.txt"), vec![b'a'; 2 * 1024 * 1024]));
+    let (status, raw) = send(&parts);
+    assert_eq!(status, 413, "{raw}");
+    assert!(raw.contains("trop volumineux"), "{raw}");
+    // Within every limit: accepted.
+    let mut parts = fields(&csrf);
+    parts.push(("file", Some("a.txt"), vec![b'a'; 1000]));
+    let (status, raw) = send(&parts);
+    assert_eq!(status, 303, "{raw}");
+    drop(server);
+    assert_eq!(chunk_count(&v), 1, "only the accepted document's chunk");
+}
+
+/// A client that sends half an upload and stalls holds one transfer place
+/// and nothing else: other members are served, a transfer beyond
+/// `--document-transfers` gets the French 503, and the stalled upload is
+/// cut after the idle limit, leaving no chunk; the place is then free.
+#[test]
+fn a_stalled_upload_is_cut_and_holds_no_one_else() {
+    let mut v = util::TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    v.add_staff("dr.roux", "Alix Roux", "medecin", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    v.team_add(&admin, &d, "dr.leroy");
+    v.team_add(&admin, &d, "dr.roux");
+    let f = v.root.path().join("cr.txt");
+    std::fs::write(&f, "compte rendu").unwrap();
+    let r = v.as_user(
+        "dr.roux",
+        &[
+            "document",
+            "add",
+            &d,
+            f.to_str().unwrap(),
+            "--title",
+            "CR",
+            "--type",
+            "courrier",
+            "--category",
+            "medical",
+        ],
+    );
+    r.expect_code(0, "document add");
+    let doc = r.single_line();
+    let server = http::Server::start_with(
+        &v.dir,
+        &v.root.path().join("serve.log"),
+        &[
+            "--lang",
+            "fr",
+            "--document-transfers",
+            "1",
+            "--transfer-idle-secs",
+            "3",
+        ],
+    );
+    let host = server.host.clone();
+    let leroy = http::login(&host, "dr.leroy", v.pass("dr.leroy"));
+    let roux = http::login(&host, "dr.roux", v.pass("dr.roux"));
+    let (_, _, page) = http::http(
+        &host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &leroy)],
+        "",
+    );
+    let csrf = http::csrf(&page).expect("a csrf token");
+    let path = format!("/dossiers/{d}/documents");
+    // 3 MiB declared, 1.5 MiB sent (more than a group of chunks), then nothing.
+    let parts: Vec<Part<'_>> = vec![
+        ("csrf", None, csrf.as_bytes().to_vec()),
+        ("title", None, b"Bilan".to_vec()),
+        ("type", None, b"bilan".to_vec()),
+        ("category", None, b"medical".to_vec()),
+        ("file", Some("a.txt"), vec![b'a'; 3 << 20]),
+    ];
+    let body = multipart(&parts, true);
+    let stall = || post_partial(&host, &path, &leroy, body.len(), &body[..(3 << 20) / 2]);
+    // Whether the server already answered on `s` (without waiting).
+    let answered = |s: &std::net::TcpStream| {
+        s.set_nonblocking(true).unwrap();
+        let mut b = [0u8; 1];
+        let r = s.peek(&mut b);
+        s.set_nonblocking(false).unwrap();
+        !matches!(r, Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock)
+    };
+    let mut stalled = stall();
+    // Once the stalled upload holds the one place, a download gets a 503
+    // (downloads here are one at a time: only the upload can hold it). A
+    // download that came first may have turned the upload away: it is
+    // then sent again.
+    let href = format!("/dossiers/{d}/documents/{doc}");
+    let mut busy = None;
+    for _ in 0..500 {
+        let (status, _, body) = http::http(&host, "GET", &href, &[("Cookie", &roux)], "");
+        if status == 503 {
+            busy = Some(body);
+            break;
+        }
+        assert_eq!(status, 200, "{body}");
+        if answered(&stalled) {
+            stalled = stall();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let busy = busy.expect("a transfer beyond the bound is refused");
+    assert!(busy.contains("Réessayez"), "in French: {busy}");
+    // Other requests are served meanwhile.
+    let (status, _, body) = http::http(
+        &host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &roux)],
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, _, _) = http::http(&host, "GET", "/dossiers", &[("Cookie", &roux)], "");
+    assert_eq!(status, 200);
+    // The stalled upload is cut (the idle limit), answered, its chunks gone.
+    let (status, raw) = answer(stalled);
+    assert_eq!(status, 400, "{raw}");
+    assert!(raw.contains("interrompu"), "{raw}");
+    // Its place is free again.
+    let (status, _, got) = http::http(&host, "GET", &href, &[("Cookie", &roux)], "");
+    assert_eq!((status, got.as_str()), (200, "compte rendu"));
+    drop(server);
+    assert_eq!(chunk_count(&v), 1, "only the committed document's chunk");
+    assert!(!v
+        .audit_lines()
+        .iter()
+        .any(|l| l.contains("\"action\":\"document.add\"") && l.contains("dr.leroy")));
+}
+
+/// The person's download of a version whose content is gone: an error page
+/// naming the chunk, audited as an error and never as a read made.
+#[test]
+fn the_persons_download_of_missing_content_names_it_and_claims_no_read() {
+    use util::{run_coffre, Opts};
+    let mut v = util::TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    v.team_add(&admin, &d, "dr.leroy");
+    let f = v.root.path().join("cr.txt");
+    std::fs::write(&f, "compte rendu").unwrap();
+    let r = v.as_user(
+        "dr.leroy",
+        &[
+            "document",
+            "add",
+            &d,
+            f.to_str().unwrap(),
+            "--title",
+            "CR",
+            "--type",
+            "courrier",
+            "--category",
+            "medical",
+        ],
+    );
+    r.expect_code(0, "document add");
+    let doc = r.single_line();
+    let person_pass = "la phrase de passe de Lucas 2026";
+    run_coffre(
+        &[
+            "access",
+            "grant",
+            &d,
+            "--recovery-key",
+            v.recovery.to_str().unwrap(),
+        ],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some(&admin),
+            pass: Some(v.pass(&admin)),
+            new_pass: Some(person_pass),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "access grant");
+    let store = v.raw_store();
+    let chunks: Vec<Vec<u8>> = store
+        .scan_prefix(b"dc/")
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    drop(store);
+    assert_eq!(chunks.len(), 1);
+    util::forge_store(&v.dir, vec![coffre::store::Op::Remove(chunks[0].clone())]);
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let person = http::login_at(
+        &host,
+        "/moi/login",
+        &[("dossier", d.as_str()), ("passphrase", person_pass)],
+    )
+    .expect("the person logs in");
+    let (status, _, body) = http::http(
+        &host,
+        "GET",
+        &format!("/moi/documents/{doc}"),
+        &[("Cookie", &person)],
+        "",
+    );
+    assert_eq!(status, 500, "{body}");
+    let named = String::from_utf8_lossy(&chunks[0]).into_owned();
+    assert!(body.contains(&named), "names the record: {body}");
+    drop(server);
+    let reads: Vec<serde_json::Value> = v
+        .audit_lines()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["action"] == "document.read" && l["profession"] == "person")
+        .collect();
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    assert_eq!(reads[0]["outcome"], "error");
+}

@@ -723,3 +723,150 @@ fn a_passkey_planted_in_the_files_is_refused() {
         "{out}{err}"
     );
 }
+
+/// A member who enrols a passkey only (the policy leaves the factor
+/// optional): a copy of the key made at its enrolment is refused as a
+/// counter gone back (the library's own check, against the counter stored
+/// at enrolment); and the command line, asked by the policy for a second
+/// factor, cannot take a passkey and says so.
+#[test]
+fn a_passkey_only_member_is_told_the_command_line_cannot_use_it() {
+    let policy = coffre::policy::DEFAULT_POLICY
+        .replace(
+            "second_factor = \"required-remote\"",
+            "second_factor = \"optional\"",
+        )
+        .replace("cli_second_factor = false", "cli_second_factor = true");
+    assert!(policy.contains("cli_second_factor = true"), "{policy}");
+    let mut v = TestVault::with_policy(&policy);
+    v.add_staff("e.petit", "Emma Petit", "educateur-specialise", true);
+    let pass = v.pass("e.petit").to_string();
+    let log = v.root.path().join("serve.log");
+    let mut server = http::Server::start(&v.dir, &log);
+    let port = server.host.rsplit(':').next().unwrap().to_string();
+    let base = format!("http://localhost:{port}");
+    let b = browser();
+    let (tab, auth) = tab_with_authenticator(&b);
+
+    // No factor yet, none required: the passphrase opens the session; the
+    // member adds a passkey from their page.
+    goto(&tab, &format!("{base}/login"));
+    set(&tab, "#user", "e.petit");
+    set(&tab, "#passphrase", &pass);
+    click(&tab, "form.card button[type=submit]");
+    assert!(
+        !tab.get_url().contains("/connexion") && !tab.get_url().contains("/login"),
+        "{}: {}",
+        tab.get_url(),
+        text(&tab)
+    );
+    goto(&tab, &format!("{base}/second-facteur"));
+    click(&tab, "#sf-add-passkey");
+    click(&tab, "#pk-start");
+    assert!(
+        tab.get_url().ends_with("/second-facteur?fait=1"),
+        "{}: {}",
+        tab.get_url(),
+        text(&tab)
+    );
+    logout(&tab);
+
+    // The key copied as it was at its enrolment (its counter put back to 0,
+    // so its next signature counts 1, the counter the enrolment stored):
+    // the library refuses it, and the refusal is audited as a counter gone
+    // back, naming the passkey. The genuine key, counting on, is accepted.
+    let creds = tab
+        .call_method(WebAuthn::GetCredentials {
+            authenticator_id: auth.clone(),
+        })
+        .unwrap()
+        .credentials;
+    assert_eq!(creds.len(), 1);
+    let enrolled_count = creds[0].sign_count;
+    assert!(enrolled_count > 0, "the enrolment counted one signature");
+    let put_back = |count: u32| {
+        let mut cred = creds[0].clone();
+        cred.sign_count = count;
+        tab.call_method(WebAuthn::RemoveCredential {
+            authenticator_id: auth.clone(),
+            credential_id: cred.credential_id.clone(),
+        })
+        .unwrap();
+        tab.call_method(WebAuthn::AddCredential {
+            authenticator_id: auth.clone(),
+            credential: cred,
+        })
+        .unwrap();
+    };
+    put_back(enrolled_count - 1);
+    let before = v.audit_lines().len();
+    passphrase(&tab, &base, "e.petit", &pass);
+    click(&tab, "#pk-start");
+    assert!(
+        text(&tab).contains("compteur est revenu en arrière"),
+        "{}",
+        text(&tab)
+    );
+    let lines = sf_lines(&v, before);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["outcome"], "failed", "{lines:?}");
+    assert_eq!(lines[0]["detail"], "passkey counter went back", "{lines:?}");
+    assert!(
+        lines[0]["target"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("passkey-")),
+        "{lines:?}"
+    );
+    put_back(enrolled_count + 5);
+    let before = v.audit_lines().len();
+    passphrase(&tab, &base, "e.petit", &pass);
+    click(&tab, "#pk-start");
+    assert!(!tab.get_url().contains("/connexion"), "{}", text(&tab));
+    let lines = sf_lines(&v, before);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["outcome"], "ok", "{lines:?}");
+    logout(&tab);
+
+    // The command line (the server stopped: it holds the folder): refused
+    // (exit 4) in words that say what to do.
+    server.stop();
+    let run = util::run_coffre(
+        &["dossier", "list"],
+        &util::Opts {
+            vault: Some(&v.dir),
+            user: Some("e.petit"),
+            pass: Some(&pass),
+            lang: Some("fr"),
+            ..util::Opts::default()
+        },
+    );
+    assert_eq!(run.code, 4, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("ne peut pas utiliser une clé d'accès")
+            && run.stderr.contains("application d'authentification"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A server name served over plain http (the documented deployment behind a
+/// TLS proxy): passkeys are offered at the name's https origin only, never
+/// at `http://name:port` (a browser counts plain http as a secure context on
+/// the loopback only), and the start-up says so.
+#[test]
+fn a_name_served_over_plain_http_gets_passkeys_over_https_only() {
+    let v = TestVault::new();
+    let log = v.root.path().join("serve.log");
+    let mut server = http::Server::start_with(
+        &v.dir,
+        &log,
+        &["--lang", "en", "--server-name", "coffre.example.fr"],
+    );
+    server.stop();
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        said.contains("passkeys are offered at https://coffre.example.fr (the TLS proxy) only"),
+        "{said}"
+    );
+    assert!(!said.contains("panicked"), "{said}");
+}

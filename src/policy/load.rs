@@ -53,6 +53,7 @@ struct RawDocuments {
 struct RawAuth {
     second_factor: Option<Spanned<String>>,
     person_second_factor: Option<Spanned<String>>,
+    cli_second_factor: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -411,6 +412,9 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
                 "none" => false,
                 _ => return cx.err(p.span(), msg!("policy-auth-person-second-factor")),
             };
+        }
+        if let Some(c) = &a.cli_second_factor {
+            auth.cli_second_factor = *c.get_ref();
         }
     }
 
@@ -947,6 +951,10 @@ mod tests {
         let p = parse(DEFAULT_POLICY, "default.toml").unwrap();
         assert_eq!(p.auth.second_factor, SecondFactorRule::RequiredRemote);
         assert!(p.auth.person_second_factor);
+        assert!(
+            !p.auth.cli_second_factor,
+            "the console keeps the passphrase alone"
+        );
         assert!(!p.auth.second_factor.required(true), "loopback");
         assert!(p.auth.second_factor.required(false));
         // A vault's policy written before the section opens with the default.
@@ -962,6 +970,11 @@ mod tests {
         );
         let p = parse(&required, "p.toml").unwrap();
         assert!(p.auth.second_factor.required(true));
+        let cli = DEFAULT_POLICY.replace("cli_second_factor = false", "cli_second_factor = true");
+        assert!(parse(&cli, "p.toml").unwrap().auth.cli_second_factor);
+        let cli =
+            DEFAULT_POLICY.replace("cli_second_factor = false", "cli_second_factor = \"totp\"");
+        assert!(parse(&cli, "p.toml").is_err(), "a boolean");
         let bad = DEFAULT_POLICY.replace(
             "second_factor = \"required-remote\"",
             "second_factor = \"sometimes\"",

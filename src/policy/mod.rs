@@ -120,8 +120,8 @@ impl SecondFactorRule {
     }
 }
 
-/// The second factor's rules (`[auth]` of the policy). The command line keeps
-/// the passphrase alone (`docs/threat-model.md`).
+/// The second factor's rules (`[auth]` of the policy,
+/// `docs/second-factor.md`).
 #[derive(Clone, Debug, Serialize)]
 pub struct AuthRules {
     /// For staff logins on the web.
@@ -129,6 +129,11 @@ pub struct AuthRules {
     /// Whether the person supported may enrol one (`"optional"`, the
     /// default) or not (`"none"`); never required.
     pub person_second_factor: bool,
+    /// Whether the command line asks a member who has a one-time-code factor
+    /// for a code (or a recovery code) after the passphrase (`true`), or
+    /// keeps the passphrase alone on the server's console (`false`, the
+    /// default: `docs/threat-model.md`).
+    pub cli_second_factor: bool,
 }
 
 impl Default for AuthRules {
@@ -136,6 +141,7 @@ impl Default for AuthRules {
         AuthRules {
             second_factor: SecondFactorRule::RequiredRemote,
             person_second_factor: true,
+            cli_second_factor: false,
         }
     }
 }

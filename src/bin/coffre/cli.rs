@@ -77,6 +77,11 @@ pub enum Command {
         /// Open every sealed field with the recovery key.
         #[arg(long, value_name = "FILE")]
         recovery_key: Option<PathBuf>,
+        /// Remove the document chunks no committed version names (left by an
+        /// upload whose process was killed); an upload still running when
+        /// they go is refused at its end and must be sent again.
+        #[arg(long)]
+        sweep_chunks: bool,
     },
     /// The recovery key: split it into shares kept by different people.
     #[command(subcommand)]
@@ -157,6 +162,16 @@ pub struct ServeArgs {
     /// names (login throttling counts per client, not per proxy).
     #[arg(long = "trusted-proxy", value_name = "IP")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Document uploads and downloads served at once; one more is answered
+    /// 503 (each holds a blocking thread while it streams).
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub document_transfers: u32,
+    /// Seconds a document upload or download may stay idle (the browser
+    /// sending or reading nothing) before it is cut.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub transfer_idle_secs: u64,
 }
 
 #[derive(Debug, Args)]
@@ -464,8 +479,9 @@ pub enum DocumentCmd {
         dossier: String,
         /// The file to attach (- reads standard input).
         file: PathBuf,
-        /// Title.
-        #[arg(long)]
+        /// Title; @FILE reads it from a file and @- from standard input, so
+        /// that it shows neither in `ps` nor in the shell's history.
+        #[arg(long, value_name = "TEXT|@FILE|@-")]
         title: String,
         /// Document type (see `coffre policy show`).
         #[arg(long = "type", value_name = "TYPE")]
@@ -476,8 +492,9 @@ pub enum DocumentCmd {
         /// The document's own date, DD/MM/YYYY (e.g. 18/03/2024) or YYYY-MM-DD.
         #[arg(long)]
         date: Option<String>,
-        /// Where the document came from.
-        #[arg(long)]
+        /// Where the document came from; @FILE reads it from a file and @-
+        /// from standard input (kept out of `ps` and the shell's history).
+        #[arg(long, value_name = "TEXT|@FILE|@-")]
         source: Option<String>,
         /// MIME type (guessed from the file name otherwise).
         #[arg(long)]

@@ -28,6 +28,24 @@ pub fn passphrase(user: &str) -> Result<SecretString> {
     }
 }
 
+/// A one-time code (or a recovery code) after the passphrase, when the policy
+/// asks one on the command line: a prompt on a terminal (not echoed), else
+/// `COFFRE_SECOND_FACTOR`, as for the passphrase.
+pub fn second_factor_code(user: &str) -> Result<Zeroizing<String>> {
+    if std::io::stdin().is_terminal() {
+        let c = rpassword::prompt_password(format!(
+            "{} ",
+            tr!("cli-prompt-second-factor", who = user.to_string())
+        ))
+        .map_err(|e| Error::Io(msg!("cannot-read-passphrase", e = e)))?;
+        return Ok(Zeroizing::new(c));
+    }
+    match std::env::var("COFFRE_SECOND_FACTOR") {
+        Ok(c) => Ok(Zeroizing::new(c)),
+        Err(_) => Err(Error::Usage(msg!("cli-second-factor-missing"))),
+    }
+}
+
 /// A passphrase being set: asked twice on a terminal, else `COFFRE_NEW_PASSPHRASE`.
 /// It is returned as given: the library normalises it and checks its strength
 /// (`coffre::crypto::passphrase::check_new`), so an empty one is refused there
@@ -94,6 +112,39 @@ pub fn fields(args: &[String]) -> Result<Vec<FieldInput>> {
         });
     }
     Ok(out)
+}
+
+/// A sensitive text option (`--title`, `--source`): `@FILE` reads it from a
+/// file and `@-` from standard input (one trailing line end dropped), so it
+/// never shows in `ps` or the shell's history; anything else is the text
+/// itself. `stdin_used` says whether standard input was already taken
+/// (a document read from `-`, another option). Errors: usage (exit 2).
+pub fn sensitive_text(value: &str, name: &str, stdin_used: &mut bool) -> Result<Zeroizing<String>> {
+    let buf = if value == "@-" {
+        if *stdin_used {
+            return Err(Error::Usage(msg!("only-one-field-may-read-standard")));
+        }
+        *stdin_used = true;
+        let mut buf = Zeroizing::new(Vec::new());
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::Io(msg!("cannot-read-standard-input", e = e)))?;
+        buf
+    } else if let Some(path) = value.strip_prefix('@') {
+        Zeroizing::new(std::fs::read(path).map_err(|e| {
+            Error::Usage(msg!("field-cannot-read", name = name, path = path, e = e))
+        })?)
+    } else {
+        return Ok(Zeroizing::new(value.to_string()));
+    };
+    let mut t = text(buf, name)?;
+    if t.ends_with('\n') {
+        t.pop();
+        if t.ends_with('\r') {
+            t.pop();
+        }
+    }
+    Ok(t)
 }
 
 fn text(buf: Zeroizing<Vec<u8>>, name: &str) -> Result<Zeroizing<String>> {

@@ -42,7 +42,7 @@ use crate::vault::access::trust::forged;
 use crate::vault::Vault;
 use webauthn_rs::prelude::{
     Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder,
+    RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
 };
 
 /// Seconds of one TOTP time step.
@@ -67,6 +67,19 @@ pub const ACTION_RESET: &str = "auth.second-factor.reset";
 pub const KIND_TOTP: &str = "totp";
 /// The kind of a passkey factor.
 pub const KIND_PASSKEY: &str = "passkey";
+
+/// The detail of a refused passkey whose signature counter is not above the
+/// last one accepted (or the one stored at enrolment): a cloned
+/// authenticator (WebAuthn Level 3, § 6.1.1 "Signature Counter
+/// Considerations").
+pub const DETAIL_COUNTER_BACK: &str = "passkey counter went back";
+
+/// Whether a passkey's signature `counter` shows a copy of the key, given the
+/// `last` one accepted (0: none yet): it must be above it, unless both are 0
+/// (an authenticator that keeps no counter, which WebAuthn allows).
+fn counter_went_back(counter: u32, last: u64) -> bool {
+    (counter > 0 || last > 0) && u64::from(counter) <= last
+}
 
 /// The stored record `sf/{member}/{id}`.
 #[derive(Serialize, Deserialize)]
@@ -131,14 +144,27 @@ impl std::fmt::Debug for RelyingParty {
 
 impl RelyingParty {
     /// `rp_id` (a domain name, or `localhost`) and the origins allowed, each
-    /// within it. Errors: [`Error::Usage`] when the library refuses them (an
-    /// IP address, an origin outside the RP id).
+    /// within it, each `https://`, or `http://` on the loopback only
+    /// (`localhost`, `127.0.0.1`, `[::1]`: the only plain-http origins
+    /// browsers count as secure contexts, W3C Secure Contexts § 3.1).
+    /// Errors: [`Error::Usage`] for a plain-http origin elsewhere, and when
+    /// the library refuses them (an IP address as RP id, an origin outside
+    /// the RP id).
     pub fn new(rp_id: &str, origins: &[String]) -> Result<Self> {
         let bad = || Error::Usage(msg!("second-factor-passkey-config", rp = rp_id));
         let urls: Vec<Url> = origins
             .iter()
             .map(|o| Url::parse(o).map_err(|_| bad()))
             .collect::<Result<_>>()?;
+        for u in &urls {
+            let loopback = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+            if !(u.scheme() == "https" || (u.scheme() == "http" && loopback)) {
+                return Err(Error::Usage(msg!(
+                    "second-factor-passkey-http",
+                    origin = u.origin().ascii_serialization()
+                )));
+            }
+        }
         let (first, rest) = urls.split_first().ok_or_else(bad)?;
         let mut b = WebauthnBuilder::new(rp_id, first)
             .map_err(|_| bad())?
@@ -965,10 +991,29 @@ impl Session<'_> {
             .map_err(|_| Error::Io(msg!("second-factor-lock-poisoned")))?;
         let member = self.me.id.clone();
         let factors = self.vault.checked_second_factors(&member)?;
-        let checked = serde_json::from_str::<PublicKeyCredential>(credential)
-            .ok()
-            .and_then(|a| rp.0.finish_passkey_authentication(&a, &c.state).ok());
-        let found = checked.and_then(|res| {
+        let answer = serde_json::from_str::<PublicKeyCredential>(credential).ok();
+        let checked = answer
+            .as_ref()
+            .map(|a| rp.0.finish_passkey_authentication(a, &c.state));
+        if let Some(Err(WebauthnError::CredentialPossibleCompromise)) = checked {
+            // The library's own check: a counter not above the one stored
+            // at enrolment (a copy of the key made before its first use).
+            let target = answer.as_ref().and_then(|a| {
+                factors.iter().find(|f| {
+                    matches!(&f.record, Stored::Passkey(pk) if pk.cred_id()[..] == a.raw_id[..])
+                })
+            });
+            let mut draft = self
+                .draft(ACTION_CHECK)
+                .outcome(Outcome::Failed)
+                .detail(DETAIL_COUNTER_BACK);
+            if let Some(f) = target {
+                draft = draft.target(&f.id);
+            }
+            self.vault.audit(draft)?;
+            return Err(Error::Auth(msg!("second-factor-passkey-counter")));
+        }
+        let found = checked.and_then(|r| r.ok()).and_then(|res| {
             factors
                 .iter()
                 .find(|f| matches!(&f.record, Stored::Passkey(pk) if pk.cred_id() == res.cred_id()))
@@ -984,12 +1029,12 @@ impl Session<'_> {
         };
         let (used, batch) = self.uses_and_cache(&member, &factors)?;
         let last = used.get(&f.id).and_then(|u| u.last_step).unwrap_or(0);
-        if (counter > 0 || last > 0) && u64::from(counter) <= last {
+        if counter_went_back(counter, last) {
             self.vault.audit(
                 self.draft(ACTION_CHECK)
                     .target(&f.id)
                     .outcome(Outcome::Failed)
-                    .detail("passkey counter went back"),
+                    .detail(DETAIL_COUNTER_BACK),
             )?;
             return Err(Error::Auth(msg!("second-factor-passkey-counter")));
         }
@@ -1031,7 +1076,36 @@ mod tests {
             RelyingParty::new("coffre.example.fr", &["https://coffre-example.fr".into()]).is_err()
         );
         assert!(RelyingParty::new("127.0.0.1", &["http://127.0.0.1:8080".into()]).is_err());
+        // Plain http only on the loopback.
+        let http = RelyingParty::new(
+            "coffre.example.fr",
+            &[
+                "https://coffre.example.fr".into(),
+                "http://coffre.example.fr:8080".into(),
+            ],
+        );
+        match http {
+            Err(Error::Usage(m)) => assert!(
+                crate::i18n::render(&m, crate::i18n::Lang::En)
+                    .contains("http://coffre.example.fr:8080"),
+                "{m:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            RelyingParty::new("coffre.example.fr", &["ftp://coffre.example.fr".into()]).is_err()
+        );
         assert_ne!(user_handle("v", "a"), user_handle("v", "b"));
+    }
+
+    #[test]
+    fn a_passkey_counter_must_go_up_unless_the_key_keeps_none() {
+        assert!(!counter_went_back(0, 0), "a key that keeps no counter");
+        assert!(!counter_went_back(0, 0) && !counter_went_back(1, 0));
+        assert!(!counter_went_back(8, 7));
+        assert!(counter_went_back(7, 7), "the same counter twice");
+        assert!(counter_went_back(6, 7));
+        assert!(counter_went_back(0, 7), "a counter that stops counting");
     }
 
     #[test]

@@ -327,6 +327,7 @@ impl Session<'_> {
             closed: rec.closed.map(rfc3339),
             retention: rec.retention.clone(),
             lang: crate::i18n::current(),
+            reader: (self.me.id.clone(), self.me.profession.clone()),
         };
         Ok((ctx, cats))
     }
@@ -380,6 +381,11 @@ pub(crate) fn person_readable_copy<'a>(
         closed: rec.closed.map(rfc3339),
         retention: rec.retention.clone(),
         lang: crate::i18n::current(),
+        // The person's copy holds no document content (report.html alone).
+        reader: (
+            crate::vault::person::session::person_actor(dossier),
+            "person".into(),
+        ),
     };
     let mut out = zeroize::Zeroizing::new(Vec::new());
     ctx.report_html(&mut *out, &mut Tally::default())?;
@@ -408,6 +414,9 @@ struct Ctx<'a> {
     retention: Option<String>,
     /// The language of report.html (data.json keeps its French `what` texts).
     lang: crate::i18n::Lang,
+    /// Who makes the copy (actor, profession): each document version it
+    /// holds is their audited `document.read`.
+    reader: (String, String),
 }
 
 /// Counts gathered while rendering (identical in both passes).
@@ -516,6 +525,27 @@ impl Ctx<'_> {
                     continue;
                 };
                 let view = opened.view();
+                // Each version in the copy is a read of it, audited durably
+                // before its first byte; content that is gone is an error
+                // naming the record, audited as such.
+                let draft =
+                    crate::audit::Draft::new(&self.reader.0, &self.reader.1, "document.read")
+                        .dossier(&self.dossier)
+                        .entry(&view.id)
+                        .categories([view.category.as_str()]);
+                if let Err(err) = self.vault.document_present(&opened) {
+                    self.vault.audit(
+                        draft
+                            .outcome(Outcome::Error)
+                            .detail(&crate::vault::records::document::missing_detail(&err)),
+                    )?;
+                    return Err(err);
+                }
+                self.vault.audit(
+                    draft
+                        .clone()
+                        .detail(&format!("version {} in the export", view.version)),
+                )?;
                 let name: String = view
                     .file_name
                     .chars()
@@ -543,7 +573,14 @@ impl Ctx<'_> {
                 header.set_mtime(now());
                 header.set_cksum();
                 out.write_all(header.as_bytes()).map_err(io)?;
-                self.vault.stream_document(&opened, out)?;
+                if let Err(err) = self.vault.stream_document(&opened, out) {
+                    let _ = self.vault.audit(
+                        draft
+                            .outcome(Outcome::Error)
+                            .detail("could not be read to the end: integrity or storage error"),
+                    );
+                    return Err(err);
+                }
                 let pad = (512 - (view.size % 512)) % 512;
                 out.write_all(&vec![0u8; pad as usize]).map_err(io)?;
                 total += 512 + view.size + pad;

@@ -848,12 +848,20 @@ impl PersonSession<'_> {
             .entry(doc);
         match crate::vault::records::document::open_with(self.vault, &mut keys, &checked, number)? {
             Some(opened) => {
+                let draft = draft.categories([opened.view().category.as_str()]);
+                // A version whose content is gone: an error naming the
+                // record, audited as such, never as a read made.
+                if let Err(e) = self.vault.document_present(&opened) {
+                    self.vault.audit(
+                        draft
+                            .outcome(Outcome::Error)
+                            .detail(&crate::vault::records::document::missing_detail(&e)),
+                    )?;
+                    return Err(e);
+                }
                 // Durable before the first byte leaves.
-                self.vault.audit(
-                    draft
-                        .categories([opened.view().category.as_str()])
-                        .detail(&format!("version {number}")),
-                )?;
+                self.vault
+                    .audit(draft.detail(&format!("version {number}")))?;
                 Ok(opened)
             }
             None => {
@@ -865,6 +873,25 @@ impl PersonSession<'_> {
                 Err(Error::Refused(WithheldReason::WithheldFromPerson.msg()))
             }
         }
+    }
+
+    /// Audits a stream of `opened` (from [`PersonSession::begin_document`])
+    /// that failed before its end: the read was audited as begun, this line
+    /// says it did not complete.
+    pub fn document_failed(
+        &self,
+        opened: &crate::vault::records::document::OpenedDocument,
+    ) -> Result<()> {
+        let v = opened.view();
+        self.vault.audit(
+            Draft::new(&self.actor(), "person", "document.read")
+                .dossier(&self.dossier)
+                .entry(&v.id)
+                .categories([v.category.as_str()])
+                .outcome(Outcome::Error)
+                .detail("could not be read to the end: integrity or storage error"),
+        )?;
+        Ok(())
     }
 
     /// The person's file: every non-withheld field, withheld ones listed with their

@@ -375,9 +375,69 @@ fn normalise_date(d: &str) -> Result<String> {
 
 /// A version's fields opened for a reader: the view, the manifest and the key.
 /// A version whose content is stored, its fields not sealed yet.
-struct Stored {
+struct Stored<'v> {
     category: String,
     values: [(&'static str, Zeroizing<String>); 6],
+    /// The chunks written, removed on drop unless the version was committed.
+    chunks: ChunkGuard<'v>,
+}
+
+/// The chunks an upload wrote (`dc/{dossier}/{entry}/{blob}/0..written`):
+/// removed when dropped, unless [`ChunkGuard::keep`] was called once the
+/// version naming them was committed. A refused upload, a commit that
+/// failed, a full disk or a client gone leave no chunk behind; only a
+/// process killed mid-upload does, which `coffre check` reports and sweeps.
+pub(crate) struct ChunkGuard<'v> {
+    vault: &'v crate::vault::Vault,
+    dossier: String,
+    entry: String,
+    blob: String,
+    /// Chunks possibly written (0..written): a group that failed to commit
+    /// is counted, removing a key absent is harmless.
+    written: u64,
+    kept: bool,
+}
+
+impl ChunkGuard<'_> {
+    /// The chunks are still there (first and last): `coffre check
+    /// --sweep-chunks` removes those of an upload not committed yet, and the
+    /// commit, under the same turn of the vault, must then be refused rather
+    /// than record a version whose content is gone.
+    fn present(&self) -> Result<()> {
+        let ends = [0, self.written.saturating_sub(1)];
+        for i in ends {
+            let key = chunk_record(&self.dossier, &self.entry, &self.blob, i);
+            if self.vault.store.get(&key)?.is_none() {
+                return Err(Error::Io(msg!("document-chunks-gone")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The version naming these chunks is committed: they stay.
+    fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for ChunkGuard<'_> {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        // Best effort, 256 removals per durable step: what cannot be removed
+        // now (the store itself failing) is named by no fact, decides
+        // nothing, and is found by `coffre check`.
+        for first in (0..self.written).step_by(256) {
+            let mut rm = Batch::new();
+            for i in first..self.written.min(first + 256) {
+                rm.remove(chunk_record(&self.dossier, &self.entry, &self.blob, i));
+            }
+            if let Ok(_turn) = self.vault.begin() {
+                let _ = self.vault.commit(rm);
+            }
+        }
+    }
 }
 
 struct Opened {
@@ -386,7 +446,7 @@ struct Opened {
     key: Key32,
 }
 
-impl Session<'_> {
+impl<'v> Session<'v> {
     /// Attaches a new document to `dossier`, its content read from `input`.
     /// Returns the new entry id. Audited `document.add` (refusals too).
     pub fn add_document(
@@ -415,6 +475,7 @@ impl Session<'_> {
             .write_lock
             .lock()
             .map_err(|_| Error::Io(msg!("write-lock-poisoned")))?;
+        stored.chunks.present()?;
         let mut batch = Batch::new();
         let version = self.seal_document_version(ACTION, &entry, 1, &stored, &mut batch)?;
         let element = crate::vault::access::trust::element(
@@ -435,6 +496,7 @@ impl Session<'_> {
                 ),
             batch,
         )?;
+        stored.chunks.keep();
         Ok(id)
     }
 
@@ -455,6 +517,27 @@ impl Session<'_> {
                 return Err(Error::NotFound(msg!("document-not-found", id = entry_id)));
             }
             self.may_attach(ACTION, &entry.dossier, None)?;
+            // A version keeps the category of the first: otherwise a new
+            // version could move the content to a category more people open.
+            let first = checked
+                .versions()
+                .iter()
+                .min_by_key(|v| v.version)
+                .and_then(|v| v.fields.first())
+                .map(|f| f.category.clone())
+                .ok_or_else(|| {
+                    forged(
+                        &String::from_utf8_lossy(&layout::version(&entry.dossier, &entry.id, 1)),
+                        "a document version without one of its fields",
+                    )
+                })?;
+            if first != input.category {
+                return Err(Error::Usage(msg!(
+                    "document-category-fixed",
+                    first = first,
+                    given = input.category.clone()
+                )));
+            }
             (checked, entry)
         };
         let number = entry.latest + 1;
@@ -472,6 +555,7 @@ impl Session<'_> {
         if now_checked.element() != checked.element() {
             return Err(Error::Usage(msg!("document-changed-meanwhile")));
         }
+        stored.chunks.present()?;
         let mut batch = Batch::new();
         let rec = self.seal_document_version(ACTION, &entry, number, &stored, &mut batch)?;
         let mut shapes: Vec<[u8; 32]> = checked
@@ -507,6 +591,7 @@ impl Session<'_> {
                 ),
             batch,
         )?;
+        stored.chunks.keep();
         Ok(number)
     }
 
@@ -549,7 +634,7 @@ impl Session<'_> {
         number: u32,
         input: &DocumentInput,
         content: &mut dyn Read,
-    ) -> Result<Stored> {
+    ) -> Result<Stored<'v>> {
         let policy = &self.vault.policy;
         if !policy.documents.types.contains_key(&input.doc_type) {
             let known: Vec<&str> = policy.documents.types.keys().map(String::as_str).collect();
@@ -608,9 +693,16 @@ impl Session<'_> {
         let (dossier, eid) = (entry.dossier.clone(), entry.id.clone());
         let aad = |i: u64, last: bool| chunk_aad(&vid, &dossier, &eid, number, &blob, i, last);
         let vault = self.vault;
+        let mut guard = ChunkGuard {
+            vault,
+            dossier: dossier.clone(),
+            entry: eid.clone(),
+            blob: blob.clone(),
+            written: 0,
+            kept: false,
+        };
         let mut group = Batch::new();
-        let mut pending = 0usize;
-        let mut stored = 0u64;
+        let mut pending = 0u64;
         let check_head = |head: &[u8]| {
             if type_contradicts(&mime, head) {
                 Err(Error::Usage(msg!(
@@ -621,7 +713,8 @@ impl Session<'_> {
                 Ok(())
             }
         };
-        let streamed = seal_stream(
+        // On any error below, `guard` removes what was written.
+        let sealed = seal_stream(
             &content_key,
             &aad,
             content,
@@ -630,38 +723,21 @@ impl Session<'_> {
             &mut |i, bytes| {
                 group.put(chunk_record(&dossier, &eid, &blob, i), bytes);
                 pending += 1;
-                if pending == GROUP {
+                if pending == GROUP as u64 {
+                    guard.written = i + 1;
                     let _turn = vault.begin()?;
                     vault.commit(std::mem::take(&mut group))?;
-                    stored = i + 1;
                     pending = 0;
                 }
                 Ok(())
             },
         )
         .and_then(|sealed| {
+            guard.written = sealed.chunks;
             let _turn = vault.begin()?;
             vault.commit(std::mem::take(&mut group))?;
             Ok(sealed)
-        });
-        let sealed = match streamed {
-            Ok(s) => s,
-            Err(e) => {
-                // What was stored of a refused or broken upload goes (no fact
-                // names it; best effort: a failure here leaves records that
-                // decide nothing).
-                for first in (0..stored).step_by(256) {
-                    let mut rm = Batch::new();
-                    for i in first..stored.min(first + 256) {
-                        rm.remove(chunk_record(&dossier, &eid, &blob, i));
-                    }
-                    if let Ok(_turn) = vault.begin() {
-                        let _ = vault.commit(rm);
-                    }
-                }
-                return Err(e);
-            }
-        };
+        })?;
         let manifest = Manifest {
             name: input.file_name.to_string(),
             mime,
@@ -678,6 +754,7 @@ impl Session<'_> {
         let z = |v: &str| Zeroizing::new(v.to_string());
         Ok(Stored {
             category: cat,
+            chunks: guard,
             values: [
                 (F_TITLE, z(&input.title)),
                 (F_TYPE, z(&input.doc_type)),
@@ -730,7 +807,7 @@ impl Session<'_> {
         action: &str,
         entry: &EntryRecord,
         number: u32,
-        stored: &Stored,
+        stored: &Stored<'_>,
         batch: &mut Batch,
     ) -> Result<VersionRecord> {
         let cat = &stored.category;
@@ -975,6 +1052,19 @@ impl Session<'_> {
         };
         match o {
             Ok(opened) => {
+                let whole = OpenedDocument(opened);
+                if let Err(e) = self.vault.document_present(&whole) {
+                    self.vault.audit(
+                        self.draft(ACTION)
+                            .dossier(&dossier)
+                            .entry(entry_id)
+                            .categories([whole.view().category.as_str()])
+                            .outcome(Outcome::Error)
+                            .detail(&missing_detail(&e)),
+                    )?;
+                    return Err(e);
+                }
+                let opened = whole.0;
                 let mut d = self
                     .draft(ACTION)
                     .dossier(&dossier)
@@ -990,6 +1080,15 @@ impl Session<'_> {
             }
             Err(reason) => self.refuse(ACTION, Some(&dossier), reason.msg()),
         }
+    }
+}
+
+/// The detail of the audit line of a read refused because content is
+/// missing: the record it names (identifiers only).
+pub(crate) fn missing_detail(e: &Error) -> String {
+    match crate::vault::access::trust::named_record(e) {
+        Some(r) => format!("content missing, not read: {r}"),
+        None => "content missing, not read".to_string(),
     }
 }
 
@@ -1014,6 +1113,31 @@ impl std::fmt::Debug for OpenedDocument {
 }
 
 impl crate::vault::Vault {
+    /// Whether the content of an opened version is still stored: its first
+    /// and last chunks are looked up (not opened). Called before a read is
+    /// audited as made, so a version whose chunks were deleted is refused as
+    /// an integrity failure naming the missing record (exit 5), never
+    /// audited as a successful read. A chunk missing in between is caught
+    /// while streaming.
+    pub fn document_present(&self, d: &OpenedDocument) -> Result<()> {
+        let (v, m) = (&d.0.view, &d.0.manifest);
+        let ends: &[u64] = if m.chunks <= 1 {
+            &[0]
+        } else {
+            &[0, m.chunks - 1]
+        };
+        for &i in ends {
+            let key = chunk_record(&v.dossier, &v.id, &m.blob, i);
+            if self.store.get(&key)?.is_none() {
+                return Err(forged(
+                    &String::from_utf8_lossy(&key),
+                    "a chunk of the document is missing",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Streams the content of an opened document into `out`, chunk by chunk,
     /// each checked at its place, and the digest at the end (integrity
     /// failures name the chunk's record).
@@ -1073,6 +1197,33 @@ fn stream_content(
         &name,
         out,
     )
+}
+
+/// The `blob` the manifest of version `v` names, its `content` field opened
+/// under `key` (`coffre check`: chunks no committed version names). `None`
+/// if the version has no such field (not a document's version).
+pub(crate) fn manifest_blob(
+    vault: &crate::vault::Vault,
+    entry: &EntryRecord,
+    v: &VersionRecord,
+    key: &Key32,
+) -> Result<Option<String>> {
+    let Some(f) = v.fields.iter().find(|f| f.name == F_CONTENT) else {
+        return Ok(None);
+    };
+    let aad = field_aad(
+        &vault.meta.vault_id,
+        &entry.dossier,
+        &entry.id,
+        F_CONTENT,
+        v.version,
+        &f.category,
+    );
+    let plain = crate::vault::records::field::open(key, &aad, f)
+        .map_err(|_| Error::Integrity(msg!("document-manifest-invalid")))?;
+    let m: Manifest = serde_json::from_slice(&plain)
+        .map_err(|_| Error::Integrity(msg!("document-manifest-invalid")))?;
+    Ok(Some(m.blob.clone()))
 }
 
 /// Opens every field of a document's version under `key` (each checked
@@ -1298,6 +1449,180 @@ mod tests {
         assert_eq!(docs.len(), 1);
         assert_eq!(docs[0].id, id);
         assert_eq!(docs[0].title, "Projet personnalisé");
+    }
+
+    /// A vault with a dossier whose care team holds `edu` (an educator).
+    fn vault_with_team() -> (
+        tempfile::TempDir,
+        crate::vault::Vault,
+        String,
+        secrecy::SecretString,
+        crate::crypto::wrap::Identity,
+    ) {
+        use crate::crypto::kdf::KdfParams;
+        use crate::crypto::wrap::Identity;
+        use crate::vault::{InitOptions, NewStaff, Vault};
+        use secrecy::{ExposeSecret, SecretString};
+        let pass = SecretString::from("document-test-passphrase");
+        let recovery = Identity::generate();
+        let copy = Identity::parse(recovery.to_secret_string().expose_secret()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (v, _) = Vault::init(
+            dir.path(),
+            InitOptions {
+                establishment: "Documents".into(),
+                admin_id: "dir".into(),
+                admin_name: "Director".into(),
+                admin_profession: "directeur".into(),
+                admin_passphrase: pass.clone(),
+                kdf: KdfParams::INSECURE_FAST,
+                policy: None,
+                recovery: Some(copy),
+            },
+        )
+        .unwrap();
+        let d = {
+            let mut s = v.unlock("dir", &pass).unwrap();
+            s.add_staff(
+                &NewStaff {
+                    id: "edu",
+                    name: "edu",
+                    profession: "educateur-specialise",
+                    passphrase: &pass,
+                },
+                Some(&recovery),
+            )
+            .unwrap();
+            let d = s.create_dossier("Lucas Martin", "2012-05-14").unwrap();
+            s.add_team_member(&d, "edu").unwrap();
+            d
+        };
+        (dir, v, d, pass, recovery)
+    }
+
+    fn input(category: &str) -> DocumentInput {
+        DocumentInput {
+            title: Zeroizing::new("Projet".into()),
+            doc_type: "compte-rendu-hospitalisation".into(),
+            date: String::new(),
+            source: Zeroizing::new(String::new()),
+            category: category.into(),
+            file_name: Zeroizing::new("projet.bin".into()),
+            mime: "application/octet-stream".into(),
+        }
+    }
+
+    fn chunk_keys(v: &crate::vault::Vault) -> usize {
+        v.store.scan_prefix(b"dc/").unwrap().len()
+    }
+
+    /// An upload refused after its content was stored (the member left the
+    /// care team while it streamed: the commit is refused) leaves no chunk.
+    #[test]
+    fn chunks_of_an_upload_refused_at_its_commit_are_removed() {
+        let (_dir, v, d, pass, _recovery) = vault_with_team();
+        struct Leaving<'a> {
+            v: &'a crate::vault::Vault,
+            d: &'a str,
+            pass: &'a secrecy::SecretString,
+            body: &'a [u8],
+        }
+        impl Read for Leaving<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.body.read(buf)?;
+                if n == 0 {
+                    let mut s = self.v.unlock("dir", self.pass).unwrap();
+                    s.remove_team_member(self.d, "edu").unwrap();
+                }
+                Ok(n)
+            }
+        }
+        let body = data(3 * 1024 * 1024 + 5);
+        let mut s = v.unlock("edu", &pass).unwrap();
+        let r = s.add_document(
+            &d,
+            &input("daily-life"),
+            &mut Leaving {
+                v: &v,
+                d: &d,
+                pass: &pass,
+                body: &body,
+            },
+        );
+        assert!(matches!(r, Err(Error::Refused(_))), "{r:?}");
+        assert_eq!(chunk_keys(&v), 0, "no chunk left behind");
+    }
+
+    /// `check` names chunks no committed version names, and sweeps them
+    /// when asked; the chunks of a committed document stay.
+    #[test]
+    fn check_finds_and_sweeps_orphan_chunks_only() {
+        let (_dir, v, d, pass, recovery) = vault_with_team();
+        let mut s = v.unlock("edu", &pass).unwrap();
+        let body = data(CHUNK + 3);
+        let id = s
+            .add_document(&d, &input("daily-life"), &mut &body[..])
+            .unwrap();
+        drop(s);
+        assert_eq!(chunk_keys(&v), 2);
+        // What a process killed mid-upload leaves: chunks of an entry that
+        // was never committed, and of an upload of a committed entry that
+        // no version names.
+        let mut b = Batch::new();
+        b.put(
+            layout::document_chunk(&d, "e-00000000000000000000000000", "00ff", 0),
+            vec![1; 40],
+        );
+        b.put(layout::document_chunk(&d, &id, "00ee", 0), vec![2; 40]);
+        b.put(layout::document_chunk(&d, &id, "00ee", 1), vec![3; 40]);
+        {
+            let _turn = v.begin().unwrap();
+            v.commit(b).unwrap();
+        }
+        let mut admin = v.unlock("dir", &pass).unwrap();
+        // The director holds no key of daily-life: the committed entry's
+        // version cannot be opened, so its chunks are left alone; those of
+        // an entry the register does not know are orphans.
+        let r = admin.check(None).unwrap();
+        assert!(r.damaged.is_empty(), "{:?}", r.damaged);
+        assert_eq!(r.orphan_chunks, 1, "{:?}", r.orphan_uploads);
+        // With the recovery key every version opens: three orphans, named.
+        let r = admin.check(Some(&recovery)).unwrap();
+        assert_eq!(r.orphan_chunks, 3, "{:?}", r.orphan_uploads);
+        assert!(r.orphan_uploads.contains(&format!("dc/{d}/{id}/00ee")));
+        assert_eq!((r.swept_chunks, chunk_keys(&v)), (0, 5), "only reported");
+        let r = admin.check_and_sweep(Some(&recovery), true).unwrap();
+        assert_eq!(r.swept_chunks, 3);
+        assert_eq!(chunk_keys(&v), 2, "the committed document's chunks stay");
+        drop(admin);
+        let mut s = v.unlock("edu", &pass).unwrap();
+        let mut out = Vec::new();
+        s.open_document(&d, &id, None, None, &mut out).unwrap();
+        assert_eq!(out, body);
+    }
+
+    /// A new version keeps the first version's category.
+    #[test]
+    fn a_new_version_cannot_change_the_category() {
+        let (_dir, v, d, pass, _recovery) = vault_with_team();
+        let mut s = v.unlock("edu", &pass).unwrap();
+        let id = s
+            .add_document(&d, &input("daily-life"), &mut &b"first"[..])
+            .unwrap();
+        let r = s.add_document_version(&id, &input("educational"), &mut &b"second"[..]);
+        match r {
+            Err(Error::Usage(m)) => {
+                assert_eq!(m.kind(), "document-category-fixed");
+                let t = m.to_string();
+                assert!(t.contains("daily-life") && t.contains("educational"), "{t}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            s.add_document_version(&id, &input("daily-life"), &mut &b"second"[..])
+                .unwrap(),
+            2
+        );
     }
 
     fn data(n: usize) -> Vec<u8> {

@@ -37,6 +37,14 @@ pub struct CheckReport {
     pub fields_unchecked: u64,
     /// Everything found damaged.
     pub damaged: Vec<Damage>,
+    /// Chunks of document content (`dc/…`) that no committed version's
+    /// manifest names (an upload interrupted by a killed process): they
+    /// decide nothing and are not damage.
+    pub orphan_chunks: u64,
+    /// The uploads those chunks came from, `dc/{dossier}/{entry}/{blob}`.
+    pub orphan_uploads: Vec<String>,
+    /// Orphan chunks removed (`coffre check --sweep-chunks`).
+    pub swept_chunks: u64,
 }
 
 fn decodes(key: &str, v: &[u8]) -> bool {
@@ -68,6 +76,20 @@ impl Session<'_> {
     /// `recovery`, every sealed field is opened; otherwise those the checker holds
     /// keys for.
     pub fn check(&mut self, recovery: Option<&Identity>) -> Result<CheckReport> {
+        self.check_and_sweep(recovery, false)
+    }
+
+    /// [`Session::check`], and with `sweep` the orphan chunks it finds
+    /// removed (under the vault's turn: an upload still streaming whose
+    /// chunks go is refused at its commit, which looks its chunks up under
+    /// the same turn). Chunks are called orphan only when every version of
+    /// their entry was opened (or the entry is not in the register): those
+    /// of an entry the checker holds no key for, or that is damaged, stay.
+    pub fn check_and_sweep(
+        &mut self,
+        recovery: Option<&Identity>,
+        sweep: bool,
+    ) -> Result<CheckReport> {
         let _turn = self.vault.begin()?;
         let _turn = self.ensure_current()?;
         const ACTION: &str = "vault.check";
@@ -85,9 +107,18 @@ impl Session<'_> {
             );
         }
         let mut report = CheckReport::default();
+        // Chunk records by upload: (dossier, entry, blob) -> their keys.
+        type Upload = (String, String, String);
+        let mut chunks: std::collections::BTreeMap<Upload, Vec<Vec<u8>>> = Default::default();
         self.vault.store.for_each(&mut |k, v| {
             report.records += 1;
             let key = String::from_utf8_lossy(k).into_owned();
+            if let ["dc", d, e, b, _] = key.split('/').collect::<Vec<_>>().as_slice() {
+                chunks
+                    .entry((d.to_string(), e.to_string(), b.to_string()))
+                    .or_default()
+                    .push(k.to_vec());
+            }
             if !decodes(&key, v) {
                 report.damaged.push(Damage {
                     item: key.clone(),
@@ -98,6 +129,10 @@ impl Session<'_> {
         })?;
         // Every entry of every dossier, through the checked path readers use.
         let mut entries = Vec::new();
+        // Where chunks cannot be called orphan: dossiers that do not check,
+        // entries damaged, entries a version of which the checker cannot open.
+        let mut uncertain_dossiers = std::collections::BTreeSet::new();
+        let mut uncertain_entries = std::collections::BTreeSet::new();
         let dossiers: Vec<String> = self.vault.with_register(|r| {
             Ok(r.dossiers
                 .iter()
@@ -108,6 +143,7 @@ impl Session<'_> {
         for d in dossiers {
             match self.vault.checked_dossier(&d) {
                 Ok(c) => {
+                    uncertain_entries.extend(c.damaged.iter().cloned());
                     for id in c.damaged {
                         report.damaged.push(Damage {
                             item: format!("de/{d}/{id}"),
@@ -116,10 +152,13 @@ impl Session<'_> {
                     }
                     entries.extend(c.entries);
                 }
-                Err(err) => report.damaged.push(Damage {
-                    item: format!("de/{d}/…"),
-                    reason: err.to_string(),
-                }),
+                Err(err) => {
+                    report.damaged.push(Damage {
+                        item: format!("de/{d}/…"),
+                        reason: err.to_string(),
+                    });
+                    uncertain_dossiers.insert(d.clone());
+                }
             }
         }
         // Every record that grants a right, against the signed register.
@@ -198,14 +237,87 @@ impl Session<'_> {
                 }
             }
         }
+        // The uploads the committed document versions name.
+        let mut named = std::collections::BTreeSet::new();
+        let mut checked_ids = std::collections::BTreeSet::new();
+        for checked in &entries {
+            let e = checked.record();
+            checked_ids.insert(e.id.clone());
+            if !chunks.keys().any(|(_, id, _)| *id == e.id) {
+                continue;
+            }
+            for v in checked.versions() {
+                let Some(f) = v.fields.iter().find(|f| f.name == "content") else {
+                    continue;
+                };
+                let label = if self.vault.policy.is_author_only(&f.category) {
+                    v.author.as_str()
+                } else {
+                    "*"
+                };
+                let blob = match self.data_key_any(&e.dossier, &f.category, label, recovery) {
+                    Ok(Some(k)) => {
+                        crate::vault::records::document::manifest_blob(self.vault, e, v, &k)
+                            .ok()
+                            .flatten()
+                    }
+                    _ => None,
+                };
+                match blob {
+                    Some(b) => {
+                        named.insert((e.dossier.clone(), e.id.clone(), b));
+                    }
+                    None => {
+                        uncertain_entries.insert(e.id.clone());
+                    }
+                }
+            }
+        }
+        let mut orphans = Vec::new();
+        for (upload, keys) in chunks {
+            let (d, e, _) = &upload;
+            if uncertain_dossiers.contains(d)
+                || uncertain_entries.contains(e)
+                || named.contains(&upload)
+            {
+                continue;
+            }
+            // An entry the checked dossiers do not hold: orphan only if the
+            // register does not know it either.
+            if !checked_ids.contains(e) {
+                match self.vault.entry_dossier(e) {
+                    Err(crate::error::Error::NotFound(_)) => {}
+                    _ => continue,
+                }
+            }
+            report.orphan_chunks += keys.len() as u64;
+            report
+                .orphan_uploads
+                .push(format!("dc/{}/{}/{}", upload.0, upload.1, upload.2));
+            orphans.push(keys);
+        }
+        if sweep {
+            for keys in orphans {
+                for group in keys.chunks(256) {
+                    let mut rm = crate::store::Batch::new();
+                    for k in group {
+                        rm.remove(k.clone());
+                    }
+                    self.vault.commit(rm)?;
+                    report.swept_chunks += group.len() as u64;
+                }
+            }
+        }
         report.damaged.sort_by(|a, b| a.item.cmp(&b.item));
         report.damaged.dedup_by(|a, b| a.item == b.item);
         self.vault.audit(self.draft(ACTION).detail(&format!(
-            "{} records, {} fields checked, {} not checked (no key), {} damaged",
+            "{} records, {} fields checked, {} not checked (no key), {} damaged, {} orphan document chunks, {} swept",
             report.records,
             report.fields_checked,
             report.fields_unchecked,
-            report.damaged.len()
+            report.damaged.len(),
+            report.orphan_chunks,
+            report.swept_chunks
         )))?;
         Ok(report)
     }

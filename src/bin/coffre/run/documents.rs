@@ -28,11 +28,19 @@ pub(super) fn document(c: &DocumentCmd, s: &mut Session<'_>, out: &mut Out) -> R
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default()
             };
+            // `@FILE` / `@-`: the title and source are content, kept out of
+            // the command line when the caller wants.
+            let mut stdin_used = stdin;
+            let title = crate::input::sensitive_text(title, "title", &mut stdin_used)?;
+            let source = match source {
+                Some(v) => crate::input::sensitive_text(v, "source", &mut stdin_used)?,
+                None => Zeroizing::new(String::new()),
+            };
             let input = DocumentInput {
-                title: Zeroizing::new(title.clone()),
+                title,
                 doc_type: doc_type.clone(),
                 date: date.clone().unwrap_or_default(),
-                source: Zeroizing::new(source.clone().unwrap_or_default()),
+                source,
                 category: category.clone(),
                 mime: mime.clone().unwrap_or_default(),
                 file_name: Zeroizing::new(file_name),

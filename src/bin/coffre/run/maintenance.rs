@@ -125,12 +125,15 @@ pub(super) fn keeping(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
             ))
         }
         Command::Restore { .. } | Command::Migrate { .. } => Ok(()),
-        Command::Check { recovery_key } => {
+        Command::Check {
+            recovery_key,
+            sweep_chunks,
+        } => {
             let recovery = recovery_key
                 .as_deref()
                 .map(read_identity_file)
                 .transpose()?;
-            let r = s.check(recovery.as_ref())?;
+            let r = s.check_and_sweep(recovery.as_ref(), *sweep_chunks)?;
             if out.json {
                 out.json(
                     &serde_json::to_value(&r)
@@ -150,6 +153,14 @@ pub(super) fn keeping(cli: &Cli, s: &mut Session<'_>, out: &mut Out) -> Res {
                         item = d.item.clone(),
                         reason = d.reason.clone()
                     ))?;
+                }
+                if r.swept_chunks > 0 {
+                    out.line(&tr!("check-orphan-chunks-swept", n = r.swept_chunks))?;
+                } else if r.orphan_chunks > 0 {
+                    out.line(&tr!("check-orphan-chunks", n = r.orphan_chunks))?;
+                }
+                for u in &r.orphan_uploads {
+                    out.line(&format!("  {u}"))?;
                 }
             }
             if r.damaged.is_empty() {

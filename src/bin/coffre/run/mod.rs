@@ -163,7 +163,8 @@ fn user(cli: &Cli) -> Result<String, Error> {
 fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
     let user = user(cli)?;
     let pass = input::passphrase(&user)?;
-    let session = vault.unlock(&user, &pass)?;
+    let mut session = vault.unlock(&user, &pass)?;
+    second_factor(vault, &mut session, &user)?;
     if session.weak_kdf() {
         eprintln!("coffre: {}", tr!("cli-weak-kdf"));
     }
@@ -189,6 +190,40 @@ fn unlock<'v>(vault: &'v Vault, cli: &Cli) -> Result<Session<'v>, Error> {
         );
     }
     Ok(session)
+}
+
+/// The second factor on the command line, when the policy asks it
+/// (`[auth] cli_second_factor = true`) and the member has one enrolled: a
+/// one-time code or a recovery code, checked (and audited) by the library.
+/// A member whose only factors are passkeys is refused: a terminal cannot
+/// carry a WebAuthn ceremony.
+fn second_factor(vault: &Vault, session: &mut Session<'_>, user: &str) -> Result<(), Error> {
+    if !vault.policy().auth.cli_second_factor {
+        return Ok(());
+    }
+    let status = session.second_factor_status()?;
+    if status.enrolled.is_empty() {
+        return Ok(());
+    }
+    let passkey = coffre::vault::access::second_factor::KIND_PASSKEY;
+    if status.enrolled.iter().all(|(_, kind)| kind == passkey) {
+        return Err(Error::Auth(msg!(
+            "cli-second-factor-passkey-only",
+            who = user.to_string()
+        )));
+    }
+    let code = input::second_factor_code(user)?;
+    if let coffre::vault::access::second_factor::Accepted::Recovery { left } =
+        session.check_second_factor(&code)?
+    {
+        if left <= 3 {
+            eprintln!(
+                "coffre: {}",
+                tr!("cli-second-factor-few-recovery", left = left)
+            );
+        }
+    }
+    Ok(())
 }
 
 fn read_identity_file(path: &Path) -> Result<Identity, Error> {
@@ -227,6 +262,8 @@ pub fn run(cli: Cli) -> Res {
                         insecure_http: false,
                         server_names: Vec::new(),
                         trusted_proxies: Vec::new(),
+                        document_transfers: 8,
+                        transfer_idle_secs: 30,
                     };
                     Ok(crate::serve::run(vault, &args)?)
                 }

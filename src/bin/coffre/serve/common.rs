@@ -95,6 +95,16 @@ pub(super) fn error_text(e: &Error, l: Lang) -> String {
 }
 
 pub(super) fn forbidden(app: &App, nav: Option<Nav>, message: String) -> Response {
+    status_page(app, nav, StatusCode::FORBIDDEN, message)
+}
+
+/// The error page with `status` and `message` (already in the page's language).
+pub(super) fn status_page(
+    app: &App,
+    nav: Option<Nav>,
+    status: StatusCode,
+    message: String,
+) -> Response {
     let page = ErrorPage {
         l: l(app),
         nav,
@@ -102,7 +112,7 @@ pub(super) fn forbidden(app: &App, nav: Option<Nav>, message: String) -> Respons
         message,
         link: Some(("/".to_string(), tr!("web-home"))),
     };
-    (StatusCode::FORBIDDEN, render(&page)).into_response()
+    (status, render(&page)).into_response()
 }
 
 pub(super) fn see_other(to: &str) -> Response {

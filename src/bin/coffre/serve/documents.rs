@@ -64,15 +64,26 @@ pub(super) fn safe_file_name(name: &str, id: &str, version: u32) -> String {
 }
 
 /// Hands each written block to the response body (a bounded channel: the
-/// reader waits for the browser, memory stays at a few chunks).
-struct ToBody(tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>);
+/// reader waits for the browser, memory stays at a few chunks). A browser
+/// that reads nothing for the idle limit makes the write fail (`TimedOut`),
+/// so a stalled download frees its blocking thread.
+struct ToBody {
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    rt: tokio::runtime::Handle,
+    idle: std::time::Duration,
+}
 
 impl Write for ToBody {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))?;
-        Ok(buf.len())
+        let sent = self.rt.block_on(tokio::time::timeout(
+            self.idle,
+            self.tx.send(Ok(Bytes::copy_from_slice(buf))),
+        ));
+        match sent {
+            Ok(Ok(())) => Ok(buf.len()),
+            Ok(Err(_)) => Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe)),
+            Err(_) => Err(std::io::Error::from(std::io::ErrorKind::TimedOut)),
+        }
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
@@ -89,6 +100,26 @@ impl futures_core::Stream for FromReader {
     }
 }
 
+/// A place among the document transfers (`--document-transfers`), or the
+/// French 503 telling the browser to try again.
+#[allow(clippy::result_large_err)]
+fn transfer_slot(
+    app: &super::App,
+    nav: Option<super::pages::Nav>,
+) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
+    app.transfers.clone().try_acquire_owned().map_err(|_| {
+        let mut r = status_page(
+            app,
+            nav,
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            coffre::tr!("web-document-busy"),
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+        r
+    })
+}
+
 /// `GET /dossiers/{dossier}/documents/{doc}`: the document as an attachment.
 /// The read is audited before the response starts; a stream that fails its
 /// checks midway is cut (the browser reports a failed download) and audited.
@@ -99,6 +130,10 @@ pub async fn document_get(
     DocId(doc): DocId,
     Q(q): Q<VersionQuery>,
 ) -> Response {
+    let slot = match transfer_slot(&app, nav(&app, &h)) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     let opened = on_staff(&h, move |s| {
         s.begin_document(&dossier, &doc, q.version, None)
     })
@@ -107,7 +142,7 @@ pub async fn document_get(
         Ok(o) => o,
         Err(e) => return error_page(&app, nav(&app, &h), &e),
     };
-    attachment(app, opened, Some(h))
+    attachment(app, opened, Reader::Staff(h), slot)
 }
 
 /// `GET /moi/documents/{doc}`: a document of the person's own file.
@@ -119,19 +154,32 @@ pub async fn moi_document(
     Person(h): Person,
     Q(q): Q<VersionQuery>,
 ) -> Response {
+    let slot = match transfer_slot(&app, nav(&app, &h)) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     match on_person(&h, move |p| p.begin_document(&doc, q.version)).await {
-        Ok(opened) => attachment(app, opened, None),
+        Ok(opened) => attachment(app, opened, Reader::Person(h), slot),
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
 
+/// Whose read a download is, for the error line of a stream cut midway.
+enum Reader {
+    Staff(super::sessions::Handle),
+    Person(super::sessions::Handle),
+}
+
 /// The response of an opened document: an attachment whose body is read
-/// from the vault as the browser takes it. A failure midway cuts the
-/// response and, for a member (`staff`), adds an error line to the log.
+/// from the vault as the browser takes it. A failure midway (integrity,
+/// storage, a browser gone or idle past the limit) cuts the response and
+/// adds an error line to the log under the reader's name. `slot` is held
+/// until the stream ends.
 fn attachment(
     app: std::sync::Arc<super::App>,
     opened: coffre::vault::OpenedDocument,
-    staff: Option<super::sessions::Handle>,
+    reader: Reader,
+    slot: tokio::sync::OwnedSemaphorePermit,
 ) -> Response {
     let (mime, name, size) = {
         let v = opened.view();
@@ -142,19 +190,30 @@ fn attachment(
         )
     };
     let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let idle = app.transfer_idle;
     tokio::spawn(async move {
+        let rt = tokio::runtime::Handle::current();
         let streamed = tokio::task::spawn_blocking(move || {
-            let mut w = ToBody(tx.clone());
+            let mut w = ToBody {
+                tx: tx.clone(),
+                rt,
+                idle,
+            };
             let r = app.vault.stream_document(&opened, &mut w);
             if let Err(e) = &r {
-                let _ = tx.blocking_send(Err(std::io::Error::other(e.kind())));
+                // Never waits: a browser that reads nothing is not waited for.
+                let _ = tx.try_send(Err(std::io::Error::other(e.kind())));
             }
             (r, opened)
         })
         .await;
-        if let (Ok((Err(_), opened)), Some(member)) = (streamed, staff) {
-            let _ = on_staff(&member, move |s| s.document_failed(&opened)).await;
+        if let Ok((Err(_), opened)) = streamed {
+            let _ = match reader {
+                Reader::Staff(m) => on_staff(&m, move |s| s.document_failed(&opened)).await,
+                Reader::Person(p) => on_person(&p, move |s| s.document_failed(&opened)).await,
+            };
         }
+        drop(slot);
     });
     let mut resp = Body::from_stream(FromReader(rx)).into_response();
     let hd = resp.headers_mut();
@@ -167,9 +226,16 @@ fn attachment(
 }
 
 /// Longest text field of the upload form, in bytes.
-const MAX_FIELD: usize = 4096;
-/// How long the browser may leave the upload idle.
-const IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+const MAX_FIELD: u64 = 4096;
+/// The fields of the upload form, in this order: the CSRF token first (the
+/// body is refused unless it comes first and is valid), the file last.
+const FIELDS: [&str; 7] = [
+    "csrf", "title", "type", "date", "source", "category", "file",
+];
+/// Most parts an upload may have (a field repeated counts each time).
+const MAX_PARTS: usize = FIELDS.len() + 2;
+/// Room for the parts' boundaries and headers in the whole body's limit.
+const OVERHEAD: u64 = 64 * 1024;
 
 /// The address of an upload, which the guard lets through without reading
 /// the body whole (it is streamed into the vault): `/dossiers/{id}/documents`.
@@ -200,66 +266,155 @@ impl std::io::Read for FromBody {
     }
 }
 
-async fn bounded_text(field: &mut axum::extract::multipart::Field<'_>) -> Option<String> {
-    let mut buf = Vec::new();
-    loop {
-        match tokio::time::timeout(IDLE, field.chunk()).await {
-            Ok(Ok(Some(c))) if buf.len() + c.len() <= MAX_FIELD => buf.extend_from_slice(&c),
-            Ok(Ok(None)) => return String::from_utf8(buf).ok(),
-            _ => return None,
+/// Why an upload's form was refused before the library saw it.
+enum Refusal {
+    /// A part, the body or the number of parts above its limit (413).
+    TooLarge(String),
+    /// Malformed, an unknown field, the browser idle past the limit (400).
+    Bad(String),
+}
+
+impl Refusal {
+    fn of(e: multer::Error, file_limit: u64) -> Refusal {
+        let mib: u64 = file_limit / (1024 * 1024);
+        match e {
+            multer::Error::FieldSizeExceeded { field_name, .. }
+                if field_name.as_deref() == Some("file") =>
+            {
+                Refusal::TooLarge(coffre::tr!("web-document-too-large", limit_mib = mib))
+            }
+            multer::Error::FieldSizeExceeded { .. } => {
+                Refusal::TooLarge(coffre::tr!("web-document-field-too-long", max = MAX_FIELD))
+            }
+            multer::Error::StreamSizeExceeded { .. } => {
+                Refusal::TooLarge(coffre::tr!("web-document-too-large", limit_mib = mib))
+            }
+            _ => Refusal::Bad(coffre::tr!("web-document-form-invalid")),
         }
     }
 }
 
+/// The next part within the idle limit (`None` at the end of the form).
+async fn next_part(
+    form: &mut multer::Multipart<'static>,
+    idle: std::time::Duration,
+    limit: u64,
+) -> Result<Option<multer::Field<'static>>, Refusal> {
+    match tokio::time::timeout(idle, form.next_field()).await {
+        Ok(Ok(f)) => Ok(f),
+        Ok(Err(e)) => Err(Refusal::of(e, limit)),
+        Err(_) => Err(Refusal::Bad(coffre::tr!("web-document-stalled"))),
+    }
+}
+
+/// A text part, whole (its size bounded by the form's constraints).
+async fn text_part(
+    field: &mut multer::Field<'static>,
+    idle: std::time::Duration,
+    limit: u64,
+) -> Result<zeroize::Zeroizing<String>, Refusal> {
+    let mut buf = zeroize::Zeroizing::new(Vec::new());
+    loop {
+        match tokio::time::timeout(idle, field.chunk()).await {
+            Ok(Ok(Some(c))) => buf.extend_from_slice(&c),
+            Ok(Ok(None)) => break,
+            Ok(Err(e)) => return Err(Refusal::of(e, limit)),
+            Err(_) => return Err(Refusal::Bad(coffre::tr!("web-document-stalled"))),
+        }
+    }
+    match std::str::from_utf8(&buf) {
+        Ok(t) => Ok(zeroize::Zeroizing::new(t.to_string())),
+        Err(_) => Err(Refusal::Bad(coffre::tr!("web-document-form-invalid"))),
+    }
+}
+
 /// `POST /dossiers/{dossier}/documents` (multipart): attaches a document.
-/// The origin and the CSRF token (which must come before the file) are
-/// checked before a byte of the file is read; the file is streamed into the
-/// vault as it arrives, never held whole.
+///
+/// The body is read under limits (multer's constraints): only the form's
+/// fields, each text part at most [`MAX_FIELD`] bytes, the file at most the
+/// policy's `[documents] max_mib`, at most [`MAX_PARTS`] parts, every block
+/// within the idle limit (`--transfer-idle-secs`). The origin is checked
+/// first, then the first part must be a valid CSRF token: nothing after it
+/// (the file) is read otherwise. The file is streamed into the vault as it
+/// arrives, never held whole. Answers: 303 to the dossier; 403 (origin,
+/// token), 413 (a part or the number of parts above its limit), 400
+/// (malformed, idle), 503 (too many transfers at once), as French pages.
 pub async fn document_add(
     State(app): S,
     Member(h): Member,
     DossierId(dossier): DossierId,
     headers: axum::http::HeaderMap,
-    mut form: axum::extract::Multipart,
+    body: Body,
 ) -> Response {
     use axum::http::StatusCode;
     if !super::security::same_origin(&app, &headers) {
         return forbidden(&app, nav(&app, &h), coffre::tr!("web-refused-origin"));
     }
-    let bad = |app: &super::App| {
-        error_page(
-            app,
-            nav(app, &h),
-            &coffre::Error::Usage(coffre::msg!("web-document-form-invalid")),
-        )
+    let slot = match transfer_slot(&app, nav(&app, &h)) {
+        Ok(s) => s,
+        Err(r) => return r,
     };
+    let idle = app.transfer_idle;
+    let limit = app.vault.policy().documents.max_bytes;
+    let refuse = |r: Refusal| match r {
+        Refusal::TooLarge(m) => status_page(&app, nav(&app, &h), StatusCode::PAYLOAD_TOO_LARGE, m),
+        Refusal::Bad(m) => status_page(&app, nav(&app, &h), StatusCode::BAD_REQUEST, m),
+    };
+    let Some(boundary) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| multer::parse_boundary(ct).ok())
+    else {
+        return refuse(Refusal::Bad(coffre::tr!("web-document-form-invalid")));
+    };
+    let constraints = multer::Constraints::new()
+        .allowed_fields(FIELDS.to_vec())
+        .size_limit(
+            multer::SizeLimit::new()
+                .whole_stream(limit.saturating_add(OVERHEAD + MAX_FIELD * MAX_PARTS as u64))
+                .per_field(MAX_FIELD)
+                .for_field("file", limit),
+        );
+    let mut form =
+        multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
+    // The token first, or nothing more is read.
+    let mut first = match next_part(&mut form, idle, limit).await {
+        Ok(Some(f)) if f.name() == Some("csrf") => f,
+        Ok(_) => return forbidden(&app, nav(&app, &h), coffre::tr!("web-refused-csrf")),
+        Err(r) => return refuse(r),
+    };
+    match text_part(&mut first, idle, limit).await {
+        Ok(token) if super::security::csrf_ok(&h.csrf, &token) => {}
+        Ok(_) => return forbidden(&app, nav(&app, &h), coffre::tr!("web-refused-csrf")),
+        Err(r) => return refuse(r),
+    }
+    drop(first);
     let mut text: std::collections::HashMap<String, zeroize::Zeroizing<String>> =
         std::collections::HashMap::new();
-    let mut csrf_ok = false;
+    let mut parts = 1usize;
     let mut field = loop {
-        let next = match tokio::time::timeout(IDLE, form.next_field()).await {
-            Ok(Ok(Some(f))) => f,
-            _ => return bad(&app),
+        let mut next = match next_part(&mut form, idle, limit).await {
+            Ok(Some(f)) => f,
+            Ok(None) => return refuse(Refusal::Bad(coffre::tr!("web-document-form-invalid"))),
+            Err(r) => return refuse(r),
         };
+        parts += 1;
+        if parts > MAX_PARTS {
+            return refuse(Refusal::TooLarge(coffre::tr!(
+                "web-document-too-many-parts"
+            )));
+        }
         let name = next.name().unwrap_or_default().to_string();
         if name == "file" {
             break next;
         }
-        let mut next = next;
-        let Some(value) = bounded_text(&mut next).await else {
-            return bad(&app);
-        };
-        if name == "csrf" {
-            if !super::security::csrf_ok(&h.csrf, &value) {
-                return forbidden(&app, nav(&app, &h), coffre::tr!("web-refused-csrf"));
+        match text_part(&mut next, idle, limit).await {
+            Ok(value) => {
+                text.insert(name, value);
             }
-            csrf_ok = true;
+            Err(r) => return refuse(r),
         }
-        text.insert(name, zeroize::Zeroizing::new(value));
     };
-    if !csrf_ok {
-        return forbidden(&app, nav(&app, &h), coffre::tr!("web-refused-csrf"));
-    }
     let get = |k: &str| text.get(k).map(|v| v.to_string()).unwrap_or_default();
     let input = coffre::DocumentInput {
         title: zeroize::Zeroizing::new(get("title")),
@@ -276,7 +431,7 @@ pub async fn document_add(
     let d = dossier.clone();
     let member = h.clone();
     let job = tokio::spawn(async move {
-        on_staff(&member, move |s| {
+        let r = on_staff(&member, move |s| {
             s.add_document(
                 &d,
                 &input,
@@ -286,30 +441,48 @@ pub async fn document_add(
                 },
             )
         })
-        .await
+        .await;
+        drop(slot);
+        r
     });
+    // Why the stream was cut here, if it was (the library then sees an
+    // interrupted read and removes what it stored).
+    let mut cut: Option<Refusal> = None;
     loop {
-        match tokio::time::timeout(IDLE, field.chunk()).await {
+        match tokio::time::timeout(idle, field.chunk()).await {
             Ok(Ok(Some(c))) => {
                 if tx.send(Ok(c)).await.is_err() {
                     break; // the library stopped reading (too large, refused…)
                 }
             }
             Ok(Ok(None)) => break,
-            _ => {
+            Ok(Err(e)) => {
+                cut = Some(Refusal::of(e, limit));
+                let _ = tx.send(Err(())).await;
+                break;
+            }
+            Err(_) => {
+                cut = Some(Refusal::Bad(coffre::tr!("web-document-stalled")));
                 let _ = tx.send(Err(())).await;
                 break;
             }
         }
     }
     drop(tx);
-    match job.await {
+    let done = job.await;
+    if let Some(r) = cut {
+        return refuse(r);
+    }
+    match done {
         Ok(Ok(_)) => see_other(&format!("/dossiers/{dossier}#documents")),
-        Ok(Err(e)) if e.exit_code() == 2 => {
-            (StatusCode::BAD_REQUEST, error_page(&app, nav(&app, &h), &e)).into_response()
-        }
+        Ok(Err(e)) if e.kind() == "document-too-large" => status_page(
+            &app,
+            nav(&app, &h),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            error_text(&e, lang(&app)),
+        ),
         Ok(Err(e)) => error_page(&app, nav(&app, &h), &e),
-        Err(_) => bad(&app),
+        Err(_) => refuse(Refusal::Bad(coffre::tr!("web-document-form-invalid"))),
     }
 }
 

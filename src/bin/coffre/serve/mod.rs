@@ -42,6 +42,11 @@ pub struct App {
     /// Key derivations allowed at once (one per core): each takes the
     /// policy's argon2id memory, so a burst of logins cannot exhaust it.
     pub kdf_slots: tokio::sync::Semaphore,
+    /// Document uploads and downloads at once (`--document-transfers`): each
+    /// holds a blocking thread while it streams; one more gets a 503.
+    pub transfers: std::sync::Arc<tokio::sync::Semaphore>,
+    /// How long a document transfer may stay idle (`--transfer-idle-secs`).
+    pub transfer_idle: std::time::Duration,
     /// Keys the CSRF tokens (HMAC-SHA256), new at every start.
     pub csrf_key: ring::hmac::Key,
     /// Whether browsers reach us over TLS.
@@ -172,6 +177,10 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
         kdf_slots: tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         ),
+        transfers: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            args.document_transfers as usize,
+        )),
+        transfer_idle: std::time::Duration::from_secs(args.transfer_idle_secs),
         csrf_key,
         tls: tls.is_some(),
         hosts,

@@ -239,6 +239,7 @@ pub fn relying_party(
     let (rp_id, origins) = if let Some(first) = server_names.first() {
         let rp = host(first);
         let mut origins = Vec::new();
+        let mut plain_http_said = false;
         for n in server_names {
             let n = n.to_ascii_lowercase();
             let h = host(&n);
@@ -246,8 +247,18 @@ pub fn relying_party(
                 continue;
             }
             origins.push(format!("https://{n}"));
-            if !n.contains(':') {
+            // The server's own port, over plain http only on the loopback
+            // (`RelyingParty::new` refuses any other http origin): a name
+            // served over plain http is reached through its TLS proxy.
+            let loopback = matches!(h.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+            if !n.contains(':') && (tls || loopback) {
                 origins.push(format!("{scheme}://{n}:{port}"));
+            } else if !n.contains(':') && !plain_http_said {
+                plain_http_said = true;
+                eprintln!(
+                    "coffre: {}",
+                    coffre::tr!("serve-passkey-https-only", name = n.clone())
+                );
             }
         }
         (rp, origins)
