@@ -638,11 +638,22 @@ impl<'v> Session<'v> {
                     );
                 };
                 let wk = category_wrap_key(&erasure, &ck, &vid, dossier, category, rec.key_gen)?;
+                // The wrap was checked against the register above and the
+                // category key comes from it: a wrap that does not open is
+                // the dossier's erasure key, replaced or altered (it is the
+                // one input no fact vouches for), and is named as such.
                 let plain = envelope::open(
                     &wk,
                     &data_key_aad(&vid, dossier, category, rec.key_gen),
                     &rec.wrapped,
-                )?;
+                )
+                .map_err(|e| match e {
+                    Error::Integrity(_) => crate::vault::access::trust::forged(
+                        &format!("erasure/{dossier}"),
+                        "the dossier's erasure key does not open its data keys",
+                    ),
+                    other => other,
+                })?;
                 Key32::from_slice(&plain)?
             }
             None => {

@@ -374,7 +374,17 @@ impl Session<'_> {
         let me = self.me.id.clone();
         // The same reads for every match, whatever is decided.
         let mut reachable = Vec::new();
-        for id in found.unwrap_or_default() {
+        // The name index decides nothing: an id it lists that the register
+        // never held (a record planted or copied under another id) is no
+        // match, and never a reason to fail the whole search.
+        let found: Vec<String> = self.vault.with_register(|r| {
+            Ok(found
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|id| r.dossiers.contains_key(id))
+                .collect())
+        })?;
+        for id in found {
             let rec = self.vault.dossier_record(&id)?;
             let in_team = self.in_team(&id, &me)?;
             if rec.erased.is_none() && (in_team || by_break_glass) {
@@ -463,14 +473,20 @@ impl Session<'_> {
                 continue;
             }
             let checked = self.vault.checked_dossier(&d.id)?;
-            if let Some(newest) = checked
+            let newest = checked
                 .entries
                 .iter()
                 .map(|e| e.record().created)
                 .filter(|c| *c >= since)
-                .max()
-            {
-                ids.push((newest, d.id.clone()));
+                .max();
+            // A damaged entry's date is not to be trusted (its record is what
+            // failed): a dossier with one is read whatever its date, so that
+            // the page names the damage and its read is audited as an error,
+            // rather than leaving a note of the day out without a word.
+            match (newest, checked.damaged.is_empty()) {
+                (Some(newest), _) => ids.push((newest, d.id.clone())),
+                (None, false) => ids.push((since, d.id.clone())),
+                (None, true) => {}
             }
         }
         ids.sort_by(|a, b| b.cmp(a));

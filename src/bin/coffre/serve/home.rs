@@ -204,9 +204,22 @@ pub async fn transmissions(State(app): S, Member(h): Member) -> Response {
                 ),
                 _ => tr!("cli-dossier-identity-withheld"),
             };
+            let damaged = if view.damaged.is_empty() {
+                String::new()
+            } else {
+                i18n::render_error(
+                    &coffre::Error::Integrity(coffre::msg!(
+                        "entries-dossier-damaged-altered-others-shown",
+                        join = view.damaged.join(", "),
+                        id = view.id.clone()
+                    )),
+                    l,
+                )
+            };
             groups.push(TransmissionGroup {
                 id: view.id.clone(),
                 who,
+                damaged,
                 entries: cards,
             });
         }

@@ -215,6 +215,8 @@ impl Drop for DossiersPage {
 pub struct TransmissionGroup {
     pub id: String,
     pub who: String,
+    /// The dossier's damaged entries named, in words (empty when none).
+    pub damaged: String,
     pub entries: Vec<EntryCard>,
 }
 
