@@ -1043,16 +1043,22 @@ impl Vault {
             None => return self.log()?.scan(filter),
             Some((kind, id)) => {
                 // Anchored on the log before the index is read: the newest
-                // line naming the dossier must be indexed.
-                let walk = if kind == 'd' {
-                    Some(self.chain_walk(id)?)
+                // line naming the dossier (the actor) must be indexed. Only
+                // the ids the index keys are walked (an actor that is not a
+                // staff id, as claimed at a failed unlock, has no index).
+                let indexed = match kind {
+                    'd' => layout::check_id("dossier", id).is_ok(),
+                    _ => layout::check_id("staff", id).is_ok(),
+                };
+                let walk = if indexed {
+                    Some(self.chain_walk(kind, id)?)
                 } else {
                     None
                 };
                 let pairs = self.audit_offsets(kind, id)?;
                 let entries = self.indexed_entries(kind, id, &pairs)?;
                 if let Some(mut walk) = walk {
-                    // The index against the log's chain of the dossier's lines.
+                    // The index against the log's chain of the lines.
                     walk.take(&entries, &pairs)?;
                     walk.finish()?;
                 }
