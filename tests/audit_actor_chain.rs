@@ -387,3 +387,43 @@ fn a_used_code_stays_refused_when_the_members_index_and_cache_are_deleted() {
         }
     }
 }
+
+/// The writer's `aprev` for a member in use costs a read of the log from the
+/// member's last indexed line, not more: the member read once, then 3,000
+/// lines by someone else, then the member again; a fresh process writing a
+/// line by the member (naming no dossier) reads only the lines after the
+/// member's last (counted in bytes, `Vault::chain_bytes_read`, never timed).
+#[test]
+fn the_writers_aprev_reads_the_log_from_the_members_last_line() {
+    use coffre::audit::Draft;
+    let s = setup();
+    {
+        let vault = coffre::Vault::open(&s.v.dir).unwrap();
+        for _ in 0..3 {
+            vault
+                .audit_batch(
+                    (0..1000)
+                        .map(|_| Draft::new("someone.else", "medecin", "staff.list"))
+                        .collect(),
+                )
+                .unwrap();
+        }
+        vault.settle().unwrap();
+    }
+    s.v.as_user(DOC, &["dossier", "show", &s.d])
+        .expect_code(0, "the doctor reads after the others' lines");
+    let size = std::fs::metadata(s.v.dir.join("audit.log")).unwrap().len();
+    let vault = coffre::Vault::open(&s.v.dir).unwrap();
+    let before = vault.chain_bytes_read();
+    vault
+        .audit_batch(vec![Draft::new(DOC, "medecin", "staff.list")])
+        .unwrap();
+    let read = vault.chain_bytes_read() - before;
+    assert!(
+        read < size / 20,
+        "one line by the doctor read {read} bytes of a {size}-byte log"
+    );
+    drop(vault);
+    let (code, out) = python(&s.v.dir);
+    assert_eq!(code, 0, "{out}");
+}

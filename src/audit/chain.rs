@@ -84,8 +84,8 @@ impl Chain {
         } else if self.actors_chained_from.is_none() {
             self.actors_chained_from = Some(seq);
         }
-        let expected = self.last_by(l.actor);
         if let (true, Some(p)) = (check, l.aprev) {
+            let expected = self.last_by(l.actor);
             if !self.fits(expected, p, seq) {
                 return Err(Error::Integrity(msg!(
                     "audit-aprev-wrong",

@@ -969,6 +969,74 @@ impl Vault {
         Ok(found)
     }
 
+    /// The last (number, offset) pair indexed under a dossier (`'d'`) or an
+    /// actor (`'a'`): the stored index and the entries not settled yet, as
+    /// [`Vault::audit_offsets`] gives its last, without reading every record
+    /// of a member with many lines. The stored records sort by their first
+    /// entry's number (16 hex digits), so the last one is found by a binary
+    /// search over that number, up to `upto` (the log's number of lines),
+    /// with one-record pages: about log₂ of the log's size reads of the
+    /// store. A hint for the writer's tail read (the log decides), so a
+    /// record that does not parse gives none.
+    pub(crate) fn last_indexed(
+        &self,
+        kind: char,
+        id: &str,
+        upto: u64,
+    ) -> Result<Option<(u64, u64)>> {
+        let prefix = layout::audit_index_prefix(kind, id);
+        let pending = self.pending_index()?;
+        let mut best: Option<(u64, u64)> = None;
+        if let Some((k, v)) = pending
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .last()
+        {
+            let mut pairs = Vec::new();
+            if index_pairs(k, v, &mut pairs).is_ok() {
+                best = pairs.into_iter().max();
+            }
+        }
+        let key = |s: u64| {
+            let mut k = prefix.clone();
+            k.extend_from_slice(format!("{s:016x}").as_bytes());
+            k
+        };
+        let above = |s: Option<u64>| -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+            let after = s.map(key);
+            Ok(self
+                .store
+                .scan_prefix_page(&prefix, after.as_deref(), 1)?
+                .into_iter()
+                .next())
+        };
+        if above(None)?.is_some() {
+            // The least s with no stored key after key(s); the last key is
+            // then the first after key(s − 1).
+            let (mut lo, mut hi) = (0u64, upto.max(1));
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if above(Some(mid))?.is_some() {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            let last = match lo.checked_sub(1) {
+                Some(s) => above(Some(s))?,
+                None => above(None)?,
+            };
+            if let Some((k, v)) = last {
+                let mut pairs = Vec::new();
+                if index_pairs(&k, &v, &mut pairs).is_ok() {
+                    best = best.max(pairs.into_iter().max());
+                }
+            }
+        }
+        drop(pending);
+        Ok(best)
+    }
+
     /// The entries the index lists under a dossier (`'d'`) or an actor
     /// (`'a'`) at these (number, offset) pairs, pruned ones left out. Each
     /// line read must carry the number the index gives and name that dossier

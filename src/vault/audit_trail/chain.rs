@@ -170,7 +170,39 @@ fn tails(
         .map(|(k, f)| (k.clone(), (f.hint.is_none(), f.last)))
         .collect();
     let mut probe: (char, Vec<u8>) = ('d', Vec::new());
+    // For a few keys (a line's actor and dossier), only the lines holding
+    // one of their members as written are read further: found on the raw
+    // bytes, as [`lines_about`] does.
+    // Each from its own start: a member's recent start does not make every
+    // line since a dossier's old one read further.
+    let needles: Vec<(u64, Vec<u8>)> = wanted
+        .iter()
+        .map(|((kind, w), f)| {
+            let mut n = match kind {
+                'd' => b"\"dossier\":\"".to_vec(),
+                _ => b"\"actor\":\"".to_vec(),
+            };
+            n.extend_from_slice(w);
+            n.push(b'"');
+            (f.at, n)
+        })
+        .collect();
+    let finders: Vec<(u64, memchr::memmem::Finder<'_>)> = if needles.len() <= 8 {
+        needles
+            .iter()
+            .map(|(at, n)| (*at, memchr::memmem::Finder::new(n)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     each_line(vault, from, end, |at, line| {
+        if !finders.is_empty()
+            && !finders
+                .iter()
+                .any(|(start, f)| at >= *start && f.find(line).is_some())
+        {
+            return Ok(());
+        }
         let Some(l) = crate::audit::line::links(line) else {
             return Ok(());
         };
@@ -286,10 +318,7 @@ impl Vault {
                 return Ok(last);
             }
         }
-        let hint = self
-            .audit_offsets(kind, id)
-            .ok()
-            .and_then(|pairs| pairs.last().copied());
+        let hint = self.last_indexed(kind, id, size).ok().flatten();
         if let Some((seq, offset)) = hint.filter(|h| h.1 < end) {
             let later = lines_about(self, offset, end, kind, &written)?;
             if later.first() == Some(&(offset, seq)) {
@@ -357,9 +386,9 @@ impl Vault {
                         last,
                     }),
                     _ => self
-                        .audit_offsets(k.0, &k.1)
+                        .last_indexed(k.0, &k.1, size)
                         .ok()
-                        .and_then(|pairs| pairs.last().copied())
+                        .flatten()
                         .filter(|h| h.1 < end)
                         .map(|(seq, at)| From {
                             at,
