@@ -169,7 +169,13 @@ fn a_fact_just_before_a_pruned_line_cannot_be_removed_behind_the_register() {
     let time = json(prune_line)["time"].as_str().unwrap().to_string();
     let mut prev = line_leaf(&log[o - 1]);
     for i in o..q {
-        let new = filler(i + 1, &prev, &time, log[i].len(), last_by(&log[..i], "dir.martin"));
+        let new = filler(
+            i + 1,
+            &prev,
+            &time,
+            log[i].len(),
+            last_by(&log[..i], "dir.martin"),
+        );
         prev = leaf_hash(&new);
         log[i] = new;
     }

@@ -195,13 +195,18 @@ fn a_deleted_or_moved_actor_index_record_is_named_by_every_reader_of_the_trail()
                     let r = audit_log_by(&s, &dir, DOC);
                     (r.code, r.stderr)
                 }
-                _ => recent(&s, &dir).map(|l| (0, format!("{l:?}"))).unwrap_or_else(|e| e),
+                _ => recent(&s, &dir)
+                    .map(|l| (0, format!("{l:?}")))
+                    .unwrap_or_else(|e| e),
             };
             assert_eq!(code, 5, "{reader}, {case}: {out}");
             // The line the reader's own command wrote may be the newest by
             // the doctor: the record named is the one the chain misses,
             // which is the one deleted.
-            assert!(out.contains(&record), "{reader}, {case}: names {record}: {out}");
+            assert!(
+                out.contains(&record),
+                "{reader}, {case}: names {record}: {out}"
+            );
             // The planted record is refused where it was put.
             if moved {
                 let r = audit_log_by(&s, &dir, DPO);
@@ -234,7 +239,10 @@ fn the_writer_takes_aprev_from_the_log_whatever_the_index_says() {
         .scan_prefix(format!("ax/a/{DOC}/").as_bytes())
         .unwrap();
     assert!(!records.is_empty());
-    forge_store(&dir, records.into_iter().map(|(k, _)| Op::Remove(k)).collect());
+    forge_store(
+        &dir,
+        records.into_iter().map(|(k, _)| Op::Remove(k)).collect(),
+    );
     for _ in 0..2 {
         run_coffre(
             &["dossier", "show", &s.d],
@@ -334,13 +342,19 @@ fn a_used_code_stays_refused_when_the_members_index_and_cache_are_deleted() {
         // recovery code, each accepted once.
         let totp = code_at(&secret, now() + 30);
         let mut s = v.unlock("edu", &pass()).unwrap();
-        assert!(matches!(s.check_second_factor(&totp), Ok(Accepted::Totp { .. })));
+        assert!(matches!(
+            s.check_second_factor(&totp),
+            Ok(Accepted::Totp { .. })
+        ));
         assert!(s.check_second_factor(&totp).is_err(), "the control: used");
         assert!(matches!(
             s.check_second_factor(&codes[0]),
             Ok(Accepted::Recovery { .. })
         ));
-        assert!(s.check_second_factor(&codes[0]).is_err(), "the control: used");
+        assert!(
+            s.check_second_factor(&codes[0]).is_err(),
+            "the control: used"
+        );
         drop(s);
         v.close().unwrap();
         (totp, codes[0].clone())
@@ -377,7 +391,10 @@ fn a_used_code_stays_refused_when_the_members_index_and_cache_are_deleted() {
             .is_none());
         let v = Vault::open(&at).unwrap();
         let mut s = v.unlock("edu", &pass()).unwrap();
-        for (what, code) in [("the TOTP code", &totp), ("the recovery code", &recovery_code)] {
+        for (what, code) in [
+            ("the TOTP code", &totp),
+            ("the recovery code", &recovery_code),
+        ] {
             let r = s.check_second_factor(code);
             let Err(e) = r else {
                 panic!("{case} deleted: {what} used before was accepted again: {r:?}");

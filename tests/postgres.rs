@@ -999,7 +999,10 @@ fn an_actors_index_moved_to_another_kind_is_named_by_verify() {
     assert!(before > 0);
     // The trail read through the index walks the log's chain of the
     // member's lines (`aprev`): the moved records are missed and named.
-    let r = v.as_user("dpo.lambert", &["audit", "log", "--json", "--actor", "dr.leroy"]);
+    let r = v.as_user(
+        "dpo.lambert",
+        &["audit", "log", "--json", "--actor", "dr.leroy"],
+    );
     r.expect_code(5, "audit log --actor with the actor's index moved");
     assert!(r.stderr.contains("ax/a/dr.leroy/"), "{}", r.stderr);
     let r = v.verify();

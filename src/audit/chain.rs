@@ -253,9 +253,20 @@ mod tests {
         c.see(3, &pruned(), true).unwrap();
         c.see(4, &by(4, "a", 1), true).unwrap();
         // The last unpruned line by b is 2; 3 is pruned, after it.
-        for (aprev, ok) in [(2, true), (3, true), (1, false), (0, false), (4, false), (5, false)] {
+        for (aprev, ok) in [
+            (2, true),
+            (3, true),
+            (1, false),
+            (0, false),
+            (4, false),
+            (5, false),
+        ] {
             let mut c = c.clone();
-            assert_eq!(c.see(5, &by(5, "b", aprev), true).is_ok(), ok, "aprev {aprev}");
+            assert_eq!(
+                c.see(5, &by(5, "b", aprev), true).is_ok(),
+                ok,
+                "aprev {aprev}"
+            );
         }
         // No line of format 4 after one of format 6.
         let err = c
@@ -264,6 +275,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains('5'), "{err}");
-        assert_eq!((c.last_by(b"a"), c.last_by(b"b"), c.last_by(b"c")), (4, 2, 0));
+        assert_eq!(
+            (c.last_by(b"a"), c.last_by(b"b"), c.last_by(b"c")),
+            (4, 2, 0)
+        );
     }
 }

@@ -888,7 +888,11 @@ mod tests {
             "entry 40 is of format 2, after entries of format 4 or 5",
         );
         // The actor chain: every line is by `a`, so line 40's `aprev` is 39.
-        assert!(lines[i].contains("\"actor\":\"a\",\"aprev\":39,"), "{}", lines[i]);
+        assert!(
+            lines[i].contains("\"actor\":\"a\",\"aprev\":39,"),
+            "{}",
+            lines[i]
+        );
         try_with(
             i,
             lines[i].replace("\"aprev\":39,", "\"aprev\":38,"),

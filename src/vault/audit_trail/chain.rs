@@ -550,7 +550,11 @@ impl Vault {
             }
             let ka: Key = ('a', e.actor.clone());
             if let Some(p) = e.aprev {
-                let expected = last.get(&ka).or_else(|| before.get(&ka)).copied().unwrap_or(0);
+                let expected = last
+                    .get(&ka)
+                    .or_else(|| before.get(&ka))
+                    .copied()
+                    .unwrap_or(0);
                 let fits = p == expected || (p > expected && p < e.seq && self.in_a_prune(p)?);
                 if !fits {
                     return Err(Error::Integrity(msg!(
@@ -568,7 +572,11 @@ impl Vault {
             };
             let kd: Key = ('d', d.clone());
             if let Dprev::Seq(p) = e.dprev {
-                let expected = last.get(&kd).or_else(|| before.get(&kd)).copied().unwrap_or(0);
+                let expected = last
+                    .get(&kd)
+                    .or_else(|| before.get(&kd))
+                    .copied()
+                    .unwrap_or(0);
                 let fits = p == expected || (p > expected && p < e.seq && self.in_a_prune(p)?);
                 if !fits {
                     return Err(Error::Integrity(msg!(
@@ -772,9 +780,9 @@ impl ChainWalk<'_> {
                                 record = record(self.kind, &self.id, e.seq)
                             ))
                         })?;
-                    self.fault =
-                        self.vault
-                            .gap(self.kind, &self.id, p, e.seq, at, self.below)?;
+                    self.fault = self
+                        .vault
+                        .gap(self.kind, &self.id, p, e.seq, at, self.below)?;
                 }
             }
             self.below = e.seq;
