@@ -103,11 +103,12 @@ pub struct Vault {
     /// audit lines, so kept out of the journal records and stored when the
     /// vault settles (or rebuilt from the lines when the journal is replayed).
     pending_index: Mutex<PendingIndex>,
-    /// What this process read of the log's dossier chains (`dprev`), to
-    /// spare the writer long reads ([`audit_trail::chain::DossierTrail`]).
+    /// What this process read of the log's dossier and actor chains
+    /// (`dprev`, `aprev`), to spare the writer long reads
+    /// ([`audit_trail::chain::DossierTrail`]).
     dossier_trail: Mutex<audit_trail::chain::DossierTrail>,
-    /// Bytes of the log read for the dossier chains (writer, opening,
-    /// readers' checks), so tests can count the cost instead of timing it.
+    /// Bytes of the log read for the dossier and actor chains (writer,
+    /// opening, readers' checks), so tests can count the cost instead of timing it.
     chain_bytes_read: std::sync::atomic::AtomicU64,
     /// Set when a journaled change could not be applied or a settling failed:
     /// only a reopen (which replays the journal) is safe, so no change is taken
@@ -937,8 +938,8 @@ impl Vault {
         self.checkpoints.latest()
     }
 
-    /// Bytes of the audit log this vault read for the dossier chains so far
-    /// (the writer's `dprev`, an opening's check of the lines found, the
+    /// Bytes of the audit log this vault read for the dossier and actor chains so far
+    /// (the writer's `dprev` and `aprev`, an opening's check of the lines found, the
     /// readers' checks): the cost tests count, never a time.
     #[doc(hidden)]
     pub fn chain_bytes_read(&self) -> u64 {
