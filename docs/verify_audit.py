@@ -6,7 +6,7 @@ Usage: verify_audit.py VAULT_DIR [--since CHECKPOINT_FILE] [--genesis HEX]
 Reads VAULT_DIR/audit.log, VAULT_DIR/checkpoints.log and VAULT_DIR/policy.toml and
 applies every rule of the document's "Verification" section, in its order:
 every line well formed (the canonical form of an entry, or a pruned line); the
-hash chain from the genesis; each dossier's chain (`dprev`); every fact signed under the key the register gives
+hash chain from the genesis; each dossier's chain (`dprev`) and each actor's (`aprev`); every fact signed under the key the register gives
 its signer at that point and allowed by the rights register and the policy (the
 document's "The rights register"); the pruning rules; every checkpoint
 (framing of checkpoints.log, origin, a signature by a key the facts introduced,
@@ -216,12 +216,15 @@ def well_formed(line, n):
     if canonical != line or type(e) is not dict:
         fail(f"{what}: not in canonical form (compact, strings escaped only where JSON must)")
     v = e.get("v")
-    if not is_int(v) or v not in (2, 3, 4, 5):
+    if not is_int(v) or v not in (2, 3, 4, 5, 6, 7):
         fail(f"{what}: unknown format version")
-    members = ENTRY_MEMBERS + (["fact", "signer", "sig"] if v in (3, 5) else [])
-    if v in (4, 5):
+    members = ENTRY_MEMBERS + (["fact", "signer", "sig"] if v in (3, 5, 7) else [])
+    if v in (4, 5, 6, 7):
         # "dprev" right after "dossier".
         members = members[:8] + ["dprev"] + members[8:]
+    if v in (6, 7):
+        # "aprev" right after "actor".
+        members = members[:5] + ["aprev"] + members[5:]
     if list(e) != members:
         fail(f"{what}: not the members of a format-{v} entry in their order")
     if not is_int(e["seq"], low=1):
@@ -234,8 +237,10 @@ def well_formed(line, n):
         fail(f"{what}: actor, profession and action are strings")
     if not all(NULL_STR(e[k]) for k in ("dossier", "entry", "target", "detail")):
         fail(f"{what}: dossier, entry, target and detail are strings or null")
-    if v in (4, 5) and not (is_int(e["dprev"]) if e["dossier"] is not None else e["dprev"] is None):
+    if v in (4, 5, 6, 7) and not (is_int(e["dprev"]) if e["dossier"] is not None else e["dprev"] is None):
         fail(f"{what}: malformed dprev")
+    if v in (6, 7) and not is_int(e["aprev"]):
+        fail(f"{what}: malformed aprev")
     cats = e["categories"]
     if not str_list(cats) or any(a >= b for a, b in zip(cats, cats[1:])):
         fail(f"{what}: categories not sorted and unique")
@@ -247,9 +252,9 @@ def well_formed(line, n):
     if j is not None and not (is_str(j) and re.fullmatch("(?:[0-9a-f]{2})+", j)):
         fail(f"{what}: malformed justification")
     nonce = e["nonce"]
-    if not (is_str(nonce) and re.fullmatch("[0-9a-f]{32}0*" if v in (2, 4) else "[0-9a-f]{32}", nonce)):
+    if not (is_str(nonce) and re.fullmatch("[0-9a-f]{32}0*" if v in (2, 4, 6) else "[0-9a-f]{32}", nonce)):
         fail(f"{what}: malformed nonce")
-    if v in (3, 5):
+    if v in (3, 5, 7):
         fact = e["fact"]
         kind = fact.get("kind") if type(fact) is dict else None
         schema = FACTS.get(kind)
@@ -648,7 +653,7 @@ def check_prunes(lines, shapes, facts):
             if shape[0] == "pruned":
                 if shape[3] == seq:
                     covered[seq].append((p, shape[2], shape[1], True))
-            elif shape[1]["v"] in (2, 4) and shape[1]["action"] in ACCESS_ACTIONS and \
+            elif shape[1]["v"] in (2, 4, 6) and shape[1]["action"] in ACCESS_ACTIONS and \
                     unix_time(shape[1]["time"]) < f["cutoff"]:
                 covered[seq].append((p, bytes.fromhex(shape[1]["prev"]), leaf(lines[p - 1]), False))
         digest = hashlib.sha256(b"coffre/prune/v2\n" + b"".join(
@@ -833,7 +838,7 @@ def verify(vault, since_data, genesis_given):
     genesis = leaf(lines[0])
     if genesis_given is not None and genesis_given.strip().lower() != genesis.hex():
         fail("entry 1 is not this vault's genesis: the log was replaced or rebuilt")
-    if shapes[0][1]["v"] not in (3, 5):
+    if shapes[0][1]["v"] not in (3, 5, 7):
         raise OldVault()
     # 4. The policy the genesis names.
     first = shapes[0][1]["fact"]
@@ -849,8 +854,10 @@ def verify(vault, since_data, genesis_given):
     register = Register(policy)
     prev = hashlib.sha256(b"coffre/audit/genesis\n" + first["vault"].encode()).digest()
     leaves = []
-    # The dossier chain: dossier -> the last unpruned line naming it.
+    # The dossier chain: dossier -> the last unpruned line naming it; the
+    # actor chain: actor -> the same.
     last_about, pruned_at, chained = {}, set(), False
+    last_by, actors_chained = {}, False
     for n, (line, shape) in enumerate(zip(lines, shapes), start=1):
         if shape[0] == "pruned":
             if n == 1:
@@ -866,10 +873,22 @@ def verify(vault, since_data, genesis_given):
             if bytes.fromhex(e["prev"]) != prev:
                 fail(f"entry {n} does not link to entry {n - 1}" if n > 1
                      else "entry 1 does not start at the genesis of the vault it names")
-            if e["v"] in (4, 5):
+            if e["v"] in (4, 5, 6, 7):
                 chained = True
             elif chained:
                 fail(f"entry {n} is of format {e['v']}, after entries of format 4 or 5")
+            if e["v"] in (6, 7):
+                actors_chained = True
+            elif actors_chained:
+                fail(f"entry {n} is of format {e['v']}, after entries of format 6 or 7")
+            a = e["actor"]
+            want = last_by.get(a, 0)
+            got = e.get("aprev", want)
+            # A pruned line lost its actor too: the same exception.
+            if got != want and not (want < got < n and got in pruned_at):
+                fail(f"entry {n} gives {got} as the previous entry by actor {a}; "
+                     f"the log says {want}")
+            last_by[a] = n
             d = e["dossier"]
             if d is not None:
                 want = last_about.get(d, 0)
@@ -880,7 +899,7 @@ def verify(vault, since_data, genesis_given):
                     fail(f"entry {n} gives {got} as the previous entry about dossier {d}; "
                          f"the log says {want}")
                 last_about[d] = n
-            if e["v"] in (3, 5):
+            if e["v"] in (3, 5, 7):
                 register.take(n, e, line)
             prev = leaf(line)
         leaves.append(prev)

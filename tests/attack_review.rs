@@ -72,11 +72,22 @@ fn export_and_prune(v: &TestVault) {
     assert!(r.stdout.contains("pruned"), "{}", r.stdout);
 }
 
-/// A format-4 line of exactly `len` bytes at position `seq` linking to `prev`.
-fn filler(seq: usize, prev: &[u8; 32], time: &str, len: usize) -> Vec<u8> {
+/// The number of the last line of `log` by `actor` (0 for none): what an
+/// attacker with the files gives as a forged line's `aprev`.
+fn last_by(log: &[Vec<u8>], actor: &str) -> usize {
+    log.iter()
+        .rposition(|l| {
+            serde_json::from_slice::<serde_json::Value>(l).is_ok_and(|e| e["actor"] == actor)
+        })
+        .map_or(0, |i| i + 1)
+}
+
+/// A format-6 line by `dir.martin` of exactly `len` bytes at position `seq`
+/// linking to `prev`, its `aprev` `aprev`.
+fn filler(seq: usize, prev: &[u8; 32], time: &str, len: usize, aprev: usize) -> Vec<u8> {
     let make = |pad: &str| {
         format!(
-            "{{\"v\":4,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"{time}\",\"actor\":\"dir.martin\",\
+            "{{\"v\":6,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"{time}\",\"actor\":\"dir.martin\",\"aprev\":{aprev},\
              \"profession\":\"directeur\",\"action\":\"dossier.list\",\"dossier\":null,\"dprev\":null,\"entry\":null,\
              \"target\":null,\"categories\":[],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":\"{pad}\",\
              \"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
@@ -158,7 +169,13 @@ fn a_fact_just_before_a_pruned_line_cannot_be_removed_behind_the_register() {
     let time = json(prune_line)["time"].as_str().unwrap().to_string();
     let mut prev = line_leaf(&log[o - 1]);
     for i in o..q {
-        let new = filler(i + 1, &prev, &time, log[i].len());
+        let new = filler(
+            i + 1,
+            &prev,
+            &time,
+            log[i].len(),
+            last_by(&log[..i], "dir.martin"),
+        );
         prev = leaf_hash(&new);
         log[i] = new;
     }
@@ -306,6 +323,8 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
         // The line's `dprev` (the previous line about its dossier) is given
         // to the attacker outright: the nonce alone must keep the line secret.
         let dprev = json(&before[i])["dprev"].to_string();
+        // So is its `aprev` (the previous line by its actor).
+        let aprev = json(&before[i])["aprev"].to_string();
         for t in t0 - 2..=t1 + 2 {
             let time = rfc3339(t);
             for (actor, prof) in &people {
@@ -314,8 +333,8 @@ fn a_pruned_read_cannot_be_recovered_from_its_leaf() {
                         for c in &cats {
                             for outcome in ["ok", "denied"] {
                                 let cand = format!(
-                                    "{{\"v\":4,\"seq\":{},\"prev\":\"{prev}\",\"time\":\"{time}\",\
-                                     \"actor\":\"{actor}\",\"profession\":\"{prof}\",\"action\":\"{action}\",\
+                                    "{{\"v\":6,\"seq\":{},\"prev\":\"{prev}\",\"time\":\"{time}\",\
+                                     \"actor\":\"{actor}\",\"aprev\":{aprev},\"profession\":\"{prof}\",\"action\":\"{action}\",\
                                      \"dossier\":{dossier},\"dprev\":{dprev},\"entry\":null,\"target\":null,\"categories\":{c},\
                                      \"outcome\":\"{outcome}\",\"break_glass\":false,\"detail\":null,\
                                      \"justification\":null,\"nonce\":\"",
@@ -649,6 +668,7 @@ fn appended_unsigned_lines_do_not_vouch_for_a_clock_set_forward() {
             &prev,
             &rfc3339(now_secs() + k * 40 * DAY),
             400,
+            last_by(&log, "dir.martin"),
         );
         log.push(line);
     }
@@ -710,11 +730,12 @@ fn a_prune_fact_found_in_the_log_is_verified_before_anything_is_erased() {
         reads.len()
     );
     let line = format!(
-        "{{\"v\":5,\"seq\":{seq},\"prev\":\"{prev}\",\"time\":\"{}\",\"actor\":\"p.dpo\",\"profession\":\"dpo\",\
+        "{{\"v\":7,\"seq\":{seq},\"prev\":\"{prev}\",\"time\":\"{}\",\"actor\":\"p.dpo\",\"aprev\":{},\"profession\":\"dpo\",\
          \"action\":\"audit.prune\",\"dossier\":null,\"dprev\":null,\"entry\":null,\"target\":null,\"categories\":[],\
          \"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\
          \"nonce\":\"00112233445566778899aabbccddeeff\",\"fact\":{fact},\"signer\":\"p.dpo\",\"sig\":\"{}\"}}",
         rfc3339(now_secs() + 400 * DAY),
+        last_by(&log, "p.dpo"),
         "0".repeat(128)
     );
     let mut forged = log.clone();

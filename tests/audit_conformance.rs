@@ -59,8 +59,8 @@ fn leaf(line: &[u8]) -> String {
 
 /// The next line of the log at `dir`, chained to its last line, as anyone
 /// with write access to the disk can make one (SHA-256 needs no key): a read
-/// by the doctor, in canonical form (format 4, its `dprev` the last line
-/// naming the dossier).
+/// by the doctor, in canonical form (format 6, its `aprev` the last line
+/// by the doctor, its `dprev` the last line naming the dossier).
 fn next_line(dir: &Path, dossier: &str) -> String {
     let log = std::fs::read(dir.join("audit.log")).unwrap();
     let lines: Vec<&[u8]> = log
@@ -68,11 +68,27 @@ fn next_line(dir: &Path, dossier: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect();
     format!(
-        "{{\"v\":4,\"seq\":{},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"dr.leroy\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{dossier}\",\"dprev\":{},\"entry\":null,\"target\":null,\"categories\":[\"identity\",\"medical\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
+        "{{\"v\":6,\"seq\":{},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"dr.leroy\",\"aprev\":{},\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{dossier}\",\"dprev\":{},\"entry\":null,\"target\":null,\"categories\":[\"identity\",\"medical\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
         lines.len() + 1,
         leaf(lines[lines.len() - 1]),
+        last_by(&lines, "dr.leroy"),
         last_about(&lines, dossier),
     )
+}
+
+/// The number of the last line of `lines` by `actor` (0 for none).
+fn last_by(lines: &[&[u8]], actor: &str) -> usize {
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            serde_json::from_slice::<serde_json::Value>(l)
+                .ok()
+                .is_some_and(|v| v["actor"] == actor)
+        })
+        .map(|(i, _)| i + 1)
+        .last()
+        .unwrap_or(0)
 }
 
 /// The number of the last line of `lines` naming `dossier` (0 for none).
@@ -158,8 +174,8 @@ fn malformed(good: &str) -> Vec<(&'static str, Vec<u8>, &'static str)> {
         (
             "members out of order",
             good.replace(
-                "\"actor\":\"dr.leroy\",\"profession\":\"medecin\"",
-                "\"profession\":\"medecin\",\"actor\":\"dr.leroy\"",
+                "\"profession\":\"medecin\",\"action\":\"dossier.read\"",
+                "\"action\":\"dossier.read\",\"profession\":\"medecin\"",
             )
             .into_bytes(),
             "in their order",
@@ -194,11 +210,39 @@ fn malformed(good: &str) -> Vec<(&'static str, Vec<u8>, &'static str)> {
         ),
         (
             "a dprev where the format has none",
-            good.replace("\"v\":4", "\"v\":2").into_bytes(),
+            {
+                let (a, b) = (
+                    good.find(",\"aprev\":").unwrap(),
+                    good.find(",\"profession\":").unwrap(),
+                );
+                format!("{}{}", &good[..a], &good[b..]).replace("\"v\":6", "\"v\":2")
+            }
+            .into_bytes(),
             "in their order",
         ),
         (
-            "a format-4 line without dprev",
+            "an aprev with a leading zero",
+            good.replace("\"aprev\":", "\"aprev\":0").into_bytes(),
+            "aprev",
+        ),
+        (
+            "an aprev where the format has none",
+            good.replace("\"v\":6", "\"v\":4").into_bytes(),
+            "in their order",
+        ),
+        (
+            "a format-6 line without aprev",
+            {
+                let (a, b) = (
+                    good.find(",\"aprev\":").unwrap(),
+                    good.find(",\"profession\":").unwrap(),
+                );
+                format!("{}{}", &good[..a], &good[b..]).into_bytes()
+            },
+            "in their order",
+        ),
+        (
+            "a format-6 line without dprev",
             {
                 let (a, b) = (
                     good.find(",\"dprev\":").unwrap(),
@@ -601,6 +645,7 @@ fn fact_line(
         prev: hex::encode(prev),
         time: t,
         actor: actor.into(),
+        aprev: None,
         profession: String::new(),
         action: "fact".into(),
         dossier: None,
@@ -747,7 +792,7 @@ fn both_verifiers_apply_the_same_rights_rules() {
 
 /// The dossier chain (`dprev`, "The dossier chain" in the spec): a line
 /// appended with a `dprev` other than the last line naming its dossier, and a
-/// line of format 2 after lines of format 4, are refused by both verifiers
+/// line of format 2 after lines of format 6, are refused by both verifiers
 /// (exit 5), coffre naming the line, and by an ordinary command, which
 /// writes nothing after it; the same line with the right `dprev` is the
 /// control (see `a_well_formed_appended_line_is_adopted_and_verifies`).
@@ -785,9 +830,16 @@ fn both_verifiers_follow_each_dossiers_chain() {
             format!("entry {n} gives"),
         ),
         (
-            "a line of format 2 after lines of format 4",
-            good.replace("\"v\":4", "\"v\":2")
-                .replace(&format!(",{}", dprev.trim_end_matches(',')), ""),
+            "a line of format 2 after lines of format 6",
+            {
+                let (x, y) = (
+                    good.find(",\"aprev\":").unwrap(),
+                    good.find(",\"profession\":").unwrap(),
+                );
+                format!("{}{}", &good[..x], &good[y..])
+            }
+            .replace("\"v\":6", "\"v\":2")
+            .replace(&format!(",{}", dprev.trim_end_matches(',')), ""),
             format!("entry {n} is of format 2"),
         ),
     ];
@@ -799,6 +851,75 @@ fn both_verifiers_follow_each_dossiers_chain() {
         append(&dir, line.as_bytes());
         both_refuse(&dir, what, &[&words]);
         // An ordinary command refuses it too, before writing anything.
+        let log = std::fs::read(dir.join("audit.log")).unwrap();
+        let checkpoints = std::fs::read(dir.join("checkpoints.log")).unwrap();
+        let r = dossier_list(&v, &dir);
+        r.expect_code(5, &format!("dossier list, {what}"));
+        assert!(r.stderr.contains(&words), "{what}: {}", r.stderr);
+        assert!(
+            std::fs::read(dir.join("audit.log")).unwrap() == log,
+            "{what}: the log was written to"
+        );
+        assert!(
+            std::fs::read(dir.join("checkpoints.log")).unwrap() == checkpoints,
+            "{what}: a checkpoint was signed"
+        );
+    }
+}
+
+/// The actor chain (`aprev`, "The actor chain" in the spec): a line appended
+/// with an `aprev` other than the last line by its actor, a line given to
+/// another actor, and a line of format 4 after lines of format 6, are refused
+/// by both verifiers (exit 5), coffre naming the line, and by an ordinary
+/// command, which writes nothing after it.
+#[test]
+fn both_verifiers_follow_each_actors_chain() {
+    let (v, d) = base();
+    let good = next_line(&v.dir, &d);
+    let log = std::fs::read(v.dir.join("audit.log")).unwrap();
+    let lines: Vec<&[u8]> = log
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let n = lines.len() + 1;
+    let last = last_by(&lines, "dr.leroy");
+    assert!(last > 1, "the doctor has lines");
+    let aprev = format!("\"aprev\":{last},");
+    assert!(good.contains(&aprev), "{good}");
+    let admin_last = last_by(&lines, &v.admin);
+    let cases = [
+        (
+            "an aprev that skips the actor's last line",
+            good.replace(
+                &aprev,
+                &format!("\"aprev\":{},", last_by(&lines[..last - 1], "dr.leroy")),
+            ),
+            format!("entry {n} gives"),
+        ),
+        (
+            "an aprev of 0 for an actor with lines",
+            good.replace(&aprev, "\"aprev\":0,"),
+            format!("entry {n} gives 0 as the previous entry by actor dr.leroy"),
+        ),
+        (
+            "a line given to another actor",
+            good.replace("\"actor\":\"dr.leroy\"", &format!("\"actor\":\"{}\"", v.admin)),
+            format!("entry {n} gives {last} as the previous entry by actor {}; the log says {admin_last}", v.admin),
+        ),
+        (
+            "a line of format 4 after lines of format 6",
+            good.replace("\"v\":6", "\"v\":4")
+                .replace(&format!(",{}", aprev.trim_end_matches(',')), ""),
+            format!("entry {n} is of format 4"),
+        ),
+    ];
+    for (what, line, words) in cases {
+        if what.contains("another actor") && admin_last == last {
+            continue;
+        }
+        let (_root, dir) = copy(&v);
+        append(&dir, line.as_bytes());
+        both_refuse(&dir, what, &[&words]);
         let log = std::fs::read(dir.join("audit.log")).unwrap();
         let checkpoints = std::fs::read(dir.join("checkpoints.log")).unwrap();
         let r = dossier_list(&v, &dir);

@@ -107,11 +107,14 @@ fn entry(
     detail: Option<&str>,
 ) -> AuditEntry {
     AuditEntry {
-        v: 4,
+        v: 6,
         seq,
         prev: hex::encode(prev),
         time: time.into(),
         actor: actor.into(),
+        // The director's second line (2) follows their first; the doctor's
+        // one line (3) is their first.
+        aprev: Some(if seq == 2 { 1 } else { 0 }),
         profession: prof.into(),
         action: action.into(),
         dossier: dossier.map(String::from),
@@ -135,9 +138,9 @@ fn entry(
     }
 }
 
-/// `e` as a line of format 5 carrying `fact`, signed by `signer` with `key`.
+/// `e` as a line of format 7 carrying `fact`, signed by `signer` with `key`.
 fn with_fact(mut e: AuditEntry, fact: &Fact, signer: &str, key: &SigningKey) -> Vec<u8> {
-    e.v = 5;
+    e.v = 7;
     e.fact = Some(serde_json::value::RawValue::from_string(fact.to_json().unwrap()).unwrap());
     e.signer = Some(signer.into());
     e.sig = Some("0".repeat(128));

@@ -600,10 +600,19 @@ fn line_spliced_from_another_vault_is_refused() {
 }
 
 /// An entry in canonical form, chained to `prev_line`, as anyone with write access
-/// to the disk can make one (SHA-256 needs no key). Its `dprev` is `dprev`, the last line naming the dossier before it.
-fn forged_line(seq: u64, prev_line: &str, actor: &str, dossier: &str, dprev: u64) -> String {
+/// to the disk can make one (SHA-256 needs no key). Its `aprev` is `aprev`, the last
+/// line by the actor before it, and its `dprev` is `dprev`, the last line naming the
+/// dossier before it.
+fn forged_line(
+    seq: u64,
+    prev_line: &str,
+    actor: &str,
+    aprev: u64,
+    dossier: &str,
+    dprev: u64,
+) -> String {
     format!(
-        "{{\"v\":4,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"{actor}\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{dossier}\",\"dprev\":{dprev},\"entry\":null,\"target\":null,\"categories\":[\"medical\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
+        "{{\"v\":6,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"{actor}\",\"aprev\":{aprev},\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{dossier}\",\"dprev\":{dprev},\"entry\":null,\"target\":null,\"categories\":[\"medical\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
         hex::encode(leaf(prev_line))
     )
 }
@@ -630,14 +639,22 @@ fn forged_entries_appended_behind_coffres_back_are_flagged_not_vouched_for() {
         .map(|e| e["seq"].as_u64().unwrap())
         .last()
         .unwrap_or(0);
+    let last_by = original
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["actor"] == "dr.leroy")
+        .map(|e| e["seq"].as_u64().unwrap())
+        .last()
+        .unwrap_or(0);
     let first = forged_line(
         n + 1,
         &original[original.len() - 1],
         "dr.leroy",
+        last_by,
         &d,
         last_about,
     );
-    let second = forged_line(n + 2, &first, "dr.leroy", &d, n + 1);
+    let second = forged_line(n + 2, &first, "dr.leroy", n + 1, &d, n + 1);
     lines.push(first);
     lines.push(second);
     write_lines(&path, &lines);

@@ -981,8 +981,9 @@ fn a_long_running_process_chains_its_lines_after_others() {
 }
 
 /// A member's index entries moved by a DBA under another kind letter
-/// (`ax/a/dr.leroy/…` → `ax/b/dr.leroy/…`): their reads vanish from the trail
-/// read through the index, as if deleted, and `audit verify` names them.
+/// (`ax/a/dr.leroy/…` → `ax/b/dr.leroy/…`): the trail read through the index
+/// (`audit log --actor`) misses them on the log's chain of the member's lines
+/// and stops, naming a record (exit 5), and `audit verify` names them.
 #[test]
 fn an_actors_index_moved_to_another_kind_is_named_by_verify() {
     let _one = serial();
@@ -995,7 +996,15 @@ fn an_actors_index_moved_to_another_kind_is_named_by_verify() {
         "UPDATE coffre.records SET key = overlay(key placing 'b'::bytea from 4 for 1) \
          WHERE key >= 'ax/a/dr.leroy/'::bytea AND key < 'ax/a/dr.leroy0'::bytea",
     );
-    assert!(v.audit_log("dpo.lambert", &["--actor", "dr.leroy"]).len() < before);
+    assert!(before > 0);
+    // The trail read through the index walks the log's chain of the
+    // member's lines (`aprev`): the moved records are missed and named.
+    let r = v.as_user(
+        "dpo.lambert",
+        &["audit", "log", "--json", "--actor", "dr.leroy"],
+    );
+    r.expect_code(5, "audit log --actor with the actor's index moved");
+    assert!(r.stderr.contains("ax/a/dr.leroy/"), "{}", r.stderr);
     let r = v.verify();
     r.expect_code(5, "verify with an actor's index moved");
     assert!(r.stderr.contains("ax/"), "{}", r.stderr);
@@ -1201,7 +1210,8 @@ fn a_malformed_line_committed_by_another_process_is_refused_at_catch_up() {
     vault.verify_audit(None).unwrap();
     let lines = v.audit_lines();
     let seq = lines.len() + 1;
-    // Well formed but for its categories (not sorted); its dprev is right.
+    // Well formed but for its categories (not sorted); its dprev and aprev
+    // are right.
     let dprev = lines
         .iter()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -1209,8 +1219,15 @@ fn a_malformed_line_committed_by_another_process_is_refused_at_catch_up() {
         .map(|e| e["seq"].as_u64().unwrap())
         .last()
         .unwrap_or(0);
+    let aprev = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["actor"] == "dr.leroy")
+        .map(|e| e["seq"].as_u64().unwrap())
+        .last()
+        .unwrap_or(0);
     let line = format!(
-        "{{\"v\":4,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"dr.leroy\",\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{d}\",\"dprev\":{dprev},\"entry\":null,\"target\":null,\"categories\":[\"medical\",\"identity\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
+        "{{\"v\":6,\"seq\":{seq},\"prev\":\"{}\",\"time\":\"2026-01-05T03:00:00Z\",\"actor\":\"dr.leroy\",\"aprev\":{aprev},\"profession\":\"medecin\",\"action\":\"dossier.read\",\"dossier\":\"{d}\",\"dprev\":{dprev},\"entry\":null,\"target\":null,\"categories\":[\"medical\",\"identity\"],\"outcome\":\"ok\",\"break_glass\":false,\"detail\":null,\"justification\":null,\"nonce\":\"00112233445566778899aabbccddeeff\"}}",
         hex::encode(leaf_hash(lines[lines.len() - 1].as_bytes()))
     );
     let state: LogState = decode(

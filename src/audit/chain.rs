@@ -7,23 +7,34 @@
 //! its own verifier refuses; readers of a history walk the chain down
 //! against the audit index, so a deleted index record is an integrity
 //! failure instead of a silent gap.
+//!
+//! Each actor's lines are chained the same way ("The actor chain"): a line of
+//! format 6 or 7 carries `aprev`, the number of the previous line naming the
+//! same actor, checked in the same pass against the last line kept for
+//! each actor.
 
 use std::collections::HashMap;
 
-use super::line::chains_dossier;
+use super::line::{chains_actor, chains_dossier};
 use super::prune::is_pruned;
 use crate::error::{Error, Result};
 
-/// The last line naming each dossier, so far, and the pruned lines met.
+/// The last line naming each dossier and each actor, so far, and the
+/// pruned lines met.
 #[derive(Clone, Debug, Default)]
 pub struct Chain {
     /// Dossier (its bytes as written, between the quotes) → the number of
     /// the last unpruned line naming it.
     last: HashMap<Vec<u8>, u64>,
+    /// Actor (its bytes as written, between the quotes) → the number of the
+    /// last unpruned line naming it.
+    actors: HashMap<Vec<u8>, u64>,
     /// Numbers of the pruned lines, increasing.
     pruned: Vec<u64>,
-    /// The first line of format 4 or 5, once met.
+    /// The first line of format 4 to 7, once met.
     chained_from: Option<u64>,
+    /// The first line of format 6 or 7, once met.
+    actors_chained_from: Option<u64>,
 }
 
 impl Chain {
@@ -36,7 +47,8 @@ impl Chain {
     /// ([`super::line::check`]). With `check`, refuses a `dprev` other than
     /// the number of the last line naming the same dossier — or than a
     /// pruned line after it (a pruned line has lost its dossier) — and a line
-    /// of format 2 or 3 after one of format 4 or 5.
+    /// of format 2 or 3 after one of format 4 to 7; the same for `aprev`
+    /// and the actor, and a line of format 2 to 5 after one of format 6 or 7.
     ///
     /// Errors: [`Error::Integrity`] naming the line.
     pub fn see(&mut self, seq: u64, line: &[u8], check: bool) -> Result<()> {
@@ -61,6 +73,30 @@ impl Chain {
         } else if self.chained_from.is_none() {
             self.chained_from = Some(seq);
         }
+        if !chains_actor(l.v) {
+            if check && self.actors_chained_from.is_some() {
+                return Err(Error::Integrity(msg!(
+                    "audit-actor-format-downgrade",
+                    seq = seq,
+                    v = l.v
+                )));
+            }
+        } else if self.actors_chained_from.is_none() {
+            self.actors_chained_from = Some(seq);
+        }
+        if let (true, Some(p)) = (check, l.aprev) {
+            let expected = self.last_by(l.actor);
+            if !self.fits(expected, p, seq) {
+                return Err(Error::Integrity(msg!(
+                    "audit-aprev-wrong",
+                    seq = seq,
+                    actor = String::from_utf8_lossy(l.actor).into_owned(),
+                    aprev = p,
+                    expected = expected
+                )));
+            }
+        }
+        self.record_by(l.actor, seq);
         let Some(d) = l.dossier else {
             return Ok(());
         };
@@ -80,9 +116,9 @@ impl Chain {
         Ok(())
     }
 
-    /// Whether `dprev` is what a line `seq` may carry when the last line
-    /// naming its dossier is `expected`.
-    fn fits(&self, expected: u64, dprev: u64, seq: u64) -> bool {
+    /// Whether `dprev` (or `aprev`) is what a line `seq` may carry when the
+    /// last line naming its dossier (or actor) is `expected`.
+    pub fn fits(&self, expected: u64, dprev: u64, seq: u64) -> bool {
         dprev == expected
             || (dprev > expected && dprev < seq && self.pruned.binary_search(&dprev).is_ok())
     }
@@ -91,6 +127,22 @@ impl Chain {
     /// in a line, between the quotes), 0 for none.
     pub fn last(&self, d: &[u8]) -> u64 {
         self.last.get(d).copied().unwrap_or(0)
+    }
+
+    /// The number of the last unpruned line naming actor `a` (as written in
+    /// a line, between the quotes), 0 for none.
+    pub fn last_by(&self, a: &[u8]) -> u64 {
+        self.actors.get(a).copied().unwrap_or(0)
+    }
+
+    /// Records line `seq` as the last naming actor `a`.
+    pub fn record_by(&mut self, a: &[u8], seq: u64) {
+        match self.actors.get_mut(a) {
+            Some(s) => *s = seq,
+            None => {
+                self.actors.insert(a.to_vec(), seq);
+            }
+        }
     }
 
     /// Records line `seq` as the last naming dossier `d`.
@@ -173,5 +225,59 @@ mod tests {
             .unwrap();
         assert_eq!(learn.last(b"d-1"), 1);
         assert_eq!(learn.last(b"d-2"), 0);
+    }
+
+    /// A line of format 6 by `actor`, with `aprev` and no dossier.
+    fn by(seq: u64, actor: &str, aprev: u64) -> Vec<u8> {
+        String::from_utf8(line(4, seq, None, None))
+            .unwrap()
+            .replacen("\"v\":4", "\"v\":6", 1)
+            .replace(
+                "\"actor\":\"a\"",
+                &format!("\"actor\":\"{actor}\",\"aprev\":{aprev}"),
+            )
+            .into_bytes()
+    }
+
+    #[test]
+    fn each_aprev_must_be_the_last_line_by_its_actor_or_a_pruned_one_after_it() {
+        // Its own reading of the line first.
+        let l = by(9, "b.martin", 4);
+        assert!(super::super::line::check(&l).is_ok());
+        let links = super::super::line::links(&l).unwrap();
+        assert_eq!((links.actor, links.aprev), (&b"b.martin"[..], Some(4)));
+        let mut c = Chain::new();
+        // Lines of format 4 by `a` set the chain without an aprev.
+        c.see(1, &line(4, 1, None, None), true).unwrap();
+        c.see(2, &by(2, "b", 0), true).unwrap();
+        c.see(3, &pruned(), true).unwrap();
+        c.see(4, &by(4, "a", 1), true).unwrap();
+        // The last unpruned line by b is 2; 3 is pruned, after it.
+        for (aprev, ok) in [
+            (2, true),
+            (3, true),
+            (1, false),
+            (0, false),
+            (4, false),
+            (5, false),
+        ] {
+            let mut c = c.clone();
+            assert_eq!(
+                c.see(5, &by(5, "b", aprev), true).is_ok(),
+                ok,
+                "aprev {aprev}"
+            );
+        }
+        // No line of format 4 after one of format 6.
+        let err = c
+            .clone()
+            .see(5, &line(4, 5, None, None), true)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains('5'), "{err}");
+        assert_eq!(
+            (c.last_by(b"a"), c.last_by(b"b"), c.last_by(b"c")),
+            (4, 2, 0)
+        );
     }
 }

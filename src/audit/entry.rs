@@ -1,7 +1,7 @@
-//! The audit entry (formats 2 to 5), its line encoding, and filters for reading the log.
+//! The audit entry (formats 2 to 7), its line encoding, and filters for reading the log.
 //!
 //! A line is the compact JSON of [`AuditEntry`], fields in declaration order,
-//! starting `{"v":4,"seq":N,"prev":"<64 hex>",…`. The line's bytes (without the
+//! starting `{"v":6,"seq":N,"prev":"<64 hex>",…`. The line's bytes (without the
 //! newline) are the Merkle leaf; `prev` is the leaf hash of the line before, so an
 //! altered entry is pinpointed by the entry after it. `docs/audit-format.md` is the
 //! byte-exact specification.
@@ -11,13 +11,13 @@ use serde::{Deserialize, Serialize};
 use super::merkle::Hash;
 use crate::error::{Error, Result};
 
-/// Format version of an entry that carries no fact (Coffre writes it; 2 is
-/// the same without `dprev`, read only).
-pub const ENTRY_VERSION: u32 = 4;
+/// Format version of an entry that carries no fact (Coffre writes it; 4 is
+/// the same without `aprev`, 2 without `aprev` and `dprev`, read only).
+pub const ENTRY_VERSION: u32 = 6;
 /// Format version of an entry that carries a fact (`fact`, `signer`, `sig`
-/// members after `justification`): see `docs/audit-format.md` (3 is the same
-/// without `dprev`, read only).
-pub const FACT_ENTRY_VERSION: u32 = 5;
+/// members after `justification`): see `docs/audit-format.md` (5 is the same
+/// without `aprev`, 3 without `aprev` and `dprev`, read only).
+pub const FACT_ENTRY_VERSION: u32 = 7;
 
 /// An entry's `dprev`: absent (formats 2 and 3), `null` (no dossier), or the
 /// number of the previous line naming the same dossier (0 for none).
@@ -107,8 +107,9 @@ impl Outcome {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditEntry {
-    /// Entry format version: 4, or 5 for an entry that carries a fact (2
-    /// and 3, the same without `dprev`, in logs written before).
+    /// Entry format version: 6, or 7 for an entry that carries a fact (4
+    /// and 5 without `aprev`, 2 and 3 without `aprev` and `dprev`, in logs
+    /// written before).
     pub v: u32,
     /// Sequence number, from 1, without gaps.
     pub seq: u64,
@@ -118,6 +119,10 @@ pub struct AuditEntry {
     pub time: String,
     /// Staff id of the actor (as claimed, for failed unlocks).
     pub actor: String,
+    /// Formats 6 and 7: the number of the previous line naming the same
+    /// actor (0 for the first); absent in formats 2 to 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aprev: Option<u64>,
     /// The actor's profession ("" if unknown).
     pub profession: String,
     /// What was attempted (`dossier.read`, `entry.add`, `unlock`, `key.grant`, …).
@@ -168,6 +173,7 @@ impl PartialEq for AuditEntry {
             && self.prev == o.prev
             && self.time == o.time
             && self.actor == o.actor
+            && self.aprev == o.aprev
             && self.profession == o.profession
             && self.action == o.action
             && self.dossier == o.dossier
@@ -310,7 +316,7 @@ impl AuditEntry {
     }
 
     /// Parses a line, which must be a well-formed entry
-    /// ([`super::line::check_line`]: its canonical form, format 2 to 5).
+    /// ([`super::line::check_line`]: its canonical form, format 2 to 7).
     pub fn from_line(line: &[u8], place: &str) -> Result<Self> {
         if let super::line::Shape::Pruned(_) = super::line::check_line(line, &|| place.to_string())?
         {
@@ -326,8 +332,9 @@ impl AuditEntry {
             && (e.signer.is_some() == e.sig.is_some())
             && (e.fact.is_some() || e.signer.is_none())
             && (e.dprev.is_absent() != super::line::chains_dossier(e.v))
-            && (e.dprev == Dprev::Null) == (e.dossier.is_none() && !e.dprev.is_absent());
-        if !(2..=5).contains(&e.v) {
+            && (e.dprev == Dprev::Null) == (e.dossier.is_none() && !e.dprev.is_absent())
+            && e.aprev.is_some() == super::line::chains_actor(e.v);
+        if !(2..=7).contains(&e.v) {
             return Err(Error::Integrity(msg!(
                 "audit-unknown-format-version",
                 place = place,
@@ -345,11 +352,11 @@ impl AuditEntry {
 }
 
 /// Reads `seq` and `prev` from the fixed prefix of a line without a full JSON
-/// parse: `{"v":4,"seq":<digits>,"prev":"<64 hex>"` (or `"v":2`, 3, 5). `None` if the
+/// parse: `{"v":6,"seq":<digits>,"prev":"<64 hex>"` (or `"v":2` to 7). `None` if the
 /// prefix is not exactly that shape.
 pub fn quick_header(line: &[u8]) -> Option<(u64, Hash)> {
     let rest = line.strip_prefix(b"{\"v\":")?;
-    if !matches!(rest.first(), Some(b'2'..=b'5')) {
+    if !matches!(rest.first(), Some(b'2'..=b'7')) {
         return None;
     }
     let rest = rest[1..].strip_prefix(b",\"seq\":")?;
@@ -477,6 +484,7 @@ mod tests {
             prev: hex::encode([7u8; 32]),
             time: "2026-01-01T00:00:00Z".into(),
             actor: "a".into(),
+            aprev: None,
             profession: "medecin".into(),
             action: "dossier.read".into(),
             dossier: Some("d-1".into()),

@@ -10,9 +10,10 @@
 //! compact JSON of its members in the order of the specification, strings
 //! escaped only where JSON requires it, categories sorted and unique, a known
 //! outcome, a nonce of 32 lower-case hex digits (padded with `0` digits in a
-//! line without a fact), in a line of format 4 or 5 a `dprev` after `dossier`
-//! (a number from 0, `null` when `dossier` is), and — in a line of format 3
-//! or 5 — a fact in the canonical form of its kind, a signer and a 128-digit
+//! line without a fact), in a line of format 6 or 7 an `aprev` after `actor`
+//! (a number from 0), in a line of format 4 to 7 a `dprev` after `dossier`
+//! (a number from 0, `null` when `dossier` is), and — in a line of format 3,
+//! 5 or 7 — a fact in the canonical form of its kind, a signer and a 128-digit
 //! signature. A line that is not
 //! well formed is an alteration, never an entry to adopt.
 
@@ -25,8 +26,9 @@ use crate::error::{Error, Msg, Result};
 pub enum Shape {
     /// A pruned line.
     Pruned(Pruned),
-    /// An entry: its format (2 to 5), number and `prev`, where its `actor`
-    /// and `dossier` are in the line, and its `dprev` (formats 4 and 5).
+    /// An entry: its format (2 to 7), number and `prev`, where its `actor`
+    /// and `dossier` are in the line, its `aprev` (formats 6 and 7) and its
+    /// `dprev` (formats 4 to 7).
     Entry {
         /// Entry format version.
         v: u32,
@@ -36,6 +38,9 @@ pub enum Shape {
         prev: Hash,
         /// The bytes of `actor` between its quotes, as written (escapes left in).
         actor: Span,
+        /// The number of the previous line naming the same actor (0 for
+        /// none): `None` in formats 2 to 5.
+        aprev: Option<u64>,
         /// The bytes of `dossier` between its quotes, as written; `None` for `null`.
         dossier: Option<Span>,
         /// The number of the previous line naming the same dossier (0 for
@@ -46,22 +51,31 @@ pub enum Shape {
 
 /// Whether lines of format `v` carry a fact (`fact`, `signer`, `sig`).
 pub fn carries_fact(v: u32) -> bool {
-    v == 3 || v == 5
+    v == 3 || v == 5 || v == 7
 }
 
-/// Whether `line` starts as a line of a format that carries a fact (3 or 5).
+/// Whether `line` starts as a line of a format that carries a fact (3, 5 or 7).
 pub fn starts_as_fact(line: &[u8]) -> bool {
-    line.starts_with(b"{\"v\":3,") || line.starts_with(b"{\"v\":5,")
+    line.starts_with(b"{\"v\":3,")
+        || line.starts_with(b"{\"v\":5,")
+        || line.starts_with(b"{\"v\":7,")
 }
 
-/// Whether `line` starts as a line of a format without a fact (2 or 4).
+/// Whether `line` starts as a line of a format without a fact (2, 4 or 6).
 pub fn starts_without_fact(line: &[u8]) -> bool {
-    line.starts_with(b"{\"v\":2,") || line.starts_with(b"{\"v\":4,")
+    line.starts_with(b"{\"v\":2,")
+        || line.starts_with(b"{\"v\":4,")
+        || line.starts_with(b"{\"v\":6,")
 }
 
 /// Whether lines of format `v` carry `dprev`.
 pub fn chains_dossier(v: u32) -> bool {
     v >= 4
+}
+
+/// Whether lines of format `v` carry `aprev`.
+pub fn chains_actor(v: u32) -> bool {
+    v >= 6
 }
 
 /// Where a string member's text is in a line: bytes `start..end`, between the
@@ -95,13 +109,15 @@ pub enum Flaw {
     Pruned,
     /// Not the members of the specification, in its order, compact.
     Members,
-    /// A format version other than 2 to 5.
+    /// A format version other than 2 to 7.
     Version,
     /// `seq` not a decimal number from 1 without a leading zero.
     Number,
     /// `dprev` not a decimal number from 0 without a leading zero (or not
     /// `null` when `dossier` is).
     Dprev,
+    /// `aprev` not a decimal number from 0 without a leading zero.
+    Aprev,
     /// `prev` not 64 lower-case hex digits.
     Prev,
     /// `time` not `YYYY-MM-DDTHH:MM:SSZ`, a real UTC time from 1970 to 9999.
@@ -133,6 +149,7 @@ impl Flaw {
             Flaw::Version => msg!("line-flaw-version"),
             Flaw::Number => msg!("line-flaw-number"),
             Flaw::Dprev => msg!("line-flaw-dprev"),
+            Flaw::Aprev => msg!("line-flaw-aprev"),
             Flaw::Prev => msg!("line-flaw-prev"),
             Flaw::Time => msg!("line-flaw-time"),
             Flaw::Text => msg!("line-flaw-text"),
@@ -181,6 +198,8 @@ pub fn check(line: &[u8]) -> std::result::Result<Shape, Flaw> {
         Some(b'3') => 3,
         Some(b'4') => 4,
         Some(b'5') => 5,
+        Some(b'6') => 6,
+        Some(b'7') => 7,
         _ => return Err(Flaw::Version),
     };
     c.member(b",\"seq\":")?;
@@ -195,6 +214,12 @@ pub fn check(line: &[u8]) -> std::result::Result<Shape, Flaw> {
     }
     c.member(b",\"actor\":")?;
     let actor = c.span(Cursor::string)?;
+    let aprev = if chains_actor(v) {
+        c.member(b",\"aprev\":")?;
+        Some(c.number_from_zero().ok_or(Flaw::Aprev)?)
+    } else {
+        None
+    };
     for name in [&b",\"profession\":"[..], b",\"action\":"] {
         c.member(name)?;
         c.string()?;
@@ -268,40 +293,61 @@ pub fn check(line: &[u8]) -> std::result::Result<Shape, Flaw> {
         seq,
         prev: p,
         actor,
+        aprev,
         dossier,
         dprev,
     })
 }
 
-/// What the dossier chain ([`super::chain`]) reads of an entry line.
+/// What the dossier and actor chains ([`super::chain`]) read of an entry line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Links<'a> {
     /// Its format.
     pub v: u32,
     /// Its `seq`.
     pub seq: u64,
+    /// Its `actor`'s bytes between the quotes, as written.
+    pub actor: &'a [u8],
+    /// Its `aprev` (formats 6 and 7).
+    pub aprev: Option<u64>,
     /// Its `dossier`'s bytes between the quotes, as written; `None` for `null`.
     pub dossier: Option<&'a [u8]>,
     /// Its `dprev` (formats 4 and 5, a dossier named).
     pub dprev: Option<u64>,
 }
 
-/// The format, number, dossier and `dprev` of a line [`check`] found to be
-/// an entry, read without checking the rest again: the first `,"dossier":`
-/// in such a line is its member (inside a string a quote is escaped, and
-/// the members before it are strings and numbers). `None` for any other
-/// line.
+/// The format, number, actor, `aprev`, dossier and `dprev` of a line
+/// [`check`] found to be an entry, read without checking the rest again:
+/// `prev` and `time` have fixed lengths, so `actor` follows them at a known
+/// place, and the first `,"dossier":` in such a line is its member (inside a
+/// string a quote is escaped, and the members before it are strings and
+/// numbers). `None` for any other line.
 pub fn links(line: &[u8]) -> Option<Links<'_>> {
     let v = match line.get(..6)? {
         b"{\"v\":2" => 2,
         b"{\"v\":3" => 3,
         b"{\"v\":4" => 4,
         b"{\"v\":5" => 5,
+        b"{\"v\":6" => 6,
+        b"{\"v\":7" => 7,
         _ => return None,
     };
     let mut c = Cursor { b: line, i: 6 };
     c.member(b",\"seq\":").ok()?;
     let seq = c.number()?;
+    // `,"prev":"<64>","time":"<20>","actor":` is 9 + 64 + 10 + 20 + 10 bytes.
+    c.i += 9 + 64 + 10 + 20;
+    if c.i > line.len() {
+        return None;
+    }
+    c.member(b"\",\"actor\":").ok()?;
+    let actor = c.string().ok()?;
+    let aprev = if chains_actor(v) {
+        c.member(b",\"aprev\":").ok()?;
+        Some(c.number_from_zero()?)
+    } else {
+        None
+    };
     let at = memchr::memmem::find(line, b",\"dossier\":")?;
     let mut c = Cursor {
         b: line,
@@ -325,6 +371,8 @@ pub fn links(line: &[u8]) -> Option<Links<'_>> {
     Some(Links {
         v,
         seq,
+        actor,
+        aprev,
         dossier,
         dprev,
     })
@@ -846,7 +894,7 @@ mod tests {
                 Flaw::Prev,
             ),
             (
-                line(OK_MIDDLE, NONCE).replace("\"v\":2", "\"v\":6"),
+                line(OK_MIDDLE, NONCE).replace("\"v\":2", "\"v\":8"),
                 Flaw::Version,
             ),
             (

@@ -307,20 +307,22 @@ impl AuditLog {
 
     /// Builds the lines for `drafts` after the current end, without writing
     /// them: the vault first makes them durable in its journal, then calls
-    /// [`AuditLog::write_prepared`]. `last_about(dossier)` gives the number
-    /// of the last line of the log naming that dossier (0 for none), for
-    /// `dprev`; lines about one dossier among `drafts` chain among
-    /// themselves.
+    /// [`AuditLog::write_prepared`]. `last_about(Named::Dossier(d))` gives
+    /// the number of the last line of the log naming that dossier (0 for
+    /// none), for `dprev`, and `last_about(Named::Actor(a))` that of the last
+    /// line naming that actor, for `aprev`; lines about one dossier, or by
+    /// one actor, among `drafts` chain among themselves.
     pub fn prepare(
         &self,
         drafts: Vec<Draft>,
-        last_about: &mut dyn FnMut(&str) -> Result<u64>,
+        last_about: &mut dyn FnMut(Named<'_>) -> Result<u64>,
     ) -> Result<Prepared> {
         let time = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let mut bytes = Vec::with_capacity(drafts.len() * 400);
         let mut located = Vec::with_capacity(drafts.len());
         let mut next = self.state.clone();
         let mut chained: std::collections::HashMap<String, u64> = Default::default();
+        let mut by: std::collections::HashMap<String, u64> = Default::default();
         for draft in drafts {
             let seq = next.size + 1;
             let dprev = match &draft.dossier {
@@ -328,12 +330,17 @@ impl AuditLog {
                 Some(d) => {
                     let last = match chained.get(d) {
                         Some(s) => *s,
-                        None => last_about(d)?,
+                        None => last_about(Named::Dossier(d))?,
                     };
                     chained.insert(d.clone(), seq);
                     Dprev::Seq(last)
                 }
             };
+            let aprev = match by.get(&draft.actor) {
+                Some(s) => *s,
+                None => last_about(Named::Actor(&draft.actor))?,
+            };
+            by.insert(draft.actor.clone(), seq);
             let (fact, fact_signer) = match draft.fact {
                 Some((json, signer)) => (
                     Some(
@@ -354,6 +361,7 @@ impl AuditLog {
                 prev: hex::encode(next.last_leaf),
                 time: time.clone(),
                 actor: draft.actor,
+                aprev: Some(aprev),
                 profession: draft.profession,
                 action: draft.action,
                 dossier: draft.dossier,
@@ -506,6 +514,17 @@ impl AuditLog {
         }
         Ok(out)
     }
+}
+
+/// What a line about to be written names, whose last line in the log
+/// [`AuditLog::prepare`] asks for: a dossier (for `dprev`) or an actor (for
+/// `aprev`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named<'a> {
+    /// A dossier id.
+    Dossier(&'a str),
+    /// An actor (a staff id, `person.<dossier>`, `coffre`, or as claimed).
+    Actor(&'a str),
 }
 
 /// Lines built by [`AuditLog::prepare`], not yet written.

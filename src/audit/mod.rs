@@ -33,7 +33,7 @@ pub use entry::{
 };
 pub(crate) use log::{check_header, pruned_link};
 pub use log::{
-    sync_file, write_at, AuditLog, CheckpointFile, Located, LogState, Prepared, MAX_LINE,
+    sync_file, write_at, AuditLog, CheckpointFile, Located, LogState, Named, Prepared, MAX_LINE,
 };
 pub(crate) use verify::line_time;
 pub use verify::{

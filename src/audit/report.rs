@@ -441,6 +441,7 @@ mod tests {
             } else {
                 Some(dossier.into())
             },
+            aprev: None,
             dprev: Default::default(),
             entry: None,
             target: None,

@@ -392,7 +392,8 @@ pub fn verify_log_with(
     // Whether the log holds a pruned line or a prune fact (then checked below).
     let mut saw_prune = false;
     let mut bytes_read = 0u64;
-    // Each dossier's lines, chained by their `dprev`.
+    // Each dossier's lines, chained by their `dprev`, and each actor's, by
+    // their `aprev`.
     let mut chain = super::chain::Chain::new();
     loop {
         if !eof {
@@ -453,7 +454,7 @@ pub fn verify_log_with(
         saw_prune = saw_prune
             || lines.iter().any(|l| {
                 is_pruned(l)
-                    || ((l.starts_with(b"{\"v\":3,") || l.starts_with(b"{\"v\":5,"))
+                    || (super::line::starts_as_fact(l)
                         && memchr::memmem::find(l, b"\"fact\":{\"kind\":\"prune\"").is_some())
             });
         bytes_read += end as u64;
@@ -748,12 +749,19 @@ mod tests {
                 .map(|i| Draft::new("a", "medecin", "dossier.read").dossier(&format!("d{}", i % 7)))
                 .collect();
             let prepared = log
-                .prepare(drafts, &mut |d| Ok(last.get(d).copied().unwrap_or(0)))
+                .prepare(drafts, &mut |n| {
+                    let k = match n {
+                        crate::audit::Named::Dossier(d) => format!("d:{d}"),
+                        crate::audit::Named::Actor(a) => format!("a:{a}"),
+                    };
+                    Ok(last.get(&k).copied().unwrap_or(0))
+                })
                 .unwrap();
             for l in log.write_prepared(prepared).unwrap() {
                 if let Some(d) = &l.entry.dossier {
-                    last.insert(d.clone(), l.entry.seq);
+                    last.insert(format!("d:{d}"), l.entry.seq);
                 }
+                last.insert(format!("a:{}", l.entry.actor), l.entry.seq);
             }
             done = s;
             let origin = log_origin(&crate::store::medium::FileMedium::new(
@@ -823,8 +831,8 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut lines: Vec<String> = text.lines().map(String::from).collect();
         let last = lines.len() - 1;
-        // (Another dossier would break its chain first: see below.)
-        lines[last] = lines[last].replace("\"actor\":\"a\"", "\"actor\":\"b\"");
+        // (Another dossier or actor would break its chain first: see below.)
+        lines[last] = lines[last].replace("\"dossier.read\"", "\"dossier.list\"");
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         let err = run(&dir, &cps, &signers, None)
             .unwrap_err()
@@ -833,8 +841,10 @@ mod tests {
     }
 
     /// A line moved to another dossier, a line removed from a dossier's chain
-    /// (its `dprev` rewritten to skip it) and a line of format 2 after the
-    /// first of format 4 are refused by the chain, naming the line.
+    /// (its `dprev` rewritten to skip it), a line removed from an actor's
+    /// chain (its `aprev`), a line of format 2 after the first of format 4
+    /// and one of format 4 after the first of format 6 are refused by the
+    /// chain, naming the line.
     #[test]
     fn the_dossier_chain_refuses_a_wrong_dprev_and_a_downgrade() {
         let (dir, cps, signers) = build(40, &[40]);
@@ -872,9 +882,28 @@ mod tests {
         try_with(
             i,
             lines[i]
-                .replace("\"v\":4,", "\"v\":2,")
+                .replace("\"v\":6,", "\"v\":2,")
+                .replace(",\"aprev\":39", "")
                 .replace(",\"dprev\":33", ""),
             "entry 40 is of format 2, after entries of format 4 or 5",
+        );
+        // The actor chain: every line is by `a`, so line 40's `aprev` is 39.
+        assert!(
+            lines[i].contains("\"actor\":\"a\",\"aprev\":39,"),
+            "{}",
+            lines[i]
+        );
+        try_with(
+            i,
+            lines[i].replace("\"aprev\":39,", "\"aprev\":38,"),
+            "entry 40 gives 38 as the previous entry by actor a; the log says 39",
+        );
+        try_with(
+            i,
+            lines[i]
+                .replace("\"v\":6,", "\"v\":4,")
+                .replace(",\"aprev\":39", ""),
+            "entry 40 is of format 4, after entries of format 6 or 7",
         );
     }
 

@@ -158,8 +158,13 @@ impl Vault {
         let prepared = if drafts.is_empty() {
             None
         } else {
-            // Every dossier the step names, looked for in the log at once.
-            let mut named: Vec<String> = drafts.iter().filter_map(|d| d.dossier.clone()).collect();
+            // Every dossier and actor the step names, looked for in the log
+            // at once (one read for the `dprev` and the `aprev` of its lines).
+            let mut named: Vec<super::audit_trail::chain::Key> = drafts
+                .iter()
+                .filter_map(|d| d.dossier.clone().map(|d| ('d', d)))
+                .chain(drafts.iter().map(|d| ('a', d.actor.clone())))
+                .collect();
             named.sort_unstable();
             named.dedup();
             let lasts = if named.len() > 1 {
@@ -167,9 +172,12 @@ impl Vault {
             } else {
                 std::collections::HashMap::new()
             };
-            Some(log.prepare(drafts, &mut |d| match lasts.get(d) {
-                Some(s) => Ok(*s),
-                None => self.last_line_about(&log, d),
+            Some(log.prepare(drafts, &mut |n| {
+                let k = super::audit_trail::chain::key_of(n);
+                match lasts.get(&k) {
+                    Some(s) => Ok(*s),
+                    None => self.last_line_about(&log, k.0, &k.1),
+                }
             })?)
         };
         self.commit_locked(&mut log, prepared, None, batch)
@@ -288,9 +296,9 @@ impl Vault {
         {
             return Err(Error::AuditUnavailable(msg!("rewrite-past-end-of-log")));
         }
-        // Lines pruned lose their dossier: what this process kept of the
-        // dossier chains may name them, and is read again from the log
-        // (every verifier would accept such a dprev; an opening that finds
+        // Lines pruned lose their dossier and actor: what this process kept
+        // of the dossier and actor chains may name them, and is read again from the log
+        // (every verifier would accept such a dprev or aprev; an opening that finds
         // the line beyond the recorded end knows no prune yet).
         self.forget_dossier_trail()?;
         if let Backend::Postgres(pg) = &self.backend {

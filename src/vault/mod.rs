@@ -103,11 +103,12 @@ pub struct Vault {
     /// audit lines, so kept out of the journal records and stored when the
     /// vault settles (or rebuilt from the lines when the journal is replayed).
     pending_index: Mutex<PendingIndex>,
-    /// What this process read of the log's dossier chains (`dprev`), to
-    /// spare the writer long reads ([`audit_trail::chain::DossierTrail`]).
+    /// What this process read of the log's dossier and actor chains
+    /// (`dprev`, `aprev`), to spare the writer long reads
+    /// ([`audit_trail::chain::DossierTrail`]).
     dossier_trail: Mutex<audit_trail::chain::DossierTrail>,
-    /// Bytes of the log read for the dossier chains (writer, opening,
-    /// readers' checks), so tests can count the cost instead of timing it.
+    /// Bytes of the log read for the dossier and actor chains (writer,
+    /// opening, readers' checks), so tests can count the cost instead of timing it.
     chain_bytes_read: std::sync::atomic::AtomicU64,
     /// Set when a journaled change could not be applied or a settling failed:
     /// only a reopen (which replays the journal) is safe, so no change is taken
@@ -937,8 +938,8 @@ impl Vault {
         self.checkpoints.latest()
     }
 
-    /// Bytes of the audit log this vault read for the dossier chains so far
-    /// (the writer's `dprev`, an opening's check of the lines found, the
+    /// Bytes of the audit log this vault read for the dossier and actor chains so far
+    /// (the writer's `dprev` and `aprev`, an opening's check of the lines found, the
     /// readers' checks): the cost tests count, never a time.
     #[doc(hidden)]
     pub fn chain_bytes_read(&self) -> u64 {
@@ -967,6 +968,74 @@ impl Vault {
         found.sort_unstable();
         found.dedup();
         Ok(found)
+    }
+
+    /// The last (number, offset) pair indexed under a dossier (`'d'`) or an
+    /// actor (`'a'`): the stored index and the entries not settled yet, as
+    /// [`Vault::audit_offsets`] gives its last, without reading every record
+    /// of a member with many lines. The stored records sort by their first
+    /// entry's number (16 hex digits), so the last one is found by a binary
+    /// search over that number, up to `upto` (the log's number of lines),
+    /// with one-record pages: about log₂ of the log's size reads of the
+    /// store. A hint for the writer's tail read (the log decides), so a
+    /// record that does not parse gives none.
+    pub(crate) fn last_indexed(
+        &self,
+        kind: char,
+        id: &str,
+        upto: u64,
+    ) -> Result<Option<(u64, u64)>> {
+        let prefix = layout::audit_index_prefix(kind, id);
+        let pending = self.pending_index()?;
+        let mut best: Option<(u64, u64)> = None;
+        if let Some((k, v)) = pending
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .last()
+        {
+            let mut pairs = Vec::new();
+            if index_pairs(k, v, &mut pairs).is_ok() {
+                best = pairs.into_iter().max();
+            }
+        }
+        let key = |s: u64| {
+            let mut k = prefix.clone();
+            k.extend_from_slice(format!("{s:016x}").as_bytes());
+            k
+        };
+        let above = |s: Option<u64>| -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+            let after = s.map(key);
+            Ok(self
+                .store
+                .scan_prefix_page(&prefix, after.as_deref(), 1)?
+                .into_iter()
+                .next())
+        };
+        if above(None)?.is_some() {
+            // The least s with no stored key after key(s); the last key is
+            // then the first after key(s − 1).
+            let (mut lo, mut hi) = (0u64, upto.max(1));
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if above(Some(mid))?.is_some() {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            let last = match lo.checked_sub(1) {
+                Some(s) => above(Some(s))?,
+                None => above(None)?,
+            };
+            if let Some((k, v)) = last {
+                let mut pairs = Vec::new();
+                if index_pairs(&k, &v, &mut pairs).is_ok() {
+                    best = best.max(pairs.into_iter().max());
+                }
+            }
+        }
+        drop(pending);
+        Ok(best)
     }
 
     /// The entries the index lists under a dossier (`'d'`) or an actor
@@ -1043,16 +1112,22 @@ impl Vault {
             None => return self.log()?.scan(filter),
             Some((kind, id)) => {
                 // Anchored on the log before the index is read: the newest
-                // line naming the dossier must be indexed.
-                let walk = if kind == 'd' {
-                    Some(self.chain_walk(id)?)
+                // line naming the dossier (the actor) must be indexed. Only
+                // the ids the index keys are walked (an actor that is not a
+                // staff id, as claimed at a failed unlock, has no index).
+                let indexed = match kind {
+                    'd' => layout::check_id("dossier", id).is_ok(),
+                    _ => layout::check_id("staff", id).is_ok(),
+                };
+                let walk = if indexed {
+                    Some(self.chain_walk(kind, id)?)
                 } else {
                     None
                 };
                 let pairs = self.audit_offsets(kind, id)?;
                 let entries = self.indexed_entries(kind, id, &pairs)?;
                 if let Some(mut walk) = walk {
-                    // The index against the log's chain of the dossier's lines.
+                    // The index against the log's chain of the lines.
                     walk.take(&entries, &pairs)?;
                     walk.finish()?;
                 }

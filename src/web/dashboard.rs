@@ -288,6 +288,7 @@ pub(crate) mod tests {
             profession: prof.into(),
             action: action.into(),
             dossier: Some(format!("d{seq}")),
+            aprev: None,
             dprev: Default::default(),
             entry: None,
             target: None,

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::audit::Outcome;
+use crate::audit::{AuditEntry, Outcome};
 use crate::crypto::key::random_bytes;
 use crate::crypto::wrap;
 use crate::error::{Error, Result};
@@ -505,7 +505,12 @@ impl Vault {
     /// The codes already accepted for each of `member`'s factors, from their
     /// `auth.second-factor` lines after each factor's enrolment (those up to
     /// the cache's entry from the cache, when its seal holds); with the last
-    /// entry read, for the next cache.
+    /// entry read, for the next cache. The lines after the cache's are read
+    /// through the actor index, walked down the log's chain of the member's
+    /// lines (`aprev`).
+    ///
+    /// Errors: [`Error::Integrity`] naming an index record missing from, or
+    /// planted on, the member's chain.
     fn second_factor_uses(
         &self,
         member: &str,
@@ -534,13 +539,23 @@ impl Vault {
                 }
             }
         }
+        // The member's lines after the cache's, through the index, checked
+        // against the log's chain of their lines (`aprev`) anchored on the
+        // log before the index is read: an index record deleted (to make a
+        // used code acceptable again) or planted is an integrity failure,
+        // and the code is refused.
+        let mut walk = self.chain_walk_down('a', member)?;
         let pairs: Vec<(u64, u64)> = self
             .audit_offsets('a', member)?
             .into_iter()
             .filter(|(seq, _)| *seq > from)
             .collect();
         let last = pairs.last().map_or(from, |p| p.0);
-        for e in self.indexed_entries('a', member, &pairs)? {
+        let entries = self.indexed_entries('a', member, &pairs)?;
+        let newest_first: Vec<AuditEntry> = entries.iter().rev().cloned().collect();
+        walk.take(&newest_first, &pairs)?;
+        walk.finish(from)?;
+        for e in entries {
             if e.outcome != Outcome::Ok || (e.action != ACTION_CHECK && e.action != ACTION_ENROL) {
                 continue;
             }

@@ -7,8 +7,9 @@
 //! - Reading through the index ([`crate::vault::Vault::indexed_entries`]),
 //!   every line must carry the number the index gives and name the dossier or
 //!   actor the index is for; a dossier's history also walks the log's chain
-//!   of the dossier's lines (`dprev`) down through the entries read, so an
-//!   entry deleted or planted there fails the reading itself (see
+//!   of the dossier's lines (`dprev`), and a member's trail the chain of the
+//!   member's lines (`aprev`), down through the entries read, so an entry
+//!   deleted or planted there fails the reading itself (see
 //!   [`super::chain`]).
 //! - Verifying (`audit verify`), the index as stored must hold exactly one
 //!   entry for every unpruned line that names a dossier or an actor: compared

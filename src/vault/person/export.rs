@@ -625,7 +625,7 @@ impl Ctx<'_> {
     ) -> Result<()> {
         // The index against the log's chain of the dossier's lines, anchored
         // on the log before the index is read.
-        let mut walk = self.vault.chain_walk(&self.dossier)?;
+        let mut walk = self.vault.chain_walk('d', &self.dossier)?;
         let pairs = self.vault.audit_offsets('d', &self.dossier)?;
         for chunk in pairs.chunks(256) {
             let entries = self.vault.indexed_entries('d', &self.dossier, chunk)?;
