@@ -8,6 +8,7 @@ mod util;
 
 mod attack_review;
 mod audit_access_chain;
+mod audit_actor_chain;
 mod audit_conformance;
 mod audit_format_doc;
 mod audit_key_rotation;

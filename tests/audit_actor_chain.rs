@@ -9,7 +9,7 @@
 //! a code rather than accept one used before. The untouched copy is the
 //! control.
 
-mod util;
+use crate::util;
 
 use std::path::{Path, PathBuf};
 
