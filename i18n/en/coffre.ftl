@@ -1133,7 +1133,7 @@ field-commitment-differs = the value of field { $field } is not the one its auth
 policy-web-idle-minutes = idle_minutes must be between 1 and 480 minutes
 policy-web-max-hours = max_hours must be between 1 and 24 hours
 policy-auth-second-factor = second_factor must be "required", "optional" or "required-remote"
-policy-auth-person-second-factor = person_second_factor must be "optional" or "none"
+policy-auth-person-second-factor = person_second_factor must be "optional", "required" or "none"
 
 ## coffre serve: the server
 help-serve = Serve the vault to browsers: staff, the DPO and the person log in with their own passphrase
@@ -1498,6 +1498,14 @@ web-dossier-identity = Identity
 second-factor-own-member = a second factor is enrolled or removed only by its own member
 second-factor-new-id = a second factor has a new id and a known kind
 second-factor-unknown = no second factor { $id } is enrolled
+second-factor-person-access = a second factor of the person needs their own access to the dossier
+second-factor-person-none = dossier { $dossier } has no personal access
+web-sf-person-lead = A second factor protects your access: after your passphrase, the vault also asks for the six-digit code of your authenticator app.
+web-sf-person-required = Your establishment asks for a second factor: enrol an authenticator app before opening your file.
+web-sf-person-reset = Reset the person's second factor
+web-sf-person-reset-lead = If the person lost their phone and their recovery codes: their second factor is withdrawn, and they enrol a new one at their next login.
+web-sf-person-step-recovery = Lost your phone? Type one of your recovery codes instead of the code, or ask the establishment to reset your second factor.
+web-moi-second-factor = My second factor
 second-factor-reset-active = { $member } is not an active member
 second-factor-cannot-encode = the code to scan could not be prepared
 second-factor-wrong-code = wrong code

@@ -1132,7 +1132,7 @@ field-commitment-differs = la valeur du champ { $field } n'est pas celle que son
 policy-web-idle-minutes = idle_minutes doit être compris entre 1 et 480 minutes
 policy-web-max-hours = max_hours doit être compris entre 1 et 24 heures
 policy-auth-second-factor = second_factor doit valoir "required", "optional" ou "required-remote"
-policy-auth-person-second-factor = person_second_factor doit valoir "optional" ou "none"
+policy-auth-person-second-factor = person_second_factor doit valoir "optional", "required" ou "none"
 
 ## coffre serve: the server
 help-serve = Servir le coffre aux navigateurs : le personnel, le ou la DPO et la personne se connectent avec leur propre phrase de passe
@@ -1497,6 +1497,14 @@ web-dossier-identity = Identité
 second-factor-own-member = seul le membre lui-même inscrit ou retire son second facteur
 second-factor-new-id = un second facteur porte un identifiant nouveau et un type connu
 second-factor-unknown = aucun second facteur { $id } n'est inscrit
+second-factor-person-access = un second facteur de la personne demande son propre accès au dossier
+second-factor-person-none = le dossier { $dossier } n'a pas d'accès personnel
+web-sf-person-lead = Un second facteur protège votre accès : après votre phrase de passe, le coffre vous demande aussi le code à six chiffres de votre application d'authentification.
+web-sf-person-required = Votre établissement demande un second facteur : inscrivez une application d'authentification avant d'ouvrir votre dossier.
+web-sf-person-reset = Réinitialiser le second facteur de la personne
+web-sf-person-reset-lead = Si la personne a perdu son téléphone et ses codes de secours : son second facteur est retiré, elle en inscrit un nouveau à sa prochaine connexion.
+web-sf-person-step-recovery = Téléphone perdu ? Saisissez l'un de vos codes de secours à la place du code, ou demandez à l'établissement de réinitialiser votre second facteur.
+web-moi-second-factor = Mon second facteur
 second-factor-reset-active = { $member } n'est pas un membre actif
 second-factor-cannot-encode = le code à scanner n'a pas pu être préparé
 second-factor-wrong-code = code incorrect
