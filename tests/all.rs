@@ -65,6 +65,7 @@ mod web_dashboard;
 mod web_documents;
 mod web_passkey;
 mod web_recent_attacks;
+mod web_person_second_factor;
 mod web_second_factor;
 mod words_everywhere;
 
