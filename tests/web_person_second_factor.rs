@@ -356,7 +356,7 @@ fn the_person_enrols_and_their_login_then_asks_each_code_once() {
     assert_eq!(count("auth.second-factor.remove", "ok"), 1);
     let reset_line = lines
         .iter()
-        .find(|e| e["action"] == "auth.second-factor.reset")
+        .find(|e| e["action"] == "auth.second-factor.reset-person")
         .expect("the reset");
     assert_eq!(reset_line["actor"], admin.as_str());
     assert_eq!(reset_line["dossier"], dossier.as_str());
@@ -387,7 +387,10 @@ fn the_person_enrols_and_their_login_then_asks_each_code_once() {
         .ok("audit log")
         .to_string();
     assert!(text.contains("a inscrit un second facteur"), "{text}");
-    assert!(text.contains("a réinitialisé le second facteur"), "{text}");
+    assert!(
+        text.contains("a réinitialisé le second facteur de la personne accompagnée"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -1545,6 +1545,7 @@ action-auth-second-factor = gave their second factor
 action-auth-second-factor-enrol = enrolled a second factor
 action-auth-second-factor-remove = removed a second factor
 action-auth-second-factor-reset = reset a member's second factor
+action-auth-second-factor-reset-person = reset the second factor of the person supported
 auth-code-already-used = code already used
 second-factor-passkey-config = passkeys cannot be used under the name { $rp }: give the server a domain name (--server-name)
 second-factor-passkey-http = passkeys need an https origin: { $origin } is not accepted (plain http is for localhost, 127.0.0.1 and [::1] only)

@@ -1544,6 +1544,7 @@ action-auth-second-factor = a donné son second facteur
 action-auth-second-factor-enrol = a inscrit un second facteur
 action-auth-second-factor-remove = a retiré un second facteur
 action-auth-second-factor-reset = a réinitialisé le second facteur d'un membre
+action-auth-second-factor-reset-person = a réinitialisé le second facteur de la personne accompagnée
 auth-code-already-used = code déjà utilisé
 second-factor-passkey-config = les clés d'accès ne peuvent pas servir sous le nom { $rp } : donnez au serveur un nom de domaine (--server-name)
 second-factor-passkey-http = les clés d'accès demandent une origine https : { $origin } n'est pas acceptée (le http simple ne vaut que pour localhost, 127.0.0.1 et [::1])

@@ -63,6 +63,8 @@ pub const ACTION_ENROL: &str = "auth.second-factor.enrol";
 pub const ACTION_REMOVE: &str = "auth.second-factor.remove";
 /// The action of a reset by a manager.
 pub const ACTION_RESET: &str = "auth.second-factor.reset";
+/// The action of a reset of the person's factor by a member with `person-access`.
+pub const ACTION_RESET_PERSON: &str = "auth.second-factor.reset-person";
 /// The kind of a one-time-code factor.
 pub const KIND_TOTP: &str = "totp";
 /// The kind of a passkey factor.
@@ -1285,7 +1287,7 @@ impl Session<'_> {
     pub fn reset_person_second_factor(&mut self, dossier: &str) -> Result<()> {
         let _turn = self.ensure_current()?;
         layout::check_id("dossier", dossier)?;
-        self.require(Capability::PersonAccess, ACTION_RESET, Some(dossier))?;
+        self.require(Capability::PersonAccess, ACTION_RESET_PERSON, Some(dossier))?;
         let has_access = self.vault.with_register(|r| {
             Ok(r.dossiers
                 .get(dossier)
@@ -1307,7 +1309,7 @@ impl Session<'_> {
             member: owner.principal(),
         };
         self.vault.commit_audited(
-            self.draft(ACTION_RESET)
+            self.draft(ACTION_RESET_PERSON)
                 .dossier(dossier)
                 .target(&owner.principal())
                 .fact(fact.to_json()?, self.fact_signer()),
