@@ -338,6 +338,15 @@ fn the_person_enrols_and_their_login_then_asks_each_code_once() {
     let (status, _, _) = http::http(&host, "GET", "/moi", &[("Cookie", &cookie)], "");
     assert_ne!(status, 200, "the session opened with the factor ends");
     let cookie = person_login(&host, &dossier).expect("reset: the passphrase opens");
+    // The person's own history tells them, in their words.
+    let (_, _, moi) = http::http(&host, "GET", "/moi", &[("Cookie", &cookie)], "");
+    for words in [
+        "a inscrit un second facteur",
+        "a retiré un second facteur",
+        "a réinitialisé le second facteur de la personne accompagnée",
+    ] {
+        assert!(moi.contains(words), "{words}: {moi}");
+    }
     logout(&host, &cookie);
     server.stop();
 
