@@ -233,12 +233,23 @@ fn the_person_enrols_and_their_login_then_asks_each_code_once() {
     let cookie = person_login(&host, &dossier).expect("no factor yet: a session");
     let (_, _, moi) = http::http(&host, "GET", "/moi", &[("Cookie", &cookie)], "");
     assert!(moi.contains("href=\"/moi/second-facteur\""), "{moi}");
-    let (status, _, own) =
-        http::http(&host, "GET", "/moi/second-facteur", &[("Cookie", &cookie)], "");
+    let (status, _, own) = http::http(
+        &host,
+        "GET",
+        "/moi/second-facteur",
+        &[("Cookie", &cookie)],
+        "",
+    );
     assert_eq!(status, 200, "{own}");
     assert!(own.contains("Mon second facteur"), "{own}");
     let (secret, codes) = enrol_from_page(&host, &cookie);
-    let (_, _, own) = http::http(&host, "GET", "/moi/second-facteur", &[("Cookie", &cookie)], "");
+    let (_, _, own) = http::http(
+        &host,
+        "GET",
+        "/moi/second-facteur",
+        &[("Cookie", &cookie)],
+        "",
+    );
     assert!(own.contains("data-factor=\"totp-"), "{own}");
     assert!(!own.contains(&secret), "the secret is shown once");
     logout(&host, &cookie);
@@ -304,7 +315,13 @@ fn the_person_enrols_and_their_login_then_asks_each_code_once() {
         send_code(&host, &half, &page, "/connexion/second-facteur", &codes[5]);
     assert_eq!(status, 303);
     let cookie = session.expect("session");
-    let (_, _, own) = http::http(&host, "GET", "/moi/second-facteur", &[("Cookie", &cookie)], "");
+    let (_, _, own) = http::http(
+        &host,
+        "GET",
+        "/moi/second-facteur",
+        &[("Cookie", &cookie)],
+        "",
+    );
     let id = factor_id(&own);
     let token = http::csrf(&own).expect("csrf");
     let (status, _, body) = http::post(
@@ -314,7 +331,13 @@ fn the_person_enrols_and_their_login_then_asks_each_code_once() {
         &[("csrf", &token)],
     );
     assert_eq!(status, 303, "{body}");
-    let (_, _, own) = http::http(&host, "GET", "/moi/second-facteur", &[("Cookie", &cookie)], "");
+    let (_, _, own) = http::http(
+        &host,
+        "GET",
+        "/moi/second-facteur",
+        &[("Cookie", &cookie)],
+        "",
+    );
     assert!(!own.contains("data-factor="), "removed: {own}");
     logout(&host, &cookie);
     let cookie = person_login(&host, &dossier).expect("removed: the passphrase opens");
@@ -360,7 +383,11 @@ fn the_person_enrols_and_their_login_then_asks_each_code_once() {
             .count()
     };
     assert_eq!(count("auth.second-factor.enrol", "ok"), 2, "{lines:#?}");
-    assert_eq!(count("auth.second-factor", "ok"), 3, "a code, two recovery codes");
+    assert_eq!(
+        count("auth.second-factor", "ok"),
+        3,
+        "a code, two recovery codes"
+    );
     assert_eq!(count("auth.second-factor", "failed"), 4, "{lines:#?}");
     assert_eq!(count("auth.second-factor.remove", "ok"), 1);
     let reset_line = lines
@@ -371,11 +398,9 @@ fn the_person_enrols_and_their_login_then_asks_each_code_once() {
     assert_eq!(reset_line["dossier"], dossier.as_str());
     let facts: Vec<&serde_json::Value> = lines.iter().filter(|e| e["fact"].is_object()).collect();
     assert!(
-        facts
-            .iter()
-            .any(|e| e["fact"]["kind"] == "second-factor"
-                && e["fact"]["member"] == format!("person:{dossier}")
-                && e["signer"] == format!("person:{dossier}")),
+        facts.iter().any(|e| e["fact"]["kind"] == "second-factor"
+            && e["fact"]["member"] == format!("person:{dossier}")
+            && e["signer"] == format!("person:{dossier}")),
         "the person signs their enrolment: {facts:#?}"
     );
     let all = v.audit_lines().join("\n");
@@ -457,7 +482,10 @@ fn a_planted_person_factor_is_never_a_way_in() {
     let (old_secret, _) = enrol_from_page(&host, &cookie);
     logout(&host, &cookie);
     server.stop();
-    let old_records = v.raw_store().scan_prefix(format!("psf/{dossier}/").as_bytes()).unwrap();
+    let old_records = v
+        .raw_store()
+        .scan_prefix(format!("psf/{dossier}/").as_bytes())
+        .unwrap();
     let (old_key, old_value) = old_records[0].clone();
     let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
     let host = server.host.clone();
@@ -471,7 +499,13 @@ fn a_planted_person_factor_is_never_a_way_in() {
     );
     assert_eq!(status, 303);
     let cookie = session.expect("session");
-    let (_, _, own) = http::http(&host, "GET", "/moi/second-facteur", &[("Cookie", &cookie)], "");
+    let (_, _, own) = http::http(
+        &host,
+        "GET",
+        "/moi/second-facteur",
+        &[("Cookie", &cookie)],
+        "",
+    );
     let old_id = factor_id(&own);
     let token = http::csrf(&own).expect("csrf");
     let (status, _, _) = http::post(
@@ -584,7 +618,8 @@ fn a_planted_person_factor_is_never_a_way_in() {
     logout(&server.host, &session.expect("session"));
     server.stop();
     // The other dossier's app opens nothing here.
-    v.as_user(&v.admin, &["check"]).expect_code(0, "a left-over record decides nothing");
+    v.as_user(&v.admin, &["check"])
+        .expect_code(0, "a left-over record decides nothing");
     let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "en"]);
     let (half, page) = asks_code(&server.host, &dossier);
     let (status, session, _) = send_code(

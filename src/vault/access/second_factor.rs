@@ -163,7 +163,10 @@ impl Holder<'_> {
 
     /// What the log says of `factors`' uses, and the batch that writes the
     /// owner's cache of it, to commit with the next line.
-    fn uses_and_cache(&self, factors: &[CheckedSecondFactor]) -> Result<(BTreeMap<String, Used>, Batch)> {
+    fn uses_and_cache(
+        &self,
+        factors: &[CheckedSecondFactor],
+    ) -> Result<(BTreeMap<String, Used>, Batch)> {
         let member = self.owner.principal();
         let key = cache_key(&self.vault.meta.vault_id, &member, self.identity);
         let (used, last) = self.vault.second_factor_uses(self.owner, factors, &key)?;
@@ -240,7 +243,11 @@ impl Holder<'_> {
     /// Checks a one-time code or a recovery code against the holder's
     /// factors, each accepted once, every attempt audited
     /// ([`Session::check_second_factor`]).
-    pub(crate) fn check_code(&self, factors: Vec<CheckedSecondFactor>, code: &str) -> Result<Accepted> {
+    pub(crate) fn check_code(
+        &self,
+        factors: Vec<CheckedSecondFactor>,
+        code: &str,
+    ) -> Result<Accepted> {
         if factors.is_empty() {
             return Err(Error::Usage(msg!("second-factor-none")));
         }
@@ -671,10 +678,7 @@ impl Vault {
     /// [`Vault::checked_second_factors`] against the `second-factor` facts
     /// whose member is `person:{dossier}`. Errors: [`Error::Integrity`]
     /// (exit 5) naming `psf/{dossier}/{id}`.
-    pub fn checked_person_second_factors(
-        &self,
-        dossier: &str,
-    ) -> Result<Vec<CheckedSecondFactor>> {
+    pub fn checked_person_second_factors(&self, dossier: &str) -> Result<Vec<CheckedSecondFactor>> {
         layout::check_id("dossier", dossier)?;
         self.checked_factors(Owner::Person(dossier))
     }

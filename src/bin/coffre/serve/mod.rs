@@ -422,10 +422,7 @@ fn router(app: Arc<App>) -> Router {
             "/moi/login",
             get(login::moi_login_page).post(login::moi_login),
         )
-        .route(
-            "/moi/second-facteur",
-            get(second_factor::person_own),
-        )
+        .route("/moi/second-facteur", get(second_factor::person_own))
         .route(
             "/moi/second-facteur/inscription",
             get(second_factor::person_enrol_form).post(second_factor::person_enrol),

@@ -1151,8 +1151,8 @@ async fn person_own_page(
         Ok(st) => st,
         Err(e) => return error_page(app, nav(app, h), &e),
     };
-    let offered = app.vault.policy().auth.person_second_factor
-        != coffre::policy::PersonSecondFactor::None;
+    let offered =
+        app.vault.policy().auth.person_second_factor != coffre::policy::PersonSecondFactor::None;
     let page = SecondFactorPage {
         l: l(app),
         nav: nav(app, h),
