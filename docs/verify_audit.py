@@ -531,6 +531,7 @@ class Register:
         d = self.dossier(n, f["dossier"])
         d["person_key"] = key
         d["person"] = f["recipient"]
+        d["sf"] = set()  # the person's second factors were sealed to the old credential
 
     def fact_objection(self, n, f, signer, time):
         if signer != PERSON + f["dossier"]:
@@ -602,8 +603,28 @@ class Register:
         if self.dossier(n, f["dossier"]).get("person") is None:
             self.refuse(n, "keys are wrapped to the person only where they have their own access")
 
+    def person_factor_owner(self, n, member):
+        """The dossier of a person's second factor (`member` is `person:<dossier>`),
+        whose credential the register holds; None for a staff member's."""
+        if not member.startswith(PERSON):
+            return None
+        d = self.dossier(n, member[len(PERSON):])
+        if d.get("person") is None:
+            self.refuse(n, "a person's second factor needs their own access")
+        d.setdefault("sf", set())
+        return d
+
     def fact_second_factor(self, n, f, signer, time):
         hex32(f["commitment"], "a second-factor commitment", n)
+        d = self.person_factor_owner(n, f["member"])
+        if d is not None:
+            if signer != f["member"]:
+                self.refuse(n, "a second factor is enrolled only by its own person")
+            if (not STAFF_ID.fullmatch(f["id"]) or f["factor"] != "totp"
+                    or f["id"] in d["sf"]):
+                self.refuse(n, "a second factor has a new id and a known kind")
+            d["sf"].add(f["id"])
+            return
         s = self.member_signer(n, signer)
         if s["m"]["id"] != f["member"]:
             self.refuse(n, "a second factor is enrolled only by its own member")
@@ -613,6 +634,14 @@ class Register:
         s["sf"].add(f["id"])
 
     def fact_second_factor_removed(self, n, f, signer, time):
+        d = self.person_factor_owner(n, f["member"])
+        if d is not None:
+            if signer != f["member"]:
+                self.refuse(n, "a second factor is removed only by its own person")
+            if f["id"] not in d["sf"]:
+                self.refuse(n, f"no second factor {f['id']} is enrolled")
+            d["sf"].discard(f["id"])
+            return
         s = self.member_signer(n, signer)
         if s["m"]["id"] != f["member"]:
             self.refuse(n, "a second factor is removed only by its own member")
@@ -621,6 +650,12 @@ class Register:
         s["sf"].discard(f["id"])
 
     def fact_second_factor_reset(self, n, f, signer, time):
+        d = self.person_factor_owner(n, f["member"])
+        if d is not None:
+            if signer != RECOVERY:
+                self.member_signer(n, signer, "person-access")
+            d["sf"] = set()
+            return
         if signer != RECOVERY:
             self.member_signer(n, signer, "manage-staff")
         target = self.active(f["member"])

@@ -66,6 +66,7 @@ mod web_daily;
 mod web_dashboard;
 mod web_documents;
 mod web_passkey;
+mod web_person_second_factor;
 mod web_recent_attacks;
 mod web_second_factor;
 mod words_everywhere;

@@ -33,6 +33,11 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/second-facteur/{factor}/retirer", &["POST"]),
     ("/second-facteur/reinitialiser/{staff}", &["POST"]),
     ("/moi/documents/{doc}", &["GET"]),
+    ("/moi/second-facteur/{factor}/retirer", &["POST"]),
+    (
+        "/dossiers/{dossier}/second-facteur-personne/reinitialiser",
+        &["POST"],
+    ),
 ];
 
 /// Values no id may take, as they appear in the address.

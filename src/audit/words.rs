@@ -71,6 +71,7 @@ fn base(id: &str) -> Option<Msg> {
         "auth.second-factor.enrol" => msg!("action-auth-second-factor-enrol"),
         "auth.second-factor.remove" => msg!("action-auth-second-factor-remove"),
         "auth.second-factor.reset" => msg!("action-auth-second-factor-reset"),
+        "auth.second-factor.reset-person" => msg!("action-auth-second-factor-reset-person"),
         _ => return None,
     })
 }
@@ -160,6 +161,7 @@ mod tests {
             "auth.second-factor.enrol",
             "auth.second-factor.remove",
             "auth.second-factor.reset",
+            "auth.second-factor.reset-person",
             "audit.report",
             "break-glass.open",
             "clock.confirm",

@@ -408,8 +408,9 @@ fn parse_with(text: &str, file: &str, stored: bool) -> Result<Policy> {
         }
         if let Some(p) = &a.person_second_factor {
             auth.person_second_factor = match p.get_ref().as_str() {
-                "optional" => true,
-                "none" => false,
+                "optional" => super::PersonSecondFactor::Optional,
+                "required" => super::PersonSecondFactor::Required,
+                "none" => super::PersonSecondFactor::None,
                 _ => return cx.err(p.span(), msg!("policy-auth-person-second-factor")),
             };
         }
@@ -950,7 +951,10 @@ mod tests {
         use crate::policy::SecondFactorRule;
         let p = parse(DEFAULT_POLICY, "default.toml").unwrap();
         assert_eq!(p.auth.second_factor, SecondFactorRule::RequiredRemote);
-        assert!(p.auth.person_second_factor);
+        assert_eq!(
+            p.auth.person_second_factor,
+            crate::policy::PersonSecondFactor::Optional
+        );
         assert!(
             !p.auth.cli_second_factor,
             "the console keeps the passphrase alone"

@@ -120,15 +120,28 @@ impl SecondFactorRule {
     }
 }
 
+/// The person's own second factor (`[auth] person_second_factor`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PersonSecondFactor {
+    /// Not offered on `/moi`; a factor enrolled earlier is still asked.
+    None,
+    /// The person may enrol one.
+    Optional,
+    /// A person without one enrols after their passphrase.
+    Required,
+}
+
 /// The second factor's rules (`[auth]` of the policy,
 /// `docs/second-factor.md`).
 #[derive(Clone, Debug, Serialize)]
 pub struct AuthRules {
     /// For staff logins on the web.
     pub second_factor: SecondFactorRule,
-    /// Whether the person supported may enrol one (`"optional"`, the
-    /// default) or not (`"none"`); never required.
-    pub person_second_factor: bool,
+    /// For the person supported, on `/moi`: `"optional"` (the default: they
+    /// may enrol one), `"required"` (a person without one enrols after their
+    /// passphrase) or `"none"` (not offered).
+    pub person_second_factor: PersonSecondFactor,
     /// Whether the command line asks a member who has a one-time-code factor
     /// for a code (or a recovery code) after the passphrase (`true`), or
     /// keeps the passphrase alone on the server's console (`false`, the
@@ -140,7 +153,7 @@ impl Default for AuthRules {
     fn default() -> Self {
         AuthRules {
             second_factor: SecondFactorRule::RequiredRemote,
-            person_second_factor: true,
+            person_second_factor: PersonSecondFactor::Optional,
             cli_second_factor: false,
         }
     }

@@ -134,9 +134,42 @@ pub struct DossierEntry {
     /// The DPO's release of its break-the-glass justifications, if any.
     #[serde(default)]
     pub release: Option<Release>,
+    /// The person's own second factors, by id ([`Fact::SecondFactor`] whose
+    /// `member` is `person:<dossier>`).
+    #[serde(default)]
+    pub person_second_factors: BTreeMap<String, SecondFactorEntry>,
+    /// The person's factors a later fact withdrew (their removal, a member's
+    /// reset, a new credential): a record of one left in the store decides
+    /// nothing (`src/store/layout.rs`, `psf/`).
+    #[serde(default)]
+    pub person_second_factors_withdrawn: BTreeMap<String, SecondFactorEntry>,
+    /// Whether a member reset the person's factors since they last enrolled one.
+    #[serde(default)]
+    pub person_second_factor_reset: bool,
+    /// How many facts withdrew factors of the person: a session of theirs
+    /// opened before the latest ends (`PersonSession::ensure_current`).
+    #[serde(default)]
+    pub person_second_factor_withdrawals: u64,
 }
 
 impl DossierEntry {
+    /// Withdraws the person's factors whose id `which` picks (kept among the
+    /// withdrawn), and counts one more withdrawal.
+    fn withdraw_person_second_factors(&mut self, which: impl Fn(&str) -> bool) {
+        let ids: Vec<String> = self
+            .person_second_factors
+            .keys()
+            .filter(|id| which(id))
+            .cloned()
+            .collect();
+        for id in ids {
+            if let Some(e) = self.person_second_factors.remove(&id) {
+                self.person_second_factors_withdrawn.insert(id, e);
+            }
+        }
+        self.person_second_factor_withdrawals += 1;
+    }
+
     /// The dossier's content digest: the sum of its elements (derived, so it
     /// is never kept beside them).
     pub fn content(&self) -> Digest {
@@ -601,8 +634,12 @@ impl Register {
                 let d = self.dossier_mut(dossier, ctx)?;
                 d.person = recipient.clone();
                 d.person_key = person_key;
-                // A new credential: the wraps to the old one are gone.
+                // A new credential: the wraps to the old one are gone, and
+                // the person's second factors (sealed to it) with them.
                 d.person_wraps = None;
+                if !d.person_second_factors.is_empty() {
+                    d.withdraw_person_second_factors(|_| true);
+                }
             }
             Fact::Objection {
                 dossier,
@@ -776,6 +813,55 @@ impl Register {
                 id,
                 factor,
                 commitment,
+            } if member.starts_with(PERSON_SIGNER_PREFIX) => {
+                hex32(commitment, "a second-factor commitment")?;
+                let d = self.person_factor_owner(member, ctx)?;
+                if ctx.signer != Some(member.as_str()) {
+                    return Err(refused(ctx, msg!("second-factor-own-member")));
+                }
+                if crate::store::layout::check_id("second factor", id).is_err()
+                    || factor != "totp"
+                    || d.person_second_factors.contains_key(id)
+                {
+                    return Err(refused(ctx, msg!("second-factor-new-id")));
+                }
+                d.person_second_factors.insert(
+                    id.clone(),
+                    SecondFactorEntry {
+                        kind: factor.clone(),
+                        commitment: commitment.clone(),
+                        seq: ctx.seq,
+                    },
+                );
+                d.person_second_factor_reset = false;
+                d.person_second_factors_withdrawn.remove(id);
+            }
+            Fact::SecondFactorRemoved { member, id }
+                if member.starts_with(PERSON_SIGNER_PREFIX) =>
+            {
+                let d = self.person_factor_owner(member, ctx)?;
+                if ctx.signer != Some(member.as_str()) {
+                    return Err(refused(ctx, msg!("second-factor-own-member")));
+                }
+                if !d.person_second_factors.contains_key(id) {
+                    return Err(refused(ctx, msg!("second-factor-unknown", id = id)));
+                }
+                d.withdraw_person_second_factors(|f| f == id);
+            }
+            Fact::SecondFactorReset { member } if member.starts_with(PERSON_SIGNER_PREFIX) => {
+                // A member who may manage the person's rights, or the recovery key.
+                if !Self::is_recovery(ctx) {
+                    self.staff_with(policy, ctx, Capability::PersonAccess)?;
+                }
+                let d = self.person_factor_owner(member, ctx)?;
+                d.withdraw_person_second_factors(|_| true);
+                d.person_second_factor_reset = true;
+            }
+            Fact::SecondFactor {
+                member,
+                id,
+                factor,
+                commitment,
             } => {
                 hex32(commitment, "a second-factor commitment")?;
                 let s = self.staff_signer(ctx)?;
@@ -884,6 +970,22 @@ impl Register {
         }
         self.dossier_ref(dossier, ctx)?;
         Ok((add, remove))
+    }
+
+    /// The dossier of a person's second factor (`member` is
+    /// `person:<dossier>`): it exists, is not erased, and has the person's
+    /// own access.
+    fn person_factor_owner(
+        &mut self,
+        member: &str,
+        ctx: &Context<'_>,
+    ) -> Result<&mut DossierEntry> {
+        let dossier = member.strip_prefix(PERSON_SIGNER_PREFIX).unwrap_or(member);
+        let d = self.dossier_mut(dossier, ctx)?;
+        if d.person.is_none() {
+            return Err(refused(ctx, msg!("second-factor-person-access")));
+        }
+        Ok(d)
     }
 
     fn dossier_ref(&self, id: &str, ctx: &Context<'_>) -> Result<&DossierEntry> {

@@ -39,6 +39,8 @@
 //! | `cs/{member}` | where the log ended at the member's last checkpoint | vouched for | signed with the member's key, in the checkpoint's durable step; checked at their next unlock and by `audit verify` |
 //! | `sf/{member}/{id}` | a second factor: the TOTP secret `age`-encrypted to the member, the SHA-256 of each recovery code; or a passkey (its credential id and public key, as `webauthn-rs` serialises a `Passkey`) | vouched for | the member's `second-factor` fact commits to the record's bytes (SHA-256 with the vault, member, id and kind); `second-factor-removed`, `second-factor-reset` and a new identity (`staff` fact signed by the recovery key) withdraw it, and remove the record in the same change (`Vault::checked_second_factors`, the only way to a `CheckedSecondFactor`: a record decides something only while the register holds its factor; the very record of a factor a later fact withdrew, bytes as committed, decides nothing and goes at the member's next reset or recovery; a record no fact ever committed, one that differs, or one of a factor the register holds that is missing is an integrity failure naming `sf/{member}/{id}`) |
 //! | `sfu/{member}` | the one-time codes and recovery codes already accepted, and each passkey's last signature counter, as the member's lines up to one entry say | derived | from the member's `auth.second-factor` lines of the log (the time step accepted, the recovery code's number, the passkey's counter), HMAC-sealed under a key derived from the member's identity: a check reads it, then the member's lines after its entry through the actor index, walked down the log's actor chain (`aprev`) to the cache's entry; a cache that fails its seal is ignored (rebuilt from the log), an older genuine one only makes the check read more lines, and a deleted cache with deleted `ax/a` records is an integrity failure, so none gives a used code back |
+//! | `psf/{dossier}/{id}` | the person's own second factor (`docs/second-factor.md`): the TOTP secret `age`-encrypted to the person's credential (`p/{dossier}`), the SHA-256 of each recovery code | vouched for | the person's `second-factor` fact (its `member` is `person:{dossier}`, signed by the person) commits to the record's bytes (SHA-256 with the vault, `person:{dossier}`, id and kind); `second-factor-removed` (the person), `second-factor-reset` (a member with `person-access`, or the recovery key) and a new credential (`person` fact) withdraw it, and remove the record in the same change (`Vault::checked_person_second_factors`: the same rules as `sf/`, an integrity failure naming `psf/{dossier}/{id}`) |
+//! | `psfu/{dossier}` | the codes the person already used | derived | as `sfu/`, from the lines of the actor `person.{dossier}`, HMAC-sealed under a key derived from the person's identity |
 //! | `ra/{holder}` | a member's anchor of the rights register | derived | the register their coffre verified, HMAC-sealed with their identity; its last line is checked against the log before it is used, and only by its holder |
 //! | `as` | audit state | derived | size, byte length, last leaf, Merkle frontier: checked against the log when the vault opens |
 //! | `ax/{d or a}/{id}/{seq}` | audit index by dossier and by actor | derived | byte offsets into the log: every read checks the line's number and dossier or actor; a dossier's history walks the log's dossier chain (`dprev`), and a member's trail (`audit log --actor`, the home page's recent dossiers, the second factor's used codes) the log's actor chain (`aprev`), down through the records it reads, anchored on the log's last line naming the dossier or actor, so a deleted, planted or moved `ax/d` or `ax/a` record is exit 5 naming it (the second factor's check then refuses the code); `audit verify` compares the whole index with the log. **Left**: lines written before format 4 (no `dprev`) or before format 6 (no `aprev`) are not chained: a deleted record of one of them shortens a listing until `audit verify` or `check` runs |
@@ -278,6 +280,23 @@ pub fn second_factor_prefix(member: &str) -> Vec<u8> {
     let mut v = k(&["sf", member]);
     v.push(b'/');
     v
+}
+
+/// `psf/{dossier}/{id}`: one second factor of the person supported.
+pub fn person_second_factor(dossier: &str, id: &str) -> Vec<u8> {
+    k(&["psf", dossier, id])
+}
+
+/// `psf/{dossier}/`: every second factor of the person supported.
+pub fn person_second_factor_prefix(dossier: &str) -> Vec<u8> {
+    let mut v = k(&["psf", dossier]);
+    v.push(b'/');
+    v
+}
+
+/// `psfu/{dossier}`: the codes the person already used (derived, as `sfu/`).
+pub fn person_second_factor_uses(dossier: &str) -> Vec<u8> {
+    k(&["psfu", dossier])
 }
 
 /// `sfu/{member}`: the one-time and recovery codes already accepted, as the

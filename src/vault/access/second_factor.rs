@@ -63,6 +63,8 @@ pub const ACTION_ENROL: &str = "auth.second-factor.enrol";
 pub const ACTION_REMOVE: &str = "auth.second-factor.remove";
 /// The action of a reset by a manager.
 pub const ACTION_RESET: &str = "auth.second-factor.reset";
+/// The action of a reset of the person's factor by a member with `person-access`.
+pub const ACTION_RESET_PERSON: &str = "auth.second-factor.reset-person";
 /// The kind of a one-time-code factor.
 pub const KIND_TOTP: &str = "totp";
 /// The kind of a passkey factor.
@@ -79,6 +81,243 @@ pub const DETAIL_COUNTER_BACK: &str = "passkey counter went back";
 /// (an authenticator that keeps no counter, which WebAuthn allows).
 fn counter_went_back(counter: u32, last: u64) -> bool {
     (counter > 0 || last > 0) && u64::from(counter) <= last
+}
+
+/// Whose factors: a staff member's (`sf/{member}/…`) or the person's own
+/// for a dossier (`psf/{dossier}/…`, their principal `person:{dossier}`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Owner<'a> {
+    Staff(&'a str),
+    Person(&'a str),
+}
+
+impl Owner<'_> {
+    /// The name facts, commitments and hashes bind: the staff id, or
+    /// `person:{dossier}`.
+    fn principal(&self) -> String {
+        match self {
+            Owner::Staff(m) => m.to_string(),
+            Owner::Person(d) => format!("{}{d}", crate::rights::fact::PERSON_SIGNER_PREFIX),
+        }
+    }
+    /// The actor of their audit lines.
+    fn actor(&self) -> String {
+        match self {
+            Owner::Staff(m) => m.to_string(),
+            Owner::Person(d) => crate::vault::person::session::person_actor(d),
+        }
+    }
+    fn prefix(&self) -> Vec<u8> {
+        match self {
+            Owner::Staff(m) => layout::second_factor_prefix(m),
+            Owner::Person(d) => layout::person_second_factor_prefix(d),
+        }
+    }
+    fn record_key(&self, id: &str) -> Vec<u8> {
+        match self {
+            Owner::Staff(m) => layout::second_factor(m, id),
+            Owner::Person(d) => layout::person_second_factor(d, id),
+        }
+    }
+    fn uses_key(&self) -> Vec<u8> {
+        match self {
+            Owner::Staff(m) => layout::second_factor_uses(m),
+            Owner::Person(d) => layout::person_second_factor_uses(d),
+        }
+    }
+    fn record_name(&self, id: &str) -> String {
+        match self {
+            Owner::Staff(m) => format!("sf/{m}/{id}"),
+            Owner::Person(d) => format!("psf/{d}/{id}"),
+        }
+    }
+}
+
+/// Who acts on a set of factors, for the operations staff and person share:
+/// the vault, whose factors, their identity (opens the TOTP secret, seals
+/// the `sfu/` cache), how their audit lines are drafted and their facts signed.
+pub(crate) struct Holder<'a> {
+    pub(crate) vault: &'a Vault,
+    pub(crate) owner: Owner<'a>,
+    pub(crate) identity: &'a wrap::Identity,
+    pub(crate) recipient: String,
+    pub(crate) draft: &'a dyn Fn(&str) -> crate::audit::Draft,
+    pub(crate) signer: Option<(String, crate::audit::FactSigner)>,
+}
+
+impl Holder<'_> {
+    /// A new TOTP secret and ten recovery codes, in memory.
+    pub(crate) fn begin_totp(&self) -> Result<TotpEnrolment> {
+        let secret = Zeroizing::new(random_bytes::<20>()?.to_vec());
+        let mut recovery = Vec::with_capacity(RECOVERY_CODES);
+        for _ in 0..RECOVERY_CODES {
+            recovery.push(new_recovery_code()?);
+        }
+        Ok(TotpEnrolment {
+            id: format!("totp-{}", hex::encode(random_bytes::<4>()?)),
+            account: self.owner.principal(),
+            secret,
+            recovery,
+        })
+    }
+
+    /// What the log says of `factors`' uses, and the batch that writes the
+    /// owner's cache of it, to commit with the next line.
+    fn uses_and_cache(
+        &self,
+        factors: &[CheckedSecondFactor],
+    ) -> Result<(BTreeMap<String, Used>, Batch)> {
+        let member = self.owner.principal();
+        let key = cache_key(&self.vault.meta.vault_id, &member, self.identity);
+        let (used, last) = self.vault.second_factor_uses(self.owner, factors, &key)?;
+        // What the lines read say, for the next check (the line written now
+        // comes after `last`, and is read then).
+        let cache = UsesCache {
+            member,
+            seq: last,
+            used: factors
+                .iter()
+                .filter_map(|f| {
+                    let u = used.get(&f.id)?;
+                    Some((
+                        f.id.clone(),
+                        f.entry.seq,
+                        u.last_step,
+                        u.recovery.iter().map(|n| *n as u32).collect(),
+                    ))
+                })
+                .collect(),
+        };
+        let mut batch = Batch::new();
+        batch.put(self.owner.uses_key(), seal_cache(&key, &cache)?);
+        Ok((used, batch))
+    }
+
+    /// Enrols `e` once `code` proves the app holds the secret: the record
+    /// sealed to the holder, and the `second-factor` fact they sign, in one
+    /// durable change. Errors: [`Error::Auth`] (exit 4, audited) for a wrong code.
+    pub(crate) fn enrol_totp(&self, e: &TotpEnrolment, code: &str) -> Result<()> {
+        let totp = totp_for(&e.secret, &e.account)?;
+        let code = normalise(code);
+        let Some(step) = totp.check(&code, crate::vault::now()) else {
+            self.vault.audit(
+                (self.draft)(ACTION_ENROL)
+                    .target(&e.id)
+                    .outcome(Outcome::Failed)
+                    .detail("wrong code"),
+            )?;
+            return Err(Error::Auth(msg!("second-factor-wrong-code")));
+        };
+        let vault_id = self.vault.meta.vault_id.clone();
+        let member = self.owner.principal();
+        let record = SecondFactorRecord {
+            member: member.clone(),
+            id: e.id.clone(),
+            factor: KIND_TOTP.into(),
+            secret_sealed: wrap::wrap(&e.secret, &[&self.recipient])?,
+            recovery: e
+                .recovery
+                .iter()
+                .map(|c| recovery_hash(&vault_id, &member, &normalise(c)))
+                .collect(),
+        };
+        let bytes = encode(&record)?;
+        let fact = Fact::SecondFactor {
+            member: member.clone(),
+            id: e.id.clone(),
+            factor: KIND_TOTP.into(),
+            commitment: second_factor_commitment(&vault_id, &member, &e.id, KIND_TOTP, &bytes),
+        };
+        let mut batch = Batch::new();
+        batch.put(self.owner.record_key(&e.id), bytes);
+        self.vault.commit_audited(
+            (self.draft)(ACTION_ENROL)
+                .target(&e.id)
+                .detail(&format!("totp step {step}"))
+                .fact(fact.to_json()?, self.signer.clone()),
+            batch,
+        )?;
+        Ok(())
+    }
+
+    /// Checks a one-time code or a recovery code against the holder's
+    /// factors, each accepted once, every attempt audited
+    /// ([`Session::check_second_factor`]).
+    pub(crate) fn check_code(
+        &self,
+        factors: Vec<CheckedSecondFactor>,
+        code: &str,
+    ) -> Result<Accepted> {
+        if factors.is_empty() {
+            return Err(Error::Usage(msg!("second-factor-none")));
+        }
+        let member = self.owner.principal();
+        let (used, batch) = self.uses_and_cache(&factors)?;
+        let code = normalise(code);
+        let now = crate::vault::now();
+        let mut replayed = false;
+        for f in &factors {
+            let Stored::Totp(record) = &f.record else {
+                continue;
+            };
+            let u = used.get(&f.id);
+            if code.len() == usize::from(TOTP_DIGITS) && code.bytes().all(|b| b.is_ascii_digit()) {
+                let Some(secret) = wrap::unwrap(&record.secret_sealed, self.identity)? else {
+                    return Err(forged(
+                        &self.owner.record_name(&f.id),
+                        "a second factor sealed to someone else",
+                    ));
+                };
+                let totp = totp_for(&secret, &member)?;
+                if let Some(step) = totp.check(&code, now) {
+                    if u.and_then(|u| u.last_step).is_some_and(|l| step <= l) {
+                        replayed = true;
+                        continue;
+                    }
+                    self.vault.commit_audited(
+                        (self.draft)(ACTION_CHECK)
+                            .target(&f.id)
+                            .detail(&format!("totp step {step}")),
+                        batch,
+                    )?;
+                    return Ok(Accepted::Totp { step });
+                }
+            } else {
+                let h = recovery_hash(&self.vault.meta.vault_id, &member, &code);
+                if let Some(n) = record.recovery.iter().position(|r| *r == h) {
+                    if u.is_some_and(|u| u.recovery.contains(&(n + 1))) {
+                        replayed = true;
+                        continue;
+                    }
+                    self.vault.commit_audited(
+                        (self.draft)(ACTION_CHECK)
+                            .target(&f.id)
+                            .detail(&format!("recovery code {}", n + 1)),
+                        batch,
+                    )?;
+                    let spent = u.map_or(0, |u| u.recovery.len()) + 1;
+                    return Ok(Accepted::Recovery {
+                        left: record.recovery.len().saturating_sub(spent),
+                    });
+                }
+            }
+        }
+        let detail = if replayed {
+            "code already used"
+        } else {
+            "wrong code"
+        };
+        self.vault.audit(
+            (self.draft)(ACTION_CHECK)
+                .outcome(Outcome::Failed)
+                .detail(detail),
+        )?;
+        Err(Error::Auth(if replayed {
+            msg!("second-factor-code-used")
+        } else {
+            msg!("second-factor-wrong-code")
+        }))
+    }
 }
 
 /// The stored record `sf/{member}/{id}`.
@@ -432,27 +671,53 @@ impl Vault {
     /// `sf/{member}/`. Errors: [`Error::Integrity`] (exit 5) naming the record.
     pub fn checked_second_factors(&self, member: &str) -> Result<Vec<CheckedSecondFactor>> {
         layout::check_id("staff", member)?;
+        self.checked_factors(Owner::Staff(member))
+    }
+
+    /// The person's own second factors for `dossier`, checked as
+    /// [`Vault::checked_second_factors`] against the `second-factor` facts
+    /// whose member is `person:{dossier}`. Errors: [`Error::Integrity`]
+    /// (exit 5) naming `psf/{dossier}/{id}`.
+    pub fn checked_person_second_factors(&self, dossier: &str) -> Result<Vec<CheckedSecondFactor>> {
+        layout::check_id("dossier", dossier)?;
+        self.checked_factors(Owner::Person(dossier))
+    }
+
+    fn checked_factors(&self, owner: Owner<'_>) -> Result<Vec<CheckedSecondFactor>> {
         type Factors = BTreeMap<String, SecondFactorEntry>;
         let (want, withdrawn): (Factors, Factors) = self.with_register(|r| {
-            Ok(r.staff
-                .get(member)
-                .map(|s| (s.second_factors.clone(), s.second_factors_withdrawn.clone()))
-                .unwrap_or_default())
+            Ok(match owner {
+                Owner::Staff(m) => r
+                    .staff
+                    .get(m)
+                    .map(|s| (s.second_factors.clone(), s.second_factors_withdrawn.clone()))
+                    .unwrap_or_default(),
+                Owner::Person(d) => r
+                    .dossiers
+                    .get(d)
+                    .filter(|d| !d.erased)
+                    .map(|d| {
+                        (
+                            d.person_second_factors.clone(),
+                            d.person_second_factors_withdrawn.clone(),
+                        )
+                    })
+                    .unwrap_or_default(),
+            })
         })?;
+        let member = owner.principal();
+        let member = member.as_str();
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
-        for (k, v) in self
-            .store
-            .scan_prefix(&layout::second_factor_prefix(member))?
-        {
+        for (k, v) in self.store.scan_prefix(&owner.prefix())? {
             let id = layout::last_component(&k)?;
-            let name = format!("sf/{member}/{id}");
+            let name = owner.record_name(&id);
             let Some(entry) = want.get(&id) else {
                 // The very record of a factor a later fact withdrew (left by
                 // an older version's recovery) decides nothing; any other is
                 // planted.
                 let left_over = withdrawn.get(&id).is_some_and(|w| {
-                    k == layout::second_factor(member, &id)
+                    k == owner.record_key(&id)
                         && second_factor_commitment(&self.meta.vault_id, member, &id, &w.kind, &v)
                             == w.commitment
                 });
@@ -464,7 +729,7 @@ impl Vault {
                     "a second factor the register does not commit",
                 ));
             };
-            if k != layout::second_factor(member, &id)
+            if k != owner.record_key(&id)
                 || second_factor_commitment(&self.meta.vault_id, member, &id, &entry.kind, &v)
                     != entry.commitment
             {
@@ -494,10 +759,7 @@ impl Vault {
             });
         }
         if let Some(id) = want.keys().find(|id| !seen.contains(*id)) {
-            return Err(forged(
-                &format!("sf/{member}/{id}"),
-                "a second factor removed",
-            ));
+            return Err(forged(&owner.record_name(id), "a second factor removed"));
         }
         Ok(out)
     }
@@ -513,14 +775,15 @@ impl Vault {
     /// planted on, the member's chain.
     fn second_factor_uses(
         &self,
-        member: &str,
+        owner: Owner<'_>,
         factors: &[CheckedSecondFactor],
         key: &ring::hmac::Key,
     ) -> Result<(BTreeMap<String, Used>, u64)> {
         let mut used: BTreeMap<String, Used> = BTreeMap::new();
         let mut from = 0;
-        if let Some(sealed) = self.store.get(&layout::second_factor_uses(member))? {
-            if let Some(c) = open_cache(key, member, &sealed) {
+        let actor = owner.actor();
+        if let Some(sealed) = self.store.get(&owner.uses_key())? {
+            if let Some(c) = open_cache(key, &owner.principal(), &sealed) {
                 from = c.seq;
                 for (id, enrolled, last_step, recovery) in c.used {
                     // Only for the factor enrolled by that very fact.
@@ -544,14 +807,14 @@ impl Vault {
         // log before the index is read: an index record deleted (to make a
         // used code acceptable again) or planted is an integrity failure,
         // and the code is refused.
-        let mut walk = self.chain_walk_down('a', member)?;
+        let mut walk = self.chain_walk_down('a', &actor)?;
         let pairs: Vec<(u64, u64)> = self
-            .audit_offsets('a', member)?
+            .audit_offsets('a', &actor)?
             .into_iter()
             .filter(|(seq, _)| *seq > from)
             .collect();
         let last = pairs.last().map_or(from, |p| p.0);
-        let entries = self.indexed_entries('a', member, &pairs)?;
+        let entries = self.indexed_entries('a', &actor, &pairs)?;
         let newest_first: Vec<AuditEntry> = entries.iter().rev().cloned().collect();
         walk.take(&newest_first, &pairs)?;
         walk.finish(from)?;
@@ -606,21 +869,24 @@ impl Session<'_> {
         })
     }
 
+    /// The holder of this member's own factors.
+    fn holder<'a>(&'a self, draft: &'a dyn Fn(&str) -> crate::audit::Draft) -> Holder<'a> {
+        Holder {
+            vault: self.vault,
+            owner: Owner::Staff(&self.me.id),
+            identity: self.identity(),
+            recipient: self.me.recipient.clone(),
+            draft,
+            signer: self.fact_signer(),
+        }
+    }
+
     /// A new TOTP secret and ten recovery codes, kept in memory until
     /// [`Session::enrol_totp`] confirms them with a first code.
     pub fn begin_totp_enrolment(&self) -> Result<TotpEnrolment> {
         let _turn = self.ensure_current()?;
-        let secret = Zeroizing::new(random_bytes::<20>()?.to_vec());
-        let mut recovery = Vec::with_capacity(RECOVERY_CODES);
-        for _ in 0..RECOVERY_CODES {
-            recovery.push(new_recovery_code()?);
-        }
-        Ok(TotpEnrolment {
-            id: format!("totp-{}", hex::encode(random_bytes::<4>()?)),
-            account: self.me.id.clone(),
-            secret,
-            recovery,
-        })
+        let draft = |a: &str| self.draft(a);
+        self.holder(&draft).begin_totp()
     }
 
     /// Enrols `e` once `code` (from the member's app) proves the app holds
@@ -629,47 +895,8 @@ impl Session<'_> {
     /// used. Errors: [`Error::Auth`] (exit 4) for a wrong code.
     pub fn enrol_totp(&mut self, e: &TotpEnrolment, code: &str) -> Result<()> {
         let _turn = self.ensure_current()?;
-        let totp = totp_for(&e.secret, &e.account)?;
-        let code = normalise(code);
-        let Some(step) = totp.check(&code, crate::vault::now()) else {
-            self.vault.audit(
-                self.draft(ACTION_ENROL)
-                    .target(&e.id)
-                    .outcome(Outcome::Failed)
-                    .detail("wrong code"),
-            )?;
-            return Err(Error::Auth(msg!("second-factor-wrong-code")));
-        };
-        let vault_id = self.vault.meta.vault_id.clone();
-        let member = self.me.id.clone();
-        let record = SecondFactorRecord {
-            member: member.clone(),
-            id: e.id.clone(),
-            factor: "totp".into(),
-            secret_sealed: wrap::wrap(&e.secret, &[&self.me.recipient])?,
-            recovery: e
-                .recovery
-                .iter()
-                .map(|c| recovery_hash(&vault_id, &member, &normalise(c)))
-                .collect(),
-        };
-        let bytes = encode(&record)?;
-        let fact = Fact::SecondFactor {
-            member: member.clone(),
-            id: e.id.clone(),
-            factor: "totp".into(),
-            commitment: second_factor_commitment(&vault_id, &member, &e.id, "totp", &bytes),
-        };
-        let mut batch = Batch::new();
-        batch.put(layout::second_factor(&member, &e.id), bytes);
-        self.vault.commit_audited(
-            self.draft(ACTION_ENROL)
-                .target(&e.id)
-                .detail(&format!("totp step {step}"))
-                .fact(fact.to_json()?, self.fact_signer()),
-            batch,
-        )?;
-        Ok(())
+        let draft = |a: &str| self.draft(a);
+        self.holder(&draft).enrol_totp(e, code)
     }
 
     /// Checks a one-time code (6 digits) or a recovery code against this
@@ -690,76 +917,9 @@ impl Session<'_> {
             .second_factor_lock
             .lock()
             .map_err(|_| Error::Io(msg!("second-factor-lock-poisoned")))?;
-        let member = self.me.id.clone();
-        let factors = self.vault.checked_second_factors(&member)?;
-        if factors.is_empty() {
-            return Err(Error::Usage(msg!("second-factor-none")));
-        }
-        let (used, batch) = self.uses_and_cache(&member, &factors)?;
-        let code = normalise(code);
-        let now = crate::vault::now();
-        let mut replayed = false;
-        for f in &factors {
-            let Stored::Totp(record) = &f.record else {
-                continue;
-            };
-            let u = used.get(&f.id);
-            if code.len() == usize::from(TOTP_DIGITS) && code.bytes().all(|b| b.is_ascii_digit()) {
-                let Some(secret) = wrap::unwrap(&record.secret_sealed, self.identity())? else {
-                    return Err(forged(
-                        &format!("sf/{member}/{}", f.id),
-                        "a second factor sealed to someone else",
-                    ));
-                };
-                let totp = totp_for(&secret, &member)?;
-                if let Some(step) = totp.check(&code, now) {
-                    if u.and_then(|u| u.last_step).is_some_and(|l| step <= l) {
-                        replayed = true;
-                        continue;
-                    }
-                    self.vault.commit_audited(
-                        self.draft(ACTION_CHECK)
-                            .target(&f.id)
-                            .detail(&format!("totp step {step}")),
-                        batch,
-                    )?;
-                    return Ok(Accepted::Totp { step });
-                }
-            } else {
-                let h = recovery_hash(&self.vault.meta.vault_id, &member, &code);
-                if let Some(n) = record.recovery.iter().position(|r| *r == h) {
-                    if u.is_some_and(|u| u.recovery.contains(&(n + 1))) {
-                        replayed = true;
-                        continue;
-                    }
-                    self.vault.commit_audited(
-                        self.draft(ACTION_CHECK)
-                            .target(&f.id)
-                            .detail(&format!("recovery code {}", n + 1)),
-                        batch,
-                    )?;
-                    let spent = u.map_or(0, |u| u.recovery.len()) + 1;
-                    return Ok(Accepted::Recovery {
-                        left: record.recovery.len().saturating_sub(spent),
-                    });
-                }
-            }
-        }
-        let detail = if replayed {
-            "code already used"
-        } else {
-            "wrong code"
-        };
-        self.vault.audit(
-            self.draft(ACTION_CHECK)
-                .outcome(Outcome::Failed)
-                .detail(detail),
-        )?;
-        Err(Error::Auth(if replayed {
-            msg!("second-factor-code-used")
-        } else {
-            msg!("second-factor-wrong-code")
-        }))
+        let factors = self.vault.checked_second_factors(&self.me.id)?;
+        let draft = |a: &str| self.draft(a);
+        self.holder(&draft).check_code(factors, code)
     }
 
     /// Removes one of this member's own factors (`second-factor-removed`,
@@ -835,41 +995,6 @@ impl Session<'_> {
 }
 
 impl Session<'_> {
-    /// What the log says of `factors`' uses, and the batch that writes the
-    /// member's `sfu/` cache of it, to commit with the next line.
-    fn uses_and_cache(
-        &self,
-        member: &str,
-        factors: &[CheckedSecondFactor],
-    ) -> Result<(BTreeMap<String, Used>, Batch)> {
-        let key = cache_key(&self.vault.meta.vault_id, member, self.identity());
-        let (used, last) = self.vault.second_factor_uses(member, factors, &key)?;
-        // What the lines read say, for the next check (the line written now
-        // comes after `last`, and is read then).
-        let cache = UsesCache {
-            member: member.to_string(),
-            seq: last,
-            used: factors
-                .iter()
-                .filter_map(|f| {
-                    let u = used.get(&f.id)?;
-                    Some((
-                        f.id.clone(),
-                        f.entry.seq,
-                        u.last_step,
-                        u.recovery.iter().map(|n| *n as u32).collect(),
-                    ))
-                })
-                .collect(),
-        };
-        let mut batch = Batch::new();
-        batch.put(
-            layout::second_factor_uses(member),
-            seal_cache(&key, &cache)?,
-        );
-        Ok((used, batch))
-    }
-
     /// The member's passkeys, as the register vouches for them.
     fn checked_passkeys(&self) -> Result<Vec<(String, Passkey)>> {
         Ok(self
@@ -1042,7 +1167,8 @@ impl Session<'_> {
             )?;
             return Err(Error::Auth(msg!("second-factor-passkey-refused")));
         };
-        let (used, batch) = self.uses_and_cache(&member, &factors)?;
+        let draft = |a: &str| self.draft(a);
+        let (used, batch) = self.holder(&draft).uses_and_cache(&factors)?;
         let last = used.get(&f.id).and_then(|u| u.last_step).unwrap_or(0);
         if counter_went_back(counter, last) {
             self.vault.audit(
@@ -1060,6 +1186,155 @@ impl Session<'_> {
             batch,
         )?;
         Ok(Accepted::Passkey { counter })
+    }
+}
+
+impl crate::vault::person::session::PersonSession<'_> {
+    fn person_draft(&self, action: &str) -> crate::audit::Draft {
+        crate::audit::Draft::new(&self.actor(), "person", action).dossier(&self.dossier)
+    }
+
+    /// The holder of the person's own factors.
+    fn person_holder<'a>(
+        &'a self,
+        draft: &'a dyn Fn(&str) -> crate::audit::Draft,
+        signer: Option<(String, crate::audit::FactSigner)>,
+    ) -> Holder<'a> {
+        Holder {
+            vault: self.vault,
+            owner: Owner::Person(&self.dossier),
+            identity: &self.identity,
+            recipient: self.identity.recipient(),
+            draft,
+            signer,
+        }
+    }
+
+    /// The person's own second factors, and whether a member reset them
+    /// (`docs/second-factor.md`). Errors: [`Error::Integrity`] (exit 5)
+    /// naming a `psf/` record the register does not commit.
+    pub fn second_factor_status(&self) -> Result<SecondFactorStatus> {
+        let _turn = self.ensure_current()?;
+        let factors = self.vault.checked_person_second_factors(&self.dossier)?;
+        let reset = self.vault.with_register(|r| {
+            Ok(r.dossiers
+                .get(&self.dossier)
+                .is_some_and(|d| d.person_second_factor_reset))
+        })?;
+        Ok(SecondFactorStatus {
+            enrolled: factors
+                .iter()
+                .map(|f| (f.id.clone(), f.entry.kind.clone()))
+                .collect(),
+            reset,
+        })
+    }
+
+    /// A new TOTP secret and ten recovery codes for the person, kept in
+    /// memory until [`PersonSession::enrol_totp`].
+    pub fn begin_totp_enrolment(&self) -> Result<TotpEnrolment> {
+        let _turn = self.ensure_current()?;
+        let draft = |a: &str| self.person_draft(a);
+        self.person_holder(&draft, None).begin_totp()
+    }
+
+    /// Enrols `e` once `code` proves the person's app holds the secret: the
+    /// record `psf/{dossier}/{id}` sealed to their credential, and the
+    /// `second-factor` fact (member `person:{dossier}`) they sign, in one
+    /// durable change. Errors: [`Error::Auth`] (exit 4, audited) for a wrong code.
+    pub fn enrol_totp(&self, e: &TotpEnrolment, code: &str) -> Result<()> {
+        let _turn = self.ensure_current()?;
+        let draft = |a: &str| self.person_draft(a);
+        self.person_holder(&draft, Some(self.signer()?))
+            .enrol_totp(e, code)
+    }
+
+    /// Checks a one-time code or a recovery code against the person's
+    /// factors: each accepted once, every attempt an `auth.second-factor`
+    /// line of `person.{dossier}` (as [`Session::check_second_factor`]).
+    /// Errors: [`Error::Auth`] (exit 4) for a wrong or reused code;
+    /// [`Error::Integrity`] (exit 5) for a factor the register does not commit.
+    pub fn check_second_factor(&self, code: &str) -> Result<Accepted> {
+        let _turn = self.ensure_current()?;
+        let _one_at_a_time = self
+            .vault
+            .second_factor_lock
+            .lock()
+            .map_err(|_| Error::Io(msg!("second-factor-lock-poisoned")))?;
+        let factors = self.vault.checked_person_second_factors(&self.dossier)?;
+        let draft = |a: &str| self.person_draft(a);
+        self.person_holder(&draft, None).check_code(factors, code)
+    }
+
+    /// Removes one of the person's own factors (`second-factor-removed`,
+    /// signed by them). Their other sessions end; this one goes on.
+    pub fn remove_second_factor(&self, id: &str) -> Result<()> {
+        let _turn = self.ensure_current()?;
+        layout::check_id("second factor", id)?;
+        let factors = self.vault.checked_person_second_factors(&self.dossier)?;
+        if !factors.iter().any(|f| f.id == id) {
+            return Err(Error::NotFound(msg!("second-factor-unknown", id = id)));
+        }
+        let owner = Owner::Person(&self.dossier);
+        let fact = Fact::SecondFactorRemoved {
+            member: owner.principal(),
+            id: id.to_string(),
+        };
+        let mut batch = Batch::new();
+        batch.remove(owner.record_key(id));
+        self.vault.commit_audited(
+            self.person_draft(ACTION_REMOVE)
+                .target(id)
+                .fact(fact.to_json()?, Some(self.signer()?)),
+            batch,
+        )?;
+        self.second_factor_withdrawals
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+impl Session<'_> {
+    /// A member who may manage the person's rights (`person-access`)
+    /// withdraws every second factor of the person of `dossier`
+    /// (`second-factor-reset`, member `person:{dossier}`): after a lost
+    /// phone and lost recovery codes, the person logs in with their
+    /// passphrase and enrols again. Their open sessions end. Errors:
+    /// [`Error::Refused`] without the capability (audited),
+    /// [`Error::NotFound`] when the dossier has no personal access,
+    /// [`Error::Integrity`] for a planted factor record (named, not removed).
+    pub fn reset_person_second_factor(&mut self, dossier: &str) -> Result<()> {
+        let _turn = self.ensure_current()?;
+        layout::check_id("dossier", dossier)?;
+        self.require(Capability::PersonAccess, ACTION_RESET_PERSON, Some(dossier))?;
+        let has_access = self.vault.with_register(|r| {
+            Ok(r.dossiers
+                .get(dossier)
+                .is_some_and(|d| !d.erased && d.person.is_some()))
+        })?;
+        if !has_access {
+            return Err(Error::NotFound(msg!(
+                "second-factor-person-none",
+                dossier = dossier
+            )));
+        }
+        self.vault.checked_person_second_factors(dossier)?;
+        let owner = Owner::Person(dossier);
+        let mut batch = Batch::new();
+        for (k, _) in self.vault.store.scan_prefix(&owner.prefix())? {
+            batch.remove(k);
+        }
+        let fact = Fact::SecondFactorReset {
+            member: owner.principal(),
+        };
+        self.vault.commit_audited(
+            self.draft(ACTION_RESET_PERSON)
+                .dossier(dossier)
+                .target(&owner.principal())
+                .fact(fact.to_json()?, self.fact_signer()),
+            batch,
+        )?;
+        Ok(())
     }
 }
 

@@ -291,11 +291,17 @@ impl Vault {
                 "a personal access the register did not grant",
             ));
         }
+        let withdrawals = self.with_register(|r| {
+            Ok(r.dossiers
+                .get(dossier)
+                .map_or(0, |d| d.person_second_factor_withdrawals))
+        })?;
         Ok(PersonSession {
             vault: self,
             dossier: dossier.to_string(),
             identity,
             weak: rec.kdf.is_weak(),
+            second_factor_withdrawals: std::sync::atomic::AtomicU64::new(withdrawals),
         })
     }
 }
@@ -583,14 +589,18 @@ impl Session<'_> {
                 .lock()
                 .map_err(|_| Error::Io(msg!("key-lock-poisoned")))?;
             let mut batch = Batch::new();
-            // A new credential replaces the old one: its wraps go.
-            for (k, _) in self
-                .vault
-                .store
-                .scan_prefix(&layout::person_prefix(dossier))?
-            {
-                batch.remove(k);
+            // A new credential replaces the old one: its wraps go, and the
+            // person's second factors (sealed to it; the `person` fact
+            // withdraws them) with their cache.
+            for prefix in [
+                layout::person_prefix(dossier),
+                layout::person_second_factor_prefix(dossier),
+            ] {
+                for (k, _) in self.vault.store.scan_prefix(&prefix)? {
+                    batch.remove(k);
+                }
             }
+            batch.remove(layout::person_second_factor_uses(dossier));
             batch.put(layout::person(dossier), encode(&person)?);
             // The credential and the signed fact that grants it, in one step.
             self.vault.commit_audited(draft, batch)?;
@@ -699,10 +709,14 @@ fn list_objections(vault: &Vault, dossier: &str) -> Result<Vec<Objection>> {
 
 /// The person, unlocked on their own dossier.
 pub struct PersonSession<'v> {
-    vault: &'v Vault,
-    dossier: String,
-    identity: Identity,
+    pub(crate) vault: &'v Vault,
+    pub(crate) dossier: String,
+    pub(crate) identity: Identity,
     weak: bool,
+    /// The register's count of withdrawals of the person's second factors
+    /// when this session opened (or its own removal since): a member's reset
+    /// ends it.
+    pub(crate) second_factor_withdrawals: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for PersonSession<'_> {
@@ -767,10 +781,17 @@ impl PersonSession<'_> {
     pub fn ensure_current(&self) -> Result<crate::vault::Turn<'_>> {
         let turn = self.vault.begin()?;
         let me = self.identity.recipient();
+        let withdrawals = self
+            .second_factor_withdrawals
+            .load(std::sync::atomic::Ordering::SeqCst);
         let same = self.vault.with_register(|r| {
-            Ok(r.dossiers
-                .get(&self.dossier)
-                .is_some_and(|d| !d.erased && d.person.as_deref() == Some(me.as_str())))
+            Ok(r.dossiers.get(&self.dossier).is_some_and(|d| {
+                !d.erased
+                    && d.person.as_deref() == Some(me.as_str())
+                    // No factor of theirs withdrawn since (a member's reset
+                    // after a lost phone, a removal in another session).
+                    && d.person_second_factor_withdrawals == withdrawals
+            }))
         })?;
         if same {
             Ok(turn)
@@ -792,13 +813,13 @@ impl PersonSession<'_> {
         self.weak
     }
 
-    fn actor(&self) -> String {
+    pub(crate) fn actor(&self) -> String {
         person_actor(&self.dossier)
     }
 
     /// Signs the person's own facts (`person:<dossier>`), with the key the
     /// `person` fact that granted their access introduced.
-    fn signer(&self) -> Result<(String, crate::audit::FactSigner)> {
+    pub(crate) fn signer(&self) -> Result<(String, crate::audit::FactSigner)> {
         let key = crate::audit::SigningKey::derive(
             &wrap::secret_bytes(&self.identity),
             &self.vault.meta.vault_id,

@@ -146,6 +146,7 @@ impl Vault {
             layout::objection_prefix(dossier),
             layout::team_prefix(dossier),
             layout::break_glass_prefix(dossier),
+            layout::person_second_factor_prefix(dossier),
         ] {
             for (k, v) in self.store.scan_prefix(&prefix)? {
                 if prefix == layout::dossier_index_prefix(dossier) {
@@ -184,6 +185,7 @@ impl Vault {
             }
         }
         batch.remove(layout::person(dossier));
+        batch.remove(layout::person_second_factor_uses(dossier));
         rec.header_sealed = Vec::new();
         rec.erased = Some(now());
         batch.put(layout::dossier(dossier), encode(&rec)?);

@@ -188,6 +188,28 @@ impl Session<'_> {
                 });
             }
         }
+        // The persons' own factors, the same way (`psf/`).
+        let mut dossiers: std::collections::BTreeSet<String> = self.vault.with_register(|r| {
+            Ok(r.dossiers
+                .iter()
+                .filter(|(_, d)| !d.person_second_factors.is_empty())
+                .map(|(id, _)| id.clone())
+                .collect())
+        })?;
+        for (k, _) in self.vault.store.scan_prefix(b"psf/")? {
+            if let Some(d) = String::from_utf8_lossy(&k).split('/').nth(1) {
+                dossiers.insert(d.to_string());
+            }
+        }
+        for d in dossiers {
+            if let Err(err) = self.vault.checked_person_second_factors(&d) {
+                report.damaged.push(Damage {
+                    item: crate::vault::access::trust::named_record(&err)
+                        .unwrap_or_else(|| format!("psf/{d}/…")),
+                    reason: err.to_string(),
+                });
+            }
+        }
         if let Err(e) = self.vault.verify_audit(None) {
             report.damaged.push(Damage {
                 item: "audit log".into(),

@@ -15,7 +15,6 @@ use super::common::*;
 use super::extract::*;
 use super::pages::*;
 use super::security::{self, COOKIE, LOGIN_COOKIE};
-use super::sessions::{Live, Who};
 use super::App;
 
 /// `/`: where a browser belongs.
@@ -166,24 +165,9 @@ pub async fn moi_login(
         return error_page(&app, None, &Error::Io(msg!("serve-session-broken")));
     };
     let unlocked = blocking(move || vault.unlock_person(&d, &pass)).await;
-    if unlocked.is_ok() {
-        app.throttle.succeeded(&dossier, client);
-    }
     match unlocked {
-        Ok(p) => match app.sessions.open(
-            &app,
-            Live {
-                who: Who::Person(p),
-            },
-            dossier,
-            "person".to_string(),
-        ) {
-            Ok((id, _)) => {
-                let resp = with_cookie(see_other("/moi"), &security::set_cookie(COOKIE, &id, None));
-                with_cookie(resp, &security::set_cookie(LOGIN_COOKIE, "", Some(0)))
-            }
-            Err(e) => error_page(&app, None, &e),
-        },
+        // The throttle's attempt is given back once every step passed.
+        Ok(p) => super::second_factor::after_person_passphrase(&app, p, dossier, client).await,
         Err(e) => {
             let (msg, status) = if e.exit_code() == 4 || e.exit_code() == 3 {
                 // As for staff: the form does not tell which dossiers have

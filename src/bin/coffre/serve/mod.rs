@@ -431,6 +431,19 @@ fn router(app: Arc<App>) -> Router {
             "/moi/login",
             get(login::moi_login_page).post(login::moi_login),
         )
+        .route("/moi/second-facteur", get(second_factor::person_own))
+        .route(
+            "/moi/second-facteur/inscription",
+            get(second_factor::person_enrol_form).post(second_factor::person_enrol),
+        )
+        .route(
+            "/moi/second-facteur/{factor}/retirer",
+            post(second_factor::person_remove),
+        )
+        .route(
+            "/dossiers/{dossier}/second-facteur-personne/reinitialiser",
+            post(second_factor::person_reset),
+        )
         .route("/moi/note", post(person::moi_note))
         .route("/moi/objection", post(person::moi_objection))
         .route("/moi/documents/{doc}", get(documents::moi_document))

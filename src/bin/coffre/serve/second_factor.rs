@@ -32,9 +32,9 @@ use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::common::{
-    check_post, error_page, nav, on_staff, see_other, staff, with_cookie, CsrfForm,
+    check_post, error_page, nav, on_person, on_staff, see_other, staff, with_cookie, CsrfForm,
 };
-use super::extract::{FactorId, Member, Posted, StaffId};
+use super::extract::{DossierId, FactorId, Member, Person, Posted, StaffId};
 use super::pages::{render, Nav, L};
 use super::security::{self, COOKIE};
 use super::sessions::{Live, Who};
@@ -46,6 +46,10 @@ type S = State<Arc<App>>;
 pub const HALF_COOKIE: &str = "__Host-coffre-sf";
 /// How long a half-open session waits for its second factor.
 pub const HALF_OPEN_LIMIT: Duration = Duration::from_secs(5 * 60);
+/// The member's own page of their factors.
+pub const OWN_PATH: &str = "/second-facteur";
+/// The person's own page of their factor.
+pub const PERSON_OWN_PATH: &str = "/moi/second-facteur";
 /// Where a half-open session is asked for its code.
 pub const STEP_PATH: &str = "/connexion/second-facteur";
 
@@ -60,6 +64,8 @@ struct Pending {
     csrf: String,
     /// The member has no factor and must enrol one first.
     must_enrol: bool,
+    /// The login is the person's (`/moi`), not a member's.
+    person: bool,
     /// The enrolment shown, until confirmed.
     enrolment: Option<Arc<TotpEnrolment>>,
     /// The passkey challenge shown, used once.
@@ -174,6 +180,31 @@ where
         let r = match live.as_mut().map(|l| &mut l.who) {
             Some(Who::Staff(s)) => f(s),
             _ => Err(Error::Refused(msg!("serve-staff-only"))),
+        };
+        (live, r)
+    })
+    .await;
+    match joined {
+        Ok((live, r)) => {
+            p.live = live;
+            (p, r)
+        }
+        Err(_) => (p, Err(Error::Io(msg!("serve-session-broken")))),
+    }
+}
+
+/// As [`on_pending`], on the person's half-open login.
+async fn on_pending_person<T, F>(mut p: Pending, f: F) -> (Pending, Result<T, Error>)
+where
+    T: Send + 'static,
+    F: FnOnce(&coffre::PersonSession<'static>) -> Result<T, Error> + Send + 'static,
+{
+    let live = p.live.take();
+    let joined = tokio::task::spawn_blocking(move || {
+        let live = live;
+        let r = match live.as_ref().map(|l| &l.who) {
+            Some(Who::Person(s)) => f(s),
+            _ => Err(Error::Refused(msg!("serve-person-only"))),
         };
         (live, r)
     })
@@ -308,6 +339,11 @@ pub struct SecondFactorPage {
     pub passkey: Option<PasskeyView>,
     /// The member's own page offers to enrol a passkey.
     pub passkey_add: bool,
+    /// Where the own page's links and forms go: `/second-facteur` for a
+    /// member, `/moi/second-facteur` for the person.
+    pub base: String,
+    /// The page is the person's (their words for a lost phone).
+    pub person: bool,
 }
 
 fn qr_svg(uri: &str) -> Result<String, Error> {
@@ -374,7 +410,11 @@ fn step_page(app: &App, p: &mut Pending, error: Option<String>, status: StatusCo
         };
         (
             tr!("web-sf-enrol-title"),
-            Some(tr!("web-sf-enrol-required")),
+            Some(if p.person {
+                tr!("web-sf-person-required")
+            } else {
+                tr!("web-sf-enrol-required")
+            }),
             Some(view),
             format!("{STEP_PATH}/inscription"),
             tr!("web-sf-enrol-code"),
@@ -413,6 +453,8 @@ fn step_page(app: &App, p: &mut Pending, error: Option<String>, status: StatusCo
         factors: None,
         passkey,
         passkey_add: false,
+        base: OWN_PATH.to_string(),
+        person: p.person,
     };
     (status, render(&page)).into_response()
 }
@@ -448,6 +490,7 @@ pub async fn after_passphrase(
         created: Instant::now(),
         csrf: String::new(),
         must_enrol: false,
+        person: false,
         enrolment: None,
         passkey: None,
     };
@@ -474,6 +517,80 @@ pub async fn after_passphrase(
     }
     p.must_enrol = st.enrolled.is_empty();
     p.enrolment = enrolment.map(Arc::new);
+    p.csrf = match coffre::crypto::key::random_bytes::<32>() {
+        Ok(b) => hex::encode(b),
+        Err(e) => return error_page(app, None, &e),
+    };
+    match app.half_open.insert(p) {
+        Ok(id) => {
+            let resp = with_cookie(
+                see_other(STEP_PATH),
+                &security::set_cookie(HALF_COOKIE, &id, Some(HALF_OPEN_LIMIT.as_secs())),
+            );
+            with_cookie(
+                resp,
+                &security::set_cookie(security::LOGIN_COOKIE, "", Some(0)),
+            )
+        }
+        Err(e) => error_page(app, None, &e),
+    }
+}
+
+/// After the person's correct passphrase: opens their session at once when
+/// they have no factor and the policy does not require one; else keeps it
+/// half-open (as a member's) and sends the browser to the second-factor page.
+pub async fn after_person_passphrase(
+    app: &Arc<App>,
+    s: coffre::PersonSession<'static>,
+    dossier: String,
+    client: IpAddr,
+) -> Response {
+    let required = app.vault.policy().auth.person_second_factor
+        == coffre::policy::PersonSecondFactor::Required;
+    let mut p = Pending {
+        live: Some(Live {
+            who: Who::Person(s),
+        }),
+        user: dossier,
+        profession: "person".to_string(),
+        client,
+        created: Instant::now(),
+        csrf: String::new(),
+        must_enrol: false,
+        person: true,
+        enrolment: None,
+        passkey: None,
+    };
+    let (back, status) = on_pending_person(p, move |s| {
+        let st = s.second_factor_status()?;
+        let enrolment = if st.enrolled.is_empty() && required {
+            Some(s.begin_totp_enrolment()?)
+        } else {
+            None
+        };
+        Ok((st, enrolment))
+    })
+    .await;
+    p = back;
+    let (st, enrolment) = match status {
+        Ok(x) => x,
+        Err(e) => {
+            drop_blocking(vec![p]);
+            return error_page(app, None, &e);
+        }
+    };
+    // A reset by a member leaves the person free to log in with their
+    // passphrase (optional) or sends them to enrol (required).
+    if st.enrolled.is_empty() && !required {
+        return open_session(app, p, 1);
+    }
+    p.must_enrol = st.enrolled.is_empty();
+    p.enrolment = enrolment.map(Arc::new);
+    half_open(app, p)
+}
+
+/// Keeps `p` half-open under a new cookie, and sends the browser to its step.
+fn half_open(app: &App, mut p: Pending) -> Response {
     p.csrf = match coffre::crypto::key::random_bytes::<32>() {
         Ok(b) => hex::encode(b),
         Err(e) => return error_page(app, None, &e),
@@ -537,7 +654,7 @@ async fn renew_challenge(app: &App, mut p: Pending) -> Pending {
     let Some(rp) = app.passkeys.clone() else {
         return p;
     };
-    if p.must_enrol {
+    if p.must_enrol || p.person {
         return p;
     }
     let (mut back, got) = on_pending(p, move |s| s.begin_passkey_check(&rp)).await;
@@ -637,6 +754,8 @@ fn step_checks(
                 factors: None,
                 passkey: None,
                 passkey_add: false,
+                base: OWN_PATH.to_string(),
+                person: false,
             }),
         )
             .into_response());
@@ -672,15 +791,20 @@ pub async fn step(
         return resp;
     }
     let c = code.clone();
-    let (back, checked) = on_pending(p, move |s| s.check_second_factor(&c)).await;
+    let (back, checked) = if p.person {
+        on_pending_person(p, move |s| s.check_second_factor(&c)).await
+    } else {
+        on_pending(p, move |s| s.check_second_factor(&c)).await
+    };
     p = back;
+    let own = if p.person { PERSON_OWN_PATH } else { OWN_PATH };
     match checked {
         Ok(Accepted::Recovery { left }) => {
             let resp = open_session(&app, p, 2);
             if left <= 3 {
                 // Told on the member's own page, where new codes are made.
                 let mut r = resp;
-                if let Ok(v) = axum::http::HeaderValue::from_str("/second-facteur?peu=1") {
+                if let Ok(v) = axum::http::HeaderValue::from_str(&format!("{own}?peu=1")) {
                     r.headers_mut().insert(axum::http::header::LOCATION, v);
                 }
                 return r;
@@ -712,7 +836,11 @@ pub async fn step_enrol(
         return resp;
     };
     let c = code.clone();
-    let (back, done) = on_pending(p, move |s| s.enrol_totp(&e, &c)).await;
+    let (back, done) = if p.person {
+        on_pending_person(p, move |s| s.enrol_totp(&e, &c)).await
+    } else {
+        on_pending(p, move |s| s.enrol_totp(&e, &c)).await
+    };
     p = back;
     match done {
         Ok(()) => open_session(&app, p, 2),
@@ -778,6 +906,8 @@ async fn own_page(
         ),
         passkey: None,
         passkey_add: app.passkeys.is_some(),
+        base: OWN_PATH.to_string(),
+        person: false,
     };
     render(&page)
 }
@@ -844,6 +974,8 @@ fn own_enrol_page(
         factors: None,
         passkey: None,
         passkey_add: false,
+        base: OWN_PATH.to_string(),
+        person: false,
     };
     (status, render(&page)).into_response()
 }
@@ -935,6 +1067,8 @@ async fn own_passkey_page(
             button: tr!("web-sf-passkey-create"),
         }),
         passkey_add: false,
+        base: OWN_PATH.to_string(),
+        person: false,
     };
     (status, render(&page)).into_response()
 }
@@ -1001,6 +1135,196 @@ pub async fn reset(
 ) -> Response {
     match on_staff(&h, move |s| s.reset_second_factor(&member)).await {
         Ok(()) => see_other("/personnel"),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+// ------------------------------------------------------------------ the person's own
+
+/// The person's own page of their factor (`/moi/second-facteur`).
+async fn person_own_page(
+    app: &App,
+    h: &super::sessions::Handle,
+    notice: Option<String>,
+) -> Response {
+    let st = match on_person(h, |p| p.second_factor_status()).await {
+        Ok(st) => st,
+        Err(e) => return error_page(app, nav(app, h), &e),
+    };
+    let offered =
+        app.vault.policy().auth.person_second_factor != coffre::policy::PersonSecondFactor::None;
+    let page = SecondFactorPage {
+        l: l(app),
+        nav: nav(app, h),
+        csrf: h.csrf.clone(),
+        title: tr!("web-sf-own-title"),
+        lead: Some(if st.enrolled.is_empty() {
+            tr!("web-sf-person-lead")
+        } else {
+            tr!("web-sf-own-lead")
+        }),
+        error: None,
+        notice,
+        enrol: None,
+        action: None,
+        code_label: String::new(),
+        // One app at a time: a new one is enrolled once the old is removed.
+        factors: (offered || !st.enrolled.is_empty()).then(|| {
+            st.enrolled
+                .into_iter()
+                .map(|(id, _)| FactorRow {
+                    kind: tr!("web-sf-kind-totp"),
+                    id,
+                })
+                .collect()
+        }),
+        passkey: None,
+        passkey_add: false,
+        base: PERSON_OWN_PATH.to_string(),
+        person: true,
+    };
+    render(&page)
+}
+
+/// `GET /moi/second-facteur`: the person's factor, to enrol or remove it.
+pub async fn person_own(
+    State(app): S,
+    Person(h): Person,
+    axum::extract::Query(q): axum::extract::Query<OwnQuery>,
+) -> Response {
+    let notice = if q.peu.is_some() {
+        Some(tr!("web-sf-few-recovery"))
+    } else if q.fait.is_some() {
+        Some(tr!("web-sf-done"))
+    } else {
+        None
+    };
+    person_own_page(&app, &h, notice).await
+}
+
+fn person_enrol_page(
+    app: &App,
+    h: &super::sessions::Handle,
+    e: &TotpEnrolment,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let view = match enrol_view(e) {
+        Ok(v) => v,
+        Err(err) => return error_page(app, nav(app, h), &err),
+    };
+    let page = SecondFactorPage {
+        l: l(app),
+        nav: nav(app, h),
+        csrf: h.csrf.clone(),
+        title: tr!("web-sf-enrol-title"),
+        lead: None,
+        error,
+        notice: None,
+        enrol: Some(view),
+        action: Some(format!("{PERSON_OWN_PATH}/inscription")),
+        code_label: tr!("web-sf-enrol-code"),
+        factors: None,
+        passkey: None,
+        passkey_add: false,
+        base: PERSON_OWN_PATH.to_string(),
+        person: true,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `GET /moi/second-facteur/inscription`: the QR code, the secret and the
+/// recovery codes, shown once (unless the policy offers none, or the person
+/// already has one: removed first).
+pub async fn person_enrol_form(State(app): S, Person(h): Person) -> Response {
+    if app.vault.policy().auth.person_second_factor == coffre::policy::PersonSecondFactor::None {
+        return see_other(PERSON_OWN_PATH);
+    }
+    let e = match on_person(&h, |p| {
+        if !p.second_factor_status()?.enrolled.is_empty() {
+            return Ok(None);
+        }
+        p.begin_totp_enrolment().map(Some)
+    })
+    .await
+    {
+        Ok(Some(e)) => Arc::new(e),
+        Ok(None) => return see_other(PERSON_OWN_PATH),
+        Err(e) => return error_page(&app, nav(&app, &h), &e),
+    };
+    app.half_open.reap();
+    if let Ok(mut m) = app.half_open.enrolments.lock() {
+        m.insert(h.csrf.clone(), (Instant::now(), e.clone()));
+    }
+    person_enrol_page(&app, &h, &e, None, StatusCode::OK)
+}
+
+impl super::extract::WithCsrf for CodeForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /moi/second-facteur/inscription`: the first code confirms it.
+pub async fn person_enrol(
+    State(app): S,
+    Person(h): Person,
+    Posted(f): Posted<CodeForm>,
+) -> Response {
+    let code = Zeroizing::new(f.code);
+    let e = app
+        .half_open
+        .enrolments
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&h.csrf).map(|(_, e)| e.clone()));
+    let Some(e) = e else {
+        return see_other(&format!("{PERSON_OWN_PATH}/inscription"));
+    };
+    let (c, e2) = (code.clone(), e.clone());
+    match on_person(&h, move |p| p.enrol_totp(&e2, &c)).await {
+        Ok(()) => {
+            if let Ok(mut m) = app.half_open.enrolments.lock() {
+                m.remove(&h.csrf);
+            }
+            see_other(&format!("{PERSON_OWN_PATH}?fait=1"))
+        }
+        Err(err) if err.exit_code() == 4 => person_enrol_page(
+            &app,
+            &h,
+            &e,
+            Some(message(&app, &err)),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(err) => error_page(&app, nav(&app, &h), &err),
+    }
+}
+
+/// `POST /moi/second-facteur/{factor}/retirer`: the person removes their factor.
+pub async fn person_remove(
+    State(app): S,
+    FactorId(id): FactorId,
+    Person(h): Person,
+    Posted(_): Posted<CsrfForm>,
+) -> Response {
+    match on_person(&h, move |p| p.remove_second_factor(&id)).await {
+        Ok(()) => see_other(&format!("{PERSON_OWN_PATH}?fait=1")),
+        Err(e) => error_page(&app, nav(&app, &h), &e),
+    }
+}
+
+/// `POST /dossiers/{dossier}/second-facteur-personne/reinitialiser`: a
+/// member who may manage the person's rights withdraws the person's second
+/// factor (a lost phone and lost codes); signed and audited by the library.
+pub async fn person_reset(
+    State(app): S,
+    DossierId(dossier): DossierId,
+    Member(h): Member,
+    Posted(_): Posted<CsrfForm>,
+) -> Response {
+    let d = dossier.clone();
+    match on_staff(&h, move |s| s.reset_person_second_factor(&d)).await {
+        Ok(()) => see_other(&format!("/dossiers/{dossier}")),
         Err(e) => error_page(&app, nav(&app, &h), &e),
     }
 }
