@@ -52,6 +52,7 @@ mod journal_replay;
 mod ordinary_use;
 mod output_outcome;
 mod records_swapped;
+mod review_documents;
 mod rights_forgery;
 mod rotation_earlier_generations;
 mod second_factor_review;

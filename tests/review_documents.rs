@@ -1,0 +1,430 @@
+//! Attacks on documents from outside: an administrator with the store in
+//! hand, a member of another dossier, a hostile browser (crafted multipart,
+//! file names with path separators, types that would run in Coffre's
+//! origin), and the entry commands turned on a document. Each test fails
+//! while the weakness it names is there.
+
+use crate::util;
+
+use util::http;
+use util::{files_under, marker, TestVault};
+
+const DOCTOR: &str = "dr.leroy";
+
+fn setup() -> (TestVault, String) {
+    let mut v = TestVault::new();
+    v.add_staff(DOCTOR, "Camille Leroy", "medecin", true);
+    let admin = v.admin.clone();
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    v.team_add(&admin, &d, DOCTOR);
+    (v, d)
+}
+
+/// Bytes that do not repeat within a chunk.
+fn content(n: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+fn add_doc(v: &TestVault, user: &str, d: &str, name: &str, bytes: &[u8], extra: &[&str]) -> util::Run {
+    let f = v.root.path().join(name);
+    std::fs::write(&f, bytes).unwrap();
+    let mut args = vec![
+        "document",
+        "add",
+        d,
+        f.to_str().unwrap(),
+        "--title",
+        "Compte rendu",
+        "--type",
+        "courrier",
+        "--category",
+        "medical",
+    ];
+    args.extend_from_slice(extra);
+    v.as_user(user, &args)
+}
+
+fn chunk_keys(v: &TestVault) -> Vec<Vec<u8>> {
+    let store = v.raw_store();
+    let keys = store.scan_prefix(b"dc/").unwrap();
+    drop(store);
+    keys.into_iter().map(|(k, _)| k).collect()
+}
+
+/// One multipart POST over a fresh connection; `parts` are (name, file
+/// name, part content type, value). Returns (status, raw answer).
+fn post_multipart(
+    host: &str,
+    path: &str,
+    cookie: &str,
+    parts: &[(&str, Option<&str>, Option<&str>, &[u8])],
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let boundary = "----coffre-review-boundary-91c2";
+    let mut body = Vec::new();
+    for (name, file, ctype, value) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let mut h = format!("Content-Disposition: form-data; name=\"{name}\"");
+        if let Some(f) = file {
+            h.push_str(&format!("; filename=\"{f}\""));
+        }
+        h.push_str("\r\n");
+        if let Some(t) = ctype {
+            h.push_str(&format!("Content-Type: {t}\r\n"));
+        }
+        h.push_str("\r\n");
+        body.extend_from_slice(h.as_bytes());
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nCookie: {cookie}\r\nOrigin: http://{host}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let _ = s.write_all(&body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let status = raw
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, raw)
+}
+
+/// The document ids linked from a dossier page.
+fn doc_links(page: &str, d: &str) -> Vec<String> {
+    let prefix = format!("/dossiers/{d}/documents/");
+    let mut out = Vec::new();
+    let mut rest = page;
+    while let Some(i) = rest.find(&prefix) {
+        let tail = &rest[i + prefix.len()..];
+        let id: String = tail
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if !id.is_empty() && !out.contains(&id) {
+            out.push(id);
+        }
+        rest = tail;
+    }
+    out
+}
+
+/// The entry commands turned on a document: its content key never shows,
+/// and neither `entry add --kind document` nor `entry amend` can write a
+/// document around the document path (its manifest, its fixed category,
+/// its chunks).
+#[test]
+fn entry_commands_neither_show_a_documents_key_nor_write_one() {
+    let (v, d) = setup();
+    let r = add_doc(&v, DOCTOR, &d, "cr.txt", b"compte rendu", &[]);
+    r.expect_code(0, "document add");
+    let doc = r.single_line();
+    for args in [
+        vec!["--json", "entry", "show", doc.as_str()],
+        vec!["--json", "entry", "history", doc.as_str()],
+        vec!["--json", "dossier", "show", d.as_str()],
+        vec!["entry", "show", doc.as_str()],
+        vec!["entry", "history", doc.as_str()],
+        vec!["dossier", "show", d.as_str()],
+    ] {
+        let r = v.as_user(DOCTOR, &args);
+        let (_, out, err) = r.parts();
+        assert!(
+            !out.contains("content_key") && !err.contains("content_key"),
+            "{args:?} shows the content key: {out}"
+        );
+    }
+    let r = v.as_user(
+        DOCTOR,
+        &["entry", "amend", &doc, "--field", "title=Autre titre"],
+    );
+    assert_ne!(r.parts().0, 0, "a document amended as a note: {:?}", r.parts());
+    let r = v.as_user(
+        DOCTOR,
+        &[
+            "entry",
+            "amend",
+            &doc,
+            "--field",
+            "content_key=0000000000000000000000000000000000000000000000000000000000000000",
+        ],
+    );
+    assert_ne!(r.parts().0, 0, "its key replaced as a note's field: {:?}", r.parts());
+    let r = v.as_user(
+        DOCTOR,
+        &["entry", "add", &d, "--kind", "document", "--field", "title=Faux"],
+    );
+    assert_ne!(r.parts().0, 0, "a document made as a note: {:?}", r.parts());
+}
+
+/// `check --sweep-chunks` run by a checker who cannot open the category
+/// (the administrator without the recovery key), then by one who can, keeps
+/// the chunks of every committed version, the earlier one included.
+#[test]
+fn a_sweep_never_removes_a_committed_versions_chunks() {
+    let (v, d) = setup();
+    let chunk = coffre::vault::DOCUMENT_CHUNK;
+    let one = content(2 * chunk + 5, 1);
+    let r = add_doc(&v, DOCTOR, &d, "scan.bin", &one, &[]);
+    r.expect_code(0, "add");
+    let doc = r.single_line();
+    let two = content(chunk + 9, 2);
+    add_doc(&v, DOCTOR, &d, "scan2.bin", &two, &["--version-of", &doc])
+        .expect_code(0, "second version");
+    let before = chunk_keys(&v);
+    assert_eq!(before.len(), 5, "3 + 2 chunks");
+    let admin = v.admin.clone();
+    let r = v.as_user(&admin, &["--json", "check", "--sweep-chunks"]);
+    assert_eq!(r.parts().0, 0, "{:?}", r.parts());
+    assert_eq!(chunk_keys(&v), before, "a checker without the key swept");
+    let rk = v.recovery.to_str().unwrap().to_string();
+    let r = v.as_user(&admin, &["--json", "check", "--recovery-key", &rk, "--sweep-chunks"]);
+    assert_eq!(r.parts().0, 0, "{:?}", r.parts());
+    assert_eq!(chunk_keys(&v), before, "a committed version's chunks swept");
+    for (n, want) in [("1", &one), ("2", &two)] {
+        let out = v.root.path().join(format!("out-{n}"));
+        v.as_user(
+            DOCTOR,
+            &["document", "get", &d, &doc, "--version", n, "--out", out.to_str().unwrap()],
+        )
+        .expect_code(0, "get");
+        assert_eq!(&std::fs::read(&out).unwrap(), want, "version {n}");
+    }
+}
+
+/// A new version is asked for in dossier B of a document of dossier A: the
+/// dossier named on the command line must be the document's (the version is
+/// not silently written into another dossier than the one named).
+#[test]
+fn a_version_of_a_document_of_another_dossier_is_refused() {
+    let (v, a) = setup();
+    let admin = v.admin.clone();
+    let b = v.create_dossier(&admin, "Zoé Autre", "2011-01-01");
+    v.team_add(&admin, &b, DOCTOR);
+    let r = add_doc(&v, DOCTOR, &a, "a.txt", b"dans A", &[]);
+    r.expect_code(0, "add in A");
+    let doc = r.single_line();
+    let r = add_doc(&v, DOCTOR, &b, "b.txt", b"dans B ?", &["--version-of", &doc]);
+    assert_ne!(
+        r.parts().0,
+        0,
+        "a version named for dossier {b} written to {a}'s document: {:?}",
+        r.parts()
+    );
+}
+
+/// A hostile browser: a file name with path separators and markup, sent as
+/// `text/html`; an SVG; a PNG that is a page. Nothing runs in Coffre's
+/// origin (attachment, inert type, `nosniff`, CSP), the name in the header
+/// has no separator, and no title, file name or content reaches the
+/// server's log or the vault's files in clear, refused uploads included.
+#[test]
+fn hostile_file_names_and_types_neither_run_nor_leak() {
+    let (v, d) = setup();
+    let log = v.root.path().join("serve.log");
+    let mut server = http::Server::start_with(&v.dir, &log, &["--lang", "fr"]);
+    let host = server.host.clone();
+    let cookie = http::login(&host, DOCTOR, v.pass(DOCTOR));
+    let page_of = || {
+        let (s, _, page) = http::http(&host, "GET", &format!("/dossiers/{d}"), &[("Cookie", &cookie)], "");
+        assert_eq!(s, 200, "{page}");
+        page
+    };
+    let csrf = http::csrf(&page_of()).expect("csrf");
+    let path = format!("/dossiers/{d}/documents");
+    let mut secrets = Vec::new();
+    let mut upload = |file: &str, ctype: &str, body: &[u8], doc_type: &str| {
+        let title = marker("TitreHostile");
+        secrets.push(title.clone());
+        post_multipart(
+            &host,
+            &path,
+            &cookie,
+            &[
+                ("csrf", None, None, csrf.as_bytes()),
+                ("title", None, None, title.as_bytes()),
+                ("type", None, None, doc_type.as_bytes()),
+                ("category", None, None, b"medical"),
+                ("file", Some(file), Some(ctype), body),
+            ],
+        )
+    };
+    let name_mark = marker("nomfichier");
+    let body_mark = marker("corpsfichier");
+    let html = format!("<html><body><script>alert('{body_mark}')</script></body></html>");
+    let (s, raw) = upload(
+        &format!("../../{name_mark}.html"),
+        "text/html",
+        html.as_bytes(),
+        "courrier",
+    );
+    assert_eq!(s, 303, "{raw}");
+    let svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert('{body_mark}')</script></svg>");
+    let (s, raw) = upload(&format!("a/b\\{name_mark}.svg"), "image/svg+xml", svg.as_bytes(), "courrier");
+    assert_eq!(s, 303, "{raw}");
+    // Refused: a page named as an image, an unknown type.
+    let (s, raw) = upload(&format!("{name_mark}.png"), "image/png", html.as_bytes(), "courrier");
+    assert!((400..500).contains(&s), "{raw}");
+    assert!(!raw.contains(&name_mark), "the file name in the error page");
+    let (s, raw) = upload(&format!("{name_mark}.txt"), "text/plain", b"x", "inconnu-du-tout");
+    assert!((400..500).contains(&s), "{raw}");
+    assert!(!raw.contains(&name_mark), "the file name in the error page");
+
+    let docs = doc_links(&page_of(), &d);
+    assert_eq!(docs.len(), 2, "{docs:?}");
+    for doc in &docs {
+        let (s, head, got) = http::http(
+            &host,
+            "GET",
+            &format!("/dossiers/{d}/documents/{doc}"),
+            &[("Cookie", &cookie)],
+            "",
+        );
+        assert_eq!(s, 200, "{head}");
+        assert!(got.contains(&body_mark), "the bytes uploaded");
+        let h = head.to_ascii_lowercase();
+        assert!(h.contains("content-type: application/octet-stream"), "{head}");
+        assert!(h.contains("x-content-type-options: nosniff"), "{head}");
+        assert!(h.contains("content-security-policy: default-src 'none'"), "{head}");
+        let cd = h
+            .lines()
+            .find(|l| l.starts_with("content-disposition:"))
+            .unwrap_or_else(|| panic!("no content-disposition: {head}"));
+        assert!(cd.contains("attachment"), "{cd}");
+        assert!(!cd.contains('/') && !cd.contains('\\'), "{cd}");
+    }
+    server.stop();
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    for s in secrets.iter().chain([&name_mark, &body_mark]) {
+        assert!(!logged.contains(s.as_str()), "{s} in the server's log");
+    }
+    for f in files_under(&v.dir) {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        for s in secrets.iter().chain([&name_mark, &body_mark]) {
+            assert!(
+                !util::contains_bytes(&bytes, s.as_bytes()),
+                "{s} in clear in {}",
+                f.display()
+            );
+        }
+    }
+    // The refused uploads left nothing behind.
+    let admin = v.admin.clone();
+    let rk = v.recovery.to_str().unwrap().to_string();
+    let j = v.as_user(&admin, &["--json", "check", "--recovery-key", &rk]).json();
+    assert_eq!(j["orphan_chunks"], 0, "{j}");
+}
+
+/// A member of dossier B only: a document of A is not theirs to read by
+/// either address, and an upload into A with their own valid token is
+/// refused and leaves no chunk.
+#[test]
+fn a_member_of_another_dossier_neither_reads_nor_writes_its_documents() {
+    let (mut v, a) = setup();
+    let admin = v.admin.clone();
+    v.add_staff("dr.autre", "Alex Autre", "medecin", true);
+    let b = v.create_dossier(&admin, "Zoé Autre", "2011-01-01");
+    v.team_add(&admin, &b, "dr.autre");
+    let secret = marker("contenuA");
+    let r = add_doc(&v, DOCTOR, &a, "a.txt", secret.as_bytes(), &[]);
+    r.expect_code(0, "add in A");
+    let doc = r.single_line();
+    let before = chunk_keys(&v);
+    let server = http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let cookie = http::login(&host, "dr.autre", v.pass("dr.autre"));
+    for p in [
+        format!("/dossiers/{a}/documents/{doc}"),
+        format!("/dossiers/{b}/documents/{doc}"),
+        format!("/dossiers/{b}/documents/{doc}?version=1"),
+    ] {
+        let (s, _, body) = http::http(&host, "GET", &p, &[("Cookie", &cookie)], "");
+        assert!(s == 403 || s == 404, "{p}: {s}");
+        assert!(!body.contains(&secret), "{p}");
+    }
+    let (_, _, page) = http::http(&host, "GET", &format!("/dossiers/{b}"), &[("Cookie", &cookie)], "");
+    let csrf = http::csrf(&page).expect("csrf");
+    let big = content(3 * coffre::vault::DOCUMENT_CHUNK, 9);
+    let (s, raw) = post_multipart(
+        &host,
+        &format!("/dossiers/{a}/documents"),
+        &cookie,
+        &[
+            ("csrf", None, None, csrf.as_bytes()),
+            ("title", None, None, b"Intrus"),
+            ("type", None, None, b"courrier"),
+            ("category", None, None, b"medical"),
+            ("file", Some("x.bin"), None, &big),
+        ],
+    );
+    assert!(s == 403 || s == 404, "{raw}");
+    drop(server);
+    assert_eq!(chunk_keys(&v), before, "chunks written into A by an outsider");
+}
+
+/// The administrator with the store in hand removes a chunk in the middle:
+/// the web download is cut short (never the whole length with a hole) and
+/// the read is audited as not completed.
+#[test]
+fn a_middle_chunk_removed_cuts_the_download_and_is_audited() {
+    let (v, d) = setup();
+    let chunk = coffre::vault::DOCUMENT_CHUNK;
+    let bytes: Vec<u8> = (0..3 * chunk + 7).map(|i| b'a' + (i % 26) as u8).collect();
+    let r = add_doc(&v, DOCTOR, &d, "long.txt", &bytes, &[]);
+    r.expect_code(0, "add");
+    let doc = r.single_line();
+    let keys = chunk_keys(&v);
+    assert_eq!(keys.len(), 4);
+    let middle = keys
+        .iter()
+        .find(|k| String::from_utf8_lossy(k).ends_with("0000000000000001"))
+        .expect("chunk 1")
+        .clone();
+    util::forge_store(&v.dir, vec![coffre::store::Op::Remove(middle)]);
+    let server = http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let cookie = http::login(&server.host, DOCTOR, v.pass(DOCTOR));
+    let before = v.audit_lines().len();
+    let (s, _, got) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}/documents/{doc}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert!(s == 200 || s >= 500, "{s}");
+    assert!(got.len() < bytes.len(), "the whole length served with a chunk gone");
+    // The error line comes after the stream ends: wait for it, bounded.
+    let mut found = false;
+    for _ in 0..200 {
+        let lines: Vec<serde_json::Value> = v.audit_lines()[before..]
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        if lines
+            .iter()
+            .any(|l| l["action"] == "document.read" && l["outcome"] == "error")
+        {
+            found = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(found, "no error line for the read cut short");
+}
