@@ -428,3 +428,229 @@ fn a_middle_chunk_removed_cuts_the_download_and_is_audited() {
     }
     assert!(found, "no error line for the read cut short");
 }
+
+/// An upload begun over raw TCP: the head, the form's fields and the first
+/// `first` bytes of `file` sent, the rest held back. Returns the connection
+/// and what is left to send.
+fn begin_upload(
+    host: &str,
+    path: &str,
+    cookie: &str,
+    csrf: &str,
+    file: &[u8],
+    first: usize,
+) -> (std::net::TcpStream, Vec<u8>) {
+    use std::io::Write;
+    let boundary = "----coffre-review-boundary-5d01";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("csrf", csrf.as_bytes()),
+        ("title", b"Bilan concurrent".as_slice()),
+        ("type", b"courrier".as_slice()),
+        ("category", b"medical".as_slice()),
+    ] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bilan.txt\"\r\nContent-Type: text/plain\r\n\r\n").as_bytes(),
+    );
+    let head_len = body.len();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(180)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nCookie: {cookie}\r\nOrigin: http://{host}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(&body[..head_len + first]).unwrap();
+    let rest = body[head_len + first..].to_vec();
+    (s, rest)
+}
+
+/// Sends the rest of an upload begun with [`begin_upload`]: (status, answer).
+fn finish_upload(mut s: std::net::TcpStream, rest: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let _ = s.write_all(rest);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let status = raw
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, raw)
+}
+
+/// Waits (bounded) until at least `n` chunk records are stored.
+fn wait_for_chunks(v: &TestVault, n: usize) {
+    for _ in 0..1200 {
+        if chunk_keys(v).len() >= n {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the upload never stored {n} chunks");
+}
+
+/// A PostgreSQL vault served while the command line works on it too, as in
+/// a real establishment; a doctor's upload of 3 MiB is held mid-stream.
+fn concurrent_setup() -> (TestVault, String, http::Server, String, String, Vec<u8>) {
+    let mut v = TestVault::in_postgres("IME Les Tilleuls", "dir.martin", "Claire Martin");
+    v.add_staff(DOCTOR, "Camille Leroy", "medecin", true);
+    let admin = v.admin.clone();
+    let d = v.create_dossier(&admin, "Lucas Exemple", "2012-05-14");
+    v.team_add(&admin, &d, DOCTOR);
+    let server = http::Server::start_with(
+        &v.dir,
+        &v.root.path().join("serve.log"),
+        &["--lang", "fr", "--transfer-idle-secs", "300"],
+    );
+    let cookie = http::login(&server.host, DOCTOR, v.pass(DOCTOR));
+    let (_, _, page) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    let csrf = http::csrf(&page).expect("csrf");
+    let file: Vec<u8> = (0..3 * 1024 * 1024 + 11)
+        .map(|i| b'a' + (i % 23) as u8)
+        .collect();
+    (v, d, server, cookie, csrf, file)
+}
+
+/// The doctor is removed from the care team while their upload streams in:
+/// the commit checks the rights again, so nothing is recorded and nothing
+/// is left behind.
+#[test]
+fn an_upload_outlived_by_its_authors_rights_is_refused_and_leaves_nothing() {
+    let (v, d, server, cookie, csrf, file) = concurrent_setup();
+    let (s, rest) = begin_upload(
+        &server.host,
+        &format!("/dossiers/{d}/documents"),
+        &cookie,
+        &csrf,
+        &file,
+        2 * 1024 * 1024,
+    );
+    wait_for_chunks(&v, 16);
+    let admin = v.admin.clone();
+    v.as_user(&admin, &["dossier", "team", "remove", &d, DOCTOR])
+        .expect_code(0, "team remove");
+    let (status, raw) = finish_upload(s, &rest);
+    assert_ne!(status, 303, "recorded after the author left the team: {raw}");
+    assert!(status >= 400, "{raw}");
+    drop(server);
+    assert!(chunk_keys(&v).is_empty(), "chunks left behind");
+    assert!(
+        !v.audit_lines()
+            .iter()
+            .any(|l| l.contains("\"document.add\"") && l.contains("\"outcome\":\"ok\"")),
+        "a document.add recorded"
+    );
+}
+
+/// `check --sweep-chunks` runs while an upload streams in: whatever the
+/// upload's fate, a document recorded has every byte, and no chunk stays
+/// that no committed version names.
+#[test]
+fn a_sweep_during_an_upload_never_leaves_a_document_without_content() {
+    let (v, d, server, cookie, csrf, file) = concurrent_setup();
+    let (s, rest) = begin_upload(
+        &server.host,
+        &format!("/dossiers/{d}/documents"),
+        &cookie,
+        &csrf,
+        &file,
+        2 * 1024 * 1024,
+    );
+    wait_for_chunks(&v, 16);
+    let admin = v.admin.clone();
+    let rk = v.recovery.to_str().unwrap().to_string();
+    let r = v.as_user(&admin, &["--json", "check", "--recovery-key", &rk, "--sweep-chunks"]);
+    r.expect_code(0, "sweep during the upload");
+    let (status, raw) = finish_upload(s, &rest);
+    let (_, _, page) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    let docs = doc_links(&page, &d);
+    if status == 303 {
+        assert_eq!(docs.len(), 1, "{docs:?}");
+        let (s, head, got) = http::http(
+            &server.host,
+            "GET",
+            &format!("/dossiers/{d}/documents/{}", docs[0]),
+            &[("Cookie", &cookie)],
+            "",
+        );
+        assert_eq!(s, 200, "{head}");
+        assert_eq!(got.as_bytes(), &file[..], "a recorded document lost content");
+    } else {
+        assert!(docs.is_empty(), "refused ({raw}) yet listed: {docs:?}");
+    }
+    drop(server);
+    let j = v.as_user(&admin, &["--json", "check", "--recovery-key", &rk]).json();
+    assert_eq!(j["orphan_chunks"], 0, "{j}");
+}
+
+/// Two uploads by two members at once into the same dossier: both recorded,
+/// each comes back byte for byte (no chunk of one under the other).
+#[test]
+fn two_uploads_at_once_each_come_back_whole() {
+    let (mut v, d, server, cookie, csrf, file) = concurrent_setup();
+    let admin = v.admin.clone();
+    v.add_staff("dr.autre", "Alex Autre", "medecin", true);
+    v.team_add(&admin, &d, "dr.autre");
+    let cookie2 = http::login(&server.host, "dr.autre", v.pass("dr.autre"));
+    let (_, _, page) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie2)],
+        "",
+    );
+    let csrf2 = http::csrf(&page).expect("csrf");
+    let other: Vec<u8> = (0..2 * 1024 * 1024 + 3)
+        .map(|i| b'A' + (i % 19) as u8)
+        .collect();
+    let path = format!("/dossiers/{d}/documents");
+    let (s1, rest1) = begin_upload(&server.host, &path, &cookie, &csrf, &file, 1024 * 1024 + 200_000);
+    wait_for_chunks(&v, 16);
+    let (s2, rest2) = begin_upload(&server.host, &path, &cookie2, &csrf2, &other, 1024 * 1024 + 200_000);
+    wait_for_chunks(&v, 32);
+    let (a, raw_a) = finish_upload(s2, &rest2);
+    let (b, raw_b) = finish_upload(s1, &rest1);
+    assert_eq!(a, 303, "{raw_a}");
+    assert_eq!(b, 303, "{raw_b}");
+    let (_, _, page) = http::http(&server.host, "GET", &format!("/dossiers/{d}"), &[("Cookie", &cookie)], "");
+    let docs = doc_links(&page, &d);
+    assert_eq!(docs.len(), 2, "{docs:?}");
+    let mut got_all = Vec::new();
+    for doc in &docs {
+        let (s, head, got) = http::http(
+            &server.host,
+            "GET",
+            &format!("/dossiers/{d}/documents/{doc}"),
+            &[("Cookie", &cookie)],
+            "",
+        );
+        assert_eq!(s, 200, "{head}");
+        got_all.push(got.into_bytes());
+    }
+    assert!(got_all.contains(&file) && got_all.contains(&other), "a document came back altered");
+}
