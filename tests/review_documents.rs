@@ -654,3 +654,141 @@ fn two_uploads_at_once_each_come_back_whole() {
     }
     assert!(got_all.contains(&file) && got_all.contains(&other), "a document came back altered");
 }
+
+/// A version number that does not exist is a plain "not found": neither an
+/// integrity failure (exit 5) nor an audit line claiming an integrity or
+/// storage error (which the DPO would have to investigate as tampering).
+#[test]
+fn a_version_that_does_not_exist_is_not_an_integrity_error() {
+    let (v, d) = setup();
+    let r = add_doc(&v, DOCTOR, &d, "cr.txt", b"compte rendu", &[]);
+    r.expect_code(0, "add");
+    let doc = r.single_line();
+    let before = v.audit_lines().len();
+    let out = v.root.path().join("out.txt");
+    let r = v.as_user(
+        DOCTOR,
+        &["document", "get", &d, &doc, "--version", "9", "--out", out.to_str().unwrap()],
+    );
+    assert_ne!(r.parts().0, 0, "{:?}", r.parts());
+    assert_ne!(r.parts().0, 5, "a typo reported as tampering: {:?}", r.parts());
+    let after: Vec<String> = v.audit_lines()[before..].to_vec();
+    assert!(
+        !after.iter().any(|l| l.contains("integrity or storage error")),
+        "a version not found audited as an integrity or storage error: {after:?}"
+    );
+}
+
+/// A member of the team whose profession may not open the category learns
+/// nothing more by asking for versions: version 9 (absent) and version 1
+/// (present) are refused alike.
+#[test]
+fn a_member_outside_the_category_cannot_probe_a_documents_versions() {
+    let (mut v, d) = setup();
+    let admin = v.admin.clone();
+    v.add_staff("as.martin", "Sam Martin", "aide-soignant", true);
+    v.team_add(&admin, &d, "as.martin");
+    let r = add_doc(&v, DOCTOR, &d, "cr.txt", b"compte rendu", &[]);
+    r.expect_code(0, "add");
+    let doc = r.single_line();
+    let code = |n: &str| {
+        let out = v.root.path().join(format!("out-{n}"));
+        let r = v.as_user(
+            "as.martin",
+            &["document", "get", &d, &doc, "--version", n, "--out", out.to_str().unwrap()],
+        );
+        r.parts().0
+    };
+    let (present, absent) = (code("1"), code("9"));
+    assert_ne!(present, 0);
+    assert_eq!(
+        present, absent,
+        "a version's existence told to a profession that may not open the document"
+    );
+}
+
+fn age_keygen(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(path)
+        .output()
+        .expect("run age-keygen");
+    assert!(out.status.success());
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("age1"))
+                .map(str::to_string)
+        })
+        .expect("a recipient")
+}
+
+/// The person's export (art. 15) leaves a withheld category's document out
+/// entirely: not its bytes, nor its title, file name or source in the
+/// readable copy or `data.json`.
+#[test]
+fn the_export_tells_nothing_of_a_withheld_document() {
+    let (v, d) = setup();
+    let root = v.root.path().to_path_buf();
+    let title = marker("TitreTiers");
+    let source = marker("SourceTiers");
+    let name = marker("fichiertiers");
+    let body = marker("corpstiers");
+    let f = root.join(format!("{name}.txt"));
+    std::fs::write(&f, &body).unwrap();
+    v.as_user(
+        DOCTOR,
+        &[
+            "document",
+            "add",
+            &d,
+            f.to_str().unwrap(),
+            "--title",
+            &title,
+            "--source",
+            &source,
+            "--type",
+            "courrier",
+            "--category",
+            "third-party",
+        ],
+    )
+    .expect_code(0, "add withheld");
+    let key = root.join("person.key");
+    let recipient = age_keygen(&key);
+    let out = root.join("export.age");
+    let rk = v.recovery.to_str().unwrap().to_string();
+    v.as_user(
+        &v.admin.clone(),
+        &[
+            "access", "export", &d, "--out", out.to_str().unwrap(), "--recipient", &recipient,
+            "--recovery-key", &rk,
+        ],
+    )
+    .expect_code(0, "access export");
+    let dest = root.join("x");
+    std::fs::create_dir_all(&dest).unwrap();
+    let sh = format!(
+        "age -d -i '{}' '{}' | tar -x -C '{}'",
+        key.display(),
+        out.display(),
+        dest.display()
+    );
+    let st = std::process::Command::new("sh").arg("-c").arg(&sh).status().unwrap();
+    assert!(st.success(), "stock age and tar open the export");
+    let files = files_under(&dest);
+    assert!(!files.is_empty());
+    for p in files {
+        let bytes = std::fs::read(&p).unwrap();
+        for s in [&title, &source, &name, &body] {
+            assert!(
+                !util::contains_bytes(&bytes, s.as_bytes())
+                    && !p.to_string_lossy().contains(s.as_str()),
+                "{s} of a withheld document in the export's {}",
+                p.display()
+            );
+        }
+    }
+}
