@@ -792,3 +792,133 @@ fn the_export_tells_nothing_of_a_withheld_document() {
         }
     }
 }
+
+/// The browser goes away in the middle of an upload (connection closed
+/// after 2 MiB): the chunks it wrote are removed, nothing is recorded.
+#[test]
+fn a_browser_gone_mid_upload_leaves_no_chunk() {
+    let (v, d, server, cookie, csrf, file) = concurrent_setup();
+    let (s, _rest) = begin_upload(
+        &server.host,
+        &format!("/dossiers/{d}/documents"),
+        &cookie,
+        &csrf,
+        &file,
+        2 * 1024 * 1024,
+    );
+    wait_for_chunks(&v, 16);
+    drop(s);
+    // The server notices the closed connection and cleans up; bounded wait.
+    let mut left = chunk_keys(&v).len();
+    for _ in 0..1200 {
+        if left == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        left = chunk_keys(&v).len();
+    }
+    assert_eq!(left, 0, "chunks of an upload whose browser left");
+    // The server still serves, and lists nothing.
+    let (s, _, page) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert_eq!(s, 200);
+    assert!(doc_links(&page, &d).is_empty());
+}
+
+/// Markup in a title, a source and a file name is shown as text on the
+/// dossier page and the person's page, never as markup.
+#[test]
+fn markup_in_a_documents_words_is_shown_as_text() {
+    use util::{run_coffre, Opts};
+    let (v, d) = setup();
+    let root = v.root.path().to_path_buf();
+    let mark = marker("xss");
+    let title = format!("<img src=x onerror=alert('{mark}')>");
+    let source = format!("<script>alert('{mark}')</script>");
+    let f = root.join("a\"b<svg onload=alert(1)>.txt");
+    std::fs::write(&f, b"texte").unwrap();
+    v.as_user(
+        DOCTOR,
+        &[
+            "document", "add", &d, f.to_str().unwrap(), "--title", &title, "--source", &source,
+            "--type", "courrier", "--category", "medical",
+        ],
+    )
+    .expect_code(0, "add");
+    let admin = v.admin.clone();
+    let person_pass = "la phrase de passe de Lucas 2026";
+    run_coffre(
+        &["access", "grant", &d, "--recovery-key", v.recovery.to_str().unwrap()],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some(&admin),
+            pass: Some(v.pass(&admin)),
+            new_pass: Some(person_pass),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "access grant");
+    let server = http::Server::start_with(&v.dir, &root.join("serve.log"), &["--lang", "fr"]);
+    let cookie = http::login(&server.host, DOCTOR, v.pass(DOCTOR));
+    let (_, _, staff_page) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    let person = http::login_at(
+        &server.host,
+        "/moi/login",
+        &[("dossier", d.as_str()), ("passphrase", person_pass)],
+    )
+    .expect("the person logs in");
+    let (_, _, moi) = http::http(&server.host, "GET", "/moi", &[("Cookie", &person)], "");
+    assert!(staff_page.contains(&mark), "the title is listed");
+    assert!(moi.contains(&mark), "listed to the person");
+    for (what, page) in [("dossier", &staff_page), ("moi", &moi)] {
+        for bad in ["<img src=x", "<script>alert(", "<svg onload"] {
+            assert!(!page.contains(bad), "{what}: {bad} as markup");
+        }
+    }
+}
+
+/// Odd `?version=` values on a download: refused as a bad address or not
+/// found, never a server error, never a read audited as made.
+#[test]
+fn odd_version_queries_are_refused_cleanly() {
+    let (v, d) = setup();
+    let r = add_doc(&v, DOCTOR, &d, "cr.txt", b"compte rendu", &[]);
+    r.expect_code(0, "add");
+    let doc = r.single_line();
+    let server = http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let cookie = http::login(&server.host, DOCTOR, v.pass(DOCTOR));
+    let before = v.audit_lines().len();
+    for q in ["0", "9", "-1", "4294967296", "abc", "1&version=2", "%00"] {
+        let (s, _, body) = http::http(
+            &server.host,
+            "GET",
+            &format!("/dossiers/{d}/documents/{doc}?version={q}"),
+            &[("Cookie", &cookie)],
+            "",
+        );
+        assert!((400..500).contains(&s), "?version={q}: {s}");
+        assert!(!body.contains("compte rendu"), "?version={q}");
+    }
+    drop(server);
+    let lines: Vec<serde_json::Value> = v.audit_lines()[before..]
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l["action"] == "document.read" && l["outcome"] == "ok"),
+        "{lines:?}"
+    );
+}
