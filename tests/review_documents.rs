@@ -922,3 +922,55 @@ fn odd_version_queries_are_refused_cleanly() {
         "{lines:?}"
     );
 }
+
+/// A member who cancels a download (the browser closes the connection
+/// after the first bytes) has not met an integrity or storage error: the
+/// audit trail must not tell the DPO so, or every cancelled download is a
+/// false alarm that hides a real one.
+#[test]
+fn a_cancelled_download_is_not_audited_as_an_integrity_error() {
+    use std::io::{Read, Write};
+    let (v, d) = setup();
+    let bytes: Vec<u8> = (0..4 * 1024 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+    let r = add_doc(&v, DOCTOR, &d, "long.txt", &bytes, &[]);
+    r.expect_code(0, "add");
+    let doc = r.single_line();
+    let server = http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let host = server.host.clone();
+    let cookie = http::login(&host, DOCTOR, v.pass(DOCTOR));
+    let before = v.audit_lines().len();
+    let mut s = std::net::TcpStream::connect(&host).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "GET /dossiers/{d}/documents/{doc} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut first = [0u8; 4096];
+    let n = s.read(&mut first).unwrap();
+    assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"));
+    drop(s);
+    // The server finds out the browser left; wait (bounded) for the stream
+    // to end: one more request after it shows the process went on.
+    let mut lines: Vec<serde_json::Value> = Vec::new();
+    for _ in 0..200 {
+        lines = v.audit_lines()[before..]
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        if lines.iter().filter(|l| l["action"] == "document.read").count() >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        lines.iter().any(|l| l["action"] == "document.read" && l["outcome"] == "ok"),
+        "the read was audited: {lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l["detail"]
+            .as_str()
+            .is_some_and(|s| s.contains("integrity or storage error"))),
+        "a cancelled download audited as an integrity or storage error: {lines:?}"
+    );
+}
