@@ -974,3 +974,69 @@ fn a_cancelled_download_is_not_audited_as_an_integrity_error() {
         "a cancelled download audited as an integrity or storage error: {lines:?}"
     );
 }
+
+/// Another doctor is revoked (every key they held rotated) while an upload
+/// streams in: the document recorded opens, byte for byte.
+#[test]
+fn a_key_rotation_during_an_upload_leaves_a_document_that_opens() {
+    let (mut v, d, server, cookie, csrf, file) = concurrent_setup();
+    let admin = v.admin.clone();
+    v.add_staff("dr.autre", "Alex Autre", "medecin", true);
+    v.team_add(&admin, &d, "dr.autre");
+    let (s, rest) = begin_upload(
+        &server.host,
+        &format!("/dossiers/{d}/documents"),
+        &cookie,
+        &csrf,
+        &file,
+        2 * 1024 * 1024,
+    );
+    wait_for_chunks(&v, 16);
+    let rk = v.recovery.to_str().unwrap().to_string();
+    v.as_user(&admin, &["staff", "revoke", "dr.autre", "--recovery-key", &rk])
+        .expect_code(0, "revoke with rotation");
+    let (status, raw) = finish_upload(s, &rest);
+    assert_eq!(status, 303, "{raw}");
+    let (_, _, page) = http::http(&server.host, "GET", &format!("/dossiers/{d}"), &[("Cookie", &cookie)], "");
+    let docs = doc_links(&page, &d);
+    assert_eq!(docs.len(), 1, "{docs:?}");
+    let (s, head, got) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}/documents/{}", docs[0]),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert_eq!(s, 200, "{head}");
+    assert_eq!(got.as_bytes(), &file[..], "the document after the rotation");
+}
+
+/// The uploader is revoked while their upload streams in: refused at the
+/// commit, nothing recorded, nothing left.
+#[test]
+fn an_upload_by_a_member_revoked_meanwhile_is_refused_and_leaves_nothing() {
+    let (v, d, server, cookie, csrf, file) = concurrent_setup();
+    let (s, rest) = begin_upload(
+        &server.host,
+        &format!("/dossiers/{d}/documents"),
+        &cookie,
+        &csrf,
+        &file,
+        2 * 1024 * 1024,
+    );
+    wait_for_chunks(&v, 16);
+    let admin = v.admin.clone();
+    let rk = v.recovery.to_str().unwrap().to_string();
+    v.as_user(&admin, &["staff", "revoke", DOCTOR, "--recovery-key", &rk])
+        .expect_code(0, "revoke");
+    let (status, raw) = finish_upload(s, &rest);
+    assert_ne!(status, 303, "recorded for a revoked member: {raw}");
+    drop(server);
+    assert!(chunk_keys(&v).is_empty(), "chunks left behind");
+    assert!(
+        !v.audit_lines()
+            .iter()
+            .any(|l| l.contains("\"document.add\"") && l.contains("\"outcome\":\"ok\"")),
+        "a document.add recorded"
+    );
+}
