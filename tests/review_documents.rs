@@ -1040,3 +1040,48 @@ fn an_upload_by_a_member_revoked_meanwhile_is_refused_and_leaves_nothing() {
         "a document.add recorded"
     );
 }
+
+/// The person of dossier B asks for a document of dossier A, and for a note
+/// of their own file by the document address: neither is served.
+#[test]
+fn the_person_gets_no_other_files_document_nor_a_note_as_one() {
+    use util::{run_coffre, Opts};
+    let (v, a) = setup();
+    let admin = v.admin.clone();
+    let b = v.create_dossier(&admin, "Zoé Autre", "2011-01-01");
+    v.team_add(&admin, &b, DOCTOR);
+    let secret = marker("contenuA");
+    let r = add_doc(&v, DOCTOR, &a, "a.txt", secret.as_bytes(), &[]);
+    r.expect_code(0, "add in A");
+    let doc_a = r.single_line();
+    let note_secret = marker("noteB");
+    let note = v.add_entry(&admin, &b, "identity", &[&format!("text={note_secret}")]);
+    let person_pass = "la phrase de passe de Zoé 2026";
+    run_coffre(
+        &["access", "grant", &b, "--recovery-key", v.recovery.to_str().unwrap()],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some(&admin),
+            pass: Some(v.pass(&admin)),
+            new_pass: Some(person_pass),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "access grant");
+    let server = http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let person = http::login_at(
+        &server.host,
+        "/moi/login",
+        &[("dossier", b.as_str()), ("passphrase", person_pass)],
+    )
+    .expect("the person logs in");
+    for p in [
+        format!("/moi/documents/{doc_a}"),
+        format!("/moi/documents/{doc_a}?version=1"),
+        format!("/moi/documents/{note}"),
+    ] {
+        let (s, _, body) = http::http(&server.host, "GET", &p, &[("Cookie", &person)], "");
+        assert!(s == 403 || s == 404, "{p}: {s}");
+        assert!(!body.contains(&secret) && !body.contains(&note_secret), "{p}");
+    }
+}
