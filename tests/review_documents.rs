@@ -33,7 +33,14 @@ fn content(n: usize, seed: u32) -> Vec<u8> {
         .collect()
 }
 
-fn add_doc(v: &TestVault, user: &str, d: &str, name: &str, bytes: &[u8], extra: &[&str]) -> util::Run {
+fn add_doc(
+    v: &TestVault,
+    user: &str,
+    d: &str,
+    name: &str,
+    bytes: &[u8],
+    extra: &[&str],
+) -> util::Run {
     let f = v.root.path().join(name);
     std::fs::write(&f, bytes).unwrap();
     let mut args = vec![
@@ -155,7 +162,12 @@ fn entry_commands_neither_show_a_documents_key_nor_write_one() {
         DOCTOR,
         &["entry", "amend", &doc, "--field", "title=Autre titre"],
     );
-    assert_ne!(r.parts().0, 0, "a document amended as a note: {:?}", r.parts());
+    assert_ne!(
+        r.parts().0,
+        0,
+        "a document amended as a note: {:?}",
+        r.parts()
+    );
     let r = v.as_user(
         DOCTOR,
         &[
@@ -166,10 +178,23 @@ fn entry_commands_neither_show_a_documents_key_nor_write_one() {
             "content_key=0000000000000000000000000000000000000000000000000000000000000000",
         ],
     );
-    assert_ne!(r.parts().0, 0, "its key replaced as a note's field: {:?}", r.parts());
+    assert_ne!(
+        r.parts().0,
+        0,
+        "its key replaced as a note's field: {:?}",
+        r.parts()
+    );
     let r = v.as_user(
         DOCTOR,
-        &["entry", "add", &d, "--kind", "document", "--field", "title=Faux"],
+        &[
+            "entry",
+            "add",
+            &d,
+            "--kind",
+            "document",
+            "--field",
+            "title=Faux",
+        ],
     );
     assert_ne!(r.parts().0, 0, "a document made as a note: {:?}", r.parts());
 }
@@ -195,14 +220,26 @@ fn a_sweep_never_removes_a_committed_versions_chunks() {
     assert_eq!(r.parts().0, 0, "{:?}", r.parts());
     assert_eq!(chunk_keys(&v), before, "a checker without the key swept");
     let rk = v.recovery.to_str().unwrap().to_string();
-    let r = v.as_user(&admin, &["--json", "check", "--recovery-key", &rk, "--sweep-chunks"]);
+    let r = v.as_user(
+        &admin,
+        &["--json", "check", "--recovery-key", &rk, "--sweep-chunks"],
+    );
     assert_eq!(r.parts().0, 0, "{:?}", r.parts());
     assert_eq!(chunk_keys(&v), before, "a committed version's chunks swept");
     for (n, want) in [("1", &one), ("2", &two)] {
         let out = v.root.path().join(format!("out-{n}"));
         v.as_user(
             DOCTOR,
-            &["document", "get", &d, &doc, "--version", n, "--out", out.to_str().unwrap()],
+            &[
+                "document",
+                "get",
+                &d,
+                &doc,
+                "--version",
+                n,
+                "--out",
+                out.to_str().unwrap(),
+            ],
         )
         .expect_code(0, "get");
         assert_eq!(&std::fs::read(&out).unwrap(), want, "version {n}");
@@ -221,7 +258,14 @@ fn a_version_of_a_document_of_another_dossier_is_refused() {
     let r = add_doc(&v, DOCTOR, &a, "a.txt", b"dans A", &[]);
     r.expect_code(0, "add in A");
     let doc = r.single_line();
-    let r = add_doc(&v, DOCTOR, &b, "b.txt", b"dans B ?", &["--version-of", &doc]);
+    let r = add_doc(
+        &v,
+        DOCTOR,
+        &b,
+        "b.txt",
+        b"dans B ?",
+        &["--version-of", &doc],
+    );
     assert_ne!(
         r.parts().0,
         0,
@@ -243,7 +287,13 @@ fn hostile_file_names_and_types_neither_run_nor_leak() {
     let host = server.host.clone();
     let cookie = http::login(&host, DOCTOR, v.pass(DOCTOR));
     let page_of = || {
-        let (s, _, page) = http::http(&host, "GET", &format!("/dossiers/{d}"), &[("Cookie", &cookie)], "");
+        let (s, _, page) = http::http(
+            &host,
+            "GET",
+            &format!("/dossiers/{d}"),
+            &[("Cookie", &cookie)],
+            "",
+        );
         assert_eq!(s, 200, "{page}");
         page
     };
@@ -276,14 +326,31 @@ fn hostile_file_names_and_types_neither_run_nor_leak() {
         "courrier",
     );
     assert_eq!(s, 303, "{raw}");
-    let svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert('{body_mark}')</script></svg>");
-    let (s, raw) = upload(&format!("a/b\\{name_mark}.svg"), "image/svg+xml", svg.as_bytes(), "courrier");
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert('{body_mark}')</script></svg>"
+    );
+    let (s, raw) = upload(
+        &format!("a/b\\{name_mark}.svg"),
+        "image/svg+xml",
+        svg.as_bytes(),
+        "courrier",
+    );
     assert_eq!(s, 303, "{raw}");
     // Refused: a page named as an image, an unknown type.
-    let (s, raw) = upload(&format!("{name_mark}.png"), "image/png", html.as_bytes(), "courrier");
+    let (s, raw) = upload(
+        &format!("{name_mark}.png"),
+        "image/png",
+        html.as_bytes(),
+        "courrier",
+    );
     assert!((400..500).contains(&s), "{raw}");
     assert!(!raw.contains(&name_mark), "the file name in the error page");
-    let (s, raw) = upload(&format!("{name_mark}.txt"), "text/plain", b"x", "inconnu-du-tout");
+    let (s, raw) = upload(
+        &format!("{name_mark}.txt"),
+        "text/plain",
+        b"x",
+        "inconnu-du-tout",
+    );
     assert!((400..500).contains(&s), "{raw}");
     assert!(!raw.contains(&name_mark), "the file name in the error page");
 
@@ -300,9 +367,15 @@ fn hostile_file_names_and_types_neither_run_nor_leak() {
         assert_eq!(s, 200, "{head}");
         assert!(got.contains(&body_mark), "the bytes uploaded");
         let h = head.to_ascii_lowercase();
-        assert!(h.contains("content-type: application/octet-stream"), "{head}");
+        assert!(
+            h.contains("content-type: application/octet-stream"),
+            "{head}"
+        );
         assert!(h.contains("x-content-type-options: nosniff"), "{head}");
-        assert!(h.contains("content-security-policy: default-src 'none'"), "{head}");
+        assert!(
+            h.contains("content-security-policy: default-src 'none'"),
+            "{head}"
+        );
         let cd = h
             .lines()
             .find(|l| l.starts_with("content-disposition:"))
@@ -328,7 +401,9 @@ fn hostile_file_names_and_types_neither_run_nor_leak() {
     // The refused uploads left nothing behind.
     let admin = v.admin.clone();
     let rk = v.recovery.to_str().unwrap().to_string();
-    let j = v.as_user(&admin, &["--json", "check", "--recovery-key", &rk]).json();
+    let j = v
+        .as_user(&admin, &["--json", "check", "--recovery-key", &rk])
+        .json();
     assert_eq!(j["orphan_chunks"], 0, "{j}");
 }
 
@@ -347,7 +422,8 @@ fn a_member_of_another_dossier_neither_reads_nor_writes_its_documents() {
     r.expect_code(0, "add in A");
     let doc = r.single_line();
     let before = chunk_keys(&v);
-    let server = http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
     let host = server.host.clone();
     let cookie = http::login(&host, "dr.autre", v.pass("dr.autre"));
     for p in [
@@ -359,7 +435,13 @@ fn a_member_of_another_dossier_neither_reads_nor_writes_its_documents() {
         assert!(s == 403 || s == 404, "{p}: {s}");
         assert!(!body.contains(&secret), "{p}");
     }
-    let (_, _, page) = http::http(&host, "GET", &format!("/dossiers/{b}"), &[("Cookie", &cookie)], "");
+    let (_, _, page) = http::http(
+        &host,
+        "GET",
+        &format!("/dossiers/{b}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
     let csrf = http::csrf(&page).expect("csrf");
     let big = content(3 * coffre::vault::DOCUMENT_CHUNK, 9);
     let (s, raw) = post_multipart(
@@ -376,7 +458,11 @@ fn a_member_of_another_dossier_neither_reads_nor_writes_its_documents() {
     );
     assert!(s == 403 || s == 404, "{raw}");
     drop(server);
-    assert_eq!(chunk_keys(&v), before, "chunks written into A by an outsider");
+    assert_eq!(
+        chunk_keys(&v),
+        before,
+        "chunks written into A by an outsider"
+    );
 }
 
 /// The administrator with the store in hand removes a chunk in the middle:
@@ -398,7 +484,8 @@ fn a_middle_chunk_removed_cuts_the_download_and_is_audited() {
         .expect("chunk 1")
         .clone();
     util::forge_store(&v.dir, vec![coffre::store::Op::Remove(middle)]);
-    let server = http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
     let cookie = http::login(&server.host, DOCTOR, v.pass(DOCTOR));
     let before = v.audit_lines().len();
     let (s, _, got) = http::http(
@@ -409,7 +496,10 @@ fn a_middle_chunk_removed_cuts_the_download_and_is_audited() {
         "",
     );
     assert!(s == 200 || s >= 500, "{s}");
-    assert!(got.len() < bytes.len(), "the whole length served with a chunk gone");
+    assert!(
+        got.len() < bytes.len(),
+        "the whole length served with a chunk gone"
+    );
     // The error line comes after the stream ends: wait for it, bounded.
     let mut found = false;
     for _ in 0..200 {
@@ -549,7 +639,10 @@ fn an_upload_outlived_by_its_authors_rights_is_refused_and_leaves_nothing() {
     v.as_user(&admin, &["dossier", "team", "remove", &d, DOCTOR])
         .expect_code(0, "team remove");
     let (status, raw) = finish_upload(s, &rest);
-    assert_ne!(status, 303, "recorded after the author left the team: {raw}");
+    assert_ne!(
+        status, 303,
+        "recorded after the author left the team: {raw}"
+    );
     assert!(status >= 400, "{raw}");
     drop(server);
     assert!(chunk_keys(&v).is_empty(), "chunks left behind");
@@ -578,7 +671,10 @@ fn a_sweep_during_an_upload_never_leaves_a_document_without_content() {
     wait_for_chunks(&v, 16);
     let admin = v.admin.clone();
     let rk = v.recovery.to_str().unwrap().to_string();
-    let r = v.as_user(&admin, &["--json", "check", "--recovery-key", &rk, "--sweep-chunks"]);
+    let r = v.as_user(
+        &admin,
+        &["--json", "check", "--recovery-key", &rk, "--sweep-chunks"],
+    );
     r.expect_code(0, "sweep during the upload");
     let (status, raw) = finish_upload(s, &rest);
     let (_, _, page) = http::http(
@@ -599,12 +695,18 @@ fn a_sweep_during_an_upload_never_leaves_a_document_without_content() {
             "",
         );
         assert_eq!(s, 200, "{head}");
-        assert_eq!(got.as_bytes(), &file[..], "a recorded document lost content");
+        assert_eq!(
+            got.as_bytes(),
+            &file[..],
+            "a recorded document lost content"
+        );
     } else {
         assert!(docs.is_empty(), "refused ({raw}) yet listed: {docs:?}");
     }
     drop(server);
-    let j = v.as_user(&admin, &["--json", "check", "--recovery-key", &rk]).json();
+    let j = v
+        .as_user(&admin, &["--json", "check", "--recovery-key", &rk])
+        .json();
     assert_eq!(j["orphan_chunks"], 0, "{j}");
 }
 
@@ -629,15 +731,35 @@ fn two_uploads_at_once_each_come_back_whole() {
         .map(|i| b'A' + (i % 19) as u8)
         .collect();
     let path = format!("/dossiers/{d}/documents");
-    let (s1, rest1) = begin_upload(&server.host, &path, &cookie, &csrf, &file, 1024 * 1024 + 200_000);
+    let (s1, rest1) = begin_upload(
+        &server.host,
+        &path,
+        &cookie,
+        &csrf,
+        &file,
+        1024 * 1024 + 200_000,
+    );
     wait_for_chunks(&v, 16);
-    let (s2, rest2) = begin_upload(&server.host, &path, &cookie2, &csrf2, &other, 1024 * 1024 + 200_000);
+    let (s2, rest2) = begin_upload(
+        &server.host,
+        &path,
+        &cookie2,
+        &csrf2,
+        &other,
+        1024 * 1024 + 200_000,
+    );
     wait_for_chunks(&v, 32);
     let (a, raw_a) = finish_upload(s2, &rest2);
     let (b, raw_b) = finish_upload(s1, &rest1);
     assert_eq!(a, 303, "{raw_a}");
     assert_eq!(b, 303, "{raw_b}");
-    let (_, _, page) = http::http(&server.host, "GET", &format!("/dossiers/{d}"), &[("Cookie", &cookie)], "");
+    let (_, _, page) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
     let docs = doc_links(&page, &d);
     assert_eq!(docs.len(), 2, "{docs:?}");
     let mut got_all = Vec::new();
@@ -652,7 +774,10 @@ fn two_uploads_at_once_each_come_back_whole() {
         assert_eq!(s, 200, "{head}");
         got_all.push(got.into_bytes());
     }
-    assert!(got_all.contains(&file) && got_all.contains(&other), "a document came back altered");
+    assert!(
+        got_all.contains(&file) && got_all.contains(&other),
+        "a document came back altered"
+    );
 }
 
 /// A version number that does not exist is a plain "not found": neither an
@@ -668,13 +793,29 @@ fn a_version_that_does_not_exist_is_not_an_integrity_error() {
     let out = v.root.path().join("out.txt");
     let r = v.as_user(
         DOCTOR,
-        &["document", "get", &d, &doc, "--version", "9", "--out", out.to_str().unwrap()],
+        &[
+            "document",
+            "get",
+            &d,
+            &doc,
+            "--version",
+            "9",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
     assert_ne!(r.parts().0, 0, "{:?}", r.parts());
-    assert_ne!(r.parts().0, 5, "a typo reported as tampering: {:?}", r.parts());
+    assert_ne!(
+        r.parts().0,
+        5,
+        "a typo reported as tampering: {:?}",
+        r.parts()
+    );
     let after: Vec<String> = v.audit_lines()[before..].to_vec();
     assert!(
-        !after.iter().any(|l| l.contains("integrity or storage error")),
+        !after
+            .iter()
+            .any(|l| l.contains("integrity or storage error")),
         "a version not found audited as an integrity or storage error: {after:?}"
     );
 }
@@ -695,7 +836,16 @@ fn a_member_outside_the_category_cannot_probe_a_documents_versions() {
         let out = v.root.path().join(format!("out-{n}"));
         let r = v.as_user(
             "as.martin",
-            &["document", "get", &d, &doc, "--version", n, "--out", out.to_str().unwrap()],
+            &[
+                "document",
+                "get",
+                &d,
+                &doc,
+                "--version",
+                n,
+                "--out",
+                out.to_str().unwrap(),
+            ],
         );
         r.parts().0
     };
@@ -763,8 +913,15 @@ fn the_export_tells_nothing_of_a_withheld_document() {
     v.as_user(
         &v.admin.clone(),
         &[
-            "access", "export", &d, "--out", out.to_str().unwrap(), "--recipient", &recipient,
-            "--recovery-key", &rk,
+            "access",
+            "export",
+            &d,
+            "--out",
+            out.to_str().unwrap(),
+            "--recipient",
+            &recipient,
+            "--recovery-key",
+            &rk,
         ],
     )
     .expect_code(0, "access export");
@@ -776,7 +933,11 @@ fn the_export_tells_nothing_of_a_withheld_document() {
         out.display(),
         dest.display()
     );
-    let st = std::process::Command::new("sh").arg("-c").arg(&sh).status().unwrap();
+    let st = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&sh)
+        .status()
+        .unwrap();
     assert!(st.success(), "stock age and tar open the export");
     let files = files_under(&dest);
     assert!(!files.is_empty());
@@ -845,15 +1006,31 @@ fn markup_in_a_documents_words_is_shown_as_text() {
     v.as_user(
         DOCTOR,
         &[
-            "document", "add", &d, f.to_str().unwrap(), "--title", &title, "--source", &source,
-            "--type", "courrier", "--category", "medical",
+            "document",
+            "add",
+            &d,
+            f.to_str().unwrap(),
+            "--title",
+            &title,
+            "--source",
+            &source,
+            "--type",
+            "courrier",
+            "--category",
+            "medical",
         ],
     )
     .expect_code(0, "add");
     let admin = v.admin.clone();
     let person_pass = "la phrase de passe de Lucas 2026";
     run_coffre(
-        &["access", "grant", &d, "--recovery-key", v.recovery.to_str().unwrap()],
+        &[
+            "access",
+            "grant",
+            &d,
+            "--recovery-key",
+            v.recovery.to_str().unwrap(),
+        ],
         &Opts {
             vault: Some(&v.dir),
             user: Some(&admin),
@@ -896,7 +1073,8 @@ fn odd_version_queries_are_refused_cleanly() {
     let r = add_doc(&v, DOCTOR, &d, "cr.txt", b"compte rendu", &[]);
     r.expect_code(0, "add");
     let doc = r.single_line();
-    let server = http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
     let cookie = http::login(&server.host, DOCTOR, v.pass(DOCTOR));
     let before = v.audit_lines().len();
     for q in ["0", "9", "-1", "4294967296", "abc", "1&version=2", "%00"] {
@@ -931,16 +1109,20 @@ fn odd_version_queries_are_refused_cleanly() {
 fn a_cancelled_download_is_not_audited_as_an_integrity_error() {
     use std::io::{Read, Write};
     let (v, d) = setup();
-    let bytes: Vec<u8> = (0..4 * 1024 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+    let bytes: Vec<u8> = (0..4 * 1024 * 1024)
+        .map(|i| b'a' + (i % 26) as u8)
+        .collect();
     let r = add_doc(&v, DOCTOR, &d, "long.txt", &bytes, &[]);
     r.expect_code(0, "add");
     let doc = r.single_line();
-    let server = http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
     let host = server.host.clone();
     let cookie = http::login(&host, DOCTOR, v.pass(DOCTOR));
     let before = v.audit_lines().len();
     let mut s = std::net::TcpStream::connect(&host).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
     write!(
         s,
         "GET /dossiers/{d}/documents/{doc} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
@@ -958,13 +1140,20 @@ fn a_cancelled_download_is_not_audited_as_an_integrity_error() {
             .iter()
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect();
-        if lines.iter().filter(|l| l["action"] == "document.read").count() >= 2 {
+        if lines
+            .iter()
+            .filter(|l| l["action"] == "document.read")
+            .count()
+            >= 2
+        {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert!(
-        lines.iter().any(|l| l["action"] == "document.read" && l["outcome"] == "ok"),
+        lines
+            .iter()
+            .any(|l| l["action"] == "document.read" && l["outcome"] == "ok"),
         "the read was audited: {lines:?}"
     );
     assert!(
@@ -993,11 +1182,20 @@ fn a_key_rotation_during_an_upload_leaves_a_document_that_opens() {
     );
     wait_for_chunks(&v, 16);
     let rk = v.recovery.to_str().unwrap().to_string();
-    v.as_user(&admin, &["staff", "revoke", "dr.autre", "--recovery-key", &rk])
-        .expect_code(0, "revoke with rotation");
+    v.as_user(
+        &admin,
+        &["staff", "revoke", "dr.autre", "--recovery-key", &rk],
+    )
+    .expect_code(0, "revoke with rotation");
     let (status, raw) = finish_upload(s, &rest);
     assert_eq!(status, 303, "{raw}");
-    let (_, _, page) = http::http(&server.host, "GET", &format!("/dossiers/{d}"), &[("Cookie", &cookie)], "");
+    let (_, _, page) = http::http(
+        &server.host,
+        "GET",
+        &format!("/dossiers/{d}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
     let docs = doc_links(&page, &d);
     assert_eq!(docs.len(), 1, "{docs:?}");
     let (s, head, got) = http::http(
@@ -1058,7 +1256,13 @@ fn the_person_gets_no_other_files_document_nor_a_note_as_one() {
     let note = v.add_entry(&admin, &b, "identity", &[&format!("text={note_secret}")]);
     let person_pass = "la phrase de passe de Zoé 2026";
     run_coffre(
-        &["access", "grant", &b, "--recovery-key", v.recovery.to_str().unwrap()],
+        &[
+            "access",
+            "grant",
+            &b,
+            "--recovery-key",
+            v.recovery.to_str().unwrap(),
+        ],
         &Opts {
             vault: Some(&v.dir),
             user: Some(&admin),
@@ -1068,7 +1272,8 @@ fn the_person_gets_no_other_files_document_nor_a_note_as_one() {
         },
     )
     .expect_code(0, "access grant");
-    let server = http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
+    let server =
+        http::Server::start_with(&v.dir, &v.root.path().join("serve.log"), &["--lang", "fr"]);
     let person = http::login_at(
         &server.host,
         "/moi/login",
@@ -1082,6 +1287,95 @@ fn the_person_gets_no_other_files_document_nor_a_note_as_one() {
     ] {
         let (s, _, body) = http::http(&server.host, "GET", &p, &[("Cookie", &person)], "");
         assert!(s == 403 || s == 404, "{p}: {s}");
-        assert!(!body.contains(&secret) && !body.contains(&note_secret), "{p}");
+        assert!(
+            !body.contains(&secret) && !body.contains(&note_secret),
+            "{p}"
+        );
     }
+}
+
+/// One account may not take every transfer place: the person opens as many
+/// downloads as there are places and reads nothing; a doctor's download of
+/// another document must still be served (a bound per account, or places
+/// kept for the staff), not a 503 for everyone.
+#[test]
+fn one_account_cannot_take_every_transfer_place() {
+    use std::io::{Read, Write};
+    use util::{run_coffre, Opts};
+    let (v, d) = setup();
+    let admin = v.admin.clone();
+    let big: Vec<u8> = content(24 * 1024 * 1024, 5);
+    let r = add_doc(&v, DOCTOR, &d, "gros.bin", &big, &[]);
+    r.expect_code(0, "add big");
+    let doc = r.single_line();
+    let r = add_doc(&v, DOCTOR, &d, "petit.txt", b"petit document", &[]);
+    r.expect_code(0, "add small");
+    let small = r.single_line();
+    let person_pass = "la phrase de passe de Lucas 2026";
+    run_coffre(
+        &[
+            "access",
+            "grant",
+            &d,
+            "--recovery-key",
+            v.recovery.to_str().unwrap(),
+        ],
+        &Opts {
+            vault: Some(&v.dir),
+            user: Some(&admin),
+            pass: Some(v.pass(&admin)),
+            new_pass: Some(person_pass),
+            ..Opts::default()
+        },
+    )
+    .expect_code(0, "access grant");
+    let server = http::Server::start_with(
+        &v.dir,
+        &v.root.path().join("serve.log"),
+        &[
+            "--lang",
+            "fr",
+            "--document-transfers",
+            "2",
+            "--transfer-idle-secs",
+            "300",
+        ],
+    );
+    let host = server.host.clone();
+    let person = http::login_at(
+        &host,
+        "/moi/login",
+        &[("dossier", d.as_str()), ("passphrase", person_pass)],
+    )
+    .expect("the person logs in");
+    let cookie = http::login(&host, DOCTOR, v.pass(DOCTOR));
+    // The person's downloads: the head read, then nothing more.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = std::net::TcpStream::connect(&host).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        write!(
+            s,
+            "GET /moi/documents/{doc} HTTP/1.1\r\nHost: {host}\r\nCookie: {person}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut first = [0u8; 64];
+        let n = s.read(&mut first).unwrap();
+        assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"));
+        held.push(s);
+    }
+    let (s, head, body) = http::http(
+        &host,
+        "GET",
+        &format!("/dossiers/{d}/documents/{small}"),
+        &[("Cookie", &cookie)],
+        "",
+    );
+    assert_eq!(
+        s, 200,
+        "the person's idle downloads hold every place, the doctor is turned away: {head}"
+    );
+    assert_eq!(body, "petit document");
+    drop(held);
 }
