@@ -272,6 +272,12 @@ fn a_version_of_a_document_of_another_dossier_is_refused() {
         "a version named for dossier {b} written to {a}'s document: {:?}",
         r.parts()
     );
+    r.expect_code(2, "a usage error");
+    assert!(
+        r.stderr.contains(&a) && r.stderr.contains(&b),
+        "the message names both dossiers: {}",
+        r.stderr
+    );
 }
 
 /// A hostile browser: a file name with path separators and markup, sent as

@@ -868,10 +868,7 @@ impl<'v> Session<'v> {
         break_glass: bool,
     ) -> Result<std::result::Result<Opened, WithheldReason>> {
         let entry = checked.record();
-        let one_category = |n: u32, v: &VersionRecord| match v
-            .fields
-            .first()
-        {
+        let one_category = |n: u32, v: &VersionRecord| match v.fields.first() {
             Some(f) if v.fields.iter().all(|g| g.category == f.category) => Ok(f.category.clone()),
             _ => Err(forged(
                 &String::from_utf8_lossy(&layout::version(&entry.dossier, &entry.id, n)),

@@ -51,8 +51,7 @@ pub struct App {
     pub person_transfers: std::sync::Arc<tokio::sync::Semaphore>,
     /// Transfers each account holds now (`person:` + dossier, `staff:` +
     /// staff id), at most [`App::transfers_each`].
-    pub transfers_by:
-        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    pub transfers_by: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
     /// Transfers one account may hold at once
     /// ([`documents::transfers_per_account`]); one more gets a 429.
     pub transfers_each: usize,
