@@ -54,6 +54,7 @@ mod ordinary_use;
 mod output_outcome;
 mod records_swapped;
 mod review_attacks;
+mod review_documents;
 mod rights_forgery;
 mod rotation_earlier_generations;
 mod second_factor_review;

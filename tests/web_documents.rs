@@ -716,3 +716,97 @@ fn the_persons_download_of_missing_content_names_it_and_claims_no_read() {
     assert_eq!(reads.len(), 1, "{reads:?}");
     assert_eq!(reads[0]["outcome"], "error");
 }
+
+/// One member may hold two transfers at once: a third gets the French 429
+/// (with `Retry-After`) while another member is served; once the idle
+/// downloads are dropped their places come back, and each is audited as an
+/// interrupted read (`failed`), not as damage.
+#[test]
+fn one_member_holds_two_transfers_at_most() {
+    use std::io::{Read, Write};
+    let mut v = util::TestVault::new();
+    let admin = v.admin.clone();
+    v.add_staff("dr.leroy", "Camille Leroy", "medecin", true);
+    v.add_staff("dr.roux", "Alix Roux", "medecin", true);
+    let d = v.create_dossier(&admin, "Lucas Martin", "2010-02-03");
+    v.team_add(&admin, &d, "dr.leroy");
+    v.team_add(&admin, &d, "dr.roux");
+    let f = v.root.path().join("gros.txt");
+    std::fs::write(&f, vec![b'x'; 16 << 20]).unwrap();
+    let r = v.as_user(
+        "dr.roux",
+        &[
+            "document",
+            "add",
+            &d,
+            f.to_str().unwrap(),
+            "--title",
+            "CR",
+            "--type",
+            "courrier",
+            "--category",
+            "medical",
+        ],
+    );
+    r.expect_code(0, "document add");
+    let doc = r.single_line();
+    let server = http::Server::start_with(
+        &v.dir,
+        &v.root.path().join("serve.log"),
+        &["--lang", "fr", "--transfer-idle-secs", "300"],
+    );
+    let host = server.host.clone();
+    let leroy = http::login(&host, "dr.leroy", v.pass("dr.leroy"));
+    let roux = http::login(&host, "dr.roux", v.pass("dr.roux"));
+    let href = format!("/dossiers/{d}/documents/{doc}");
+    let before = v.audit_lines().len();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = std::net::TcpStream::connect(&host).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        write!(
+            s,
+            "GET {href} HTTP/1.1\r\nHost: {host}\r\nCookie: {leroy}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut first = [0u8; 64];
+        let n = s.read(&mut first).unwrap();
+        assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"));
+        held.push(s);
+    }
+    let (status, head, body) = http::http(&host, "GET", &href, &[("Cookie", &leroy)], "");
+    assert_eq!(status, 429, "{head}");
+    assert!(head.to_ascii_lowercase().contains("retry-after"), "{head}");
+    assert!(body.contains("Réessayez"), "in French: {body}");
+    let (status, _, body) = http::http(&host, "GET", &href, &[("Cookie", &roux)], "");
+    assert_eq!(status, 200);
+    assert_eq!(body.len(), 16 << 20);
+    drop(held);
+    // The places come back once the server saw the browsers leave.
+    let mut again = 0;
+    for _ in 0..400 {
+        let (status, _, body) = http::http(&host, "GET", &href, &[("Cookie", &leroy)], "");
+        if status == 200 {
+            assert_eq!(body.len(), 16 << 20);
+            again = status;
+            break;
+        }
+        assert_eq!(status, 429);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(again, 200, "the member's places came back");
+    let lines: Vec<serde_json::Value> = v.audit_lines()[before..]
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|l: &serde_json::Value| l["action"] == "document.read" && l["actor"] == "dr.leroy")
+        .collect();
+    let interrupted = lines
+        .iter()
+        .filter(|l| {
+            l["outcome"] == "failed" && l["detail"] == "download interrupted before the end"
+        })
+        .count();
+    assert_eq!(interrupted, 2, "{lines:?}");
+    assert!(!lines.iter().any(|l| l["outcome"] == "error"), "{lines:?}");
+}

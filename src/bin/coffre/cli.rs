@@ -162,8 +162,9 @@ pub struct ServeArgs {
     /// names (login throttling counts per client, not per proxy).
     #[arg(long = "trusted-proxy", value_name = "IP")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Document uploads and downloads served at once; one more is answered
-    /// 503 (each holds a blocking thread while it streams).
+    /// Document uploads and downloads served at once, for the staff and, as
+    /// many again, for the persons; one more is answered 503 (each holds a
+    /// blocking thread while it streams). One account holds at most 2.
     #[arg(long, value_name = "N", default_value_t = 8,
           value_parser = clap::value_parser!(u32).range(1..=256))]
     pub document_transfers: u32,

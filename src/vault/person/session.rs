@@ -910,7 +910,26 @@ impl PersonSession<'_> {
                 .entry(&v.id)
                 .categories([v.category.as_str()])
                 .outcome(Outcome::Error)
-                .detail("could not be read to the end: integrity or storage error"),
+                .detail(crate::vault::records::document::STREAM_DAMAGED),
+        )?;
+        Ok(())
+    }
+
+    /// Audits a stream of `opened` the person's browser stopped before the
+    /// end (gone, idle past the limit, a `HEAD`): a `failed` line
+    /// (`download interrupted before the end`), not damage.
+    pub fn document_interrupted(
+        &self,
+        opened: &crate::vault::records::document::OpenedDocument,
+    ) -> Result<()> {
+        let v = opened.view();
+        self.vault.audit(
+            Draft::new(&self.actor(), "person", "document.read")
+                .dossier(&self.dossier)
+                .entry(&v.id)
+                .categories([v.category.as_str()])
+                .outcome(Outcome::Failed)
+                .detail(crate::vault::records::document::STREAM_INTERRUPTED),
         )?;
         Ok(())
     }

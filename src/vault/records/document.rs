@@ -244,7 +244,11 @@ pub(crate) fn seal_stream(
 
 /// Opens `chunks` sealed chunks fetched by `fetch(index)` (`None`: missing)
 /// and writes the plaintext to `out`, checking each chunk's place, that only
-/// the last is short and marked last, and at the end the size and digest.
+/// the last is short and marked last, and at the end the size and the
+/// SHA-256 against the signed digest. The last chunk is held back until that
+/// digest matched: content re-sealed by a holder of the content key never
+/// reaches `out` whole (a reader sees a stream ending short of `size`, an
+/// incomplete download). At most two chunks are in memory.
 /// `name(index)` names the record a failure blames.
 #[allow(clippy::too_many_arguments)] // each is one distinct input of the check
 pub(crate) fn open_stream(
@@ -262,6 +266,9 @@ pub(crate) fn open_stream(
     }
     let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
     let mut total = 0u64;
+    // The last chunk opened, written once the next one opened (or, for the
+    // last, once the digest matched).
+    let mut held = None;
     for i in 0..chunks {
         let last = i + 1 == chunks;
         let sealed =
@@ -276,14 +283,21 @@ pub(crate) fn open_stream(
             return Err(forged(&name(i), "more content than its author signed"));
         }
         hash.update(&plain);
-        out.write_all(&plain)
-            .map_err(|e| Error::Io(msg!("document-write-failed", e = e.to_string())))?;
+        // The chunk before this one is written only now; this one waits.
+        if let Some(before) = held.replace(plain) {
+            out.write_all(&before)
+                .map_err(|e| Error::Io(msg!("document-write-failed", e = e.to_string())))?;
+        }
     }
     if total != size || hash.finish().as_ref() != sha256 {
         return Err(forged(
             &name(chunks - 1),
             "content that differs from the digest its author signed",
         ));
+    }
+    if let Some(last) = held {
+        out.write_all(&last)
+            .map_err(|e| Error::Io(msg!("document-write-failed", e = e.to_string())))?;
     }
     out.flush()
         .map_err(|e| Error::Io(msg!("document-write-failed", e = e.to_string())))?;
@@ -500,10 +514,13 @@ impl<'v> Session<'v> {
         Ok(id)
     }
 
-    /// Adds a new version of document `entry_id` (the earlier ones are kept).
-    /// Returns its number. Audited `document.amend`.
+    /// Adds a new version of document `entry_id` of `dossier` (the earlier
+    /// ones are kept). Returns its number. Audited `document.amend`. A
+    /// document of another dossier is refused (usage,
+    /// `document-other-dossier`, naming both dossiers).
     pub fn add_document_version(
         &mut self,
+        dossier: &str,
         entry_id: &str,
         input: &DocumentInput,
         content: &mut dyn Read,
@@ -515,6 +532,16 @@ impl<'v> Session<'v> {
             let entry = checked.record().clone();
             if entry.kind != DOCUMENT_KIND {
                 return Err(Error::NotFound(msg!("document-not-found", id = entry_id)));
+            }
+            // The dossier the caller means must be the document's: a version
+            // is never written to another dossier's document.
+            if entry.dossier != dossier {
+                return Err(Error::Usage(msg!(
+                    "document-other-dossier",
+                    id = entry_id,
+                    dossier = dossier,
+                    actual = entry.dossier.clone()
+                )));
             }
             self.may_attach(ACTION, &entry.dossier, None)?;
             // A version keeps the category of the first: otherwise a new
@@ -841,33 +868,46 @@ impl<'v> Session<'v> {
         break_glass: bool,
     ) -> Result<std::result::Result<Opened, WithheldReason>> {
         let entry = checked.record();
-        let v = checked
+        let one_category = |n: u32, v: &VersionRecord| match v.fields.first() {
+            Some(f) if v.fields.iter().all(|g| g.category == f.category) => Ok(f.category.clone()),
+            _ => Err(forged(
+                &String::from_utf8_lossy(&layout::version(&entry.dossier, &entry.id, n)),
+                "a document version whose fields are not in one category",
+            )),
+        };
+        // The document's category (every version keeps the first one's)
+        // decides before the version is looked up: a reader it refuses
+        // learns nothing of which versions exist.
+        let first = checked
             .versions()
             .iter()
-            .find(|v| v.version == number)
+            .min_by_key(|v| v.version)
             .ok_or_else(|| Error::NotFound(msg!("document-version-not-found", version = number)))?;
-        let cat = match v.fields.first() {
-            Some(f) if v.fields.iter().all(|g| g.category == f.category) => f.category.clone(),
-            _ => {
-                return Err(forged(
-                    &String::from_utf8_lossy(&layout::version(&entry.dossier, &entry.id, number)),
-                    "a document version whose fields are not in one category",
-                ))
-            }
-        };
+        let cat = one_category(first.version, first)?;
         let policy = &self.vault.policy;
         let author_only = policy.is_author_only(&cat);
         if !policy.can_read(&self.me.profession, &cat) {
             return Ok(Err(WithheldReason::NotPermitted));
-        }
-        if author_only && v.author != self.me.id {
-            return Ok(Err(WithheldReason::AuthorOnly));
         }
         if break_glass && !policy.break_glass_opens(&cat) {
             return Ok(Err(WithheldReason::NotUnderBreakGlass));
         }
         if self.objects(&entry.dossier, &cat)? {
             return Ok(Err(WithheldReason::Objection));
+        }
+        let v = checked
+            .versions()
+            .iter()
+            .find(|v| v.version == number)
+            .ok_or_else(|| Error::NotFound(msg!("document-version-not-found", version = number)))?;
+        if one_category(number, v)? != cat {
+            return Err(forged(
+                &String::from_utf8_lossy(&layout::version(&entry.dossier, &entry.id, number)),
+                "a document version in another category than the first",
+            ));
+        }
+        if author_only && v.author != self.me.id {
+            return Ok(Err(WithheldReason::AuthorOnly));
         }
         let key = match self.data_key(
             &entry.dossier,
@@ -994,7 +1034,8 @@ impl<'v> Session<'v> {
         Ok(OpenedDocument(opened))
     }
 
-    /// Audits a stream of `opened` that failed before its end.
+    /// Audits a stream of `opened` that failed before its end: an `error`
+    /// line (`could not be read to the end: integrity or storage error`).
     pub fn document_failed(&mut self, opened: &OpenedDocument) -> Result<()> {
         let v = opened.view();
         self.vault.audit(
@@ -1003,7 +1044,23 @@ impl<'v> Session<'v> {
                 .entry(&v.id)
                 .categories([v.category.as_str()])
                 .outcome(Outcome::Error)
-                .detail("could not be read to the end: integrity or storage error"),
+                .detail(STREAM_DAMAGED),
+        )?;
+        Ok(())
+    }
+
+    /// Audits a stream of `opened` its reader stopped before the end (a
+    /// browser gone or idle past the limit, a `HEAD`): a `failed` line
+    /// (`download interrupted before the end`), not damage.
+    pub fn document_interrupted(&mut self, opened: &OpenedDocument) -> Result<()> {
+        let v = opened.view();
+        self.vault.audit(
+            self.draft("document.read")
+                .dossier(&v.dossier)
+                .entry(&v.id)
+                .categories([v.category.as_str()])
+                .outcome(Outcome::Failed)
+                .detail(STREAM_INTERRUPTED),
         )?;
         Ok(())
     }
@@ -1039,6 +1096,18 @@ impl<'v> Session<'v> {
         })();
         let (o, checked) = match opened {
             Ok(x) => x,
+            // A version or document that is not there (a typo): a failed
+            // read, never reported as damage.
+            Err(e @ Error::NotFound(_)) => {
+                self.vault.audit(
+                    self.draft(ACTION)
+                        .dossier(&dossier)
+                        .entry(entry_id)
+                        .outcome(Outcome::Failed)
+                        .detail("not found"),
+                )?;
+                return Err(e);
+            }
             Err(e) => {
                 self.vault.audit(
                     self.draft(ACTION)
@@ -1082,6 +1151,13 @@ impl<'v> Session<'v> {
         }
     }
 }
+
+/// The detail of the audit line (`error`) of a document's stream that failed
+/// its checks or its storage midway.
+pub(crate) const STREAM_DAMAGED: &str = "could not be read to the end: integrity or storage error";
+/// The detail of the audit line (`failed`) of a document's stream its reader
+/// stopped before the end (gone, idle past the limit).
+pub(crate) const STREAM_INTERRUPTED: &str = "download interrupted before the end";
 
 /// The detail of the audit line of a read refused because content is
 /// missing: the record it names (identifiers only).
@@ -1609,7 +1685,7 @@ mod tests {
         let id = s
             .add_document(&d, &input("daily-life"), &mut &b"first"[..])
             .unwrap();
-        let r = s.add_document_version(&id, &input("educational"), &mut &b"second"[..]);
+        let r = s.add_document_version(&d, &id, &input("educational"), &mut &b"second"[..]);
         match r {
             Err(Error::Usage(m)) => {
                 assert_eq!(m.kind(), "document-category-fixed");
@@ -1619,7 +1695,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            s.add_document_version(&id, &input("daily-life"), &mut &b"second"[..])
+            s.add_document_version(&d, &id, &input("daily-life"), &mut &b"second"[..])
                 .unwrap(),
             2
         );
@@ -1692,6 +1768,46 @@ mod tests {
         assert!(refused(open_all(&k, &f, &s, "e-1", 1)));
         // The honest stream still opens.
         assert_eq!(open_all(&k, &c, &s, "e-1", 1).unwrap(), d);
+    }
+
+    /// Chunks re-sealed under the right content key with other bytes open
+    /// one by one; only the digest at the end tells. The stream must stop
+    /// before its last byte: what was written is short of the signed size.
+    #[test]
+    fn content_re_sealed_with_the_key_never_leaves_whole() {
+        let k = Key32::random().unwrap();
+        for (n, at) in [(3 * CHUNK + 10, 3 * CHUNK + 1), (3 * CHUNK, 5), (10, 3)] {
+            let d = data(n);
+            let (_, s) = seal_all(&k, &d, "e-1", 1);
+            let mut forged = d.clone();
+            forged[at] ^= 1;
+            let (f, fs) = seal_all(&k, &forged, "e-1", 1);
+            assert_eq!((fs.chunks, fs.size), (s.chunks, s.size));
+            let mut out = Vec::new();
+            let r = open_stream(
+                &k,
+                &aad_for("e-1", 1),
+                s.chunks,
+                s.size,
+                &s.sha256,
+                &mut |i| Ok(f.get(i as usize).cloned()),
+                &|i| format!("dc/d-1/e-1/b/{i:016x}"),
+                &mut out,
+            );
+            match r {
+                Err(Error::Integrity(m)) => {
+                    assert!(m.to_string().contains(&format!("{:016x}", s.chunks - 1)))
+                }
+                other => panic!("{n}: {other:?}"),
+            }
+            assert!(
+                (out.len() as u64) < s.size,
+                "{n}: {} of {} bytes left before the digest was checked",
+                out.len(),
+                s.size
+            );
+            assert_eq!(out[..], forged[..out.len()]);
+        }
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub(super) fn document(c: &DocumentCmd, s: &mut Session<'_>, out: &mut Out) -> R
                     out.line(&id)
                 }
                 Some(doc) => {
-                    let v = s.add_document_version(doc, &input, &mut reader)?;
+                    let v = s.add_document_version(dossier, doc, &input, &mut reader)?;
                     if out.json {
                         return out.json(&json!({"document": doc, "version": v}));
                     }

@@ -71,6 +71,10 @@ struct ToBody {
     tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
     rt: tokio::runtime::Handle,
     idle: std::time::Duration,
+    /// A write failed: the browser went away (or a `HEAD` dropped the
+    /// body) or read nothing for the idle limit. The stream then stopped
+    /// on the reader's side, not on damage.
+    reader_stopped: bool,
 }
 
 impl Write for ToBody {
@@ -79,11 +83,13 @@ impl Write for ToBody {
             self.idle,
             self.tx.send(Ok(Bytes::copy_from_slice(buf))),
         ));
-        match sent {
-            Ok(Ok(())) => Ok(buf.len()),
-            Ok(Err(_)) => Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe)),
-            Err(_) => Err(std::io::Error::from(std::io::ErrorKind::TimedOut)),
-        }
+        let failed = match sent {
+            Ok(Ok(())) => return Ok(buf.len()),
+            Ok(Err(_)) => std::io::ErrorKind::BrokenPipe,
+            Err(_) => std::io::ErrorKind::TimedOut,
+        };
+        self.reader_stopped = true;
+        Err(std::io::Error::from(failed))
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
@@ -100,23 +106,76 @@ impl futures_core::Stream for FromReader {
     }
 }
 
-/// A place among the document transfers (`--document-transfers`), or the
-/// French 503 telling the browser to try again.
+/// Transfers one account (a staff member, or the person of a dossier) may
+/// hold at once: 2, or fewer if there are fewer places
+/// (`--document-transfers`), so one member's idle transfers leave the
+/// other members places.
+pub fn transfers_per_account(places: usize) -> usize {
+    places.clamp(1, 2)
+}
+
+/// A place among the document transfers, counted against its account too:
+/// both are given back when it is dropped (the stream's end).
+pub(super) struct TransferSlot {
+    _place: tokio::sync::OwnedSemaphorePermit,
+    counts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    account: String,
+}
+
+impl Drop for TransferSlot {
+    fn drop(&mut self) {
+        // A poisoned table still counts: its data is a plain map.
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = counts.get_mut(&self.account) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&self.account);
+            }
+        }
+    }
+}
+
+/// A place among the document transfers for the account of `h`: the
+/// staff's places and the persons' are apart (`--document-transfers` each),
+/// so the persons' downloads never take the staff's places; within them,
+/// the French 429 when that account already holds [`transfers_per_account`]
+/// of them, the French 503 when none is free (both with `Retry-After`).
 #[allow(clippy::result_large_err)]
-fn transfer_slot(
-    app: &super::App,
-    nav: Option<super::pages::Nav>,
-) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
-    app.transfers.clone().try_acquire_owned().map_err(|_| {
-        let mut r = status_page(
-            app,
-            nav,
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            coffre::tr!("web-document-busy"),
-        );
+fn transfer_slot(app: &super::App, h: &super::sessions::Handle) -> Result<TransferSlot, Response> {
+    use axum::http::StatusCode;
+    let busy = |status: StatusCode, msg: String| {
+        let mut r = status_page(app, nav(app, h), status, msg);
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
         r
+    };
+    // The person's account is their dossier; a staff member's, their id.
+    let person = h.profession == "person";
+    let account = format!("{}:{}", if person { "person" } else { "staff" }, h.user);
+    let mut counts = app.transfers_by.lock().unwrap_or_else(|p| p.into_inner());
+    let held = counts.get(&account).copied().unwrap_or(0);
+    if held >= app.transfers_each {
+        return Err(busy(
+            StatusCode::TOO_MANY_REQUESTS,
+            coffre::tr!("web-document-busy-account"),
+        ));
+    }
+    let pool = if person {
+        &app.person_transfers
+    } else {
+        &app.transfers
+    };
+    let place = pool.clone().try_acquire_owned().map_err(|_| {
+        busy(
+            StatusCode::SERVICE_UNAVAILABLE,
+            coffre::tr!("web-document-busy"),
+        )
+    })?;
+    counts.insert(account.clone(), held + 1);
+    Ok(TransferSlot {
+        _place: place,
+        counts: app.transfers_by.clone(),
+        account,
     })
 }
 
@@ -130,7 +189,7 @@ pub async fn document_get(
     DocId(doc): DocId,
     Q(q): Q<VersionQuery>,
 ) -> Response {
-    let slot = match transfer_slot(&app, nav(&app, &h)) {
+    let slot = match transfer_slot(&app, &h) {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -154,7 +213,7 @@ pub async fn moi_document(
     Person(h): Person,
     Q(q): Q<VersionQuery>,
 ) -> Response {
-    let slot = match transfer_slot(&app, nav(&app, &h)) {
+    let slot = match transfer_slot(&app, &h) {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -171,15 +230,16 @@ enum Reader {
 }
 
 /// The response of an opened document: an attachment whose body is read
-/// from the vault as the browser takes it. A failure midway (integrity,
-/// storage, a browser gone or idle past the limit) cuts the response and
-/// adds an error line to the log under the reader's name. `slot` is held
-/// until the stream ends.
+/// from the vault as the browser takes it. A failure midway cuts the
+/// response and adds a line to the log under the reader's name: `error`
+/// for damage or storage, `failed` (`download interrupted before the end`)
+/// for a browser gone, idle past the limit, or a `HEAD` that takes no body.
+/// `slot` is held until the stream ends.
 fn attachment(
     app: std::sync::Arc<super::App>,
     opened: coffre::vault::OpenedDocument,
     reader: Reader,
-    slot: tokio::sync::OwnedSemaphorePermit,
+    slot: TransferSlot,
 ) -> Response {
     let (mime, name, size) = {
         let v = opened.view();
@@ -198,20 +258,37 @@ fn attachment(
                 tx: tx.clone(),
                 rt,
                 idle,
+                reader_stopped: false,
             };
             let r = app.vault.stream_document(&opened, &mut w);
             if let Err(e) = &r {
                 // Never waits: a browser that reads nothing is not waited for.
                 let _ = tx.try_send(Err(std::io::Error::other(e.kind())));
             }
-            (r, opened)
+            (r.map_err(|_| w.reader_stopped), opened)
         })
         .await;
-        if let Ok((Err(_), opened)) = streamed {
-            let _ = match reader {
-                Reader::Staff(m) => on_staff(&m, move |s| s.document_failed(&opened)).await,
-                Reader::Person(p) => on_person(&p, move |s| s.document_failed(&opened)).await,
-            };
+        // The stream stopped at the first failure: if a write failed, the
+        // reader stopped it (an interrupted read); otherwise the content or
+        // its storage did (an integrity or storage error).
+        match streamed {
+            Ok((Err(true), opened)) => {
+                let _ = match reader {
+                    Reader::Staff(m) => {
+                        on_staff(&m, move |s| s.document_interrupted(&opened)).await
+                    }
+                    Reader::Person(p) => {
+                        on_person(&p, move |s| s.document_interrupted(&opened)).await
+                    }
+                };
+            }
+            Ok((Err(false), opened)) => {
+                let _ = match reader {
+                    Reader::Staff(m) => on_staff(&m, move |s| s.document_failed(&opened)).await,
+                    Reader::Person(p) => on_person(&p, move |s| s.document_failed(&opened)).await,
+                };
+            }
+            _ => {}
         }
         drop(slot);
     });
@@ -350,7 +427,7 @@ pub async fn document_add(
     if !super::security::same_origin(&app, &headers) {
         return forbidden(&app, nav(&app, &h), coffre::tr!("web-refused-origin"));
     }
-    let slot = match transfer_slot(&app, nav(&app, &h)) {
+    let slot = match transfer_slot(&app, &h) {
         Ok(s) => s,
         Err(r) => return r,
     };

@@ -42,9 +42,19 @@ pub struct App {
     /// Key derivations allowed at once (one per core): each takes the
     /// policy's argon2id memory, so a burst of logins cannot exhaust it.
     pub kdf_slots: tokio::sync::Semaphore,
-    /// Document uploads and downloads at once (`--document-transfers`): each
-    /// holds a blocking thread while it streams; one more gets a 503.
+    /// The staff's document uploads and downloads at once
+    /// (`--document-transfers`): each holds a blocking thread while it
+    /// streams; one more gets a 503.
     pub transfers: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The persons' downloads at once, apart from the staff's (as many
+    /// places): a person's idle downloads never turn the staff away.
+    pub person_transfers: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Transfers each account holds now (`person:` + dossier, `staff:` +
+    /// staff id), at most [`App::transfers_each`].
+    pub transfers_by: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    /// Transfers one account may hold at once
+    /// ([`documents::transfers_per_account`]); one more gets a 429.
+    pub transfers_each: usize,
     /// How long a document transfer may stay idle (`--transfer-idle-secs`).
     pub transfer_idle: std::time::Duration,
     /// Keys the CSRF tokens (HMAC-SHA256), new at every start.
@@ -180,6 +190,11 @@ pub fn run(vault: Vault, args: &ServeArgs) -> Result<(), Error> {
         transfers: std::sync::Arc::new(tokio::sync::Semaphore::new(
             args.document_transfers as usize,
         )),
+        person_transfers: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            args.document_transfers as usize,
+        )),
+        transfers_by: std::sync::Arc::default(),
+        transfers_each: documents::transfers_per_account(args.document_transfers as usize),
         transfer_idle: std::time::Duration::from_secs(args.transfer_idle_secs),
         csrf_key,
         tls: tls.is_some(),
