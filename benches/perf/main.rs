@@ -6,6 +6,8 @@
 //! Sizes (environment): COFFRE_BENCH_W1_ROUNDS × COFFRE_BENCH_W1_PER_ROUND
 //! writes (10 × 200), COFFRE_BENCH_DOSSIERS × COFFRE_BENCH_PER_DOSSIER entries
 //! for W2/R2/C1 (1,000 × 100), COFFRE_BENCH_AUDIT_ENTRIES for A1/A2 (1,000,000).
+//! COFFRE_BENCH_ONLY=W1 runs W1 alone (its vault, its rounds, its lines of the
+//! table), for profiling the write path without the other workloads.
 
 mod audit;
 mod command;
@@ -43,6 +45,21 @@ fn speed_ratio(coffre: Duration, baseline: Duration) -> f64 {
     baseline.as_secs_f64() / coffre.as_secs_f64()
 }
 
+/// The SQLCipher column: its speed and Coffre's ratio to it, or why it is absent.
+fn vs_sql(coffre: Duration, sql: Option<Duration>, n: usize, goal: f64) -> String {
+    match sql {
+        Some(d) => {
+            let r = speed_ratio(coffre, d);
+            format!(
+                "{:.0}/s → **{r:.2}×** (goal ≥ {goal}×: {})",
+                per_sec(n, d),
+                verdict(r, goal)
+            )
+        }
+        None => "— (build with `--features sqlcipher`)".to_string(),
+    }
+}
+
 fn main() {
     let rounds = env_n("COFFRE_BENCH_W1_ROUNDS", 10);
     let per_round = env_n("COFFRE_BENCH_W1_PER_ROUND", 200);
@@ -64,6 +81,11 @@ fn main() {
     let mut s = v.unlock("edu", &pass()).expect("unlock");
     step("W1 durable writes");
     let w1 = writes::w1(&mut s, &dossiers[0], tmp.path(), rounds, per_round);
+    if std::env::var("COFFRE_BENCH_ONLY").is_ok_and(|w| w.eq_ignore_ascii_case("W1")) {
+        step("done (W1 only)");
+        print_w1(&w1, rounds);
+        return;
+    }
     #[cfg(feature = "sqlcipher")]
     let mut sql = sqlcipher::SqlCipher::create(&tmp.path().join("w2.sqlcipher"));
     step("W2 bulk import");
@@ -107,44 +129,11 @@ fn main() {
     let (w2_mem, r2_mem) = memory::measure(n_dossiers, per_dossier);
     step("done");
 
-    let sqlcipher_note = "— (build with `--features sqlcipher`)";
-    let vs_sql = |coffre: Duration, sql: Option<Duration>, n: usize, goal: f64| match sql {
-        Some(d) => {
-            let r = speed_ratio(coffre, d);
-            format!(
-                "{:.0}/s → **{r:.2}×** (goal ≥ {goal}×: {})",
-                per_sec(n, d),
-                verdict(r, goal)
-            )
-        }
-        None => sqlcipher_note.to_string(),
-    };
-    let w1_raw = speed_ratio(w1.coffre, w1.raw);
     let w2_sled = speed_ratio(w2.coffre, w2.sled);
     let r2_sled = speed_ratio(r2.coffre, r2.sled);
     let a1 = a.sha.as_secs_f64() / a.verify.as_secs_f64();
 
-    println!();
-    println!("| workload | Coffre | baseline | ratio (Coffre's speed / baseline's) · goal |");
-    println!("|---|---|---|---|");
-    println!(
-        "| W1 durable 1 KiB write, one at a time ({} writes, {rounds} alternating rounds) | {:.0}/s | raw 1 KiB write + fdatasync, preallocated file: {:.0}/s | **{w1_raw:.2}×** (goal ≥ 0.6×: {}) |",
-        w1.writes,
-        per_sec(w1.writes, w1.coffre),
-        per_sec(w1.writes, w1.raw),
-        verdict(w1_raw, 0.6)
-    );
-    println!(
-        "| W1 vs SQLCipher autocommit (WAL, synchronous=FULL) | | {} | |",
-        vs_sql(w1.coffre, w1.sqlcipher, w1.writes, 1.5)
-    );
-    println!(
-        "| W1 vs plain sled (not power-safe / + fdatasync) | | insert+flush {:.0}/s · + fdatasync {:.0}/s | {:.2}× · {:.2}× |",
-        per_sec(w1.writes, w1.sled_flush),
-        per_sec(w1.writes, w1.sled_fdatasync),
-        speed_ratio(w1.coffre, w1.sled_flush),
-        speed_ratio(w1.coffre, w1.sled_fdatasync)
-    );
+    print_w1(&w1, rounds);
     println!(
         "| W2 bulk import, {} entries in {} dossiers (groups of 1,000) | {:.0}/s | plain sled, batches of 1,000 + flush: {:.0}/s | **{w2_sled:.2}×** (goal ≥ 0.5×: {}) |",
         w2.entries,
@@ -226,4 +215,30 @@ fn main() {
     );
     #[cfg(feature = "sqlcipher")]
     println!("\nSQLCipher: {}", sqlcipher::describe());
+}
+
+/// The table's head and W1's three lines.
+fn print_w1(w1: &writes::W1, rounds: usize) {
+    let w1_raw = speed_ratio(w1.coffre, w1.raw);
+    println!();
+    println!("| workload | Coffre | baseline | ratio (Coffre's speed / baseline's) · goal |");
+    println!("|---|---|---|---|");
+    println!(
+        "| W1 durable 1 KiB write, one at a time ({} writes, {rounds} alternating rounds) | {:.0}/s | raw 1 KiB write + fdatasync, preallocated file: {:.0}/s | **{w1_raw:.2}×** (goal ≥ 0.6×: {}) |",
+        w1.writes,
+        per_sec(w1.writes, w1.coffre),
+        per_sec(w1.writes, w1.raw),
+        verdict(w1_raw, 0.6)
+    );
+    println!(
+        "| W1 vs SQLCipher autocommit (WAL, synchronous=FULL) | | {} | |",
+        vs_sql(w1.coffre, w1.sqlcipher, w1.writes, 1.5)
+    );
+    println!(
+        "| W1 vs plain sled (not power-safe / + fdatasync) | | insert+flush {:.0}/s · + fdatasync {:.0}/s | {:.2}× · {:.2}× |",
+        per_sec(w1.writes, w1.sled_flush),
+        per_sec(w1.writes, w1.sled_fdatasync),
+        speed_ratio(w1.coffre, w1.sled_flush),
+        speed_ratio(w1.coffre, w1.sled_fdatasync)
+    );
 }

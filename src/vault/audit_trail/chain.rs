@@ -77,7 +77,10 @@ fn each_line(
     let io = |e| Error::io(msg!("cannot-read-audit-log"), e);
     let mut file = crate::store::medium::reader(medium);
     file.seek(SeekFrom::Start(from)).map_err(io)?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    // No larger than the span read: a writer's tail read is a line or two,
+    // and a 1 MiB buffer is zeroed on its first fill at every write.
+    let span = usize::try_from(end.saturating_sub(from)).unwrap_or(usize::MAX);
+    let mut reader = BufReader::with_capacity(span.clamp(4096, 1 << 20), file);
     let mut line = Vec::with_capacity(1024);
     let mut at = from;
     while at < end {
