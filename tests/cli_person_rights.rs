@@ -1173,7 +1173,7 @@ fn new_entries_reach_the_person_at_once_and_pending_categories_are_listed() {
     g.expect_code(0, "grant without the recovery key");
     assert!(
         g.stdout
-            .contains("not yet readable by the person: educational, medical"),
+            .contains("not yet readable by the person: Educational observations and individual project, Medical information"),
         "the grant lists exactly the pending categories: {}",
         g.stdout
     );
@@ -1231,9 +1231,11 @@ fn pending_person_keys_follow_when_a_holder_works_on_the_file() {
     const PASS_C: &str = "passphrase of Leo";
     let g = grant(&v, &c, PASS_C, false);
     g.expect_code(0, "grant without the recovery key");
-    // "not yet readable by the person: medical (follows when a holder of those
-    // keys works on the file, or now with --recovery-key)"
-    assert!(g.stdout.contains("medical"), "{}", g.stdout);
+    // "not yet readable by the person: Medical information (follows when a
+    // holder of those keys works on the file, or now with --recovery-key)":
+    // the category by its label, never its id.
+    assert!(g.stdout.contains("Medical information"), "{}", g.stdout);
+    assert!(!g.stdout.contains("medical"), "{}", g.stdout);
     assert!(g.stdout.contains("follows when a holder"), "{}", g.stdout);
     // The doctor, who holds the medical key, reads the file and writes in it.
     v.as_user(DOC, &["dossier", "show", &c])

@@ -152,6 +152,15 @@ pub fn keys_in_words(names: &[String], lang: crate::i18n::Lang) -> String {
         .join(", ")
 }
 
+/// Categories named by their policy ids (`daily-life`, as
+/// `Session::grant_person_access` returns those still missing), in words, in
+/// `lang`: their labels once the front-end gave the policy's labels
+/// (`i18n::set_labels`), separated by commas.
+pub fn categories_in_words(categories: &[String], lang: crate::i18n::Lang) -> String {
+    let keys: Vec<String> = categories.iter().map(|c| format!("cat:{c}")).collect();
+    keys_in_words(&keys, lang)
+}
+
 impl Policy {
     /// Whether `profession` exists.
     pub fn has_profession(&self, profession: &str) -> bool {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-pub use eval::{key_msg, keys_in_words, Capability, VaultKey};
+pub use eval::{categories_in_words, key_msg, keys_in_words, Capability, VaultKey};
 pub use load::{load, parse, parse_stored};
 
 /// The policy shipped with Coffre (the French social and medico-social defaults).

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod http;
 pub mod library;
 pub mod pg;
+pub mod words;
 
 use std::collections::HashMap;
 use std::io::Write;

@@ -26,7 +26,7 @@ pub(super) fn access(c: &AccessCmd, s: &mut Session<'_>, out: &mut Out) -> Res {
             if !missing.is_empty() {
                 out.line(&tr!(
                     "cli-access-missing",
-                    keys = coffre::policy::keys_in_words(&missing, lang())
+                    keys = coffre::policy::categories_in_words(&missing, lang())
                 ))?;
             }
             Ok(())

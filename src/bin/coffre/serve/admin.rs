@@ -252,7 +252,7 @@ pub async fn person_access(
         } else {
             tr!(
                 "web-sheet-staff-pending",
-                keys = coffre::policy::keys_in_words(&missing, l)
+                keys = coffre::policy::categories_in_words(&missing, l)
             )
         };
         Ok((

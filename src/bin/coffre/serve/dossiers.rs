@@ -268,8 +268,10 @@ impl Pager {
             format!("&{filters}")
         };
         let link = |n: usize| format!("/dossiers/{id}?page={n}{filters}");
-        let (from, to) = ((first + 1) as u64, (first + on_page) as u64);
-        let (shown_n, all_n) = (shown as u64, all as u64);
+        // Counts as the language writes them ("2 000" in French).
+        let n = |x: usize| i18n::number(i18n::current(), x as i64);
+        let (from, to) = (n(first + 1), n(first + on_page));
+        let (shown_n, all_n) = (n(shown), n(all));
         Pager {
             summary: if shown == 0 {
                 String::new()

@@ -181,8 +181,10 @@ pub(super) async fn history_page(
     let summary = if items.is_empty() {
         String::new()
     } else {
-        let (from, to) = ((page.first + 1) as u64, (page.first + page.len) as u64);
-        let (shown_n, all_n) = (items.len() as u64, all as u64);
+        // Counts as the language writes them ("2 000" in French).
+        let n = |x: usize| i18n::number(i18n::current(), x as i64);
+        let (from, to) = (n(page.first + 1), n(page.first + page.len));
+        let (shown_n, all_n) = (n(items.len()), n(all));
         if filter.is_set() {
             tr!(
                 "web-history-page-summary",
