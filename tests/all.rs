@@ -70,6 +70,7 @@ mod web_passkey;
 mod web_person_second_factor;
 mod web_recent_attacks;
 mod web_second_factor;
+mod web_tasks;
 mod words_everywhere;
 
 /// Every file of `tests/` is compiled: declared above, or a binary of its own

@@ -11,7 +11,7 @@
 //! ISO date, no note id, no command-line option). One vault, one server, one
 //! browser; each member logs in once and their tab is reused.
 
-mod util;
+use crate::util;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
