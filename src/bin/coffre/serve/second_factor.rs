@@ -946,16 +946,20 @@ pub async fn own_enrol_form(State(app): S, headers: HeaderMap) -> Response {
     if let Ok(mut m) = app.half_open.enrolments.lock() {
         m.insert(h.csrf.clone(), (Instant::now(), e.clone()));
     }
-    own_enrol_page(&app, &h, &e, None, StatusCode::OK)
+    enrol_page(&app, &h, &e, None, StatusCode::OK, false)
 }
 
-fn own_enrol_page(
+/// The enrolment page (QR code, secret, recovery codes) of a staff member,
+/// or of the person when `person`: the two differ only by their addresses.
+fn enrol_page(
     app: &App,
     h: &super::sessions::Handle,
     e: &TotpEnrolment,
     error: Option<String>,
     status: StatusCode,
+    person: bool,
 ) -> Response {
+    let base = if person { PERSON_OWN_PATH } else { OWN_PATH };
     let view = match enrol_view(e) {
         Ok(v) => v,
         Err(err) => return error_page(app, nav(app, h), &err),
@@ -969,13 +973,13 @@ fn own_enrol_page(
         error,
         notice: None,
         enrol: Some(view),
-        action: Some("/second-facteur/inscription".to_string()),
+        action: Some(format!("{base}/inscription")),
         code_label: tr!("web-sf-enrol-code"),
         factors: None,
         passkey: None,
         passkey_add: false,
-        base: OWN_PATH.to_string(),
-        person: false,
+        base: base.to_string(),
+        person,
     };
     (status, render(&page)).into_response()
 }
@@ -1007,12 +1011,13 @@ pub async fn own_enrol(State(app): S, headers: HeaderMap, Form(f): Form<CodeForm
             }
             see_other("/second-facteur?fait=1")
         }
-        Err(err) if err.exit_code() == 4 => own_enrol_page(
+        Err(err) if err.exit_code() == 4 => enrol_page(
             &app,
             &h,
             &e,
             Some(message(&app, &err)),
             StatusCode::UNAUTHORIZED,
+            false,
         ),
         Err(err) => error_page(&app, nav(&app, &h), &err),
     }
@@ -1202,37 +1207,6 @@ pub async fn person_own(
     person_own_page(&app, &h, notice).await
 }
 
-fn person_enrol_page(
-    app: &App,
-    h: &super::sessions::Handle,
-    e: &TotpEnrolment,
-    error: Option<String>,
-    status: StatusCode,
-) -> Response {
-    let view = match enrol_view(e) {
-        Ok(v) => v,
-        Err(err) => return error_page(app, nav(app, h), &err),
-    };
-    let page = SecondFactorPage {
-        l: l(app),
-        nav: nav(app, h),
-        csrf: h.csrf.clone(),
-        title: tr!("web-sf-enrol-title"),
-        lead: None,
-        error,
-        notice: None,
-        enrol: Some(view),
-        action: Some(format!("{PERSON_OWN_PATH}/inscription")),
-        code_label: tr!("web-sf-enrol-code"),
-        factors: None,
-        passkey: None,
-        passkey_add: false,
-        base: PERSON_OWN_PATH.to_string(),
-        person: true,
-    };
-    (status, render(&page)).into_response()
-}
-
 /// `GET /moi/second-facteur/inscription`: the QR code, the secret and the
 /// recovery codes, shown once (unless the policy offers none, or the person
 /// already has one: removed first).
@@ -1256,7 +1230,7 @@ pub async fn person_enrol_form(State(app): S, Person(h): Person) -> Response {
     if let Ok(mut m) = app.half_open.enrolments.lock() {
         m.insert(h.csrf.clone(), (Instant::now(), e.clone()));
     }
-    person_enrol_page(&app, &h, &e, None, StatusCode::OK)
+    enrol_page(&app, &h, &e, None, StatusCode::OK, true)
 }
 
 impl super::extract::WithCsrf for CodeForm {
@@ -1289,12 +1263,13 @@ pub async fn person_enrol(
             }
             see_other(&format!("{PERSON_OWN_PATH}?fait=1"))
         }
-        Err(err) if err.exit_code() == 4 => person_enrol_page(
+        Err(err) if err.exit_code() == 4 => enrol_page(
             &app,
             &h,
             &e,
             Some(message(&app, &err)),
             StatusCode::UNAUTHORIZED,
+            true,
         ),
         Err(err) => error_page(&app, nav(&app, &h), &err),
     }
