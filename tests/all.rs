@@ -83,8 +83,14 @@ fn every_test_file_is_declared() {
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
     let mut missing = Vec::new();
     for e in std::fs::read_dir(dir.join("tests")).expect("tests/") {
-        let name = e.expect("tests/ entry").file_name().to_string_lossy().into_owned();
-        let Some(stem) = name.strip_suffix(".rs") else { continue };
+        let name = e
+            .expect("tests/ entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let Some(stem) = name.strip_suffix(".rs") else {
+            continue;
+        };
         if stem == "all" {
             continue;
         }
@@ -94,5 +100,8 @@ fn every_test_file_is_declared() {
             missing.push(name);
         }
     }
-    assert!(missing.is_empty(), "test files that would never run: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "test files that would never run: {missing:?}"
+    );
 }

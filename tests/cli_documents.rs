@@ -10,7 +10,7 @@ use crate::util;
 
 use std::path::{Path, PathBuf};
 
-use coffre::store::{Op, Store};
+use coffre::store::Op;
 use util::{contains_bytes, files_under, forge_store, marker, TestVault};
 
 const DOCTOR: &str = "dr.leroy";

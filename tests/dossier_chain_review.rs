@@ -736,7 +736,11 @@ fn an_opening_after_a_crash_reads_the_log_once_per_new_dossier() {
             .env("COFFRE_REVIEW_PREFIX", prefix)
             .status()
             .unwrap();
-        assert_eq!(st.code(), Some(CHILD_WROTE), "the child test did not run: {st}");
+        assert_eq!(
+            st.code(),
+            Some(CHILD_WROTE),
+            "the child test did not run: {st}"
+        );
         let log_len = std::fs::metadata(dir.join("audit.log")).unwrap().len();
         // The cost counted, not timed: the bytes of the log the opening's
         // check of the restored lines read.

@@ -111,12 +111,14 @@ fn served_member_changed_elsewhere(change: &str, click: bool) {
     let mut server = util::http::Server::start(&v.dir, &log);
     let cookie = util::http::login(&server.host, "e.petit", v.pass("e.petit"));
     let page = format!("/dossiers/{d}");
-    let (status, _, _) =
-        util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
+    let (status, _, _) = util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
     assert_eq!(status, 200, "the educator reads on the web");
     let recovery = v.recovery.to_str().unwrap().to_string();
     let r = match change {
-        "revoke" => v.as_user("dir.martin", &["--wait", "30", "staff", "revoke", "e.petit"]),
+        "revoke" => v.as_user(
+            "dir.martin",
+            &["--wait", "30", "staff", "revoke", "e.petit"],
+        ),
         _ => util::run_coffre(
             &[
                 "--wait",
@@ -140,7 +142,10 @@ fn served_member_changed_elsewhere(change: &str, click: bool) {
     if click {
         let (status, _, _) =
             util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
-        assert_ne!(status, 200, "the session of a member {change}d elsewhere reads on");
+        assert_ne!(
+            status, 200,
+            "the session of a member {change}d elsewhere reads on"
+        );
     }
     let code = server.stop();
     let text = std::fs::read_to_string(&log).unwrap_or_default();
@@ -207,10 +212,14 @@ fn person_credential_reissued_by_another_process_while_served() {
     let cookie = util::http::login_at(
         &server.host,
         "/moi/login",
-        &[("dossier", &d), ("passphrase", "person-first-passphrase-long")],
+        &[
+            ("dossier", &d),
+            ("passphrase", "person-first-passphrase-long"),
+        ],
     )
     .unwrap_or_else(|(s, h)| panic!("person login: {s} {h}"));
-    let (status, _, moi) = util::http::http(&server.host, "GET", "/moi", &[("Cookie", &cookie)], "");
+    let (status, _, moi) =
+        util::http::http(&server.host, "GET", "/moi", &[("Cookie", &cookie)], "");
     assert_eq!(status, 200, "the person reads /moi");
     let token = util::http::csrf(&moi).expect("csrf");
     grant("person-second-passphrase-long").expect_code(0, "the credential issued anew");
@@ -284,7 +293,10 @@ fn an_upload_under_way_when_its_author_is_revoked_elsewhere() {
             break;
         }
     }
-    let r = v.as_user("dir.martin", &["--wait", "60", "staff", "revoke", "e.petit"]);
+    let r = v.as_user(
+        "dir.martin",
+        &["--wait", "60", "staff", "revoke", "e.petit"],
+    );
     let revoked = r.code;
     for _ in 0..8 {
         if stdin.write_all(&block).is_err() {
@@ -294,7 +306,10 @@ fn an_upload_under_way_when_its_author_is_revoked_elsewhere() {
     drop(stdin);
     let out = child.wait_with_output().unwrap();
     let up_err = String::from_utf8_lossy(&out.stderr).into_owned();
-    eprintln!("revoke: exit {revoked}; upload: exit {:?} {up_err}", out.status.code());
+    eprintln!(
+        "revoke: exit {revoked}; upload: exit {:?} {up_err}",
+        out.status.code()
+    );
     assert!(
         !up_err.contains("unknown") && !up_err.contains("usage"),
         "the upload's arguments: {up_err}"
@@ -348,7 +363,10 @@ mod second_factor {
     }
 
     fn recovery_codes(page: &str) -> Vec<String> {
-        let list = page.split("id=\"sf-recovery\">").nth(1).expect("recovery list");
+        let list = page
+            .split("id=\"sf-recovery\">")
+            .nth(1)
+            .expect("recovery list");
         let list = &list[..list.find("</ol>").unwrap()];
         list.split("<code>")
             .skip(1)
@@ -361,7 +379,10 @@ mod second_factor {
             http::login_at(host, "/login", &[("user", user), ("passphrase", pass)])
                 .expect_err("no session on the passphrase alone");
         assert_eq!(status, 303, "{head}");
-        let half = format!("{HALF}={}", http::set_cookie(&head, HALF).expect("half-open"));
+        let half = format!(
+            "{HALF}={}",
+            http::set_cookie(&head, HALF).expect("half-open")
+        );
         let (status, _, page) = http::http(
             host,
             "GET",
@@ -373,7 +394,13 @@ mod second_factor {
         (half, page)
     }
 
-    fn send_code(host: &str, half: &str, page: &str, path: &str, code: &str) -> (u16, Option<String>) {
+    fn send_code(
+        host: &str,
+        half: &str,
+        page: &str,
+        path: &str,
+        code: &str,
+    ) -> (u16, Option<String>) {
         let token = http::csrf(page).expect("csrf");
         let (status, head, _) = http::post(host, path, half, &[("code", code), ("csrf", &token)]);
         (
@@ -496,7 +523,10 @@ fn a_dossier_erased_by_another_process_while_its_person_is_served() {
     let cookie = util::http::login_at(
         &server.host,
         "/moi/login",
-        &[("dossier", &d), ("passphrase", "person-first-passphrase-long")],
+        &[
+            ("dossier", &d),
+            ("passphrase", "person-first-passphrase-long"),
+        ],
     )
     .unwrap_or_else(|(s, h)| panic!("person login: {s} {h}"));
     let (status, _, moi) =
@@ -505,7 +535,9 @@ fn a_dossier_erased_by_another_process_while_its_person_is_served() {
     let token = util::http::csrf(&moi).expect("csrf");
     v.as_user(
         "dir.martin",
-        &["--wait", "30", "dossier", "erase", &d, "--reason", "demande", "--yes"],
+        &[
+            "--wait", "30", "dossier", "erase", &d, "--reason", "demande", "--yes",
+        ],
     )
     .expect_code(0, "erase");
     let text = marker("PERSONNOTE");
@@ -560,8 +592,13 @@ fn transmissions_name_a_note_rolled_back_today() {
         let log = v.root.path().join("serve.log");
         let mut server = util::http::Server::start(&v.dir, &log);
         let cookie = util::http::login(&server.host, "dir.martin", v.pass("dir.martin"));
-        let (status, _, body) =
-            util::http::http(&server.host, "GET", "/transmissions", &[("Cookie", &cookie)], "");
+        let (status, _, body) = util::http::http(
+            &server.host,
+            "GET",
+            "/transmissions",
+            &[("Cookie", &cookie)],
+            "",
+        );
         server.stop();
         (status, body)
     };
@@ -573,7 +610,11 @@ fn transmissions_name_a_note_rolled_back_today() {
     );
     forge_store(&v.dir, vec![Op::Put(layout::dossier_entry(&d, &e), before)]);
     let r = v.as_user("dir.martin", &["dossier", "show", &d]);
-    assert_eq!(r.code, 5, "dossier show names the rolled-back note: {}", r.stderr);
+    assert_eq!(
+        r.code, 5,
+        "dossier show names the rolled-back note: {}",
+        r.stderr
+    );
     let (status, body) = page(&v);
     assert!(
         status != 200 || body.contains(&e) || body.contains("role=\"alert\""),
@@ -622,7 +663,9 @@ fn a_document_chunk_removed_leaves_no_partial_file() {
     );
     assert_eq!(r.code, 5, "the missing chunk: {}", r.stderr);
     assert!(
-        r.stderr.contains(&String::from_utf8_lossy(&last).to_string()) || r.stderr.contains("dc/"),
+        r.stderr
+            .contains(&String::from_utf8_lossy(&last).to_string())
+            || r.stderr.contains("dc/"),
         "names the chunk: {}",
         r.stderr
     );
@@ -646,23 +689,39 @@ fn a_prune_by_another_process_while_a_site_serves() {
     let lib = util::clock::shim(v.root.path());
     let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
     v.team_add("dir.martin", &d, "e.petit");
-    v.add_entry("dir.martin", &d, "identity", &[&format!("text={}", marker("N"))]);
+    v.add_entry(
+        "dir.martin",
+        &d,
+        "identity",
+        &[&format!("text={}", marker("N"))],
+    );
     for _ in 0..3 {
         v.as_user_at(&lib, TWO_YEARS, "e.petit", &["dossier", "show", &d])
             .expect_code(0, "an old read");
     }
-    v.add_entry("dir.martin", &d, "identity", &[&format!("text={}", marker("M"))]);
+    v.add_entry(
+        "dir.martin",
+        &d,
+        "identity",
+        &[&format!("text={}", marker("M"))],
+    );
     let log = v.root.path().join("serve.log");
     let mut server = util::http::Server::start(&v.dir, &log);
     let cookie = util::http::login(&server.host, "e.petit", v.pass("e.petit"));
     let page = format!("/dossiers/{d}");
-    let (status, _, _) =
-        util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
+    let (status, _, _) = util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
     assert_eq!(status, 200, "a read before the prune");
     let export = v.root.path().join("export.cp");
     v.as_user(
         "p.dpo",
-        &["--wait", "30", "audit", "checkpoint", "--out", export.to_str().unwrap()],
+        &[
+            "--wait",
+            "30",
+            "audit",
+            "checkpoint",
+            "--out",
+            export.to_str().unwrap(),
+        ],
     )
     .expect_code(0, "export a checkpoint");
     let r = v.as_user(
@@ -670,16 +729,22 @@ fn a_prune_by_another_process_while_a_site_serves() {
         &["--wait", "30", "audit", "prune", "--yes", "--confirm-clock"],
     );
     r.expect_code(0, "prune");
-    assert!(r.stdout.contains("pruned"), "something pruned: {}", r.stdout);
-    let (status, _, _) =
-        util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
+    assert!(
+        r.stdout.contains("pruned"),
+        "something pruned: {}",
+        r.stdout
+    );
+    let (status, _, _) = util::http::http(&server.host, "GET", &page, &[("Cookie", &cookie)], "");
     assert_eq!(status, 200, "a read after the prune");
     let code = server.stop();
     let slog = std::fs::read_to_string(&log).unwrap_or_default();
     assert_eq!(code, 0, "the server stops cleanly: {slog}");
     let r = v.verify();
     let (code, out, err) = r.parts();
-    assert_eq!(code, 0, "after a prune under a serving site: {out} {err}\n{slog}");
+    assert_eq!(
+        code, 0,
+        "after a prune under a serving site: {out} {err}\n{slog}"
+    );
     let r = v.as_user("p.dpo", &["audit", "history", &d]);
     assert_eq!(r.code, 0, "the DPO reads the history: {}", r.stderr);
 }
@@ -694,19 +759,35 @@ fn transmissions_name_a_dossier_whose_only_note_of_the_day_was_rolled_back() {
     let keep = marker("KEEP");
     v.add_entry("dir.martin", &other, "identity", &[&format!("text={keep}")]);
     let d = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
-    let e = v.add_entry("dir.martin", &d, "identity", &[&format!("text={}", marker("FIRST"))]);
+    let e = v.add_entry(
+        "dir.martin",
+        &d,
+        "identity",
+        &[&format!("text={}", marker("FIRST"))],
+    );
     let before = util::stored(&v.dir, &layout::dossier_entry(&d, &e)).expect("de/ record");
     v.as_user(
         "dir.martin",
-        &["entry", "amend", &e, "--field", &format!("text={}", marker("SECOND"))],
+        &[
+            "entry",
+            "amend",
+            &e,
+            "--field",
+            &format!("text={}", marker("SECOND")),
+        ],
     )
     .expect_code(0, "amend");
     forge_store(&v.dir, vec![Op::Put(layout::dossier_entry(&d, &e), before)]);
     let log = v.root.path().join("serve.log");
     let mut server = util::http::Server::start(&v.dir, &log);
     let cookie = util::http::login(&server.host, "dir.martin", v.pass("dir.martin"));
-    let (status, _, body) =
-        util::http::http(&server.host, "GET", "/transmissions", &[("Cookie", &cookie)], "");
+    let (status, _, body) = util::http::http(
+        &server.host,
+        "GET",
+        "/transmissions",
+        &[("Cookie", &cookie)],
+        "",
+    );
     server.stop();
     assert!(
         status != 200 || body.contains(&e) || body.contains(&d) || body.contains("role=\"alert\""),
@@ -748,7 +829,10 @@ fn web_pages_name_a_note_whose_correction_was_rolled_back() {
         }
     }
     server.stop();
-    assert!(silent.is_empty(), "shown as the note, before its correction: {silent:?}");
+    assert!(
+        silent.is_empty(),
+        "shown as the note, before its correction: {silent:?}"
+    );
 }
 
 /// Ordinary use on a PostgreSQL vault: a member's note form is open on the
@@ -779,7 +863,11 @@ fn a_note_sent_after_a_removal_from_the_team_by_another_process() {
         &server.host,
         &path,
         &cookie,
-        &[("csrf", &token), ("kind", "educational"), ("field.text", &text)],
+        &[
+            ("csrf", &token),
+            ("kind", "educational"),
+            ("field.text", &text),
+        ],
     );
     let code = server.stop();
     let slog = std::fs::read_to_string(&log).unwrap_or_default();
@@ -802,7 +890,12 @@ fn an_erasure_key_swapped_with_another_dossiers_is_named() {
     let v = TestVault::new();
     let d1 = v.create_dossier("dir.martin", "Zorglub Personne", "2010-01-01");
     let d2 = v.create_dossier("dir.martin", "Autre Personne", "2011-01-01");
-    v.add_entry("dir.martin", &d2, "identity", &[&format!("text={}", marker("N"))]);
+    v.add_entry(
+        "dir.martin",
+        &d2,
+        "identity",
+        &[&format!("text={}", marker("N"))],
+    );
     let key = std::fs::read(v.dir.join("erasure").join(&d1)).expect("d1's erasure key");
     std::fs::write(v.dir.join("erasure").join(&d2), key).unwrap();
     let r = v.as_user("dir.martin", &["dossier", "show", &d2]);

@@ -25,7 +25,6 @@ use util::http::Server;
 use util::words::{checks, Checks};
 use util::{marker, TestVault};
 
-
 /// The staff: one member per profession of the policy but the director's
 /// (the vault's first member, `dir.martin`), with the names people read.
 const NAMES: &[(&str, &str)] = &[
@@ -293,7 +292,10 @@ fn axe_source() -> Option<String> {
     match std::fs::read_to_string(&path) {
         Ok(s) => Some(s),
         Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("axe-core is missing at {} (`./test` installs it)", path.display())
+            panic!(
+                "axe-core is missing at {} (`./test` installs it)",
+                path.display()
+            )
         }
         Err(_) => {
             eprintln!("axe-core not installed: accessibility not checked (./test --setup)");
@@ -357,7 +359,10 @@ fn click(tab: &Tab, selector: &str) {
         if done {
             return;
         }
-        assert!(Instant::now() < deadline, "clicking {selector} led to no new page");
+        assert!(
+            Instant::now() < deadline,
+            "clicking {selector} led to no new page"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -461,7 +466,9 @@ impl Ctx {
         .as_i64()
         .unwrap_or(0);
         if wide > 0 {
-            faults.push(format!("{page} at {width}: {wide} px wider than the screen"));
+            faults.push(format!(
+                "{page} at {width}: {wide} px wider than the screen"
+            ));
         }
         if eval(tab, "document.documentElement.lang") != "fr" {
             faults.push(format!("{page}: not marked as French"));
@@ -496,7 +503,10 @@ fn create_dossier(c: &Ctx, tab: &Tab, prof: &str, width: u32) {
     click(tab, "form#new-dossier button[type=submit]");
     let url = tab.get_url();
     let id = url.rsplit('/').next().unwrap_or_default().to_string();
-    assert!(id.starts_with("d-"), "{prof}: not led to the dossier: {url}");
+    assert!(
+        id.starts_with("d-"),
+        "{prof}: not led to the dossier: {url}"
+    );
     let page = text(tab);
     if c.policy.can_read(prof, "identity") || c.policy.can_write(prof, "identity") {
         assert!(page.contains(NEW_PERSON), "{prof}: {page}");
@@ -510,7 +520,10 @@ fn write_note(c: &Ctx, tab: &Tab, prof: &str, width: u32) {
     let kind = kind_written(&c.policy, prof).unwrap();
     goto(tab, &c.url(&format!("/dossiers/{}", c.main)));
     click(tab, &format!("a[href='/dossiers/{}/notes/new']", c.main));
-    assert!(!has(tab, "#note-form"), "{prof}: a form before a kind is chosen");
+    assert!(
+        !has(tab, "#note-form"),
+        "{prof}: a form before a kind is chosen"
+    );
     c.look(tab, "choosing a note's kind", width);
     set(tab, "#kind", &kind);
     click(tab, "form.card button[type=submit]");
@@ -563,7 +576,10 @@ fn correct_note(c: &Ctx, tab: &Tab, prof: &str, width: u32) {
     );
     click(tab, "#note-form button[type=submit]");
     let page = text(tab);
-    assert!(page.contains(&now), "{prof}: the correction is not shown: {page}");
+    assert!(
+        page.contains(&now),
+        "{prof}: the correction is not shown: {page}"
+    );
     click(tab, &format!("a[href='/notes/{id}/versions']"));
     let versions = text(tab);
     assert!(
@@ -644,7 +660,11 @@ fn care_team(c: &Ctx, tab: &Tab, prof: &str, width: u32) {
 fn break_glass(c: &Ctx, tab: &Tab, prof: &str, width: u32) {
     goto(tab, &c.url(&format!("/dossiers/{}/bris-de-glace", c.bg)));
     c.look(tab, "break-the-glass form", width);
-    set(tab, "#justification", "Chute la nuit, appel du médecin d'astreinte");
+    set(
+        tab,
+        "#justification",
+        "Chute la nuit, appel du médecin d'astreinte",
+    );
     click(tab, "form.card button[type=submit]");
     assert!(
         has(tab, "#break-glass-banner"),
@@ -664,7 +684,10 @@ fn person_access(c: &Ctx, tab: &Tab, prof: &str, width: u32) {
     );
     c.look(tab, "person access, asked", width);
     click(tab, "#confirm-form button[type=submit]");
-    let pass = eval(tab, "document.querySelector('#sheet-passphrase').textContent");
+    let pass = eval(
+        tab,
+        "document.querySelector('#sheet-passphrase').textContent",
+    );
     let pass = pass.as_str().unwrap_or_default().trim().to_string();
     assert_eq!(pass.len(), 29, "{prof}: {}", text(tab));
     c.look(tab, "the person's sheet", width);
@@ -682,7 +705,10 @@ fn readable_copy(c: &Ctx, tab: &Tab, prof: &str, width: u32) {
     );
     let (status, body) = fetch(c, tab, &format!("/dossiers/{d}/copie-lisible"));
     assert_eq!(status, 200, "{prof}: the readable copy of {d}: {body}");
-    assert!(body.contains(NEW_PERSON), "{prof}: the copy names the person");
+    assert!(
+        body.contains(NEW_PERSON),
+        "{prof}: the copy names the person"
+    );
     // The copy, opened as the person will open it.
     eval(
         tab,
@@ -770,7 +796,10 @@ fn revoke(c: &Ctx, tab: &Tab, prof: &str, width: u32) {
 
 fn document(c: &Ctx, tab: &Tab, prof: &str, width: u32) {
     goto(tab, &c.url(&format!("/dossiers/{}", c.main)));
-    eval(tab, "document.querySelector('#document-upload').open = true");
+    eval(
+        tab,
+        "document.querySelector('#document-upload').open = true",
+    );
     let title = format!("Courrier {}", marker("Doc"));
     let bytes = format!("%PDF-1.4 contenu {}", marker("Contenu"));
     let file = c.v.root.path().join(format!("{prof}-{width}.pdf"));
@@ -790,7 +819,11 @@ fn document(c: &Ctx, tab: &Tab, prof: &str, width: u32) {
         ),
     );
     let href = href.as_str().unwrap_or_default().to_string();
-    assert!(!href.is_empty(), "{prof}: the document is listed: {}", text(tab));
+    assert!(
+        !href.is_empty(),
+        "{prof}: the document is listed: {}",
+        text(tab)
+    );
     c.look(tab, "dossier with a document", width);
     let (status, body) = fetch(c, tab, &href);
     assert_eq!(status, 200, "{prof}");
@@ -947,7 +980,12 @@ fn daily_tasks(width: u32) {
                 continue;
             }
             let who = (task.professions)(&c);
-            assert!(!who.is_empty(), "{}: no profession ({})", task.name, task.who);
+            assert!(
+                !who.is_empty(),
+                "{}: no profession ({})",
+                task.name,
+                task.who
+            );
             let t = Instant::now();
             for prof in &who {
                 let tab = c.tab(prof);
@@ -955,7 +993,12 @@ fn daily_tasks(width: u32) {
                 (task.run)(&c, &tab, prof, width);
                 done.push(format!("{} / {prof} / {width}", task.name));
             }
-            eprintln!("{} at {width}: {} professions, {:.1?}", task.name, who.len(), t.elapsed());
+            eprintln!(
+                "{} at {width}: {} professions, {:.1?}",
+                task.name,
+                who.len(),
+                t.elapsed()
+            );
         }
         if only.is_empty() || only.iter().any(|o| o == "moi") {
             moi(&c, width);
